@@ -1,0 +1,565 @@
+"""Accessible server-side SVG charts (trend chart, sparkline) and their data-table rows.
+
+Pure: plain series in, SafeString out. No styles (the CSP forbids them): only presentation
+attributes and classes, so the stylesheet can override any colour or stroke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+
+from django.utils.safestring import SafeString, mark_safe
+
+SVG_NS = "http://www.w3.org/2000/svg"
+
+Value = Decimal | float | int | None
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    points: Sequence[tuple[date, Value]]
+    axis: str = "score"  # "score": 0–10 on the left axis; "dose": mg on the right axis
+    stepped: bool = False
+
+
+@dataclass(frozen=True)
+class Marker:
+    night: date
+    kind: str  # "skipped", "plan_change", "hold", "flag"
+    label: str
+
+
+@dataclass(frozen=True)
+class _Style:
+    colour: str
+    dash: str | None  # stroke-dasharray; colour is never the only cue
+    width: float = 2.0
+
+
+# Okabe–Ito palette (colour-blind safe); yellow is left out, it vanishes on white.
+_STYLES: dict[str, _Style] = {
+    "pain": _Style("#D55E00", None),
+    "fatigue": _Style("#0072B2", "7 4"),
+    "mood": _Style("#009E73", "2 3"),
+    "sleep": _Style("#CC79A7", "9 3 2 3"),
+    "dreams": _Style("#E69F00", "4 2"),
+    "dose": _Style("#000000", None, 2.5),
+}
+_SPARE_STYLES = (
+    _Style("#56B4E9", "1 2"),
+    _Style("#7F7F7F", "6 2 1 2 1 2"),
+    _Style("#0072B2", "12 4"),
+    _Style("#D55E00", "3 6"),
+)
+
+_TEXT = "#333333"
+_MUTED = "#666666"
+_GRID = "#E3E3E3"
+_AXIS = "#8C8C8C"
+_MARKERS = {
+    "skipped": ("#555555", None, "Skipped night"),
+    "plan_change": ("#555555", "5 3", "Plan change"),
+    "hold": ("#B00020", "2 2", "Plan on hold"),
+    "flag": ("#B00020", None, "Flag"),
+}
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Layout of the trend chart, in viewBox units.
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40.0, 44.0, 24.0, 26.0
+_FONT_SIZE = 11
+_LEGEND_ROW = 18.0
+_LEGEND_SAMPLE = 26.0
+_CHAR_WIDTH = 6.1  # rough advance of an 11 px sans-serif glyph, for legend wrapping
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+
+
+def trend_chart(
+    series: Sequence[Series],
+    start: date,
+    end: date,
+    *,
+    markers: Sequence[Marker] = (),
+    title: str,
+    description: str = "",
+    dose_max: Decimal = Decimal("5"),
+    width: int = 720,
+    height: int = 280,
+    chart_id: str | None = None,
+) -> SafeString:
+    """Nightly scores (left axis, 0–10) and dose (right axis, mg) from start to end.
+
+    `height` is the plot with its axes; the legend adds rows beneath it. `chart_id` makes
+    the title/desc ids unique when one page shows two charts with the same content.
+    """
+    if end < start:
+        start, end = end, start
+    span = (end - start).days
+    dose_top = float(dose_max) if dose_max and float(dose_max) > 0 else 5.0
+    width = max(int(width), 200)
+    height = max(int(height), 120)
+
+    plot_x0, plot_x1 = _LEFT, width - _RIGHT
+    plot_y0, plot_y1 = _TOP, height - _BOTTOM
+    plot_w, plot_h = plot_x1 - plot_x0, plot_y1 - plot_y0
+
+    def x_of(night: date) -> float:
+        if span == 0:
+            return plot_x0 + plot_w / 2
+        return plot_x0 + (night - start).days / span * plot_w
+
+    def y_of(value: float, axis: str) -> float:
+        top = dose_top if axis == "dose" else 10.0
+        frac = min(max(value / top, 0.0), 1.0)
+        return plot_y1 - frac * plot_h
+
+    uid = chart_id or _chart_id(series, start, end, title, markers)
+    title_id, desc_id = f"{uid}-title", f"{uid}-desc"
+    desc = description or _describe(series, start, end)
+    styles = _assign_styles(series)
+    has_dose = any(s.axis == "dose" for s in series)
+
+    in_range = [m for m in markers if start <= m.night <= end]
+    legend_items = [("series", s, styles[i]) for i, s in enumerate(series)]
+    for kind in _MARKERS:
+        if any(m.kind == kind for m in in_range):
+            legend_items.append(("marker", kind, None))
+    legend_rows = _legend_layout(legend_items, plot_x0, plot_x1)
+    total_h = height + (
+        len({row for row, _ in legend_rows}) * _LEGEND_ROW + 6 if legend_rows else 0
+    )
+
+    out: list[str] = [
+        f'<svg xmlns="{SVG_NS}" class="chart trend-chart" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" width="100%" '
+        f'viewBox="0 0 {width} {_n(total_h)}" preserveAspectRatio="xMidYMid meet" '
+        f'font-family="{_e(_FONT)}" font-size="{_FONT_SIZE}" fill="{_TEXT}">',
+        f'<title id="{title_id}">{_e(title)}</title>',
+        f'<desc id="{desc_id}">{_e(desc)}</desc>',
+    ]
+
+    # Grid and axes.
+    out.append('<g class="chart-grid" aria-hidden="true">')
+    for k in range(6):
+        y = plot_y1 - k / 5 * plot_h
+        colour = _AXIS if k == 0 else _GRID
+        out.append(
+            f'<line x1="{_n(plot_x0)}" y1="{_n(y)}" x2="{_n(plot_x1)}" y2="{_n(y)}" '
+            f'stroke="{colour}" stroke-width="1"/>'
+        )
+    out.append("</g>")
+
+    out.append('<g class="chart-axis chart-axis-score" aria-hidden="true">')
+    out.append(
+        f'<text class="chart-axis-title" x="{_n(plot_x0 - 6)}" y="{_n(plot_y0 - 10)}" '
+        f'text-anchor="start" fill="{_MUTED}">Score</text>'
+    )
+    for k in range(6):
+        y = plot_y1 - k / 5 * plot_h
+        out.append(f'<text x="{_n(plot_x0 - 6)}" y="{_n(y + 4)}" text-anchor="end">{k * 2}</text>')
+    out.append("</g>")
+
+    if has_dose:
+        out.append('<g class="chart-axis chart-axis-dose" aria-hidden="true">')
+        out.append(
+            f'<text class="chart-axis-title" x="{_n(plot_x1 + 6)}" y="{_n(plot_y0 - 10)}" '
+            f'text-anchor="end" fill="{_MUTED}">Dose mg</text>'
+        )
+        for k in range(6):
+            y = plot_y1 - k / 5 * plot_h
+            out.append(
+                f'<text x="{_n(plot_x1 + 6)}" y="{_n(y + 4)}" text-anchor="start">'
+                f"{_e(_tick_mg(dose_top * k / 5))}</text>"
+            )
+        out.append("</g>")
+
+    out.append('<g class="chart-axis chart-axis-x" aria-hidden="true">')
+    for tick, text in _date_ticks(start, end):
+        x = x_of(tick)
+        out.append(
+            f'<line x1="{_n(x)}" y1="{_n(plot_y1)}" x2="{_n(x)}" y2="{_n(plot_y1 + 4)}" '
+            f'stroke="{_AXIS}" stroke-width="1"/>'
+        )
+        anchor = "middle"
+        if x - plot_x0 < 12 and span:
+            anchor = "start"
+        elif plot_x1 - x < 12 and span:
+            anchor = "end"
+        out.append(
+            f'<text x="{_n(x)}" y="{_n(plot_y1 + 17)}" text-anchor="{anchor}">{_e(text)}</text>'
+        )
+    out.append("</g>")
+
+    # Plan changes and holds go under the data, skipped nights and flags on top of it.
+    lines = [m for m in in_range if m.kind not in ("skipped", "flag")]
+    if lines:
+        out.append('<g class="chart-markers">')
+        for m in lines:
+            colour, dash, _ = _MARKERS.get(m.kind, ("#555555", "5 3", ""))
+            x = x_of(m.night)
+            out.append(
+                f'<line class="marker marker-{_css(m.kind)}" x1="{_n(x)}" y1="{_n(plot_y0)}" '
+                f'x2="{_n(x)}" y2="{_n(plot_y1)}" stroke="{colour}" stroke-width="1.5" '
+                f'stroke-dasharray="{dash or "5 3"}"><title>{_e(_marker_tip(m))}</title></line>'
+            )
+        out.append("</g>")
+
+    for i, s in enumerate(series):
+        out.append(_series_svg(s, styles[i], start, end, x_of, y_of))
+
+    dots = [m for m in in_range if m.kind in ("skipped", "flag")]
+    if dots:
+        out.append('<g class="chart-markers">')
+        for m in dots:
+            x = x_of(m.night)
+            if m.kind == "skipped":
+                out.append(
+                    _cross(x, plot_y1 - 6, 3.5, f"marker marker-{_css(m.kind)}", _marker_tip(m))
+                )
+            else:
+                out.append(
+                    _triangle(x, plot_y0 + 5, 4.5, f"marker marker-{_css(m.kind)}", _marker_tip(m))
+                )
+        out.append("</g>")
+
+    out.extend(_legend_svg(legend_rows, height + 4))
+    out.append("</svg>")
+    # Safe: every piece of caller text went through _e(); the rest is our own markup.
+    return mark_safe("".join(out))  # noqa: S308
+
+
+def sparkline(
+    values: Sequence[float | Decimal | None],
+    *,
+    label: str,
+    width: int = 120,
+    height: int = 28,
+    max_value: float = 10,
+) -> SafeString:
+    """A tiny line of evenly spaced values (0..max_value); None leaves a gap."""
+    pad = 2.5
+    top = float(max_value) if max_value and float(max_value) > 0 else 10.0
+    n = len(values)
+    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+
+    def point(i: int, v: float) -> tuple[float, float]:
+        x = pad + (inner_w / 2 if n == 1 else i / (n - 1) * inner_w)
+        y = pad + inner_h - min(max(v / top, 0.0), 1.0) * inner_h
+        return x, y
+
+    out = [
+        f'<svg xmlns="{SVG_NS}" class="sparkline" role="img" aria-label="{_e(label)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="none">',
+        f"<title>{_e(label)}</title>",
+    ]
+    last = None
+    for segment in _segments(enumerate(values)):
+        pts = [point(i, v) for i, v in segment]
+        last = pts[-1]
+        if len(pts) == 1:
+            out.append(_dot(pts[0], 1.5, "sparkline-point", "currentColor"))
+        else:
+            out.append(
+                f'<polyline class="sparkline-line" points="{_pts(pts)}" fill="none" '
+                f'stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" '
+                f'stroke-linecap="round"/>'
+            )
+    if last is not None and values and values[-1] is not None:
+        out.append(_dot(last, 2.2, "sparkline-last", "currentColor"))
+    out.append("</svg>")
+    # Safe: every piece of caller text went through _e(); the rest is our own markup.
+    return mark_safe("".join(out))  # noqa: S308
+
+
+def table_rows(series: Sequence[Series], start: date, end: date) -> list[tuple[date, list[str]]]:
+    """One row per night from start to end, one formatted cell per series ("" = no value)."""
+    if end < start:
+        return []
+    lookups = [{night: value for night, value in s.points} for s in series]
+    rows = []
+    night = start
+    while night <= end:
+        cells = [
+            _format_value(lookup.get(night), s.axis)
+            for s, lookup in zip(series, lookups, strict=True)
+        ]
+        rows.append((night, cells))
+        night += timedelta(days=1)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Drawing pieces
+
+
+def _series_svg(s: Series, style: _Style, start: date, end: date, x_of, y_of) -> str:
+    cls = f"series series-{_css(s.key)}"
+    dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+    out = [f'<g class="{cls}" aria-hidden="true">']
+    in_order = sorted((p for p in s.points if start <= p[0] <= end), key=lambda p: p[0])
+    for segment in _segments(in_order):
+        pts = [(x_of(night), y_of(v, s.axis)) for night, v in segment]
+        if len(pts) == 1:
+            out.append(_dot(pts[0], 2.6, "series-point", style.colour))
+            continue
+        if s.stepped:
+            pts = _steps(pts)
+        out.append(
+            f'<polyline points="{_pts(pts)}" fill="none" stroke="{style.colour}" '
+            f'stroke-width="{_n(style.width)}"{dash} stroke-linejoin="round" '
+            f'stroke-linecap="butt"/>'
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def _segments(points: Iterable[tuple[object, Value]]):
+    """Runs of consecutive points with a value; a None ends the run."""
+    run: list[tuple[object, float]] = []
+    for key, value in points:
+        number = _as_float(value)
+        if number is None:
+            if run:
+                yield run
+            run = []
+        else:
+            run.append((key, number))
+    if run:
+        yield run
+
+
+def _steps(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    # Hold each value until the next night, then jump: horizontal first, then vertical.
+    stepped = [pts[0]]
+    for (_, y0), (x1, y1) in pairwise(pts):
+        if y1 == y0:
+            stepped.append((x1, y1))
+        else:
+            stepped.append((x1, y0))
+            stepped.append((x1, y1))
+    # Drop interior points on a straight horizontal run to keep the SVG small.
+    slim = [stepped[0]]
+    for i in range(1, len(stepped) - 1):
+        prev, cur, nxt = slim[-1], stepped[i], stepped[i + 1]
+        if prev[1] == cur[1] == nxt[1]:
+            continue
+        slim.append(cur)
+    if len(stepped) > 1:
+        slim.append(stepped[-1])
+    return slim
+
+
+def _dot(pt: tuple[float, float], r: float, cls: str, colour: str) -> str:
+    return f'<circle class="{cls}" cx="{_n(pt[0])}" cy="{_n(pt[1])}" r="{_n(r)}" fill="{colour}"/>'
+
+
+def _cross(x: float, y: float, r: float, cls: str, tip: str) -> str:
+    colour = _MARKERS["skipped"][0]
+    d = (
+        f"M{_n(x - r)} {_n(y - r)}L{_n(x + r)} {_n(y + r)}"
+        f"M{_n(x - r)} {_n(y + r)}L{_n(x + r)} {_n(y - r)}"
+    )
+    return (
+        f'<path class="{cls}" d="{d}" stroke="{colour}" stroke-width="1.6" fill="none" '
+        f'stroke-linecap="round"><title>{_e(tip)}</title></path>'
+    )
+
+
+def _triangle(x: float, y: float, r: float, cls: str, tip: str) -> str:
+    colour = _MARKERS["flag"][0]
+    d = f"M{_n(x)} {_n(y + r)}L{_n(x - r)} {_n(y - r)}L{_n(x + r)} {_n(y - r)}Z"
+    return f'<path class="{cls}" d="{d}" fill="{colour}"><title>{_e(tip)}</title></path>'
+
+
+def _legend_layout(items, x0: float, x1: float):
+    """Place legend items left to right, wrapping into rows: [(row, (x, item)), ...]."""
+    placed = []
+    row, x = 0, x0
+    for item in items:
+        text = item[1].label if item[0] == "series" else _MARKERS[item[1]][2]
+        w = _LEGEND_SAMPLE + 6 + len(text) * _CHAR_WIDTH + 18
+        if x > x0 and x + w > x1:
+            row, x = row + 1, x0
+        placed.append((row, (x, item, text)))
+        x += w
+    return placed
+
+
+def _legend_svg(rows, y0: float) -> list[str]:
+    if not rows:
+        return []
+    out = ['<g class="chart-legend" aria-hidden="true">']
+    for row, (x, item, text) in rows:
+        y = y0 + row * _LEGEND_ROW + _LEGEND_ROW / 2
+        kind, what, style = item
+        if kind == "series":
+            dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+            if what.stepped:
+                d = (
+                    f"M{_n(x)} {_n(y + 4)}H{_n(x + _LEGEND_SAMPLE / 2)}"
+                    f"V{_n(y - 4)}H{_n(x + _LEGEND_SAMPLE)}"
+                )
+            else:
+                d = f"M{_n(x)} {_n(y)}H{_n(x + _LEGEND_SAMPLE)}"
+            out.append(
+                f'<g class="legend-item series-{_css(what.key)}">'
+                f'<path d="{d}" fill="none" stroke="{style.colour}" '
+                f'stroke-width="{_n(style.width)}"{dash}/>'
+            )
+        else:
+            colour, dash, _ = _MARKERS[what]
+            mid = x + _LEGEND_SAMPLE / 2
+            out.append(f'<g class="legend-item marker-{_css(what)}">')
+            if what == "skipped":
+                out.append(_cross(mid, y, 3.5, "legend-glyph", text))
+            elif what == "flag":
+                out.append(_triangle(mid, y, 4.5, "legend-glyph", text))
+            else:
+                out.append(
+                    f'<line x1="{_n(mid)}" y1="{_n(y - 7)}" x2="{_n(mid)}" y2="{_n(y + 7)}" '
+                    f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
+                )
+        out.append(f'<text x="{_n(x + _LEGEND_SAMPLE + 6)}" y="{_n(y + 4)}">{_e(text)}</text></g>')
+    out.append("</g>")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Ticks, text and numbers
+
+
+def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
+    span = (end - start).days
+    if span <= 13:
+        return [
+            (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
+            for i in range(0, span + 1, 1 if span <= 7 else 2)
+        ]
+    if span <= 12 * 7:
+        return [
+            (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
+            for i in range(0, span + 1, 7)
+        ]
+    # Monthly ticks on the 1st; thin them out past about a year so labels never collide.
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    every = max(1, math.ceil(months / 13))
+    y, m = start.year, start.month
+    if start.day != 1:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    ticks = []
+    index = 0
+    while date(y, m, 1) <= end:
+        if index % every == 0:
+            tick = date(y, m, 1)
+            label = _day_label(tick)
+            # Across a new year, the first tick of each year says which year it is.
+            if start.year != end.year and (not ticks or ticks[-1][0].year != tick.year):
+                label = f"{label} {tick.year}"
+            ticks.append((tick, label))
+        index += 1
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return ticks
+
+
+def _day_label(d: date) -> str:
+    return f"{d.day} {_MONTHS[d.month - 1]}"
+
+
+def _describe(series: Sequence[Series], start: date, end: date) -> str:
+    parts = [f"Nightly values from {_long_date(start)} to {_long_date(end)}."]
+    for s in series:
+        values = [
+            (night, _as_float(v))
+            for night, v in s.points
+            if v is not None and start <= night <= end
+        ]
+        if not values:
+            parts.append(f"{s.label}: no values.")
+            continue
+        values.sort(key=lambda p: p[0])
+        first, last = values[0][1], values[-1][1]
+        parts.append(
+            f"{s.label}: {len(values)} nights, from {_format_value(first, s.axis)} "
+            f"to {_format_value(last, s.axis)}."
+        )
+    parts.append("The same values are in the data table.")
+    return " ".join(parts)
+
+
+def _long_date(d: date) -> str:
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _marker_tip(m: Marker) -> str:
+    return f"{_long_date(m.night)}: {m.label}"
+
+
+def _assign_styles(series: Sequence[Series]) -> list[_Style]:
+    spare = iter(_SPARE_STYLES * (len(series) // len(_SPARE_STYLES) + 1))
+    return [_STYLES.get(s.key) or next(spare) for s in series]
+
+
+def _chart_id(series, start, end, title, markers) -> str:
+    digest = hashlib.sha1(
+        repr((title, start, end, [(s.key, len(s.points)) for s in series], len(markers))).encode(),
+        usedforsecurity=False,
+    )
+    return f"chart-{digest.hexdigest()[:10]}"
+
+
+def _format_value(value: Value, axis: str) -> str:
+    if value is None:
+        return ""
+    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not number.is_finite():
+        return ""
+    if axis == "dose":
+        text = f"{number.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+        return text[:-1] if text.endswith("0") else text
+    if number == number.to_integral_value():
+        return f"{int(number)}"
+    return f"{number.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
+
+
+def _tick_mg(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _as_float(value: Value) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _n(x: float) -> str:
+    text = f"{x:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _pts(pts: list[tuple[float, float]]) -> str:
+    return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+
+
+def _css(key: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in key.lower())
+
+
+def _e(text: str) -> str:
+    return html.escape(str(text), quote=True)

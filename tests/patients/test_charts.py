@@ -1,0 +1,342 @@
+import time
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+import pytest
+from django.utils.safestring import SafeString
+
+from patients.charts import Marker, Series, sparkline, table_rows, trend_chart
+
+NS = "{http://www.w3.org/2000/svg}"
+START = date(2025, 3, 3)
+
+
+def nights(count, start=START):
+    return [start + timedelta(days=i) for i in range(count)]
+
+
+def render(series, start=START, end=None, **kwargs):
+    end = end or START + timedelta(days=6)
+    kwargs.setdefault("title", "Trend")
+    return ET.fromstring(str(trend_chart(series, start, end, **kwargs)))
+
+
+def polylines_of(root, key):
+    group = next(g for g in root.iter(f"{NS}g") if f"series-{key}" in g.get("class", "").split())
+    return group.findall(f"{NS}polyline")
+
+
+def parse_points(polyline):
+    return [tuple(float(n) for n in pair.split(",")) for pair in polyline.get("points").split()]
+
+
+def pain(values, start=START):
+    return Series(
+        "pain",
+        "Pain (0–10, lower is better)",
+        list(zip(nights(len(values), start), values, strict=True)),
+    )
+
+
+def test_the_trend_chart_is_a_safe_string_of_valid_svg():
+    chart = trend_chart([pain([3, 4, 5])], START, START + timedelta(days=2), title="Pain")
+    assert isinstance(chart, SafeString)
+    assert ET.fromstring(str(chart)).tag == f"{NS}svg"
+
+
+def test_the_chart_is_responsive_by_viewbox_and_never_wider_than_its_container():
+    root = render([pain([3, 4, 5])])
+    assert root.get("width") == "100%"
+    assert root.get("viewBox").startswith("0 0 720 ")
+    assert root.get("preserveAspectRatio") == "xMidYMid meet"
+    assert root.get("height") is None
+
+
+def test_the_chart_is_an_image_labelled_by_its_title_and_description():
+    root = render([pain([3, 4, 5])], title="Pain trend", description="Pain fell from 5 to 3.")
+    assert root.get("role") == "img"
+    title, desc = root.find(f"{NS}title"), root.find(f"{NS}desc")
+    assert title.text == "Pain trend"
+    assert desc.text == "Pain fell from 5 to 3."
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+
+
+def test_a_chart_without_a_description_describes_itself():
+    desc = render([pain([5, 4, 3])]).find(f"{NS}desc").text
+    assert "3 Mar 2025" in desc
+    assert "Pain (0–10, lower is better): 3 nights, from 5 to 3." in desc
+
+
+def test_a_script_in_the_title_comes_out_as_text_never_as_an_element():
+    chart = str(trend_chart([], START, START, title="<script>alert(1)</script>"))
+    root = ET.fromstring(chart)
+    assert "<script>" not in chart
+    assert root.find(f"{NS}title").text == "<script>alert(1)</script>"
+    assert not [el for el in root.iter() if el.tag.endswith("script")]
+
+
+def test_labels_and_marker_tooltips_are_escaped():
+    series = [Series("pain", 'Pain <b>"&"</b>', [(START, 3)])]
+    markers = [Marker(START, "plan_change", "<img src=x onerror=alert(1)>")]
+    chart = str(trend_chart(series, START, START, markers=markers, title="t"))
+    root = ET.fromstring(chart)
+    assert "<b>" not in chart and "<img" not in chart
+    texts = [el.text for el in root.iter(f"{NS}text")]
+    assert 'Pain <b>"&"</b>' in texts
+    assert not [el for el in root.iter() if el.tag in (f"{NS}b", f"{NS}img")]
+
+
+def test_no_element_carries_a_style_attribute_or_a_style_element():
+    series = [
+        pain([3, None, 5, 6]),
+        Series(
+            "dose",
+            "Dose (mg)",
+            list(zip(nights(4), [Decimal("1.5")] * 4, strict=True)),
+            "dose",
+            True,
+        ),
+    ]
+    markers = [Marker(START, kind, kind) for kind in ("skipped", "plan_change", "hold", "flag")]
+    for svg in (
+        render(series, markers=markers),
+        ET.fromstring(str(sparkline([1, None, 3], label="Pain"))),
+    ):
+        assert all("style" not in el.attrib for el in svg.iter())
+        assert svg.find(f".//{NS}style") is None
+
+
+def test_a_missing_night_breaks_the_pain_line_into_two_segments():
+    root = render([pain([3, 4, None, 5, 6])])
+    lines = polylines_of(root, "pain")
+    assert len(lines) == 2
+    assert [len(parse_points(line)) for line in lines] == [2, 2]
+
+
+def test_a_lone_value_between_gaps_is_drawn_as_a_dot():
+    root = render([pain([None, 4, None])])
+    group = next(g for g in root.iter(f"{NS}g") if "series-pain" in g.get("class", ""))
+    assert group.findall(f"{NS}polyline") == []
+    assert len(group.findall(f"{NS}circle")) == 1
+
+
+def test_a_stepped_dose_line_goes_across_then_up():
+    doses = [Decimal("1.5"), Decimal("1.5"), Decimal("3.0"), Decimal("4.5")]
+    dose = Series(
+        "dose", "Dose (mg)", list(zip(nights(4), doses, strict=True)), axis="dose", stepped=True
+    )
+    (line,) = polylines_of(render([dose], end=START + timedelta(days=3)), "dose")
+    points = parse_points(line)
+    segments = list(pairwise(points))
+    assert len(segments) == 4
+    for index, ((x0, y0), (x1, y1)) in enumerate(segments):
+        if index % 2 == 0:
+            assert y0 == y1 and x1 > x0, "horizontal first"
+        else:
+            assert x0 == x1 and y1 < y0, "then vertical, upwards for a higher dose"
+
+
+def test_the_dose_is_scaled_to_the_right_axis_up_to_dose_max():
+    dose = Series("dose", "Dose (mg)", [(START, Decimal("5")), (START + timedelta(1), 0)], "dose")
+    (line,) = polylines_of(render([dose], end=START + timedelta(days=1)), "dose")
+    score = render([pain([10, 0])], end=START + timedelta(days=1))
+    assert parse_points(line) == parse_points(polylines_of(score, "pain")[0])
+
+
+def test_series_differ_by_dash_pattern_as_well_as_colour():
+    keys = ["pain", "fatigue", "mood", "sleep", "dreams"]
+    series = [Series(k, k, [(START, 1), (START + timedelta(1), 2)]) for k in keys]
+    root = render(series, end=START + timedelta(days=1))
+    styles = {
+        (line.get("stroke"), line.get("stroke-dasharray"))
+        for key in keys
+        for line in polylines_of(root, key)
+    }
+    assert len({colour for colour, _ in styles}) == len(keys)
+    assert len({dash for _, dash in styles}) == len(keys)
+
+
+def test_the_legend_names_every_series():
+    series = [pain([1, 2]), Series("mood", "Mood & more", [(START, 5)])]
+    legend = next(g for g in render(series).iter(f"{NS}g") if g.get("class") == "chart-legend")
+    assert [t.text for t in legend.iter(f"{NS}text")] == [
+        "Pain (0–10, lower is better)",
+        "Mood & more",
+    ]
+
+
+def test_markers_appear_with_their_tooltips():
+    markers = [
+        Marker(START + timedelta(days=1), "skipped", "Dose skipped"),
+        Marker(START + timedelta(days=2), "plan_change", "Step up to 3.0 mg"),
+        Marker(START + timedelta(days=3), "hold", "Hold for surgery"),
+        Marker(START + timedelta(days=4), "flag", "Vivid dreams"),
+    ]
+    root = render([pain([3, 4, 5, 6, 7])], markers=markers)
+    drawn = {
+        el.get("class"): el.find(f"{NS}title").text
+        for el in root.iter()
+        if "marker" in (el.get("class") or "").split()
+    }
+    assert drawn == {
+        "marker marker-skipped": "4 Mar 2025: Dose skipped",
+        "marker marker-plan-change": "5 Mar 2025: Step up to 3.0 mg",
+        "marker marker-hold": "6 Mar 2025: Hold for surgery",
+        "marker marker-flag": "7 Mar 2025: Vivid dreams",
+    }
+
+
+def test_plan_changes_and_holds_are_dashed_vertical_lines():
+    markers = [Marker(START + timedelta(days=2), kind, kind) for kind in ("plan_change", "hold")]
+    root = render([pain([3, 4, 5])], markers=markers)
+    lines = [el for el in root.iter(f"{NS}line") if "marker" in (el.get("class") or "")]
+    assert len(lines) == 2
+    for line in lines:
+        assert line.get("x1") == line.get("x2") and line.get("y1") != line.get("y2")
+        assert line.get("stroke-dasharray")
+
+
+def test_markers_outside_the_range_are_left_out():
+    markers = [Marker(START - timedelta(days=1), "skipped", "before")]
+    root = render([pain([3, 4])], markers=markers)
+    assert not [el for el in root.iter() if "marker-skipped" in (el.get("class") or "")]
+
+
+def test_weekly_ticks_label_the_x_axis_up_to_twelve_weeks():
+    root = render([], end=START + timedelta(weeks=8))
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-x" in (g.get("class") or ""))
+    labels = [t.text for t in axis.iter(f"{NS}text")]
+    assert labels == [
+        "3 Mar",
+        "10 Mar",
+        "17 Mar",
+        "24 Mar",
+        "31 Mar",
+        "7 Apr",
+        "14 Apr",
+        "21 Apr",
+        "28 Apr",
+    ]
+
+
+def test_monthly_ticks_label_the_x_axis_beyond_twelve_weeks():
+    root = render([], end=START + timedelta(weeks=20))
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-x" in (g.get("class") or ""))
+    assert [t.text for t in axis.iter(f"{NS}text")] == ["1 Apr", "1 May", "1 Jun", "1 Jul"]
+
+
+def test_monthly_ticks_name_the_year_where_a_new_year_begins():
+    root = render([], start=date(2025, 10, 15), end=date(2026, 3, 15))
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-x" in (g.get("class") or ""))
+    assert [t.text for t in axis.iter(f"{NS}text")] == [
+        "1 Nov 2025",
+        "1 Dec",
+        "1 Jan 2026",
+        "1 Feb",
+        "1 Mar",
+    ]
+
+
+def test_the_right_axis_runs_from_zero_to_dose_max_in_mg():
+    dose = Series("dose", "Dose", [(START, Decimal("3"))], axis="dose")
+    root = render([dose], dose_max=Decimal("4.5"))
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-dose" in (g.get("class") or ""))
+    assert [t.text for t in axis.iter(f"{NS}text")] == [
+        "Dose mg",
+        "0",
+        "0.9",
+        "1.8",
+        "2.7",
+        "3.6",
+        "4.5",
+    ]
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        [],
+        [pain([])],
+        [pain([None, None, None])],
+        [pain([4])],
+    ],
+    ids=["no series", "empty series", "all none", "single point"],
+)
+def test_thin_data_still_renders_a_valid_chart(series):
+    root = render(series)
+    assert root.find(f"{NS}title").text == "Trend"
+
+
+def test_a_chart_of_a_single_night_puts_it_in_the_middle():
+    root = render([pain([4])], end=START)
+    (dot,) = [c for c in root.iter(f"{NS}circle") if c.get("class") == "series-point"]
+    assert float(dot.get("cx")) == pytest.approx((40 + 720 - 44) / 2, abs=0.1)
+
+
+def test_a_year_of_six_series_renders_fast_and_rounds_numbers_to_one_decimal():
+    days = nights(365)
+    series = [
+        Series(key, key, [(d, (i * 7 % 11) / 1.1 if i % 13 else None) for i, d in enumerate(days)])
+        for key in ("pain", "fatigue", "mood", "sleep", "dreams")
+    ]
+    series.append(
+        Series(
+            "dose",
+            "Dose",
+            [(d, Decimal("1.5") + i // 60) for i, d in enumerate(days)],
+            "dose",
+            True,
+        )
+    )
+    began = time.perf_counter()
+    chart = str(trend_chart(series, days[0], days[-1], title="A year"))
+    assert time.perf_counter() - began < 0.5
+    root = ET.fromstring(chart)
+    for line in root.iter(f"{NS}polyline"):
+        for x, y in parse_points(line):
+            assert round(x, 1) == x and round(y, 1) == y
+    assert "0.30000" not in chart
+
+
+def test_two_charts_of_different_patients_get_different_ids():
+    one = render([pain([1, 2])], title="Ann")
+    two = render([pain([1, 2])], title="Bob")
+    assert one.find(f"{NS}title").get("id") != two.find(f"{NS}title").get("id")
+
+
+def test_sparkline_draws_a_line_with_a_gap():
+    svg = ET.fromstring(str(sparkline([1, 2, None, 4, 5], label="Pain")))
+    assert svg.get("role") == "img" and svg.get("aria-label") == "Pain"
+    assert len(svg.findall(f"{NS}polyline")) == 2
+
+
+def test_a_sparkline_of_nothing_but_none_is_empty_but_valid():
+    chart = sparkline([None, None, None], label="No <entries>")
+    svg = ET.fromstring(str(chart))
+    assert isinstance(chart, SafeString)
+    assert svg.find(f"{NS}title").text == "No <entries>"
+    assert svg.findall(f"{NS}polyline") == [] and svg.findall(f"{NS}circle") == []
+
+
+def test_a_sparkline_of_no_values_is_empty_but_valid():
+    svg = ET.fromstring(str(sparkline([], label="Pain")))
+    assert list(svg) == [svg.find(f"{NS}title")]
+
+
+def test_table_rows_give_one_row_per_night_and_blank_cells_for_none():
+    dose = Series(
+        "dose", "Dose", [(START, Decimal("1.50")), (START + timedelta(1), Decimal("1.75"))], "dose"
+    )
+    rows = table_rows([pain([3, None, 6.5]), dose], START, START + timedelta(days=3))
+    assert rows == [
+        (START, ["3", "1.5"]),
+        (START + timedelta(days=1), ["", "1.75"]),
+        (START + timedelta(days=2), ["6.5", ""]),
+        (START + timedelta(days=3), ["", ""]),
+    ]
+
+
+def test_table_rows_of_a_single_night_is_one_row():
+    assert table_rows([pain([4])], START, START) == [(START, ["4"])]
