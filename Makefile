@@ -1,0 +1,58 @@
+# LDN Journal — developer entry points. `make run` for the demo, `make test` for the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run serve install test lint fmt bench migrate seed clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## run: install, migrate, load the demo and serve on http://127.0.0.1:8000 with a worker and beat
+run: seed
+	$(PY) manage.py dev_keys
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & \
+	  $(BIN)/celery -A ldn_journal beat --loglevel=INFO & \
+	  $(PY) manage.py runserver 127.0.0.1:8000 & \
+	  wait
+
+## lint: ruff checks and format check
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## test: lint, migrations up to date, then the whole suite
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: benchmarks print figures and write bench/results/
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf var/ staticfiles/ .pytest_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Django admin for admins only: users, invitations and a read-only access log."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import AccessLog, Invitation, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["date_joined", "last_login", "deactivated_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "role"]}),
+        ("Status", {"fields": ["is_active", "deactivated_at", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
+    ]
+    filter_horizontal = []
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "role", "invited_by", "created_at", "expires_at", "status"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent from the management pages, which email the link
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "actor_role", "patient", "action", "object_type", "ip"]
+    list_filter = ["action", "actor_role"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,39 @@
+"""The role navigation shown in the base layout."""
+
+from django.urls import NoReverseMatch, reverse
+
+from .models import Role
+
+NAV = {
+    Role.PATIENT: [
+        ("journal:home", "Tonight"),
+        ("journal:history", "History"),
+        ("journal:plan", "My plan"),
+        ("journal:settings", "Settings"),
+    ],
+    Role.CLINICIAN: [
+        ("clinic:patients", "Patients"),
+        ("clinic:invite", "Invite a patient"),
+        ("clinic:templates", "Plan templates"),
+    ],
+    Role.ADMIN: [
+        ("manage:people", "People"),
+        ("manage:invitations", "Invitations"),
+        ("manage:access_log", "Access log"),
+        ("clinic:templates", "Plan templates"),
+    ],
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label in NAV.get(user.role, []):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an area not built yet is simply not shown
+            continue
+        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,49 @@
+"""Sign-up through an invitation, and the invitation forms for admins and clinicians."""
+
+from allauth.account.forms import SignupForm
+from django import forms
+
+from . import invitations
+from .models import Role
+
+
+class InvitedSignupForm(SignupForm):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        help_text="How your care team will see you, for example “Sam Taylor”.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = (
+            invitations.invitation_from_session(self.request) if self.request else None
+        )
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["email"].help_text = "The address your invitation was sent to."
+
+    def clean_email(self):
+        value = self.cleaned_data.get("email", "").strip().lower()
+        if self.invitation is None:
+            raise forms.ValidationError("This invitation is no longer valid.")
+        if value != self.invitation.email.lower():
+            raise forms.ValidationError(
+                "This invitation is for a different address. Sign up with the address the "
+                "invitation was sent to."
+            )
+        return super().clean_email()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=())
+
+    def __init__(self, *args, inviter, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = invitations.roles_invitable_by(inviter)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        if roles == [Role.PATIENT]:
+            self.fields["role"].widget = forms.HiddenInput()
+            self.fields["role"].initial = Role.PATIENT

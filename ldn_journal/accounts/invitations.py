@@ -1,0 +1,178 @@
+"""Inviting people into the clinic: create, send, re-send, revoke, accept.
+
+Nobody self-registers. A clinician invites patients (who join that clinician's care team);
+an admin invites clinicians and admins. The link carries a random token whose hash is
+stored, is single-use and expires after LDN_INVITATION_DAYS.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Invitation, Role, User, hash_token
+
+SESSION_KEY = "ldn_invitation_id"
+
+
+def roles_invitable_by(user):
+    if user.role == Role.ADMIN:
+        return [Role.CLINICIAN, Role.ADMIN]
+    if user.role == Role.CLINICIAN:
+        return [Role.PATIENT]
+    return []
+
+
+@dataclass
+class InviteOutcome:
+    invitation: Invitation | None
+    linked_existing_patient: bool = False
+
+
+def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
+    """Invite `email` as `role`, or link an existing patient to the inviting clinician.
+
+    Raises ValidationError with a message for the person inviting when it cannot be done.
+    """
+    from patients.models import CareTeamMembership, Patient
+
+    now = now or timezone.now()
+    email = email.strip().lower()
+    if role not in roles_invitable_by(inviter):
+        raise ValidationError("You cannot invite someone with that role.")
+
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        if role == Role.PATIENT and existing.role == Role.PATIENT:
+            patient = Patient.objects.get(user=existing)
+            _, created = CareTeamMembership.objects.get_or_create(
+                patient=patient, clinician=inviter, defaults={"added_by": inviter}
+            )
+            if not created:
+                raise ValidationError("This patient is already on your care team.")
+            return InviteOutcome(invitation=None, linked_existing_patient=True)
+        raise ValidationError(
+            "This address already has an account with another role, so it cannot be invited "
+            "as a %(role)s. Ask an admin if the account should change.",
+            params={"role": Role(role).label.lower()},
+        )
+
+    with transaction.atomic():
+        # An expired invitation no longer blocks a new one.
+        Invitation.objects.filter(
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__lte=now,
+        ).update(revoked_at=now)
+        invitation = Invitation(
+            email=email,
+            role=role,
+            invited_by=inviter,
+            clinician=inviter if role == Role.PATIENT else None,
+            created_at=now,
+            last_sent_at=now,
+        )
+        token = invitation.new_token(now)
+        try:
+            with transaction.atomic():
+                invitation.save()
+        except IntegrityError:
+            raise ValidationError(
+                "This address already has a pending invitation. Re-send it from the list "
+                "of invitations instead."
+            ) from None
+    send_invitation_email(invitation, token, request=request)
+    return InviteOutcome(invitation=invitation)
+
+
+def resend(invitation, *, request=None, now=None):
+    """Rotate the token (old links stop working), extend the expiry and send again."""
+    now = now or timezone.now()
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("Only a pending or expired invitation can be re-sent.")
+    token = invitation.new_token(now)
+    invitation.last_sent_at = now
+    invitation.send_count += 1
+    invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
+    send_invitation_email(invitation, token, request=request)
+
+
+def revoke(invitation, *, now=None):
+    now = now or timezone.now()
+    updated = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    if not updated:
+        raise ValidationError("Only a pending invitation can be revoked.")
+
+
+def invitation_url(token):
+    return settings.SITE_URL + reverse("accept_invitation", args=[token])
+
+
+def send_invitation_email(invitation, token, *, request=None):
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(token),
+        "inviter": invitation.invited_by,
+        "days": settings.LDN_INVITATION_DAYS,
+    }
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "You are invited to LDN Journal"
+    text = render_to_string("accounts/email/invitation.txt", context)
+    html = render_to_string("accounts/email/invitation.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[invitation.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def find_pending(token, now=None):
+    """The pending invitation for a link token, or None (unknown, used, revoked, expired)."""
+    if not token or len(token) > 100:
+        return None
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None or invitation.status_at(now) != Invitation.Status.PENDING:
+        return None
+    return invitation
+
+
+def invitation_from_session(request):
+    invitation_id = request.session.get(SESSION_KEY)
+    if not invitation_id:
+        return None
+    invitation = Invitation.objects.filter(pk=invitation_id).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        return None
+    return invitation
+
+
+def accept(invitation_id, user, *, now=None):
+    """Claim the invitation for the newly created user, exactly once.
+
+    Runs inside the sign-up transaction; the row lock makes two simultaneous accepts of the
+    same link end with one account.
+    """
+    from patients.models import CareTeamMembership, Patient
+
+    now = now or timezone.now()
+    locked = Invitation.objects.select_for_update().get(pk=invitation_id)
+    if locked.status_at(now) != Invitation.Status.PENDING:
+        raise InvitationNoLongerValid
+    locked.accepted_at = now
+    locked.accepted_user = user
+    locked.save(update_fields=["accepted_at", "accepted_user"])
+    if locked.role == Role.PATIENT:
+        patient = Patient.objects.create(user=user)
+        CareTeamMembership.objects.create(
+            patient=patient, clinician=locked.clinician, added_by=locked.invited_by
+        )
+    return locked
+
+
+class InvitationNoLongerValid(Exception):
+    """The invitation was used, revoked or expired between opening the link and signing up."""

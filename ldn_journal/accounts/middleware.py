@@ -1,0 +1,103 @@
+"""The staff session policy, the MFA requirement and no-store caching."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+
+from .models import Role
+
+# Paths that never need a session, a login or MFA.
+EXEMPT_PREFIXES = ("/healthz", "/static/", "/favicon.ico", "/sw.js", "/manifest.webmanifest")
+
+
+def _exempt(path):
+    return path.startswith(EXEMPT_PREFIXES)
+
+
+SESSION_STARTED_KEY = "ldn_auth_started"
+
+
+class SessionPolicyMiddleware:
+    """Staff sessions end after 30 minutes idle and 12 hours in all; patients may stay 30 days."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _exempt(request.path) and request.user.is_authenticated:
+            user = request.user
+            if user.is_staff_role:
+                started = request.session.get(SESSION_STARTED_KEY)
+                now = time.time()
+                if started is None:
+                    request.session[SESSION_STARTED_KEY] = now
+                elif now - started > settings.LDN_STAFF_ABSOLUTE_SECONDS:
+                    logout(request)
+                    return redirect(f"{reverse('account_login')}?expired=1")
+                # Sliding idle timeout: every request pushes the expiry 30 minutes ahead.
+                request.session.set_expiry(settings.LDN_STAFF_IDLE_SECONDS)
+        return self.get_response(request)
+
+
+MFA_OK_KEY = "ldn_mfa_ok"
+MFA_ALLOWED_PREFIXES = ("/accounts/",)
+
+
+def user_has_mfa(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+def mfa_required_for(user):
+    if user.role in (Role.CLINICIAN, Role.ADMIN):
+        return settings.LDN_REQUIRE_STAFF_MFA
+    return settings.LDN_REQUIRE_PATIENT_MFA
+
+
+class RequireMFAMiddleware:
+    """Until they have set up a second factor, required users reach only account pages.
+
+    allauth has no switch for "MFA required", so this sends every other request to the
+    TOTP setup page. The result is remembered in the session to save a query per request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path
+        if (
+            not _exempt(path)
+            and not path.startswith(MFA_ALLOWED_PREFIXES)
+            and request.user.is_authenticated
+            and mfa_required_for(request.user)
+            and not request.session.get(MFA_OK_KEY)
+        ):
+            if user_has_mfa(request.user):
+                request.session[MFA_OK_KEY] = True
+            else:
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for signed-in users carry health data: never keep them in any cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/static/") and (
+            request.user.is_authenticated or response.get("Content-Disposition")
+        ):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response

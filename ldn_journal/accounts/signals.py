@@ -1,0 +1,41 @@
+"""Security events go to the access log; MFA changes reset the cached MFA check."""
+
+import time
+
+from allauth.account.signals import password_changed, password_reset, user_logged_in
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_login_failed
+from django.dispatch import receiver
+
+from .access_log import record_access
+from .middleware import MFA_OK_KEY, SESSION_STARTED_KEY
+
+
+@receiver(user_logged_in)
+def on_login(request, user, **kwargs):
+    request.session[SESSION_STARTED_KEY] = time.time()
+    record_access(request, "login", actor=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(credentials, request=None, **kwargs):
+    # The attempted address is not stored: it may be a patient's, and nobody signed in.
+    if request is not None:
+        record_access(request, "login_failed", actor=None)
+
+
+@receiver(authenticator_added)
+def on_mfa_added(request, user, authenticator, **kwargs):
+    record_access(request, "mfa_added", actor=user, detail={"type": authenticator.type})
+
+
+@receiver(authenticator_removed)
+def on_mfa_removed(request, user, authenticator, **kwargs):
+    request.session.pop(MFA_OK_KEY, None)
+    record_access(request, "mfa_removed", actor=user, detail={"type": authenticator.type})
+
+
+@receiver(password_changed)
+@receiver(password_reset)
+def on_password_changed(request, user, **kwargs):
+    record_access(request, "password_changed", actor=user)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "manage"
+
+urlpatterns = [
+    path("", views.people, name="people"),
+    path("people/<int:user_id>/active/", views.set_active, name="set_active"),
+    path("invite/", views.manage_invite, name="invite"),
+    path("invitations/", views.manage_invitations, name="invitations"),
+    path(
+        "invitations/<int:pk>/<str:action>/",
+        views.manage_invitation_action,
+        name="invitation_action",
+    ),
+]

@@ -1,0 +1,175 @@
+"""Home routing, health check, invitation acceptance and the admin's management area."""
+
+from allauth.account.adapter import get_adapter
+from allauth.core.ratelimit import consume_or_429
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import invitations
+from .forms import InviteForm
+from .models import Invitation, Role, User
+from .roles import role_required
+
+AREA_HOME = {
+    Role.PATIENT: "journal:home",
+    Role.CLINICIAN: "clinic:patients",
+    Role.ADMIN: "manage:people",
+}
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    return redirect(AREA_HOME[request.user.role])
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def accept_invitation(request, token):
+    limited = consume_or_429(request, action="invitation_accept")
+    if limited:
+        return limited
+    invitation = invitations.find_pending(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        messages.info(request, "You are already signed in; sign out first to use this invitation.")
+        return redirect("home")
+    request.session[invitations.SESSION_KEY] = invitation.pk
+    # Following the emailed link proves the address, so sign-up needs no extra verification.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return redirect("account_signup")
+
+
+# --- Management area (admins) -------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def people(request):
+    users = User.objects.order_by("role", "display_name", "email")
+    query = request.GET.get("q", "").strip()[:100]
+    role = request.GET.get("role", "")
+    if query:
+        users = users.filter(Q(email__icontains=query) | Q(display_name__icontains=query))
+    if role in Role.values:
+        users = users.filter(role=role)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/manage/people.html",
+        {"page": page, "query": query, "role": role, "roles": Role.choices},
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def set_active(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    activate = request.POST.get("active") == "1"
+    if target == request.user and not activate:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("manage:people")
+    from .accounts_admin import set_user_active
+
+    set_user_active(target, activate, request=request)
+    messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
+    return redirect("manage:people")
+
+
+def _invite(request, template, success_url):
+    form = InviteForm(request.POST or None, inviter=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = invitations.invite(
+                request.user,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            if outcome.linked_existing_patient:
+                messages.success(
+                    request, "This patient already has an account and was added to your care team."
+                )
+            else:
+                messages.success(request, "Invitation sent. The link is valid for 7 days.")
+            return redirect(success_url)
+    return render(request, template, {"form": form})
+
+
+def _invitation_list(request, template):
+    now = timezone.now()
+    rows = Invitation.objects.visible_to(request.user).select_related("invited_by")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for invitation in page:
+        invitation.current_status = invitation.status_at(now)
+    return render(request, template, {"page": page})
+
+
+def _invitation_action(request, pk, action, success_url):
+    if action not in ("resend", "revoke"):
+        raise Http404
+    invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
+    try:
+        if action == "resend":
+            invitations.resend(invitation, request=request)
+            messages.success(request, "Invitation sent again with a new link.")
+        else:
+            invitations.revoke(invitation)
+            messages.success(request, "Invitation revoked: its link no longer works.")
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect(success_url)
+
+
+@role_required(Role.ADMIN)
+def manage_invite(request):
+    return _invite(request, "accounts/manage/invite.html", reverse("manage:invitations"))
+
+
+@role_required(Role.ADMIN)
+def manage_invitations(request):
+    return _invitation_list(request, "accounts/manage/invitations.html")
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def manage_invitation_action(request, pk, action):
+    return _invitation_action(request, pk, action, reverse("manage:invitations"))
+
+
+@role_required(Role.CLINICIAN)
+def clinic_invite(request):
+    return _invite(request, "accounts/clinic/invite.html", reverse("clinic:invitations"))
+
+
+@role_required(Role.CLINICIAN)
+def clinic_invitations(request):
+    return _invitation_list(request, "accounts/clinic/invitations.html")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def clinic_invitation_action(request, pk, action):
+    return _invitation_action(request, pk, action, reverse("clinic:invitations"))

@@ -1,0 +1,34 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.http import Http404
+from django.urls import include, path
+
+from ldn_journal.accounts import views as account_views
+
+
+def _admin_login(request, extra_context=None):
+    # Signed-in clinicians and patients get 404 here, as in any other area not theirs.
+    if request.user.is_authenticated and not request.user.is_admin:
+        raise Http404
+    return _secure_login(request, extra_context)
+
+
+_secure_login = secure_admin_login(admin.site.login)
+admin.site.login = _admin_login
+admin.site.site_header = "LDN Journal administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
+    path("accounts/", include("allauth.urls")),
+    path("journal/", include("patients.urls_journal")),
+    path("clinic/", include("patients.urls_clinic")),
+    path("manage/", include("ldn_journal.accounts.urls_manage")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ldn_journal.errors.bad_request"
+handler403 = "ldn_journal.errors.permission_denied"
+handler404 = "ldn_journal.errors.page_not_found"
+handler500 = "ldn_journal.errors.server_error"

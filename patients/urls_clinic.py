@@ -1,0 +1,18 @@
+from django.urls import path
+
+from ldn_journal.accounts import views as account_views
+
+from .views import clinic
+
+app_name = "clinic"
+
+urlpatterns = [
+    path("", clinic.patient_list, name="patients"),
+    path("invite/", account_views.clinic_invite, name="invite"),
+    path("invitations/", account_views.clinic_invitations, name="invitations"),
+    path(
+        "invitations/<int:pk>/<str:action>/",
+        account_views.clinic_invitation_action,
+        name="invitation_action",
+    ),
+]

@@ -1,0 +1,335 @@
+"""The prescribed dose and titration step for a plan and a night, and plan step validation.
+
+Pure: plain frozen dataclasses in, plain values out, no database and no clock. Everything that
+shows or checks "tonight's dose" (journal home, reminders, flags) asks :func:`prescribed_dose`
+so that there is one copy of the step arithmetic.
+
+A plan is a list of saved versions. A version governs the nights from its ``effective_night``
+until the next version takes over, so saving a new version never rewrites what was prescribed
+on earlier nights. Within a version, step ``i`` begins on ``start_date`` plus the lengths of
+the steps before it; a hold masks nights without moving that calendar (to resume at a chosen
+step after a hold, the clinician saves a new version with a new ``start_date``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from patients.nights import DOSING_TIMES, EVENING
+
+ACTIVE = "active"
+ON_HOLD = "on_hold"
+NOT_STARTED = "not_started"
+NO_PLAN = "no_plan"
+
+CAPSULE = "capsule"
+LIQUID = "liquid"
+OTHER = "other"
+FORMULATIONS = (CAPSULE, LIQUID, OTHER)
+
+MAX_STEPS = 52  # a year of weekly steps is already far slower than any LDN titration
+MIN_STEP_DAYS = 1
+MAX_STEP_DAYS = 365
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One titration step: a dose for a number of nights (``None`` = open-ended)."""
+
+    dose_mg: Decimal
+    days: int | None  # None = open-ended; only the last step may be open-ended
+
+    def __post_init__(self) -> None:
+        # A float dose would carry binary noise (0.1 + 0.2) into comparisons with what the
+        # patient logged; refuse it at the door rather than round somewhere downstream.
+        if not isinstance(self.dose_mg, Decimal):
+            raise TypeError(f"dose_mg must be a Decimal, not {type(self.dose_mg).__name__}.")
+        if self.days is not None and (
+            isinstance(self.days, bool) or not isinstance(self.days, int)
+        ):
+            raise TypeError(f"days must be an int or None, not {type(self.days).__name__}.")
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """A plain snapshot of one saved version of a patient's titration plan.
+
+    Only structural invariants are enforced here (they make positions computable); whether
+    the doses and lengths are clinically acceptable is :func:`validate_steps`' job, which
+    gives the clinician a readable message before anything is saved.
+    """
+
+    number: int  # 1, 2, 3 ... increasing
+    effective_night: date  # first night this version governs
+    start_date: date  # night on which steps[0] begins (may be after effective_night)
+    steps: tuple[Step, ...]
+    dosing_time: str = EVENING  # or "morning"
+    hold_from: date | None = None  # nights hold_from..hold_until (inclusive) are on hold
+    hold_until: date | None = None  # None with hold_from set = open-ended hold
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.steps, tuple):
+            # Keep the snapshot immutable (and hashable) even if a list was passed.
+            object.__setattr__(self, "steps", tuple(self.steps))
+        if not self.steps:
+            raise ValueError("A plan version needs at least one step.")
+        for index, step in enumerate(self.steps):
+            is_last = index == len(self.steps) - 1
+            if step.days is None and not is_last:
+                raise ValueError(f"Step {index + 1} is open-ended but is not the last step.")
+            if step.days is not None and step.days < MIN_STEP_DAYS:
+                raise ValueError(f"Step {index + 1} has {step.days} days; it needs at least 1.")
+        if self.dosing_time not in DOSING_TIMES:
+            raise ValueError(f"Unknown dosing time {self.dosing_time!r}.")
+        if self.hold_until is not None and self.hold_from is None:
+            raise ValueError("hold_until needs hold_from.")
+
+
+@dataclass(frozen=True)
+class PlanPosition:
+    """Where a patient stands in their plan on one night."""
+
+    status: str  # "active", "on_hold", "not_started" (before start_date), "no_plan"
+    night: date
+    dose_mg: Decimal | None  # None unless active
+    step_index: int | None  # 0-based
+    step_count: int
+    day_in_step: int | None  # 1-based
+    next_step_night: date | None  # first night of the next step (None for open-ended/last)
+    next_dose_mg: Decimal | None
+    version_number: int | None
+    dosing_time: str
+    hold_until: date | None
+
+
+def version_in_effect(versions: Sequence[PlanVersion], night: date) -> PlanVersion | None:
+    """The version governing ``night``: the highest number whose effective_night <= night.
+
+    Highest *number*, not latest effective_night: a correction saved later wins even if it
+    is effective from an earlier night, while nights before a change keep the version that
+    was in effect then.
+    """
+    candidates = [version for version in versions if version.effective_night <= night]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda version: version.number)
+
+
+def _is_on_hold(version: PlanVersion, night: date) -> bool:
+    if version.hold_from is None or night < version.hold_from:
+        return False
+    return version.hold_until is None or night <= version.hold_until
+
+
+def current_step(versions: Sequence[PlanVersion], night: date) -> PlanPosition:
+    """The patient's position in their plan on ``night``.
+
+    A hold wins over everything else (naltrexone must be stopped before opioid use, so no
+    dose may be shown or reminded while on hold, even before the plan starts). After the
+    last step of a plan whose last step has a length, that step's dose carries on: the app
+    never stops a medication by itself; a clinician ends it by saving a new version or
+    ending the prescription. ``day_in_step`` then keeps counting past the step's length.
+    """
+    version = version_in_effect(versions, night)
+    if version is None:
+        return PlanPosition(
+            status=NO_PLAN,
+            night=night,
+            dose_mg=None,
+            step_index=None,
+            step_count=0,
+            day_in_step=None,
+            next_step_night=None,
+            next_dose_mg=None,
+            version_number=None,
+            dosing_time=EVENING,
+            hold_until=None,
+        )
+    common = {
+        "night": night,
+        "step_count": len(version.steps),
+        "version_number": version.number,
+        "dosing_time": version.dosing_time,
+    }
+    if _is_on_hold(version, night):
+        return PlanPosition(
+            status=ON_HOLD,
+            dose_mg=None,
+            step_index=None,
+            day_in_step=None,
+            next_step_night=None,
+            next_dose_mg=None,
+            hold_until=version.hold_until,
+            **common,
+        )
+    if night < version.start_date:
+        # "Starts on <date> at <dose>": the next step is the first one.
+        return PlanPosition(
+            status=NOT_STARTED,
+            dose_mg=None,
+            step_index=None,
+            day_in_step=None,
+            next_step_night=version.start_date,
+            next_dose_mg=version.steps[0].dose_mg,
+            hold_until=None,
+            **common,
+        )
+
+    schedule = step_schedule(version)
+    index = len(schedule) - 1  # past the end of a fully finite plan, the last step carries on
+    for candidate, (_first, last, _step) in enumerate(schedule):
+        if last is None or night <= last:
+            index = candidate
+            break
+    first, last, step = schedule[index]
+    has_next = index + 1 < len(schedule)
+    return PlanPosition(
+        status=ACTIVE,
+        dose_mg=step.dose_mg,
+        step_index=index,
+        day_in_step=(night - first).days + 1,
+        next_step_night=schedule[index + 1][0] if has_next else None,
+        next_dose_mg=schedule[index + 1][2].dose_mg if has_next else None,
+        hold_until=None,
+        **common,
+    )
+
+
+def prescribed_dose(versions: Sequence[PlanVersion], night: date) -> Decimal | None:
+    """Tonight's prescribed dose in mg, or ``None`` when on hold, not started or no plan."""
+    return current_step(versions, night).dose_mg
+
+
+def dosing_time_on(versions: Sequence[PlanVersion], night: date) -> str:
+    """Evening or morning dosing on ``night``; evening (the usual LDN timing) with no plan."""
+    version = version_in_effect(versions, night)
+    return version.dosing_time if version is not None else EVENING
+
+
+def step_schedule(version: PlanVersion) -> list[tuple[date, date | None, Step]]:
+    """The first and last night of each step (last is ``None`` for an open-ended step)."""
+    schedule: list[tuple[date, date | None, Step]] = []
+    first = version.start_date
+    for step in version.steps:
+        if step.days is None:
+            schedule.append((first, None, step))
+            break
+        last = first + timedelta(days=step.days - 1)
+        schedule.append((first, last, step))
+        first = last + timedelta(days=1)
+    return schedule
+
+
+def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:
+    """The volume of liquid that holds ``dose_mg``, to 0.01 mL (what a dosing syringe shows)."""
+    if concentration_mg_per_ml <= 0:
+        raise ValueError("The concentration must be more than 0 mg/mL.")
+    return (dose_mg / concentration_mg_per_ml).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _format_amounts(values: Sequence[Decimal]) -> str:
+    return ", ".join(str(value) for value in sorted(values))
+
+
+def _liquid_error(
+    dose: Decimal, concentration: Decimal, min_volume: Decimal, label: str
+) -> str | None:
+    # Exact test: the dose must be a whole number of the smallest measurable volume's worth
+    # of drug. Multiplying (not dividing) keeps Decimal arithmetic exact.
+    dose_per_unit = concentration * min_volume
+    if dose % dose_per_unit == 0:
+        return None
+    units = dose / dose_per_unit
+    lower = units.to_integral_value(rounding=ROUND_FLOOR) * dose_per_unit
+    upper = units.to_integral_value(rounding=ROUND_CEILING) * dose_per_unit
+    volume = dose_volume_ml(dose, concentration)
+    return (
+        f"{label}{dose} mg = {volume} mL, which cannot be measured: use multiples of "
+        f"{min_volume} mL (the nearest measurable doses are {lower.quantize(_CENT)} mg "
+        f"and {upper.quantize(_CENT)} mg)."
+    )
+
+
+def validate_steps(
+    steps: Sequence[Step],
+    dose_min: Decimal,
+    dose_max: Decimal,
+    formulation: str,
+    strengths: Sequence[Decimal] = (),
+    concentration_mg_per_ml: Decimal | None = None,
+    min_volume_ml: Decimal = Decimal("0.05"),
+) -> list[str]:
+    """Human-readable problems with a plan's steps; an empty list means they can be saved.
+
+    Each message names the step and says what is allowed. ``dose_min``/``dose_max`` come from
+    the one dose-range setting. Formulation rules: a capsule dose must be one of the
+    ``strengths`` on hand; a liquid dose must be a whole number of ``min_volume_ml`` at the
+    given concentration (a syringe cannot measure 1.03 mL); "other" has no extra rule.
+    Arguments that are configuration rather than clinician input (an unknown formulation, a
+    liquid without a concentration, an inverted range) raise ``ValueError``.
+    """
+    if dose_min > dose_max:
+        raise ValueError(f"dose_min {dose_min} is above dose_max {dose_max}.")
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"Unknown formulation {formulation!r}: use capsule, liquid or other.")
+    if formulation == LIQUID:
+        if concentration_mg_per_ml is None or concentration_mg_per_ml <= 0:
+            raise ValueError("A liquid needs a concentration of more than 0 mg/mL.")
+        if min_volume_ml <= 0:
+            raise ValueError("min_volume_ml must be more than 0 mL.")
+
+    if not steps:
+        return ["A plan needs at least one step."]
+    errors: list[str] = []
+    if len(steps) > MAX_STEPS:
+        errors.append(f"A plan can have at most {MAX_STEPS} steps; this one has {len(steps)}.")
+    last_index = len(steps) - 1
+    for index, step in enumerate(steps):
+        label = f"Step {index + 1}: "
+        dose = step.dose_mg
+        if not dose.is_finite():
+            errors.append(f"{label}the dose must be a number of mg.")
+        else:
+            dose_ok = True
+            if not dose_min <= dose <= dose_max:
+                dose_ok = False
+                errors.append(
+                    f"{label}{dose} mg is outside the allowed range: use a dose from "
+                    f"{dose_min} to {dose_max} mg."
+                )
+            if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
+                dose_ok = False
+                errors.append(
+                    f"{label}{dose} mg has more than two decimal places: "
+                    f"give the dose to the nearest 0.01 mg."
+                )
+            # Formulation checks only make sense for a dose that is otherwise acceptable;
+            # one problem, one message.
+            if dose_ok and formulation == CAPSULE and dose not in strengths:
+                available = _format_amounts(strengths) if strengths else "none listed"
+                errors.append(
+                    f"{label}{dose} mg is not an available capsule strength ({available} mg)."
+                )
+            if dose_ok and formulation == LIQUID:
+                assert concentration_mg_per_ml is not None  # checked above
+                message = _liquid_error(dose, concentration_mg_per_ml, min_volume_ml, label)
+                if message:
+                    errors.append(message)
+
+        if step.days is None:
+            if index != last_index:
+                errors.append(
+                    f"{label}only the last step may be open-ended: give this step a length "
+                    f"of {MIN_STEP_DAYS} to {MAX_STEP_DAYS} days."
+                )
+        elif not MIN_STEP_DAYS <= step.days <= MAX_STEP_DAYS:
+            errors.append(
+                f"{label}{step.days} days is not a valid length: use {MIN_STEP_DAYS} to "
+                f"{MAX_STEP_DAYS} days."
+            )
+    return errors

@@ -1,0 +1,117 @@
+"""Shared test setup: fast hashing, a clean cache, and the cast of a small clinic.
+
+The cast follows healthchecks' owner/teammate/outsider idea: patient A is on clinician A's
+team; patient B on clinician B's; an admin; and a deactivated user.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_clean(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def clinician_a(db):
+    return ClinicianFactory(email="clinician.a@example.org", display_name="Dr A")
+
+
+@pytest.fixture
+def clinician_b(db):
+    return ClinicianFactory(email="clinician.b@example.org", display_name="Dr B")
+
+
+@pytest.fixture
+def patient_a(clinician_a):
+    return PatientFactory(
+        user__email="patient.a@example.org",
+        user__display_name="Patient A",
+        clinicians=[clinician_a],
+    )
+
+
+@pytest.fixture
+def patient_b(clinician_b):
+    return PatientFactory(
+        user__email="patient.b@example.org",
+        user__display_name="Patient B",
+        clinicians=[clinician_b],
+    )
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(email="admin@example.org", display_name="Admin")
+
+
+@pytest.fixture
+def inactive_user(db):
+    return UserFactory(email="gone@example.org", is_active=False)
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def patient_client(client, patient_a):
+    return _client_for(client, patient_a.user)
+
+
+@pytest.fixture
+def clinician_client(client, clinician_a):
+    return _client_for(client, clinician_a)
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    return _client_for(client, admin_user)
+
+
+def _reachable(url, default_port):
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis, or a skip that says why (never skipped in CI: there it fails)."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url or not _reachable(url, 6379):
+        if IN_CI:
+            pytest.fail("CI must provide a reachable REDIS_URL for the Redis tests")
+        pytest.skip("needs a real Redis: set REDIS_URL (make test does in CI)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium")
+    if not path:
+        if IN_CI:
+            pytest.fail("CI must install Debian's chromium for the browser tests")
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    return path
