@@ -113,3 +113,206 @@ class CareTeamMembership(models.Model):
 
     def __str__(self):
         return f"Care team link #{self.pk}"
+
+
+# --- The nightly journal ---------------------------------------------------------------
+
+SCORE_FIELDS = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
+
+
+def _dose_in_range(field="dose_mg"):
+    return models.Q(**{f"{field}__isnull": True}) | (
+        models.Q(**{f"{field}__gte": settings.LDN_DOSE_MIN_MG})
+        & models.Q(**{f"{field}__lte": settings.LDN_DOSE_MAX_MG})
+    )
+
+
+def _score_in_range(field):
+    return models.Q(**{f"{field}__isnull": True}) | models.Q(
+        **{f"{field}__gte": 0, f"{field}__lte": 10}
+    )
+
+
+class NightlyEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+
+class NightlyEntry(models.Model):
+    """One night of one patient: the evening dose and, next morning, how the night went."""
+
+    class Status(models.TextChoices):
+        TAKEN = "taken", "Taken"
+        SKIPPED = "skipped", "Skipped"
+
+    class SkipReason(models.TextChoices):
+        FORGOT = "forgot", "I forgot"
+        SIDE_EFFECTS = "side_effects", "Side effects"
+        OUT_OF_MEDICATION = "out_of_medication", "Out of medication"
+        TOLD_TO_PAUSE = "told_to_pause", "My clinician told me to pause"
+        OTHER = "other", "Other reason"
+
+    class Dreams(models.TextChoices):
+        NONE = "none", "No dreams I remember"
+        NORMAL = "normal", "Normal dreams"
+        VIVID = "vivid", "Vivid dreams"
+        NIGHTMARES = "nightmares", "Nightmares"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="entries")
+    night = models.DateField(help_text="The date of the evening the night starts on.")
+    # Evening part
+    status = models.CharField(max_length=8, choices=Status.choices, blank=True)
+    dose_mg = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    prescribed_mg = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the plan prescribed that night when the dose was logged.",
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+    bedtime = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
+    skip_reason_text = models.CharField(max_length=300, blank=True)
+    evening_logged_at = models.DateTimeField(null=True, blank=True)
+    # Morning part
+    sleep_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    dreams = models.CharField(max_length=10, choices=Dreams.choices, blank=True)
+    dream_intensity = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    fatigue = models.PositiveSmallIntegerField(null=True, blank=True)
+    mood = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.TextField(max_length=2000, blank=True)
+    morning_logged_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = NightlyEntryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-night"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "night"], name="entry_one_per_night"),
+            models.CheckConstraint(condition=_dose_in_range(), name="entry_dose_in_range"),
+            models.CheckConstraint(
+                condition=~models.Q(status="taken") | models.Q(dose_mg__isnull=False),
+                name="entry_taken_has_dose",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="skipped") | models.Q(dose_mg__isnull=True),
+                name="entry_skipped_has_no_dose",
+            ),
+            *[
+                models.CheckConstraint(condition=_score_in_range(f), name=f"entry_{f}_0_10")
+                for f in SCORE_FIELDS
+            ],
+        ]
+        indexes = [models.Index(fields=["patient", "-night"])]
+
+    def __str__(self):
+        return f"Entry #{self.pk} ({self.night})"
+
+    @property
+    def is_taken(self):
+        return self.status == self.Status.TAKEN
+
+    @property
+    def has_evening(self):
+        return bool(self.status)
+
+    @property
+    def has_morning(self):
+        return self.morning_logged_at is not None
+
+    @property
+    def deviates(self):
+        """The dose taken differs from the dose prescribed that night."""
+        return (
+            self.is_taken and self.prescribed_mg is not None and self.dose_mg != self.prescribed_mg
+        )
+
+
+class SideEffect(models.Model):
+    class Kind(models.TextChoices):
+        INSOMNIA = "insomnia", "Insomnia"
+        HEADACHE = "headache", "Headache"
+        NAUSEA = "nausea", "Nausea"
+        ANXIETY = "anxiety", "Anxiety"
+        OTHER = "other", "Other"
+
+    class Severity(models.IntegerChoices):
+        MILD = 1, "Mild"
+        MODERATE = 2, "Moderate"
+        SEVERE = 3, "Severe"
+
+    entry = models.ForeignKey(NightlyEntry, on_delete=models.CASCADE, related_name="side_effects")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    other_text = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind"], name="side_effect_once_per_entry"),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=3), name="side_effect_severity"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+
+class SymptomScale(models.Model):
+    """An extra 0–10 scale a clinician adds for one patient (for example "brain fog")."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="extra_scales")
+    name = models.CharField(max_length=60)
+    lower_is_better = models.BooleanField(default=True)
+    low_anchor = models.CharField(max_length=40, default="None")
+    high_anchor = models.CharField(max_length=40, default="Severe")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "name"], name="symptom_scale_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SymptomScore(models.Model):
+    entry = models.ForeignKey(NightlyEntry, on_delete=models.CASCADE, related_name="extra_scores")
+    scale = models.ForeignKey(SymptomScale, on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "scale"], name="symptom_score_unique"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0, value__lte=10), name="symptom_score_0_10"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Score #{self.pk}"
+
+
+class Submission(models.Model):
+    """A journal form's submission id: the same id posted twice gives the same result."""
+
+    id = models.UUIDField(primary_key=True)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(NightlyEntry, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Submission {self.id}"

@@ -1,0 +1,231 @@
+"""Prescriptions and their titration plans, kept as immutable numbered versions.
+
+A plan is never edited in place: every change (steps, start, hold, resume, dosing time)
+adds a PlanVersion signed by a clinician with a reason, so any past night's prescribed
+dose can be recomputed exactly as it was.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from patients.nights import EVENING, MORNING
+
+from . import titration
+
+DOSE_RANGE = Q(dose_mg__gte=settings.LDN_DOSE_MIN_MG) & Q(dose_mg__lte=settings.LDN_DOSE_MAX_MG)
+
+
+class Formulation(models.TextChoices):
+    CAPSULE = "capsule", "Capsule"
+    LIQUID = "liquid", "Liquid"
+    OTHER = "other", "Other compounded form"
+
+
+class DosingTime(models.TextChoices):
+    EVENING = EVENING, "Evening"
+    MORNING = MORNING, "Morning"
+
+
+class PrescriptionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+
+class Prescription(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        ENDED = "ended", "Ended"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="prescriptions"
+    )
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    formulation = models.CharField(
+        max_length=10, choices=Formulation.choices, default=Formulation.CAPSULE
+    )
+    # Capsule strengths in mg, as strings ("1.5"), so JSON keeps them exact.
+    strengths = models.JSONField(default=list, blank=True)
+    concentration_mg_per_ml = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, default=None
+    )
+    min_volume_ml = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.05"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    instructions = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PrescriptionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(concentration_mg_per_ml__isnull=True)
+                | Q(concentration_mg_per_ml__gt=0),
+                name="prescription_concentration_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(formulation="liquid") | Q(concentration_mg_per_ml__isnull=False),
+                name="prescription_liquid_has_concentration",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="prescription_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Prescription #{self.pk}"
+
+    @property
+    def strength_values(self):
+        return [Decimal(s) for s in self.strengths]
+
+    def volume_for(self, dose_mg):
+        """Millilitres to draw for a dose of a liquid prescription (None for solids)."""
+        if self.formulation != Formulation.LIQUID or not self.concentration_mg_per_ml:
+            return None
+        return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
+
+    def validate_steps(self, steps):
+        return titration.validate_steps(
+            steps,
+            settings.LDN_DOSE_MIN_MG,
+            settings.LDN_DOSE_MAX_MG,
+            self.formulation,
+            strengths=self.strength_values,
+            concentration_mg_per_ml=self.concentration_mg_per_ml,
+            min_volume_ml=self.min_volume_ml,
+        )
+
+
+class PlanVersionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from patients.models import Patient
+
+        return self.filter(prescription__patient__in=Patient.objects.visible_to(user))
+
+
+class PlanVersion(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", "Plan created"
+        CHANGED = "changed", "Steps changed"
+        HOLD = "hold", "Put on hold"
+        RESUME = "resume", "Resumed"
+        DOSING_TIME = "dosing_time", "Dosing time changed"
+        TEMPLATE = "template", "Template applied"
+
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CREATED)
+    effective_night = models.DateField()
+    start_date = models.DateField()
+    dosing_time = models.CharField(
+        max_length=7, choices=DosingTime.choices, default=DosingTime.EVENING
+    )
+    hold_from = models.DateField(null=True, blank=True)
+    hold_until = models.DateField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(max_length=2000)  # internal, for the care team
+    patient_note = models.TextField(max_length=2000, blank=True)
+    template = models.ForeignKey(
+        "prescriptions.PlanTemplate", on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    objects = PlanVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["prescription", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prescription", "number"], name="plan_version_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="plan_version_number_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="plan_version_reason_required"),
+            models.CheckConstraint(
+                condition=Q(hold_until__isnull=True)
+                | (Q(hold_from__isnull=False) & Q(hold_until__gte=models.F("hold_from"))),
+                name="plan_version_hold_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Plan version {self.number} of prescription #{self.prescription_id}"
+
+    def as_plain(self):
+        """The pure snapshot that titration.py computes with (steps must be prefetched)."""
+        return titration.PlanVersion(
+            number=self.number,
+            effective_night=self.effective_night,
+            start_date=self.start_date,
+            steps=tuple(titration.Step(dose_mg=s.dose_mg, days=s.days) for s in self.steps.all()),
+            dosing_time=self.dosing_time,
+            hold_from=self.hold_from,
+            hold_until=self.hold_until,
+        )
+
+
+class PlanStep(models.Model):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    dose_mg = models.DecimalField(max_digits=4, decimal_places=2)
+    days = models.PositiveSmallIntegerField(null=True, blank=True)  # None: open-ended
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "position"], name="plan_step_unique"),
+            models.CheckConstraint(condition=DOSE_RANGE, name="plan_step_dose_in_range"),
+            models.CheckConstraint(
+                condition=Q(days__isnull=True) | (Q(days__gte=1) & Q(days__lte=365)),
+                name="plan_step_days_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Step {self.position + 1}: {self.dose_mg} mg"
+
+
+class PlanTemplate(models.Model):
+    """A clinic-wide starting point for a plan; applying one still needs a signed version."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, max_length=1000)
+    liquid_only = models.BooleanField(default=False)
+    # [{"dose_mg": "1.5", "days": 14}, ..., {"dose_mg": "4.5", "days": null}]
+    steps = models.JSONField(default=list)
+    built_in = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-built_in", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def plain_steps(self):
+        return tuple(
+            titration.Step(dose_mg=Decimal(str(s["dose_mg"])), days=s.get("days"))
+            for s in self.steps
+        )

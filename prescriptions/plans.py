@@ -1,0 +1,36 @@
+"""Reading a patient's plan: the active prescription and its versions as plain values.
+
+Everything that needs tonight's dose (the tonight card, reminders, flags, reports) comes
+through here and then through titration.current_step / prescribed_dose.
+"""
+
+from django.db.models import Prefetch
+
+from . import titration
+from .models import PlanStep, PlanVersion, Prescription
+
+
+def current_prescription(patient):
+    """The patient's newest prescription that has not ended, or None."""
+    return (
+        Prescription.objects.filter(patient=patient)
+        .exclude(status=Prescription.Status.ENDED)
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+
+
+def versions_for(prescription):
+    """All versions of a prescription as titration.PlanVersion values (2 queries)."""
+    if prescription is None:
+        return []
+    rows = PlanVersion.objects.filter(prescription=prescription).prefetch_related(
+        Prefetch("steps", queryset=PlanStep.objects.order_by("position"))
+    )
+    return [row.as_plain() for row in rows]
+
+
+def position_for(patient, night, prescription=None):
+    """(prescription, PlanPosition) for one night of a patient."""
+    prescription = prescription if prescription is not None else current_prescription(patient)
+    return prescription, titration.current_step(versions_for(prescription), night)
