@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ldn_journal.accounts import views as account_views
 
@@ -15,4 +15,5 @@ urlpatterns = [
         account_views.clinic_invitation_action,
         name="invitation_action",
     ),
+    path("", include("prescriptions.urls_clinic")),
 ]

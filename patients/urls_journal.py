@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import journal
 
@@ -6,4 +6,5 @@ app_name = "journal"
 
 urlpatterns = [
     path("", journal.home, name="home"),
+    path("plan/", include("prescriptions.urls_patient")),
 ]

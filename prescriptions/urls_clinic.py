@@ -1,0 +1,3 @@
+"""Clinician plan pages, included under /clinic/ in the clinic namespace."""
+
+urlpatterns = []

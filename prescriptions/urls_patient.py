@@ -1,0 +1,3 @@
+"""Patient-facing plan pages, included under /journal/plan/ in the journal namespace."""
+
+urlpatterns = []
