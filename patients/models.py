@@ -316,3 +316,193 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"Submission {self.id}"
+
+
+# --- The clinician's side: reviews, notes, preferences ----------------------------------------
+
+
+class FlagReview(models.Model):
+    """A clinician marked a patient's flags reviewed up to and including a night."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="flag_reviews")
+    reviewed_through = models.DateField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+
+    def __str__(self):
+        return f"Review #{self.pk} through {self.reviewed_through}"
+
+
+class ClinicianNote(models.Model):
+    """Care-team-private notes on a patient; patients never see them."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="clinician_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=5000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Note #{self.pk}"
+
+
+class ClinicianPreferences(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_preferences"
+    )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    digest_enabled = models.BooleanField("daily digest of new flags", default=True)
+    digest_time = models.TimeField(default=time(7, 30))
+    urgent_ignores_quiet_hours = models.BooleanField("urgent alerts may wake me", default=True)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    def __str__(self):
+        return f"Preferences #{self.pk}"
+
+
+# --- Reminders and alerts ---------------------------------------------------------------------
+
+
+class ReminderDelivery(models.Model):
+    """One message to one person on one channel, claimed exactly once by its unique key.
+
+    The database is the source of truth; the queue only triggers sending. `key` encodes the
+    (patient, night, kind, channel) of a reminder, or (report, recipient, channel) of an
+    urgent alert, so a second claim of the same message fails on the unique index.
+    """
+
+    class Kind(models.TextChoices):
+        EVENING = "evening", "Evening dose"
+        LAST_CALL = "last_call", "Last call"
+        MORNING = "morning", "Morning check-in"
+        MISSED = "missed", "Missed-dose follow-up"
+        DIGEST = "digest", "Clinician digest"
+        URGENT = "urgent", "Urgent report alert"
+        ESCALATION = "escalation", "Urgent report escalation"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PUSH = "push", "Web Push"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        SKIPPED = "skipped", "Skipped"
+
+    key = models.CharField(max_length=120, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    night = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    report = models.ForeignKey(
+        "patients.UrgentReport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["recipient", "-claimed_at"]),
+        ]
+
+    def __str__(self):
+        return f"Delivery #{self.pk} ({self.kind}/{self.channel}/{self.status})"
+
+
+class PushSubscription(models.Model):
+    """One browser/device that receives Web Push for a user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Push device #{self.pk}"
+
+
+class UrgentReport(models.Model):
+    """A patient's report of a bad reaction: guidance at once, the care team alerted now."""
+
+    class Symptom(models.TextChoices):
+        HEADACHE = "severe_headache", "Severe headache"
+        RACING_HEART = "racing_heart", "Racing heart"
+        PANIC = "panic", "Severe anxiety or panic"
+        HALLUCINATIONS = "hallucinations", "Hallucinations or very disturbing dreams"
+        VOMITING = "vomiting", "Vomiting"
+        RASH = "rash_swelling", "Rash or swelling"
+        OTHER = "other", "Something else"
+
+    class Severity(models.TextChoices):
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    id_submission = models.UUIDField(unique=True, null=True, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="urgent_reports")
+    symptoms = models.JSONField(default=list)
+    since = models.CharField(max_length=40, blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    text = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ack_note = models.TextField(max_length=2000, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Urgent report #{self.pk}"
