@@ -24,6 +24,12 @@ def _fast_and_clean(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    if not os.environ.get("REDIS_URL"):
+        # Without Redis the site uses the database cache; tests use memory so pure tests
+        # need no database. The Redis cache (and its rate limits) is exercised in CI.
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        }
     cache.clear()
     yield
     cache.clear()

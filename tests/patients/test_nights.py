@@ -38,13 +38,6 @@ LH_FALL = date(2024, 4, 7)
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def _fast_and_clean():
-    """Override tests/conftest.py's autouse reset: it clears the database cache, and these
-    rules are pure, so this module must run (and stay fast) with no database at all."""
-    yield
-
-
 def local(zone, *args, fold=0):
     return datetime(*args, tzinfo=zone, fold=fold)
 

@@ -27,13 +27,6 @@ ONE_MG_PER_ML = D("1")
 CAPSULES = (D("1.5"), D("3.0"), D("4.5"))
 
 
-@pytest.fixture(autouse=True)
-def _fast_and_clean():
-    """Override tests/conftest.py's autouse reset: it clears the database cache, and these
-    rules are pure, so this module must run (and stay fast) with no database at all."""
-    yield
-
-
 def step(dose: str, days: int | None) -> Step:
     return Step(D(dose), days)
 
