@@ -27,9 +27,7 @@ def _fast_and_clean(settings):
     if not os.environ.get("REDIS_URL"):
         # Without Redis the site uses the database cache; tests use memory so pure tests
         # need no database. The Redis cache (and its rate limits) is exercised in CI.
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-        }
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
@@ -121,3 +119,21 @@ def chromium_path():
             pytest.fail("CI must install Debian's chromium for the browser tests")
         pytest.skip("needs Debian's chromium (apt-get install chromium)")
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests.figures import FIGURES
+
+    if not FIGURES:
+        return
+    terminalreporter.section("figures")
+    for section, values in sorted(FIGURES.items()):
+        line = ", ".join(f"{key}: {value}" for key, value in sorted(values.items()))
+        terminalreporter.write_line(f"{section}: {line}")
+    out = Path(settings.VAR_DIR) / "test-figures.json"
+    out.write_text(json.dumps(FIGURES, indent=2, sort_keys=True))

@@ -1,0 +1,124 @@
+"""The access matrix, generated from Django's URL resolver (in the spirit of 18F tock's
+test_url_auth.py and healthchecks' owner/teammate/outsider tests).
+
+Every URL pattern is requested with GET and POST by every member of a small clinic. Objects in
+the URL belong to patient A, who is on clinician A's care team. Who may use each view is
+declared once, in tests/security/access_rules.py; a URL with no declaration fails the run.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import figures
+from tests.security.access_rules import (
+    ALL_ROLES,
+    RULES,
+    THIRD_PARTY_PREFIXES,
+    Cast,
+    build_cast,
+)
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            if ns:
+                ns = f"{namespace}:{ns}" if namespace else ns
+            else:
+                ns = namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name
+
+
+def project_urls():
+    """(route, name) of every URL this project serves, third-party areas excluded."""
+    return [
+        (route, name)
+        for route, name in _walk(get_resolver().url_patterns)
+        if not route.startswith(THIRD_PARTY_PREFIXES)
+    ]
+
+
+URLS = project_urls()
+
+
+def test_every_url_has_an_access_declaration():
+    undeclared = sorted({name or route for route, name in URLS} - set(RULES))
+    assert not undeclared, (
+        "These URLs have no access declaration in tests/security/access_rules.py: "
+        + ", ".join(undeclared)
+    )
+
+
+def test_every_url_has_a_name():
+    assert all(name for _, name in URLS), [route for route, name in URLS if not name]
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def concrete(route, name, cast: Cast):
+    rule = RULES[name]
+
+    def fill(match):
+        param = match.group("name")
+        return str(rule.param(param, cast))
+
+    return "/" + _PARAM.sub(fill, route)
+
+
+def _is_login_redirect(response):
+    return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def _is_mfa_redirect(response):
+    return response.status_code == 302 and "/accounts/2fa/" in response["Location"]
+
+
+@pytest.mark.parametrize("route,name", URLS, ids=[name or route for route, name in URLS])
+def test_access_matrix(route, name, client, settings, db):
+    if name not in RULES:
+        pytest.fail(f"{name} has no access declaration")
+    rule = RULES[name]
+    cast = build_cast()
+    url = concrete(route, name, cast)
+    for role in ALL_ROLES:
+        for method in ("get", "post"):
+            client.logout()
+            settings.LDN_REQUIRE_STAFF_MFA = role == "staff_no_mfa"
+            user = cast.user_for(role)
+            if user is not None:
+                client.force_login(user)
+            response = getattr(client, method)(url)
+            expected = rule.expected(role, method)
+            figures.add("access matrix", "requests")
+            assert response.status_code < 500, f"{method.upper()} {url} as {role}: 5xx"
+            context = f"{method.upper()} {url} as {role}: got {response.status_code}"
+            if expected == "allowed":
+                assert response.status_code not in (403, 404), context
+                assert not _is_login_redirect(response), context
+            elif expected == "login":
+                assert _is_login_redirect(response), context
+                figures.add("access matrix", "denials proven")
+            elif expected == "mfa":
+                assert _is_mfa_redirect(response), context
+                figures.add("access matrix", "denials proven")
+            elif expected == "404":
+                # A GET on a POST-only URL is refused by method before any object is looked
+                # up, so a 405 reveals nothing either.
+                refused = (404, 405) if rule.post_only and method == "get" else (404,)
+                assert response.status_code in refused, context
+                figures.add("access matrix", "denials proven")
+            elif expected == "any":
+                pass
+            else:  # pragma: no cover - a typo in a rule
+                raise AssertionError(f"unknown expectation {expected!r}")
+    figures.add("access matrix", "urls")
+    figures.add("access matrix", "roles", 0)
+    figures.FIGURES["access matrix"]["roles"] = len(ALL_ROLES)
+    figures.FIGURES["access matrix"]["methods"] = 2
