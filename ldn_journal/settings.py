@@ -193,7 +193,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "LDN Journal"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in (so deactivation can end them); tracking every request
+# would cost four queries per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Sessions -------------------------------------------------------------------
 SESSION_COOKIE_AGE = 30 * 24 * 3600  # patients who ticked "remember me"
@@ -222,7 +224,10 @@ else:
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
     )
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LDN Journal <journal@example.com>")
+# An empty value (as compose passes when unset) means the default too.
+DEFAULT_FROM_EMAIL = (
+    env.str("DEFAULT_FROM_EMAIL", default="") or "LDN Journal <journal@example.com>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation -----------------------------------------------------------
