@@ -20,4 +20,13 @@ app.conf.update(
     timezone="UTC",
     enable_utc=True,
 )
+# One schedule: the reminder sweep, every minute (never one beat row per patient). A tick
+# the worker could not run within the minute is dropped: the next one covers it.
+app.conf.beat_schedule = {
+    "reminder-sweep": {
+        "task": "patients.sweep_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 app.autodiscover_tasks()

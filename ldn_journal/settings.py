@@ -216,6 +216,20 @@ LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
 LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="the clinic on 0100 000 000")
+# Urgent reports: the emergency number by the patient's country (ISO code, upper case),
+# falling back to LDN_EMERGENCY_NUMBER; e.g. LDN_EMERGENCY_NUMBERS="GB=999,US=911,AU=000".
+LDN_EMERGENCY_NUMBERS = {
+    "GB": "999",
+    "IE": "112 / 999",
+    "US": "911",
+    "CA": "911",
+    "AU": "000",
+    "NZ": "111",
+    "IN": "112",
+    **{k.upper(): v for k, v in env.dict("LDN_EMERGENCY_NUMBERS", default={}).items()},
+}
+LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)
+LDN_URGENT_ESCALATE_TO_ADMINS = env.bool("LDN_URGENT_ESCALATE_TO_ADMINS", default=True)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
@@ -229,6 +243,18 @@ DEFAULT_FROM_EMAIL = (
     env.str("DEFAULT_FROM_EMAIL", default="") or "LDN Journal <journal@example.com>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Reminders and Web Push -----------------------------------------------------------
+# Keys from the environment in production; development falls back to var/vapid_private.pem
+# (written by `manage.py dev_keys`, which `make run` calls).
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:journal@example.com")
+LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=180)
+LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=300)
+LDN_REMINDER_RETRY_BASE_SECONDS = env.int("LDN_REMINDER_RETRY_BASE_SECONDS", default=30)
+LDN_REMINDER_MAX_ATTEMPTS = env.int("LDN_REMINDER_MAX_ATTEMPTS", default=5)
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

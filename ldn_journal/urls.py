@@ -6,15 +6,18 @@ from django.urls import include, path
 from ldn_journal.accounts import views as account_views
 
 
-def _admin_login(request, extra_context=None):
-    # Signed-in clinicians and patients get 404 here, as in any other area not theirs.
-    if request.user.is_authenticated and not request.user.is_admin:
+def _admin_only(request):
+    # Signed-in clinicians and patients get 404 anywhere under /admin/, as in any other area
+    # not theirs (Django would otherwise redirect them to the admin's login page).
+    if request.user.is_authenticated and not (request.user.is_admin and request.user.is_active):
         raise Http404
-    return _secure_login(request, extra_context)
+    return _has_permission(request)
 
 
-_secure_login = secure_admin_login(admin.site.login)
-admin.site.login = _admin_login
+_has_permission = admin.site.has_permission
+admin.site.has_permission = _admin_only
+# Admin sign-in goes through allauth: same form, rate limits and second factor.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "LDN Journal administration"
 
 urlpatterns = [

@@ -1,10 +1,14 @@
 """allauth adapter: sign-up only through an invitation, with the invited address fixed."""
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.shortcuts import render
 
 from . import invitations
+
+
+def invitation_no_longer_valid(request):
+    return render(request, "accounts/invitation_invalid.html", status=404)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,16 +18,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         invitation = invitations.invitation_from_session(request)
         if invitation is None:
-            raise PermissionDenied("This invitation is no longer valid.")
+            raise ImmediateHttpResponse(invitation_no_longer_valid(request))
         user = super().save_user(request, user, form, commit=False)
-        user.role = invitation.role
         user.display_name = form.cleaned_data.get("display_name", "")
         if commit:
-            with transaction.atomic():
-                user.save()
-                try:
-                    invitations.accept(invitation.pk, user)
-                except invitations.InvitationNoLongerValid:
-                    raise PermissionDenied("This invitation has already been used.") from None
+            try:
+                invitations.accept(invitation.pk, user)
+            except invitations.InvitationNoLongerValid:
+                # Used in another tab or browser a moment ago, or revoked meanwhile.
+                raise ImmediateHttpResponse(invitation_no_longer_valid(request)) from None
             request.session.pop(invitations.SESSION_KEY, None)
         return user

@@ -1,6 +1,7 @@
 """Sign-up through an invitation, and the invitation forms for admins and clinicians."""
 
 from allauth.account.forms import SignupForm
+from allauth.core import context
 from django import forms
 
 from . import invitations
@@ -14,11 +15,14 @@ class InvitedSignupForm(SignupForm):
         help_text="How your care team will see you, for example “Sam Taylor”.",
     )
 
+    field_order = ["email", "display_name", "password1", "password2"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.invitation = (
-            invitations.invitation_from_session(self.request) if self.request else None
-        )
+        # allauth builds its forms without the request; it keeps the current one in a context.
+        request = context.request
+        self.invitation = invitations.invitation_from_session(request) if request else None
+        self.fields["display_name"].widget.attrs["autocomplete"] = "name"
         if self.invitation is not None:
             self.fields["email"].initial = self.invitation.email
             self.fields["email"].widget.attrs["readonly"] = True
@@ -37,13 +41,20 @@ class InvitedSignupForm(SignupForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
     role = forms.ChoiceField(label="Role", choices=())
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
         roles = invitations.roles_invitable_by(inviter)
-        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        role_field = self.fields["role"]
+        role_field.choices = [(r.value, r.label) for r in roles]
+        labels = " or ".join(f"{r.label.lower()}s" for r in roles)
+        role_field.error_messages["invalid_choice"] = f"You can invite {labels} only."
         if roles == [Role.PATIENT]:
-            self.fields["role"].widget = forms.HiddenInput()
-            self.fields["role"].initial = Role.PATIENT
+            role_field.widget = forms.HiddenInput()
+            role_field.initial = Role.PATIENT

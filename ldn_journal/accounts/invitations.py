@@ -152,25 +152,33 @@ def invitation_from_session(request):
 
 
 def accept(invitation_id, user, *, now=None):
-    """Claim the invitation for the newly created user, exactly once.
+    """Claim the invitation and save the new user with it, exactly once.
 
-    Runs inside the sign-up transaction; the row lock makes two simultaneous accepts of the
-    same link end with one account.
+    The invitation row is locked before the user is inserted, so a second simultaneous
+    accept of the same link waits, then finds it used. (SQLite has no row locks; there the
+    unique email makes the second insert fail, which ends the same way.)
     """
     from patients.models import CareTeamMembership, Patient
 
     now = now or timezone.now()
-    locked = Invitation.objects.select_for_update().get(pk=invitation_id)
-    if locked.status_at(now) != Invitation.Status.PENDING:
-        raise InvitationNoLongerValid
-    locked.accepted_at = now
-    locked.accepted_user = user
-    locked.save(update_fields=["accepted_at", "accepted_user"])
-    if locked.role == Role.PATIENT:
-        patient = Patient.objects.create(user=user)
-        CareTeamMembership.objects.create(
-            patient=patient, clinician=locked.clinician, added_by=locked.invited_by
-        )
+    try:
+        with transaction.atomic():
+            locked = Invitation.objects.select_for_update().get(pk=invitation_id)
+            if locked.status_at(now) != Invitation.Status.PENDING:
+                raise InvitationNoLongerValid
+            user.email = locked.email
+            user.role = locked.role
+            user.save()
+            locked.accepted_at = now
+            locked.accepted_user = user
+            locked.save(update_fields=["accepted_at", "accepted_user"])
+            if locked.role == Role.PATIENT:
+                patient = Patient.objects.create(user=user)
+                CareTeamMembership.objects.create(
+                    patient=patient, clinician=locked.clinician, added_by=locked.invited_by
+                )
+    except IntegrityError:
+        raise InvitationNoLongerValid from None
     return locked
 
 

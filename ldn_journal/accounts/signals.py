@@ -8,12 +8,12 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from .access_log import record_access
-from .middleware import MFA_OK_KEY, SESSION_STARTED_KEY
+from .middleware import LAST_SEEN_KEY, MFA_OK_KEY, SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in)
 def on_login(request, user, **kwargs):
-    request.session[SESSION_STARTED_KEY] = time.time()
+    request.session[SESSION_STARTED_KEY] = request.session[LAST_SEEN_KEY] = time.time()
     record_access(request, "login", actor=user)
 
 

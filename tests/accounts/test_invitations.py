@@ -1,0 +1,344 @@
+"""Point 5: invitations — invite, email, accept with the address fixed, re-send, revoke, expire."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ldn_journal.accounts import invitations
+from ldn_journal.accounts.models import Invitation, Role, User
+from patients.models import CareTeamMembership, Patient
+from tests.factories import ClinicianFactory, PatientFactory
+
+NEW_PASSWORD = "a-long-new-password-2026"
+LINK = re.compile(r"https?://\S+/invite/([\w-]+)/")
+
+
+def invite_through_the_page(client, email, role="patient", area="clinic"):
+    return client.post(reverse(f"{area}:invite"), {"email": email, "role": role})
+
+
+def link_in(message):
+    match = LINK.search(message.body)
+    assert match, message.body
+    return match.group(0).replace("http://127.0.0.1:8000", "")
+
+
+def sign_up(client, email, name="Sam Taylor", password=NEW_PASSWORD):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "display_name": name, "password1": password, "password2": password},
+    )
+
+
+@pytest.fixture
+def invited(clinician_client, clinician_a):
+    """A clinician has invited new.patient@example.org; returns the emailed link."""
+    response = invite_through_the_page(clinician_client, "New.Patient@Example.org")
+    assert response.status_code == 302
+    clinician_client.logout()
+    return link_in(mail.outbox[-1])
+
+
+# --- The happy path ---------------------------------------------------------------------
+
+
+def test_a_clinician_invites_a_patient_and_the_email_carries_a_single_use_link(
+    clinician_client, clinician_a
+):
+    response = invite_through_the_page(clinician_client, "new.patient@example.org")
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.email == "new.patient@example.org"
+    assert invitation.role == Role.PATIENT
+    assert invitation.clinician == clinician_a
+    assert invitation.status == Invitation.Status.PENDING
+    assert invitation.expires_at - timezone.now() > timedelta(days=6, hours=23)
+    [message] = mail.outbox
+    assert message.to == ["new.patient@example.org"]
+    assert "7 days" in message.body
+    token = LINK.search(message.body).group(1)
+    assert token not in invitation.token_hash  # only the hash is stored
+
+
+def test_opening_the_link_leads_to_sign_up_with_the_address_fixed(client, invited):
+    response = client.get(invited)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_signup")
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'value="new.patient@example.org"' in page
+    assert "readonly" in page
+
+
+def test_signing_up_creates_a_verified_patient_on_the_inviters_team_and_signs_them_in(
+    client, invited, clinician_a
+):
+    client.get(invited)
+    response = sign_up(client, "new.patient@example.org")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="new.patient@example.org")
+    assert user.role == Role.PATIENT
+    assert user.display_name == "Sam Taylor"
+    assert EmailAddress.objects.get(user=user).verified
+    assert list(Patient.objects.get(user=user).care_team.all()) == [clinician_a]
+    assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
+    assert Invitation.objects.get().accepted_user == user
+    assert client.get("/").url == "/journal/"
+    assert client.get("/journal/").status_code == 200
+
+
+def test_an_admin_invites_a_clinician_who_signs_up_as_a_clinician(client, admin_user):
+    client.force_login(admin_user)
+    response = invite_through_the_page(client, "new.doc@example.org", Role.CLINICIAN, "manage")
+    assert response.status_code == 302
+    client.logout()
+    client.get(link_in(mail.outbox[-1]))
+    assert sign_up(client, "new.doc@example.org", "Dr New").status_code == 302
+    user = User.objects.get(email="new.doc@example.org")
+    assert user.role == Role.CLINICIAN
+    assert not Patient.objects.filter(user=user).exists()
+
+
+def test_invitations_show_their_state(clinician_client, clinician_a):
+    for email in ("a@example.org", "b@example.org", "c@example.org"):
+        invite_through_the_page(clinician_client, email)
+    b, c = (
+        Invitation.objects.get(email="b@example.org"),
+        Invitation.objects.get(email="c@example.org"),
+    )
+    invitations.revoke(b)
+    Invitation.objects.filter(pk=c.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = clinician_client.get(reverse("clinic:invitations")).content.decode()
+    for state in ("Pending", "Revoked", "Expired"):
+        assert state in page
+
+
+# --- Re-send, revoke, expiry, reuse, tampering ------------------------------------------
+
+
+def test_resending_rotates_the_link_so_the_old_one_stops_working(
+    client, clinician_client, clinician_a
+):
+    invite_through_the_page(clinician_client, "new.patient@example.org")
+    old_link = link_in(mail.outbox[-1])
+    invitation = Invitation.objects.get()
+    response = clinician_client.post(
+        reverse("clinic:invitation_action", args=[invitation.pk, "resend"])
+    )
+    assert response.status_code == 302
+    new_link = link_in(mail.outbox[-1])
+    assert new_link != old_link
+    invitation.refresh_from_db()
+    assert invitation.send_count == 2
+    clinician_client.logout()
+    assert client.get(old_link).status_code == 404
+    assert client.get(new_link).status_code == 302
+
+
+def test_a_revoked_invitation_link_no_longer_works(client, clinician_client, clinician_a):
+    invite_through_the_page(clinician_client, "new.patient@example.org")
+    link = link_in(mail.outbox[-1])
+    invitation = Invitation.objects.get()
+    clinician_client.post(reverse("clinic:invitation_action", args=[invitation.pk, "revoke"]))
+    assert Invitation.objects.get().status == Invitation.Status.REVOKED
+    clinician_client.logout()
+    response = client.get(link)
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+
+
+def test_revoking_after_opening_the_link_refuses_the_sign_up(client, invited):
+    client.get(invited)
+    invitations.revoke(Invitation.objects.get())
+    response = sign_up(client, "new.patient@example.org")
+    assert response.status_code == 200
+    assert "Sign up closed" in response.content.decode() or "closed" in response.content.decode()
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_an_invitation_expires_after_seven_days(client, invited):
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = client.get(invited)
+        assert response.status_code == 404
+        assert Invitation.objects.get().status == Invitation.Status.EXPIRED
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_an_invitation_is_still_valid_on_day_six(client, invited):
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        assert client.get(invited).status_code == 302
+
+
+def test_a_used_invitation_link_cannot_be_used_again(client, invited):
+    client.get(invited)
+    sign_up(client, "new.patient@example.org")
+    client.logout()
+    response = client.get(invited)
+    assert response.status_code == 404
+    assert User.objects.filter(email="new.patient@example.org").count() == 1
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda link: link[:-3] + "xyz/",
+        lambda link: link.replace("/invite/", "/invite/A"),
+        lambda link: "/invite/" + "a" * 200 + "/",
+        lambda link: "/invite/%00/",
+    ],
+    ids=["changed", "prefixed", "overlong", "nul"],
+)
+def test_a_tampered_invitation_token_is_refused(client, invited, mangle):
+    response = client.get(mangle(invited))
+    assert response.status_code == 404
+    assert invitations.SESSION_KEY not in client.session
+
+
+def test_signing_up_with_another_address_is_refused(client, invited):
+    client.get(invited)
+    response = sign_up(client, "someone.else@example.org")
+    assert response.status_code == 200
+    assert "different address" in response.content.decode()
+    assert User.objects.count() == 1  # only the inviting clinician
+    assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
+def test_sign_up_without_an_invitation_is_closed(client, db):
+    response = client.get(reverse("account_signup"))
+    assert response.status_code == 200
+    assert "closed" in response.content.decode().lower()
+    sign_up(client, "walk.in@example.org")
+    assert not User.objects.filter(email="walk.in@example.org").exists()
+
+
+def test_a_signed_in_user_opening_an_invitation_is_told_to_sign_out_first(invited, patient_a):
+    other_browser = Client()
+    other_browser.force_login(patient_a.user)
+    response = other_browser.get(invited, follow=True)
+    assert "sign out first" in response.content.decode()
+    assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
+# --- Bad input when inviting ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "a@", "", "x" * 250 + "@example.org"])
+def test_inviting_an_invalid_address_says_so_and_stores_nothing(clinician_client, email):
+    response = invite_through_the_page(clinician_client, email)
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
+def test_inviting_an_address_with_a_pending_invitation_points_to_resend(clinician_client):
+    invite_through_the_page(clinician_client, "new.patient@example.org")
+    response = invite_through_the_page(clinician_client, "NEW.patient@example.org")
+    assert response.status_code == 200
+    assert "already has a pending invitation" in response.content.decode()
+    assert Invitation.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_expired_invitation_does_not_block_a_new_one(clinician_client, clinician_a):
+    invite_through_the_page(clinician_client, "new.patient@example.org")
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        clinician_client.force_login(clinician_a)  # the old staff session has timed out
+        response = invite_through_the_page(clinician_client, "new.patient@example.org")
+        assert response.status_code == 302
+        statuses = sorted(i.status for i in Invitation.objects.all())
+    assert statuses == ["pending", "revoked"]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.CLINICIAN, "superuser"])
+def test_a_clinician_cannot_invite_staff_by_tampering_with_the_role(clinician_client, role):
+    response = invite_through_the_page(clinician_client, "sneaky@example.org", role)
+    assert response.status_code == 200
+    assert "You can invite patients only" in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
+def test_an_admin_cannot_invite_a_patient_without_a_care_team(admin_client_):
+    response = invite_through_the_page(admin_client_, "p@example.org", Role.PATIENT, "manage")
+    assert response.status_code == 200
+    assert not Invitation.objects.exists()
+
+
+def test_a_patient_cannot_invite_anyone(patient_client):
+    assert invite_through_the_page(patient_client, "friend@example.org").status_code == 404
+    assert not Invitation.objects.exists()
+
+
+def test_inviting_an_existing_patient_adds_them_to_the_care_team(clinician_client, clinician_a):
+    other_team = ClinicianFactory()
+    patient = PatientFactory(user__email="known@example.org", clinicians=[other_team])
+    response = invite_through_the_page(clinician_client, "Known@example.org")
+    assert response.status_code == 302
+    assert set(patient.care_team.all()) == {other_team, clinician_a}
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+    follow = clinician_client.get(response["Location"]).content.decode()
+    assert "added to your care team" in follow
+
+
+def test_inviting_a_patient_already_on_the_team_says_so(clinician_client, patient_a):
+    response = invite_through_the_page(clinician_client, patient_a.user.email)
+    assert response.status_code == 200
+    assert "already on your care team" in response.content.decode()
+    assert CareTeamMembership.objects.filter(patient=patient_a).count() == 1
+
+
+def test_inviting_an_existing_clinician_as_a_patient_is_refused_clearly(
+    clinician_client, clinician_b
+):
+    response = invite_through_the_page(clinician_client, clinician_b.email)
+    assert response.status_code == 200
+    assert "already has an account with another role" in response.content.decode()
+    assert not Invitation.objects.exists()
+    assert not Patient.objects.filter(user=clinician_b).exists()
+
+
+def test_inviting_an_existing_account_as_staff_is_refused_clearly(admin_client_, patient_a):
+    response = invite_through_the_page(
+        admin_client_, patient_a.user.email, Role.CLINICIAN, "manage"
+    )
+    assert response.status_code == 200
+    assert "already has an account" in response.content.decode()
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.role == Role.PATIENT
+
+
+# --- Who may act on which invitation ----------------------------------------------------
+
+
+def test_a_clinician_cannot_revoke_another_clinicians_invitation(client, clinician_b, invited):
+    client.force_login(clinician_b)
+    invitation = Invitation.objects.get()
+    url = reverse("clinic:invitation_action", args=[invitation.pk, "revoke"])
+    assert client.post(url).status_code == 404
+    assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
+def test_an_unknown_invitation_action_answers_404(clinician_client):
+    invite_through_the_page(clinician_client, "new.patient@example.org")
+    invitation = Invitation.objects.get()
+    url = reverse("clinic:invitation_action", args=[invitation.pk, "accept"])
+    assert clinician_client.post(url).status_code == 404
+
+
+def test_revoking_an_accepted_invitation_is_refused_with_a_message(client, invited):
+    client.get(invited)
+    sign_up(client, "new.patient@example.org")
+    invitation = Invitation.objects.get()
+    client.force_login(invitation.invited_by)
+    url = reverse("clinic:invitation_action", args=[invitation.pk, "revoke"])
+    page = client.post(url, follow=True).content.decode()
+    assert "Only a pending invitation can be revoked" in page
+    assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
