@@ -229,3 +229,44 @@ class PlanTemplate(models.Model):
             titration.Step(dose_mg=Decimal(str(s["dose_mg"])), days=s.get("days"))
             for s in self.steps
         )
+
+
+class SuggestionDismissalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+
+class SuggestionDismissal(models.Model):
+    """A clinician decided a suggestion does not apply: who, why, when, for which evidence.
+
+    ``evidence_key`` names the situation the suggestion was raised for (for example the
+    step-up night behind a vivid-dreams suggestion), so the same evidence does not nag again
+    while a new situation of the same kind still raises a new suggestion.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="suggestion_dismissals"
+    )
+    kind = models.CharField(max_length=30)
+    evidence_key = models.CharField(max_length=80)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(max_length=1000)
+
+    objects = SuggestionDismissalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-dismissed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "evidence_key"], name="suggestion_dismissal_unique"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="suggestion_dismissal_reason"),
+        ]
+
+    def __str__(self):
+        return f"Dismissal #{self.pk} ({self.kind})"

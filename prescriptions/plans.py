@@ -34,3 +34,26 @@ def position_for(patient, night, prescription=None):
     """(prescription, PlanPosition) for one night of a patient."""
     prescription = prescription if prescription is not None else current_prescription(patient)
     return prescription, titration.current_step(versions_for(prescription), night)
+
+
+def plan_rows(patient):
+    """(prescription, [PlanVersion rows]) of the current prescription in 2 queries.
+
+    Rows come with their author and prescription joined and their steps prefetched, newest
+    version last; use ``row.as_plain()`` for titration.
+    """
+    current = (
+        Prescription.objects.filter(patient=patient)
+        .exclude(status=Prescription.Status.ENDED)
+        .order_by("-start_date", "-pk")
+        .values("pk")[:1]
+    )
+    rows = list(
+        PlanVersion.objects.filter(prescription__in=current)
+        .select_related("prescription", "author")
+        .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.order_by("position")))
+        .order_by("number")
+    )
+    if not rows:
+        return current_prescription(patient), []
+    return rows[0].prescription, rows

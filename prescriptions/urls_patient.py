@@ -1,3 +1,9 @@
 """Patient-facing plan pages, included under /journal/plan/ in the journal namespace."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views import patient
+
+urlpatterns = [
+    path("", patient.my_plan, name="plan"),
+]

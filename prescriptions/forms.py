@@ -1,0 +1,419 @@
+"""Plan forms: the step rows, the signed change forms, prescriptions, templates, dismissals.
+
+Forms turn what was typed into plain values with messages that say what is allowed; the
+clinical checks themselves are titration.validate_steps (through Prescription.validate_steps)
+and the builders in changes.py.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.forms import BaseFormSet, formset_factory
+
+from . import titration
+from .models import DosingTime, Formulation, PlanTemplate, Prescription
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DOSE_INPUT = forms.TextInput(
+    attrs={"inputmode": "decimal", "autocomplete": "off", "size": "6", "placeholder": "mg"}
+)
+DAYS_INPUT = forms.TextInput(
+    attrs={"inputmode": "numeric", "autocomplete": "off", "size": "5", "placeholder": "days"}
+)
+PLAN_REACH_DAYS = 365  # how far back or ahead a plan's dates may be set
+
+
+def parse_dose(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise forms.ValidationError(
+            "“%(raw)s” is not a dose: give a number of mg, such as 1.5.",
+            params={"raw": raw[:20]},
+        )
+    return value
+
+
+# --- step rows ------------------------------------------------------------------------------
+
+
+class StepRowForm(forms.Form):
+    dose_mg = forms.CharField(label="Dose (mg)", required=False, max_length=20, widget=DOSE_INPUT)
+    days = forms.CharField(
+        label="Days",
+        required=False,
+        max_length=20,
+        widget=DAYS_INPUT,
+        help_text="Leave empty on the last step to keep it open-ended (maintenance).",
+    )
+
+    def clean_dose_mg(self):
+        raw = self.cleaned_data["dose_mg"].strip()
+        return parse_dose(raw) if raw else None
+
+    def clean_days(self):
+        raw = self.cleaned_data["days"].strip()
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise forms.ValidationError(
+                "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
+                "%(max)s, or leave the last step empty to keep it open-ended.",
+                params={
+                    "raw": raw[:20],
+                    "min": titration.MIN_STEP_DAYS,
+                    "max": titration.MAX_STEP_DAYS,
+                },
+            ) from None
+
+
+class BaseStepFormSet(BaseFormSet):
+    """Rows of steps; empty rows are ignored, the rest checked by ``validate``.
+
+    ``validate`` is a function taking a list of titration.Step and returning messages
+    (normally Prescription.validate_steps), set by :func:`step_formset`.
+    """
+
+    validate = None
+
+    def clean(self):
+        if any(self.errors):
+            return
+        steps, problems = [], []
+        for number, form in enumerate(self.forms, start=1):
+            dose, days = form.cleaned_data.get("dose_mg"), form.cleaned_data.get("days")
+            if dose is None and days is None:
+                continue
+            if dose is None:
+                problems.append(f"Step {number}: give a dose in mg for this step.")
+                continue
+            steps.append(titration.Step(dose_mg=dose, days=days))
+        if problems:
+            raise forms.ValidationError(problems)
+        if not steps:
+            raise forms.ValidationError(
+                "A plan needs at least one step: give a dose in mg (and a number of days, "
+                "except for an open-ended last step)."
+            )
+        errors = self.validate(steps) if self.validate else []
+        if errors:
+            raise forms.ValidationError(errors)
+        self.steps = tuple(steps)
+
+
+def step_formset(validate, data=None, initial=None, extra=2, prefix="steps"):
+    formset_class = formset_factory(
+        StepRowForm,
+        formset=BaseStepFormSet,
+        extra=extra,
+        max_num=titration.MAX_STEPS + 10,
+        absolute_max=titration.MAX_STEPS + 10,
+    )
+    formset = formset_class(data=data, initial=initial, prefix=prefix)
+    formset.validate = validate
+    return formset
+
+
+def steps_as_initial(steps):
+    return [{"dose_mg": f"{step.dose_mg:.2f}", "days": step.days or ""} for step in steps]
+
+
+def rows_from_post(data, prefix="steps"):
+    """The rows as typed, for re-showing the form with one more empty row ("add a step")."""
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), titration.MAX_STEPS + 10)
+    except ValueError:
+        total = 0
+    rows = []
+    for index in range(total):
+        dose = data.get(f"{prefix}-{index}-dose_mg", "")[:20]
+        days = data.get(f"{prefix}-{index}-days", "")[:20]
+        rows.append({"dose_mg": dose, "days": days})
+    return rows
+
+
+def prescription_validator(prescription):
+    return prescription.validate_steps
+
+
+def template_validator(liquid_only):
+    """Templates are clinic-wide: check the range, and for liquid ones a 1 mg/mL syringe."""
+
+    def validate(steps):
+        return titration.validate_steps(
+            steps,
+            settings.LDN_DOSE_MIN_MG,
+            settings.LDN_DOSE_MAX_MG,
+            titration.LIQUID if liquid_only else titration.OTHER,
+            concentration_mg_per_ml=Decimal("1"),
+        )
+
+    return validate
+
+
+# --- signed version forms -----------------------------------------------------------------
+
+
+def _night_range_error(value, first, last, what):
+    if value < first or value > last:
+        return forms.ValidationError(
+            "%(what)s must be between %(first)s and %(last)s.",
+            params={
+                "what": what,
+                "first": f"{first:%d %b %Y}",
+                "last": f"{last:%d %b %Y}",
+            },
+        )
+    return None
+
+
+class SignedVersionForm(forms.Form):
+    """What every plan change carries: the version it was built from and the signature."""
+
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(
+        label="Reason for the change (care team only)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Give a reason for the change (the care team sees it)."},
+    )
+    patient_note = forms.CharField(
+        label="Note to the patient",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Shown on the patient's plan page with this change.",
+    )
+
+    def __init__(self, *args, tonight, **kwargs):
+        self.tonight = tonight
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for the change (the care team sees it).")
+        return reason
+
+    def from_tonight(self, field, what):
+        value = self.cleaned_data.get(field)
+        if value is None:
+            return value
+        error = _night_range_error(
+            value, self.tonight, self.tonight + timedelta(days=PLAN_REACH_DAYS), what
+        )
+        if error:
+            raise error
+        return value
+
+
+class PlanStepsForm(SignedVersionForm):
+    effective_night = forms.DateField(
+        label="Takes effect from the night of",
+        widget=DATE_INPUT,
+        help_text="Tonight or later: nights before keep the plan they had.",
+    )
+    start_date = forms.DateField(
+        label="Step 1 starts on the night of",
+        widget=DATE_INPUT,
+        help_text="Later steps follow on from this date.",
+    )
+    template = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    field_order = ["effective_night", "start_date", "reason", "patient_note"]
+
+    def __init__(self, *args, current_start=None, **kwargs):
+        self.current_start = current_start
+        super().__init__(*args, **kwargs)
+
+    def clean_effective_night(self):
+        return self.from_tonight("effective_night", "The change's first night")
+
+    def clean_start_date(self):
+        value = self.cleaned_data["start_date"]
+        if value == self.current_start:
+            return value  # an unchanged calendar is fine however long ago it began
+        error = _night_range_error(
+            value,
+            self.tonight - timedelta(days=PLAN_REACH_DAYS),
+            self.tonight + timedelta(days=PLAN_REACH_DAYS),
+            "The start date",
+        )
+        if error:
+            raise error
+        return value
+
+
+class NewPlanForm(PlanStepsForm):
+    """The first plan of a new prescription: it takes effect tonight, from its start date."""
+
+    effective_night = None
+    field_order = ["start_date", "reason", "patient_note"]
+
+
+class HoldForm(SignedVersionForm):
+    REASONS = [
+        ("Planned surgery", "Planned surgery"),
+        ("Opioid pain relief", "Opioid pain relief (naltrexone blocks opioids)"),
+        ("Side effects", "Side effects"),
+        ("Other", "Other"),
+    ]
+    hold_reason = forms.ChoiceField(
+        label="Why hold", choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
+    )
+    hold_from = forms.DateField(label="Hold from the night of", widget=DATE_INPUT)
+    hold_until = forms.DateField(
+        label="Hold until the night of",
+        widget=DATE_INPUT,
+        required=False,
+        help_text="Leave empty for an open-ended hold until you resume the plan.",
+    )
+    field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
+
+    def clean_hold_from(self):
+        return self.from_tonight("hold_from", "The first night of the hold")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("hold_from"), cleaned.get("hold_until")
+        if start and end and end < start:
+            self.add_error(
+                "hold_until",
+                f"The hold cannot end before it starts: choose {start:%d %b %Y} or later, "
+                "or leave it empty for an open-ended hold.",
+            )
+        if cleaned.get("reason") and cleaned.get("hold_reason"):
+            cleaned["reason"] = f"{cleaned['hold_reason']}: {cleaned['reason']}"
+        return cleaned
+
+
+class ResumeForm(SignedVersionForm):
+    resume_on = forms.DateField(label="Restart on the night of", widget=DATE_INPUT)
+    step = forms.TypedChoiceField(label="Restart at", coerce=int, widget=forms.RadioSelect)
+    field_order = ["resume_on", "step", "reason", "patient_note"]
+
+    def __init__(self, *args, steps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [
+            (
+                index,
+                f"Step {index + 1}: {step.dose_mg:.2f} mg"
+                + (f" for {step.days} days" if step.days else " (open-ended)"),
+            )
+            for index, step in enumerate(steps)
+        ]
+
+    def clean_resume_on(self):
+        return self.from_tonight("resume_on", "The restart night")
+
+
+class DosingTimeForm(SignedVersionForm):
+    dosing_time = forms.ChoiceField(
+        label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect
+    )
+    effective_night = forms.DateField(label="From the night (or morning) of", widget=DATE_INPUT)
+    field_order = ["dosing_time", "effective_night", "reason", "patient_note"]
+
+    def clean_effective_night(self):
+        return self.from_tonight("effective_night", "The switch's first night")
+
+
+class PrescriptionForm(forms.ModelForm):
+    strengths_text = forms.CharField(
+        label="Capsule strengths on hand (mg)",
+        required=False,
+        max_length=100,
+        initial="1.5, 3.0, 4.5",
+        help_text="Separate with commas, for example 1.5, 3.0, 4.5.",
+    )
+    dosing_time = forms.ChoiceField(
+        label="Dosing time",
+        choices=DosingTime.choices,
+        initial=DosingTime.EVENING,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Prescription
+        fields = ["formulation", "concentration_mg_per_ml", "instructions"]
+        labels = {"concentration_mg_per_ml": "Liquid concentration (mg/mL)"}
+        help_texts = {
+            "concentration_mg_per_ml": "Liquid only; doses must measure in 0.05 mL steps.",
+        }
+        widgets = {
+            "formulation": forms.RadioSelect,
+            "concentration_mg_per_ml": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "instructions": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        formulation = cleaned.get("formulation")
+        if formulation == Formulation.CAPSULE:
+            raw = [part.strip() for part in cleaned.get("strengths_text", "").split(",")]
+            strengths = []
+            for part in filter(None, raw):
+                try:
+                    value = parse_dose(part)
+                except forms.ValidationError as error:
+                    self.add_error("strengths_text", error)
+                    return cleaned
+                if not settings.LDN_DOSE_MIN_MG <= value <= settings.LDN_DOSE_MAX_MG:
+                    self.add_error(
+                        "strengths_text",
+                        f"{value} mg is outside the LDN range: strengths must be from "
+                        f"{settings.LDN_DOSE_MIN_MG} to {settings.LDN_DOSE_MAX_MG} mg.",
+                    )
+                    return cleaned
+                strengths.append(value.quantize(Decimal("0.01")))
+            if not strengths:
+                self.add_error("strengths_text", "List at least one capsule strength in mg.")
+            cleaned["strengths"] = sorted(set(strengths))
+            cleaned["concentration_mg_per_ml"] = None
+        elif formulation == Formulation.LIQUID:
+            concentration = cleaned.get("concentration_mg_per_ml")
+            if concentration is None or concentration <= 0:
+                self.add_error(
+                    "concentration_mg_per_ml",
+                    "Give the liquid's concentration in mg/mL (more than 0, usually 1).",
+                )
+            cleaned["strengths"] = []
+        else:
+            cleaned["strengths"] = []
+            cleaned["concentration_mg_per_ml"] = None
+        return cleaned
+
+    def unsaved(self):
+        prescription = self.save(commit=False)
+        prescription.strengths = [str(value) for value in self.cleaned_data.get("strengths", [])]
+        prescription.concentration_mg_per_ml = self.cleaned_data.get("concentration_mg_per_ml")
+        return prescription
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = PlanTemplate
+        fields = ["name", "description", "liquid_only"]
+        labels = {"liquid_only": "Liquid only (steps finer than capsules allow)"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class DismissForm(forms.Form):
+    kind = forms.CharField(widget=forms.HiddenInput, max_length=30)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    reason = forms.CharField(
+        label="Why dismiss",
+        max_length=1000,
+        error_messages={"required": "Say why you are dismissing this suggestion."},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why you are dismissing this suggestion.")
+        return reason

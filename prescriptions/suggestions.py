@@ -1,0 +1,327 @@
+"""Titration suggestions with their evidence: pure rules over plain night facts and the plan.
+
+The app never changes a plan by itself. Each rule returns a :class:`Suggestion` that the
+clinician sees labelled "Suggestion — your decision", with the nights and values behind it;
+applying one only opens a pre-filled plan form that the clinician edits and signs.
+
+Rules (DESIGN.md §1, issue 5):
+(a) vivid dreams or nightmares with intensity >= 6 on >= 3 of the last 7 nights, those nights
+    within 14 days after a step-up -> consider returning to the previous dose;
+(b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing) -> consider
+    morning dosing;
+(c) the current step's planned length is complete, >= 80 % of its nights taken and no
+    moderate or severe side effect during it -> ready for the next step;
+(d) 8 weeks at maintenance (the open-ended last step) with pain improved < 30 % against the
+    patient's first two weeks -> review whether LDN is helping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import titration
+
+VIVID_DREAMS = "vivid_dreams"
+MORNING_DOSING = "morning_dosing"
+NEXT_STEP = "next_step"
+REVIEW_BENEFIT = "review_benefit"
+KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
+
+WINDOW_NIGHTS = 7
+MIN_NIGHTS = 3
+DREAM_INTENSITY = 6
+AFTER_STEP_UP_DAYS = 14
+POOR_SLEEP = 3
+ADHERENCE = Decimal("0.80")
+MAINTENANCE_DAYS = 56
+BASELINE_DAYS = 14
+MIN_PAIN_IMPROVEMENT = Decimal("0.30")
+MODERATE = 2  # SideEffect.Severity: 1 mild, 2 moderate, 3 severe
+INSOMNIA = "insomnia"
+
+
+@dataclass(frozen=True)
+class NightFacts:
+    """What the journal holds about one night, as plain values."""
+
+    night: date
+    taken: bool | None = None  # None: no evening entry
+    dose_mg: Decimal | None = None
+    dreams: str = ""  # "", none, normal, vivid, nightmares
+    dream_intensity: int | None = None
+    sleep_quality: int | None = None  # 0 worst - 10 best
+    side_effects: Mapping[str, int] = field(default_factory=dict)  # kind -> severity 1..3
+    pain: int | None = None  # 0 none - 10 worst
+
+
+@dataclass(frozen=True)
+class Evidence:
+    night: date
+    values: tuple[tuple[str, str], ...]  # (label, value) pairs, shown as-is
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str
+    key: str  # names the situation, so a dismissal covers this evidence only
+    title: str
+    detail: str
+    evidence: tuple[Evidence, ...]
+    # What "Apply" pre-fills: a dose to return to, a dosing time, a step to move to.
+    proposed_dose_mg: Decimal | None = None
+    proposed_step_index: int | None = None
+    proposed_dosing_time: str | None = None
+
+
+def _fmt(dose: Decimal | None) -> str:
+    return "—" if dose is None else f"{dose.quantize(Decimal('0.01'))} mg"
+
+
+def _by_night(nights: Sequence[NightFacts]) -> dict[date, NightFacts]:
+    return {facts.night: facts for facts in nights}
+
+
+def _last_nights(last_night: date, count: int) -> list[date]:
+    return [last_night - timedelta(days=offset) for offset in range(count - 1, -1, -1)]
+
+
+def last_step_up(
+    versions: Sequence[titration.PlanVersion], last_night: date, within_days: int
+) -> tuple[date, Decimal, Decimal] | None:
+    """The newest night within ``within_days`` up to ``last_night`` whose prescribed dose rose.
+
+    Returns (night, previous dose, new dose). Compares each night with the one before it, so
+    a rise by a new version counts the same as a planned step; nights on hold are skipped
+    over (a restart after a hold at a higher dose than before it is a step-up too).
+    """
+    previous_dose = None
+    found = None
+    first = last_night - timedelta(days=within_days + WINDOW_NIGHTS)
+    night = first
+    while night <= last_night:
+        dose = titration.prescribed_dose(versions, night)
+        if dose is not None:
+            if previous_dose is not None and dose > previous_dose:
+                found = (night, previous_dose, dose)
+            previous_dose = dose
+        night += timedelta(days=1)
+    if found is None or (last_night - found[0]).days >= within_days:
+        return None
+    return found
+
+
+def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+    step_up = last_step_up(versions, last_night, AFTER_STEP_UP_DAYS)
+    if step_up is None:
+        return None
+    step_night, previous_dose, new_dose = step_up
+    facts = _by_night(nights)
+    evidence = []
+    for night in _last_nights(last_night, WINDOW_NIGHTS):
+        row = facts.get(night)
+        if (
+            row is not None
+            and step_night <= night < step_night + timedelta(days=AFTER_STEP_UP_DAYS)
+            and row.dreams in ("vivid", "nightmares")
+            and row.dream_intensity is not None
+            and row.dream_intensity >= DREAM_INTENSITY
+        ):
+            evidence.append(
+                Evidence(
+                    night,
+                    (
+                        ("Dreams", row.dreams.capitalize()),
+                        ("Intensity", f"{row.dream_intensity}/10"),
+                        ("Dose", _fmt(row.dose_mg)),
+                    ),
+                )
+            )
+    if len(evidence) < MIN_NIGHTS:
+        return None
+    return Suggestion(
+        kind=VIVID_DREAMS,
+        key=f"step-up-{step_night.isoformat()}",
+        title=f"Consider returning to the previous dose ({_fmt(previous_dose)})",
+        detail=(
+            f"Vivid dreams or nightmares of intensity {DREAM_INTENSITY} or more on "
+            f"{len(evidence)} of the last {WINDOW_NIGHTS} nights, after the step up from "
+            f"{_fmt(previous_dose)} to {_fmt(new_dose)} on {step_night:%d %b}."
+        ),
+        evidence=tuple(evidence),
+        proposed_dose_mg=previous_dose,
+    )
+
+
+def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+    if titration.dosing_time_on(versions, last_night + timedelta(days=1)) != titration.EVENING:
+        return None
+    facts = _by_night(nights)
+    evidence = []
+    for night in _last_nights(last_night, WINDOW_NIGHTS):
+        row = facts.get(night)
+        if row is None:
+            continue
+        values = []
+        if INSOMNIA in row.side_effects:
+            values.append(
+                ("Insomnia", ("", "mild", "moderate", "severe")[row.side_effects[INSOMNIA]])
+            )
+        if row.sleep_quality is not None and row.sleep_quality <= POOR_SLEEP:
+            values.append(("Sleep quality", f"{row.sleep_quality}/10"))
+        if values:
+            evidence.append(Evidence(night, tuple(values)))
+    if len(evidence) < MIN_NIGHTS:
+        return None
+    version = titration.version_in_effect(versions, last_night)
+    return Suggestion(
+        kind=MORNING_DOSING,
+        key=f"v{version.number if version else 0}",
+        title="Consider morning dosing",
+        detail=(
+            f"Insomnia or sleep quality of {POOR_SLEEP}/10 or less on {len(evidence)} of the "
+            f"last {WINDOW_NIGHTS} nights while dosing in the evening."
+        ),
+        evidence=tuple(evidence),
+        proposed_dosing_time=titration.MORNING,
+    )
+
+
+def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+    # Judged on tonight's position: the step whose planned length ends tonight or has passed.
+    tonight_night = last_night + timedelta(days=1)
+    position = titration.current_step(versions, tonight_night)
+    if position.status != titration.ACTIVE:
+        return None
+    version = titration.version_in_effect(versions, tonight_night)
+    step = version.steps[position.step_index]
+    if step.days is None or position.day_in_step < step.days:
+        return None
+    first_night = tonight_night - timedelta(days=position.day_in_step - 1)
+    facts = _by_night(nights)
+    step_nights = [
+        first_night + timedelta(days=n) for n in range((last_night - first_night).days + 1)
+    ]
+    if not step_nights:
+        return None
+    taken = [night for night in step_nights if facts.get(night) and facts[night].taken]
+    share = Decimal(len(taken)) / Decimal(len(step_nights))
+    if share < ADHERENCE:
+        return None
+    for night in step_nights:
+        row = facts.get(night)
+        if row and any(severity >= MODERATE for severity in row.side_effects.values()):
+            return None
+    has_next = position.step_index + 1 < len(version.steps)
+    next_dose = version.steps[position.step_index + 1].dose_mg if has_next else None
+    percent = (share * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return Suggestion(
+        kind=NEXT_STEP,
+        key=f"v{version.number}-step{position.step_index + 1}",
+        title="Ready for the next step"
+        + (f" ({_fmt(next_dose)})" if has_next else " (no further step planned)"),
+        detail=(
+            f"Step {position.step_index + 1} ({_fmt(step.dose_mg)} for {step.days} days) is "
+            f"complete: {len(taken)} of {len(step_nights)} nights taken ({percent} %) and no "
+            "moderate or severe side effect on it."
+        ),
+        evidence=(
+            Evidence(first_night, (("Step started", _fmt(step.dose_mg)),)),
+            Evidence(last_night, (("Nights taken", f"{len(taken)} of {len(step_nights)}"),)),
+        ),
+        proposed_dose_mg=next_dose,
+        proposed_step_index=position.step_index + 1 if has_next else position.step_index,
+    )
+
+
+def _mean(values: Sequence[int]) -> Decimal:
+    return Decimal(sum(values)) / Decimal(len(values))
+
+
+def review_benefit(
+    versions, nights: Sequence[NightFacts], last_night: date, first_night: date
+) -> Suggestion | None:
+    """(d): ``first_night`` is the first night of the patient's treatment (the baseline)."""
+    position = titration.current_step(versions, last_night)
+    if position.status != titration.ACTIVE or position.step_index != position.step_count - 1:
+        return None
+    version = titration.version_in_effect(versions, last_night)
+    if version.steps[-1].days is not None or position.day_in_step < MAINTENANCE_DAYS:
+        return None
+    facts = _by_night(nights)
+    baseline = [
+        facts[n]
+        for n in (first_night + timedelta(days=d) for d in range(BASELINE_DAYS))
+        if n in facts and facts[n].pain is not None
+    ]
+    recent = [
+        facts[n]
+        for n in _last_nights(last_night, BASELINE_DAYS)
+        if n in facts and facts[n].pain is not None
+    ]
+    if len(baseline) < MIN_NIGHTS or len(recent) < MIN_NIGHTS:
+        return None
+    before = _mean([row.pain for row in baseline])
+    after = _mean([row.pain for row in recent])
+    if before == 0:
+        return None
+    improvement = (before - after) / before
+    if improvement >= MIN_PAIN_IMPROVEMENT:
+        return None
+    percent = (improvement * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return Suggestion(
+        kind=REVIEW_BENEFIT,
+        key=f"v{version.number}-maintenance",
+        title="Review whether LDN is helping",
+        detail=(
+            f"{position.day_in_step} days at maintenance ({_fmt(position.dose_mg)}); average "
+            f"pain {before.quantize(Decimal('0.1'))}/10 in the first two weeks and "
+            f"{after.quantize(Decimal('0.1'))}/10 in the last two: {percent} % better, "
+            f"less than {int(MIN_PAIN_IMPROVEMENT * 100)} %."
+        ),
+        evidence=tuple(
+            Evidence(row.night, (("Pain", f"{row.pain}/10"), ("Period", label)))
+            for label, rows in (("First two weeks", baseline), ("Last two weeks", recent))
+            for row in rows
+        ),
+    )
+
+
+def suggestions_for(
+    versions: Sequence[titration.PlanVersion],
+    nights: Sequence[NightFacts],
+    last_night: date,
+    first_night: date | None = None,
+    dismissed: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Suggestion]:
+    """All suggestions that fire on the nights up to ``last_night``, minus dismissed ones.
+
+    ``last_night`` is the newest night whose morning report can exist (last night);
+    ``dismissed`` holds (kind, key) pairs the care team has dismissed.
+    """
+    if not versions:
+        return []
+    found = [
+        vivid_dreams(versions, nights, last_night),
+        morning_dosing(versions, nights, last_night),
+        next_step(versions, nights, last_night),
+    ]
+    if first_night is not None:
+        found.append(review_benefit(versions, nights, last_night, first_night))
+    return [s for s in found if s is not None and (s.kind, s.key) not in dismissed]
+
+
+def nights_needed(
+    versions: Sequence[titration.PlanVersion], last_night: date, first_night: date | None
+) -> list[tuple[date, date]]:
+    """The night ranges (inclusive) the rules read, so callers fetch no more than that."""
+    start = last_night - timedelta(days=max(BASELINE_DAYS, WINDOW_NIGHTS) - 1)
+    position = titration.current_step(versions, last_night + timedelta(days=1))
+    if position.status == titration.ACTIVE and position.day_in_step:
+        start = min(start, last_night + timedelta(days=2 - position.day_in_step))
+    ranges = [(start, last_night)]
+    if first_night is not None:
+        ranges.append((first_night, first_night + timedelta(days=BASELINE_DAYS - 1)))
+    return ranges

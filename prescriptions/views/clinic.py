@@ -1,0 +1,535 @@
+"""Clinician plan pages: the plan panel, signed changes, holds, templates and suggestions.
+
+Every patient comes through Patient.objects.visible_to (foreign or missing: 404); every
+change goes through changes.save_version / create_prescription and is logged.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.roles import role_required
+from patients.models import Patient
+
+from .. import suggestions as rules
+from .. import titration
+from ..changes import (
+    PlanChangeError,
+    StalePlan,
+    create_prescription,
+    dosing_time_change,
+    hold_change,
+    resume_change,
+    save_version,
+    steps_change,
+)
+from ..forms import (
+    DismissForm,
+    DosingTimeForm,
+    HoldForm,
+    NewPlanForm,
+    PlanStepsForm,
+    PrescriptionForm,
+    ResumeForm,
+    TemplateForm,
+    prescription_validator,
+    rows_from_post,
+    step_formset,
+    steps_as_initial,
+    template_validator,
+)
+from ..models import PlanTemplate, PlanVersion, SuggestionDismissal
+from ..panel import current_suggestions, plan_panel_context, plan_state
+
+clinician_only = role_required(Role.CLINICIAN)
+template_managers = role_required(Role.CLINICIAN, Role.ADMIN)
+
+
+def _patient(request, patient_id):
+    return get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("user"), pk=patient_id
+    )
+
+
+def _plan_url(patient):
+    return reverse("clinic:plan", args=[patient.pk])
+
+
+def _based_on(state):
+    return state["latest_row"].number if state["latest_row"] else 0
+
+
+def _stale(request, patient, error):
+    messages.error(request, str(error))
+    return redirect(_plan_url(patient))
+
+
+def _saved(request, patient, version):
+    record_access(
+        request,
+        "plan.change",
+        patient=patient,
+        obj=version,
+        detail={"version": version.number, "kind": version.kind},
+    )
+    messages.success(
+        request, f"Plan version {version.number} saved ({version.get_kind_display().lower()})."
+    )
+    return redirect(_plan_url(patient))
+
+
+def _with_added_row(request):
+    """'Add another step' without JavaScript: the rows as typed plus one empty row."""
+    return step_formset(None, initial=rows_from_post(request.POST), extra=1)
+
+
+@clinician_only
+def plan(request, patient_id):
+    patient = _patient(request, patient_id)
+    context = plan_panel_context(request, patient)
+    return render(request, "prescriptions/clinic/plan.html", context)
+
+
+@clinician_only
+def version_detail(request, patient_id, version_id):
+    patient = _patient(request, patient_id)
+    version = get_object_or_404(
+        PlanVersion.objects.visible_to(request.user)
+        .filter(prescription__patient=patient)
+        .select_related("author", "prescription", "template")
+        .prefetch_related("steps"),
+        pk=version_id,
+    )
+    record_access(request, "plan.version.read", patient=patient, obj=version)
+    plain = version.as_plain()
+    schedule = [
+        {"number": i + 1, "dose_mg": s.dose_mg, "days": s.days, "first": first, "last": last}
+        for i, (first, last, s) in enumerate(titration.step_schedule(plain))
+    ]
+    return render(
+        request,
+        "prescriptions/clinic/version_detail.html",
+        {"patient": patient, "version": version, "schedule": schedule},
+    )
+
+
+# --- creating a prescription ----------------------------------------------------------------
+
+
+@clinician_only
+def prescription_new(request, patient_id):
+    patient = _patient(request, patient_id)
+    now = timezone.now()
+    state = plan_state(patient, now)
+    if state["prescription"] is not None:
+        messages.info(request, "This patient already has a prescription: change its plan here.")
+        return redirect(_plan_url(patient))
+    tonight_night = state["tonight"]
+    template = None
+    template_id = request.GET.get("template") or request.POST.get("template")
+    if template_id:
+        template = get_object_or_404(PlanTemplate, pk=_int_or_404(template_id))
+
+    if request.method == "POST" and "add_step" in request.POST:
+        prescription_form = PrescriptionForm(initial=request.POST.dict())
+        plan_form = NewPlanForm(initial=request.POST.dict(), tonight=tonight_night)
+        formset = _with_added_row(request)
+    elif request.method == "POST":
+        prescription_form = PrescriptionForm(request.POST)
+        plan_form = NewPlanForm(request.POST, tonight=tonight_night)
+        valid_prescription = prescription_form.is_valid()
+        unsaved = prescription_form.unsaved() if valid_prescription else None
+        formset = step_formset(
+            prescription_validator(unsaved) if unsaved else None, data=request.POST
+        )
+        if valid_prescription & plan_form.is_valid() & formset.is_valid():
+            data = plan_form.cleaned_data
+            change = steps_change(
+                None,
+                effective_night=tonight_night,
+                start_date=data["start_date"],
+                steps=formset.steps,
+                reason=data["reason"],
+                patient_note=data["patient_note"],
+                template_id=template.pk if template else None,
+                dosing_time=prescription_form.cleaned_data["dosing_time"],
+            )
+            try:
+                prescription = create_prescription(
+                    patient_id=patient.pk,
+                    prescriber=request.user,
+                    prescription=unsaved,
+                    change=change,
+                    now=now,
+                )
+            except StalePlan as error:
+                return _stale(request, patient, error)
+            except PlanChangeError as error:
+                plan_form.add_error(None, str(error))
+            else:
+                record_access(request, "prescription.create", patient=patient, obj=prescription)
+                messages.success(request, "Prescription and plan saved.")
+                return redirect(_plan_url(patient))
+    else:
+        prescription_form = PrescriptionForm(
+            initial={"formulation": "liquid", "concentration_mg_per_ml": "1.00"}
+            if template and template.liquid_only
+            else None
+        )
+        plan_form = NewPlanForm(
+            initial={
+                "based_on": 0,
+                "start_date": tonight_night,
+                "template": template.pk if template else None,
+            },
+            tonight=tonight_night,
+        )
+        formset = step_formset(
+            None, initial=steps_as_initial(template.plain_steps) if template else None
+        )
+    return render(
+        request,
+        "prescriptions/clinic/prescription_new.html",
+        {
+            "patient": patient,
+            "prescription_form": prescription_form,
+            "form": plan_form,
+            "formset": formset,
+            "template": template,
+            "templates": PlanTemplate.objects.all(),
+        },
+    )
+
+
+def _int_or_404(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# --- changing the steps (also: applying a template or a suggestion) ------------------------
+
+
+def _suggested_initial(suggestion, latest, position, tonight_night):
+    """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
+    current_index = position.step_index or 0
+    if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
+        # Back to the previous dose for two weeks, then try the step up again.
+        steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
+        return tonight_night, steps
+    if suggestion.kind == rules.NEXT_STEP and suggestion.proposed_step_index is not None:
+        return tonight_night, latest.steps[suggestion.proposed_step_index :]
+    return latest.start_date, latest.steps
+
+
+@clinician_only
+def plan_change(request, patient_id, template_id=None):
+    patient = _patient(request, patient_id)
+    now = timezone.now()
+    state = plan_state(patient, now)
+    prescription, latest = state["prescription"], state["latest"]
+    template = get_object_or_404(PlanTemplate, pk=template_id) if template_id else None
+    if prescription is None:
+        url = reverse("clinic:prescription_new", args=[patient.pk])
+        return redirect(f"{url}?template={template.pk}" if template else url)
+    if template is None and request.POST.get("template"):
+        template = get_object_or_404(PlanTemplate, pk=_int_or_404(request.POST["template"]))
+    if template and template.liquid_only and prescription.formulation != "liquid":
+        messages.error(
+            request,
+            f"“{template.name}” is for liquid prescriptions only; this patient's "
+            f"prescription is {prescription.get_formulation_display().lower()}.",
+        )
+        return redirect(_plan_url(patient))
+    tonight_night = state["tonight"]
+    suggestion = None
+    form_kwargs = {"tonight": tonight_night, "current_start": latest.start_date}
+
+    if request.method == "POST" and "add_step" in request.POST:
+        form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
+        formset = _with_added_row(request)
+    elif request.method == "POST":
+        form = PlanStepsForm(request.POST, **form_kwargs)
+        formset = step_formset(prescription.validate_steps, data=request.POST)
+        if form.is_valid() & formset.is_valid():
+            data = form.cleaned_data
+            change = steps_change(
+                latest,
+                effective_night=data["effective_night"],
+                start_date=data["start_date"],
+                steps=formset.steps,
+                reason=data["reason"],
+                patient_note=data["patient_note"],
+                template_id=template.pk if template else None,
+            )
+            try:
+                version = save_version(
+                    prescription_id=prescription.pk,
+                    author=request.user,
+                    based_on=data["based_on"],
+                    change=change,
+                    now=now,
+                )
+            except StalePlan as error:
+                return _stale(request, patient, error)
+            except PlanChangeError as error:
+                form.add_error(None, str(error))
+            else:
+                return _saved(request, patient, version)
+    else:
+        start, steps = latest.start_date, latest.steps
+        if template is not None:
+            start, steps = tonight_night, template.plain_steps
+        elif request.GET.get("suggestion"):
+            suggestion = _find_suggestion(request, patient, state)
+            if suggestion is not None:
+                start, steps = _suggested_initial(
+                    suggestion, latest, state["position"], tonight_night
+                )
+        form = PlanStepsForm(
+            initial={
+                "based_on": _based_on(state),
+                "effective_night": tonight_night,
+                "start_date": start,
+                "template": template.pk if template else None,
+            },
+            **form_kwargs,
+        )
+        formset = step_formset(None, initial=steps_as_initial(steps))
+    return render(
+        request,
+        "prescriptions/clinic/plan_change.html",
+        {
+            "patient": patient,
+            **state,
+            "form": form,
+            "formset": formset,
+            "template": template,
+            "suggestion": suggestion,
+        },
+    )
+
+
+def _find_suggestion(request, patient, state):
+    kind, key = request.GET.get("suggestion", ""), request.GET.get("key", "")
+    for suggestion in current_suggestions(
+        patient, state["prescription"], state["plain_versions"], state["tonight"]
+    ):
+        if suggestion.kind == kind and suggestion.key == key:
+            return suggestion
+    messages.info(request, "That suggestion no longer applies; here is the current plan.")
+    return None
+
+
+@clinician_only
+def template_choose(request, patient_id):
+    patient = _patient(request, patient_id)
+    state = plan_state(patient)
+    return render(
+        request,
+        "prescriptions/clinic/template_choose.html",
+        {"patient": patient, **state, "templates": PlanTemplate.objects.all()},
+    )
+
+
+# --- hold, resume, dosing time ------------------------------------------------------------
+
+
+def _signed_form_view(request, patient_id, form_class, template_name, build, initial, **extra):
+    """The shared shape of the hold / resume / dosing-time pages."""
+    patient = _patient(request, patient_id)
+    now = timezone.now()
+    state = plan_state(patient, now)
+    if state["prescription"] is None:
+        messages.error(request, "This patient has no prescription yet.")
+        return redirect(_plan_url(patient))
+    kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda s: {})(state)}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                change = build(state, form.cleaned_data)
+                version = save_version(
+                    prescription_id=state["prescription"].pk,
+                    author=request.user,
+                    based_on=form.cleaned_data["based_on"],
+                    change=change,
+                    now=now,
+                )
+            except StalePlan as error:
+                return _stale(request, patient, error)
+            except PlanChangeError as error:
+                form.add_error(None, str(error))
+            else:
+                return _saved(request, patient, version)
+    else:
+        form = form_class(initial={"based_on": _based_on(state), **initial(state)}, **kwargs)
+    return render(request, template_name, {"patient": patient, **state, "form": form})
+
+
+@clinician_only
+def plan_hold(request, patient_id):
+    def build(state, data):
+        return hold_change(
+            state["latest"],
+            hold_from=data["hold_from"],
+            hold_until=data["hold_until"],
+            reason=data["reason"],
+            patient_note=data["patient_note"],
+        )
+
+    return _signed_form_view(
+        request,
+        patient_id,
+        HoldForm,
+        "prescriptions/clinic/plan_hold.html",
+        build,
+        lambda state: {"hold_from": state["tonight"]},
+    )
+
+
+@clinician_only
+def plan_resume(request, patient_id):
+    def build(state, data):
+        return resume_change(
+            state["latest"],
+            tonight_night=state["tonight"],
+            resume_on=data["resume_on"],
+            step_index=data["step"],
+            reason=data["reason"],
+            patient_note=data["patient_note"],
+        )
+
+    def initial(state):
+        latest = state["latest"]
+        step = 0
+        if latest is not None and latest.hold_from is not None:
+            # Default: the step the patient was on when the hold began (often lowered).
+            before = titration.current_step(
+                state["plain_versions"], latest.hold_from - timedelta(days=1)
+            )
+            step = before.step_index or 0
+        return {"resume_on": state["tonight"], "step": step}
+
+    return _signed_form_view(
+        request,
+        patient_id,
+        ResumeForm,
+        "prescriptions/clinic/plan_resume.html",
+        build,
+        initial,
+        form_kwargs=lambda state: {"steps": state["latest"].steps if state["latest"] else ()},
+    )
+
+
+@clinician_only
+def plan_dosing_time(request, patient_id):
+    def build(state, data):
+        return dosing_time_change(
+            state["latest"],
+            dosing_time=data["dosing_time"],
+            effective_night=data["effective_night"],
+            reason=data["reason"],
+            patient_note=data["patient_note"],
+        )
+
+    def initial(state):
+        current = state["latest"].dosing_time if state["latest"] else titration.EVENING
+        other = titration.MORNING if current == titration.EVENING else titration.EVENING
+        return {"dosing_time": other, "effective_night": state["tonight"] + timedelta(days=1)}
+
+    return _signed_form_view(
+        request,
+        patient_id,
+        DosingTimeForm,
+        "prescriptions/clinic/plan_dosing_time.html",
+        build,
+        initial,
+    )
+
+
+# --- suggestions ----------------------------------------------------------------------------
+
+
+@clinician_only
+@require_POST
+def suggestion_dismiss(request, patient_id):
+    patient = _patient(request, patient_id)
+    form = DismissForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["kind"] not in rules.KINDS:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        if not form.errors:
+            messages.error(request, "Unknown suggestion.")
+        return redirect(_plan_url(patient))
+    dismissal, created = SuggestionDismissal.objects.get_or_create(
+        patient=patient,
+        kind=form.cleaned_data["kind"],
+        evidence_key=form.cleaned_data["key"],
+        defaults={"dismissed_by": request.user, "reason": form.cleaned_data["reason"]},
+    )
+    if created:
+        record_access(
+            request,
+            "suggestion.dismiss",
+            patient=patient,
+            obj=dismissal,
+            detail={"kind": dismissal.kind, "key": dismissal.evidence_key},
+        )
+    messages.success(request, "Suggestion dismissed; the reason is kept with it.")
+    return redirect(_plan_url(patient))
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@template_managers
+def template_list(request):
+    return render(
+        request,
+        "prescriptions/clinic/template_list.html",
+        {"templates": PlanTemplate.objects.select_related("updated_by")},
+    )
+
+
+@template_managers
+def template_edit(request, template_id=None):
+    template = get_object_or_404(PlanTemplate, pk=template_id) if template_id else None
+    if request.method == "POST" and "add_step" in request.POST:
+        form = TemplateForm(initial=request.POST.dict())
+        formset = _with_added_row(request)
+    elif request.method == "POST":
+        form = TemplateForm(request.POST, instance=template)
+        formset = step_formset(None, data=request.POST)
+        if form.is_valid():
+            formset.validate = template_validator(form.cleaned_data["liquid_only"])
+            if formset.is_valid():
+                saved = form.save(commit=False)
+                saved.steps = [
+                    {"dose_mg": f"{step.dose_mg:.2f}", "days": step.days} for step in formset.steps
+                ]
+                saved.updated_by, saved.updated_at = request.user, timezone.now()
+                saved.save()
+                messages.success(request, f"Template “{saved.name}” saved.")
+                return redirect("clinic:templates")
+        else:
+            formset.is_valid()  # show step errors too
+    else:
+        form = TemplateForm(instance=template)
+        formset = step_formset(
+            None, initial=steps_as_initial(template.plain_steps) if template else None
+        )
+    return render(
+        request,
+        "prescriptions/clinic/template_edit.html",
+        {"template": template, "form": form, "formset": formset},
+    )

@@ -1,0 +1,51 @@
+"""Prescriptions with signed plans for tests, made through the one domain function."""
+
+from datetime import UTC, datetime, time
+from decimal import Decimal
+
+from prescriptions import titration
+from prescriptions.changes import create_prescription, steps_change
+from prescriptions.models import Formulation, Prescription
+
+STANDARD = (("1.5", 14), ("3.0", 14), ("4.5", None))
+
+
+def plan_steps(rows):
+    return tuple(titration.Step(Decimal(dose), days) for dose, days in rows)
+
+
+def make_prescription(
+    patient,
+    clinician,
+    start,
+    steps=STANDARD,
+    formulation=Formulation.CAPSULE,
+    strengths=("1.5", "3.0", "4.5"),
+    concentration=None,
+    dosing_time=titration.EVENING,
+    now=None,
+):
+    """A prescription whose version 1 was signed at ``now`` (default: noon UTC on ``start``)."""
+    prescription = Prescription(
+        formulation=formulation,
+        strengths=list(strengths) if formulation == Formulation.CAPSULE else [],
+        concentration_mg_per_ml=(
+            Decimal(concentration or "1") if formulation == Formulation.LIQUID else None
+        ),
+    )
+    now = now or datetime.combine(start, time(12), tzinfo=UTC)
+    change = steps_change(
+        None,
+        effective_night=start,
+        start_date=start,
+        steps=plan_steps(steps),
+        reason="Starting LDN",
+        dosing_time=dosing_time,
+    )
+    return create_prescription(
+        patient_id=patient.pk,
+        prescriber=clinician,
+        prescription=prescription,
+        change=change,
+        now=now,
+    )
