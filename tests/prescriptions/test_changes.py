@@ -1,0 +1,228 @@
+"""Saving plan versions: numbering, stale forms, holds carried over, history kept, races."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from prescriptions import titration
+from prescriptions.changes import (
+    PlanChangeError,
+    StalePlan,
+    dosing_time_change,
+    hold_change,
+    resume_change,
+    save_version,
+    steps_change,
+)
+from prescriptions.models import PlanVersion, Prescription
+from prescriptions.plans import versions_for
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.prescriptions.factories import make_prescription, plan_steps
+
+START = date(2026, 3, 1)
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # tonight is 10 March (London)
+TONIGHT = date(2026, 3, 10)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def prescription(patient_a, clinician_a):
+    return make_prescription(patient_a, clinician_a, START)
+
+
+def latest(prescription):
+    return versions_for(prescription)[-1]
+
+
+def save(prescription, author, change, based_on=None, now=NOW):
+    return save_version(
+        prescription_id=prescription.pk,
+        author=author,
+        based_on=latest(prescription).number if based_on is None else based_on,
+        change=change,
+        now=now,
+    )
+
+
+def lower_plan(prescription, effective=TONIGHT):
+    return steps_change(
+        latest(prescription),
+        effective_night=effective,
+        start_date=effective,
+        steps=plan_steps([("1.5", None)]),
+        reason="Vivid dreams",
+        patient_note="Back to 1.5 mg for now.",
+    )
+
+
+def test_each_change_adds_the_next_numbered_version_with_author_reason_and_note(
+    prescription, clinician_a
+):
+    version = save(prescription, clinician_a, lower_plan(prescription))
+    assert (version.number, version.kind, version.author) == (2, "changed", clinician_a)
+    assert (version.reason, version.patient_note) == ("Vivid dreams", "Back to 1.5 mg for now.")
+    assert version.effective_night == TONIGHT
+    assert list(version.steps.values_list("dose_mg", "days")) == [(Decimal("1.50"), None)]
+
+
+def test_nights_before_a_change_keep_the_dose_they_had(prescription, clinician_a):
+    night = date(2026, 3, 9)  # step 1, 1.5 mg
+    later = date(2026, 3, 20)  # step 2, 3.0 mg under version 1
+    before = [titration.prescribed_dose(versions_for(prescription), n) for n in (night, later)]
+    save(prescription, clinician_a, lower_plan(prescription, effective=date(2026, 3, 15)))
+    after = versions_for(prescription)
+    assert titration.prescribed_dose(after, night) == before[0] == Decimal("1.5")
+    assert titration.prescribed_dose(after, later) == Decimal("1.5")
+    assert titration.prescribed_dose(after, date(2026, 3, 14)) == Decimal("1.5")
+
+
+def test_a_change_cannot_take_effect_before_tonight(prescription, clinician_a):
+    change = lower_plan(prescription, effective=TONIGHT - timedelta(days=1))
+    with pytest.raises(PlanChangeError, match="from tonight"):
+        save(prescription, clinician_a, change)
+    assert PlanVersion.objects.count() == 1
+
+
+def test_a_form_built_from_an_older_version_is_refused_and_nothing_is_saved(
+    prescription, clinician_a
+):
+    save(prescription, clinician_a, lower_plan(prescription))
+    with pytest.raises(StalePlan, match="(?i)the plan changed while you were editing"):
+        save(prescription, clinician_a, lower_plan(prescription), based_on=1)
+    assert PlanVersion.objects.count() == 2
+
+
+def test_invalid_steps_are_refused_by_the_domain_function_too(prescription, clinician_a):
+    change = steps_change(
+        latest(prescription),
+        effective_night=TONIGHT,
+        start_date=TONIGHT,
+        steps=plan_steps([("2.0", None)]),
+        reason="x",
+    )
+    with pytest.raises(PlanChangeError, match="not an available capsule strength"):
+        save(prescription, clinician_a, change)
+
+
+def test_a_hold_masks_nights_and_sets_the_status(prescription, clinician_a):
+    change = hold_change(
+        latest(prescription),
+        hold_from=date(2026, 3, 12),
+        hold_until=date(2026, 3, 16),
+        reason="Planned surgery",
+    )
+    save(prescription, clinician_a, change)
+    versions = versions_for(prescription)
+    assert titration.current_step(versions, date(2026, 3, 11)).dose_mg == Decimal("1.5")
+    assert titration.current_step(versions, date(2026, 3, 12)).status == "on_hold"
+    assert titration.current_step(versions, date(2026, 3, 17)).dose_mg == Decimal("3.0")
+    prescription.refresh_from_db()
+    assert prescription.status == Prescription.Status.ON_HOLD
+
+
+def test_a_hold_cannot_end_before_it_starts(prescription):
+    with pytest.raises(PlanChangeError, match="cannot end before it starts"):
+        hold_change(
+            latest(prescription),
+            hold_from=date(2026, 3, 12),
+            hold_until=date(2026, 3, 11),
+            reason="x",
+        )
+
+
+def test_a_step_change_during_a_hold_keeps_the_hold(prescription, clinician_a):
+    save(
+        prescription,
+        clinician_a,
+        hold_change(latest(prescription), hold_from=TONIGHT, hold_until=None, reason="Opioids"),
+    )
+    save(prescription, clinician_a, lower_plan(prescription))
+    assert titration.current_step(versions_for(prescription), TONIGHT).status == "on_hold"
+
+
+def test_resume_restarts_at_the_chosen_step_on_the_chosen_night(prescription, clinician_a):
+    save(
+        prescription,
+        clinician_a,
+        hold_change(latest(prescription), hold_from=TONIGHT, hold_until=None, reason="Surgery"),
+    )
+    resume_on = date(2026, 3, 20)
+    change = resume_change(
+        latest(prescription),
+        tonight_night=TONIGHT,
+        resume_on=resume_on,
+        step_index=0,
+        reason="Off opioids",
+    )
+    save(prescription, clinician_a, change)
+    versions = versions_for(prescription)
+    assert titration.current_step(versions, date(2026, 3, 19)).status == "on_hold"
+    position = titration.current_step(versions, resume_on)
+    assert (position.dose_mg, position.day_in_step) == (Decimal("1.5"), 1)
+    prescription.refresh_from_db()
+    assert prescription.status == Prescription.Status.ACTIVE
+
+
+def test_resume_when_not_on_hold_is_refused(prescription):
+    with pytest.raises(PlanChangeError, match="not on hold"):
+        resume_change(
+            latest(prescription),
+            tonight_night=TONIGHT,
+            resume_on=TONIGHT,
+            step_index=0,
+            reason="x",
+        )
+
+
+def test_a_morning_switch_takes_effect_from_its_night(prescription, clinician_a):
+    change = dosing_time_change(
+        latest(prescription),
+        dosing_time="morning",
+        effective_night=date(2026, 3, 12),
+        reason="Insomnia",
+    )
+    save(prescription, clinician_a, change)
+    versions = versions_for(prescription)
+    assert titration.dosing_time_on(versions, date(2026, 3, 11)) == "evening"
+    assert titration.dosing_time_on(versions, date(2026, 3, 12)) == "morning"
+    assert titration.prescribed_dose(versions, date(2026, 3, 20)) == Decimal("3.0")
+
+
+def test_switching_to_the_dosing_time_already_in_use_is_refused(prescription):
+    with pytest.raises(PlanChangeError, match="already uses evening"):
+        dosing_time_change(
+            latest(prescription), dosing_time="evening", effective_night=TONIGHT, reason="x"
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clinicians_changing_the_same_plan_at_once_end_with_exactly_one_new_version():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (set DATABASE_URL); SQLite serialises writers")
+    first, second = ClinicianFactory(), ClinicianFactory()
+    patient = PatientFactory(clinicians=[first, second])
+    prescription = make_prescription(patient, first, START)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def change(author):
+        try:
+            barrier.wait()
+            save(prescription, author, lower_plan(prescription), based_on=1)
+            outcomes.append("saved")
+        except StalePlan:
+            outcomes.append("stale")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=change, args=(author,)) for author in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved", "stale"]
+    assert list(PlanVersion.objects.values_list("number", flat=True).order_by("number")) == [1, 2]

@@ -1,0 +1,230 @@
+"""Titration suggestions (a)-(d): pure rules over night facts, each with its evidence."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from prescriptions import suggestions as rules
+from prescriptions.suggestions import NightFacts, suggestions_for
+from prescriptions.titration import PlanVersion, Step
+
+D = Decimal
+TONIGHT = date(2026, 3, 31)
+LAST_NIGHT = TONIGHT - timedelta(days=1)
+
+
+def night(offset):
+    """T-offset: offset 1 is last night."""
+    return TONIGHT - timedelta(days=offset)
+
+
+def plan(start_offset, steps, number=1, **extra):
+    start = night(start_offset)
+    return PlanVersion(
+        number=number,
+        effective_night=start,
+        start_date=start,
+        steps=tuple(Step(D(dose), days) for dose, days in steps),
+        **extra,
+    )
+
+
+# Stepped up from 3.0 to 4.5 mg five nights ago (T-5).
+STEPPED_UP = [plan(33, [("1.5", 14), ("3.0", 14), ("4.5", None)])]
+
+
+def taken(offset, **values):
+    return NightFacts(night=night(offset), taken=True, dose_mg=D("4.5"), **values)
+
+
+def kinds(found):
+    return [s.kind for s in found]
+
+
+# --- (a) vivid dreams after a step-up ---------------------------------------------------
+
+
+def vivid(offset, intensity=7, dreams="vivid"):
+    return taken(offset, dreams=dreams, dream_intensity=intensity)
+
+
+def test_vivid_dreams_on_three_of_the_last_seven_nights_after_a_step_up_suggest_the_previous_dose():
+    nights = [vivid(5), vivid(3, dreams="nightmares", intensity=8), vivid(1, intensity=6)]
+    [suggestion] = suggestions_for(STEPPED_UP, nights, LAST_NIGHT)
+    assert suggestion.kind == rules.VIVID_DREAMS
+    assert suggestion.proposed_dose_mg == D("3.0")
+    assert "previous dose (3.00 mg)" in suggestion.title
+    assert [e.night for e in suggestion.evidence] == [night(5), night(3), night(1)]
+    assert ("Intensity", "8/10") in suggestion.evidence[1].values
+    assert suggestion.key == f"step-up-{night(5).isoformat()}"
+
+
+@pytest.mark.parametrize(
+    "nights, why",
+    [
+        ([vivid(5), vivid(1)], "only two nights"),
+        ([vivid(5), vivid(3, intensity=5), vivid(1)], "one night below intensity 6"),
+        ([vivid(5), vivid(3, dreams="normal"), vivid(1)], "normal dreams do not count"),
+        ([vivid(6), vivid(5), vivid(3)], "night T-6 is before the step-up"),
+    ],
+)
+def test_vivid_dreams_do_not_fire_without_three_qualifying_nights(nights, why):
+    assert suggestions_for(STEPPED_UP, nights, LAST_NIGHT) == [], why
+
+
+def test_vivid_dreams_more_than_fourteen_days_after_the_step_up_do_not_fire():
+    old_step_up = [plan(50, [("1.5", 14), ("3.0", 16), ("4.5", None)])]  # up on T-20
+    nights = [vivid(3), vivid(2), vivid(1)]
+    assert suggestions_for(old_step_up, nights, LAST_NIGHT) == []
+
+
+def test_vivid_dreams_without_any_step_up_do_not_fire():
+    flat = [plan(40, [("3.0", None)])]
+    assert suggestions_for(flat, [vivid(3), vivid(2), vivid(1)], LAST_NIGHT) == []
+
+
+def test_a_step_up_by_a_new_version_counts_like_a_planned_step():
+    versions = [
+        plan(40, [("1.5", None)]),
+        plan(4, [("3.0", None)], number=2),
+    ]
+    nights = [vivid(4), vivid(2), vivid(1)]
+    [suggestion] = suggestions_for(versions, nights, LAST_NIGHT)
+    assert suggestion.proposed_dose_mg == D("1.5")
+
+
+# --- (b) poor sleep -> morning dosing ----------------------------------------------------
+
+
+def test_insomnia_or_poor_sleep_on_three_of_seven_nights_suggests_morning_dosing():
+    nights = [
+        taken(6, side_effects={"insomnia": 1}),
+        taken(4, sleep_quality=3),
+        taken(2, sleep_quality=2, side_effects={"insomnia": 2}),
+    ]
+    flat = [plan(60, [("4.5", None)])]
+    [suggestion] = suggestions_for(flat, nights, LAST_NIGHT)
+    assert suggestion.kind == rules.MORNING_DOSING
+    assert suggestion.proposed_dosing_time == "morning"
+    assert [e.night for e in suggestion.evidence] == [night(6), night(4), night(2)]
+    assert ("Insomnia", "moderate") in suggestion.evidence[2].values
+
+
+@pytest.mark.parametrize("quality", [4, 7])
+def test_sleep_quality_above_three_is_not_poor_sleep(quality):
+    nights = [taken(o, sleep_quality=quality) for o in (3, 2, 1)]
+    assert suggestions_for([plan(60, [("4.5", None)])], nights, LAST_NIGHT) == []
+
+
+def test_patients_already_dosing_in_the_morning_get_no_morning_dosing_suggestion():
+    morning = [plan(60, [("4.5", None)], dosing_time="morning")]
+    nights = [taken(o, sleep_quality=1) for o in (3, 2, 1)]
+    assert suggestions_for(morning, nights, LAST_NIGHT) == []
+
+
+# --- (c) ready for the next step --------------------------------------------------------
+
+# Step 2 (3.0 mg x 14) began T-16 and is complete: the last finite step carries on.
+REVIEW_PLAN = [plan(30, [("1.5", 14), ("3.0", 14)])]
+
+
+def step_nights(count_taken, total=16, **values):
+    return [
+        NightFacts(night=night(offset), taken=index < count_taken, **values)
+        for index, offset in enumerate(range(total, 0, -1))
+    ]
+
+
+def test_a_complete_step_with_good_adherence_and_no_side_effects_is_ready_for_the_next_step():
+    [suggestion] = suggestions_for(REVIEW_PLAN, step_nights(13), LAST_NIGHT)
+    assert suggestion.kind == rules.NEXT_STEP
+    assert "13 of 16 nights taken (81 %)" in suggestion.detail
+
+
+@pytest.mark.parametrize(
+    "nights, why",
+    [
+        (step_nights(12), "12 of 16 nights is 75 %"),
+        (step_nights(16, side_effects={"headache": 2}), "a moderate side effect"),
+        (step_nights(16, side_effects={"nausea": 3}), "a severe side effect"),
+    ],
+)
+def test_no_next_step_without_adherence_or_with_side_effects(nights, why):
+    assert suggestions_for(REVIEW_PLAN, nights, LAST_NIGHT) == [], why
+
+
+def test_mild_side_effects_do_not_block_the_next_step():
+    nights = step_nights(16, side_effects={"headache": 1})
+    assert kinds(suggestions_for(REVIEW_PLAN, nights, LAST_NIGHT)) == [rules.NEXT_STEP]
+
+
+def test_a_step_still_under_way_is_not_complete():
+    under_way = [plan(20, [("1.5", 14), ("3.0", 14), ("4.5", None)])]  # day 7 of step 2
+    assert suggestions_for(under_way, step_nights(6, total=6), LAST_NIGHT) == []
+
+
+def test_the_next_step_of_the_plan_is_what_apply_proposes():
+    # 1.5 mg for 21 nights from T-20: tonight is its last night.
+    versions = [plan(20, [("1.5", 21), ("3.0", None)])]
+    [suggestion] = suggestions_for(versions, step_nights(20, total=20), LAST_NIGHT)
+    assert suggestion.proposed_dose_mg == D("3.0")
+    assert suggestion.proposed_step_index == 1
+
+
+# --- (d) eight weeks at maintenance without enough pain relief --------------------------
+
+MAINTENANCE = [plan(100, [("1.5", 14), ("3.0", 14), ("4.5", None)])]  # 4.5 mg since T-72
+FIRST_NIGHT = night(100)
+
+
+def pain_nights(baseline, recent):
+    first = [NightFacts(night=FIRST_NIGHT + timedelta(days=d), pain=baseline) for d in range(14)]
+    last = [NightFacts(night=night(d), pain=recent) for d in range(1, 15)]
+    return first + last
+
+
+@pytest.mark.parametrize(
+    "baseline, recent, fires",
+    [
+        (7, 6, True),  # 14 % better
+        (10, 8, True),  # 20 %
+        (10, 7, False),  # 30 %: enough
+        (7, 3, False),
+        (5, 6, True),  # worse
+    ],
+)
+def test_maintenance_for_eight_weeks_with_less_than_30_percent_pain_relief_suggests_a_review(
+    baseline, recent, fires
+):
+    found = suggestions_for(MAINTENANCE, pain_nights(baseline, recent), LAST_NIGHT, FIRST_NIGHT)
+    assert kinds(found) == ([rules.REVIEW_BENEFIT] if fires else [])
+
+
+def test_less_than_eight_weeks_at_maintenance_is_too_soon_for_a_review():
+    recent_maintenance = [plan(60, [("1.5", 14), ("3.0", 14), ("4.5", None)])]  # T-32
+    nights = pain_nights(7, 7)
+    assert suggestions_for(recent_maintenance, nights, LAST_NIGHT, night(60)) == []
+
+
+def test_a_review_needs_pain_scores_to_compare():
+    assert suggestions_for(MAINTENANCE, [], LAST_NIGHT, FIRST_NIGHT) == []
+
+
+# --- dismissals and the pure contract ----------------------------------------------------
+
+
+def test_a_dismissed_suggestion_is_not_shown_again_for_the_same_evidence():
+    nights = [vivid(5), vivid(3), vivid(1)]
+    [suggestion] = suggestions_for(STEPPED_UP, nights, LAST_NIGHT)
+    dismissed = frozenset({(suggestion.kind, suggestion.key)})
+    assert suggestions_for(STEPPED_UP, nights, LAST_NIGHT, dismissed=dismissed) == []
+
+
+def test_no_plan_means_no_suggestions():
+    assert suggestions_for([], [vivid(3), vivid(2), vivid(1)], LAST_NIGHT) == []
+
+
+def test_nights_needed_covers_the_current_step_and_the_baseline():
+    ranges = rules.nights_needed(REVIEW_PLAN, LAST_NIGHT, night(30))
+    assert ranges == [(night(16), LAST_NIGHT), (night(30), night(17))]
