@@ -435,6 +435,8 @@ class ReminderDelivery(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now)
     sending_since = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # After this a reminder is no longer useful (end of the night's window); null: never.
+    expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 

@@ -1,0 +1,728 @@
+"""Who is due a reminder now, and claiming each delivery exactly once.
+
+The rules (which reminders a night has, when each is due and stops being useful, whether
+it is still wanted) are pure functions of plain values. The database part selects due
+patients with one indexed query (`due_patients`), turns them into due reminders in batches
+(`due_reminders`), and the sweep claims each by inserting a row unique on its key, so two
+sweeps, two beats or an operator's `send_reminders` never produce a second message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from prescriptions import titration
+
+from .models import (
+    ClinicianPreferences,
+    NightlyEntry,
+    Patient,
+    PushSubscription,
+    ReminderDelivery,
+)
+from .nights import EVENING, MORNING, as_zone, moment_on_night, night_of, night_window
+
+log = logging.getLogger(__name__)
+
+Kind = ReminderDelivery.Kind
+Channel = ReminderDelivery.Channel
+Status = ReminderDelivery.Status
+
+DOSING_WINDOW_END = time(3, 0)
+# An evening reminder stays useful until the end of the dosing window, and at least this long
+# after it fired (a reminder set for 02:30 on a spring-forward night fires at 03:00).
+MIN_USEFUL = timedelta(hours=1)
+# Even with nothing scheduled, look at every patient this often: a missed signal (a bulk
+# update, a hold that ends by date) can never silence reminders for longer than this.
+RECHECK_AT_LEAST_EVERY = timedelta(hours=6)
+BATCH_SIZE = 500
+
+
+def requeue_after():
+    """A pending delivery older than this is re-enqueued by the sweep (the queue lost it)."""
+    return timedelta(seconds=settings.LDN_REMINDER_REQUEUE_SECONDS)
+
+
+def stuck_after():
+    """A delivery in `sending` this long is taken to be lost with its worker."""
+    return timedelta(seconds=settings.LDN_REMINDER_STUCK_SECONDS)
+
+
+# --- Pure rules -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """A patient's reminder settings as plain values."""
+
+    tz: str
+    reminder_time: time = time(21, 0)
+    last_call: bool = True
+    last_call_time: time = time(23, 30)
+    morning_checkin: bool = True
+    morning_time: time = time(9, 0)
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    channels: tuple[str, ...] = (Channel.EMAIL,)
+
+    @classmethod
+    def of(cls, patient: Patient, has_push_device: bool) -> Prefs:
+        channels = []
+        if patient.remind_by_email:
+            channels.append(Channel.EMAIL)
+        if patient.remind_by_push and has_push_device:
+            channels.append(Channel.PUSH)
+        return cls(
+            tz=patient.time_zone,
+            reminder_time=patient.reminder_time,
+            last_call=patient.last_call,
+            last_call_time=patient.last_call_time,
+            morning_checkin=patient.morning_checkin,
+            morning_time=patient.morning_time,
+            quiet_start=patient.quiet_start,
+            quiet_end=patient.quiet_end,
+            channels=tuple(channels),
+        )
+
+
+@dataclass(frozen=True)
+class NightState:
+    """What the plan says and what the patient logged for one night."""
+
+    night: date
+    plan_status: str = titration.ACTIVE
+    dosing_time: str = EVENING
+    dose_mg: Decimal | None = None
+    evening_logged: bool = False
+    morning_logged: bool = False
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One reminder a night may have: due at `due_at` (after quiet hours), useful until
+    `expires_at`."""
+
+    night: date
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """Whether a wall time falls in [start, end), a range that may wrap midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
+    """`moment`, or the end of the patient's quiet hours if it falls inside them."""
+    zone = as_zone(prefs.tz)
+    local = moment.astimezone(zone)
+    if not in_quiet_hours(local.time().replace(tzinfo=None), prefs.quiet_start, prefs.quiet_end):
+        return moment
+    day = local.date() if local.time().replace(tzinfo=None) < prefs.quiet_end else None
+    if day is None:
+        day = local.date() + timedelta(days=1)
+    # Morning dosing maps a wall time to its own calendar date: exactly "that day at end".
+    return moment_on_night(day, prefs.quiet_end, zone, MORNING)
+
+
+def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> list[Slot]:
+    """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
+    past their usefulness are left out."""
+    zone = as_zone(prefs.tz)
+    _start, window_end = night_window(night, zone, dosing_time)
+    raw: list[tuple[str, datetime, datetime]] = []
+    if dosing_time == MORNING:
+        # Morning dosing: one dose reminder at the patient's morning time, useful that day.
+        due = moment_on_night(night, prefs.morning_time, zone, MORNING)
+        raw.append((Kind.EVENING, due, window_end))
+    else:
+        dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
+        evening = moment_on_night(night, prefs.reminder_time, zone, EVENING)
+        raw.append((Kind.EVENING, evening, max(dosing_end, evening + MIN_USEFUL)))
+        if prefs.last_call:
+            last_call = moment_on_night(night, prefs.last_call_time, zone, EVENING)
+            if last_call > evening:
+                raw.append((Kind.LAST_CALL, last_call, max(dosing_end, last_call + MIN_USEFUL)))
+        morning = moment_on_night(night, prefs.morning_time, zone, EVENING)
+        if prefs.morning_checkin:
+            raw.append((Kind.MORNING, morning, window_end))
+        raw.append((Kind.MISSED, morning, window_end))
+    slots = []
+    for kind, due, expires in raw:
+        due = after_quiet_hours(due, prefs)
+        if due < expires:
+            slots.append(Slot(night=night, kind=kind, due_at=due, expires_at=expires))
+    return slots
+
+
+def is_wanted(kind: str, state: NightState) -> bool:
+    """Whether a reminder of `kind` still makes sense for a night in `state`."""
+    if state.plan_status != titration.ACTIVE:
+        return False  # on hold (stop before opioids), not started, or no plan: nothing to take
+    if kind in (Kind.EVENING, Kind.LAST_CALL, Kind.MISSED):
+        return not state.evening_logged
+    if kind == Kind.MORNING:
+        return state.evening_logged and not state.morning_logged
+    return False
+
+
+def reminder_key(patient_id: int, night: date, kind: str, channel: str) -> str:
+    return f"r:{patient_id}:{night.isoformat()}:{kind}:{channel}"
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    patient_id: int
+    recipient_id: int
+    night: date
+    kind: str
+    channel: str
+    due_at: datetime
+    expires_at: datetime
+    tz: str
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        return reminder_key(self.patient_id, self.night, self.kind, self.channel)
+
+    @property
+    def local_due(self) -> datetime:
+        return self.due_at.astimezone(as_zone(self.tz))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What reminders need from a patient's active prescription."""
+
+    versions: tuple[titration.PlanVersion, ...] = ()
+    prescription_on_hold: bool = False
+
+    def state(self, night: date, evening_logged=False, morning_logged=False) -> NightState:
+        position = titration.current_step(self.versions, night)
+        status = titration.ON_HOLD if self.prescription_on_hold else position.status
+        return NightState(
+            night=night,
+            plan_status=status,
+            dosing_time=position.dosing_time,
+            dose_mg=position.dose_mg if status == titration.ACTIVE else None,
+            evening_logged=evening_logged,
+            morning_logged=morning_logged,
+        )
+
+
+def nights_around(now: datetime, tz: str) -> list[date]:
+    """Last night (its morning messages), tonight, and tomorrow night (to schedule ahead)."""
+    tonight = night_of(now, tz, EVENING)
+    return [tonight - timedelta(days=1), tonight, tonight + timedelta(days=1)]
+
+
+@dataclass
+class PatientPlan:
+    """The outcome of looking at one patient at `now`."""
+
+    due: list[DueReminder] = field(default_factory=list)
+    missed: list[DueReminder] = field(default_factory=list)  # expired before any sweep saw them
+    next_at: datetime | None = None
+
+
+def plan_patient(
+    *,
+    patient_id: int,
+    recipient_id: int,
+    email: str,
+    prefs: Prefs,
+    states: dict[date, NightState],
+    claimed: set[str],
+    now: datetime,
+    checked_since: datetime | None,
+) -> PatientPlan:
+    """Pure: the reminders due now for one patient, and when to look at them next.
+
+    `states` maps each night of `nights_around(now)` to its NightState; `claimed` holds the
+    keys already claimed; `checked_since` is the moment the patient was last scheduled to be
+    looked at (their previous `next_reminder_at`), so a late sweep can record what it missed.
+    """
+    result = PatientPlan()
+    next_at = now + RECHECK_AT_LEAST_EVERY
+    for night in sorted(states):
+        state = states[night]
+        for slot in slots_for_night(prefs, night, state.dosing_time):
+            if not is_wanted(slot.kind, state):
+                continue
+            for channel in prefs.channels:
+                due = DueReminder(
+                    patient_id=patient_id,
+                    recipient_id=recipient_id,
+                    night=night,
+                    kind=slot.kind,
+                    channel=channel,
+                    due_at=slot.due_at,
+                    expires_at=slot.expires_at,
+                    tz=prefs.tz,
+                    email=email,
+                )
+                if due.key in claimed:
+                    continue
+                if slot.due_at > now:
+                    next_at = min(next_at, slot.due_at)
+                elif now < slot.expires_at:
+                    result.due.append(due)
+                elif checked_since is not None and slot.due_at >= checked_since:
+                    result.missed.append(due)
+    result.next_at = next_at
+    return result
+
+
+# --- Loading plain values in batches --------------------------------------------------------
+
+
+def due_patients(now: datetime):
+    """THE query for "who may be due at `now`": one range scan on the indexed
+    next_reminder_at (null = never looked at yet), active accounts only."""
+    return Patient.objects.filter(
+        Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True),
+        user__is_active=True,
+    )
+
+
+def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
+    """Each patient's newest non-ended prescription as a Plan (3 queries for the batch)."""
+    from prescriptions.models import PlanStep, PlanVersion, Prescription
+
+    chosen: dict[int, dict] = {}
+    rows = (
+        Prescription.objects.filter(patient_id__in=patient_ids)
+        .exclude(status=Prescription.Status.ENDED)
+        .order_by("patient_id", "-start_date", "-pk")
+        .values("id", "patient_id", "status")
+    )
+    for row in rows:
+        chosen.setdefault(row["patient_id"], row)  # plans.current_prescription's order
+    by_prescription = {row["id"]: row["patient_id"] for row in chosen.values()}
+    steps: dict[int, list] = defaultdict(list)
+    for row in (
+        PlanStep.objects.filter(version__prescription_id__in=by_prescription)
+        .order_by("version_id", "position")
+        .values_list("version_id", "dose_mg", "days")
+    ):
+        steps[row[0]].append(titration.Step(dose_mg=row[1], days=row[2]))
+    versions: dict[int, list] = defaultdict(list)
+    for row in PlanVersion.objects.filter(prescription_id__in=by_prescription).values(
+        "id",
+        "prescription_id",
+        "number",
+        "effective_night",
+        "start_date",
+        "dosing_time",
+        "hold_from",
+        "hold_until",
+    ):
+        if not steps[row["id"]]:
+            continue
+        versions[row["prescription_id"]].append(
+            titration.PlanVersion(
+                number=row["number"],
+                effective_night=row["effective_night"],
+                start_date=row["start_date"],
+                steps=tuple(steps[row["id"]]),
+                dosing_time=row["dosing_time"],
+                hold_from=row["hold_from"],
+                hold_until=row["hold_until"],
+            )
+        )
+    plans = {}
+    for prescription_id, patient_id in by_prescription.items():
+        plans[patient_id] = Plan(
+            versions=tuple(versions[prescription_id]),
+            prescription_on_hold=chosen[patient_id]["status"] == Prescription.Status.ON_HOLD,
+        )
+    return plans
+
+
+def load_entries(patient_ids: Sequence[int], first: date, last: date) -> dict[tuple, tuple]:
+    rows = NightlyEntry.objects.filter(
+        patient_id__in=patient_ids, night__gte=first, night__lte=last
+    ).values_list("patient_id", "night", "status", "morning_logged_at")
+    return {(pid, night): (bool(status), logged is not None) for pid, night, status, logged in rows}
+
+
+def _plan_batch(patients: Sequence[Patient], now: datetime) -> list[tuple[Patient, PatientPlan]]:
+    ids = [p.pk for p in patients]
+    first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
+    plans = load_plans(ids)
+    entries = load_entries(ids, first, last)
+    with_push = set(
+        PushSubscription.objects.filter(user_id__in=[p.user_id for p in patients])
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    claimed = set(
+        ReminderDelivery.objects.filter(patient_id__in=ids, night__gte=first).values_list(
+            "key", flat=True
+        )
+    )
+    out = []
+    for patient in patients:
+        plan = plans.get(patient.pk, Plan())
+        states = {}
+        for night in nights_around(now, patient.time_zone):
+            evening, morning = entries.get((patient.pk, night), (False, False))
+            states[night] = plan.state(night, evening, morning)
+        out.append(
+            (
+                patient,
+                plan_patient(
+                    patient_id=patient.pk,
+                    recipient_id=patient.user_id,
+                    email=patient.user.email,
+                    prefs=Prefs.of(patient, patient.user_id in with_push),
+                    states=states,
+                    claimed=claimed,
+                    now=now,
+                    checked_since=patient.next_reminder_at,
+                ),
+            )
+        )
+    return out
+
+
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def due_reminders(
+    now: datetime, *, batch_size: int = BATCH_SIZE
+) -> Iterator[list[tuple[Patient, PatientPlan]]]:
+    """The due patients at `now`, a batch at a time, each with what is due for them.
+
+    Used by the sweep and by `send_reminders --dry-run`: one selection, no drift."""
+    ids = list(due_patients(now).order_by().values_list("pk", flat=True))
+    for chunk in _batches(ids, batch_size):
+        patients = list(
+            Patient.objects.filter(pk__in=chunk)
+            .select_related("user")
+            .only(
+                "id",
+                "user_id",
+                "user__email",
+                "time_zone",
+                "reminder_time",
+                "remind_by_email",
+                "remind_by_push",
+                "morning_checkin",
+                "last_call",
+                "last_call_time",
+                "morning_time",
+                "quiet_start",
+                "quiet_end",
+                "next_reminder_at",
+            )
+            .order_by("pk")
+        )
+        yield _plan_batch(patients, now)
+
+
+# --- Claims -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    key: str
+    recipient_id: int
+    kind: str
+    channel: str
+    due_at: datetime
+    expires_at: datetime | None = None
+    patient_id: int | None = None
+    night: date | None = None
+    report_id: int | None = None
+    status: str = Status.PENDING
+    last_error: str = ""
+
+
+_CLAIM_COLUMNS = (
+    "key",
+    "recipient_id",
+    "patient_id",
+    "night",
+    "kind",
+    "channel",
+    "status",
+    "report_id",
+    "due_at",
+    "expires_at",
+    "claimed_at",
+    "attempts",
+    "last_error",
+)
+
+
+def claim_many(rows: Iterable[ClaimRow], now: datetime) -> list[int]:
+    """Insert one delivery per row; a key that already exists is skipped by the unique
+    index (never an error). Returns the ids of the rows this call inserted, so only the
+    claimer sends. PostgreSQL and SQLite both speak ON CONFLICT ... RETURNING."""
+    rows = list(rows)
+    if not rows:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(ReminderDelivery._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _CLAIM_COLUMNS)
+    dt = ops.adapt_datetimefield_value
+    placeholder = "(" + ", ".join(["%s"] * len(_CLAIM_COLUMNS)) + ")"
+    ids: list[int] = []
+    # Parameter limits (SQLite: 32766) allow a few thousand rows per statement.
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        params: list = []
+        for row in chunk:
+            params += [
+                row.key,
+                row.recipient_id,
+                row.patient_id,
+                ops.adapt_datefield_value(row.night),
+                row.kind,
+                row.channel,
+                row.status,
+                row.report_id,
+                dt(row.due_at),
+                dt(row.expires_at),
+                dt(now),
+                0,
+                row.last_error,
+            ]
+        # Only quoted identifiers and placeholders are interpolated; values are parameters.
+        values = ", ".join([placeholder] * len(chunk))
+        conflict = f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict} RETURNING {ops.quote_name('id')}"  # noqa: S608, E501
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def claim(
+    key: str,
+    recipient_id: int,
+    kind: str,
+    channel: str,
+    *,
+    due_at: datetime,
+    now: datetime,
+    expires_at: datetime | None = None,
+    patient_id: int | None = None,
+    night: date | None = None,
+    report_id: int | None = None,
+) -> int | None:
+    """Claim one message of any kind (reminder, digest, urgent alert): its delivery id if
+    this call claimed it, None if someone already had. Enqueue the id after commit."""
+    ids = claim_many(
+        [
+            ClaimRow(
+                key=key,
+                recipient_id=recipient_id,
+                kind=kind,
+                channel=channel,
+                due_at=due_at,
+                expires_at=expires_at,
+                patient_id=patient_id,
+                night=night,
+                report_id=report_id,
+            )
+        ],
+        now,
+    )
+    return ids[0] if ids else None
+
+
+def _claim_rows(plans: Iterable[PatientPlan]) -> tuple[list[ClaimRow], list[ClaimRow]]:
+    due_rows, missed_rows = [], []
+    for plan in plans:
+        for due in plan.due:
+            due_rows.append(_row_for(due))
+        for due in plan.missed:
+            missed_rows.append(_row_for(due, status=Status.EXPIRED, last_error="Not sent in time."))
+    return due_rows, missed_rows
+
+
+def _row_for(due: DueReminder, **extra) -> ClaimRow:
+    return ClaimRow(
+        key=due.key,
+        recipient_id=due.recipient_id,
+        kind=due.kind,
+        channel=due.channel,
+        due_at=due.due_at,
+        expires_at=due.expires_at,
+        patient_id=due.patient_id,
+        night=due.night,
+        **extra,
+    )
+
+
+def _save_next_times(batch: list[tuple[Patient, PatientPlan]]) -> None:
+    """Move each patient's next_reminder_at on, unless something changed it meanwhile (a
+    logged dose recomputes it; the newer value wins). One UPDATE per distinct pair."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for patient, plan in batch:
+        if plan.next_at != patient.next_reminder_at:
+            groups[(patient.next_reminder_at, plan.next_at)].append(patient.pk)
+    for (old, new), ids in groups.items():
+        unchanged = Q(next_reminder_at__isnull=True) if old is None else Q(next_reminder_at=old)
+        Patient.objects.filter(unchanged, pk__in=ids).update(next_reminder_at=new)
+
+
+# --- The sweep ----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    looked_at: int = 0
+    claimed: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    expired: int = 0
+    missed: int = 0
+    digests: list[int] = field(default_factory=list)
+
+    @property
+    def to_send(self) -> list[int]:
+        return self.claimed + self.requeued + self.digests
+
+
+def sweep(now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE) -> SweepResult:
+    """One pass: expire what is no longer useful, claim what is due, re-enqueue what the
+    queue lost, claim due clinician digests. `dispatch(ids)` runs after each commit
+    (default: enqueue one send task per id; `send_reminders` sends in-process instead).
+
+    A dispatch failure (Redis down) propagates, loudly, after the claims are committed; the
+    next sweep re-enqueues them once they are `requeue_after()` old."""
+    if dispatch is None:
+        from .delivery import enqueue_deliveries as dispatch
+    result = SweepResult(expired=expire_stale(now))
+    for batch in due_reminders(now, batch_size=batch_size):
+        due_rows, missed_rows = _claim_rows(plan for _patient, plan in batch)
+        with transaction.atomic():
+            ids = claim_many(due_rows, now)
+            result.missed += len(claim_many(missed_rows, now))
+            _save_next_times(batch)
+        result.looked_at += len(batch)
+        result.claimed += ids
+        if ids:
+            dispatch(ids)
+    result.digests = claim_digests(now)
+    if result.digests:
+        dispatch(result.digests)
+    result.requeued = stale_deliveries(now)
+    if result.requeued:
+        dispatch(result.requeued)
+    return result
+
+
+def expire_stale(now: datetime) -> int:
+    """Mark deliveries past their usefulness expired (a sweep or worker that ran late)."""
+    waiting = Q(status=Status.PENDING) | Q(
+        status=Status.SENDING, sending_since__lt=now - stuck_after()
+    )
+    return ReminderDelivery.objects.filter(waiting, expires_at__lte=now).update(
+        status=Status.EXPIRED, last_error="Expired before it could be sent."
+    )
+
+
+def stale_deliveries(now: datetime, limit: int = 20000) -> list[int]:
+    """Deliveries the queue seems to have lost: pending a while after their claim or last
+    attempt, or stuck in `sending` (the worker died mid-send)."""
+    cut = now - requeue_after()
+    pending = Q(status=Status.PENDING) & (
+        Q(sending_since__isnull=True, claimed_at__lt=cut) | Q(sending_since__lt=cut)
+    )
+    stuck = Q(status=Status.SENDING, sending_since__lt=now - stuck_after())
+    return list(
+        ReminderDelivery.objects.filter(pending | stuck)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Recomputing next_reminder_at when what it depends on changes -----------------------------
+
+
+def refresh_next_reminder(patient_id: int, now: datetime | None = None) -> datetime | None:
+    """Recompute one patient's next_reminder_at now (after a logged dose, a new plan
+    version, a settings change). Nothing is claimed here; the sweep does that."""
+    now = now or timezone.now()
+    patient = Patient.objects.select_related("user").filter(pk=patient_id).first()
+    if patient is None:
+        return None
+    [(_patient, plan)] = _plan_batch([patient], now)
+    # Something due right now: the next sweep (within a minute) takes it.
+    next_at = min([plan.next_at, *[d.due_at for d in plan.due]])
+    Patient.objects.filter(pk=patient_id).update(next_reminder_at=next_at)
+    return next_at
+
+
+# --- Clinician digests ---------------------------------------------------------------------
+
+
+def digest_slot(prefs: ClinicianPreferences, now: datetime) -> tuple[datetime, datetime]:
+    """(due, next due) of the clinician's daily digest around `now`, in their zone."""
+    zone = as_zone(prefs.time_zone)
+    today = now.astimezone(zone).date()
+    due = moment_on_night(today, prefs.digest_time, zone, MORNING)
+    if due > now:
+        return moment_on_night(today - timedelta(days=1), prefs.digest_time, zone, MORNING), due
+    return due, moment_on_night(today + timedelta(days=1), prefs.digest_time, zone, MORNING)
+
+
+def digest_key(user_id: int, day: date) -> str:
+    return f"d:{user_id}:{day.isoformat()}:email"
+
+
+DIGEST_USEFUL_FOR = timedelta(hours=12)
+
+
+def claim_digests(now: datetime) -> list[int]:
+    """Claim today's digest for each clinician whose digest time has come, when they have
+    new flags since the previous one. Selected by the indexed next_digest_at."""
+    from .digest import new_flags_for
+
+    rows = ClinicianPreferences.objects.filter(
+        Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True),
+        digest_enabled=True,
+        user__is_active=True,
+    ).select_related("user")
+    claimed = []
+    for prefs in rows:
+        due, next_due = digest_slot(prefs, now)
+        if now < due + DIGEST_USEFUL_FOR and new_flags_for(
+            prefs.user, due - timedelta(days=1), due
+        ):
+            zone = as_zone(prefs.time_zone)
+            delivery_id = claim(
+                digest_key(prefs.user_id, due.astimezone(zone).date()),
+                prefs.user_id,
+                Kind.DIGEST,
+                Channel.EMAIL,
+                due_at=due,
+                now=now,
+                expires_at=due + DIGEST_USEFUL_FOR,
+                night=due.astimezone(zone).date(),
+            )
+            if delivery_id:
+                claimed.append(delivery_id)
+        ClinicianPreferences.objects.filter(pk=prefs.pk).update(next_digest_at=next_due)
+    return claimed

@@ -1,0 +1,61 @@
+"""Helpers for the reminder tests: a patient with an active plan, entries, a fixed clock."""
+
+from datetime import date
+from decimal import Decimal
+
+from patients.models import NightlyEntry
+from prescriptions.models import PlanStep, PlanVersion, Prescription
+from tests.factories import ClinicianFactory, PatientFactory
+
+
+def give_plan(
+    patient,
+    start=date(2026, 1, 1),
+    dose="1.5",
+    hold_from=None,
+    hold_until=None,
+    prescription_status=Prescription.Status.ACTIVE,
+    dosing_time="evening",
+    clinician=None,
+):
+    clinician = clinician or ClinicianFactory()
+    prescription = Prescription.objects.create(
+        patient=patient, prescriber=clinician, start_date=start, status=prescription_status
+    )
+    version = PlanVersion.objects.create(
+        prescription=prescription,
+        number=1,
+        effective_night=start,
+        start_date=start,
+        dosing_time=dosing_time,
+        hold_from=hold_from,
+        hold_until=hold_until,
+        author=clinician,
+        reason="Starting LDN",
+    )
+    PlanStep.objects.create(version=version, position=0, dose_mg=Decimal(dose), days=None)
+    return prescription
+
+
+def patient_on_plan(tz="Europe/London", dose="1.5", **fields):
+    plan_kwargs = {
+        k: fields.pop(k)
+        for k in list(fields)
+        if k in ("hold_from", "hold_until", "prescription_status", "dosing_time")
+    }
+    patient = PatientFactory(time_zone=tz, **fields)
+    give_plan(patient, dose=dose, **plan_kwargs)
+    return patient
+
+
+def log_evening(patient, night, dose="1.5", at=None):
+    return NightlyEntry.objects.update_or_create(
+        patient=patient,
+        night=night,
+        defaults={
+            "status": "taken",
+            "dose_mg": Decimal(dose),
+            "taken_at": at,
+            "evening_logged_at": at,
+        },
+    )[0]
