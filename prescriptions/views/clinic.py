@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
@@ -460,9 +459,10 @@ def plan_dosing_time(request, patient_id):
 
 
 @clinician_only
-@require_POST
 def suggestion_dismiss(request, patient_id):
     patient = _patient(request, patient_id)
+    if request.method != "POST":
+        raise Http404
     form = DismissForm(request.POST)
     if not form.is_valid() or form.cleaned_data["kind"] not in rules.KINDS:
         for errors in form.errors.values():

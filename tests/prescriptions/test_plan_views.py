@@ -1,0 +1,597 @@
+"""The plan pages through the real forms: permissions, bad input, stale forms, budgets."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from prescriptions import suggestions as rules
+from prescriptions.models import (
+    PlanTemplate,
+    PlanVersion,
+    Prescription,
+    SuggestionDismissal,
+)
+from prescriptions.plans import versions_for
+from tests.prescriptions.factories import make_prescription
+
+START = date(2026, 3, 1)
+TONIGHT = date(2026, 3, 10)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
+
+
+@pytest.fixture
+def frozen_time():
+    with time_machine.travel("2026-03-10 14:00Z", tick=False):
+        yield
+
+
+@pytest.fixture
+def prescription(patient_a, clinician_a):
+    return make_prescription(patient_a, clinician_a, START)
+
+
+@pytest.fixture
+def liquid(patient_a, clinician_a):
+    return make_prescription(
+        patient_a, clinician_a, START, formulation="liquid", steps=(("1.0", None),)
+    )
+
+
+def url(name, patient, *args):
+    return reverse(f"clinic:{name}", args=[patient.pk, *args])
+
+
+def steps_data(steps, prefix="steps"):
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(steps)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, (dose, days) in enumerate(steps):
+        data[f"{prefix}-{index}-dose_mg"] = dose
+        data[f"{prefix}-{index}-days"] = days
+    return data
+
+
+def change_data(steps, based_on=1, effective=TONIGHT, start=TONIGHT, reason="Dreams", note=""):
+    return {
+        "based_on": str(based_on),
+        "effective_night": str(effective),
+        "start_date": str(start),
+        "reason": reason,
+        "patient_note": note,
+        **steps_data(steps),
+    }
+
+
+def page_text(response):
+    return response.content.decode()
+
+
+# --- changing the steps ---------------------------------------------------------------------
+
+
+def test_a_clinician_changes_the_steps_and_the_patient_sees_the_new_dose_tonight(
+    clinician_client, patient_a, prescription
+):
+    data = change_data([("1.5", "7"), ("3.0", "")], note="Slower this time.")
+    response = clinician_client.post(url("plan_change", patient_a), data)
+    assert response.status_code == 302
+    version = PlanVersion.objects.get(number=2)
+    assert (version.kind, version.reason, version.patient_note) == (
+        "changed",
+        "Dreams",
+        "Slower this time.",
+    )
+    assert AccessLog.objects.filter(action="plan.change", patient=patient_a).exists()
+
+
+BAD_STEPS = [
+    ([("0.5", "")], "outside the allowed range: use a dose from 1 to 5 mg"),
+    ([("5.5", "")], "outside the allowed range: use a dose from 1 to 5 mg"),
+    ([("3.333", "")], "more than two decimal places"),
+    ([("abc", "")], "is not a dose: give a number of mg"),
+    ([("", "14"), ("3.0", "")], "Step 1: give a dose in mg"),
+    ([("2.0", "")], "not an available capsule strength (1.5, 3.0, 4.5 mg)"),
+    ([("1.5", "0"), ("3.0", "")], "0 days is not a valid length: use 1 to 365 days"),
+    ([("1.5", "-3"), ("3.0", "")], "-3 days is not a valid length: use 1 to 365 days"),
+    ([("1.5", "10000"), ("3.0", "")], "10000 days is not a valid length: use 1 to 365 days"),
+    ([("1.5", "two weeks"), ("3.0", "")], "is not a number of days: use a whole number"),
+    ([("", ""), ("", "")], "A plan needs at least one step"),
+    ([("1.5", ""), ("3.0", "14")], "only the last step may be open-ended"),
+]
+
+
+@pytest.mark.parametrize("steps, message", BAD_STEPS)
+def test_bad_steps_are_refused_with_a_message_and_nothing_is_saved(
+    clinician_client, patient_a, prescription, steps, message
+):
+    response = clinician_client.post(url("plan_change", patient_a), change_data(steps))
+    assert response.status_code == 200
+    assert message in page_text(response).replace("&#x27;", "'")
+    assert PlanVersion.objects.count() == 1
+
+
+def test_an_unmeasurable_liquid_dose_is_refused(clinician_client, patient_a, liquid):
+    response = clinician_client.post(url("plan_change", patient_a), change_data([("1.03", "")]))
+    assert "1.03 mg = 1.03 mL, which cannot be measured" in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+def test_fifteen_quarter_milligram_steps_on_a_liquid_are_accepted(
+    clinician_client, patient_a, liquid
+):
+    steps = [(f"{Decimal('1.0') + Decimal('0.25') * n:.2f}", "7") for n in range(14)]
+    steps.append(("4.5", ""))
+    response = clinician_client.post(url("plan_change", patient_a), change_data(steps))
+    assert response.status_code == 302
+    assert PlanVersion.objects.get(number=2).steps.count() == 15
+
+
+def test_the_same_plan_ending_at_5_25_mg_is_refused(clinician_client, patient_a, liquid):
+    steps = [(f"{Decimal('1.0') + Decimal('0.25') * n:.2f}", "7") for n in range(17)]
+    steps.append(("5.25", ""))
+    response = clinician_client.post(url("plan_change", patient_a), change_data(steps))
+    assert "Step 18: 5.25 mg is outside the allowed range" in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("start", TONIGHT - timedelta(days=730), "The start date must be between"),
+        ("start", TONIGHT + timedelta(days=730), "The start date must be between"),
+        ("effective", TONIGHT - timedelta(days=1), "The change&#x27;s first night must be"),
+        ("reason", "", "Give a reason for the change"),
+        ("reason", "   ", "Give a reason for the change"),
+    ],
+)
+def test_bad_dates_and_an_empty_reason_are_refused(
+    clinician_client, patient_a, prescription, field, value, message
+):
+    data = change_data([("1.5", "")], **{field: value})
+    response = clinician_client.post(url("plan_change", patient_a), data)
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+def test_an_unchanged_start_date_from_long_ago_is_accepted(clinician_a, client, patient_a):
+    old = make_prescription(patient_a, clinician_a, date(2024, 1, 1))
+    client.force_login(clinician_a)
+    data = change_data([("1.5", "14"), ("4.5", "")], start=old.start_date)
+    assert client.post(url("plan_change", patient_a), data).status_code == 302
+
+
+def test_a_stale_form_is_refused_and_the_current_plan_is_shown(
+    clinician_client, patient_a, prescription
+):
+    assert clinician_client.post(url("plan_change", patient_a), change_data([("1.5", "")]))
+    response = clinician_client.post(
+        url("plan_change", patient_a), change_data([("4.5", "")], based_on=1), follow=True
+    )
+    assert "The plan changed while you were editing" in page_text(response)
+    assert "Version 2" in page_text(response)
+    assert PlanVersion.objects.count() == 2
+
+
+def test_add_another_step_shows_one_more_empty_row_and_saves_nothing(
+    clinician_client, patient_a, prescription
+):
+    data = {**change_data([("1.5", "14"), ("3.0", "")]), "add_step": "1"}
+    response = clinician_client.post(url("plan_change", patient_a), data)
+    assert response.status_code == 200
+    assert 'name="steps-TOTAL_FORMS" value="3"' in page_text(response)
+    assert 'value="3.0"' in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+def test_step_doses_use_a_decimal_keyboard(clinician_client, patient_a, prescription):
+    response = clinician_client.get(url("plan_change", patient_a))
+    assert 'inputmode="decimal"' in page_text(response)
+    assert 'name="based_on" value="1"' in page_text(response)
+
+
+# --- hold, resume, dosing time --------------------------------------------------------------
+
+
+def hold_data(hold_from=TONIGHT, hold_until="", reason="Knee surgery on Friday"):
+    return {
+        "based_on": "1",
+        "hold_reason": "Planned surgery",
+        "hold_from": str(hold_from),
+        "hold_until": str(hold_until),
+        "reason": reason,
+        "patient_note": "Stop until we tell you.",
+    }
+
+
+def test_a_hold_is_saved_as_a_version_with_its_reason(clinician_client, patient_a, prescription):
+    response = clinician_client.post(url("plan_hold", patient_a), hold_data())
+    assert response.status_code == 302
+    version = PlanVersion.objects.get(number=2)
+    assert (version.kind, version.hold_from, version.hold_until) == ("hold", TONIGHT, None)
+    assert version.reason == "Planned surgery: Knee surgery on Friday"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (hold_data(hold_until=TONIGHT - timedelta(days=1)), "cannot end before it starts"),
+        (hold_data(reason=""), "Give a reason"),
+        (hold_data(hold_from=TONIGHT - timedelta(days=3)), "first night of the hold must be"),
+    ],
+)
+def test_bad_holds_are_refused(clinician_client, patient_a, prescription, data, message):
+    response = clinician_client.post(url("plan_hold", patient_a), data)
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+def resume_data(based_on=2, step="0"):
+    return {
+        "based_on": str(based_on),
+        "resume_on": str(TONIGHT + timedelta(days=5)),
+        "step": step,
+        "reason": "Surgery done",
+        "patient_note": "",
+    }
+
+
+def test_resume_when_not_on_hold_is_refused_with_a_message(
+    clinician_client, patient_a, prescription
+):
+    response = clinician_client.post(url("plan_resume", patient_a), resume_data(based_on=1))
+    assert response.status_code == 200
+    assert "The plan is not on hold" in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
+def test_resume_restarts_at_the_chosen_step(clinician_client, patient_a, prescription):
+    clinician_client.post(url("plan_hold", patient_a), hold_data())
+    page = clinician_client.get(url("plan_resume", patient_a))
+    assert "Step 2: 3.00 mg for 14 days" in page_text(page)
+    response = clinician_client.post(url("plan_resume", patient_a), resume_data(step="1"))
+    assert response.status_code == 302
+    version = PlanVersion.objects.get(number=3)
+    assert version.kind == "resume"
+    assert [s.dose_mg for s in version.steps.all()] == [Decimal("3.00"), Decimal("4.50")]
+
+
+def test_the_switch_to_morning_dosing_is_a_version_from_a_date(
+    clinician_client, patient_a, prescription
+):
+    data = {
+        "based_on": "1",
+        "dosing_time": "morning",
+        "effective_night": str(TONIGHT + timedelta(days=1)),
+        "reason": "Insomnia",
+        "patient_note": "Take it with breakfast from tomorrow.",
+    }
+    assert clinician_client.post(url("plan_dosing_time", patient_a), data).status_code == 302
+    version = PlanVersion.objects.get(number=2)
+    assert (version.dosing_time, version.effective_night) == ("morning", TONIGHT + timedelta(1))
+
+
+# --- a new prescription ---------------------------------------------------------------------
+
+
+def new_prescription_data(**overrides):
+    data = {
+        "based_on": "0",
+        "formulation": "capsule",
+        "strengths_text": "1.5, 3.0, 4.5",
+        "concentration_mg_per_ml": "",
+        "dosing_time": "evening",
+        "start_date": str(TONIGHT),
+        "instructions": "With water.",
+        "reason": "Fibromyalgia, starting LDN",
+        "patient_note": "Welcome",
+        **steps_data([("1.5", "14"), ("3.0", "14"), ("4.5", "")]),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_clinician_creates_a_first_prescription_and_plan(clinician_client, patient_a):
+    page = clinician_client.get(url("plan", patient_a))
+    assert "Create a prescription and plan" in page_text(page)
+    response = clinician_client.post(url("prescription_new", patient_a), new_prescription_data())
+    assert response.status_code == 302
+    prescription = Prescription.objects.get()
+    assert prescription.strengths == ["1.50", "3.00", "4.50"]
+    assert versions_for(prescription)[0].steps[1].dose_mg == Decimal("3.00")
+    assert AccessLog.objects.filter(action="prescription.create").count() == 1
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"strengths_text": "abc"}, "is not a dose"),
+        ({"strengths_text": ""}, "List at least one capsule strength"),
+        ({"formulation": "liquid", "concentration_mg_per_ml": ""}, "concentration in mg/mL"),
+        (steps_data([("2.0", "")]), "not an available capsule strength"),
+        ({"reason": ""}, "Give a reason"),
+    ],
+)
+def test_a_bad_new_prescription_is_refused(clinician_client, patient_a, overrides, message):
+    response = clinician_client.post(
+        url("prescription_new", patient_a), new_prescription_data(**overrides)
+    )
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert not Prescription.objects.exists()
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def test_the_three_built_in_templates_are_seeded():
+    assert list(PlanTemplate.objects.values_list("name", "liquid_only")) == [
+        ("Gentle start", False),
+        ("Liquid micro-titration", True),
+        ("Standard", False),
+    ]
+    micro = PlanTemplate.objects.get(name="Liquid micro-titration").plain_steps
+    assert (len(micro), micro[1].dose_mg, micro[-1].days) == (15, Decimal("1.25"), None)
+
+
+def test_applying_a_template_pre_fills_the_plan_form(clinician_client, patient_a, prescription):
+    standard = PlanTemplate.objects.get(name="Standard")
+    response = clinician_client.get(url("plan_template_apply", patient_a, standard.pk))
+    assert response.status_code == 200
+    assert 'value="3.00"' in page_text(response)
+    data = {**change_data([("1.5", "14"), ("4.5", "")]), "template": str(standard.pk)}
+    clinician_client.post(url("plan_template_apply", patient_a, standard.pk), data)
+    assert PlanVersion.objects.get(number=2).template == standard
+
+
+def test_a_liquid_only_template_is_refused_for_capsules(clinician_client, patient_a, prescription):
+    micro = PlanTemplate.objects.get(name="Liquid micro-titration")
+    response = clinician_client.get(url("plan_template_apply", patient_a, micro.pk), follow=True)
+    assert "for liquid prescriptions only" in page_text(response)
+
+
+def test_a_template_applied_to_a_patient_of_another_team_is_404(
+    clinician_client, patient_b, clinician_b
+):
+    make_prescription(patient_b, clinician_b, START)
+    standard = PlanTemplate.objects.get(name="Standard")
+    response = clinician_client.get(url("plan_template_apply", patient_b, standard.pk))
+    assert response.status_code == 404
+
+
+def test_admins_edit_templates(admin_client_):
+    template = PlanTemplate.objects.get(name="Standard")
+    data = {
+        "name": "Standard",
+        "description": "Edited",
+        "liquid_only": "",
+        **steps_data([("1.5", "7"), ("4.5", "")]),
+    }
+    response = admin_client_.post(reverse("clinic:template_edit", args=[template.pk]), data)
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.steps == [{"dose_mg": "1.50", "days": 7}, {"dose_mg": "4.50", "days": None}]
+
+
+def test_a_template_with_a_dose_out_of_range_is_refused(clinician_client):
+    data = {"name": "Fast", "description": "", **steps_data([("6", "")])}
+    response = clinician_client.post(reverse("clinic:template_new"), data)
+    assert "outside the allowed range" in page_text(response)
+    assert not PlanTemplate.objects.filter(name="Fast").exists()
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+PLAN_URLS = [
+    "plan",
+    "prescription_new",
+    "plan_change",
+    "plan_hold",
+    "plan_resume",
+    "plan_dosing_time",
+    "plan_template_choose",
+    "suggestion_dismiss",
+]
+
+
+@pytest.mark.parametrize("name", PLAN_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_patient_gets_404_from_every_clinician_plan_url(
+    patient_client, patient_a, prescription, name, method
+):
+    response = getattr(patient_client, method)(url(name, patient_a), change_data([("1.5", "")]))
+    assert response.status_code == 404
+    assert PlanVersion.objects.count() == 1
+
+
+def test_a_patient_posting_to_my_plan_gets_404(patient_client, prescription):
+    assert patient_client.post(reverse("journal:plan")).status_code == 404
+
+
+@pytest.mark.parametrize("name", PLAN_URLS)
+def test_a_clinician_of_another_team_gets_404(client, clinician_b, patient_a, prescription, name):
+    client.force_login(clinician_b)
+    assert client.post(url(name, patient_a), change_data([("1.5", "")])).status_code == 404
+    assert client.get(url(name, patient_a)).status_code == 404
+    assert PlanVersion.objects.count() == 1
+
+
+def test_admins_manage_templates_but_do_not_prescribe(admin_client_, patient_a, prescription):
+    assert admin_client_.get(reverse("clinic:templates")).status_code == 200
+    assert admin_client_.get(url("plan", patient_a)).status_code == 404
+    assert (
+        admin_client_.post(url("plan_change", patient_a), change_data([("1.5", "")])).status_code
+        == 404
+    )
+
+
+def test_a_foreign_version_id_is_404(client, clinician_b, patient_b, clinician_a, patient_a):
+    mine = make_prescription(patient_a, clinician_a, START)
+    theirs = make_prescription(patient_b, clinician_b, START)
+    client.force_login(clinician_a)
+    own = mine.versions.get()
+    foreign = theirs.versions.get()
+    assert client.get(url("plan_version", patient_a, own.pk)).status_code == 200
+    assert client.get(url("plan_version", patient_a, foreign.pk)).status_code == 404
+    assert client.get(url("plan_version", patient_b, foreign.pk)).status_code == 404
+
+
+# --- the panel, suggestions and My plan -----------------------------------------------------
+
+
+def seed_vivid_dreams(patient):
+    """Stepped up 3.0 -> 4.5 mg on 5 March; vivid dreams since."""
+    from patients.models import NightlyEntry
+
+    for day in (5, 6, 8, 9):
+        NightlyEntry.objects.create(
+            patient=patient,
+            night=date(2026, 3, day),
+            status="taken",
+            dose_mg=Decimal("4.5"),
+            dreams="vivid",
+            dream_intensity=7,
+        )
+
+
+@pytest.fixture
+def stepped_up(patient_a, clinician_a):
+    return make_prescription(
+        patient_a, clinician_a, date(2026, 2, 5), steps=(("1.5", 14), ("3.0", 14), ("4.5", None))
+    )
+
+
+def test_the_panel_shows_a_suggestion_with_its_evidence_and_logs_the_read(
+    clinician_client, patient_a, stepped_up
+):
+    seed_vivid_dreams(patient_a)
+    response = clinician_client.get(url("plan", patient_a))
+    text = page_text(response)
+    assert "Suggestion — your decision" in text
+    assert "Consider returning to the previous dose (3.00 mg)" in text
+    assert "Intensity: 7/10" in text
+    assert AccessLog.objects.filter(action="plan.read", patient=patient_a).count() == 1
+
+
+def test_apply_opens_the_plan_form_pre_filled_and_changes_nothing_by_itself(
+    clinician_client, patient_a, stepped_up
+):
+    seed_vivid_dreams(patient_a)
+    response = clinician_client.get(
+        url("plan_change", patient_a),
+        {"suggestion": rules.VIVID_DREAMS, "key": "step-up-2026-03-05"},
+    )
+    text = page_text(response)
+    assert 'name="steps-0-dose_mg" value="3.00"' in text
+    assert 'name="steps-0-days" value="14"' in text
+    assert 'name="steps-1-dose_mg" value="4.50"' in text
+    assert PlanVersion.objects.count() == 1
+
+
+def test_dismiss_records_who_and_why_and_hides_the_suggestion(
+    clinician_client, clinician_a, patient_a, stepped_up
+):
+    seed_vivid_dreams(patient_a)
+    data = {"kind": rules.VIVID_DREAMS, "key": "step-up-2026-03-05", "reason": "Dreams fading"}
+    response = clinician_client.post(url("suggestion_dismiss", patient_a), data, follow=True)
+    assert "Consider returning" not in page_text(response)
+    dismissal = SuggestionDismissal.objects.get()
+    assert (dismissal.dismissed_by, dismissal.reason) == (clinician_a, "Dreams fading")
+
+
+def test_dismiss_without_a_reason_is_refused(clinician_client, patient_a, stepped_up):
+    data = {"kind": rules.VIVID_DREAMS, "key": "step-up-2026-03-05", "reason": ""}
+    response = clinician_client.post(url("suggestion_dismiss", patient_a), data, follow=True)
+    assert "Say why you are dismissing" in page_text(response)
+    assert not SuggestionDismissal.objects.exists()
+
+
+def add_versions(prescription, author, count):
+    from prescriptions.changes import save_version, steps_change
+    from prescriptions.titration import Step
+
+    for _ in range(count):
+        latest = versions_for(prescription)[-1]
+        change = steps_change(
+            latest,
+            effective_night=TONIGHT,
+            start_date=START,
+            steps=(Step(Decimal("1.5"), 14), Step(Decimal("3.0"), None)),
+            reason="Adjust",
+        )
+        save_version(
+            prescription_id=prescription.pk,
+            author=author,
+            based_on=latest.number,
+            change=change,
+            now=latest_now(),
+        )
+
+
+def latest_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+@pytest.mark.parametrize("extra_versions", [0, 12])
+def test_the_clinician_plan_page_stays_within_10_queries(
+    clinician_client,
+    clinician_a,
+    patient_a,
+    stepped_up,
+    extra_versions,
+    django_assert_max_num_queries,
+):
+    add_versions(stepped_up, clinician_a, extra_versions)
+    seed_vivid_dreams(patient_a)
+    clinician_client.get(url("plan", patient_a))  # warm the session
+    with django_assert_max_num_queries(10):
+        response = clinician_client.get(url("plan", patient_a))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("extra_versions", [0, 12])
+def test_my_plan_stays_within_6_queries(
+    patient_client, clinician_a, prescription, extra_versions, django_assert_max_num_queries
+):
+    add_versions(prescription, clinician_a, extra_versions)
+    patient_client.get(reverse("journal:plan"))
+    with django_assert_max_num_queries(6):
+        response = patient_client.get(reverse("journal:plan"))
+    assert response.status_code == 200
+
+
+def test_my_plan_shows_the_dose_next_change_and_notes_but_never_the_reasons(
+    clinician_a, patient_client, patient_a, prescription
+):
+    clinician_client = Client()
+    clinician_client.force_login(clinician_a)
+    data = change_data([("1.5", "7"), ("3.0", "")], reason="INTERNAL-ONLY", note="Go slower.")
+    clinician_client.post(url("plan_change", patient_a), data)
+    text = page_text(patient_client.get(reverse("journal:plan")))
+    assert "1.50" in text and "mg" in text
+    assert "From Tuesday 17 March: 3.00 mg." in text
+    assert "Go slower." in text
+    assert "INTERNAL-ONLY" not in text
+
+
+def test_my_plan_during_a_hold_says_do_not_take_ldn(
+    clinician_a, patient_client, patient_a, prescription
+):
+    clinician_client = Client()
+    clinician_client.force_login(clinician_a)
+    clinician_client.post(url("plan_hold", patient_a), hold_data())
+    text = page_text(patient_client.get(reverse("journal:plan")))
+    assert "Paused by your clinician — do not take LDN" in text
+    assert "Stop until we tell you." in text
