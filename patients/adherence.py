@@ -1,0 +1,87 @@
+"""Adherence over the last 7 or 30 nights and the current streak, from plain night records.
+
+Pure: the journal history and the clinician dashboard pass plain records in and get plain
+numbers out, so both show the same figures. Only nights on which a dose was prescribed count:
+a night on hold or before the plan starts neither helps nor hurts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+TAKEN = "taken"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class NightRecord:
+    night: date
+    status: str  # "taken", "skipped" or "" (nothing logged)
+    prescribed: bool  # the plan prescribed a dose that night (active, not on hold)
+
+
+@dataclass(frozen=True)
+class Adherence:
+    days: int
+    taken: int
+    prescribed: int
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, or None when no night in the period was prescribed."""
+        if not self.prescribed:
+            return None
+        return round(self.taken * 100 / self.prescribed)
+
+
+def _by_night(records: Iterable[NightRecord]) -> dict[date, NightRecord]:
+    return {record.night: record for record in records}
+
+
+def _counts(record: NightRecord | None, tonight: date) -> bool:
+    """Whether a night enters the denominator.
+
+    Tonight is still open: it counts only once something has been logged for it, so an
+    evening view of the page does not show tonight as a missed dose.
+    """
+    if record is None or not record.prescribed:
+        return False
+    return record.night != tonight or bool(record.status)
+
+
+def adherence(records: Iterable[NightRecord], tonight: date, days: int) -> Adherence:
+    """Nights taken / nights prescribed over the ``days`` nights ending with ``tonight``."""
+    by_night = _by_night(records)
+    taken = prescribed = 0
+    for offset in range(days):
+        record = by_night.get(tonight - timedelta(days=offset))
+        if not _counts(record, tonight):
+            continue
+        prescribed += 1
+        taken += record.status == TAKEN
+    return Adherence(days=days, taken=taken, prescribed=prescribed)
+
+
+def streak(records: Iterable[NightRecord], tonight: date, limit: int = 3660) -> int:
+    """Prescribed nights taken in a row, ending tonight (or last night if tonight is open).
+
+    Unprescribed nights (a hold, no plan) are stepped over without breaking the streak;
+    the first prescribed night that was skipped or not logged ends it.
+    """
+    by_night = _by_night(records)
+    count = 0
+    for offset in range(limit):
+        night = tonight - timedelta(days=offset)
+        record = by_night.get(night)
+        if record is None:
+            if night == tonight:
+                continue
+            break
+        if not _counts(record, tonight):
+            continue
+        if record.status != TAKEN:
+            break
+        count += 1
+    return count

@@ -1,0 +1,559 @@
+"""The nightly journal through its real pages: tonight card, Taken now, undo, forms, history."""
+
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from patients import journal
+from patients.models import NightlyEntry, SideEffect, Submission, SymptomScale
+from prescriptions.models import Formulation
+from tests.factories import PatientFactory
+from tests.patients.journal_support import NOW, TONIGHT, a_year_of_nights, make_plan
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("journal:home")
+TAKEN = reverse("journal:taken_now")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def plan(patient_a, clinician_a):
+    return make_plan(patient_a, clinician_a)
+
+
+def sid():
+    return str(uuid.uuid4())
+
+
+def evening_url(night=TONIGHT):
+    return reverse("journal:evening", args=[night])
+
+
+def evening_data(**overrides):
+    data = {"submission_id": sid(), "dose": "1.5", "taken_at": "2026-11-25T21:30", "bedtime": ""}
+    data.update(overrides)
+    return data
+
+
+# --- Tonight card ---------------------------------------------------------------------------
+
+
+def test_home_shows_tonights_prescribed_dose_with_one_taken_now_button(patient_client, plan):
+    page = patient_client.get(HOME).content.decode()
+    assert "1.5" in page and "Taken now" in page
+    assert "Different dose or time" in page and "Skip tonight" in page
+
+
+def test_home_for_a_liquid_shows_the_volume_to_draw(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, formulation=Formulation.LIQUID, concentration=Decimal("1"))
+    page = patient_client.get(HOME).content.decode()
+    assert "1.5 mg = <strong>1.5 mL</strong>" in page
+
+
+def test_home_on_hold_says_do_not_take_and_offers_no_taken_button(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(
+        patient_a,
+        clinician_a,
+        hold_from=date(2026, 11, 20),
+        patient_note="Paused for your operation.",
+    )
+    page = patient_client.get(HOME).content.decode()
+    assert "Paused by your clinician — do not take LDN" in page
+    assert "Paused for your operation." in page
+    assert "Taken now" not in page
+
+
+def test_taken_now_is_refused_while_the_plan_is_on_hold(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, hold_from=date(2026, 11, 20))
+    response = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    assert "No dose is prescribed tonight" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_home_without_a_plan_says_so(patient_client):
+    page = patient_client.get(HOME).content.decode()
+    assert "has not set up a dosing plan" in page and "Taken now" not in page
+
+
+def test_taken_now_stores_the_prescribed_dose_at_the_current_time(patient_client, plan, patient_a):
+    response = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    entry = NightlyEntry.objects.get()
+    assert (entry.patient, entry.night, entry.status) == (patient_a, TONIGHT, "taken")
+    assert entry.dose_mg == entry.prescribed_mg == Decimal("1.5")
+    assert entry.taken_at == NOW
+    page = response.content.decode()
+    assert "Logged: 1.5 mg at 22:00" in page and "Undo" in page and "Add bedtime" in page
+
+
+def test_a_dose_at_0130_is_filed_under_the_previous_evenings_night(patient_client, plan):
+    with time_machine.travel(NOW + timedelta(hours=3, minutes=30), tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+    assert NightlyEntry.objects.get().night == TONIGHT
+
+
+def test_the_same_submission_id_twice_stores_one_row_and_gives_the_same_result(
+    patient_client, plan
+):
+    data = {"submission_id": sid()}
+    first = patient_client.post(TAKEN, data)
+    second = patient_client.post(TAKEN, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert NightlyEntry.objects.count() == 1 and Submission.objects.count() == 1
+
+
+def test_a_second_taken_now_with_a_new_id_keeps_the_first_log(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
+        response = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    assert NightlyEntry.objects.get().taken_at == NOW
+    assert "already logged" in response.content.decode()
+
+
+def test_a_submission_id_reused_for_another_night_is_refused(patient_client, plan):
+    reused = sid()
+    patient_client.post(TAKEN, {"submission_id": reused})
+    response = patient_client.post(
+        evening_url(TONIGHT - timedelta(days=1)),
+        evening_data(submission_id=reused, taken_at="2026-11-24T22:00"),
+        follow=True,
+    )
+    assert "already used for another night" in response.content.decode()
+    assert list(NightlyEntry.objects.values_list("night", flat=True)) == [TONIGHT]
+
+
+def test_a_missing_or_garbled_submission_id_stores_nothing(patient_client, plan):
+    for data in ({}, {"submission_id": "not-a-uuid"}):
+        response = patient_client.post(TAKEN, data, follow=True)
+        assert response.status_code == 200
+        assert "expired" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_undo_within_ten_minutes_clears_tonight_and_logging_again_works(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    entry = NightlyEntry.objects.get()
+    undo_id = sid()
+    with time_machine.travel(NOW + timedelta(minutes=9), tick=False):
+        response = patient_client.post(
+            reverse("journal:undo", args=[entry.pk]), {"submission_id": undo_id}, follow=True
+        )
+        assert "Taken now" in response.content.decode()
+        entry.refresh_from_db()
+        assert entry.status == "" and entry.dose_mg is None and entry.taken_at is None
+        patient_client.post(TAKEN, {"submission_id": sid()})
+        # The undo form replayed (back button) does not undo the new log.
+        patient_client.post(reverse("journal:undo", args=[entry.pk]), {"submission_id": undo_id})
+    entry.refresh_from_db()
+    assert entry.status == "taken" and NightlyEntry.objects.count() == 1
+
+
+def test_undo_after_ten_minutes_is_refused(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    entry = NightlyEntry.objects.get()
+    with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+        response = patient_client.post(
+            reverse("journal:undo", args=[entry.pk]), {"submission_id": sid()}, follow=True
+        )
+    assert "Undo is possible for 10 minutes" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "taken"
+
+
+def test_when_logged_long_ago_home_shows_the_log_and_an_edit_link(patient_client, plan):
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+    page = patient_client.get(HOME).content.decode()
+    assert "Undo" not in page and "Edit" in page and "1.5 mg at 21:00" in page
+
+
+# --- Different dose or time, skip, retro entries ------------------------------------------------
+
+
+def test_a_deviating_dose_is_stored_and_marked(patient_client, plan):
+    patient_client.post(evening_url(), evening_data(dose="3"))
+    entry = NightlyEntry.objects.get()
+    assert entry.dose_mg == Decimal("3.00") and entry.prescribed_mg == Decimal("1.5")
+    assert entry.deviates
+
+
+def test_a_liquid_dose_may_be_entered_in_ml(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, formulation=Formulation.LIQUID, concentration=Decimal("2"))
+    patient_client.post(evening_url(), evening_data(dose="0.75", unit="ml"))
+    assert NightlyEntry.objects.get().dose_mg == Decimal("1.50")
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        "0",
+        "0.5",
+        "0.99",
+        "5.01",
+        "50",
+        "-1",
+        "abc",
+        "",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "4.5.1",
+        "3,0",
+        "1.234",
+        "1" * 60,
+    ],
+)
+def test_a_bad_dose_is_refused_with_the_allowed_range_and_nothing_stored(
+    patient_client, plan, dose
+):
+    response = patient_client.post(evening_url(), evening_data(dose=dose))
+    assert response.status_code == 200
+    assert (
+        "Enter a dose between 1 and 5 mg, with at most two decimals (for example 1.5)."
+        in response.content.decode()
+    )
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_decimal_comma_is_accepted_where_the_language_uses_one(patient_client, plan):
+    with translation.override("de"):
+        patient_client.post(evening_url(), evening_data(dose="3,0"))
+    assert NightlyEntry.objects.get().dose_mg == Decimal("3.00")
+
+
+@pytest.mark.parametrize(
+    ("taken_at", "message"),
+    [
+        ("2026-11-25T22:05", "cannot be in the future"),
+        ("2026-11-25T11:00", "must be during this night"),
+        ("2026-11-26T13:00", "cannot be in the future"),
+        ("yesterday evening", "Enter the date and time like"),
+        ("", "This field is required"),
+    ],
+)
+def test_a_bad_time_taken_is_refused_and_nothing_stored(patient_client, plan, taken_at, message):
+    response = patient_client.post(evening_url(), evening_data(taken_at=taken_at))
+    assert message in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_two_minutes_of_clock_skew_are_tolerated(patient_client, plan):
+    patient_client.post(evening_url(), evening_data(taken_at="2026-11-25T22:01"))
+    assert NightlyEntry.objects.exists()
+
+
+def test_a_night_within_the_retro_window_can_be_logged(patient_client, plan):
+    night = TONIGHT - timedelta(days=7)
+    patient_client.post(evening_url(night), evening_data(taken_at="2026-11-19T01:30"))
+    entry = NightlyEntry.objects.get()
+    assert entry.night == night and entry.prescribed_mg == Decimal("1.5")
+
+
+def test_a_night_older_than_the_retro_window_is_read_only(patient_client, plan):
+    night = TONIGHT - timedelta(days=8)
+    response = patient_client.post(
+        evening_url(night), evening_data(taken_at="2026-11-17T22:00"), follow=True
+    )
+    assert "can no longer be changed" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_future_night_is_not_found(patient_client, plan):
+    response = patient_client.get(evening_url(TONIGHT + timedelta(days=1)))
+    assert response.status_code == 404
+
+
+def test_an_impossible_date_in_the_url_is_not_found(patient_client, plan):
+    assert patient_client.get("/journal/night/2026-02-30/dose/").status_code == 404
+
+
+def test_skip_with_a_reason_is_stored(patient_client, plan):
+    patient_client.post(
+        reverse("journal:skip", args=[TONIGHT]),
+        {"submission_id": sid(), "reason": "side_effects"},
+    )
+    entry = NightlyEntry.objects.get()
+    assert (entry.status, entry.skip_reason, entry.dose_mg) == ("skipped", "side_effects", None)
+
+
+def test_skip_with_reason_other_and_no_text_is_refused(patient_client, plan):
+    response = patient_client.post(
+        reverse("journal:skip", args=[TONIGHT]),
+        {"submission_id": sid(), "reason": "other", "reason_text": "  "},
+    )
+    assert "Say in a few words why" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+# --- Morning check-in --------------------------------------------------------------------------
+
+
+def morning_url(night=TONIGHT - timedelta(days=1)):
+    return reverse("journal:morning", args=[night])
+
+
+def test_the_morning_check_in_is_one_tap_from_home_until_noon(patient_client, plan):
+    with time_machine.travel(datetime(2026, 11, 26, 8, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(HOME).content.decode()
+    assert reverse("journal:morning", args=[TONIGHT]) in page
+    with time_machine.travel(datetime(2026, 11, 26, 13, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(HOME).content.decode()
+    assert "Morning check-in" not in page
+
+
+def test_the_morning_check_in_stores_scores_dreams_and_side_effects(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    with time_machine.travel(datetime(2026, 11, 26, 8, 0, tzinfo=UTC), tick=False):
+        patient_client.post(
+            morning_url(TONIGHT),
+            {
+                "submission_id": sid(),
+                "sleep_quality": "6",
+                "dreams": "vivid",
+                "dream_intensity": "8",
+                "pain": "3",
+                "side_headache": "2",
+            },
+        )
+    entry = NightlyEntry.objects.get()
+    assert (entry.sleep_quality, entry.dreams, entry.dream_intensity, entry.pain) == (
+        6,
+        "vivid",
+        8,
+        3,
+    )
+    assert entry.status == "taken" and entry.has_morning
+    assert list(SideEffect.objects.values_list("kind", "severity")) == [("headache", 2)]
+
+
+def test_the_morning_form_shows_each_scales_anchor_words(patient_client, plan):
+    page = patient_client.get(morning_url()).content.decode()
+    assert "No pain" in page and "Worst pain imaginable" in page and "Very good" in page
+
+
+def test_extra_scales_appear_on_the_morning_form_and_are_stored(patient_client, plan, patient_a):
+    scale = SymptomScale.objects.create(patient=patient_a, name="Brain fog")
+    page = patient_client.get(morning_url()).content.decode()
+    assert "Brain fog" in page
+    patient_client.post(morning_url(), {"submission_id": sid(), f"scale_{scale.pk}": "4"})
+    assert NightlyEntry.objects.get().extra_scores.get().value == 4
+
+
+@pytest.mark.parametrize("value", ["-1", "11", "7.5", "text"])
+def test_a_bad_score_is_refused_and_nothing_stored(patient_client, plan, value):
+    response = patient_client.post(morning_url(), {"submission_id": sid(), "pain": value})
+    assert "Choose a whole number from 0 to 10." in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_an_empty_morning_check_in_is_refused(patient_client, plan):
+    response = patient_client.post(morning_url(), {"submission_id": sid()})
+    assert "Fill in at least one answer" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_notes_of_100000_characters_are_refused(patient_client, plan):
+    response = patient_client.post(morning_url(), {"submission_id": sid(), "notes": "x" * 100_000})
+    assert "at most 2,000 characters" in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_script_in_notes_is_stored_as_text_and_shown_escaped(patient_client, plan):
+    patient_client.post(morning_url(), {"submission_id": sid(), "notes": "<script>x()</script>"})
+    entry = NightlyEntry.objects.get()
+    assert entry.notes == "<script>x()</script>"
+    page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
+
+
+# --- Edit history and access -------------------------------------------------------------------
+
+
+def test_an_edited_entry_shows_edited_and_its_history(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        patient_client.post(evening_url(), evening_data(dose="3", taken_at="2026-11-25T21:45"))
+        entry = NightlyEntry.objects.get()
+        page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+    assert "edited" in page
+    assert "1.5 mg → 3 mg" in page
+    assert "Patient A" in page  # who changed it
+
+
+def test_another_patients_entry_is_not_found_in_every_url(patient_client, patient_b):
+    other = NightlyEntry.objects.create(patient=patient_b, night=TONIGHT)
+    assert patient_client.get(reverse("journal:entry", args=[other.pk])).status_code == 404
+    response = patient_client.post(
+        reverse("journal:undo", args=[other.pk]), {"submission_id": sid()}
+    )
+    assert response.status_code == 404
+
+
+def test_clinicians_do_not_reach_the_journal(clinician_client):
+    assert clinician_client.get(HOME).status_code == 404
+
+
+def test_a_patient_without_a_profile_gets_not_found(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(HOME).status_code == 404
+
+
+# --- History -----------------------------------------------------------------------------------
+
+
+def test_the_calendar_marks_each_night_with_a_symbol_and_words(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=20)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    assert "November 2026" in page
+    assert "✓" in page and "taken 1.5 mg" in page
+    assert "✕" in page and "skipped" in page
+    assert "tonight, not logged yet" in page
+
+
+def test_the_calendar_shows_adherence_and_the_streak(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=30)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    # Nights 1..9 before tonight taken, the 10th skipped; plan started 1 Nov (24 nights).
+    assert '9</span> <span class="stat-label">nights in a row' in page
+    assert "(6 of 6 taken)" in page
+
+
+def test_the_history_list_and_trends_render(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=120)
+    page = patient_client.get(reverse("journal:history_list")).content.decode()
+    assert page.count('class="entry-card"') == 30
+    for weeks in (4, 12, 26):
+        page = patient_client.get(reverse("journal:trends"), {"weeks": weeks}).content.decode()
+        assert "<svg" in page and f"last {weeks} weeks" in page and "<table" in page
+
+
+def test_a_malformed_month_falls_back_to_the_current_month(patient_client, plan):
+    page = patient_client.get(reverse("journal:history"), {"month": "2026-13"}).content.decode()
+    assert "November 2026" in page
+
+
+# --- Query budgets -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_year(settings, plan, patient_a):
+    # allauth's session-activity tracking adds queries to every request on its own; the
+    # budgets measure the journal's pages.
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    a_year_of_nights(patient_a)
+
+
+def test_the_patient_home_stays_within_six_queries(
+    patient_client, a_year, django_assert_max_num_queries
+):
+    patient_client.get(HOME)
+    with django_assert_max_num_queries(6):
+        assert patient_client.get(HOME).status_code == 200
+
+
+@contextmanager
+def at_most_queries(limit):
+    """Like django_assert_max_num_queries, without the SAVEPOINT statements that exist only
+    because the test runs inside its own transaction (a live request's atomic block is the
+    outermost one and sends none)."""
+    with CaptureQueriesContext(connection) as captured:
+        yield
+    sent = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sent) <= limit, f"{len(sent)} queries:\n" + "\n".join(sent)
+
+
+def test_taken_now_stays_within_eight_queries(patient_client, a_year):
+    patient_client.get(HOME)
+    with at_most_queries(8):
+        assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
+    assert NightlyEntry.objects.filter(night=TONIGHT).exists()
+
+
+def test_the_history_month_stays_within_eight_queries(
+    patient_client, a_year, django_assert_max_num_queries
+):
+    patient_client.get(HOME)
+    with django_assert_max_num_queries(8):
+        assert patient_client.get(reverse("journal:history")).status_code == 200
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+def test_settings_store_name_time_zone_reminder_and_channels(patient_client, patient_a):
+    response = patient_client.post(
+        reverse("journal:settings"),
+        {
+            "display_name": "Pat",
+            "time_zone": "America/New_York",
+            "reminder_time": "20:30",
+            "remind_by_email": "on",
+            "morning_checkin": "",
+        },
+    )
+    assert response.status_code == 302
+    patient_a.refresh_from_db()
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.display_name == "Pat" and patient_a.time_zone == "America/New_York"
+    assert str(patient_a.reminder_time) == "20:30:00"
+    assert patient_a.remind_by_email and not patient_a.remind_by_push
+    assert not patient_a.morning_checkin
+
+
+def test_settings_offer_a_searchable_list_of_time_zones(patient_client):
+    page = patient_client.get(reverse("journal:settings")).content.decode()
+    assert '<datalist id="time-zones">' in page and 'value="Asia/Kolkata"' in page
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "x" * 100])
+def test_an_unknown_time_zone_is_refused(patient_client, patient_a, zone):
+    response = patient_client.post(
+        reverse("journal:settings"),
+        {"display_name": "Pat", "time_zone": zone, "reminder_time": "21:00"},
+    )
+    assert response.status_code == 200
+    patient_a.refresh_from_db()
+    assert patient_a.time_zone == "Europe/London"
+
+
+# --- Domain functions --------------------------------------------------------------------------
+
+
+def test_save_evening_turns_an_existing_row_into_an_edit(patient_a, plan):
+    journal.log_taken_now(patient_a, NOW, uuid.uuid4())
+    saved = journal.save_evening(
+        patient_a, TONIGHT, NOW, uuid.uuid4(), dose_mg=Decimal("3"), taken_at=NOW
+    )
+    assert not saved.created and NightlyEntry.objects.get().dose_mg == Decimal("3")
+
+
+def test_morning_dosing_files_the_dose_under_the_calendar_date(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    morning = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    saved = journal.log_taken_now(patient_a, morning, uuid.uuid4())
+    assert saved.entry.night == date(2026, 11, 26)
+
+
+def test_a_patient_in_another_zone_gets_their_own_tonight(clinician_a):
+    patient = PatientFactory(time_zone="Asia/Kolkata", clinicians=[clinician_a])
+    make_plan(patient, clinician_a)
+    # 22:00 UTC is 03:30 in Kolkata: still the night of the 25th.
+    assert journal.log_taken_now(patient, NOW, uuid.uuid4()).entry.night == TONIGHT
