@@ -471,6 +471,14 @@ class PushSubscription(models.Model):
         return f"Push device #{self.pk}"
 
 
+class UrgentReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+    def open(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
 class UrgentReport(models.Model):
     """A patient's report of a bad reaction: guidance at once, the care team alerted now."""
 
@@ -501,6 +509,7 @@ class UrgentReport(models.Model):
     ack_note = models.TextField(max_length=2000, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
+    objects = UrgentReportQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from ldn_journal.accounts import views as account_views
 
 from .views import clinic
+from .views import urgent as urgent_views
 
 app_name = "clinic"
 
@@ -16,4 +17,7 @@ urlpatterns = [
         name="invitation_action",
     ),
     path("", include("prescriptions.urls_clinic")),
+    path("reports/", urgent_views.clinic_reports, name="urgent_reports"),
+    path("reports/<int:pk>/", urgent_views.clinic_report, name="urgent_report"),
+    path("reports/<int:pk>/acknowledge/", urgent_views.acknowledge, name="urgent_acknowledge"),
 ]
