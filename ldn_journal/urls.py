@@ -4,6 +4,7 @@ from django.http import Http404
 from django.urls import include, path
 
 from ldn_journal.accounts import views as account_views
+from patients.views import reminders as reminder_views
 
 
 def _admin_only(request):
@@ -16,8 +17,18 @@ def _admin_only(request):
 
 _has_permission = admin.site.has_permission
 admin.site.has_permission = _admin_only
-# Admin sign-in goes through allauth: same form, rate limits and second factor.
-admin.site.login = secure_admin_login(admin.site.login)
+_secure_login = secure_admin_login(admin.site.login)
+
+
+def _admin_login(request, extra_context=None):
+    # Admin sign-in goes through allauth (same form, rate limits and second factor);
+    # allauth answers 403 to signed-in non-staff, here it is 404 like every other area.
+    if request.user.is_authenticated and not request.user.is_admin:
+        raise Http404
+    return _secure_login(request, extra_context)
+
+
+admin.site.login = _admin_login
 admin.site.site_header = "LDN Journal administration"
 
 urlpatterns = [
@@ -29,6 +40,11 @@ urlpatterns = [
     path("clinic/", include("patients.urls_clinic")),
     path("manage/", include("ldn_journal.accounts.urls_manage")),
     path("admin/", admin.site.urls),
+    # Reminders: installable app files at the root scope, one-click unsubscribe (no login).
+    path("manifest.webmanifest", reminder_views.manifest, name="webmanifest"),
+    path("sw.js", reminder_views.service_worker, name="service_worker"),
+    path("unsubscribe/<str:token>/", reminder_views.unsubscribe, name="reminders_unsubscribe"),
+    path("manage/reminders/failures/", reminder_views.delivery_failures, name="reminder_failures"),
 ]
 
 handler400 = "ldn_journal.errors.bad_request"

@@ -3,7 +3,9 @@
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -25,9 +27,12 @@ LAST_SEEN_KEY = "ldn_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-def _end_session(request):
+def _end_session(request, reason):
     logout(request)
-    return redirect(f"{reverse('account_login')}?expired=1")
+    messages.info(
+        request, f"For your patients' safety you were signed out {reason}. Sign in again."
+    )
+    return redirect_to_login(request.get_full_path(), reverse("account_login"))
 
 
 class SessionPolicyMiddleware:
@@ -56,9 +61,11 @@ class SessionPolicyMiddleware:
         if started is None:
             session[SESSION_STARTED_KEY] = started = now
         if now - started > settings.LDN_STAFF_ABSOLUTE_SECONDS:
-            return _end_session(request)
+            hours = settings.LDN_STAFF_ABSOLUTE_SECONDS // 3600
+            return _end_session(request, f"after {hours} hours")
         if last_seen is not None and now - last_seen > settings.LDN_STAFF_IDLE_SECONDS:
-            return _end_session(request)
+            minutes = settings.LDN_STAFF_IDLE_SECONDS // 60
+            return _end_session(request, f"after {minutes} minutes without activity")
         if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
             # The stored session and its cookie also die when the idle time runs out.

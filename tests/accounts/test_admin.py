@@ -1,0 +1,80 @@
+"""Point 9: the Django admin is for admins only, and its login goes through allauth."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import AccessLog
+
+
+def test_anonymous_admin_visitors_are_sent_to_the_allauth_login(client, db):
+    response = client.get("/admin/", follow=True)
+    login_url = reverse("account_login")
+    assert response.redirect_chain[-1][0].startswith(login_url)
+    assert "next=/admin/" in response.redirect_chain[-1][0].replace("%2F", "/")
+
+
+def test_the_admin_login_form_itself_is_never_shown(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_admins_reach_the_django_admin(admin_client_):
+    assert admin_client_.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/user/",
+        "/admin/accounts/invitation/",
+        "/admin/accounts/accesslog/",
+        "/admin/patients/patient/",
+    ],
+)
+def test_admins_see_users_profiles_care_teams_invitations_and_the_access_log(
+    admin_client_, patient_a, url
+):
+    assert admin_client_.get(url).status_code == 200
+
+
+def test_a_patients_care_team_is_edited_on_their_admin_page(admin_client_, patient_a):
+    page = admin_client_.get(f"/admin/patients/patient/{patient_a.pk}/change/").content.decode()
+    assert "memberships-TOTAL_FORMS" in page
+    assert "Dr A" in page
+
+
+@pytest.mark.parametrize("who", ["clinician_a", "patient_a"])
+@pytest.mark.parametrize("url", ["/admin/", "/admin/login/", "/admin/accounts/user/"])
+def test_clinicians_and_patients_get_404_in_the_django_admin(request, who, url):
+    user = request.getfixturevalue(who)
+    user = getattr(user, "user", user)
+    client = Client()
+    client.force_login(user)
+    assert client.get(url).status_code == 404
+
+
+def test_the_access_log_is_read_only_in_the_admin(admin_client_, admin_user, patient_a):
+    entry = record_access(None, "viewed_patient", patient=patient_a, actor=admin_user)
+    assert admin_client_.get("/admin/accounts/accesslog/add/").status_code == 403
+    change = admin_client_.get(f"/admin/accounts/accesslog/{entry.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="action"' not in change.content.decode()  # shown, not editable
+    delete = admin_client_.post(f"/admin/accounts/accesslog/{entry.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert AccessLog.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_admin_login_has_the_same_rate_limit_as_the_site(client, admin_user):
+    for _ in range(5):
+        client.post(
+            reverse("account_login") + "?next=/admin/",
+            {"login": admin_user.email, "password": "wrong-password"},
+        )
+    response = client.post(
+        reverse("account_login") + "?next=/admin/",
+        {"login": admin_user.email, "password": "wrong-password"},
+    )
+    assert "Too many failed login attempts" in response.content.decode()

@@ -1,0 +1,177 @@
+"""Point 3: session lifetimes by role, and deactivation ending every session."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ldn_journal.accounts.models import AccessLog
+from patients.models import Patient
+from tests.accounts.conftest import sign_in
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+def signed_in(client, response):
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+def is_signed_in(client, url):
+    response = client.get(url)
+    if response.status_code == 200:
+        return True
+    assert response["Location"].startswith(reverse("account_login")), response["Location"]
+    return False
+
+
+# --- Staff ----------------------------------------------------------------------------
+
+
+def test_staff_stay_signed_in_while_active_within_thirty_minutes(client, clinician_a, clock):
+    signed_in(client, sign_in(client, clinician_a.email))
+    for _ in range(6):
+        clock.shift(timedelta(minutes=25))
+        assert is_signed_in(client, "/clinic/")
+
+
+def test_staff_are_signed_out_after_thirty_minutes_idle(client, clinician_a, clock):
+    signed_in(client, sign_in(client, clinician_a.email))
+    assert is_signed_in(client, "/clinic/")
+    clock.shift(timedelta(minutes=31))
+    assert not is_signed_in(client, "/clinic/")
+
+
+def test_staff_are_signed_out_after_twelve_hours_however_active(client, admin_user, clock):
+    signed_in(client, sign_in(client, admin_user.email, remember="on"))
+    for _ in range(12 * 3 - 1):  # a request every 20 minutes for 11 h 40 min
+        clock.shift(timedelta(minutes=20))
+        assert is_signed_in(client, "/manage/")
+    clock.shift(timedelta(minutes=21))
+    assert not is_signed_in(client, "/manage/")
+    # ...and really signed out, not just redirected once.
+    assert not is_signed_in(client, "/manage/")
+
+
+def test_staff_remember_me_does_not_extend_the_idle_limit(client, clinician_a, clock):
+    signed_in(client, sign_in(client, clinician_a.email, remember="on"))
+    clock.shift(timedelta(minutes=2))
+    assert is_signed_in(client, "/clinic/")
+    assert client.session.get_expiry_age() <= 30 * 60
+    clock.shift(timedelta(minutes=31))
+    assert not is_signed_in(client, "/clinic/")
+
+
+def test_the_signed_out_staff_member_is_told_why(client, clinician_a, clock):
+    signed_in(client, sign_in(client, clinician_a.email))
+    client.get("/clinic/")
+    clock.shift(timedelta(hours=1))
+    response = client.get("/clinic/", follow=True)
+    assert "signed out after 30 minutes without activity" in response.content.decode()
+    assert response.redirect_chain[0][0] == reverse("account_login") + "?next=/clinic/"
+
+
+# --- Patients ---------------------------------------------------------------------------
+
+
+def test_patients_who_tick_remember_me_stay_signed_in_for_thirty_days(client, patient_a, clock):
+    signed_in(client, sign_in(client, patient_a.user.email, remember="on"))
+    assert client.session.get_expiry_age() == 30 * 24 * 3600
+    clock.shift(timedelta(days=29))
+    assert is_signed_in(client, "/journal/")
+
+
+def test_a_remembered_patient_session_ends_after_thirty_days(client, patient_a, clock):
+    signed_in(client, sign_in(client, patient_a.user.email, remember="on"))
+    clock.shift(timedelta(days=31))
+    assert not is_signed_in(client, "/journal/")
+
+
+def test_patients_who_do_not_tick_remember_me_are_signed_out_with_the_browser(client, patient_a):
+    signed_in(client, sign_in(client, patient_a.user.email))
+    assert client.session.get_expire_at_browser_close()
+
+
+def test_patients_are_not_held_to_the_staff_idle_limit(client, patient_a, clock):
+    signed_in(client, sign_in(client, patient_a.user.email, remember="on"))
+    clock.shift(timedelta(hours=5))
+    assert is_signed_in(client, "/journal/")
+
+
+def test_the_login_page_offers_remember_me(client, db):
+    page = client.get(reverse("account_login")).content.decode()
+    assert 'name="remember"' in page
+
+
+# --- Deactivation -------------------------------------------------------------------------
+
+
+def test_deactivating_a_user_ends_their_sessions_and_blocks_login_but_keeps_data(
+    client, admin_user, patient_a
+):
+    phone, laptop = Client(), Client()
+    for browser in (phone, laptop):
+        signed_in(browser, sign_in(browser, patient_a.user.email, remember="on"))
+        assert is_signed_in(browser, "/journal/")
+    keys = [browser.session.session_key for browser in (phone, laptop)]
+    client.force_login(admin_user)
+    response = client.post(reverse("manage:set_active", args=[patient_a.user.pk]), {"active": "0"})
+    assert response.status_code == 302
+
+    assert not is_signed_in(phone, "/journal/")
+    assert not is_signed_in(laptop, "/journal/")
+    assert not Session.objects.filter(session_key__in=keys).exists()
+    response = sign_in(Client(), patient_a.user.email)
+    assert response["Location"] == reverse("account_inactive")
+    patient_a.user.refresh_from_db()
+    assert not patient_a.user.is_active
+    assert patient_a.user.deactivated_at is not None
+    assert Patient.objects.filter(pk=patient_a.pk).exists()  # the journal is kept
+    assert AccessLog.objects.filter(action="account_deactivated", patient=patient_a).exists()
+
+
+def test_a_deactivated_user_is_signed_out_even_from_a_session_it_did_not_track(
+    client, admin_user, patient_a
+):
+    client.force_login(patient_a.user)
+    from ldn_journal.accounts.accounts_admin import set_user_active
+
+    set_user_active(patient_a.user, False)
+    assert not is_signed_in(client, "/journal/")
+
+
+def test_reactivating_a_user_lets_them_sign_in_again(admin_client_, patient_a):
+    url = reverse("manage:set_active", args=[patient_a.user.pk])
+    admin_client_.post(url, {"active": "0"})
+    admin_client_.post(url, {"active": "1"})
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.is_active
+    assert sign_in(Client(), patient_a.user.email)["Location"] == "/"
+
+
+def test_an_admin_cannot_deactivate_themselves(admin_client_, admin_user):
+    url = reverse("manage:set_active", args=[admin_user.pk])
+    page = admin_client_.post(url, {"active": "0"}, follow=True).content.decode()
+    assert "cannot deactivate your own account" in page
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+def test_only_admins_may_deactivate(clinician_client, patient_a):
+    url = reverse("manage:set_active", args=[patient_a.user.pk])
+    assert clinician_client.post(url, {"active": "0"}).status_code == 404
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.is_active
+
+
+def test_deactivating_an_unknown_user_answers_404(admin_client_):
+    url = reverse("manage:set_active", args=[999999])
+    assert admin_client_.post(url, {"active": "0"}).status_code == 404
