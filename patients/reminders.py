@@ -286,6 +286,16 @@ def plan_patient(
                 elif checked_since is not None and slot.due_at >= checked_since:
                     result.missed.append(due)
     result.next_at = next_at
+    # A late sweep that finds the evening reminder and the last call both due sends only the
+    # newer one; the older is recorded as expired (one nudge, not two at once).
+    latest: dict[tuple, DueReminder] = {}
+    for due in result.due:
+        group = (due.night, due.channel)
+        if group not in latest or due.due_at > latest[group].due_at:
+            latest[group] = due
+    keep = set(map(id, latest.values()))
+    result.missed += [due for due in result.due if id(due) not in keep]
+    result.due = [due for due in result.due if id(due) in keep]
     return result
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from ldn_journal.accounts import views as account_views
 
 from .views import clinic
+from .views import reminders as reminder_views
 from .views import urgent as urgent_views
 
 app_name = "clinic"
@@ -21,3 +22,4 @@ urlpatterns = [
     path("reports/<int:pk>/", urgent_views.clinic_report, name="urgent_report"),
     path("reports/<int:pk>/acknowledge/", urgent_views.acknowledge, name="urgent_acknowledge"),
 ]
+    path("settings/", reminder_views.digest_settings, name="digest_settings"),

@@ -242,16 +242,17 @@ def test_a_late_sweep_still_sends_while_useful_and_records_older_ones_expired():
     sweep(utc(2026, 1, 15, 15, 0))  # schedules 21:00
     patient.refresh_from_db()
     assert patient.next_reminder_at == utc(2026, 1, 15, 21, 0)
-    # Beat was down from 20:00 to 23:45: the last call is still useful, the evening one was
-    # superseded by it but is still before 03:00, so both go out now.
+    # Beat was down from 20:00 to 23:45: the last call is still useful and goes out; the
+    # evening reminder it supersedes is recorded as expired, not sent on top of it.
     late = sweep(utc(2026, 1, 15, 23, 45))
-    assert set(
-        ReminderDelivery.objects.filter(pk__in=late.claimed).values_list("kind", flat=True)
-    ) == {Kind.EVENING, Kind.LAST_CALL}
+    kinds = ReminderDelivery.objects.filter(pk__in=late.claimed).values_list("kind", flat=True)
+    assert list(kinds) == [Kind.LAST_CALL] and late.missed == 1
+    assert ReminderDelivery.objects.get(kind=Kind.EVENING).status == Status.EXPIRED
     # Down again until 12:30 next day: the morning follow-up expired unsent, and says so.
     later = sweep(utc(2026, 1, 16, 12, 30))
     assert later.claimed == [] and later.missed == 1
     assert ReminderDelivery.objects.get(kind=Kind.MISSED).status == Status.EXPIRED
+    assert later.expired == 1  # the last call, claimed but never sent
 
 
 @pytest.mark.django_db

@@ -1,0 +1,329 @@
+"""Sending one claimed delivery, exactly once, whatever its kind.
+
+`send_delivery(id)` moves a delivery pending -> sending -> sent/failed/skipped with
+conditional UPDATEs, so a redelivered task, a second worker or an operator's command finds
+nothing left to do. What a message says is a *renderer* per kind (`register_renderer`):
+reminders and digests are here; urgent alerts register their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .channels import PermanentFailure, TransientFailure
+from .channels.email import EmailMessageParts, send_email
+from .channels.push import send_push
+from .models import NightlyEntry, PushSubscription, ReminderDelivery
+from .nights import as_zone
+from .reminders import Kind, Plan, is_wanted, load_plans, stuck_after
+
+log = logging.getLogger(__name__)
+
+Status = ReminderDelivery.Status
+Channel = ReminderDelivery.Channel
+
+
+class RetryLater(Exception):
+    """A transient failure: the task retries after `countdown` seconds."""
+
+    def __init__(self, reason: str, countdown: int):
+        super().__init__(reason)
+        self.countdown = countdown
+
+
+# --- Unsubscribe tokens -------------------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "ldn.reminders.unsubscribe"
+UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
+# What a token may switch off: a patient's email reminders, a clinician's digest.
+UNSUBSCRIBE_SCOPES = ("reminders", "digest")
+
+
+def unsubscribe_token(user_id: int, scope: str) -> str:
+    return signing.dumps({"u": user_id, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str, now: datetime | None = None) -> tuple[int, str] | None:
+    """(user id, scope) of a genuine, unexpired token; None for anything else."""
+    try:
+        data = signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("s") not in UNSUBSCRIBE_SCOPES:
+        return None
+    if not isinstance(data.get("u"), int):
+        return None
+    return data["u"], data["s"]
+
+
+def unsubscribe_url(user_id: int, scope: str) -> str:
+    token = unsubscribe_token(user_id, scope)
+    return settings.SITE_URL + reverse("reminders_unsubscribe", args=[token])
+
+
+# --- Renderers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    email: EmailMessageParts | None
+    push: dict | None
+
+
+class Renderer:
+    """What one kind of message says, and whether it should still go out."""
+
+    def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:
+        return ""
+
+    def render(self, delivery: ReminderDelivery) -> Rendered:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    RENDERERS[kind] = renderer
+
+
+REMINDER_TEXT = {
+    Kind.EVENING: ("Time for tonight's dose", "Tonight's dose: {dose} mg. Tap to log it."),
+    Kind.LAST_CALL: (
+        "Last call for tonight's dose",
+        "Still time tonight: {dose} mg. Tap to log it, or tell us why not.",
+    ),
+    Kind.MORNING: ("How was your night?", "Add your sleep, dreams and symptoms for last night."),
+    Kind.MISSED: (
+        "Did you take it last night?",
+        "Nothing was logged for last night. Log it or tell us why.",
+    ),
+}
+
+
+class ReminderRenderer(Renderer):
+    """Evening, last call, morning check-in and missed-dose follow-up for a patient."""
+
+    def _plan_state(self, delivery):
+        plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
+        entry = (
+            NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
+            .values_list("status", "morning_logged_at")
+            .first()
+        )
+        evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
+        return plan.state(delivery.night, evening, morning)
+
+    def skip_reason(self, delivery, now):
+        patient = delivery.patient
+        if not delivery.recipient.is_active:
+            return "Account deactivated."
+        if delivery.channel == Channel.EMAIL and not patient.remind_by_email:
+            return "Email reminders switched off."
+        if delivery.channel == Channel.PUSH and not patient.remind_by_push:
+            return "Push reminders switched off."
+        if not is_wanted(delivery.kind, self._plan_state(delivery)):
+            return "No longer needed (logged, on hold or no active plan)."
+        return ""
+
+    def render(self, delivery):
+        state = self._plan_state(delivery)
+        title, body = REMINDER_TEXT[delivery.kind]
+        dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
+        body = body.format(dose=dose)
+        link = settings.SITE_URL + reverse("journal:home") + "#tonight-title"
+        local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
+        context = {
+            "title": title,
+            "body": body,
+            "link": link,
+            "dose_mg": state.dose_mg,
+            "kind": delivery.kind,
+            "night": delivery.night,
+            "local_due": local_due,
+            "name": delivery.recipient.display_name,
+            "settings_url": settings.SITE_URL + reverse("journal:reminders"),
+        }
+        email = None
+        if delivery.channel == Channel.EMAIL:
+            unsubscribe = unsubscribe_url(delivery.recipient_id, "reminders")
+            context["unsubscribe_url"] = unsubscribe
+            email = EmailMessageParts(
+                subject=title,
+                text=render_to_string("patients/email/reminder.txt", context),
+                html=render_to_string("patients/email/reminder.html", context),
+                unsubscribe_url=unsubscribe,
+            )
+        push = {
+            "title": title,
+            "body": body,
+            "url": reverse("journal:home") + "#tonight-title",
+            "tag": f"ldn-{delivery.kind}-{delivery.night}",
+        }
+        return Rendered(email=email, push=push)
+
+
+class DigestRenderer(Renderer):
+    """A clinician's daily list of new flags on their patients."""
+
+    def _items(self, delivery):
+        from .digest import new_flags_for
+
+        return new_flags_for(
+            delivery.recipient, delivery.due_at - timedelta(days=1), delivery.due_at
+        )
+
+    def skip_reason(self, delivery, now):
+        if not delivery.recipient.is_active:
+            return "Account deactivated."
+        prefs = getattr(delivery.recipient, "clinician_preferences", None)
+        if prefs is not None and not prefs.digest_enabled:
+            return "Digest switched off."
+        return ""
+
+    def render(self, delivery):
+        items = self._items(delivery)
+        unsubscribe = unsubscribe_url(delivery.recipient_id, "digest")
+        context = {
+            "items": items,
+            "count": sum(len(flags) for _patient, flags in items),
+            "link": settings.SITE_URL + reverse("clinic:patients"),
+            "unsubscribe_url": unsubscribe,
+            "settings_url": settings.SITE_URL + reverse("clinic:digest_settings"),
+            "name": delivery.recipient.display_name,
+        }
+        subject = f"New flags on {len(items)} patient{'s' if len(items) != 1 else ''}"
+        return Rendered(
+            email=EmailMessageParts(
+                subject=subject,
+                text=render_to_string("patients/email/digest.txt", context),
+                html=render_to_string("patients/email/digest.html", context),
+                unsubscribe_url=unsubscribe,
+            ),
+            push=None,
+        )
+
+
+for _kind in (Kind.EVENING, Kind.LAST_CALL, Kind.MORNING, Kind.MISSED):
+    register_renderer(_kind, ReminderRenderer())
+register_renderer(Kind.DIGEST, DigestRenderer())
+
+
+# --- The state machine -----------------------------------------------------------------------
+
+
+def retry_countdown(attempts: int) -> int:
+    """Exponential backoff, capped below the sweep's re-enqueue age (never a long ETA)."""
+    base = settings.LDN_REMINDER_RETRY_BASE_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.LDN_REMINDER_REQUEUE_SECONDS))
+
+
+def _finish(delivery_id: int, status: str, reason: str = "", **extra) -> bool:
+    return bool(
+        ReminderDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
+            status=status, last_error=reason[:300], **extra
+        )
+    )
+
+
+def take(delivery_id: int, real_now: datetime) -> bool:
+    """pending (or stuck in sending) -> sending; False if another sender has it or it is
+    done. The one place where a delivery is taken for sending."""
+    takeable = Q(status=Status.PENDING) | Q(
+        status=Status.SENDING, sending_since__lt=real_now - stuck_after()
+    )
+    return bool(
+        ReminderDelivery.objects.filter(takeable, pk=delivery_id).update(
+            status=Status.SENDING, sending_since=real_now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
+    """Send one delivery if it is still ours to send; returns the status it ended in
+    ("" when there was nothing to do). Raises RetryLater on a transient failure."""
+    real_now = timezone.now()
+    now = now or real_now
+    if not take(delivery_id, real_now):
+        return ""
+    delivery = ReminderDelivery.objects.select_related("recipient", "patient").get(pk=delivery_id)
+    if delivery.expires_at is not None and delivery.expires_at <= now:
+        _finish(delivery_id, Status.EXPIRED, "Expired before it could be sent.")
+        return Status.EXPIRED
+    renderer = RENDERERS.get(delivery.kind)
+    if renderer is None:
+        _finish(delivery_id, Status.FAILED, f"No renderer for {delivery.kind}.")
+        return Status.FAILED
+    reason = renderer.skip_reason(delivery, now)
+    if reason:
+        _finish(delivery_id, Status.SKIPPED, reason)
+        return Status.SKIPPED
+    try:
+        rendered = renderer.render(delivery)
+        if delivery.channel == Channel.EMAIL:
+            if rendered.email is None:
+                raise PermanentFailure("This message has no email form.")
+            send_email(delivery.recipient.email, rendered.email)
+        else:
+            if rendered.push is None:
+                raise PermanentFailure("This message has no push form.")
+            send_push(PushSubscription.objects.filter(user=delivery.recipient), rendered.push)
+    except PermanentFailure as exc:
+        log.warning("delivery %s failed: %s", delivery_id, exc)
+        _finish(delivery_id, Status.FAILED, str(exc))
+        return Status.FAILED
+    except TransientFailure as exc:
+        if delivery.attempts >= settings.LDN_REMINDER_MAX_ATTEMPTS:
+            log.warning(
+                "delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, exc
+            )
+            _finish(
+                delivery_id, Status.FAILED, f"Gave up after {delivery.attempts} attempts: {exc}"
+            )
+            return Status.FAILED
+        # Back to pending; sending_since keeps the attempt time so the sweep waits too.
+        _finish(delivery_id, Status.PENDING, str(exc))
+        raise RetryLater(str(exc), retry_countdown(delivery.attempts)) from exc
+    _finish(delivery_id, Status.SENT, sent_at=timezone.now())
+    return Status.SENT
+
+
+# --- Enqueueing ------------------------------------------------------------------------------
+
+
+def enqueue_deliveries(ids) -> None:
+    """One send task per delivery id, over one broker connection. Raises if the broker is
+    down: the caller decides whether that is loud (the sweep) or logged (a web request)."""
+    from ldn_journal.celery import app
+
+    from .tasks import send_delivery_task
+
+    with app.producer_or_acquire() as producer:
+        for delivery_id in ids:
+            send_delivery_task.apply_async((delivery_id,), producer=producer)
+
+
+def enqueue_on_commit(ids) -> None:
+    """For web requests: enqueue after the transaction commits; a broker failure is logged,
+    never raised (the claims are committed and the next sweep re-enqueues them)."""
+    ids = list(ids)
+
+    def _enqueue():
+        try:
+            enqueue_deliveries(ids)
+        except Exception:
+            log.exception("could not enqueue %s deliveries; the sweep will retry", len(ids))
+
+    transaction.on_commit(_enqueue)

@@ -1,0 +1,72 @@
+"""Run the reminder sweep once, as if the time were --at (default now).
+
+--dry-run lists each due reminder and changes nothing. Without it, due reminders are claimed
+and sent in this process through the same send function the worker uses, so running it
+twice for the same moment sends nothing the second time.
+"""
+
+from datetime import UTC, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from patients import delivery, reminders
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(
+            f"--at {value!r} is not an ISO 8601 time; use e.g. 2026-03-08T21:00:00+00:00."
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # a bare time is UTC, as the database stores
+    return moment.astimezone(UTC)
+
+
+class Command(BaseCommand):
+    help = "Send due reminders (or list them with --dry-run) as if the time were --at."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--at", help="ISO time to run the sweep as (default: now; UTC if naive)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="list, change nothing")
+
+    def handle(self, *args, at=None, dry_run=False, **options):
+        now = parse_moment(at) if at else timezone.now()
+        if dry_run:
+            return self._dry_run(now)
+        outcomes = {}
+
+        def send_here(ids):
+            for delivery_id in ids:
+                try:
+                    status = delivery.send_delivery(delivery_id, now=now)
+                except delivery.RetryLater as exc:
+                    status = f"pending (retry later: {exc})"
+                outcomes[status or "already handled"] = (
+                    outcomes.get(status or "already handled", 0) + 1
+                )
+
+        result = reminders.sweep(now, dispatch=send_here)
+        self.stdout.write(
+            f"Sweep at {now.isoformat()}: looked at {result.looked_at} patients, "
+            f"claimed {len(result.claimed)}, re-sent {len(result.requeued)}, "
+            f"digests {len(result.digests)}, expired {result.expired + result.missed}."
+        )
+        for status, count in sorted(outcomes.items()):
+            self.stdout.write(f"  {status}: {count}")
+
+    def _dry_run(self, now):
+        count = 0
+        for batch in reminders.due_reminders(now):
+            for _patient, plan in batch:
+                for due in plan.due:
+                    count += 1
+                    self.stdout.write(
+                        f"{due.email}\t{due.kind}\t{due.channel}\t"
+                        f"{due.local_due.strftime('%Y-%m-%d %H:%M %Z')} ({due.tz})"
+                    )
+        self.stdout.write(f"{count} reminder(s) due at {now.isoformat()} (dry run: nothing sent).")

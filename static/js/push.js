@@ -1,0 +1,73 @@
+/* Push subscription button: progressive enhancement; email reminders work without it. */
+(function () {
+  "use strict";
+  var controls = document.getElementById("push-controls");
+  if (!controls || !("serviceWorker" in navigator) || !("PushManager" in window)) {
+    return;
+  }
+  var button = document.getElementById("push-subscribe");
+  var status = document.getElementById("push-status");
+  var key = controls.getAttribute("data-vapid-key");
+  var url = controls.getAttribute("data-subscribe-url");
+  if (!key) {
+    return;
+  }
+  controls.hidden = false;
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function keyBytes(base64) {
+    var padded = (base64 + "===".slice((base64.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = window.atob(padded);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) {
+      bytes[i] = raw.charCodeAt(i);
+    }
+    return bytes;
+  }
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) {
+      return decodeURIComponent(match[1]);
+    }
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" });
+
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    say("Asking this browser for permission…");
+    registration
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (ready) {
+        return ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
+      })
+      .then(function (subscription) {
+        var body = subscription.toJSON();
+        body.label = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
+        return fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify(body)
+        });
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("refused");
+        }
+        say("This device will get reminders. Reload to see it in the list.");
+      })
+      .catch(function () {
+        button.disabled = false;
+        say("Notifications could not be switched on here. Check the browser's permission, or use email reminders.");
+      });
+  });
+})();
