@@ -24,7 +24,7 @@ from ..models import NightlyEntry, Patient, SideEffect, validate_time_zone
 CENT = Decimal("0.01")
 # At most three digits before the point and two after: anything longer is refused before
 # Decimal sees it (no exponents, no NaN/Infinity, no 60-digit numbers).
-_NUMBER = r"\d{{1,3}}(?:{sep}\d{{1,2}})?"
+_NUMBER = r"[0-9]{{1,3}}(?:{sep}[0-9]{{1,2}})?"
 SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
 SCORE_ERROR = "Choose a whole number from 0 to 10."
 NOTES_MAX = 2000

@@ -1,0 +1,69 @@
+"""Adherence and streaks from plain night records: no database, no clock."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from patients.adherence import NightRecord, adherence, streak
+
+TONIGHT = date(2026, 3, 31)
+
+
+def nights(pattern, tonight=TONIGHT):
+    """Records from a string, oldest first, ending tonight: T taken, S skipped, . not logged,
+    H not prescribed (hold / no plan)."""
+    records = []
+    for offset, char in enumerate(reversed(pattern)):
+        night = tonight - timedelta(days=offset)
+        status = {"T": "taken", "S": "skipped"}.get(char, "")
+        records.append(NightRecord(night, status, prescribed=char != "H"))
+    return records
+
+
+@pytest.mark.parametrize(
+    ("pattern", "taken", "prescribed"),
+    [
+        ("TTTTTTT", 7, 7),
+        ("TTTTTT.", 6, 6),  # tonight not logged yet: still open, not missed
+        ("TTTTTTS", 6, 7),  # tonight skipped: counts
+        ("TT.TTTT", 6, 7),  # a night not logged counts as missed
+        ("TTSTTTT", 6, 7),
+        ("HHHTTTT", 4, 4),  # a hold neither helps nor hurts
+        ("HHHHHHH", 0, 0),
+        ("TTTTTTTTTTTTS", 6, 7),  # only the last 7 nights
+    ],
+)
+def test_seven_night_adherence_counts_taken_over_prescribed(pattern, taken, prescribed):
+    result = adherence(nights(pattern), TONIGHT, 7)
+    assert (result.taken, result.prescribed) == (taken, prescribed)
+
+
+def test_percent_is_rounded_and_none_without_prescribed_nights():
+    assert adherence(nights("TT.TTTT"), TONIGHT, 7).percent == 86
+    assert adherence(nights("HHHHHHH"), TONIGHT, 7).percent is None
+
+
+def test_thirty_night_adherence_with_missing_records_before_the_first_entry():
+    assert adherence(nights("TTTTT"), TONIGHT, 30).prescribed == 5
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("TTTT", 4),
+        ("TTT.", 3),  # tonight open: the streak runs to last night
+        ("TTTS", 0),  # tonight skipped ends it
+        ("STTT", 3),
+        ("T.TT", 2),
+        ("TTHHTT", 4),  # a hold is stepped over
+        ("", 0),
+        (".", 0),
+    ],
+)
+def test_streak_counts_prescribed_nights_taken_in_a_row(pattern, expected):
+    assert streak(nights(pattern), TONIGHT) == expected
+
+
+def test_streak_ends_where_the_records_end():
+    records = nights("TTT", tonight=TONIGHT - timedelta(days=2))
+    assert streak(records, TONIGHT) == 0
