@@ -21,5 +21,5 @@ urlpatterns = [
     path("reports/", urgent_views.clinic_reports, name="urgent_reports"),
     path("reports/<int:pk>/", urgent_views.clinic_report, name="urgent_report"),
     path("reports/<int:pk>/acknowledge/", urgent_views.acknowledge, name="urgent_acknowledge"),
-]
     path("settings/", reminder_views.digest_settings, name="digest_settings"),
+]
