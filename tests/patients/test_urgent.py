@@ -250,18 +250,17 @@ def test_the_clinician_sees_the_report_beside_the_last_14_nights_and_the_read_is
     assert response.status_code == 200
     assert "Racing heart" in html and "Severe headache" in html
     assert "The last 14 nights" in html
-    assert html.count("<th scope=\"row\">") == 14
+    assert html.count('<th scope="row">') == 14
     assert "3 mg" in html
     log = AccessLog.objects.get(action="urgent.read")
     assert log.patient == patient_a and log.object_id == str(report.pk)
 
 
 @pytest.mark.django_db
-def test_a_clinician_of_another_team_gets_404_reading_or_acknowledging(
-    clinician_client, patient_b
-):
+def test_a_clinician_of_another_team_gets_404_reading_or_acknowledging(clinician_client, patient_b):
     report = make_report(patient_b)
-    assert clinician_client.get(reverse("clinic:urgent_report", args=[report.pk])).status_code == 404
+    page = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk]))
+    assert page.status_code == 404
     response = clinician_client.post(
         reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Seen"}
     )
@@ -337,9 +336,7 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
 
 
 @pytest.mark.django_db
-def test_a_hold_without_a_plan_is_refused_and_nothing_is_acknowledged(
-    clinician_client, patient_a
-):
+def test_a_hold_without_a_plan_is_refused_and_nothing_is_acknowledged(clinician_client, patient_a):
     report = make_report(patient_a)
     response = clinician_client.post(
         reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Stop", "hold": "on"}
