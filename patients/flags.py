@@ -91,8 +91,9 @@ class NightRecord:
 @dataclass(frozen=True)
 class UrgentRecord:
     night: date
-    severity: str  # "moderate" or "severe"
+    severity: str  # "moderate" or "severe" (the worst of the open reports)
     reported_at: datetime | None = None
+    count: int = 1  # open reports; the record stands for all of them, dated by the oldest
 
 
 @dataclass(frozen=True)
@@ -385,8 +386,13 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                 TOP,
                 report.night,
                 (report.night,),
-                f"Open urgent report ({report.severity}) from {_day(report.night)}: "
-                "acknowledge it on the urgent reports page.",
+                (
+                    f"Open urgent report ({report.severity}) from {_day(report.night)}"
+                    if report.count == 1
+                    else f"{report.count} open urgent reports (worst: {report.severity}), "
+                    f"the oldest from {_day(report.night)}"
+                )
+                + ": acknowledge it on the urgent reports page.",
             )
         )
     return flags

@@ -10,6 +10,18 @@ app_name = "clinic"
 
 urlpatterns = [
     path("", clinic.patient_list, name="patients"),
+    path("patients/<int:pk>/", clinic.patient_detail, name="patient"),
+    path("patients/<int:pk>/notes/", clinic.add_note, name="add_note"),
+    path("patients/<int:pk>/review/", clinic.mark_reviewed, name="mark_reviewed"),
+    path("patients/<int:pk>/review/<int:review_pk>/undo/", clinic.undo_review, name="undo_review"),
+    path("patients/<int:pk>/scales/", clinic.add_scale, name="add_scale"),
+    path(
+        "patients/<int:pk>/entries/<int:entry_pk>/history/",
+        clinic.entry_history,
+        name="entry_history",
+    ),
+    path("patients/<int:pk>/report/", clinic.visit_report, name="report"),
+    path("patients/<int:pk>/export/<str:fmt>/", clinic.export, name="export"),
     path("invite/", account_views.clinic_invite, name="invite"),
     path("invitations/", account_views.clinic_invitations, name="invitations"),
     path(
@@ -18,8 +30,8 @@ urlpatterns = [
         name="invitation_action",
     ),
     path("", include("prescriptions.urls_clinic")),
+    path("settings/", reminder_views.digest_settings, name="digest_settings"),
     path("reports/", urgent_views.clinic_reports, name="urgent_reports"),
     path("reports/<int:pk>/", urgent_views.clinic_report, name="urgent_report"),
     path("reports/<int:pk>/acknowledge/", urgent_views.acknowledge, name="urgent_acknowledge"),
-    path("settings/", reminder_views.digest_settings, name="digest_settings"),
 ]

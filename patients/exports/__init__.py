@@ -1,0 +1,1 @@
+"""A patient's nights for a date range as CSV or as a FHIR R4 Bundle."""

@@ -1,0 +1,96 @@
+"""One CSV row per night, UTF-8, ISO dates, safe to open in a spreadsheet.
+
+Columns (documented in COLUMNS below, in this order):
+night (ISO date of the evening), status (taken/skipped/blank), dose_mg, prescribed_mg,
+taken_at and bedtime (ISO 8601 UTC), skip_reason, skip_reason_text, sleep_quality, dreams,
+dream_intensity, pain, fatigue, mood (0-10 or blank), side_effects ("kind:severity; ..."),
+extra_scores ("Scale name=value; ..."), notes, evening_logged_at, morning_logged_at.
+"""
+
+import csv
+import io
+from datetime import UTC
+
+COLUMNS = [
+    ("night", "Night (ISO date of the evening the night starts on)"),
+    ("status", "taken, skipped, or blank when the evening was not logged"),
+    ("dose_mg", "Dose taken in mg"),
+    ("prescribed_mg", "Dose the plan prescribed that night, in mg"),
+    ("taken_at", "When the dose was taken (ISO 8601, UTC)"),
+    ("bedtime", "Bedtime (ISO 8601, UTC)"),
+    ("skip_reason", "Why the dose was skipped (code)"),
+    ("skip_reason_text", "Why the dose was skipped (the patient's words)"),
+    ("sleep_quality", "Sleep quality 0-10 (10 = excellent)"),
+    ("dreams", "none, normal, vivid or nightmares"),
+    ("dream_intensity", "Dream intensity 0-10"),
+    ("pain", "Pain 0-10 (0 = no pain)"),
+    ("fatigue", "Fatigue 0-10 (0 = no fatigue)"),
+    ("mood", "Mood 0-10 (10 = very good)"),
+    ("side_effects", "Side effects as kind:severity, separated by semicolons"),
+    ("extra_scores", "Extra scales as name=value, separated by semicolons"),
+    ("notes", "The patient's notes"),
+    ("evening_logged_at", "When the evening part was saved (ISO 8601, UTC)"),
+    ("morning_logged_at", "When the morning part was saved (ISO 8601, UTC)"),
+]
+HEADER = [name for name, _ in COLUMNS]
+
+# A spreadsheet treats a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """The cell as text; a formula-looking cell gets a leading apostrophe so it stays text."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _iso(moment):
+    return moment.astimezone(UTC).isoformat() if moment else ""
+
+
+def entry_row(entry) -> list[str]:
+    """One night as CSV cells (side effects and extra scores must be prefetched)."""
+    effects = "; ".join(
+        f"{effect.kind}:{effect.get_severity_display().lower()}"
+        + (f" ({effect.other_text})" if effect.other_text else "")
+        for effect in entry.side_effects.all()
+    )
+    extra = "; ".join(f"{score.scale.name}={score.value}" for score in entry.extra_scores.all())
+    values = [
+        entry.night.isoformat(),
+        entry.status,
+        entry.dose_mg,
+        entry.prescribed_mg,
+        _iso(entry.taken_at),
+        _iso(entry.bedtime),
+        entry.skip_reason,
+        entry.skip_reason_text,
+        entry.sleep_quality,
+        entry.dreams,
+        entry.dream_intensity,
+        entry.pain,
+        entry.fatigue,
+        entry.mood,
+        effects,
+        extra,
+        entry.notes,
+        _iso(entry.evening_logged_at),
+        _iso(entry.morning_logged_at),
+    ]
+    return ["" if value is None else str(value) for value in values]
+
+
+def nights_csv(entries) -> str:
+    return rows_csv(HEADER, (entry_row(entry) for entry in entries))
+
+
+def rows_csv(header, rows) -> str:
+    """Any table as neutralised CSV (the access-log export uses it too)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(value) for value in row])
+    return out.getvalue()
