@@ -580,8 +580,8 @@ def test_my_plan_shows_the_dose_next_change_and_notes_but_never_the_reasons(
     data = change_data([("1.5", "7"), ("3.0", "")], reason="INTERNAL-ONLY", note="Go slower.")
     clinician_client.post(url("plan_change", patient_a), data)
     text = page_text(patient_client.get(reverse("journal:plan")))
-    assert "1.50" in text and "mg" in text
-    assert "From Tuesday 17 March: 3.00 mg." in text
+    assert '<p class="dose-figure">1.5<span class="dose-unit">mg</span></p>' in text
+    assert "From Tuesday 17 March: 3 mg." in text
     assert "Go slower." in text
     assert "INTERNAL-ONLY" not in text
 
