@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import include, path, register_converter
 
-from .views import journal
+from .views import access_log, journal
 from .views import reminders as reminder_views
 from .views import urgent as urgent_views
 
@@ -42,4 +42,8 @@ urlpatterns = [
     path("reminders/", reminder_views.reminder_settings, name="reminders"),
     path("reminders/push/", reminder_views.push_subscribe, name="push_subscribe"),
     path("reminders/push/<int:pk>/remove/", reminder_views.push_remove, name="push_remove"),
+    # Issue 6: the patient's side of the access log and their own export.
+    path("access/", access_log.my_access_log, name="access_log"),
+    path("export/", access_log.my_export, name="export"),
+    path("export/<str:fmt>/", access_log.my_export, name="export_format"),
 ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from patients.views import access_log
+
 from . import views
 
 app_name = "manage"
@@ -14,4 +16,5 @@ urlpatterns = [
         views.manage_invitation_action,
         name="invitation_action",
     ),
+    path("access-log/", access_log.admin_access_log, name="access_log"),
 ]
