@@ -45,7 +45,8 @@ def healthz(request):
 
 
 def accept_invitation(request, token):
-    limited = consume_or_429(request, action="invitation_accept")
+    # GET too: allauth limits only POSTs unless told otherwise, and the link is a GET.
+    limited = consume_or_429(request, action="invitation_accept", limit_get=True)
     if limited:
         return limited
     invitation = invitations.find_pending(token)
