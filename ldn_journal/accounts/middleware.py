@@ -125,8 +125,9 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/static/") and (
-            request.user.is_authenticated or response.get("Content-Disposition")
+        # Exempt paths (health check, static files) never touch the session: no query.
+        if not _exempt(request.path) and (
+            response.get("Content-Disposition") or request.user.is_authenticated
         ):
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
