@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run serve install test lint fmt bench migrate seed clean
 
@@ -27,13 +29,14 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 ## run: install, migrate, load the demo and serve on http://127.0.0.1:8000 with a worker and beat
+## (PORT=8001 make run serves on another port)
 run: seed
 	$(PY) manage.py dev_keys
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops web, worker and beat)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & \
 	  $(BIN)/celery -A ldn_journal beat --loglevel=INFO & \
-	  $(PY) manage.py runserver 127.0.0.1:8000 & \
+	  $(PY) manage.py runserver $(HOST):$(PORT) & \
 	  wait
 
 ## lint: ruff checks and format check
