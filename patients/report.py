@@ -85,7 +85,14 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
         ),
         "flags": [f for f in page.flags if f.last_night >= start],
         "edge_nights": EDGE_NIGHTS,
+        "urgent_reports": _urgent_reports(page.patient, start, end),
     }
 
 
 DREAM_LABELS = (("vivid", "Vivid dreams"), ("nightmares", "Nightmares"), ("normal", "Normal"))
+
+
+def _urgent_reports(patient, start: date, end: date):
+    from .urgent import reports_between  # urgent reaction reports (patients.urgent)
+
+    return reports_between(patient, start, end)

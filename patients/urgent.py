@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -497,3 +497,17 @@ def symptom_labels(report: UrgentReport) -> list[str]:
 
 def since_label(report: UrgentReport) -> str:
     return SINCE_LABELS.get(report.since, report.since)
+
+
+def reports_between(patient: Patient, start: date, end: date) -> list[UrgentReport]:
+    """The patient's reports whose night lies in [start, end], oldest first (one query)."""
+    rows = UrgentReport.objects.filter(
+        patient=patient,
+        created_at__gte=datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),
+        created_at__lt=datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC),
+    ).select_related("acknowledged_by")
+    tz = patient.tz
+    reports = [r for r in rows.order_by("created_at") if start <= report_night(r, tz) <= end]
+    for report in reports:
+        report.symptom_labels = symptom_labels(report)
+    return reports

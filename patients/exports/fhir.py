@@ -192,6 +192,9 @@ def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
             key = f"scale-{score.scale_id}"
             code = score_code(key, score.scale.name)
             resources.append(observation(ref, patient, entry, code, score.value, key))
+    from .fhir_urgent import adverse_events  # urgent reaction reports (patients.urgent)
+
+    resources += adverse_events(ref, patient)
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),

@@ -1,8 +1,8 @@
 """Urgent reaction reports in the FHIR export: one R4 AdverseEvent per report.
 
-The patient's symptoms (this app's code system), severity, when it was reported, and, once a
-clinician acknowledged it, who did and when (as an extension-free `outcome` text would be
-lossy, the acknowledgement goes in `contributor`/`recordedDate` terms R4 has).
+The patient's symptoms (this app's code system), the severity they chose and when they
+reported it; once acknowledged, the clinician as `contributor`. No seriousness is asserted:
+that is a clinical judgement the app does not make.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from .fhir import _id, _iso
 
 SYMPTOM_SYSTEM_PATH = "/fhir/CodeSystem/urgent-symptoms"
 SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
-SERIOUSNESS_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 
 
 def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
@@ -44,20 +43,9 @@ def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
                 }
             ]
         },
-        "seriousness": {
-            "coding": [
-                {"system": SERIOUSNESS_SYSTEM, "code": "non-serious", "display": "Non-serious"}
-            ],
-            "text": "Reported by the patient as an urgent reaction; not assessed as serious "
-            "unless the clinician's note says so.",
-        },
     }
     if report.acknowledged_at is not None:
-        resource["outcome"] = {
-            "text": f"Acknowledged by {report.acknowledged_by.name} at "
-            f"{_iso(report.acknowledged_at)}"
-            + (f": {report.ack_note}" if report.ack_note else "")
-        }
+        resource["contributor"] = [{"display": report.acknowledged_by.name}]
     return resource
 
 
