@@ -526,6 +526,9 @@ def trends(request):
         markers=markers,
         title=f"Dose and how you felt over the last {weeks} weeks",
         dose_max=settings.LDN_DOSE_MAX_MG,
+        # A narrow canvas keeps the labels legible on a phone; the SVG scales up on wider screens.
+        width=420,
+        height=300,
     )
     return render(
         request,

@@ -1,0 +1,90 @@
+"""The demo nights: months per patient, following each plan, with an example for every flag."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from patients.journal import PatientPlan
+from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
+from prescriptions import titration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+
+
+def _plan(email):
+    return PatientPlan.load(Patient.objects.get(user__email=email))
+
+
+def test_every_demo_patient_has_months_of_nights_and_tonight_left_open(seeded):
+    now = timezone.now()
+    for patient in Patient.objects.all():
+        plan = PatientPlan.load(patient)
+        nights = set(patient.entries.values_list("night", flat=True))
+        assert len(nights) >= 25, patient.user.email
+        assert plan.tonight(now) not in nights
+    assert Patient.objects.get(user__email="patient@example.com").entries.count() >= 110
+
+
+def test_seeding_twice_adds_nothing(seeded):
+    counts = (NightlyEntry.objects.count(), SideEffect.objects.count())
+    scores = SymptomScore.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert (NightlyEntry.objects.count(), SideEffect.objects.count()) == counts
+    assert SymptomScore.objects.count() == scores
+
+
+def test_seeded_doses_follow_the_plan_and_no_entry_falls_on_a_hold(seeded):
+    for patient in Patient.objects.all():
+        plan = PatientPlan.load(patient)
+        for entry in patient.entries.all():
+            position = plan.position(entry.night)
+            assert position.status == titration.ACTIVE, (patient.user.email, entry.night)
+            assert entry.prescribed_mg == position.dose_mg
+
+
+def test_the_demo_patient_has_a_deviation_a_late_dose_and_one_outside_the_window(seeded):
+    plan = _plan("patient@example.com")
+    entries = list(plan.patient.entries.filter(status="taken"))
+    assert any(entry.deviates for entry in entries)
+    local_times = {timezone.localtime(e.taken_at, plan.patient.tz).time() for e in entries}
+    assert time(2, 30) in local_times and time(5, 10) in local_times
+    assert SideEffect.objects.filter(entry__patient=plan.patient, severity=3).exists()
+    assert SymptomScore.objects.filter(entry__patient=plan.patient).exists()
+
+
+def test_every_entry_is_filed_under_the_night_its_dose_time_belongs_to(seeded):
+    for entry in NightlyEntry.objects.filter(status="taken").select_related("patient")[:500]:
+        plan = PatientPlan.load(entry.patient)
+        start, end = plan.window(entry.night)
+        assert start <= entry.taken_at < end
+
+
+def test_vivid_dreams_follow_a_step_up(seeded):
+    plan = _plan("patient@example.com")
+    step_ups = [
+        night
+        for night in plan.patient.entries.values_list("night", flat=True)
+        if (plan.position(night).dose_mg or 0)
+        > (plan.position(night - timedelta(days=1)).dose_mg or 0)
+    ]
+    assert step_ups
+    vivid = plan.patient.entries.filter(
+        dreams="vivid", night__gte=step_ups[0], night__lt=step_ups[0] + timedelta(days=5)
+    )
+    assert vivid.count() >= 3
+
+
+def test_skipped_nights_and_a_run_of_missed_nights_exist(seeded):
+    assert NightlyEntry.objects.filter(status="skipped").count() >= 10
+    plan = _plan("patient9@example.com")
+    tonight = plan.tonight(timezone.now())
+    logged = set(plan.patient.entries.values_list("night", flat=True))
+    assert all(tonight - timedelta(days=ago) not in logged for ago in (2, 3, 4))
