@@ -91,4 +91,6 @@ def test_clinician_applies_the_vivid_dreams_suggestion_and_the_tonight_card_foll
         expect(patient_page.locator("main")).to_contain_text("Back to 3 mg for two weeks")
         expect(patient_page.locator("main")).not_to_contain_text("Vivid dreams since the step")
         patient_page.screenshot(path=str(SCREENSHOTS / "plan-my-plan.png"), full_page=True)
+        patient_page.set_viewport_size({"width": 390, "height": 844})
+        patient_page.screenshot(path=str(SCREENSHOTS / "plan-my-plan-mobile.png"), full_page=True)
         browser.close()

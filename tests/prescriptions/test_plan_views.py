@@ -595,3 +595,18 @@ def test_my_plan_during_a_hold_says_do_not_take_ldn(
     text = page_text(patient_client.get(reverse("journal:plan")))
     assert "Paused by your clinician — do not take LDN" in text
     assert "Stop until we tell you." in text
+
+
+def test_plan_panel_context_needs_at_most_8_queries_for_an_embedding_page(
+    rf, clinician_a, patient_a, stepped_up, django_assert_max_num_queries
+):
+    from prescriptions.panel import plan_panel_context
+
+    add_versions(stepped_up, clinician_a, 5)
+    seed_vivid_dreams(patient_a)
+    request = rf.get("/")
+    request.user = clinician_a
+    with django_assert_max_num_queries(8):
+        context = plan_panel_context(request, patient_a)
+    assert [s.kind for s in context["suggestions"]] == [rules.VIVID_DREAMS]
+    assert len(context["versions_newest_first"]) == 6
