@@ -128,4 +128,10 @@ def extra_steps():
         pass
     else:
         steps.append(seed_journal)
+    try:
+        from patients.demo_urgent import seed_urgent
+    except ImportError:
+        pass
+    else:
+        steps.append(seed_urgent)
     return steps
