@@ -249,7 +249,12 @@ def visit_report(request, pk):
     data = report.visit_report(page, start, end, rows, scales=scales)
     svg, _ = dashboard.trend_between(page, start, end)
     with_notes = request.GET.get("notes") == "1"
-    timeline = [item for item in page.timeline if start <= timezone.localdate(item["when"]) <= end]
+    # Notes and reviews written the morning after the last night still belong to the range.
+    timeline = [
+        item
+        for item in page.timeline
+        if start <= timezone.localdate(item["when"]) <= end + timedelta(days=1)
+    ]
     record_access(
         request,
         "report.view",

@@ -1,0 +1,157 @@
+"""CSV and FHIR exports: documented columns, formula neutralising, R4 validation, escaping."""
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient as FhirPatient
+
+from ldn_journal.accounts.models import AccessLog
+from patients.exports.csv import HEADER, neutralise
+from patients.models import NightlyEntry, SymptomScale, SymptomScore
+from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
+
+pytestmark = pytest.mark.django_db
+NOW = "2026-03-31T09:00:00Z"
+TONIGHT = date(2026, 3, 30)
+RESOURCES = {
+    "Patient": FhirPatient,
+    "MedicationRequest": MedicationRequest,
+    "MedicationAdministration": MedicationAdministration,
+    "Observation": Observation,
+}
+
+
+@pytest.fixture
+def journal(patient_a, clinician_a):
+    patient_a.created_at = patient_a.created_at - timedelta(days=400)
+    patient_a.save()
+    give_plan(patient_a, clinician_a, TONIGHT - timedelta(days=60))
+    give_nights([patient_a], TONIGHT, 20, dose="4.5", notes='=HYPERLINK("http://x")')
+    entry = NightlyEntry.objects.get(patient=patient_a, night=TONIGHT)
+    severe_side_effect(entry)
+    fog = SymptomScale.objects.create(patient=patient_a, name="<script>fog</script>")
+    SymptomScore.objects.create(entry=entry, scale=fog, value=3)
+    return patient_a
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("plain", "plain"),
+        ("1.5", "1.5"),
+        (None, ""),
+    ],
+)
+def test_cells_that_look_like_formulas_are_neutralised(value, cell):
+    assert neutralise(value) == cell
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_csv_round_trips_through_pythons_csv_module(clinician_client, journal):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2026-03-20", "end": "2026-03-30"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert list(rows[0]) == HEADER
+    assert [row["night"] for row in rows] == [
+        (date(2026, 3, 20) + timedelta(days=i)).isoformat() for i in range(11)
+    ]
+    last = rows[-1]
+    assert last["dose_mg"] == "4.50" and last["status"] == "taken"
+    assert last["side_effects"] == "headache:severe"
+    assert last["extra_scores"] == "<script>fog</script>=3"  # data, not markup: CSV is text
+    assert last["notes"].startswith("'=HYPERLINK")
+    assert last["taken_at"].endswith("+00:00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_fhir_bundle_validates_as_r4_and_has_every_resource(clinician_client, journal):
+    response = clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"]))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    bundle = Bundle.model_validate(data)
+    assert bundle.type == "collection"
+    kinds = [entry["resource"]["resourceType"] for entry in data["entry"]]
+    for entry in data["entry"]:
+        RESOURCES[entry["resource"]["resourceType"]].model_validate(entry["resource"])
+    assert kinds.count("Patient") == 1
+    assert kinds.count("MedicationRequest") == 1
+    assert kinds.count("MedicationAdministration") == 20
+    request = next(
+        e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "MedicationRequest"
+    )
+    assert len(request["dosageInstruction"]) == 3
+    dose = next(
+        e["resource"]
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "MedicationAdministration"
+    )["dosage"]["dose"]
+    assert dose == {"value": 4.5, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+    pain = [
+        e["resource"]
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == "72514-3"
+    ]
+    assert len(pain) == 20 and pain[0]["code"]["coding"][0]["system"] == "http://loinc.org"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_name_with_markup_stays_plain_text_in_fhir(clinician_client, journal):
+    journal.user.display_name = "<script>alert(1)</script>"
+    journal.user.save()
+    data = json.loads(
+        clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"])).content
+    )
+    assert data["entry"][0]["resource"]["name"] == [{"text": "<script>alert(1)</script>"}]
+    assert Bundle.model_validate(data)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-03-30", "end": "2026-03-01"}, "start date is after the end date"),
+        ({"start": "yesterday"}, "Enter the start date as YYYY-MM-DD"),
+        ({"end": "2026-02-30"}, "Enter the end date as YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_range_is_refused_with_a_message(clinician_client, journal, params, message):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, params, follow=True)
+    assert response.status_code == 200
+    assert message in response.text
+    assert not AccessLog.objects.filter(action="export.csv").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_ten_year_range_is_capped_with_a_message(clinician_client, journal):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2016-01-01", "end": "2026-03-30"})
+    assert response.status_code == 200
+    log = AccessLog.objects.get(action="export.csv")
+    assert log.detail["start"] == "2024-03-30"
+    page = clinician_client.get(reverse("clinic:patients"))
+    assert "Ranges are limited to 731 days" in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_empty_range_gives_just_the_header(clinician_client, journal):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2020-01-01", "end": "2020-01-31"})
+    assert response.content.decode().strip() == ",".join(HEADER)

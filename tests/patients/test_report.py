@@ -1,0 +1,98 @@
+"""The printable visit report: content, default range, bad ranges, notes optional."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from patients import report
+from patients.flags import NightRecord
+from patients.models import ClinicianNote
+from patients.scales import MOOD, PAIN
+from tests.patients.dashboard_factories import give_nights, give_plan
+
+pytestmark = pytest.mark.django_db
+NOW = "2026-03-31T09:00:00Z"
+TONIGHT = date(2026, 3, 30)
+
+
+@pytest.fixture
+def journal(patient_a, clinician_a):
+    give_plan(patient_a, clinician_a, TONIGHT - timedelta(days=60))
+    give_nights([patient_a], TONIGHT, 60, dose="1.5", skip=(3, 4))
+    ClinicianNote.objects.create(
+        patient=patient_a,
+        author=clinician_a,
+        text="<b>Seen</b> today",
+        created_at=datetime(2026, 3, 20, 10, 0, tzinfo=UTC),
+    )
+    return patient_a
+
+
+def test_symptom_change_compares_the_first_and_last_14_nights_by_direction():
+    start, end = date(2026, 1, 1), date(2026, 2, 28)
+    records = [
+        NightRecord(start + timedelta(days=i), "taken", scores={"pain": 6, "mood": 4})
+        for i in range(14)
+    ] + [
+        NightRecord(end - timedelta(days=i), "taken", scores={"pain": 3, "mood": 6})
+        for i in range(14)
+    ]
+    pain, mood = report.symptom_changes(records, start, end, [PAIN, MOOD])
+    assert (pain.start_mean, pain.end_mean, pain.change_percent, pain.better) == (
+        6,
+        3,
+        -50,
+        "better",
+    )
+    assert (mood.change_percent, mood.better) == (50, "better")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_report_shows_plan_adherence_symptoms_and_logs_one_read(clinician_client, journal):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[journal.pk]), {"start": "2026-03-01", "end": "2026-03-30"}
+    )
+    assert response.status_code == 200
+    text = response.text
+    assert "Visit report: Patient A" in text
+    assert "Starting LDN" in text  # the plan change with its reason
+    assert "Pain" in text and "trend-chart" in text
+    assert "2 skipped" in text
+    assert "Seen" not in text  # notes only when asked for
+    assert AccessLog.objects.filter(action="report.view", patient=journal).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_notes_are_included_on_request_and_escaped(clinician_client, journal):
+    response = clinician_client.get(reverse("clinic:report", args=[journal.pk]), {"notes": "1"})
+    assert "&lt;b&gt;Seen&lt;/b&gt; today" in response.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_report_starts_at_the_last_visit_by_default(clinician_client, journal, clinician_a):
+    AccessLog.objects.create(
+        actor=clinician_a, patient=journal, action="report.view", at=TONIGHT - timedelta(days=20)
+    )
+    response = clinician_client.get(reverse("clinic:report", args=[journal.pk]))
+    assert response.context["report"]["start"] == (TONIGHT - timedelta(days=20))
+    assert response.context["report"]["end"] == TONIGHT
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-03-30", "end": "2026-01-01"}, "start date is after the end date"),
+        ({"start": "2026-02-30"}, "Enter the start date as YYYY-MM-DD"),
+        ({"start": "soon"}, "Enter the start date as YYYY-MM-DD"),
+        ({"start": "2016-01-01", "end": "2026-03-30"}, "Ranges are limited to 731 days"),
+        ({"start": "", "end": ""}, "Visit report"),
+    ],
+)
+def test_bad_ranges_answer_with_a_message_and_a_report(clinician_client, journal, params, message):
+    response = clinician_client.get(reverse("clinic:report", args=[journal.pk]), params)
+    assert response.status_code == 200
+    assert message in response.text
