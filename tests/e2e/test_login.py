@@ -1,0 +1,102 @@
+"""Browser journey: the demo patient and clinician sign in through the real form on a phone."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from ldn_journal.demo import DEMO_PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(chromium_path, monkeypatch, settings):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    problems = []
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+    )
+    return page, problems
+
+
+def assert_fits_the_phone(page):
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"horizontal scroll of {overflow}px on {page.url}"
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_fits_the_phone(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize(
+    ("email", "area", "screenshot"),
+    [
+        ("patient@example.com", "/journal/", "home-patient.png"),
+        ("clinician@example.com", "/clinic/", "home-clinician.png"),
+    ],
+)
+def test_demo_account_signs_in_on_a_phone_and_lands_in_its_area(
+    browser, live_server, email, area, screenshot
+):
+    page, problems = open_phone(browser)
+    sign_in(page, live_server, email)
+    assert page.url == f"{live_server.url}{area}"
+    assert page.get_by_role("link", name="Sign out").count() == 1
+    assert_fits_the_phone(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=True)
+    assert not [p for p in problems if "Content Security Policy" in p], problems
+
+
+def test_the_login_page_has_labelled_fields_and_big_enough_buttons(browser, live_server):
+    page, problems = open_phone(browser)
+    page.goto(f"{live_server.url}/accounts/login/")
+    for label in ("Email", "Password", "Remember me"):
+        assert page.get_by_label(label).count() == 1, label
+    for name in ("Sign in", "Sign in with a passkey"):
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box["height"] >= 44, name
+    assert_fits_the_phone(page)
+    assert not problems, problems
+
+
+def test_a_wrong_password_shows_a_message_on_the_page(browser, live_server):
+    page, _ = open_phone(browser)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("patient@example.com")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.get_by_role("alert").inner_text().strip().startswith("The email address")
+    assert page.url.endswith("/accounts/login/")
