@@ -13,6 +13,7 @@ NAV = {
     ],
     Role.CLINICIAN: [
         ("clinic:patients", "Patients"),
+        ("clinic:urgent_reports", "Urgent reports"),
         ("clinic:invite", "Invite a patient"),
         ("clinic:templates", "Plan templates"),
     ],
