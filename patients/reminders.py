@@ -614,13 +614,29 @@ class SweepResult:
         return self.claimed + self.requeued + self.digests
 
 
+class DispatchError(Exception):
+    """Claims are committed but could not be handed to the queue (the broker is down)."""
+
+    def __init__(self, ids):
+        super().__init__(f"could not enqueue {len(ids)} claimed deliveries")
+        self.ids = list(ids)
+
+
+def _dispatch(dispatch, ids) -> None:
+    try:
+        dispatch(ids)
+    except Exception as exc:
+        log.error("reminder sweep: could not enqueue %s deliveries", len(ids), exc_info=True)
+        raise DispatchError(ids) from exc
+
+
 def sweep(now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE) -> SweepResult:
     """One pass: expire what is no longer useful, claim what is due, re-enqueue what the
     queue lost, claim due clinician digests. `dispatch(ids)` runs after each commit
     (default: enqueue one send task per id; `send_reminders` sends in-process instead).
 
-    A dispatch failure (Redis down) propagates, loudly, after the claims are committed; the
-    next sweep re-enqueues them once they are `requeue_after()` old."""
+    A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
+    are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
     if dispatch is None:
         from .delivery import enqueue_deliveries as dispatch
     result = SweepResult(expired=expire_stale(now))
@@ -633,13 +649,13 @@ def sweep(now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE) -> Swee
         result.looked_at += len(batch)
         result.claimed += ids
         if ids:
-            dispatch(ids)
+            _dispatch(dispatch, ids)
     result.digests = claim_digests(now)
     if result.digests:
-        dispatch(result.digests)
+        _dispatch(dispatch, result.digests)
     result.requeued = stale_deliveries(now)
     if result.requeued:
-        dispatch(result.requeued)
+        _dispatch(dispatch, result.requeued)
     return result
 
 

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import delivery, reminders, urgent
+from . import delivery, reminders
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +25,25 @@ def send_delivery_task(self, delivery_id):
 @shared_task(name="patients.sweep_reminders")
 def sweep_reminders_task():
     """Every minute from beat. If the broker fails mid-sweep the claims stay committed as
-    pending; the sweep logs an error, tries again a few times, then fails the task loudly.
-    Whatever was claimed is re-enqueued by a later sweep."""
-    # Urgent reports first (escalation, held-back alerts): never behind the reminders.
-    urgent.sweep(timezone.now())
-    for attempt in range(1, SWEEP_BROKER_TRIES + 1):
-        try:
-            result = reminders.sweep(timezone.now())
-        except BrokerError:
-            log.error("reminder sweep: broker unavailable (attempt %s)", attempt, exc_info=True)
-            if attempt == SWEEP_BROKER_TRIES:
-                raise
+    pending; the task retries handing them over a few times with backoff, then fails
+    loudly. Whatever is still pending is re-enqueued by a later sweep."""
+    try:
+        result = reminders.sweep(timezone.now())
+    except reminders.DispatchError as failure:
+        for attempt in range(1, SWEEP_BROKER_TRIES):
             time.sleep(2 * attempt)
-        else:
-            return {
-                "looked_at": result.looked_at,
-                "claimed": len(result.claimed),
-                "requeued": len(result.requeued),
-                "expired": result.expired,
-                "digests": len(result.digests),
-            }
+            try:
+                delivery.enqueue_deliveries(failure.ids)
+            except BrokerError:
+                log.error("reminder sweep: broker still unavailable (retry %s)", attempt)
+            else:
+                log.warning("reminder sweep: enqueued %s deliveries on retry", len(failure.ids))
+                return {"claimed": len(failure.ids), "retried": attempt}
+        raise
+    return {
+        "looked_at": result.looked_at,
+        "claimed": len(result.claimed),
+        "requeued": len(result.requeued),
+        "expired": result.expired,
+        "digests": len(result.digests),
+    }

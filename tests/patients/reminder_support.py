@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
+
 from patients.models import NightlyEntry
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 from tests.factories import ClinicianFactory, PatientFactory
@@ -19,6 +21,15 @@ def give_plan(
     clinician=None,
 ):
     clinician = clinician or ClinicianFactory()
+    with transaction.atomic():  # as the plan pages save: steps commit with their version
+        return _create_plan(
+            patient, start, dose, hold_from, hold_until, prescription_status, dosing_time, clinician
+        )
+
+
+def _create_plan(
+    patient, start, dose, hold_from, hold_until, prescription_status, dosing_time, clinician
+):
     prescription = Prescription.objects.create(
         patient=patient, prescriber=clinician, start_date=start, status=prescription_status
     )
@@ -41,7 +52,7 @@ def patient_on_plan(tz="Europe/London", dose="1.5", **fields):
     plan_kwargs = {
         k: fields.pop(k)
         for k in list(fields)
-        if k in ("hold_from", "hold_until", "prescription_status", "dosing_time")
+        if k in ("hold_from", "hold_until", "prescription_status", "dosing_time", "start")
     }
     patient = PatientFactory(time_zone=tz, **fields)
     give_plan(patient, dose=dose, **plan_kwargs)
