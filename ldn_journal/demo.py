@@ -129,6 +129,12 @@ def extra_steps():
     else:
         steps.append(seed_journal)
     try:
+        from patients.demo_dashboard import seed_reviews
+    except ImportError:
+        pass
+    else:
+        steps.append(seed_reviews)
+    try:
         from patients.demo_urgent import seed_urgent
     except ImportError:
         pass
