@@ -165,7 +165,10 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "ldn_journal.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "ldn_journal.accounts.forms.InvitedSignupForm"}
+ACCOUNT_FORMS = {
+    "login": "ldn_journal.accounts.forms.SignInForm",
+    "signup": "ldn_journal.accounts.forms.InvitedSignupForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

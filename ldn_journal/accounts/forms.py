@@ -1,11 +1,19 @@
 """Sign-up through an invitation, and the invitation forms for admins and clinicians."""
 
-from allauth.account.forms import SignupForm
+from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
 
 from . import invitations
 from .models import Role
+
+
+class SignInForm(LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            # Patients stay signed in for 30 days; staff are still signed out when idle.
+            self.fields["remember"].label = "Keep me signed in on this device"
 
 
 class InvitedSignupForm(SignupForm):

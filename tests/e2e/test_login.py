@@ -83,7 +83,7 @@ def test_demo_account_signs_in_on_a_phone_and_lands_in_its_area(
 def test_the_login_page_has_labelled_fields_and_big_enough_buttons(browser, live_server):
     page, problems = open_phone(browser)
     page.goto(f"{live_server.url}/accounts/login/")
-    for label in ("Email", "Password", "Remember me"):
+    for label in ("Email", "Password", "Keep me signed in on this device"):
         assert page.get_by_label(label).count() == 1, label
     for name in ("Sign in", "Sign in with a passkey"):
         box = page.get_by_role("button", name=name, exact=True).bounding_box()
