@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import delivery, reminders
+from . import delivery, reminders, urgent
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,12 @@ def sweep_reminders_task():
     """Every minute from beat. If the broker fails mid-sweep the claims stay committed as
     pending; the task retries handing them over a few times with backoff, then fails
     loudly. Whatever is still pending is re-enqueued by a later sweep."""
+    # Urgent reports first (escalation, held-back alerts, failures told to admins): never
+    # behind the reminders, and a fault there must not stop the reminders either.
+    try:
+        urgent.sweep(timezone.now())
+    except Exception:
+        log.exception("urgent sweep failed; the next tick retries")
     try:
         result = reminders.sweep(timezone.now())
     except reminders.DispatchError as failure:

@@ -276,3 +276,16 @@ def test_a_second_escalation_pass_claims_no_second_set_of_alerts(team):
     # Even if escalated_at were lost, the unique keys keep the alerts to one set.
     assert urgent.escalate_due(later) == [report.pk]
     assert report.deliveries.filter(kind=Kind.ESCALATION).count() == 2  # two clinicians
+
+
+@pytest.mark.django_db
+def test_the_every_minute_beat_task_runs_the_urgent_sweep(team, monkeypatch):
+    from patients import tasks
+
+    patient, *_ = team
+    report = report_for(patient)
+    monkeypatch.setattr(delivery, "enqueue_deliveries", lambda ids: None)
+    with time_machine.travel(NOW + timedelta(minutes=31), tick=False):
+        tasks.sweep_reminders_task()
+    report.refresh_from_db()
+    assert report.escalated_at == NOW + timedelta(minutes=31)
