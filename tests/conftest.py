@@ -72,7 +72,12 @@ def inactive_user(db):
 
 
 def _client_for(client, user):
+    from tests.security.reauth import mark_reauthenticated
+
     client.force_login(user)
+    # As if they had just re-entered their password: plan holds and exports ask for it
+    # (tests/security/test_hardening.py proves the prompt with a real sign-in).
+    mark_reauthenticated(client, user)
     return client
 
 

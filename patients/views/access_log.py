@@ -3,6 +3,7 @@
 Also the patient's "export my data" (the same CSV/FHIR builders as the clinician's export).
 """
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -41,13 +42,13 @@ class AccessLogFilterForm(forms.Form):
     start = forms.DateField(
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
     )
     end = forms.DateField(
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
     )
 
@@ -149,6 +150,7 @@ def my_access_log(request):
 
 
 @role_required(Role.PATIENT)
+@reauthentication_required  # exporting asks for the password again
 def my_export(request, fmt=None):
     patient = _own_patient(request)
     if fmt is None:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
+from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 
 from .. import dashboard, report
@@ -321,6 +322,7 @@ def export_response(request, patient, fmt, *, now=None):
 
 
 @role_required(Role.CLINICIAN)
+@reauthentication_required_for_patient("pk")  # exporting asks for the password again
 def export(request, pk, fmt):
     patient, _ = _gate(request, pk)
     if fmt not in ("csv", "fhir"):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
 
@@ -375,6 +376,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
 
 
 @clinician_only
+@reauthentication_required_for_patient("patient_id")  # a hold change: password again
 def plan_hold(request, patient_id):
     def build(state, data):
         return hold_change(
@@ -396,6 +398,7 @@ def plan_hold(request, patient_id):
 
 
 @clinician_only
+@reauthentication_required_for_patient("patient_id")
 def plan_resume(request, patient_id):
     def build(state, data):
         return resume_change(

@@ -18,6 +18,7 @@ from prescriptions.models import (
 )
 from prescriptions.plans import versions_for
 from tests.prescriptions.factories import make_prescription
+from tests.security.reauth import mark_reauthenticated
 
 START = date(2026, 3, 1)
 TONIGHT = date(2026, 3, 10)
@@ -591,6 +592,7 @@ def test_my_plan_during_a_hold_says_do_not_take_ldn(
 ):
     clinician_client = Client()
     clinician_client.force_login(clinician_a)
+    mark_reauthenticated(clinician_client, clinician_a)  # a hold asks for the password again
     clinician_client.post(url("plan_hold", patient_a), hold_data())
     text = page_text(patient_client.get(reverse("journal:plan")))
     assert "Paused by your clinician — do not take LDN" in text

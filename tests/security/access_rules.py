@@ -9,6 +9,8 @@ Expectations: "allowed" (anything but 403/404/login), "404", "login" (redirect t
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 
@@ -75,13 +77,67 @@ def _invitation(cast):
     ).invitation
 
 
-OBJECT_BUILDERS = [_invitation]
+def _night(cast):
+    """A recent night of patient A's that every journal form accepts (yesterday, local)."""
+    from django.utils import timezone
+
+    cast.objects["night"] = timezone.localdate(timezone=cast.patient_a.tz) - timedelta(days=1)
+
+
+def _plan(cast):
+    from tests.prescriptions.factories import make_prescription
+
+    prescription = make_prescription(
+        cast.patient_a, cast.clinician_a, start=cast.objects["night"] - timedelta(days=30)
+    )
+    cast.objects["plan_version"] = prescription.versions.order_by("-number").first()
+
+
+def _template(cast):
+    from prescriptions.models import PlanTemplate
+
+    cast.objects["template"] = PlanTemplate.objects.create(
+        name="Access matrix template",
+        steps=[{"dose_mg": "1.5", "days": 14}, {"dose_mg": "4.5", "days": None}],
+        updated_by=cast.clinician_a,
+    )
+
+
+def _patient_a_records(cast):
+    from patients.models import FlagReview, NightlyEntry, PushSubscription, UrgentReport
+
+    night = cast.objects["night"] - timedelta(days=2)
+    cast.objects["entry"] = NightlyEntry.objects.create(
+        patient=cast.patient_a,
+        night=night,
+        status="taken",
+        dose_mg=Decimal("1.5"),
+        prescribed_mg=Decimal("1.5"),
+        taken_at=datetime(night.year, night.month, night.day, 22, tzinfo=UTC),
+    )
+    cast.objects["review"] = FlagReview.objects.create(
+        patient=cast.patient_a, reviewed_through=night, reviewed_by=cast.clinician_a
+    )
+    cast.objects["urgent_report"] = UrgentReport.objects.create(
+        patient=cast.patient_a, symptoms=["rash_swelling"], severity="severe"
+    )
+    cast.objects["push_subscription"] = PushSubscription.objects.create(
+        user=cast.patient_a.user,
+        endpoint="https://push.example.org/send/patient-a",
+        p256dh="BPatientA",
+        auth="patient-a-auth",
+    )
+
+
+OBJECT_BUILDERS = [_invitation, _night, _plan, _template, _patient_a_records]
 
 # Default values for URL parameters: objects of patient A / clinician A's team.
 DEFAULT_PARAMS = {
     "patient_id": lambda c: c.patient_a.pk,
     "user_id": lambda c: c.patient_a.user.pk,
     "token": lambda c: "not-a-valid-token",
+    "night": lambda c: c.objects["night"].isoformat(),
+    "fmt": "csv",
 }
 
 
@@ -92,6 +148,13 @@ class Rule:
     staff: bool = False  # clinicians/admins: MFA applies when required
     params: dict = field(default_factory=dict)
     post_only: bool = False
+    get_only: bool = False  # the other method is refused (404 or 405) for everyone
+    # The view asks for the password again (allauth's reauthentication_required): the matrix
+    # requests it as someone who just did, and test_hardening proves the prompt.
+    reauth: bool = False
+
+    def serves(self, method):
+        return not ((self.post_only and method == "get") or (self.get_only and method == "post"))
 
     def param(self, name, cast):
         value = self.params.get(name, DEFAULT_PARAMS.get(name))
@@ -116,20 +179,81 @@ def rule(*roles, **kwargs):
     return Rule(allowed=frozenset(expanded), **kwargs)
 
 
+def _obj(key):
+    return lambda c: c.objects[key].pk
+
+
+PATIENT_A_ID = {"pk": lambda c: c.patient_a.pk}
+
 RULES = {
     "home": Rule(public=True),
     "healthz": Rule(public=True),
     "accept_invitation": Rule(public=True),
-    # Patient area
+    "webmanifest": Rule(public=True),
+    "service_worker": Rule(public=True),
+    "reminders_unsubscribe": Rule(public=True),
+    # Patient area: each patient's own journal (the night in the URL is theirs).
     "journal:home": rule("patient"),
-    # Clinician area
+    "journal:taken_now": rule("patient", post_only=True),
+    "journal:night": rule("patient"),
+    "journal:evening": rule("patient"),
+    "journal:skip": rule("patient"),
+    "journal:morning": rule("patient"),
+    "journal:entry": rule("patient_a", params={"pk": _obj("entry")}),
+    "journal:undo": rule("patient_a", post_only=True, params={"pk": _obj("entry")}),
+    "journal:history": rule("patient"),
+    "journal:history_list": rule("patient"),
+    "journal:trends": rule("patient"),
+    "journal:settings": rule("patient"),
+    "journal:plan": rule("patient", get_only=True),
+    "journal:urgent_report": rule("patient"),
+    "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
+    "journal:reminders": rule("patient"),
+    "journal:push_subscribe": rule("patient", post_only=True),
+    "journal:push_remove": rule(
+        "patient_a", post_only=True, params={"pk": _obj("push_subscription")}
+    ),
+    "journal:access_log": rule("patient"),
+    "journal:export": rule("patient", reauth=True),
+    "journal:export_format": rule("patient", reauth=True),
+    # Clinician area: patient A is on clinician A's team only.
     "clinic:patients": rule("clinician"),
+    "clinic:patient": rule("clinician_a", params=PATIENT_A_ID),
+    "clinic:add_note": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
+    "clinic:mark_reviewed": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
+    "clinic:undo_review": rule(
+        "clinician_a", post_only=True, params={**PATIENT_A_ID, "review_pk": _obj("review")}
+    ),
+    "clinic:add_scale": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
+    "clinic:entry_history": rule("clinician_a", params={**PATIENT_A_ID, "entry_pk": _obj("entry")}),
+    "clinic:report": rule("clinician_a", params=PATIENT_A_ID),
+    "clinic:export": rule("clinician_a", params=PATIENT_A_ID, reauth=True),
     "clinic:invite": rule("clinician"),
     "clinic:invitations": rule("clinician"),
     "clinic:invitation_action": rule(
         "clinician_a",
         post_only=True,
         params={"pk": lambda c: c.objects["invitation_by_clinician_a"].pk, "action": "resend"},
+    ),
+    "clinic:plan": rule("clinician_a"),
+    "clinic:prescription_new": rule("clinician_a"),
+    "clinic:plan_change": rule("clinician_a"),
+    "clinic:plan_hold": rule("clinician_a", reauth=True),
+    "clinic:plan_resume": rule("clinician_a", reauth=True),
+    "clinic:plan_dosing_time": rule("clinician_a"),
+    "clinic:plan_version": rule("clinician_a", params={"version_id": _obj("plan_version")}),
+    "clinic:plan_template_choose": rule("clinician_a"),
+    "clinic:plan_template_apply": rule("clinician_a", params={"template_id": _obj("template")}),
+    "clinic:suggestion_dismiss": rule("clinician_a", post_only=True),
+    # Plan templates are clinic-wide: every clinician and the admins manage them.
+    "clinic:templates": rule("clinician", "admin"),
+    "clinic:template_new": rule("clinician", "admin"),
+    "clinic:template_edit": rule("clinician", "admin", params={"template_id": _obj("template")}),
+    "clinic:digest_settings": rule("clinician"),
+    "clinic:urgent_reports": rule("clinician"),
+    "clinic:urgent_report": rule("clinician_a", params={"pk": _obj("urgent_report")}),
+    "clinic:urgent_acknowledge": rule(
+        "clinician_a", post_only=True, params={"pk": _obj("urgent_report")}
     ),
     # Management area
     "manage:people": rule("admin"),
@@ -141,4 +265,6 @@ RULES = {
         post_only=True,
         params={"pk": lambda c: c.objects["invitation_by_clinician_a"].pk, "action": "resend"},
     ),
+    "manage:access_log": rule("admin"),
+    "reminder_failures": rule("admin"),
 }

@@ -254,3 +254,56 @@ def test_deactivating_an_account_signs_out_its_sessions(patient_a, admin_user):
     admin.force_login(admin_user)
     admin.post(f"/manage/people/{patient_a.user.pk}/active/", {"active": "0"})
     assert phone.get("/journal/")["Location"].startswith("/accounts/login/")
+
+
+# --- Re-authentication on the clinic's sensitive pages -------------------------------------
+
+
+@pytest.fixture
+def on_a_plan(patient_a, clinician_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.prescriptions.factories import make_prescription
+
+    make_prescription(patient_a, clinician_a, start=timezone.localdate() - timedelta(days=20))
+    return patient_a
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/clinic/patients/{pk}/plan/hold/", "/clinic/patients/{pk}/plan/resume/"]
+    + [f"/clinic/patients/{{pk}}/export/{fmt}/" for fmt in ("csv", "fhir")],
+    ids=["hold", "resume", "export csv", "export fhir"],
+)
+def test_holds_and_exports_ask_the_clinician_for_the_password_again(
+    on_a_plan, clinician_a, clinician_b, path
+):
+    url = path.format(pk=on_a_plan.pk)
+    client, _ = sign_in(clinician_a.email)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(REAUTH)
+        figures.add("hardening", "re-authentication checks")
+    # Another team's clinician gets the 404 of a patient they cannot see, not a prompt.
+    other, _ = sign_in(clinician_b.email)
+    assert other.get(url).status_code == 404
+
+
+def test_after_re_authenticating_the_clinician_reaches_the_hold_form(on_a_plan, clinician_a):
+    client, _ = sign_in(clinician_a.email)
+    url = f"/clinic/patients/{on_a_plan.pk}/plan/hold/"
+    prompt = client.get(url)
+    response = client.post(prompt["Location"], {"password": PASSWORD})
+    assert response["Location"] == url
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/journal/export/", "/journal/export/csv/"])
+def test_a_patients_export_asks_for_the_password_again(patient_a, path):
+    client, _ = sign_in(patient_a.user.email)
+    response = client.get(path)
+    assert response["Location"].startswith(REAUTH)
+    figures.add("hardening", "re-authentication checks")
