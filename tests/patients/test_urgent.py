@@ -367,3 +367,14 @@ def test_open_reports_become_urgent_records_for_the_dashboard_flags(patient_a, c
     assert [(r.night, r.severity) for r in records[patient_a.pk]] == [
         (date(2026, 11, 25), open_report.severity)
     ]
+
+
+@pytest.mark.django_db
+def test_the_patients_history_lists_their_reports_and_only_theirs(
+    patient_client, patient_a, patient_b
+):
+    mine, theirs = make_report(patient_a), make_report(patient_b)
+    html = patient_client.get(reverse("journal:history")).content.decode()
+    assert "Bad reactions you reported" in html
+    assert reverse("journal:urgent_detail", args=[mine.pk]) in html
+    assert reverse("journal:urgent_detail", args=[theirs.pk]) not in html
