@@ -76,6 +76,13 @@ def _night_label(night: date, tonight: date) -> str:
     return f"The night of {night:%A} {night.day} {night:%B}"
 
 
+def _card_label(plan, tonight: date, local_today: date) -> str:
+    if plan.dosing_time(tonight) == titration.MORNING:
+        return "Today"
+    # Before noon an evening doser is still in last night (a dose now is last night's).
+    return "Tonight" if tonight == local_today else "Last night"
+
+
 def _entries(plan, **filters):
     return NightlyEntry.objects.filter(patient=plan.patient, **filters)
 
@@ -99,7 +106,7 @@ def home(request):
         "patient": plan.patient,
         "plan": plan,
         "tonight": tonight,
-        "night_label": "Tonight" if tonight == local.date() else "Last night",
+        "night_label": _card_label(plan, tonight, local.date()),
         "position": position,
         "entry": entry,
         "volume": plan.volume_for(position.dose_mg),

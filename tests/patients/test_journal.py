@@ -416,40 +416,6 @@ def test_a_patient_without_a_profile_gets_not_found(client):
     assert client.get(HOME).status_code == 404
 
 
-# --- History -----------------------------------------------------------------------------------
-
-
-def test_the_calendar_marks_each_night_with_a_symbol_and_words(patient_client, plan, patient_a):
-    a_year_of_nights(patient_a, nights=20)
-    page = patient_client.get(reverse("journal:history")).content.decode()
-    assert "November 2026" in page
-    assert "✓" in page and "taken 1.5 mg" in page
-    assert "✕" in page and "skipped" in page
-    assert "tonight, not logged yet" in page
-
-
-def test_the_calendar_shows_adherence_and_the_streak(patient_client, plan, patient_a):
-    a_year_of_nights(patient_a, nights=30)
-    page = patient_client.get(reverse("journal:history")).content.decode()
-    # Nights 1..9 before tonight taken, the 10th skipped; plan started 1 Nov (24 nights).
-    assert '9</span> <span class="stat-label">nights in a row' in page
-    assert "(6 of 6 taken)" in page
-
-
-def test_the_history_list_and_trends_render(patient_client, plan, patient_a):
-    a_year_of_nights(patient_a, nights=120)
-    page = patient_client.get(reverse("journal:history_list")).content.decode()
-    assert page.count('class="entry-card"') == 30
-    for weeks in (4, 12, 26):
-        page = patient_client.get(reverse("journal:trends"), {"weeks": weeks}).content.decode()
-        assert "<svg" in page and f"last {weeks} weeks" in page and "<table" in page
-
-
-def test_a_malformed_month_falls_back_to_the_current_month(patient_client, plan):
-    page = patient_client.get(reverse("journal:history"), {"month": "2026-13"}).content.decode()
-    assert "November 2026" in page
-
-
 # --- Query budgets -----------------------------------------------------------------------------
 
 
@@ -557,3 +523,23 @@ def test_a_patient_in_another_zone_gets_their_own_tonight(clinician_a):
     make_plan(patient, clinician_a)
     # 22:00 UTC is 03:30 in Kolkata: still the night of the 25th.
     assert journal.log_taken_now(patient, NOW, uuid.uuid4()).entry.night == TONIGHT
+
+
+def test_add_bedtime_after_taken_now_keeps_the_dose(patient_client, plan):
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    with time_machine.travel(NOW + timedelta(minutes=40), tick=False):
+        page = patient_client.get(evening_url()).content.decode()
+        assert 'value="2026-11-25T22:00"' in page  # the time taken, pre-filled
+        patient_client.post(
+            evening_url(),
+            evening_data(taken_at="2026-11-25T22:00", bedtime="2026-11-25T22:35"),
+        )
+    entry = NightlyEntry.objects.get()
+    assert entry.dose_mg == Decimal("1.5") and entry.taken_at == NOW
+    assert entry.bedtime == NOW + timedelta(minutes=35)
+
+
+def test_morning_dosing_home_calls_the_card_today(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    page = patient_client.get(HOME).content.decode()
+    assert "Today · Wed 25 Nov" in page

@@ -6,21 +6,40 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from ldn_journal import demo
+from patients.demo import seed_journal
 from patients.journal import PatientPlan
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
 from prescriptions import titration
+from prescriptions.demo import seed_plans
 
 pytestmark = pytest.mark.django_db
 
 
+def seed_through_the_journal():
+    """The demo up to and including the journal's nights (later steps add their own
+    scenarios on top, e.g. the dashboard's hold with a dose logged on it)."""
+    users, patients = demo.seed_people()
+    seed_plans(users, patients)
+    seed_journal(users, patients)
+
+
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
+def seeded():
+    seed_through_the_journal()
 
 
 def _plan(email):
     return PatientPlan.load(Patient.objects.get(user__email=email))
+
+
+def test_seed_demo_runs_the_journal_step_and_can_run_twice(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    count = NightlyEntry.objects.count()
+    assert count > 500
+    call_command("seed_demo", verbosity=0)
+    assert NightlyEntry.objects.count() == count
 
 
 def test_every_demo_patient_has_months_of_nights_and_tonight_left_open(seeded):
@@ -36,7 +55,7 @@ def test_every_demo_patient_has_months_of_nights_and_tonight_left_open(seeded):
 def test_seeding_twice_adds_nothing(seeded):
     counts = (NightlyEntry.objects.count(), SideEffect.objects.count())
     scores = SymptomScore.objects.count()
-    call_command("seed_demo", verbosity=0)
+    seed_through_the_journal()
     assert (NightlyEntry.objects.count(), SideEffect.objects.count()) == counts
     assert SymptomScore.objects.count() == scores
 

@@ -1,0 +1,79 @@
+"""The patient's history: month calendar, list, trends with their data table, adherence."""
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.patients.journal_support import NOW, a_year_of_nights, make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def plan(patient_a, clinician_a):
+    return make_plan(patient_a, clinician_a)
+
+
+# --- History -----------------------------------------------------------------------------------
+
+
+def test_the_calendar_marks_each_night_with_a_symbol_and_words(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=20)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    assert "November 2026" in page
+    assert "✓" in page and "taken 1.5 mg" in page
+    assert "✕" in page and "skipped" in page
+    assert "tonight, not logged yet" in page
+
+
+def test_the_calendar_shows_adherence_and_the_streak(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=30)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    # Nights 1..9 before tonight taken, the 10th skipped; plan started 1 Nov (24 nights).
+    assert '9</span> <span class="stat-label">nights in a row' in page
+    assert "(6 of 6 taken)" in page
+
+
+def test_the_history_list_and_trends_render(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=120)
+    page = patient_client.get(reverse("journal:history_list")).content.decode()
+    assert page.count('class="entry-card"') == 30
+    for weeks in (4, 12, 26):
+        page = patient_client.get(reverse("journal:trends"), {"weeks": weeks}).content.decode()
+        assert "<svg" in page and f"last {weeks} weeks" in page and "<table" in page
+
+
+def test_a_malformed_month_falls_back_to_the_current_month(patient_client, plan):
+    page = patient_client.get(reverse("journal:history"), {"month": "2026-13"}).content.decode()
+    assert "November 2026" in page
+
+
+def test_a_calendar_night_links_to_its_entry_or_to_an_empty_night(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=3)
+    entry = patient_a.entries.first()
+    response = patient_client.get(reverse("journal:night", args=[entry.night]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("journal:entry", args=[entry.pk])
+    empty = patient_client.get(reverse("journal:night", args=["2026-11-10"])).content.decode()
+    assert "Nothing was logged for this night." in empty
+
+
+def test_a_night_older_than_the_retro_window_is_shown_read_only(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=30)
+    old = patient_a.entries.get(night="2026-11-05")
+    page = patient_client.get(reverse("journal:entry", args=[old.pk])).content.decode()
+    assert "can no longer be changed here" in page
+    assert reverse("journal:evening", args=[old.night]) not in page
+
+
+def test_months_before_and_after_can_be_browsed_but_not_into_the_future(patient_client, plan):
+    page = patient_client.get(reverse("journal:history"), {"month": "2026-10"}).content.decode()
+    assert "October 2026" in page and "?month=2026-11" in page
+    page = patient_client.get(reverse("journal:history"), {"month": "2027-03"}).content.decode()
+    assert "November 2026" in page and "?month=2026-12" not in page
