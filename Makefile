@@ -33,11 +33,13 @@ seed: migrate
 run: seed
 	$(PY) manage.py dev_keys
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops web, worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & \
-	  $(BIN)/celery -A ldn_journal beat --loglevel=INFO & \
-	  $(PY) manage.py runserver $(HOST):$(PORT) & \
-	  wait
+	@# Background jobs of a non-interactive shell ignore SIGINT, so Ctrl-C reaches them only
+	@# through this trap; when any of the three stops, the other two are stopped too.
+	@$(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & pids=$$!; \
+	  $(BIN)/celery -A ldn_journal beat --loglevel=INFO & pids="$$pids $$!"; \
+	  $(PY) manage.py runserver $(HOST):$(PORT) & pids="$$pids $$!"; \
+	  trap 'kill -TERM $$pids 2>/dev/null' INT TERM; \
+	  wait -n; kill -TERM $$pids 2>/dev/null; wait; echo "Stopped web, worker and beat."
 
 ## lint: ruff checks and format check
 lint: install
