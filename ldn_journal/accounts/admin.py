@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .accounts_admin import set_user_active
 from .models import AccessLog, Invitation, User
 
 
@@ -22,6 +23,12 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
     filter_horizontal = []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # The same path as the People page: stamp the time, end sessions, log it.
+            set_user_active(obj, obj.is_active, request=request)
 
 
 @admin.register(Invitation)

@@ -83,12 +83,24 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
             with transaction.atomic():
                 invitation.save()
         except IntegrityError:
-            raise ValidationError(
-                "This address already has a pending invitation. Re-send it from the list "
-                "of invitations instead."
-            ) from None
+            raise ValidationError(_already_invited_message(inviter, email)) from None
     send_invitation_email(invitation, token, request=request)
     return InviteOutcome(invitation=invitation)
+
+
+def _already_invited_message(inviter, email):
+    mine = Invitation.objects.filter(
+        email__iexact=email, invited_by=inviter, accepted_at__isnull=True, revoked_at__isnull=True
+    ).exists()
+    if mine:
+        return (
+            "This address already has a pending invitation. Re-send it from your list of "
+            "invitations instead."
+        )
+    return (
+        "This address already has a pending invitation from someone else at the clinic. "
+        "They can re-send or revoke it; an admin can see every invitation."
+    )
 
 
 def resend(invitation, *, request=None, now=None):

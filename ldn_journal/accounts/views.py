@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import get_adapter
 from allauth.core.ratelimit import consume_or_429
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -114,7 +115,8 @@ def _invite(request, template, success_url):
                     request, "This patient already has an account and was added to your care team."
                 )
             else:
-                messages.success(request, "Invitation sent. The link is valid for 7 days.")
+                days = settings.LDN_INVITATION_DAYS
+                messages.success(request, f"Invitation sent. The link is valid for {days} days.")
             return redirect(success_url)
     return render(request, template, {"form": form})
 

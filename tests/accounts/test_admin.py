@@ -78,3 +78,34 @@ def test_the_admin_login_has_the_same_rate_limit_as_the_site(client, admin_user)
         {"login": admin_user.email, "password": "wrong-password"},
     )
     assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_deactivating_in_the_django_admin_ends_sessions_like_the_people_page(
+    admin_client_, patient_a
+):
+    from django.contrib.sessions.models import Session
+
+    phone = Client()
+    phone.force_login(patient_a.user)
+    from allauth.usersessions.models import UserSession
+
+    UserSession.objects.create(
+        user=patient_a.user, session_key=phone.session.session_key, ip="127.0.0.1"
+    )
+    user = patient_a.user
+    response = admin_client_.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
+            "last_login_0": "",
+            "last_login_1": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert not user.is_active
+    assert user.deactivated_at is not None
+    assert not Session.objects.filter(session_key=phone.session.session_key).exists()
+    assert AccessLog.objects.filter(action="account_deactivated", object_id=str(user.pk)).exists()

@@ -342,3 +342,20 @@ def test_revoking_an_accepted_invitation_is_refused_with_a_message(client, invit
     page = client.post(url, follow=True).content.decode()
     assert "Only a pending invitation can be revoked" in page
     assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
+
+
+def test_inviting_an_address_another_clinician_invited_says_who_can_resend(
+    clinician_client, clinician_b
+):
+    invitations.invite(clinician_b, "shared@example.org", Role.PATIENT)
+    response = invite_through_the_page(clinician_client, "shared@example.org")
+    assert response.status_code == 200
+    assert "pending invitation from someone else" in response.content.decode()
+    assert Invitation.objects.count() == 1
+
+
+def test_the_success_message_gives_the_configured_validity(clinician_client, settings):
+    settings.LDN_INVITATION_DAYS = 3
+    response = invite_through_the_page(clinician_client, "new.patient@example.org")
+    page = clinician_client.get(response["Location"]).content.decode()
+    assert "valid for 3 days" in page
