@@ -416,6 +416,10 @@ def night_records(plan: PatientPlan, entries, first: date, last: date) -> list[N
     return records
 
 
+# Bookkeeping times: the change itself says when it was made.
+HISTORY_QUIET_FIELDS = ["updated_at", "created_at", "evening_logged_at", "morning_logged_at"]
+
+
 def _shown(entry, name, value) -> str:
     """A stored value as the patient reads it: local times, plain doses, choice labels."""
     if value in (None, ""):
@@ -433,7 +437,7 @@ def change_history(entry: NightlyEntry):
     records = list(entry.history.select_related("history_user").order_by("-history_date"))
     changes = []
     for newer, older in zip(records, records[1:], strict=False):
-        delta = newer.diff_against(older, excluded_fields=["updated_at", "created_at"])
+        delta = newer.diff_against(older, excluded_fields=HISTORY_QUIET_FIELDS)
         changes.append(
             {
                 "when": newer.history_date,

@@ -162,7 +162,10 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         self.fields["dose"].error_messages["max_length"] = dose_range_message()
         if concentration is None:
             del self.fields["unit"]
-            self.fields["dose"].help_text = dose_range_message().replace("Enter a", "A")
+            self.fields["dose"].help_text = (
+                f"In mg, from {plain(settings.LDN_DOSE_MIN_MG)} to "
+                f"{plain(settings.LDN_DOSE_MAX_MG)}. Your prescribed dose is filled in."
+            )
             self.fields["dose"].label = "Dose taken (mg)"
         else:
             self.fields["unit"].label = "Unit"

@@ -69,11 +69,12 @@ def _plan(request) -> journal.PatientPlan:
 
 
 def _night_label(night: date, tonight: date) -> str:
+    when = f"{night:%A} {night.day} {night:%B}"
     if night == tonight:
-        return "Tonight"
+        return f"Tonight, {when}"
     if night == tonight - ONE_DAY:
-        return "Last night"
-    return f"The night of {night:%A} {night.day} {night:%B}"
+        return f"Last night, {when}"
+    return f"The night of {when} {night.year}"
 
 
 def _card_label(plan, tonight: date, local_today: date) -> str:
