@@ -31,19 +31,23 @@ def _mean(values):
 
 
 def symptom_changes(records, start: date, end: date, scales) -> list[SymptomChange]:
+    """Per scale: the mean of the first and of the last EDGE_NIGHTS nights that have scores.
+
+    Counted from the first and last scored night inside the range, so a range that begins
+    before the patient started logging still compares like with like.
+    """
     edge = timedelta(days=EDGE_NIGHTS - 1)
     out = []
     for scale in scales:
-        first = [
-            r.scores[scale.key]
+        scored = [
+            (r.night, r.scores[scale.key])
             for r in records
-            if start <= r.night <= start + edge and r.scores.get(scale.key) is not None
+            if start <= r.night <= end and r.scores.get(scale.key) is not None
         ]
-        last = [
-            r.scores[scale.key]
-            for r in records
-            if end - edge <= r.night <= end and r.scores.get(scale.key) is not None
-        ]
+        first = [v for night, v in scored if scored and night <= scored[0][0] + edge]
+        last = [v for night, v in scored if scored and night >= scored[-1][0] - edge]
+        if scored and scored[-1][0] - scored[0][0] < edge * 2:
+            first = last = []  # fewer than 2 × 14 nights: the two ends would overlap
         before, after = _mean(first), _mean(last)
         percent, verdict = None, ""
         if before is not None and after is not None:
@@ -83,7 +87,11 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
             ((kind, severity, count) for (kind, severity), count in effects.items()),
             key=lambda item: (-item[2], item[0]),
         ),
-        "flags": [f for f in page.flags if f.last_night >= start],
+        "flags": [
+            (flag, flag.is_reviewed(page.reviewed_through))
+            for flag in page.flags
+            if flag.last_night >= start
+        ],
         "edge_nights": EDGE_NIGHTS,
         "urgent_reports": _urgent_reports(page.patient, start, end),
     }

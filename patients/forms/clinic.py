@@ -45,14 +45,14 @@ class DateRangeForm(forms.Form):
         label="From",
         required=False,
         help_text=DATE_HELP,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
     )
     end = forms.DateField(
         label="To",
         required=False,
         help_text=DATE_HELP,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
     )
 
@@ -106,11 +106,11 @@ class ReviewForm(forms.Form):
     reviewed_through = forms.DateField(
         label="Reviewed through night",
         help_text="Flags raised by this night or earlier stop raising the patient in the list.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the night as YYYY-MM-DD."},
     )
     note = forms.CharField(
-        label="Note (optional)",
+        label="Note",
         required=False,
         max_length=FlagReview._meta.get_field("note").max_length,
     )

@@ -1,0 +1,100 @@
+"""Browser journey at 1280×800: the demo clinician's morning round, printed to PDF.
+
+Sorted list → top patient → chart and a flag's evidence → mark reviewed → visit report
+printed on A4 and Letter (the PDFs are kept under docs/).
+"""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from ldn_journal.demo import DEMO_PASSWORD
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCREENSHOTS = DOCS / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(chromium_path, monkeypatch, settings):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_the_demo_clinician_reviews_the_top_patient_and_prints_the_visit_report(
+    browser, live_server
+):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("clinician@example.com")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/clinic/")
+
+    # The list: sorted by attention, the urgent report on top, the reviewed patient last.
+    rows = page.locator("table.patient-table tbody tr")
+    names = rows.locator("th[scope=row] a").all_inner_texts()
+    assert names[0] == "Sam Taylor"
+    assert names[-1] == "Pat Jones"
+    assert "Urgent report" in rows.first.inner_text()
+    assert rows.first.locator("svg.sparkline").count() == 1
+    page.screenshot(path=SCREENSHOTS / "dashboard-list.png", full_page=True)
+
+    # The second patient has reviewable flags; the top one's urgent flag needs an
+    # acknowledgement instead. Open the top patient first, as a clinician would.
+    rows.first.locator("th[scope=row] a").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("svg.trend-chart").count() == 1
+    page.goto(f"{live_server.url}/clinic/")
+    page.locator("table.patient-table tbody tr").nth(1).locator("th[scope=row] a").click()
+    page.wait_for_load_state("networkidle")
+    heading = page.locator("h1").inner_text()
+    assert page.locator("svg.trend-chart").count() == 1
+    evidence = page.locator("#flags details.evidence").first
+    evidence.locator("summary").click()
+    assert evidence.locator("time").count() >= 1
+    page.screenshot(path=SCREENSHOTS / "dashboard-patient.png", full_page=True)
+
+    page.get_by_role("button", name="Mark reviewed").click()
+    page.wait_for_load_state("networkidle")
+    assert "Flags marked reviewed through" in page.locator(".messages").inner_text()
+    page.screenshot(path=SCREENSHOTS / "dashboard-reviewed.png")
+
+    page.goto(f"{live_server.url}/clinic/")
+    names_after = page.locator("table.patient-table tbody tr th[scope=row] a").all_inner_texts()
+    assert names_after.index(heading) > names.index(heading)
+
+    # The visit report, printed.
+    page.locator("table.patient-table tbody tr th[scope=row] a", has_text=heading).click()
+    page.get_by_role("link", name="Visit report").click()
+    page.wait_for_load_state("networkidle")
+    assert "Visit report" in page.locator("h1").inner_text()
+    page.screenshot(path=SCREENSHOTS / "dashboard-report.png", full_page=True)
+    page.emulate_media(media="print")
+    for paper in ("A4", "Letter"):
+        page.pdf(path=DOCS / f"visit-report-{paper.lower()}.pdf", format=paper)
+        assert (DOCS / f"visit-report-{paper.lower()}.pdf").stat().st_size > 10_000
+    assert errors == []
+    context.close()
