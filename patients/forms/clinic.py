@@ -40,21 +40,20 @@ class PatientListForm(forms.Form):
         }
 
 
+def range_date_field(label, which, **kwargs):
+    """An optional ISO date field for one end ("start" or "end") of a date range."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"Enter the {which} date as YYYY-MM-DD."},
+        **kwargs,
+    )
+
+
 class DateRangeForm(forms.Form):
-    start = forms.DateField(
-        label="From",
-        required=False,
-        help_text=DATE_HELP,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
-    )
-    end = forms.DateField(
-        label="To",
-        required=False,
-        help_text=DATE_HELP,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
-    )
+    start = range_date_field("From", "start", help_text=DATE_HELP)
+    end = range_date_field("To", "end", help_text=DATE_HELP)
 
     def __init__(self, data=None, *, default_start: date, default_end: date, **kwargs):
         super().__init__(data, **kwargs)

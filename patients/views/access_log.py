@@ -15,6 +15,7 @@ from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
 
 from ..exports.csv import rows_csv
+from ..forms.clinic import range_date_field
 from ..models import Patient
 from .clinic import export_response
 
@@ -39,18 +40,8 @@ ACTION_LABELS = {
 class AccessLogFilterForm(forms.Form):
     user = forms.CharField(label="User (name or email)", required=False, max_length=100)
     patient = forms.CharField(label="Patient (name or email)", required=False, max_length=100)
-    start = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
-    )
-    end = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
-    )
+    start = range_date_field("From", "start")
+    end = range_date_field("To", "end")
 
     def clean(self):
         data = super().clean()

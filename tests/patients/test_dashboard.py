@@ -243,3 +243,16 @@ def test_an_extra_scale_is_added_once(clinician_client, patient_a):
     response = clinician_client.post(url, {**data, "name": "brain  FOG"}, follow=True)
     assert "already has a scale" in response.text
     assert patient_a.extra_scales.count() == 1
+
+
+def test_undoing_another_teams_review_is_a_404_and_changes_nothing(
+    clinician_client, patient_b, clinician_b
+):
+    review = FlagReview.objects.create(
+        patient=patient_b, reviewed_through=TONIGHT, reviewed_by=clinician_b
+    )
+    url = reverse("clinic:undo_review", args=[patient_b.pk, review.pk])
+    assert clinician_client.post(url).status_code == 404
+    review.refresh_from_db()
+    assert review.undone_at is None
+    assert not AccessLog.objects.filter(patient=patient_b).exists()
