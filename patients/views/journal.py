@@ -24,7 +24,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from prescriptions import titration
 
-from .. import adherence, charts, journal
+from .. import adherence, charts, journal, nights
 from ..forms.journal import (
     TIME_ZONES,
     EveningForm,
@@ -225,7 +225,13 @@ def evening(request, night):
                 _saved_message(request, saved, f"Saved: {plain(dose)} mg taken.")
                 return _after_save(plan, night, now)
     else:
-        default_time = now if window[0] <= now < window[1] else None
+        # Tonight: now. An earlier night: the patient's usual reminder time that night.
+        if window[0] <= now < window[1]:
+            default_time = now
+        else:
+            default_time = nights.moment_on_night(
+                night, plan.patient.reminder_time, plan.patient.tz, plan.dosing_time(night)
+            )
         if entry and entry.is_taken:
             initial = {
                 "dose": plain(entry.dose_mg),

@@ -543,3 +543,8 @@ def test_morning_dosing_home_calls_the_card_today(patient_client, patient_a, cli
     make_plan(patient_a, clinician_a, dosing_time="morning")
     page = patient_client.get(HOME).content.decode()
     assert "Today · Wed 25 Nov" in page
+
+
+def test_an_earlier_nights_form_suggests_the_usual_reminder_time(patient_client, plan):
+    page = patient_client.get(evening_url(TONIGHT - timedelta(days=2))).content.decode()
+    assert 'value="2026-11-23T21:00"' in page
