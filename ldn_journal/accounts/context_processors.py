@@ -36,5 +36,10 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # an area not built yet is simply not shown
             continue
-        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+        items.append({"url": url, "label": label, "current": False})
+    # The longest matching prefix is the current page: /journal/history/ is History, not
+    # Tonight (whose URL, /journal/, prefixes every patient page).
+    matches = [item for item in items if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     return {"nav_items": items}
