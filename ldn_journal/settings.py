@@ -327,11 +327,26 @@ LOGGING = {
             "formatter": "plain",
             "filters": ["request_id"],
         },
+        # Replaces Django's AdminEmailHandler, which mails POST data and frame variables.
+        "mail_admins": {
+            "class": "ldn_journal.error_reports.IdOnlyAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger puts the full request (with POST data) on error records.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        # Configured here so Django's default handlers (mail with request data) are dropped.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # At DEBUG these print whole template contexts and SQL parameters (names, notes).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },
 }

@@ -4,14 +4,344 @@ Never a 5xx; nothing stored when refused; no script echoed back. See tests/secur
 for the harness and the strategies. Add a HostileForm here whenever a new form lands.
 """
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
+from patients.forms.clinic import ExtraScaleForm, NoteForm, ReviewForm
+from patients.forms.journal import EveningForm, MorningForm, PatientSettingsForm, SkipForm
+from patients.forms.reminders import DigestSettingsForm, ReminderSettingsForm
+from patients.forms.urgent import AcknowledgeForm, UrgentReportForm
+from patients.models import ClinicianPreferences
+from prescriptions.forms import (
+    DismissForm,
+    DosingTimeForm,
+    HoldForm,
+    PlanStepsForm,
+    PrescriptionForm,
+    ResumeForm,
+    TemplateForm,
+)
 from tests.security.access_rules import build_cast
 from tests.security.hostile import HostileForm, check_form, hostile_strings
 
 INVITE_MODELS = ("accounts.Invitation", "accounts.User", "patients.CareTeamMembership")
+JOURNAL_MODELS = (
+    "patients.NightlyEntry",
+    "patients.SideEffect",
+    "patients.SymptomScore",
+    "patients.Submission",
+)
+PLAN_MODELS = ("prescriptions.Prescription", "prescriptions.PlanVersion", "prescriptions.PlanStep")
+DOSES = ["1", "1.5", "1,5", "3", "4.5", "5", "0.5", "4.50"]
+
+
+# --- Plausible values, so that some examples are accepted and the refusals are near misses --
+
+
+def uuids():
+    return st.uuids().map(str)
+
+
+def nights(cast, before=8, after=20):
+    night = cast.objects["night"]
+    return st.integers(-before, after).map(lambda d: (night + timedelta(days=d)).isoformat())
+
+
+def night_times(cast):
+    night = cast.objects["night"]
+    return st.builds(
+        lambda d, h, m: f"{night + timedelta(days=d)}T{h:02d}:{m:02d}",
+        st.integers(-1, 1),
+        st.integers(0, 23),
+        st.sampled_from([0, 15, 30, 59]),
+    )
+
+
+def clock_times():
+    return st.sampled_from(["21:00", "07:30", "00:00", "23:59", "9pm", "21:00:00"])
+
+
+def step_rows(prefix="steps", rows=3):
+    data = {
+        f"{prefix}-TOTAL_FORMS": st.sampled_from(["1", "2", "3", "0", "40", "1000"]),
+        f"{prefix}-INITIAL_FORMS": st.just("0"),
+    }
+    for i in range(rows):
+        data[f"{prefix}-{i}-dose_mg"] = st.sampled_from(DOSES)
+        data[f"{prefix}-{i}-days"] = st.sampled_from(["14", "7", "", "0", "-7", "365"])
+    return data
+
+
+def signed(cast):
+    """What every plan change carries: the version it was built from, reason and note."""
+    return {"based_on": st.sampled_from(["1", "0", "2"]), "reason": st.just("Dreams too vivid")}
+
+
+def _patient_a_url(suffix):
+    return lambda cast: f"/clinic/patients/{cast.patient_a.pk}/{suffix}"
+
+
+def _night_url(suffix):
+    return lambda cast: f"/journal/night/{cast.objects['night'].isoformat()}/{suffix}"
+
+
+def _password():
+    return st.one_of(
+        st.just("a-long-enough-passphrase-2026"),
+        st.sampled_from(["password1234", "123456789012", "short", "invited.patient@example.org"]),
+        hostile_strings(),
+    )
+
+
+def _push_keys():
+    return st.fixed_dictionaries(
+        {
+            "p256dh": st.sampled_from(["B" + "A" * 86, "", "not-base64!"]),
+            "auth": st.sampled_from(["A" * 22, "", "=="]),
+        }
+    )
+
+
+FORMS = [
+    # --- Invitations (clinicians and admins) ---
+    HostileForm(
+        name="clinician invites a patient",
+        role="clinician_a",
+        url=lambda cast: "/clinic/invite/",
+        form_class=InviteForm,
+        form_kwargs=lambda cast: {"inviter": cast.clinician_a},
+        extra=lambda cast: {
+            "email": st.sampled_from(["new.patient@example.org", cast.patient_b.user.email])
+        },
+        models=INVITE_MODELS,
+    ),
+    HostileForm(
+        name="admin invites a clinician",
+        role="admin",
+        url=lambda cast: "/manage/invite/",
+        form_class=InviteForm,
+        form_kwargs=lambda cast: {"inviter": cast.admin},
+        models=INVITE_MODELS,
+    ),
+    # --- The patient's journal ---
+    HostileForm(
+        name="journal: taken now",
+        role="patient_a",
+        url=lambda cast: "/journal/taken/",
+        extra=lambda cast: {"submission_id": uuids()},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal: different dose or time",
+        role="patient_a",
+        url=_night_url("dose/"),
+        form_class=EveningForm,
+        extra=lambda cast: {
+            "submission_id": uuids(),
+            "dose": st.sampled_from(DOSES),
+            "unit": st.sampled_from(["mg", "ml"]),
+            "taken_at": night_times(cast),
+            "bedtime": night_times(cast),
+        },
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal: skip",
+        role="patient_a",
+        url=_night_url("skip/"),
+        form_class=SkipForm,
+        extra=lambda cast: {"submission_id": uuids()},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal: morning check-in",
+        role="patient_a",
+        url=_night_url("morning/"),
+        form_class=MorningForm,
+        form_kwargs=lambda cast: {"extra_scales": ()},
+        extra=lambda cast: {"submission_id": uuids()},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal: settings",
+        role="patient_a",
+        url=lambda cast: "/journal/settings/",
+        form_class=PatientSettingsForm,
+        form_kwargs=lambda cast: {"instance": cast.patient_a},
+        extra=lambda cast: {
+            "time_zone": st.sampled_from(["Europe/London", "America/New_York", "Mars/Base"]),
+            "reminder_time": clock_times(),
+        },
+        models=("patients.Patient", "accounts.User"),
+    ),
+    HostileForm(
+        name="reminder settings",
+        role="patient_a",
+        url=lambda cast: "/journal/reminders/",
+        form_class=ReminderSettingsForm,
+        form_kwargs=lambda cast: {"instance": cast.patient_a},
+        extra=lambda cast: {
+            "time_zone": st.sampled_from(["Europe/London", "Australia/Lord_Howe", "UTC+1"]),
+            **{
+                name: clock_times()
+                for name in (
+                    "reminder_time",
+                    "last_call_time",
+                    "morning_time",
+                    "quiet_start",
+                    "quiet_end",
+                )
+            },
+        },
+        models=("patients.Patient",),
+    ),
+    HostileForm(
+        name="push subscription (JSON)",
+        role="patient_a",
+        url=lambda cast: "/journal/reminders/push/",
+        json_body=True,
+        extra=lambda cast: {
+            "endpoint": st.sampled_from(
+                ["https://push.example.org/abc", "http://push.example.org/x", "https://"]
+            ),
+            "keys": _push_keys(),
+            "label": st.just("Phone"),
+        },
+        models=("patients.PushSubscription",),
+    ),
+    HostileForm(
+        name="urgent report",
+        role="patient_a",
+        url=lambda cast: "/journal/reaction/",
+        form_class=UrgentReportForm,
+        extra=lambda cast: {"submission_id": uuids()},
+        models=("patients.UrgentReport", "patients.ReminderDelivery"),
+    ),
+    # --- The clinician's patient page ---
+    HostileForm(
+        name="clinician note",
+        role="clinician_a",
+        url=_patient_a_url("notes/"),
+        form_class=NoteForm,
+        models=("patients.ClinicianNote",),
+    ),
+    HostileForm(
+        name="mark reviewed",
+        role="clinician_a",
+        url=_patient_a_url("review/"),
+        form_class=ReviewForm,
+        extra=lambda cast: {"reviewed_through": nights(cast, before=30, after=3)},
+        models=("patients.FlagReview",),
+    ),
+    HostileForm(
+        name="extra symptom scale",
+        role="clinician_a",
+        url=_patient_a_url("scales/"),
+        form_class=ExtraScaleForm,
+        form_kwargs=lambda cast: {"patient": cast.patient_a},
+        models=("patients.SymptomScale",),
+    ),
+    HostileForm(
+        name="acknowledge urgent report",
+        role="clinician_a",
+        url=lambda cast: f"/clinic/reports/{cast.objects['urgent_report'].pk}/acknowledge/",
+        form_class=AcknowledgeForm,
+        models=("patients.UrgentReport",) + PLAN_MODELS,
+    ),
+    HostileForm(
+        name="clinician digest settings",
+        role="clinician_a",
+        url=lambda cast: "/clinic/settings/",
+        form_class=DigestSettingsForm,
+        extra=lambda cast: {"digest_time": clock_times()},
+        # The page creates the defaults on first visit; a refused POST must not change them.
+        setup=lambda cast: ClinicianPreferences.objects.get_or_create(user=cast.clinician_a),
+        models=("patients.ClinicianPreferences",),
+    ),
+    # --- Plans ---
+    HostileForm(
+        name="plan: change steps",
+        role="clinician_a",
+        url=_patient_a_url("plan/change/"),
+        form_class=PlanStepsForm,
+        extra=lambda cast: {
+            **signed(cast),
+            "effective_night": nights(cast, before=2),
+            "start_date": nights(cast, before=2),
+            **step_rows(),
+        },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: new prescription",
+        role="clinician_b",
+        url=lambda cast: f"/clinic/patients/{cast.patient_b.pk}/plan/new/",
+        form_class=PrescriptionForm,
+        extra=lambda cast: {
+            **signed(cast),
+            "based_on": st.just("0"),
+            "start_date": nights(cast, before=2),
+            "strengths_text": st.sampled_from(["1.5, 3, 4.5", "1.5", "", "0, 99"]),
+            "concentration_mg_per_ml": st.sampled_from(["1", "0.5", "", "0"]),
+            **step_rows(),
+        },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: hold",
+        role="clinician_a",
+        url=_patient_a_url("plan/hold/"),
+        form_class=HoldForm,
+        extra=lambda cast: {
+            **signed(cast),
+            "hold_from": nights(cast, before=2),
+            "hold_until": nights(cast, before=2),
+        },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: resume",
+        role="clinician_a",
+        url=_patient_a_url("plan/resume/"),
+        form_class=ResumeForm,
+        extra=lambda cast: {
+            **signed(cast),
+            "resume_on": nights(cast, before=2),
+            "step": st.sampled_from(["0", "1", "2", "9"]),
+        },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: dosing time",
+        role="clinician_a",
+        url=_patient_a_url("plan/dosing-time/"),
+        form_class=DosingTimeForm,
+        extra=lambda cast: {**signed(cast), "effective_night": nights(cast, before=2)},
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: dismiss suggestion",
+        role="clinician_a",
+        url=_patient_a_url("plan/suggestions/dismiss/"),
+        form_class=DismissForm,
+        extra=lambda cast: {
+            "kind": st.sampled_from(["vivid_dreams", "step_up", "nonsense"]),
+            "key": st.just("2026-11-01"),
+        },
+        models=("prescriptions.SuggestionDismissal",),
+    ),
+    HostileForm(
+        name="plan template",
+        role="clinician_a",
+        url=lambda cast: "/clinic/templates/new/",
+        form_class=TemplateForm,
+        extra=lambda cast: step_rows(),
+        models=("prescriptions.PlanTemplate",),
+    ),
+]
 
 
 def _open_invitation_in_session(client):
@@ -25,42 +355,13 @@ def _open_invitation_in_session(client):
     return setup
 
 
-def _password():
-    return st.one_of(
-        st.just("a-long-enough-passphrase-2026"),
-        st.sampled_from(["password1234", "123456789012", "short", "invited.patient@example.org"]),
-        hostile_strings(),
-    )
-
-
-FORMS = [
-    HostileForm(
-        name="clinician invites a patient",
-        role="clinician_a",
-        url=lambda cast: "/clinic/invite/",
-        form_class=InviteForm,
-        form_kwargs=lambda cast: {"inviter": cast.clinician_a},
-        extra={"email": st.sampled_from(["new.patient@example.org", "patient.b@example.org"])},
-        models=INVITE_MODELS,
-    ),
-    HostileForm(
-        name="admin invites a clinician",
-        role="admin",
-        url=lambda cast: "/manage/invite/",
-        form_class=InviteForm,
-        form_kwargs=lambda cast: {"inviter": cast.admin},
-        models=INVITE_MODELS,
-    ),
-]
-
-
 def _signup_form(client):
     return HostileForm(
         name="invited person signs up",
         role="anonymous",
         url=lambda cast: "/accounts/signup/",
         form_class=InvitedSignupForm,
-        extra={
+        extra=lambda cast: {
             "email": st.sampled_from(["invited.patient@example.org", "someone.else@example.org"]),
             "password1": _password(),
             "password2": _password(),
