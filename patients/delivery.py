@@ -117,6 +117,12 @@ class ReminderRenderer(Renderer):
     """Evening, last call, morning check-in and missed-dose follow-up for a patient."""
 
     def _plan_state(self, delivery):
+        if getattr(delivery, "_plan_state_cache", None) is not None:
+            return delivery._plan_state_cache
+        delivery._plan_state_cache = self._load_state(delivery)
+        return delivery._plan_state_cache
+
+    def _load_state(self, delivery):
         plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
         entry = (
             NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
@@ -303,9 +309,30 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
 # --- Enqueueing ------------------------------------------------------------------------------
 
 
+FANOUT_CHUNK = 500
+
+
 def enqueue_deliveries(ids) -> None:
-    """One send task per delivery id, over one broker connection. Raises if the broker is
-    down: the caller decides whether that is loud (the sweep) or logged (a web request)."""
+    """One send task per delivery id, over one broker connection. A large sweep hands its
+    ids over in chunks (one small task per chunk) that workers fan out into the per-id send
+    tasks, so 100k due reminders do not wait behind 100k publishes in the sweep. Raises if
+    the broker is down: the caller decides whether that is loud (the sweep) or logged."""
+    from ldn_journal.celery import app
+
+    from .tasks import fan_out_task, send_delivery_task
+
+    ids = list(ids)
+    with app.producer_or_acquire() as producer:
+        if len(ids) > FANOUT_CHUNK // 5:
+            for start in range(0, len(ids), FANOUT_CHUNK):
+                fan_out_task.apply_async((ids[start : start + FANOUT_CHUNK],), producer=producer)
+            return
+        for delivery_id in ids:
+            send_delivery_task.apply_async((delivery_id,), producer=producer)
+
+
+def fan_out(ids) -> None:
+    """Publish the per-id send tasks for one chunk (runs on a worker)."""
     from ldn_journal.celery import app
 
     from .tasks import send_delivery_task

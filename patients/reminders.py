@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from prescriptions import titration
@@ -140,7 +142,8 @@ def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
     return moment_on_night(day, prefs.quiet_end, zone, MORNING)
 
 
-def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> list[Slot]:
+@lru_cache(maxsize=8192)
+def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, ...]:
     """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
     past their usefulness are left out."""
     zone = as_zone(prefs.tz)
@@ -167,7 +170,8 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> list[Slot]:
         due = after_quiet_hours(due, prefs)
         if due < expires:
             slots.append(Slot(night=night, kind=kind, due_at=due, expires_at=expires))
-    return slots
+    # Cached: at scale most patients share their settings, and a night's slots never change.
+    return tuple(slots)
 
 
 def is_wanted(kind: str, state: NightState) -> bool:
@@ -311,13 +315,22 @@ def due_patients(now: datetime):
     )
 
 
+def id_set(ids: Iterable[int]):
+    """`ids` for an `__in` filter: one array parameter on PostgreSQL (a 500-item IN list
+    costs more to build and parse than to run), a plain list elsewhere."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
 def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
     """Each patient's newest non-ended prescription as a Plan (3 queries for the batch)."""
     from prescriptions.models import PlanStep, PlanVersion, Prescription
 
     chosen: dict[int, dict] = {}
     rows = (
-        Prescription.objects.filter(patient_id__in=patient_ids)
+        Prescription.objects.filter(patient_id__in=id_set(patient_ids))
         .exclude(status=Prescription.Status.ENDED)
         .order_by("patient_id", "-start_date", "-pk")
         .values("id", "patient_id", "status")
@@ -327,13 +340,13 @@ def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
     by_prescription = {row["id"]: row["patient_id"] for row in chosen.values()}
     steps: dict[int, list] = defaultdict(list)
     for row in (
-        PlanStep.objects.filter(version__prescription_id__in=by_prescription)
+        PlanStep.objects.filter(version__prescription_id__in=id_set(by_prescription))
         .order_by("version_id", "position")
         .values_list("version_id", "dose_mg", "days")
     ):
         steps[row[0]].append(titration.Step(dose_mg=row[1], days=row[2]))
     versions: dict[int, list] = defaultdict(list)
-    for row in PlanVersion.objects.filter(prescription_id__in=by_prescription).values(
+    for row in PlanVersion.objects.filter(prescription_id__in=id_set(by_prescription)).values(
         "id",
         "prescription_id",
         "number",
@@ -367,7 +380,7 @@ def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
 
 def load_entries(patient_ids: Sequence[int], first: date, last: date) -> dict[tuple, tuple]:
     rows = NightlyEntry.objects.filter(
-        patient_id__in=patient_ids, night__gte=first, night__lte=last
+        patient_id__in=id_set(patient_ids), night__gte=first, night__lte=last
     ).values_list("patient_id", "night", "status", "morning_logged_at")
     return {(pid, night): (bool(status), logged is not None) for pid, night, status, logged in rows}
 
@@ -378,12 +391,12 @@ def _plan_batch(patients: Sequence[Patient], now: datetime) -> list[tuple[Patien
     plans = load_plans(ids)
     entries = load_entries(ids, first, last)
     with_push = set(
-        PushSubscription.objects.filter(user_id__in=[p.user_id for p in patients])
+        PushSubscription.objects.filter(user_id__in=id_set(p.user_id for p in patients))
         .values_list("user_id", flat=True)
         .distinct()
     )
     claimed = set(
-        ReminderDelivery.objects.filter(patient_id__in=ids, night__gte=first).values_list(
+        ReminderDelivery.objects.filter(patient_id__in=id_set(ids), night__gte=first).values_list(
             "key", flat=True
         )
     )
@@ -426,7 +439,7 @@ def due_reminders(
     ids = list(due_patients(now).order_by().values_list("pk", flat=True))
     for chunk in _batches(ids, batch_size):
         patients = list(
-            Patient.objects.filter(pk__in=chunk)
+            Patient.objects.filter(pk__in=id_set(chunk))
             .select_related("user")
             .only(
                 "id",
@@ -484,6 +497,23 @@ _CLAIM_COLUMNS = (
 )
 
 
+_PG_TYPES = (
+    "varchar",
+    "bigint",
+    "bigint",
+    "date",
+    "varchar",
+    "varchar",
+    "varchar",
+    "bigint",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "integer",
+    "varchar",
+)
+
+
 def claim_many(rows: Iterable[ClaimRow], now: datetime) -> list[int]:
     """Insert one delivery per row; a key that already exists is skipped by the unique
     index (never an error). Returns the ids of the rows this call inserted, so only the
@@ -517,10 +547,27 @@ def claim_many(rows: Iterable[ClaimRow], now: datetime) -> list[int]:
                 0,
                 row.last_error,
             ]
-        # Only quoted identifiers and placeholders are interpolated; values are parameters.
-        values = ", ".join([placeholder] * len(chunk))
+        if connection.vendor == "postgresql":
+            # One array per column: 13 parameters however many rows (a VALUES list of
+            # thousands of placeholders costs more to build and parse than to insert).
+            columns_of = list(
+                zip(
+                    *[
+                        params[i : i + len(_CLAIM_COLUMNS)]
+                        for i in range(0, len(params), len(_CLAIM_COLUMNS))
+                    ],
+                    strict=True,
+                )
+            )
+            params = [list(column) for column in columns_of]
+            source = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in _PG_TYPES) + ")"  # noqa: S608
+        else:
+            source = "VALUES " + ", ".join([placeholder] * len(chunk))
         conflict = f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING"
-        sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict} RETURNING {ops.quote_name('id')}"  # noqa: S608, E501
+        # Only quoted identifiers and placeholders are interpolated; values are parameters.
+        sql = (
+            f"INSERT INTO {table} ({columns}) {source} {conflict} RETURNING {ops.quote_name('id')}"  # noqa: S608, E501
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids += [row[0] for row in cursor.fetchall()]
@@ -594,7 +641,7 @@ def _save_next_times(batch: list[tuple[Patient, PatientPlan]]) -> None:
             groups[(patient.next_reminder_at, plan.next_at)].append(patient.pk)
     for (old, new), ids in groups.items():
         unchanged = Q(next_reminder_at__isnull=True) if old is None else Q(next_reminder_at=old)
-        Patient.objects.filter(unchanged, pk__in=ids).update(next_reminder_at=new)
+        Patient.objects.filter(unchanged, pk__in=id_set(ids)).update(next_reminder_at=new)
 
 
 # --- The sweep ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import delivery, reminders, urgent
+from . import delivery, reminders
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,11 @@ def send_delivery_task(self, delivery_id):
         return delivery.send_delivery(delivery_id)
     except delivery.RetryLater as exc:
         raise self.retry(countdown=exc.countdown) from exc
+
+
+@shared_task(name="patients.fan_out_deliveries")
+def fan_out_task(delivery_ids):
+    delivery.fan_out(delivery_ids)
 
 
 @shared_task(name="patients.sweep_reminders")

@@ -1,6 +1,8 @@
 """Email: HTML + text, with RFC 8058 one-click unsubscribe headers."""
 
+import contextlib
 import smtplib
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +32,33 @@ def _classify(exc: Exception) -> Exception:
     return TransientFailure(f"Mail server unreachable ({type(exc).__name__}).")
 
 
+_local = threading.local()
+
+
+def _shared_connection():
+    """One SMTP connection per worker thread, opened once and reused across tasks: a new
+    TCP + EHLO (+ TLS) per reminder would cap a worker's rate far below its SMTP relay's."""
+    key = (
+        settings.EMAIL_BACKEND,
+        getattr(settings, "EMAIL_HOST", ""),
+        getattr(settings, "EMAIL_PORT", 0),
+    )
+    if getattr(_local, "key", None) != key or _local.connection is None:
+        drop_connection()
+        _local.connection = get_connection(fail_silently=False)
+        _local.connection.open()
+        _local.key = key
+    return _local.connection
+
+
+def drop_connection():
+    connection = getattr(_local, "connection", None)
+    _local.connection = None
+    if connection is not None:
+        with contextlib.suppress(Exception):  # closing a broken connection may fail again
+            connection.close()
+
+
 def send_email(to: str, parts: EmailMessageParts, connection=None) -> None:
     headers = {}
     if parts.unsubscribe_url:
@@ -41,10 +70,17 @@ def send_email(to: str, parts: EmailMessageParts, connection=None) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers=headers,
-        connection=connection or get_connection(fail_silently=False),
     )
     message.attach_alternative(parts.html, "text/html")
-    try:
-        message.send(fail_silently=False)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise _classify(exc) from exc
+    for attempt in (1, 2):
+        message.connection = connection or _shared_connection()
+        try:
+            message.send(fail_silently=False)
+            return
+        except smtplib.SMTPServerDisconnected as exc:
+            drop_connection()  # the server closed an idle connection: one fresh try
+            if attempt == 2 or connection is not None:
+                raise _classify(exc) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            drop_connection()
+            raise _classify(exc) from exc

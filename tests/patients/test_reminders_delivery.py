@@ -113,10 +113,16 @@ def test_smtp_errors_are_sorted_into_retry_or_give_up(
         def __init__(self, *args, **kwargs):
             pass
 
+        def open(self):
+            pass
+
+        def close(self):
+            pass
+
         def send_messages(self, messages):
             raise error
 
-    monkeypatch.setattr("patients.channels.email.get_connection", lambda **kw: Broken())
+    monkeypatch.setattr("patients.channels.email._shared_connection", lambda: Broken())
     if outcome == "retry":
         with pytest.raises(delivery.RetryLater):
             send_delivery(delivery_id)

@@ -136,7 +136,9 @@ class Sink:
 
 
 def start_sink(handler):
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), server_hostname="localhost"
+    )
     controller.start()
     return controller
 

@@ -1,0 +1,309 @@
+"""`make bench`: reminder throughput figures, written to bench/results/reminders.json.
+
+1. Sweep selection + claim + enqueue for 10,000 and 100,000 patients due in the same
+   minute (target: under 10 s for 100k on the 2-core machine).
+2. One Celery worker (solo pool) sending 10,000 reminder emails into an aiosmtpd sink
+   (target: under 60 s).
+
+Runs on a dedicated PostgreSQL database `ldn_bench` that the harness drops and creates
+(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/ldn_bench), its own
+redis-server on a free port, and the sink in this process. Nothing reaches outside.
+"""
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ldn_bench")
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
+EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
+# A January evening: every bench patient is in London with a 21:00 reminder.
+DUE = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"bench: timed out waiting for {what}")
+
+
+def recreate_database():
+    import psycopg
+
+    parsed = urlparse(DB_URL)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        raise SystemExit(
+            f"bench: needs PostgreSQL at {admin} ({exc}); set BENCH_DATABASE_URL"
+        ) from exc
+
+
+def start_redis():
+    if not shutil.which("redis-server"):
+        raise SystemExit("bench: needs redis-server (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def up():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    wait_for(up, 10, "redis-server")
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+class CountingSink:
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+def make_patients(start_index, count):
+    """Bulk-insert `count` London patients on a 1.5 mg plan, all due at DUE."""
+    from decimal import Decimal
+
+    from ldn_journal.accounts.models import Role, User
+    from patients.models import Patient
+    from prescriptions.models import PlanStep, PlanVersion, Prescription
+
+    clinician, _ = User.objects.get_or_create(
+        email="bench-clinician@example.org",
+        defaults={"role": Role.CLINICIAN, "password": "!", "display_name": "Bench clinician"},
+    )
+    chunk = 5000
+    for first in range(start_index, start_index + count, chunk):
+        numbers = range(first, min(first + chunk, start_index + count))
+        users = User.objects.bulk_create(
+            User(email=f"bench{n}@example.org", password="!", display_name=f"Bench {n}")
+            for n in numbers
+        )
+        patients = Patient.objects.bulk_create(
+            Patient(user=u, time_zone="Europe/London", next_reminder_at=DUE) for u in users
+        )
+        prescriptions = Prescription.objects.bulk_create(
+            Prescription(patient=p, prescriber=clinician, start_date=date(2026, 1, 1))
+            for p in patients
+        )
+        versions = PlanVersion.objects.bulk_create(
+            PlanVersion(
+                prescription=p,
+                number=1,
+                effective_night=date(2026, 1, 1),
+                start_date=date(2026, 1, 1),
+                author=clinician,
+                reason="bench",
+            )
+            for p in prescriptions
+        )
+        PlanStep.objects.bulk_create(
+            PlanStep(version=v, position=0, dose_mg=Decimal("1.5"), days=None) for v in versions
+        )
+
+
+def reset_for_sweep():
+    from patients.models import Patient, ReminderDelivery
+
+    ReminderDelivery.objects.all().delete()
+    Patient.objects.update(next_reminder_at=DUE)
+
+
+def timed_sweep(redis_client):
+    """Returns (seconds, claimed, seconds spent enqueueing)."""
+    from patients import delivery, reminders
+
+    enqueue_seconds = 0.0
+
+    def dispatch(ids):
+        nonlocal enqueue_seconds
+        started = time.perf_counter()
+        delivery.enqueue_deliveries(ids)
+        enqueue_seconds += time.perf_counter() - started
+
+    started = time.perf_counter()
+    result = reminders.sweep(DUE, dispatch=dispatch)
+    seconds = time.perf_counter() - started
+    return seconds, len(result.claimed), enqueue_seconds, redis_client.llen("celery")
+
+
+def main():
+    recreate_database()
+    redis_process, redis_url = start_redis()
+    from aiosmtpd.controller import Controller
+
+    sink = CountingSink()
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=free_port(), server_hostname="localhost"
+    )
+    controller.start()
+    var_dir = tempfile.mkdtemp(prefix="ldn-bench-")
+    os.environ.update(
+        {
+            "DATABASE_URL": DB_URL,
+            "REDIS_URL": redis_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{controller.port}",
+            "LDN_VAR_DIR": var_dir,
+            "DJANGO_SETTINGS_MODULE": "ldn_journal.settings",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis_client = redis.Redis.from_url(redis_url)
+    results = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "sweep": [],
+    }
+    worker = None
+    try:
+        made = 0
+        for size in sorted(SIZES):
+            started = time.perf_counter()
+            make_patients(made, size - made)
+            made = size
+            print(f"made {size:,} due patients in {time.perf_counter() - started:.1f} s")
+            reset_for_sweep()
+            redis_client.flushdb()
+            seconds, claimed, enqueue, queued = timed_sweep(redis_client)
+            row = {
+                "patients": size,
+                "claimed": claimed,
+                "queued": queued,
+                "seconds": round(seconds, 2),
+                "enqueue_seconds": round(enqueue, 2),
+                "per_second": round(claimed / seconds),
+                "target_seconds": 10 if size >= 100_000 else None,
+            }
+            results["sweep"].append(row)
+            print(
+                f"sweep: {size:,} patients due in one minute -> {claimed:,} claimed and "
+                f"{queued:,} queued in {seconds:.2f} s (enqueue {enqueue:.2f} s)"
+            )
+            if size == min(SIZES) and EMAILS:
+                results["worker"] = run_worker(redis_client, sink, var_dir, claimed)
+        # Repeat sweep in the same minute: everything is claimed, nothing more.
+        started = time.perf_counter()
+        from patients import reminders
+
+        again = reminders.sweep(DUE, dispatch=lambda ids: None)
+        results["second_sweep"] = {
+            "claimed": len(again.claimed),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        print(f"second sweep in the same minute: {len(again.claimed)} claimed")
+    finally:
+        if worker is not None:
+            worker.kill()
+        controller.stop()
+        redis_process.send_signal(signal.SIGTERM)
+        redis_process.wait(10)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "reminders.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+def run_worker(redis_client, sink, var_dir, queued):
+    """One solo worker drains the queue the first sweep filled; time until the sink has all."""
+    count = min(queued, EMAILS)
+    before = sink.count
+    env = {**os.environ, "CONN_MAX_AGE": "60"}
+    started = time.perf_counter()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ldn_journal",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: sink.count - before >= count, 600, f"{count} emails in the sink")
+        seconds = time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, signal.SIGQUIT)
+        worker.wait(30)
+    print(
+        f"worker: one solo worker sent {count:,} emails into the SMTP sink in {seconds:.1f} s "
+        f"({count / seconds:.0f}/s, including worker start-up)"
+    )
+    return {
+        "emails": count,
+        "seconds": round(seconds, 1),
+        "per_second": round(count / seconds),
+        "target_seconds": 60,
+    }
+
+
+if __name__ == "__main__":
+    main()

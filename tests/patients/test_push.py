@@ -1,0 +1,227 @@
+"""Web Push: subscriptions refused when malformed, and sending end to end (RFC 8291)."""
+
+import base64
+import json
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import http_ece
+import pytest
+import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid
+
+from patients import delivery, reminders
+from patients.models import PushSubscription, ReminderDelivery
+from tests.patients.reminder_support import patient_on_plan
+
+URL = "/journal/reminders/push/"
+EVENING = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
+Status = ReminderDelivery.Status
+
+
+def b64(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def browser_keys():
+    """What a browser makes when it subscribes: an ECDH P-256 key pair and an auth secret."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    public = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return private, public, os.urandom(16)
+
+
+def subscription_json(endpoint="https://push.example.net/send/abc123", **overrides):
+    _private, public, auth = browser_keys()
+    data = {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}
+    data.update(overrides)
+    return data
+
+
+def post(client, body):
+    raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return client.post(URL, raw, content_type="application/json")
+
+
+# --- Subscribing ----------------------------------------------------------------------------
+
+
+def test_a_valid_subscription_is_stored_and_push_switched_on(patient_client, patient_a):
+    response = post(patient_client, {**subscription_json(), "label": "Pixel"})
+    assert response.status_code == 201
+    device = PushSubscription.objects.get(user=patient_a.user)
+    assert device.label == "Pixel"
+    patient_a.refresh_from_db()
+    assert patient_a.remind_by_push
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ({"endpoint": "https://push.example.net/x"}, "needs an endpoint and keys"),
+        (
+            {**subscription_json(), "keys": {"p256dh": "AAAA", "auth": b64(b"x" * 16)}},
+            "wrong length",
+        ),
+        (
+            {**subscription_json(), "keys": {"p256dh": b64(b"\x04" + b"x" * 64), "auth": "%%%"}},
+            "auth",
+        ),
+        (subscription_json(endpoint="http://push.example.net/send/abc"), "https://"),
+        (subscription_json(endpoint="javascript:alert(1)"), "https://"),
+        (subscription_json(endpoint="https://push.example.net/" + "a" * 100_000), "too large"),
+        (json.dumps(subscription_json()) + " " * 100_000, "too large"),
+    ],
+    ids=[
+        "bad-json",
+        "no-keys",
+        "short-p256dh",
+        "bad-auth",
+        "http",
+        "javascript",
+        "100kb-endpoint",
+        "100kb-body",
+    ],
+)
+def test_a_tampered_or_oversized_subscription_is_refused(patient_client, body, message):
+    response = post(patient_client, body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert PushSubscription.objects.count() == 0
+
+
+def test_a_patient_removes_a_device_but_not_someone_elses(patient_client, patient_a, patient_b):
+    mine = PushSubscription.objects.create(
+        user=patient_a.user, endpoint="https://p.example/1", p256dh="x", auth="y"
+    )
+    theirs = PushSubscription.objects.create(
+        user=patient_b.user, endpoint="https://p.example/2", p256dh="x", auth="y"
+    )
+    assert patient_client.post(f"/journal/reminders/push/{theirs.pk}/remove/").status_code == 404
+    assert patient_client.post(f"/journal/reminders/push/{mine.pk}/remove/").status_code == 302
+    assert list(PushSubscription.objects.values_list("pk", flat=True)) == [theirs.pk]
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+class PushService:
+    """A local stand-in for a browser push service: records requests, answers `status`."""
+
+    def __init__(self, status=201):
+        self.status = status
+        self.requests = []
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                service.requests.append(
+                    (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                self.send_response(service.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def push_service():
+    service = PushService()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def vapid_keys(settings):
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
+    settings.VAPID_SUBJECT = "mailto:ops@example.org"
+    return key
+
+
+@pytest.fixture
+def push_patient(db):
+    return patient_on_plan(dose="2.25", remind_by_email=False, remind_by_push=True)
+
+
+def subscribe(patient, endpoint):
+    private, public, auth = browser_keys()
+    device = PushSubscription.objects.create(
+        user=patient.user, endpoint=endpoint, p256dh=b64(public), auth=b64(auth)
+    )
+    return device, private, auth
+
+
+def claim_push(now=EVENING):
+    [delivery_id] = reminders.sweep(now, dispatch=lambda ids: None).claimed
+    return delivery_id
+
+
+def test_tonights_dose_reaches_the_device_encrypted_for_its_keys(
+    push_patient, push_service, vapid_keys
+):
+    device, private, auth = subscribe(push_patient, push_service.url + "/send/device-1")
+    delivery_id = claim_push()
+    with time_machine.travel(EVENING + timedelta(seconds=5), tick=False):
+        assert delivery.send_delivery(delivery_id) == Status.SENT
+    [(path, headers, body)] = push_service.requests
+    assert path == "/send/device-1"
+    assert headers["content-encoding"] == "aes128gcm"
+    assert headers["authorization"].startswith("vapid t=") and ",k=" in headers[
+        "authorization"
+    ].replace(" ", "")
+    assert b"2.25" not in body  # encrypted on the wire
+    payload = json.loads(
+        http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm")
+    )
+    assert "2.25 mg" in payload["body"]
+    assert payload["url"] == "/journal/#tonight-title"
+    device.refresh_from_db()
+    assert device.last_success_at is not None
+
+
+def test_a_gone_subscription_is_removed_without_retrying(push_patient, push_service, vapid_keys):
+    push_service.status = 410
+    subscribe(push_patient, push_service.url + "/send/gone")
+    delivery_id = claim_push()
+    with time_machine.travel(EVENING + timedelta(seconds=5), tick=False):
+        assert delivery.send_delivery(delivery_id) == Status.FAILED
+        assert delivery.send_delivery(delivery_id) == ""  # no retry storm
+    assert len(push_service.requests) == 1
+    assert PushSubscription.objects.count() == 0
+    # With the last device gone the next sweep has no push channel to claim for this patient.
+    assert (
+        reminders.sweep(EVENING + timedelta(hours=2, minutes=30), dispatch=lambda ids: None).claimed
+        == []
+    )
+
+
+def test_a_push_service_error_is_retried_later(push_patient, push_service, vapid_keys):
+    push_service.status = 503
+    subscribe(push_patient, push_service.url + "/send/busy")
+    delivery_id = claim_push()
+    with (
+        time_machine.travel(EVENING + timedelta(seconds=5), tick=False),
+        pytest.raises(delivery.RetryLater),
+    ):
+        delivery.send_delivery(delivery_id)
+    assert ReminderDelivery.objects.get(pk=delivery_id).status == Status.PENDING
+    assert PushSubscription.objects.count() == 1
