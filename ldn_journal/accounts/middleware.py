@@ -68,8 +68,10 @@ class SessionPolicyMiddleware:
             return _end_session(request, f"after {minutes} minutes without activity")
         if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
-            # The stored session and its cookie also die when the idle time runs out.
-            session.set_expiry(settings.LDN_STAFF_IDLE_SECONDS)
+            # A remembered session's cookie also dies when the idle time runs out; one that
+            # ends with the browser stays that way (the check above enforces the idle limit).
+            if not session.get_expire_at_browser_close():
+                session.set_expiry(settings.LDN_STAFF_IDLE_SECONDS)
         return None
 
 

@@ -175,3 +175,12 @@ def test_only_admins_may_deactivate(clinician_client, patient_a):
 def test_deactivating_an_unknown_user_answers_404(admin_client_):
     url = reverse("manage:set_active", args=[999999])
     assert admin_client_.post(url, {"active": "0"}).status_code == 404
+
+
+def test_a_staff_session_without_remember_me_still_ends_with_the_browser(
+    client, clinician_a, clock
+):
+    signed_in(client, sign_in(client, clinician_a.email))
+    clock.shift(timedelta(minutes=5))
+    assert is_signed_in(client, "/clinic/")
+    assert client.session.get_expire_at_browser_close()
