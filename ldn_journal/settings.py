@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "ldn_journal.accounts.middleware.SessionPolicyMiddleware",
     "ldn_journal.accounts.middleware.RequireMFAMiddleware",
     "ldn_journal.accounts.middleware.NoStoreMiddleware",
+    "ldn_journal.accounts.time_zones.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "ldn_journal.urls"

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.accounts.time_zones import remember_time_zone
 from prescriptions import titration
 
 from .. import adherence, charts, journal, nights
@@ -568,6 +569,7 @@ def patient_settings(request):
         form = PatientSettingsForm(request.POST, instance=patient)
         if form.is_valid():
             form.save()
+            remember_time_zone(request)
             messages.success(request, "Your settings are saved.")
             return redirect(reverse("journal:settings"))
     else:

@@ -1,0 +1,66 @@
+"""Times are stored in UTC and shown in the viewer's time zone.
+
+A patient sees their own profile's zone, a clinician the zone in their preferences, an admin
+the clinic's default. The zone is looked up once at sign-in and kept in the session, so pages
+pay no query for it; changing the zone in settings refreshes it.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import Role
+
+SESSION_KEY = "ldn_tz"
+
+
+def viewer_time_zone(user) -> str:
+    from patients.models import ClinicianPreferences, Patient
+
+    if user.role == Role.PATIENT:
+        zone = Patient.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    elif user.role == Role.CLINICIAN:
+        zone = (
+            ClinicianPreferences.objects.filter(user=user)
+            .values_list("time_zone", flat=True)
+            .first()
+        )
+    else:
+        zone = None
+    return zone or settings.LDN_DEFAULT_PATIENT_TIME_ZONE
+
+
+def remember_time_zone(request, user=None):
+    """Store the viewer's zone in the session (call after they change it)."""
+    user = user or request.user
+    request.session[SESSION_KEY] = viewer_time_zone(user)
+
+
+@receiver(user_logged_in, dispatch_uid="ldn_remember_time_zone")
+def _on_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        remember_time_zone(request, user)
+
+
+class ViewerTimeZoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            name = request.session.get(SESSION_KEY)
+            if name is None:
+                remember_time_zone(request, user)
+                name = request.session[SESSION_KEY]
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
