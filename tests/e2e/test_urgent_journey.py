@@ -1,38 +1,13 @@
 """Browser journey at 390×844: the demo patient reports a bad reaction and sees the guidance;
 the demo clinician sees the urgent flag first, acknowledges, and the patient sees the note."""
 
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 
-from ldn_journal.demo import DEMO_PASSWORD
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOTE = "Thank you. Do not take tonight's dose; I will call you at 8 tomorrow."
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch, settings):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def phone(browser):
@@ -48,14 +23,6 @@ def fits_the_phone(page):
         page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         <= 0
     )
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state("networkidle")
 
 
 def shot(page, name):

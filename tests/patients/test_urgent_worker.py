@@ -13,37 +13,11 @@ from django.utils import timezone
 from patients import delivery, tasks, urgent
 from patients.models import ReminderDelivery, UrgentReport
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
-from tests.patients.worker_support import (
-    OwnRedis,
-    Sink,
-    Worker,
-    point_celery_at,
-    require_postgres_and_redis_server,
-    start_sink,
-    wait_for,
-)
+from tests.patients.worker_support import Worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
-
-
-@pytest.fixture
-def redis_server(settings):
-    require_postgres_and_redis_server()
-    server = OwnRedis().start()
-    point_celery_at(server.url)
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def sink():
-    handler = Sink()
-    controller = start_sink(handler)
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

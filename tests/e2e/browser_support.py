@@ -1,0 +1,24 @@
+"""Helpers for the browser journeys (the `browser` fixture is in conftest.py)."""
+
+from pathlib import Path
+
+from ldn_journal.demo import DEMO_PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def sign_in(page, live_server, email):
+    """Sign a demo account in through the real form."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state("networkidle")
