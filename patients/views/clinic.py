@@ -59,6 +59,8 @@ def patient_list(request):
     filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
     rows = dashboard.patient_rows(request.user, timezone.now(), **filters)
     page = _page(rows, request.GET.get("page"), dashboard.PAGE_SIZE)
+    # One row per dashboard view: which patients' flags and doses were on screen.
+    record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
     query = request.GET.copy()
     query.pop("page", None)
     return render(
