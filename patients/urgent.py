@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 
+from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
 
 from . import nights
@@ -269,8 +270,6 @@ def report_failed_alerts(now: datetime) -> list[int]:
     from django.db.models import F, Value
     from django.db.models.functions import Concat, Substr
 
-    from ldn_journal.accounts.access_log import record_access
-
     failed = list(
         ReminderDelivery.objects.filter(
             kind__in=(Kind.URGENT, Kind.ESCALATION), status=Status.FAILED
@@ -425,7 +424,15 @@ def escalate_due(now: datetime) -> list[int]:
                 continue
             report = UrgentReport.objects.get(pk=pk)
             _record_history(report, None, "escalated", now)
-            _claim_alerts(report, Kind.ESCALATION, escalation_recipients(report), now)
+            recipients = escalation_recipients(report)
+            claimed = _claim_alerts(report, Kind.ESCALATION, recipients, now)
+            record_access(
+                None,
+                "urgent.escalate",
+                patient=report.patient,
+                obj=report,
+                detail={"recipients": [u.pk for u in recipients], "deliveries": claimed},
+            )
         escalated.append(pk)
     if escalated:
         log.warning("Escalated unacknowledged urgent reports %s", escalated)

@@ -73,8 +73,9 @@ def send_email(to: str, parts: EmailMessageParts, connection=None) -> None:
     )
     message.attach_alternative(parts.html, "text/html")
     for attempt in (1, 2):
-        message.connection = connection or _shared_connection()
         try:
+            # Inside the try: a server that refuses the connection is a transient failure too.
+            message.connection = connection or _shared_connection()
             message.send(fail_silently=False)
             return
         except smtplib.SMTPServerDisconnected as exc:

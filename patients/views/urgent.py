@@ -63,7 +63,7 @@ def report_reaction(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report, _created = urgent.report_reaction(
+                report, created = urgent.report_reaction(
                     patient,
                     symptoms=data["symptoms"],
                     since=data["since"],
@@ -76,6 +76,15 @@ def report_reaction(request):
                 # The guidance matters more than the report: show it, and say to call.
                 log.exception("Urgent report for patient %s could not be saved", patient.pk)
                 report = None
+            else:
+                if created:
+                    record_access(
+                        request,
+                        "urgent.report",
+                        patient=patient,
+                        obj=report,
+                        detail={"alerts": report.deliveries.count()},
+                    )
             return render(
                 request,
                 "patients/urgent/guidance.html",

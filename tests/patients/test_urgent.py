@@ -101,6 +101,7 @@ def test_a_severe_report_shows_the_guidance_at_once_and_alerts_each_clinician_by
         [(clinician_a.pk, "email", Kind.URGENT), (clinician_b.pk, "email", Kind.URGENT)]
     )
     assert {a.due_at for a in alerts} == {NOW}
+    assert AccessLog.objects.get(action="urgent.report").detail == {"alerts": 2}
 
 
 @pytest.mark.django_db

@@ -233,6 +233,8 @@ def test_an_unacknowledged_report_escalates_after_30_minutes_to_the_team_and_adm
     )
     assert not escalations.filter(recipient=outsider).exists()
     assert report.history.filter(history_change_reason="escalated").count() == 1
+    escalation_log = AccessLog.objects.get(action="urgent.escalate")
+    assert sorted(escalation_log.detail["recipients"]) == sorted([first.pk, second.pk, admin.pk])
     send_all(list(escalations.values_list("pk", flat=True)), NOW + timedelta(minutes=31))
     admin_mail = next(m for m in mail.outbox if m.to == [admin.email])
     assert "not been acknowledged after 30 minutes" in admin_mail.body
