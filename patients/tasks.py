@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import delivery, reminders
+from . import delivery, reminders, urgent
 
 log = logging.getLogger(__name__)
 
