@@ -234,6 +234,7 @@ class HostileForm:
     extra: Callable = lambda cast: {}  # cast -> {POST key: strategy}: plausible values, more keys
     setup: Callable | None = None  # cast -> None, once before the examples
     json_body: bool = False  # POST the data as a JSON document instead of a form
+    method: str = "post"  # "get" for filter forms: then nothing may ever be written
 
 
 def _rows(model_labels):
@@ -299,13 +300,15 @@ def check_form(spec: HostileForm, client, cast):
         cookies = copy.deepcopy(client.cookies)
         with transaction.atomic():
             started = time.perf_counter()
-            if spec.json_body:
+            if spec.method == "get":
+                response = client.get(url, data)
+            elif spec.json_body:
                 response = client.post(url, json.dumps(data), content_type="application/json")
             else:
                 response = client.post(url, data)
             TIMINGS["request"] += time.perf_counter() - started
             assert response.status_code < 500, f"{response.status_code} for {data!r}"
-            if refused(response):
+            if spec.method == "get" or refused(response):
                 assert _rows(spec.models) == before, f"refused but stored: {data!r}"
             body = response.content.decode(errors="replace")
             assert SCRIPT_PROBE not in body, f"script echoed unescaped for {data!r}"

@@ -82,6 +82,16 @@ def _is_mfa_redirect(response):
     return response.status_code == 302 and "/accounts/2fa/" in response["Location"]
 
 
+def _assert_never_cached_or_framed(response, context):
+    """A page for a signed-in person (or an export) carries their data: no cache may keep
+    it, and HTML pages carry the CSP."""
+    assert "no-store" in response.get("Cache-Control", ""), f"{context}: cacheable"
+    figures.add("access matrix", "pages proven no-store")
+    if response.get("Content-Type", "").startswith("text/html"):
+        policy = response.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy, context
+
+
 @pytest.mark.parametrize("route,name", URLS, ids=[name or route for route, name in URLS])
 def test_access_matrix(route, name, client, settings, db):
     if name not in RULES:
@@ -116,6 +126,8 @@ def test_access_matrix(route, name, client, settings, db):
                 assert response.status_code not in (403, 404), context
                 assert not _is_login_redirect(response), context
                 assert not _is_mfa_redirect(response), context
+                if response.status_code == 200:
+                    _assert_never_cached_or_framed(response, context)
             elif expected == "login":
                 assert _is_login_redirect(response), context
                 figures.add("access matrix", "denials proven")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
-from patients.forms.clinic import ExtraScaleForm, NoteForm, ReviewForm
+from patients.forms.clinic import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
 from patients.forms.journal import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.forms.reminders import DigestSettingsForm, ReminderSettingsForm
 from patients.forms.urgent import AcknowledgeForm, UrgentReportForm
@@ -340,6 +340,88 @@ FORMS = [
         form_class=TemplateForm,
         extra=lambda cast: step_rows(),
         models=("prescriptions.PlanTemplate",),
+    ),
+]
+
+
+# --- Filter forms (GET): never a 5xx, never a write ------------------------------------------
+
+PAGE = st.sampled_from(["1", "2", "0", "-1", "last", "99999999999999999999"])
+
+
+def _dates(cast):
+    return nights(cast, before=400, after=30)
+
+
+FORMS += [
+    HostileForm(
+        name="dashboard filters (GET)",
+        role="clinician_a",
+        method="get",
+        url=lambda cast: "/clinic/",
+        form_class=PatientListForm,
+        extra=lambda cast: {"page": PAGE},
+        models=PLAN_MODELS + JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="patient page chart and range (GET)",
+        role="clinician_a",
+        method="get",
+        url=_patient_a_url(""),
+        form_class=ChartForm,
+        extra=lambda cast: {"page": PAGE},
+        models=PLAN_MODELS + JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="visit report range (GET)",
+        role="clinician_a",
+        method="get",
+        url=_patient_a_url("report/"),
+        extra=lambda cast: {"start": _dates(cast), "end": _dates(cast)},
+        models=PLAN_MODELS + JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="export range (GET)",
+        role="clinician_a",
+        method="get",
+        url=_patient_a_url("export/csv/"),
+        extra=lambda cast: {"start": _dates(cast), "end": _dates(cast)},
+        models=PLAN_MODELS + JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal history (GET)",
+        role="patient_a",
+        method="get",
+        url=lambda cast: "/journal/history/",
+        extra=lambda cast: {
+            "month": st.sampled_from(["2026-11", "2026-13", "0000-01", "9999-12", "2026-1"]),
+            "page": PAGE,
+            "weeks": st.sampled_from(["4", "12", "26", "0", "-4", "1000"]),
+        },
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal trends (GET)",
+        role="patient_a",
+        method="get",
+        url=lambda cast: "/journal/history/trends/",
+        extra=lambda cast: {"weeks": st.sampled_from(["4", "12", "26", "0", "-4", "1e3"])},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="admin access log filters (GET)",
+        role="admin",
+        method="get",
+        url=lambda cast: "/manage/access-log/",
+        extra=lambda cast: {
+            "user": st.sampled_from(["", "Dr", "clinician"]),
+            "patient": st.sampled_from(["", "Patient", "%"]),
+            "start": _dates(cast),
+            "end": _dates(cast),
+            "page": PAGE,
+            "format": st.sampled_from(["", "csv", "json"]),
+        },
+        models=PLAN_MODELS + JOURNAL_MODELS,
     ),
 ]
 
