@@ -1,36 +1,10 @@
 """Browser journey: the demo patient and clinician sign in through the real form on a phone."""
 
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 
-from ldn_journal.demo import DEMO_PASSWORD
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch, settings):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_phone(browser):
@@ -51,15 +25,6 @@ def assert_fits_the_phone(page):
     assert overflow <= 0, f"horizontal scroll of {overflow}px on {page.url}"
 
 
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert_fits_the_phone(page)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state("networkidle")
-
-
 @pytest.mark.parametrize(
     ("email", "area", "screenshot"),
     [
@@ -71,6 +36,8 @@ def test_demo_account_signs_in_on_a_phone_and_lands_in_its_area(
     browser, live_server, email, area, screenshot
 ):
     page, problems = open_phone(browser)
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_fits_the_phone(page)
     sign_in(page, live_server, email)
     assert page.url == f"{live_server.url}{area}"
     assert page.get_by_role("link", name="Sign out").count() == 1
