@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,8 +30,25 @@ RESULTS = ROOT / "bench" / "results"
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ldn_bench")
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
-# A January evening: every bench patient is in London with a 21:00 reminder.
-DUE = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
+
+
+def _next_evening():
+    """The next 21:00 in London: bench patients are due then, and still useful when the
+    worker sends (a reminder past its window would be expired, not sent)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    now = datetime.now(london)
+    due = now.replace(hour=21, minute=0, second=0, microsecond=0)
+    if due <= now:
+        due += timedelta(days=1)
+    return due.astimezone(UTC)
+
+
+# Every bench patient is in London with a 21:00 reminder, all due in the same minute.
+DUE = _next_evening()
+PLAN_START = DUE.date().replace(day=1)
 
 
 def free_port():
@@ -130,15 +147,14 @@ def make_patients(start_index, count):
             Patient(user=u, time_zone="Europe/London", next_reminder_at=DUE) for u in users
         )
         prescriptions = Prescription.objects.bulk_create(
-            Prescription(patient=p, prescriber=clinician, start_date=date(2026, 1, 1))
-            for p in patients
+            Prescription(patient=p, prescriber=clinician, start_date=PLAN_START) for p in patients
         )
         versions = PlanVersion.objects.bulk_create(
             PlanVersion(
                 prescription=p,
                 number=1,
-                effective_night=date(2026, 1, 1),
-                start_date=date(2026, 1, 1),
+                effective_night=PLAN_START,
+                start_date=PLAN_START,
                 author=clinician,
                 reason="bench",
             )

@@ -1,8 +1,13 @@
 /* Push subscription button: progressive enhancement; email reminders work without it. */
 (function () {
   "use strict";
+  if (!("serviceWorker" in navigator)) {
+    return;
+  }
+  // The service worker makes the journal installable and shows pushed reminders.
+  var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" });
   var controls = document.getElementById("push-controls");
-  if (!controls || !("serviceWorker" in navigator) || !("PushManager" in window)) {
+  if (!controls || !("PushManager" in window)) {
     return;
   }
   var button = document.getElementById("push-subscribe");
@@ -36,8 +41,6 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
-
-  var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" });
 
   button.addEventListener("click", function () {
     button.disabled = true;
