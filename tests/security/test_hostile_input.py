@@ -149,6 +149,13 @@ FORMS = [
         models=JOURNAL_MODELS,
     ),
     HostileForm(
+        name="journal: undo taken",
+        role="patient_a",
+        url=lambda cast: f"/journal/entry/{cast.objects['entry'].pk}/undo/",
+        extra=lambda cast: {"submission_id": uuids()},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
         name="journal: skip",
         role="patient_a",
         url=_night_url("skip/"),
@@ -266,6 +273,22 @@ FORMS = [
         name="plan: change steps",
         role="clinician_a",
         url=_patient_a_url("plan/change/"),
+        form_class=PlanStepsForm,
+        extra=lambda cast: {
+            **signed(cast),
+            "effective_night": nights(cast, before=2),
+            "start_date": nights(cast, before=2),
+            **step_rows(),
+        },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: apply a template",
+        role="clinician_a",
+        url=lambda cast: (
+            f"/clinic/patients/{cast.patient_a.pk}/plan/templates/"
+            f"{cast.objects['template'].pk}/apply/"
+        ),
         form_class=PlanStepsForm,
         extra=lambda cast: {
             **signed(cast),
