@@ -25,7 +25,7 @@ from .channels.email import EmailMessageParts, send_email
 from .channels.push import send_push
 from .models import NightlyEntry, PushSubscription, ReminderDelivery
 from .nights import as_zone
-from .reminders import Kind, Plan, is_wanted, load_plans, stuck_after
+from .reminders import Kind, Plan, id_set, is_wanted, load_plans, stuck_after
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,9 @@ class Rendered:
 class Renderer:
     """What one kind of message says, and whether it should still go out."""
 
+    def prepare(self, deliveries: list[ReminderDelivery]) -> None:
+        """Load what render/skip_reason need for a whole chunk at once (optional)."""
+
     def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:
         return ""
 
@@ -121,6 +124,27 @@ class ReminderRenderer(Renderer):
             return delivery._plan_state_cache
         delivery._plan_state_cache = self._load_state(delivery)
         return delivery._plan_state_cache
+
+    def prepare(self, deliveries):
+        patient_ids = {d.patient_id for d in deliveries if d.patient_id}
+        if not patient_ids:
+            return
+        plans = load_plans(list(patient_ids))
+        wanted = {(d.patient_id, d.night) for d in deliveries}
+        entries = {
+            (pid, night): (bool(status), logged is not None)
+            for pid, night, status, logged in NightlyEntry.objects.filter(
+                patient_id__in=id_set(patient_ids),
+                night__in={night for _pid, night in wanted if night is not None},
+            ).values_list("patient_id", "night", "status", "morning_logged_at")
+            if (pid, night) in wanted
+        }
+        for d in deliveries:
+            if d.patient_id and d.night:
+                evening, morning = entries.get((d.patient_id, d.night), (False, False))
+                d._plan_state_cache = plans.get(d.patient_id, Plan()).state(
+                    d.night, evening, morning
+                )
 
     def _load_state(self, delivery):
         plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
@@ -257,25 +281,71 @@ def take(delivery_id: int, real_now: datetime) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    status: str
+    reason: str = ""
+    retry_in: int | None = None  # seconds, for a transient failure worth retrying
+
+
+def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
+    """Send each delivery that is still ours to send, over one SMTP connection.
+
+    The rows (with recipient and patient) are read in one query and each renderer prepares
+    the whole chunk at once (a reminder's plan and entry: a few queries for all of them),
+    so a message costs its two conditional UPDATEs (take, finish) and the send itself.
+    Each delivery is taken just before it is sent, never the whole chunk at once: a chunk
+    that sends slowly must not look stuck to the sweep, and a killed worker leaves at most
+    the one message in flight to be sent again."""
+    real_now = timezone.now()
+    now = now or real_now
+    ids = list(dict.fromkeys(delivery_ids))
+    rows = ReminderDelivery.objects.select_related("recipient", "patient").in_bulk(ids)
+    by_renderer: dict[Renderer, list] = {}
+    for delivery in rows.values():
+        renderer = RENDERERS.get(delivery.kind)
+        if renderer is not None:
+            by_renderer.setdefault(renderer, []).append(delivery)
+    for renderer, deliveries in by_renderer.items():
+        renderer.prepare(deliveries)
+    outcomes = []
+    for delivery_id in ids:
+        delivery = rows.get(delivery_id)
+        if delivery is None or not take(delivery_id, timezone.now()):
+            continue
+        delivery.attempts += 1  # as take() counted it
+        outcomes.append(_send_one(delivery, now))
+    return outcomes
+
+
 def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
     """Send one delivery if it is still ours to send; returns the status it ended in
     ("" when there was nothing to do). Raises RetryLater on a transient failure."""
-    real_now = timezone.now()
-    now = now or real_now
-    if not take(delivery_id, real_now):
+    outcomes = send_deliveries([delivery_id], now)
+    if not outcomes:
         return ""
-    delivery = ReminderDelivery.objects.select_related("recipient", "patient").get(pk=delivery_id)
+    outcome = outcomes[0]
+    if outcome.retry_in is not None:
+        raise RetryLater(outcome.reason, outcome.retry_in)
+    return outcome.status
+
+
+def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
+    delivery_id = delivery.pk
+
+    def finish(status, reason="", **extra):
+        _finish(delivery_id, status, reason, **extra)
+        return Outcome(delivery_id, status, reason)
+
     if delivery.expires_at is not None and delivery.expires_at <= now:
-        _finish(delivery_id, Status.EXPIRED, "Expired before it could be sent.")
-        return Status.EXPIRED
+        return finish(Status.EXPIRED, "Expired before it could be sent.")
     renderer = RENDERERS.get(delivery.kind)
     if renderer is None:
-        _finish(delivery_id, Status.FAILED, f"No renderer for {delivery.kind}.")
-        return Status.FAILED
+        return finish(Status.FAILED, f"No renderer for {delivery.kind}.")
     reason = renderer.skip_reason(delivery, now)
     if reason:
-        _finish(delivery_id, Status.SKIPPED, reason)
-        return Status.SKIPPED
+        return finish(Status.SKIPPED, reason)
     try:
         rendered = renderer.render(delivery)
         if delivery.channel == Channel.EMAIL:
@@ -288,58 +358,64 @@ def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
             send_push(PushSubscription.objects.filter(user=delivery.recipient), rendered.push)
     except PermanentFailure as exc:
         log.warning("delivery %s failed: %s", delivery_id, exc)
-        _finish(delivery_id, Status.FAILED, str(exc))
-        return Status.FAILED
+        return finish(Status.FAILED, str(exc))
     except TransientFailure as exc:
         if delivery.attempts >= settings.LDN_REMINDER_MAX_ATTEMPTS:
             log.warning(
                 "delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, exc
             )
-            _finish(
-                delivery_id, Status.FAILED, f"Gave up after {delivery.attempts} attempts: {exc}"
-            )
-            return Status.FAILED
+            return finish(Status.FAILED, f"Gave up after {delivery.attempts} attempts: {exc}")
         # Back to pending; sending_since keeps the attempt time so the sweep waits too.
         _finish(delivery_id, Status.PENDING, str(exc))
-        raise RetryLater(str(exc), retry_countdown(delivery.attempts)) from exc
-    _finish(delivery_id, Status.SENT, sent_at=timezone.now())
-    return Status.SENT
+        return Outcome(
+            delivery_id, Status.PENDING, str(exc), retry_in=retry_countdown(delivery.attempts)
+        )
+    return finish(Status.SENT, sent_at=timezone.now())
 
 
 # --- Enqueueing ------------------------------------------------------------------------------
 
 
-FANOUT_CHUNK = 500
+# Deliveries per send task: enough that a task's own cost (publish, fetch, ack, the chunk's
+# few loading queries) is small against its sends, few enough that the chunks of one sweep
+# spread over every worker process.
+SEND_CHUNK = 50
+# Up to this many ids go out as one task each: an urgent alert or a handful of reminders is
+# sent in parallel at once, not one after another.
+ONE_TASK_EACH_UP_TO = 4
 
 
 def enqueue_deliveries(ids) -> None:
-    """One send task per delivery id, over one broker connection. A large sweep hands its
-    ids over in chunks (one small task per chunk) that workers fan out into the per-id send
-    tasks, so 100k due reminders do not wait behind 100k publishes in the sweep. Raises if
-    the broker is down: the caller decides whether that is loud (the sweep) or logged."""
+    """Hand delivery ids to the workers over one broker connection: a few ids as one send
+    task each, more in chunks of SEND_CHUNK ids per task (100k due reminders are 2,000
+    publishes, not 100,000). Raises if the broker is down: the caller decides whether that
+    is loud (the sweep) or logged."""
     from ldn_journal.celery import app
 
-    from .tasks import fan_out_task, send_delivery_task
+    from .tasks import send_deliveries_task, send_delivery_task
 
     ids = list(ids)
     with app.producer_or_acquire() as producer:
-        if len(ids) > FANOUT_CHUNK // 5:
-            for start in range(0, len(ids), FANOUT_CHUNK):
-                fan_out_task.apply_async((ids[start : start + FANOUT_CHUNK],), producer=producer)
+        if len(ids) <= ONE_TASK_EACH_UP_TO:
+            for delivery_id in ids:
+                send_delivery_task.apply_async((delivery_id,), producer=producer)
             return
-        for delivery_id in ids:
-            send_delivery_task.apply_async((delivery_id,), producer=producer)
+        for start in range(0, len(ids), SEND_CHUNK):
+            send_deliveries_task.apply_async((ids[start : start + SEND_CHUNK],), producer=producer)
 
 
-def fan_out(ids) -> None:
-    """Publish the per-id send tasks for one chunk (runs on a worker)."""
-    from ldn_journal.celery import app
-
+def retry_later(outcomes) -> None:
+    """Re-enqueue each transient failure of a chunk on its own, after its backoff. If the
+    broker is down it stays pending and the sweep re-enqueues it."""
     from .tasks import send_delivery_task
 
-    with app.producer_or_acquire() as producer:
-        for delivery_id in ids:
-            send_delivery_task.apply_async((delivery_id,), producer=producer)
+    for outcome in outcomes:
+        if outcome.retry_in is None:
+            continue
+        try:
+            send_delivery_task.apply_async((outcome.delivery_id,), countdown=outcome.retry_in)
+        except Exception:
+            log.exception("could not schedule a retry of delivery %s", outcome.delivery_id)
 
 
 def enqueue_on_commit(ids) -> None:

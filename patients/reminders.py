@@ -9,11 +9,12 @@ sweeps, two beats or an operator's `send_reminders` never produce a second messa
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -216,11 +217,18 @@ class Plan:
 
     versions: tuple[titration.PlanVersion, ...] = ()
     prescription_on_hold: bool = False
+    # Night states already computed for this plan (a batch shares one Plan per distinct
+    # prescription, so most patients cost a dict lookup here).
+    _states: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def state(self, night: date, evening_logged=False, morning_logged=False) -> NightState:
+        key = (night, evening_logged, morning_logged)
+        cached = self._states.get(key)
+        if cached is not None:
+            return cached
         position = titration.current_step(self.versions, night)
         status = titration.ON_HOLD if self.prescription_on_hold else position.status
-        return NightState(
+        state = self._states[key] = NightState(
             night=night,
             plan_status=status,
             dosing_time=position.dosing_time,
@@ -228,12 +236,17 @@ class Plan:
             evening_logged=evening_logged,
             morning_logged=morning_logged,
         )
+        return state
 
 
-def nights_around(now: datetime, tz: str) -> list[date]:
+NO_PLAN = Plan()
+
+
+@lru_cache(maxsize=1024)
+def nights_around(now: datetime, tz: str) -> tuple[date, ...]:
     """Last night (its morning messages), tonight, and tomorrow night (to schedule ahead)."""
     tonight = night_of(now, tz, EVENING)
-    return [tonight - timedelta(days=1), tonight, tonight + timedelta(days=1)]
+    return (tonight - timedelta(days=1), tonight, tonight + timedelta(days=1))
 
 
 @dataclass
@@ -264,12 +277,29 @@ def plan_patient(
     """
     result = PatientPlan()
     next_at = now + RECHECK_AT_LEAST_EVERY
+    # At scale this loop runs for every due patient each minute: a DueReminder is only made
+    # for what is due or missed, and each key is built once.
     for night in sorted(states):
         state = states[night]
         for slot in slots_for_night(prefs, night, state.dosing_time):
+            future = slot.due_at > now
+            if future and slot.due_at >= next_at:
+                continue
+            if (
+                not future
+                and now >= slot.expires_at
+                and (checked_since is None or slot.due_at < checked_since)
+            ):
+                continue  # long gone, and already looked at when it was due
             if not is_wanted(slot.kind, state):
                 continue
             for channel in prefs.channels:
+                key = reminder_key(patient_id, night, slot.kind, channel)
+                if key in claimed:
+                    continue
+                if future:
+                    next_at = slot.due_at
+                    continue
                 due = DueReminder(
                     patient_id=patient_id,
                     recipient_id=recipient_id,
@@ -281,25 +311,22 @@ def plan_patient(
                     tz=prefs.tz,
                     email=email,
                 )
-                if due.key in claimed:
-                    continue
-                if slot.due_at > now:
-                    next_at = min(next_at, slot.due_at)
-                elif now < slot.expires_at:
+                if now < slot.expires_at:
                     result.due.append(due)
-                elif checked_since is not None and slot.due_at >= checked_since:
+                else:
                     result.missed.append(due)
     result.next_at = next_at
-    # A late sweep that finds the evening reminder and the last call both due sends only the
-    # newer one; the older is recorded as expired (one nudge, not two at once).
-    latest: dict[tuple, DueReminder] = {}
-    for due in result.due:
-        group = (due.night, due.channel)
-        if group not in latest or due.due_at > latest[group].due_at:
-            latest[group] = due
-    keep = set(map(id, latest.values()))
-    result.missed += [due for due in result.due if id(due) not in keep]
-    result.due = [due for due in result.due if id(due) in keep]
+    if len(result.due) > 1:
+        # A late sweep that finds the evening reminder and the last call both due sends only
+        # the newer one; the older is recorded as expired (one nudge, not two at once).
+        latest: dict[tuple, DueReminder] = {}
+        for due in result.due:
+            group = (due.night, due.channel)
+            if group not in latest or due.due_at > latest[group].due_at:
+                latest[group] = due
+        keep = set(map(id, latest.values()))
+        result.missed += [due for due in result.due if id(due) not in keep]
+        result.due = [due for due in result.due if id(due) in keep]
     return result
 
 
@@ -315,66 +342,86 @@ def due_patients(now: datetime):
     )
 
 
+def _pg_array(values: Iterable) -> str:
+    """A PostgreSQL array literal of integers: psycopg's generic list dumper costs more than
+    the query it feeds when a batch passes a few arrays of hundreds of ids."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
 def id_set(ids: Iterable[int]):
     """`ids` for an `__in` filter: one array parameter on PostgreSQL (a 500-item IN list
     costs more to build and parse than to run), a plain list elsewhere."""
     ids = list(ids)
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+        return RawSQL("SELECT unnest(%s::bigint[])", (_pg_array(ids),))
     return ids
 
 
-def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
-    """Each patient's newest non-ended prescription as a Plan (3 queries for the batch)."""
-    from prescriptions.models import PlanStep, PlanVersion, Prescription
+_STEP_COLUMNS = (
+    "version__prescription_id",
+    "version_id",
+    "version__number",
+    "version__effective_night",
+    "version__start_date",
+    "version__dosing_time",
+    "version__hold_from",
+    "version__hold_until",
+    "dose_mg",
+    "days",
+)
 
-    chosen: dict[int, dict] = {}
+
+def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
+    """Each patient's newest non-ended prescription as a Plan (2 queries for the batch).
+    Patients whose plans are identical share one Plan object, and so its cached states."""
+    from prescriptions.models import PlanStep, Prescription
+
+    chosen: dict[int, tuple] = {}
     rows = (
         Prescription.objects.filter(patient_id__in=id_set(patient_ids))
         .exclude(status=Prescription.Status.ENDED)
         .order_by("patient_id", "-start_date", "-pk")
-        .values("id", "patient_id", "status")
+        .values_list("patient_id", "id", "status")
     )
-    for row in rows:
-        chosen.setdefault(row["patient_id"], row)  # plans.current_prescription's order
-    by_prescription = {row["id"]: row["patient_id"] for row in chosen.values()}
-    steps: dict[int, list] = defaultdict(list)
+    for patient_id, prescription_id, status in rows:
+        chosen.setdefault(patient_id, (prescription_id, status))  # current_prescription's order
+    if not chosen:
+        return {}
+    versions: dict[int, dict[int, list]] = defaultdict(dict)
     for row in (
-        PlanStep.objects.filter(version__prescription_id__in=id_set(by_prescription))
+        PlanStep.objects.filter(
+            version__prescription_id__in=id_set(pid for pid, _status in chosen.values())
+        )
         .order_by("version_id", "position")
-        .values_list("version_id", "dose_mg", "days")
+        .values_list(*_STEP_COLUMNS)
     ):
-        steps[row[0]].append(titration.Step(dose_mg=row[1], days=row[2]))
-    versions: dict[int, list] = defaultdict(list)
-    for row in PlanVersion.objects.filter(prescription_id__in=id_set(by_prescription)).values(
-        "id",
-        "prescription_id",
-        "number",
-        "effective_night",
-        "start_date",
-        "dosing_time",
-        "hold_from",
-        "hold_until",
-    ):
-        if not steps[row["id"]]:
-            continue
-        versions[row["prescription_id"]].append(
-            titration.PlanVersion(
-                number=row["number"],
-                effective_night=row["effective_night"],
-                start_date=row["start_date"],
-                steps=tuple(steps[row["id"]]),
-                dosing_time=row["dosing_time"],
-                hold_from=row["hold_from"],
-                hold_until=row["hold_until"],
-            )
-        )
+        versions[row[0]].setdefault(row[1], []).append(row)
+    interned: dict[tuple, Plan] = {}
     plans = {}
-    for prescription_id, patient_id in by_prescription.items():
-        plans[patient_id] = Plan(
-            versions=tuple(versions[prescription_id]),
-            prescription_on_hold=chosen[patient_id]["status"] == Prescription.Status.ON_HOLD,
+    for patient_id, (prescription_id, status) in chosen.items():
+        on_hold = status == Prescription.Status.ON_HOLD
+        shape = tuple(
+            (steps[0][2:8], tuple((s[8], s[9]) for s in steps))
+            for steps in versions[prescription_id].values()
         )
+        plan = interned.get((shape, on_hold))
+        if plan is None:
+            plan = interned[(shape, on_hold)] = Plan(
+                versions=tuple(
+                    titration.PlanVersion(
+                        number=head[0],
+                        effective_night=head[1],
+                        start_date=head[2],
+                        dosing_time=head[3],
+                        hold_from=head[4],
+                        hold_until=head[5],
+                        steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),
+                    )
+                    for head, steps in shape
+                ),
+                prescription_on_hold=on_hold,
+            )
+        plans[patient_id] = plan
     return plans
 
 
@@ -385,24 +432,98 @@ def load_entries(patient_ids: Sequence[int], first: date, last: date) -> dict[tu
     return {(pid, night): (bool(status), logged is not None) for pid, night, status, logged in rows}
 
 
-def _plan_batch(patients: Sequence[Patient], now: datetime) -> list[tuple[Patient, PatientPlan]]:
+_PREF_COLUMNS = (
+    "time_zone",
+    "reminder_time",
+    "last_call",
+    "last_call_time",
+    "morning_checkin",
+    "morning_time",
+    "quiet_start",
+    "quiet_end",
+    "remind_by_email",
+    "remind_by_push",
+)
+_ROW_COLUMNS = ("id", "user_id", "user__email", "next_reminder_at", *_PREF_COLUMNS)
+
+
+@dataclass(frozen=True)
+class DuePatient:
+    """The columns the sweep reads for one patient (no model instance: at 100k a minute,
+    building Patient objects costs more than the reminders)."""
+
+    pk: int
+    user_id: int
+    email: str
+    next_reminder_at: datetime | None
+    time_zone: str
+    prefs: tuple
+
+    @classmethod
+    def of(cls, row: tuple) -> DuePatient:
+        return cls(row[0], row[1], row[2], row[3], row[4], row[4:])
+
+
+@lru_cache(maxsize=4096)
+def _prefs(columns: tuple, has_push_device: bool) -> Prefs:
+    (tz, reminder, last_call, last_call_time, checkin, morning, q_start, q_end, email, push) = (
+        columns
+    )
+    channels = []
+    if email:
+        channels.append(Channel.EMAIL)
+    if push and has_push_device:
+        channels.append(Channel.PUSH)
+    return Prefs(
+        tz=tz,
+        reminder_time=reminder,
+        last_call=last_call,
+        last_call_time=last_call_time,
+        morning_checkin=checkin,
+        morning_time=morning,
+        quiet_start=q_start,
+        quiet_end=q_end,
+        channels=tuple(channels),
+    )
+
+
+def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:
+    """Keys already claimed for these patients' recent nights. Read through the (recipient,
+    claimed_at) index: a claim for a night is never made before the day before it, and a
+    year of deliveries per patient is never scanned. A key missed here is still refused by
+    the unique index when claimed again."""
+    since = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    return set(
+        ReminderDelivery.objects.filter(
+            recipient_id__in=id_set(p.user_id for p in patients),
+            claimed_at__gte=since,
+            patient_id__isnull=False,
+            night__gte=first,
+        ).values_list("key", flat=True)
+    )
+
+
+def _plan_batch(
+    patients: Sequence[DuePatient], now: datetime
+) -> list[tuple[DuePatient, PatientPlan]]:
     ids = [p.pk for p in patients]
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
     plans = load_plans(ids)
     entries = load_entries(ids, first, last)
-    with_push = set(
-        PushSubscription.objects.filter(user_id__in=id_set(p.user_id for p in patients))
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    claimed = set(
-        ReminderDelivery.objects.filter(patient_id__in=id_set(ids), night__gte=first).values_list(
-            "key", flat=True
+    push_users = [p.user_id for p in patients if p.prefs[-1]]
+    with_push = (
+        set(
+            PushSubscription.objects.filter(user_id__in=id_set(push_users))
+            .values_list("user_id", flat=True)
+            .distinct()
         )
+        if push_users
+        else set()
     )
+    claimed = _claimed_keys(patients, first)
     out = []
     for patient in patients:
-        plan = plans.get(patient.pk, Plan())
+        plan = plans.get(patient.pk, NO_PLAN)
         states = {}
         for night in nights_around(now, patient.time_zone):
             evening, morning = entries.get((patient.pk, night), (False, False))
@@ -413,8 +534,8 @@ def _plan_batch(patients: Sequence[Patient], now: datetime) -> list[tuple[Patien
                 plan_patient(
                     patient_id=patient.pk,
                     recipient_id=patient.user_id,
-                    email=patient.user.email,
-                    prefs=Prefs.of(patient, patient.user_id in with_push),
+                    email=patient.email,
+                    prefs=_prefs(patient.prefs, patient.user_id in with_push),
                     states=states,
                     claimed=claimed,
                     now=now,
@@ -425,41 +546,24 @@ def _plan_batch(patients: Sequence[Patient], now: datetime) -> list[tuple[Patien
     return out
 
 
-def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def due_reminders(
     now: datetime, *, batch_size: int = BATCH_SIZE
-) -> Iterator[list[tuple[Patient, PatientPlan]]]:
+) -> Iterator[list[tuple[DuePatient, PatientPlan]]]:
     """The due patients at `now`, a batch at a time, each with what is due for them.
 
-    Used by the sweep and by `send_reminders --dry-run`: one selection, no drift."""
-    ids = list(due_patients(now).order_by().values_list("pk", flat=True))
-    for chunk in _batches(ids, batch_size):
-        patients = list(
-            Patient.objects.filter(pk__in=id_set(chunk))
-            .select_related("user")
-            .only(
-                "id",
-                "user_id",
-                "user__email",
-                "time_zone",
-                "reminder_time",
-                "remind_by_email",
-                "remind_by_push",
-                "morning_checkin",
-                "last_call",
-                "last_call_time",
-                "morning_time",
-                "quiet_start",
-                "quiet_end",
-                "next_reminder_at",
-            )
-            .order_by("pk")
-        )
-        yield _plan_batch(patients, now)
+    Used by the sweep and by `send_reminders --dry-run`: one selection, no drift. Each batch
+    is one indexed query (keyset-paginated on the primary key), so a sweep never holds a
+    list of every due id and a batch costs the same however far into the sweep it is."""
+    selection = due_patients(now).order_by("pk").values_list(*_ROW_COLUMNS)
+    after = 0
+    while True:
+        rows = list(selection.filter(pk__gt=after)[:batch_size])
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield _plan_batch([DuePatient.of(row) for row in rows], now)
+        if len(rows) < batch_size:
+            return
 
 
 # --- Claims -------------------------------------------------------------------------------
@@ -514,6 +618,46 @@ _PG_TYPES = (
 )
 
 
+def _json_time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _claim_sql_postgresql(table: str, rows: Sequence[ClaimRow], now: datetime):
+    """One INSERT for the whole chunk from one JSON parameter (json_to_recordset): building
+    and binding thousands of placeholders, or one typed array per column, costs more in
+    Python than the insert costs PostgreSQL."""
+    claimed_at = now.isoformat()
+    payload = json.dumps(
+        [
+            [
+                row.key,
+                row.recipient_id,
+                row.patient_id,
+                None if row.night is None else row.night.isoformat(),
+                row.kind,
+                row.channel,
+                row.status,
+                row.report_id,
+                _json_time(row.due_at),
+                _json_time(row.expires_at),
+                claimed_at,
+                0,
+                row.last_error,
+            ]
+            for row in rows
+        ]
+    )
+    columns = ", ".join(f'"{c}"' for c in _CLAIM_COLUMNS)
+    values = ", ".join(f"(r->>{i})::{pg_type}" for i, pg_type in enumerate(_PG_TYPES))
+    # Only fixed identifiers are interpolated; the values travel in the one parameter.
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {values} "  # noqa: S608
+        "FROM jsonb_array_elements(%s::jsonb) AS r "
+        'ON CONFLICT ("key") DO NOTHING RETURNING "id"'
+    )
+    return sql, [payload]
+
+
 def claim_many(rows: Iterable[ClaimRow], now: datetime) -> list[int]:
     """Insert one delivery per row; a key that already exists is skipped by the unique
     index (never an error). Returns the ids of the rows this call inserted, so only the
@@ -530,44 +674,32 @@ def claim_many(rows: Iterable[ClaimRow], now: datetime) -> list[int]:
     # Parameter limits (SQLite: 32766) allow a few thousand rows per statement.
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
-        params: list = []
-        for row in chunk:
-            params += [
-                row.key,
-                row.recipient_id,
-                row.patient_id,
-                ops.adapt_datefield_value(row.night),
-                row.kind,
-                row.channel,
-                row.status,
-                row.report_id,
-                dt(row.due_at),
-                dt(row.expires_at),
-                dt(now),
-                0,
-                row.last_error,
-            ]
         if connection.vendor == "postgresql":
-            # One array per column: 13 parameters however many rows (a VALUES list of
-            # thousands of placeholders costs more to build and parse than to insert).
-            columns_of = list(
-                zip(
-                    *[
-                        params[i : i + len(_CLAIM_COLUMNS)]
-                        for i in range(0, len(params), len(_CLAIM_COLUMNS))
-                    ],
-                    strict=True,
-                )
-            )
-            params = [list(column) for column in columns_of]
-            source = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in _PG_TYPES) + ")"  # noqa: S608
+            sql, params = _claim_sql_postgresql(table, chunk, now)
         else:
-            source = "VALUES " + ", ".join([placeholder] * len(chunk))
-        conflict = f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING"
-        # Only quoted identifiers and placeholders are interpolated; values are parameters.
-        sql = (
-            f"INSERT INTO {table} ({columns}) {source} {conflict} RETURNING {ops.quote_name('id')}"  # noqa: S608, E501
-        )
+            params: list = []
+            for row in chunk:
+                params += [
+                    row.key,
+                    row.recipient_id,
+                    row.patient_id,
+                    ops.adapt_datefield_value(row.night),
+                    row.kind,
+                    row.channel,
+                    row.status,
+                    row.report_id,
+                    dt(row.due_at),
+                    dt(row.expires_at),
+                    dt(now),
+                    0,
+                    row.last_error,
+                ]
+            values = ", ".join([placeholder] * len(chunk))
+            # Only quoted identifiers and placeholders are interpolated; values are parameters.
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING RETURNING {ops.quote_name('id')}"
+            )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids += [row[0] for row in cursor.fetchall()]
@@ -632,13 +764,32 @@ def _row_for(due: DueReminder, **extra) -> ClaimRow:
     )
 
 
-def _save_next_times(batch: list[tuple[Patient, PatientPlan]]) -> None:
+def _save_next_times(batch: list[tuple[DuePatient, PatientPlan]]) -> None:
     """Move each patient's next_reminder_at on, unless something changed it meanwhile (a
-    logged dose recomputes it; the newer value wins). One UPDATE per distinct pair."""
+    logged dose marks it for a fresh look; the newer value wins). On PostgreSQL one
+    UPDATE ... FROM for the whole batch; elsewhere one UPDATE per distinct (old, new) pair."""
+    moves = [
+        (patient.pk, patient.next_reminder_at, plan.next_at)
+        for patient, plan in batch
+        if plan.next_at != patient.next_reminder_at
+    ]
+    if not moves:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Patient._meta.db_table)
+        payload = json.dumps([[pk, _json_time(old), _json_time(new)] for pk, old, new in moves])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS p SET next_reminder_at = (m->>2)::timestamptz "  # noqa: S608
+                "FROM jsonb_array_elements(%s::jsonb) AS m "
+                "WHERE p.id = (m->>0)::bigint "
+                "AND p.next_reminder_at IS NOT DISTINCT FROM (m->>1)::timestamptz",
+                [payload],
+            )
+        return
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for patient, plan in batch:
-        if plan.next_at != patient.next_reminder_at:
-            groups[(patient.next_reminder_at, plan.next_at)].append(patient.pk)
+    for pk, old, new in moves:
+        groups[(old, new)].append(pk)
     for (old, new), ids in groups.items():
         unchanged = Q(next_reminder_at__isnull=True) if old is None else Q(next_reminder_at=old)
         Patient.objects.filter(unchanged, pk__in=id_set(ids)).update(next_reminder_at=new)
@@ -738,10 +889,10 @@ def refresh_next_reminder(patient_id: int, now: datetime | None = None) -> datet
     """Recompute one patient's next_reminder_at now (after a logged dose, a new plan
     version, a settings change). Nothing is claimed here; the sweep does that."""
     now = now or timezone.now()
-    patient = Patient.objects.select_related("user").filter(pk=patient_id).first()
-    if patient is None:
+    row = Patient.objects.filter(pk=patient_id).values_list(*_ROW_COLUMNS).first()
+    if row is None:
         return None
-    [(_patient, plan)] = _plan_batch([patient], now)
+    [(_patient, plan)] = _plan_batch([DuePatient.of(row)], now)
     # Something due right now: the next sweep (within a minute) takes it.
     next_at = min([plan.next_at, *[d.due_at for d in plan.due]])
     Patient.objects.filter(pk=patient_id).update(next_reminder_at=next_at)

@@ -22,9 +22,16 @@ def send_delivery_task(self, delivery_id):
         raise self.retry(countdown=exc.countdown) from exc
 
 
+@shared_task(name="patients.send_deliveries")
+def send_deliveries_task(delivery_ids):
+    """A chunk of a sweep: each id sent in turn; transient failures retry one by one."""
+    delivery.retry_later(delivery.send_deliveries(delivery_ids))
+
+
 @shared_task(name="patients.fan_out_deliveries")
 def fan_out_task(delivery_ids):
-    delivery.fan_out(delivery_ids)
+    """Kept for messages queued by an older release: hands the ids on in send chunks."""
+    delivery.enqueue_deliveries(delivery_ids)
 
 
 @shared_task(name="patients.sweep_reminders")

@@ -194,10 +194,10 @@ def test_no_reminder_after_the_dose_is_logged(django_capture_on_commit_callbacks
         django_capture_on_commit_callbacks(execute=True),
     ):
         log_evening(patient, date(2026, 1, 15), at=utc(2026, 1, 15, 20, 0))
-    patient.refresh_from_db()
-    assert patient.next_reminder_at == utc(2026, 1, 16, 2, 0)  # the 6-hour safety look
     result = sweep(utc(2026, 1, 15, 21, 0))
     assert result.claimed == []
+    patient.refresh_from_db()
+    assert patient.next_reminder_at == utc(2026, 1, 16, 3, 0)  # the 6-hour safety look
     morning = sweep(utc(2026, 1, 16, 9, 0))
     assert list(
         ReminderDelivery.objects.filter(pk__in=morning.claimed).values_list("kind", flat=True)
@@ -391,3 +391,20 @@ def test_on_dst_nights_each_reminder_fires_once_at_the_right_minute(
     assert sorted((r.kind, r.due_at, r.claimed_at) for r in rows) == sorted(
         [(Kind.EVENING, evening_utc, evening_utc), (Kind.LAST_CALL, last_call_utc, last_call_utc)]
     )
+
+
+@pytest.mark.django_db
+def test_logging_a_dose_costs_the_schedule_nothing_and_removing_it_brings_the_patient_forward():
+    patient = patient_on_plan()
+    sweep(utc(2026, 1, 15, 20, 0))
+    patient.refresh_from_db()
+    scheduled = patient.next_reminder_at
+    assert scheduled == utc(2026, 1, 15, 21, 0)
+    with time_machine.travel(utc(2026, 1, 15, 20, 30), tick=False):
+        entry = log_evening(patient, date(2026, 1, 15))
+        patient.refresh_from_db()
+        assert patient.next_reminder_at == scheduled  # the sweep at 21:00 finds it logged
+        entry.delete()
+        patient.refresh_from_db()
+        assert patient.next_reminder_at == utc(2026, 1, 15, 20, 30)
+    assert sweep(utc(2026, 1, 15, 21, 0)).claimed
