@@ -282,7 +282,8 @@ def main():
 
 
 def run_worker(redis_client, sink, var_dir, queued):
-    """One worker (prefork, two processes) drains the queue the first sweep filled; time until the sink has all."""
+    """One worker (prefork, two processes) drains the queue the first sweep filled; time
+    until the sink has every message."""
     count = min(queued, EMAILS)
     before = sink.count
     env = {**os.environ, "CONN_MAX_AGE": "60"}
@@ -316,7 +317,8 @@ def run_worker(redis_client, sink, var_dir, queued):
         os.killpg(worker.pid, signal.SIGQUIT)
         worker.wait(30)
     print(
-        f"worker: one worker (prefork, 2 processes) sent {count:,} emails into the SMTP sink in {seconds:.1f} s "
+        f"worker: one worker (prefork, 2 processes) sent {count:,} emails into the SMTP sink "
+        f"in {seconds:.1f} s "
         f"({count / seconds:.0f}/s, including worker start-up)"
     )
     return {
