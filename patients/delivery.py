@@ -224,20 +224,25 @@ class DigestRenderer(Renderer):
         return ""
 
     def render(self, delivery):
-        items = self._items(delivery)
+        # No health data in an email: how many patients, and a link behind the login.
+        patients = len(self._items(delivery))
         unsubscribe = unsubscribe_url(delivery.recipient_id, "digest")
+        summary = (
+            "1 patient on your team has new flags"
+            if patients == 1
+            else f"{patients} patients on your team have new flags"
+        )
         context = {
-            "items": items,
-            "count": sum(len(flags) for _patient, flags in items),
+            "summary": summary,
+            "patients": patients,
             "link": settings.SITE_URL + reverse("clinic:patients"),
             "unsubscribe_url": unsubscribe,
             "settings_url": settings.SITE_URL + reverse("clinic:digest_settings"),
             "name": delivery.recipient.display_name,
         }
-        subject = f"New flags on {len(items)} patient{'s' if len(items) != 1 else ''}"
         return Rendered(
             email=EmailMessageParts(
-                subject=subject,
+                subject=summary,
                 text=render_to_string("patients/email/digest.txt", context),
                 html=render_to_string("patients/email/digest.html", context),
                 unsubscribe_url=unsubscribe,
