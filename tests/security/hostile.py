@@ -20,8 +20,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import time
-from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +34,6 @@ from hypothesis.errors import InvalidArgument, ResolutionFailed
 
 from tests import figures
 
-TIMINGS = Counter()
 IN_CI = os.environ.get("CI") == "true"
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", 1000 if IN_CI else 100))
 
@@ -299,14 +296,12 @@ def check_form(spec: HostileForm, client, cast):
         mail.outbox = []
         cookies = copy.deepcopy(client.cookies)
         with transaction.atomic():
-            started = time.perf_counter()
             if spec.method == "get":
                 response = client.get(url, data)
             elif spec.json_body:
                 response = client.post(url, json.dumps(data), content_type="application/json")
             else:
                 response = client.post(url, data)
-            TIMINGS["request"] += time.perf_counter() - started
             assert response.status_code < 500, f"{response.status_code} for {data!r}"
             if spec.method == "get" or refused(response):
                 assert _rows(spec.models) == before, f"refused but stored: {data!r}"
@@ -316,9 +311,7 @@ def check_form(spec: HostileForm, client, cast):
         # A POST that signs someone in or out rotates the session, whose row was rolled back.
         client.cookies = cookies
 
-    started = time.perf_counter()
     with plain_template_rendering():
         property_()
-    TIMINGS["total"] += time.perf_counter() - started
     figures.add("hostile input (examples per form)", spec.name, tried)
     return tried
