@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install test lint fmt bench migrate seed clean
+.PHONY: run serve install test lint fmt bench migrate seed clean screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -54,6 +54,10 @@ fmt: install
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## screenshots: run the browser journeys and refresh the pictures in docs/
+screenshots: install
+	LDN_DOCS_DIR=docs $(BIN)/pytest tests/e2e tests/patients/test_push_browser.py
 
 ## bench: benchmarks print figures and write bench/results/
 bench: install

@@ -1,10 +1,16 @@
 """Helpers for the browser journeys (the `browser` fixture is in conftest.py)."""
 
+import os
 from pathlib import Path
+
+from django.conf import settings
 
 from ldn_journal.demo import DEMO_PASSWORD
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# A test run writes its screenshots and PDFs under var/ so it leaves the checkout clean;
+# `make screenshots` points this at docs/ to refresh the pictures the README shows.
+DOCS = Path(os.environ.get("LDN_DOCS_DIR") or Path(settings.VAR_DIR) / "docs")
+SCREENSHOTS = DOCS / "screenshots"
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [
     "--no-sandbox",

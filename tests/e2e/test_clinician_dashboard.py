@@ -4,15 +4,12 @@ Sorted list → top patient → chart and a flag's evidence → mark reviewed �
 printed on A4 and Letter (the PDFs are kept under docs/).
 """
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from ldn_journal.demo import DEMO_PASSWORD
+from tests.e2e.browser_support import DOCS, SCREENSHOTS
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-SCREENSHOTS = DOCS / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -1,15 +1,13 @@
 """Browser journey on a phone (390×844): the demo patient taps Taken now, undoes it, logs
 again, fills the morning check-in and opens the history. Screenshots go to docs/screenshots/."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry
+from tests.e2e.browser_support import SCREENSHOTS
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

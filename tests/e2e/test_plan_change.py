@@ -2,7 +2,6 @@
 tonight card then shows the lower dose. Screenshots of the plan panel and "My plan"."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,8 +12,8 @@ from patients.models import NightlyEntry, Patient
 from prescriptions import titration
 from prescriptions.demo import journal_hints
 from prescriptions.panel import plan_state
+from tests.e2e.browser_support import SCREENSHOTS
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -12,6 +12,7 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
+from tests.e2e.browser_support import SCREENSHOTS
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,6 +125,7 @@ def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
             )
             page.wait_for_url("**/journal/#tonight-title", timeout=15000)
             assert page.locator("#tonight-title").is_visible()
-            page.screenshot(path="docs/screenshots/reminder-push-opened-tonight.png")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "reminder-push-opened-tonight.png"))
         finally:
             browser.close()
