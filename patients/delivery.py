@@ -24,7 +24,7 @@ from .channels import PermanentFailure, TransientFailure
 from .channels.email import EmailMessageParts, send_email
 from .channels.push import send_push
 from .models import NightlyEntry, PushSubscription, ReminderDelivery
-from .nights import as_zone
+from .nights import MORNING, as_zone
 from .reminders import Kind, Plan, id_set, is_wanted, load_plans, stuck_after
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,20 @@ REMINDER_TEXT = {
 }
 
 
+# Morning dosing: the same reminders, said of today's dose.
+MORNING_DOSING_TEXT = {
+    Kind.EVENING: ("Time for today's dose", "Today's dose: {dose} mg. Tap to log it."),
+    Kind.LAST_CALL: (
+        "Reminder: today's dose",
+        "Not logged yet: {dose} mg today. Tap to log it, or tell us why not.",
+    ),
+    Kind.MISSED: (
+        "Did you take it yesterday?",
+        "Nothing was logged for yesterday's dose. Log it or tell us why.",
+    ),
+}
+
+
 class ReminderRenderer(Renderer):
     """Evening, last call, morning check-in and missed-dose follow-up for a patient."""
 
@@ -170,7 +184,8 @@ class ReminderRenderer(Renderer):
 
     def render(self, delivery):
         state = self._plan_state(delivery)
-        title, body = REMINDER_TEXT[delivery.kind]
+        texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
+        title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
         dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
         body = body.format(dose=dose)
         link = settings.SITE_URL + reverse("journal:home") + "#tonight-title"

@@ -77,6 +77,8 @@ class Prefs:
     quiet_start: time | None = None
     quiet_end: time | None = None
     channels: tuple[str, ...] = (Channel.EMAIL,)
+    # Morning dosing's last call comes this long after the dose reminder (None: none).
+    morning_last_call_after: timedelta | None = timedelta(hours=2)
 
     @classmethod
     def of(cls, patient: Patient, has_push_device: bool) -> Prefs:
@@ -95,7 +97,13 @@ class Prefs:
             quiet_start=patient.quiet_start,
             quiet_end=patient.quiet_end,
             channels=tuple(channels),
+            morning_last_call_after=morning_last_call_after(),
         )
+
+
+def morning_last_call_after() -> timedelta | None:
+    minutes = settings.LDN_MORNING_LAST_CALL_MINUTES
+    return timedelta(minutes=minutes) if minutes else None
 
 
 @dataclass(frozen=True)
@@ -151,9 +159,16 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
     _start, window_end = night_window(night, zone, dosing_time)
     raw: list[tuple[str, datetime, datetime]] = []
     if dosing_time == MORNING:
-        # Morning dosing: one dose reminder at the patient's morning time, useful that day.
+        # Morning dosing: the dose reminder at the patient's morning time, a last call a
+        # little later that day, and the follow-up at the next day's morning time when
+        # nothing was logged (useful while that day lasts: the day can still be logged).
         due = moment_on_night(night, prefs.morning_time, zone, MORNING)
         raw.append((Kind.EVENING, due, window_end))
+        if prefs.last_call and prefs.morning_last_call_after:
+            raw.append((Kind.LAST_CALL, due + prefs.morning_last_call_after, window_end))
+        next_day = night + timedelta(days=1)
+        follow_up = moment_on_night(next_day, prefs.morning_time, zone, MORNING)
+        raw.append((Kind.MISSED, follow_up, night_window(next_day, zone, MORNING)[1]))
     else:
         dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
         evening = moment_on_night(night, prefs.reminder_time, zone, EVENING)
@@ -464,8 +479,12 @@ class DuePatient:
         return cls(row[0], row[1], row[2], row[3], row[4], row[4:])
 
 
-@lru_cache(maxsize=4096)
 def _prefs(columns: tuple, has_push_device: bool) -> Prefs:
+    return _cached_prefs(columns, has_push_device, morning_last_call_after())
+
+
+@lru_cache(maxsize=4096)
+def _cached_prefs(columns: tuple, has_push_device: bool, last_call_after) -> Prefs:
     (tz, reminder, last_call, last_call_time, checkin, morning, q_start, q_end, email, push) = (
         columns
     )
@@ -484,6 +503,7 @@ def _prefs(columns: tuple, has_push_device: bool) -> Prefs:
         quiet_start=q_start,
         quiet_end=q_end,
         channels=tuple(channels),
+        morning_last_call_after=last_call_after,
     )
 
 

@@ -408,3 +408,58 @@ def test_logging_a_dose_costs_the_schedule_nothing_and_removing_it_brings_the_pa
         patient.refresh_from_db()
         assert patient.next_reminder_at == utc(2026, 1, 15, 20, 30)
     assert sweep(utc(2026, 1, 15, 21, 0)).claimed
+
+
+# --- Morning dosing -------------------------------------------------------------------------
+
+
+def test_a_morning_dosing_day_has_the_dose_reminder_a_last_call_and_a_next_day_follow_up():
+    prefs = Prefs(tz="Europe/London", morning_time=time(8, 0))
+    slots = slots_for_night(prefs, date(2026, 1, 15), "morning")
+    assert [(s.kind, s.due_at, s.expires_at) for s in slots] == [
+        (Kind.EVENING, utc(2026, 1, 15, 8, 0), utc(2026, 1, 16, 0, 0)),
+        (Kind.LAST_CALL, utc(2026, 1, 15, 10, 0), utc(2026, 1, 16, 0, 0)),
+        (Kind.MISSED, utc(2026, 1, 16, 8, 0), utc(2026, 1, 17, 0, 0)),
+    ]
+
+
+def test_a_morning_last_call_follows_the_setting_and_can_be_switched_off():
+    later = Prefs(tz="Asia/Kolkata", morning_last_call_after=timedelta(minutes=90))
+    [last_call] = [
+        s for s in slots_for_night(later, date(2026, 1, 15), "morning") if s.kind == Kind.LAST_CALL
+    ]
+    assert last_call.due_at == utc(2026, 1, 15, 5, 0)  # 09:00 IST + 1 h 30 = 10:30 IST
+    for prefs in (
+        Prefs(tz="Asia/Kolkata", last_call=False),
+        Prefs(tz="Asia/Kolkata", morning_last_call_after=None),
+    ):
+        kinds = [s.kind for s in slots_for_night(prefs, date(2026, 1, 15), "morning")]
+        assert kinds == [Kind.EVENING, Kind.MISSED]
+
+
+def _kinds_claimed(now):
+    return sorted(
+        ReminderDelivery.objects.filter(pk__in=sweep(now).claimed).values_list("night", "kind")
+    )
+
+
+@pytest.mark.django_db
+def test_a_morning_dosing_patient_gets_a_last_call_and_the_next_day_follow_up():
+    patient_on_plan(dosing_time="morning", morning_checkin=False, start=date(2026, 1, 15))
+    day = date(2026, 1, 15)
+    assert _kinds_claimed(utc(2026, 1, 15, 9, 0)) == [(day, Kind.EVENING)]
+    assert _kinds_claimed(utc(2026, 1, 15, 11, 0)) == [(day, Kind.LAST_CALL)]
+    # Next morning: yesterday's follow-up and today's dose reminder.
+    assert _kinds_claimed(utc(2026, 1, 16, 9, 0)) == [
+        (day, Kind.MISSED),
+        (date(2026, 1, 16), Kind.EVENING),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_morning_dose_logged_in_time_stops_the_last_call_and_the_follow_up():
+    patient = patient_on_plan(dosing_time="morning", start=date(2026, 1, 15))
+    assert _kinds_claimed(utc(2026, 1, 15, 9, 0)) == [(date(2026, 1, 15), Kind.EVENING)]
+    log_evening(patient, date(2026, 1, 15), at=utc(2026, 1, 15, 9, 30))
+    assert _kinds_claimed(utc(2026, 1, 15, 11, 0)) == []
+    assert _kinds_claimed(utc(2026, 1, 16, 9, 0)) == [(date(2026, 1, 16), Kind.EVENING)]
