@@ -66,6 +66,10 @@ class DateRangeForm(forms.Form):
             return data
         start = data.get("start") or self.default_start
         end = data.get("end") or self.default_end
+        if end > self.default_end:
+            # Nothing is recorded after today (and 9999-12-31 + 1 day overflows).
+            end = self.default_end
+            self.notice = f"Nothing is recorded after {end.isoformat()}: the range ends there."
         if start > end:
             raise forms.ValidationError(
                 "The start date is after the end date: choose a start on or before the end."

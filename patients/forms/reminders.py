@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import re
 import zoneinfo
 from datetime import date, time
 from urllib.parse import urlparse
@@ -159,7 +160,8 @@ MAX_SUBSCRIPTION_BYTES = 4096
 
 
 def _b64url(value, length, name):
-    if not isinstance(value, str) or len(value) > 200:
+    # base64's decoder skips characters outside its alphabet (NUL included): check first.
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}={0,2}", value):
         raise forms.ValidationError(f"The subscription's {name} key is missing or malformed.")
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
@@ -186,7 +188,11 @@ def parse_subscription(body: bytes) -> dict:
     parsed = urlparse(endpoint)
     if parsed.scheme != "https" or not parsed.hostname:
         raise forms.ValidationError("Push endpoints must be https:// addresses.")
+    if "\x00" in endpoint:
+        raise forms.ValidationError("The subscription's endpoint is not a valid address.")
     label = data.get("label", "")
+    if isinstance(label, str):
+        label = "".join(ch for ch in label if ch.isprintable())  # PostgreSQL refuses NUL
     return {
         "endpoint": endpoint,
         "p256dh": _b64url(data["keys"].get("p256dh"), 65, "p256dh"),

@@ -490,3 +490,41 @@ def test_hostile_values_never_break_a_form_or_store_anything_when_refused(spec, 
 
 def test_hostile_values_never_break_the_invited_sign_up(client, db):
     assert check_form(_signup_form(client), client, build_cast()) > 0
+
+
+# --- Bugs the examples found (each keeps the test that would have caught it) ---------------
+
+
+def test_a_push_subscription_with_nul_bytes_is_refused_or_cleaned(patient_client, patient_a):
+    import json
+
+    from patients.models import PushSubscription
+
+    keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    body = {"endpoint": "https://push.example.org/abc", "keys": keys, "label": "Pho\x00ne"}
+    response = patient_client.post(
+        "/journal/reminders/push/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert PushSubscription.objects.get().label == "Phone"
+    for bad in (
+        {**body, "endpoint": "https://push.example.org/\x00"},
+        {
+            **body,
+            "keys": {**keys, "auth": "A" * 21 + "\x00A"},
+        },
+    ):
+        response = patient_client.post(
+            "/journal/reminders/push/", json.dumps(bad), content_type="application/json"
+        )
+        assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["report/", "export/csv/"])
+def test_a_date_range_ending_in_the_year_9999_ends_today_instead_of_overflowing(
+    clinician_client, patient_a, path
+):
+    response = clinician_client.get(
+        f"/clinic/patients/{patient_a.pk}/{path}", {"start": "9999-01-01", "end": "9999-12-31"}
+    )
+    assert response.status_code < 500
