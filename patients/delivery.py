@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +71,17 @@ def read_unsubscribe_token(token: str, now: datetime | None = None) -> tuple[int
 def unsubscribe_url(user_id: int, scope: str) -> str:
     token = unsubscribe_token(user_id, scope)
     return settings.SITE_URL + reverse("reminders_unsubscribe", args=[token])
+
+
+@lru_cache(maxsize=8)
+def _links(site_url: str) -> dict[str, str]:
+    """The URLs every reminder carries, reversed once per process (not four times a
+    message)."""
+    return {
+        "tonight_path": reverse("journal:home") + "#tonight-title",
+        "tonight": site_url + reverse("journal:home") + "#tonight-title",
+        "settings": site_url + reverse("journal:reminders"),
+    }
 
 
 # --- Renderers ------------------------------------------------------------------------------
@@ -188,7 +199,8 @@ class ReminderRenderer(Renderer):
         title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
         dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
         body = body.format(dose=dose)
-        link = settings.SITE_URL + reverse("journal:home") + "#tonight-title"
+        links = _links(settings.SITE_URL)
+        link = links["tonight"]
         local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
         context = {
             "title": title,
@@ -199,7 +211,7 @@ class ReminderRenderer(Renderer):
             "night": delivery.night,
             "local_due": local_due,
             "name": delivery.recipient.display_name,
-            "settings_url": settings.SITE_URL + reverse("journal:reminders"),
+            "settings_url": links["settings"],
         }
         email = None
         if delivery.channel == Channel.EMAIL:
@@ -214,7 +226,7 @@ class ReminderRenderer(Renderer):
         push = {
             "title": title,
             "body": body,
-            "url": reverse("journal:home") + "#tonight-title",
+            "url": links["tonight_path"],
             "tag": f"ldn-{delivery.kind}-{delivery.night}",
         }
         return Rendered(email=email, push=push)
@@ -280,25 +292,60 @@ def retry_countdown(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), settings.LDN_REMINDER_REQUEUE_SECONDS))
 
 
-def _finish(delivery_id: int, status: str, reason: str = "", **extra) -> bool:
-    return bool(
-        ReminderDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
-            status=status, last_error=reason[:300], **extra
-        )
+# take() and _finish() run twice per message: plain SQL, so a message costs two short round
+# trips and no query building (the ORM's compile was as long as the UPDATE itself).
+_TABLE = ReminderDelivery._meta.db_table
+
+
+def _finish_sql(delivery_id: int, status: str, reason: str = "", sent_at=None):
+    return (
+        f"UPDATE {_TABLE} SET status = %s, last_error = %s, "  # noqa: S608
+        "sent_at = COALESCE(%s, sent_at) WHERE id = %s AND status = %s",
+        [
+            status,
+            reason[:300],
+            connection.ops.adapt_datetimefield_value(sent_at),
+            delivery_id,
+            Status.SENDING,
+        ],
     )
 
 
-def take(delivery_id: int, real_now: datetime) -> bool:
+def _finish(delivery_id: int, status: str, reason: str = "", sent_at=None) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(*_finish_sql(delivery_id, status, reason, sent_at))
+        return cursor.rowcount == 1
+
+
+def take(delivery_id: int, real_now: datetime, after=None) -> bool:
     """pending (or stuck in sending) -> sending; False if another sender has it or it is
-    done. The one place where a delivery is taken for sending."""
-    takeable = Q(status=Status.PENDING) | Q(
-        status=Status.SENDING, sending_since__lt=real_now - stuck_after()
+    done. The one place where a delivery is taken for sending.
+
+    `after` is the previous message's finishing UPDATE: on PostgreSQL both go in one round
+    trip, the finish first, so the previous message is recorded before this one is sent."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {_TABLE} SET status = %s, sending_since = %s, "  # noqa: S608
+        "attempts = attempts + 1 WHERE id = %s AND (status = %s "
+        "OR (status = %s AND sending_since < %s))"
     )
-    return bool(
-        ReminderDelivery.objects.filter(takeable, pk=delivery_id).update(
-            status=Status.SENDING, sending_since=real_now, attempts=F("attempts") + 1
-        )
-    )
+    params = [
+        Status.SENDING,
+        adapt(real_now),
+        delivery_id,
+        Status.PENDING,
+        Status.SENDING,
+        adapt(real_now - stuck_after()),
+    ]
+    with connection.cursor() as cursor:
+        if after is not None and connection.vendor == "postgresql":
+            cursor.execute(f"{after[0]}; {sql}", [*after[1], *params])
+            cursor.nextset()
+        else:
+            if after is not None:
+                cursor.execute(*after)
+            cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 @dataclass(frozen=True)
@@ -330,12 +377,27 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
     for renderer, deliveries in by_renderer.items():
         renderer.prepare(deliveries)
     outcomes = []
-    for delivery_id in ids:
-        delivery = rows.get(delivery_id)
-        if delivery is None or not take(delivery_id, timezone.now()):
-            continue
-        delivery.attempts += 1  # as take() counted it
-        outcomes.append(_send_one(delivery, now))
+    # A sent message's finishing UPDATE rides with the next message's take (one round trip
+    # a message instead of two); whatever is left is run before returning, or on the way out.
+    recorded = None
+    try:
+        for delivery_id in ids:
+            delivery = rows.get(delivery_id)
+            if delivery is None:
+                continue
+            taken = take(delivery_id, timezone.now(), after=recorded)
+            recorded = None
+            if not taken:
+                continue
+            delivery.attempts += 1  # as take() counted it
+            outcome = _send_one(delivery, now)
+            if outcome.status == Status.SENT:
+                recorded = _finish_sql(delivery_id, Status.SENT, sent_at=timezone.now())
+            outcomes.append(outcome)
+    finally:
+        if recorded is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*recorded)
     return outcomes
 
 
@@ -390,7 +452,8 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
         return Outcome(
             delivery_id, Status.PENDING, str(exc), retry_in=retry_countdown(delivery.attempts)
         )
-    return finish(Status.SENT, sent_at=timezone.now())
+    # Recorded by the caller, together with the next take.
+    return Outcome(delivery_id, Status.SENT)
 
 
 # --- Enqueueing ------------------------------------------------------------------------------
