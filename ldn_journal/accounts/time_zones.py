@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .middleware import _exempt
 from .models import Role
 
 SESSION_KEY = "ldn_tz"
@@ -51,7 +52,8 @@ class ViewerTimeZoneMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Health checks and static files never touch the session.
+        if user is not None and not _exempt(request.path) and user.is_authenticated:
             name = request.session.get(SESSION_KEY)
             if name is None:
                 remember_time_zone(request, user)
