@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The suite runs in parallel processes (pytest-xdist), one per core on the 2-core CI machine.
+PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -53,7 +55,7 @@ fmt: install
 ## test: lint, migrations up to date, then the whole suite
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## screenshots: run the browser journeys and refresh the pictures in docs/
 screenshots: install

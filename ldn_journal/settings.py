@@ -4,6 +4,7 @@ With no variables set it runs as a development site on SQLite and a filesystem b
 under var/; production sets DEBUG=false and must provide SECRET_KEY and friends.
 """
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -115,7 +116,9 @@ if REDIS_URL:
             # Fails open: with Redis down pages still render (see ldn_journal/cache.py).
             "BACKEND": "ldn_journal.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ldn"),
+            # Parallel test workers (pytest-xdist) each keep to their own keys.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ldn")
+            + os.environ.get("PYTEST_XDIST_WORKER", ""),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }

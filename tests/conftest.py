@@ -28,9 +28,25 @@ def _fast_and_clean(settings):
         # Without Redis the site uses the database cache; tests use memory so pure tests
         # need no database. The Redis cache (and its rate limits) is exercised in CI.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
+    _clear_own_cache()
     yield
-    cache.clear()
+    _clear_own_cache()
+
+
+def _clear_own_cache():
+    """Clear this test process's cache keys only: with Redis, parallel workers share a
+    database (and Celery's queue lives there too), so FLUSHDB is not ours to call."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(f"{backend.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture
@@ -126,19 +142,53 @@ def chromium_path():
     return path
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    import json
+def _figures_dir():
     from pathlib import Path
 
     from django.conf import settings
 
+    path = Path(settings.VAR_DIR) / "test-figures"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pytest_sessionstart(session):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        for old in _figures_dir().glob("*.json"):
+            old.unlink()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Each process (each xdist worker, or the only one) writes the figures it counted."""
+    import json
+
     from tests.figures import FIGURES
 
-    if not FIGURES:
+    if FIGURES:
+        name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        (_figures_dir() / f"{name}.json").write_text(json.dumps(FIGURES))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    from django.conf import settings
+
+    totals = defaultdict(dict)
+    for part in sorted(_figures_dir().glob("*.json")):
+        for section, values in json.loads(part.read_text()).items():
+            for key, value in values.items():
+                # Counts add up across workers; sizes (roles, methods) are the same in each.
+                same = key in ("roles", "methods") or section.startswith("hostile input")
+                current = totals[section].get(key, 0)
+                totals[section][key] = max(current, value) if same else current + value
+    if not totals:
         return
     terminalreporter.section("figures")
-    for section, values in sorted(FIGURES.items()):
+    for section, values in sorted(totals.items()):
         line = ", ".join(f"{key}: {value}" for key, value in sorted(values.items()))
         terminalreporter.write_line(f"{section}: {line}")
     out = Path(settings.VAR_DIR) / "test-figures.json"
-    out.write_text(json.dumps(FIGURES, indent=2, sort_keys=True))
+    out.write_text(json.dumps(totals, indent=2, sort_keys=True))
