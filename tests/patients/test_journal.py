@@ -552,3 +552,9 @@ def test_morning_dosing_home_calls_the_card_today(patient_client, patient_a, cli
 def test_an_earlier_nights_form_suggests_the_usual_reminder_time(patient_client, plan):
     page = patient_client.get(evening_url(TONIGHT - timedelta(days=2))).content.decode()
     assert 'value="2026-11-23T21:00"' in page
+
+
+def test_settings_link_to_reminders_access_log_export_and_account(patient_client):
+    page = patient_client.get(reverse("journal:settings")).content.decode()
+    for name in ("journal:reminders", "journal:access_log", "journal:export", "account_email"):
+        assert f'href="{reverse(name)}"' in page
