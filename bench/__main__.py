@@ -2,8 +2,11 @@
 
 1. Sweep selection + claim + enqueue for 10,000 and 100,000 patients due in the same
    minute (target: under 10 s for 100k on the 2-core machine).
-2. One Celery worker (prefork, concurrency 2) sending 10,000 reminder emails into an aiosmtpd sink
-   (target: under 60 s).
+2. One Celery worker (prefork, concurrency 2) sending 10,000 reminder emails into an
+   aiosmtpd sink (target: under 60 s, worker start-up included).
+
+The machine's load average is recorded with the figures: on a shared 2-core machine other
+work changes them by a factor of two or more.
 
 Runs on a dedicated PostgreSQL database `ldn_bench` that the harness drops and creates
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/ldn_bench), its own
@@ -13,6 +16,7 @@ redis-server on a free port, and the sink in this process. Nothing reaches outsi
 import json
 import os
 import platform
+import secrets
 import shutil
 import signal
 import socket
@@ -209,6 +213,10 @@ def main():
             "LDN_VAR_DIR": var_dir,
             "DJANGO_SETTINGS_MODULE": "ldn_journal.settings",
             "LOG_LEVEL": "WARNING",
+            # Production settings: with DEBUG on, Django keeps every query's text (a sweep's
+            # JSON batches are megabytes) and Celery warns of exactly that leak.
+            "DEBUG": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         }
     )
     os.environ.pop("CELERY_TASK_ALWAYS_EAGER", None)
@@ -224,7 +232,11 @@ def main():
     redis_client = redis.Redis.from_url(redis_url)
     results = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "sweep": [],
     }
     worker = None
@@ -275,6 +287,8 @@ def main():
         redis_process.send_signal(signal.SIGTERM)
         redis_process.wait(10)
         shutil.rmtree(var_dir, ignore_errors=True)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "reminders.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

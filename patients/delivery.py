@@ -462,7 +462,7 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
 # Deliveries per send task: enough that a task's own cost (publish, fetch, ack, the chunk's
 # few loading queries) is small against its sends, few enough that the chunks of one sweep
 # spread over every worker process.
-SEND_CHUNK = 50
+SEND_CHUNK = 100
 # Up to this many ids go out as one task each: an urgent alert or a handful of reminders is
 # sent in parallel at once, not one after another.
 ONE_TASK_EACH_UP_TO = 4
@@ -470,7 +470,7 @@ ONE_TASK_EACH_UP_TO = 4
 
 def enqueue_deliveries(ids) -> None:
     """Hand delivery ids to the workers over one broker connection: a few ids as one send
-    task each, more in chunks of SEND_CHUNK ids per task (100k due reminders are 2,000
+    task each, more in chunks of SEND_CHUNK ids per task (100k due reminders are 1,000
     publishes, not 100,000). Raises if the broker is down: the caller decides whether that
     is loud (the sweep) or logged."""
     from ldn_journal.celery import app
