@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve install test lint fmt bench migrate seed clean screenshots
+.PHONY: run serve install test test-deep lint fmt bench migrate seed clean screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -56,6 +56,10 @@ fmt: install
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## test-deep: the suite with 1,000 hostile-input examples per form (about 15 more minutes)
+test-deep: lint
+	HOSTILE_EXAMPLES=1000 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## screenshots: run the browser journeys and refresh the pictures in docs/
 screenshots: install
