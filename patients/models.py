@@ -421,9 +421,9 @@ class ReminderDelivery(models.Model):
     night = models.DateField(null=True, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    status = models.CharField(
-        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    # Indexed by (status, claimed_at) below; a status-only index would duplicate it and
+    # cost every sweep's claim insert.
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     report = models.ForeignKey(
         "patients.UrgentReport",
         on_delete=models.CASCADE,

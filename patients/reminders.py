@@ -568,15 +568,22 @@ def _plan_batch(
 
 
 def due_reminders(
-    now: datetime, *, batch_size: int = BATCH_SIZE
+    now: datetime,
+    *,
+    batch_size: int = BATCH_SIZE,
+    first_id: int = 1,
+    last_id: int | None = None,
 ) -> Iterator[list[tuple[DuePatient, PatientPlan]]]:
     """The due patients at `now`, a batch at a time, each with what is due for them.
 
     Used by the sweep and by `send_reminders --dry-run`: one selection, no drift. Each batch
     is one indexed query (keyset-paginated on the primary key), so a sweep never holds a
-    list of every due id and a batch costs the same however far into the sweep it is."""
+    list of every due id and a batch costs the same however far into the sweep it is.
+    `first_id`/`last_id` limit it to one part of a fanned-out sweep (inclusive)."""
     selection = due_patients(now).order_by("pk").values_list(*_ROW_COLUMNS)
-    after = 0
+    if last_id is not None:
+        selection = selection.filter(pk__lte=last_id)
+    after = first_id - 1
     while True:
         rows = list(selection.filter(pk__gt=after)[:batch_size])
         if not rows:
@@ -862,17 +869,43 @@ def _dispatch(dispatch, ids) -> None:
         raise DispatchError(ids) from exc
 
 
-def sweep(now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE) -> SweepResult:
-    """One pass: expire what is no longer useful, claim what is due, re-enqueue what the
-    queue lost, claim due clinician digests. `dispatch(ids)` runs after each commit
-    (default: enqueue one send task per id; `send_reminders` sends in-process instead).
+# Patients per part when a sweep fans out: a 100k minute becomes ten parts that every
+# worker process takes from the queue, so adding workers shortens the minute's sweep.
+PART_SIZE = 10000
 
-    A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
-    are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
+
+def sweep_parts(now: datetime, part_size: int | None = None) -> list[tuple[int, int]]:
+    """The due patients' id range cut into (first_id, last_id) parts of about `part_size`
+    due patients each: one aggregate over the indexed selection. Empty when nobody is due.
+    The parts are even in ids, not exactly in due patients; a part that overlaps another
+    or runs twice is harmless (claims are unique by key)."""
+    from django.db.models import Count, Max, Min
+
+    part_size = part_size or PART_SIZE
+    found = due_patients(now).aggregate(low=Min("pk"), high=Max("pk"), count=Count("pk"))
+    if not found["count"]:
+        return []
+    low, high = found["low"], found["high"]
+    parts = max(1, -(-found["count"] // part_size))
+    step = -(-(high - low + 1) // parts)
+    return [(first, min(first + step - 1, high)) for first in range(low, high + 1, step)]
+
+
+def sweep_part(
+    now: datetime,
+    first_id: int,
+    last_id: int,
+    *,
+    dispatch=None,
+    batch_size: int = BATCH_SIZE,
+    result: SweepResult | None = None,
+) -> SweepResult:
+    """Claim what is due for the due patients with ids in [first_id, last_id], a batch
+    (one transaction) at a time, calling `dispatch(ids)` after each commit."""
     if dispatch is None:
         from .delivery import enqueue_deliveries as dispatch
-    result = SweepResult(expired=expire_stale(now))
-    for batch in due_reminders(now, batch_size=batch_size):
+    result = result if result is not None else SweepResult()
+    for batch in due_reminders(now, batch_size=batch_size, first_id=first_id, last_id=last_id):
         due_rows, missed_rows = _claim_rows(plan for _patient, plan in batch)
         with transaction.atomic():
             ids = claim_many(due_rows, now)
@@ -882,6 +915,34 @@ def sweep(now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE) -> Swee
         result.claimed += ids
         if ids:
             _dispatch(dispatch, ids)
+    return result
+
+
+def sweep(
+    now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE, fan_out=None
+) -> SweepResult:
+    """One pass: expire what is no longer useful, claim what is due, re-enqueue what the
+    queue lost, claim due clinician digests. `dispatch(ids)` runs after each commit
+    (default: enqueue one send task per id; `send_reminders` sends in-process instead).
+
+    With `fan_out(parts)` (the beat task's: one sub-sweep task per part) and more than one
+    part's worth of due patients, the patients are handed over as id ranges for the
+    workers to sweep in parallel; `claimed` and `looked_at` then stay empty here. Without
+    it every part runs here, in turn.
+
+    A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
+    are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
+    if dispatch is None:
+        from .delivery import enqueue_deliveries as dispatch
+    result = SweepResult(expired=expire_stale(now))
+    parts = sweep_parts(now)
+    if fan_out is not None and len(parts) > 1:
+        fan_out(parts)
+    else:
+        for first_id, last_id in parts:
+            sweep_part(
+                now, first_id, last_id, dispatch=dispatch, batch_size=batch_size, result=result
+            )
     result.digests = claim_digests(now)
     if result.digests:
         _dispatch(dispatch, result.digests)

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from datetime import datetime
 
 from celery import shared_task
 from django.utils import timezone
@@ -45,19 +46,11 @@ def sweep_reminders_task():
         urgent.sweep(timezone.now())
     except Exception:
         log.exception("urgent sweep failed; the next tick retries")
+    now = timezone.now()
     try:
-        result = reminders.sweep(timezone.now())
+        result = reminders.sweep(now, fan_out=lambda parts: enqueue_sweep_parts(now, parts))
     except reminders.DispatchError as failure:
-        for attempt in range(1, SWEEP_BROKER_TRIES):
-            time.sleep(2 * attempt)
-            try:
-                delivery.enqueue_deliveries(failure.ids)
-            except BrokerError:
-                log.error("reminder sweep: broker still unavailable (retry %s)", attempt)
-            else:
-                log.warning("reminder sweep: enqueued %s deliveries on retry", len(failure.ids))
-                return {"claimed": len(failure.ids), "retried": attempt}
-        raise
+        return _retry_enqueue(failure)
     return {
         "looked_at": result.looked_at,
         "claimed": len(result.claimed),
@@ -65,3 +58,37 @@ def sweep_reminders_task():
         "expired": result.expired,
         "digests": len(result.digests),
     }
+
+
+def enqueue_sweep_parts(now, parts):
+    """One sub-sweep task per (first_id, last_id) part, all for the same minute `now`:
+    every worker process takes parts from the queue, so more workers, shorter sweeps."""
+    for first_id, last_id in parts:
+        sweep_part_task.delay(now.isoformat(), first_id, last_id)
+
+
+@shared_task(name="patients.sweep_reminders_part")
+def sweep_part_task(now_iso, first_id, last_id):
+    """One part of a fanned-out sweep. Run twice or late, it claims nothing twice (claims
+    are unique by key); a part the queue lost is swept by the next minute's sweep."""
+    now = datetime.fromisoformat(now_iso)
+    try:
+        result = reminders.sweep_part(now, first_id, last_id)
+    except reminders.DispatchError as failure:
+        return _retry_enqueue(failure)
+    return {"looked_at": result.looked_at, "claimed": len(result.claimed)}
+
+
+def _retry_enqueue(failure):
+    """The broker failed after claims were committed: retry handing them over a few times
+    with backoff, then fail loudly (a later sweep re-enqueues whatever is still pending)."""
+    for attempt in range(1, SWEEP_BROKER_TRIES):
+        time.sleep(2 * attempt)
+        try:
+            delivery.enqueue_deliveries(failure.ids)
+        except BrokerError:
+            log.error("reminder sweep: broker still unavailable (retry %s)", attempt)
+        else:
+            log.warning("reminder sweep: enqueued %s deliveries on retry", len(failure.ids))
+            return {"claimed": len(failure.ids), "retried": attempt}
+    raise failure

@@ -298,6 +298,69 @@ def test_the_sweep_query_count_does_not_grow_with_the_number_of_patients(
     assert len(result.claimed) == 30
 
 
+@pytest.mark.django_db
+def test_a_large_sweep_is_cut_into_id_ranges_that_cover_every_due_patient(monkeypatch):
+    monkeypatch.setattr(reminders, "PART_SIZE", 3)
+    patients = [patient_on_plan() for _ in range(7)]
+    parts = reminders.sweep_parts(utc(2026, 1, 15, 21, 0))
+    assert len(parts) == 3
+    assert parts[0][0] == patients[0].pk and parts[-1][1] == patients[-1].pk
+    covered = [pk for first, last in parts for pk in range(first, last + 1)]
+    assert sorted(covered) == list(range(patients[0].pk, patients[-1].pk + 1))
+    sweep(utc(2026, 1, 15, 21, 0))
+    assert reminders.sweep_parts(utc(2026, 1, 15, 21, 0)) == []  # nobody due: no parts
+
+
+@pytest.mark.django_db
+def test_a_fanned_out_sweep_hands_the_parts_over_and_the_parts_claim_each_reminder_once(
+    monkeypatch,
+):
+    monkeypatch.setattr(reminders, "PART_SIZE", 2)
+    for _ in range(5):
+        patient_on_plan()
+    now = utc(2026, 1, 15, 21, 0)
+    handed = []
+    result = reminders.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend)
+    assert len(handed) == 3 and result.claimed == []
+    assert ReminderDelivery.objects.count() == 0
+    sent, sink = collect()
+    # Every part, one of them run twice (a redelivered task): five claims, no more.
+    for first, last in [*handed, handed[0]]:
+        reminders.sweep_part(now, first, last, dispatch=sink)
+    assert len(sent) == 5 and ReminderDelivery.objects.count() == 5
+    assert reminders.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend).claimed == []
+
+
+@pytest.mark.django_db
+def test_a_small_sweep_runs_in_the_beat_task_without_fanning_out(monkeypatch):
+    for _ in range(3):
+        patient_on_plan()
+    handed = []
+    result = reminders.sweep(
+        utc(2026, 1, 15, 21, 0), dispatch=lambda ids: None, fan_out=handed.extend
+    )
+    assert handed == [] and len(result.claimed) == 3
+
+
+@pytest.mark.django_db
+def test_the_beat_task_enqueues_one_sub_sweep_per_part_for_the_same_minute(monkeypatch):
+    from patients import tasks
+
+    monkeypatch.setattr(reminders, "PART_SIZE", 2)
+    for _ in range(4):
+        patient_on_plan()
+    queued = []
+    monkeypatch.setattr(tasks.sweep_part_task, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks.urgent, "sweep", lambda now: {})
+    with time_machine.travel(utc(2026, 1, 15, 21, 0, 5), tick=False):
+        tasks.sweep_reminders_task.run()
+    assert len(queued) == 2
+    assert {now for now, _first, _last in queued} == {"2026-01-15T21:00:05+00:00"}
+    for args in queued:
+        tasks.sweep_part_task.run(*args)
+    assert ReminderDelivery.objects.count() == 4
+
+
 # --- DST nights, minute by minute -----------------------------------------------------------
 
 
