@@ -360,8 +360,8 @@ class PatientSettingsForm(forms.ModelForm):
         widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {
             "reminder_time": "We remind you at this time if tonight's dose is not logged yet.",
-            "remind_by_push": "Push notifications need this phone's permission; they come "
-            "later. Email works now.",
+            "remind_by_push": "Push notifications need this phone's permission: turn them on "
+            "under “Reminder times, quiet hours and devices” below.",
             "morning_checkin": "A gentle reminder to fill in how the night went.",
         }
 
