@@ -411,9 +411,16 @@ class ReminderDelivery(models.Model):
         EXPIRED = "expired", "Expired"
         SKIPPED = "skipped", "Skipped"
 
-    key = models.CharField(max_length=120, unique=True)
+    # Unique through the named constraint below, not `unique=True`: on PostgreSQL that would
+    # add a second, pattern-ops index on the key that no query uses and every claim pays for.
+    key = models.CharField(max_length=120)
+    # Looked up through the (recipient, claimed_at) index below, which also serves the
+    # foreign key; a recipient-only index would be a duplicate every claim pays for.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
@@ -424,12 +431,15 @@ class ReminderDelivery(models.Model):
     # Indexed by (status, claimed_at) below; a status-only index would duplicate it and
     # cost every sweep's claim insert.
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Only urgent alerts carry a report: indexed by the partial index below, which the
+    # sweep's reminder claims (report null) never touch.
     report = models.ForeignKey(
         "patients.UrgentReport",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deliveries",
+        db_index=False,
     )
     due_at = models.DateTimeField()
     claimed_at = models.DateTimeField(default=timezone.now)
@@ -442,9 +452,17 @@ class ReminderDelivery(models.Model):
 
     class Meta:
         ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="reminderdelivery_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["status", "claimed_at"]),
             models.Index(fields=["recipient", "-claimed_at"]),
+            models.Index(
+                fields=["report"],
+                name="reminderdelivery_report",
+                condition=models.Q(report__isnull=False),
+            ),
         ]
 
     def __str__(self):

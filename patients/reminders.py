@@ -800,15 +800,19 @@ def _row_for(due: DueReminder, **extra) -> ClaimRow:
     )
 
 
-def _save_next_times(batch: list[tuple[DuePatient, PatientPlan]]) -> None:
-    """Move each patient's next_reminder_at on, unless something changed it meanwhile (a
-    logged dose marks it for a fresh look; the newer value wins). On PostgreSQL one
-    UPDATE ... FROM for the whole batch; elsewhere one UPDATE per distinct (old, new) pair."""
-    moves = [
+def _moves(batch: list[tuple[DuePatient, PatientPlan]]) -> list[tuple]:
+    """(patient id, next_reminder_at as read, new next_reminder_at) where it changes."""
+    return [
         (patient.pk, patient.next_reminder_at, plan.next_at)
         for patient, plan in batch
         if plan.next_at != patient.next_reminder_at
     ]
+
+
+def _save_next_times(moves: list[tuple]) -> None:
+    """Move each patient's next_reminder_at on, unless something changed it meanwhile (a
+    logged dose marks it for a fresh look; the newer value wins). On PostgreSQL one
+    UPDATE ... FROM for the whole batch; elsewhere one UPDATE per distinct (old, new) pair."""
     if not moves:
         return
     if connection.vendor == "postgresql":
@@ -891,6 +895,79 @@ def sweep_parts(now: datetime, part_size: int | None = None) -> list[tuple[int, 
     return [(first, min(first + step - 1, high)) for first in range(low, high + 1, step)]
 
 
+class BatchWrite(NamedTuple):
+    """What one batch of the sweep writes, worked out before any of it is written."""
+
+    due: list[ClaimRow]
+    missed: list[ClaimRow]
+    moves: list[tuple]
+
+
+def _write_batch(write: BatchWrite, now: datetime, dispatch, result: SweepResult) -> None:
+    """One transaction: claim the batch's reminders and move its patients' next times on;
+    then hand the claimed ids to `dispatch`."""
+    with transaction.atomic():
+        ids = claim_many(write.due, now)
+        result.missed += len(claim_many(write.missed, now))
+        _save_next_times(write.moves)
+    result.claimed += ids
+    if ids:
+        _dispatch(dispatch, ids)
+
+
+class _Writer:
+    """Writes batches on a thread of its own (so its own database connection) while the
+    sweep reads and plans the next batch: reading and planning are Python, writing is mostly
+    waiting for PostgreSQL, so the two overlap. At most one batch waits in between.
+
+    After a failed write the rest are dropped (as the in-turn sweep stops at its first
+    failure) and the error is raised to the sweep at its next hand-over or at the end."""
+
+    def __init__(self, write):
+        import queue
+        import threading
+
+        self._write = write
+        self._queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="reminder-sweep-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            while (item := self._queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        self._write(item)
+                    except BaseException as exc:  # handed to the sweep's thread
+                        self.error = exc
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def put(self, item) -> None:
+        if self.error is not None:
+            raise self.error
+        self._queue.put(item)
+
+    def close(self, raise_error: bool = True) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if raise_error and self.error is not None:
+            raise self.error
+
+
+def overlap_writes() -> bool:
+    """Whether a sweep may write on a second connection: PostgreSQL, and not inside a
+    transaction (whose uncommitted rows a second connection could not see)."""
+    return (
+        getattr(settings, "REMINDER_SWEEP_OVERLAP", True)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
 def sweep_part(
     now: datetime,
     first_id: int,
@@ -899,22 +976,36 @@ def sweep_part(
     dispatch=None,
     batch_size: int = BATCH_SIZE,
     result: SweepResult | None = None,
+    overlap: bool | None = None,
 ) -> SweepResult:
     """Claim what is due for the due patients with ids in [first_id, last_id], a batch
-    (one transaction) at a time, calling `dispatch(ids)` after each commit."""
+    (one transaction) at a time, calling `dispatch(ids)` after each commit. With `overlap`
+    (default: `overlap_writes()`) each batch is written while the next is being planned."""
     if dispatch is None:
         from .delivery import enqueue_deliveries as dispatch
     result = result if result is not None else SweepResult()
-    for batch in due_reminders(now, batch_size=batch_size, first_id=first_id, last_id=last_id):
-        due_rows, missed_rows = _claim_rows(plan for _patient, plan in batch)
-        with transaction.atomic():
-            ids = claim_many(due_rows, now)
-            result.missed += len(claim_many(missed_rows, now))
-            _save_next_times(batch)
-        result.looked_at += len(batch)
-        result.claimed += ids
-        if ids:
-            _dispatch(dispatch, ids)
+    if overlap is None:
+        overlap = overlap_writes()
+
+    def write(item: BatchWrite) -> None:
+        _write_batch(item, now, dispatch, result)
+
+    writer = _Writer(write) if overlap else None
+    try:
+        for batch in due_reminders(now, batch_size=batch_size, first_id=first_id, last_id=last_id):
+            due_rows, missed_rows = _claim_rows(plan for _patient, plan in batch)
+            item = BatchWrite(due_rows, missed_rows, _moves(batch))
+            result.looked_at += len(batch)
+            if writer is None:
+                write(item)
+            else:
+                writer.put(item)
+    except BaseException:
+        if writer is not None:
+            writer.close(raise_error=False)  # this error, not a later write's, is the story
+        raise
+    if writer is not None:
+        writer.close()
     return result
 
 
@@ -928,7 +1019,7 @@ def sweep(
     With `fan_out(parts)` (the beat task's: one sub-sweep task per part) and more than one
     part's worth of due patients, the patients are handed over as id ranges for the
     workers to sweep in parallel; `claimed` and `looked_at` then stay empty here. Without
-    it every part runs here, in turn.
+    it the whole range is swept here, in one pass.
 
     A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
     are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
@@ -938,11 +1029,12 @@ def sweep(
     parts = sweep_parts(now)
     if fan_out is not None and len(parts) > 1:
         fan_out(parts)
-    else:
-        for first_id, last_id in parts:
-            sweep_part(
-                now, first_id, last_id, dispatch=dispatch, batch_size=batch_size, result=result
-            )
+    elif parts:
+        # In one process the parts are one range: a single pass keeps one writer busy
+        # from the first batch to the last.
+        sweep_part(
+            now, parts[0][0], parts[-1][1], dispatch=dispatch, batch_size=batch_size, result=result
+        )
     result.digests = claim_digests(now)
     if result.digests:
         _dispatch(dispatch, result.digests)

@@ -1,0 +1,107 @@
+"""The sweep writing each batch on a second connection while it plans the next one."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from patients import reminders
+from patients.models import ReminderDelivery
+from tests.patients.reminder_support import patient_on_plan
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the overlapped sweep runs on PostgreSQL only (set DATABASE_URL, as CI does)",
+    ),
+]
+
+NOW = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)  # London patients' 21:00 evening reminder
+
+
+def writer_threads():
+    return [t for t in threading.enumerate() if t.name == "reminder-sweep-writer"]
+
+
+def test_an_overlapped_sweep_claims_every_due_patient_once_and_moves_each_on():
+    patients = [patient_on_plan(last_call=False) for _ in range(7)]
+    batches = []
+
+    result = reminders.sweep_part(
+        NOW, patients[0].pk, patients[-1].pk, dispatch=batches.append, batch_size=2, overlap=True
+    )
+
+    assert sorted(result.claimed) == sorted(ReminderDelivery.objects.values_list("pk", flat=True))
+    assert ReminderDelivery.objects.count() == 7 and result.looked_at == 7
+    assert len(batches) == 4  # 2 + 2 + 2 + 1, each dispatched after its own commit
+    assert not reminders.due_patients(NOW).exists()
+    assert writer_threads() == []  # the writer stopped and closed its connection
+
+
+def test_the_sweep_overlaps_writes_outside_a_transaction_on_postgresql_only():
+    assert reminders.overlap_writes() is True
+    with reminders.transaction.atomic():
+        # A second connection could not see this transaction's rows.
+        assert reminders.overlap_writes() is False
+
+
+def test_the_overlap_can_be_turned_off_in_settings(settings):
+    settings.REMINDER_SWEEP_OVERLAP = False
+    assert reminders.overlap_writes() is False
+
+
+def test_a_failed_hand_over_stops_the_overlapped_sweep_and_reaches_the_caller():
+    patients = [patient_on_plan(last_call=False) for _ in range(6)]
+    handed = []
+
+    def broker_down_after_first(ids):
+        handed.append(ids)
+        raise ConnectionError("broker down")
+
+    with pytest.raises(reminders.DispatchError) as raised:
+        reminders.sweep_part(
+            NOW,
+            patients[0].pk,
+            patients[-1].pk,
+            dispatch=broker_down_after_first,
+            batch_size=2,
+            overlap=True,
+        )
+
+    # The first batch's claims were committed before its hand-over failed; the later
+    # batches were dropped, as the in-turn sweep stops at its first failure. The next
+    # sweep claims the rest and re-enqueues the two.
+    assert len(handed) == 1 and raised.value.ids == handed[0]
+    assert ReminderDelivery.objects.count() == 2
+    assert reminders.due_patients(NOW).count() == 4
+    assert writer_threads() == []
+    later = reminders.sweep(NOW, dispatch=lambda ids: None)
+    assert len(later.claimed) == 4 and ReminderDelivery.objects.count() == 6
+
+
+def test_a_failure_while_planning_stops_the_writer_and_is_the_error_raised(monkeypatch):
+    patients = [patient_on_plan(last_call=False) for _ in range(4)]
+    planned = reminders._plan_batch
+    calls = []
+
+    def plan_then_fail(batch, now):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise RuntimeError("planning failed")
+        return planned(batch, now)
+
+    monkeypatch.setattr(reminders, "_plan_batch", plan_then_fail)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        reminders.sweep_part(
+            NOW,
+            patients[0].pk,
+            patients[-1].pk,
+            dispatch=lambda ids: None,
+            batch_size=2,
+            overlap=True,
+        )
+    # The batch planned before the failure was written; nothing after it.
+    assert ReminderDelivery.objects.count() == 2
+    assert writer_threads() == []
