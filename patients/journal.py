@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prescriptions import plans, titration
-from prescriptions.models import Prescription
+from prescriptions.models import PlanVersion, Prescription
 
 from . import nights
 from .adherence import NightRecord
@@ -85,16 +85,19 @@ class PatientPlan:
     prescription: Prescription | None
     versions: list = field(default_factory=list)  # titration.PlanVersion values
     patient_note: str = ""  # what the clinician wrote to the patient with the latest version
+    ending: PlanVersion | None = None  # without a current prescription: how the last one ended
 
     @classmethod
     def load(cls, patient: Patient) -> PatientPlan:
-        """Read the plan through prescriptions.plans (two queries)."""
+        """Read the plan through prescriptions.plans (two queries; a third only when no
+        prescription is current, for how the last one ended)."""
         prescription, rows = plans.plan_rows(patient)
         return cls(
             patient,
             prescription,
             [row.as_plain() for row in rows],
             rows[-1].patient_note if rows else "",
+            plans.last_ending(patient) if prescription is None else None,
         )
 
     def position(self, night: date) -> titration.PlanPosition:

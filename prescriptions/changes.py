@@ -1,10 +1,11 @@
 """The one way a plan changes: a new signed PlanVersion, saved under a lock on the prescription.
 
-Every change (new steps, a template, a hold, a resume, a dosing-time switch, and the first
-plan of a new prescription) goes through :func:`create_prescription` or :func:`save_version`.
-Both run in one transaction, lock the row they extend (``select_for_update``) and refuse a
-change built from a version that is no longer the newest, so two clinicians editing the same
-plan at once end with exactly one new version and nothing is ever partly saved.
+Every change (new steps, a template, a hold, a resume, a dosing-time switch, the end of a
+prescription, and the first plan of a new prescription) goes through
+:func:`create_prescription` or :func:`save_version`. Both run in one transaction, lock the
+row they extend (``select_for_update``) and refuse a change built from a version that is no
+longer the newest, so two clinicians editing the same plan at once end with exactly one new
+version and nothing is ever partly saved.
 
 The helpers ``*_change`` build the proposed version from the newest one as plain values; they
 are pure and raise :class:`PlanChangeError` with a message for the clinician.
@@ -164,6 +165,31 @@ def resume_change(
     )
 
 
+def end_change(
+    latest: titration.PlanVersion | None,
+    *,
+    tonight_night: date,
+    reason: str,
+    patient_note: str = "",
+) -> PlanChange:
+    """End the prescription: no dose from tonight on. Recorded as a signed version that
+    holds the plan open-endedly from tonight, so every night before keeps the dose it had
+    and no night after has one; the prescription's status becomes ended."""
+    if latest is None:
+        raise PlanChangeError("This prescription has no plan to end.")
+    return PlanChange(
+        kind=PlanVersion.Kind.ENDED,
+        effective_night=tonight_night,
+        start_date=latest.start_date,
+        steps=latest.steps,
+        reason=reason,
+        patient_note=patient_note,
+        dosing_time=latest.dosing_time,
+        hold_from=tonight_night,
+        hold_until=None,
+    )
+
+
 def dosing_time_change(
     latest: titration.PlanVersion,
     *,
@@ -200,7 +226,11 @@ def patient_tonight(patient: Patient, now: datetime, dosing_time: str = titratio
 def _check(prescription: Prescription, change: PlanChange, now: datetime) -> None:
     if not change.reason.strip():
         raise PlanChangeError("Give a reason for the change (the care team sees it).")
-    errors = prescription.validate_steps(change.steps)
+    # An ending carries the old steps only as a record: it never prescribes them again, so
+    # it is not refused for steps that no longer fit (strengths on hand changed since).
+    errors = (
+        [] if change.kind == PlanVersion.Kind.ENDED else prescription.validate_steps(change.steps)
+    )
     if errors:
         raise PlanChangeError(" ".join(errors))
     # Nights already begun keep the dose they were prescribed: history is never rewritten.
@@ -238,6 +268,8 @@ def _insert_version(prescription, number, author, change: PlanChange, now) -> Pl
 def _status_after(change: PlanChange) -> str:
     # The stored status is a summary for lists; the dose for a night always comes from
     # titration.current_step, which knows exactly when a hold starts and ends.
+    if change.kind == PlanVersion.Kind.ENDED:
+        return Prescription.Status.ENDED
     return (
         Prescription.Status.ON_HOLD if change.hold_from is not None else Prescription.Status.ACTIVE
     )
@@ -271,7 +303,13 @@ def save_version(
         status = _status_after(change)
         if prescription.status != status:
             prescription.status = status
-            prescription.save(update_fields=["status"])
+            fields = ["status"]
+            if status == Prescription.Status.ENDED:
+                # The night it ended (no dose from then); a plan ended before it began
+                # ends on its start date.
+                prescription.end_date = max(change.effective_night, prescription.start_date)
+                fields.append("end_date")
+            prescription.save(update_fields=fields)
         return version
 
 

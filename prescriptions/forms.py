@@ -312,6 +312,16 @@ class ResumeForm(SignedVersionForm):
         return self.from_tonight("resume_on", "The restart night")
 
 
+class EndForm(SignedVersionForm):
+    confirm = forms.BooleanField(
+        label="I am ending this prescription: no dose from tonight on.",
+        error_messages={
+            "required": "Tick the box to confirm: ending stops the plan and its reminders."
+        },
+    )
+    field_order = ["reason", "patient_note", "confirm"]
+
+
 class DosingTimeForm(SignedVersionForm):
     dosing_time = forms.ChoiceField(
         label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect

@@ -126,6 +126,7 @@ class PlanVersion(models.Model):
         RESUME = "resume", "Resumed"
         DOSING_TIME = "dosing_time", "Dosing time changed"
         TEMPLATE = "template", "Template applied"
+        ENDED = "ended", "Prescription ended"
 
     prescription = models.ForeignKey(
         Prescription, on_delete=models.PROTECT, related_name="versions"

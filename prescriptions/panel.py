@@ -17,7 +17,7 @@ from . import titration
 from .changes import is_held_on_or_after
 from .models import SuggestionDismissal
 from .night_facts import night_facts
-from .plans import plan_rows
+from .plans import last_ending, plan_rows
 
 
 def patient_tonight(patient, plain_versions, now):
@@ -94,6 +94,8 @@ def plan_panel_context(request, patient, now=None):
             patient, state["prescription"], state["plain_versions"], state["tonight"]
         ),
         "versions_newest_first": list(reversed(state["versions"])),
+        # Only without a current prescription (one more query): how the last one ended.
+        "ending": last_ending(patient) if state["prescription"] is None else None,
     }
     record_access(request, "plan.read", patient=patient, obj=state["prescription"])
     return context

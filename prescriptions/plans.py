@@ -20,6 +20,21 @@ def current_prescription(patient):
     )
 
 
+def last_ending(patient):
+    """The version that ended the patient's newest ended prescription (with its
+    prescription and author), or None: what the pages show when no prescription is current."""
+    return (
+        PlanVersion.objects.filter(
+            prescription__patient=patient,
+            prescription__status=Prescription.Status.ENDED,
+            kind=PlanVersion.Kind.ENDED,
+        )
+        .select_related("prescription", "author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def versions_for(prescription):
     """All versions of a prescription as titration.PlanVersion values (2 queries)."""
     if prescription is None:
@@ -55,5 +70,7 @@ def plan_rows(patient):
         .order_by("number")
     )
     if not rows:
-        return current_prescription(patient), []
+        # Every prescription is saved with its version 1 in one transaction
+        # (changes.create_prescription), so no rows means no current prescription.
+        return None, []
     return rows[0].prescription, rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/plan/change/", clinic.plan_change, name="plan_change"),
     path("patients/<int:patient_id>/plan/hold/", clinic.plan_hold, name="plan_hold"),
     path("patients/<int:patient_id>/plan/resume/", clinic.plan_resume, name="plan_resume"),
+    path("patients/<int:patient_id>/plan/end/", clinic.plan_end, name="plan_end"),
     path(
         "patients/<int:patient_id>/plan/dosing-time/",
         clinic.plan_dosing_time,

@@ -25,6 +25,7 @@ from ..changes import (
     StalePlan,
     create_prescription,
     dosing_time_change,
+    end_change,
     hold_change,
     resume_change,
     save_version,
@@ -33,6 +34,7 @@ from ..changes import (
 from ..forms import (
     DismissForm,
     DosingTimeForm,
+    EndForm,
     HoldForm,
     NewPlanForm,
     PlanStepsForm,
@@ -429,6 +431,27 @@ def plan_resume(request, patient_id):
         build,
         initial,
         form_kwargs=lambda state: {"steps": state["latest"].steps if state["latest"] else ()},
+    )
+
+
+@clinician_only
+@reauthentication_required_for_patient("patient_id")  # as for a hold: password again
+def plan_end(request, patient_id):
+    def build(state, data):
+        return end_change(
+            state["latest"],
+            tonight_night=state["tonight"],
+            reason=data["reason"],
+            patient_note=data["patient_note"],
+        )
+
+    return _signed_form_view(
+        request,
+        patient_id,
+        EndForm,
+        "prescriptions/clinic/plan_end.html",
+        build,
+        lambda state: {},
     )
 
 

@@ -14,7 +14,7 @@ from patients.models import Patient
 
 from .. import titration
 from ..panel import patient_tonight
-from ..plans import plan_rows
+from ..plans import last_ending, plan_rows
 
 
 @role_required(Role.PATIENT)
@@ -42,5 +42,6 @@ def my_plan(request):
             "hold_note": rows[-1].patient_note if position.status == titration.ON_HOLD else "",
             "schedule": titration.step_schedule(in_effect) if in_effect else [],
             "changes": list(reversed(rows)),
+            "ending": last_ending(patient) if prescription is None else None,
         },
     )

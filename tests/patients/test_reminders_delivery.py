@@ -55,6 +55,37 @@ def test_a_reminder_for_a_dose_logged_meanwhile_is_skipped_not_sent(claimed, at_
     assert mail.outbox == []
 
 
+def end_prescription(patient, at):
+    from prescriptions.changes import end_change, save_version
+    from prescriptions.plans import current_prescription, versions_for
+
+    prescription = current_prescription(patient)
+    latest = versions_for(prescription)[-1]
+    change = end_change(latest, tonight_night=at.date(), reason="No benefit")
+    save_version(
+        prescription_id=prescription.pk,
+        author=ClinicianFactory(),
+        based_on=latest.number,
+        change=change,
+        now=at,
+    )
+
+
+def test_a_reminder_claimed_before_the_prescription_ended_is_skipped_not_sent(claimed, at_evening):
+    patient, delivery_id = claimed
+    end_prescription(patient, at=EVENING)
+    assert send_delivery(delivery_id) == Status.SKIPPED
+    assert mail.outbox == []
+
+
+def test_after_the_prescription_ended_the_sweep_claims_no_reminder(db):
+    patient = patient_on_plan()
+    end_prescription(patient, at=EVENING - timedelta(hours=6))
+    for moment in (EVENING, EVENING + timedelta(hours=12), EVENING + timedelta(days=1)):
+        assert reminders.sweep(moment, dispatch=lambda ids: None).claimed == []
+    assert ReminderDelivery.objects.count() == 0
+
+
 def test_a_delivery_past_its_window_expires_instead_of_sending(claimed):
     _patient, delivery_id = claimed
     assert send_delivery(delivery_id, now=EVENING + timedelta(hours=7)) == Status.EXPIRED

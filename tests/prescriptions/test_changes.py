@@ -12,13 +12,14 @@ from prescriptions.changes import (
     PlanChangeError,
     StalePlan,
     dosing_time_change,
+    end_change,
     hold_change,
     resume_change,
     save_version,
     steps_change,
 )
 from prescriptions.models import PlanVersion, Prescription
-from prescriptions.plans import versions_for
+from prescriptions.plans import current_prescription, last_ending, versions_for
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.prescriptions.factories import make_prescription, plan_steps
 
@@ -122,6 +123,75 @@ def test_a_hold_masks_nights_and_sets_the_status(prescription, clinician_a):
     assert titration.current_step(versions, date(2026, 3, 17)).dose_mg == Decimal("3.0")
     prescription.refresh_from_db()
     assert prescription.status == Prescription.Status.ON_HOLD
+
+
+def end(prescription, note=""):
+    return end_change(
+        latest(prescription),
+        tonight_night=TONIGHT,
+        reason="No benefit after 6 months",
+        patient_note=note,
+    )
+
+
+def test_ending_a_prescription_is_a_signed_version_and_stops_every_dose_from_tonight(
+    prescription, clinician_a
+):
+    version = save(prescription, clinician_a, end(prescription, note="Stop LDN from tonight."))
+    assert (version.number, version.kind, version.author) == (2, "ended", clinician_a)
+    assert (version.reason, version.patient_note) == (
+        "No benefit after 6 months",
+        "Stop LDN from tonight.",
+    )
+    prescription.refresh_from_db()
+    assert (prescription.status, prescription.end_date) == (Prescription.Status.ENDED, TONIGHT)
+    versions = versions_for(prescription)
+    # Every earlier night keeps its dose; no night from tonight on has one.
+    assert titration.prescribed_dose(versions, TONIGHT - timedelta(days=1)) == Decimal("1.5")
+    for night in (TONIGHT, TONIGHT + timedelta(days=30)):
+        assert titration.prescribed_dose(versions, night) is None
+    assert current_prescription(prescription.patient) is None
+    assert last_ending(prescription.patient) == version
+
+
+def test_an_ended_prescription_takes_no_further_change(prescription, clinician_a):
+    save(prescription, clinician_a, end(prescription))
+    with pytest.raises(PlanChangeError, match="has ended; start a new prescription"):
+        save(prescription, clinician_a, lower_plan(prescription))
+    assert PlanVersion.objects.count() == 2
+
+
+def test_a_prescription_can_be_ended_even_when_its_steps_no_longer_fit_the_strengths(
+    prescription, clinician_a
+):
+    Prescription.objects.filter(pk=prescription.pk).update(strengths=["4.5"])
+    prescription.refresh_from_db()
+    with pytest.raises(PlanChangeError, match="not an available capsule strength"):
+        save(prescription, clinician_a, lower_plan(prescription))
+    assert save(prescription, clinician_a, end(prescription)).kind == "ended"
+
+
+def test_two_clinicians_ending_from_the_same_version_end_it_once(prescription, clinician_a):
+    stale = end(prescription)
+    save(prescription, clinician_a, stale, based_on=1)
+    with pytest.raises(StalePlan):
+        save(prescription, clinician_a, stale, based_on=1)
+    assert PlanVersion.objects.filter(kind="ended").count() == 1
+
+
+def test_a_plan_ended_before_it_began_ends_on_its_start_date(patient_a, clinician_a):
+    later = make_prescription(patient_a, clinician_a, TONIGHT + timedelta(days=5), now=NOW)
+    save(later, clinician_a, end(later))
+    later.refresh_from_db()
+    assert later.end_date == later.start_date == TONIGHT + timedelta(days=5)
+
+
+def test_after_an_ending_a_new_prescription_can_start(prescription, patient_a, clinician_a):
+    save(prescription, clinician_a, end(prescription))
+    again = make_prescription(patient_a, clinician_a, TONIGHT, now=NOW)
+    assert current_prescription(patient_a) == again
+    assert last_ending(patient_a).prescription == prescription  # still readable
+    assert again.status == Prescription.Status.ACTIVE
 
 
 def test_a_hold_cannot_end_before_it_starts(prescription):

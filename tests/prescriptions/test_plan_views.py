@@ -399,6 +399,7 @@ PLAN_URLS = [
     "plan_change",
     "plan_hold",
     "plan_resume",
+    "plan_end",
     "plan_dosing_time",
     "plan_template_choose",
     "suggestion_dismiss",
@@ -597,6 +598,101 @@ def test_my_plan_during_a_hold_says_do_not_take_ldn(
     text = page_text(patient_client.get(reverse("journal:plan")))
     assert "Paused by your clinician — do not take LDN" in text
     assert "Stop until we tell you." in text
+
+
+# --- ending a prescription ----------------------------------------------------------------
+
+
+def end_data(**fields):
+    return {
+        "based_on": "1",
+        "reason": "No benefit after six months",
+        "patient_note": "Stop LDN from tonight; we will talk at your next visit.",
+        "confirm": "on",
+        **fields,
+    }
+
+
+def test_ending_a_prescription_signs_a_version_and_the_plan_page_says_so(
+    clinician_client, patient_a, prescription
+):
+    page = clinician_client.get(url("plan", patient_a))
+    assert url("plan_end", patient_a) in page_text(page)
+    form = clinician_client.get(url("plan_end", patient_a))
+    assert "No dose from tonight (10 Mar 2026) on" in page_text(form)
+    response = clinician_client.post(url("plan_end", patient_a), end_data())
+    assert response.status_code == 302
+    version = PlanVersion.objects.get(number=2)
+    assert (version.kind, version.hold_from, version.reason) == (
+        "ended",
+        TONIGHT,
+        "No benefit after six months",
+    )
+    prescription.refresh_from_db()
+    assert (prescription.status, prescription.end_date) == ("ended", TONIGHT)
+    text = page_text(clinician_client.get(url("plan", patient_a)))
+    assert "The last prescription ended on 10 Mar 2026" in text
+    assert "Create a new prescription and plan" in text
+    assert url("plan_version", patient_a, version.pk) in text
+    row = AccessLog.objects.filter(action="plan.change").latest("pk")
+    assert row.detail == {"version": 2, "kind": "ended"}
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (end_data(confirm=""), "Tick the box to confirm"),
+        (end_data(reason="  "), "Give a reason"),
+    ],
+    ids=["not confirmed", "no reason"],
+)
+def test_an_unconfirmed_or_unexplained_ending_is_refused_and_nothing_changes(
+    clinician_client, patient_a, prescription, data, message
+):
+    response = clinician_client.post(url("plan_end", patient_a), data)
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert PlanVersion.objects.count() == 1
+    prescription.refresh_from_db()
+    assert prescription.status == "active" and prescription.end_date is None
+
+
+def test_ending_from_a_stale_page_changes_nothing(clinician_client, patient_a, prescription):
+    clinician_client.post(url("plan_hold", patient_a), hold_data())
+    response = clinician_client.post(url("plan_end", patient_a), end_data(based_on="1"))
+    assert response.status_code == 302
+    assert PlanVersion.objects.count() == 2
+    prescription.refresh_from_db()
+    assert prescription.status == "on_hold"
+
+
+def test_ending_asks_for_the_password_again(client, clinician_a, patient_a, prescription):
+    client.force_login(clinician_a)  # signed in, but not just now
+    response = client.post(url("plan_end", patient_a), end_data())
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert PlanVersion.objects.count() == 1
+
+
+def test_the_patient_is_told_the_prescription_ended_on_home_and_my_plan(
+    clinician_client, patient_a, prescription
+):
+    clinician_client.post(url("plan_end", patient_a), end_data())
+    patient = Client()
+    patient.force_login(patient_a.user)
+    for page in (reverse("journal:home"), reverse("journal:plan")):
+        text = page_text(patient.get(page))
+        assert "ended" in text and "Do not take LDN unless they prescribe it again" in text
+        assert "Stop LDN from tonight; we will talk at your next visit." in text
+        assert "No benefit after six months" not in text  # the care team's reason stays theirs
+        assert "has not set up a dosing plan" not in text
+
+
+def test_after_an_ending_the_clinician_can_start_a_new_prescription(
+    clinician_client, patient_a, prescription
+):
+    clinician_client.post(url("plan_end", patient_a), end_data())
+    assert clinician_client.get(url("prescription_new", patient_a)).status_code == 200
 
 
 def test_plan_panel_context_needs_at_most_8_queries_for_an_embedding_page(

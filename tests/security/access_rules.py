@@ -240,6 +240,7 @@ RULES = {
     "clinic:plan_change": rule("clinician_a"),
     "clinic:plan_hold": rule("clinician_a", reauth=True),
     "clinic:plan_resume": rule("clinician_a", reauth=True),
+    "clinic:plan_end": rule("clinician_a", reauth=True),
     "clinic:plan_dosing_time": rule("clinician_a"),
     "clinic:plan_version": rule("clinician_a", params={"version_id": _obj("plan_version")}),
     "clinic:plan_template_choose": rule("clinician_a"),

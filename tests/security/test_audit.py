@@ -182,8 +182,9 @@ def _signed(**fields):
             lambda night: _signed(dosing_time="morning", effective_night=night),
             "",
         ),
+        ("plan/end/", lambda night: _signed(confirm="on"), "ended"),
     ],
-    ids=["hold", "dosing time"],
+    ids=["hold", "dosing time", "end"],
 )
 def test_a_plan_change_is_a_signed_version_and_an_access_log_row(
     clinic, patient_a, clinician_a, path, data, kind
