@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
 from prescriptions import titration
 
@@ -1067,23 +1066,6 @@ def stale_deliveries(now: datetime, limit: int = 20000) -> list[int]:
         .order_by("claimed_at")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-# --- Recomputing next_reminder_at when what it depends on changes -----------------------------
-
-
-def refresh_next_reminder(patient_id: int, now: datetime | None = None) -> datetime | None:
-    """Recompute one patient's next_reminder_at now (after a logged dose, a new plan
-    version, a settings change). Nothing is claimed here; the sweep does that."""
-    now = now or timezone.now()
-    row = Patient.objects.filter(pk=patient_id).values_list(*_ROW_COLUMNS).first()
-    if row is None:
-        return None
-    [(_patient, plan)] = _plan_batch([DuePatient.of(row)], now)
-    # Something due right now: the next sweep (within a minute) takes it.
-    next_at = min([plan.next_at, *[d.due_at for d in plan.due]])
-    Patient.objects.filter(pk=patient_id).update(next_reminder_at=next_at)
-    return next_at
 
 
 # --- Clinician digests ---------------------------------------------------------------------
