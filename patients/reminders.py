@@ -219,10 +219,7 @@ class DueReminder(NamedTuple):
     expires_at: datetime
     tz: str
     email: str = ""
-
-    @property
-    def key(self) -> str:
-        return reminder_key(self.patient_id, self.night, self.kind, self.channel)
+    key: str = ""  # reminder_key(patient_id, night, kind, channel), made once by plan_patient
 
     @property
     def local_due(self) -> datetime:
@@ -276,6 +273,41 @@ class PatientPlan:
     next_at: datetime | None = None
 
 
+@lru_cache(maxsize=4096)
+def _wanted_slots(
+    prefs: Prefs,
+    states: tuple[tuple[date, NightState], ...],
+    now: datetime,
+    checked_since: datetime | None,
+) -> tuple[tuple[Slot, ...], datetime]:
+    """The slots of `states`' nights that are due (or were missed) at `now`, and when to
+    look next: everything of plan_patient that does not depend on who the patient is.
+    Patients with the same settings, plan state and schedule (at scale, most of a minute's
+    due patients) share one computation."""
+    slots = []
+    next_at = now + RECHECK_AT_LEAST_EVERY
+    for night, state in states:
+        for slot in slots_for_night(prefs, night, state.dosing_time):
+            future = slot.due_at > now
+            if future and slot.due_at >= next_at:
+                continue
+            if (
+                not future
+                and now >= slot.expires_at
+                and (checked_since is None or slot.due_at < checked_since)
+            ):
+                continue  # long gone, and already looked at when it was due
+            if not is_wanted(slot.kind, state):
+                continue
+            if future:
+                # Not due yet, so not claimed by any sweep that ran at the real time (one run
+                # ahead with --at only makes this look come early and find it claimed).
+                next_at = slot.due_at
+                continue
+            slots.append(slot)
+    return tuple(slots), next_at
+
+
 def plan_patient(
     *,
     patient_id: int,
@@ -294,46 +326,28 @@ def plan_patient(
     looked at (their previous `next_reminder_at`), so a late sweep can record what it missed.
     """
     result = PatientPlan()
-    next_at = now + RECHECK_AT_LEAST_EVERY
-    # At scale this loop runs for every due patient each minute: a DueReminder is only made
-    # for what is due or missed, and each key is built once.
-    for night in sorted(states):
-        state = states[night]
-        for slot in slots_for_night(prefs, night, state.dosing_time):
-            future = slot.due_at > now
-            if future and slot.due_at >= next_at:
+    slots, next_at = _wanted_slots(prefs, tuple(sorted(states.items())), now, checked_since)
+    for slot in slots:
+        for channel in prefs.channels:
+            key = reminder_key(patient_id, slot.night, slot.kind, channel)
+            if key in claimed:
                 continue
-            if (
-                not future
-                and now >= slot.expires_at
-                and (checked_since is None or slot.due_at < checked_since)
-            ):
-                continue  # long gone, and already looked at when it was due
-            if not is_wanted(slot.kind, state):
-                continue
-            if future:
-                # Not due yet, so not claimed by any sweep that ran at the real time (one run
-                # ahead with --at only makes this look come early and find it claimed).
-                next_at = slot.due_at
-                continue
-            for channel in prefs.channels:
-                if reminder_key(patient_id, night, slot.kind, channel) in claimed:
-                    continue
-                due = DueReminder(
-                    patient_id=patient_id,
-                    recipient_id=recipient_id,
-                    night=night,
-                    kind=slot.kind,
-                    channel=channel,
-                    due_at=slot.due_at,
-                    expires_at=slot.expires_at,
-                    tz=prefs.tz,
-                    email=email,
-                )
-                if now < slot.expires_at:
-                    result.due.append(due)
-                else:
-                    result.missed.append(due)
+            due = DueReminder(
+                patient_id=patient_id,
+                recipient_id=recipient_id,
+                night=slot.night,
+                kind=slot.kind,
+                channel=channel,
+                due_at=slot.due_at,
+                expires_at=slot.expires_at,
+                tz=prefs.tz,
+                email=email,
+                key=key,
+            )
+            if now < slot.expires_at:
+                result.due.append(due)
+            else:
+                result.missed.append(due)
     result.next_at = next_at
     if len(result.due) > 1:
         # A late sweep that finds the evening reminder and the last call both due sends only
