@@ -95,6 +95,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's default form renderer, with its common widget templates written in Python: the same
+# HTML, several times faster on pages with many radio buttons (ldn_journal/forms_renderer.py).
+FORM_RENDERER = "ldn_journal.forms_renderer.FormRenderer"
+
 # --- Database ---------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {

@@ -4,7 +4,6 @@ import base64
 import binascii
 import json
 import re
-import zoneinfo
 from datetime import date, time
 from urllib.parse import urlparse
 
@@ -13,6 +12,7 @@ from django import forms
 from ..models import ClinicianPreferences, Patient
 from ..nights import EVENING
 from ..reminders import Kind, Prefs, slots_for_night
+from .journal import KNOWN_TIME_ZONES
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
 EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
@@ -49,7 +49,7 @@ class TimeZoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value).strip()
-        if value not in zoneinfo.available_timezones():
+        if value not in KNOWN_TIME_ZONES:
             raise forms.ValidationError(
                 "“%(value)s” is not a known time zone. Use a name such as Europe/London, "
                 "America/New_York or Asia/Kolkata.",

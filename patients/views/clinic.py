@@ -99,7 +99,7 @@ def patient_detail(request, pk):
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
-    from ..charts import table_rows
+    from ..charts import table_body, table_rows
 
     entries = _page(list(reversed(page.entries)), request.GET.get("page"), ENTRIES_PER_PAGE)
     record_access(request, "patient.view", patient=patient, obj=patient)
@@ -109,7 +109,7 @@ def patient_detail(request, pk):
         "open_flags": flag_rules.unreviewed(page.flags, page.reviewed_through),
         "chart": svg,
         "chart_series": series,
-        "chart_rows": table_rows(series, start, end)[::-1],
+        "chart_table_body": table_body(reversed(table_rows(series, start, end))),
         "weeks": weeks,
         "week_choices": dashboard.CHART_WEEKS,
         "calendar": dashboard.calendar_weeks(page),

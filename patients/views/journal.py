@@ -27,7 +27,7 @@ from prescriptions import titration
 
 from .. import adherence, charts, journal, nights
 from ..forms.journal import (
-    TIME_ZONES,
+    TIME_ZONE_OPTIONS,
     EveningForm,
     MorningForm,
     PatientSettingsForm,
@@ -554,7 +554,9 @@ def trends(request):
             "choices": TREND_WEEKS,
             "chart": chart,
             "series": series,
-            "rows": list(reversed(charts.table_rows(series, start, tonight))),
+            "table_body": charts.table_body(
+                reversed(charts.table_rows(series, start, tonight)), blank="—"
+            ),
         },
     )
 
@@ -577,5 +579,5 @@ def patient_settings(request):
     return render(
         request,
         "patients/journal/settings.html",
-        {"form": form, "time_zones": TIME_ZONES, "patient": patient},
+        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
     )

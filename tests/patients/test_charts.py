@@ -7,7 +7,7 @@ from itertools import pairwise
 import pytest
 from django.utils.safestring import SafeString
 
-from patients.charts import Marker, Series, sparkline, table_rows, trend_chart
+from patients.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 START = date(2025, 3, 3)
@@ -340,3 +340,25 @@ def test_table_rows_give_one_row_per_night_and_blank_cells_for_none():
 
 def test_table_rows_of_a_single_night_is_one_row():
     assert table_rows([pain([4])], START, START) == [(START, ["4"])]
+
+
+@pytest.mark.parametrize(
+    "blank,template_cell", [("", "{{ cell }}"), ("—", '{{ cell|default:"—" }}')]
+)
+def test_table_body_is_the_html_the_template_loop_wrote(blank, template_cell):
+    """The patient page and the trends page render the table in Python (a year is 365 rows)."""
+    from django.template import Context, Template
+
+    dose = Series("dose", "Dose <mg>", [(START, Decimal("1.50"))], "dose")
+    rows = table_rows([pain([3, None, 6.5]), dose], START, START + timedelta(days=3))[::-1]
+    rows.append((START - timedelta(days=1), ["<b>&", ""]))
+    loop = Template(
+        '{% for night, cells in rows %}<tr><th scope="row">{{ night|date:"D j M" }}</th>'
+        '{% for cell in cells %}<td class="num">' + template_cell + "</td>{% endfor %}</tr>"
+        "{% endfor %}"
+    )
+    html = table_body(rows, blank=blank)
+    assert isinstance(html, SafeString)
+    assert html == loop.render(Context({"rows": rows}))
+    assert '<tr><th scope="row">Thu 6 Mar</th><td class="num">' + blank in html
+    assert "&lt;b&gt;&amp;" in html

@@ -7,6 +7,7 @@ for the harness and the strategies. Add a HostileForm here whenever a new form l
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
@@ -14,7 +15,7 @@ from patients.forms.clinic import ChartForm, ExtraScaleForm, NoteForm, PatientLi
 from patients.forms.journal import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.forms.reminders import DigestSettingsForm, ReminderSettingsForm
 from patients.forms.urgent import AcknowledgeForm, UrgentReportForm
-from patients.models import ClinicianPreferences
+from patients.models import ClinicianNote, ClinicianPreferences
 from prescriptions.forms import (
     DismissForm,
     DosingTimeForm,
@@ -25,7 +26,7 @@ from prescriptions.forms import (
     TemplateForm,
 )
 from tests.security.access_rules import build_cast
-from tests.security.hostile import HostileForm, check_form, hostile_strings
+from tests.security.hostile import HostileForm, check_form, hostile_strings, table_snapshot
 
 INVITE_MODELS = ("accounts.Invitation", "accounts.User", "patients.CareTeamMembership")
 JOURNAL_MODELS = (
@@ -528,3 +529,28 @@ def test_a_date_range_ending_in_the_year_9999_ends_today_instead_of_overflowing(
         f"/clinic/patients/{patient_a.pk}/{path}", {"start": "9999-01-01", "end": "9999-12-31"}
     )
     assert response.status_code < 500
+
+
+# --- The harness itself -----------------------------------------------------------------------
+
+
+def test_the_table_snapshot_sees_an_insert_a_changed_value_and_a_delete(patient_a, clinician_a):
+    note = ClinicianNote.objects.create(patient=patient_a, author=clinician_a, text="First")
+    notes = ClinicianNote.objects.filter(pk=note.pk)
+    changes = [
+        lambda: ClinicianNote.objects.create(patient=patient_a, author=clinician_a, text="More"),
+        lambda: notes.update(text="Firs"),
+        lambda: notes.update(created_at=note.created_at.replace(year=2020)),
+        lambda: notes.delete(),
+    ]
+    # The one-statement digest (PostgreSQL only), and the plain rows any database gives.
+    for digest in {connection.vendor == "postgresql", False}:
+        snapshot = table_snapshot(("patients.ClinicianNote", "patients.FlagReview"), digest=digest)
+        before = snapshot()
+        assert snapshot() == before
+        for change in changes:
+            with transaction.atomic():
+                change()
+                assert snapshot() != before
+                transaction.set_rollback(True)
+            assert snapshot() == before

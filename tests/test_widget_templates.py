@@ -1,0 +1,221 @@
+"""The form renderer writes Django's widget HTML in Python: the same HTML, byte for byte.
+
+ldn_journal/forms_renderer.py renders Django's input, radio/checkbox group, select and textarea
+templates in Python, only to be faster (each option of a radio group, such as the 0-10 scales
+of the morning check-in, was four nested template includes). Here every widget of a form with
+every edge (optgroups, attributes that are True, False or 1, characters to escape, lazy and
+safe labels, a custom option template, no ids) and of the journal's own forms is rendered with
+Django's stock renderer and with ours, and compared.
+"""
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.template import engines
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from ldn_journal.forms_renderer import FormRenderer
+from patients.forms.clinic import ChartForm, NoteForm, PatientListForm, ReviewForm
+from patients.forms.journal import MorningForm, SkipForm
+from patients.forms.urgent import UrgentReportForm
+from prescriptions.forms import DismissForm, StepRowForm
+
+STOCK = DjangoTemplates()  # Django's templates only (django/forms/templates)
+TRICKY = "<b>\"Tom\" & 'Jerry'</b>"
+
+
+class CustomOptionRadio(forms.RadioSelect):
+    """A radio group whose options use another template: rendered through an include."""
+
+    option_template_name = "django/forms/widgets/input_option.html"
+
+
+class EveryWidget(forms.Form):
+    text = forms.CharField(
+        label=TRICKY,
+        help_text="Help for the text",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "decimal",
+                "autocomplete": "off",
+                "data-on": True,
+                "data-off": False,
+                "data-one": 1,
+            }
+        ),
+    )
+    number = forms.IntegerField(required=False, min_value=0)
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    at = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    when = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "maxlength": 10}))
+    agree = forms.BooleanField()
+    scale = forms.TypedChoiceField(
+        choices=[(i, str(i)) for i in range(11)],
+        coerce=int,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="0 is none",
+    )
+    grouped = forms.ChoiceField(
+        choices=[
+            ("Mild", [("1", "a little"), ("2", mark_safe("<em>some</em>"))]),
+            (TRICKY, TRICKY),
+            (mark_safe("x&amp;y"), "a value already safe"),
+            ("", gettext_lazy("No")),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "choices"}),
+    )
+    many = forms.MultipleChoiceField(
+        choices=[("x", "X"), ("y", TRICKY), ("d", date(2026, 3, 1)), ("Group", [("z", 1000)])],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    pick = forms.ChoiceField(choices=[("", "---"), ("Group", [("a", TRICKY)]), ("b", "B")])
+    picks = forms.MultipleChoiceField(
+        choices=[("a", "A"), ("b", "B")], widget=forms.SelectMultiple(attrs={"size": 2})
+    )
+    custom = forms.ChoiceField(choices=[("1", "one"), ("2", "two")], widget=CustomOptionRadio)
+
+
+EVERY_WIDGET_DATA = [
+    {},
+    {
+        "text": TRICKY,
+        "number": "-1",
+        "email": "not an email",
+        "password": TRICKY,
+        "hidden": TRICKY,
+        "day": "2026-02-30",
+        "at": "25:61",
+        "when": "soon",
+        "notes": TRICKY * 3,
+        "scale": "11",
+        "grouped": "nope",
+        "many": ["x", "nope"],
+        "pick": "nope",
+        "picks": ["a", "nope"],
+        "custom": "3",
+    },
+    {
+        "text": "1.5",
+        "number": "3",
+        "email": "a@example.org",
+        "password": "secret",
+        "day": "2026-03-01",
+        "at": "21:00",
+        "when": "2026-03-01T21:00",
+        "notes": "fine",
+        "agree": "on",
+        "scale": "0",
+        "grouped": TRICKY,
+        "many": ["x", "z"],
+        "pick": "a",
+        "picks": ["a", "b"],
+        "custom": "2",
+    },
+]
+
+SUBMISSION_ID = "0770de4d-d788-47a9-9e57-025e8c3beb0a"
+SCALE = SimpleNamespace(pk=7, name=TRICKY, low_anchor="clear", high_anchor="foggy")
+MORNING_DATA = {
+    "submission_id": "not-a-uuid",
+    "sleep_quality": "7",
+    "dreams": "vivid",
+    "pain": "11",
+    "mood": TRICKY,
+    "side_nausea": "2",
+    "side_other": "9",
+    "side_other_text": TRICKY,
+    "scale_7": "10",
+    "notes": TRICKY,
+}
+
+
+def _cases():
+    for data in EVERY_WIDGET_DATA:
+        yield "every widget", EveryWidget, (data or None,), {}
+        yield "every widget without ids", EveryWidget, (data or None,), {"auto_id": False}
+    yield "every widget with initial values", EveryWidget, (), {"initial": EVERY_WIDGET_DATA[2]}
+    for data in (None, MORNING_DATA, {"pain": "3", "fatigue": "0"}):
+        yield "morning check-in", MorningForm, (data,), {"extra_scales": [SCALE]}
+    yield "morning check-in, initial", MorningForm, (), {"initial": {"pain": 4, "dreams": "none"}}
+    for form_class, kwargs in [
+        (SkipForm, {}),
+        (UrgentReportForm, {}),
+        (PatientListForm, {}),
+        (ChartForm, {}),
+        (ReviewForm, {"today": date(2026, 3, 1)}),
+        (NoteForm, {}),
+        (DismissForm, {}),
+        (StepRowForm, {}),
+    ]:
+        yield form_class.__name__, form_class, (None,), kwargs
+        junk = {name: TRICKY for name in form_class.base_fields}
+        yield form_class.__name__ + " refused", form_class, (junk,), kwargs
+
+
+CASES = list(_cases())
+
+
+def _rendered(form_class, args, kwargs, renderer):
+    if "submission_id" in form_class.base_fields:  # a new random id per form otherwise
+        kwargs = {
+            **kwargs,
+            "initial": {"submission_id": SUBMISSION_ID, **kwargs.get("initial", {})},
+        }
+    form = form_class(*args, renderer=renderer, **kwargs)
+    fields = [(bf.name, str(bf), str(bf.errors)) for bf in form]
+    return fields, str(form)
+
+
+@pytest.mark.parametrize(
+    "form_class,args,kwargs", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_our_widget_templates_render_what_djangos_render(form_class, args, kwargs):
+    ours, ours_form = _rendered(form_class, args, kwargs, get_default_renderer())
+    stock, stock_form = _rendered(form_class, args, kwargs, STOCK)
+    assert ours == stock
+    assert ours_form == stock_form
+
+
+def test_forms_use_it_and_the_common_widgets_skip_the_template_engine(monkeypatch):
+    assert isinstance(get_default_renderer(), FormRenderer)
+    through_templates = []
+    template_render = DjangoTemplates.render
+
+    def spy(self, template_name, context, request=None):
+        through_templates.append(template_name)
+        return template_render(self, template_name, context, request)
+
+    monkeypatch.setattr(DjangoTemplates, "render", spy)
+    form = MorningForm(MORNING_DATA, extra_scales=[SCALE])
+    form.is_valid()
+    for field in form:
+        str(field)
+    assert through_templates == []
+    str(EveryWidget()["custom"])  # options with their own template: the engine renders them
+    assert through_templates == ["django/forms/widgets/radio.html"]
+
+
+def test_a_radio_scale_renders_its_labels_ids_and_attributes():
+    form = MorningForm({"pain": "11"}, extra_scales=[SCALE])
+    form.is_valid()
+    html = str(form["pain"])
+    assert html.count('type="radio"') == 11
+    assert '<label for="id_pain_0"><input type="radio" name="pain" value="0"' in html
+    assert 'aria-invalid="true"' in html  # the refused value is marked on every option
+    assert ">\n 10</label>" in html
+
+
+def test_templates_are_compiled_once_whatever_debug_says():
+    """Django caches compiled templates when no loaders are set, DEBUG or not: keep it so."""
+    engine = engines["django"].engine
+    assert [loader for loader, _ in engine.loaders] == ["django.template.loaders.cached.Loader"]
