@@ -19,6 +19,7 @@ from patients.models import ClinicianNote, ClinicianPreferences
 from prescriptions.forms import (
     DismissForm,
     DosingTimeForm,
+    EndForm,
     HoldForm,
     PlanStepsForm,
     PrescriptionForm,
@@ -336,6 +337,14 @@ FORMS = [
             "resume_on": nights(cast, before=2),
             "step": st.sampled_from(["0", "1", "2", "9"]),
         },
+        models=PLAN_MODELS,
+    ),
+    HostileForm(
+        name="plan: end the prescription",
+        role="clinician_a",
+        url=_patient_a_url("plan/end/"),
+        form_class=EndForm,
+        extra=lambda cast: {**signed(cast), "confirm": st.sampled_from(["on", "", "off"])},
         models=PLAN_MODELS,
     ),
     HostileForm(
