@@ -58,7 +58,7 @@ test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-deep: the suite with 5,000 hostile-input examples per form instead of CI's 1,000
-## (about 15 more minutes on two cores)
+## (about 20 more minutes on two cores)
 test-deep: lint
 	HOSTILE_EXAMPLES=5000 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
