@@ -1,5 +1,6 @@
 """Patients, their care teams and their settings."""
 
+import functools
 import zoneinfo
 from datetime import time
 
@@ -12,8 +13,14 @@ from simple_history.models import HistoricalRecords
 from ldn_journal.accounts.models import Role
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """Every zone name zoneinfo knows: read from disk once (about 20 ms a read)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(
             "“%(value)s” is not a known time zone. Choose one from the list, "
             "such as Europe/London or America/New_York.",

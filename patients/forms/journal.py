@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-import zoneinfo
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -20,7 +19,7 @@ from django.utils.html import format_html_join
 
 from .. import scales
 from ..journal import CLOCK_SKEW, Morning
-from ..models import NightlyEntry, Patient, SideEffect
+from ..models import NightlyEntry, Patient, SideEffect, known_time_zones
 
 CENT = Decimal("0.01")
 # At most three digits before the point and two after: anything longer is refused before
@@ -344,7 +343,7 @@ class MorningForm(SubmissionForm):
 
 # zoneinfo.available_timezones() walks the whole time-zone database on disk (about 20 ms a call):
 # it is read once, for the check below, the reminder form's and the settings page's list.
-KNOWN_TIME_ZONES = frozenset(zoneinfo.available_timezones())
+KNOWN_TIME_ZONES = known_time_zones()
 TIME_ZONES = sorted(KNOWN_TIME_ZONES - {"Factory", "localtime"})
 # The <datalist> options of the settings page, written once (about 600 zones).
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
