@@ -270,6 +270,8 @@ LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=1
 LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=300)
 LDN_REMINDER_RETRY_BASE_SECONDS = env.int("LDN_REMINDER_RETRY_BASE_SECONDS", default=30)
 LDN_REMINDER_MAX_ATTEMPTS = env.int("LDN_REMINDER_MAX_ATTEMPTS", default=5)
+# The sweep writes each batch on a second connection while it plans the next (PostgreSQL only).
+LDN_REMINDER_SWEEP_OVERLAP = env.bool("LDN_REMINDER_SWEEP_OVERLAP", default=True)
 # Morning dosing: minutes after the dose reminder that the last call comes (0: no last call).
 LDN_MORNING_LAST_CALL_MINUTES = env.int("LDN_MORNING_LAST_CALL_MINUTES", default=120)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -937,9 +939,6 @@ class _Writer:
     failure) and the error is raised to the sweep at its next hand-over or at the end."""
 
     def __init__(self, write):
-        import queue
-        import threading
-
         self._write = write
         self._queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
@@ -947,8 +946,6 @@ class _Writer:
         self._thread.start()
 
     def _run(self) -> None:
-        from django.db import connections
-
         try:
             while (item := self._queue.get()) is not None:
                 if self.error is None:
@@ -975,7 +972,7 @@ def overlap_writes() -> bool:
     """Whether a sweep may write on a second connection: PostgreSQL, and not inside a
     transaction (whose uncommitted rows a second connection could not see)."""
     return (
-        getattr(settings, "REMINDER_SWEEP_OVERLAP", True)
+        settings.LDN_REMINDER_SWEEP_OVERLAP
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
     )

@@ -177,17 +177,10 @@ def end_change(
     and no night after has one; the prescription's status becomes ended."""
     if latest is None:
         raise PlanChangeError("This prescription has no plan to end.")
-    return PlanChange(
-        kind=PlanVersion.Kind.ENDED,
-        effective_night=tonight_night,
-        start_date=latest.start_date,
-        steps=latest.steps,
-        reason=reason,
-        patient_note=patient_note,
-        dosing_time=latest.dosing_time,
-        hold_from=tonight_night,
-        hold_until=None,
+    hold = hold_change(
+        latest, hold_from=tonight_night, hold_until=None, reason=reason, patient_note=patient_note
     )
+    return replace(hold, kind=PlanVersion.Kind.ENDED)
 
 
 def dosing_time_change(

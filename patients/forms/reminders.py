@@ -9,10 +9,9 @@ from urllib.parse import urlparse
 
 from django import forms
 
-from ..models import ClinicianPreferences, Patient
+from ..models import ClinicianPreferences, Patient, validate_time_zone
 from ..nights import EVENING
 from ..reminders import Kind, Prefs, slots_for_night
-from .journal import KNOWN_TIME_ZONES
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
 EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
@@ -49,12 +48,7 @@ class TimeZoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value).strip()
-        if value not in KNOWN_TIME_ZONES:
-            raise forms.ValidationError(
-                "“%(value)s” is not a known time zone. Use a name such as Europe/London, "
-                "America/New_York or Asia/Kolkata.",
-                params={"value": value[:60]},
-            )
+        validate_time_zone(value)  # the model's check: one rule, one message
         return value
 
 

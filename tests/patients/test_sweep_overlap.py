@@ -48,7 +48,7 @@ def test_the_sweep_overlaps_writes_outside_a_transaction_on_postgresql_only():
 
 
 def test_the_overlap_can_be_turned_off_in_settings(settings):
-    settings.REMINDER_SWEEP_OVERLAP = False
+    settings.LDN_REMINDER_SWEEP_OVERLAP = False
     assert reminders.overlap_writes() is False
 
 
