@@ -47,6 +47,17 @@ class InvitedSignupForm(SignupForm):
             )
         return super().clean_email()
 
+    def try_save(self, request):
+        if self.account_already_exists:
+            # The invited address got its account after this form was opened: the same link
+            # accepted in another tab or browser a moment ago. allauth would answer "check your
+            # email" (it hides which addresses have accounts; the invited person owns this one):
+            # say the link is used, as when the two sign-ups meet at the invitation's lock.
+            from .adapter import invitation_no_longer_valid
+
+            return None, invitation_no_longer_valid(request)
+        return super().try_save(request)
+
 
 class InviteForm(forms.Form):
     email = forms.EmailField(

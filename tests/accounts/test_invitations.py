@@ -175,6 +175,19 @@ def test_an_invitation_is_still_valid_on_day_six(client, invited):
         assert client.get(invited).status_code == 302
 
 
+def test_a_sign_up_that_loses_the_race_for_the_address_is_told_the_link_is_used(client, invited):
+    client.get(invited)
+    # Another browser's sign-up with the same link took the address after this page opened
+    # (the race in test_invitation_race.py, at the moment the form checks the address).
+    User.objects.create_user(email="new.patient@example.org", password=NEW_PASSWORD)
+    outbox_before = len(mail.outbox)
+    response = sign_up(client, "new.patient@example.org")
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+    assert User.objects.filter(email="new.patient@example.org").count() == 1
+    assert len(mail.outbox) == outbox_before  # no "you already have an account" email
+
+
 def test_a_used_invitation_link_cannot_be_used_again(client, invited):
     client.get(invited)
     sign_up(client, "new.patient@example.org")
