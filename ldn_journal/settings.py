@@ -224,6 +224,10 @@ LDN_DOSE_MIN_MG = Decimal(env.str("LDN_DOSE_MIN_MG", default="1"))
 LDN_DOSE_MAX_MG = Decimal(env.str("LDN_DOSE_MAX_MG", default="5"))
 if not Decimal("0") < LDN_DOSE_MIN_MG < LDN_DOSE_MAX_MG:
     raise ImproperlyConfigured("LDN_DOSE_MIN_MG must be positive and below LDN_DOSE_MAX_MG.")
+# A plan change that raises the dose by more than this from one night to the next, or to
+# more than the clinic's maximum, is saved only after the clinician confirms it.
+LDN_MAX_OVERNIGHT_INCREASE_MG = Decimal(env.str("LDN_MAX_OVERNIGHT_INCREASE_MG", default="1.5"))
+LDN_CLINIC_MAX_DOSE_MG = Decimal(env.str("LDN_CLINIC_MAX_DOSE_MG", default="4.5"))
 LDN_REQUIRE_STAFF_MFA = env.bool("LDN_REQUIRE_STAFF_MFA", default=not DEBUG)
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")

@@ -80,6 +80,19 @@ class Patient(models.Model):
         through_fields=("patient", "clinician"),
         related_name="care_patients",
     )
+    # Identifiers that match a report or an export to the clinic's own chart; all optional.
+    date_of_birth = models.DateField(null=True, blank=True)
+    record_number = models.CharField(
+        "clinic record number",
+        max_length=30,
+        blank=True,
+        help_text="The number the clinic's own records use for this patient.",
+    )
+    phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="International format, for example +44 20 7946 0958.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PatientQuerySet.as_manager()
@@ -98,6 +111,14 @@ class Patient(models.Model):
     @property
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def phone_uri(self):
+        """The phone number as a tel: link target (digits and a leading +)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        if not digits:
+            return ""
+        return "tel:" + ("+" if self.phone.strip().startswith("+") else "") + digits
 
 
 class CareTeamMembership(models.Model):

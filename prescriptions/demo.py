@@ -28,8 +28,13 @@ Who shows what (T = tonight, T-1 = last night; the journal seeding supplies the 
   for the next step": every night T-16..T-1 taken, no moderate or severe side effect.
 - patient8@example.com (Riley, Dr Patel): Standard from T-60; on hold since T-3, open-ended,
   for opioid pain relief after dental surgery (the tonight card shows the pause).
-- patient9@example.com (Avery, Dr Patel): compounded capsules ("other"), "Gentle start" from
-  T-45 (1.0 mg + 0.5 mg every 14 days).
+- patient9@example.com (Avery, Dr Patel): an earlier capsule prescription from T-150, ended on
+  T-100 (moved abroad for work); then compounded capsules ("other"), "Gentle start" from T-45
+  (1.0 mg + 0.5 mg every 14 days), its steps changed on T-10 to stay at 2.0 mg a week longer.
+
+Together these cover every kind of plan history (created, steps changed, template, hold,
+resume, dosing time, ended, a new prescription after an ended one): the FHIR round-trip test
+exports each demo patient and rebuilds their plan history from the Bundle alone.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -44,6 +49,7 @@ from prescriptions.builtin import BUILT_IN_TEMPLATES, ensure_builtin_templates
 from prescriptions.changes import (
     create_prescription,
     dosing_time_change,
+    end_change,
     hold_change,
     resume_change,
     save_version,
@@ -152,9 +158,56 @@ PLANS = {
         "Gentle start",
         45,
         _template_steps("Gentle start"),
-        [],
+        [
+            (
+                "steps",
+                10,
+                {
+                    "start": 10,
+                    "steps": _steps([("2.0", 21), ("2.5", 14), ("3.0", None)]),
+                    "reason": "Mild headaches after the step up: a week longer at 2.0 mg",
+                    "note": "Stay at 2.0 mg for three more weeks before the next step.",
+                },
+            ),
+        ],
     ),
 }
+
+# email -> (start offset, end offset, steps): a prescription that ended before the current one.
+EARLIER = {
+    "patient9@example.com": (150, 100, _steps([("1.5", 14), ("3.0", None)])),
+}
+
+
+def _seed_ended(patient, clinician, spec, today: date):
+    start_offset, end_offset, steps = spec
+    start, end = today - timedelta(days=start_offset), today - timedelta(days=end_offset)
+    prescription = create_prescription(
+        patient_id=patient.pk,
+        prescriber=clinician,
+        prescription=Prescription(formulation=Formulation.CAPSULE, strengths=CAPSULE_STRENGTHS),
+        change=steps_change(
+            None,
+            effective_night=start,
+            start_date=start,
+            steps=steps,
+            reason="Starting LDN",
+            patient_note="Welcome! Your dose tonight is shown on your home page.",
+        ),
+        now=_signed_at(patient, start),
+    )
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician,
+        based_on=1,
+        change=end_change(
+            versions_for(prescription)[-1],
+            tonight_night=end,
+            reason="Moving abroad for work for three months: stopping until back",
+            patient_note="Stop LDN from tonight; we will restart when you are back.",
+        ),
+        now=_signed_at(patient, end),
+    )
 
 
 def _signed_at(patient, night: date) -> datetime:
@@ -200,6 +253,15 @@ def _seed_one(patient, clinician, spec, today: date):
                 reason=options["reason"],
                 patient_note=options["note"],
             )
+        elif kind == "steps":
+            change = steps_change(
+                latest,
+                effective_night=night,
+                start_date=today - timedelta(days=options["start"]),
+                steps=options["steps"],
+                reason=options["reason"],
+                patient_note=options["note"],
+            )
         elif kind == "resume":
             change = resume_change(
                 latest,
@@ -237,6 +299,8 @@ def seed_plans(users, patients):
         if patient is None or Prescription.objects.filter(patient=patient).exists():
             continue
         clinician = patient.care_team.order_by("pk").first()
+        if email in EARLIER:
+            _seed_ended(patient, clinician, EARLIER[email], tonight(now, patient.tz, titration.EVENING))
         _seed_one(patient, clinician, spec, tonight(now, patient.tz, titration.EVENING))
 
 

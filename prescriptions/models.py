@@ -146,6 +146,9 @@ class PlanVersion(models.Model):
     template = models.ForeignKey(
         "prescriptions.PlanTemplate", on_delete=models.SET_NULL, null=True, blank=True
     )
+    # What the signing clinician confirmed when the change crossed a safety threshold (a
+    # large overnight increase, or above the clinic's maximum); empty when none was crossed.
+    confirmed_safety_warning = models.TextField(max_length=2000, blank=True)
 
     objects = PlanVersionQuerySet.as_manager()
 

@@ -14,7 +14,6 @@ from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
 
 EDGE_NIGHTS = 14  # "at start" and "at end" are the means of the first and last 14 nights
-DEFAULT_WEEKS = 12  # with no previous visit report, the report covers 12 weeks
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import AccessLog, Role
+from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.clinic import dashboard, report
@@ -217,17 +218,6 @@ def entry_history(request, pk, entry_pk):
     )
 
 
-def last_visit(patient, today):
-    """The day of the previous visit report, or None: the default report starts there."""
-    row = (
-        AccessLog.objects.filter(patient=patient, action="report.view", at__date__lt=today)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    return timezone.localdate(row) if row else None
-
-
 def _range_form(request, patient, today, default_start):
     form = DateRangeForm(request.GET or None, default_start=default_start, default_end=today)
     start, end = form.range()
@@ -240,10 +230,9 @@ def _range_form(request, patient, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    default_start = last_visit(patient, page.today) or page.today - timedelta(
-        weeks=report.DEFAULT_WEEKS
+    form, start, end = _range_form(
+        request, patient, page.today, record_start(patient, page.today)
     )
-    form, start, end = _range_form(request, patient, page.today, default_start)
     rows = page.version_rows
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -280,18 +269,36 @@ def visit_report(request, pk):
     )
 
 
+def record_start(patient, today):
+    """The first night of the patient's record: their first entry, plan version or urgent
+    report (whichever came first), or today for an empty record."""
+    from patients.models import UrgentReport
+    from prescriptions.models import PlanVersion
+
+    first_report = UrgentReport.objects.filter(patient=patient).aggregate(first=Min("created_at"))
+    firsts = [
+        first_report["first"] and timezone.localtime(first_report["first"], patient.tz).date(),
+        NightlyEntry.objects.filter(patient=patient).aggregate(first=Min("night"))["first"],
+        PlanVersion.objects.filter(prescription__patient=patient).aggregate(
+            first=Min("effective_night")
+        )["first"],
+    ]
+    return min([night for night in firsts if night is not None] + [today])
+
+
 def export_response(request, patient, fmt, *, now=None):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
     Shared by the clinician's and the patient's export pages; the caller did the gate.
+    The range defaults to the whole record (first entry or plan version to today).
     Returns None (after adding messages) when the range is not valid.
     """
     now = now or timezone.now()
-    versions = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    prescription, plain = versions
+    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
     today = dashboard.patient_tonight(patient, plain, now)
-    first = patient.created_at.date()
-    form = DateRangeForm(request.GET, default_start=min(first, today), default_end=today)
+    form = DateRangeForm(
+        request.GET, default_start=record_start(patient, today), default_end=today
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -309,7 +316,8 @@ def export_response(request, patient, fmt, *, now=None):
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        data = fhir_export.bundle(patient, prescription, plain, entries, now)
+        records = fhir_export.version_records(patient)
+        data = fhir_export.bundle(patient, records, entries, now, today)
         response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
     record_access(
@@ -331,5 +339,5 @@ def export(request, pk, fmt):
     response = export_response(request, patient, fmt)
     if response is not None:
         return response
-    # A bad range: say what is allowed (the messages) and offer the form again.
+    # A bad range: say what is allowed (the messages) beside the range picker.
     return redirect(_back(patient) + "#export")

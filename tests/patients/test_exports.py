@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
@@ -27,6 +28,7 @@ RESOURCES = {
     "MedicationRequest": MedicationRequest,
     "MedicationAdministration": MedicationAdministration,
     "Observation": Observation,
+    "AdverseEvent": AdverseEvent,
 }
 
 
@@ -96,6 +98,8 @@ def test_the_fhir_bundle_validates_as_r4_and_has_every_resource(clinician_client
         e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "MedicationRequest"
     )
     assert len(request["dosageInstruction"]) == 3
+    assert request["status"] == "active" and request["intent"] == "order"
+    assert kinds.count("AdverseEvent") == 1  # the severe headache
     dose = next(
         e["resource"]
         for e in data["entry"]
@@ -155,3 +159,13 @@ def test_an_empty_range_gives_just_the_header(clinician_client, journal):
     url = reverse("clinic:export", args=[journal.pk, "csv"])
     response = clinician_client.get(url, {"start": "2020-01-01", "end": "2020-01-31"})
     assert response.content.decode().strip() == ",".join(HEADER)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_export_covers_the_whole_record_by_default(clinician_client, journal):
+    response = clinician_client.get(reverse("clinic:export", args=[journal.pk, "csv"]))
+    # The plan began 60 nights back (before the first entry), the account 400 days back.
+    start = (TONIGHT - timedelta(days=60)).isoformat()
+    assert f"ldn-journal-{start}_{TONIGHT.isoformat()}.csv" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert len(rows) == 20

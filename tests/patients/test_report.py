@@ -72,7 +72,7 @@ def test_notes_are_included_on_request_and_escaped(clinician_client, journal):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_report_starts_at_the_last_visit_by_default(clinician_client, journal, clinician_a):
+def test_the_report_covers_the_whole_record_by_default(clinician_client, journal, clinician_a):
     AccessLog.objects.create(
         actor=clinician_a,
         patient=journal,
@@ -80,7 +80,8 @@ def test_the_report_starts_at_the_last_visit_by_default(clinician_client, journa
         at=datetime(2026, 3, 10, 10, 0, tzinfo=UTC),
     )
     response = clinician_client.get(reverse("clinic:report", args=[journal.pk]))
-    assert response.context["report"]["start"] == (TONIGHT - timedelta(days=20))
+    # The plan began 60 nights back, the first entry 59: the earlier of the two.
+    assert response.context["report"]["start"] == TONIGHT - timedelta(days=60)
     assert response.context["report"]["end"] == TONIGHT
 
 

@@ -1,15 +1,38 @@
 """A patient's journal as a FHIR R4 Bundle (type "collection") of plain JSON dicts.
 
-Patient; one MedicationRequest per plan version (one dosage instruction per step);
-one MedicationAdministration per taken dose (dose in mg, UCUM); one Observation per score
-(pain with LOINC 72514-3, the other scales with this app's own code system). Tests validate
-every resource with fhir.resources' R4B models. Text goes out as data, never as markup.
+What an EHR importing it can rely on (tests validate every resource with fhir.resources'
+R4B models and rebuild the nights and the plan history from the Bundle alone):
+
+- Patient: the clinic record number (type MR), this app's id, date of birth, phone, and the
+  time zone the nights are counted in (the HL7 ``timezone`` extension).
+- MedicationRequest, one per plan version of every prescription, ended ones included:
+  ``intent`` order; ``priorPrescription`` points at the version it replaced;
+  ``groupIdentifier`` is the prescription; ``dispenseRequest.validityPeriod`` is the nights
+  the version governed (start = its first night); one dosage instruction per step (its
+  nights in ``boundsPeriod``, ``when`` HS for evening dosing or MORN for morning); a hold
+  is its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an ending
+  likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
+  stopped (its prescription ended), as titration answers for today; a version a later one
+  replaced is completed; a version that takes effect later is draft.
+- MedicationAdministration per logged evening: completed with the dose in mg (UCUM), or
+  not-done with ``statusReason`` (SKIP_REASON_SYSTEM) for a skipped night.
+- Observation per score: pain with LOINC 72514-3; fatigue, mood, sleep quality, dream
+  intensity, the dream category and the clinician's extra scales with this app's code
+  system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings).
+- AdverseEvent per side effect (severity mild/moderate/severe, the HL7 code system) and per
+  urgent reaction report (patients/urgent/fhir.py).
+
+Every resource from a night carries the night (the date of the evening it starts on) in the
+NIGHT_EXTENSION, so a night never has to be guessed back from a UTC instant. Text goes out
+as data, never as markup.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,8 +45,18 @@ LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NALTREXONE = {"system": RXNORM, "code": "7243", "display": "naltrexone"}
 PAIN_LOINC = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
+TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
+ADVERSE_SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+IDENTIFIER_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203"
+OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
+# This app's own code systems and extension (documented in the module docstring above).
 SCALE_SYSTEM_PATH = "/fhir/CodeSystem/symptom-scales"
-REQUEST_STATUS = {"active": "active", "on_hold": "on-hold", "ended": "completed"}
+DREAMS_SYSTEM_PATH = "/fhir/CodeSystem/dreams"
+SKIP_REASON_SYSTEM_PATH = "/fhir/CodeSystem/skip-reasons"
+SIDE_EFFECT_SYSTEM_PATH = "/fhir/CodeSystem/side-effects"
+PLAN_INSTRUCTION_SYSTEM_PATH = "/fhir/CodeSystem/plan-instructions"
+NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
+
 OBSERVED = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
 SCALE_DISPLAY = {
     "pain": "Pain severity 0-10",
@@ -32,10 +65,25 @@ SCALE_DISPLAY = {
     "sleep_quality": "Sleep quality 0-10",
     "dream_intensity": "Dream intensity 0-10",
 }
+SEVERITY_CODES = {1: ("mild", "Mild"), 2: ("moderate", "Moderate"), 3: ("severe", "Severe")}
+WHEN_CODES = {titration.EVENING: "HS", titration.MORNING: "MORN"}
+HOLD, END = "hold", "end"
+
+# titration's state of the version in effect today -> MedicationRequest.status
+STATE_STATUS = {
+    titration.ACTIVE: "active",
+    titration.NOT_STARTED: "active",
+    titration.ON_HOLD: "on-hold",
+    getattr(titration, "ENDED", "ended"): "stopped",
+}
+
+
+def _system(path: str) -> str:
+    return settings.SITE_URL + path
 
 
 def scale_system() -> str:
-    return settings.SITE_URL + SCALE_SYSTEM_PATH
+    return _system(SCALE_SYSTEM_PATH)
 
 
 def _id(kind: str, *parts) -> str:
@@ -57,100 +105,309 @@ def _entry(resource: dict) -> dict:
     return {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
 
 
+def _night_extension(night: date) -> list[dict]:
+    return [{"url": _system(NIGHT_EXTENSION_PATH), "valueDate": night.isoformat()}]
+
+
+def _dose_text(dose: Decimal) -> str:
+    return f"{dose.normalize():f} mg"
+
+
+# --- the patient ------------------------------------------------------------------------------
+
+
 def patient_resource(patient) -> dict:
-    return {
+    identifiers = []
+    if patient.record_number:
+        identifiers.append(
+            {
+                "use": "official",
+                "type": {
+                    "coding": [
+                        {"system": IDENTIFIER_TYPE_SYSTEM, "code": "MR", "display": "Medical record"}
+                    ]
+                },
+                "system": f"{settings.SITE_URL}/clinic-record-numbers",
+                "value": patient.record_number,
+            }
+        )
+    identifiers.append({"system": f"{settings.SITE_URL}/patients", "value": str(patient.pk)})
+    resource = {
         "resourceType": "Patient",
         "id": _id("patient", patient.pk),
-        "identifier": [{"system": f"{settings.SITE_URL}/patients", "value": str(patient.pk)}],
+        "extension": [{"url": TIMEZONE_EXTENSION, "valueCode": patient.time_zone}],
+        "identifier": identifiers,
         "active": patient.user.is_active,
         "name": [{"text": patient.user.name}],
     }
+    if patient.phone:
+        resource["telecom"] = [{"system": "phone", "value": patient.phone, "use": "mobile"}]
+    if patient.date_of_birth:
+        resource["birthDate"] = patient.date_of_birth.isoformat()
+    return resource
 
 
-def medication_request(patient_ref: str, prescription, version: titration.PlanVersion):
-    instructions = []
+# --- plan versions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One signed plan version as the export needs it: its prescription, number and values."""
+
+    prescription_id: int
+    plain: titration.PlanVersion
+    ends: bool = False  # the version that ended its prescription
+    signed_at: datetime | None = None
+
+
+def request_statuses(versions: Sequence[titration.PlanVersion], ends: Sequence[bool], today):
+    """MedicationRequest.status of each version of ONE prescription (same order).
+
+    The version in effect today gets titration's state for today; a version that ended the
+    prescription is stopped; versions replaced before today are completed; versions that
+    only take effect after today are draft.
+    """
+    in_effect = titration.version_in_effect(versions, today)
+    statuses = []
+    for version, ending in zip(versions, ends, strict=True):
+        if version.effective_night > today:
+            statuses.append("draft")
+        elif version is in_effect:
+            state = titration.current_step(versions, today).status
+            statuses.append("stopped" if ending else STATE_STATUS.get(state, "active"))
+        else:
+            statuses.append("completed")
+    return statuses
+
+
+def _instruction(sequence: int, text: str, bounds: dict, dosing_time: str, dose=None, code=""):
+    instruction = {
+        "sequence": sequence,
+        "text": text,
+        "timing": {
+            "repeat": {
+                "boundsPeriod": bounds,
+                "frequency": 1,
+                "period": 1,
+                "periodUnit": "d",
+                "when": [WHEN_CODES[dosing_time]],
+            }
+        },
+        "route": {"text": "oral"},
+    }
+    if dose is not None:
+        instruction["doseAndRate"] = [{"doseQuantity": _mg(dose)}]
+    if code:
+        instruction["additionalInstruction"] = [
+            {"coding": [{"system": _system(PLAN_INSTRUCTION_SYSTEM_PATH), "code": code}]}
+        ]
+    return instruction
+
+
+def dosage_instructions(version: titration.PlanVersion, ends: bool) -> list[dict]:
+    """The version's steps, then its hold or its ending, each as one instruction."""
+    when = "in the evening" if version.dosing_time == titration.EVENING else "in the morning"
+    out = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
         bounds = {"start": first.isoformat()}
         if last is not None:
             bounds["end"] = last.isoformat()
-        instructions.append(
-            {
-                "sequence": index + 1,
-                "text": (
-                    f"Step {index + 1}: {step.dose_mg} mg once daily in the "
-                    f"{version.dosing_time}"
-                    + (f" for {step.days} days" if step.days else ", ongoing")
-                ),
-                "timing": {
-                    "repeat": {
-                        "boundsPeriod": bounds,
-                        "frequency": 1,
-                        "period": 1,
-                        "periodUnit": "d",
-                    }
-                },
-                "doseAndRate": [{"doseQuantity": _mg(step.dose_mg)}],
-            }
+        length = f" for {step.days} nights" if step.days else ", ongoing"
+        out.append(
+            _instruction(
+                index + 1,
+                f"Step {index + 1}: {_dose_text(step.dose_mg)} once daily {when}{length}, "
+                f"from {first:%-d %b %Y}.",
+                bounds,
+                version.dosing_time,
+                dose=step.dose_mg,
+            )
         )
+    sequence = len(out) + 1
+    if ends:
+        night = version.hold_from or version.effective_night
+        out.append(
+            _instruction(
+                sequence,
+                f"Prescription ended: no dose from the night of {night:%-d %b %Y} on.",
+                {"start": night.isoformat()},
+                version.dosing_time,
+                code=END,
+            )
+        )
+    elif version.hold_from is not None:
+        bounds = {"start": version.hold_from.isoformat()}
+        until = "until further notice"
+        if version.hold_until is not None:
+            bounds["end"] = version.hold_until.isoformat()
+            until = f"to the night of {version.hold_until:%-d %b %Y}"
+        out.append(
+            _instruction(
+                sequence,
+                f"On hold: do not take from the night of {version.hold_from:%-d %b %Y} "
+                f"{until}; the steps above resume after the hold.",
+                bounds,
+                version.dosing_time,
+                code=HOLD,
+            )
+        )
+    return out
+
+
+def _request_id(record: VersionRecord) -> str:
+    return _id("plan", record.prescription_id, record.plain.number)
+
+
+def medication_request(
+    patient_ref: str, record: VersionRecord, status: str, prior: VersionRecord | None, until
+) -> dict:
+    version = record.plain
+    validity = {"start": version.effective_night.isoformat()}
+    if until is not None:
+        validity["end"] = until.isoformat()
     resource = {
         "resourceType": "MedicationRequest",
-        "id": _id("plan", prescription.pk, version.number),
-        "status": REQUEST_STATUS.get(prescription.status, "completed"),
+        "id": _request_id(record),
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
         "subject": {"reference": patient_ref},
-        "authoredOn": version.effective_night.isoformat(),
+        "authoredOn": _iso(record.signed_at)
+        if record.signed_at
+        else version.effective_night.isoformat(),
         "groupIdentifier": {
             "system": f"{settings.SITE_URL}/prescriptions",
-            "value": str(prescription.pk),
+            "value": str(record.prescription_id),
         },
         "identifier": [
             {
                 "system": f"{settings.SITE_URL}/plan-versions",
-                "value": f"{prescription.pk}-{version.number}",
+                "value": f"{record.prescription_id}-{version.number}",
             }
         ],
-        "dosageInstruction": instructions,
+        "dosageInstruction": dosage_instructions(version, record.ends),
+        "dispenseRequest": {"validityPeriod": validity},
     }
+    if status == "stopped":
+        resource["statusReason"] = {"text": "Prescription ended by the prescriber"}
+    if prior is not None:
+        resource["priorPrescription"] = {"reference": f"urn:uuid:{_request_id(prior)}"}
     return resource
 
 
-def administration(patient_ref: str, patient, entry) -> dict:
+def medication_requests(patient_ref: str, records: Sequence[VersionRecord], today) -> list[dict]:
+    """One MedicationRequest per version, prescription by prescription, oldest first."""
+    by_prescription: dict[int, list[VersionRecord]] = {}
+    for record in records:
+        by_prescription.setdefault(record.prescription_id, []).append(record)
+    out = []
+    for group in by_prescription.values():
+        group.sort(key=lambda r: r.plain.number)
+        statuses = request_statuses([r.plain for r in group], [r.ends for r in group], today)
+        for index, (record, status) in enumerate(zip(group, statuses, strict=True)):
+            later = [r.plain.effective_night for r in group[index + 1 :]]
+            until = min(later) - timedelta(days=1) if later else None
+            if until is not None and until < record.plain.effective_night:
+                until = record.plain.effective_night  # replaced before its first night began
+            prior = group[index - 1] if index else None
+            out.append(medication_request(patient_ref, record, status, prior, until))
+    return out
+
+
+# --- nights -----------------------------------------------------------------------------------
+
+
+def administration(patient_ref: str, patient, entry, skip_labels: dict) -> dict:
     when = entry.taken_at or moment_on_night(entry.night, time(21, 0), patient.tz, "evening")
-    return {
+    resource = {
         "resourceType": "MedicationAdministration",
         "id": _id("dose", entry.pk),
-        "status": "completed",
+        "extension": _night_extension(entry.night),
         "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
         "subject": {"reference": patient_ref},
         "effectiveDateTime": _iso(when),
-        "dosage": {"route": {"text": "oral"}, "dose": _mg(entry.dose_mg)},
+    }
+    if entry.status == "taken":
+        resource["status"] = "completed"
+        resource["dosage"] = {"route": {"text": "oral"}, "dose": _mg(entry.dose_mg)}
+    else:
+        resource["status"] = "not-done"
+        reason = {"text": entry.skip_reason_text or skip_labels.get(entry.skip_reason, "Skipped")}
+        if entry.skip_reason:
+            reason["coding"] = [
+                {
+                    "system": _system(SKIP_REASON_SYSTEM_PATH),
+                    "code": entry.skip_reason,
+                    "display": skip_labels.get(entry.skip_reason, entry.skip_reason),
+                }
+            ]
+        resource["statusReason"] = [reason]
+    return resource
+
+
+def _morning(entry, patient) -> datetime:
+    # Morning answers describe the night: timestamp them when the morning part was saved.
+    return entry.morning_logged_at or moment_on_night(
+        entry.night + timedelta(days=1), time(9, 0), patient.tz, "morning"
+    )
+
+
+def _observation(patient_ref, patient, entry, code: dict, key: str) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": _id("score", entry.pk, key),
+        "extension": _night_extension(entry.night),
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY_SYSTEM, "code": "survey"}]}],
+        "code": code,
+        "subject": {"reference": patient_ref},
+        "effectiveDateTime": _iso(_morning(entry, patient)),
     }
 
 
 def observation(patient_ref: str, patient, entry, code: dict, value: int, key: str) -> dict:
-    # Morning scores describe the night: timestamp them when the morning part was saved.
-    when = entry.morning_logged_at or moment_on_night(
-        entry.night + timedelta(days=1), time(9, 0), patient.tz, "morning"
-    )
-    return {
-        "resourceType": "Observation",
-        "id": _id("score", entry.pk, key),
-        "status": "final",
-        "category": [
+    resource = _observation(patient_ref, patient, entry, code, key)
+    resource["valueInteger"] = int(value)
+    return resource
+
+
+def dreams_observation(patient_ref: str, patient, entry, labels: dict) -> dict:
+    code = {
+        "coding": [{"system": scale_system(), "code": "dreams", "display": "Dreams"}],
+        "text": "Dreams",
+    }
+    resource = _observation(patient_ref, patient, entry, code, "dreams")
+    resource["valueCodeableConcept"] = {
+        "coding": [
             {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "survey",
-                    }
-                ]
+                "system": _system(DREAMS_SYSTEM_PATH),
+                "code": entry.dreams,
+                "display": labels.get(entry.dreams, entry.dreams),
             }
-        ],
-        "code": code,
+        ]
+    }
+    return resource
+
+
+def side_effect_event(patient_ref: str, patient, entry, effect, labels: dict) -> dict:
+    code, display = SEVERITY_CODES[effect.severity]
+    name = labels.get(effect.kind, effect.kind)
+    text = f"{name}: {effect.other_text}" if effect.other_text else name
+    return {
+        "resourceType": "AdverseEvent",
+        "id": _id("side-effect", entry.pk, effect.kind),
+        "extension": _night_extension(entry.night),
+        "actuality": "actual",
+        "event": {
+            "coding": [{"system": _system(SIDE_EFFECT_SYSTEM_PATH), "code": effect.kind}],
+            "text": text,
+        },
         "subject": {"reference": patient_ref},
-        "effectiveDateTime": _iso(when),
-        "valueInteger": int(value),
+        "date": _iso(_morning(entry, patient)),
+        "severity": {
+            "coding": [{"system": ADVERSE_SEVERITY_SYSTEM, "code": code, "display": display}]
+        },
+        "suspectEntity": [{"instance": {"display": "Low dose naltrexone"}}],
     }
 
 
@@ -173,24 +430,43 @@ def score_code(key: str, label: str | None = None) -> dict:
     }
 
 
-def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
-    """The Bundle as a dict (json.dumps-able); entries need side effects/extra scores prefetched."""
+def night_resources(ref: str, patient, entry) -> list[dict]:
+    """Everything one night's entry says (side effects and extra scores prefetched)."""
+    from patients.models import NightlyEntry, SideEffect
+
+    out = []
+    if entry.status in ("taken", "skipped"):
+        out.append(
+            administration(ref, patient, entry, dict(NightlyEntry.SkipReason.choices))
+        )
+    for key in OBSERVED:
+        value = getattr(entry, key)
+        if value is not None:
+            out.append(observation(ref, patient, entry, score_code(key), value, key))
+    if entry.dreams:
+        out.append(dreams_observation(ref, patient, entry, dict(NightlyEntry.Dreams.choices)))
+    for score in entry.extra_scores.all():
+        key = f"scale-{score.scale_id}"
+        out.append(
+            observation(ref, patient, entry, score_code(key, score.scale.name), score.value, key)
+        )
+    labels = dict(SideEffect.Kind.choices)
+    for effect in entry.side_effects.all():
+        out.append(side_effect_event(ref, patient, entry, effect, labels))
+    return out
+
+
+def bundle(patient, records: Sequence[VersionRecord], entries, now: datetime, today) -> dict:
+    """The Bundle as a dict (json.dumps-able); entries need side effects/extra scores prefetched.
+
+    ``records`` are every plan version of every prescription of the patient; ``today`` is the
+    patient's current night (which version is in effect, and in what state).
+    """
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
-    resources = [person]
-    if prescription is not None:
-        resources += [medication_request(ref, prescription, v) for v in versions]
+    resources = [person, *medication_requests(ref, records, today)]
     for entry in entries:
-        if entry.status == "taken" and entry.dose_mg is not None:
-            resources.append(administration(ref, patient, entry))
-        for key in OBSERVED:
-            value = getattr(entry, key)
-            if value is not None:
-                resources.append(observation(ref, patient, entry, score_code(key), value, key))
-        for score in entry.extra_scores.all():
-            key = f"scale-{score.scale_id}"
-            code = score_code(key, score.scale.name)
-            resources.append(observation(ref, patient, entry, code, score.value, key))
+        resources += night_resources(ref, patient, entry)
     from patients.urgent.fhir import (
         adverse_events,  # urgent reaction reports (patients.urgent.reports)
     )
@@ -203,3 +479,28 @@ def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
         "timestamp": _iso(now),
         "entry": [_entry(resource) for resource in resources],
     }
+
+
+def version_records(patient) -> list[VersionRecord]:
+    """Every plan version of every prescription of the patient (2 queries), oldest first.
+
+    TODO(plan): read these from plans.load(patient) once it carries every prescription's rows.
+    """
+    from django.db.models import Prefetch
+
+    from prescriptions.models import PlanStep, PlanVersion
+
+    rows = (
+        PlanVersion.objects.filter(prescription__patient=patient)
+        .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.order_by("position")))
+        .order_by("prescription_id", "number")
+    )
+    return [
+        VersionRecord(
+            prescription_id=row.prescription_id,
+            plain=row.as_plain(),
+            ends=row.kind == PlanVersion.Kind.ENDED,
+            signed_at=row.created_at,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,307 @@
+"""The FHIR export round-trips: an EHR rebuilds the nights and the plan history from the Bundle.
+
+Over every demo patient (seed_demo covers every kind of plan history: created, steps changed,
+template, hold, resume, dosing time, ended, a new prescription after an ended one), every
+resource validates as FHIR R4 (fhir.resources' R4B models), and what the Bundle alone says
+matches the database.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from fhir.resources.R4B.adverseevent import AdverseEvent
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient as FhirPatient
+
+from patients.clinic import dashboard
+from patients.clinic.exports import fhir
+from patients.models import NightlyEntry, Patient
+from prescriptions import titration
+from prescriptions.models import PlanVersion
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = {
+    "Patient": FhirPatient,
+    "MedicationRequest": MedicationRequest,
+    "MedicationAdministration": MedicationAdministration,
+    "Observation": Observation,
+    "AdverseEvent": AdverseEvent,
+}
+SCORES = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
+    call_command("seed_demo", verbosity=0)
+
+
+def _bundle(patient):
+    now = timezone.now()
+    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
+    today = dashboard.patient_tonight(patient, plain, now)
+    entries = list(dashboard.entries_with_details().filter(patient=patient))
+    return fhir.bundle(patient, fhir.version_records(patient), entries, now, today)
+
+
+# --- what an EHR would do with the Bundle alone ---------------------------------------------
+
+
+def _code(instruction):
+    for concept in instruction.get("additionalInstruction", []):
+        for coding in concept.get("coding", []):
+            return coding["code"]
+    return ""
+
+
+def _day(text):
+    return date.fromisoformat(text)
+
+
+def rebuild_plans(bundle):
+    """{(prescription, number): (plain version, ends, status, prior)} from MedicationRequests."""
+    plans = {}
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] != "MedicationRequest":
+            continue
+        prescription, number = resource["identifier"][0]["value"].split("-")
+        steps, hold_from, hold_until, ends, dosing_time = [], None, None, False, None
+        for instruction in sorted(resource["dosageInstruction"], key=lambda i: i["sequence"]):
+            repeat = instruction["timing"]["repeat"]
+            dosing_time = {"HS": "evening", "MORN": "morning"}[repeat["when"][0]]
+            bounds = repeat["boundsPeriod"]
+            code = _code(instruction)
+            if code == "hold":
+                hold_from = _day(bounds["start"])
+                hold_until = _day(bounds["end"]) if "end" in bounds else None
+            elif code == "end":
+                ends, hold_from = True, _day(bounds["start"])
+            else:
+                first = _day(bounds["start"])
+                days = (_day(bounds["end"]) - first).days + 1 if "end" in bounds else None
+                dose = Decimal(str(instruction["doseAndRate"][0]["doseQuantity"]["value"]))
+                steps.append((first, titration.Step(dose.quantize(Decimal("0.01")), days)))
+        version = titration.PlanVersion(
+            number=int(number),
+            effective_night=_day(resource["dispenseRequest"]["validityPeriod"]["start"]),
+            start_date=steps[0][0],
+            steps=tuple(step for _, step in steps),
+            dosing_time=dosing_time,
+            hold_from=hold_from,
+            hold_until=hold_until,
+        )
+        prior = resource.get("priorPrescription", {}).get("reference")
+        plans[(int(prescription), int(number))] = (
+            version,
+            ends,
+            resource["status"],
+            prior,
+            resource["id"],
+        )
+    return plans
+
+
+def _night(resource):
+    [extension] = [e for e in resource["extension"] if e["url"].endswith("/night")]
+    return _day(extension["valueDate"])
+
+
+def rebuild_nights(bundle):
+    """{night: {field: value}} from administrations, observations and adverse events."""
+    nights = defaultdict(lambda: {"side_effects": {}, "extra": {}})
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        kind = resource["resourceType"]
+        if kind == "MedicationAdministration":
+            night = nights[_night(resource)]
+            if resource["status"] == "completed":
+                night["status"] = "taken"
+                value = Decimal(str(resource["dosage"]["dose"]["value"]))
+                night["dose_mg"] = value.quantize(Decimal("0.01"))
+            else:
+                assert resource["status"] == "not-done"
+                night["status"] = "skipped"
+                reason = resource["statusReason"][0]
+                night["skip_reason"] = reason.get("coding", [{}])[0].get("code", "")
+        elif kind == "Observation":
+            night = nights[_night(resource)]
+            code = resource["code"]["coding"][0]["code"]
+            if code == "72514-3":
+                night["pain"] = resource["valueInteger"]
+            elif code == "dreams":
+                night["dreams"] = resource["valueCodeableConcept"]["coding"][0]["code"]
+            elif code.startswith("scale-"):
+                night["extra"][int(code.removeprefix("scale-"))] = resource["valueInteger"]
+            else:
+                night[code] = resource["valueInteger"]
+        elif kind == "AdverseEvent" and "extension" in resource:
+            severity = resource["severity"]["coding"][0]["code"]
+            kind_code = resource["event"]["coding"][0]["code"]
+            nights[_night(resource)]["side_effects"][kind_code] = severity
+    return nights
+
+
+def _stored_night(entry):
+    severity = {1: "mild", 2: "moderate", 3: "severe"}
+    stored = {
+        "side_effects": {e.kind: severity[e.severity] for e in entry.side_effects.all()},
+        "extra": {s.scale_id: s.value for s in entry.extra_scores.all()},
+    }
+    if entry.status:
+        stored["status"] = entry.status
+    if entry.status == "taken":
+        stored["dose_mg"] = entry.dose_mg
+    if entry.status == "skipped":
+        stored["skip_reason"] = entry.skip_reason
+    for key in SCORES:
+        if getattr(entry, key) is not None:
+            stored[key] = getattr(entry, key)
+    if entry.dreams:
+        stored["dreams"] = entry.dreams
+    return stored
+
+
+def _demo_patients():
+    return list(Patient.objects.select_related("user").order_by("user__email"))
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_the_demo_covers_every_kind_of_plan_history(demo):
+    kinds = set(PlanVersion.objects.values_list("kind", flat=True))
+    assert kinds >= {"created", "changed", "hold", "resume", "dosing_time", "ended"}
+    assert PlanVersion.objects.filter(template__isnull=False).exists()
+
+
+def test_every_resource_of_every_demo_patient_validates_as_r4(demo):
+    for patient in _demo_patients():
+        bundle = _bundle(patient)
+        Bundle.model_validate(bundle)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            RESOURCES[resource["resourceType"]].model_validate(resource)
+
+
+def test_the_plan_history_rebuilt_from_the_bundle_matches_every_stored_version(demo):
+    for patient in _demo_patients():
+        rebuilt = rebuild_plans(_bundle(patient))
+        stored = {
+            (record.prescription_id, record.plain.number): record
+            for record in fhir.version_records(patient)
+        }
+        assert set(rebuilt) == set(stored), patient.user.email
+        for key, record in stored.items():
+            version, ends, _status, _prior, _id = rebuilt[key]
+            expected = record.plain
+            assert ends == record.ends, (patient.user.email, key)
+            assert (
+                version.effective_night,
+                version.start_date,
+                version.steps,
+                version.dosing_time,
+            ) == (
+                expected.effective_night,
+                expected.start_date,
+                expected.steps,
+                expected.dosing_time,
+            ), (patient.user.email, key)
+            if not ends:
+                assert (version.hold_from, version.hold_until) == (
+                    expected.hold_from,
+                    expected.hold_until,
+                ), (patient.user.email, key)
+
+
+def test_the_rebuilt_plan_prescribes_the_same_dose_on_every_night(demo):
+    for patient in _demo_patients():
+        rebuilt = rebuild_plans(_bundle(patient))
+        records = fhir.version_records(patient)
+        for prescription_id in {r.prescription_id for r in records}:
+            stored = [r.plain for r in records if r.prescription_id == prescription_id]
+            ours = [v for (p, _), (v, *_rest) in sorted(rebuilt.items()) if p == prescription_id]
+            night = stored[0].effective_night
+            while night <= timezone.localdate() + timedelta(days=30):
+                assert titration.prescribed_dose(ours, night) == titration.prescribed_dose(
+                    stored, night
+                ), (patient.user.email, night)
+                night += timedelta(days=1)
+
+
+def test_each_prescription_has_one_current_request_and_the_rest_completed_or_stopped(demo):
+    statuses = {}
+    for patient in _demo_patients():
+        rebuilt = rebuild_plans(_bundle(patient))
+        by_prescription = defaultdict(list)
+        for (prescription, number), (_v, ends, status, prior, rid) in sorted(rebuilt.items()):
+            by_prescription[prescription].append((number, ends, status, prior, rid))
+        for versions in by_prescription.values():
+            *older, last = versions
+            assert all(status == "completed" for _, _, status, _, _ in older)
+            statuses[patient.user.email, len(statuses)] = last[2]
+            if last[1]:
+                assert last[2] == "stopped"
+            # priorPrescription chains each version to the one it replaced.
+            for previous, current in zip(versions, versions[1:], strict=False):
+                assert current[3] == f"urn:uuid:{previous[4]}"
+            assert versions[0][3] is None
+    assert {"active", "on-hold", "stopped"} <= set(statuses.values())
+
+
+def test_a_hold_request_says_so_in_its_dosage_text(demo):
+    patient = Patient.objects.get(user__email="patient8@example.com")
+    requests = [
+        e["resource"]
+        for e in _bundle(patient)["entry"]
+        if e["resource"]["resourceType"] == "MedicationRequest"
+    ]
+    held = requests[-1]
+    assert held["status"] == "on-hold"
+    assert held["dosageInstruction"][-1]["text"].startswith("On hold: do not take from")
+    assert "doseAndRate" not in held["dosageInstruction"][-1]
+
+
+def test_the_nights_rebuilt_from_the_bundle_match_every_stored_entry(demo):
+    for patient in _demo_patients():
+        rebuilt = rebuild_nights(_bundle(patient))
+        entries = dashboard.entries_with_details().filter(patient=patient)
+        stored = {entry.night: _stored_night(entry) for entry in entries}
+        assert stored, patient.user.email
+        assert {night: dict(values) for night, values in rebuilt.items()} == stored, (
+            patient.user.email
+        )
+
+
+def test_skipped_nights_are_not_done_administrations_with_their_reason(demo):
+    entry = NightlyEntry.objects.filter(status="skipped").exclude(skip_reason="").first()
+    bundle = _bundle(entry.patient)
+    [skipped] = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationAdministration"
+        and _night(e["resource"]) == entry.night
+    ]
+    assert skipped["status"] == "not-done"
+    assert skipped["statusReason"][0]["coding"][0]["code"] == entry.skip_reason
+
+
+def test_the_patient_resource_carries_the_identifiers(demo):
+    patient = Patient.objects.get(user__email="patient@example.com")
+    patient.record_number, patient.phone = "MRN-00417", "+44 20 7946 0958"
+    patient.date_of_birth = date(1971, 4, 2)
+    person = fhir.patient_resource(patient)
+    FhirPatient.model_validate(person)
+    assert person["identifier"][0]["value"] == "MRN-00417"
+    assert person["identifier"][0]["type"]["coding"][0]["code"] == "MR"
+    assert person["birthDate"] == "1971-04-02"
+    assert person["telecom"] == [{"system": "phone", "value": "+44 20 7946 0958", "use": "mobile"}]
