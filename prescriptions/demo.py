@@ -300,7 +300,9 @@ def seed_plans(users, patients):
             continue
         clinician = patient.care_team.order_by("pk").first()
         if email in EARLIER:
-            _seed_ended(patient, clinician, EARLIER[email], tonight(now, patient.tz, titration.EVENING))
+            _seed_ended(
+                patient, clinician, EARLIER[email], tonight(now, patient.tz, titration.EVENING)
+            )
         _seed_one(patient, clinician, spec, tonight(now, patient.tz, titration.EVENING))
 
 

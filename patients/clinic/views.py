@@ -230,9 +230,7 @@ def _range_form(request, patient, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(
-        request, patient, page.today, record_start(patient, page.today)
-    )
+    form, start, end = _range_form(request, patient, page.today, record_start(patient, page.today))
     rows = page.version_rows
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -296,9 +294,7 @@ def export_response(request, patient, fmt, *, now=None):
     now = now or timezone.now()
     _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
     today = dashboard.patient_tonight(patient, plain, now)
-    form = DateRangeForm(
-        request.GET, default_start=record_start(patient, today), default_end=today
-    )
+    form = DateRangeForm(request.GET, default_start=record_start(patient, today), default_end=today)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.bundle import Bundle

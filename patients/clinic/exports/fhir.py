@@ -124,7 +124,11 @@ def patient_resource(patient) -> dict:
                 "use": "official",
                 "type": {
                     "coding": [
-                        {"system": IDENTIFIER_TYPE_SYSTEM, "code": "MR", "display": "Medical record"}
+                        {
+                            "system": IDENTIFIER_TYPE_SYSTEM,
+                            "code": "MR",
+                            "display": "Medical record",
+                        }
                     ]
                 },
                 "system": f"{settings.SITE_URL}/clinic-record-numbers",
@@ -436,9 +440,7 @@ def night_resources(ref: str, patient, entry) -> list[dict]:
 
     out = []
     if entry.status in ("taken", "skipped"):
-        out.append(
-            administration(ref, patient, entry, dict(NightlyEntry.SkipReason.choices))
-        )
+        out.append(administration(ref, patient, entry, dict(NightlyEntry.SkipReason.choices)))
     for key in OBSERVED:
         value = getattr(entry, key)
         if value is not None:
