@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from patients.models import Patient
 from patients.rules.nights import tonight
-from prescriptions import titration
+from prescriptions import safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
+from prescriptions.plans import versions_for
 
 STALE_MESSAGE = (
     "The plan changed while you were editing: nothing was saved. "
@@ -36,6 +38,18 @@ class PlanChangeError(Exception):
 class StalePlan(PlanChangeError):
     def __init__(self, message=STALE_MESSAGE):
         super().__init__(message)
+
+
+class NeedsConfirmation(PlanChangeError):
+    """The change crosses a safety threshold: saved only once the clinician confirms it."""
+
+    def __init__(self, warnings):
+        self.warnings = warnings
+        super().__init__(
+            "Please confirm this increase: "
+            + " ".join(warning.message for warning in warnings)
+            + " Tick “I confirm this increase” and sign again to save it; nothing was saved."
+        )
 
 
 @dataclass(frozen=True)
@@ -234,8 +248,39 @@ def _check(prescription: Prescription, change: PlanChange, now: datetime) -> Non
         )
 
 
-def _insert_version(prescription, number, author, change: PlanChange, now) -> PlanVersion:
+def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) -> str:
+    """The safety warnings this change raises, as stored on its version once confirmed.
+
+    Raises NeedsConfirmation when there are warnings and the clinician has not confirmed.
+    An ending or a hold prescribes nothing new, so neither is checked.
+    """
+    if change.kind in (PlanVersion.Kind.ENDED, PlanVersion.Kind.HOLD):
+        return ""
+    proposed = titration.PlanVersion(
+        number=number,
+        effective_night=change.effective_night,
+        start_date=change.start_date,
+        steps=change.steps,
+        dosing_time=change.dosing_time,
+        hold_from=change.hold_from,
+        hold_until=change.hold_until,
+    )
+    warnings = safety.increase_warnings(
+        versions,
+        proposed,
+        max_increase=settings.LDN_MAX_OVERNIGHT_INCREASE_MG,
+        clinic_max=settings.LDN_CLINIC_MAX_DOSE_MG,
+    )
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    return " ".join(warning.message for warning in warnings)
+
+
+def _insert_version(
+    prescription, number, author, change: PlanChange, now, confirmed_warning=""
+) -> PlanVersion:
     version = PlanVersion.objects.create(
+        confirmed_safety_warning=confirmed_warning,
         prescription=prescription,
         number=number,
         kind=change.kind,
@@ -268,11 +313,19 @@ def _status_after(change: PlanChange) -> str:
 
 
 def save_version(
-    *, prescription_id: int, author, based_on: int, change: PlanChange, now: datetime
+    *,
+    prescription_id: int,
+    author,
+    based_on: int,
+    change: PlanChange,
+    now: datetime,
+    confirmed_increase: bool = False,
 ) -> PlanVersion:
     """Save ``change`` as the next version, or raise StalePlan / PlanChangeError.
 
     ``based_on`` is the number of the newest version the clinician's form was built from.
+    A change that crosses a safety threshold raises NeedsConfirmation unless
+    ``confirmed_increase``; once confirmed, the version records what was confirmed.
     """
     with transaction.atomic():
         prescription = (
@@ -291,7 +344,10 @@ def save_version(
         if prescription.status == Prescription.Status.ENDED:
             raise PlanChangeError("This prescription has ended; start a new prescription.")
         _check(prescription, change, now)
-        version = _insert_version(prescription, latest_number + 1, author, change, now)
+        confirmed = _confirmed_warning(
+            versions_for(prescription), latest_number + 1, change, confirmed_increase
+        )
+        version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         status = _status_after(change)
         if prescription.status != status:
             prescription.status = status
@@ -306,7 +362,13 @@ def save_version(
 
 
 def create_prescription(
-    *, patient_id: int, prescriber, prescription: Prescription, change: PlanChange, now: datetime
+    *,
+    patient_id: int,
+    prescriber,
+    prescription: Prescription,
+    change: PlanChange,
+    now: datetime,
+    confirmed_increase: bool = False,
 ) -> Prescription:
     """Save a patient's first (or next, after the last one ended) prescription and version 1.
 
@@ -330,7 +392,8 @@ def create_prescription(
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
         _check(prescription, change, now)
+        confirmed = _confirmed_warning([], 1, change, confirmed_increase)
         prescription.status = _status_after(change)
         prescription.save()
-        _insert_version(prescription, 1, prescriber, change, now)
+        _insert_version(prescription, 1, prescriber, change, now, confirmed)
         return prescription

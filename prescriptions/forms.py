@@ -191,8 +191,17 @@ class SignedVersionForm(forms.Form):
         help_text="Shown on the patient's plan page with this change.",
     )
 
+    confirm_increase = forms.BooleanField(
+        label="I confirm this increase",
+        required=False,
+        help_text="Asked only when a change raises the dose by more than the clinic allows "
+        "in one step or above the clinic's maximum; the version records your confirmation.",
+    )
+
     def __init__(self, *args, tonight, **kwargs):
         self.tonight = tonight
+        # Set by the view when saving raised NeedsConfirmation: the box is then shown.
+        self.needs_confirmation = False
         super().__init__(*args, **kwargs)
 
     def clean_reason(self):

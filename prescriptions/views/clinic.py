@@ -20,6 +20,7 @@ from patients.models import Patient
 from prescriptions import suggestions as rules
 from prescriptions import titration
 from prescriptions.changes import (
+    NeedsConfirmation,
     PlanChangeError,
     StalePlan,
     create_prescription,
@@ -169,10 +170,12 @@ def prescription_new(request, patient_id):
                     prescription=unsaved,
                     change=change,
                     now=now,
+                    confirmed_increase=plan_form.cleaned_data["confirm_increase"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
+                plan_form.needs_confirmation = isinstance(error, NeedsConfirmation)
                 plan_form.add_error(None, str(error))
             else:
                 record_access(request, "prescription.create", patient=patient, obj=prescription)
@@ -278,10 +281,12 @@ def plan_change(request, patient_id, template_id=None):
                     based_on=data["based_on"],
                     change=change,
                     now=now,
+                    confirmed_increase=form.cleaned_data["confirm_increase"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
+                form.needs_confirmation = isinstance(error, NeedsConfirmation)
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)
@@ -364,10 +369,12 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                     based_on=form.cleaned_data["based_on"],
                     change=change,
                     now=now,
+                    confirmed_increase=form.cleaned_data["confirm_increase"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
+                form.needs_confirmation = isinstance(error, NeedsConfirmation)
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)

@@ -9,6 +9,7 @@ from django.db import connection
 
 from prescriptions import titration
 from prescriptions.changes import (
+    NeedsConfirmation,
     PlanChangeError,
     StalePlan,
     dosing_time_change,
@@ -296,3 +297,63 @@ def test_two_clinicians_changing_the_same_plan_at_once_end_with_exactly_one_new_
         thread.join()
     assert sorted(outcomes) == ["saved", "stale"]
     assert list(PlanVersion.objects.values_list("number", flat=True).order_by("number")) == [1, 2]
+
+
+# --- plan-change safety: large increases need an explicit confirmation ---------------------
+
+
+def overnight_jump(prescription, effective=TONIGHT):
+    """From 1.5 mg (the plan's first step) to 3.25 mg tonight: +1.75 mg overnight."""
+    return steps_change(
+        latest(prescription),
+        effective_night=effective,
+        start_date=effective,
+        steps=(titration.Step(Decimal("3.25"), None),),
+        reason="Faster titration",
+    )
+
+
+def test_an_increase_of_1_75_mg_overnight_is_refused_until_confirmed(prescription, clinician_a):
+    prescription.formulation = "other"
+    prescription.save()
+    with pytest.raises(NeedsConfirmation) as refused:
+        save(prescription, clinician_a, overnight_jump(prescription))
+    assert "increase of 1.75 mg, more than 1.5 mg in one step" in str(refused.value)
+    assert PlanVersion.objects.filter(prescription=prescription).count() == 1
+
+
+def test_a_confirmed_large_increase_is_saved_with_the_confirmation(prescription, clinician_a):
+    prescription.formulation = "other"
+    prescription.save()
+    version = save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=1,
+        change=overnight_jump(prescription),
+        now=NOW,
+        confirmed_increase=True,
+    )
+    version.refresh_from_db()
+    assert "increase of 1.75 mg" in version.confirmed_safety_warning
+
+
+def test_a_step_within_the_limit_needs_no_confirmation(prescription, clinician_a):
+    version = save(prescription, clinician_a, lower_plan(prescription))
+    assert version.confirmed_safety_warning == ""
+
+
+def test_a_plan_above_the_clinics_maximum_needs_confirmation(prescription, clinician_a, settings):
+    settings.LDN_CLINIC_MAX_DOSE_MG = Decimal("3")
+    change = steps_change(
+        latest(prescription),
+        effective_night=TONIGHT,
+        start_date=TONIGHT,
+        steps=(
+            titration.Step(Decimal("1.5"), 7),
+            titration.Step(Decimal("3"), 7),
+            titration.Step(Decimal("4.5"), None),
+        ),
+        reason="Standard",
+    )
+    with pytest.raises(NeedsConfirmation, match="above the clinic's maximum of 3 mg"):
+        save(prescription, clinician_a, change)

@@ -23,9 +23,13 @@ def demo():
 
 def test_every_demo_patient_gets_a_prescription_with_a_plan_history(demo):
     _, patients = demo
-    assert Prescription.objects.count() == len(patients)
+    current = Prescription.objects.exclude(status=Prescription.Status.ENDED)
+    assert sorted(current.values_list("patient_id", flat=True)) == sorted(
+        p.pk for p in patients.values()
+    )
+    assert Prescription.objects.filter(status=Prescription.Status.ENDED).count() == 1
     kinds = set(PlanVersion.objects.values_list("kind", flat=True))
-    assert {"created", "hold", "resume", "dosing_time"} <= kinds
+    assert {"created", "changed", "hold", "resume", "dosing_time", "ended"} <= kinds
     assert Prescription.objects.filter(formulation="liquid").count() == 1
 
 

@@ -345,12 +345,31 @@ def test_the_three_built_in_templates_are_seeded():
     assert (len(micro), micro[1].dose_mg, micro[-1].days) == (15, Decimal("1.25"), None)
 
 
+def test_a_plus_1_75_mg_overnight_change_is_refused_until_confirmed_and_then_stored(
+    clinician_client, patient_a, prescription
+):
+    prescription.formulation = "other"  # any dose, so 3.25 mg is a valid step
+    prescription.save()
+    data = change_data([("3.25", "")], reason="Faster titration")
+    refused = clinician_client.post(url("plan_change", patient_a), data)
+    assert refused.status_code == 200
+    assert "Please confirm this increase" in page_text(refused)
+    assert "increase of 1.75 mg" in page_text(refused)
+    assert 'name="confirm_increase"' in page_text(refused)
+    assert not PlanVersion.objects.filter(number=2).exists()
+    clinician_client.post(url("plan_change", patient_a), {**data, "confirm_increase": "on"})
+    version = PlanVersion.objects.get(number=2)
+    assert "3.25 mg on the night of 10 Mar 2026 after 1.5 mg" in version.confirmed_safety_warning
+    detail = clinician_client.get(url("plan_version", patient_a, version.pk))
+    assert "Confirmed increase" in page_text(detail)
+
+
 def test_applying_a_template_pre_fills_the_plan_form(clinician_client, patient_a, prescription):
     standard = PlanTemplate.objects.get(name="Standard")
     response = clinician_client.get(url("plan_template_apply", patient_a, standard.pk))
     assert response.status_code == 200
     assert 'value="3.00"' in page_text(response)
-    data = {**change_data([("1.5", "14"), ("4.5", "")]), "template": str(standard.pk)}
+    data = {**change_data([("1.5", "14"), ("3", "")]), "template": str(standard.pk)}
     clinician_client.post(url("plan_template_apply", patient_a, standard.pk), data)
     assert PlanVersion.objects.get(number=2).template == standard
 

@@ -1,0 +1,96 @@
+"""Plan-change safety: the increases a clinician must confirm before a new version is saved.
+
+Pure: plain versions in, plain warnings out. A change is checked against the plan as it would
+be with the change saved, night by night, from the night before the change takes effect
+to the night its schedule reaches its last step: an increase of more than ``max_increase``
+mg from one dosed night to the next, or any dose above ``clinic_max``, is a warning. The
+nights are read through titration.prescribed_dose, so a hold (no dose) never hides a jump:
+the comparison is with the last dosed night before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from prescriptions import titration
+
+LOOK_BACK_NIGHTS = 90  # how far back the "previous dose" is looked for before the change
+
+
+@dataclass(frozen=True)
+class IncreaseWarning:
+    night: date
+    dose_mg: Decimal
+    previous_mg: Decimal | None
+    reason: str  # "step" (more than max_increase night to night) or "maximum"
+    message: str
+
+
+def _mg(value: Decimal) -> str:
+    return f"{value.normalize():f} mg"
+
+
+def _last_night(version: titration.PlanVersion) -> date:
+    """The first night of the version's last step (after it nothing changes)."""
+    return max(version.effective_night, titration.step_schedule(version)[-1][0])
+
+
+def increase_warnings(
+    versions: Sequence[titration.PlanVersion],
+    proposed: titration.PlanVersion,
+    *,
+    max_increase: Decimal,
+    clinic_max: Decimal,
+) -> list[IncreaseWarning]:
+    """What a clinician must confirm before ``proposed`` joins ``versions`` (one per kind).
+
+    ``proposed`` must carry the next version number. Only the nights the proposed version
+    governs are judged; earlier nights keep the plan they had.
+    """
+    after = [*versions, proposed]
+    first = proposed.effective_night
+    previous = None
+    night = first - timedelta(days=1)
+    for _ in range(LOOK_BACK_NIGHTS):
+        previous = titration.prescribed_dose(versions, night)
+        if previous is not None:
+            break
+        night -= timedelta(days=1)
+
+    warnings: list[IncreaseWarning] = []
+    step_warned = max_warned = False
+    night, last = first, _last_night(proposed)
+    while night <= last and not (step_warned and max_warned):
+        dose = titration.prescribed_dose(after, night)
+        if dose is not None:
+            if not step_warned and previous is not None and dose - previous > max_increase:
+                step_warned = True
+                warnings.append(
+                    IncreaseWarning(
+                        night,
+                        dose,
+                        previous,
+                        "step",
+                        f"{_mg(dose)} on the night of {night:%-d %b %Y} after {_mg(previous)} "
+                        f"the night before is an increase of {_mg(dose - previous)}, more than "
+                        f"{_mg(max_increase)} in one step.",
+                    )
+                )
+            if not max_warned and dose > clinic_max:
+                max_warned = True
+                warnings.append(
+                    IncreaseWarning(
+                        night,
+                        dose,
+                        previous,
+                        "maximum",
+                        f"{_mg(dose)} from the night of {night:%-d %b %Y} is above the "
+                        f"clinic's maximum of {_mg(clinic_max)}.",
+                    )
+                )
+            previous = dose
+        night += timedelta(days=1)
+    return warnings
