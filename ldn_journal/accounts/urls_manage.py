@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ldn_journal.accounts import views
+from patients.clinic import views as clinic_views
 from patients.journal import access_log
 
 app_name = "manage"
@@ -16,4 +17,9 @@ urlpatterns = [
         name="invitation_action",
     ),
     path("access-log/", access_log.admin_access_log, name="access_log"),
+    path(
+        "patients/<int:pk>/identifiers/",
+        clinic_views.patient_identifiers,
+        name="patient_identifiers",
+    ),
 ]

@@ -67,7 +67,7 @@ def accept_invitation(request, token):
 
 @role_required(Role.ADMIN)
 def people(request):
-    users = User.objects.order_by("role", "display_name", "email")
+    users = User.objects.select_related("patient").order_by("role", "display_name", "email")
     query = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
     if query:

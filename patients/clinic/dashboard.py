@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Max, Min, OuterRef, Prefetch, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Lower
 
 from patients.clinic.charts import Marker, Series, sparkline, trend_chart
@@ -73,6 +85,7 @@ def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
         dose_mg=entry.dose_mg,
         taken_at=entry.taken_at,
         scores=scores,
+        skip_reason=entry.get_skip_reason_display().lower() if entry.skip_reason else "",
         side_effects=tuple(
             flag_rules.SideEffectRecord(
                 effect.kind,
@@ -168,6 +181,8 @@ def urgent_annotations(ref="pk", prefix=""):
     """Open urgent reports as three columns (count, oldest, worst severity): no extra query."""
     return {
         f"{prefix}urgent_count": _open_urgent(ref, "pk", Count),
+        # The oldest open report (ids only grow), which the urgent flag links to.
+        f"{prefix}urgent_first_id": _open_urgent(ref, "pk", Min),
         f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
@@ -180,7 +195,11 @@ def urgent_records(patient):
     night = night_of(patient.urgent_since, patient.tz, EVENING)
     return [
         flag_rules.UrgentRecord(
-            night, patient.urgent_severity, patient.urgent_since, patient.urgent_count
+            night,
+            patient.urgent_severity,
+            patient.urgent_since,
+            patient.urgent_count,
+            getattr(patient, "urgent_first_id", None),
         )
     ]
 
@@ -192,6 +211,16 @@ def _latest_review(ref="pk"):
         .order_by("-at", "-pk")
         .values("reviewed_through")[:1],
         output_field=DateField(),
+    )
+
+
+def _latest_review_field(name, output_field, ref="pk"):
+    """One column of the patient's latest review that was not undone (who, when)."""
+    return Subquery(
+        FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True)
+        .order_by("-at", "-pk")
+        .values(name)[:1],
+        output_field=output_field,
     )
 
 
@@ -208,7 +237,12 @@ def annotated_patients(user):
         Patient.objects.visible_to(user)
         .select_related("user")
         .annotate(
-            last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
+            last_entry=_last_entry(),
+            reviewed_through=_latest_review(),
+            reviewed_at=_latest_review_field("at", DateTimeField()),
+            reviewed_by_name=_latest_review_field("reviewed_by__display_name", CharField()),
+            reviewed_by_email=_latest_review_field("reviewed_by__email", CharField()),
+            **urgent_annotations(),
         )
     )
 
@@ -360,7 +394,13 @@ def care_team_gate(user, patient_pk):
     if not links:
         return None
     patient = links[0].patient
-    for name in ("reviewed_through", "urgent_count", "urgent_since", "urgent_severity"):
+    for name in (
+        "reviewed_through",
+        "urgent_count",
+        "urgent_since",
+        "urgent_severity",
+        "urgent_first_id",
+    ):
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
     return patient, [link.clinician for link in links]
 

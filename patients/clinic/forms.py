@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from django import forms
 
-from patients.models import ClinicianNote, FlagReview, SymptomScale
+import re
+
+from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags
 
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
@@ -166,3 +168,54 @@ class ChartForm(forms.Form):
 
     def weeks_shown(self):
         return self.cleaned_data["weeks"] if self.is_valid() else 12
+
+
+RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+OLDEST_BIRTH_YEAR = 1900
+
+
+class PatientIdentifiersForm(forms.ModelForm):
+    """Date of birth, clinic record number and phone: what matches a report to a chart."""
+
+    class Meta:
+        model = Patient
+        fields = ["date_of_birth", "record_number", "phone"]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        error_messages = {
+            "date_of_birth": {"invalid": "Enter the date of birth as YYYY-MM-DD."},
+        }
+
+    def __init__(self, *args, today: date, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data.get("date_of_birth")
+        if value is not None and not date(OLDEST_BIRTH_YEAR, 1, 1) <= value <= self.today:
+            raise forms.ValidationError(
+                f"Enter a date of birth between 1 Jan {OLDEST_BIRTH_YEAR} and today."
+            )
+        return value
+
+    def clean_record_number(self):
+        value = self.cleaned_data.get("record_number", "").strip()
+        if value and not RECORD_NUMBER.match(value):
+            raise forms.ValidationError(
+                "Use up to 30 letters, digits, dots, slashes or hyphens for the record number, "
+                "starting with a letter or digit."
+            )
+        return value
+
+    def clean_phone(self):
+        value = " ".join(self.cleaned_data.get("phone", "").split())
+        digits = sum(ch.isdigit() for ch in value)
+        if value and (not PHONE.match(value) or not 6 <= digits <= 15):
+            raise forms.ValidationError(
+                "Enter a phone number of 6 to 15 digits, optionally starting with + and the "
+                "country code, for example +44 20 7946 0958."
+            )
+        return value

@@ -31,6 +31,7 @@ from patients.clinic.forms import (
     DateRangeForm,
     ExtraScaleForm,
     NoteForm,
+    PatientIdentifiersForm,
     PatientListForm,
     ReviewForm,
 )
@@ -203,6 +204,34 @@ def add_scale(request, pk):
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
     return redirect(_back(patient) + "#scales")
+
+
+@role_required(Role.CLINICIAN, Role.ADMIN)
+def patient_identifiers(request, pk):
+    """Care team and admins edit the identifiers (history keeps every version; logged)."""
+    from patients.models import Patient
+
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("user"), pk=pk
+    )
+    today = timezone.localtime(timezone.now(), patient.tz).date()
+    form = PatientIdentifiersForm(request.POST or None, instance=patient, today=today)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record_access(
+            request,
+            "patient.identifiers",
+            patient=patient,
+            obj=patient,
+            detail={"fields": sorted(form.changed_data)},
+        )
+        messages.success(request, f"Identifiers saved for {patient.name}.")
+        if request.user.role == Role.CLINICIAN:
+            return redirect(_back(patient))
+        return redirect("manage:people")
+    return render(
+        request, "patients/clinic/patient_identifiers.html", {"patient": patient, "form": form}
+    )
 
 
 @role_required(Role.CLINICIAN)

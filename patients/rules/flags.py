@@ -28,6 +28,7 @@ WORSENING_MIN_PERCENT = Decimal("30")  # at least 30 % worse than the baseline m
 WORSENING_MIN_RECENT_SCORES = 3  # fewer scores than this are too few to compare
 WORSENING_MIN_BASELINE_SCORES = 7
 SEVERE_SIDE_EFFECT = 3  # SideEffect.Severity.SEVERE
+SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe"}
 
 # How far back the flags need nights: the dashboard prefetches exactly this much.
 LOOKBACK_NIGHTS = max(
@@ -85,6 +86,7 @@ class NightRecord:
     taken_at: datetime | None = None  # aware
     scores: Mapping[str, int | None] = field(default_factory=dict)  # scale key -> 0..10
     side_effects: tuple[SideEffectRecord, ...] = ()
+    skip_reason: str = ""  # the reason's label, for a skipped night
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,16 @@ class UrgentRecord:
     severity: str  # "moderate" or "severe" (the worst of the open reports)
     reported_at: datetime | None = None
     count: int = 1  # open reports; the record stands for all of them, dated by the oldest
+    report_id: int | None = None  # the oldest open report
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One night behind a flag and what on it raised the flag (plain text)."""
+
+    night: date
+    values: str
+    logged: bool = True  # False: nothing was logged that night (nothing to open)
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class Flag:
     evidence: tuple[date, ...]  # the nights that raise it, oldest first
     explanation: str  # one line, plain text (templates escape it)
     key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
+    details: tuple[Evidence, ...] = ()  # per night the values that raised it, oldest first
+    report_id: int | None = None  # an urgent flag: the open report to open (the oldest)
 
     @property
     def last_night(self) -> date:
@@ -164,6 +178,16 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
             unlogged = len(run) - skipped
             parts = [f"{skipped} skipped"] if skipped else []
             parts += [f"{unlogged} not logged"] if unlogged else []
+            details = []
+            for n in run:
+                record = by_night.get(n)
+                if record is not None and record.status == "skipped":
+                    reason = f" ({record.skip_reason})" if record.skip_reason else ""
+                    details.append(Evidence(n, f"skipped{reason}"))
+                elif record is not None:
+                    details.append(Evidence(n, "entry without the evening dose"))
+                else:
+                    details.append(Evidence(n, "nothing logged", logged=False))
             flags.append(
                 Flag(
                     MISSED,
@@ -172,6 +196,7 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
                     tuple(run),
                     f"{_nights(len(run))} in a row without a taken dose "
                     f"({', '.join(parts)}), {_day(run[0])} to {_day(run[-1])}.",
+                    details=tuple(details),
                 )
             )
 
@@ -206,6 +231,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
         severe = [night for night, effect in hits if effect.severity >= SEVERE_SIDE_EFFECT]
         first_ever = first_reported.get(kind, hits[0][0])
         is_new = first_ever >= since
+        severity_of = {night: SEVERITY_WORDS.get(effect.severity, "") for night, effect in hits}
         if severe:
             new = " (new: never reported before)" if is_new else ""
             flags.append(
@@ -217,6 +243,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     f"Severe {name.lower()} on {_nights(len(severe))}, "
                     f"last {_day(severe[-1])}{new}.",
                     key=kind,
+                    details=tuple(Evidence(n, f"{name.lower()}: severe") for n in severe),
                 )
             )
         elif is_new:
@@ -228,6 +255,12 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     (first_ever,),
                     f"New side effect: {name.lower()}, first reported {_day(first_ever)}.",
                     key=kind,
+                    details=(
+                        Evidence(
+                            first_ever,
+                            f"{name.lower()}: {severity_of.get(first_ever, 'reported')}",
+                        ),
+                    ),
                 )
             )
     return flags
@@ -270,7 +303,8 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
         percent = worse / before * 100 if before else None
         if worse < WORSENING_MIN_POINTS and (percent is None or percent < WORSENING_MIN_PERCENT):
             continue
-        nights = tuple(sorted(night for night, _ in recent))
+        recent.sort()
+        nights = tuple(night for night, _ in recent)
         pct = f", {percent:.0f} % worse" if percent is not None else ""
         flags.append(
             Flag(
@@ -282,6 +316,7 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
                 f"{before:.1f} over the {WORSENING_BASELINE_NIGHTS} nights before ({worse:.1f} "
                 f"points{pct}).",
                 key=scale.key,
+                details=tuple(Evidence(night, f"{scale.label} {value}") for night, value in recent),
             )
         )
     return flags
@@ -311,6 +346,10 @@ def dose_deviation(records, versions, today) -> list[Flag]:
             nights,
             f"Dose differed from the plan on {_nights(len(nights))}; last {_day(last.night)}: "
             f"{_mg(last.dose_mg)} taken, {_mg(prescribed)} prescribed.",
+            details=tuple(
+                Evidence(record.night, f"{_mg(record.dose_mg)} taken, {_mg(plan)} prescribed")
+                for record, plan in off
+            ),
         )
     ]
 
@@ -336,17 +375,25 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
             nights,
             f"Evening dose outside 21:00–03:00 on {_nights(len(nights))}; last "
             f"{_day(late[-1].night)} at {last:%H:%M}.",
+            details=tuple(
+                Evidence(
+                    record.night,
+                    f"taken at {record.taken_at.astimezone(as_zone(tz)):%H:%M %Z}",
+                )
+                for record in late
+            ),
         )
     ]
 
 
 def dose_on_hold(records, versions, today) -> list[Flag]:
     """A dose logged on a night the plan was on hold (naltrexone blocks opioid analgesia)."""
-    nights = tuple(
-        record.night
+    held = [
+        record
         for record in _taken_lately(records, today)
         if titration.current_step(versions, record.night).status == titration.ON_HOLD
-    )
+    ]
+    nights = tuple(record.night for record in held)
     if not nights:
         return []
     return [
@@ -357,6 +404,10 @@ def dose_on_hold(records, versions, today) -> list[Flag]:
             nights,
             f"Dose logged while the plan was on hold on {_nights(len(nights))}, "
             f"last {_day(nights[-1])}.",
+            details=tuple(
+                Evidence(record.night, f"{_mg(record.dose_mg)} taken while on hold")
+                for record in held
+            ),
         )
     ]
 
@@ -372,8 +423,23 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
         return []
     raised = since + timedelta(days=QUIET_DAYS)
     silent = (today - since).days
-    what = f"since {_day(last_entry)}" if last_entry is not None else "since joining"
-    return [Flag(QUIET, MEDIUM, raised, (raised,), f"No entry for {silent} nights ({what}).")]
+    span = f"{_day(since + timedelta(days=1))} to {_day(today)}"
+    if last_entry is not None:
+        what = f"last entry {_day(last_entry)}; silent {span}"
+        details = (Evidence(last_entry, "the last entry"),)
+    else:
+        what = f"nothing logged since joining on {_day(since)}; silent {span}"
+        details = ()
+    return [
+        Flag(
+            QUIET,
+            MEDIUM,
+            raised,
+            (raised,),
+            f"No entry for {silent} nights ({what}).",
+            details=details,
+        )
+    ]
 
 
 def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
@@ -391,7 +457,8 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                     else f"{report.count} open urgent reports (worst: {report.severity}), "
                     f"the oldest from {_day(report.night)}"
                 )
-                + ": acknowledge it on the urgent reports page.",
+                + ": open the report to acknowledge it.",
+                report_id=report.report_id,
             )
         )
     return flags

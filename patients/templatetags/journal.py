@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -14,3 +15,27 @@ def amount(value):
         return ""
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def nights_ago(count):
+    """How long ago a night was, said as people say it: tonight, last night, 3 nights ago."""
+    if count in (None, ""):
+        return ""
+    count = int(count)
+    if count <= 0:
+        return "tonight"
+    if count == 1:
+        return "last night"
+    return f"{count} nights ago"
+
+
+@register.filter
+def night_heading(night, patient):
+    """ "Tonight (29 Nov)", or "Last night (29 Nov)" when the patient's night began yesterday
+    evening and is still open (before noon, for evening dosing)."""
+    if not night:
+        return ""
+    today = timezone.localtime(timezone.now(), patient.tz).date()
+    label = "Tonight" if night >= today else "Last night"
+    return f"{label} ({night.day} {night:%b})"

@@ -315,3 +315,48 @@ def test_flags_come_most_severe_first_and_every_kind_has_a_label():
     result = run(records, urgent=[UrgentRecord(night(0), "moderate")])
     assert [f.severity for f in result] == sorted((f.severity for f in result), reverse=True)
     assert set(flags.KINDS) == set(flags.KIND_LABELS)
+
+
+# --- Evidence: each night with the values that raised the flag --------------------------------
+
+
+def test_a_deviation_lists_each_night_with_the_dose_taken_and_prescribed():
+    records = every_night()[:-3] + [taken(2, dose="3"), taken(1), taken(0)]
+    [flag] = run(records)
+    assert [(e.night, e.values) for e in flag.details] == [
+        (night(2), "3 mg taken, 1.5 mg prescribed")
+    ]
+
+
+def test_missed_nights_say_which_were_skipped_and_which_had_nothing_logged():
+    records = [r for r in every_night() if r.night not in (night(3), night(2))]
+    records.append(NightRecord(night(3), "skipped", skip_reason="i forgot"))
+    [flag] = run(records)
+    assert [(e.values, e.logged) for e in flag.details] == [
+        ("skipped (i forgot)", True),
+        ("nothing logged", False),
+    ]
+
+
+def test_worsening_lists_the_recent_scores_that_raised_it():
+    records = [taken(n, pain=3) for n in range(40, 7, -1)] + [
+        taken(n, pain=7) for n in range(6, -1, -1)
+    ]
+    [flag] = run(records)
+    assert flag.kind == flags.WORSENING
+    assert flag.details[0].values == "Pain 7"
+    assert len(flag.details) == 7
+
+
+def test_gone_quiet_shows_the_last_entry_and_the_silent_span():
+    records = [taken(n) for n in range(40, 8, -1)]
+    [flag] = [f for f in run(records) if f.kind == flags.QUIET]
+    assert [(e.night, e.values) for e in flag.details] == [(night(9), "the last entry")]
+    assert "last entry 22 Mar; silent 23 Mar to 31 Mar" in flag.explanation
+
+
+def test_an_urgent_flag_carries_its_report_and_says_to_open_it():
+    urgent = UrgentRecord(night(0), "severe", None, 1, report_id=42)
+    [flag] = run(every_night(), urgent=[urgent])
+    assert flag.report_id == 42
+    assert flag.explanation.endswith("open the report to acknowledge it.")
