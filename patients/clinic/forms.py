@@ -6,11 +6,10 @@ to the cap with a message rather than refused, so a report always renders.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django import forms
-
-import re
 
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags
