@@ -1,0 +1,197 @@
+"""Symptoms by dose level: "is 4.5 mg better than 3 mg for this patient?".
+
+Pure: plain night records in, plain summaries out. Nights are grouped by the dose the patient
+actually took (what the body got, not what the plan said). For each dose taken on at least
+MIN_NIGHTS nights: the nights, the median and the spread (interquartile range) of each
+0-10 scale, and the share of nights with vivid dreams or nightmares, against the patient's
+own baseline: the nights logged before their first dose (when there are at least
+MIN_NIGHTS of them), else the first dose level they took. A median at least
+IMPROVEMENT_PERCENT better than the baseline median is marked, the usual threshold for a
+clinically meaningful change in pain studies. Fewer than SMALL_SAMPLE_NIGHTS nights at a
+level is said plainly ("only 9 nights at 4.5 mg").
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from patients.rules import scales as scale_defs
+
+MIN_NIGHTS = 7  # a level with fewer nights is listed but not summarised
+SMALL_SAMPLE_NIGHTS = 14  # below this, the level carries a small-sample warning
+IMPROVEMENT_PERCENT = Decimal("30")
+VIVID = ("vivid", "nightmares")
+WATCHED = (scale_defs.PAIN, scale_defs.FATIGUE, scale_defs.MOOD, scale_defs.SLEEP)
+
+_TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Night:
+    """What the panel needs of one night."""
+
+    night: date
+    status: str  # "taken", "skipped" or ""
+    dose_mg: Decimal | None
+    scores: dict  # scale key -> 0..10 or None
+    dreams: str = ""  # "none", "normal", "vivid", "nightmares" or "" (not answered)
+
+
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    median: Decimal
+    q1: Decimal
+    q3: Decimal
+
+
+@dataclass(frozen=True)
+class ScaleSummary:
+    scale: scale_defs.Scale
+    spread: Spread | None  # None: no scores at this level
+    change_percent: Decimal | None  # better (+) or worse (-) than the baseline median
+    improved: bool  # at least IMPROVEMENT_PERCENT better than the baseline
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str  # "1.5 mg" or "Before LDN"
+    dose_mg: Decimal | None  # None for the pre-LDN baseline
+    nights: int
+    first_night: date
+    last_night: date
+    scales: tuple[ScaleSummary, ...]
+    vivid_percent: Decimal | None  # share of nights with dreams answered that were vivid
+    dream_nights: int
+    is_baseline: bool = False
+    caution: str = ""  # small-sample wording, empty when there are enough nights
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    baseline: Level | None
+    levels: tuple[Level, ...]  # by dose, lowest first; the baseline level included if a dose
+    too_few: tuple[tuple[Decimal, int], ...]  # (dose, nights) taken on < MIN_NIGHTS nights
+
+    @property
+    def has_comparison(self) -> bool:
+        return self.baseline is not None and any(not lv.is_baseline for lv in self.levels)
+
+
+def dose_label(dose: Decimal) -> str:
+    return f"{dose.normalize():f} mg"
+
+
+def _round(value) -> Decimal:
+    return Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def spread(values: Sequence[int]) -> Spread | None:
+    """Median and quartiles (inclusive method: they stay within the observed values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        q1 = q3 = ordered[0]
+    else:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    return Spread(len(ordered), _round(statistics.median(ordered)), _round(q1), _round(q3))
+
+
+def change_percent(scale: scale_defs.Scale, baseline: Decimal, value: Decimal) -> Decimal | None:
+    """How much better ``value`` is than ``baseline`` in percent of the baseline (+ = better).
+
+    None from a baseline of 0: no percentage of nothing (the points still show in the table).
+    """
+    if baseline == 0:
+        return None
+    better = -Decimal(str(scale.worse_by(float(baseline), float(value))))
+    return (better / baseline * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def _level(label, dose, nights: Sequence[Night], scales, baseline: Level | None, is_baseline):
+    summaries = []
+    for scale in scales:
+        values = [n.scores.get(scale.key) for n in nights]
+        summary = spread([v for v in values if v is not None])
+        percent = None
+        base = None
+        if baseline is not None and not is_baseline:
+            base = next((s.spread for s in baseline.scales if s.scale.key == scale.key), None)
+        if summary is not None and base is not None:
+            percent = change_percent(scale, base.median, summary.median)
+        summaries.append(
+            ScaleSummary(
+                scale,
+                summary,
+                percent,
+                percent is not None and percent >= IMPROVEMENT_PERCENT,
+            )
+        )
+    answered = [n for n in nights if n.dreams]
+    vivid = sum(1 for n in answered if n.dreams in VIVID)
+    count = len(nights)
+    caution = ""
+    if count < SMALL_SAMPLE_NIGHTS:
+        where = f"at {label}" if dose is not None else "before LDN"
+        caution = f"only {count} nights {where}: read with care"
+    return Level(
+        label=label,
+        dose_mg=dose,
+        nights=count,
+        first_night=min(n.night for n in nights),
+        last_night=max(n.night for n in nights),
+        scales=tuple(summaries),
+        vivid_percent=(
+            (Decimal(vivid) / len(answered) * 100).quantize(Decimal("1")) if answered else None
+        ),
+        dream_nights=len(answered),
+        is_baseline=is_baseline,
+        caution=caution,
+    )
+
+
+def by_dose_level(
+    nights: Iterable[Night],
+    *,
+    scales: Sequence[scale_defs.Scale] = WATCHED,
+    min_nights: int = MIN_NIGHTS,
+) -> DoseResponse:
+    """Each dose taken on at least ``min_nights`` nights, against the patient's baseline."""
+    ordered = sorted(nights, key=lambda n: n.night)
+    taken = [n for n in ordered if n.status == "taken" and n.dose_mg is not None]
+    by_dose: dict[Decimal, list[Night]] = {}
+    for night in taken:
+        by_dose.setdefault(night.dose_mg, []).append(night)
+    if not taken:
+        return DoseResponse(None, (), ())
+
+    first_dose_night = taken[0].night
+    before = [
+        n
+        for n in ordered
+        if n.night < first_dose_night and any(v is not None for v in n.scores.values())
+    ]
+    baseline = None
+    if len(before) >= min_nights:
+        baseline = _level("Before LDN", None, before, scales, None, True)
+    first_dose = taken[0].dose_mg
+    levels = []
+    if baseline is None and len(by_dose[first_dose]) >= min_nights:
+        baseline = _level(dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True)
+    for dose in sorted(by_dose):
+        rows = by_dose[dose]
+        if len(rows) < min_nights:
+            continue
+        if baseline is not None and baseline.dose_mg == dose:
+            levels.append(baseline)
+            continue
+        levels.append(_level(dose_label(dose), dose, rows, scales, baseline, False))
+    too_few = tuple(
+        (dose, len(rows)) for dose, rows in sorted(by_dose.items()) if len(rows) < min_nights
+    )
+    return DoseResponse(baseline, tuple(levels), too_few)

@@ -1,0 +1,139 @@
+"""Symptoms by dose level: examples and properties (hypothesis), no database."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patients.rules import dose_response as dr
+from patients.rules.scales import MOOD, PAIN
+
+START = date(2026, 1, 1)
+
+
+def nights_at(dose, count, *, offset=0, pain=5, mood=5, dreams="normal", status="taken"):
+    return [
+        dr.Night(
+            START + timedelta(days=offset + i),
+            status,
+            D(dose) if dose is not None and status == "taken" else None,
+            {"pain": pain, "mood": mood, "fatigue": None, "sleep_quality": None},
+            dreams,
+        )
+        for i in range(count)
+    ]
+
+
+def test_three_dose_levels_are_compared_with_the_first_step():
+    nights = (
+        nights_at("1.5", 14, pain=6)
+        + nights_at("3", 14, offset=14, pain=5)
+        + nights_at("4.5", 30, offset=28, pain=4, dreams="vivid")
+    )
+    result = dr.by_dose_level(nights)
+    assert [level.label for level in result.levels] == ["1.5 mg", "3 mg", "4.5 mg"]
+    assert result.baseline.label == "1.5 mg" and result.levels[0].is_baseline
+    pain_at_45 = result.levels[2].scales[0]
+    assert pain_at_45.spread.median == D("4.0")
+    assert pain_at_45.change_percent == 33 and pain_at_45.improved
+    assert result.levels[1].scales[0].change_percent == 17
+    assert not result.levels[1].scales[0].improved
+    assert result.levels[2].vivid_percent == 100
+
+
+def test_nights_logged_before_the_first_dose_are_the_baseline_when_there_are_seven():
+    nights = nights_at(None, 7, pain=8, status="") + nights_at("1.5", 10, offset=7, pain=4)
+    result = dr.by_dose_level(nights)
+    assert result.baseline.label == "Before LDN"
+    assert result.levels[0].scales[0].change_percent == 50
+
+
+def test_a_level_with_few_nights_says_so_plainly():
+    nights = nights_at("1.5", 20) + nights_at("4.5", 9, offset=20)
+    level = dr.by_dose_level(nights).levels[-1]
+    assert level.caution == "only 9 nights at 4.5 mg: read with care"
+
+
+def test_a_dose_taken_on_fewer_than_seven_nights_is_listed_but_not_summarised():
+    nights = nights_at("1.5", 20) + nights_at("3", 6, offset=20)
+    result = dr.by_dose_level(nights)
+    assert [level.label for level in result.levels] == ["1.5 mg"]
+    assert result.too_few == ((D("3"), 6),)
+
+
+def test_a_higher_is_better_scale_improves_when_it_rises():
+    nights = nights_at("1.5", 10, mood=4) + nights_at("3", 10, offset=10, mood=6)
+    mood = dr.by_dose_level(nights, scales=(MOOD,)).levels[1].scales[0]
+    assert (mood.change_percent, mood.improved) == (50, True)
+
+
+def test_the_spread_is_the_interquartile_range():
+    assert dr.spread([1, 2, 3, 4, 5]) == dr.Spread(5, D("3.0"), D("2.0"), D("4.0"))
+
+
+# --- properties -----------------------------------------------------------------------------
+
+DOSES = st.sampled_from([D("1.5"), D("3"), D("4.5"), D("2.25")])
+SCORE = st.one_of(st.none(), st.integers(0, 10))
+
+
+@st.composite
+def journals(draw):
+    count = draw(st.integers(0, 80))
+    out = []
+    for i in range(count):
+        status = draw(st.sampled_from(["taken", "taken", "taken", "skipped", ""]))
+        out.append(
+            dr.Night(
+                START + timedelta(days=i),
+                status,
+                draw(DOSES) if status == "taken" else None,
+                {"pain": draw(SCORE), "fatigue": draw(SCORE), "mood": draw(SCORE)},
+                draw(st.sampled_from(["", "none", "normal", "vivid", "nightmares"])),
+            )
+        )
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(journals())
+def test_every_summarised_level_has_enough_nights_and_every_taken_night_is_counted(nights):
+    result = dr.by_dose_level(nights)
+    taken = sum(1 for n in nights if n.status == "taken")
+    doses = [lv for lv in result.levels if lv.dose_mg is not None]
+    assert all(level.nights >= dr.MIN_NIGHTS for level in result.levels)
+    assert sum(level.nights for level in doses) + sum(n for _, n in result.too_few) == taken
+
+
+@settings(max_examples=60, deadline=None)
+@given(journals())
+def test_quartiles_bracket_the_median_within_the_scale(nights):
+    for level in dr.by_dose_level(nights).levels:
+        for summary in level.scales:
+            if summary.spread is not None:
+                s = summary.spread
+                assert 0 <= s.q1 <= s.median <= s.q3 <= 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(journals())
+def test_the_improvement_mark_means_at_least_30_percent_better(nights):
+    for level in dr.by_dose_level(nights).levels:
+        for summary in level.scales:
+            expected = summary.change_percent is not None and summary.change_percent >= 30
+            assert summary.improved == expected
+            if level.is_baseline:
+                assert summary.change_percent is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(journals(), st.randoms())
+def test_the_order_of_the_nights_does_not_matter(nights, rng):
+    shuffled = list(nights)
+    rng.shuffle(shuffled)
+    assert dr.by_dose_level(shuffled) == dr.by_dose_level(nights)
+
+
+def test_pain_lower_is_better_change_is_negative_when_worse():
+    assert dr.change_percent(PAIN, D("4"), D("6")) == -50
