@@ -55,6 +55,9 @@ _STYLES: dict[str, _Style] = {
     "sleep": _Style("#CC79A7", "9 3 2 3"),
     "dreams": _Style("#E69F00", "4 2"),
     "dose": _Style("#000000", None, 2.5),
+    # The dose actually taken, drawn beside the prescribed step line: dotted sky blue, so a
+    # deviation shows as the two lines parting.
+    "taken": _Style("#56B4E9", "1 3", 3.0),
 }
 _SPARE_STYLES = (
     _Style("#56B4E9", "1 2"),

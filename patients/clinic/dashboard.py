@@ -39,6 +39,7 @@ from patients.models import (
     UrgentReport,
 )
 from patients.rules import adherence as adherence_rules
+from patients.rules import dose_response
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import EVENING, night_of, tonight
@@ -86,6 +87,7 @@ def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
         taken_at=entry.taken_at,
         scores=scores,
         skip_reason=entry.get_skip_reason_display().lower() if entry.skip_reason else "",
+        dreams=entry.dreams,
         side_effects=tuple(
             flag_rules.SideEffectRecord(
                 effect.kind,
@@ -491,7 +493,11 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
     while night <= end:
         dose.append((night, titration.prescribed_dose(page.versions, night)))
         night += timedelta(days=1)
-    series = [Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True)]
+    taken = [(r.night, r.dose_mg if r.status == "taken" else None) for r in shown]
+    series = [
+        Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True),
+        Series("taken", "Dose taken (mg)", taken, axis="dose"),
+    ]
     for key, scale in (
         ("pain", scale_defs.PAIN),
         ("fatigue", scale_defs.FATIGUE),
@@ -520,11 +526,46 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
     return svg, series
 
 
+def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
+    """Symptoms by the dose taken, over the patient's whole journal."""
+    return dose_response.by_dose_level(
+        dose_response.Night(r.night, r.status, r.dose_mg, dict(r.scores), r.dreams)
+        for r in page.records
+    )
+
+
 def calendar_weeks(page: PatientPage, weeks: int = 5):
     """Weeks (Monday first) of the adherence calendar ending with the current night."""
-    by_night = {r.night: r for r in page.records}
     last = page.today + timedelta(days=6 - page.today.weekday())
-    first = last - timedelta(days=7 * weeks - 1)
+    return _calendar(page, last - timedelta(days=7 * weeks - 1), last)
+
+
+def month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def previous_month(first: date) -> date:
+    return month_start(first - timedelta(days=1))
+
+
+def next_month(first: date) -> date:
+    return month_start(first + timedelta(days=32))
+
+
+def calendar_month(page: PatientPage, first_of_month: date):
+    """The weeks (Monday first) covering one calendar month; days outside it are marked."""
+    first = first_of_month - timedelta(days=first_of_month.weekday())
+    end_of_month = next_month(first_of_month) - timedelta(days=1)
+    last = end_of_month + timedelta(days=6 - end_of_month.weekday())
+    weeks = _calendar(page, first, last)
+    for week in weeks:
+        for day in week:
+            day["outside"] = day["night"].month != first_of_month.month
+    return weeks
+
+
+def _calendar(page: PatientPage, first: date, last: date):
+    by_night = {r.night: r for r in page.records}
     rows, week = [], []
     night = first
     while night <= last:

@@ -91,6 +91,17 @@ class DateRangeForm(forms.Form):
         return self.default_start, self.default_end
 
 
+class ExportRangeForm(DateRangeForm):
+    """The patient page's export picker: its own ids, so they do not clash with the page."""
+
+    prefix = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "export_%s")
+        super().__init__(*args, **kwargs)
+        self.initial = {"start": self.default_start, "end": self.default_end}
+
+
 class NoteForm(forms.ModelForm):
     class Meta:
         model = ClinicianNote

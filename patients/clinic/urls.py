@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/<int:pk>/review/<int:review_pk>/undo/", clinic.undo_review, name="undo_review"),
     path("patients/<int:pk>/scales/", clinic.add_scale, name="add_scale"),
     path("patients/<int:pk>/identifiers/", clinic.patient_identifiers, name="identifiers"),
+    path("patients/<int:pk>/nights/<str:night>/", clinic.night_detail, name="night"),
     path(
         "patients/<int:pk>/entries/<int:entry_pk>/history/",
         clinic.entry_history,

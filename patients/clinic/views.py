@@ -6,7 +6,7 @@ logged. Each read of a patient's data writes one access-log row.
 """
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,6 +17,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -92,11 +93,42 @@ def _plan_panel(request, page, now):
     return render_to_string(PLAN_PANEL_TEMPLATE, context, request=request)
 
 
+def _calendar_month(request, today):
+    """The month the adherence calendar shows: ?month=YYYY-MM, never after this month."""
+    current = dashboard.month_start(today)
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        wanted = date(year, month, 1)
+    except ValueError:
+        return current
+    return min(wanted, current) if wanted.year >= 1900 else current
+
+
+def _export_form(request, page):
+    """The export range picker, showing the errors of a range the export refused.
+
+    Its default start is the page's own record start (loaded entries and plan: no query);
+    the export computes the same from the database, ended prescriptions included.
+    """
+    from patients.clinic.forms import ExportRangeForm
+
+    firsts = [page.today]
+    if page.entries:
+        firsts.append(page.entries[0].night)
+    firsts += [version.effective_night for version in page.versions[:1]]
+    data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
+    form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.today)
+    if data:
+        form.is_valid()
+    return form
+
+
 @role_required(Role.CLINICIAN)
 def patient_detail(request, pk):
     patient, care_team = _gate(request, pk)
     now = timezone.now()
     page = dashboard.patient_page(patient, care_team, now)
+    month = _calendar_month(request, page.today)
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
@@ -113,7 +145,14 @@ def patient_detail(request, pk):
         "chart_table_body": table_body(reversed(table_rows(series, start, end))),
         "weeks": weeks,
         "week_choices": dashboard.CHART_WEEKS,
-        "calendar": dashboard.calendar_weeks(page),
+        "calendar": dashboard.calendar_month(page, month),
+        "calendar_month": month,
+        "calendar_previous": dashboard.previous_month(month),
+        "calendar_next": (
+            dashboard.next_month(month) if month < dashboard.month_start(page.today) else None
+        ),
+        "dose_levels": dashboard.dose_levels(page),
+        "export_form": _export_form(request, page),
         "entries": entries,
         "note_form": NoteForm(),
         "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
@@ -235,6 +274,40 @@ def patient_identifiers(request, pk):
 
 
 @role_required(Role.CLINICIAN)
+def night_detail(request, pk, night):
+    """One night of the patient: what was logged and what the plan prescribed."""
+    patient, _ = _gate(request, pk)
+    try:
+        night = date.fromisoformat(night)
+    except ValueError:
+        raise Http404 from None
+    entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
+    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
+    from prescriptions import titration
+
+    position = titration.current_step(plain, night)
+    record_access(
+        request,
+        "entry.view",
+        patient=patient,
+        obj=entry or patient,
+        detail={"night": night.isoformat()},
+    )
+    return render(
+        request,
+        "patients/clinic/night_detail.html",
+        {
+            "patient": patient,
+            "night": night,
+            "entry": entry,
+            "position": position,
+            "previous": night - timedelta(days=1),
+            "next": night + timedelta(days=1),
+        },
+    )
+
+
+@role_required(Role.CLINICIAN)
 def entry_history(request, pk, entry_pk):
     patient, _ = _gate(request, pk)
     entry = get_object_or_404(NightlyEntry.objects.filter(patient=patient), pk=entry_pk)
@@ -313,7 +386,7 @@ def record_start(patient, today):
     return min([night for night in firsts if night is not None] + [today])
 
 
-def export_response(request, patient, fmt, *, now=None):
+def export_response(request, patient, fmt, *, now=None, errors_as_messages=True):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
     Shared by the clinician's and the patient's export pages; the caller did the gate.
@@ -325,9 +398,10 @@ def export_response(request, patient, fmt, *, now=None):
     today = dashboard.patient_tonight(patient, plain, now)
     form = DateRangeForm(request.GET, default_start=record_start(patient, today), default_end=today)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        if errors_as_messages:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
         return None
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if form.notice:
@@ -361,8 +435,9 @@ def export(request, pk, fmt):
     patient, _ = _gate(request, pk)
     if fmt not in ("csv", "fhir"):
         raise Http404
-    response = export_response(request, patient, fmt)
+    response = export_response(request, patient, fmt, errors_as_messages=False)
     if response is not None:
         return response
-    # A bad range: say what is allowed (the messages) beside the range picker.
-    return redirect(_back(patient) + "#export")
+    # A bad range: the patient page shows the picker with the range and what is wrong.
+    query = {k: request.GET[k][:40] for k in ("start", "end") if k in request.GET}
+    return redirect(f"{_back(patient)}?{urlencode(query)}#export")

@@ -182,7 +182,9 @@ def by_dose_level(
     first_dose = taken[0].dose_mg
     levels = []
     if baseline is None and len(by_dose[first_dose]) >= min_nights:
-        baseline = _level(dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True)
+        baseline = _level(
+            dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True
+        )
     for dose in sorted(by_dose):
         rows = by_dose[dose]
         if len(rows) < min_nights:

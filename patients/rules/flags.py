@@ -87,6 +87,7 @@ class NightRecord:
     scores: Mapping[str, int | None] = field(default_factory=dict)  # scale key -> 0..10
     side_effects: tuple[SideEffectRecord, ...] = ()
     skip_reason: str = ""  # the reason's label, for a skipped night
+    dreams: str = ""  # "none", "normal", "vivid", "nightmares" or "" (not answered)
 
 
 @dataclass(frozen=True)

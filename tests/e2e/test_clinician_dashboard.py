@@ -85,7 +85,7 @@ def test_the_demo_clinician_reviews_the_top_patient_and_prints_the_visit_report(
 
     # The visit report, printed.
     page.locator("table.patient-table tbody tr th[scope=row] a", has_text=heading).click()
-    page.get_by_role("link", name="Visit report").click()
+    page.get_by_role("button", name="Visit report").click()
     page.wait_for_load_state("networkidle")
     assert "Visit report" in page.locator("h1").inner_text()
     page.screenshot(path=SCREENSHOTS / "dashboard-report.png", full_page=True)

@@ -1,0 +1,133 @@
+"""Browser acceptance for the clinician's workspace, at 1280×800 and 390×844.
+
+Every clinician page over the demo: no horizontal page scroll (measured as
+document.documentElement.scrollWidth <= clientWidth); the dose-by-level panel on the demo
+patient with three dose levels; a flag's evidence link opening that night. Screenshots go to
+docs/screenshots/ under `make screenshots`.
+"""
+
+import re
+
+import pytest
+
+from ldn_journal.accounts.models import User
+from patients.models import Patient
+from prescriptions.models import PlanVersion
+from tests.e2e.browser_support import SCREENSHOTS, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+
+
+def clinician_pages():
+    """Every page the demo clinician can open, with one example of each per-patient page."""
+    clinician = User.objects.get(email="clinician@example.com")
+    pages = [
+        "/clinic/",
+        "/clinic/?review=on",
+        "/clinic/invite/",
+        "/clinic/invitations/",
+        "/clinic/settings/",
+        "/clinic/reports/",
+        "/clinic/templates/",
+        "/clinic/templates/new/",
+    ]
+    for patient in Patient.objects.filter(care_team=clinician).order_by("pk"):
+        base = f"/clinic/patients/{patient.pk}/"
+        pages += [base, f"{base}report/", f"{base}plan/", f"{base}identifiers/"]
+    first = Patient.objects.filter(care_team=clinician).order_by("pk").first()
+    base = f"/clinic/patients/{first.pk}/"
+    entry = first.entries.order_by("-night").first()
+    version = PlanVersion.objects.filter(prescription__patient=first).first()
+    pages += [
+        f"{base}?month=2026-01#calendar",
+        f"{base}nights/{entry.night.isoformat()}/",
+        f"{base}entries/{entry.pk}/history/",
+        f"{base}plan/change/",
+        f"{base}plan/dosing-time/",
+        f"{base}plan/templates/",
+        f"{base}plan/versions/{version.pk}/",
+        f"{base}plan/hold/",  # asks for the password again: that page must fit too
+    ]
+    from patients.models import UrgentReport
+
+    for report in UrgentReport.objects.filter(patient__care_team=clinician)[:2]:
+        pages.append(f"/clinic/reports/{report.pk}/")
+    return pages
+
+
+def overflow(page):
+    return page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    too_wide = []
+    pages = clinician_pages()
+    for path in pages:
+        response = page.goto(live_server.url + path)
+        assert response.status < 400, path
+        scroll_width, client_width = overflow(page)
+        if scroll_width > client_width:
+            too_wide.append((path, scroll_width, client_width))
+    assert len(pages) > 30
+    assert too_wide == []
+    for name, path in (
+        ("clinic-list", "/clinic/"),
+        ("clinic-patient", pages[8]),
+        ("clinic-report", pages[9]),
+    ):
+        page.goto(live_server.url + path)
+        page.screenshot(path=SCREENSHOTS / f"{name}-{viewport}.png", full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_dose_by_level_panel_shows_pats_three_dose_levels(browser, live_server, viewport):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pat = Patient.objects.get(user__email="patient@example.com")
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(f"{live_server.url}/clinic/patients/{pat.pk}/")
+    panel = page.locator("#dose-levels")
+    doses = panel.locator("tbody th[scope=row]").all_inner_texts()
+    assert [d.split()[0] + " mg" for d in doses] == ["1.5 mg", "3 mg", "4.5 mg"]
+    assert "baseline" in doses[0]
+    assert panel.locator("tbody tr").nth(2).locator("td").first.inner_text().strip().isdigit()
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=SCREENSHOTS / f"clinic-dose-levels-{viewport}.png")
+    scroll_width, client_width = overflow(page)
+    assert scroll_width <= client_width
+    context.close()
+
+
+def test_a_flags_evidence_link_opens_that_night(browser, live_server):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    # Chris (liquid micro-titration) has a dose deviation among the demo's flags.
+    chris = Patient.objects.get(user__email="patient4@example.com")
+    page.goto(f"{live_server.url}/clinic/patients/{chris.pk}/")
+    evidence = page.locator("#flags details.evidence").first
+    evidence.locator("summary").click()
+    item = evidence.locator("li").first
+    values = item.inner_text()
+    link = item.locator("a")
+    night = link.locator("time").get_attribute("datetime")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert re.search(rf"/nights/{night}/$", page.url)
+    assert page.locator("h1").inner_text().startswith("Night of ")
+    assert ":" in values  # the values that raised the flag are shown beside the night
+    page.screenshot(path=SCREENSHOTS / "clinic-night-phone.png", full_page=True)
+    context.close()
