@@ -183,6 +183,14 @@ class ChartForm(forms.Form):
 RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 OLDEST_BIRTH_YEAR = 1900
+RECORD_NUMBER_HELP = (
+    "Use up to 30 letters, digits, dots, slashes or hyphens for the record number, "
+    "starting with a letter or digit."
+)
+PHONE_HELP = (
+    "Enter a phone number of 6 to 15 digits, optionally starting with + and the "
+    "country code, for example +44 20 7946 0958."
+)
 
 
 class PatientIdentifiersForm(forms.ModelForm):
@@ -197,6 +205,8 @@ class PatientIdentifiersForm(forms.ModelForm):
         }
         error_messages = {
             "date_of_birth": {"invalid": "Enter the date of birth as YYYY-MM-DD."},
+            "record_number": {"max_length": RECORD_NUMBER_HELP},
+            "phone": {"max_length": PHONE_HELP},
         }
 
     def __init__(self, *args, today: date, **kwargs):
@@ -214,18 +224,12 @@ class PatientIdentifiersForm(forms.ModelForm):
     def clean_record_number(self):
         value = self.cleaned_data.get("record_number", "").strip()
         if value and not RECORD_NUMBER.match(value):
-            raise forms.ValidationError(
-                "Use up to 30 letters, digits, dots, slashes or hyphens for the record number, "
-                "starting with a letter or digit."
-            )
+            raise forms.ValidationError(RECORD_NUMBER_HELP)
         return value
 
     def clean_phone(self):
         value = " ".join(self.cleaned_data.get("phone", "").split())
         digits = sum(ch.isdigit() for ch in value)
         if value and (not PHONE.match(value) or not 6 <= digits <= 15):
-            raise forms.ValidationError(
-                "Enter a phone number of 6 to 15 digits, optionally starting with + and the "
-                "country code, for example +44 20 7946 0958."
-            )
+            raise forms.ValidationError(PHONE_HELP)
         return value

@@ -1,0 +1,187 @@
+"""The clinician's workspace: identifiers, the night page, the export picker, the calendar."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from patients.models import FlagReview, Patient
+from tests.patients.dashboard_factories import give_nights, give_plan
+
+pytestmark = pytest.mark.django_db
+NOW = "2026-03-31T09:00:00Z"
+TONIGHT = date(2026, 3, 30)
+
+
+@pytest.fixture
+def journal(patient_a, clinician_a):
+    give_plan(patient_a, clinician_a, TONIGHT - timedelta(days=40))
+    give_nights([patient_a], TONIGHT, 30, dose="4.5")
+    return patient_a
+
+
+def identifiers_url(patient):
+    return reverse("clinic:identifiers", args=[patient.pk])
+
+
+# --- identifiers --------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_care_team_saves_identifiers_and_the_change_is_logged(clinician_client, patient_a):
+    response = clinician_client.post(
+        identifiers_url(patient_a),
+        {"date_of_birth": "1971-04-02", "record_number": "MRN-00417", "phone": "+44 20 7946 0958"},
+    )
+    assert response.status_code == 302
+    patient_a.refresh_from_db()
+    assert (patient_a.record_number, patient_a.phone) == ("MRN-00417", "+44 20 7946 0958")
+    assert patient_a.phone_uri == "tel:+442079460958"
+    assert AccessLog.objects.filter(action="patient.identifiers", patient=patient_a).exists()
+    assert patient_a.history.order_by("-history_id").first().record_number == "MRN-00417"
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("date_of_birth", "2030-01-01", "between 1 Jan 1900 and today"),
+        ("date_of_birth", "1850-01-01", "between 1 Jan 1900 and today"),
+        ("date_of_birth", "soon", "Enter the date of birth as YYYY-MM-DD"),
+        ("record_number", "<script>", "letters, digits, dots, slashes or hyphens"),
+        ("record_number", "x" * 31, "letters, digits, dots, slashes or hyphens"),
+        ("phone", "call me", "6 to 15 digits"),
+        ("phone", "+1 2", "6 to 15 digits"),
+        ("phone", "1" * 16, "6 to 15 digits"),
+    ],
+)
+def test_bad_identifiers_are_refused_with_what_is_allowed(
+    clinician_client, patient_a, field, value, message
+):
+    response = clinician_client.post(identifiers_url(patient_a), {field: value})
+    assert response.status_code == 200
+    assert message in response.text
+    patient_a.refresh_from_db()
+    assert getattr(patient_a, field) in (None, "")
+
+
+def test_another_teams_patient_identifiers_are_404(clinician_client, patient_b):
+    assert clinician_client.get(identifiers_url(patient_b)).status_code == 404
+    assert clinician_client.post(identifiers_url(patient_b), {"phone": "+44 1"}).status_code == 404
+
+
+def test_an_admin_edits_identifiers_from_the_manage_area(admin_client_, patient_a):
+    url = reverse("manage:patient_identifiers", args=[patient_a.pk])
+    response = admin_client_.post(url, {"record_number": "A-1"})
+    assert response.status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.record_number == "A-1"
+
+
+def test_a_patient_cannot_edit_identifiers(patient_client, patient_a):
+    assert patient_client.get(identifiers_url(patient_a)).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_identifiers_show_in_the_header_the_report_and_the_urgent_page(clinician_client, journal):
+    Patient.objects.filter(pk=journal.pk).update(record_number="MRN-9", phone="+1 555 0100 22")
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
+    report = clinician_client.get(reverse("clinic:report", args=[journal.pk])).text
+    assert "MRN-9" in page and 'href="tel:+1555010022"' in page
+    assert "MRN-9" in report and "report-running" in report
+
+
+# --- the night page and the evidence links -------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_night_page_shows_the_entry_in_the_patients_zone(clinician_client, journal):
+    night = TONIGHT - timedelta(days=2)
+    response = clinician_client.get(reverse("clinic:night", args=[journal.pk, night.isoformat()]))
+    assert response.status_code == 200
+    assert "Night of Saturday 28 March 2026" in response.text
+    assert "4.5 mg taken" in response.text
+    assert "BST" in response.text  # 21:30 UTC is 22:30 in London, labelled with the zone
+    assert AccessLog.objects.filter(action="entry.view", patient=journal).exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_night_without_an_entry_says_nothing_was_logged(clinician_client, journal):
+    url = reverse("clinic:night", args=[journal.pk, "2026-01-01"])
+    assert "Nothing was logged for this night" in clinician_client.get(url).text
+
+
+@pytest.mark.parametrize("night", ["2026-02-30", "yesterday", "9999-99-99"])
+def test_a_bad_night_is_404(clinician_client, patient_a, night):
+    assert (
+        clinician_client.get(f"/clinic/patients/{patient_a.pk}/nights/{night}/").status_code == 404
+    )
+
+
+def test_another_teams_night_is_404(clinician_client, patient_b):
+    url = reverse("clinic:night", args=[patient_b.pk, "2026-01-01"])
+    assert clinician_client.get(url).status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_flags_evidence_links_each_night_with_its_values(clinician_client, journal):
+    give_nights([journal], TONIGHT - timedelta(days=31), 1, dose="3")  # before: no flag
+    entry = journal.entries.get(night=TONIGHT - timedelta(days=3))
+    entry.dose_mg = entry.dose_mg - 1
+    entry.save()
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
+    night_url = reverse("clinic:night", args=[journal.pk, entry.night.isoformat()])
+    assert f'href="{night_url}"' in page
+    assert "3.5 mg taken, 4.5 mg prescribed" in page
+
+
+# --- the export picker, the calendar, the list ------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_bad_export_range_comes_back_to_the_picker_with_the_message(clinician_client, journal):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2026-03-30", "end": "2026-03-01"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?start=2026-03-30&end=2026-03-01#export")
+    page = clinician_client.get(response["Location"].split("#")[0]).text
+    assert 'id="export"' in page
+    assert "The start date is after the end date" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_picker_defaults_to_the_whole_record(clinician_client, journal):
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
+    assert 'value="2026-02-18"' in page  # the plan's first night, 40 nights back
+    assert "The whole record by default (18 Feb 2026 to 30 Mar 2026)" in page
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("month", "title"),
+    [
+        ("2026-02", "Adherence, February 2026"),
+        ("2027-05", "Adherence, March 2026"),  # never after this month
+        ("garbage", "Adherence, March 2026"),
+        ("2026-13", "Adherence, March 2026"),
+    ],
+)
+def test_the_calendar_goes_back_by_month(clinician_client, journal, month, title):
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk]), {"month": month})
+    assert page.status_code == 200
+    assert title in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_shows_who_reviewed_last_and_when(clinician_client, journal, clinician_a):
+    FlagReview.objects.create(patient=journal, reviewed_through=TONIGHT, reviewed_by=clinician_a)
+    page = clinician_client.get(reverse("clinic:patients")).text
+    assert "Last reviewed" in page
+    assert f"{clinician_a.name}, " in page
+
+
+def test_the_account_menu_links_the_digest_settings(clinician_client):
+    page = clinician_client.get(reverse("account_email")).text
+    assert reverse("clinic:digest_settings") in page
