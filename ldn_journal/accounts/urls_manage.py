@@ -1,8 +1,8 @@
 from django.urls import path
 
 from ldn_journal.accounts import views
+from patients.clinic import access_log
 from patients.clinic import views as clinic_views
-from patients.journal import access_log
 
 app_name = "manage"
 

@@ -13,8 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -30,14 +29,18 @@ from patients.clinic.exports import fhir as fhir_export
 from patients.clinic.forms import (
     ChartForm,
     DateRangeForm,
+    ExportRangeForm,
     ExtraScaleForm,
     NoteForm,
     PatientIdentifiersForm,
     PatientListForm,
     ReviewForm,
 )
-from patients.models import FlagReview, NightlyEntry
+from patients.journal.charts import table_body, table_rows
+from patients.models import FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.rules import flags as flag_rules
+from prescriptions import titration
+from prescriptions.models import PlanVersion
 
 ENTRIES_PER_PAGE = 30
 PLAN_PANEL_TEMPLATE = "prescriptions/clinic/_plan_panel.html"
@@ -78,19 +81,11 @@ def patient_list(request):
     )
 
 
-def _plan_panel(request, page, now):
-    """The titration panel (HTML), when the titration pages have landed.
-
-    TODO(issue 5): drop the guard once prescriptions/panel.py and its template are merged.
-    """
-    try:
-        get_template(PLAN_PANEL_TEMPLATE)
-    except TemplateDoesNotExist:
-        return ""
-    context = dashboard.plan_panel_context(page, now)
-    if context is None:
-        return ""
-    return render_to_string(PLAN_PANEL_TEMPLATE, context, request=request)
+def _plan_panel(request, page):
+    """The titration panel (HTML) from the page's already-loaded plan and nights."""
+    return render_to_string(
+        PLAN_PANEL_TEMPLATE, dashboard.plan_panel_context(page), request=request
+    )
 
 
 def _calendar_month(request, today):
@@ -110,8 +105,6 @@ def _export_form(request, page):
     Its default start is the page's own record start (loaded entries and plan: no query);
     the export computes the same from the database, ended prescriptions included.
     """
-    from patients.clinic.forms import ExportRangeForm
-
     firsts = [page.today]
     if page.entries:
         firsts.append(page.entries[0].night)
@@ -132,7 +125,6 @@ def patient_detail(request, pk):
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
-    from patients.clinic.charts import table_body, table_rows
 
     entries = _page(list(reversed(page.entries)), request.GET.get("page"), ENTRIES_PER_PAGE)
     record_access(request, "patient.view", patient=patient, obj=patient)
@@ -157,7 +149,7 @@ def patient_detail(request, pk):
         "note_form": NoteForm(),
         "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
         "scale_form": ExtraScaleForm(patient=patient),
-        "plan_panel": _plan_panel(request, page, now),
+        "plan_panel": _plan_panel(request, page),
     }
     return render(request, "patients/clinic/patient_detail.html", context)
 
@@ -185,7 +177,7 @@ def add_note(request, pk):
 @role_required(Role.CLINICIAN)
 @require_POST
 def mark_reviewed(request, pk):
-    patient, care_team = _gate(request, pk)
+    patient, _care_team = _gate(request, pk)
     today = dashboard.patient_tonight(
         patient,
         dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1],
@@ -248,8 +240,6 @@ def add_scale(request, pk):
 @role_required(Role.CLINICIAN, Role.ADMIN)
 def patient_identifiers(request, pk):
     """Care team and admins edit the identifiers (history keeps every version; logged)."""
-    from patients.models import Patient
-
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user).select_related("user"), pk=pk
     )
@@ -283,8 +273,6 @@ def night_detail(request, pk, night):
         raise Http404 from None
     entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
     _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    from prescriptions import titration
-
     position = titration.current_step(plain, night)
     record_access(
         request,
@@ -320,7 +308,7 @@ def entry_history(request, pk, entry_pk):
     )
 
 
-def _range_form(request, patient, today, default_start):
+def _range_form(request, today, default_start):
     form = DateRangeForm(request.GET or None, default_start=default_start, default_end=today)
     start, end = form.range()
     if form.notice:
@@ -332,7 +320,7 @@ def _range_form(request, patient, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(request, patient, page.today, record_start(patient, page.today))
+    form, start, end = _range_form(request, page.today, record_start(patient, page.today))
     rows = page.version_rows
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -372,9 +360,6 @@ def visit_report(request, pk):
 def record_start(patient, today):
     """The first night of the patient's record: their first entry, plan version or urgent
     report (whichever came first), or today for an empty record."""
-    from patients.models import UrgentReport
-    from prescriptions.models import PlanVersion
-
     first_report = UrgentReport.objects.filter(patient=patient).aggregate(first=Min("created_at"))
     firsts = [
         first_report["first"] and timezone.localtime(first_report["first"], patient.tz).date(),

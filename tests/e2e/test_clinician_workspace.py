@@ -11,7 +11,7 @@ import re
 import pytest
 
 from ldn_journal.accounts.models import User
-from patients.models import Patient
+from patients.models import Patient, UrgentReport
 from prescriptions.models import PlanVersion
 from tests.e2e.browser_support import SCREENSHOTS, sign_in
 
@@ -52,8 +52,6 @@ def clinician_pages():
         f"{base}plan/versions/{version.pk}/",
         f"{base}plan/hold/",  # asks for the password again: that page must fit too
     ]
-    from patients.models import UrgentReport
-
     for report in UrgentReport.objects.filter(patient__care_team=clinician)[:2]:
         pages.append(f"/clinic/reports/{report.pk}/")
     return pages

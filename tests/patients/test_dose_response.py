@@ -33,10 +33,12 @@ def test_three_dose_levels_are_compared_with_the_first_step():
     )
     result = dr.by_dose_level(nights)
     assert [level.label for level in result.levels] == ["1.5 mg", "3 mg", "4.5 mg"]
-    assert result.baseline.label == "1.5 mg" and result.levels[0].is_baseline
+    assert result.baseline.label == "1.5 mg"
+    assert result.levels[0].is_baseline
     pain_at_45 = result.levels[2].scales[0]
     assert pain_at_45.spread.median == D("4.0")
-    assert pain_at_45.change_percent == 33 and pain_at_45.improved
+    assert pain_at_45.change_percent == 33
+    assert pain_at_45.improved
     assert result.levels[1].scales[0].change_percent == 17
     assert not result.levels[1].scales[0].improved
     assert result.levels[2].vivid_percent == 100

@@ -6,6 +6,7 @@ resource validates as FHIR R4 (fhir.resources' R4B models), and what the Bundle 
 matches the database.
 """
 
+import itertools
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -251,7 +252,7 @@ def test_each_prescription_has_one_current_request_and_the_rest_completed_or_sto
             if last[1]:
                 assert last[2] == "stopped"
             # priorPrescription chains each version to the one it replaced.
-            for previous, current in zip(versions, versions[1:], strict=False):
+            for previous, current in itertools.pairwise(versions):
                 assert current[3] == f"urn:uuid:{previous[4]}"
             assert versions[0][3] is None
     assert {"active", "on-hold", "stopped"} <= set(statuses.values())

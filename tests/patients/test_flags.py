@@ -321,7 +321,7 @@ def test_flags_come_most_severe_first_and_every_kind_has_a_label():
 
 
 def test_a_deviation_lists_each_night_with_the_dose_taken_and_prescribed():
-    records = every_night()[:-3] + [taken(2, dose="3"), taken(1), taken(0)]
+    records = [*every_night()[:-3], taken(2, dose="3"), taken(1), taken(0)]
     [flag] = run(records)
     assert [(e.night, e.values) for e in flag.details] == [
         (night(2), "3 mg taken, 1.5 mg prescribed")

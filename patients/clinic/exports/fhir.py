@@ -32,13 +32,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Prefetch
 
+from patients.models import NightlyEntry, SideEffect
+from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
+from patients.urgent.fhir import adverse_events
 from prescriptions import titration
+from prescriptions.models import PlanStep, PlanVersion
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -88,9 +93,7 @@ def scale_system() -> str:
 
 def _id(kind: str, *parts) -> str:
     # Stable ids: the same export twice gives the same bundle entries.
-    return str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/" + "/".join(map(str, parts)))
-    )
+    return stable_id(settings.SITE_URL, kind, *parts)
 
 
 def _mg(value: Decimal) -> dict:
@@ -98,7 +101,7 @@ def _mg(value: Decimal) -> dict:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    return instant(moment)
 
 
 def _entry(resource: dict) -> dict:
@@ -436,8 +439,6 @@ def score_code(key: str, label: str | None = None) -> dict:
 
 def night_resources(ref: str, patient, entry) -> list[dict]:
     """Everything one night's entry says (side effects and extra scores prefetched)."""
-    from patients.models import NightlyEntry, SideEffect
-
     out = []
     if entry.status in ("taken", "skipped"):
         out.append(administration(ref, patient, entry, dict(NightlyEntry.SkipReason.choices)))
@@ -469,10 +470,6 @@ def bundle(patient, records: Sequence[VersionRecord], entries, now: datetime, to
     resources = [person, *medication_requests(ref, records, today)]
     for entry in entries:
         resources += night_resources(ref, patient, entry)
-    from patients.urgent.fhir import (
-        adverse_events,  # urgent reaction reports (patients.urgent.reports)
-    )
-
     resources += adverse_events(ref, patient)
     return {
         "resourceType": "Bundle",
@@ -488,10 +485,6 @@ def version_records(patient) -> list[VersionRecord]:
 
     TODO(plan): read these from plans.load(patient) once it carries every prescription's rows.
     """
-    from django.db.models import Prefetch
-
-    from prescriptions.models import PlanStep, PlanVersion
-
     rows = (
         PlanVersion.objects.filter(prescription__patient=patient)
         .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.order_by("position")))
