@@ -19,7 +19,7 @@ urlpatterns = [
     path("access-log/", access_log.admin_access_log, name="access_log"),
     path(
         "patients/<int:pk>/identifiers/",
-        clinic_views.patient_identifiers,
+        clinic_views.manage_patient_identifiers,
         name="patient_identifiers",
     ),
 ]

@@ -237,9 +237,19 @@ def add_scale(request, pk):
     return redirect(_back(patient) + "#scales")
 
 
-@role_required(Role.CLINICIAN, Role.ADMIN)
+@role_required(Role.CLINICIAN)
 def patient_identifiers(request, pk):
-    """Care team and admins edit the identifiers (history keeps every version; logged)."""
+    """The care team edits the identifiers (history keeps every version; logged)."""
+    return _edit_identifiers(request, pk)
+
+
+@role_required(Role.ADMIN)
+def manage_patient_identifiers(request, pk):
+    """Admins edit them from the manage area, through the same gate and form."""
+    return _edit_identifiers(request, pk)
+
+
+def _edit_identifiers(request, pk):
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user).select_related("user"), pk=pk
     )

@@ -228,6 +228,8 @@ RULES = {
     "clinic:add_scale": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
     "clinic:entry_history": rule("clinician_a", params={**PATIENT_A_ID, "entry_pk": _obj("entry")}),
     "clinic:report": rule("clinician_a", params=PATIENT_A_ID),
+    "clinic:identifiers": rule("clinician_a", params=PATIENT_A_ID),
+    "clinic:night": rule("clinician_a", params={**PATIENT_A_ID, "night": "2026-01-01"}),
     "clinic:export": rule("clinician_a", params=PATIENT_A_ID, reauth=True),
     "clinic:invite": rule("clinician"),
     "clinic:invitations": rule("clinician"),
@@ -268,5 +270,6 @@ RULES = {
         params={"pk": lambda c: c.objects["invitation_by_clinician_a"].pk, "action": "resend"},
     ),
     "manage:access_log": rule("admin"),
+    "manage:patient_identifiers": rule("admin", params=PATIENT_A_ID),
     "reminder_failures": rule("admin"),
 }

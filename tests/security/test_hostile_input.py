@@ -12,7 +12,14 @@ from django.db import connection, transaction
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
-from patients.clinic.forms import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
+from patients.clinic.forms import (
+    ChartForm,
+    ExtraScaleForm,
+    NoteForm,
+    PatientIdentifiersForm,
+    PatientListForm,
+    ReviewForm,
+)
 from patients.journal.forms import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.models import ClinicianNote, ClinicianPreferences, PushSubscription
 from patients.notifications.forms import DigestSettingsForm, ReminderSettingsForm
@@ -253,6 +260,18 @@ FORMS = [
         form_class=ExtraScaleForm,
         form_kwargs=lambda cast: {"patient": cast.patient_a},
         models=("patients.SymptomScale",),
+    ),
+    HostileForm(
+        name="patient identifiers",
+        role="clinician_a",
+        url=_patient_a_url("identifiers/"),
+        form_class=PatientIdentifiersForm,
+        form_kwargs=lambda cast: {"instance": cast.patient_a, "today": cast.objects["night"]},
+        extra=lambda cast: {
+            "date_of_birth": st.sampled_from(["1971-04-02", "2099-01-01", "1899-12-31", "x"]),
+            "phone": st.sampled_from(["+44 20 7946 0958", "12", "+1 (555) 010-0222"]),
+        },
+        models=("patients.Patient",),
     ),
     HostileForm(
         name="acknowledge urgent report",
