@@ -151,7 +151,14 @@ def patient_detail(request, pk):
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": _plan_panel(request, page),
     }
-    return render(request, "patients/clinic/patient_detail.html", context)
+    return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
+
+
+def _render_in_patient_zone(request, patient, template, context):
+    """Render with the patient's zone active: every time on the page is their local time
+    (the page says which zone; times that stand alone carry its abbreviation)."""
+    with timezone.override(patient.tz):
+        return render(request, template, context)
 
 
 def _back(patient):
@@ -291,8 +298,9 @@ def night_detail(request, pk, night):
         obj=entry or patient,
         detail={"night": night.isoformat()},
     )
-    return render(
+    return _render_in_patient_zone(
         request,
+        patient,
         "patients/clinic/night_detail.html",
         {
             "patient": patient,
@@ -311,8 +319,9 @@ def entry_history(request, pk, entry_pk):
     entry = get_object_or_404(NightlyEntry.objects.filter(patient=patient), pk=entry_pk)
     changes = entry.history.select_related("history_user").order_by("-history_date")[:100]
     record_access(request, "entry.history", patient=patient, obj=entry)
-    return render(
+    return _render_in_patient_zone(
         request,
+        patient,
         "patients/clinic/entry_history.html",
         {"patient": patient, "entry": entry, "changes": changes},
     )
@@ -351,8 +360,9 @@ def visit_report(request, pk):
         obj=patient,
         detail={"start": start.isoformat(), "end": end.isoformat()},
     )
-    return render(
+    return _render_in_patient_zone(
         request,
+        patient,
         "patients/report/visit_report.html",
         {
             "patient": patient,

@@ -187,3 +187,14 @@ def test_the_list_shows_who_reviewed_last_and_when(clinician_client, journal, cl
 def test_the_account_menu_links_the_digest_settings(clinician_client):
     page = clinician_client.get(reverse("account_email")).text
     assert reverse("clinic:digest_settings") in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_entry_times_on_the_patient_page_are_the_patients_local_time_with_the_zone(
+    clinician_client, journal
+):
+    Patient.objects.filter(pk=journal.pk).update(time_zone="America/New_York")
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
+    # give_nights logs 21:30 UTC: 17:30 in New York (EDT), never the server's 21:30.
+    assert "17:30 <abbr" in page and "EDT" in page
+    assert ">21:30 <abbr" not in page
