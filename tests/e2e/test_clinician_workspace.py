@@ -12,7 +12,7 @@ import pytest
 
 from ldn_journal.accounts.models import User
 from patients.models import Patient, UrgentReport
-from prescriptions.models import PlanVersion
+from prescriptions.models import PlanTemplate, PlanVersion
 from tests.e2e.browser_support import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +34,7 @@ def clinician_pages():
         "/clinic/reports/",
         "/clinic/templates/",
         "/clinic/templates/new/",
+        f"/clinic/templates/{PlanTemplate.objects.order_by('pk').first().pk}/",
     ]
     for patient in Patient.objects.filter(care_team=clinician).order_by("pk"):
         base = f"/clinic/patients/{patient.pk}/"

@@ -5,10 +5,12 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from ldn_journal.accounts.models import AccessLog
 from patients.models import FlagReview, Patient
 from tests.patients.dashboard_factories import give_nights, give_plan
+from tests.patients.test_urgent_records import report_for
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
@@ -199,3 +201,10 @@ def test_entry_times_on_the_patient_page_are_the_patients_local_time_with_the_zo
     assert "17:30 <abbr" in page
     assert "EDT" in page
     assert ">21:30 <abbr" not in page
+
+
+def test_the_urgent_flag_links_to_its_report(clinician_client, patient_a):
+    report = report_for(patient_a, timezone.now())
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).text
+    assert f'href="{reverse("clinic:urgent_report", args=[report.pk])}"' in page
+    assert "open the report to acknowledge it" in page
