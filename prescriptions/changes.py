@@ -58,7 +58,7 @@ class PlanChange:
 # --- pure builders ------------------------------------------------------------------------
 
 
-def _carried_hold(latest: titration.PlanVersion, effective_night: date):
+def _carried_hold(latest: titration.PlainVersion, effective_night: date):
     """A hold still pending or running on ``effective_night`` carries into the new version.
 
     Without this, a step change saved during a planned surgery hold would silently lift the
@@ -72,7 +72,7 @@ def _carried_hold(latest: titration.PlanVersion, effective_night: date):
 
 
 def steps_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     effective_night: date,
     start_date: date,
@@ -108,7 +108,7 @@ def steps_change(
 
 
 def hold_change(
-    latest: titration.PlanVersion,
+    latest: titration.PlainVersion,
     *,
     hold_from: date,
     hold_until: date | None,
@@ -133,7 +133,7 @@ def hold_change(
     )
 
 
-def is_held_on_or_after(latest: titration.PlanVersion | None, night: date) -> bool:
+def is_held_on_or_after(latest: titration.PlainVersion | None, night: date) -> bool:
     """The newest version has a hold that is running on ``night`` or still to come."""
     if latest is None or latest.hold_from is None:
         return False
@@ -141,7 +141,7 @@ def is_held_on_or_after(latest: titration.PlanVersion | None, night: date) -> bo
 
 
 def resume_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     tonight_night: date,
     resume_on: date,
@@ -166,7 +166,7 @@ def resume_change(
 
 
 def end_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     tonight_night: date,
     reason: str,
@@ -184,7 +184,7 @@ def end_change(
 
 
 def dosing_time_change(
-    latest: titration.PlanVersion,
+    latest: titration.PlainVersion,
     *,
     dosing_time: str,
     effective_night: date,

@@ -168,9 +168,10 @@ class PlanVersion(models.Model):
     def __str__(self):
         return f"Plan version {self.number} of prescription #{self.prescription_id}"
 
-    def as_plain(self):
-        """The pure snapshot that titration.py computes with (steps must be prefetched)."""
-        return titration.PlanVersion(
+    def as_plain(self, prescription_index=0):
+        """The pure snapshot that titration.py computes with (steps must be prefetched);
+        ``prescription_index`` is which of the patient's prescriptions this is (0 = first)."""
+        return titration.PlainVersion(
             number=self.number,
             effective_night=self.effective_night,
             start_date=self.start_date,
@@ -178,6 +179,8 @@ class PlanVersion(models.Model):
             dosing_time=self.dosing_time,
             hold_from=self.hold_from,
             hold_until=self.hold_until,
+            ends=self.kind == self.Kind.ENDED,
+            prescription_index=prescription_index,
         )
 
 

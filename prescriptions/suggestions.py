@@ -89,7 +89,7 @@ def _last_nights(last_night: date, count: int) -> list[date]:
 
 
 def last_step_up(
-    versions: Sequence[titration.PlanVersion], last_night: date, within_days: int
+    versions: Sequence[titration.PlainVersion], last_night: date, within_days: int
 ) -> tuple[date, Decimal, Decimal] | None:
     """The newest night within ``within_days`` up to ``last_night`` whose prescribed dose rose.
 
@@ -290,7 +290,7 @@ def review_benefit(
 
 
 def suggestions_for(
-    versions: Sequence[titration.PlanVersion],
+    versions: Sequence[titration.PlainVersion],
     nights: Sequence[NightFacts],
     last_night: date,
     first_night: date | None = None,
@@ -314,7 +314,7 @@ def suggestions_for(
 
 
 def nights_needed(
-    versions: Sequence[titration.PlanVersion], last_night: date, first_night: date | None
+    versions: Sequence[titration.PlainVersion], last_night: date, first_night: date | None
 ) -> list[tuple[date, date]]:
     """The night ranges (inclusive) the rules read, so callers fetch no more than that."""
     start = last_night - timedelta(days=max(BASELINE_DAYS, WINDOW_NIGHTS) - 1)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from prescriptions.titration import (
     MAX_STEPS,
     PlanPosition,
-    PlanVersion,
+    PlainVersion,
     Step,
     current_step,
     dose_volume_ml,
@@ -41,8 +41,8 @@ def version(
     start=None,
     steps=CLASSIC_STEPS,
     **extra,
-) -> PlanVersion:
-    return PlanVersion(
+) -> PlainVersion:
+    return PlainVersion(
         number=number,
         effective_night=effective,
         start_date=start or effective,
@@ -460,7 +460,7 @@ def plan_versions(draw, number, effective):
     hold_until = None
     if hold_from is not None and draw(st.booleans()):
         hold_until = hold_from + timedelta(days=draw(st.integers(0, 40)))
-    return PlanVersion(
+    return PlainVersion(
         number=number,
         effective_night=effective,
         start_date=start,
@@ -517,7 +517,7 @@ def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
     schedule = step_schedule(version_)
     for (_, last, _), (next_first, _, _) in zip(schedule, schedule[1:], strict=False):
         assert last + timedelta(days=1) == next_first
-    unheld = PlanVersion(
+    unheld = PlainVersion(
         number=1,
         effective_night=version_.effective_night,
         start_date=version_.start_date,
