@@ -20,10 +20,10 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from patients import nights
+from patients.rules import nights
 
-from . import titration
-from .models import Formulation, PlanStep, PlanVersion, Prescription
+from prescriptions import titration
+from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from patients import nights
-from patients.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
+from patients.rules import nights
+from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
 
 # The state of a plan on one night: the only place these are decided is current_step.
 ACTIVE = "active"
