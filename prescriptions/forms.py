@@ -6,12 +6,14 @@ and the builders in changes.py.
 """
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
+from django.utils import formats
 
+from patients.rules import doses
 from prescriptions import titration
 from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
 
@@ -25,17 +27,20 @@ DAYS_INPUT = forms.TextInput(
 PLAN_REACH_DAYS = 365  # how far back or ahead a plan's dates may be set
 
 
-def parse_dose(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        raise forms.ValidationError(
-            "“%(raw)s” is not a dose: give a number of mg, such as 1.5.",
-            params={"raw": raw[:20]},
-        )
-    return value
+def active_decimal_separator() -> str:
+    """The active language's decimal separator: a comma only where the language uses one."""
+    return formats.get_format("DECIMAL_SEPARATOR")
+
+
+def dose_from_text(text: str, *, decimal_separator: str | None = None) -> Decimal:
+    """The one reader of a typed dose, for the journal and the plan forms alike: a dose in
+    mg in the LDN range to 0.01 mg, or a ValidationError that says what is allowed."""
+    low, high = settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG
+    separator = decimal_separator or active_decimal_separator()
+    dose = doses.parse_dose(text, separator, low, high)
+    if dose is None:
+        raise forms.ValidationError(doses.dose_message(low, high), code="dose")
+    return dose
 
 
 # --- step rows ------------------------------------------------------------------------------
@@ -53,7 +58,7 @@ class StepRowForm(forms.Form):
 
     def clean_dose_mg(self):
         raw = self.cleaned_data["dose_mg"].strip()
-        return parse_dose(raw) if raw else None
+        return dose_from_text(raw) if raw else None
 
     def clean_days(self):
         raw = self.cleaned_data["days"].strip()
@@ -369,18 +374,11 @@ class PrescriptionForm(forms.ModelForm):
             strengths = []
             for part in filter(None, raw):
                 try:
-                    value = parse_dose(part)
+                    value = dose_from_text(part)
                 except forms.ValidationError as error:
                     self.add_error("strengths_text", error)
                     return cleaned
-                if not settings.LDN_DOSE_MIN_MG <= value <= settings.LDN_DOSE_MAX_MG:
-                    self.add_error(
-                        "strengths_text",
-                        f"{value} mg is outside the LDN range: strengths must be from "
-                        f"{settings.LDN_DOSE_MIN_MG} to {settings.LDN_DOSE_MAX_MG} mg.",
-                    )
-                    return cleaned
-                strengths.append(value.quantize(Decimal("0.01")))
+                strengths.append(value)
             if not strengths:
                 self.add_error("strengths_text", "List at least one capsule strength in mg.")
             cleaned["strengths"] = sorted(set(strengths))

@@ -11,7 +11,7 @@ from django import forms
 
 from patients.models import ClinicianPreferences, Patient, validate_time_zone
 from patients.notifications.sweep import Kind, Prefs, slots_for_night
-from patients.rules.nights import EVENING
+from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
 EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
@@ -29,11 +29,11 @@ def _time_field(label, required=True, help_text=""):
 
 
 def _is_evening(value: time) -> bool:
-    return value >= time(12, 0) or value < time(3, 0)
+    return value >= EVENING_NIGHT_STARTS or value < DOSING_WINDOW_END
 
 
 def _evening_order(value: time) -> tuple:
-    return (value < time(12, 0), value)
+    return (value < EVENING_NIGHT_STARTS, value)
 
 
 class TimeZoneField(forms.CharField):
@@ -102,7 +102,7 @@ class ReminderSettingsForm(forms.ModelForm):
         ):
             self.add_error("last_call_time", "The last call must come after the evening reminder.")
         morning = data.get("morning_time")
-        if morning and not time(3, 0) <= morning < time(12, 0):
+        if morning and not DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
             self.add_error("morning_time", "Choose a morning time from 03:00 to 11:59.")
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):

@@ -95,10 +95,11 @@ def test_a_clinician_changes_the_steps_and_the_patient_sees_the_new_dose_tonight
 
 
 BAD_STEPS = [
-    ([("0.5", "")], "outside the allowed range: use a dose from 1 to 5 mg"),
-    ([("5.5", "")], "outside the allowed range: use a dose from 1 to 5 mg"),
-    ([("3.333", "")], "more than two decimal places"),
-    ([("abc", "")], "is not a dose: give a number of mg"),
+    ([("0.5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
+    ([("5.5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
+    ([("3.333", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
+    ([("abc", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
+    ([("0_5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
     ([("", "14"), ("3.0", "")], "Step 1: give a dose in mg"),
     ([("2.0", "")], "not an available capsule strength (1.5, 3.0, 4.5 mg)"),
     ([("1.5", "0"), ("3.0", "")], "0 days is not a valid length: use 1 to 365 days"),
@@ -140,7 +141,7 @@ def test_the_same_plan_ending_at_5_25_mg_is_refused(clinician_client, patient_a,
     steps = [(f"{Decimal('1.0') + Decimal('0.25') * n:.2f}", "7") for n in range(17)]
     steps.append(("5.25", ""))
     response = clinician_client.post(url("plan_change", patient_a), change_data(steps))
-    assert "Step 18: 5.25 mg is outside the allowed range" in page_text(response)
+    assert "Enter a dose between 1 and 5 mg, with at most two decimals" in page_text(response)
     assert PlanVersion.objects.count() == 1
 
 
@@ -316,7 +317,7 @@ def test_a_clinician_creates_a_first_prescription_and_plan(clinician_client, pat
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"strengths_text": "abc"}, "is not a dose"),
+        ({"strengths_text": "abc"}, "Enter a dose between 1 and 5 mg, with at most two decimals"),
         ({"strengths_text": ""}, "List at least one capsule strength"),
         ({"formulation": "liquid", "concentration_mg_per_ml": ""}, "concentration in mg/mL"),
         (steps_data([("2.0", "")]), "not an available capsule strength"),
@@ -387,7 +388,7 @@ def test_admins_edit_templates(admin_client_):
 def test_a_template_with_a_dose_out_of_range_is_refused(clinician_client):
     data = {"name": "Fast", "description": "", **steps_data([("6", "")])}
     response = clinician_client.post(reverse("clinic:template_new"), data)
-    assert "outside the allowed range" in page_text(response)
+    assert "Enter a dose between 1 and 5 mg, with at most two decimals" in page_text(response)
     assert not PlanTemplate.objects.filter(name="Fast").exists()
 
 
