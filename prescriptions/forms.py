@@ -14,7 +14,8 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import formats
 
 from patients.rules import doses
-from prescriptions import titration
+from prescriptions import suggestions, titration
+from prescriptions.changes import logged_dose_stands_message
 from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -218,7 +219,21 @@ class SignedVersionForm(forms.Form):
         return value
 
 
-class PlanStepsForm(SignedVersionForm):
+class AppliesSuggestion(forms.Form):
+    """Carries the suggestion that "Apply" opened the form for, so that the saved version
+    records that it acted on it (the suggestion is then no longer shown)."""
+
+    suggestion = forms.CharField(widget=forms.HiddenInput, required=False, max_length=120)
+
+    def clean_suggestion(self):
+        value = self.cleaned_data["suggestion"].strip()
+        kind, _, key = value.partition(":")
+        if value and (kind not in suggestions.KINDS or not key):
+            return ""  # not one of ours: the change is saved without the link
+        return value
+
+
+class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     effective_night = forms.DateField(
         label="Takes effect from the night of",
         widget=DATE_INPUT,
@@ -230,7 +245,7 @@ class PlanStepsForm(SignedVersionForm):
         help_text="Later steps follow on from this date.",
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    field_order = ["effective_night", "start_date", "reason", "patient_note"]
+    field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
 
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
@@ -280,8 +295,17 @@ class HoldForm(SignedVersionForm):
     )
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
 
+    def __init__(self, *args, first_night=None, tonight_logged=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first_night = first_night or self.tonight
+        if tonight_logged:
+            self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
+
     def clean_hold_from(self):
-        return self.from_tonight("hold_from", "The first night of the hold")
+        value = self.from_tonight("hold_from", "The first night of the hold")
+        if value is not None and value < self.first_night:
+            raise forms.ValidationError(logged_dose_stands_message(self.first_night))
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -327,12 +351,12 @@ class EndForm(SignedVersionForm):
     field_order = ["reason", "patient_note", "confirm"]
 
 
-class DosingTimeForm(SignedVersionForm):
+class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     dosing_time = forms.ChoiceField(
         label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect
     )
     effective_night = forms.DateField(label="From the night (or morning) of", widget=DATE_INPUT)
-    field_order = ["dosing_time", "effective_night", "reason", "patient_note"]
+    field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
 
     def clean_effective_night(self):
         return self.from_tonight("effective_night", "The switch's first night")

@@ -21,7 +21,6 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from patients.rules import nights
-
 from prescriptions import titration
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
@@ -88,8 +87,8 @@ class PlanView:
         return self.latest_row if self.has_ended else None
 
     @property
-    def open_versions(self) -> tuple[titration.PlainVersion, ...]:
-        """The newest prescription's versions: what a change builds on."""
+    def newest_versions(self) -> tuple[titration.PlainVersion, ...]:
+        """The newest prescription's versions (the plain values of ``rows``)."""
         if not self.versions:
             return ()
         index = self.versions[-1].prescription_index
@@ -194,27 +193,3 @@ def load_many(patient_ids: Sequence[int] | object) -> dict[int, PlanView]:
             )
         views[patient_id] = view
     return views
-
-
-# --- TODO(plan): the old entry points, until the patients/ callers read PlanView ----------
-
-
-def current_prescription(patient):
-    return load(patient).open_prescription
-
-
-def last_ending(patient):
-    return load(patient).ending
-
-
-def versions_for(prescription):
-    if prescription is None:
-        return []
-    return list(load(prescription.patient).open_versions)
-
-
-def plan_rows(patient):
-    view = load(patient)
-    if view.open_prescription is None:
-        return None, []
-    return view.prescription, list(view.rows)

@@ -29,6 +29,12 @@ MORNING_DOSING = "morning_dosing"
 NEXT_STEP = "next_step"
 REVIEW_BENEFIT = "review_benefit"
 KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
+KIND_LABELS = {
+    VIVID_DREAMS: "Return to the previous dose (vivid dreams)",
+    MORNING_DOSING: "Morning dosing (poor sleep)",
+    NEXT_STEP: "Ready for the next step",
+    REVIEW_BENEFIT: "Review whether LDN is helping",
+}
 
 WINDOW_NIGHTS = 7
 MIN_NIGHTS = 3

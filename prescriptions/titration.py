@@ -147,11 +147,12 @@ def current_step(
     """The patient's position in their plan on ``night``: the one answer to "what state and
     dose does the plan have on this night", read by every surface through plans.PlanView.
 
-    An ending wins over everything from its night on (the prescription is over). A hold wins over everything else (naltrexone must be stopped before opioid use, so no
-    dose may be shown or reminded while on hold, even before the plan starts). After the
-    last step of a plan whose last step has a length, that step's dose carries on: the app
-    never stops a medication by itself; a clinician ends it by saving a new version or
-    ending the prescription. ``day_in_step`` then keeps counting past the step's length.
+    An ending wins over everything from its night on (the prescription is over). A hold wins
+    over the rest (naltrexone must be stopped before opioid use, so no dose may be shown or
+    reminded while on hold, even before the plan starts). After the last step of a plan
+    whose last step has a length, that step's dose carries on: the app never stops a
+    medication by itself; a clinician ends it by saving a new version or ending the
+    prescription. ``day_in_step`` then keeps counting past the step's length.
     """
     version = version_in_effect(versions, night)
     if version is None:
@@ -391,6 +392,3 @@ def validate_steps(
                 f"{MAX_STEP_DAYS} days."
             )
     return errors
-
-
-PlanVersion = PlainVersion  # TODO(plan): old name, removed once patients/ callers move

@@ -66,7 +66,7 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
         adherence_records,  # one definition of "a prescribed night"
     )
 
-    nightly = adherence_records(page.records, page.versions, start, end)
+    nightly = adherence_records(page.records, page.plan, start, end)
     days = (end - start).days + 1
     dreams = Counter(entry.dreams for entry in page.entries if start <= entry.night <= end)
     effects = Counter()

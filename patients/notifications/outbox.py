@@ -24,8 +24,9 @@ from patients.models import NightlyEntry, PushSubscription, ReminderDelivery
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.email import EmailMessageParts, send_email
 from patients.notifications.channels.push import send_push
-from patients.notifications.sweep import Kind, Plan, id_set, is_wanted, load_plans, stuck_after
+from patients.notifications.sweep import Kind, id_set, is_wanted, night_state, stuck_after
 from patients.rules.nights import MORNING, as_zone
+from prescriptions.plans import NO_PLAN, load_many
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class ReminderRenderer(Renderer):
         patient_ids = {d.patient_id for d in deliveries if d.patient_id}
         if not patient_ids:
             return
-        plans = load_plans(list(patient_ids))
+        plans = load_many(id_set(patient_ids))
         wanted = {(d.patient_id, d.night) for d in deliveries}
         entries = {
             (pid, night): (bool(status), logged is not None)
@@ -167,19 +168,19 @@ class ReminderRenderer(Renderer):
         for d in deliveries:
             if d.patient_id and d.night:
                 evening, morning = entries.get((d.patient_id, d.night), (False, False))
-                d._plan_state_cache = plans.get(d.patient_id, Plan()).state(
-                    d.night, evening, morning
+                d._plan_state_cache = night_state(
+                    plans.get(d.patient_id, NO_PLAN), d.night, evening, morning
                 )
 
     def _load_state(self, delivery):
-        plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
+        plan = load_many([delivery.patient_id]).get(delivery.patient_id, NO_PLAN)
         entry = (
             NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
             .values_list("status", "morning_logged_at")
             .first()
         )
         evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
-        return plan.state(delivery.night, evening, morning)
+        return night_state(plan, delivery.night, evening, morning)
 
     def skip_reason(self, delivery, now):
         patient = delivery.patient

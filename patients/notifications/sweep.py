@@ -43,6 +43,7 @@ from patients.rules.nights import (
     night_window,
 )
 from prescriptions import titration
+from prescriptions.plans import NO_PLAN, PlanView, load_many
 
 log = logging.getLogger(__name__)
 
@@ -234,35 +235,20 @@ class DueReminder(NamedTuple):
         return self.due_at.astimezone(as_zone(self.tz))
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What reminders need from a patient's active prescription."""
-
-    versions: tuple[titration.PlanVersion, ...] = ()
-    prescription_on_hold: bool = False
-    # Night states already computed for this plan (a batch shares one Plan per distinct
-    # prescription, so most patients cost a dict lookup here).
-    _states: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def state(self, night: date, evening_logged=False, morning_logged=False) -> NightState:
-        key = (night, evening_logged, morning_logged)
-        cached = self._states.get(key)
-        if cached is not None:
-            return cached
-        position = titration.current_step(self.versions, night)
-        status = titration.ON_HOLD if self.prescription_on_hold else position.status
-        state = self._states[key] = NightState(
-            night=night,
-            plan_status=status,
-            dosing_time=position.dosing_time,
-            dose_mg=position.dose_mg if status == titration.ACTIVE else None,
-            evening_logged=evening_logged,
-            morning_logged=morning_logged,
-        )
-        return state
-
-
-NO_PLAN = Plan()
+def night_state(
+    plan: PlanView, night: date, evening_logged: bool = False, morning_logged: bool = False
+) -> NightState:
+    """What the plan says on ``night`` (titration's answer, through the PlanView) and what
+    the patient logged: the only input the reminder rules read about a plan."""
+    position = plan.on(night)
+    return NightState(
+        night=night,
+        plan_status=position.status,
+        dosing_time=position.dosing_time,
+        dose_mg=position.dose_mg,
+        evening_logged=evening_logged,
+        morning_logged=morning_logged,
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -273,7 +259,7 @@ def nights_around(now: datetime, tz: str) -> tuple[date, ...]:
 
 
 @dataclass
-class PatientPlan:
+class PatientReminders:
     """The outcome of looking at one patient at `now`."""
 
     due: list[DueReminder] = field(default_factory=list)
@@ -326,14 +312,14 @@ def plan_patient(
     claimed: set[str],
     now: datetime,
     checked_since: datetime | None,
-) -> PatientPlan:
+) -> PatientReminders:
     """Pure: the reminders due now for one patient, and when to look at them next.
 
     `states` maps each night of `nights_around(now)` to its NightState; `claimed` holds the
     keys already claimed; `checked_since` is the moment the patient was last scheduled to be
     looked at (their previous `next_reminder_at`), so a late sweep can record what it missed.
     """
-    result = PatientPlan()
+    result = PatientReminders()
     slots, next_at = _wanted_slots(prefs, tuple(sorted(states.items())), now, checked_since)
     for slot in slots:
         for channel in prefs.channels:
@@ -396,74 +382,6 @@ def id_set(ids: Iterable[int]):
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", (_pg_array(ids),))
     return ids
-
-
-_STEP_COLUMNS = (
-    "version__prescription_id",
-    "version_id",
-    "version__number",
-    "version__effective_night",
-    "version__start_date",
-    "version__dosing_time",
-    "version__hold_from",
-    "version__hold_until",
-    "dose_mg",
-    "days",
-)
-
-
-def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
-    """Each patient's newest non-ended prescription as a Plan (2 queries for the batch).
-    Patients whose plans are identical share one Plan object, and so its cached states."""
-    from prescriptions.models import PlanStep, Prescription
-
-    chosen: dict[int, tuple] = {}
-    rows = (
-        Prescription.objects.filter(patient_id__in=id_set(patient_ids))
-        .exclude(status=Prescription.Status.ENDED)
-        .order_by("patient_id", "-start_date", "-pk")
-        .values_list("patient_id", "id", "status")
-    )
-    for patient_id, prescription_id, status in rows:
-        chosen.setdefault(patient_id, (prescription_id, status))  # current_prescription's order
-    if not chosen:
-        return {}
-    versions: dict[int, dict[int, list]] = defaultdict(dict)
-    for row in (
-        PlanStep.objects.filter(
-            version__prescription_id__in=id_set(pid for pid, _status in chosen.values())
-        )
-        .order_by("version_id", "position")
-        .values_list(*_STEP_COLUMNS)
-    ):
-        versions[row[0]].setdefault(row[1], []).append(row)
-    interned: dict[tuple, Plan] = {}
-    plans = {}
-    for patient_id, (prescription_id, status) in chosen.items():
-        on_hold = status == Prescription.Status.ON_HOLD
-        shape = tuple(
-            (steps[0][2:8], tuple((s[8], s[9]) for s in steps))
-            for steps in versions[prescription_id].values()
-        )
-        plan = interned.get((shape, on_hold))
-        if plan is None:
-            plan = interned[(shape, on_hold)] = Plan(
-                versions=tuple(
-                    titration.PlanVersion(
-                        number=head[0],
-                        effective_night=head[1],
-                        start_date=head[2],
-                        dosing_time=head[3],
-                        hold_from=head[4],
-                        hold_until=head[5],
-                        steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),
-                    )
-                    for head, steps in shape
-                ),
-                prescription_on_hold=on_hold,
-            )
-        plans[patient_id] = plan
-    return plans
 
 
 def load_entries(patient_ids: Sequence[int], first: date, last: date) -> dict[tuple, tuple]:
@@ -546,10 +464,10 @@ def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:
 
 def _plan_batch(
     patients: Sequence[DuePatient], now: datetime
-) -> list[tuple[DuePatient, PatientPlan]]:
+) -> list[tuple[DuePatient, PatientReminders]]:
     ids = [p.pk for p in patients]
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
-    plans = load_plans(ids)
+    plans = load_many(id_set(ids))
     entries = load_entries(ids, first, last)
     push_users = [p.user_id for p in patients if p.prefs[-1]]
     with_push = (
@@ -564,12 +482,19 @@ def _plan_batch(
     claimed = _claimed_keys(patients, first)
     last_call_after = morning_last_call_after()
     out = []
+    # Patients with identical plans share one PlanView (load_many), so most night states
+    # are a dict lookup here: a frozen dataclass costs too much to make 300k times a sweep.
+    memo: dict[tuple, NightState] = {}
     for patient in patients:
         plan = plans.get(patient.pk, NO_PLAN)
         states = {}
         for night in nights_around(now, patient.time_zone):
             evening, morning = entries.get((patient.pk, night), (False, False))
-            states[night] = plan.state(night, evening, morning)
+            key = (id(plan), night, evening, morning)
+            state = memo.get(key)
+            if state is None:
+                state = memo[key] = night_state(plan, night, evening, morning)
+            states[night] = state
         out.append(
             (
                 patient,
@@ -594,7 +519,7 @@ def due_reminders(
     batch_size: int = BATCH_SIZE,
     first_id: int = 1,
     last_id: int | None = None,
-) -> Iterator[list[tuple[DuePatient, PatientPlan]]]:
+) -> Iterator[list[tuple[DuePatient, PatientReminders]]]:
     """The due patients at `now`, a batch at a time, each with what is due for them.
 
     Used by the sweep and by `send_reminders --dry-run`: one selection, no drift. Each batch
@@ -797,7 +722,7 @@ def claim(
     return ids[0] if ids else None
 
 
-def _claim_rows(plans: Iterable[PatientPlan]) -> tuple[list[ClaimRow], list[ClaimRow]]:
+def _claim_rows(plans: Iterable[PatientReminders]) -> tuple[list[ClaimRow], list[ClaimRow]]:
     due_rows, missed_rows = [], []
     for plan in plans:
         for due in plan.due:
@@ -821,7 +746,7 @@ def _row_for(due: DueReminder, **extra) -> ClaimRow:
     )
 
 
-def _moves(batch: list[tuple[DuePatient, PatientPlan]]) -> list[tuple]:
+def _moves(batch: list[tuple[DuePatient, PatientReminders]]) -> list[tuple]:
     """(patient id, next_reminder_at as read, new next_reminder_at) where it changes."""
     return [
         (patient.pk, patient.next_reminder_at, plan.next_at)

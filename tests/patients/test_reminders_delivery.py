@@ -57,11 +57,11 @@ def test_a_reminder_for_a_dose_logged_meanwhile_is_skipped_not_sent(claimed, at_
 
 
 def end_prescription(patient, at):
+    from prescriptions import plans
     from prescriptions.changes import end_change, save_version
-    from prescriptions.plans import current_prescription, versions_for
 
-    prescription = current_prescription(patient)
-    latest = versions_for(prescription)[-1]
+    plan = plans.load(patient)
+    prescription, latest = plan.open_prescription, plan.latest
     change = end_change(latest, tonight_night=at.date(), reason="No benefit")
     save_version(
         prescription_id=prescription.pk,

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
+from prescriptions import plans
 from prescriptions import suggestions as rules
 from prescriptions.models import (
     PlanTemplate,
@@ -16,7 +17,6 @@ from prescriptions.models import (
     Prescription,
     SuggestionDismissal,
 )
-from prescriptions.plans import versions_for
 from tests.prescriptions.factories import make_prescription
 from tests.security.reauth import mark_reauthenticated
 
@@ -310,7 +310,7 @@ def test_a_clinician_creates_a_first_prescription_and_plan(clinician_client, pat
     assert response.status_code == 302
     prescription = Prescription.objects.get()
     assert prescription.strengths == ["1.50", "3.00", "4.50"]
-    assert versions_for(prescription)[0].steps[1].dose_mg == Decimal("3.00")
+    assert list(plans.load(prescription.patient).versions)[0].steps[1].dose_mg == Decimal("3.00")
     assert AccessLog.objects.filter(action="prescription.create").count() == 1
 
 
@@ -524,7 +524,7 @@ def add_versions(prescription, author, count):
     from prescriptions.titration import Step
 
     for _ in range(count):
-        latest = versions_for(prescription)[-1]
+        latest = list(plans.load(prescription.patient).versions)[-1]
         change = steps_change(
             latest,
             effective_night=TONIGHT,
@@ -629,8 +629,8 @@ def test_ending_a_prescription_signs_a_version_and_the_plan_page_says_so(
         TONIGHT,
         "No benefit after six months",
     )
-    prescription.refresh_from_db()
-    assert (prescription.status, prescription.end_date) == ("ended", TONIGHT)
+    view = plans.load(patient_a)
+    assert view.on(TONIGHT).status == "ended" and view.open_prescription is None
     text = page_text(clinician_client.get(url("plan", patient_a)))
     assert "The last prescription ended on 10 Mar 2026" in text
     assert "Create a new prescription and plan" in text
@@ -654,8 +654,7 @@ def test_an_unconfirmed_or_unexplained_ending_is_refused_and_nothing_changes(
     assert response.status_code == 200
     assert message in page_text(response)
     assert PlanVersion.objects.count() == 1
-    prescription.refresh_from_db()
-    assert prescription.status == "active" and prescription.end_date is None
+    assert plans.load(patient_a).on(TONIGHT).status == "active"
 
 
 def test_ending_from_a_stale_page_changes_nothing(clinician_client, patient_a, prescription):
@@ -663,8 +662,7 @@ def test_ending_from_a_stale_page_changes_nothing(clinician_client, patient_a, p
     response = clinician_client.post(url("plan_end", patient_a), end_data(based_on="1"))
     assert response.status_code == 302
     assert PlanVersion.objects.count() == 2
-    prescription.refresh_from_db()
-    assert prescription.status == "on_hold"
+    assert plans.load(patient_a).on(TONIGHT).status == "on_hold"
 
 
 def test_ending_asks_for_the_password_again(client, clinician_a, patient_a, prescription):

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from prescriptions.titration import (
     MAX_STEPS,
-    PlanPosition,
     PlainVersion,
+    PlanPosition,
     Step,
     current_step,
     dose_volume_ml,
