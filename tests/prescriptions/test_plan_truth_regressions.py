@@ -231,3 +231,84 @@ def test_a_decimal_comma_is_read_only_in_a_language_that_writes_one():
         assert step_row("1,5").cleaned_data["dose_mg"] == Decimal("1.50")
     with translation.override("en"):
         assert "dose_mg" in step_row("1,5").errors
+
+
+# --- Bug 7: a suggestion disappears once acted on; dismissals are listed -----------------------
+
+
+@pytest.fixture
+def vivid_after_step_up(patient, clinician):
+    """A step up on 8 Jan and vivid dreams on the three nights after it; tonight is 11 Jan."""
+    make_prescription(patient, clinician, START, steps=(("1.5", 7), ("3.0", None)))
+    for day in (8, 9, 10):
+        NightlyEntry.objects.create(
+            patient=patient,
+            night=date(2026, 1, day),
+            status=NightlyEntry.Status.TAKEN,
+            dose_mg=Decimal("3.0"),
+            taken_at=utc(2026, 1, day, 22),
+            dreams="vivid",
+            dream_intensity=8,
+            morning_logged_at=utc(2026, 1, day + 1, 8),
+        )
+    return patient
+
+
+def steps_post(steps, **fields):
+    data = {
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+        **fields,
+    }
+    for index, (dose, days) in enumerate(steps):
+        data[f"steps-{index}-dose_mg"] = dose
+        data[f"steps-{index}-days"] = days
+    return data
+
+
+def plan_page(client, patient):
+    return client.get(reverse("clinic:plan", args=[patient.pk])).content.decode()
+
+
+def test_an_applied_suggestion_is_not_shown_again(client, clinician, vivid_after_step_up):
+    patient = vivid_after_step_up
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    title = "Consider returning to the previous dose"
+    with time_machine.travel(utc(2026, 1, 11, 14), tick=False):
+        assert title in plan_page(client, patient)
+        apply_url = reverse("clinic:plan_change", args=[patient.pk])
+        form = client.get(f"{apply_url}?suggestion=vivid_dreams&key=step-up-2026-01-08")
+        assert 'value="vivid_dreams:step-up-2026-01-08"' in form.content.decode()
+        response = client.post(
+            apply_url,
+            steps_post(
+                [("1.5", "14"), ("3.0", "")],
+                based_on="1",
+                effective_night="2026-01-11",
+                start_date="2026-01-11",
+                reason="Vivid dreams after the step up",
+                patient_note="",
+                suggestion="vivid_dreams:step-up-2026-01-08",
+            ),
+        )
+        assert response.status_code == 302
+        assert title not in plan_page(client, patient)
+
+
+def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
+    client, clinician, vivid_after_step_up
+):
+    patient = vivid_after_step_up
+    client.force_login(clinician)
+    with time_machine.travel(utc(2026, 1, 11, 14), tick=False):
+        client.post(
+            reverse("clinic:suggestion_dismiss", args=[patient.pk]),
+            {"kind": "vivid_dreams", "key": "step-up-2026-01-08", "reason": "Dreams are mild"},
+        )
+        text = plan_page(client, patient)
+    assert "Consider returning to the previous dose" not in text
+    assert "Why: Dreams are mild" in text
+    assert f"{clinician.name}, 11 Jan 2026 14:00" in text
