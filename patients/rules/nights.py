@@ -36,8 +36,7 @@ DOSING_TIMES = (EVENING, MORNING)
 # small hours is still "last night's" dose, and nobody takes an evening dose in the morning.
 EVENING_NIGHT_STARTS = time(12, 0)
 MORNING_NIGHT_STARTS = time(0, 0)
-# The usual LDN dosing window, 21:00-03:00 local: flags read it ("out of window") and the
-# evening reminders stay useful until it closes.
+# The usual LDN evening dosing window (DESIGN.md §1), wrapping midnight.
 DOSING_WINDOW_START = time(21, 0)
 DOSING_WINDOW_END = time(3, 0)
 
