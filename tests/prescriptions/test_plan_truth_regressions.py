@@ -93,13 +93,13 @@ def patient(clinician):
 def test_a_hold_scheduled_for_next_week_leaves_tonights_reminder(patient, clinician):
     prescription = make_prescription(patient, clinician, START, steps=(("1.5", None),))
     hold(prescription, clinician, date(2026, 1, 22), date(2026, 1, 25), utc(2026, 1, 15, 10))
-    assert claimed_kinds(utc(2026, 1, 15, 21, 0)) == [reminders.Kind.EVENING]
+    assert claimed_kinds(utc(2026, 1, 15, 21, 0)) == [ReminderDelivery.Kind.EVENING]
 
 
 def test_reminders_come_back_after_a_dated_hold_has_ended(patient, clinician):
     prescription = make_prescription(patient, clinician, START, steps=(("1.5", None),))
     hold(prescription, clinician, date(2026, 1, 10), date(2026, 1, 12), utc(2026, 1, 10, 10))
-    assert claimed_kinds(utc(2026, 1, 15, 21, 0)) == [reminders.Kind.EVENING]
+    assert claimed_kinds(utc(2026, 1, 15, 21, 0)) == [ReminderDelivery.Kind.EVENING]
 
 
 # --- Bug 2: a change cannot take effect on a morning already dosed ----------------------------
