@@ -58,7 +58,7 @@ operations = st.lists(
         st.integers(0, 5),  # days to the next action
         st.integers(0, 23),  # hours on top
         st.sampled_from(KINDS),
-        st.integers(0, 3),  # an offset: nights from tonight, a step, a step set
+        st.integers(-2, 3),  # nights from tonight (before tonight: must be refused), a choice
         st.integers(1, 6),  # a length in nights
     ),
     min_size=1,
@@ -98,7 +98,7 @@ def build_change(kind, view, tonight, offset, length):
             template = PlanTemplate.objects.filter(liquid_only=False).order_by("pk")[offset % 2]
             steps, template_id = template.plain_steps, template.pk
         else:
-            steps, template_id = plan_steps(STEP_SETS[offset]), None
+            steps, template_id = plan_steps(STEP_SETS[abs(offset)]), None
         night = tonight + timedelta(days=offset)
         return changes.steps_change(
             latest,
@@ -109,7 +109,7 @@ def build_change(kind, view, tonight, offset, length):
             template_id=template_id,
         )
     if kind in ("hold", "hold_dated", "hold_later"):
-        first = tonight + timedelta(days=length if kind == "hold_later" else 0)
+        first = tonight + timedelta(days=length if kind == "hold_later" else min(offset, 0))
         until = first + timedelta(days=length) if kind == "hold_dated" else None
         return changes.hold_change(latest, hold_from=first, hold_until=until, reason="Surgery")
     if kind == "resume":
@@ -118,7 +118,7 @@ def build_change(kind, view, tonight, offset, length):
             latest,
             tonight_night=tonight,
             resume_on=night,
-            step_index=min(offset, len(latest.steps) - 1),
+            step_index=min(abs(offset), len(latest.steps) - 1),
             reason="Off opioids",
         )
     if kind == "switch":
