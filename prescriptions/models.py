@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
 from prescriptions import suggestions, titration
 
@@ -32,7 +33,6 @@ class DosingTime(models.TextChoices):
 
 class PrescriptionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 
@@ -104,7 +104,6 @@ class Prescription(models.Model):
 
 class PlanVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(prescription__patient__in=Patient.objects.visible_to(user))
 
@@ -230,7 +229,6 @@ class PlanTemplate(models.Model):
 
 class SuggestionDismissalQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 

@@ -17,11 +17,11 @@ from prescriptions.models import SuggestionDismissal
 from prescriptions.night_facts import facts_from_entries, night_facts
 
 
-def plan_state(patient, now=None, view=None):
-    """The plan as the plan pages read it (2 queries, none when ``view`` is given)."""
-    now = now or timezone.now()
+def plan_state(patient, now=None, view=None, tonight=None):
+    """The plan as the plan pages read it (2 queries, none when ``view`` is given; a page
+    that has computed the patient's tonight from the same view may pass it)."""
     view = view if view is not None else plans.load(patient)
-    night = view.tonight(patient.tz, now)
+    night = tonight if tonight is not None else view.tonight(patient.tz, now or timezone.now())
     return {
         "patient": patient,
         "plan": view,

@@ -2,7 +2,7 @@
 
 The non-pure half of the flags: it reads a fixed number of querysets (never one per
 patient), turns rows into plain records and hands them to patients.rules.flags,
-patients.rules.adherence and patients.clinic.charts.
+patients.rules.adherence and patients.journal.charts.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.db.models import Count, DateField, F, Max, Min, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Lower
 
-from patients.clinic.charts import Marker, Series, sparkline, trend_chart
+from patients.journal.charts import Marker, Series, sparkline, trend_chart
 from patients.models import (
+    CareTeamMembership,
     ClinicianNote,
     FlagReview,
     NightlyEntry,
@@ -295,7 +296,6 @@ def care_team_gate(user, patient_pk):
 
     Returns (patient, [clinicians]) or None when the user may not see the patient.
     """
-    from patients.models import CareTeamMembership
 
     links = list(
         CareTeamMembership.objects.filter(
@@ -460,8 +460,8 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
     return rows
 
 
-def plan_panel_context(page: PatientPage, now: datetime):
+def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
     entries (1 query: dismissals); this page records its own read in the access log."""
-    state = panel.plan_state(page.patient, now, view=page.plan)
+    state = panel.plan_state(page.patient, view=page.plan, tonight=page.today)
     return panel.panel_context(page.patient, state, entries=page.entries)

@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import nights
 from prescriptions import plans, titration
+from prescriptions.demo import journal_hints
 
 DAYS = 120
 SEED = 2026
@@ -60,10 +61,6 @@ SKIP_REASONS = ["forgot", "forgot", "forgot", "side_effects", "other"]
 
 
 def _hints(email, today):
-    try:
-        from prescriptions.demo import journal_hints
-    except ImportError:
-        return {}
     return journal_hints(email, today)
 
 
@@ -172,7 +169,7 @@ def _one_night(patient, plan, night, ago, dose, spec, rng, baseline_pain, step_u
 
 
 @transaction.atomic
-def seed_journal(users, patients, now=None):
+def seed_journal(_users, patients, now=None):
     """Seed every demo patient's nights (patients who already have entries are skipped)."""
     now = now or timezone.now()
     for email, patient in sorted(patients.items()):

@@ -25,7 +25,8 @@ def parse_amount(text: str, decimal_separator: str = ".") -> Decimal | None:
     where the language writes one).
 
     Only ASCII digits and the separators pass: no underscores ("0_5" would be 5 to Decimal),
-    exponents ("1e0"), other scripts' digits ("١"), NaN or Infinity.
+    exponents ("1e0"), other scripts' digits (Arabic-Indic one, which Decimal reads as 1), NaN
+    or Infinity.
     """
     text = (text or "").strip()
     separators = "".join(sorted({".", decimal_separator}))

@@ -70,11 +70,12 @@ def test_seeded_doses_follow_the_plan_and_no_entry_falls_on_a_hold(seeded):
 
 
 def test_the_demo_patient_has_a_deviation_a_late_dose_and_one_outside_the_window(seeded):
-    patient, plan = _plan("patient@example.com")
+    patient, _plan_view = _plan("patient@example.com")
     entries = list(patient.entries.filter(status="taken"))
     assert any(entry.deviates for entry in entries)
     local_times = {timezone.localtime(e.taken_at, patient.tz).time() for e in entries}
-    assert time(2, 30) in local_times and time(5, 10) in local_times
+    assert time(2, 30) in local_times
+    assert time(5, 10) in local_times
     assert SideEffect.objects.filter(entry__patient=patient, severity=3).exists()
     assert SymptomScore.objects.filter(entry__patient=patient).exists()
 

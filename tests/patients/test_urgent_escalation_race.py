@@ -87,7 +87,8 @@ def test_an_acknowledgement_committed_during_the_escalation_sweep_stops_the_esca
     assert not errors, errors
     assert escalated == []
     report = UrgentReport.objects.get(pk=report.pk)
-    assert report.acknowledged_at is not None and report.escalated_at is None
+    assert report.acknowledged_at is not None
+    assert report.escalated_at is None
     assert not ReminderDelivery.objects.filter(
         report=report, kind=ReminderDelivery.Kind.ESCALATION
     ).exists()

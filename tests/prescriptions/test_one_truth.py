@@ -174,17 +174,22 @@ def check_surfaces(client, patient, clinician, moment, logged):
     with time_machine.travel(moment, tick=False):
         client.force_login(patient.user)
         home = client.get(reverse("journal:home")).context
-        assert home["tonight"] == tonight and same(home["position"]), "tonight card"
+        assert home["tonight"] == tonight, "tonight card"
+        assert same(home["position"]), "tonight card"
         my_plan = client.get(reverse("journal:plan")).context
-        assert my_plan["tonight"] == tonight and same(my_plan["position"]), "My plan"
+        assert my_plan["tonight"] == tonight, "My plan"
+        assert same(my_plan["position"]), "My plan"
         client.force_login(clinician)
         mark_reauthenticated(client, clinician)
         panel = client.get(reverse("clinic:plan", args=[patient.pk])).context
-        assert panel["tonight"] == tonight and same(panel["position"]), "plan panel"
+        assert panel["tonight"] == tonight, "plan panel"
+        assert same(panel["position"]), "plan panel"
     page = dashboard.patient_page(patient, [clinician], moment)
-    assert page.today == tonight and same(page.position), "patient page"
+    assert page.today == tonight, "patient page"
+    assert same(page.position), "patient page"
     (row,) = dashboard.patient_rows(clinician, moment)
-    assert row.today == tonight and same(row.position), "dashboard list"
+    assert row.today == tonight, "dashboard list"
+    assert same(row.position), "dashboard list"
 
     # The reminder sweep's night states, through the batch loader.
     batch = plans.load_many([patient.pk]).get(patient.pk, plans.NO_PLAN)
@@ -265,7 +270,8 @@ def test_every_surface_agrees_with_titration_and_no_change_rewrites_an_earlier_n
         batch = plans.load_many([patient.pk])[patient.pk]
         for night in nights_between(START - timedelta(days=3), START + timedelta(days=60)):
             expected = titration.current_step(versions, night)
-            assert single.on(night) == expected and batch.on(night).status == expected.status
+            assert single.on(night) == expected
+            assert batch.on(night).status == expected.status
         logged = dict(patient.entries.values_list("night", "dose_mg"))
         for day, hour in looks:
             moment = FIRST_SAVE + timedelta(days=day, hours=hour)

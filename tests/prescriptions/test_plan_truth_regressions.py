@@ -7,13 +7,16 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from patients.clinic import dashboard
+from patients.journal.forms import EveningForm
 from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications import sweep as reminders
 from patients.rules import flags as flag_rules
 from patients.urgent import reports as urgent
 from prescriptions import changes
+from prescriptions.forms import StepRowForm
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.prescriptions.factories import make_prescription
@@ -197,17 +200,19 @@ DOSE_MESSAGE = "Enter a dose between 1 and 5 mg, with at most two decimals (for 
 
 
 def step_row(dose):
-    from prescriptions.forms import StepRowForm
-
     form = StepRowForm(data={"dose_mg": dose, "days": "14"})
     form.is_valid()
     return form
 
 
-@pytest.mark.parametrize("typed", ["0_5", "1_5", "1e0", "١", "٣", "NaN", "Infinity", "1,5"])
-def test_a_plan_step_refuses_what_the_journal_refuses_with_the_same_message(typed):
-    from patients.journal.forms import EveningForm
+ARABIC_INDIC_ONE, ARABIC_INDIC_THREE = "\u0661", "\u0663"
 
+
+@pytest.mark.parametrize(
+    "typed",
+    ["0_5", "1_5", "1e0", ARABIC_INDIC_ONE, ARABIC_INDIC_THREE, "NaN", "Infinity", "1,5"],
+)
+def test_a_plan_step_refuses_what_the_journal_refuses_with_the_same_message(typed):
     assert step_row(typed).errors["dose_mg"] == [DOSE_MESSAGE]
     now = utc(2026, 1, 15, 22)
     evening = EveningForm(
@@ -225,8 +230,6 @@ def test_a_plan_step_reads_a_padded_dose_exactly():
 
 
 def test_a_decimal_comma_is_read_only_in_a_language_that_writes_one():
-    from django.utils import translation
-
     with translation.override("de"):
         assert step_row("1,5").cleaned_data["dose_mg"] == Decimal("1.50")
     with translation.override("en"):
