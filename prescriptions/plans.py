@@ -32,6 +32,10 @@ class PlanView:
     Batch loads (:func:`load_many`) carry only the plain versions and the concentration,
     and patients with identical plans share one value (and so its per-night answers);
     single loads (:func:`load`) also carry the newest prescription and the signed rows.
+
+    Another per-night input (such as a pause while an urgent report is open) belongs here:
+    both loaders read it with the versions, it becomes a field of this value, and
+    :meth:`on` hands it to ``titration.current_step``, so no surface needs a second loader.
     """
 
     versions: tuple[titration.PlainVersion, ...] = ()  # oldest first, all prescriptions
