@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# DEBUG is off unless set (ldn_journal/settings.py): these are development targets.
+export DEBUG ?= true
 
 .PHONY: run serve install test test-deep lint fmt bench migrate seed clean screenshots
 

@@ -17,7 +17,9 @@ VAR_DIR = Path(environ.Env().str("LDN_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a forgotten variable must give a production site, never a debug one.
+# `make run` and the test suite set DEBUG=true themselves.
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -26,9 +28,17 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. With DEBUG off the site refuses to start without it: "
             "set SECRET_KEY to a long random string (50+ characters), for example the output "
-            "of `python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+            "of `python -c 'import secrets; print(secrets.token_urlsafe(64))'`. "
+            "For a development site set DEBUG=true instead."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and SECRET_KEY.startswith("django-insecure"):
+    # The committed key (or any key Django marks as insecure) is public: anyone could sign
+    # sessions and password-reset links with it.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a development key (it starts with 'django-insecure'). With DEBUG off "
+        "set a long random secret of your own."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -225,6 +235,11 @@ LDN_DOSE_MAX_MG = Decimal(env.str("LDN_DOSE_MAX_MG", default="5"))
 if not Decimal("0") < LDN_DOSE_MIN_MG < LDN_DOSE_MAX_MG:
     raise ImproperlyConfigured("LDN_DOSE_MIN_MG must be positive and below LDN_DOSE_MAX_MG.")
 LDN_REQUIRE_STAFF_MFA = env.bool("LDN_REQUIRE_STAFF_MFA", default=not DEBUG)
+if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
+    # Staff see every patient on their team: a password alone is not enough on a real site.
+    raise ImproperlyConfigured(
+        "LDN_REQUIRE_STAFF_MFA=false is allowed only with DEBUG=true (a development site)."
+    )
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
