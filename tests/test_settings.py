@@ -116,7 +116,9 @@ def test_staff_mfa_is_off_by_default_in_development_and_can_be_switched_on(tmp_p
     assert read_settings(DEVELOPMENT, tmp_path, "LDN_REQUIRE_STAFF_MFA") == {
         "LDN_REQUIRE_STAFF_MFA": "False"
     }
-    on = read_settings({**DEVELOPMENT, "LDN_REQUIRE_STAFF_MFA": "true"}, tmp_path, "LDN_REQUIRE_STAFF_MFA")
+    on = read_settings(
+        {**DEVELOPMENT, "LDN_REQUIRE_STAFF_MFA": "true"}, tmp_path, "LDN_REQUIRE_STAFF_MFA"
+    )
     assert on == {"LDN_REQUIRE_STAFF_MFA": "True"}
 
 
