@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.shortcuts import render
 
-from . import invitations
+from ldn_journal.accounts import invitations
 
 
 def on_site(url):
