@@ -482,7 +482,7 @@ class PushSubscription(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
     )
-    endpoint = models.URLField(max_length=1000, unique=True)
+    endpoint = models.URLField(max_length=1000)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
     label = models.CharField(max_length=100, blank=True)
@@ -491,6 +491,13 @@ class PushSubscription(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Unique per user, not globally: posting someone else's endpoint makes a device of
+            # the poster's own and never moves theirs (it had moved with update_or_create).
+            models.UniqueConstraint(
+                fields=["user", "endpoint"], name="push_subscription_one_per_user_endpoint"
+            ),
+        ]
 
     def __str__(self):
         return f"Push device #{self.pk}"

@@ -60,9 +60,7 @@ def push_subscribe(request):
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": exc.messages[0]}, status=400)
     endpoint = data.pop("endpoint")
-    PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={**data, "user": request.user}
-    )
+    PushSubscription.objects.update_or_create(user=request.user, endpoint=endpoint, defaults=data)
     if not patient.remind_by_push:
         patient.remind_by_push = True
         patient.save(update_fields=["remind_by_push"])
