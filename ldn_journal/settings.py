@@ -281,6 +281,20 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:journal@example.com")
+# Web Push endpoints the worker may connect to: the browsers' push services (FCM for Chrome
+# and Edge, Mozilla autopush, Apple, Windows). "*." matches subdomains only. Anything else a
+# browser offers is refused at subscription and again before each send (issue 15).
+LDN_PUSH_ALLOWED_HOSTS = env.list(
+    "LDN_PUSH_ALLOWED_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.push.apple.com",
+        "*.notify.windows.com",
+    ],
+)
+LDN_PUSH_MAX_DEVICES = env.int("LDN_PUSH_MAX_DEVICES", default=10)
 LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=180)
 LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=300)
 LDN_REMINDER_RETRY_BASE_SECONDS = env.int("LDN_REMINDER_RETRY_BASE_SECONDS", default=30)

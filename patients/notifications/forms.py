@@ -5,10 +5,11 @@ import binascii
 import json
 import re
 from datetime import date, time
-from urllib.parse import urlparse
 
 from django import forms
+from django.conf import settings
 
+from patients.notifications.channels import push_endpoints
 from patients.models import ClinicianPreferences, Patient, validate_time_zone
 from patients.notifications.sweep import Kind, Prefs, slots_for_night
 from patients.rules.nights import EVENING
@@ -179,11 +180,11 @@ def parse_subscription(body: bytes) -> dict:
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or len(endpoint) > 1000:
         raise forms.ValidationError("The subscription's endpoint is missing or too long.")
-    parsed = urlparse(endpoint)
-    if parsed.scheme != "https" or not parsed.hostname:
-        raise forms.ValidationError("Push endpoints must be https:// addresses.")
     if "\x00" in endpoint:
         raise forms.ValidationError("The subscription's endpoint is not a valid address.")
+    refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
+    if refused:
+        raise forms.ValidationError(refused)
     label = data.get("label", "")
     if isinstance(label, str):
         label = "".join(ch for ch in label if ch.isprintable())  # PostgreSQL refuses NUL
