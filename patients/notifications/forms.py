@@ -9,8 +9,8 @@ from datetime import date, time
 from django import forms
 from django.conf import settings
 
-from patients.notifications.channels import push_endpoints
 from patients.models import ClinicianPreferences, Patient, validate_time_zone
+from patients.notifications.channels import push_endpoints
 from patients.notifications.sweep import Kind, Prefs, slots_for_night
 from patients.rules.nights import EVENING
 

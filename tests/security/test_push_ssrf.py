@@ -186,9 +186,12 @@ def test_a_public_address_is_connected_to(
     subscribe(push_patient, PUSH_SERVICES["FCM"])
     monkeypatch.setattr(push, "resolve_host", resolving_to("142.250.180.10"))
     delivery_id = claim_push()
-    with time_machine.travel(EVENING + timedelta(seconds=5), tick=False):
-        with pytest.raises(outbox.RetryLater):  # the connection is refused in this test
-            outbox.send_delivery(delivery_id)
+    # The connection is refused in this test, so the delivery is to be retried later.
+    with (
+        time_machine.travel(EVENING + timedelta(seconds=5), tick=False),
+        pytest.raises(outbox.RetryLater),
+    ):
+        outbox.send_delivery(delivery_id)
     assert attempts.urls == [PUSH_SERVICES["FCM"]]
 
 
