@@ -34,7 +34,13 @@ from patients.journal.forms import (
     SubmissionForm,
     plain,
 )
-from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
+from patients.models import (
+    CareTeamRequest,
+    NightlyEntry,
+    Patient,
+    SideEffect,
+    SymptomScale,
+)
 from patients.rules import adherence, nights
 from prescriptions import titration
 
@@ -594,5 +600,12 @@ def patient_settings(request):
     return render(
         request,
         "patients/journal/settings.html",
-        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
+        {
+            "form": form,
+            "time_zone_options": TIME_ZONE_OPTIONS,
+            "patient": patient,
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
+        },
     )
