@@ -83,13 +83,13 @@ class CareTeamLinkForm(forms.Form):
     """An admin puts a clinician on a patient's care team directly (no request)."""
 
     patient_email = forms.EmailField(label="Patient's email address", max_length=254)
-    clinician = forms.ModelChoiceField(label="Clinician", queryset=None, empty_label=None)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = User.objects.filter(
-            role=Role.CLINICIAN, is_active=True
-        ).order_by("display_name", "email")
+    clinician = forms.ModelChoiceField(
+        label="Clinician",
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
+            "display_name", "email"
+        ),
+        empty_label=None,
+    )
 
     def clean_patient_email(self):
         from patients.models import Patient
