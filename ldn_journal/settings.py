@@ -40,6 +40,12 @@ elif not DEBUG and SECRET_KEY.startswith("django-insecure"):
         "set a long random secret of your own."
     )
 
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (the documented
+# deployment: 1, a TLS proxy). 0 ignores the header. Read by allauth (rate limits, sessions)
+# and the access log through ldn_journal.accounts.access_log.client_ip.
+LDN_TRUSTED_PROXY_COUNT = env.int("LDN_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = LDN_TRUSTED_PROXY_COUNT
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -7,9 +7,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.access_log import client_ip
 
 
 def on_site(url):
@@ -47,6 +49,13 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         context["current_site"] = SiteUrlSite()
         return super().send_mail(template_prefix, email, context)
+
+    def get_client_ip(self, request):
+        # Rate limits, sessions and the access log count the same address (issue 15).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
 
     def format_email_subject(self, subject):
         # The default prefixes the request's host when no prefix is set; ours is set, but
