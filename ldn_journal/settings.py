@@ -267,6 +267,13 @@ LDN_EMERGENCY_NUMBERS = {
 LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)
 LDN_URGENT_ESCALATE_TO_ADMINS = env.bool("LDN_URGENT_ESCALATE_TO_ADMINS", default=True)
 
+# --- Retention (applied daily by the accounts.retention task; see SECURITY.md) ----------
+# Access-log rows: six years by default, HIPAA's documentation rule (45 CFR 164.316(b)(2));
+# set longer where the medical-record rules ask for it (e.g. 8 years in England). 0: for ever.
+LDN_ACCESS_LOG_RETENTION_DAYS = env.int("LDN_ACCESS_LOG_RETENTION_DAYS", default=6 * 365 + 2)
+# Finished reminder and digest deliveries (not urgent alerts, kept with their report).
+LDN_DELIVERY_RETENTION_DAYS = env.int("LDN_DELIVERY_RETENTION_DAYS", default=400)
+
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
