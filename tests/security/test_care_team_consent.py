@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog, Invitation
 from patients.models import CareTeamMembership
+from tests import figures
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 
 INVITE_URL = reverse("clinic:invite")
@@ -142,6 +143,7 @@ def test_the_invite_form_answers_the_same_whatever_the_address(clinician_client,
     baseline = _answer(clinician_client, "first.new@example.org")
     assert baseline[0] == 302 and baseline[1]
     assert _answer(clinician_client, _address(kind, patient_a)) == baseline
+    figures.add("care team consent", "kinds of address answered alike")
 
 
 def test_inviting_staff_or_a_deactivated_account_changes_nothing_and_sends_nothing(

@@ -25,6 +25,7 @@ from django.test import override_settings
 
 from ldn_journal.accounts.access_log import client_ip
 from ldn_journal.accounts.models import AccessLog
+from tests import figures
 from tests.factories import PASSWORD, PatientFactory
 from tests.patients.worker_support import IN_CI, free_port, wait_for
 
@@ -193,6 +194,7 @@ def test_with_no_proxy_a_spoofed_forwarded_for_neither_dodges_the_limit_nor_reac
     assert limited == [False] * 10 + [True]  # eleven "different" clients were one peer
     ips = set(AccessLog.objects.filter(action="login_failed").values_list("ip", flat=True))
     assert ips == {"127.0.0.1"}
+    figures.add("client address", "gunicorn runs with spoofed X-Forwarded-For")
 
 
 def test_behind_one_proxy_each_client_has_its_own_limit_and_log_address(gunicorn_server):
@@ -222,6 +224,7 @@ def test_behind_one_proxy_each_client_has_its_own_limit_and_log_address(gunicorn
     assert response.status_code == 302  # ... and the patient behind the same proxy is not
     logged = AccessLog.objects.filter(action__in=["login", "login_failed"])
     assert set(logged.values_list("ip", flat=True)) == {"198.51.100.66", "198.51.100.7"}
+    figures.add("client address", "gunicorn runs with spoofed X-Forwarded-For")
 
 
 def test_compose_is_configured_for_one_proxy():

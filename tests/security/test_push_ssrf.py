@@ -19,6 +19,7 @@ import time_machine
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox
 from patients.notifications.channels import push, push_endpoints
+from tests import figures
 from tests.patients.test_push import (
     EVENING,
     claim_push,
@@ -73,6 +74,7 @@ def test_a_subscription_to_anything_but_a_push_service_is_refused(patient_client
     assert response.status_code == 400
     assert response.json()["ok"] is False
     assert PushSubscription.objects.count() == 0
+    figures.add("push endpoints", "address forms refused at subscription")
 
 
 @pytest.mark.parametrize("endpoint", PUSH_SERVICES.values(), ids=PUSH_SERVICES.keys())
@@ -159,6 +161,7 @@ def test_a_push_service_name_resolving_inside_is_not_connected_to(
         status = outbox.send_delivery(delivery_id)
     assert attempts.urls == []
     assert status != Status.SENT
+    figures.add("push endpoints", "inside addresses refused before sending")
 
 
 def test_a_stored_endpoint_that_is_no_longer_allowed_is_not_connected_to(
@@ -246,6 +249,7 @@ def test_a_redirect_from_the_push_service_is_not_followed(
         assert [path for _, path in service.hits] == ["/send/device"]
         assert inside.hits == []
         assert ReminderDelivery.objects.get(pk=delivery_id).status != Status.SENT
+        figures.add("push endpoints", "redirects not followed")
     finally:
         service.close()
         inside.close()
