@@ -57,10 +57,12 @@ lock: install
 audit: install
 	$(PY) .ci/audit_lock.py
 
-## lint: ruff checks and format check, and the locks still match pyproject.toml
+## lint: ruff checks, format check, the import layers (import-linter, pyproject.toml), and
+## the locks still match pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(PY) .ci/check_lock.py
 
 fmt: install

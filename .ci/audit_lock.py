@@ -34,8 +34,8 @@ def run_pip_audit(lock):
     return subprocess.run(command, capture_output=True, text=True, timeout=900)  # noqa: S603
 
 
-def verdict(returncode, stdout, stderr):
-    """(exit code, message) from pip-audit's answer."""
+def verdict(stdout, stderr):
+    """(exit code, message) from pip-audit's answer (its JSON report, or what went wrong)."""
     try:
         report = json.loads(stdout)
     except ValueError:
@@ -72,7 +72,7 @@ def main(argv):
     except subprocess.TimeoutExpired:
         print("pip-audit skipped: its vulnerability database did not answer within 15 minutes")
         return 0
-    code, message = verdict(done.returncode, done.stdout, done.stderr)
+    code, message = verdict(done.stdout, done.stderr)
     print(message)
     return code
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
+from patients.models import CareTeamMembership, CareTeamRequest
 
 ACCEPT, DECLINE = "accept", "decline"
 DECISIONS = (ACCEPT, DECLINE)
@@ -25,8 +26,6 @@ class AlreadyDecided(Exception):
 def ask_to_join(patient, clinician, *, requested_by, now=None):
     """A pending request for `clinician` to join `patient`'s team, and an email telling the
     patient. None when there is nothing to ask: already on the team, or already asked."""
-    from patients.models import CareTeamMembership, CareTeamRequest
-
     now = now or timezone.now()
     if CareTeamMembership.objects.filter(patient=patient, clinician=clinician).exists():
         return None
@@ -58,8 +57,6 @@ def send_request_email(care_team_request):
 
 def decide(care_team_request, decision, *, request, now=None):
     """The patient accepts or declines; raises AlreadyDecided when that happened before."""
-    from patients.models import CareTeamMembership, CareTeamRequest
-
     if decision not in DECISIONS:
         raise ValueError(decision)
     now = now or timezone.now()
@@ -91,8 +88,6 @@ def decide(care_team_request, decision, *, request, now=None):
 def link_directly(patient, clinician, *, admin, request, now=None):
     """An admin puts `clinician` on `patient`'s team without asking; pending requests for
     the pair are closed as accepted. Returns False when they were on the team already."""
-    from patients.models import CareTeamMembership, CareTeamRequest
-
     now = now or timezone.now()
     with transaction.atomic():
         _, created = CareTeamMembership.objects.get_or_create(

@@ -5,7 +5,9 @@ from allauth.core import context
 from django import forms
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.models import Role, User
+from patients.models import Patient
 
 
 class SignInForm(LoginForm):
@@ -53,7 +55,6 @@ class InvitedSignupForm(SignupForm):
             # accepted in another tab or browser a moment ago. allauth would answer "check your
             # email" (it hides which addresses have accounts; the invited person owns this one):
             # say the link is used, as when the two sign-ups meet at the invitation's lock.
-            from ldn_journal.accounts.adapter import invitation_no_longer_valid
 
             return None, invitation_no_longer_valid(request)
         return super().try_save(request)
@@ -92,8 +93,6 @@ class CareTeamLinkForm(forms.Form):
     )
 
     def clean_patient_email(self):
-        from patients.models import Patient
-
         email = self.cleaned_data["patient_email"].strip().lower()
         patient = Patient.objects.filter(user__email__iexact=email).select_related("user").first()
         if patient is None:

@@ -15,7 +15,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
+from patients.models import CareTeamMembership, Patient
 
 SESSION_KEY = "ldn_invitation_id"
 
@@ -46,9 +48,6 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
 
     Raises ValidationError with a message for the person inviting when it cannot be done.
     """
-    from ldn_journal.accounts import care_team
-    from patients.models import Patient
-
     now = now or timezone.now()
     email = email.strip().lower()
     if role not in roles_invitable_by(inviter):
@@ -181,8 +180,6 @@ def accept(invitation_id, user, *, now=None):
     accept of the same link waits, then finds it used. (SQLite has no row locks; there the
     unique email makes the second insert fail, which ends the same way.)
     """
-    from patients.models import CareTeamMembership, Patient
-
     now = now or timezone.now()
     try:
         with transaction.atomic():

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 
 from ldn_journal.accounts.models import AccessLog
+from patients.models import ReminderDelivery
 
 # Deleted in batches so a first run over years of rows holds no long lock.
 BATCH = 5000
@@ -52,8 +53,6 @@ def expired_access_log(now):
 
 
 def expired_deliveries(now):
-    from patients.models import ReminderDelivery
-
     days = settings.LDN_DELIVERY_RETENTION_DAYS
     if days <= 0:
         return ReminderDelivery.objects.none()

@@ -16,9 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import care_team, invitations
+from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
+from patients.models import CareTeamRequest
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -35,7 +37,7 @@ def home(request):
 
 @require_GET
 @never_cache
-def healthz(request):
+def healthz(_request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -90,7 +92,6 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(target, activate, request=request)
     messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
@@ -186,8 +187,6 @@ def clinic_invitation_action(request, pk, action):
 @role_required(Role.ADMIN)
 def manage_care_team(request):
     """Admins link a clinician to a patient's care team directly; the link is logged."""
-    from patients.models import CareTeamRequest
-
     form = CareTeamLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         clinician = form.cleaned_data["clinician"]

@@ -11,10 +11,12 @@ import re
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
+from ldn_journal.accounts.invitations import invite as send_invitation
 from ldn_journal.accounts.models import AccessLog, Invitation
-from patients.models import CareTeamMembership
+from patients.models import CareTeamMembership, CareTeamRequest
 from tests import figures
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 
@@ -37,8 +39,6 @@ def invite(client, email):
 
 
 def request_model():
-    from patients.models import CareTeamRequest
-
     return CareTeamRequest
 
 
@@ -67,7 +67,8 @@ def test_inviting_an_existing_patient_makes_a_pending_request_and_emails_them(
         clinician_a,
         clinician_a,
     )
-    assert request.status == "pending" and request.decided_at is None
+    assert request.status == "pending"
+    assert request.decided_at is None
     [message] = mail.outbox
     assert message.to == [other_patient.user.email]
     assert "https://journal.example.org/journal/care-team/" in message.body
@@ -131,8 +132,6 @@ def _address(kind, patient_a):
     if kind == "deactivated staff":
         return UserFactory(is_active=False, role="clinician").email
     if kind == "address with a pending invitation":
-        from ldn_journal.accounts.invitations import invite as send_invitation
-
         send_invitation(ClinicianFactory(), "pending@example.org", "patient")
         return "pending@example.org"
     raise AssertionError(kind)
@@ -141,7 +140,8 @@ def _address(kind, patient_a):
 @pytest.mark.parametrize("kind", ADDRESS_KINDS)
 def test_the_invite_form_answers_the_same_whatever_the_address(clinician_client, patient_a, kind):
     baseline = _answer(clinician_client, "first.new@example.org")
-    assert baseline[0] == 302 and baseline[1]
+    assert baseline[0] == 302
+    assert baseline[1]
     assert _answer(clinician_client, _address(kind, patient_a)) == baseline
     figures.add("care team consent", "kinds of address answered alike")
 
@@ -171,7 +171,8 @@ def pending(clinician_client, clinician_a, other_patient, client):
 def test_the_patient_sees_the_pending_request_with_the_clinicians_name(client, pending):
     page = client.get(CARE_TEAM_URL).content.decode()
     assert pending.clinician.name in page
-    assert "Accept" in page and "Decline" in page
+    assert "Accept" in page
+    assert "Decline" in page
     assert 'name="csrfmiddlewaretoken"' in page
 
 
@@ -179,7 +180,8 @@ def test_accepting_adds_the_clinician_and_is_logged(client, pending, other_patie
     response = client.post(reverse("journal:care_team_decide", args=[pending.pk, "accept"]))
     assert response.status_code == 302
     pending.refresh_from_db()
-    assert pending.status == "accepted" and pending.decided_at is not None
+    assert pending.status == "accepted"
+    assert pending.decided_at is not None
     assert CareTeamMembership.objects.filter(
         patient=other_patient, clinician=pending.clinician, added_by=pending.requested_by
     ).exists()
@@ -226,8 +228,6 @@ def test_another_patient_cannot_decide_the_request(client, pending, patient_b):
 
 
 def test_deciding_needs_a_post_with_a_csrf_token(pending, other_patient):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(other_patient.user)
     url = reverse("journal:care_team_decide", args=[pending.pk, "accept"])

@@ -19,6 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+import yaml
+from allauth.account.adapter import get_adapter
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -70,17 +73,13 @@ def test_a_malformed_forwarded_for_falls_back_to_the_peer(settings, xff):
 
 
 def test_allauth_uses_the_same_function(settings, rf):
-    from allauth.account.adapter import get_adapter
-
     settings.LDN_TRUSTED_PROXY_COUNT = 1
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9")
     assert get_adapter(request).get_client_ip(request) == "198.51.100.9"
 
 
 def test_the_setting_feeds_allauths_own_proxy_count():
-    from django.conf import settings
-
-    assert settings.ALLAUTH_TRUSTED_PROXY_COUNT == settings.LDN_TRUSTED_PROXY_COUNT
+    assert django_settings.ALLAUTH_TRUSTED_PROXY_COUNT == django_settings.LDN_TRUSTED_PROXY_COUNT
 
 
 # --- Against a real gunicorn ---------------------------------------------------------------
@@ -228,11 +227,10 @@ def test_behind_one_proxy_each_client_has_its_own_limit_and_log_address(gunicorn
 
 
 def test_compose_is_configured_for_one_proxy():
-    import yaml
-
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     web = compose["services"]["web"]
     assert str(web["environment"]["LDN_TRUSTED_PROXY_COUNT"]).endswith("1}")
     command = web["command"]
     allowed = command[command.index("--forwarded-allow-ips") + 1]
-    assert "172.16.0.0/12" in allowed and "*" not in allowed
+    assert "172.16.0.0/12" in allowed
+    assert "*" not in allowed

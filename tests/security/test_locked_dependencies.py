@@ -102,7 +102,6 @@ def report(*dependencies):
 
 def test_a_known_vulnerability_fails_the_audit():
     code, message = audit_lock.verdict(
-        1,
         report(
             {
                 "name": "django",
@@ -119,19 +118,21 @@ def test_a_known_vulnerability_fails_the_audit():
 
 def test_a_clean_audit_passes_and_says_how_many_were_audited():
     code, message = audit_lock.verdict(
-        0, report({"name": "redis", "version": "8.1.0", "vulns": []}), ""
+        report({"name": "redis", "version": "8.1.0", "vulns": []}), ""
     )
-    assert code == 0 and "1 locked dependencies audited" in message
+    assert code == 0
+    assert "1 locked dependencies audited" in message
 
 
 def test_an_unreachable_database_skips_with_the_reason():
-    code, message = audit_lock.verdict(1, "", "requests.exceptions.ConnectionError: no route")
+    code, message = audit_lock.verdict("", "requests.exceptions.ConnectionError: no route")
     assert code == 0
-    assert message.startswith("pip-audit skipped") and "ConnectionError" in message
+    assert message.startswith("pip-audit skipped")
+    assert "ConnectionError" in message
 
 
 def test_a_mirror_that_audits_nothing_is_a_skip_not_a_pass():
     skipped = {"name": "redis", "skip_reason": "Dependency not found on PyPI"}
-    code, message = audit_lock.verdict(0, report(skipped, {**skipped, "name": "kombu"}), "")
+    code, message = audit_lock.verdict(report(skipped, {**skipped, "name": "kombu"}), "")
     assert code == 0
     assert message.startswith("pip-audit skipped: none of the 2 locked dependencies")

@@ -7,8 +7,10 @@ written by that request.
 """
 
 from ldn_journal.accounts.models import AccessLog
+from patients.models import UrgentReport
 from tests import figures
 from tests.security.access_rules import RULES, build_cast
+from tests.security.reauth import mark_reauthenticated
 from tests.security.test_access_matrix import URLS, concrete
 
 DISTINCT_NAME = "Zelda Quillfeather"
@@ -43,8 +45,6 @@ KNOWN_PATIENT_PAGES = {
 
 
 def test_every_clinician_page_that_shows_a_patient_logs_the_read(client, db):
-    from tests.security.reauth import mark_reauthenticated
-
     cast = build_cast()
     user = cast.patient_a.user
     user.display_name = DISTINCT_NAME
@@ -72,8 +72,6 @@ def test_every_clinician_page_that_shows_a_patient_logs_the_read(client, db):
 
 def names_patient_a(row, cast):
     """A row about patient A, or a list read (dashboard, urgent list) that lists them."""
-    from patients.models import UrgentReport
-
     if row.patient_id == cast.patient_a.pk:
         return True
     if cast.patient_a.pk in row.detail.get("patients", []):

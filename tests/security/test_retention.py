@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.schedules import crontab
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
 from ldn_journal.accounts.models import AccessLog
+from ldn_journal.accounts.tasks import apply_retention_task
+from ldn_journal.celery import app
 from patients.models import ReminderDelivery, UrgentReport
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +29,6 @@ def _fixed_clock():
 
 
 def run_daily_task():
-    from ldn_journal.accounts.tasks import apply_retention_task
-
     return apply_retention_task.apply().get()
 
 
@@ -37,10 +38,6 @@ def test_the_defaults_keep_access_logs_six_years_and_deliveries_400_days(setting
 
 
 def test_the_task_runs_daily_from_beat():
-    from celery.schedules import crontab
-
-    from ldn_journal.celery import app
-
     [entry] = [e for e in app.conf.beat_schedule.values() if e["task"] == "accounts.retention"]
     assert entry["schedule"] == crontab(minute=30, hour=3)
 

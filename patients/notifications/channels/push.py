@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -54,7 +55,7 @@ def _vapid(private_key: str, var_dir: str) -> Vapid | None:
         if private_key.lstrip().startswith("-----BEGIN"):
             return Vapid.from_pem(private_key.encode())
         return Vapid.from_string(private_key)
-    path = settings.VAR_DIR / "vapid_private.pem"
+    path = Path(var_dir) / "vapid_private.pem"
     if path.exists():
         return Vapid.from_file(str(path))
     return None
@@ -77,10 +78,51 @@ def public_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+ACCEPTED, REFUSED = "accepted", "refused"
+
+
+def _send_one(session, subscription, data, key):
+    """ACCEPTED, REFUSED (not retried), or the reason to try again later."""
+    refused = endpoint_refusal(subscription.endpoint)
+    if refused == push_endpoints.DOES_NOT_RESOLVE:
+        return "Push service unreachable (its name does not resolve)."
+    if refused:
+        log.warning("push subscription %s not contacted: %s", subscription.pk, refused)
+        return REFUSED
+    try:
+        webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=data,
+            vapid_private_key=key,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=PUSH_TTL_SECONDS,
+            timeout=10,
+            requests_session=session,
+        )
+    except WebPushException as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status in GONE:
+            log.info("push subscription %s gone (%s); removed", subscription.pk, status)
+            subscription.delete()
+            return REFUSED
+        if status is not None and 300 <= status < 500 and status != 429:
+            log.warning("push subscription %s refused or redirected (%s)", subscription.pk, status)
+            return REFUSED
+        return f"Push service unavailable ({status or 'no answer'})."
+    except requests.RequestException as exc:
+        return f"Push service unreachable ({type(exc).__name__})."
+    type(subscription).objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
+    return ACCEPTED
+
+
 def send_push(subscriptions, payload: dict) -> int:
     """Send `payload` to each subscription; returns how many accepted it.
 
-    A subscription the push service reports gone (404/410) is deleted and not retried."""
+    A subscription the push service reports gone (404/410) is deleted and not retried; a
+    redirect is an answer, never followed."""
     key = vapid()
     if key is None:
         raise PermanentFailure("Web Push is not configured (no VAPID key).")
@@ -88,48 +130,11 @@ def send_push(subscriptions, payload: dict) -> int:
     accepted, transient = 0, None
     with NoRedirectSession() as session:
         for subscription in subscriptions:
-            refused = endpoint_refusal(subscription.endpoint)
-            if refused == push_endpoints.DOES_NOT_RESOLVE:
-                transient = "Push service unreachable (its name does not resolve)."
-                continue
-            if refused:
-                log.warning("push subscription %s not contacted: %s", subscription.pk, refused)
-                continue
-            try:
-                webpush(
-                    subscription_info={
-                        "endpoint": subscription.endpoint,
-                        "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-                    },
-                    data=data,
-                    vapid_private_key=key,
-                    vapid_claims={"sub": settings.VAPID_SUBJECT},
-                    ttl=PUSH_TTL_SECONDS,
-                    timeout=10,
-                    requests_session=session,
-                )
-            except WebPushException as exc:
-                status = getattr(exc.response, "status_code", None)
-                if status in GONE:
-                    log.info("push subscription %s gone (%s); removed", subscription.pk, status)
-                    subscription.delete()
-                elif status is not None and 300 <= status < 400:
-                    log.warning(
-                        "push subscription %s redirected (%s); not followed",
-                        subscription.pk,
-                        status,
-                    )
-                elif status is not None and 400 <= status < 500 and status != 429:
-                    log.warning("push subscription %s refused (%s)", subscription.pk, status)
-                else:
-                    transient = f"Push service unavailable ({status or 'no answer'})."
-            except requests.RequestException as exc:
-                transient = f"Push service unreachable ({type(exc).__name__})."
-            else:
+            outcome = _send_one(session, subscription, data, key)
+            if outcome == ACCEPTED:
                 accepted += 1
-                type(subscription).objects.filter(pk=subscription.pk).update(
-                    last_success_at=timezone.now()
-                )
+            elif outcome != REFUSED:
+                transient = outcome
     if accepted:
         return accepted
     if transient:
