@@ -4,9 +4,13 @@ Only allauth's rate limits and short-lived lookups live in the cache; losing the
 length of an outage is better than a patient being unable to log tonight's dose. So every
 cache call that cannot reach Redis behaves like a miss (get returns the default, add
 succeeds, writes are dropped) and logs a warning that carries no key (keys can hold an IP).
+After such a failure the cache is skipped for a few seconds: a frozen Redis answers nothing
+until the socket timeout, and a page making several cache calls must not wait out each one.
 """
 
 import logging
+import threading
+import time
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -14,24 +18,45 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+# After a failure, every process skips Redis for this long before trying it again.
+SKIP_AFTER_FAILURE_SECONDS = 5.0
+# Seconds on a monotonic clock (replaced in tests).
+clock = time.monotonic
+
+_lock = threading.Lock()
+# Cache location -> monotonic time until which it is skipped. Per process, not per thread:
+# Django builds a cache object per thread.
+_skip_until: dict[str, float] = {}
 
 
 def _warn(operation, exc):
     logger.warning(
-        "Redis cache unavailable during %s (%s): serving without the cache; rate limits are "
-        "not enforced until it is back.",
+        "Redis cache unavailable during %s (%s): serving without the cache for %.0f s; rate "
+        "limits are not enforced until it is back.",
         operation,
         type(exc).__name__,
+        SKIP_AFTER_FAILURE_SECONDS,
     )
+
+
+def forget_failures() -> None:
+    """Try Redis again on the next call (tests, and a Redis known to be back)."""
+    with _lock:
+        _skip_until.clear()
 
 
 def _fail_open(name, fallback):
     method = getattr(RedisCache, name)
 
     def wrapper(self, *args, **kwargs):
+        location = ",".join(self._servers)
+        if clock() < _skip_until.get(location, 0.0):
+            return fallback(*args, **kwargs) if callable(fallback) else fallback
         try:
             return method(self, *args, **kwargs)
         except UNAVAILABLE as exc:
+            with _lock:
+                _skip_until[location] = clock() + SKIP_AFTER_FAILURE_SECONDS
             _warn(name, exc)
             return fallback(*args, **kwargs) if callable(fallback) else fallback
 

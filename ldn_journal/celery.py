@@ -17,6 +17,15 @@ app.conf.update(
     result_serializer="json",
     task_ignore_result=True,
     broker_connection_retry_on_startup=True,
+    # Off the web path (sweep, retries, beat) a publish may wait a little for a broker that
+    # blinked; each attempt is bounded by the socket timeouts in settings. The web path
+    # publishes without these retries (ldn_journal/broker.py).
+    task_publish_retry_policy={
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    },
     timezone="UTC",
     enable_utc=True,
 )

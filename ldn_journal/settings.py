@@ -114,6 +114,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth keeps its rate limits here, so it must be shared) -----------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How long any client waits on Redis (broker, results, cache) to connect or to answer. A
+# frozen Redis accepts TCP and never answers: without a socket timeout a request that
+# enqueues waits for ever. A request that enqueues must answer in under 3 s.
+LDN_REDIS_TIMEOUT_SECONDS = env.float("LDN_REDIS_TIMEOUT_SECONDS", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -123,7 +127,10 @@ if REDIS_URL:
             # Parallel test workers (pytest-xdist) each keep to their own keys.
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ldn")
             + os.environ.get("PYTEST_XDIST_WORKER", ""),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -148,8 +155,21 @@ if not REDIS_URL:
         "store_processed": False,
     }
 else:
-    # Longer than any task may run or wait; Redis redelivers unacked tasks after it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any task may run or wait; Redis redelivers unacked tasks after it.
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+        # A publish that timed out may have reached Redis: resending it blindly could queue
+        # the task twice, so a timeout is a failure (the sweep re-enqueues what is pending).
+        "retry_on_timeout": False,
+    }
+# Results are not kept (task_ignore_result), but a result backend configured later gets
+# the same bounds.
+CELERY_BROKER_CONNECTION_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

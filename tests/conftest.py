@@ -29,8 +29,19 @@ def _fast_and_clean(settings):
         # need no database. The Redis cache (and its rate limits) is exercised in CI.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _clear_own_cache()
+    _forget_outages()
     yield
     _clear_own_cache()
+    _forget_outages()
+
+
+def _forget_outages():
+    """A fault test's broken Redis must not make the next test skip the cache or broker."""
+    from ldn_journal import broker
+    from ldn_journal import cache as fail_open_cache
+
+    broker.forget_failures()
+    fail_open_cache.forget_failures()
 
 
 def _clear_own_cache():

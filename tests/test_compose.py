@@ -173,6 +173,26 @@ def test_postgres_and_redis_keep_their_data_in_volumes(services):
     assert services["postgres"].get("volumes")
 
 
+def redis_options(services):
+    words = command_text(services["redis"]).split()
+    return {
+        words[i].removeprefix("--"): words[i + 1]
+        for i in range(len(words) - 1)
+        if words[i].startswith("--")
+    }
+
+
+def test_redis_keeps_queued_tasks_in_an_append_only_file_on_a_volume(services):
+    assert redis_options(services)["appendonly"] == "yes"
+    assert services["redis"].get("volumes")
+
+
+def test_redis_refuses_writes_when_full_instead_of_evicting_queued_tasks(services):
+    options = redis_options(services)
+    assert options["maxmemory-policy"] == "noeviction"
+    assert options["maxmemory"]
+
+
 def test_the_dockerfile_exists_and_builds_on_python_311_slim():
     assert DOCKERFILE.is_file()
     text = DOCKERFILE.read_text()

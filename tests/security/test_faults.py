@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -210,3 +211,35 @@ def test_each_app_migrates_one_step_back_and_forward_on_the_demo_data(settings):
         figures.add("faults survived", "migrations stepped back and forward")
     assert _row_counts() == rows
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, monkeypatch):
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCacheClient
+
+    from ldn_journal import cache as fail_open_cache
+
+    now = [50.0]
+    monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
+    assert cache.get("probe", "fallback") == "fallback"  # tries Redis, which fails
+    tried = []
+    monkeypatch.setattr(RedisCacheClient, "get", lambda *args, **kwargs: tried.append(1))
+    now[0] += fail_open_cache.SKIP_AFTER_FAILURE_SECONDS - 1
+    assert cache.get("probe", "fallback") == "fallback"
+    assert tried == []  # a frozen Redis would have cost a socket timeout here
+
+
+def test_the_cache_tries_redis_again_after_the_pause(redis_down, monkeypatch):
+    from django.core.cache import cache
+
+    from ldn_journal import cache as fail_open_cache
+
+    now = [50.0]
+    monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
+    cache.get("probe")
+    now[0] += fail_open_cache.SKIP_AFTER_FAILURE_SECONDS + 0.1
+    with pytest.raises(AssertionError):  # it does reach the (closed) Redis again
+        with mock.patch.object(
+            fail_open_cache, "_warn", side_effect=AssertionError("tried Redis")
+        ):
+            cache.get("probe")
