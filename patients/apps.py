@@ -6,6 +6,10 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients and journal"
 
     def ready(self):
-        from . import signals, urgent  # noqa: F401 - urgent registers its alert renderers
+        from patients import signals
+
+        # Each message kind's renderer registers itself with the outbox on import.
+        from patients.notifications import renderers  # noqa: F401
+        from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()

@@ -8,10 +8,11 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from patients import delivery, reminders
-from patients.channels import TransientFailure
-from patients.delivery import read_unsubscribe_token, send_delivery, unsubscribe_token
 from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep
+from patients.notifications.channels import TransientFailure
+from patients.notifications.outbox import read_unsubscribe_token, send_delivery, unsubscribe_token
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -22,7 +23,7 @@ EVENING = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
 @pytest.fixture
 def claimed(db):
     patient = patient_on_plan(dose="1.5", user__email="pat@example.org")
-    [delivery_id] = reminders.sweep(EVENING, dispatch=lambda ids: None).claimed
+    [delivery_id] = sweep.sweep(EVENING, dispatch=lambda ids: None).claimed
     return patient, delivery_id
 
 
@@ -82,7 +83,7 @@ def test_after_the_prescription_ended_the_sweep_claims_no_reminder(db):
     patient = patient_on_plan()
     end_prescription(patient, at=EVENING - timedelta(hours=6))
     for moment in (EVENING, EVENING + timedelta(hours=12), EVENING + timedelta(days=1)):
-        assert reminders.sweep(moment, dispatch=lambda ids: None).claimed == []
+        assert sweep.sweep(moment, dispatch=lambda ids: None).claimed == []
     assert ReminderDelivery.objects.count() == 0
 
 
@@ -153,7 +154,9 @@ def test_smtp_errors_are_sorted_into_retry_or_give_up(
         def send_messages(self, messages):
             raise error
 
-    monkeypatch.setattr("patients.channels.email._shared_connection", lambda: Broken())
+    monkeypatch.setattr(
+        "patients.notifications.channels.email._shared_connection", lambda: Broken()
+    )
     if outcome == "retry":
         with pytest.raises(delivery.RetryLater):
             send_delivery(delivery_id)

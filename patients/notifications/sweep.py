@@ -1,0 +1,322 @@
+"""The reminder sweep: expire what is no longer useful, claim what is due (a batch, one
+transaction, at a time), re-enqueue what the queue lost, and claim the clinicians' digests.
+
+What is due comes from patients.notifications.due; each claim is a unique row
+(patients.notifications.claims), so two sweeps, two beats or an operator's `send_reminders`
+never produce a second message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.db.models import Count, Max, Min, Q
+
+from patients.models import Patient, ReminderDelivery
+from patients.notifications.claims import (
+    ClaimRow,
+    claim_many,
+    id_set,
+    requeue_after,
+    stuck_after,
+)
+from patients.notifications.digest import claim_digests
+from patients.notifications.due import BATCH_SIZE, DuePatient, due_patients, due_reminders
+from patients.notifications.outbox import enqueue_deliveries
+from patients.rules.schedule import DueReminder, PatientPlan
+
+log = logging.getLogger(__name__)
+
+Status = ReminderDelivery.Status
+
+
+def _claim_rows(plans: Iterable[PatientPlan]) -> tuple[list[ClaimRow], list[ClaimRow]]:
+    due_rows, missed_rows = [], []
+    for plan in plans:
+        for due in plan.due:
+            due_rows.append(_row_for(due))
+        for due in plan.missed:
+            missed_rows.append(_row_for(due, status=Status.EXPIRED, last_error="Not sent in time."))
+    return due_rows, missed_rows
+
+
+def _row_for(due: DueReminder, **extra) -> ClaimRow:
+    return ClaimRow(
+        key=due.key,
+        recipient_id=due.recipient_id,
+        kind=due.kind,
+        channel=due.channel,
+        due_at=due.due_at,
+        expires_at=due.expires_at,
+        patient_id=due.patient_id,
+        night=due.night,
+        **extra,
+    )
+
+
+def _moves(batch: list[tuple[DuePatient, PatientPlan]]) -> list[tuple]:
+    """(patient id, next_reminder_at as read, new next_reminder_at) where it changes."""
+    return [
+        (patient.pk, patient.next_reminder_at, plan.next_at)
+        for patient, plan in batch
+        if plan.next_at != patient.next_reminder_at
+    ]
+
+
+def _save_next_times(moves: list[tuple]) -> None:
+    """Move each patient's next_reminder_at on, unless something changed it meanwhile (a
+    logged dose marks it for a fresh look; the newer value wins). On PostgreSQL one
+    UPDATE ... FROM for the whole batch; elsewhere one UPDATE per distinct (old, new) pair."""
+    if not moves:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Patient._meta.db_table)
+        iso = {None: None}
+        for _pk, old, new in moves:
+            for value in (old, new):
+                if value not in iso:
+                    iso[value] = value.isoformat()
+        payload = json.dumps([[pk, iso[old], iso[new]] for pk, old, new in moves])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS p SET next_reminder_at = (m->>2)::timestamptz "  # noqa: S608
+                "FROM jsonb_array_elements(%s::jsonb) AS m "
+                "WHERE p.id = (m->>0)::bigint "
+                "AND p.next_reminder_at IS NOT DISTINCT FROM (m->>1)::timestamptz",
+                [payload],
+            )
+        return
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for pk, old, new in moves:
+        groups[(old, new)].append(pk)
+    for (old, new), ids in groups.items():
+        unchanged = Q(next_reminder_at__isnull=True) if old is None else Q(next_reminder_at=old)
+        Patient.objects.filter(unchanged, pk__in=id_set(ids)).update(next_reminder_at=new)
+
+
+# --- The sweep ----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    looked_at: int = 0
+    claimed: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    expired: int = 0
+    missed: int = 0
+    digests: list[int] = field(default_factory=list)
+
+
+class DispatchError(Exception):
+    """Claims are committed but could not be handed to the queue (the broker is down)."""
+
+    def __init__(self, ids):
+        super().__init__(f"could not enqueue {len(ids)} claimed deliveries")
+        self.ids = list(ids)
+
+
+def _dispatch(dispatch, ids) -> None:
+    try:
+        dispatch(ids)
+    except Exception as exc:
+        log.error("reminder sweep: could not enqueue %s deliveries", len(ids), exc_info=True)
+        raise DispatchError(ids) from exc
+
+
+# Patients per part when a sweep fans out: a 100k minute becomes ten parts that every
+# worker process takes from the queue, so adding workers shortens the minute's sweep.
+PART_SIZE = 10000
+
+
+def sweep_parts(now: datetime, part_size: int | None = None) -> list[tuple[int, int]]:
+    """The due patients' id range cut into (first_id, last_id) parts of about `part_size`
+    due patients each: one aggregate over the indexed selection. Empty when nobody is due.
+    The parts are even in ids, not exactly in due patients; a part that overlaps another
+    or runs twice is harmless (claims are unique by key)."""
+    part_size = part_size or PART_SIZE
+    found = due_patients(now).aggregate(low=Min("pk"), high=Max("pk"), count=Count("pk"))
+    if not found["count"]:
+        return []
+    low, high = found["low"], found["high"]
+    parts = max(1, -(-found["count"] // part_size))
+    step = -(-(high - low + 1) // parts)
+    return [(first, min(first + step - 1, high)) for first in range(low, high + 1, step)]
+
+
+class BatchWrite(NamedTuple):
+    """What one batch of the sweep writes, worked out before any of it is written."""
+
+    due: list[ClaimRow]
+    missed: list[ClaimRow]
+    moves: list[tuple]
+
+
+def _write_batch(write: BatchWrite, now: datetime, dispatch, result: SweepResult) -> None:
+    """One transaction: claim the batch's reminders and move its patients' next times on;
+    then hand the claimed ids to `dispatch`."""
+    with transaction.atomic():
+        ids = claim_many(write.due, now)
+        result.missed += len(claim_many(write.missed, now))
+        _save_next_times(write.moves)
+    result.claimed += ids
+    if ids:
+        _dispatch(dispatch, ids)
+
+
+class _Writer:
+    """Writes batches on a thread of its own (so its own database connection) while the
+    sweep reads and plans the next batch: reading and planning are Python, writing is mostly
+    waiting for PostgreSQL, so the two overlap. At most one batch waits in between.
+
+    After a failed write the rest are dropped (as the in-turn sweep stops at its first
+    failure) and the error is raised to the sweep at its next hand-over or at the end."""
+
+    def __init__(self, write):
+        self._write = write
+        self._queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="reminder-sweep-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        self._write(item)
+                    except BaseException as exc:  # handed to the sweep's thread
+                        self.error = exc
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def put(self, item) -> None:
+        if self.error is not None:
+            raise self.error
+        self._queue.put(item)
+
+    def close(self, raise_error: bool = True) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if raise_error and self.error is not None:
+            raise self.error
+
+
+def overlap_writes() -> bool:
+    """Whether a sweep may write on a second connection: PostgreSQL, and not inside a
+    transaction (whose uncommitted rows a second connection could not see)."""
+    return (
+        settings.LDN_REMINDER_SWEEP_OVERLAP
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def sweep_part(
+    now: datetime,
+    first_id: int,
+    last_id: int,
+    *,
+    dispatch=None,
+    batch_size: int = BATCH_SIZE,
+    result: SweepResult | None = None,
+    overlap: bool | None = None,
+) -> SweepResult:
+    """Claim what is due for the due patients with ids in [first_id, last_id], a batch
+    (one transaction) at a time, calling `dispatch(ids)` after each commit. With `overlap`
+    (default: `overlap_writes()`) each batch is written while the next is being planned."""
+    if dispatch is None:
+        dispatch = enqueue_deliveries
+    result = result if result is not None else SweepResult()
+    if overlap is None:
+        overlap = overlap_writes()
+
+    def write(item: BatchWrite) -> None:
+        _write_batch(item, now, dispatch, result)
+
+    writer = _Writer(write) if overlap else None
+    try:
+        for batch in due_reminders(now, batch_size=batch_size, first_id=first_id, last_id=last_id):
+            due_rows, missed_rows = _claim_rows(plan for _patient, plan in batch)
+            item = BatchWrite(due_rows, missed_rows, _moves(batch))
+            result.looked_at += len(batch)
+            if writer is None:
+                write(item)
+            else:
+                writer.put(item)
+    except BaseException:
+        if writer is not None:
+            writer.close(raise_error=False)  # this error, not a later write's, is the story
+        raise
+    if writer is not None:
+        writer.close()
+    return result
+
+
+def sweep(
+    now: datetime, *, dispatch=None, batch_size: int = BATCH_SIZE, fan_out=None
+) -> SweepResult:
+    """One pass: expire what is no longer useful, claim what is due, re-enqueue what the
+    queue lost, claim due clinician digests. `dispatch(ids)` runs after each commit
+    (default: enqueue one send task per id; `send_reminders` sends in-process instead).
+
+    With `fan_out(parts)` (the beat task's: one sub-sweep task per part) and more than one
+    part's worth of due patients, the patients are handed over as id ranges for the
+    workers to sweep in parallel; `claimed` and `looked_at` then stay empty here. Without
+    it the whole range is swept here, in one pass.
+
+    A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
+    are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
+    if dispatch is None:
+        dispatch = enqueue_deliveries
+    result = SweepResult(expired=expire_stale(now))
+    parts = sweep_parts(now)
+    if fan_out is not None and len(parts) > 1:
+        fan_out(parts)
+    elif parts:
+        # In one process the parts are one range: a single pass keeps one writer busy
+        # from the first batch to the last.
+        sweep_part(
+            now, parts[0][0], parts[-1][1], dispatch=dispatch, batch_size=batch_size, result=result
+        )
+    result.digests = claim_digests(now)
+    if result.digests:
+        _dispatch(dispatch, result.digests)
+    result.requeued = stale_deliveries(now)
+    if result.requeued:
+        _dispatch(dispatch, result.requeued)
+    return result
+
+
+def expire_stale(now: datetime) -> int:
+    """Mark deliveries past their usefulness expired (a sweep or worker that ran late)."""
+    waiting = Q(status=Status.PENDING) | Q(
+        status=Status.SENDING, sending_since__lt=now - stuck_after()
+    )
+    return ReminderDelivery.objects.filter(waiting, expires_at__lte=now).update(
+        status=Status.EXPIRED, last_error="Expired before it could be sent."
+    )
+
+
+def stale_deliveries(now: datetime, limit: int = 20000) -> list[int]:
+    """Deliveries the queue seems to have lost: pending a while after their claim or last
+    attempt, or stuck in `sending` (the worker died mid-send)."""
+    cut = now - requeue_after()
+    pending = Q(status=Status.PENDING) & (
+        Q(sending_since__isnull=True, claimed_at__lt=cut) | Q(sending_since__lt=cut)
+    )
+    stuck = Q(status=Status.SENDING, sending_since__lt=now - stuck_after())
+    return list(
+        ReminderDelivery.objects.filter(pending | stuck)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,192 @@
+"""Which night a moment belongs to, in the patient's own time zone.
+
+Pure functions: no database, no clock. "Now" is always passed in, so the reminder sweep, the
+journal and the flags agree on the night and can be tested at any instant, DST days included.
+
+A *night* is named by the calendar date of the evening it starts on. For evening dosing the
+boundary is local noon: a dose logged at 01:30 on Tuesday belongs to Monday's night. For
+morning dosing the night is simply the local calendar date.
+
+Wall times that do not exist or occur twice (daylight-saving changes) are resolved by one
+rule everywhere in this module: a wall time means *the first instant at which the patient's
+clock shows that time or later*. So
+
+- an ambiguous time (clocks go back) is its first occurrence, the same as ``fold=0``;
+- a time skipped by clocks going forward is the instant the clocks jump, e.g. 02:30 on the
+  US spring-forward day is 03:00 EDT (07:00 UTC).
+
+Note that this is *not* what ``zoneinfo`` gives for a skipped time: with ``fold=0`` it applies
+the offset from before the jump, which moves 02:30 forward by the gap length to 03:30 EDT.
+That would make a reminder set for 02:30 fire after one set for 03:15 on that night, and it
+would let a night's window start in the middle of the morning after a skipped day (Samoa
+skipped 30 December 2011). The "first instant at or after" rule keeps the mapping from wall
+time to instant monotonic and keeps :func:`night_window` and :func:`night_of` consistent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+EVENING = "evening"
+MORNING = "morning"
+DOSING_TIMES = (EVENING, MORNING)
+
+# For evening dosing a night runs from local noon to the next local noon: a dose taken in the
+# small hours is still "last night's" dose, and nobody takes an evening dose in the morning.
+EVENING_NIGHT_STARTS = time(12, 0)
+MORNING_NIGHT_STARTS = time(0, 0)
+# The usual LDN evening dosing window (DESIGN.md §1), wrapping midnight.
+DOSING_WINDOW_START = time(21, 0)
+DOSING_WINDOW_END = time(3, 0)
+
+_ONE_DAY = timedelta(days=1)
+_ONE_SECOND = timedelta(seconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
+    """Return ``tz`` as a ``ZoneInfo``, accepting an IANA name such as ``"Europe/London"``.
+
+    Profiles store the zone as its name; callers may pass either. An unknown name is a
+    ``ValueError`` (not ``ZoneInfoNotFoundError``, which is a ``KeyError``) so that forms and
+    commands can report it like any other bad value.
+    """
+    if isinstance(tz, ZoneInfo):
+        return tz
+    if isinstance(tz, str):
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"Unknown time zone {tz!r}: use an IANA time zone name such as "
+                f"'Europe/London' or 'America/New_York'."
+            ) from exc
+    raise TypeError(f"tz must be a ZoneInfo or an IANA time zone name, not {type(tz).__name__}.")
+
+
+def _check_dosing_time(dosing_time: str) -> None:
+    if dosing_time not in DOSING_TIMES:
+        raise ValueError(f"Unknown dosing time {dosing_time!r}: use 'evening' or 'morning'.")
+
+
+def _check_aware(moment: datetime) -> None:
+    # A naive datetime has no single meaning across zones; guessing would silently misfile
+    # a dose under the wrong night.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            f"{moment!r} is a naive datetime: pass a timezone-aware moment (UTC is fine)."
+        )
+
+
+def _night_starts(dosing_time: str) -> time:
+    return EVENING_NIGHT_STARTS if dosing_time == EVENING else MORNING_NIGHT_STARTS
+
+
+def _wall(instant: datetime, zone: tzinfo) -> datetime:
+    """The naive wall-clock reading in ``zone`` at ``instant``."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _first_instant_at_or_after(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first UTC instant at which a clock in ``zone`` reads ``wall`` or later.
+
+    For a wall time that exists this is its first occurrence (``fold=0``). For a wall time in
+    a gap, ``fold=0`` and ``fold=1`` give two instants that bracket the jump (zoneinfo applies
+    the offset from before, respectively after, the transition), and the jump itself is
+    found by bisection over whole seconds: tz transitions always fall on whole UTC seconds.
+    """
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(first, zone) == wall:
+        return first
+    # In a gap: the clock reads less than `wall` at `before` and more than it at `first`.
+    before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low = (before - _EPOCH) // _ONE_SECOND  # clock < wall here
+    high = -((_EPOCH - first) // _ONE_SECOND)  # ceil: clock >= wall here
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _wall(_EPOCH + middle * _ONE_SECOND, zone) >= wall:
+            high = middle
+        else:
+            low = middle
+    return _EPOCH + high * _ONE_SECOND
+
+
+def night_of(moment: datetime, tz: ZoneInfo | str, dosing_time: str) -> date:
+    """The night that ``moment`` belongs to for a patient in ``tz``.
+
+    Evening dosing: before local noon belongs to the previous calendar date's night, noon and
+    after to that date. Morning dosing: the local calendar date.
+    """
+    _check_aware(moment)
+    _check_dosing_time(dosing_time)
+    local = moment.astimezone(as_zone(tz))
+    if dosing_time == EVENING and local.time() < EVENING_NIGHT_STARTS:
+        return local.date() - _ONE_DAY
+    return local.date()
+
+
+def tonight(now: datetime, tz: ZoneInfo | str, dosing_time: str) -> date:
+    """The night the patient is in at ``now``: the night a dose logged now is filed under."""
+    return night_of(now, tz, dosing_time)
+
+
+def night_window(night: date, tz: ZoneInfo | str, dosing_time: str) -> tuple[datetime, datetime]:
+    """The UTC instants ``[start, end)`` that belong to ``night``.
+
+    Evening: local noon on ``night`` to local noon the next day; morning: local midnight to
+    the next midnight. The bounds are computed on local wall times and then converted, so a
+    window is 23 or 25 hours long (23.5 or 24.5 on Lord Howe Island) across a DST change,
+    and consecutive windows always meet: the end of one night is the start of the next.
+    A boundary that falls in a DST gap (e.g. midnight in zones that jump 00:00 -> 01:00)
+    is the instant of the jump.
+    """
+    _check_dosing_time(dosing_time)
+    zone = as_zone(tz)
+    starts = _night_starts(dosing_time)
+    start = _first_instant_at_or_after(datetime.combine(night, starts), zone)
+    end = _first_instant_at_or_after(datetime.combine(night + _ONE_DAY, starts), zone)
+    return start, end
+
+
+def moment_on_night(
+    night: date, local_time: time, tz: ZoneInfo | str, dosing_time: str
+) -> datetime:
+    """The UTC instant at which the patient's clock shows ``local_time`` during ``night``.
+
+    Evening dosing: times before noon are on the next calendar day (01:30 on Monday's night
+    is Tuesday 01:30); morning dosing: the night's own date. Used by the reminder scheduler
+    ("evening reminder at 21:00 on night N"), so DST is resolved exactly, by the module rule:
+
+    - clocks going back (the time occurs twice): the first occurrence;
+    - clocks going forward (the time is skipped): the instant of the jump, so 02:30 on the US
+      spring-forward day is 03:00 EDT. Every reminder whose time was skipped fires as soon
+      as the clock has passed it, and a later wall time never maps to an earlier instant.
+    """
+    if local_time.tzinfo is not None:
+        raise ValueError("local_time must be a naive wall-clock time; pass the zone as tz.")
+    _check_dosing_time(dosing_time)
+    zone = as_zone(tz)
+    day = night
+    if dosing_time == EVENING and local_time < EVENING_NIGHT_STARTS:
+        day = night + _ONE_DAY
+    return _first_instant_at_or_after(datetime.combine(day, local_time), zone)
+
+
+def is_in_dosing_window(
+    moment: datetime,
+    tz: ZoneInfo | str,
+    start: time = DOSING_WINDOW_START,
+    end: time = DOSING_WINDOW_END,
+) -> bool:
+    """Whether the patient's wall clock at ``moment`` is within ``[start, end]``.
+
+    Both bounds are inclusive. When ``start`` is after ``end`` the window wraps midnight
+    (the default 21:00-03:00 is the usual LDN window); otherwise it is a plain daytime
+    range, which is what a morning-dosing window would be.
+    """
+    _check_aware(moment)
+    wall = moment.astimezone(as_zone(tz)).time()
+    if start <= end:
+        return start <= wall <= end
+    return wall >= start or wall <= end
