@@ -62,9 +62,7 @@ def publish_for_request(publish: Callable[[], None], what: str) -> bool:
         if clock() - started < QUICK_FAILURE_SECONDS:
             try:
                 publish()
-                log.warning(
-                    "broker: %s enqueued on a second try (%s)", what, type(first).__name__
-                )
+                log.warning("broker: %s enqueued on a second try (%s)", what, type(first).__name__)
                 return True
             except Exception:
                 log.exception("broker unavailable: could not enqueue %s; the sweep will", what)

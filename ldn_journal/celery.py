@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ldn_journal.settings")
 
@@ -29,13 +30,32 @@ app.conf.update(
     timezone="UTC",
     enable_utc=True,
 )
+
+# Queues by urgency, so an urgent alert never waits behind a burst of reminders:
+# - urgent: urgent alerts and escalations, notices about undelivered alerts, the sweep tick;
+# - reminders: the sweep's send chunks and its fanned-out parts;
+# - retries: what the sweep hands back (due retries, claims the queue lost), in chunks.
+# A worker started without -Q takes all of them; production runs a worker that takes only
+# `urgent` beside the others (docker-compose.yml). "celery" is the queue of older releases.
+URGENT, REMINDERS, RETRIES, LEGACY = "urgent", "reminders", "retries", "celery"
+QUEUES = (URGENT, REMINDERS, RETRIES, LEGACY)
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_default_queue = REMINDERS
+app.conf.task_routes = {
+    "patients.sweep_reminders": {"queue": URGENT},
+    "patients.sweep_reminders_part": {"queue": REMINDERS},
+    "patients.send_deliveries": {"queue": REMINDERS},
+}
+
 # One schedule: the reminder sweep, every minute (never one beat row per patient). A tick
 # the worker could not run within the minute is dropped: the next one covers it.
+SWEEP_EVERY_SECONDS = 60.0
+SWEEP_EXPIRES_SECONDS = 55
 app.conf.beat_schedule = {
     "reminder-sweep": {
         "task": "patients.sweep_reminders",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EXPIRES_SECONDS},
     },
 }
 # Tasks live beside what they serve, not at the app's top level.

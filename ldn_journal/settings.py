@@ -51,11 +51,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "ldn_journal.accounts",
+    "ldn_journal.operations",
     "patients",
     "prescriptions",
 ]
 
 MIDDLEWARE = [
+    # Outermost: request latency by view covers everything below it.
+    "ldn_journal.operations.metrics.RequestLatencyMiddleware",
     "ldn_journal.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -265,6 +268,17 @@ LDN_EMERGENCY_NUMBERS = {
 }
 LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)
 LDN_URGENT_ESCALATE_TO_ADMINS = env.bool("LDN_URGENT_ESCALATE_TO_ADMINS", default=True)
+# An urgent alert is retried until it is delivered or the report acknowledged, with a
+# backoff capped at this; after this many failed attempts the admins are told (every
+# channel they have) and the dashboard says "alert not delivered".
+LDN_URGENT_RETRY_MAX_SECONDS = env.int("LDN_URGENT_RETRY_MAX_SECONDS", default=120)
+LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = env.int("LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS", default=3)
+
+# --- Operations ------------------------------------------------------------------------
+# Bearer token for /metrics and /healthz?deep=1; unset, both answer 404.
+LDN_METRICS_TOKEN = env.str("LDN_METRICS_TOKEN", default="")
+# The worker is unhealthy when no sweep tick finished for this long (ticks come every 60 s).
+LDN_HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("LDN_HEALTH_SWEEP_MAX_AGE_SECONDS", default=180)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
@@ -286,8 +300,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:journal@example.com")
-LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=180)
-LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=300)
+# The sweep ticks every 60 s. A claim still pending this long was lost by the queue (a killed
+# worker, a broker restarted empty) and is re-sent; a delivery in `sending` this long was
+# lost with its worker mid-send. Neither is a multiple of the tick, and both are under it,
+# so whatever a killed worker held goes out again at the first or second tick (< 2 min).
+# The stuck threshold stays well above EMAIL_TIMEOUT: a send still under way is not stuck.
+LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=55)
+LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=50)
 LDN_REMINDER_RETRY_BASE_SECONDS = env.int("LDN_REMINDER_RETRY_BASE_SECONDS", default=30)
 LDN_REMINDER_MAX_ATTEMPTS = env.int("LDN_REMINDER_MAX_ATTEMPTS", default=5)
 # The sweep writes each batch on a second connection while it plans the next (PostgreSQL only).
@@ -337,7 +356,7 @@ CONTENT_SECURITY_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

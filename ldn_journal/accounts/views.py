@@ -36,6 +36,11 @@ def home(request):
 @require_GET
 @never_cache
 def healthz(request):
+    if request.GET.get("deep"):
+        # Internal: the database, cache, broker and worker, behind the metrics token.
+        from ldn_journal.operations.views import deep_health
+
+        return deep_health(request)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -257,57 +257,12 @@ for _kind in (Kind.URGENT, Kind.ESCALATION):
     register_renderer(_kind, UrgentAlertRenderer())
 
 
-FAILURE_TOLD = "[admins told] "
-
-
 def report_failed_alerts(now: datetime) -> list[int]:
-    """Tell the admins, once, about urgent alerts that finally failed (after the delivery
-    worker's retries): an audit-trail row they read in the access log, an error in the logs
-    and a mail to ADMINS (which may fail too when SMTP is down: the first two do not).
+    """Tell the admins, once, about urgent alerts that keep failing (every channel they
+    have; the alerts themselves go on being retried): patients.notifications.undelivered."""
+    from patients.notifications import undelivered
 
-    The conditional UPDATE that marks last_error claims each failure for one sweep."""
-    from django.core.mail import mail_admins
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat, Substr
-
-    failed = list(
-        ReminderDelivery.objects.filter(
-            kind__in=(Kind.URGENT, Kind.ESCALATION), status=Status.FAILED
-        )
-        .exclude(last_error__startswith=FAILURE_TOLD)
-        .values_list("pk", flat=True)
-    )
-    told = []
-    for pk in failed:
-        won = (
-            ReminderDelivery.objects.filter(pk=pk, status=Status.FAILED)
-            .exclude(last_error__startswith=FAILURE_TOLD)
-            .update(last_error=Substr(Concat(Value(FAILURE_TOLD), F("last_error")), 1, 300))
-        )
-        if not won:
-            continue
-        delivery = ReminderDelivery.objects.get(pk=pk)
-        detail = {
-            "report": delivery.report_id,
-            "recipient": delivery.recipient_id,
-            "kind": delivery.kind,
-            "channel": delivery.channel,
-            "attempts": delivery.attempts,
-        }
-        record_access(
-            None, "urgent.alert_failed", patient=delivery.patient, obj=delivery, detail=detail
-        )
-        log.error("Urgent alert delivery %s failed for good: %s", pk, delivery.last_error)
-        mail_admins(
-            "An urgent alert could not be delivered",
-            f"Delivery #{pk} ({delivery.kind}, {delivery.channel}) of urgent report "
-            f"#{delivery.report_id} to user #{delivery.recipient_id} failed after "
-            f"{delivery.attempts} attempts: {delivery.last_error}\n"
-            "Make sure the care team sees the report.",
-            fail_silently=True,
-        )
-        told.append(pk)
-    return told
+    return undelivered.tell_admins(now)
 
 
 # --- Acknowledging ---------------------------------------------------------------------------
