@@ -34,6 +34,7 @@ from patients.clinic.forms import (
     ReviewForm,
 )
 from patients.models import FlagReview, NightlyEntry
+from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
 
 ENTRIES_PER_PAGE = 30
@@ -71,6 +72,7 @@ def patient_list(request):
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
+            "undelivered_alerts": undelivered.undelivered_alert_count(request.user),
         },
     )
 
