@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-APP_SERVICES = ["web", "worker", "beat", "migrate"]
-LONG_RUNNING = ["web", "worker", "beat", "postgres", "redis"]
-SCALABLE = ["web", "worker"]
+APP_SERVICES = ["web", "worker", "worker-urgent", "beat", "migrate"]
+LONG_RUNNING = ["web", "worker", "worker-urgent", "beat", "postgres", "redis"]
+SCALABLE = ["web", "worker", "worker-urgent"]
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +224,17 @@ def test_the_dockerfile_serves_gunicorn_with_threads_on_port_8000():
 def test_the_dockerfile_keeps_the_build_secret_out_of_the_image_environment():
     env_lines = " ".join(dockerfile_instructions("ENV"))
     assert "SECRET_KEY" not in env_lines
+
+
+def test_a_worker_service_takes_only_the_urgent_queue(services):
+    command = command_text(services["worker-urgent"])
+    assert "--queues=urgent " in command + " "
+
+
+def test_the_bulk_worker_takes_the_reminder_and_retry_queues(services):
+    queues = next(
+        word.split("=", 1)[1].split(",")
+        for word in command_text(services["worker"]).split()
+        if word.startswith("--queues=")
+    )
+    assert {"reminders", "retries", "urgent"} <= set(queues)

@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 # Deliveries are counted over the claims of the last day: the table keeps every night's.
 DELIVERY_WINDOW = timedelta(hours=24)
 
-# Per process; summed over processes through PROMETHEUS_MULTIPROC_DIR when it is set.
+# Per process; summed over processes through PROMETHEUS_MULTIPROC_DIR when it is set (each
+# process writes its values to files there, so it must exist before the first request).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 PROCESS_REGISTRY = CollectorRegistry(auto_describe=True)
 REQUEST_LATENCY = Histogram(
     "ldn_request_duration_seconds",

@@ -135,7 +135,7 @@ def test_with_the_broker_down_the_report_and_guidance_work_and_the_next_sweep_se
 ):
     patient, *_ = team
 
-    def broker_down(ids):
+    def broker_down(ids, *args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(delivery, "enqueue_deliveries", broker_down)
