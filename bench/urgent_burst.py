@@ -27,7 +27,7 @@ class TimingSink:
         self.alert_at = None
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, envelope):
         now = time.perf_counter()
         with self.lock:
             self.count += 1

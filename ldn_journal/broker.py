@@ -58,7 +58,7 @@ def publish_for_request(publish: Callable[[], None], what: str) -> bool:
     try:
         publish()
         return True
-    except Exception as first:
+    except Exception as first:  # noqa: BLE001 - whatever failed, the sweep re-sends
         if clock() - started < QUICK_FAILURE_SECONDS:
             try:
                 publish()

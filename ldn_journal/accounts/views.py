@@ -16,9 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.forms import InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.operations.views import deep_health
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -38,8 +40,6 @@ def home(request):
 def healthz(request):
     if request.GET.get("deep"):
         # Internal: the database, cache, broker and worker, behind the metrics token.
-        from ldn_journal.operations.views import deep_health
-
         return deep_health(request)
     try:
         with connection.cursor() as cursor:
@@ -95,7 +95,6 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(target, activate, request=request)
     messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")

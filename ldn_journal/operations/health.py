@@ -14,6 +14,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.utils import timezone
 
+from ldn_journal.celery import app
 from ldn_journal.operations import heartbeat
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ def check_cache() -> Check:
 
 
 def check_broker() -> Check:
-    from ldn_journal.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)

@@ -20,6 +20,11 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from ldn_journal.celery import QUEUES, app
+from ldn_journal.operations import heartbeat
+from ldn_journal.operations.models import ChannelState
+from patients.models import ReminderDelivery, UrgentReport
+
 log = logging.getLogger(__name__)
 
 # Deliveries are counted over the claims of the last day: the table keeps every night's.
@@ -73,8 +78,6 @@ class OperationsCollector:
         yield from self._queues()
 
     def _deliveries(self, now):
-        from patients.models import ReminderDelivery
-
         Status = ReminderDelivery.Status
         counts = GaugeMetricFamily(
             "ldn_deliveries",
@@ -107,8 +110,6 @@ class OperationsCollector:
         yield oldest
 
     def _urgent(self, now):
-        from patients.models import ReminderDelivery, UrgentReport
-
         open_reports = UrgentReport.objects.open()
         summary = open_reports.aggregate(n=Count("pk"), first=Min("created_at"))
         yield GaugeMetricFamily(
@@ -136,8 +137,6 @@ class OperationsCollector:
         )
 
     def _sweep(self, now):
-        from ldn_journal.operations import heartbeat
-
         beat = heartbeat.last(heartbeat.SWEEP)
         since = GaugeMetricFamily(
             "ldn_sweep_seconds_since_last",
@@ -161,8 +160,6 @@ class OperationsCollector:
         yield lag
 
     def _channels(self):
-        from ldn_journal.operations.models import ChannelState
-
         failing = GaugeMetricFamily(
             "ldn_channel_failing", "1 while a delivery channel is failing.", labels=["channel"]
         )
@@ -185,8 +182,6 @@ class OperationsCollector:
         yield total
 
     def _queues(self):
-        from ldn_journal.celery import QUEUES, app
-
         up = GaugeMetricFamily("ldn_broker_up", "1 when the broker answered this scrape.")
         lengths = GaugeMetricFamily(
             "ldn_broker_queue_length", "Messages waiting in each queue.", labels=["queue"]

@@ -55,7 +55,7 @@ def unsubscribe_token(user_id: int, scope: str) -> str:
     return signing.dumps({"u": user_id, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def read_unsubscribe_token(token: str, now: datetime | None = None) -> tuple[int, str] | None:
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     """(user id, scope) of a genuine, unexpired token; None for anything else."""
     try:
         data = signing.loads(
@@ -101,7 +101,7 @@ class Renderer:
     def prepare(self, deliveries: list[ReminderDelivery]) -> None:
         """Load what render/skip_reason need for a whole chunk at once (optional)."""
 
-    def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:
+    def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:  # noqa: ARG002
         return ""
 
     def render(self, delivery: ReminderDelivery) -> Rendered:  # pragma: no cover - abstract
@@ -357,7 +357,8 @@ SEND_CHUNK = 100
 # Up to this many ids go out as one task each: an urgent alert or a handful of reminders is
 # sent in parallel at once, not one after another.
 ONE_TASK_EACH_UP_TO = 4
-# The send tasks (patients.notifications.tasks), published by name: the outbox sits below the
+# The send tasks (patients.notifications.tasks), published by name (send_task: a web process
+# never imports the tasks module, so they are not in its registry): the outbox sits below the
 # module that defines them, and the producers above it enqueue through here.
 SEND_ONE = "patients.send_delivery"
 SEND_CHUNK_TASK = "patients.send_deliveries"
@@ -373,13 +374,17 @@ def enqueue_deliveries(ids, queue: str = REMINDERS, *, retry: bool = True) -> No
     with app.producer_or_acquire() as producer:
         if queue == URGENT or len(ids) <= ONE_TASK_EACH_UP_TO:
             for delivery_id in ids:
-                app.tasks[SEND_ONE].apply_async(
-                    (delivery_id,), producer=producer, queue=queue, retry=retry
+                app.send_task(
+                    SEND_ONE, (delivery_id,), producer=producer, queue=queue, retry=retry
                 )
             return
         for start in range(0, len(ids), SEND_CHUNK):
-            app.tasks[SEND_CHUNK_TASK].apply_async(
-                (ids[start : start + SEND_CHUNK],), producer=producer, queue=queue, retry=retry
+            app.send_task(
+                SEND_CHUNK_TASK,
+                (ids[start : start + SEND_CHUNK],),
+                producer=producer,
+                queue=queue,
+                retry=retry,
             )
 
 

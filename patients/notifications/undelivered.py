@@ -137,7 +137,7 @@ class UndeliveredNoticeRenderer(Renderer):
     """To an admin: an alert about an urgent report is not getting through. No patient
     data; a link to sign in."""
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         if not delivery.recipient.is_active:
             return "Account deactivated."
         if delivery.report is not None and delivery.report.acknowledged_at is not None:

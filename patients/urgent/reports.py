@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
@@ -30,11 +31,14 @@ from patients.models import (
     ReminderDelivery,
     UrgentReport,
 )
+from patients.notifications import undelivered
+from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
+from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +218,7 @@ class UrgentAlertRenderer(Renderer):
     """Urgent and escalation alerts: "an urgent report from a patient on your team" and a
     link behind login; never a name, a symptom or a dose."""
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         if not delivery.recipient.is_active:
             return "Account deactivated."
         report = UrgentReport.objects.filter(pk=delivery.report_id).first()
@@ -225,9 +229,6 @@ class UrgentAlertRenderer(Renderer):
         return ""
 
     def render(self, delivery):
-        from django.template.loader import render_to_string
-
-        from patients.notifications.channels.email import EmailMessageParts
 
         context = {
             "url": alert_url(delivery),
@@ -260,8 +261,6 @@ for _kind in (Kind.URGENT, Kind.ESCALATION):
 def report_failed_alerts(now: datetime) -> list[int]:
     """Tell the admins, once, about urgent alerts that keep failing (every channel they
     have; the alerts themselves go on being retried): patients.notifications.undelivered."""
-    from patients.notifications import undelivered
-
     return undelivered.tell_admins(now)
 
 
@@ -310,7 +309,6 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
 
     Returns the new version, or None when the plan is already on hold from tonight on."""
-    from prescriptions import changes, plans
 
     patient = report.patient
     prescription = plans.current_prescription(patient)

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from ldn_journal.celery import app
 from ldn_journal.operations import health, heartbeat
 
 TOKEN = "health-token-for-tests-0123456789"
@@ -44,8 +45,6 @@ def test_health_fails_when_no_sweep_ever_ran():
 
 @pytest.mark.django_db
 def test_health_fails_when_the_broker_does_not_answer(monkeypatch):
-    from ldn_journal.celery import app
-
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no broker")
 

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from ldn_journal.celery import RETRIES, URGENT
+from ldn_journal.celery import RETRIES, SWEEP_EVERY_SECONDS, URGENT
 from patients.models import PushSubscription, ReminderDelivery
-from patients.notifications import outbox, sweep, undelivered
+from patients.notifications import outbox, sweep, tasks, undelivered
 from patients.notifications.channels import TransientFailure
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
@@ -97,8 +98,6 @@ def test_a_retry_handed_back_is_not_handed_back_again_while_it_waits_in_the_queu
 
 
 def test_a_failing_sweep_task_publishes_no_task_per_retry(reminder, monkeypatch):
-    from patients.notifications import tasks
-
     smtp_down(monkeypatch)
     published = []
     monkeypatch.setattr(
@@ -152,7 +151,8 @@ def test_an_acknowledged_report_stops_the_retries(alert, monkeypatch):
     monkeypatch.undo()
     send_at(EVENING + timedelta(seconds=31), [alert.pk])
     alert.refresh_from_db()
-    assert alert.status == Status.SKIPPED and mail.outbox == []
+    assert alert.status == Status.SKIPPED
+    assert mail.outbox == []
 
 
 def test_after_n_failures_every_admin_is_told_by_email_and_by_push(alert, monkeypatch):
@@ -222,10 +222,6 @@ def test_lost_and_stuck_deliveries_are_logged_at_warning_with_counts(
 
 
 def test_the_requeue_and_stuck_thresholds_are_not_multiples_of_the_beat_interval():
-    from django.conf import settings
-
-    from ldn_journal.celery import SWEEP_EVERY_SECONDS
-
     for threshold in (settings.LDN_REMINDER_REQUEUE_SECONDS, settings.LDN_REMINDER_STUCK_SECONDS):
         assert threshold % SWEEP_EVERY_SECONDS != 0
         # Lost at any moment, re-sent at the first or second tick after: under two minutes.

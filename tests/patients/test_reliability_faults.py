@@ -22,9 +22,17 @@ from django.utils import timezone
 
 from patients.models import ReminderDelivery, UrgentReport
 from patients.notifications import sweep
+from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.reminder_support import patient_on_plan
-from tests.patients.worker_support import Sink, Worker, evening_now, plan_start, wait_for
+from tests.patients.worker_support import (
+    Sink,
+    Worker,
+    evening_now,
+    plan_start,
+    start_sink,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 Kind = ReminderDelivery.Kind
@@ -136,11 +144,7 @@ class TerminatingSink(Sink):
         return answer
 
 
-def test_backends_terminated_between_smtp_and_the_update_send_no_duplicate(
-    redis_server, tmp_path
-):
-    from tests.patients.worker_support import start_sink
-
+def test_backends_terminated_between_smtp_and_the_update_send_no_duplicate(redis_server, tmp_path):
     connection.ensure_connection()
     params = connection.get_connection_params()
     dsn = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
@@ -194,8 +198,6 @@ class SwitchableSink(Sink):
 
 
 def test_smtp_down_then_up_delivers_every_urgent_alert_exactly_once(redis_server, tmp_path):
-    from tests.patients.worker_support import start_sink
-
     handler = SwitchableSink()
     controller = start_sink(handler)
     AdminFactory()
@@ -205,11 +207,12 @@ def test_smtp_down_then_up_delivers_every_urgent_alert_exactly_once(redis_server
         redis_server.url,
         controller.port,
         tmp_path,
-        extra_env={"LDN_URGENT_RETRY_MAX_SECONDS": "2", "LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS": "3"},
+        extra_env={
+            "LDN_URGENT_RETRY_MAX_SECONDS": "2",
+            "LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS": "3",
+        },
     ).start()
     try:
-        from patients.urgent import reports as urgent
-
         for patient in patients:
             urgent.report_reaction(
                 patient,

@@ -17,12 +17,16 @@ import textwrap
 from unittest import mock
 
 import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import OperationalError
 from django.urls import include, path
 
+from ldn_journal import cache as fail_open_cache
 from tests import figures
 from tests.factories import PASSWORD
 
@@ -134,7 +138,6 @@ def redis_down(settings):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    from django.core.cache import cache
 
     with pytest.raises(Exception):  # noqa: B017,PT011 - the raw client must really fail
         cache._cache.get_client().ping()
@@ -166,7 +169,6 @@ def test_the_fail_open_cache_works_normally_with_redis_up(redis_url, settings):
     settings.CACHES = {
         "default": {"BACKEND": "ldn_journal.cache.FailOpenRedisCache", "LOCATION": redis_url}
     }
-    from django.core.cache import cache
 
     cache.set("ldn-fault-probe", 41)
     assert cache.get("ldn-fault-probe") == 41
@@ -189,7 +191,6 @@ def _step_back_targets():
 
 
 def _row_counts():
-    from django.apps import apps
 
     return {
         model._meta.label_lower: model.objects.count()
@@ -214,11 +215,6 @@ def test_each_app_migrates_one_step_back_and_forward_on_the_demo_data(settings):
 
 
 def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, monkeypatch):
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCacheClient
-
-    from ldn_journal import cache as fail_open_cache
-
     now = [50.0]
     monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
     assert cache.get("probe", "fallback") == "fallback"  # tries Redis, which fails
@@ -230,10 +226,6 @@ def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, mon
 
 
 def test_the_cache_tries_redis_again_after_the_pause(redis_down, monkeypatch):
-    from django.core.cache import cache
-
-    from ldn_journal import cache as fail_open_cache
-
     now = [50.0]
     monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
     cache.get("probe")
