@@ -6,15 +6,17 @@ client has a socket timeout (LDN_REDIS_TIMEOUT_SECONDS); this module adds the re
 of the web path: one quick second try when the first failure was quick (a pooled connection
 that Redis closed when it restarted), none after a timeout (a frozen Redis would make the
 request wait twice), and after a failure the next requests skip the broker for a few
-seconds instead of each waiting out its own timeout.
+seconds instead of each waiting out its own timeout (ldn_journal/redis_outages.py: the
+cache, usually on the same Redis, does the same, so a request pays one timeout in all).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
+
+from ldn_journal import redis_outages
+from ldn_journal.celery import app
 
 log = logging.getLogger(__name__)
 
@@ -23,28 +25,17 @@ QUICK_FAILURE_SECONDS = 0.5
 # After a failure, requests in this process leave their work to the sweep for this long.
 SKIP_AFTER_FAILURE_SECONDS = 10.0
 
-# Seconds on a monotonic clock (replaced in tests).
-clock = time.monotonic
 
-_lock = threading.Lock()
-_skip_until = 0.0
+def _broker_url() -> str:
+    return app.conf.broker_url or ""
 
 
 def _skipping() -> bool:
-    return clock() < _skip_until
+    return redis_outages.is_down(_broker_url())
 
 
 def _remember_failure() -> None:
-    global _skip_until
-    with _lock:
-        _skip_until = clock() + SKIP_AFTER_FAILURE_SECONDS
-
-
-def forget_failures() -> None:
-    """Try the broker again on the next request (tests, and a broker known to be back)."""
-    global _skip_until
-    with _lock:
-        _skip_until = 0.0
+    redis_outages.mark_down(_broker_url(), SKIP_AFTER_FAILURE_SECONDS)
 
 
 def publish_for_request(publish: Callable[[], None], what: str) -> bool:
@@ -54,6 +45,7 @@ def publish_for_request(publish: Callable[[], None], what: str) -> bool:
     if _skipping():
         log.warning("broker unavailable a moment ago: %s left to the sweep", what)
         return False
+    clock = redis_outages.clock
     started = clock()
     try:
         publish()

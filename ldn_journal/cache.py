@@ -9,24 +9,17 @@ until the socket timeout, and a page making several cache calls must not wait ou
 """
 
 import logging
-import threading
-import time
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ldn_journal import redis_outages
+
 logger = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
-# After a failure, every process skips Redis for this long before trying it again.
+# After a failure, the process skips this Redis (cache and broker) for this long.
 SKIP_AFTER_FAILURE_SECONDS = 5.0
-# Seconds on a monotonic clock (replaced in tests).
-clock = time.monotonic
-
-_lock = threading.Lock()
-# Cache location -> monotonic time until which it is skipped. Per process, not per thread:
-# Django builds a cache object per thread.
-_skip_until: dict[str, float] = {}
 
 
 def _warn(operation, exc):
@@ -39,24 +32,17 @@ def _warn(operation, exc):
     )
 
 
-def forget_failures() -> None:
-    """Try Redis again on the next call (tests, and a Redis known to be back)."""
-    with _lock:
-        _skip_until.clear()
-
-
 def _fail_open(name, fallback):
     method = getattr(RedisCache, name)
 
     def wrapper(self, *args, **kwargs):
-        location = ",".join(self._servers)
-        if clock() < _skip_until.get(location, 0.0):
+        if any(redis_outages.is_down(server) for server in self._servers):
             return fallback(*args, **kwargs) if callable(fallback) else fallback
         try:
             return method(self, *args, **kwargs)
         except UNAVAILABLE as exc:
-            with _lock:
-                _skip_until[location] = clock() + SKIP_AFTER_FAILURE_SECONDS
+            for server in self._servers:
+                redis_outages.mark_down(server, SKIP_AFTER_FAILURE_SECONDS)
             _warn(name, exc)
             return fallback(*args, **kwargs) if callable(fallback) else fallback
 

@@ -18,8 +18,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from ldn_journal import broker
-from ldn_journal import cache as fail_open_cache
+from ldn_journal import redis_outages
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.figures import FIGURES
 from tests.security.reauth import mark_reauthenticated
@@ -47,8 +46,7 @@ def _fast_and_clean(settings):
 
 def _forget_outages():
     """A fault test's broken Redis must not make the next test skip the cache or broker."""
-    broker.forget_failures()
-    fail_open_cache.forget_failures()
+    redis_outages.forget()
 
 
 def _clear_own_cache():

@@ -6,7 +6,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ldn_journal import broker
+from ldn_journal import broker, redis_outages
 
 
 class Clock:
@@ -20,7 +20,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(broker, "clock", fake)
+    monkeypatch.setattr(redis_outages, "clock", fake)
     return fake
 
 

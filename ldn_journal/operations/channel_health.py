@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import datetime
 
+from django.db import DatabaseError
 from django.db.models import F
 
 from ldn_journal.operations.models import ChannelState
@@ -29,6 +30,14 @@ _next_recovery_check: dict[str, float] = {}
 
 def failed(channel: str, error: Exception, now: datetime) -> None:
     """Count a transient failure of `channel`; log at WARNING if it starts an outage."""
+    try:
+        _failed(channel, error, now)
+    except DatabaseError:
+        # Bookkeeping only: the delivery's own state is what must be recorded.
+        log.warning("channel %s: could not record a failure (database unavailable)", channel)
+
+
+def _failed(channel: str, error: Exception, now: datetime) -> None:
     ChannelState.objects.get_or_create(channel=channel)
     started = ChannelState.objects.filter(channel=channel, failing_since__isnull=True).update(
         failing_since=now,
@@ -57,6 +66,15 @@ def succeeded(channel: str, now: datetime) -> None:
     if clock() < _next_recovery_check.get(channel, 0.0):
         return
     _next_recovery_check[channel] = clock() + RECOVERY_CHECK_SECONDS
+    try:
+        _record_recovery(channel, now)
+    except DatabaseError:
+        # Never in the way of recording the message just sent (the sender's next statement
+        # meets the same fault and records it on a fresh connection).
+        _next_recovery_check[channel] = 0.0
+
+
+def _record_recovery(channel: str, now: datetime) -> None:
     state = ChannelState.objects.filter(channel=channel, failing_since__isnull=False).first()
     if state is None:
         return

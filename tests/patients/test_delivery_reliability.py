@@ -247,8 +247,15 @@ def test_a_backend_terminated_between_smtp_and_the_update_sends_no_duplicate(mon
         accepted.append(to)
         if len(accepted) == 1:  # SMTP accepted message 1; its UPDATE has not run yet
             pid = connection.connection.info.backend_pid
-            params = connection.get_connection_params()
-            with psycopg.connect(**params, autocommit=True) as other:
+            db = connection.settings_dict
+            with psycopg.connect(
+                dbname=db["NAME"],
+                user=db["USER"],
+                password=db.get("PASSWORD") or None,
+                host=db["HOST"] or "127.0.0.1",
+                port=db["PORT"] or 5432,
+                autocommit=True,
+            ) as other:
                 other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
     monkeypatch.setattr(outbox, "send_email", accept_then_lose_the_backend)

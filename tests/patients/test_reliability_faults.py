@@ -146,8 +146,14 @@ class TerminatingSink(Sink):
 
 def test_backends_terminated_between_smtp_and_the_update_send_no_duplicate(redis_server, tmp_path):
     connection.ensure_connection()
-    params = connection.get_connection_params()
-    dsn = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    db = connection.settings_dict
+    dsn = psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db.get("PASSWORD") or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
     handler = TerminatingSink(dsn, connection.connection.info.backend_pid, {1, 4, 7})
     controller = start_sink(handler)
     zone, at = evening_now()

@@ -27,6 +27,7 @@ from django.db.utils import OperationalError
 from django.urls import include, path
 
 from ldn_journal import cache as fail_open_cache
+from ldn_journal import redis_outages
 from tests import figures
 from tests.factories import PASSWORD
 
@@ -216,7 +217,7 @@ def test_each_app_migrates_one_step_back_and_forward_on_the_demo_data(settings):
 
 def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, monkeypatch):
     now = [50.0]
-    monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
+    monkeypatch.setattr(redis_outages, "clock", lambda: now[0])
     assert cache.get("probe", "fallback") == "fallback"  # tries Redis, which fails
     tried = []
     monkeypatch.setattr(RedisCacheClient, "get", lambda *args, **kwargs: tried.append(1))
@@ -227,7 +228,7 @@ def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, mon
 
 def test_the_cache_tries_redis_again_after_the_pause(redis_down, monkeypatch):
     now = [50.0]
-    monkeypatch.setattr(fail_open_cache, "clock", lambda: now[0])
+    monkeypatch.setattr(redis_outages, "clock", lambda: now[0])
     cache.get("probe")
     now[0] += fail_open_cache.SKIP_AFTER_FAILURE_SECONDS + 0.1
     tried_redis = mock.patch.object(fail_open_cache, "_warn", side_effect=AssertionError("tried"))
