@@ -374,9 +374,7 @@ def enqueue_deliveries(ids, queue: str = REMINDERS, *, retry: bool = True) -> No
     with app.producer_or_acquire() as producer:
         if queue == URGENT or len(ids) <= ONE_TASK_EACH_UP_TO:
             for delivery_id in ids:
-                app.send_task(
-                    SEND_ONE, (delivery_id,), producer=producer, queue=queue, retry=retry
-                )
+                app.send_task(SEND_ONE, (delivery_id,), producer=producer, queue=queue, retry=retry)
             return
         for start in range(0, len(ids), SEND_CHUNK):
             app.send_task(
