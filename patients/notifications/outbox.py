@@ -161,6 +161,11 @@ def _finish(delivery_id: int, status: str, reason: str = "", sent_at=None, retry
         return cursor.rowcount == 1
 
 
+def _finished_id(finish) -> int:
+    """The delivery id of a `_finish_sql` statement (for the logs)."""
+    return finish[1][-2]
+
+
 def _record_on_fresh_connection(finish) -> None:
     """Run a sent message's finishing UPDATE after the round trip carrying it failed.
 
@@ -255,7 +260,7 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
                 log.warning(
                     "delivery %s: recording a sent message failed with the next claim; "
                     "recording it on a fresh connection",
-                    recorded[1][-2],
+                    _finished_id(recorded),
                 )
                 _record_on_fresh_connection(recorded)
                 taken = take(delivery_id, timezone.now())
@@ -276,7 +281,7 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
                 log.warning(
                     "delivery %s: recording a sent message failed; recording it on a fresh "
                     "connection",
-                    recorded[1][-2],
+                    _finished_id(recorded),
                 )
                 _record_on_fresh_connection(recorded)
     return outcomes

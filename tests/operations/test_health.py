@@ -1,14 +1,17 @@
 """`manage.py health` and /healthz?deep=1: database, cache, broker, worker heartbeat."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from ldn_journal.celery import app
+from ldn_journal.celery import SWEEP_EXPIRES_SECONDS, app
 from ldn_journal.operations import health, heartbeat
+from patients.notifications import sweep, tasks
+from patients.urgent import reports as urgent
 
 TOKEN = "health-token-for-tests-0123456789"
 
@@ -81,3 +84,19 @@ def test_deep_healthz_answers_503_when_a_check_fails(client, settings):
 
 def test_plain_healthz_still_needs_no_token(client, db):
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_each_sweep_tick_leaves_a_heartbeat(monkeypatch):
+    monkeypatch.setattr(sweep, "sweep", lambda now, fan_out: sweep.SweepResult())
+    monkeypatch.setattr(urgent, "sweep", lambda now: {})
+    tasks.sweep_reminders_task.apply()
+    assert health.check_worker().ok
+
+
+def test_a_tick_that_waited_in_the_queue_records_how_long():
+    started = datetime(2026, 11, 26, 21, 0, 12, tzinfo=UTC)
+    published = started - timedelta(seconds=12)
+    expires = published + timedelta(seconds=SWEEP_EXPIRES_SECONDS)
+    tick = SimpleNamespace(request=SimpleNamespace(expires=expires.isoformat()))
+    assert tasks._queued_for(tick, started) == 12.0
