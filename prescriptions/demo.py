@@ -43,8 +43,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from patients.rules.nights import tonight
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.builtin import BUILT_IN_TEMPLATES, ensure_builtin_templates
 from prescriptions.changes import (
     create_prescription,
@@ -56,7 +55,6 @@ from prescriptions.changes import (
     steps_change,
 )
 from prescriptions.models import Formulation, PlanTemplate, Prescription
-from prescriptions.plans import versions_for
 
 CAPSULE_STRENGTHS = ["1.50", "3.00", "4.50"]
 
@@ -201,7 +199,7 @@ def _seed_ended(patient, clinician, spec, today: date):
         author=clinician,
         based_on=1,
         change=end_change(
-            versions_for(prescription)[-1],
+            plans.load(patient).latest,
             tonight_night=end,
             reason="Moving abroad for work for three months: stopping until back",
             patient_note="Stop LDN from tonight; we will restart when you are back.",
@@ -243,7 +241,7 @@ def _seed_one(patient, clinician, spec, today: date):
     number = 1
     for kind, offset, options in later:
         night = today - timedelta(days=offset)
-        latest = versions_for(prescription)[-1]
+        latest = plans.load(patient).latest
         if kind == "hold":
             until = options["until"]
             change = hold_change(
@@ -299,11 +297,11 @@ def seed_plans(_users, patients):
         if patient is None or Prescription.objects.filter(patient=patient).exists():
             continue
         clinician = patient.care_team.order_by("pk").first()
+        # No plan yet: tonight is the evening night.
+        today = titration.tonight((), patient.tz, now)
         if email in EARLIER:
-            _seed_ended(
-                patient, clinician, EARLIER[email], tonight(now, patient.tz, titration.EVENING)
-            )
-        _seed_one(patient, clinician, spec, tonight(now, patient.tz, titration.EVENING))
+            _seed_ended(patient, clinician, EARLIER[email], today)
+        _seed_one(patient, clinician, spec, today)
 
 
 def journal_hints(email: str, today: date) -> dict[date, dict]:

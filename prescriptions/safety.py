@@ -33,14 +33,14 @@ def _mg(value: Decimal) -> str:
     return f"{value.normalize():f} mg"
 
 
-def _last_night(version: titration.PlanVersion) -> date:
+def _last_night(version: titration.PlainVersion) -> date:
     """The first night of the version's last step (after it nothing changes)."""
     return max(version.effective_night, titration.step_schedule(version)[-1][0])
 
 
 def increase_warnings(
-    versions: Sequence[titration.PlanVersion],
-    proposed: titration.PlanVersion,
+    versions: Sequence[titration.PlainVersion],
+    proposed: titration.PlainVersion,
     *,
     max_increase: Decimal,
     clinic_max: Decimal,

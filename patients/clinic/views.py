@@ -38,8 +38,9 @@ from patients.clinic.forms import (
 )
 from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry, Patient, UrgentReport
+from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
-from prescriptions import titration
+from prescriptions import plans
 from prescriptions.models import PlanVersion
 
 ENTRIES_PER_PAGE = 30
@@ -77,6 +78,7 @@ def patient_list(request):
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
+            "undelivered_alerts": undelivered.undelivered_alert_count(request.user),
         },
     )
 
@@ -108,7 +110,7 @@ def _export_form(request, page):
     firsts = [page.today]
     if page.entries:
         firsts.append(page.entries[0].night)
-    firsts += [version.effective_night for version in page.versions[:1]]
+    firsts += [version.effective_night for version in page.plan.versions[:1]]
     data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
     form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.today)
     if data:
@@ -185,11 +187,7 @@ def add_note(request, pk):
 @require_POST
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
-    today = dashboard.patient_tonight(
-        patient,
-        dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1],
-        timezone.now(),
-    )
+    today = plans.load(patient).tonight(patient.tz, timezone.now())
     form = ReviewForm(request.POST, today=today)
     if form.is_valid():
         review = FlagReview.objects.create(
@@ -289,8 +287,7 @@ def night_detail(request, pk, night):
     except ValueError:
         raise Http404 from None
     entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
-    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    position = titration.current_step(plain, night)
+    position = plans.load(patient).on(night)
     record_access(
         request,
         "entry.view",
@@ -340,7 +337,7 @@ def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
     form, start, end = _range_form(request, page.today, record_start(patient, page.today))
-    rows = page.version_rows
+    rows = list(page.plan.rows)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
     ]
@@ -399,8 +396,8 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     Returns None (after adding messages) when the range is not valid.
     """
     now = now or timezone.now()
-    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    today = dashboard.patient_tonight(patient, plain, now)
+    plan = plans.load(patient)
+    today = plan.tonight(patient.tz, now)
     form = DateRangeForm(request.GET, default_start=record_start(patient, today), default_end=today)
     if not form.is_valid():
         if errors_as_messages:
@@ -420,8 +417,7 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        records = fhir_export.version_records(patient)
-        data = fhir_export.bundle(patient, records, entries, now, today)
+        data = fhir_export.bundle(patient, plan, entries, now)
         response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
     record_access(

@@ -24,7 +24,7 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 from patients.clinic import dashboard
 from patients.clinic.exports import fhir
 from patients.models import NightlyEntry, Patient
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +47,8 @@ def demo(settings):
 
 def _bundle(patient):
     now = timezone.now()
-    _, plain = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    today = dashboard.patient_tonight(patient, plain, now)
     entries = list(dashboard.entries_with_details().filter(patient=patient))
-    return fhir.bundle(patient, fhir.version_records(patient), entries, now, today)
+    return fhir.bundle(patient, plans.load(patient), entries, now)
 
 
 # --- what an EHR would do with the Bundle alone ---------------------------------------------
@@ -91,7 +89,7 @@ def rebuild_plans(bundle):
                 days = (_day(bounds["end"]) - first).days + 1 if "end" in bounds else None
                 dose = Decimal(str(instruction["doseAndRate"][0]["doseQuantity"]["value"]))
                 steps.append((first, titration.Step(dose.quantize(Decimal("0.01")), days)))
-        version = titration.PlanVersion(
+        version = titration.PlainVersion(
             number=int(number),
             effective_night=_day(resource["dispenseRequest"]["validityPeriod"]["start"]),
             start_date=steps[0][0],
@@ -198,7 +196,7 @@ def test_the_plan_history_rebuilt_from_the_bundle_matches_every_stored_version(d
         rebuilt = rebuild_plans(_bundle(patient))
         stored = {
             (record.prescription_id, record.plain.number): record
-            for record in fhir.version_records(patient)
+            for record in fhir.version_records(patient, plans.load(patient))
         }
         assert set(rebuilt) == set(stored), patient.user.email
         for key, record in stored.items():
@@ -226,7 +224,7 @@ def test_the_plan_history_rebuilt_from_the_bundle_matches_every_stored_version(d
 def test_the_rebuilt_plan_prescribes_the_same_dose_on_every_night(demo):
     for patient in _demo_patients():
         rebuilt = rebuild_plans(_bundle(patient))
-        records = fhir.version_records(patient)
+        records = fhir.version_records(patient, plans.load(patient))
         for prescription_id in {r.prescription_id for r in records}:
             stored = [r.plain for r in records if r.prescription_id == prescription_id]
             ours = [v for (p, _), (v, *_rest) in sorted(rebuilt.items()) if p == prescription_id]

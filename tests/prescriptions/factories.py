@@ -48,4 +48,6 @@ def make_prescription(
         prescription=prescription,
         change=change,
         now=now,
+        # Test plans may climb fast on purpose; the safety prompt has tests of its own.
+        confirmed_increase=True,
     )

@@ -13,7 +13,7 @@ MAX_STEP, CLINIC_MAX = Decimal("1.5"), Decimal("4.5")
 
 
 def version(number, effective, steps, start=None, hold_from=None, hold_until=None):
-    return titration.PlanVersion(
+    return titration.PlainVersion(
         number=number,
         effective_night=effective,
         start_date=start or effective,

@@ -13,7 +13,8 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   is its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an ending
   likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
   stopped (its prescription ended), as titration answers for today; a version a later one
-  replaced is completed; a version that takes effect later is draft.
+  replaced is completed; a version that takes effect later is active with its validityPeriod
+  starting then.
 - MedicationAdministration per logged evening: completed with the dose in mg (UCUM), or
   not-done with ``statusReason`` (SKIP_REASON_SYSTEM) for a skipped night.
 - Observation per score: pain with LOINC 72514-3; fatigue, mood, sleep quality, dream
@@ -36,14 +37,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch
 
 from patients.models import NightlyEntry, SideEffect
 from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
 from patients.urgent.fhir import adverse_events
 from prescriptions import titration
-from prescriptions.models import PlanStep, PlanVersion
+from prescriptions.models import Prescription
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -74,12 +74,12 @@ SEVERITY_CODES = {1: ("mild", "Mild"), 2: ("moderate", "Moderate"), 3: ("severe"
 WHEN_CODES = {titration.EVENING: "HS", titration.MORNING: "MORN"}
 HOLD, END = "hold", "end"
 
-# titration's state of the version in effect today -> MedicationRequest.status
-STATE_STATUS = {
+# The state titration gives the version in effect tonight, as a MedicationRequest status.
+REQUEST_STATUS = {
     titration.ACTIVE: "active",
     titration.NOT_STARTED: "active",
     titration.ON_HOLD: "on-hold",
-    getattr(titration, "ENDED", "ended"): "stopped",
+    titration.ENDED: "stopped",
 }
 
 
@@ -162,26 +162,27 @@ class VersionRecord:
     """One signed plan version as the export needs it: its prescription, number and values."""
 
     prescription_id: int
-    plain: titration.PlanVersion
+    plain: titration.PlainVersion
     ends: bool = False  # the version that ended its prescription
     signed_at: datetime | None = None
 
 
-def request_statuses(versions: Sequence[titration.PlanVersion], ends: Sequence[bool], today):
+def request_statuses(versions: Sequence[titration.PlainVersion], today) -> list[str]:
     """MedicationRequest.status of each version of ONE prescription (same order).
 
-    The version in effect today gets titration's state for today; a version that ended the
-    prescription is stopped; versions replaced before today are completed; versions that
-    only take effect after today are draft.
+    The version in effect today gets the plan's state today as titration gives it (active,
+    on-hold, or stopped once the prescription has ended); versions replaced before today are
+    completed; versions that take effect later are orders still to come (active, their
+    validityPeriod starting then).
     """
     in_effect = titration.version_in_effect(versions, today)
     statuses = []
-    for version, ending in zip(versions, ends, strict=True):
+    for version in versions:
         if version.effective_night > today:
-            statuses.append("draft")
+            statuses.append("active")
         elif version is in_effect:
             state = titration.current_step(versions, today).status
-            statuses.append("stopped" if ending else STATE_STATUS.get(state, "active"))
+            statuses.append(REQUEST_STATUS.get(state, "unknown"))
         else:
             statuses.append("completed")
     return statuses
@@ -211,7 +212,7 @@ def _instruction(sequence: int, text: str, bounds: dict, dosing_time: str, dose=
     return instruction
 
 
-def dosage_instructions(version: titration.PlanVersion, ends: bool) -> list[dict]:
+def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dict]:
     """The version's steps, then its hold or its ending, each as one instruction."""
     when = "in the evening" if version.dosing_time == titration.EVENING else "in the morning"
     out = []
@@ -310,7 +311,7 @@ def medication_requests(patient_ref: str, records: Sequence[VersionRecord], toda
     out = []
     for group in by_prescription.values():
         group.sort(key=lambda r: r.plain.number)
-        statuses = request_statuses([r.plain for r in group], [r.ends for r in group], today)
+        statuses = request_statuses([r.plain for r in group], today)
         for index, (record, status) in enumerate(zip(group, statuses, strict=True)):
             later = [r.plain.effective_night for r in group[index + 1 :]]
             until = min(later) - timedelta(days=1) if later else None
@@ -459,15 +460,13 @@ def night_resources(ref: str, patient, entry) -> list[dict]:
     return out
 
 
-def bundle(patient, records: Sequence[VersionRecord], entries, now: datetime, today) -> dict:
-    """The Bundle as a dict (json.dumps-able); entries need side effects/extra scores prefetched.
-
-    ``records`` are every plan version of every prescription of the patient; ``today`` is the
-    patient's current night (which version is in effect, and in what state).
-    """
+def bundle(patient, plan, entries, now: datetime) -> dict:
+    """The Bundle as a dict (json.dumps-able) for a plans.PlanView; entries need side effects
+    and extra scores prefetched. Every prescription's versions go out, ended ones too."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
-    resources = [person, *medication_requests(ref, records, today)]
+    today = plan.tonight(patient.tz, now)
+    resources = [person, *medication_requests(ref, version_records(patient, plan), today)]
     for entry in entries:
         resources += night_resources(ref, patient, entry)
     resources += adverse_events(ref, patient)
@@ -480,22 +479,28 @@ def bundle(patient, records: Sequence[VersionRecord], entries, now: datetime, to
     }
 
 
-def version_records(patient) -> list[VersionRecord]:
-    """Every plan version of every prescription of the patient (2 queries), oldest first.
+def version_records(patient, plan) -> list[VersionRecord]:
+    """Every plan version of every prescription of the patient, from their plans.PlanView.
 
-    TODO(plan): read these from plans.load(patient) once it carries every prescription's rows.
+    The view numbers prescriptions by position (oldest first); one query gives their ids.
+    Only the newest prescription's signed rows are loaded, so older versions are dated by
+    their first night instead of their signature.
     """
-    rows = (
-        PlanVersion.objects.filter(prescription__patient=patient)
-        .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.order_by("position")))
-        .order_by("prescription_id", "number")
+    if not plan.versions:
+        return []
+    ids = list(
+        Prescription.objects.filter(patient=patient).order_by("pk").values_list("pk", flat=True)
     )
-    return [
-        VersionRecord(
-            prescription_id=row.prescription_id,
-            plain=row.as_plain(),
-            ends=row.kind == PlanVersion.Kind.ENDED,
-            signed_at=row.created_at,
+    signed = {(row.prescription_id, row.number): row.created_at for row in plan.rows}
+    records = []
+    for version in plan.versions:
+        prescription_id = ids[version.prescription_index]
+        records.append(
+            VersionRecord(
+                prescription_id=prescription_id,
+                plain=version,
+                ends=version.ends,
+                signed_at=signed.get((prescription_id, version.number)),
+            )
         )
-        for row in rows
-    ]
+    return records
