@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "flags.review_undo": "Undid a flag review",
     "scale.add": "Added a symptom scale",
     "entry.history": "Viewed the changes to an entry",
+    "entry.view": "Viewed one night of your journal",
+    "patient.identifiers_view": "Viewed your identifiers (date of birth, record number, phone)",
+    "patient.identifiers": "Changed your identifiers (date of birth, record number, phone)",
     "plan.read": "Viewed your plan",
 }
 

@@ -273,6 +273,8 @@ def _edit_identifiers(request, pk):
         if request.user.role == Role.CLINICIAN:
             return redirect(_back(patient))
         return redirect("manage:people")
+    # The page shows the identifiers: a read of the patient's data like any other.
+    record_access(request, "patient.identifiers_view", patient=patient, obj=patient)
     return render(
         request, "patients/clinic/patient_identifiers.html", {"patient": patient, "form": form}
     )
