@@ -19,6 +19,8 @@ from django.utils import timezone
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.rules import nights
 from patients.rules.adherence import NightRecord
+from patients.rules.pause import Pause
+from patients.urgent.open_reports import NO_REPORTS, UrgentState, urgent_state
 from prescriptions import plans, titration
 from prescriptions.models import PlanVersion, Prescription
 
@@ -85,11 +87,14 @@ class PatientPlan:
     versions: list = field(default_factory=list)  # titration.PlanVersion values
     patient_note: str = ""  # what the clinician wrote to the patient with the latest version
     ending: PlanVersion | None = None  # without a current prescription: how the last one ended
+    # Open urgent reports and the latest answer: the pause is read from here (urgent_at).
+    urgent: UrgentState = NO_REPORTS
 
     @classmethod
-    def load(cls, patient: Patient) -> PatientPlan:
+    def load(cls, patient: Patient, *, urgent_at: datetime | None = None) -> PatientPlan:
         """Read the plan through prescriptions.plans (two queries; a third only when no
-        prescription is current, for how the last one ended)."""
+        prescription is current, for how the last one ended). With `urgent_at`, one more
+        query reads the urgent-report state that pauses the plan (patients.rules.pause)."""
         prescription, rows = plans.plan_rows(patient)
         return cls(
             patient,
@@ -97,7 +102,12 @@ class PatientPlan:
             [row.as_plain() for row in rows],
             rows[-1].patient_note if rows else "",
             plans.last_ending(patient) if prescription is None else None,
+            urgent_state(patient.pk, urgent_at) if urgent_at is not None else NO_REPORTS,
         )
+
+    def pause(self, now: datetime) -> Pause | None:
+        """The urgent pause in force at `now` (load with urgent_at to know it)."""
+        return self.urgent.pause(now)
 
     def position(self, night: date) -> titration.PlanPosition:
         return titration.current_step(self.versions, night)
@@ -126,10 +136,11 @@ class PatientPlan:
         return self.prescription.concentration_mg_per_ml
 
 
-def plan_for_user(user) -> PatientPlan | None:
-    """The signed-in patient (through the access gate) and their plan, in three queries."""
+def plan_for_user(user, *, urgent_at: datetime | None = None) -> PatientPlan | None:
+    """The signed-in patient (through the access gate) and their plan, in three queries
+    (four with the urgent state at `urgent_at`)."""
     patient = Patient.objects.visible_to(user).select_related("user").first()
-    return PatientPlan.load(patient) if patient is not None else None
+    return PatientPlan.load(patient, urgent_at=urgent_at) if patient is not None else None
 
 
 def plan_for_patient(patient: Patient) -> PatientPlan:

@@ -36,6 +36,7 @@ from patients.journal.forms import (
 )
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
 from patients.rules import adherence, nights
+from patients.urgent.reports import guidance_for as urgent_guidance
 from prescriptions import titration
 
 ONE_DAY = timedelta(days=1)
@@ -61,8 +62,8 @@ def current_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
 
-def _plan(request) -> journal.PatientPlan:
-    plan = journal.plan_for_user(request.user)
+def _plan(request, *, urgent_at=None) -> journal.PatientPlan:
+    plan = journal.plan_for_user(request.user, urgent_at=urgent_at)
     if plan is None:
         raise Http404
     # Forms read and pages show wall-clock times in the patient's own zone.
@@ -96,7 +97,7 @@ def _entries(plan, **filters):
 @patient_view
 def home(request):
     now = timezone.now()
-    plan = _plan(request)
+    plan = _plan(request, urgent_at=now)
     tonight = plan.tonight(now)
     local = timezone.localtime(now)
     checkin_night = local.date() - ONE_DAY if local.hour < 12 else None
@@ -119,6 +120,11 @@ def home(request):
         "hold_note": plan.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+        # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).
+        "pause": plan.pause(now),
+        "pause_report_id": plan.urgent.latest_open_id(now),
+        "answer": plan.urgent.answer,
+        "guidance": urgent_guidance(plan.patient),
     }
     return render(request, "patients/journal/home.html", context)
 

@@ -33,7 +33,9 @@ from patients.models import (
     PushSubscription,
     ReminderDelivery,
 )
+from patients.rules import pause as pause_rules
 from patients.rules.nights import EVENING, MORNING, as_zone, moment_on_night, night_of, night_window
+from patients.urgent.open_reports import NO_REPORTS, urgent_states
 from prescriptions import titration
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,8 @@ class NightState:
     dose_mg: Decimal | None = None
     evening_logged: bool = False
     morning_logged: bool = False
+    # An urgent report is open (patients.rules.pause): the patient waits for their clinician.
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,8 @@ def is_wanted(kind: str, state: NightState) -> bool:
     """Whether a reminder of `kind` still makes sense for a night in `state`."""
     if state.plan_status != titration.ACTIVE:
         return False  # on hold (stop before opioids), not started, or no plan: nothing to take
+    if state.paused and pause_rules.silences(kind):
+        return False  # waiting for the clinician's answer to an urgent report
     if kind in (Kind.EVENING, Kind.LAST_CALL, Kind.MISSED):
         return not state.evening_logged
     if kind == Kind.MORNING:
@@ -237,8 +243,10 @@ class Plan:
     # prescription, so most patients cost a dict lookup here).
     _states: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def state(self, night: date, evening_logged=False, morning_logged=False) -> NightState:
-        key = (night, evening_logged, morning_logged)
+    def state(
+        self, night: date, evening_logged=False, morning_logged=False, paused=False
+    ) -> NightState:
+        key = (night, evening_logged, morning_logged, paused)
         cached = self._states.get(key)
         if cached is not None:
             return cached
@@ -251,6 +259,7 @@ class Plan:
             dose_mg=position.dose_mg if status == titration.ACTIVE else None,
             evening_logged=evening_logged,
             morning_logged=morning_logged,
+            paused=paused,
         )
         return state
 
@@ -555,14 +564,17 @@ def _plan_batch(
         else set()
     )
     claimed = _claimed_keys(patients, first)
+    # The urgent pause, read through its one loader and judged by its one rule.
+    urgent = urgent_states(id_set(ids))
     last_call_after = morning_last_call_after()
     out = []
     for patient in patients:
         plan = plans.get(patient.pk, NO_PLAN)
+        paused = urgent.get(patient.pk, NO_REPORTS).paused(now)
         states = {}
         for night in nights_around(now, patient.time_zone):
             evening, morning = entries.get((patient.pk, night), (False, False))
-            states[night] = plan.state(night, evening, morning)
+            states[night] = plan.state(night, evening, morning, paused)
         out.append(
             (
                 patient,

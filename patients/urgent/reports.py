@@ -32,6 +32,7 @@ from patients.models import (
 )
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
 from patients.notifications.sweep import ClaimRow, Prefs, after_quiet_hours, claim_many
+from patients.rules import emergency as emergency_rules
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
 
@@ -69,25 +70,38 @@ class AlreadyAcknowledged(UrgentError):
 class Guidance:
     emergency_number: str
     clinic_contact: str
+    clinic_phone: str = ""
 
     @property
     def numbers(self) -> list[str]:
         """Each number on its own, for tel: links ("112 / 911" -> ["112", "911"])."""
         return [n.strip() for n in self.emergency_number.split("/") if n.strip()]
 
+    @property
+    def clinic_tel(self) -> str:
+        """The clinic's line as a tel: URI target (digits and a leading +)."""
+        phone = self.clinic_phone.strip()
+        digits = "".join(c for c in phone if c.isdigit())
+        return ("+" + digits if phone.startswith("+") else digits) if digits else ""
 
-def emergency_number(country: str) -> str:
-    """The emergency number for an ISO country code, or the general default (112 / 911)."""
-    return settings.LDN_EMERGENCY_NUMBERS.get(
-        (country or "").strip().upper(), settings.LDN_EMERGENCY_NUMBER
+
+def emergency_number(country: str, zone: str = "") -> str:
+    """The emergency number for a patient's country (else their time zone's country), from
+    the LDN_EMERGENCY_NUMBERS table; 112 in the EU; else LDN_EMERGENCY_NUMBER."""
+    return emergency_rules.emergency_number(
+        country, zone, settings.LDN_EMERGENCY_NUMBERS, settings.LDN_EMERGENCY_NUMBER
     )
 
 
 def guidance_for(patient: Patient | None) -> Guidance:
     """What the guidance page shows; needs no query (the patient is already loaded)."""
     return Guidance(
-        emergency_number=emergency_number(patient.country if patient is not None else ""),
+        emergency_number=emergency_number(
+            patient.country if patient is not None else "",
+            patient.time_zone if patient is not None else "",
+        ),
         clinic_contact=settings.LDN_CLINIC_CONTACT,
+        clinic_phone=settings.LDN_CLINIC_PHONE,
     )
 
 

@@ -60,20 +60,43 @@ def test_the_emergency_number_follows_the_patients_country(country, number):
     assert urgent.emergency_number(country) == number
 
 
+@pytest.mark.parametrize(
+    ("zone", "number"),
+    [
+        ("Europe/London", "999"),
+        ("America/New_York", "911"),
+        ("Australia/Sydney", "000"),
+        ("Europe/Berlin", "112"),
+        ("Europe/Paris", "112"),
+        ("Asia/Tokyo", "112 / 911"),
+    ],
+)
+def test_without_a_country_the_number_follows_the_patients_time_zone(zone, number):
+    assert urgent.emergency_number("", zone) == number
+
+
+def test_a_country_the_patient_set_wins_over_their_time_zone():
+    assert urgent.emergency_number("US", "Europe/London") == "911"
+
+
 def test_a_configured_number_wins_over_the_default(settings):
     settings.LDN_EMERGENCY_NUMBERS = {"FR": "15 / 112"}
     assert urgent.emergency_number("fr") == "15 / 112"
+    assert urgent.emergency_number("", "Europe/Paris") == "15 / 112"
     assert urgent.guidance_for(None).numbers == ["112", "911"]
 
 
 def test_the_form_page_shows_the_guidance_before_anything_is_sent(patient_client, settings):
-    settings.LDN_CLINIC_CONTACT = "the LDN clinic on 020 7946 0000"
+    settings.LDN_CLINIC_CONTACT = "the LDN clinic"
+    settings.LDN_CLINIC_PHONE = "+44 20 7946 0000"
     response = patient_client.get(REPORT_URL)
     html = response.content.decode()
     assert response.status_code == 200
     assert "If you feel in danger, call your local emergency number now" in html
-    assert 'href="tel:112"' in html and 'href="tel:911"' in html
-    assert "the LDN clinic on 020 7946 0000" in html
+    assert 'href="tel:999"' in html  # a London patient with no country set
+    assert 'href="tel:112"' not in html and 'href="tel:911"' not in html
+    assert "the LDN clinic" in html
+    assert 'href="tel:+442079460000"' in html
     assert "Do not take your next dose until your clinician has answered" in html
 
 
