@@ -545,9 +545,7 @@ class UrgentReport(models.Model):
     ack_note = models.TextField(max_length=2000, blank=True)
     ack_decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
     # Who was alerted when the report arrived: what the patient is told, truthfully.
-    routed_to = models.CharField(
-        max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM
-    )
+    routed_to = models.CharField(max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UrgentReportQuerySet.as_manager()

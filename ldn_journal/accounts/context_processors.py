@@ -19,11 +19,35 @@ NAV = {
     ],
     Role.ADMIN: [
         ("manage:people", "People"),
+        ("manage:urgent_unassigned", "Unassigned urgent reports"),
         ("manage:invitations", "Invitations"),
         ("manage:access_log", "Access log"),
         ("clinic:templates", "Plan templates"),
     ],
 }
+
+
+# The nav items that carry a count of urgent reports waiting for this person.
+COUNTED = {"clinic:urgent_reports", "manage:urgent_unassigned"}
+
+
+def urgent_count(request) -> int:
+    """Open urgent reports the user should act on (a clinician: their teams'; an admin: the
+    unassigned ones). One query, computed once per request however often it is rendered."""
+    cached = getattr(request, "_urgent_count", None)
+    if cached is None:
+        from patients.models import UrgentReport
+        from patients.urgent.reports import unassigned_open
+
+        user = request.user
+        if user.role == Role.CLINICIAN:
+            cached = UrgentReport.objects.visible_to(user).open().count()
+        elif user.role == Role.ADMIN:
+            cached = unassigned_open(user).count()
+        else:
+            cached = 0
+        request._urgent_count = cached
+    return cached
 
 
 def navigation(request):
@@ -36,7 +60,8 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # an area not built yet is simply not shown
             continue
-        items.append({"url": url, "label": label, "current": False})
+        count = urgent_count(request) if name in COUNTED else 0
+        items.append({"url": url, "label": label, "current": False, "count": count})
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
     matches = [item for item in items if request.path.startswith(item["url"])]

@@ -66,9 +66,27 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(label="Role", choices=())
+    country = forms.ChoiceField(
+        label="Patient's country",
+        required=False,
+        help_text="For patients: the emergency number they are shown. Empty: the country of "
+        "their time zone. They can change it in their settings.",
+        error_messages={
+            "invalid_choice": "Choose a country from the list, or leave it empty to use the "
+            "country of the patient's time zone."
+        },
+    )
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        from patients.rules.emergency import country_choices
+
+        self.fields["country"].choices = [
+            ("", "From their time zone"),
+            *country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
         roles = invitations.roles_invitable_by(inviter)
         role_field = self.fields["role"]
         role_field.choices = [(r.value, r.label) for r in roles]

@@ -34,7 +34,7 @@ class InviteOutcome:
     linked_existing_patient: bool = False
 
 
-def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
+def invite(inviter, email, role, *, request=None, now=None, country="") -> InviteOutcome:
     """Invite `email` as `role`, or link an existing patient to the inviting clinician.
 
     Raises ValidationError with a message for the person inviting when it cannot be done.
@@ -75,6 +75,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
             role=role,
             invited_by=inviter,
             clinician=inviter if role == Role.PATIENT else None,
+            country=(country or "").upper() if role == Role.PATIENT else "",
             created_at=now,
             last_sent_at=now,
         )
@@ -185,7 +186,7 @@ def accept(invitation_id, user, *, now=None):
             locked.accepted_user = user
             locked.save(update_fields=["accepted_at", "accepted_user"])
             if locked.role == Role.PATIENT:
-                patient = Patient.objects.create(user=user)
+                patient = Patient.objects.create(user=user, country=locked.country)
                 CareTeamMembership.objects.create(
                     patient=patient, clinician=locked.clinician, added_by=locked.invited_by
                 )

@@ -90,10 +90,40 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from ldn_journal.accounts.accounts_admin import set_user_active
+    from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+    from patients import care_team
 
-    set_user_active(target, activate, request=request)
-    messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
+    taker, error = None, ""
+    taker_id = request.POST.get("taker", "")
+    if taker_id and not activate:
+        taker = User.objects.filter(pk=taker_id if taker_id.isdigit() else None).first()
+        if taker is None:
+            error = "Choose a clinician from the list to take the patients over."
+        else:
+            try:
+                care_team.check_can_join(taker)
+            except care_team.CareTeamError as exc:
+                taker, error = None, str(exc)
+    try:
+        if error:
+            raise LastClinician(target, care_team.patients_left_alone(target))
+        set_user_active(target, activate, request=request, taker=taker)
+    except LastClinician as refusal:
+        return render(
+            request,
+            "accounts/manage/deactivate_refused.html",
+            {
+                "target": target,
+                "refusal": refusal,
+                "error": error,
+                "takers": care_team.active_clinicians(excluding=target),
+            },
+            status=409,
+        )
+    done = "reactivated" if activate else "deactivated"
+    if taker is not None:
+        messages.success(request, f"{taker.name} took over {target.name}'s patients.")
+    messages.success(request, f"{target.name} was {done}.")
     return redirect("manage:people")
 
 
@@ -106,6 +136,7 @@ def _invite(request, template, success_url):
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
                 request=request,
+                country=form.cleaned_data.get("country", ""),
             )
         except ValidationError as exc:
             form.add_error("email", exc)

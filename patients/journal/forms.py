@@ -19,6 +19,7 @@ from django.utils.html import format_html_join
 
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
+from patients.rules import emergency as emergency_rules
 from patients.rules import scales
 
 CENT = Decimal("0.01")
@@ -356,9 +357,19 @@ class PatientSettingsForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 
+    country = forms.ChoiceField(
+        label="Country you live in",
+        required=False,
+        help_text="For the emergency number we show you. Empty: the country of your time zone.",
+        error_messages={
+            "invalid_choice": "Choose your country from the list, or leave it empty to use "
+            "the country of your time zone."
+        },
+    )
+
     class Meta:
         model = Patient
-        fields = ["time_zone", "reminder_time", "remind_by_email", "remind_by_push"]
+        fields = ["time_zone", "country", "reminder_time", "remind_by_email", "remind_by_push"]
         fields += ["morning_checkin"]
         widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {
@@ -373,6 +384,10 @@ class PatientSettingsForm(forms.ModelForm):
         self.fields["display_name"].initial = self.instance.user.display_name
         self.order_fields(["display_name"])
         self.fields["reminder_time"].error_messages["invalid"] = "Enter a time like 21:00."
+        self.fields["country"].choices = [
+            ("", "From my time zone"),
+            *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

@@ -72,6 +72,21 @@ EU_ZONES = {
     "Europe/Busingen": "DE",
 }
 EU_NUMBER = "112"
+COUNTRY_NAMES = {
+    "AT": "Austria", "AU": "Australia", "BE": "Belgium", "BG": "Bulgaria", "CA": "Canada",
+    "CY": "Cyprus", "CZ": "Czechia", "DE": "Germany", "DK": "Denmark", "EE": "Estonia",
+    "ES": "Spain", "FI": "Finland", "FR": "France", "GB": "United Kingdom", "GR": "Greece",
+    "HR": "Croatia", "HU": "Hungary", "IE": "Ireland", "IN": "India", "IT": "Italy",
+    "LT": "Lithuania", "LU": "Luxembourg", "LV": "Latvia", "MT": "Malta", "NL": "Netherlands",
+    "NZ": "New Zealand", "PL": "Poland", "PT": "Portugal", "RO": "Romania", "SE": "Sweden",
+    "SI": "Slovenia", "SK": "Slovakia", "US": "United States", "ZA": "South Africa",
+}  # fmt: skip
+
+
+def country_choices(numbers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(code, name) for every country with a known number, by name."""
+    codes = set(COUNTRY_NAMES) | set(numbers)
+    return sorted(((code, COUNTRY_NAMES.get(code, code)) for code in codes), key=lambda c: c[1])
 
 
 def country_for_zone(zone: str) -> str:
@@ -84,9 +99,7 @@ def patient_country(country: str, zone: str) -> str:
     return (country or "").strip().upper() or country_for_zone(zone)
 
 
-def emergency_number(
-    country: str, zone: str, numbers: Mapping[str, str], default: str
-) -> str:
+def emergency_number(country: str, zone: str, numbers: Mapping[str, str], default: str) -> str:
     """The number to call: the table's entry for the patient's country, 112 anywhere in the
     EU, else the general default."""
     code = patient_country(country, zone)

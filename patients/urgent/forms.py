@@ -82,8 +82,14 @@ class AcknowledgeForm(forms.Form):
             "max_length": f"Keep the note to {NOTE_MAX:,} characters or fewer.",
         },
     )
-    hold = forms.BooleanField(
-        label="Also put the plan on hold from tonight",
-        required=False,
-        help_text="Saved as a new plan version signed by you; the patient is told not to dose.",
+    decision = forms.ChoiceField(
+        label="What happens next",
+        choices=UrgentReport.Decision.choices,
+        widget=forms.RadioSelect,
+        help_text="Continue: the pause ends and the patient doses as planned. Hold: a new "
+        "plan version signed by you puts the plan on hold from the next night without a dose.",
+        error_messages={
+            "required": "Choose “continue as planned” or “hold the plan”.",
+            "invalid_choice": "Choose “continue as planned” or “hold the plan”.",
+        },
     )

@@ -87,7 +87,9 @@ def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict
         elif patient_id not in answers or acked_at > answers[patient_id].at:
             answers[patient_id] = Answer(pk, acked_at, decision, note, by or "")
     return {
-        patient_id: UrgentState(open=tuple(open_by.get(patient_id, ())), answer=answers.get(patient_id))
+        patient_id: UrgentState(
+            open=tuple(open_by.get(patient_id, ())), answer=answers.get(patient_id)
+        )
         for patient_id in set(open_by) | set(answers)
     }
 

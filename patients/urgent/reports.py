@@ -17,12 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
 from patients.models import (
+    CareTeamMembership,
     ClinicianPreferences,
     NightlyEntry,
     Patient,
@@ -34,11 +35,14 @@ from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit,
 from patients.notifications.sweep import ClaimRow, Prefs, after_quiet_hours, claim_many
 from patients.rules import emergency as emergency_rules
 from patients.rules import nights
+from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
 
 log = logging.getLogger(__name__)
 
 Kind = ReminderDelivery.Kind
+Decision = UrgentReport.Decision
+Routing = UrgentReport.Routing
 Channel = ReminderDelivery.Channel
 Status = ReminderDelivery.Status
 
@@ -129,6 +133,7 @@ def report_reaction(
     report and claims nothing more: the unique id_submission decides, not a Python check.
     """
     with transaction.atomic():
+        team = care_team(patient.pk)
         try:
             with transaction.atomic():
                 report = UrgentReport.objects.create(
@@ -139,6 +144,7 @@ def report_reaction(
                     severity=severity,
                     text=text.strip(),
                     created_at=now,
+                    routed_to=Routing.CARE_TEAM if team else Routing.ON_DUTY,
                 )
         except IntegrityError:
             report = UrgentReport.objects.filter(
@@ -147,8 +153,20 @@ def report_reaction(
             if report is None:  # an id that belongs to someone else: never reveal it
                 raise
             return report, False
+        hold_back_dose_reminders(patient.pk, now)
         alert_care_team(report.pk, now)
     return report, True
+
+
+def hold_back_dose_reminders(patient_id: int, now: datetime) -> int:
+    """Dose reminders already claimed but not yet sent are not sent while the report is open
+    (the sweep claims no new ones: patients.rules.pause)."""
+    return ReminderDelivery.objects.filter(
+        patient_id=patient_id,
+        report__isnull=True,
+        status=Status.PENDING,
+        kind__in=pause_rules.PAUSED_REMINDER_KINDS,
+    ).update(status=Status.SKIPPED, last_error="Paused: an urgent report is open.")
 
 
 def _due_at(prefs: ClinicianPreferences | None, now: datetime) -> datetime:
@@ -204,22 +222,75 @@ def care_team(patient_id: int) -> list[User]:
     )
 
 
+def on_duty() -> list[User]:
+    """The clinic's team on duty: its active admins, who route a report nobody else can take."""
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
+
+
+def first_responders(patient_id: int) -> list[User]:
+    """Who is alerted at once: the active care team, or the admins when there is none."""
+    return care_team(patient_id) or on_duty()
+
+
 def alert_care_team(report_id: int, now: datetime) -> list[int]:
-    """Claim one alert per (report, clinician, channel): e-mail always, Web Push when the
-    clinician has a device. Returns the ids this call claimed (none the second time).
+    """Claim one alert per (report, recipient, channel): e-mail always, Web Push when the
+    recipient has a device. The recipients are the care team's active clinicians, or the
+    admins at once when there are none. Returns the ids this call claimed (none the second
+    time).
 
     Enqueued after commit; with the broker down they stay pending and the reminder sweep
     re-enqueues them (patients.notifications.sweep.stale_deliveries)."""
     report = UrgentReport.objects.get(pk=report_id)
-    return _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+    recipients = first_responders(report.patient_id)
+    if not recipients:
+        log.error("Urgent report %s reaches nobody: no active clinician or admin", report_id)
+    return _claim_alerts(report, Kind.URGENT, recipients, now)
+
+
+# --- Routing a report nobody on a care team can take ---------------------------------------
+
+
+def unassigned_open(user):
+    """Open reports (through the access gate) whose patient has no active clinician: what the
+    admins' "Unassigned urgent reports" page lists, oldest first."""
+    someone = CareTeamMembership.objects.filter(
+        patient=OuterRef("patient_id"), clinician__is_active=True, clinician__role=Role.CLINICIAN
+    )
+    return (
+        UrgentReport.objects.visible_to(user)
+        .open()
+        .filter(~Exists(someone))
+        .select_related("patient__user")
+        .order_by("created_at")
+    )
+
+
+def assign_clinician(
+    report: UrgentReport, clinician: User, *, by: User, now: datetime, request=None
+) -> list[int]:
+    """Put `clinician` on the report's patient's care team (audited) and alert them at once
+    about every open report of that patient. Returns the claimed delivery ids.
+
+    Raises care_team.CareTeamError (a clear message) for an admin, a patient or a
+    deactivated account."""
+    from patients import care_team as teams
+
+    with transaction.atomic():
+        teams.add_clinician(
+            report.patient, clinician, by=by, request=request, reason=f"urgent report {report.pk}"
+        )
+        claimed = []
+        for open_report in UrgentReport.objects.open().filter(patient_id=report.patient_id):
+            claimed += _claim_alerts(open_report, Kind.URGENT, [clinician], now)
+    return claimed
 
 
 # --- Messages (no health details: the details are behind login) -------------------------------
 
 
 def alert_url(delivery: ReminderDelivery) -> str:
-    if delivery.recipient.is_admin:  # admins see no clinical pages: they chase the team
-        return settings.SITE_URL + reverse("home")
+    if delivery.recipient.is_admin:  # admins see no clinical pages: they route the report
+        return settings.SITE_URL + reverse("manage:urgent_report", args=[delivery.report_id])
     return settings.SITE_URL + reverse("clinic:urgent_report", args=[delivery.report_id])
 
 
@@ -335,18 +406,28 @@ def _record_history(report: UrgentReport, user, reason: str, now: datetime) -> N
 
 
 def acknowledge(
-    report: UrgentReport, clinician: User, note: str, now: datetime, *, hold: bool = False
+    report: UrgentReport,
+    clinician: User,
+    note: str,
+    now: datetime,
+    *,
+    hold: bool = False,
+    decision: str | None = None,
 ) -> UrgentReport:
-    """Mark the report seen, with a note for the patient; optionally put the plan on hold
-    in the same transaction (signed by the clinician, through the titration rules).
+    """Mark the report seen with the clinician's decision and a note for the patient:
+    "continue as planned" (the pause ends) or "hold the plan" (a signed hold from the next
+    undosed night, saved in the same transaction through prescriptions.changes).
 
     Two clinicians acknowledging at once: the conditional UPDATE lets exactly one win; the
     other gets AlreadyAcknowledged. A hold that cannot be saved undoes the acknowledgement.
     """
+    decision = decision or (Decision.HOLD if hold else Decision.CONTINUE)
+    if decision not in Decision.values:
+        raise UrgentError("Choose “continue as planned” or “hold the plan”.")
     note = note.strip()
     with transaction.atomic():
         won = UrgentReport.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=clinician, ack_note=note
+            acknowledged_at=now, acknowledged_by=clinician, ack_note=note, ack_decision=decision
         )
         if not won:
             report.refresh_from_db()
@@ -355,19 +436,24 @@ def acknowledge(
                 f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
             )
         _record_history(report, clinician, "acknowledged", now)
-        if hold:
+        if decision == Decision.HOLD:
             hold_plan(report, clinician, note, now)
         # Alerts still waiting (quiet hours) are no longer needed.
         ReminderDelivery.objects.filter(report=report, status=Status.PENDING).update(
             status=Status.SKIPPED, last_error="Acknowledged before it was sent."
         )
+        # The pause may have ended: let the next sweep look at this patient's reminders
+        # again (a paused sweep scheduled its next look past the reminders it held back).
+        Patient.objects.filter(pk=report.patient_id).update(next_reminder_at=None)
     return report
 
 
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
-    """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
+    """Put the patient's plan on hold from the next night without a dose (tonight, or
+    tomorrow night when tonight's dose is already logged), open-ended: a new signed
+    PlanVersion through prescriptions.changes.hold_change.
 
-    Returns the new version, or None when the plan is already on hold from tonight on."""
+    Returns the new version, or None when the plan is already on hold from that night on."""
     from prescriptions import changes, plans
 
     patient = report.patient
@@ -380,11 +466,15 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
         )
     latest = versions[-1]
     tonight = changes.patient_tonight(patient, now, latest.dosing_time)
-    if changes.is_held_on_or_after(latest, tonight):
+    dosed = NightlyEntry.objects.filter(
+        patient=patient, night=tonight, status=NightlyEntry.Status.TAKEN
+    ).exists()
+    hold_from = tonight + timedelta(days=1) if dosed else tonight
+    if changes.is_held_on_or_after(latest, hold_from):
         return None
     change = changes.hold_change(
         latest,
-        hold_from=tonight,
+        hold_from=hold_from,
         hold_until=None,
         reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
         patient_note=note or "Do not take LDN until your clinician tells you to restart.",
@@ -409,9 +499,12 @@ def escalate_after() -> timedelta:
 
 
 def escalation_recipients(report: UrgentReport) -> list[User]:
-    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS)."""
+    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS).
+
+    Each can open what the alert links to: clinicians the report, admins its routing page
+    (patients.urgent.admin_views), where they assign a clinician who can act."""
     who = Q(memberships__patient_id=report.patient_id, role=Role.CLINICIAN)
-    if settings.LDN_URGENT_ESCALATE_TO_ADMINS:
+    if settings.LDN_URGENT_ESCALATE_TO_ADMINS or not care_team(report.patient_id):
         who |= Q(role=Role.ADMIN)
     return list(User.objects.filter(who, is_active=True).distinct().order_by("pk"))
 
@@ -461,7 +554,7 @@ def sweep(now: datetime) -> dict:
     claimed = []
     for report in UrgentReport.objects.open().order_by("created_at"):
         with transaction.atomic():
-            claimed += _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+            claimed += _claim_alerts(report, Kind.URGENT, first_responders(report.patient_id), now)
             if report.escalated_at is not None:
                 claimed += _claim_alerts(
                     report, Kind.ESCALATION, escalation_recipients(report), now

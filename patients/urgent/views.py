@@ -171,6 +171,13 @@ def _report_page(request, report, form, status=200):
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
             "nights": urgent.nights_before(report),
+            "patient_zone": report.patient.time_zone,
+            "other_open": list(
+                UrgentReport.objects.open()
+                .filter(patient_id=report.patient_id)
+                .exclude(pk=report.pk)
+                .values_list("pk", "created_at")
+            ),
             "deliveries": report.deliveries.select_related("recipient").order_by("claimed_at"),
         },
         status=status,
@@ -201,7 +208,7 @@ def acknowledge(request, pk):
             request.user,
             form.cleaned_data["note"],
             timezone.now(),
-            hold=form.cleaned_data["hold"],
+            decision=form.cleaned_data["decision"],
         )
     except urgent.AlreadyAcknowledged as error:
         messages.info(request, str(error))
@@ -210,16 +217,17 @@ def acknowledge(request, pk):
         report.refresh_from_db()  # nothing was saved: show the report as it is
         form.add_error(None, str(error))
         return _report_page(request, report, form, status=400)
+    hold = form.cleaned_data["decision"] == UrgentReport.Decision.HOLD
     record_access(
         request,
         "urgent.acknowledge",
         patient=report.patient,
         obj=report,
-        detail={"hold": form.cleaned_data["hold"]},
+        detail={"hold": hold, "decision": form.cleaned_data["decision"]},
     )
     messages.success(
         request,
         "Acknowledged: the patient now sees your note"
-        + (" and that their plan is on hold." if form.cleaned_data["hold"] else "."),
+        + (" and that their plan is on hold." if hold else " and may continue as planned."),
     )
     return redirect("clinic:urgent_report", pk=report.pk)

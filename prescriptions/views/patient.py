@@ -11,6 +11,7 @@ from django.utils import timezone
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
+from patients.urgent.open_reports import urgent_state
 from prescriptions import titration
 from prescriptions.panel import patient_tonight
 from prescriptions.plans import last_ending, plan_rows
@@ -21,9 +22,10 @@ def my_plan(request):
     if request.method != "GET":
         raise Http404
     patient = get_object_or_404(Patient.objects.visible_to(request.user))
+    now = timezone.now()
     prescription, rows = plan_rows(patient)
     plain = [row.as_plain() for row in rows]
-    night = patient_tonight(patient, plain, timezone.now())
+    night = patient_tonight(patient, plain, now)
     position = titration.current_step(plain, night)
     in_effect = titration.version_in_effect(plain, night)
     volume = None
@@ -42,5 +44,7 @@ def my_plan(request):
             "schedule": titration.step_schedule(in_effect) if in_effect else [],
             "changes": list(reversed(rows)),
             "ending": last_ending(patient) if prescription is None else None,
+            # The urgent pause (patients.rules.pause through its one loader).
+            "pause": urgent_state(patient.pk, now).pause(now),
         },
     )

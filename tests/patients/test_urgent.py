@@ -286,7 +286,8 @@ def test_a_clinician_of_another_team_gets_404_reading_or_acknowledging(clinician
     page = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk]))
     assert page.status_code == 404
     response = clinician_client.post(
-        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Seen"}
+        reverse("clinic:urgent_acknowledge", args=[report.pk]),
+        {"note": "Seen", "decision": "continue"},
     )
     assert response.status_code == 404
     report.refresh_from_db()
@@ -298,10 +299,11 @@ def test_acknowledging_records_who_and_the_note_and_logs_it(clinician_client, pa
     report = make_report(patient_a)
     response = clinician_client.post(
         reverse("clinic:urgent_acknowledge", args=[report.pk]),
-        {"note": "Stop LDN tonight; I will call you in the morning."},
+        {"note": "Stop LDN tonight; I will call you in the morning.", "decision": "continue"},
     )
     assert response.status_code == 302
     report.refresh_from_db()
+    assert report.ack_decision == "continue"
     assert report.acknowledged_by.email == "clinician.a@example.org"
     assert report.ack_note == "Stop LDN tonight; I will call you in the morning."
     assert AccessLog.objects.filter(action="urgent.acknowledge", patient=patient_a).exists()
@@ -347,7 +349,7 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
     with time_machine.travel(NOW, tick=False):
         response = clinician_client.post(
             reverse("clinic:urgent_acknowledge", args=[report.pk]),
-            {"note": "Do not take LDN until we speak.", "hold": "on"},
+            {"note": "Do not take LDN until we speak.", "decision": "hold"},
         )
     assert response.status_code == 302
     version = PlanVersion.objects.filter(prescription=prescription).order_by("-number").first()
@@ -363,7 +365,7 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
 def test_a_hold_without_a_plan_is_refused_and_nothing_is_acknowledged(clinician_client, patient_a):
     report = make_report(patient_a)
     response = clinician_client.post(
-        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Stop", "hold": "on"}
+        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Stop", "decision": "hold"}
     )
     assert response.status_code == 400
     assert "no plan to put on hold" in response.content.decode()

@@ -267,5 +267,9 @@ RULES = {
         params={"pk": lambda c: c.objects["invitation_by_clinician_a"].pk, "action": "resend"},
     ),
     "manage:access_log": rule("admin"),
+    # Admins route urgent reports (no health details on these pages).
+    "manage:urgent_unassigned": rule("admin"),
+    "manage:urgent_report": rule("admin", params={"pk": _obj("urgent_report")}),
+    "manage:urgent_assign": rule("admin", post_only=True, params={"pk": _obj("urgent_report")}),
     "reminder_failures": rule("admin"),
 }
