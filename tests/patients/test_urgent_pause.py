@@ -293,9 +293,7 @@ def test_hold_the_plan_starts_from_the_next_night_without_a_dose(on_plan, clinic
 
 
 @pytest.mark.django_db
-def test_an_unknown_decision_is_refused_and_nothing_is_acknowledged(
-    on_plan, clinician_client
-):
+def test_an_unknown_decision_is_refused_and_nothing_is_acknowledged(on_plan, clinician_client):
     made = report(on_plan)
     response = clinician_client.post(
         reverse("clinic:urgent_acknowledge", args=[made.pk]),
