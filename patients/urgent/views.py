@@ -103,6 +103,16 @@ def report_reaction(request):
 
 
 @role_required(Role.PATIENT)
+def offline_guidance(request):
+    """The guidance alone (no health details): what the service worker keeps on the phone
+    and shows when a report page cannot be reached or a report cannot be sent offline."""
+    patient = _own_patient(request)
+    return render(
+        request, "patients/urgent/offline_guidance.html", {"guidance": urgent.guidance_for(patient)}
+    )
+
+
+@role_required(Role.PATIENT)
 @_zone_reset
 def patient_report(request, pk):
     report = get_object_or_404(
