@@ -40,7 +40,7 @@ def set_user_active(user, active, *, request=None, taker=None):
     with transaction.atomic():
         if not active and user.is_clinician:
             alone = list(care_team.patients_left_alone(user))
-            if alone and taker is None:
+            if alone and (taker is None or taker.pk == user.pk):
                 raise LastClinician(user, alone)
             if alone:
                 by = getattr(request, "user", None)
