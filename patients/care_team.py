@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
-from patients.models import CareTeamMembership, Patient
+from patients.models import CareTeamMembership, Patient, UrgentReport
 
 
 class CareTeamError(Exception):
@@ -79,4 +79,19 @@ def hand_over(patients: Iterable[Patient], taker: User, *, by: User, request=Non
     return sum(
         add_clinician(patient, taker, by=by, request=request, reason="handover")
         for patient in patients
+    )
+
+
+def unassigned_open(user):
+    """Open reports (through the access gate) whose patient has no active clinician: what the
+    admins' "Unassigned urgent reports" page lists, oldest first."""
+    someone = CareTeamMembership.objects.filter(
+        patient=OuterRef("patient_id"), clinician__is_active=True, clinician__role=Role.CLINICIAN
+    )
+    return (
+        UrgentReport.objects.visible_to(user)
+        .open()
+        .filter(~Exists(someone))
+        .select_related("patient__user")
+        .order_by("created_at")
     )

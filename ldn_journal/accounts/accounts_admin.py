@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
+from patients import care_team
 
 
-class LastClinician(Exception):  # noqa: N818 - a refusal, named for what it protects
+class LastClinician(Exception):
     """Deactivating this clinician would leave patients with no active clinician."""
 
     def __init__(self, user, patients):
@@ -35,8 +36,6 @@ def set_user_active(user, active, *, request=None, taker=None):
     """(De)activate `user`. A clinician who is the last active one of any patient is kept
     unless `taker` (an active clinician) takes those patients over in the same step: an
     urgent report must always reach someone who can open it."""
-    from patients import care_team
-
     with transaction.atomic():
         if not active and user.is_clinician:
             alone = list(care_team.patients_left_alone(user))

@@ -7,13 +7,12 @@ from django.core.exceptions import ValidationError
 
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.models import AccessLog, Invitation, User
+from patients import care_team
 
 
 class UserAdminForm(UserChangeForm):
     def clean_is_active(self):
         """The same refusal as the People page, before anything is saved."""
-        from patients import care_team
-
         active = self.cleaned_data.get("is_active")
         user = self.instance
         if user.pk and user.is_active and not active and user.is_clinician:

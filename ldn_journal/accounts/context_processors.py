@@ -3,6 +3,8 @@
 from django.urls import NoReverseMatch, reverse
 
 from ldn_journal.accounts.models import Role
+from patients.care_team import unassigned_open
+from patients.models import UrgentReport
 
 NAV = {
     Role.PATIENT: [
@@ -36,9 +38,6 @@ def urgent_count(request) -> int:
     unassigned ones). One query, computed once per request however often it is rendered."""
     cached = getattr(request, "_urgent_count", None)
     if cached is None:
-        from patients.models import UrgentReport
-        from patients.urgent.reports import unassigned_open
-
         user = request.user
         if user.role == Role.CLINICIAN:
             cached = UrgentReport.objects.visible_to(user).open().count()

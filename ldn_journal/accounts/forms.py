@@ -3,9 +3,12 @@
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.models import Role
+from patients.rules.emergency import country_choices
 
 
 class SignInForm(LoginForm):
@@ -53,7 +56,6 @@ class InvitedSignupForm(SignupForm):
             # accepted in another tab or browser a moment ago. allauth would answer "check your
             # email" (it hides which addresses have accounts; the invited person owns this one):
             # say the link is used, as when the two sign-ups meet at the invitation's lock.
-            from ldn_journal.accounts.adapter import invitation_no_longer_valid
 
             return None, invitation_no_longer_valid(request)
         return super().try_save(request)
@@ -79,10 +81,6 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.conf import settings
-
-        from patients.rules.emergency import country_choices
-
         self.fields["country"].choices = [
             ("", "From their time zone"),
             *country_choices(settings.LDN_EMERGENCY_NUMBERS),

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ldn_journal.accounts import views
-from patients.journal import access_log
+from patients.clinic import access_log
 from patients.urgent import admin_views as urgent_admin
 
 app_name = "manage"

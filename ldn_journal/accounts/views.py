@@ -16,9 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.forms import InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
+from patients import care_team
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -35,7 +37,7 @@ def home(request):
 
 @require_GET
 @never_cache
-def healthz(request):
+def healthz(_request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -90,8 +92,6 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
-    from patients import care_team
 
     taker, error = None, ""
     taker_id = request.POST.get("taker", "")

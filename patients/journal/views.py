@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
-from patients.clinic import charts
+from patients.guidance import guidance_for as urgent_guidance
+from patients.journal import charts
 from patients.journal import entries as journal
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,
@@ -36,7 +37,6 @@ from patients.journal.forms import (
 )
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
 from patients.rules import adherence, nights
-from patients.urgent.reports import guidance_for as urgent_guidance
 from prescriptions import titration
 
 ONE_DAY = timedelta(days=1)

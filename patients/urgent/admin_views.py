@@ -25,7 +25,7 @@ def _takers():
 
 @role_required(Role.ADMIN)
 def unassigned(request):
-    reports = list(urgent.unassigned_open(request.user))
+    reports = list(care_team.unassigned_open(request.user))
     record_access(request, "urgent.unassigned_list", detail={"reports": [r.pk for r in reports]})
     return render(
         request,

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
+from patients import care_team as teams
 from patients.models import (
-    CareTeamMembership,
     ClinicianPreferences,
     NightlyEntry,
     Patient,
@@ -31,12 +34,14 @@ from patients.models import (
     ReminderDelivery,
     UrgentReport,
 )
+from patients.notifications.channels.email import EmailMessageParts
+from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
-from patients.notifications.sweep import ClaimRow, Prefs, after_quiet_hours, claim_many
-from patients.rules import emergency as emergency_rules
 from patients.rules import nights
 from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
+from patients.rules.schedule import Prefs, after_quiet_hours
+from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
 
@@ -65,48 +70,6 @@ class UrgentError(Exception):
 
 class AlreadyAcknowledged(UrgentError):
     pass
-
-
-# --- Guidance ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Guidance:
-    emergency_number: str
-    clinic_contact: str
-    clinic_phone: str = ""
-
-    @property
-    def numbers(self) -> list[str]:
-        """Each number on its own, for tel: links ("112 / 911" -> ["112", "911"])."""
-        return [n.strip() for n in self.emergency_number.split("/") if n.strip()]
-
-    @property
-    def clinic_tel(self) -> str:
-        """The clinic's line as a tel: URI target (digits and a leading +)."""
-        phone = self.clinic_phone.strip()
-        digits = "".join(c for c in phone if c.isdigit())
-        return ("+" + digits if phone.startswith("+") else digits) if digits else ""
-
-
-def emergency_number(country: str, zone: str = "") -> str:
-    """The emergency number for a patient's country (else their time zone's country), from
-    the LDN_EMERGENCY_NUMBERS table; 112 in the EU; else LDN_EMERGENCY_NUMBER."""
-    return emergency_rules.emergency_number(
-        country, zone, settings.LDN_EMERGENCY_NUMBERS, settings.LDN_EMERGENCY_NUMBER
-    )
-
-
-def guidance_for(patient: Patient | None) -> Guidance:
-    """What the guidance page shows; needs no query (the patient is already loaded)."""
-    return Guidance(
-        emergency_number=emergency_number(
-            patient.country if patient is not None else "",
-            patient.time_zone if patient is not None else "",
-        ),
-        clinic_contact=settings.LDN_CLINIC_CONTACT,
-        clinic_phone=settings.LDN_CLINIC_PHONE,
-    )
 
 
 # --- Reporting ----------------------------------------------------------------------------------
@@ -153,12 +116,12 @@ def report_reaction(
             if report is None:  # an id that belongs to someone else: never reveal it
                 raise
             return report, False
-        hold_back_dose_reminders(patient.pk, now)
+        hold_back_dose_reminders(patient.pk)
         alert_care_team(report.pk, now)
     return report, True
 
 
-def hold_back_dose_reminders(patient_id: int, now: datetime) -> int:
+def hold_back_dose_reminders(patient_id: int) -> int:
     """Dose reminders already claimed but not yet sent are not sent while the report is open
     (the sweep claims no new ones: patients.rules.pause)."""
     return ReminderDelivery.objects.filter(
@@ -250,21 +213,6 @@ def alert_care_team(report_id: int, now: datetime) -> list[int]:
 # --- Routing a report nobody on a care team can take ---------------------------------------
 
 
-def unassigned_open(user):
-    """Open reports (through the access gate) whose patient has no active clinician: what the
-    admins' "Unassigned urgent reports" page lists, oldest first."""
-    someone = CareTeamMembership.objects.filter(
-        patient=OuterRef("patient_id"), clinician__is_active=True, clinician__role=Role.CLINICIAN
-    )
-    return (
-        UrgentReport.objects.visible_to(user)
-        .open()
-        .filter(~Exists(someone))
-        .select_related("patient__user")
-        .order_by("created_at")
-    )
-
-
 def assign_clinician(
     report: UrgentReport, clinician: User, *, by: User, now: datetime, request=None
 ) -> list[int]:
@@ -273,8 +221,6 @@ def assign_clinician(
 
     Raises care_team.CareTeamError (a clear message) for an admin, a patient or a
     deactivated account."""
-    from patients import care_team as teams
-
     with transaction.atomic():
         teams.add_clinician(
             report.patient, clinician, by=by, request=request, reason=f"urgent report {report.pk}"
@@ -298,7 +244,7 @@ class UrgentAlertRenderer(Renderer):
     """Urgent and escalation alerts: "an urgent report from a patient on your team" and a
     link behind login; never a name, a symptom or a dose."""
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         if not delivery.recipient.is_active:
             return "Account deactivated."
         report = UrgentReport.objects.filter(pk=delivery.report_id).first()
@@ -309,9 +255,6 @@ class UrgentAlertRenderer(Renderer):
         return ""
 
     def render(self, delivery):
-        from django.template.loader import render_to_string
-
-        from patients.notifications.channels.email import EmailMessageParts
 
         context = {
             "url": alert_url(delivery),
@@ -344,15 +287,12 @@ for _kind in (Kind.URGENT, Kind.ESCALATION):
 FAILURE_TOLD = "[admins told] "
 
 
-def report_failed_alerts(now: datetime) -> list[int]:
+def report_failed_alerts() -> list[int]:
     """Tell the admins, once, about urgent alerts that finally failed (after the delivery
     worker's retries): an audit-trail row they read in the access log, an error in the logs
     and a mail to ADMINS (which may fail too when SMTP is down: the first two do not).
 
     The conditional UPDATE that marks last_error claims each failure for one sweep."""
-    from django.core.mail import mail_admins
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat, Substr
 
     failed = list(
         ReminderDelivery.objects.filter(
@@ -454,7 +394,6 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     PlanVersion through prescriptions.changes.hold_change.
 
     Returns the new version, or None when the plan is already on hold from that night on."""
-    from prescriptions import changes, plans
 
     patient = report.patient
     prescription = plans.current_prescription(patient)
@@ -559,7 +498,7 @@ def sweep(now: datetime) -> dict:
                 claimed += _claim_alerts(
                     report, Kind.ESCALATION, escalation_recipients(report), now
                 )
-    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts(now)}
+    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts()}
 
 
 # --- Reading ---------------------------------------------------------------------------------

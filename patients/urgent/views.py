@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from patients.guidance import guidance_for
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
@@ -55,7 +56,7 @@ def _earlier_reports(patient):
 @_zone_reset
 def report_reaction(request):
     patient = _own_patient(request)
-    guidance = urgent.guidance_for(patient)
+    guidance = guidance_for(patient)
     timezone.activate(patient.tz)
     if request.method == "POST":
         form = UrgentReportForm(request.POST)
@@ -108,7 +109,7 @@ def offline_guidance(request):
     and shows when a report page cannot be reached or a report cannot be sent offline."""
     patient = _own_patient(request)
     return render(
-        request, "patients/urgent/offline_guidance.html", {"guidance": urgent.guidance_for(patient)}
+        request, "patients/urgent/offline_guidance.html", {"guidance": guidance_for(patient)}
     )
 
 
@@ -127,7 +128,7 @@ def patient_report(request, pk):
         "patients/urgent/patient_report.html",
         {
             "report": report,
-            "guidance": urgent.guidance_for(report.patient),
+            "guidance": guidance_for(report.patient),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
-from patients.urgent.open_reports import urgent_state
+from patients.pause import urgent_state
 from prescriptions import titration
 from prescriptions.panel import patient_tonight
 from prescriptions.plans import last_ending, plan_rows

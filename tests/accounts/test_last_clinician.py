@@ -50,7 +50,7 @@ def test_the_last_clinician_of_a_patient_cannot_be_deactivated(clinic):
 
 
 def test_the_last_clinician_cannot_be_deactivated_while_a_report_is_open(clinic):
-    admin, leaving, _colleague, alone, _shared = clinic
+    _admin, leaving, _colleague, alone, _shared = clinic
     urgent.report_reaction(
         alone,
         symptoms=["vomiting"],

@@ -16,7 +16,12 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.db import connections
 
+from patients.models import CareTeamMembership, Patient, ReminderDelivery
+from patients.notifications import outbox
+from patients.rules import nights
 from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
 
 NOTE = "Thank you. A racing heart can pass; take tonight's dose as planned and log it."
@@ -30,8 +35,6 @@ def in_own_thread(work):
     result = {}
 
     def run():
-        from django.db import connections
-
         try:
             result["value"] = work()
         except Exception as error:  # noqa: BLE001 - re-raised in the test below
@@ -89,11 +92,6 @@ def report_severe(page):
 
 def dry_run_at_tonights_reminder(email):
     """`send_reminders --at <tonight's reminder time> --dry-run`, as an operator runs it."""
-    from django.core.management import call_command
-
-    from patients.models import Patient
-    from patients.rules import nights
-
     patient = Patient.objects.get(user__email=email)
     tonight = nights.tonight(datetime.now(UTC), patient.tz, nights.EVENING)
     at = nights.moment_on_night(tonight, patient.reminder_time, patient.tz, nights.EVENING)
@@ -208,16 +206,11 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
 
 def orphan_patient9():
     """A data import left patient9 with no clinician at all."""
-    from patients.models import CareTeamMembership
-
     CareTeamMembership.objects.filter(patient__user__email="patient9@example.com").delete()
 
 
 def alert_for(email):
     """The urgent alert claimed for `email`, sent through the delivery worker's function."""
-    from patients.models import ReminderDelivery
-    from patients.notifications import outbox
-
     delivery = ReminderDelivery.objects.get(recipient__email=email, kind="urgent", channel="email")
     return outbox.send_delivery(delivery.pk)
 

@@ -61,7 +61,8 @@ def test_the_patient_sets_their_country_in_settings_and_the_guidance_follows(
     patient_a.refresh_from_db()
     assert patient_a.country == "US"
     html = patient_client.get(reverse("journal:urgent_report")).content.decode()
-    assert 'href="tel:911"' in html and 'href="tel:999"' not in html
+    assert 'href="tel:911"' in html
+    assert 'href="tel:999"' not in html
 
 
 @pytest.mark.django_db
@@ -72,7 +73,8 @@ def test_an_unknown_country_is_refused_with_what_is_allowed_and_nothing_is_store
     assert response.status_code == 200
     assert "Choose your country from the list, or leave it empty" in response.content.decode()
     patient_a.refresh_from_db()
-    assert patient_a.country == "" and patient_a.user.display_name != "Pat"
+    assert patient_a.country == ""
+    assert patient_a.user.display_name != "Pat"
 
 
 @pytest.mark.django_db

@@ -15,9 +15,9 @@ from kombu.exceptions import OperationalError
 from patients.models import NightlyEntry, ReminderDelivery, UrgentReport
 from patients.notifications import outbox
 from patients.notifications import sweep as reminders
+from patients.pause import urgent_state, urgent_states
 from patients.rules import pause as pause_rules
 from patients.urgent import reports as urgent
-from patients.urgent.open_reports import urgent_state, urgent_states
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan
 from tests.patients.reminder_support import log_evening, patient_on_plan
@@ -119,7 +119,8 @@ def test_an_acknowledged_report_no_longer_pauses(on_plan, clinician_a):
     urgent.acknowledge(made, clinician_a, "Carry on.", NOW + timedelta(minutes=5))
     state = urgent_state(on_plan.pk, NOW + timedelta(minutes=6))
     assert not state.paused(NOW + timedelta(minutes=6))
-    assert state.answer.note == "Carry on." and state.answer.decision == "continue"
+    assert state.answer.note == "Carry on."
+    assert state.answer.decision == "continue"
 
 
 # --- Reminders --------------------------------------------------------------------------------
@@ -208,7 +209,8 @@ def test_while_a_report_is_open_the_card_asks_to_wait_without_the_one_tap_dose(
 def test_without_an_open_report_the_card_offers_the_one_tap_dose(on_plan, patient_client):
     with time_machine.travel(NOW, tick=False):
         html = patient_client.get(HOME).content.decode()
-    assert "Taken now" in html and "Wait for your clinician" not in html
+    assert "Taken now" in html
+    assert "Wait for your clinician" not in html
 
 
 @pytest.mark.django_db
@@ -222,7 +224,8 @@ def test_a_dose_already_taken_can_still_be_recorded_while_paused(on_plan, patien
         assert response.status_code == 302
         html = patient_client.get(HOME).content.decode()
     entry = NightlyEntry.objects.get(patient=on_plan, night=TONIGHT)
-    assert entry.is_taken and str(entry.dose_mg) == "3.00"
+    assert entry.is_taken
+    assert str(entry.dose_mg) == "3.00"
     assert "Wait for your clinician" in html  # still waiting for the answer
     assert "I already took tonight" not in html
 
@@ -258,7 +261,8 @@ def test_continue_as_planned_brings_back_the_card_with_the_note(
         )
         assert response.status_code == 302
         html = patient_client.get(HOME).content.decode()
-    assert "Taken now" in html and "Wait for your clinician" not in html
+    assert "Taken now" in html
+    assert "Wait for your clinician" not in html
     assert "Your clinician answered: continue as planned." in html
     assert "A racing heart can pass; take tonight&#x27;s dose." in html
 
@@ -310,7 +314,8 @@ def test_the_patient_sees_which_decision_on_their_report(on_plan, patient_client
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
     html = patient_client.get(reverse("journal:urgent_detail", args=[made.pk])).content.decode()
-    assert "Hold the plan." in html and "Your plan is on hold" in html
+    assert "Hold the plan." in html
+    assert "Your plan is on hold" in html
 
 
 # --- My plan, the dashboard -------------------------------------------------------------------
@@ -357,7 +362,8 @@ def test_with_redis_down_the_report_pause_and_guidance_work_and_alerts_wait_for_
         response = patient_client.post("/journal/reaction/", data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Your report was sent" in html and 'href="tel:999"' in html
+    assert "Your report was sent" in html
+    assert 'href="tel:999"' in html
     made = UrgentReport.objects.get(patient=on_plan)
     assert set(made.deliveries.values_list("status", flat=True)) == {Status.PENDING}
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
