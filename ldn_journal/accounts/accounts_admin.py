@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role
 from patients import care_team
 
 
@@ -37,7 +38,7 @@ def set_user_active(user, active, *, request=None, taker=None):
     unless `taker` (an active clinician) takes those patients over in the same step: an
     urgent report must always reach someone who can open it."""
     with transaction.atomic():
-        if not active and user.is_clinician:
+        if not active and user.role == Role.CLINICIAN:
             alone = list(care_team.patients_left_alone(user))
             if alone and (taker is None or taker.pk == user.pk):
                 raise LastClinician(user, alone)

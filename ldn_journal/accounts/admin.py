@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
-from ldn_journal.accounts.models import AccessLog, Invitation, User
+from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
 from patients import care_team
 
 
@@ -15,7 +15,7 @@ class UserAdminForm(UserChangeForm):
         """The same refusal as the People page, before anything is saved."""
         active = self.cleaned_data.get("is_active")
         user = self.instance
-        if user.pk and user.is_active and not active and user.is_clinician:
+        if user.pk and user.is_active and not active and user.role == Role.CLINICIAN:
             alone = list(care_team.patients_left_alone(user))
             if alone:
                 raise ValidationError(
