@@ -372,3 +372,25 @@ def test_with_redis_down_the_report_pause_and_guidance_work_and_alerts_wait_for_
     later = NOW + reminders.requeue_after() + timedelta(seconds=1)
     pending = sorted(made.deliveries.values_list("pk", flat=True))
     assert sorted(reminders.stale_deliveries(later)) == pending
+
+
+# --- The guidance kept offline ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_guidance_the_phone_keeps_has_the_numbers_and_no_health_details(
+    on_plan, patient_client
+):
+    made = report(on_plan)
+    html = patient_client.get(reverse("journal:urgent_guidance")).content.decode()
+    assert 'href="tel:999"' in html
+    assert "If your report cannot be sent" in html
+    assert f"/journal/reaction/{made.pk}/" not in html
+    assert "Racing heart" not in html
+
+
+@pytest.mark.django_db
+def test_the_guidance_pages_ask_the_service_worker_to_keep_the_guidance(patient_client):
+    html = patient_client.get(reverse("journal:urgent_report")).content.decode()
+    assert 'src="/static/js/urgent-offline.js"' in html
+    assert 'data-guidance-url="/journal/reaction/guidance/"' in html

@@ -208,6 +208,7 @@ RULES = {
     "journal:settings": rule("patient"),
     "journal:plan": rule("patient", get_only=True),
     "journal:urgent_report": rule("patient"),
+    "journal:urgent_guidance": rule("patient"),
     "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
     "journal:reminders": rule("patient"),
     "journal:push_subscribe": rule("patient", post_only=True),
