@@ -23,6 +23,7 @@ NAV = {
         ("manage:people", "People"),
         ("manage:urgent_unassigned", "Unassigned urgent reports"),
         ("manage:invitations", "Invitations"),
+        ("manage:care_team", "Care teams"),
         ("manage:access_log", "Access log"),
         ("clinic:templates", "Plan templates"),
     ],

@@ -16,6 +16,7 @@ urlpatterns = [
         views.manage_invitation_action,
         name="invitation_action",
     ),
+    path("care-team/", views.manage_care_team, name="care_team"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
     path("urgent/", urgent_admin.unassigned, name="urgent_unassigned"),
     path("urgent/<int:pk>/", urgent_admin.report, name="urgent_report"),
