@@ -34,6 +34,7 @@ from patients.clinic.forms import (
 )
 from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry
+from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
 from prescriptions import plans
 
@@ -72,6 +73,7 @@ def patient_list(request):
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
+            "undelivered_alerts": undelivered.undelivered_alert_count(request.user),
         },
     )
 

@@ -14,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +35,13 @@ from patients.journal.forms import (
     SubmissionForm,
     plain,
 )
-from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
+from patients.models import (
+    CareTeamRequest,
+    NightlyEntry,
+    Patient,
+    SideEffect,
+    SymptomScale,
+)
 from patients.rules import adherence, nights
 from prescriptions import titration
 from prescriptions.plans import PlanView
@@ -415,6 +421,15 @@ def _month_param(value, today):
     return first
 
 
+def _journal_start(plan, tonight):
+    """The first month of the patient's journal: of their first night logged or of the day
+    they joined, whichever is earlier (never after this month)."""
+    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
+    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    earliest = min(d for d in (first_night, joined, tonight) if d is not None)
+    return date(earliest.year, earliest.month, 1)
+
+
 def _stats(plan, rows, tonight):
     records = journal.night_records(
         plan,
@@ -435,8 +450,13 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
+    start = _journal_start(plan, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
+    elif first < start:
+        # Before the journal began (0001-01 included): its first month, not an empty year 1.
+        first = start
+        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(
@@ -471,7 +491,7 @@ def history(request):
                 }
             )
         weeks.append(cells)
-    previous = (first - ONE_DAY).replace(day=1)
+    previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
     return render(
         request,
@@ -594,5 +614,12 @@ def patient_settings(request):
     return render(
         request,
         "patients/journal/settings.html",
-        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
+        {
+            "form": form,
+            "time_zone_options": TIME_ZONE_OPTIONS,
+            "patient": patient,
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
+        },
     )

@@ -5,11 +5,12 @@ import binascii
 import json
 import re
 from datetime import date, time
-from urllib.parse import urlparse
 
 from django import forms
+from django.conf import settings
 
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
+from patients.notifications.channels import push_endpoints
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 from patients.rules.schedule import Prefs, slots_for_night
 
@@ -181,11 +182,11 @@ def parse_subscription(body: bytes) -> dict:
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or len(endpoint) > 1000:
         raise forms.ValidationError("The subscription's endpoint is missing or too long.")
-    parsed = urlparse(endpoint)
-    if parsed.scheme != "https" or not parsed.hostname:
-        raise forms.ValidationError("Push endpoints must be https:// addresses.")
     if "\x00" in endpoint:
         raise forms.ValidationError("The subscription's endpoint is not a valid address.")
+    refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
+    if refused:
+        raise forms.ValidationError(refused)
     label = data.get("label", "")
     if isinstance(label, str):
         label = "".join(ch for ch in label if ch.isprintable())  # PostgreSQL refuses NUL

@@ -87,6 +87,17 @@ def _saved(request, patient, version):
     return redirect(_plan_url(patient))
 
 
+def _log_read(request, patient, prescription=None):
+    """A form page that shows the patient's name and plan is a read, as the panel is."""
+    record_access(
+        request,
+        "plan.read",
+        patient=patient,
+        obj=prescription,
+        detail={"page": request.resolver_match.url_name},
+    )
+
+
 def _with_added_row(request):
     """'Add another step' without JavaScript: the rows as typed plus one empty row."""
     return step_formset(None, initial=rows_from_post(request.POST), extra=1)
@@ -196,6 +207,7 @@ def prescription_new(request, patient_id):
         formset = step_formset(
             None, initial=steps_as_initial(template.plain_steps) if template else None
         )
+    _log_read(request, patient)
     return render(
         request,
         "prescriptions/clinic/prescription_new.html",
@@ -308,6 +320,7 @@ def plan_change(request, patient_id, template_id=None):
             **form_kwargs,
         )
         formset = step_formset(None, initial=steps_as_initial(steps))
+    _log_read(request, patient, prescription)
     return render(
         request,
         "prescriptions/clinic/plan_change.html",
@@ -335,6 +348,7 @@ def _find_suggestion(request, patient, state):
 def template_choose(request, patient_id):
     patient = _patient(request, patient_id)
     state = plan_state(patient)
+    _log_read(request, patient, state["prescription"])
     return render(
         request,
         "prescriptions/clinic/template_choose.html",
@@ -374,6 +388,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                 return _saved(request, patient, version)
     else:
         form = form_class(initial={"based_on": _based_on(state), **initial(state)}, **kwargs)
+    _log_read(request, patient, state["prescription"])
     return render(request, template_name, {"patient": patient, **state, "form": form})
 
 

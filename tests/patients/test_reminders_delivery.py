@@ -99,6 +99,7 @@ def test_a_transient_smtp_failure_goes_back_to_pending_with_a_backoff(
     claimed, at_evening, monkeypatch, settings
 ):
     settings.LDN_REMINDER_RETRY_BASE_SECONDS = 30
+    settings.LDN_REMINDER_REQUEUE_SECONDS = 300  # the cap, out of the way
     _patient, delivery_id = claimed
 
     def refuse(*args, **kwargs):
