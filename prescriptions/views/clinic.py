@@ -263,9 +263,8 @@ def plan_change(request, patient_id, template_id=None):
             f"prescription is {prescription.get_formulation_display().lower()}.",
         )
         return redirect(_plan_url(patient))
-    tonight_night = state["tonight"]
     suggestion = None
-    form_kwargs = {"tonight": tonight_night, "current_start": latest.start_date}
+    form_kwargs = {"tonight": state["tonight"], "current_start": latest.start_date}
 
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
@@ -300,26 +299,7 @@ def plan_change(request, patient_id, template_id=None):
             else:
                 return _saved(request, patient, version)
     else:
-        start, steps = latest.start_date, latest.steps
-        if template is not None:
-            start, steps = tonight_night, template.plain_steps
-        elif request.GET.get("suggestion"):
-            suggestion = _find_suggestion(request, patient, state)
-            if suggestion is not None:
-                start, steps = _suggested_initial(
-                    suggestion, latest, state["position"], tonight_night
-                )
-        form = PlanStepsForm(
-            initial={
-                "based_on": _based_on(state),
-                "effective_night": tonight_night,
-                "start_date": start,
-                "template": template.pk if template else None,
-                "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
-            },
-            **form_kwargs,
-        )
-        formset = step_formset(None, initial=steps_as_initial(steps))
+        form, formset, suggestion = _prefilled_change(request, patient, state, template)
     _log_read(request, patient, prescription)
     return render(
         request,
@@ -333,6 +313,32 @@ def plan_change(request, patient_id, template_id=None):
             "suggestion": suggestion,
         },
     )
+
+
+def _prefilled_change(request, patient, state, template):
+    """The plan form pre-filled from the plan as it is, a template, or a suggestion that
+    "Apply" opened (the form then carries it, so the saved version records acting on it)."""
+    latest, tonight_night = state["latest"], state["tonight"]
+    suggestion = None
+    start, steps = latest.start_date, latest.steps
+    if template is not None:
+        start, steps = tonight_night, template.plain_steps
+    elif request.GET.get("suggestion"):
+        suggestion = _find_suggestion(request, patient, state)
+        if suggestion is not None:
+            start, steps = _suggested_initial(suggestion, latest, state["position"], tonight_night)
+    form = PlanStepsForm(
+        initial={
+            "based_on": _based_on(state),
+            "effective_night": tonight_night,
+            "start_date": start,
+            "template": template.pk if template else None,
+            "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
+        },
+        tonight=tonight_night,
+        current_start=latest.start_date,
+    )
+    return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
 
 
 def _find_suggestion(request, patient, state):
