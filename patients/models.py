@@ -471,6 +471,7 @@ class ReminderDelivery(models.Model):
         DIGEST = "digest", "Clinician digest"
         URGENT = "urgent", "Urgent report alert"
         ESCALATION = "escalation", "Urgent report escalation"
+        UNDELIVERED = "undelivered", "Undelivered urgent alert notice"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -522,6 +523,10 @@ class ReminderDelivery(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    # A transient failure waits for this moment; the sweep hands due retries back in batches.
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # An urgent alert that kept failing: when the admins were told (once per delivery).
+    undelivered_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-claimed_at"]

@@ -20,6 +20,7 @@ from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.operations.views import deep_health
 from patients.models import CareTeamRequest
 
 AREA_HOME = {
@@ -37,7 +38,10 @@ def home(request):
 
 @require_GET
 @never_cache
-def healthz(_request):
+def healthz(request):
+    if request.GET.get("deep"):
+        # Internal: the database, cache, broker and worker, behind the metrics token.
+        return deep_health(request)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

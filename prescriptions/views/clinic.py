@@ -25,6 +25,7 @@ from prescriptions.changes import (
     create_prescription,
     dosing_time_change,
     end_change,
+    first_hold_night,
     hold_change,
     resume_change,
     save_version,
@@ -282,6 +283,7 @@ def plan_change(request, patient_id, template_id=None):
                 reason=data["reason"],
                 patient_note=data["patient_note"],
                 template_id=template.pk if template else None,
+                applied_suggestion=data["suggestion"],
             )
             try:
                 version = save_version(
@@ -313,6 +315,7 @@ def plan_change(request, patient_id, template_id=None):
                 "effective_night": tonight_night,
                 "start_date": start,
                 "template": template.pk if template else None,
+                "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
             },
             **form_kwargs,
         )
@@ -334,9 +337,7 @@ def plan_change(request, patient_id, template_id=None):
 
 def _find_suggestion(request, patient, state):
     kind, key = request.GET.get("suggestion", ""), request.GET.get("key", "")
-    for suggestion in current_suggestions(
-        patient, state["prescription"], state["plain_versions"], state["tonight"]
-    ):
+    for suggestion in current_suggestions(patient, state):
         if suggestion.kind == kind and suggestion.key == key:
             return suggestion
     messages.info(request, "That suggestion no longer applies; here is the current plan.")
@@ -403,13 +404,18 @@ def plan_hold(request, patient_id):
             patient_note=data["patient_note"],
         )
 
+    def hold_start(state):
+        first, logged = first_hold_night(state["patient"], state["tonight"])
+        return {"first_night": first, "tonight_logged": logged}
+
     return _signed_form_view(
         request,
         patient_id,
         HoldForm,
         "prescriptions/clinic/plan_hold.html",
         build,
-        lambda state: {"hold_from": state["tonight"]},
+        lambda state: {"hold_from": first_hold_night(state["patient"], state["tonight"])[0]},
+        form_kwargs=hold_start,
     )
 
 
@@ -478,12 +484,21 @@ def plan_dosing_time(request, patient_id):
             effective_night=data["effective_night"],
             reason=data["reason"],
             patient_note=data["patient_note"],
+            applied_suggestion=data["suggestion"],
         )
 
     def initial(state):
         current = state["latest"].dosing_time if state["latest"] else titration.EVENING
         other = titration.MORNING if current == titration.EVENING else titration.EVENING
-        return {"dosing_time": other, "effective_night": state["tonight"] + timedelta(days=1)}
+        suggestion = ""
+        if request.GET.get("suggestion"):
+            found = _find_suggestion(request, state["patient"], state)
+            suggestion = f"{found.kind}:{found.key}" if found else ""
+        return {
+            "dosing_time": other,
+            "effective_night": state["tonight"] + timedelta(days=1),
+            "suggestion": suggestion,
+        }
 
     return _signed_form_view(
         request,
