@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ldn_journal.settings")
@@ -57,6 +58,13 @@ app.conf.beat_schedule = {
         "schedule": SWEEP_EVERY_SECONDS,
         "options": {"expires": SWEEP_EXPIRES_SECONDS},
     },
+    # Expired sessions, and access-log and delivery rows past their retention (SECURITY.md),
+    # once a day at a quiet hour; a missed run is caught up by the next.
+    "retention": {
+        "task": "accounts.retention",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
 }
 # Tasks live beside what they serve, not at the app's top level.
-app.autodiscover_tasks(["patients.notifications"])
+app.autodiscover_tasks(["patients.notifications", "ldn_journal.accounts"])

@@ -34,14 +34,14 @@ from patients.notifications.claims import (
 from patients.notifications.digest import claim_digests
 from patients.notifications.due import BATCH_SIZE, DuePatient, due_patients, due_reminders
 from patients.notifications.outbox import URGENT_KINDS, enqueue_deliveries
-from patients.rules.schedule import DueReminder, PatientPlan
+from patients.rules.schedule import DueReminder, PatientReminders
 
 log = logging.getLogger(__name__)
 
 Status = ReminderDelivery.Status
 
 
-def _claim_rows(plans: Iterable[PatientPlan]) -> tuple[list[ClaimRow], list[ClaimRow]]:
+def _claim_rows(plans: Iterable[PatientReminders]) -> tuple[list[ClaimRow], list[ClaimRow]]:
     due_rows, missed_rows = [], []
     for plan in plans:
         for due in plan.due:
@@ -65,7 +65,7 @@ def _row_for(due: DueReminder, **extra) -> ClaimRow:
     )
 
 
-def _moves(batch: list[tuple[DuePatient, PatientPlan]]) -> list[tuple]:
+def _moves(batch: list[tuple[DuePatient, PatientReminders]]) -> list[tuple]:
     """(patient id, next_reminder_at as read, new next_reminder_at) where it changes."""
     return [
         (patient.pk, patient.next_reminder_at, plan.next_at)

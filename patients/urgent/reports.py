@@ -307,24 +307,26 @@ def acknowledge(
 
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
+    When tonight's dose is already logged it stands, and the hold starts tomorrow night.
 
     Returns the new version, or None when the plan is already on hold from tonight on."""
 
     patient = report.patient
-    prescription = plans.current_prescription(patient)
-    versions = plans.versions_for(prescription)
-    if prescription is None or not versions:
+    plan = plans.load(patient)
+    prescription = plan.open_prescription
+    if prescription is None:
         raise UrgentError(
             "This patient has no plan to put on hold: acknowledge without the hold, and "
             "tell the patient in your note to stop taking LDN."
         )
-    latest = versions[-1]
-    tonight = changes.patient_tonight(patient, now, latest.dosing_time)
-    if changes.is_held_on_or_after(latest, tonight):
+    latest = plan.latest
+    tonight = plan.tonight(patient.tz, now)
+    if plan.is_held_on_or_after(tonight):
         return None
+    hold_from, _logged = changes.first_hold_night(patient, tonight)
     change = changes.hold_change(
         latest,
-        hold_from=tonight,
+        hold_from=hold_from,
         hold_until=None,
         reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
         patient_note=note or "Do not take LDN until your clinician tells you to restart.",
