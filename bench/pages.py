@@ -617,14 +617,17 @@ def dockerfile_command(port):
     return command, out
 
 
-def worker_memory(master_pid):
-    """Resident memory (MiB) of each gunicorn worker."""
+def worker_pids(master_pid):
     try:
-        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     except OSError:
         return []
+
+
+def worker_memory(master_pid):
+    """Resident memory (MiB) of each gunicorn worker."""
     out = []
-    for pid in children:
+    for pid in worker_pids(master_pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
@@ -675,7 +678,13 @@ def _floor_and_page(port, page, session, floor, concurrency, seconds, workdir):
     return measured
 
 
+def _stop(signum, frame):
+    # A TERM (or Ctrl-C from make) still stops gunicorn and redis-server in `finally`.
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, _stop)
     if not shutil.which("wrk"):
         raise SystemExit("bench: needs wrk (apt-get install -y wrk; `make bench` installs it)")
     recreate_database()
@@ -738,6 +747,7 @@ def main():
             f"{'queries':>7} {'floor p95':>9} {'ratio':>7} {'load':>5}",
             flush=True,
         )
+        seen_workers = set(worker_pids(server.pid))
         for page in pages(clinic):
             session = sessions[page.who]
             refresh_password_time(session)
@@ -753,6 +763,7 @@ def main():
                 )
                 run = _floor_and_page(port, page, session, floor, concurrency, seconds, workdir)
                 row["runs"].append(run)
+                seen_workers.update(worker_pids(server.pid))
                 print(
                     f"{page.label:34} {concurrency:>2} {run['p50_ms']:>6.1f}ms "
                     f"{run['p95_ms']:>6.1f}ms {run['p99_ms']:>6.1f}ms {run['per_second']:>7.1f} "
@@ -763,10 +774,13 @@ def main():
                 )
             results["pages"].append(row)
         results["server"]["memory_mib_at_end"] = worker_memory(server.pid)
+        # Workers replaced during the run (max-requests, or a crash), seen between page runs.
+        results["server"]["worker_restarts_seen"] = len(seen_workers) - len(worker_pids(server.pid))
         print(
             "gunicorn workers' resident memory (MiB): "
             f"{results['server']['memory_mib_at_start']} at start, "
-            f"{results['server']['memory_mib_at_end']} after the run",
+            f"{results['server']['memory_mib_at_end']} after the run; "
+            f"{results['server']['worker_restarts_seen']} worker restarts seen",
             flush=True,
         )
     finally:
