@@ -130,7 +130,8 @@ def reset_for_sweep():
 
 def timed_sweep(redis_client):
     """Returns (seconds, claimed, seconds spent enqueueing)."""
-    from patients import delivery, reminders
+    from patients.notifications import outbox as delivery
+    from patients.notifications import sweep as reminders
 
     enqueue_seconds = 0.0
 
@@ -185,7 +186,8 @@ def timed_fanned_out_sweep():
     (each part's last batch commits its claims and schedule moves together; its enqueue,
     a few ms, follows). Worker start-up is not included: production workers are running."""
     from ldn_journal.celery import app
-    from patients import reminders, tasks
+    from patients.notifications import sweep as reminders
+    from patients.notifications import tasks
 
     worker = start_worker()
     try:
@@ -298,7 +300,7 @@ def main():
                 )
         # Repeat sweep in the same minute: everything is claimed, nothing more.
         started = time.perf_counter()
-        from patients import reminders
+        from patients.notifications import sweep as reminders
 
         again = reminders.sweep(DUE, dispatch=lambda ids: None)
         results["second_sweep"] = {

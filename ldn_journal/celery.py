@@ -29,4 +29,5 @@ app.conf.beat_schedule = {
         "options": {"expires": 55},
     },
 }
-app.autodiscover_tasks()
+# Tasks live beside what they serve, not at the app's top level.
+app.autodiscover_tasks(["patients.notifications"])

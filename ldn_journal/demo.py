@@ -123,19 +123,19 @@ def extra_steps():
     else:
         steps.append(seed_plans)
     try:
-        from patients.demo import seed_journal
+        from patients.journal.demo import seed_journal
     except ImportError:
         pass
     else:
         steps.append(seed_journal)
     try:
-        from patients.demo_dashboard import seed_reviews
+        from patients.clinic.demo import seed_reviews
     except ImportError:
         pass
     else:
         steps.append(seed_reviews)
     try:
-        from patients.demo_urgent import seed_urgent
+        from patients.urgent.demo import seed_urgent
     except ImportError:
         pass
     else:

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.urls import include, path
 
 from ldn_journal.accounts import views as account_views
-from patients.views import reminders as reminder_views
+from patients.notifications import views as reminder_views
 
 
 def _admin_only(request):
@@ -36,8 +36,8 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("accounts/", include("allauth.urls")),
-    path("journal/", include("patients.urls_journal")),
-    path("clinic/", include("patients.urls_clinic")),
+    path("journal/", include("patients.journal.urls")),
+    path("clinic/", include("patients.clinic.urls")),
     path("manage/", include("ldn_journal.accounts.urls_manage")),
     path("admin/", admin.site.urls),
     # Reminders: installable app files at the root scope, one-click unsubscribe (no login).

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CareTeamMembership, Patient
+from patients.models import CareTeamMembership, Patient
 
 
 class CareTeamInline(admin.TabularInline):

@@ -6,6 +6,7 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients and journal"
 
     def ready(self):
-        from . import signals, urgent  # noqa: F401 - urgent registers its alert renderers
+        from patients import signals
+        from patients.urgent import reports  # noqa: F401 - registers the urgent alert renderers
 
         signals.connect_plan_signals()

@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .models import NightlyEntry, Patient, PushSubscription
+from patients.models import NightlyEntry, Patient, PushSubscription
 
 
 def mark_for_recompute(**patient_filter) -> None:

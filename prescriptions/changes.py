@@ -19,10 +19,9 @@ from datetime import date, datetime
 from django.db import transaction
 
 from patients.models import Patient
-from patients.nights import tonight
-
-from . import titration
-from .models import PlanStep, PlanVersion, Prescription
+from patients.rules.nights import tonight
+from prescriptions import titration
+from prescriptions.models import PlanStep, PlanVersion, Prescription
 
 STALE_MESSAGE = (
     "The plan changed while you were editing: nothing was saved. "

@@ -38,11 +38,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from patients.nights import tonight
-
-from . import titration
-from .builtin import BUILT_IN_TEMPLATES, ensure_builtin_templates
-from .changes import (
+from patients.rules.nights import tonight
+from prescriptions import titration
+from prescriptions.builtin import BUILT_IN_TEMPLATES, ensure_builtin_templates
+from prescriptions.changes import (
     create_prescription,
     dosing_time_change,
     hold_change,
@@ -50,8 +49,8 @@ from .changes import (
     save_version,
     steps_change,
 )
-from .models import Formulation, PlanTemplate, Prescription
-from .plans import versions_for
+from prescriptions.models import Formulation, PlanTemplate, Prescription
+from prescriptions.plans import versions_for
 
 CAPSULE_STRENGTHS = ["1.50", "3.00", "4.50"]
 

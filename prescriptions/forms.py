@@ -12,8 +12,8 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 
-from . import titration
-from .models import DosingTime, Formulation, PlanTemplate, Prescription
+from prescriptions import titration
+from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DOSE_INPUT = forms.TextInput(

@@ -13,9 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from patients.nights import EVENING, MORNING
-
-from . import titration
+from patients.rules.nights import EVENING, MORNING
+from prescriptions import titration
 
 DOSE_RANGE = Q(dose_mg__gte=settings.LDN_DOSE_MIN_MG) & Q(dose_mg__lte=settings.LDN_DOSE_MAX_MG)
 

@@ -3,8 +3,7 @@
 from django.db.models import Prefetch, Q
 
 from patients.models import NightlyEntry, SideEffect
-
-from .suggestions import NightFacts
+from prescriptions.suggestions import NightFacts
 
 
 def facts_from_entries(entries):

@@ -10,14 +10,13 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
-from patients.nights import tonight
-
-from . import suggestions as rules
-from . import titration
-from .changes import is_held_on_or_after
-from .models import SuggestionDismissal
-from .night_facts import night_facts
-from .plans import last_ending, plan_rows
+from patients.rules.nights import tonight
+from prescriptions import suggestions as rules
+from prescriptions import titration
+from prescriptions.changes import is_held_on_or_after
+from prescriptions.models import SuggestionDismissal
+from prescriptions.night_facts import night_facts
+from prescriptions.plans import last_ending, plan_rows
 
 
 def patient_tonight(patient, plain_versions, now):

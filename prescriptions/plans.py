@@ -6,8 +6,8 @@ through here and then through titration.current_step / prescribed_dose.
 
 from django.db.models import Prefetch
 
-from . import titration
-from .models import PlanStep, PlanVersion, Prescription
+from prescriptions import titration
+from prescriptions.models import PlanStep, PlanVersion, Prescription
 
 
 def current_prescription(patient):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import titration
+from prescriptions import titration
 
 VIVID_DREAMS = "vivid_dreams"
 MORNING_DOSING = "morning_dosing"

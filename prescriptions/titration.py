@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from patients.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
+from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
 
 ACTIVE = "active"
 ON_HOLD = "on_hold"

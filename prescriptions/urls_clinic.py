@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import clinic
+from prescriptions.views import clinic
 
 urlpatterns = [
     path("patients/<int:patient_id>/plan/", clinic.plan, name="plan"),

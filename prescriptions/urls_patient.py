@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import patient
+from prescriptions.views import patient
 
 urlpatterns = [
     path("", patient.my_plan, name="plan"),

@@ -19,9 +19,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from ldn_journal.forms_renderer import FormRenderer
-from patients.forms.clinic import ChartForm, NoteForm, PatientListForm, ReviewForm
-from patients.forms.journal import MorningForm, SkipForm
-from patients.forms.urgent import UrgentReportForm
+from patients.clinic.forms import ChartForm, NoteForm, PatientListForm, ReviewForm
+from patients.journal.forms import MorningForm, SkipForm
+from patients.urgent.forms import UrgentReportForm
 from prescriptions.forms import DismissForm, StepRowForm
 
 STOCK = DjangoTemplates()  # Django's templates only (django/forms/templates)

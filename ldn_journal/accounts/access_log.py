@@ -1,6 +1,6 @@
 """One function records every read or change of a patient's data and every security event."""
 
-from .models import AccessLog
+from ldn_journal.accounts.models import AccessLog
 
 
 def client_ip(request):

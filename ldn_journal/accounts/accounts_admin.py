@@ -3,7 +3,7 @@
 from allauth.usersessions.models import UserSession
 from django.utils import timezone
 
-from .access_log import record_access
+from ldn_journal.accounts.access_log import record_access
 
 
 def end_all_sessions(user):

@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.shortcuts import render
 
-from . import invitations
+from ldn_journal.accounts import invitations
 
 
 def invitation_no_longer_valid(request):

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .accounts_admin import set_user_active
-from .models import AccessLog, Invitation, User
+from ldn_journal.accounts.accounts_admin import set_user_active
+from ldn_journal.accounts.models import AccessLog, Invitation, User
 
 
 @admin.register(User)

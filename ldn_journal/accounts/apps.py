@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import signals, time_zones  # noqa: F401
+        from ldn_journal.accounts import signals, time_zones  # noqa: F401

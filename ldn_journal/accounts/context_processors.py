@@ -2,7 +2,7 @@
 
 from django.urls import NoReverseMatch, reverse
 
-from .models import Role
+from ldn_journal.accounts.models import Role
 
 NAV = {
     Role.PATIENT: [

@@ -4,8 +4,8 @@ from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
 
-from . import invitations
-from .models import Role
+from ldn_journal.accounts import invitations
+from ldn_journal.accounts.models import Role
 
 
 class SignInForm(LoginForm):
@@ -53,7 +53,7 @@ class InvitedSignupForm(SignupForm):
             # accepted in another tab or browser a moment ago. allauth would answer "check your
             # email" (it hides which addresses have accounts; the invited person owns this one):
             # say the link is used, as when the two sign-ups meet at the invitation's lock.
-            from .adapter import invitation_no_longer_valid
+            from ldn_journal.accounts.adapter import invitation_no_longer_valid
 
             return None, invitation_no_longer_valid(request)
         return super().try_save(request)

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Invitation, Role, User, hash_token
+from ldn_journal.accounts.models import Invitation, Role, User, hash_token
 
 SESSION_KEY = "ldn_invitation_id"
 

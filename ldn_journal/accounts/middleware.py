@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from .models import Role
+from ldn_journal.accounts.models import Role
 
 # Paths that never need a session, a login or MFA.
 EXEMPT_PREFIXES = ("/healthz", "/static/", "/favicon.ico", "/sw.js", "/manifest.webmanifest")

@@ -7,8 +7,8 @@ from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
-from .access_log import record_access
-from .middleware import LAST_SEEN_KEY, MFA_OK_KEY, SESSION_STARTED_KEY
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.middleware import LAST_SEEN_KEY, MFA_OK_KEY, SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in)

@@ -12,8 +12,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .middleware import _exempt
-from .models import Role
+from ldn_journal.accounts.middleware import _exempt
+from ldn_journal.accounts.models import Role
 
 SESSION_KEY = "ldn_tz"
 

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from patients.views import access_log
-
-from . import views
+from ldn_journal.accounts import views
+from patients.journal import access_log
 
 app_name = "manage"
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import invitations
-from .forms import InviteForm
-from .models import Invitation, Role, User
-from .roles import role_required
+from ldn_journal.accounts import invitations
+from ldn_journal.accounts.forms import InviteForm
+from ldn_journal.accounts.models import Invitation, Role, User
+from ldn_journal.accounts.roles import role_required
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -90,7 +90,7 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from .accounts_admin import set_user_active
+    from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(target, activate, request=request)
     messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")

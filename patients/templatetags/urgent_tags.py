@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import UrgentReport
+from patients.models import UrgentReport
 
 register = template.Library()
 

@@ -17,10 +17,9 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
-
-from .. import suggestions as rules
-from .. import titration
-from ..changes import (
+from prescriptions import suggestions as rules
+from prescriptions import titration
+from prescriptions.changes import (
     PlanChangeError,
     StalePlan,
     create_prescription,
@@ -31,7 +30,7 @@ from ..changes import (
     save_version,
     steps_change,
 )
-from ..forms import (
+from prescriptions.forms import (
     DismissForm,
     DosingTimeForm,
     EndForm,
@@ -47,8 +46,8 @@ from ..forms import (
     steps_as_initial,
     template_validator,
 )
-from ..models import PlanTemplate, PlanVersion, SuggestionDismissal
-from ..panel import current_suggestions, plan_panel_context, plan_state
+from prescriptions.models import PlanTemplate, PlanVersion, SuggestionDismissal
+from prescriptions.panel import current_suggestions, plan_panel_context, plan_state
 
 clinician_only = role_required(Role.CLINICIAN)
 template_managers = role_required(Role.CLINICIAN, Role.ADMIN)

@@ -11,10 +11,9 @@ from django.utils import timezone
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
-
-from .. import titration
-from ..panel import patient_tonight
-from ..plans import last_ending, plan_rows
+from prescriptions import titration
+from prescriptions.panel import patient_tonight
+from prescriptions.plans import last_ending, plan_rows
 
 
 @role_required(Role.PATIENT)

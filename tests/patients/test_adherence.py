@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from patients.adherence import NightRecord, adherence, streak
+from patients.rules.adherence import NightRecord, adherence, streak
 
 TONIGHT = date(2026, 3, 31)
 

@@ -7,7 +7,7 @@ from itertools import pairwise
 import pytest
 from django.utils.safestring import SafeString
 
-from patients.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
+from patients.clinic.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 START = date(2025, 3, 3)

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ldn_journal.accounts.models import User
-from patients import dashboard
-from patients.flags import KINDS
+from patients.clinic import dashboard
 from patients.models import ClinicianNote, FlagReview
+from patients.rules.flags import KINDS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.core import mail
 
-from patients import delivery, reminders
 from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -71,7 +72,7 @@ def test_the_digest_email_counts_patients_and_carries_no_health_data(clinicians,
 
 def test_new_flags_are_counted_by_one_digest_only(clinicians):
     worried, _calm = clinicians
-    from patients.digest import new_flags_for_clinician
+    from patients.notifications.digest import new_flags_for_clinician
 
     due = utc(2026, 1, 15, 7, 30)
     [(patient, labels)] = new_flags_for_clinician(worried, due - timedelta(days=1), due)

@@ -15,7 +15,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ldn_journal.accounts.models import AccessLog
-from patients.exports.csv import HEADER, neutralise
+from patients.clinic.exports.csv import HEADER, neutralise
 from patients.models import NightlyEntry, SymptomScale, SymptomScore
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
 

@@ -5,9 +5,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from patients import flags
-from patients.flags import NightRecord, SideEffectRecord, UrgentRecord
-from patients.scales import Scale
+from patients.rules import flags
+from patients.rules.flags import NightRecord, SideEffectRecord, UrgentRecord
+from patients.rules.scales import Scale
 from prescriptions.titration import PlanVersion, Step
 
 TODAY = date(2026, 3, 31)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from patients import journal
+from patients.journal import entries as journal
 from patients.models import NightlyEntry, SideEffect, Submission, SymptomScale
 from prescriptions.models import Formulation
 from tests.factories import PatientFactory

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from patients.forms.journal import parse_dose, parse_volume
+from patients.journal.forms import parse_dose, parse_volume
 
 MESSAGE = "Enter a dose between 1 and 5 mg, with at most two decimals (for example 1.5)."
 

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ldn_journal import demo
-from patients.demo import seed_journal
-from patients.journal import PatientPlan
+from patients.journal.demo import seed_journal
+from patients.journal.entries import PatientPlan
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
 from prescriptions import titration
 from prescriptions.demo import seed_plans

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patients.nights import (
+from patients.rules.nights import (
     EVENING,
     MORNING,
     is_in_dosing_window,

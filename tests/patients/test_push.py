@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
-from patients import delivery, reminders
 from patients.models import PushSubscription, ReminderDelivery
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
 from tests.patients.reminder_support import patient_on_plan
 
 URL = "/journal/reminders/push/"

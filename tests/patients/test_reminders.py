@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from patients import reminders
 from patients.models import ReminderDelivery
-from patients.nights import EVENING
-from patients.reminders import Kind, NightState, Prefs, plan_patient, slots_for_night
+from patients.notifications import sweep as reminders
+from patients.notifications.sweep import Kind, NightState, Prefs, plan_patient, slots_for_night
+from patients.rules.nights import EVENING
 from prescriptions import titration
 from tests.factories import PatientFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
@@ -344,7 +344,7 @@ def test_a_small_sweep_runs_in_the_beat_task_without_fanning_out(monkeypatch):
 
 @pytest.mark.django_db
 def test_the_beat_task_enqueues_one_sub_sweep_per_part_for_the_same_minute(monkeypatch):
-    from patients import tasks
+    from patients.notifications import tasks
 
     monkeypatch.setattr(reminders, "PART_SIZE", 2)
     for _ in range(4):

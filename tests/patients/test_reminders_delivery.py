@@ -8,10 +8,11 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from patients import delivery, reminders
-from patients.channels import TransientFailure
-from patients.delivery import read_unsubscribe_token, send_delivery, unsubscribe_token
 from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
+from patients.notifications.channels import TransientFailure
+from patients.notifications.outbox import read_unsubscribe_token, send_delivery, unsubscribe_token
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -153,7 +154,9 @@ def test_smtp_errors_are_sorted_into_retry_or_give_up(
         def send_messages(self, messages):
             raise error
 
-    monkeypatch.setattr("patients.channels.email._shared_connection", lambda: Broken())
+    monkeypatch.setattr(
+        "patients.notifications.channels.email._shared_connection", lambda: Broken()
+    )
     if outcome == "retry":
         with pytest.raises(delivery.RetryLater):
             send_delivery(delivery_id)

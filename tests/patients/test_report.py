@@ -7,10 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
-from patients import report
-from patients.flags import NightRecord
+from patients.clinic import report
 from patients.models import ClinicianNote
-from patients.scales import MOOD, PAIN
+from patients.rules.flags import NightRecord
+from patients.rules.scales import MOOD, PAIN
 from tests.patients.dashboard_factories import give_nights, give_plan
 
 pytestmark = pytest.mark.django_db

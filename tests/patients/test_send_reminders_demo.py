@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from patients.channels.email import drop_connection
 from patients.models import Patient, ReminderDelivery
+from patients.notifications.channels.email import drop_connection
 
 SEEDED = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
 EVENING = "2026-01-20T21:05:00+00:00"  # 21:05 in London (winter), 02:35 in Kolkata

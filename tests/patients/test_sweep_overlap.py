@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from patients import reminders
 from patients.models import ReminderDelivery
+from patients.notifications import sweep as reminders
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [

@@ -9,8 +9,8 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
-from patients import urgent
 from patients.models import NightlyEntry, PushSubscription, ReminderDelivery, UrgentReport
+from patients.urgent import reports as urgent
 from prescriptions.models import PlanVersion, Prescription
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import make_plan

@@ -12,8 +12,10 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from ldn_journal.accounts.models import AccessLog
-from patients import delivery, reminders, urgent
 from patients.models import ClinicianPreferences, ReminderDelivery, UrgentReport
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
+from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London
@@ -282,7 +284,7 @@ def test_a_second_escalation_pass_claims_no_second_set_of_alerts(team):
 
 @pytest.mark.django_db
 def test_the_every_minute_beat_task_runs_the_urgent_sweep(team, monkeypatch):
-    from patients import tasks
+    from patients.notifications import tasks
 
     patient, *_ = team
     report = report_for(patient)

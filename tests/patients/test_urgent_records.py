@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 
-from patients import urgent
-from patients.exports.fhir_urgent import adverse_events
+from patients.urgent import reports as urgent
+from patients.urgent.fhir import adverse_events
 
 
 def report_for(patient, now, severity="severe"):

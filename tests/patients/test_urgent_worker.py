@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from patients import delivery, tasks, urgent
 from patients.models import ReminderDelivery, UrgentReport
+from patients.notifications import outbox as delivery
+from patients.notifications import tasks
+from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.worker_support import Worker, wait_for
 

@@ -11,8 +11,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from patients import reminders, tasks
 from patients.models import NightlyEntry, ReminderDelivery
+from patients.notifications import sweep as reminders
+from patients.notifications import tasks
 from tests.patients.reminder_support import patient_on_plan
 from tests.patients.worker_support import (
     OwnRedis,

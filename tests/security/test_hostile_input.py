@@ -11,11 +11,11 @@ from django.db import connection, transaction
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
-from patients.forms.clinic import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
-from patients.forms.journal import EveningForm, MorningForm, PatientSettingsForm, SkipForm
-from patients.forms.reminders import DigestSettingsForm, ReminderSettingsForm
-from patients.forms.urgent import AcknowledgeForm, UrgentReportForm
+from patients.clinic.forms import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
+from patients.journal.forms import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.models import ClinicianNote, ClinicianPreferences
+from patients.notifications.forms import DigestSettingsForm, ReminderSettingsForm
+from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
 from prescriptions.forms import (
     DismissForm,
     DosingTimeForm,

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from patients import delivery, reminders
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
 
 
 def parse_moment(value: str) -> datetime:

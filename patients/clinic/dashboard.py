@@ -1,0 +1,562 @@
+"""The clinician's dashboard: the attention-sorted patient list and one patient's page data.
+
+The non-pure half of the flags: it reads a fixed number of querysets (never one per
+patient), turns rows into plain records and hands them to patients.rules.flags,
+patients.rules.adherence and patients.clinic.charts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DateField, F, Max, Min, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Lower
+
+from patients.clinic.charts import Marker, Series, sparkline, trend_chart
+from patients.models import (
+    ClinicianNote,
+    FlagReview,
+    NightlyEntry,
+    Patient,
+    SideEffect,
+    SymptomScale,
+    SymptomScore,
+    UrgentReport,
+)
+from patients.rules import adherence as adherence_rules
+from patients.rules import flags as flag_rules
+from patients.rules import scales as scale_defs
+from patients.rules.nights import EVENING, night_of, tonight
+from prescriptions import titration
+from prescriptions.models import PlanStep, Prescription
+from prescriptions.plans import plan_rows
+
+PAGE_SIZE = 50
+SPARKLINE_NIGHTS = 30
+CHART_WEEKS = (4, 12, 26, 52)
+DEFAULT_CHART_WEEKS = 12
+
+
+# --- Reading rows as plain records ------------------------------------------------------------
+
+
+def scale_key(scale_id) -> str:
+    return f"scale-{scale_id}"
+
+
+def extra_scale(scale: SymptomScale) -> scale_defs.Scale:
+    better = scale_defs.LOWER_IS_BETTER if scale.lower_is_better else scale_defs.HIGHER_IS_BETTER
+    return scale_defs.Scale(
+        scale_key(scale.pk), scale.name, better, scale.low_anchor, scale.high_anchor
+    )
+
+
+def entries_with_details():
+    """Entries with their side effects and extra scores: 3 queries for any number of rows."""
+    return NightlyEntry.objects.order_by("night").prefetch_related(
+        Prefetch("side_effects", queryset=SideEffect.objects.order_by("kind")),
+        Prefetch("extra_scores", queryset=SymptomScore.objects.select_related("scale")),
+    )
+
+
+def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
+    scores = {key: getattr(entry, key) for key in ("pain", "fatigue", "mood", "sleep_quality")}
+    scores["dream_intensity"] = entry.dream_intensity
+    for score in entry.extra_scores.all():
+        scores[scale_key(score.scale_id)] = score.value
+    return flag_rules.NightRecord(
+        night=entry.night,
+        status=entry.status,
+        dose_mg=entry.dose_mg,
+        taken_at=entry.taken_at,
+        scores=scores,
+        side_effects=tuple(
+            flag_rules.SideEffectRecord(
+                effect.kind,
+                effect.severity,
+                effect.other_text if effect.kind == "other" and effect.other_text else "",
+            )
+            for effect in entry.side_effects.all()
+        ),
+    )
+
+
+def watched_scales(entries) -> list[scale_defs.Scale]:
+    """The standard scales plus every extra scale that has scores in these entries."""
+    extra = {}
+    for entry in entries:
+        for score in entry.extra_scores.all():
+            extra.setdefault(score.scale_id, score.scale)
+    return [*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in extra.values())]
+
+
+def adherence_records(records, versions, first: date, last: date):
+    """One adherence record for every night first..last (a night with no entry counts too)."""
+    by_night = {record.night: record for record in records}
+    out = []
+    night = first
+    while night <= last:
+        record = by_night.get(night)
+        prescribed = titration.current_step(versions, night).status == titration.ACTIVE
+        out.append(adherence_rules.NightRecord(night, record.status if record else "", prescribed))
+        night += timedelta(days=1)
+    return out
+
+
+def patient_tonight(patient, versions, now: datetime) -> date:
+    """The patient's current night under the dosing time their plan has then."""
+    evening = tonight(now, patient.tz, EVENING)
+    return tonight(now, patient.tz, titration.dosing_time_on(versions, evening))
+
+
+def plain_versions_by_patient(patient_ids) -> dict[int, tuple[Prescription, list]]:
+    """Each patient's current (newest not ended) prescription and its plain versions.
+
+    One query: steps joined to their version and prescription (every version has a step).
+    """
+    steps = (
+        PlanStep.objects.filter(version__prescription__patient__in=patient_ids)
+        .exclude(version__prescription__status=Prescription.Status.ENDED)
+        .select_related("version__prescription")
+        .order_by("version__prescription_id", "version__number", "position")
+    )
+    by_prescription = defaultdict(lambda: defaultdict(list))
+    prescriptions = {}
+    for step in steps:
+        version = step.version
+        prescriptions[version.prescription_id] = version.prescription
+        by_prescription[version.prescription_id][version.number].append((version, step))
+    current: dict[int, Prescription] = {}
+    for prescription in prescriptions.values():
+        best = current.get(prescription.patient_id)
+        if best is None or (prescription.start_date, prescription.pk) > (best.start_date, best.pk):
+            current[prescription.patient_id] = prescription
+    out = {}
+    for patient_id, prescription in current.items():
+        versions = []
+        for rows in by_prescription[prescription.pk].values():
+            version = rows[0][0]
+            versions.append(
+                titration.PlanVersion(
+                    number=version.number,
+                    effective_night=version.effective_night,
+                    start_date=version.start_date,
+                    steps=tuple(titration.Step(s.dose_mg, s.days) for _, s in rows),
+                    dosing_time=version.dosing_time,
+                    hold_from=version.hold_from,
+                    hold_until=version.hold_until,
+                )
+            )
+        out[patient_id] = (prescription, versions)
+    return out
+
+
+def _open_urgent(ref, field_name, aggregate):
+    return Subquery(
+        UrgentReport.objects.filter(patient=OuterRef(ref), acknowledged_at__isnull=True)
+        .order_by()
+        .values("patient")
+        .annotate(value=aggregate(field_name))
+        .values("value")[:1]
+    )
+
+
+def urgent_annotations(ref="pk", prefix=""):
+    """Open urgent reports as three columns (count, oldest, worst severity): no extra query."""
+    return {
+        f"{prefix}urgent_count": _open_urgent(ref, "pk", Count),
+        f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
+        # "severe" sorts after "moderate", so Max is the worst.
+        f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
+    }
+
+
+def urgent_records(patient):
+    if not getattr(patient, "urgent_count", None):
+        return []
+    night = night_of(patient.urgent_since, patient.tz, EVENING)
+    return [
+        flag_rules.UrgentRecord(
+            night, patient.urgent_severity, patient.urgent_since, patient.urgent_count
+        )
+    ]
+
+
+def _latest_review(ref="pk"):
+    """The night the patient's latest review (not undone) covers flags through."""
+    return Subquery(
+        FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True)
+        .order_by("-at", "-pk")
+        .values("reviewed_through")[:1],
+        output_field=DateField(),
+    )
+
+
+def _last_entry():
+    return Subquery(
+        NightlyEntry.objects.filter(patient=OuterRef("pk")).order_by("-night").values("night")[:1],
+        output_field=DateField(),
+    )
+
+
+def annotated_patients(user):
+    """The access gate plus what the list needs on each patient row (one query)."""
+    return (
+        Patient.objects.visible_to(user)
+        .select_related("user")
+        .annotate(
+            last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
+        )
+    )
+
+
+# --- The patient list -------------------------------------------------------------------------
+
+
+@dataclass
+class PatientRow:
+    patient: Patient
+    today: date
+    position: titration.PlanPosition
+    last_entry: date | None
+    nights_silent: int
+    adherence_7: adherence_rules.Adherence
+    adherence_30: adherence_rules.Adherence
+    flags: list
+    open_flags: list
+    reviewed_through: date | None
+    sparkline: str = ""
+    sort_key: tuple = field(default=(), repr=False)
+
+    @property
+    def needs_review(self):
+        return bool(self.open_flags)
+
+
+def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs_review=False):
+    """Every patient the user may see, attention first, with flags, adherence and sparkline.
+
+    Query count is constant: patients, recent nights (+ side effects, extra scores), plans,
+    first reports of each side effect and open urgent reports, whatever the number of
+    patients or nights.
+    """
+    patients = annotated_patients(user)
+    if search:
+        patients = patients.filter(user__display_name__icontains=search) | patients.filter(
+            user__email__icontains=search
+        )
+    patients = list(patients.order_by(Lower("user__display_name"), "pk"))
+    if not patients:
+        return []
+    ids = [p.pk for p in patients]
+    # Two extra nights cover the patients whose zone is a day ahead of or behind UTC.
+    window_start = now.date() - timedelta(days=flag_rules.LOOKBACK_NIGHTS + 2)
+    entries = defaultdict(list)
+    for entry in entries_with_details().filter(patient__in=ids, night__gte=window_start):
+        entries[entry.patient_id].append(entry)
+    plans = plain_versions_by_patient(ids)
+    first_reported = defaultdict(dict)
+    for row in (
+        SideEffect.objects.filter(entry__patient__in=ids)
+        .values("entry__patient_id", "kind")
+        .annotate(first=Min("entry__night"))
+    ):
+        first_reported[row["entry__patient_id"]][row["kind"]] = row["first"]
+
+    rows = []
+    for patient in patients:
+        _, versions = plans.get(patient.pk, (None, []))
+        patient_entries = entries[patient.pk]
+        records = [night_record(e) for e in patient_entries]
+        today = patient_tonight(patient, versions, now)
+        flags = flag_rules.evaluate(
+            records,
+            versions,
+            today,
+            tz=patient.tz,
+            scales=watched_scales(patient_entries),
+            first_reported=first_reported[patient.pk],
+            last_entry=patient.last_entry,
+            joined=night_of(patient.created_at, patient.tz, EVENING),
+            urgent=urgent_records(patient),
+        )
+        open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
+        silent = (today - patient.last_entry).days if patient.last_entry else 9999
+        nightly = adherence_records(records, versions, today - timedelta(days=29), today)
+        pain = {r.night: r.scores.get("pain") for r in records}
+        rows.append(
+            PatientRow(
+                patient=patient,
+                today=today,
+                position=titration.current_step(versions, today),
+                last_entry=patient.last_entry,
+                nights_silent=silent,
+                adherence_7=adherence_rules.adherence(nightly, today, 7),
+                adherence_30=adherence_rules.adherence(nightly, today, 30),
+                flags=flags,
+                open_flags=open_flags,
+                reviewed_through=patient.reviewed_through,
+                sparkline=sparkline(
+                    [
+                        pain.get(today - timedelta(days=offset))
+                        for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
+                    ],
+                    label=f"Pain over the last {SPARKLINE_NIGHTS} nights",
+                ),
+                sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
+            )
+        )
+    if kind:
+        rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
+    if needs_review:
+        rows = [row for row in rows if row.needs_review]
+    rows.sort(key=lambda row: row.sort_key)
+    return rows
+
+
+# --- One patient's page -----------------------------------------------------------------------
+
+
+@dataclass
+class PatientPage:
+    patient: Patient
+    care_team: list
+    today: date
+    prescription: Prescription | None
+    version_rows: list  # PlanVersion rows (author joined, steps prefetched), oldest first
+    versions: list
+    position: titration.PlanPosition
+    entries: list  # NightlyEntry, oldest first, all of them
+    records: list
+    flags: list
+    reviewed_through: date | None
+    scales: list  # SymptomScale rows for this patient
+    timeline: list  # notes and reviews, newest first
+    adherence_7: adherence_rules.Adherence
+    adherence_30: adherence_rules.Adherence
+
+
+def care_team_gate(user, patient_pk):
+    """The patient (through the access gate) with their care team, in one query.
+
+    Returns (patient, [clinicians]) or None when the user may not see the patient.
+    """
+    from patients.models import CareTeamMembership
+
+    links = list(
+        CareTeamMembership.objects.filter(
+            patient_id=patient_pk, patient__in=Patient.objects.visible_to(user)
+        )
+        .select_related("patient__user", "clinician")
+        .annotate(
+            patient_reviewed_through=_latest_review("patient_id"),
+            **urgent_annotations("patient_id", prefix="patient_"),
+        )
+        .order_by("added_at", "pk")
+    )
+    if not links:
+        return None
+    patient = links[0].patient
+    for name in ("reviewed_through", "urgent_count", "urgent_since", "urgent_severity"):
+        setattr(patient, name, getattr(links[0], f"patient_{name}"))
+    return patient, [link.clinician for link in links]
+
+
+def timeline(patient):
+    """Clinician notes and flag reviews, newest first, in one query."""
+    # Each part drops its model's default ordering: a compound query orders once, at the end.
+    notes = (
+        ClinicianNote.objects.filter(patient=patient)
+        .order_by()
+        .values(
+            "pk",
+            when=F("created_at"),
+            who=F("author__display_name"),
+            who_email=F("author__email"),
+            body=F("text"),
+            through=Value(None, output_field=DateField()),
+            undone=Value(None, output_field=ClinicianNote._meta.get_field("created_at")),
+            item=Value("note"),
+        )
+    )
+    reviews = (
+        FlagReview.objects.filter(patient=patient)
+        .order_by()
+        .values(
+            "pk",
+            when=F("at"),
+            who=F("reviewed_by__display_name"),
+            who_email=F("reviewed_by__email"),
+            body=F("note"),
+            through=F("reviewed_through"),
+            undone=F("undone_at"),
+            item=Value("review"),
+        )
+    )
+    return list(notes.union(reviews, all=True).order_by("-when"))
+
+
+def patient_page(patient, care_team, now: datetime) -> PatientPage:
+    entries = list(entries_with_details().filter(patient=patient))
+    prescription, version_rows = plan_rows(patient)
+    versions = [row.as_plain() for row in version_rows]
+    records = [night_record(e) for e in entries]
+    today = patient_tonight(patient, versions, now)
+    scales = list(SymptomScale.objects.filter(patient=patient))
+    flags = flag_rules.evaluate(
+        records,
+        versions,
+        today,
+        tz=patient.tz,
+        scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
+        joined=night_of(patient.created_at, patient.tz, EVENING),
+        urgent=urgent_records(patient),
+    )
+    nightly = adherence_records(records, versions, today - timedelta(days=29), today)
+    return PatientPage(
+        patient=patient,
+        care_team=care_team,
+        today=today,
+        prescription=prescription,
+        version_rows=version_rows,
+        versions=versions,
+        position=titration.current_step(versions, today),
+        entries=entries,
+        records=records,
+        flags=flags,
+        reviewed_through=getattr(patient, "reviewed_through", None),
+        scales=scales,
+        timeline=timeline(patient),
+        adherence_7=adherence_rules.adherence(nightly, today, 7),
+        adherence_30=adherence_rules.adherence(nightly, today, 30),
+    )
+
+
+def trend(page: PatientPage, weeks: int):
+    """The trend chart (SVG), its series (for the table) and the range shown."""
+    end = page.today
+    start = end - timedelta(weeks=weeks) + timedelta(days=1)
+    svg, series = trend_between(page, start, end, f"Dose and symptoms over {weeks} weeks")
+    return svg, series, start, end
+
+
+def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
+    """The trend chart from start to end and its series."""
+    shown = [r for r in page.records if start <= r.night <= end]
+    dose = []
+    night = start
+    while night <= end:
+        dose.append((night, titration.prescribed_dose(page.versions, night)))
+        night += timedelta(days=1)
+    series = [Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True)]
+    for key, scale in (
+        ("pain", scale_defs.PAIN),
+        ("fatigue", scale_defs.FATIGUE),
+        ("mood", scale_defs.MOOD),
+        ("sleep", scale_defs.SLEEP),
+        ("dreams", scale_defs.DREAMS),
+    ):
+        series.append(Series(key, scale.label, [(r.night, r.scores.get(scale.key)) for r in shown]))
+    for scale in page.scales:
+        key = scale_key(scale.pk)
+        series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
+    markers = [Marker(r.night, "skipped", "Skipped night") for r in shown if r.status == "skipped"]
+    for version in page.versions:
+        if version.number > 1:
+            kind = "hold" if version.hold_from == version.effective_night else "plan_change"
+            markers.append(Marker(version.effective_night, kind, f"Plan version {version.number}"))
+    top = max((s.dose_mg for v in page.versions for s in v.steps), default=Decimal("5"))
+    svg = trend_chart(
+        series,
+        start,
+        end,
+        markers=markers,
+        title=title or f"Dose and symptoms, {start:%-d %b %Y} to {end:%-d %b %Y}",
+        dose_max=max(Decimal("5"), top),
+    )
+    return svg, series
+
+
+def calendar_weeks(page: PatientPage, weeks: int = 5):
+    """Weeks (Monday first) of the adherence calendar ending with the current night."""
+    by_night = {r.night: r for r in page.records}
+    last = page.today + timedelta(days=6 - page.today.weekday())
+    first = last - timedelta(days=7 * weeks - 1)
+    rows, week = [], []
+    night = first
+    while night <= last:
+        record = by_night.get(night)
+        status = titration.current_step(page.versions, night).status
+        if night > page.today:
+            state = ("future", "", "Not yet")
+        elif record is not None and record.status == "taken":
+            state = ("taken", "✓", "Taken")
+        elif record is not None and record.status == "skipped":
+            state = ("skipped", "✕", "Skipped")
+        elif status == titration.ON_HOLD:
+            state = ("future", "‖", "On hold")
+        elif status != titration.ACTIVE:
+            state = ("future", "", "No dose prescribed")
+        elif night == page.today:
+            state = ("missing", "…", "Tonight, not logged yet")
+        else:
+            state = ("missing", "?", "Not logged")
+        week.append({"night": night, "css": state[0], "symbol": state[1], "text": state[2]})
+        if len(week) == 7:
+            rows.append(week)
+            week = []
+        night += timedelta(days=1)
+    return rows
+
+
+def plan_panel_context(page: PatientPage, now: datetime):
+    """The titration panel's context built from the page's loaded data (1 query: dismissals).
+
+    Mirrors prescriptions.panel.plan_panel_context, which would read the plan and the nights
+    a second time and log a second access row; this page logs its own read.
+    TODO(issue 5): replace with a panel entry point that accepts already-loaded data.
+    """
+    try:
+        from prescriptions import suggestions as rules
+        from prescriptions.changes import is_held_on_or_after
+        from prescriptions.models import SuggestionDismissal
+        from prescriptions.night_facts import facts_from_entries
+        from prescriptions.panel import schedule_rows
+    except ImportError:
+        return None
+    latest = page.versions[-1] if page.versions else None
+    in_effect = titration.version_in_effect(page.versions, page.today)
+    suggestions = []
+    if page.prescription is not None and page.versions:
+        last_night = page.today - timedelta(days=1)
+        ranges = rules.nights_needed(page.versions, last_night, page.prescription.start_date)
+        wanted = [e for e in page.entries if any(a <= e.night <= b for a, b in ranges)]
+        dismissed = frozenset(
+            SuggestionDismissal.objects.filter(patient=page.patient).values_list(
+                "kind", "evidence_key"
+            )
+        )
+        suggestions = rules.suggestions_for(
+            page.versions,
+            facts_from_entries(wanted),
+            last_night,
+            page.prescription.start_date,
+            dismissed,
+        )
+    return {
+        "patient": page.patient,
+        "prescription": page.prescription,
+        "versions": page.version_rows,
+        "plain_versions": page.versions,
+        "latest": latest,
+        "latest_row": page.version_rows[-1] if page.version_rows else None,
+        "tonight": page.today,
+        "position": page.position,
+        "schedule": schedule_rows(latest or in_effect, page.position),
+        "is_held": bool(latest and is_held_on_or_after(latest, page.today)),
+        "suggestions": suggestions,
+        "versions_newest_first": list(reversed(page.version_rows)),
+    }

@@ -1,0 +1,119 @@
+"""Demo data for the clinician dashboard (`seed_demo`, after the journal): reviews and notes.
+
+With the journal's examples and the open urgent report, Dr Morgan's list then shows every
+flag kind at least once:
+
+- patient@ (Pat): deviation and out-of-window doses, already reviewed through last night,
+  with care-team notes and the extra "Brain fog" scale;
+- patient2@ (Sam): the open urgent report (seeded by patients.urgent.demo);
+- patient3@ (Jo): put on hold two nights ago, and the dose logged that night: dose on hold;
+- patient4@ (Chris): worsening pain and a new severe side effect (from the journal examples),
+  and 0.25 mL too much liquid measured six nights ago: a dose deviation;
+- patient5@ (Morgan): nothing logged for the last 8 nights: gone quiet and missed nights.
+
+Idempotent: a patient who already has the demo note is left alone.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from patients.clinic.dashboard import patient_tonight, plain_versions_by_patient
+from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale
+from prescriptions.models import PlanStep, PlanVersion, Prescription
+
+CLINICIAN = "clinician@example.com"
+REVIEWED = "patient@example.com"
+ON_HOLD = "patient3@example.com"
+QUIET = "patient5@example.com"
+QUIET_NIGHTS = 8
+DEVIATES = "patient4@example.com"
+DEVIATION_NIGHTS_AGO = 6
+DEVIATION_MG = Decimal("0.25")
+MARKER = "Reviewed at the monthly check-in."
+NOTES = [
+    (9, MARKER + " Late doses explained by night shifts; agreed to keep 21:00–03:00."),
+    (2, "Asked about the 3 mg night: had run out of 4.5 mg capsules. Repeat prescription sent."),
+]
+
+
+def _tonight(patient, now):
+    versions = plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1]
+    return patient_tonight(patient, versions, now)
+
+
+def _put_on_hold(patient, clinician, now):
+    """A hold from two nights ago with the dose of that night already logged."""
+    prescription = (
+        Prescription.objects.filter(patient=patient)
+        .exclude(status=Prescription.Status.ENDED)
+        .order_by("-start_date", "-pk")
+        .first()
+    )
+    if prescription is None:
+        return
+    latest = prescription.versions.order_by("-number").first()
+    night = _tonight(patient, now) - timedelta(days=2)
+    entry = NightlyEntry.objects.filter(patient=patient, night=night, status="taken").first()
+    if latest is None or entry is None or latest.hold_from is not None:
+        return
+    version = PlanVersion.objects.create(
+        prescription=prescription,
+        number=latest.number + 1,
+        kind=PlanVersion.Kind.HOLD,
+        effective_night=night,
+        start_date=latest.start_date,
+        dosing_time=latest.dosing_time,
+        hold_from=night,
+        author=clinician,
+        created_at=now - timedelta(days=2),
+        reason="Opioid pain relief after a fall: hold until off opioids.",
+        patient_note="Please stop LDN while you take the painkillers from the hospital.",
+    )
+    PlanStep.objects.bulk_create(
+        PlanStep(version=version, position=s.position, dose_mg=s.dose_mg, days=s.days)
+        for s in latest.steps.all()
+    )
+    prescription.status = Prescription.Status.ON_HOLD
+    prescription.save(update_fields=["status"])
+
+
+@transaction.atomic
+def seed_reviews(users, patients, now=None):
+    now = now or timezone.now()
+    clinician = users[CLINICIAN]
+    reviewed = patients[REVIEWED]
+    if ClinicianNote.objects.filter(patient=reviewed, text__startswith=MARKER).exists():
+        return
+    SymptomScale.objects.get_or_create(
+        patient=reviewed,
+        name="Brain fog",
+        defaults={"low_anchor": "Clear head", "high_anchor": "Very foggy", "created_by": clinician},
+    )
+    for days_ago, text in NOTES:
+        ClinicianNote.objects.create(
+            patient=reviewed, author=clinician, text=text, created_at=now - timedelta(days=days_ago)
+        )
+    FlagReview.objects.create(
+        patient=reviewed,
+        reviewed_through=_tonight(reviewed, now) - timedelta(days=1),
+        reviewed_by=clinician,
+        at=now - timedelta(hours=20),
+        note="Timing and the one-off 3 mg night discussed.",
+    )
+    quiet = patients[QUIET]
+    NightlyEntry.objects.filter(
+        patient=quiet, night__gt=_tonight(quiet, now) - timedelta(days=QUIET_NIGHTS + 1)
+    ).delete()
+    _put_on_hold(patients[ON_HOLD], clinician, now)
+    deviates = patients[DEVIATES]
+    entry = NightlyEntry.objects.filter(
+        patient=deviates,
+        night=_tonight(deviates, now) - timedelta(days=DEVIATION_NIGHTS_AGO),
+        status="taken",
+    ).first()
+    if entry is not None and entry.dose_mg + DEVIATION_MG <= Decimal("5"):
+        entry.dose_mg += DEVIATION_MG
+        entry.save(update_fields=["dose_mg"])

@@ -1,0 +1,168 @@
+"""The clinician's forms: list filters, date ranges, notes, reviews and extra scales.
+
+Every form says what is allowed when it refuses something; a range that is too long is cut
+to the cap with a message rather than refused, so a report always renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+
+from patients.models import ClinicianNote, FlagReview, SymptomScale
+from patients.rules import flags
+
+MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
+SEARCH_MAX = 100
+NOTE_MAX = ClinicianNote._meta.get_field("text").max_length
+DATE_HELP = "As YYYY-MM-DD, for example 2026-03-01."
+
+
+class PatientListForm(forms.Form):
+    q = forms.CharField(label="Search by name", required=False, max_length=SEARCH_MAX)
+    kind = forms.ChoiceField(
+        label="Flag",
+        required=False,
+        choices=[("", "Any flag or none"), *flags.KIND_LABELS.items()],
+        error_messages={"invalid_choice": "Unknown flag filter “%(value)s”: showing all flags."},
+    )
+    review = forms.BooleanField(label="Needs review only", required=False)
+
+    def filters(self):
+        """The valid filters; an invalid one is dropped (its message is shown)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "search": (data.get("q") or "").strip(),
+            "kind": data.get("kind") or "",
+            "needs_review": bool(data.get("review")),
+        }
+
+
+def range_date_field(label, which, **kwargs):
+    """An optional ISO date field for one end ("start" or "end") of a date range."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": f"Enter the {which} date as YYYY-MM-DD."},
+        **kwargs,
+    )
+
+
+class DateRangeForm(forms.Form):
+    start = range_date_field("From", "start", help_text=DATE_HELP)
+    end = range_date_field("To", "end", help_text=DATE_HELP)
+
+    def __init__(self, data=None, *, default_start: date, default_end: date, **kwargs):
+        super().__init__(data, **kwargs)
+        self.default_start, self.default_end = default_start, default_end
+        self.notice = ""
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        start = data.get("start") or self.default_start
+        end = data.get("end") or self.default_end
+        if end > self.default_end:
+            # Nothing is recorded after today (and 9999-12-31 + 1 day overflows).
+            end = self.default_end
+            self.notice = f"Nothing is recorded after {end.isoformat()}: the range ends there."
+        if start > end:
+            raise forms.ValidationError(
+                "The start date is after the end date: choose a start on or before the end."
+            )
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            start = end - timedelta(days=MAX_RANGE_DAYS - 1)
+            self.notice = (
+                f"Ranges are limited to {MAX_RANGE_DAYS} days (two years): showing "
+                f"{start.isoformat()} to {end.isoformat()}."
+            )
+        data["start"], data["end"] = start, end
+        return data
+
+    def range(self):
+        """(start, end) if valid, else the defaults (the errors are shown beside the form)."""
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.default_start, self.default_end
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = ClinicianNote
+        fields = ["text"]
+        labels = {"text": "Add a note for the care team"}
+        help_texts = {"text": f"Only the care team sees notes; at most {NOTE_MAX} characters."}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write something before saving the note.")
+        return text
+
+
+class ReviewForm(forms.Form):
+    reviewed_through = forms.DateField(
+        label="Reviewed through night",
+        help_text="Flags raised by this night or earlier stop raising the patient in the list.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the night as YYYY-MM-DD."},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=FlagReview._meta.get_field("note").max_length,
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_reviewed_through(self):
+        night = self.cleaned_data["reviewed_through"]
+        if night > self.today:
+            raise forms.ValidationError(
+                f"You can review up to the current night ({self.today.isoformat()}), not later."
+            )
+        return night
+
+
+class ExtraScaleForm(forms.ModelForm):
+    class Meta:
+        model = SymptomScale
+        fields = ["name", "lower_is_better", "low_anchor", "high_anchor"]
+        labels = {
+            "name": "Scale name",
+            "lower_is_better": "Lower is better",
+            "low_anchor": "Word at 0",
+            "high_anchor": "Word at 10",
+        }
+        help_texts = {"name": "For example “Brain fog”. The patient scores it 0–10 each morning."}
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the scale a name.")
+        if SymptomScale.objects.filter(patient=self.patient, name__iexact=name).exists():
+            raise forms.ValidationError(f"This patient already has a scale called “{name}”.")
+        return name
+
+
+class ChartForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        choices=[(str(w), f"{w} weeks") for w in (4, 12, 26, 52)],
+        coerce=int,
+        required=False,
+        empty_value=12,
+    )
+
+    def weeks_shown(self):
+        return self.cleaned_data["weeks"] if self.is_valid() else 12

@@ -1,0 +1,110 @@
+"""The printable visit report: what happened between two visits, on one page.
+
+Pure over plain records: the view loads the patient page data once and passes it here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from patients.rules import adherence as adherence_rules
+from patients.rules import scales as scale_defs
+
+EDGE_NIGHTS = 14  # "at start" and "at end" are the means of the first and last 14 nights
+DEFAULT_WEEKS = 12  # with no previous visit report, the report covers 12 weeks
+
+
+@dataclass(frozen=True)
+class SymptomChange:
+    label: str
+    start_mean: Decimal | None
+    end_mean: Decimal | None
+    change_percent: Decimal | None
+    better: str  # "better", "worse", "unchanged" or "" when not comparable
+
+
+def _mean(values):
+    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
+
+
+def symptom_changes(records, start: date, end: date, scales) -> list[SymptomChange]:
+    """Per scale: the mean of the first and of the last EDGE_NIGHTS nights that have scores.
+
+    Counted from the first and last scored night inside the range, so a range that begins
+    before the patient started logging still compares like with like.
+    """
+    edge = timedelta(days=EDGE_NIGHTS - 1)
+    out = []
+    for scale in scales:
+        scored = [
+            (r.night, r.scores[scale.key])
+            for r in records
+            if start <= r.night <= end and r.scores.get(scale.key) is not None
+        ]
+        first = [v for night, v in scored if scored and night <= scored[0][0] + edge]
+        last = [v for night, v in scored if scored and night >= scored[-1][0] - edge]
+        if scored and scored[-1][0] - scored[0][0] < edge * 2:
+            first = last = []  # fewer than 2 × 14 nights: the two ends would overlap
+        before, after = _mean(first), _mean(last)
+        percent, verdict = None, ""
+        if before is not None and after is not None:
+            if before:
+                percent = ((after - before) / before * 100).quantize(Decimal("1"))
+            worse = scale.worse_by(float(before), float(after))
+            verdict = "worse" if worse > 0 else "better" if worse < 0 else "unchanged"
+        out.append(SymptomChange(scale.label, before, after, percent, verdict))
+    return out
+
+
+def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> dict:
+    """Everything the report template shows for ``page`` (a dashboard.PatientPage)."""
+    records = [r for r in page.records if start <= r.night <= end]
+    from patients.clinic.dashboard import (
+        adherence_records,  # one definition of "a prescribed night"
+    )
+
+    nightly = adherence_records(page.records, page.versions, start, end)
+    days = (end - start).days + 1
+    dreams = Counter(entry.dreams for entry in page.entries if start <= entry.night <= end)
+    effects = Counter()
+    for record in records:
+        for effect in record.side_effects:
+            effects[(effect.kind, effect.severity)] += 1
+    changes = [row for row in version_rows if row.effective_night <= end]
+    watched = scales or [*scale_defs.SYMPTOMS, scale_defs.SLEEP]
+    return {
+        "start": start,
+        "end": end,
+        "days": days,
+        "adherence": adherence_rules.adherence(nightly, end, days),
+        "taken": sum(1 for r in records if r.status == "taken"),
+        "skipped": sum(1 for r in records if r.status == "skipped"),
+        "changes": changes,
+        "symptoms": symptom_changes(page.records, start, end, watched),
+        "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
+        "side_effects": sorted(
+            ((kind, severity, count) for (kind, severity), count in effects.items()),
+            key=lambda item: (-item[2], item[0]),
+        ),
+        "flags": [
+            (flag, flag.is_reviewed(page.reviewed_through))
+            for flag in page.flags
+            if flag.last_night >= start
+        ],
+        "edge_nights": EDGE_NIGHTS,
+        "urgent_reports": _urgent_reports(page.patient, start, end),
+    }
+
+
+DREAM_LABELS = (("vivid", "Vivid dreams"), ("nightmares", "Nightmares"), ("normal", "Normal"))
+
+
+def _urgent_reports(patient, start: date, end: date):
+    from patients.urgent.reports import (
+        reports_between,  # urgent reaction reports (patients.urgent.reports)
+    )
+
+    return reports_between(patient, start, end)

@@ -1,0 +1,335 @@
+"""The clinician's pages: the patient list, one patient, notes, reviews, report and exports.
+
+Every patient reached here comes through Patient.objects.visible_to (via
+dashboard.care_team_gate): another team's patient is a 404 before anything is read or
+logged. Each read of a patient's data writes one access-log row.
+"""
+
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import AccessLog, Role
+from ldn_journal.accounts.reauth import reauthentication_required_for_patient
+from ldn_journal.accounts.roles import role_required
+from patients.clinic import dashboard, report
+from patients.clinic.exports import csv as csv_export
+from patients.clinic.exports import fhir as fhir_export
+from patients.clinic.forms import (
+    ChartForm,
+    DateRangeForm,
+    ExtraScaleForm,
+    NoteForm,
+    PatientListForm,
+    ReviewForm,
+)
+from patients.models import FlagReview, NightlyEntry
+from patients.rules import flags as flag_rules
+
+ENTRIES_PER_PAGE = 30
+PLAN_PANEL_TEMPLATE = "prescriptions/clinic/_plan_panel.html"
+
+
+def _page(items, number, per_page):
+    """A page of a list; a bad page number ("abc", 0, -1, 999999) shows the nearest page."""
+    return Paginator(items, per_page).get_page(number)
+
+
+def _gate(request, pk):
+    found = dashboard.care_team_gate(request.user, pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+@role_required(Role.CLINICIAN)
+def patient_list(request):
+    form = PatientListForm(request.GET or None)
+    filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
+    rows = dashboard.patient_rows(request.user, timezone.now(), **filters)
+    page = _page(rows, request.GET.get("page"), dashboard.PAGE_SIZE)
+    # One row per dashboard view: which patients' flags and doses were on screen.
+    record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/clinic/patient_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "query_string": query.urlencode(),
+            "kinds": flag_rules.KIND_LABELS,
+        },
+    )
+
+
+def _plan_panel(request, page, now):
+    """The titration panel (HTML), when the titration pages have landed.
+
+    TODO(issue 5): drop the guard once prescriptions/panel.py and its template are merged.
+    """
+    try:
+        get_template(PLAN_PANEL_TEMPLATE)
+    except TemplateDoesNotExist:
+        return ""
+    context = dashboard.plan_panel_context(page, now)
+    if context is None:
+        return ""
+    return render_to_string(PLAN_PANEL_TEMPLATE, context, request=request)
+
+
+@role_required(Role.CLINICIAN)
+def patient_detail(request, pk):
+    patient, care_team = _gate(request, pk)
+    now = timezone.now()
+    page = dashboard.patient_page(patient, care_team, now)
+    chart_form = ChartForm(request.GET or None)
+    weeks = chart_form.weeks_shown()
+    svg, series, start, end = dashboard.trend(page, weeks)
+    from patients.clinic.charts import table_body, table_rows
+
+    entries = _page(list(reversed(page.entries)), request.GET.get("page"), ENTRIES_PER_PAGE)
+    record_access(request, "patient.view", patient=patient, obj=patient)
+    context = {
+        "patient": patient,
+        "page_data": page,
+        "open_flags": flag_rules.unreviewed(page.flags, page.reviewed_through),
+        "chart": svg,
+        "chart_series": series,
+        "chart_table_body": table_body(reversed(table_rows(series, start, end))),
+        "weeks": weeks,
+        "week_choices": dashboard.CHART_WEEKS,
+        "calendar": dashboard.calendar_weeks(page),
+        "entries": entries,
+        "note_form": NoteForm(),
+        "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
+        "scale_form": ExtraScaleForm(patient=patient),
+        "plan_panel": _plan_panel(request, page, now),
+    }
+    return render(request, "patients/clinic/patient_detail.html", context)
+
+
+def _back(patient):
+    return reverse("clinic:patient", args=[patient.pk])
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def add_note(request, pk):
+    patient, _ = _gate(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.patient, note.author = patient, request.user
+        note.save()
+        record_access(request, "note.add", patient=patient, obj=note)
+        messages.success(request, "Note saved for the care team.")
+    else:
+        messages.error(request, " ".join(form.errors["text"]))
+    return redirect(_back(patient) + "#notes")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def mark_reviewed(request, pk):
+    patient, care_team = _gate(request, pk)
+    today = dashboard.patient_tonight(
+        patient,
+        dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1],
+        timezone.now(),
+    )
+    form = ReviewForm(request.POST, today=today)
+    if form.is_valid():
+        review = FlagReview.objects.create(
+            patient=patient,
+            reviewed_through=form.cleaned_data["reviewed_through"],
+            reviewed_by=request.user,
+            note=form.cleaned_data["note"],
+        )
+        record_access(
+            request,
+            "flags.review",
+            patient=patient,
+            obj=review,
+            detail={"through": review.reviewed_through.isoformat()},
+        )
+        messages.success(
+            request,
+            f"Flags marked reviewed through {review.reviewed_through:%-d %b %Y}. "
+            "Use Undo in the history if that was a mistake.",
+        )
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(_back(patient) + "#flags")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def undo_review(request, pk, review_pk):
+    patient, _ = _gate(request, pk)
+    review = get_object_or_404(FlagReview.objects.filter(patient=patient), pk=review_pk)
+    if review.undone_at is None:
+        review.undone_at, review.undone_by = timezone.now(), request.user
+        review.save(update_fields=["undone_at", "undone_by"])
+        record_access(request, "flags.review_undo", patient=patient, obj=review)
+        messages.success(request, "Review undone: those flags raise the patient again.")
+    return redirect(_back(patient) + "#flags")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def add_scale(request, pk):
+    patient, _ = _gate(request, pk)
+    form = ExtraScaleForm(request.POST, patient=patient)
+    if form.is_valid():
+        scale = form.save(commit=False)
+        scale.patient, scale.created_by = patient, request.user
+        scale.save()
+        record_access(request, "scale.add", patient=patient, obj=scale)
+        messages.success(request, f"The patient will now be asked about “{scale.name}”.")
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(_back(patient) + "#scales")
+
+
+@role_required(Role.CLINICIAN)
+def entry_history(request, pk, entry_pk):
+    patient, _ = _gate(request, pk)
+    entry = get_object_or_404(NightlyEntry.objects.filter(patient=patient), pk=entry_pk)
+    changes = entry.history.select_related("history_user").order_by("-history_date")[:100]
+    record_access(request, "entry.history", patient=patient, obj=entry)
+    return render(
+        request,
+        "patients/clinic/entry_history.html",
+        {"patient": patient, "entry": entry, "changes": changes},
+    )
+
+
+def last_visit(patient, today):
+    """The day of the previous visit report, or None: the default report starts there."""
+    row = (
+        AccessLog.objects.filter(patient=patient, action="report.view", at__date__lt=today)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return timezone.localdate(row) if row else None
+
+
+def _range_form(request, patient, today, default_start):
+    form = DateRangeForm(request.GET or None, default_start=default_start, default_end=today)
+    start, end = form.range()
+    if form.notice:
+        messages.warning(request, form.notice)
+    return form, start, end
+
+
+@role_required(Role.CLINICIAN)
+def visit_report(request, pk):
+    patient, care_team = _gate(request, pk)
+    page = dashboard.patient_page(patient, care_team, timezone.now())
+    default_start = last_visit(patient, page.today) or page.today - timedelta(
+        weeks=report.DEFAULT_WEEKS
+    )
+    form, start, end = _range_form(request, patient, page.today, default_start)
+    rows = page.version_rows
+    scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
+        dashboard.extra_scale(s) for s in page.scales
+    ]
+    data = report.visit_report(page, start, end, rows, scales=scales)
+    svg, _ = dashboard.trend_between(page, start, end)
+    with_notes = request.GET.get("notes") == "1"
+    # Notes and reviews written the morning after the last night still belong to the range.
+    timeline = [
+        item
+        for item in page.timeline
+        if start <= timezone.localdate(item["when"]) <= end + timedelta(days=1)
+    ]
+    record_access(
+        request,
+        "report.view",
+        patient=patient,
+        obj=patient,
+        detail={"start": start.isoformat(), "end": end.isoformat()},
+    )
+    return render(
+        request,
+        "patients/report/visit_report.html",
+        {
+            "patient": patient,
+            "page_data": page,
+            "form": form,
+            "report": data,
+            "chart": svg,
+            "with_notes": with_notes,
+            "timeline": timeline,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def export_response(request, patient, fmt, *, now=None):
+    """The CSV or FHIR download of a patient's nights for the requested range.
+
+    Shared by the clinician's and the patient's export pages; the caller did the gate.
+    Returns None (after adding messages) when the range is not valid.
+    """
+    now = now or timezone.now()
+    versions = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
+    prescription, plain = versions
+    today = dashboard.patient_tonight(patient, plain, now)
+    first = patient.created_at.date()
+    form = DateRangeForm(request.GET, default_start=min(first, today), default_end=today)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return None
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    if form.notice:
+        messages.warning(request, form.notice)
+    entries = list(
+        dashboard.entries_with_details().filter(patient=patient, night__gte=start, night__lte=end)
+    )
+    stamp = f"{start.isoformat()}_{end.isoformat()}"
+    if fmt == "csv":
+        body = csv_export.nights_csv(entries)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
+    else:
+        data = fhir_export.bundle(patient, prescription, plain, entries, now)
+        response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
+        response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
+    record_access(
+        request,
+        f"export.{fmt}",
+        patient=patient,
+        obj=patient,
+        detail={"start": start.isoformat(), "end": end.isoformat(), "nights": len(entries)},
+    )
+    return response
+
+
+@role_required(Role.CLINICIAN)
+@reauthentication_required_for_patient("pk")  # exporting asks for the password again
+def export(request, pk, fmt):
+    patient, _ = _gate(request, pk)
+    if fmt not in ("csv", "fhir"):
+        raise Http404
+    response = export_response(request, patient, fmt)
+    if response is not None:
+        return response
+    # A bad range: say what is allowed (the messages) and offer the form again.
+    return redirect(_back(patient) + "#export")

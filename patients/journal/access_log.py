@@ -1,0 +1,153 @@
+"""Who read which patient's data: the admin's whole log and a patient's own view of it.
+
+Also the patient's "export my data" (the same CSV/FHIR builders as the clinician's export).
+"""
+
+from allauth.account.decorators import reauthentication_required
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from ldn_journal.accounts.models import AccessLog, Role
+from ldn_journal.accounts.roles import role_required
+from patients.clinic.exports.csv import rows_csv
+from patients.clinic.forms import range_date_field
+from patients.clinic.views import export_response
+from patients.models import Patient
+
+PAGE_SIZE = 50
+CSV_LIMIT = 50_000  # rows per admin CSV download; narrow the filters for more
+
+# What each action means to a patient reading their own log.
+ACTION_LABELS = {
+    "patient.view": "Opened your journal",
+    "report.view": "Viewed a visit report",
+    "export.csv": "Exported your data (CSV)",
+    "export.fhir": "Exported your data (FHIR)",
+    "note.add": "Added a care-team note",
+    "flags.review": "Reviewed your flags",
+    "flags.review_undo": "Undid a flag review",
+    "scale.add": "Added a symptom scale",
+    "entry.history": "Viewed the changes to an entry",
+    "plan.read": "Viewed your plan",
+}
+
+
+class AccessLogFilterForm(forms.Form):
+    user = forms.CharField(label="User (name or email)", required=False, max_length=100)
+    patient = forms.CharField(label="Patient (name or email)", required=False, max_length=100)
+    start = range_date_field("From", "start")
+    end = range_date_field("To", "end")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    def apply(self, rows):
+        if not self.is_valid():
+            return rows
+        data = self.cleaned_data
+        if data["user"]:
+            rows = rows.filter(
+                Q(actor__email__icontains=data["user"])
+                | Q(actor__display_name__icontains=data["user"])
+            )
+        if data["patient"]:
+            rows = rows.filter(
+                Q(patient__user__email__icontains=data["patient"])
+                | Q(patient__user__display_name__icontains=data["patient"])
+            )
+        if data["start"]:
+            rows = rows.filter(at__date__gte=data["start"])
+        if data["end"]:
+            rows = rows.filter(at__date__lte=data["end"])
+        return rows
+
+
+@role_required(Role.ADMIN)
+def admin_access_log(request):
+    form = AccessLogFilterForm(request.GET or None)
+    rows = form.apply(
+        AccessLog.objects.select_related("actor", "patient__user").order_by("-at", "-pk")
+    )
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            rows_csv(
+                [
+                    "at",
+                    "actor",
+                    "actor_role",
+                    "patient_id",
+                    "patient",
+                    "action",
+                    "object",
+                    "request_id",
+                    "ip",
+                ],
+                (
+                    [
+                        row.at.isoformat(),
+                        row.actor.email if row.actor else "",
+                        row.actor_role,
+                        row.patient_id or "",
+                        row.patient.user.name if row.patient else "",
+                        row.action,
+                        f"{row.object_type}#{row.object_id}" if row.object_type else "",
+                        row.request_id,
+                        row.ip or "",
+                    ]
+                    for row in rows[:CSV_LIMIT]
+                ),
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="access-log-{timezone.now():%Y%m%d-%H%M}.csv"'
+        )
+        return response
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/manage/access_log.html",
+        {"form": form, "page": page, "query_string": query.urlencode()},
+    )
+
+
+def _own_patient(request):
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
+
+
+@role_required(Role.PATIENT)
+def my_access_log(request):
+    patient = _own_patient(request)
+    # Staff reads only: the patient's own actions are not news to them.
+    rows = (
+        AccessLog.objects.filter(patient=patient, actor_role__in=[Role.CLINICIAN, Role.ADMIN])
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
+    return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})
+
+
+@role_required(Role.PATIENT)
+@reauthentication_required  # exporting asks for the password again
+def my_export(request, fmt=None):
+    patient = _own_patient(request)
+    if fmt is None:
+        return render(request, "accounts/export_patient.html", {"patient": patient})
+    if fmt not in ("csv", "fhir"):
+        raise Http404
+    response = export_response(request, patient, fmt)
+    if response is None:
+        return redirect("journal:export")
+    return response

@@ -1,0 +1,460 @@
+"""The patient's journal: logging a night's dose, skipping it, the morning check-in, undo.
+
+Views call these functions with plain values and "now" as an argument. The unique
+(patient, night) constraint decides concurrent submits: an insert that loses the race turns
+into the edit path. The Submission row makes a repeated submission id return the first result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
+from patients.rules import nights
+from patients.rules.adherence import NightRecord
+from prescriptions import plans, titration
+from prescriptions.models import PlanVersion, Prescription
+
+UNDO_MINUTES = 10
+CLOCK_SKEW = timedelta(minutes=2)
+
+TAKEN_NOW = "taken_now"
+EVENING = "evening"
+SKIP = "skip"
+MORNING = "morning"
+UNDO = "undo"
+
+EVENING_FIELDS = (
+    "status",
+    "dose_mg",
+    "prescribed_mg",
+    "taken_at",
+    "bedtime",
+    "skip_reason",
+    "skip_reason_text",
+    "evening_logged_at",
+)
+MORNING_FIELDS = (
+    "sleep_quality",
+    "dreams",
+    "dream_intensity",
+    "pain",
+    "fatigue",
+    "mood",
+    "notes",
+    "morning_logged_at",
+)
+
+
+class JournalError(Exception):
+    """A request the journal refuses; the message is shown to the patient as is."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class SubmissionReused(JournalError):
+    pass
+
+
+class NightClosed(JournalError):
+    pass
+
+
+class NothingPrescribed(JournalError):
+    pass
+
+
+# --- The patient's plan as plain values -------------------------------------------------------
+
+
+@dataclass
+class PatientPlan:
+    """A patient with their current prescription and its versions, read once per request."""
+
+    patient: Patient
+    prescription: Prescription | None
+    versions: list = field(default_factory=list)  # titration.PlanVersion values
+    patient_note: str = ""  # what the clinician wrote to the patient with the latest version
+    ending: PlanVersion | None = None  # without a current prescription: how the last one ended
+
+    @classmethod
+    def load(cls, patient: Patient) -> PatientPlan:
+        """Read the plan through prescriptions.plans (two queries; a third only when no
+        prescription is current, for how the last one ended)."""
+        prescription, rows = plans.plan_rows(patient)
+        return cls(
+            patient,
+            prescription,
+            [row.as_plain() for row in rows],
+            rows[-1].patient_note if rows else "",
+            plans.last_ending(patient) if prescription is None else None,
+        )
+
+    def position(self, night: date) -> titration.PlanPosition:
+        return titration.current_step(self.versions, night)
+
+    def dosing_time(self, night: date) -> str:
+        return titration.dosing_time_on(self.versions, night)
+
+    def tonight(self, now: datetime) -> date:
+        """Tonight's night under the dosing time in effect (morning dosing: the calendar date)."""
+        provisional = nights.tonight(now, self.patient.tz, nights.EVENING)
+        return nights.tonight(now, self.patient.tz, self.dosing_time(provisional))
+
+    def window(self, night: date) -> tuple[datetime, datetime]:
+        return nights.night_window(night, self.patient.tz, self.dosing_time(night))
+
+    def volume_for(self, dose_mg: Decimal | None) -> Decimal | None:
+        if dose_mg is None or self.prescription is None:
+            return None
+        return self.prescription.volume_for(dose_mg)
+
+    @property
+    def concentration(self) -> Decimal | None:
+        """mg per mL for a liquid prescription, else None."""
+        if self.prescription is None or self.volume_for(Decimal("1")) is None:
+            return None
+        return self.prescription.concentration_mg_per_ml
+
+
+def plan_for_user(user) -> PatientPlan | None:
+    """The signed-in patient (through the access gate) and their plan, in three queries."""
+    patient = Patient.objects.visible_to(user).select_related("user").first()
+    return PatientPlan.load(patient) if patient is not None else None
+
+
+def plan_for_patient(patient: Patient) -> PatientPlan:
+    return PatientPlan.load(patient)
+
+
+def is_editable(night: date, tonight: date) -> bool:
+    """Nights from tonight back to LDN_RETRO_DAYS ago may be logged or edited by the patient."""
+    return 0 <= (tonight - night).days <= settings.LDN_RETRO_DAYS
+
+
+def check_editable(night: date, tonight: date) -> None:
+    if night > tonight:
+        raise NightClosed("That night has not started yet.")
+    if not is_editable(night, tonight):
+        raise NightClosed(
+            f"Nights more than {settings.LDN_RETRO_DAYS} days ago can no longer be changed. "
+            "If something is wrong, tell your clinician."
+        )
+
+
+def can_undo(entry: NightlyEntry | None, now: datetime) -> bool:
+    return bool(
+        entry is not None
+        and entry.status
+        and entry.evening_logged_at is not None
+        and now - entry.evening_logged_at <= timedelta(minutes=UNDO_MINUTES)
+    )
+
+
+# --- Writing with submission ids ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    entry: NightlyEntry
+    created: bool = False  # a new row for the night
+    replayed: bool = False  # this submission id was seen before: the first result stands
+    changed: bool = True  # False when the night already held what was asked (Taken now twice)
+
+
+def as_submission_id(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _replayed(patient: Patient, submission_id, night: date, kind: str) -> NightlyEntry | None:
+    submission = Submission.objects.filter(pk=submission_id).select_related("entry").first()
+    if submission is None:
+        return None
+    if submission.patient_id != patient.pk or submission.entry.night != night:
+        raise SubmissionReused(
+            "This form was already used for another night. Open the night again and re-enter it."
+        )
+    if submission.kind != kind:
+        raise SubmissionReused("This form was already used for something else. Please try again.")
+    return submission.entry
+
+
+def _write(patient, night, now, submission_id, kind, fill, update) -> Saved:
+    """Insert the night's entry, or, when the night already has one, edit it.
+
+    ``fill(entry)`` sets the fields on a new entry; ``update(entry)`` edits an existing one
+    and returns whether it changed anything. The happy path is one transaction with three
+    inserts (entry, its history row, the submission); nothing is read first, so the unique
+    constraints decide races.
+    """
+    entry = NightlyEntry(patient=patient, night=night, created_at=now, updated_at=now)
+    fill(entry)
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+            Submission.objects.create(
+                id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
+            )
+        return Saved(entry, created=True)
+    except IntegrityError:
+        pass  # the night has an entry already, or this submission id was used before
+
+    with transaction.atomic():
+        earlier = _replayed(patient, submission_id, night, kind)
+        if earlier is not None:
+            return Saved(earlier, replayed=True, changed=False)
+        entry = NightlyEntry.objects.select_for_update().get(patient=patient, night=night)
+        changed = update(entry)
+        if changed:
+            entry.updated_at = now
+            entry.save()
+        try:
+            with transaction.atomic():
+                Submission.objects.create(
+                    id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
+                )
+        except IntegrityError:
+            # The same id was committed by a concurrent request meanwhile: same result.
+            pass
+    return Saved(entry, changed=changed)
+
+
+def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
+    entry.status = NightlyEntry.Status.TAKEN
+    entry.dose_mg = dose_mg
+    entry.prescribed_mg = prescribed_mg
+    entry.taken_at = taken_at
+    if bedtime is not None:
+        entry.bedtime = bedtime
+    entry.skip_reason = ""
+    entry.skip_reason_text = ""
+    entry.evening_logged_at = now
+
+
+def log_taken_now(patient: Patient, now: datetime, submission_id, plan: PatientPlan | None = None):
+    """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed."""
+    plan = plan or plan_for_patient(patient)
+    night = plan.tonight(now)
+    dose = plan.position(night).dose_mg
+    if dose is None:
+        raise NothingPrescribed(
+            "No dose is prescribed tonight, so there is nothing to log with one tap."
+        )
+
+    def fill(entry):
+        _set_taken(entry, dose, dose, now, None, now)
+
+    def update(entry):
+        if entry.status:  # already logged (a double tap from another form): keep the first
+            return False
+        fill(entry)
+        return True
+
+    return _write(patient, night, now, submission_id, TAKEN_NOW, fill, update)
+
+
+def save_evening(
+    patient: Patient,
+    night: date,
+    now: datetime,
+    submission_id,
+    *,
+    dose_mg: Decimal,
+    taken_at: datetime,
+    bedtime: datetime | None = None,
+    plan: PatientPlan | None = None,
+):
+    """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night."""
+    plan = plan or plan_for_patient(patient)
+    check_editable(night, plan.tonight(now))
+    prescribed = plan.position(night).dose_mg
+
+    def fill(entry):
+        _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, now)
+
+    def update(entry):
+        fill(entry)
+        return True
+
+    return _write(patient, night, now, submission_id, EVENING, fill, update)
+
+
+def skip_night(
+    patient: Patient,
+    night: date,
+    now: datetime,
+    submission_id,
+    *,
+    reason: str,
+    reason_text: str = "",
+    plan: PatientPlan | None = None,
+):
+    plan = plan or plan_for_patient(patient)
+    check_editable(night, plan.tonight(now))
+    prescribed = plan.position(night).dose_mg
+
+    def fill(entry):
+        entry.status = NightlyEntry.Status.SKIPPED
+        entry.dose_mg = None
+        entry.prescribed_mg = prescribed
+        entry.taken_at = None
+        entry.skip_reason = reason
+        entry.skip_reason_text = reason_text if reason == NightlyEntry.SkipReason.OTHER else ""
+        entry.evening_logged_at = now
+
+    def update(entry):
+        fill(entry)
+        return True
+
+    return _write(patient, night, now, submission_id, SKIP, fill, update)
+
+
+@dataclass(frozen=True)
+class Morning:
+    """The morning check-in's answers; None / "" means not answered."""
+
+    sleep_quality: int | None = None
+    dreams: str = ""
+    dream_intensity: int | None = None
+    pain: int | None = None
+    fatigue: int | None = None
+    mood: int | None = None
+    notes: str = ""
+    side_effects: dict = field(default_factory=dict)  # kind -> (severity, other_text)
+    extra_scores: dict = field(default_factory=dict)  # SymptomScale id -> value
+
+
+def save_morning(
+    patient: Patient,
+    night: date,
+    now: datetime,
+    submission_id,
+    morning: Morning,
+    plan: PatientPlan | None = None,
+):
+    """How the night went. Side effects and extra scales are replaced as a whole."""
+    plan = plan or plan_for_patient(patient)
+    check_editable(night, plan.tonight(now))
+
+    def fill(entry):
+        for name in MORNING_FIELDS[:-1]:
+            setattr(entry, name, getattr(morning, name))
+        entry.morning_logged_at = now
+
+    def update(entry):
+        fill(entry)
+        return True
+
+    with transaction.atomic():
+        saved = _write(patient, night, now, submission_id, MORNING, fill, update)
+        if saved.replayed:
+            return saved
+        entry = saved.entry
+        if not saved.created:
+            SideEffect.objects.filter(entry=entry).delete()
+            SymptomScore.objects.filter(entry=entry).delete()
+        SideEffect.objects.bulk_create(
+            SideEffect(entry=entry, kind=kind, severity=severity, other_text=text)
+            for kind, (severity, text) in morning.side_effects.items()
+        )
+        SymptomScore.objects.bulk_create(
+            SymptomScore(entry=entry, scale_id=scale_id, value=value)
+            for scale_id, value in morning.extra_scores.items()
+        )
+    return saved
+
+
+def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
+    """Take back tonight's log within ten minutes; the row (and its history) stays.
+
+    The row is kept, with the evening part cleared, so a replay of the original submission
+    still finds it and cannot log the dose a second time.
+    """
+    with transaction.atomic():
+        earlier = _replayed(entry.patient, submission_id, entry.night, UNDO)
+        if earlier is not None:
+            return Saved(earlier, replayed=True, changed=False)
+        entry = NightlyEntry.objects.select_for_update().get(pk=entry.pk)
+        if not can_undo(entry, now):
+            raise JournalError(
+                f"Undo is possible for {UNDO_MINUTES} minutes after logging. "
+                "Use Edit to change this night instead."
+            )
+        for name in EVENING_FIELDS:
+            setattr(entry, name, None if name in ("dose_mg", "prescribed_mg") else "")
+        entry.taken_at = entry.bedtime = entry.evening_logged_at = None
+        entry.updated_at = now
+        entry.save()
+        Submission.objects.create(
+            id=submission_id, patient_id=entry.patient_id, entry=entry, kind=UNDO, created_at=now
+        )
+    return Saved(entry)
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def night_records(plan: PatientPlan, entries, first: date, last: date) -> list[NightRecord]:
+    """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
+    status = {entry.night: entry.status for entry in entries}
+    records = []
+    night = first
+    while night <= last:
+        prescribed = plan.position(night).status == titration.ACTIVE
+        records.append(NightRecord(night, status.get(night, ""), prescribed))
+        night += timedelta(days=1)
+    return records
+
+
+# Bookkeeping times: the change itself says when it was made.
+HISTORY_QUIET_FIELDS = ["updated_at", "created_at", "evening_logged_at", "morning_logged_at"]
+
+
+def _shown(entry, name, value) -> str:
+    """A stored value as the patient reads it: local times, plain doses, choice labels."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime):
+        return timezone.localtime(value, entry.patient.tz).strftime("%a %d %b %H:%M")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f} mg"
+    choices = dict(NightlyEntry._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
+
+
+def change_history(entry: NightlyEntry):
+    """The entry's earlier versions, newest first, each with what changed and who changed it."""
+    records = list(entry.history.select_related("history_user").order_by("-history_date"))
+    changes = []
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older, excluded_fields=HISTORY_QUIET_FIELDS)
+        changes.append(
+            {
+                "when": newer.history_date,
+                "who": newer.history_user,
+                "fields": [
+                    {
+                        "name": NightlyEntry._meta.get_field(change.field).verbose_name,
+                        "old": _shown(entry, change.field, change.old),
+                        "new": _shown(entry, change.field, change.new),
+                    }
+                    for change in delta.changes
+                ],
+            }
+        )
+    if records:
+        first = records[-1]
+        changes.append({"when": first.history_date, "who": first.history_user, "fields": []})
+    return changes

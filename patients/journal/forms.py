@@ -1,0 +1,382 @@
+"""The patient's journal forms: dose and time, skip, morning check-in, settings.
+
+Every journal form carries a submission id. The dose parser is strict on purpose: a tired
+thumb typing "15" for "1.5" must get a clear refusal, not a stored 15 mg.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import formats
+from django.utils.html import format_html_join
+
+from patients.journal.entries import CLOCK_SKEW, Morning
+from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
+from patients.rules import scales
+
+CENT = Decimal("0.01")
+# At most three digits before the point and two after: anything longer is refused before
+# Decimal sees it (no exponents, no NaN/Infinity, no 60-digit numbers).
+_NUMBER = r"[0-9]{{1,3}}(?:{sep}[0-9]{{1,2}})?"
+SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
+SCORE_ERROR = "Choose a whole number from 0 to 10."
+NOTES_MAX = 2000
+
+
+def plain(value: Decimal) -> str:
+    """1 -> "1", 1.50 -> "1.5": how a dose reads in a sentence."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def uses_decimal_comma() -> bool:
+    return formats.get_format("DECIMAL_SEPARATOR") == ","
+
+
+def dose_range_message() -> str:
+    return (
+        f"Enter a dose between {plain(settings.LDN_DOSE_MIN_MG)} and "
+        f"{plain(settings.LDN_DOSE_MAX_MG)} mg, with at most two decimals (for example 1.5)."
+    )
+
+
+def parse_amount(text: str, *, decimal_comma: bool) -> Decimal | None:
+    """A non-negative number with at most two decimals, or None when it is not one."""
+    text = (text or "").strip()
+    separator = "[.,]" if decimal_comma else r"\."
+    if not re.fullmatch(_NUMBER.format(sep=separator), text):
+        return None
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
+        return None
+
+
+def parse_dose(text: str, *, decimal_comma: bool | None = None) -> Decimal:
+    """A dose in mg within the configured range, or ValidationError saying what is allowed."""
+    if decimal_comma is None:
+        decimal_comma = uses_decimal_comma()
+    dose = parse_amount(text, decimal_comma=decimal_comma)
+    if dose is None or not settings.LDN_DOSE_MIN_MG <= dose <= settings.LDN_DOSE_MAX_MG:
+        raise ValidationError(dose_range_message(), code="dose")
+    return dose.quantize(CENT)
+
+
+def parse_volume(text: str, concentration: Decimal, *, decimal_comma: bool | None = None):
+    """A liquid volume in mL, returned as the dose in mg it holds (to 0.01 mg)."""
+    if decimal_comma is None:
+        decimal_comma = uses_decimal_comma()
+    low = (settings.LDN_DOSE_MIN_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
+    high = (settings.LDN_DOSE_MAX_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
+    message = (
+        f"Enter a volume between {plain(low)} and {plain(high)} mL "
+        f"({plain(settings.LDN_DOSE_MIN_MG)} to {plain(settings.LDN_DOSE_MAX_MG)} mg at "
+        f"{plain(concentration)} mg/mL), with at most two decimals (for example 1.5)."
+    )
+    volume = parse_amount(text, decimal_comma=decimal_comma)
+    if volume is None:
+        raise ValidationError(message, code="volume")
+    dose = (volume * concentration).quantize(CENT, rounding=ROUND_HALF_UP)
+    if not settings.LDN_DOSE_MIN_MG <= dose <= settings.LDN_DOSE_MAX_MG:
+        raise ValidationError(message, code="volume")
+    return dose
+
+
+class SubmissionForm(forms.Form):
+    """Base of every journal form: a hidden submission id, new for each rendered form."""
+
+    submission_id = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("submission_id", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.fields["submission_id"].error_messages["invalid"] = (
+            "This form has expired. Please try again."
+        )
+        self.fields["submission_id"].error_messages["required"] = (
+            "This form has expired. Please try again."
+        )
+
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_ERROR = "Enter the date and time like 2026-11-26 22:30."
+
+
+class NightTimesMixin:
+    """Times entered on a night's form belong to that night and are not in the future."""
+
+    def setup_times(self, *, window, tz, now):
+        self.window, self.tz, self.now = window, tz, now
+        for name in ("taken_at", "bedtime"):
+            if name in self.fields:
+                self.fields[name].error_messages["invalid"] = DATETIME_ERROR
+
+    def _local(self, moment: datetime) -> str:
+        return moment.astimezone(self.tz).strftime("%a %d %b %H:%M")
+
+    def check_time(self, value, what):
+        if value is None:
+            return value
+        # The view activates the patient's zone, so the form read the wall-clock time there.
+        start, end = self.window
+        if value > self.now + CLOCK_SKEW:
+            raise ValidationError(
+                f"{what} cannot be in the future: it is now {self._local(self.now)}."
+            )
+        if not start <= value < end:
+            raise ValidationError(
+                f"{what} must be during this night: from {self._local(start)} to "
+                f"{self._local(end)}."
+            )
+        return value
+
+
+class EveningForm(NightTimesMixin, SubmissionForm):
+    """A dose (mg, or mL for a liquid), when it was taken, and optionally bedtime."""
+
+    UNIT_CHOICES = [("mg", "mg"), ("ml", "mL")]
+
+    dose = forms.CharField(
+        label="Dose taken",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    unit = forms.ChoiceField(
+        choices=UNIT_CHOICES, initial="mg", required=False, widget=forms.RadioSelect
+    )
+    taken_at = forms.DateTimeField(label="Time taken", widget=DATETIME_WIDGET)
+    bedtime = forms.DateTimeField(label="Bedtime", required=False, widget=DATETIME_WIDGET)
+
+    def __init__(self, *args, concentration=None, window, tz, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.concentration = concentration
+        self.setup_times(window=window, tz=tz, now=now)
+        self.fields["dose"].error_messages["required"] = dose_range_message()
+        self.fields["dose"].error_messages["max_length"] = dose_range_message()
+        if concentration is None:
+            del self.fields["unit"]
+            self.fields["dose"].help_text = (
+                f"In mg, from {plain(settings.LDN_DOSE_MIN_MG)} to "
+                f"{plain(settings.LDN_DOSE_MAX_MG)}. Your prescribed dose is filled in."
+            )
+            self.fields["dose"].label = "Dose taken (mg)"
+        else:
+            self.fields["unit"].label = "Unit"
+            self.fields[
+                "dose"
+            ].help_text = f"In mg, or in mL of your liquid ({plain(concentration)} mg per mL)."
+
+    def clean_taken_at(self):
+        return self.check_time(self.cleaned_data.get("taken_at"), "The time taken")
+
+    def clean_bedtime(self):
+        return self.check_time(self.cleaned_data.get("bedtime"), "Bedtime")
+
+    def clean(self):
+        cleaned = super().clean()
+        text = self.data.get(self.add_prefix("dose"), "")
+        if "dose" in cleaned:
+            try:
+                if self.concentration is not None and cleaned.get("unit") == "ml":
+                    cleaned["dose_mg"] = parse_volume(text, self.concentration)
+                else:
+                    cleaned["dose_mg"] = parse_dose(text)
+            except ValidationError as error:
+                self.add_error("dose", error)
+        return cleaned
+
+
+class SkipForm(SubmissionForm):
+    reason = forms.ChoiceField(
+        label="Why are you skipping tonight?",
+        choices=NightlyEntry.SkipReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason.", "invalid_choice": "Choose a reason."},
+    )
+    reason_text = forms.CharField(
+        label="Tell us more", max_length=300, required=False, widget=forms.TextInput
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("reason") == NightlyEntry.SkipReason.OTHER
+            and not cleaned.get("reason_text", "").strip()
+        ):
+            self.add_error("reason_text", "Say in a few words why, when the reason is “Other”.")
+        return cleaned
+
+
+def score_field(scale: scales.Scale | None = None, *, label=None, low=None, high=None):
+    """A 0–10 radio scale that knows its anchor words (shown at each end on the form)."""
+    field = forms.TypedChoiceField(
+        label=label or scale.label,
+        choices=SCORE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": SCORE_ERROR},
+    )
+    field.low_anchor = low or scale.low_anchor
+    field.high_anchor = high or scale.high_anchor
+    field.is_scale = True
+    return field
+
+
+SEVERITY_CHOICES = [("", "No")] + [(str(v), label) for v, label in SideEffect.Severity.choices]
+
+
+class MorningForm(SubmissionForm):
+    """How last night went. Every field is optional, but something must be filled in."""
+
+    sleep_quality = score_field(scales.SLEEP)
+    dreams = forms.ChoiceField(
+        label="Dreams",
+        choices=[("", "Not saying")] + list(NightlyEntry.Dreams.choices),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the listed answers."},
+    )
+    dream_intensity = score_field(scales.DREAMS)
+    pain = score_field(scales.PAIN)
+    fatigue = score_field(scales.FATIGUE)
+    mood = score_field(scales.MOOD)
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTES_MAX}),
+        error_messages={"max_length": f"Notes can be at most {NOTES_MAX:,} characters long."},
+    )
+
+    SCORES = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
+
+    def __init__(self, *args, extra_scales=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra_scales = list(extra_scales)
+        for kind, label in SideEffect.Kind.choices:
+            self.fields[f"side_{kind}"] = forms.TypedChoiceField(
+                label=label,
+                choices=SEVERITY_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": "Choose no, mild, moderate or severe."},
+            )
+        self.fields["side_other_text"] = forms.CharField(
+            label="Other side effect: what was it?", max_length=200, required=False
+        )
+        for scale in self.extra_scales:
+            self.fields[f"scale_{scale.pk}"] = score_field(
+                label=scale.name, low=scale.low_anchor, high=scale.high_anchor
+            )
+
+    def side_effect_fields(self):
+        return [self[f"side_{kind}"] for kind in SideEffect.Kind.values]
+
+    def score_fields(self):
+        return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
+
+    def extra_scale_fields(self):
+        return [self[f"scale_{scale.pk}"] for scale in self.extra_scales]
+
+    def clean(self):
+        cleaned = super().clean()
+        side_effects = {}
+        for kind in SideEffect.Kind.values:
+            severity = cleaned.get(f"side_{kind}")
+            if severity:
+                text = cleaned.get("side_other_text", "") if kind == SideEffect.Kind.OTHER else ""
+                side_effects[kind] = (severity, text.strip())
+        if cleaned.get("side_other_text", "").strip() and SideEffect.Kind.OTHER not in side_effects:
+            self.add_error("side_other", "Choose how bad the other side effect was.")
+        extra = {
+            scale.pk: cleaned[f"scale_{scale.pk}"]
+            for scale in self.extra_scales
+            if cleaned.get(f"scale_{scale.pk}") is not None
+        }
+        answered = (
+            any(cleaned.get(name) is not None for name in self.SCORES)
+            or cleaned.get("dreams")
+            or cleaned.get("notes", "").strip()
+            or side_effects
+            or extra
+        )
+        if not self.errors and not answered:
+            raise ValidationError("Fill in at least one answer before saving.")
+        cleaned["morning"] = Morning(
+            sleep_quality=cleaned.get("sleep_quality"),
+            dreams=cleaned.get("dreams", ""),
+            dream_intensity=cleaned.get("dream_intensity"),
+            pain=cleaned.get("pain"),
+            fatigue=cleaned.get("fatigue"),
+            mood=cleaned.get("mood"),
+            notes=cleaned.get("notes", "").strip(),
+            side_effects=side_effects,
+            extra_scores=extra,
+        )
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, entry):
+        if entry is None:
+            return {}
+        initial = {name: getattr(entry, name) for name in cls.SCORES}
+        initial.update(dreams=entry.dreams, notes=entry.notes)
+        for effect in entry.side_effects.all():
+            initial[f"side_{effect.kind}"] = effect.severity
+            if effect.kind == SideEffect.Kind.OTHER:
+                initial["side_other_text"] = effect.other_text
+        for score in entry.extra_scores.all():
+            initial[f"scale_{score.scale_id}"] = score.value
+        return initial
+
+
+# The zones offered in the settings pages' lists (the check is the model's validate_time_zone).
+TIME_ZONES = sorted(known_time_zones() - {"Factory", "localtime"})
+# The <datalist> options of the settings page, written once (about 600 zones).
+TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
+
+
+class PatientSettingsForm(forms.ModelForm):
+    display_name = forms.CharField(label="Your name", max_length=150)
+    time_zone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        help_text="Start typing a city, for example London or New_York.",
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Patient
+        fields = ["time_zone", "reminder_time", "remind_by_email", "remind_by_push"]
+        fields += ["morning_checkin"]
+        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {
+            "reminder_time": "We remind you at this time if tonight's dose is not logged yet.",
+            "remind_by_push": "Push notifications need this phone's permission: turn them on "
+            "under “Reminder times, quiet hours and devices” below.",
+            "morning_checkin": "A gentle reminder to fill in how the night went.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].initial = self.instance.user.display_name
+        self.order_fields(["display_name"])
+        self.fields["reminder_time"].error_messages["invalid"] = "Enter a time like 21:00."
+
+    def save(self, commit=True):
+        patient = super().save(commit=commit)
+        patient.user.display_name = self.cleaned_data["display_name"].strip()
+        if commit:
+            patient.user.save(update_fields=["display_name"])
+        return patient

@@ -1,0 +1,50 @@
+from datetime import date
+
+from django.urls import include, path, register_converter
+
+from patients.journal import access_log
+from patients.journal import views as journal
+from patients.notifications import views as reminder_views
+from patients.urgent import views as urgent_views
+
+
+class NightConverter:
+    """A night in the URL as an ISO date (2026-11-26); anything else is a 404."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value):
+        return date.fromisoformat(value)  # ValueError (e.g. 2026-02-30) makes the URL not match
+
+    def to_url(self, value):
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
+register_converter(NightConverter, "night")
+
+app_name = "journal"
+
+urlpatterns = [
+    path("", journal.home, name="home"),
+    path("taken/", journal.taken_now, name="taken_now"),
+    path("night/<night:night>/", journal.night_detail, name="night"),
+    path("night/<night:night>/dose/", journal.evening, name="evening"),
+    path("night/<night:night>/skip/", journal.skip, name="skip"),
+    path("night/<night:night>/morning/", journal.morning, name="morning"),
+    path("entry/<int:pk>/", journal.entry_detail, name="entry"),
+    path("entry/<int:pk>/undo/", journal.undo, name="undo"),
+    path("history/", journal.history, name="history"),
+    path("history/list/", journal.history_list, name="history_list"),
+    path("history/trends/", journal.trends, name="trends"),
+    path("settings/", journal.patient_settings, name="settings"),
+    path("plan/", include("prescriptions.urls_patient")),
+    path("reaction/", urgent_views.report_reaction, name="urgent_report"),
+    path("reaction/<int:pk>/", urgent_views.patient_report, name="urgent_detail"),
+    path("reminders/", reminder_views.reminder_settings, name="reminders"),
+    path("reminders/push/", reminder_views.push_subscribe, name="push_subscribe"),
+    path("reminders/push/<int:pk>/remove/", reminder_views.push_remove, name="push_remove"),
+    # Issue 6: the patient's side of the access log and their own export.
+    path("access/", access_log.my_access_log, name="access_log"),
+    path("export/", access_log.my_export, name="export"),
+    path("export/<str:fmt>/", access_log.my_export, name="export_format"),
+]

@@ -1,0 +1,584 @@
+"""The patient's journal pages: tonight, logging and check-ins, history and trends, settings.
+
+Thin: every view reads the signed-in patient through the access gate (journal.plan_for_user),
+activates the patient's time zone for display and form input, and calls patients.journal.entries.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.roles import role_required
+from ldn_journal.accounts.time_zones import remember_time_zone
+from patients.clinic import charts
+from patients.journal import entries as journal
+from patients.journal.forms import (
+    TIME_ZONE_OPTIONS,
+    EveningForm,
+    MorningForm,
+    PatientSettingsForm,
+    SkipForm,
+    SubmissionForm,
+    plain,
+)
+from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
+from patients.rules import adherence, nights
+from prescriptions import titration
+
+ONE_DAY = timedelta(days=1)
+TREND_WEEKS = (4, 12, 26)
+STATS_NIGHTS = 366  # how far back the streak looks
+
+
+def patient_view(view):
+    """Patients only; the time zone the view activates is dropped when the request ends."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return role_required(Role.PATIENT)(wrapper)
+
+
+def current_patient(request):
+    """The signed-in patient's own profile, through the access gate."""
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
+
+
+def _plan(request) -> journal.PatientPlan:
+    plan = journal.plan_for_user(request.user)
+    if plan is None:
+        raise Http404
+    # Forms read and pages show wall-clock times in the patient's own zone.
+    timezone.activate(plan.patient.tz)
+    return plan
+
+
+def _night_label(night: date, tonight: date) -> str:
+    when = f"{night:%A} {night.day} {night:%B}"
+    if night == tonight:
+        return f"Tonight, {when}"
+    if night == tonight - ONE_DAY:
+        return f"Last night, {when}"
+    return f"The night of {when} {night.year}"
+
+
+def _card_label(plan, tonight: date, local_today: date) -> str:
+    if plan.dosing_time(tonight) == titration.MORNING:
+        return "Today"
+    # Before noon an evening doser is still in last night (a dose now is last night's).
+    return "Tonight" if tonight == local_today else "Last night"
+
+
+def _entries(plan, **filters):
+    return NightlyEntry.objects.filter(patient=plan.patient, **filters)
+
+
+# --- Tonight ------------------------------------------------------------------------------
+
+
+@patient_view
+def home(request):
+    now = timezone.now()
+    plan = _plan(request)
+    tonight = plan.tonight(now)
+    local = timezone.localtime(now)
+    checkin_night = local.date() - ONE_DAY if local.hour < 12 else None
+    wanted = {tonight} | ({checkin_night} if checkin_night else set())
+    entries = {entry.night: entry for entry in _entries(plan, night__in=wanted)}
+    entry = entries.get(tonight)
+    position = plan.position(tonight)
+    checkin_entry = entries.get(checkin_night) if checkin_night else None
+    context = {
+        "patient": plan.patient,
+        "plan": plan,
+        "tonight": tonight,
+        "night_label": _card_label(plan, tonight, local.date()),
+        "position": position,
+        "entry": entry,
+        "volume": plan.volume_for(position.dose_mg),
+        "can_undo": journal.can_undo(entry, now),
+        "undo_minutes": journal.UNDO_MINUTES,
+        "form": SubmissionForm(),
+        "hold_note": plan.patient_note if position.status == titration.ON_HOLD else "",
+        "checkin_night": checkin_night,
+        "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+    }
+    return render(request, "patients/journal/home.html", context)
+
+
+@patient_view
+@require_POST
+def taken_now(request):
+    now = timezone.now()
+    plan = _plan(request)
+    form = SubmissionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "This form has expired. Please try again.")
+        return redirect("journal:home")
+    try:
+        saved = journal.log_taken_now(
+            plan.patient, now, form.cleaned_data["submission_id"], plan=plan
+        )
+    except journal.JournalError as error:
+        messages.error(request, error.message)
+    else:
+        if not saved.changed and not saved.replayed:
+            messages.info(request, "Tonight was already logged; nothing was changed.")
+    return redirect("journal:home")
+
+
+@patient_view
+@require_POST
+def undo(request, pk):
+    now = timezone.now()
+    plan = _plan(request)
+    entry = get_object_or_404(NightlyEntry.objects.visible_to(request.user), pk=pk)
+    form = SubmissionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "This form has expired. Please try again.")
+        return redirect("journal:home")
+    try:
+        saved = journal.undo_taken(entry, now, form.cleaned_data["submission_id"])
+    except journal.JournalError as error:
+        messages.error(request, error.message)
+    else:
+        if not saved.replayed:
+            messages.success(request, "Undone: tonight is not logged.")
+    if entry.night == plan.tonight(now):
+        return redirect("journal:home")
+    return redirect("journal:night", night=entry.night)
+
+
+# --- One night: the evening part, skipping, the morning check-in ---------------------------
+
+
+def _open_night(request, plan, night, now):
+    """The night if the patient may change it; otherwise a message and where to go instead."""
+    try:
+        journal.check_editable(night, plan.tonight(now))
+    except journal.NightClosed as error:
+        messages.error(request, error.message)
+        return redirect("journal:night", night=night) if night <= plan.tonight(now) else None
+    return None
+
+
+def _after_save(plan, night, now):
+    if night == plan.tonight(now):
+        return redirect("journal:home")
+    return redirect("journal:night", night=night)
+
+
+def _saved_message(request, saved, text):
+    if saved.replayed:
+        return  # the first submit already said so
+    messages.success(request, text)
+
+
+@patient_view
+def evening(request, night):
+    now = timezone.now()
+    plan = _plan(request)
+    closed = _open_night(request, plan, night, now)
+    if closed is not None:
+        return closed
+    if night > plan.tonight(now):
+        raise Http404
+    entry = _entries(plan, night=night).first()
+    position = plan.position(night)
+    concentration = plan.concentration
+    window = plan.window(night)
+    kwargs = {"concentration": concentration, "window": window, "tz": plan.patient.tz, "now": now}
+    if request.method == "POST":
+        form = EveningForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = journal.save_evening(
+                    plan.patient,
+                    night,
+                    now,
+                    data["submission_id"],
+                    dose_mg=data["dose_mg"],
+                    taken_at=data["taken_at"],
+                    bedtime=data.get("bedtime"),
+                    plan=plan,
+                )
+            except journal.JournalError as error:
+                messages.error(request, error.message)
+            else:
+                dose = saved.entry.dose_mg
+                _saved_message(request, saved, f"Saved: {plain(dose)} mg taken.")
+                return _after_save(plan, night, now)
+    else:
+        # Tonight: now. An earlier night: the patient's usual reminder time that night.
+        if window[0] <= now < window[1]:
+            default_time = now
+        else:
+            default_time = nights.moment_on_night(
+                night, plan.patient.reminder_time, plan.patient.tz, plan.dosing_time(night)
+            )
+        if entry and entry.is_taken:
+            initial = {
+                "dose": plain(entry.dose_mg),
+                "taken_at": entry.taken_at,
+                "bedtime": entry.bedtime,
+            }
+        else:
+            initial = {
+                "dose": plain(position.dose_mg) if position.dose_mg else "",
+                "taken_at": default_time,
+                "bedtime": entry.bedtime if entry else None,
+            }
+        form = EveningForm(initial=initial, **kwargs)
+    return render(
+        request,
+        "patients/journal/evening.html",
+        {
+            "form": form,
+            "night": night,
+            "night_label": _night_label(night, plan.tonight(now)),
+            "position": position,
+            "volume": plan.volume_for(position.dose_mg),
+            "entry": entry,
+        },
+    )
+
+
+@patient_view
+def skip(request, night):
+    now = timezone.now()
+    plan = _plan(request)
+    closed = _open_night(request, plan, night, now)
+    if closed is not None:
+        return closed
+    if night > plan.tonight(now):
+        raise Http404
+    if request.method == "POST":
+        form = SkipForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = journal.skip_night(
+                    plan.patient,
+                    night,
+                    now,
+                    data["submission_id"],
+                    reason=data["reason"],
+                    reason_text=data.get("reason_text", "").strip(),
+                    plan=plan,
+                )
+            except journal.JournalError as error:
+                messages.error(request, error.message)
+            else:
+                _saved_message(request, saved, "Saved: skipped.")
+                return _after_save(plan, night, now)
+    else:
+        form = SkipForm()
+    return render(
+        request,
+        "patients/journal/skip.html",
+        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+    )
+
+
+def _extra_scales(patient):
+    return list(SymptomScale.objects.filter(patient=patient, active=True))
+
+
+@patient_view
+def morning(request, night):
+    now = timezone.now()
+    plan = _plan(request)
+    closed = _open_night(request, plan, night, now)
+    if closed is not None:
+        return closed
+    if night > plan.tonight(now):
+        raise Http404
+    extra_scales = _extra_scales(plan.patient)
+    if request.method == "POST":
+        form = MorningForm(request.POST, extra_scales=extra_scales)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = journal.save_morning(
+                    plan.patient, night, now, data["submission_id"], data["morning"], plan=plan
+                )
+            except journal.JournalError as error:
+                messages.error(request, error.message)
+            else:
+                _saved_message(request, saved, "Thank you: your morning check-in is saved.")
+                return redirect("journal:home")
+    else:
+        entry = _entries(plan, night=night).prefetch_related("side_effects", "extra_scores").first()
+        form = MorningForm(initial=MorningForm.initial_for(entry), extra_scales=extra_scales)
+    return render(
+        request,
+        "patients/journal/morning.html",
+        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+    )
+
+
+def _with_details(queryset):
+    return queryset.prefetch_related(
+        Prefetch("side_effects", queryset=SideEffect.objects.order_by("kind")),
+        Prefetch("extra_scores__scale"),
+    )
+
+
+@patient_view
+def night_detail(request, night):
+    now = timezone.now()
+    plan = _plan(request)
+    tonight = plan.tonight(now)
+    if night > tonight:
+        raise Http404
+    entry = _with_details(_entries(plan, night=night)).first()
+    if entry is not None:
+        return redirect("journal:entry", pk=entry.pk)
+    return render(
+        request,
+        "patients/journal/entry.html",
+        {
+            "night": night,
+            "night_label": _night_label(night, tonight),
+            "entry": None,
+            "editable": journal.is_editable(night, tonight),
+            "position": plan.position(night),
+            "retro_days": settings.LDN_RETRO_DAYS,
+        },
+    )
+
+
+@patient_view
+def entry_detail(request, pk):
+    now = timezone.now()
+    plan = _plan(request)
+    entry = get_object_or_404(_with_details(NightlyEntry.objects.visible_to(request.user)), pk=pk)
+    tonight = plan.tonight(now)
+    history = journal.change_history(entry)
+    return render(
+        request,
+        "patients/journal/entry.html",
+        {
+            "night": entry.night,
+            "night_label": _night_label(entry.night, tonight),
+            "entry": entry,
+            "editable": journal.is_editable(entry.night, tonight),
+            "history": history,
+            "edited": len(history) > 1,
+            "retro_days": settings.LDN_RETRO_DAYS,
+            "position": plan.position(entry.night),
+        },
+    )
+
+
+# --- History ----------------------------------------------------------------------------
+
+
+def _month_param(value, today):
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        first = date(year, month, 1)
+    except (TypeError, ValueError):
+        return date(today.year, today.month, 1)
+    return first
+
+
+def _stats(plan, rows, tonight):
+    records = journal.night_records(
+        plan,
+        [NightlyEntry(night=night, status=status) for night, status, _dose in rows],
+        tonight - timedelta(days=STATS_NIGHTS - 1),
+        tonight,
+    )
+    return {
+        "week": adherence.adherence(records, tonight, 7),
+        "month": adherence.adherence(records, tonight, 30),
+        "streak": adherence.streak(records, tonight),
+    }
+
+
+@patient_view
+def history(request):
+    now = timezone.now()
+    plan = _plan(request)
+    tonight = plan.tonight(now)
+    first = _month_param(request.GET.get("month"), tonight)
+    if first > tonight:
+        first = date(tonight.year, tonight.month, 1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
+    rows = list(
+        _entries(plan, night__gte=since, night__lte=max(last, tonight)).values_list(
+            "night", "status", "dose_mg"
+        )
+    )
+    by_night = {night: (status, dose) for night, status, dose in rows}
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        cells = []
+        for night in week:
+            if night.month != first.month:
+                cells.append(None)
+                continue
+            status, dose = by_night.get(night, ("", None))
+            if night > tonight:
+                state = "future"
+            elif status:
+                state = status
+            elif night == tonight:
+                state = "open"
+            else:
+                state = "missing"
+            cells.append(
+                {
+                    "night": night,
+                    "state": state,
+                    "dose": dose,
+                    "today": night == tonight,
+                    "prescribed": plan.position(night).status == titration.ACTIVE,
+                }
+            )
+        weeks.append(cells)
+    previous = (first - ONE_DAY).replace(day=1)
+    following = last + ONE_DAY
+    return render(
+        request,
+        "patients/journal/history.html",
+        {
+            "tab": "calendar",
+            "month": first,
+            "weeks": weeks,
+            "previous": previous,
+            "following": following if following <= tonight else None,
+            "stats": _stats(plan, rows, tonight),
+        },
+    )
+
+
+@patient_view
+def history_list(request):
+    now = timezone.now()
+    plan = _plan(request)
+    entries = _with_details(_entries(plan))
+    page = Paginator(entries, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patients/journal/history_list.html",
+        {"tab": "list", "page": page, "tonight": plan.tonight(now)},
+    )
+
+
+def trend_series(entries, start, end):
+    """Chart series for a patient's entries (dose, the symptom scores, sleep and dreams)."""
+    rows = [entry for entry in entries if start <= entry.night <= end]
+    dose = [(e.night, e.dose_mg) for e in rows if e.is_taken]
+    return [
+        charts.Series("dose", "Dose (mg)", dose, axis="dose", stepped=True),
+        charts.Series("pain", "Pain", [(e.night, e.pain) for e in rows]),
+        charts.Series("fatigue", "Fatigue", [(e.night, e.fatigue) for e in rows]),
+        charts.Series("mood", "Mood", [(e.night, e.mood) for e in rows]),
+        charts.Series("sleep", "Sleep quality", [(e.night, e.sleep_quality) for e in rows]),
+        charts.Series("dreams", "Dream intensity", [(e.night, e.dream_intensity) for e in rows]),
+    ]
+
+
+@patient_view
+def trends(request):
+    now = timezone.now()
+    plan = _plan(request)
+    tonight = plan.tonight(now)
+    try:
+        weeks = int(request.GET.get("weeks", 4))
+    except ValueError:
+        weeks = 4
+    if weeks not in TREND_WEEKS:
+        weeks = 4
+    start = tonight - timedelta(days=weeks * 7 - 1)
+    entries = list(
+        _entries(plan, night__gte=start, night__lte=tonight)
+        .order_by("night")
+        .only(
+            "night",
+            "status",
+            "dose_mg",
+            "pain",
+            "fatigue",
+            "mood",
+            "sleep_quality",
+            "dream_intensity",
+        )
+    )
+    series = trend_series(entries, start, tonight)
+    markers = [
+        charts.Marker(e.night, "skipped", "Skipped") for e in entries if e.status == "skipped"
+    ]
+    markers += [
+        charts.Marker(v.effective_night, "plan_change", f"Plan version {v.number}")
+        for v in plan.versions
+        if start <= v.effective_night <= tonight
+    ]
+    chart = charts.trend_chart(
+        series,
+        start,
+        tonight,
+        markers=markers,
+        title=f"Dose and how you felt over the last {weeks} weeks",
+        dose_max=settings.LDN_DOSE_MAX_MG,
+        # A narrow canvas keeps the labels legible on a phone; the SVG scales up on wider screens.
+        width=420,
+        height=300,
+    )
+    return render(
+        request,
+        "patients/journal/trends.html",
+        {
+            "tab": "trends",
+            "weeks": weeks,
+            "choices": TREND_WEEKS,
+            "chart": chart,
+            "series": series,
+            "table_body": charts.table_body(
+                reversed(charts.table_rows(series, start, tonight)), blank="—"
+            ),
+        },
+    )
+
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+@patient_view
+def patient_settings(request):
+    patient = current_patient(request)
+    if request.method == "POST":
+        form = PatientSettingsForm(request.POST, instance=patient)
+        if form.is_valid():
+            form.save()
+            remember_time_zone(request)
+            messages.success(request, "Your settings are saved.")
+            return redirect(reverse("journal:settings"))
+    else:
+        form = PatientSettingsForm(instance=patient)
+    return render(
+        request,
+        "patients/journal/settings.html",
+        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
+    )

@@ -1,0 +1,98 @@
+"""Web Push with VAPID (RFC 8030/8291/8292) through pywebpush.
+
+Keys come from settings (VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY, VAPID_SUBJECT); in
+development, from var/vapid_private.pem written by `manage.py dev_keys`.
+"""
+
+import base64
+import json
+import logging
+from functools import lru_cache
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.utils import timezone
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from patients.notifications.channels import PermanentFailure, TransientFailure
+
+log = logging.getLogger(__name__)
+
+PUSH_TTL_SECONDS = 6 * 3600  # a reminder older than this is no use
+GONE = (404, 410)
+
+
+@lru_cache(maxsize=4)
+def _vapid(private_key: str, var_dir: str) -> Vapid | None:
+    if private_key:
+        if private_key.lstrip().startswith("-----BEGIN"):
+            return Vapid.from_pem(private_key.encode())
+        return Vapid.from_string(private_key)
+    path = settings.VAR_DIR / "vapid_private.pem"
+    if path.exists():
+        return Vapid.from_file(str(path))
+    return None
+
+
+def vapid() -> Vapid | None:
+    return _vapid(settings.VAPID_PRIVATE_KEY, str(settings.VAR_DIR))
+
+
+def public_key() -> str:
+    """The applicationServerKey the browser subscribes with (base64url, no padding)."""
+    if settings.VAPID_PUBLIC_KEY:
+        return settings.VAPID_PUBLIC_KEY
+    key = vapid()
+    if key is None:
+        return ""
+    raw = key.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def send_push(subscriptions, payload: dict) -> int:
+    """Send `payload` to each subscription; returns how many accepted it.
+
+    A subscription the push service reports gone (404/410) is deleted and not retried."""
+    key = vapid()
+    if key is None:
+        raise PermanentFailure("Web Push is not configured (no VAPID key).")
+    data = json.dumps(payload)
+    accepted, transient = 0, None
+    for subscription in subscriptions:
+        try:
+            webpush(
+                subscription_info={
+                    "endpoint": subscription.endpoint,
+                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+                },
+                data=data,
+                vapid_private_key=key,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                ttl=PUSH_TTL_SECONDS,
+                timeout=10,
+            )
+        except WebPushException as exc:
+            status = getattr(exc.response, "status_code", None)
+            if status in GONE:
+                log.info("push subscription %s gone (%s); removed", subscription.pk, status)
+                subscription.delete()
+            elif status is not None and 400 <= status < 500 and status != 429:
+                log.warning("push subscription %s refused (%s)", subscription.pk, status)
+            else:
+                transient = f"Push service unavailable ({status or 'no answer'})."
+        except requests.RequestException as exc:
+            transient = f"Push service unreachable ({type(exc).__name__})."
+        else:
+            accepted += 1
+            type(subscription).objects.filter(pk=subscription.pk).update(
+                last_success_at=timezone.now()
+            )
+    if accepted:
+        return accepted
+    if transient:
+        raise TransientFailure(transient)
+    raise PermanentFailure("No push device accepted the message.")

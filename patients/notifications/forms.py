@@ -1,0 +1,195 @@
+"""Reminder settings (patients), digest settings (clinicians), push subscriptions."""
+
+import base64
+import binascii
+import json
+import re
+from datetime import date, time
+from urllib.parse import urlparse
+
+from django import forms
+
+from patients.models import ClinicianPreferences, Patient, validate_time_zone
+from patients.notifications.sweep import Kind, Prefs, slots_for_night
+from patients.rules.nights import EVENING
+
+TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
+EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
+
+
+def _time_field(label, required=True, help_text=""):
+    return forms.TimeField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": TIME_HELP, "required": "Enter a time."},
+    )
+
+
+def _is_evening(value: time) -> bool:
+    return value >= time(12, 0) or value < time(3, 0)
+
+
+def _evening_order(value: time) -> tuple:
+    return (value < time(12, 0), value)
+
+
+class TimeZoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("label", "Time zone")
+        kwargs.setdefault("help_text", "For example Europe/London or America/New_York.")
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        validate_time_zone(value)  # the model's check: one rule, one message
+        return value
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+    reminder_time = _time_field(
+        "Evening reminder", help_text="If tonight's dose is not logged by then."
+    )
+    last_call_time = _time_field("Last call at", help_text="Before the window ends at 03:00.")
+    morning_time = _time_field("Morning check-in at", help_text="Between 03:00 and 11:59.")
+    quiet_start = _time_field("Quiet from", required=False)
+    quiet_end = _time_field("Quiet until", required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "time_zone",
+            "reminder_time",
+            "last_call",
+            "last_call_time",
+            "morning_checkin",
+            "morning_time",
+            "remind_by_email",
+            "remind_by_push",
+            "quiet_start",
+            "quiet_end",
+        ]
+        labels = {
+            "last_call": "Send a last call if I still have not logged",
+            "morning_checkin": "Remind me to fill in the morning check-in",
+            "remind_by_email": "By email",
+            "remind_by_push": "By push notification on my devices",
+        }
+
+    warning = ""
+
+    def clean(self):
+        data = super().clean()
+        reminder, last_call = data.get("reminder_time"), data.get("last_call_time")
+        if reminder and not _is_evening(reminder):
+            self.add_error("reminder_time", f"Choose {EVENING_TIMES}.")
+        if last_call and not _is_evening(last_call):
+            self.add_error("last_call_time", f"Choose {EVENING_TIMES}.")
+        if (
+            reminder
+            and last_call
+            and data.get("last_call")
+            and _is_evening(reminder)
+            and _is_evening(last_call)
+            and _evening_order(last_call) <= _evening_order(reminder)
+        ):
+            self.add_error("last_call_time", "The last call must come after the evening reminder.")
+        morning = data.get("morning_time")
+        if morning and not time(3, 0) <= morning < time(12, 0):
+            self.add_error("morning_time", "Choose a morning time from 03:00 to 11:59.")
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if (start is None) != (end is None):
+            self.add_error(
+                "quiet_end" if end is None else "quiet_start",
+                "Give both ends of quiet hours, or neither.",
+            )
+        elif start is not None and start == end:
+            self.add_error("quiet_end", "Quiet hours must end at a different time than they start.")
+        if not self.errors:
+            self.warning = self._quiet_warning(data)
+        return data
+
+    @staticmethod
+    def _quiet_warning(data) -> str:
+        if data.get("quiet_start") is None:
+            return ""
+        prefs = Prefs(
+            tz="UTC",
+            reminder_time=data["reminder_time"],
+            last_call=data.get("last_call", False),
+            last_call_time=data["last_call_time"],
+            morning_checkin=data.get("morning_checkin", False),
+            morning_time=data["morning_time"],
+            quiet_start=data["quiet_start"],
+            quiet_end=data["quiet_end"],
+        )
+        kinds = {slot.kind for slot in slots_for_night(prefs, date(2026, 1, 15), EVENING)}
+        if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
+            return (
+                "Saved, but your quiet hours cover the whole evening window: no evening "
+                "reminder can reach you. Shorten the quiet hours to get one."
+            )
+        return ""
+
+
+class DigestSettingsForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+    digest_time = _time_field("Send the digest at")
+
+    class Meta:
+        model = ClinicianPreferences
+        fields = ["digest_enabled", "digest_time", "time_zone"]
+
+
+# --- Push subscriptions ---------------------------------------------------------------------
+
+MAX_SUBSCRIPTION_BYTES = 4096
+
+
+def _b64url(value, length, name):
+    # base64's decoder skips characters outside its alphabet (NUL included): check first.
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}={0,2}", value):
+        raise forms.ValidationError(f"The subscription's {name} key is missing or malformed.")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise forms.ValidationError(f"The subscription's {name} key is not base64url.") from exc
+    if len(raw) != length or (name == "p256dh" and raw[0] != 4):
+        raise forms.ValidationError(f"The subscription's {name} key has the wrong length.")
+    return value
+
+
+def parse_subscription(body: bytes) -> dict:
+    """A browser's PushSubscription JSON, checked; raises ValidationError saying why not."""
+    if len(body) > MAX_SUBSCRIPTION_BYTES:
+        raise forms.ValidationError("That subscription is too large to be a real one.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise forms.ValidationError("The subscription is not valid JSON.") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
+        raise forms.ValidationError("The subscription needs an endpoint and keys.")
+    endpoint = data.get("endpoint")
+    if not isinstance(endpoint, str) or len(endpoint) > 1000:
+        raise forms.ValidationError("The subscription's endpoint is missing or too long.")
+    parsed = urlparse(endpoint)
+    if parsed.scheme != "https" or not parsed.hostname:
+        raise forms.ValidationError("Push endpoints must be https:// addresses.")
+    if "\x00" in endpoint:
+        raise forms.ValidationError("The subscription's endpoint is not a valid address.")
+    label = data.get("label", "")
+    if isinstance(label, str):
+        label = "".join(ch for ch in label if ch.isprintable())  # PostgreSQL refuses NUL
+    return {
+        "endpoint": endpoint,
+        "p256dh": _b64url(data["keys"].get("p256dh"), 65, "p256dh"),
+        "auth": _b64url(data["keys"].get("auth"), 16, "auth"),
+        "label": label[:100] if isinstance(label, str) else "",
+    }

@@ -1,0 +1,96 @@
+"""Celery tasks: thin wrappers over reminders.py and delivery.py, taking ids only."""
+
+import logging
+import time
+from datetime import datetime
+
+from celery import shared_task
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as reminders
+from patients.urgent import reports as urgent
+
+log = logging.getLogger(__name__)
+
+SWEEP_BROKER_TRIES = 3
+
+
+@shared_task(name="patients.send_delivery", bind=True, max_retries=None)
+def send_delivery_task(self, delivery_id):
+    try:
+        return delivery.send_delivery(delivery_id)
+    except delivery.RetryLater as exc:
+        raise self.retry(countdown=exc.countdown) from exc
+
+
+@shared_task(name="patients.send_deliveries")
+def send_deliveries_task(delivery_ids):
+    """A chunk of a sweep: each id sent in turn; transient failures retry one by one."""
+    delivery.retry_later(delivery.send_deliveries(delivery_ids))
+
+
+@shared_task(name="patients.fan_out_deliveries")
+def fan_out_task(delivery_ids):
+    """Kept for messages queued by an older release: hands the ids on in send chunks."""
+    delivery.enqueue_deliveries(delivery_ids)
+
+
+@shared_task(name="patients.sweep_reminders")
+def sweep_reminders_task():
+    """Every minute from beat. If the broker fails mid-sweep the claims stay committed as
+    pending; the task retries handing them over a few times with backoff, then fails
+    loudly. Whatever is still pending is re-enqueued by a later sweep."""
+    # Urgent reports first (escalation, held-back alerts, failures told to admins): never
+    # behind the reminders, and a fault there must not stop the reminders either.
+    try:
+        urgent.sweep(timezone.now())
+    except Exception:
+        log.exception("urgent sweep failed; the next tick retries")
+    now = timezone.now()
+    try:
+        result = reminders.sweep(now, fan_out=lambda parts: enqueue_sweep_parts(now, parts))
+    except reminders.DispatchError as failure:
+        return _retry_enqueue(failure)
+    return {
+        "looked_at": result.looked_at,
+        "claimed": len(result.claimed),
+        "requeued": len(result.requeued),
+        "expired": result.expired,
+        "digests": len(result.digests),
+    }
+
+
+def enqueue_sweep_parts(now, parts):
+    """One sub-sweep task per (first_id, last_id) part, all for the same minute `now`:
+    every worker process takes parts from the queue, so more workers, shorter sweeps."""
+    for first_id, last_id in parts:
+        sweep_part_task.delay(now.isoformat(), first_id, last_id)
+
+
+@shared_task(name="patients.sweep_reminders_part")
+def sweep_part_task(now_iso, first_id, last_id):
+    """One part of a fanned-out sweep. Run twice or late, it claims nothing twice (claims
+    are unique by key); a part the queue lost is swept by the next minute's sweep."""
+    now = datetime.fromisoformat(now_iso)
+    try:
+        result = reminders.sweep_part(now, first_id, last_id)
+    except reminders.DispatchError as failure:
+        return _retry_enqueue(failure)
+    return {"looked_at": result.looked_at, "claimed": len(result.claimed)}
+
+
+def _retry_enqueue(failure):
+    """The broker failed after claims were committed: retry handing them over a few times
+    with backoff, then fail loudly (a later sweep re-enqueues whatever is still pending)."""
+    for attempt in range(1, SWEEP_BROKER_TRIES):
+        time.sleep(2 * attempt)
+        try:
+            delivery.enqueue_deliveries(failure.ids)
+        except BrokerError:
+            log.error("reminder sweep: broker still unavailable (retry %s)", attempt)
+        else:
+            log.warning("reminder sweep: enqueued %s deliveries on retry", len(failure.ids))
+            return {"claimed": len(failure.ids), "retried": attempt}
+    raise failure

@@ -1,0 +1,171 @@
+"""Reminder pages: patient settings and devices, clinician digest settings, one-click
+unsubscribe, the delivery log, and the PWA files (manifest, service worker)."""
+
+from django.contrib import messages
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.roles import role_required
+from patients.journal.views import current_patient
+from patients.models import ClinicianPreferences, Patient, PushSubscription, ReminderDelivery
+from patients.notifications.channels.push import public_key
+from patients.notifications.forms import (
+    DigestSettingsForm,
+    ReminderSettingsForm,
+    parse_subscription,
+)
+from patients.notifications.outbox import read_unsubscribe_token
+
+RECENT = 20
+
+
+@role_required(Role.PATIENT)
+def reminder_settings(request):
+    patient = current_patient(request)
+    if request.method == "POST":
+        form = ReminderSettingsForm(request.POST, instance=patient)
+        if form.is_valid():
+            form.save()
+            if form.warning:
+                messages.warning(request, form.warning)
+            messages.success(request, "Your reminder settings are saved.")
+            return redirect("journal:reminders")
+    else:
+        form = ReminderSettingsForm(instance=patient)
+    context = {
+        "form": form,
+        "patient": patient,
+        "devices": PushSubscription.objects.filter(user=request.user),
+        "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[:RECENT],
+        "vapid_public_key": public_key(),
+    }
+    return render(request, "patients/reminders/settings.html", context)
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def push_subscribe(request):
+    patient = current_patient(request)
+    try:
+        data = parse_subscription(request.body)
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "error": exc.messages[0]}, status=400)
+    endpoint = data.pop("endpoint")
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={**data, "user": request.user}
+    )
+    if not patient.remind_by_push:
+        patient.remind_by_push = True
+        patient.save(update_fields=["remind_by_push"])
+    return JsonResponse({"ok": True}, status=201)
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def push_remove(request, pk):
+    device = get_object_or_404(PushSubscription.objects.filter(user=request.user), pk=pk)
+    device.delete()
+    messages.success(request, "That device will no longer get reminders.")
+    return redirect("journal:reminders")
+
+
+@role_required(Role.CLINICIAN)
+def digest_settings(request):
+    prefs, _ = ClinicianPreferences.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        form = DigestSettingsForm(request.POST, instance=prefs)
+        if form.is_valid():
+            prefs = form.save(commit=False)
+            prefs.next_digest_at = None  # recomputed by the next sweep
+            prefs.save()
+            messages.success(request, "Your digest settings are saved.")
+            return redirect("clinic:digest_settings")
+    else:
+        form = DigestSettingsForm(instance=prefs)
+    return render(request, "patients/reminders/digest_settings.html", {"form": form})
+
+
+@role_required(Role.ADMIN)
+def delivery_failures(request):
+    failures = ReminderDelivery.objects.filter(status=ReminderDelivery.Status.FAILED).only(
+        "id", "kind", "channel", "status", "due_at", "attempts", "last_error", "recipient_id"
+    )
+    page = Paginator(failures.order_by("-due_at"), 50).get_page(request.GET.get("page"))
+    return render(request, "patients/reminders/failures.html", {"page_obj": page})
+
+
+# --- One-click unsubscribe (no login: the signed token is the authority) -------------------
+
+
+def _unsubscribe(user, scope):
+    if scope == "reminders":
+        Patient.objects.filter(user=user).update(remind_by_email=False)
+    else:
+        ClinicianPreferences.objects.filter(user=user).update(digest_enabled=False)
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no cookie
+def unsubscribe(request, token):
+    claim = read_unsubscribe_token(token)
+    user = User.objects.filter(pk=claim[0], is_active=True).first() if claim else None
+    if user is None:
+        return render(request, "patients/reminders/unsubscribe_invalid.html", status=400)
+    scope = claim[1]
+    done = False
+    if request.method == "POST":
+        _unsubscribe(user, scope)
+        done = True
+    settings_url = reverse(
+        "journal:reminders" if scope == "reminders" else "clinic:digest_settings"
+    )
+    return render(
+        request,
+        "patients/reminders/unsubscribe.html",
+        {"scope": scope, "done": done, "token": token, "settings_url": settings_url},
+    )
+
+
+# --- Installable app: manifest and service worker at the site root --------------------------
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request):
+    data = {
+        "name": "LDN Journal",
+        "short_name": "LDN Journal",
+        "start_url": "/journal/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1f4e79",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("img/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = JsonResponse(data)
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+@require_GET
+@cache_control(no_cache=True)
+def service_worker(request):
+    path = finders.find("js/sw.js")
+    if not path:
+        raise Http404
+    with open(path, encoding="utf-8") as handle:
+        response = HttpResponse(handle.read(), content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -1,0 +1,459 @@
+"""Flags: derived signals on one patient that a clinician should look at, with their evidence.
+
+Pure: plain night records, plain plan versions (prescriptions.titration.PlanVersion) and
+"today" (the patient's current night) in, a list of :class:`Flag` out. No database and no
+clock, so every rule is tested as a table. All thresholds live in the block below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from patients.rules import scales as scale_defs
+from patients.rules.nights import EVENING, as_zone, is_in_dosing_window
+from prescriptions import titration
+
+# --- Thresholds: the one place to tune the rules ---------------------------------------------
+MISSED_NIGHTS_IN_A_ROW = 2  # prescribed nights in a row without a taken dose
+QUIET_DAYS = 7  # no entry of any kind for this many nights
+RECENT_EVENT_NIGHTS = 14  # side effects, deviations, timing and hold doses look back this far
+WORSENING_RECENT_NIGHTS = 7  # "last 7 nights' mean" ...
+WORSENING_BASELINE_NIGHTS = 28  # ... against "the previous 28 nights' mean"
+WORSENING_MIN_POINTS = Decimal("2")  # worse by at least 2 points on the 0-10 scale, or
+WORSENING_MIN_PERCENT = Decimal("30")  # at least 30 % worse than the baseline mean
+WORSENING_MIN_RECENT_SCORES = 3  # fewer scores than this are too few to compare
+WORSENING_MIN_BASELINE_SCORES = 7
+SEVERE_SIDE_EFFECT = 3  # SideEffect.Severity.SEVERE
+
+# How far back the flags need nights: the dashboard prefetches exactly this much.
+LOOKBACK_NIGHTS = max(
+    WORSENING_RECENT_NIGHTS + WORSENING_BASELINE_NIGHTS, RECENT_EVENT_NIGHTS, QUIET_DAYS
+)
+
+# --- Kinds and severities ---------------------------------------------------------------------
+URGENT = "urgent"
+MISSED = "missed"
+SIDE_EFFECT = "side_effect"
+WORSENING = "worsening"
+DEVIATION = "deviation"
+OUT_OF_WINDOW = "out_of_window"
+DOSE_ON_HOLD = "dose_on_hold"
+QUIET = "quiet"
+
+KIND_LABELS = {
+    URGENT: "Urgent report",
+    DOSE_ON_HOLD: "Dose while on hold",
+    SIDE_EFFECT: "Side effect",
+    WORSENING: "Worsening",
+    MISSED: "Missed nights",
+    DEVIATION: "Dose deviation",
+    QUIET: "Gone quiet",
+    OUT_OF_WINDOW: "Out of window",
+}
+KINDS = tuple(KIND_LABELS)
+
+LOW, MEDIUM, HIGH, TOP = 1, 2, 3, 4
+SEVERITY_LABELS = {TOP: "Urgent", HIGH: "High", MEDIUM: "Medium", LOW: "Low"}
+# The stylesheet's badge vocabulary; the text label always goes with the colour.
+SEVERITY_BADGES = {
+    TOP: "badge-urgent",
+    HIGH: "badge-severe",
+    MEDIUM: "badge-moderate",
+    LOW: "badge-mild",
+}
+SEVERITY_ICONS = {TOP: "‼", HIGH: "▲", MEDIUM: "●", LOW: "○"}
+
+
+@dataclass(frozen=True)
+class SideEffectRecord:
+    kind: str
+    severity: int  # 1 mild, 2 moderate, 3 severe
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class NightRecord:
+    """What a patient logged for one night, as plain values."""
+
+    night: date
+    status: str = ""  # "taken", "skipped" or "" (no evening part yet)
+    dose_mg: Decimal | None = None
+    taken_at: datetime | None = None  # aware
+    scores: Mapping[str, int | None] = field(default_factory=dict)  # scale key -> 0..10
+    side_effects: tuple[SideEffectRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class UrgentRecord:
+    night: date
+    severity: str  # "moderate" or "severe" (the worst of the open reports)
+    reported_at: datetime | None = None
+    count: int = 1  # open reports; the record stands for all of them, dated by the oldest
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    severity: int
+    first_night: date
+    evidence: tuple[date, ...]  # the nights that raise it, oldest first
+    explanation: str  # one line, plain text (templates escape it)
+    key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
+
+    @property
+    def last_night(self) -> date:
+        """The newest night that raises the flag: a review through this night covers it."""
+        return self.evidence[-1] if self.evidence else self.first_night
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def badge(self) -> str:
+        return SEVERITY_BADGES[self.severity]
+
+    @property
+    def icon(self) -> str:
+        return SEVERITY_ICONS[self.severity]
+
+    def is_reviewed(self, reviewed_through: date | None) -> bool:
+        # An urgent report is closed by acknowledging it, never by a flag review.
+        if self.kind == URGENT or reviewed_through is None:
+            return False
+        return self.last_night <= reviewed_through
+
+
+def _day(night: date) -> str:
+    return f"{night.day} {night:%b}"
+
+
+def _mg(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value.normalize():f}"
+    return f"{text} mg"
+
+
+def _nights(n: int) -> str:
+    return f"{n} night{'s' if n != 1 else ''}"
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def missed_nights(by_night, versions, today) -> list[Flag]:
+    """Runs of at least MISSED_NIGHTS_IN_A_ROW prescribed nights without a taken dose.
+
+    Tonight is still open, so it never counts. Nights on hold, before the plan starts or
+    without a plan are not prescribed: they neither count nor break a run.
+    """
+    flags, run = [], []
+
+    def close():
+        if len(run) >= MISSED_NIGHTS_IN_A_ROW:
+            skipped = sum(1 for n in run if by_night.get(n) and by_night[n].status == "skipped")
+            unlogged = len(run) - skipped
+            parts = [f"{skipped} skipped"] if skipped else []
+            parts += [f"{unlogged} not logged"] if unlogged else []
+            flags.append(
+                Flag(
+                    MISSED,
+                    MEDIUM,
+                    run[0],
+                    tuple(run),
+                    f"{_nights(len(run))} in a row without a taken dose "
+                    f"({', '.join(parts)}), {_day(run[0])} to {_day(run[-1])}.",
+                )
+            )
+
+    for offset in range(LOOKBACK_NIGHTS, 0, -1):
+        night = today - timedelta(days=offset)
+        if titration.current_step(versions, night).status != titration.ACTIVE:
+            continue
+        record = by_night.get(night)
+        if record is not None and record.status == "taken":
+            close()
+            run = []
+        else:
+            run.append(night)
+    close()
+    # Only the latest run matters to the clinician now; older ones are history.
+    return flags[-1:]
+
+
+def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Flag]:
+    """Per side effect: severe at any time lately, or reported for the first time ever."""
+    since = today - timedelta(days=RECENT_EVENT_NIGHTS)
+    seen: dict[str, list[tuple[date, SideEffectRecord]]] = {}
+    for record in records:
+        if record.night < since:
+            continue
+        for effect in record.side_effects:
+            seen.setdefault(effect.kind, []).append((record.night, effect))
+    flags = []
+    for kind, hits in sorted(seen.items()):
+        hits.sort(key=lambda hit: hit[0])
+        name = (hits[-1][1].label or kind.replace("_", " ")).capitalize()
+        severe = [night for night, effect in hits if effect.severity >= SEVERE_SIDE_EFFECT]
+        first_ever = first_reported.get(kind, hits[0][0])
+        is_new = first_ever >= since
+        if severe:
+            new = " (new: never reported before)" if is_new else ""
+            flags.append(
+                Flag(
+                    SIDE_EFFECT,
+                    HIGH,
+                    severe[0],
+                    tuple(severe),
+                    f"Severe {name.lower()} on {_nights(len(severe))}, "
+                    f"last {_day(severe[-1])}{new}.",
+                    key=kind,
+                )
+            )
+        elif is_new:
+            flags.append(
+                Flag(
+                    SIDE_EFFECT,
+                    MEDIUM,
+                    first_ever,
+                    (first_ever,),
+                    f"New side effect: {name.lower()}, first reported {_day(first_ever)}.",
+                    key=kind,
+                )
+            )
+    return flags
+
+
+def _mean(values: Sequence[int]) -> Decimal:
+    return Decimal(sum(values)) / Decimal(len(values))
+
+
+def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
+    """Mean of the last 7 nights against the mean of the 28 before, per scale, by direction.
+
+    Worse by WORSENING_MIN_POINTS points or by WORSENING_MIN_PERCENT of the baseline mean
+    (the percentage needs a non-zero baseline: from 0 only the points rule applies).
+    """
+    recent_from = today - timedelta(days=WORSENING_RECENT_NIGHTS - 1)
+    baseline_from = recent_from - timedelta(days=WORSENING_BASELINE_NIGHTS)
+    flags = []
+    for scale in scales:
+        recent, baseline = [], []
+        for record in records:
+            value = record.scores.get(scale.key)
+            if value is None:
+                continue
+            if recent_from <= record.night <= today:
+                recent.append((record.night, value))
+            elif baseline_from <= record.night < recent_from:
+                baseline.append(value)
+        if len(recent) < WORSENING_MIN_RECENT_SCORES:
+            continue
+        if len(baseline) < WORSENING_MIN_BASELINE_SCORES:
+            continue
+        before = _mean(baseline)
+        after = _mean([value for _, value in recent])
+        worse = Decimal(str(scale.worse_by(before, after)))
+        if worse <= 0:
+            continue
+        # Against the room left on the bad side for "higher is better" scales it would be
+        # a different number; the issue's rule is "30 % worse than the baseline mean".
+        percent = worse / before * 100 if before else None
+        if worse < WORSENING_MIN_POINTS and (percent is None or percent < WORSENING_MIN_PERCENT):
+            continue
+        nights = tuple(sorted(night for night, _ in recent))
+        pct = f", {percent:.0f} % worse" if percent is not None else ""
+        flags.append(
+            Flag(
+                WORSENING,
+                MEDIUM,
+                nights[0],
+                nights,
+                f"{scale.label} worse: last {WORSENING_RECENT_NIGHTS} nights' mean {after:.1f} vs "
+                f"{before:.1f} over the {WORSENING_BASELINE_NIGHTS} nights before ({worse:.1f} "
+                f"points{pct}).",
+                key=scale.key,
+            )
+        )
+    return flags
+
+
+def _taken_lately(records, today):
+    since = today - timedelta(days=RECENT_EVENT_NIGHTS)
+    return [r for r in records if r.status == "taken" and since <= r.night <= today]
+
+
+def dose_deviation(records, versions, today) -> list[Flag]:
+    """Nights on which the dose taken differs from the plan's prescribed dose."""
+    off = []
+    for record in _taken_lately(records, today):
+        prescribed = titration.prescribed_dose(versions, record.night)
+        if prescribed is not None and record.dose_mg is not None and record.dose_mg != prescribed:
+            off.append((record, prescribed))
+    if not off:
+        return []
+    last, prescribed = off[-1]
+    nights = tuple(record.night for record, _ in off)
+    return [
+        Flag(
+            DEVIATION,
+            MEDIUM,
+            nights[0],
+            nights,
+            f"Dose differed from the plan on {_nights(len(nights))}; last {_day(last.night)}: "
+            f"{_mg(last.dose_mg)} taken, {_mg(prescribed)} prescribed.",
+        )
+    ]
+
+
+def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
+    """Evening doses taken outside the 21:00–03:00 local window."""
+    late = [
+        record
+        for record in _taken_lately(records, today)
+        if record.taken_at is not None
+        and titration.dosing_time_on(versions, record.night) == EVENING
+        and not is_in_dosing_window(record.taken_at, tz)
+    ]
+    if not late:
+        return []
+    nights = tuple(record.night for record in late)
+    last = late[-1].taken_at.astimezone(as_zone(tz))
+    return [
+        Flag(
+            OUT_OF_WINDOW,
+            LOW,
+            nights[0],
+            nights,
+            f"Evening dose outside 21:00–03:00 on {_nights(len(nights))}; last "
+            f"{_day(late[-1].night)} at {last:%H:%M}.",
+        )
+    ]
+
+
+def dose_on_hold(records, versions, today) -> list[Flag]:
+    """A dose logged on a night the plan was on hold (naltrexone blocks opioid analgesia)."""
+    nights = tuple(
+        record.night
+        for record in _taken_lately(records, today)
+        if titration.current_step(versions, record.night).status == titration.ON_HOLD
+    )
+    if not nights:
+        return []
+    return [
+        Flag(
+            DOSE_ON_HOLD,
+            HIGH,
+            nights[0],
+            nights,
+            f"Dose logged while the plan was on hold on {_nights(len(nights))}, "
+            f"last {_day(nights[-1])}.",
+        )
+    ]
+
+
+def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> list[Flag]:
+    """No entry of any kind for QUIET_DAYS nights (counted from joining if never logged).
+
+    The flag is raised by the night the silence reached QUIET_DAYS, so a review of it holds
+    until the patient logs again and falls silent again.
+    """
+    since = last_entry if last_entry is not None else joined
+    if since is None or (today - since).days < QUIET_DAYS:
+        return []
+    raised = since + timedelta(days=QUIET_DAYS)
+    silent = (today - since).days
+    what = f"since {_day(last_entry)}" if last_entry is not None else "since joining"
+    return [Flag(QUIET, MEDIUM, raised, (raised,), f"No entry for {silent} nights ({what}).")]
+
+
+def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
+    flags = []
+    for report in sorted(reports, key=lambda r: r.night):
+        flags.append(
+            Flag(
+                URGENT,
+                TOP,
+                report.night,
+                (report.night,),
+                (
+                    f"Open urgent report ({report.severity}) from {_day(report.night)}"
+                    if report.count == 1
+                    else f"{report.count} open urgent reports (worst: {report.severity}), "
+                    f"the oldest from {_day(report.night)}"
+                )
+                + ": acknowledge it on the urgent reports page.",
+            )
+        )
+    return flags
+
+
+def evaluate(
+    nights: Iterable[NightRecord],
+    versions: Sequence[titration.PlanVersion],
+    today: date,
+    *,
+    tz: ZoneInfo | str,
+    scales: Iterable[scale_defs.Scale] = (),
+    first_reported: Mapping[str, date] | None = None,
+    last_entry: date | None = None,
+    joined: date | None = None,
+    urgent: Iterable[UrgentRecord] = (),
+) -> list[Flag]:
+    """Every flag on one patient on ``today`` (their current night), most severe first.
+
+    ``nights`` needs at least the last LOOKBACK_NIGHTS nights. ``first_reported`` maps each
+    side-effect kind to the first night it was ever reported (from the whole history; derived
+    from ``nights`` when not given); ``last_entry`` likewise. ``scales`` are the 0–10 scales
+    to watch for worsening (defaults to pain, fatigue, mood and sleep quality).
+    """
+    records = sorted((r for r in nights if r.night <= today), key=lambda r: r.night)
+    by_night = {record.night: record for record in records}
+    if first_reported is None:
+        first_reported = {}
+        for record in records:
+            for effect in record.side_effects:
+                first_reported.setdefault(effect.kind, record.night)
+    if last_entry is None and records:
+        last_entry = records[-1].night
+    watched = tuple(scales) or (*scale_defs.SYMPTOMS, scale_defs.SLEEP)
+    flags = [
+        *urgent_reports(urgent),
+        *dose_on_hold(records, versions, today),
+        *side_effects(records, today, first_reported),
+        *worsening(records, today, watched),
+        *missed_nights(by_night, versions, today),
+        *dose_deviation(records, versions, today),
+        # While on hold nothing is expected (and no reminder is sent): silence is not news.
+        *(
+            gone_quiet(last_entry, today, joined)
+            if titration.current_step(versions, today).status != titration.ON_HOLD
+            else []
+        ),
+        *out_of_window(records, versions, today, tz),
+    ]
+    flags.sort(key=lambda f: (-f.severity, KINDS.index(f.kind), f.first_night))
+    return flags
+
+
+def unreviewed(flags: Iterable[Flag], reviewed_through: date | None) -> list[Flag]:
+    return [flag for flag in flags if not flag.is_reviewed(reviewed_through)]
+
+
+def attention_key(flags: Sequence[Flag], reviewed_through: date | None, nights_silent: int):
+    """Sort key for the patient list: unreviewed flags by severity, then nights silent."""
+    open_flags = unreviewed(flags, reviewed_through)
+    severities = sorted((flag.severity for flag in open_flags), reverse=True)
+    return (
+        tuple(-s for s in severities[:3]) + (0,) * (3 - min(3, len(severities))),
+        -nights_silent,
+    )

@@ -1,0 +1,59 @@
+"""Urgent reaction reports in the FHIR export: one R4 AdverseEvent per report.
+
+The patient's symptoms (this app's code system), the severity they chose and when they
+reported it; once acknowledged, the clinician as `contributor`. No seriousness is asserted:
+that is a clinical judgement the app does not make.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from patients.clinic.exports.fhir import _id, _iso
+from patients.models import UrgentReport
+
+SYMPTOM_SYSTEM_PATH = "/fhir/CodeSystem/urgent-symptoms"
+SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+
+
+def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
+    labels = dict(UrgentReport.Symptom.choices)
+    system = settings.SITE_URL + SYMPTOM_SYSTEM_PATH
+    resource = {
+        "resourceType": "AdverseEvent",
+        "id": _id("urgent", report.pk),
+        "actuality": "actual",
+        "event": {
+            "coding": [
+                {"system": system, "code": code, "display": labels.get(code, code)}
+                for code in report.symptoms
+            ],
+            "text": ", ".join(labels.get(code, code) for code in report.symptoms),
+        },
+        "subject": {"reference": patient_ref},
+        "date": _iso(report.created_at),
+        "detected": _iso(report.created_at),
+        "recordedDate": _iso(report.created_at),
+        "severity": {
+            "coding": [
+                {
+                    "system": SEVERITY_SYSTEM,
+                    "code": report.severity,
+                    "display": report.get_severity_display(),
+                }
+            ]
+        },
+    }
+    if report.acknowledged_at is not None:
+        resource["contributor"] = [{"display": report.acknowledged_by.name}]
+    return resource
+
+
+def adverse_events(patient_ref: str, patient) -> list[dict]:
+    """Every urgent report of the patient, oldest first (one query)."""
+    reports = (
+        UrgentReport.objects.filter(patient=patient)
+        .select_related("acknowledged_by")
+        .order_by("created_at")
+    )
+    return [adverse_event(patient_ref, report) for report in reports]

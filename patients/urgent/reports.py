@@ -1,0 +1,519 @@
+"""Urgent reaction reports: record a patient's report, alert the care team now, acknowledge,
+and escalate when nobody answers.
+
+Alerts go through the reminders machinery: one ReminderDelivery claimed per (report,
+recipient, channel) by its unique key, enqueued after commit, sent and retried by the
+delivery worker. "now" is always an argument; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role, User
+from patients.models import (
+    ClinicianPreferences,
+    NightlyEntry,
+    Patient,
+    PushSubscription,
+    ReminderDelivery,
+    UrgentReport,
+)
+from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
+from patients.notifications.sweep import ClaimRow, Prefs, after_quiet_hours, claim_many
+from patients.rules import nights
+from patients.rules.flags import UrgentRecord
+
+log = logging.getLogger(__name__)
+
+Kind = ReminderDelivery.Kind
+Channel = ReminderDelivery.Channel
+Status = ReminderDelivery.Status
+
+TEXT_MAX = UrgentReport._meta.get_field("text").max_length
+NOTE_MAX = UrgentReport._meta.get_field("ack_note").max_length
+NIGHTS_BESIDE_REPORT = 14
+
+SINCE_CHOICES = [
+    ("within_hour", "Within the last hour"),
+    ("few_hours", "A few hours"),
+    ("since_dose", "Since my last dose"),
+    ("day_or_more", "A day or more"),
+]
+SINCE_LABELS = dict(SINCE_CHOICES)
+
+
+class UrgentError(Exception):
+    """A request this module refuses; ``str(error)`` is the message for the person."""
+
+
+class AlreadyAcknowledged(UrgentError):
+    pass
+
+
+# --- Guidance ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guidance:
+    emergency_number: str
+    clinic_contact: str
+
+    @property
+    def numbers(self) -> list[str]:
+        """Each number on its own, for tel: links ("112 / 911" -> ["112", "911"])."""
+        return [n.strip() for n in self.emergency_number.split("/") if n.strip()]
+
+
+def emergency_number(country: str) -> str:
+    """The emergency number for an ISO country code, or the general default (112 / 911)."""
+    return settings.LDN_EMERGENCY_NUMBERS.get(
+        (country or "").strip().upper(), settings.LDN_EMERGENCY_NUMBER
+    )
+
+
+def guidance_for(patient: Patient | None) -> Guidance:
+    """What the guidance page shows; needs no query (the patient is already loaded)."""
+    return Guidance(
+        emergency_number=emergency_number(patient.country if patient is not None else ""),
+        clinic_contact=settings.LDN_CLINIC_CONTACT,
+    )
+
+
+# --- Reporting ----------------------------------------------------------------------------------
+
+
+def report_night(report: UrgentReport, tz) -> date:
+    """The night a report belongs to, in the patient's zone (evening boundary)."""
+    return nights.night_of(report.created_at, tz, nights.EVENING)
+
+
+def report_reaction(
+    patient: Patient,
+    *,
+    symptoms: Iterable[str],
+    since: str,
+    severity: str,
+    text: str,
+    submission_id: uuid.UUID,
+    now: datetime,
+) -> tuple[UrgentReport, bool]:
+    """Save a report and claim its alerts in one transaction; (report, created).
+
+    The same submission id posted again (a flaky connection, a reload) returns the first
+    report and claims nothing more: the unique id_submission decides, not a Python check.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                report = UrgentReport.objects.create(
+                    id_submission=submission_id,
+                    patient=patient,
+                    symptoms=list(symptoms),
+                    since=since,
+                    severity=severity,
+                    text=text.strip(),
+                    created_at=now,
+                )
+        except IntegrityError:
+            report = UrgentReport.objects.filter(
+                id_submission=submission_id, patient=patient
+            ).first()
+            if report is None:  # an id that belongs to someone else: never reveal it
+                raise
+            return report, False
+        alert_care_team(report.pk, now)
+    return report, True
+
+
+def _due_at(prefs: ClinicianPreferences | None, now: datetime) -> datetime:
+    """When an alert to this person is due: now, unless they are a clinician in quiet hours
+    who did not let urgent alerts wake them (then: the end of their quiet hours)."""
+    if prefs is None or prefs.urgent_ignores_quiet_hours:
+        return now
+    return after_quiet_hours(
+        now, Prefs(tz=prefs.time_zone, quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end)
+    )
+
+
+def alert_key(kind: str, report_id: int, recipient_id: int, channel: str) -> str:
+    return f"u:{kind}:{report_id}:{recipient_id}:{channel}"
+
+
+def _claim_alerts(report: UrgentReport, kind: str, recipients: list[User], now) -> list[int]:
+    """Claim (report, recipient, channel) alerts that are due now and enqueue them after
+    commit. Someone in quiet hours is not claimed yet: the sweep claims them when it ends."""
+    ids = [user.pk for user in recipients]
+    with_push = set(
+        PushSubscription.objects.filter(user_id__in=ids).values_list("user_id", flat=True)
+    )
+    prefs = {p.user_id: p for p in ClinicianPreferences.objects.filter(user_id__in=ids)}
+    rows = []
+    for user in recipients:
+        if _due_at(prefs.get(user.pk), now) > now:
+            continue
+        channels = [Channel.EMAIL] + ([Channel.PUSH] if user.pk in with_push else [])
+        rows.extend(
+            ClaimRow(
+                key=alert_key(kind, report.pk, user.pk, channel),
+                recipient_id=user.pk,
+                kind=kind,
+                channel=channel,
+                due_at=now,
+                patient_id=report.patient_id,
+                report_id=report.pk,
+            )
+            for channel in channels
+        )
+    claimed = claim_many(rows, now)
+    if claimed:
+        enqueue_on_commit(claimed)
+    return claimed
+
+
+def care_team(patient_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__patient_id=patient_id, role=Role.CLINICIAN, is_active=True
+        ).order_by("pk")
+    )
+
+
+def alert_care_team(report_id: int, now: datetime) -> list[int]:
+    """Claim one alert per (report, clinician, channel): e-mail always, Web Push when the
+    clinician has a device. Returns the ids this call claimed (none the second time).
+
+    Enqueued after commit; with the broker down they stay pending and the reminder sweep
+    re-enqueues them (patients.notifications.sweep.stale_deliveries)."""
+    report = UrgentReport.objects.get(pk=report_id)
+    return _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+
+
+# --- Messages (no health details: the details are behind login) -------------------------------
+
+
+def alert_url(delivery: ReminderDelivery) -> str:
+    if delivery.recipient.is_admin:  # admins see no clinical pages: they chase the team
+        return settings.SITE_URL + reverse("home")
+    return settings.SITE_URL + reverse("clinic:urgent_report", args=[delivery.report_id])
+
+
+class UrgentAlertRenderer(Renderer):
+    """Urgent and escalation alerts: "an urgent report from a patient on your team" and a
+    link behind login; never a name, a symptom or a dose."""
+
+    def skip_reason(self, delivery, now):
+        if not delivery.recipient.is_active:
+            return "Account deactivated."
+        report = UrgentReport.objects.filter(pk=delivery.report_id).first()
+        if report is None:
+            return "Report gone."
+        if report.acknowledged_at is not None:
+            return "Acknowledged before it was sent."
+        return ""
+
+    def render(self, delivery):
+        from django.template.loader import render_to_string
+
+        from patients.notifications.channels.email import EmailMessageParts
+
+        context = {
+            "url": alert_url(delivery),
+            "escalation": delivery.kind == Kind.ESCALATION,
+            "minutes": settings.LDN_URGENT_ESCALATE_MINUTES,
+            "recipient": delivery.recipient,
+        }
+        subject = " ".join(
+            render_to_string("patients/urgent/email/alert_subject.txt", context).split()
+        )
+        email = EmailMessageParts(
+            subject=subject,
+            text=render_to_string("patients/urgent/email/alert_body.txt", context),
+            html=render_to_string("patients/urgent/email/alert_body.html", context),
+        )
+        push = {
+            "title": subject,
+            "body": "Open LDN Journal to see it (sign-in needed).",
+            "url": context["url"].removeprefix(settings.SITE_URL),
+            "tag": f"ldn-urgent-{delivery.report_id}",
+            "requireInteraction": True,
+        }
+        return Rendered(email=email, push=push)
+
+
+for _kind in (Kind.URGENT, Kind.ESCALATION):
+    register_renderer(_kind, UrgentAlertRenderer())
+
+
+FAILURE_TOLD = "[admins told] "
+
+
+def report_failed_alerts(now: datetime) -> list[int]:
+    """Tell the admins, once, about urgent alerts that finally failed (after the delivery
+    worker's retries): an audit-trail row they read in the access log, an error in the logs
+    and a mail to ADMINS (which may fail too when SMTP is down: the first two do not).
+
+    The conditional UPDATE that marks last_error claims each failure for one sweep."""
+    from django.core.mail import mail_admins
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    failed = list(
+        ReminderDelivery.objects.filter(
+            kind__in=(Kind.URGENT, Kind.ESCALATION), status=Status.FAILED
+        )
+        .exclude(last_error__startswith=FAILURE_TOLD)
+        .values_list("pk", flat=True)
+    )
+    told = []
+    for pk in failed:
+        won = (
+            ReminderDelivery.objects.filter(pk=pk, status=Status.FAILED)
+            .exclude(last_error__startswith=FAILURE_TOLD)
+            .update(last_error=Substr(Concat(Value(FAILURE_TOLD), F("last_error")), 1, 300))
+        )
+        if not won:
+            continue
+        delivery = ReminderDelivery.objects.get(pk=pk)
+        detail = {
+            "report": delivery.report_id,
+            "recipient": delivery.recipient_id,
+            "kind": delivery.kind,
+            "channel": delivery.channel,
+            "attempts": delivery.attempts,
+        }
+        record_access(
+            None, "urgent.alert_failed", patient=delivery.patient, obj=delivery, detail=detail
+        )
+        log.error("Urgent alert delivery %s failed for good: %s", pk, delivery.last_error)
+        mail_admins(
+            "An urgent alert could not be delivered",
+            f"Delivery #{pk} ({delivery.kind}, {delivery.channel}) of urgent report "
+            f"#{delivery.report_id} to user #{delivery.recipient_id} failed after "
+            f"{delivery.attempts} attempts: {delivery.last_error}\n"
+            "Make sure the care team sees the report.",
+            fail_silently=True,
+        )
+        told.append(pk)
+    return told
+
+
+# --- Acknowledging ---------------------------------------------------------------------------
+
+
+def _record_history(report: UrgentReport, user, reason: str, now: datetime) -> None:
+    """A conditional UPDATE skips simple_history's signals: write the history row by hand."""
+    report.refresh_from_db()
+    UrgentReport.history.bulk_history_create(
+        [report], update=True, default_user=user, default_change_reason=reason, default_date=now
+    )
+
+
+def acknowledge(
+    report: UrgentReport, clinician: User, note: str, now: datetime, *, hold: bool = False
+) -> UrgentReport:
+    """Mark the report seen, with a note for the patient; optionally put the plan on hold
+    in the same transaction (signed by the clinician, through the titration rules).
+
+    Two clinicians acknowledging at once: the conditional UPDATE lets exactly one win; the
+    other gets AlreadyAcknowledged. A hold that cannot be saved undoes the acknowledgement.
+    """
+    note = note.strip()
+    with transaction.atomic():
+        won = UrgentReport.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=clinician, ack_note=note
+        )
+        if not won:
+            report.refresh_from_db()
+            who = report.acknowledged_by.name if report.acknowledged_by else "someone"
+            raise AlreadyAcknowledged(
+                f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
+            )
+        _record_history(report, clinician, "acknowledged", now)
+        if hold:
+            hold_plan(report, clinician, note, now)
+        # Alerts still waiting (quiet hours) are no longer needed.
+        ReminderDelivery.objects.filter(report=report, status=Status.PENDING).update(
+            status=Status.SKIPPED, last_error="Acknowledged before it was sent."
+        )
+    return report
+
+
+def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
+    """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
+
+    Returns the new version, or None when the plan is already on hold from tonight on."""
+    from prescriptions import changes, plans
+
+    patient = report.patient
+    prescription = plans.current_prescription(patient)
+    versions = plans.versions_for(prescription)
+    if prescription is None or not versions:
+        raise UrgentError(
+            "This patient has no plan to put on hold: acknowledge without the hold, and "
+            "tell the patient in your note to stop taking LDN."
+        )
+    latest = versions[-1]
+    tonight = changes.patient_tonight(patient, now, latest.dosing_time)
+    if changes.is_held_on_or_after(latest, tonight):
+        return None
+    change = changes.hold_change(
+        latest,
+        hold_from=tonight,
+        hold_until=None,
+        reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
+        patient_note=note or "Do not take LDN until your clinician tells you to restart.",
+    )
+    try:
+        return changes.save_version(
+            prescription_id=prescription.pk,
+            author=clinician,
+            based_on=latest.number,
+            change=change,
+            now=now,
+        )
+    except changes.PlanChangeError as error:
+        raise UrgentError(str(error)) from error
+
+
+# --- Escalation ----------------------------------------------------------------------------
+
+
+def escalate_after() -> timedelta:
+    return timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES)
+
+
+def escalation_recipients(report: UrgentReport) -> list[User]:
+    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS)."""
+    who = Q(memberships__patient_id=report.patient_id, role=Role.CLINICIAN)
+    if settings.LDN_URGENT_ESCALATE_TO_ADMINS:
+        who |= Q(role=Role.ADMIN)
+    return list(User.objects.filter(who, is_active=True).distinct().order_by("pk"))
+
+
+def escalate_due(now: datetime) -> list[int]:
+    """Escalate every report still unacknowledged LDN_URGENT_ESCALATE_MINUTES after it was
+    made, once: the conditional UPDATE on escalated_at lets one sweep win. Returns the
+    escalated report ids. Called by the reminder sweep every minute."""
+    cutoff = now - escalate_after()
+    due = list(
+        UrgentReport.objects.open()
+        .filter(escalated_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    escalated = []
+    for pk in due:
+        with transaction.atomic():
+            won = UrgentReport.objects.filter(
+                pk=pk, acknowledged_at__isnull=True, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if not won:
+                continue
+            report = UrgentReport.objects.get(pk=pk)
+            _record_history(report, None, "escalated", now)
+            recipients = escalation_recipients(report)
+            claimed = _claim_alerts(report, Kind.ESCALATION, recipients, now)
+            record_access(
+                None,
+                "urgent.escalate",
+                patient=report.patient,
+                obj=report,
+                detail={"recipients": [u.pk for u in recipients], "deliveries": claimed},
+            )
+        escalated.append(pk)
+    if escalated:
+        log.warning("Escalated unacknowledged urgent reports %s", escalated)
+    return escalated
+
+
+def sweep(now: datetime) -> dict:
+    """The urgent part of the every-minute reminder sweep: escalate what is due, claim the
+    alerts of open reports that quiet hours (or a clinician who joined the team since) held
+    back, and tell the admins about alerts that failed. Alerts the queue lost are
+    re-enqueued by the reminder sweep's own stale-delivery pass."""
+    escalated = escalate_due(now)
+    claimed = []
+    for report in UrgentReport.objects.open().order_by("created_at"):
+        with transaction.atomic():
+            claimed += _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+            if report.escalated_at is not None:
+                claimed += _claim_alerts(
+                    report, Kind.ESCALATION, escalation_recipients(report), now
+                )
+    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts(now)}
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def open_urgent_records(patients: Iterable[Patient]) -> dict[int, list[UrgentRecord]]:
+    """Open reports per patient id as flags.UrgentRecord values, in one query."""
+    patients = list(patients)
+    zones = {p.pk: p.tz for p in patients}
+    records: dict[int, list[UrgentRecord]] = defaultdict(list)
+    rows = (
+        UrgentReport.objects.open()
+        .filter(patient_id__in=zones)
+        .values_list("patient_id", "severity", "created_at")
+    )
+    for patient_id, severity, created_at in rows:
+        night = nights.night_of(created_at, zones[patient_id], nights.EVENING)
+        records[patient_id].append(UrgentRecord(night, severity, created_at))
+    return records
+
+
+@dataclass(frozen=True)
+class NightRow:
+    night: date
+    entry: NightlyEntry | None
+
+
+def nights_before(report: UrgentReport, days: int = NIGHTS_BESIDE_REPORT) -> list[NightRow]:
+    """The report's night and the nights before it, newest first, with their entries."""
+    last = report_night(report, report.patient.tz)
+    first = last - timedelta(days=days - 1)
+    entries = {
+        e.night: e
+        for e in NightlyEntry.objects.filter(
+            patient_id=report.patient_id, night__gte=first, night__lte=last
+        ).prefetch_related("side_effects")
+    }
+    return [
+        NightRow(night, entries.get(night))
+        for night in (last - timedelta(days=i) for i in range(days))
+    ]
+
+
+def symptom_labels(report: UrgentReport) -> list[str]:
+    labels = dict(UrgentReport.Symptom.choices)
+    return [labels.get(value, value) for value in report.symptoms]
+
+
+def since_label(report: UrgentReport) -> str:
+    return SINCE_LABELS.get(report.since, report.since)
+
+
+def reports_between(patient: Patient, start: date, end: date) -> list[UrgentReport]:
+    """The patient's reports whose night lies in [start, end], oldest first (one query)."""
+    rows = UrgentReport.objects.filter(
+        patient=patient,
+        created_at__gte=datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),
+        created_at__lt=datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC),
+    ).select_related("acknowledged_by")
+    tz = patient.tz
+    reports = [r for r in rows.order_by("created_at") if start <= report_night(r, tz) <= end]
+    for report in reports:
+        report.symptom_labels = symptom_labels(report)
+    return reports

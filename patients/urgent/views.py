@@ -1,0 +1,225 @@
+"""Urgent reports: the patient's "I'm having a bad reaction" form and guidance, and the
+clinician's report page with its acknowledgement.
+
+Thin: the access gate (visible_to + get_object_or_404), a form, a function of
+patients.urgent.reports, render. The guidance renders in the POST response itself (no redirect, no
+extra request on a flaky connection) and also when saving failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from django.contrib import messages
+from django.db import DatabaseError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.roles import role_required
+from patients.models import ClinicianPreferences, Patient, UrgentReport
+from patients.urgent import reports as urgent
+from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
+
+log = logging.getLogger(__name__)
+
+
+def _zone_reset(view):
+    """The time zone a view activates for display is dropped when the request ends."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return wrapper
+
+
+# --- The patient's side --------------------------------------------------------------------
+
+
+def _own_patient(request):
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
+
+
+def _earlier_reports(patient):
+    return UrgentReport.objects.filter(patient=patient).select_related("acknowledged_by")[:10]
+
+
+@role_required(Role.PATIENT)
+@_zone_reset
+def report_reaction(request):
+    patient = _own_patient(request)
+    guidance = urgent.guidance_for(patient)
+    timezone.activate(patient.tz)
+    if request.method == "POST":
+        form = UrgentReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                report, created = urgent.report_reaction(
+                    patient,
+                    symptoms=data["symptoms"],
+                    since=data["since"],
+                    severity=data["severity"],
+                    text=data["text"],
+                    submission_id=data["submission_id"],
+                    now=timezone.now(),
+                )
+            except DatabaseError:
+                # The guidance matters more than the report: show it, and say to call.
+                log.exception("Urgent report for patient %s could not be saved", patient.pk)
+                report = None
+            else:
+                if created:
+                    record_access(
+                        request,
+                        "urgent.report",
+                        patient=patient,
+                        obj=report,
+                        detail={"alerts": report.deliveries.count()},
+                    )
+            return render(
+                request,
+                "patients/urgent/guidance.html",
+                {"patient": patient, "guidance": guidance, "report": report},
+            )
+    else:
+        form = UrgentReportForm()
+    return render(
+        request,
+        "patients/urgent/report_form.html",
+        {
+            "form": form,
+            "guidance": guidance,
+            "reports": _earlier_reports(patient),
+        },
+    )
+
+
+@role_required(Role.PATIENT)
+@_zone_reset
+def patient_report(request, pk):
+    report = get_object_or_404(
+        UrgentReport.objects.visible_to(request.user).select_related(
+            "patient__user", "acknowledged_by"
+        ),
+        pk=pk,
+    )
+    timezone.activate(report.patient.tz)
+    return render(
+        request,
+        "patients/urgent/patient_report.html",
+        {
+            "report": report,
+            "guidance": urgent.guidance_for(report.patient),
+            "symptoms": urgent.symptom_labels(report),
+            "since": urgent.since_label(report),
+        },
+    )
+
+
+# --- The clinician's side --------------------------------------------------------------------
+
+
+def _clinician_zone(user):
+    zone = (
+        ClinicianPreferences.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    )
+    timezone.activate(zone or Patient._meta.get_field("time_zone").get_default())
+
+
+def _team_report(request, pk):
+    return get_object_or_404(
+        UrgentReport.objects.visible_to(request.user).select_related(
+            "patient__user", "acknowledged_by"
+        ),
+        pk=pk,
+    )
+
+
+@role_required(Role.CLINICIAN)
+@_zone_reset
+def clinic_reports(request):
+    _clinician_zone(request.user)
+    reports = UrgentReport.objects.visible_to(request.user).select_related(
+        "patient__user", "acknowledged_by"
+    )
+    open_reports = list(reports.open().order_by("created_at"))
+    recent = list(reports.filter(acknowledged_at__isnull=False)[:20])
+    record_access(request, "urgent.list", detail={"reports": [r.pk for r in open_reports + recent]})
+    return render(
+        request,
+        "patients/urgent/clinic_list.html",
+        {"open_reports": open_reports, "recent": recent},
+    )
+
+
+def _report_page(request, report, form, status=200):
+    return render(
+        request,
+        "patients/urgent/clinic_report.html",
+        {
+            "report": report,
+            "patient": report.patient,
+            "form": form,
+            "symptoms": urgent.symptom_labels(report),
+            "since": urgent.since_label(report),
+            "nights": urgent.nights_before(report),
+            "deliveries": report.deliveries.select_related("recipient").order_by("claimed_at"),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.CLINICIAN)
+@_zone_reset
+def clinic_report(request, pk):
+    report = _team_report(request, pk)
+    _clinician_zone(request.user)
+    record_access(request, "urgent.read", patient=report.patient, obj=report)
+    return _report_page(request, report, AcknowledgeForm())
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+@_zone_reset
+def acknowledge(request, pk):
+    report = _team_report(request, pk)
+    _clinician_zone(request.user)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, form, status=400)
+    try:
+        urgent.acknowledge(
+            report,
+            request.user,
+            form.cleaned_data["note"],
+            timezone.now(),
+            hold=form.cleaned_data["hold"],
+        )
+    except urgent.AlreadyAcknowledged as error:
+        messages.info(request, str(error))
+        return redirect("clinic:urgent_report", pk=report.pk)
+    except urgent.UrgentError as error:
+        report.refresh_from_db()  # nothing was saved: show the report as it is
+        form.add_error(None, str(error))
+        return _report_page(request, report, form, status=400)
+    record_access(
+        request,
+        "urgent.acknowledge",
+        patient=report.patient,
+        obj=report,
+        detail={"hold": form.cleaned_data["hold"]},
+    )
+    messages.success(
+        request,
+        "Acknowledged: the patient now sees your note"
+        + (" and that their plan is on hold." if form.cleaned_data["hold"] else "."),
+    )
+    return redirect("clinic:urgent_report", pk=report.pk)
