@@ -147,7 +147,7 @@ def build_clinic(now):
         SymptomScore,
         UrgentReport,
     )
-    from patients.nights import EVENING, tonight
+    from patients.rules.nights import EVENING, tonight
     from prescriptions import titration
     from prescriptions.models import PlanStep, PlanVersion, Prescription
 
@@ -728,6 +728,12 @@ def main():
         call_command("collectstatic", interactive=False, verbosity=0)
         clinic = build_clinic(timezone.now())
         results["clinic"]["entries"] = clinic["entries"]
+        # As after deploying: every patient's stored attention row written once.
+        started = time.perf_counter()
+        call_command("rebuild_attention", verbosity=0)
+        seconds = time.perf_counter() - started
+        results["clinic"]["rebuild_attention_seconds"] = round(seconds, 1)
+        print(f"rebuilt the attention rows in {seconds:.1f} s", flush=True)
         sessions = {
             "patient": sign_in(clinic["patient_user"], staff=False),
             "team50": sign_in(clinic["team50"], staff=True),

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ldn_journal.settings")
 
@@ -20,14 +21,26 @@ app.conf.update(
     timezone="UTC",
     enable_utc=True,
 )
-# One schedule: the reminder sweep, every minute (never one beat row per patient). A tick
-# the worker could not run within the minute is dropped: the next one covers it.
+# The reminder sweep, every minute (never one beat row per patient). A tick the worker
+# could not run within the minute is dropped: the next one covers it.
 app.conf.beat_schedule = {
     "reminder-sweep": {
         "task": "patients.sweep_reminders",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The clinician list's stored rows: those whose patient's night has turned (the list
+    # itself rewrites a few before reading), and every row nightly to repair any drift.
+    "attention-refresh": {
+        "task": "patients.refresh_attention",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "attention-rebuild": {
+        "task": "patients.rebuild_attention",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 # Tasks live beside what they serve, not at the app's top level.
-app.autodiscover_tasks(["patients.notifications"])
+app.autodiscover_tasks(["patients.notifications", "patients.clinic"])

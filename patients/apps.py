@@ -7,6 +7,8 @@ class PatientsConfig(AppConfig):
 
     def ready(self):
         from patients import signals
+        from patients.clinic import attention
         from patients.urgent import reports  # noqa: F401 - registers the urgent alert renderers
 
         signals.connect_plan_signals()
+        attention.connect_signals()

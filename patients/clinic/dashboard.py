@@ -204,12 +204,12 @@ def _last_entry():
 
 def annotated_patients(user):
     """The access gate plus what the list needs on each patient row (one query)."""
-    return (
-        Patient.objects.visible_to(user)
-        .select_related("user")
-        .annotate(
-            last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
-        )
+    return with_list_annotations(Patient.objects.visible_to(user))
+
+
+def with_list_annotations(patients):
+    return patients.select_related("user").annotate(
+        last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
     )
 
 
@@ -230,14 +230,21 @@ class PatientRow:
     reviewed_through: date | None
     sparkline: str = ""
     sort_key: tuple = field(default=(), repr=False)
+    pain: list = field(default_factory=list, repr=False)  # the sparkline's values
+    versions: list = field(default_factory=list, repr=False)  # the plain plan versions
 
     @property
     def needs_review(self):
         return bool(self.open_flags)
 
 
+def pain_sparkline(values):
+    return sparkline(values, label=f"Pain over the last {SPARKLINE_NIGHTS} nights")
+
+
 def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs_review=False):
-    """Every patient the user may see, attention first, with flags, adherence and sparkline.
+    """Every patient the user may see, attention first, with flags, adherence and sparkline,
+    freshly evaluated (the clinician list reads the stored copy: patients.clinic.attention).
 
     Query count is constant: patients, recent nights (+ side effects, extra scores), plans,
     first reports of each side effect and open urgent reports, whatever the number of
@@ -248,7 +255,22 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
         patients = patients.filter(user__display_name__icontains=search) | patients.filter(
             user__email__icontains=search
         )
-    patients = list(patients.order_by(Lower("user__display_name"), "pk"))
+    rows = evaluate_rows(patients.order_by(Lower("user__display_name"), "pk"), now)
+    if kind:
+        rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
+    if needs_review:
+        rows = [row for row in rows if row.needs_review]
+    rows.sort(key=lambda row: row.sort_key)
+    return rows
+
+
+def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
+    """Each patient's list row at `now`, from the flag, adherence and plan rules.
+
+    `patients` come with the list's annotations (with_list_annotations). The one evaluation
+    behind the clinician list: patients.clinic.attention stores what this returns.
+    """
+    patients = list(patients)
     if not patients:
         return []
     ids = [p.pk for p in patients]
@@ -287,6 +309,10 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
         silent = (today - patient.last_entry).days if patient.last_entry else 9999
         nightly = adherence_records(records, versions, today - timedelta(days=29), today)
         pain = {r.night: r.scores.get("pain") for r in records}
+        pain_values = [
+            pain.get(today - timedelta(days=offset))
+            for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
+        ]
         rows.append(
             PatientRow(
                 patient=patient,
@@ -299,21 +325,12 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
                 flags=flags,
                 open_flags=open_flags,
                 reviewed_through=patient.reviewed_through,
-                sparkline=sparkline(
-                    [
-                        pain.get(today - timedelta(days=offset))
-                        for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
-                    ],
-                    label=f"Pain over the last {SPARKLINE_NIGHTS} nights",
-                ),
+                sparkline=pain_sparkline(pain_values),
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
+                pain=pain_values,
+                versions=versions,
             )
         )
-    if kind:
-        rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
-    if needs_review:
-        rows = [row for row in rows if row.needs_review]
-    rows.sort(key=lambda row: row.sort_key)
     return rows
 
 

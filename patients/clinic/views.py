@@ -22,7 +22,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
-from patients.clinic import dashboard, report
+from patients.clinic import attention, dashboard, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
 from patients.clinic.forms import (
@@ -56,8 +56,8 @@ def _gate(request, pk):
 def patient_list(request):
     form = PatientListForm(request.GET or None)
     filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
-    rows = dashboard.patient_rows(request.user, timezone.now(), **filters)
-    page = _page(rows, request.GET.get("page"), dashboard.PAGE_SIZE)
+    # The stored attention rows: one indexed, paginated query, whatever the team's size.
+    page = attention.list_page(request.user, timezone.now(), request.GET.get("page"), **filters)
     # One row per dashboard view: which patients' flags and doses were on screen.
     record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
     query = request.GET.copy()

@@ -341,6 +341,9 @@ def acknowledge(
                 f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
             )
         _record_history(report, clinician, "acknowledged", now)
+        from patients.clinic import attention
+
+        attention.changed(report.patient_id)  # the UPDATE above sends no signal
         if hold:
             hold_plan(report, clinician, note, now)
         # Alerts still waiting (quiet hours) are no longer needed.

@@ -1,0 +1,19 @@
+"""Periodic upkeep of the clinician list's stored attention rows (patients.clinic.attention)."""
+
+from celery import shared_task
+
+
+@shared_task(name="patients.refresh_attention", ignore_result=True)
+def refresh_attention():
+    """Rows whose patient's night has turned (or missing): the time-driven flags."""
+    from patients.clinic import attention
+
+    attention.refresh_due()
+
+
+@shared_task(name="patients.rebuild_attention", ignore_result=True)
+def rebuild_attention():
+    """Every row, nightly: repairs any drift (a change saved without a trigger)."""
+    from patients.clinic import attention
+
+    attention.rebuild()
