@@ -230,8 +230,7 @@ def _team(clinician, n):
     """`n` patients on `clinician`'s team with three nights each, in bulk."""
     tag = uuid.uuid4().hex[:8]
     users = User.objects.bulk_create(
-        User(email=f"p{i}-{tag}@example.org", display_name=f"P {i}", password="!")
-        for i in range(n)
+        User(email=f"p{i}-{tag}@example.org", display_name=f"P {i}", password="!") for i in range(n)
     )
     patients = Patient.objects.bulk_create(
         Patient(user=user, time_zone="Europe/London") for user in users
