@@ -8,6 +8,7 @@ every resource with fhir.resources' R4B models. Text goes out as data, never as 
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -173,33 +174,62 @@ def score_code(key: str, label: str | None = None) -> dict:
     }
 
 
-def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
-    """The Bundle as a dict (json.dumps-able); entries need side effects/extra scores prefetched."""
+def resources(patient, prescription, versions, entries):
+    """Every resource of the bundle, one at a time (entries: exports.rows.Night)."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
-    resources = [person]
+    yield person
     if prescription is not None:
-        resources += [medication_request(ref, prescription, v) for v in versions]
+        for version in versions:
+            yield medication_request(ref, prescription, version)
     for entry in entries:
         if entry.status == "taken" and entry.dose_mg is not None:
-            resources.append(administration(ref, patient, entry))
+            yield administration(ref, patient, entry)
         for key in OBSERVED:
             value = getattr(entry, key)
             if value is not None:
-                resources.append(observation(ref, patient, entry, score_code(key), value, key))
-        for score in entry.extra_scores.all():
+                yield observation(ref, patient, entry, score_code(key), value, key)
+        for score in entry.extra_scores:
             key = f"scale-{score.scale_id}"
-            code = score_code(key, score.scale.name)
-            resources.append(observation(ref, patient, entry, code, score.value, key))
+            code = score_code(key, score.scale_name)
+            yield observation(ref, patient, entry, code, score.value, key)
     from patients.urgent.fhir import (
         adverse_events,  # urgent reaction reports (patients.urgent.reports)
     )
 
-    resources += adverse_events(ref, patient)
+    yield from adverse_events(ref, patient)
+
+
+def _envelope(now: datetime) -> dict:
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": _iso(now),
-        "entry": [_entry(resource) for resource in resources],
     }
+
+
+def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
+    """The Bundle as a dict (json.dumps-able)."""
+    return {
+        **_envelope(now),
+        "entry": [_entry(r) for r in resources(patient, prescription, versions, entries)],
+    }
+
+
+def bundle_json(patient, prescription, versions, entries, now: datetime):
+    """The same Bundle as JSON text in pieces, one resource at a time, for a streamed
+    download. Compact (no indent): json's C encoder, several times faster than pretty
+    printing, which only Python's own encoder does."""
+    from patients.clinic.exports.csv import in_pieces
+
+    def texts():
+        head = json.dumps(_envelope(now), separators=(",", ":"))
+        yield head[:-1] + ',"entry":['
+        separator = ""
+        for resource in resources(patient, prescription, versions, entries):
+            yield separator + json.dumps(_entry(resource), separators=(",", ":"))
+            separator = ","
+        yield "]}"
+
+    return in_pieces(texts())
