@@ -170,29 +170,19 @@ def row_from(attention: PatientAttention, patient: Patient) -> dashboard.Patient
 
 
 def night_ends(row: dashboard.PatientRow, now: datetime) -> datetime:
-    """The first moment after `now` at which the patient's current night is no longer
-    `row.today`: local noon (evening dosing) or midnight (morning dosing), whichever the
-    plan says then; hourly steps where a zone's clock skips those."""
+    """The next local noon or midnight after `now`: a patient's night turns at one of them
+    (noon for evening dosing, midnight for morning dosing), so the row is due then. Looking
+    at both whatever the plan keeps this free of the plan's details; a row rewritten at
+    the boundary that did not apply simply comes out the same."""
     tz = row.patient.tz
     local = now.astimezone(tz)
-
-    def turned(moment):
-        return moment > now and (
-            dashboard.patient_tonight(row.patient, row.versions, moment) != row.today
-        )
-
-    for days in range(3):
+    for days in range(2):
         day = local.date() + timedelta(days=days)
         for hour in (0, 12):
             moment = datetime.combine(day, time(hour), tzinfo=tz)
-            if turned(moment):
+            if moment > now:
                 return moment
-    moment = now.replace(minute=0, second=0, microsecond=0)
-    for _ in range(72):
-        moment += timedelta(hours=1)
-        if turned(moment):
-            return moment
-    return now + timedelta(hours=1)
+    return now + timedelta(hours=12)  # unreachable: tomorrow's midnight is after now
 
 
 # --- Writing rows -----------------------------------------------------------------------------

@@ -231,7 +231,6 @@ class PatientRow:
     sparkline: str = ""
     sort_key: tuple = field(default=(), repr=False)
     pain: list = field(default_factory=list, repr=False)  # the sparkline's values
-    versions: list = field(default_factory=list, repr=False)  # the plain plan versions
 
     @property
     def needs_review(self):
@@ -328,7 +327,6 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
                 sparkline=pain_sparkline(pain_values),
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
                 pain=pain_values,
-                versions=versions,
             )
         )
     return rows

@@ -278,3 +278,17 @@ def test_the_ten_minute_task_writes_missing_rows_and_rows_whose_night_has_turned
     assert PatientAttention.objects.get(patient=new).today == TONIGHT
     assert PatientAttention.objects.get(patient=turned).today == TONIGHT
     assert PatientAttention.objects.get(patient=current).computed_at == before
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-03-31T09:00:00+01:00", "2026-03-31T12:00:00+01:00"),  # before noon: at noon
+        ("2026-03-31T13:00:00+01:00", "2026-04-01T00:00:00+01:00"),  # after: at midnight
+        ("2026-03-29T00:30:00+00:00", "2026-03-29T12:00:00+01:00"),  # across the clock change
+    ],
+)
+def test_a_row_is_due_again_at_the_next_local_noon_or_midnight(now, due):
+    patient = Patient(time_zone="Europe/London")
+    row = dashboard.PatientRow(patient, *([None] * 9))
+    assert attention.night_ends(row, datetime.fromisoformat(now)) == datetime.fromisoformat(due)

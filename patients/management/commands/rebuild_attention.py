@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         count = attention.rebuild()
-        self.stdout.write(
-            f"Rewrote the attention rows of {count} patients in "
-            f"{time.perf_counter() - started:.1f} s."
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Rewrote the attention rows of {count} patients in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
