@@ -29,12 +29,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    # The clinician list's stored rows: those whose patient's night has turned (the list
-    # itself rewrites a few before reading), and every row nightly to repair any drift.
+    # The clinician list's stored rows: those due (the patient logged, or their night
+    # turned; the list itself rewrites a few before reading; nothing due is one indexed
+    # query), and every row nightly to repair any drift.
     "attention-refresh": {
         "task": "patients.refresh_attention",
-        "schedule": 600.0,
-        "options": {"expires": 590},
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "attention-rebuild": {
         "task": "patients.rebuild_attention",

@@ -3,13 +3,15 @@
 Each row is what `dashboard.evaluate_rows` returns for the patient (the one evaluation of the
 flag, adherence and plan rules), written down. It is rewritten
 
-- after a change that can alter it commits (`changed()`: an entry, a plan version, a flag
-  review or its undoing, an urgent report or its acknowledgement, the patient's zone), once
-  per transaction however many rows it saved;
-- when the patient's night turns (`valid_until`): the time-driven flags ("gone quiet",
-  "missed nights", the 14-night windows), adherence and silence all follow `today`. The list
-  view rewrites a few such rows itself; the `patients.refresh_attention` task (every ten
-  minutes) the rest;
+- after a clinic-side change commits (`changed()`: a plan version, a flag review or its
+  undoing, an urgent report or its acknowledgement, the patient's zone), once per
+  transaction however many rows it saved;
+- when it is due (`valid_until` passed): the patient logged something (`mark_due()`, one
+  UPDATE in the journal's transaction, so a patient's POST never waits for the evaluation),
+  or their night turned (the time-driven flags "gone quiet", "missed nights" and the
+  14-night windows, adherence and silence all follow `today`). The list view rewrites a
+  few due rows of its team itself; the `patients.refresh_attention` task (every minute)
+  the rest;
 - every night for every patient (`patients.rebuild_attention`, and `manage.py
   rebuild_attention`), which repairs any drift.
 
@@ -39,7 +41,7 @@ from prescriptions import titration
 BATCH = 200
 # Rows whose night has turned that one list view rewrites before reading (the task does the
 # rest): bounded, so the first view after noon in a big clinic does not pay for everyone.
-STALE_INLINE_LIMIT = 50
+STALE_INLINE_LIMIT = 20
 ORDER = (
     "-attention__severity_1",
     "-attention__severity_2",
@@ -254,7 +256,7 @@ def _flush():
 
 
 def refresh_due(now: datetime | None = None) -> int:
-    """Rows missing or whose night has turned, rewritten (the ten-minute task)."""
+    """Rows missing or due, rewritten (the minute task)."""
     now = now or timezone.now()
     ids = Patient.objects.filter(
         Q(attention__isnull=True) | Q(attention__valid_until__lte=now)
@@ -272,7 +274,7 @@ def rebuild(now: datetime | None = None) -> int:
 
 def _bring_up_to_date(team, now):
     """A patient with no row yet always gets one (else the list would leave them out); a few
-    rows whose night has turned are rewritten here, the rest by the ten-minute task."""
+    due rows are rewritten here, the rest by the minute task."""
     due = list(
         team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
         .order_by()
@@ -320,20 +322,40 @@ def _patient_of(instance):
     return instance.prescription.patient_id  # a plan version
 
 
+def mark_due(patient_id) -> None:
+    """The patient logged something: their row is due for a rewrite (one UPDATE, in the
+    same transaction as the change). The minute task or the next list view rewrites it, so
+    a patient's POST never waits for the clinic's evaluation."""
+    now = timezone.now()
+    PatientAttention.objects.filter(pk=patient_id, valid_until__gt=now).update(valid_until=now)
+
+
 def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     if sender is Patient and update_fields and set(update_fields) <= {"next_reminder_at"}:
         return
-    changed(_patient_of(instance))
+    if sender in JOURNAL_MODELS:
+        mark_due(_patient_of(instance))
+    else:
+        changed(_patient_of(instance))
 
 
 def _deleted(sender, instance, **kwargs):
-    changed(_patient_of(instance))
+    if sender in JOURNAL_MODELS:
+        mark_due(_patient_of(instance))
+    else:
+        changed(_patient_of(instance))
+
+
+JOURNAL_MODELS = set()
 
 
 def connect_signals():
-    """Saves that can change a row. The journal writes side effects and extra scores in
+    """Saves that can change a row: the journal's (entries, side effects, extra scores) mark
+    it due; the clinic's and the urgent report's rewrite it once they commit, so the
+    clinician sees their review or the report at once. The journal writes side effects and
+    extra scores in
     bulk with their entry (whose save triggers), so only one saved on its own (the admin, a
     script) triggers through them, and their deletion goes with an entry save or delete;
     plan steps are saved with their version; an acknowledgement, an UPDATE, calls
@@ -350,6 +372,7 @@ def connect_signals():
     )
     from prescriptions.models import PlanVersion, Prescription
 
+    JOURNAL_MODELS.update((NightlyEntry, SideEffect, SymptomScore))
     for model in (SideEffect, SymptomScore):
         post_save.connect(_saved, sender=model, dispatch_uid=f"attention_{model.__name__}_saved")
 

@@ -5,7 +5,7 @@ from celery import shared_task
 
 @shared_task(name="patients.refresh_attention", ignore_result=True)
 def refresh_attention():
-    """Rows whose patient's night has turned (or missing): the time-driven flags."""
+    """Rows due (the patient logged, or their night turned) or missing, every minute."""
     from patients.clinic import attention
 
     attention.refresh_due()

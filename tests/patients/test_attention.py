@@ -90,6 +90,13 @@ def assert_stored_equals_fresh(patient, now):
     assert shown(attention.row_from(stored, row.patient)) == shown(row)
 
 
+def assert_current_or_due(patient, now):
+    """Never silently wrong: the row equals a fresh evaluation, or says it is due."""
+    stored = PatientAttention.objects.get(patient=patient)
+    if stored.valid_until > now:
+        assert attention.stored_state(stored) == attention.state_of(fresh_row(patient, now))
+
+
 def live_history(patient, clinician, spec, capture):
     """The history saved as the app saves it (one save per row), each change committed."""
     with capture(execute=True):
@@ -113,6 +120,7 @@ def live_history(patient, clinician, spec, capture):
             if night_spec["effect"]:
                 kind, severity = night_spec["effect"]
                 SideEffect.objects.create(entry=entry, kind=kind, severity=severity)
+        assert_current_or_due(patient, NOW)
 
 
 @settings(
@@ -130,6 +138,8 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
         with capture(execute=True):
             patient = PatientFactory(clinicians=[clinician])
         live_history(patient, clinician, spec, capture)
+        # What the patient logged made the row due; the minute task rewrites it.
+        attention.refresh_due(NOW)
         assert_stored_equals_fresh(patient, NOW)
 
         if spec["reviewed_ago"] is not None:
@@ -170,7 +180,7 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
             assert_stored_equals_fresh(patient, NOW)
 
     # Time alone changes the row (gone quiet, missed nights, the windows): once the night
-    # has turned the ten-minute task rewrites it.
+    # has turned the minute task rewrites it.
     later_now = NOW + timedelta(days=later, hours=4)
     with time_machine.travel(later_now, tick=False):
         attention.refresh_due(later_now)
@@ -256,7 +266,7 @@ def test_the_list_takes_the_same_queries_for_5_and_500_patients(
         assert (at_5[1], at_500[1]) == (5, dashboard.PAGE_SIZE)
 
 
-def test_beat_runs_the_ten_minute_refresh_and_the_nightly_rebuild():
+def test_beat_runs_the_minute_refresh_and_the_nightly_rebuild():
     from ldn_journal.celery import app
 
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
@@ -266,7 +276,7 @@ def test_beat_runs_the_ten_minute_refresh_and_the_nightly_rebuild():
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_ten_minute_task_writes_missing_rows_and_rows_whose_night_has_turned(clinician_a):
+def test_the_minute_task_writes_missing_rows_and_rows_that_are_due(clinician_a):
     from patients.clinic import tasks
 
     new, turned, current = (PatientFactory(clinicians=[clinician_a]) for _ in range(3))
@@ -292,3 +302,17 @@ def test_a_row_is_due_again_at_the_next_local_noon_or_midnight(now, due):
     patient = Patient(time_zone="Europe/London")
     row = dashboard.PatientRow(patient, *([None] * 9))
     assert attention.night_ends(row, datetime.fromisoformat(now)) == datetime.fromisoformat(due)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_logged_night_marks_the_row_due_and_the_list_shows_it_fresh(
+    clinician_client, clinician_a
+):
+    [patient] = [PatientFactory(clinicians=[clinician_a])]
+    give_plan(patient, clinician_a, TONIGHT - timedelta(days=100))
+    attention.rebuild(NOW)
+    assert PatientAttention.objects.get(patient=patient).last_entry is None
+    NightlyEntry.objects.create(patient=patient, night=TONIGHT, status="skipped")
+    assert PatientAttention.objects.get(patient=patient).valid_until <= NOW
+    [row] = clinician_client.get(LIST).context["page"]
+    assert row.last_entry == TONIGHT
