@@ -138,17 +138,10 @@ def build_clinic(now):
     from ldn_journal.accounts.models import Role, User
     from patients.models import (
         CareTeamMembership,
-        ClinicianNote,
-        FlagReview,
-        NightlyEntry,
         Patient,
-        SideEffect,
         SymptomScale,
-        SymptomScore,
-        UrgentReport,
     )
     from patients.rules.nights import EVENING, tonight
-    from prescriptions import titration
     from prescriptions.models import PlanStep, PlanVersion, Prescription
 
     started = time.perf_counter()
@@ -239,6 +232,34 @@ def build_clinic(now):
             )
     SymptomScale.objects.bulk_create(scales.values())
 
+    entries_made = _make_nights(patients, plans, scales, tonight_night)
+    _make_reviews_notes_and_reports(patients, team_leads, tonight_night, now)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"built the clinic: {PATIENTS:,} patients, {entries_made:,} nights, teams of {TEAM}, "
+        f"one of {BIG_TEAM}{f' and one of {PATIENTS:,}' if everyone else ''} "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    return {
+        "patient_user": users[0],
+        "patient": patients[0],
+        "team50": team_leads[0],
+        "team500": big,
+        "team_all": everyone,
+        "tonight": tonight_night,
+        "first_night": first_night,
+        "entries": entries_made,
+    }
+
+
+def _make_nights(patients, plans, scales, tonight_night):
+    """A year of nights for every patient, with side effects and extra scores; returns how
+    many nights."""
+    from patients.models import NightlyEntry, SideEffect, SymptomScore
+    from prescriptions import titration
+
     entries_made = 0
     chunk = 25
     for first in range(0, PATIENTS, chunk):
@@ -286,56 +307,55 @@ def build_clinic(now):
         SideEffect.objects.bulk_create(effects, batch_size=5000)
         SymptomScore.objects.bulk_create(scores, batch_size=5000)
 
+    return entries_made
+
+
+def _patient_notes(i, patient, lead, tonight_night, now):
+    from patients.models import ClinicianNote, FlagReview, UrgentReport
+
+    rng = random.Random(-i)
+    reviews, notes, reports = [], [], []
+    if i % 3 == 0:
+        through = tonight_night - timedelta(days=rng.randint(1, 20))
+        at = datetime.combine(through + timedelta(days=1), datetime.min.time(), UTC)
+        reviews.append(
+            FlagReview(patient=patient, reviewed_through=through, reviewed_by=lead, at=at)
+        )
+    if i % 4 == 0:
+        notes += [
+            ClinicianNote(
+                patient=patient,
+                author=lead,
+                text="Reviewed at the monthly check-in.",
+                created_at=now - timedelta(days=ago),
+            )
+            for ago in (200, 100, 30)
+        ]
+    if i % 100 == 11:
+        reports.append(
+            UrgentReport(
+                patient=patient,
+                symptoms=["racing_heart"],
+                severity=UrgentReport.Severity.MODERATE,
+                created_at=now - timedelta(hours=2),
+            )
+        )
+    return reviews, notes, reports
+
+
+def _make_reviews_notes_and_reports(patients, team_leads, tonight_night, now):
+    """Flag reviews for a third, notes for a quarter, an open urgent report for 1 in 100."""
+    from patients.models import ClinicianNote, FlagReview, UrgentReport
+
     reviews, notes, reports = [], [], []
     for i, patient in enumerate(patients):
-        lead = team_leads[i // TEAM]
-        rng = random.Random(-i)
-        if i % 3 == 0:
-            through = tonight_night - timedelta(days=rng.randint(1, 20))
-            at = datetime.combine(through + timedelta(days=1), datetime.min.time(), UTC)
-            reviews.append(
-                FlagReview(patient=patient, reviewed_through=through, reviewed_by=lead, at=at)
-            )
-        if i % 4 == 0:
-            for ago in (200, 100, 30):
-                notes.append(
-                    ClinicianNote(
-                        patient=patient,
-                        author=lead,
-                        text="Reviewed at the monthly check-in.",
-                        created_at=now - timedelta(days=ago),
-                    )
-                )
-        if i % 100 == 11:
-            reports.append(
-                UrgentReport(
-                    patient=patient,
-                    symptoms=["racing_heart"],
-                    severity=UrgentReport.Severity.MODERATE,
-                    created_at=now - timedelta(hours=2),
-                )
-            )
+        more = _patient_notes(i, patient, team_leads[i // TEAM], tonight_night, now)
+        reviews += more[0]
+        notes += more[1]
+        reports += more[2]
     FlagReview.objects.bulk_create(reviews)
     ClinicianNote.objects.bulk_create(notes)
     UrgentReport.objects.bulk_create(reports)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    print(
-        f"built the clinic: {PATIENTS:,} patients, {entries_made:,} nights, teams of {TEAM}, "
-        f"one of {BIG_TEAM}{f' and one of {PATIENTS:,}' if everyone else ''} "
-        f"in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    return {
-        "patient_user": users[0],
-        "patient": patients[0],
-        "team50": team_leads[0],
-        "team500": big,
-        "team_all": everyone,
-        "tonight": tonight_night,
-        "first_night": first_night,
-        "entries": entries_made,
-    }
 
 
 # --- Sessions ---------------------------------------------------------------------------
@@ -678,7 +698,7 @@ def _floor_and_page(port, page, session, floor, concurrency, seconds, workdir):
     return measured
 
 
-def _stop(signum, frame):
+def _stop(signum, _frame):
     # A TERM (or Ctrl-C from make) still stops gunicorn and redis-server in `finally`.
     raise SystemExit(128 + signum)
 

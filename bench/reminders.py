@@ -66,7 +66,7 @@ class CountingSink:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, _envelope):
         with self.lock:
             self.count += 1
         return "250 OK"
@@ -131,7 +131,7 @@ def reset_for_sweep():
 def timed_sweep(redis_client):
     """Returns (seconds, claimed, seconds spent enqueueing)."""
     from patients.notifications import outbox as delivery
-    from patients.notifications import sweep as reminders
+    from patients.notifications import sweep
 
     enqueue_seconds = 0.0
 
@@ -142,7 +142,7 @@ def timed_sweep(redis_client):
         enqueue_seconds += time.perf_counter() - started
 
     started = time.perf_counter()
-    result = reminders.sweep(DUE, dispatch=dispatch)
+    result = sweep.sweep(DUE, dispatch=dispatch)
     seconds = time.perf_counter() - started
     return seconds, len(result.claimed), enqueue_seconds, redis_client.llen("celery")
 
@@ -186,8 +186,7 @@ def timed_fanned_out_sweep():
     (each part's last batch commits its claims and schedule moves together; its enqueue,
     a few ms, follows). Worker start-up is not included: production workers are running."""
     from ldn_journal.celery import app
-    from patients.notifications import sweep as reminders
-    from patients.notifications import tasks
+    from patients.notifications import due, sweep, tasks
 
     worker = start_worker()
     try:
@@ -199,8 +198,8 @@ def timed_fanned_out_sweep():
             parts.extend(found)
             tasks.enqueue_sweep_parts(DUE, found)
 
-        reminders.sweep(DUE, fan_out=fan_out)
-        still_due = reminders.due_patients(DUE)
+        sweep.sweep(DUE, fan_out=fan_out)
+        still_due = due.due_patients(DUE)
         wait_for(lambda: not still_due.exists(), 300, "the sweep parts")
         seconds = time.perf_counter() - started
     finally:
@@ -282,7 +281,7 @@ def main():
                 f"{queued:,} queued in {seconds:.2f} s (enqueue {enqueue:.2f} s)"
             )
             if size == min(SIZES) and EMAILS:
-                results["worker"] = run_worker(redis_client, sink, var_dir, claimed)
+                results["worker"] = run_worker(sink, claimed)
             if size == max(SIZES):
                 reset_for_sweep()
                 redis_client.flushdb()
@@ -300,9 +299,9 @@ def main():
                 )
         # Repeat sweep in the same minute: everything is claimed, nothing more.
         started = time.perf_counter()
-        from patients.notifications import sweep as reminders
+        from patients.notifications import sweep
 
-        again = reminders.sweep(DUE, dispatch=lambda ids: None)
+        again = sweep.sweep(DUE, dispatch=lambda _ids: None)
         results["second_sweep"] = {
             "claimed": len(again.claimed),
             "seconds": round(time.perf_counter() - started, 2),
@@ -323,7 +322,7 @@ def main():
     print(f"wrote {out.relative_to(ROOT)}")
 
 
-def run_worker(redis_client, sink, var_dir, queued):
+def run_worker(sink, queued):
     """One worker (prefork, two processes) drains the queue the first sweep filled; time
     until the sink has every message."""
     count = min(queued, EMAILS)

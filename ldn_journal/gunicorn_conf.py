@@ -15,14 +15,15 @@ Why these:
 import gc
 import os
 
+# Importing this needs no settings; calling it (in the worker, once the app is loaded) does.
+from django.urls import reverse
+
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
 
 
-def post_worker_init(worker):
+def post_worker_init(_worker):
     """The worker has loaded the application: warm what every request needs, then freeze."""
-    from django.urls import reverse
-
     # The URL patterns (and the views they import) load on first use; here that costs
     # nothing to a waiting patient.
     reverse("healthz")

@@ -8,7 +8,10 @@ class PatientsConfig(AppConfig):
     def ready(self):
         from patients import signals
         from patients.clinic import attention
-        from patients.urgent import reports  # noqa: F401 - registers the urgent alert renderers
+
+        # Each message kind's renderer registers itself with the outbox on import.
+        from patients.notifications import renderers  # noqa: F401
+        from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()
         attention.connect_signals()

@@ -22,5 +22,5 @@ def test_workers_are_replaced_after_a_bounded_number_of_requests_at_staggered_ti
 
 def test_a_started_worker_moves_its_start_up_objects_out_of_the_collectors_way(unfrozen):
     assert gc.get_freeze_count() == 0
-    gunicorn_conf.post_worker_init(worker=None)
+    gunicorn_conf.post_worker_init(None)
     assert gc.get_freeze_count() > 1000

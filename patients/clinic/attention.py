@@ -30,13 +30,25 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from patients.clinic import dashboard
-from patients.models import Patient, PatientAttention
+from patients.models import (
+    FlagReview,
+    NightlyEntry,
+    Patient,
+    PatientAttention,
+    SideEffect,
+    SymptomScale,
+    SymptomScore,
+    UrgentReport,
+)
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
+from patients.signals import attention_changed
 from prescriptions import titration
+from prescriptions.models import PlanVersion, Prescription
 
 BATCH = 200
 # Rows whose night has turned that one list view rewrites before reading (the task does the
@@ -330,7 +342,7 @@ def mark_due(patient_id) -> None:
     PatientAttention.objects.filter(pk=patient_id, valid_until__gt=now).update(valid_until=now)
 
 
-def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
+def _saved(sender, instance, raw=False, update_fields=None, **_kwargs):
     if raw:
         return
     if sender is Patient and update_fields and set(update_fields) <= {"next_reminder_at"}:
@@ -341,7 +353,7 @@ def _saved(sender, instance, raw=False, update_fields=None, **kwargs):
         changed(_patient_of(instance))
 
 
-def _deleted(sender, instance, **kwargs):
+def _deleted(sender, instance, **_kwargs):
     if sender in JOURNAL_MODELS:
         mark_due(_patient_of(instance))
     else:
@@ -351,31 +363,21 @@ def _deleted(sender, instance, **kwargs):
 JOURNAL_MODELS = set()
 
 
+def _announced(_sender, patient_id, **_kwargs):
+    changed(patient_id)
+
+
 def connect_signals():
     """Saves that can change a row: the journal's (entries, side effects, extra scores) mark
     it due; the clinic's and the urgent report's rewrite it once they commit, so the
     clinician sees their review or the report at once. The journal writes side effects and
-    extra scores in
-    bulk with their entry (whose save triggers), so only one saved on its own (the admin, a
-    script) triggers through them, and their deletion goes with an entry save or delete;
-    plan steps are saved with their version; an acknowledgement, an UPDATE, calls
-    changed() itself."""
-    from django.db.models.signals import post_delete, post_save
-
-    from patients.models import (
-        FlagReview,
-        NightlyEntry,
-        SideEffect,
-        SymptomScale,
-        SymptomScore,
-        UrgentReport,
-    )
-    from prescriptions.models import PlanVersion, Prescription
-
+    extra scores in bulk with their entry (whose save triggers), so only one saved on its
+    own (the admin, a script) triggers through them, and their deletion goes with an entry
+    save or delete; plan steps are saved with their version; a change made by an UPDATE (an
+    acknowledgement) sends patients.signals.attention_changed."""
     JOURNAL_MODELS.update((NightlyEntry, SideEffect, SymptomScore))
     for model in (SideEffect, SymptomScore):
         post_save.connect(_saved, sender=model, dispatch_uid=f"attention_{model.__name__}_saved")
-
     for model in (
         Patient,
         NightlyEntry,
@@ -389,3 +391,4 @@ def connect_signals():
         post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}_saved")
         if model is not Patient:
             post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}_deleted")
+    attention_changed.connect(_announced, dispatch_uid="attention_announced")

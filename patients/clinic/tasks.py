@@ -2,18 +2,16 @@
 
 from celery import shared_task
 
+from patients.clinic import attention
+
 
 @shared_task(name="patients.refresh_attention", ignore_result=True)
 def refresh_attention():
     """Rows due (the patient logged, or their night turned) or missing, every minute."""
-    from patients.clinic import attention
-
     attention.refresh_due()
 
 
 @shared_task(name="patients.rebuild_attention", ignore_result=True)
 def rebuild_attention():
     """Every row, nightly: repairs any drift (a change saved without a trigger)."""
-    from patients.clinic import attention
-
     attention.rebuild()

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ldn_journal.accounts.models import User
-from patients.clinic import attention, dashboard
+from ldn_journal.celery import app
+from patients.clinic import attention, dashboard, tasks
 from patients.models import (
     CareTeamMembership,
     FlagReview,
@@ -267,8 +268,6 @@ def test_the_list_takes_the_same_queries_for_5_and_500_patients(
 
 
 def test_beat_runs_the_minute_refresh_and_the_nightly_rebuild():
-    from ldn_journal.celery import app
-
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"patients.refresh_attention", "patients.rebuild_attention"} <= scheduled
     app.loader.import_default_modules()
@@ -277,8 +276,6 @@ def test_beat_runs_the_minute_refresh_and_the_nightly_rebuild():
 
 @time_machine.travel(NOW, tick=False)
 def test_the_minute_task_writes_missing_rows_and_rows_that_are_due(clinician_a):
-    from patients.clinic import tasks
-
     new, turned, current = (PatientFactory(clinicians=[clinician_a]) for _ in range(3))
     attention.recompute([turned.pk, current.pk], NOW - timedelta(days=1))
     attention.recompute([current.pk], NOW)

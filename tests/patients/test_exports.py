@@ -15,6 +15,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ldn_journal.accounts.models import AccessLog
+from patients.clinic.exports import rows
 from patients.clinic.exports.csv import HEADER, neutralise
 from patients.models import NightlyEntry, SymptomScale, SymptomScore
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
@@ -78,7 +79,8 @@ def test_the_csv_round_trips_through_pythons_csv_module(clinician_client, journa
         (date(2026, 3, 20) + timedelta(days=i)).isoformat() for i in range(11)
     ]
     last = rows[-1]
-    assert last["dose_mg"] == "4.50" and last["status"] == "taken"
+    assert last["dose_mg"] == "4.50"
+    assert last["status"] == "taken"
     assert last["side_effects"] == "headache:severe"
     assert last["extra_scores"] == "<script>fog</script>=3"  # data, not markup: CSV is text
     assert last["notes"].startswith("'=HYPERLINK")
@@ -114,7 +116,8 @@ def test_the_fhir_bundle_validates_as_r4_and_has_every_resource(clinician_client
         if e["resource"]["resourceType"] == "Observation"
         and e["resource"]["code"]["coding"][0]["code"] == "72514-3"
     ]
-    assert len(pain) == 20 and pain[0]["code"]["coding"][0]["system"] == "http://loinc.org"
+    assert len(pain) == 20
+    assert pain[0]["code"]["coding"][0]["system"] == "http://loinc.org"
 
 
 @time_machine.travel(NOW, tick=False)
@@ -168,8 +171,6 @@ def test_an_empty_range_gives_just_the_header(clinician_client, journal):
 def test_a_long_export_is_read_a_chunk_of_nights_at_a_time_and_misses_none(
     clinician_client, journal, monkeypatch, django_assert_max_num_queries, fmt
 ):
-    from patients.clinic.exports import rows
-
     monkeypatch.setattr(rows, "CHUNK", 6)
     url = reverse("clinic:export", args=[journal.pk, fmt])
     response = clinician_client.get(url, {"start": "2026-03-01", "end": "2026-03-30"})
@@ -192,5 +193,6 @@ def test_a_long_export_is_read_a_chunk_of_nights_at_a_time_and_misses_none(
 @time_machine.travel(NOW, tick=False)
 def test_the_fhir_export_is_compact_json(clinician_client, journal):
     content = body(clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"])))
-    assert b"\n" not in content and b'": ' not in content
+    assert b"\n" not in content
+    assert b'": ' not in content
     assert json.loads(content)["resourceType"] == "Bundle"

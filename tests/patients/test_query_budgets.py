@@ -2,7 +2,7 @@
 its budget, and the same whether the clinician's team has 5 patients or 500."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -56,8 +56,6 @@ def _queries(client, url, params):
 def test_each_patient_page_keeps_its_budget_whatever_the_team_size(
     clinician_client, clinician_a, settings, page
 ):
-    from datetime import date
-
     settings.USERSESSIONS_TRACK_ACTIVITY = False
     tonight = date(*TONIGHT)
     patient = PatientFactory(clinicians=[clinician_a])

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 
+from patients.clinic.exports.csv import in_pieces
+from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
+from patients.urgent.fhir import adverse_events
 from prescriptions import titration
 
 UCUM = "http://unitsofmeasure.org"
@@ -41,9 +44,7 @@ def scale_system() -> str:
 
 def _id(kind: str, *parts) -> str:
     # Stable ids: the same export twice gives the same bundle entries.
-    return str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/" + "/".join(map(str, parts)))
-    )
+    return stable_id(settings.SITE_URL, kind, *parts)
 
 
 def _mg(value: Decimal) -> dict:
@@ -51,7 +52,7 @@ def _mg(value: Decimal) -> dict:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    return instant(moment)
 
 
 def _entry(resource: dict) -> dict:
@@ -193,9 +194,6 @@ def resources(patient, prescription, versions, entries):
             key = f"scale-{score.scale_id}"
             code = score_code(key, score.scale_name)
             yield observation(ref, patient, entry, code, score.value, key)
-    from patients.urgent.fhir import (
-        adverse_events,  # urgent reaction reports (patients.urgent.reports)
-    )
 
     yield from adverse_events(ref, patient)
 
@@ -221,7 +219,6 @@ def bundle_json(patient, prescription, versions, entries, now: datetime):
     """The same Bundle as JSON text in pieces, one resource at a time, for a streamed
     download. Compact (no indent): json's C encoder, several times faster than pretty
     printing, which only Python's own encoder does."""
-    from patients.clinic.exports.csv import in_pieces
 
     def texts():
         head = json.dumps(_envelope(now), separators=(",", ":"))
