@@ -363,7 +363,7 @@ def _deleted(sender, instance, **_kwargs):
 JOURNAL_MODELS = set()
 
 
-def _announced(_sender, patient_id, **_kwargs):
+def _announced(patient_id, **_kwargs):
     changed(patient_id)
 
 
