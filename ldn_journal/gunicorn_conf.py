@@ -7,7 +7,7 @@ Why these:
   (`gc.freeze()`): a full collection during a request then no longer walks the tens of
   thousands of start-up objects (modules, classes, URL patterns) that never die. Measured
   with `make bench` (bench/README.md).
-- `max_requests` with jitter: each worker is replaced after about 5,000 requests, at
+- `max_requests` with jitter: each worker is replaced after about 20,000 requests, at
   different times, so memory that a big response left behind (Python keeps freed arenas)
   is handed back without both workers restarting together.
 """
@@ -18,8 +18,8 @@ import os
 # Importing this needs no settings; calling it (in the worker, once the app is loaded) does.
 from django.urls import reverse
 
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 
 
 def post_worker_init(_worker):
