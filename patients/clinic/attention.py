@@ -51,8 +51,8 @@ from prescriptions import titration
 from prescriptions.models import PlanVersion, Prescription
 
 BATCH = 200
-# Rows whose night has turned that one list view rewrites before reading (the task does the
-# rest): bounded, so the first view after noon in a big clinic does not pay for everyone.
+# Due rows one list view rewrites before reading (the minute task does the rest): bounded, so
+# the first view after noon, or during the evening's logging, does not pay for a whole team.
 STALE_INLINE_LIMIT = 20
 ORDER = (
     "-attention__severity_1",
