@@ -21,6 +21,8 @@ def _cell(run, what):
         return "no request finished"
     if what == "times":
         return f"{run['p50_ms']:.0f} / {run['p95_ms']:.0f} / {run['p99_ms']:.0f} ms"
+    if what == "median":
+        return f"{run['p50_ms'] / max(run['floor_p50_ms'], 0.001):.1f}×"
     return f"{run['ratio_p95']:.1f}×"
 
 
@@ -47,9 +49,11 @@ def table(after_path, before_path=None):
         lines.append(f"Before: {_describe(before)}.  ")
     lines.append(f"{'After' if before else 'Run'}: {_describe(after)}.")
     lines.append("")
-    head = ["page", "queries", "c=1 p50 / p95 / p99", "c=1 p95 ÷ floor", "c=8 p95 ÷ floor"]
+    head = ["page", "queries", "c=1 p50 / p95 / p99", "c=1 p95 ÷ floor", "c=1 p50 ÷ floor"]
+    head += ["c=8 p95 ÷ floor"]
     if before:
-        head += ["before: c=1 p50 / p95 / p99", "before: c=1 ÷ floor", "before: c=8 ÷ floor"]
+        head += ["before: c=1 p50 / p95 / p99", "before: c=1 p95 ÷ floor"]
+        head += ["before: c=1 p50 ÷ floor", "before: c=8 p95 ÷ floor"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("| " + " | ".join("---" for _ in head) + " |")
     for key, (page, by_c) in rows.items():
@@ -58,6 +62,7 @@ def table(after_path, before_path=None):
             str(page["queries"]),
             _cell(by_c.get(1), "times"),
             _cell(by_c.get(1), "ratio"),
+            _cell(by_c.get(1), "median"),
             _cell(by_c.get(8), "ratio"),
         ]
         if before:
@@ -65,6 +70,7 @@ def table(after_path, before_path=None):
             cells += [
                 _cell(was.get(1), "times") if was else "—",
                 _cell(was.get(1), "ratio") if was else "—",
+                _cell(was.get(1), "median") if was else "—",
                 _cell(was.get(8), "ratio") if was else "—",
             ]
         lines.append("| " + " | ".join(cells) + " |")
