@@ -243,6 +243,12 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from ldn_journal.celery import app
+
+    # The outbox publishes its send tasks by name: register them here as a worker would
+    # (nothing else this process imports does).
+    app.loader.import_default_modules()
+
     call_command("migrate", verbosity=0)
     redis_client = redis.Redis.from_url(redis_url)
     results = {
