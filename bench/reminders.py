@@ -26,6 +26,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from bench import urgent_burst
 from bench.harness import (
     DB_URL,
     RESULTS,
@@ -40,6 +41,9 @@ from bench.harness import (
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
+# The urgent report posted at the start of the smallest size's burst (0 skips it).
+URGENT_BURST = int(os.environ.get("BENCH_URGENT_BURST", "1"))
+REMINDERS = "reminders"  # the queue the sweep's send chunks go to (ldn_journal.celery)
 
 
 def _next_evening():
@@ -144,7 +148,7 @@ def timed_sweep(redis_client):
     started = time.perf_counter()
     result = sweep.sweep(DUE, dispatch=dispatch)
     seconds = time.perf_counter() - started
-    return seconds, len(result.claimed), enqueue_seconds, redis_client.llen("celery")
+    return seconds, len(result.claimed), enqueue_seconds, redis_client.llen(REMINDERS)
 
 
 def start_worker():
@@ -288,6 +292,10 @@ def main():
             )
             if size == min(SIZES) and EMAILS:
                 results["worker"] = run_worker(sink, claimed)
+            if size == min(SIZES) and URGENT_BURST:
+                results["urgent_during_burst"] = urgent_burst.run(
+                    ROOT, DUE, reset_for_sweep, redis_client, wait_for, free_port
+                )
             if size == max(SIZES):
                 reset_for_sweep()
                 redis_client.flushdb()

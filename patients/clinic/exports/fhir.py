@@ -17,7 +17,7 @@ from django.conf import settings
 
 from patients.clinic.exports.csv import in_pieces
 from patients.rules.fhir_ids import instant, stable_id
-from patients.rules.nights import moment_on_night
+from patients.rules.nights import DOSING_WINDOW_START, EVENING, moment_on_night
 from patients.urgent.fhir import adverse_events
 from prescriptions import titration
 
@@ -27,7 +27,13 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NALTREXONE = {"system": RXNORM, "code": "7243", "display": "naltrexone"}
 PAIN_LOINC = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
 SCALE_SYSTEM_PATH = "/fhir/CodeSystem/symptom-scales"
-REQUEST_STATUS = {"active": "active", "on_hold": "on-hold", "ended": "completed"}
+# The state titration gives the version in effect tonight, as a MedicationRequest status.
+REQUEST_STATUS = {
+    titration.ACTIVE: "active",
+    titration.NOT_STARTED: "active",
+    titration.ON_HOLD: "on-hold",
+    titration.ENDED: "completed",
+}
 OBSERVED = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
 SCALE_DISPLAY = {
     "pain": "Pain severity 0-10",
@@ -69,7 +75,19 @@ def patient_resource(patient) -> dict:
     }
 
 
-def medication_request(patient_ref: str, prescription, version: titration.PlanVersion):
+def request_status(plan, version: titration.PlainVersion, tonight) -> str:
+    """A version's MedicationRequest status: for the version in effect tonight, the plan's
+    state tonight as titration gives it; earlier versions were superseded (completed) and
+    later ones are orders still to come (active)."""
+    if version.effective_night > tonight:
+        return "active"
+    in_effect = titration.version_in_effect(plan.versions, tonight)
+    if in_effect is not version:
+        return "completed"
+    return REQUEST_STATUS.get(plan.on(tonight).status, "unknown")
+
+
+def medication_request(patient_ref: str, prescription, version: titration.PlainVersion, status):
     instructions = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
         bounds = {"start": first.isoformat()}
@@ -97,7 +115,7 @@ def medication_request(patient_ref: str, prescription, version: titration.PlanVe
     resource = {
         "resourceType": "MedicationRequest",
         "id": _id("plan", prescription.pk, version.number),
-        "status": REQUEST_STATUS.get(prescription.status, "completed"),
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
         "subject": {"reference": patient_ref},
@@ -118,7 +136,7 @@ def medication_request(patient_ref: str, prescription, version: titration.PlanVe
 
 
 def administration(patient_ref: str, patient, entry) -> dict:
-    when = entry.taken_at or moment_on_night(entry.night, time(21, 0), patient.tz, "evening")
+    when = entry.taken_at or moment_on_night(entry.night, DOSING_WINDOW_START, patient.tz, EVENING)
     return {
         "resourceType": "MedicationAdministration",
         "id": _id("dose", entry.pk),
@@ -175,14 +193,18 @@ def score_code(key: str, label: str | None = None) -> dict:
     }
 
 
-def resources(patient, prescription, versions, entries):
-    """Every resource of the bundle, one at a time (entries: exports.rows.Night)."""
+def resources(patient, plan, entries, now: datetime):
+    """Every resource of the bundle, one at a time, for a plans.PlanView loaded with its
+    rows (entries: exports.rows.Night)."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
     yield person
-    if prescription is not None:
-        for version in versions:
-            yield medication_request(ref, prescription, version)
+    if plan.prescription is not None:
+        tonight = plan.tonight(patient.tz, now)
+        for version in plan.newest_versions:
+            yield medication_request(
+                ref, plan.prescription, version, request_status(plan, version, tonight)
+            )
     for entry in entries:
         if entry.status == "taken" and entry.dose_mg is not None:
             yield administration(ref, patient, entry)
@@ -194,7 +216,6 @@ def resources(patient, prescription, versions, entries):
             key = f"scale-{score.scale_id}"
             code = score_code(key, score.scale_name)
             yield observation(ref, patient, entry, code, score.value, key)
-
     yield from adverse_events(ref, patient)
 
 
@@ -207,15 +228,12 @@ def _envelope(now: datetime) -> dict:
     }
 
 
-def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
+def bundle(patient, plan, entries, now: datetime) -> dict:
     """The Bundle as a dict (json.dumps-able)."""
-    return {
-        **_envelope(now),
-        "entry": [_entry(r) for r in resources(patient, prescription, versions, entries)],
-    }
+    return {**_envelope(now), "entry": [_entry(r) for r in resources(patient, plan, entries, now)]}
 
 
-def bundle_json(patient, prescription, versions, entries, now: datetime):
+def bundle_json(patient, plan, entries, now: datetime):
     """The same Bundle as JSON text in pieces, one resource at a time, for a streamed
     download. Compact (no indent): json's C encoder, several times faster than pretty
     printing, which only Python's own encoder does."""
@@ -224,7 +242,7 @@ def bundle_json(patient, prescription, versions, entries, now: datetime):
         head = json.dumps(_envelope(now), separators=(",", ":"))
         yield head[:-1] + ',"entry":['
         separator = ""
-        for resource in resources(patient, prescription, versions, entries):
+        for resource in resources(patient, plan, entries, now):
             yield separator + json.dumps(_entry(resource), separators=(",", ":"))
             separator = ","
         yield "]}"
