@@ -83,9 +83,14 @@ test-deep: lint
 screenshots: install
 	LDN_DOCS_DIR=docs $(BIN)/pytest tests/e2e tests/patients/test_push_browser.py
 
-## bench: benchmarks print figures and write bench/results/
+## bench: the page benchmark (wrk against gunicorn, 500 patients x 365 nights) and the
+## reminder benchmark; figures in bench/results/ (BENCH=pages or BENCH=reminders runs one;
+## BENCH_PATIENTS=5000 builds the bigger clinic). Installs wrk with apt-get when missing.
 bench: install
-	$(PY) -m bench
+	@command -v wrk >/dev/null || apt-get install -y wrk || \
+	  { apt-get update && apt-get install -y wrk; } || \
+	  { echo "bench: needs wrk (apt-get install wrk)"; exit 1; }
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache .ruff_cache

@@ -417,6 +417,53 @@ class FlagReview(models.Model):
         return f"Review #{self.pk} through {self.reviewed_through}"
 
 
+class PatientAttention(models.Model):
+    """One patient's row of the clinician list, kept instead of recomputed on every view.
+
+    Written only by patients.clinic.attention, from the dashboard's own evaluation of the
+    flag rules (so it is a copy, never a second truth): after a change that can alter it
+    commits (an entry, a plan version, a review, an urgent report or its acknowledgement),
+    when the patient's night turns (`valid_until`), and nightly for every patient, which
+    also repairs any drift. The list is then one indexed, paginated query.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="attention"
+    )
+    today = models.DateField(help_text="The patient's current night the row was computed for.")
+    valid_until = models.DateTimeField(db_index=True, help_text="When that night ends.")
+    computed_at = models.DateTimeField()
+    # Every flag (reviewed or not), most severe first: kind, severity, first night, evidence
+    # nights, explanation, key.
+    flags = models.JSONField(default=list)
+    # " kind kind " for the list's kind filter (a plain text match on every database).
+    kinds = models.CharField(max_length=200, blank=True)
+    reviewed_through = models.DateField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False)
+    # The attention sort: the three worst unreviewed severities (0 when fewer), then silence.
+    severity_1 = models.PositiveSmallIntegerField(default=0)
+    severity_2 = models.PositiveSmallIntegerField(default=0)
+    severity_3 = models.PositiveSmallIntegerField(default=0)
+    nights_silent = models.PositiveIntegerField(default=0)
+    last_entry = models.DateField(null=True, blank=True)
+    urgent_open = models.PositiveSmallIntegerField(default=0)
+    position = models.JSONField(default=dict)  # the plan position on `today`
+    adherence = models.JSONField(default=dict)  # {"7": [taken, prescribed], "30": [...]}
+    pain = models.JSONField(default=list)  # the sparkline: pain, oldest night first, null gaps
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-severity_1", "-severity_2", "-severity_3", "-nights_silent"],
+                name="attention_sort",
+            ),
+            models.Index(fields=["needs_review"], name="attention_needs_review"),
+        ]
+
+    def __str__(self):
+        return f"Attention of patient #{self.patient_id}"
+
+
 class ClinicianNote(models.Model):
     """Care-team-private notes on a patient; patients never see them."""
 

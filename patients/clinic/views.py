@@ -5,12 +5,11 @@ dashboard.care_team_gate): another team's patient is a 404 before anything is re
 logged. Each read of a patient's data writes one access-log row.
 """
 
-import json
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,9 +20,10 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
-from patients.clinic import dashboard, report
+from patients.clinic import attention, dashboard, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
+from patients.clinic.exports import rows as export_rows
 from patients.clinic.forms import (
     ChartForm,
     DateRangeForm,
@@ -58,8 +58,8 @@ def _gate(request, pk):
 def patient_list(request):
     form = PatientListForm(request.GET or None)
     filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
-    rows = dashboard.patient_rows(request.user, timezone.now(), **filters)
-    page = _page(rows, request.GET.get("page"), dashboard.PAGE_SIZE)
+    # The stored attention rows: one indexed, paginated query, whatever the team's size.
+    page = attention.list_page(request.user, timezone.now(), request.GET.get("page"), **filters)
     # One row per dashboard view: which patients' flags and doses were on screen.
     record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
     query = request.GET.copy()
@@ -289,24 +289,28 @@ def export_response(request, patient, fmt, *, now=None):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if form.notice:
         messages.warning(request, form.notice)
-    entries = list(
-        dashboard.entries_with_details().filter(patient=patient, night__gte=start, night__lte=end)
-    )
+    # Streamed: the nights are read a chunk at a time while the download is sent, so time to
+    # first byte and memory stay flat whatever the range.
+    nights = export_rows.nights(patient, start, end)
     stamp = f"{start.isoformat()}_{end.isoformat()}"
     if fmt == "csv":
-        body = csv_export.nights_csv(entries)
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            csv_export.stream_nights_csv(nights), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        data = fhir_export.bundle(patient, plan, entries, now)
-        response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
+        response = StreamingHttpResponse(
+            fhir_export.bundle_json(patient, plan, nights, now),
+            content_type="application/fhir+json",
+        )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
+    count = NightlyEntry.objects.filter(patient=patient, night__gte=start, night__lte=end).count()
     record_access(
         request,
         f"export.{fmt}",
         patient=patient,
         obj=patient,
-        detail={"start": start.isoformat(), "end": end.isoformat(), "nights": len(entries)},
+        detail={"start": start.isoformat(), "end": end.isoformat(), "nights": count},
     )
     return response
 

@@ -38,6 +38,7 @@ from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit,
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
+from patients.signals import attention_changed
 from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,8 @@ def acknowledge(
                 f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
             )
         _record_history(report, clinician, "acknowledged", now)
+        # The UPDATE above sends no post_save: say so to the clinician list's rows.
+        attention_changed.send(sender=UrgentReport, patient_id=report.patient_id)
         if hold:
             hold_plan(report, clinician, note, now)
         # Alerts still waiting (quiet hours) are no longer needed.
