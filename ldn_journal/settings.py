@@ -60,9 +60,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): the browser's
+    # language; UserLanguageMiddleware below puts the user's own setting over it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ldn_journal.accounts.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -276,7 +280,12 @@ LDN_REMINDER_SWEEP_OVERLAP = env.bool("LDN_REMINDER_SWEEP_OVERLAP", default=True
 LDN_MORNING_LAST_CALL_MINUTES = env.int("LDN_MORNING_LAST_CALL_MINUTES", default=120)
 
 # --- Internationalisation -----------------------------------------------------------
+# English by default; Spanish and German complete (locale/, compiled by `make` and CI).
+# The language is the user's setting (User.language), else the browser's Accept-Language.
 LANGUAGE_CODE = "en-gb"
+# Each language named in itself, so anyone can find theirs whatever the page is in.
+LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
