@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LDN_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -234,7 +235,10 @@ LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
-LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="the clinic on 0100 000 000")
+# The placeholder is translated; a real contact (a name and a number) is shown as set.
+LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy(
+    "the clinic on 0100 000 000"
+)
 # Urgent reports: the emergency number by the patient's country (ISO code, upper case),
 # falling back to LDN_EMERGENCY_NUMBER; e.g. LDN_EMERGENCY_NUMBERS="GB=999,US=911,AU=000".
 LDN_EMERGENCY_NUMBERS = {

@@ -3,8 +3,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.languages import supported_language
 
 
 def invitation_no_longer_valid(request):
@@ -21,6 +23,9 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ImmediateHttpResponse(invitation_no_longer_valid(request))
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "")
+        # The language sign-up was shown in (the browser's) becomes the setting, so emails
+        # and notifications, sent with no browser asking, are in it too.
+        user.language = supported_language(translation.get_language())
         if commit:
             try:
                 invitations.accept(invitation.pk, user)

@@ -17,6 +17,14 @@ from ldn_journal.accounts.middleware import _exempt
 LANGUAGE_CHOICES = [("", _("As my browser"))] + list(settings.LANGUAGES)
 
 
+def supported_language(code: str | None) -> str:
+    """One of settings.LANGUAGES for a language code ("de-AT" -> "de"), or "" if none fits."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return ""
+
+
 def recipient_language(user) -> str:
     """The language to write to `user` in when no request is asking."""
     return getattr(user, "language", "") or settings.LANGUAGE_CODE

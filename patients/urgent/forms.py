@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
 
-SYMPTOM_ERROR = "Choose at least one thing from the list (or “Something else”)."
+SYMPTOM_ERROR = _("Choose at least one thing from the list (or “Something else”).")
 
 
 class UrgentReportForm(SubmissionForm):
@@ -19,39 +20,42 @@ class UrgentReportForm(SubmissionForm):
     submission_id = forms.CharField(widget=forms.HiddenInput, required=False)
 
     symptoms = forms.MultipleChoiceField(
-        label="What is happening?",
+        label=_("What is happening?"),
         choices=UrgentReport.Symptom.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Choose all that apply.",
+        help_text=_("Choose all that apply."),
         error_messages={"required": SYMPTOM_ERROR, "invalid_choice": SYMPTOM_ERROR},
     )
     since = forms.ChoiceField(
-        label="Since when?",
+        label=_("Since when?"),
         choices=SINCE_CHOICES,
         required=False,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose when it started.",
-            "invalid_choice": "Choose when it started.",
+            "required": _("Choose when it started."),
+            "invalid_choice": _("Choose when it started."),
         },
     )
     severity = forms.ChoiceField(
-        label="How bad is it?",
+        label=_("How bad is it?"),
         choices=UrgentReport.Severity.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose moderate or severe.",
-            "invalid_choice": "Choose moderate or severe.",
+            "required": _("Choose moderate or severe."),
+            "invalid_choice": _("Choose moderate or severe."),
         },
     )
     text = forms.CharField(
-        label="Anything else your clinician should know",
+        label=_("Anything else your clinician should know"),
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "max_length": f"Keep it to {TEXT_MAX:,} characters or fewer; your clinician will "
-            "call you for the rest."
+            # Django fills in %(limit_value)s.
+            "max_length": _(
+                "Keep it to %(limit_value)s characters or fewer; your clinician will "
+                "call you for the rest."
+            )
         },
     )
 
@@ -67,23 +71,23 @@ class UrgentReportForm(SubmissionForm):
             UrgentReport.Symptom.OTHER in (cleaned.get("symptoms") or ())
             and not (cleaned.get("text") or "").strip()
         ):
-            self.add_error("text", "You chose “Something else”: say in a few words what it is.")
+            self.add_error("text", _("You chose “Something else”: say in a few words what it is."))
         return cleaned
 
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="Note to the patient",
+        label=_("Note to the patient"),
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The patient sees this with “Your clinician has seen this”.",
+        help_text=_("The patient sees this with “Your clinician has seen this”."),
         error_messages={
-            "required": "Write a short note for the patient (what to do now).",
-            "max_length": f"Keep the note to {NOTE_MAX:,} characters or fewer.",
+            "required": _("Write a short note for the patient (what to do now)."),
+            "max_length": _("Keep the note to %(limit_value)s characters or fewer."),
         },
     )
     hold = forms.BooleanField(
-        label="Also put the plan on hold from tonight",
+        label=_("Also put the plan on hold from tonight"),
         required=False,
-        help_text="Saved as a new plan version signed by you; the patient is told not to dose.",
+        help_text=_("Saved as a new plan version signed by you; the patient is told not to dose."),
     )
