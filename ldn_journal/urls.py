@@ -35,6 +35,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
+    path("accounts/language/", account_views.language, name="account_language"),
     path("accounts/", include("allauth.urls")),
     path("journal/", include("patients.journal.urls")),
     path("clinic/", include("patients.clinic.urls")),

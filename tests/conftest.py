@@ -7,6 +7,8 @@ team; patient B on clinician B's; an admin; and a deactivated user.
 import os
 import shutil
 import socket
+import subprocess
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -15,6 +17,24 @@ from django.core.cache import cache
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 
 IN_CI = os.environ.get("CI") == "true"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile a translation catalog that is missing or older than its .po (`make test`
+    already did; this covers a bare `pytest`). Once, in the controller, before workers."""
+    if hasattr(config, "workerinput"):
+        return
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if shutil.which("msgfmt") is None:
+            raise pytest.UsageError(
+                f"{mo} is missing or stale and GNU gettext (msgfmt) is not installed: "
+                "apt-get install gettext, or run `make messages`."
+            )
+        subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture(autouse=True)

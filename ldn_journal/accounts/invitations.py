@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
 

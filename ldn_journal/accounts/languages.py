@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.middleware import _exempt
 
-
 # The settings' choice: blank follows the browser; each language is named in itself.
 LANGUAGE_CHOICES = [("", _("As my browser"))] + list(settings.LANGUAGES)
 
@@ -52,7 +51,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if not _exempt(request.path) and user is not None and user.is_authenticated:
-            if user.language and user.language != request.LANGUAGE_CODE:
-                activate_for(request, user.language)
+        if (
+            not _exempt(request.path)
+            and user is not None
+            and user.is_authenticated
+            and user.language
+            and user.language != request.LANGUAGE_CODE
+        ):
+            activate_for(request, user.language)
         return self.get_response(request)

@@ -4,6 +4,7 @@ from allauth.account.adapter import get_adapter
 from allauth.core.ratelimit import consume_or_429
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -12,11 +13,13 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import invitations
-from ldn_journal.accounts.forms import InviteForm
+from ldn_journal.accounts.forms import InviteForm, LanguageForm
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 
@@ -54,12 +57,26 @@ def accept_invitation(request, token):
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
-        messages.info(request, "You are already signed in; sign out first to use this invitation.")
+        messages.info(
+            request, _("You are already signed in; sign out first to use this invitation.")
+        )
         return redirect("home")
     request.session[invitations.SESSION_KEY] = invitation.pk
     # Following the emailed link proves the address, so sign-up needs no extra verification.
     get_adapter(request).stash_verified_email(request, invitation.email)
     return redirect("account_signup")
+
+
+@login_required
+def language(request):
+    """Every role's language setting (patients also have it on their settings page)."""
+    form = LanguageForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        activate_for(request, request.user.language)
+        messages.success(request, _("Your language is saved."))
+        return redirect("account_language")
+    return render(request, "account/language.html", {"form": form})
 
 
 # --- Management area (admins) -------------------------------------------------------------
@@ -88,7 +105,7 @@ def set_active(request, user_id):
     target = get_object_or_404(User, pk=user_id)
     activate = request.POST.get("active") == "1"
     if target == request.user and not activate:
-        messages.error(request, "You cannot deactivate your own account.")
+        messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")
     from ldn_journal.accounts.accounts_admin import set_user_active
 
@@ -112,7 +129,8 @@ def _invite(request, template, success_url):
         else:
             if outcome.linked_existing_patient:
                 messages.success(
-                    request, "This patient already has an account and was added to your care team."
+                    request,
+                    _("This patient already has an account and was added to your care team."),
                 )
             else:
                 days = settings.LDN_INVITATION_DAYS
@@ -137,10 +155,10 @@ def _invitation_action(request, pk, action, success_url):
     try:
         if action == "resend":
             invitations.resend(invitation, request=request)
-            messages.success(request, "Invitation sent again with a new link.")
+            messages.success(request, _("Invitation sent again with a new link."))
         else:
             invitations.revoke(invitation)
-            messages.success(request, "Invitation revoked: its link no longer works.")
+            messages.success(request, _("Invitation revoked: its link no longer works."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect(success_url)

@@ -295,9 +295,7 @@ class MorningForm(SubmissionForm):
                 empty_value=None,
                 required=False,
                 widget=forms.RadioSelect,
-                error_messages={
-                    "invalid_choice": gettext("Choose no, mild, moderate or severe.")
-                },
+                error_messages={"invalid_choice": gettext("Choose no, mild, moderate or severe.")},
             )
         self.fields["side_other_text"] = forms.CharField(
             label=gettext("Other side effect: what was it?"), max_length=200, required=False

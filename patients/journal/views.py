@@ -501,9 +501,7 @@ def trend_series(entries, start, end):
         charts.Series("fatigue", _("Fatigue"), [(e.night, e.fatigue) for e in rows]),
         charts.Series("mood", _("Mood"), [(e.night, e.mood) for e in rows]),
         charts.Series("sleep", _("Sleep quality"), [(e.night, e.sleep_quality) for e in rows]),
-        charts.Series(
-            "dreams", _("Dream intensity"), [(e.night, e.dream_intensity) for e in rows]
-        ),
+        charts.Series("dreams", _("Dream intensity"), [(e.night, e.dream_intensity) for e in rows]),
     ]
 
 

@@ -103,7 +103,9 @@ class ReminderSettingsForm(forms.ModelForm):
             and _is_evening(last_call)
             and _evening_order(last_call) <= _evening_order(reminder)
         ):
-            self.add_error("last_call_time", _("The last call must come after the evening reminder."))
+            self.add_error(
+                "last_call_time", _("The last call must come after the evening reminder.")
+            )
         morning = data.get("morning_time")
         if morning and not time(3, 0) <= morning < time(12, 0):
             self.add_error("morning_time", _("Choose a morning time from 03:00 to 11:59."))
@@ -114,7 +116,9 @@ class ReminderSettingsForm(forms.ModelForm):
                 _("Give both ends of quiet hours, or neither."),
             )
         elif start is not None and start == end:
-            self.add_error("quiet_end", _("Quiet hours must end at a different time than they start."))
+            self.add_error(
+                "quiet_end", _("Quiet hours must end at a different time than they start.")
+            )
         if not self.errors:
             self.warning = self._quiet_warning(data)
         return data

@@ -26,19 +26,39 @@ class Scale:
 
 
 PAIN = Scale(
-    "pain", gettext_noop("Pain"), LOWER_IS_BETTER, gettext_noop("No pain"), gettext_noop("Worst pain imaginable")
+    "pain",
+    gettext_noop("Pain"),
+    LOWER_IS_BETTER,
+    gettext_noop("No pain"),
+    gettext_noop("Worst pain imaginable"),
 )
 FATIGUE = Scale(
-    "fatigue", gettext_noop("Fatigue"), LOWER_IS_BETTER, gettext_noop("No fatigue"), gettext_noop("Exhausted")
+    "fatigue",
+    gettext_noop("Fatigue"),
+    LOWER_IS_BETTER,
+    gettext_noop("No fatigue"),
+    gettext_noop("Exhausted"),
 )
 MOOD = Scale(
-    "mood", gettext_noop("Mood"), HIGHER_IS_BETTER, gettext_noop("Very low"), gettext_noop("Very good")
+    "mood",
+    gettext_noop("Mood"),
+    HIGHER_IS_BETTER,
+    gettext_noop("Very low"),
+    gettext_noop("Very good"),
 )
 SLEEP = Scale(
-    "sleep_quality", gettext_noop("Sleep quality"), HIGHER_IS_BETTER, gettext_noop("Very poor"), gettext_noop("Excellent")
+    "sleep_quality",
+    gettext_noop("Sleep quality"),
+    HIGHER_IS_BETTER,
+    gettext_noop("Very poor"),
+    gettext_noop("Excellent"),
 )
 DREAMS = Scale(
-    "dream_intensity", gettext_noop("Dream intensity"), LOWER_IS_BETTER, gettext_noop("Faint"), gettext_noop("Overwhelming")
+    "dream_intensity",
+    gettext_noop("Dream intensity"),
+    LOWER_IS_BETTER,
+    gettext_noop("Faint"),
+    gettext_noop("Overwhelming"),
 )
 
 SYMPTOMS = (PAIN, FATIGUE, MOOD)

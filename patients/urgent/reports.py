@@ -22,9 +22,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ldn_journal.accounts.languages import speaking_to
-
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from patients.models import (
     ClinicianPreferences,

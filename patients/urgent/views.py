@@ -15,8 +15,8 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
