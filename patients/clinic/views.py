@@ -8,6 +8,7 @@ logged. Each read of a patient's data writes one access-log row.
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -304,12 +305,16 @@ def export_response(request, patient, fmt, *, now=None):
         dashboard.entries_with_details().filter(patient=patient, night__gte=start, night__lte=end)
     )
     stamp = f"{start.isoformat()}_{end.isoformat()}"
+    # Files for spreadsheets and health systems read the same whatever the page's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        if fmt == "csv":
+            body = csv_export.nights_csv(entries)
+        else:
+            data = fhir_export.bundle(patient, prescription, plain, entries, now)
     if fmt == "csv":
-        body = csv_export.nights_csv(entries)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        data = fhir_export.bundle(patient, prescription, plain, entries, now)
         response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
     record_access(

@@ -278,8 +278,6 @@ class MorningForm(SubmissionForm):
         required=False,
         max_length=NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTES_MAX}),
-        # Django fills in %(limit_value)s.
-        error_messages={"max_length": _("Notes can be at most %(limit_value)s characters long.")},
     )
 
     SCORES = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
@@ -287,6 +285,9 @@ class MorningForm(SubmissionForm):
     def __init__(self, *args, extra_scales=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.extra_scales = list(extra_scales)
+        self.fields["notes"].error_messages["max_length"] = gettext(
+            "Notes can be at most %(limit)s characters long."
+        ) % {"limit": formats.number_format(NOTES_MAX, force_grouping=True)}
         for kind, label in SideEffect.Kind.choices:
             self.fields[f"side_{kind}"] = forms.TypedChoiceField(
                 label=label,

@@ -5,11 +5,20 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils import formats
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
+
+
+def grouped(number: int) -> str:
+    """2000 as the page's language writes it: 2,000 (en), 2.000 (de)."""
+    return formats.number_format(number, force_grouping=True)
+
 
 SYMPTOM_ERROR = _("Choose at least one thing from the list (or “Something else”).")
 
@@ -51,10 +60,12 @@ class UrgentReportForm(SubmissionForm):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            # Django fills in %(limit_value)s.
-            "max_length": _(
-                "Keep it to %(limit_value)s characters or fewer; your clinician will "
-                "call you for the rest."
+            "max_length": format_lazy(
+                _(
+                    "Keep it to {limit} characters or fewer; your clinician will "
+                    "call you for the rest."
+                ),
+                limit=lazy(grouped, str)(TEXT_MAX),
             )
         },
     )
@@ -83,7 +94,10 @@ class AcknowledgeForm(forms.Form):
         help_text=_("The patient sees this with “Your clinician has seen this”."),
         error_messages={
             "required": _("Write a short note for the patient (what to do now)."),
-            "max_length": _("Keep the note to %(limit_value)s characters or fewer."),
+            "max_length": format_lazy(
+                _("Keep the note to {limit} characters or fewer."),
+                limit=lazy(grouped, str)(NOTE_MAX),
+            ),
         },
     )
     hold = forms.BooleanField(
