@@ -10,14 +10,16 @@ from urllib.parse import urlparse
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import ClinicianPreferences, Patient, validate_time_zone
-from patients.notifications.sweep import Kind, Prefs, slots_for_night
+from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.rules.nights import EVENING
+from patients.rules.schedule import Prefs, slots_for_night
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
 EVENING_TIMES_ERROR = _(
     "Choose an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)."
 )
+
+Kind = ReminderDelivery.Kind
 
 
 def _time_field(label, required=True, help_text=""):

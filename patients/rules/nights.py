@@ -36,6 +36,9 @@ DOSING_TIMES = (EVENING, MORNING)
 # small hours is still "last night's" dose, and nobody takes an evening dose in the morning.
 EVENING_NIGHT_STARTS = time(12, 0)
 MORNING_NIGHT_STARTS = time(0, 0)
+# The usual LDN evening dosing window (DESIGN.md §1), wrapping midnight.
+DOSING_WINDOW_START = time(21, 0)
+DOSING_WINDOW_END = time(3, 0)
 
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
@@ -173,8 +176,8 @@ def moment_on_night(
 def is_in_dosing_window(
     moment: datetime,
     tz: ZoneInfo | str,
-    start: time = time(21, 0),
-    end: time = time(3, 0),
+    start: time = DOSING_WINDOW_START,
+    end: time = DOSING_WINDOW_END,
 ) -> bool:
     """Whether the patient's wall clock at ``moment`` is within ``[start, end]``.
 
