@@ -64,13 +64,13 @@ class Patient(models.Model):
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO country code, for the emergency number shown."
     )
-    reminder_time = models.TimeField("evening reminder time", default=time(21, 0))
-    remind_by_email = models.BooleanField("email reminders", default=True)
-    remind_by_push = models.BooleanField("push reminders", default=False)
-    morning_checkin = models.BooleanField("morning check-in reminder", default=True)
-    last_call = models.BooleanField("last-call reminder", default=True)
+    reminder_time = models.TimeField(_("evening reminder time"), default=time(21, 0))
+    remind_by_email = models.BooleanField(_("email reminders"), default=True)
+    remind_by_push = models.BooleanField(_("push reminders"), default=False)
+    morning_checkin = models.BooleanField(_("morning check-in reminder"), default=True)
+    last_call = models.BooleanField(_("last-call reminder"), default=True)
     last_call_time = models.TimeField(default=time(23, 30))
-    morning_time = models.TimeField("morning check-in time", default=time(9, 0))
+    morning_time = models.TimeField(_("morning check-in time"), default=time(9, 0))
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     # Indexed so the reminder sweep selects due patients with one range scan.
@@ -376,9 +376,9 @@ class ClinicianPreferences(models.Model):
     time_zone = models.CharField(
         max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
-    digest_enabled = models.BooleanField("daily digest of new flags", default=True)
+    digest_enabled = models.BooleanField(_("daily digest of new flags"), default=True)
     digest_time = models.TimeField(default=time(7, 30))
-    urgent_ignores_quiet_hours = models.BooleanField("urgent alerts may wake me", default=True)
+    urgent_ignores_quiet_hours = models.BooleanField(_("urgent alerts may wake me"), default=True)
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
