@@ -100,7 +100,8 @@ ENGLISH = english_fragments()
 
 def is_sentence(text: str) -> bool:
     """Three or more words of letters, the product's name aside ("24 Nov 2026" is none)."""
-    words = re.findall(r"[^\W\d_]{2,}", text.replace("LDN Journal", ""))
+    text = re.sub(r"\S+@\S+|https?://\S+", "", text.replace("LDN Journal", ""))
+    words = re.findall(r"[^\W\d_]{2,}", text)
     return len(words) >= 3
 
 
