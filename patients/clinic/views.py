@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -136,7 +137,7 @@ def add_note(request, pk):
         note.patient, note.author = patient, request.user
         note.save()
         record_access(request, "note.add", patient=patient, obj=note)
-        messages.success(request, "Note saved for the care team.")
+        messages.success(request, gettext("Note saved for the care team."))
     else:
         messages.error(request, " ".join(form.errors["text"]))
     return redirect(_back(patient) + "#notes")
@@ -168,8 +169,11 @@ def mark_reviewed(request, pk):
         )
         messages.success(
             request,
-            f"Flags marked reviewed through {review.reviewed_through:%-d %b %Y}. "
-            "Use Undo in the history if that was a mistake.",
+            gettext(
+                "Flags marked reviewed through %(night)s. "
+                "Use Undo in the history if that was a mistake."
+            )
+            % {"night": formats.date_format(review.reviewed_through, "j M Y")},
         )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
@@ -185,7 +189,7 @@ def undo_review(request, pk, review_pk):
         review.undone_at, review.undone_by = timezone.now(), request.user
         review.save(update_fields=["undone_at", "undone_by"])
         record_access(request, "flags.review_undo", patient=patient, obj=review)
-        messages.success(request, "Review undone: those flags raise the patient again.")
+        messages.success(request, gettext("Review undone: those flags raise the patient again."))
     return redirect(_back(patient) + "#flags")
 
 
@@ -199,7 +203,10 @@ def add_scale(request, pk):
         scale.patient, scale.created_by = patient, request.user
         scale.save()
         record_access(request, "scale.add", patient=patient, obj=scale)
-        messages.success(request, f"The patient will now be asked about “{scale.name}”.")
+        messages.success(
+            request,
+            gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
+        )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
     return redirect(_back(patient) + "#scales")

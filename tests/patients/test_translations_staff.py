@@ -12,7 +12,7 @@ from patients.models import NightlyEntry
 from patients.urgent import reports as urgent
 from prescriptions.models import PlanTemplate
 from tests.factories import PatientFactory
-from tests.patients.journal_support import NOW, TONIGHT, a_year_of_nights, make_plan
+from tests.patients.journal_support import NOW, a_year_of_nights, make_plan
 from tests.patients.test_translations import LANGUAGES, english_left, render_in
 
 pytestmark = pytest.mark.django_db
