@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from prescriptions import titration
 from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
@@ -32,7 +35,7 @@ def parse_dose(raw: str) -> Decimal:
         value = None
     if value is None or not value.is_finite():
         raise forms.ValidationError(
-            "“%(raw)s” is not a dose: give a number of mg, such as 1.5.",
+            _("“%(raw)s” is not a dose: give a number of mg, such as 1.5."),
             params={"raw": raw[:20]},
         )
     return value
@@ -42,13 +45,15 @@ def parse_dose(raw: str) -> Decimal:
 
 
 class StepRowForm(forms.Form):
-    dose_mg = forms.CharField(label="Dose (mg)", required=False, max_length=20, widget=DOSE_INPUT)
+    dose_mg = forms.CharField(
+        label=_("Dose (mg)"), required=False, max_length=20, widget=DOSE_INPUT
+    )
     days = forms.CharField(
-        label="Days",
+        label=_("Days"),
         required=False,
         max_length=20,
         widget=DAYS_INPUT,
-        help_text="Leave empty on the last step to keep it open-ended (maintenance).",
+        help_text=_("Leave empty on the last step to keep it open-ended (maintenance)."),
     )
 
     def clean_dose_mg(self):
@@ -63,8 +68,10 @@ class StepRowForm(forms.Form):
             return int(raw)
         except ValueError:
             raise forms.ValidationError(
-                "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
-                "%(max)s, or leave the last step empty to keep it open-ended.",
+                _(
+                    "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
+                    "%(max)s, or leave the last step empty to keep it open-ended."
+                ),
                 params={
                     "raw": raw[:20],
                     "min": titration.MIN_STEP_DAYS,
@@ -91,15 +98,20 @@ class BaseStepFormSet(BaseFormSet):
             if dose is None and days is None:
                 continue
             if dose is None:
-                problems.append(f"Step {number}: give a dose in mg for this step.")
+                problems.append(
+                    gettext("Step %(number)s: give a dose in mg for this step.")
+                    % {"number": number}
+                )
                 continue
             steps.append(titration.Step(dose_mg=dose, days=days))
         if problems:
             raise forms.ValidationError(problems)
         if not steps:
             raise forms.ValidationError(
-                "A plan needs at least one step: give a dose in mg (and a number of days, "
-                "except for an open-ended last step)."
+                _(
+                    "A plan needs at least one step: give a dose in mg (and a number of days, "
+                    "except for an open-ended last step)."
+                )
             )
         errors = self.validate(steps) if self.validate else []
         if errors:
@@ -163,11 +175,11 @@ def template_validator(liquid_only):
 def _night_range_error(value, first, last, what):
     if value < first or value > last:
         return forms.ValidationError(
-            "%(what)s must be between %(first)s and %(last)s.",
+            _("%(what)s must be between %(first)s and %(last)s."),
             params={
                 "what": what,
-                "first": f"{first:%d %b %Y}",
-                "last": f"{last:%d %b %Y}",
+                "first": date_format(first, "d M Y"),
+                "last": date_format(last, "d M Y"),
             },
         )
     return None
@@ -178,17 +190,17 @@ class SignedVersionForm(forms.Form):
 
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     reason = forms.CharField(
-        label="Reason for the change (care team only)",
+        label=_("Reason for the change (care team only)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Give a reason for the change (the care team sees it)."},
+        error_messages={"required": _("Give a reason for the change (the care team sees it).")},
     )
     patient_note = forms.CharField(
-        label="Note to the patient",
+        label=_("Note to the patient"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="Shown on the patient's plan page with this change.",
+        help_text=_("Shown on the patient's plan page with this change."),
     )
 
     def __init__(self, *args, tonight, **kwargs):
@@ -198,7 +210,7 @@ class SignedVersionForm(forms.Form):
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for the change (the care team sees it).")
+            raise forms.ValidationError(_("Give a reason for the change (the care team sees it)."))
         return reason
 
     def from_tonight(self, field, what):
@@ -215,14 +227,14 @@ class SignedVersionForm(forms.Form):
 
 class PlanStepsForm(SignedVersionForm):
     effective_night = forms.DateField(
-        label="Takes effect from the night of",
+        label=_("Takes effect from the night of"),
         widget=DATE_INPUT,
-        help_text="Tonight or later: nights before keep the plan they had.",
+        help_text=_("Tonight or later: nights before keep the plan they had."),
     )
     start_date = forms.DateField(
-        label="Step 1 starts on the night of",
+        label=_("Step 1 starts on the night of"),
         widget=DATE_INPUT,
-        help_text="Later steps follow on from this date.",
+        help_text=_("Later steps follow on from this date."),
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
     field_order = ["effective_night", "start_date", "reason", "patient_note"]
@@ -232,7 +244,7 @@ class PlanStepsForm(SignedVersionForm):
         super().__init__(*args, **kwargs)
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", "The change's first night")
+        return self.from_tonight("effective_night", gettext("The change's first night"))
 
     def clean_start_date(self):
         value = self.cleaned_data["start_date"]
@@ -242,7 +254,7 @@ class PlanStepsForm(SignedVersionForm):
             value,
             self.tonight - timedelta(days=PLAN_REACH_DAYS),
             self.tonight + timedelta(days=PLAN_REACH_DAYS),
-            "The start date",
+            gettext("The start date"),
         )
         if error:
             raise error
@@ -258,25 +270,26 @@ class NewPlanForm(PlanStepsForm):
 
 class HoldForm(SignedVersionForm):
     REASONS = [
-        ("Planned surgery", "Planned surgery"),
-        ("Opioid pain relief", "Opioid pain relief (naltrexone blocks opioids)"),
-        ("Side effects", "Side effects"),
-        ("Other", "Other"),
+        # The value goes into the version's reason (care-team record); the label is translated.
+        ("Planned surgery", _("Planned surgery")),
+        ("Opioid pain relief", _("Opioid pain relief (naltrexone blocks opioids)")),
+        ("Side effects", _("Side effects")),
+        ("Other", _("Other")),
     ]
     hold_reason = forms.ChoiceField(
-        label="Why hold", choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
+        label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
     )
-    hold_from = forms.DateField(label="Hold from the night of", widget=DATE_INPUT)
+    hold_from = forms.DateField(label=_("Hold from the night of"), widget=DATE_INPUT)
     hold_until = forms.DateField(
-        label="Hold until the night of",
+        label=_("Hold until the night of"),
         widget=DATE_INPUT,
         required=False,
-        help_text="Leave empty for an open-ended hold until you resume the plan.",
+        help_text=_("Leave empty for an open-ended hold until you resume the plan."),
     )
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
 
     def clean_hold_from(self):
-        return self.from_tonight("hold_from", "The first night of the hold")
+        return self.from_tonight("hold_from", gettext("The first night of the hold"))
 
     def clean(self):
         cleaned = super().clean()
@@ -284,8 +297,11 @@ class HoldForm(SignedVersionForm):
         if start and end and end < start:
             self.add_error(
                 "hold_until",
-                f"The hold cannot end before it starts: choose {start:%d %b %Y} or later, "
-                "or leave it empty for an open-ended hold.",
+                gettext(
+                    "The hold cannot end before it starts: choose %(start)s or later, "
+                    "or leave it empty for an open-ended hold."
+                )
+                % {"start": date_format(start, "d M Y")},
             )
         if cleaned.get("reason") and cleaned.get("hold_reason"):
             cleaned["reason"] = f"{cleaned['hold_reason']}: {cleaned['reason']}"
@@ -293,8 +309,8 @@ class HoldForm(SignedVersionForm):
 
 
 class ResumeForm(SignedVersionForm):
-    resume_on = forms.DateField(label="Restart on the night of", widget=DATE_INPUT)
-    step = forms.TypedChoiceField(label="Restart at", coerce=int, widget=forms.RadioSelect)
+    resume_on = forms.DateField(label=_("Restart on the night of"), widget=DATE_INPUT)
+    step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
 
     def __init__(self, *args, steps=(), **kwargs):
@@ -302,21 +318,25 @@ class ResumeForm(SignedVersionForm):
         self.fields["step"].choices = [
             (
                 index,
-                f"Step {index + 1}: {step.dose_mg:.2f} mg"
-                + (f" for {step.days} days" if step.days else " (open-ended)"),
+                (
+                    gettext("Step %(step)s: %(dose)s mg for %(days)s days")
+                    if step.days
+                    else gettext("Step %(step)s: %(dose)s mg (open-ended)")
+                )
+                % {"step": index + 1, "dose": f"{step.dose_mg:.2f}", "days": step.days},
             )
             for index, step in enumerate(steps)
         ]
 
     def clean_resume_on(self):
-        return self.from_tonight("resume_on", "The restart night")
+        return self.from_tonight("resume_on", gettext("The restart night"))
 
 
 class EndForm(SignedVersionForm):
     confirm = forms.BooleanField(
-        label="I am ending this prescription: no dose from tonight on.",
+        label=_("I am ending this prescription: no dose from tonight on."),
         error_messages={
-            "required": "Tick the box to confirm: ending stops the plan and its reminders."
+            "required": _("Tick the box to confirm: ending stops the plan and its reminders.")
         },
     )
     field_order = ["reason", "patient_note", "confirm"]
@@ -324,25 +344,25 @@ class EndForm(SignedVersionForm):
 
 class DosingTimeForm(SignedVersionForm):
     dosing_time = forms.ChoiceField(
-        label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect
+        label=_("Dosing time"), choices=DosingTime.choices, widget=forms.RadioSelect
     )
-    effective_night = forms.DateField(label="From the night (or morning) of", widget=DATE_INPUT)
+    effective_night = forms.DateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
     field_order = ["dosing_time", "effective_night", "reason", "patient_note"]
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", "The switch's first night")
+        return self.from_tonight("effective_night", gettext("The switch's first night"))
 
 
 class PrescriptionForm(forms.ModelForm):
     strengths_text = forms.CharField(
-        label="Capsule strengths on hand (mg)",
+        label=_("Capsule strengths on hand (mg)"),
         required=False,
         max_length=100,
         initial="1.5, 3.0, 4.5",
-        help_text="Separate with commas, for example 1.5, 3.0, 4.5.",
+        help_text=_("Separate with commas, for example 1.5, 3.0, 4.5."),
     )
     dosing_time = forms.ChoiceField(
-        label="Dosing time",
+        label=_("Dosing time"),
         choices=DosingTime.choices,
         initial=DosingTime.EVENING,
         widget=forms.RadioSelect,
@@ -351,9 +371,9 @@ class PrescriptionForm(forms.ModelForm):
     class Meta:
         model = Prescription
         fields = ["formulation", "concentration_mg_per_ml", "instructions"]
-        labels = {"concentration_mg_per_ml": "Liquid concentration (mg/mL)"}
+        labels = {"concentration_mg_per_ml": _("Liquid concentration (mg/mL)")}
         help_texts = {
-            "concentration_mg_per_ml": "Liquid only; doses must measure in 0.05 mL steps.",
+            "concentration_mg_per_ml": _("Liquid only; doses must measure in 0.05 mL steps."),
         }
         widgets = {
             "formulation": forms.RadioSelect,
@@ -376,13 +396,20 @@ class PrescriptionForm(forms.ModelForm):
                 if not settings.LDN_DOSE_MIN_MG <= value <= settings.LDN_DOSE_MAX_MG:
                     self.add_error(
                         "strengths_text",
-                        f"{value} mg is outside the LDN range: strengths must be from "
-                        f"{settings.LDN_DOSE_MIN_MG} to {settings.LDN_DOSE_MAX_MG} mg.",
+                        gettext(
+                            "%(value)s mg is outside the LDN range: strengths must be from "
+                            "%(min)s to %(max)s mg."
+                        )
+                        % {
+                            "value": value,
+                            "min": settings.LDN_DOSE_MIN_MG,
+                            "max": settings.LDN_DOSE_MAX_MG,
+                        },
                     )
                     return cleaned
                 strengths.append(value.quantize(Decimal("0.01")))
             if not strengths:
-                self.add_error("strengths_text", "List at least one capsule strength in mg.")
+                self.add_error("strengths_text", _("List at least one capsule strength in mg."))
             cleaned["strengths"] = sorted(set(strengths))
             cleaned["concentration_mg_per_ml"] = None
         elif formulation == Formulation.LIQUID:
@@ -390,7 +417,7 @@ class PrescriptionForm(forms.ModelForm):
             if concentration is None or concentration <= 0:
                 self.add_error(
                     "concentration_mg_per_ml",
-                    "Give the liquid's concentration in mg/mL (more than 0, usually 1).",
+                    _("Give the liquid's concentration in mg/mL (more than 0, usually 1)."),
                 )
             cleaned["strengths"] = []
         else:
@@ -409,7 +436,7 @@ class TemplateForm(forms.ModelForm):
     class Meta:
         model = PlanTemplate
         fields = ["name", "description", "liquid_only"]
-        labels = {"liquid_only": "Liquid only (steps finer than capsules allow)"}
+        labels = {"liquid_only": _("Liquid only (steps finer than capsules allow)")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -417,13 +444,13 @@ class DismissForm(forms.Form):
     kind = forms.CharField(widget=forms.HiddenInput, max_length=30)
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     reason = forms.CharField(
-        label="Why dismiss",
+        label=_("Why dismiss"),
         max_length=1000,
-        error_messages={"required": "Say why you are dismissing this suggestion."},
+        error_messages={"required": _("Say why you are dismissing this suggestion.")},
     )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Say why you are dismissing this suggestion.")
+            raise forms.ValidationError(_("Say why you are dismissing this suggestion."))
         return reason

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
+from patients.rules.scales import gettext_noop
 
 EDGE_NIGHTS = 14  # "at start" and "at end" are the means of the first and last 14 nights
 DEFAULT_WEEKS = 12  # with no previous visit report, the report covers 12 weeks
@@ -99,7 +100,12 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
     }
 
 
-DREAM_LABELS = (("vivid", "Vivid dreams"), ("nightmares", "Nightmares"), ("normal", "Normal"))
+# English here (the module stays free of Django); the template translates each label.
+DREAM_LABELS = (
+    ("vivid", gettext_noop("Vivid dreams")),
+    ("nightmares", gettext_noop("Nightmares")),
+    ("normal", gettext_noop("Normal")),
+)
 
 
 def _urgent_reports(patient, start: date, end: date):
