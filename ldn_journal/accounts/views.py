@@ -110,7 +110,8 @@ def set_active(request, user_id):
     from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(target, activate, request=request)
-    messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
+    done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
+    messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
 
 
@@ -134,7 +135,10 @@ def _invite(request, template, success_url):
                 )
             else:
                 days = settings.LDN_INVITATION_DAYS
-                messages.success(request, f"Invitation sent. The link is valid for {days} days.")
+                messages.success(
+                    request,
+                    _("Invitation sent. The link is valid for %(days)s days.") % {"days": days},
+                )
             return redirect(success_url)
     return render(request, template, {"form": form})
 
