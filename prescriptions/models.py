@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
 from prescriptions import titration
 
@@ -33,7 +34,6 @@ class DosingTime(models.TextChoices):
 
 class PrescriptionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 
@@ -113,7 +113,6 @@ class Prescription(models.Model):
 
 class PlanVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(prescription__patient__in=Patient.objects.visible_to(user))
 
@@ -234,7 +233,6 @@ class PlanTemplate(models.Model):
 
 class SuggestionDismissalQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.accounts.middleware import _exempt
 
 # The settings' choice: blank follows the browser; each language is named in itself.
-LANGUAGE_CHOICES = [("", _("As my browser"))] + list(settings.LANGUAGES)
+LANGUAGE_CHOICES = [("", _("As my browser")), *list(settings.LANGUAGES)]
 
 
 def supported_language(code: str | None) -> str:

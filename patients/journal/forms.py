@@ -264,7 +264,7 @@ class MorningForm(SubmissionForm):
     sleep_quality = score_field(scales.SLEEP)
     dreams = forms.ChoiceField(
         label=_("Dreams"),
-        choices=[("", _("Not saying"))] + list(NightlyEntry.Dreams.choices),
+        choices=[("", _("Not saying")), *list(NightlyEntry.Dreams.choices)],
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose one of the listed answers.")},
@@ -308,9 +308,6 @@ class MorningForm(SubmissionForm):
 
     def side_effect_fields(self):
         return [self[f"side_{kind}"] for kind in SideEffect.Kind.values]
-
-    def score_fields(self):
-        return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
 
     def extra_scale_fields(self):
         return [self[f"scale_{scale.pk}"] for scale in self.extra_scales]

@@ -25,7 +25,7 @@ from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
-from patients.clinic import charts
+from patients.journal import charts
 from patients.journal import entries as journal
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,

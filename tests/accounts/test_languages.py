@@ -14,20 +14,23 @@ LANGUAGE = reverse("account_language")
 
 def test_with_no_setting_and_no_browser_language_pages_are_in_british_english(patient_client):
     page = patient_client.get(HOME).content.decode()
-    assert '<html lang="en-gb">' in page and "Sign out" in page
+    assert '<html lang="en-gb">' in page
+    assert "Sign out" in page
 
 
 def test_accept_language_de_gives_a_german_page(patient_client):
     response = patient_client.get(HOME, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
     page = response.content.decode()
     assert '<html lang="de">' in page
-    assert "Abmelden" in page and "Sign out" not in page
+    assert "Abmelden" in page
+    assert "Sign out" not in page
     assert response["Content-Language"] == "de"
 
 
 def test_accept_language_es_gives_a_spanish_sign_in_page(client):
     page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="es-MX").content.decode()
-    assert '<html lang="es">' in page and "Iniciar sesión" in page
+    assert '<html lang="es">' in page
+    assert "Iniciar sesión" in page
 
 
 def test_a_language_the_site_does_not_speak_falls_back_to_english(patient_client):
@@ -39,7 +42,8 @@ def test_the_users_setting_beats_the_browser(patient_client, patient_a):
     patient_a.user.language = "es"
     patient_a.user.save()
     page = patient_client.get(HOME, HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    assert '<html lang="es">' in page and "Cerrar sesión" in page
+    assert '<html lang="es">' in page
+    assert "Cerrar sesión" in page
 
 
 def test_the_patient_chooses_german_in_settings_and_is_answered_in_german(
@@ -57,7 +61,8 @@ def test_the_patient_chooses_german_in_settings_and_is_answered_in_german(
     patient_a.user.refresh_from_db()
     assert patient_a.user.language == "de"
     page = response.content.decode()
-    assert "Ihre Einstellungen sind gespeichert." in page and '<html lang="de">' in page
+    assert "Ihre Einstellungen sind gespeichert." in page
+    assert '<html lang="de">' in page
 
 
 def test_a_clinician_sets_their_language_on_the_account_language_page(

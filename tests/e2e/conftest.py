@@ -5,6 +5,7 @@ Modules that still define their own `browser` fixture override this one.
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser_support import CHROMIUM_ARGS
 
@@ -12,7 +13,6 @@ from tests.e2e.browser_support import CHROMIUM_ARGS
 @pytest.fixture
 def browser(chromium_path, monkeypatch, settings):
     """Chromium over a freshly seeded demo (Playwright's sync API runs an event loop)."""
-    from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = True

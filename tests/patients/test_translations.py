@@ -295,7 +295,8 @@ def test_a_reminder_email_is_in_the_patients_language_with_the_dose_in_local_dig
     message = reminder_email(patient_a, language, TONIGHT)
     english = reminder_email(patient_a, "en-gb", TONIGHT - timedelta(days=1))
     html = message.alternatives[0][0]
-    assert "4,5 mg" in message.subject + message.body and "4,5 mg" in html
+    assert "4,5 mg" in message.subject + message.body
+    assert "4,5 mg" in html
     assert english_left_in_text(message.subject + "\n" + message.body, english.body) == []
     assert english_left(html, english.alternatives[0][0]) == []
 
@@ -355,7 +356,8 @@ def test_an_invitation_is_written_in_the_language_of_the_page_that_sent_it(
     [message] = mail.outbox
     assert message.subject.endswith(subject)
     english = "has invited you to LDN Journal"
-    assert english not in message.body and english not in message.alternatives[0][0]
+    assert english not in message.body
+    assert english not in message.alternatives[0][0]
 
 
 def test_an_urgent_report_states_its_symptoms_in_the_patients_language(
@@ -363,5 +365,6 @@ def test_an_urgent_report_states_its_symptoms_in_the_patients_language(
 ):
     _patient, _entry, report = patient_world
     page = render_in(patient_client, reverse("journal:urgent_detail", args=[report.pk]), "de")
-    assert "Herzrasen" in page and "Etwas anderes" in page
+    assert "Herzrasen" in page
+    assert "Etwas anderes" in page
     assert UrgentReport.objects.get(pk=report.pk).symptoms == ["racing_heart", "other"]
