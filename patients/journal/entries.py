@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.rules import nights
 from patients.rules.adherence import NightRecord
@@ -447,7 +448,7 @@ def _shown(entry, name, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value, entry.patient.tz), "D d M H:i")
+        return local_date(timezone.localtime(value, entry.patient.tz), "day_time")
     if isinstance(value, Decimal):
         number = f"{value.normalize():f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
         return f"{number} mg"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
+from ldn_journal.local_dates import local_date
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
 from patients.rules import scales
@@ -135,7 +136,7 @@ class NightTimesMixin:
 
     def _local(self, moment: datetime) -> str:
         # Day and month names in the page's language ("Do 26 Nov 22:30" in German).
-        return formats.date_format(moment.astimezone(self.tz), "D d M H:i")
+        return local_date(moment.astimezone(self.tz), "day_time")
 
     def check_time(self, value, what):
         if value is None:

@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +25,7 @@ from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
+from ldn_journal.local_dates import local_date
 from patients.journal import charts
 from patients.journal import entries as journal
 from patients.journal.forms import (
@@ -73,8 +74,7 @@ def _plan(request) -> journal.PatientPlan:
 
 
 def _night_label(night: date, tonight: date) -> str:
-    # "l j F": day and month names in the page's language (Montag 30 November).
-    when = formats.date_format(night, "l j F")
+    when = local_date(night, "long_day")  # "Montag, 30. November" in German
     if night == tonight:
         return _("Tonight, %(when)s") % {"when": when}
     if night == tonight - ONE_DAY:

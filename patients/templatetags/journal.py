@@ -5,7 +5,15 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
+from ldn_journal.local_dates import local_date
+
 register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def day(value, style="day"):
+    """A date or moment as the page's language writes it ({{ night|day:"long_day" }})."""
+    return local_date(value, style)
 
 
 @register.filter

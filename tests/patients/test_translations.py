@@ -364,6 +364,11 @@ def test_an_invitation_is_written_in_the_language_of_the_page_that_sent_it(
     assert english not in message.alternatives[0][0]
 
 
+def test_the_tonight_card_names_the_night_as_german_writes_it(patient_client, patient_world):
+    page = render_in(patient_client, reverse("journal:evening", args=[TONIGHT]), "de")
+    assert "Heute Abend, Mittwoch, 25. November." in page
+
+
 def test_an_urgent_report_states_its_symptoms_in_the_patients_language(
     patient_client, patient_world
 ):
