@@ -23,6 +23,10 @@ STYLES = {
     "day_time": {"en": "D j M, H:i", "es": "D j M, H:i", "de": "D, j. M, H:i"},
     # Monday 2 March, 22:15 · lunes 2 de marzo, 22:15 · Montag, 2. März, 22:15
     "long_day_time": {"en": "l j F, H:i", "es": r"l j \d\e F, H:i", "de": "l, j. F, H:i"},
+    # March 2026 · marzo de 2026 · März 2026
+    "month_year": {"en": "F Y", "es": r"F \d\e Y", "de": "F Y"},
+    # March · marzo · März
+    "month": {"en": "F", "es": "F", "de": "F"},
     # 2 Mar 2026, 22:15 · 2 mar 2026, 22:15 · 2. Mär 2026, 22:15
     "date_time": {"en": "j M Y, H:i", "es": "j M Y, H:i", "de": "j. M Y, H:i"},
 }

@@ -21,6 +21,8 @@ MONDAY = date(2026, 3, 2)
         ("de", "day", "Mo, 2. Mär"),
         ("de", "long_date", "Montag, 2. März 2026"),
         ("es", "long_date", "lunes 2 de marzo de 2026"),
+        ("es", "month_year", "marzo de 2026"),
+        ("de", "month_year", "März 2026"),
     ],
 )
 def test_a_night_reads_as_the_language_writes_dates(language, style, expected):
