@@ -21,6 +21,7 @@ NAV = {
     Role.ADMIN: [
         ("manage:people", _("People")),
         ("manage:invitations", _("Invitations")),
+        ("manage:care_team", _("Care teams")),
         ("manage:access_log", _("Access log")),
         ("clinic:templates", _("Plan templates")),
     ],

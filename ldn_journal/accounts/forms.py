@@ -9,6 +9,7 @@ from ldn_journal.accounts import invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
+from patients.models import Patient
 
 
 class SignInForm(LoginForm):
@@ -99,3 +100,29 @@ class LanguageForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language"]
+
+
+class CareTeamLinkForm(forms.Form):
+    """An admin puts a clinician on a patient's care team directly (no request)."""
+
+    patient_email = forms.EmailField(label=_("Patient's email address"), max_length=254)
+    clinician = forms.ModelChoiceField(
+        label=_("Clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
+            "display_name", "email"
+        ),
+        empty_label=None,
+    )
+
+    def clean_patient_email(self):
+        email = self.cleaned_data["patient_email"].strip().lower()
+        patient = Patient.objects.filter(user__email__iexact=email).select_related("user").first()
+        if patient is None:
+            raise forms.ValidationError(
+                _(
+                    "No patient account has this address. Invite a new patient from a "
+                    "clinician's account instead."
+                )
+            )
+        self.patient = patient
+        return email

@@ -20,10 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
-from patients.rules import nights
-from patients.rules.adherence import NightRecord
+from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
-from prescriptions.models import PlanVersion, Prescription
 
 UNDO_MINUTES = 10
 CLOCK_SKEW = timedelta(minutes=2)
@@ -76,67 +74,13 @@ class NothingPrescribed(JournalError):
     pass
 
 
-# --- The patient's plan as plain values -------------------------------------------------------
+# --- The patient's plan ------------------------------------------------------------------
 
 
-@dataclass
-class PatientPlan:
-    """A patient with their current prescription and its versions, read once per request."""
-
-    patient: Patient
-    prescription: Prescription | None
-    versions: list = field(default_factory=list)  # titration.PlanVersion values
-    patient_note: str = ""  # what the clinician wrote to the patient with the latest version
-    ending: PlanVersion | None = None  # without a current prescription: how the last one ended
-
-    @classmethod
-    def load(cls, patient: Patient) -> PatientPlan:
-        """Read the plan through prescriptions.plans (two queries; a third only when no
-        prescription is current, for how the last one ended)."""
-        prescription, rows = plans.plan_rows(patient)
-        return cls(
-            patient,
-            prescription,
-            [row.as_plain() for row in rows],
-            rows[-1].patient_note if rows else "",
-            plans.last_ending(patient) if prescription is None else None,
-        )
-
-    def position(self, night: date) -> titration.PlanPosition:
-        return titration.current_step(self.versions, night)
-
-    def dosing_time(self, night: date) -> str:
-        return titration.dosing_time_on(self.versions, night)
-
-    def tonight(self, now: datetime) -> date:
-        """Tonight's night under the dosing time in effect (morning dosing: the calendar date)."""
-        provisional = nights.tonight(now, self.patient.tz, nights.EVENING)
-        return nights.tonight(now, self.patient.tz, self.dosing_time(provisional))
-
-    def window(self, night: date) -> tuple[datetime, datetime]:
-        return nights.night_window(night, self.patient.tz, self.dosing_time(night))
-
-    def volume_for(self, dose_mg: Decimal | None) -> Decimal | None:
-        if dose_mg is None or self.prescription is None:
-            return None
-        return self.prescription.volume_for(dose_mg)
-
-    @property
-    def concentration(self) -> Decimal | None:
-        """mg per mL for a liquid prescription, else None."""
-        if self.prescription is None or self.volume_for(Decimal("1")) is None:
-            return None
-        return self.prescription.concentration_mg_per_ml
-
-
-def plan_for_user(user) -> PatientPlan | None:
+def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
     """The signed-in patient (through the access gate) and their plan, in three queries."""
     patient = Patient.objects.visible_to(user).select_related("user").first()
-    return PatientPlan.load(patient) if patient is not None else None
-
-
-def plan_for_patient(patient: Patient) -> PatientPlan:
-    return PatientPlan.load(patient)
+    return (patient, plans.load(patient)) if patient is not None else None
 
 
 def is_editable(night: date, tonight: date) -> bool:
@@ -244,11 +188,13 @@ def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
     entry.evening_logged_at = now
 
 
-def log_taken_now(patient: Patient, now: datetime, submission_id, plan: PatientPlan | None = None):
+def log_taken_now(
+    patient: Patient, now: datetime, submission_id, plan: plans.PlanView | None = None
+):
     """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed."""
-    plan = plan or plan_for_patient(patient)
-    night = plan.tonight(now)
-    dose = plan.position(night).dose_mg
+    plan = plan or plans.load(patient)
+    night = plan.tonight(patient.tz, now)
+    dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
             _("No dose is prescribed tonight, so there is nothing to log with one tap.")
@@ -275,12 +221,12 @@ def save_evening(
     dose_mg: Decimal,
     taken_at: datetime,
     bedtime: datetime | None = None,
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
 ):
     """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night."""
-    plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
-    prescribed = plan.position(night).dose_mg
+    plan = plan or plans.load(patient)
+    check_editable(night, plan.tonight(patient.tz, now))
+    prescribed = plan.on(night).dose_mg
 
     def fill(entry):
         _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, now)
@@ -300,11 +246,11 @@ def skip_night(
     *,
     reason: str,
     reason_text: str = "",
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
 ):
-    plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
-    prescribed = plan.position(night).dose_mg
+    plan = plan or plans.load(patient)
+    check_editable(night, plan.tonight(patient.tz, now))
+    prescribed = plan.on(night).dose_mg
 
     def fill(entry):
         entry.status = NightlyEntry.Status.SKIPPED
@@ -343,11 +289,11 @@ def save_morning(
     now: datetime,
     submission_id,
     morning: Morning,
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
 ):
     """How the night went. Side effects and extra scales are replaced as a whole."""
-    plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
+    plan = plan or plans.load(patient)
+    check_editable(night, plan.tonight(patient.tz, now))
 
     def fill(entry):
         for name in MORNING_FIELDS[:-1]:
@@ -410,14 +356,14 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def night_records(plan: PatientPlan, entries, first: date, last: date) -> list[NightRecord]:
+def night_records(plan: plans.PlanView, entries, first: date, last: date) -> list[AdherenceNight]:
     """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
     status = {entry.night: entry.status for entry in entries}
     records = []
     night = first
     while night <= last:
-        prescribed = plan.position(night).status == titration.ACTIVE
-        records.append(NightRecord(night, status.get(night, ""), prescribed))
+        prescribed = plan.on(night).status == titration.ACTIVE
+        records.append(AdherenceNight(night, status.get(night, ""), prescribed))
         night += timedelta(days=1)
     return records
 

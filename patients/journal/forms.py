@@ -1,15 +1,15 @@
 """The patient's journal forms: dose and time, skip, morning check-in, settings.
 
-Every journal form carries a submission id. The dose parser is strict on purpose: a tired
-thumb typing "15" for "1.5" must get a clear refusal, not a stored 15 mg.
+Every journal form carries a submission id. Doses are read by the one strict dose reader
+(prescriptions.forms.dose_from_text, the clinician's too): a tired thumb typing "15" for "1.5"
+must get a clear refusal, not a stored 15 mg.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
@@ -23,69 +23,24 @@ from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.local_dates import local_date
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
-from patients.rules import scales
+from patients.rules import doses, scales
+from prescriptions.forms import (
+    active_decimal_separator,
+    dose_from_text,
+    dose_range_message,
+    local_plain,
+)
 
-CENT = Decimal("0.01")
-# At most three digits before the point and two after: anything longer is refused before
-# Decimal sees it (no exponents, no NaN/Infinity, no 60-digit numbers).
-_NUMBER = r"[0-9]{{1,3}}(?:{sep}[0-9]{{1,2}})?"
+CENT = doses.CENT
 SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
 SCORE_ERROR = _("Choose a whole number from 0 to 10.")
 NOTES_MAX = 2000
+plain = doses.plain
 
 
-def plain(value: Decimal) -> str:
-    """1 -> "1", 1.50 -> "1.5": how a dose reads in a sentence."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def local_plain(value: Decimal) -> str:
-    """plain(), written with the active language's decimal separator (1,5 in es and de)."""
-    return plain(value).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
-
-
-def uses_decimal_comma() -> bool:
-    return formats.get_format("DECIMAL_SEPARATOR") == ","
-
-
-def dose_range_message() -> str:
-    return gettext(
-        "Enter a dose between %(min)s and %(max)s mg, with at most two decimals "
-        "(for example %(example)s)."
-    ) % {
-        "min": local_plain(settings.LDN_DOSE_MIN_MG),
-        "max": local_plain(settings.LDN_DOSE_MAX_MG),
-        "example": local_plain(Decimal("1.5")),
-    }
-
-
-def parse_amount(text: str, *, decimal_comma: bool) -> Decimal | None:
-    """A non-negative number with at most two decimals, or None when it is not one."""
-    text = (text or "").strip()
-    separator = "[.,]" if decimal_comma else r"\."
-    if not re.fullmatch(_NUMBER.format(sep=separator), text):
-        return None
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
-        return None
-
-
-def parse_dose(text: str, *, decimal_comma: bool | None = None) -> Decimal:
-    """A dose in mg within the configured range, or ValidationError saying what is allowed."""
-    if decimal_comma is None:
-        decimal_comma = uses_decimal_comma()
-    dose = parse_amount(text, decimal_comma=decimal_comma)
-    if dose is None or not settings.LDN_DOSE_MIN_MG <= dose <= settings.LDN_DOSE_MAX_MG:
-        raise ValidationError(dose_range_message(), code="dose")
-    return dose.quantize(CENT)
-
-
-def parse_volume(text: str, concentration: Decimal, *, decimal_comma: bool | None = None):
+def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | None = None):
     """A liquid volume in mL, returned as the dose in mg it holds (to 0.01 mg)."""
-    if decimal_comma is None:
-        decimal_comma = uses_decimal_comma()
+    separator = decimal_separator or active_decimal_separator()
     low = (settings.LDN_DOSE_MIN_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     high = (settings.LDN_DOSE_MAX_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     message = gettext(
@@ -99,7 +54,7 @@ def parse_volume(text: str, concentration: Decimal, *, decimal_comma: bool | Non
         "concentration": local_plain(concentration),
         "example": local_plain(Decimal("1.5")),
     }
-    volume = parse_amount(text, decimal_comma=decimal_comma)
+    volume = doses.parse_amount(text, separator)
     if volume is None:
         raise ValidationError(message, code="volume")
     dose = (volume * concentration).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -135,7 +90,7 @@ class NightTimesMixin:
                 self.fields[name].error_messages["invalid"] = DATETIME_ERROR
 
     def _local(self, moment: datetime) -> str:
-        # Day and month names in the page's language ("Do 26 Nov 22:30" in German).
+        # Day and month names in the page's language ("Do, 26. Nov, 22:30" in German).
         return local_date(moment.astimezone(self.tz), "day_time")
 
     def check_time(self, value, what):
@@ -207,7 +162,7 @@ class EveningForm(NightTimesMixin, SubmissionForm):
                 if self.concentration is not None and cleaned.get("unit") == "ml":
                     cleaned["dose_mg"] = parse_volume(text, self.concentration)
                 else:
-                    cleaned["dose_mg"] = parse_dose(text)
+                    cleaned["dose_mg"] = dose_from_text(text)
             except ValidationError as error:
                 self.add_error("dose", error)
         return cleaned
@@ -373,18 +328,17 @@ TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) f
 
 class PatientSettingsForm(forms.ModelForm):
     display_name = forms.CharField(label=_("Your name"), max_length=150)
-    time_zone = forms.CharField(
-        label=_("Time zone"),
-        max_length=64,
-        help_text=_("Start typing a city, for example London or New_York."),
-        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-    )
-
     language = forms.ChoiceField(
         label=_("Language"),
         choices=LANGUAGE_CHOICES,
         required=False,
         help_text=_("Pages, emails and notifications are in this language."),
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("Start typing a city, for example London or New_York."),
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 """The patient's journal pages: tonight, logging and check-ins, history and trends, settings.
 
-Thin: every view reads the signed-in patient through the access gate (journal.plan_for_user),
+Thin: every view reads the signed-in patient and their plan through the access gate
+(journal.patient_and_plan),
 activates the patient's time zone for display and form input, and calls patients.journal.entries.
 """
 
@@ -13,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,9 +38,16 @@ from patients.journal.forms import (
     SubmissionForm,
     local_plain,
 )
-from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
+from patients.models import (
+    CareTeamRequest,
+    NightlyEntry,
+    Patient,
+    SideEffect,
+    SymptomScale,
+)
 from patients.rules import adherence, nights
 from prescriptions import titration
+from prescriptions.plans import PlanView
 
 ONE_DAY = timedelta(days=1)
 TREND_WEEKS = (4, 12, 26)
@@ -64,13 +72,13 @@ def current_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
 
-def _plan(request) -> journal.PatientPlan:
-    plan = journal.plan_for_user(request.user)
-    if plan is None:
+def _plan(request) -> tuple[Patient, PlanView]:
+    found = journal.patient_and_plan(request.user)
+    if found is None:
         raise Http404
     # Forms read and pages show wall-clock times in the patient's own zone.
-    timezone.activate(plan.patient.tz)
-    return plan
+    timezone.activate(found[0].tz)
+    return found
 
 
 def _night_label(night: date, tonight: date) -> str:
@@ -83,14 +91,14 @@ def _night_label(night: date, tonight: date) -> str:
 
 
 def _card_label(plan, tonight: date, local_today: date) -> str:
-    if plan.dosing_time(tonight) == titration.MORNING:
+    if plan.dosing_time_on(tonight) == titration.MORNING:
         return _("Today")
     # Before noon an evening doser is still in last night (a dose now is last night's).
     return _("Tonight") if tonight == local_today else _("Last night")
 
 
-def _entries(plan, **filters):
-    return NightlyEntry.objects.filter(patient=plan.patient, **filters)
+def _entries(patient, **filters):
+    return NightlyEntry.objects.filter(patient=patient, **filters)
 
 
 # --- Tonight ------------------------------------------------------------------------------
@@ -99,27 +107,27 @@ def _entries(plan, **filters):
 @patient_view
 def home(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
-    checkin_night = local.date() - ONE_DAY if local.hour < 12 else None
+    checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
     wanted = {tonight} | ({checkin_night} if checkin_night else set())
-    entries = {entry.night: entry for entry in _entries(plan, night__in=wanted)}
+    entries = {entry.night: entry for entry in _entries(patient, night__in=wanted)}
     entry = entries.get(tonight)
-    position = plan.position(tonight)
+    position = plan.on(tonight)
     checkin_entry = entries.get(checkin_night) if checkin_night else None
     context = {
-        "patient": plan.patient,
+        "patient": patient,
         "plan": plan,
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, local.date()),
         "position": position,
         "entry": entry,
-        "volume": plan.volume_for(position.dose_mg),
+        "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),
         "undo_minutes": journal.UNDO_MINUTES,
         "form": SubmissionForm(),
-        "hold_note": plan.patient_note if position.status == titration.ON_HOLD else "",
+        "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
     }
@@ -130,15 +138,13 @@ def home(request):
 @require_POST
 def taken_now(request):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
-        saved = journal.log_taken_now(
-            plan.patient, now, form.cleaned_data["submission_id"], plan=plan
-        )
+        saved = journal.log_taken_now(patient, now, form.cleaned_data["submission_id"], plan=plan)
     except journal.JournalError as error:
         messages.error(request, error.message)
     else:
@@ -151,7 +157,7 @@ def taken_now(request):
 @require_POST
 def undo(request, pk):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     entry = get_object_or_404(NightlyEntry.objects.visible_to(request.user), pk=pk)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
@@ -164,7 +170,7 @@ def undo(request, pk):
     else:
         if not saved.replayed:
             messages.success(request, _("Undone: tonight is not logged."))
-    if entry.night == plan.tonight(now):
+    if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
 
@@ -172,18 +178,22 @@ def undo(request, pk):
 # --- One night: the evening part, skipping, the morning check-in ---------------------------
 
 
-def _open_night(request, plan, night, now):
+def _open_night(request, patient, plan, night, now):
     """The night if the patient may change it; otherwise a message and where to go instead."""
     try:
-        journal.check_editable(night, plan.tonight(now))
+        journal.check_editable(night, plan.tonight(patient.tz, now))
     except journal.NightClosed as error:
         messages.error(request, error.message)
-        return redirect("journal:night", night=night) if night <= plan.tonight(now) else None
+        return (
+            redirect("journal:night", night=night)
+            if night <= plan.tonight(patient.tz, now)
+            else None
+        )
     return None
 
 
-def _after_save(plan, night, now):
-    if night == plan.tonight(now):
+def _after_save(patient, plan, night, now):
+    if night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=night)
 
@@ -197,24 +207,24 @@ def _saved_message(request, saved, text):
 @patient_view
 def evening(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
-    entry = _entries(plan, night=night).first()
-    position = plan.position(night)
-    concentration = plan.concentration
-    window = plan.window(night)
-    kwargs = {"concentration": concentration, "window": window, "tz": plan.patient.tz, "now": now}
+    entry = _entries(patient, night=night).first()
+    position = plan.on(night)
+    concentration = plan.concentration_mg_per_ml
+    window = plan.window(night, patient.tz)
+    kwargs = {"concentration": concentration, "window": window, "tz": patient.tz, "now": now}
     if request.method == "POST":
         form = EveningForm(request.POST, **kwargs)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 saved = journal.save_evening(
-                    plan.patient,
+                    patient,
                     night,
                     now,
                     data["submission_id"],
@@ -230,14 +240,14 @@ def evening(request, night):
                 _saved_message(
                     request, saved, _("Saved: %(dose)s mg taken.") % {"dose": local_plain(dose)}
                 )
-                return _after_save(plan, night, now)
+                return _after_save(patient, plan, night, now)
     else:
         # Tonight: now. An earlier night: the patient's usual reminder time that night.
         if window[0] <= now < window[1]:
             default_time = now
         else:
             default_time = nights.moment_on_night(
-                night, plan.patient.reminder_time, plan.patient.tz, plan.dosing_time(night)
+                night, patient.reminder_time, patient.tz, plan.dosing_time_on(night)
             )
         if entry and entry.is_taken:
             initial = {
@@ -258,9 +268,9 @@ def evening(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(night, plan.tonight(now)),
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
             "position": position,
-            "volume": plan.volume_for(position.dose_mg),
+            "volume": position.volume_ml,
             "entry": entry,
         },
     )
@@ -269,11 +279,11 @@ def evening(request, night):
 @patient_view
 def skip(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
     if request.method == "POST":
         form = SkipForm(request.POST)
@@ -281,7 +291,7 @@ def skip(request, night):
             data = form.cleaned_data
             try:
                 saved = journal.skip_night(
-                    plan.patient,
+                    patient,
                     night,
                     now,
                     data["submission_id"],
@@ -293,13 +303,17 @@ def skip(request, night):
                 messages.error(request, error.message)
             else:
                 _saved_message(request, saved, _("Saved: skipped."))
-                return _after_save(plan, night, now)
+                return _after_save(patient, plan, night, now)
     else:
         form = SkipForm()
     return render(
         request,
         "patients/journal/skip.html",
-        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+        {
+            "form": form,
+            "night": night,
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+        },
     )
 
 
@@ -310,20 +324,20 @@ def _extra_scales(patient):
 @patient_view
 def morning(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
-    extra_scales = _extra_scales(plan.patient)
+    extra_scales = _extra_scales(patient)
     if request.method == "POST":
         form = MorningForm(request.POST, extra_scales=extra_scales)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 saved = journal.save_morning(
-                    plan.patient, night, now, data["submission_id"], data["morning"], plan=plan
+                    patient, night, now, data["submission_id"], data["morning"], plan=plan
                 )
             except journal.JournalError as error:
                 messages.error(request, error.message)
@@ -331,12 +345,18 @@ def morning(request, night):
                 _saved_message(request, saved, _("Thank you: your morning check-in is saved."))
                 return redirect("journal:home")
     else:
-        entry = _entries(plan, night=night).prefetch_related("side_effects", "extra_scores").first()
+        entry = (
+            _entries(patient, night=night).prefetch_related("side_effects", "extra_scores").first()
+        )
         form = MorningForm(initial=MorningForm.initial_for(entry), extra_scales=extra_scales)
     return render(
         request,
         "patients/journal/morning.html",
-        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+        {
+            "form": form,
+            "night": night,
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+        },
     )
 
 
@@ -350,11 +370,11 @@ def _with_details(queryset):
 @patient_view
 def night_detail(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     if night > tonight:
         raise Http404
-    entry = _with_details(_entries(plan, night=night)).first()
+    entry = _with_details(_entries(patient, night=night)).first()
     if entry is not None:
         return redirect("journal:entry", pk=entry.pk)
     return render(
@@ -365,7 +385,7 @@ def night_detail(request, night):
             "night_label": _night_label(night, tonight),
             "entry": None,
             "editable": journal.is_editable(night, tonight),
-            "position": plan.position(night),
+            "position": plan.on(night),
             "retro_days": settings.LDN_RETRO_DAYS,
         },
     )
@@ -374,9 +394,9 @@ def night_detail(request, night):
 @patient_view
 def entry_detail(request, pk):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     entry = get_object_or_404(_with_details(NightlyEntry.objects.visible_to(request.user)), pk=pk)
-    tonight = plan.tonight(now)
+    tonight = plan.tonight(patient.tz, now)
     history = journal.change_history(entry)
     return render(
         request,
@@ -389,7 +409,7 @@ def entry_detail(request, pk):
             "history": history,
             "edited": len(history) > 1,
             "retro_days": settings.LDN_RETRO_DAYS,
-            "position": plan.position(entry.night),
+            "position": plan.on(entry.night),
         },
     )
 
@@ -404,6 +424,15 @@ def _month_param(value, today):
     except (TypeError, ValueError):
         return date(today.year, today.month, 1)
     return first
+
+
+def _journal_start(plan, tonight):
+    """The first month of the patient's journal: of their first night logged or of the day
+    they joined, whichever is earlier (never after this month)."""
+    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
+    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    earliest = min(d for d in (first_night, joined, tonight) if d is not None)
+    return date(earliest.year, earliest.month, 1)
 
 
 def _stats(plan, rows, tonight):
@@ -423,15 +452,20 @@ def _stats(plan, rows, tonight):
 @patient_view
 def history(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
+    start = _journal_start(plan, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
+    elif first < start:
+        # Before the journal began (0001-01 included): its first month, not an empty year 1.
+        first = start
+        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(
-        _entries(plan, night__gte=since, night__lte=max(last, tonight)).values_list(
+        _entries(patient, night__gte=since, night__lte=max(last, tonight)).values_list(
             "night", "status", "dose_mg"
         )
     )
@@ -458,11 +492,11 @@ def history(request):
                     "state": state,
                     "dose": dose,
                     "today": night == tonight,
-                    "prescribed": plan.position(night).status == titration.ACTIVE,
+                    "prescribed": plan.on(night).status == titration.ACTIVE,
                 }
             )
         weeks.append(cells)
-    previous = (first - ONE_DAY).replace(day=1)
+    previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
     return render(
         request,
@@ -481,13 +515,13 @@ def history(request):
 @patient_view
 def history_list(request):
     now = timezone.now()
-    plan = _plan(request)
-    entries = _with_details(_entries(plan))
+    patient, plan = _plan(request)
+    entries = _with_details(_entries(patient))
     page = Paginator(entries, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "patients/journal/history_list.html",
-        {"tab": "list", "page": page, "tonight": plan.tonight(now)},
+        {"tab": "list", "page": page, "tonight": plan.tonight(patient.tz, now)},
     )
 
 
@@ -508,8 +542,8 @@ def trend_series(entries, start, end):
 @patient_view
 def trends(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     try:
         weeks = int(request.GET.get("weeks", 4))
     except ValueError:
@@ -518,7 +552,7 @@ def trends(request):
         weeks = 4
     start = tonight - timedelta(days=weeks * 7 - 1)
     entries = list(
-        _entries(plan, night__gte=start, night__lte=tonight)
+        _entries(patient, night__gte=start, night__lte=tonight)
         .order_by("night")
         .only(
             "night",
@@ -589,5 +623,12 @@ def patient_settings(request):
     return render(
         request,
         "patients/journal/settings.html",
-        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
+        {
+            "form": form,
+            "time_zone_options": TIME_ZONE_OPTIONS,
+            "patient": patient,
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
+        },
     )
