@@ -223,11 +223,15 @@ def manage_care_team(request):
         )
         if added:
             messages.success(
-                request, f"{clinician.name} is now on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s is now on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         else:
             messages.info(
-                request, f"{clinician.name} was already on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s was already on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         return redirect("manage:care_team")
     pending = (

@@ -426,11 +426,11 @@ def _month_param(value, today):
     return first
 
 
-def _journal_start(plan, tonight):
+def _journal_start(patient, tonight):
     """The first month of the patient's journal: of their first night logged or of the day
     they joined, whichever is earlier (never after this month)."""
-    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
-    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    joined = timezone.localdate(patient.created_at, patient.tz)
+    first_night = _entries(patient).aggregate(first=Min("night"))["first"]
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
 
@@ -455,13 +455,17 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
-    start = _journal_start(plan, tonight)
+    start = _journal_start(patient, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
     elif first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
         first = start
-        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
+        messages.info(
+            request,
+            _("Your journal starts in %(month)s; here is its first month.")
+            % {"month": local_date(start, "month_year")},
+        )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(

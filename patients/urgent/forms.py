@@ -8,8 +8,10 @@ from django import forms
 from django.utils import formats
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.local_dates import local_date
 from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
@@ -110,9 +112,9 @@ class AcknowledgeForm(forms.Form):
     def say_when_the_hold_starts(self, first_night, tonight_logged):
         """Name the hold's first night: tomorrow when tonight's dose is already logged."""
         if tonight_logged:
-            self.fields[
-                "hold"
-            ].label = f"Also put the plan on hold from the night of {first_night:%a %d %b}"
+            self.fields["hold"].label = gettext(
+                "Also put the plan on hold from the night of %(night)s"
+            ) % {"night": local_date(first_night, "day")}
             self.fields["hold"].help_text = (
                 f"{logged_dose_stands_message(first_night)} " + self.fields["hold"].help_text
             )

@@ -197,6 +197,7 @@ def patient_pages(entry, report, user):
         reverse("journal:urgent_report"),
         reverse("journal:urgent_detail", args=[report.pk]),
         reverse("journal:access_log"),
+        reverse("journal:care_team"),
         reverse("journal:export"),
         reverse("account_language"),
         reverse("account_email"),

@@ -84,6 +84,7 @@ ADMIN_PAGES = [
     reverse("manage:invitations"),
     reverse("manage:invite"),
     reverse("manage:access_log"),
+    reverse("manage:care_team"),
     reverse("reminder_failures"),
 ]
 
