@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
@@ -145,7 +146,8 @@ def send_invitation_email(invitation, token, *, request=None):
         "inviter": invitation.invited_by,
         "days": settings.LDN_INVITATION_DAYS,
     }
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "You are invited to LDN Journal"
+    # In the language the inviter's page is in (the invited person has no setting yet).
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("You are invited to LDN Journal")
     text = render_to_string("accounts/email/invitation.txt", context)
     html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(subject, text, to=[invitation.email])
