@@ -278,6 +278,13 @@ def visit_report(request, pk):
     )
 
 
+def _in_site_language(chunks):
+    """Files for spreadsheets and health systems read the same whatever the page's language;
+    a streamed file is made after the view returns, so the language is set while it is."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield from chunks
+
+
 def export_response(request, patient, fmt, *, now=None):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
@@ -301,20 +308,15 @@ def export_response(request, patient, fmt, *, now=None):
     # first byte and memory stay flat whatever the range.
     nights = export_rows.nights(patient, start, end)
     stamp = f"{start.isoformat()}_{end.isoformat()}"
-    # Files for spreadsheets and health systems read the same whatever the page's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        if fmt == "csv":
-            body = csv_export.nights_csv(entries)
-        else:
-            data = fhir_export.bundle(patient, plan, entries, now)
     if fmt == "csv":
         response = StreamingHttpResponse(
-            csv_export.stream_nights_csv(nights), content_type="text/csv; charset=utf-8"
+            _in_site_language(csv_export.stream_nights_csv(nights)),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
         response = StreamingHttpResponse(
-            fhir_export.bundle_json(patient, plan, nights, now),
+            _in_site_language(fhir_export.bundle_json(patient, plan, nights, now)),
             content_type="application/fhir+json",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
