@@ -128,7 +128,6 @@ def _invite(request, template, success_url):
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
-                request=request,
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -170,7 +169,7 @@ def _invitation_action(request, pk, action, success_url):
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
     try:
         if action == "resend":
-            invitations.resend(invitation, request=request)
+            invitations.resend(invitation)
             messages.success(request, _("Invitation sent again with a new link."))
         else:
             invitations.revoke(invitation)
