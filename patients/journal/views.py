@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from ldn_journal.accounts.languages import activate_for
-from ldn_journal.local_dates import local_date
 
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
+from ldn_journal.local_dates import local_date
 from patients.guidance import guidance_for as urgent_guidance
 from patients.journal import charts
 from patients.journal import entries as journal
