@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
@@ -82,7 +83,9 @@ def _saved(request, patient, version):
         detail={"version": version.number, "kind": version.kind},
     )
     messages.success(
-        request, f"Plan version {version.number} saved ({version.get_kind_display().lower()})."
+        request,
+        _("Plan version %(number)s saved (%(kind)s).")
+        % {"number": version.number, "kind": version.get_kind_display().lower()},
     )
     return redirect(_plan_url(patient))
 
@@ -142,7 +145,7 @@ def prescription_new(request, patient_id):
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is not None:
-        messages.info(request, "This patient already has a prescription: change its plan here.")
+        messages.info(request, _("This patient already has a prescription: change its plan here."))
         return redirect(_plan_url(patient))
     tonight_night = state["tonight"]
     template = None
@@ -188,7 +191,7 @@ def prescription_new(request, patient_id):
                 plan_form.add_error(None, str(error))
             else:
                 record_access(request, "prescription.create", patient=patient, obj=prescription)
-                messages.success(request, "Prescription and plan saved.")
+                messages.success(request, _("Prescription and plan saved."))
                 return redirect(_plan_url(patient))
     else:
         prescription_form = PrescriptionForm(
@@ -259,8 +262,14 @@ def plan_change(request, patient_id, template_id=None):
     if template and template.liquid_only and prescription.formulation != "liquid":
         messages.error(
             request,
-            f"“{template.name}” is for liquid prescriptions only; this patient's "
-            f"prescription is {prescription.get_formulation_display().lower()}.",
+            _(
+                "“%(template)s” is for liquid prescriptions only; this patient's "
+                "prescription is %(formulation)s."
+            )
+            % {
+                "template": template.name,
+                "formulation": prescription.get_formulation_display().lower(),
+            },
         )
         return redirect(_plan_url(patient))
     suggestion = None
@@ -346,7 +355,7 @@ def _find_suggestion(request, patient, state):
     for suggestion in current_suggestions(patient, state):
         if suggestion.kind == kind and suggestion.key == key:
             return suggestion
-    messages.info(request, "That suggestion no longer applies; here is the current plan.")
+    messages.info(request, _("That suggestion no longer applies; here is the current plan."))
     return None
 
 
@@ -371,7 +380,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is None:
-        messages.error(request, "This patient has no prescription yet.")
+        messages.error(request, _("This patient has no prescription yet."))
         return redirect(_plan_url(patient))
     kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda _state: {})(state)}
     if request.method == "POST":
@@ -530,7 +539,7 @@ def suggestion_dismiss(request, patient_id):
             for error in errors:
                 messages.error(request, error)
         if not form.errors:
-            messages.error(request, "Unknown suggestion.")
+            messages.error(request, _("Unknown suggestion."))
         return redirect(_plan_url(patient))
     dismissal, created = SuggestionDismissal.objects.get_or_create(
         patient=patient,
@@ -546,7 +555,7 @@ def suggestion_dismiss(request, patient_id):
             obj=dismissal,
             detail={"kind": dismissal.kind, "key": dismissal.evidence_key},
         )
-    messages.success(request, "Suggestion dismissed; the reason is kept with it.")
+    messages.success(request, _("Suggestion dismissed; the reason is kept with it."))
     return redirect(_plan_url(patient))
 
 
@@ -580,7 +589,7 @@ def template_edit(request, template_id=None):
                 ]
                 saved.updated_by, saved.updated_at = request.user, timezone.now()
                 saved.save()
-                messages.success(request, f"Template “{saved.name}” saved.")
+                messages.success(request, _("Template “%(name)s” saved.") % {"name": saved.name})
                 return redirect("clinic:templates")
         else:
             formset.is_valid()  # show step errors too
