@@ -29,6 +29,13 @@ RUN pip install --require-hashes -r requirements.lock
 COPY . .
 RUN pip install --no-deps . && rm -rf build ./*.egg-info
 
+# The translations, compiled from locale/*/LC_MESSAGES/django.po (the .mo files are not in
+# git). GNU gettext stays in this stage; only the compiled catalogs reach the runtime.
+RUN apt-get update -q \
+    && apt-get install -y -q --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && find locale -name django.po -execdir msgfmt --check-format -o django.mo django.po \;
+
 # --- runtime ------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
@@ -49,6 +56,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # Code stays owned by root: the app user can read it but not change it.
 COPY . /app
+COPY --from=build /src/locale /app/locale
 
 # collectstatic imports the settings, which refuse to load in production without a
 # SECRET_KEY. This throwaway value exists only for this one RUN step (a build arg is not

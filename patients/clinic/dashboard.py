@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.db.models import Count, DateField, F, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Lower
+from django.utils import formats
+from django.utils.translation import gettext
 
 from patients.journal.charts import Marker, Series, sparkline, trend_chart
 from patients.models import (
@@ -232,7 +234,10 @@ class PatientRow:
 
 
 def pain_sparkline(values):
-    return sparkline(values, label=f"Pain over the last {SPARKLINE_NIGHTS} nights")
+    return sparkline(
+        values,
+        label=gettext("Pain over the last %(nights)s nights") % {"nights": SPARKLINE_NIGHTS},
+    )
 
 
 def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs_review=False):
@@ -442,7 +447,8 @@ def trend(page: PatientPage, weeks: int):
     """The trend chart (SVG), its series (for the table) and the range shown."""
     end = page.today
     start = end - timedelta(weeks=weeks) + timedelta(days=1)
-    svg, series = trend_between(page, start, end, f"Dose and symptoms over {weeks} weeks")
+    title = gettext("Dose and symptoms over %(weeks)s weeks") % {"weeks": weeks}
+    svg, series = trend_between(page, start, end, title)
     return svg, series, start, end
 
 
@@ -454,7 +460,7 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
     while night <= end:
         dose.append((night, page.plan.on(night).dose_mg))
         night += timedelta(days=1)
-    series = [Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True)]
+    series = [Series("dose", gettext("Prescribed dose (mg)"), dose, axis="dose", stepped=True)]
     for key, scale in (
         ("pain", scale_defs.PAIN),
         ("fatigue", scale_defs.FATIGUE),
@@ -462,22 +468,27 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
         ("sleep", scale_defs.SLEEP),
         ("dreams", scale_defs.DREAMS),
     ):
-        series.append(Series(key, scale.label, [(r.night, r.scores.get(scale.key)) for r in shown]))
+        label = gettext(scale.label)
+        series.append(Series(key, label, [(r.night, r.scores.get(scale.key)) for r in shown]))
     for scale in page.scales:
         key = scale_key(scale.pk)
         series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
-    markers = [Marker(r.night, "skipped", "Skipped night") for r in shown if r.status == "skipped"]
+    skipped = gettext("Skipped night")
+    markers = [Marker(r.night, "skipped", skipped) for r in shown if r.status == "skipped"]
     for version in page.plan.versions:
         if version.number > 1:
             kind = "hold" if version.hold_from == version.effective_night else "plan_change"
-            markers.append(Marker(version.effective_night, kind, f"Plan version {version.number}"))
+            label = gettext("Plan version %(number)s") % {"number": version.number}
+            markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     svg = trend_chart(
         series,
         start,
         end,
         markers=markers,
-        title=title or f"Dose and symptoms, {start:%-d %b %Y} to {end:%-d %b %Y}",
+        title=title
+        or gettext("Dose and symptoms, %(start)s to %(end)s")
+        % {"start": formats.date_format(start, "j M Y"), "end": formats.date_format(end, "j M Y")},
         dose_max=max(Decimal("5"), top),
     )
     return svg, series
@@ -494,19 +505,19 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
         record = by_night.get(night)
         status = page.plan.on(night).status
         if night > page.today:
-            state = ("future", "", "Not yet")
+            state = ("future", "", gettext("Not yet"))
         elif record is not None and record.status == "taken":
-            state = ("taken", "✓", "Taken")
+            state = ("taken", "✓", gettext("Taken"))
         elif record is not None and record.status == "skipped":
-            state = ("skipped", "✕", "Skipped")
+            state = ("skipped", "✕", gettext("Skipped"))
         elif status == titration.ON_HOLD:
-            state = ("future", "‖", "On hold")
+            state = ("future", "‖", gettext("On hold"))
         elif status != titration.ACTIVE:
-            state = ("future", "", "No dose prescribed")
+            state = ("future", "", gettext("No dose prescribed"))
         elif night == page.today:
-            state = ("missing", "…", "Tonight, not logged yet")
+            state = ("missing", "…", gettext("Tonight, not logged yet"))
         else:
-            state = ("missing", "?", "Not logged")
+            state = ("missing", "?", gettext("Not logged"))
         week.append({"night": night, "css": state[0], "symbol": state[1], "text": state[2]})
         if len(week) == 7:
             rows.append(week)

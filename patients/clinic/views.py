@@ -7,13 +7,15 @@ logged. Each read of a patient's data writes one access-log row.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -129,7 +131,7 @@ def add_note(request, pk):
         note.patient, note.author = patient, request.user
         note.save()
         record_access(request, "note.add", patient=patient, obj=note)
-        messages.success(request, "Note saved for the care team.")
+        messages.success(request, gettext("Note saved for the care team."))
     else:
         messages.error(request, " ".join(form.errors["text"]))
     return redirect(_back(patient) + "#notes")
@@ -157,8 +159,11 @@ def mark_reviewed(request, pk):
         )
         messages.success(
             request,
-            f"Flags marked reviewed through {review.reviewed_through:%-d %b %Y}. "
-            "Use Undo in the history if that was a mistake.",
+            gettext(
+                "Flags marked reviewed through %(night)s. "
+                "Use Undo in the history if that was a mistake."
+            )
+            % {"night": formats.date_format(review.reviewed_through, "j M Y")},
         )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
@@ -174,7 +179,7 @@ def undo_review(request, pk, review_pk):
         review.undone_at, review.undone_by = timezone.now(), request.user
         review.save(update_fields=["undone_at", "undone_by"])
         record_access(request, "flags.review_undo", patient=patient, obj=review)
-        messages.success(request, "Review undone: those flags raise the patient again.")
+        messages.success(request, gettext("Review undone: those flags raise the patient again."))
     return redirect(_back(patient) + "#flags")
 
 
@@ -188,7 +193,10 @@ def add_scale(request, pk):
         scale.patient, scale.created_by = patient, request.user
         scale.save()
         record_access(request, "scale.add", patient=patient, obj=scale)
-        messages.success(request, f"The patient will now be asked about “{scale.name}”.")
+        messages.success(
+            request,
+            gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
+        )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
     return redirect(_back(patient) + "#scales")
@@ -270,6 +278,13 @@ def visit_report(request, pk):
     )
 
 
+def _in_site_language(chunks):
+    """Files for spreadsheets and health systems read the same whatever the page's language;
+    a streamed file is made after the view returns, so the language is set while it is."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield from chunks
+
+
 def export_response(request, patient, fmt, *, now=None):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
@@ -295,12 +310,13 @@ def export_response(request, patient, fmt, *, now=None):
     stamp = f"{start.isoformat()}_{end.isoformat()}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            csv_export.stream_nights_csv(nights), content_type="text/csv; charset=utf-8"
+            _in_site_language(csv_export.stream_nights_csv(nights)),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
         response = StreamingHttpResponse(
-            fhir_export.bundle_json(patient, plan, nights, now),
+            _in_site_language(fhir_export.bundle_json(patient, plan, nights, now)),
             content_type="application/fhir+json",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'

@@ -10,7 +10,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from patients.journal import entries as journal
 from patients.models import NightlyEntry, SideEffect, Submission, SymptomScale
@@ -244,8 +243,7 @@ def test_a_bad_dose_is_refused_with_the_allowed_range_and_nothing_stored(
 
 
 def test_a_decimal_comma_is_accepted_where_the_language_uses_one(patient_client, plan):
-    with translation.override("de"):
-        patient_client.post(evening_url(), evening_data(dose="3,0"))
+    patient_client.post(evening_url(), evening_data(dose="3,0"), HTTP_ACCEPT_LANGUAGE="de")
     assert NightlyEntry.objects.get().dose_mg == Decimal("3.00")
 
 
