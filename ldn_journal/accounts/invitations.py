@@ -37,7 +37,7 @@ class InviteOutcome:
     care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
-def invite(inviter, email, role, *, now=None) -> InviteOutcome:
+def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
     """Invite `email` as `role`, or ask an existing patient to let the clinician join.
 
     A clinician's invitation has one outcome they can see, whatever the address: a new
@@ -85,6 +85,7 @@ def invite(inviter, email, role, *, now=None) -> InviteOutcome:
             role=role,
             invited_by=inviter,
             clinician=inviter if role == Role.PATIENT else None,
+            country=(country or "").upper() if role == Role.PATIENT else "",
             created_at=now,
             last_sent_at=now,
         )
@@ -197,7 +198,7 @@ def accept(invitation_id, user, *, now=None):
             locked.accepted_user = user
             locked.save(update_fields=["accepted_at", "accepted_user"])
             if locked.role == Role.PATIENT:
-                patient = Patient.objects.create(user=user)
+                patient = Patient.objects.create(user=user, country=locked.country)
                 CareTeamMembership.objects.create(
                     patient=patient, clinician=locked.clinician, added_by=locked.invited_by
                 )

@@ -237,6 +237,7 @@ RULES = {
         params={"pk": _obj("care_team_request"), "decision": "decline"},
     ),
     "journal:urgent_report": rule("patient"),
+    "journal:urgent_guidance": rule("patient"),
     "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
     "journal:reminders": rule("patient"),
     "journal:push_subscribe": rule("patient", post_only=True),
@@ -298,5 +299,9 @@ RULES = {
     ),
     "manage:access_log": rule("admin"),
     "manage:care_team": rule("admin"),
+    # Admins route urgent reports (no health details on these pages).
+    "manage:urgent_unassigned": rule("admin"),
+    "manage:urgent_report": rule("admin", params={"pk": _obj("urgent_report")}),
+    "manage:urgent_assign": rule("admin", post_only=True, params={"pk": _obj("urgent_report")}),
     "reminder_failures": rule("admin"),
 }
