@@ -16,5 +16,11 @@ urlpatterns = [
         name="invitation_action",
     ),
     path("care-team/", views.manage_care_team, name="care_team"),
+    path(
+        "care-team/<int:patient_id>/remove/<int:clinician_id>/",
+        views.manage_care_team_remove,
+        name="care_team_remove",
+    ),
+    path("care-team/transfer/", views.manage_care_team_transfer, name="care_team_transfer"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
 ]

@@ -298,5 +298,11 @@ RULES = {
     ),
     "manage:access_log": rule("admin"),
     "manage:care_team": rule("admin"),
+    "manage:care_team_remove": rule(
+        "admin",
+        post_only=True,
+        params={"patient_id": lambda c: c.patient_a.pk, "clinician_id": lambda c: c.clinician_a.pk},
+    ),
+    "manage:care_team_transfer": rule("admin"),
     "reminder_failures": rule("admin"),
 }
