@@ -186,3 +186,14 @@ class CareTeamTransferForm(forms.Form):
                     _("%(name)s has no patients to move.") % {"name": source.name}
                 )
         return data
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: lost phone, confirmed by a call to the clinic. Kept in the access log."
+        ),
+    )

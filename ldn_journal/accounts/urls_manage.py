@@ -8,6 +8,7 @@ app_name = "manage"
 urlpatterns = [
     path("", views.people, name="people"),
     path("people/<int:user_id>/active/", views.set_active, name="set_active"),
+    path("people/<int:user_id>/mfa-reset/", views.manage_mfa_reset, name="mfa_reset"),
     path("invite/", views.manage_invite, name="invite"),
     path("invitations/", views.manage_invitations, name="invitations"),
     path(

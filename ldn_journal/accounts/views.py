@@ -1,7 +1,9 @@
 """Home routing, health check, invitation acceptance and the admin's management area."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.decorators import reauthentication_required
 from allauth.core.ratelimit import consume_or_429
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import care_team, invitations
+from ldn_journal.accounts import care_team, invitations, mfa_reset
 from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.forms import (
     CareTeamLinkForm,
     CareTeamTransferForm,
     InviteForm,
     LanguageForm,
+    MfaResetForm,
 )
 from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
@@ -123,6 +126,33 @@ def set_active(request, user_id):
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
+
+
+@role_required(Role.ADMIN)
+@reauthentication_required  # removing someone's second factor: password again
+def manage_mfa_reset(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    if target == request.user:
+        messages.error(request, _("Manage your own two-step sign-in from your account page."))
+        return redirect("manage:people")
+    form = MfaResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mfa_reset.reset_mfa(target, reason=form.cleaned_data["reason"], request=request)
+        messages.success(
+            request,
+            _(
+                "Two-step sign-in was reset for %(name)s: they are signed out everywhere, were "
+                "emailed, and set it up again at their next sign-in."
+            )
+            % {"name": target.name},
+        )
+        return redirect("manage:people")
+    methods = Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    return render(
+        request,
+        "accounts/manage/mfa_reset.html",
+        {"form": form, "target": target, "methods": sorted(methods)},
+    )
 
 
 def _invite(request, template, success_url):

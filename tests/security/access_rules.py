@@ -289,6 +289,7 @@ RULES = {
     # Management area
     "manage:people": rule("admin"),
     "manage:set_active": rule("admin", post_only=True),
+    "manage:mfa_reset": rule("admin", reauth=True, params={"user_id": lambda c: c.clinician_b.pk}),
     "manage:invite": rule("admin"),
     "manage:invitations": rule("admin"),
     "manage:invitation_action": rule(
