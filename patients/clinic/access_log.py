@@ -19,7 +19,7 @@ from ldn_journal.accounts.roles import role_required
 from patients.clinic.exports.csv import rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
-from patients.models import Patient
+from patients.models import BreakGlassGrant, Patient
 
 PAGE_SIZE = 50
 CSV_LIMIT = 50_000  # rows per admin CSV download; narrow the filters for more
@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "scale.add": _("Added a symptom scale"),
     "entry.history": _("Viewed the changes to an entry"),
     "plan.read": _("Viewed your plan"),
+    "break_glass.open": _("Opened your record in an emergency"),
 }
 
 # What each action means to an admin reading the whole log: every action the code records has
@@ -196,7 +197,19 @@ def my_access_log(request):
         .order_by("-at", "-pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the reasons of the emergency accesses on this page.
+    grant_ids = [r.object_id for r in page if r.action == "break_glass.open" and r.object_id]
+    reasons = (
+        dict(
+            BreakGlassGrant.objects.filter(patient=patient, pk__in=grant_ids).values_list(
+                "pk", "reason"
+            )
+        )
+        if grant_ids
+        else {}
+    )
     for row in page:
+        row.reason = reasons.get(int(row.object_id)) if row.object_id.isdigit() else None
         row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
         row.role_label = Role(row.actor_role).label if row.actor_role in Role.values else ""
     return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})

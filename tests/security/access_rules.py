@@ -249,6 +249,8 @@ RULES = {
     # Clinician area: patient A is on clinician A's team only.
     "clinic:patients": rule("clinician"),
     "clinic:patient": rule("clinician_a", params=PATIENT_A_ID),
+    # Break-glass: any clinician (the team's own is sent to the record); others 404.
+    "clinic:break_glass": rule("clinician", params=PATIENT_A_ID),
     "clinic:add_note": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
     "clinic:mark_reviewed": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
     "clinic:undo_review": rule(
