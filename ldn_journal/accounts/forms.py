@@ -153,6 +153,15 @@ class CareTeamTransferForm(forms.Form):
         help_text=_("Saved on each patient's record for the care team; not sent by email."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patients = self.fields["patients"]
+        patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
+        source = self.data.get("source") or self.initial.get("source")
+        if str(source).isdigit():
+            # Only the chosen clinician's patients are offered (a clinic has hundreds).
+            patients.queryset = patients.queryset.filter(care_team=source)
+
     def clean_target(self):
         target = self.cleaned_data["target"]
         if not target.is_active:

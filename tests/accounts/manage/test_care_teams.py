@@ -159,5 +159,5 @@ def test_a_transfer_of_a_patient_not_on_the_source_team_is_refused(
 ):
     response = transfer(admin_client_, clinician_a, clinician_b, [patient_b])
 
-    assert "are not on" in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
     assert not AccessLog.objects.filter(action="care_team.transfer").exists()
