@@ -682,7 +682,18 @@ class UrgentReportQuerySet(models.QuerySet):
 
 
 class UrgentReport(models.Model):
-    """A patient's report of a bad reaction: guidance at once, the care team alerted now."""
+    """A patient's report of a bad reaction: guidance at once, the care team alerted now.
+
+    While it is open (not acknowledged) the patient's plan is paused (patients.rules.pause).
+    """
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", "Continue as planned"
+        HOLD = "hold", "Hold the plan"
+
+    class Routing(models.TextChoices):
+        CARE_TEAM = "care_team", "The care team"
+        ON_DUTY = "on_duty", "The clinic's team on duty (admins)"
 
     class Symptom(models.TextChoices):
         HEADACHE = "severe_headache", _("Severe headache")
@@ -709,6 +720,9 @@ class UrgentReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ack_note = models.TextField(max_length=2000, blank=True)
+    ack_decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    # Who was alerted when the report arrived: what the patient is told, truthfully.
+    routed_to = models.CharField(max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UrgentReportQuerySet.as_manager()
@@ -716,6 +730,15 @@ class UrgentReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Open reports are few: the pause loader, the nav count and the sweep read them
+            # per batch of patients through this small partial index.
+            models.Index(
+                fields=["patient", "created_at"],
+                name="urgentreport_open",
+                condition=models.Q(acknowledged_at__isnull=True),
+            )
+        ]
 
     def __str__(self):
         return f"Urgent report #{self.pk}"

@@ -3,6 +3,7 @@
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import invitations
@@ -10,6 +11,7 @@ from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
 from patients.models import Patient
+from patients.rules.emergency import country_choices
 
 
 class SignInForm(LoginForm):
@@ -71,9 +73,27 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(label=_("Role"), choices=())
+    country = forms.ChoiceField(
+        label=_("Patient's country"),
+        required=False,
+        help_text=_(
+            "For patients: the emergency number they are shown. Empty: the country of "
+            "their time zone. They can change it in their settings."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a country from the list, or leave it empty to use the "
+                "country of the patient's time zone."
+            )
+        },
+    )
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [
+            ("", _("From their time zone")),
+            *country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
         roles = invitations.roles_invitable_by(inviter)
         role_field = self.fields["role"]
         role_field.choices = [(r.value, r.label) for r in roles]

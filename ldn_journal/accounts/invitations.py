@@ -37,7 +37,7 @@ class InviteOutcome:
     care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
-def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
+def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
     """Invite `email` as `role`, or ask an existing patient to let the clinician join.
 
     A clinician's invitation has one outcome they can see, whatever the address: a new
@@ -83,6 +83,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
             role=role,
             invited_by=inviter,
             clinician=inviter if role == Role.PATIENT else None,
+            country=(country or "").upper() if role == Role.PATIENT else "",
             created_at=now,
             last_sent_at=now,
         )
@@ -95,7 +96,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
                 # Already invited: the open invitation stands (its inviter may re-send it).
                 return InviteOutcome()
             raise ValidationError(_already_invited_message(inviter, email)) from None
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
     return InviteOutcome(invitation=invitation)
 
 
@@ -114,7 +115,7 @@ def _already_invited_message(inviter, email):
     )
 
 
-def resend(invitation, *, request=None, now=None):
+def resend(invitation, *, now=None):
     """Rotate the token (old links stop working), extend the expiry and send again."""
     now = now or timezone.now()
     if invitation.accepted_at or invitation.revoked_at:
@@ -123,7 +124,7 @@ def resend(invitation, *, request=None, now=None):
     invitation.last_sent_at = now
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
 
 
 def revoke(invitation, *, now=None):
@@ -139,7 +140,7 @@ def invitation_url(token):
     return settings.SITE_URL + reverse("accept_invitation", args=[token])
 
 
-def send_invitation_email(invitation, token, *, request=None):
+def send_invitation_email(invitation, token):
     context = {
         "invitation": invitation,
         "url": invitation_url(token),
@@ -195,7 +196,7 @@ def accept(invitation_id, user, *, now=None):
             locked.accepted_user = user
             locked.save(update_fields=["accepted_at", "accepted_user"])
             if locked.role == Role.PATIENT:
-                patient = Patient.objects.create(user=user)
+                patient = Patient.objects.create(user=user, country=locked.country)
                 CareTeamMembership.objects.create(
                     patient=patient, clinician=locked.clinician, added_by=locked.invited_by
                 )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from ldn_journal.accounts import views
 from patients.clinic import access_log
+from patients.urgent import admin_views as urgent_admin
 
 app_name = "manage"
 
@@ -24,4 +25,7 @@ urlpatterns = [
     ),
     path("care-team/transfer/", views.manage_care_team_transfer, name="care_team_transfer"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
+    path("urgent/", urgent_admin.unassigned, name="urgent_unassigned"),
+    path("urgent/<int:pk>/", urgent_admin.report, name="urgent_report"),
+    path("urgent/<int:pk>/assign/", urgent_admin.assign, name="urgent_assign"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import care_team, invitations, mfa_reset
-from ldn_journal.accounts.accounts_admin import set_user_active
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.forms import (
     CareTeamLinkForm,
     CareTeamTransferForm,
@@ -32,6 +32,7 @@ from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
+from patients import care_team as clinicians_of
 from patients.models import CareTeamRequest, Patient
 
 AREA_HOME = {
@@ -122,7 +123,39 @@ def set_active(request, user_id):
         messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")
 
-    set_user_active(target, activate, request=request)
+    taker, error = None, ""
+    taker_id = request.POST.get("taker", "")
+    if taker_id and not activate:
+        taker = User.objects.filter(pk=taker_id if taker_id.isdigit() else None).first()
+        if taker is None:
+            error = _("Choose a clinician from the list to take the patients over.")
+        else:
+            try:
+                clinicians_of.check_can_join(taker)
+            except clinicians_of.CareTeamError as exc:
+                taker, error = None, str(exc)
+    try:
+        if error:
+            raise LastClinician(target, clinicians_of.patients_left_alone(target))
+        set_user_active(target, activate, request=request, taker=taker)
+    except LastClinician as refusal:
+        return render(
+            request,
+            "accounts/manage/deactivate_refused.html",
+            {
+                "target": target,
+                "refusal": refusal,
+                "error": error,
+                "takers": clinicians_of.active_clinicians(excluding=target),
+            },
+            status=409,
+        )
+    if taker is not None:
+        messages.success(
+            request,
+            _("%(taker)s took over %(name)s's patients.")
+            % {"taker": taker.name, "name": target.name},
+        )
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
@@ -163,7 +196,7 @@ def _invite(request, template, success_url):
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
-                request=request,
+                country=form.cleaned_data.get("country", ""),
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -205,7 +238,7 @@ def _invitation_action(request, pk, action, success_url):
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
     try:
         if action == "resend":
-            invitations.resend(invitation, request=request)
+            invitations.resend(invitation)
             messages.success(request, _("Invitation sent again with a new link."))
         else:
             invitations.revoke(invitation)

@@ -24,6 +24,7 @@ from ldn_journal.local_dates import local_date
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
 from patients.rules import doses, scales
+from patients.rules import emergency as emergency_rules
 from prescriptions.forms import (
     active_decimal_separator,
     dose_from_text,
@@ -341,9 +342,21 @@ class PatientSettingsForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
     )
 
+    country = forms.ChoiceField(
+        label=_("Country you live in"),
+        required=False,
+        help_text=_("For the emergency number we show you. Empty: the country of your time zone."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose your country from the list, or leave it empty to use "
+                "the country of your time zone."
+            )
+        },
+    )
+
     class Meta:
         model = Patient
-        fields = ["time_zone", "reminder_time", "remind_by_email", "remind_by_push"]
+        fields = ["time_zone", "country", "reminder_time", "remind_by_email", "remind_by_push"]
         fields += ["morning_checkin"]
         widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {
@@ -361,6 +374,10 @@ class PatientSettingsForm(forms.ModelForm):
         self.fields["language"].initial = self.instance.user.language
         self.order_fields(["display_name", "language"])
         self.fields["reminder_time"].error_messages["invalid"] = gettext("Enter a time like 21:00.")
+        self.fields["country"].choices = [
+            ("", gettext("From my time zone")),
+            *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

@@ -27,6 +27,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
 from ldn_journal.local_dates import local_date
+from patients.guidance import guidance_for as urgent_guidance
 from patients.journal import charts
 from patients.journal import entries as journal
 from patients.journal.forms import (
@@ -45,6 +46,7 @@ from patients.models import (
     SideEffect,
     SymptomScale,
 )
+from patients.pause import urgent_state
 from patients.rules import adherence, nights
 from prescriptions import titration
 from prescriptions.plans import PlanView
@@ -108,6 +110,7 @@ def _entries(patient, **filters):
 def home(request):
     now = timezone.now()
     patient, plan = _plan(request)
+    urgent = urgent_state(patient.pk, now)
     tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
     checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
@@ -130,6 +133,12 @@ def home(request):
         "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+        # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).
+        # Wiring point: read here until plans.PlanView carries the pause itself.
+        "pause": urgent.pause(now),
+        "pause_report_id": urgent.latest_open_id(now),
+        "answer": urgent.answer,
+        "guidance": urgent_guidance(patient),
     }
     return render(request, "patients/journal/home.html", context)
 

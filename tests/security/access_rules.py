@@ -237,6 +237,7 @@ RULES = {
         params={"pk": _obj("care_team_request"), "decision": "decline"},
     ),
     "journal:urgent_report": rule("patient"),
+    "journal:urgent_guidance": rule("patient"),
     "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
     "journal:reminders": rule("patient"),
     "journal:push_subscribe": rule("patient", post_only=True),
@@ -307,5 +308,9 @@ RULES = {
         params={"patient_id": lambda c: c.patient_a.pk, "clinician_id": lambda c: c.clinician_a.pk},
     ),
     "manage:care_team_transfer": rule("admin"),
+    # Admins route urgent reports (no health details on these pages).
+    "manage:urgent_unassigned": rule("admin"),
+    "manage:urgent_report": rule("admin", params={"pk": _obj("urgent_report")}),
+    "manage:urgent_assign": rule("admin", post_only=True, params={"pk": _obj("urgent_report")}),
     "reminder_failures": rule("admin"),
 }
