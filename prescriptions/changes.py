@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from patients.models import NightlyEntry, Patient
 from prescriptions import plans, safety, titration
@@ -236,10 +238,10 @@ def first_hold_night(patient: Patient, tonight: date) -> tuple[date, bool]:
 
 
 def logged_dose_stands_message(first_night: date) -> str:
-    return (
+    return gettext(
         "Tonight’s dose is already logged and stands: a hold made now starts from the "
-        f"night of {first_night:%d %b %Y}."
-    )
+        "night of %(night)s."
+    ) % {"night": date_format(first_night, "d M Y")}
 
 
 def _check(

@@ -30,6 +30,7 @@ as data, never as markup.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from patients.clinic.exports.csv import in_pieces
 from patients.models import NightlyEntry, SideEffect
 from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
@@ -449,33 +451,45 @@ def night_resources(ref: str, patient, entry) -> list[dict]:
             out.append(observation(ref, patient, entry, score_code(key), value, key))
     if entry.dreams:
         out.append(dreams_observation(ref, patient, entry, dict(NightlyEntry.Dreams.choices)))
-    for score in entry.extra_scores.all():
+    for score in _rows(entry.extra_scores):
         key = f"scale-{score.scale_id}"
         out.append(
-            observation(ref, patient, entry, score_code(key, score.scale.name), score.value, key)
+            observation(ref, patient, entry, score_code(key, _scale_name(score)), score.value, key)
         )
     labels = dict(SideEffect.Kind.choices)
-    for effect in entry.side_effects.all():
+    for effect in _rows(entry.side_effects):
         out.append(side_effect_event(ref, patient, entry, effect, labels))
     return out
 
 
-def bundle(patient, plan, entries, now: datetime) -> dict:
-    """The Bundle as a dict (json.dumps-able) for a plans.PlanView; entries need side effects
-    and extra scores prefetched. Every prescription's versions go out, ended ones too."""
+def _rows(related):
+    """A night's side effects or extra scores: a list (exports.rows.Night) or a manager."""
+    return related.all() if hasattr(related, "all") else related
+
+
+def _scale_name(score) -> str:
+    return getattr(score, "scale_name", None) or score.scale.name
+
+
+def resources(patient, plan, entries, now: datetime):
+    """Every resource of the bundle, one at a time, for a plans.PlanView (entries:
+    exports.rows.Night). Every prescription's versions go out, ended ones too."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
+    yield person
     today = plan.tonight(patient.tz, now)
-    resources = [person, *medication_requests(ref, version_records(patient, plan), today)]
+    yield from medication_requests(ref, version_records(patient, plan), today)
     for entry in entries:
-        resources += night_resources(ref, patient, entry)
-    resources += adverse_events(ref, patient)
+        yield from night_resources(ref, patient, entry)
+    yield from adverse_events(ref, patient)
+
+
+def _envelope(now: datetime) -> dict:
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "type": "collection",
         "timestamp": _iso(now),
-        "entry": [_entry(resource) for resource in resources],
     }
 
 
@@ -504,3 +518,25 @@ def version_records(patient, plan) -> list[VersionRecord]:
             )
         )
     return records
+
+
+def bundle(patient, plan, entries, now: datetime) -> dict:
+    """The Bundle as a dict (json.dumps-able)."""
+    return {**_envelope(now), "entry": [_entry(r) for r in resources(patient, plan, entries, now)]}
+
+
+def bundle_json(patient, plan, entries, now: datetime):
+    """The same Bundle as JSON text in pieces, one resource at a time, for a streamed
+    download. Compact (no indent): json's C encoder, several times faster than pretty
+    printing, which only Python's own encoder does."""
+
+    def texts():
+        head = json.dumps(_envelope(now), separators=(",", ":"))
+        yield head[:-1] + ',"entry":['
+        separator = ""
+        for resource in resources(patient, plan, entries, now):
+            yield separator + json.dumps(_entry(resource), separators=(",", ":"))
+            separator = ","
+        yield "]}"
+
+    return in_pieces(texts())
