@@ -317,7 +317,11 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
         patients = patients.filter(attention__kinds__contains=f" {kind} ")
     if needs_review:
         patients = patients.filter(attention__needs_review=True)
-    patients = patients.select_related("user", "attention").order_by(*ORDER)
+    patients = (
+        patients.select_related("user", "attention")
+        .annotate(**dashboard.last_review_annotations())
+        .order_by(*ORDER)
+    )
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)
     page.object_list = [row_from(patient.attention, patient) for patient in page.object_list]
     return page

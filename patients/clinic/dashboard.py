@@ -220,6 +220,15 @@ def _latest_review_field(name, output_field, ref="pk"):
     )
 
 
+def last_review_annotations():
+    """Who last reviewed the patient's flags and when (the list's "last reviewed")."""
+    return {
+        "reviewed_at": _latest_review_field("at", DateTimeField()),
+        "reviewed_by_name": _latest_review_field("reviewed_by__display_name", CharField()),
+        "reviewed_by_email": _latest_review_field("reviewed_by__email", CharField()),
+    }
+
+
 def _last_entry():
     return Subquery(
         NightlyEntry.objects.filter(patient=OuterRef("pk")).order_by("-night").values("night")[:1],
@@ -236,9 +245,7 @@ def with_list_annotations(patients):
     return patients.select_related("user").annotate(
         last_entry=_last_entry(),
         reviewed_through=_latest_review(),
-        reviewed_at=_latest_review_field("at", DateTimeField()),
-        reviewed_by_name=_latest_review_field("reviewed_by__display_name", CharField()),
-        reviewed_by_email=_latest_review_field("reviewed_by__email", CharField()),
+        **last_review_annotations(),
         **urgent_annotations(),
     )
 

@@ -444,22 +444,27 @@ def night_resources(ref: str, patient, entry) -> list[dict]:
     """Everything one night's entry says (side effects and extra scores prefetched)."""
     out = []
     if entry.status in ("taken", "skipped"):
-        out.append(administration(ref, patient, entry, dict(NightlyEntry.SkipReason.choices)))
+        out.append(administration(ref, patient, entry, _labels(NightlyEntry.SkipReason)))
     for key in OBSERVED:
         value = getattr(entry, key)
         if value is not None:
             out.append(observation(ref, patient, entry, score_code(key), value, key))
     if entry.dreams:
-        out.append(dreams_observation(ref, patient, entry, dict(NightlyEntry.Dreams.choices)))
+        out.append(dreams_observation(ref, patient, entry, _labels(NightlyEntry.Dreams)))
     for score in _rows(entry.extra_scores):
         key = f"scale-{score.scale_id}"
         out.append(
             observation(ref, patient, entry, score_code(key, _scale_name(score)), score.value, key)
         )
-    labels = dict(SideEffect.Kind.choices)
+    labels = _labels(SideEffect.Kind)
     for effect in _rows(entry.side_effects):
         out.append(side_effect_event(ref, patient, entry, effect, labels))
     return out
+
+
+def _labels(choices) -> dict[str, str]:
+    """A choice's labels as plain text: the export is data, in the site's language."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 def _rows(related):
