@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ldn_journal.accounts.context_processors.navigation",
+                "patients.clinic.break_glass.banner",
             ],
         },
     },
@@ -277,6 +278,9 @@ if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
+# How long a clinician's emergency ("break-glass") access to a patient outside their care
+# team lasts once they give a reason.
+LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
 # The placeholder is translated; a real contact (a name and a number) is shown as set.

@@ -146,3 +146,83 @@ class CareTeamLinkForm(forms.Form):
             )
         self.patient = patient
         return email
+
+
+class CareTeamTransferForm(forms.Form):
+    """An admin moves some or all of one clinician's patients to another clinician."""
+
+    source = forms.ModelChoiceField(
+        label=_("From clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    target = forms.ModelChoiceField(
+        label=_("To clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    patients = forms.ModelMultipleChoiceField(
+        label=_("Patients to move"),
+        queryset=Patient.objects.select_related("user"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to move every patient of the first clinician."),
+    )
+    note = forms.CharField(
+        label=_("Handover note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Saved on each patient's record for the care team; not sent by email."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patients = self.fields["patients"]
+        patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
+        source = self.data.get("source") or self.initial.get("source")
+        if str(source).isdigit():
+            # Only the chosen clinician's patients are offered (a clinic has hundreds).
+            patients.queryset = patients.queryset.filter(care_team=source)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if not target.is_active:
+            raise forms.ValidationError(
+                _("%(name)s is deactivated: choose an active clinician to receive the patients.")
+                % {"name": target.name}
+            )
+        return target
+
+    def clean(self):
+        data = super().clean()
+        source, target = data.get("source"), data.get("target")
+        if source is None or target is None:
+            return data
+        if source == target:
+            raise forms.ValidationError(_("Choose two different clinicians."))
+        on_team = Patient.objects.filter(care_team=source).select_related("user")
+        chosen = data.get("patients")
+        if chosen:
+            strangers = [p for p in chosen if not on_team.filter(pk=p.pk).exists()]
+            if strangers:
+                raise forms.ValidationError(
+                    _("Some chosen patients are not on %(name)s's care team.")
+                    % {"name": source.name}
+                )
+            data["patients"] = list(chosen)
+        else:
+            data["patients"] = list(on_team)
+            if not data["patients"]:
+                raise forms.ValidationError(
+                    _("%(name)s has no patients to move.") % {"name": source.name}
+                )
+        return data
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: lost phone, confirmed by a call to the clinic. Kept in the access log."
+        ),
+    )
