@@ -73,6 +73,10 @@ class NothingPrescribed(JournalError):
     pass
 
 
+class PastDosingWindow(JournalError):
+    """Too late for "taken now": the patient must say when they took it."""
+
+
 # --- The patient's plan as plain values -------------------------------------------------------
 
 
@@ -113,6 +117,16 @@ class PatientPlan:
     def window(self, night: date) -> tuple[datetime, datetime]:
         return nights.night_window(night, self.patient.tz, self.dosing_time(night))
 
+    def past_dosing_window(self, night: date, now: datetime) -> bool:
+        """Whether "taken now" would misstate the time of the night's dose."""
+        return now >= nights.dosing_window_end(night, self.patient.tz, self.dosing_time(night))
+
+    def usual_time(self, night: date) -> datetime:
+        """The patient's reminder time on the night: the quick answer to "when did you take it?"."""
+        return nights.moment_on_night(
+            night, self.patient.reminder_time, self.patient.tz, self.dosing_time(night)
+        )
+
     def volume_for(self, dose_mg: Decimal | None) -> Decimal | None:
         if dose_mg is None or self.prescription is None:
             return None
@@ -149,6 +163,29 @@ def check_editable(night: date, tonight: date) -> None:
             f"Nights more than {settings.LDN_RETRO_DAYS} days ago can no longer be changed. "
             "If something is wrong, tell your clinician."
         )
+
+
+def offline_moment(acted_at: datetime | None, now: datetime) -> datetime | None:
+    """When a patient acted on the phone without a connection, as the server will record it.
+
+    A phone clock a little ahead cannot put a dose in the server's future.
+    """
+    if acted_at is None:
+        return None
+    return min(acted_at, now)
+
+
+def check_offline_night(night: date, tonight: date, acted_at: datetime, tz) -> None:
+    """A night logged offline is accepted within the same retro window as any other."""
+    try:
+        check_editable(night, tonight)
+    except NightClosed as error:
+        when = timezone.localtime(acted_at, tz).strftime("%a %d %b %H:%M")
+        raise NightClosed(
+            f"Logged on this phone on {when}, but that night is more than "
+            f"{settings.LDN_RETRO_DAYS} days ago and can no longer be saved. "
+            "Tell your clinician what you took."
+        ) from error
 
 
 def can_undo(entry: NightlyEntry | None, now: datetime) -> bool:
@@ -243,18 +280,50 @@ def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
     entry.evening_logged_at = now
 
 
-def log_taken_now(patient: Patient, now: datetime, submission_id, plan: PatientPlan | None = None):
-    """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed."""
+def _check_night(plan: PatientPlan, night: date, now: datetime, acted_at) -> datetime:
+    """Refuse a night the patient may not change; return when the patient acted."""
+    moment = offline_moment(acted_at, now)
+    if moment is None:
+        check_editable(night, plan.tonight(now))
+        return now
+    check_offline_night(night, plan.tonight(now), moment, plan.patient.tz)
+    return moment
+
+
+def log_taken_now(
+    patient: Patient,
+    now: datetime,
+    submission_id,
+    plan: PatientPlan | None = None,
+    *,
+    acted_at: datetime | None = None,
+):
+    """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed,
+    and past the night's dosing window (the time would be false: the patient says when).
+
+    ``acted_at`` is when the patient tapped on a phone without a connection: the dose is
+    filed under that moment's night, at that moment, and marked as logged offline.
+    """
     plan = plan or plan_for_patient(patient)
-    night = plan.tonight(now)
+    moment = offline_moment(acted_at, now) or now
+    night = plan.tonight(moment)
+    if acted_at is not None:
+        check_offline_night(night, plan.tonight(now), moment, patient.tz)
     dose = plan.position(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
             "No dose is prescribed tonight, so there is nothing to log with one tap."
         )
+    if plan.past_dosing_window(night, moment):
+        raise PastDosingWindow(
+            "It is past the night's dosing window, so the time now would be wrong. "
+            "Say when you took it."
+        )
 
     def fill(entry):
-        _set_taken(entry, dose, dose, now, None, now)
+        _set_taken(entry, dose, dose, moment, None, moment)
+        entry.time_zone = patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         if entry.status:  # already logged (a double tap from another form): keep the first
@@ -275,14 +344,22 @@ def save_evening(
     taken_at: datetime,
     bedtime: datetime | None = None,
     plan: PatientPlan | None = None,
+    acted_at: datetime | None = None,
+    time_zone: str | None = None,
 ):
-    """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night."""
+    """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night.
+
+    ``time_zone`` is the zone the times were entered in (the patient's, unless the form
+    edited a night logged in another zone); ``acted_at`` as for :func:`log_taken_now`.
+    """
     plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
+    logged_at = _check_night(plan, night, now, acted_at)
     prescribed = plan.position(night).dose_mg
 
     def fill(entry):
-        _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, now)
+        _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, logged_at)
+        entry.time_zone = time_zone or patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         fill(entry)
@@ -300,9 +377,10 @@ def skip_night(
     reason: str,
     reason_text: str = "",
     plan: PatientPlan | None = None,
+    acted_at: datetime | None = None,
 ):
     plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
+    logged_at = _check_night(plan, night, now, acted_at)
     prescribed = plan.position(night).dose_mg
 
     def fill(entry):
@@ -312,7 +390,9 @@ def skip_night(
         entry.taken_at = None
         entry.skip_reason = reason
         entry.skip_reason_text = reason_text if reason == NightlyEntry.SkipReason.OTHER else ""
-        entry.evening_logged_at = now
+        entry.evening_logged_at = logged_at
+        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         fill(entry)
@@ -343,15 +423,18 @@ def save_morning(
     submission_id,
     morning: Morning,
     plan: PatientPlan | None = None,
+    acted_at: datetime | None = None,
 ):
     """How the night went. Side effects and extra scales are replaced as a whole."""
     plan = plan or plan_for_patient(patient)
-    check_editable(night, plan.tonight(now))
+    logged_at = _check_night(plan, night, now, acted_at)
 
     def fill(entry):
         for name in MORNING_FIELDS[:-1]:
             setattr(entry, name, getattr(morning, name))
-        entry.morning_logged_at = now
+        entry.morning_logged_at = logged_at
+        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.logged_offline = entry.logged_offline or acted_at is not None
 
     def update(entry):
         fill(entry)

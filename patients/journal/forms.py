@@ -19,7 +19,7 @@ from django.utils.html import format_html_join
 
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
-from patients.rules import scales
+from patients.rules import nights, scales
 
 CENT = Decimal("0.01")
 # At most three digits before the point and two after: anything longer is refused before
@@ -190,6 +190,36 @@ class EveningForm(NightTimesMixin, SubmissionForm):
                     cleaned["dose_mg"] = parse_dose(text)
             except ValidationError as error:
                 self.add_error("dose", error)
+        return cleaned
+
+
+class WhenTakenForm(NightTimesMixin, SubmissionForm):
+    """Past the dosing window: when the prescribed dose was taken, as a time of that night."""
+
+    time = forms.TimeField(
+        label="Time taken",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Choose the time you took it, like 22:15.",
+            "invalid": "Enter the time you took it like 22:15.",
+        },
+    )
+
+    def __init__(self, *args, night, plan, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.night, self.plan = night, plan
+        self.setup_times(window=plan.window(night), tz=plan.patient.tz, now=now)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("time") is not None:
+            moment = nights.moment_on_night(
+                self.night, cleaned["time"], self.tz, self.plan.dosing_time(self.night)
+            )
+            try:
+                cleaned["taken_at"] = self.check_time(moment, "The time taken")
+            except ValidationError as error:
+                self.add_error("time", error)
         return cleaned
 
 

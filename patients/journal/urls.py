@@ -29,6 +29,7 @@ urlpatterns = [
     path("taken/", journal.taken_now, name="taken_now"),
     path("night/<night:night>/", journal.night_detail, name="night"),
     path("night/<night:night>/dose/", journal.evening, name="evening"),
+    path("night/<night:night>/taken-at/", journal.taken_at, name="taken_at"),
     path("night/<night:night>/skip/", journal.skip, name="skip"),
     path("night/<night:night>/morning/", journal.morning, name="morning"),
     path("entry/<int:pk>/", journal.entry_detail, name="entry"),

@@ -25,6 +25,7 @@ from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
 from patients.clinic import charts
 from patients.journal import entries as journal
+from patients.journal import offline
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,
     EveningForm,
@@ -32,10 +33,11 @@ from patients.journal.forms import (
     PatientSettingsForm,
     SkipForm,
     SubmissionForm,
+    WhenTakenForm,
     plain,
 )
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
-from patients.rules import adherence, nights
+from patients.rules import adherence
 from prescriptions import titration
 
 ONE_DAY = timedelta(days=1)
@@ -119,6 +121,11 @@ def home(request):
         "hold_note": plan.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+        # Past the window a tap would record a false time: the card asks when instead.
+        "ask_when": not (entry and entry.status) and plan.past_dosing_window(tonight, now),
+        "usual_time": plan.usual_time(tonight),
+        "usual_form": SubmissionForm(),
+        "when_form": WhenTakenForm(night=tonight, plan=plan, now=now),
     }
     return render(request, "patients/journal/home.html", context)
 
@@ -129,19 +136,76 @@ def taken_now(request):
     now = timezone.now()
     plan = _plan(request)
     form = SubmissionForm(request.POST)
+    replay = offline.is_replay(request)
     if not form.is_valid():
+        if replay:
+            return offline.form_refusal(form)
         messages.error(request, "This form has expired. Please try again.")
         return redirect("journal:home")
     try:
         saved = journal.log_taken_now(
-            plan.patient, now, form.cleaned_data["submission_id"], plan=plan
+            plan.patient,
+            now,
+            form.cleaned_data["submission_id"],
+            plan=plan,
+            acted_at=offline.acted_at(request),
+        )
+    except journal.JournalError as error:
+        if replay:
+            return offline.answer(False, error.message)
+        messages.error(request, error.message)
+    else:
+        if replay:
+            return offline.answer(True, _offline_saved(saved))
+        if not saved.changed and not saved.replayed:
+            messages.info(request, "Tonight was already logged; nothing was changed.")
+    return redirect("journal:home")
+
+
+def _offline_saved(saved) -> str:
+    if not saved.changed and not saved.replayed:
+        return "That night was already logged; nothing was changed."
+    return "Sent: saved with the time you logged it on this phone."
+
+
+@patient_view
+@require_POST
+def taken_at(request, night):
+    """The honest answer past the dosing window: the prescribed dose at the time the patient
+    says (their usual time, or one they pick), never the time of the tap."""
+    now = timezone.now()
+    plan = _plan(request)
+    closed = _open_night(request, plan, night, now)
+    if closed is not None:
+        return closed
+    if night > plan.tonight(now):
+        raise Http404
+    dose = plan.position(night).dose_mg
+    form = WhenTakenForm(request.POST, night=night, plan=plan, now=now)
+    if dose is None:
+        messages.error(request, "No dose is prescribed that night: use Different dose or time.")
+        return redirect("journal:evening", night=night)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _after_save(plan, night, now)
+    try:
+        saved = journal.save_evening(
+            plan.patient,
+            night,
+            now,
+            form.cleaned_data["submission_id"],
+            dose_mg=dose,
+            taken_at=form.cleaned_data["taken_at"],
+            plan=plan,
         )
     except journal.JournalError as error:
         messages.error(request, error.message)
     else:
-        if not saved.changed and not saved.replayed:
-            messages.info(request, "Tonight was already logged; nothing was changed.")
-    return redirect("journal:home")
+        when = timezone.localtime(saved.entry.taken_at, plan.patient.tz)
+        _saved_message(request, saved, f"Saved: {plain(dose)} mg taken at {when:%H:%M}.")
+    return _after_save(plan, night, now)
 
 
 @patient_view
@@ -170,13 +234,37 @@ def undo(request, pk):
 
 
 def _open_night(request, plan, night, now):
-    """The night if the patient may change it; otherwise a message and where to go instead."""
+    """The night if the patient may change it; otherwise a message and where to go instead.
+
+    A replay from the phone is checked against the moment the patient acted (in the entry
+    functions), so it passes here; its refusals are answered as JSON.
+    """
+    if offline.is_replay(request):
+        return None
     try:
         journal.check_editable(night, plan.tonight(now))
     except journal.NightClosed as error:
         messages.error(request, error.message)
         return redirect("journal:night", night=night) if night <= plan.tonight(now) else None
     return None
+
+
+def _refused(request, error):
+    if offline.is_replay(request):
+        return offline.answer(False, error.message)
+    messages.error(request, error.message)
+    return None
+
+
+def _invalid(request, form):
+    return offline.form_refusal(form) if offline.is_replay(request) else None
+
+
+def _saved(request, saved, text, then):
+    if offline.is_replay(request):
+        return offline.answer(True, _offline_saved(saved))
+    _saved_message(request, saved, text)
+    return then
 
 
 def _after_save(plan, night, now):
@@ -204,7 +292,10 @@ def evening(request, night):
     position = plan.position(night)
     concentration = plan.concentration
     window = plan.window(night)
-    kwargs = {"concentration": concentration, "window": window, "tz": plan.patient.tz, "now": now}
+    # A night logged in another zone is edited in that zone: its times stay where they were.
+    zone = entry.logged_tz if entry is not None and entry.time_zone else plan.patient.tz
+    timezone.activate(zone)
+    kwargs = {"concentration": concentration, "window": window, "tz": zone, "now": now}
     if request.method == "POST":
         form = EveningForm(request.POST, **kwargs)
         if form.is_valid():
@@ -219,21 +310,27 @@ def evening(request, night):
                     taken_at=data["taken_at"],
                     bedtime=data.get("bedtime"),
                     plan=plan,
+                    acted_at=offline.acted_at(request),
+                    time_zone=zone.key,
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
                 dose = saved.entry.dose_mg
-                _saved_message(request, saved, f"Saved: {plain(dose)} mg taken.")
-                return _after_save(plan, night, now)
+                return _saved(
+                    request, saved, f"Saved: {plain(dose)} mg taken.", _after_save(plan, night, now)
+                )
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
-        # Tonight: now. An earlier night: the patient's usual reminder time that night.
-        if window[0] <= now < window[1]:
+        # Within the dosing window: now. Past it, or an earlier night: the patient's usual
+        # time that night, never the time of the tap.
+        if window[0] <= now < window[1] and not plan.past_dosing_window(night, now):
             default_time = now
         else:
-            default_time = nights.moment_on_night(
-                night, plan.patient.reminder_time, plan.patient.tz, plan.dosing_time(night)
-            )
+            default_time = plan.usual_time(night)
         if entry and entry.is_taken:
             initial = {
                 "dose": plain(entry.dose_mg),
@@ -283,12 +380,16 @@ def skip(request, night):
                     reason=data["reason"],
                     reason_text=data.get("reason_text", "").strip(),
                     plan=plan,
+                    acted_at=offline.acted_at(request),
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
-                _saved_message(request, saved, "Saved: skipped.")
-                return _after_save(plan, night, now)
+                return _saved(request, saved, "Saved: skipped.", _after_save(plan, night, now))
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
         form = SkipForm()
     return render(
@@ -318,13 +419,27 @@ def morning(request, night):
             data = form.cleaned_data
             try:
                 saved = journal.save_morning(
-                    plan.patient, night, now, data["submission_id"], data["morning"], plan=plan
+                    plan.patient,
+                    night,
+                    now,
+                    data["submission_id"],
+                    data["morning"],
+                    plan=plan,
+                    acted_at=offline.acted_at(request),
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
-                _saved_message(request, saved, "Thank you: your morning check-in is saved.")
-                return redirect("journal:home")
+                return _saved(
+                    request,
+                    saved,
+                    "Thank you: your morning check-in is saved.",
+                    redirect("journal:home"),
+                )
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
         entry = _entries(plan, night=night).prefetch_related("side_effects", "extra_scores").first()
         form = MorningForm(initial=MorningForm.initial_for(entry), extra_scales=extra_scales)

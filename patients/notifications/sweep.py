@@ -33,7 +33,15 @@ from patients.models import (
     PushSubscription,
     ReminderDelivery,
 )
-from patients.rules.nights import EVENING, MORNING, as_zone, moment_on_night, night_of, night_window
+from patients.rules.nights import (
+    DOSING_WINDOW_END,
+    EVENING,
+    MORNING,
+    as_zone,
+    moment_on_night,
+    night_of,
+    night_window,
+)
 from prescriptions import titration
 
 log = logging.getLogger(__name__)
@@ -42,7 +50,6 @@ Kind = ReminderDelivery.Kind
 Channel = ReminderDelivery.Channel
 Status = ReminderDelivery.Status
 
-DOSING_WINDOW_END = time(3, 0)
 # An evening reminder stays useful until the end of the dosing window, and at least this long
 # after it fired (a reminder set for 02:30 on a spring-forward night fires at 03:00).
 MIN_USEFUL = timedelta(hours=1)

@@ -37,6 +37,11 @@ DOSING_TIMES = (EVENING, MORNING)
 EVENING_NIGHT_STARTS = time(12, 0)
 MORNING_NIGHT_STARTS = time(0, 0)
 
+# The usual LDN dosing window for evening dosing, in the patient's wall-clock time; it wraps
+# midnight. After its end a dose can no longer honestly be logged as "taken now".
+DOSING_WINDOW_START = time(21, 0)
+DOSING_WINDOW_END = time(3, 0)
+
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -170,11 +175,22 @@ def moment_on_night(
     return _first_instant_at_or_after(datetime.combine(day, local_time), zone)
 
 
+def dosing_window_end(night: date, tz: ZoneInfo | str, dosing_time: str) -> datetime:
+    """The UTC instant after which a dose for ``night`` is no longer "taken now".
+
+    Evening dosing: the end of the usual window (03:00 after the evening). Morning dosing has
+    no narrower window than the night itself, so it is the end of the night.
+    """
+    if dosing_time == EVENING:
+        return moment_on_night(night, DOSING_WINDOW_END, tz, EVENING)
+    return night_window(night, tz, dosing_time)[1]
+
+
 def is_in_dosing_window(
     moment: datetime,
     tz: ZoneInfo | str,
-    start: time = time(21, 0),
-    end: time = time(3, 0),
+    start: time = DOSING_WINDOW_START,
+    end: time = DOSING_WINDOW_END,
 ) -> bool:
     """Whether the patient's wall clock at ``moment`` is within ``[start, end]``.
 
