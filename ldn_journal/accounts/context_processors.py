@@ -8,8 +8,8 @@ NAV = {
     Role.PATIENT: [
         ("journal:home", "Tonight"),
         ("journal:history", "History"),
-        ("journal:plan", "My plan"),
-        ("journal:settings", "Settings"),
+        ("journal:plan", "Plan"),
+        ("journal:more", "More"),
     ],
     Role.CLINICIAN: [
         ("clinic:patients", "Patients"),
@@ -26,6 +26,34 @@ NAV = {
 }
 
 
+# A patient's page belongs to the tab it was reached from; anything not listed (settings,
+# the account pages) is under More.
+PATIENT_TABS = {
+    "journal:home": {
+        "home",
+        "taken_now",
+        "taken_at",
+        "evening",
+        "skip",
+        "morning",
+        "undo",
+        "urgent_report",
+        "urgent_detail",
+    },
+    "journal:history": {"history", "history_list", "trends", "night", "entry"},
+    "journal:plan": {"plan"},
+}
+
+
+def _patient_tab(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace == "journal":
+        for tab, names in PATIENT_TABS.items():
+            if match.url_name in names:
+                return tab
+    return "journal:more"
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -36,7 +64,12 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # an area not built yet is simply not shown
             continue
-        items.append({"url": url, "label": label, "current": False})
+        items.append({"url": url, "label": label, "current": False, "name": name})
+    if user.role == Role.PATIENT:
+        tab = _patient_tab(request)
+        for item in items:
+            item["current"] = item["name"] == tab
+        return {"nav_items": items, "tab_bar": True}
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
     matches = [item for item in items if request.path.startswith(item["url"])]

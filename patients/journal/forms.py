@@ -18,7 +18,8 @@ from django.utils import formats
 from django.utils.html import format_html_join
 
 from patients.journal.entries import CLOCK_SKEW, Morning
-from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
+from patients.models import NightlyEntry, SideEffect, known_time_zones
+from patients.notifications.forms import ReminderSettingsForm
 from patients.rules import nights, scales
 
 CENT = Decimal("0.01")
@@ -377,32 +378,19 @@ TIME_ZONES = sorted(known_time_zones() - {"Factory", "localtime"})
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
 
 
-class PatientSettingsForm(forms.ModelForm):
-    display_name = forms.CharField(label="Your name", max_length=150)
-    time_zone = forms.CharField(
-        label="Time zone",
-        max_length=64,
-        help_text="Start typing a city, for example London or New_York.",
-        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-    )
+class PatientSettingsForm(ReminderSettingsForm):
+    """The patient's one settings form: their name, their zone and every reminder setting."""
 
-    class Meta:
-        model = Patient
-        fields = ["time_zone", "reminder_time", "remind_by_email", "remind_by_push"]
-        fields += ["morning_checkin"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-        help_texts = {
-            "reminder_time": "We remind you at this time if tonight's dose is not logged yet.",
-            "remind_by_push": "Push notifications need this phone's permission: turn them on "
-            "under “Reminder times, quiet hours and devices” below.",
-            "morning_checkin": "A gentle reminder to fill in how the night went.",
-        }
+    display_name = forms.CharField(label="Your name", max_length=150)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
+        self.fields["time_zone"].help_text = "Start typing a city, for example London or New_York."
+        self.fields["remind_by_push"].help_text = (
+            "Push notifications need this phone's permission: turn them on under “Devices” below."
+        )
         self.order_fields(["display_name"])
-        self.fields["reminder_time"].error_messages["invalid"] = "Enter a time like 21:00."
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

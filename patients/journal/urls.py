@@ -38,6 +38,7 @@ urlpatterns = [
     path("history/list/", journal.history_list, name="history_list"),
     path("history/trends/", journal.trends, name="trends"),
     path("settings/", journal.patient_settings, name="settings"),
+    path("more/", journal.more, name="more"),
     path("plan/", include("prescriptions.urls_patient")),
     path("reaction/", urgent_views.report_reaction, name="urgent_report"),
     path("reaction/<int:pk>/", urgent_views.patient_report, name="urgent_detail"),

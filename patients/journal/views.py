@@ -36,13 +36,22 @@ from patients.journal.forms import (
     WhenTakenForm,
     plain,
 )
-from patients.models import NightlyEntry, Patient, SideEffect, SymptomScale
+from patients.models import (
+    NightlyEntry,
+    Patient,
+    PushSubscription,
+    ReminderDelivery,
+    SideEffect,
+    SymptomScale,
+)
+from patients.notifications.channels import push
 from patients.rules import adherence
 from prescriptions import titration
 
 ONE_DAY = timedelta(days=1)
 TREND_WEEKS = (4, 12, 26)
 STATS_NIGHTS = 366  # how far back the streak looks
+RECENT_REMINDERS = 20
 
 
 def patient_view(view):
@@ -682,12 +691,15 @@ def trends(request):
 
 @patient_view
 def patient_settings(request):
+    """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
     if request.method == "POST":
         form = PatientSettingsForm(request.POST, instance=patient)
         if form.is_valid():
             form.save()
             remember_time_zone(request)
+            if form.warning:
+                messages.warning(request, form.warning)
             messages.success(request, "Your settings are saved.")
             return redirect(reverse("journal:settings"))
     else:
@@ -695,5 +707,21 @@ def patient_settings(request):
     return render(
         request,
         "patients/journal/settings.html",
-        {"form": form, "time_zone_options": TIME_ZONE_OPTIONS, "patient": patient},
+        {
+            "form": form,
+            "time_zone_options": TIME_ZONE_OPTIONS,
+            "patient": patient,
+            "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
+            "devices": PushSubscription.objects.filter(user=request.user),
+            "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
+                :RECENT_REMINDERS
+            ],
+            "vapid_public_key": push.public_key(),
+        },
     )
+
+
+@patient_view
+def more(request):
+    """The More tab: settings, the patient's own data, the account."""
+    return render(request, "patients/journal/more.html", {"patient": current_patient(request)})

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from django import forms
 
 from patients.models import ClinicianPreferences, Patient, validate_time_zone
-from patients.notifications.sweep import Kind, Prefs, slots_for_night
+from patients.notifications.sweep import Kind, Prefs, in_quiet_hours, slots_for_night
 from patients.rules.nights import EVENING
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
@@ -120,6 +120,8 @@ class ReminderSettingsForm(forms.ModelForm):
     def _quiet_warning(data) -> str:
         if data.get("quiet_start") is None:
             return ""
+        start, end = data["quiet_start"], data["quiet_end"]
+        swallowed = in_quiet_hours(data["reminder_time"], start, end)
         prefs = Prefs(
             tz="UTC",
             reminder_time=data["reminder_time"],
@@ -136,7 +138,28 @@ class ReminderSettingsForm(forms.ModelForm):
                 "Saved, but your quiet hours cover the whole evening window: no evening "
                 "reminder can reach you. Shorten the quiet hours to get one."
             )
+        if swallowed:
+            return (
+                f"Your evening reminder at {data['reminder_time']:%H:%M} is inside your quiet "
+                f"hours ({start:%H:%M} to {end:%H:%M}), so it waits until {end:%H:%M}. "
+                "Move the reminder or the quiet hours if you want it earlier."
+            )
         return ""
+
+    @classmethod
+    def warning_for(cls, patient) -> str:
+        """The same warning for settings already saved, shown whenever the page is opened."""
+        return cls._quiet_warning(
+            {
+                "reminder_time": patient.reminder_time,
+                "last_call": patient.last_call,
+                "last_call_time": patient.last_call_time,
+                "morning_checkin": patient.morning_checkin,
+                "morning_time": patient.morning_time,
+                "quiet_start": patient.quiet_start,
+                "quiet_end": patient.quiet_end,
+            }
+        )
 
 
 class DigestSettingsForm(forms.ModelForm):
