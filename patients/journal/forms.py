@@ -317,6 +317,19 @@ class MorningForm(SubmissionForm):
     def score_fields(self):
         return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
 
+    MORE = ("dream_intensity", "notes", "side_other_text")
+
+    @property
+    def more_open(self) -> bool:
+        """Open "Add more" when it holds an answer or an error, so nothing is hidden."""
+        names = [*self.MORE, *(f"side_{kind}" for kind in SideEffect.Kind.values)]
+        names += [f"scale_{scale.pk}" for scale in self.extra_scales]
+        if self.is_bound:
+            return any(self.data.get(self.add_prefix(name)) for name in names) or any(
+                name in self.errors for name in names
+            )
+        return any(self.initial.get(name) not in (None, "") for name in names)
+
     def extra_scale_fields(self):
         return [self[f"scale_{scale.pk}"] for scale in self.extra_scales]
 
