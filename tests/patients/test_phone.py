@@ -103,9 +103,7 @@ def test_a_replay_without_a_valid_moment_is_refused_and_nothing_is_stored(
     assert not NightlyEntry.objects.exists()
 
 
-def test_a_phone_clock_ahead_of_the_server_cannot_put_a_dose_in_the_future(
-    patient_client, plan
-):
+def test_a_phone_clock_ahead_of_the_server_cannot_put_a_dose_in_the_future(patient_client, plan):
     with time_machine.travel(NOW, tick=False):
         replay(patient_client, TAKEN, NOW + timedelta(minutes=30))
     assert NightlyEntry.objects.get().taken_at == NOW
@@ -308,9 +306,7 @@ def test_help_text_has_the_id_that_aria_describedby_names(patient_client, plan):
     assert 'aria-describedby="id_dose_helptext"' in page and 'id="id_dose_helptext"' in page
 
 
-def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(
-    patient_client, plan
-):
+def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(patient_client, plan):
     with time_machine.travel(NOW, tick=False):
         page = patient_client.post(
             reverse("journal:evening", args=[TONIGHT]),

@@ -1,0 +1,348 @@
+"""The patient's phone at 390×844 (issue 16): logging offline and sending later, the honest
+"When did you take it?", times that stay in the zone they were logged in, axe on every page,
+a keyboard-only dose, and the weight of a cold tonight card. Screenshots go to docs/screenshots/.
+
+The server's clock is set to an evening (time-machine, ticking) so the tonight card offers its
+one tap whatever the hour the suite runs at; the phone's clock is set apart from it with
+Playwright's clock, so "the server hears of it later" needs no waiting.
+"""
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from patients.models import NightlyEntry, Patient
+from tests.e2e.browser_support import CHROMIUM_ARGS, PHONE, SCREENSHOTS, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONDON = ZoneInfo("Europe/London")
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("critical", "serious", "moderate")
+PATIENT = "patient@example.com"
+
+
+def _recent_local(at: time) -> datetime:
+    """The most recent London moment at ``at`` that is at most a day from the real clock."""
+    now = datetime.now(LONDON)
+    moment = datetime.combine(now.date(), at, LONDON)
+    return moment if moment <= now else moment - timedelta(days=1)
+
+
+def _server_clock(moment):
+    return time_machine.travel(moment, tick=True)
+
+
+@pytest.fixture
+def evening():
+    """The server's clock at 21:30 London: inside the night's dosing window."""
+    with _server_clock(_recent_local(time(21, 30))) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def phone(evening, chromium_path, monkeypatch, settings):
+    """Chromium over a demo seeded at the server's (travelled) time."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _context(browser, **kwargs):
+    return browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, **kwargs
+    )
+
+
+def _shot(page, name):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width} px)"
+    page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"), full_page=True)
+
+
+def _wait_for_service_worker(page):
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+
+
+def _kept(page):
+    return page.evaluate("window.LdnOutbox.all()")
+
+
+def _clear_tonight(evening_moment):
+    """The demo may have logged tonight already; the journeys start from an open night."""
+    patient = Patient.objects.get(user__email=PATIENT)
+    local = evening_moment.astimezone(LONDON)
+    tonight = local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
+    NightlyEntry.objects.filter(patient=patient, night__gte=tonight).delete()
+    return patient, tonight
+
+
+def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_time(
+    phone, live_server
+):
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    _wait_for_service_worker(page)
+    page.reload()  # controlled by the worker: the card is now kept as last seen
+    page.wait_for_load_state("networkidle")
+    # The phone's clock is 90 s behind the server's: the server hears of the tap "later".
+    page.clock.set_system_time(timezone.now() - timedelta(seconds=90))
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Taken now").click()
+    saved = page.locator("[data-offline-saved]")
+    saved.wait_for(state="visible")
+    assert "Saved on this phone — will be sent when you are back online" in saved.inner_text()
+    kept = _kept(page)
+    assert len(kept) == 1 and kept[0]["kind"] == "taken_now"
+    assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
+    _shot(page, "offline-saved")
+
+    page.reload()  # no connection: the service worker answers with the card as last seen
+    page.locator("#outbox").wait_for(state="visible")
+    assert "Saved on this phone" in page.locator("#outbox").inner_text()
+    assert page.locator("[data-offline-saved]").is_visible()
+    _shot(page, "offline-reloaded")
+
+    with page.expect_navigation():  # the card reloads once the entry is sent
+        context.set_offline(False)
+    page.get_by_text("Logged: 4.5 mg at").wait_for()
+    entries = NightlyEntry.objects.filter(patient=patient, night=tonight)
+    assert entries.count() == 1
+    entry = entries.get()
+    acted_at = datetime.fromisoformat(kept[0]["actedAt"].replace("Z", "+00:00"))
+    assert abs(entry.taken_at - acted_at) <= timedelta(minutes=1)
+    assert timezone.now() - entry.taken_at >= timedelta(seconds=80)  # not the server's "now"
+    assert entry.logged_offline
+    assert _kept(page) == []
+
+    # A second replay of the same kept form (a flaky connection sending it twice).
+    answer = page.evaluate(
+        """(record) => fetch(record.url, {method: "POST", credentials: "same-origin",
+              headers: {"Content-Type": "application/x-www-form-urlencoded", "X-LDN-Replay": "1"},
+              body: record.body + "&acted_at=" + encodeURIComponent(record.actedAt)})
+            .then((response) => response.json())""",
+        kept[0],
+    )
+    assert answer["ok"] is True
+    again = NightlyEntry.objects.get(patient=patient, night=tonight)
+    assert (again.taken_at, again.updated_at) == (entry.taken_at, entry.updated_at)
+    context.close()
+
+
+def test_a_refused_replay_stays_on_the_phone_with_the_reason(phone, live_server):
+    _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    # A tap kept on the phone for far too long: two weeks ago, past the retro window.
+    page.evaluate(
+        """() => {
+            const form = document.querySelector("form[data-offline=taken_now]");
+            const body = new URLSearchParams(new FormData(form)).toString();
+            return window.LdnOutbox.keep(form.action, body).then((record) => record);
+        }"""
+    )
+    page.evaluate(
+        """() => new Promise((resolve) => {
+            const request = indexedDB.open("ldn-journal", 1);
+            request.onsuccess = () => {
+                const transaction = request.result.transaction("outbox", "readwrite");
+                const store = transaction.objectStore("outbox");
+                store.getAll().onsuccess = (event) => {
+                    const record = event.target.result[0];
+                    record.actedAt = new Date(Date.now() - 14 * 86400000).toISOString();
+                    store.put(record).onsuccess = () => resolve();
+                };
+            };
+        })"""
+    )
+    page.evaluate("window.LdnOutbox.flush()")
+    page.reload()
+    refused = page.locator(".outbox-refused")
+    refused.wait_for()
+    assert "can no longer be saved" in refused.inner_text()
+    assert not NightlyEntry.objects.filter(logged_offline=True).exists()
+    context.close()
+
+
+def test_the_morning_after_an_unlogged_night_asks_when_and_stores_the_chosen_time(
+    phone, live_server, evening
+):
+    patient, tonight = _clear_tonight(timezone.now())
+    morning = datetime.combine(tonight + timedelta(days=1), time(11, 26), LONDON)
+    evening.move_to(morning)
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    assert page.get_by_role("heading", name="When did you take it?").is_visible()
+    assert page.get_by_role("button", name="Taken now").count() == 0
+    _shot(page, "ask-when")
+    page.get_by_label("Time taken").fill("22:05")
+    page.get_by_role("button", name="Save this time").click()
+    page.get_by_text("Saved: 4.5 mg taken at 22:05.").wait_for()
+    entry = NightlyEntry.objects.get(patient=patient, night=tonight)
+    assert entry.taken_at.astimezone(LONDON).time() == time(22, 5)
+    assert entry.taken_at.astimezone(LONDON).date() == tonight
+    context.close()
+
+
+def test_a_patient_who_moves_from_london_to_sydney_still_sees_last_nights_22_15_london(
+    phone, live_server
+):
+    patient, tonight = _clear_tonight(timezone.now())
+    last_night = tonight - timedelta(days=1)
+    NightlyEntry.objects.filter(patient=patient, night=last_night).delete()
+    taken = datetime.combine(last_night, time(22, 15), LONDON)
+    entry = NightlyEntry.objects.create(
+        patient=patient,
+        night=last_night,
+        status="taken",
+        dose_mg="4.5",
+        prescribed_mg="4.5",
+        taken_at=taken,
+        evening_logged_at=taken,
+        time_zone="Europe/London",
+    )
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/settings/")
+    page.get_by_label("Time zone").fill("Australia/Sydney")
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Your settings are saved.").wait_for()
+    page.goto(f"{live_server.url}/journal/entry/{entry.pk}/")
+    assert "4.5 mg at 22:15 London" in page.locator("main").inner_text()
+    entry.refresh_from_db()
+    assert entry.taken_at == taken
+    context.close()
+
+
+def test_keyboard_only_a_patient_logs_tonights_dose(phone, live_server):
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent.trim()")
+        if focused == "Taken now":
+            break
+    else:
+        pytest.fail("Tab never reached the Taken now button")
+    page.keyboard.press("Enter")
+    page.get_by_text("Logged: 4.5 mg at").wait_for()
+    assert NightlyEntry.objects.get(patient=patient, night=tonight).status == "taken"
+    context.close()
+
+
+def _axe(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['nodes'][0]['target']}"
+        for violation in result["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+PATIENT_PAGES = [
+    "/journal/",
+    "/journal/night/{tonight}/dose/",
+    "/journal/night/{tonight}/skip/",
+    "/journal/night/{tonight}/morning/",
+    "/journal/night/{last}/",
+    "/journal/history/",
+    "/journal/history/list/",
+    "/journal/history/trends/",
+    "/journal/history/trends/?weeks=26",
+    "/journal/plan/",
+    "/journal/more/",
+    "/journal/settings/",
+    "/journal/reaction/",
+    "/journal/access/",
+    "/journal/export/",
+    "/accounts/email/",
+]
+CLINICIAN_PAGES = [
+    "/clinic/",
+    "/clinic/patients/{patient}/",
+    "/clinic/reports/",
+    "/clinic/settings/",
+    "/clinic/invite/",
+    "/clinic/templates/",
+]
+
+
+def test_axe_finds_nothing_critical_serious_or_moderate_on_patient_and_clinician_pages(
+    phone, live_server
+):
+    patient, tonight = _clear_tonight(timezone.now())
+    names = {"tonight": tonight, "last": tonight - timedelta(days=1), "patient": patient.pk}
+    found = {}
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    for path in PATIENT_PAGES:
+        page.goto(live_server.url + path.format(**names))
+        found[path] = _axe(page)
+    # A failed submit: the error summary and the invalid field.
+    page.goto(live_server.url + PATIENT_PAGES[1].format(**names))
+    page.get_by_label("Dose taken (mg)").fill("15")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    found["dose form with an error"] = _axe(page)
+    context.close()
+
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    for path in CLINICIAN_PAGES:
+        response = page.goto(live_server.url + path.format(**names))
+        if response.status == 404:
+            continue
+        found[path] = _axe(page)
+    context.close()
+    problems = {path: issues for path, issues in found.items() if issues}
+    assert problems == {}
+
+
+def test_a_cold_tonight_card_weighs_at_most_40_kib(phone, live_server):
+    """Every response of a first visit (HTML, CSS, scripts, icon), bodies as sent."""
+    _clear_tonight(timezone.now())
+    context = _context(phone, service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    fresh = _context(phone, service_workers="block", storage_state=context.storage_state())
+    page = fresh.new_page()
+    sizes = []
+    page.on(
+        "requestfinished",
+        lambda request: sizes.append((request.url, request.sizes()["responseBodySize"])),
+    )
+    page.goto(f"{live_server.url}/journal/")
+    page.wait_for_load_state("networkidle")
+    total = sum(size for _url, size in sizes)
+    print(f"tonight card cold load: {total / 1024:.1f} KiB in {len(sizes)} responses")
+    assert total <= 40 * 1024, sizes
+    fresh.close()
+    context.close()
