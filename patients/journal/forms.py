@@ -400,7 +400,9 @@ class PatientSettingsForm(ReminderSettingsForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["time_zone"].help_text = "Start typing a city, for example London or New_York."
-        self.fields["remind_by_push"].help_text = (
+        self.fields[
+            "remind_by_push"
+        ].help_text = (
             "Push notifications need this phone's permission: turn them on under “Devices” below."
         )
         self.order_fields(["display_name"])

@@ -49,7 +49,7 @@ from patients.rules import adherence
 from prescriptions import titration
 
 ONE_DAY = timedelta(days=1)
-TREND_WEEKS = (4, 12, 26)
+TREND_WEEKS = (4, 12, 26, 52)
 STATS_NIGHTS = 366  # how far back the streak looks
 RECENT_REMINDERS = 20
 
@@ -651,24 +651,9 @@ def trends(request):
         )
     )
     series = trend_series(entries, start, tonight)
-    markers = [
-        charts.Marker(e.night, "skipped", "Skipped") for e in entries if e.status == "skipped"
-    ]
-    markers += [
-        charts.Marker(v.effective_night, "plan_change", f"Plan version {v.number}")
-        for v in plan.versions
-        if start <= v.effective_night <= tonight
-    ]
-    chart = charts.trend_chart(
-        series,
-        start,
-        tonight,
-        markers=markers,
-        title=f"Dose and how you felt over the last {weeks} weeks",
-        dose_max=settings.LDN_DOSE_MAX_MG,
-        # A narrow canvas keeps the labels legible on a phone; the SVG scales up on wider screens.
-        width=420,
-        height=300,
+    # Small multiples: one panel per measure, the dose steps shaded behind each.
+    panels = charts.small_multiples(
+        [item for item in series if item.axis != "dose"], start, tonight, dose=series[0]
     )
     return render(
         request,
@@ -677,7 +662,7 @@ def trends(request):
             "tab": "trends",
             "weeks": weeks,
             "choices": TREND_WEEKS,
-            "chart": chart,
+            "panels": panels,
             "series": series,
             "table_body": charts.table_body(
                 reversed(charts.table_rows(series, start, tonight)), blank="—"

@@ -339,3 +339,27 @@ def test_make_run_on_another_port_points_emailed_links_at_that_port():
         ["make", "-n", "run", "PORT=8123"], cwd=root, capture_output=True, text=True, check=True
     ).stdout
     assert "export SITE_URL='http://127.0.0.1:8123'" in plan
+
+
+def test_trends_draw_one_panel_per_measure_with_the_dose_steps_shaded_at_52_weeks(
+    patient_client, patient_a, plan
+):
+    from patients.clinic import charts
+
+    start, end = TONIGHT - timedelta(days=52 * 7 - 1), TONIGHT
+    dose = charts.Series(
+        "dose",
+        "Dose (mg)",
+        [(TONIGHT - timedelta(days=d), 1.5 if d > 100 else 3) for d in range(300)],
+    )
+    pain = charts.Series(
+        "pain", "Pain", [(TONIGHT - timedelta(days=d), d % 10) for d in range(300)]
+    )
+    panels = charts.small_multiples([pain], start, end, dose=dose)
+    assert [panel.series.key for panel in panels] == ["pain"]
+    svg = str(panels[0].svg)
+    assert svg.count('class="dose-band"') == 2 and "1.5 mg" in svg and "3 mg" in svg
+    assert 'font-size="14"' in svg
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.get(reverse("journal:trends"), {"weeks": 52}).content.decode()
+    assert page.count('class="chart-panel"') == 5 and "<table" in page
