@@ -653,7 +653,7 @@ def small_multiples(
             if right - left >= 44:
                 parts.append(
                     f'<text x="{_n(left + 3)}" y="{_n(y1 - 5)}" fill="{_MUTED}" '
-                    f'font-size="12">{_e(_format_value(mg, "dose"))} mg</text>'
+                    f'font-size="12">{_tick_mg(float(mg))} mg</text>'
                 )
         for value in (0, 5, 10):
             y = y_of(value)
