@@ -187,7 +187,7 @@ def reset_for_sweep():
 def timed_sweep(redis_client):
     """Returns (seconds, claimed, seconds spent enqueueing)."""
     from patients.notifications import outbox as delivery
-    from patients.notifications import sweep as reminders
+    from patients.notifications import sweep
 
     enqueue_seconds = 0.0
 
@@ -198,7 +198,7 @@ def timed_sweep(redis_client):
         enqueue_seconds += time.perf_counter() - started
 
     started = time.perf_counter()
-    result = reminders.sweep(DUE, dispatch=dispatch)
+    result = sweep.sweep(DUE, dispatch=dispatch)
     seconds = time.perf_counter() - started
     return seconds, len(result.claimed), enqueue_seconds, redis_client.llen("celery")
 
@@ -242,8 +242,7 @@ def timed_fanned_out_sweep():
     (each part's last batch commits its claims and schedule moves together; its enqueue,
     a few ms, follows). Worker start-up is not included: production workers are running."""
     from ldn_journal.celery import app
-    from patients.notifications import sweep as reminders
-    from patients.notifications import tasks
+    from patients.notifications import due, sweep, tasks
 
     worker = start_worker()
     try:
@@ -255,8 +254,8 @@ def timed_fanned_out_sweep():
             parts.extend(found)
             tasks.enqueue_sweep_parts(DUE, found)
 
-        reminders.sweep(DUE, fan_out=fan_out)
-        still_due = reminders.due_patients(DUE)
+        sweep.sweep(DUE, fan_out=fan_out)
+        still_due = due.due_patients(DUE)
         wait_for(lambda: not still_due.exists(), 300, "the sweep parts")
         seconds = time.perf_counter() - started
     finally:
@@ -359,9 +358,9 @@ def main():
                 )
         # Repeat sweep in the same minute: everything is claimed, nothing more.
         started = time.perf_counter()
-        from patients.notifications import sweep as reminders
+        from patients.notifications import sweep
 
-        again = reminders.sweep(DUE, dispatch=lambda ids: None)
+        again = sweep.sweep(DUE, dispatch=lambda ids: None)
         results["second_sweep"] = {
             "claimed": len(again.claimed),
             "seconds": round(time.perf_counter() - started, 2),

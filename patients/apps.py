@@ -7,6 +7,9 @@ class PatientsConfig(AppConfig):
 
     def ready(self):
         from patients import signals
-        from patients.urgent import reports  # noqa: F401 - registers the urgent alert renderers
+
+        # Each message kind's renderer registers itself with the outbox on import.
+        from patients.notifications import renderers  # noqa: F401
+        from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()

@@ -9,12 +9,14 @@ from urllib.parse import urlparse
 
 from django import forms
 
-from patients.models import ClinicianPreferences, Patient, validate_time_zone
-from patients.notifications.sweep import Kind, Prefs, in_quiet_hours, slots_for_night
+from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.rules.nights import EVENING
+from patients.rules.schedule import Prefs, in_quiet_hours, slots_for_night
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
 EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
+
+Kind = ReminderDelivery.Kind
 
 
 def _time_field(label, required=True, help_text=""):

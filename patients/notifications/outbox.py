@@ -16,16 +16,15 @@ from functools import lru_cache
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import NightlyEntry, PushSubscription, ReminderDelivery
+from ldn_journal.celery import app
+from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.email import EmailMessageParts, send_email
 from patients.notifications.channels.push import send_push
-from patients.notifications.sweep import Kind, Plan, id_set, is_wanted, load_plans, stuck_after
-from patients.rules.nights import MORNING, as_zone
+from patients.notifications.claims import stuck_after
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def unsubscribe_url(user_id: int, scope: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _links(site_url: str) -> dict[str, str]:
+def site_links(site_url: str) -> dict[str, str]:
     """The URLs every reminder carries, reversed once per process (not four times a
     message)."""
     return {
@@ -111,176 +110,6 @@ RENDERERS: dict[str, Renderer] = {}
 
 def register_renderer(kind: str, renderer: Renderer) -> None:
     RENDERERS[kind] = renderer
-
-
-REMINDER_TEXT = {
-    Kind.EVENING: ("Time for tonight's dose", "Tonight's dose: {dose} mg. Tap to log it."),
-    Kind.LAST_CALL: (
-        "Last call for tonight's dose",
-        "Still time tonight: {dose} mg. Tap to log it, or tell us why not.",
-    ),
-    Kind.MORNING: ("How was your night?", "Add your sleep, dreams and symptoms for last night."),
-    Kind.MISSED: (
-        "Did you take it last night?",
-        "Nothing was logged for last night. Log it or tell us why.",
-    ),
-}
-
-
-# Morning dosing: the same reminders, said of today's dose.
-MORNING_DOSING_TEXT = {
-    Kind.EVENING: ("Time for today's dose", "Today's dose: {dose} mg. Tap to log it."),
-    Kind.LAST_CALL: (
-        "Reminder: today's dose",
-        "Not logged yet: {dose} mg today. Tap to log it, or tell us why not.",
-    ),
-    Kind.MISSED: (
-        "Did you take it yesterday?",
-        "Nothing was logged for yesterday's dose. Log it or tell us why.",
-    ),
-}
-
-
-class ReminderRenderer(Renderer):
-    """Evening, last call, morning check-in and missed-dose follow-up for a patient."""
-
-    def _plan_state(self, delivery):
-        if getattr(delivery, "_plan_state_cache", None) is not None:
-            return delivery._plan_state_cache
-        delivery._plan_state_cache = self._load_state(delivery)
-        return delivery._plan_state_cache
-
-    def prepare(self, deliveries):
-        patient_ids = {d.patient_id for d in deliveries if d.patient_id}
-        if not patient_ids:
-            return
-        plans = load_plans(list(patient_ids))
-        wanted = {(d.patient_id, d.night) for d in deliveries}
-        entries = {
-            (pid, night): (bool(status), logged is not None)
-            for pid, night, status, logged in NightlyEntry.objects.filter(
-                patient_id__in=id_set(patient_ids),
-                night__in={night for _pid, night in wanted if night is not None},
-            ).values_list("patient_id", "night", "status", "morning_logged_at")
-            if (pid, night) in wanted
-        }
-        for d in deliveries:
-            if d.patient_id and d.night:
-                evening, morning = entries.get((d.patient_id, d.night), (False, False))
-                d._plan_state_cache = plans.get(d.patient_id, Plan()).state(
-                    d.night, evening, morning
-                )
-
-    def _load_state(self, delivery):
-        plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
-        entry = (
-            NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
-            .values_list("status", "morning_logged_at")
-            .first()
-        )
-        evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
-        return plan.state(delivery.night, evening, morning)
-
-    def skip_reason(self, delivery, now):
-        patient = delivery.patient
-        if not delivery.recipient.is_active:
-            return "Account deactivated."
-        if delivery.channel == Channel.EMAIL and not patient.remind_by_email:
-            return "Email reminders switched off."
-        if delivery.channel == Channel.PUSH and not patient.remind_by_push:
-            return "Push reminders switched off."
-        if not is_wanted(delivery.kind, self._plan_state(delivery)):
-            return "No longer needed (logged, on hold or no active plan)."
-        return ""
-
-    def render(self, delivery):
-        state = self._plan_state(delivery)
-        texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
-        title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
-        dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
-        body = body.format(dose=dose)
-        links = _links(settings.SITE_URL)
-        link = links["tonight"]
-        local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
-        context = {
-            "title": title,
-            "body": body,
-            "link": link,
-            "dose_mg": state.dose_mg,
-            "kind": delivery.kind,
-            "night": delivery.night,
-            "local_due": local_due,
-            "name": delivery.recipient.display_name,
-            "settings_url": links["settings"],
-        }
-        email = None
-        if delivery.channel == Channel.EMAIL:
-            unsubscribe = unsubscribe_url(delivery.recipient_id, "reminders")
-            context["unsubscribe_url"] = unsubscribe
-            email = EmailMessageParts(
-                subject=title,
-                text=render_to_string("patients/email/reminder.txt", context),
-                html=render_to_string("patients/email/reminder.html", context),
-                unsubscribe_url=unsubscribe,
-            )
-        push = {
-            "title": title,
-            "body": body,
-            "url": links["tonight_path"],
-            "tag": f"ldn-{delivery.kind}-{delivery.night}",
-        }
-        return Rendered(email=email, push=push)
-
-
-class DigestRenderer(Renderer):
-    """A clinician's daily list of new flags on their patients."""
-
-    def _items(self, delivery):
-        from patients.notifications.digest import new_flags_for
-
-        return new_flags_for(
-            delivery.recipient, delivery.due_at - timedelta(days=1), delivery.due_at
-        )
-
-    def skip_reason(self, delivery, now):
-        if not delivery.recipient.is_active:
-            return "Account deactivated."
-        prefs = getattr(delivery.recipient, "clinician_preferences", None)
-        if prefs is not None and not prefs.digest_enabled:
-            return "Digest switched off."
-        return ""
-
-    def render(self, delivery):
-        # No health data in an email: how many patients, and a link behind the login.
-        patients = len(self._items(delivery))
-        unsubscribe = unsubscribe_url(delivery.recipient_id, "digest")
-        summary = (
-            "1 patient on your team has new flags"
-            if patients == 1
-            else f"{patients} patients on your team have new flags"
-        )
-        context = {
-            "summary": summary,
-            "patients": patients,
-            "link": settings.SITE_URL + reverse("clinic:patients"),
-            "unsubscribe_url": unsubscribe,
-            "settings_url": settings.SITE_URL + reverse("clinic:digest_settings"),
-            "name": delivery.recipient.display_name,
-        }
-        return Rendered(
-            email=EmailMessageParts(
-                subject=summary,
-                text=render_to_string("patients/email/digest.txt", context),
-                html=render_to_string("patients/email/digest.html", context),
-                unsubscribe_url=unsubscribe,
-            ),
-            push=None,
-        )
-
-
-for _kind in (Kind.EVENING, Kind.LAST_CALL, Kind.MORNING, Kind.MISSED):
-    register_renderer(_kind, ReminderRenderer())
-register_renderer(Kind.DIGEST, DigestRenderer())
 
 
 # --- The state machine -----------------------------------------------------------------------
@@ -466,6 +295,10 @@ SEND_CHUNK = 100
 # Up to this many ids go out as one task each: an urgent alert or a handful of reminders is
 # sent in parallel at once, not one after another.
 ONE_TASK_EACH_UP_TO = 4
+# The send tasks (patients.notifications.tasks), published by name: the outbox sits below the
+# module that defines them, and the producers above it enqueue through here.
+SEND_ONE = "patients.send_delivery"
+SEND_CHUNK_TASK = "patients.send_deliveries"
 
 
 def enqueue_deliveries(ids) -> None:
@@ -473,29 +306,26 @@ def enqueue_deliveries(ids) -> None:
     task each, more in chunks of SEND_CHUNK ids per task (100k due reminders are 1,000
     publishes, not 100,000). Raises if the broker is down: the caller decides whether that
     is loud (the sweep) or logged."""
-    from ldn_journal.celery import app
-    from patients.notifications.tasks import send_deliveries_task, send_delivery_task
-
     ids = list(ids)
     with app.producer_or_acquire() as producer:
         if len(ids) <= ONE_TASK_EACH_UP_TO:
             for delivery_id in ids:
-                send_delivery_task.apply_async((delivery_id,), producer=producer)
+                app.tasks[SEND_ONE].apply_async((delivery_id,), producer=producer)
             return
         for start in range(0, len(ids), SEND_CHUNK):
-            send_deliveries_task.apply_async((ids[start : start + SEND_CHUNK],), producer=producer)
+            app.tasks[SEND_CHUNK_TASK].apply_async(
+                (ids[start : start + SEND_CHUNK],), producer=producer
+            )
 
 
 def retry_later(outcomes) -> None:
     """Re-enqueue each transient failure of a chunk on its own, after its backoff. If the
     broker is down it stays pending and the sweep re-enqueues it."""
-    from patients.notifications.tasks import send_delivery_task
-
     for outcome in outcomes:
         if outcome.retry_in is None:
             continue
         try:
-            send_delivery_task.apply_async((outcome.delivery_id,), countdown=outcome.retry_in)
+            app.tasks[SEND_ONE].apply_async((outcome.delivery_id,), countdown=outcome.retry_in)
         except Exception:
             log.exception("could not schedule a retry of delivery %s", outcome.delivery_id)
 

@@ -1,4 +1,6 @@
-"""Celery tasks: thin wrappers over reminders.py and delivery.py, taking ids only."""
+"""Celery tasks: thin wrappers over the sweep and the outbox, taking ids only.
+
+The only module that defines tasks; the outbox publishes to them by name."""
 
 import logging
 import time
@@ -9,7 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep
 from patients.urgent import reports as urgent
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,8 @@ def sweep_reminders_task():
         log.exception("urgent sweep failed; the next tick retries")
     now = timezone.now()
     try:
-        result = reminders.sweep(now, fan_out=lambda parts: enqueue_sweep_parts(now, parts))
-    except reminders.DispatchError as failure:
+        result = sweep.sweep(now, fan_out=lambda parts: enqueue_sweep_parts(now, parts))
+    except sweep.DispatchError as failure:
         return _retry_enqueue(failure)
     return {
         "looked_at": result.looked_at,
@@ -75,8 +77,8 @@ def sweep_part_task(now_iso, first_id, last_id):
     are unique by key); a part the queue lost is swept by the next minute's sweep."""
     now = datetime.fromisoformat(now_iso)
     try:
-        result = reminders.sweep_part(now, first_id, last_id)
-    except reminders.DispatchError as failure:
+        result = sweep.sweep_part(now, first_id, last_id)
+    except sweep.DispatchError as failure:
         return _retry_enqueue(failure)
     return {"looked_at": result.looked_at, "claimed": len(result.claimed)}
 

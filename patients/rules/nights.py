@@ -36,9 +36,8 @@ DOSING_TIMES = (EVENING, MORNING)
 # small hours is still "last night's" dose, and nobody takes an evening dose in the morning.
 EVENING_NIGHT_STARTS = time(12, 0)
 MORNING_NIGHT_STARTS = time(0, 0)
-
-# The usual LDN dosing window for evening dosing, in the patient's wall-clock time; it wraps
-# midnight. After its end a dose can no longer honestly be logged as "taken now".
+# The usual LDN evening dosing window (DESIGN.md §1), in the patient's wall-clock time; it
+# wraps midnight. After its end a dose can no longer honestly be logged as "taken now".
 DOSING_WINDOW_START = time(21, 0)
 DOSING_WINDOW_END = time(3, 0)
 

@@ -30,10 +30,11 @@ from patients.models import (
     ReminderDelivery,
     UrgentReport,
 )
+from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
-from patients.notifications.sweep import ClaimRow, Prefs, after_quiet_hours, claim_many
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
+from patients.rules.schedule import Prefs, after_quiet_hours
 
 log = logging.getLogger(__name__)
 

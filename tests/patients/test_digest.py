@@ -7,7 +7,7 @@ from django.core import mail
 
 from patients.models import ClinicianPreferences, ReminderDelivery
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep as sweeper
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -19,7 +19,7 @@ def utc(*args):
 
 
 def sweep(now):
-    return reminders.sweep(now, dispatch=lambda ids: None)
+    return sweeper.sweep(now, dispatch=lambda ids: None)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from py_vapid import Vapid
 
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep
 from tests.patients.reminder_support import patient_on_plan
 
 URL = "/journal/reminders/push/"
@@ -172,7 +172,7 @@ def subscribe(patient, endpoint):
 
 
 def claim_push(now=EVENING):
-    [delivery_id] = reminders.sweep(now, dispatch=lambda ids: None).claimed
+    [delivery_id] = sweep.sweep(now, dispatch=lambda ids: None).claimed
     return delivery_id
 
 
@@ -210,7 +210,7 @@ def test_a_gone_subscription_is_removed_without_retrying(push_patient, push_serv
     assert PushSubscription.objects.count() == 0
     # With the last device gone the next sweep has no push channel to claim for this patient.
     assert (
-        reminders.sweep(EVENING + timedelta(hours=2, minutes=30), dispatch=lambda ids: None).claimed
+        sweep.sweep(EVENING + timedelta(hours=2, minutes=30), dispatch=lambda ids: None).claimed
         == []
     )
 

@@ -6,13 +6,16 @@ import pytest
 import time_machine
 
 from patients.models import ReminderDelivery
-from patients.notifications import sweep as reminders
-from patients.notifications.sweep import Kind, NightState, Prefs, plan_patient, slots_for_night
+from patients.notifications import claims
+from patients.notifications import sweep as sweeper
+from patients.rules import schedule
 from patients.rules.nights import EVENING
+from patients.rules.schedule import NightState, Prefs, plan_patient, slots_for_night
 from prescriptions import titration
 from tests.factories import PatientFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
+Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
 
 
@@ -26,7 +29,7 @@ def collect():
 
 
 def sweep(now, sink=None):
-    return reminders.sweep(now, dispatch=sink if sink is not None else (lambda ids: None))
+    return sweeper.sweep(now, dispatch=sink if sink is not None else (lambda ids: None))
 
 
 # --- Pure rules ---------------------------------------------------------------------------
@@ -90,7 +93,7 @@ def test_which_reminders_a_night_still_wants(state, kinds):
     wanted = {
         k
         for k in (Kind.EVENING, Kind.LAST_CALL, Kind.MORNING, Kind.MISSED)
-        if reminders.is_wanted(k, state)
+        if schedule.is_wanted(k, state)
     }
     assert wanted == kinds
 
@@ -182,8 +185,8 @@ def test_claim_returns_the_id_only_to_the_first_claimer():
     patient = patient_on_plan()
     now = utc(2026, 1, 15, 21, 0)
     args = ("k:1", patient.user_id, Kind.URGENT, "email")
-    first = reminders.claim(*args, due_at=now, now=now)
-    assert first and reminders.claim(*args, due_at=now, now=now) is None
+    first = claims.claim(*args, due_at=now, now=now)
+    assert first and claims.claim(*args, due_at=now, now=now) is None
 
 
 @pytest.mark.django_db
@@ -270,7 +273,7 @@ def test_pending_deliveries_are_requeued_a_few_minutes_after_their_claim(setting
     settings.LDN_REMINDER_REQUEUE_SECONDS = 180
     patient_on_plan(last_call=False)
     now = utc(2026, 1, 15, 21, 0)
-    with_time = reminders.sweep  # claimed_at is `now` of the sweep
+    with_time = sweeper.sweep  # claimed_at is `now` of the sweep
     claimed = with_time(now, dispatch=lambda ids: None).claimed
     assert sweep(now + timedelta(minutes=2)).requeued == []
     assert sweep(now + timedelta(minutes=4)).requeued == claimed
@@ -300,35 +303,35 @@ def test_the_sweep_query_count_does_not_grow_with_the_number_of_patients(
 
 @pytest.mark.django_db
 def test_a_large_sweep_is_cut_into_id_ranges_that_cover_every_due_patient(monkeypatch):
-    monkeypatch.setattr(reminders, "PART_SIZE", 3)
+    monkeypatch.setattr(sweeper, "PART_SIZE", 3)
     patients = [patient_on_plan() for _ in range(7)]
-    parts = reminders.sweep_parts(utc(2026, 1, 15, 21, 0))
+    parts = sweeper.sweep_parts(utc(2026, 1, 15, 21, 0))
     assert len(parts) == 3
     assert parts[0][0] == patients[0].pk and parts[-1][1] == patients[-1].pk
     covered = [pk for first, last in parts for pk in range(first, last + 1)]
     assert sorted(covered) == list(range(patients[0].pk, patients[-1].pk + 1))
     sweep(utc(2026, 1, 15, 21, 0))
-    assert reminders.sweep_parts(utc(2026, 1, 15, 21, 0)) == []  # nobody due: no parts
+    assert sweeper.sweep_parts(utc(2026, 1, 15, 21, 0)) == []  # nobody due: no parts
 
 
 @pytest.mark.django_db
 def test_a_fanned_out_sweep_hands_the_parts_over_and_the_parts_claim_each_reminder_once(
     monkeypatch,
 ):
-    monkeypatch.setattr(reminders, "PART_SIZE", 2)
+    monkeypatch.setattr(sweeper, "PART_SIZE", 2)
     for _ in range(5):
         patient_on_plan()
     now = utc(2026, 1, 15, 21, 0)
     handed = []
-    result = reminders.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend)
+    result = sweeper.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend)
     assert len(handed) == 3 and result.claimed == []
     assert ReminderDelivery.objects.count() == 0
     sent, sink = collect()
     # Every part, one of them run twice (a redelivered task): five claims, no more.
     for first, last in [*handed, handed[0]]:
-        reminders.sweep_part(now, first, last, dispatch=sink)
+        sweeper.sweep_part(now, first, last, dispatch=sink)
     assert len(sent) == 5 and ReminderDelivery.objects.count() == 5
-    assert reminders.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend).claimed == []
+    assert sweeper.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend).claimed == []
 
 
 @pytest.mark.django_db
@@ -336,7 +339,7 @@ def test_a_small_sweep_runs_in_the_beat_task_without_fanning_out(monkeypatch):
     for _ in range(3):
         patient_on_plan()
     handed = []
-    result = reminders.sweep(
+    result = sweeper.sweep(
         utc(2026, 1, 15, 21, 0), dispatch=lambda ids: None, fan_out=handed.extend
     )
     assert handed == [] and len(result.claimed) == 3
@@ -346,7 +349,7 @@ def test_a_small_sweep_runs_in_the_beat_task_without_fanning_out(monkeypatch):
 def test_the_beat_task_enqueues_one_sub_sweep_per_part_for_the_same_minute(monkeypatch):
     from patients.notifications import tasks
 
-    monkeypatch.setattr(reminders, "PART_SIZE", 2)
+    monkeypatch.setattr(sweeper, "PART_SIZE", 2)
     for _ in range(4):
         patient_on_plan()
     queued = []

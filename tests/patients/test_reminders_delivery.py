@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from patients.models import ClinicianPreferences, ReminderDelivery
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep
 from patients.notifications.channels import TransientFailure
 from patients.notifications.outbox import read_unsubscribe_token, send_delivery, unsubscribe_token
 from tests.factories import ClinicianFactory
@@ -23,7 +23,7 @@ EVENING = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
 @pytest.fixture
 def claimed(db):
     patient = patient_on_plan(dose="1.5", user__email="pat@example.org")
-    [delivery_id] = reminders.sweep(EVENING, dispatch=lambda ids: None).claimed
+    [delivery_id] = sweep.sweep(EVENING, dispatch=lambda ids: None).claimed
     return patient, delivery_id
 
 
@@ -83,7 +83,7 @@ def test_after_the_prescription_ended_the_sweep_claims_no_reminder(db):
     patient = patient_on_plan()
     end_prescription(patient, at=EVENING - timedelta(hours=6))
     for moment in (EVENING, EVENING + timedelta(hours=12), EVENING + timedelta(days=1)):
-        assert reminders.sweep(moment, dispatch=lambda ids: None).claimed == []
+        assert sweep.sweep(moment, dispatch=lambda ids: None).claimed == []
     assert ReminderDelivery.objects.count() == 0
 
 

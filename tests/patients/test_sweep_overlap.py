@@ -4,10 +4,10 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from patients.models import ReminderDelivery
-from patients.notifications import sweep as reminders
+from patients.notifications import due, sweep
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [
@@ -29,27 +29,27 @@ def test_an_overlapped_sweep_claims_every_due_patient_once_and_moves_each_on():
     patients = [patient_on_plan(last_call=False) for _ in range(7)]
     batches = []
 
-    result = reminders.sweep_part(
+    result = sweep.sweep_part(
         NOW, patients[0].pk, patients[-1].pk, dispatch=batches.append, batch_size=2, overlap=True
     )
 
     assert sorted(result.claimed) == sorted(ReminderDelivery.objects.values_list("pk", flat=True))
     assert ReminderDelivery.objects.count() == 7 and result.looked_at == 7
     assert len(batches) == 4  # 2 + 2 + 2 + 1, each dispatched after its own commit
-    assert not reminders.due_patients(NOW).exists()
+    assert not due.due_patients(NOW).exists()
     assert writer_threads() == []  # the writer stopped and closed its connection
 
 
 def test_the_sweep_overlaps_writes_outside_a_transaction_on_postgresql_only():
-    assert reminders.overlap_writes() is True
-    with reminders.transaction.atomic():
+    assert sweep.overlap_writes() is True
+    with transaction.atomic():
         # A second connection could not see this transaction's rows.
-        assert reminders.overlap_writes() is False
+        assert sweep.overlap_writes() is False
 
 
 def test_the_overlap_can_be_turned_off_in_settings(settings):
     settings.LDN_REMINDER_SWEEP_OVERLAP = False
-    assert reminders.overlap_writes() is False
+    assert sweep.overlap_writes() is False
 
 
 def test_a_failed_hand_over_stops_the_overlapped_sweep_and_reaches_the_caller():
@@ -60,8 +60,8 @@ def test_a_failed_hand_over_stops_the_overlapped_sweep_and_reaches_the_caller():
         handed.append(ids)
         raise ConnectionError("broker down")
 
-    with pytest.raises(reminders.DispatchError) as raised:
-        reminders.sweep_part(
+    with pytest.raises(sweep.DispatchError) as raised:
+        sweep.sweep_part(
             NOW,
             patients[0].pk,
             patients[-1].pk,
@@ -75,15 +75,15 @@ def test_a_failed_hand_over_stops_the_overlapped_sweep_and_reaches_the_caller():
     # sweep claims the rest and re-enqueues the two.
     assert len(handed) == 1 and raised.value.ids == handed[0]
     assert ReminderDelivery.objects.count() == 2
-    assert reminders.due_patients(NOW).count() == 4
+    assert due.due_patients(NOW).count() == 4
     assert writer_threads() == []
-    later = reminders.sweep(NOW, dispatch=lambda ids: None)
+    later = sweep.sweep(NOW, dispatch=lambda ids: None)
     assert len(later.claimed) == 4 and ReminderDelivery.objects.count() == 6
 
 
 def test_a_failure_while_planning_stops_the_writer_and_is_the_error_raised(monkeypatch):
     patients = [patient_on_plan(last_call=False) for _ in range(4)]
-    planned = reminders._plan_batch
+    planned = due._plan_batch
     calls = []
 
     def plan_then_fail(batch, now):
@@ -92,9 +92,9 @@ def test_a_failure_while_planning_stops_the_writer_and_is_the_error_raised(monke
             raise RuntimeError("planning failed")
         return planned(batch, now)
 
-    monkeypatch.setattr(reminders, "_plan_batch", plan_then_fail)
+    monkeypatch.setattr(due, "_plan_batch", plan_then_fail)
     with pytest.raises(RuntimeError, match="planning failed"):
-        reminders.sweep_part(
+        sweep.sweep_part(
             NOW,
             patients[0].pk,
             patients[-1].pk,

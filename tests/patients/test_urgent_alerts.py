@@ -13,8 +13,8 @@ from kombu.exceptions import OperationalError
 
 from ldn_journal.accounts.models import AccessLog
 from patients.models import ClinicianPreferences, ReminderDelivery, UrgentReport
+from patients.notifications import claims, sweep
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
@@ -158,8 +158,8 @@ def test_with_the_broker_down_the_report_and_guidance_work_and_the_next_sweep_se
     pending = list(report.deliveries.values_list("pk", "status"))
     assert [status for _pk, status in pending] == [Status.PENDING, Status.PENDING]
     # Broker back: the reminder sweep re-enqueues what the queue never got.
-    later = NOW + reminders.requeue_after() + timedelta(seconds=1)
-    assert sorted(reminders.stale_deliveries(later)) == sorted(pk for pk, _ in pending)
+    later = NOW + claims.requeue_after() + timedelta(seconds=1)
+    assert sorted(sweep.stale_deliveries(later)) == sorted(pk for pk, _ in pending)
     send_all([pk for pk, _ in pending], later)
     assert len(mail.outbox) == 2
 

@@ -12,8 +12,7 @@ import pytest
 from django.utils import timezone
 
 from patients.models import NightlyEntry, ReminderDelivery
-from patients.notifications import sweep as reminders
-from patients.notifications import tasks
+from patients.notifications import sweep, tasks
 from tests.patients.reminder_support import patient_on_plan
 from tests.patients.worker_support import (
     OwnRedis,
@@ -87,7 +86,7 @@ def sweep_until_all_sent(expected, timeout=40):
     """What beat does: a sweep a second (the thresholds are seconds in these tests)."""
 
     def done():
-        reminders.sweep(timezone.now())
+        sweep.sweep(timezone.now())
         return ReminderDelivery.objects.filter(status=Status.SENT).count() >= expected
 
     wait_for(done, timeout, interval=1.0, what=f"{expected} deliveries sent")
@@ -97,7 +96,7 @@ def test_smtp_refusing_then_accepting_is_retried_and_sent_once(worker, sink):
     sink.refuse_left = 2
     due_patients(1)
     worker()
-    result = reminders.sweep(timezone.now())
+    result = sweep.sweep(timezone.now())
     assert len(result.claimed) == 1
     wait_for(lambda: statuses() == [Status.SENT], 30, what="the retried delivery sent")
     assert sink.refused == 2 and len(sink.messages) == 1
@@ -117,7 +116,7 @@ def test_two_sweeps_in_the_same_minute_send_one_email_per_reminder(worker, sink)
 
         barrier.wait()
         try:
-            results.append(reminders.sweep(now))
+            results.append(sweep.sweep(now))
         finally:
             connection.close()
 
@@ -135,7 +134,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_once_restarted(worker, sink):
     sink.delay = 0.4  # long enough that the kill most likely lands mid-send
     patients = due_patients(12)
     first = worker()
-    assert len(reminders.sweep(timezone.now()).claimed) == 12
+    assert len(sweep.sweep(timezone.now()).claimed) == 12
     wait_for(lambda: len(sink.messages) >= 4, 30, what="the batch under way")
     time_in = 0.2
     time.sleep(time_in)
@@ -154,7 +153,7 @@ def test_redis_restarted_empty_with_tasks_queued_still_sends_every_claim_once(
     worker, sink, redis_server
 ):
     due_patients(6)
-    assert len(reminders.sweep(timezone.now()).claimed) == 6  # queued; no worker yet
+    assert len(sweep.sweep(timezone.now()).claimed) == 6  # queued; no worker yet
     redis_server.restart_empty()
     point_celery_at(redis_server.url)
     worker()
@@ -168,7 +167,7 @@ def test_redis_down_during_a_sweep_fails_loudly_and_the_next_sweep_sends(
     due_patients(3)
     redis_server.kill()
     monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
-    with pytest.raises(reminders.DispatchError):
+    with pytest.raises(sweep.DispatchError):
         tasks.sweep_reminders_task.run()
     assert "could not enqueue 3 deliveries" in caplog.text
     assert "broker still unavailable (retry 2)" in caplog.text
@@ -187,4 +186,4 @@ def test_logging_a_dose_works_with_redis_down(redis_server, client):
     response = client.post("/journal/taken/", {"submission_id": str(uuid.uuid4())})
     assert response.status_code == 302
     assert NightlyEntry.objects.filter(patient=patient, status="taken").exists()
-    assert reminders.sweep(timezone.now()).claimed == []  # logged: nothing to remind
+    assert sweep.sweep(timezone.now()).claimed == []  # logged: nothing to remind

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, connections
 
 from patients.models import ReminderDelivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep
 from tests import figures
 from tests.patients.reminder_support import patient_on_plan
 
@@ -45,7 +45,7 @@ def test_sweeps_racing_for_the_same_minute_claim_each_reminder_exactly_once():
     def run(index):
         try:
             barrier.wait(timeout=30)
-            claimed[index] = reminders.sweep(now, dispatch=lambda ids: None).claimed
+            claimed[index] = sweep.sweep(now, dispatch=lambda ids: None).claimed
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

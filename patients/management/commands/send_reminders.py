@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep as reminders
+from patients.notifications import sweep
+from patients.notifications.due import due_reminders
 
 
 def parse_moment(value: str) -> datetime:
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                     outcomes.get(status or "already handled", 0) + 1
                 )
 
-        result = reminders.sweep(now, dispatch=send_here)
+        result = sweep.sweep(now, dispatch=send_here)
         self.stdout.write(
             f"Sweep at {now.isoformat()}: looked at {result.looked_at} patients, "
             f"claimed {len(result.claimed)}, re-sent {len(result.requeued)}, "
@@ -62,7 +63,7 @@ class Command(BaseCommand):
 
     def _dry_run(self, now):
         count = 0
-        for batch in reminders.due_reminders(now):
+        for batch in due_reminders(now):
             for _patient, plan in batch:
                 for due in plan.due:
                     count += 1

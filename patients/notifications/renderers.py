@@ -1,0 +1,195 @@
+"""What reminders and digests say, and whether each should still go out when its turn
+comes: the renderers of the reminder and digest kinds (urgent alerts have theirs in
+patients.urgent.reports). Registered with the outbox on import (PatientsConfig.ready)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from patients.models import NightlyEntry, ReminderDelivery
+from patients.notifications.channels.email import EmailMessageParts
+from patients.notifications.claims import id_set
+from patients.notifications.digest import new_flags_for
+from patients.notifications.due import Plan, load_plans
+from patients.notifications.outbox import (
+    Rendered,
+    Renderer,
+    register_renderer,
+    site_links,
+    unsubscribe_url,
+)
+from patients.rules.nights import MORNING, as_zone
+from patients.rules.schedule import is_wanted
+
+Kind = ReminderDelivery.Kind
+Channel = ReminderDelivery.Channel
+
+
+REMINDER_TEXT = {
+    Kind.EVENING: ("Time for tonight's dose", "Tonight's dose: {dose} mg. Tap to log it."),
+    Kind.LAST_CALL: (
+        "Last call for tonight's dose",
+        "Still time tonight: {dose} mg. Tap to log it, or tell us why not.",
+    ),
+    Kind.MORNING: ("How was your night?", "Add your sleep, dreams and symptoms for last night."),
+    Kind.MISSED: (
+        "Did you take it last night?",
+        "Nothing was logged for last night. Log it or tell us why.",
+    ),
+}
+
+
+# Morning dosing: the same reminders, said of today's dose.
+MORNING_DOSING_TEXT = {
+    Kind.EVENING: ("Time for today's dose", "Today's dose: {dose} mg. Tap to log it."),
+    Kind.LAST_CALL: (
+        "Reminder: today's dose",
+        "Not logged yet: {dose} mg today. Tap to log it, or tell us why not.",
+    ),
+    Kind.MISSED: (
+        "Did you take it yesterday?",
+        "Nothing was logged for yesterday's dose. Log it or tell us why.",
+    ),
+}
+
+
+class ReminderRenderer(Renderer):
+    """Evening, last call, morning check-in and missed-dose follow-up for a patient."""
+
+    def _plan_state(self, delivery):
+        if getattr(delivery, "_plan_state_cache", None) is not None:
+            return delivery._plan_state_cache
+        delivery._plan_state_cache = self._load_state(delivery)
+        return delivery._plan_state_cache
+
+    def prepare(self, deliveries):
+        patient_ids = {d.patient_id for d in deliveries if d.patient_id}
+        if not patient_ids:
+            return
+        plans = load_plans(list(patient_ids))
+        wanted = {(d.patient_id, d.night) for d in deliveries}
+        entries = {
+            (pid, night): (bool(status), logged is not None)
+            for pid, night, status, logged in NightlyEntry.objects.filter(
+                patient_id__in=id_set(patient_ids),
+                night__in={night for _pid, night in wanted if night is not None},
+            ).values_list("patient_id", "night", "status", "morning_logged_at")
+            if (pid, night) in wanted
+        }
+        for d in deliveries:
+            if d.patient_id and d.night:
+                evening, morning = entries.get((d.patient_id, d.night), (False, False))
+                d._plan_state_cache = plans.get(d.patient_id, Plan()).state(
+                    d.night, evening, morning
+                )
+
+    def _load_state(self, delivery):
+        plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
+        entry = (
+            NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
+            .values_list("status", "morning_logged_at")
+            .first()
+        )
+        evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
+        return plan.state(delivery.night, evening, morning)
+
+    def skip_reason(self, delivery, now):
+        patient = delivery.patient
+        if not delivery.recipient.is_active:
+            return "Account deactivated."
+        if delivery.channel == Channel.EMAIL and not patient.remind_by_email:
+            return "Email reminders switched off."
+        if delivery.channel == Channel.PUSH and not patient.remind_by_push:
+            return "Push reminders switched off."
+        if not is_wanted(delivery.kind, self._plan_state(delivery)):
+            return "No longer needed (logged, on hold or no active plan)."
+        return ""
+
+    def render(self, delivery):
+        state = self._plan_state(delivery)
+        texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
+        title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
+        dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
+        body = body.format(dose=dose)
+        links = site_links(settings.SITE_URL)
+        link = links["tonight"]
+        local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
+        context = {
+            "title": title,
+            "body": body,
+            "link": link,
+            "dose_mg": state.dose_mg,
+            "kind": delivery.kind,
+            "night": delivery.night,
+            "local_due": local_due,
+            "name": delivery.recipient.display_name,
+            "settings_url": links["settings"],
+        }
+        email = None
+        if delivery.channel == Channel.EMAIL:
+            unsubscribe = unsubscribe_url(delivery.recipient_id, "reminders")
+            context["unsubscribe_url"] = unsubscribe
+            email = EmailMessageParts(
+                subject=title,
+                text=render_to_string("patients/email/reminder.txt", context),
+                html=render_to_string("patients/email/reminder.html", context),
+                unsubscribe_url=unsubscribe,
+            )
+        push = {
+            "title": title,
+            "body": body,
+            "url": links["tonight_path"],
+            "tag": f"ldn-{delivery.kind}-{delivery.night}",
+        }
+        return Rendered(email=email, push=push)
+
+
+class DigestRenderer(Renderer):
+    """A clinician's daily list of new flags on their patients."""
+
+    def _items(self, delivery):
+        return new_flags_for(
+            delivery.recipient, delivery.due_at - timedelta(days=1), delivery.due_at
+        )
+
+    def skip_reason(self, delivery, now):
+        if not delivery.recipient.is_active:
+            return "Account deactivated."
+        prefs = getattr(delivery.recipient, "clinician_preferences", None)
+        if prefs is not None and not prefs.digest_enabled:
+            return "Digest switched off."
+        return ""
+
+    def render(self, delivery):
+        # No health data in an email: how many patients, and a link behind the login.
+        patients = len(self._items(delivery))
+        unsubscribe = unsubscribe_url(delivery.recipient_id, "digest")
+        summary = (
+            "1 patient on your team has new flags"
+            if patients == 1
+            else f"{patients} patients on your team have new flags"
+        )
+        context = {
+            "summary": summary,
+            "patients": patients,
+            "link": settings.SITE_URL + reverse("clinic:patients"),
+            "unsubscribe_url": unsubscribe,
+            "settings_url": settings.SITE_URL + reverse("clinic:digest_settings"),
+            "name": delivery.recipient.display_name,
+        }
+        return Rendered(
+            email=EmailMessageParts(
+                subject=summary,
+                text=render_to_string("patients/email/digest.txt", context),
+                html=render_to_string("patients/email/digest.html", context),
+                unsubscribe_url=unsubscribe,
+            ),
+            push=None,
+        )
+
+
+for _kind in (Kind.EVENING, Kind.LAST_CALL, Kind.MORNING, Kind.MISSED):
+    register_renderer(_kind, ReminderRenderer())
+register_renderer(Kind.DIGEST, DigestRenderer())

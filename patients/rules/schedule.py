@@ -1,0 +1,280 @@
+"""When a patient's reminders are due: the slots a night has, quiet hours, and whether a
+reminder still makes sense for what the plan says and what the patient logged.
+
+Pure: plain values in, plain values out; no database, no settings, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from patients.rules.nights import (
+    DOSING_WINDOW_END,
+    EVENING,
+    MORNING,
+    as_zone,
+    moment_on_night,
+    night_of,
+    night_window,
+)
+from prescriptions import titration
+
+# Reminder kinds and channels (the values ReminderDelivery stores).
+EVENING_DOSE = "evening"
+LAST_CALL = "last_call"
+MORNING_CHECKIN = "morning"
+MISSED_DOSE = "missed"
+EMAIL = "email"
+PUSH = "push"
+
+# An evening reminder stays useful until the end of the dosing window, and at least this long
+# after it fired (a reminder set for 02:30 on a spring-forward night fires at 03:00).
+MIN_USEFUL = timedelta(hours=1)
+# Even with nothing scheduled, look at every patient this often: a missed signal (a bulk
+# update, a hold that ends by date) can never silence reminders for longer than this.
+RECHECK_AT_LEAST_EVERY = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """A patient's reminder settings as plain values."""
+
+    tz: str
+    reminder_time: time = time(21, 0)
+    last_call: bool = True
+    last_call_time: time = time(23, 30)
+    morning_checkin: bool = True
+    morning_time: time = time(9, 0)
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    channels: tuple[str, ...] = (EMAIL,)
+    # Morning dosing's last call comes this long after the dose reminder (None: none).
+    morning_last_call_after: timedelta | None = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class NightState:
+    """What the plan says and what the patient logged for one night."""
+
+    night: date
+    plan_status: str = titration.ACTIVE
+    dosing_time: str = EVENING
+    dose_mg: Decimal | None = None
+    evening_logged: bool = False
+    morning_logged: bool = False
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One reminder a night may have: due at `due_at` (after quiet hours), useful until
+    `expires_at`."""
+
+    night: date
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+
+
+def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:
+    """Whether a wall time falls in [start, end), a range that may wrap midnight."""
+    if start is None or end is None or start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
+    """`moment`, or the end of the patient's quiet hours if it falls inside them."""
+    zone = as_zone(prefs.tz)
+    local = moment.astimezone(zone)
+    if not in_quiet_hours(local.time().replace(tzinfo=None), prefs.quiet_start, prefs.quiet_end):
+        return moment
+    day = local.date() if local.time().replace(tzinfo=None) < prefs.quiet_end else None
+    if day is None:
+        day = local.date() + timedelta(days=1)
+    # Morning dosing maps a wall time to its own calendar date: exactly "that day at end".
+    return moment_on_night(day, prefs.quiet_end, zone, MORNING)
+
+
+@lru_cache(maxsize=8192)
+def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, ...]:
+    """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
+    past their usefulness are left out."""
+    zone = as_zone(prefs.tz)
+    _start, window_end = night_window(night, zone, dosing_time)
+    raw: list[tuple[str, datetime, datetime]] = []
+    if dosing_time == MORNING:
+        # Morning dosing: the dose reminder at the patient's morning time, a last call a
+        # little later that day, and the follow-up at the next day's morning time when
+        # nothing was logged (useful while that day lasts: the day can still be logged).
+        due = moment_on_night(night, prefs.morning_time, zone, MORNING)
+        raw.append((EVENING_DOSE, due, window_end))
+        if prefs.last_call and prefs.morning_last_call_after:
+            raw.append((LAST_CALL, due + prefs.morning_last_call_after, window_end))
+        next_day = night + timedelta(days=1)
+        follow_up = moment_on_night(next_day, prefs.morning_time, zone, MORNING)
+        raw.append((MISSED_DOSE, follow_up, night_window(next_day, zone, MORNING)[1]))
+    else:
+        dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
+        evening = moment_on_night(night, prefs.reminder_time, zone, EVENING)
+        raw.append((EVENING_DOSE, evening, max(dosing_end, evening + MIN_USEFUL)))
+        if prefs.last_call:
+            last_call = moment_on_night(night, prefs.last_call_time, zone, EVENING)
+            if last_call > evening:
+                raw.append((LAST_CALL, last_call, max(dosing_end, last_call + MIN_USEFUL)))
+        morning = moment_on_night(night, prefs.morning_time, zone, EVENING)
+        if prefs.morning_checkin:
+            raw.append((MORNING_CHECKIN, morning, window_end))
+        raw.append((MISSED_DOSE, morning, window_end))
+    slots = []
+    for kind, due, expires in raw:
+        due = after_quiet_hours(due, prefs)
+        if due < expires:
+            slots.append(Slot(night=night, kind=kind, due_at=due, expires_at=expires))
+    # Cached: at scale most patients share their settings, and a night's slots never change.
+    return tuple(slots)
+
+
+def is_wanted(kind: str, state: NightState) -> bool:
+    """Whether a reminder of `kind` still makes sense for a night in `state`."""
+    if state.plan_status != titration.ACTIVE:
+        return False  # on hold (stop before opioids), not started, or no plan: nothing to take
+    if kind in (EVENING_DOSE, LAST_CALL, MISSED_DOSE):
+        return not state.evening_logged
+    if kind == MORNING_CHECKIN:
+        return state.evening_logged and not state.morning_logged
+    return False
+
+
+def reminder_key(patient_id: int, night: date, kind: str, channel: str) -> str:
+    return f"r:{patient_id}:{night.isoformat()}:{kind}:{channel}"
+
+
+class DueReminder(NamedTuple):
+    # NamedTuples, not frozen dataclasses, for what the sweep makes per patient: a frozen
+    # dataclass's __init__ costs several times more, and a 100k sweep makes 100k of each.
+    patient_id: int
+    recipient_id: int
+    night: date
+    kind: str
+    channel: str
+    due_at: datetime
+    expires_at: datetime
+    tz: str
+    email: str = ""
+    key: str = ""  # reminder_key(patient_id, night, kind, channel), made once by plan_patient
+
+    @property
+    def local_due(self) -> datetime:
+        return self.due_at.astimezone(as_zone(self.tz))
+
+
+@lru_cache(maxsize=1024)
+def nights_around(now: datetime, tz: str) -> tuple[date, ...]:
+    """Last night (its morning messages), tonight, and tomorrow night (to schedule ahead)."""
+    tonight = night_of(now, tz, EVENING)
+    return (tonight - timedelta(days=1), tonight, tonight + timedelta(days=1))
+
+
+@dataclass
+class PatientPlan:
+    """The outcome of looking at one patient at `now`."""
+
+    due: list[DueReminder] = field(default_factory=list)
+    missed: list[DueReminder] = field(default_factory=list)  # expired before any sweep saw them
+    next_at: datetime | None = None
+
+
+@lru_cache(maxsize=4096)
+def _wanted_slots(
+    prefs: Prefs,
+    states: tuple[tuple[date, NightState], ...],
+    now: datetime,
+    checked_since: datetime | None,
+) -> tuple[tuple[Slot, ...], datetime]:
+    """The slots of `states`' nights that are due (or were missed) at `now`, and when to
+    look next: everything of plan_patient that does not depend on who the patient is.
+    Patients with the same settings, plan state and schedule (at scale, most of a minute's
+    due patients) share one computation."""
+    slots = []
+    next_at = now + RECHECK_AT_LEAST_EVERY
+    for night, state in states:
+        for slot in slots_for_night(prefs, night, state.dosing_time):
+            future = slot.due_at > now
+            if future and slot.due_at >= next_at:
+                continue
+            if (
+                not future
+                and now >= slot.expires_at
+                and (checked_since is None or slot.due_at < checked_since)
+            ):
+                continue  # long gone, and already looked at when it was due
+            if not is_wanted(slot.kind, state):
+                continue
+            if future:
+                # Not due yet, so not claimed by any sweep that ran at the real time (one run
+                # ahead with --at only makes this look come early and find it claimed).
+                next_at = slot.due_at
+                continue
+            slots.append(slot)
+    return tuple(slots), next_at
+
+
+def plan_patient(
+    *,
+    patient_id: int,
+    recipient_id: int,
+    email: str,
+    prefs: Prefs,
+    states: dict[date, NightState],
+    claimed: set[str],
+    now: datetime,
+    checked_since: datetime | None,
+) -> PatientPlan:
+    """Pure: the reminders due now for one patient, and when to look at them next.
+
+    `states` maps each night of `nights_around(now)` to its NightState; `claimed` holds the
+    keys already claimed; `checked_since` is the moment the patient was last scheduled to be
+    looked at (their previous `next_reminder_at`), so a late sweep can record what it missed.
+    """
+    result = PatientPlan()
+    slots, next_at = _wanted_slots(prefs, tuple(sorted(states.items())), now, checked_since)
+    for slot in slots:
+        for channel in prefs.channels:
+            key = reminder_key(patient_id, slot.night, slot.kind, channel)
+            if key in claimed:
+                continue
+            due = DueReminder(
+                patient_id=patient_id,
+                recipient_id=recipient_id,
+                night=slot.night,
+                kind=slot.kind,
+                channel=channel,
+                due_at=slot.due_at,
+                expires_at=slot.expires_at,
+                tz=prefs.tz,
+                email=email,
+                key=key,
+            )
+            if now < slot.expires_at:
+                result.due.append(due)
+            else:
+                result.missed.append(due)
+    result.next_at = next_at
+    if len(result.due) > 1:
+        # A late sweep that finds the evening reminder and the last call both due sends only
+        # the newer one; the older is recorded as expired (one nudge, not two at once).
+        latest: dict[tuple, DueReminder] = {}
+        for due in result.due:
+            group = (due.night, due.channel)
+            if group not in latest or due.due_at > latest[group].due_at:
+                latest[group] = due
+        keep = set(map(id, latest.values()))
+        result.missed += [due for due in result.due if id(due) not in keep]
+        result.due = [due for due in result.due if id(due) in keep]
+    return result
