@@ -10,55 +10,25 @@ Playwright's clock, so "the server hears of it later" needs no waiting.
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from patients.models import NightlyEntry, Patient
-from tests.e2e.browser_support import CHROMIUM_ARGS, PHONE, SCREENSHOTS, sign_in
+from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LONDON = ZoneInfo("Europe/London")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("critical", "serious", "moderate")
 PATIENT = "patient@example.com"
 
 
-def _recent_local(at: time) -> datetime:
-    """The most recent London moment at ``at`` that is at most a day from the real clock."""
-    now = datetime.now(LONDON)
-    moment = datetime.combine(now.date(), at, LONDON)
-    return moment if moment <= now else moment - timedelta(days=1)
-
-
-def _server_clock(moment):
-    return time_machine.travel(moment, tick=True)
-
-
 @pytest.fixture
-def evening():
-    """The server's clock at 21:30 London: inside the night's dosing window."""
-    with _server_clock(_recent_local(time(21, 30))) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def phone(evening, chromium_path, monkeypatch, settings):
-    """Chromium over a demo seeded at the server's (travelled) time."""
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
+def phone(browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return browser
 
 
 def _context(browser, **kwargs):
@@ -379,3 +349,65 @@ def test_a_cold_tonight_card_weighs_at_most_40_kib(phone, settings, tmp_path):
         assert total <= 40 * 1024, sizes
         fresh.close()
         context.close()
+
+
+TARGETS = """() => {
+    const small = [];
+    const seen = new Set();
+    const visible = (el) => {
+        const box = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        return box.width > 0 && box.height > 0 && style.visibility !== "hidden"
+            && !el.closest(".visually-hidden, .skip-link, [hidden]");
+    };
+    const targets = document.querySelectorAll(
+        "a[href], button, select, textarea, summary, input:not([type=hidden])");
+    for (const el of targets) {
+        // A radio or checkbox is tapped through its label: measure the label.
+        const target = (el.matches("input[type=radio], input[type=checkbox]") && el.labels.length)
+            ? el.labels[0] : el;
+        if (seen.has(target) || !visible(target)) continue;
+        seen.add(target);
+        const box = target.getBoundingClientRect();
+        if (box.width < 43.5 || box.height < 43.5) {
+            small.push(`${target.tagName.toLowerCase()} "${target.textContent.trim().slice(0, 30)}"`
+                + ` ${Math.round(box.width)}x${Math.round(box.height)}`);
+        }
+    }
+    return small;
+}"""
+
+BIG_BUTTON_SPACE = """() => {
+    const big = document.querySelector(".card-tonight .btn-big").getBoundingClientRect();
+    let nearest = Infinity;
+    for (const el of document.querySelectorAll(".card-tonight *")) {
+        if (el.closest(".big-action") || el.contains(document.querySelector(".btn-big"))) continue;
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height) continue;
+        const dx = Math.max(box.left - big.right, big.left - box.right, 0);
+        const dy = Math.max(box.top - big.bottom, big.top - box.bottom, 0);
+        nearest = Math.min(nearest, Math.max(dx, dy));
+    }
+    return nearest;
+}"""
+
+
+def test_every_tap_target_on_the_patient_pages_is_at_least_44_by_44(phone, live_server):
+    patient, tonight = _clear_tonight(timezone.now())
+    names = {"tonight": tonight, "last": tonight - timedelta(days=1), "patient": patient.pk}
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    small = {}
+    for path in PATIENT_PAGES:
+        page.goto(live_server.url + path.format(**names))
+        for details in page.locator("details").all():
+            details.evaluate("(el) => { el.open = true; }")
+        found = page.evaluate(TARGETS)
+        if found:
+            small[path] = found
+    page.goto(f"{live_server.url}/journal/")
+    space = page.evaluate(BIG_BUTTON_SPACE)
+    context.close()
+    assert small == {}
+    assert space >= 8, f"only {space} px between Taken now and the nearest element"
