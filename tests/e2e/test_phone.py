@@ -409,5 +409,5 @@ def test_every_tap_target_on_the_patient_pages_is_at_least_44_by_44(phone, live_
     page.goto(f"{live_server.url}/journal/")
     space = page.evaluate(BIG_BUTTON_SPACE)
     context.close()
-    assert small == {}
+    assert small == {}, "\n".join(f"{path}: {found}" for path, found in small.items())
     assert space >= 8, f"only {space} px between Taken now and the nearest element"
