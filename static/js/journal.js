@@ -43,7 +43,12 @@
 
   function when(iso) {
     var moment = new Date(iso);
-    return moment.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    return moment.toLocaleString([], {
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23"
+    });
   }
 
   function dismissButton(record) {
@@ -98,13 +103,17 @@
         records.forEach(function (record) {
           list.appendChild(item(record));
         });
-        panel.querySelector("[data-outbox-pending]").hidden = waiting.length === 0;
         panel.hidden = records.length === 0;
       }
       var eveningKept = waiting.some(function (record) {
         return EVENING_KINDS.indexOf(record.kind) !== -1;
       });
       var saved = document.querySelector("[data-offline-saved]");
+      if (panel) {
+        // On the tonight card the card itself says it; elsewhere the list says it once.
+        panel.querySelector("[data-outbox-pending]").hidden =
+          waiting.length === 0 || Boolean(saved && eveningKept && waiting.length === 1);
+      }
       if (saved) {
         saved.hidden = !eveningKept;
         document.querySelectorAll(".card-tonight form[data-offline]").forEach(function (form) {

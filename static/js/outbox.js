@@ -73,6 +73,8 @@
       body: body,
       kind: kindOf(absolute.href),
       night: night || nightOf(absolute.pathname),
+      // The form's own submission id: a second send of it returns the first result.
+      submissionId: new URLSearchParams(body).get("submission_id") || "",
       actedAt: new Date().toISOString(),
       state: "waiting",
       message: ""

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from patients.models import NightlyEntry, Patient
+from patients.models import NightlyEntry, Patient, Submission
 from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,8 @@ def _context(browser, **kwargs):
 def _shot(page, name):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width} px)"
-    page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"), full_page=True)
+    # The phone's screen as the patient sees it (the tab bar stays at the bottom).
+    page.screenshot(path=str(SCREENSHOTS / f"phone-{name}.png"))
 
 
 def _wait_for_service_worker(page):
@@ -80,14 +81,14 @@ def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_
     saved.wait_for(state="visible")
     assert "Saved on this phone — will be sent when you are back online" in saved.inner_text()
     kept = _kept(page)
-    assert len(kept) == 1 and kept[0]["kind"] == "taken_now"
+    assert len(kept) == 1 and kept[0]["kind"] == "taken_now" and kept[0]["submissionId"]
     assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
     _shot(page, "offline-saved")
 
     page.reload()  # no connection: the service worker answers with the card as last seen
     page.locator("#outbox").wait_for(state="visible")
-    assert "Saved on this phone" in page.locator("#outbox").inner_text()
-    assert page.locator("[data-offline-saved]").is_visible()
+    assert "Dose taken, logged with one tap" in page.locator("#outbox").inner_text()
+    assert "Saved on this phone" in page.locator("[data-offline-saved]").inner_text()
     _shot(page, "offline-reloaded")
 
     with page.expect_navigation():  # the card reloads once the entry is sent
@@ -100,6 +101,7 @@ def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_
     assert abs(entry.taken_at - acted_at) <= timedelta(minutes=1)
     assert timezone.now() - entry.taken_at >= timedelta(seconds=80)  # not the server's "now"
     assert entry.logged_offline
+    assert Submission.objects.filter(pk=kept[0]["submissionId"], entry=entry).exists()
     assert _kept(page) == []
 
     # A second replay of the same kept form (a flaky connection sending it twice).
@@ -205,6 +207,21 @@ def test_a_patient_who_moves_from_london_to_sydney_still_sees_last_nights_22_15_
     entry.refresh_from_db()
     assert entry.taken_at == taken
     context.close()
+
+
+def test_the_morning_check_in_fits_about_one_phone_screen(phone, live_server):
+    """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px)."""
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/night/{tonight}/morning/")
+    assert not page.get_by_label("Notes").is_visible()  # behind "Add more"
+    height = page.evaluate("document.querySelector('main form').getBoundingClientRect().bottom")
+    print(f"morning check-in: the form ends {height:.0f} px down a 844 px screen")
+    _shot(page, "morning-check-in")
+    context.close()
+    assert height <= 1.3 * PHONE["height"]
 
 
 def test_keyboard_only_a_patient_logs_tonights_dose(phone, live_server):
