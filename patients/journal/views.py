@@ -651,9 +651,18 @@ def trends(request):
         )
     )
     series = trend_series(entries, start, tonight)
-    # Small multiples: one panel per measure, the dose steps shaded behind each.
+    # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
+    prescribed = charts.Series(
+        "prescribed",
+        "Prescribed dose (mg)",
+        [
+            (night, plan.position(night).dose_mg)
+            for night in (start + timedelta(days=i) for i in range((tonight - start).days + 1))
+        ],
+        axis="dose",
+    )
     panels = charts.small_multiples(
-        [item for item in series if item.axis != "dose"], start, tonight, dose=series[0]
+        [item for item in series if item.axis != "dose"], start, tonight, dose=prescribed
     )
     return render(
         request,
