@@ -46,10 +46,11 @@ run: seed
 	  trap 'kill -TERM $$pids 2>/dev/null' INT TERM; \
 	  wait -n; kill -TERM $$pids 2>/dev/null; wait; echo "Stopped web, worker and beat."
 
-## lint: ruff checks and format check
+## lint: ruff checks, format check, and the import layers (import-linter, pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: install
 	$(BIN)/ruff check --fix .

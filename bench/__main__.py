@@ -122,7 +122,7 @@ class CountingSink:
         self.count = 0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, _server, _session, _envelope):
         with self.lock:
             self.count += 1
         return "250 OK"
@@ -340,7 +340,7 @@ def main():
                 f"{queued:,} queued in {seconds:.2f} s (enqueue {enqueue:.2f} s)"
             )
             if size == min(SIZES) and EMAILS:
-                results["worker"] = run_worker(redis_client, sink, var_dir, claimed)
+                results["worker"] = run_worker(sink, claimed)
             if size == max(SIZES):
                 reset_for_sweep()
                 redis_client.flushdb()
@@ -360,7 +360,7 @@ def main():
         started = time.perf_counter()
         from patients.notifications import sweep
 
-        again = sweep.sweep(DUE, dispatch=lambda ids: None)
+        again = sweep.sweep(DUE, dispatch=lambda _ids: None)
         results["second_sweep"] = {
             "claimed": len(again.claimed),
             "seconds": round(time.perf_counter() - started, 2),
@@ -381,7 +381,7 @@ def main():
     print(f"wrote {out.relative_to(ROOT)}")
 
 
-def run_worker(redis_client, sink, var_dir, queued):
+def run_worker(sink, queued):
     """One worker (prefork, two processes) drains the queue the first sweep filled; time
     until the sink has every message."""
     count = min(queued, EMAILS)

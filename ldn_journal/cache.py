@@ -40,7 +40,7 @@ def _fail_open(name, fallback):
     return wrapper
 
 
-def _default(key, default=None, *args, **kwargs):
+def _default(_key, default=None, *args, **kwargs):
     return default
 
 
@@ -51,7 +51,7 @@ class FailOpenRedisCache(RedisCache):
     # add() succeeding keeps allauth's rate-limit lock from waiting out its timeout.
     add = _fail_open("add", True)
     set = _fail_open("set", None)
-    set_many = _fail_open("set_many", lambda data, *args, **kwargs: [])
+    set_many = _fail_open("set_many", lambda _data, *args, **kwargs: [])
     touch = _fail_open("touch", False)
     delete = _fail_open("delete", False)
     delete_many = _fail_open("delete_many", None)

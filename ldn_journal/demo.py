@@ -8,6 +8,11 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from ldn_journal.accounts.models import Role, User
+from patients.clinic.demo import seed_reviews
+from patients.journal.demo import seed_journal
+from patients.models import CareTeamMembership, Patient
+from patients.urgent.demo import seed_urgent
+from prescriptions.demo import seed_plans
 
 DEMO_PASSWORD = "ldn-demo-2026"
 
@@ -90,7 +95,6 @@ def _user(email, name, role):
 @transaction.atomic
 def seed_people():
     """Create or refresh the demo accounts; returns {email: User} and {email: Patient}."""
-    from patients.models import CareTeamMembership, Patient
 
     users = {email: _user(email, name, role) for email, name, role in STAFF}
     patients = {}
@@ -115,29 +119,4 @@ def seed_people():
 
 def extra_steps():
     """Seeding steps owned by the other apps, in dependency order (plans before nights)."""
-    steps = []
-    try:
-        from prescriptions.demo import seed_plans
-    except ImportError:
-        pass
-    else:
-        steps.append(seed_plans)
-    try:
-        from patients.journal.demo import seed_journal
-    except ImportError:
-        pass
-    else:
-        steps.append(seed_journal)
-    try:
-        from patients.clinic.demo import seed_reviews
-    except ImportError:
-        pass
-    else:
-        steps.append(seed_reviews)
-    try:
-        from patients.urgent.demo import seed_urgent
-    except ImportError:
-        pass
-    else:
-        steps.append(seed_urgent)
-    return steps
+    return [seed_plans, seed_journal, seed_reviews, seed_urgent]

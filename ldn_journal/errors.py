@@ -7,12 +7,14 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from ldn_journal.accounts.access_log import record_access
 
-def bad_request(request, exception=None):
+
+def bad_request(request, exception=None):  # noqa: ARG001 - Django passes it by name
     return render(request, "400.html", status=400)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request, exception=None):  # noqa: ARG001 - Django passes it by name
     return render(request, "403.html", status=403)
 
 
@@ -28,7 +30,6 @@ def record_denied_access(request):
     user = getattr(request, "user", None)
     if match is None or user is None or not user.is_authenticated:
         return
-    from ldn_journal.accounts.access_log import record_access
 
     ids = {key: str(value)[:40] for key, value in match.kwargs.items()}
     try:
@@ -37,11 +38,11 @@ def record_denied_access(request):
         logger.warning("Could not record a denied access (database error).")
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request, exception=None):  # noqa: ARG001 - Django passes it by name
     record_denied_access(request)
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
+def server_error(_request):
     # No request context: the database may be what failed.
     return HttpResponseServerError(loader.get_template("500.html").render())

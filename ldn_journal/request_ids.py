@@ -26,7 +26,3 @@ class RequestIdMiddleware:
             _request_id.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
-
-
-def current_request_id():
-    return _request_id.get()

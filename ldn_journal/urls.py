@@ -36,8 +36,8 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("accounts/", include("allauth.urls")),
-    path("journal/", include("patients.journal.urls")),
-    path("clinic/", include("patients.clinic.urls")),
+    path("journal/", include("patients.urls_journal")),
+    path("clinic/", include("patients.urls_clinic")),
     path("manage/", include("ldn_journal.accounts.urls_manage")),
     path("admin/", admin.site.urls),
     # Reminders: installable app files at the root scope, one-click unsubscribe (no login).

@@ -234,10 +234,6 @@ class NightlyEntry(models.Model):
         return self.status == self.Status.TAKEN
 
     @property
-    def has_evening(self):
-        return bool(self.status)
-
-    @property
     def has_morning(self):
         return self.morning_logged_at is not None
 

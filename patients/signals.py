@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from patients.models import NightlyEntry, Patient, PushSubscription
+from prescriptions.models import PlanVersion, Prescription
 
 
 def mark_for_recompute(**patient_filter) -> None:
@@ -55,7 +56,6 @@ def plan_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect_plan_signals():
-    from prescriptions.models import PlanVersion, Prescription
 
     for model in (PlanVersion, Prescription):
         post_save.connect(plan_changed, sender=model, dispatch_uid=f"reminders_{model.__name__}")

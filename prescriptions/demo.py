@@ -228,7 +228,7 @@ def _seed_one(patient, clinician, spec, today: date):
 
 
 @transaction.atomic
-def seed_plans(users, patients):
+def seed_plans(_users, patients):
     """Give each demo patient a prescription and plan history (skips those who have one)."""
     ensure_builtin_templates(PlanTemplate)
     now = timezone.now()

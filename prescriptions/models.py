@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
 from prescriptions import titration
 
@@ -32,7 +33,6 @@ class DosingTime(models.TextChoices):
 
 class PrescriptionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 
@@ -112,7 +112,6 @@ class Prescription(models.Model):
 
 class PlanVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(prescription__patient__in=Patient.objects.visible_to(user))
 
@@ -233,7 +232,6 @@ class PlanTemplate(models.Model):
 
 class SuggestionDismissalQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from patients.models import Patient
 
         return self.filter(patient__in=Patient.objects.visible_to(user))
 

@@ -6,7 +6,6 @@ through here and then through titration.current_step / prescribed_dose.
 
 from django.db.models import Prefetch
 
-from prescriptions import titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 
 
@@ -43,12 +42,6 @@ def versions_for(prescription):
         Prefetch("steps", queryset=PlanStep.objects.order_by("position"))
     )
     return [row.as_plain() for row in rows]
-
-
-def position_for(patient, night, prescription=None):
-    """(prescription, PlanPosition) for one night of a patient."""
-    prescription = prescription if prescription is not None else current_prescription(patient)
-    return prescription, titration.current_step(versions_for(prescription), night)
 
 
 def plan_rows(patient):

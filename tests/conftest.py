@@ -4,15 +4,23 @@ The cast follows healthchecks' owner/teammate/outsider idea: patient A is on cli
 team; patient B on clinician B's; an admin; and a deactivated user.
 """
 
+import json
 import os
 import shutil
 import socket
+from collections import defaultdict
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
+from tests.figures import FIGURES
+from tests.security.reauth import mark_reauthenticated
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -36,9 +44,6 @@ def _fast_and_clean(settings):
 def _clear_own_cache():
     """Clear this test process's cache keys only: with Redis, parallel workers share a
     database (and Celery's queue lives there too), so FLUSHDB is not ours to call."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-    from redis.exceptions import ConnectionError as RedisConnectionError
 
     backend = caches["default"]
     if isinstance(backend, RedisCache):
@@ -92,7 +97,6 @@ def inactive_user(db):
 
 
 def _client_for(client, user):
-    from tests.security.reauth import mark_reauthenticated
 
     client.force_login(user)
     # As if they had just re-entered their password: plan holds and exports ask for it
@@ -147,9 +151,6 @@ def chromium_path():
 
 
 def _figures_dir():
-    from pathlib import Path
-
-    from django.conf import settings
 
     path = Path(settings.VAR_DIR) / "test-figures"
     path.mkdir(parents=True, exist_ok=True)
@@ -164,9 +165,6 @@ def pytest_sessionstart(session):
 
 def pytest_sessionfinish(session, exitstatus):
     """Each process (each xdist worker, or the only one) writes the figures it counted."""
-    import json
-
-    from tests.figures import FIGURES
 
     if FIGURES:
         name = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -174,11 +172,6 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    import json
-    from collections import defaultdict
-    from pathlib import Path
-
-    from django.conf import settings
 
     totals = defaultdict(dict)
     for part in sorted(_figures_dir().glob("*.json")):

@@ -78,7 +78,8 @@ def test_each_long_running_service_has_a_healthcheck_with_a_test_command(service
     assert test, f"{name} healthcheck has no test"
     if isinstance(test, list):
         assert test[0] in ("CMD", "CMD-SHELL"), test
-        assert len(test) > 1 and all(str(part).strip() for part in test[1:]), test
+        assert len(test) > 1, test
+        assert all(str(part).strip() for part in test[1:]), test
 
 
 def test_web_runs_gunicorn_with_threaded_workers(services):
@@ -198,7 +199,9 @@ def test_the_dockerfile_has_a_healthcheck_on_healthz():
 def test_the_dockerfile_serves_gunicorn_with_threads_on_port_8000():
     assert "8000" in " ".join(dockerfile_instructions("EXPOSE"))
     cmd = dockerfile_instructions("CMD")[-1]
-    assert "gunicorn" in cmd and "gthread" in cmd and "0.0.0.0:8000" in cmd
+    assert "gunicorn" in cmd
+    assert "gthread" in cmd
+    assert "0.0.0.0:8000" in cmd
 
 
 def test_the_dockerfile_keeps_the_build_secret_out_of_the_image_environment():

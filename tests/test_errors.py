@@ -93,7 +93,7 @@ def test_allauth_pages_have_no_inline_script_or_style(browser, url):
     assert " style=" not in page
     assert "onclick" not in page
     for script in re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S):
-        attrs, body = script
+        attrs, _body = script
         assert "src=" in attrs or 'type="application/json"' in attrs, script
 
 

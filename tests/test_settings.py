@@ -6,9 +6,11 @@ import os
 import secrets
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -119,9 +121,6 @@ def test_staff_mfa_is_off_by_default_in_development_and_can_be_switched_on(tmp_p
 
 
 def test_the_dose_range_defaults_to_one_to_five_mg_as_decimals():
-    from decimal import Decimal
-
-    from django.conf import settings
 
     low, high = settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG
     assert (low, high) == (Decimal("1"), Decimal("5"))
@@ -152,7 +151,6 @@ def test_the_dose_range_can_be_set_from_the_environment(tmp_path):
 
 
 def test_login_is_by_email_with_allauth_rate_limits_and_mandatory_verification():
-    from django.conf import settings
 
     login_methods = settings.ACCOUNT_LOGIN_METHODS
     assert login_methods == {"email"}

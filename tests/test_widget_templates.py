@@ -177,7 +177,7 @@ def _rendered(form_class, args, kwargs, renderer):
 
 
 @pytest.mark.parametrize(
-    "form_class,args,kwargs", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("form_class", "args", "kwargs"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_our_widget_templates_render_what_djangos_render(form_class, args, kwargs):
     ours, ours_form = _rendered(form_class, args, kwargs, get_default_renderer())

@@ -5,6 +5,7 @@ from allauth.core import context
 from django import forms
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.models import Role
 
 
@@ -53,7 +54,6 @@ class InvitedSignupForm(SignupForm):
             # accepted in another tab or browser a moment ago. allauth would answer "check your
             # email" (it hides which addresses have accounts; the invited person owns this one):
             # say the link is used, as when the two sign-ups meet at the invitation's lock.
-            from ldn_journal.accounts.adapter import invitation_no_longer_valid
 
             return None, invitation_no_longer_valid(request)
         return super().try_save(request)

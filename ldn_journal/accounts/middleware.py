@@ -2,6 +2,7 @@
 
 import time
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -80,7 +81,6 @@ MFA_ALLOWED_PREFIXES = ("/accounts/",)
 
 
 def user_has_mfa(user):
-    from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]

@@ -77,10 +77,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.PATIENT
 
     @property
-    def is_clinician(self):
-        return self.role == Role.CLINICIAN
-
-    @property
     def is_admin(self):
         return self.role == Role.ADMIN
 
@@ -195,11 +191,6 @@ class Invitation(models.Model):
         return self.status_at()
 
 
-class AccessLogQuerySet(models.QuerySet):
-    def for_patient(self, patient):
-        return self.filter(patient=patient)
-
-
 class AccessLog(models.Model):
     """Who read or changed which patient's data (or did a security-relevant thing), when."""
 
@@ -217,8 +208,6 @@ class AccessLog(models.Model):
     request_id = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-
-    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]

@@ -2,6 +2,8 @@
 
 from allauth.account.decorators import reauthentication_required
 
+from patients.models import Patient
+
 
 def reauthentication_required_for_patient(kwarg="pk"):
     """allauth's `reauthentication_required`, asked only when the patient named by the URL
@@ -9,7 +11,6 @@ def reauthentication_required_for_patient(kwarg="pk"):
     from the view, not a password prompt that would hint the patient exists."""
 
     def enabled(request):
-        from patients.models import Patient
 
         patient_id = request.resolver_match.kwargs.get(kwarg)
         return Patient.objects.visible_to(request.user).filter(pk=patient_id).exists()

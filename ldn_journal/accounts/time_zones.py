@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from ldn_journal.accounts.middleware import _exempt
 from ldn_journal.accounts.models import Role
+from patients.models import ClinicianPreferences, Patient
 
 SESSION_KEY = "ldn_tz"
 
 
 def viewer_time_zone(user) -> str:
-    from patients.models import ClinicianPreferences, Patient
 
     if user.role == Role.PATIENT:
         zone = Patient.objects.filter(user=user).values_list("time_zone", flat=True).first()
@@ -41,7 +41,7 @@ def remember_time_zone(request, user=None):
 
 
 @receiver(user_logged_in, dispatch_uid="ldn_remember_time_zone")
-def _on_login(sender, request, user, **kwargs):
+def _on_login(sender, request, user, **kwargs):  # noqa: ARG001 - Django passes them by name
     if request is not None and hasattr(request, "session"):
         remember_time_zone(request, user)
 

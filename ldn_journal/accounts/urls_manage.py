@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ldn_journal.accounts import views
-from patients.journal import access_log
+from patients.clinic import access_log
 
 app_name = "manage"
 

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.forms import InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
@@ -35,7 +36,7 @@ def home(request):
 
 @require_GET
 @never_cache
-def healthz(request):
+def healthz(_request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -90,7 +91,6 @@ def set_active(request, user_id):
     if target == request.user and not activate:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("manage:people")
-    from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(target, activate, request=request)
     messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")

@@ -2,7 +2,7 @@
 
 The non-pure half of the flags: it reads a fixed number of querysets (never one per
 patient), turns rows into plain records and hands them to patients.rules.flags,
-patients.rules.adherence and patients.clinic.charts.
+patients.rules.adherence and patients.journal.charts.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.db.models import Count, DateField, F, Max, Min, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Lower
 
-from patients.clinic.charts import Marker, Series, sparkline, trend_chart
+from patients.journal.charts import Marker, Series, sparkline, trend_chart
 from patients.models import (
+    CareTeamMembership,
     ClinicianNote,
     FlagReview,
     NightlyEntry,
@@ -30,8 +31,12 @@ from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import EVENING, night_of, tonight
+from prescriptions import suggestions as rules
 from prescriptions import titration
-from prescriptions.models import PlanStep, Prescription
+from prescriptions.changes import is_held_on_or_after
+from prescriptions.models import PlanStep, Prescription, SuggestionDismissal
+from prescriptions.night_facts import facts_from_entries
+from prescriptions.panel import schedule_rows
 from prescriptions.plans import plan_rows
 
 PAGE_SIZE = 50
@@ -345,7 +350,6 @@ def care_team_gate(user, patient_pk):
 
     Returns (patient, [clinicians]) or None when the user may not see the patient.
     """
-    from patients.models import CareTeamMembership
 
     links = list(
         CareTeamMembership.objects.filter(
@@ -513,21 +517,12 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
     return rows
 
 
-def plan_panel_context(page: PatientPage, now: datetime):
+def plan_panel_context(page: PatientPage):
     """The titration panel's context built from the page's loaded data (1 query: dismissals).
 
     Mirrors prescriptions.panel.plan_panel_context, which would read the plan and the nights
     a second time and log a second access row; this page logs its own read.
-    TODO(issue 5): replace with a panel entry point that accepts already-loaded data.
     """
-    try:
-        from prescriptions import suggestions as rules
-        from prescriptions.changes import is_held_on_or_after
-        from prescriptions.models import SuggestionDismissal
-        from prescriptions.night_facts import facts_from_entries
-        from prescriptions.panel import schedule_rows
-    except ImportError:
-        return None
     latest = page.versions[-1] if page.versions else None
     in_effect = titration.version_in_effect(page.versions, page.today)
     suggestions = []

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from patients.clinic.dashboard import (
+    adherence_records,  # one definition of "a prescribed night"
+)
 from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
+from patients.urgent.reports import (
+    reports_between,  # urgent reaction reports (patients.urgent.reports)
+)
 
 EDGE_NIGHTS = 14  # "at start" and "at end" are the means of the first and last 14 nights
 DEFAULT_WEEKS = 12  # with no previous visit report, the report covers 12 weeks
@@ -62,9 +68,6 @@ def symptom_changes(records, start: date, end: date, scales) -> list[SymptomChan
 def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> dict:
     """Everything the report template shows for ``page`` (a dashboard.PatientPage)."""
     records = [r for r in page.records if start <= r.night <= end]
-    from patients.clinic.dashboard import (
-        adherence_records,  # one definition of "a prescribed night"
-    )
 
     nightly = adherence_records(page.records, page.versions, start, end)
     days = (end - start).days + 1
@@ -103,8 +106,5 @@ DREAM_LABELS = (("vivid", "Vivid dreams"), ("nightmares", "Nightmares"), ("norma
 
 
 def _urgent_reports(patient, start: date, end: date):
-    from patients.urgent.reports import (
-        reports_between,  # urgent reaction reports (patients.urgent.reports)
-    )
 
     return reports_between(patient, start, end)

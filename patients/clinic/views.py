@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -33,6 +32,7 @@ from patients.clinic.forms import (
     PatientListForm,
     ReviewForm,
 )
+from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry
 from patients.rules import flags as flag_rules
 
@@ -75,19 +75,11 @@ def patient_list(request):
     )
 
 
-def _plan_panel(request, page, now):
-    """The titration panel (HTML), when the titration pages have landed.
-
-    TODO(issue 5): drop the guard once prescriptions/panel.py and its template are merged.
-    """
-    try:
-        get_template(PLAN_PANEL_TEMPLATE)
-    except TemplateDoesNotExist:
-        return ""
-    context = dashboard.plan_panel_context(page, now)
-    if context is None:
-        return ""
-    return render_to_string(PLAN_PANEL_TEMPLATE, context, request=request)
+def _plan_panel(request, page):
+    """The titration panel (HTML) from the page's already-loaded plan and nights."""
+    return render_to_string(
+        PLAN_PANEL_TEMPLATE, dashboard.plan_panel_context(page), request=request
+    )
 
 
 @role_required(Role.CLINICIAN)
@@ -98,7 +90,6 @@ def patient_detail(request, pk):
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
-    from patients.clinic.charts import table_body, table_rows
 
     entries = _page(list(reversed(page.entries)), request.GET.get("page"), ENTRIES_PER_PAGE)
     record_access(request, "patient.view", patient=patient, obj=patient)
@@ -116,7 +107,7 @@ def patient_detail(request, pk):
         "note_form": NoteForm(),
         "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
         "scale_form": ExtraScaleForm(patient=patient),
-        "plan_panel": _plan_panel(request, page, now),
+        "plan_panel": _plan_panel(request, page),
     }
     return render(request, "patients/clinic/patient_detail.html", context)
 
@@ -144,7 +135,7 @@ def add_note(request, pk):
 @role_required(Role.CLINICIAN)
 @require_POST
 def mark_reviewed(request, pk):
-    patient, care_team = _gate(request, pk)
+    patient, _care_team = _gate(request, pk)
     today = dashboard.patient_tonight(
         patient,
         dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1],
@@ -228,7 +219,7 @@ def last_visit(patient, today):
     return timezone.localdate(row) if row else None
 
 
-def _range_form(request, patient, today, default_start):
+def _range_form(request, today, default_start):
     form = DateRangeForm(request.GET or None, default_start=default_start, default_end=today)
     start, end = form.range()
     if form.notice:
@@ -243,7 +234,7 @@ def visit_report(request, pk):
     default_start = last_visit(patient, page.today) or page.today - timedelta(
         weeks=report.DEFAULT_WEEKS
     )
-    form, start, end = _range_form(request, patient, page.today, default_start)
+    form, start, end = _range_form(request, page.today, default_start)
     rows = page.version_rows
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales

@@ -23,6 +23,7 @@ from patients.journal.entries import PatientPlan
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import nights
 from prescriptions import titration
+from prescriptions.demo import journal_hints
 
 DAYS = 120
 SEED = 2026
@@ -61,10 +62,6 @@ SKIP_REASONS = ["forgot", "forgot", "forgot", "side_effects", "other"]
 
 
 def _hints(email, today):
-    try:
-        from prescriptions.demo import journal_hints
-    except ImportError:
-        return {}
     return journal_hints(email, today)
 
 
@@ -173,7 +170,7 @@ def _one_night(plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, 
 
 
 @transaction.atomic
-def seed_journal(users, patients, now=None):
+def seed_journal(_users, patients, now=None):
     """Seed every demo patient's nights (patients who already have entries are skipped)."""
     now = now or timezone.now()
     for email, patient in sorted(patients.items()):

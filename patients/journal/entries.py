@@ -7,7 +7,7 @@ into the edit path. The Submission row makes a repeated submission id return the
 
 from __future__ import annotations
 
-import uuid
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -206,13 +206,6 @@ class Saved:
     created: bool = False  # a new row for the night
     replayed: bool = False  # this submission id was seen before: the first result stands
     changed: bool = True  # False when the night already held what was asked (Taken now twice)
-
-
-def as_submission_id(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def _replayed(patient: Patient, submission_id, night: date, kind: str) -> NightlyEntry | None:
@@ -521,7 +514,7 @@ def change_history(entry: NightlyEntry):
     """The entry's earlier versions, newest first, each with what changed and who changed it."""
     records = list(entry.history.select_related("history_user").order_by("-history_date"))
     changes = []
-    for newer, older in zip(records, records[1:], strict=False):
+    for newer, older in itertools.pairwise(records):
         delta = newer.diff_against(older, excluded_fields=HISTORY_QUIET_FIELDS)
         changes.append(
             {

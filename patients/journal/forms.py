@@ -271,7 +271,7 @@ class MorningForm(SubmissionForm):
     sleep_quality = score_field(scales.SLEEP)
     dreams = forms.ChoiceField(
         label="Dreams",
-        choices=[("", "Not saying")] + list(NightlyEntry.Dreams.choices),
+        choices=[("", "Not saying"), *list(NightlyEntry.Dreams.choices)],
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose one of the listed answers."},

@@ -90,10 +90,6 @@ _PG_TYPES = (
 )
 
 
-def _json_time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _claim_sql_postgresql(table: str, rows: Sequence[ClaimRow], now: datetime):
     """One INSERT for the whole chunk from one JSON parameter (json_to_recordset): building
     and binding thousands of placeholders, or one typed array per column, costs more in

@@ -52,7 +52,7 @@ def unsubscribe_token(user_id: int, scope: str) -> str:
     return signing.dumps({"u": user_id, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def read_unsubscribe_token(token: str, now: datetime | None = None) -> tuple[int, str] | None:
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     """(user id, scope) of a genuine, unexpired token; None for anything else."""
     try:
         data = signing.loads(
@@ -98,7 +98,7 @@ class Renderer:
     def prepare(self, deliveries: list[ReminderDelivery]) -> None:
         """Load what render/skip_reason need for a whole chunk at once (optional)."""
 
-    def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:
+    def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:  # noqa: ARG002
         return ""
 
     def render(self, delivery: ReminderDelivery) -> Rendered:  # pragma: no cover - abstract

@@ -95,7 +95,7 @@ class ReminderRenderer(Renderer):
         evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
         return plan.state(delivery.night, evening, morning)
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         patient = delivery.patient
         if not delivery.recipient.is_active:
             return "Account deactivated."
@@ -154,7 +154,7 @@ class DigestRenderer(Renderer):
             delivery.recipient, delivery.due_at - timedelta(days=1), delivery.due_at
         )
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         if not delivery.recipient.is_active:
             return "Account deactivated."
         prefs = getattr(delivery.recipient, "clinician_preferences", None)

@@ -194,7 +194,8 @@ class _Writer:
                 if self.error is None:
                     try:
                         self._write(item)
-                    except BaseException as exc:  # handed to the sweep's thread
+                    # Whatever it is (even a KeyboardInterrupt), it is the sweep's to raise.
+                    except BaseException as exc:  # noqa: BLE001 - handed to the sweep's thread
                         self.error = exc
         finally:
             connections.close_all()  # this thread's connections only

@@ -120,7 +120,7 @@ def unsubscribe(request, token):
 
 @require_GET
 @cache_control(max_age=3600)
-def manifest(request):
+def manifest(_request):
     data = {
         "name": "LDN Journal",
         "short_name": "LDN Journal",
@@ -142,7 +142,7 @@ def manifest(request):
 
 @require_GET
 @cache_control(no_cache=True)
-def service_worker(request):
+def service_worker(_request):
     path = finders.find("js/sw.js")
     if not path:
         raise Http404

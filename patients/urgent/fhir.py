@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from patients.clinic.exports.fhir import _id, _iso
 from patients.models import UrgentReport
+from patients.rules.fhir_ids import instant as _iso
+from patients.rules.fhir_ids import stable_id
+
+
+def _id(kind: str, *parts) -> str:
+    return stable_id(settings.SITE_URL, kind, *parts)
+
 
 SYMPTOM_SYSTEM_PATH = "/fhir/CodeSystem/urgent-symptoms"
 SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"

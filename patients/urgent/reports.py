@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
@@ -30,11 +33,13 @@ from patients.models import (
     ReminderDelivery,
     UrgentReport,
 )
+from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
+from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +219,7 @@ class UrgentAlertRenderer(Renderer):
     """Urgent and escalation alerts: "an urgent report from a patient on your team" and a
     link behind login; never a name, a symptom or a dose."""
 
-    def skip_reason(self, delivery, now):
+    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         if not delivery.recipient.is_active:
             return "Account deactivated."
         report = UrgentReport.objects.filter(pk=delivery.report_id).first()
@@ -225,9 +230,6 @@ class UrgentAlertRenderer(Renderer):
         return ""
 
     def render(self, delivery):
-        from django.template.loader import render_to_string
-
-        from patients.notifications.channels.email import EmailMessageParts
 
         context = {
             "url": alert_url(delivery),
@@ -260,15 +262,12 @@ for _kind in (Kind.URGENT, Kind.ESCALATION):
 FAILURE_TOLD = "[admins told] "
 
 
-def report_failed_alerts(now: datetime) -> list[int]:
+def report_failed_alerts() -> list[int]:
     """Tell the admins, once, about urgent alerts that finally failed (after the delivery
     worker's retries): an audit-trail row they read in the access log, an error in the logs
     and a mail to ADMINS (which may fail too when SMTP is down: the first two do not).
 
     The conditional UPDATE that marks last_error claims each failure for one sweep."""
-    from django.core.mail import mail_admins
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat, Substr
 
     failed = list(
         ReminderDelivery.objects.filter(
@@ -355,7 +354,6 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
 
     Returns the new version, or None when the plan is already on hold from tonight on."""
-    from prescriptions import changes, plans
 
     patient = report.patient
     prescription = plans.current_prescription(patient)
@@ -453,7 +451,7 @@ def sweep(now: datetime) -> dict:
                 claimed += _claim_alerts(
                     report, Kind.ESCALATION, escalation_recipients(report), now
                 )
-    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts(now)}
+    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts()}
 
 
 # --- Reading ---------------------------------------------------------------------------------

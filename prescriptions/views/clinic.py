@@ -352,7 +352,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     if state["prescription"] is None:
         messages.error(request, "This patient has no prescription yet.")
         return redirect(_plan_url(patient))
-    kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda s: {})(state)}
+    kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda _state: {})(state)}
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
@@ -450,7 +450,7 @@ def plan_end(request, patient_id):
         EndForm,
         "prescriptions/clinic/plan_end.html",
         build,
-        lambda state: {},
+        lambda _state: {},
     )
 
 

@@ -1,6 +1,8 @@
 """Point 9: the Django admin is for admins only, and its login goes through allauth."""
 
 import pytest
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
@@ -83,11 +85,9 @@ def test_the_admin_login_has_the_same_rate_limit_as_the_site(client, admin_user)
 def test_deactivating_in_the_django_admin_ends_sessions_like_the_people_page(
     admin_client_, patient_a
 ):
-    from django.contrib.sessions.models import Session
 
     phone = Client()
     phone.force_login(patient_a.user)
-    from allauth.usersessions.models import UserSession
 
     UserSession.objects.create(
         user=patient_a.user, session_key=phone.session.session_key, ip="127.0.0.1"

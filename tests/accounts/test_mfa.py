@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_removed
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
@@ -133,7 +134,6 @@ def test_removing_the_last_factor_sends_staff_back_to_setup(
     client.force_login(clinician_a)
     assert client.get("/clinic/").status_code == 200
     Authenticator.objects.filter(user=clinician_a).delete()
-    from allauth.mfa.signals import authenticator_removed
 
     # allauth sends this signal from its deactivate view; the cached check must drop.
     request = type("R", (), {"session": client.session, "META": {}, "user": clinician_a})()

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role, User
 from patients.models import Patient
+from tests.accounts.conftest import sign_in
 from tests.factories import UserFactory
 
 
@@ -67,7 +68,6 @@ def test_the_access_log_records_who_which_patient_what_when_request_and_ip(clini
 
 
 def test_signing_in_is_recorded_in_the_access_log(client, patient_a):
-    from tests.accounts.conftest import sign_in
 
     sign_in(client, patient_a.user.email)
     entry = AccessLog.objects.get(action="login")

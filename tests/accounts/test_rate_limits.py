@@ -6,6 +6,8 @@ import sys
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
@@ -56,8 +58,6 @@ def test_password_reset_sends_a_link_by_email(client, patient_a):
 
 @pytest.mark.redis
 def test_with_redis_the_cache_and_so_the_rate_limits_live_in_redis(redis_url):
-    from django.core.cache import cache, caches
-    from django.core.cache.backends.redis import RedisCache
 
     assert isinstance(caches["default"], RedisCache)
     assert settings.CACHES["default"]["LOCATION"] == redis_url

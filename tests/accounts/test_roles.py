@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from patients.models import Patient
+from patients.models import CareTeamMembership, Patient
 
 AREAS = ["/journal/", "/clinic/", "/manage/", "/admin/"]
 OWN_AREA = {"patient": "/journal/", "clinician": "/clinic/", "admin": "/manage/"}
@@ -116,7 +116,6 @@ def test_the_access_gate_gives_each_role_what_it_may_see(
 
 
 def test_a_clinician_on_two_teams_sees_both_patients(patient_a, patient_b, clinician_a):
-    from patients.models import CareTeamMembership
 
     CareTeamMembership.objects.create(patient=patient_b, clinician=clinician_a)
     assert set(Patient.objects.visible_to(clinician_a)) == {patient_a, patient_b}

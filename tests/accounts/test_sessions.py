@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.models import AccessLog
 from patients.models import Patient
 from tests.accounts.conftest import sign_in
@@ -142,7 +143,6 @@ def test_a_deactivated_user_is_signed_out_even_from_a_session_it_did_not_track(
     client, admin_user, patient_a
 ):
     client.force_login(patient_a.user)
-    from ldn_journal.accounts.accounts_admin import set_user_active
 
     set_user_active(patient_a.user, False)
     assert not is_signed_in(client, "/journal/")

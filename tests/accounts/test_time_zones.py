@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from ldn_journal.accounts.time_zones import SESSION_KEY
 from patients.models import ClinicianPreferences, NightlyEntry
 from tests.factories import PatientFactory
 
@@ -33,14 +34,12 @@ def test_a_patient_sees_their_dose_time_in_their_own_zone(client, new_york_patie
 def test_a_clinician_sees_times_in_their_preferred_zone(client, clinician_a):
     ClinicianPreferences.objects.create(user=clinician_a, time_zone="Asia/Kolkata")
     client.force_login(clinician_a)
-    from ldn_journal.accounts.time_zones import SESSION_KEY
 
     assert client.session[SESSION_KEY] == "Asia/Kolkata"
 
 
 def test_changing_the_zone_in_settings_changes_what_the_patient_sees(client, new_york_patient):
     client.force_login(new_york_patient.user)
-    from ldn_journal.accounts.time_zones import SESSION_KEY
 
     assert client.session[SESSION_KEY] == "America/New_York"
     form = client.get("/journal/settings/").context["form"]

@@ -8,6 +8,7 @@ from datetime import time
 import pytest
 import time_machine
 from django.core.management import call_command
+from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser_support import CHROMIUM_ARGS, recent_london
 
@@ -24,7 +25,6 @@ def evening():
 @pytest.fixture
 def browser(evening, chromium_path, monkeypatch, settings):
     """Chromium over a freshly seeded demo (Playwright's sync API runs an event loop)."""
-    from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = True

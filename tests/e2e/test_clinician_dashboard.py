@@ -6,6 +6,7 @@ printed on A4 and Letter (the PDFs are kept under docs/).
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import sync_playwright
 
 from ldn_journal.demo import DEMO_PASSWORD
 from tests.e2e.browser_support import DOCS, SCREENSHOTS
@@ -24,7 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def browser(chromium_path, monkeypatch, settings):
-    from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = True

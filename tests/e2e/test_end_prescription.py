@@ -2,6 +2,7 @@
 Screenshots of the end page and of the patient's tonight card afterwards."""
 
 import pytest
+from playwright.sync_api import expect
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import Patient
@@ -16,7 +17,6 @@ DESKTOP = {"width": 1280, "height": 800}
 def test_a_clinician_ends_a_prescription_and_the_patient_is_told_not_to_take_ldn(
     browser, live_server, settings
 ):
-    from playwright.sync_api import expect
 
     settings.LDN_REQUIRE_STAFF_MFA = False
     patient = Patient.objects.get(user__email="patient3@example.com")

@@ -3,6 +3,7 @@ again, fills the morning check-in and opens the history. Screenshots go to docs/
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry
@@ -33,7 +34,6 @@ def _shot(page, name):
 def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_history(
     evening, live_server, chromium_path, settings, monkeypatch
 ):
-    from playwright.sync_api import expect, sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = True
@@ -97,7 +97,8 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
         browser.close()
 
     entry = NightlyEntry.objects.filter(patient__user__email="patient@example.com").first()
-    assert entry.status == "taken" and entry.has_morning
+    assert entry.status == "taken"
+    assert entry.has_morning
     assert (entry.sleep_quality, entry.dreams, entry.dream_intensity, entry.pain) == (
         7,
         "vivid",

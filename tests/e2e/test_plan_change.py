@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry, Patient
@@ -50,7 +51,6 @@ def _sign_in(page, base, email):
 def test_clinician_applies_the_vivid_dreams_suggestion_and_the_tonight_card_follows(
     live_server, chromium_path, settings, monkeypatch
 ):
-    from playwright.sync_api import expect, sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.DEBUG = True

@@ -5,9 +5,10 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
+from django.template import Context, Template
 from django.utils.safestring import SafeString
 
-from patients.clinic.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
+from patients.journal.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 START = date(2025, 3, 3)
@@ -82,7 +83,8 @@ def test_labels_and_marker_tooltips_are_escaped():
     markers = [Marker(START, "plan_change", "<img src=x onerror=alert(1)>")]
     chart = str(trend_chart(series, START, START, markers=markers, title="t"))
     root = ET.fromstring(chart)
-    assert "<b>" not in chart and "<img" not in chart
+    assert "<b>" not in chart
+    assert "<img" not in chart
     texts = [el.text for el in root.iter(f"{NS}text")]
     assert 'Pain <b>"&"</b>' in texts
     assert not [el for el in root.iter() if el.tag in (f"{NS}b", f"{NS}img")]
@@ -133,9 +135,11 @@ def test_a_stepped_dose_line_goes_across_then_up():
     assert len(segments) == 4
     for index, ((x0, y0), (x1, y1)) in enumerate(segments):
         if index % 2 == 0:
-            assert y0 == y1 and x1 > x0, "horizontal first"
+            assert y0 == y1, "horizontal first"
+            assert x1 > x0, "horizontal first"
         else:
-            assert x0 == x1 and y1 < y0, "then vertical, upwards for a higher dose"
+            assert x0 == x1, "then vertical"
+            assert y1 < y0, "upwards for a higher dose"
 
 
 def test_the_dose_is_scaled_to_the_right_axis_up_to_dose_max():
@@ -194,7 +198,8 @@ def test_plan_changes_and_holds_are_dashed_vertical_lines():
     lines = [el for el in root.iter(f"{NS}line") if "marker" in (el.get("class") or "")]
     assert len(lines) == 2
     for line in lines:
-        assert line.get("x1") == line.get("x2") and line.get("y1") != line.get("y2")
+        assert line.get("x1") == line.get("x2")
+        assert line.get("y1") != line.get("y2")
         assert line.get("stroke-dasharray")
 
 
@@ -296,7 +301,8 @@ def test_a_year_of_six_series_renders_fast_and_rounds_numbers_to_one_decimal():
     root = ET.fromstring(chart)
     for line in root.iter(f"{NS}polyline"):
         for x, y in parse_points(line):
-            assert round(x, 1) == x and round(y, 1) == y
+            assert round(x, 1) == x
+            assert round(y, 1) == y
     assert "0.30000" not in chart
 
 
@@ -308,7 +314,8 @@ def test_two_charts_of_different_patients_get_different_ids():
 
 def test_sparkline_draws_a_line_with_a_gap():
     svg = ET.fromstring(str(sparkline([1, 2, None, 4, 5], label="Pain")))
-    assert svg.get("role") == "img" and svg.get("aria-label") == "Pain"
+    assert svg.get("role") == "img"
+    assert svg.get("aria-label") == "Pain"
     assert len(svg.findall(f"{NS}polyline")) == 2
 
 
@@ -317,7 +324,8 @@ def test_a_sparkline_of_nothing_but_none_is_empty_but_valid():
     svg = ET.fromstring(str(chart))
     assert isinstance(chart, SafeString)
     assert svg.find(f"{NS}title").text == "No <entries>"
-    assert svg.findall(f"{NS}polyline") == [] and svg.findall(f"{NS}circle") == []
+    assert svg.findall(f"{NS}polyline") == []
+    assert svg.findall(f"{NS}circle") == []
 
 
 def test_a_sparkline_of_no_values_is_empty_but_valid():
@@ -343,11 +351,10 @@ def test_table_rows_of_a_single_night_is_one_row():
 
 
 @pytest.mark.parametrize(
-    "blank,template_cell", [("", "{{ cell }}"), ("—", '{{ cell|default:"—" }}')]
+    ("blank", "template_cell"), [("", "{{ cell }}"), ("—", '{{ cell|default:"—" }}')]
 )
 def test_table_body_is_the_html_the_template_loop_wrote(blank, template_cell):
     """The patient page and the trends page render the table in Python (a year is 365 rows)."""
-    from django.template import Context, Template
 
     dose = Series("dose", "Dose <mg>", [(START, Decimal("1.50"))], "dose")
     rows = table_rows([pain([3, None, 6.5]), dose], START, START + timedelta(days=3))[::-1]

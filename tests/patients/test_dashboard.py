@@ -52,7 +52,7 @@ def test_patients_needing_attention_come_first(clinician_client, clinician_a):
 def test_marking_reviewed_drops_a_patient_down_the_list_and_undo_raises_them_again(
     clinician_client, clinician_a
 ):
-    calm, severe = clinic_of(clinician_a, 2)
+    _calm, severe = clinic_of(clinician_a, 2)
     severe_side_effect(NightlyEntry.objects.get(patient=severe, night=TONIGHT - timedelta(days=1)))
     response = clinician_client.post(
         reverse("clinic:mark_reviewed", args=[severe.pk]),
@@ -66,7 +66,8 @@ def test_marking_reviewed_drops_a_patient_down_the_list_and_undo_raises_them_aga
     review = FlagReview.objects.get(patient=severe)
     clinician_client.post(reverse("clinic:undo_review", args=[severe.pk, review.pk]))
     rows = list(clinician_client.get(LIST).context["page"])
-    assert rows[0].patient == severe and rows[0].needs_review
+    assert rows[0].patient == severe
+    assert rows[0].needs_review
     assert AccessLog.objects.filter(action="flags.review_undo", patient=severe).count() == 1
 
 
@@ -151,7 +152,8 @@ def test_the_patient_page_shows_the_chart_flags_and_evidence_and_logs_the_read(
         response = clinician_client.get(url)
     assert len(queries) <= 12, "\n".join(q["sql"][:150] for q in queries.captured_queries)
     assert response.status_code == 200
-    assert "<svg" in response.text and "trend-chart" in response.text
+    assert "<svg" in response.text
+    assert "trend-chart" in response.text
     assert "Severe headache" in response.text
     assert "Evidence: 1 night" in response.text
     assert AccessLog.objects.filter(action="patient.view", patient=patient).count() == 1
@@ -187,7 +189,8 @@ def test_another_teams_patient_is_a_404_and_leaves_no_trace(
     assert response.status_code == 404
     assert not AccessLog.objects.filter(patient=patient_b).exists()
     assert not FlagReview.objects.exists()
-    assert not patient_b.clinician_notes.exists() and not patient_b.extra_scales.exists()
+    assert not patient_b.clinician_notes.exists()
+    assert not patient_b.extra_scales.exists()
 
 
 @pytest.mark.parametrize(
@@ -219,7 +222,8 @@ def test_notes_are_escaped_and_a_100000_character_note_is_refused(clinician_clie
 def test_a_name_with_markup_is_escaped_in_the_list(clinician_client, clinician_a):
     PatientFactory(user__display_name="<script>bad()</script>", clinicians=[clinician_a])
     text = clinician_client.get(LIST).text
-    assert "<script>bad()</script>" not in text and "&lt;script&gt;bad()" in text
+    assert "<script>bad()</script>" not in text
+    assert "&lt;script&gt;bad()" in text
 
 
 @time_machine.travel(NOW, tick=False)

@@ -72,7 +72,8 @@ def test_the_csv_round_trips_through_pythons_csv_module(clinician_client, journa
         (date(2026, 3, 20) + timedelta(days=i)).isoformat() for i in range(11)
     ]
     last = rows[-1]
-    assert last["dose_mg"] == "4.50" and last["status"] == "taken"
+    assert last["dose_mg"] == "4.50"
+    assert last["status"] == "taken"
     assert last["side_effects"] == "headache:severe"
     assert last["extra_scores"] == "<script>fog</script>=3"  # data, not markup: CSV is text
     assert last["notes"].startswith("'=HYPERLINK")
@@ -108,7 +109,8 @@ def test_the_fhir_bundle_validates_as_r4_and_has_every_resource(clinician_client
         if e["resource"]["resourceType"] == "Observation"
         and e["resource"]["code"]["coding"][0]["code"] == "72514-3"
     ]
-    assert len(pain) == 20 and pain[0]["code"]["coding"][0]["system"] == "http://loinc.org"
+    assert len(pain) == 20
+    assert pain[0]["code"]["coding"][0]["system"] == "http://loinc.org"
 
 
 @time_machine.travel(NOW, tick=False)

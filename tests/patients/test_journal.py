@@ -15,7 +15,7 @@ from django.utils import translation
 from patients.journal import entries as journal
 from patients.models import NightlyEntry, SideEffect, Submission, SymptomScale
 from prescriptions.models import Formulation
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, UserFactory
 from tests.patients.journal_support import NOW, TONIGHT, a_year_of_nights, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,10 @@ def evening_data(**overrides):
 
 def test_home_shows_tonights_prescribed_dose_with_one_taken_now_button(patient_client, plan):
     page = patient_client.get(HOME).content.decode()
-    assert "1.5" in page and "Taken now" in page
-    assert "Different dose or time" in page and "Skip tonight" in page
+    assert "1.5" in page
+    assert "Taken now" in page
+    assert "Different dose or time" in page
+    assert "Skip tonight" in page
 
 
 def test_home_for_a_liquid_shows_the_volume_to_draw(patient_client, patient_a, clinician_a):
@@ -88,7 +90,8 @@ def test_taken_now_is_refused_while_the_plan_is_on_hold(patient_client, patient_
 
 def test_home_without_a_plan_says_so(patient_client):
     page = patient_client.get(HOME).content.decode()
-    assert "has not set up a dosing plan" in page and "Taken now" not in page
+    assert "has not set up a dosing plan" in page
+    assert "Taken now" not in page
 
 
 def test_taken_now_stores_the_prescribed_dose_at_the_current_time(patient_client, plan, patient_a):
@@ -98,7 +101,9 @@ def test_taken_now_stores_the_prescribed_dose_at_the_current_time(patient_client
     assert entry.dose_mg == entry.prescribed_mg == Decimal("1.5")
     assert entry.taken_at == NOW
     page = response.content.decode()
-    assert "Logged: 1.5 mg at 22:00" in page and "Undo" in page and "Add bedtime" in page
+    assert "Logged: 1.5 mg at 22:00" in page
+    assert "Undo" in page
+    assert "Add bedtime" in page
 
 
 def test_a_dose_at_0130_is_filed_under_the_previous_evenings_night(patient_client, plan):
@@ -115,7 +120,8 @@ def test_the_same_submission_id_twice_stores_one_row_and_gives_the_same_result(
     second = patient_client.post(TAKEN, data)
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
-    assert NightlyEntry.objects.count() == 1 and Submission.objects.count() == 1
+    assert NightlyEntry.objects.count() == 1
+    assert Submission.objects.count() == 1
 
 
 def test_a_second_taken_now_with_a_new_id_keeps_the_first_log(patient_client, plan):
@@ -156,12 +162,15 @@ def test_undo_within_ten_minutes_clears_tonight_and_logging_again_works(patient_
         )
         assert "Taken now" in response.content.decode()
         entry.refresh_from_db()
-        assert entry.status == "" and entry.dose_mg is None and entry.taken_at is None
+        assert entry.status == ""
+        assert entry.dose_mg is None
+        assert entry.taken_at is None
         patient_client.post(TAKEN, {"submission_id": sid()})
         # The undo form replayed (back button) does not undo the new log.
         patient_client.post(reverse("journal:undo", args=[entry.pk]), {"submission_id": undo_id})
     entry.refresh_from_db()
-    assert entry.status == "taken" and NightlyEntry.objects.count() == 1
+    assert entry.status == "taken"
+    assert NightlyEntry.objects.count() == 1
 
 
 def test_undo_after_ten_minutes_is_refused(patient_client, plan):
@@ -180,7 +189,9 @@ def test_when_logged_long_ago_home_shows_the_log_and_an_edit_link(patient_client
     with time_machine.travel(NOW - timedelta(hours=1), tick=False):
         patient_client.post(TAKEN, {"submission_id": sid()})
     page = patient_client.get(HOME).content.decode()
-    assert "Undo" not in page and "Edit" in page and "1.5 mg at 21:00" in page
+    assert "Undo" not in page
+    assert "Edit" in page
+    assert "1.5 mg at 21:00" in page
 
 
 # --- Different dose or time, skip, retro entries ------------------------------------------------
@@ -189,7 +200,8 @@ def test_when_logged_long_ago_home_shows_the_log_and_an_edit_link(patient_client
 def test_a_deviating_dose_is_stored_and_marked(patient_client, plan):
     patient_client.post(evening_url(), evening_data(dose="3"))
     entry = NightlyEntry.objects.get()
-    assert entry.dose_mg == Decimal("3.00") and entry.prescribed_mg == Decimal("1.5")
+    assert entry.dose_mg == Decimal("3.00")
+    assert entry.prescribed_mg == Decimal("1.5")
     assert entry.deviates
 
 
@@ -262,7 +274,8 @@ def test_a_night_within_the_retro_window_can_be_logged(patient_client, plan):
     night = TONIGHT - timedelta(days=7)
     patient_client.post(evening_url(night), evening_data(taken_at="2026-11-19T01:30"))
     entry = NightlyEntry.objects.get()
-    assert entry.night == night and entry.prescribed_mg == Decimal("1.5")
+    assert entry.night == night
+    assert entry.prescribed_mg == Decimal("1.5")
 
 
 def test_a_night_older_than_the_retro_window_is_read_only(patient_client, plan):
@@ -338,13 +351,16 @@ def test_the_morning_check_in_stores_scores_dreams_and_side_effects(patient_clie
         8,
         3,
     )
-    assert entry.status == "taken" and entry.has_morning
+    assert entry.status == "taken"
+    assert entry.has_morning
     assert list(SideEffect.objects.values_list("kind", "severity")) == [("headache", 2)]
 
 
 def test_the_morning_form_shows_each_scales_anchor_words(patient_client, plan):
     page = patient_client.get(morning_url()).content.decode()
-    assert "No pain" in page and "Worst pain imaginable" in page and "Very good" in page
+    assert "No pain" in page
+    assert "Worst pain imaginable" in page
+    assert "Very good" in page
 
 
 def test_extra_scales_appear_on_the_morning_form_and_are_stored(patient_client, plan, patient_a):
@@ -379,7 +395,8 @@ def test_a_script_in_notes_is_stored_as_text_and_shown_escaped(patient_client, p
     entry = NightlyEntry.objects.get()
     assert entry.notes == "<script>x()</script>"
     page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
-    assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page
+    assert "<script>x()" not in page
 
 
 # --- Edit history and access -------------------------------------------------------------------
@@ -410,7 +427,6 @@ def test_clinicians_do_not_reach_the_journal(clinician_client):
 
 
 def test_a_patient_without_a_profile_gets_not_found(client):
-    from tests.factories import UserFactory
 
     client.force_login(UserFactory())
     assert client.get(HOME).status_code == 404
@@ -484,15 +500,18 @@ def test_settings_store_name_time_zone_reminder_and_channels(patient_client, pat
     assert response.status_code == 302
     patient_a.refresh_from_db()
     patient_a.user.refresh_from_db()
-    assert patient_a.user.display_name == "Pat" and patient_a.time_zone == "America/New_York"
+    assert patient_a.user.display_name == "Pat"
+    assert patient_a.time_zone == "America/New_York"
     assert str(patient_a.reminder_time) == "20:30:00"
-    assert patient_a.remind_by_email and not patient_a.remind_by_push
+    assert patient_a.remind_by_email
+    assert not patient_a.remind_by_push
     assert not patient_a.morning_checkin
 
 
 def test_settings_offer_a_searchable_list_of_time_zones(patient_client):
     page = patient_client.get(reverse("journal:settings")).content.decode()
-    assert '<datalist id="time-zones">' in page and 'value="Asia/Kolkata"' in page
+    assert '<datalist id="time-zones">' in page
+    assert 'value="Asia/Kolkata"' in page
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "", "x" * 100])
@@ -514,7 +533,8 @@ def test_save_evening_turns_an_existing_row_into_an_edit(patient_a, plan):
     saved = journal.save_evening(
         patient_a, TONIGHT, NOW, uuid.uuid4(), dose_mg=Decimal("3"), taken_at=NOW
     )
-    assert not saved.created and NightlyEntry.objects.get().dose_mg == Decimal("3")
+    assert not saved.created
+    assert NightlyEntry.objects.get().dose_mg == Decimal("3")
 
 
 def test_morning_dosing_files_the_dose_under_the_calendar_date(patient_a, clinician_a):
@@ -550,7 +570,8 @@ def test_add_bedtime_after_taken_now_keeps_the_dose(patient_client, plan):
             evening_data(taken_at="2026-11-25T22:00", bedtime="2026-11-25T22:35"),
         )
     entry = NightlyEntry.objects.get()
-    assert entry.dose_mg == Decimal("1.5") and entry.taken_at == NOW
+    assert entry.dose_mg == Decimal("1.5")
+    assert entry.taken_at == NOW
     assert entry.bedtime == NOW + timedelta(minutes=35)
 
 

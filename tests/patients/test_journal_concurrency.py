@@ -69,7 +69,8 @@ def test_twenty_different_posts_for_the_same_night_store_one_row(planned):
             data = {"submission_id": str(uuid.uuid4()), "dose": "3", "taken_at": "2026-11-25T21:30"}
             posts.append((evening, data))
     statuses = hammer(planned.user, posts)
-    assert None not in statuses and all(status < 500 for status in statuses)
+    assert None not in statuses
+    assert all(status < 500 for status in statuses)
     entry = NightlyEntry.objects.get(patient=planned, night=TONIGHT)
     assert entry.status == "taken"
     assert Submission.objects.filter(entry=entry).count() == 20

@@ -22,8 +22,31 @@ def test_a_plain_dose_in_range_is_read_exactly(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["0", "0.5", "0.99", "5.01", "50", "-1", "abc", "", "1e3", "NaN", "Infinity", "4.5.1"]
-    + ["3,0", "1.234", "1" * 60, "+3", "٣", "3.", ".5", "1_5", "0x3", "3 mg", None],
+    [
+        "0",
+        "0.5",
+        "0.99",
+        "5.01",
+        "50",
+        "-1",
+        "abc",
+        "",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "4.5.1",
+        "3,0",
+        "1.234",
+        "1" * 60,
+        "+3",
+        "٣",
+        "3.",
+        ".5",
+        "1_5",
+        "0x3",
+        "3 mg",
+        None,
+    ],
 )
 def test_anything_else_is_refused_with_the_allowed_range(text):
     with pytest.raises(ValidationError) as error:
@@ -41,7 +64,7 @@ def test_a_decimal_comma_is_read_only_when_the_locale_uses_one():
 def test_the_message_follows_the_dose_range_setting(settings):
     settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG = Decimal("0.5"), Decimal("4.5")
     assert parse_dose("0.5", decimal_comma=False) == Decimal("0.50")
-    with pytest.raises(ValidationError, match="between 0.5 and 4.5 mg"):
+    with pytest.raises(ValidationError, match=r"between 0\.5 and 4\.5 mg"):
         parse_dose("5", decimal_comma=False)
 
 
@@ -50,7 +73,7 @@ def test_a_liquid_volume_becomes_the_dose_it_holds():
 
 
 def test_a_volume_outside_the_range_names_the_allowed_volumes():
-    with pytest.raises(ValidationError, match="between 0.5 and 2.5 mL"):
+    with pytest.raises(ValidationError, match=r"between 0\.5 and 2\.5 mL"):
         parse_volume("3", Decimal("2"), decimal_comma=False)
 
 
@@ -60,4 +83,5 @@ def test_no_text_ever_raises_anything_but_a_validation_error(text):
         dose = parse_dose(text, decimal_comma=True)
     except ValidationError:
         return
-    assert Decimal("1") <= dose <= Decimal("5") and dose == dose.quantize(Decimal("0.01"))
+    assert Decimal("1") <= dose <= Decimal("5")
+    assert dose == dose.quantize(Decimal("0.01"))

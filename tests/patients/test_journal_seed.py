@@ -74,7 +74,8 @@ def test_the_demo_patient_has_a_deviation_a_late_dose_and_one_outside_the_window
     entries = list(plan.patient.entries.filter(status="taken"))
     assert any(entry.deviates for entry in entries)
     local_times = {timezone.localtime(e.taken_at, plan.patient.tz).time() for e in entries}
-    assert time(2, 30) in local_times and time(5, 10) in local_times
+    assert time(2, 30) in local_times
+    assert time(5, 10) in local_times
     assert SideEffect.objects.filter(entry__patient=plan.patient, severity=3).exists()
     assert SymptomScore.objects.filter(entry__patient=plan.patient).exists()
 

@@ -182,7 +182,8 @@ def test_tonight_is_the_night_of_now():
 def test_evening_window_runs_from_local_noon_to_next_local_noon():
     start, end = night_window(date(2024, 5, 13), NEW_YORK, EVENING)
     assert (start, end) == (utc(2024, 5, 13, 16, 0), utc(2024, 5, 14, 16, 0))
-    assert start.tzinfo is UTC and end.tzinfo is UTC
+    assert start.tzinfo is UTC
+    assert end.tzinfo is UTC
 
 
 def test_morning_window_runs_from_local_midnight_to_next_midnight():

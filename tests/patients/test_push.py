@@ -186,9 +186,8 @@ def test_tonights_dose_reaches_the_device_encrypted_for_its_keys(
     [(path, headers, body)] = push_service.requests
     assert path == "/send/device-1"
     assert headers["content-encoding"] == "aes128gcm"
-    assert headers["authorization"].startswith("vapid t=") and ",k=" in headers[
-        "authorization"
-    ].replace(" ", "")
+    assert headers["authorization"].startswith("vapid t=")
+    assert ",k=" in headers["authorization"].replace(" ", "")
     assert b"2.25" not in body  # encrypted on the wire
     payload = json.loads(
         http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm")

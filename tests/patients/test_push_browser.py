@@ -11,6 +11,8 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
+from playwright.sync_api import sync_playwright
+from py_vapid import Vapid
 
 from tests.e2e.browser_support import SCREENSHOTS
 from tests.patients.reminder_support import patient_on_plan
@@ -39,10 +41,8 @@ def wait_until(check, timeout=15):
 def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
     live_server, chromium_path, client, monkeypatch, settings
 ):
-    from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from py_vapid import Vapid
 
     key = Vapid()
     key.generate_keys()
@@ -79,7 +79,8 @@ def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
             page.goto(live_server.url + "/journal/reminders/")
             manifest_href = page.locator("link[rel=manifest]").get_attribute("href")
             manifest = page.request.get(live_server.url + manifest_href)
-            assert manifest.ok and manifest.json()["start_url"] == "/journal/"
+            assert manifest.ok
+            assert manifest.json()["start_url"] == "/journal/"
             sw = page.request.get(live_server.url + "/sw.js")
             assert sw.headers["service-worker-allowed"] == "/"
             scope = page.evaluate(

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from patients.models import ReminderDelivery
-from patients.notifications import claims
+from patients.notifications import claims, tasks
 from patients.notifications import sweep as sweeper
 from patients.rules import schedule
 from patients.rules.nights import EVENING
@@ -111,7 +111,8 @@ def test_quiet_hours_move_a_reminder_to_their_end_when_it_is_still_useful():
 def test_quiet_hours_covering_the_whole_window_leave_no_evening_reminder():
     prefs = Prefs(tz="Europe/London", quiet_start=time(18, 0), quiet_end=time(8, 0))
     kinds = {s.kind for s in slots_for_night(prefs, date(2026, 1, 15), EVENING)}
-    assert Kind.EVENING not in kinds and Kind.LAST_CALL not in kinds
+    assert Kind.EVENING not in kinds
+    assert Kind.LAST_CALL not in kinds
     assert Kind.MORNING in kinds  # 09:00 is after the quiet hours
 
 
@@ -133,7 +134,8 @@ def test_the_next_look_is_the_next_reminder_not_yet_claimed():
         now=utc(2026, 1, 15, 18, 0),
         checked_since=None,
     )
-    assert plan.due == [] and plan.next_at == utc(2026, 1, 15, 21, 0)
+    assert plan.due == []
+    assert plan.next_at == utc(2026, 1, 15, 21, 0)
 
 
 # --- The sweep against the database ----------------------------------------------------------
@@ -144,7 +146,8 @@ def test_a_due_patient_is_claimed_once_per_channel_and_then_scheduled_for_the_la
     patient = patient_on_plan()
     sent, sink = collect()
     result = sweep(utc(2026, 1, 15, 21, 0), sink)
-    assert len(result.claimed) == 1 and sent == result.claimed
+    assert len(result.claimed) == 1
+    assert sent == result.claimed
     delivery = ReminderDelivery.objects.get()
     assert (delivery.kind, delivery.channel, delivery.status) == (
         Kind.EVENING,
@@ -168,7 +171,8 @@ def test_two_sweeps_for_the_same_minute_claim_each_reminder_once():
         patient_on_plan()
     first = sweep(utc(2026, 1, 15, 21, 0))
     second = sweep(utc(2026, 1, 15, 21, 0))
-    assert len(first.claimed) == 3 and second.claimed == []
+    assert len(first.claimed) == 3
+    assert second.claimed == []
     assert ReminderDelivery.objects.count() == 3
 
 
@@ -186,7 +190,8 @@ def test_claim_returns_the_id_only_to_the_first_claimer():
     now = utc(2026, 1, 15, 21, 0)
     args = ("k:1", patient.user_id, Kind.URGENT, "email")
     first = claims.claim(*args, due_at=now, now=now)
-    assert first and claims.claim(*args, due_at=now, now=now) is None
+    assert first
+    assert claims.claim(*args, due_at=now, now=now) is None
 
 
 @pytest.mark.django_db
@@ -249,11 +254,13 @@ def test_a_late_sweep_still_sends_while_useful_and_records_older_ones_expired():
     # evening reminder it supersedes is recorded as expired, not sent on top of it.
     late = sweep(utc(2026, 1, 15, 23, 45))
     kinds = ReminderDelivery.objects.filter(pk__in=late.claimed).values_list("kind", flat=True)
-    assert list(kinds) == [Kind.LAST_CALL] and late.missed == 1
+    assert list(kinds) == [Kind.LAST_CALL]
+    assert late.missed == 1
     assert ReminderDelivery.objects.get(kind=Kind.EVENING).status == Status.EXPIRED
     # Down again until 12:30 next day: the morning follow-up expired unsent, and says so.
     later = sweep(utc(2026, 1, 16, 12, 30))
-    assert later.claimed == [] and later.missed == 1
+    assert later.claimed == []
+    assert later.missed == 1
     assert ReminderDelivery.objects.get(kind=Kind.MISSED).status == Status.EXPIRED
     assert later.expired == 1  # the last call, claimed but never sent
 
@@ -307,7 +314,8 @@ def test_a_large_sweep_is_cut_into_id_ranges_that_cover_every_due_patient(monkey
     patients = [patient_on_plan() for _ in range(7)]
     parts = sweeper.sweep_parts(utc(2026, 1, 15, 21, 0))
     assert len(parts) == 3
-    assert parts[0][0] == patients[0].pk and parts[-1][1] == patients[-1].pk
+    assert parts[0][0] == patients[0].pk
+    assert parts[-1][1] == patients[-1].pk
     covered = [pk for first, last in parts for pk in range(first, last + 1)]
     assert sorted(covered) == list(range(patients[0].pk, patients[-1].pk + 1))
     sweep(utc(2026, 1, 15, 21, 0))
@@ -324,13 +332,15 @@ def test_a_fanned_out_sweep_hands_the_parts_over_and_the_parts_claim_each_remind
     now = utc(2026, 1, 15, 21, 0)
     handed = []
     result = sweeper.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend)
-    assert len(handed) == 3 and result.claimed == []
+    assert len(handed) == 3
+    assert result.claimed == []
     assert ReminderDelivery.objects.count() == 0
     sent, sink = collect()
     # Every part, one of them run twice (a redelivered task): five claims, no more.
     for first, last in [*handed, handed[0]]:
         sweeper.sweep_part(now, first, last, dispatch=sink)
-    assert len(sent) == 5 and ReminderDelivery.objects.count() == 5
+    assert len(sent) == 5
+    assert ReminderDelivery.objects.count() == 5
     assert sweeper.sweep(now, dispatch=lambda ids: None, fan_out=handed.extend).claimed == []
 
 
@@ -342,12 +352,12 @@ def test_a_small_sweep_runs_in_the_beat_task_without_fanning_out(monkeypatch):
     result = sweeper.sweep(
         utc(2026, 1, 15, 21, 0), dispatch=lambda ids: None, fan_out=handed.extend
     )
-    assert handed == [] and len(result.claimed) == 3
+    assert handed == []
+    assert len(result.claimed) == 3
 
 
 @pytest.mark.django_db
 def test_the_beat_task_enqueues_one_sub_sweep_per_part_for_the_same_minute(monkeypatch):
-    from patients.notifications import tasks
 
     monkeypatch.setattr(sweeper, "PART_SIZE", 2)
     for _ in range(4):

@@ -13,6 +13,8 @@ from patients.notifications import outbox as delivery
 from patients.notifications import sweep
 from patients.notifications.channels import TransientFailure
 from patients.notifications.outbox import read_unsubscribe_token, send_delivery, unsubscribe_token
+from prescriptions.changes import end_change, save_version
+from prescriptions.plans import current_prescription, versions_for
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -34,7 +36,7 @@ def at_evening():
 
 
 def test_a_claimed_reminder_is_sent_once_with_the_dose_link_and_unsubscribe(claimed, at_evening):
-    patient, delivery_id = claimed
+    _patient, delivery_id = claimed
     assert send_delivery(delivery_id) == Status.SENT
     assert send_delivery(delivery_id) == ""  # a redelivered task finds nothing to do
     [message] = mail.outbox
@@ -42,11 +44,13 @@ def test_a_claimed_reminder_is_sent_once_with_the_dose_link_and_unsubscribe(clai
     assert "1.5 mg" in message.body
     assert "/journal/#tonight-title" in message.body
     html = message.alternatives[0][0]
-    assert "1.5 mg" in html and "/journal/#tonight-title" in html
+    assert "1.5 mg" in html
+    assert "/journal/#tonight-title" in html
     assert message.extra_headers["List-Unsubscribe"].startswith("<http")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     row = ReminderDelivery.objects.get(pk=delivery_id)
-    assert (row.status, row.attempts) == (Status.SENT, 1) and row.sent_at
+    assert (row.status, row.attempts) == (Status.SENT, 1)
+    assert row.sent_at
 
 
 def test_a_reminder_for_a_dose_logged_meanwhile_is_skipped_not_sent(claimed, at_evening):
@@ -57,8 +61,6 @@ def test_a_reminder_for_a_dose_logged_meanwhile_is_skipped_not_sent(claimed, at_
 
 
 def end_prescription(patient, at):
-    from prescriptions.changes import end_change, save_version
-    from prescriptions.plans import current_prescription, versions_for
 
     prescription = current_prescription(patient)
     latest = versions_for(prescription)[-1]
@@ -107,7 +109,8 @@ def test_a_transient_smtp_failure_goes_back_to_pending_with_a_backoff(
         send_delivery(delivery_id)
     assert raised.value.countdown == 30
     row = ReminderDelivery.objects.get(pk=delivery_id)
-    assert row.status == Status.PENDING and "451" in row.last_error
+    assert row.status == Status.PENDING
+    assert "451" in row.last_error
     with pytest.raises(delivery.RetryLater) as again:
         send_delivery(delivery_id)
     assert again.value.countdown == 60
@@ -180,11 +183,13 @@ def test_the_one_click_unsubscribe_switches_email_reminders_off(claimed, client)
     patient, _ = claimed
     url = reverse("reminders_unsubscribe", args=[unsubscribe_token(patient.user_id, "reminders")])
     page = client.get(url)
-    assert page.status_code == 200 and b"Unsubscribe" in page.content
+    assert page.status_code == 200
+    assert b"Unsubscribe" in page.content
     patient.refresh_from_db()
     assert patient.remind_by_email  # a GET (link scanners) changes nothing
     response = client.post(url, {"List-Unsubscribe": "One-Click"})
-    assert response.status_code == 200 and b"You are unsubscribed" in response.content
+    assert response.status_code == 200
+    assert b"You are unsubscribed" in response.content
     patient.refresh_from_db()
     assert not patient.remind_by_email
 
@@ -211,7 +216,8 @@ def test_a_forged_or_expired_unsubscribe_link_shows_a_clear_page_and_changes_not
     with time_machine.travel(travel):
         response = client.post(reverse("reminders_unsubscribe", args=[token]))
     assert response.status_code == 400
-    assert b"not valid" in response.content and b"Nothing was changed" in response.content
+    assert b"not valid" in response.content
+    assert b"Nothing was changed" in response.content
     patient.refresh_from_db()
     assert patient.remind_by_email
 

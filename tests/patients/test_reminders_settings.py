@@ -1,5 +1,7 @@
 """Reminder and digest settings pages: bad input refused clearly, nothing stored."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -50,10 +52,8 @@ def test_bad_settings_are_refused_with_what_is_allowed_and_nothing_is_stored(
     assert response.status_code == 200
     assert message in response.content.decode()
     patient_a.refresh_from_db()
-    assert (
-        patient_a.reminder_time.strftime("%H:%M") == "21:00"
-        and patient_a.time_zone == "Europe/London"
-    )
+    assert patient_a.reminder_time.strftime("%H:%M") == "21:00"
+    assert patient_a.time_zone == "Europe/London"
 
 
 def test_quiet_hours_covering_the_whole_window_are_allowed_with_a_warning(
@@ -68,7 +68,6 @@ def test_quiet_hours_covering_the_whole_window_are_allowed_with_a_warning(
 
 
 def test_the_page_lists_recent_reminders_and_devices(patient_client, patient_a):
-    from datetime import UTC, datetime
 
     ReminderDelivery.objects.create(
         key="r:x",
@@ -80,7 +79,9 @@ def test_the_page_lists_recent_reminders_and_devices(patient_client, patient_a):
         due_at=datetime(2026, 1, 15, 21, tzinfo=UTC),
     )
     page = patient_client.get(URL).content.decode()
-    assert "Recent reminders" in page and "Evening dose" in page and "Sent" in page
+    assert "Recent reminders" in page
+    assert "Evening dose" in page
+    assert "Sent" in page
     assert 'for="id_reminder_time"' in page
 
 
@@ -95,7 +96,8 @@ def test_a_clinician_sets_the_digest_time(clinician_client, clinician_a):
     )
     assert response.status_code == 302
     prefs = ClinicianPreferences.objects.get(user=clinician_a)
-    assert prefs.digest_time.strftime("%H:%M") == "06:45" and prefs.time_zone == "America/New_York"
+    assert prefs.digest_time.strftime("%H:%M") == "06:45"
+    assert prefs.time_zone == "America/New_York"
 
 
 def test_a_bad_digest_time_is_refused(clinician_client, clinician_a):
@@ -106,7 +108,6 @@ def test_a_bad_digest_time_is_refused(clinician_client, clinician_a):
 
 
 def test_admins_see_failed_deliveries(client, patient_a):
-    from datetime import UTC, datetime
 
     admin = AdminFactory()
     ReminderDelivery.objects.create(

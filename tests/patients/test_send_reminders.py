@@ -33,7 +33,8 @@ def test_a_dry_run_lists_who_is_due_and_changes_nothing(patients):
     # 02:30 in Kolkata: the last call, not the evening reminder on top of it.
     assert "kolkata@example.org\tlast_call\temail\t2026-01-15 23:30 IST" in output
     assert "2 reminder(s) due" in output
-    assert ReminderDelivery.objects.count() == 0 and mail.outbox == []
+    assert ReminderDelivery.objects.count() == 0
+    assert mail.outbox == []
     assert [type(p).objects.get(pk=p.pk).next_reminder_at for p in patients] == before
 
 
@@ -42,7 +43,8 @@ def test_without_dry_run_it_sends_in_process_and_a_second_run_sends_nothing(pati
     assert "sent: 2" in first
     assert sorted(m.to[0] for m in mail.outbox) == ["kolkata@example.org", "london@example.org"]
     second = run("--at", AT)
-    assert "claimed 0" in second and len(mail.outbox) == 2
+    assert "claimed 0" in second
+    assert len(mail.outbox) == 2
     assert "0 reminder(s) due" in run("--at", AT, "--dry-run")
 
 

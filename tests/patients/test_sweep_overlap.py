@@ -34,7 +34,8 @@ def test_an_overlapped_sweep_claims_every_due_patient_once_and_moves_each_on():
     )
 
     assert sorted(result.claimed) == sorted(ReminderDelivery.objects.values_list("pk", flat=True))
-    assert ReminderDelivery.objects.count() == 7 and result.looked_at == 7
+    assert ReminderDelivery.objects.count() == 7
+    assert result.looked_at == 7
     assert len(batches) == 4  # 2 + 2 + 2 + 1, each dispatched after its own commit
     assert not due.due_patients(NOW).exists()
     assert writer_threads() == []  # the writer stopped and closed its connection
@@ -73,12 +74,14 @@ def test_a_failed_hand_over_stops_the_overlapped_sweep_and_reaches_the_caller():
     # The first batch's claims were committed before its hand-over failed; the later
     # batches were dropped, as the in-turn sweep stops at its first failure. The next
     # sweep claims the rest and re-enqueues the two.
-    assert len(handed) == 1 and raised.value.ids == handed[0]
+    assert len(handed) == 1
+    assert raised.value.ids == handed[0]
     assert ReminderDelivery.objects.count() == 2
     assert due.due_patients(NOW).count() == 4
     assert writer_threads() == []
     later = sweep.sweep(NOW, dispatch=lambda ids: None)
-    assert len(later.claimed) == 4 and ReminderDelivery.objects.count() == 6
+    assert len(later.claimed) == 4
+    assert ReminderDelivery.objects.count() == 6
 
 
 def test_a_failure_while_planning_stops_the_writer_and_is_the_error_raised(monkeypatch):

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
@@ -72,7 +72,8 @@ def test_the_form_page_shows_the_guidance_before_anything_is_sent(patient_client
     html = response.content.decode()
     assert response.status_code == 200
     assert "If you feel in danger, call your local emergency number now" in html
-    assert 'href="tel:112"' in html and 'href="tel:911"' in html
+    assert 'href="tel:112"' in html
+    assert 'href="tel:911"' in html
     assert "the LDN clinic on 020 7946 0000" in html
     assert "Do not take your next dose until your clinician has answered" in html
 
@@ -94,7 +95,8 @@ def test_a_severe_report_shows_the_guidance_at_once_and_alerts_each_clinician_by
     assert 'href="tel:999"' in html
     assert "Your report was sent" in html
     report = UrgentReport.objects.get()
-    assert report.patient == patient and report.severity == "severe"
+    assert report.patient == patient
+    assert report.severity == "severe"
     assert report.symptoms == ["racing_heart", "panic"]
     alerts = ReminderDelivery.objects.filter(report=report)
     assert sorted((a.recipient_id, a.channel, a.kind) for a in alerts) == sorted(
@@ -139,7 +141,7 @@ def test_a_submission_id_of_another_patients_report_is_refused_without_revealing
 ):
     submission = uuid.uuid4()
     make_report(patient_b, submission_id=submission)
-    with pytest.raises(Exception):  # noqa: B017 - the IntegrityError is not turned into a reply
+    with pytest.raises(IntegrityError):  # not turned into a reply to another patient
         make_report(patient_a, submission_id=submission)
     assert UrgentReport.objects.filter(patient=patient_a).count() == 0
 
@@ -249,12 +251,14 @@ def test_the_clinician_sees_the_report_beside_the_last_14_nights_and_the_read_is
         response = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Racing heart" in html and "Severe headache" in html
+    assert "Racing heart" in html
+    assert "Severe headache" in html
     assert "The last 14 nights" in html
     assert html.count('<th scope="row">') == 14
     assert "3 mg" in html
     log = AccessLog.objects.get(action="urgent.read")
-    assert log.patient == patient_a and log.object_id == str(report.pk)
+    assert log.patient == patient_a
+    assert log.object_id == str(report.pk)
 
 
 @pytest.mark.django_db
@@ -328,7 +332,8 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
         )
     assert response.status_code == 302
     version = PlanVersion.objects.filter(prescription=prescription).order_by("-number").first()
-    assert version.number == 2 and version.kind == PlanVersion.Kind.HOLD
+    assert version.number == 2
+    assert version.kind == PlanVersion.Kind.HOLD
     assert version.author == clinician_a
     assert version.hold_from == date(2026, 11, 25)  # tonight, in London, at 2 am
     assert version.patient_note == "Do not take LDN until we speak."

@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from ldn_journal.accounts.models import AccessLog
 from patients.models import ClinicianPreferences, ReminderDelivery, UrgentReport
-from patients.notifications import claims, sweep
+from patients.notifications import claims, sweep, tasks
 from patients.notifications import outbox as delivery
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
@@ -58,7 +59,7 @@ def team(db):
 @pytest.mark.django_db
 def test_the_alert_email_carries_no_health_details_only_a_link_behind_login(team, settings):
     settings.SITE_URL = "https://ldn.example.org"
-    patient, first, _second = team
+    patient, _first, _second = team
     report = report_for(patient)
     ids = list(report.deliveries.values_list("pk", flat=True))
     assert send_all(ids, NOW) == [Status.SENT, Status.SENT]
@@ -193,7 +194,8 @@ def test_smtp_failing_is_retried_then_the_admins_see_the_failure(team, settings,
     assert urgent.sweep(moment)["failed"] == [alert.pk]
     assert urgent.sweep(moment + timedelta(minutes=1))["failed"] == []  # told once
     log = AccessLog.objects.get(action="urgent.alert_failed")
-    assert log.object_id == str(alert.pk) and log.patient == patient
+    assert log.object_id == str(alert.pk)
+    assert log.patient == patient
     assert log.detail == {
         "report": report.pk,
         "recipient": first.pk,
@@ -244,7 +246,6 @@ def test_an_unacknowledged_report_escalates_after_30_minutes_to_the_team_and_adm
 
 
 def urgent_now():
-    from django.utils import timezone
 
     return timezone.now()
 
@@ -284,7 +285,6 @@ def test_a_second_escalation_pass_claims_no_second_set_of_alerts(team):
 
 @pytest.mark.django_db
 def test_the_every_minute_beat_task_runs_the_urgent_sweep(team, monkeypatch):
-    from patients.notifications import tasks
 
     patient, *_ = team
     report = report_for(patient)

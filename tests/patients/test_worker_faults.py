@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from patients.models import NightlyEntry, ReminderDelivery
@@ -99,7 +100,8 @@ def test_smtp_refusing_then_accepting_is_retried_and_sent_once(worker, sink):
     result = sweep.sweep(timezone.now())
     assert len(result.claimed) == 1
     wait_for(lambda: statuses() == [Status.SENT], 30, what="the retried delivery sent")
-    assert sink.refused == 2 and len(sink.messages) == 1
+    assert sink.refused == 2
+    assert len(sink.messages) == 1
     row = ReminderDelivery.objects.get()
     assert row.attempts == 3
 
@@ -112,7 +114,6 @@ def test_two_sweeps_in_the_same_minute_send_one_email_per_reminder(worker, sink)
     results = []
 
     def beat():
-        from django.db import connection
 
         barrier.wait()
         try:
@@ -127,7 +128,8 @@ def test_two_sweeps_in_the_same_minute_send_one_email_per_reminder(worker, sink)
         thread.join(30)
     assert sum(len(r.claimed) for r in results) == 5
     wait_for(lambda: len(sink.messages) >= 5, 30, what="five emails")
-    assert sink.duplicates() == 0 and len(sink.messages) == 5
+    assert sink.duplicates() == 0
+    assert len(sink.messages) == 5
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_once_restarted(worker, sink):
@@ -158,7 +160,8 @@ def test_redis_restarted_empty_with_tasks_queued_still_sends_every_claim_once(
     point_celery_at(redis_server.url)
     worker()
     sweep_until_all_sent(6)
-    assert len(sink.messages) == 6 and sink.duplicates() == 0
+    assert len(sink.messages) == 6
+    assert sink.duplicates() == 0
 
 
 def test_redis_down_during_a_sweep_fails_loudly_and_the_next_sweep_sends(
@@ -176,7 +179,8 @@ def test_redis_down_during_a_sweep_fails_loudly_and_the_next_sweep_sends(
     point_celery_at(redis_server.url)
     worker()
     sweep_until_all_sent(3)
-    assert len(sink.messages) == 3 and sink.duplicates() == 0
+    assert len(sink.messages) == 3
+    assert sink.duplicates() == 0
 
 
 def test_logging_a_dose_works_with_redis_down(redis_server, client):

@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
+from kombu import pools
+
+from ldn_journal.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
@@ -214,7 +217,6 @@ class Worker:
 
 def point_celery_at(redis_url):
     """Make this process publish to `redis_url` (the app was configured at import time)."""
-    from ldn_journal.celery import app
 
     app.conf.broker_url = redis_url
     app.conf.broker_transport_options = {"visibility_timeout": 3600}
@@ -225,9 +227,6 @@ def point_celery_at(redis_url):
 
 def reset_celery_connections():
     """Forget pooled broker connections (kombu keeps global pools keyed by URL)."""
-    from kombu import pools
-
-    from ldn_journal.celery import app
 
     pools.reset()
     app._pool = None

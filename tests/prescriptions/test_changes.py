@@ -92,7 +92,7 @@ def test_a_form_built_from_an_older_version_is_refused_and_nothing_is_saved(
     prescription, clinician_a
 ):
     save(prescription, clinician_a, lower_plan(prescription))
-    with pytest.raises(StalePlan, match="(?i)the plan changed while you were editing"):
+    with pytest.raises(StalePlan, match=r"(?i)the plan changed while you were editing"):
         save(prescription, clinician_a, lower_plan(prescription), based_on=1)
     assert PlanVersion.objects.count() == 2
 

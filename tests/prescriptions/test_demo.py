@@ -58,7 +58,7 @@ def rules_dose(state, night):
 
 
 @pytest.mark.parametrize(
-    "email, kind",
+    ("email", "kind"),
     [
         ("patient2@example.com", rules.VIVID_DREAMS),
         ("patient6@example.com", rules.MORNING_DOSING),

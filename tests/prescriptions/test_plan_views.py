@@ -7,16 +7,21 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ldn_journal.accounts.models import AccessLog
+from patients.models import NightlyEntry
 from prescriptions import suggestions as rules
+from prescriptions.changes import save_version, steps_change
 from prescriptions.models import (
     PlanTemplate,
     PlanVersion,
     Prescription,
     SuggestionDismissal,
 )
+from prescriptions.panel import plan_panel_context
 from prescriptions.plans import versions_for
+from prescriptions.titration import Step
 from tests.prescriptions.factories import make_prescription
 from tests.security.reauth import mark_reauthenticated
 
@@ -110,7 +115,7 @@ BAD_STEPS = [
 ]
 
 
-@pytest.mark.parametrize("steps, message", BAD_STEPS)
+@pytest.mark.parametrize(("steps", "message"), BAD_STEPS)
 def test_bad_steps_are_refused_with_a_message_and_nothing_is_saved(
     clinician_client, patient_a, prescription, steps, message
 ):
@@ -145,7 +150,7 @@ def test_the_same_plan_ending_at_5_25_mg_is_refused(clinician_client, patient_a,
 
 
 @pytest.mark.parametrize(
-    "field, value, message",
+    ("field", "value", "message"),
     [
         ("start", TONIGHT - timedelta(days=730), "The start date must be between"),
         ("start", TONIGHT + timedelta(days=730), "The start date must be between"),
@@ -223,7 +228,7 @@ def test_a_hold_is_saved_as_a_version_with_its_reason(clinician_client, patient_
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    ("data", "message"),
     [
         (hold_data(hold_until=TONIGHT - timedelta(days=1)), "cannot end before it starts"),
         (hold_data(reason=""), "Give a reason"),
@@ -314,7 +319,7 @@ def test_a_clinician_creates_a_first_prescription_and_plan(clinician_client, pat
 
 
 @pytest.mark.parametrize(
-    "overrides, message",
+    ("overrides", "message"),
     [
         ({"strengths_text": "abc"}, "is not a dose"),
         ({"strengths_text": ""}, "List at least one capsule strength"),
@@ -453,7 +458,6 @@ def test_a_foreign_version_id_is_404(client, clinician_b, patient_b, clinician_a
 
 def seed_vivid_dreams(patient):
     """Stepped up 3.0 -> 4.5 mg on 5 March; vivid dreams since."""
-    from patients.models import NightlyEntry
 
     for day in (5, 6, 8, 9):
         NightlyEntry.objects.create(
@@ -519,8 +523,6 @@ def test_dismiss_without_a_reason_is_refused(clinician_client, patient_a, steppe
 
 
 def add_versions(prescription, author, count):
-    from prescriptions.changes import save_version, steps_change
-    from prescriptions.titration import Step
 
     for _ in range(count):
         latest = versions_for(prescription)[-1]
@@ -541,7 +543,6 @@ def add_versions(prescription, author, count):
 
 
 def latest_now():
-    from django.utils import timezone
 
     return timezone.now()
 
@@ -639,7 +640,7 @@ def test_ending_a_prescription_signs_a_version_and_the_plan_page_says_so(
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    ("data", "message"),
     [
         (end_data(confirm=""), "Tick the box to confirm"),
         (end_data(reason="  "), "Give a reason"),
@@ -654,7 +655,8 @@ def test_an_unconfirmed_or_unexplained_ending_is_refused_and_nothing_changes(
     assert message in page_text(response)
     assert PlanVersion.objects.count() == 1
     prescription.refresh_from_db()
-    assert prescription.status == "active" and prescription.end_date is None
+    assert prescription.status == "active"
+    assert prescription.end_date is None
 
 
 def test_ending_from_a_stale_page_changes_nothing(clinician_client, patient_a, prescription):
@@ -682,7 +684,8 @@ def test_the_patient_is_told_the_prescription_ended_on_home_and_my_plan(
     patient.force_login(patient_a.user)
     for page in (reverse("journal:home"), reverse("journal:plan")):
         text = page_text(patient.get(page))
-        assert "ended" in text and "Do not take LDN unless they prescribe it again" in text
+        assert "ended" in text
+        assert "Do not take LDN unless they prescribe it again" in text
         assert "Stop LDN from tonight; we will talk at your next visit." in text
         assert "No benefit after six months" not in text  # the care team's reason stays theirs
         assert "has not set up a dosing plan" not in text
@@ -698,7 +701,6 @@ def test_after_an_ending_the_clinician_can_start_a_new_prescription(
 def test_plan_panel_context_needs_at_most_8_queries_for_an_embedding_page(
     rf, clinician_a, patient_a, stepped_up, django_assert_max_num_queries
 ):
-    from prescriptions.panel import plan_panel_context
 
     add_versions(stepped_up, clinician_a, 5)
     seed_vivid_dreams(patient_a)

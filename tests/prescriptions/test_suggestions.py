@@ -61,7 +61,7 @@ def test_vivid_dreams_on_three_of_the_last_seven_nights_after_a_step_up_suggest_
 
 
 @pytest.mark.parametrize(
-    "nights, why",
+    ("nights", "why"),
     [
         ([vivid(5), vivid(1)], "only two nights"),
         ([vivid(5), vivid(3, intensity=5), vivid(1)], "one night below intensity 6"),
@@ -143,7 +143,7 @@ def test_a_complete_step_with_good_adherence_and_no_side_effects_is_ready_for_th
 
 
 @pytest.mark.parametrize(
-    "nights, why",
+    ("nights", "why"),
     [
         (step_nights(12), "12 of 16 nights is 75 %"),
         (step_nights(16, side_effects={"headache": 2}), "a moderate side effect"),
@@ -185,7 +185,7 @@ def pain_nights(baseline, recent):
 
 
 @pytest.mark.parametrize(
-    "baseline, recent, fires",
+    ("baseline", "recent", "fires"),
     [
         (7, 6, True),  # 14 % better
         (10, 8, True),  # 20 %

@@ -1,5 +1,6 @@
 """The prescribed dose and step for a night, plan versions and holds, and step validation."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -515,7 +516,7 @@ def test_adding_a_later_version_never_changes_an_earlier_night(
 @given(version_=plan_versions(1, JAN_1))
 def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
     schedule = step_schedule(version_)
-    for (_, last, _), (next_first, _, _) in zip(schedule, schedule[1:], strict=False):
+    for (_, last, _), (next_first, _, _) in itertools.pairwise(schedule):
         assert last + timedelta(days=1) == next_first
     unheld = PlanVersion(
         number=1,

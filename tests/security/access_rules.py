@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
+from ldn_journal.accounts.invitations import invite
+from patients.models import FlagReview, NightlyEntry, PushSubscription, UrgentReport
+from prescriptions.models import PlanTemplate
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
+from tests.prescriptions.factories import make_prescription
 
 THIRD_PARTY_PREFIXES = ("accounts/", "admin/")
 
@@ -70,7 +76,6 @@ def build_cast():
 
 
 def _invitation(cast):
-    from ldn_journal.accounts.invitations import invite
 
     cast.objects["invitation_by_clinician_a"] = invite(
         cast.clinician_a, "invited.patient@example.org", "patient"
@@ -79,13 +84,11 @@ def _invitation(cast):
 
 def _night(cast):
     """A recent night of patient A's that every journal form accepts (yesterday, local)."""
-    from django.utils import timezone
 
     cast.objects["night"] = timezone.localdate(timezone=cast.patient_a.tz) - timedelta(days=1)
 
 
 def _plan(cast):
-    from tests.prescriptions.factories import make_prescription
 
     prescription = make_prescription(
         cast.patient_a, cast.clinician_a, start=cast.objects["night"] - timedelta(days=30)
@@ -94,7 +97,6 @@ def _plan(cast):
 
 
 def _template(cast):
-    from prescriptions.models import PlanTemplate
 
     cast.objects["template"] = PlanTemplate.objects.create(
         name="Access matrix template",
@@ -104,7 +106,6 @@ def _template(cast):
 
 
 def _patient_a_records(cast):
-    from patients.models import FlagReview, NightlyEntry, PushSubscription, UrgentReport
 
     night = cast.objects["night"] - timedelta(days=2)
     cast.objects["entry"] = NightlyEntry.objects.create(

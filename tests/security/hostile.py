@@ -36,11 +36,15 @@ from django import forms
 from django.apps import apps
 from django.core import mail
 from django.db import connection, transaction
+from django.template.base import Template
+from django.test.utils import _TestState
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, ResolutionFailed
+from hypothesis.extra.django import from_field
 
 from tests import figures
+from tests.security.reauth import mark_reauthenticated
 
 IN_CI = os.environ.get("CI") == "true"
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", 1000 if IN_CI else 100))
@@ -91,7 +95,7 @@ BOUNDARY_NUMBERS = [
     "-2147483649",
     "9223372036854775808",
     "٣",  # Arabic-Indic three
-    "１.５",  # full-width digits
+    "\uff11.\uff15",  # full-width digits 1.5
     " 1.5 ",
     "1.5mg",
     "1.5.5",
@@ -175,7 +179,6 @@ MISSING = object()
 
 def _plausible(form_class, form_kwargs):
     """Per-field strategies for plausible values, from hypothesis's Django support."""
-    from hypothesis.extra.django import from_field
 
     # Forms whose constructor needs context (the night's window, the patient) are read from
     # their declared fields unless the spec gives the keyword arguments.
@@ -302,8 +305,6 @@ def refused(response):
 def plain_template_rendering():
     """Render templates without the test runner's instrumentation (a signal and a context
     copy per template: a third of the cost of a form page with many widgets)."""
-    from django.template.base import Template
-    from django.test.utils import _TestState
 
     saved = getattr(getattr(_TestState, "saved_data", None), "template_render", None)
     if saved is None:
@@ -318,7 +319,6 @@ def plain_template_rendering():
 
 def check_form(spec: HostileForm, client, cast):
     """Run the property for one form; returns the number of examples tried."""
-    from tests.security.reauth import mark_reauthenticated
 
     user = cast.user_for(spec.role)
     if user is not None:

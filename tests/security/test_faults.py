@@ -16,6 +16,8 @@ import sys
 import textwrap
 
 import pytest
+from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -133,7 +135,6 @@ def redis_down(settings):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    from django.core.cache import cache
 
     with pytest.raises(Exception):  # noqa: B017,PT011 - the raw client must really fail
         cache._cache.get_client().ping()
@@ -165,7 +166,6 @@ def test_the_fail_open_cache_works_normally_with_redis_up(redis_url, settings):
     settings.CACHES = {
         "default": {"BACKEND": "ldn_journal.cache.FailOpenRedisCache", "LOCATION": redis_url}
     }
-    from django.core.cache import cache
 
     cache.set("ldn-fault-probe", 41)
     assert cache.get("ldn-fault-probe") == 41
@@ -188,7 +188,6 @@ def _step_back_targets():
 
 
 def _row_counts():
-    from django.apps import apps
 
     return {
         model._meta.label_lower: model.objects.count()

@@ -4,15 +4,19 @@ password rules and logout everywhere.
 (check --deploy, CSP, no-store and the session timeouts are tested in tests/accounts/.)
 """
 
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 
 from ldn_journal.accounts.invitations import invite
+from ldn_journal.accounts.models import User
 from tests import figures
 from tests.factories import PASSWORD
+from tests.prescriptions.factories import make_prescription
 
 REAUTH = "/accounts/reauthenticate/"
 
@@ -31,7 +35,7 @@ def sign_in(email, password=PASSWORD, next_url=None):
 
 
 @pytest.mark.parametrize(
-    "method,url,data",
+    ("method", "url", "data"),
     [
         ("post", "/accounts/email/", {"action_add": "", "email": "new.address@example.org"}),
         ("get", "/accounts/2fa/totp/activate/", None),
@@ -78,8 +82,10 @@ HOSTILE_NEXT = [
 def test_sign_in_with_a_hostile_next_stays_on_the_site(patient_a, next_url):
     _, response = sign_in(patient_a.user.email, next_url=next_url)
     target = urlparse(response["Location"])
-    assert target.scheme == "" and target.netloc == ""
-    assert response["Location"].startswith("/") and not response["Location"].startswith("//")
+    assert target.scheme == ""
+    assert target.netloc == ""
+    assert response["Location"].startswith("/")
+    assert not response["Location"].startswith("//")
     assert "evil" not in response["Location"]
     figures.add("hardening", "open-redirect attempts refused")
 
@@ -191,7 +197,7 @@ def invited(client, clinician_a):
 
 
 @pytest.mark.parametrize(
-    "password,message",
+    ("password", "message"),
     [
         ("short-pass1", "at least 12 characters"),
         ("qwerty123456", "too common"),
@@ -199,7 +205,6 @@ def invited(client, clinician_a):
     ],
 )
 def test_sign_up_refuses_weak_passwords(invited, password, message):
-    from ldn_journal.accounts.models import User
 
     response = invited.post(
         "/accounts/signup/",
@@ -261,11 +266,6 @@ def test_deactivating_an_account_signs_out_its_sessions(patient_a, admin_user):
 
 @pytest.fixture
 def on_a_plan(patient_a, clinician_a):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.prescriptions.factories import make_prescription
 
     make_prescription(patient_a, clinician_a, start=timezone.localdate() - timedelta(days=20))
     return patient_a

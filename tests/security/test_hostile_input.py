@@ -4,6 +4,7 @@ Never a 5xx; nothing stored when refused; no script echoed back. See tests/secur
 for the harness and the strategies. Add a HostileForm here whenever a new form lands.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
 from patients.clinic.forms import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
 from patients.journal.forms import EveningForm, MorningForm, PatientSettingsForm, SkipForm
-from patients.models import ClinicianNote, ClinicianPreferences
+from patients.models import ClinicianNote, ClinicianPreferences, PushSubscription
 from patients.notifications.forms import DigestSettingsForm
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
 from prescriptions.forms import (
@@ -261,7 +262,7 @@ FORMS = [
         role="clinician_a",
         url=lambda cast: f"/clinic/reports/{cast.objects['urgent_report'].pk}/acknowledge/",
         form_class=AcknowledgeForm,
-        models=("patients.UrgentReport",) + PLAN_MODELS,
+        models=("patients.UrgentReport", *PLAN_MODELS),
     ),
     HostileForm(
         name="clinician digest settings",
@@ -485,7 +486,7 @@ def _signup_form(client):
             "password2": _password(),
         },
         setup=_open_invitation_in_session(client),
-        models=INVITE_MODELS + ("patients.Patient", "account.EmailAddress"),
+        models=(*INVITE_MODELS, "patients.Patient", "account.EmailAddress"),
     )
 
 
@@ -509,9 +510,6 @@ def test_hostile_values_never_break_the_invited_sign_up(client, db):
 
 
 def test_a_push_subscription_with_nul_bytes_is_refused_or_cleaned(patient_client, patient_a):
-    import json
-
-    from patients.models import PushSubscription
 
     keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
     body = {"endpoint": "https://push.example.org/abc", "keys": keys, "label": "Pho\x00ne"}

@@ -15,6 +15,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 from ldn_journal.request_ids import RequestIdLogFilter
+from patients.models import NightlyEntry
 from tests import figures
 from tests.factories import PASSWORD
 from tests.prescriptions.factories import make_prescription
@@ -121,8 +122,6 @@ def test_a_whole_journey_leaves_no_names_emails_or_notes_in_logs_or_error_report
     outsider = Client(raise_request_exception=False)
     outsider.force_login(clinician_b)
     outsider.get(f"/clinic/patients/{patient_a.pk}/")
-
-    from patients.models import NightlyEntry
 
     assert NightlyEntry.objects.filter(patient=patient_a, notes=NOTE_MARKER).exists()
     secrets = [

@@ -9,12 +9,14 @@ every resource with fhir.resources' R4B models. Text goes out as data, never as 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 
+from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
+from patients.urgent.fhir import adverse_events
 from prescriptions import titration
 
 UCUM = "http://unitsofmeasure.org"
@@ -40,9 +42,7 @@ def scale_system() -> str:
 
 def _id(kind: str, *parts) -> str:
     # Stable ids: the same export twice gives the same bundle entries.
-    return str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/" + "/".join(map(str, parts)))
-    )
+    return stable_id(settings.SITE_URL, kind, *parts)
 
 
 def _mg(value: Decimal) -> dict:
@@ -50,7 +50,7 @@ def _mg(value: Decimal) -> dict:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    return instant(moment)
 
 
 def _entry(resource: dict) -> dict:
@@ -191,9 +191,6 @@ def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
             key = f"scale-{score.scale_id}"
             code = score_code(key, score.scale.name)
             resources.append(observation(ref, patient, entry, code, score.value, key))
-    from patients.urgent.fhir import (
-        adverse_events,  # urgent reaction reports (patients.urgent.reports)
-    )
 
     resources += adverse_events(ref, patient)
     return {

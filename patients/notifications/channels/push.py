@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 from functools import lru_cache
+from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +31,7 @@ def _vapid(private_key: str, var_dir: str) -> Vapid | None:
         if private_key.lstrip().startswith("-----BEGIN"):
             return Vapid.from_pem(private_key.encode())
         return Vapid.from_string(private_key)
-    path = settings.VAR_DIR / "vapid_private.pem"
+    path = Path(var_dir) / "vapid_private.pem"
     if path.exists():
         return Vapid.from_file(str(path))
     return None

@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from py_vapid import Vapid
 
 
 class Command(BaseCommand):
     help = "Create var/vapid_private.pem for development Web Push if it does not exist."
 
     def handle(self, *args, **options):
-        from py_vapid import Vapid
 
         path = settings.VAR_DIR / "vapid_private.pem"
         if path.exists():

@@ -88,6 +88,37 @@ _CHAR_WIDTH = 6.1  # rough advance of an 11 px sans-serif glyph, for legend wrap
 # Public API
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where the plot sits in the SVG, and how nights and values map onto it."""
+
+    start: date
+    end: date
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    dose_top: float
+
+    @property
+    def span(self) -> int:
+        return (self.end - self.start).days
+
+    def x_of(self, night: date) -> float:
+        if self.span == 0:
+            return self.x0 + (self.x1 - self.x0) / 2
+        return self.x0 + (night - self.start).days / self.span * (self.x1 - self.x0)
+
+    def y_of(self, value: float, axis: str) -> float:
+        top = self.dose_top if axis == "dose" else 10.0
+        frac = min(max(value / top, 0.0), 1.0)
+        return self.y1 - frac * (self.y1 - self.y0)
+
+    def tick_y(self, k: int) -> float:
+        """The k-th of six horizontal grid lines, from the bottom."""
+        return self.y1 - k / 5 * (self.y1 - self.y0)
+
+
 def trend_chart(
     series: Sequence[Series],
     start: date,
@@ -108,138 +139,147 @@ def trend_chart(
     """
     if end < start:
         start, end = end, start
-    span = (end - start).days
-    dose_top = float(dose_max) if dose_max and float(dose_max) > 0 else 5.0
     width = max(int(width), 200)
     height = max(int(height), 120)
-
-    plot_x0, plot_x1 = _LEFT, width - _RIGHT
-    plot_y0, plot_y1 = _TOP, height - _BOTTOM
-    plot_w, plot_h = plot_x1 - plot_x0, plot_y1 - plot_y0
-
-    def x_of(night: date) -> float:
-        if span == 0:
-            return plot_x0 + plot_w / 2
-        return plot_x0 + (night - start).days / span * plot_w
-
-    def y_of(value: float, axis: str) -> float:
-        top = dose_top if axis == "dose" else 10.0
-        frac = min(max(value / top, 0.0), 1.0)
-        return plot_y1 - frac * plot_h
-
+    frame = _Frame(
+        start=start,
+        end=end,
+        x0=_LEFT,
+        x1=width - _RIGHT,
+        y0=_TOP,
+        y1=height - _BOTTOM,
+        dose_top=float(dose_max) if dose_max and float(dose_max) > 0 else 5.0,
+    )
     uid = chart_id or _chart_id(series, start, end, title, markers)
-    title_id, desc_id = f"{uid}-title", f"{uid}-desc"
-    desc = description or _describe(series, start, end)
     styles = _assign_styles(series)
-    has_dose = any(s.axis == "dose" for s in series)
-
     in_range = [m for m in markers if start <= m.night <= end]
     legend_items = [("series", s, styles[i]) for i, s in enumerate(series)]
-    for kind in _MARKERS:
-        if any(m.kind == kind for m in in_range):
-            legend_items.append(("marker", kind, None))
-    legend_rows = _legend_layout(legend_items, plot_x0, plot_x1)
+    legend_items += [
+        ("marker", kind, None) for kind in _MARKERS if any(m.kind == kind for m in in_range)
+    ]
+    legend_rows = _legend_layout(legend_items, frame.x0, frame.x1)
     total_h = height + (
         len({row for row, _ in legend_rows}) * _LEGEND_ROW + 6 if legend_rows else 0
     )
 
     out: list[str] = [
         f'<svg xmlns="{SVG_NS}" class="chart trend-chart" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" width="100%" '
+        f'aria-labelledby="{uid}-title {uid}-desc" width="100%" '
         f'viewBox="0 0 {width} {_n(total_h)}" preserveAspectRatio="xMidYMid meet" '
         f'font-family="{_e(_FONT)}" font-size="{_FONT_SIZE}" fill="{_TEXT}">',
-        f'<title id="{title_id}">{_e(title)}</title>',
-        f'<desc id="{desc_id}">{_e(desc)}</desc>',
+        f'<title id="{uid}-title">{_e(title)}</title>',
+        f'<desc id="{uid}-desc">{_e(description or _describe(series, start, end))}</desc>',
+        *_grid_svg(frame),
+        *_score_axis_svg(frame),
+        *(_dose_axis_svg(frame) if any(s.axis == "dose" for s in series) else ()),
+        *_date_axis_svg(frame),
+        # Plan changes and holds go under the data, skipped nights and flags on top of it.
+        *_marker_lines_svg(frame, [m for m in in_range if m.kind not in ("skipped", "flag")]),
+        *(
+            _series_svg(s, styles[i], start, end, frame.x_of, frame.y_of)
+            for i, s in enumerate(series)
+        ),
+        *_marker_dots_svg(frame, [m for m in in_range if m.kind in ("skipped", "flag")]),
+        *_legend_svg(legend_rows, height + 4),
+        "</svg>",
     ]
+    # Safe: every piece of caller text went through _e(); the rest is our own markup.
+    return mark_safe("".join(out))  # noqa: S308
 
-    # Grid and axes.
-    out.append('<g class="chart-grid" aria-hidden="true">')
+
+def _grid_svg(frame: _Frame) -> list[str]:
+    out = ['<g class="chart-grid" aria-hidden="true">']
     for k in range(6):
-        y = plot_y1 - k / 5 * plot_h
+        y = frame.tick_y(k)
         colour = _AXIS if k == 0 else _GRID
         out.append(
-            f'<line x1="{_n(plot_x0)}" y1="{_n(y)}" x2="{_n(plot_x1)}" y2="{_n(y)}" '
+            f'<line x1="{_n(frame.x0)}" y1="{_n(y)}" x2="{_n(frame.x1)}" y2="{_n(y)}" '
             f'stroke="{colour}" stroke-width="1"/>'
         )
     out.append("</g>")
+    return out
 
-    out.append('<g class="chart-axis chart-axis-score" aria-hidden="true">')
-    out.append(
-        f'<text class="chart-axis-title" x="{_n(plot_x0 - 6)}" y="{_n(plot_y0 - 10)}" '
-        f'text-anchor="start" fill="{_MUTED}">Score</text>'
-    )
+
+def _score_axis_svg(frame: _Frame) -> list[str]:
+    out = [
+        '<g class="chart-axis chart-axis-score" aria-hidden="true">',
+        f'<text class="chart-axis-title" x="{_n(frame.x0 - 6)}" y="{_n(frame.y0 - 10)}" '
+        f'text-anchor="start" fill="{_MUTED}">Score</text>',
+    ]
     for k in range(6):
-        y = plot_y1 - k / 5 * plot_h
-        out.append(f'<text x="{_n(plot_x0 - 6)}" y="{_n(y + 4)}" text-anchor="end">{k * 2}</text>')
-    out.append("</g>")
-
-    if has_dose:
-        out.append('<g class="chart-axis chart-axis-dose" aria-hidden="true">')
         out.append(
-            f'<text class="chart-axis-title" x="{_n(plot_x1 + 6)}" y="{_n(plot_y0 - 10)}" '
-            f'text-anchor="end" fill="{_MUTED}">Dose mg</text>'
+            f'<text x="{_n(frame.x0 - 6)}" y="{_n(frame.tick_y(k) + 4)}" '
+            f'text-anchor="end">{k * 2}</text>'
         )
-        for k in range(6):
-            y = plot_y1 - k / 5 * plot_h
-            out.append(
-                f'<text x="{_n(plot_x1 + 6)}" y="{_n(y + 4)}" text-anchor="start">'
-                f"{_e(_tick_mg(dose_top * k / 5))}</text>"
-            )
-        out.append("</g>")
+    out.append("</g>")
+    return out
 
-    out.append('<g class="chart-axis chart-axis-x" aria-hidden="true">')
-    for tick, text in _date_ticks(start, end):
-        x = x_of(tick)
+
+def _dose_axis_svg(frame: _Frame) -> list[str]:
+    out = [
+        '<g class="chart-axis chart-axis-dose" aria-hidden="true">',
+        f'<text class="chart-axis-title" x="{_n(frame.x1 + 6)}" y="{_n(frame.y0 - 10)}" '
+        f'text-anchor="end" fill="{_MUTED}">Dose mg</text>',
+    ]
+    for k in range(6):
         out.append(
-            f'<line x1="{_n(x)}" y1="{_n(plot_y1)}" x2="{_n(x)}" y2="{_n(plot_y1 + 4)}" '
+            f'<text x="{_n(frame.x1 + 6)}" y="{_n(frame.tick_y(k) + 4)}" text-anchor="start">'
+            f"{_e(_tick_mg(frame.dose_top * k / 5))}</text>"
+        )
+    out.append("</g>")
+    return out
+
+
+def _date_axis_svg(frame: _Frame) -> list[str]:
+    out = ['<g class="chart-axis chart-axis-x" aria-hidden="true">']
+    for tick, text in _date_ticks(frame.start, frame.end):
+        x = frame.x_of(tick)
+        out.append(
+            f'<line x1="{_n(x)}" y1="{_n(frame.y1)}" x2="{_n(x)}" y2="{_n(frame.y1 + 4)}" '
             f'stroke="{_AXIS}" stroke-width="1"/>'
         )
+        # Labels at the plot's edges are anchored inwards so they are not cut off.
         anchor = "middle"
-        if x - plot_x0 < 12 and span:
+        if x - frame.x0 < 12 and frame.span:
             anchor = "start"
-        elif plot_x1 - x < 12 and span:
+        elif frame.x1 - x < 12 and frame.span:
             anchor = "end"
         out.append(
-            f'<text x="{_n(x)}" y="{_n(plot_y1 + 17)}" text-anchor="{anchor}">{_e(text)}</text>'
+            f'<text x="{_n(x)}" y="{_n(frame.y1 + 17)}" text-anchor="{anchor}">{_e(text)}</text>'
         )
     out.append("</g>")
+    return out
 
-    # Plan changes and holds go under the data, skipped nights and flags on top of it.
-    lines = [m for m in in_range if m.kind not in ("skipped", "flag")]
-    if lines:
-        out.append('<g class="chart-markers">')
-        for m in lines:
-            colour, dash, _ = _MARKERS.get(m.kind, ("#555555", "5 3", ""))
-            x = x_of(m.night)
-            out.append(
-                f'<line class="marker marker-{_css(m.kind)}" x1="{_n(x)}" y1="{_n(plot_y0)}" '
-                f'x2="{_n(x)}" y2="{_n(plot_y1)}" stroke="{colour}" stroke-width="1.5" '
-                f'stroke-dasharray="{dash or "5 3"}"><title>{_e(_marker_tip(m))}</title></line>'
-            )
-        out.append("</g>")
 
-    for i, s in enumerate(series):
-        out.append(_series_svg(s, styles[i], start, end, x_of, y_of))
+def _marker_lines_svg(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
+    if not markers:
+        return []
+    out = ['<g class="chart-markers">']
+    for m in markers:
+        colour, dash, _ = _MARKERS.get(m.kind, ("#555555", "5 3", ""))
+        x = frame.x_of(m.night)
+        out.append(
+            f'<line class="marker marker-{_css(m.kind)}" x1="{_n(x)}" y1="{_n(frame.y0)}" '
+            f'x2="{_n(x)}" y2="{_n(frame.y1)}" stroke="{colour}" stroke-width="1.5" '
+            f'stroke-dasharray="{dash or "5 3"}"><title>{_e(_marker_tip(m))}</title></line>'
+        )
+    out.append("</g>")
+    return out
 
-    dots = [m for m in in_range if m.kind in ("skipped", "flag")]
-    if dots:
-        out.append('<g class="chart-markers">')
-        for m in dots:
-            x = x_of(m.night)
-            if m.kind == "skipped":
-                out.append(
-                    _cross(x, plot_y1 - 6, 3.5, f"marker marker-{_css(m.kind)}", _marker_tip(m))
-                )
-            else:
-                out.append(
-                    _triangle(x, plot_y0 + 5, 4.5, f"marker marker-{_css(m.kind)}", _marker_tip(m))
-                )
-        out.append("</g>")
 
-    out.extend(_legend_svg(legend_rows, height + 4))
-    out.append("</svg>")
-    # Safe: every piece of caller text went through _e(); the rest is our own markup.
-    return mark_safe("".join(out))  # noqa: S308
+def _marker_dots_svg(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
+    if not markers:
+        return []
+    out = ['<g class="chart-markers">']
+    for m in markers:
+        x = frame.x_of(m.night)
+        css = f"marker marker-{_css(m.kind)}"
+        if m.kind == "skipped":
+            out.append(_cross(x, frame.y1 - 6, 3.5, css, _marker_tip(m)))
+        else:
+            out.append(_triangle(x, frame.y0 + 5, 4.5, css, _marker_tip(m)))
+    out.append("</g>")
+    return out
 
 
 def sparkline(

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import include, path, register_converter
 
-from patients.journal import access_log
+from patients.clinic import access_log
 from patients.journal import views as journal
 from patients.notifications import views as reminder_views
 from patients.urgent import views as urgent_views
