@@ -23,9 +23,8 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
-from patients.journal import charts
+from patients.journal import charts, offline
 from patients.journal import entries as journal
-from patients.journal import offline
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,
     EveningForm,

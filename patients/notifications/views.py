@@ -27,7 +27,7 @@ RECENT = 20
 
 
 @role_required(Role.PATIENT)
-def reminder_settings(request):
+def reminder_settings(request):  # noqa: ARG001 - a view's signature
     """Reminder settings live on the one settings page now; old links (emails) land there."""
     return redirect(reverse("journal:settings") + "#reminders", permanent=True)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from patients.models import NightlyEntry, Patient, Submission
@@ -81,7 +82,9 @@ def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_
     saved.wait_for(state="visible")
     assert "Saved on this phone — will be sent when you are back online" in saved.inner_text()
     kept = _kept(page)
-    assert len(kept) == 1 and kept[0]["kind"] == "taken_now" and kept[0]["submissionId"]
+    assert len(kept) == 1
+    assert kept[0]["kind"] == "taken_now"
+    assert kept[0]["submissionId"]
     assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
     _shot(page, "offline-saved")
 
@@ -211,7 +214,7 @@ def test_a_patient_who_moves_from_london_to_sydney_still_sees_last_nights_22_15_
 
 def test_the_morning_check_in_fits_about_one_phone_screen(phone, live_server):
     """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px)."""
-    patient, tonight = _clear_tonight(timezone.now())
+    _patient, tonight = _clear_tonight(timezone.now())
     context = _context(phone)
     page = context.new_page()
     sign_in(page, live_server, PATIENT)
@@ -320,8 +323,6 @@ def test_axe_finds_nothing_critical_serious_or_moderate_on_patient_and_clinician
 def _production_static_server(settings, root):
     """A live server that serves static files as production does: collected, hashed and
     compressed by whitenoise (the test live server would send them raw from the finders)."""
-    from django.test.testcases import LiveServerThread
-
     settings.STATIC_ROOT = root
     settings.STORAGES = {
         **settings.STORAGES,

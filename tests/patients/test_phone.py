@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.time_zones import SESSION_KEY
+from patients.journal import charts
 from patients.models import ClinicianPreferences, NightlyEntry
 from patients.rules import nights
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
@@ -47,10 +48,13 @@ def test_a_replayed_taken_now_stores_the_moment_the_patient_tapped_marked_offlin
     tapped = NOW - timedelta(minutes=90)  # 20:30 London, the same night
     with time_machine.travel(NOW, tick=False):
         response = replay(patient_client, TAKEN, tapped)
-    assert response.status_code == 200 and response.json()["ok"] is True
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
     entry = NightlyEntry.objects.get()
-    assert entry.taken_at == tapped and entry.logged_offline
-    assert entry.night == TONIGHT and entry.time_zone == "Europe/London"
+    assert entry.taken_at == tapped
+    assert entry.logged_offline
+    assert entry.night == TONIGHT
+    assert entry.time_zone == "Europe/London"
 
 
 def test_a_second_replay_of_the_same_submission_changes_nothing(patient_client, plan):
@@ -72,7 +76,8 @@ def test_a_replay_from_a_night_past_the_retro_window_is_refused_with_the_reason(
     tapped = NOW - timedelta(days=settings.LDN_RETRO_DAYS + 1)
     with time_machine.travel(NOW, tick=False):
         response = replay(patient_client, TAKEN, tapped)
-    assert response.status_code == 409 and response.json()["ok"] is False
+    assert response.status_code == 409
+    assert response.json()["ok"] is False
     assert "can no longer be saved" in response.json()["message"]
     assert not NightlyEntry.objects.exists()
 
@@ -99,7 +104,8 @@ def test_a_replay_without_a_valid_moment_is_refused_and_nothing_is_stored(
         response = patient_client.post(
             TAKEN, {"submission_id": sid(), "acted_at": acted_at}, **REPLAY
         )
-    assert response.json()["ok"] is False and "no valid time" in response.json()["message"]
+    assert response.json()["ok"] is False
+    assert "no valid time" in response.json()["message"]
     assert not NightlyEntry.objects.exists()
 
 
@@ -122,10 +128,13 @@ def test_a_replayed_skip_and_morning_check_in_keep_the_moment_and_the_offline_ma
         morning = replay(
             patient_client, reverse("journal:morning", args=[TONIGHT]), morning_at, pain="3"
         )
-    assert skip.json()["ok"] and morning.json()["ok"]
+    assert skip.json()["ok"]
+    assert morning.json()["ok"]
     entry = NightlyEntry.objects.get()
-    assert entry.evening_logged_at == skipped_at and entry.morning_logged_at == morning_at
-    assert entry.pain == 3 and entry.logged_offline
+    assert entry.evening_logged_at == skipped_at
+    assert entry.morning_logged_at == morning_at
+    assert entry.pain == 3
+    assert entry.logged_offline
 
 
 def test_a_refused_replayed_form_answers_with_its_errors_as_json(patient_client, plan):
@@ -161,14 +170,16 @@ def test_the_morning_after_an_unlogged_night_the_card_asks_when_instead_of_taken
 ):
     with time_machine.travel(MORNING_AFTER, tick=False):
         page = patient_client.get(HOME).content.decode()
-    assert "When did you take it?" in page and "At my usual time, 21:00" in page
+    assert "When did you take it?" in page
+    assert "At my usual time, 21:00" in page
     assert ">Taken now</button>" not in page
 
 
 def test_within_the_dosing_window_the_card_offers_one_tap(patient_client, plan):
     with time_machine.travel(NOW, tick=False):
         page = patient_client.get(HOME).content.decode()
-    assert ">Taken now</button>" in page and "When did you take it?" not in page
+    assert ">Taken now</button>" in page
+    assert "When did you take it?" not in page
 
 
 @pytest.mark.parametrize(
@@ -188,7 +199,9 @@ def test_the_chosen_time_is_stored_for_the_night_not_the_time_of_the_tap(
         )
     assert response.status_code == 302
     entry = NightlyEntry.objects.get()
-    assert entry.night == TONIGHT and entry.taken_at == stored and not entry.logged_offline
+    assert entry.night == TONIGHT
+    assert entry.taken_at == stored
+    assert not entry.logged_offline
 
 
 @pytest.mark.parametrize(
@@ -273,7 +286,8 @@ def test_a_viewer_in_the_same_zone_sees_the_time_without_a_label(patient_client,
     with time_machine.travel(datetime(2026, 11, 25, 22, 15, tzinfo=UTC), tick=False):
         patient_client.post(TAKEN, {"submission_id": sid()})
         page = patient_client.get(HOME).content.decode()
-    assert "at 22:15<" in page and "22:15 London" not in page
+    assert "at 22:15<" in page
+    assert "22:15 London" not in page
 
 
 # --- Layout and accessibility rules --------------------------------------------------------
@@ -303,7 +317,8 @@ def test_the_bottom_tab_bar_highlights_the_tab_of_every_page(patient_client, pla
 def test_help_text_has_the_id_that_aria_describedby_names(patient_client, plan):
     with time_machine.travel(NOW, tick=False):
         page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
-    assert 'aria-describedby="id_dose_helptext"' in page and 'id="id_dose_helptext"' in page
+    assert 'aria-describedby="id_dose_helptext"' in page
+    assert 'id="id_dose_helptext"' in page
 
 
 def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(patient_client, plan):
@@ -313,7 +328,8 @@ def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(pat
             {"submission_id": sid(), "dose": "15", "taken_at": "2026-11-25T21:30"},
         ).content.decode()
     summary = page[page.index('class="error-summary"') :]
-    assert "autofocus" in summary[:200] and 'href="#id_dose"' in summary
+    assert "autofocus" in summary[:200]
+    assert 'href="#id_dose"' in summary
 
 
 def test_a_reminder_inside_quiet_hours_gets_a_warning_on_the_settings_page(
@@ -344,8 +360,6 @@ def test_make_run_on_another_port_points_emailed_links_at_that_port():
 def test_trends_draw_one_panel_per_measure_with_the_dose_steps_shaded_at_52_weeks(
     patient_client, patient_a, plan
 ):
-    from patients.clinic import charts
-
     start, end = TONIGHT - timedelta(days=52 * 7 - 1), TONIGHT
     dose = charts.Series(
         "dose",
@@ -358,8 +372,11 @@ def test_trends_draw_one_panel_per_measure_with_the_dose_steps_shaded_at_52_week
     panels = charts.small_multiples([pain], start, end, dose=dose)
     assert [panel.series.key for panel in panels] == ["pain"]
     svg = str(panels[0].svg)
-    assert svg.count('class="dose-band"') == 2 and "1.5 mg" in svg and "3 mg" in svg
+    assert svg.count('class="dose-band"') == 2
+    assert "1.5 mg" in svg
+    assert "3 mg" in svg
     assert 'font-size="14"' in svg
     with time_machine.travel(NOW, tick=False):
         page = patient_client.get(reverse("journal:trends"), {"weeks": 52}).content.decode()
-    assert page.count('class="chart-panel"') == 5 and "<table" in page
+    assert page.count('class="chart-panel"') == 5
+    assert "<table" in page
