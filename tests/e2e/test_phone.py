@@ -279,8 +279,12 @@ PATIENT_PAGES = [
 CLINICIAN_PAGES = [
     "/clinic/",
     "/clinic/patients/{patient}/",
+    "/clinic/patients/{patient}/plan/",
+    "/clinic/patients/{patient}/plan/change/",
+    "/clinic/patients/{patient}/report/",
     "/clinic/reports/",
     "/clinic/settings/",
+    "/clinic/invitations/",
     "/clinic/invite/",
     "/clinic/templates/",
 ]
