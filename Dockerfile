@@ -5,7 +5,7 @@
 #   docker build -t ldn-journal .
 #
 # Every Python dependency is a wheel (psycopg[binary] included), so no compiler or libpq
-# is needed in either stage.
+# is needed in either stage. They come from requirements.lock (`make lock`), with hashes.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -21,14 +21,10 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
 
-# Dependencies first, from pyproject.toml alone, so that editing the code does not
-# reinstall them: empty stand-in packages let `pip install .` resolve, then go away.
-COPY pyproject.toml ./
-RUN mkdir -p ldn_journal patients prescriptions \
-    && touch ldn_journal/__init__.py patients/__init__.py prescriptions/__init__.py \
-    && pip install . \
-    && pip uninstall -y ldn-journal \
-    && rm -rf ldn_journal patients prescriptions build ./*.egg-info
+# Dependencies first, from the lock alone, so that editing the code does not reinstall
+# them: every transitive dependency pinned with its hashes (pip refuses any other file).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 RUN pip install --no-deps . && rm -rf build ./*.egg-info

@@ -11,16 +11,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in emails (sent by the worker) point at the server `make run` starts, on its port.
 SITE_URL ?= http://$(HOST):$(PORT)
+# DEBUG is off unless set (ldn_journal/settings.py): these are development targets.
+export DEBUG ?= true
 
-.PHONY: run serve install test test-deep lint fmt bench migrate seed clean screenshots
+.PHONY: run serve install lock audit test test-deep lint fmt bench migrate seed clean screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# Every dependency, transitive ones too, from the lock with its hashes (a changed or
+# substituted file is refused); then the project itself, its dependencies already there.
+$(STAMP): pyproject.toml requirements-dev.lock | $(BIN)/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -46,18 +50,30 @@ run: seed
 	  trap 'kill -TERM $$pids 2>/dev/null' INT TERM; \
 	  wait -n; kill -TERM $$pids 2>/dev/null; wait; echo "Stopped web, worker and beat."
 
-## lint: ruff checks, format check, and the import layers (import-linter, pyproject.toml)
+## lock: re-resolve the locks from pyproject.toml (after changing a dependency there)
+LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+## audit: known vulnerabilities in the locked dependencies (skips, saying why, when offline)
+audit: install
+	$(PY) .ci/audit_lock.py
+
+## lint: ruff checks, format check, the import layers (import-linter, pyproject.toml), and
+## the locks still match pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(PY) .ci/check_lock.py
 
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 ## test: lint, migrations up to date, then the whole suite
-test: lint
+test: lint audit
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

@@ -29,11 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench import urgent_burst
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ldn_bench")
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
+# The urgent report posted at the start of the smallest size's burst (0 skips it).
+URGENT_BURST = int(os.environ.get("BENCH_URGENT_BURST", "1"))
+REMINDERS = "reminders"  # the queue the sweep's send chunks go to (ldn_journal.celery)
 
 
 def _next_evening():
@@ -200,7 +205,7 @@ def timed_sweep(redis_client):
     started = time.perf_counter()
     result = sweep.sweep(DUE, dispatch=dispatch)
     seconds = time.perf_counter() - started
-    return seconds, len(result.claimed), enqueue_seconds, redis_client.llen("celery")
+    return seconds, len(result.claimed), enqueue_seconds, redis_client.llen(REMINDERS)
 
 
 def start_worker():
@@ -341,6 +346,10 @@ def main():
             )
             if size == min(SIZES) and EMAILS:
                 results["worker"] = run_worker(sink, claimed)
+            if size == min(SIZES) and URGENT_BURST:
+                results["urgent_during_burst"] = urgent_burst.run(
+                    ROOT, DUE, reset_for_sweep, redis_client, wait_for, free_port
+                )
             if size == max(SIZES):
                 reset_for_sweep()
                 redis_client.flushdb()

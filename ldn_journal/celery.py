@@ -3,6 +3,8 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ldn_journal.settings")
 
@@ -17,17 +19,52 @@ app.conf.update(
     result_serializer="json",
     task_ignore_result=True,
     broker_connection_retry_on_startup=True,
+    # Off the web path (sweep, retries, beat) a publish may wait a little for a broker that
+    # blinked; each attempt is bounded by the socket timeouts in settings. The web path
+    # publishes without these retries (ldn_journal/broker.py).
+    task_publish_retry_policy={
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    },
     timezone="UTC",
     enable_utc=True,
 )
+
+# Queues by urgency, so an urgent alert never waits behind a burst of reminders:
+# - urgent: urgent alerts and escalations, notices about undelivered alerts, the sweep tick;
+# - reminders: the sweep's send chunks and its fanned-out parts;
+# - retries: what the sweep hands back (due retries, claims the queue lost), in chunks.
+# A worker started without -Q takes all of them; production runs a worker that takes only
+# `urgent` beside the others (docker-compose.yml). "celery" is the queue of older releases.
+URGENT, REMINDERS, RETRIES, LEGACY = "urgent", "reminders", "retries", "celery"
+QUEUES = (URGENT, REMINDERS, RETRIES, LEGACY)
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_default_queue = REMINDERS
+app.conf.task_routes = {
+    "patients.sweep_reminders": {"queue": URGENT},
+    "patients.sweep_reminders_part": {"queue": REMINDERS},
+    "patients.send_deliveries": {"queue": REMINDERS},
+}
+
 # One schedule: the reminder sweep, every minute (never one beat row per patient). A tick
 # the worker could not run within the minute is dropped: the next one covers it.
+SWEEP_EVERY_SECONDS = 60.0
+SWEEP_EXPIRES_SECONDS = 55
 app.conf.beat_schedule = {
     "reminder-sweep": {
         "task": "patients.sweep_reminders",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY_SECONDS,
+        "options": {"expires": SWEEP_EXPIRES_SECONDS},
+    },
+    # Expired sessions, and access-log and delivery rows past their retention (SECURITY.md),
+    # once a day at a quiet hour; a missed run is caught up by the next.
+    "retention": {
+        "task": "accounts.retention",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 6 * 3600},
     },
 }
 # Tasks live beside what they serve, not at the app's top level.
-app.autodiscover_tasks(["patients.notifications"])
+app.autodiscover_tasks(["patients.notifications", "ldn_journal.accounts"])

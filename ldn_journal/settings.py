@@ -17,7 +17,9 @@ VAR_DIR = Path(environ.Env().str("LDN_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a forgotten variable must give a production site, never a debug one.
+# `make run` and the test suite set DEBUG=true themselves.
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -26,9 +28,23 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. With DEBUG off the site refuses to start without it: "
             "set SECRET_KEY to a long random string (50+ characters), for example the output "
-            "of `python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+            "of `python -c 'import secrets; print(secrets.token_urlsafe(64))'`. "
+            "For a development site set DEBUG=true instead."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and SECRET_KEY.startswith("django-insecure"):
+    # The committed key (or any key Django marks as insecure) is public: anyone could sign
+    # sessions and password-reset links with it.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a development key (it starts with 'django-insecure'). With DEBUG off "
+        "set a long random secret of your own."
+    )
+
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (the documented
+# deployment: 1, a TLS proxy). 0 ignores the header. Read by allauth (rate limits, sessions)
+# and the access log through ldn_journal.accounts.access_log.client_ip.
+LDN_TRUSTED_PROXY_COUNT = env.int("LDN_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = LDN_TRUSTED_PROXY_COUNT
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -50,11 +66,14 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "ldn_journal.accounts",
+    "ldn_journal.operations",
     "patients",
     "prescriptions",
 ]
 
 MIDDLEWARE = [
+    # Outermost: request latency by view covers everything below it.
+    "ldn_journal.operations.metrics.RequestLatencyMiddleware",
     "ldn_journal.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -112,6 +131,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth keeps its rate limits here, so it must be shared) -----------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How long any client waits on Redis (broker, results, cache) to connect or to answer. A
+# frozen Redis accepts TCP and never answers: without a socket timeout a request that
+# enqueues waits for ever. A request that enqueues must answer in under 3 s.
+LDN_REDIS_TIMEOUT_SECONDS = env.float("LDN_REDIS_TIMEOUT_SECONDS", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -121,7 +144,10 @@ if REDIS_URL:
             # Parallel test workers (pytest-xdist) each keep to their own keys.
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ldn")
             + os.environ.get("PYTEST_XDIST_WORKER", ""),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -146,8 +172,21 @@ if not REDIS_URL:
         "store_processed": False,
     }
 else:
-    # Longer than any task may run or wait; Redis redelivers unacked tasks after it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than any task may run or wait; Redis redelivers unacked tasks after it.
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+        # A publish that timed out may have reached Redis: resending it blindly could queue
+        # the task twice, so a timeout is a failure (the sweep re-enqueues what is pending).
+        "retry_on_timeout": False,
+    }
+# Results are not kept (task_ignore_result), but a result backend configured later gets
+# the same bounds.
+CELERY_BROKER_CONNECTION_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = LDN_REDIS_TIMEOUT_SECONDS
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -223,6 +262,11 @@ LDN_DOSE_MAX_MG = Decimal(env.str("LDN_DOSE_MAX_MG", default="5"))
 if not Decimal("0") < LDN_DOSE_MIN_MG < LDN_DOSE_MAX_MG:
     raise ImproperlyConfigured("LDN_DOSE_MIN_MG must be positive and below LDN_DOSE_MAX_MG.")
 LDN_REQUIRE_STAFF_MFA = env.bool("LDN_REQUIRE_STAFF_MFA", default=not DEBUG)
+if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
+    # Staff see every patient on their team: a password alone is not enough on a real site.
+    raise ImproperlyConfigured(
+        "LDN_REQUIRE_STAFF_MFA=false is allowed only with DEBUG=true (a development site)."
+    )
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
@@ -243,6 +287,24 @@ LDN_EMERGENCY_NUMBERS = {
 }
 LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)
 LDN_URGENT_ESCALATE_TO_ADMINS = env.bool("LDN_URGENT_ESCALATE_TO_ADMINS", default=True)
+# An urgent alert is retried until it is delivered or the report acknowledged, with a
+# backoff capped at this; after this many failed attempts the admins are told (every
+# channel they have) and the dashboard says "alert not delivered".
+LDN_URGENT_RETRY_MAX_SECONDS = env.int("LDN_URGENT_RETRY_MAX_SECONDS", default=120)
+LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = env.int("LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS", default=3)
+
+# --- Operations ------------------------------------------------------------------------
+# Bearer token for /metrics and /healthz?deep=1; unset, both answer 404.
+LDN_METRICS_TOKEN = env.str("LDN_METRICS_TOKEN", default="")
+# The worker is unhealthy when no sweep tick finished for this long (ticks come every 60 s).
+LDN_HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("LDN_HEALTH_SWEEP_MAX_AGE_SECONDS", default=180)
+
+# --- Retention (applied daily by the accounts.retention task; see SECURITY.md) ----------
+# Access-log rows: six years by default, HIPAA's documentation rule (45 CFR 164.316(b)(2));
+# set longer where the medical-record rules ask for it (e.g. 8 years in England). 0: for ever.
+LDN_ACCESS_LOG_RETENTION_DAYS = env.int("LDN_ACCESS_LOG_RETENTION_DAYS", default=6 * 365 + 2)
+# Finished reminder and digest deliveries (not urgent alerts, kept with their report).
+LDN_DELIVERY_RETENTION_DAYS = env.int("LDN_DELIVERY_RETENTION_DAYS", default=400)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
@@ -264,8 +326,27 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:journal@example.com")
-LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=180)
-LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=300)
+# Web Push endpoints the worker may connect to: the browsers' push services (FCM for Chrome
+# and Edge, Mozilla autopush, Apple, Windows). "*." matches subdomains only. Anything else a
+# browser offers is refused at subscription and again before each send (issue 15).
+LDN_PUSH_ALLOWED_HOSTS = env.list(
+    "LDN_PUSH_ALLOWED_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.push.apple.com",
+        "*.notify.windows.com",
+    ],
+)
+LDN_PUSH_MAX_DEVICES = env.int("LDN_PUSH_MAX_DEVICES", default=10)
+# The sweep ticks every 60 s. A claim still pending this long was lost by the queue (a killed
+# worker, a broker restarted empty) and is re-sent; a delivery in `sending` this long was
+# lost with its worker mid-send. Neither is a multiple of the tick, and both are under it,
+# so whatever a killed worker held goes out again at the first or second tick (< 2 min).
+# The stuck threshold stays well above EMAIL_TIMEOUT: a send still under way is not stuck.
+LDN_REMINDER_REQUEUE_SECONDS = env.int("LDN_REMINDER_REQUEUE_SECONDS", default=55)
+LDN_REMINDER_STUCK_SECONDS = env.int("LDN_REMINDER_STUCK_SECONDS", default=50)
 LDN_REMINDER_RETRY_BASE_SECONDS = env.int("LDN_REMINDER_RETRY_BASE_SECONDS", default=30)
 LDN_REMINDER_MAX_ATTEMPTS = env.int("LDN_REMINDER_MAX_ATTEMPTS", default=5)
 # The sweep writes each batch on a second connection while it plans the next (PostgreSQL only).
@@ -315,7 +396,7 @@ CONTENT_SECURITY_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

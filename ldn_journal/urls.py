@@ -4,6 +4,7 @@ from django.http import Http404
 from django.urls import include, path
 
 from ldn_journal.accounts import views as account_views
+from ldn_journal.operations.views import metrics_view
 from patients.notifications import views as reminder_views
 
 
@@ -34,6 +35,7 @@ admin.site.site_header = "LDN Journal administration"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("accounts/", include("allauth.urls")),
     path("journal/", include("patients.urls_journal")),

@@ -9,7 +9,7 @@ class PatientsConfig(AppConfig):
         from patients import signals
 
         # Each message kind's renderer registers itself with the outbox on import.
-        from patients.notifications import renderers  # noqa: F401
+        from patients.notifications import renderers, undelivered  # noqa: F401
         from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()

@@ -122,6 +122,76 @@ class CareTeamMembership(models.Model):
         return f"Care team link #{self.pk}"
 
 
+class CareTeamRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The patient asked sees theirs; the clinician asking, theirs; admins all. A request
+        carries no health data, and gives the clinician nothing of the patient's."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.role == Role.PATIENT:
+            return self.filter(patient__user=user)
+        if user.role == Role.CLINICIAN:
+            return self.filter(clinician=user)
+        if user.role == Role.ADMIN:
+            return self.all()
+        return self.none()
+
+    def pending(self):
+        return self.filter(status=CareTeamRequest.Status.PENDING)
+
+
+class CareTeamRequest(models.Model):
+    """A clinician asks to join an existing patient's care team; the patient decides.
+
+    Only an admin adds a clinician without asking (DESIGN.md: a clinician joins a care team
+    only through an admin or with the patient's consent)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the patient"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="care_team_requests"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="care_team_requests",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CareTeamRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinician"],
+                condition=models.Q(status="pending"),
+                name="care_team_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "declined"]),
+                name="care_team_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="care_team_request_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Care team request #{self.pk} ({self.status})"
+
+
 # --- The nightly journal ---------------------------------------------------------------
 
 SCORE_FIELDS = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
@@ -414,6 +484,7 @@ class ReminderDelivery(models.Model):
         DIGEST = "digest", "Clinician digest"
         URGENT = "urgent", "Urgent report alert"
         ESCALATION = "escalation", "Urgent report escalation"
+        UNDELIVERED = "undelivered", "Undelivered urgent alert notice"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -465,6 +536,10 @@ class ReminderDelivery(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    # A transient failure waits for this moment; the sweep hands due retries back in batches.
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # An urgent alert that kept failing: when the admins were told (once per delivery).
+    undelivered_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-claimed_at"]
@@ -491,7 +566,7 @@ class PushSubscription(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
     )
-    endpoint = models.URLField(max_length=1000, unique=True)
+    endpoint = models.URLField(max_length=1000)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
     label = models.CharField(max_length=100, blank=True)
@@ -500,6 +575,13 @@ class PushSubscription(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Unique per user, not globally: posting someone else's endpoint makes a device of
+            # the poster's own and never moves theirs (it had moved with update_or_create).
+            models.UniqueConstraint(
+                fields=["user", "endpoint"], name="push_subscription_one_per_user_endpoint"
+            ),
+        ]
 
     def __str__(self):
         return f"Push device #{self.pk}"

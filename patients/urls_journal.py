@@ -3,6 +3,7 @@ from datetime import date
 from django.urls import include, path, register_converter
 
 from patients.clinic import access_log
+from patients.journal import care_team
 from patients.journal import views as journal
 from patients.notifications import views as reminder_views
 from patients.urgent import views as urgent_views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("history/trends/", journal.trends, name="trends"),
     path("settings/", journal.patient_settings, name="settings"),
     path("more/", journal.more, name="more"),
+    path("care-team/", care_team.care_team_page, name="care_team"),
+    path("care-team/<int:pk>/<str:decision>/", care_team.decide, name="care_team_decide"),
     path("plan/", include("prescriptions.urls_patient")),
     path("reaction/", urgent_views.report_reaction, name="urgent_report"),
     path("reaction/<int:pk>/", urgent_views.patient_report, name="urgent_detail"),

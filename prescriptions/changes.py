@@ -14,13 +14,12 @@ are pure and raise :class:`PlanChangeError` with a message for the clinician.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
-from patients.models import Patient
-from patients.rules.nights import tonight
-from prescriptions import titration
+from patients.models import NightlyEntry, Patient
+from prescriptions import plans, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 
 STALE_MESSAGE = (
@@ -52,12 +51,13 @@ class PlanChange:
     hold_from: date | None = None
     hold_until: date | None = None
     template_id: int | None = None
+    applied_suggestion: str = ""  # "kind:key" of the suggestion this change acts on
 
 
 # --- pure builders ------------------------------------------------------------------------
 
 
-def _carried_hold(latest: titration.PlanVersion, effective_night: date):
+def _carried_hold(latest: titration.PlainVersion, effective_night: date):
     """A hold still pending or running on ``effective_night`` carries into the new version.
 
     Without this, a step change saved during a planned surgery hold would silently lift the
@@ -71,7 +71,7 @@ def _carried_hold(latest: titration.PlanVersion, effective_night: date):
 
 
 def steps_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     effective_night: date,
     start_date: date,
@@ -80,6 +80,7 @@ def steps_change(
     patient_note: str = "",
     template_id: int | None = None,
     dosing_time: str | None = None,
+    applied_suggestion: str = "",
 ) -> PlanChange:
     hold_from, hold_until = (
         (None, None) if latest is None else _carried_hold(latest, effective_night)
@@ -103,11 +104,12 @@ def steps_change(
         hold_from=hold_from,
         hold_until=hold_until,
         template_id=template_id,
+        applied_suggestion=applied_suggestion,
     )
 
 
 def hold_change(
-    latest: titration.PlanVersion,
+    latest: titration.PlainVersion,
     *,
     hold_from: date,
     hold_until: date | None,
@@ -132,15 +134,8 @@ def hold_change(
     )
 
 
-def is_held_on_or_after(latest: titration.PlanVersion | None, night: date) -> bool:
-    """The newest version has a hold that is running on ``night`` or still to come."""
-    if latest is None or latest.hold_from is None:
-        return False
-    return latest.hold_until is None or latest.hold_until >= night
-
-
 def resume_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     tonight_night: date,
     resume_on: date,
@@ -149,7 +144,7 @@ def resume_change(
     patient_note: str = "",
 ) -> PlanChange:
     """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped."""
-    if not is_held_on_or_after(latest, tonight_night):
+    if latest is None or not titration.is_held_on_or_after((latest,), tonight_night):
         raise PlanChangeError("The plan is not on hold, so there is nothing to resume.")
     if not 0 <= step_index < len(latest.steps):
         raise PlanChangeError(f"Choose a step from 1 to {len(latest.steps)} to restart at.")
@@ -165,15 +160,15 @@ def resume_change(
 
 
 def end_change(
-    latest: titration.PlanVersion | None,
+    latest: titration.PlainVersion | None,
     *,
     tonight_night: date,
     reason: str,
     patient_note: str = "",
 ) -> PlanChange:
-    """End the prescription: no dose from tonight on. Recorded as a signed version that
-    holds the plan open-endedly from tonight, so every night before keeps the dose it had
-    and no night after has one; the prescription's status becomes ended."""
+    """End the prescription: no dose from tonight on. Recorded as a signed ending version
+    from tonight (titration reads it: the plan has ended on every night from then on), so
+    every night before keeps the dose, dosing time and state it had."""
     if latest is None:
         raise PlanChangeError("This prescription has no plan to end.")
     hold = hold_change(
@@ -183,12 +178,13 @@ def end_change(
 
 
 def dosing_time_change(
-    latest: titration.PlanVersion,
+    latest: titration.PlainVersion,
     *,
     dosing_time: str,
     effective_night: date,
     reason: str,
     patient_note: str = "",
+    applied_suggestion: str = "",
 ) -> PlanChange:
     if dosing_time == latest.dosing_time:
         raise PlanChangeError(
@@ -205,17 +201,37 @@ def dosing_time_change(
         dosing_time=dosing_time,
         hold_from=hold_from,
         hold_until=hold_until,
+        applied_suggestion=applied_suggestion,
     )
 
 
 # --- saving -------------------------------------------------------------------------------
 
 
-def patient_tonight(patient: Patient, now: datetime, dosing_time: str = titration.EVENING):
-    return tonight(now, patient.tz, dosing_time)
+def tonights_dose_logged(patient: Patient, night: date) -> bool:
+    """Whether the patient has logged the evening part (taken or skipped) of ``night``."""
+    return NightlyEntry.objects.filter(patient=patient, night=night).exclude(status="").exists()
 
 
-def _check(prescription: Prescription, change: PlanChange, now: datetime) -> None:
+def first_hold_night(patient: Patient, tonight: date) -> tuple[date, bool]:
+    """The first night a hold made now can cover, and whether tonight's dose is logged.
+
+    A hold made after a night's dose does not apply to that dose: the logged dose stands
+    and the hold starts the next night (so it is never judged as a dose taken on hold)."""
+    logged = tonights_dose_logged(patient, tonight)
+    return (tonight + timedelta(days=1) if logged else tonight), logged
+
+
+def logged_dose_stands_message(first_night: date) -> str:
+    return (
+        "Tonight’s dose is already logged and stands: a hold made now starts from the "
+        f"night of {first_night:%d %b %Y}."
+    )
+
+
+def _check(
+    prescription: Prescription, change: PlanChange, now: datetime, view: plans.PlanView
+) -> None:
     if not change.reason.strip():
         raise PlanChangeError("Give a reason for the change (the care team sees it).")
     # An ending carries the old steps only as a record: it never prescribes them again, so
@@ -226,12 +242,21 @@ def _check(prescription: Prescription, change: PlanChange, now: datetime) -> Non
     if errors:
         raise PlanChangeError(" ".join(errors))
     # Nights already begun keep the dose they were prescribed: history is never rewritten.
-    first_open_night = patient_tonight(prescription.patient, now)
+    # "Tonight" under the plan's dosing time: at 10:00 a morning-dosing patient is in
+    # today's night, and yesterday's morning is closed.
+    patient = prescription.patient
+    first_open_night = view.tonight(patient.tz, now)
     if change.effective_night < first_open_night:
         raise PlanChangeError(
             f"A change can take effect from tonight ({first_open_night:%d %b %Y}) or later; "
             "earlier nights keep the plan they had."
         )
+    if (
+        change.kind == PlanVersion.Kind.HOLD
+        and change.hold_from == first_open_night
+        and tonights_dose_logged(patient, first_open_night)
+    ):
+        raise PlanChangeError(logged_dose_stands_message(first_open_night + timedelta(days=1)))
 
 
 def _insert_version(prescription, number, author, change: PlanChange, now) -> PlanVersion:
@@ -249,22 +274,13 @@ def _insert_version(prescription, number, author, change: PlanChange, now) -> Pl
         reason=change.reason.strip(),
         patient_note=change.patient_note.strip(),
         template_id=change.template_id,
+        applied_suggestion=change.applied_suggestion,
     )
     PlanStep.objects.bulk_create(
         PlanStep(version=version, position=index, dose_mg=step.dose_mg, days=step.days)
         for index, step in enumerate(change.steps)
     )
     return version
-
-
-def _status_after(change: PlanChange) -> str:
-    # The stored status is a summary for lists; the dose for a night always comes from
-    # titration.current_step, which knows exactly when a hold starts and ends.
-    if change.kind == PlanVersion.Kind.ENDED:
-        return Prescription.Status.ENDED
-    return (
-        Prescription.Status.ON_HOLD if change.hold_from is not None else Prescription.Status.ACTIVE
-    )
 
 
 def save_version(
@@ -280,29 +296,16 @@ def save_version(
             .select_related("patient")
             .get(pk=prescription_id)
         )
-        latest_number = (
-            PlanVersion.objects.filter(prescription=prescription)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
-        ) or 0
+        view = plans.load(prescription.patient)
+        if view.prescription is None or view.prescription.pk != prescription.pk:
+            raise PlanChangeError("This prescription has ended; start a new prescription.")
+        latest_number = view.latest_row.number
         if latest_number != based_on:
             raise StalePlan()
-        if prescription.status == Prescription.Status.ENDED:
+        if view.has_ended:
             raise PlanChangeError("This prescription has ended; start a new prescription.")
-        _check(prescription, change, now)
-        version = _insert_version(prescription, latest_number + 1, author, change, now)
-        status = _status_after(change)
-        if prescription.status != status:
-            prescription.status = status
-            fields = ["status"]
-            if status == Prescription.Status.ENDED:
-                # The night it ended (no dose from then); a plan ended before it began
-                # ends on its start date.
-                prescription.end_date = max(change.effective_night, prescription.start_date)
-                fields.append("end_date")
-            prescription.save(update_fields=fields)
-        return version
+        _check(prescription, change, now, view)
+        return _insert_version(prescription, latest_number + 1, author, change, now)
 
 
 def create_prescription(
@@ -315,11 +318,8 @@ def create_prescription(
     """
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient_id)
-        if (
-            Prescription.objects.filter(patient=patient)
-            .exclude(status=Prescription.Status.ENDED)
-            .exists()
-        ):
+        view = plans.load(patient)
+        if view.open_prescription is not None:
             raise StalePlan(
                 "This patient already has a prescription (another clinician may just have "
                 "created it): nothing was saved. Change its plan instead."
@@ -329,8 +329,7 @@ def create_prescription(
         prescription.created_at = now
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
-        _check(prescription, change, now)
-        prescription.status = _status_after(change)
+        _check(prescription, change, now, view)
         prescription.save()
         _insert_version(prescription, 1, prescriber, change, now)
         return prescription

@@ -38,8 +38,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from patients.rules.nights import tonight
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.builtin import BUILT_IN_TEMPLATES, ensure_builtin_templates
 from prescriptions.changes import (
     create_prescription,
@@ -50,7 +49,6 @@ from prescriptions.changes import (
     steps_change,
 )
 from prescriptions.models import Formulation, PlanTemplate, Prescription
-from prescriptions.plans import versions_for
 
 CAPSULE_STRENGTHS = ["1.50", "3.00", "4.50"]
 
@@ -190,7 +188,7 @@ def _seed_one(patient, clinician, spec, today: date):
     number = 1
     for kind, offset, options in later:
         night = today - timedelta(days=offset)
-        latest = versions_for(prescription)[-1]
+        latest = plans.load(patient).latest
         if kind == "hold":
             until = options["until"]
             change = hold_change(
@@ -237,7 +235,8 @@ def seed_plans(_users, patients):
         if patient is None or Prescription.objects.filter(patient=patient).exists():
             continue
         clinician = patient.care_team.order_by("pk").first()
-        _seed_one(patient, clinician, spec, tonight(now, patient.tz, titration.EVENING))
+        # No plan yet: tonight is the evening night.
+        _seed_one(patient, clinician, spec, titration.tonight((), patient.tz, now))
 
 
 def journal_hints(email: str, today: date) -> dict[date, dict]:

@@ -6,13 +6,16 @@ and the builders in changes.py.
 """
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
+from django.utils import formats
 
-from prescriptions import titration
+from patients.rules import doses
+from prescriptions import suggestions, titration
+from prescriptions.changes import logged_dose_stands_message
 from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -25,17 +28,20 @@ DAYS_INPUT = forms.TextInput(
 PLAN_REACH_DAYS = 365  # how far back or ahead a plan's dates may be set
 
 
-def parse_dose(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        raise forms.ValidationError(
-            "“%(raw)s” is not a dose: give a number of mg, such as 1.5.",
-            params={"raw": raw[:20]},
-        )
-    return value
+def active_decimal_separator() -> str:
+    """The active language's decimal separator: a comma only where the language uses one."""
+    return formats.get_format("DECIMAL_SEPARATOR")
+
+
+def dose_from_text(text: str, *, decimal_separator: str | None = None) -> Decimal:
+    """The one reader of a typed dose, for the journal and the plan forms alike: a dose in
+    mg in the LDN range to 0.01 mg, or a ValidationError that says what is allowed."""
+    low, high = settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG
+    separator = decimal_separator or active_decimal_separator()
+    dose = doses.parse_dose(text, separator, low, high)
+    if dose is None:
+        raise forms.ValidationError(doses.dose_message(low, high), code="dose")
+    return dose
 
 
 # --- step rows ------------------------------------------------------------------------------
@@ -53,7 +59,7 @@ class StepRowForm(forms.Form):
 
     def clean_dose_mg(self):
         raw = self.cleaned_data["dose_mg"].strip()
-        return parse_dose(raw) if raw else None
+        return dose_from_text(raw) if raw else None
 
     def clean_days(self):
         raw = self.cleaned_data["days"].strip()
@@ -213,7 +219,21 @@ class SignedVersionForm(forms.Form):
         return value
 
 
-class PlanStepsForm(SignedVersionForm):
+class AppliesSuggestion(forms.Form):
+    """Carries the suggestion that "Apply" opened the form for, so that the saved version
+    records that it acted on it (the suggestion is then no longer shown)."""
+
+    suggestion = forms.CharField(widget=forms.HiddenInput, required=False, max_length=120)
+
+    def clean_suggestion(self):
+        value = self.cleaned_data["suggestion"].strip()
+        kind, _, key = value.partition(":")
+        if value and (kind not in suggestions.KINDS or not key):
+            return ""  # not one of ours: the change is saved without the link
+        return value
+
+
+class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     effective_night = forms.DateField(
         label="Takes effect from the night of",
         widget=DATE_INPUT,
@@ -225,7 +245,7 @@ class PlanStepsForm(SignedVersionForm):
         help_text="Later steps follow on from this date.",
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    field_order = ["effective_night", "start_date", "reason", "patient_note"]
+    field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
 
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
@@ -275,8 +295,17 @@ class HoldForm(SignedVersionForm):
     )
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
 
+    def __init__(self, *args, first_night=None, tonight_logged=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first_night = first_night or self.tonight
+        if tonight_logged:
+            self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
+
     def clean_hold_from(self):
-        return self.from_tonight("hold_from", "The first night of the hold")
+        value = self.from_tonight("hold_from", "The first night of the hold")
+        if value is not None and value < self.first_night:
+            raise forms.ValidationError(logged_dose_stands_message(self.first_night))
+        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -322,12 +351,12 @@ class EndForm(SignedVersionForm):
     field_order = ["reason", "patient_note", "confirm"]
 
 
-class DosingTimeForm(SignedVersionForm):
+class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     dosing_time = forms.ChoiceField(
         label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect
     )
     effective_night = forms.DateField(label="From the night (or morning) of", widget=DATE_INPUT)
-    field_order = ["dosing_time", "effective_night", "reason", "patient_note"]
+    field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
 
     def clean_effective_night(self):
         return self.from_tonight("effective_night", "The switch's first night")
@@ -369,18 +398,11 @@ class PrescriptionForm(forms.ModelForm):
             strengths = []
             for part in filter(None, raw):
                 try:
-                    value = parse_dose(part)
+                    value = dose_from_text(part)
                 except forms.ValidationError as error:
                     self.add_error("strengths_text", error)
                     return cleaned
-                if not settings.LDN_DOSE_MIN_MG <= value <= settings.LDN_DOSE_MAX_MG:
-                    self.add_error(
-                        "strengths_text",
-                        f"{value} mg is outside the LDN range: strengths must be from "
-                        f"{settings.LDN_DOSE_MIN_MG} to {settings.LDN_DOSE_MAX_MG} mg.",
-                    )
-                    return cleaned
-                strengths.append(value.quantize(Decimal("0.01")))
+                strengths.append(value)
             if not strengths:
                 self.add_error("strengths_text", "List at least one capsule strength in mg.")
             cleaned["strengths"] = sorted(set(strengths))

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
-from prescriptions import titration
+from prescriptions import suggestions, titration
 
 DOSE_RANGE = Q(dose_mg__gte=settings.LDN_DOSE_MIN_MG) & Q(dose_mg__lte=settings.LDN_DOSE_MAX_MG)
 
@@ -38,10 +38,8 @@ class PrescriptionQuerySet(models.QuerySet):
 
 
 class Prescription(models.Model):
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ON_HOLD = "on_hold", "On hold"
-        ENDED = "ended", "Ended"
+    """What was prescribed and how it is dispensed. Whether it is active, on hold or ended
+    on a night is not stored here: titration reads it from the signed versions."""
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="prescriptions"
@@ -58,9 +56,7 @@ class Prescription(models.Model):
         max_digits=5, decimal_places=2, null=True, blank=True, default=None
     )
     min_volume_ml = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.05"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
     instructions = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -78,10 +74,6 @@ class Prescription(models.Model):
             models.CheckConstraint(
                 condition=~Q(formulation="liquid") | Q(concentration_mg_per_ml__isnull=False),
                 name="prescription_liquid_has_concentration",
-            ),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="prescription_end_after_start",
             ),
         ]
 
@@ -145,6 +137,8 @@ class PlanVersion(models.Model):
     template = models.ForeignKey(
         "prescriptions.PlanTemplate", on_delete=models.SET_NULL, null=True, blank=True
     )
+    # "kind:key" of the suggestion this version acts on: once acted on, it is not shown again.
+    applied_suggestion = models.CharField(max_length=120, blank=True)
 
     objects = PlanVersionQuerySet.as_manager()
 
@@ -166,9 +160,10 @@ class PlanVersion(models.Model):
     def __str__(self):
         return f"Plan version {self.number} of prescription #{self.prescription_id}"
 
-    def as_plain(self):
-        """The pure snapshot that titration.py computes with (steps must be prefetched)."""
-        return titration.PlanVersion(
+    def as_plain(self, prescription_index=0):
+        """The pure snapshot that titration.py computes with (steps must be prefetched);
+        ``prescription_index`` is which of the patient's prescriptions this is (0 = first)."""
+        return titration.PlainVersion(
             number=self.number,
             effective_night=self.effective_night,
             start_date=self.start_date,
@@ -176,6 +171,8 @@ class PlanVersion(models.Model):
             dosing_time=self.dosing_time,
             hold_from=self.hold_from,
             hold_until=self.hold_until,
+            ends=self.kind == self.Kind.ENDED,
+            prescription_index=prescription_index,
         )
 
 
@@ -268,3 +265,7 @@ class SuggestionDismissal(models.Model):
 
     def __str__(self):
         return f"Dismissal #{self.pk} ({self.kind})"
+
+    @property
+    def kind_label(self):
+        return suggestions.KIND_LABELS.get(self.kind, self.kind)

@@ -1,8 +1,9 @@
-"""The clinician's plan panel for one patient: queries in one place, for any page to embed.
+"""The clinician's plan panel for one patient: one builder, for every page that embeds it.
 
-``plan_panel_context(request, patient)`` returns the context that
-``templates/prescriptions/clinic/_plan_panel.html`` needs, in at most 8 queries whatever the
-number of versions, and records the read in the access log.
+:func:`plan_state` turns a loaded plans.PlanView into what the plan pages need (tonight, the
+position, the prescription a change builds on, how the last one ended), and
+:func:`panel_context` adds the schedule and the open suggestions. The plan page and the
+clinician's patient page both build the panel here, so they cannot disagree.
 """
 
 from datetime import timedelta
@@ -10,52 +11,67 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
-from patients.rules.nights import tonight
+from prescriptions import plans, titration
 from prescriptions import suggestions as rules
-from prescriptions import titration
-from prescriptions.changes import is_held_on_or_after
 from prescriptions.models import SuggestionDismissal
-from prescriptions.night_facts import night_facts
-from prescriptions.plans import last_ending, plan_rows
+from prescriptions.night_facts import facts_from_entries, night_facts
 
 
-def patient_tonight(patient, plain_versions, now):
-    """Tonight's night for the patient, under the dosing time their plan has then."""
-    evening_night = tonight(now, patient.tz, titration.EVENING)
-    dosing_time = titration.dosing_time_on(plain_versions, evening_night)
-    return tonight(now, patient.tz, dosing_time)
-
-
-def current_suggestions(patient, prescription, plain_versions, tonight_night):
-    """Suggestions still open for the patient (3 queries: entries, side effects, dismissals)."""
-    if prescription is None or not plain_versions:
-        return []
-    last_night = tonight_night - timedelta(days=1)
-    first_night = prescription.start_date
-    facts = night_facts(patient, rules.nights_needed(plain_versions, last_night, first_night))
-    dismissed = frozenset(
-        SuggestionDismissal.objects.filter(patient=patient).values_list("kind", "evidence_key")
-    )
-    return rules.suggestions_for(plain_versions, facts, last_night, first_night, dismissed)
-
-
-def plan_state(patient, now=None):
-    """Prescription, version rows, plain versions, tonight and position (2 queries)."""
-    now = now or timezone.now()
-    prescription, rows = plan_rows(patient)
-    plain = [row.as_plain() for row in rows]
-    night = patient_tonight(patient, plain, now)
-    position = titration.current_step(plain, night)
-    latest = plain[-1] if plain else None
+def plan_state(patient, now=None, view=None, tonight=None):
+    """The plan as the plan pages read it (2 queries, none when ``view`` is given; a page
+    that has computed the patient's tonight from the same view may pass it)."""
+    view = view if view is not None else plans.load(patient)
+    night = tonight if tonight is not None else view.tonight(patient.tz, now or timezone.now())
     return {
-        "prescription": prescription,
-        "versions": rows,
-        "plain_versions": plain,
-        "latest": latest,
-        "latest_row": rows[-1] if rows else None,
+        "patient": patient,
+        "plan": view,
+        # The prescription a change builds on: none once it has ended.
+        "prescription": view.open_prescription,
+        "versions": list(view.rows),
+        "plain_versions": list(view.versions),
+        "latest": view.latest if view.open_prescription is not None else None,
+        "latest_row": view.latest_row,
         "tonight": night,
-        "position": position,
+        "position": view.on(night),
+        "ending": view.ending,
     }
+
+
+def acted_on(view):
+    """(kind, key) of the suggestions a saved version of the current prescription acted on."""
+    return frozenset(
+        tuple(row.applied_suggestion.split(":", 1))
+        for row in view.rows
+        if ":" in row.applied_suggestion
+    )
+
+
+def current_suggestions(patient, state, entries=None, dismissals=None):
+    """Suggestions still open: not dismissed and not acted on by a saved version.
+
+    ``entries`` (NightlyEntry rows with side effects prefetched) and ``dismissals`` may be
+    given by a page that has read them already; otherwise 2 + 1 queries.
+    """
+    prescription, versions = state["prescription"], state["plain_versions"]
+    if prescription is None or not versions:
+        return []
+    last_night = state["tonight"] - timedelta(days=1)
+    first_night = prescription.start_date
+    ranges = rules.nights_needed(versions, last_night, first_night)
+    if entries is None:
+        facts = night_facts(patient, ranges)
+    else:
+        wanted = [e for e in entries if any(a <= e.night <= b for a, b in ranges)]
+        facts = facts_from_entries(wanted)
+    if dismissals is None:
+        dismissals = dismissals_of(patient)
+    closed = {(d.kind, d.evidence_key) for d in dismissals} | acted_on(state["plan"])
+    return rules.suggestions_for(versions, facts, last_night, first_night, frozenset(closed))
+
+
+def dismissals_of(patient):
+    """The care team's dismissals, newest first, with who dismissed them (1 query)."""
+    return list(SuggestionDismissal.objects.filter(patient=patient).select_related("dismissed_by"))
 
 
 def schedule_rows(version, position):
@@ -77,24 +93,29 @@ def schedule_rows(version, position):
     ]
 
 
-def plan_panel_context(request, patient, now=None):
-    """Everything the plan panel shows for ``patient`` (already through the access gate)."""
-    state = plan_state(patient, now)
-    in_effect = titration.version_in_effect(state["plain_versions"], state["tonight"])
+def panel_context(patient, state, entries=None):
+    """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
+    dismissals, 2 more for the nights unless the page passes its ``entries``)."""
+    view = state["plan"]
+    in_effect = titration.version_in_effect(view.versions, state["tonight"])
     # The newest version may start later than tonight (a scheduled hold or change): show its
     # calendar, since that is the one the clinician would edit.
     shown = state["latest"] or in_effect
-    context = {
-        "patient": patient,
+    dismissals = dismissals_of(patient)
+    return {
         **state,
         "schedule": schedule_rows(shown, state["position"]),
-        "is_held": bool(state["latest"] and is_held_on_or_after(state["latest"], state["tonight"])),
-        "suggestions": current_suggestions(
-            patient, state["prescription"], state["plain_versions"], state["tonight"]
-        ),
+        "is_held": view.open_prescription is not None
+        and view.is_held_on_or_after(state["tonight"]),
+        "suggestions": current_suggestions(patient, state, entries, dismissals),
+        "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
-        # Only without a current prescription (one more query): how the last one ended.
-        "ending": last_ending(patient) if state["prescription"] is None else None,
     }
-    record_access(request, "plan.read", patient=patient, obj=state["prescription"])
+
+
+def plan_panel_context(request, patient, now=None):
+    """The plan page's panel for ``patient`` (already through the access gate); records
+    the read in the access log."""
+    context = panel_context(patient, plan_state(patient, now))
+    record_access(request, "plan.read", patient=patient, obj=context["prescription"])
     return context

@@ -1,69 +1,199 @@
-"""Reading a patient's plan: the active prescription and its versions as plain values.
+"""The one loader of plans: a patient's (or a batch's) plan as one immutable PlanView.
 
-Everything that needs tonight's dose (the tonight card, reminders, flags, reports) comes
-through here and then through titration.current_step / prescribed_dose.
+Every surface that needs a plan (the tonight card, My plan, the clinician's plan panel and
+patient page, the dashboard list, the reminder sweep and its sender, flags, exports) reads it
+here and asks the PlanView, which asks ``titration``, what holds on a night. Nothing else
+queries a patient's versions or steps.
+
+A plan spans all of a patient's prescriptions: an ended prescription's versions still say
+how each night before its ending was judged, and a new prescription governs from its own
+first night on. There is no stored status: "ended" is a version that titration reads.
 """
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from prescriptions.models import PlanStep, PlanVersion, Prescription
+from patients.rules import nights
+from prescriptions import titration
+from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
 
-def current_prescription(patient):
-    """The patient's newest prescription that has not ended, or None."""
-    return (
-        Prescription.objects.filter(patient=patient)
-        .exclude(status=Prescription.Status.ENDED)
-        .order_by("-start_date", "-pk")
-        .first()
-    )
+@dataclass(frozen=True)
+class PlanView:
+    """A patient's plan: what every surface asks "what holds on this night?".
 
+    Batch loads (:func:`load_many`) carry only the plain versions and the concentration,
+    and patients with identical plans share one value (and so its per-night answers);
+    single loads (:func:`load`) also carry the newest prescription and the signed rows.
 
-def last_ending(patient):
-    """The version that ended the patient's newest ended prescription (with its
-    prescription and author), or None: what the pages show when no prescription is current."""
-    return (
-        PlanVersion.objects.filter(
-            prescription__patient=patient,
-            prescription__status=Prescription.Status.ENDED,
-            kind=PlanVersion.Kind.ENDED,
-        )
-        .select_related("prescription", "author")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
-def versions_for(prescription):
-    """All versions of a prescription as titration.PlanVersion values (2 queries)."""
-    if prescription is None:
-        return []
-    rows = PlanVersion.objects.filter(prescription=prescription).prefetch_related(
-        Prefetch("steps", queryset=PlanStep.objects.order_by("position"))
-    )
-    return [row.as_plain() for row in rows]
-
-
-def plan_rows(patient):
-    """(prescription, [PlanVersion rows]) of the current prescription in 2 queries.
-
-    Rows come with their author and prescription joined and their steps prefetched, newest
-    version last; use ``row.as_plain()`` for titration.
+    Another per-night input (such as a pause while an urgent report is open) belongs here:
+    both loaders read it with the versions, it becomes a field of this value, and
+    :meth:`on` hands it to ``titration.current_step``, so no surface needs a second loader.
     """
-    current = (
-        Prescription.objects.filter(patient=patient)
-        .exclude(status=Prescription.Status.ENDED)
-        .order_by("-start_date", "-pk")
-        .values("pk")[:1]
-    )
+
+    versions: tuple[titration.PlainVersion, ...] = ()  # oldest first, all prescriptions
+    concentration_mg_per_ml: Decimal | None = None  # the newest prescription's, liquid only
+    prescription: Prescription | None = None  # the newest prescription, ended or not
+    rows: tuple[PlanVersion, ...] = ()  # the newest prescription's signed versions
+    _positions: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.versions)
+
+    def on(self, night: date) -> titration.PlanPosition:
+        """State, step, dose, volume and dosing time on ``night`` (titration's answer)."""
+        position = self._positions.get(night)
+        if position is None:
+            position = self._positions[night] = titration.current_step(
+                self.versions, night, self.concentration_mg_per_ml
+            )
+        return position
+
+    def dosing_time_on(self, night: date) -> str:
+        return self.on(night).dosing_time if self.versions else titration.EVENING
+
+    def tonight(self, tz, now: datetime) -> date:
+        return titration.tonight(self.versions, tz, now)
+
+    def window(self, night: date, tz) -> tuple[datetime, datetime]:
+        """The UTC instants of ``night`` under the dosing time the plan had then."""
+        return nights.night_window(night, tz, titration.dosing_time_on(self.versions, night))
+
+    @property
+    def latest(self) -> titration.PlainVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def latest_row(self) -> PlanVersion | None:
+        return self.rows[-1] if self.rows else None
+
+    @property
+    def has_ended(self) -> bool:
+        """The newest prescription has an ending (from tonight: endings are never scheduled)."""
+        return bool(self.versions) and self.versions[-1].ends
+
+    @property
+    def open_prescription(self) -> Prescription | None:
+        """The prescription a clinician may change: the newest, unless it has ended."""
+        return None if self.has_ended else self.prescription
+
+    @property
+    def ending(self) -> PlanVersion | None:
+        """The signed version that ended the newest prescription, if it has ended."""
+        return self.latest_row if self.has_ended else None
+
+    @property
+    def newest_versions(self) -> tuple[titration.PlainVersion, ...]:
+        """The newest prescription's versions (the plain values of ``rows``)."""
+        if not self.versions:
+            return ()
+        index = self.versions[-1].prescription_index
+        return tuple(v for v in self.versions if v.prescription_index == index)
+
+    def is_held_on_or_after(self, night: date) -> bool:
+        return titration.is_held_on_or_after(self.versions, night)
+
+
+NO_PLAN = PlanView()
+
+
+def _concentration(formulation, concentration):
+    return concentration if formulation == Formulation.LIQUID else None
+
+
+def load(patient) -> PlanView:
+    """One patient's plan (2 queries: versions with their prescription and author, steps)."""
     rows = list(
-        PlanVersion.objects.filter(prescription__in=current)
+        PlanVersion.objects.filter(prescription__patient=patient)
         .select_related("prescription", "author")
         .prefetch_related(Prefetch("steps", queryset=PlanStep.objects.order_by("position")))
-        .order_by("number")
+        .order_by("prescription_id", "number")
     )
     if not rows:
-        # Every prescription is saved with its version 1 in one transaction
-        # (changes.create_prescription), so no rows means no current prescription.
-        return None, []
-    return rows[0].prescription, rows
+        return NO_PLAN
+    index = {pk: i for i, pk in enumerate(sorted({row.prescription_id for row in rows}))}
+    versions = tuple(row.as_plain(index[row.prescription_id]) for row in rows)
+    newest = rows[-1].prescription
+    return PlanView(
+        versions=versions,
+        concentration_mg_per_ml=_concentration(newest.formulation, newest.concentration_mg_per_ml),
+        prescription=newest,
+        rows=tuple(row for row in rows if row.prescription_id == newest.pk),
+    )
+
+
+_STEP_COLUMNS = (
+    "version__prescription__patient_id",
+    "version__prescription_id",
+    "version_id",
+    "version__number",
+    "version__effective_night",
+    "version__start_date",
+    "version__dosing_time",
+    "version__hold_from",
+    "version__hold_until",
+    "version__kind",
+    "version__prescription__formulation",
+    "version__prescription__concentration_mg_per_ml",
+    "dose_mg",
+    "days",
+)
+
+
+def load_many(patient_ids: Sequence[int] | object) -> dict[int, PlanView]:
+    """Each patient's plan (1 query for the batch); a patient without one is absent.
+
+    ``patient_ids`` may be a list or anything an ``__in`` filter takes. Patients whose
+    plans are identical share one PlanView, so a sweep over thousands of patients on the
+    same template computes each night's answer once.
+    """
+    by_patient: dict[int, dict[int, dict[int, list]]] = defaultdict(lambda: defaultdict(dict))
+    for row in (
+        PlanStep.objects.filter(version__prescription__patient_id__in=patient_ids)
+        .order_by("version__prescription_id", "version__number", "position")
+        .values_list(*_STEP_COLUMNS)
+    ):
+        by_patient[row[0]][row[1]].setdefault(row[2], []).append(row)
+    interned: dict[tuple, PlanView] = {}
+    views = {}
+    for patient_id, prescriptions in by_patient.items():
+        newest = prescriptions[max(prescriptions)]
+        first_step = next(iter(newest.values()))[0]
+        concentration = _concentration(first_step[10], first_step[11])
+        shape = (
+            concentration,
+            tuple(
+                (index, steps[0][3:10], tuple((s[12], s[13]) for s in steps))
+                for index, prescription_id in enumerate(sorted(prescriptions))
+                for steps in prescriptions[prescription_id].values()
+            ),
+        )
+        view = interned.get(shape)
+        if view is None:
+            view = interned[shape] = PlanView(
+                versions=tuple(
+                    titration.PlainVersion(
+                        number=head[0],
+                        effective_night=head[1],
+                        start_date=head[2],
+                        dosing_time=head[3],
+                        hold_from=head[4],
+                        hold_until=head[5],
+                        ends=head[6] == PlanVersion.Kind.ENDED,
+                        prescription_index=index,
+                        steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),
+                    )
+                    for index, head, steps in shape[1]
+                ),
+                concentration_mg_per_ml=concentration,
+            )
+        views[patient_id] = view
+    return views

@@ -29,6 +29,12 @@ MORNING_DOSING = "morning_dosing"
 NEXT_STEP = "next_step"
 REVIEW_BENEFIT = "review_benefit"
 KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
+KIND_LABELS = {
+    VIVID_DREAMS: "Return to the previous dose (vivid dreams)",
+    MORNING_DOSING: "Morning dosing (poor sleep)",
+    NEXT_STEP: "Ready for the next step",
+    REVIEW_BENEFIT: "Review whether LDN is helping",
+}
 
 WINDOW_NIGHTS = 7
 MIN_NIGHTS = 3
@@ -89,7 +95,7 @@ def _last_nights(last_night: date, count: int) -> list[date]:
 
 
 def last_step_up(
-    versions: Sequence[titration.PlanVersion], last_night: date, within_days: int
+    versions: Sequence[titration.PlainVersion], last_night: date, within_days: int
 ) -> tuple[date, Decimal, Decimal] | None:
     """The newest night within ``within_days`` up to ``last_night`` whose prescribed dose rose.
 
@@ -290,7 +296,7 @@ def review_benefit(
 
 
 def suggestions_for(
-    versions: Sequence[titration.PlanVersion],
+    versions: Sequence[titration.PlainVersion],
     nights: Sequence[NightFacts],
     last_night: date,
     first_night: date | None = None,
@@ -314,7 +320,7 @@ def suggestions_for(
 
 
 def nights_needed(
-    versions: Sequence[titration.PlanVersion], last_night: date, first_night: date | None
+    versions: Sequence[titration.PlainVersion], last_night: date, first_night: date | None
 ) -> list[tuple[date, date]]:
     """The night ranges (inclusive) the rules read, so callers fetch no more than that."""
     start = last_night - timedelta(days=max(BASELINE_DAYS, WINDOW_NIGHTS) - 1)

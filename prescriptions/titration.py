@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
 
+# The state of a plan on one night: the only place these are decided is current_step.
 ACTIVE = "active"
 ON_HOLD = "on_hold"
+ENDED = "ended"
 NOT_STARTED = "not_started"
 NO_PLAN = "no_plan"
 
@@ -56,21 +59,28 @@ class Step:
 
 
 @dataclass(frozen=True)
-class PlanVersion:
-    """A plain snapshot of one saved version of a patient's titration plan.
+class PlainVersion:
+    """A plain snapshot of one saved version of a patient's titration plan (the database
+    row is ``prescriptions.models.PlanVersion``; ``PlanVersion.as_plain()`` makes this).
 
     Only structural invariants are enforced here (they make positions computable); whether
     the doses and lengths are clinically acceptable is :func:`validate_steps`' job, which
     gives the clinician a readable message before anything is saved.
     """
 
-    number: int  # 1, 2, 3 ... increasing
+    number: int  # 1, 2, 3 ... increasing within a prescription
     effective_night: date  # first night this version governs
     start_date: date  # night on which steps[0] begins (may be after effective_night)
     steps: tuple[Step, ...]
     dosing_time: str = EVENING  # or "morning"
     hold_from: date | None = None  # nights hold_from..hold_until (inclusive) are on hold
     hold_until: date | None = None  # None with hold_from set = open-ended hold
+    # An ending: the prescription has ended from effective_night on. Nights before it keep
+    # the versions that governed them, so ending never changes how an earlier night is judged.
+    ends: bool = False
+    # Which of the patient's prescriptions this version belongs to (0 = the first): a new
+    # prescription after an ended one governs from its own first night, the old one before.
+    prescription_index: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.steps, tuple):
@@ -94,7 +104,7 @@ class PlanVersion:
 class PlanPosition:
     """Where a patient stands in their plan on one night."""
 
-    status: str  # "active", "on_hold", "not_started" (before start_date), "no_plan"
+    status: str  # "active", "on_hold", "ended", "not_started" (before start_date), "no_plan"
     night: date
     dose_mg: Decimal | None  # None unless active
     step_index: int | None  # 0-based
@@ -105,10 +115,13 @@ class PlanPosition:
     version_number: int | None
     dosing_time: str
     hold_until: date | None
+    volume_ml: Decimal | None = None  # a liquid's volume for dose_mg (None for solids)
+    ended_on: date | None = None  # with status "ended": the first night without the plan
 
 
-def version_in_effect(versions: Sequence[PlanVersion], night: date) -> PlanVersion | None:
-    """The version governing ``night``: the highest number whose effective_night <= night.
+def version_in_effect(versions: Sequence[PlainVersion], night: date) -> PlainVersion | None:
+    """The version governing ``night``: the highest number whose effective_night <= night
+    (of the newest prescription that has one).
 
     Highest *number*, not latest effective_night: a correction saved later wins even if it
     is effective from an earlier night, while nights before a change keep the version that
@@ -117,23 +130,29 @@ def version_in_effect(versions: Sequence[PlanVersion], night: date) -> PlanVersi
     candidates = [version for version in versions if version.effective_night <= night]
     if not candidates:
         return None
-    return max(candidates, key=lambda version: version.number)
+    return max(candidates, key=lambda version: (version.prescription_index, version.number))
 
 
-def _is_on_hold(version: PlanVersion, night: date) -> bool:
+def _is_on_hold(version: PlainVersion, night: date) -> bool:
     if version.hold_from is None or night < version.hold_from:
         return False
     return version.hold_until is None or night <= version.hold_until
 
 
-def current_step(versions: Sequence[PlanVersion], night: date) -> PlanPosition:
-    """The patient's position in their plan on ``night``.
+def current_step(
+    versions: Sequence[PlainVersion],
+    night: date,
+    concentration_mg_per_ml: Decimal | None = None,
+) -> PlanPosition:
+    """The patient's position in their plan on ``night``: the one answer to "what state and
+    dose does the plan have on this night", read by every surface through plans.PlanView.
 
-    A hold wins over everything else (naltrexone must be stopped before opioid use, so no
-    dose may be shown or reminded while on hold, even before the plan starts). After the
-    last step of a plan whose last step has a length, that step's dose carries on: the app
-    never stops a medication by itself; a clinician ends it by saving a new version or
-    ending the prescription. ``day_in_step`` then keeps counting past the step's length.
+    An ending wins over everything from its night on (the prescription is over). A hold wins
+    over the rest (naltrexone must be stopped before opioid use, so no dose may be shown or
+    reminded while on hold, even before the plan starts). After the last step of a plan
+    whose last step has a length, that step's dose carries on: the app never stops a
+    medication by itself; a clinician ends it by saving a new version or ending the
+    prescription. ``day_in_step`` then keeps counting past the step's length.
     """
     version = version_in_effect(versions, night)
     if version is None:
@@ -156,6 +175,19 @@ def current_step(versions: Sequence[PlanVersion], night: date) -> PlanPosition:
         "version_number": version.number,
         "dosing_time": version.dosing_time,
     }
+    if version.ends:
+        # version_in_effect only returns the ending for nights from its effective night on.
+        return PlanPosition(
+            status=ENDED,
+            dose_mg=None,
+            step_index=None,
+            day_in_step=None,
+            next_step_night=None,
+            next_dose_mg=None,
+            hold_until=None,
+            ended_on=version.effective_night,
+            **common,
+        )
     if _is_on_hold(version, night):
         return PlanPosition(
             status=ON_HOLD,
@@ -191,6 +223,11 @@ def current_step(versions: Sequence[PlanVersion], night: date) -> PlanPosition:
     return PlanPosition(
         status=ACTIVE,
         dose_mg=step.dose_mg,
+        volume_ml=(
+            dose_volume_ml(step.dose_mg, concentration_mg_per_ml)
+            if concentration_mg_per_ml
+            else None
+        ),
         step_index=index,
         day_in_step=(night - first).days + 1,
         next_step_night=schedule[index + 1][0] if has_next else None,
@@ -200,18 +237,40 @@ def current_step(versions: Sequence[PlanVersion], night: date) -> PlanPosition:
     )
 
 
-def prescribed_dose(versions: Sequence[PlanVersion], night: date) -> Decimal | None:
-    """Tonight's prescribed dose in mg, or ``None`` when on hold, not started or no plan."""
+def prescribed_dose(versions: Sequence[PlainVersion], night: date) -> Decimal | None:
+    """The prescribed dose in mg on ``night``, or ``None`` unless the plan is active then."""
     return current_step(versions, night).dose_mg
 
 
-def dosing_time_on(versions: Sequence[PlanVersion], night: date) -> str:
-    """Evening or morning dosing on ``night``; evening (the usual LDN timing) with no plan."""
+def dosing_time_on(versions: Sequence[PlainVersion], night: date) -> str:
+    """Evening or morning dosing on ``night``; evening (the usual LDN timing) with no plan.
+
+    An ended plan keeps the dosing time it had, so the nights around its end (and what was
+    logged on them) are read with the clock the patient was dosing by."""
     version = version_in_effect(versions, night)
     return version.dosing_time if version is not None else EVENING
 
 
-def step_schedule(version: PlanVersion) -> list[tuple[date, date | None, Step]]:
+def tonight(versions: Sequence[PlainVersion], tz, now: datetime) -> date:
+    """The night a patient on this plan is in at ``now``: THE patient-level "tonight".
+
+    Which night a moment belongs to depends on the dosing time, and the dosing time on the
+    plan's night: the evening night decides which version's dosing time applies (a switch
+    to morning dosing from night N makes the morning of N's calendar date night N)."""
+    evening_night = nights.tonight(now, tz, EVENING)
+    return nights.tonight(now, tz, dosing_time_on(versions, evening_night))
+
+
+def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:
+    """The newest version has a hold running on ``night`` or still to come (an ending is
+    not a hold: there is nothing to resume)."""
+    latest = versions[-1] if versions else None
+    if latest is None or latest.ends or latest.hold_from is None:
+        return False
+    return latest.hold_until is None or latest.hold_until >= night
+
+
+def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:
     """The first and last night of each step (last is ``None`` for an open-ended step)."""
     schedule: list[tuple[date, date | None, Step]] = []
     first = version.start_date

@@ -18,6 +18,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from ldn_journal import redis_outages
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.figures import FIGURES
 from tests.security.reauth import mark_reauthenticated
@@ -37,8 +38,15 @@ def _fast_and_clean(settings):
         # need no database. The Redis cache (and its rate limits) is exercised in CI.
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     _clear_own_cache()
+    _forget_outages()
     yield
     _clear_own_cache()
+    _forget_outages()
+
+
+def _forget_outages():
+    """A fault test's broken Redis must not make the next test skip the cache or broker."""
+    redis_outages.forget()
 
 
 def _clear_own_cache():

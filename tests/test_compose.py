@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-APP_SERVICES = ["web", "worker", "beat", "migrate"]
-LONG_RUNNING = ["web", "worker", "beat", "postgres", "redis"]
-SCALABLE = ["web", "worker"]
+APP_SERVICES = ["web", "worker", "worker-urgent", "beat", "migrate"]
+LONG_RUNNING = ["web", "worker", "worker-urgent", "beat", "postgres", "redis"]
+SCALABLE = ["web", "worker", "worker-urgent"]
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +174,26 @@ def test_postgres_and_redis_keep_their_data_in_volumes(services):
     assert services["postgres"].get("volumes")
 
 
+def redis_options(services):
+    words = command_text(services["redis"]).split()
+    return {
+        words[i].removeprefix("--"): words[i + 1]
+        for i in range(len(words) - 1)
+        if words[i].startswith("--")
+    }
+
+
+def test_redis_keeps_queued_tasks_in_an_append_only_file_on_a_volume(services):
+    assert redis_options(services)["appendonly"] == "yes"
+    assert services["redis"].get("volumes")
+
+
+def test_redis_refuses_writes_when_full_instead_of_evicting_queued_tasks(services):
+    options = redis_options(services)
+    assert options["maxmemory-policy"] == "noeviction"
+    assert options["maxmemory"]
+
+
 def test_the_dockerfile_exists_and_builds_on_python_311_slim():
     assert DOCKERFILE.is_file()
     text = DOCKERFILE.read_text()
@@ -207,3 +227,17 @@ def test_the_dockerfile_serves_gunicorn_with_threads_on_port_8000():
 def test_the_dockerfile_keeps_the_build_secret_out_of_the_image_environment():
     env_lines = " ".join(dockerfile_instructions("ENV"))
     assert "SECRET_KEY" not in env_lines
+
+
+def test_a_worker_service_takes_only_the_urgent_queue(services):
+    command = command_text(services["worker-urgent"])
+    assert "--queues=urgent " in command + " "
+
+
+def test_the_bulk_worker_takes_the_reminder_and_retry_queues(services):
+    queues = next(
+        word.split("=", 1)[1].split(",")
+        for word in command_text(services["worker"]).split()
+        if word.startswith("--queues=")
+    )
+    assert {"reminders", "retries", "urgent"} <= set(queues)

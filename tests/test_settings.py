@@ -24,6 +24,8 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
     "DEFAULT_FROM_EMAIL": "LDN Journal <journal@ldn.example.org>",
 }
+# DEBUG is off unless set: a development site asks for it.
+DEVELOPMENT = {"DEBUG": "true"}
 
 
 def run_python(code, env, tmp_path, *args):
@@ -76,9 +78,9 @@ def test_check_deploy_flags_a_short_secret_key(tmp_path):
     assert "security.W009" in result.stderr + result.stdout
 
 
-def test_with_no_variables_it_runs_as_a_development_site_on_sqlite_under_var(tmp_path):
+def test_with_debug_true_alone_it_runs_as_a_development_site_on_sqlite_under_var(tmp_path):
     values = read_settings(
-        {}, tmp_path, "DEBUG", "DATABASES", "CACHES", "CELERY_BROKER_URL", "EMAIL_BACKEND"
+        DEVELOPMENT, tmp_path, "DEBUG", "DATABASES", "CACHES", "CELERY_BROKER_URL", "EMAIL_BACKEND"
     )
     assert values["DEBUG"] == "True"
     assert "sqlite3" in values["DATABASES"]
@@ -113,10 +115,12 @@ def test_production_variables_select_postgres_redis_and_smtp(tmp_path):
 
 
 def test_staff_mfa_is_off_by_default_in_development_and_can_be_switched_on(tmp_path):
-    assert read_settings({}, tmp_path, "LDN_REQUIRE_STAFF_MFA") == {
+    assert read_settings(DEVELOPMENT, tmp_path, "LDN_REQUIRE_STAFF_MFA") == {
         "LDN_REQUIRE_STAFF_MFA": "False"
     }
-    on = read_settings({"LDN_REQUIRE_STAFF_MFA": "true"}, tmp_path, "LDN_REQUIRE_STAFF_MFA")
+    on = read_settings(
+        {**DEVELOPMENT, "LDN_REQUIRE_STAFF_MFA": "true"}, tmp_path, "LDN_REQUIRE_STAFF_MFA"
+    )
     assert on == {"LDN_REQUIRE_STAFF_MFA": "True"}
 
 
@@ -135,14 +139,14 @@ def test_the_dose_range_defaults_to_one_to_five_mg_as_decimals():
     ],
 )
 def test_an_impossible_dose_range_refuses_to_start(tmp_path, env):
-    result = run_python("import django; django.setup()", env, tmp_path)
+    result = run_python("import django; django.setup()", {**DEVELOPMENT, **env}, tmp_path)
     assert result.returncode != 0
     assert "LDN_DOSE_MIN_MG" in result.stderr
 
 
 def test_the_dose_range_can_be_set_from_the_environment(tmp_path):
     values = read_settings(
-        {"LDN_DOSE_MIN_MG": "0.5", "LDN_DOSE_MAX_MG": "4.5"},
+        {**DEVELOPMENT, "LDN_DOSE_MIN_MG": "0.5", "LDN_DOSE_MAX_MG": "4.5"},
         tmp_path,
         "LDN_DOSE_MIN_MG",
         "LDN_DOSE_MAX_MG",

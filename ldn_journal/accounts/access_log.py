@@ -1,12 +1,36 @@
 """One function records every read or change of a patient's data and every security event."""
 
+import ipaddress
+
+from django.conf import settings
+
 from ldn_journal.accounts.models import AccessLog
 
 
+def _address(value):
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request):
-    # Behind the production proxy REMOTE_ADDR is the proxy; gunicorn is configured with
-    # forwarded_allow_ips so Django sees the client in REMOTE_ADDR. Never trust XFF here.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the access log and allauth's rate limits alike.
+
+    Behind LDN_TRUSTED_PROXY_COUNT proxies, each appends the address it saw to
+    X-Forwarded-For, so the client is that many entries from the end: anything further left
+    is whatever the client sent and is never believed. The header is read only from a peer
+    on a private or loopback address (where the proxy lives); a public peer reached gunicorn
+    around the proxy, and its own address is the one to count.
+    """
+    peer = _address(request.META.get("REMOTE_ADDR"))
+    count = settings.LDN_TRUSTED_PROXY_COUNT
+    if count <= 0 or peer is None or ipaddress.ip_address(peer).is_global:
+        return peer
+    entries = request.headers.get("X-Forwarded-For", "").split(",")
+    if len(entries) < count:
+        return peer
+    return _address(entries[-count]) or peer
 
 
 def record_access(request, action, *, patient=None, obj=None, actor=None, detail=None):

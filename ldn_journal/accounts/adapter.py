@@ -1,10 +1,38 @@
-"""allauth adapter: sign-up only through an invitation, with the invited address fixed."""
+"""allauth adapter: sign-up only through an invitation, with the invited address fixed, and
+every emailed link on SITE_URL."""
+
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from django.conf import settings
+from django.contrib.sites.requests import RequestSite
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from ldn_journal.accounts import invitations
+from ldn_journal.accounts.access_log import client_ip
+
+
+def on_site(url):
+    """`url` with its scheme, host and port replaced by SITE_URL's.
+
+    allauth builds links from the request (`request.build_absolute_uri`), whose Host header
+    the sender chooses: a forged one would put their server in a reset link mailed to a
+    real patient. Only the path, query and fragment are kept.
+    """
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path += f"#{parts.fragment}" if parts.fragment else ""
+    return settings.SITE_URL + path
+
+
+class SiteUrlSite(RequestSite):
+    """`current_site` for allauth's email templates: the name and domain of SITE_URL."""
+
+    def __init__(self):
+        self.domain = urlsplit(settings.SITE_URL).netloc
+        self.name = "LDN Journal"
 
 
 def invitation_no_longer_valid(request):
@@ -12,6 +40,28 @@ def invitation_no_longer_valid(request):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        # Every allauth email (reset, confirmation, unknown account, notifications) passes
+        # here: its links are named *_url in the context.
+        context = {
+            key: on_site(value) if key.endswith("_url") and isinstance(value, str) else value
+            for key, value in context.items()
+        }
+        context["current_site"] = SiteUrlSite()
+        return super().send_mail(template_prefix, email, context)
+
+    def get_client_ip(self, request):
+        # Rate limits, sessions and the access log count the same address (issue 15).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
+
+    def format_email_subject(self, subject):
+        # The default prefixes the request's host when no prefix is set; ours is set, but
+        # this keeps the host out even if it is not.
+        return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject)
+
     def is_open_for_signup(self, request):
         return invitations.invitation_from_session(request) is not None
 

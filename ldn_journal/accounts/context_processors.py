@@ -20,6 +20,7 @@ NAV = {
     Role.ADMIN: [
         ("manage:people", "People"),
         ("manage:invitations", "Invitations"),
+        ("manage:care_team", "Care teams"),
         ("manage:access_log", "Access log"),
         ("clinic:templates", "Plan templates"),
     ],

@@ -6,7 +6,8 @@ from django import forms
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.models import Role, User
+from patients.models import Patient
 
 
 class SignInForm(LoginForm):
@@ -77,3 +78,27 @@ class InviteForm(forms.Form):
         if roles == [Role.PATIENT]:
             role_field.widget = forms.HiddenInput()
             role_field.initial = Role.PATIENT
+
+
+class CareTeamLinkForm(forms.Form):
+    """An admin puts a clinician on a patient's care team directly (no request)."""
+
+    patient_email = forms.EmailField(label="Patient's email address", max_length=254)
+    clinician = forms.ModelChoiceField(
+        label="Clinician",
+        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
+            "display_name", "email"
+        ),
+        empty_label=None,
+    )
+
+    def clean_patient_email(self):
+        email = self.cleaned_data["patient_email"].strip().lower()
+        patient = Patient.objects.filter(user__email__iexact=email).select_related("user").first()
+        if patient is None:
+            raise forms.ValidationError(
+                "No patient account has this address. Invite a new patient from a clinician's "
+                "account instead."
+            )
+        self.patient = patient
+        return email

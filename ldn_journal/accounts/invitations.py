@@ -15,7 +15,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
+from patients.models import CareTeamMembership, Patient
 
 SESSION_KEY = "ldn_invitation_id"
 
@@ -30,32 +32,37 @@ def roles_invitable_by(user):
 
 @dataclass
 class InviteOutcome:
-    invitation: Invitation | None
-    linked_existing_patient: bool = False
+    invitation: Invitation | None = None
+    care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
 def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
-    """Invite `email` as `role`, or link an existing patient to the inviting clinician.
+    """Invite `email` as `role`, or ask an existing patient to let the clinician join.
+
+    A clinician's invitation has one outcome they can see, whatever the address: a new
+    address gets an invitation; an existing patient a care-team request they accept or
+    decline; staff, deactivated accounts, a patient already on the team or an address with
+    an open invitation get nothing new. The form answers the same in every case, so it
+    tells nobody what kind of account an address has (issue 15). Admins, who see every
+    account anyway, are told why an invitation cannot be made.
 
     Raises ValidationError with a message for the person inviting when it cannot be done.
     """
-    from patients.models import CareTeamMembership, Patient
-
     now = now or timezone.now()
     email = email.strip().lower()
     if role not in roles_invitable_by(inviter):
         raise ValidationError("You cannot invite someone with that role.")
+    answers_uniformly = inviter.role == Role.CLINICIAN
 
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
-        if role == Role.PATIENT and existing.role == Role.PATIENT:
-            patient = Patient.objects.get(user=existing)
-            _, created = CareTeamMembership.objects.get_or_create(
-                patient=patient, clinician=inviter, defaults={"added_by": inviter}
-            )
-            if not created:
-                raise ValidationError("This patient is already on your care team.")
-            return InviteOutcome(invitation=None, linked_existing_patient=True)
+        if role == Role.PATIENT and existing.role == Role.PATIENT and existing.is_active:
+            patient = Patient.objects.filter(user=existing).first()
+            if patient is not None:
+                asked = care_team.ask_to_join(patient, inviter, requested_by=inviter, now=now)
+                return InviteOutcome(care_team_request=asked)
+        if answers_uniformly:
+            return InviteOutcome()
         raise ValidationError(
             "This address already has an account with another role, so it cannot be invited "
             "as a %(role)s. Ask an admin if the account should change.",
@@ -83,6 +90,9 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
             with transaction.atomic():
                 invitation.save()
         except IntegrityError:
+            if answers_uniformly:
+                # Already invited: the open invitation stands (its inviter may re-send it).
+                return InviteOutcome()
             raise ValidationError(_already_invited_message(inviter, email)) from None
     send_invitation_email(invitation, token, request=request)
     return InviteOutcome(invitation=invitation)
@@ -170,8 +180,6 @@ def accept(invitation_id, user, *, now=None):
     accept of the same link waits, then finds it used. (SQLite has no row locks; there the
     unique email makes the second insert fail, which ends the same way.)
     """
-    from patients.models import CareTeamMembership, Patient
-
     now = now or timezone.now()
     try:
         with transaction.atomic():

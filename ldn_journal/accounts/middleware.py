@@ -76,7 +76,6 @@ class SessionPolicyMiddleware:
         return None
 
 
-MFA_OK_KEY = "ldn_mfa_ok"
 MFA_ALLOWED_PREFIXES = ("/accounts/",)
 
 
@@ -97,7 +96,9 @@ class RequireMFAMiddleware:
     """Until they have set up a second factor, required users reach only account pages.
 
     allauth has no switch for "MFA required", so this sends every other request to the
-    TOTP setup page. The result is remembered in the session to save a query per request.
+    TOTP setup page. The check asks the database about the user on every request (one
+    indexed EXISTS, for required users only): a result remembered in the session outlived
+    the factor, so removing it in one session left the user's other sessions exempt.
     """
 
     def __init__(self, get_response):
@@ -110,12 +111,9 @@ class RequireMFAMiddleware:
             and not path.startswith(MFA_ALLOWED_PREFIXES)
             and request.user.is_authenticated
             and mfa_required_for(request.user)
-            and not request.session.get(MFA_OK_KEY)
+            and not user_has_mfa(request.user)
         ):
-            if user_has_mfa(request.user):
-                request.session[MFA_OK_KEY] = True
-            else:
-                return redirect("mfa_activate_totp")
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
 
 

@@ -1,4 +1,4 @@
-"""Security events go to the access log; MFA changes reset the cached MFA check."""
+"""Security events go to the access log."""
 
 import time
 
@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.middleware import LAST_SEEN_KEY, MFA_OK_KEY, SESSION_STARTED_KEY
+from ldn_journal.accounts.middleware import LAST_SEEN_KEY, SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in)
@@ -31,7 +31,6 @@ def on_mfa_added(request, user, authenticator, **kwargs):
 
 @receiver(authenticator_removed)
 def on_mfa_removed(request, user, authenticator, **kwargs):
-    request.session.pop(MFA_OK_KEY, None)
     record_access(request, "mfa_removed", actor=user, detail={"type": authenticator.type})
 
 

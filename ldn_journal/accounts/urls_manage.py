@@ -15,5 +15,6 @@ urlpatterns = [
         views.manage_invitation_action,
         name="invitation_action",
     ),
+    path("care-team/", views.manage_care_team, name="care_team"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
 ]

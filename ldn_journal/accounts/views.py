@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import invitations
+from ldn_journal.accounts import care_team, invitations
 from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.forms import InviteForm
+from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.operations.views import deep_health
+from patients.models import CareTeamRequest
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -36,7 +38,10 @@ def home(request):
 
 @require_GET
 @never_cache
-def healthz(_request):
+def healthz(request):
+    if request.GET.get("deep"):
+        # Internal: the database, cache, broker and worker, behind the metrics token.
+        return deep_health(request)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -101,7 +106,7 @@ def _invite(request, template, success_url):
     form = InviteForm(request.POST or None, inviter=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = invitations.invite(
+            invitations.invite(
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
@@ -110,12 +115,17 @@ def _invite(request, template, success_url):
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
-            if outcome.linked_existing_patient:
+            days = settings.LDN_INVITATION_DAYS
+            if request.user.role == Role.CLINICIAN:
+                # The same words whatever the address: new, a patient, staff, deactivated.
                 messages.success(
-                    request, "This patient already has an account and was added to your care team."
+                    request,
+                    f"Thank you. If {form.cleaned_data['email']} can join LDN Journal as your "
+                    f"patient, we have emailed them: someone new gets an invitation link valid "
+                    f"for {days} days; a patient who already has an account is asked to accept "
+                    "you onto their care team.",
                 )
             else:
-                days = settings.LDN_INVITATION_DAYS
                 messages.success(request, f"Invitation sent. The link is valid for {days} days.")
             return redirect(success_url)
     return render(request, template, {"form": form})
@@ -176,3 +186,29 @@ def clinic_invitations(request):
 @require_POST
 def clinic_invitation_action(request, pk, action):
     return _invitation_action(request, pk, action, reverse("clinic:invitations"))
+
+
+@role_required(Role.ADMIN)
+def manage_care_team(request):
+    """Admins link a clinician to a patient's care team directly; the link is logged."""
+    form = CareTeamLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        clinician = form.cleaned_data["clinician"]
+        added = care_team.link_directly(
+            form.patient, clinician, admin=request.user, request=request
+        )
+        if added:
+            messages.success(
+                request, f"{clinician.name} is now on {form.patient.user.name}'s care team."
+            )
+        else:
+            messages.info(
+                request, f"{clinician.name} was already on {form.patient.user.name}'s care team."
+            )
+        return redirect("manage:care_team")
+    pending = (
+        CareTeamRequest.objects.visible_to(request.user)
+        .pending()
+        .select_related("patient__user", "clinician")[:50]
+    )
+    return render(request, "accounts/manage/care_team.html", {"form": form, "pending": pending})

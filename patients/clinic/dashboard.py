@@ -30,14 +30,9 @@ from patients.models import (
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
-from patients.rules.nights import EVENING, night_of, tonight
-from prescriptions import suggestions as rules
-from prescriptions import titration
-from prescriptions.changes import is_held_on_or_after
-from prescriptions.models import PlanStep, Prescription, SuggestionDismissal
-from prescriptions.night_facts import facts_from_entries
-from prescriptions.panel import schedule_rows
-from prescriptions.plans import plan_rows
+from patients.rules.nights import EVENING, night_of
+from prescriptions import panel, plans, titration
+from prescriptions.plans import NO_PLAN, PlanView, load_many
 
 PAGE_SIZE = 50
 SPARKLINE_NIGHTS = 30
@@ -99,64 +94,18 @@ def watched_scales(entries) -> list[scale_defs.Scale]:
     return [*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in extra.values())]
 
 
-def adherence_records(records, versions, first: date, last: date):
+def adherence_records(records, plan: PlanView, first: date, last: date):
     """One adherence record for every night first..last (a night with no entry counts too)."""
     by_night = {record.night: record for record in records}
     out = []
     night = first
     while night <= last:
         record = by_night.get(night)
-        prescribed = titration.current_step(versions, night).status == titration.ACTIVE
-        out.append(adherence_rules.NightRecord(night, record.status if record else "", prescribed))
+        prescribed = plan.on(night).status == titration.ACTIVE
+        out.append(
+            adherence_rules.AdherenceNight(night, record.status if record else "", prescribed)
+        )
         night += timedelta(days=1)
-    return out
-
-
-def patient_tonight(patient, versions, now: datetime) -> date:
-    """The patient's current night under the dosing time their plan has then."""
-    evening = tonight(now, patient.tz, EVENING)
-    return tonight(now, patient.tz, titration.dosing_time_on(versions, evening))
-
-
-def plain_versions_by_patient(patient_ids) -> dict[int, tuple[Prescription, list]]:
-    """Each patient's current (newest not ended) prescription and its plain versions.
-
-    One query: steps joined to their version and prescription (every version has a step).
-    """
-    steps = (
-        PlanStep.objects.filter(version__prescription__patient__in=patient_ids)
-        .exclude(version__prescription__status=Prescription.Status.ENDED)
-        .select_related("version__prescription")
-        .order_by("version__prescription_id", "version__number", "position")
-    )
-    by_prescription = defaultdict(lambda: defaultdict(list))
-    prescriptions = {}
-    for step in steps:
-        version = step.version
-        prescriptions[version.prescription_id] = version.prescription
-        by_prescription[version.prescription_id][version.number].append((version, step))
-    current: dict[int, Prescription] = {}
-    for prescription in prescriptions.values():
-        best = current.get(prescription.patient_id)
-        if best is None or (prescription.start_date, prescription.pk) > (best.start_date, best.pk):
-            current[prescription.patient_id] = prescription
-    out = {}
-    for patient_id, prescription in current.items():
-        versions = []
-        for rows in by_prescription[prescription.pk].values():
-            version = rows[0][0]
-            versions.append(
-                titration.PlanVersion(
-                    number=version.number,
-                    effective_night=version.effective_night,
-                    start_date=version.start_date,
-                    steps=tuple(titration.Step(s.dose_mg, s.days) for _, s in rows),
-                    dosing_time=version.dosing_time,
-                    hold_from=version.hold_from,
-                    hold_until=version.hold_until,
-                )
-            )
-        out[patient_id] = (prescription, versions)
     return out
 
 
@@ -263,7 +212,7 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
     entries = defaultdict(list)
     for entry in entries_with_details().filter(patient__in=ids, night__gte=window_start):
         entries[entry.patient_id].append(entry)
-    plans = plain_versions_by_patient(ids)
+    plans = load_many(ids)
     first_reported = defaultdict(dict)
     for row in (
         SideEffect.objects.filter(entry__patient__in=ids)
@@ -274,13 +223,13 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
 
     rows = []
     for patient in patients:
-        _, versions = plans.get(patient.pk, (None, []))
+        plan = plans.get(patient.pk, NO_PLAN)
         patient_entries = entries[patient.pk]
         records = [night_record(e) for e in patient_entries]
-        today = patient_tonight(patient, versions, now)
+        today = plan.tonight(patient.tz, now)
         flags = flag_rules.evaluate(
             records,
-            versions,
+            plan.versions,
             today,
             tz=patient.tz,
             scales=watched_scales(patient_entries),
@@ -291,13 +240,13 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
         silent = (today - patient.last_entry).days if patient.last_entry else 9999
-        nightly = adherence_records(records, versions, today - timedelta(days=29), today)
+        nightly = adherence_records(records, plan, today - timedelta(days=29), today)
         pain = {r.night: r.scores.get("pain") for r in records}
         rows.append(
             PatientRow(
                 patient=patient,
                 today=today,
-                position=titration.current_step(versions, today),
+                position=plan.on(today),
                 last_entry=patient.last_entry,
                 nights_silent=silent,
                 adherence_7=adherence_rules.adherence(nightly, today, 7),
@@ -331,9 +280,7 @@ class PatientPage:
     patient: Patient
     care_team: list
     today: date
-    prescription: Prescription | None
-    version_rows: list  # PlanVersion rows (author joined, steps prefetched), oldest first
-    versions: list
+    plan: PlanView
     position: titration.PlanPosition
     entries: list  # NightlyEntry, oldest first, all of them
     records: list
@@ -406,29 +353,26 @@ def timeline(patient):
 
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
     entries = list(entries_with_details().filter(patient=patient))
-    prescription, version_rows = plan_rows(patient)
-    versions = [row.as_plain() for row in version_rows]
+    plan = plans.load(patient)
     records = [night_record(e) for e in entries]
-    today = patient_tonight(patient, versions, now)
+    today = plan.tonight(patient.tz, now)
     scales = list(SymptomScale.objects.filter(patient=patient))
     flags = flag_rules.evaluate(
         records,
-        versions,
+        plan.versions,
         today,
         tz=patient.tz,
         scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
         joined=night_of(patient.created_at, patient.tz, EVENING),
         urgent=urgent_records(patient),
     )
-    nightly = adherence_records(records, versions, today - timedelta(days=29), today)
+    nightly = adherence_records(records, plan, today - timedelta(days=29), today)
     return PatientPage(
         patient=patient,
         care_team=care_team,
         today=today,
-        prescription=prescription,
-        version_rows=version_rows,
-        versions=versions,
-        position=titration.current_step(versions, today),
+        plan=plan,
+        position=plan.on(today),
         entries=entries,
         records=records,
         flags=flags,
@@ -454,7 +398,7 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
     dose = []
     night = start
     while night <= end:
-        dose.append((night, titration.prescribed_dose(page.versions, night)))
+        dose.append((night, page.plan.on(night).dose_mg))
         night += timedelta(days=1)
     series = [Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True)]
     for key, scale in (
@@ -469,11 +413,11 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
         key = scale_key(scale.pk)
         series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
     markers = [Marker(r.night, "skipped", "Skipped night") for r in shown if r.status == "skipped"]
-    for version in page.versions:
+    for version in page.plan.versions:
         if version.number > 1:
             kind = "hold" if version.hold_from == version.effective_night else "plan_change"
             markers.append(Marker(version.effective_night, kind, f"Plan version {version.number}"))
-    top = max((s.dose_mg for v in page.versions for s in v.steps), default=Decimal("5"))
+    top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     svg = trend_chart(
         series,
         start,
@@ -494,7 +438,7 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
     night = first
     while night <= last:
         record = by_night.get(night)
-        status = titration.current_step(page.versions, night).status
+        status = page.plan.on(night).status
         if night > page.today:
             state = ("future", "", "Not yet")
         elif record is not None and record.status == "taken":
@@ -518,41 +462,7 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
 
 
 def plan_panel_context(page: PatientPage):
-    """The titration panel's context built from the page's loaded data (1 query: dismissals).
-
-    Mirrors prescriptions.panel.plan_panel_context, which would read the plan and the nights
-    a second time and log a second access row; this page logs its own read.
-    """
-    latest = page.versions[-1] if page.versions else None
-    in_effect = titration.version_in_effect(page.versions, page.today)
-    suggestions = []
-    if page.prescription is not None and page.versions:
-        last_night = page.today - timedelta(days=1)
-        ranges = rules.nights_needed(page.versions, last_night, page.prescription.start_date)
-        wanted = [e for e in page.entries if any(a <= e.night <= b for a, b in ranges)]
-        dismissed = frozenset(
-            SuggestionDismissal.objects.filter(patient=page.patient).values_list(
-                "kind", "evidence_key"
-            )
-        )
-        suggestions = rules.suggestions_for(
-            page.versions,
-            facts_from_entries(wanted),
-            last_night,
-            page.prescription.start_date,
-            dismissed,
-        )
-    return {
-        "patient": page.patient,
-        "prescription": page.prescription,
-        "versions": page.version_rows,
-        "plain_versions": page.versions,
-        "latest": latest,
-        "latest_row": page.version_rows[-1] if page.version_rows else None,
-        "tonight": page.today,
-        "position": page.position,
-        "schedule": schedule_rows(latest or in_effect, page.position),
-        "is_held": bool(latest and is_held_on_or_after(latest, page.today)),
-        "suggestions": suggestions,
-        "versions_newest_first": list(reversed(page.version_rows)),
-    }
+    """The titration panel, built by the one panel builder from the page's loaded plan and
+    entries (1 query: dismissals); this page records its own read in the access log."""
+    state = panel.plan_state(page.patient, view=page.plan, tonight=page.today)
+    return panel.panel_context(page.patient, state, entries=page.entries)

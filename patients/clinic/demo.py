@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from patients.clinic.dashboard import patient_tonight, plain_versions_by_patient
 from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale
-from prescriptions.models import PlanStep, PlanVersion, Prescription
+from prescriptions import plans
+from prescriptions.models import PlanStep, PlanVersion
 
 CLINICIAN = "clinician@example.com"
 REVIEWED = "patient@example.com"
@@ -40,18 +40,12 @@ NOTES = [
 
 
 def _tonight(patient, now):
-    versions = plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1]
-    return patient_tonight(patient, versions, now)
+    return plans.load(patient).tonight(patient.tz, now)
 
 
 def _put_on_hold(patient, clinician, now):
     """A hold from two nights ago with the dose of that night already logged."""
-    prescription = (
-        Prescription.objects.filter(patient=patient)
-        .exclude(status=Prescription.Status.ENDED)
-        .order_by("-start_date", "-pk")
-        .first()
-    )
+    prescription = plans.load(patient).open_prescription
     if prescription is None:
         return
     latest = prescription.versions.order_by("-number").first()
@@ -76,8 +70,6 @@ def _put_on_hold(patient, clinician, now):
         PlanStep(version=version, position=s.position, dose_mg=s.dose_mg, days=s.days)
         for s in latest.steps.all()
     )
-    prescription.status = Prescription.Status.ON_HOLD
-    prescription.save(update_fields=["status"])
 
 
 @transaction.atomic

@@ -69,7 +69,7 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
     """Everything the report template shows for ``page`` (a dashboard.PatientPage)."""
     records = [r for r in page.records if start <= r.night <= end]
 
-    nightly = adherence_records(page.records, page.versions, start, end)
+    nightly = adherence_records(page.records, page.plan, start, end)
     days = (end - start).days + 1
     dreams = Counter(entry.dreams for entry in page.entries if start <= entry.night <= end)
     effects = Counter()

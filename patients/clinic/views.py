@@ -34,7 +34,9 @@ from patients.clinic.forms import (
 )
 from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry
+from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
+from prescriptions import plans
 
 ENTRIES_PER_PAGE = 30
 PLAN_PANEL_TEMPLATE = "prescriptions/clinic/_plan_panel.html"
@@ -71,6 +73,7 @@ def patient_list(request):
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
+            "undelivered_alerts": undelivered.undelivered_alert_count(request.user),
         },
     )
 
@@ -136,11 +139,7 @@ def add_note(request, pk):
 @require_POST
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
-    today = dashboard.patient_tonight(
-        patient,
-        dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))[1],
-        timezone.now(),
-    )
+    today = plans.load(patient).tonight(patient.tz, timezone.now())
     form = ReviewForm(request.POST, today=today)
     if form.is_valid():
         review = FlagReview.objects.create(
@@ -235,7 +234,7 @@ def visit_report(request, pk):
         weeks=report.DEFAULT_WEEKS
     )
     form, start, end = _range_form(request, page.today, default_start)
-    rows = page.version_rows
+    rows = list(page.plan.rows)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
     ]
@@ -278,9 +277,8 @@ def export_response(request, patient, fmt, *, now=None):
     Returns None (after adding messages) when the range is not valid.
     """
     now = now or timezone.now()
-    versions = dashboard.plain_versions_by_patient([patient.pk]).get(patient.pk, (None, []))
-    prescription, plain = versions
-    today = dashboard.patient_tonight(patient, plain, now)
+    plan = plans.load(patient)
+    today = plan.tonight(patient.tz, now)
     first = patient.created_at.date()
     form = DateRangeForm(request.GET, default_start=min(first, today), default_end=today)
     if not form.is_valid():
@@ -300,7 +298,7 @@ def export_response(request, patient, fmt, *, now=None):
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        data = fhir_export.bundle(patient, prescription, plain, entries, now)
+        data = fhir_export.bundle(patient, plan, entries, now)
         response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
     record_access(

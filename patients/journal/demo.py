@@ -19,10 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from patients.journal.entries import PatientPlan
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import nights
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.demo import journal_hints
 
 DAYS = 120
@@ -65,8 +64,8 @@ def _hints(email, today):
     return journal_hints(email, today)
 
 
-def _moment(plan, night, local_time):
-    return nights.moment_on_night(night, local_time, plan.patient.tz, plan.dosing_time(night))
+def _moment(patient, plan, night, local_time):
+    return nights.moment_on_night(night, local_time, patient.tz, plan.dosing_time_on(night))
 
 
 class _Night:
@@ -78,7 +77,7 @@ class _Night:
         self.extra = extra
 
 
-def _generate(plan, email, today, rng, scale):
+def _generate(patient, plan, email, today, rng, scale):
     examples = {today - timedelta(days=ago): spec for ago, spec in EXAMPLES.get(email, {}).items()}
     hints = _hints(email, today)
     baseline_pain = rng.randint(5, 7)
@@ -87,7 +86,7 @@ def _generate(plan, email, today, rng, scale):
     generated = []
     for ago in range(DAYS, 0, -1):
         night = today - timedelta(days=ago)
-        position = plan.position(night)
+        position = plan.on(night)
         dose = position.dose_mg
         if position.status != titration.ACTIVE:
             previous_dose = None
@@ -99,25 +98,27 @@ def _generate(plan, email, today, rng, scale):
         if spec.get("missing"):
             continue
         generated.append(
-            _one_night(plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, scale)
+            _one_night(
+                patient, plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, scale
+            )
         )
     return generated
 
 
-def _one_night(plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, scale):
-    morning_dosing = plan.dosing_time(night) == nights.MORNING
+def _one_night(patient, plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, scale):
+    morning_dosing = plan.dosing_time_on(night) == nights.MORNING
     skipped = spec.get("status") == "skipped" or (
         spec.get("status") != "taken" and rng.random() < 0.05
     )
     entry = NightlyEntry(
-        patient=plan.patient, night=night, prescribed_mg=dose, time_zone=plan.patient.time_zone
+        patient=patient, night=night, prescribed_mg=dose, time_zone=patient.time_zone
     )
     if skipped:
         entry.status = NightlyEntry.Status.SKIPPED
         entry.skip_reason = spec.get("skip_reason") or rng.choice(SKIP_REASONS)
         if entry.skip_reason == "other":
             entry.skip_reason_text = "Away from home without my capsules"
-        logged = _moment(plan, night, time(22, rng.randint(0, 59)))
+        logged = _moment(patient, plan, night, time(22, rng.randint(0, 59)))
     else:
         entry.status = NightlyEntry.Status.TAKEN
         entry.dose_mg = Decimal(spec["dose_mg"]) if "dose_mg" in spec else dose
@@ -127,7 +128,7 @@ def _one_night(plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, 
             local = time(7, rng.randint(20, 59))
         else:
             local = time(rng.choice((21, 21, 22, 22, 23)), rng.randint(0, 59))
-        entry.taken_at = _moment(plan, night, local)
+        entry.taken_at = _moment(patient, plan, night, local)
         if not morning_dosing:
             entry.bedtime = entry.taken_at + timedelta(minutes=rng.randint(10, 70))
         logged = entry.taken_at + timedelta(minutes=rng.randint(0, 4))
@@ -163,7 +164,7 @@ def _one_night(plan, night, ago, dose, spec, rng, baseline_pain, step_up_night, 
                 )
             )
         wake = datetime.combine(night + timedelta(days=1), time(8, rng.randint(0, 45)))
-        entry.morning_logged_at = wake.replace(tzinfo=plan.patient.tz)
+        entry.morning_logged_at = wake.replace(tzinfo=patient.tz)
         if scale is not None:
             extra = max(0, min(10, entry.fatigue + rng.randint(-2, 1)))
     return _Night(entry, side_effects, extra)
@@ -188,9 +189,9 @@ def seed_journal(_users, patients, now=None):
             )
         if NightlyEntry.objects.filter(patient=patient).exists():
             continue
-        plan = PatientPlan.load(patient)
+        plan = plans.load(patient)
         rng = random.Random(f"{SEED}:{email}")
-        generated = _generate(plan, email, plan.tonight(now), rng, scale)
+        generated = _generate(patient, plan, email, plan.tonight(patient.tz, now), rng, scale)
         bulk_create_with_history([g.entry for g in generated], NightlyEntry, batch_size=500)
         ids = dict(NightlyEntry.objects.filter(patient=patient).values_list("night", "pk"))
         SideEffect.objects.bulk_create(

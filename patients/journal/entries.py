@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.rules import nights
-from patients.rules.adherence import NightRecord
+from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
-from prescriptions.models import PlanVersion, Prescription
 
 UNDO_MINUTES = 10
 CLOCK_SKEW = timedelta(minutes=2)
@@ -77,77 +76,13 @@ class PastDosingWindow(JournalError):
     """Too late for "taken now": the patient must say when they took it."""
 
 
-# --- The patient's plan as plain values -------------------------------------------------------
+# --- The patient's plan ------------------------------------------------------------------
 
 
-@dataclass
-class PatientPlan:
-    """A patient with their current prescription and its versions, read once per request."""
-
-    patient: Patient
-    prescription: Prescription | None
-    versions: list = field(default_factory=list)  # titration.PlanVersion values
-    patient_note: str = ""  # what the clinician wrote to the patient with the latest version
-    ending: PlanVersion | None = None  # without a current prescription: how the last one ended
-
-    @classmethod
-    def load(cls, patient: Patient) -> PatientPlan:
-        """Read the plan through prescriptions.plans (two queries; a third only when no
-        prescription is current, for how the last one ended)."""
-        prescription, rows = plans.plan_rows(patient)
-        return cls(
-            patient,
-            prescription,
-            [row.as_plain() for row in rows],
-            rows[-1].patient_note if rows else "",
-            plans.last_ending(patient) if prescription is None else None,
-        )
-
-    def position(self, night: date) -> titration.PlanPosition:
-        return titration.current_step(self.versions, night)
-
-    def dosing_time(self, night: date) -> str:
-        return titration.dosing_time_on(self.versions, night)
-
-    def tonight(self, now: datetime) -> date:
-        """Tonight's night under the dosing time in effect (morning dosing: the calendar date)."""
-        provisional = nights.tonight(now, self.patient.tz, nights.EVENING)
-        return nights.tonight(now, self.patient.tz, self.dosing_time(provisional))
-
-    def window(self, night: date) -> tuple[datetime, datetime]:
-        return nights.night_window(night, self.patient.tz, self.dosing_time(night))
-
-    def past_dosing_window(self, night: date, now: datetime) -> bool:
-        """Whether "taken now" would misstate the time of the night's dose."""
-        return now >= nights.dosing_window_end(night, self.patient.tz, self.dosing_time(night))
-
-    def usual_time(self, night: date) -> datetime:
-        """The patient's reminder time on the night: the quick answer to "when did you take it?"."""
-        return nights.moment_on_night(
-            night, self.patient.reminder_time, self.patient.tz, self.dosing_time(night)
-        )
-
-    def volume_for(self, dose_mg: Decimal | None) -> Decimal | None:
-        if dose_mg is None or self.prescription is None:
-            return None
-        return self.prescription.volume_for(dose_mg)
-
-    @property
-    def concentration(self) -> Decimal | None:
-        """mg per mL for a liquid prescription, else None."""
-        if self.prescription is None or self.volume_for(Decimal("1")) is None:
-            return None
-        return self.prescription.concentration_mg_per_ml
-
-
-def plan_for_user(user) -> PatientPlan | None:
+def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
     """The signed-in patient (through the access gate) and their plan, in three queries."""
     patient = Patient.objects.visible_to(user).select_related("user").first()
-    return PatientPlan.load(patient) if patient is not None else None
-
-
-def plan_for_patient(patient: Patient) -> PatientPlan:
-    return PatientPlan.load(patient)
+    return (patient, plans.load(patient)) if patient is not None else None
 
 
 def is_editable(night: date, tonight: date) -> bool:
@@ -163,6 +98,18 @@ def check_editable(night: date, tonight: date) -> None:
             f"Nights more than {settings.LDN_RETRO_DAYS} days ago can no longer be changed. "
             "If something is wrong, tell your clinician."
         )
+
+
+def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> bool:
+    """Whether "taken now" would misstate the time of the night's dose."""
+    return now >= nights.dosing_window_end(night, tz, plan.dosing_time_on(night))
+
+
+def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
+    """The patient's reminder time on the night: the quick answer to "when did you take it?"."""
+    return nights.moment_on_night(
+        night, patient.reminder_time, patient.tz, plan.dosing_time_on(night)
+    )
 
 
 def offline_moment(acted_at: datetime | None, now: datetime) -> datetime | None:
@@ -186,6 +133,16 @@ def check_offline_night(night: date, tonight: date, acted_at: datetime, tz) -> N
             f"{settings.LDN_RETRO_DAYS} days ago and can no longer be saved. "
             "Tell your clinician what you took."
         ) from error
+
+
+def _check_night(patient, plan: plans.PlanView, night: date, now: datetime, acted_at) -> datetime:
+    """Refuse a night the patient may not change; return when the patient acted."""
+    moment = offline_moment(acted_at, now)
+    if moment is None:
+        check_editable(night, plan.tonight(patient.tz, now))
+        return now
+    check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    return moment
 
 
 def can_undo(entry: NightlyEntry | None, now: datetime) -> bool:
@@ -273,21 +230,11 @@ def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
     entry.evening_logged_at = now
 
 
-def _check_night(plan: PatientPlan, night: date, now: datetime, acted_at) -> datetime:
-    """Refuse a night the patient may not change; return when the patient acted."""
-    moment = offline_moment(acted_at, now)
-    if moment is None:
-        check_editable(night, plan.tonight(now))
-        return now
-    check_offline_night(night, plan.tonight(now), moment, plan.patient.tz)
-    return moment
-
-
 def log_taken_now(
     patient: Patient,
     now: datetime,
     submission_id,
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
     *,
     acted_at: datetime | None = None,
 ):
@@ -297,17 +244,17 @@ def log_taken_now(
     ``acted_at`` is when the patient tapped on a phone without a connection: the dose is
     filed under that moment's night, at that moment, and marked as logged offline.
     """
-    plan = plan or plan_for_patient(patient)
+    plan = plan or plans.load(patient)
     moment = offline_moment(acted_at, now) or now
-    night = plan.tonight(moment)
+    night = plan.tonight(patient.tz, moment)
     if acted_at is not None:
-        check_offline_night(night, plan.tonight(now), moment, patient.tz)
-    dose = plan.position(night).dose_mg
+        check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
             "No dose is prescribed tonight, so there is nothing to log with one tap."
         )
-    if plan.past_dosing_window(night, moment):
+    if past_dosing_window(plan, patient.tz, night, moment):
         raise PastDosingWindow(
             "It is past the night's dosing window, so the time now would be wrong. "
             "Say when you took it."
@@ -336,7 +283,7 @@ def save_evening(
     dose_mg: Decimal,
     taken_at: datetime,
     bedtime: datetime | None = None,
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
     acted_at: datetime | None = None,
     time_zone: str | None = None,
 ):
@@ -345,9 +292,9 @@ def save_evening(
     ``time_zone`` is the zone the times were entered in (the patient's, unless the form
     edited a night logged in another zone); ``acted_at`` as for :func:`log_taken_now`.
     """
-    plan = plan or plan_for_patient(patient)
-    logged_at = _check_night(plan, night, now, acted_at)
-    prescribed = plan.position(night).dose_mg
+    plan = plan or plans.load(patient)
+    logged_at = _check_night(patient, plan, night, now, acted_at)
+    prescribed = plan.on(night).dose_mg
 
     def fill(entry):
         _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, logged_at)
@@ -369,12 +316,12 @@ def skip_night(
     *,
     reason: str,
     reason_text: str = "",
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
     acted_at: datetime | None = None,
 ):
-    plan = plan or plan_for_patient(patient)
-    logged_at = _check_night(plan, night, now, acted_at)
-    prescribed = plan.position(night).dose_mg
+    plan = plan or plans.load(patient)
+    logged_at = _check_night(patient, plan, night, now, acted_at)
+    prescribed = plan.on(night).dose_mg
 
     def fill(entry):
         entry.status = NightlyEntry.Status.SKIPPED
@@ -415,12 +362,12 @@ def save_morning(
     now: datetime,
     submission_id,
     morning: Morning,
-    plan: PatientPlan | None = None,
+    plan: plans.PlanView | None = None,
     acted_at: datetime | None = None,
 ):
     """How the night went. Side effects and extra scales are replaced as a whole."""
-    plan = plan or plan_for_patient(patient)
-    logged_at = _check_night(plan, night, now, acted_at)
+    plan = plan or plans.load(patient)
+    logged_at = _check_night(patient, plan, night, now, acted_at)
 
     def fill(entry):
         for name in MORNING_FIELDS[:-1]:
@@ -482,14 +429,14 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def night_records(plan: PatientPlan, entries, first: date, last: date) -> list[NightRecord]:
+def night_records(plan: plans.PlanView, entries, first: date, last: date) -> list[AdherenceNight]:
     """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
     status = {entry.night: entry.status for entry in entries}
     records = []
     night = first
     while night <= last:
-        prescribed = plan.position(night).status == titration.ACTIVE
-        records.append(NightRecord(night, status.get(night, ""), prescribed))
+        prescribed = plan.on(night).status == titration.ACTIVE
+        records.append(AdherenceNight(night, status.get(night, ""), prescribed))
         night += timedelta(days=1)
     return records
 

@@ -1,79 +1,41 @@
 """The patient's journal forms: dose and time, skip, morning check-in, settings.
 
-Every journal form carries a submission id. The dose parser is strict on purpose: a tired
-thumb typing "15" for "1.5" must get a clear refusal, not a stored 15 mg.
+Every journal form carries a submission id. Doses are read by the one strict dose reader
+(prescriptions.forms.dose_from_text, the clinician's too): a tired thumb typing "15" for "1.5"
+must get a clear refusal, not a stored 15 mg.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import formats
 from django.utils.html import format_html_join
 
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
 from patients.notifications.forms import ReminderSettingsForm
-from patients.rules import nights, scales
+from patients.rules import doses, nights, scales
+from prescriptions.forms import active_decimal_separator, dose_from_text
 
-CENT = Decimal("0.01")
-# At most three digits before the point and two after: anything longer is refused before
-# Decimal sees it (no exponents, no NaN/Infinity, no 60-digit numbers).
-_NUMBER = r"[0-9]{{1,3}}(?:{sep}[0-9]{{1,2}})?"
+CENT = doses.CENT
 SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
 SCORE_ERROR = "Choose a whole number from 0 to 10."
 NOTES_MAX = 2000
-
-
-def plain(value: Decimal) -> str:
-    """1 -> "1", 1.50 -> "1.5": how a dose reads in a sentence."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def uses_decimal_comma() -> bool:
-    return formats.get_format("DECIMAL_SEPARATOR") == ","
+plain = doses.plain
 
 
 def dose_range_message() -> str:
-    return (
-        f"Enter a dose between {plain(settings.LDN_DOSE_MIN_MG)} and "
-        f"{plain(settings.LDN_DOSE_MAX_MG)} mg, with at most two decimals (for example 1.5)."
-    )
+    return doses.dose_message(settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG)
 
 
-def parse_amount(text: str, *, decimal_comma: bool) -> Decimal | None:
-    """A non-negative number with at most two decimals, or None when it is not one."""
-    text = (text or "").strip()
-    separator = "[.,]" if decimal_comma else r"\."
-    if not re.fullmatch(_NUMBER.format(sep=separator), text):
-        return None
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain numbers
-        return None
-
-
-def parse_dose(text: str, *, decimal_comma: bool | None = None) -> Decimal:
-    """A dose in mg within the configured range, or ValidationError saying what is allowed."""
-    if decimal_comma is None:
-        decimal_comma = uses_decimal_comma()
-    dose = parse_amount(text, decimal_comma=decimal_comma)
-    if dose is None or not settings.LDN_DOSE_MIN_MG <= dose <= settings.LDN_DOSE_MAX_MG:
-        raise ValidationError(dose_range_message(), code="dose")
-    return dose.quantize(CENT)
-
-
-def parse_volume(text: str, concentration: Decimal, *, decimal_comma: bool | None = None):
+def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | None = None):
     """A liquid volume in mL, returned as the dose in mg it holds (to 0.01 mg)."""
-    if decimal_comma is None:
-        decimal_comma = uses_decimal_comma()
+    separator = decimal_separator or active_decimal_separator()
     low = (settings.LDN_DOSE_MIN_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     high = (settings.LDN_DOSE_MAX_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     message = (
@@ -81,7 +43,7 @@ def parse_volume(text: str, concentration: Decimal, *, decimal_comma: bool | Non
         f"({plain(settings.LDN_DOSE_MIN_MG)} to {plain(settings.LDN_DOSE_MAX_MG)} mg at "
         f"{plain(concentration)} mg/mL), with at most two decimals (for example 1.5)."
     )
-    volume = parse_amount(text, decimal_comma=decimal_comma)
+    volume = doses.parse_amount(text, separator)
     if volume is None:
         raise ValidationError(message, code="volume")
     dose = (volume * concentration).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -188,7 +150,7 @@ class EveningForm(NightTimesMixin, SubmissionForm):
                 if self.concentration is not None and cleaned.get("unit") == "ml":
                     cleaned["dose_mg"] = parse_volume(text, self.concentration)
                 else:
-                    cleaned["dose_mg"] = parse_dose(text)
+                    cleaned["dose_mg"] = dose_from_text(text)
             except ValidationError as error:
                 self.add_error("dose", error)
         return cleaned
@@ -206,16 +168,16 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
         },
     )
 
-    def __init__(self, *args, night, plan, now, **kwargs):
+    def __init__(self, *args, night, patient, plan, now, **kwargs):
         super().__init__(*args, **kwargs)
         self.night, self.plan = night, plan
-        self.setup_times(window=plan.window(night), tz=plan.patient.tz, now=now)
+        self.setup_times(window=plan.window(night, patient.tz), tz=patient.tz, now=now)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("time") is not None:
             moment = nights.moment_on_night(
-                self.night, cleaned["time"], self.tz, self.plan.dosing_time(self.night)
+                self.night, cleaned["time"], self.tz, self.plan.dosing_time_on(self.night)
             )
             try:
                 cleaned["taken_at"] = self.check_time(moment, "The time taken")
@@ -314,22 +276,6 @@ class MorningForm(SubmissionForm):
     def side_effect_fields(self):
         return [self[f"side_{kind}"] for kind in SideEffect.Kind.values]
 
-    def score_fields(self):
-        return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
-
-    MORE = ("dream_intensity", "notes", "side_other_text")
-
-    @property
-    def more_open(self) -> bool:
-        """Open "Add more" when it holds an answer or an error, so nothing is hidden."""
-        names = [*self.MORE, *(f"side_{kind}" for kind in SideEffect.Kind.values)]
-        names += [f"scale_{scale.pk}" for scale in self.extra_scales]
-        if self.is_bound:
-            return any(self.data.get(self.add_prefix(name)) for name in names) or any(
-                name in self.errors for name in names
-            )
-        return any(self.initial.get(name) not in (None, "") for name in names)
-
     def extra_scale_fields(self):
         return [self[f"scale_{scale.pk}"] for scale in self.extra_scales]
 
@@ -370,6 +316,22 @@ class MorningForm(SubmissionForm):
         )
         return cleaned
 
+    def score_fields(self):
+        return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
+
+    MORE = ("dream_intensity", "notes", "side_other_text")
+
+    @property
+    def more_open(self) -> bool:
+        """Open "Add more" when it holds an answer or an error, so nothing is hidden."""
+        names = [*self.MORE, *(f"side_{kind}" for kind in SideEffect.Kind.values)]
+        names += [f"scale_{scale.pk}" for scale in self.extra_scales]
+        if self.is_bound:
+            return any(self.data.get(self.add_prefix(name)) for name in names) or any(
+                name in self.errors for name in names
+            )
+        return any(self.initial.get(name) not in (None, "") for name in names)
+
     @classmethod
     def initial_for(cls, entry):
         if entry is None:
@@ -400,9 +362,7 @@ class PatientSettingsForm(ReminderSettingsForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["time_zone"].help_text = "Start typing a city, for example London or New_York."
-        self.fields[
-            "remind_by_push"
-        ].help_text = (
+        self.fields["remind_by_push"].help_text = (
             "Push notifications need this phone's permission: turn them on under “Devices” below."
         )
         self.order_fields(["display_name"])

@@ -1,6 +1,7 @@
 """The patient's journal pages: tonight, logging and check-ins, history and trends, settings.
 
-Thin: every view reads the signed-in patient through the access gate (journal.plan_for_user),
+Thin: every view reads the signed-in patient and their plan through the access gate
+(journal.patient_and_plan),
 activates the patient's time zone for display and form input, and calls patients.journal.entries.
 """
 
@@ -13,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from patients.journal.forms import (
     plain,
 )
 from patients.models import (
+    CareTeamRequest,
     NightlyEntry,
     Patient,
     PushSubscription,
@@ -44,8 +46,9 @@ from patients.models import (
     SymptomScale,
 )
 from patients.notifications.channels import push
-from patients.rules import adherence
+from patients.rules import adherence, nights
 from prescriptions import titration
+from prescriptions.plans import PlanView
 
 ONE_DAY = timedelta(days=1)
 TREND_WEEKS = (4, 12, 26, 52)
@@ -71,13 +74,13 @@ def current_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
 
-def _plan(request) -> journal.PatientPlan:
-    plan = journal.plan_for_user(request.user)
-    if plan is None:
+def _plan(request) -> tuple[Patient, PlanView]:
+    found = journal.patient_and_plan(request.user)
+    if found is None:
         raise Http404
     # Forms read and pages show wall-clock times in the patient's own zone.
-    timezone.activate(plan.patient.tz)
-    return plan
+    timezone.activate(found[0].tz)
+    return found
 
 
 def _night_label(night: date, tonight: date) -> str:
@@ -90,14 +93,14 @@ def _night_label(night: date, tonight: date) -> str:
 
 
 def _card_label(plan, tonight: date, local_today: date) -> str:
-    if plan.dosing_time(tonight) == titration.MORNING:
+    if plan.dosing_time_on(tonight) == titration.MORNING:
         return "Today"
     # Before noon an evening doser is still in last night (a dose now is last night's).
     return "Tonight" if tonight == local_today else "Last night"
 
 
-def _entries(plan, **filters):
-    return NightlyEntry.objects.filter(patient=plan.patient, **filters)
+def _entries(patient, **filters):
+    return NightlyEntry.objects.filter(patient=patient, **filters)
 
 
 # --- Tonight ------------------------------------------------------------------------------
@@ -106,34 +109,35 @@ def _entries(plan, **filters):
 @patient_view
 def home(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
-    checkin_night = local.date() - ONE_DAY if local.hour < 12 else None
+    checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
     wanted = {tonight} | ({checkin_night} if checkin_night else set())
-    entries = {entry.night: entry for entry in _entries(plan, night__in=wanted)}
+    entries = {entry.night: entry for entry in _entries(patient, night__in=wanted)}
     entry = entries.get(tonight)
-    position = plan.position(tonight)
+    position = plan.on(tonight)
     checkin_entry = entries.get(checkin_night) if checkin_night else None
     context = {
-        "patient": plan.patient,
+        "patient": patient,
         "plan": plan,
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, local.date()),
         "position": position,
         "entry": entry,
-        "volume": plan.volume_for(position.dose_mg),
+        "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),
         "undo_minutes": journal.UNDO_MINUTES,
         "form": SubmissionForm(),
-        "hold_note": plan.patient_note if position.status == titration.ON_HOLD else "",
+        "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
         # Past the window a tap would record a false time: the card asks when instead.
-        "ask_when": not (entry and entry.status) and plan.past_dosing_window(tonight, now),
-        "usual_time": plan.usual_time(tonight),
+        "ask_when": not (entry and entry.status)
+        and journal.past_dosing_window(plan, patient.tz, tonight, now),
+        "usual_time": journal.usual_time(plan, patient, tonight),
         "usual_form": SubmissionForm(),
-        "when_form": WhenTakenForm(night=tonight, plan=plan, now=now),
+        "when_form": WhenTakenForm(night=tonight, patient=patient, plan=plan, now=now),
     }
     return render(request, "patients/journal/home.html", context)
 
@@ -142,7 +146,7 @@ def home(request):
 @require_POST
 def taken_now(request):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     form = SubmissionForm(request.POST)
     replay = offline.is_replay(request)
     if not form.is_valid():
@@ -152,7 +156,7 @@ def taken_now(request):
         return redirect("journal:home")
     try:
         saved = journal.log_taken_now(
-            plan.patient,
+            patient,
             now,
             form.cleaned_data["submission_id"],
             plan=plan,
@@ -182,14 +186,14 @@ def taken_at(request, night):
     """The honest answer past the dosing window: the prescribed dose at the time the patient
     says (their usual time, or one they pick), never the time of the tap."""
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
-    dose = plan.position(night).dose_mg
-    form = WhenTakenForm(request.POST, night=night, plan=plan, now=now)
+    dose = plan.on(night).dose_mg
+    form = WhenTakenForm(request.POST, night=night, patient=patient, plan=plan, now=now)
     if dose is None:
         messages.error(request, "No dose is prescribed that night: use Different dose or time.")
         return redirect("journal:evening", night=night)
@@ -197,10 +201,10 @@ def taken_at(request, night):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return _after_save(plan, night, now)
+        return _after_save(patient, plan, night, now)
     try:
         saved = journal.save_evening(
-            plan.patient,
+            patient,
             night,
             now,
             form.cleaned_data["submission_id"],
@@ -211,16 +215,16 @@ def taken_at(request, night):
     except journal.JournalError as error:
         messages.error(request, error.message)
     else:
-        when = timezone.localtime(saved.entry.taken_at, plan.patient.tz)
+        when = timezone.localtime(saved.entry.taken_at, patient.tz)
         _saved_message(request, saved, f"Saved: {plain(dose)} mg taken at {when:%H:%M}.")
-    return _after_save(plan, night, now)
+    return _after_save(patient, plan, night, now)
 
 
 @patient_view
 @require_POST
 def undo(request, pk):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     entry = get_object_or_404(NightlyEntry.objects.visible_to(request.user), pk=pk)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
@@ -233,7 +237,7 @@ def undo(request, pk):
     else:
         if not saved.replayed:
             messages.success(request, "Undone: tonight is not logged.")
-    if entry.night == plan.tonight(now):
+    if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
 
@@ -241,7 +245,7 @@ def undo(request, pk):
 # --- One night: the evening part, skipping, the morning check-in ---------------------------
 
 
-def _open_night(request, plan, night, now):
+def _open_night(request, patient, plan, night, now):
     """The night if the patient may change it; otherwise a message and where to go instead.
 
     A replay from the phone is checked against the moment the patient acted (in the entry
@@ -250,11 +254,27 @@ def _open_night(request, plan, night, now):
     if offline.is_replay(request):
         return None
     try:
-        journal.check_editable(night, plan.tonight(now))
+        journal.check_editable(night, plan.tonight(patient.tz, now))
     except journal.NightClosed as error:
         messages.error(request, error.message)
-        return redirect("journal:night", night=night) if night <= plan.tonight(now) else None
+        return (
+            redirect("journal:night", night=night)
+            if night <= plan.tonight(patient.tz, now)
+            else None
+        )
     return None
+
+
+def _after_save(patient, plan, night, now):
+    if night == plan.tonight(patient.tz, now):
+        return redirect("journal:home")
+    return redirect("journal:night", night=night)
+
+
+def _saved_message(request, saved, text):
+    if saved.replayed:
+        return  # the first submit already said so
+    messages.success(request, text)
 
 
 def _refused(request, error):
@@ -275,33 +295,21 @@ def _saved(request, saved, text, then):
     return then
 
 
-def _after_save(plan, night, now):
-    if night == plan.tonight(now):
-        return redirect("journal:home")
-    return redirect("journal:night", night=night)
-
-
-def _saved_message(request, saved, text):
-    if saved.replayed:
-        return  # the first submit already said so
-    messages.success(request, text)
-
-
 @patient_view
 def evening(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
-    entry = _entries(plan, night=night).first()
-    position = plan.position(night)
-    concentration = plan.concentration
-    window = plan.window(night)
+    entry = _entries(patient, night=night).first()
+    position = plan.on(night)
+    concentration = plan.concentration_mg_per_ml
+    window = plan.window(night, patient.tz)
     # A night logged in another zone is edited in that zone: its times stay where they were.
-    zone = entry.logged_tz if entry is not None and entry.time_zone else plan.patient.tz
+    zone = entry.logged_tz if entry is not None and entry.time_zone else patient.tz
     timezone.activate(zone)
     kwargs = {"concentration": concentration, "window": window, "tz": zone, "now": now}
     if request.method == "POST":
@@ -310,7 +318,7 @@ def evening(request, night):
             data = form.cleaned_data
             try:
                 saved = journal.save_evening(
-                    plan.patient,
+                    patient,
                     night,
                     now,
                     data["submission_id"],
@@ -328,17 +336,22 @@ def evening(request, night):
             else:
                 dose = saved.entry.dose_mg
                 return _saved(
-                    request, saved, f"Saved: {plain(dose)} mg taken.", _after_save(plan, night, now)
+                    request,
+                    saved,
+                    f"Saved: {plain(dose)} mg taken.",
+                    _after_save(patient, plan, night, now),
                 )
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
     else:
         # Within the dosing window: now. Past it, or an earlier night: the patient's usual
         # time that night, never the time of the tap.
-        if window[0] <= now < window[1] and not plan.past_dosing_window(night, now):
+        if window[0] <= now < window[1] and not journal.past_dosing_window(
+            plan, patient.tz, night, now
+        ):
             default_time = now
         else:
-            default_time = plan.usual_time(night)
+            default_time = journal.usual_time(plan, patient, night)
         if entry and entry.is_taken:
             initial = {
                 "dose": plain(entry.dose_mg),
@@ -358,9 +371,9 @@ def evening(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(night, plan.tonight(now)),
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
             "position": position,
-            "volume": plan.volume_for(position.dose_mg),
+            "volume": position.volume_ml,
             "entry": entry,
         },
     )
@@ -369,11 +382,11 @@ def evening(request, night):
 @patient_view
 def skip(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
     if request.method == "POST":
         form = SkipForm(request.POST)
@@ -381,7 +394,7 @@ def skip(request, night):
             data = form.cleaned_data
             try:
                 saved = journal.skip_night(
-                    plan.patient,
+                    patient,
                     night,
                     now,
                     data["submission_id"],
@@ -395,7 +408,9 @@ def skip(request, night):
                 if refused is not None:
                     return refused
             else:
-                return _saved(request, saved, "Saved: skipped.", _after_save(plan, night, now))
+                return _saved(
+                    request, saved, "Saved: skipped.", _after_save(patient, plan, night, now)
+                )
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
     else:
@@ -403,7 +418,11 @@ def skip(request, night):
     return render(
         request,
         "patients/journal/skip.html",
-        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+        {
+            "form": form,
+            "night": night,
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+        },
     )
 
 
@@ -414,20 +433,20 @@ def _extra_scales(patient):
 @patient_view
 def morning(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    closed = _open_night(request, plan, night, now)
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
     if closed is not None:
         return closed
-    if night > plan.tonight(now):
+    if night > plan.tonight(patient.tz, now):
         raise Http404
-    extra_scales = _extra_scales(plan.patient)
+    extra_scales = _extra_scales(patient)
     if request.method == "POST":
         form = MorningForm(request.POST, extra_scales=extra_scales)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 saved = journal.save_morning(
-                    plan.patient,
+                    patient,
                     night,
                     now,
                     data["submission_id"],
@@ -449,12 +468,18 @@ def morning(request, night):
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
     else:
-        entry = _entries(plan, night=night).prefetch_related("side_effects", "extra_scores").first()
+        entry = (
+            _entries(patient, night=night).prefetch_related("side_effects", "extra_scores").first()
+        )
         form = MorningForm(initial=MorningForm.initial_for(entry), extra_scales=extra_scales)
     return render(
         request,
         "patients/journal/morning.html",
-        {"form": form, "night": night, "night_label": _night_label(night, plan.tonight(now))},
+        {
+            "form": form,
+            "night": night,
+            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+        },
     )
 
 
@@ -468,11 +493,11 @@ def _with_details(queryset):
 @patient_view
 def night_detail(request, night):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     if night > tonight:
         raise Http404
-    entry = _with_details(_entries(plan, night=night)).first()
+    entry = _with_details(_entries(patient, night=night)).first()
     if entry is not None:
         return redirect("journal:entry", pk=entry.pk)
     return render(
@@ -483,7 +508,7 @@ def night_detail(request, night):
             "night_label": _night_label(night, tonight),
             "entry": None,
             "editable": journal.is_editable(night, tonight),
-            "position": plan.position(night),
+            "position": plan.on(night),
             "retro_days": settings.LDN_RETRO_DAYS,
         },
     )
@@ -492,9 +517,9 @@ def night_detail(request, night):
 @patient_view
 def entry_detail(request, pk):
     now = timezone.now()
-    plan = _plan(request)
+    patient, plan = _plan(request)
     entry = get_object_or_404(_with_details(NightlyEntry.objects.visible_to(request.user)), pk=pk)
-    tonight = plan.tonight(now)
+    tonight = plan.tonight(patient.tz, now)
     history = journal.change_history(entry)
     return render(
         request,
@@ -507,7 +532,7 @@ def entry_detail(request, pk):
             "history": history,
             "edited": len(history) > 1,
             "retro_days": settings.LDN_RETRO_DAYS,
-            "position": plan.position(entry.night),
+            "position": plan.on(entry.night),
         },
     )
 
@@ -522,6 +547,15 @@ def _month_param(value, today):
     except (TypeError, ValueError):
         return date(today.year, today.month, 1)
     return first
+
+
+def _journal_start(plan, tonight):
+    """The first month of the patient's journal: of their first night logged or of the day
+    they joined, whichever is earlier (never after this month)."""
+    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
+    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    earliest = min(d for d in (first_night, joined, tonight) if d is not None)
+    return date(earliest.year, earliest.month, 1)
 
 
 def _stats(plan, rows, tonight):
@@ -541,15 +575,20 @@ def _stats(plan, rows, tonight):
 @patient_view
 def history(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
+    start = _journal_start(plan, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
+    elif first < start:
+        # Before the journal began (0001-01 included): its first month, not an empty year 1.
+        first = start
+        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(
-        _entries(plan, night__gte=since, night__lte=max(last, tonight)).values_list(
+        _entries(patient, night__gte=since, night__lte=max(last, tonight)).values_list(
             "night", "status", "dose_mg"
         )
     )
@@ -576,11 +615,11 @@ def history(request):
                     "state": state,
                     "dose": dose,
                     "today": night == tonight,
-                    "prescribed": plan.position(night).status == titration.ACTIVE,
+                    "prescribed": plan.on(night).status == titration.ACTIVE,
                 }
             )
         weeks.append(cells)
-    previous = (first - ONE_DAY).replace(day=1)
+    previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
     return render(
         request,
@@ -599,13 +638,13 @@ def history(request):
 @patient_view
 def history_list(request):
     now = timezone.now()
-    plan = _plan(request)
-    entries = _with_details(_entries(plan))
+    patient, plan = _plan(request)
+    entries = _with_details(_entries(patient))
     page = Paginator(entries, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "patients/journal/history_list.html",
-        {"tab": "list", "page": page, "tonight": plan.tonight(now)},
+        {"tab": "list", "page": page, "tonight": plan.tonight(patient.tz, now)},
     )
 
 
@@ -626,8 +665,8 @@ def trend_series(entries, start, end):
 @patient_view
 def trends(request):
     now = timezone.now()
-    plan = _plan(request)
-    tonight = plan.tonight(now)
+    patient, plan = _plan(request)
+    tonight = plan.tonight(patient.tz, now)
     try:
         weeks = int(request.GET.get("weeks", 4))
     except ValueError:
@@ -636,7 +675,7 @@ def trends(request):
         weeks = 4
     start = tonight - timedelta(days=weeks * 7 - 1)
     entries = list(
-        _entries(plan, night__gte=start, night__lte=tonight)
+        _entries(patient, night__gte=start, night__lte=tonight)
         .order_by("night")
         .only(
             "night",
@@ -655,7 +694,7 @@ def trends(request):
         "prescribed",
         "Prescribed dose (mg)",
         [
-            (night, plan.position(night).dose_mg)
+            (night, plan.on(night).dose_mg)
             for night in (start + timedelta(days=i) for i in range((tonight - start).days + 1))
         ],
         axis="dose",
@@ -704,6 +743,9 @@ def patient_settings(request):
             "form": form,
             "time_zone_options": TIME_ZONE_OPTIONS,
             "patient": patient,
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
             "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
             "devices": PushSubscription.objects.filter(user=request.user),
             "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
@@ -717,4 +759,13 @@ def patient_settings(request):
 @patient_view
 def more(request):
     """The More tab: settings, the patient's own data, the account."""
-    return render(request, "patients/journal/more.html", {"patient": current_patient(request)})
+    return render(
+        request,
+        "patients/journal/more.html",
+        {
+            "patient": current_patient(request),
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
+        },
+    )

@@ -7,9 +7,7 @@ schedule (patients.rules.schedule) decides what is due for each.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -23,13 +21,12 @@ from patients.rules.schedule import (
     EMAIL,
     PUSH,
     NightState,
-    PatientPlan,
+    PatientReminders,
     Prefs,
     nights_around,
     plan_patient,
 )
-from prescriptions import titration
-from prescriptions.models import PlanStep, Prescription
+from prescriptions.plans import NO_PLAN, PlanView, load_many
 
 # Patients per batch (one transaction each). Measured on the 2-core bench machine: 2,000
 # sends a quarter of the statements and commits of 500, for the same memory per batch.
@@ -41,38 +38,20 @@ def morning_last_call_after() -> timedelta | None:
     return timedelta(minutes=minutes) if minutes else None
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What reminders need from a patient's active prescription."""
-
-    versions: tuple[titration.PlanVersion, ...] = ()
-    prescription_on_hold: bool = False
-    # Night states already computed for this plan (a batch shares one Plan per distinct
-    # prescription, so most patients cost a dict lookup here).
-    _states: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def state(self, night: date, evening_logged=False, morning_logged=False) -> NightState:
-        key = (night, evening_logged, morning_logged)
-        cached = self._states.get(key)
-        if cached is not None:
-            return cached
-        position = titration.current_step(self.versions, night)
-        status = titration.ON_HOLD if self.prescription_on_hold else position.status
-        state = self._states[key] = NightState(
-            night=night,
-            plan_status=status,
-            dosing_time=position.dosing_time,
-            dose_mg=position.dose_mg if status == titration.ACTIVE else None,
-            evening_logged=evening_logged,
-            morning_logged=morning_logged,
-        )
-        return state
-
-
-NO_PLAN = Plan()
-
-
-NO_PLAN = Plan()
+def night_state(
+    plan: PlanView, night: date, evening_logged: bool = False, morning_logged: bool = False
+) -> NightState:
+    """What the plan says on ``night`` (titration's answer, through the PlanView) and what
+    the patient logged: the only input the reminder rules read about a plan."""
+    position = plan.on(night)
+    return NightState(
+        night=night,
+        plan_status=position.status,
+        dosing_time=position.dosing_time,
+        dose_mg=position.dose_mg,
+        evening_logged=evening_logged,
+        morning_logged=morning_logged,
+    )
 
 
 def due_patients(now: datetime):
@@ -82,72 +61,6 @@ def due_patients(now: datetime):
         Q(next_reminder_at__lte=now) | Q(next_reminder_at__isnull=True),
         user__is_active=True,
     )
-
-
-_STEP_COLUMNS = (
-    "version__prescription_id",
-    "version_id",
-    "version__number",
-    "version__effective_night",
-    "version__start_date",
-    "version__dosing_time",
-    "version__hold_from",
-    "version__hold_until",
-    "dose_mg",
-    "days",
-)
-
-
-def load_plans(patient_ids: Sequence[int]) -> dict[int, Plan]:
-    """Each patient's newest non-ended prescription as a Plan (2 queries for the batch).
-    Patients whose plans are identical share one Plan object, and so its cached states."""
-    chosen: dict[int, tuple] = {}
-    rows = (
-        Prescription.objects.filter(patient_id__in=id_set(patient_ids))
-        .exclude(status=Prescription.Status.ENDED)
-        .order_by("patient_id", "-start_date", "-pk")
-        .values_list("patient_id", "id", "status")
-    )
-    for patient_id, prescription_id, status in rows:
-        chosen.setdefault(patient_id, (prescription_id, status))  # current_prescription's order
-    if not chosen:
-        return {}
-    versions: dict[int, dict[int, list]] = defaultdict(dict)
-    for row in (
-        PlanStep.objects.filter(
-            version__prescription_id__in=id_set(pid for pid, _status in chosen.values())
-        )
-        .order_by("version_id", "position")
-        .values_list(*_STEP_COLUMNS)
-    ):
-        versions[row[0]].setdefault(row[1], []).append(row)
-    interned: dict[tuple, Plan] = {}
-    plans = {}
-    for patient_id, (prescription_id, status) in chosen.items():
-        on_hold = status == Prescription.Status.ON_HOLD
-        shape = tuple(
-            (steps[0][2:8], tuple((s[8], s[9]) for s in steps))
-            for steps in versions[prescription_id].values()
-        )
-        plan = interned.get((shape, on_hold))
-        if plan is None:
-            plan = interned[(shape, on_hold)] = Plan(
-                versions=tuple(
-                    titration.PlanVersion(
-                        number=head[0],
-                        effective_night=head[1],
-                        start_date=head[2],
-                        dosing_time=head[3],
-                        hold_from=head[4],
-                        hold_until=head[5],
-                        steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),
-                    )
-                    for head, steps in shape
-                ),
-                prescription_on_hold=on_hold,
-            )
-        plans[patient_id] = plan
-    return plans
 
 
 def load_entries(patient_ids: Sequence[int], first: date, last: date) -> dict[tuple, tuple]:
@@ -230,10 +143,10 @@ def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:
 
 def _plan_batch(
     patients: Sequence[DuePatient], now: datetime
-) -> list[tuple[DuePatient, PatientPlan]]:
+) -> list[tuple[DuePatient, PatientReminders]]:
     ids = [p.pk for p in patients]
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
-    plans = load_plans(ids)
+    plans = load_many(id_set(ids))
     entries = load_entries(ids, first, last)
     push_users = [p.user_id for p in patients if p.prefs[-1]]
     with_push = (
@@ -248,12 +161,19 @@ def _plan_batch(
     claimed = _claimed_keys(patients, first)
     last_call_after = morning_last_call_after()
     out = []
+    # Patients with identical plans share one PlanView (load_many), so most night states
+    # are a dict lookup here: a frozen dataclass costs too much to make 300k times a sweep.
+    memo: dict[tuple, NightState] = {}
     for patient in patients:
         plan = plans.get(patient.pk, NO_PLAN)
         states = {}
         for night in nights_around(now, patient.time_zone):
             evening, morning = entries.get((patient.pk, night), (False, False))
-            states[night] = plan.state(night, evening, morning)
+            key = (id(plan), night, evening, morning)
+            state = memo.get(key)
+            if state is None:
+                state = memo[key] = night_state(plan, night, evening, morning)
+            states[night] = state
         out.append(
             (
                 patient,
@@ -278,7 +198,7 @@ def due_reminders(
     batch_size: int = BATCH_SIZE,
     first_id: int = 1,
     last_id: int | None = None,
-) -> Iterator[list[tuple[DuePatient, PatientPlan]]]:
+) -> Iterator[list[tuple[DuePatient, PatientReminders]]]:
     """The due patients at `now`, a batch at a time, each with what is due for them.
 
     Used by the sweep and by `send_reminders --dry-run`: one selection, no drift. Each batch

@@ -5,12 +5,13 @@ import binascii
 import json
 import re
 from datetime import date, time
-from urllib.parse import urlparse
 
 from django import forms
+from django.conf import settings
 
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
-from patients.rules.nights import EVENING
+from patients.notifications.channels import push_endpoints
+from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 from patients.rules.schedule import Prefs, in_quiet_hours, slots_for_night
 
 TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
@@ -31,11 +32,11 @@ def _time_field(label, required=True, help_text=""):
 
 
 def _is_evening(value: time) -> bool:
-    return value >= time(12, 0) or value < time(3, 0)
+    return value >= EVENING_NIGHT_STARTS or value < DOSING_WINDOW_END
 
 
 def _evening_order(value: time) -> tuple:
-    return (value < time(12, 0), value)
+    return (value < EVENING_NIGHT_STARTS, value)
 
 
 class TimeZoneField(forms.CharField):
@@ -104,7 +105,7 @@ class ReminderSettingsForm(forms.ModelForm):
         ):
             self.add_error("last_call_time", "The last call must come after the evening reminder.")
         morning = data.get("morning_time")
-        if morning and not time(3, 0) <= morning < time(12, 0):
+        if morning and not DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
             self.add_error("morning_time", "Choose a morning time from 03:00 to 11:59.")
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):
@@ -204,11 +205,11 @@ def parse_subscription(body: bytes) -> dict:
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or len(endpoint) > 1000:
         raise forms.ValidationError("The subscription's endpoint is missing or too long.")
-    parsed = urlparse(endpoint)
-    if parsed.scheme != "https" or not parsed.hostname:
-        raise forms.ValidationError("Push endpoints must be https:// addresses.")
     if "\x00" in endpoint:
         raise forms.ValidationError("The subscription's endpoint is not a valid address.")
+    refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
+    if refused:
+        raise forms.ValidationError(refused)
     label = data.get("label", "")
     if isinstance(label, str):
         label = "".join(ch for ch in label if ch.isprintable())  # PostgreSQL refuses NUL

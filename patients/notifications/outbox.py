@@ -15,11 +15,13 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ldn_journal.celery import app
+from ldn_journal import broker
+from ldn_journal.celery import REMINDERS, URGENT, app
+from ldn_journal.operations import channel_health
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.email import EmailMessageParts, send_email
@@ -28,6 +30,7 @@ from patients.notifications.claims import stuck_after
 
 log = logging.getLogger(__name__)
 
+Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
 Channel = ReminderDelivery.Channel
 
@@ -115,10 +118,20 @@ def register_renderer(kind: str, renderer: Renderer) -> None:
 # --- The state machine -----------------------------------------------------------------------
 
 
-def retry_countdown(attempts: int) -> int:
-    """Exponential backoff, capped below the sweep's re-enqueue age (never a long ETA)."""
+# Alerts about an urgent report: never given up on, and sent from the `urgent` queue.
+URGENT_KINDS = (Kind.URGENT, Kind.ESCALATION, Kind.UNDELIVERED)
+
+
+def retry_countdown(attempts: int, kind: str = "") -> int:
+    """Exponential backoff. A reminder's is capped at the sweep's re-enqueue age; an urgent
+    alert's at LDN_URGENT_RETRY_MAX_SECONDS, and it goes on at that pace until delivered."""
     base = settings.LDN_REMINDER_RETRY_BASE_SECONDS
-    return int(min(base * 2 ** max(attempts - 1, 0), settings.LDN_REMINDER_REQUEUE_SECONDS))
+    cap = (
+        settings.LDN_URGENT_RETRY_MAX_SECONDS
+        if kind in URGENT_KINDS
+        else settings.LDN_REMINDER_REQUEUE_SECONDS
+    )
+    return int(min(base * 2 ** max(attempts - 1, 0), cap))
 
 
 # take() and _finish() run twice per message: plain SQL, so a message costs two short round
@@ -126,24 +139,44 @@ def retry_countdown(attempts: int) -> int:
 _TABLE = ReminderDelivery._meta.db_table
 
 
-def _finish_sql(delivery_id: int, status: str, reason: str = "", sent_at=None):
+def _finish_sql(delivery_id: int, status: str, reason: str = "", sent_at=None, retry_at=None):
+    adapt = connection.ops.adapt_datetimefield_value
     return (
         f"UPDATE {_TABLE} SET status = %s, last_error = %s, "  # noqa: S608
-        "sent_at = COALESCE(%s, sent_at) WHERE id = %s AND status = %s",
+        "sent_at = COALESCE(%s, sent_at), retry_at = %s WHERE id = %s AND status = %s",
         [
             status,
             reason[:300],
-            connection.ops.adapt_datetimefield_value(sent_at),
+            adapt(sent_at),
+            adapt(retry_at),
             delivery_id,
             Status.SENDING,
         ],
     )
 
 
-def _finish(delivery_id: int, status: str, reason: str = "", sent_at=None) -> bool:
+def _finish(delivery_id: int, status: str, reason: str = "", sent_at=None, retry_at=None) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(*_finish_sql(delivery_id, status, reason, sent_at))
+        cursor.execute(*_finish_sql(delivery_id, status, reason, sent_at, retry_at))
         return cursor.rowcount == 1
+
+
+def _finished_id(finish) -> int:
+    """The delivery id of a `_finish_sql` statement (for the logs)."""
+    return finish[1][-2]
+
+
+def _record_on_fresh_connection(finish) -> None:
+    """Run a sent message's finishing UPDATE after the round trip carrying it failed.
+
+    Whether the server ran it is unknown and the connection is most likely dead (a
+    terminated backend, a failover): retried on it, the finish would fail again, the
+    delivery would stay `sending` and be sent a second time once it looks stuck. So the
+    connection is closed and the finish recorded on a new one before anything else. It is
+    conditional on `sending`, so running it twice changes nothing."""
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(*finish)
 
 
 def take(delivery_id: int, real_now: datetime, after=None) -> bool:
@@ -197,7 +230,12 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
     real_now = timezone.now()
     now = now or real_now
     ids = list(dict.fromkeys(delivery_ids))
-    rows = ReminderDelivery.objects.select_related("recipient", "patient").in_bulk(ids)
+    # A redelivered or re-enqueued chunk finds most of its rows done: skip them unloaded.
+    rows = (
+        ReminderDelivery.objects.select_related("recipient", "patient")
+        .filter(status__in=(Status.PENDING, Status.SENDING))
+        .in_bulk(ids)
+    )
     by_renderer: dict[Renderer, list] = {}
     for delivery in rows.values():
         renderer = RENDERERS.get(delivery.kind)
@@ -214,7 +252,18 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
             delivery = rows.get(delivery_id)
             if delivery is None:
                 continue
-            taken = take(delivery_id, timezone.now(), after=recorded)
+            try:
+                taken = take(delivery_id, timezone.now(), after=recorded)
+            except DatabaseError:
+                if recorded is None:
+                    raise
+                log.warning(
+                    "delivery %s: recording a sent message failed with the next claim; "
+                    "recording it on a fresh connection",
+                    _finished_id(recorded),
+                )
+                _record_on_fresh_connection(recorded)
+                taken = take(delivery_id, timezone.now())
             recorded = None
             if not taken:
                 continue
@@ -225,8 +274,16 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
             outcomes.append(outcome)
     finally:
         if recorded is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(*recorded)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(*recorded)
+            except DatabaseError:
+                log.warning(
+                    "delivery %s: recording a sent message failed; recording it on a fresh "
+                    "connection",
+                    _finished_id(recorded),
+                )
+                _record_on_fresh_connection(recorded)
     return outcomes
 
 
@@ -271,16 +328,26 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
         log.warning("delivery %s failed: %s", delivery_id, exc)
         return finish(Status.FAILED, str(exc))
     except TransientFailure as exc:
-        if delivery.attempts >= settings.LDN_REMINDER_MAX_ATTEMPTS:
+        real_now = timezone.now()
+        channel_health.failed(delivery.channel, exc, real_now)
+        urgent = delivery.kind in URGENT_KINDS
+        if not urgent and delivery.attempts >= settings.LDN_REMINDER_MAX_ATTEMPTS:
             log.warning(
                 "delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, exc
             )
             return finish(Status.FAILED, f"Gave up after {delivery.attempts} attempts: {exc}")
-        # Back to pending; sending_since keeps the attempt time so the sweep waits too.
-        _finish(delivery_id, Status.PENDING, str(exc))
-        return Outcome(
-            delivery_id, Status.PENDING, str(exc), retry_in=retry_countdown(delivery.attempts)
+        # Back to pending until retry_at: the sweep hands due retries back in batches (no
+        # task per message waiting in the queue). Urgent alerts never give up; after a few
+        # failures the admins are told (patients.notifications.undelivered).
+        countdown = retry_countdown(delivery.attempts, delivery.kind)
+        _finish(
+            delivery_id,
+            Status.PENDING,
+            str(exc),
+            retry_at=real_now + timedelta(seconds=countdown),
         )
+        return Outcome(delivery_id, Status.PENDING, str(exc), retry_in=countdown)
+    channel_health.succeeded(delivery.channel, timezone.now())
     # Recorded by the caller, together with the next take.
     return Outcome(delivery_id, Status.SENT)
 
@@ -295,50 +362,44 @@ SEND_CHUNK = 100
 # Up to this many ids go out as one task each: an urgent alert or a handful of reminders is
 # sent in parallel at once, not one after another.
 ONE_TASK_EACH_UP_TO = 4
-# The send tasks (patients.notifications.tasks), published by name: the outbox sits below the
+# The send tasks (patients.notifications.tasks), published by name (send_task: a web process
+# never imports the tasks module, so they are not in its registry): the outbox sits below the
 # module that defines them, and the producers above it enqueue through here.
 SEND_ONE = "patients.send_delivery"
 SEND_CHUNK_TASK = "patients.send_deliveries"
 
 
-def enqueue_deliveries(ids) -> None:
-    """Hand delivery ids to the workers over one broker connection: a few ids as one send
-    task each, more in chunks of SEND_CHUNK ids per task (100k due reminders are 1,000
-    publishes, not 100,000). Raises if the broker is down: the caller decides whether that
-    is loud (the sweep) or logged."""
+def enqueue_deliveries(ids, queue: str = REMINDERS, *, retry: bool = True) -> None:
+    """Hand delivery ids to the workers over one broker connection, on `queue`: a few ids
+    (and any number on the urgent queue) as one send task each, more in chunks of
+    SEND_CHUNK ids per task (100k due reminders are 1,000 publishes, not 100,000). Raises if
+    the broker is down: the caller decides whether that is loud (the sweep) or logged.
+    `retry=False` skips Celery's publish retries (the web path bounds its own)."""
     ids = list(ids)
     with app.producer_or_acquire() as producer:
-        if len(ids) <= ONE_TASK_EACH_UP_TO:
+        if queue == URGENT or len(ids) <= ONE_TASK_EACH_UP_TO:
             for delivery_id in ids:
-                app.tasks[SEND_ONE].apply_async((delivery_id,), producer=producer)
+                app.send_task(SEND_ONE, (delivery_id,), producer=producer, queue=queue, retry=retry)
             return
         for start in range(0, len(ids), SEND_CHUNK):
-            app.tasks[SEND_CHUNK_TASK].apply_async(
-                (ids[start : start + SEND_CHUNK],), producer=producer
+            app.send_task(
+                SEND_CHUNK_TASK,
+                (ids[start : start + SEND_CHUNK],),
+                producer=producer,
+                queue=queue,
+                retry=retry,
             )
 
 
-def retry_later(outcomes) -> None:
-    """Re-enqueue each transient failure of a chunk on its own, after its backoff. If the
-    broker is down it stays pending and the sweep re-enqueues it."""
-    for outcome in outcomes:
-        if outcome.retry_in is None:
-            continue
-        try:
-            app.tasks[SEND_ONE].apply_async((outcome.delivery_id,), countdown=outcome.retry_in)
-        except Exception:
-            log.exception("could not schedule a retry of delivery %s", outcome.delivery_id)
-
-
-def enqueue_on_commit(ids) -> None:
-    """For web requests: enqueue after the transaction commits; a broker failure is logged,
-    never raised (the claims are committed and the next sweep re-enqueues them)."""
+def enqueue_on_commit(ids, queue: str = URGENT) -> None:
+    """For web requests (urgent alerts): enqueue after the transaction commits, bounded in
+    time; a broker failure is logged, never raised (the claims are committed and the next
+    sweep re-enqueues them)."""
     ids = list(ids)
 
     def _enqueue():
-        try:
-            enqueue_deliveries(ids)
-        except Exception:
-            log.exception("could not enqueue %s deliveries; the sweep will retry", len(ids))
+        broker.publish_for_request(
+            lambda: enqueue_deliveries(ids, queue, retry=False), f"{len(ids)} deliveries"
+        )
 
     transaction.on_commit(_enqueue)

@@ -12,7 +12,7 @@ from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import id_set
 from patients.notifications.digest import new_flags_for
-from patients.notifications.due import Plan, load_plans
+from patients.notifications.due import night_state
 from patients.notifications.outbox import (
     Rendered,
     Renderer,
@@ -22,6 +22,7 @@ from patients.notifications.outbox import (
 )
 from patients.rules.nights import MORNING, as_zone
 from patients.rules.schedule import is_wanted
+from prescriptions.plans import NO_PLAN, load_many
 
 Kind = ReminderDelivery.Kind
 Channel = ReminderDelivery.Channel
@@ -68,7 +69,7 @@ class ReminderRenderer(Renderer):
         patient_ids = {d.patient_id for d in deliveries if d.patient_id}
         if not patient_ids:
             return
-        plans = load_plans(list(patient_ids))
+        plans = load_many(id_set(patient_ids))
         wanted = {(d.patient_id, d.night) for d in deliveries}
         entries = {
             (pid, night): (bool(status), logged is not None)
@@ -81,19 +82,19 @@ class ReminderRenderer(Renderer):
         for d in deliveries:
             if d.patient_id and d.night:
                 evening, morning = entries.get((d.patient_id, d.night), (False, False))
-                d._plan_state_cache = plans.get(d.patient_id, Plan()).state(
-                    d.night, evening, morning
+                d._plan_state_cache = night_state(
+                    plans.get(d.patient_id, NO_PLAN), d.night, evening, morning
                 )
 
     def _load_state(self, delivery):
-        plan = load_plans([delivery.patient_id]).get(delivery.patient_id, Plan())
+        plan = load_many([delivery.patient_id]).get(delivery.patient_id, NO_PLAN)
         entry = (
             NightlyEntry.objects.filter(patient_id=delivery.patient_id, night=delivery.night)
             .values_list("status", "morning_logged_at")
             .first()
         )
         evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
-        return plan.state(delivery.night, evening, morning)
+        return night_state(plan, delivery.night, evening, morning)
 
     def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         patient = delivery.patient

@@ -12,7 +12,7 @@ import json
 import logging
 import queue
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Min, Q
 
+from ldn_journal.celery import REMINDERS, RETRIES, URGENT
 from patients.models import Patient, ReminderDelivery
 from patients.notifications.claims import (
     ClaimRow,
@@ -32,15 +33,15 @@ from patients.notifications.claims import (
 )
 from patients.notifications.digest import claim_digests
 from patients.notifications.due import BATCH_SIZE, DuePatient, due_patients, due_reminders
-from patients.notifications.outbox import enqueue_deliveries
-from patients.rules.schedule import DueReminder, PatientPlan
+from patients.notifications.outbox import URGENT_KINDS, enqueue_deliveries
+from patients.rules.schedule import DueReminder, PatientReminders
 
 log = logging.getLogger(__name__)
 
 Status = ReminderDelivery.Status
 
 
-def _claim_rows(plans: Iterable[PatientPlan]) -> tuple[list[ClaimRow], list[ClaimRow]]:
+def _claim_rows(plans: Iterable[PatientReminders]) -> tuple[list[ClaimRow], list[ClaimRow]]:
     due_rows, missed_rows = [], []
     for plan in plans:
         for due in plan.due:
@@ -64,7 +65,7 @@ def _row_for(due: DueReminder, **extra) -> ClaimRow:
     )
 
 
-def _moves(batch: list[tuple[DuePatient, PatientPlan]]) -> list[tuple]:
+def _moves(batch: list[tuple[DuePatient, PatientReminders]]) -> list[tuple]:
     """(patient id, next_reminder_at as read, new next_reminder_at) where it changes."""
     return [
         (patient.pk, patient.next_reminder_at, plan.next_at)
@@ -120,17 +121,21 @@ class SweepResult:
 class DispatchError(Exception):
     """Claims are committed but could not be handed to the queue (the broker is down)."""
 
-    def __init__(self, ids):
+    def __init__(self, ids, queue: str = REMINDERS):
         super().__init__(f"could not enqueue {len(ids)} claimed deliveries")
         self.ids = list(ids)
+        self.queue = queue
 
 
-def _dispatch(dispatch, ids) -> None:
+def _dispatch(dispatch, ids, queue: str | None = None) -> None:
     try:
-        dispatch(ids)
+        if queue is None:
+            dispatch(ids)
+        else:
+            dispatch(ids, queue)
     except Exception as exc:
         log.error("reminder sweep: could not enqueue %s deliveries", len(ids), exc_info=True)
-        raise DispatchError(ids) from exc
+        raise DispatchError(ids, queue or REMINDERS) from exc
 
 
 # Patients per part when a sweep fans out: a 100k minute becomes ten parts that every
@@ -277,6 +282,7 @@ def sweep(
 
     A dispatch failure (Redis down) is logged and raised as DispatchError after the claims
     are committed; the next sweep re-enqueues them once they are `requeue_after()` old."""
+    by_queue = dispatch is None
     if dispatch is None:
         dispatch = enqueue_deliveries
     result = SweepResult(expired=expire_stale(now))
@@ -292,9 +298,7 @@ def sweep(
     result.digests = claim_digests(now)
     if result.digests:
         _dispatch(dispatch, result.digests)
-    result.requeued = stale_deliveries(now)
-    if result.requeued:
-        _dispatch(dispatch, result.requeued)
+    result.requeued = requeue_stale(now, dispatch, by_queue=by_queue)
     return result
 
 
@@ -308,16 +312,77 @@ def expire_stale(now: datetime) -> int:
     )
 
 
-def stale_deliveries(now: datetime, limit: int = 20000) -> list[int]:
-    """Deliveries the queue seems to have lost: pending a while after their claim or last
-    attempt, or stuck in `sending` (the worker died mid-send)."""
+class Stale(NamedTuple):
+    pk: int
+    kind: str
+    why: str  # LOST, RETRY or STUCK
+
+
+LOST, RETRY, STUCK = "lost", "retry", "stuck"
+
+
+def _stale(now: datetime, limit: int = 20000) -> list[Stale]:
+    """Deliveries to hand to the workers again: retries whose time has come, claims pending
+    a while with no retry planned (the queue lost them), and deliveries stuck in `sending`
+    (the worker died mid-send)."""
     cut = now - requeue_after()
-    pending = Q(status=Status.PENDING) & (
+    lost = Q(status=Status.PENDING, retry_at__isnull=True) & (
         Q(sending_since__isnull=True, claimed_at__lt=cut) | Q(sending_since__lt=cut)
     )
+    due_retry = Q(status=Status.PENDING, retry_at__lte=now)
     stuck = Q(status=Status.SENDING, sending_since__lt=now - stuck_after())
-    return list(
-        ReminderDelivery.objects.filter(pending | stuck)
+    rows = (
+        ReminderDelivery.objects.filter(lost | due_retry | stuck)
         .order_by("claimed_at")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "kind", "status", "retry_at")[:limit]
     )
+    return [
+        Stale(pk, kind, STUCK if status == Status.SENDING else RETRY if retry_at else LOST)
+        for pk, kind, status, retry_at in rows
+    ]
+
+
+def stale_deliveries(now: datetime, limit: int = 20000) -> list[int]:
+    """The ids `requeue_stale` would hand back now."""
+    return [row.pk for row in _stale(now, limit)]
+
+
+def requeue_stale(now: datetime, dispatch, *, by_queue: bool = True) -> list[int]:
+    """Hand stale deliveries back: urgent alerts one task each on the urgent queue, the
+    rest in chunks on the retries queue (`by_queue`; otherwise all to `dispatch`). Lost and
+    stuck ones are logged at WARNING with counts: a stuck one may have reached its
+    recipient before its worker died, so re-sending it risks a duplicate."""
+    rows = _stale(now)
+    if not rows:
+        return []
+    counts = Counter(row.why for row in rows)
+    if counts[LOST]:
+        log.warning(
+            "sweep: re-enqueueing %s pending deliveries the queue lost (%s urgent)",
+            counts[LOST],
+            sum(1 for r in rows if r.why == LOST and r.kind in URGENT_KINDS),
+        )
+    if counts[STUCK]:
+        log.warning(
+            "sweep: re-sending %s deliveries stuck in sending (their worker died mid-send); "
+            "each is a possible duplicate",
+            counts[STUCK],
+        )
+    if counts[RETRY]:
+        # While they wait in the queue, the next tick must not hand them out again.
+        retries = [r.pk for r in rows if r.why == RETRY]
+        ReminderDelivery.objects.filter(pk__in=id_set(retries), status=Status.PENDING).update(
+            retry_at=now + requeue_after()
+        )
+        log.info("sweep: handing back %s due retries", counts[RETRY])
+    ids = [row.pk for row in rows]
+    if not by_queue:
+        _dispatch(dispatch, ids)
+        return ids
+    urgent = [row.pk for row in rows if row.kind in URGENT_KINDS]
+    others = [row.pk for row in rows if row.kind not in URGENT_KINDS]
+    if urgent:
+        _dispatch(dispatch, urgent, URGENT)
+    if others:
+        _dispatch(dispatch, others, RETRIES)
+    return ids

@@ -4,12 +4,14 @@ The only module that defines tasks; the outbox publishes to them by name."""
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from ldn_journal.celery import SWEEP_EXPIRES_SECONDS
+from ldn_journal.operations import heartbeat
 from patients.notifications import outbox as delivery
 from patients.notifications import sweep
 from patients.urgent import reports as urgent
@@ -19,18 +21,20 @@ log = logging.getLogger(__name__)
 SWEEP_BROKER_TRIES = 3
 
 
-@shared_task(name="patients.send_delivery", bind=True, max_retries=None)
-def send_delivery_task(self, delivery_id):
+@shared_task(name="patients.send_delivery")
+def send_delivery_task(delivery_id):
+    """One delivery. A transient failure leaves it pending until its retry_at, and the
+    sweep hands it back then (no task waits in the queue for its countdown)."""
     try:
         return delivery.send_delivery(delivery_id)
     except delivery.RetryLater as exc:
-        raise self.retry(countdown=exc.countdown) from exc
+        return f"pending: retried in {exc.countdown} s"
 
 
 @shared_task(name="patients.send_deliveries")
 def send_deliveries_task(delivery_ids):
-    """A chunk of a sweep: each id sent in turn; transient failures retry one by one."""
-    delivery.retry_later(delivery.send_deliveries(delivery_ids))
+    """A chunk of a sweep: each id sent in turn; transient failures wait for the sweep."""
+    delivery.send_deliveries(delivery_ids)
 
 
 @shared_task(name="patients.fan_out_deliveries")
@@ -39,11 +43,35 @@ def fan_out_task(delivery_ids):
     delivery.enqueue_deliveries(delivery_ids)
 
 
-@shared_task(name="patients.sweep_reminders")
-def sweep_reminders_task():
-    """Every minute from beat. If the broker fails mid-sweep the claims stay committed as
-    pending; the task retries handing them over a few times with backoff, then fails
-    loudly. Whatever is still pending is re-enqueued by a later sweep."""
+@shared_task(name="patients.sweep_reminders", bind=True)
+def sweep_reminders_task(self):
+    """Every minute from beat, on the urgent queue. If the broker fails mid-sweep the claims
+    stay committed as pending; the task retries handing them over a few times with backoff,
+    then fails loudly. Whatever is still pending is re-enqueued by a later sweep. Each tick
+    leaves a heartbeat (when, how long, how late) for health checks and metrics."""
+    started = timezone.now()
+    try:
+        return _sweep_tick()
+    finally:
+        try:
+            heartbeat.record(heartbeat.SWEEP, started, timezone.now(), _queued_for(self, started))
+        except Exception:
+            log.exception("could not record the sweep heartbeat")
+
+
+def _queued_for(task, started) -> float:
+    """Seconds the tick waited in the queue: beat sets `expires` SWEEP_EXPIRES_SECONDS
+    after publishing it (0 when run by hand)."""
+    expires = getattr(task.request, "expires", None)
+    if not expires:
+        return 0.0
+    if isinstance(expires, str):
+        expires = datetime.fromisoformat(expires)
+    published = expires - timedelta(seconds=SWEEP_EXPIRES_SECONDS)
+    return (started - published).total_seconds()
+
+
+def _sweep_tick():
     # Urgent reports first (escalation, held-back alerts, failures told to admins): never
     # behind the reminders, and a fault there must not stop the reminders either.
     try:
@@ -89,7 +117,7 @@ def _retry_enqueue(failure):
     for attempt in range(1, SWEEP_BROKER_TRIES):
         time.sleep(2 * attempt)
         try:
-            delivery.enqueue_deliveries(failure.ids)
+            delivery.enqueue_deliveries(failure.ids, failure.queue)
         except BrokerError:
             log.error("reminder sweep: broker still unavailable (retry %s)", attempt)
         else:

@@ -1,6 +1,7 @@
 """Reminder pages: patient settings and devices, clinician digest settings, one-click
 unsubscribe, the delivery log, and the PWA files (manifest, service worker)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
@@ -41,9 +42,15 @@ def push_subscribe(request):
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": exc.messages[0]}, status=400)
     endpoint = data.pop("endpoint")
-    PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={**data, "user": request.user}
-    )
+    devices = PushSubscription.objects.filter(user=request.user)
+    limit = settings.LDN_PUSH_MAX_DEVICES
+    if devices.count() >= limit and not devices.filter(endpoint=endpoint).exists():
+        error = (
+            f"You already get reminders on {limit} devices, the most allowed. "
+            "Remove one on the reminders page first."
+        )
+        return JsonResponse({"ok": False, "error": error}, status=400)
+    PushSubscription.objects.update_or_create(user=request.user, endpoint=endpoint, defaults=data)
     if not patient.remind_by_push:
         patient.remind_by_push = True
         patient.save(update_fields=["remind_by_push"])

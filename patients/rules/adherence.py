@@ -16,7 +16,7 @@ SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
-class NightRecord:
+class AdherenceNight:
     night: date
     status: str  # "taken", "skipped" or "" (nothing logged)
     prescribed: bool  # the plan prescribed a dose that night (active, not on hold)
@@ -36,11 +36,11 @@ class Adherence:
         return round(self.taken * 100 / self.prescribed)
 
 
-def _by_night(records: Iterable[NightRecord]) -> dict[date, NightRecord]:
+def _by_night(records: Iterable[AdherenceNight]) -> dict[date, AdherenceNight]:
     return {record.night: record for record in records}
 
 
-def _counts(record: NightRecord | None, tonight: date) -> bool:
+def _counts(record: AdherenceNight | None, tonight: date) -> bool:
     """Whether a night enters the denominator.
 
     Tonight is still open: it counts only once something has been logged for it, so an
@@ -51,7 +51,7 @@ def _counts(record: NightRecord | None, tonight: date) -> bool:
     return record.night != tonight or bool(record.status)
 
 
-def adherence(records: Iterable[NightRecord], tonight: date, days: int) -> Adherence:
+def adherence(records: Iterable[AdherenceNight], tonight: date, days: int) -> Adherence:
     """Nights taken / nights prescribed over the ``days`` nights ending with ``tonight``."""
     by_night = _by_night(records)
     taken = prescribed = 0
@@ -64,7 +64,7 @@ def adherence(records: Iterable[NightRecord], tonight: date, days: int) -> Adher
     return Adherence(days=days, taken=taken, prescribed=prescribed)
 
 
-def streak(records: Iterable[NightRecord], tonight: date, limit: int = 3660) -> int:
+def streak(records: Iterable[AdherenceNight], tonight: date, limit: int = 3660) -> int:
     """Prescribed nights taken in a row, ending tonight (or last night if tonight is open).
 
     Unprescribed nights (a hold, no plan) are stepped over without breaking the streak;

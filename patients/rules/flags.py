@@ -1,6 +1,6 @@
 """Flags: derived signals on one patient that a clinician should look at, with their evidence.
 
-Pure: plain night records, plain plan versions (prescriptions.titration.PlanVersion) and
+Pure: plain night records, plain plan versions (prescriptions.titration.PlainVersion) and
 "today" (the patient's current night) in, a list of :class:`Flag` out. No database and no
 clock, so every rule is tested as a table. All thresholds live in the block below.
 """
@@ -402,7 +402,7 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
 
 def evaluate(
     nights: Iterable[NightRecord],
-    versions: Sequence[titration.PlanVersion],
+    versions: Sequence[titration.PlainVersion],
     today: date,
     *,
     tz: ZoneInfo | str,

@@ -182,7 +182,7 @@ def nights_around(now: datetime, tz: str) -> tuple[date, ...]:
 
 
 @dataclass
-class PatientPlan:
+class PatientReminders:
     """The outcome of looking at one patient at `now`."""
 
     due: list[DueReminder] = field(default_factory=list)
@@ -235,14 +235,14 @@ def plan_patient(
     claimed: set[str],
     now: datetime,
     checked_since: datetime | None,
-) -> PatientPlan:
+) -> PatientReminders:
     """Pure: the reminders due now for one patient, and when to look at them next.
 
     `states` maps each night of `nights_around(now)` to its NightState; `claimed` holds the
     keys already claimed; `checked_since` is the moment the patient was last scheduled to be
     looked at (their previous `next_reminder_at`), so a late sweep can record what it missed.
     """
-    result = PatientPlan()
+    result = PatientReminders()
     slots, next_at = _wanted_slots(prefs, tuple(sorted(states.items())), now, checked_since)
     for slot in slots:
         for channel in prefs.channels:

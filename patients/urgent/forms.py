@@ -9,6 +9,7 @@ from django import forms
 from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
+from prescriptions.changes import logged_dose_stands_message
 
 SYMPTOM_ERROR = "Choose at least one thing from the list (or “Something else”)."
 
@@ -87,3 +88,13 @@ class AcknowledgeForm(forms.Form):
         required=False,
         help_text="Saved as a new plan version signed by you; the patient is told not to dose.",
     )
+
+    def say_when_the_hold_starts(self, first_night, tonight_logged):
+        """Name the hold's first night: tomorrow when tonight's dose is already logged."""
+        if tonight_logged:
+            self.fields[
+                "hold"
+            ].label = f"Also put the plan on hold from the night of {first_night:%a %d %b}"
+            self.fields["hold"].help_text = (
+                f"{logged_dose_stands_message(first_night)} " + self.fields["hold"].help_text
+            )

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -33,6 +31,7 @@ from patients.models import (
     ReminderDelivery,
     UrgentReport,
 )
+from patients.notifications import undelivered
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
@@ -259,54 +258,10 @@ for _kind in (Kind.URGENT, Kind.ESCALATION):
     register_renderer(_kind, UrgentAlertRenderer())
 
 
-FAILURE_TOLD = "[admins told] "
-
-
-def report_failed_alerts() -> list[int]:
-    """Tell the admins, once, about urgent alerts that finally failed (after the delivery
-    worker's retries): an audit-trail row they read in the access log, an error in the logs
-    and a mail to ADMINS (which may fail too when SMTP is down: the first two do not).
-
-    The conditional UPDATE that marks last_error claims each failure for one sweep."""
-
-    failed = list(
-        ReminderDelivery.objects.filter(
-            kind__in=(Kind.URGENT, Kind.ESCALATION), status=Status.FAILED
-        )
-        .exclude(last_error__startswith=FAILURE_TOLD)
-        .values_list("pk", flat=True)
-    )
-    told = []
-    for pk in failed:
-        won = (
-            ReminderDelivery.objects.filter(pk=pk, status=Status.FAILED)
-            .exclude(last_error__startswith=FAILURE_TOLD)
-            .update(last_error=Substr(Concat(Value(FAILURE_TOLD), F("last_error")), 1, 300))
-        )
-        if not won:
-            continue
-        delivery = ReminderDelivery.objects.get(pk=pk)
-        detail = {
-            "report": delivery.report_id,
-            "recipient": delivery.recipient_id,
-            "kind": delivery.kind,
-            "channel": delivery.channel,
-            "attempts": delivery.attempts,
-        }
-        record_access(
-            None, "urgent.alert_failed", patient=delivery.patient, obj=delivery, detail=detail
-        )
-        log.error("Urgent alert delivery %s failed for good: %s", pk, delivery.last_error)
-        mail_admins(
-            "An urgent alert could not be delivered",
-            f"Delivery #{pk} ({delivery.kind}, {delivery.channel}) of urgent report "
-            f"#{delivery.report_id} to user #{delivery.recipient_id} failed after "
-            f"{delivery.attempts} attempts: {delivery.last_error}\n"
-            "Make sure the care team sees the report.",
-            fail_silently=True,
-        )
-        told.append(pk)
-    return told
+def report_failed_alerts(now: datetime) -> list[int]:
+    """Tell the admins, once, about urgent alerts that keep failing (every channel they
+    have; the alerts themselves go on being retried): patients.notifications.undelivered."""
+    return undelivered.tell_admins(now)
 
 
 # --- Acknowledging ---------------------------------------------------------------------------
@@ -352,24 +307,26 @@ def acknowledge(
 
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
+    When tonight's dose is already logged it stands, and the hold starts tomorrow night.
 
     Returns the new version, or None when the plan is already on hold from tonight on."""
 
     patient = report.patient
-    prescription = plans.current_prescription(patient)
-    versions = plans.versions_for(prescription)
-    if prescription is None or not versions:
+    plan = plans.load(patient)
+    prescription = plan.open_prescription
+    if prescription is None:
         raise UrgentError(
             "This patient has no plan to put on hold: acknowledge without the hold, and "
             "tell the patient in your note to stop taking LDN."
         )
-    latest = versions[-1]
-    tonight = changes.patient_tonight(patient, now, latest.dosing_time)
-    if changes.is_held_on_or_after(latest, tonight):
+    latest = plan.latest
+    tonight = plan.tonight(patient.tz, now)
+    if plan.is_held_on_or_after(tonight):
         return None
+    hold_from, _logged = changes.first_hold_night(patient, tonight)
     change = changes.hold_change(
         latest,
-        hold_from=tonight,
+        hold_from=hold_from,
         hold_until=None,
         reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
         patient_note=note or "Do not take LDN until your clinician tells you to restart.",
@@ -451,7 +408,7 @@ def sweep(now: datetime) -> dict:
                 claimed += _claim_alerts(
                     report, Kind.ESCALATION, escalation_recipients(report), now
                 )
-    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts()}
+    return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts(now)}
 
 
 # --- Reading ---------------------------------------------------------------------------------

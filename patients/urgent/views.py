@@ -23,6 +23,8 @@ from ldn_journal.accounts.roles import role_required
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
+from prescriptions import plans
+from prescriptions.changes import first_hold_night
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,10 @@ def clinic_reports(request):
 
 
 def _report_page(request, report, form, status=200):
+    patient = report.patient
+    if report.acknowledged_at is None:
+        tonight = plans.load(patient).tonight(patient.tz, timezone.now())
+        form.say_when_the_hold_starts(*first_hold_night(patient, tonight))
     return render(
         request,
         "patients/urgent/clinic_report.html",

@@ -25,6 +25,7 @@ from prescriptions.changes import (
     create_prescription,
     dosing_time_change,
     end_change,
+    first_hold_night,
     hold_change,
     resume_change,
     save_version,
@@ -84,6 +85,17 @@ def _saved(request, patient, version):
         request, f"Plan version {version.number} saved ({version.get_kind_display().lower()})."
     )
     return redirect(_plan_url(patient))
+
+
+def _log_read(request, patient, prescription=None):
+    """A form page that shows the patient's name and plan is a read, as the panel is."""
+    record_access(
+        request,
+        "plan.read",
+        patient=patient,
+        obj=prescription,
+        detail={"page": request.resolver_match.url_name},
+    )
 
 
 def _with_added_row(request):
@@ -195,6 +207,7 @@ def prescription_new(request, patient_id):
         formset = step_formset(
             None, initial=steps_as_initial(template.plain_steps) if template else None
         )
+    _log_read(request, patient)
     return render(
         request,
         "prescriptions/clinic/prescription_new.html",
@@ -270,6 +283,7 @@ def plan_change(request, patient_id, template_id=None):
                 reason=data["reason"],
                 patient_note=data["patient_note"],
                 template_id=template.pk if template else None,
+                applied_suggestion=data["suggestion"],
             )
             try:
                 version = save_version(
@@ -301,10 +315,12 @@ def plan_change(request, patient_id, template_id=None):
                 "effective_night": tonight_night,
                 "start_date": start,
                 "template": template.pk if template else None,
+                "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
             },
             **form_kwargs,
         )
         formset = step_formset(None, initial=steps_as_initial(steps))
+    _log_read(request, patient, prescription)
     return render(
         request,
         "prescriptions/clinic/plan_change.html",
@@ -321,9 +337,7 @@ def plan_change(request, patient_id, template_id=None):
 
 def _find_suggestion(request, patient, state):
     kind, key = request.GET.get("suggestion", ""), request.GET.get("key", "")
-    for suggestion in current_suggestions(
-        patient, state["prescription"], state["plain_versions"], state["tonight"]
-    ):
+    for suggestion in current_suggestions(patient, state):
         if suggestion.kind == kind and suggestion.key == key:
             return suggestion
     messages.info(request, "That suggestion no longer applies; here is the current plan.")
@@ -334,6 +348,7 @@ def _find_suggestion(request, patient, state):
 def template_choose(request, patient_id):
     patient = _patient(request, patient_id)
     state = plan_state(patient)
+    _log_read(request, patient, state["prescription"])
     return render(
         request,
         "prescriptions/clinic/template_choose.html",
@@ -373,6 +388,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                 return _saved(request, patient, version)
     else:
         form = form_class(initial={"based_on": _based_on(state), **initial(state)}, **kwargs)
+    _log_read(request, patient, state["prescription"])
     return render(request, template_name, {"patient": patient, **state, "form": form})
 
 
@@ -388,13 +404,18 @@ def plan_hold(request, patient_id):
             patient_note=data["patient_note"],
         )
 
+    def hold_start(state):
+        first, logged = first_hold_night(state["patient"], state["tonight"])
+        return {"first_night": first, "tonight_logged": logged}
+
     return _signed_form_view(
         request,
         patient_id,
         HoldForm,
         "prescriptions/clinic/plan_hold.html",
         build,
-        lambda state: {"hold_from": state["tonight"]},
+        lambda state: {"hold_from": first_hold_night(state["patient"], state["tonight"])[0]},
+        form_kwargs=hold_start,
     )
 
 
@@ -463,12 +484,21 @@ def plan_dosing_time(request, patient_id):
             effective_night=data["effective_night"],
             reason=data["reason"],
             patient_note=data["patient_note"],
+            applied_suggestion=data["suggestion"],
         )
 
     def initial(state):
         current = state["latest"].dosing_time if state["latest"] else titration.EVENING
         other = titration.MORNING if current == titration.EVENING else titration.EVENING
-        return {"dosing_time": other, "effective_night": state["tonight"] + timedelta(days=1)}
+        suggestion = ""
+        if request.GET.get("suggestion"):
+            found = _find_suggestion(request, state["patient"], state)
+            suggestion = f"{found.kind}:{found.key}" if found else ""
+        return {
+            "dosing_time": other,
+            "effective_night": state["tonight"] + timedelta(days=1),
+            "suggestion": suggestion,
+        }
 
     return _signed_form_view(
         request,

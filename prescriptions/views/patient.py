@@ -12,8 +12,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
 from prescriptions import titration
-from prescriptions.panel import patient_tonight
-from prescriptions.plans import last_ending, plan_rows
+from prescriptions.panel import plan_state
 
 
 @role_required(Role.PATIENT)
@@ -21,26 +20,24 @@ def my_plan(request):
     if request.method != "GET":
         raise Http404
     patient = get_object_or_404(Patient.objects.visible_to(request.user))
-    prescription, rows = plan_rows(patient)
-    plain = [row.as_plain() for row in rows]
-    night = patient_tonight(patient, plain, timezone.now())
-    position = titration.current_step(plain, night)
-    in_effect = titration.version_in_effect(plain, night)
-    volume = None
-    if prescription is not None and position.dose_mg is not None:
-        volume = prescription.volume_for(position.dose_mg)
+    state = plan_state(patient, timezone.now())
+    position, night = state["position"], state["tonight"]
+    in_effect = titration.version_in_effect(state["plain_versions"], night)
+    latest_row = state["latest_row"]
     return render(
         request,
         "prescriptions/patient/my_plan.html",
         {
             "patient": patient,
-            "prescription": prescription,
+            "prescription": state["prescription"],
             "position": position,
-            "volume_ml": volume,
+            "volume_ml": position.volume_ml,
             "tonight": night,
-            "hold_note": rows[-1].patient_note if position.status == titration.ON_HOLD else "",
+            "hold_note": latest_row.patient_note
+            if latest_row and position.status == titration.ON_HOLD
+            else "",
             "schedule": titration.step_schedule(in_effect) if in_effect else [],
-            "changes": list(reversed(rows)),
-            "ending": last_ending(patient) if prescription is None else None,
+            "changes": list(reversed(state["versions"])),
+            "ending": state["ending"],
         },
     )

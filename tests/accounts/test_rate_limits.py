@@ -105,7 +105,11 @@ def test_without_redis_the_site_uses_the_database_cache_shared_by_processes():
         ],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "ldn_journal.settings"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ldn_journal.settings",
+            "DEBUG": "true",
+        },
         check=True,
         timeout=60,
     )

@@ -16,22 +16,17 @@ def give_plan(
     dose="1.5",
     hold_from=None,
     hold_until=None,
-    prescription_status=Prescription.Status.ACTIVE,
     dosing_time="evening",
     clinician=None,
 ):
     clinician = clinician or ClinicianFactory()
     with transaction.atomic():  # as the plan pages save: steps commit with their version
-        return _create_plan(
-            patient, start, dose, hold_from, hold_until, prescription_status, dosing_time, clinician
-        )
+        return _create_plan(patient, start, dose, hold_from, hold_until, dosing_time, clinician)
 
 
-def _create_plan(
-    patient, start, dose, hold_from, hold_until, prescription_status, dosing_time, clinician
-):
+def _create_plan(patient, start, dose, hold_from, hold_until, dosing_time, clinician):
     prescription = Prescription.objects.create(
-        patient=patient, prescriber=clinician, start_date=start, status=prescription_status
+        patient=patient, prescriber=clinician, start_date=start
     )
     version = PlanVersion.objects.create(
         prescription=prescription,
@@ -52,7 +47,7 @@ def patient_on_plan(tz="Europe/London", dose="1.5", **fields):
     plan_kwargs = {
         k: fields.pop(k)
         for k in list(fields)
-        if k in ("hold_from", "hold_until", "prescription_status", "dosing_time", "start")
+        if k in ("hold_from", "hold_until", "dosing_time", "start")
     }
     patient = PatientFactory(time_zone=tz, **fields)
     give_plan(patient, dose=dose, **plan_kwargs)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from patients.rules.adherence import NightRecord, adherence, streak
+from patients.rules.adherence import AdherenceNight, adherence, streak
 
 TONIGHT = date(2026, 3, 31)
 
@@ -16,7 +16,7 @@ def nights(pattern, tonight=TONIGHT):
     for offset, char in enumerate(reversed(pattern)):
         night = tonight - timedelta(days=offset)
         status = {"T": "taken", "S": "skipped"}.get(char, "")
-        records.append(NightRecord(night, status, prescribed=char != "H"))
+        records.append(AdherenceNight(night, status, prescribed=char != "H"))
     return records
 
 

@@ -9,11 +9,11 @@ import pytest
 from patients.rules import flags
 from patients.rules.flags import NightRecord, SideEffectRecord, UrgentRecord
 from patients.rules.scales import Scale
-from prescriptions.titration import PlanVersion, Step
+from prescriptions.titration import PlainVersion, Step
 
 TODAY = date(2026, 3, 31)
 TZ = "Europe/London"
-PLAN = (PlanVersion(1, date(2025, 1, 1), date(2025, 1, 1), (Step(D("1.5"), None),)),)
+PLAN = (PlainVersion(1, date(2025, 1, 1), date(2025, 1, 1), (Step(D("1.5"), None),)),)
 
 
 def night(n):
@@ -81,7 +81,7 @@ def test_missed_nights_flag_names_every_night_of_the_run_as_evidence():
 
 
 def test_nights_on_hold_are_neither_missed_nor_quiet():
-    on_hold = PlanVersion(
+    on_hold = PlainVersion(
         2, night(10), date(2025, 1, 1), (Step(D("1.5"), None),), hold_from=night(10)
     )
     records = [r for r in every_night() if r.night < night(10)]
@@ -89,7 +89,7 @@ def test_nights_on_hold_are_neither_missed_nor_quiet():
 
 
 def test_nights_before_the_plan_starts_are_not_missed_nights():
-    later = (PlanVersion(1, night(3), night(3), (Step(D("1.5"), None),)),)
+    later = (PlainVersion(1, night(3), night(3), (Step(D("1.5"), None),)),)
     assert kinds(run([taken(n) for n in (2, 1, 0)], versions=later)) == []
 
 
@@ -212,7 +212,7 @@ def test_a_dose_other_than_the_prescribed_dose_raises_a_deviation(dose, flagged)
 
 
 def test_deviation_follows_the_plan_version_in_effect_that_night():
-    step_up = PlanVersion(2, night(5), night(5), (Step(D("3"), None),))
+    step_up = PlainVersion(2, night(5), night(5), (Step(D("3"), None),))
     records = [taken(n, dose="1.5" if n > 5 else "3") for n in range(40, -1, -1)]
     assert kinds(run(records, versions=(*PLAN, step_up))) == []
 
@@ -247,7 +247,7 @@ def test_doses_logged_in_london_stay_in_window_after_the_patient_moves_to_sydney
 
 def test_a_morning_dosing_plan_has_no_evening_window():
     morning = (
-        PlanVersion(1, date(2025, 1, 1), date(2025, 1, 1), (Step(D("1.5"), None),), "morning"),
+        PlainVersion(1, date(2025, 1, 1), date(2025, 1, 1), (Step(D("1.5"), None),), "morning"),
     )
     at = datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
     records = [*every_night()[:-3], taken(2, at=at), taken(1), taken(0)]
@@ -255,7 +255,7 @@ def test_a_morning_dosing_plan_has_no_evening_window():
 
 
 def test_a_dose_logged_while_the_plan_is_on_hold_is_a_high_flag():
-    hold = PlanVersion(2, night(3), date(2025, 1, 1), (Step(D("1.5"), None),), hold_from=night(3))
+    hold = PlainVersion(2, night(3), date(2025, 1, 1), (Step(D("1.5"), None),), hold_from=night(3))
     records = [*every_night()[:-4], taken(2)]
     [flag] = run(records, versions=(*PLAN, hold))
     assert (flag.kind, flag.severity, flag.evidence) == (

@@ -76,7 +76,10 @@ def test_a_night_older_than_the_retro_window_is_shown_read_only(patient_client, 
     assert reverse("journal:evening", args=[old.night]) not in page
 
 
-def test_months_before_and_after_can_be_browsed_but_not_into_the_future(patient_client, plan):
+def test_months_before_and_after_can_be_browsed_but_not_into_the_future(
+    patient_client, plan, patient_a
+):
+    a_year_of_nights(patient_a, nights=60)  # the journal reaches back into September
     page = patient_client.get(reverse("journal:history"), {"month": "2026-10"}).content.decode()
     assert "October 2026" in page
     assert "?month=2026-11" in page

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from ldn_journal import demo
 from patients.journal.demo import seed_journal
-from patients.journal.entries import PatientPlan
 from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.demo import seed_plans
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,8 @@ def seeded():
 
 
 def _plan(email):
-    return PatientPlan.load(Patient.objects.get(user__email=email))
+    patient = Patient.objects.get(user__email=email)
+    return patient, plans.load(patient)
 
 
 def test_seed_demo_runs_the_journal_step_and_can_run_twice(settings):
@@ -45,10 +45,10 @@ def test_seed_demo_runs_the_journal_step_and_can_run_twice(settings):
 def test_every_demo_patient_has_months_of_nights_and_tonight_left_open(seeded):
     now = timezone.now()
     for patient in Patient.objects.all():
-        plan = PatientPlan.load(patient)
+        plan = plans.load(patient)
         nights = set(patient.entries.values_list("night", flat=True))
         assert len(nights) >= 25, patient.user.email
-        assert plan.tonight(now) not in nights
+        assert plan.tonight(patient.tz, now) not in nights
     assert Patient.objects.get(user__email="patient@example.com").entries.count() >= 110
 
 
@@ -62,41 +62,40 @@ def test_seeding_twice_adds_nothing(seeded):
 
 def test_seeded_doses_follow_the_plan_and_no_entry_falls_on_a_hold(seeded):
     for patient in Patient.objects.all():
-        plan = PatientPlan.load(patient)
+        plan = plans.load(patient)
         for entry in patient.entries.all():
-            position = plan.position(entry.night)
+            position = plan.on(entry.night)
             assert position.status == titration.ACTIVE, (patient.user.email, entry.night)
             assert entry.prescribed_mg == position.dose_mg
 
 
 def test_the_demo_patient_has_a_deviation_a_late_dose_and_one_outside_the_window(seeded):
-    plan = _plan("patient@example.com")
-    entries = list(plan.patient.entries.filter(status="taken"))
+    patient, _plan_view = _plan("patient@example.com")
+    entries = list(patient.entries.filter(status="taken"))
     assert any(entry.deviates for entry in entries)
-    local_times = {timezone.localtime(e.taken_at, plan.patient.tz).time() for e in entries}
+    local_times = {timezone.localtime(e.taken_at, patient.tz).time() for e in entries}
     assert time(2, 30) in local_times
     assert time(5, 10) in local_times
-    assert SideEffect.objects.filter(entry__patient=plan.patient, severity=3).exists()
-    assert SymptomScore.objects.filter(entry__patient=plan.patient).exists()
+    assert SideEffect.objects.filter(entry__patient=patient, severity=3).exists()
+    assert SymptomScore.objects.filter(entry__patient=patient).exists()
 
 
 def test_every_entry_is_filed_under_the_night_its_dose_time_belongs_to(seeded):
     for entry in NightlyEntry.objects.filter(status="taken").select_related("patient")[:500]:
-        plan = PatientPlan.load(entry.patient)
-        start, end = plan.window(entry.night)
+        plan = plans.load(entry.patient)
+        start, end = plan.window(entry.night, entry.patient.tz)
         assert start <= entry.taken_at < end
 
 
 def test_vivid_dreams_follow_a_step_up(seeded):
-    plan = _plan("patient@example.com")
+    patient, plan = _plan("patient@example.com")
     step_ups = [
         night
-        for night in plan.patient.entries.values_list("night", flat=True)
-        if (plan.position(night).dose_mg or 0)
-        > (plan.position(night - timedelta(days=1)).dose_mg or 0)
+        for night in patient.entries.values_list("night", flat=True)
+        if (plan.on(night).dose_mg or 0) > (plan.on(night - timedelta(days=1)).dose_mg or 0)
     ]
     assert step_ups
-    vivid = plan.patient.entries.filter(
+    vivid = patient.entries.filter(
         dreams="vivid", night__gte=step_ups[0], night__lt=step_ups[0] + timedelta(days=5)
     )
     assert vivid.count() >= 3
@@ -104,7 +103,7 @@ def test_vivid_dreams_follow_a_step_up(seeded):
 
 def test_skipped_nights_and_a_run_of_missed_nights_exist(seeded):
     assert NightlyEntry.objects.filter(status="skipped").count() >= 10
-    plan = _plan("patient9@example.com")
-    tonight = plan.tonight(timezone.now())
-    logged = set(plan.patient.entries.values_list("night", flat=True))
+    patient, plan = _plan("patient9@example.com")
+    tonight = plan.tonight(patient.tz, timezone.now())
+    logged = set(patient.entries.values_list("night", flat=True))
     assert all(tonight - timedelta(days=ago) not in logged for ago in (2, 3, 4))

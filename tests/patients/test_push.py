@@ -17,6 +17,7 @@ from py_vapid import Vapid
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox as delivery
 from patients.notifications import sweep
+from patients.notifications.channels import push as push_channel
 from tests.patients.reminder_support import patient_on_plan
 
 URL = "/journal/reminders/push/"
@@ -37,7 +38,7 @@ def browser_keys():
     return private, public, os.urandom(16)
 
 
-def subscription_json(endpoint="https://push.example.net/send/abc123", **overrides):
+def subscription_json(endpoint="https://fcm.googleapis.com/fcm/send/abc123", **overrides):
     _private, public, auth = browser_keys()
     data = {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}
     data.update(overrides)
@@ -143,7 +144,10 @@ class PushService:
 
 
 @pytest.fixture
-def push_service():
+def push_service(monkeypatch):
+    # The local stand-in is plain http on 127.0.0.1, which the endpoint checks refuse (as
+    # tests/security/test_push_ssrf.py proves); here it plays a real push service.
+    monkeypatch.setattr(push_channel, "endpoint_refusal", lambda endpoint: None)
     service = PushService()
     yield service
     service.close()

@@ -227,11 +227,10 @@ def test_nothing_logged_brings_a_missed_dose_follow_up_next_morning():
     "setup",
     [
         {"hold_from": date(2026, 1, 10)},
-        {"prescription_status": "on_hold"},
         {"remind_by_email": False},
         {"user__is_active": False},
     ],
-    ids=["plan-on-hold", "prescription-on-hold", "email-unsubscribed", "account-deactivated"],
+    ids=["plan-on-hold", "email-unsubscribed", "account-deactivated"],
 )
 def test_never_a_reminder_while_on_hold_unsubscribed_or_deactivated(setup):
     patient_on_plan(**setup)

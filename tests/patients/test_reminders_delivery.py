@@ -13,8 +13,8 @@ from patients.notifications import outbox as delivery
 from patients.notifications import sweep
 from patients.notifications.channels import TransientFailure
 from patients.notifications.outbox import read_unsubscribe_token, send_delivery, unsubscribe_token
+from prescriptions import plans
 from prescriptions.changes import end_change, save_version
-from prescriptions.plans import current_prescription, versions_for
 from tests.factories import ClinicianFactory
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
@@ -62,8 +62,8 @@ def test_a_reminder_for_a_dose_logged_meanwhile_is_skipped_not_sent(claimed, at_
 
 def end_prescription(patient, at):
 
-    prescription = current_prescription(patient)
-    latest = versions_for(prescription)[-1]
+    plan = plans.load(patient)
+    prescription, latest = plan.open_prescription, plan.latest
     change = end_change(latest, tonight_night=at.date(), reason="No benefit")
     save_version(
         prescription_id=prescription.pk,
@@ -99,6 +99,7 @@ def test_a_transient_smtp_failure_goes_back_to_pending_with_a_backoff(
     claimed, at_evening, monkeypatch, settings
 ):
     settings.LDN_REMINDER_RETRY_BASE_SECONDS = 30
+    settings.LDN_REMINDER_REQUEUE_SECONDS = 300  # the cap, out of the way
     _patient, delivery_id = claimed
 
     def refuse(*args, **kwargs):

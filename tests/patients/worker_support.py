@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.db import connection
 from kombu import pools
 
@@ -219,7 +220,14 @@ def point_celery_at(redis_url):
     """Make this process publish to `redis_url` (the app was configured at import time)."""
 
     app.conf.broker_url = redis_url
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    # The production options (socket timeouts included), whatever REDIS_URL this run has.
+    app.conf.broker_transport_options = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": settings.LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": settings.LDN_REDIS_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+        "retry_on_timeout": False,
+    }
     app.conf.broker_connection_retry = False
     app.conf.broker_connection_max_retries = 0
     reset_celery_connections()

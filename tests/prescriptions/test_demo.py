@@ -71,7 +71,5 @@ def test_the_journal_hints_make_each_suggestion_fire_for_its_demo_patient(demo, 
     patient = patients[email]
     state = plan_state(patient, timezone.now())
     _seed_hinted_nights(patient, email, state["tonight"], state)
-    found = current_suggestions(
-        patient, state["prescription"], state["plain_versions"], state["tonight"]
-    )
+    found = current_suggestions(patient, state)
     assert kind in [suggestion.kind for suggestion in found]

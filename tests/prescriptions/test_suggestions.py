@@ -7,7 +7,7 @@ import pytest
 
 from prescriptions import suggestions as rules
 from prescriptions.suggestions import NightFacts, suggestions_for
-from prescriptions.titration import PlanVersion, Step
+from prescriptions.titration import PlainVersion, Step
 
 D = Decimal
 TONIGHT = date(2026, 3, 31)
@@ -21,7 +21,7 @@ def night(offset):
 
 def plan(start_offset, steps, number=1, **extra):
     start = night(start_offset)
-    return PlanVersion(
+    return PlainVersion(
         number=number,
         effective_night=start,
         start_date=start,

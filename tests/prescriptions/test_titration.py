@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from prescriptions.titration import (
     MAX_STEPS,
+    PlainVersion,
     PlanPosition,
-    PlanVersion,
     Step,
     current_step,
     dose_volume_ml,
@@ -42,8 +42,8 @@ def version(
     start=None,
     steps=CLASSIC_STEPS,
     **extra,
-) -> PlanVersion:
-    return PlanVersion(
+) -> PlainVersion:
+    return PlainVersion(
         number=number,
         effective_night=effective,
         start_date=start or effective,
@@ -461,7 +461,7 @@ def plan_versions(draw, number, effective):
     hold_until = None
     if hold_from is not None and draw(st.booleans()):
         hold_until = hold_from + timedelta(days=draw(st.integers(0, 40)))
-    return PlanVersion(
+    return PlainVersion(
         number=number,
         effective_night=effective,
         start_date=start,
@@ -518,7 +518,7 @@ def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
     schedule = step_schedule(version_)
     for (_, last, _), (next_first, _, _) in itertools.pairwise(schedule):
         assert last + timedelta(days=1) == next_first
-    unheld = PlanVersion(
+    unheld = PlainVersion(
         number=1,
         effective_night=version_.effective_night,
         start_date=version_.start_date,

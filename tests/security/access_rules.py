@@ -15,7 +15,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ldn_journal.accounts.invitations import invite
-from patients.models import FlagReview, NightlyEntry, PushSubscription, UrgentReport
+from patients.models import (
+    CareTeamRequest,
+    FlagReview,
+    NightlyEntry,
+    PushSubscription,
+    UrgentReport,
+)
 from prescriptions.models import PlanTemplate
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.prescriptions.factories import make_prescription
@@ -130,7 +136,21 @@ def _patient_a_records(cast):
     )
 
 
-OBJECT_BUILDERS = [_invitation, _night, _plan, _template, _patient_a_records]
+def _care_team_request(cast):
+    """Clinician B asks to join patient A's care team: only patient A may decide it."""
+    cast.objects["care_team_request"] = CareTeamRequest.objects.create(
+        patient=cast.patient_a, clinician=cast.clinician_b, requested_by=cast.clinician_b
+    )
+
+
+OBJECT_BUILDERS = [
+    _invitation,
+    _night,
+    _plan,
+    _template,
+    _patient_a_records,
+    _care_team_request,
+]
 
 # Default values for URL parameters: objects of patient A / clinician A's team.
 DEFAULT_PARAMS = {
@@ -209,6 +229,13 @@ RULES = {
     "journal:settings": rule("patient"),
     "journal:more": rule("patient", get_only=True),
     "journal:plan": rule("patient", get_only=True),
+    # Issue 15: a clinician joins a care team only when the patient accepts (or an admin links).
+    "journal:care_team": rule("patient"),
+    "journal:care_team_decide": rule(
+        "patient_a",
+        post_only=True,
+        params={"pk": _obj("care_team_request"), "decision": "decline"},
+    ),
     "journal:urgent_report": rule("patient"),
     "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
     "journal:reminders": rule("patient"),
@@ -270,5 +297,6 @@ RULES = {
         params={"pk": lambda c: c.objects["invitation_by_clinician_a"].pk, "action": "resend"},
     ),
     "manage:access_log": rule("admin"),
+    "manage:care_team": rule("admin"),
     "reminder_failures": rule("admin"),
 }

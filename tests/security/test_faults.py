@@ -14,16 +14,20 @@ import socket
 import subprocess
 import sys
 import textwrap
+from unittest import mock
 
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import OperationalError
 from django.urls import include, path
 
+from ldn_journal import cache as fail_open_cache
+from ldn_journal import redis_outages
 from tests import figures
 from tests.factories import PASSWORD
 
@@ -209,3 +213,24 @@ def test_each_app_migrates_one_step_back_and_forward_on_the_demo_data(settings):
         figures.add("faults survived", "migrations stepped back and forward")
     assert _row_counts() == rows
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_after_a_redis_failure_the_cache_skips_redis_for_a_while(redis_down, monkeypatch):
+    now = [50.0]
+    monkeypatch.setattr(redis_outages, "clock", lambda: now[0])
+    assert cache.get("probe", "fallback") == "fallback"  # tries Redis, which fails
+    tried = []
+    monkeypatch.setattr(RedisCacheClient, "get", lambda *args, **kwargs: tried.append(1))
+    now[0] += fail_open_cache.SKIP_AFTER_FAILURE_SECONDS - 1
+    assert cache.get("probe", "fallback") == "fallback"
+    assert tried == []  # a frozen Redis would have cost a socket timeout here
+
+
+def test_the_cache_tries_redis_again_after_the_pause(redis_down, monkeypatch):
+    now = [50.0]
+    monkeypatch.setattr(redis_outages, "clock", lambda: now[0])
+    cache.get("probe")
+    now[0] += fail_open_cache.SKIP_AFTER_FAILURE_SECONDS + 0.1
+    tried_redis = mock.patch.object(fail_open_cache, "_warn", side_effect=AssertionError("tried"))
+    with pytest.raises(AssertionError), tried_redis:  # it does reach the (closed) Redis again
+        cache.get("probe")

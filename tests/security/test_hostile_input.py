@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from hypothesis import strategies as st
 
-from ldn_journal.accounts.forms import InvitedSignupForm, InviteForm
+from ldn_journal.accounts.forms import CareTeamLinkForm, InvitedSignupForm, InviteForm
 from patients.clinic.forms import ChartForm, ExtraScaleForm, NoteForm, PatientListForm, ReviewForm
 from patients.journal.forms import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.models import ClinicianNote, ClinicianPreferences, PushSubscription
@@ -30,7 +30,12 @@ from prescriptions.forms import (
 from tests.security.access_rules import build_cast
 from tests.security.hostile import HostileForm, check_form, hostile_strings, table_snapshot
 
-INVITE_MODELS = ("accounts.Invitation", "accounts.User", "patients.CareTeamMembership")
+INVITE_MODELS = (
+    "accounts.Invitation",
+    "accounts.User",
+    "patients.CareTeamMembership",
+    "patients.CareTeamRequest",
+)
 JOURNAL_MODELS = (
     "patients.NightlyEntry",
     "patients.SideEffect",
@@ -128,6 +133,19 @@ FORMS = [
         form_class=InviteForm,
         form_kwargs=lambda cast: {"inviter": cast.admin},
         models=INVITE_MODELS,
+    ),
+    HostileForm(
+        name="admin links a clinician to a care team",
+        role="admin",
+        url=lambda cast: "/manage/care-team/",
+        form_class=CareTeamLinkForm,
+        extra=lambda cast: {
+            "patient_email": st.sampled_from([cast.patient_b.user.email, "nobody@example.org"]),
+            "clinician": st.sampled_from(
+                [str(cast.clinician_a.pk), str(cast.patient_b.user.pk), "0", "-1", "x"]
+            ),
+        },
+        models=(*INVITE_MODELS, "accounts.AccessLog"),
     ),
     # --- The patient's journal ---
     HostileForm(
@@ -512,14 +530,18 @@ def test_hostile_values_never_break_the_invited_sign_up(client, db):
 def test_a_push_subscription_with_nul_bytes_is_refused_or_cleaned(patient_client, patient_a):
 
     keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
-    body = {"endpoint": "https://push.example.org/abc", "keys": keys, "label": "Pho\x00ne"}
+    body = {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/abc",
+        "keys": keys,
+        "label": "Pho\x00ne",
+    }
     response = patient_client.post(
         "/journal/reminders/push/", json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 201
     assert PushSubscription.objects.get().label == "Phone"
     for bad in (
-        {**body, "endpoint": "https://push.example.org/\x00"},
+        {**body, "endpoint": "https://fcm.googleapis.com/fcm/send/\x00"},
         {
             **body,
             "keys": {**keys, "auth": "A" * 21 + "\x00A"},

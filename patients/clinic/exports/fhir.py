@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from patients.rules.fhir_ids import instant, stable_id
-from patients.rules.nights import moment_on_night
+from patients.rules.nights import DOSING_WINDOW_START, EVENING, moment_on_night
 from patients.urgent.fhir import adverse_events
 from prescriptions import titration
 
@@ -25,7 +25,13 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NALTREXONE = {"system": RXNORM, "code": "7243", "display": "naltrexone"}
 PAIN_LOINC = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
 SCALE_SYSTEM_PATH = "/fhir/CodeSystem/symptom-scales"
-REQUEST_STATUS = {"active": "active", "on_hold": "on-hold", "ended": "completed"}
+# The state titration gives the version in effect tonight, as a MedicationRequest status.
+REQUEST_STATUS = {
+    titration.ACTIVE: "active",
+    titration.NOT_STARTED: "active",
+    titration.ON_HOLD: "on-hold",
+    titration.ENDED: "completed",
+}
 OBSERVED = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
 SCALE_DISPLAY = {
     "pain": "Pain severity 0-10",
@@ -67,7 +73,19 @@ def patient_resource(patient) -> dict:
     }
 
 
-def medication_request(patient_ref: str, prescription, version: titration.PlanVersion):
+def request_status(plan, version: titration.PlainVersion, tonight) -> str:
+    """A version's MedicationRequest status: for the version in effect tonight, the plan's
+    state tonight as titration gives it; earlier versions were superseded (completed) and
+    later ones are orders still to come (active)."""
+    if version.effective_night > tonight:
+        return "active"
+    in_effect = titration.version_in_effect(plan.versions, tonight)
+    if in_effect is not version:
+        return "completed"
+    return REQUEST_STATUS.get(plan.on(tonight).status, "unknown")
+
+
+def medication_request(patient_ref: str, prescription, version: titration.PlainVersion, status):
     instructions = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
         bounds = {"start": first.isoformat()}
@@ -95,7 +113,7 @@ def medication_request(patient_ref: str, prescription, version: titration.PlanVe
     resource = {
         "resourceType": "MedicationRequest",
         "id": _id("plan", prescription.pk, version.number),
-        "status": REQUEST_STATUS.get(prescription.status, "completed"),
+        "status": status,
         "intent": "order",
         "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
         "subject": {"reference": patient_ref},
@@ -116,7 +134,7 @@ def medication_request(patient_ref: str, prescription, version: titration.PlanVe
 
 
 def administration(patient_ref: str, patient, entry) -> dict:
-    when = entry.taken_at or moment_on_night(entry.night, time(21, 0), patient.tz, "evening")
+    when = entry.taken_at or moment_on_night(entry.night, DOSING_WINDOW_START, patient.tz, EVENING)
     return {
         "resourceType": "MedicationAdministration",
         "id": _id("dose", entry.pk),
@@ -173,13 +191,18 @@ def score_code(key: str, label: str | None = None) -> dict:
     }
 
 
-def bundle(patient, prescription, versions, entries, now: datetime) -> dict:
-    """The Bundle as a dict (json.dumps-able); entries need side effects/extra scores prefetched."""
+def bundle(patient, plan, entries, now: datetime) -> dict:
+    """The Bundle as a dict (json.dumps-able) for a plans.PlanView loaded with its rows;
+    entries need side effects/extra scores prefetched."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
     resources = [person]
-    if prescription is not None:
-        resources += [medication_request(ref, prescription, v) for v in versions]
+    if plan.prescription is not None:
+        tonight = plan.tonight(patient.tz, now)
+        resources += [
+            medication_request(ref, plan.prescription, v, request_status(plan, v, tonight))
+            for v in plan.newest_versions
+        ]
     for entry in entries:
         if entry.status == "taken" and entry.dose_mg is not None:
             resources.append(administration(ref, patient, entry))

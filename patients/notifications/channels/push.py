@@ -7,8 +7,10 @@ development, from var/vapid_private.pem written by `manage.py dev_keys`.
 import base64
 import json
 import logging
+import socket
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -17,12 +19,34 @@ from django.utils import timezone
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from patients.notifications.channels import PermanentFailure, TransientFailure
+from patients.notifications.channels import PermanentFailure, TransientFailure, push_endpoints
 
 log = logging.getLogger(__name__)
 
 PUSH_TTL_SECONDS = 6 * 3600  # a reminder older than this is no use
 GONE = (404, 410)
+
+# How the worker resolves a push service's name before connecting (a test replaces it).
+resolve_host = socket.getaddrinfo
+
+
+def endpoint_refusal(endpoint):
+    """Why the worker may not connect to `endpoint` now, or None: the subscription checks
+    again (the list may have shortened since, or the row predates it), then the addresses
+    the host resolves to must all be public."""
+    refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
+    if refused:
+        return refused
+    return push_endpoints.address_refusal(urlsplit(endpoint).hostname, resolve=resolve_host)
+
+
+class NoRedirectSession(requests.Session):
+    """requests follows a POST's redirects (to plain http, to any host) unless told not to;
+    a push service never redirects, so a 3xx is an answer, not a new address to visit."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
 
 
 @lru_cache(maxsize=4)
@@ -54,44 +78,63 @@ def public_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+ACCEPTED, REFUSED = "accepted", "refused"
+
+
+def _send_one(session, subscription, data, key):
+    """ACCEPTED, REFUSED (not retried), or the reason to try again later."""
+    refused = endpoint_refusal(subscription.endpoint)
+    if refused == push_endpoints.DOES_NOT_RESOLVE:
+        return "Push service unreachable (its name does not resolve)."
+    if refused:
+        log.warning("push subscription %s not contacted: %s", subscription.pk, refused)
+        return REFUSED
+    try:
+        webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=data,
+            vapid_private_key=key,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=PUSH_TTL_SECONDS,
+            timeout=10,
+            requests_session=session,
+        )
+    except WebPushException as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status in GONE:
+            log.info("push subscription %s gone (%s); removed", subscription.pk, status)
+            subscription.delete()
+            return REFUSED
+        if status is not None and 300 <= status < 500 and status != 429:
+            log.warning("push subscription %s refused or redirected (%s)", subscription.pk, status)
+            return REFUSED
+        return f"Push service unavailable ({status or 'no answer'})."
+    except requests.RequestException as exc:
+        return f"Push service unreachable ({type(exc).__name__})."
+    type(subscription).objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
+    return ACCEPTED
+
+
 def send_push(subscriptions, payload: dict) -> int:
     """Send `payload` to each subscription; returns how many accepted it.
 
-    A subscription the push service reports gone (404/410) is deleted and not retried."""
+    A subscription the push service reports gone (404/410) is deleted and not retried; a
+    redirect is an answer, never followed."""
     key = vapid()
     if key is None:
         raise PermanentFailure("Web Push is not configured (no VAPID key).")
     data = json.dumps(payload)
     accepted, transient = 0, None
-    for subscription in subscriptions:
-        try:
-            webpush(
-                subscription_info={
-                    "endpoint": subscription.endpoint,
-                    "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-                },
-                data=data,
-                vapid_private_key=key,
-                vapid_claims={"sub": settings.VAPID_SUBJECT},
-                ttl=PUSH_TTL_SECONDS,
-                timeout=10,
-            )
-        except WebPushException as exc:
-            status = getattr(exc.response, "status_code", None)
-            if status in GONE:
-                log.info("push subscription %s gone (%s); removed", subscription.pk, status)
-                subscription.delete()
-            elif status is not None and 400 <= status < 500 and status != 429:
-                log.warning("push subscription %s refused (%s)", subscription.pk, status)
-            else:
-                transient = f"Push service unavailable ({status or 'no answer'})."
-        except requests.RequestException as exc:
-            transient = f"Push service unreachable ({type(exc).__name__})."
-        else:
-            accepted += 1
-            type(subscription).objects.filter(pk=subscription.pk).update(
-                last_success_at=timezone.now()
-            )
+    with NoRedirectSession() as session:
+        for subscription in subscriptions:
+            outcome = _send_one(session, subscription, data, key)
+            if outcome == ACCEPTED:
+                accepted += 1
+            elif outcome != REFUSED:
+                transient = outcome
     if accepted:
         return accepted
     if transient:

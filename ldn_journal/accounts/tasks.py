@@ -1,0 +1,17 @@
+"""Celery tasks of the accounts app: the daily housekeeping (retention.py does the work)."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from ldn_journal.accounts import retention
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="accounts.retention")
+def apply_retention_task():
+    removed = retention.apply_retention(timezone.now()).as_dict()
+    log.info("retention applied: %s", removed)
+    return removed

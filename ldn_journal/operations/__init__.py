@@ -1,0 +1,1 @@
+"""Operations: the signals an operator watches (metrics, health, heartbeats, channel state)."""

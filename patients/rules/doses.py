@@ -1,0 +1,50 @@
+"""Reading a typed dose: the one parser for the patient's journal and the clinician's plan.
+
+Pure: the active language's decimal separator and the allowed range are passed in (the forms
+read them from django.utils.formats and settings), so it is tested without Django. Strict on
+purpose: a typo must be refused, never read as a different dose.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+
+def plain(value: Decimal) -> str:
+    """1 -> "1", 1.50 -> "1.5": how a dose reads in a sentence."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def parse_amount(text: str, decimal_separator: str = ".") -> Decimal | None:
+    """A non-negative number with at most three digits before the separator and two after,
+    or None. The point is always accepted, the language's own separator too (a comma only
+    where the language writes one).
+
+    Only ASCII digits and the separators pass: no underscores ("0_5" would be 5 to Decimal),
+    exponents ("1e0"), other scripts' digits (Arabic-Indic one, which Decimal reads as 1), NaN
+    or Infinity.
+    """
+    text = (text or "").strip()
+    separators = "".join(sorted({".", decimal_separator}))
+    if not re.fullmatch(rf"[0-9]{{1,3}}(?:[{re.escape(separators)}][0-9]{{1,2}})?", text):
+        return None
+    return Decimal(text.replace(decimal_separator, "."))
+
+
+def parse_dose(text: str, decimal_separator: str, low: Decimal, high: Decimal) -> Decimal | None:
+    """A dose in mg within ``low``..``high`` to 0.01 mg, or None when it is not one."""
+    dose = parse_amount(text, decimal_separator)
+    if dose is None or not low <= dose <= high:
+        return None
+    return dose.quantize(CENT)
+
+
+def dose_message(low: Decimal, high: Decimal) -> str:
+    return (
+        f"Enter a dose between {plain(low)} and {plain(high)} mg, with at most two decimals "
+        "(for example 1.5)."
+    )
