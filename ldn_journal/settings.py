@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LDN_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -78,9 +79,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): the browser's
+    # language; UserLanguageMiddleware below puts the user's own setting over it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ldn_journal.accounts.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -272,7 +277,10 @@ LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
-LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="the clinic on 0100 000 000")
+# The placeholder is translated; a real contact (a name and a number) is shown as set.
+LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy(
+    "the clinic on 0100 000 000"
+)
 # Urgent reports: the emergency number by the patient's country (ISO code, upper case),
 # falling back to LDN_EMERGENCY_NUMBER; e.g. LDN_EMERGENCY_NUMBERS="GB=999,US=911,AU=000".
 LDN_EMERGENCY_NUMBERS = {
@@ -355,7 +363,12 @@ LDN_REMINDER_SWEEP_OVERLAP = env.bool("LDN_REMINDER_SWEEP_OVERLAP", default=True
 LDN_MORNING_LAST_CALL_MINUTES = env.int("LDN_MORNING_LAST_CALL_MINUTES", default=120)
 
 # --- Internationalisation -----------------------------------------------------------
+# English by default; Spanish and German complete (locale/, compiled by `make` and CI).
+# The language is the user's setting (User.language), else the browser's Accept-Language.
 LANGUAGE_CODE = "en-gb"
+# Each language named in itself, so anyone can find theirs whatever the page is in.
+LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

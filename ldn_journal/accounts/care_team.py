@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from patients.models import CareTeamMembership, CareTeamRequest
 
 ACCEPT, DECLINE = "accept", "decline"
@@ -47,12 +49,11 @@ def send_request_email(care_team_request):
         "clinician": care_team_request.clinician,
         "url": settings.SITE_URL + reverse("journal:care_team"),
     }
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "A clinician asks to join your care team",
-        render_to_string("accounts/email/care_team_request.txt", context),
-        None,
-        [patient_user.email],
-    )
+    # Written to the patient, in the patient's language (not the asking clinician's page).
+    with speaking_to(patient_user):
+        subject = gettext("A clinician asks to join your care team")
+        body = render_to_string("accounts/email/care_team_request.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [patient_user.email])
 
 
 def decide(care_team_request, decision, *, request, now=None):

@@ -1,28 +1,29 @@
 """The role navigation shown in the base layout."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import Role
 
 NAV = {
     Role.PATIENT: [
-        ("journal:home", "Tonight"),
-        ("journal:history", "History"),
-        ("journal:plan", "Plan"),
-        ("journal:more", "More"),
+        ("journal:home", _("Tonight")),
+        ("journal:history", _("History")),
+        ("journal:plan", _("Plan")),
+        ("journal:more", _("More")),
     ],
     Role.CLINICIAN: [
-        ("clinic:patients", "Patients"),
-        ("clinic:urgent_reports", "Urgent reports"),
-        ("clinic:invite", "Invite a patient"),
-        ("clinic:templates", "Plan templates"),
+        ("clinic:patients", _("Patients")),
+        ("clinic:urgent_reports", _("Urgent reports")),
+        ("clinic:invite", _("Invite a patient")),
+        ("clinic:templates", _("Plan templates")),
     ],
     Role.ADMIN: [
-        ("manage:people", "People"),
-        ("manage:invitations", "Invitations"),
-        ("manage:care_team", "Care teams"),
-        ("manage:access_log", "Access log"),
-        ("clinic:templates", "Plan templates"),
+        ("manage:people", _("People")),
+        ("manage:invitations", _("Invitations")),
+        ("manage:care_team", _("Care teams")),
+        ("manage:access_log", _("Access log")),
+        ("clinic:templates", _("Plan templates")),
     ],
 }
 

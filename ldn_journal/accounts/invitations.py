@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
@@ -36,7 +37,7 @@ class InviteOutcome:
     care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
-def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
+def invite(inviter, email, role, *, now=None) -> InviteOutcome:
     """Invite `email` as `role`, or ask an existing patient to let the clinician join.
 
     A clinician's invitation has one outcome they can see, whatever the address: a new
@@ -94,7 +95,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
                 # Already invited: the open invitation stands (its inviter may re-send it).
                 return InviteOutcome()
             raise ValidationError(_already_invited_message(inviter, email)) from None
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
     return InviteOutcome(invitation=invitation)
 
 
@@ -113,7 +114,7 @@ def _already_invited_message(inviter, email):
     )
 
 
-def resend(invitation, *, request=None, now=None):
+def resend(invitation, *, now=None):
     """Rotate the token (old links stop working), extend the expiry and send again."""
     now = now or timezone.now()
     if invitation.accepted_at or invitation.revoked_at:
@@ -122,7 +123,7 @@ def resend(invitation, *, request=None, now=None):
     invitation.last_sent_at = now
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
 
 
 def revoke(invitation, *, now=None):
@@ -138,14 +139,15 @@ def invitation_url(token):
     return settings.SITE_URL + reverse("accept_invitation", args=[token])
 
 
-def send_invitation_email(invitation, token, *, request=None):
+def send_invitation_email(invitation, token):
     context = {
         "invitation": invitation,
         "url": invitation_url(token),
         "inviter": invitation.invited_by,
         "days": settings.LDN_INVITATION_DAYS,
     }
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "You are invited to LDN Journal"
+    # In the language the inviter's page is in (the invited person has no setting yet).
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("You are invited to LDN Journal")
     text = render_to_string("accounts/email/invitation.txt", context)
     html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(subject, text, to=[invitation.email])

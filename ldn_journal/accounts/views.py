@@ -4,6 +4,7 @@ from allauth.account.adapter import get_adapter
 from allauth.core.ratelimit import consume_or_429
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -12,12 +13,14 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts import care_team, invitations
 from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm
+from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm, LanguageForm
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
@@ -60,12 +63,26 @@ def accept_invitation(request, token):
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
-        messages.info(request, "You are already signed in; sign out first to use this invitation.")
+        messages.info(
+            request, _("You are already signed in; sign out first to use this invitation.")
+        )
         return redirect("home")
     request.session[invitations.SESSION_KEY] = invitation.pk
     # Following the emailed link proves the address, so sign-up needs no extra verification.
     get_adapter(request).stash_verified_email(request, invitation.email)
     return redirect("account_signup")
+
+
+@login_required
+def language(request):
+    """Every role's language setting (patients also have it on their settings page)."""
+    form = LanguageForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        activate_for(request, request.user.language)
+        messages.success(request, _("Your language is saved."))
+        return redirect("account_language")
+    return render(request, "account/language.html", {"form": form})
 
 
 # --- Management area (admins) -------------------------------------------------------------
@@ -94,11 +111,12 @@ def set_active(request, user_id):
     target = get_object_or_404(User, pk=user_id)
     activate = request.POST.get("active") == "1"
     if target == request.user and not activate:
-        messages.error(request, "You cannot deactivate your own account.")
+        messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")
 
     set_user_active(target, activate, request=request)
-    messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
+    done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
+    messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
 
 
@@ -110,7 +128,6 @@ def _invite(request, template, success_url):
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
-                request=request,
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -120,13 +137,19 @@ def _invite(request, template, success_url):
                 # The same words whatever the address: new, a patient, staff, deactivated.
                 messages.success(
                     request,
-                    f"Thank you. If {form.cleaned_data['email']} can join LDN Journal as your "
-                    f"patient, we have emailed them: someone new gets an invitation link valid "
-                    f"for {days} days; a patient who already has an account is asked to accept "
-                    "you onto their care team.",
+                    _(
+                        "Thank you. If %(email)s can join LDN Journal as your patient, we have "
+                        "emailed them: someone new gets an invitation link valid for %(days)s "
+                        "days; a patient who already has an account is asked to accept you onto "
+                        "their care team."
+                    )
+                    % {"email": form.cleaned_data["email"], "days": days},
                 )
             else:
-                messages.success(request, f"Invitation sent. The link is valid for {days} days.")
+                messages.success(
+                    request,
+                    _("Invitation sent. The link is valid for %(days)s days.") % {"days": days},
+                )
             return redirect(success_url)
     return render(request, template, {"form": form})
 
@@ -146,11 +169,11 @@ def _invitation_action(request, pk, action, success_url):
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
     try:
         if action == "resend":
-            invitations.resend(invitation, request=request)
-            messages.success(request, "Invitation sent again with a new link.")
+            invitations.resend(invitation)
+            messages.success(request, _("Invitation sent again with a new link."))
         else:
             invitations.revoke(invitation)
-            messages.success(request, "Invitation revoked: its link no longer works.")
+            messages.success(request, _("Invitation revoked: its link no longer works."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect(success_url)
@@ -199,11 +222,15 @@ def manage_care_team(request):
         )
         if added:
             messages.success(
-                request, f"{clinician.name} is now on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s is now on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         else:
             messages.info(
-                request, f"{clinician.name} was already on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s was already on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         return redirect("manage:care_team")
     pending = (

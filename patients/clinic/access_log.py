@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
@@ -23,22 +24,22 @@ CSV_LIMIT = 50_000  # rows per admin CSV download; narrow the filters for more
 
 # What each action means to a patient reading their own log.
 ACTION_LABELS = {
-    "patient.view": "Opened your journal",
-    "report.view": "Viewed a visit report",
-    "export.csv": "Exported your data (CSV)",
-    "export.fhir": "Exported your data (FHIR)",
-    "note.add": "Added a care-team note",
-    "flags.review": "Reviewed your flags",
-    "flags.review_undo": "Undid a flag review",
-    "scale.add": "Added a symptom scale",
-    "entry.history": "Viewed the changes to an entry",
-    "plan.read": "Viewed your plan",
+    "patient.view": _("Opened your journal"),
+    "report.view": _("Viewed a visit report"),
+    "export.csv": _("Exported your data (CSV)"),
+    "export.fhir": _("Exported your data (FHIR)"),
+    "note.add": _("Added a care-team note"),
+    "flags.review": _("Reviewed your flags"),
+    "flags.review_undo": _("Undid a flag review"),
+    "scale.add": _("Added a symptom scale"),
+    "entry.history": _("Viewed the changes to an entry"),
+    "plan.read": _("Viewed your plan"),
 }
 
 
 class AccessLogFilterForm(forms.Form):
-    user = forms.CharField(label="User (name or email)", required=False, max_length=100)
-    patient = forms.CharField(label="Patient (name or email)", required=False, max_length=100)
+    user = forms.CharField(label=_("User (name or email)"), required=False, max_length=100)
+    patient = forms.CharField(label=_("Patient (name or email)"), required=False, max_length=100)
     start = range_date_field("From", "start")
     end = range_date_field("To", "end")
 
@@ -136,6 +137,7 @@ def my_access_log(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page:
         row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
+        row.role_label = Role(row.actor_role).label if row.actor_role in Role.values else ""
     return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})
 
 

@@ -19,11 +19,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
+from ldn_journal.local_dates import local_date
 from patients.journal import charts, offline
 from patients.journal import entries as journal
 from patients.journal.forms import (
@@ -34,7 +37,7 @@ from patients.journal.forms import (
     SkipForm,
     SubmissionForm,
     WhenTakenForm,
-    plain,
+    local_plain,
 )
 from patients.models import (
     CareTeamRequest,
@@ -84,19 +87,19 @@ def _plan(request) -> tuple[Patient, PlanView]:
 
 
 def _night_label(night: date, tonight: date) -> str:
-    when = f"{night:%A} {night.day} {night:%B}"
+    when = local_date(night, "long_day")  # "Montag, 30. November" in German
     if night == tonight:
-        return f"Tonight, {when}"
+        return _("Tonight, %(when)s") % {"when": when}
     if night == tonight - ONE_DAY:
-        return f"Last night, {when}"
-    return f"The night of {when} {night.year}"
+        return _("Last night, %(when)s") % {"when": when}
+    return _("The night of %(when)s %(year)s") % {"when": when, "year": night.year}
 
 
 def _card_label(plan, tonight: date, local_today: date) -> str:
     if plan.dosing_time_on(tonight) == titration.MORNING:
-        return "Today"
+        return _("Today")
     # Before noon an evening doser is still in last night (a dose now is last night's).
-    return "Tonight" if tonight == local_today else "Last night"
+    return _("Tonight") if tonight == local_today else _("Last night")
 
 
 def _entries(patient, **filters):
@@ -152,7 +155,7 @@ def taken_now(request):
     if not form.is_valid():
         if replay:
             return offline.form_refusal(form)
-        messages.error(request, "This form has expired. Please try again.")
+        messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
         saved = journal.log_taken_now(
@@ -170,7 +173,7 @@ def taken_now(request):
         if replay:
             return offline.answer(True, _offline_saved(saved))
         if not saved.changed and not saved.replayed:
-            messages.info(request, "Tonight was already logged; nothing was changed.")
+            messages.info(request, _("Tonight was already logged; nothing was changed."))
     return redirect("journal:home")
 
 
@@ -216,7 +219,12 @@ def taken_at(request, night):
         messages.error(request, error.message)
     else:
         when = timezone.localtime(saved.entry.taken_at, patient.tz)
-        _saved_message(request, saved, f"Saved: {plain(dose)} mg taken at {when:%H:%M}.")
+        _saved_message(
+            request,
+            saved,
+            _("Saved: %(dose)s mg taken at %(time)s.")
+            % {"dose": local_plain(dose), "time": f"{when:%H:%M}"},
+        )
     return _after_save(patient, plan, night, now)
 
 
@@ -228,7 +236,7 @@ def undo(request, pk):
     entry = get_object_or_404(NightlyEntry.objects.visible_to(request.user), pk=pk)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "This form has expired. Please try again.")
+        messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
         saved = journal.undo_taken(entry, now, form.cleaned_data["submission_id"])
@@ -236,7 +244,7 @@ def undo(request, pk):
         messages.error(request, error.message)
     else:
         if not saved.replayed:
-            messages.success(request, "Undone: tonight is not logged.")
+            messages.success(request, _("Undone: tonight is not logged."))
     if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
@@ -338,7 +346,7 @@ def evening(request, night):
                 return _saved(
                     request,
                     saved,
-                    f"Saved: {plain(dose)} mg taken.",
+                    _("Saved: %(dose)s mg taken.") % {"dose": local_plain(dose)},
                     _after_save(patient, plan, night, now),
                 )
         elif (invalid := _invalid(request, form)) is not None:
@@ -354,13 +362,13 @@ def evening(request, night):
             default_time = journal.usual_time(plan, patient, night)
         if entry and entry.is_taken:
             initial = {
-                "dose": plain(entry.dose_mg),
+                "dose": local_plain(entry.dose_mg),
                 "taken_at": entry.taken_at,
                 "bedtime": entry.bedtime,
             }
         else:
             initial = {
-                "dose": plain(position.dose_mg) if position.dose_mg else "",
+                "dose": local_plain(position.dose_mg) if position.dose_mg else "",
                 "taken_at": default_time,
                 "bedtime": entry.bedtime if entry else None,
             }
@@ -409,7 +417,7 @@ def skip(request, night):
                     return refused
             else:
                 return _saved(
-                    request, saved, "Saved: skipped.", _after_save(patient, plan, night, now)
+                    request, saved, _("Saved: skipped."), _after_save(patient, plan, night, now)
                 )
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
@@ -462,7 +470,7 @@ def morning(request, night):
                 return _saved(
                     request,
                     saved,
-                    "Thank you: your morning check-in is saved.",
+                    _("Thank you: your morning check-in is saved."),
                     redirect("journal:home"),
                 )
         elif (invalid := _invalid(request, form)) is not None:
@@ -549,11 +557,11 @@ def _month_param(value, today):
     return first
 
 
-def _journal_start(plan, tonight):
+def _journal_start(patient, tonight):
     """The first month of the patient's journal: of their first night logged or of the day
     they joined, whichever is earlier (never after this month)."""
-    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
-    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    joined = timezone.localdate(patient.created_at, patient.tz)
+    first_night = _entries(patient).aggregate(first=Min("night"))["first"]
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
 
@@ -578,13 +586,17 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
-    start = _journal_start(plan, tonight)
+    start = _journal_start(patient, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
     elif first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
         first = start
-        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
+        messages.info(
+            request,
+            _("Your journal starts in %(month)s; here is its first month.")
+            % {"month": local_date(start, "month_year")},
+        )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(
@@ -653,12 +665,12 @@ def trend_series(entries, start, end):
     rows = [entry for entry in entries if start <= entry.night <= end]
     dose = [(e.night, e.dose_mg) for e in rows if e.is_taken]
     return [
-        charts.Series("dose", "Dose (mg)", dose, axis="dose", stepped=True),
-        charts.Series("pain", "Pain", [(e.night, e.pain) for e in rows]),
-        charts.Series("fatigue", "Fatigue", [(e.night, e.fatigue) for e in rows]),
-        charts.Series("mood", "Mood", [(e.night, e.mood) for e in rows]),
-        charts.Series("sleep", "Sleep quality", [(e.night, e.sleep_quality) for e in rows]),
-        charts.Series("dreams", "Dream intensity", [(e.night, e.dream_intensity) for e in rows]),
+        charts.Series("dose", _("Dose (mg)"), dose, axis="dose", stepped=True),
+        charts.Series("pain", _("Pain"), [(e.night, e.pain) for e in rows]),
+        charts.Series("fatigue", _("Fatigue"), [(e.night, e.fatigue) for e in rows]),
+        charts.Series("mood", _("Mood"), [(e.night, e.mood) for e in rows]),
+        charts.Series("sleep", _("Sleep quality"), [(e.night, e.sleep_quality) for e in rows]),
+        charts.Series("dreams", _("Dream intensity"), [(e.night, e.dream_intensity) for e in rows]),
     ]
 
 
@@ -732,7 +744,9 @@ def patient_settings(request):
             remember_time_zone(request)
             if form.warning:
                 messages.warning(request, form.warning)
-            messages.success(request, "Your settings are saved.")
+            # The confirmation (and the page after it) is in the language just chosen.
+            activate_for(request, form.cleaned_data.get("language", ""))
+            messages.success(request, _("Your settings are saved."))
             return redirect(reverse("journal:settings"))
     else:
         form = PatientSettingsForm(instance=patient)

@@ -20,8 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from patients.models import (
     ClinicianPreferences,
@@ -38,6 +41,7 @@ from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit,
 from patients.rules import nights
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
+from patients.signals import attention_changed
 from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
@@ -51,10 +55,10 @@ NOTE_MAX = UrgentReport._meta.get_field("ack_note").max_length
 NIGHTS_BESIDE_REPORT = 14
 
 SINCE_CHOICES = [
-    ("within_hour", "Within the last hour"),
-    ("few_hours", "A few hours"),
-    ("since_dose", "Since my last dose"),
-    ("day_or_more", "A day or more"),
+    ("within_hour", _("Within the last hour")),
+    ("few_hours", _("A few hours")),
+    ("since_dose", _("Since my last dose")),
+    ("day_or_more", _("A day or more")),
 ]
 SINCE_LABELS = dict(SINCE_CHOICES)
 
@@ -229,6 +233,11 @@ class UrgentAlertRenderer(Renderer):
         return ""
 
     def render(self, delivery):
+        # In the recipient's language: each clinician (or admin) reads their own.
+        with speaking_to(delivery.recipient):
+            return self._render(delivery)
+
+    def _render(self, delivery):
 
         context = {
             "url": alert_url(delivery),
@@ -246,7 +255,7 @@ class UrgentAlertRenderer(Renderer):
         )
         push = {
             "title": subject,
-            "body": "Open LDN Journal to see it (sign-in needed).",
+            "body": gettext("Open LDN Journal to see it (sign-in needed)."),
             "url": context["url"].removeprefix(settings.SITE_URL),
             "tag": f"ldn-urgent-{delivery.report_id}",
             "requireInteraction": True,
@@ -291,11 +300,14 @@ def acknowledge(
         )
         if not won:
             report.refresh_from_db()
-            who = report.acknowledged_by.name if report.acknowledged_by else "someone"
+            who = report.acknowledged_by.name if report.acknowledged_by else gettext("someone")
             raise AlreadyAcknowledged(
-                f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
+                gettext("%(who)s acknowledged this report at %(time)s UTC already.")
+                % {"who": who, "time": f"{report.acknowledged_at:%H:%M}"}
             )
         _record_history(report, clinician, "acknowledged", now)
+        # The UPDATE above sends no post_save: say so to the clinician list's rows.
+        attention_changed.send(sender=UrgentReport, patient_id=report.patient_id)
         if hold:
             hold_plan(report, clinician, note, now)
         # Alerts still waiting (quiet hours) are no longer needed.
@@ -316,20 +328,26 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     prescription = plan.open_prescription
     if prescription is None:
         raise UrgentError(
-            "This patient has no plan to put on hold: acknowledge without the hold, and "
-            "tell the patient in your note to stop taking LDN."
+            gettext(
+                "This patient has no plan to put on hold: acknowledge without the hold, and "
+                "tell the patient in your note to stop taking LDN."
+            )
         )
     latest = plan.latest
     tonight = plan.tonight(patient.tz, now)
     if plan.is_held_on_or_after(tonight):
         return None
     hold_from, _logged = changes.first_hold_night(patient, tonight)
+    if not note:
+        # Stored for the patient to read: in their language, not the clinician's.
+        with speaking_to(patient.user):
+            note = gettext("Do not take LDN until your clinician tells you to restart.")
     change = changes.hold_change(
         latest,
         hold_from=hold_from,
         hold_until=None,
         reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
-        patient_note=note or "Do not take LDN until your clinician tells you to restart.",
+        patient_note=note,
     )
     try:
         return changes.save_version(

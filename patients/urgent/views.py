@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -225,7 +226,8 @@ def acknowledge(request, pk):
     )
     messages.success(
         request,
-        "Acknowledged: the patient now sees your note"
-        + (" and that their plan is on hold." if form.cleaned_data["hold"] else "."),
+        _("Acknowledged: the patient now sees your note and that their plan is on hold.")
+        if form.cleaned_data["hold"]
+        else _("Acknowledged: the patient now sees your note."),
     )
     return redirect("clinic:urgent_report", pk=report.pk)

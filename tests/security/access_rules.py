@@ -209,6 +209,8 @@ PATIENT_A_ID = {"pk": lambda c: c.patient_a.pk}
 RULES = {
     "home": Rule(public=True),
     "healthz": Rule(public=True),
+    # No session gives access: only the bearer token (404 without it, tests/operations).
+    "metrics": Rule(public=True, get_only=True),
     "accept_invitation": Rule(public=True),
     "webmanifest": Rule(public=True),
     "service_worker": Rule(public=True),
