@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ldn_journal.accounts.context_processors.navigation",
+                "patients.clinic.break_glass.banner",
             ],
         },
     },
@@ -275,12 +276,16 @@ if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
+# How long a clinician's emergency ("break-glass") access to a patient outside their care
+# team lasts once they give a reason.
+LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
 # The placeholder is translated; a real contact (a name and a number) is shown as set.
-LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy(
-    "the clinic on 0100 000 000"
-)
+LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy("the clinic")
+# The clinic's line, shown as a tap-to-call link beside the urgent guidance. The development
+# default is an Ofcom drama number (020 7946 0xxx is reserved for fiction): never a real line.
+LDN_CLINIC_PHONE = env.str("LDN_CLINIC_PHONE", default="+44 20 7946 0018" if DEBUG else "")
 # Urgent reports: the emergency number by the patient's country (ISO code, upper case),
 # falling back to LDN_EMERGENCY_NUMBER; e.g. LDN_EMERGENCY_NUMBERS="GB=999,US=911,AU=000".
 LDN_EMERGENCY_NUMBERS = {
@@ -291,6 +296,7 @@ LDN_EMERGENCY_NUMBERS = {
     "AU": "000",
     "NZ": "111",
     "IN": "112",
+    "ZA": "112",
     **{k.upper(): v for k, v in env.dict("LDN_EMERGENCY_NUMBERS", default={}).items()},
 }
 LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)

@@ -45,7 +45,18 @@ class PatientQuerySet(models.QuerySet):
         if user.role == Role.PATIENT:
             return self.filter(user=user)
         if user.role == Role.CLINICIAN:
-            return self.filter(care_team=user)
+            # Subqueries, not a join: a patient reached both ways still appears once, and an
+            # active emergency grant is data the gate reads, with no query per patient.
+            return self.filter(
+                models.Q(
+                    pk__in=CareTeamMembership.objects.filter(clinician=user).values("patient_id")
+                )
+                | models.Q(
+                    pk__in=BreakGlassGrant.objects.active()
+                    .filter(clinician=user)
+                    .values("patient_id")
+                )
+            )
         if user.role == Role.ADMIN:
             return self.all()
         return self.none()
@@ -121,6 +132,46 @@ class CareTeamMembership(models.Model):
 
     def __str__(self):
         return f"Care team link #{self.pk}"
+
+
+class BreakGlassGrantQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency access: a clinician not on the patient's care team opened the record, with
+    a reason, for LDN_BREAK_GLASS_HOURS. The access gate reads active grants; the care team
+    and the admins are alerted, and the patient sees it, with the reason, in their log."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="break_glass_grants"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="break_glass_grants",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    reason = models.TextField(max_length=1000)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+
+    objects = BreakGlassGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["clinician", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="break_glass_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"Break-glass grant #{self.pk}"
 
 
 class CareTeamRequestQuerySet(models.QuerySet):
@@ -644,7 +695,18 @@ class UrgentReportQuerySet(models.QuerySet):
 
 
 class UrgentReport(models.Model):
-    """A patient's report of a bad reaction: guidance at once, the care team alerted now."""
+    """A patient's report of a bad reaction: guidance at once, the care team alerted now.
+
+    While it is open (not acknowledged) the patient's plan is paused (patients.rules.pause).
+    """
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Continue as planned")
+        HOLD = "hold", _("Hold the plan")
+
+    class Routing(models.TextChoices):
+        CARE_TEAM = "care_team", "The care team"
+        ON_DUTY = "on_duty", "The clinic's team on duty (admins)"
 
     class Symptom(models.TextChoices):
         HEADACHE = "severe_headache", _("Severe headache")
@@ -671,6 +733,9 @@ class UrgentReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ack_note = models.TextField(max_length=2000, blank=True)
+    ack_decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    # Who was alerted when the report arrived: what the patient is told, truthfully.
+    routed_to = models.CharField(max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UrgentReportQuerySet.as_manager()
@@ -678,6 +743,15 @@ class UrgentReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Open reports are few: the pause loader, the nav count and the sweep read them
+            # per batch of patients through this small partial index.
+            models.Index(
+                fields=["patient", "created_at"],
+                name="urgentreport_open",
+                condition=models.Q(acknowledged_at__isnull=True),
+            )
+        ]
 
     def __str__(self):
         return f"Urgent report #{self.pk}"

@@ -4,6 +4,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import Role
+from patients.care_team import unassigned_open
+from patients.models import UrgentReport
 
 NAV = {
     Role.PATIENT: [
@@ -20,6 +22,7 @@ NAV = {
     ],
     Role.ADMIN: [
         ("manage:people", _("People")),
+        ("manage:urgent_unassigned", _("Unassigned urgent reports")),
         ("manage:invitations", _("Invitations")),
         ("manage:care_team", _("Care teams")),
         ("manage:access_log", _("Access log")),
@@ -56,6 +59,26 @@ def _patient_tab(request) -> str:
     return "journal:more"
 
 
+# The nav items that carry a count of urgent reports waiting for this person.
+COUNTED = {"clinic:urgent_reports", "manage:urgent_unassigned"}
+
+
+def urgent_count(request) -> int:
+    """Open urgent reports the user should act on (a clinician: their teams'; an admin: the
+    unassigned ones). One query, computed once per request however often it is rendered."""
+    cached = getattr(request, "_urgent_count", None)
+    if cached is None:
+        user = request.user
+        if user.role == Role.CLINICIAN:
+            cached = UrgentReport.objects.visible_to(user).open().count()
+        elif user.role == Role.ADMIN:
+            cached = unassigned_open(user).count()
+        else:
+            cached = 0
+        request._urgent_count = cached
+    return cached
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -66,7 +89,8 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # an area not built yet is simply not shown
             continue
-        items.append({"url": url, "label": label, "current": False, "name": name})
+        count = urgent_count(request) if name in COUNTED else 0
+        items.append({"url": url, "label": label, "current": False, "count": count, "name": name})
     if user.role == Role.PATIENT:
         tab = _patient_tab(request)
         for item in items:

@@ -3,6 +3,7 @@
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import invitations
@@ -10,6 +11,7 @@ from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
 from patients.models import Patient
+from patients.rules.emergency import country_choices
 
 
 class SignInForm(LoginForm):
@@ -71,9 +73,27 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(label=_("Role"), choices=())
+    country = forms.ChoiceField(
+        label=_("Patient's country"),
+        required=False,
+        help_text=_(
+            "For patients: the emergency number they are shown. Empty: the country of "
+            "their time zone. They can change it in their settings."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a country from the list, or leave it empty to use the "
+                "country of the patient's time zone."
+            )
+        },
+    )
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [
+            ("", _("From their time zone")),
+            *country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
         roles = invitations.roles_invitable_by(inviter)
         role_field = self.fields["role"]
         role_field.choices = [(r.value, r.label) for r in roles]
@@ -126,3 +146,83 @@ class CareTeamLinkForm(forms.Form):
             )
         self.patient = patient
         return email
+
+
+class CareTeamTransferForm(forms.Form):
+    """An admin moves some or all of one clinician's patients to another clinician."""
+
+    source = forms.ModelChoiceField(
+        label=_("From clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    target = forms.ModelChoiceField(
+        label=_("To clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    patients = forms.ModelMultipleChoiceField(
+        label=_("Patients to move"),
+        queryset=Patient.objects.select_related("user"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to move every patient of the first clinician."),
+    )
+    note = forms.CharField(
+        label=_("Handover note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Saved on each patient's record for the care team; not sent by email."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patients = self.fields["patients"]
+        patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
+        source = self.data.get("source") or self.initial.get("source")
+        if str(source).isdigit():
+            # Only the chosen clinician's patients are offered (a clinic has hundreds).
+            patients.queryset = patients.queryset.filter(care_team=source)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if not target.is_active:
+            raise forms.ValidationError(
+                _("%(name)s is deactivated: choose an active clinician to receive the patients.")
+                % {"name": target.name}
+            )
+        return target
+
+    def clean(self):
+        data = super().clean()
+        source, target = data.get("source"), data.get("target")
+        if source is None or target is None:
+            return data
+        if source == target:
+            raise forms.ValidationError(_("Choose two different clinicians."))
+        on_team = Patient.objects.filter(care_team=source).select_related("user")
+        chosen = data.get("patients")
+        if chosen:
+            strangers = [p for p in chosen if not on_team.filter(pk=p.pk).exists()]
+            if strangers:
+                raise forms.ValidationError(
+                    _("Some chosen patients are not on %(name)s's care team.")
+                    % {"name": source.name}
+                )
+            data["patients"] = list(chosen)
+        else:
+            data["patients"] = list(on_team)
+            if not data["patients"]:
+                raise forms.ValidationError(
+                    _("%(name)s has no patients to move.") % {"name": source.name}
+                )
+        return data
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: lost phone, confirmed by a call to the clinic. Kept in the access log."
+        ),
+    )

@@ -136,6 +136,8 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
+    # For patient invitations: pre-fills the patient's country (their emergency number).
+    country = models.CharField(max_length=2, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_sent_at = models.DateTimeField(default=timezone.now)

@@ -1,14 +1,16 @@
 """Home routing, health check, invitation acceptance and the admin's management area."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.decorators import reauthentication_required
 from allauth.core.ratelimit import consume_or_429
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,14 +19,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import care_team, invitations
-from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm, LanguageForm
+from ldn_journal.accounts import care_team, invitations, mfa_reset
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.forms import (
+    CareTeamLinkForm,
+    CareTeamTransferForm,
+    InviteForm,
+    LanguageForm,
+    MfaResetForm,
+)
 from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
-from patients.models import CareTeamRequest
+from patients import care_team as clinicians_of
+from patients.models import CareTeamRequest, Patient
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -114,10 +123,69 @@ def set_active(request, user_id):
         messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")
 
-    set_user_active(target, activate, request=request)
+    taker, error = None, ""
+    taker_id = request.POST.get("taker", "")
+    if taker_id and not activate:
+        taker = User.objects.filter(pk=taker_id if taker_id.isdigit() else None).first()
+        if taker is None:
+            error = _("Choose a clinician from the list to take the patients over.")
+        else:
+            try:
+                clinicians_of.check_can_join(taker)
+            except clinicians_of.CareTeamError as exc:
+                taker, error = None, str(exc)
+    try:
+        if error:
+            raise LastClinician(target, clinicians_of.patients_left_alone(target))
+        set_user_active(target, activate, request=request, taker=taker)
+    except LastClinician as refusal:
+        return render(
+            request,
+            "accounts/manage/deactivate_refused.html",
+            {
+                "target": target,
+                "refusal": refusal,
+                "error": error,
+                "takers": clinicians_of.active_clinicians(excluding=target),
+            },
+            status=409,
+        )
+    if taker is not None:
+        messages.success(
+            request,
+            _("%(taker)s took over %(name)s's patients.")
+            % {"taker": taker.name, "name": target.name},
+        )
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
+
+
+@role_required(Role.ADMIN)
+@reauthentication_required  # removing someone's second factor: password again
+def manage_mfa_reset(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    if target == request.user:
+        messages.error(request, _("Manage your own two-step sign-in from your account page."))
+        return redirect("manage:people")
+    form = MfaResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mfa_reset.reset_mfa(target, reason=form.cleaned_data["reason"], request=request)
+        messages.success(
+            request,
+            _(
+                "Two-step sign-in was reset for %(name)s: they are signed out everywhere, were "
+                "emailed, and set it up again at their next sign-in."
+            )
+            % {"name": target.name},
+        )
+        return redirect("manage:people")
+    methods = Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    return render(
+        request,
+        "accounts/manage/mfa_reset.html",
+        {"form": form, "target": target, "methods": sorted(methods)},
+    )
 
 
 def _invite(request, template, success_url):
@@ -128,6 +196,7 @@ def _invite(request, template, success_url):
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
+                country=form.cleaned_data.get("country", ""),
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -238,4 +307,77 @@ def manage_care_team(request):
         .pending()
         .select_related("patient__user", "clinician")[:50]
     )
-    return render(request, "accounts/manage/care_team.html", {"form": form, "pending": pending})
+    clinicians = (
+        User.objects.filter(role=Role.CLINICIAN)
+        .order_by("display_name", "email")
+        .prefetch_related(
+            Prefetch("care_patients", queryset=Patient.objects.select_related("user"))
+        )
+    )
+    patients = Patient.objects.select_related("user").prefetch_related("care_team")
+    return render(
+        request,
+        "accounts/manage/care_team.html",
+        {"form": form, "pending": pending, "clinicians": clinicians, "patients": patients},
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def manage_care_team_remove(request, patient_id, clinician_id):
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("user"), pk=patient_id
+    )
+    clinician = get_object_or_404(User, pk=clinician_id, role=Role.CLINICIAN)
+    names = {"clinician": clinician.name, "patient": patient.user.name}
+    try:
+        removed = care_team.remove_clinician(patient, clinician, request=request)
+    except care_team.LastClinician:
+        messages.error(
+            request,
+            _(
+                "%(clinician)s is the only clinician on %(patient)s's care team. Add another "
+                "clinician first, or transfer the patient, so someone can still read their "
+                "journal."
+            )
+            % names,
+        )
+    else:
+        if removed:
+            messages.success(request, _("%(clinician)s left %(patient)s's care team.") % names)
+        else:
+            messages.info(request, _("%(clinician)s was not on %(patient)s's care team.") % names)
+    return redirect("manage:care_team")
+
+
+@role_required(Role.ADMIN)
+def manage_care_team_transfer(request):
+    initial = {}
+    if request.GET.get("source", "").isdigit():
+        initial["source"] = request.GET["source"]
+    form = CareTeamTransferForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = care_team.transfer_patients(
+                data["patients"],
+                source=data["source"],
+                target=data["target"],
+                note=data["note"],
+                admin=request.user,
+                request=request,
+            )
+        except care_team.InactiveClinician:
+            form.add_error("target", _("Choose an active clinician to receive the patients."))
+        else:
+            messages.success(
+                request,
+                _("%(count)s patient(s) moved from %(source)s to %(target)s; all were told.")
+                % {
+                    "count": len(moved),
+                    "source": data["source"].name,
+                    "target": data["target"].name,
+                },
+            )
+            return redirect("manage:care_team")
+    return render(request, "accounts/manage/care_team_transfer.html", {"form": form})

@@ -166,6 +166,7 @@ def urgent_annotations(ref="pk", prefix=""):
     return {
         f"{prefix}urgent_count": _open_urgent(ref, "pk", Count),
         f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
+        f"{prefix}urgent_first_id": _open_urgent(ref, "pk", Min),
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
     }
@@ -177,7 +178,11 @@ def urgent_records(patient):
     night = night_of(patient.urgent_since, patient.tz, EVENING)
     return [
         flag_rules.UrgentRecord(
-            night, patient.urgent_severity, patient.urgent_since, patient.urgent_count
+            night,
+            patient.urgent_severity,
+            patient.urgent_since,
+            patient.urgent_count,
+            getattr(patient, "urgent_first_id", None),
         )
     ]
 
@@ -372,7 +377,13 @@ def care_team_gate(user, patient_pk):
     if not links:
         return None
     patient = links[0].patient
-    for name in ("reviewed_through", "urgent_count", "urgent_since", "urgent_severity"):
+    for name in (
+        "reviewed_through",
+        "urgent_count",
+        "urgent_since",
+        "urgent_severity",
+        "urgent_first_id",
+    ):
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
     return patient, [link.clinician for link in links]
 

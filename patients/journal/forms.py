@@ -25,6 +25,7 @@ from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
 from patients.notifications.forms import ReminderSettingsForm
 from patients.rules import doses, nights, scales
+from patients.rules import emergency as emergency_rules
 from prescriptions.forms import (
     active_decimal_separator,
     dose_from_text,
@@ -383,6 +384,20 @@ class PatientSettingsForm(ReminderSettingsForm):
         required=False,
         help_text=_("Pages, emails and notifications are in this language."),
     )
+    country = forms.ChoiceField(
+        label=_("Country you live in"),
+        required=False,
+        help_text=_("For the emergency number we show you. Empty: the country of your time zone."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose your country from the list, or leave it empty to use "
+                "the country of your time zone."
+            )
+        },
+    )
+
+    class Meta(ReminderSettingsForm.Meta):
+        fields = [*ReminderSettingsForm.Meta.fields, "country"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -395,6 +410,10 @@ class PatientSettingsForm(ReminderSettingsForm):
             "Push notifications need this phone's permission: turn them on under “Devices” below."
         )
         self.order_fields(["display_name", "language"])
+        self.fields["country"].choices = [
+            ("", gettext("From my time zone")),
+            *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

@@ -27,6 +27,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
 from ldn_journal.local_dates import local_date
+from patients.guidance import guidance_for as urgent_guidance
 from patients.journal import charts, offline
 from patients.journal import entries as journal
 from patients.journal.forms import (
@@ -49,6 +50,7 @@ from patients.models import (
     SymptomScale,
 )
 from patients.notifications.channels import push
+from patients.pause import urgent_state
 from patients.rules import adherence, nights
 from prescriptions import titration
 from prescriptions.plans import PlanView
@@ -113,6 +115,7 @@ def _entries(patient, **filters):
 def home(request):
     now = timezone.now()
     patient, plan = _plan(request)
+    urgent = urgent_state(patient.pk, now)
     tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
     checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
@@ -141,6 +144,12 @@ def home(request):
         "usual_time": journal.usual_time(plan, patient, tonight),
         "usual_form": SubmissionForm(),
         "when_form": WhenTakenForm(night=tonight, patient=patient, plan=plan, now=now),
+        # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).
+        # Wiring point: read here until plans.PlanView carries the pause itself.
+        "pause": urgent.pause(now),
+        "pause_report_id": urgent.latest_open_id(now),
+        "answer": urgent.answer,
+        "guidance": urgent_guidance(patient),
     }
     return render(request, "patients/journal/home.html", context)
 

@@ -108,6 +108,7 @@ class UrgentRecord:
     severity: str  # "moderate" or "severe" (the worst of the open reports)
     reported_at: datetime | None = None
     count: int = 1  # open reports; the record stands for all of them, dated by the oldest
+    report_id: int | None = None  # the oldest open report: where the flag links
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Flag:
     evidence: tuple[date, ...]  # the nights that raise it, oldest first
     explanation: str  # one line, plain text (templates escape it)
     key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
+    report_id: int | None = None  # an urgent flag links to its report
 
     @property
     def last_night(self) -> date:
@@ -406,7 +408,9 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                     else f"{report.count} open urgent reports (worst: {report.severity}), "
                     f"the oldest from {_day(report.night)}"
                 )
-                + ": acknowledge it on the urgent reports page.",
+                + ": acknowledge it on the urgent reports page. The patient is asked to wait "
+                "(no one-tap dose, no dose reminders) until it is answered.",
+                report_id=report.report_id,
             )
         )
     return flags

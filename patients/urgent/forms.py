@@ -103,18 +103,30 @@ class AcknowledgeForm(forms.Form):
             ),
         },
     )
-    hold = forms.BooleanField(
-        label=_("Also put the plan on hold from tonight"),
-        required=False,
-        help_text=_("Saved as a new plan version signed by you; the patient is told not to dose."),
+    decision = forms.ChoiceField(
+        label=_("What happens next"),
+        choices=UrgentReport.Decision.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Continue: the pause ends and the patient doses as planned. Hold: a new plan "
+            "version signed by you puts the plan on hold from the next night without a dose."
+        ),
+        error_messages={
+            "required": _("Choose “continue as planned” or “hold the plan”."),
+            "invalid_choice": _("Choose “continue as planned” or “hold the plan”."),
+        },
     )
 
     def say_when_the_hold_starts(self, first_night, tonight_logged):
         """Name the hold's first night: tomorrow when tonight's dose is already logged."""
         if tonight_logged:
-            self.fields["hold"].label = gettext(
-                "Also put the plan on hold from the night of %(night)s"
-            ) % {"night": local_date(first_night, "day")}
-            self.fields["hold"].help_text = (
-                f"{logged_dose_stands_message(first_night)} " + self.fields["hold"].help_text
-            )
+            field = self.fields["decision"]
+            field.choices = [
+                (UrgentReport.Decision.CONTINUE, UrgentReport.Decision.CONTINUE.label),
+                (
+                    UrgentReport.Decision.HOLD,
+                    gettext("Hold the plan from the night of %(night)s")
+                    % {"night": local_date(first_night, "day")},
+                ),
+            ]
+            field.help_text = f"{logged_dose_stands_message(first_night)} " + str(field.help_text)

@@ -1,14 +1,19 @@
 /* LDN Journal service worker: keeps the journal usable without a connection (the app shell,
-   the tonight card as last seen, the urgent guidance), sends forms kept offline when the
-   connection returns (Background Sync), shows reminder notifications. */
+   the tonight card as last seen, the urgent-reaction guidance), sends forms kept offline when
+   the connection returns (Background Sync), shows reminder notifications. */
 "use strict";
 
 importScripts("/static/js/outbox.js");
 
 var SHELL = "ldn-shell-v1";
 var PAGES = "ldn-pages-v1";
-// The only pages kept on the phone: the tonight card and the urgent guidance.
-var KEPT_PAGES = ["/journal/", "/journal/reaction/"];
+// The tonight card as last seen: the only page with health data kept on the phone.
+var KEPT_PAGES = ["/journal/"];
+// The urgent guidance (numbers to call, no health details), kept apart: signing out keeps it.
+var GUIDANCE_CACHE = "ldn-urgent-guidance-v1";
+var GUIDANCE_PATH = "/journal/reaction/guidance/";
+var REPORT_PREFIX = "/journal/reaction/";
+var OURS = [SHELL, PAGES, GUIDANCE_CACHE];
 
 self.addEventListener("install", function () {
   self.skipWaiting();
@@ -22,7 +27,7 @@ self.addEventListener("activate", function (event) {
         return Promise.all(
           names
             .filter(function (name) {
-              return name.indexOf("ldn-") === 0 && name !== SHELL && name !== PAGES;
+              return name.indexOf("ldn-") === 0 && OURS.indexOf(name) === -1;
             })
             .map(function (name) {
               return caches.delete(name);
@@ -74,10 +79,10 @@ function networkFirst(request, url) {
     });
 }
 
-// Static files: the kept copy at once, refreshed in the background.
+// Static files: the kept copy (from any of our caches) at once, refreshed in the background.
 function staleWhileRevalidate(request) {
   return caches.open(SHELL).then(function (cache) {
-    return cache.match(request, { ignoreVary: true }).then(function (kept) {
+    return caches.match(request, { ignoreVary: true }).then(function (kept) {
       var fresh = fetch(request).then(function (response) {
         if (response.ok) {
           cache.put(request, response.clone());
@@ -119,13 +124,25 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) {
     return;
   }
-  if (request.method === "POST") {
+  if (request.method === "POST" && url.pathname.indexOf(REPORT_PREFIX) !== 0) {
     if (request.mode === "navigate" && self.LdnOutbox.kindOf(url.href)) {
       event.respondWith(postOrKeep(request));
     }
     return;
   }
   if (request.method !== "GET") {
+    return;
+  }
+  if (request.mode === "navigate" && url.pathname.indexOf(REPORT_PREFIX) === 0) {
+    /* The network first (the page is live); offline, or a report that cannot be sent, gets
+       the kept guidance with the numbers to call. */
+    event.respondWith(
+      fetch(request).catch(function () {
+        return guidanceFromCache().then(function (kept) {
+          return kept || offlinePage();
+        });
+      })
+    );
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) {
@@ -159,7 +176,7 @@ function keepAll(urls) {
   return Promise.all(
     urls.map(function (path) {
       var url = new URL(path, self.location.origin);
-      var name = isKeptPage(url) ? PAGES : SHELL;
+      var name = url.pathname === GUIDANCE_PATH ? GUIDANCE_CACHE : isKeptPage(url) ? PAGES : SHELL;
       return caches.open(name).then(function (cache) {
         return cache.match(url.pathname, { ignoreVary: true }).then(function (kept) {
           if (kept) {
@@ -177,9 +194,43 @@ function keepAll(urls) {
   ).catch(function () {});
 }
 
+function guidanceFromCache() {
+  return caches.open(GUIDANCE_CACHE).then(function (cache) {
+    return cache.match(GUIDANCE_PATH, { ignoreVary: true });
+  });
+}
+
+/* The guidance page asks for itself (and its stylesheet) to be kept. Only the guidance is kept:
+   no report, no health details. */
+function keepGuidance(styles) {
+  var urls = [GUIDANCE_PATH].concat(
+    (styles || []).filter(function (url) {
+      return new URL(url, self.location.origin).origin === self.location.origin;
+    })
+  );
+  return caches.open(GUIDANCE_CACHE).then(function (cache) {
+    return Promise.all(
+      urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin", cache: "no-store" })
+          .then(function (response) {
+            if (response.ok && !response.redirected) {
+              return cache.put(url, response);
+            }
+            return undefined;
+          })
+          .catch(function () {
+            /* offline now: keep what was kept before */
+          });
+      })
+    );
+  });
+}
+
 self.addEventListener("message", function (event) {
   var data = event.data || {};
-  if (data.type === "keep" && Array.isArray(data.urls)) {
+  if (data.type === "ldn-keep-guidance") {
+    event.waitUntil(keepGuidance(data.styles));
+  } else if (data.type === "keep" && Array.isArray(data.urls)) {
     event.waitUntil(keepAll(data.urls));
   } else if (data.type === "forget") {
     // Signing out: the kept pages hold the patient's health data.

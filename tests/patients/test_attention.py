@@ -167,10 +167,11 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
                 reports.acknowledge(report, clinician, "Seen.", NOW)
             assert_stored_equals_fresh(patient, NOW)
         if spec["hold"]:
-            latest = plans.versions_for(plans.current_prescription(patient))[-1]
+            plan = plans.load(patient)
+            latest = plan.latest
             with capture(execute=True):
                 changes.save_version(
-                    prescription_id=plans.current_prescription(patient).pk,
+                    prescription_id=plan.open_prescription.pk,
                     author=clinician,
                     based_on=latest.number,
                     change=changes.hold_change(
