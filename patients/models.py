@@ -688,8 +688,8 @@ class UrgentReport(models.Model):
     """
 
     class Decision(models.TextChoices):
-        CONTINUE = "continue", "Continue as planned"
-        HOLD = "hold", "Hold the plan"
+        CONTINUE = "continue", _("Continue as planned")
+        HOLD = "hold", _("Hold the plan")
 
     class Routing(models.TextChoices):
         CARE_TEAM = "care_team", "The care team"

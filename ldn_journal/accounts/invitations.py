@@ -52,7 +52,7 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
     now = now or timezone.now()
     email = email.strip().lower()
     if role not in roles_invitable_by(inviter):
-        raise ValidationError("You cannot invite someone with that role.")
+        raise ValidationError(gettext("You cannot invite someone with that role."))
     answers_uniformly = inviter.role == Role.CLINICIAN
 
     existing = User.objects.filter(email__iexact=email).first()
@@ -65,8 +65,10 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
         if answers_uniformly:
             return InviteOutcome()
         raise ValidationError(
-            "This address already has an account with another role, so it cannot be invited "
-            "as a %(role)s. Ask an admin if the account should change.",
+            gettext(
+                "This address already has an account with another role, so it cannot be "
+                "invited as a %(role)s. Ask an admin if the account should change."
+            ),
             params={"role": Role(role).label.lower()},
         )
 
@@ -105,11 +107,11 @@ def _already_invited_message(inviter, email):
         email__iexact=email, invited_by=inviter, accepted_at__isnull=True, revoked_at__isnull=True
     ).exists()
     if mine:
-        return (
+        return gettext(
             "This address already has a pending invitation. Re-send it from your list of "
             "invitations instead."
         )
-    return (
+    return gettext(
         "This address already has a pending invitation from someone else at the clinic. "
         "They can re-send or revoke it; an admin can see every invitation."
     )

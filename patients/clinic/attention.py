@@ -116,6 +116,7 @@ def _flag_state(flag: flag_rules.Flag) -> dict:
         "evidence": [night.isoformat() for night in flag.evidence],
         "explanation": flag.explanation,
         "key": flag.key,
+        "report_id": flag.report_id,  # an urgent flag links to its report
     }
 
 
@@ -127,6 +128,7 @@ def _flag_from(state: dict) -> flag_rules.Flag:
         evidence=tuple(date.fromisoformat(night) for night in state["evidence"]),
         explanation=state["explanation"],
         key=state["key"],
+        report_id=state.get("report_id"),  # rows stored before the link have none
     )
 
 
