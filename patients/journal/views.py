@@ -421,11 +421,11 @@ def _month_param(value, today):
     return first
 
 
-def _journal_start(plan, tonight):
+def _journal_start(patient, tonight):
     """The first month of the patient's journal: of their first night logged or of the day
     they joined, whichever is earlier (never after this month)."""
-    joined = timezone.localdate(plan.patient.created_at, plan.patient.tz)
-    first_night = _entries(plan).aggregate(first=Min("night"))["first"]
+    joined = timezone.localdate(patient.created_at, patient.tz)
+    first_night = _entries(patient).aggregate(first=Min("night"))["first"]
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
 
@@ -450,7 +450,7 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
-    start = _journal_start(plan, tonight)
+    start = _journal_start(patient, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
     elif first < start:
