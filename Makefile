@@ -12,7 +12,7 @@ PORT ?= 8000
 # DEBUG is off unless set (ldn_journal/settings.py): these are development targets.
 export DEBUG ?= true
 
-.PHONY: run serve install lock audit test test-deep lint fmt bench migrate seed clean screenshots
+.PHONY: run serve install lock audit test test-deep lint fmt bench migrate seed clean screenshots messages makemessages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -34,9 +34,20 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+## messages: compile the translations (locale/*/LC_MESSAGES/django.po -> .mo; needs GNU gettext).
+## The .mo files are not committed, so they can never be older than the .po they come from.
+messages: install
+	@command -v msgfmt >/dev/null || { echo "GNU gettext is required (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules
+
+## makemessages: refresh the Spanish and German catalogs from the code and templates
+makemessages: install
+	$(PY) manage.py makemessages -l es -l de --no-obsolete --ignore=.venv --ignore=var \
+	  --ignore=node_modules --ignore=tests --ignore=bench --ignore=staticfiles
+
 ## run: install, migrate, load the demo and serve on http://127.0.0.1:8000 with a worker and beat
 ## (PORT=8001 make run serves on another port)
-run: seed
+run: seed messages
 	$(PY) manage.py dev_keys
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops web, worker and beat)"
 	@# Background jobs of a non-interactive shell ignore SIGINT, so Ctrl-C reaches them only
@@ -70,22 +81,30 @@ fmt: install
 	$(BIN)/ruff format .
 
 ## test: lint, migrations up to date, then the whole suite
+# The catalogs are compiled first (a prerequisite line of its own; `test: lint audit` stays
+# as tests/security/test_locked_dependencies.py reads it).
+test: messages
 test: lint audit
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-deep: the suite with 5,000 hostile-input examples per form instead of CI's 1,000
 ## (about 20 more minutes on two cores)
-test-deep: lint
+test-deep: lint messages
 	HOSTILE_EXAMPLES=5000 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## screenshots: run the browser journeys and refresh the pictures in docs/
-screenshots: install
+screenshots: install messages
 	LDN_DOCS_DIR=docs $(BIN)/pytest tests/e2e tests/patients/test_push_browser.py
 
-## bench: benchmarks print figures and write bench/results/
+## bench: the page benchmark (wrk against gunicorn, 500 patients x 365 nights) and the
+## reminder benchmark; figures in bench/results/ (BENCH=pages or BENCH=reminders runs one;
+## BENCH_PATIENTS=5000 builds the bigger clinic). Installs wrk with apt-get when missing.
 bench: install
-	$(PY) -m bench
+	@command -v wrk >/dev/null || apt-get install -y wrk || \
+	  { apt-get update && apt-get install -y wrk; } || \
+	  { echo "bench: needs wrk (apt-get install wrk)"; exit 1; }
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache .ruff_cache

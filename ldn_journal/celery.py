@@ -65,6 +65,19 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 6 * 3600},
     },
+    # The clinician list's stored rows: those due (the patient logged, or their night
+    # turned; the list itself rewrites a few before reading; nothing due is one indexed
+    # query), and every row nightly to repair any drift.
+    "attention-refresh": {
+        "task": "patients.refresh_attention",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "attention-rebuild": {
+        "task": "patients.rebuild_attention",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 # Tasks live beside what they serve, not at the app's top level.
-app.autodiscover_tasks(["patients.notifications", "ldn_journal.accounts"])
+app.autodiscover_tasks(["patients.notifications", "patients.clinic", "ldn_journal.accounts"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LDN_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -79,9 +80,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): the browser's
+    # language; UserLanguageMiddleware below puts the user's own setting over it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ldn_journal.accounts.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -109,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ldn_journal.accounts.context_processors.navigation",
+                "patients.clinic.break_glass.banner",
             ],
         },
     },
@@ -272,9 +278,16 @@ if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
+# How long a clinician's emergency ("break-glass") access to a patient outside their care
+# team lasts once they give a reason.
+LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
-LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="the clinic on 0100 000 000")
+# The placeholder is translated; a real contact (a name and a number) is shown as set.
+LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy("the clinic")
+# The clinic's line, shown as a tap-to-call link beside the urgent guidance. The development
+# default is an Ofcom drama number (020 7946 0xxx is reserved for fiction): never a real line.
+LDN_CLINIC_PHONE = env.str("LDN_CLINIC_PHONE", default="+44 20 7946 0018" if DEBUG else "")
 # Urgent reports: the emergency number by the patient's country (ISO code, upper case),
 # falling back to LDN_EMERGENCY_NUMBER; e.g. LDN_EMERGENCY_NUMBERS="GB=999,US=911,AU=000".
 LDN_EMERGENCY_NUMBERS = {
@@ -285,6 +298,7 @@ LDN_EMERGENCY_NUMBERS = {
     "AU": "000",
     "NZ": "111",
     "IN": "112",
+    "ZA": "112",
     **{k.upper(): v for k, v in env.dict("LDN_EMERGENCY_NUMBERS", default={}).items()},
 }
 LDN_URGENT_ESCALATE_MINUTES = env.int("LDN_URGENT_ESCALATE_MINUTES", default=30)
@@ -357,7 +371,12 @@ LDN_REMINDER_SWEEP_OVERLAP = env.bool("LDN_REMINDER_SWEEP_OVERLAP", default=True
 LDN_MORNING_LAST_CALL_MINUTES = env.int("LDN_MORNING_LAST_CALL_MINUTES", default=120)
 
 # --- Internationalisation -----------------------------------------------------------
+# English by default; Spanish and German complete (locale/, compiled by `make` and CI).
+# The language is the user's setting (User.language), else the browser's Accept-Language.
 LANGUAGE_CODE = "en-gb"
+# Each language named in itself, so anyone can find theirs whatever the page is in.
+LANGUAGES = [("en-gb", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -37,6 +37,7 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("invite/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
+    path("accounts/language/", account_views.language, name="account_language"),
     path("accounts/", include("allauth.urls")),
     path("journal/", include("patients.urls_journal")),
     path("clinic/", include("patients.urls_clinic")),

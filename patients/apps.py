@@ -7,9 +7,11 @@ class PatientsConfig(AppConfig):
 
     def ready(self):
         from patients import signals
+        from patients.clinic import attention
 
         # Each message kind's renderer registers itself with the outbox on import.
         from patients.notifications import renderers, undelivered  # noqa: F401
         from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()
+        attention.connect_signals()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ldn_journal.accounts.models import Role
@@ -44,7 +45,18 @@ class PatientQuerySet(models.QuerySet):
         if user.role == Role.PATIENT:
             return self.filter(user=user)
         if user.role == Role.CLINICIAN:
-            return self.filter(care_team=user)
+            # Subqueries, not a join: a patient reached both ways still appears once, and an
+            # active emergency grant is data the gate reads, with no query per patient.
+            return self.filter(
+                models.Q(
+                    pk__in=CareTeamMembership.objects.filter(clinician=user).values("patient_id")
+                )
+                | models.Q(
+                    pk__in=BreakGlassGrant.objects.active()
+                    .filter(clinician=user)
+                    .values("patient_id")
+                )
+            )
         if user.role == Role.ADMIN:
             return self.all()
         return self.none()
@@ -63,13 +75,13 @@ class Patient(models.Model):
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO country code, for the emergency number shown."
     )
-    reminder_time = models.TimeField("evening reminder time", default=time(21, 0))
-    remind_by_email = models.BooleanField("email reminders", default=True)
-    remind_by_push = models.BooleanField("push reminders", default=False)
-    morning_checkin = models.BooleanField("morning check-in reminder", default=True)
-    last_call = models.BooleanField("last-call reminder", default=True)
+    reminder_time = models.TimeField(_("evening reminder time"), default=time(21, 0))
+    remind_by_email = models.BooleanField(_("email reminders"), default=True)
+    remind_by_push = models.BooleanField(_("push reminders"), default=False)
+    morning_checkin = models.BooleanField(_("morning check-in reminder"), default=True)
+    last_call = models.BooleanField(_("last-call reminder"), default=True)
     last_call_time = models.TimeField(default=time(23, 30))
-    morning_time = models.TimeField("morning check-in time", default=time(9, 0))
+    morning_time = models.TimeField(_("morning check-in time"), default=time(9, 0))
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     # Indexed so the reminder sweep selects due patients with one range scan.
@@ -122,6 +134,46 @@ class CareTeamMembership(models.Model):
         return f"Care team link #{self.pk}"
 
 
+class BreakGlassGrantQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency access: a clinician not on the patient's care team opened the record, with
+    a reason, for LDN_BREAK_GLASS_HOURS. The access gate reads active grants; the care team
+    and the admins are alerted, and the patient sees it, with the reason, in their log."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="break_glass_grants"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="break_glass_grants",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    reason = models.TextField(max_length=1000)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+
+    objects = BreakGlassGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["clinician", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="break_glass_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"Break-glass grant #{self.pk}"
+
+
 class CareTeamRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The patient asked sees theirs; the clinician asking, theirs; admins all. A request
@@ -147,9 +199,9 @@ class CareTeamRequest(models.Model):
     only through an admin or with the patient's consent)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the patient"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
+        PENDING = "pending", _("Waiting for the patient")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
 
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, related_name="care_team_requests"
@@ -219,21 +271,21 @@ class NightlyEntry(models.Model):
     """One night of one patient: the evening dose and, next morning, how the night went."""
 
     class Status(models.TextChoices):
-        TAKEN = "taken", "Taken"
-        SKIPPED = "skipped", "Skipped"
+        TAKEN = "taken", _("Taken")
+        SKIPPED = "skipped", _("Skipped")
 
     class SkipReason(models.TextChoices):
-        FORGOT = "forgot", "I forgot"
-        SIDE_EFFECTS = "side_effects", "Side effects"
-        OUT_OF_MEDICATION = "out_of_medication", "Out of medication"
-        TOLD_TO_PAUSE = "told_to_pause", "My clinician told me to pause"
-        OTHER = "other", "Other reason"
+        FORGOT = "forgot", _("I forgot")
+        SIDE_EFFECTS = "side_effects", _("Side effects")
+        OUT_OF_MEDICATION = "out_of_medication", _("Out of medication")
+        TOLD_TO_PAUSE = "told_to_pause", _("My clinician told me to pause")
+        OTHER = "other", _("Other reason")
 
     class Dreams(models.TextChoices):
-        NONE = "none", "No dreams I remember"
-        NORMAL = "normal", "Normal dreams"
-        VIVID = "vivid", "Vivid dreams"
-        NIGHTMARES = "nightmares", "Nightmares"
+        NONE = "none", _("No dreams I remember")
+        NORMAL = "normal", _("Normal dreams")
+        VIVID = "vivid", _("Vivid dreams")
+        NIGHTMARES = "nightmares", _("Nightmares")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="entries")
     night = models.DateField(help_text="The date of the evening the night starts on.")
@@ -309,16 +361,16 @@ class NightlyEntry(models.Model):
 
 class SideEffect(models.Model):
     class Kind(models.TextChoices):
-        INSOMNIA = "insomnia", "Insomnia"
-        HEADACHE = "headache", "Headache"
-        NAUSEA = "nausea", "Nausea"
-        ANXIETY = "anxiety", "Anxiety"
-        OTHER = "other", "Other"
+        INSOMNIA = "insomnia", _("Insomnia")
+        HEADACHE = "headache", _("Headache")
+        NAUSEA = "nausea", _("Nausea")
+        ANXIETY = "anxiety", _("Anxiety")
+        OTHER = "other", _("Other")
 
     class Severity(models.IntegerChoices):
-        MILD = 1, "Mild"
-        MODERATE = 2, "Moderate"
-        SEVERE = 3, "Severe"
+        MILD = 1, _("Mild")
+        MODERATE = 2, _("Moderate")
+        SEVERE = 3, _("Severe")
 
     entry = models.ForeignKey(NightlyEntry, on_delete=models.CASCADE, related_name="side_effects")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -417,6 +469,53 @@ class FlagReview(models.Model):
         return f"Review #{self.pk} through {self.reviewed_through}"
 
 
+class PatientAttention(models.Model):
+    """One patient's row of the clinician list, kept instead of recomputed on every view.
+
+    Written only by patients.clinic.attention, from the dashboard's own evaluation of the
+    flag rules (so it is a copy, never a second truth): after a change that can alter it
+    commits (an entry, a plan version, a review, an urgent report or its acknowledgement),
+    when the patient's night turns (`valid_until`), and nightly for every patient, which
+    also repairs any drift. The list is then one indexed, paginated query.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="attention"
+    )
+    today = models.DateField(help_text="The patient's current night the row was computed for.")
+    valid_until = models.DateTimeField(db_index=True, help_text="When that night ends.")
+    computed_at = models.DateTimeField()
+    # Every flag (reviewed or not), most severe first: kind, severity, first night, evidence
+    # nights, explanation, key.
+    flags = models.JSONField(default=list)
+    # " kind kind " for the list's kind filter (a plain text match on every database).
+    kinds = models.CharField(max_length=200, blank=True)
+    reviewed_through = models.DateField(null=True, blank=True)
+    needs_review = models.BooleanField(default=False)
+    # The attention sort: the three worst unreviewed severities (0 when fewer), then silence.
+    severity_1 = models.PositiveSmallIntegerField(default=0)
+    severity_2 = models.PositiveSmallIntegerField(default=0)
+    severity_3 = models.PositiveSmallIntegerField(default=0)
+    nights_silent = models.PositiveIntegerField(default=0)
+    last_entry = models.DateField(null=True, blank=True)
+    urgent_open = models.PositiveSmallIntegerField(default=0)
+    position = models.JSONField(default=dict)  # the plan position on `today`
+    adherence = models.JSONField(default=dict)  # {"7": [taken, prescribed], "30": [...]}
+    pain = models.JSONField(default=list)  # the sparkline: pain, oldest night first, null gaps
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-severity_1", "-severity_2", "-severity_3", "-nights_silent"],
+                name="attention_sort",
+            ),
+            models.Index(fields=["needs_review"], name="attention_needs_review"),
+        ]
+
+    def __str__(self):
+        return f"Attention of patient #{self.patient_id}"
+
+
 class ClinicianNote(models.Model):
     """Care-team-private notes on a patient; patients never see them."""
 
@@ -441,9 +540,9 @@ class ClinicianPreferences(models.Model):
     time_zone = models.CharField(
         max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
-    digest_enabled = models.BooleanField("daily digest of new flags", default=True)
+    digest_enabled = models.BooleanField(_("daily digest of new flags"), default=True)
     digest_time = models.TimeField(default=time(7, 30))
-    urgent_ignores_quiet_hours = models.BooleanField("urgent alerts may wake me", default=True)
+    urgent_ignores_quiet_hours = models.BooleanField(_("urgent alerts may wake me"), default=True)
     quiet_start = models.TimeField(null=True, blank=True)
     quiet_end = models.TimeField(null=True, blank=True)
     next_digest_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -464,26 +563,26 @@ class ReminderDelivery(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EVENING = "evening", "Evening dose"
-        LAST_CALL = "last_call", "Last call"
-        MORNING = "morning", "Morning check-in"
-        MISSED = "missed", "Missed-dose follow-up"
-        DIGEST = "digest", "Clinician digest"
-        URGENT = "urgent", "Urgent report alert"
-        ESCALATION = "escalation", "Urgent report escalation"
-        UNDELIVERED = "undelivered", "Undelivered urgent alert notice"
+        EVENING = "evening", _("Evening dose")
+        LAST_CALL = "last_call", _("Last call")
+        MORNING = "morning", _("Morning check-in")
+        MISSED = "missed", _("Missed-dose follow-up")
+        DIGEST = "digest", _("Clinician digest")
+        URGENT = "urgent", _("Urgent report alert")
+        ESCALATION = "escalation", _("Urgent report escalation")
+        UNDELIVERED = "undelivered", _("Undelivered urgent alert notice")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        PUSH = "push", "Web Push"
+        EMAIL = "email", _("Email")
+        PUSH = "push", _("Web Push")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        SKIPPED = "skipped", "Skipped"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        SKIPPED = "skipped", _("Skipped")
 
     # Unique through the named constraint below, not `unique=True`: on PostgreSQL that would
     # add a second, pattern-ops index on the key that no query uses and every claim pays for.
@@ -583,20 +682,31 @@ class UrgentReportQuerySet(models.QuerySet):
 
 
 class UrgentReport(models.Model):
-    """A patient's report of a bad reaction: guidance at once, the care team alerted now."""
+    """A patient's report of a bad reaction: guidance at once, the care team alerted now.
+
+    While it is open (not acknowledged) the patient's plan is paused (patients.rules.pause).
+    """
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Continue as planned")
+        HOLD = "hold", _("Hold the plan")
+
+    class Routing(models.TextChoices):
+        CARE_TEAM = "care_team", "The care team"
+        ON_DUTY = "on_duty", "The clinic's team on duty (admins)"
 
     class Symptom(models.TextChoices):
-        HEADACHE = "severe_headache", "Severe headache"
-        RACING_HEART = "racing_heart", "Racing heart"
-        PANIC = "panic", "Severe anxiety or panic"
-        HALLUCINATIONS = "hallucinations", "Hallucinations or very disturbing dreams"
-        VOMITING = "vomiting", "Vomiting"
-        RASH = "rash_swelling", "Rash or swelling"
-        OTHER = "other", "Something else"
+        HEADACHE = "severe_headache", _("Severe headache")
+        RACING_HEART = "racing_heart", _("Racing heart")
+        PANIC = "panic", _("Severe anxiety or panic")
+        HALLUCINATIONS = "hallucinations", _("Hallucinations or very disturbing dreams")
+        VOMITING = "vomiting", _("Vomiting")
+        RASH = "rash_swelling", _("Rash or swelling")
+        OTHER = "other", _("Something else")
 
     class Severity(models.TextChoices):
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
 
     id_submission = models.UUIDField(unique=True, null=True, blank=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="urgent_reports")
@@ -610,6 +720,9 @@ class UrgentReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ack_note = models.TextField(max_length=2000, blank=True)
+    ack_decision = models.CharField(max_length=8, choices=Decision.choices, blank=True)
+    # Who was alerted when the report arrived: what the patient is told, truthfully.
+    routed_to = models.CharField(max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = UrgentReportQuerySet.as_manager()
@@ -617,6 +730,15 @@ class UrgentReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Open reports are few: the pause loader, the nav count and the sweep read them
+            # per batch of patients through this small partial index.
+            models.Index(
+                fields=["patient", "created_at"],
+                name="urgentreport_open",
+                condition=models.Q(acknowledged_at__isnull=True),
+            )
+        ]
 
     def __str__(self):
         return f"Urgent report #{self.pk}"

@@ -8,11 +8,15 @@ the request one query; the sweep also looks at every patient at least every few 
 """
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from patients.models import NightlyEntry, Patient, PushSubscription
 from prescriptions.models import PlanVersion, Prescription
+
+# Sent with `patient_id` by a change that saves no model instance (an UPDATE) but can alter
+# what the clinician list shows for the patient: patients.clinic.attention listens.
+attention_changed = Signal()
 
 
 def mark_for_recompute(**patient_filter) -> None:

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from ldn_journal.accounts import views as account_views
+from patients.clinic import break_glass
 from patients.clinic import views as clinic
 from patients.notifications import views as reminder_views
 from patients.urgent import views as urgent_views
@@ -10,6 +11,7 @@ app_name = "clinic"
 urlpatterns = [
     path("", clinic.patient_list, name="patients"),
     path("patients/<int:pk>/", clinic.patient_detail, name="patient"),
+    path("patients/<int:pk>/emergency-access/", break_glass.break_glass, name="break_glass"),
     path("patients/<int:pk>/notes/", clinic.add_note, name="add_note"),
     path("patients/<int:pk>/review/", clinic.mark_reviewed, name="mark_reviewed"),
     path("patients/<int:pk>/review/<int:review_pk>/undo/", clinic.undo_review, name="undo_review"),

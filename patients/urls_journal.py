@@ -42,6 +42,7 @@ urlpatterns = [
     path("care-team/<int:pk>/<str:decision>/", care_team.decide, name="care_team_decide"),
     path("plan/", include("prescriptions.urls_patient")),
     path("reaction/", urgent_views.report_reaction, name="urgent_report"),
+    path("reaction/guidance/", urgent_views.offline_guidance, name="urgent_guidance"),
     path("reaction/<int:pk>/", urgent_views.patient_report, name="urgent_detail"),
     path("reminders/", reminder_views.reminder_settings, name="reminders"),
     path("reminders/push/", reminder_views.push_subscribe, name="push_subscribe"),

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from patients.models import NightlyEntry, Patient
 from prescriptions import plans, titration
@@ -223,10 +225,10 @@ def first_hold_night(patient: Patient, tonight: date) -> tuple[date, bool]:
 
 
 def logged_dose_stands_message(first_night: date) -> str:
-    return (
+    return gettext(
         "Tonight’s dose is already logged and stands: a hold made now starts from the "
-        f"night of {first_night:%d %b %Y}."
-    )
+        "night of %(night)s."
+    ) % {"night": date_format(first_night, "d M Y")}
 
 
 def _check(

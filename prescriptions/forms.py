@@ -12,6 +12,9 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 from django.utils import formats
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from patients.rules import doses
 from prescriptions import suggestions, titration
@@ -33,6 +36,23 @@ def active_decimal_separator() -> str:
     return formats.get_format("DECIMAL_SEPARATOR")
 
 
+def local_plain(value: Decimal) -> str:
+    """doses.plain() with the active language's decimal separator: 1,5 in es and de."""
+    return doses.plain(value).replace(".", active_decimal_separator())
+
+
+def dose_range_message() -> str:
+    """What a dose may be, in the page's language (the pure doses.dose_message is English)."""
+    return gettext(
+        "Enter a dose between %(min)s and %(max)s mg, with at most two decimals "
+        "(for example %(example)s)."
+    ) % {
+        "min": local_plain(settings.LDN_DOSE_MIN_MG),
+        "max": local_plain(settings.LDN_DOSE_MAX_MG),
+        "example": local_plain(Decimal("1.5")),
+    }
+
+
 def dose_from_text(text: str, *, decimal_separator: str | None = None) -> Decimal:
     """The one reader of a typed dose, for the journal and the plan forms alike: a dose in
     mg in the LDN range to 0.01 mg, or a ValidationError that says what is allowed."""
@@ -40,7 +60,7 @@ def dose_from_text(text: str, *, decimal_separator: str | None = None) -> Decima
     separator = decimal_separator or active_decimal_separator()
     dose = doses.parse_dose(text, separator, low, high)
     if dose is None:
-        raise forms.ValidationError(doses.dose_message(low, high), code="dose")
+        raise forms.ValidationError(dose_range_message(), code="dose")
     return dose
 
 
@@ -48,13 +68,15 @@ def dose_from_text(text: str, *, decimal_separator: str | None = None) -> Decima
 
 
 class StepRowForm(forms.Form):
-    dose_mg = forms.CharField(label="Dose (mg)", required=False, max_length=20, widget=DOSE_INPUT)
+    dose_mg = forms.CharField(
+        label=_("Dose (mg)"), required=False, max_length=20, widget=DOSE_INPUT
+    )
     days = forms.CharField(
-        label="Days",
+        label=_("Days"),
         required=False,
         max_length=20,
         widget=DAYS_INPUT,
-        help_text="Leave empty on the last step to keep it open-ended (maintenance).",
+        help_text=_("Leave empty on the last step to keep it open-ended (maintenance)."),
     )
 
     def clean_dose_mg(self):
@@ -69,8 +91,10 @@ class StepRowForm(forms.Form):
             return int(raw)
         except ValueError:
             raise forms.ValidationError(
-                "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
-                "%(max)s, or leave the last step empty to keep it open-ended.",
+                _(
+                    "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
+                    "%(max)s, or leave the last step empty to keep it open-ended."
+                ),
                 params={
                     "raw": raw[:20],
                     "min": titration.MIN_STEP_DAYS,
@@ -97,15 +121,20 @@ class BaseStepFormSet(BaseFormSet):
             if dose is None and days is None:
                 continue
             if dose is None:
-                problems.append(f"Step {number}: give a dose in mg for this step.")
+                problems.append(
+                    gettext("Step %(number)s: give a dose in mg for this step.")
+                    % {"number": number}
+                )
                 continue
             steps.append(titration.Step(dose_mg=dose, days=days))
         if problems:
             raise forms.ValidationError(problems)
         if not steps:
             raise forms.ValidationError(
-                "A plan needs at least one step: give a dose in mg (and a number of days, "
-                "except for an open-ended last step)."
+                _(
+                    "A plan needs at least one step: give a dose in mg (and a number of days, "
+                    "except for an open-ended last step)."
+                )
             )
         errors = self.validate(steps) if self.validate else []
         if errors:
@@ -169,11 +198,11 @@ def template_validator(liquid_only):
 def _night_range_error(value, first, last, what):
     if value < first or value > last:
         return forms.ValidationError(
-            "%(what)s must be between %(first)s and %(last)s.",
+            _("%(what)s must be between %(first)s and %(last)s."),
             params={
                 "what": what,
-                "first": f"{first:%d %b %Y}",
-                "last": f"{last:%d %b %Y}",
+                "first": date_format(first, "d M Y"),
+                "last": date_format(last, "d M Y"),
             },
         )
     return None
@@ -184,17 +213,17 @@ class SignedVersionForm(forms.Form):
 
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     reason = forms.CharField(
-        label="Reason for the change (care team only)",
+        label=_("Reason for the change (care team only)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Give a reason for the change (the care team sees it)."},
+        error_messages={"required": _("Give a reason for the change (the care team sees it).")},
     )
     patient_note = forms.CharField(
-        label="Note to the patient",
+        label=_("Note to the patient"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="Shown on the patient's plan page with this change.",
+        help_text=_("Shown on the patient's plan page with this change."),
     )
 
     def __init__(self, *args, tonight, **kwargs):
@@ -204,7 +233,7 @@ class SignedVersionForm(forms.Form):
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for the change (the care team sees it).")
+            raise forms.ValidationError(_("Give a reason for the change (the care team sees it)."))
         return reason
 
     def from_tonight(self, field, what):
@@ -235,14 +264,14 @@ class AppliesSuggestion(forms.Form):
 
 class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     effective_night = forms.DateField(
-        label="Takes effect from the night of",
+        label=_("Takes effect from the night of"),
         widget=DATE_INPUT,
-        help_text="Tonight or later: nights before keep the plan they had.",
+        help_text=_("Tonight or later: nights before keep the plan they had."),
     )
     start_date = forms.DateField(
-        label="Step 1 starts on the night of",
+        label=_("Step 1 starts on the night of"),
         widget=DATE_INPUT,
-        help_text="Later steps follow on from this date.",
+        help_text=_("Later steps follow on from this date."),
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
@@ -252,7 +281,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         super().__init__(*args, **kwargs)
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", "The change's first night")
+        return self.from_tonight("effective_night", gettext("The change's first night"))
 
     def clean_start_date(self):
         value = self.cleaned_data["start_date"]
@@ -262,7 +291,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
             value,
             self.tonight - timedelta(days=PLAN_REACH_DAYS),
             self.tonight + timedelta(days=PLAN_REACH_DAYS),
-            "The start date",
+            gettext("The start date"),
         )
         if error:
             raise error
@@ -278,20 +307,21 @@ class NewPlanForm(PlanStepsForm):
 
 class HoldForm(SignedVersionForm):
     REASONS = [
-        ("Planned surgery", "Planned surgery"),
-        ("Opioid pain relief", "Opioid pain relief (naltrexone blocks opioids)"),
-        ("Side effects", "Side effects"),
-        ("Other", "Other"),
+        # The value goes into the version's reason (care-team record); the label is translated.
+        ("Planned surgery", _("Planned surgery")),
+        ("Opioid pain relief", _("Opioid pain relief (naltrexone blocks opioids)")),
+        ("Side effects", _("Side effects")),
+        ("Other", _("Other")),
     ]
     hold_reason = forms.ChoiceField(
-        label="Why hold", choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
+        label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
     )
-    hold_from = forms.DateField(label="Hold from the night of", widget=DATE_INPUT)
+    hold_from = forms.DateField(label=_("Hold from the night of"), widget=DATE_INPUT)
     hold_until = forms.DateField(
-        label="Hold until the night of",
+        label=_("Hold until the night of"),
         widget=DATE_INPUT,
         required=False,
-        help_text="Leave empty for an open-ended hold until you resume the plan.",
+        help_text=_("Leave empty for an open-ended hold until you resume the plan."),
     )
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
 
@@ -302,7 +332,7 @@ class HoldForm(SignedVersionForm):
             self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
 
     def clean_hold_from(self):
-        value = self.from_tonight("hold_from", "The first night of the hold")
+        value = self.from_tonight("hold_from", gettext("The first night of the hold"))
         if value is not None and value < self.first_night:
             raise forms.ValidationError(logged_dose_stands_message(self.first_night))
         return value
@@ -313,8 +343,11 @@ class HoldForm(SignedVersionForm):
         if start and end and end < start:
             self.add_error(
                 "hold_until",
-                f"The hold cannot end before it starts: choose {start:%d %b %Y} or later, "
-                "or leave it empty for an open-ended hold.",
+                gettext(
+                    "The hold cannot end before it starts: choose %(start)s or later, "
+                    "or leave it empty for an open-ended hold."
+                )
+                % {"start": date_format(start, "d M Y")},
             )
         if cleaned.get("reason") and cleaned.get("hold_reason"):
             cleaned["reason"] = f"{cleaned['hold_reason']}: {cleaned['reason']}"
@@ -322,8 +355,8 @@ class HoldForm(SignedVersionForm):
 
 
 class ResumeForm(SignedVersionForm):
-    resume_on = forms.DateField(label="Restart on the night of", widget=DATE_INPUT)
-    step = forms.TypedChoiceField(label="Restart at", coerce=int, widget=forms.RadioSelect)
+    resume_on = forms.DateField(label=_("Restart on the night of"), widget=DATE_INPUT)
+    step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
 
     def __init__(self, *args, steps=(), **kwargs):
@@ -331,21 +364,25 @@ class ResumeForm(SignedVersionForm):
         self.fields["step"].choices = [
             (
                 index,
-                f"Step {index + 1}: {step.dose_mg:.2f} mg"
-                + (f" for {step.days} days" if step.days else " (open-ended)"),
+                (
+                    gettext("Step %(step)s: %(dose)s mg for %(days)s days")
+                    if step.days
+                    else gettext("Step %(step)s: %(dose)s mg (open-ended)")
+                )
+                % {"step": index + 1, "dose": f"{step.dose_mg:.2f}", "days": step.days},
             )
             for index, step in enumerate(steps)
         ]
 
     def clean_resume_on(self):
-        return self.from_tonight("resume_on", "The restart night")
+        return self.from_tonight("resume_on", gettext("The restart night"))
 
 
 class EndForm(SignedVersionForm):
     confirm = forms.BooleanField(
-        label="I am ending this prescription: no dose from tonight on.",
+        label=_("I am ending this prescription: no dose from tonight on."),
         error_messages={
-            "required": "Tick the box to confirm: ending stops the plan and its reminders."
+            "required": _("Tick the box to confirm: ending stops the plan and its reminders.")
         },
     )
     field_order = ["reason", "patient_note", "confirm"]
@@ -353,25 +390,25 @@ class EndForm(SignedVersionForm):
 
 class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     dosing_time = forms.ChoiceField(
-        label="Dosing time", choices=DosingTime.choices, widget=forms.RadioSelect
+        label=_("Dosing time"), choices=DosingTime.choices, widget=forms.RadioSelect
     )
-    effective_night = forms.DateField(label="From the night (or morning) of", widget=DATE_INPUT)
+    effective_night = forms.DateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
     field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", "The switch's first night")
+        return self.from_tonight("effective_night", gettext("The switch's first night"))
 
 
 class PrescriptionForm(forms.ModelForm):
     strengths_text = forms.CharField(
-        label="Capsule strengths on hand (mg)",
+        label=_("Capsule strengths on hand (mg)"),
         required=False,
         max_length=100,
         initial="1.5, 3.0, 4.5",
-        help_text="Separate with commas, for example 1.5, 3.0, 4.5.",
+        help_text=_("Separate with commas, for example 1.5, 3.0, 4.5."),
     )
     dosing_time = forms.ChoiceField(
-        label="Dosing time",
+        label=_("Dosing time"),
         choices=DosingTime.choices,
         initial=DosingTime.EVENING,
         widget=forms.RadioSelect,
@@ -380,9 +417,9 @@ class PrescriptionForm(forms.ModelForm):
     class Meta:
         model = Prescription
         fields = ["formulation", "concentration_mg_per_ml", "instructions"]
-        labels = {"concentration_mg_per_ml": "Liquid concentration (mg/mL)"}
+        labels = {"concentration_mg_per_ml": _("Liquid concentration (mg/mL)")}
         help_texts = {
-            "concentration_mg_per_ml": "Liquid only; doses must measure in 0.05 mL steps.",
+            "concentration_mg_per_ml": _("Liquid only; doses must measure in 0.05 mL steps."),
         }
         widgets = {
             "formulation": forms.RadioSelect,
@@ -404,7 +441,7 @@ class PrescriptionForm(forms.ModelForm):
                     return cleaned
                 strengths.append(value)
             if not strengths:
-                self.add_error("strengths_text", "List at least one capsule strength in mg.")
+                self.add_error("strengths_text", _("List at least one capsule strength in mg."))
             cleaned["strengths"] = sorted(set(strengths))
             cleaned["concentration_mg_per_ml"] = None
         elif formulation == Formulation.LIQUID:
@@ -412,7 +449,7 @@ class PrescriptionForm(forms.ModelForm):
             if concentration is None or concentration <= 0:
                 self.add_error(
                     "concentration_mg_per_ml",
-                    "Give the liquid's concentration in mg/mL (more than 0, usually 1).",
+                    _("Give the liquid's concentration in mg/mL (more than 0, usually 1)."),
                 )
             cleaned["strengths"] = []
         else:
@@ -431,7 +468,7 @@ class TemplateForm(forms.ModelForm):
     class Meta:
         model = PlanTemplate
         fields = ["name", "description", "liquid_only"]
-        labels = {"liquid_only": "Liquid only (steps finer than capsules allow)"}
+        labels = {"liquid_only": _("Liquid only (steps finer than capsules allow)")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -439,13 +476,13 @@ class DismissForm(forms.Form):
     kind = forms.CharField(widget=forms.HiddenInput, max_length=30)
     key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     reason = forms.CharField(
-        label="Why dismiss",
+        label=_("Why dismiss"),
         max_length=1000,
-        error_messages={"required": "Say why you are dismissing this suggestion."},
+        error_messages={"required": _("Say why you are dismissing this suggestion.")},
     )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Say why you are dismissing this suggestion.")
+            raise forms.ValidationError(_("Say why you are dismissing this suggestion."))
         return reason

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from patients.models import Patient
@@ -21,14 +22,14 @@ DOSE_RANGE = Q(dose_mg__gte=settings.LDN_DOSE_MIN_MG) & Q(dose_mg__lte=settings.
 
 
 class Formulation(models.TextChoices):
-    CAPSULE = "capsule", "Capsule"
-    LIQUID = "liquid", "Liquid"
-    OTHER = "other", "Other compounded form"
+    CAPSULE = "capsule", _("Capsule")
+    LIQUID = "liquid", _("Liquid")
+    OTHER = "other", _("Other compounded form")
 
 
 class DosingTime(models.TextChoices):
-    EVENING = EVENING, "Evening"
-    MORNING = MORNING, "Morning"
+    EVENING = EVENING, _("Evening")
+    MORNING = MORNING, _("Morning")
 
 
 class PrescriptionQuerySet(models.QuerySet):
@@ -110,13 +111,13 @@ class PlanVersionQuerySet(models.QuerySet):
 
 class PlanVersion(models.Model):
     class Kind(models.TextChoices):
-        CREATED = "created", "Plan created"
-        CHANGED = "changed", "Steps changed"
-        HOLD = "hold", "Put on hold"
-        RESUME = "resume", "Resumed"
-        DOSING_TIME = "dosing_time", "Dosing time changed"
-        TEMPLATE = "template", "Template applied"
-        ENDED = "ended", "Prescription ended"
+        CREATED = "created", _("Plan created")
+        CHANGED = "changed", _("Steps changed")
+        HOLD = "hold", _("Put on hold")
+        RESUME = "resume", _("Resumed")
+        DOSING_TIME = "dosing_time", _("Dosing time changed")
+        TEMPLATE = "template", _("Template applied")
+        ENDED = "ended", _("Prescription ended")
 
     prescription = models.ForeignKey(
         Prescription, on_delete=models.PROTECT, related_name="versions"

@@ -350,45 +350,67 @@ def validate_steps(
     last_index = len(steps) - 1
     for index, step in enumerate(steps):
         label = f"Step {index + 1}: "
-        dose = step.dose_mg
-        if not dose.is_finite():
-            errors.append(f"{label}the dose must be a number of mg.")
-        else:
-            dose_ok = True
-            if not dose_min <= dose <= dose_max:
-                dose_ok = False
-                errors.append(
-                    f"{label}{dose} mg is outside the allowed range: use a dose from "
-                    f"{dose_min} to {dose_max} mg."
-                )
-            if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
-                dose_ok = False
-                errors.append(
-                    f"{label}{dose} mg has more than two decimal places: "
-                    f"give the dose to the nearest 0.01 mg."
-                )
-            # Formulation checks only make sense for a dose that is otherwise acceptable;
-            # one problem, one message.
-            if dose_ok and formulation == CAPSULE and dose not in strengths:
-                available = _format_amounts(strengths) if strengths else "none listed"
-                errors.append(
-                    f"{label}{dose} mg is not an available capsule strength ({available} mg)."
-                )
-            if dose_ok and formulation == LIQUID:
-                assert concentration_mg_per_ml is not None  # checked above
-                message = _liquid_error(dose, concentration_mg_per_ml, min_volume_ml, label)
-                if message:
-                    errors.append(message)
-
-        if step.days is None:
-            if index != last_index:
-                errors.append(
-                    f"{label}only the last step may be open-ended: give this step a length "
-                    f"of {MIN_STEP_DAYS} to {MAX_STEP_DAYS} days."
-                )
-        elif not MIN_STEP_DAYS <= step.days <= MAX_STEP_DAYS:
-            errors.append(
-                f"{label}{step.days} days is not a valid length: use {MIN_STEP_DAYS} to "
-                f"{MAX_STEP_DAYS} days."
-            )
+        errors += _dose_errors(
+            step.dose_mg,
+            label,
+            (dose_min, dose_max),
+            formulation,
+            strengths,
+            concentration_mg_per_ml,
+            min_volume_ml,
+        )
+        errors += _length_errors(step.days, label, is_last=index == last_index)
     return errors
+
+
+def _dose_errors(
+    dose: Decimal,
+    label: str,
+    dose_range: tuple[Decimal, Decimal],
+    formulation: str,
+    strengths: Sequence[Decimal],
+    concentration_mg_per_ml: Decimal | None,
+    min_volume_ml: Decimal,
+) -> list[str]:
+    if not dose.is_finite():
+        return [f"{label}the dose must be a number of mg."]
+    dose_min, dose_max = dose_range
+    errors = []
+    if not dose_min <= dose <= dose_max:
+        errors.append(
+            f"{label}{dose} mg is outside the allowed range: use a dose from "
+            f"{dose_min} to {dose_max} mg."
+        )
+    if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
+        errors.append(
+            f"{label}{dose} mg has more than two decimal places: "
+            f"give the dose to the nearest 0.01 mg."
+        )
+    if errors:
+        # Formulation checks only make sense for a dose that is otherwise acceptable;
+        # one problem, one message.
+        return errors
+    if formulation == CAPSULE and dose not in strengths:
+        available = _format_amounts(strengths) if strengths else "none listed"
+        return [f"{label}{dose} mg is not an available capsule strength ({available} mg)."]
+    if formulation == LIQUID:
+        assert concentration_mg_per_ml is not None  # checked by validate_steps
+        message = _liquid_error(dose, concentration_mg_per_ml, min_volume_ml, label)
+        return [message] if message else []
+    return []
+
+
+def _length_errors(days: int | None, label: str, *, is_last: bool) -> list[str]:
+    if days is None:
+        if is_last:
+            return []
+        return [
+            f"{label}only the last step may be open-ended: give this step a length "
+            f"of {MIN_STEP_DAYS} to {MAX_STEP_DAYS} days."
+        ]
+    if not MIN_STEP_DAYS <= days <= MAX_STEP_DAYS:
+        return [
+            f"{label}{days} days is not a valid length: use {MIN_STEP_DAYS} to "
+            f"{MAX_STEP_DAYS} days."
+        ]
+    return []

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,6 +25,24 @@ from tests.figures import FIGURES
 from tests.security.reauth import mark_reauthenticated
 
 IN_CI = os.environ.get("CI") == "true"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile a translation catalog that is missing or older than its .po (`make test`
+    already did; this covers a bare `pytest`). Once, in the controller, before workers."""
+    if hasattr(config, "workerinput"):
+        return
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        if shutil.which("msgfmt") is None:
+            raise pytest.UsageError(
+                f"{mo} is missing or stale and GNU gettext (msgfmt) is not installed: "
+                "apt-get install gettext, or run `make messages`."
+            )
+        subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture(autouse=True)

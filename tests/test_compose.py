@@ -229,6 +229,12 @@ def test_the_dockerfile_keeps_the_build_secret_out_of_the_image_environment():
     assert "SECRET_KEY" not in env_lines
 
 
+def test_the_web_service_and_the_dockerfile_load_the_gunicorn_settings(services):
+    # The settings file holds what flags cannot: gc.freeze() in a worker hook, max-requests.
+    assert "--config python:ldn_journal.gunicorn_conf" in command_text(services["web"])
+    assert '"--config", "python:ldn_journal.gunicorn_conf"' in dockerfile_instructions("CMD")[-1]
+
+
 def test_a_worker_service_takes_only_the_urgent_queue(services):
     command = command_text(services["worker-urgent"])
     assert "--queues=urgent " in command + " "

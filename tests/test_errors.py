@@ -74,7 +74,7 @@ def test_an_unknown_url_answers_a_styled_404(browser):
     assert "Page not found" in page
     assert "/static/css/app.css" in page
     assert 'href="#main"' in page  # the skip link of the base layout
-    assert '<html lang="en">' in page
+    assert '<html lang="en-gb">' in page
 
 
 def test_every_page_carries_a_csp_without_unsafe_inline(browser):

@@ -1,9 +1,26 @@
 """Account-level operations an admin performs: deactivate and reactivate."""
 
 from allauth.usersessions.models import UserSession
+from django.db import transaction
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role
+from patients import care_team
+
+
+class LastClinician(Exception):
+    """Deactivating this clinician would leave patients with no active clinician."""
+
+    def __init__(self, user, patients):
+        self.user = user
+        self.patients = list(patients)
+        names = ", ".join(patient.name for patient in self.patients)
+        super().__init__(
+            f"{user.name} is the only active clinician of {len(self.patients)} "
+            f"patient{'s' if len(self.patients) != 1 else ''} ({names}). Choose a clinician "
+            "to take them over, or add one to their care teams first."
+        )
 
 
 def end_all_sessions(user):
@@ -16,15 +33,26 @@ def end_all_sessions(user):
         session.end()
 
 
-def set_user_active(user, active, *, request=None):
-    user.is_active = active
-    user.deactivated_at = None if active else timezone.now()
-    user.save(update_fields=["is_active", "deactivated_at", "is_staff"])
+def set_user_active(user, active, *, request=None, taker=None):
+    """(De)activate `user`. A clinician who is the last active one of any patient is kept
+    unless `taker` (an active clinician) takes those patients over in the same step: an
+    urgent report must always reach someone who can open it."""
+    with transaction.atomic():
+        if not active and user.role == Role.CLINICIAN:
+            alone = list(care_team.patients_left_alone(user))
+            if alone and (taker is None or taker.pk == user.pk):
+                raise LastClinician(user, alone)
+            if alone:
+                by = getattr(request, "user", None)
+                care_team.hand_over(alone, taker, by=by, request=request)
+        user.is_active = active
+        user.deactivated_at = None if active else timezone.now()
+        user.save(update_fields=["is_active", "deactivated_at", "is_staff"])
+        record_access(
+            request,
+            "account_reactivated" if active else "account_deactivated",
+            patient=getattr(user, "patient", None) if user.is_patient else None,
+            obj=user,
+        )
     if not active:
         end_all_sessions(user)
-    record_access(
-        request,
-        "account_reactivated" if active else "account_deactivated",
-        patient=getattr(user, "patient", None) if user.is_patient else None,
-        obj=user,
-    )

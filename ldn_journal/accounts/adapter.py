@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils import translation
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import client_ip
+from ldn_journal.accounts.languages import supported_language
 
 
 def on_site(url):
@@ -71,6 +73,9 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ImmediateHttpResponse(invitation_no_longer_valid(request))
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "")
+        # The language sign-up was shown in (the browser's) becomes the setting, so emails
+        # and notifications, sent with no browser asking, are in it too.
+        user.language = supported_language(translation.get_language())
         if commit:
             try:
                 invitations.accept(invitation.pk, user)

@@ -2,13 +2,32 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 
-from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.models import AccessLog, Invitation, User
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
+from patients import care_team
+
+
+class UserAdminForm(UserChangeForm):
+    def clean_is_active(self):
+        """The same refusal as the People page, before anything is saved."""
+        active = self.cleaned_data.get("is_active")
+        user = self.instance
+        if user.pk and user.is_active and not active and user.role == Role.CLINICIAN:
+            alone = list(care_team.patients_left_alone(user))
+            if alone:
+                raise ValidationError(
+                    f"{LastClinician(user, alone)} Deactivate them from the People page, "
+                    "which lets you choose who takes the patients over."
+                )
+        return active
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserAdminForm
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "is_active", "date_joined"]
     list_filter = ["role", "is_active"]

@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
-from patients.models import CareTeamMembership, CareTeamRequest
+from ldn_journal.accounts.languages import speaking_to
+from patients.models import CareTeamMembership, CareTeamRequest, ClinicianNote
 
 ACCEPT, DECLINE = "accept", "decline"
 DECISIONS = (ACCEPT, DECLINE)
@@ -47,12 +49,11 @@ def send_request_email(care_team_request):
         "clinician": care_team_request.clinician,
         "url": settings.SITE_URL + reverse("journal:care_team"),
     }
-    send_mail(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "A clinician asks to join your care team",
-        render_to_string("accounts/email/care_team_request.txt", context),
-        None,
-        [patient_user.email],
-    )
+    # Written to the patient, in the patient's language (not the asking clinician's page).
+    with speaking_to(patient_user):
+        subject = gettext("A clinician asks to join your care team")
+        body = render_to_string("accounts/email/care_team_request.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [patient_user.email])
 
 
 def decide(care_team_request, decision, *, request, now=None):
@@ -101,3 +102,98 @@ def link_directly(patient, clinician, *, admin, request, now=None):
                 request, "care_team.link", patient=patient, detail={"clinician": clinician.pk}
             )
     return created
+
+
+class LastClinician(Exception):
+    """Removing this clinician would leave the patient with nobody to read their journal."""
+
+
+class InactiveClinician(Exception):
+    """Patients cannot be handed to a deactivated clinician: nobody would read them."""
+
+
+def _team_ids(patient):
+    return sorted(
+        CareTeamMembership.objects.filter(patient=patient).values_list("clinician_id", flat=True)
+    )
+
+
+def remove_clinician(patient, clinician, *, request):
+    """Take `clinician` off `patient`'s team; refused when they are the last one. Returns
+    False when they were not on the team."""
+    with transaction.atomic():
+        # Locks the patient's memberships so two removals cannot each leave "one other".
+        before = list(
+            CareTeamMembership.objects.select_for_update()
+            .filter(patient=patient)
+            .order_by("clinician_id")
+            .values_list("clinician_id", flat=True)
+        )
+        if clinician.pk not in before:
+            return False
+        if len(before) == 1:
+            raise LastClinician
+        CareTeamMembership.objects.filter(patient=patient, clinician=clinician).delete()
+        record_access(
+            request,
+            "care_team.remove",
+            patient=patient,
+            obj=clinician,
+            detail={"before": before, "after": [pk for pk in before if pk != clinician.pk]},
+        )
+    return True
+
+
+def transfer_patients(patients, *, source, target, note, admin, request, now=None):
+    """Move `patients` from `source`'s care team to `target`'s, each with the handover
+    `note` as a care-team note; both clinicians and each patient are emailed. Returns the
+    patients moved (those no longer on `source`'s team are skipped)."""
+    if not target.is_active or target.role != "clinician":
+        raise InactiveClinician
+    now = now or timezone.now()
+    moved = []
+    with transaction.atomic():
+        for patient in patients:
+            before = _team_ids(patient)
+            if source.pk not in before:
+                continue
+            CareTeamMembership.objects.filter(patient=patient, clinician=source).delete()
+            CareTeamMembership.objects.get_or_create(
+                patient=patient, clinician=target, defaults={"added_by": admin, "added_at": now}
+            )
+            ClinicianNote.objects.create(patient=patient, author=admin, created_at=now, text=note)
+            record_access(
+                request,
+                "care_team.transfer",
+                patient=patient,
+                obj=target,
+                detail={
+                    "from": source.pk,
+                    "to": target.pk,
+                    "before": before,
+                    "after": _team_ids(patient),
+                },
+            )
+            moved.append(patient)
+    if moved:
+        transaction.on_commit(lambda: _send_transfer_emails(moved, source, target))
+    return moved
+
+
+def _send_transfer_emails(patients, source, target):
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    names = [patient.user.name for patient in patients]
+    for clinician, receiving in ((source, False), (target, True)):
+        # The note itself stays in the app: email is no place for clinical text.
+        context = {"names": names, "source": source, "target": target, "receiving": receiving}
+        with speaking_to(clinician):
+            subject = gettext("Patients moved between care teams")
+            body = render_to_string("accounts/email/care_team_transfer_clinician.txt", context)
+        send_mail(prefix + subject, body, None, [clinician.email])
+    for patient in patients:
+        with speaking_to(patient.user):
+            subject = gettext("Your care team has changed")
+            body = render_to_string(
+                "accounts/email/care_team_transfer_patient.txt", {"target": target}
+            )
+        send_mail(prefix + subject, body, None, [patient.user.email])

@@ -3,11 +3,15 @@
 from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
+from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
 from patients.models import Patient
+from patients.rules.emergency import country_choices
 
 
 class SignInForm(LoginForm):
@@ -15,14 +19,14 @@ class SignInForm(LoginForm):
         super().__init__(*args, **kwargs)
         if "remember" in self.fields:
             # Patients stay signed in for 30 days; staff are still signed out when idle.
-            self.fields["remember"].label = "Keep me signed in on this device"
+            self.fields["remember"].label = _("Keep me signed in on this device")
 
 
 class InvitedSignupForm(SignupForm):
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=150,
-        help_text="How your care team will see you, for example “Sam Taylor”.",
+        help_text=_("How your care team will see you, for example “Sam Taylor”."),
     )
 
     field_order = ["email", "display_name", "password1", "password2"]
@@ -36,16 +40,18 @@ class InvitedSignupForm(SignupForm):
         if self.invitation is not None:
             self.fields["email"].initial = self.invitation.email
             self.fields["email"].widget.attrs["readonly"] = True
-            self.fields["email"].help_text = "The address your invitation was sent to."
+            self.fields["email"].help_text = _("The address your invitation was sent to.")
 
     def clean_email(self):
         value = self.cleaned_data.get("email", "").strip().lower()
         if self.invitation is None:
-            raise forms.ValidationError("This invitation is no longer valid.")
+            raise forms.ValidationError(_("This invitation is no longer valid."))
         if value != self.invitation.email.lower():
             raise forms.ValidationError(
-                "This invitation is for a different address. Sign up with the address the "
-                "invitation was sent to."
+                _(
+                    "This invitation is for a different address. Sign up with the address the "
+                    "invitation was sent to."
+                )
             )
         return super().clean_email()
 
@@ -62,30 +68,66 @@ class InvitedSignupForm(SignupForm):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    role = forms.ChoiceField(label="Role", choices=())
+    role = forms.ChoiceField(label=_("Role"), choices=())
+    country = forms.ChoiceField(
+        label=_("Patient's country"),
+        required=False,
+        help_text=_(
+            "For patients: the emergency number they are shown. Empty: the country of "
+            "their time zone. They can change it in their settings."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "Choose a country from the list, or leave it empty to use the "
+                "country of the patient's time zone."
+            )
+        },
+    )
 
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [
+            ("", _("From their time zone")),
+            *country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
         roles = invitations.roles_invitable_by(inviter)
         role_field = self.fields["role"]
         role_field.choices = [(r.value, r.label) for r in roles]
-        labels = " or ".join(f"{r.label.lower()}s" for r in roles)
-        role_field.error_messages["invalid_choice"] = f"You can invite {labels} only."
+        role_field.error_messages["invalid_choice"] = (
+            _("You can invite patients only.")
+            if roles == [Role.PATIENT]
+            else _("You can invite clinicians or admins only.")
+        )
         if roles == [Role.PATIENT]:
             role_field.widget = forms.HiddenInput()
             role_field.initial = Role.PATIENT
 
 
+class LanguageForm(forms.ModelForm):
+    """The user's language: pages, emails and notifications follow it, else the browser."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        help_text=_("Pages, emails and notifications are in this language."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["language"]
+
+
 class CareTeamLinkForm(forms.Form):
     """An admin puts a clinician on a patient's care team directly (no request)."""
 
-    patient_email = forms.EmailField(label="Patient's email address", max_length=254)
+    patient_email = forms.EmailField(label=_("Patient's email address"), max_length=254)
     clinician = forms.ModelChoiceField(
-        label="Clinician",
+        label=_("Clinician"),
         queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
             "display_name", "email"
         ),
@@ -97,8 +139,90 @@ class CareTeamLinkForm(forms.Form):
         patient = Patient.objects.filter(user__email__iexact=email).select_related("user").first()
         if patient is None:
             raise forms.ValidationError(
-                "No patient account has this address. Invite a new patient from a clinician's "
-                "account instead."
+                _(
+                    "No patient account has this address. Invite a new patient from a "
+                    "clinician's account instead."
+                )
             )
         self.patient = patient
         return email
+
+
+class CareTeamTransferForm(forms.Form):
+    """An admin moves some or all of one clinician's patients to another clinician."""
+
+    source = forms.ModelChoiceField(
+        label=_("From clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    target = forms.ModelChoiceField(
+        label=_("To clinician"),
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+    )
+    patients = forms.ModelMultipleChoiceField(
+        label=_("Patients to move"),
+        queryset=Patient.objects.select_related("user"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to move every patient of the first clinician."),
+    )
+    note = forms.CharField(
+        label=_("Handover note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Saved on each patient's record for the care team; not sent by email."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        patients = self.fields["patients"]
+        patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
+        source = self.data.get("source") or self.initial.get("source")
+        if str(source).isdigit():
+            # Only the chosen clinician's patients are offered (a clinic has hundreds).
+            patients.queryset = patients.queryset.filter(care_team=source)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if not target.is_active:
+            raise forms.ValidationError(
+                _("%(name)s is deactivated: choose an active clinician to receive the patients.")
+                % {"name": target.name}
+            )
+        return target
+
+    def clean(self):
+        data = super().clean()
+        source, target = data.get("source"), data.get("target")
+        if source is None or target is None:
+            return data
+        if source == target:
+            raise forms.ValidationError(_("Choose two different clinicians."))
+        on_team = Patient.objects.filter(care_team=source).select_related("user")
+        chosen = data.get("patients")
+        if chosen:
+            strangers = [p for p in chosen if not on_team.filter(pk=p.pk).exists()]
+            if strangers:
+                raise forms.ValidationError(
+                    _("Some chosen patients are not on %(name)s's care team.")
+                    % {"name": source.name}
+                )
+            data["patients"] = list(chosen)
+        else:
+            data["patients"] = list(on_team)
+            if not data["patients"]:
+                raise forms.ValidationError(
+                    _("%(name)s has no patients to move.") % {"name": source.name}
+                )
+        return data
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: lost phone, confirmed by a call to the clinic. Kept in the access log."
+        ),
+    )

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
@@ -36,7 +37,7 @@ class InviteOutcome:
     care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
-def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
+def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
     """Invite `email` as `role`, or ask an existing patient to let the clinician join.
 
     A clinician's invitation has one outcome they can see, whatever the address: a new
@@ -51,7 +52,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
     now = now or timezone.now()
     email = email.strip().lower()
     if role not in roles_invitable_by(inviter):
-        raise ValidationError("You cannot invite someone with that role.")
+        raise ValidationError(gettext("You cannot invite someone with that role."))
     answers_uniformly = inviter.role == Role.CLINICIAN
 
     existing = User.objects.filter(email__iexact=email).first()
@@ -64,8 +65,10 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
         if answers_uniformly:
             return InviteOutcome()
         raise ValidationError(
-            "This address already has an account with another role, so it cannot be invited "
-            "as a %(role)s. Ask an admin if the account should change.",
+            gettext(
+                "This address already has an account with another role, so it cannot be "
+                "invited as a %(role)s. Ask an admin if the account should change."
+            ),
             params={"role": Role(role).label.lower()},
         )
 
@@ -82,6 +85,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
             role=role,
             invited_by=inviter,
             clinician=inviter if role == Role.PATIENT else None,
+            country=(country or "").upper() if role == Role.PATIENT else "",
             created_at=now,
             last_sent_at=now,
         )
@@ -94,7 +98,7 @@ def invite(inviter, email, role, *, request=None, now=None) -> InviteOutcome:
                 # Already invited: the open invitation stands (its inviter may re-send it).
                 return InviteOutcome()
             raise ValidationError(_already_invited_message(inviter, email)) from None
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
     return InviteOutcome(invitation=invitation)
 
 
@@ -103,17 +107,17 @@ def _already_invited_message(inviter, email):
         email__iexact=email, invited_by=inviter, accepted_at__isnull=True, revoked_at__isnull=True
     ).exists()
     if mine:
-        return (
+        return gettext(
             "This address already has a pending invitation. Re-send it from your list of "
             "invitations instead."
         )
-    return (
+    return gettext(
         "This address already has a pending invitation from someone else at the clinic. "
         "They can re-send or revoke it; an admin can see every invitation."
     )
 
 
-def resend(invitation, *, request=None, now=None):
+def resend(invitation, *, now=None):
     """Rotate the token (old links stop working), extend the expiry and send again."""
     now = now or timezone.now()
     if invitation.accepted_at or invitation.revoked_at:
@@ -122,7 +126,7 @@ def resend(invitation, *, request=None, now=None):
     invitation.last_sent_at = now
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
-    send_invitation_email(invitation, token, request=request)
+    send_invitation_email(invitation, token)
 
 
 def revoke(invitation, *, now=None):
@@ -138,14 +142,15 @@ def invitation_url(token):
     return settings.SITE_URL + reverse("accept_invitation", args=[token])
 
 
-def send_invitation_email(invitation, token, *, request=None):
+def send_invitation_email(invitation, token):
     context = {
         "invitation": invitation,
         "url": invitation_url(token),
         "inviter": invitation.invited_by,
         "days": settings.LDN_INVITATION_DAYS,
     }
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "You are invited to LDN Journal"
+    # In the language the inviter's page is in (the invited person has no setting yet).
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("You are invited to LDN Journal")
     text = render_to_string("accounts/email/invitation.txt", context)
     html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(subject, text, to=[invitation.email])
@@ -193,7 +198,7 @@ def accept(invitation_id, user, *, now=None):
             locked.accepted_user = user
             locked.save(update_fields=["accepted_at", "accepted_user"])
             if locked.role == Role.PATIENT:
-                patient = Patient.objects.create(user=user)
+                patient = Patient.objects.create(user=user, country=locked.country)
                 CareTeamMembership.objects.create(
                     patient=patient, clinician=locked.clinician, added_by=locked.invited_by
                 )

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.models import Role
 
@@ -28,11 +29,9 @@ LAST_SEEN_KEY = "ldn_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-def _end_session(request, reason):
+def _end_session(request, message):
     logout(request)
-    messages.info(
-        request, f"For your patients' safety you were signed out {reason}. Sign in again."
-    )
+    messages.info(request, message)
     return redirect_to_login(request.get_full_path(), reverse("account_login"))
 
 
@@ -63,10 +62,24 @@ class SessionPolicyMiddleware:
             session[SESSION_STARTED_KEY] = started = now
         if now - started > settings.LDN_STAFF_ABSOLUTE_SECONDS:
             hours = settings.LDN_STAFF_ABSOLUTE_SECONDS // 3600
-            return _end_session(request, f"after {hours} hours")
+            return _end_session(
+                request,
+                gettext(
+                    "For your patients' safety you were signed out after %(hours)s hours. "
+                    "Sign in again."
+                )
+                % {"hours": hours},
+            )
         if last_seen is not None and now - last_seen > settings.LDN_STAFF_IDLE_SECONDS:
             minutes = settings.LDN_STAFF_IDLE_SECONDS // 60
-            return _end_session(request, f"after {minutes} minutes without activity")
+            return _end_session(
+                request,
+                gettext(
+                    "For your patients' safety you were signed out after %(minutes)s minutes "
+                    "without activity. Sign in again."
+                )
+                % {"minutes": minutes},
+            )
         if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
             # A remembered session's cookie also dies when the idle time runs out; one that

@@ -2,12 +2,14 @@ from django.urls import path
 
 from ldn_journal.accounts import views
 from patients.clinic import access_log
+from patients.urgent import admin_views as urgent_admin
 
 app_name = "manage"
 
 urlpatterns = [
     path("", views.people, name="people"),
     path("people/<int:user_id>/active/", views.set_active, name="set_active"),
+    path("people/<int:user_id>/mfa-reset/", views.manage_mfa_reset, name="mfa_reset"),
     path("invite/", views.manage_invite, name="invite"),
     path("invitations/", views.manage_invitations, name="invitations"),
     path(
@@ -16,5 +18,14 @@ urlpatterns = [
         name="invitation_action",
     ),
     path("care-team/", views.manage_care_team, name="care_team"),
+    path(
+        "care-team/<int:patient_id>/remove/<int:clinician_id>/",
+        views.manage_care_team_remove,
+        name="care_team_remove",
+    ),
+    path("care-team/transfer/", views.manage_care_team_transfer, name="care_team_transfer"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
+    path("urgent/", urgent_admin.unassigned, name="urgent_unassigned"),
+    path("urgent/<int:pk>/", urgent_admin.report, name="urgent_report"),
+    path("urgent/<int:pk>/assign/", urgent_admin.assign, name="urgent_assign"),
 ]

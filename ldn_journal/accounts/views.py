@@ -1,27 +1,39 @@
 """Home routing, health check, invitation acceptance and the admin's management area."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.decorators import reauthentication_required
 from allauth.core.ratelimit import consume_or_429
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import care_team, invitations
-from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.forms import CareTeamLinkForm, InviteForm
+from ldn_journal.accounts import care_team, invitations, mfa_reset
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.forms import (
+    CareTeamLinkForm,
+    CareTeamTransferForm,
+    InviteForm,
+    LanguageForm,
+    MfaResetForm,
+)
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
-from patients.models import CareTeamRequest
+from patients import care_team as clinicians_of
+from patients.models import CareTeamRequest, Patient
 
 AREA_HOME = {
     Role.PATIENT: "journal:home",
@@ -60,12 +72,26 @@ def accept_invitation(request, token):
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
-        messages.info(request, "You are already signed in; sign out first to use this invitation.")
+        messages.info(
+            request, _("You are already signed in; sign out first to use this invitation.")
+        )
         return redirect("home")
     request.session[invitations.SESSION_KEY] = invitation.pk
     # Following the emailed link proves the address, so sign-up needs no extra verification.
     get_adapter(request).stash_verified_email(request, invitation.email)
     return redirect("account_signup")
+
+
+@login_required
+def language(request):
+    """Every role's language setting (patients also have it on their settings page)."""
+    form = LanguageForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        activate_for(request, request.user.language)
+        messages.success(request, _("Your language is saved."))
+        return redirect("account_language")
+    return render(request, "account/language.html", {"form": form})
 
 
 # --- Management area (admins) -------------------------------------------------------------
@@ -94,12 +120,72 @@ def set_active(request, user_id):
     target = get_object_or_404(User, pk=user_id)
     activate = request.POST.get("active") == "1"
     if target == request.user and not activate:
-        messages.error(request, "You cannot deactivate your own account.")
+        messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")
 
-    set_user_active(target, activate, request=request)
-    messages.success(request, f"{target.name} was {'reactivated' if activate else 'deactivated'}.")
+    taker, error = None, ""
+    taker_id = request.POST.get("taker", "")
+    if taker_id and not activate:
+        taker = User.objects.filter(pk=taker_id if taker_id.isdigit() else None).first()
+        if taker is None:
+            error = _("Choose a clinician from the list to take the patients over.")
+        else:
+            try:
+                clinicians_of.check_can_join(taker)
+            except clinicians_of.CareTeamError as exc:
+                taker, error = None, str(exc)
+    try:
+        if error:
+            raise LastClinician(target, clinicians_of.patients_left_alone(target))
+        set_user_active(target, activate, request=request, taker=taker)
+    except LastClinician as refusal:
+        return render(
+            request,
+            "accounts/manage/deactivate_refused.html",
+            {
+                "target": target,
+                "refusal": refusal,
+                "error": error,
+                "takers": clinicians_of.active_clinicians(excluding=target),
+            },
+            status=409,
+        )
+    if taker is not None:
+        messages.success(
+            request,
+            _("%(taker)s took over %(name)s's patients.")
+            % {"taker": taker.name, "name": target.name},
+        )
+    done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
+    messages.success(request, done % {"name": target.name})
     return redirect("manage:people")
+
+
+@role_required(Role.ADMIN)
+@reauthentication_required  # removing someone's second factor: password again
+def manage_mfa_reset(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    if target == request.user:
+        messages.error(request, _("Manage your own two-step sign-in from your account page."))
+        return redirect("manage:people")
+    form = MfaResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mfa_reset.reset_mfa(target, reason=form.cleaned_data["reason"], request=request)
+        messages.success(
+            request,
+            _(
+                "Two-step sign-in was reset for %(name)s: they are signed out everywhere, were "
+                "emailed, and set it up again at their next sign-in."
+            )
+            % {"name": target.name},
+        )
+        return redirect("manage:people")
+    methods = Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    return render(
+        request,
+        "accounts/manage/mfa_reset.html",
+        {"form": form, "target": target, "methods": sorted(methods)},
+    )
 
 
 def _invite(request, template, success_url):
@@ -110,7 +196,7 @@ def _invite(request, template, success_url):
                 request.user,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
-                request=request,
+                country=form.cleaned_data.get("country", ""),
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -120,13 +206,19 @@ def _invite(request, template, success_url):
                 # The same words whatever the address: new, a patient, staff, deactivated.
                 messages.success(
                     request,
-                    f"Thank you. If {form.cleaned_data['email']} can join LDN Journal as your "
-                    f"patient, we have emailed them: someone new gets an invitation link valid "
-                    f"for {days} days; a patient who already has an account is asked to accept "
-                    "you onto their care team.",
+                    _(
+                        "Thank you. If %(email)s can join LDN Journal as your patient, we have "
+                        "emailed them: someone new gets an invitation link valid for %(days)s "
+                        "days; a patient who already has an account is asked to accept you onto "
+                        "their care team."
+                    )
+                    % {"email": form.cleaned_data["email"], "days": days},
                 )
             else:
-                messages.success(request, f"Invitation sent. The link is valid for {days} days.")
+                messages.success(
+                    request,
+                    _("Invitation sent. The link is valid for %(days)s days.") % {"days": days},
+                )
             return redirect(success_url)
     return render(request, template, {"form": form})
 
@@ -146,11 +238,11 @@ def _invitation_action(request, pk, action, success_url):
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
     try:
         if action == "resend":
-            invitations.resend(invitation, request=request)
-            messages.success(request, "Invitation sent again with a new link.")
+            invitations.resend(invitation)
+            messages.success(request, _("Invitation sent again with a new link."))
         else:
             invitations.revoke(invitation)
-            messages.success(request, "Invitation revoked: its link no longer works.")
+            messages.success(request, _("Invitation revoked: its link no longer works."))
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     return redirect(success_url)
@@ -199,11 +291,15 @@ def manage_care_team(request):
         )
         if added:
             messages.success(
-                request, f"{clinician.name} is now on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s is now on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         else:
             messages.info(
-                request, f"{clinician.name} was already on {form.patient.user.name}'s care team."
+                request,
+                _("%(clinician)s was already on %(patient)s's care team.")
+                % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         return redirect("manage:care_team")
     pending = (
@@ -211,4 +307,77 @@ def manage_care_team(request):
         .pending()
         .select_related("patient__user", "clinician")[:50]
     )
-    return render(request, "accounts/manage/care_team.html", {"form": form, "pending": pending})
+    clinicians = (
+        User.objects.filter(role=Role.CLINICIAN)
+        .order_by("display_name", "email")
+        .prefetch_related(
+            Prefetch("care_patients", queryset=Patient.objects.select_related("user"))
+        )
+    )
+    patients = Patient.objects.select_related("user").prefetch_related("care_team")
+    return render(
+        request,
+        "accounts/manage/care_team.html",
+        {"form": form, "pending": pending, "clinicians": clinicians, "patients": patients},
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def manage_care_team_remove(request, patient_id, clinician_id):
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user).select_related("user"), pk=patient_id
+    )
+    clinician = get_object_or_404(User, pk=clinician_id, role=Role.CLINICIAN)
+    names = {"clinician": clinician.name, "patient": patient.user.name}
+    try:
+        removed = care_team.remove_clinician(patient, clinician, request=request)
+    except care_team.LastClinician:
+        messages.error(
+            request,
+            _(
+                "%(clinician)s is the only clinician on %(patient)s's care team. Add another "
+                "clinician first, or transfer the patient, so someone can still read their "
+                "journal."
+            )
+            % names,
+        )
+    else:
+        if removed:
+            messages.success(request, _("%(clinician)s left %(patient)s's care team.") % names)
+        else:
+            messages.info(request, _("%(clinician)s was not on %(patient)s's care team.") % names)
+    return redirect("manage:care_team")
+
+
+@role_required(Role.ADMIN)
+def manage_care_team_transfer(request):
+    initial = {}
+    if request.GET.get("source", "").isdigit():
+        initial["source"] = request.GET["source"]
+    form = CareTeamTransferForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = care_team.transfer_patients(
+                data["patients"],
+                source=data["source"],
+                target=data["target"],
+                note=data["note"],
+                admin=request.user,
+                request=request,
+            )
+        except care_team.InactiveClinician:
+            form.add_error("target", _("Choose an active clinician to receive the patients."))
+        else:
+            messages.success(
+                request,
+                _("%(count)s patient(s) moved from %(source)s to %(target)s; all were told.")
+                % {
+                    "count": len(moved),
+                    "source": data["source"].name,
+                    "target": data["target"].name,
+                },
+            )
+            return redirect("manage:care_team")
+    return render(request, "accounts/manage/care_team_transfer.html", {"form": form})

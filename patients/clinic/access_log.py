@@ -3,6 +3,8 @@
 Also the patient's "export my data" (the same CSV/FHIR builders as the clinician's export).
 """
 
+import json
+
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.core.paginator import Paginator
@@ -10,35 +12,91 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
 from patients.clinic.exports.csv import rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
-from patients.models import Patient
+from patients.models import BreakGlassGrant, Patient
 
 PAGE_SIZE = 50
 CSV_LIMIT = 50_000  # rows per admin CSV download; narrow the filters for more
 
 # What each action means to a patient reading their own log.
 ACTION_LABELS = {
-    "patient.view": "Opened your journal",
-    "report.view": "Viewed a visit report",
-    "export.csv": "Exported your data (CSV)",
-    "export.fhir": "Exported your data (FHIR)",
-    "note.add": "Added a care-team note",
-    "flags.review": "Reviewed your flags",
-    "flags.review_undo": "Undid a flag review",
-    "scale.add": "Added a symptom scale",
-    "entry.history": "Viewed the changes to an entry",
-    "plan.read": "Viewed your plan",
+    "patient.view": _("Opened your journal"),
+    "report.view": _("Viewed a visit report"),
+    "export.csv": _("Exported your data (CSV)"),
+    "export.fhir": _("Exported your data (FHIR)"),
+    "note.add": _("Added a care-team note"),
+    "flags.review": _("Reviewed your flags"),
+    "flags.review_undo": _("Undid a flag review"),
+    "scale.add": _("Added a symptom scale"),
+    "entry.history": _("Viewed the changes to an entry"),
+    "plan.read": _("Viewed your plan"),
+    "break_glass.open": _("Opened your record in an emergency"),
+}
+
+# What each action means to an admin reading the whole log: every action the code records has
+# a label here (tests/accounts/manage/test_audit_viewer.py finds them in the source).
+AUDIT_ACTION_LABELS = {
+    "access_denied": _("Was refused a page (404)"),
+    "account_deactivated": _("Deactivated an account"),
+    "account_reactivated": _("Reactivated an account"),
+    "break_glass.open": _("Opened a record in an emergency (break-glass)"),
+    "care_team.accept": _("Patient accepted a care-team request"),
+    "care_team.assign": _("Assigned a clinician to a care team"),
+    "care_team.decline": _("Patient declined a care-team request"),
+    "care_team.link": _("Added a clinician to a care team"),
+    "care_team.remove": _("Removed a clinician from a care team"),
+    "care_team.transfer": _("Transferred a patient to another clinician"),
+    "dashboard.view": _("Opened the patient dashboard"),
+    "entry.history": _("Viewed the changes to an entry"),
+    "export.csv": _("Exported a patient's data (CSV)"),
+    "export.fhir": _("Exported a patient's data (FHIR)"),
+    "flags.review": _("Reviewed a patient's flags"),
+    "flags.review_undo": _("Undid a flag review"),
+    "login": _("Signed in"),
+    "login_failed": _("Failed sign-in"),
+    "mfa.reset": _("Reset someone's two-step sign-in"),
+    "mfa_added": _("Added a two-step sign-in method"),
+    "mfa_removed": _("Removed a two-step sign-in method"),
+    "note.add": _("Added a care-team note"),
+    "password_changed": _("Changed their password"),
+    "patient.view": _("Opened a patient's journal"),
+    "plan.change": _("Changed a plan"),
+    "plan.read": _("Viewed a plan"),
+    "plan.version.read": _("Viewed an earlier plan version"),
+    "prescription.create": _("Started a prescription"),
+    "report.view": _("Viewed a visit report"),
+    "scale.add": _("Added a symptom scale"),
+    "suggestion.dismiss": _("Dismissed a titration suggestion"),
+    "urgent.acknowledge": _("Answered an urgent report"),
+    "urgent.admin_read": _("An administrator opened an urgent report to route it"),
+    "urgent.unassigned_list": _("Opened the unassigned urgent reports"),
+    "urgent.alert_failed": _("An urgent alert could not be delivered"),
+    "urgent.escalate": _("Escalated an unanswered urgent report"),
+    "urgent.list": _("Opened the urgent reports list"),
+    "urgent.read": _("Read an urgent report"),
+    "urgent.report": _("Patient sent an urgent report"),
 }
 
 
+def audit_label(action):
+    return AUDIT_ACTION_LABELS.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
+
+
+def _action_choices():
+    labelled = sorted(AUDIT_ACTION_LABELS.items(), key=lambda item: str(item[1]))
+    return [("", _("All actions")), *[(code, label) for code, label in labelled]]
+
+
 class AccessLogFilterForm(forms.Form):
-    user = forms.CharField(label="User (name or email)", required=False, max_length=100)
-    patient = forms.CharField(label="Patient (name or email)", required=False, max_length=100)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=_action_choices)
+    user = forms.CharField(label=_("User (name or email)"), required=False, max_length=100)
+    patient = forms.CharField(label=_("Patient (name or email)"), required=False, max_length=100)
     start = range_date_field("From", "start")
     end = range_date_field("To", "end")
 
@@ -52,6 +110,8 @@ class AccessLogFilterForm(forms.Form):
         if not self.is_valid():
             return rows
         data = self.cleaned_data
+        if data["action"]:
+            rows = rows.filter(action=data["action"])
         if data["user"]:
             rows = rows.filter(
                 Q(actor__email__icontains=data["user"])
@@ -85,9 +145,11 @@ def admin_access_log(request):
                     "patient_id",
                     "patient",
                     "action",
+                    "action_label",
                     "object",
                     "request_id",
                     "ip",
+                    "detail",
                 ],
                 (
                     [
@@ -97,9 +159,11 @@ def admin_access_log(request):
                         row.patient_id or "",
                         row.patient.user.name if row.patient else "",
                         row.action,
+                        str(audit_label(row.action)),
                         f"{row.object_type}#{row.object_id}" if row.object_type else "",
                         row.request_id,
                         row.ip or "",
+                        json.dumps(row.detail, sort_keys=True) if row.detail else "",
                     ]
                     for row in rows[:CSV_LIMIT]
                 ),
@@ -111,6 +175,8 @@ def admin_access_log(request):
         )
         return response
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        row.label = audit_label(row.action)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -134,8 +200,21 @@ def my_access_log(request):
         .order_by("-at", "-pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the reasons of the emergency accesses on this page.
+    grant_ids = [r.object_id for r in page if r.action == "break_glass.open" and r.object_id]
+    reasons = (
+        dict(
+            BreakGlassGrant.objects.filter(patient=patient, pk__in=grant_ids).values_list(
+                "pk", "reason"
+            )
+        )
+        if grant_ids
+        else {}
+    )
     for row in page:
+        row.reason = reasons.get(int(row.object_id)) if row.object_id.isdigit() else None
         row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
+        row.role_label = Role(row.actor_role).label if row.actor_role in Role.values else ""
     return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Max, Min, OuterRef, Prefetch, Subquery, Value
+from django.db.models import Count, DateField, F, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Lower
+from django.utils import formats
+from django.utils.translation import gettext
 
 from patients.journal.charts import Marker, Series, sparkline, trend_chart
 from patients.models import (
@@ -21,6 +23,7 @@ from patients.models import (
     ClinicianNote,
     FlagReview,
     NightlyEntry,
+    NightlyEntryQuerySet,
     Patient,
     SideEffect,
     SymptomScale,
@@ -55,11 +58,50 @@ def extra_scale(scale: SymptomScale) -> scale_defs.Scale:
 
 
 def entries_with_details():
-    """Entries with their side effects and extra scores: 3 queries for any number of rows."""
-    return NightlyEntry.objects.order_by("night").prefetch_related(
-        Prefetch("side_effects", queryset=SideEffect.objects.order_by("kind")),
-        Prefetch("extra_scores", queryset=SymptomScore.objects.select_related("scale")),
-    )
+    """Entries with their side effects and extra scores: 3 queries for any number of rows.
+
+    `entry.side_effects.all()` and `entry.extra_scores.all()` then read lists attached in
+    bulk: prefetch_related would build two querysets per entry (a year of nights for a
+    whole team was seconds of that alone).
+    """
+    return _EntriesWithDetails(NightlyEntry).order_by("night")
+
+
+class Attached(list):
+    """A related set read in bulk, answering what code asks of a prefetched manager."""
+
+    def all(self):
+        return self
+
+    def count(self):
+        return len(self)
+
+    def exists(self):
+        return bool(self)
+
+
+class _EntriesWithDetails(NightlyEntryQuerySet):
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if not fetched and self._result_cache and isinstance(self._result_cache[0], NightlyEntry):
+            _attach_details(self._result_cache)
+
+
+def _attach_details(entries):
+    by_pk = {entry.pk: entry for entry in entries}
+    effects, scores = defaultdict(Attached), defaultdict(Attached)
+    for effect in SideEffect.objects.filter(entry_id__in=by_pk).order_by("kind"):
+        effect._state.fields_cache["entry"] = by_pk[effect.entry_id]
+        effects[effect.entry_id].append(effect)
+    for score in SymptomScore.objects.filter(entry_id__in=by_pk).select_related("scale"):
+        score._state.fields_cache["entry"] = by_pk[score.entry_id]
+        scores[score.entry_id].append(score)
+    for pk, entry in by_pk.items():
+        entry._prefetched_objects_cache = {
+            "side_effects": effects.get(pk, Attached()),
+            "extra_scores": scores.get(pk, Attached()),
+        }
 
 
 def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
@@ -123,6 +165,7 @@ def urgent_annotations(ref="pk", prefix=""):
     return {
         f"{prefix}urgent_count": _open_urgent(ref, "pk", Count),
         f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
+        f"{prefix}urgent_first_id": _open_urgent(ref, "pk", Min),
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
     }
@@ -134,7 +177,11 @@ def urgent_records(patient):
     night = night_of(patient.urgent_since, patient.tz, EVENING)
     return [
         flag_rules.UrgentRecord(
-            night, patient.urgent_severity, patient.urgent_since, patient.urgent_count
+            night,
+            patient.urgent_severity,
+            patient.urgent_since,
+            patient.urgent_count,
+            getattr(patient, "urgent_first_id", None),
         )
     ]
 
@@ -158,12 +205,12 @@ def _last_entry():
 
 def annotated_patients(user):
     """The access gate plus what the list needs on each patient row (one query)."""
-    return (
-        Patient.objects.visible_to(user)
-        .select_related("user")
-        .annotate(
-            last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
-        )
+    return with_list_annotations(Patient.objects.visible_to(user))
+
+
+def with_list_annotations(patients):
+    return patients.select_related("user").annotate(
+        last_entry=_last_entry(), reviewed_through=_latest_review(), **urgent_annotations()
     )
 
 
@@ -184,14 +231,23 @@ class PatientRow:
     reviewed_through: date | None
     sparkline: str = ""
     sort_key: tuple = field(default=(), repr=False)
+    pain: list = field(default_factory=list, repr=False)  # the sparkline's values
 
     @property
     def needs_review(self):
         return bool(self.open_flags)
 
 
+def pain_sparkline(values):
+    return sparkline(
+        values,
+        label=gettext("Pain over the last %(nights)s nights") % {"nights": SPARKLINE_NIGHTS},
+    )
+
+
 def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs_review=False):
-    """Every patient the user may see, attention first, with flags, adherence and sparkline.
+    """Every patient the user may see, attention first, with flags, adherence and sparkline,
+    freshly evaluated (the clinician list reads the stored copy: patients.clinic.attention).
 
     Query count is constant: patients, recent nights (+ side effects, extra scores), plans,
     first reports of each side effect and open urgent reports, whatever the number of
@@ -202,7 +258,22 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
         patients = patients.filter(user__display_name__icontains=search) | patients.filter(
             user__email__icontains=search
         )
-    patients = list(patients.order_by(Lower("user__display_name"), "pk"))
+    rows = evaluate_rows(patients.order_by(Lower("user__display_name"), "pk"), now)
+    if kind:
+        rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
+    if needs_review:
+        rows = [row for row in rows if row.needs_review]
+    rows.sort(key=lambda row: row.sort_key)
+    return rows
+
+
+def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
+    """Each patient's list row at `now`, from the flag, adherence and plan rules.
+
+    `patients` come with the list's annotations (with_list_annotations). The one evaluation
+    behind the clinician list: patients.clinic.attention stores what this returns.
+    """
+    patients = list(patients)
     if not patients:
         return []
     ids = [p.pk for p in patients]
@@ -241,6 +312,10 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
         silent = (today - patient.last_entry).days if patient.last_entry else 9999
         nightly = adherence_records(records, plan, today - timedelta(days=29), today)
         pain = {r.night: r.scores.get("pain") for r in records}
+        pain_values = [
+            pain.get(today - timedelta(days=offset))
+            for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
+        ]
         rows.append(
             PatientRow(
                 patient=patient,
@@ -253,21 +328,11 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
                 flags=flags,
                 open_flags=open_flags,
                 reviewed_through=patient.reviewed_through,
-                sparkline=sparkline(
-                    [
-                        pain.get(today - timedelta(days=offset))
-                        for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
-                    ],
-                    label=f"Pain over the last {SPARKLINE_NIGHTS} nights",
-                ),
+                sparkline=pain_sparkline(pain_values),
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
+                pain=pain_values,
             )
         )
-    if kind:
-        rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
-    if needs_review:
-        rows = [row for row in rows if row.needs_review]
-    rows.sort(key=lambda row: row.sort_key)
     return rows
 
 
@@ -311,7 +376,13 @@ def care_team_gate(user, patient_pk):
     if not links:
         return None
     patient = links[0].patient
-    for name in ("reviewed_through", "urgent_count", "urgent_since", "urgent_severity"):
+    for name in (
+        "reviewed_through",
+        "urgent_count",
+        "urgent_since",
+        "urgent_severity",
+        "urgent_first_id",
+    ):
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
     return patient, [link.clinician for link in links]
 
@@ -387,7 +458,8 @@ def trend(page: PatientPage, weeks: int):
     """The trend chart (SVG), its series (for the table) and the range shown."""
     end = page.today
     start = end - timedelta(weeks=weeks) + timedelta(days=1)
-    svg, series = trend_between(page, start, end, f"Dose and symptoms over {weeks} weeks")
+    title = gettext("Dose and symptoms over %(weeks)s weeks") % {"weeks": weeks}
+    svg, series = trend_between(page, start, end, title)
     return svg, series, start, end
 
 
@@ -399,7 +471,7 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
     while night <= end:
         dose.append((night, page.plan.on(night).dose_mg))
         night += timedelta(days=1)
-    series = [Series("dose", "Prescribed dose (mg)", dose, axis="dose", stepped=True)]
+    series = [Series("dose", gettext("Prescribed dose (mg)"), dose, axis="dose", stepped=True)]
     for key, scale in (
         ("pain", scale_defs.PAIN),
         ("fatigue", scale_defs.FATIGUE),
@@ -407,22 +479,27 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
         ("sleep", scale_defs.SLEEP),
         ("dreams", scale_defs.DREAMS),
     ):
-        series.append(Series(key, scale.label, [(r.night, r.scores.get(scale.key)) for r in shown]))
+        label = gettext(scale.label)
+        series.append(Series(key, label, [(r.night, r.scores.get(scale.key)) for r in shown]))
     for scale in page.scales:
         key = scale_key(scale.pk)
         series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
-    markers = [Marker(r.night, "skipped", "Skipped night") for r in shown if r.status == "skipped"]
+    skipped = gettext("Skipped night")
+    markers = [Marker(r.night, "skipped", skipped) for r in shown if r.status == "skipped"]
     for version in page.plan.versions:
         if version.number > 1:
             kind = "hold" if version.hold_from == version.effective_night else "plan_change"
-            markers.append(Marker(version.effective_night, kind, f"Plan version {version.number}"))
+            label = gettext("Plan version %(number)s") % {"number": version.number}
+            markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     svg = trend_chart(
         series,
         start,
         end,
         markers=markers,
-        title=title or f"Dose and symptoms, {start:%-d %b %Y} to {end:%-d %b %Y}",
+        title=title
+        or gettext("Dose and symptoms, %(start)s to %(end)s")
+        % {"start": formats.date_format(start, "j M Y"), "end": formats.date_format(end, "j M Y")},
         dose_max=max(Decimal("5"), top),
     )
     return svg, series
@@ -439,19 +516,19 @@ def calendar_weeks(page: PatientPage, weeks: int = 5):
         record = by_night.get(night)
         status = page.plan.on(night).status
         if night > page.today:
-            state = ("future", "", "Not yet")
+            state = ("future", "", gettext("Not yet"))
         elif record is not None and record.status == "taken":
-            state = ("taken", "✓", "Taken")
+            state = ("taken", "✓", gettext("Taken"))
         elif record is not None and record.status == "skipped":
-            state = ("skipped", "✕", "Skipped")
+            state = ("skipped", "✕", gettext("Skipped"))
         elif status == titration.ON_HOLD:
-            state = ("future", "‖", "On hold")
+            state = ("future", "‖", gettext("On hold"))
         elif status != titration.ACTIVE:
-            state = ("future", "", "No dose prescribed")
+            state = ("future", "", gettext("No dose prescribed"))
         elif night == page.today:
-            state = ("missing", "…", "Tonight, not logged yet")
+            state = ("missing", "…", gettext("Tonight, not logged yet"))
         else:
-            state = ("missing", "?", "Not logged")
+            state = ("missing", "?", gettext("Not logged"))
         week.append({"night": night, "css": state[0], "symbol": state[1], "text": state[2]})
         if len(week) == 7:
             rows.append(week)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import ClinicianNote, FlagReview, SymptomScale
 from patients.rules import flags
@@ -16,18 +19,18 @@ from patients.rules import flags
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
 SEARCH_MAX = 100
 NOTE_MAX = ClinicianNote._meta.get_field("text").max_length
-DATE_HELP = "As YYYY-MM-DD, for example 2026-03-01."
+DATE_HELP = _("As YYYY-MM-DD, for example 2026-03-01.")
 
 
 class PatientListForm(forms.Form):
-    q = forms.CharField(label="Search by name", required=False, max_length=SEARCH_MAX)
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=SEARCH_MAX)
     kind = forms.ChoiceField(
-        label="Flag",
+        label=_("Flag"),
         required=False,
-        choices=[("", "Any flag or none"), *flags.KIND_LABELS.items()],
-        error_messages={"invalid_choice": "Unknown flag filter “%(value)s”: showing all flags."},
+        choices=[("", _("Any flag or none")), *((k, _(v)) for k, v in flags.KIND_LABELS.items())],
+        error_messages={"invalid_choice": _("Unknown flag filter “%(value)s”: showing all flags.")},
     )
-    review = forms.BooleanField(label="Needs review only", required=False)
+    review = forms.BooleanField(label=_("Needs review only"), required=False)
 
     def filters(self):
         """The valid filters; an invalid one is dropped (its message is shown)."""
@@ -46,14 +49,18 @@ def range_date_field(label, which, **kwargs):
         label=label,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": f"Enter the {which} date as YYYY-MM-DD."},
+        error_messages={
+            "invalid": _("Enter the start date as YYYY-MM-DD.")
+            if which == "start"
+            else _("Enter the end date as YYYY-MM-DD.")
+        },
         **kwargs,
     )
 
 
 class DateRangeForm(forms.Form):
-    start = range_date_field("From", "start", help_text=DATE_HELP)
-    end = range_date_field("To", "end", help_text=DATE_HELP)
+    start = range_date_field(_("From"), "start", help_text=DATE_HELP)
+    end = range_date_field(pgettext_lazy("date range", "To"), "end", help_text=DATE_HELP)
 
     def __init__(self, data=None, *, default_start: date, default_end: date, **kwargs):
         super().__init__(data, **kwargs)
@@ -69,17 +76,18 @@ class DateRangeForm(forms.Form):
         if end > self.default_end:
             # Nothing is recorded after today (and 9999-12-31 + 1 day overflows).
             end = self.default_end
-            self.notice = f"Nothing is recorded after {end.isoformat()}: the range ends there."
+            self.notice = gettext("Nothing is recorded after %(end)s: the range ends there.") % {
+                "end": end.isoformat()
+            }
         if start > end:
             raise forms.ValidationError(
-                "The start date is after the end date: choose a start on or before the end."
+                _("The start date is after the end date: choose a start on or before the end.")
             )
         if (end - start).days + 1 > MAX_RANGE_DAYS:
             start = end - timedelta(days=MAX_RANGE_DAYS - 1)
-            self.notice = (
-                f"Ranges are limited to {MAX_RANGE_DAYS} days (two years): showing "
-                f"{start.isoformat()} to {end.isoformat()}."
-            )
+            self.notice = gettext(
+                "Ranges are limited to %(days)s days (two years): showing %(start)s to %(end)s."
+            ) % {"days": MAX_RANGE_DAYS, "start": start.isoformat(), "end": end.isoformat()}
         data["start"], data["end"] = start, end
         return data
 
@@ -94,26 +102,30 @@ class NoteForm(forms.ModelForm):
     class Meta:
         model = ClinicianNote
         fields = ["text"]
-        labels = {"text": "Add a note for the care team"}
-        help_texts = {"text": f"Only the care team sees notes; at most {NOTE_MAX} characters."}
+        labels = {"text": _("Add a note for the care team")}
+        help_texts = {
+            "text": format_lazy(
+                _("Only the care team sees notes; at most {limit} characters."), limit=NOTE_MAX
+            )
+        }
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
         if not text:
-            raise forms.ValidationError("Write something before saving the note.")
+            raise forms.ValidationError(_("Write something before saving the note."))
         return text
 
 
 class ReviewForm(forms.Form):
     reviewed_through = forms.DateField(
-        label="Reviewed through night",
-        help_text="Flags raised by this night or earlier stop raising the patient in the list.",
+        label=_("Reviewed through night"),
+        help_text=_("Flags raised by this night or earlier stop raising the patient in the list."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the night as YYYY-MM-DD."},
+        error_messages={"invalid": _("Enter the night as YYYY-MM-DD.")},
     )
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         required=False,
         max_length=FlagReview._meta.get_field("note").max_length,
     )
@@ -126,7 +138,8 @@ class ReviewForm(forms.Form):
         night = self.cleaned_data["reviewed_through"]
         if night > self.today:
             raise forms.ValidationError(
-                f"You can review up to the current night ({self.today.isoformat()}), not later."
+                gettext("You can review up to the current night (%(night)s), not later.")
+                % {"night": self.today.isoformat()}
             )
         return night
 
@@ -136,12 +149,14 @@ class ExtraScaleForm(forms.ModelForm):
         model = SymptomScale
         fields = ["name", "lower_is_better", "low_anchor", "high_anchor"]
         labels = {
-            "name": "Scale name",
-            "lower_is_better": "Lower is better",
-            "low_anchor": "Word at 0",
-            "high_anchor": "Word at 10",
+            "name": _("Scale name"),
+            "lower_is_better": _("Lower is better"),
+            "low_anchor": _("Word at 0"),
+            "high_anchor": _("Word at 10"),
         }
-        help_texts = {"name": "For example “Brain fog”. The patient scores it 0–10 each morning."}
+        help_texts = {
+            "name": _("For example “Brain fog”. The patient scores it 0–10 each morning.")
+        }
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,9 +165,11 @@ class ExtraScaleForm(forms.ModelForm):
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Give the scale a name.")
+            raise forms.ValidationError(_("Give the scale a name."))
         if SymptomScale.objects.filter(patient=self.patient, name__iexact=name).exists():
-            raise forms.ValidationError(f"This patient already has a scale called “{name}”.")
+            raise forms.ValidationError(
+                gettext("This patient already has a scale called “%(name)s”.") % {"name": name}
+            )
         return name
 
 

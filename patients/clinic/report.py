@@ -15,6 +15,7 @@ from patients.clinic.dashboard import (
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
+from patients.rules.scales import gettext_noop
 from patients.urgent.reports import (
     reports_between,  # urgent reaction reports (patients.urgent.reports)
 )
@@ -102,7 +103,12 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
     }
 
 
-DREAM_LABELS = (("vivid", "Vivid dreams"), ("nightmares", "Nightmares"), ("normal", "Normal"))
+# English here (the module stays free of Django); the template translates each label.
+DREAM_LABELS = (
+    ("vivid", gettext_noop("Vivid dreams")),
+    ("nightmares", gettext_noop("Nightmares")),
+    ("normal", gettext_noop("Normal")),
+)
 
 
 def _urgent_reports(patient, start: date, end: date):

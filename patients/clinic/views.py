@@ -5,25 +5,27 @@ dashboard.care_team_gate): another team's patient is a 404 before anything is re
 logged. Each read of a patient's data writes one access-log row.
 """
 
-import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
-from patients.clinic import dashboard, report
+from patients.clinic import attention, dashboard, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
+from patients.clinic.exports import rows as export_rows
 from patients.clinic.forms import (
     ChartForm,
     DateRangeForm,
@@ -58,8 +60,8 @@ def _gate(request, pk):
 def patient_list(request):
     form = PatientListForm(request.GET or None)
     filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
-    rows = dashboard.patient_rows(request.user, timezone.now(), **filters)
-    page = _page(rows, request.GET.get("page"), dashboard.PAGE_SIZE)
+    # The stored attention rows: one indexed, paginated query, whatever the team's size.
+    page = attention.list_page(request.user, timezone.now(), request.GET.get("page"), **filters)
     # One row per dashboard view: which patients' flags and doses were on screen.
     record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
     query = request.GET.copy()
@@ -129,7 +131,7 @@ def add_note(request, pk):
         note.patient, note.author = patient, request.user
         note.save()
         record_access(request, "note.add", patient=patient, obj=note)
-        messages.success(request, "Note saved for the care team.")
+        messages.success(request, gettext("Note saved for the care team."))
     else:
         messages.error(request, " ".join(form.errors["text"]))
     return redirect(_back(patient) + "#notes")
@@ -157,8 +159,11 @@ def mark_reviewed(request, pk):
         )
         messages.success(
             request,
-            f"Flags marked reviewed through {review.reviewed_through:%-d %b %Y}. "
-            "Use Undo in the history if that was a mistake.",
+            gettext(
+                "Flags marked reviewed through %(night)s. "
+                "Use Undo in the history if that was a mistake."
+            )
+            % {"night": formats.date_format(review.reviewed_through, "j M Y")},
         )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
@@ -174,7 +179,7 @@ def undo_review(request, pk, review_pk):
         review.undone_at, review.undone_by = timezone.now(), request.user
         review.save(update_fields=["undone_at", "undone_by"])
         record_access(request, "flags.review_undo", patient=patient, obj=review)
-        messages.success(request, "Review undone: those flags raise the patient again.")
+        messages.success(request, gettext("Review undone: those flags raise the patient again."))
     return redirect(_back(patient) + "#flags")
 
 
@@ -188,7 +193,10 @@ def add_scale(request, pk):
         scale.patient, scale.created_by = patient, request.user
         scale.save()
         record_access(request, "scale.add", patient=patient, obj=scale)
-        messages.success(request, f"The patient will now be asked about “{scale.name}”.")
+        messages.success(
+            request,
+            gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
+        )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
     return redirect(_back(patient) + "#scales")
@@ -270,6 +278,13 @@ def visit_report(request, pk):
     )
 
 
+def _in_site_language(chunks):
+    """Files for spreadsheets and health systems read the same whatever the page's language;
+    a streamed file is made after the view returns, so the language is set while it is."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield from chunks
+
+
 def export_response(request, patient, fmt, *, now=None):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
@@ -289,24 +304,29 @@ def export_response(request, patient, fmt, *, now=None):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if form.notice:
         messages.warning(request, form.notice)
-    entries = list(
-        dashboard.entries_with_details().filter(patient=patient, night__gte=start, night__lte=end)
-    )
+    # Streamed: the nights are read a chunk at a time while the download is sent, so time to
+    # first byte and memory stay flat whatever the range.
+    nights = export_rows.nights(patient, start, end)
     stamp = f"{start.isoformat()}_{end.isoformat()}"
     if fmt == "csv":
-        body = csv_export.nights_csv(entries)
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _in_site_language(csv_export.stream_nights_csv(nights)),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
-        data = fhir_export.bundle(patient, plan, entries, now)
-        response = HttpResponse(json.dumps(data, indent=1), content_type="application/fhir+json")
+        response = StreamingHttpResponse(
+            _in_site_language(fhir_export.bundle_json(patient, plan, nights, now)),
+            content_type="application/fhir+json",
+        )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
+    count = NightlyEntry.objects.filter(patient=patient, night__gte=start, night__lte=end).count()
     record_access(
         request,
         f"export.{fmt}",
         patient=patient,
         obj=patient,
-        detail={"start": start.isoformat(), "end": end.isoformat(), "nights": len(entries)},
+        detail={"start": start.isoformat(), "end": end.isoformat(), "nights": count},
     )
     return response
 

@@ -4,6 +4,7 @@ decline (ldn_journal/accounts/care_team.py decides and logs)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts import care_team
@@ -32,11 +33,16 @@ def decide(request, pk, decision):
     try:
         care_team.decide(asked, decision, request=request)
     except care_team.AlreadyDecided:
-        messages.info(request, "You have already answered this request.")
+        messages.info(request, gettext("You have already answered this request."))
     else:
         name = asked.clinician.name
         if decision == care_team.ACCEPT:
-            messages.success(request, f"{name} is now on your care team.")
+            messages.success(
+                request, gettext("%(name)s is now on your care team.") % {"name": name}
+            )
         else:
-            messages.success(request, f"You declined. {name} is not on your care team.")
+            messages.success(
+                request,
+                gettext("You declined. %(name)s is not on your care team.") % {"name": name},
+            )
     return redirect("journal:care_team")

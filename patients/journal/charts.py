@@ -15,9 +15,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -68,13 +69,12 @@ _MUTED = "#666666"
 _GRID = "#E3E3E3"
 _AXIS = "#8C8C8C"
 _MARKERS = {
-    "skipped": ("#555555", None, "Skipped night"),
-    "plan_change": ("#555555", "5 3", "Plan change"),
-    "hold": ("#B00020", "2 2", "Plan on hold"),
-    "flag": ("#B00020", None, "Flag"),
+    "skipped": ("#555555", None, gettext_lazy("Skipped night")),
+    "plan_change": ("#555555", "5 3", gettext_lazy("Plan change")),
+    "hold": ("#B00020", "2 2", gettext_lazy("Plan on hold")),
+    "flag": ("#B00020", None, gettext_lazy("Flag")),
 }
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Layout of the trend chart, in viewBox units.
 _LEFT, _RIGHT, _TOP, _BOTTOM = 40.0, 44.0, 24.0, 26.0
@@ -533,11 +533,14 @@ def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
 
 
 def _day_label(d: date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]}"
+    return date_format(d, "j M")  # month names in the page's language
 
 
 def _describe(series: Sequence[Series], start: date, end: date) -> str:
-    parts = [f"Nightly values from {_long_date(start)} to {_long_date(end)}."]
+    parts = [
+        gettext("Nightly values from %(start)s to %(end)s.")
+        % {"start": _long_date(start), "end": _long_date(end)}
+    ]
     for s in series:
         values = [
             (night, _as_float(v))
@@ -545,20 +548,25 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
             if v is not None and start <= night <= end
         ]
         if not values:
-            parts.append(f"{s.label}: no values.")
+            parts.append(gettext("%(series)s: no values.") % {"series": s.label})
             continue
         values.sort(key=lambda p: p[0])
         first, last = values[0][1], values[-1][1]
         parts.append(
-            f"{s.label}: {len(values)} nights, from {_format_value(first, s.axis)} "
-            f"to {_format_value(last, s.axis)}."
+            gettext("%(series)s: %(count)s nights, from %(first)s to %(last)s.")
+            % {
+                "series": s.label,
+                "count": len(values),
+                "first": _format_value(first, s.axis),
+                "last": _format_value(last, s.axis),
+            }
         )
-    parts.append("The same values are in the data table.")
+    parts.append(gettext("The same values are in the data table."))
     return " ".join(parts)
 
 
 def _long_date(d: date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return date_format(d, "j M Y")
 
 
 def _marker_tip(m: Marker) -> str:
@@ -579,6 +587,11 @@ def _chart_id(series, start, end, title, markers) -> str:
 
 
 def _format_value(value: Value, axis: str) -> str:
+    """A value as the page's language writes it (1,5 in es and de)."""
+    return _plain_number(value, axis).replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+def _plain_number(value: Value, axis: str) -> str:
     if value is None:
         return ""
     number = Decimal(str(value)) if not isinstance(value, Decimal) else value
@@ -594,7 +607,7 @@ def _format_value(value: Value, axis: str) -> str:
 
 def _tick_mg(value: float) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return (text or "0").replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def _as_float(value: Value) -> float | None:

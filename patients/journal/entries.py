@@ -14,8 +14,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
@@ -87,11 +90,14 @@ def is_editable(night: date, tonight: date) -> bool:
 
 def check_editable(night: date, tonight: date) -> None:
     if night > tonight:
-        raise NightClosed("That night has not started yet.")
+        raise NightClosed(_("That night has not started yet."))
     if not is_editable(night, tonight):
         raise NightClosed(
-            f"Nights more than {settings.LDN_RETRO_DAYS} days ago can no longer be changed. "
-            "If something is wrong, tell your clinician."
+            _(
+                "Nights more than %(days)s days ago can no longer be changed. "
+                "If something is wrong, tell your clinician."
+            )
+            % {"days": settings.LDN_RETRO_DAYS}
         )
 
 
@@ -121,10 +127,12 @@ def _replayed(patient: Patient, submission_id, night: date, kind: str) -> Nightl
         return None
     if submission.patient_id != patient.pk or submission.entry.night != night:
         raise SubmissionReused(
-            "This form was already used for another night. Open the night again and re-enter it."
+            _("This form was already used for another night. Open the night again and re-enter it.")
         )
     if submission.kind != kind:
-        raise SubmissionReused("This form was already used for something else. Please try again.")
+        raise SubmissionReused(
+            _("This form was already used for something else. Please try again.")
+        )
     return submission.entry
 
 
@@ -189,7 +197,7 @@ def log_taken_now(
     dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
-            "No dose is prescribed tonight, so there is nothing to log with one tap."
+            _("No dose is prescribed tonight, so there is nothing to log with one tap.")
         )
 
     def fill(entry):
@@ -328,8 +336,11 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
         entry = NightlyEntry.objects.select_for_update().get(pk=entry.pk)
         if not can_undo(entry, now):
             raise JournalError(
-                f"Undo is possible for {UNDO_MINUTES} minutes after logging. "
-                "Use Edit to change this night instead."
+                _(
+                    "Undo is possible for %(minutes)s minutes after logging. "
+                    "Use Edit to change this night instead."
+                )
+                % {"minutes": UNDO_MINUTES}
             )
         for name in EVENING_FIELDS:
             setattr(entry, name, None if name in ("dose_mg", "prescribed_mg") else "")
@@ -359,6 +370,23 @@ def night_records(plan: plans.PlanView, entries, first: date, last: date) -> lis
 
 # Bookkeeping times: the change itself says when it was made.
 HISTORY_QUIET_FIELDS = ["updated_at", "created_at", "evening_logged_at", "morning_logged_at"]
+# What the patient reads for each changed field (the model's names are for developers).
+FIELD_LABELS = {
+    "status": gettext_lazy("status"),
+    "dose_mg": gettext_lazy("dose"),
+    "prescribed_mg": gettext_lazy("prescribed dose"),
+    "taken_at": gettext_lazy("time taken"),
+    "bedtime": gettext_lazy("bedtime"),
+    "skip_reason": gettext_lazy("reason for skipping"),
+    "skip_reason_text": gettext_lazy("reason in your words"),
+    "sleep_quality": gettext_lazy("sleep quality"),
+    "dreams": gettext_lazy("dreams"),
+    "dream_intensity": gettext_lazy("dream intensity"),
+    "pain": gettext_lazy("pain"),
+    "fatigue": gettext_lazy("fatigue"),
+    "mood": gettext_lazy("mood"),
+    "notes": gettext_lazy("notes"),
+}
 
 
 def _shown(entry, name, value) -> str:
@@ -366,9 +394,10 @@ def _shown(entry, name, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, datetime):
-        return timezone.localtime(value, entry.patient.tz).strftime("%a %d %b %H:%M")
+        return local_date(timezone.localtime(value, entry.patient.tz), "day_time")
     if isinstance(value, Decimal):
-        return f"{value.normalize():f} mg"
+        number = f"{value.normalize():f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        return f"{number} mg"
     choices = dict(NightlyEntry._meta.get_field(name).flatchoices)
     return str(choices.get(value, value))
 
@@ -385,7 +414,9 @@ def change_history(entry: NightlyEntry):
                 "who": newer.history_user,
                 "fields": [
                     {
-                        "name": NightlyEntry._meta.get_field(change.field).verbose_name,
+                        "name": FIELD_LABELS.get(
+                            change.field, NightlyEntry._meta.get_field(change.field).verbose_name
+                        ),
                         "old": _shown(entry, change.field, change.old),
                         "new": _shown(entry, change.field, change.new),
                     }

@@ -14,22 +14,29 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.accounts.languages import LANGUAGE_CHOICES
+from ldn_journal.local_dates import local_date
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
 from patients.rules import doses, scales
-from prescriptions.forms import active_decimal_separator, dose_from_text
+from patients.rules import emergency as emergency_rules
+from prescriptions.forms import (
+    active_decimal_separator,
+    dose_from_text,
+    dose_range_message,
+    local_plain,
+)
 
 CENT = doses.CENT
 SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
-SCORE_ERROR = "Choose a whole number from 0 to 10."
+SCORE_ERROR = _("Choose a whole number from 0 to 10.")
 NOTES_MAX = 2000
 plain = doses.plain
-
-
-def dose_range_message() -> str:
-    return doses.dose_message(settings.LDN_DOSE_MIN_MG, settings.LDN_DOSE_MAX_MG)
 
 
 def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | None = None):
@@ -37,11 +44,17 @@ def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | 
     separator = decimal_separator or active_decimal_separator()
     low = (settings.LDN_DOSE_MIN_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     high = (settings.LDN_DOSE_MAX_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
-    message = (
-        f"Enter a volume between {plain(low)} and {plain(high)} mL "
-        f"({plain(settings.LDN_DOSE_MIN_MG)} to {plain(settings.LDN_DOSE_MAX_MG)} mg at "
-        f"{plain(concentration)} mg/mL), with at most two decimals (for example 1.5)."
-    )
+    message = gettext(
+        "Enter a volume between %(low)s and %(high)s mL (%(min)s to %(max)s mg at "
+        "%(concentration)s mg/mL), with at most two decimals (for example %(example)s)."
+    ) % {
+        "low": local_plain(low),
+        "high": local_plain(high),
+        "min": local_plain(settings.LDN_DOSE_MIN_MG),
+        "max": local_plain(settings.LDN_DOSE_MAX_MG),
+        "concentration": local_plain(concentration),
+        "example": local_plain(Decimal("1.5")),
+    }
     volume = doses.parse_amount(text, separator)
     if volume is None:
         raise ValidationError(message, code="volume")
@@ -59,16 +72,13 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("submission_id", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        self.fields["submission_id"].error_messages["invalid"] = (
-            "This form has expired. Please try again."
-        )
-        self.fields["submission_id"].error_messages["required"] = (
-            "This form has expired. Please try again."
-        )
+        expired = gettext("This form has expired. Please try again.")
+        self.fields["submission_id"].error_messages["invalid"] = expired
+        self.fields["submission_id"].error_messages["required"] = expired
 
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATETIME_ERROR = "Enter the date and time like 2026-11-26 22:30."
+DATETIME_ERROR = _("Enter the date and time like 2026-11-26 22:30.")
 
 
 class NightTimesMixin:
@@ -81,7 +91,8 @@ class NightTimesMixin:
                 self.fields[name].error_messages["invalid"] = DATETIME_ERROR
 
     def _local(self, moment: datetime) -> str:
-        return moment.astimezone(self.tz).strftime("%a %d %b %H:%M")
+        # Day and month names in the page's language ("Do, 26. Nov, 22:30" in German).
+        return local_date(moment.astimezone(self.tz), "day_time")
 
     def check_time(self, value, what):
         if value is None:
@@ -90,12 +101,13 @@ class NightTimesMixin:
         start, end = self.window
         if value > self.now + CLOCK_SKEW:
             raise ValidationError(
-                f"{what} cannot be in the future: it is now {self._local(self.now)}."
+                gettext("%(what)s cannot be in the future: it is now %(now)s.")
+                % {"what": what, "now": self._local(self.now)}
             )
         if not start <= value < end:
             raise ValidationError(
-                f"{what} must be during this night: from {self._local(start)} to "
-                f"{self._local(end)}."
+                gettext("%(what)s must be during this night: from %(start)s to %(end)s.")
+                % {"what": what, "start": self._local(start), "end": self._local(end)}
             )
         return value
 
@@ -106,15 +118,15 @@ class EveningForm(NightTimesMixin, SubmissionForm):
     UNIT_CHOICES = [("mg", "mg"), ("ml", "mL")]
 
     dose = forms.CharField(
-        label="Dose taken",
+        label=_("Dose taken"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     unit = forms.ChoiceField(
         choices=UNIT_CHOICES, initial="mg", required=False, widget=forms.RadioSelect
     )
-    taken_at = forms.DateTimeField(label="Time taken", widget=DATETIME_WIDGET)
-    bedtime = forms.DateTimeField(label="Bedtime", required=False, widget=DATETIME_WIDGET)
+    taken_at = forms.DateTimeField(label=_("Time taken"), widget=DATETIME_WIDGET)
+    bedtime = forms.DateTimeField(label=_("Bedtime"), required=False, widget=DATETIME_WIDGET)
 
     def __init__(self, *args, concentration=None, window, tz, now, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,22 +136,24 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         self.fields["dose"].error_messages["max_length"] = dose_range_message()
         if concentration is None:
             del self.fields["unit"]
-            self.fields["dose"].help_text = (
-                f"In mg, from {plain(settings.LDN_DOSE_MIN_MG)} to "
-                f"{plain(settings.LDN_DOSE_MAX_MG)}. Your prescribed dose is filled in."
-            )
-            self.fields["dose"].label = "Dose taken (mg)"
+            self.fields["dose"].help_text = gettext(
+                "In mg, from %(min)s to %(max)s. Your prescribed dose is filled in."
+            ) % {
+                "min": local_plain(settings.LDN_DOSE_MIN_MG),
+                "max": local_plain(settings.LDN_DOSE_MAX_MG),
+            }
+            self.fields["dose"].label = gettext("Dose taken (mg)")
         else:
-            self.fields["unit"].label = "Unit"
-            self.fields[
-                "dose"
-            ].help_text = f"In mg, or in mL of your liquid ({plain(concentration)} mg per mL)."
+            self.fields["unit"].label = gettext("Unit")
+            self.fields["dose"].help_text = gettext(
+                "In mg, or in mL of your liquid (%(concentration)s mg per mL)."
+            ) % {"concentration": local_plain(concentration)}
 
     def clean_taken_at(self):
-        return self.check_time(self.cleaned_data.get("taken_at"), "The time taken")
+        return self.check_time(self.cleaned_data.get("taken_at"), gettext("The time taken"))
 
     def clean_bedtime(self):
-        return self.check_time(self.cleaned_data.get("bedtime"), "Bedtime")
+        return self.check_time(self.cleaned_data.get("bedtime"), gettext("Bedtime"))
 
     def clean(self):
         cleaned = super().clean()
@@ -157,13 +171,16 @@ class EveningForm(NightTimesMixin, SubmissionForm):
 
 class SkipForm(SubmissionForm):
     reason = forms.ChoiceField(
-        label="Why are you skipping tonight?",
+        label=_("Why are you skipping tonight?"),
         choices=NightlyEntry.SkipReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a reason.", "invalid_choice": "Choose a reason."},
+        error_messages={
+            "required": _("Choose a reason."),
+            "invalid_choice": _("Choose a reason."),
+        },
     )
     reason_text = forms.CharField(
-        label="Tell us more", max_length=300, required=False, widget=forms.TextInput
+        label=_("Tell us more"), max_length=300, required=False, widget=forms.TextInput
     )
 
     def clean(self):
@@ -172,14 +189,16 @@ class SkipForm(SubmissionForm):
             cleaned.get("reason") == NightlyEntry.SkipReason.OTHER
             and not cleaned.get("reason_text", "").strip()
         ):
-            self.add_error("reason_text", "Say in a few words why, when the reason is “Other”.")
+            self.add_error(
+                "reason_text", gettext("Say in a few words why, when the reason is “Other”.")
+            )
         return cleaned
 
 
 def score_field(scale: scales.Scale | None = None, *, label=None, low=None, high=None):
     """A 0–10 radio scale that knows its anchor words (shown at each end on the form)."""
     field = forms.TypedChoiceField(
-        label=label or scale.label,
+        label=label or _(scale.label),
         choices=SCORE_CHOICES,
         coerce=int,
         empty_value=None,
@@ -187,13 +206,13 @@ def score_field(scale: scales.Scale | None = None, *, label=None, low=None, high
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": SCORE_ERROR},
     )
-    field.low_anchor = low or scale.low_anchor
-    field.high_anchor = high or scale.high_anchor
+    field.low_anchor = low or _(scale.low_anchor)
+    field.high_anchor = high or _(scale.high_anchor)
     field.is_scale = True
     return field
 
 
-SEVERITY_CHOICES = [("", "No")] + [(str(v), label) for v, label in SideEffect.Severity.choices]
+SEVERITY_CHOICES = [("", _("No"))] + [(str(v), label) for v, label in SideEffect.Severity.choices]
 
 
 class MorningForm(SubmissionForm):
@@ -201,22 +220,21 @@ class MorningForm(SubmissionForm):
 
     sleep_quality = score_field(scales.SLEEP)
     dreams = forms.ChoiceField(
-        label="Dreams",
-        choices=[("", "Not saying"), *list(NightlyEntry.Dreams.choices)],
+        label=_("Dreams"),
+        choices=[("", _("Not saying")), *list(NightlyEntry.Dreams.choices)],
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose one of the listed answers."},
+        error_messages={"invalid_choice": _("Choose one of the listed answers.")},
     )
     dream_intensity = score_field(scales.DREAMS)
     pain = score_field(scales.PAIN)
     fatigue = score_field(scales.FATIGUE)
     mood = score_field(scales.MOOD)
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         required=False,
         max_length=NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTES_MAX}),
-        error_messages={"max_length": f"Notes can be at most {NOTES_MAX:,} characters long."},
     )
 
     SCORES = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
@@ -224,6 +242,9 @@ class MorningForm(SubmissionForm):
     def __init__(self, *args, extra_scales=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.extra_scales = list(extra_scales)
+        self.fields["notes"].error_messages["max_length"] = gettext(
+            "Notes can be at most %(limit)s characters long."
+        ) % {"limit": formats.number_format(NOTES_MAX, force_grouping=True)}
         for kind, label in SideEffect.Kind.choices:
             self.fields[f"side_{kind}"] = forms.TypedChoiceField(
                 label=label,
@@ -232,10 +253,10 @@ class MorningForm(SubmissionForm):
                 empty_value=None,
                 required=False,
                 widget=forms.RadioSelect,
-                error_messages={"invalid_choice": "Choose no, mild, moderate or severe."},
+                error_messages={"invalid_choice": gettext("Choose no, mild, moderate or severe.")},
             )
         self.fields["side_other_text"] = forms.CharField(
-            label="Other side effect: what was it?", max_length=200, required=False
+            label=gettext("Other side effect: what was it?"), max_length=200, required=False
         )
         for scale in self.extra_scales:
             self.fields[f"scale_{scale.pk}"] = score_field(
@@ -257,7 +278,7 @@ class MorningForm(SubmissionForm):
                 text = cleaned.get("side_other_text", "") if kind == SideEffect.Kind.OTHER else ""
                 side_effects[kind] = (severity, text.strip())
         if cleaned.get("side_other_text", "").strip() and SideEffect.Kind.OTHER not in side_effects:
-            self.add_error("side_other", "Choose how bad the other side effect was.")
+            self.add_error("side_other", gettext("Choose how bad the other side effect was."))
         extra = {
             scale.pk: cleaned[f"scale_{scale.pk}"]
             for scale in self.extra_scales
@@ -271,7 +292,7 @@ class MorningForm(SubmissionForm):
             or extra
         )
         if not self.errors and not answered:
-            raise ValidationError("Fill in at least one answer before saving.")
+            raise ValidationError(gettext("Fill in at least one answer before saving."))
         cleaned["morning"] = Morning(
             sleep_quality=cleaned.get("sleep_quality"),
             dreams=cleaned.get("dreams", ""),
@@ -307,35 +328,61 @@ TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) f
 
 
 class PatientSettingsForm(forms.ModelForm):
-    display_name = forms.CharField(label="Your name", max_length=150)
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        help_text=_("Pages, emails and notifications are in this language."),
+    )
     time_zone = forms.CharField(
-        label="Time zone",
+        label=_("Time zone"),
         max_length=64,
-        help_text="Start typing a city, for example London or New_York.",
+        help_text=_("Start typing a city, for example London or New_York."),
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+    )
+
+    country = forms.ChoiceField(
+        label=_("Country you live in"),
+        required=False,
+        help_text=_("For the emergency number we show you. Empty: the country of your time zone."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose your country from the list, or leave it empty to use "
+                "the country of your time zone."
+            )
+        },
     )
 
     class Meta:
         model = Patient
-        fields = ["time_zone", "reminder_time", "remind_by_email", "remind_by_push"]
+        fields = ["time_zone", "country", "reminder_time", "remind_by_email", "remind_by_push"]
         fields += ["morning_checkin"]
         widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {
-            "reminder_time": "We remind you at this time if tonight's dose is not logged yet.",
-            "remind_by_push": "Push notifications need this phone's permission: turn them on "
-            "under “Reminder times, quiet hours and devices” below.",
-            "morning_checkin": "A gentle reminder to fill in how the night went.",
+            "reminder_time": _("We remind you at this time if tonight's dose is not logged yet."),
+            "remind_by_push": _(
+                "Push notifications need this phone's permission: turn them on "
+                "under “Reminder times, quiet hours and devices” below."
+            ),
+            "morning_checkin": _("A gentle reminder to fill in how the night went."),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
-        self.order_fields(["display_name"])
-        self.fields["reminder_time"].error_messages["invalid"] = "Enter a time like 21:00."
+        self.fields["language"].initial = self.instance.user.language
+        self.order_fields(["display_name", "language"])
+        self.fields["reminder_time"].error_messages["invalid"] = gettext("Enter a time like 21:00.")
+        self.fields["country"].choices = [
+            ("", gettext("From my time zone")),
+            *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),
+        ]
 
     def save(self, commit=True):
         patient = super().save(commit=commit)
         patient.user.display_name = self.cleaned_data["display_name"].strip()
+        patient.user.language = self.cleaned_data.get("language", "")
         if commit:
-            patient.user.save(update_fields=["display_name"])
+            patient.user.save(update_fields=["display_name", "language"])
         return patient

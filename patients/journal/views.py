@@ -19,11 +19,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
+from ldn_journal.local_dates import local_date
+from patients.guidance import guidance_for as urgent_guidance
 from patients.journal import charts
 from patients.journal import entries as journal
 from patients.journal.forms import (
@@ -33,7 +37,7 @@ from patients.journal.forms import (
     PatientSettingsForm,
     SkipForm,
     SubmissionForm,
-    plain,
+    local_plain,
 )
 from patients.models import (
     CareTeamRequest,
@@ -42,6 +46,7 @@ from patients.models import (
     SideEffect,
     SymptomScale,
 )
+from patients.pause import urgent_state
 from patients.rules import adherence, nights
 from prescriptions import titration
 from prescriptions.plans import PlanView
@@ -79,19 +84,19 @@ def _plan(request) -> tuple[Patient, PlanView]:
 
 
 def _night_label(night: date, tonight: date) -> str:
-    when = f"{night:%A} {night.day} {night:%B}"
+    when = local_date(night, "long_day")  # "Montag, 30. November" in German
     if night == tonight:
-        return f"Tonight, {when}"
+        return _("Tonight, %(when)s") % {"when": when}
     if night == tonight - ONE_DAY:
-        return f"Last night, {when}"
-    return f"The night of {when} {night.year}"
+        return _("Last night, %(when)s") % {"when": when}
+    return _("The night of %(when)s %(year)s") % {"when": when, "year": night.year}
 
 
 def _card_label(plan, tonight: date, local_today: date) -> str:
     if plan.dosing_time_on(tonight) == titration.MORNING:
-        return "Today"
+        return _("Today")
     # Before noon an evening doser is still in last night (a dose now is last night's).
-    return "Tonight" if tonight == local_today else "Last night"
+    return _("Tonight") if tonight == local_today else _("Last night")
 
 
 def _entries(patient, **filters):
@@ -105,6 +110,7 @@ def _entries(patient, **filters):
 def home(request):
     now = timezone.now()
     patient, plan = _plan(request)
+    urgent = urgent_state(patient.pk, now)
     tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
     checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
@@ -127,6 +133,12 @@ def home(request):
         "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+        # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).
+        # Wiring point: read here until plans.PlanView carries the pause itself.
+        "pause": urgent.pause(now),
+        "pause_report_id": urgent.latest_open_id(now),
+        "answer": urgent.answer,
+        "guidance": urgent_guidance(patient),
     }
     return render(request, "patients/journal/home.html", context)
 
@@ -138,7 +150,7 @@ def taken_now(request):
     patient, plan = _plan(request)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "This form has expired. Please try again.")
+        messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
         saved = journal.log_taken_now(patient, now, form.cleaned_data["submission_id"], plan=plan)
@@ -146,7 +158,7 @@ def taken_now(request):
         messages.error(request, error.message)
     else:
         if not saved.changed and not saved.replayed:
-            messages.info(request, "Tonight was already logged; nothing was changed.")
+            messages.info(request, _("Tonight was already logged; nothing was changed."))
     return redirect("journal:home")
 
 
@@ -158,7 +170,7 @@ def undo(request, pk):
     entry = get_object_or_404(NightlyEntry.objects.visible_to(request.user), pk=pk)
     form = SubmissionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "This form has expired. Please try again.")
+        messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
         saved = journal.undo_taken(entry, now, form.cleaned_data["submission_id"])
@@ -166,7 +178,7 @@ def undo(request, pk):
         messages.error(request, error.message)
     else:
         if not saved.replayed:
-            messages.success(request, "Undone: tonight is not logged.")
+            messages.success(request, _("Undone: tonight is not logged."))
     if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
@@ -234,7 +246,9 @@ def evening(request, night):
                 messages.error(request, error.message)
             else:
                 dose = saved.entry.dose_mg
-                _saved_message(request, saved, f"Saved: {plain(dose)} mg taken.")
+                _saved_message(
+                    request, saved, _("Saved: %(dose)s mg taken.") % {"dose": local_plain(dose)}
+                )
                 return _after_save(patient, plan, night, now)
     else:
         # Tonight: now. An earlier night: the patient's usual reminder time that night.
@@ -246,13 +260,13 @@ def evening(request, night):
             )
         if entry and entry.is_taken:
             initial = {
-                "dose": plain(entry.dose_mg),
+                "dose": local_plain(entry.dose_mg),
                 "taken_at": entry.taken_at,
                 "bedtime": entry.bedtime,
             }
         else:
             initial = {
-                "dose": plain(position.dose_mg) if position.dose_mg else "",
+                "dose": local_plain(position.dose_mg) if position.dose_mg else "",
                 "taken_at": default_time,
                 "bedtime": entry.bedtime if entry else None,
             }
@@ -297,7 +311,7 @@ def skip(request, night):
             except journal.JournalError as error:
                 messages.error(request, error.message)
             else:
-                _saved_message(request, saved, "Saved: skipped.")
+                _saved_message(request, saved, _("Saved: skipped."))
                 return _after_save(patient, plan, night, now)
     else:
         form = SkipForm()
@@ -337,7 +351,7 @@ def morning(request, night):
             except journal.JournalError as error:
                 messages.error(request, error.message)
             else:
-                _saved_message(request, saved, "Thank you: your morning check-in is saved.")
+                _saved_message(request, saved, _("Thank you: your morning check-in is saved."))
                 return redirect("journal:home")
     else:
         entry = (
@@ -456,7 +470,11 @@ def history(request):
     elif first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
         first = start
-        messages.info(request, f"Your journal starts in {start:%B %Y}; here is its first month.")
+        messages.info(
+            request,
+            _("Your journal starts in %(month)s; here is its first month.")
+            % {"month": local_date(start, "month_year")},
+        )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = list(
@@ -525,12 +543,12 @@ def trend_series(entries, start, end):
     rows = [entry for entry in entries if start <= entry.night <= end]
     dose = [(e.night, e.dose_mg) for e in rows if e.is_taken]
     return [
-        charts.Series("dose", "Dose (mg)", dose, axis="dose", stepped=True),
-        charts.Series("pain", "Pain", [(e.night, e.pain) for e in rows]),
-        charts.Series("fatigue", "Fatigue", [(e.night, e.fatigue) for e in rows]),
-        charts.Series("mood", "Mood", [(e.night, e.mood) for e in rows]),
-        charts.Series("sleep", "Sleep quality", [(e.night, e.sleep_quality) for e in rows]),
-        charts.Series("dreams", "Dream intensity", [(e.night, e.dream_intensity) for e in rows]),
+        charts.Series("dose", _("Dose (mg)"), dose, axis="dose", stepped=True),
+        charts.Series("pain", _("Pain"), [(e.night, e.pain) for e in rows]),
+        charts.Series("fatigue", _("Fatigue"), [(e.night, e.fatigue) for e in rows]),
+        charts.Series("mood", _("Mood"), [(e.night, e.mood) for e in rows]),
+        charts.Series("sleep", _("Sleep quality"), [(e.night, e.sleep_quality) for e in rows]),
+        charts.Series("dreams", _("Dream intensity"), [(e.night, e.dream_intensity) for e in rows]),
     ]
 
 
@@ -562,10 +580,12 @@ def trends(request):
     )
     series = trend_series(entries, start, tonight)
     markers = [
-        charts.Marker(e.night, "skipped", "Skipped") for e in entries if e.status == "skipped"
+        charts.Marker(e.night, "skipped", _("Skipped")) for e in entries if e.status == "skipped"
     ]
     markers += [
-        charts.Marker(v.effective_night, "plan_change", f"Plan version {v.number}")
+        charts.Marker(
+            v.effective_night, "plan_change", _("Plan version %(number)s") % {"number": v.number}
+        )
         for v in plan.versions
         if start <= v.effective_night <= tonight
     ]
@@ -574,7 +594,7 @@ def trends(request):
         start,
         tonight,
         markers=markers,
-        title=f"Dose and how you felt over the last {weeks} weeks",
+        title=_("Dose and how you felt over the last %(weeks)s weeks") % {"weeks": weeks},
         dose_max=settings.LDN_DOSE_MAX_MG,
         # A narrow canvas keeps the labels legible on a phone; the SVG scales up on wider screens.
         width=420,
@@ -607,7 +627,9 @@ def patient_settings(request):
         if form.is_valid():
             form.save()
             remember_time_zone(request)
-            messages.success(request, "Your settings are saved.")
+            # The confirmation (and the page after it) is in the language just chosen.
+            activate_for(request, form.cleaned_data.get("language", ""))
+            messages.success(request, _("Your settings are saved."))
             return redirect(reverse("journal:settings"))
     else:
         form = PatientSettingsForm(instance=patient)

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDelivery
 from patients.notifications.claims import id_set
+from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.schedule import (
     EMAIL,
     PUSH,
@@ -39,10 +40,15 @@ def morning_last_call_after() -> timedelta | None:
 
 
 def night_state(
-    plan: PlanView, night: date, evening_logged: bool = False, morning_logged: bool = False
+    plan: PlanView,
+    night: date,
+    evening_logged: bool = False,
+    morning_logged: bool = False,
+    paused: bool = False,
 ) -> NightState:
-    """What the plan says on ``night`` (titration's answer, through the PlanView) and what
-    the patient logged: the only input the reminder rules read about a plan."""
+    """What the plan says on ``night`` (titration's answer, through the PlanView), what the
+    patient logged, and whether an open urgent report pauses them (patients.rules.pause):
+    the only input the reminder rules read about a plan."""
     position = plan.on(night)
     return NightState(
         night=night,
@@ -51,6 +57,7 @@ def night_state(
         dose_mg=position.dose_mg,
         evening_logged=evening_logged,
         morning_logged=morning_logged,
+        paused=paused,
     )
 
 
@@ -159,6 +166,8 @@ def _plan_batch(
         else set()
     )
     claimed = _claimed_keys(patients, first)
+    # The urgent pause, read through its one loader and judged by its one rule.
+    urgent = urgent_states(id_set(ids))
     last_call_after = morning_last_call_after()
     out = []
     # Patients with identical plans share one PlanView (load_many), so most night states
@@ -166,13 +175,14 @@ def _plan_batch(
     memo: dict[tuple, NightState] = {}
     for patient in patients:
         plan = plans.get(patient.pk, NO_PLAN)
+        paused = urgent.get(patient.pk, NO_REPORTS).paused(now)
         states = {}
         for night in nights_around(now, patient.time_zone):
             evening, morning = entries.get((patient.pk, night), (False, False))
-            key = (id(plan), night, evening, morning)
+            key = (id(plan), night, evening, morning, paused)
             state = memo.get(key)
             if state is None:
-                state = memo[key] = night_state(plan, night, evening, morning)
+                state = memo[key] = night_state(plan, night, evening, morning, paused)
             states[night] = state
         out.append(
             (

@@ -8,14 +8,17 @@ from datetime import date, time
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.notifications.channels import push_endpoints
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 from patients.rules.schedule import Prefs, slots_for_night
 
-TIME_HELP = "Enter a time as HH:MM, from 00:00 to 23:59."
-EVENING_TIMES = "an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)"
+TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
+EVENING_TIMES_ERROR = _(
+    "Choose an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)."
+)
 
 Kind = ReminderDelivery.Kind
 
@@ -27,7 +30,7 @@ def _time_field(label, required=True, help_text=""):
         help_text=help_text,
         input_formats=["%H:%M", "%H:%M:%S"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": TIME_HELP, "required": "Enter a time."},
+        error_messages={"invalid": TIME_HELP, "required": _("Enter a time.")},
     )
 
 
@@ -42,8 +45,8 @@ def _evening_order(value: time) -> tuple:
 class TimeZoneField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("label", "Time zone")
-        kwargs.setdefault("help_text", "For example Europe/London or America/New_York.")
+        kwargs.setdefault("label", _("Time zone"))
+        kwargs.setdefault("help_text", _("For example Europe/London or America/New_York."))
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"})
         )
@@ -58,12 +61,12 @@ class TimeZoneField(forms.CharField):
 class ReminderSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
     reminder_time = _time_field(
-        "Evening reminder", help_text="If tonight's dose is not logged by then."
+        _("Evening reminder"), help_text=_("If tonight's dose is not logged by then.")
     )
-    last_call_time = _time_field("Last call at", help_text="Before the window ends at 03:00.")
-    morning_time = _time_field("Morning check-in at", help_text="Between 03:00 and 11:59.")
-    quiet_start = _time_field("Quiet from", required=False)
-    quiet_end = _time_field("Quiet until", required=False)
+    last_call_time = _time_field(_("Last call at"), help_text=_("Before the window ends at 03:00."))
+    morning_time = _time_field(_("Morning check-in at"), help_text=_("Between 03:00 and 11:59."))
+    quiet_start = _time_field(_("Quiet from"), required=False)
+    quiet_end = _time_field(_("Quiet until"), required=False)
 
     class Meta:
         model = Patient
@@ -80,10 +83,10 @@ class ReminderSettingsForm(forms.ModelForm):
             "quiet_end",
         ]
         labels = {
-            "last_call": "Send a last call if I still have not logged",
-            "morning_checkin": "Remind me to fill in the morning check-in",
-            "remind_by_email": "By email",
-            "remind_by_push": "By push notification on my devices",
+            "last_call": _("Send a last call if I still have not logged"),
+            "morning_checkin": _("Remind me to fill in the morning check-in"),
+            "remind_by_email": _("By email"),
+            "remind_by_push": _("By push notification on my devices"),
         }
 
     warning = ""
@@ -92,9 +95,9 @@ class ReminderSettingsForm(forms.ModelForm):
         data = super().clean()
         reminder, last_call = data.get("reminder_time"), data.get("last_call_time")
         if reminder and not _is_evening(reminder):
-            self.add_error("reminder_time", f"Choose {EVENING_TIMES}.")
+            self.add_error("reminder_time", EVENING_TIMES_ERROR)
         if last_call and not _is_evening(last_call):
-            self.add_error("last_call_time", f"Choose {EVENING_TIMES}.")
+            self.add_error("last_call_time", EVENING_TIMES_ERROR)
         if (
             reminder
             and last_call
@@ -103,18 +106,22 @@ class ReminderSettingsForm(forms.ModelForm):
             and _is_evening(last_call)
             and _evening_order(last_call) <= _evening_order(reminder)
         ):
-            self.add_error("last_call_time", "The last call must come after the evening reminder.")
+            self.add_error(
+                "last_call_time", _("The last call must come after the evening reminder.")
+            )
         morning = data.get("morning_time")
         if morning and not DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
-            self.add_error("morning_time", "Choose a morning time from 03:00 to 11:59.")
+            self.add_error("morning_time", _("Choose a morning time from 03:00 to 11:59."))
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):
             self.add_error(
                 "quiet_end" if end is None else "quiet_start",
-                "Give both ends of quiet hours, or neither.",
+                _("Give both ends of quiet hours, or neither."),
             )
         elif start is not None and start == end:
-            self.add_error("quiet_end", "Quiet hours must end at a different time than they start.")
+            self.add_error(
+                "quiet_end", _("Quiet hours must end at a different time than they start.")
+            )
         if not self.errors:
             self.warning = self._quiet_warning(data)
         return data
@@ -135,16 +142,18 @@ class ReminderSettingsForm(forms.ModelForm):
         )
         kinds = {slot.kind for slot in slots_for_night(prefs, date(2026, 1, 15), EVENING)}
         if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
-            return (
-                "Saved, but your quiet hours cover the whole evening window: no evening "
-                "reminder can reach you. Shorten the quiet hours to get one."
+            return str(
+                _(
+                    "Saved, but your quiet hours cover the whole evening window: no evening "
+                    "reminder can reach you. Shorten the quiet hours to get one."
+                )
             )
         return ""
 
 
 class DigestSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
-    digest_time = _time_field("Send the digest at")
+    digest_time = _time_field(_("Send the digest at"))
 
     class Meta:
         model = ClinicianPreferences
@@ -172,18 +181,18 @@ def _b64url(value, length, name):
 def parse_subscription(body: bytes) -> dict:
     """A browser's PushSubscription JSON, checked; raises ValidationError saying why not."""
     if len(body) > MAX_SUBSCRIPTION_BYTES:
-        raise forms.ValidationError("That subscription is too large to be a real one.")
+        raise forms.ValidationError(_("That subscription is too large to be a real one."))
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise forms.ValidationError("The subscription is not valid JSON.") from exc
+        raise forms.ValidationError(_("The subscription is not valid JSON.")) from exc
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
-        raise forms.ValidationError("The subscription needs an endpoint and keys.")
+        raise forms.ValidationError(_("The subscription needs an endpoint and keys."))
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or len(endpoint) > 1000:
-        raise forms.ValidationError("The subscription's endpoint is missing or too long.")
+        raise forms.ValidationError(_("The subscription's endpoint is missing or too long."))
     if "\x00" in endpoint:
-        raise forms.ValidationError("The subscription's endpoint is not a valid address.")
+        raise forms.ValidationError(_("The subscription's endpoint is not a valid address."))
     refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
     if refused:
         raise forms.ValidationError(refused)

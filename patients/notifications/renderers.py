@@ -7,7 +7,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.accounts.languages import speaking_to
 from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import id_set
@@ -28,30 +32,34 @@ Kind = ReminderDelivery.Kind
 Channel = ReminderDelivery.Channel
 
 
+# Written in the recipient's language when rendered (ReminderRenderer.render).
 REMINDER_TEXT = {
-    Kind.EVENING: ("Time for tonight's dose", "Tonight's dose: {dose} mg. Tap to log it."),
+    Kind.EVENING: (_("Time for tonight's dose"), _("Tonight's dose: %(dose)s mg. Tap to log it.")),
     Kind.LAST_CALL: (
-        "Last call for tonight's dose",
-        "Still time tonight: {dose} mg. Tap to log it, or tell us why not.",
+        _("Last call for tonight's dose"),
+        _("Still time tonight: %(dose)s mg. Tap to log it, or tell us why not."),
     ),
-    Kind.MORNING: ("How was your night?", "Add your sleep, dreams and symptoms for last night."),
+    Kind.MORNING: (
+        _("How was your night?"),
+        _("Add your sleep, dreams and symptoms for last night."),
+    ),
     Kind.MISSED: (
-        "Did you take it last night?",
-        "Nothing was logged for last night. Log it or tell us why.",
+        _("Did you take it last night?"),
+        _("Nothing was logged for last night. Log it or tell us why."),
     ),
 }
 
 
 # Morning dosing: the same reminders, said of today's dose.
 MORNING_DOSING_TEXT = {
-    Kind.EVENING: ("Time for today's dose", "Today's dose: {dose} mg. Tap to log it."),
+    Kind.EVENING: (_("Time for today's dose"), _("Today's dose: %(dose)s mg. Tap to log it.")),
     Kind.LAST_CALL: (
-        "Reminder: today's dose",
-        "Not logged yet: {dose} mg today. Tap to log it, or tell us why not.",
+        _("Reminder: today's dose"),
+        _("Not logged yet: %(dose)s mg today. Tap to log it, or tell us why not."),
     ),
     Kind.MISSED: (
-        "Did you take it yesterday?",
-        "Nothing was logged for yesterday's dose. Log it or tell us why.",
+        _("Did you take it yesterday?"),
+        _("Nothing was logged for yesterday's dose. Log it or tell us why."),
     ),
 }
 
@@ -109,11 +117,20 @@ class ReminderRenderer(Renderer):
         return ""
 
     def render(self, delivery):
+        # The patient's language, whoever (or whatever worker) is sending.
+        with speaking_to(delivery.recipient):
+            return self._render(delivery)
+
+    def _render(self, delivery):
         state = self._plan_state(delivery)
         texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
         title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
-        dose = format(state.dose_mg.normalize(), "f") if state.dose_mg is not None else "your"
-        body = body.format(dose=dose)
+        if state.dose_mg is not None:
+            dose = format(state.dose_mg.normalize(), "f")
+            dose = dose.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        else:
+            dose = gettext("your")
+        title, body = str(title), str(body) % {"dose": dose}
         links = site_links(settings.SITE_URL)
         link = links["tonight"]
         local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
@@ -164,14 +181,18 @@ class DigestRenderer(Renderer):
         return ""
 
     def render(self, delivery):
+        with speaking_to(delivery.recipient):
+            return self._render(delivery)
+
+    def _render(self, delivery):
         # No health data in an email: how many patients, and a link behind the login.
         patients = len(self._items(delivery))
         unsubscribe = unsubscribe_url(delivery.recipient_id, "digest")
-        summary = (
-            "1 patient on your team has new flags"
-            if patients == 1
-            else f"{patients} patients on your team have new flags"
-        )
+        summary = ngettext(
+            "%(count)s patient on your team has new flags",
+            "%(count)s patients on your team have new flags",
+            patients,
+        ) % {"count": patients}
         context = {
             "summary": summary,
             "patients": patients,

@@ -19,8 +19,10 @@ from django.core.mail import mail_admins
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.celery import URGENT
 from patients.models import Patient, PushSubscription, ReminderDelivery
@@ -145,19 +147,30 @@ class UndeliveredNoticeRenderer(Renderer):
         return ""
 
     def render(self, delivery):
+        # In the admin's own language, whatever worker sends it.
+        with speaking_to(delivery.recipient):
+            return self._render(delivery)
+
+    def _render(self, delivery):
         url = settings.SITE_URL + reverse("home")
-        subject = "An urgent alert could not be delivered"
+        subject = gettext("An urgent alert could not be delivered")
         text = (
-            f"Hello {delivery.recipient.name},\n\n"
-            "An alert about an urgent report from a patient could not be delivered to the "
-            "clinician it was for, after several attempts. It is still being retried.\n"
-            "Please make sure a clinician on the patient's care team sees the report now.\n\n"
-            f"Sign in to LDN Journal: {url}\n\nLDN Journal\n"
+            gettext("Hello %(name)s,") % {"name": delivery.recipient.name}
+            + "\n\n"
+            + gettext(
+                "An alert about an urgent report from a patient could not be delivered to the "
+                "clinician it was for, after several attempts. It is still being retried."
+            )
+            + "\n"
+            + gettext("Please make sure a clinician on the patient's care team sees it now.")
+            + "\n\n"
+            + gettext("Sign in to LDN Journal")
+            + f": {url}\n\nLDN Journal\n"
         )
         html = "<p>" + escape(text).replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>"
         push = {
             "title": subject,
-            "body": "Make sure the care team sees the urgent report (sign-in needed).",
+            "body": gettext("Make sure the care team sees the urgent report (sign-in needed)."),
             "url": reverse("home"),
             "tag": f"ldn-undelivered-{delivery.report_id}",
             "requireInteraction": True,

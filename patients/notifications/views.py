@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -38,7 +39,7 @@ def reminder_settings(request):
             form.save()
             if form.warning:
                 messages.warning(request, form.warning)
-            messages.success(request, "Your reminder settings are saved.")
+            messages.success(request, _("Your reminder settings are saved."))
             return redirect("journal:reminders")
     else:
         form = ReminderSettingsForm(instance=patient)
@@ -81,20 +82,20 @@ def push_subscribe(request):
 def push_remove(request, pk):
     device = get_object_or_404(PushSubscription.objects.filter(user=request.user), pk=pk)
     device.delete()
-    messages.success(request, "That device will no longer get reminders.")
+    messages.success(request, _("That device will no longer get reminders."))
     return redirect("journal:reminders")
 
 
 @role_required(Role.CLINICIAN)
 def digest_settings(request):
-    prefs, _ = ClinicianPreferences.objects.get_or_create(user=request.user)
+    prefs, _created = ClinicianPreferences.objects.get_or_create(user=request.user)
     if request.method == "POST":
         form = DigestSettingsForm(request.POST, instance=prefs)
         if form.is_valid():
             prefs = form.save(commit=False)
             prefs.next_digest_at = None  # recomputed by the next sweep
             prefs.save()
-            messages.success(request, "Your digest settings are saved.")
+            messages.success(request, _("Your digest settings are saved."))
             return redirect("clinic:digest_settings")
     else:
         form = DigestSettingsForm(instance=prefs)

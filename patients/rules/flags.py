@@ -44,20 +44,32 @@ OUT_OF_WINDOW = "out_of_window"
 DOSE_ON_HOLD = "dose_on_hold"
 QUIET = "quiet"
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a label for the translation catalog (makemessages finds this name) while the
+    module stays free of Django; pages translate it when shown ({% translate flag.label %})."""
+    return text
+
+
 KIND_LABELS = {
-    URGENT: "Urgent report",
-    DOSE_ON_HOLD: "Dose while on hold",
-    SIDE_EFFECT: "Side effect",
-    WORSENING: "Worsening",
-    MISSED: "Missed nights",
-    DEVIATION: "Dose deviation",
-    QUIET: "Gone quiet",
-    OUT_OF_WINDOW: "Out of window",
+    URGENT: gettext_noop("Urgent report"),
+    DOSE_ON_HOLD: gettext_noop("Dose while on hold"),
+    SIDE_EFFECT: gettext_noop("Side effect"),
+    WORSENING: gettext_noop("Worsening"),
+    MISSED: gettext_noop("Missed nights"),
+    DEVIATION: gettext_noop("Dose deviation"),
+    QUIET: gettext_noop("Gone quiet"),
+    OUT_OF_WINDOW: gettext_noop("Out of window"),
 }
 KINDS = tuple(KIND_LABELS)
 
 LOW, MEDIUM, HIGH, TOP = 1, 2, 3, 4
-SEVERITY_LABELS = {TOP: "Urgent", HIGH: "High", MEDIUM: "Medium", LOW: "Low"}
+SEVERITY_LABELS = {
+    TOP: gettext_noop("Urgent"),
+    HIGH: gettext_noop("High"),
+    MEDIUM: gettext_noop("Medium"),
+    LOW: gettext_noop("Low"),
+}
 # The stylesheet's badge vocabulary; the text label always goes with the colour.
 SEVERITY_BADGES = {
     TOP: "badge-urgent",
@@ -93,6 +105,7 @@ class UrgentRecord:
     severity: str  # "moderate" or "severe" (the worst of the open reports)
     reported_at: datetime | None = None
     count: int = 1  # open reports; the record stands for all of them, dated by the oldest
+    report_id: int | None = None  # the oldest open report: where the flag links
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,7 @@ class Flag:
     evidence: tuple[date, ...]  # the nights that raise it, oldest first
     explanation: str  # one line, plain text (templates escape it)
     key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
+    report_id: int | None = None  # an urgent flag links to its report
 
     @property
     def last_night(self) -> date:
@@ -391,7 +405,9 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                     else f"{report.count} open urgent reports (worst: {report.severity}), "
                     f"the oldest from {_day(report.night)}"
                 )
-                + ": acknowledge it on the urgent reports page.",
+                + ": acknowledge it on the urgent reports page. The patient is asked to wait "
+                "(no one-tap dose, no dose reminders) until it is answered.",
+                report_id=report.report_id,
             )
         )
     return flags

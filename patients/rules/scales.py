@@ -6,6 +6,12 @@ LOWER_IS_BETTER = "lower"
 HIGHER_IS_BETTER = "higher"
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a word for the translation catalog (makemessages finds this name) while the
+    module stays free of Django; forms and pages translate it with gettext when shown."""
+    return text
+
+
 @dataclass(frozen=True)
 class Scale:
     key: str
@@ -19,11 +25,41 @@ class Scale:
         return after - before if self.better == LOWER_IS_BETTER else before - after
 
 
-PAIN = Scale("pain", "Pain", LOWER_IS_BETTER, "No pain", "Worst pain imaginable")
-FATIGUE = Scale("fatigue", "Fatigue", LOWER_IS_BETTER, "No fatigue", "Exhausted")
-MOOD = Scale("mood", "Mood", HIGHER_IS_BETTER, "Very low", "Very good")
-SLEEP = Scale("sleep_quality", "Sleep quality", HIGHER_IS_BETTER, "Very poor", "Excellent")
-DREAMS = Scale("dream_intensity", "Dream intensity", LOWER_IS_BETTER, "Faint", "Overwhelming")
+PAIN = Scale(
+    "pain",
+    gettext_noop("Pain"),
+    LOWER_IS_BETTER,
+    gettext_noop("No pain"),
+    gettext_noop("Worst pain imaginable"),
+)
+FATIGUE = Scale(
+    "fatigue",
+    gettext_noop("Fatigue"),
+    LOWER_IS_BETTER,
+    gettext_noop("No fatigue"),
+    gettext_noop("Exhausted"),
+)
+MOOD = Scale(
+    "mood",
+    gettext_noop("Mood"),
+    HIGHER_IS_BETTER,
+    gettext_noop("Very low"),
+    gettext_noop("Very good"),
+)
+SLEEP = Scale(
+    "sleep_quality",
+    gettext_noop("Sleep quality"),
+    HIGHER_IS_BETTER,
+    gettext_noop("Very poor"),
+    gettext_noop("Excellent"),
+)
+DREAMS = Scale(
+    "dream_intensity",
+    gettext_noop("Dream intensity"),
+    LOWER_IS_BETTER,
+    gettext_noop("Faint"),
+    gettext_noop("Overwhelming"),
+)
 
 SYMPTOMS = (PAIN, FATIGUE, MOOD)
 ALL = (PAIN, FATIGUE, MOOD, SLEEP, DREAMS)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from patients.rules import pause as pause_rules
 from patients.rules.nights import (
     DOSING_WINDOW_END,
     EVENING,
@@ -66,6 +67,8 @@ class NightState:
     dose_mg: Decimal | None = None
     evening_logged: bool = False
     morning_logged: bool = False
+    # An urgent report is open (patients.rules.pause): the patient waits for their clinician.
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def is_wanted(kind: str, state: NightState) -> bool:
     """Whether a reminder of `kind` still makes sense for a night in `state`."""
     if state.plan_status != titration.ACTIVE:
         return False  # on hold (stop before opioids), not started, or no plan: nothing to take
+    if state.paused and pause_rules.silences(kind):
+        return False  # waiting for the clinician's answer to an urgent report
     if kind in (EVENING_DOSE, LAST_CALL, MISSED_DOSE):
         return not state.evening_logged
     if kind == MORNING_CHECKIN:

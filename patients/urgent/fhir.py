@@ -23,7 +23,7 @@ SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 
 
 def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
-    labels = dict(UrgentReport.Symptom.choices)
+    labels = {code: str(label) for code, label in UrgentReport.Symptom.choices}
     system = settings.SITE_URL + SYMPTOM_SYSTEM_PATH
     resource = {
         "resourceType": "AdverseEvent",

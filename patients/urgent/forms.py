@@ -5,13 +5,25 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils import formats
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.local_dates import local_date
 from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
 from prescriptions.changes import logged_dose_stands_message
 
-SYMPTOM_ERROR = "Choose at least one thing from the list (or “Something else”)."
+
+def grouped(number: int) -> str:
+    """2000 as the page's language writes it: 2,000 (en), 2.000 (de)."""
+    return formats.number_format(number, force_grouping=True)
+
+
+SYMPTOM_ERROR = _("Choose at least one thing from the list (or “Something else”).")
 
 
 class UrgentReportForm(SubmissionForm):
@@ -20,39 +32,44 @@ class UrgentReportForm(SubmissionForm):
     submission_id = forms.CharField(widget=forms.HiddenInput, required=False)
 
     symptoms = forms.MultipleChoiceField(
-        label="What is happening?",
+        label=_("What is happening?"),
         choices=UrgentReport.Symptom.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Choose all that apply.",
+        help_text=_("Choose all that apply."),
         error_messages={"required": SYMPTOM_ERROR, "invalid_choice": SYMPTOM_ERROR},
     )
     since = forms.ChoiceField(
-        label="Since when?",
+        label=_("Since when?"),
         choices=SINCE_CHOICES,
         required=False,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose when it started.",
-            "invalid_choice": "Choose when it started.",
+            "required": _("Choose when it started."),
+            "invalid_choice": _("Choose when it started."),
         },
     )
     severity = forms.ChoiceField(
-        label="How bad is it?",
+        label=_("How bad is it?"),
         choices=UrgentReport.Severity.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose moderate or severe.",
-            "invalid_choice": "Choose moderate or severe.",
+            "required": _("Choose moderate or severe."),
+            "invalid_choice": _("Choose moderate or severe."),
         },
     )
     text = forms.CharField(
-        label="Anything else your clinician should know",
+        label=_("Anything else your clinician should know"),
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "max_length": f"Keep it to {TEXT_MAX:,} characters or fewer; your clinician will "
-            "call you for the rest."
+            "max_length": format_lazy(
+                _(
+                    "Keep it to {limit} characters or fewer; your clinician will "
+                    "call you for the rest."
+                ),
+                limit=lazy(grouped, str)(TEXT_MAX),
+            )
         },
     )
 
@@ -68,33 +85,48 @@ class UrgentReportForm(SubmissionForm):
             UrgentReport.Symptom.OTHER in (cleaned.get("symptoms") or ())
             and not (cleaned.get("text") or "").strip()
         ):
-            self.add_error("text", "You chose “Something else”: say in a few words what it is.")
+            self.add_error("text", _("You chose “Something else”: say in a few words what it is."))
         return cleaned
 
 
 class AcknowledgeForm(forms.Form):
     note = forms.CharField(
-        label="Note to the patient",
+        label=_("Note to the patient"),
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The patient sees this with “Your clinician has seen this”.",
+        help_text=_("The patient sees this with “Your clinician has seen this”."),
         error_messages={
-            "required": "Write a short note for the patient (what to do now).",
-            "max_length": f"Keep the note to {NOTE_MAX:,} characters or fewer.",
+            "required": _("Write a short note for the patient (what to do now)."),
+            "max_length": format_lazy(
+                _("Keep the note to {limit} characters or fewer."),
+                limit=lazy(grouped, str)(NOTE_MAX),
+            ),
         },
     )
-    hold = forms.BooleanField(
-        label="Also put the plan on hold from tonight",
-        required=False,
-        help_text="Saved as a new plan version signed by you; the patient is told not to dose.",
+    decision = forms.ChoiceField(
+        label=_("What happens next"),
+        choices=UrgentReport.Decision.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Continue: the pause ends and the patient doses as planned. Hold: a new plan "
+            "version signed by you puts the plan on hold from the next night without a dose."
+        ),
+        error_messages={
+            "required": _("Choose “continue as planned” or “hold the plan”."),
+            "invalid_choice": _("Choose “continue as planned” or “hold the plan”."),
+        },
     )
 
     def say_when_the_hold_starts(self, first_night, tonight_logged):
         """Name the hold's first night: tomorrow when tonight's dose is already logged."""
         if tonight_logged:
-            self.fields[
-                "hold"
-            ].label = f"Also put the plan on hold from the night of {first_night:%a %d %b}"
-            self.fields["hold"].help_text = (
-                f"{logged_dose_stands_message(first_night)} " + self.fields["hold"].help_text
-            )
+            field = self.fields["decision"]
+            field.choices = [
+                (UrgentReport.Decision.CONTINUE, UrgentReport.Decision.CONTINUE.label),
+                (
+                    UrgentReport.Decision.HOLD,
+                    gettext("Hold the plan from the night of %(night)s")
+                    % {"night": local_date(first_night, "day")},
+                ),
+            ]
+            field.help_text = f"{logged_dose_stands_message(first_night)} " + str(field.help_text)

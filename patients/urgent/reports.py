@@ -20,9 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
+from patients import care_team as teams
 from patients.models import (
     ClinicianPreferences,
     NightlyEntry,
@@ -36,13 +40,17 @@ from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
 from patients.rules import nights
+from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
+from patients.signals import attention_changed
 from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
 
 Kind = ReminderDelivery.Kind
+Decision = UrgentReport.Decision
+Routing = UrgentReport.Routing
 Channel = ReminderDelivery.Channel
 Status = ReminderDelivery.Status
 
@@ -51,10 +59,10 @@ NOTE_MAX = UrgentReport._meta.get_field("ack_note").max_length
 NIGHTS_BESIDE_REPORT = 14
 
 SINCE_CHOICES = [
-    ("within_hour", "Within the last hour"),
-    ("few_hours", "A few hours"),
-    ("since_dose", "Since my last dose"),
-    ("day_or_more", "A day or more"),
+    ("within_hour", _("Within the last hour")),
+    ("few_hours", _("A few hours")),
+    ("since_dose", _("Since my last dose")),
+    ("day_or_more", _("A day or more")),
 ]
 SINCE_LABELS = dict(SINCE_CHOICES)
 
@@ -65,35 +73,6 @@ class UrgentError(Exception):
 
 class AlreadyAcknowledged(UrgentError):
     pass
-
-
-# --- Guidance ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Guidance:
-    emergency_number: str
-    clinic_contact: str
-
-    @property
-    def numbers(self) -> list[str]:
-        """Each number on its own, for tel: links ("112 / 911" -> ["112", "911"])."""
-        return [n.strip() for n in self.emergency_number.split("/") if n.strip()]
-
-
-def emergency_number(country: str) -> str:
-    """The emergency number for an ISO country code, or the general default (112 / 911)."""
-    return settings.LDN_EMERGENCY_NUMBERS.get(
-        (country or "").strip().upper(), settings.LDN_EMERGENCY_NUMBER
-    )
-
-
-def guidance_for(patient: Patient | None) -> Guidance:
-    """What the guidance page shows; needs no query (the patient is already loaded)."""
-    return Guidance(
-        emergency_number=emergency_number(patient.country if patient is not None else ""),
-        clinic_contact=settings.LDN_CLINIC_CONTACT,
-    )
 
 
 # --- Reporting ----------------------------------------------------------------------------------
@@ -120,6 +99,7 @@ def report_reaction(
     report and claims nothing more: the unique id_submission decides, not a Python check.
     """
     with transaction.atomic():
+        team = care_team(patient.pk)
         try:
             with transaction.atomic():
                 report = UrgentReport.objects.create(
@@ -130,6 +110,7 @@ def report_reaction(
                     severity=severity,
                     text=text.strip(),
                     created_at=now,
+                    routed_to=Routing.CARE_TEAM if team else Routing.ON_DUTY,
                 )
         except IntegrityError:
             report = UrgentReport.objects.filter(
@@ -138,8 +119,20 @@ def report_reaction(
             if report is None:  # an id that belongs to someone else: never reveal it
                 raise
             return report, False
+        hold_back_dose_reminders(patient.pk)
         alert_care_team(report.pk, now)
     return report, True
+
+
+def hold_back_dose_reminders(patient_id: int) -> int:
+    """Dose reminders already claimed but not yet sent are not sent while the report is open
+    (the sweep claims no new ones: patients.rules.pause)."""
+    return ReminderDelivery.objects.filter(
+        patient_id=patient_id,
+        report__isnull=True,
+        status=Status.PENDING,
+        kind__in=pause_rules.PAUSED_REMINDER_KINDS,
+    ).update(status=Status.SKIPPED, last_error="Paused: an urgent report is open.")
 
 
 def _due_at(prefs: ClinicianPreferences | None, now: datetime) -> datetime:
@@ -195,22 +188,58 @@ def care_team(patient_id: int) -> list[User]:
     )
 
 
+def on_duty() -> list[User]:
+    """The clinic's team on duty: its active admins, who route a report nobody else can take."""
+    return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
+
+
+def first_responders(patient_id: int) -> list[User]:
+    """Who is alerted at once: the active care team, or the admins when there is none."""
+    return care_team(patient_id) or on_duty()
+
+
 def alert_care_team(report_id: int, now: datetime) -> list[int]:
-    """Claim one alert per (report, clinician, channel): e-mail always, Web Push when the
-    clinician has a device. Returns the ids this call claimed (none the second time).
+    """Claim one alert per (report, recipient, channel): e-mail always, Web Push when the
+    recipient has a device. The recipients are the care team's active clinicians, or the
+    admins at once when there are none. Returns the ids this call claimed (none the second
+    time).
 
     Enqueued after commit; with the broker down they stay pending and the reminder sweep
     re-enqueues them (patients.notifications.sweep.stale_deliveries)."""
     report = UrgentReport.objects.get(pk=report_id)
-    return _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+    recipients = first_responders(report.patient_id)
+    if not recipients:
+        log.error("Urgent report %s reaches nobody: no active clinician or admin", report_id)
+    return _claim_alerts(report, Kind.URGENT, recipients, now)
+
+
+# --- Routing a report nobody on a care team can take ---------------------------------------
+
+
+def assign_clinician(
+    report: UrgentReport, clinician: User, *, by: User, now: datetime, request=None
+) -> list[int]:
+    """Put `clinician` on the report's patient's care team (audited) and alert them at once
+    about every open report of that patient. Returns the claimed delivery ids.
+
+    Raises care_team.CareTeamError (a clear message) for an admin, a patient or a
+    deactivated account."""
+    with transaction.atomic():
+        teams.add_clinician(
+            report.patient, clinician, by=by, request=request, reason=f"urgent report {report.pk}"
+        )
+        claimed = []
+        for open_report in UrgentReport.objects.open().filter(patient_id=report.patient_id):
+            claimed += _claim_alerts(open_report, Kind.URGENT, [clinician], now)
+    return claimed
 
 
 # --- Messages (no health details: the details are behind login) -------------------------------
 
 
 def alert_url(delivery: ReminderDelivery) -> str:
-    if delivery.recipient.is_admin:  # admins see no clinical pages: they chase the team
-        return settings.SITE_URL + reverse("home")
+    if delivery.recipient.is_admin:  # admins see no clinical pages: they route the report
+        return settings.SITE_URL + reverse("manage:urgent_report", args=[delivery.report_id])
     return settings.SITE_URL + reverse("clinic:urgent_report", args=[delivery.report_id])
 
 
@@ -229,6 +258,11 @@ class UrgentAlertRenderer(Renderer):
         return ""
 
     def render(self, delivery):
+        # In the recipient's language: each clinician (or admin) reads their own.
+        with speaking_to(delivery.recipient):
+            return self._render(delivery)
+
+    def _render(self, delivery):
 
         context = {
             "url": alert_url(delivery),
@@ -246,7 +280,7 @@ class UrgentAlertRenderer(Renderer):
         )
         push = {
             "title": subject,
-            "body": "Open LDN Journal to see it (sign-in needed).",
+            "body": gettext("Open LDN Journal to see it (sign-in needed)."),
             "url": context["url"].removeprefix(settings.SITE_URL),
             "tag": f"ldn-urgent-{delivery.report_id}",
             "requireInteraction": True,
@@ -276,32 +310,48 @@ def _record_history(report: UrgentReport, user, reason: str, now: datetime) -> N
 
 
 def acknowledge(
-    report: UrgentReport, clinician: User, note: str, now: datetime, *, hold: bool = False
+    report: UrgentReport,
+    clinician: User,
+    note: str,
+    now: datetime,
+    *,
+    hold: bool = False,
+    decision: str | None = None,
 ) -> UrgentReport:
-    """Mark the report seen, with a note for the patient; optionally put the plan on hold
-    in the same transaction (signed by the clinician, through the titration rules).
+    """Mark the report seen with the clinician's decision and a note for the patient:
+    "continue as planned" (the pause ends) or "hold the plan" (a signed hold from the next
+    undosed night, saved in the same transaction through prescriptions.changes).
 
     Two clinicians acknowledging at once: the conditional UPDATE lets exactly one win; the
     other gets AlreadyAcknowledged. A hold that cannot be saved undoes the acknowledgement.
     """
+    decision = decision or (Decision.HOLD if hold else Decision.CONTINUE)
+    if decision not in Decision.values:
+        raise UrgentError("Choose “continue as planned” or “hold the plan”.")
     note = note.strip()
     with transaction.atomic():
         won = UrgentReport.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=clinician, ack_note=note
+            acknowledged_at=now, acknowledged_by=clinician, ack_note=note, ack_decision=decision
         )
         if not won:
             report.refresh_from_db()
-            who = report.acknowledged_by.name if report.acknowledged_by else "someone"
+            who = report.acknowledged_by.name if report.acknowledged_by else gettext("someone")
             raise AlreadyAcknowledged(
-                f"{who} acknowledged this report at {report.acknowledged_at:%H:%M} UTC already."
+                gettext("%(who)s acknowledged this report at %(time)s UTC already.")
+                % {"who": who, "time": f"{report.acknowledged_at:%H:%M}"}
             )
         _record_history(report, clinician, "acknowledged", now)
-        if hold:
+        # The UPDATE above sends no post_save: say so to the clinician list's rows.
+        attention_changed.send(sender=UrgentReport, patient_id=report.patient_id)
+        if decision == Decision.HOLD:
             hold_plan(report, clinician, note, now)
         # Alerts still waiting (quiet hours) are no longer needed.
         ReminderDelivery.objects.filter(report=report, status=Status.PENDING).update(
             status=Status.SKIPPED, last_error="Acknowledged before it was sent."
         )
+        # The pause may have ended: let the next sweep look at this patient's reminders
+        # again (a paused sweep scheduled its next look past the reminders it held back).
+        Patient.objects.filter(pk=report.patient_id).update(next_reminder_at=None)
     return report
 
 
@@ -309,27 +359,33 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
     When tonight's dose is already logged it stands, and the hold starts tomorrow night.
 
-    Returns the new version, or None when the plan is already on hold from tonight on."""
+    Returns the new version, or None when the plan is already on hold from that night on."""
 
     patient = report.patient
     plan = plans.load(patient)
     prescription = plan.open_prescription
     if prescription is None:
         raise UrgentError(
-            "This patient has no plan to put on hold: acknowledge without the hold, and "
-            "tell the patient in your note to stop taking LDN."
+            gettext(
+                "This patient has no plan to put on hold: acknowledge without the hold, and "
+                "tell the patient in your note to stop taking LDN."
+            )
         )
     latest = plan.latest
     tonight = plan.tonight(patient.tz, now)
     if plan.is_held_on_or_after(tonight):
         return None
     hold_from, _logged = changes.first_hold_night(patient, tonight)
+    if not note:
+        # Stored for the patient to read: in their language, not the clinician's.
+        with speaking_to(patient.user):
+            note = gettext("Do not take LDN until your clinician tells you to restart.")
     change = changes.hold_change(
         latest,
         hold_from=hold_from,
         hold_until=None,
         reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
-        patient_note=note or "Do not take LDN until your clinician tells you to restart.",
+        patient_note=note,
     )
     try:
         return changes.save_version(
@@ -351,9 +407,12 @@ def escalate_after() -> timedelta:
 
 
 def escalation_recipients(report: UrgentReport) -> list[User]:
-    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS)."""
+    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS).
+
+    Each can open what the alert links to: clinicians the report, admins its routing page
+    (patients.urgent.admin_views), where they assign a clinician who can act."""
     who = Q(memberships__patient_id=report.patient_id, role=Role.CLINICIAN)
-    if settings.LDN_URGENT_ESCALATE_TO_ADMINS:
+    if settings.LDN_URGENT_ESCALATE_TO_ADMINS or not care_team(report.patient_id):
         who |= Q(role=Role.ADMIN)
     return list(User.objects.filter(who, is_active=True).distinct().order_by("pk"))
 
@@ -403,7 +462,7 @@ def sweep(now: datetime) -> dict:
     claimed = []
     for report in UrgentReport.objects.open().order_by("created_at"):
         with transaction.atomic():
-            claimed += _claim_alerts(report, Kind.URGENT, care_team(report.patient_id), now)
+            claimed += _claim_alerts(report, Kind.URGENT, first_responders(report.patient_id), now)
             if report.escalated_at is not None:
                 claimed += _claim_alerts(
                     report, Kind.ESCALATION, escalation_recipients(report), now

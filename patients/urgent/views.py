@@ -15,11 +15,13 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from patients.guidance import guidance_for
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
@@ -57,7 +59,7 @@ def _earlier_reports(patient):
 @_zone_reset
 def report_reaction(request):
     patient = _own_patient(request)
-    guidance = urgent.guidance_for(patient)
+    guidance = guidance_for(patient)
     timezone.activate(patient.tz)
     if request.method == "POST":
         form = UrgentReportForm(request.POST)
@@ -105,6 +107,16 @@ def report_reaction(request):
 
 
 @role_required(Role.PATIENT)
+def offline_guidance(request):
+    """The guidance alone (no health details): what the service worker keeps on the phone
+    and shows when a report page cannot be reached or a report cannot be sent offline."""
+    patient = _own_patient(request)
+    return render(
+        request, "patients/urgent/offline_guidance.html", {"guidance": guidance_for(patient)}
+    )
+
+
+@role_required(Role.PATIENT)
 @_zone_reset
 def patient_report(request, pk):
     report = get_object_or_404(
@@ -119,7 +131,7 @@ def patient_report(request, pk):
         "patients/urgent/patient_report.html",
         {
             "report": report,
-            "guidance": urgent.guidance_for(report.patient),
+            "guidance": guidance_for(report.patient),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },
@@ -177,6 +189,13 @@ def _report_page(request, report, form, status=200):
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
             "nights": urgent.nights_before(report),
+            "patient_zone": report.patient.time_zone,
+            "other_open": list(
+                UrgentReport.objects.open()
+                .filter(patient_id=report.patient_id)
+                .exclude(pk=report.pk)
+                .values_list("pk", "created_at")
+            ),
             "deliveries": report.deliveries.select_related("recipient").order_by("claimed_at"),
         },
         status=status,
@@ -207,7 +226,7 @@ def acknowledge(request, pk):
             request.user,
             form.cleaned_data["note"],
             timezone.now(),
-            hold=form.cleaned_data["hold"],
+            decision=form.cleaned_data["decision"],
         )
     except urgent.AlreadyAcknowledged as error:
         messages.info(request, str(error))
@@ -216,16 +235,18 @@ def acknowledge(request, pk):
         report.refresh_from_db()  # nothing was saved: show the report as it is
         form.add_error(None, str(error))
         return _report_page(request, report, form, status=400)
+    hold = form.cleaned_data["decision"] == UrgentReport.Decision.HOLD
     record_access(
         request,
         "urgent.acknowledge",
         patient=report.patient,
         obj=report,
-        detail={"hold": form.cleaned_data["hold"]},
+        detail={"hold": hold, "decision": form.cleaned_data["decision"]},
     )
     messages.success(
         request,
-        "Acknowledged: the patient now sees your note"
-        + (" and that their plan is on hold." if form.cleaned_data["hold"] else "."),
+        _("Acknowledged: the patient now sees your note and that their plan is on hold.")
+        if hold
+        else _("Acknowledged: the patient now sees your note and may continue as planned."),
     )
     return redirect("clinic:urgent_report", pk=report.pk)

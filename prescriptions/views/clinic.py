@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
@@ -82,7 +83,9 @@ def _saved(request, patient, version):
         detail={"version": version.number, "kind": version.kind},
     )
     messages.success(
-        request, f"Plan version {version.number} saved ({version.get_kind_display().lower()})."
+        request,
+        _("Plan version %(number)s saved (%(kind)s).")
+        % {"number": version.number, "kind": version.get_kind_display().lower()},
     )
     return redirect(_plan_url(patient))
 
@@ -142,7 +145,7 @@ def prescription_new(request, patient_id):
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is not None:
-        messages.info(request, "This patient already has a prescription: change its plan here.")
+        messages.info(request, _("This patient already has a prescription: change its plan here."))
         return redirect(_plan_url(patient))
     tonight_night = state["tonight"]
     template = None
@@ -188,7 +191,7 @@ def prescription_new(request, patient_id):
                 plan_form.add_error(None, str(error))
             else:
                 record_access(request, "prescription.create", patient=patient, obj=prescription)
-                messages.success(request, "Prescription and plan saved.")
+                messages.success(request, _("Prescription and plan saved."))
                 return redirect(_plan_url(patient))
     else:
         prescription_form = PrescriptionForm(
@@ -259,13 +262,18 @@ def plan_change(request, patient_id, template_id=None):
     if template and template.liquid_only and prescription.formulation != "liquid":
         messages.error(
             request,
-            f"“{template.name}” is for liquid prescriptions only; this patient's "
-            f"prescription is {prescription.get_formulation_display().lower()}.",
+            _(
+                "“%(template)s” is for liquid prescriptions only; this patient's "
+                "prescription is %(formulation)s."
+            )
+            % {
+                "template": template.name,
+                "formulation": prescription.get_formulation_display().lower(),
+            },
         )
         return redirect(_plan_url(patient))
-    tonight_night = state["tonight"]
     suggestion = None
-    form_kwargs = {"tonight": tonight_night, "current_start": latest.start_date}
+    form_kwargs = {"tonight": state["tonight"], "current_start": latest.start_date}
 
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
@@ -300,26 +308,7 @@ def plan_change(request, patient_id, template_id=None):
             else:
                 return _saved(request, patient, version)
     else:
-        start, steps = latest.start_date, latest.steps
-        if template is not None:
-            start, steps = tonight_night, template.plain_steps
-        elif request.GET.get("suggestion"):
-            suggestion = _find_suggestion(request, patient, state)
-            if suggestion is not None:
-                start, steps = _suggested_initial(
-                    suggestion, latest, state["position"], tonight_night
-                )
-        form = PlanStepsForm(
-            initial={
-                "based_on": _based_on(state),
-                "effective_night": tonight_night,
-                "start_date": start,
-                "template": template.pk if template else None,
-                "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
-            },
-            **form_kwargs,
-        )
-        formset = step_formset(None, initial=steps_as_initial(steps))
+        form, formset, suggestion = _prefilled_change(request, patient, state, template)
     _log_read(request, patient, prescription)
     return render(
         request,
@@ -335,12 +324,38 @@ def plan_change(request, patient_id, template_id=None):
     )
 
 
+def _prefilled_change(request, patient, state, template):
+    """The plan form pre-filled from the plan as it is, a template, or a suggestion that
+    "Apply" opened (the form then carries it, so the saved version records acting on it)."""
+    latest, tonight_night = state["latest"], state["tonight"]
+    suggestion = None
+    start, steps = latest.start_date, latest.steps
+    if template is not None:
+        start, steps = tonight_night, template.plain_steps
+    elif request.GET.get("suggestion"):
+        suggestion = _find_suggestion(request, patient, state)
+        if suggestion is not None:
+            start, steps = _suggested_initial(suggestion, latest, state["position"], tonight_night)
+    form = PlanStepsForm(
+        initial={
+            "based_on": _based_on(state),
+            "effective_night": tonight_night,
+            "start_date": start,
+            "template": template.pk if template else None,
+            "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
+        },
+        tonight=tonight_night,
+        current_start=latest.start_date,
+    )
+    return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
+
+
 def _find_suggestion(request, patient, state):
     kind, key = request.GET.get("suggestion", ""), request.GET.get("key", "")
     for suggestion in current_suggestions(patient, state):
         if suggestion.kind == kind and suggestion.key == key:
             return suggestion
-    messages.info(request, "That suggestion no longer applies; here is the current plan.")
+    messages.info(request, _("That suggestion no longer applies; here is the current plan."))
     return None
 
 
@@ -365,7 +380,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is None:
-        messages.error(request, "This patient has no prescription yet.")
+        messages.error(request, _("This patient has no prescription yet."))
         return redirect(_plan_url(patient))
     kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda _state: {})(state)}
     if request.method == "POST":
@@ -524,7 +539,7 @@ def suggestion_dismiss(request, patient_id):
             for error in errors:
                 messages.error(request, error)
         if not form.errors:
-            messages.error(request, "Unknown suggestion.")
+            messages.error(request, _("Unknown suggestion."))
         return redirect(_plan_url(patient))
     dismissal, created = SuggestionDismissal.objects.get_or_create(
         patient=patient,
@@ -540,7 +555,7 @@ def suggestion_dismiss(request, patient_id):
             obj=dismissal,
             detail={"kind": dismissal.kind, "key": dismissal.evidence_key},
         )
-    messages.success(request, "Suggestion dismissed; the reason is kept with it.")
+    messages.success(request, _("Suggestion dismissed; the reason is kept with it."))
     return redirect(_plan_url(patient))
 
 
@@ -574,7 +589,7 @@ def template_edit(request, template_id=None):
                 ]
                 saved.updated_by, saved.updated_at = request.user, timezone.now()
                 saved.save()
-                messages.success(request, f"Template “{saved.name}” saved.")
+                messages.success(request, _("Template “%(name)s” saved.") % {"name": saved.name})
                 return redirect("clinic:templates")
         else:
             formset.is_valid()  # show step errors too

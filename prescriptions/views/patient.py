@@ -11,6 +11,7 @@ from django.utils import timezone
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
+from patients.pause import urgent_state
 from prescriptions import titration
 from prescriptions.panel import plan_state
 
@@ -20,7 +21,8 @@ def my_plan(request):
     if request.method != "GET":
         raise Http404
     patient = get_object_or_404(Patient.objects.visible_to(request.user))
-    state = plan_state(patient, timezone.now())
+    now = timezone.now()
+    state = plan_state(patient, now)
     position, night = state["position"], state["tonight"]
     in_effect = titration.version_in_effect(state["plain_versions"], night)
     latest_row = state["latest_row"]
@@ -39,5 +41,8 @@ def my_plan(request):
             "schedule": titration.step_schedule(in_effect) if in_effect else [],
             "changes": list(reversed(state["versions"])),
             "ending": state["ending"],
+            # The urgent pause (patients.rules.pause through its one loader). Wiring point:
+            # read here until plans.PlanView carries the pause itself.
+            "pause": urgent_state(patient.pk, now).pause(now),
         },
     )

@@ -19,8 +19,9 @@
   }
   controls.hidden = false;
 
-  function say(text) {
-    status.textContent = text;
+  // The page gives each message in its own language (data-msg-* on #push-controls).
+  function say(name, fallback) {
+    status.textContent = controls.getAttribute("data-msg-" + name) || fallback;
   }
 
   function keyBytes(base64) {
@@ -44,7 +45,7 @@
 
   button.addEventListener("click", function () {
     button.disabled = true;
-    say("Asking this browser for permission…");
+    say("asking", "Asking this browser for permission…");
     registration
       .then(function () {
         return navigator.serviceWorker.ready;
@@ -66,11 +67,14 @@
         if (!response.ok) {
           throw new Error("refused");
         }
-        say("This device will get reminders. Reload to see it in the list.");
+        say("done", "This device will get reminders. Reload to see it in the list.");
       })
       .catch(function () {
         button.disabled = false;
-        say("Notifications could not be switched on here. Check the browser's permission, or use email reminders.");
+        say(
+          "failed",
+          "Notifications could not be switched on here. Check the browser's permission, or use email reminders."
+        );
       });
   });
 })();

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
+from ldn_journal.accounts.models import User
 from ldn_journal.demo import DEMO_PASSWORD
-from patients.models import NightlyEntry, Patient
+from patients.models import NightlyEntry, Patient, UrgentReport
+from patients.urgent import reports as urgent
 from prescriptions import titration
 from prescriptions.demo import journal_hints
 from prescriptions.panel import plan_state
@@ -57,6 +59,12 @@ def test_clinician_applies_the_vivid_dreams_suggestion_and_the_tonight_card_foll
     settings.LDN_REQUIRE_STAFF_MFA = False
     call_command("seed_demo")
     patient = Patient.objects.get(user__email="patient2@example.com")
+    # The demo's open urgent report pauses this patient's card (patients.rules.pause): the
+    # clinician answers it, "continue as planned", before changing the plan.
+    for report in UrgentReport.objects.open().filter(patient=patient):
+        urgent.acknowledge(
+            report, User.objects.get(email="clinician@example.com"), "Seen.", timezone.now()
+        )
     state = _ensure_vivid_dreams(patient)
     assert state["position"].dose_mg == Decimal("4.5")  # stepped up five nights ago
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

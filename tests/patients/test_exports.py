@@ -15,6 +15,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ldn_journal.accounts.models import AccessLog
+from patients.clinic.exports import rows
 from patients.clinic.exports.csv import HEADER, neutralise
 from patients.models import NightlyEntry, SymptomScale, SymptomScore
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
@@ -28,6 +29,12 @@ RESOURCES = {
     "MedicationAdministration": MedicationAdministration,
     "Observation": Observation,
 }
+
+
+def body(response):
+    """The download's bytes (exports are streamed)."""
+    assert response.streaming
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -66,7 +73,7 @@ def test_the_csv_round_trips_through_pythons_csv_module(clinician_client, journa
     response = clinician_client.get(url, {"start": "2026-03-20", "end": "2026-03-30"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8"))))
     assert list(rows[0]) == HEADER
     assert [row["night"] for row in rows] == [
         (date(2026, 3, 20) + timedelta(days=i)).isoformat() for i in range(11)
@@ -84,7 +91,7 @@ def test_the_csv_round_trips_through_pythons_csv_module(clinician_client, journa
 def test_the_fhir_bundle_validates_as_r4_and_has_every_resource(clinician_client, journal):
     response = clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"]))
     assert response.status_code == 200
-    data = json.loads(response.content)
+    data = json.loads(body(response))
     bundle = Bundle.model_validate(data)
     assert bundle.type == "collection"
     kinds = [entry["resource"]["resourceType"] for entry in data["entry"]]
@@ -118,7 +125,7 @@ def test_a_name_with_markup_stays_plain_text_in_fhir(clinician_client, journal):
     journal.user.display_name = "<script>alert(1)</script>"
     journal.user.save()
     data = json.loads(
-        clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"])).content
+        body(clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"])))
     )
     assert data["entry"][0]["resource"]["name"] == [{"text": "<script>alert(1)</script>"}]
     assert Bundle.model_validate(data)
@@ -156,4 +163,36 @@ def test_a_ten_year_range_is_capped_with_a_message(clinician_client, journal):
 def test_an_empty_range_gives_just_the_header(clinician_client, journal):
     url = reverse("clinic:export", args=[journal.pk, "csv"])
     response = clinician_client.get(url, {"start": "2020-01-01", "end": "2020-01-31"})
-    assert response.content.decode().strip() == ",".join(HEADER)
+    assert body(response).decode().strip() == ",".join(HEADER)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("fmt", ["csv", "fhir"])
+def test_a_long_export_is_read_a_chunk_of_nights_at_a_time_and_misses_none(
+    clinician_client, journal, monkeypatch, django_assert_max_num_queries, fmt
+):
+    monkeypatch.setattr(rows, "CHUNK", 6)
+    url = reverse("clinic:export", args=[journal.pk, fmt])
+    response = clinician_client.get(url, {"start": "2026-03-01", "end": "2026-03-30"})
+    # Three queries a chunk (nights, side effects, extra scores); 20 nights are 4 chunks.
+    with django_assert_max_num_queries(4 * 3 + 2):
+        content = body(response)
+    if fmt == "csv":
+        nights = [row["night"] for row in csv.DictReader(io.StringIO(content.decode()))]
+    else:
+        nights = sorted(
+            {
+                e["resource"]["effectiveDateTime"][:10]
+                for e in json.loads(content)["entry"]
+                if e["resource"]["resourceType"] == "MedicationAdministration"
+            }
+        )
+    assert len(nights) == len(set(nights)) == 20
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_fhir_export_is_compact_json(clinician_client, journal):
+    content = body(clinician_client.get(reverse("clinic:export", args=[journal.pk, "fhir"])))
+    assert b"\n" not in content
+    assert b'": ' not in content
+    assert json.loads(content)["resourceType"] == "Bundle"

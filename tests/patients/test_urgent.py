@@ -9,6 +9,7 @@ from django.db import DatabaseError, IntegrityError
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
+from patients.guidance import emergency_number, guidance_for
 from patients.models import NightlyEntry, PushSubscription, ReminderDelivery, UrgentReport
 from patients.urgent import reports as urgent
 from prescriptions.models import PlanVersion
@@ -57,24 +58,47 @@ def make_report(patient, now=NOW, **fields):
     [("GB", "999"), ("us", "911"), ("AU", "000"), ("", "112 / 911"), ("ZZ", "112 / 911")],
 )
 def test_the_emergency_number_follows_the_patients_country(country, number):
-    assert urgent.emergency_number(country) == number
+    assert emergency_number(country) == number
+
+
+@pytest.mark.parametrize(
+    ("zone", "number"),
+    [
+        ("Europe/London", "999"),
+        ("America/New_York", "911"),
+        ("Australia/Sydney", "000"),
+        ("Europe/Berlin", "112"),
+        ("Europe/Paris", "112"),
+        ("Asia/Tokyo", "112 / 911"),
+    ],
+)
+def test_without_a_country_the_number_follows_the_patients_time_zone(zone, number):
+    assert emergency_number("", zone) == number
+
+
+def test_a_country_the_patient_set_wins_over_their_time_zone():
+    assert emergency_number("US", "Europe/London") == "911"
 
 
 def test_a_configured_number_wins_over_the_default(settings):
     settings.LDN_EMERGENCY_NUMBERS = {"FR": "15 / 112"}
-    assert urgent.emergency_number("fr") == "15 / 112"
-    assert urgent.guidance_for(None).numbers == ["112", "911"]
+    assert emergency_number("fr") == "15 / 112"
+    assert emergency_number("", "Europe/Paris") == "15 / 112"
+    assert guidance_for(None).numbers == ["112", "911"]
 
 
 def test_the_form_page_shows_the_guidance_before_anything_is_sent(patient_client, settings):
-    settings.LDN_CLINIC_CONTACT = "the LDN clinic on 020 7946 0000"
+    settings.LDN_CLINIC_CONTACT = "the LDN clinic"
+    settings.LDN_CLINIC_PHONE = "+44 20 7946 0000"
     response = patient_client.get(REPORT_URL)
     html = response.content.decode()
     assert response.status_code == 200
     assert "If you feel in danger, call your local emergency number now" in html
-    assert 'href="tel:112"' in html
-    assert 'href="tel:911"' in html
-    assert "the LDN clinic on 020 7946 0000" in html
+    assert 'href="tel:999"' in html  # a London patient with no country set
+    assert 'href="tel:112"' not in html
+    assert 'href="tel:911"' not in html
+    assert "the LDN clinic" in html
+    assert 'href="tel:+442079460000"' in html
     assert "Do not take your next dose until your clinician has answered" in html
 
 
@@ -267,7 +291,8 @@ def test_a_clinician_of_another_team_gets_404_reading_or_acknowledging(clinician
     page = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk]))
     assert page.status_code == 404
     response = clinician_client.post(
-        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Seen"}
+        reverse("clinic:urgent_acknowledge", args=[report.pk]),
+        {"note": "Seen", "decision": "continue"},
     )
     assert response.status_code == 404
     report.refresh_from_db()
@@ -279,10 +304,11 @@ def test_acknowledging_records_who_and_the_note_and_logs_it(clinician_client, pa
     report = make_report(patient_a)
     response = clinician_client.post(
         reverse("clinic:urgent_acknowledge", args=[report.pk]),
-        {"note": "Stop LDN tonight; I will call you in the morning."},
+        {"note": "Stop LDN tonight; I will call you in the morning.", "decision": "continue"},
     )
     assert response.status_code == 302
     report.refresh_from_db()
+    assert report.ack_decision == "continue"
     assert report.acknowledged_by.email == "clinician.a@example.org"
     assert report.ack_note == "Stop LDN tonight; I will call you in the morning."
     assert AccessLog.objects.filter(action="urgent.acknowledge", patient=patient_a).exists()
@@ -328,7 +354,7 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
     with time_machine.travel(NOW, tick=False):
         response = clinician_client.post(
             reverse("clinic:urgent_acknowledge", args=[report.pk]),
-            {"note": "Do not take LDN until we speak.", "hold": "on"},
+            {"note": "Do not take LDN until we speak.", "decision": "hold"},
         )
     assert response.status_code == 302
     version = PlanVersion.objects.filter(prescription=prescription).order_by("-number").first()
@@ -343,7 +369,7 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
 def test_a_hold_without_a_plan_is_refused_and_nothing_is_acknowledged(clinician_client, patient_a):
     report = make_report(patient_a)
     response = clinician_client.post(
-        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Stop", "hold": "on"}
+        reverse("clinic:urgent_acknowledge", args=[report.pk]), {"note": "Stop", "decision": "hold"}
     )
     assert response.status_code == 400
     assert "no plan to put on hold" in response.content.decode()

@@ -152,7 +152,9 @@ def test_with_the_broker_down_the_report_and_guidance_work_and_the_next_sweep_se
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = client.post("/journal/reaction/", data)
-    assert len(callbacks) == 1  # the enqueue ran, and failed quietly
+    # The enqueue ran, and failed quietly (the other callback rewrites the clinician list's
+    # row for the patient).
+    assert [callback.__name__ for callback in callbacks].count("_enqueue") == 1
     assert response.status_code == 200
     assert "Your report was sent" in response.content.decode()
     report = UrgentReport.objects.get()

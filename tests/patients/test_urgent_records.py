@@ -48,7 +48,7 @@ def test_the_fhir_export_includes_the_reports(clinician_client, patient_a):
     report_for(patient_a, timezone.now() - timedelta(days=1))
     response = clinician_client.get(reverse("clinic:export", args=[patient_a.pk, "fhir"]))
     assert response.status_code == 200
-    body = b"".join(getattr(response, "streaming_content", [response.content]))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     kinds = [e["resource"]["resourceType"] for e in json.loads(body)["entry"]]
     assert kinds.count("AdverseEvent") == 1
 

@@ -315,3 +315,23 @@ def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
     assert "Consider returning to the previous dose" not in text
     assert "Why: Dreams are mild" in text
     assert f"{clinician.name}, 11 Jan 2026 14:00" in text
+
+
+def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient, clinician):
+    make_prescription(patient, clinician, START, steps=(("1.5", None),))
+    taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
+    report, _ = urgent.report_reaction(
+        patient,
+        symptoms=["other"],
+        since="today",
+        severity="moderate",
+        text="Dizzy",
+        submission_id="00000000-0000-0000-0000-000000000002",
+        now=utc(2026, 1, 15, 22, 30),
+    )
+    client.force_login(clinician)
+    with time_machine.travel(utc(2026, 1, 15, 23, 0), tick=False):
+        page = client.get(reverse("clinic:urgent_report", args=[report.pk]))
+    text = page.content.decode()
+    assert "Also put the plan on hold from the night of Fri 16 Jan" in text
+    assert "Tonight’s dose is already logged and stands" in text

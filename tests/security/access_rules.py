@@ -209,6 +209,8 @@ PATIENT_A_ID = {"pk": lambda c: c.patient_a.pk}
 RULES = {
     "home": Rule(public=True),
     "healthz": Rule(public=True),
+    # No session gives access: only the bearer token (404 without it, tests/operations).
+    "metrics": Rule(public=True, get_only=True),
     "accept_invitation": Rule(public=True),
     "webmanifest": Rule(public=True),
     "service_worker": Rule(public=True),
@@ -235,6 +237,7 @@ RULES = {
         params={"pk": _obj("care_team_request"), "decision": "decline"},
     ),
     "journal:urgent_report": rule("patient"),
+    "journal:urgent_guidance": rule("patient"),
     "journal:urgent_detail": rule("patient_a", params={"pk": _obj("urgent_report")}),
     "journal:reminders": rule("patient"),
     "journal:push_subscribe": rule("patient", post_only=True),
@@ -247,6 +250,8 @@ RULES = {
     # Clinician area: patient A is on clinician A's team only.
     "clinic:patients": rule("clinician"),
     "clinic:patient": rule("clinician_a", params=PATIENT_A_ID),
+    # Break-glass: any clinician (the team's own is sent to the record); others 404.
+    "clinic:break_glass": rule("clinician", params=PATIENT_A_ID),
     "clinic:add_note": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
     "clinic:mark_reviewed": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
     "clinic:undo_review": rule(
@@ -287,6 +292,7 @@ RULES = {
     # Management area
     "manage:people": rule("admin"),
     "manage:set_active": rule("admin", post_only=True),
+    "manage:mfa_reset": rule("admin", reauth=True, params={"user_id": lambda c: c.clinician_b.pk}),
     "manage:invite": rule("admin"),
     "manage:invitations": rule("admin"),
     "manage:invitation_action": rule(
@@ -296,5 +302,15 @@ RULES = {
     ),
     "manage:access_log": rule("admin"),
     "manage:care_team": rule("admin"),
+    "manage:care_team_remove": rule(
+        "admin",
+        post_only=True,
+        params={"patient_id": lambda c: c.patient_a.pk, "clinician_id": lambda c: c.clinician_a.pk},
+    ),
+    "manage:care_team_transfer": rule("admin"),
+    # Admins route urgent reports (no health details on these pages).
+    "manage:urgent_unassigned": rule("admin"),
+    "manage:urgent_report": rule("admin", params={"pk": _obj("urgent_report")}),
+    "manage:urgent_assign": rule("admin", post_only=True, params={"pk": _obj("urgent_report")}),
     "reminder_failures": rule("admin"),
 }

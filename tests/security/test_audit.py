@@ -211,7 +211,8 @@ def test_a_plan_change_is_a_signed_version_and_an_access_log_row(
 def test_acknowledging_an_urgent_report_is_logged_with_its_history(clinic, patient_a, clinician_a):
     report = clinic["report"]
     staff_client(clinician_a).post(
-        f"/clinic/reports/{report.pk}/acknowledge/", {"note": "Called the patient"}
+        f"/clinic/reports/{report.pk}/acknowledge/",
+        {"note": "Called the patient", "decision": "continue"},
     )
     row = latest_row(action="urgent.acknowledge")
     assert (row.actor, row.patient, row.object_id) == (clinician_a, patient_a, str(report.pk))

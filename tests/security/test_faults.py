@@ -211,6 +211,9 @@ def test_each_app_migrates_one_step_back_and_forward_on_the_demo_data(settings):
         call_command("migrate", app, previous, verbosity=0)
         call_command("migrate", verbosity=0)
         figures.add("faults survived", "migrations stepped back and forward")
+    # The clinician list's attention rows are derived: stepping back past the migration that
+    # adds them drops them, and the list (or the minute task) writes them again.
+    call_command("rebuild_attention", verbosity=0)
     assert _row_counts() == rows
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 

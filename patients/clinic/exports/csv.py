@@ -51,13 +51,13 @@ def _iso(moment):
 
 
 def entry_row(entry) -> list[str]:
-    """One night as CSV cells (side effects and extra scores must be prefetched)."""
+    """One night (patients.clinic.exports.rows.Night) as CSV cells."""
     effects = "; ".join(
-        f"{effect.kind}:{effect.get_severity_display().lower()}"
+        f"{effect.kind}:{effect.severity_label.lower()}"
         + (f" ({effect.other_text})" if effect.other_text else "")
-        for effect in entry.side_effects.all()
+        for effect in entry.side_effects
     )
-    extra = "; ".join(f"{score.scale.name}={score.value}" for score in entry.extra_scores.all())
+    extra = "; ".join(f"{score.scale_name}={score.value}" for score in entry.extra_scores)
     values = [
         entry.night.isoformat(),
         entry.status,
@@ -84,6 +84,42 @@ def entry_row(entry) -> list[str]:
 
 def nights_csv(entries) -> str:
     return rows_csv(HEADER, (entry_row(entry) for entry in entries))
+
+
+def stream_nights_csv(entries):
+    """The same CSV in pieces of about STREAM_PIECE characters, for a streamed download."""
+    return in_pieces(_csv_lines(HEADER, (entry_row(entry) for entry in entries)))
+
+
+STREAM_PIECE = 32 * 1024
+
+
+class _Line:
+    """csv.writer writes each row here and gets the row's text back."""
+
+    def write(self, text):
+        return text
+
+
+def _csv_lines(header, rows):
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        yield writer.writerow([neutralise(value) for value in row])
+
+
+def in_pieces(texts, size=STREAM_PIECE):
+    """Joins small texts into pieces of at least `size` characters (a send per piece, not
+    per row)."""
+    buffer, length = [], 0
+    for text in texts:
+        buffer.append(text)
+        length += len(text)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
 
 
 def rows_csv(header, rows) -> str:

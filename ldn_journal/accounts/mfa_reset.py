@@ -1,0 +1,36 @@
+"""An admin resets a locked-out user's second factor: every authenticator goes, every session
+ends, and the user is told. Staff then meet the MFA middleware, which sends them to set it up
+again before they see patient data."""
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.accounts_admin import end_all_sessions
+from ldn_journal.accounts.languages import speaking_to
+
+
+def reset_mfa(user, *, reason, request):
+    """Remove all of `user`'s authenticators; returns how many there were."""
+    with transaction.atomic():
+        authenticators = Authenticator.objects.filter(user=user)
+        before = sorted(authenticators.values_list("type", flat=True))
+        authenticators.delete()
+        record_access(
+            request,
+            "mfa.reset",
+            patient=getattr(user, "patient", None) if user.is_patient else None,
+            obj=user,
+            # The reason is the admin's own words about the account, never health data.
+            detail={"before": before, "after": [], "reason": reason},
+        )
+    end_all_sessions(user)
+    with speaking_to(user):
+        subject = gettext("Your two-step sign-in was reset")
+        body = render_to_string("accounts/email/mfa_reset.txt", {"user": user})
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+    return len(before)

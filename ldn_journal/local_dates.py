@@ -1,0 +1,42 @@
+"""How a date reads in each language: "Monday 2 March", "lunes 2 de marzo", "Montag, 2. März".
+
+Django translates the day and month names; the order and the small words around them are the
+language's own, so pages ask for a style by name instead of writing a format string.
+"""
+
+from datetime import date
+
+from django.utils import formats, translation
+
+STYLES = {
+    # Mon 2 Mar · lun 2 mar · Mo, 2. Mär
+    "day": {"en": "D j M", "es": "D j M", "de": "D, j. M"},
+    # Monday 2 March · lunes 2 de marzo · Montag, 2. März
+    "long_day": {"en": "l j F", "es": r"l j \d\e F", "de": "l, j. F"},
+    # 2 Mar 2026 · 2 mar 2026 · 2. Mär 2026
+    "date": {"en": "j M Y", "es": "j M Y", "de": "j. M Y"},
+    # Monday 2 March 2026 · lunes 2 de marzo de 2026 · Montag, 2. März 2026
+    "long_date": {"en": "l j F Y", "es": r"l j \d\e F \d\e Y", "de": "l, j. F Y"},
+    # 2 Mar · 2 mar · 2. Mär
+    "day_month": {"en": "j M", "es": "j M", "de": "j. M"},
+    # Mon 2 Mar, 22:15 · lun 2 mar, 22:15 · Mo, 2. Mär, 22:15
+    "day_time": {"en": "D j M, H:i", "es": "D j M, H:i", "de": "D, j. M, H:i"},
+    # Monday 2 March, 22:15 · lunes 2 de marzo, 22:15 · Montag, 2. März, 22:15
+    "long_day_time": {"en": "l j F, H:i", "es": r"l j \d\e F, H:i", "de": "l, j. F, H:i"},
+    # March 2026 · marzo de 2026 · März 2026
+    "month_year": {"en": "F Y", "es": r"F \d\e Y", "de": "F Y"},
+    # March · marzo · März
+    "month": {"en": "F", "es": "F", "de": "F"},
+    # 2 Mar 2026, 22:15 · 2 mar 2026, 22:15 · 2. Mär 2026, 22:15
+    "date_time": {"en": "j M Y, H:i", "es": "j M Y, H:i", "de": "j. M Y, H:i"},
+}
+
+
+def local_date(value: date, style: str) -> str:
+    """`value` in the active language's way of writing `style` (one of STYLES)."""
+    if value in (None, ""):
+        return ""
+    language = (translation.get_language() or "en").split("-")[0]
+    text = formats.date_format(value, STYLES[style].get(language, STYLES[style]["en"]))
+    # Spanish writes day and month names in lower case (Django's catalog capitalises some).
+    return text.lower() if language == "es" else text

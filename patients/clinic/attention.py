@@ -1,0 +1,396 @@
+"""The clinician list's stored attention rows (PatientAttention): kept, not recomputed per view.
+
+Each row is what `dashboard.evaluate_rows` returns for the patient (the one evaluation of the
+flag, adherence and plan rules), written down. It is rewritten
+
+- after a clinic-side change commits (`changed()`: a plan version, a flag review or its
+  undoing, an urgent report or its acknowledgement, the patient's zone), once per
+  transaction however many rows it saved;
+- when it is due (`valid_until` passed): the patient logged something (`mark_due()`, one
+  UPDATE in the journal's transaction, so a patient's POST never waits for the evaluation),
+  or their night turned (the time-driven flags "gone quiet", "missed nights" and the
+  14-night windows, adherence and silence all follow `today`). The list view rewrites a
+  few due rows of its team itself; the `patients.refresh_attention` task (every minute)
+  the rest;
+- every night for every patient (`patients.rebuild_attention`, and `manage.py
+  rebuild_attention`), which repairs any drift.
+
+The list is then one indexed, paginated query over these rows plus the page's patients.
+tests/patients/test_attention.py proves a stored row equals a fresh evaluation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from patients.clinic import dashboard
+from patients.models import (
+    FlagReview,
+    NightlyEntry,
+    Patient,
+    PatientAttention,
+    SideEffect,
+    SymptomScale,
+    SymptomScore,
+    UrgentReport,
+)
+from patients.rules import adherence as adherence_rules
+from patients.rules import flags as flag_rules
+from patients.signals import attention_changed
+from prescriptions import titration
+from prescriptions.models import PlanVersion, Prescription
+
+BATCH = 200
+# Due rows one list view rewrites before reading (the minute task does the rest): bounded, so
+# the first view after noon, or during the evening's logging, does not pay for a whole team.
+STALE_INLINE_LIMIT = 20
+ORDER = (
+    "-attention__severity_1",
+    "-attention__severity_2",
+    "-attention__severity_3",
+    "-attention__nights_silent",
+    Lower("user__display_name"),
+    "pk",
+)
+STATE_FIELDS = (
+    "today",
+    "flags",
+    "kinds",
+    "reviewed_through",
+    "needs_review",
+    "severity_1",
+    "severity_2",
+    "severity_3",
+    "nights_silent",
+    "last_entry",
+    "urgent_open",
+    "position",
+    "adherence",
+    "pain",
+)
+
+
+# --- A row as stored values and back ----------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, date):  # datetime is a date too, and none is stored here
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _position_state(position: titration.PlanPosition) -> dict:
+    return {f.name: _plain(getattr(position, f.name)) for f in dataclasses.fields(position)}
+
+
+def _position_from(state: dict) -> titration.PlanPosition:
+    values = {}
+    for f in dataclasses.fields(titration.PlanPosition):
+        value = state.get(f.name)
+        kind = str(f.type)
+        if value is not None and "date" in kind:
+            value = date.fromisoformat(value)
+        elif value is not None and "Decimal" in kind:
+            value = Decimal(value)
+        values[f.name] = value
+    return titration.PlanPosition(**values)
+
+
+def _flag_state(flag: flag_rules.Flag) -> dict:
+    return {
+        "kind": flag.kind,
+        "severity": flag.severity,
+        "first_night": flag.first_night.isoformat(),
+        "evidence": [night.isoformat() for night in flag.evidence],
+        "explanation": flag.explanation,
+        "key": flag.key,
+        "report_id": flag.report_id,  # an urgent flag links to its report
+    }
+
+
+def _flag_from(state: dict) -> flag_rules.Flag:
+    return flag_rules.Flag(
+        kind=state["kind"],
+        severity=state["severity"],
+        first_night=date.fromisoformat(state["first_night"]),
+        evidence=tuple(date.fromisoformat(night) for night in state["evidence"]),
+        explanation=state["explanation"],
+        key=state["key"],
+        report_id=state.get("report_id"),  # rows stored before the link have none
+    )
+
+
+def state_of(row: dashboard.PatientRow) -> dict:
+    """The stored fields of a freshly evaluated row."""
+    # The sort columns are the dashboard's own sort key, spelled out as columns.
+    severities, minus_silent = row.sort_key
+    kinds = sorted({flag.kind for flag in row.flags})
+    return {
+        "today": row.today,
+        "flags": [_flag_state(flag) for flag in row.flags],
+        "kinds": f" {' '.join(kinds)} " if kinds else "",
+        "reviewed_through": row.reviewed_through,
+        "needs_review": row.needs_review,
+        "severity_1": -severities[0],
+        "severity_2": -severities[1],
+        "severity_3": -severities[2],
+        "nights_silent": -minus_silent,
+        "last_entry": row.last_entry,
+        "urgent_open": getattr(row.patient, "urgent_count", None) or 0,
+        "position": _position_state(row.position),
+        "adherence": {
+            str(a.days): [a.taken, a.prescribed] for a in (row.adherence_7, row.adherence_30)
+        },
+        "pain": list(row.pain),
+    }
+
+
+def stored_state(attention: PatientAttention) -> dict:
+    return {name: getattr(attention, name) for name in STATE_FIELDS}
+
+
+def row_from(attention: PatientAttention, patient: Patient) -> dashboard.PatientRow:
+    """The list row the template shows, from the stored values alone."""
+    flags = [_flag_from(state) for state in attention.flags]
+
+    def adherence(days):
+        taken, prescribed = attention.adherence[str(days)]
+        return adherence_rules.Adherence(days, taken, prescribed)
+
+    return dashboard.PatientRow(
+        patient=patient,
+        today=attention.today,
+        position=_position_from(attention.position),
+        last_entry=attention.last_entry,
+        nights_silent=attention.nights_silent,
+        adherence_7=adherence(7),
+        adherence_30=adherence(30),
+        flags=flags,
+        open_flags=flag_rules.unreviewed(flags, attention.reviewed_through),
+        reviewed_through=attention.reviewed_through,
+        sparkline=dashboard.pain_sparkline(attention.pain),
+        pain=attention.pain,
+    )
+
+
+def night_ends(row: dashboard.PatientRow, now: datetime) -> datetime:
+    """The next local noon or midnight after `now`: a patient's night turns at one of them
+    (noon for evening dosing, midnight for morning dosing), so the row is due then. Looking
+    at both whatever the plan keeps this free of the plan's details; a row rewritten at
+    the boundary that did not apply simply comes out the same."""
+    tz = row.patient.tz
+    local = now.astimezone(tz)
+    for days in range(2):
+        day = local.date() + timedelta(days=days)
+        for hour in (0, 12):
+            moment = datetime.combine(day, time(hour), tzinfo=tz)
+            if moment > now:
+                return moment
+    return now + timedelta(hours=12)  # unreachable: tomorrow's midnight is after now
+
+
+# --- Writing rows -----------------------------------------------------------------------------
+
+
+def recompute(patient_ids, now: datetime | None = None) -> int:
+    """Rewrites the stored rows of these patients from a fresh evaluation; returns how many."""
+    now = now or timezone.now()
+    ids = sorted(set(patient_ids))
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        written += _recompute_batch(ids[start : start + BATCH], now)
+    return written
+
+
+def _recompute_batch(ids, now):
+    with transaction.atomic():
+        # Lock the existing rows first, so that two recomputes of one patient run one after
+        # the other: the one that writes last read the data after the other's change
+        # committed, and a stale evaluation never overwrites a fresh one.
+        list(
+            PatientAttention.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        patients = dashboard.with_list_annotations(Patient.objects.filter(pk__in=ids))
+        rows = dashboard.evaluate_rows(patients.order_by("pk"), now)
+        PatientAttention.objects.bulk_create(
+            [
+                PatientAttention(
+                    patient_id=row.patient.pk,
+                    valid_until=night_ends(row, now),
+                    computed_at=now,
+                    **state_of(row),
+                )
+                for row in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=[*STATE_FIELDS, "valid_until", "computed_at"],
+        )
+    return len(rows)
+
+
+_pending = threading.local()
+
+
+def changed(patient_id) -> None:
+    """Something that can change this patient's row was saved: rewrite the row once the
+    transaction commits (once, however many rows the transaction saved)."""
+    ids = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = set()
+    ids.add(patient_id)
+    # One callback per call is cheap; the first to run takes every pending id. Ids of a
+    # transaction that rolled back stay pending and are rewritten with the next: harmless.
+    transaction.on_commit(_flush, robust=True)
+
+
+def _flush():
+    ids = getattr(_pending, "ids", None)
+    if not ids:
+        return
+    _pending.ids = set()
+    # An error here is logged by Django (robust callback) and never reaches the patient
+    # whose change is already committed; the nightly rebuild repairs the row.
+    recompute(ids)
+
+
+def refresh_due(now: datetime | None = None) -> int:
+    """Rows missing or due, rewritten (the minute task)."""
+    now = now or timezone.now()
+    ids = Patient.objects.filter(
+        Q(attention__isnull=True) | Q(attention__valid_until__lte=now)
+    ).values_list("pk", flat=True)
+    return recompute(list(ids), now)
+
+
+def rebuild(now: datetime | None = None) -> int:
+    """Every patient's row rewritten (the nightly task and `manage.py rebuild_attention`)."""
+    return recompute(list(Patient.objects.values_list("pk", flat=True)), now)
+
+
+# --- Reading the list -------------------------------------------------------------------------
+
+
+def _bring_up_to_date(team, now):
+    """A patient with no row yet always gets one (else the list would leave them out); a few
+    due rows are rewritten here, the rest by the minute task."""
+    due = list(
+        team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
+        .order_by()
+        .values_list("pk", "attention__patient")
+    )
+    if not due:
+        return
+    missing = [pk for pk, stored in due if stored is None]
+    stale = [pk for pk, stored in due if stored is not None][:STALE_INLINE_LIMIT]
+    recompute(missing + stale, now)
+
+
+def list_page(user, now: datetime, page_number, *, search="", kind="", needs_review=False):
+    """One page of the user's patients, attention first, read from the stored rows."""
+    # Changes this thread saved and whose rewrite is still waiting for their commit (the
+    # same request, or a test's transaction) are shown too.
+    _flush()
+    team = Patient.objects.visible_to(user)
+    _bring_up_to_date(team, now)
+    patients = team
+    if search:
+        patients = team.filter(user__display_name__icontains=search) | team.filter(
+            user__email__icontains=search
+        )
+    if kind:
+        patients = patients.filter(attention__kinds__contains=f" {kind} ")
+    if needs_review:
+        patients = patients.filter(attention__needs_review=True)
+    patients = patients.select_related("user", "attention").order_by(*ORDER)
+    page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)
+    page.object_list = [row_from(patient.attention, patient) for patient in page.object_list]
+    return page
+
+
+# --- What triggers a rewrite ------------------------------------------------------------------
+
+
+def _patient_of(instance):
+    if isinstance(instance, Patient):
+        return instance.pk
+    if hasattr(instance, "patient_id"):
+        return instance.patient_id
+    if hasattr(instance, "entry_id"):  # a side effect or an extra score
+        return instance.entry.patient_id
+    return instance.prescription.patient_id  # a plan version
+
+
+def mark_due(patient_id) -> None:
+    """The patient logged something: their row is due for a rewrite (one UPDATE, in the
+    same transaction as the change). The minute task or the next list view rewrites it, so
+    a patient's POST never waits for the clinic's evaluation."""
+    now = timezone.now()
+    PatientAttention.objects.filter(pk=patient_id, valid_until__gt=now).update(valid_until=now)
+
+
+def _saved(sender, instance, raw=False, update_fields=None, **_kwargs):
+    if raw:
+        return
+    if sender is Patient and update_fields and set(update_fields) <= {"next_reminder_at"}:
+        return
+    if sender in JOURNAL_MODELS:
+        mark_due(_patient_of(instance))
+    else:
+        changed(_patient_of(instance))
+
+
+def _deleted(sender, instance, **_kwargs):
+    if sender in JOURNAL_MODELS:
+        mark_due(_patient_of(instance))
+    else:
+        changed(_patient_of(instance))
+
+
+JOURNAL_MODELS = set()
+
+
+def _announced(patient_id, **_kwargs):
+    changed(patient_id)
+
+
+def connect_signals():
+    """Saves that can change a row: the journal's (entries, side effects, extra scores) mark
+    it due; the clinic's and the urgent report's rewrite it once they commit, so the
+    clinician sees their review or the report at once. The journal writes side effects and
+    extra scores in bulk with their entry (whose save triggers), so only one saved on its
+    own (the admin, a script) triggers through them, and their deletion goes with an entry
+    save or delete; plan steps are saved with their version; a change made by an UPDATE (an
+    acknowledgement) sends patients.signals.attention_changed."""
+    JOURNAL_MODELS.update((NightlyEntry, SideEffect, SymptomScore))
+    for model in (SideEffect, SymptomScore):
+        post_save.connect(_saved, sender=model, dispatch_uid=f"attention_{model.__name__}_saved")
+    for model in (
+        Patient,
+        NightlyEntry,
+        FlagReview,
+        UrgentReport,
+        SymptomScale,
+        PlanVersion,
+        Prescription,
+    ):
+        uid = f"attention_{model.__name__}"
+        post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}_saved")
+        if model is not Patient:
+            post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}_deleted")
+    attention_changed.connect(_announced, dispatch_uid="attention_announced")

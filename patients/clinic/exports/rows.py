@@ -1,0 +1,111 @@
+"""A patient's nights for the exports, as plain values read a chunk at a time.
+
+No model instances and no per-row prefetch querysets: each chunk of CHUNK nights is three
+queries (the nights, their side effects, their extra scores), so a ten-year export holds
+one chunk in memory, not ten years of objects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from patients.models import NightlyEntry, SideEffect, SymptomScore
+
+CHUNK = 500
+FIELDS = (
+    "pk",
+    "night",
+    "status",
+    "dose_mg",
+    "prescribed_mg",
+    "taken_at",
+    "bedtime",
+    "skip_reason",
+    "skip_reason_text",
+    "sleep_quality",
+    "dreams",
+    "dream_intensity",
+    "pain",
+    "fatigue",
+    "mood",
+    "notes",
+    "evening_logged_at",
+    "morning_logged_at",
+)
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str
+    severity: int
+    other_text: str
+
+    @property
+    def severity_label(self) -> str:
+        return SideEffect.Severity(self.severity).label
+
+
+@dataclass(frozen=True)
+class Score:
+    scale_id: int
+    scale_name: str
+    value: int
+
+
+@dataclass
+class Night:
+    pk: int
+    night: date
+    status: str
+    dose_mg: Decimal | None
+    prescribed_mg: Decimal | None
+    taken_at: datetime | None
+    bedtime: datetime | None
+    skip_reason: str
+    skip_reason_text: str
+    sleep_quality: int | None
+    dreams: str
+    dream_intensity: int | None
+    pain: int | None
+    fatigue: int | None
+    mood: int | None
+    notes: str
+    evening_logged_at: datetime | None
+    morning_logged_at: datetime | None
+    side_effects: list[Effect] = field(default_factory=list)
+    extra_scores: list[Score] = field(default_factory=list)
+
+
+def nights(patient, start: date, end: date) -> Iterator[Night]:
+    """The patient's nights from start to end, oldest first."""
+    entries = NightlyEntry.objects.filter(patient=patient, night__gte=start, night__lte=end)
+    after = None
+    while True:
+        chunk = entries if after is None else entries.filter(night__gt=after)
+        rows = list(chunk.order_by("night").values_list(*FIELDS)[:CHUNK])
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        effects = defaultdict(list)
+        for entry_id, *values in (
+            SideEffect.objects.filter(entry_id__in=ids)
+            .order_by("kind")
+            .values_list("entry_id", "kind", "severity", "other_text")
+        ):
+            effects[entry_id].append(Effect(*values))
+        scores = defaultdict(list)
+        for entry_id, *values in (
+            SymptomScore.objects.filter(entry_id__in=ids)
+            .order_by("pk")
+            .values_list("entry_id", "scale_id", "scale__name", "value")
+        ):
+            scores[entry_id].append(Score(*values))
+        for row in rows:
+            yield Night(*row, side_effects=effects[row[0]], extra_scores=scores[row[0]])
+        if len(rows) < CHUNK:
+            return
+        after = rows[-1][1]

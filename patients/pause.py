@@ -1,0 +1,101 @@
+"""The one loader of a patient's (or a batch's) urgent-report state: the moments of their
+open reports (what patients.rules.pause judges) and the latest clinician's answer.
+
+One query for one patient or a whole batch. Deliberately free of the notifications code, so
+the reminder sweep can read it without an import cycle (patients.urgent.reports imports the
+sweep's claim functions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from patients.models import UrgentReport
+from patients.rules import pause as pause_rules
+
+# How long the tonight card shows the clinician's answer after a report is acknowledged.
+ANSWER_SHOWN_FOR = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Answer:
+    report_id: int
+    at: datetime
+    decision: str  # UrgentReport.Decision value ("" for answers older than the decision)
+    note: str
+    by: str
+
+    @property
+    def decision_label(self) -> str:
+        return UrgentReport.Decision(self.decision).label if self.decision else ""
+
+
+@dataclass(frozen=True)
+class UrgentState:
+    """A patient's open reports (moment and id, oldest first) and the latest answer."""
+
+    open: tuple[tuple[datetime, int], ...] = ()
+    answer: Answer | None = None
+
+    @property
+    def moments(self) -> tuple[datetime, ...]:
+        return tuple(moment for moment, _pk in self.open)
+
+    def pause(self, now: datetime) -> pause_rules.Pause | None:
+        return pause_rules.pause_at(self.moments, now)
+
+    def paused(self, now: datetime) -> bool:
+        return self.pause(now) is not None
+
+    def latest_open_id(self, now: datetime) -> int | None:
+        ids = [pk for moment, pk in self.open if moment <= now]
+        return ids[-1] if ids else None
+
+
+NO_REPORTS = UrgentState()
+
+
+def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict[int, UrgentState]:
+    """Per patient id: their UrgentState, in one query (patients without any: absent, read
+    them as NO_REPORTS). `patient_ids` is anything an `__in` filter takes. Answers are read
+    only when `answers_since` is given (the sweep needs just the open reports)."""
+    wanted = Q(acknowledged_at__isnull=True)
+    if answers_since is not None:
+        wanted |= Q(acknowledged_at__gte=answers_since)
+    rows = (
+        UrgentReport.objects.filter(wanted, patient_id__in=patient_ids)
+        .order_by("created_at", "pk")
+        .values_list(
+            "patient_id",
+            "pk",
+            "created_at",
+            "acknowledged_at",
+            "ack_decision",
+            "ack_note",
+            "acknowledged_by__display_name",
+        )
+    )
+    open_by: dict[int, list] = defaultdict(list)
+    answers: dict[int, Answer] = {}
+    for patient_id, pk, created_at, acked_at, decision, note, by in rows:
+        if acked_at is None:
+            open_by[patient_id].append((created_at, pk))
+        elif patient_id not in answers or acked_at > answers[patient_id].at:
+            answers[patient_id] = Answer(pk, acked_at, decision, note, by or "")
+    return {
+        patient_id: UrgentState(
+            open=tuple(open_by.get(patient_id, ())), answer=answers.get(patient_id)
+        )
+        for patient_id in set(open_by) | set(answers)
+    }
+
+
+def urgent_state(patient_id: int, now: datetime) -> UrgentState:
+    """One patient's state at `now`, with an answer given in the last ANSWER_SHOWN_FOR."""
+    return urgent_states([patient_id], answers_since=now - ANSWER_SHOWN_FOR).get(
+        patient_id, NO_REPORTS
+    )

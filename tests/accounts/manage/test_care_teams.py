@@ -1,0 +1,163 @@
+"""Issue 18, item 1: admins see and change care teams under /manage/, every change audited."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from patients.models import CareTeamMembership, ClinicianNote
+from tests.factories import ClinicianFactory, PatientFactory
+
+CARE_TEAM_URL = reverse("manage:care_team")
+TRANSFER_URL = reverse("manage:care_team_transfer")
+
+
+def remove_url(patient, clinician):
+    return reverse("manage:care_team_remove", args=[patient.pk, clinician.pk])
+
+
+def team_of(patient):
+    return set(
+        CareTeamMembership.objects.filter(patient=patient).values_list("clinician_id", flat=True)
+    )
+
+
+def test_the_care_team_page_lists_every_clinicians_patients_and_every_patients_clinicians(
+    admin_client_, patient_a, clinician_a, clinician_b
+):
+    shared = PatientFactory(user__display_name="Ada Shared", clinicians=[clinician_a, clinician_b])
+
+    page = admin_client_.get(CARE_TEAM_URL).content.decode()
+
+    assert page.count("Ada Shared") >= 3  # once per clinician, once in the patient list
+    assert patient_a.user.name in page
+    assert remove_url(shared, clinician_b) in page
+
+
+def test_the_care_team_page_costs_the_same_queries_for_many_patients(
+    admin_client_, clinician_a, django_assert_max_num_queries
+):
+    for _ in range(3):
+        PatientFactory(clinicians=[clinician_a])
+    with django_assert_max_num_queries(15) as few:
+        admin_client_.get(CARE_TEAM_URL)
+    for _ in range(20):
+        PatientFactory(clinicians=[clinician_a, ClinicianFactory()])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client_.get(CARE_TEAM_URL)
+
+
+def test_removing_a_clinician_takes_them_off_the_team_and_is_audited(
+    admin_client_, admin_user, patient_a, clinician_a, clinician_b
+):
+    CareTeamMembership.objects.create(patient=patient_a, clinician=clinician_b)
+
+    admin_client_.post(remove_url(patient_a, clinician_b))
+
+    assert team_of(patient_a) == {clinician_a.pk}
+    row = AccessLog.objects.get(action="care_team.remove")
+    assert row.actor == admin_user
+    assert row.patient == patient_a
+    assert row.object_id == str(clinician_b.pk)
+    assert row.detail == {
+        "before": sorted([clinician_a.pk, clinician_b.pk]),
+        "after": [clinician_a.pk],
+    }
+
+
+def test_removing_the_last_clinician_is_refused_with_a_clear_message(
+    admin_client_, patient_a, clinician_a
+):
+    response = admin_client_.post(remove_url(patient_a, clinician_a), follow=True)
+
+    assert team_of(patient_a) == {clinician_a.pk}
+    assert "is the only clinician" in response.content.decode()
+    assert not AccessLog.objects.filter(action="care_team.remove").exists()
+
+
+def transfer(client, source, target, patients=(), note="Stable on 4.5 mg; review in May."):
+    return client.post(
+        TRANSFER_URL,
+        {
+            "source": source.pk,
+            "target": target.pk,
+            "patients": [p.pk for p in patients],
+            "note": note,
+        },
+    )
+
+
+def test_transferring_some_patients_moves_only_those_with_the_note_and_an_audit_row(
+    admin_client_, admin_user, clinician_a, clinician_b
+):
+    first, second, staying = (PatientFactory(clinicians=[clinician_a]) for _ in range(3))
+
+    response = transfer(admin_client_, clinician_a, clinician_b, [first, second])
+
+    assert response.status_code == 302
+    assert team_of(first) == team_of(second) == {clinician_b.pk}
+    assert team_of(staying) == {clinician_a.pk}
+    assert CareTeamMembership.objects.get(patient=first).added_by == admin_user
+    assert ClinicianNote.objects.get(patient=first).text == "Stable on 4.5 mg; review in May."
+    row = AccessLog.objects.get(action="care_team.transfer", patient=first)
+    assert row.actor == admin_user
+    assert row.detail["before"] == [clinician_a.pk]
+    assert row.detail["after"] == [clinician_b.pk]
+
+
+def test_transferring_with_no_patient_ticked_moves_all_of_the_clinicians_patients(
+    admin_client_, clinician_a, clinician_b
+):
+    patients = [PatientFactory(clinicians=[clinician_a]) for _ in range(3)]
+
+    transfer(admin_client_, clinician_a, clinician_b)
+
+    assert all(team_of(p) == {clinician_b.pk} for p in patients)
+
+
+def test_a_transfer_tells_both_clinicians_and_each_patient_by_email(
+    admin_client_, clinician_a, clinician_b, django_capture_on_commit_callbacks
+):
+    patient = PatientFactory(clinicians=[clinician_a])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer(admin_client_, clinician_a, clinician_b, [patient])
+
+    recipients = sorted(message.to[0] for message in mail.outbox)
+    assert recipients == sorted([clinician_a.email, clinician_b.email, patient.user.email])
+    assert all("Stable on 4.5 mg" not in message.body for message in mail.outbox)
+
+
+def test_transferring_to_a_deactivated_clinician_is_refused_and_changes_nothing(
+    admin_client_, clinician_a
+):
+    gone = ClinicianFactory(is_active=False)
+    patient = PatientFactory(clinicians=[clinician_a])
+
+    response = transfer(admin_client_, clinician_a, gone, [patient])
+
+    assert response.status_code == 200
+    assert "is deactivated" in response.content.decode()
+    assert team_of(patient) == {clinician_a.pk}
+    assert not ClinicianNote.objects.exists()
+
+
+@pytest.mark.parametrize("note", ["", " " * 3])
+def test_a_transfer_without_a_handover_note_is_refused(
+    admin_client_, clinician_a, clinician_b, note
+):
+    patient = PatientFactory(clinicians=[clinician_a])
+
+    response = transfer(admin_client_, clinician_a, clinician_b, [patient], note=note)
+
+    assert response.status_code == 200
+    assert team_of(patient) == {clinician_a.pk}
+
+
+def test_a_transfer_of_a_patient_not_on_the_source_team_is_refused(
+    admin_client_, clinician_a, clinician_b, patient_b
+):
+    response = transfer(admin_client_, clinician_a, clinician_b, [patient_b])
+
+    assert "Select a valid choice" in response.content.decode()
+    assert not AccessLog.objects.filter(action="care_team.transfer").exists()

@@ -1,0 +1,114 @@
+"""Issue 18, item 2: an admin resets a user's second factor after re-entering the password."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.usersessions.models import UserSession
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from tests.accounts.conftest import sign_in
+from tests.security.reauth import mark_reauthenticated
+
+
+def reset_url(user):
+    return reverse("manage:mfa_reset", args=[user.pk])
+
+
+@pytest.fixture
+def confirmed_admin(admin_client_, admin_user):
+    mark_reauthenticated(admin_client_, admin_user)
+    return admin_client_
+
+
+@pytest.fixture
+def clinician_with_totp(clinician_a):
+    TOTP.activate(clinician_a, generate_totp_secret())
+    return clinician_a
+
+
+def test_the_reset_asks_the_admin_for_the_password_first(admin_user, clinician_with_totp, settings):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    admin = Client()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        sign_in(admin, admin_user.email)
+        clock.shift(timedelta(minutes=10))  # past ACCOUNT_REAUTHENTICATION_TIMEOUT
+        response = admin.post(reset_url(clinician_with_totp), {"reason": "Lost phone"})
+
+    assert response.status_code == 302
+    assert reverse("account_reauthenticate") in response["Location"]
+    assert Authenticator.objects.filter(user=clinician_with_totp).exists()
+
+
+def test_a_reset_removes_every_authenticator_and_is_audited_with_the_reason(
+    confirmed_admin, admin_user, clinician_with_totp
+):
+    confirmed_admin.post(reset_url(clinician_with_totp), {"reason": "Lost phone, called in"})
+
+    assert not Authenticator.objects.filter(user=clinician_with_totp).exists()
+    row = AccessLog.objects.get(action="mfa.reset")
+    assert row.actor == admin_user
+    assert row.object_id == str(clinician_with_totp.pk)
+    assert row.detail == {"before": ["totp"], "after": [], "reason": "Lost phone, called in"}
+
+
+def test_a_reset_without_a_reason_is_refused_and_removes_nothing(
+    confirmed_admin, clinician_with_totp
+):
+    response = confirmed_admin.post(reset_url(clinician_with_totp), {"reason": "  "})
+
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert Authenticator.objects.filter(user=clinician_with_totp).exists()
+
+
+def test_a_reset_emails_the_user(confirmed_admin, clinician_with_totp):
+    confirmed_admin.post(reset_url(clinician_with_totp), {"reason": "Lost phone"})
+
+    assert [message.to for message in mail.outbox] == [[clinician_with_totp.email]]
+    assert "set up two-step sign-in again" in mail.outbox[0].body
+
+
+def test_a_reset_ends_all_the_users_sessions(confirmed_admin, clinician_a, settings):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    phone = Client()
+    sign_in(phone, clinician_a.email)
+    assert UserSession.objects.filter(user=clinician_a).exists()
+
+    confirmed_admin.post(reset_url(clinician_a), {"reason": "Lost phone"})
+
+    assert not UserSession.objects.filter(user=clinician_a).exists()
+    assert phone.get(reverse("clinic:patients"))["Location"].startswith("/accounts/login/")
+
+
+def test_after_a_reset_a_clinician_must_set_up_mfa_again_before_seeing_patients(
+    confirmed_admin, clinician_with_totp, settings
+):
+    confirmed_admin.post(reset_url(clinician_with_totp), {"reason": "Lost phone"})
+    settings.LDN_REQUIRE_STAFF_MFA = True
+    again = Client()
+    again.force_login(clinician_with_totp)
+
+    response = again.get(reverse("clinic:patients"))
+
+    assert response.status_code == 302
+    assert "/accounts/2fa/" in response["Location"]
+
+
+def test_an_admin_cannot_reset_their_own_mfa_here(confirmed_admin, admin_user):
+    TOTP.activate(admin_user, generate_totp_secret())
+
+    confirmed_admin.post(reset_url(admin_user), {"reason": "Mine"})
+
+    assert Authenticator.objects.filter(user=admin_user).exists()
+
+
+def test_a_reset_for_a_user_that_does_not_exist_is_404(confirmed_admin):
+    assert (
+        confirmed_admin.post("/manage/people/999999/mfa-reset/", {"reason": "x"}).status_code == 404
+    )

@@ -1,0 +1,129 @@
+"""Deactivating the last active clinician of any patient is refused, with the patients listed
+and a way to hand them over in the same step."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.admin import UserAdminForm
+from ldn_journal.accounts.models import AccessLog
+from patients.models import CareTeamMembership
+from patients.urgent import reports as urgent
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.security.reauth import mark_reauthenticated
+
+
+def admin_browser(admin):
+    client = Client()
+    client.force_login(admin)
+    mark_reauthenticated(client, admin)
+    return client
+
+
+@pytest.fixture
+def clinic(db):
+    admin = AdminFactory()
+    leaving = ClinicianFactory(display_name="Dr Leaving")
+    colleague = ClinicianFactory(display_name="Dr Colleague")
+    alone = PatientFactory(user__display_name="Alma Alone", clinicians=[leaving])
+    shared = PatientFactory(user__display_name="Sam Shared", clinicians=[leaving, colleague])
+    return admin, leaving, colleague, alone, shared
+
+
+def deactivate(client, user, **extra):
+    return client.post(f"/manage/people/{user.pk}/active/", {"active": "0", **extra})
+
+
+def test_the_last_clinician_of_a_patient_cannot_be_deactivated(clinic):
+    admin, leaving, _colleague, _alone, _shared = clinic
+    response = deactivate(admin_browser(admin), leaving)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Dr Leaving is the only active clinician of 1 patient (Alma Alone)" in html
+    assert "Sam Shared" not in html.split("Clinician who takes them over")[0]
+    assert "Hand over and deactivate Dr Leaving" in html
+    leaving.refresh_from_db()
+    assert leaving.is_active
+
+
+def test_the_last_clinician_cannot_be_deactivated_while_a_report_is_open(clinic):
+    _admin, leaving, _colleague, alone, _shared = clinic
+    urgent.report_reaction(
+        alone,
+        symptoms=["vomiting"],
+        since="",
+        severity="severe",
+        text="",
+        submission_id=uuid.uuid4(),
+        now=datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
+    )
+    with pytest.raises(LastClinician):
+        set_user_active(leaving, False)
+    leaving.refresh_from_db()
+    assert leaving.is_active
+
+
+def test_choosing_a_taker_hands_the_patients_over_and_deactivates_in_one_step(clinic):
+    admin, leaving, colleague, alone, _shared = clinic
+    response = deactivate(admin_browser(admin), leaving, taker=str(colleague.pk))
+    assert response.status_code == 302
+    leaving.refresh_from_db()
+    assert not leaving.is_active
+    assert CareTeamMembership.objects.filter(patient=alone, clinician=colleague).exists()
+    handover = AccessLog.objects.get(action="care_team.assign")
+    assert (handover.actor, handover.patient) == (admin, alone)
+    assert AccessLog.objects.filter(action="account_deactivated").exists()
+
+
+@pytest.mark.parametrize("who", ["admin", "deactivated", "the leaver"])
+def test_a_taker_who_cannot_take_patients_is_refused_and_nothing_changes(clinic, who):
+    admin, leaving, _colleague, alone, _shared = clinic
+    taker = {
+        "admin": lambda: AdminFactory(),
+        "deactivated": lambda: ClinicianFactory(is_active=False),
+        "the leaver": lambda: leaving,
+    }[who]()
+    response = deactivate(admin_browser(admin), leaving, taker=str(taker.pk))
+    html = response.content.decode()
+    assert response.status_code == 409
+    leaving.refresh_from_db()
+    assert leaving.is_active
+    assert CareTeamMembership.objects.filter(patient=alone).count() == 1
+    if who == "the leaver":
+        assert "Dr Leaving is the only active clinician" in html
+    else:
+        assert "Choose an active clinician" in html
+
+
+def test_a_clinician_whose_patients_all_have_another_clinician_can_be_deactivated(db):
+    admin = AdminFactory()
+    leaving, colleague = ClinicianFactory(), ClinicianFactory()
+    PatientFactory(clinicians=[leaving, colleague])
+    assert deactivate(admin_browser(admin), leaving).status_code == 302
+    leaving.refresh_from_db()
+    assert not leaving.is_active
+
+
+def test_a_clinician_of_only_deactivated_patients_can_be_deactivated(db):
+    admin, leaving = AdminFactory(), ClinicianFactory()
+    PatientFactory(clinicians=[leaving], user__is_active=False)
+    assert deactivate(admin_browser(admin), leaving).status_code == 302
+
+
+def test_the_django_admin_refuses_the_same_deactivation(clinic):
+    _admin, leaving, *_rest = clinic
+    form = UserAdminForm(
+        data={
+            "email": leaving.email,
+            "display_name": leaving.display_name,
+            "role": leaving.role,
+            "is_active": "",
+        },
+        instance=leaving,
+    )
+    form.is_valid()
+    assert "is_active" in form.errors
+    assert "only active clinician" in form.errors["is_active"][0]

@@ -1,0 +1,73 @@
+"""Browser journey (issue 18): an admin transfers two patients with a handover note and resets
+a clinician's two-step sign-in; a clinician outside a team opens a record by break-glass and
+the patient sees it with the reason. Screenshots at 1280x800."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ldn_journal.demo import DEMO_PASSWORD
+from patients.models import CareTeamMembership, ClinicianNote, Patient
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
+
+DESKTOP = {"width": 1280, "height": 800}
+REASON = "Emergency department called at 2 am; the patient cannot speak."
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_moves_patients_resets_mfa_and_a_clinician_breaks_the_glass(
+    browser, live_server, settings
+):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    moving = ["patient2@example.com", "patient3@example.com"]
+
+    admin = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(admin, live_server, "admin@example.com")
+    admin.goto(f"{live_server.url}/manage/care-team/")
+    expect(admin.locator("main")).to_contain_text("Each clinician's patients")
+    admin.screenshot(path=str(SCREENSHOTS / "manage-care-teams.png"), full_page=True)
+
+    admin.locator("tr", has_text="Dr Casey Morgan").get_by_role(
+        "link", name="Transfer patients"
+    ).click()
+    admin.get_by_label("To clinician").select_option(label="Dr Robin Patel")
+    for email in moving:
+        admin.get_by_label(email, exact=False).check()
+    admin.get_by_label("Handover note").fill("Both stable on 4.5 mg; review in May.")
+    admin.screenshot(path=str(SCREENSHOTS / "manage-transfer.png"), full_page=True)
+    admin.get_by_role("button", name="Transfer").click()
+    expect(admin.locator(".messages")).to_contain_text("2 patient(s) moved")
+    for email in moving:
+        team = CareTeamMembership.objects.filter(patient__user__email=email)
+        assert [m.clinician.email for m in team] == ["clinician2@example.com"]
+        assert ClinicianNote.objects.filter(patient__user__email=email).exists()
+
+    admin.goto(f"{live_server.url}/manage/?q=clinician2")
+    admin.get_by_role("link", name="Reset two-step sign-in").click()
+    if admin.locator("h1").inner_text() == "Confirm Access":
+        admin.get_by_label("Password").fill(DEMO_PASSWORD)
+        admin.locator("main form button[type=submit]").first.click()
+    admin.get_by_label("Reason").fill("Lost phone; identity confirmed by a call.")
+    admin.screenshot(path=str(SCREENSHOTS / "manage-mfa-reset.png"), full_page=True)
+    admin.get_by_role("button", name="Reset two-step sign-in").click()
+    expect(admin.locator(".messages")).to_contain_text("Two-step sign-in was reset")
+
+    outsider = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(outsider, live_server, "clinician2@example.com")
+    patient = Patient.objects.get(user__email="patient@example.com")
+    outsider.goto(f"{live_server.url}/clinic/patients/{patient.pk}/emergency-access/")
+    outsider.get_by_label("Why do you need this record now?").fill(REASON)
+    outsider.get_by_role("button", name="Open the record in an emergency").click()
+    expect(outsider.locator("main")).to_contain_text("Emergency access is active")
+    outsider.screenshot(path=str(SCREENSHOTS / "break-glass-banner.png"))
+
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, live_server, "patient@example.com")
+    phone.goto(f"{live_server.url}/journal/access/")
+    expect(phone.locator("main")).to_contain_text(REASON)
+    phone.screenshot(path=str(SCREENSHOTS / "break-glass-patient-log.png"), full_page=True)
+
+    admin.goto(f"{live_server.url}/manage/access-log/?action=break_glass.open")
+    expect(admin.locator("main")).to_contain_text("Opened a record in an emergency")
+    admin.screenshot(path=str(SCREENSHOTS / "manage-audit-viewer.png"), full_page=True)

@@ -1,0 +1,316 @@
+"""The stored attention rows: always equal to a fresh evaluation, and a list that costs the
+same number of queries for 5 or 500 patients."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ldn_journal.accounts.models import User
+from ldn_journal.celery import app
+from patients.clinic import attention, dashboard, tasks
+from patients.models import (
+    CareTeamMembership,
+    FlagReview,
+    NightlyEntry,
+    Patient,
+    PatientAttention,
+    SideEffect,
+)
+from patients.urgent import reports
+from prescriptions import changes, plans
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.dashboard_factories import give_nights, give_plan
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+TONIGHT = datetime(2026, 3, 30).date()  # at 09:00 London it is still last night
+LIST = reverse("clinic:patients")
+
+nights = st.lists(
+    st.one_of(
+        st.none(),  # nothing logged that night
+        st.fixed_dictionaries(
+            {
+                "skipped": st.booleans(),
+                "deviates": st.booleans(),
+                "late": st.booleans(),  # taken at 04:00, outside the dosing window
+                "pain": st.none() | st.integers(0, 10),
+                "effect": st.none()
+                | st.tuples(st.sampled_from(["headache", "nausea"]), st.integers(1, 3)),
+            }
+        ),
+    ),
+    max_size=45,
+)
+history = st.fixed_dictionaries(
+    {
+        "nights": nights,
+        "reviewed_ago": st.none() | st.integers(0, 20),
+        "urgent": st.none() | st.sampled_from(["moderate", "severe"]),
+        "hold": st.booleans(),
+    }
+)
+
+
+def fresh_row(patient, now):
+    patients = dashboard.with_list_annotations(Patient.objects.filter(pk=patient.pk))
+    [row] = dashboard.evaluate_rows(patients, now)
+    return row
+
+
+def shown(row):
+    """What the list shows of a row, and what it sorts and filters by."""
+    return (
+        row.patient.pk,
+        row.today,
+        row.position,
+        row.last_entry,
+        row.nights_silent,
+        row.adherence_7,
+        row.adherence_30,
+        row.flags,
+        row.open_flags,
+        row.needs_review,
+        str(row.sparkline),
+    )
+
+
+def assert_stored_equals_fresh(patient, now):
+    stored = PatientAttention.objects.get(patient=patient)
+    row = fresh_row(patient, now)
+    assert attention.stored_state(stored) == attention.state_of(row)
+    assert shown(attention.row_from(stored, row.patient)) == shown(row)
+
+
+def assert_current_or_due(patient, now):
+    """Never silently wrong: the row equals a fresh evaluation, or says it is due."""
+    stored = PatientAttention.objects.get(patient=patient)
+    if stored.valid_until > now:
+        assert attention.stored_state(stored) == attention.state_of(fresh_row(patient, now))
+
+
+def live_history(patient, clinician, spec, capture):
+    """The history saved as the app saves it (one save per row), each change committed."""
+    with capture(execute=True):
+        give_plan(patient, clinician, TONIGHT - timedelta(days=100))
+    for ago, night_spec in enumerate(spec["nights"], start=1):
+        if night_spec is None:
+            continue
+        night = TONIGHT - timedelta(days=ago)
+        with capture(execute=True):
+            entry = NightlyEntry(patient=patient, night=night, pain=night_spec["pain"])
+            if night_spec["skipped"]:
+                entry.status = "skipped"
+            else:
+                entry.status = "taken"
+                entry.dose_mg = Decimal("3.0") if night_spec["deviates"] else Decimal("4.5")
+                hour = 27 if night_spec["late"] else 22  # 04:00 the next morning
+                entry.taken_at = datetime(night.year, night.month, night.day, tzinfo=UTC) + (
+                    timedelta(hours=hour)
+                )
+            entry.save()
+            if night_spec["effect"]:
+                kind, severity = night_spec["effect"]
+                SideEffect.objects.create(entry=entry, kind=kind, severity=severity)
+        assert_current_or_due(patient, NOW)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=history, later=st.integers(0, 9))
+def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
+    django_capture_on_commit_callbacks, spec, later
+):
+    capture = django_capture_on_commit_callbacks
+    with time_machine.travel(NOW, tick=False):
+        clinician = ClinicianFactory()
+        with capture(execute=True):
+            patient = PatientFactory(clinicians=[clinician])
+        live_history(patient, clinician, spec, capture)
+        # What the patient logged made the row due; the minute task rewrites it.
+        attention.refresh_due(NOW)
+        assert_stored_equals_fresh(patient, NOW)
+
+        if spec["reviewed_ago"] is not None:
+            with capture(execute=True):
+                FlagReview.objects.create(
+                    patient=patient,
+                    reviewed_through=TONIGHT - timedelta(days=spec["reviewed_ago"]),
+                    reviewed_by=clinician,
+                )
+            assert_stored_equals_fresh(patient, NOW)
+        if spec["urgent"]:
+            with capture(execute=True):
+                report, _ = reports.report_reaction(
+                    patient,
+                    symptoms=["panic"],
+                    since="",
+                    severity=spec["urgent"],
+                    text="",
+                    submission_id=uuid.uuid4(),
+                    now=NOW,
+                )
+            assert_stored_equals_fresh(patient, NOW)
+            with capture(execute=True):
+                reports.acknowledge(report, clinician, "Seen.", NOW)
+            assert_stored_equals_fresh(patient, NOW)
+        if spec["hold"]:
+            plan = plans.load(patient)
+            latest = plan.latest
+            with capture(execute=True):
+                changes.save_version(
+                    prescription_id=plan.open_prescription.pk,
+                    author=clinician,
+                    based_on=latest.number,
+                    change=changes.hold_change(
+                        latest, hold_from=TONIGHT, hold_until=None, reason="Surgery"
+                    ),
+                    now=NOW,
+                )
+            assert_stored_equals_fresh(patient, NOW)
+
+    # Time alone changes the row (gone quiet, missed nights, the windows): once the night
+    # has turned the minute task rewrites it.
+    later_now = NOW + timedelta(days=later, hours=4)
+    with time_machine.travel(later_now, tick=False):
+        attention.refresh_due(later_now)
+        assert_stored_equals_fresh(patient, later_now)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_shows_the_stored_rows_in_the_order_a_fresh_evaluation_gives(
+    clinician_client, clinician_a
+):
+    patients = [
+        PatientFactory(user__display_name=f"Patient {i}", clinicians=[clinician_a])
+        for i in range(6)
+    ]
+    for patient in patients:
+        give_plan(patient, clinician_a, TONIGHT - timedelta(days=100))
+    give_nights(patients[:3], TONIGHT, 30)
+    give_nights(patients[3:5], TONIGHT - timedelta(days=4), 30)
+    attention.rebuild(NOW)
+    page = clinician_client.get(LIST).context["page"]
+    fresh = dashboard.patient_rows(clinician_a, NOW)
+    assert [shown(row) for row in page] == [shown(row) for row in fresh]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_row_whose_night_has_turned_is_rewritten_before_the_list_reads_it(
+    clinician_client, clinician_a
+):
+    [patient] = [PatientFactory(clinicians=[clinician_a])]
+    give_plan(patient, clinician_a, TONIGHT - timedelta(days=100))
+    give_nights([patient], TONIGHT, 30)
+    attention.rebuild(NOW)
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        [row] = clinician_client.get(LIST).context["page"]
+        assert row.nights_silent == 8
+        assert "quiet" in {flag.kind for flag in row.flags}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_rebuild_command_writes_a_row_for_every_patient(capsys, clinician_a):
+    patients = [PatientFactory(clinicians=[clinician_a]) for _ in range(3)]
+    PatientAttention.objects.all().delete()
+    call_command("rebuild_attention")
+    assert PatientAttention.objects.filter(patient__in=patients).count() == 3
+    assert "3 patients" in capsys.readouterr().out
+
+
+def _list_queries(client, params=None):
+    client.get(LIST, params)  # rows written for new patients; the session saved
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, params)
+    assert response.status_code == 200
+    return len(queries), len(response.context["page"])
+
+
+def _team(clinician, n):
+    """`n` patients on `clinician`'s team with three nights each, in bulk."""
+    tag = uuid.uuid4().hex[:8]
+    users = User.objects.bulk_create(
+        User(email=f"p{i}-{tag}@example.org", display_name=f"P {i}", password="!") for i in range(n)
+    )
+    patients = Patient.objects.bulk_create(
+        Patient(user=user, time_zone="Europe/London") for user in users
+    )
+    CareTeamMembership.objects.bulk_create(
+        CareTeamMembership(patient=patient, clinician=clinician) for patient in patients
+    )
+    give_nights(patients, TONIGHT, 3)
+    return patients
+
+
+@pytest.mark.parametrize("params", [None, {"kind": "missed"}, {"review": "on", "q": "p"}])
+@time_machine.travel(NOW, tick=False)
+def test_the_list_takes_the_same_queries_for_5_and_500_patients(
+    clinician_client, clinician_a, params
+):
+    _team(clinician_a, 5)
+    at_5 = _list_queries(clinician_client, params)
+    _team(clinician_a, 495)
+    at_500 = _list_queries(clinician_client, params)
+    assert at_5[0] == at_500[0] <= 10
+    if params is None:
+        assert (at_5[1], at_500[1]) == (5, dashboard.PAGE_SIZE)
+
+
+def test_beat_runs_the_minute_refresh_and_the_nightly_rebuild():
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"patients.refresh_attention", "patients.rebuild_attention"} <= scheduled
+    app.loader.import_default_modules()
+    assert {"patients.refresh_attention", "patients.rebuild_attention"} <= set(app.tasks)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_minute_task_writes_missing_rows_and_rows_that_are_due(clinician_a):
+    new, turned, current = (PatientFactory(clinicians=[clinician_a]) for _ in range(3))
+    attention.recompute([turned.pk, current.pk], NOW - timedelta(days=1))
+    attention.recompute([current.pk], NOW)
+    PatientAttention.objects.filter(patient=new).delete()
+    before = PatientAttention.objects.get(patient=current).computed_at
+    tasks.refresh_attention()
+    assert PatientAttention.objects.get(patient=new).today == TONIGHT
+    assert PatientAttention.objects.get(patient=turned).today == TONIGHT
+    assert PatientAttention.objects.get(patient=current).computed_at == before
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        ("2026-03-31T09:00:00+01:00", "2026-03-31T12:00:00+01:00"),  # before noon: at noon
+        ("2026-03-31T13:00:00+01:00", "2026-04-01T00:00:00+01:00"),  # after: at midnight
+        ("2026-03-29T00:30:00+00:00", "2026-03-29T12:00:00+01:00"),  # across the clock change
+    ],
+)
+def test_a_row_is_due_again_at_the_next_local_noon_or_midnight(now, due):
+    patient = Patient(time_zone="Europe/London")
+    row = dashboard.PatientRow(patient, *([None] * 9))
+    assert attention.night_ends(row, datetime.fromisoformat(now)) == datetime.fromisoformat(due)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_logged_night_marks_the_row_due_and_the_list_shows_it_fresh(
+    clinician_client, clinician_a
+):
+    [patient] = [PatientFactory(clinicians=[clinician_a])]
+    give_plan(patient, clinician_a, TONIGHT - timedelta(days=100))
+    attention.rebuild(NOW)
+    assert PatientAttention.objects.get(patient=patient).last_entry is None
+    NightlyEntry.objects.create(patient=patient, night=TONIGHT, status="skipped")
+    assert PatientAttention.objects.get(patient=patient).valid_until <= NOW
+    [row] = clinician_client.get(LIST).context["page"]
+    assert row.last_entry == TONIGHT

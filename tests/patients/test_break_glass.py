@@ -1,0 +1,168 @@
+"""Issue 18: break-glass. A clinician outside the care team opens a record in an emergency
+with a reason; the grant is data the one access gate reads, for LDN_BREAK_GLASS_HOURS."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from patients.clinic.break_glass import active_in_session
+from patients.models import BreakGlassGrant, Patient
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+
+REASON = "Called by the emergency department at 2 am; the patient is unconscious."
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def url(patient_id):
+    return reverse("clinic:break_glass", args=[patient_id])
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def outsider(clinician_b):
+    return signed_in(clinician_b)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as clock:
+        yield clock
+
+
+def test_a_clinician_outside_the_team_cannot_open_the_record_without_break_glass(
+    outsider, patient_a
+):
+    assert outsider.get(reverse("clinic:patient", args=[patient_a.pk])).status_code == 404
+
+
+def test_break_glass_with_a_reason_opens_the_record_for_the_set_hours(
+    outsider, clinician_b, patient_a, settings
+):
+    settings.LDN_BREAK_GLASS_HOURS = 12
+
+    response = outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    assert response["Location"] == reverse("clinic:patient", args=[patient_a.pk])
+    assert outsider.get(response["Location"]).status_code == 200
+    grant = BreakGlassGrant.objects.get(patient=patient_a, clinician=clinician_b)
+    assert grant.reason == REASON
+    assert grant.ends_at - grant.starts_at == timedelta(hours=12)
+
+
+def test_the_access_ends_when_the_grant_does(outsider, clinician_b, patient_a, clock):
+    outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    clock.shift(timedelta(hours=12, minutes=1))
+
+    assert not Patient.objects.visible_to(clinician_b).filter(pk=patient_a.pk).exists()
+    again = signed_in(clinician_b)  # the staff session itself has timed out by now
+    assert again.get(reverse("clinic:patient", args=[patient_a.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["", "urgent", " " * 20])
+def test_break_glass_without_a_real_reason_is_refused_and_grants_nothing(
+    outsider, patient_a, reason
+):
+    response = outsider.post(url(patient_a.pk), {"reason": reason})
+
+    assert response.status_code == 200
+    assert "reason" in response.content.decode().lower()
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_break_glass_for_a_patient_that_does_not_exist_is_404(outsider):
+    assert outsider.post(url(999_999), {"reason": REASON}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["admin", "patient"])
+def test_break_glass_by_an_admin_or_a_patient_is_not_allowed(who, patient_a, patient_b):
+    user = AdminFactory() if who == "admin" else patient_b.user
+
+    response = signed_in(user).post(url(patient_a.pk), {"reason": REASON})
+
+    assert response.status_code == 404
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_a_clinician_already_on_the_team_is_sent_to_the_record_and_no_grant_made(
+    clinician_a, patient_a
+):
+    response = signed_in(clinician_a).post(url(patient_a.pk), {"reason": REASON})
+
+    assert response["Location"] == reverse("clinic:patient", args=[patient_a.pk])
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_the_admins_and_the_care_team_are_alerted_at_once(
+    outsider, patient_a, clinician_a, admin_user, django_capture_on_commit_callbacks
+):
+    ClinicianFactory(is_active=True)  # not on the team: not told
+    AdminFactory(is_active=False)  # deactivated: not told
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([clinician_a.email, admin_user.email])
+    assert all(REASON not in m.body for m in mail.outbox)
+
+
+def test_break_glass_is_audited_and_shown_to_the_patient_with_the_reason(
+    outsider, clinician_b, patient_a
+):
+    outsider.post(url(patient_a.pk), {"reason": REASON})
+    row = AccessLog.objects.get(action="break_glass.open")
+    assert (row.actor, row.patient) == (clinician_b, patient_a)
+
+    page = signed_in(patient_a.user).get(reverse("journal:access_log")).content.decode()
+
+    assert "Opened your record in an emergency" in page
+    assert REASON in page
+    assert clinician_b.name in page
+
+
+def test_a_banner_shows_on_every_page_while_the_access_lasts(outsider, patient_a):
+    outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    for page in (reverse("clinic:patients"), reverse("clinic:urgent_reports")):
+        assert "Emergency access is active" in outsider.get(page).content.decode()
+    session = outsider.session
+    assert active_in_session(session, now=NOW + timedelta(hours=11)) == [patient_a.pk]
+    assert active_in_session(session, now=NOW + timedelta(hours=12)) == []
+
+
+def test_a_patient_reached_by_team_and_grant_appears_once_in_the_gate(clinician_b, patient_a):
+    both = PatientFactory(clinicians=[clinician_b, ClinicianFactory()])
+    for patient in (patient_a, both):
+        BreakGlassGrant.objects.create(
+            patient=patient, clinician=clinician_b, reason=REASON, ends_at=NOW + timedelta(hours=1)
+        )
+
+    visible = list(Patient.objects.visible_to(clinician_b).values_list("pk", flat=True))
+
+    assert sorted(visible) == sorted(
+        {patient_a.pk, both.pk, *[p.pk for p in Patient.objects.filter(care_team=clinician_b)]}
+    )
+    assert len(visible) == len(set(visible))
+
+
+def test_the_gate_costs_one_query_however_many_grants_exist(clinician_b, django_assert_num_queries):
+    for _ in range(5):
+        BreakGlassGrant.objects.create(
+            patient=PatientFactory(clinicians=[ClinicianFactory()]),
+            clinician=clinician_b,
+            reason=REASON,
+            ends_at=NOW + timedelta(hours=1),
+        )
+
+    with django_assert_num_queries(1):
+        assert len(list(Patient.objects.visible_to(clinician_b))) == 5

@@ -1,0 +1,289 @@
+"""Never unrouted: a report always reaches a person who can open it. With no active clinician
+the admins are alerted at once, see it on "Unassigned urgent reports" and assign a clinician
+in one step, who is alerted at once. Time is fixed throughout."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from ldn_journal.accounts.context_processors import urgent_count
+from ldn_journal.accounts.models import AccessLog
+from patients.care_team import unassigned_open
+from patients.models import CareTeamMembership, NightlyEntry, ReminderDelivery, UrgentReport
+from patients.notifications import outbox
+from patients.urgent import reports as urgent
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.security.reauth import mark_reauthenticated
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London
+SECRET = "Heart racing after the 4.5 mg dose"
+Kind = ReminderDelivery.Kind
+Status = ReminderDelivery.Status
+
+
+def browser_for(user):
+    client = Client()
+    client.force_login(user)
+    mark_reauthenticated(client, user)
+    return client
+
+
+def report(patient, now=NOW):
+    made, _ = urgent.report_reaction(
+        patient,
+        symptoms=["racing_heart"],
+        since="within_hour",
+        severity="severe",
+        text=SECRET,
+        submission_id=uuid.uuid4(),
+        now=now,
+    )
+    return made
+
+
+def post_report(client):
+    data = {
+        "submission_id": str(uuid.uuid4()),
+        "symptoms": ["racing_heart"],
+        "since": "within_hour",
+        "severity": "severe",
+        "text": SECRET,
+    }
+    with time_machine.travel(NOW, tick=False):
+        return client.post("/journal/reaction/", data)
+
+
+@pytest.fixture
+def admins(db):
+    return [AdminFactory(display_name="Admin One"), AdminFactory(display_name="Admin Two")]
+
+
+@pytest.fixture
+def orphan(db):
+    """A patient whose only clinician was deactivated (as a data import can leave them)."""
+    gone = ClinicianFactory(is_active=False)
+    return PatientFactory(user__display_name="Olive Orphan", clinicians=[gone])
+
+
+@pytest.fixture
+def looked_after(db):
+    clinician = ClinicianFactory(display_name="Dr Team")
+    return PatientFactory(user__display_name="Terry Team", clinicians=[clinician]), clinician
+
+
+def recipients(made, kind=Kind.URGENT):
+    return set(made.deliveries.filter(kind=kind).values_list("recipient_id", flat=True))
+
+
+# --- Who is alerted ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_with_no_active_clinician_the_admins_are_alerted_at_once(orphan, admins):
+    made = report(orphan)
+    assert recipients(made) == {admin.pk for admin in admins}
+    assert set(made.deliveries.values_list("due_at", flat=True)) == {NOW}
+    assert made.routed_to == UrgentReport.Routing.ON_DUTY
+
+
+@pytest.mark.django_db
+def test_with_a_care_team_only_the_team_is_alerted_at_once(looked_after, admins):
+    patient, clinician = looked_after
+    made = report(patient)
+    assert recipients(made) == {clinician.pk}
+    assert made.routed_to == UrgentReport.Routing.CARE_TEAM
+
+
+@pytest.mark.django_db
+def test_the_patient_is_told_truthfully_that_the_team_on_duty_was_alerted(orphan, admins):
+    html = post_report(browser_for(orphan.user)).content.decode()
+    assert "the clinic's team on duty has been alerted" in html
+    assert "Your care team has been alerted now" not in html
+
+
+@pytest.mark.django_db
+def test_the_patient_is_told_their_care_team_was_alerted_when_it_was(looked_after):
+    patient, _clinician = looked_after
+    html = post_report(browser_for(patient.user)).content.decode()
+    assert "Your care team has been alerted now" in html
+    assert "team on duty" not in html
+
+
+@pytest.mark.django_db
+def test_the_admins_alert_links_to_a_page_they_can_open_without_health_details(
+    orphan, admins, settings
+):
+    settings.SITE_URL = "https://ldn.example.org"
+    made = report(orphan)
+    ids = list(made.deliveries.filter(recipient=admins[0]).values_list("pk", flat=True))
+    with time_machine.travel(NOW, tick=False):
+        assert [outbox.send_delivery(pk) for pk in ids] == [Status.SENT]
+    link = f"https://ldn.example.org/manage/urgent/{made.pk}/"
+    assert link in mail.outbox[0].body
+    page = browser_for(admins[0]).get(f"/manage/urgent/{made.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Olive Orphan" in html
+    assert "Severe" in html
+    assert SECRET not in html
+    assert "Racing heart" not in html
+    assert AccessLog.objects.filter(action="urgent.admin_read", patient=orphan).exists()
+
+
+@pytest.mark.django_db
+def test_escalation_reaches_only_people_who_can_open_what_it_links_to(looked_after, admins):
+    patient, clinician = looked_after
+    made = report(patient)
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        assert urgent.escalate_due(NOW + timedelta(minutes=30)) == [made.pk]
+    escalated = made.deliveries.filter(kind=Kind.ESCALATION).select_related("recipient")
+    assert {d.recipient_id for d in escalated} == {clinician.pk, *(a.pk for a in admins)}
+    for delivery in escalated:
+        path = urgent.alert_url(delivery).removeprefix("http://127.0.0.1:8000")
+        assert browser_for(delivery.recipient).get(path).status_code == 200, delivery.recipient
+
+
+@pytest.mark.django_db
+def test_escalation_of_an_unassigned_report_reaches_the_admins_even_when_left_out(
+    orphan, admins, settings
+):
+    settings.LDN_URGENT_ESCALATE_TO_ADMINS = False
+    made = report(orphan)
+    urgent.escalate_due(NOW + timedelta(minutes=30))
+    assert recipients(made, Kind.ESCALATION) == {admin.pk for admin in admins}
+
+
+# --- The admins' page ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_unassigned_page_lists_name_time_and_severity_without_health_details(
+    orphan, looked_after, admins
+):
+    made = report(orphan)
+    report(looked_after[0])
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        html = browser_for(admins[0]).get("/manage/urgent/").content.decode()
+    assert "Unassigned urgent reports" in html
+    assert "Olive Orphan" in html
+    assert "Severe" in html
+    assert "Thu 26 Nov, 02:00" in html
+    assert "Terry Team" not in html  # has a clinician: not unassigned
+    assert SECRET not in html
+    assert "Racing heart" not in html
+    assert f"/manage/urgent/{made.pk}/assign/" in html
+
+
+@pytest.mark.django_db
+def test_assigning_a_clinician_takes_one_step_is_audited_and_alerts_them_at_once(orphan, admins):
+    made = report(orphan)
+    taker = ClinicianFactory(display_name="Dr Taker")
+    later = NOW + timedelta(minutes=4)
+    with time_machine.travel(later, tick=False):
+        response = browser_for(admins[0]).post(
+            f"/manage/urgent/{made.pk}/assign/", {"clinician": taker.pk, "next": "list"}
+        )
+    assert response.status_code == 302
+    assert response["Location"] == "/manage/urgent/"
+    assert CareTeamMembership.objects.filter(patient=orphan, clinician=taker).exists()
+    log = AccessLog.objects.get(action="care_team.assign")
+    assert (log.actor, log.patient, log.detail["clinician"]) == (admins[0], orphan, taker.pk)
+    alert = made.deliveries.get(recipient=taker, kind=Kind.URGENT)
+    assert (alert.due_at, alert.status) == (later, Status.PENDING)
+    assert browser_for(taker).get(f"/clinic/reports/{made.pk}/").status_code == 200
+    assert list(unassigned_open(admins[0])) == []
+
+
+@pytest.mark.parametrize("who", ["admin", "deactivated clinician", "patient"])
+@pytest.mark.django_db
+def test_assigning_someone_who_cannot_take_the_patient_is_refused_clearly(orphan, admins, who):
+    made = report(orphan)
+    target = {
+        "admin": lambda: admins[1],
+        "deactivated clinician": lambda: ClinicianFactory(is_active=False),
+        "patient": lambda: PatientFactory().user,
+    }[who]()
+    with time_machine.travel(NOW, tick=False):
+        response = browser_for(admins[0]).post(
+            f"/manage/urgent/{made.pk}/assign/", {"clinician": target.pk}
+        )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose an active clinician" in html
+    assert not CareTeamMembership.objects.filter(patient=orphan, clinician=target).exists()
+    assert not AccessLog.objects.filter(action="care_team.assign").exists()
+
+
+@pytest.mark.django_db
+def test_assigning_nobody_is_refused_with_what_to_do(orphan, admins):
+    made = report(orphan)
+    response = browser_for(admins[0]).post(f"/manage/urgent/{made.pk}/assign/", {"clinician": "x"})
+    assert response.status_code == 400
+    assert "Choose a clinician from the list" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_clinicians_and_patients_get_404_on_the_admins_pages(orphan, looked_after):
+    made = report(orphan)
+    for user in (looked_after[1], orphan.user):
+        assert browser_for(user).get(f"/manage/urgent/{made.pk}/").status_code == 404
+        assert browser_for(user).get("/manage/urgent/").status_code == 404
+
+
+# --- The count in the navigation --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_clinicians_see_the_count_of_open_reports_on_every_page(looked_after):
+    patient, clinician = looked_after
+    report(patient)
+    report(patient, now=NOW + timedelta(minutes=5))
+    client = browser_for(clinician)
+    for page in ("/clinic/", "/clinic/templates/", "/clinic/reports/"):
+        html = client.get(page).content.decode()
+        assert 'nav-count">2<span class="visually-hidden"> open</span>' in html, page
+
+
+@pytest.mark.django_db
+def test_the_navigation_count_costs_one_query_per_request(
+    looked_after, rf, django_assert_num_queries
+):
+    patient, clinician = looked_after
+    report(patient)
+    request = rf.get("/clinic/")
+    request.user = clinician
+    with django_assert_num_queries(1):
+        assert urgent_count(request) == 1
+        assert urgent_count(request) == 1
+
+
+@pytest.mark.django_db
+def test_admins_see_the_count_of_unassigned_reports(orphan, admins):
+    report(orphan)
+    html = browser_for(admins[0]).get("/manage/").content.decode()
+    assert 'nav-count">1<span class="visually-hidden"> open</span>' in html
+
+
+# --- The report page -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_report_page_shows_dose_times_in_the_patients_zone_labelled(db):
+    clinician = ClinicianFactory()
+    patient = PatientFactory(time_zone="America/New_York", clinicians=[clinician])
+    NightlyEntry.objects.create(
+        patient=patient,
+        night=date(2026, 11, 25),
+        status="taken",
+        dose_mg="3.00",
+        taken_at=datetime(2026, 11, 26, 2, 30, tzinfo=UTC),  # 21:30 in New York
+    )
+    made = report(patient, now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))
+    html = browser_for(clinician).get(f"/clinic/reports/{made.pk}/").content.decode()
+    assert "Dose time (America/New_York)" in html
+    assert "21:30" in html
+    assert "EST" in html
