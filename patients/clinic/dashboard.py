@@ -114,6 +114,7 @@ def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
         status=entry.status,
         dose_mg=entry.dose_mg,
         taken_at=entry.taken_at,
+        time_zone=entry.time_zone,
         scores=scores,
         side_effects=tuple(
             flag_rules.SideEffectRecord(
