@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails (sent by the worker) point at the server `make run` starts, on its port.
+SITE_URL ?= http://$(HOST):$(PORT)
 # DEBUG is off unless set (ldn_journal/settings.py): these are development targets.
 export DEBUG ?= true
 
@@ -46,13 +48,14 @@ makemessages: install
 	  --ignore=node_modules --ignore=tests --ignore=bench --ignore=staticfiles
 
 ## run: install, migrate, load the demo and serve on http://127.0.0.1:8000 with a worker and beat
-## (PORT=8001 make run serves on another port)
+## (PORT=8001 make run serves on another port; emailed links use it too)
 run: seed messages
 	$(PY) manage.py dev_keys
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops web, worker and beat)"
 	@# Background jobs of a non-interactive shell ignore SIGINT, so Ctrl-C reaches them only
 	@# through this trap; when any of the three stops, the other two are stopped too.
-	@$(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & pids=$$!; \
+	@export SITE_URL='$(SITE_URL)'; \
+	  $(BIN)/celery -A ldn_journal worker --loglevel=INFO --concurrency=2 & pids=$$!; \
 	  $(BIN)/celery -A ldn_journal beat --loglevel=INFO & pids="$$pids $$!"; \
 	  $(PY) manage.py runserver $(HOST):$(PORT) & pids="$$pids $$!"; \
 	  trap 'kill -TERM $$pids 2>/dev/null' INT TERM; \

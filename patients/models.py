@@ -334,6 +334,14 @@ class NightlyEntry(models.Model):
     mood = models.PositiveSmallIntegerField(null=True, blank=True)
     notes = models.TextField(max_length=2000, blank=True)
     morning_logged_at = models.DateTimeField(null=True, blank=True)
+    # The patient's zone when the night was logged: its times are shown in this zone for ever,
+    # so moving to another zone never moves a past dose.
+    time_zone = models.CharField(max_length=64, blank=True)
+    logged_offline = models.BooleanField(
+        default=False,
+        help_text="Logged on the phone without a connection and sent later: the times are "
+        "the moment the patient acted, not when the server heard of it.",
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -371,6 +379,11 @@ class NightlyEntry(models.Model):
     @property
     def has_morning(self):
         return self.morning_logged_at is not None
+
+    @property
+    def logged_tz(self):
+        """The zone this night's times are read in: the one it was logged in."""
+        return zoneinfo.ZoneInfo(self.time_zone or self.patient.time_zone)
 
     @property
     def deviates(self):

@@ -11,8 +11,8 @@ NAV = {
     Role.PATIENT: [
         ("journal:home", _("Tonight")),
         ("journal:history", _("History")),
-        ("journal:plan", _("My plan")),
-        ("journal:settings", _("Settings")),
+        ("journal:plan", _("Plan")),
+        ("journal:more", _("More")),
     ],
     Role.CLINICIAN: [
         ("clinic:patients", _("Patients")),
@@ -29,6 +29,34 @@ NAV = {
         ("clinic:templates", _("Plan templates")),
     ],
 }
+
+
+# A patient's page belongs to the tab it was reached from; anything not listed (settings,
+# the account pages) is under More.
+PATIENT_TABS = {
+    "journal:home": {
+        "home",
+        "taken_now",
+        "taken_at",
+        "evening",
+        "skip",
+        "morning",
+        "undo",
+        "urgent_report",
+        "urgent_detail",
+    },
+    "journal:history": {"history", "history_list", "trends", "night", "entry"},
+    "journal:plan": {"plan"},
+}
+
+
+def _patient_tab(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace == "journal":
+        for tab, names in PATIENT_TABS.items():
+            if match.url_name in names:
+                return tab
+    return "journal:more"
 
 
 # The nav items that carry a count of urgent reports waiting for this person.
@@ -62,7 +90,12 @@ def navigation(request):
         except NoReverseMatch:  # an area not built yet is simply not shown
             continue
         count = urgent_count(request) if name in COUNTED else 0
-        items.append({"url": url, "label": label, "current": False, "count": count})
+        items.append({"url": url, "label": label, "current": False, "count": count, "name": name})
+    if user.role == Role.PATIENT:
+        tab = _patient_tab(request)
+        for item in items:
+            item["current"] = item["name"] == tab
+        return {"nav_items": items, "tab_bar": True}
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
     matches = [item for item in items if request.path.startswith(item["url"])]

@@ -126,6 +126,7 @@ def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
         status=entry.status,
         dose_mg=entry.dose_mg,
         taken_at=entry.taken_at,
+        time_zone=entry.time_zone,
         scores=scores,
         skip_reason=entry.get_skip_reason_display().lower() if entry.skip_reason else "",
         dreams=entry.dreams,

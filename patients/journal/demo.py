@@ -110,7 +110,9 @@ def _one_night(patient, plan, night, ago, dose, spec, rng, baseline_pain, step_u
     skipped = spec.get("status") == "skipped" or (
         spec.get("status") != "taken" and rng.random() < 0.05
     )
-    entry = NightlyEntry(patient=patient, night=night, prescribed_mg=dose)
+    entry = NightlyEntry(
+        patient=patient, night=night, prescribed_mg=dose, time_zone=patient.time_zone
+    )
     if skipped:
         entry.status = NightlyEntry.Status.SKIPPED
         entry.skip_reason = spec.get("skip_reason") or rng.choice(SKIP_REASONS)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
+from patients.rules import nights
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
 
@@ -74,6 +75,10 @@ class NothingPrescribed(JournalError):
     pass
 
 
+class PastDosingWindow(JournalError):
+    """Too late for "taken now": the patient must say when they took it."""
+
+
 # --- The patient's plan ------------------------------------------------------------------
 
 
@@ -99,6 +104,51 @@ def check_editable(night: date, tonight: date) -> None:
             )
             % {"days": settings.LDN_RETRO_DAYS}
         )
+
+
+def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> bool:
+    """Whether "taken now" would misstate the time of the night's dose."""
+    return now >= nights.dosing_window_end(night, tz, plan.dosing_time_on(night))
+
+
+def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
+    """The patient's reminder time on the night: the quick answer to "when did you take it?"."""
+    return nights.moment_on_night(
+        night, patient.reminder_time, patient.tz, plan.dosing_time_on(night)
+    )
+
+
+def offline_moment(acted_at: datetime | None, now: datetime) -> datetime | None:
+    """When a patient acted on the phone without a connection, as the server will record it.
+
+    A phone clock a little ahead cannot put a dose in the server's future.
+    """
+    if acted_at is None:
+        return None
+    return min(acted_at, now)
+
+
+def check_offline_night(night: date, tonight: date, acted_at: datetime, tz) -> None:
+    """A night logged offline is accepted within the same retro window as any other."""
+    try:
+        check_editable(night, tonight)
+    except NightClosed as error:
+        when = timezone.localtime(acted_at, tz).strftime("%a %d %b %H:%M")
+        raise NightClosed(
+            f"Logged on this phone on {when}, but that night is more than "
+            f"{settings.LDN_RETRO_DAYS} days ago and can no longer be saved. "
+            "Tell your clinician what you took."
+        ) from error
+
+
+def _check_night(patient, plan: plans.PlanView, night: date, now: datetime, acted_at) -> datetime:
+    """Refuse a night the patient may not change; return when the patient acted."""
+    moment = offline_moment(acted_at, now)
+    if moment is None:
+        check_editable(night, plan.tonight(patient.tz, now))
+        return now
+    check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    return moment
 
 
 def can_undo(entry: NightlyEntry | None, now: datetime) -> bool:
@@ -189,19 +239,39 @@ def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
 
 
 def log_taken_now(
-    patient: Patient, now: datetime, submission_id, plan: plans.PlanView | None = None
+    patient: Patient,
+    now: datetime,
+    submission_id,
+    plan: plans.PlanView | None = None,
+    *,
+    acted_at: datetime | None = None,
 ):
-    """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed."""
+    """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed,
+    and past the night's dosing window (the time would be false: the patient says when).
+
+    ``acted_at`` is when the patient tapped on a phone without a connection: the dose is
+    filed under that moment's night, at that moment, and marked as logged offline.
+    """
     plan = plan or plans.load(patient)
-    night = plan.tonight(patient.tz, now)
+    moment = offline_moment(acted_at, now) or now
+    night = plan.tonight(patient.tz, moment)
+    if acted_at is not None:
+        check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
     dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
             _("No dose is prescribed tonight, so there is nothing to log with one tap.")
         )
+    if past_dosing_window(plan, patient.tz, night, moment):
+        raise PastDosingWindow(
+            "It is past the night's dosing window, so the time now would be wrong. "
+            "Say when you took it."
+        )
 
     def fill(entry):
-        _set_taken(entry, dose, dose, now, None, now)
+        _set_taken(entry, dose, dose, moment, None, moment)
+        entry.time_zone = patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         if entry.status:  # already logged (a double tap from another form): keep the first
@@ -222,14 +292,22 @@ def save_evening(
     taken_at: datetime,
     bedtime: datetime | None = None,
     plan: plans.PlanView | None = None,
+    acted_at: datetime | None = None,
+    time_zone: str | None = None,
 ):
-    """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night."""
+    """A dose (possibly not the prescribed one) at a given time, for tonight or a recent night.
+
+    ``time_zone`` is the zone the times were entered in (the patient's, unless the form
+    edited a night logged in another zone); ``acted_at`` as for :func:`log_taken_now`.
+    """
     plan = plan or plans.load(patient)
-    check_editable(night, plan.tonight(patient.tz, now))
+    logged_at = _check_night(patient, plan, night, now, acted_at)
     prescribed = plan.on(night).dose_mg
 
     def fill(entry):
-        _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, now)
+        _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, logged_at)
+        entry.time_zone = time_zone or patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         fill(entry)
@@ -247,9 +325,10 @@ def skip_night(
     reason: str,
     reason_text: str = "",
     plan: plans.PlanView | None = None,
+    acted_at: datetime | None = None,
 ):
     plan = plan or plans.load(patient)
-    check_editable(night, plan.tonight(patient.tz, now))
+    logged_at = _check_night(patient, plan, night, now, acted_at)
     prescribed = plan.on(night).dose_mg
 
     def fill(entry):
@@ -259,7 +338,9 @@ def skip_night(
         entry.taken_at = None
         entry.skip_reason = reason
         entry.skip_reason_text = reason_text if reason == NightlyEntry.SkipReason.OTHER else ""
-        entry.evening_logged_at = now
+        entry.evening_logged_at = logged_at
+        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.logged_offline = acted_at is not None
 
     def update(entry):
         fill(entry)
@@ -290,15 +371,18 @@ def save_morning(
     submission_id,
     morning: Morning,
     plan: plans.PlanView | None = None,
+    acted_at: datetime | None = None,
 ):
     """How the night went. Side effects and extra scales are replaced as a whole."""
     plan = plan or plans.load(patient)
-    check_editable(night, plan.tonight(patient.tz, now))
+    logged_at = _check_night(patient, plan, night, now, acted_at)
 
     def fill(entry):
         for name in MORNING_FIELDS[:-1]:
             setattr(entry, name, getattr(morning, name))
-        entry.morning_logged_at = now
+        entry.morning_logged_at = logged_at
+        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.logged_offline = entry.logged_offline or acted_at is not None
 
     def update(entry):
         fill(entry)

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.local_dates import local_date
 from patients.journal.entries import CLOCK_SKEW, Morning
-from patients.models import NightlyEntry, Patient, SideEffect, known_time_zones
-from patients.rules import doses, scales
+from patients.models import NightlyEntry, SideEffect, known_time_zones
+from patients.notifications.forms import ReminderSettingsForm
+from patients.rules import doses, nights, scales
 from patients.rules import emergency as emergency_rules
 from prescriptions.forms import (
     active_decimal_separator,
@@ -169,6 +170,36 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         return cleaned
 
 
+class WhenTakenForm(NightTimesMixin, SubmissionForm):
+    """Past the dosing window: when the prescribed dose was taken, as a time of that night."""
+
+    time = forms.TimeField(
+        label="Time taken",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Choose the time you took it, like 22:15.",
+            "invalid": "Enter the time you took it like 22:15.",
+        },
+    )
+
+    def __init__(self, *args, night, patient, plan, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.night, self.plan = night, plan
+        self.setup_times(window=plan.window(night, patient.tz), tz=patient.tz, now=now)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("time") is not None:
+            moment = nights.moment_on_night(
+                self.night, cleaned["time"], self.tz, self.plan.dosing_time_on(self.night)
+            )
+            try:
+                cleaned["taken_at"] = self.check_time(moment, "The time taken")
+            except ValidationError as error:
+                self.add_error("time", error)
+        return cleaned
+
+
 class SkipForm(SubmissionForm):
     reason = forms.ChoiceField(
         label=_("Why are you skipping tonight?"),
@@ -306,6 +337,22 @@ class MorningForm(SubmissionForm):
         )
         return cleaned
 
+    def score_fields(self):
+        return [self[name] for name in ("sleep_quality", "pain", "fatigue", "mood")]
+
+    MORE = ("dream_intensity", "notes", "side_other_text")
+
+    @property
+    def more_open(self) -> bool:
+        """Open "Add more" when it holds an answer or an error, so nothing is hidden."""
+        names = [*self.MORE, *(f"side_{kind}" for kind in SideEffect.Kind.values)]
+        names += [f"scale_{scale.pk}" for scale in self.extra_scales]
+        if self.is_bound:
+            return any(self.data.get(self.add_prefix(name)) for name in names) or any(
+                name in self.errors for name in names
+            )
+        return any(self.initial.get(name) not in (None, "") for name in names)
+
     @classmethod
     def initial_for(cls, entry):
         if entry is None:
@@ -327,7 +374,9 @@ TIME_ZONES = sorted(known_time_zones() - {"Factory", "localtime"})
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
 
 
-class PatientSettingsForm(forms.ModelForm):
+class PatientSettingsForm(ReminderSettingsForm):
+    """The patient's one settings form: their name, language, zone and every reminder setting."""
+
     display_name = forms.CharField(label=_("Your name"), max_length=150)
     language = forms.ChoiceField(
         label=_("Language"),
@@ -335,13 +384,6 @@ class PatientSettingsForm(forms.ModelForm):
         required=False,
         help_text=_("Pages, emails and notifications are in this language."),
     )
-    time_zone = forms.CharField(
-        label=_("Time zone"),
-        max_length=64,
-        help_text=_("Start typing a city, for example London or New_York."),
-        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-    )
-
     country = forms.ChoiceField(
         label=_("Country you live in"),
         required=False,
@@ -354,26 +396,20 @@ class PatientSettingsForm(forms.ModelForm):
         },
     )
 
-    class Meta:
-        model = Patient
-        fields = ["time_zone", "country", "reminder_time", "remind_by_email", "remind_by_push"]
-        fields += ["morning_checkin"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-        help_texts = {
-            "reminder_time": _("We remind you at this time if tonight's dose is not logged yet."),
-            "remind_by_push": _(
-                "Push notifications need this phone's permission: turn them on "
-                "under “Reminder times, quiet hours and devices” below."
-            ),
-            "morning_checkin": _("A gentle reminder to fill in how the night went."),
-        }
+    class Meta(ReminderSettingsForm.Meta):
+        fields = [*ReminderSettingsForm.Meta.fields, "country"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["language"].initial = self.instance.user.language
+        self.fields["time_zone"].help_text = _(
+            "Start typing a city, for example London or New_York."
+        )
+        self.fields["remind_by_push"].help_text = _(
+            "Push notifications need this phone's permission: turn them on under “Devices” below."
+        )
         self.order_fields(["display_name", "language"])
-        self.fields["reminder_time"].error_messages["invalid"] = gettext("Enter a time like 21:00.")
         self.fields["country"].choices = [
             ("", gettext("From my time zone")),
             *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),

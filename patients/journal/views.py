@@ -28,7 +28,7 @@ from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
 from ldn_journal.local_dates import local_date
 from patients.guidance import guidance_for as urgent_guidance
-from patients.journal import charts
+from patients.journal import charts, offline
 from patients.journal import entries as journal
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,
@@ -37,23 +37,28 @@ from patients.journal.forms import (
     PatientSettingsForm,
     SkipForm,
     SubmissionForm,
+    WhenTakenForm,
     local_plain,
 )
 from patients.models import (
     CareTeamRequest,
     NightlyEntry,
     Patient,
+    PushSubscription,
+    ReminderDelivery,
     SideEffect,
     SymptomScale,
 )
+from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, nights
 from prescriptions import titration
 from prescriptions.plans import PlanView
 
 ONE_DAY = timedelta(days=1)
-TREND_WEEKS = (4, 12, 26)
+TREND_WEEKS = (4, 12, 26, 52)
 STATS_NIGHTS = 366  # how far back the streak looks
+RECENT_REMINDERS = 20
 
 
 def patient_view(view):
@@ -133,6 +138,12 @@ def home(request):
         "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
+        # Past the window a tap would record a false time: the card asks when instead.
+        "ask_when": not (entry and entry.status)
+        and journal.past_dosing_window(plan, patient.tz, tonight, now),
+        "usual_time": journal.usual_time(plan, patient, tonight),
+        "usual_form": SubmissionForm(),
+        "when_form": WhenTakenForm(night=tonight, patient=patient, plan=plan, now=now),
         # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).
         # Wiring point: read here until plans.PlanView carries the pause itself.
         "pause": urgent.pause(now),
@@ -149,17 +160,81 @@ def taken_now(request):
     now = timezone.now()
     patient, plan = _plan(request)
     form = SubmissionForm(request.POST)
+    replay = offline.is_replay(request)
     if not form.is_valid():
+        if replay:
+            return offline.form_refusal(form)
         messages.error(request, _("This form has expired. Please try again."))
         return redirect("journal:home")
     try:
-        saved = journal.log_taken_now(patient, now, form.cleaned_data["submission_id"], plan=plan)
+        saved = journal.log_taken_now(
+            patient,
+            now,
+            form.cleaned_data["submission_id"],
+            plan=plan,
+            acted_at=offline.acted_at(request),
+        )
     except journal.JournalError as error:
+        if replay:
+            return offline.answer(False, error.message)
         messages.error(request, error.message)
     else:
+        if replay:
+            return offline.answer(True, _offline_saved(saved))
         if not saved.changed and not saved.replayed:
             messages.info(request, _("Tonight was already logged; nothing was changed."))
     return redirect("journal:home")
+
+
+def _offline_saved(saved) -> str:
+    if not saved.changed and not saved.replayed:
+        return "That night was already logged; nothing was changed."
+    return "Sent: saved with the time you logged it on this phone."
+
+
+@patient_view
+@require_POST
+def taken_at(request, night):
+    """The honest answer past the dosing window: the prescribed dose at the time the patient
+    says (their usual time, or one they pick), never the time of the tap."""
+    now = timezone.now()
+    patient, plan = _plan(request)
+    closed = _open_night(request, patient, plan, night, now)
+    if closed is not None:
+        return closed
+    if night > plan.tonight(patient.tz, now):
+        raise Http404
+    dose = plan.on(night).dose_mg
+    form = WhenTakenForm(request.POST, night=night, patient=patient, plan=plan, now=now)
+    if dose is None:
+        messages.error(request, "No dose is prescribed that night: use Different dose or time.")
+        return redirect("journal:evening", night=night)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _after_save(patient, plan, night, now)
+    try:
+        saved = journal.save_evening(
+            patient,
+            night,
+            now,
+            form.cleaned_data["submission_id"],
+            dose_mg=dose,
+            taken_at=form.cleaned_data["taken_at"],
+            plan=plan,
+        )
+    except journal.JournalError as error:
+        messages.error(request, error.message)
+    else:
+        when = timezone.localtime(saved.entry.taken_at, patient.tz)
+        _saved_message(
+            request,
+            saved,
+            _("Saved: %(dose)s mg taken at %(time)s.")
+            % {"dose": local_plain(dose), "time": f"{when:%H:%M}"},
+        )
+    return _after_save(patient, plan, night, now)
 
 
 @patient_view
@@ -188,7 +263,13 @@ def undo(request, pk):
 
 
 def _open_night(request, patient, plan, night, now):
-    """The night if the patient may change it; otherwise a message and where to go instead."""
+    """The night if the patient may change it; otherwise a message and where to go instead.
+
+    A replay from the phone is checked against the moment the patient acted (in the entry
+    functions), so it passes here; its refusals are answered as JSON.
+    """
+    if offline.is_replay(request):
+        return None
     try:
         journal.check_editable(night, plan.tonight(patient.tz, now))
     except journal.NightClosed as error:
@@ -213,6 +294,24 @@ def _saved_message(request, saved, text):
     messages.success(request, text)
 
 
+def _refused(request, error):
+    if offline.is_replay(request):
+        return offline.answer(False, error.message)
+    messages.error(request, error.message)
+    return None
+
+
+def _invalid(request, form):
+    return offline.form_refusal(form) if offline.is_replay(request) else None
+
+
+def _saved(request, saved, text, then):
+    if offline.is_replay(request):
+        return offline.answer(True, _offline_saved(saved))
+    _saved_message(request, saved, text)
+    return then
+
+
 @patient_view
 def evening(request, night):
     now = timezone.now()
@@ -226,7 +325,10 @@ def evening(request, night):
     position = plan.on(night)
     concentration = plan.concentration_mg_per_ml
     window = plan.window(night, patient.tz)
-    kwargs = {"concentration": concentration, "window": window, "tz": patient.tz, "now": now}
+    # A night logged in another zone is edited in that zone: its times stay where they were.
+    zone = entry.logged_tz if entry is not None and entry.time_zone else patient.tz
+    timezone.activate(zone)
+    kwargs = {"concentration": concentration, "window": window, "tz": zone, "now": now}
     if request.method == "POST":
         form = EveningForm(request.POST, **kwargs)
         if form.is_valid():
@@ -241,23 +343,32 @@ def evening(request, night):
                     taken_at=data["taken_at"],
                     bedtime=data.get("bedtime"),
                     plan=plan,
+                    acted_at=offline.acted_at(request),
+                    time_zone=zone.key,
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
                 dose = saved.entry.dose_mg
-                _saved_message(
-                    request, saved, _("Saved: %(dose)s mg taken.") % {"dose": local_plain(dose)}
+                return _saved(
+                    request,
+                    saved,
+                    _("Saved: %(dose)s mg taken.") % {"dose": local_plain(dose)},
+                    _after_save(patient, plan, night, now),
                 )
-                return _after_save(patient, plan, night, now)
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
-        # Tonight: now. An earlier night: the patient's usual reminder time that night.
-        if window[0] <= now < window[1]:
+        # Within the dosing window: now. Past it, or an earlier night: the patient's usual
+        # time that night, never the time of the tap.
+        if window[0] <= now < window[1] and not journal.past_dosing_window(
+            plan, patient.tz, night, now
+        ):
             default_time = now
         else:
-            default_time = nights.moment_on_night(
-                night, patient.reminder_time, patient.tz, plan.dosing_time_on(night)
-            )
+            default_time = journal.usual_time(plan, patient, night)
         if entry and entry.is_taken:
             initial = {
                 "dose": local_plain(entry.dose_mg),
@@ -307,12 +418,18 @@ def skip(request, night):
                     reason=data["reason"],
                     reason_text=data.get("reason_text", "").strip(),
                     plan=plan,
+                    acted_at=offline.acted_at(request),
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
-                _saved_message(request, saved, _("Saved: skipped."))
-                return _after_save(patient, plan, night, now)
+                return _saved(
+                    request, saved, _("Saved: skipped."), _after_save(patient, plan, night, now)
+                )
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
         form = SkipForm()
     return render(
@@ -346,13 +463,27 @@ def morning(request, night):
             data = form.cleaned_data
             try:
                 saved = journal.save_morning(
-                    patient, night, now, data["submission_id"], data["morning"], plan=plan
+                    patient,
+                    night,
+                    now,
+                    data["submission_id"],
+                    data["morning"],
+                    plan=plan,
+                    acted_at=offline.acted_at(request),
                 )
             except journal.JournalError as error:
-                messages.error(request, error.message)
+                refused = _refused(request, error)
+                if refused is not None:
+                    return refused
             else:
-                _saved_message(request, saved, _("Thank you: your morning check-in is saved."))
-                return redirect("journal:home")
+                return _saved(
+                    request,
+                    saved,
+                    _("Thank you: your morning check-in is saved."),
+                    redirect("journal:home"),
+                )
+        elif (invalid := _invalid(request, form)) is not None:
+            return invalid
     else:
         entry = (
             _entries(patient, night=night).prefetch_related("side_effects", "extra_scores").first()
@@ -579,26 +710,18 @@ def trends(request):
         )
     )
     series = trend_series(entries, start, tonight)
-    markers = [
-        charts.Marker(e.night, "skipped", _("Skipped")) for e in entries if e.status == "skipped"
-    ]
-    markers += [
-        charts.Marker(
-            v.effective_night, "plan_change", _("Plan version %(number)s") % {"number": v.number}
-        )
-        for v in plan.versions
-        if start <= v.effective_night <= tonight
-    ]
-    chart = charts.trend_chart(
-        series,
-        start,
-        tonight,
-        markers=markers,
-        title=_("Dose and how you felt over the last %(weeks)s weeks") % {"weeks": weeks},
-        dose_max=settings.LDN_DOSE_MAX_MG,
-        # A narrow canvas keeps the labels legible on a phone; the SVG scales up on wider screens.
-        width=420,
-        height=300,
+    # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
+    prescribed = charts.Series(
+        "prescribed",
+        "Prescribed dose (mg)",
+        [
+            (night, plan.on(night).dose_mg)
+            for night in (start + timedelta(days=i) for i in range((tonight - start).days + 1))
+        ],
+        axis="dose",
+    )
+    panels = charts.small_multiples(
+        [item for item in series if item.axis != "dose"], start, tonight, dose=prescribed
     )
     return render(
         request,
@@ -607,7 +730,7 @@ def trends(request):
             "tab": "trends",
             "weeks": weeks,
             "choices": TREND_WEEKS,
-            "chart": chart,
+            "panels": panels,
             "series": series,
             "table_body": charts.table_body(
                 reversed(charts.table_rows(series, start, tonight)), blank="—"
@@ -621,12 +744,15 @@ def trends(request):
 
 @patient_view
 def patient_settings(request):
+    """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
     if request.method == "POST":
         form = PatientSettingsForm(request.POST, instance=patient)
         if form.is_valid():
             form.save()
             remember_time_zone(request)
+            if form.warning:
+                messages.warning(request, form.warning)
             # The confirmation (and the page after it) is in the language just chosen.
             activate_for(request, form.cleaned_data.get("language", ""))
             messages.success(request, _("Your settings are saved."))
@@ -640,6 +766,27 @@ def patient_settings(request):
             "form": form,
             "time_zone_options": TIME_ZONE_OPTIONS,
             "patient": patient,
+            "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
+            .pending()
+            .count(),
+            "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
+            "devices": PushSubscription.objects.filter(user=request.user),
+            "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
+                :RECENT_REMINDERS
+            ],
+            "vapid_public_key": push.public_key(),
+        },
+    )
+
+
+@patient_view
+def more(request):
+    """The More tab: settings, the patient's own data, the account."""
+    return render(
+        request,
+        "patients/journal/more.html",
+        {
+            "patient": current_patient(request),
             "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
             .pending()
             .count(),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.notifications.channels import push_endpoints
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
-from patients.rules.schedule import Prefs, slots_for_night
+from patients.rules.schedule import Prefs, in_quiet_hours, slots_for_night
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
 EVENING_TIMES_ERROR = _(
@@ -130,6 +130,8 @@ class ReminderSettingsForm(forms.ModelForm):
     def _quiet_warning(data) -> str:
         if data.get("quiet_start") is None:
             return ""
+        start, end = data["quiet_start"], data["quiet_end"]
+        swallowed = in_quiet_hours(data["reminder_time"], start, end)
         prefs = Prefs(
             tz="UTC",
             reminder_time=data["reminder_time"],
@@ -148,7 +150,28 @@ class ReminderSettingsForm(forms.ModelForm):
                     "reminder can reach you. Shorten the quiet hours to get one."
                 )
             )
+        if swallowed:
+            return (
+                f"Your evening reminder at {data['reminder_time']:%H:%M} is inside your quiet "
+                f"hours ({start:%H:%M} to {end:%H:%M}), so it waits until {end:%H:%M}. "
+                "Move the reminder or the quiet hours if you want it earlier."
+            )
         return ""
+
+    @classmethod
+    def warning_for(cls, patient) -> str:
+        """The same warning for settings already saved, shown whenever the page is opened."""
+        return cls._quiet_warning(
+            {
+                "reminder_time": patient.reminder_time,
+                "last_call": patient.last_call,
+                "last_call_time": patient.last_call_time,
+                "morning_checkin": patient.morning_checkin,
+                "morning_time": patient.morning_time,
+                "quiet_start": patient.quiet_start,
+                "quiet_end": patient.quiet_end,
+            }
+        )
 
 
 class DigestSettingsForm(forms.ModelForm):

@@ -19,10 +19,8 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
 from patients.journal.views import current_patient
 from patients.models import ClinicianPreferences, Patient, PushSubscription, ReminderDelivery
-from patients.notifications.channels.push import public_key
 from patients.notifications.forms import (
     DigestSettingsForm,
-    ReminderSettingsForm,
     parse_subscription,
 )
 from patients.notifications.outbox import read_unsubscribe_token
@@ -31,26 +29,9 @@ RECENT = 20
 
 
 @role_required(Role.PATIENT)
-def reminder_settings(request):
-    patient = current_patient(request)
-    if request.method == "POST":
-        form = ReminderSettingsForm(request.POST, instance=patient)
-        if form.is_valid():
-            form.save()
-            if form.warning:
-                messages.warning(request, form.warning)
-            messages.success(request, _("Your reminder settings are saved."))
-            return redirect("journal:reminders")
-    else:
-        form = ReminderSettingsForm(instance=patient)
-    context = {
-        "form": form,
-        "patient": patient,
-        "devices": PushSubscription.objects.filter(user=request.user),
-        "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[:RECENT],
-        "vapid_public_key": public_key(),
-    }
-    return render(request, "patients/reminders/settings.html", context)
+def reminder_settings(request):  # noqa: ARG001 - a view's signature
+    """Reminder settings live on the one settings page now; old links (emails) land there."""
+    return redirect(reverse("journal:settings") + "#reminders", permanent=True)
 
 
 @require_POST
@@ -83,7 +64,7 @@ def push_remove(request, pk):
     device = get_object_or_404(PushSubscription.objects.filter(user=request.user), pk=pk)
     device.delete()
     messages.success(request, _("That device will no longer get reminders."))
-    return redirect("journal:reminders")
+    return redirect(reverse("journal:settings") + "#devices")
 
 
 @role_required(Role.CLINICIAN)

@@ -100,6 +100,9 @@ class NightRecord:
     side_effects: tuple[SideEffectRecord, ...] = ()
     skip_reason: str = ""  # the reason's label, for a skipped night
     dreams: str = ""  # "none", "normal", "vivid", "nightmares" or "" (not answered)
+    # The zone the night was logged in: its times are judged there, so moving zones never
+    # turns a past dose into an out-of-window one.
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,12 +377,12 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
         for record in _taken_lately(records, today)
         if record.taken_at is not None
         and titration.dosing_time_on(versions, record.night) == EVENING
-        and not is_in_dosing_window(record.taken_at, tz)
+        and not is_in_dosing_window(record.taken_at, record.time_zone or tz)
     ]
     if not late:
         return []
     nights = tuple(record.night for record in late)
-    last = late[-1].taken_at.astimezone(as_zone(tz))
+    last = late[-1].taken_at.astimezone(as_zone(late[-1].time_zone or tz))
     return [
         Flag(
             OUT_OF_WINDOW,

@@ -36,7 +36,8 @@ DOSING_TIMES = (EVENING, MORNING)
 # small hours is still "last night's" dose, and nobody takes an evening dose in the morning.
 EVENING_NIGHT_STARTS = time(12, 0)
 MORNING_NIGHT_STARTS = time(0, 0)
-# The usual LDN evening dosing window (DESIGN.md §1), wrapping midnight.
+# The usual LDN evening dosing window (DESIGN.md §1), in the patient's wall-clock time; it
+# wraps midnight. After its end a dose can no longer honestly be logged as "taken now".
 DOSING_WINDOW_START = time(21, 0)
 DOSING_WINDOW_END = time(3, 0)
 
@@ -171,6 +172,17 @@ def moment_on_night(
     if dosing_time == EVENING and local_time < EVENING_NIGHT_STARTS:
         day = night + _ONE_DAY
     return _first_instant_at_or_after(datetime.combine(day, local_time), zone)
+
+
+def dosing_window_end(night: date, tz: ZoneInfo | str, dosing_time: str) -> datetime:
+    """The UTC instant after which a dose for ``night`` is no longer "taken now".
+
+    Evening dosing: the end of the usual window (03:00 after the evening). Morning dosing has
+    no narrower window than the night itself, so it is the end of the night.
+    """
+    if dosing_time == EVENING:
+        return moment_on_night(night, DOSING_WINDOW_END, tz, EVENING)
+    return night_window(night, tz, dosing_time)[1]
 
 
 def is_in_dosing_window(

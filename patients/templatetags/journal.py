@@ -1,5 +1,6 @@
 """Template filters for the journal pages."""
 
+import zoneinfo
 from decimal import Decimal
 
 from django import template
@@ -48,3 +49,26 @@ def night_heading(night, patient):
     today = timezone.localtime(timezone.now(), patient.tz).date()
     label = "Tonight" if night >= today else "Last night"
     return f"{label} ({night.day} {night:%b})"
+
+
+def zone_label(key: str) -> str:
+    """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York"."""
+    return key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@register.filter
+def logged_time(entry, field="taken_at"):
+    """A time of a night in the zone it was logged in ("22:15"), labelled with that zone when
+    the viewer is in another one ("22:15 London"): moving zones never moves a past dose."""
+    moment = getattr(entry, field, None)
+    if moment is None:
+        return ""
+    key = getattr(entry, "time_zone", "") or timezone.get_current_timezone_name()
+    try:
+        zone = zoneinfo.ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone, key = timezone.get_current_timezone(), timezone.get_current_timezone_name()
+    shown = timezone.localtime(moment, zone).strftime("%H:%M")
+    if key != timezone.get_current_timezone_name():
+        return f"{shown} {zone_label(key)}"
+    return shown

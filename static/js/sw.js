@@ -1,17 +1,241 @@
-/* LDN Journal service worker: shows reminder notifications and opens the tonight card, and
-   keeps the urgent-reaction guidance on the phone so it shows without a connection. */
+/* LDN Journal service worker: keeps the journal usable without a connection (the app shell,
+   the tonight card as last seen, the urgent-reaction guidance), sends forms kept offline when
+   the connection returns (Background Sync), shows reminder notifications. */
 "use strict";
 
+importScripts("/static/js/outbox.js");
+
+var SHELL = "ldn-shell-v1";
+var PAGES = "ldn-pages-v1";
+// The tonight card as last seen: the only page with health data kept on the phone.
+var KEPT_PAGES = ["/journal/"];
+// The urgent guidance (numbers to call, no health details), kept apart: signing out keeps it.
 var GUIDANCE_CACHE = "ldn-urgent-guidance-v1";
 var GUIDANCE_PATH = "/journal/reaction/guidance/";
 var REPORT_PREFIX = "/journal/reaction/";
+var OURS = [SHELL, PAGES, GUIDANCE_CACHE];
 
 self.addEventListener("install", function () {
   self.skipWaiting();
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    caches
+      .keys()
+      .then(function (names) {
+        return Promise.all(
+          names
+            .filter(function (name) {
+              return name.indexOf("ldn-") === 0 && OURS.indexOf(name) === -1;
+            })
+            .map(function (name) {
+              return caches.delete(name);
+            })
+        );
+      })
+      .then(function () {
+        return self.clients.claim();
+      })
+  );
+});
+
+function isKeptPage(url) {
+  return KEPT_PAGES.indexOf(url.pathname) !== -1;
+}
+
+function keepPage(url, response) {
+  if (response.ok && !response.redirected && isKeptPage(url)) {
+    var copy = response.clone();
+    caches.open(PAGES).then(function (cache) {
+      return cache.put(url.pathname, copy);
+    });
+  }
+  return response;
+}
+
+function offlinePage() {
+  var html =
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    "<title>Offline · LDN Journal</title></head><body><main>" +
+    "<h1>You are offline</h1>" +
+    "<p>This page needs a connection. Tonight's card and the urgent guidance work offline.</p>" +
+    '<p><a href="/journal/">Tonight</a></p><p><a href="/journal/reaction/">I\'m having a bad reaction</a></p>' +
+    "</main></body></html>";
+  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+// Pages: the network first (they change), the kept copy when there is no connection.
+function networkFirst(request, url) {
+  return fetch(request)
+    .then(function (response) {
+      return keepPage(url, response);
+    })
+    .catch(function () {
+      return caches.match(url.pathname, { cacheName: PAGES, ignoreVary: true }).then(function (kept) {
+        return kept || offlinePage();
+      });
+    });
+}
+
+// Static files: the kept copy (from any of our caches) at once, refreshed in the background.
+function staleWhileRevalidate(request) {
+  return caches.open(SHELL).then(function (cache) {
+    return caches.match(request, { ignoreVary: true }).then(function (kept) {
+      var fresh = fetch(request).then(function (response) {
+        if (response.ok) {
+          cache.put(request, response.clone());
+        }
+        return response;
+      });
+      if (kept) {
+        fresh.catch(function () {});
+        return kept;
+      }
+      return fresh;
+    });
+  });
+}
+
+/* A journal form posted with no connection (the page's script did not catch it, e.g. the
+   phone thought it was online): keep it and show the tonight card, which lists it. */
+function postOrKeep(request) {
+  var copy = request.clone();
+  return fetch(request).catch(function () {
+    return copy.text().then(function (body) {
+      return self.LdnOutbox.keep(copy.url, body).then(function () {
+        registerSync();
+        return Response.redirect("/journal/", 303);
+      });
+    });
+  });
+}
+
+function registerSync() {
+  if (self.registration.sync) {
+    self.registration.sync.register(self.LdnOutbox.SYNC_TAG).catch(function () {});
+  }
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) {
+    return;
+  }
+  if (request.method === "POST" && url.pathname.indexOf(REPORT_PREFIX) !== 0) {
+    if (request.mode === "navigate" && self.LdnOutbox.kindOf(url.href)) {
+      event.respondWith(postOrKeep(request));
+    }
+    return;
+  }
+  if (request.method !== "GET") {
+    return;
+  }
+  if (request.mode === "navigate" && url.pathname.indexOf(REPORT_PREFIX) === 0) {
+    /* The network first (the page is live); offline, or a report that cannot be sent, gets
+       the kept guidance with the numbers to call. */
+    event.respondWith(
+      fetch(request).catch(function () {
+        return guidanceFromCache().then(function (kept) {
+          return kept || offlinePage();
+        });
+      })
+    );
+    return;
+  }
+  if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(staleWhileRevalidate(request));
+  } else if (request.mode === "navigate" && url.pathname.indexOf("/journal/") === 0) {
+    event.respondWith(networkFirst(request, url));
+  }
+});
+
+function tellPages(message) {
+  return self.clients.matchAll({ type: "window" }).then(function (windows) {
+    windows.forEach(function (client) {
+      client.postMessage(message);
+    });
+  });
+}
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === self.LdnOutbox.SYNC_TAG) {
+    event.waitUntil(
+      self.LdnOutbox.flush().then(function (outcome) {
+        return tellPages({ type: "outbox", outcome: outcome });
+      })
+    );
+  }
+});
+
+/* The page lists what to keep (static names are hashed in production, so it knows them);
+   pages and files already kept are not fetched again. */
+function keepAll(urls) {
+  return Promise.all(
+    urls.map(function (path) {
+      var url = new URL(path, self.location.origin);
+      var name = url.pathname === GUIDANCE_PATH ? GUIDANCE_CACHE : isKeptPage(url) ? PAGES : SHELL;
+      return caches.open(name).then(function (cache) {
+        return cache.match(url.pathname, { ignoreVary: true }).then(function (kept) {
+          if (kept) {
+            return undefined;
+          }
+          return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+            if (response.ok && !response.redirected) {
+              return cache.put(url.pathname, response);
+            }
+            return undefined;
+          });
+        });
+      });
+    })
+  ).catch(function () {});
+}
+
+function guidanceFromCache() {
+  return caches.open(GUIDANCE_CACHE).then(function (cache) {
+    return cache.match(GUIDANCE_PATH, { ignoreVary: true });
+  });
+}
+
+/* The guidance page asks for itself (and its stylesheet) to be kept. Only the guidance is kept:
+   no report, no health details. */
+function keepGuidance(styles) {
+  var urls = [GUIDANCE_PATH].concat(
+    (styles || []).filter(function (url) {
+      return new URL(url, self.location.origin).origin === self.location.origin;
+    })
+  );
+  return caches.open(GUIDANCE_CACHE).then(function (cache) {
+    return Promise.all(
+      urls.map(function (url) {
+        return fetch(url, { credentials: "same-origin", cache: "no-store" })
+          .then(function (response) {
+            if (response.ok && !response.redirected) {
+              return cache.put(url, response);
+            }
+            return undefined;
+          })
+          .catch(function () {
+            /* offline now: keep what was kept before */
+          });
+      })
+    );
+  });
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.type === "ldn-keep-guidance") {
+    event.waitUntil(keepGuidance(data.styles));
+  } else if (data.type === "keep" && Array.isArray(data.urls)) {
+    event.waitUntil(keepAll(data.urls));
+  } else if (data.type === "forget") {
+    // Signing out: the kept pages hold the patient's health data.
+    event.waitUntil(caches.delete(PAGES));
+  }
 });
 
 self.addEventListener("push", function (event) {
@@ -52,64 +276,4 @@ self.addEventListener("notificationclick", function (event) {
       return self.clients.openWindow(url);
     })
   );
-});
-
-/* The guidance page asks for itself (and its stylesheet) to be kept. Only the guidance is kept:
-   no report, no health details. */
-self.addEventListener("message", function (event) {
-  var data = event.data || {};
-  if (data.type !== "ldn-keep-guidance") {
-    return;
-  }
-  var urls = [GUIDANCE_PATH].concat((data.styles || []).filter(function (url) {
-    return new URL(url, self.location.origin).origin === self.location.origin;
-  }));
-  event.waitUntil(
-    caches.open(GUIDANCE_CACHE).then(function (cache) {
-      return Promise.all(urls.map(function (url) {
-        return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-          if (response.ok && !response.redirected) {
-            return cache.put(url, response);
-          }
-        }).catch(function () { /* offline now: keep what was kept before */ });
-      }));
-    })
-  );
-});
-
-function guidanceFromCache() {
-  return caches.open(GUIDANCE_CACHE).then(function (cache) {
-    return cache.match(GUIDANCE_PATH);
-  });
-}
-
-self.addEventListener("fetch", function (event) {
-  var request = event.request;
-  var url = new URL(request.url);
-  if (url.origin !== self.location.origin) {
-    return;
-  }
-  if (request.mode === "navigate" && url.pathname.indexOf(REPORT_PREFIX) === 0) {
-    /* The network first (the page is live); offline, or a report that cannot be sent, gets
-       the kept guidance with the numbers to call. */
-    event.respondWith(
-      fetch(request).catch(function () {
-        return guidanceFromCache().then(function (kept) {
-          return kept || Response.error();
-        });
-      })
-    );
-    return;
-  }
-  if (request.method === "GET" && url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(
-      fetch(request).catch(function () {
-        return caches.open(GUIDANCE_CACHE).then(function (cache) {
-          return cache.match(request).then(function (kept) {
-            return kept || Response.error();
-          });
-        });
-      })
-    );
-  }
 });

@@ -1,7 +1,9 @@
 """Helpers for the browser journeys (the `browser` fixture is in conftest.py)."""
 
 import os
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -28,3 +30,14 @@ def sign_in(page, live_server, email):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state("networkidle")
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def recent_london(at: time) -> datetime:
+    """The most recent moment at ``at`` London time: within a day of the real clock, so the
+    browser's cookies (which follow the real clock) stay valid when the server's is moved."""
+    now = datetime.now(LONDON)
+    moment = datetime.combine(now.date(), at, LONDON)
+    return moment if moment <= now else moment - timedelta(days=1)

@@ -3,15 +3,27 @@
 Modules that still define their own `browser` fixture override this one.
 """
 
+from datetime import time
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser_support import CHROMIUM_ARGS
+from tests.e2e.browser_support import CHROMIUM_ARGS, recent_london
 
 
 @pytest.fixture
-def browser(chromium_path, monkeypatch, settings):
+def evening():
+    """The server's clock at 21:30 London (ticking), inside the night's dosing window: the
+    demo patient's card offers its one tap whatever the hour the suite runs at (past the
+    window it asks "When did you take it?" instead)."""
+    with time_machine.travel(recent_london(time(21, 30)), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def browser(evening, chromium_path, monkeypatch, settings):
     """Chromium over a freshly seeded demo (Playwright's sync API runs an event loop)."""
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -32,7 +32,7 @@ def _shot(page, name):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_history(
-    live_server, chromium_path, settings, monkeypatch
+    evening, live_server, chromium_path, settings, monkeypatch
 ):
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -75,6 +75,7 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
         expect(page.get_by_role("heading", name="Morning check-in")).to_be_visible()
         page.locator("fieldset", has_text="Sleep quality").get_by_label("7", exact=True).check()
         page.get_by_label("Vivid dreams").check()
+        page.get_by_text("Add more: dream intensity, side effects, notes").click()
         page.locator("fieldset", has_text="Dream intensity").get_by_label("6", exact=True).check()
         page.locator("fieldset", has_text="Pain").first.get_by_label("4", exact=True).check()
         _shot(page, "morning")
@@ -87,7 +88,7 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
         _shot(page, "history")
 
         page.get_by_role("link", name="Trends").click()
-        expect(page.locator("svg.trend-chart")).to_be_visible()
+        expect(page.locator("svg.chart-panel").first).to_be_visible()
         _shot(page, "trends")
 
         page.get_by_role("link", name="List").click()

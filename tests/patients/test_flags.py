@@ -1,5 +1,6 @@
 """Flag rules as pure-function tables: no database, no clock."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
@@ -231,6 +232,17 @@ def test_an_evening_dose_outside_21_to_03_local_is_out_of_window(utc_time, flagg
     records = [*every_night()[:-3], taken(2, at=moment), taken(1), taken(0)]
     result = [f for f in run(records) if f.kind == flags.OUT_OF_WINDOW]
     assert bool(result) is flagged
+
+
+SYD = "Australia/Sydney"
+
+
+def test_doses_logged_in_london_stay_in_window_after_the_patient_moves_to_sydney():
+    # Every night logged in London at 21:30 UTC (21:30 or 22:30 there, 08:30 in Sydney).
+    records = [replace(record, time_zone="Europe/London") for record in every_night()]
+    assert flags.OUT_OF_WINDOW in kinds(run([replace(r, time_zone="") for r in records], tz=SYD))
+    result = run(records, tz=SYD)
+    assert flags.OUT_OF_WINDOW not in kinds(result)
 
 
 def test_a_morning_dosing_plan_has_no_evening_window():

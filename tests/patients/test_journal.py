@@ -491,6 +491,8 @@ def test_settings_store_name_time_zone_reminder_and_channels(patient_client, pat
             "display_name": "Pat",
             "time_zone": "America/New_York",
             "reminder_time": "20:30",
+            "last_call_time": "23:30",
+            "morning_time": "09:00",
             "remind_by_email": "on",
             "morning_checkin": "",
         },
@@ -543,10 +545,19 @@ def test_morning_dosing_files_the_dose_under_the_calendar_date(patient_a, clinic
 
 
 def test_a_patient_in_another_zone_gets_their_own_tonight(clinician_a):
+    patient = PatientFactory(time_zone="Asia/Dubai", clinicians=[clinician_a])
+    make_plan(patient, clinician_a)
+    # 22:00 UTC is 02:00 in Dubai: still the night of the 25th.
+    assert journal.log_taken_now(patient, NOW, uuid.uuid4()).entry.night == TONIGHT
+
+
+def test_taken_now_past_the_dosing_window_is_refused_so_no_false_time_is_stored(clinician_a):
     patient = PatientFactory(time_zone="Asia/Kolkata", clinicians=[clinician_a])
     make_plan(patient, clinician_a)
-    # 22:00 UTC is 03:30 in Kolkata: still the night of the 25th.
-    assert journal.log_taken_now(patient, NOW, uuid.uuid4()).entry.night == TONIGHT
+    # 22:00 UTC is 03:30 in Kolkata: still the night of the 25th, but past its 03:00 window.
+    with pytest.raises(journal.PastDosingWindow):
+        journal.log_taken_now(patient, NOW, uuid.uuid4())
+    assert not NightlyEntry.objects.exists()
 
 
 def test_add_bedtime_after_taken_now_keeps_the_dose(patient_client, plan):
@@ -575,7 +586,13 @@ def test_an_earlier_nights_form_suggests_the_usual_reminder_time(patient_client,
     assert 'value="2026-11-23T21:00"' in page
 
 
-def test_settings_link_to_reminders_access_log_export_and_account(patient_client):
-    page = patient_client.get(reverse("journal:settings")).content.decode()
-    for name in ("journal:reminders", "journal:access_log", "journal:export", "account_email"):
+def test_more_links_to_settings_access_log_export_account_and_sign_out(patient_client):
+    page = patient_client.get(reverse("journal:more")).content.decode()
+    for name in (
+        "journal:settings",
+        "journal:access_log",
+        "journal:export",
+        "account_email",
+        "account_logout",
+    ):
         assert f'href="{reverse(name)}"' in page

@@ -9,6 +9,7 @@ from patients.models import ClinicianPreferences, ReminderDelivery
 from tests.factories import AdminFactory
 
 VALID = {
+    "display_name": "Patient A",
     "time_zone": "Europe/London",
     "reminder_time": "21:00",
     "last_call": "on",
@@ -19,7 +20,7 @@ VALID = {
     "quiet_start": "",
     "quiet_end": "",
 }
-URL = "/journal/reminders/"
+URL = "/journal/settings/"
 
 
 def test_a_patient_saves_reminder_times_and_channels(patient_client, patient_a):

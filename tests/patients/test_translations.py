@@ -192,7 +192,7 @@ def patient_pages(entry, report, user):
         reverse("journal:history_list"),
         reverse("journal:trends"),
         reverse("journal:settings"),
-        reverse("journal:reminders"),
+        reverse("journal:more"),
         reverse("journal:plan"),
         reverse("journal:urgent_report"),
         reverse("journal:urgent_detail", args=[report.pk]),

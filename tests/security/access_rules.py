@@ -221,6 +221,7 @@ RULES = {
     "journal:night": rule("patient"),
     "journal:evening": rule("patient"),
     "journal:skip": rule("patient"),
+    "journal:taken_at": rule("patient", post_only=True),
     "journal:morning": rule("patient"),
     "journal:entry": rule("patient_a", params={"pk": _obj("entry")}),
     "journal:undo": rule("patient_a", post_only=True, params={"pk": _obj("entry")}),
@@ -228,6 +229,7 @@ RULES = {
     "journal:history_list": rule("patient"),
     "journal:trends": rule("patient"),
     "journal:settings": rule("patient"),
+    "journal:more": rule("patient", get_only=True),
     "journal:plan": rule("patient", get_only=True),
     # Issue 15: a clinician joins a care team only when the patient accepts (or an admin links).
     "journal:care_team": rule("patient"),

@@ -30,7 +30,7 @@ import json
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 from django.apps import apps
@@ -242,6 +242,7 @@ class HostileForm:
     extra: Callable = lambda cast: {}  # cast -> {POST key: strategy}: plausible values, more keys
     setup: Callable | None = None  # cast -> None, once before the examples
     json_body: bool = False  # POST the data as a JSON document instead of a form
+    headers: dict = field(default_factory=dict)  # e.g. the phone's replay header
     method: str = "post"  # "get" for filter forms: then nothing may ever be written
 
 
@@ -349,7 +350,7 @@ def check_form(spec: HostileForm, client, cast):
             elif spec.json_body:
                 response = client.post(url, json.dumps(data), content_type="application/json")
             else:
-                response = client.post(url, data)
+                response = client.post(url, data, **spec.headers)
             assert response.status_code < 500, f"{response.status_code} for {data!r}"
             if spec.method == "get" or refused(response):
                 assert snapshot() == before, f"refused but stored: {data!r}"

@@ -22,7 +22,7 @@ from patients.clinic.forms import (
 )
 from patients.journal.forms import EveningForm, MorningForm, PatientSettingsForm, SkipForm
 from patients.models import ClinicianNote, ClinicianPreferences, PushSubscription
-from patients.notifications.forms import DigestSettingsForm, ReminderSettingsForm
+from patients.notifications.forms import DigestSettingsForm
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
 from prescriptions.forms import (
     DismissForm,
@@ -163,6 +163,21 @@ FORMS = [
         models=JOURNAL_MODELS,
     ),
     HostileForm(
+        name="journal: taken offline, sent later",
+        role="patient_a",
+        url=lambda cast: "/journal/taken/",
+        headers={"HTTP_X_LDN_REPLAY": "1"},
+        extra=lambda cast: {"submission_id": uuids(), "acted_at": st.text(max_size=40)},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
+        name="journal: when did you take it",
+        role="patient_a",
+        url=_night_url("taken-at/"),
+        extra=lambda cast: {"submission_id": uuids(), "time": clock_times()},
+        models=JOURNAL_MODELS,
+    ),
+    HostileForm(
         name="journal: different dose or time",
         role="patient_a",
         url=_night_url("dose/"),
@@ -207,19 +222,7 @@ FORMS = [
         form_class=PatientSettingsForm,
         form_kwargs=lambda cast: {"instance": cast.patient_a},
         extra=lambda cast: {
-            "time_zone": st.sampled_from(["Europe/London", "America/New_York", "Mars/Base"]),
-            "reminder_time": clock_times(),
-        },
-        models=("patients.Patient", "accounts.User"),
-    ),
-    HostileForm(
-        name="reminder settings",
-        role="patient_a",
-        url=lambda cast: "/journal/reminders/",
-        form_class=ReminderSettingsForm,
-        form_kwargs=lambda cast: {"instance": cast.patient_a},
-        extra=lambda cast: {
-            "time_zone": st.sampled_from(["Europe/London", "Australia/Lord_Howe", "UTC+1"]),
+            "time_zone": st.sampled_from(["Europe/London", "Australia/Lord_Howe", "Mars/Base"]),
             **{
                 name: clock_times()
                 for name in (
@@ -231,7 +234,7 @@ FORMS = [
                 )
             },
         },
-        models=("patients.Patient",),
+        models=("patients.Patient", "accounts.User"),
     ),
     HostileForm(
         name="push subscription (JSON)",

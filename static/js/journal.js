@@ -1,0 +1,212 @@
+/* Patient pages: registers the service worker, keeps journal forms on the phone while it is
+   offline (static/js/outbox.js), lists what is kept, and sends it when the connection returns.
+   Progressive enhancement: without this script every form posts as usual. */
+(function () {
+  "use strict";
+  var script = document.getElementById("journal-script");
+  var outbox = window.LdnOutbox;
+  if (!script || !outbox || !("indexedDB" in window)) {
+    return;
+  }
+  var EVENING_KINDS = ["taken_now", "taken_at", "evening", "skip"];
+  var panel = document.getElementById("outbox");
+  var worker = null;
+
+  if ("serviceWorker" in navigator) {
+    worker = navigator.serviceWorker.register(script.getAttribute("data-sw"), { scope: "/" });
+    worker
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (registration) {
+        var keep = (script.getAttribute("data-keep") || "").split(" ").filter(Boolean);
+        if (registration.active) {
+          registration.active.postMessage({ type: "keep", urls: keep });
+        }
+      })
+      .catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox") {
+        afterSending(event.data.outcome);
+      }
+    });
+  }
+
+  function copyOf(id) {
+    var template = document.getElementById(id);
+    return template ? template.content.cloneNode(true) : document.createTextNode("");
+  }
+
+  function labelFor(kind) {
+    return copyOf("outbox-kind-" + kind);
+  }
+
+  function when(iso) {
+    var moment = new Date(iso);
+    return moment.toLocaleString([], {
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23"
+    });
+  }
+
+  function dismissButton(record) {
+    var fragment = copyOf("outbox-dismiss");
+    var button = fragment.querySelector("button");
+    if (button) {
+      button.addEventListener("click", function () {
+        outbox.remove(record.id).then(render);
+      });
+    }
+    return fragment;
+  }
+
+  function item(record) {
+    var li = document.createElement("li");
+    li.className = "outbox-item outbox-" + record.state;
+    var title = document.createElement("strong");
+    title.appendChild(labelFor(record.kind));
+    li.appendChild(title);
+    var time = document.createElement("time");
+    time.setAttribute("datetime", record.actedAt);
+    time.textContent = " " + when(record.actedAt) + " ";
+    li.appendChild(time);
+    var note = document.createElement("span");
+    note.className = "outbox-note";
+    if (record.state === "refused") {
+      note.appendChild(copyOf("outbox-refused-note"));
+      var reason = document.createElement("span");
+      reason.className = "outbox-reason";
+      reason.textContent = " " + record.message + " ";
+      note.appendChild(reason);
+      note.appendChild(dismissButton(record));
+    } else if (record.state === "signin") {
+      note.appendChild(copyOf("outbox-signin-note"));
+    } else {
+      note.appendChild(copyOf("outbox-waiting-note"));
+    }
+    li.appendChild(note);
+    return li;
+  }
+
+  /* The list of kept entries, and the tonight card's own sentence when tonight's dose is among
+     them (the big button is hidden: it is logged, on this phone). */
+  function render() {
+    return outbox.all().then(function (records) {
+      var waiting = records.filter(function (record) {
+        return record.state !== "refused";
+      });
+      if (panel) {
+        var list = panel.querySelector("[data-outbox-list]");
+        list.textContent = "";
+        records.forEach(function (record) {
+          list.appendChild(item(record));
+        });
+        panel.hidden = records.length === 0;
+      }
+      var eveningKept = waiting.some(function (record) {
+        return EVENING_KINDS.indexOf(record.kind) !== -1;
+      });
+      var saved = document.querySelector("[data-offline-saved]");
+      if (panel) {
+        // On the tonight card the card itself says it; elsewhere the list says it once.
+        panel.querySelector("[data-outbox-pending]").hidden =
+          waiting.length === 0 || Boolean(saved && eveningKept && waiting.length === 1);
+      }
+      if (saved) {
+        saved.hidden = !eveningKept;
+        document.querySelectorAll(".card-tonight form[data-offline]").forEach(function (form) {
+          form.hidden = eveningKept;
+        });
+      }
+      return records;
+    });
+  }
+
+  function afterSending(outcome) {
+    render();
+    // The tonight card now reads what the server stored.
+    if (outcome && outcome.sent > 0 && window.location.pathname === "/journal/") {
+      window.location.reload();
+    }
+  }
+
+  function sendKept() {
+    if (!navigator.onLine) {
+      return Promise.resolve();
+    }
+    return outbox
+      .flush()
+      .then(afterSending)
+      .catch(function () {});
+  }
+
+  function askForSync() {
+    if (!worker) {
+      return;
+    }
+    worker
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (registration) {
+        if (registration.sync) {
+          return registration.sync.register(outbox.SYNC_TAG);
+        }
+        return undefined;
+      })
+      .catch(function () {});
+  }
+
+  function freshSubmissionId(form) {
+    var field = form.querySelector("input[name=submission_id]");
+    if (field && window.crypto && window.crypto.randomUUID) {
+      field.value = window.crypto.randomUUID();
+    }
+  }
+
+  // Offline, a journal form is kept on the phone instead of failing with the browser's error.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (navigator.onLine || !form.matches || !form.matches("form[data-offline]")) {
+      return;
+    }
+    event.preventDefault();
+    var body = new URLSearchParams(new FormData(form, event.submitter || null)).toString();
+    outbox
+      .keep(form.action, body, form.getAttribute("data-offline-night") || "")
+      .then(function () {
+        freshSubmissionId(form);
+        askForSync();
+        return render();
+      })
+      .then(function () {
+        var saved = document.querySelector("[data-offline-saved]") || panel;
+        if (saved && saved.focus) {
+          saved.setAttribute("tabindex", "-1");
+          saved.focus();
+        }
+      });
+  });
+
+  // Signing out: forget the pages kept on this phone (they hold health data).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.action || form.action.indexOf("/accounts/logout/") === -1 || !window.caches) {
+      return;
+    }
+    event.preventDefault();
+    window.caches.delete("ldn-pages-v1").then(
+      function () {
+        form.submit();
+      },
+      function () {
+        form.submit();
+      }
+    );
+  });
+
+  window.addEventListener("online", sendKept);
+  render().then(sendKept);
+})();

@@ -1,0 +1,187 @@
+/* The phone's outbox: journal forms kept in IndexedDB while there is no connection, with the
+   moment the patient acted, sent once and in order when the connection returns. Used by the
+   pages (journal.js) and by the service worker (sw.js: Background Sync). The server answers
+   a replay with JSON; the submission id inside each form makes a second replay harmless. */
+(function (scope) {
+  "use strict";
+
+  var DB_NAME = "ldn-journal";
+  var STORE = "outbox";
+  var SYNC_TAG = "ldn-outbox";
+  // What each kept form is, read from the URL it posts to (the same in the page and the worker).
+  var KINDS = [
+    [/^\/journal\/taken\/$/, "taken_now"],
+    [/^\/journal\/night\/\d{4}-\d{2}-\d{2}\/taken-at\/$/, "taken_at"],
+    [/^\/journal\/night\/\d{4}-\d{2}-\d{2}\/dose\/$/, "evening"],
+    [/^\/journal\/night\/\d{4}-\d{2}-\d{2}\/skip\/$/, "skip"],
+    [/^\/journal\/night\/\d{4}-\d{2}-\d{2}\/morning\/$/, "morning"]
+  ];
+
+  function kindOf(url) {
+    var path = new URL(url, scope.location.origin).pathname;
+    for (var i = 0; i < KINDS.length; i++) {
+      if (KINDS[i][0].test(path)) {
+        return KINDS[i][1];
+      }
+    }
+    return "";
+  }
+
+  function nightOf(url) {
+    var match = /\/night\/(\d{4}-\d{2}-\d{2})\//.exec(url);
+    return match ? match[1] : "";
+  }
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = scope.indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+      };
+      request.onsuccess = function () {
+        resolve(request.result);
+      };
+      request.onerror = function () {
+        reject(request.error);
+      };
+    });
+  }
+
+  function withStore(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(STORE, mode);
+        var request = work(transaction.objectStore(STORE));
+        transaction.oncomplete = function () {
+          db.close();
+          resolve(request ? request.result : undefined);
+        };
+        transaction.onerror = transaction.onabort = function () {
+          db.close();
+          reject(transaction.error);
+        };
+      });
+    });
+  }
+
+  /* Keep a form: its URL, its encoded body (with the CSRF token and submission id it carried)
+     and the moment the patient acted. */
+  function keep(url, body, night) {
+    var absolute = new URL(url, scope.location.origin);
+    var record = {
+      url: absolute.pathname,
+      body: body,
+      kind: kindOf(absolute.href),
+      night: night || nightOf(absolute.pathname),
+      // The form's own submission id: a second send of it returns the first result.
+      submissionId: new URLSearchParams(body).get("submission_id") || "",
+      actedAt: new Date().toISOString(),
+      state: "waiting",
+      message: ""
+    };
+    return withStore("readwrite", function (store) {
+      return store.add(record);
+    }).then(function (id) {
+      record.id = id;
+      return record;
+    });
+  }
+
+  function all() {
+    return withStore("readonly", function (store) {
+      return store.getAll();
+    });
+  }
+
+  function put(record) {
+    return withStore("readwrite", function (store) {
+      return store.put(record);
+    });
+  }
+
+  function remove(id) {
+    return withStore("readwrite", function (store) {
+      return store.delete(id);
+    });
+  }
+
+  function send(record) {
+    var body = record.body + "&acted_at=" + encodeURIComponent(record.actedAt);
+    return scope
+      .fetch(record.url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-LDN-Replay": "1" },
+        body: body
+      })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) {
+          // Signed out (the sign-in page answered) or the CSRF token is gone: keep it.
+          return { state: "signin", message: "" };
+        }
+        return response.json().then(function (answer) {
+          return { state: answer.ok ? "sent" : "refused", message: answer.message || "" };
+        });
+      });
+  }
+
+  /* Send every waiting record, oldest first. A network failure stops the run (the rest wait
+     for the next one); a refusal is kept, with the reason, until the patient dismisses it. */
+  function sendAll() {
+    return all().then(function (records) {
+      var outcome = { sent: 0, refused: 0, waiting: 0 };
+      var chain = Promise.resolve();
+      records.forEach(function (record) {
+        if (record.state === "refused") {
+          outcome.refused += 1;
+          return;
+        }
+        chain = chain.then(function () {
+          if (outcome.offline) {
+            outcome.waiting += 1;
+            return undefined;
+          }
+          return send(record).then(
+            function (result) {
+              if (result.state === "sent") {
+                outcome.sent += 1;
+                return remove(record.id);
+              }
+              record.state = result.state;
+              record.message = result.message;
+              outcome[result.state === "refused" ? "refused" : "waiting"] += 1;
+              return put(record);
+            },
+            function () {
+              outcome.offline = true;
+              outcome.waiting += 1;
+            }
+          );
+        });
+      });
+      return chain.then(function () {
+        return outcome;
+      });
+    });
+  }
+
+  /* One sender at a time across tabs and the worker: the submission ids would make a second
+     sender harmless, but one keeps the order and the count honest. */
+  function flush() {
+    var locks = scope.navigator && scope.navigator.locks;
+    if (locks && locks.request) {
+      return locks.request("ldn-outbox", sendAll);
+    }
+    return sendAll();
+  }
+
+  scope.LdnOutbox = {
+    SYNC_TAG: SYNC_TAG,
+    kindOf: kindOf,
+    keep: keep,
+    all: all,
+    remove: remove,
+    flush: flush
+  };
+})(self);

@@ -1,0 +1,382 @@
+"""The patient's phone (issue 16): entries kept offline and sent later, honest times past the
+dosing window, times shown in the zone they were logged in, and the calm layout's rules."""
+
+import subprocess
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from shutil import which
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from ldn_journal.accounts.time_zones import SESSION_KEY
+from patients.journal import charts
+from patients.models import ClinicianPreferences, NightlyEntry
+from patients.rules import nights
+from tests.patients.journal_support import NOW, TONIGHT, make_plan
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("journal:home")
+TAKEN = reverse("journal:taken_now")
+REPLAY = {"HTTP_X_LDN_REPLAY": "1"}
+
+
+@pytest.fixture
+def plan(patient_a, clinician_a):
+    return make_plan(patient_a, clinician_a)
+
+
+def sid():
+    return str(uuid.uuid4())
+
+
+def replay(client, url, acted_at, **data):
+    data.setdefault("submission_id", sid())
+    return client.post(url, {**data, "acted_at": acted_at.isoformat()}, **REPLAY)
+
+
+# --- Kept offline, sent later ---------------------------------------------------------------
+
+
+def test_a_replayed_taken_now_stores_the_moment_the_patient_tapped_marked_offline(
+    patient_client, plan
+):
+    tapped = NOW - timedelta(minutes=90)  # 20:30 London, the same night
+    with time_machine.travel(NOW, tick=False):
+        response = replay(patient_client, TAKEN, tapped)
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+    entry = NightlyEntry.objects.get()
+    assert entry.taken_at == tapped
+    assert entry.logged_offline
+    assert entry.night == TONIGHT
+    assert entry.time_zone == "Europe/London"
+
+
+def test_a_second_replay_of_the_same_submission_changes_nothing(patient_client, plan):
+    submission = sid()
+    tapped = NOW - timedelta(minutes=30)
+    with time_machine.travel(NOW, tick=False):
+        replay(patient_client, TAKEN, tapped, submission_id=submission)
+    first = NightlyEntry.objects.get()
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        response = replay(patient_client, TAKEN, tapped, submission_id=submission)
+    assert response.json()["ok"] is True
+    again = NightlyEntry.objects.get()
+    assert (again.taken_at, again.updated_at) == (first.taken_at, first.updated_at)
+
+
+def test_a_replay_from_a_night_past_the_retro_window_is_refused_with_the_reason(
+    patient_client, plan, settings
+):
+    tapped = NOW - timedelta(days=settings.LDN_RETRO_DAYS + 1)
+    with time_machine.travel(NOW, tick=False):
+        response = replay(patient_client, TAKEN, tapped)
+    assert response.status_code == 409
+    assert response.json()["ok"] is False
+    assert "can no longer be saved" in response.json()["message"]
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_replay_past_that_nights_dosing_window_is_refused_not_stored_at_a_false_time(
+    patient_client, plan
+):
+    tapped = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # the morning after
+    with time_machine.travel(tapped + timedelta(hours=1), tick=False):
+        response = replay(patient_client, TAKEN, tapped)
+    assert response.json() == {
+        "ok": False,
+        "message": "It is past the night's dosing window, so the time now would be wrong. "
+        "Say when you took it.",
+    }
+    assert not NightlyEntry.objects.exists()
+
+
+@pytest.mark.parametrize("acted_at", ["", "yesterday", "2026-11-25T21:00"])  # no zone: refused
+def test_a_replay_without_a_valid_moment_is_refused_and_nothing_is_stored(
+    patient_client, plan, acted_at
+):
+    with time_machine.travel(NOW, tick=False):
+        response = patient_client.post(
+            TAKEN, {"submission_id": sid(), "acted_at": acted_at}, **REPLAY
+        )
+    assert response.json()["ok"] is False
+    assert "no valid time" in response.json()["message"]
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_phone_clock_ahead_of_the_server_cannot_put_a_dose_in_the_future(patient_client, plan):
+    with time_machine.travel(NOW, tick=False):
+        replay(patient_client, TAKEN, NOW + timedelta(minutes=30))
+    assert NightlyEntry.objects.get().taken_at == NOW
+
+
+def test_a_replayed_skip_and_morning_check_in_keep_the_moment_and_the_offline_mark(
+    patient_client, plan
+):
+    skipped_at = NOW - timedelta(minutes=10)
+    with time_machine.travel(NOW, tick=False):
+        skip = replay(
+            patient_client, reverse("journal:skip", args=[TONIGHT]), skipped_at, reason="forgot"
+        )
+    morning_at = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    with time_machine.travel(morning_at + timedelta(hours=2), tick=False):
+        morning = replay(
+            patient_client, reverse("journal:morning", args=[TONIGHT]), morning_at, pain="3"
+        )
+    assert skip.json()["ok"]
+    assert morning.json()["ok"]
+    entry = NightlyEntry.objects.get()
+    assert entry.evening_logged_at == skipped_at
+    assert entry.morning_logged_at == morning_at
+    assert entry.pain == 3
+    assert entry.logged_offline
+
+
+def test_a_refused_replayed_form_answers_with_its_errors_as_json(patient_client, plan):
+    with time_machine.travel(NOW, tick=False):
+        response = replay(patient_client, reverse("journal:skip", args=[TONIGHT]), NOW)
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "message": "Choose a reason."}
+
+
+def _clinician_client(clinician):
+    client = Client()
+    client.force_login(clinician)
+    return client
+
+
+def test_the_clinician_sees_an_entry_logged_offline_marked_as_such(
+    patient_client, clinician_a, patient_a, plan
+):
+    with time_machine.travel(NOW, tick=False):
+        replay(patient_client, TAKEN, NOW - timedelta(minutes=5))
+        page = _clinician_client(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+    assert "logged offline" in page.content.decode()
+
+
+# --- Honest times -------------------------------------------------------------------------
+
+
+MORNING_AFTER = datetime(2026, 11, 26, 11, 26, tzinfo=UTC)  # 11:26 London, still "last night"
+
+
+def test_the_morning_after_an_unlogged_night_the_card_asks_when_instead_of_taken_now(
+    patient_client, plan
+):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        page = patient_client.get(HOME).content.decode()
+    assert "When did you take it?" in page
+    assert "At my usual time, 21:00" in page
+    assert ">Taken now</button>" not in page
+
+
+def test_within_the_dosing_window_the_card_offers_one_tap(patient_client, plan):
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.get(HOME).content.decode()
+    assert ">Taken now</button>" in page
+    assert "When did you take it?" not in page
+
+
+@pytest.mark.parametrize(
+    ("chosen", "stored"),
+    [
+        ("21:00", datetime(2026, 11, 25, 21, 0, tzinfo=UTC)),
+        ("23:40", datetime(2026, 11, 25, 23, 40, tzinfo=UTC)),
+        ("01:15", datetime(2026, 11, 26, 1, 15, tzinfo=UTC)),  # after midnight: same night
+    ],
+)
+def test_the_chosen_time_is_stored_for_the_night_not_the_time_of_the_tap(
+    patient_client, plan, chosen, stored
+):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        response = patient_client.post(
+            reverse("journal:taken_at", args=[TONIGHT]), {"submission_id": sid(), "time": chosen}
+        )
+    assert response.status_code == 302
+    entry = NightlyEntry.objects.get()
+    assert entry.night == TONIGHT
+    assert entry.taken_at == stored
+    assert not entry.logged_offline
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [("11:30", "cannot be in the future"), ("25:00", "like 22:15"), ("", "Choose the time")],
+)
+def test_a_time_in_the_future_or_not_a_time_is_refused_and_nothing_stored(
+    patient_client, plan, chosen, message
+):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        response = patient_client.post(
+            reverse("journal:taken_at", args=[TONIGHT]),
+            {"submission_id": sid(), "time": chosen},
+            follow=True,
+        )
+    assert message in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_taken_now_posted_from_a_stale_page_past_the_window_stores_nothing(patient_client, plan):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        response = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    assert "Say when you took it." in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+
+
+def test_the_dose_form_past_the_window_starts_at_the_usual_time_not_now(patient_client, plan):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
+    assert 'value="2026-11-25T21:00"' in page
+
+
+def test_the_dosing_window_of_an_evening_night_ends_at_three_the_next_morning():
+    end = nights.dosing_window_end(TONIGHT, "Europe/London", nights.EVENING)
+    assert end == datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+def test_a_morning_doser_can_tap_taken_now_all_day():
+    end = nights.dosing_window_end(TONIGHT, "Europe/London", nights.MORNING)
+    assert end == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
+
+
+# --- Zones --------------------------------------------------------------------------------
+
+
+def _taken_in_london_then_moved_to_sydney(patient_client, patient_a):
+    dose_time = datetime(2026, 11, 25, 22, 15, tzinfo=UTC)  # 22:15 London
+    with time_machine.travel(dose_time, tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+    patient_a.time_zone = "Australia/Sydney"
+    patient_a.save()
+    session = patient_client.session
+    session[SESSION_KEY] = "Australia/Sydney"
+    session.save()
+
+
+def test_a_dose_taken_in_london_still_shows_22_15_london_after_moving_to_sydney(
+    patient_client, patient_a, plan
+):
+    _taken_in_london_then_moved_to_sydney(patient_client, patient_a)
+    entry = NightlyEntry.objects.get()
+    assert entry.time_zone == "Europe/London"
+    with time_machine.travel(datetime(2026, 11, 26, 9, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+    assert "4.5 mg at 22:15 London" in page or "mg at 22:15 London" in page
+    assert "09:15" not in page
+
+
+def test_the_clinician_in_another_zone_sees_the_time_labelled_with_the_patients_zone(
+    patient_client, clinician_a, patient_a, plan
+):
+    _taken_in_london_then_moved_to_sydney(patient_client, patient_a)
+    ClinicianPreferences.objects.update_or_create(
+        user=clinician_a, defaults={"time_zone": "America/New_York"}
+    )
+    clinician_client = _clinician_client(clinician_a)
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
+    assert "22:15 London" in page
+
+
+def test_a_viewer_in_the_same_zone_sees_the_time_without_a_label(patient_client, plan):
+    with time_machine.travel(datetime(2026, 11, 25, 22, 15, tzinfo=UTC), tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+        page = patient_client.get(HOME).content.decode()
+    assert "at 22:15<" in page
+    assert "22:15 London" not in page
+
+
+# --- Layout and accessibility rules --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "tab"),
+    [
+        (reverse("journal:home"), "Tonight"),
+        (reverse("journal:evening", args=[TONIGHT]), "Tonight"),
+        (reverse("journal:history"), "History"),
+        (reverse("journal:trends"), "History"),
+        (reverse("journal:plan"), "Plan"),
+        (reverse("journal:settings"), "More"),
+        (reverse("journal:access_log"), "More"),
+        (reverse("account_email"), "More"),
+    ],
+)
+def test_the_bottom_tab_bar_highlights_the_tab_of_every_page(patient_client, plan, url, tab):
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.get(url).content.decode()
+    bar = page[page.index('<nav class="tab-bar"') :]
+    assert bar.count('aria-current="page"') == 1
+    assert f'aria-current="page">{tab}</a>' in bar
+
+
+def test_help_text_has_the_id_that_aria_describedby_names(patient_client, plan):
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
+    assert 'aria-describedby="id_dose_helptext"' in page
+    assert 'id="id_dose_helptext"' in page
+
+
+def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(patient_client, plan):
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.post(
+            reverse("journal:evening", args=[TONIGHT]),
+            {"submission_id": sid(), "dose": "15", "taken_at": "2026-11-25T21:30"},
+        ).content.decode()
+    summary = page[page.index('class="error-summary"') :]
+    assert "autofocus" in summary[:200]
+    assert 'href="#id_dose"' in summary
+
+
+def test_a_reminder_inside_quiet_hours_gets_a_warning_on_the_settings_page(
+    patient_client, patient_a
+):
+    patient_a.reminder_time = time(21, 0)
+    patient_a.quiet_start, patient_a.quiet_end = time(20, 0), time(22, 30)
+    patient_a.save()
+    page = patient_client.get(reverse("journal:settings")).content.decode()
+    assert "Your evening reminder at 21:00 is inside your quiet hours (20:00 to 22:30)" in page
+
+
+def test_the_old_reminders_address_leads_to_the_one_settings_page(patient_client):
+    response = patient_client.get(reverse("journal:reminders"))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("journal:settings") + "#reminders"
+
+
+@pytest.mark.skipif(which("make") is None, reason="needs make")
+def test_make_run_on_another_port_points_emailed_links_at_that_port():
+    root = Path(__file__).resolve().parents[2]
+    plan = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "export SITE_URL='http://127.0.0.1:8123'" in plan
+
+
+def test_trends_draw_one_panel_per_measure_with_the_dose_steps_shaded_at_52_weeks(
+    patient_client, patient_a, plan
+):
+    start, end = TONIGHT - timedelta(days=52 * 7 - 1), TONIGHT
+    dose = charts.Series(
+        "dose",
+        "Dose (mg)",
+        [(TONIGHT - timedelta(days=d), 1.5 if d > 100 else 3) for d in range(300)],
+    )
+    pain = charts.Series(
+        "pain", "Pain", [(TONIGHT - timedelta(days=d), d % 10) for d in range(300)]
+    )
+    panels = charts.small_multiples([pain], start, end, dose=dose)
+    assert [panel.series.key for panel in panels] == ["pain"]
+    svg = str(panels[0].svg)
+    assert svg.count('class="dose-band"') == 2
+    assert "1.5 mg" in svg
+    assert "3 mg" in svg
+    assert 'font-size="14"' in svg
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.get(reverse("journal:trends"), {"weeks": 52}).content.decode()
+    assert page.count('class="chart-panel"') == 5
+    assert "<table" in page
