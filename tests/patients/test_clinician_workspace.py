@@ -191,18 +191,6 @@ def test_the_account_menu_links_the_digest_settings(clinician_client):
     assert reverse("clinic:digest_settings") in page
 
 
-@time_machine.travel(NOW, tick=False)
-def test_entry_times_on_the_patient_page_are_the_patients_local_time_with_the_zone(
-    clinician_client, journal
-):
-    Patient.objects.filter(pk=journal.pk).update(time_zone="America/New_York")
-    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
-    # give_nights logs 21:30 UTC: 17:30 in New York (EDT), never the server's 21:30.
-    assert "17:30 <abbr" in page
-    assert "EDT" in page
-    assert ">21:30 <abbr" not in page
-
-
 def test_the_urgent_flag_links_to_its_report(clinician_client, patient_a):
     report = report_for(patient_a, timezone.now())
     page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).text
