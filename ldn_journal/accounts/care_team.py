@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
+from ldn_journal.accounts.models import User
 from patients.models import CareTeamMembership, CareTeamRequest, ClinicianNote
 
 ACCEPT, DECLINE = "accept", "decline"
@@ -105,7 +106,8 @@ def link_directly(patient, clinician, *, admin, request, now=None):
 
 
 class LastClinician(Exception):
-    """Removing this clinician would leave the patient with nobody to read their journal."""
+    """Removing this clinician would leave the patient with no active clinician to read their
+    journal and receive their urgent reports."""
 
 
 class InactiveClinician(Exception):
@@ -131,7 +133,11 @@ def remove_clinician(patient, clinician, *, request):
         )
         if clinician.pk not in before:
             return False
-        if len(before) == 1:
+        # A deactivated colleague left on the team reads nothing and gets no urgent alert.
+        others_active = User.objects.filter(
+            pk__in=[pk for pk in before if pk != clinician.pk], is_active=True
+        ).exists()
+        if not others_active:
             raise LastClinician
         CareTeamMembership.objects.filter(patient=patient, clinician=clinician).delete()
         record_access(

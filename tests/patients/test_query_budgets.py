@@ -20,9 +20,7 @@ NOW = "2026-03-31T09:00:00Z"
 TONIGHT = (2026, 3, 30)
 
 BUDGETS = {
-    # One of these is the count of open urgent reports in the clinician's navigation, on
-    # every page (issue 14): the price of never missing one.
-    "clinic:patient": 13,
+    "clinic:patient": 13,  # the thirteenth counts the patient's urgent reports
     "clinic:report": 14,
     "clinic:plan": 12,
     # Allauth's re-authentication check takes four of these; the download three a chunk of

@@ -161,3 +161,16 @@ def test_a_transfer_of_a_patient_not_on_the_source_team_is_refused(
 
     assert "Select a valid choice" in response.content.decode()
     assert not AccessLog.objects.filter(action="care_team.transfer").exists()
+
+
+def test_removing_the_last_active_clinician_is_refused_when_the_others_are_deactivated(
+    admin_client_, patient_a, clinician_a
+):
+    CareTeamMembership.objects.create(
+        patient=patient_a, clinician=ClinicianFactory(is_active=False)
+    )
+
+    response = admin_client_.post(remove_url(patient_a, clinician_a), follow=True)
+
+    assert clinician_a.pk in team_of(patient_a)
+    assert "is the only clinician" in response.content.decode()
