@@ -17,13 +17,14 @@ from tests.e2e.browser_support import CHROMIUM_ARGS, recent_london
 def evening():
     """The server's clock at 21:30 London (ticking), inside the night's dosing window: the
     demo patient's card offers its one tap whatever the hour the suite runs at (past the
-    window it asks "When did you take it?" instead)."""
+    window it asks "When did you take it?" instead). Ask for it before `browser`, so the
+    demo is seeded at that time."""
     with time_machine.travel(recent_london(time(21, 30)), tick=True) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def browser(evening, chromium_path, monkeypatch, settings):
+def browser(chromium_path, monkeypatch, settings):
     """Chromium over a freshly seeded demo (Playwright's sync API runs an event loop)."""
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -27,7 +27,7 @@ PATIENT = "patient@example.com"
 
 
 @pytest.fixture
-def phone(browser):
+def phone(evening, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return browser
 
