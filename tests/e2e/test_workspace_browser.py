@@ -79,7 +79,7 @@ def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
         if scroll_width > client_width:
             too_wide.append((path, scroll_width, client_width))
     assert len(pages) > 30
-    assert too_wide == []
+    assert too_wide == [], too_wide
     for name, path in (
         ("clinic-list", "/clinic/"),
         ("clinic-patient", pages[8]),
