@@ -9,17 +9,19 @@ pytestmark = pytest.mark.django_db
 
 HOME = reverse("journal:home")
 SETTINGS = reverse("journal:settings")
+# Sign out lives on the More page since the bottom tab bar; its text shows which language won.
+MORE = reverse("journal:more")
 LANGUAGE = reverse("account_language")
 
 
 def test_with_no_setting_and_no_browser_language_pages_are_in_british_english(patient_client):
-    page = patient_client.get(HOME).content.decode()
+    page = patient_client.get(MORE).content.decode()
     assert '<html lang="en-gb">' in page
     assert "Sign out" in page
 
 
 def test_accept_language_de_gives_a_german_page(patient_client):
-    response = patient_client.get(HOME, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
+    response = patient_client.get(MORE, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
     page = response.content.decode()
     assert '<html lang="de">' in page
     assert "Abmelden" in page
@@ -41,7 +43,7 @@ def test_a_language_the_site_does_not_speak_falls_back_to_english(patient_client
 def test_the_users_setting_beats_the_browser(patient_client, patient_a):
     patient_a.user.language = "es"
     patient_a.user.save()
-    page = patient_client.get(HOME, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    page = patient_client.get(MORE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<html lang="es">' in page
     assert "Cerrar sesión" in page
 
@@ -55,7 +57,9 @@ def test_the_patient_chooses_german_in_settings_and_is_answered_in_german(
         "time_zone": "Europe/London",
         "reminder_time": "21:00",
         "remind_by_email": "on",
+        "last_call_time": "22:30",
         "morning_checkin": "on",
+        "morning_time": "08:00",
     }
     response = patient_client.post(SETTINGS, data, follow=True)
     patient_a.user.refresh_from_db()
