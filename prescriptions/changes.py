@@ -46,9 +46,11 @@ class NeedsConfirmation(PlanChangeError):
     def __init__(self, warnings):
         self.warnings = warnings
         super().__init__(
-            "Please confirm this increase: "
-            + " ".join(warning.message for warning in warnings)
-            + " Tick “I confirm this increase” and sign again to save it; nothing was saved."
+            gettext("Please confirm this increase:")
+            + " "
+            + " ".join(str(warning.message) for warning in warnings)
+            + " "
+            + gettext("Tick “I confirm this increase” and sign again to save it; nothing was saved.")
         )
 
 

@@ -227,10 +227,12 @@ class SignedVersionForm(forms.Form):
     )
 
     confirm_increase = forms.BooleanField(
-        label="I confirm this increase",
+        label=_("I confirm this increase"),
         required=False,
-        help_text="Asked only when a change raises the dose by more than the clinic allows "
-        "in one step or above the clinic's maximum; the version records your confirmation.",
+        help_text=_(
+            "Asked only when a change raises the dose by more than the clinic allows "
+            "in one step or above the clinic's maximum; the version records your confirmation."
+        ),
     )
 
     def __init__(self, *args, tonight, **kwargs):
