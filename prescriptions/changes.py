@@ -50,7 +50,9 @@ class NeedsConfirmation(PlanChangeError):
             + " "
             + " ".join(str(warning.message) for warning in warnings)
             + " "
-            + gettext("Tick “I confirm this increase” and sign again to save it; nothing was saved.")
+            + gettext(
+                "Tick “I confirm this increase” and sign again to save it; nothing was saved."
+            )
         )
 
 
