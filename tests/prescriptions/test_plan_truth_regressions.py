@@ -333,5 +333,5 @@ def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient
     with time_machine.travel(utc(2026, 1, 15, 23, 0), tick=False):
         page = client.get(reverse("clinic:urgent_report", args=[report.pk]))
     text = page.content.decode()
-    assert "Also put the plan on hold from the night of Fri 16 Jan" in text
+    assert "Hold the plan from the night of Fri 16 Jan" in text
     assert "Tonight’s dose is already logged and stands" in text
