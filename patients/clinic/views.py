@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -386,16 +386,34 @@ def visit_report(request, pk):
 
 def record_start(patient, today):
     """The first night of the patient's record: their first entry, plan version or urgent
-    report (whichever came first), or today for an empty record."""
-    first_report = UrgentReport.objects.filter(patient=patient).aggregate(first=Min("created_at"))
-    firsts = [
-        first_report["first"] and timezone.localtime(first_report["first"], patient.tz).date(),
-        NightlyEntry.objects.filter(patient=patient).aggregate(first=Min("night"))["first"],
-        PlanVersion.objects.filter(prescription__patient=patient).aggregate(
-            first=Min("effective_night")
-        )["first"],
+    report (whichever came first), or today for an empty record. One query."""
+
+    def first(queryset, field):
+        return Subquery(
+            queryset.order_by().values("patient_id").annotate(first=Min(field)).values("first")[:1]
+        )
+
+    firsts = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(
+            first_report=first(UrgentReport.objects.filter(patient=OuterRef("pk")), "created_at"),
+            first_entry=first(NightlyEntry.objects.filter(patient=OuterRef("pk")), "night"),
+            first_version=Subquery(
+                PlanVersion.objects.filter(prescription__patient=OuterRef("pk"))
+                .order_by("effective_night")
+                .values("effective_night")[:1]
+            ),
+        )
+        .values("first_report", "first_entry", "first_version")
+        .get()
+    )
+    report = firsts["first_report"]
+    nights = [
+        report and timezone.localtime(report, patient.tz).date(),
+        firsts["first_entry"],
+        firsts["first_version"],
     ]
-    return min([night for night in firsts if night is not None] + [today])
+    return min([night for night in nights if night is not None] + [today])
 
 
 def _in_site_language(chunks):

@@ -24,9 +24,11 @@ BUDGETS = {
     "clinic:report": 14,
     "clinic:plan": 12,
     # Allauth's re-authentication check takes four of these; the download three a chunk of
-    # 500 nights (nights, side effects, extra scores) while it streams.
-    "clinic:export csv": 15,
-    "clinic:export fhir": 16,
+    # 500 nights (nights, side effects, extra scores) while it streams; one finds where the
+    # whole record starts (the default range, issue 17); FHIR also reads every prescription's
+    # versions (ended ones too), one more.
+    "clinic:export csv": 16,
+    "clinic:export fhir": 18,
 }
 
 
