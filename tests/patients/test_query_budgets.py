@@ -20,7 +20,7 @@ NOW = "2026-03-31T09:00:00Z"
 TONIGHT = (2026, 3, 30)
 
 BUDGETS = {
-    "clinic:patient": 13,  # the thirteenth counts the patient's urgent reports
+    "clinic:patient": 13,  # 12, and the navigation's count of open urgent reports
     "clinic:report": 14,
     "clinic:plan": 12,
     # Allauth's re-authentication check takes four of these; the download three a chunk of
