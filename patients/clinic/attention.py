@@ -117,6 +117,11 @@ def _flag_state(flag: flag_rules.Flag) -> dict:
         "explanation": flag.explanation,
         "key": flag.key,
         "report_id": flag.report_id,  # an urgent flag links to its report
+        # The nights behind the flag with what raised it (issue 17's evidence), so the
+        # stored copy equals a fresh evaluation.
+        "details": [
+            [detail.night.isoformat(), detail.values, detail.logged] for detail in flag.details
+        ],
     }
 
 
@@ -129,6 +134,10 @@ def _flag_from(state: dict) -> flag_rules.Flag:
         explanation=state["explanation"],
         key=state["key"],
         report_id=state.get("report_id"),  # rows stored before the link have none
+        details=tuple(
+            flag_rules.Evidence(night=date.fromisoformat(night), values=values, logged=logged)
+            for night, values, logged in state.get("details", ())
+        ),
     )
 
 

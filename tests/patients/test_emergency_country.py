@@ -47,6 +47,10 @@ def settings_post(**overrides):
         "time_zone": "Europe/London",
         "reminder_time": "21:00",
         "remind_by_email": "on",
+        # The merged settings page carries the reminder times too (issue 16).
+        "last_call_time": "22:30",
+        "morning_checkin": "on",
+        "morning_time": "08:00",
     }
     data.update(overrides)
     return data
