@@ -32,6 +32,17 @@ def sign_in(page, live_server, email):
     page.wait_for_load_state("networkidle")
 
 
+def sideways_scroll(page) -> int:
+    """How many CSS pixels the page scrolls sideways (0 when it fits its viewport).
+
+    Waits for the page to finish loading first: measured while a click's navigation is
+    still under way, the old document may already be gone (documentElement is null)."""
+    page.wait_for_load_state("load")
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 LONDON = ZoneInfo("Europe/London")
 
 

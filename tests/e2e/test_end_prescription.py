@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import Patient
 from prescriptions import plans
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -51,8 +51,6 @@ def test_a_clinician_ends_a_prescription_and_the_patient_is_told_not_to_take_ldn
     expect(card).to_contain_text("Please stop LDN; we will talk on Monday.")
     expect(card).not_to_contain_text("No benefit at 6 months")
     expect(card.get_by_role("button", name="Taken now")).to_have_count(0)
-    overflow = phone.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_scroll(phone)
     assert overflow <= 0, f"{overflow}px of horizontal scroll at 390 px"
     phone.screenshot(path=str(SCREENSHOTS / "journal-prescription-ended.png"), full_page=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,9 +19,7 @@ def open_phone(browser):
 
 
 def assert_fits_the_phone(page):
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_scroll(page)
     assert overflow <= 0, f"horizontal scroll of {overflow}px on {page.url}"
 
 

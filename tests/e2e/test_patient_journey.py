@@ -7,7 +7,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry
-from tests.e2e.browser_support import SCREENSHOTS
+from tests.e2e.browser_support import SCREENSHOTS, sideways_scroll
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,8 +20,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _fits_the_phone(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width} px)"
+    overflow = sideways_scroll(page)
+    assert overflow <= 0, f"{page.url} scrolls sideways ({overflow} px)"
 
 
 def _shot(page, name):

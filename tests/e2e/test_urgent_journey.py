@@ -22,7 +22,7 @@ from django.db import connections
 from patients.models import CareTeamMembership, Patient, ReminderDelivery
 from patients.notifications import outbox
 from patients.rules import nights
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 NOTE = "Thank you. A racing heart can pass; take tonight's dose as planned and log it."
 
@@ -56,12 +56,6 @@ def phone(browser):
     problems = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     return page, problems
-
-
-def fits(page):
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def shot(page, name):
@@ -114,7 +108,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     patient.get_by_role("link", name="I'm having a bad reaction").first.scroll_into_view_if_needed()
     patient.screenshot(path=str(SCREENSHOTS / "urgent-home-link.png"))
     patient.get_by_role("link", name="I'm having a bad reaction").first.click()
-    assert fits(patient) <= 0
+    assert sideways_scroll(patient) <= 0
     patient.go_back()
     report_severe(patient)
     guidance = patient.locator(".urgent-guidance")
@@ -126,7 +120,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     clinic_call = guidance.get_by_role("link", name="Call +44 20 7946 0018")
     assert clinic_call.get_attribute("href") == "tel:+442079460018"
     assert patient.get_by_text("Your care team has been alerted now").is_visible()
-    assert fits(patient) <= 0
+    assert sideways_scroll(patient) <= 0
     shot(patient, "urgent-guidance.png")
     report_url = patient.get_by_role("link", name="See your report").get_attribute("href")
 
@@ -138,7 +132,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     assert patient.get_by_role("button", name="Taken now").count() == 0
     assert card.get_by_role("link", name="I already took tonight's dose").is_visible()
     assert card.locator('a[href="tel:+442079460018"]').count() == 1
-    assert fits(patient) <= 0
+    assert sideways_scroll(patient) <= 0
     shot(patient, "urgent-wait-card.png")
 
     # The operator's dry run at tonight's reminder time does not list the patient.
@@ -171,7 +165,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     clinician.wait_for_load_state("networkidle")
     assert clinician.get_by_text("The last 14 nights").is_visible()
     assert clinician.get_by_text("Heart pounding, can't calm down.").is_visible()
-    assert fits(clinician) <= 0  # 1280 px: no cut columns
+    assert sideways_scroll(clinician) <= 0  # 1280 px: no cut columns
     table_overflow = clinician.evaluate(
         "(() => { const t = document.querySelector('.urgent-nights table');"
         " return t.scrollWidth - t.clientWidth; })()"
@@ -179,7 +173,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     assert table_overflow <= 0
     shot(clinician, "urgent-clinician-report-desktop.png")
     clinician.set_viewport_size(PHONE)
-    assert fits(clinician) <= 0  # 390 px: no horizontal scroll
+    assert sideways_scroll(clinician) <= 0  # 390 px: no horizontal scroll
     shot(clinician, "urgent-clinician-report.png")
     clinician.get_by_label("Note to the patient").fill(NOTE)
     clinician.get_by_label("Continue as planned").check()
@@ -195,7 +189,7 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     assert "Your clinician answered: continue as planned." in card.inner_text()
     assert NOTE in card.inner_text()
     assert patient.get_by_role("button", name="Taken now").is_visible()
-    assert fits(patient) <= 0
+    assert sideways_scroll(patient) <= 0
     shot(patient, "urgent-card-answered.png")
     patient.goto(f"{live_server.url}{report_url}")
     assert patient.get_by_text("Your clinician has seen this").is_visible()

@@ -13,12 +13,11 @@ import pytest
 from ldn_journal.accounts.models import User
 from patients.models import Patient, UrgentReport
 from prescriptions.models import PlanTemplate, PlanVersion
-from tests.e2e.browser_support import SCREENSHOTS, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
@@ -58,12 +57,6 @@ def clinician_pages():
     return pages
 
 
-def overflow(page):
-    return page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-
-
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -75,9 +68,8 @@ def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
     for path in pages:
         response = page.goto(live_server.url + path)
         assert response.status < 400, path
-        scroll_width, client_width = overflow(page)
-        if scroll_width > client_width:
-            too_wide.append((path, scroll_width, client_width))
+        if (overflow := sideways_scroll(page)) > 0:
+            too_wide.append((path, overflow))
     assert len(pages) > 30
     assert too_wide == [], too_wide
     for name, path in (
@@ -105,8 +97,7 @@ def test_the_dose_by_level_panel_shows_pats_three_dose_levels(browser, live_serv
     assert panel.locator("tbody tr").nth(2).locator("td").first.inner_text().strip().isdigit()
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=SCREENSHOTS / f"clinic-dose-levels-{viewport}.png")
-    scroll_width, client_width = overflow(page)
-    assert scroll_width <= client_width
+    assert sideways_scroll(page) <= 0
     context.close()
 
 
