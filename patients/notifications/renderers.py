@@ -2,6 +2,7 @@
 comes: the renderers of the reminder and digest kinds (urgent alerts have theirs in
 patients.urgent.reports). Registered with the outbox on import (PatientsConfig.ready)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from patients.notifications.outbox import (
     site_links,
     unsubscribe_url,
 )
+from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.nights import MORNING, as_zone
 from patients.rules.schedule import is_wanted
 from prescriptions.plans import NO_PLAN, load_many
@@ -78,6 +80,7 @@ class ReminderRenderer(Renderer):
         if not patient_ids:
             return
         plans = load_many(id_set(patient_ids))
+        urgent = urgent_states(id_set(patient_ids))
         wanted = {(d.patient_id, d.night) for d in deliveries}
         entries = {
             (pid, night): (bool(status), logged is not None)
@@ -88,6 +91,7 @@ class ReminderRenderer(Renderer):
             if (pid, night) in wanted
         }
         for d in deliveries:
+            d._urgent_cache = urgent.get(d.patient_id, NO_REPORTS)
             if d.patient_id and d.night:
                 evening, morning = entries.get((d.patient_id, d.night), (False, False))
                 d._plan_state_cache = night_state(
@@ -104,7 +108,14 @@ class ReminderRenderer(Renderer):
         evening, morning = (bool(entry[0]), entry[1] is not None) if entry else (False, False)
         return night_state(plan, delivery.night, evening, morning)
 
-    def skip_reason(self, delivery, now):  # noqa: ARG002 - the Renderer interface
+    def _urgent(self, delivery):
+        if getattr(delivery, "_urgent_cache", None) is None:
+            delivery._urgent_cache = urgent_states([delivery.patient_id]).get(
+                delivery.patient_id, NO_REPORTS
+            )
+        return delivery._urgent_cache
+
+    def skip_reason(self, delivery, now):
         patient = delivery.patient
         if not delivery.recipient.is_active:
             return "Account deactivated."
@@ -112,7 +123,12 @@ class ReminderRenderer(Renderer):
             return "Email reminders switched off."
         if delivery.channel == Channel.PUSH and not patient.remind_by_push:
             return "Push reminders switched off."
-        if not is_wanted(delivery.kind, self._plan_state(delivery)):
+        # The urgent pause is judged again at send time, by its one rule: a report opened
+        # after the sweep claimed this reminder still silences it.
+        state = replace(self._plan_state(delivery), paused=self._urgent(delivery).paused(now))
+        if not is_wanted(delivery.kind, state):
+            if state.paused and is_wanted(delivery.kind, replace(state, paused=False)):
+                return "Paused: an urgent report is waiting for the clinician."
             return "No longer needed (logged, on hold or no active plan)."
         return ""
 

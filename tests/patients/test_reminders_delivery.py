@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.models import ClinicianPreferences, ReminderDelivery, UrgentReport
 from patients.notifications import outbox as delivery
 from patients.notifications import sweep
 from patients.notifications.channels import TransientFailure
@@ -226,3 +226,15 @@ def test_a_forged_or_expired_unsubscribe_link_shows_a_clear_page_and_changes_not
 def test_an_unsubscribe_token_only_carries_known_scopes(db):
     assert read_unsubscribe_token(unsubscribe_token(1, "everything")) is None
     assert read_unsubscribe_token(unsubscribe_token(1, "reminders")) == (1, "reminders")
+
+
+def test_a_reminder_claimed_before_an_urgent_report_is_skipped_at_send_time(claimed, at_evening):
+    """The race the claim-skipping cannot close: the report is committed after the reporting
+    path skipped the pending claims, before the worker sends. The sender judges the pause
+    again, by its one rule, at send time."""
+    patient, delivery_id = claimed
+    UrgentReport.objects.create(patient=patient, symptoms=["other"], severity="severe")
+    assert send_delivery(delivery_id) == Status.SKIPPED
+    assert mail.outbox == []
+    row = ReminderDelivery.objects.get(pk=delivery_id)
+    assert row.last_error.startswith("Paused")
