@@ -2,7 +2,7 @@
 floor, as an outside performance engineer measures it.
 
 1. Builds a clinic in its own database (BENCH_DATABASE_URL, default ldn_bench, dropped and
-   created): BENCH_PATIENTS patients (default 500) with 365 nights each, care teams of 50,
+   created): BENCH_PATIENTS patients (default 500) with BENCH_NIGHTS nights each (365), care teams of 50,
    one team of 500 and, when there are more patients, one team of all of them.
 2. Serves it with gunicorn exactly as the Dockerfile's CMD says (only the bind address
    changes), with production settings (DEBUG off, Redis cache on a private redis-server,
@@ -54,7 +54,7 @@ from bench.harness import (
 )
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "500"))
-NIGHTS = 365
+NIGHTS = int(os.environ.get("BENCH_NIGHTS", "365"))
 TEAM = 50
 BIG_TEAM = 500
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -76,7 +76,7 @@ def _plain(version_rows):
     from prescriptions import titration
 
     return [
-        titration.PlanVersion(
+        titration.PlainVersion(
             number=number,
             effective_night=effective,
             start_date=effective,
@@ -442,15 +442,18 @@ def pages(clinic):
             Page("list_all", f"clinician list, team of {PATIENTS:,}", "/clinic/", "team_all")
         )
     listed += [
-        Page("patient", "patient page (365 nights)", f"/clinic/patients/{pk}/", "team50"),
+        Page("patient", f"patient page ({NIGHTS} nights)", f"/clinic/patients/{pk}/", "team50"),
         Page("plan", "plan page", f"/clinic/patients/{pk}/plan/", "team50"),
         Page("report", "visit report", f"/clinic/patients/{pk}/report/", "team50"),
         Page(
-            "csv", "CSV export (365 nights)", f"/clinic/patients/{pk}/export/csv/?{year}", "team50"
+            "csv",
+            f"CSV export ({NIGHTS} nights)",
+            f"/clinic/patients/{pk}/export/csv/?{year}",
+            "team50",
         ),
         Page(
             "fhir",
-            "FHIR export (365 nights)",
+            f"FHIR export ({NIGHTS} nights)",
             f"/clinic/patients/{pk}/export/fhir/?{year}",
             "team50",
         ),
