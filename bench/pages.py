@@ -2,8 +2,8 @@
 floor, as an outside performance engineer measures it.
 
 1. Builds a clinic in its own database (BENCH_DATABASE_URL, default ldn_bench, dropped and
-   created): BENCH_PATIENTS patients (default 500) with BENCH_NIGHTS nights each (365), care teams of 50,
-   one team of 500 and, when there are more patients, one team of all of them.
+   created): BENCH_PATIENTS patients (default 500) with BENCH_NIGHTS nights each (365), care
+   teams of 50, one team of 500 and, when there are more patients, one team of all of them.
 2. Serves it with gunicorn exactly as the Dockerfile's CMD says (only the bind address
    changes), with production settings (DEBUG off, Redis cache on a private redis-server,
    static files collected and hashed).
