@@ -135,7 +135,7 @@ def read(entries, *, extra_scores=True) -> dict[int, Nights]:
                 taken_at=taken_at,
                 time_zone=time_zone,
                 scores=values,
-                skip_reason=str(_SKIP_LABELS[skip_reason]).lower() if skip_reason else "",
+                skip_reason=str(_SKIP_LABELS.get(skip_reason, skip_reason)).lower(),
                 dreams=dreams,
                 side_effects=tuple(
                     flag_rules.SideEffectRecord(

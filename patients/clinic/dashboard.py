@@ -619,13 +619,14 @@ class EntryRow:
             and self.dose_mg != self.prescribed_mg
         )
 
+    # As get_FOO_display: a stored value outside the choices shows as itself, never a 500.
     @property
     def skip_reason_label(self):
-        return NightlyEntry.SkipReason(self.skip_reason).label if self.skip_reason else ""
+        return dict(NightlyEntry.SkipReason.choices).get(self.skip_reason, self.skip_reason)
 
     @property
     def dreams_label(self):
-        return NightlyEntry.Dreams(self.dreams).label if self.dreams else ""
+        return dict(NightlyEntry.Dreams.choices).get(self.dreams, self.dreams)
 
 
 _ENTRY_ROW_FIELDS = tuple(f.name for f in EntryRow.__dataclass_fields__.values())[:-1]
@@ -645,8 +646,9 @@ class _CountedPaginator(Paginator):
 
 
 def side_effect_label(effect: flag_rules.SideEffectRecord) -> str:
-    kind = SideEffect.Kind(effect.kind).label
-    return f"{kind} ({SideEffect.Severity(effect.severity).label})"
+    """As str(SideEffect): "Insomnia (Mild)"."""
+    kind = dict(SideEffect.Kind.choices).get(effect.kind, effect.kind)
+    return f"{kind} ({dict(SideEffect.Severity.choices).get(effect.severity, effect.severity)})"
 
 
 def entry_rows(page: PatientPage, number, per_page):

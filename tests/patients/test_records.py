@@ -115,3 +115,18 @@ def test_the_entries_table_is_paged_newest_first_with_labels_from_the_records(
     assert len(nights) == 10
     assert nights[date(2026, 2, 20)].side_effects == ("Insomnia (Mild)",)
     assert nights[date(2026, 2, 23)].status == "skipped"
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+def test_a_stored_reason_outside_todays_choices_shows_as_itself_not_a_server_error(
+    clinician_client, clinician_a
+):
+    patient = PatientFactory(clinicians=[clinician_a])
+    give_plan(patient, clinician_a, date(2025, 1, 1))
+    give_nights([patient], date(2026, 3, 30), 3, skip=(1,))
+    NightlyEntry.objects.filter(patient=patient, status="skipped").update(skip_reason="retired")
+
+    response = clinician_client.get(reverse("clinic:patient", args=[patient.pk]))
+
+    assert response.status_code == 200
+    assert "(retired)" in response.text
