@@ -2,8 +2,8 @@
 floor, as an outside performance engineer measures it.
 
 1. Builds a clinic in its own database (BENCH_DATABASE_URL, default ldn_bench, dropped and
-   created): BENCH_PATIENTS patients (default 500) with 365 nights each, care teams of 50,
-   one team of 500 and, when there are more patients, one team of all of them.
+   created): BENCH_PATIENTS patients (default 500) with BENCH_NIGHTS nights each (365), care
+   teams of 50, one team of 500 and, when there are more patients, one team of all of them.
 2. Serves it with gunicorn exactly as the Dockerfile's CMD says (only the bind address
    changes), with production settings (DEBUG off, Redis cache on a private redis-server,
    static files collected and hashed).
@@ -16,7 +16,10 @@ floor, as an outside performance engineer measures it.
 5. Prints p50/p95/p99, req/s, queries, the page's p95 divided by the floor's p95, the
    workers' memory, and writes bench/results/latest.json.
 
-Knobs: BENCH_PATIENTS (500; 5000 adds a team of 5,000), BENCH_SECONDS (10: each page run; a
+Knobs: BENCH_PATIENTS (500; 5000 adds a team of 5,000), BENCH_NIGHTS (365 per patient),
+BENCH_GC_FREEZE (on; "off", or "on,off" measures every page against a server whose workers
+freeze their start-up objects and then one whose workers do not, GUNICORN_GC_FREEZE),
+BENCH_SECONDS (10: each page run; a
 slow page runs longer, up to BENCH_MAX_SECONDS=45, to collect enough requests),
 BENCH_FLOOR_SECONDS (5), BENCH_PAGES (comma-separated page keys, default all).
 """
@@ -54,13 +57,25 @@ from bench.harness import (
 )
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "500"))
-NIGHTS = 365
+NIGHTS = int(os.environ.get("BENCH_NIGHTS", "365"))
 TEAM = 50
 BIG_TEAM = 500
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 MAX_SECONDS = float(os.environ.get("BENCH_MAX_SECONDS", "45"))
 FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "5"))
 CONCURRENCY = (1, 8)
+
+
+def _gc_modes(text):
+    """BENCH_GC_FREEZE: "on" (the default, as deployed), "off", or "on,off" to run the pages
+    against both servers one after the other."""
+    modes = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not modes or any(mode not in ("on", "off") for mode in modes):
+        raise SystemExit(f"bench: BENCH_GC_FREEZE takes on, off or on,off, not {text!r}")
+    return tuple(dict.fromkeys(modes))
+
+
+GC_MODES = _gc_modes(os.environ.get("BENCH_GC_FREEZE", "on"))
 # A slow page runs until it has about this many requests (within MAX_SECONDS).
 WANTED_REQUESTS = 20
 HOST = "localhost"
@@ -76,7 +91,7 @@ def _plain(version_rows):
     from prescriptions import titration
 
     return [
-        titration.PlanVersion(
+        titration.PlainVersion(
             number=number,
             effective_night=effective,
             start_date=effective,
@@ -442,15 +457,18 @@ def pages(clinic):
             Page("list_all", f"clinician list, team of {PATIENTS:,}", "/clinic/", "team_all")
         )
     listed += [
-        Page("patient", "patient page (365 nights)", f"/clinic/patients/{pk}/", "team50"),
+        Page("patient", f"patient page ({NIGHTS} nights)", f"/clinic/patients/{pk}/", "team50"),
         Page("plan", "plan page", f"/clinic/patients/{pk}/plan/", "team50"),
         Page("report", "visit report", f"/clinic/patients/{pk}/report/", "team50"),
         Page(
-            "csv", "CSV export (365 nights)", f"/clinic/patients/{pk}/export/csv/?{year}", "team50"
+            "csv",
+            f"CSV export ({NIGHTS} nights)",
+            f"/clinic/patients/{pk}/export/csv/?{year}",
+            "team50",
         ),
         Page(
             "fhir",
-            "FHIR export (365 nights)",
+            f"FHIR export ({NIGHTS} nights)",
             f"/clinic/patients/{pk}/export/fhir/?{year}",
             "team50",
         ),
@@ -644,9 +662,9 @@ def worker_pids(master_pid):
         return []
 
 
-def worker_memory(master_pid):
-    """Resident memory (MiB) of each gunicorn worker."""
-    out = []
+def worker_memory_by_pid(master_pid):
+    """Resident memory (MiB) of each gunicorn worker, by process id."""
+    out = {}
     for pid in worker_pids(master_pid):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
@@ -654,8 +672,13 @@ def worker_memory(master_pid):
             continue
         found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
         if found:
-            out.append(round(int(found.group(1)) / 1024, 1))
-    return sorted(out)
+            out[pid] = round(int(found.group(1)) / 1024, 1)
+    return out
+
+
+def worker_memory(master_pid):
+    """Resident memory (MiB) of each gunicorn worker, smallest first."""
+    return sorted(worker_memory_by_pid(master_pid).values())
 
 
 def start_gunicorn(env, port, workdir):
@@ -696,6 +719,71 @@ def _floor_and_page(port, page, session, floor, concurrency, seconds, workdir):
     measured["floor_p50_ms"] = healthz["p50_ms"]
     measured["ratio_p95"] = round(measured["p95_ms"] / max(healthz["p95_ms"], 0.001), 1)
     return measured
+
+
+def _measure_server(env, clinic, sessions, workdir, mode, servers):
+    """Starts gunicorn (gc.freeze on or off in its workers), measures every page, reads each
+    worker's resident memory, stops it."""
+    port = free_port()
+    server, dockerfile = start_gunicorn(env, port, workdir)
+    servers.append(server)
+    print(f"-- gunicorn with gc.freeze() {mode} --", flush=True)
+    out = {
+        "gc_freeze": mode,
+        "server": {
+            "dockerfile_cmd": dockerfile,
+            "gc_freeze": mode,
+            "memory_mib_at_start": worker_memory(server.pid),
+        },
+        "pages": [],
+    }
+    floor = Page("healthz", "/healthz (the floor)", "/healthz", "")
+    print(
+        f"{'page':34} {'c':>2} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>7} {'n':>5} "
+        f"{'queries':>7} {'floor p95':>9} {'ratio':>7} {'load':>5}",
+        flush=True,
+    )
+    seen_workers = set(worker_pids(server.pid))
+    for page in pages(clinic):
+        session = sessions[page.who]
+        refresh_password_time(session)
+        queries = count_queries(page, session)
+        single = check_served(port, page, session)
+        row = {"key": page.key, "page": page.label, "path": page.path, "queries": queries}
+        row["runs"] = []
+        for concurrency in CONCURRENCY:
+            # A slow page runs longer, to collect enough requests for its percentiles.
+            per_request = single * max(1, concurrency / (os.cpu_count() or 1))
+            seconds = min(MAX_SECONDS, max(SECONDS, WANTED_REQUESTS * per_request / concurrency))
+            run = _floor_and_page(port, page, session, floor, concurrency, seconds, workdir)
+            row["runs"].append(run)
+            seen_workers.update(worker_pids(server.pid))
+            print(
+                f"{page.label:34} {concurrency:>2} {run['p50_ms']:>6.1f}ms "
+                f"{run['p95_ms']:>6.1f}ms {run['p99_ms']:>6.1f}ms {run['per_second']:>7.1f} "
+                f"{run['requests']:>5} {queries:>7} {run['floor_p95_ms']:>7.2f}ms "
+                f"{run['ratio_p95']:>6.1f}x {run['load_average'][0]:>5.2f}"
+                + (f"  ({run['errors']} errors)" if run["errors"] else ""),
+                flush=True,
+            )
+        out["pages"].append(row)
+    memory = out["server"]
+    memory["memory_mib_at_end"] = worker_memory(server.pid)
+    memory["worker_memory_mib_at_end"] = worker_memory_by_pid(server.pid)
+    # Workers replaced during the run (max-requests, or a crash), seen between page runs.
+    memory["worker_restarts_seen"] = len(seen_workers) - len(worker_pids(server.pid))
+    print(
+        f"gc.freeze() {mode}: gunicorn workers' resident memory (MiB): "
+        f"{memory['memory_mib_at_start']} at start; after the run "
+        + ", ".join(
+            f"worker {pid}: {mib}" for pid, mib in memory["worker_memory_mib_at_end"].items()
+        )
+        + f"; {memory['worker_restarts_seen']} worker restarts seen",
+        flush=True,
+    )
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(30)
+    return out
 
 
 def _stop(signum, _frame):
@@ -742,7 +830,9 @@ def main():
         "clinic": {"patients": PATIENTS, "nights": NIGHTS, "team": TEAM, "big_team": BIG_TEAM},
         "pages": [],
     }
-    server = None
+    results["gc_freeze_modes"] = list(GC_MODES)
+    results["runs"] = []
+    servers = []
     try:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -761,58 +851,27 @@ def main():
         }
         if clinic["team_all"] is not None:
             sessions["team_all"] = sign_in(clinic["team_all"], staff=True)
-        port = free_port()
-        server, dockerfile = start_gunicorn(env, port, workdir)
-        results["server"] = {
-            "dockerfile_cmd": dockerfile,
-            "memory_mib_at_start": worker_memory(server.pid),
-        }
-        floor = Page("healthz", "/healthz (the floor)", "/healthz", "")
-        print(
-            f"{'page':34} {'c':>2} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>7} {'n':>5} "
-            f"{'queries':>7} {'floor p95':>9} {'ratio':>7} {'load':>5}",
-            flush=True,
-        )
-        seen_workers = set(worker_pids(server.pid))
-        for page in pages(clinic):
-            session = sessions[page.who]
-            refresh_password_time(session)
-            queries = count_queries(page, session)
-            single = check_served(port, page, session)
-            row = {"key": page.key, "page": page.label, "path": page.path, "queries": queries}
-            row["runs"] = []
-            for concurrency in CONCURRENCY:
-                # A slow page runs longer, to collect enough requests for its percentiles.
-                per_request = single * max(1, concurrency / (os.cpu_count() or 1))
-                seconds = min(
-                    MAX_SECONDS, max(SECONDS, WANTED_REQUESTS * per_request / concurrency)
-                )
-                run = _floor_and_page(port, page, session, floor, concurrency, seconds, workdir)
-                row["runs"].append(run)
-                seen_workers.update(worker_pids(server.pid))
-                print(
-                    f"{page.label:34} {concurrency:>2} {run['p50_ms']:>6.1f}ms "
-                    f"{run['p95_ms']:>6.1f}ms {run['p99_ms']:>6.1f}ms {run['per_second']:>7.1f} "
-                    f"{run['requests']:>5} {queries:>7} {run['floor_p95_ms']:>7.2f}ms "
-                    f"{run['ratio_p95']:>6.1f}x {run['load_average'][0]:>5.2f}"
-                    + (f"  ({run['errors']} errors)" if run["errors"] else ""),
-                    flush=True,
-                )
-            results["pages"].append(row)
-        results["server"]["memory_mib_at_end"] = worker_memory(server.pid)
-        # Workers replaced during the run (max-requests, or a crash), seen between page runs.
-        results["server"]["worker_restarts_seen"] = len(seen_workers) - len(worker_pids(server.pid))
-        print(
-            "gunicorn workers' resident memory (MiB): "
-            f"{results['server']['memory_mib_at_start']} at start, "
-            f"{results['server']['memory_mib_at_end']} after the run; "
-            f"{results['server']['worker_restarts_seen']} worker restarts seen",
-            flush=True,
+        for mode in GC_MODES:
+            run = _measure_server(
+                {**env, "GUNICORN_GC_FREEZE": "true" if mode == "on" else "false"},
+                clinic,
+                sessions,
+                workdir,
+                mode,
+                servers,
+            )
+            results["runs"].append(run)
+        # The first mode's figures at the top level, where bench.table and earlier runs read
+        # them.
+        results["server"], results["pages"] = (
+            results["runs"][0]["server"],
+            results["runs"][0]["pages"],
         )
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
+        for server in servers:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(30)
         redis_process.send_signal(signal.SIGTERM)
         redis_process.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)

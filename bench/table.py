@@ -1,5 +1,8 @@
 """`python -m bench.table [BEFORE.json] AFTER.json`: the page benchmark's figures as a Markdown
 table (bench/README.md keeps one per measured commit), before and after when given two runs.
+
+`python -m bench.table --gc RUN.json`: a run made with BENCH_GC_FREEZE=on,off, each page's
+tails with the workers' gc.freeze() on and off, and each worker's memory after each.
 """
 
 import json
@@ -77,7 +80,60 @@ def table(after_path, before_path=None):
     return "\n".join(lines)
 
 
+def _memory(server):
+    by_pid = server.get("worker_memory_mib_at_end") or {}
+    after = ", ".join(f"{mib}" for mib in by_pid.values()) or server.get("memory_mib_at_end")
+    return f"{server.get('memory_mib_at_start')} MiB at start, [{after}] MiB after"
+
+
+def gc_table(path):
+    data = json.loads(Path(path).read_text())
+    runs = {run["gc_freeze"]: run for run in data.get("runs", [])}
+    if set(runs) != {"on", "off"}:
+        raise SystemExit(f"{path}: not a BENCH_GC_FREEZE=on,off run")
+    lines = [f"Run: {_describe(data)}.", ""]
+    for mode in ("on", "off"):
+        server = runs[mode]["server"]
+        lines.append(f"- gc.freeze() {mode}: workers {_memory(server)}.")
+    lines.append("")
+    head = ["page", "c=1 p95 on / off", "c=1 p99 on / off", "c=8 p95 on / off"]
+    head += ["c=8 p99 on / off", "c=1 p95 ÷ floor on / off"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("| " + " | ".join("---" for _ in head) + " |")
+    off = {page["key"]: page for page in runs["off"]["pages"]}
+    for page in runs["on"]["pages"]:
+        on_c = {run["concurrency"]: run for run in page["runs"]}
+        off_c = {run["concurrency"]: run for run in off.get(page["key"], {"runs": []})["runs"]}
+
+        def pair(c, what, on_c=on_c, off_c=off_c):
+            a, b = on_c.get(c), off_c.get(c)
+            if not a or not b:
+                return "—"
+            if what == "ratio":
+                return f"{a['ratio_p95']:.1f}× / {b['ratio_p95']:.1f}×"
+            return f"{a[what]:.0f} / {b[what]:.0f} ms"
+
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    page["page"],
+                    pair(1, "p95_ms"),
+                    pair(1, "p99_ms"),
+                    pair(8, "p95_ms"),
+                    pair(8, "p99_ms"),
+                    pair(1, "ratio"),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--gc"] and len(sys.argv) == 3:
+        print(gc_table(sys.argv[2]))
+        raise SystemExit(0)
     paths = sys.argv[1:]
     if len(paths) not in (1, 2):
         raise SystemExit("usage: python -m bench.table [BEFORE.json] AFTER.json")

@@ -14,7 +14,7 @@ from ldn_journal.accounts.access_log import record_access
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.models import SuggestionDismissal
-from prescriptions.night_facts import facts_from_entries, night_facts
+from prescriptions.night_facts import facts_from_records, night_facts
 
 
 def plan_state(patient, now=None, view=None, tonight=None):
@@ -46,11 +46,11 @@ def acted_on(view):
     )
 
 
-def current_suggestions(patient, state, entries=None, dismissals=None):
+def current_suggestions(patient, state, records=None, dismissals=None):
     """Suggestions still open: not dismissed and not acted on by a saved version.
 
-    ``entries`` (NightlyEntry rows with side effects prefetched) and ``dismissals`` may be
-    given by a page that has read them already; otherwise 2 + 1 queries.
+    ``records`` (the nights as patients.records reads them) and ``dismissals`` may be given
+    by a page that has read them already; otherwise 2 + 1 queries.
     """
     prescription, versions = state["prescription"], state["plain_versions"]
     if prescription is None or not versions:
@@ -58,11 +58,11 @@ def current_suggestions(patient, state, entries=None, dismissals=None):
     last_night = state["tonight"] - timedelta(days=1)
     first_night = prescription.start_date
     ranges = rules.nights_needed(versions, last_night, first_night)
-    if entries is None:
+    if records is None:
         facts = night_facts(patient, ranges)
     else:
-        wanted = [e for e in entries if any(a <= e.night <= b for a, b in ranges)]
-        facts = facts_from_entries(wanted)
+        wanted = [r for r in records if any(a <= r.night <= b for a, b in ranges)]
+        facts = facts_from_records(wanted)
     if dismissals is None:
         dismissals = dismissals_of(patient)
     closed = {(d.kind, d.evidence_key) for d in dismissals} | acted_on(state["plan"])
@@ -93,9 +93,9 @@ def schedule_rows(version, position):
     ]
 
 
-def panel_context(patient, state, entries=None):
+def panel_context(patient, state, records=None):
     """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
-    dismissals, 2 more for the nights unless the page passes its ``entries``)."""
+    dismissals, 2 more for the nights unless the page passes its ``records``)."""
     view = state["plan"]
     in_effect = titration.version_in_effect(view.versions, state["tonight"])
     # The newest version may start later than tonight (a scheduled hold or change): show its
@@ -107,7 +107,7 @@ def panel_context(patient, state, entries=None):
         "schedule": schedule_rows(shown, state["position"]),
         "is_held": view.open_prescription is not None
         and view.is_held_on_or_after(state["tonight"]),
-        "suggestions": current_suggestions(patient, state, entries, dismissals),
+        "suggestions": current_suggestions(patient, state, records, dismissals),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
     }

@@ -162,3 +162,15 @@ def test_login_is_by_email_with_allauth_rate_limits_and_mandatory_verification()
     assert "login_failed" in settings.ACCOUNT_RATE_LIMITS
     assert "reset_password" in settings.ACCOUNT_RATE_LIMITS
     assert settings.AUTH_USER_MODEL == "accounts.User"
+
+
+def test_production_renders_templates_through_the_cached_loader(tmp_path):
+    # Django wraps the file loaders in the cached one when no loaders are listed; a listed
+    # "loaders" option without it would parse every template on every request.
+    code = (
+        "import django; django.setup(); from django.template import engines; "
+        "print(' '.join(type(l).__module__ for l in engines['django'].engine.template_loaders))"
+    )
+    result = run_python(code, PRODUCTION, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.template.loaders.cached"]

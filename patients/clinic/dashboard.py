@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import (
     CharField,
     Count,
@@ -28,6 +29,7 @@ from django.db.models.functions import Lower
 from django.utils import formats
 from django.utils.translation import gettext
 
+from patients import records as night_records
 from patients.journal.charts import Marker, Series, sparkline, trend_chart
 from patients.models import (
     CareTeamMembership,
@@ -58,23 +60,22 @@ DEFAULT_CHART_WEEKS = 12
 # --- Reading rows as plain records ------------------------------------------------------------
 
 
-def scale_key(scale_id) -> str:
-    return f"scale-{scale_id}"
+scale_key = night_records.scale_key
 
 
 def extra_scale(scale: SymptomScale) -> scale_defs.Scale:
-    better = scale_defs.LOWER_IS_BETTER if scale.lower_is_better else scale_defs.HIGHER_IS_BETTER
-    return scale_defs.Scale(
-        scale_key(scale.pk), scale.name, better, scale.low_anchor, scale.high_anchor
+    return night_records.extra_scale(
+        scale.pk, scale.name, scale.lower_is_better, scale.low_anchor, scale.high_anchor
     )
 
 
 def entries_with_details():
     """Entries with their side effects and extra scores: 3 queries for any number of rows.
 
-    `entry.side_effects.all()` and `entry.extra_scores.all()` then read lists attached in
-    bulk: prefetch_related would build two querysets per entry (a year of nights for a
-    whole team was seconds of that alone).
+    For the pages that show whole entries (one night); what the rules read comes from
+    patients.records as plain values. `entry.side_effects.all()` and
+    `entry.extra_scores.all()` read lists attached in bulk: prefetch_related would build two
+    querysets per entry.
     """
     return _EntriesWithDetails(NightlyEntry).order_by("night")
 
@@ -114,40 +115,6 @@ def _attach_details(entries):
             "side_effects": effects.get(pk, Attached()),
             "extra_scores": scores.get(pk, Attached()),
         }
-
-
-def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
-    scores = {key: getattr(entry, key) for key in ("pain", "fatigue", "mood", "sleep_quality")}
-    scores["dream_intensity"] = entry.dream_intensity
-    for score in entry.extra_scores.all():
-        scores[scale_key(score.scale_id)] = score.value
-    return flag_rules.NightRecord(
-        night=entry.night,
-        status=entry.status,
-        dose_mg=entry.dose_mg,
-        taken_at=entry.taken_at,
-        time_zone=entry.time_zone,
-        scores=scores,
-        skip_reason=entry.get_skip_reason_display().lower() if entry.skip_reason else "",
-        dreams=entry.dreams,
-        side_effects=tuple(
-            flag_rules.SideEffectRecord(
-                effect.kind,
-                effect.severity,
-                effect.other_text if effect.kind == "other" and effect.other_text else "",
-            )
-            for effect in entry.side_effects.all()
-        ),
-    )
-
-
-def watched_scales(entries) -> list[scale_defs.Scale]:
-    """The standard scales plus every extra scale that has scores in these entries."""
-    extra = {}
-    for entry in entries:
-        for score in entry.extra_scores.all():
-            extra.setdefault(score.scale_id, score.scale)
-    return [*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in extra.values())]
 
 
 def adherence_records(records, plan: PlanView, first: date, last: date):
@@ -316,9 +283,9 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
     ids = [p.pk for p in patients]
     # Two extra nights cover the patients whose zone is a day ahead of or behind UTC.
     window_start = now.date() - timedelta(days=flag_rules.LOOKBACK_NIGHTS + 2)
-    entries = defaultdict(list)
-    for entry in entries_with_details().filter(patient__in=ids, night__gte=window_start):
-        entries[entry.patient_id].append(entry)
+    nights = night_records.read(
+        NightlyEntry.objects.filter(patient__in=ids, night__gte=window_start)
+    )
     plans = load_many(ids)
     first_reported = defaultdict(dict)
     for row in (
@@ -331,15 +298,15 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
     rows = []
     for patient in patients:
         plan = plans.get(patient.pk, NO_PLAN)
-        patient_entries = entries[patient.pk]
-        records = [night_record(e) for e in patient_entries]
+        patient_nights = nights[patient.pk]
+        records = patient_nights.records
         today = plan.tonight(patient.tz, now)
         flags = flag_rules.evaluate(
             records,
             plan.versions,
             today,
             tz=patient.tz,
-            scales=watched_scales(patient_entries),
+            scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *patient_nights.scales.values()],
             first_reported=first_reported[patient.pk],
             last_entry=patient.last_entry,
             joined=night_of(patient.created_at, patient.tz, EVENING),
@@ -383,8 +350,7 @@ class PatientPage:
     today: date
     plan: PlanView
     position: titration.PlanPosition
-    entries: list  # NightlyEntry, oldest first, all of them
-    records: list
+    records: list  # flags.NightRecord, oldest first, every night logged (patients.records)
     flags: list
     reviewed_through: date | None
     scales: list  # SymptomScale rows for this patient
@@ -459,9 +425,10 @@ def timeline(patient):
 
 
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
-    entries = list(entries_with_details().filter(patient=patient))
+    """What the patient page and the visit report show, read as plain values: the nights
+    (patients.records, 1 query), the plan (2), the extra scales and the timeline (1 each)."""
+    records = night_records.read_one(NightlyEntry.objects.filter(patient=patient)).records
     plan = plans.load(patient)
-    records = [night_record(e) for e in entries]
     today = plan.tonight(patient.tz, now)
     scales = list(SymptomScale.objects.filter(patient=patient))
     flags = flag_rules.evaluate(
@@ -480,7 +447,6 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         today=today,
         plan=plan,
         position=plan.on(today),
-        entries=entries,
         records=records,
         flags=flags,
         reviewed_through=getattr(patient, "reviewed_through", None),
@@ -617,4 +583,86 @@ def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
     entries (1 query: dismissals); this page records its own read in the access log."""
     state = panel.plan_state(page.patient, view=page.plan, tonight=page.today)
-    return panel.panel_context(page.patient, state, entries=page.entries)
+    return panel.panel_context(page.patient, state, records=page.records)
+
+
+# --- The entries table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One row of the patient page's entries table, as plain values."""
+
+    pk: int
+    night: date
+    status: str
+    dose_mg: Decimal | None
+    prescribed_mg: Decimal | None
+    skip_reason: str
+    taken_at: datetime | None
+    time_zone: str
+    logged_offline: bool
+    pain: int | None
+    fatigue: int | None
+    mood: int | None
+    sleep_quality: int | None
+    dreams: str
+    notes: str
+    side_effects: tuple = ()  # "Insomnia (Mild)", as the entry's own page names them
+
+    @property
+    def deviates(self):
+        """The dose taken differs from the dose prescribed (NightlyEntry.deviates)."""
+        return (
+            self.status == NightlyEntry.Status.TAKEN
+            and self.prescribed_mg is not None
+            and self.dose_mg != self.prescribed_mg
+        )
+
+    # As get_FOO_display: a stored value outside the choices shows as itself, never a 500.
+    @property
+    def skip_reason_label(self):
+        return dict(NightlyEntry.SkipReason.choices).get(self.skip_reason, self.skip_reason)
+
+    @property
+    def dreams_label(self):
+        return dict(NightlyEntry.Dreams.choices).get(self.dreams, self.dreams)
+
+
+_ENTRY_ROW_FIELDS = tuple(f.name for f in EntryRow.__dataclass_fields__.values())[:-1]
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (the page already knows how many nights there are), so
+    paging costs one LIMIT/OFFSET query and no COUNT."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self):
+        return self._known_count
+
+
+def side_effect_label(effect: flag_rules.SideEffectRecord) -> str:
+    """As str(SideEffect): "Insomnia (Mild)"."""
+    kind = dict(SideEffect.Kind.choices).get(effect.kind, effect.kind)
+    return f"{kind} ({dict(SideEffect.Severity.choices).get(effect.severity, effect.severity)})"
+
+
+def entry_rows(page: PatientPage, number, per_page):
+    """A page of the entries table, newest first, paged in SQL (one query); the side effects
+    come from the page's records."""
+    rows = (
+        NightlyEntry.objects.filter(patient=page.patient)
+        .order_by("-night")
+        .values_list(*_ENTRY_ROW_FIELDS)
+    )
+    shown = _CountedPaginator(rows, per_page, len(page.records)).get_page(number)
+    effects = {r.night: r.side_effects for r in page.records if r.side_effects}
+    shown.object_list = [
+        EntryRow(*row, side_effects=tuple(side_effect_label(e) for e in effects.get(row[1], ())))
+        for row in shown.object_list
+    ]
+    return shown

@@ -71,7 +71,7 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
 
     nightly = adherence_records(page.records, page.plan, start, end)
     days = (end - start).days + 1
-    dreams = Counter(entry.dreams for entry in page.entries if start <= entry.night <= end)
+    dreams = Counter(record.dreams for record in records)
     effects = Counter()
     for record in records:
         for effect in record.side_effects:

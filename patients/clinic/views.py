@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,11 +46,6 @@ from prescriptions.models import PlanVersion
 
 ENTRIES_PER_PAGE = 30
 PLAN_PANEL_TEMPLATE = "prescriptions/clinic/_plan_panel.html"
-
-
-def _page(items, number, per_page):
-    """A page of a list; a bad page number ("abc", 0, -1, 999999) shows the nearest page."""
-    return Paginator(items, per_page).get_page(number)
 
 
 def _gate(request, pk):
@@ -110,8 +104,8 @@ def _export_form(request, page):
     the export computes the same from the database, ended prescriptions included.
     """
     firsts = [page.today]
-    if page.entries:
-        firsts.append(page.entries[0].night)
+    if page.records:
+        firsts.append(page.records[0].night)
     firsts += [version.effective_night for version in page.plan.versions[:1]]
     data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
     form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.today)
@@ -130,7 +124,7 @@ def patient_detail(request, pk):
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
 
-    entries = _page(list(reversed(page.entries)), request.GET.get("page"), ENTRIES_PER_PAGE)
+    entries = dashboard.entry_rows(page, request.GET.get("page"), ENTRIES_PER_PAGE)
     record_access(request, "patient.view", patient=patient, obj=patient)
     context = {
         "patient": patient,

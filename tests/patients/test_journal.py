@@ -441,12 +441,13 @@ def a_year(settings, plan, patient_a):
     a_year_of_nights(patient_a)
 
 
-def test_the_patient_home_stays_within_seven_queries(
+def test_the_patient_home_stays_within_six_queries(
     patient_client, a_year, django_assert_max_num_queries
 ):
-    # Session, user, patient, plan (2), entries, and the urgent state that pauses the plan.
+    # Session, user, patient, plan (versions with their steps, one query), entries, and the
+    # urgent state that pauses the plan.
     patient_client.get(HOME)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert patient_client.get(HOME).status_code == 200
 
 
@@ -461,24 +462,34 @@ def at_most_queries(limit):
     assert len(sent) <= limit, f"{len(sent)} queries:\n" + "\n".join(sent)
 
 
-def test_taken_now_stays_within_nine_queries(
+def test_taken_now_stays_within_eight_queries(
     patient_client, a_year, django_capture_on_commit_callbacks
 ):
     patient_client.get(HOME)
     # Everything the POST causes counts, including what runs once it commits (the reminder
-    # schedule's refresh among it). The ninth marks the clinician list's row due (one
+    # schedule's refresh among it). The eighth marks the clinician list's row due (one
     # UPDATE; the list's evaluation runs elsewhere, never in the patient's request).
-    with at_most_queries(9), django_capture_on_commit_callbacks(execute=True):
+    with at_most_queries(8), django_capture_on_commit_callbacks(execute=True):
         assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
     assert NightlyEntry.objects.filter(night=TONIGHT).exists()
 
 
-def test_the_history_month_stays_within_eight_queries(
+def test_the_history_month_stays_within_seven_queries(
     patient_client, a_year, django_assert_max_num_queries
 ):
+    # Session, user, patient, plan, where the journal starts, the nights, urgent reports.
     patient_client.get(HOME)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert patient_client.get(reverse("journal:history")).status_code == 200
+
+
+def test_the_trends_page_stays_within_five_queries(
+    patient_client, a_year, django_assert_max_num_queries
+):
+    # Session, user, patient, plan, the nights drawn.
+    patient_client.get(HOME)
+    with django_assert_max_num_queries(5):
+        assert patient_client.get(reverse("journal:trends")).status_code == 200
 
 
 # --- Settings ----------------------------------------------------------------------------------

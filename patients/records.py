@@ -1,0 +1,156 @@
+"""Patients' nights as the plain records the pure rules read (flags.NightRecord), from .values().
+
+The one reader behind the clinician's patient page, the visit report, the plan panel's
+suggestions and the stored attention rows: each surface hands the rules the same records, and
+none builds a model instance (or a prefetch queryset) per night.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import JSONField, OuterRef, Value
+from django.db.models.functions import JSONObject
+
+from patients.models import NightlyEntry, SideEffect, SymptomScore
+from patients.rules import flags as flag_rules
+from patients.rules import scales as scale_defs
+
+_ENTRY_FIELDS = (
+    "patient_id",
+    "night",
+    "status",
+    "dose_mg",
+    "taken_at",
+    "time_zone",
+    "skip_reason",
+    "dreams",
+    "pain",
+    "fatigue",
+    "mood",
+    "sleep_quality",
+    "dream_intensity",
+)
+_SKIP_LABELS = dict(NightlyEntry.SkipReason.choices)
+
+
+def scale_key(scale_id) -> str:
+    return f"scale-{scale_id}"
+
+
+def extra_scale(pk, name, lower_is_better, low_anchor, high_anchor) -> scale_defs.Scale:
+    """A clinician's extra scale as the rules know it."""
+    better = scale_defs.LOWER_IS_BETTER if lower_is_better else scale_defs.HIGHER_IS_BETTER
+    return scale_defs.Scale(scale_key(pk), name, better, low_anchor, high_anchor)
+
+
+@dataclass
+class Nights:
+    """One patient's nights: records oldest first, and the extra scales scored in them (in the
+    order they were first scored)."""
+
+    records: list = field(default_factory=list)
+    scales: dict = field(default_factory=dict)  # scale key -> scale_defs.Scale
+
+
+def _side_effects():
+    return ArraySubquery(
+        SideEffect.objects.filter(entry=OuterRef("pk"))
+        .order_by("kind")
+        .values_list(JSONObject(kind="kind", severity="severity", other="other_text"))
+    )
+
+
+def _extra_scores():
+    return ArraySubquery(
+        SymptomScore.objects.filter(entry=OuterRef("pk"))
+        .order_by("pk")
+        .values_list(
+            JSONObject(
+                id="scale_id",
+                value="value",
+                name="scale__name",
+                lower="scale__lower_is_better",
+                low="scale__low_anchor",
+                high="scale__high_anchor",
+            )
+        )
+    )
+
+
+def read(entries, *, extra_scores=True) -> dict[int, Nights]:
+    """The records of a (filtered) NightlyEntry queryset, by patient id.
+
+    One query whatever the number of nights: one row per night, its side effects and extra
+    scores aggregated into it (PostgreSQL arrays of JSON objects).
+    """
+    rows = (
+        entries.order_by("patient_id", "night")
+        .annotate(
+            effects=_side_effects(),
+            extras=_extra_scores() if extra_scores else Value(None, JSONField()),
+        )
+        .values_list(*_ENTRY_FIELDS, "effects", "extras")
+    )
+    out: dict[int, Nights] = defaultdict(Nights)
+    for (
+        patient_id,
+        night,
+        status,
+        dose_mg,
+        taken_at,
+        time_zone,
+        skip_reason,
+        dreams,
+        pain,
+        fatigue,
+        mood,
+        sleep_quality,
+        dream_intensity,
+        effects,
+        extras,
+    ) in rows:
+        values = {
+            "pain": pain,
+            "fatigue": fatigue,
+            "mood": mood,
+            "sleep_quality": sleep_quality,
+            "dream_intensity": dream_intensity,
+        }
+        nights = out[patient_id]
+        for score in extras or ():
+            key = scale_key(score["id"])
+            values[key] = score["value"]
+            if key not in nights.scales:
+                nights.scales[key] = extra_scale(
+                    score["id"], score["name"], score["lower"], score["low"], score["high"]
+                )
+        nights.records.append(
+            flag_rules.NightRecord(
+                night=night,
+                status=status,
+                dose_mg=dose_mg,
+                taken_at=taken_at,
+                time_zone=time_zone,
+                scores=values,
+                skip_reason=str(_SKIP_LABELS.get(skip_reason, skip_reason)).lower(),
+                dreams=dreams,
+                side_effects=tuple(
+                    flag_rules.SideEffectRecord(
+                        e["kind"],
+                        e["severity"],
+                        e["other"] if e["kind"] == SideEffect.Kind.OTHER and e["other"] else "",
+                    )
+                    for e in effects
+                ),
+            )
+        )
+    return out
+
+
+def read_one(entries, *, extra_scores=True) -> Nights:
+    """The records of one patient's (filtered) nights."""
+    found = read(entries, extra_scores=extra_scores)
+    return next(iter(found.values())) if found else Nights()

@@ -1,0 +1,132 @@
+"""patients.records: the one reader that turns logged nights into the plain records every
+clinician surface hands the rules (page, report, plan panel, stored attention)."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients import records
+from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
+from patients.rules import flags as flag_rules
+from prescriptions.night_facts import night_facts
+from tests.factories import PatientFactory
+from tests.patients.dashboard_factories import give_nights, give_plan
+
+pytestmark = pytest.mark.django_db
+NIGHT = date(2026, 3, 20)
+
+
+@pytest.fixture
+def logged(patient_a, clinician_a):
+    """A taken night with two side effects (one "other" with its words) and an extra score,
+    and a skipped night with its reason."""
+    taken = NightlyEntry.objects.create(
+        patient=patient_a,
+        night=NIGHT,
+        status="taken",
+        dose_mg=Decimal("3.00"),
+        taken_at=datetime(2026, 3, 20, 21, 30, tzinfo=UTC),
+        time_zone="Europe/London",
+        pain=4,
+        fatigue=5,
+        mood=6,
+        sleep_quality=7,
+        dreams="vivid",
+        dream_intensity=8,
+    )
+    SideEffect.objects.create(entry=taken, kind="other", severity=2, other_text="Itchy skin")
+    SideEffect.objects.create(entry=taken, kind="headache", severity=3)
+    fog = SymptomScale.objects.create(patient=patient_a, name="Brain fog", lower_is_better=True)
+    SymptomScore.objects.create(entry=taken, scale=fog, value=3)
+    NightlyEntry.objects.create(
+        patient=patient_a, night=NIGHT + timedelta(days=1), status="skipped", skip_reason="forgot"
+    )
+    return fog
+
+
+def test_a_night_reads_as_the_record_the_rules_expect(patient_a, logged):
+    nights = records.read_one(NightlyEntry.objects.filter(patient=patient_a))
+    taken, skipped = nights.records
+    assert taken == flag_rules.NightRecord(
+        night=NIGHT,
+        status="taken",
+        dose_mg=Decimal("3.00"),
+        taken_at=datetime(2026, 3, 20, 21, 30, tzinfo=UTC),
+        time_zone="Europe/London",
+        scores={
+            "pain": 4,
+            "fatigue": 5,
+            "mood": 6,
+            "sleep_quality": 7,
+            "dream_intensity": 8,
+            f"scale-{logged.pk}": 3,
+        },
+        dreams="vivid",
+        side_effects=(
+            flag_rules.SideEffectRecord("headache", 3, ""),
+            flag_rules.SideEffectRecord("other", 2, "Itchy skin"),
+        ),
+    )
+    # The reason as the flags explain it (its label, lower case), as it was read before.
+    assert (skipped.status, skipped.skip_reason, skipped.side_effects) == (
+        "skipped",
+        "i forgot",
+        (),
+    )
+    assert [scale.label for scale in nights.scales.values()] == ["Brain fog"]
+
+
+def test_the_reader_takes_one_query_for_any_number_of_nights(
+    patient_a, logged, django_assert_num_queries
+):
+    give_nights([patient_a], NIGHT - timedelta(days=1), 200)
+    with django_assert_num_queries(1):
+        found = records.read(NightlyEntry.objects.filter(patient=patient_a))
+    assert len(found[patient_a.pk].records) == 202
+
+
+def test_the_suggestions_read_the_same_nights_without_extra_scores(patient_a, logged):
+    [facts] = night_facts(patient_a, [(NIGHT, NIGHT)])
+    assert facts.taken is True
+    assert facts.side_effects == {"headache": 3, "other": 2}
+    assert (facts.pain, facts.sleep_quality, facts.dream_intensity) == (4, 7, 8)
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+def test_the_entries_table_is_paged_newest_first_with_labels_from_the_records(
+    clinician_client, clinician_a
+):
+    patient = PatientFactory(clinicians=[clinician_a])
+    give_plan(patient, clinician_a, date(2025, 1, 1))
+    give_nights([patient], date(2026, 3, 30), 40, skip=(35,))
+    oldest_taken = NightlyEntry.objects.get(patient=patient, night=date(2026, 2, 20))
+    SideEffect.objects.create(entry=oldest_taken, kind="insomnia", severity=1)
+    url = reverse("clinic:patient", args=[patient.pk])
+
+    first = clinician_client.get(url).context["entries"]
+    second = clinician_client.get(url, {"page": 2}).context["entries"]
+
+    assert first.paginator.num_pages == 2
+    assert [row.night for row in first][:2] == [date(2026, 3, 30), date(2026, 3, 29)]
+    nights = {row.night: row for row in second}
+    assert len(nights) == 10
+    assert nights[date(2026, 2, 20)].side_effects == ("Insomnia (Mild)",)
+    assert nights[date(2026, 2, 23)].status == "skipped"
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+def test_a_stored_reason_outside_todays_choices_shows_as_itself_not_a_server_error(
+    clinician_client, clinician_a
+):
+    patient = PatientFactory(clinicians=[clinician_a])
+    give_plan(patient, clinician_a, date(2025, 1, 1))
+    give_nights([patient], date(2026, 3, 30), 3, skip=(1,))
+    NightlyEntry.objects.filter(patient=patient, status="skipped").update(skip_reason="retired")
+
+    response = clinician_client.get(reverse("clinic:patient", args=[patient.pk]))
+
+    assert response.status_code == 200
+    assert "(retired)" in response.text
