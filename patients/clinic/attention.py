@@ -414,12 +414,13 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     filters = {"search": search, "kind": kind, "needs_review": needs_review}
     if getattr(user, "role", None) != Role.CLINICIAN or _emergency_only(user):
         return _gate_page(user, now, page_number, **filters)
-    _bring_up_to_date(
-        CareTeamMembership.objects.filter(clinician=user)
-        .filter(Q(name_key__isnull=True) | Q(patient__attention__valid_until__lte=now))
-        .values_list("patient_id", "name_key"),
-        now,
-    )
+    # Two index-served reads, not one OR over the team: links not written yet (a partial
+    # index) and links whose patient's row is due (the rows' valid_until index, few at a
+    # time, then the link's unique (patient, clinician) index).
+    links = CareTeamMembership.objects.filter(clinician=user)
+    unwritten = links.filter(name_key__isnull=True).values_list("patient_id", "name_key")
+    due = links.filter(patient__attention__valid_until__lte=now)
+    _bring_up_to_date(unwritten.union(due.values_list("patient_id", "name_key"), all=True), now)
     page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     patients = (
