@@ -148,6 +148,9 @@ class CareTeamMembership(models.Model):
     # The clinician list's sort (issue 19), copied from the patient's PatientAttention and
     # name by its one writer (patients.clinic.attention), so that one index, clinician first
     # in the list's ORDER BY order, serves a team's page. name_key is null until written.
+    # nights_silent, not a date: silence counts to each patient's own "tonight" (their zone
+    # and dosing time), as the fresh evaluation sorts; the writer rewrites the row and its
+    # links when that night turns (PatientAttention.valid_until), so the copy does not rot.
     severity_1 = models.PositiveSmallIntegerField(default=0)
     severity_2 = models.PositiveSmallIntegerField(default=0)
     severity_3 = models.PositiveSmallIntegerField(default=0)
