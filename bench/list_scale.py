@@ -177,6 +177,25 @@ def measure(teams):
             print(f"  list_page(): {view_ms:.2f} ms, {len(queries)} queries")
             print(f"  sorted through the gate instead: {gate_ms:.3f} ms")
             print("\n".join(f"    {line}" for line in gate_nodes))
+    # The filters on the biggest team: a flag kind (jsonb GIN), a name (trigram GIN), needs
+    # review (a column of the link, read in index order).
+    clinician = teams[max(TEAMS)]
+    for filters in ({"kind": "quiet"}, {"search": "hana"}, {"needs_review": True}):
+        nodes, query_ms = explain(attention.team_links(clinician, **filters)[:size])
+        view_ms = timed(lambda f=filters: attention.list_page(clinician, NOW, 1, **f))
+        figures.append(
+            {
+                "team": max(TEAMS),
+                "page": 1,
+                "filters": filters,
+                "plan": nodes,
+                "query_ms": round(query_ms, 3),
+                "list_page_ms": round(view_ms, 2),
+            }
+        )
+        print(f"\nteam {max(TEAMS)}, page 1, {filters}: page query {query_ms:.3f} ms")
+        print("\n".join(f"    {line}" for line in nodes))
+        print(f"  list_page(): {view_ms:.2f} ms")
     return figures
 
 
