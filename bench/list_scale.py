@@ -178,10 +178,18 @@ def measure(teams):
             print("\n".join(f"    {line}" for line in nodes))
             print(f"  sorted through the gate instead: {gate_ms:.3f} ms")
             print("\n".join(f"    {line}" for line in gate_nodes))
-    # The filters on the biggest team: a flag kind (jsonb GIN), a name (trigram GIN), needs
-    # review (a column of the link, read in index order).
+    # The filters on the biggest team: a common flag kind and a common name (the team read
+    # in index order, filtered, until the page is full), a rare name and a kind no one has
+    # (the trigram and jsonb GIN indexes first, then the few matches sorted), needs review
+    # (a column of the link, read in index order).
     clinician = teams[max(TEAMS)]
-    for filters in ({"kind": "quiet"}, {"search": "hana"}, {"needs_review": True}):
+    for filters in (
+        {"kind": "quiet"},
+        {"kind": "urgent"},
+        {"search": "hana"},
+        {"search": "son 4321"},
+        {"needs_review": True},
+    ):
         nodes, query_ms = explain(attention.team_links(clinician, **filters)[:size])
         figures.append(
             {
