@@ -15,8 +15,11 @@ flag, adherence and plan rules), written down. It is rewritten
 - every night for every patient (`patients.rebuild_attention`, and `manage.py
   rebuild_attention`), which repairs any drift.
 
-The list is then one indexed, paginated query over these rows plus the page's patients.
-tests/patients/test_attention.py proves a stored row equals a fresh evaluation.
+The writer also copies each row's sort (severities, nights silent, needs review) and the
+patient's lowercased name onto every care-team link of the patient (`copy_to_team_links`),
+so a clinician's page is read in the order of one index, clinician first (`team_links`),
+whatever the team's size. tests/patients/test_attention.py proves a stored row and its
+links' copy equal a fresh evaluation; tests/patients/test_list_plan.py the page's plan.
 """
 
 from __future__ import annotations
