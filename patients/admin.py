@@ -9,6 +9,8 @@ class CareTeamInline(admin.TabularInline):
     fk_name = "patient"
     extra = 0
     autocomplete_fields = ["clinician"]
+    # The list's sort columns are the attention writer's copy, never edited by hand.
+    fields = ["clinician", "added_by", "added_at"]
     readonly_fields = ["added_by", "added_at"]
 
 

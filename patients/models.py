@@ -145,10 +145,41 @@ class CareTeamMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # The clinician list's sort (issue 19), copied from the patient's PatientAttention and
+    # name by its one writer (patients.clinic.attention), so that one index, clinician first
+    # in the list's ORDER BY order, serves a team's page. name_key is null until written.
+    # nights_silent, not a date: silence counts to each patient's own "tonight" (their zone
+    # and dosing time), as the fresh evaluation sorts; the writer rewrites the row and its
+    # links when that night turns (PatientAttention.valid_until), so the copy does not rot.
+    severity_1 = models.PositiveSmallIntegerField(default=0)
+    severity_2 = models.PositiveSmallIntegerField(default=0)
+    severity_3 = models.PositiveSmallIntegerField(default=0)
+    nights_silent = models.PositiveIntegerField(default=0)
+    name_key = models.CharField(max_length=150, null=True, blank=True)  # lower(display_name)
+    needs_review = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["patient", "clinician"], name="care_team_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=[
+                    "clinician",
+                    "-severity_1",
+                    "-severity_2",
+                    "-severity_3",
+                    "-nights_silent",
+                    "name_key",
+                    "patient",
+                ],
+                name="care_team_attention",
+            ),
+            models.Index(
+                fields=["clinician"],
+                condition=models.Q(name_key__isnull=True),
+                name="care_team_unsorted",
+            ),
         ]
 
     def __str__(self):
@@ -522,8 +553,8 @@ class PatientAttention(models.Model):
     # Every flag (reviewed or not), most severe first: kind, severity, first night, evidence
     # nights, explanation, key.
     flags = models.JSONField(default=list)
-    # " kind kind " for the list's kind filter (a plain text match on every database).
-    kinds = models.CharField(max_length=200, blank=True)
+    # The kinds of every flag, sorted: the kind filter (a GIN index on PostgreSQL).
+    kinds = models.JSONField(default=list)
     reviewed_through = models.DateField(null=True, blank=True)
     needs_review = models.BooleanField(default=False)
     # The attention sort: the three worst unreviewed severities (0 when fewer), then silence.

@@ -15,8 +15,11 @@ flag, adherence and plan rules), written down. It is rewritten
 - every night for every patient (`patients.rebuild_attention`, and `manage.py
   rebuild_attention`), which repairs any drift.
 
-The list is then one indexed, paginated query over these rows plus the page's patients.
-tests/patients/test_attention.py proves a stored row equals a fresh evaluation.
+The writer also copies each row's sort (severities, nights silent, needs review) and the
+patient's lowercased name onto every care-team link of the patient (`copy_to_team_links`),
+so a clinician's page is read in the order of one index, clinician first (`team_links`),
+whatever the team's size. tests/patients/test_attention.py proves a stored row and its
+links' copy equal a fresh evaluation; tests/patients/test_list_plan.py the page's plan.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from ldn_journal.accounts.models import Role, User
 from patients.clinic import dashboard
 from patients.models import (
+    BreakGlassGrant,
+    CareTeamMembership,
     FlagReview,
     NightlyEntry,
     Patient,
@@ -62,6 +68,18 @@ ORDER = (
     Lower("user__display_name"),
     "pk",
 )
+# The same order on the care-team link's copy: the index care_team_attention, clinician
+# first, is exactly this, so a team's page is read in index order and never sorted.
+TEAM_ORDER = (
+    "-severity_1",
+    "-severity_2",
+    "-severity_3",
+    "-nights_silent",
+    "name_key",
+    "patient_id",
+)
+# The columns copied from a patient's row onto each of their care-team links.
+TEAM_FIELDS = ("severity_1", "severity_2", "severity_3", "nights_silent", "needs_review")
 STATE_FIELDS = (
     "today",
     "flags",
@@ -145,11 +163,10 @@ def state_of(row: dashboard.PatientRow) -> dict:
     """The stored fields of a freshly evaluated row."""
     # The sort columns are the dashboard's own sort key, spelled out as columns.
     severities, minus_silent = row.sort_key
-    kinds = sorted({flag.kind for flag in row.flags})
     return {
         "today": row.today,
         "flags": [_flag_state(flag) for flag in row.flags],
-        "kinds": f" {' '.join(kinds)} " if kinds else "",
+        "kinds": sorted({flag.kind for flag in row.flags}),
         "reviewed_through": row.reviewed_through,
         "needs_review": row.needs_review,
         "severity_1": -severities[0],
@@ -168,6 +185,26 @@ def state_of(row: dashboard.PatientRow) -> dict:
 
 def stored_state(attention: PatientAttention) -> dict:
     return {name: getattr(attention, name) for name in STATE_FIELDS}
+
+
+def team_state_of(row: dashboard.PatientRow) -> dict:
+    """What each of the patient's care-team links holds of a freshly evaluated row (rows
+    from `evaluate`, which reads the name key as the database lowercases it)."""
+    state = state_of(row)
+    return {**{name: state[name] for name in TEAM_FIELDS}, "name_key": row.patient.name_key}
+
+
+def stored_team_states(patient_id) -> list[dict]:
+    links = CareTeamMembership.objects.filter(patient_id=patient_id).order_by("pk")
+    return list(links.values(*TEAM_FIELDS, "name_key"))
+
+
+def evaluate(patients, now: datetime) -> list[dashboard.PatientRow]:
+    """The dashboard's evaluation of these patients, with the name key the list sorts by."""
+    patients = dashboard.with_list_annotations(patients).annotate(
+        name_key=Lower("user__display_name")
+    )
+    return dashboard.evaluate_rows(patients.order_by("pk"), now)
 
 
 def row_from(attention: PatientAttention, patient: Patient) -> dashboard.PatientRow:
@@ -234,8 +271,7 @@ def _recompute_batch(ids, now):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        patients = dashboard.with_list_annotations(Patient.objects.filter(pk__in=ids))
-        rows = dashboard.evaluate_rows(patients.order_by("pk"), now)
+        rows = evaluate(Patient.objects.filter(pk__in=ids), now)
         PatientAttention.objects.bulk_create(
             [
                 PatientAttention(
@@ -250,7 +286,36 @@ def _recompute_batch(ids, now):
             unique_fields=["patient"],
             update_fields=[*STATE_FIELDS, "valid_until", "computed_at"],
         )
+        copy_to_team_links(ids)
     return len(rows)
+
+
+def _name_key():
+    return Subquery(
+        Patient.objects.filter(pk=OuterRef("patient_id")).values(key=Lower("user__display_name"))[
+            :1
+        ]
+    )
+
+
+def copy_to_team_links(patient_ids) -> int:
+    """Copies the patients' stored sort and name onto each of their care-team links (one
+    UPDATE, in the writer's transaction). A patient with no stored row yet keeps their
+    links unwritten (name_key null), which the list reads as "write this row first"."""
+    row = PatientAttention.objects.filter(pk=OuterRef("patient_id"))
+    links = CareTeamMembership.objects.filter(
+        patient_id__in=patient_ids, patient__attention__isnull=False
+    )
+    return links.update(
+        **{name: Subquery(row.values(name)[:1]) for name in TEAM_FIELDS}, name_key=_name_key()
+    )
+
+
+def renamed(user_id) -> None:
+    """A patient's name changed: their links' name key follows (the list sorts by it)."""
+    CareTeamMembership.objects.filter(patient__user_id=user_id, name_key__isnull=False).update(
+        name_key=_name_key()
+    )
 
 
 _pending = threading.local()
@@ -295,19 +360,53 @@ def rebuild(now: datetime | None = None) -> int:
 # --- Reading the list -------------------------------------------------------------------------
 
 
-def _bring_up_to_date(team, now):
+def _bring_up_to_date(due, now):
     """A patient with no row yet always gets one (else the list would leave them out); a few
-    due rows are rewritten here, the rest by the minute task."""
-    due = list(
-        team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
-        .order_by()
-        .values_list("pk", "attention__patient")
-    )
+    due rows are rewritten here, the rest by the minute task. `due` gives (patient id,
+    whether they have a row at all)."""
+    due = list(due)
     if not due:
         return
-    missing = [pk for pk, stored in due if stored is None]
-    stale = [pk for pk, stored in due if stored is not None][:STALE_INLINE_LIMIT]
+    missing = [pk for pk, stored in due if not stored]
+    stale = [pk for pk, stored in due if stored][:STALE_INLINE_LIMIT]
     recompute(missing + stale, now)
+
+
+def _kind_filter(prefix, kind):
+    if connection.vendor == "postgresql":  # jsonb @> '["kind"]', GIN-indexed
+        return Q(**{f"{prefix}kinds__contains": [kind]})
+    # SQLite (the development fallback) has no JSON containment: the list's text.
+    return Q(**{f"{prefix}kinds__icontains": f'"{kind}"'})
+
+
+def _search_filter(user, search):
+    # Trigram GIN indexes on PostgreSQL serve both (migration patients 0015).
+    return Q(**{f"{user}display_name__icontains": search}) | Q(
+        **{f"{user}email__icontains": search}
+    )
+
+
+def team_links(user, *, search="", kind="", needs_review=False):
+    """The clinician's care-team links in the list's order, as patient ids: read in the
+    order of the index care_team_attention, so a page costs the same for any team."""
+    links = CareTeamMembership.objects.filter(clinician=user)
+    if search:
+        links = links.filter(_search_filter("patient__user__", search))
+    if kind:
+        links = links.filter(_kind_filter("patient__attention__", kind))
+    if needs_review:
+        links = links.filter(needs_review=True)
+    return links.order_by(*TEAM_ORDER).values_list("patient_id", flat=True)
+
+
+def _emergency_only(user):
+    """Patients the clinician sees through an emergency grant and not through a team."""
+    return (
+        BreakGlassGrant.objects.active()
+        .filter(clinician=user)
+        .exclude(patient__in=CareTeamMembership.objects.filter(clinician=user).values("patient"))
+        .exists()
+    )
 
 
 def list_page(user, now: datetime, page_number, *, search="", kind="", needs_review=False):
@@ -315,15 +414,45 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     # Changes this thread saved and whose rewrite is still waiting for their commit (the
     # same request, or a test's transaction) are shown too.
     _flush()
+    filters = {"search": search, "kind": kind, "needs_review": needs_review}
+    if getattr(user, "role", None) != Role.CLINICIAN or _emergency_only(user):
+        return _gate_page(user, now, page_number, **filters)
+    # Two index-served reads, not one OR over the team: links not written yet (a partial
+    # index) and links whose patient's row is due (the rows' valid_until index, few at a
+    # time, then the link's unique (patient, clinician) index).
+    links = CareTeamMembership.objects.filter(clinician=user)
+    unwritten = links.filter(name_key__isnull=True).values_list("patient_id", "name_key")
+    due = links.filter(patient__attention__valid_until__lte=now)
+    _bring_up_to_date(unwritten.union(due.values_list("patient_id", "name_key"), all=True), now)
+    page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
+    ids = list(page.object_list)
+    patients = (
+        Patient.objects.filter(pk__in=ids)
+        .select_related("user", "attention")
+        .annotate(**dashboard.last_review_annotations())
+        .order_by()
+        .in_bulk()
+    )
+    page.object_list = [row_from(patients[pk].attention, patients[pk]) for pk in ids]
+    return page
+
+
+def _gate_page(user, now, page_number, *, search, kind, needs_review):
+    """The list through the access gate, sorted by the database over the whole set: while a
+    clinician holds an emergency grant (rare, and a handful of patients), and for other
+    roles. The same order as the team's index, by the same columns."""
     team = Patient.objects.visible_to(user)
-    _bring_up_to_date(team, now)
+    _bring_up_to_date(
+        team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
+        .order_by()
+        .values_list("pk", "attention__patient"),
+        now,
+    )
     patients = team
     if search:
-        patients = team.filter(user__display_name__icontains=search) | team.filter(
-            user__email__icontains=search
-        )
+        patients = patients.filter(_search_filter("user__", search))
     if kind:
-        patients = patients.filter(attention__kinds__contains=f" {kind} ")
+        patients = patients.filter(_kind_filter("attention__", kind))
     if needs_review:
         patients = patients.filter(attention__needs_review=True)
     patients = (
@@ -382,6 +511,24 @@ def _announced(patient_id, **_kwargs):
     changed(patient_id)
 
 
+def _user_saved(instance, raw=False, update_fields=None, **_kwargs):
+    if raw or instance.role != Role.PATIENT:
+        return
+    if update_fields is not None and "display_name" not in update_fields:
+        return  # a sign-in's last_login, a language: not the name
+    renamed(instance.pk)
+
+
+def _link_saved(instance, created=False, raw=False, **_kwargs):
+    if created and not raw:  # a new link takes its patient's row as it stands
+        copy_to_team_links([instance.patient_id])
+
+
+def _row_deleted(instance, **_kwargs):
+    # Without its row the patient's links are unwritten again: the list writes the row first.
+    CareTeamMembership.objects.filter(patient_id=instance.patient_id).update(name_key=None)
+
+
 def connect_signals():
     """Saves that can change a row: the journal's (entries, side effects, extra scores) mark
     it due; the clinic's and the urgent report's rewrite it once they commit, so the
@@ -407,3 +554,8 @@ def connect_signals():
         if model is not Patient:
             post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}_deleted")
     attention_changed.connect(_announced, dispatch_uid="attention_announced")
+    # The care-team links' copy of the sort (the list's index): a new link, a renamed
+    # patient, a row deleted.
+    post_save.connect(_user_saved, sender=User, dispatch_uid="attention_user_saved")
+    post_save.connect(_link_saved, sender=CareTeamMembership, dispatch_uid="attention_link_saved")
+    post_delete.connect(_row_deleted, sender=PatientAttention, dispatch_uid="attention_row_deleted")

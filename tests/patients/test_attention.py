@@ -18,6 +18,7 @@ from ldn_journal.accounts.models import User
 from ldn_journal.celery import app
 from patients.clinic import attention, dashboard, tasks
 from patients.models import (
+    BreakGlassGrant,
     CareTeamMembership,
     FlagReview,
     NightlyEntry,
@@ -62,8 +63,7 @@ history = st.fixed_dictionaries(
 
 
 def fresh_row(patient, now):
-    patients = dashboard.with_list_annotations(Patient.objects.filter(pk=patient.pk))
-    [row] = dashboard.evaluate_rows(patients, now)
+    [row] = attention.evaluate(Patient.objects.filter(pk=patient.pk), now)
     return row
 
 
@@ -89,13 +89,20 @@ def assert_stored_equals_fresh(patient, now):
     row = fresh_row(patient, now)
     assert attention.stored_state(stored) == attention.state_of(row)
     assert shown(attention.row_from(stored, row.patient)) == shown(row)
+    # The sort the list's index reads, copied onto every care-team link, is the same.
+    links = CareTeamMembership.objects.filter(patient=patient).count()
+    assert links >= 1
+    assert attention.stored_team_states(patient.pk) == [attention.team_state_of(row)] * links
 
 
 def assert_current_or_due(patient, now):
     """Never silently wrong: the row equals a fresh evaluation, or says it is due."""
     stored = PatientAttention.objects.get(patient=patient)
     if stored.valid_until > now:
-        assert attention.stored_state(stored) == attention.state_of(fresh_row(patient, now))
+        row = fresh_row(patient, now)
+        assert attention.stored_state(stored) == attention.state_of(row)
+        links = attention.stored_team_states(patient.pk)
+        assert links == [attention.team_state_of(row)] * len(links)
 
 
 def live_history(patient, clinician, spec, capture):
@@ -137,7 +144,7 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
     with time_machine.travel(NOW, tick=False):
         clinician = ClinicianFactory()
         with capture(execute=True):
-            patient = PatientFactory(clinicians=[clinician])
+            patient = PatientFactory(clinicians=[clinician, ClinicianFactory()])
         live_history(patient, clinician, spec, capture)
         # What the patient logged made the row due; the minute task rewrites it.
         attention.refresh_due(NOW)
@@ -180,6 +187,10 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
                     now=NOW,
                 )
             assert_stored_equals_fresh(patient, NOW)
+        # A new name re-sorts the patient: the links' name key follows at once.
+        patient.user.display_name = f"Ångström {spec['urgent']} {later}"
+        patient.user.save()
+        assert_stored_equals_fresh(patient, NOW)
 
     # Time alone changes the row (gone quiet, missed nights, the windows): once the night
     # has turned the minute task rewrites it.
@@ -314,3 +325,48 @@ def test_a_logged_night_marks_the_row_due_and_the_list_shows_it_fresh(
     assert PatientAttention.objects.get(patient=patient).valid_until <= NOW
     [row] = clinician_client.get(LIST).context["page"]
     assert row.last_entry == TONIGHT
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_new_care_team_link_takes_the_patients_sort_at_once(clinician_a, clinician_b):
+    patient = PatientFactory(user__display_name="Zoë Adams", clinicians=[clinician_a])
+    attention.rebuild(NOW)
+    CareTeamMembership.objects.get_or_create(patient=patient, clinician=clinician_b)
+    assert_stored_equals_fresh(patient, NOW)
+    assert CareTeamMembership.objects.get(clinician=clinician_b).name_key == "zoë adams"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_links_written_in_bulk_or_left_without_a_row_are_written_before_the_list_reads_them(
+    clinician_client, clinician_a
+):
+    first, second = _team(clinician_a, 2)
+    attention.rebuild(NOW)
+    PatientAttention.objects.filter(patient=first).delete()
+    assert CareTeamMembership.objects.get(patient=first).name_key is None
+    CareTeamMembership.objects.filter(patient=second).update(name_key=None)
+    page = clinician_client.get(LIST).context["page"]
+    assert {row.patient.pk for row in page} == {first.pk, second.pk}
+    for patient in (first, second):
+        assert_stored_equals_fresh(patient, NOW)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_with_an_emergency_grant_the_list_keeps_the_same_order_and_adds_the_patient(
+    clinician_client, clinician_a, clinician_b
+):
+    team = [
+        PatientFactory(user__display_name=f"Patient {i}", clinicians=[clinician_a])
+        for i in range(4)
+    ]
+    other = PatientFactory(user__display_name="Patient B", clinicians=[clinician_b])
+    give_nights([*team[:2], other], TONIGHT - timedelta(days=3), 10)
+    attention.rebuild(NOW)
+    without = [row.patient.pk for row in clinician_client.get(LIST).context["page"]]
+    BreakGlassGrant.objects.create(
+        patient=other, clinician=clinician_a, reason="Seizure", ends_at=NOW + timedelta(hours=1)
+    )
+    page = clinician_client.get(LIST).context["page"]
+    fresh = dashboard.patient_rows(clinician_a, NOW)
+    assert [shown(row) for row in page] == [shown(row) for row in fresh]
+    assert [pk for pk in (row.patient.pk for row in page) if pk != other.pk] == without
