@@ -19,9 +19,11 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
 TONIGHT = (2026, 3, 30)
 
+# Issue 18 added one query to every clinician page: the break-glass banner reads the
+# clinician's active grants (not the session), so it shows in each of their sessions.
 BUDGETS = {
-    "clinic:patient": 13,  # 12, and the navigation's count of open urgent reports
-    "clinic:report": 14,
+    "clinic:patient": 14,  # 12, the navigation's count of open urgent reports, the banner
+    "clinic:report": 15,
     "clinic:plan": 12,
     # Allauth's re-authentication check takes four of these; the download three a chunk of
     # 500 nights (nights, side effects, extra scores) while it streams; one finds where the
