@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.local_dates import local_date
 from patients import coverage
 from patients.models import Coverage
 
@@ -119,8 +120,8 @@ def coverage_new(request):
                 % {
                     "covering": created.covering.name,
                     "covered": created.covered.name,
-                    "first": created.first_day.isoformat(),
-                    "last": created.last_day.isoformat(),
+                    "first": local_date(created.first_day, "date"),
+                    "last": local_date(created.last_day, "date"),
                 },
             )
             return redirect("manage:coverage")
