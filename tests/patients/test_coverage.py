@@ -214,9 +214,28 @@ def test_the_patient_and_the_admin_read_covering_in_plain_words(
     assert "covering for a colleague on the care team" in log
 
 
-def test_an_admins_or_a_patients_own_rows_carry_no_route(patient_a, admin_user):
-    signed_in(admin_user).get(reverse("manage:patient_identifiers", args=[patient_a.pk]))
-    assert set(AccessLog.objects.values_list("route", flat=True)) == {""}
+def test_a_read_reached_several_ways_is_logged_by_the_closest_route(
+    clinician_a, clinician_b, patient_a
+):
+    # Clinician B covers A today and also holds a break-glass grant for A's patient: the
+    # read is "covering" (the grant adds nothing); once B joins the team it is "care_team".
+    cover(clinician_b, clinician_a)
+    BreakGlassGrant.objects.create(
+        patient=patient_a,
+        clinician=clinician_b,
+        reason="x" * 12,
+        starts_at=NY_START,
+        ends_at=NY_END,
+    )
+    patient_page = reverse("clinic:patient", args=[patient_a.pk])
+    with time_machine.travel(NY_START + timedelta(hours=12), tick=False):
+        client = signed_in(clinician_b)
+        client.get(patient_page)
+        patient_a.care_team.add(clinician_b)
+        client.get(patient_page)
+
+    routes = AccessLog.objects.filter(action="patient.view", actor=clinician_b).order_by("pk")
+    assert list(routes.values_list("route", flat=True)) == ["covering", "care_team"]
 
 
 # --- Alerts --------------------------------------------------------------------------------
