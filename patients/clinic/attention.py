@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -43,6 +43,7 @@ from patients.models import (
     SymptomScale,
     SymptomScore,
     UrgentReport,
+    access_route_of,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -328,7 +329,12 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
         patients = patients.filter(attention__needs_review=True)
     patients = (
         patients.select_related("user", "attention")
-        .annotate(**dashboard.last_review_annotations())
+        .annotate(
+            **dashboard.last_review_annotations(),
+            # How this clinician reaches each row (care team, covering, break-glass), in the
+            # same query: the list says which patients are theirs only while covering.
+            access_route=access_route_of(user, OuterRef("pk")),
+        )
         .order_by(*ORDER)
     )
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)

@@ -178,6 +178,8 @@ def test_the_covering_clinician_sees_the_patients_in_their_list_and_can_open_the
         page = client.get(reverse("clinic:patients")).content.decode()
         assert patient_a.user.name in page
         assert patient_b.user.name in page
+        # Only the covered patient is badged: B's own patient is theirs anyway.
+        assert page.count(">Covering</span>") == 1
         assert client.get(reverse("clinic:patient", args=[patient_a.pk])).status_code == 200
     with time_machine.travel(NY_END + timedelta(days=1, hours=12), tick=False):
         again = signed_in(clinician_b)

@@ -154,8 +154,9 @@ def test_the_patient_page_shows_the_chart_flags_and_evidence_and_logs_the_read(
     clinician_client.get(LIST)  # the first request of a session also saves the session
     with CaptureQueriesContext(connection) as queries:
         response = clinician_client.get(url)
-    # 12, and the navigation's count of open urgent reports.
-    assert len(queries) <= 13, "\n".join(q["sql"][:150] for q in queries.captured_queries)
+    # 12, the navigation's count of open urgent reports, and (issue 18) the break-glass
+    # banner reading the clinician's active grants.
+    assert len(queries) <= 14, "\n".join(q["sql"][:150] for q in queries.captured_queries)
     assert response.status_code == 200
     assert "<svg" in response.text
     assert "trend-chart" in response.text
