@@ -280,6 +280,10 @@ if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
+# The clinic's own zone: a covering clinician's first and last day are whole days here.
+LDN_CLINIC_TIME_ZONE = env.str("LDN_CLINIC_TIME_ZONE", default=LDN_DEFAULT_PATIENT_TIME_ZONE)
+# The longest a covering clinician may be set up for at once (days, first and last included).
+LDN_COVERAGE_MAX_DAYS = env.int("LDN_COVERAGE_MAX_DAYS", default=92)
 # How long a clinician's emergency ("break-glass") access to a patient outside their care
 # team lasts once they give a reason.
 LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)

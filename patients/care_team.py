@@ -1,5 +1,10 @@
-"""Who looks after a patient: adding a clinician to a care team (admins only, audited), and
-which patients would be left with no active clinician if one went.
+"""Who looks after a patient: the care team and every way onto or off it.
+
+Joining an existing patient's team: a clinician asks, the patient accepts or declines in the
+app; an admin may link directly, add a clinician (from an urgent report or a handover),
+remove one (never the last active one) or transfer patients between clinicians. Each
+decision and change is logged. Care-team membership is what `Patient.objects.visible_to`
+reads, and only this module creates it.
 
 A patient is never left unrouted: deactivating their last active clinician is refused until
 someone takes them over (ldn_journal.accounts.accounts_admin.set_user_active asks here).
@@ -9,11 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
-from patients.models import CareTeamMembership, Patient, UrgentReport
+from patients.models import (
+    CareTeamMembership,
+    CareTeamRequest,
+    ClinicianNote,
+    Coverage,
+    Patient,
+    UrgentReport,
+)
 
 
 class CareTeamError(Exception):
@@ -82,6 +102,20 @@ def hand_over(patients: Iterable[Patient], taker: User, *, by: User, request=Non
     )
 
 
+def clinicians_to_alert(patient, now) -> list[User]:
+    """Who is alerted about `patient` (a Patient or its id) at `now`, in one query: the active
+    clinicians on the care team and the active clinicians covering any of them today. Every
+    sender of urgent alerts, escalations and break-glass notices reads this list."""
+    patient_id = getattr(patient, "pk", patient)
+    team = CareTeamMembership.objects.filter(patient_id=patient_id).values("clinician_id")
+    coverers = Coverage.objects.active(now).filter(covered__in=team).values("covering_id")
+    return list(
+        User.objects.filter(role=Role.CLINICIAN, is_active=True)
+        .filter(Q(pk__in=team) | Q(pk__in=coverers))
+        .order_by("pk")
+    )
+
+
 def unassigned_open(user):
     """Open reports (through the access gate) whose patient has no active clinician: what the
     admins' "Unassigned urgent reports" page lists, oldest first."""
@@ -95,3 +129,186 @@ def unassigned_open(user):
         .select_related("patient__user")
         .order_by("created_at")
     )
+
+
+ACCEPT, DECLINE = "accept", "decline"
+DECISIONS = (ACCEPT, DECLINE)
+
+
+class AlreadyDecided(Exception):
+    """The request was accepted or declined already (another tab, a double tap)."""
+
+
+def ask_to_join(patient, clinician, *, requested_by, now=None):
+    """A pending request for `clinician` to join `patient`'s team, and an email telling the
+    patient. None when there is nothing to ask: already on the team, or already asked."""
+    now = now or timezone.now()
+    if CareTeamMembership.objects.filter(patient=patient, clinician=clinician).exists():
+        return None
+    try:
+        # The partial unique constraint decides a double submit: one pending request each.
+        with transaction.atomic():
+            request = CareTeamRequest.objects.create(
+                patient=patient, clinician=clinician, requested_by=requested_by, created_at=now
+            )
+    except IntegrityError:
+        return None
+    send_request_email(request)
+    return request
+
+
+def send_request_email(care_team_request):
+    patient_user = care_team_request.patient.user
+    context = {
+        "clinician": care_team_request.clinician,
+        "url": settings.SITE_URL + reverse("journal:care_team"),
+    }
+    # Written to the patient, in the patient's language (not the asking clinician's page).
+    with speaking_to(patient_user):
+        subject = gettext("A clinician asks to join your care team")
+        body = render_to_string("accounts/email/care_team_request.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [patient_user.email])
+
+
+def decide(care_team_request, decision, *, request, now=None):
+    """The patient accepts or declines; raises AlreadyDecided when that happened before."""
+    if decision not in DECISIONS:
+        raise ValueError(decision)
+    now = now or timezone.now()
+    status = (
+        CareTeamRequest.Status.ACCEPTED if decision == ACCEPT else CareTeamRequest.Status.DECLINED
+    )
+    with transaction.atomic():
+        # Conditional: of two taps (or two tabs), one decides and the other finds it done.
+        updated = CareTeamRequest.objects.filter(
+            pk=care_team_request.pk, status=CareTeamRequest.Status.PENDING
+        ).update(status=status, decided_at=now)
+        if not updated:
+            raise AlreadyDecided
+        if decision == ACCEPT:
+            CareTeamMembership.objects.get_or_create(
+                patient_id=care_team_request.patient_id,
+                clinician_id=care_team_request.clinician_id,
+                defaults={"added_by_id": care_team_request.requested_by_id, "added_at": now},
+            )
+        record_access(
+            request,
+            f"care_team.{decision}",
+            patient=care_team_request.patient,
+            obj=care_team_request,
+            detail={"clinician": care_team_request.clinician_id},
+        )
+
+
+def link_directly(patient, clinician, *, admin, request, now=None):
+    """An admin puts `clinician` on `patient`'s team without asking; pending requests for
+    the pair are closed as accepted. Returns False when they were on the team already."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _, created = CareTeamMembership.objects.get_or_create(
+            patient=patient, clinician=clinician, defaults={"added_by": admin, "added_at": now}
+        )
+        CareTeamRequest.objects.pending().filter(patient=patient, clinician=clinician).update(
+            status=CareTeamRequest.Status.ACCEPTED, decided_at=now
+        )
+        if created:
+            record_access(
+                request, "care_team.link", patient=patient, detail={"clinician": clinician.pk}
+            )
+    return created
+
+
+class LastClinician(Exception):
+    """Removing this clinician would leave the patient with no active clinician to read their
+    journal and receive their urgent reports."""
+
+
+def _team_ids(patient):
+    return sorted(
+        CareTeamMembership.objects.filter(patient=patient).values_list("clinician_id", flat=True)
+    )
+
+
+def remove_clinician(patient, clinician, *, request):
+    """Take `clinician` off `patient`'s team; refused when they are the last one. Returns
+    False when they were not on the team."""
+    with transaction.atomic():
+        # Locks the patient's memberships so two removals cannot each leave "one other".
+        before = list(
+            CareTeamMembership.objects.select_for_update()
+            .filter(patient=patient)
+            .order_by("clinician_id")
+            .values_list("clinician_id", flat=True)
+        )
+        if clinician.pk not in before:
+            return False
+        # A deactivated colleague left on the team reads nothing and gets no urgent alert.
+        others_active = User.objects.filter(
+            pk__in=[pk for pk in before if pk != clinician.pk], is_active=True
+        ).exists()
+        if not others_active:
+            raise LastClinician
+        CareTeamMembership.objects.filter(patient=patient, clinician=clinician).delete()
+        record_access(
+            request,
+            "care_team.remove",
+            patient=patient,
+            obj=clinician,
+            detail={"before": before, "after": [pk for pk in before if pk != clinician.pk]},
+        )
+    return True
+
+
+def transfer_patients(patients, *, source, target, note, admin, request, now=None):
+    """Move `patients` from `source`'s care team to `target`'s, each with the handover
+    `note` as a care-team note; both clinicians and each patient are emailed. Returns the
+    patients moved (those no longer on `source`'s team are skipped). Raises CareTeamError
+    when `target` is not an active clinician."""
+    check_can_join(target)  # a deactivated clinician would read nobody's journal
+    now = now or timezone.now()
+    moved = []
+    with transaction.atomic():
+        for patient in patients:
+            before = _team_ids(patient)
+            if source.pk not in before:
+                continue
+            CareTeamMembership.objects.filter(patient=patient, clinician=source).delete()
+            CareTeamMembership.objects.get_or_create(
+                patient=patient, clinician=target, defaults={"added_by": admin, "added_at": now}
+            )
+            ClinicianNote.objects.create(patient=patient, author=admin, created_at=now, text=note)
+            record_access(
+                request,
+                "care_team.transfer",
+                patient=patient,
+                obj=target,
+                detail={
+                    "from": source.pk,
+                    "to": target.pk,
+                    "before": before,
+                    "after": _team_ids(patient),
+                },
+            )
+            moved.append(patient)
+    if moved:
+        transaction.on_commit(lambda: _send_transfer_emails(moved, source, target))
+    return moved
+
+
+def _send_transfer_emails(patients, source, target):
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    names = [patient.user.name for patient in patients]
+    for clinician, receiving in ((source, False), (target, True)):
+        # The note itself stays in the app: email is no place for clinical text.
+        context = {"names": names, "source": source, "target": target, "receiving": receiving}
+        with speaking_to(clinician):
+            subject = gettext("Patients moved between care teams")
+            body = render_to_string("accounts/email/care_team_transfer_clinician.txt", context)
+        send_mail(prefix + subject, body, None, [clinician.email])
+    for patient in patients:
+        with speaking_to(patient.user):
+            subject = gettext("Your care team has changed")
+            body = render_to_string(
+                "accounts/email/care_team_transfer_patient.txt", {"target": target}
+            )
+        send_mail(prefix + subject, body, None, [patient.user.email])

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ldn_journal.accounts.models import Role
+from patients.rules import coverage as coverage_rules
 
 
 @functools.cache
@@ -33,29 +34,68 @@ def default_time_zone():
     return settings.LDN_DEFAULT_PATIENT_TIME_ZONE
 
 
+# How a clinician reaches a patient: their own care team, covering a colleague on it, or an
+# emergency grant. The gate lets each through and the access log records which one it was.
+ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS = "care_team", "covering", "break_glass"
+
+
+def access_routes(clinician, now=None):
+    """{route: the patient ids `clinician` reaches that way at `now`}, as subqueries (lazy:
+    no query until the gate, or the access log's route, reads them). The one truth of who a
+    clinician may see; `Patient.objects.visible_to` and `access_route_of` both read it."""
+    now = now or timezone.now()
+    covered = Coverage.objects.active(now).filter(covering=clinician).values("covered_id")
+    return {
+        ROUTE_CARE_TEAM: CareTeamMembership.objects.filter(clinician=clinician).values(
+            "patient_id"
+        ),
+        ROUTE_COVERING: CareTeamMembership.objects.filter(clinician__in=covered).values(
+            "patient_id"
+        ),
+        ROUTE_BREAK_GLASS: BreakGlassGrant.objects.active(now)
+        .filter(clinician=clinician)
+        .values("patient_id"),
+    }
+
+
+def access_route_of(clinician, patient_id, now=None):
+    """The route as an SQL expression (care team first, then covering, then break-glass; ""
+    when none), so the access log computes it inside its own INSERT at no extra query."""
+    routes = access_routes(clinician, now)
+    return models.Case(
+        *(
+            models.When(
+                models.Exists(routes[route].filter(patient_id=patient_id)),
+                then=models.Value(route),
+            )
+            for route in (ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS)
+        ),
+        default=models.Value(""),
+        output_field=models.CharField(),
+    )
+
+
 class PatientQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, now=None):
         """The access gate: every view reaches patients through here.
 
-        A patient sees only themselves, a clinician only the patients on their care teams,
-        an admin every patient at account level (admin pages show no clinical data).
+        A patient sees only themselves; a clinician the patients on their care teams, those
+        of a colleague they cover today and those they opened by break-glass; an admin every
+        patient at account level (admin pages show no clinical data).
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.role == Role.PATIENT:
             return self.filter(user=user)
         if user.role == Role.CLINICIAN:
-            # Subqueries, not a join: a patient reached both ways still appears once, and an
-            # active emergency grant is data the gate reads, with no query per patient.
+            # Subqueries, not a join: a patient reached several ways still appears once, and
+            # an active coverage or emergency grant is data the gate reads, with no query per
+            # patient.
+            routes = access_routes(user, now)
             return self.filter(
-                models.Q(
-                    pk__in=CareTeamMembership.objects.filter(clinician=user).values("patient_id")
-                )
-                | models.Q(
-                    pk__in=BreakGlassGrant.objects.active()
-                    .filter(clinician=user)
-                    .values("patient_id")
-                )
+                models.Q(pk__in=routes[ROUTE_CARE_TEAM])
+                | models.Q(pk__in=routes[ROUTE_COVERING])
+                | models.Q(pk__in=routes[ROUTE_BREAK_GLASS])
             )
         if user.role == Role.ADMIN:
             return self.all()
@@ -224,6 +264,70 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self):
         return f"Break-glass grant #{self.pk}"
+
+
+class CoverageQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Coverages in force at `now`: today (in the clinic's zone) lies within the first and
+        last day, both included, and it has not been ended early."""
+        now = now or timezone.now()
+        today = coverage_rules.clinic_day(now, settings.LDN_CLINIC_TIME_ZONE)
+        return self.filter(first_day__lte=today, last_day__gte=today).filter(
+            models.Q(ended_at__isnull=True) | models.Q(ended_at__gt=now)
+        )
+
+
+class Coverage(models.Model):
+    """A clinician covers a colleague for whole days in the clinic's zone (first and last day
+    included): meanwhile they see the colleague's patients and get their alerts, and their
+    reads are logged as "covering". The gate reads active rows; patients.coverage makes them."""
+
+    covering = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="coverages_given",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    covered = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="coverages_received",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = CoverageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_day", "-pk"]
+        indexes = [models.Index(fields=["covering", "last_day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="coverage_last_day_not_before_first",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(covering=models.F("covered")),
+                name="coverage_not_oneself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Coverage #{self.pk}"
 
 
 class CareTeamRequestQuerySet(models.QuerySet):

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
+from patients import care_team
 from patients.models import CareTeamMembership, Patient
 
 SESSION_KEY = "ldn_invitation_id"

@@ -216,6 +216,9 @@ class AccessLog(models.Model):
     request_id = models.CharField(max_length=32, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # How a clinician reached the patient when they read: their care team, covering a
+    # colleague, or break-glass (patients.models.access_routes); blank for everyone else.
+    route = models.CharField(max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ["-at"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ldn_journal.accounts import views
+from ldn_journal.accounts import manage_coverage, views
 from patients.clinic import access_log
 from patients.clinic import views as clinic_views
 from patients.urgent import admin_views as urgent_admin
@@ -25,6 +25,9 @@ urlpatterns = [
         name="care_team_remove",
     ),
     path("care-team/transfer/", views.manage_care_team_transfer, name="care_team_transfer"),
+    path("coverage/", manage_coverage.coverage_list, name="coverage"),
+    path("coverage/new/", manage_coverage.coverage_new, name="coverage_new"),
+    path("coverage/<int:pk>/end/", manage_coverage.coverage_end, name="coverage_end"),
     path("access-log/", access_log.admin_access_log, name="access_log"),
     path(
         "patients/<int:pk>/identifiers/",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import care_team, invitations, mfa_reset
+from ldn_journal.accounts import invitations, mfa_reset
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.forms import (
     CareTeamLinkForm,
@@ -32,7 +32,7 @@ from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
-from patients import care_team as clinicians_of
+from patients import care_team
 from patients.models import CareTeamRequest, Patient
 
 AREA_HOME = {
@@ -131,12 +131,12 @@ def set_active(request, user_id):
             error = _("Choose a clinician from the list to take the patients over.")
         else:
             try:
-                clinicians_of.check_can_join(taker)
-            except clinicians_of.CareTeamError as exc:
+                care_team.check_can_join(taker)
+            except care_team.CareTeamError as exc:
                 taker, error = None, str(exc)
     try:
         if error:
-            raise LastClinician(target, clinicians_of.patients_left_alone(target))
+            raise LastClinician(target, care_team.patients_left_alone(target))
         set_user_active(target, activate, request=request, taker=taker)
     except LastClinician as refusal:
         return render(
@@ -146,7 +146,7 @@ def set_active(request, user_id):
                 "target": target,
                 "refusal": refusal,
                 "error": error,
-                "takers": clinicians_of.active_clinicians(excluding=target),
+                "takers": care_team.active_clinicians(excluding=target),
             },
             status=409,
         )
@@ -367,7 +367,7 @@ def manage_care_team_transfer(request):
                 admin=request.user,
                 request=request,
             )
-        except care_team.InactiveClinician:
+        except care_team.CareTeamError:
             form.add_error("target", _("Choose an active clinician to receive the patients."))
         else:
             messages.success(

@@ -19,7 +19,12 @@ from ldn_journal.accounts.roles import role_required
 from patients.clinic.exports.csv import rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
-from patients.models import BreakGlassGrant, Patient
+from patients.models import (
+    ROUTE_BREAK_GLASS,
+    ROUTE_COVERING,
+    BreakGlassGrant,
+    Patient,
+)
 
 PAGE_SIZE = 50
 CSV_LIMIT = 50_000  # rows per admin CSV download; narrow the filters for more
@@ -55,6 +60,8 @@ AUDIT_ACTION_LABELS = {
     "care_team.link": _("Added a clinician to a care team"),
     "care_team.remove": _("Removed a clinician from a care team"),
     "care_team.transfer": _("Transferred a patient to another clinician"),
+    "coverage.create": _("Set up a covering clinician"),
+    "coverage.end": _("Ended a covering clinician's coverage early"),
     "dashboard.view": _("Opened the patient dashboard"),
     "entry.history": _("Viewed the changes to an entry"),
     "entry.view": _("Viewed one night of a patient's journal"),
@@ -88,6 +95,19 @@ AUDIT_ACTION_LABELS = {
     "urgent.read": _("Read an urgent report"),
     "urgent.report": _("Patient sent an urgent report"),
 }
+
+
+# How a clinician reached the patient for a read (AccessLog.route), said beside the action in
+# the admin's viewer and in the patient's "Who viewed my data". A care-team read is the
+# ordinary case and says nothing more.
+ROUTE_LABELS = {
+    ROUTE_COVERING: _("covering for a colleague on the care team"),
+    ROUTE_BREAK_GLASS: _("emergency access (break-glass)"),
+}
+
+
+def route_label(route):
+    return ROUTE_LABELS.get(route, "")
 
 
 def audit_label(action):
@@ -152,6 +172,7 @@ def admin_access_log(request):
                     "patient",
                     "action",
                     "action_label",
+                    "route",
                     "object",
                     "request_id",
                     "ip",
@@ -166,6 +187,7 @@ def admin_access_log(request):
                         row.patient.user.name if row.patient else "",
                         row.action,
                         str(audit_label(row.action)),
+                        row.route,
                         f"{row.object_type}#{row.object_id}" if row.object_type else "",
                         row.request_id,
                         row.ip or "",
@@ -183,6 +205,7 @@ def admin_access_log(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page:
         row.label = audit_label(row.action)
+        row.route_label = route_label(row.route)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -221,6 +244,7 @@ def my_access_log(request):
         row.reason = reasons.get(int(row.object_id)) if row.object_id.isdigit() else None
         row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
         row.role_label = Role(row.actor_role).label if row.actor_role in Role.values else ""
+        row.route_label = route_label(row.route)
     return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})
 
 

@@ -39,7 +39,9 @@ from django.utils import timezone
 from ldn_journal.accounts.models import Role, User
 from patients.clinic import dashboard
 from patients.models import (
-    BreakGlassGrant,
+    ROUTE_BREAK_GLASS,
+    ROUTE_CARE_TEAM,
+    ROUTE_COVERING,
     CareTeamMembership,
     FlagReview,
     NightlyEntry,
@@ -49,6 +51,8 @@ from patients.models import (
     SymptomScale,
     SymptomScore,
     UrgentReport,
+    access_route_of,
+    access_routes,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -399,12 +403,15 @@ def team_links(user, *, search="", kind="", needs_review=False):
     return links.order_by(*TEAM_ORDER).values_list("patient_id", flat=True)
 
 
-def _emergency_only(user):
-    """Patients the clinician sees through an emergency grant and not through a team."""
+def _reaches_beyond_team(user, now):
+    """Whether the clinician sees patients outside their own care teams right now (covering
+    a colleague, or an emergency grant), read from the gate's own routes in one query."""
+    routes = access_routes(user, now)
     return (
-        BreakGlassGrant.objects.active()
-        .filter(clinician=user)
-        .exclude(patient__in=CareTeamMembership.objects.filter(clinician=user).values("patient"))
+        Patient.objects.filter(
+            Q(pk__in=routes[ROUTE_COVERING]) | Q(pk__in=routes[ROUTE_BREAK_GLASS])
+        )
+        .exclude(pk__in=routes[ROUTE_CARE_TEAM])
         .exists()
     )
 
@@ -415,7 +422,7 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     # same request, or a test's transaction) are shown too.
     _flush()
     filters = {"search": search, "kind": kind, "needs_review": needs_review}
-    if getattr(user, "role", None) != Role.CLINICIAN or _emergency_only(user):
+    if getattr(user, "role", None) != Role.CLINICIAN or _reaches_beyond_team(user, now):
         return _gate_page(user, now, page_number, **filters)
     # Two index-served reads, not one OR over the team: links not written yet (a partial
     # index) and links whose patient's row is due (the rows' valid_until index, few at a
@@ -439,8 +446,8 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
 
 def _gate_page(user, now, page_number, *, search, kind, needs_review):
     """The list through the access gate, sorted by the database over the whole set: while a
-    clinician holds an emergency grant (rare, and a handful of patients), and for other
-    roles. The same order as the team's index, by the same columns."""
+    clinician covers a colleague or holds an emergency grant (rare, and bounded), and for
+    other roles. The same order as the team's index, by the same columns."""
     team = Patient.objects.visible_to(user)
     _bring_up_to_date(
         team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
@@ -457,7 +464,12 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
         patients = patients.filter(attention__needs_review=True)
     patients = (
         patients.select_related("user", "attention")
-        .annotate(**dashboard.last_review_annotations())
+        .annotate(
+            **dashboard.last_review_annotations(),
+            # How this clinician reaches each row (care team, covering, break-glass), in the
+            # same query: the list says which patients are theirs only while covering.
+            access_route=access_route_of(user, OuterRef("pk")),
+        )
         .order_by(*ORDER)
     )
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)

@@ -1,12 +1,14 @@
 """Break-glass: a clinician outside a patient's care team opens the record in an emergency.
 
 The grant is a row the access gate (`Patient.objects.visible_to`) reads, never a bypass: it
-lasts LDN_BREAK_GLASS_HOURS, alerts the admins and the care team at once, and the patient
-sees it with its reason in "Who viewed my data". The banner reads the session, so it costs
-no query on the pages it shows on.
+lasts LDN_BREAK_GLASS_HOURS, alerts the admins and the care team (with their coverers) at
+once by email and Web Push, and the patient sees it with its reason in "Who viewed my data";
+reads under it are logged with the route "break_glass". The banner reads the grants
+themselves (one query a page), so it shows in every session of that clinician.
 """
 
-from datetime import datetime, timedelta
+import logging
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -14,7 +16,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +26,12 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
-from patients.models import BreakGlassGrant, Patient
+from patients.care_team import clinicians_to_alert
+from patients.models import BreakGlassGrant, Patient, PushSubscription
+from patients.notifications.channels import PermanentFailure, TransientFailure
+from patients.notifications.channels.push import send_push
 
-SESSION_KEY = "break_glass_until"  # {patient id: ISO end}, for the banner
+log = logging.getLogger(__name__)
 
 
 class BreakGlassForm(forms.Form):
@@ -57,48 +64,69 @@ def open_record(patient, clinician, *, reason, request, now=None):
             obj=grant,
             detail={"before": "no access", "after": "until " + grant.ends_at.isoformat()},
         )
-        transaction.on_commit(lambda: alert(grant))
-    if request is not None:
-        opened = request.session.get(SESSION_KEY, {})
-        opened[str(patient.pk)] = grant.ends_at.isoformat()
-        request.session[SESSION_KEY] = opened
+        transaction.on_commit(lambda: alert(grant, now))
     return grant
 
 
-def alert(grant):
-    """Tell every active admin and the patient's active care team, each in their language.
-    The reason stays in the app: email is no place for clinical text."""
-    people = User.objects.filter(is_active=True).filter(role=Role.ADMIN) | User.objects.filter(
-        is_active=True, role=Role.CLINICIAN, memberships__patient_id=grant.patient_id
-    )
+def recipients(grant, now):
+    """Every active admin, and whoever is alerted about the patient (the care team and their
+    coverers: patients.care_team.clinicians_to_alert), once each."""
+    admins = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk")
+    people = {user.pk: user for user in [*admins, *clinicians_to_alert(grant.patient_id, now)]}
+    people.pop(grant.clinician_id, None)  # the one who opened it knows
+    return list(people.values())
+
+
+def alert(grant, now=None):
+    """Tell each recipient at once, in their language, by email and by Web Push on each of
+    their devices. The reason stays in the app: email and push are no place for clinical
+    text. A push that fails never stops the others or the emails."""
+    now = now or timezone.now()
+    people = recipients(grant, now)
     context = {"grant": grant, "clinician": grant.clinician, "patient": grant.patient.user}
-    for person in people.distinct():
+    devices = {}
+    for device in PushSubscription.objects.filter(user__in=people):
+        devices.setdefault(device.user_id, []).append(device)
+    for person in people:
         with speaking_to(person):
             subject = gettext("Emergency access to a patient's record")
             body = render_to_string("patients/email/break_glass_alert.txt", context)
+            push = {
+                "title": subject,
+                "body": gettext("%(clinician)s opened a patient's record in an emergency.")
+                % {"clinician": grant.clinician.name},
+                "url": reverse("manage:access_log")
+                if person.role == Role.ADMIN
+                else reverse("clinic:patient", args=[grant.patient_id]),
+                "tag": f"break-glass-{grant.pk}",
+            }
         send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [person.email])
+        if devices.get(person.pk):
+            try:
+                send_push(devices[person.pk], push)
+            except (PermanentFailure, TransientFailure) as error:
+                log.warning("break-glass push to user %s not delivered: %s", person.pk, error)
 
 
-def active_in_session(session, now=None):
-    """The patient ids this session opened by break-glass whose grant has not ended."""
-    now = now or timezone.now()
-    return [
-        int(pk)
-        for pk, until in session.get(SESSION_KEY, {}).items()
-        if datetime.fromisoformat(until) > now
-    ]
+def active_patient_ids(clinician, now=None):
+    """The patients `clinician` holds an active emergency grant for, newest first."""
+    return list(
+        BreakGlassGrant.objects.active(now)
+        .filter(clinician=clinician)
+        .values_list("patient_id", flat=True)
+        .distinct()
+        .order_by("patient_id")
+    )
 
 
 def banner(request):
-    """Context processor: the emergency accesses this session opened and still holds, for
-    the banner on every page. Read from the session (already loaded): no query per page."""
+    """Context processor: the clinician's active emergency accesses, for the banner on every
+    page of every session they have (read from the grants, not from the session that opened
+    them). Lazy: one query, only on pages that render the banner."""
     user = getattr(request, "user", None)
-    session = getattr(request, "session", None)
-    if session is None or user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.role != Role.CLINICIAN:
         return {}
-    if user.role != Role.CLINICIAN:
-        return {}
-    return {"break_glass_patients": active_in_session(session)}
+    return {"break_glass_patients": SimpleLazyObject(lambda: active_patient_ids(user))}
 
 
 @role_required(Role.CLINICIAN)

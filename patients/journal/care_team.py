@@ -1,5 +1,5 @@
 """The patient's care team: who is on it, and the clinicians asking to join, to accept or
-decline (ldn_journal/accounts/care_team.py decides and logs)."""
+decline (patients/care_team.py decides and logs)."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from ldn_journal.accounts import care_team
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from patients import care_team
 from patients.models import CareTeamRequest, Patient
 
 

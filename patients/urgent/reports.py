@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -99,7 +98,7 @@ def report_reaction(
     report and claims nothing more: the unique id_submission decides, not a Python check.
     """
     with transaction.atomic():
-        team = care_team(patient.pk)
+        team = care_team(patient.pk, now)
         try:
             with transaction.atomic():
                 report = UrgentReport.objects.create(
@@ -180,12 +179,10 @@ def _claim_alerts(report: UrgentReport, kind: str, recipients: list[User], now) 
     return claimed
 
 
-def care_team(patient_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__patient_id=patient_id, role=Role.CLINICIAN, is_active=True
-        ).order_by("pk")
-    )
+def care_team(patient_id: int, now: datetime) -> list[User]:
+    """The clinicians alerted about this patient: the care team and whoever covers one of
+    them today (patients.care_team.clinicians_to_alert, the one list every alert reads)."""
+    return teams.clinicians_to_alert(patient_id, now)
 
 
 def on_duty() -> list[User]:
@@ -193,9 +190,10 @@ def on_duty() -> list[User]:
     return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
 
 
-def first_responders(patient_id: int) -> list[User]:
-    """Who is alerted at once: the active care team, or the admins when there is none."""
-    return care_team(patient_id) or on_duty()
+def first_responders(patient_id: int, now: datetime) -> list[User]:
+    """Who is alerted at once: the active care team (and their coverers), or the admins
+    when there is none."""
+    return care_team(patient_id, now) or on_duty()
 
 
 def alert_care_team(report_id: int, now: datetime) -> list[int]:
@@ -207,7 +205,7 @@ def alert_care_team(report_id: int, now: datetime) -> list[int]:
     Enqueued after commit; with the broker down they stay pending and the reminder sweep
     re-enqueues them (patients.notifications.sweep.stale_deliveries)."""
     report = UrgentReport.objects.get(pk=report_id)
-    recipients = first_responders(report.patient_id)
+    recipients = first_responders(report.patient_id, now)
     if not recipients:
         log.error("Urgent report %s reaches nobody: no active clinician or admin", report_id)
     return _claim_alerts(report, Kind.URGENT, recipients, now)
@@ -406,15 +404,16 @@ def escalate_after() -> timedelta:
     return timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES)
 
 
-def escalation_recipients(report: UrgentReport) -> list[User]:
-    """Everyone on the care team, again, and the clinic's admins (LDN_URGENT_ESCALATE_TO_ADMINS).
+def escalation_recipients(report: UrgentReport, now: datetime) -> list[User]:
+    """Everyone on the care team (and their coverers), again, and the clinic's admins
+    (LDN_URGENT_ESCALATE_TO_ADMINS, or when no clinician is there to alert).
 
     Each can open what the alert links to: clinicians the report, admins its routing page
     (patients.urgent.admin_views), where they assign a clinician who can act."""
-    who = Q(memberships__patient_id=report.patient_id, role=Role.CLINICIAN)
-    if settings.LDN_URGENT_ESCALATE_TO_ADMINS or not care_team(report.patient_id):
-        who |= Q(role=Role.ADMIN)
-    return list(User.objects.filter(who, is_active=True).distinct().order_by("pk"))
+    clinicians = care_team(report.patient_id, now)
+    if settings.LDN_URGENT_ESCALATE_TO_ADMINS or not clinicians:
+        return sorted({*clinicians, *on_duty()}, key=lambda user: user.pk)
+    return clinicians
 
 
 def escalate_due(now: datetime) -> list[int]:
@@ -438,7 +437,7 @@ def escalate_due(now: datetime) -> list[int]:
                 continue
             report = UrgentReport.objects.get(pk=pk)
             _record_history(report, None, "escalated", now)
-            recipients = escalation_recipients(report)
+            recipients = escalation_recipients(report, now)
             claimed = _claim_alerts(report, Kind.ESCALATION, recipients, now)
             record_access(
                 None,
@@ -462,10 +461,12 @@ def sweep(now: datetime) -> dict:
     claimed = []
     for report in UrgentReport.objects.open().order_by("created_at"):
         with transaction.atomic():
-            claimed += _claim_alerts(report, Kind.URGENT, first_responders(report.patient_id), now)
+            claimed += _claim_alerts(
+                report, Kind.URGENT, first_responders(report.patient_id, now), now
+            )
             if report.escalated_at is not None:
                 claimed += _claim_alerts(
-                    report, Kind.ESCALATION, escalation_recipients(report), now
+                    report, Kind.ESCALATION, escalation_recipients(report, now), now
                 )
     return {"escalated": escalated, "claimed": claimed, "failed": report_failed_alerts(now)}
 

@@ -1,13 +1,17 @@
 """Browser journey (issue 18): an admin transfers two patients with a handover note and resets
 a clinician's two-step sign-in; a clinician outside a team opens a record by break-glass and
-the patient sees it with the reason. Screenshots at 1280x800."""
+the patient sees it with the reason; an admin sets up a one-day cover and the covering
+clinician sees the away clinician's patients. Screenshots at 1280x800."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from ldn_journal.accounts.models import User
 from ldn_journal.demo import DEMO_PASSWORD
+from patients import coverage
 from patients.models import CareTeamMembership, ClinicianNote, Patient
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 REASON = "Emergency department called at 2 am; the patient cannot speak."
@@ -71,3 +75,44 @@ def test_an_admin_moves_patients_resets_mfa_and_a_clinician_breaks_the_glass(
     admin.goto(f"{live_server.url}/manage/access-log/?action=break_glass.open")
     expect(admin.locator("main")).to_contain_text("Opened a record in an emergency")
     admin.screenshot(path=str(SCREENSHOTS / "manage-audit-viewer.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_sets_up_a_one_day_cover_and_the_covering_clinician_sees_the_team(
+    browser, live_server, settings
+):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    away = User.objects.get(email="clinician@example.com")
+    covering = User.objects.get(email="clinician2@example.com")
+    covered_names = list(
+        Patient.objects.filter(care_team=away)
+        .exclude(care_team=covering)
+        .values_list("user__display_name", flat=True)
+    )
+    assert covered_names  # the seeded teams are apart: nothing to see without the cover
+    today = coverage.today(timezone.now()).isoformat()
+
+    admin = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(admin, live_server, "admin@example.com")
+    admin.goto(f"{live_server.url}/manage/coverage/")
+    admin.get_by_role("link", name="New coverage").click()
+    admin.get_by_label("Covering clinician").select_option(str(covering.pk))
+    admin.get_by_label("Clinician away").select_option(str(away.pk))
+    admin.get_by_label("First day").fill(today)
+    admin.get_by_label("Last day").fill(today)
+    admin.get_by_label("Reason").fill("Conference day")
+    admin.get_by_role("button", name="Save coverage").click()
+    expect(admin.locator(".messages")).to_contain_text(f"{covering.name} covers {away.name}")
+    expect(admin.locator("section", has_text="Covering now")).to_contain_text("Conference day")
+    admin.screenshot(path=str(SCREENSHOTS / "manage-coverage.png"), full_page=True)
+
+    clinician = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(clinician, live_server, "clinician2@example.com")
+    clinician.goto(f"{live_server.url}/clinic/")
+    for name in covered_names:
+        row = clinician.locator("tr", has_text=name)
+        expect(row).to_contain_text("Covering")
+    clinician.screenshot(path=str(SCREENSHOTS / "clinic-covering-list.png"))
+    assert sideways_scroll(clinician) == 0

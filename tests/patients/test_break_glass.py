@@ -1,18 +1,23 @@
 """Issue 18: break-glass. A clinician outside the care team opens a record in an emergency
 with a reason; the grant is data the one access gate reads, for LDN_BREAK_GLASS_HOURS."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import http_ece
 import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from py_vapid import Vapid
 
 from ldn_journal.accounts.models import AccessLog
-from patients.clinic.break_glass import active_in_session
-from patients.models import BreakGlassGrant, Patient
+from patients.clinic.break_glass import active_patient_ids
+from patients.models import BreakGlassGrant, Patient, PushSubscription
+from patients.notifications.channels import push as push_channel
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.patients.test_push import PushService, b64, browser_keys
 
 REASON = "Called by the emergency department at 2 am; the patient is unconscious."
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -26,6 +31,27 @@ def signed_in(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def subscribe_user(user, endpoint):
+    private, public, auth = browser_keys()
+    PushSubscription.objects.create(
+        user=user, endpoint=endpoint, p256dh=b64(public), auth=b64(auth)
+    )
+    return private, auth
+
+
+@pytest.fixture
+def push_server(monkeypatch, settings):
+    """A local push service (tests.patients.test_push) and VAPID keys to sign with."""
+    monkeypatch.setattr(push_channel, "endpoint_refusal", lambda endpoint: None)
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
+    settings.VAPID_SUBJECT = "mailto:ops@example.org"
+    service = PushService()
+    yield service
+    service.close()
 
 
 @pytest.fixture
@@ -135,9 +161,108 @@ def test_a_banner_shows_on_every_page_while_the_access_lasts(outsider, patient_a
 
     for page in (reverse("clinic:patients"), reverse("clinic:urgent_reports")):
         assert "Emergency access is active" in outsider.get(page).content.decode()
-    session = outsider.session
-    assert active_in_session(session, now=NOW + timedelta(hours=11)) == [patient_a.pk]
-    assert active_in_session(session, now=NOW + timedelta(hours=12)) == []
+
+
+def test_the_banner_shows_in_every_session_of_that_clinician_not_just_the_one_that_opened_it(
+    outsider, clinician_b, patient_a
+):
+    outsider.post(url(patient_a.pk), {"reason": REASON})
+    tablet = signed_in(clinician_b)  # a second device, signed in after (or before) the grant
+
+    page = tablet.get(reverse("clinic:patients")).content.decode()
+
+    assert "Emergency access is active" in page
+    assert reverse("clinic:patient", args=[patient_a.pk]) in page
+
+
+def test_the_banner_reads_the_grants_and_goes_when_they_end(clinician_b, patient_a, clock):
+    BreakGlassGrant.objects.create(
+        patient=patient_a, clinician=clinician_b, reason=REASON, ends_at=NOW + timedelta(hours=12)
+    )
+
+    assert active_patient_ids(clinician_b, now=NOW + timedelta(hours=11)) == [patient_a.pk]
+    assert active_patient_ids(clinician_b, now=NOW + timedelta(hours=12)) == []
+    clock.shift(timedelta(hours=12))
+    page = signed_in(clinician_b).get(reverse("clinic:patients")).content.decode()
+    assert "Emergency access is active" not in page
+
+
+def test_another_clinicians_grant_shows_no_banner(clinician_a, clinician_b, patient_b):
+    BreakGlassGrant.objects.create(
+        patient=patient_b, clinician=clinician_a, reason=REASON, ends_at=NOW + timedelta(hours=1)
+    )
+    BreakGlassGrant.objects.create(
+        patient=patient_b,
+        clinician=ClinicianFactory(),
+        reason=REASON,
+        ends_at=NOW + timedelta(hours=1),
+    )
+
+    page = signed_in(clinician_b).get(reverse("clinic:patients")).content.decode()
+
+    assert "Emergency access is active" not in page
+    assert active_patient_ids(clinician_a) == [patient_b.pk]
+
+
+def test_reads_under_a_grant_are_logged_as_break_glass_not_as_ordinary_reads(
+    outsider, clinician_a, clinician_b, patient_a
+):
+    outsider.post(url(patient_a.pk), {"reason": REASON})
+    outsider.get(reverse("clinic:patient", args=[patient_a.pk]))
+    signed_in(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+
+    reads = AccessLog.objects.filter(action="patient.view", patient=patient_a)
+    assert reads.get(actor=clinician_b).route == "break_glass"
+    assert reads.get(actor=clinician_a).route == "care_team"
+    page = signed_in(patient_a.user).get(reverse("journal:access_log")).content.decode()
+    assert "emergency access (break-glass)" in page
+
+
+def test_the_alert_goes_by_web_push_too_to_each_device_of_the_team_and_admins(
+    outsider,
+    clinician_b,
+    patient_a,
+    clinician_a,
+    admin_user,
+    push_server,
+    django_capture_on_commit_callbacks,
+):
+    keys = {
+        user.pk: subscribe_user(user, push_server.url + f"/send/{user.pk}")
+        for user in (clinician_a, admin_user, clinician_b)
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    paths = sorted(path for path, _, _ in push_server.requests)
+    assert paths == sorted(f"/send/{user.pk}" for user in (clinician_a, admin_user))
+    for path, _, body in push_server.requests:
+        private, auth = keys[int(path.rsplit("/", 1)[1])]
+        payload = json.loads(
+            http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm")
+        )
+        assert payload["title"] == "Emergency access to a patient's record"
+        assert clinician_b.name in payload["body"]
+        assert REASON not in payload["body"]
+    assert len(mail.outbox) == 2  # the emails still go
+
+
+def test_a_failing_push_service_does_not_stop_the_emails(
+    outsider,
+    patient_a,
+    clinician_a,
+    admin_user,
+    push_server,
+    django_capture_on_commit_callbacks,
+):
+    push_server.status = 500
+    subscribe_user(clinician_a, push_server.url + "/send/down")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([clinician_a.email, admin_user.email])
 
 
 def test_a_patient_reached_by_team_and_grant_appears_once_in_the_gate(clinician_b, patient_a):

@@ -20,19 +20,22 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
 TONIGHT = (2026, 3, 30)
 
+# Issue 18 added one query to every clinician page: the break-glass banner reads the
+# clinician's active grants (not the session), so it shows in each of their sessions.
 BUDGETS = {
     # Session, user, gate, the nights as one aggregated per-night series (patients.records),
     # the plan (one query, steps included), extra scales, timeline, the entries table's page
-    # (LIMIT/OFFSET), access log, dismissals, and the navigation's count of open urgent
-    # reports. Was 13 when every night was read as a model instance with its side effects and
-    # scores (3 queries) and the plan's steps were prefetched (1 more).
-    "clinic:patient": 11,
+    # (LIMIT/OFFSET), access log, dismissals, the navigation's count of open urgent reports,
+    # and (issue 18) the banner reading the clinician's active emergency grants. Was 14 when
+    # every night was read as a model instance with its side effects and scores (3 queries)
+    # and the plan's steps were prefetched (1 more).
+    "clinic:patient": 12,
     # The patient page's reads without the entries table and dismissals, plus where the
-    # record starts and the urgent reports of the range. Was 14.
-    "clinic:report": 11,
-    # The suggestions' nights in one query (patients.records) instead of two, the plan in one.
-    # Was 12.
-    "clinic:plan": 8,
+    # record starts and the urgent reports of the range. Was 15.
+    "clinic:report": 12,
+    # The suggestions' nights in one query (patients.records) instead of two, the plan in one,
+    # and the banner. Was 13.
+    "clinic:plan": 9,
     # Allauth's re-authentication check takes four of these; the download three a chunk of
     # 500 nights (nights, side effects, extra scores) while it streams; one finds where the
     # whole record starts (the default range, issue 17); FHIR also reads every prescription's

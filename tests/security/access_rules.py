@@ -17,6 +17,7 @@ from django.utils import timezone
 from ldn_journal.accounts.invitations import invite
 from patients.models import (
     CareTeamRequest,
+    Coverage,
     FlagReview,
     NightlyEntry,
     PushSubscription,
@@ -143,7 +144,22 @@ def _care_team_request(cast):
     )
 
 
+def _coverage(cast):
+    """Clinician B will cover clinician A from tomorrow: an admin may end it, nobody else sees it
+    (upcoming, so it grants clinician B nothing in the matrix)."""
+    today = timezone.localdate()
+    cast.objects["coverage"] = Coverage.objects.create(
+        covering=cast.clinician_b,
+        covered=cast.clinician_a,
+        first_day=today + timedelta(days=1),
+        last_day=today + timedelta(days=2),
+        reason="Annual leave",
+        created_by=cast.admin,
+    )
+
+
 OBJECT_BUILDERS = [
+    _coverage,
     _invitation,
     _night,
     _plan,
@@ -313,6 +329,9 @@ RULES = {
         params={"patient_id": lambda c: c.patient_a.pk, "clinician_id": lambda c: c.clinician_a.pk},
     ),
     "manage:care_team_transfer": rule("admin"),
+    "manage:coverage": rule("admin"),
+    "manage:coverage_new": rule("admin"),
+    "manage:coverage_end": rule("admin", post_only=True, params={"pk": _obj("coverage")}),
     # Admins route urgent reports (no health details on these pages).
     "manage:urgent_unassigned": rule("admin"),
     "manage:urgent_report": rule("admin", params={"pk": _obj("urgent_report")}),

@@ -1,0 +1,163 @@
+"""Covering clinicians: an admin sets one clinician to cover a colleague for whole days in
+the clinic's zone, or ends it early; each change is audited with its before and after.
+
+While a coverage holds, the access gate (`Patient.objects.visible_to`) lets the covering
+clinician see the colleague's patients, `care_team.clinicians_to_alert` sends them the
+patients' alerts, and the access log records their reads as "covering". The dates are judged
+by patients.rules.coverage; this module is the only one that writes Coverage rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import Role, User
+from patients.models import Coverage
+from patients.rules import coverage as rules
+
+
+class CoverageError(Exception):
+    """A coverage this module refuses; `problems` maps a form field ("" for the whole form)
+    to the messages that say why."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(m for messages in problems.values() for m in messages))
+        self.problems = problems
+
+
+def today(now: datetime) -> date:
+    return rules.clinic_day(now, settings.LDN_CLINIC_TIME_ZONE)
+
+
+def phase_of(coverage: Coverage, now: datetime) -> str:
+    return rules.phase(
+        coverage.first_day,
+        coverage.last_day,
+        coverage.ended_at,
+        now,
+        settings.LDN_CLINIC_TIME_ZONE,
+    )
+
+
+def _clinician_problem(user: User) -> str:
+    if user.role != Role.CLINICIAN:
+        return _("%(name)s is not a clinician: only clinicians can cover or be covered.") % {
+            "name": user.name
+        }
+    if not user.is_active:
+        return _("%(name)s is deactivated. Choose an active clinician.") % {"name": user.name}
+    return ""
+
+
+def problems(
+    covering: User | None,
+    covered: User | None,
+    first_day: date | None,
+    last_day: date | None,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """Every reason these values make no coverage, by form field; {} when they are sane."""
+    found: dict[str, list[str]] = {}
+    for field, user in (("covering", covering), ("covered", covered)):
+        if user is not None and (message := _clinician_problem(user)):
+            found.setdefault(field, []).append(message)
+    if covering is not None and covered is not None and covering.pk == covered.pk:
+        found.setdefault("covered", []).append(
+            _("A clinician cannot cover themselves. Choose two different clinicians.")
+        )
+    if first_day is not None and last_day is not None:
+        max_days = settings.LDN_COVERAGE_MAX_DAYS
+        messages = {
+            "last_before_first": _("The last day is before the first day."),
+            "in_the_past": _("These days are over: the last day must be today or later."),
+            "too_long": _("A coverage can last at most %(days)s days.") % {"days": max_days},
+        }
+        for code in rules.date_problems(first_day, last_day, today(now), max_days=max_days):
+            found.setdefault("last_day", []).append(messages[code])
+    return found
+
+
+def _state(coverage: Coverage) -> dict:
+    """The audited shape of a coverage: ids, dates and codes only."""
+    return {
+        "covering": coverage.covering_id,
+        "covered": coverage.covered_id,
+        "first_day": coverage.first_day.isoformat(),
+        "last_day": coverage.last_day.isoformat(),
+        "ended_at": coverage.ended_at.isoformat() if coverage.ended_at else None,
+    }
+
+
+def create(
+    *,
+    covering: User,
+    covered: User,
+    first_day: date,
+    last_day: date,
+    reason: str,
+    admin: User,
+    request,
+    now: datetime,
+) -> Coverage:
+    """Save a coverage and its audit row together; raises CoverageError (nothing stored)."""
+    found = problems(covering, covered, first_day, last_day, now)
+    if found:
+        raise CoverageError(found)
+    with transaction.atomic():
+        coverage = Coverage.objects.create(
+            covering=covering,
+            covered=covered,
+            first_day=first_day,
+            last_day=last_day,
+            reason=reason.strip(),
+            created_by=admin,
+            created_at=now,
+        )
+        record_access(
+            request,
+            "coverage.create",
+            obj=coverage,
+            actor=admin,
+            detail={"before": None, "after": _state(coverage)},
+        )
+    return coverage
+
+
+def end_early(coverage: Coverage, *, admin: User, request, now: datetime) -> bool:
+    """End a current or upcoming coverage now. False when it had already ended (another tab,
+    a double tap, or its last day is over): the conditional UPDATE decides, once."""
+    if phase_of(coverage, now) == rules.PAST:
+        return False
+    before = _state(coverage)
+    with transaction.atomic():
+        updated = Coverage.objects.filter(pk=coverage.pk, ended_at__isnull=True).update(
+            ended_at=now, ended_by=admin
+        )
+        if not updated:
+            return False
+        coverage.ended_at, coverage.ended_by = now, admin
+        record_access(
+            request,
+            "coverage.end",
+            obj=coverage,
+            actor=admin,
+            detail={"before": before, "after": _state(coverage)},
+        )
+    return True
+
+
+def listing(now: datetime) -> dict[str, list[Coverage]]:
+    """Every coverage, in one query, by phase: current and upcoming soonest first, past
+    (ended or over) most recent first."""
+    grouped: dict[str, list[Coverage]] = {rules.CURRENT: [], rules.UPCOMING: [], rules.PAST: []}
+    rows = Coverage.objects.select_related("covering", "covered", "created_by", "ended_by")
+    for coverage in rows.order_by("first_day", "pk"):
+        coverage.phase = phase_of(coverage, now)
+        grouped[coverage.phase].append(coverage)
+    grouped[rules.PAST].reverse()
+    return grouped

@@ -1,0 +1,226 @@
+"""Issue 18, item 1: an admin sets up, lists and ends covering clinicians under
+/manage/coverage/; bad input gets a clear message and stores nothing; every change audited."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import IntegrityError
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from patients import coverage
+from patients.models import Coverage
+from tests.factories import ClinicianFactory
+
+LIST_URL = reverse("manage:coverage")
+NEW_URL = reverse("manage:coverage_new")
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 15:00 in London, 2 March
+TODAY = date(2026, 3, 2)
+
+
+def end_url(coverage):
+    return reverse("manage:coverage_end", args=[coverage.pk])
+
+
+def form(covering, covered, first=TODAY, last=TODAY, reason="Annual leave"):
+    return {
+        "covering": covering.pk,
+        "covered": covered.pk,
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+        "reason": reason,
+    }
+
+
+@pytest.fixture(autouse=True)
+def clock(settings):
+    settings.LDN_CLINIC_TIME_ZONE = "Europe/London"
+    with time_machine.travel(NOW, tick=False) as clock:
+        yield clock
+
+
+def test_an_admin_sets_up_a_one_day_coverage_and_it_is_audited(
+    admin_client_, admin_user, clinician_a, clinician_b
+):
+    response = admin_client_.post(NEW_URL, form(clinician_b, clinician_a))
+
+    assert response["Location"] == LIST_URL
+    coverage = Coverage.objects.get()
+    assert (coverage.covering, coverage.covered) == (clinician_b, clinician_a)
+    assert (coverage.first_day, coverage.last_day) == (TODAY, TODAY)
+    assert coverage.created_by == admin_user
+    row = AccessLog.objects.get(action="coverage.create")
+    assert row.actor == admin_user
+    assert (row.object_type, row.object_id) == ("coverage", str(coverage.pk))
+    assert row.detail["before"] is None
+    assert row.detail["after"] == {
+        "covering": clinician_b.pk,
+        "covered": clinician_a.pk,
+        "first_day": "2026-03-02",
+        "last_day": "2026-03-02",
+        "ended_at": None,
+    }
+
+
+def test_the_list_shows_current_upcoming_and_past_apart(admin_client_, clinician_a, clinician_b):
+    day = timedelta(days=1)
+    Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=TODAY,
+        last_day=TODAY,
+        reason="Now-reason",
+    )
+    Coverage.objects.create(
+        covering=clinician_a,
+        covered=clinician_b,
+        first_day=TODAY + day,
+        last_day=TODAY + 3 * day,
+        reason="Soon-reason",
+    )
+    Coverage.objects.create(
+        covering=clinician_a,
+        covered=clinician_b,
+        first_day=TODAY - 3 * day,
+        last_day=TODAY - day,
+        reason="Over-reason",
+    )
+
+    page = admin_client_.get(LIST_URL).content.decode()
+
+    now_at, soon_at, over_at = (page.index(r) for r in ("Now-reason", "Soon-reason", "Over-reason"))
+    assert page.index("Covering now") < now_at < page.index("Upcoming") < soon_at
+    assert page.index("Past") < over_at
+
+
+def test_the_list_costs_the_same_queries_for_many_coverages(
+    admin_client_, clinician_a, django_assert_max_num_queries
+):
+    def add(count):
+        for _ in range(count):
+            Coverage.objects.create(
+                covering=ClinicianFactory(),
+                covered=clinician_a,
+                first_day=TODAY,
+                last_day=TODAY,
+                reason="Leave",
+            )
+
+    add(2)
+    with django_assert_max_num_queries(12) as few:
+        admin_client_.get(LIST_URL)
+    add(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client_.get(LIST_URL)
+
+
+def test_ending_early_ends_it_now_once_and_is_audited(
+    admin_client_, admin_user, clinician_a, clinician_b
+):
+    coverage = Coverage.objects.create(
+        covering=clinician_b, covered=clinician_a, first_day=TODAY, last_day=TODAY, reason="x"
+    )
+
+    assert admin_client_.post(end_url(coverage))["Location"] == LIST_URL
+    admin_client_.post(end_url(coverage))  # a double tap
+
+    coverage.refresh_from_db()
+    assert (coverage.ended_at, coverage.ended_by) == (NOW, admin_user)
+    [row] = AccessLog.objects.filter(action="coverage.end")
+    assert row.detail["before"]["ended_at"] is None
+    assert row.detail["after"]["ended_at"] == NOW.isoformat()
+    assert not Coverage.objects.active(NOW).exists()
+
+
+def test_a_past_coverage_cannot_be_ended_again(admin_client_, clinician_a, clinician_b):
+    old = Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=TODAY - timedelta(days=5),
+        last_day=TODAY - timedelta(days=4),
+        reason="x",
+    )
+
+    admin_client_.post(end_url(old))
+
+    old.refresh_from_db()
+    assert old.ended_at is None
+    assert not AccessLog.objects.filter(action="coverage.end").exists()
+
+
+def test_ending_a_coverage_that_does_not_exist_is_404(admin_client_):
+    assert admin_client_.post(reverse("manage:coverage_end", args=[999_999])).status_code == 404
+
+
+# --- Bad input: a clear message, nothing stored ------------------------------------------------
+
+
+def deactivated():
+    return ClinicianFactory(is_active=False, display_name="Dr Gone")
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda a, b: form(a, deactivated()), "Dr Gone is deactivated"),
+        (lambda a, b: form(deactivated(), a), "Dr Gone is deactivated"),
+        (lambda a, b: form(a, a), "cannot cover themselves"),
+        (
+            lambda a, b: form(b, a, first=TODAY + timedelta(days=2), last=TODAY),
+            "The last day is before the first day.",
+        ),
+        (
+            lambda a, b: form(b, a, first=TODAY - timedelta(days=9), last=TODAY - timedelta(1)),
+            "These days are over",
+        ),
+        (lambda a, b: form(b, a, last=TODAY + timedelta(days=400)), "at most 92 days"),
+        (lambda a, b: {**form(b, a), "covering": 999_999}, "Select a valid choice"),
+        (lambda a, b: {**form(b, a), "first_day": "31/02/2026"}, "Enter a valid date"),
+        (lambda a, b: {**form(b, a), "reason": ""}, "This field is required"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_stored(
+    admin_client_, clinician_a, clinician_b, build, message
+):
+    response = admin_client_.post(NEW_URL, build(clinician_a, clinician_b))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Coverage.objects.exists()
+    assert not AccessLog.objects.filter(action="coverage.create").exists()
+
+
+def test_an_admin_cannot_be_chosen_to_cover(admin_client_, admin_user, clinician_a):
+    response = admin_client_.post(NEW_URL, form(admin_user, clinician_a))
+
+    assert "Select a valid choice" in response.content.decode()  # not among the clinicians
+    with pytest.raises(coverage.CoverageError, match="only clinicians can cover"):
+        coverage.create(
+            covering=admin_user,
+            covered=clinician_a,
+            first_day=TODAY,
+            last_day=TODAY,
+            reason="x",
+            admin=admin_user,
+            request=None,
+            now=NOW,
+        )
+    assert not Coverage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "same"),
+    [(TODAY, TODAY - timedelta(days=1), False), (TODAY, TODAY, True)],
+)
+def test_the_database_refuses_backwards_dates_and_covering_oneself(
+    clinician_a, clinician_b, first, last, same
+):
+    with pytest.raises(IntegrityError):
+        Coverage.objects.create(
+            covering=clinician_a,
+            covered=clinician_a if same else clinician_b,
+            first_day=first,
+            last_day=last,
+            reason="x",
+        )
