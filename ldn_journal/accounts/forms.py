@@ -247,7 +247,8 @@ class CloseAccountForm(forms.Form):
 
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()
-        if typed.casefold() != closing_word().casefold():
+        # The English word is accepted in every language (a page read in two languages).
+        if typed.casefold() not in {closing_word().casefold(), "close"}:
             raise forms.ValidationError(
                 gettext("Type %(word)s, exactly as shown, to confirm.") % {"word": closing_word()}
             )
