@@ -149,4 +149,5 @@ def test_the_account_closure_pages_are_in_the_browsers_language_with_no_english_
     assert [page.status_code for page in pages] == [409, 409]
     assert english_left(*(page.content.decode() for page in pages)) == []
     closure.close_account(patient_a.user, by=None, request=None)
-    assert leftovers(admin_client_, [reverse("manage:closures") + "?status=completed"], language) == {}
+    completed = reverse("manage:closures") + "?status=completed"
+    assert leftovers(admin_client_, [completed], language) == {}
