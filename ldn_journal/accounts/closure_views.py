@@ -67,7 +67,10 @@ def closure_list(request):
         {
             "page": page,
             "status": status,
-            "open_count": AccountClosure.objects.open().count(),
+            # On the open tab the paginator counted them already.
+            "open_count": (
+                page.paginator.count if status == "open" else AccountClosure.objects.open().count()
+            ),
             "years": retention_years(),
         },
     )

@@ -9,6 +9,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
+from celery.schedules import crontab
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.urls import reverse
 from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog, AccountClosure
 from ldn_journal.accounts.tasks import erase_closed_records_task
+from ldn_journal.celery import app
 from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDelivery
 from prescriptions.models import PlanVersion, Prescription
 from tests.accounts.conftest import sign_in
@@ -317,6 +319,34 @@ def test_a_closed_patient_cannot_ask_again(patient_a):
         closure.request_closure(patient_a.user, request=None)
 
 
+def test_completing_asks_the_admin_for_the_password_first(admin_user, patient_a, settings):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    request = closure.request_closure(patient_a.user, request=None)
+    admin = Client()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        sign_in(admin, admin_user.email)
+        clock.shift(timedelta(minutes=10))  # past ACCOUNT_REAUTHENTICATION_TIMEOUT
+        response = complete(admin, request)
+
+    assert reverse("account_reauthenticate") in response["Location"]
+    request.refresh_from_db()
+    assert request.closed_at is None
+
+
+def test_the_list_costs_the_same_queries_for_one_request_or_many(
+    admin_web, django_assert_max_num_queries
+):
+    for _ in range(12):
+        closure.request_closure(PatientFactory().user, request=None)
+
+    # session, user, the rows' count and page, the layout's urgent count, and the session
+    # save (savepoint, update, release): the same for one request or a page of them
+    with django_assert_max_num_queries(8):
+        response = admin_web.get(reverse("manage:closures"))
+
+    assert len(response.context["page"]) == 12
+
+
 # --- A clinician's closure ------------------------------------------------------------------
 
 
@@ -352,6 +382,11 @@ def test_a_clinician_whose_patients_have_another_clinician_can_be_closed(
 
 
 # --- Erasure after the retention period -----------------------------------------------------
+
+
+def test_the_erasure_runs_daily_from_beat():
+    [entry] = [e for e in app.conf.beat_schedule.values() if e["task"] == "accounts.erase_closed"]
+    assert entry["schedule"] == crontab(minute=45, hour=3)
 
 
 @pytest.fixture
