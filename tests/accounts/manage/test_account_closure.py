@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts import closure
-from ldn_journal.accounts.models import AccessLog, AccountClosure
+from ldn_journal.accounts.models import AccessLog, AccountClosure, Invitation
 from ldn_journal.accounts.tasks import erase_closed_records_task
 from ldn_journal.celery import app
 from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDelivery
@@ -206,6 +206,38 @@ def test_completing_forgets_the_identifiers_in_the_history_too(admin_web, full_p
     assert not history.exclude(phone="").exists()
     assert not history.exclude(record_number="").exists()
     assert not history.filter(date_of_birth__isnull=False).exists()
+
+
+def test_completing_replaces_the_address_on_the_accepted_invitation(
+    admin_web, patient_a, clinician_a
+):
+    invitation = Invitation(
+        email="patient.a@example.org",
+        role="patient",
+        invited_by=clinician_a,
+        clinician=clinician_a,
+        accepted_at=CLOSED_ON,
+        accepted_user=patient_a.user,
+    )
+    invitation.new_token()
+    invitation.save()
+
+    complete(admin_web, closure.request_closure(patient_a.user, request=None))
+
+    invitation.refresh_from_db()
+    assert invitation.email == f"closed-{patient_a.user.pk}@closed.invalid"
+
+
+def test_the_people_page_marks_a_closed_account_and_offers_no_second_closure(
+    admin_web, patient_a, patient_b
+):
+    closure.close_account(patient_a.user, by=None, request=None)
+
+    page = admin_web.get(reverse("manage:people")).content.decode()
+
+    assert reverse("manage:close_person", args=[patient_a.user.pk]) not in page
+    assert reverse("manage:close_person", args=[patient_b.user.pk]) in page
+    assert f"closed-{patient_a.user.pk}@closed.invalid" in page
 
 
 def test_completing_stops_reminders(admin_web, full_patient):
