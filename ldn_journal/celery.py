@@ -65,6 +65,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 6 * 3600},
     },
+    # Closed patients' records past LDN_CLOSED_RECORD_RETENTION_DAYS, erased once a day.
+    "erase-closed-records": {
+        "task": "accounts.erase_closed",
+        "schedule": crontab(minute=45, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
     # The clinician list's stored rows: those due (the patient logged, or their night
     # turned; the list itself rewrites a few before reading; nothing due is one indexed
     # query), and every row nightly to repair any drift.

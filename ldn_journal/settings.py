@@ -327,6 +327,10 @@ LDN_HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("LDN_HEALTH_SWEEP_MAX_AGE_SECONDS", d
 LDN_ACCESS_LOG_RETENTION_DAYS = env.int("LDN_ACCESS_LOG_RETENTION_DAYS", default=6 * 365 + 2)
 # Finished reminder and digest deliveries (not urgent alerts, kept with their report).
 LDN_DELIVERY_RETENTION_DAYS = env.int("LDN_DELIVERY_RETENTION_DAYS", default=400)
+# A closed patient's clinical record (entries, plans, urgent reports): kept this long after
+# the closure for clinical and legal reasons, then erased by the accounts.erase_closed task.
+# 8 years (2,922 days): the adult medical-record period in England; see SECURITY.md.
+LDN_CLOSED_RECORD_RETENTION_DAYS = env.int("LDN_CLOSED_RECORD_RETENTION_DAYS", default=2922)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):

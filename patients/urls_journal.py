@@ -2,6 +2,7 @@ from datetime import date
 
 from django.urls import include, path, register_converter
 
+from ldn_journal.accounts import closure_views
 from patients.clinic import access_log
 from patients.journal import care_team
 from patients.journal import views as journal
@@ -39,6 +40,7 @@ urlpatterns = [
     path("history/list/", journal.history_list, name="history_list"),
     path("history/trends/", journal.trends, name="trends"),
     path("settings/", journal.patient_settings, name="settings"),
+    path("settings/close/", closure_views.close_my_account, name="close_account"),
     path("more/", journal.more, name="more"),
     path("care-team/", care_team.care_team_page, name="care_team"),
     path("care-team/<int:pk>/<str:decision>/", care_team.decide, name="care_team_decide"),

@@ -4,6 +4,7 @@ from allauth.account.forms import LoginForm, SignupForm
 from allauth.core import context
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import invitations
@@ -226,3 +227,29 @@ class MfaResetForm(forms.Form):
             "For example: lost phone, confirmed by a call to the clinic. Kept in the access log."
         ),
     )
+
+
+def closing_word():
+    """The word typed to confirm a closure, in the page's language."""
+    return gettext("CLOSE")
+
+
+class CloseAccountForm(forms.Form):
+    """A typed confirmation: closing an account is not undone by a stray tap."""
+
+    confirm = forms.CharField(max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["confirm"]
+        field.label = gettext("Type %(word)s to confirm") % {"word": closing_word()}
+        field.widget.attrs.update({"autocomplete": "off", "autocapitalize": "characters"})
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        # The English word is accepted in every language (a page read in two languages).
+        if typed.casefold() not in {closing_word().casefold(), "close"}:
+            raise forms.ValidationError(
+                gettext("Type %(word)s, exactly as shown, to confirm.") % {"word": closing_word()}
+            )
+        return typed

@@ -226,3 +226,74 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AccountClosureQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def closed(self):
+        return self.filter(closed_at__isnull=False)
+
+
+class AccountClosure(models.Model):
+    """A request to close an account, and its completion by an admin (closure.py).
+
+    The row outlives the account: once a closed patient's record is erased after the
+    retention period, `user` is gone and only ids, the role and the times remain.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an administrator")
+        CLOSED = "closed", _("Closed")
+        ERASED = "erased", _("Closed, record erased")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="closures",
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per person: a second tap or tab finds the first.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(closed_at__isnull=True),
+                name="account_closure_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(erased_at__isnull=True) | models.Q(closed_at__isnull=False),
+                name="account_closure_erased_after_closed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Account closure #{self.pk}"
+
+    @property
+    def status(self):
+        if self.erased_at:
+            return self.Status.ERASED
+        if self.closed_at:
+            return self.Status.CLOSED
+        return self.Status.OPEN

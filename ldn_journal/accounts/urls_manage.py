@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ldn_journal.accounts import manage_coverage, views
+from ldn_journal.accounts import closure_views, manage_coverage, views
 from patients.clinic import access_log
 from patients.clinic import views as clinic_views
 from patients.urgent import admin_views as urgent_admin
@@ -11,6 +11,9 @@ urlpatterns = [
     path("", views.people, name="people"),
     path("people/<int:user_id>/active/", views.set_active, name="set_active"),
     path("people/<int:user_id>/mfa-reset/", views.manage_mfa_reset, name="mfa_reset"),
+    path("people/<int:user_id>/close/", closure_views.close_person, name="close_person"),
+    path("closures/", closure_views.closure_list, name="closures"),
+    path("closures/<int:pk>/complete/", closure_views.closure_complete, name="closure_complete"),
     path("invite/", views.manage_invite, name="invite"),
     path("invitations/", views.manage_invitations, name="invitations"),
     path(

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from ldn_journal.accounts.forms import (
     MfaResetForm,
 )
 from ldn_journal.accounts.languages import activate_for
-from ldn_journal.accounts.models import Invitation, Role, User
+from ldn_journal.accounts.models import AccountClosure, Invitation, Role, User
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.operations.views import deep_health
 from patients import care_team
@@ -99,7 +99,12 @@ def language(request):
 
 @role_required(Role.ADMIN)
 def people(request):
-    users = User.objects.select_related("patient").order_by("role", "display_name", "email")
+    closed = AccountClosure.objects.closed().filter(user=OuterRef("pk"))
+    users = (
+        User.objects.select_related("patient")
+        .annotate(closed=Exists(closed))
+        .order_by("role", "display_name", "email")
+    )
     query = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
     if query:

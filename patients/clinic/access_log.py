@@ -51,6 +51,9 @@ ACTION_LABELS = {
 # a label here (tests/accounts/manage/test_audit_viewer.py finds them in the source).
 AUDIT_ACTION_LABELS = {
     "access_denied": _("Was refused a page (404)"),
+    "account.closed": _("Closed an account"),
+    "account.closure_requested": _("Asked for their account to be closed"),
+    "account.erased": _("Erased a closed patient's record after the retention period"),
     "account_deactivated": _("Deactivated an account"),
     "account_reactivated": _("Reactivated an account"),
     "break_glass.open": _("Opened a record in an emergency (break-glass)"),

@@ -199,6 +199,7 @@ def patient_pages(entry, report, user):
         reverse("journal:access_log"),
         reverse("journal:care_team"),
         reverse("journal:export"),
+        reverse("journal:close_account"),
         reverse("account_language"),
         reverse("account_email"),
         reverse("account_change_password"),
@@ -247,6 +248,7 @@ def test_the_tonight_card_after_taken_now_and_the_form_errors_are_translated(
     pages.append((reverse("journal:morning", args=[TONIGHT]), "post", {"submission_id": "x"}))
     pages.append((reverse("journal:skip", args=[TONIGHT]), "post", {"reason": "other"}))
     pages.append((reverse("journal:urgent_report"), "post", {"symptoms": ["other"]}))
+    pages.append((reverse("journal:close_account"), "post", {"confirm": "nope"}))
     left = {}
     for url, method, data in pages:
         translated = render_in(patient_client, url, language, method, data)
@@ -378,3 +380,15 @@ def test_an_urgent_report_states_its_symptoms_in_the_patients_language(
     assert "Herzrasen" in page
     assert "Etwas anderes" in page
     assert UrgentReport.objects.get(pk=report.pk).symptoms == ["racing_heart", "other"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_close_account_page_after_the_request_is_translated(
+    patient_client, patient_world, language
+):
+    url = reverse("journal:close_account")
+    patient_client.post(url, {"confirm": "CLOSE"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    translated = render_in(patient_client, url, language)
+
+    assert english_left(translated, render_in(patient_client, url, "en")) == []

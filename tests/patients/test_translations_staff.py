@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from ldn_journal.accounts import closure
 from patients.models import NightlyEntry
 from patients.urgent import reports as urgent
 from prescriptions.models import PlanTemplate
@@ -130,3 +131,23 @@ def test_every_admin_page_is_in_the_browsers_language_with_no_english_left(
     admin_client_, clinic, language
 ):
     assert leftovers(admin_client_, ADMIN_PAGES, language) == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_account_closure_pages_are_in_the_browsers_language_with_no_english_left(
+    admin_client_, patient_a, clinician_a, language
+):
+    request = closure.request_closure(patient_a.user, request=None)
+    pages = [
+        reverse("manage:closures"),
+        reverse("manage:closure_complete", args=[request.pk]),
+    ]
+    assert leftovers(admin_client_, pages, language) == {}
+    # Clinician A is patient A's only clinician: the refusal page (409).
+    refused = reverse("manage:close_person", args=[clinician_a.pk])
+    pages = [admin_client_.get(refused, HTTP_ACCEPT_LANGUAGE=lang) for lang in (language, "en")]
+    assert [page.status_code for page in pages] == [409, 409]
+    assert english_left(*(page.content.decode() for page in pages)) == []
+    closure.close_account(patient_a.user, by=None, request=None)
+    completed = reverse("manage:closures") + "?status=completed"
+    assert leftovers(admin_client_, [completed], language) == {}

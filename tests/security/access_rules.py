@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ldn_journal.accounts.invitations import invite
+from ldn_journal.accounts.models import AccountClosure
 from patients.models import (
     CareTeamRequest,
     Coverage,
@@ -158,6 +159,13 @@ def _coverage(cast):
     )
 
 
+def _closure_request(cast):
+    """Patient A asked for the account to be closed: only admins see or complete it."""
+    cast.objects["closure"] = AccountClosure.objects.create(
+        user=cast.patient_a.user, role="patient", requested_by=cast.patient_a.user
+    )
+
+
 OBJECT_BUILDERS = [
     _coverage,
     _invitation,
@@ -166,6 +174,7 @@ OBJECT_BUILDERS = [
     _template,
     _patient_a_records,
     _care_team_request,
+    _closure_request,
 ]
 
 # Default values for URL parameters: objects of patient A / clinician A's team.
@@ -265,6 +274,8 @@ RULES = {
     "journal:access_log": rule("patient"),
     "journal:export": rule("patient", reauth=True),
     "journal:export_format": rule("patient", reauth=True),
+    # Issue 18: a patient asks for the account to be closed (an admin completes it).
+    "journal:close_account": rule("patient", reauth=True),
     # Clinician area: patient A is on clinician A's team only.
     "clinic:patients": rule("clinician"),
     "clinic:patient": rule("clinician_a", params=PATIENT_A_ID),
@@ -313,6 +324,9 @@ RULES = {
     "manage:people": rule("admin"),
     "manage:set_active": rule("admin", post_only=True),
     "manage:mfa_reset": rule("admin", reauth=True, params={"user_id": lambda c: c.clinician_b.pk}),
+    "manage:close_person": rule("admin", reauth=True),
+    "manage:closures": rule("admin"),
+    "manage:closure_complete": rule("admin", reauth=True, params={"pk": _obj("closure")}),
     "manage:invite": rule("admin"),
     "manage:invitations": rule("admin"),
     "manage:invitation_action": rule(

@@ -1,0 +1,150 @@
+"""Closing an account: the patient's request from their settings, the admins' list of
+requests and the completion (closure.py does the work)."""
+
+import contextlib
+
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ldn_journal.accounts import closure
+from ldn_journal.accounts.forms import CloseAccountForm, closing_word
+from ldn_journal.accounts.models import AccountClosure, Role, User
+from ldn_journal.accounts.roles import role_required
+
+STATUSES = ("open", "completed")
+
+
+def retention_years():
+    return max(1, round(settings.LDN_CLOSED_RECORD_RETENTION_DAYS / 365.25))
+
+
+@role_required(Role.PATIENT)
+@reauthentication_required  # closing the account: the password again
+def close_my_account(request):
+    pending = closure.open_request(request.user)
+    form = CloseAccountForm(request.POST or None)
+    if request.method == "POST" and pending is None and form.is_valid():
+        # A second tap finds the first request, which stands; the page says so.
+        with contextlib.suppress(closure.AlreadyRequested):
+            closure.request_closure(request.user, request=request)
+        messages.success(
+            request,
+            _(
+                "Your request is sent. An administrator of your clinic will close your account; "
+                "until then you can still sign in and download your data."
+            ),
+        )
+        return redirect("journal:close_account")
+    return render(
+        request,
+        "patients/journal/close_account.html",
+        {
+            "form": form,
+            "pending": pending,
+            "word": closing_word(),
+            "years": retention_years(),
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+def closure_list(request):
+    status = request.GET.get("status", "open")
+    if status not in STATUSES:
+        status = "open"
+    rows = AccountClosure.objects.select_related("user", "requested_by", "closed_by")
+    rows = rows.open() if status == "open" else rows.closed()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/manage/closures.html",
+        {
+            "page": page,
+            "status": status,
+            # On the open tab the paginator counted them already.
+            "open_count": (
+                page.paginator.count if status == "open" else AccountClosure.objects.open().count()
+            ),
+            "years": retention_years(),
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+@reauthentication_required
+def closure_complete(request, pk):
+    closure_request = get_object_or_404(AccountClosure.objects.select_related("user"), pk=pk)
+    if closure_request.closed_at is not None:
+        messages.info(request, _("This account is closed already."))
+        return redirect(reverse("manage:closures") + "?status=completed")
+    if closure_request.user is None:
+        raise Http404
+    return _close_page(request, closure_request.user, closure_request)
+
+
+@role_required(Role.ADMIN)
+@reauthentication_required
+def close_person(request, user_id):
+    target = get_object_or_404(User, pk=user_id)
+    if target == request.user:
+        messages.error(request, _("You cannot close your own account."))
+        return redirect("manage:people")
+    if closure.is_closed(target):
+        messages.info(request, _("This account is closed already."))
+        return redirect("manage:people")
+    return _close_page(request, target, closure.open_request(target))
+
+
+def _close_page(request, target, open_request):
+    alone = closure.patients_needing_another_clinician(target)
+    if alone:
+        return _refused(request, target, alone)
+    form = CloseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closure.close_account(target, by=request.user, request=request)
+        except closure.StillTheOnlyClinician as refusal:
+            return _refused(request, target, refusal.count)
+        except closure.AlreadyClosed:
+            messages.info(request, _("This account is closed already."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The account is closed: sign-in is disabled, reminders stopped and the "
+                    "personal identifiers removed. The clinical record is kept for %(years)s "
+                    "years, then erased."
+                )
+                % {"years": retention_years()},
+            )
+        return redirect(reverse("manage:closures") + "?status=completed")
+    return render(
+        request,
+        "accounts/manage/close_account.html",
+        {
+            "form": form,
+            "target": target,
+            "open_request": open_request,
+            "word": closing_word(),
+            "years": retention_years(),
+        },
+    )
+
+
+def _refused(request, target, count):
+    return render(
+        request,
+        "accounts/manage/close_refused.html",
+        {
+            "target": target,
+            "count": count,
+            "transfer_url": reverse("manage:care_team_transfer") + f"?source={target.pk}",
+        },
+        status=409,
+    )
