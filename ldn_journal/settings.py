@@ -280,6 +280,10 @@ if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
 LDN_REQUIRE_PATIENT_MFA = env.bool("LDN_REQUIRE_PATIENT_MFA", default=False)
 LDN_DEFAULT_PATIENT_TIME_ZONE = env.str("LDN_DEFAULT_PATIENT_TIME_ZONE", default="Europe/London")
 LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
+# Bulk invitations from CSV (/manage/invitations/bulk/): a larger file or more data rows is
+# refused whole, before any row is looked at.
+LDN_BULK_INVITATION_MAX_BYTES = env.int("LDN_BULK_INVITATION_MAX_BYTES", default=10 * 1024 * 1024)
+LDN_BULK_INVITATION_MAX_ROWS = env.int("LDN_BULK_INVITATION_MAX_ROWS", default=10_000)
 # How long a clinician's emergency ("break-glass") access to a patient outside their care
 # team lasts once they give a reason.
 LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
@@ -323,6 +327,8 @@ LDN_HEALTH_SWEEP_MAX_AGE_SECONDS = env.int("LDN_HEALTH_SWEEP_MAX_AGE_SECONDS", d
 LDN_ACCESS_LOG_RETENTION_DAYS = env.int("LDN_ACCESS_LOG_RETENTION_DAYS", default=6 * 365 + 2)
 # Finished reminder and digest deliveries (not urgent alerts, kept with their report).
 LDN_DELIVERY_RETENTION_DAYS = env.int("LDN_DELIVERY_RETENTION_DAYS", default=400)
+# Uploaded bulk-invitation batches and their rows (addresses and names): 0 keeps them.
+LDN_BULK_INVITATION_RETENTION_DAYS = env.int("LDN_BULK_INVITATION_RETENTION_DAYS", default=30)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):

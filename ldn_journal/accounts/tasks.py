@@ -1,11 +1,12 @@
-"""Celery tasks of the accounts app: the daily housekeeping (retention.py does the work)."""
+"""Celery tasks of the accounts app: the daily housekeeping (retention.py does the work) and
+sending a bulk-invitation batch (bulk_invitations.py does the work)."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
-from ldn_journal.accounts import retention
+from ldn_journal.accounts import bulk_invitations, retention
 
 log = logging.getLogger(__name__)
 
@@ -15,3 +16,10 @@ def apply_retention_task():
     removed = retention.apply_retention(timezone.now()).as_dict()
     log.info("retention applied: %s", removed)
     return removed
+
+
+@shared_task(name="accounts.send_bulk_invitations")
+def send_bulk_invitations_task(batch_id):
+    # Idempotent: rows are claimed one by one, so a redelivery or a second run sends nothing
+    # twice (acks_late: a worker lost mid-batch hands the task to another, which resumes).
+    return bulk_invitations.send_batch(batch_id)

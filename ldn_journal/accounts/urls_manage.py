@@ -13,6 +13,18 @@ urlpatterns = [
     path("people/<int:user_id>/mfa-reset/", views.manage_mfa_reset, name="mfa_reset"),
     path("invite/", views.manage_invite, name="invite"),
     path("invitations/", views.manage_invitations, name="invitations"),
+    path("invitations/bulk/", views.manage_bulk_invitations, name="bulk_invitations"),
+    path(
+        "invitations/bulk/template.csv",
+        views.manage_bulk_invitation_template,
+        name="bulk_invitation_template",
+    ),
+    path("invitations/bulk/<int:pk>/", views.manage_bulk_invitation, name="bulk_invitation"),
+    path(
+        "invitations/bulk/<int:pk>/send/",
+        views.manage_bulk_invitation_send,
+        name="bulk_invitation_send",
+    ),
     path(
         "invitations/<int:pk>/<str:action>/",
         views.manage_invitation_action,
