@@ -200,6 +200,7 @@ class Known:
     invited: set  # lower-case emails with a pending invitation
     on_team: set  # (patient_id, clinician_id)
     asked: set  # (patient_id, clinician_id) with a pending care-team request
+    countries: set  # the country codes the invitation form offers
 
 
 def _normalised(values):
@@ -229,6 +230,7 @@ def look_up(rows) -> Known:
         asked=set(
             CareTeamRequest.objects.pending().filter(patient_id__in=patient_ids).values_list(*pairs)
         ),
+        countries={code for code, _name in country_choices(settings.LDN_EMERGENCY_NUMBERS)},
     )
 
 
@@ -245,7 +247,7 @@ def _formula_cell(values):
     return None
 
 
-def _check_cells(cells):
+def _check_cells(cells, known):
     try:
         validate_email(cells["email"])
     except ValidationError:
@@ -254,14 +256,10 @@ def _check_cells(cells):
         raise RowProblem("role")
     if len(cells["name"]) > NAME_MAX:
         raise RowProblem("name_too_long")
-    if cells["country"] and cells["country"].upper() not in _countries():
+    if cells["country"] and cells["country"].upper() not in known.countries:
         raise RowProblem("country")
     if cells["language"] and not supported_language(cells["language"].lower()):
         raise RowProblem("language")
-
-
-def _countries():
-    return {code for code, _ in country_choices(settings.LDN_EMERGENCY_NUMBERS)}
 
 
 def _clinician(cells, known):
@@ -312,7 +310,7 @@ def judge(row: ParsedRow, known: Known, first_row_of: dict) -> BulkInvitationRow
         formula = _formula_cell(row.values)
         if formula:
             raise RowProblem("formula", formula)
-        _check_cells(cells)
+        _check_cells(cells, known)
         email = cells["email"].lower()
         if email in first_row_of:
             raise RowProblem("duplicate", first_row_of[email])
