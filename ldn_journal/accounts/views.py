@@ -432,6 +432,7 @@ BULK_ROW_FILTERS = {
 
 
 @role_required(Role.ADMIN)
+@require_GET
 @never_cache
 def manage_bulk_invitation(request, pk):
     """A batch's preview, then its progress (the page refreshes itself while sending)."""

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ldn_journal.accounts.bulk_invitations import build_batch
 from ldn_journal.accounts.invitations import invite
 from patients.models import (
     CareTeamRequest,
@@ -143,6 +144,13 @@ def _care_team_request(cast):
     )
 
 
+def _bulk_invitation(cast):
+    """A previewed CSV upload of the admin's: only admins may see or send it."""
+    cast.objects["bulk_invitation"] = build_batch(
+        cast.admin, b"email,role,name,clinician,country,language\nnew@example.org,admin,,,,\n"
+    )
+
+
 OBJECT_BUILDERS = [
     _invitation,
     _night,
@@ -150,6 +158,7 @@ OBJECT_BUILDERS = [
     _template,
     _patient_a_records,
     _care_team_request,
+    _bulk_invitation,
 ]
 
 # Default values for URL parameters: objects of patient A / clinician A's team.
@@ -299,6 +308,12 @@ RULES = {
     "manage:mfa_reset": rule("admin", reauth=True, params={"user_id": lambda c: c.clinician_b.pk}),
     "manage:invite": rule("admin"),
     "manage:invitations": rule("admin"),
+    "manage:bulk_invitations": rule("admin"),
+    "manage:bulk_invitation_template": rule("admin", get_only=True),
+    "manage:bulk_invitation": rule("admin", get_only=True, params={"pk": _obj("bulk_invitation")}),
+    "manage:bulk_invitation_send": rule(
+        "admin", post_only=True, params={"pk": _obj("bulk_invitation")}
+    ),
     "manage:invitation_action": rule(
         "admin",
         post_only=True,
