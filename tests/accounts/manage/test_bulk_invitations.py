@@ -668,3 +668,23 @@ def test_old_batches_and_their_rows_are_deleted_by_the_daily_retention(admin_use
     assert not BulkInvitationRow.objects.filter(batch_id=old.pk).exists()
     settings.LDN_BULK_INVITATION_RETENTION_DAYS = 0
     assert retention.apply_retention(now + timedelta(days=999)).bulk_invitations == 0
+
+
+def test_the_preview_and_its_reasons_are_in_the_admins_language(client, clinician_a):
+    admin = AdminFactory(language="de")
+    client.force_login(admin)
+    batch = bulk_invitations.build_batch(
+        admin, csv_bytes(["a@example.org,patient,,nobody@example.org,,", "b@example.org,admin,,,,"])
+    )
+
+    page = client.get(batch_page(batch)).content.decode()
+
+    assert "Keine behandelnde Person hat die Adresse aus der Spalte clinician." in page
+    assert "1 gültige Zeile senden" in page
+    assert "Send 1 valid row" not in page
+
+
+def test_a_bad_file_is_explained_in_the_admins_language(client, db):
+    client.force_login(AdminFactory(language="es"))
+    response = upload(client, b"\x00\x01")
+    assert "El archivo contiene bytes NUL" in response.content.decode()
