@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from ldn_journal.accounts.models import BulkInvitation, Invitation
 from ldn_journal.celery import app
 from patients.models import CareTeamRequest, Patient
-from tests.e2e.browser_support import SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -64,6 +64,9 @@ def test_an_admin_uploads_thirty_rows_sees_three_errors_and_sends_the_other_27(
     assert not Invitation.objects.filter(email__endswith="@example.org").exists()
     assert sideways_scroll(admin) == 0
     admin.screenshot(path=str(SCREENSHOTS / "manage-bulk-preview.png"), full_page=True)
+    admin.set_viewport_size(PHONE)  # the table scrolls in its frame, never the page
+    assert sideways_scroll(admin) == 0
+    admin.set_viewport_size(DESKTOP)
 
     admin.get_by_label("I checked the preview").check()
     admin.get_by_role("button", name="Send 27 valid rows").click()
