@@ -34,6 +34,7 @@ COLUMNS = ("email", "role", "name", "clinician", "country", "language")
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NAME_MAX = 150
+EMAIL_MAX = 254  # the invitation's and the account's column
 ROWS_PER_INSERT = 1000
 
 Verdict = BulkInvitationRow.Verdict
@@ -252,6 +253,8 @@ def _check_cells(cells, known):
         validate_email(cells["email"])
     except ValidationError:
         raise RowProblem("email") from None
+    if len(cells["email"]) > EMAIL_MAX:
+        raise RowProblem("email")
     if cells["role"].lower() not in Role.values:
         raise RowProblem("role")
     if len(cells["name"]) > NAME_MAX:

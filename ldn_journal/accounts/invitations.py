@@ -47,7 +47,7 @@ def patients_clinician(inviter, role, clinician=None):
     if clinician is None or clinician.role != Role.CLINICIAN or not clinician.is_active:
         raise ValidationError(
             gettext("A patient's invitation needs an active clinician to join."),
-            code="clinician_missing",
+            code="clinician_missing" if clinician is None else "clinician_inactive",
         )
     return clinician
 

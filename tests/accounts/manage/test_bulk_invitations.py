@@ -241,6 +241,7 @@ def test_column_names_are_read_whatever_their_case_and_spaces(admin_user):
         ("a@example.org,patient,Sam", "field_count", "3"),
         ("a@example.org,patient,Sam,clinician.a@example.org,,,extra", "field_count", "7"),
         ("not-an-email,patient,,clinician.a@example.org,,", "email", ""),
+        ("a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".org,admin,,,,", "email", ""),
         ("a@example.org,doctor,,clinician.a@example.org,,", "role", ""),
         ("a@example.org,patient," + "x" * 151 + ",clinician.a@example.org,,", "name_too_long", ""),
         ("a@example.org,patient,,,,", "clinician_missing", ""),
@@ -626,7 +627,7 @@ def test_an_admin_invites_a_patient_only_for_an_active_clinician(admin_user):
     gone = ClinicianFactory(is_active=False)
     with pytest.raises(invitations.ValidationError) as refused:
         invitations.invite(admin_user, "x@example.org", "patient", clinician=gone)
-    assert refused.value.code == "clinician_missing"
+    assert refused.value.code == "clinician_inactive"
     with pytest.raises(invitations.ValidationError) as refused:
         invitations.invite(admin_user, "x@example.org", "patient")
     assert refused.value.code == "role_not_allowed"
