@@ -46,6 +46,9 @@ app.conf.task_routes = {
     "patients.sweep_reminders": {"queue": URGENT},
     "patients.sweep_reminders_part": {"queue": REMINDERS},
     "patients.send_deliveries": {"queue": REMINDERS},
+    # A bulk-invitation batch may run for minutes: off the reminders queue, so the sweep's
+    # chunks never wait behind it (the main worker takes `celery` too).
+    "accounts.send_bulk_invitations": {"queue": LEGACY},
 }
 
 # One schedule: the reminder sweep, every minute (never one beat row per patient). A tick

@@ -284,6 +284,11 @@ LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
 LDN_CLINIC_TIME_ZONE = env.str("LDN_CLINIC_TIME_ZONE", default=LDN_DEFAULT_PATIENT_TIME_ZONE)
 # The longest a covering clinician may be set up for at once (days, first and last included).
 LDN_COVERAGE_MAX_DAYS = env.int("LDN_COVERAGE_MAX_DAYS", default=92)
+
+# Bulk invitations from CSV (/manage/invitations/bulk/): a larger file or more data rows is
+# refused whole, before any row is looked at.
+LDN_BULK_INVITATION_MAX_BYTES = env.int("LDN_BULK_INVITATION_MAX_BYTES", default=10 * 1024 * 1024)
+LDN_BULK_INVITATION_MAX_ROWS = env.int("LDN_BULK_INVITATION_MAX_ROWS", default=10_000)
 # How long a clinician's emergency ("break-glass") access to a patient outside their care
 # team lasts once they give a reason.
 LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
@@ -331,6 +336,9 @@ LDN_DELIVERY_RETENTION_DAYS = env.int("LDN_DELIVERY_RETENTION_DAYS", default=400
 # the closure for clinical and legal reasons, then erased by the accounts.erase_closed task.
 # 8 years (2,922 days): the adult medical-record period in England; see SECURITY.md.
 LDN_CLOSED_RECORD_RETENTION_DAYS = env.int("LDN_CLOSED_RECORD_RETENTION_DAYS", default=2922)
+
+# Uploaded bulk-invitation batches and their rows (addresses and names): 0 keeps them.
+LDN_BULK_INVITATION_RETENTION_DAYS = env.int("LDN_BULK_INVITATION_RETENTION_DAYS", default=30)
 
 # --- Email ----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):

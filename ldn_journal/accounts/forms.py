@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ldn_journal.accounts import invitations
+from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
@@ -40,6 +40,7 @@ class InvitedSignupForm(SignupForm):
         self.fields["display_name"].widget.attrs["autocomplete"] = "name"
         if self.invitation is not None:
             self.fields["email"].initial = self.invitation.email
+            self.fields["display_name"].initial = self.invitation.display_name
             self.fields["email"].widget.attrs["readonly"] = True
             self.fields["email"].help_text = _("The address your invitation was sent to.")
 
@@ -253,3 +254,33 @@ class CloseAccountForm(forms.Form):
                 gettext("Type %(word)s, exactly as shown, to confirm.") % {"word": closing_word()}
             )
         return typed
+
+
+class BulkInvitationUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: email, role, name, clinician, country, language, saved as CSV "
+            "UTF-8. Nothing is sent until you confirm the preview."
+        ),
+        error_messages={
+            "required": _("Choose a CSV file to upload."),
+            "empty": _("The file is empty."),
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused from its size alone, before a byte of it is read.
+        if upload.size > settings.LDN_BULK_INVITATION_MAX_BYTES:
+            raise bulk_invitations.file_too_big()
+        return upload
+
+
+class BulkInvitationSendForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I checked the preview: send these invitations and care-team requests."),
+        error_messages={"required": _("Tick the box to confirm, then send.")},
+    )
+    # The number the admin was shown: a changed batch is not sent on an old page's word.
+    count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
@@ -37,8 +37,38 @@ class InviteOutcome:
     care_team_request: object | None = None  # patients.models.CareTeamRequest
 
 
-def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
+def patients_clinician(inviter, role, clinician=None):
+    """Whose care team an invited patient joins: the inviting clinician's, or for an admin
+    (bulk invitations) the active clinician they name. None for staff invitations."""
+    if role != Role.PATIENT:
+        return None
+    if inviter.role == Role.CLINICIAN:
+        return inviter
+    if clinician is None or clinician.role != Role.CLINICIAN or not clinician.is_active:
+        raise ValidationError(
+            gettext("A patient's invitation needs an active clinician to join."),
+            code="clinician_missing" if clinician is None else "clinician_inactive",
+        )
+    return clinician
+
+
+def _check_role(inviter, role, clinician):
+    admin_inviting_patient = inviter.role == Role.ADMIN and role == Role.PATIENT and clinician
+    if role not in roles_invitable_by(inviter) and not admin_inviting_patient:
+        raise ValidationError(
+            gettext("You cannot invite someone with that role."), code="role_not_allowed"
+        )
+
+
+def invite(
+    inviter, email, role, *, now=None, country="", clinician=None, name="", language=""
+) -> InviteOutcome:
     """Invite `email` as `role`, or ask an existing patient to let the clinician join.
+
+    The one way an invitation is made: the invitation forms and bulk invitations from CSV
+    (bulk_invitations.py) both call it. `clinician` is the patient's clinician when an admin
+    invites a patient (a clinician's patients join the clinician's own team); `name` and
+    `language` pre-fill the new account.
 
     A clinician's invitation has one outcome they can see, whatever the address: a new
     address gets an invitation; an existing patient a care-team request they accept or
@@ -47,12 +77,13 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
     tells nobody what kind of account an address has (issue 15). Admins, who see every
     account anyway, are told why an invitation cannot be made.
 
-    Raises ValidationError with a message for the person inviting when it cannot be done.
+    Raises ValidationError (with a code) with a message for the person inviting when it
+    cannot be done.
     """
     now = now or timezone.now()
     email = email.strip().lower()
-    if role not in roles_invitable_by(inviter):
-        raise ValidationError(gettext("You cannot invite someone with that role."))
+    _check_role(inviter, role, clinician)
+    joins = patients_clinician(inviter, role, clinician)
     answers_uniformly = inviter.role == Role.CLINICIAN
 
     existing = User.objects.filter(email__iexact=email).first()
@@ -60,7 +91,7 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
         if role == Role.PATIENT and existing.role == Role.PATIENT and existing.is_active:
             patient = Patient.objects.filter(user=existing).first()
             if patient is not None:
-                asked = care_team.ask_to_join(patient, inviter, requested_by=inviter, now=now)
+                asked = care_team.ask_to_join(patient, joins, requested_by=inviter, now=now)
                 return InviteOutcome(care_team_request=asked)
         if answers_uniformly:
             return InviteOutcome()
@@ -70,6 +101,7 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
                 "invited as a %(role)s. Ask an admin if the account should change."
             ),
             params={"role": Role(role).label.lower()},
+            code="account_exists",
         )
 
     with transaction.atomic():
@@ -84,8 +116,10 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
             email=email,
             role=role,
             invited_by=inviter,
-            clinician=inviter if role == Role.PATIENT else None,
+            clinician=joins,
             country=(country or "").upper() if role == Role.PATIENT else "",
+            display_name=(name or "").strip()[:150],
+            language=language or "",
             created_at=now,
             last_sent_at=now,
         )
@@ -97,7 +131,9 @@ def invite(inviter, email, role, *, now=None, country="") -> InviteOutcome:
             if answers_uniformly:
                 # Already invited: the open invitation stands (its inviter may re-send it).
                 return InviteOutcome()
-            raise ValidationError(_already_invited_message(inviter, email)) from None
+            raise ValidationError(
+                _already_invited_message(inviter, email), code="already_invited"
+            ) from None
     send_invitation_email(invitation, token)
     return InviteOutcome(invitation=invitation)
 
@@ -149,10 +185,12 @@ def send_invitation_email(invitation, token):
         "inviter": invitation.invited_by,
         "days": settings.LDN_INVITATION_DAYS,
     }
-    # In the language the inviter's page is in (the invited person has no setting yet).
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("You are invited to LDN Journal")
-    text = render_to_string("accounts/email/invitation.txt", context)
-    html = render_to_string("accounts/email/invitation.html", context)
+    # In the invitation's language when it has one (bulk invitations), else in the language
+    # the inviter's page is in (the invited person has no setting yet).
+    with translation.override(invitation.language or translation.get_language()):
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("You are invited to LDN Journal")
+        text = render_to_string("accounts/email/invitation.txt", context)
+        html = render_to_string("accounts/email/invitation.html", context)
     message = EmailMultiAlternatives(subject, text, to=[invitation.email])
     message.attach_alternative(html, "text/html")
     message.send()
@@ -193,6 +231,7 @@ def accept(invitation_id, user, *, now=None):
                 raise InvitationNoLongerValid
             user.email = locked.email
             user.role = locked.role
+            user.language = user.language or locked.language
             user.save()
             locked.accepted_at = now
             locked.accepted_user = user

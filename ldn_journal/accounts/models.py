@@ -138,6 +138,10 @@ class Invitation(models.Model):
     )
     # For patient invitations: pre-fills the patient's country (their emergency number).
     country = models.CharField(max_length=2, blank=True)
+    # Optional (bulk invitations carry them): pre-fill the sign-up name; the email and the
+    # new account's language setting.
+    display_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_sent_at = models.DateTimeField(default=timezone.now)
@@ -297,3 +301,104 @@ class AccountClosure(models.Model):
         if self.closed_at:
             return self.Status.CLOSED
         return self.Status.OPEN
+
+
+class BulkInvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins see every batch (any admin may finish a colleague's); nobody else any."""
+        if user.is_authenticated and user.is_active and user.role == Role.ADMIN:
+            return self
+        return self.none()
+
+
+class BulkInvitation(models.Model):
+    """An uploaded CSV of invitations: previewed row by row, then sent by one task."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Preview")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BulkInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["preview", "sending", "done"]),
+                name="bulk_invitation_status_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"Bulk invitation #{self.pk}"
+
+
+class BulkInvitationRow(models.Model):
+    """One data row of the file, its verdict at upload and what sending it did."""
+
+    class Verdict(models.TextChoices):
+        INVITE = "invite", _("New invitation")
+        CARE_TEAM = "care_team", _("Existing account: care-team request")
+        ERROR = "error", _("Error")
+
+    class Status(models.TextChoices):
+        # Rows with an error are never sent: they stay "not sent".
+        NOT_SENT = "not_sent", _("Not sent")
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    batch = models.ForeignKey(BulkInvitation, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # the row in the file, the header being row 1
+    email = models.CharField(max_length=300, blank=True)
+    role = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    clinician_email = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=300, blank=True)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    # What is wrong (a code from bulk_invitations.PROBLEMS) and its detail (a column name, a
+    # row number): the message is written in the reader's language when shown.
+    problem = models.CharField(max_length=30, blank=True)
+    problem_detail = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    care_team_request = models.ForeignKey(
+        "patients.CareTeamRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="bulk_row_unique_number"),
+            models.CheckConstraint(
+                condition=~models.Q(verdict="error") | models.Q(status="not_sent"),
+                name="bulk_row_error_never_sent",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self):
+        return f"Row {self.number} of bulk invitation #{self.batch_id}"

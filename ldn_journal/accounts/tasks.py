@@ -1,12 +1,12 @@
 """Celery tasks of the accounts app: the daily housekeeping (retention.py and closure.py do
-the work)."""
+the work) and sending a bulk-invitation batch (bulk_invitations.py does the work)."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
-from ldn_journal.accounts import closure, retention
+from ldn_journal.accounts import bulk_invitations, closure, retention
 
 log = logging.getLogger(__name__)
 
@@ -23,3 +23,10 @@ def erase_closed_records_task():
     erased = closure.erase_due_records(timezone.now()).as_dict()
     log.info("closed records erased: %s", erased)
     return erased
+
+
+@shared_task(name="accounts.send_bulk_invitations")
+def send_bulk_invitations_task(batch_id):
+    # Idempotent: rows are claimed one by one, so a redelivery or a second run sends nothing
+    # twice (acks_late: a worker lost mid-batch hands the task to another, which resumes).
+    return bulk_invitations.send_batch(batch_id)

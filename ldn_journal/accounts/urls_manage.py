@@ -16,6 +16,18 @@ urlpatterns = [
     path("closures/<int:pk>/complete/", closure_views.closure_complete, name="closure_complete"),
     path("invite/", views.manage_invite, name="invite"),
     path("invitations/", views.manage_invitations, name="invitations"),
+    path("invitations/bulk/", views.manage_bulk_invitations, name="bulk_invitations"),
+    path(
+        "invitations/bulk/template.csv",
+        views.manage_bulk_invitation_template,
+        name="bulk_invitation_template",
+    ),
+    path("invitations/bulk/<int:pk>/", views.manage_bulk_invitation, name="bulk_invitation"),
+    path(
+        "invitations/bulk/<int:pk>/send/",
+        views.manage_bulk_invitation_send,
+        name="bulk_invitation_send",
+    ),
     path(
         "invitations/<int:pk>/<str:action>/",
         views.manage_invitation_action,

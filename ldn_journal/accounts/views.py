@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ldn_journal.accounts import invitations, mfa_reset
+from ldn_journal import broker
+from ldn_journal.accounts import bulk_invitations, invitations, mfa_reset
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.forms import (
+    BulkInvitationSendForm,
+    BulkInvitationUploadForm,
     CareTeamLinkForm,
     CareTeamTransferForm,
     InviteForm,
@@ -29,8 +32,16 @@ from ldn_journal.accounts.forms import (
     MfaResetForm,
 )
 from ldn_journal.accounts.languages import activate_for
-from ldn_journal.accounts.models import AccountClosure, Invitation, Role, User
+from ldn_journal.accounts.models import (
+    AccountClosure,
+    BulkInvitation,
+    BulkInvitationRow,
+    Invitation,
+    Role,
+    User,
+)
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.accounts.tasks import send_bulk_invitations_task
 from ldn_journal.operations.views import deep_health
 from patients import care_team
 from patients.models import CareTeamRequest, Patient
@@ -386,3 +397,138 @@ def manage_care_team_transfer(request):
             )
             return redirect("manage:care_team")
     return render(request, "accounts/manage/care_team_transfer.html", {"form": form})
+
+
+# --- Bulk invitations from CSV (issue 18, part 2) -------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def manage_bulk_invitations(request):
+    """Upload a CSV: a bad file is refused whole with one message; a good one becomes a
+    preview (nothing is sent until the admin confirms it)."""
+    form = BulkInvitationUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            data = upload.read(settings.LDN_BULK_INVITATION_MAX_BYTES + 1)
+            batch = bulk_invitations.build_batch(
+                request.user, data, file_name=upload.name or "", request=request
+            )
+        except bulk_invitations.BadFile as refused:
+            form.add_error("file", refused)
+        else:
+            return redirect("manage:bulk_invitation", pk=batch.pk)
+    batches = BulkInvitation.objects.visible_to(request.user).select_related("created_by")[:20]
+    return render(
+        request,
+        "accounts/manage/bulk_invitations.html",
+        {
+            "form": form,
+            "batches": batches,
+            "max_rows": settings.LDN_BULK_INVITATION_MAX_ROWS,
+            "max_mb": f"{settings.LDN_BULK_INVITATION_MAX_BYTES / (1024 * 1024):g}",
+            "retention_days": settings.LDN_BULK_INVITATION_RETENTION_DAYS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+BULK_ROWS_PER_PAGE = 100
+BULK_ROW_FILTERS = {
+    "errors": {"verdict": BulkInvitationRow.Verdict.ERROR},
+    "valid": {
+        "verdict__in": [BulkInvitationRow.Verdict.INVITE, BulkInvitationRow.Verdict.CARE_TEAM]
+    },
+    "failed": {"status": BulkInvitationRow.Status.FAILED},
+}
+
+
+@role_required(Role.ADMIN)
+@require_GET
+@never_cache
+def manage_bulk_invitation(request, pk):
+    """A batch's preview, then its progress (the page refreshes itself while sending)."""
+    batch = get_object_or_404(
+        BulkInvitation.objects.visible_to(request.user).select_related("created_by"), pk=pk
+    )
+    show = request.GET.get("show", "")
+    rows = batch.rows.order_by("number")
+    if show in BULK_ROW_FILTERS:
+        rows = rows.filter(**BULK_ROW_FILTERS[show])
+    else:
+        show = ""
+    page = Paginator(rows, BULK_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page:
+        if row.problem:
+            row.problem_text = bulk_invitations.problem_message(row.problem, row.problem_detail)
+    counts = bulk_invitations.counts(batch)
+    send_form = BulkInvitationSendForm(initial={"count": counts["valid"]})
+    return render(
+        request,
+        "accounts/manage/bulk_invitation.html",
+        {
+            "batch": batch,
+            "counts": counts,
+            "page": page,
+            "show": show,
+            "query_string": f"show={show}" if show else "",
+            "send_form": send_form,
+        },
+    )
+
+
+def _enqueue_batch(batch):
+    # After commit, bounded in time; a broker that is down leaves the batch "sending" with
+    # its rows pending, and the page offers to resume.
+    transaction.on_commit(
+        lambda: broker.publish_for_request(
+            lambda: send_bulk_invitations_task.apply_async((batch.pk,), retry=False),
+            f"bulk invitation batch {batch.pk}",
+        )
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def manage_bulk_invitation_send(request, pk):
+    """Send the valid rows (once, whatever the clicks), or resume a batch that stopped."""
+    batch = get_object_or_404(BulkInvitation.objects.visible_to(request.user), pk=pk)
+    page = reverse("manage:bulk_invitation", args=[batch.pk])
+    if request.POST.get("resume") and batch.status == BulkInvitation.Status.SENDING:
+        _enqueue_batch(batch)
+        messages.info(request, _("Sending resumes: rows already sent are not sent again."))
+        return redirect(page)
+    form = BulkInvitationSendForm(request.POST)
+    counts = bulk_invitations.counts(batch)
+    if not form.is_valid() or form.cleaned_data["count"] != counts["valid"]:
+        messages.error(
+            request,
+            form.errors.get("confirm", [_("The batch changed: check the preview again.")])[0],
+        )
+        return redirect(page)
+    if counts["valid"] == 0:
+        messages.error(
+            request, _("No row of this file can be sent: correct the file and upload it again.")
+        )
+        return redirect(page)
+    try:
+        with transaction.atomic():
+            bulk_invitations.start_sending(batch, request=request)
+            _enqueue_batch(batch)
+    except bulk_invitations.NotSendable:
+        messages.info(request, _("This batch is already being sent or was sent."))
+    else:
+        messages.success(
+            request,
+            _("Sending %(count)s invitations and care-team requests. This page shows the progress.")
+            % {"count": counts["valid"]},
+        )
+    return redirect(page)
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def manage_bulk_invitation_template(request):  # noqa: ARG001 - the same file for every admin
+    response = HttpResponse(bulk_invitations.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ldn-journal-invitations.csv"'
+    return response

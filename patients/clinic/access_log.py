@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "patient.identifiers": _("Changed your identifiers"),
     "plan.read": _("Viewed your plan"),
     "break_glass.open": _("Opened your record in an emergency"),
+    "care_team.request": _("Asked you to let a clinician join your care team"),
 }
 
 # What each action means to an admin reading the whole log: every action the code records has
@@ -57,11 +58,15 @@ AUDIT_ACTION_LABELS = {
     "account_deactivated": _("Deactivated an account"),
     "account_reactivated": _("Reactivated an account"),
     "break_glass.open": _("Opened a record in an emergency (break-glass)"),
+    "bulk_invitation.done": _("Bulk invitations: finished sending a file"),
+    "bulk_invitation.send": _("Bulk invitations: started sending a file"),
+    "bulk_invitation.upload": _("Bulk invitations: uploaded a file for preview"),
     "care_team.accept": _("Patient accepted a care-team request"),
     "care_team.assign": _("Assigned a clinician to a care team"),
     "care_team.decline": _("Patient declined a care-team request"),
     "care_team.link": _("Added a clinician to a care team"),
     "care_team.remove": _("Removed a clinician from a care team"),
+    "care_team.request": _("Asked a patient to let a clinician join their care team"),
     "care_team.transfer": _("Transferred a patient to another clinician"),
     "coverage.create": _("Set up a covering clinician"),
     "coverage.end": _("Ended a covering clinician's coverage early"),
@@ -72,6 +77,7 @@ AUDIT_ACTION_LABELS = {
     "export.fhir": _("Exported a patient's data (FHIR)"),
     "flags.review": _("Reviewed a patient's flags"),
     "flags.review_undo": _("Undid a flag review"),
+    "invitation.send": _("Sent an invitation"),
     "login": _("Signed in"),
     "login_failed": _("Failed sign-in"),
     "mfa.reset": _("Reset someone's two-step sign-in"),

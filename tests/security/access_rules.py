@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ldn_journal.accounts.bulk_invitations import build_batch
 from ldn_journal.accounts.invitations import invite
 from ldn_journal.accounts.models import AccountClosure
 from patients.models import (
@@ -166,6 +167,13 @@ def _closure_request(cast):
     )
 
 
+def _bulk_invitation(cast):
+    """A previewed CSV upload of the admin's: only admins may see or send it."""
+    cast.objects["bulk_invitation"] = build_batch(
+        cast.admin, b"email,role,name,clinician,country,language\nnew@example.org,admin,,,,\n"
+    )
+
+
 OBJECT_BUILDERS = [
     _coverage,
     _invitation,
@@ -175,6 +183,7 @@ OBJECT_BUILDERS = [
     _patient_a_records,
     _care_team_request,
     _closure_request,
+    _bulk_invitation,
 ]
 
 # Default values for URL parameters: objects of patient A / clinician A's team.
@@ -329,6 +338,12 @@ RULES = {
     "manage:closure_complete": rule("admin", reauth=True, params={"pk": _obj("closure")}),
     "manage:invite": rule("admin"),
     "manage:invitations": rule("admin"),
+    "manage:bulk_invitations": rule("admin"),
+    "manage:bulk_invitation_template": rule("admin", get_only=True),
+    "manage:bulk_invitation": rule("admin", get_only=True, params={"pk": _obj("bulk_invitation")}),
+    "manage:bulk_invitation_send": rule(
+        "admin", post_only=True, params={"pk": _obj("bulk_invitation")}
+    ),
     "manage:invitation_action": rule(
         "admin",
         post_only=True,

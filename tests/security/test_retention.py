@@ -121,4 +121,9 @@ def test_the_task_reports_what_it_removed(settings, patient_a):
     settings.LDN_DELIVERY_RETENTION_DAYS = 10
     log_at(NOW - 11 * DAY)
     delivery(patient_a, NOW - 11 * DAY)
-    assert run_daily_task() == {"access_log": 1, "deliveries": 1, "sessions": 0}
+    assert run_daily_task() == {
+        "access_log": 1,
+        "deliveries": 1,
+        "sessions": 0,
+        "bulk_invitations": 0,
+    }
