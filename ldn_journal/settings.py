@@ -294,7 +294,7 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         "LDN_MORNING_DOSING_WINDOW_END must be a time such as 14:00."
     ) from exc
-if LDN_MORNING_DOSING_WINDOW_END < dt_time(1, 0):
+if dt_time(1, 0) > LDN_MORNING_DOSING_WINDOW_END:
     raise ImproperlyConfigured(
         "LDN_MORNING_DOSING_WINDOW_END must be 01:00 or later (a morning dose needs a window)."
     )

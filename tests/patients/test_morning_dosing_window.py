@@ -40,9 +40,7 @@ def test_the_morning_window_end_is_passed_in_not_fixed():
 
 def test_the_morning_window_end_on_a_clocks_forward_day_is_still_two_local():
     # 29 March 2026: London moves to BST at 01:00 UTC; 14:00 BST is 13:00 UTC.
-    end = nights.dosing_window_end(
-        datetime(2026, 3, 29).date(), "Europe/London", nights.MORNING
-    )
+    end = nights.dosing_window_end(datetime(2026, 3, 29).date(), "Europe/London", nights.MORNING)
     assert end == datetime(2026, 3, 29, 13, 0, tzinfo=UTC)
 
 
