@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.html import format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
@@ -252,7 +252,14 @@ class MorningForm(SubmissionForm):
     sleep_quality = score_field(scales.SLEEP)
     dreams = forms.ChoiceField(
         label=_("Dreams"),
-        choices=[("", _("Not saying")), *list(NightlyEntry.Dreams.choices)],
+        # Short chip labels (the legend says "Dreams"), so the check-in fits one phone screen.
+        choices=[
+            ("", pgettext_lazy("dreams", "Not saying")),
+            (NightlyEntry.Dreams.NONE, pgettext_lazy("dreams", "None")),
+            (NightlyEntry.Dreams.NORMAL, pgettext_lazy("dreams", "Normal")),
+            (NightlyEntry.Dreams.VIVID, pgettext_lazy("dreams", "Vivid")),
+            (NightlyEntry.Dreams.NIGHTMARES, NightlyEntry.Dreams.NIGHTMARES.label),
+        ],
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose one of the listed answers.")},

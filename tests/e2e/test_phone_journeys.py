@@ -212,19 +212,45 @@ def test_a_patient_who_moves_from_london_to_sydney_still_sees_last_nights_22_15_
     context.close()
 
 
-def test_the_morning_check_in_fits_about_one_phone_screen(phone, live_server):
-    """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px)."""
-    _patient, tonight = _clear_tonight(timezone.now())
+CHECK_IN_LANGUAGES = [("en", "Save check-in"), ("es", "Guardar"), ("de", "speichern")]
+
+
+@pytest.mark.parametrize(("language", "save"), CHECK_IN_LANGUAGES)
+def test_the_morning_check_in_fits_one_phone_screen_above_the_tab_bar(
+    phone, live_server, language, save
+):
+    """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px,
+    then 1,056): Save ends above the tab bar, which ends on the 844 px screen."""
+    patient, tonight = _clear_tonight(timezone.now())
+    patient.user.language = language  # the patient's own setting, over the browser's
+    patient.user.save(update_fields=["language"])
     context = _context(phone)
     page = context.new_page()
     sign_in(page, live_server, PATIENT)
     page.goto(f"{live_server.url}/journal/night/{tonight}/morning/")
-    assert not page.get_by_label("Notes").is_visible()  # behind "Add more"
-    height = page.evaluate("document.querySelector('main form').getBoundingClientRect().bottom")
-    print(f"morning check-in: the form ends {height:.0f} px down a 844 px screen")
-    _shot(page, "morning-check-in")
+    assert page.evaluate("document.documentElement.lang") == language
+    assert not page.locator("details.add-more").evaluate("d => d.open")
+    assert not page.locator("textarea[name=notes]").is_visible()  # behind "Add more"
+    submit = page.locator("main form button[type=submit]")
+    assert save in submit.inner_text()
+    bottom = submit.evaluate("b => b.getBoundingClientRect().bottom")
+    tab_bar = page.locator("nav.tab-bar").evaluate("n => n.getBoundingClientRect()")
+    print(f"check-in ({language}): Save ends at {bottom:.0f} px, tab bar {tab_bar['top']:.0f}")
+    assert page.evaluate("window.scrollY") == 0
+    _shot(page, f"morning-check-in-{language}" if language != "en" else "morning-check-in")
+    assert bottom <= tab_bar["top"] <= tab_bar["bottom"] <= PHONE["height"]
+    targets = page.locator(
+        "main form > fieldset label, main form > .checkin-actions > details > summary, "
+        "main form button[type=submit]"
+    )
+    assert targets.count() == 4 * 11 + 5 + 2
+    small = [
+        (box["width"], box["height"])
+        for box in targets.evaluate_all("els => els.map((e) => e.getBoundingClientRect())")
+        if box["width"] < 44 or box["height"] < 44
+    ]
+    assert small == []
     context.close()
-    assert height <= 1.3 * PHONE["height"]
 
 
 def test_keyboard_only_a_patient_logs_tonights_dose(phone, live_server):
