@@ -40,6 +40,7 @@ urlpatterns = [
     path("history/trends/", journal.trends, name="trends"),
     path("settings/", journal.patient_settings, name="settings"),
     path("more/", journal.more, name="more"),
+    path("offline/", journal.offline_page, name="offline"),
     path("care-team/", care_team.care_team_page, name="care_team"),
     path("care-team/<int:pk>/<str:decision>/", care_team.decide, name="care_team_decide"),
     path("plan/", include("prescriptions.urls_patient")),

@@ -174,11 +174,11 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
     """Past the dosing window: when the prescribed dose was taken, as a time of that night."""
 
     time = forms.TimeField(
-        label="Time taken",
+        label=_("Time taken"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={
-            "required": "Choose the time you took it, like 22:15.",
-            "invalid": "Enter the time you took it like 22:15.",
+            "required": _("Choose the time you took it, like 22:15."),
+            "invalid": _("Enter the time you took it like 22:15."),
         },
     )
 
@@ -194,7 +194,7 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
                 self.night, cleaned["time"], self.tz, self.plan.dosing_time_on(self.night)
             )
             try:
-                cleaned["taken_at"] = self.check_time(moment, "The time taken")
+                cleaned["taken_at"] = self.check_time(moment, gettext("The time taken"))
             except ValidationError as error:
                 self.add_error("time", error)
         return cleaned
