@@ -198,7 +198,12 @@ self.addEventListener("sync", function (event) {
   if (event.tag === self.LdnOutbox.SYNC_TAG) {
     event.waitUntil(
       self.LdnOutbox.flush().then(function (outcome) {
-        return tellPages({ type: "outbox", outcome: outcome });
+        return tellPages({ type: "outbox", outcome: outcome }).then(function () {
+          if (outcome.offline) {
+            // Still no connection: failing the event makes the browser try again later.
+            throw new Error("The journal could not be reached; the entries wait on the phone.");
+          }
+        });
       })
     );
   }

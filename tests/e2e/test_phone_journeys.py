@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
-from patients.models import NightlyEntry, Patient, Submission
+from patients.models import NightlyEntry, Patient, Submission, UrgentReport
 from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -459,3 +459,126 @@ def test_every_tap_target_on_the_patient_pages_is_at_least_44_by_44(phone, live_
     context.close()
     assert small == {}, "\n".join(f"{path}: {found}" for path, found in small.items())
     assert space >= 8, f"only {space} px between Taken now and the nearest element"
+
+
+def _sync_registrations(page):
+    """The worker's registrations, from the DevTools protocol (to dispatch a sync event)."""
+    cdp = page.context.new_cdp_session(page)
+    found = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: found.extend(r for r in event["registrations"] if not r["isDeleted"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    return cdp, found
+
+
+def test_a_form_posted_while_the_phone_wrongly_thinks_it_is_online_is_kept_and_synced(
+    phone, live_server
+):
+    """navigator.onLine says yes, but the journal cannot be reached: the page's script lets
+    the form post, the worker's fetch fails, and the worker keeps it in the outbox (never
+    the browser's error page, never lost). Background Sync is asked for, and the sync event
+    sends it once."""
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    _wait_for_service_worker(page)
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    tag = page.evaluate("window.LdnOutbox.SYNC_TAG")
+    cdp, registrations = _sync_registrations(page)
+    asked = []
+    cdp.on(
+        "BackgroundService.backgroundServiceEventReceived",
+        lambda event: asked.append(event["backgroundServiceEvent"]),
+    )
+    cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
+
+    unreachable = "**/journal/taken/"
+    context.route(unreachable, lambda route: route.abort("internetdisconnected"))
+    assert page.evaluate("navigator.onLine") is True
+    with page.expect_navigation():
+        page.get_by_role("button", name="Taken now").click()
+    page.wait_for_load_state("networkidle")
+    kept = _kept(page)
+    assert [record["kind"] for record in kept] == ["taken_now"]
+    assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
+    page.locator("#outbox").wait_for(state="visible")
+    # The worker asked for Background Sync under the outbox's tag.
+    assert any(event["instanceId"] == tag for event in asked), asked
+
+    context.unroute(unreachable)
+    [registration_id] = {
+        r["registrationId"] for r in registrations if r["scopeURL"].startswith(live_server.url)
+    }
+    with page.expect_navigation():  # the card reloads once the worker has sent it
+        cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": live_server.url,
+                "registrationId": registration_id,
+                "tag": tag,
+                "lastChance": False,
+            },
+        )
+    page.get_by_text("Logged: 4.5 mg at").wait_for()
+    entry = NightlyEntry.objects.get(patient=patient, night=tonight)
+    assert entry.logged_offline
+    assert Submission.objects.filter(pk=kept[0]["submissionId"], entry=entry).exists()
+    assert _kept(page) == []
+    context.close()
+
+
+def test_an_urgent_report_posted_offline_is_not_kept_and_says_whom_to_call(
+    phone, live_server, settings
+):
+    settings.LDN_CLINIC_PHONE = "+44 20 7946 0018"  # the demo's (fictional) clinic line
+    _clear_tonight(timezone.now())
+    reports = UrgentReport.objects.count()
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/reaction/")
+    _wait_for_service_worker(page)
+    page.wait_for_function(
+        """() => caches.open("ldn-urgent-guidance-v1")
+              .then((cache) => cache.match("/journal/reaction/guidance/"))
+              .then((kept) => kept !== undefined)""",
+        polling=200,
+    )
+    page.wait_for_function(
+        """() => caches.open("ldn-shell-v1")
+              .then((cache) => cache.match("/journal/offline/"))
+              .then((kept) => kept !== undefined)""",
+        polling=200,
+    )
+    page.get_by_label("Racing heart").check()
+    page.get_by_label("Severe", exact=True).check()
+    page.get_by_label("Within the last hour").check()
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Send to my care team").click()
+    notice = page.locator("[data-report-not-sent]")
+    notice.wait_for(state="visible")
+    assert "Your report was NOT sent" in notice.inner_text()
+    guidance = page.locator(".urgent-guidance")
+    assert guidance.get_by_role("link", name="Call 999").get_attribute("href") == "tel:999"
+    clinic = guidance.get_by_role("link", name="Call +44 20 7946 0018")
+    assert clinic.get_attribute("href") == "tel:+442079460018"
+    _shot(page, "urgent-offline-not-sent")
+
+    # A journal page the phone has not kept: the worker's offline page, not the browser's.
+    page.goto(f"{live_server.url}/journal/plan/")
+    assert page.get_by_role("heading", name="You are offline").is_visible()
+    assert page.get_by_role("link", name="I'm having a bad reaction").is_visible()
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    assert _kept(page) == []  # the report was not put in the outbox
+    _shot(page, "offline-page")
+    context.set_offline(False)
+    assert UrgentReport.objects.count() == reports  # nothing was sent, nothing queued
+    context.close()
