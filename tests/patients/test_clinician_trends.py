@@ -41,7 +41,8 @@ def test_the_patient_page_draws_one_panel_per_measure_after_the_dose_chart(
     assert 'class="dose-band"' in chart  # the plan's dose steps behind each panel
     dose_chart = chart.split('<div class="multiples">', 1)[0]
     assert f"Dose prescribed and taken over {weeks} weeks" in dose_chart
-    assert "series-taken" in dose_chart and "series-dose" in dose_chart
+    assert "series-taken" in dose_chart
+    assert "series-dose" in dose_chart
     assert "series-pain" not in dose_chart  # the scores moved to their own panels
     assert "Show the data as a table" in chart
 
