@@ -74,7 +74,7 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
         page.get_by_role("link", name="Morning check-in").click()
         expect(page.get_by_role("heading", name="Morning check-in")).to_be_visible()
         page.locator("fieldset", has_text="Sleep quality").get_by_label("7", exact=True).check()
-        page.get_by_label("Vivid dreams").check()
+        page.locator("fieldset", has_text="Dreams").get_by_label("Vivid", exact=True).check()
         page.get_by_text("Add more: side effects, notes").click()
         page.locator("fieldset", has_text="Dream intensity").get_by_label("6", exact=True).check()
         page.locator("fieldset", has_text="Pain").first.get_by_label("4", exact=True).check()
