@@ -5,6 +5,7 @@ under var/; production sets DEBUG=false and must provide SECRET_KEY and friends.
 """
 
 import os
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 
@@ -293,6 +294,19 @@ LDN_BULK_INVITATION_MAX_ROWS = env.int("LDN_BULK_INVITATION_MAX_ROWS", default=1
 # team lasts once they give a reason.
 LDN_BREAK_GLASS_HOURS = env.int("LDN_BREAK_GLASS_HOURS", default=12)
 LDN_RETRO_DAYS = env.int("LDN_RETRO_DAYS", default=7)
+# A morning-dosing patient who logs after this local time is asked when they took the dose
+# (before it, "Taken now" stores the time now). HH:MM, between 01:00 and 23:59.
+LDN_MORNING_DOSING_WINDOW_END = env.str("LDN_MORNING_DOSING_WINDOW_END", default="14:00")
+try:
+    LDN_MORNING_DOSING_WINDOW_END = dt_time.fromisoformat(LDN_MORNING_DOSING_WINDOW_END)
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "LDN_MORNING_DOSING_WINDOW_END must be a time such as 14:00."
+    ) from exc
+if dt_time(1, 0) > LDN_MORNING_DOSING_WINDOW_END:
+    raise ImproperlyConfigured(
+        "LDN_MORNING_DOSING_WINDOW_END must be 01:00 or later (a morning dose needs a window)."
+    )
 LDN_EMERGENCY_NUMBER = env.str("LDN_EMERGENCY_NUMBER", default="112 / 911")
 # The placeholder is translated; a real contact (a name and a number) is shown as set.
 LDN_CLINIC_CONTACT = env.str("LDN_CLINIC_CONTACT", default="") or gettext_lazy("the clinic")

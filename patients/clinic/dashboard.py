@@ -27,10 +27,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from patients import records as night_records
-from patients.journal.charts import Marker, Series, sparkline, trend_chart
+from patients.journal.charts import Marker, Series, small_multiples, sparkline, trend_chart
 from patients.models import (
     CareTeamMembership,
     ClinicianNote,
@@ -461,13 +463,20 @@ def trend(page: PatientPage, weeks: int):
     """The trend chart (SVG), its series (for the table) and the range shown."""
     end = page.today
     start = end - timedelta(weeks=weeks) + timedelta(days=1)
-    title = gettext("Dose and symptoms over %(weeks)s weeks") % {"weeks": weeks}
-    svg, series = trend_between(page, start, end, title)
+    title = gettext("Dose prescribed and taken over %(weeks)s weeks") % {"weeks": weeks}
+    svg, series = trend_between(page, start, end, title, multiples=True)
     return svg, series, start, end
 
 
-def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
-    """The trend chart from start to end and its series."""
+def trend_between(
+    page: PatientPage, start: date, end: date, title: str = "", *, multiples: bool = False
+):
+    """The trend chart from start to end and its series.
+
+    With ``multiples`` (the patient page): the dose chart (taken dose beside the prescribed
+    step line, with the plan's markers) and then one small panel per measure with the dose
+    steps shaded behind it (charts.small_multiples, as the patient's own trends); otherwise
+    (the printed report) one chart with every series."""
     shown = [r for r in page.records if start <= r.night <= end]
     dose = []
     night = start
@@ -499,8 +508,9 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
             label = gettext("Plan version %(number)s") % {"number": version.number}
             markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
+    measures = [s for s in series if s.axis != "dose"]
     svg = trend_chart(
-        series,
+        [s for s in series if s.axis == "dose"] if multiples else series,
         start,
         end,
         markers=markers,
@@ -508,7 +518,11 @@ def trend_between(page: PatientPage, start: date, end: date, title: str = ""):
         or gettext("Dose and symptoms, %(start)s to %(end)s")
         % {"start": formats.date_format(start, "j M Y"), "end": formats.date_format(end, "j M Y")},
         dose_max=max(Decimal("5"), top),
+        **({"height": 200} if multiples else {}),
     )
+    if multiples:
+        panels = "".join(p.svg for p in small_multiples(measures, start, end, dose=series[0]))
+        svg = format_html('{}<div class="multiples">{}</div>', svg, mark_safe(panels))  # noqa: S308 - panels escape every value
     return svg, series
 
 

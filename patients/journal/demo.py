@@ -111,7 +111,12 @@ def _one_night(patient, plan, night, ago, dose, spec, rng, baseline_pain, step_u
         spec.get("status") != "taken" and rng.random() < 0.05
     )
     entry = NightlyEntry(
-        patient=patient, night=night, prescribed_mg=dose, time_zone=patient.time_zone
+        patient=patient,
+        night=night,
+        prescribed_mg=dose,
+        time_zone=patient.time_zone,
+        # A bedroom without signal now and then: the exports and the clinician show the mark.
+        logged_offline=ago % 23 == 5,
     )
     if skipped:
         entry.status = NightlyEntry.Status.SKIPPED

@@ -108,7 +108,10 @@ def check_editable(night: date, tonight: date) -> None:
 
 def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> bool:
     """Whether "taken now" would misstate the time of the night's dose."""
-    return now >= nights.dosing_window_end(night, tz, plan.dosing_time_on(night))
+    end = nights.dosing_window_end(
+        night, tz, plan.dosing_time_on(night), settings.LDN_MORNING_DOSING_WINDOW_END
+    )
+    return now >= end
 
 
 def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
@@ -133,11 +136,13 @@ def check_offline_night(night: date, tonight: date, acted_at: datetime, tz) -> N
     try:
         check_editable(night, tonight)
     except NightClosed as error:
-        when = timezone.localtime(acted_at, tz).strftime("%a %d %b %H:%M")
+        when = formats.date_format(timezone.localtime(acted_at, tz), "D j M H:i")
         raise NightClosed(
-            f"Logged on this phone on {when}, but that night is more than "
-            f"{settings.LDN_RETRO_DAYS} days ago and can no longer be saved. "
-            "Tell your clinician what you took."
+            _(
+                "Logged on this phone on %(when)s, but that night is more than %(days)s days "
+                "ago and can no longer be saved. Tell your clinician what you took."
+            )
+            % {"when": when, "days": settings.LDN_RETRO_DAYS}
         ) from error
 
 
@@ -264,8 +269,10 @@ def log_taken_now(
         )
     if past_dosing_window(plan, patient.tz, night, moment):
         raise PastDosingWindow(
-            "It is past the night's dosing window, so the time now would be wrong. "
-            "Say when you took it."
+            _(
+                "It is past the night's dosing window, so the time now would be wrong. "
+                "Say when you took it."
+            )
         )
 
     def fill(entry):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.html import format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
@@ -174,11 +174,11 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
     """Past the dosing window: when the prescribed dose was taken, as a time of that night."""
 
     time = forms.TimeField(
-        label="Time taken",
+        label=_("Time taken"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={
-            "required": "Choose the time you took it, like 22:15.",
-            "invalid": "Enter the time you took it like 22:15.",
+            "required": _("Choose the time you took it, like 22:15."),
+            "invalid": _("Enter the time you took it like 22:15."),
         },
     )
 
@@ -194,7 +194,7 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
                 self.night, cleaned["time"], self.tz, self.plan.dosing_time_on(self.night)
             )
             try:
-                cleaned["taken_at"] = self.check_time(moment, "The time taken")
+                cleaned["taken_at"] = self.check_time(moment, gettext("The time taken"))
             except ValidationError as error:
                 self.add_error("time", error)
         return cleaned
@@ -252,7 +252,14 @@ class MorningForm(SubmissionForm):
     sleep_quality = score_field(scales.SLEEP)
     dreams = forms.ChoiceField(
         label=_("Dreams"),
-        choices=[("", _("Not saying")), *list(NightlyEntry.Dreams.choices)],
+        # Short chip labels (the legend says "Dreams"), so the check-in fits one phone screen.
+        choices=[
+            ("", pgettext_lazy("dreams", "Not saying")),
+            (NightlyEntry.Dreams.NONE, pgettext_lazy("dreams", "None")),
+            (NightlyEntry.Dreams.NORMAL, pgettext_lazy("dreams", "Normal")),
+            (NightlyEntry.Dreams.VIVID, pgettext_lazy("dreams", "Vivid")),
+            (NightlyEntry.Dreams.NIGHTMARES, NightlyEntry.Dreams.NIGHTMARES.label),
+        ],
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose one of the listed answers.")},

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from patients.journal.entries import JournalError
 
@@ -37,7 +38,7 @@ def acted_at(request) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise BadMoment(
-            "This entry kept on the phone has no valid time. Enter it again on the card."
+            _("This entry kept on the phone has no valid time. Enter it again on the card.")
         )
     return moment
 
@@ -49,4 +50,4 @@ def answer(ok: bool, message: str, status: int | None = None) -> JsonResponse:
 def form_refusal(form) -> JsonResponse:
     """A form's errors as one sentence list the phone shows beside the kept entry."""
     texts = [str(error) for errors in form.errors.values() for error in errors]
-    return answer(False, " ".join(texts) or "This entry was refused.", status=400)
+    return answer(False, " ".join(texts) or _("This entry was refused."), status=400)

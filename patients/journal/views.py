@@ -188,8 +188,8 @@ def taken_now(request):
 
 def _offline_saved(saved) -> str:
     if not saved.changed and not saved.replayed:
-        return "That night was already logged; nothing was changed."
-    return "Sent: saved with the time you logged it on this phone."
+        return _("That night was already logged; nothing was changed.")
+    return _("Sent: saved with the time you logged it on this phone.")
 
 
 @patient_view
@@ -207,7 +207,7 @@ def taken_at(request, night):
     dose = plan.on(night).dose_mg
     form = WhenTakenForm(request.POST, night=night, patient=patient, plan=plan, now=now)
     if dose is None:
-        messages.error(request, "No dose is prescribed that night: use Different dose or time.")
+        messages.error(request, _("No dose is prescribed that night: use Different dose or time."))
         return redirect("journal:evening", night=night)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -713,7 +713,7 @@ def trends(request):
     # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
     prescribed = charts.Series(
         "prescribed",
-        "Prescribed dose (mg)",
+        _("Prescribed dose (mg)"),
         [
             (night, plan.on(night).dose_mg)
             for night in (start + timedelta(days=i) for i in range((tonight - start).days + 1))
@@ -792,3 +792,10 @@ def more(request):
             .count(),
         },
     )
+
+
+@patient_view
+def offline_page(request):
+    """The page the service worker shows for a journal page it cannot reach and has not kept,
+    in the patient's language (kept with the app shell: no health data on it)."""
+    return render(request, "patients/journal/offline.html")

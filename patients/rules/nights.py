@@ -40,6 +40,9 @@ MORNING_NIGHT_STARTS = time(0, 0)
 # wraps midnight. After its end a dose can no longer honestly be logged as "taken now".
 DOSING_WINDOW_START = time(21, 0)
 DOSING_WINDOW_END = time(3, 0)
+# A morning dose taken after this local time is no longer "taken now": the patient says when
+# they took it. The clinic may change it (LDN_MORNING_DOSING_WINDOW_END); callers pass it in.
+MORNING_DOSING_WINDOW_END = time(14, 0)
 
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
@@ -174,15 +177,22 @@ def moment_on_night(
     return _first_instant_at_or_after(datetime.combine(day, local_time), zone)
 
 
-def dosing_window_end(night: date, tz: ZoneInfo | str, dosing_time: str) -> datetime:
+def dosing_window_end(
+    night: date,
+    tz: ZoneInfo | str,
+    dosing_time: str,
+    morning_end: time = MORNING_DOSING_WINDOW_END,
+) -> datetime:
     """The UTC instant after which a dose for ``night`` is no longer "taken now".
 
-    Evening dosing: the end of the usual window (03:00 after the evening). Morning dosing has
-    no narrower window than the night itself, so it is the end of the night.
+    Evening dosing: the end of the usual window (03:00 after the evening). Morning dosing:
+    ``morning_end`` on the night's own date (14:00 local by default), so a morning dose
+    logged in the evening asks "when did you take it?" instead of storing the time now.
     """
     if dosing_time == EVENING:
         return moment_on_night(night, DOSING_WINDOW_END, tz, EVENING)
-    return night_window(night, tz, dosing_time)[1]
+    _check_dosing_time(dosing_time)
+    return moment_on_night(night, morning_end, tz, MORNING)
 
 
 def is_in_dosing_window(

@@ -13,6 +13,8 @@ var KEPT_PAGES = ["/journal/"];
 var GUIDANCE_CACHE = "ldn-urgent-guidance-v1";
 var GUIDANCE_PATH = "/journal/reaction/guidance/";
 var REPORT_PREFIX = "/journal/reaction/";
+// The "you are offline" page in the patient's language, kept with the shell (no health data).
+var OFFLINE_PATH = "/journal/offline/";
 var OURS = [SHELL, PAGES, GUIDANCE_CACHE];
 
 self.addEventListener("install", function () {
@@ -54,7 +56,14 @@ function keepPage(url, response) {
   return response;
 }
 
+// The kept offline page (in the patient's language), else this English one.
 function offlinePage() {
+  return caches.match(OFFLINE_PATH, { cacheName: SHELL, ignoreVary: true }).then(function (kept) {
+    return kept || builtInOfflinePage();
+  });
+}
+
+function builtInOfflinePage() {
   var html =
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -112,6 +121,23 @@ function postOrKeep(request) {
   });
 }
 
+function postOrTellNotSent(request) {
+  return fetch(request).catch(function () {
+    return guidanceFromCache().then(function (kept) {
+      if (!kept) {
+        return offlinePage();
+      }
+      return kept.text().then(function (html) {
+        // The kept guidance carries the "not sent" notice hidden; here it is shown.
+        return new Response(html.replace("data-report-not-sent hidden", "data-report-not-sent"), {
+          status: 503,
+          headers: { "Content-Type": "text/html; charset=utf-8" }
+        });
+      });
+    });
+  });
+}
+
 function registerSync() {
   if (self.registration.sync) {
     self.registration.sync.register(self.LdnOutbox.SYNC_TAG).catch(function () {});
@@ -124,7 +150,15 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) {
     return;
   }
-  if (request.method === "POST" && url.pathname.indexOf(REPORT_PREFIX) !== 0) {
+  if (request.method === "POST" && url.pathname.indexOf(REPORT_PREFIX) === 0) {
+    /* An urgent report is never kept to be sent later (nobody would be alerted): without a
+       connection the patient sees, at once, that it was not sent and whom to call. */
+    if (request.mode === "navigate") {
+      event.respondWith(postOrTellNotSent(request));
+    }
+    return;
+  }
+  if (request.method === "POST") {
     if (request.mode === "navigate" && self.LdnOutbox.kindOf(url.href)) {
       event.respondWith(postOrKeep(request));
     }
@@ -164,7 +198,12 @@ self.addEventListener("sync", function (event) {
   if (event.tag === self.LdnOutbox.SYNC_TAG) {
     event.waitUntil(
       self.LdnOutbox.flush().then(function (outcome) {
-        return tellPages({ type: "outbox", outcome: outcome });
+        return tellPages({ type: "outbox", outcome: outcome }).then(function () {
+          if (outcome.offline) {
+            // Still no connection: failing the event makes the browser try again later.
+            throw new Error("The journal could not be reached; the entries wait on the phone.");
+          }
+        });
       })
     );
   }

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
-from patients.models import NightlyEntry, Patient, Submission
+from patients.models import NightlyEntry, Patient, Submission, UrgentReport
 from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,6 +123,7 @@ def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_
 
 def test_a_refused_replay_stays_on_the_phone_with_the_reason(phone, live_server):
     _clear_tonight(timezone.now())
+    offline_before = NightlyEntry.objects.filter(logged_offline=True).count()  # the demo's
     context = _context(phone)
     page = context.new_page()
     sign_in(page, live_server, PATIENT)
@@ -155,7 +156,7 @@ def test_a_refused_replay_stays_on_the_phone_with_the_reason(phone, live_server)
     refused = page.locator(".outbox-refused")
     refused.wait_for()
     assert "can no longer be saved" in refused.inner_text()
-    assert not NightlyEntry.objects.filter(logged_offline=True).exists()
+    assert NightlyEntry.objects.filter(logged_offline=True).count() == offline_before
     context.close()
 
 
@@ -212,19 +213,45 @@ def test_a_patient_who_moves_from_london_to_sydney_still_sees_last_nights_22_15_
     context.close()
 
 
-def test_the_morning_check_in_fits_about_one_phone_screen(phone, live_server):
-    """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px)."""
-    _patient, tonight = _clear_tonight(timezone.now())
+CHECK_IN_LANGUAGES = [("en", "Save check-in"), ("es", "Guardar"), ("de", "speichern")]
+
+
+@pytest.mark.parametrize(("language", "save"), CHECK_IN_LANGUAGES)
+def test_the_morning_check_in_fits_one_phone_screen_above_the_tab_bar(
+    phone, live_server, language, save
+):
+    """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px,
+    then 1,056): Save ends above the tab bar, which ends on the 844 px screen."""
+    patient, tonight = _clear_tonight(timezone.now())
+    patient.user.language = language  # the patient's own setting, over the browser's
+    patient.user.save(update_fields=["language"])
     context = _context(phone)
     page = context.new_page()
     sign_in(page, live_server, PATIENT)
     page.goto(f"{live_server.url}/journal/night/{tonight}/morning/")
-    assert not page.get_by_label("Notes").is_visible()  # behind "Add more"
-    height = page.evaluate("document.querySelector('main form').getBoundingClientRect().bottom")
-    print(f"morning check-in: the form ends {height:.0f} px down a 844 px screen")
-    _shot(page, "morning-check-in")
+    assert page.evaluate("document.documentElement.lang") == language
+    assert not page.locator("details.add-more").evaluate("d => d.open")
+    assert not page.locator("textarea[name=notes]").is_visible()  # behind "Add more"
+    submit = page.locator("main form button[type=submit]")
+    assert save in submit.inner_text()
+    bottom = submit.evaluate("b => b.getBoundingClientRect().bottom")
+    tab_bar = page.locator("nav.tab-bar").evaluate("n => n.getBoundingClientRect()")
+    print(f"check-in ({language}): Save ends at {bottom:.0f} px, tab bar {tab_bar['top']:.0f}")
+    assert page.evaluate("window.scrollY") == 0
+    _shot(page, f"morning-check-in-{language}" if language != "en" else "morning-check-in")
+    assert bottom <= tab_bar["top"] <= tab_bar["bottom"] <= PHONE["height"]
+    targets = page.locator(
+        "main form > fieldset label, main form > .checkin-actions > details > summary, "
+        "main form button[type=submit]"
+    )
+    assert targets.count() == 4 * 11 + 5 + 2
+    small = [
+        (box["width"], box["height"])
+        for box in targets.evaluate_all("els => els.map((e) => e.getBoundingClientRect())")
+        if box["width"] < 44 or box["height"] < 44
+    ]
+    assert small == []
     context.close()
-    assert height <= 1.3 * PHONE["height"]
 
 
 def test_keyboard_only_a_patient_logs_tonights_dose(phone, live_server):
@@ -433,3 +460,126 @@ def test_every_tap_target_on_the_patient_pages_is_at_least_44_by_44(phone, live_
     context.close()
     assert small == {}, "\n".join(f"{path}: {found}" for path, found in small.items())
     assert space >= 8, f"only {space} px between Taken now and the nearest element"
+
+
+def _sync_registrations(page):
+    """The worker's registrations, from the DevTools protocol (to dispatch a sync event)."""
+    cdp = page.context.new_cdp_session(page)
+    found = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: found.extend(r for r in event["registrations"] if not r["isDeleted"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    return cdp, found
+
+
+def test_a_form_posted_while_the_phone_wrongly_thinks_it_is_online_is_kept_and_synced(
+    phone, live_server
+):
+    """navigator.onLine says yes, but the journal cannot be reached: the page's script lets
+    the form post, the worker's fetch fails, and the worker keeps it in the outbox (never
+    the browser's error page, never lost). Background Sync is asked for, and the sync event
+    sends it once."""
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    _wait_for_service_worker(page)
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    tag = page.evaluate("window.LdnOutbox.SYNC_TAG")
+    cdp, registrations = _sync_registrations(page)
+    asked = []
+    cdp.on(
+        "BackgroundService.backgroundServiceEventReceived",
+        lambda event: asked.append(event["backgroundServiceEvent"]),
+    )
+    cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
+
+    unreachable = "**/journal/taken/"
+    context.route(unreachable, lambda route: route.abort("internetdisconnected"))
+    assert page.evaluate("navigator.onLine") is True
+    with page.expect_navigation():
+        page.get_by_role("button", name="Taken now").click()
+    page.wait_for_load_state("networkidle")
+    kept = _kept(page)
+    assert [record["kind"] for record in kept] == ["taken_now"]
+    assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
+    page.locator("#outbox").wait_for(state="visible")
+    # The worker asked for Background Sync under the outbox's tag.
+    assert any(event["instanceId"] == tag for event in asked), asked
+
+    context.unroute(unreachable)
+    [registration_id] = {
+        r["registrationId"] for r in registrations if r["scopeURL"].startswith(live_server.url)
+    }
+    with page.expect_navigation():  # the card reloads once the worker has sent it
+        cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": live_server.url,
+                "registrationId": registration_id,
+                "tag": tag,
+                "lastChance": False,
+            },
+        )
+    page.get_by_text("Logged: 4.5 mg at").wait_for()
+    entry = NightlyEntry.objects.get(patient=patient, night=tonight)
+    assert entry.logged_offline
+    assert Submission.objects.filter(pk=kept[0]["submissionId"], entry=entry).exists()
+    assert _kept(page) == []
+    context.close()
+
+
+def test_an_urgent_report_posted_offline_is_not_kept_and_says_whom_to_call(
+    phone, live_server, settings
+):
+    settings.LDN_CLINIC_PHONE = "+44 20 7946 0018"  # the demo's (fictional) clinic line
+    _clear_tonight(timezone.now())
+    reports = UrgentReport.objects.count()
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/reaction/")
+    _wait_for_service_worker(page)
+    page.wait_for_function(
+        """() => caches.open("ldn-urgent-guidance-v1")
+              .then((cache) => cache.match("/journal/reaction/guidance/"))
+              .then((kept) => kept !== undefined)""",
+        polling=200,
+    )
+    page.wait_for_function(
+        """() => caches.open("ldn-shell-v1")
+              .then((cache) => cache.match("/journal/offline/"))
+              .then((kept) => kept !== undefined)""",
+        polling=200,
+    )
+    page.get_by_label("Racing heart").check()
+    page.get_by_label("Severe", exact=True).check()
+    page.get_by_label("Within the last hour").check()
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Send to my care team").click()
+    notice = page.locator("[data-report-not-sent]")
+    notice.wait_for(state="visible")
+    assert "Your report was NOT sent" in notice.inner_text()
+    guidance = page.locator(".urgent-guidance")
+    assert guidance.get_by_role("link", name="Call 999").get_attribute("href") == "tel:999"
+    clinic = guidance.get_by_role("link", name="Call +44 20 7946 0018")
+    assert clinic.get_attribute("href") == "tel:+442079460018"
+    _shot(page, "urgent-offline-not-sent")
+
+    # A journal page the phone has not kept: the worker's offline page, not the browser's.
+    page.goto(f"{live_server.url}/journal/plan/")
+    assert page.get_by_role("heading", name="You are offline").is_visible()
+    assert page.get_by_role("link", name="I'm having a bad reaction").is_visible()
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    assert _kept(page) == []  # the report was not put in the outbox
+    _shot(page, "offline-page")
+    context.set_offline(False)
+    assert UrgentReport.objects.count() == reports  # nothing was sent, nothing queued
+    context.close()

@@ -211,3 +211,20 @@ def test_the_export_covers_the_whole_record_by_default(clinician_client, journal
     assert f"ldn-journal-{start}_{TONIGHT.isoformat()}.csv" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8"))))
     assert len(rows) == 20
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_csv_says_which_nights_were_logged_offline_and_in_which_zone(clinician_client, journal):
+    NightlyEntry.objects.filter(patient=journal, night=TONIGHT).update(
+        logged_offline=True, time_zone="America/New_York"
+    )
+    NightlyEntry.objects.filter(patient=journal, night=TONIGHT - timedelta(days=1)).update(
+        logged_offline=False, time_zone="Europe/London"
+    )
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2026-03-29", "end": "2026-03-30"})
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8"))))
+    assert [(row["night"], row["logged_offline"], row["time_zone"]) for row in rows] == [
+        ("2026-03-29", "false", "Europe/London"),
+        ("2026-03-30", "true", "America/New_York"),
+    ]

@@ -122,6 +122,9 @@ def rebuild_nights(bundle):
         kind = resource["resourceType"]
         if kind == "MedicationAdministration":
             night = nights[_night(resource)]
+            logged = {e["url"].rsplit("/", 1)[1]: e for e in resource["extension"]}
+            night["logged_offline"] = logged["logged-offline"]["valueBoolean"]
+            night["time_zone"] = logged.get("logged-time-zone", {}).get("valueCode", "")
             if resource["status"] == "completed":
                 night["status"] = "taken"
                 value = Decimal(str(resource["dosage"]["dose"]["value"]))
@@ -157,6 +160,8 @@ def _stored_night(entry):
     }
     if entry.status:
         stored["status"] = entry.status
+        stored["logged_offline"] = entry.logged_offline
+        stored["time_zone"] = entry.time_zone
     if entry.status == "taken":
         stored["dose_mg"] = entry.dose_mg
     if entry.status == "skipped":
@@ -303,3 +308,25 @@ def test_the_patient_resource_carries_the_identifiers(demo):
     assert person["identifier"][0]["type"]["coding"][0]["code"] == "MR"
     assert person["birthDate"] == "1971-04-02"
     assert person["telecom"] == [{"system": "phone", "value": "+44 20 7946 0958", "use": "mobile"}]
+
+
+def test_the_demo_has_nights_logged_offline_and_online_for_the_round_trip(demo):
+    assert set(NightlyEntry.objects.values_list("logged_offline", flat=True)) == {True, False}
+
+
+def test_a_night_logged_offline_in_another_zone_reads_back_from_the_bundle(demo):
+    entry = NightlyEntry.objects.filter(status="taken").order_by("night").first()
+    entry.logged_offline, entry.time_zone = True, "America/New_York"
+    entry.save()
+    other = NightlyEntry.objects.filter(patient=entry.patient, status="taken").order_by("night")[1]
+    other.logged_offline, other.time_zone = False, ""  # logged before the zone was kept
+    other.save()
+    rebuilt = rebuild_nights(_bundle(entry.patient))
+    assert (rebuilt[entry.night]["logged_offline"], rebuilt[entry.night]["time_zone"]) == (
+        True,
+        "America/New_York",
+    )
+    assert (rebuilt[other.night]["logged_offline"], rebuilt[other.night]["time_zone"]) == (
+        False,
+        "",
+    )

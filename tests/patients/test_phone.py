@@ -239,11 +239,6 @@ def test_the_dosing_window_of_an_evening_night_ends_at_three_the_next_morning():
     assert end == datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
-def test_a_morning_doser_can_tap_taken_now_all_day():
-    end = nights.dosing_window_end(TONIGHT, "Europe/London", nights.MORNING)
-    assert end == datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-
-
 # --- Zones --------------------------------------------------------------------------------
 
 

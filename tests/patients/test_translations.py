@@ -200,6 +200,8 @@ def patient_pages(entry, report, user):
         reverse("journal:care_team"),
         reverse("journal:export"),
         reverse("journal:close_account"),
+        reverse("journal:offline"),
+        reverse("journal:urgent_guidance"),
         reverse("account_language"),
         reverse("account_email"),
         reverse("account_change_password"),
@@ -392,3 +394,51 @@ def test_the_close_account_page_after_the_request_is_translated(
     translated = render_in(patient_client, url, language)
 
     assert english_left(translated, render_in(patient_client, url, "en")) == []
+
+
+MORNING_AFTER = datetime(2026, 11, 26, 11, 26, tzinfo=UTC)  # past last night's dosing window
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_past_the_window_the_card_and_its_refusals_are_translated(
+    patient_client, patient_world, language
+):
+    NightlyEntry.objects.filter(night=TONIGHT).delete()
+    home = reverse("journal:home")
+    when = reverse("journal:taken_at", args=[TONIGHT])
+    pages = [
+        (home, "get", None),  # "When did you take it?" with its time field
+        (when, "post", {"submission_id": str(uuid.uuid4()), "time": ""}),  # time required
+        (reverse("journal:taken_now"), "post", {"submission_id": str(uuid.uuid4())}),
+    ]
+    left = {}
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        for url, method, data in pages:
+            translated, english = (
+                getattr(patient_client, method)(
+                    url, data or {}, follow=True, HTTP_ACCEPT_LANGUAGE=code
+                ).content.decode()
+                for code in (language, "en")
+            )
+            if found := english_left(translated, english):
+                left[url] = found
+    assert left == {}
+    assert not NightlyEntry.objects.filter(night=TONIGHT).exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_what_the_phone_is_told_about_a_kept_entry_is_in_the_patients_language(
+    patient_client, patient_world, language
+):
+    def told(code, acted_at):
+        return patient_client.post(
+            reverse("journal:taken_now"),
+            {"submission_id": str(uuid.uuid4()), "acted_at": acted_at},
+            HTTP_X_LDN_REPLAY="1",
+            HTTP_ACCEPT_LANGUAGE=code,
+        ).json()["message"]
+
+    for acted_at in ("not a time", "2026-11-01T22:00:00+00:00"):  # no time; past the retro days
+        translated, english = told(language, acted_at), told("en", acted_at)
+        assert translated != english
+        assert english_left_in_text(translated, english) == []

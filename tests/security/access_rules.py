@@ -264,6 +264,7 @@ RULES = {
     "journal:trends": rule("patient"),
     "journal:settings": rule("patient"),
     "journal:more": rule("patient", get_only=True),
+    "journal:offline": rule("patient", get_only=True),
     "journal:plan": rule("patient", get_only=True),
     # Issue 15: a clinician joins a care team only when the patient accepts (or an admin links).
     "journal:care_team": rule("patient"),

@@ -4,7 +4,8 @@ Columns (documented in COLUMNS below, in this order):
 night (ISO date of the evening), status (taken/skipped/blank), dose_mg, prescribed_mg,
 taken_at and bedtime (ISO 8601 UTC), skip_reason, skip_reason_text, sleep_quality, dreams,
 dream_intensity, pain, fatigue, mood (0-10 or blank), side_effects ("kind:severity; ..."),
-extra_scores ("Scale name=value; ..."), notes, evening_logged_at, morning_logged_at.
+extra_scores ("Scale name=value; ..."), notes, evening_logged_at, morning_logged_at,
+time_zone (the IANA zone the night was logged in), logged_offline (true/false).
 """
 
 import csv
@@ -31,6 +32,8 @@ COLUMNS = [
     ("notes", "The patient's notes"),
     ("evening_logged_at", "When the evening part was saved (ISO 8601, UTC)"),
     ("morning_logged_at", "When the morning part was saved (ISO 8601, UTC)"),
+    ("time_zone", "The time zone the night was logged in (IANA name; blank if not recorded)"),
+    ("logged_offline", "true when logged on the phone without a connection and sent later"),
 ]
 HEADER = [name for name, _ in COLUMNS]
 
@@ -78,6 +81,8 @@ def entry_row(entry) -> list[str]:
         entry.notes,
         _iso(entry.evening_logged_at),
         _iso(entry.morning_logged_at),
+        entry.time_zone,
+        "true" if entry.logged_offline else "false",
     ]
     return ["" if value is None else str(value) for value in values]
 

@@ -16,7 +16,9 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   replaced is completed; a version that takes effect later is active with its validityPeriod
   starting then.
 - MedicationAdministration per logged evening: completed with the dose in mg (UCUM), or
-  not-done with ``statusReason`` (SKIP_REASON_SYSTEM) for a skipped night.
+  not-done with ``statusReason`` (SKIP_REASON_SYSTEM) for a skipped night; whether it was
+  logged offline (LOGGED_OFFLINE_EXTENSION, valueBoolean) and the zone it was logged in
+  (LOGGED_TIME_ZONE_EXTENSION, valueCode, an IANA name; absent when not recorded).
 - Observation per score: pain with LOINC 72514-3; fatigue, mood, sleep quality, dream
   intensity, the dream category and the clinician's extra scales with this app's code
   system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings).
@@ -63,6 +65,9 @@ SKIP_REASON_SYSTEM_PATH = "/fhir/CodeSystem/skip-reasons"
 SIDE_EFFECT_SYSTEM_PATH = "/fhir/CodeSystem/side-effects"
 PLAN_INSTRUCTION_SYSTEM_PATH = "/fhir/CodeSystem/plan-instructions"
 NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
+# On a MedicationAdministration: how the evening was logged (docs/fhir.md).
+LOGGED_OFFLINE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-offline"
+LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
 
 OBSERVED = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
 SCALE_DISPLAY = {
@@ -327,12 +332,19 @@ def medication_requests(patient_ref: str, records: Sequence[VersionRecord], toda
 # --- nights -----------------------------------------------------------------------------------
 
 
+def _logged_extensions(entry) -> list[dict]:
+    out = [{"url": _system(LOGGED_OFFLINE_EXTENSION_PATH), "valueBoolean": entry.logged_offline}]
+    if entry.time_zone:
+        out.append({"url": _system(LOGGED_TIME_ZONE_EXTENSION_PATH), "valueCode": entry.time_zone})
+    return out
+
+
 def administration(patient_ref: str, patient, entry, skip_labels: dict) -> dict:
     when = entry.taken_at or moment_on_night(entry.night, time(21, 0), patient.tz, "evening")
     resource = {
         "resourceType": "MedicationAdministration",
         "id": _id("dose", entry.pk),
-        "extension": _night_extension(entry.night),
+        "extension": _night_extension(entry.night) + _logged_extensions(entry),
         "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
         "subject": {"reference": patient_ref},
         "effectiveDateTime": _iso(when),

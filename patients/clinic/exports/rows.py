@@ -35,6 +35,8 @@ FIELDS = (
     "notes",
     "evening_logged_at",
     "morning_logged_at",
+    "time_zone",
+    "logged_offline",
 )
 
 
@@ -76,6 +78,8 @@ class Night:
     notes: str
     evening_logged_at: datetime | None
     morning_logged_at: datetime | None
+    time_zone: str  # the zone the night was logged in ("" for nights logged before it was kept)
+    logged_offline: bool
     side_effects: list[Effect] = field(default_factory=list)
     extra_scores: list[Score] = field(default_factory=list)
 
