@@ -11,7 +11,7 @@
 """
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -85,10 +85,17 @@ def report_severe(page):
 
 
 def dry_run_at_tonights_reminder(email):
-    """`send_reminders --at <tonight's reminder time> --dry-run`, as an operator runs it."""
+    """`send_reminders --at <the next evening reminder time> --dry-run`, as an operator runs
+    it. The next one, not always tonight's: run after 21:00 (or before noon, when "tonight" is
+    still last night) tonight's reminder moment has passed, and a report made after a moment
+    does not pause it (patients.rules.pause.pause_at), so the check would depend on the clock."""
     patient = Patient.objects.get(user__email=email)
-    tonight = nights.tonight(datetime.now(UTC), patient.tz, nights.EVENING)
-    at = nights.moment_on_night(tonight, patient.reminder_time, patient.tz, nights.EVENING)
+    now = datetime.now(UTC)
+    night = nights.tonight(now, patient.tz, nights.EVENING)
+    at = nights.moment_on_night(night, patient.reminder_time, patient.tz, nights.EVENING)
+    while at <= now:
+        night += timedelta(days=1)
+        at = nights.moment_on_night(night, patient.reminder_time, patient.tz, nights.EVENING)
     out = StringIO()
     call_command("send_reminders", "--at", at.isoformat(), "--dry-run", stdout=out)
     return out.getvalue()
