@@ -23,7 +23,7 @@ def translate(value) -> str:
             text = ngettext(value.msgid, value.plural, value.count or 0)
         else:
             text = gettext(value.msgid)
-        return text % values
+        return text % values if values else text
     if isinstance(value, list | tuple):
         return [translate(item) for item in value]
     return _value(value) if isinstance(value, Label) else value
@@ -49,5 +49,7 @@ def _value(value) -> str:
     if isinstance(value, Decimal):
         return formats.number_format(value, use_l10n=True)
     if isinstance(value, tuple):
-        return ", ".join(_value(item) for item in value)
+        # "1,5; 3,0; 4,5" where the decimal comma would make "1,5, 3,0" ambiguous.
+        comma = formats.get_format("DECIMAL_SEPARATOR") == ","
+        return ("; " if comma else ", ").join(_value(item) for item in value)
     return str(value)

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from patients.rules.wording import DateWithYear, decimal_text
-from patients.rules.wording import gettext_noop as phrase
+from patients.rules.wording import DateWithYear, decimal_text, gettext_noop
 from prescriptions import titration
 
 LOOK_BACK_NIGHTS = 90  # how far back the "previous dose" is looked for before the change
@@ -76,7 +75,7 @@ def increase_warnings(
                         dose,
                         previous,
                         "step",
-                        phrase(
+                        gettext_noop(
                             "%(dose)s mg on the night of %(night)s after %(previous)s mg the "
                             "night before is an increase of %(increase)s mg, more than "
                             "%(most)s mg in one step.",
@@ -96,7 +95,7 @@ def increase_warnings(
                         dose,
                         previous,
                         "maximum",
-                        phrase(
+                        gettext_noop(
                             "%(dose)s mg from the night of %(night)s is above the clinic's "
                             "maximum of %(most)s mg.",
                             dose=_mg(dose),

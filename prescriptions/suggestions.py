@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from patients.rules.wording import Label, Phrase, ngettext_lazy
-from patients.rules.wording import gettext_noop as phrase
+from patients.rules.wording import Phrase, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
 VIVID_DREAMS = "vivid_dreams"
@@ -32,10 +31,10 @@ NEXT_STEP = "next_step"
 REVIEW_BENEFIT = "review_benefit"
 KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
 KIND_LABELS = {
-    VIVID_DREAMS: phrase("Return to the previous dose (vivid dreams)"),
-    MORNING_DOSING: phrase("Morning dosing (poor sleep)"),
-    NEXT_STEP: phrase("Ready for the next step"),
-    REVIEW_BENEFIT: phrase("Review whether LDN is helping"),
+    VIVID_DREAMS: gettext_noop("Return to the previous dose (vivid dreams)"),
+    MORNING_DOSING: gettext_noop("Morning dosing (poor sleep)"),
+    NEXT_STEP: gettext_noop("Ready for the next step"),
+    REVIEW_BENEFIT: gettext_noop("Review whether LDN is helping"),
 }
 
 WINDOW_NIGHTS = 7
@@ -84,13 +83,21 @@ class Suggestion:
     proposed_dosing_time: str | None = None
 
 
+_DREAMS = {"vivid": gettext_noop("Vivid"), "nightmares": gettext_noop("Nightmares")}
+
+
 def _fmt(dose: Decimal | None) -> Phrase:
     if dose is None:
-        return phrase("—")
-    return phrase("%(dose)s mg", dose=dose.quantize(Decimal("0.01")))
+        return gettext_noop("—")
+    return gettext_noop("%(dose)s mg", dose=dose.quantize(Decimal("0.01")))
 
 
-_SEVERITY = (phrase("—"), phrase("mild"), phrase("moderate"), phrase("severe"))
+_SEVERITY = (
+    gettext_noop("—"),
+    gettext_noop("mild"),
+    gettext_noop("moderate"),
+    gettext_noop("severe"),
+)
 
 
 def _by_night(nights: Sequence[NightFacts]) -> dict[date, NightFacts]:
@@ -146,9 +153,9 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
                 Evidence(
                     night,
                     (
-                        (phrase("Dreams"), Label(row.dreams.capitalize())),
-                        (phrase("Intensity"), f"{row.dream_intensity}/10"),
-                        (phrase("Dose"), _fmt(row.dose_mg)),
+                        (gettext_noop("Dreams"), _DREAMS.get(row.dreams, row.dreams)),
+                        (gettext_noop("Intensity"), f"{row.dream_intensity}/10"),
+                        (gettext_noop("Dose"), _fmt(row.dose_mg)),
                     ),
                 )
             )
@@ -157,10 +164,10 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
     return Suggestion(
         kind=VIVID_DREAMS,
         key=f"step-up-{step_night.isoformat()}",
-        title=phrase(
+        title=gettext_noop(
             "Consider returning to the previous dose (%(dose)s)", dose=_fmt(previous_dose)
         ),
-        detail=phrase(
+        detail=gettext_noop(
             "Vivid dreams or nightmares of intensity %(intensity)s or more on %(count)s of the "
             "last %(window)s nights, after the step up from %(previous)s to %(new)s on "
             "%(night)s.",
@@ -187,9 +194,9 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
             continue
         values = []
         if INSOMNIA in row.side_effects:
-            values.append((phrase("Insomnia"), _SEVERITY[row.side_effects[INSOMNIA]]))
+            values.append((gettext_noop("Insomnia"), _SEVERITY[row.side_effects[INSOMNIA]]))
         if row.sleep_quality is not None and row.sleep_quality <= POOR_SLEEP:
-            values.append((phrase("Sleep quality"), f"{row.sleep_quality}/10"))
+            values.append((gettext_noop("Sleep quality"), f"{row.sleep_quality}/10"))
         if values:
             evidence.append(Evidence(night, tuple(values)))
     if len(evidence) < MIN_NIGHTS:
@@ -198,8 +205,8 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
     return Suggestion(
         kind=MORNING_DOSING,
         key=f"v{version.number if version else 0}",
-        title=phrase("Consider morning dosing"),
-        detail=phrase(
+        title=gettext_noop("Consider morning dosing"),
+        detail=gettext_noop(
             "Insomnia or sleep quality of %(poor)s/10 or less on %(count)s of the last "
             "%(window)s nights while dosing in the evening.",
             poor=POOR_SLEEP,
@@ -242,9 +249,9 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     return Suggestion(
         kind=NEXT_STEP,
         key=f"v{version.number}-step{position.step_index + 1}",
-        title=phrase("Ready for the next step (%(dose)s)", dose=_fmt(next_dose))
+        title=gettext_noop("Ready for the next step (%(dose)s)", dose=_fmt(next_dose))
         if has_next
-        else phrase("Ready for the next step (no further step planned)"),
+        else gettext_noop("Ready for the next step (no further step planned)"),
         detail=ngettext_lazy(
             "Step %(step)s (%(dose)s for %(count)s day) is complete: %(taken)s of %(nights)s "
             "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
@@ -258,13 +265,13 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
             percent=percent,
         ),
         evidence=(
-            Evidence(first_night, ((phrase("Step started"), _fmt(step.dose_mg)),)),
+            Evidence(first_night, ((gettext_noop("Step started"), _fmt(step.dose_mg)),)),
             Evidence(
                 last_night,
                 (
                     (
-                        phrase("Nights taken"),
-                        phrase(
+                        gettext_noop("Nights taken"),
+                        gettext_noop(
                             "%(taken)s of %(nights)s", taken=len(taken), nights=len(step_nights)
                         ),
                     ),
@@ -314,8 +321,8 @@ def review_benefit(
     return Suggestion(
         kind=REVIEW_BENEFIT,
         key=f"v{version.number}-maintenance",
-        title=phrase("Review whether LDN is helping"),
-        detail=phrase(
+        title=gettext_noop("Review whether LDN is helping"),
+        detail=gettext_noop(
             "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
             "two weeks and %(after)s/10 in the last two: %(percent)s %% better, less than "
             "%(target)s %%.",
@@ -327,10 +334,13 @@ def review_benefit(
             target=int(MIN_PAIN_IMPROVEMENT * 100),
         ),
         evidence=tuple(
-            Evidence(row.night, ((phrase("Pain"), f"{row.pain}/10"), (phrase("Period"), label)))
+            Evidence(
+                row.night,
+                ((gettext_noop("Pain"), f"{row.pain}/10"), (gettext_noop("Period"), label)),
+            )
             for label, rows in (
-                (phrase("First two weeks"), baseline),
-                (phrase("Last two weeks"), recent),
+                (gettext_noop("First two weeks"), baseline),
+                (gettext_noop("Last two weeks"), recent),
             )
             for row in rows
         ),

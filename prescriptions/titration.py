@@ -20,8 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
-from patients.rules.wording import Phrase
-from patients.rules.wording import gettext_noop as phrase
+from patients.rules.wording import Phrase, gettext_noop
 
 # The state of a plan on one night: the only place these are decided is current_step.
 ACTIVE = "active"
@@ -309,7 +308,7 @@ def _liquid_error(
     lower = units.to_integral_value(rounding=ROUND_FLOOR) * dose_per_unit
     upper = units.to_integral_value(rounding=ROUND_CEILING) * dose_per_unit
     volume = dose_volume_ml(dose, concentration)
-    return phrase(
+    return gettext_noop(
         "Step %(step)s: %(dose)s mg = %(volume)s mL, which cannot be measured: use multiples "
         "of %(unit)s mL (the nearest measurable doses are %(lower)s mg and %(upper)s mg).",
         step=step,
@@ -351,11 +350,11 @@ def validate_steps(
             raise ValueError("min_volume_ml must be more than 0 mL.")
 
     if not steps:
-        return [phrase("A plan needs at least one step.")]
+        return [gettext_noop("A plan needs at least one step.")]
     errors: list[Phrase] = []
     if len(steps) > MAX_STEPS:
         errors.append(
-            phrase(
+            gettext_noop(
                 "A plan can have at most %(most)s steps; this one has %(steps)s.",
                 most=MAX_STEPS,
                 steps=len(steps),
@@ -387,12 +386,12 @@ def _dose_errors(
     min_volume_ml: Decimal,
 ) -> list[Phrase]:
     if not dose.is_finite():
-        return [phrase("Step %(step)s: the dose must be a number of mg.", step=label)]
+        return [gettext_noop("Step %(step)s: the dose must be a number of mg.", step=label)]
     dose_min, dose_max = dose_range
     errors = []
     if not dose_min <= dose <= dose_max:
         errors.append(
-            phrase(
+            gettext_noop(
                 "Step %(step)s: %(dose)s mg is outside the allowed range: use a dose from "
                 "%(min)s to %(max)s mg.",
                 step=label,
@@ -403,7 +402,7 @@ def _dose_errors(
         )
     if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
         errors.append(
-            phrase(
+            gettext_noop(
                 "Step %(step)s: %(dose)s mg has more than two decimal places: give the dose to "
                 "the nearest 0.01 mg.",
                 step=label,
@@ -417,7 +416,7 @@ def _dose_errors(
     if formulation == CAPSULE and dose not in strengths:
         if not strengths:
             return [
-                phrase(
+                gettext_noop(
                     "Step %(step)s: %(dose)s mg is not an available capsule strength (none "
                     "listed).",
                     step=label,
@@ -425,7 +424,7 @@ def _dose_errors(
                 )
             ]
         return [
-            phrase(
+            gettext_noop(
                 "Step %(step)s: %(dose)s mg is not an available capsule strength "
                 "(%(available)s mg).",
                 step=label,
@@ -445,7 +444,7 @@ def _length_errors(days: int | None, label: int, *, is_last: bool) -> list[Phras
         if is_last:
             return []
         return [
-            phrase(
+            gettext_noop(
                 "Step %(step)s: only the last step may be open-ended: give this step a length "
                 "of %(min)s to %(max)s days.",
                 step=label,
@@ -455,7 +454,7 @@ def _length_errors(days: int | None, label: int, *, is_last: bool) -> list[Phras
         ]
     if not MIN_STEP_DAYS <= days <= MAX_STEP_DAYS:
         return [
-            phrase(
+            gettext_noop(
                 "Step %(step)s: %(days)s days is not a valid length: use %(min)s to %(max)s days.",
                 step=label,
                 days=days,

@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Lower
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from patients.journal.charts import Marker, Series, sparkline, trend_chart
@@ -116,6 +116,13 @@ def _attach_details(entries):
         }
 
 
+def _skip_reason_label(entry: NightlyEntry) -> str:
+    """The reason's English label, the msgid a flag's evidence is translated from when shown
+    (whatever language the evaluation ran in)."""
+    with translation.override("en"):
+        return str(entry.get_skip_reason_display())
+
+
 def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
     scores = {key: getattr(entry, key) for key in ("pain", "fatigue", "mood", "sleep_quality")}
     scores["dream_intensity"] = entry.dream_intensity
@@ -128,7 +135,7 @@ def night_record(entry: NightlyEntry) -> flag_rules.NightRecord:
         taken_at=entry.taken_at,
         time_zone=entry.time_zone,
         scores=scores,
-        skip_reason=entry.get_skip_reason_display().lower() if entry.skip_reason else "",
+        skip_reason=_skip_reason_label(entry) if entry.skip_reason else "",
         dreams=entry.dreams,
         side_effects=tuple(
             flag_rules.SideEffectRecord(

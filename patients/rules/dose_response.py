@@ -20,8 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from patients.rules import scales as scale_defs
-from patients.rules.wording import Phrase, decimal_text, ngettext_lazy
-from patients.rules.wording import gettext_noop as phrase
+from patients.rules.wording import Phrase, decimal_text, gettext_noop, ngettext_lazy
 
 MIN_NIGHTS = 7  # a level with fewer nights is listed but not summarised
 SMALL_SAMPLE_NIGHTS = 14  # below this, the level carries a small-sample warning
@@ -85,7 +84,7 @@ class DoseResponse:
 
 
 def dose_label(dose: Decimal) -> Phrase:
-    return phrase("%(dose)s mg", dose=Decimal(decimal_text(dose)))
+    return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(dose)))
 
 
 def _round(value) -> Decimal:
@@ -190,7 +189,7 @@ def by_dose_level(
     ]
     baseline = None
     if len(before) >= min_nights:
-        baseline = _level(phrase("Before LDN"), None, before, scales, None, True)
+        baseline = _level(gettext_noop("Before LDN"), None, before, scales, None, True)
     first_dose = taken[0].dose_mg
     levels = []
     if baseline is None and len(by_dose[first_dose]) >= min_nights:

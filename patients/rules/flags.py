@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from patients.rules import scales as scale_defs
 from patients.rules.nights import EVENING, as_zone, is_in_dosing_window
-from patients.rules.wording import Label, Phrase, decimal_text, ngettext_lazy
-from patients.rules.wording import gettext_noop as phrase
+from patients.rules.wording import Label, Phrase, decimal_text, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
 # --- Thresholds: the one place to tune the rules ---------------------------------------------
@@ -30,7 +29,7 @@ WORSENING_MIN_PERCENT = Decimal("30")  # at least 30 % worse than the baseline m
 WORSENING_MIN_RECENT_SCORES = 3  # fewer scores than this are too few to compare
 WORSENING_MIN_BASELINE_SCORES = 7
 SEVERE_SIDE_EFFECT = 3  # SideEffect.Severity.SEVERE
-SEVERITY_WORDS = {1: phrase("mild"), 2: phrase("moderate"), 3: phrase("severe")}
+SEVERITY_WORDS = {1: gettext_noop("mild"), 2: gettext_noop("moderate"), 3: gettext_noop("severe")}
 
 # How far back the flags need nights: the dashboard prefetches exactly this much.
 LOOKBACK_NIGHTS = max(
@@ -48,12 +47,7 @@ DOSE_ON_HOLD = "dose_on_hold"
 QUIET = "quiet"
 
 
-def gettext_noop(text: str) -> str:
-    """Marks a label for the translation catalog (makemessages finds this name) while the
-    module stays free of Django; pages translate it when shown ({% translate flag.label %})."""
-    return text
-
-
+# Labels are phrases too: pages translate them when shown ({% translate flag.label %}).
 KIND_LABELS = {
     URGENT: gettext_noop("Urgent report"),
     DOSE_ON_HOLD: gettext_noop("Dose while on hold"),
@@ -166,8 +160,8 @@ class Flag:
 
 def _mg(value: Decimal | None) -> Phrase:
     if value is None:
-        return phrase("—")
-    return phrase("%(dose)s mg", dose=Decimal(decimal_text(value)))
+        return gettext_noop("—")
+    return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(value)))
 
 
 def _effect_name(kind: str, label: str) -> Label | str:
@@ -194,32 +188,32 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
             skipped = sum(1 for n in run if by_night.get(n) and by_night[n].status == "skipped")
             unlogged = len(run) - skipped
             if skipped and unlogged:
-                parts = phrase(
+                parts = gettext_noop(
                     "%(skipped)s skipped, %(unlogged)s not logged",
                     skipped=skipped,
                     unlogged=unlogged,
                 )
             elif skipped:
-                parts = phrase("%(skipped)s skipped", skipped=skipped)
+                parts = gettext_noop("%(skipped)s skipped", skipped=skipped)
             else:
-                parts = phrase("%(unlogged)s not logged", unlogged=unlogged)
+                parts = gettext_noop("%(unlogged)s not logged", unlogged=unlogged)
             details = []
             for n in run:
                 record = by_night.get(n)
                 if record is not None and record.status == "skipped":
                     values = (
-                        phrase(
+                        gettext_noop(
                             "skipped (%(reason)s)",
                             reason=Label(record.skip_reason, lower=True),
                         )
                         if record.skip_reason
-                        else phrase("skipped")
+                        else gettext_noop("skipped")
                     )
                     details.append(Evidence(n, values))
                 elif record is not None:
-                    details.append(Evidence(n, phrase("entry without the evening dose")))
+                    details.append(Evidence(n, gettext_noop("entry without the evening dose")))
                 else:
-                    details.append(Evidence(n, phrase("nothing logged"), logged=False))
+                    details.append(Evidence(n, gettext_noop("nothing logged"), logged=False))
             flags.append(
                 Flag(
                     MISSED,
@@ -300,7 +294,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     explanation,
                     key=kind,
                     details=tuple(
-                        Evidence(n, phrase("%(effect)s: severe", effect=name)) for n in severe
+                        Evidence(n, gettext_noop("%(effect)s: severe", effect=name)) for n in severe
                     ),
                 )
             )
@@ -311,7 +305,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     MEDIUM,
                     first_ever,
                     (first_ever,),
-                    phrase(
+                    gettext_noop(
                         "New side effect: %(effect)s, first reported %(first)s.",
                         effect=name,
                         first=first_ever,
@@ -320,10 +314,10 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     details=(
                         Evidence(
                             first_ever,
-                            phrase(
+                            gettext_noop(
                                 "%(effect)s: %(severity)s",
                                 effect=name,
-                                severity=severity_of.get(first_ever) or phrase("reported"),
+                                severity=severity_of.get(first_ever) or gettext_noop("reported"),
                             ),
                         ),
                     ),
@@ -381,14 +375,14 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
             "points": worse.quantize(one),
         }
         if percent is not None:
-            explanation = phrase(
+            explanation = gettext_noop(
                 "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
                 "%(baseline)s nights before (%(points)s points, %(percent)s %% worse).",
                 percent=percent.quantize(Decimal("1")),
                 **values,
             )
         else:
-            explanation = phrase(
+            explanation = gettext_noop(
                 "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
                 "%(baseline)s nights before (%(points)s points).",
                 **values,
@@ -403,7 +397,8 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
                 key=scale.key,
                 details=tuple(
                     Evidence(
-                        night, phrase("%(scale)s %(value)s", scale=Label(scale.label), value=value)
+                        night,
+                        gettext_noop("%(scale)s %(value)s", scale=Label(scale.label), value=value),
                     )
                     for night, value in recent
                 ),
@@ -447,7 +442,7 @@ def dose_deviation(records, versions, today) -> list[Flag]:
             details=tuple(
                 Evidence(
                     record.night,
-                    phrase(
+                    gettext_noop(
                         "%(taken)s taken, %(prescribed)s prescribed",
                         taken=_mg(record.dose_mg),
                         prescribed=_mg(plan),
@@ -493,7 +488,8 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
 def _taken_at(record: NightRecord, tz) -> Evidence:
     local = record.taken_at.astimezone(as_zone(tz))
     return Evidence(
-        record.night, phrase("taken at %(time)s %(zone)s", time=local.time(), zone=f"{local:%Z}")
+        record.night,
+        gettext_noop("taken at %(time)s %(zone)s", time=local.time(), zone=f"{local:%Z}"),
     )
 
 
@@ -521,7 +517,8 @@ def dose_on_hold(records, versions, today) -> list[Flag]:
             ),
             details=tuple(
                 Evidence(
-                    record.night, phrase("%(taken)s taken while on hold", taken=_mg(record.dose_mg))
+                    record.night,
+                    gettext_noop("%(taken)s taken while on hold", taken=_mg(record.dose_mg)),
                 )
                 for record in held
             ),
@@ -542,16 +539,16 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
     silent = (today - since).days
     span = {"silent_from": since + timedelta(days=1), "silent_to": today}
     if last_entry is not None:
-        explanation = phrase(
+        explanation = gettext_noop(
             "No entry for %(silent)s nights (last entry %(last)s; silent %(silent_from)s to "
             "%(silent_to)s).",
             silent=silent,
             last=last_entry,
             **span,
         )
-        details = (Evidence(last_entry, phrase("the last entry")),)
+        details = (Evidence(last_entry, gettext_noop("the last entry")),)
     else:
-        explanation = phrase(
+        explanation = gettext_noop(
             "No entry for %(silent)s nights (nothing logged since joining on %(joined)s; "
             "silent %(silent_from)s to %(silent_to)s).",
             silent=silent,
@@ -571,7 +568,7 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
     ]
 
 
-_URGENT_SEVERITY = {"moderate": phrase("moderate"), "severe": phrase("severe")}
+_URGENT_SEVERITY = {"moderate": gettext_noop("moderate"), "severe": gettext_noop("severe")}
 
 
 def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:

@@ -42,7 +42,8 @@ class Phrase(str):
     ):
         values = dict(params or {})
         chosen = plural if plural and count != 1 else msgid
-        text = chosen % {key: english(value) for key, value in values.items()}
+        # Without values a msgid is plain text (a "%" in it is literal, as gettext reads it).
+        text = chosen % {key: english(v) for key, v in values.items()} if values else chosen
         phrase = super().__new__(cls, text)
         phrase.msgid = msgid
         phrase.plural = plural
