@@ -11,8 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import JSONField, OuterRef, Value
 from django.db.models.functions import JSONObject
+from django.utils import translation
 
 from patients.models import NightlyEntry, SideEffect, SymptomScore
 from patients.rules import flags as flag_rules
@@ -34,6 +36,16 @@ _ENTRY_FIELDS = (
     "dream_intensity",
 )
 _SKIP_LABELS = dict(NightlyEntry.SkipReason.choices)
+
+
+def skip_label(reason: str) -> str:
+    """The reason's English label: the msgid a flag's evidence is translated from when shown
+    (patients.rules.wording.Label), whatever language the evaluation ran in. A stored value no
+    longer among the choices shows as itself."""
+    if not reason:
+        return ""
+    with translation.override("en"):
+        return str(_SKIP_LABELS.get(reason, reason))
 
 
 def scale_key(scale_id) -> str:
@@ -80,19 +92,20 @@ def _extra_scores():
     )
 
 
-def read(entries, *, extra_scores=True) -> dict[int, Nights]:
+def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
     """The records of a (filtered) NightlyEntry queryset, by patient id.
 
-    One query whatever the number of nights: one row per night, its side effects and extra
-    scores aggregated into it (PostgreSQL arrays of JSON objects).
+    On PostgreSQL one query whatever the number of nights: one row per night, its side
+    effects and extra scores aggregated into it (arrays of JSON objects). Elsewhere (the
+    SQLite fallback of `make run`) the same rows in three queries. `arrays` forces a path
+    (tests compare the two).
     """
+    if arrays is None:
+        arrays = connection.vendor == "postgresql"
     rows = (
-        entries.order_by("patient_id", "night")
-        .annotate(
-            effects=_side_effects(),
-            extras=_extra_scores() if extra_scores else Value(None, JSONField()),
-        )
-        .values_list(*_ENTRY_FIELDS, "effects", "extras")
+        _rows_with_arrays(entries, extra_scores)
+        if arrays
+        else _rows_in_three_queries(entries, extra_scores)
     )
     out: dict[int, Nights] = defaultdict(Nights)
     for (
@@ -135,7 +148,7 @@ def read(entries, *, extra_scores=True) -> dict[int, Nights]:
                 taken_at=taken_at,
                 time_zone=time_zone,
                 scores=values,
-                skip_reason=str(_SKIP_LABELS.get(skip_reason, skip_reason)).lower(),
+                skip_reason=skip_label(skip_reason),
                 dreams=dreams,
                 side_effects=tuple(
                     flag_rules.SideEffectRecord(
@@ -150,7 +163,53 @@ def read(entries, *, extra_scores=True) -> dict[int, Nights]:
     return out
 
 
-def read_one(entries, *, extra_scores=True) -> Nights:
+def _rows_with_arrays(entries, extra_scores):
+    return (
+        entries.order_by("patient_id", "night")
+        .annotate(
+            effects=_side_effects(),
+            extras=_extra_scores() if extra_scores else Value(None, JSONField()),
+        )
+        .values_list(*_ENTRY_FIELDS, "effects", "extras")
+    )
+
+
+def _rows_in_three_queries(entries, extra_scores):
+    """The rows `_rows_with_arrays` reads, for databases without arrays."""
+    rows = list(entries.order_by("patient_id", "night").values_list("pk", *_ENTRY_FIELDS))
+    wanted = entries.values("pk")
+    effects = defaultdict(list)
+    for entry_id, kind, severity, other in (
+        SideEffect.objects.filter(entry__in=wanted)
+        .order_by("entry_id", "kind")
+        .values_list("entry_id", "kind", "severity", "other_text")
+    ):
+        effects[entry_id].append({"kind": kind, "severity": severity, "other": other})
+    extras = defaultdict(list)
+    if extra_scores:
+        for entry_id, *score in (
+            SymptomScore.objects.filter(entry__in=wanted)
+            .order_by("entry_id", "pk")
+            .values_list(
+                "entry_id",
+                "scale_id",
+                "value",
+                "scale__name",
+                "scale__lower_is_better",
+                "scale__low_anchor",
+                "scale__high_anchor",
+            )
+        ):
+            extras[entry_id].append(
+                dict(zip(("id", "value", "name", "lower", "low", "high"), score, strict=True))
+            )
+    return [
+        (*row[1:], effects.get(row[0], []), extras.get(row[0]) if extra_scores else None)
+        for row in rows
+    ]
+
+
+def read_one(entries, *, extra_scores=True, arrays=None) -> Nights:
     """The records of one patient's (filtered) nights."""
-    found = read(entries, extra_scores=extra_scores)
+    found = read(entries, extra_scores=extra_scores, arrays=arrays)
     return next(iter(found.values())) if found else Nights()

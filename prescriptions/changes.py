@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from patients import wording
 from patients.models import NightlyEntry, Patient
 from prescriptions import plans, safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
@@ -48,7 +49,7 @@ class NeedsConfirmation(PlanChangeError):
         super().__init__(
             gettext("Please confirm this increase:")
             + " "
-            + " ".join(str(warning.message) for warning in warnings)
+            + " ".join(wording.translate(warning.message) for warning in warnings)
             + " "
             + gettext(
                 "Tick “I confirm this increase” and sign again to save it; nothing was saved."
@@ -305,7 +306,8 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) ->
     )
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
-    return " ".join(warning.message for warning in warnings)
+    # Stored in the signer's language, as the reason they sign with is.
+    return " ".join(wording.translate(warning.message) for warning in warnings)
 
 
 def _insert_version(

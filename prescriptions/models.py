@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from patients import wording
 from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
 from prescriptions import suggestions, titration
@@ -92,7 +93,8 @@ class Prescription(models.Model):
         return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
 
     def validate_steps(self, steps):
-        return titration.validate_steps(
+        """titration's problems with these steps, in the active language."""
+        problems = titration.validate_steps(
             steps,
             settings.LDN_DOSE_MIN_MG,
             settings.LDN_DOSE_MAX_MG,
@@ -101,6 +103,7 @@ class Prescription(models.Model):
             concentration_mg_per_ml=self.concentration_mg_per_ml,
             min_volume_ml=self.min_volume_ml,
         )
+        return [wording.translate(problem) for problem in problems]
 
 
 class PlanVersionQuerySet(models.QuerySet):

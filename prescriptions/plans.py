@@ -19,7 +19,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, OuterRef
+from django.db import connection
+from django.db.models import CharField, OuterRef, Prefetch
 from django.db.models.functions import Cast, JSONObject
 
 from patients.rules import nights
@@ -142,18 +143,29 @@ def _attach_steps(row: PlanVersion) -> None:
     row._prefetched_objects_cache = {"steps": queryset}
 
 
-def load(patient) -> PlanView:
-    """One patient's plan (1 query: versions with their prescription, author and steps)."""
-    rows = list(
+def load(patient, *, arrays=None) -> PlanView:
+    """One patient's plan: versions with their prescription, author and steps, in 1 query on
+    PostgreSQL (the steps as an array column); elsewhere (the SQLite fallback of `make run`)
+    the steps are prefetched, one query more. `arrays` forces a path (tests compare them)."""
+    if arrays is None:
+        arrays = connection.vendor == "postgresql"
+    versions = (
         PlanVersion.objects.filter(prescription__patient=patient)
         .select_related("prescription", "author")
-        .annotate(step_rows=_steps_column())
         .order_by("prescription_id", "number")
     )
+    if arrays:
+        rows = list(versions.annotate(step_rows=_steps_column()))
+        for row in rows:
+            _attach_steps(row)
+    else:
+        rows = list(
+            versions.prefetch_related(
+                Prefetch("steps", queryset=PlanStep.objects.order_by("position"))
+            )
+        )
     if not rows:
         return NO_PLAN
-    for row in rows:
-        _attach_steps(row)
     index = {pk: i for i, pk in enumerate(sorted({row.prescription_id for row in rows}))}
     versions = tuple(row.as_plain(index[row.prescription_id]) for row in rows)
     newest = rows[-1].prescription

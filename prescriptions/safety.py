@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from patients.rules.wording import DateWithYear, decimal_text, gettext_noop
 from prescriptions import titration
 
 LOOK_BACK_NIGHTS = 90  # how far back the "previous dose" is looked for before the change
@@ -26,11 +27,11 @@ class IncreaseWarning:
     dose_mg: Decimal
     previous_mg: Decimal | None
     reason: str  # "step" (more than max_increase night to night) or "maximum"
-    message: str
+    message: str  # a wording.Phrase: English as a str, translated when shown
 
 
-def _mg(value: Decimal) -> str:
-    return f"{value.normalize():f} mg"
+def _mg(value: Decimal) -> Decimal:
+    return Decimal(decimal_text(value))
 
 
 def _last_night(version: titration.PlainVersion) -> date:
@@ -74,9 +75,16 @@ def increase_warnings(
                         dose,
                         previous,
                         "step",
-                        f"{_mg(dose)} on the night of {night:%-d %b %Y} after {_mg(previous)} "
-                        f"the night before is an increase of {_mg(dose - previous)}, more than "
-                        f"{_mg(max_increase)} in one step.",
+                        gettext_noop(
+                            "%(dose)s mg on the night of %(night)s after %(previous)s mg the "
+                            "night before is an increase of %(increase)s mg, more than "
+                            "%(most)s mg in one step.",
+                            dose=_mg(dose),
+                            night=DateWithYear.of(night),
+                            previous=_mg(previous),
+                            increase=_mg(dose - previous),
+                            most=_mg(max_increase),
+                        ),
                     )
                 )
             if not max_warned and dose > clinic_max:
@@ -87,8 +95,13 @@ def increase_warnings(
                         dose,
                         previous,
                         "maximum",
-                        f"{_mg(dose)} from the night of {night:%-d %b %Y} is above the "
-                        f"clinic's maximum of {_mg(clinic_max)}.",
+                        gettext_noop(
+                            "%(dose)s mg from the night of %(night)s is above the clinic's "
+                            "maximum of %(most)s mg.",
+                            dose=_mg(dose),
+                            night=DateWithYear.of(night),
+                            most=_mg(clinic_max),
+                        ),
                     )
                 )
             previous = dose

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from patients.rules.wording import Phrase, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
 VIVID_DREAMS = "vivid_dreams"
@@ -30,10 +31,10 @@ NEXT_STEP = "next_step"
 REVIEW_BENEFIT = "review_benefit"
 KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
 KIND_LABELS = {
-    VIVID_DREAMS: "Return to the previous dose (vivid dreams)",
-    MORNING_DOSING: "Morning dosing (poor sleep)",
-    NEXT_STEP: "Ready for the next step",
-    REVIEW_BENEFIT: "Review whether LDN is helping",
+    VIVID_DREAMS: gettext_noop("Return to the previous dose (vivid dreams)"),
+    MORNING_DOSING: gettext_noop("Morning dosing (poor sleep)"),
+    NEXT_STEP: gettext_noop("Ready for the next step"),
+    REVIEW_BENEFIT: gettext_noop("Review whether LDN is helping"),
 }
 
 WINDOW_NIGHTS = 7
@@ -66,14 +67,14 @@ class NightFacts:
 @dataclass(frozen=True)
 class Evidence:
     night: date
-    values: tuple[tuple[str, str], ...]  # (label, value) pairs, shown as-is
+    values: tuple[tuple[str, str], ...]  # (label, value) pairs: wording.Phrase or plain text
 
 
 @dataclass(frozen=True)
 class Suggestion:
     kind: str
     key: str  # names the situation, so a dismissal covers this evidence only
-    title: str
+    title: str  # title and detail: wording.Phrase (English as a str, translated when shown)
     detail: str
     evidence: tuple[Evidence, ...]
     # What "Apply" pre-fills: a dose to return to, a dosing time, a step to move to.
@@ -82,8 +83,21 @@ class Suggestion:
     proposed_dosing_time: str | None = None
 
 
-def _fmt(dose: Decimal | None) -> str:
-    return "—" if dose is None else f"{dose.quantize(Decimal('0.01'))} mg"
+_DREAMS = {"vivid": gettext_noop("Vivid"), "nightmares": gettext_noop("Nightmares")}
+
+
+def _fmt(dose: Decimal | None) -> Phrase:
+    if dose is None:
+        return gettext_noop("—")
+    return gettext_noop("%(dose)s mg", dose=dose.quantize(Decimal("0.01")))
+
+
+_SEVERITY = (
+    gettext_noop("—"),
+    gettext_noop("mild"),
+    gettext_noop("moderate"),
+    gettext_noop("severe"),
+)
 
 
 def _by_night(nights: Sequence[NightFacts]) -> dict[date, NightFacts]:
@@ -139,9 +153,9 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
                 Evidence(
                     night,
                     (
-                        ("Dreams", row.dreams.capitalize()),
-                        ("Intensity", f"{row.dream_intensity}/10"),
-                        ("Dose", _fmt(row.dose_mg)),
+                        (gettext_noop("Dreams"), _DREAMS.get(row.dreams, row.dreams)),
+                        (gettext_noop("Intensity"), f"{row.dream_intensity}/10"),
+                        (gettext_noop("Dose"), _fmt(row.dose_mg)),
                     ),
                 )
             )
@@ -150,11 +164,19 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
     return Suggestion(
         kind=VIVID_DREAMS,
         key=f"step-up-{step_night.isoformat()}",
-        title=f"Consider returning to the previous dose ({_fmt(previous_dose)})",
-        detail=(
-            f"Vivid dreams or nightmares of intensity {DREAM_INTENSITY} or more on "
-            f"{len(evidence)} of the last {WINDOW_NIGHTS} nights, after the step up from "
-            f"{_fmt(previous_dose)} to {_fmt(new_dose)} on {step_night:%d %b}."
+        title=gettext_noop(
+            "Consider returning to the previous dose (%(dose)s)", dose=_fmt(previous_dose)
+        ),
+        detail=gettext_noop(
+            "Vivid dreams or nightmares of intensity %(intensity)s or more on %(count)s of the "
+            "last %(window)s nights, after the step up from %(previous)s to %(new)s on "
+            "%(night)s.",
+            intensity=DREAM_INTENSITY,
+            count=len(evidence),
+            window=WINDOW_NIGHTS,
+            previous=_fmt(previous_dose),
+            new=_fmt(new_dose),
+            night=step_night,
         ),
         evidence=tuple(evidence),
         proposed_dose_mg=previous_dose,
@@ -172,11 +194,9 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
             continue
         values = []
         if INSOMNIA in row.side_effects:
-            values.append(
-                ("Insomnia", ("", "mild", "moderate", "severe")[row.side_effects[INSOMNIA]])
-            )
+            values.append((gettext_noop("Insomnia"), _SEVERITY[row.side_effects[INSOMNIA]]))
         if row.sleep_quality is not None and row.sleep_quality <= POOR_SLEEP:
-            values.append(("Sleep quality", f"{row.sleep_quality}/10"))
+            values.append((gettext_noop("Sleep quality"), f"{row.sleep_quality}/10"))
         if values:
             evidence.append(Evidence(night, tuple(values)))
     if len(evidence) < MIN_NIGHTS:
@@ -185,10 +205,13 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
     return Suggestion(
         kind=MORNING_DOSING,
         key=f"v{version.number if version else 0}",
-        title="Consider morning dosing",
-        detail=(
-            f"Insomnia or sleep quality of {POOR_SLEEP}/10 or less on {len(evidence)} of the "
-            f"last {WINDOW_NIGHTS} nights while dosing in the evening."
+        title=gettext_noop("Consider morning dosing"),
+        detail=gettext_noop(
+            "Insomnia or sleep quality of %(poor)s/10 or less on %(count)s of the last "
+            "%(window)s nights while dosing in the evening.",
+            poor=POOR_SLEEP,
+            count=len(evidence),
+            window=WINDOW_NIGHTS,
         ),
         evidence=tuple(evidence),
         proposed_dosing_time=titration.MORNING,
@@ -226,16 +249,34 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     return Suggestion(
         kind=NEXT_STEP,
         key=f"v{version.number}-step{position.step_index + 1}",
-        title="Ready for the next step"
-        + (f" ({_fmt(next_dose)})" if has_next else " (no further step planned)"),
-        detail=(
-            f"Step {position.step_index + 1} ({_fmt(step.dose_mg)} for {step.days} days) is "
-            f"complete: {len(taken)} of {len(step_nights)} nights taken ({percent} %) and no "
-            "moderate or severe side effect on it."
+        title=gettext_noop("Ready for the next step (%(dose)s)", dose=_fmt(next_dose))
+        if has_next
+        else gettext_noop("Ready for the next step (no further step planned)"),
+        detail=ngettext_lazy(
+            "Step %(step)s (%(dose)s for %(count)s day) is complete: %(taken)s of %(nights)s "
+            "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
+            "Step %(step)s (%(dose)s for %(count)s days) is complete: %(taken)s of %(nights)s "
+            "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
+            step.days,
+            step=position.step_index + 1,
+            dose=_fmt(step.dose_mg),
+            taken=len(taken),
+            nights=len(step_nights),
+            percent=percent,
         ),
         evidence=(
-            Evidence(first_night, (("Step started", _fmt(step.dose_mg)),)),
-            Evidence(last_night, (("Nights taken", f"{len(taken)} of {len(step_nights)}"),)),
+            Evidence(first_night, ((gettext_noop("Step started"), _fmt(step.dose_mg)),)),
+            Evidence(
+                last_night,
+                (
+                    (
+                        gettext_noop("Nights taken"),
+                        gettext_noop(
+                            "%(taken)s of %(nights)s", taken=len(taken), nights=len(step_nights)
+                        ),
+                    ),
+                ),
+            ),
         ),
         proposed_dose_mg=next_dose,
         proposed_step_index=position.step_index + 1 if has_next else position.step_index,
@@ -280,16 +321,27 @@ def review_benefit(
     return Suggestion(
         kind=REVIEW_BENEFIT,
         key=f"v{version.number}-maintenance",
-        title="Review whether LDN is helping",
-        detail=(
-            f"{position.day_in_step} days at maintenance ({_fmt(position.dose_mg)}); average "
-            f"pain {before.quantize(Decimal('0.1'))}/10 in the first two weeks and "
-            f"{after.quantize(Decimal('0.1'))}/10 in the last two: {percent} % better, "
-            f"less than {int(MIN_PAIN_IMPROVEMENT * 100)} %."
+        title=gettext_noop("Review whether LDN is helping"),
+        detail=gettext_noop(
+            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "two weeks and %(after)s/10 in the last two: %(percent)s %% better, less than "
+            "%(target)s %%.",
+            days=position.day_in_step,
+            dose=_fmt(position.dose_mg),
+            before=before.quantize(Decimal("0.1")),
+            after=after.quantize(Decimal("0.1")),
+            percent=percent,
+            target=int(MIN_PAIN_IMPROVEMENT * 100),
         ),
         evidence=tuple(
-            Evidence(row.night, (("Pain", f"{row.pain}/10"), ("Period", label)))
-            for label, rows in (("First two weeks", baseline), ("Last two weeks", recent))
+            Evidence(
+                row.night,
+                ((gettext_noop("Pain"), f"{row.pain}/10"), (gettext_noop("Period"), label)),
+            )
+            for label, rows in (
+                (gettext_noop("First two weeks"), baseline),
+                (gettext_noop("Last two weeks"), recent),
+            )
             for row in rows
         ),
     )

@@ -20,6 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
+from patients.rules.wording import Phrase, gettext_noop
 
 # The state of a plan on one night: the only place these are decided is current_step.
 ACTIVE = "active"
@@ -291,13 +292,13 @@ def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decima
     return (dose_mg / concentration_mg_per_ml).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def _format_amounts(values: Sequence[Decimal]) -> str:
-    return ", ".join(str(value) for value in sorted(values))
+def _format_amounts(values: Sequence[Decimal]) -> tuple[Decimal, ...]:
+    return tuple(sorted(values))
 
 
 def _liquid_error(
-    dose: Decimal, concentration: Decimal, min_volume: Decimal, label: str
-) -> str | None:
+    dose: Decimal, concentration: Decimal, min_volume: Decimal, step: int
+) -> Phrase | None:
     # Exact test: the dose must be a whole number of the smallest measurable volume's worth
     # of drug. Multiplying (not dividing) keeps Decimal arithmetic exact.
     dose_per_unit = concentration * min_volume
@@ -307,10 +308,15 @@ def _liquid_error(
     lower = units.to_integral_value(rounding=ROUND_FLOOR) * dose_per_unit
     upper = units.to_integral_value(rounding=ROUND_CEILING) * dose_per_unit
     volume = dose_volume_ml(dose, concentration)
-    return (
-        f"{label}{dose} mg = {volume} mL, which cannot be measured: use multiples of "
-        f"{min_volume} mL (the nearest measurable doses are {lower.quantize(_CENT)} mg "
-        f"and {upper.quantize(_CENT)} mg)."
+    return gettext_noop(
+        "Step %(step)s: %(dose)s mg = %(volume)s mL, which cannot be measured: use multiples "
+        "of %(unit)s mL (the nearest measurable doses are %(lower)s mg and %(upper)s mg).",
+        step=step,
+        dose=dose,
+        volume=volume,
+        unit=min_volume,
+        lower=lower.quantize(_CENT),
+        upper=upper.quantize(_CENT),
     )
 
 
@@ -322,10 +328,11 @@ def validate_steps(
     strengths: Sequence[Decimal] = (),
     concentration_mg_per_ml: Decimal | None = None,
     min_volume_ml: Decimal = Decimal("0.05"),
-) -> list[str]:
+) -> list[Phrase]:
     """Human-readable problems with a plan's steps; an empty list means they can be saved.
 
-    Each message names the step and says what is allowed. ``dose_min``/``dose_max`` come from
+    Each message (a wording.Phrase: English as a str, translated when shown) names the step
+    and says what is allowed. ``dose_min``/``dose_max`` come from
     the one dose-range setting. Formulation rules: a capsule dose must be one of the
     ``strengths`` on hand; a liquid dose must be a whole number of ``min_volume_ml`` at the
     given concentration (a syringe cannot measure 1.03 mL); "other" has no extra rule.
@@ -343,13 +350,19 @@ def validate_steps(
             raise ValueError("min_volume_ml must be more than 0 mL.")
 
     if not steps:
-        return ["A plan needs at least one step."]
-    errors: list[str] = []
+        return [gettext_noop("A plan needs at least one step.")]
+    errors: list[Phrase] = []
     if len(steps) > MAX_STEPS:
-        errors.append(f"A plan can have at most {MAX_STEPS} steps; this one has {len(steps)}.")
+        errors.append(
+            gettext_noop(
+                "A plan can have at most %(most)s steps; this one has %(steps)s.",
+                most=MAX_STEPS,
+                steps=len(steps),
+            )
+        )
     last_index = len(steps) - 1
     for index, step in enumerate(steps):
-        label = f"Step {index + 1}: "
+        label = index + 1
         errors += _dose_errors(
             step.dose_mg,
             label,
@@ -365,34 +378,60 @@ def validate_steps(
 
 def _dose_errors(
     dose: Decimal,
-    label: str,
+    label: int,
     dose_range: tuple[Decimal, Decimal],
     formulation: str,
     strengths: Sequence[Decimal],
     concentration_mg_per_ml: Decimal | None,
     min_volume_ml: Decimal,
-) -> list[str]:
+) -> list[Phrase]:
     if not dose.is_finite():
-        return [f"{label}the dose must be a number of mg."]
+        return [gettext_noop("Step %(step)s: the dose must be a number of mg.", step=label)]
     dose_min, dose_max = dose_range
     errors = []
     if not dose_min <= dose <= dose_max:
         errors.append(
-            f"{label}{dose} mg is outside the allowed range: use a dose from "
-            f"{dose_min} to {dose_max} mg."
+            gettext_noop(
+                "Step %(step)s: %(dose)s mg is outside the allowed range: use a dose from "
+                "%(min)s to %(max)s mg.",
+                step=label,
+                dose=dose,
+                min=dose_min,
+                max=dose_max,
+            )
         )
     if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
         errors.append(
-            f"{label}{dose} mg has more than two decimal places: "
-            f"give the dose to the nearest 0.01 mg."
+            gettext_noop(
+                "Step %(step)s: %(dose)s mg has more than two decimal places: give the dose to "
+                "the nearest 0.01 mg.",
+                step=label,
+                dose=dose,
+            )
         )
     if errors:
         # Formulation checks only make sense for a dose that is otherwise acceptable;
         # one problem, one message.
         return errors
     if formulation == CAPSULE and dose not in strengths:
-        available = _format_amounts(strengths) if strengths else "none listed"
-        return [f"{label}{dose} mg is not an available capsule strength ({available} mg)."]
+        if not strengths:
+            return [
+                gettext_noop(
+                    "Step %(step)s: %(dose)s mg is not an available capsule strength (none "
+                    "listed).",
+                    step=label,
+                    dose=dose,
+                )
+            ]
+        return [
+            gettext_noop(
+                "Step %(step)s: %(dose)s mg is not an available capsule strength "
+                "(%(available)s mg).",
+                step=label,
+                dose=dose,
+                available=_format_amounts(strengths),
+            )
+        ]
     if formulation == LIQUID:
         assert concentration_mg_per_ml is not None  # checked by validate_steps
         message = _liquid_error(dose, concentration_mg_per_ml, min_volume_ml, label)
@@ -400,17 +439,27 @@ def _dose_errors(
     return []
 
 
-def _length_errors(days: int | None, label: str, *, is_last: bool) -> list[str]:
+def _length_errors(days: int | None, label: int, *, is_last: bool) -> list[Phrase]:
     if days is None:
         if is_last:
             return []
         return [
-            f"{label}only the last step may be open-ended: give this step a length "
-            f"of {MIN_STEP_DAYS} to {MAX_STEP_DAYS} days."
+            gettext_noop(
+                "Step %(step)s: only the last step may be open-ended: give this step a length "
+                "of %(min)s to %(max)s days.",
+                step=label,
+                min=MIN_STEP_DAYS,
+                max=MAX_STEP_DAYS,
+            )
         ]
     if not MIN_STEP_DAYS <= days <= MAX_STEP_DAYS:
         return [
-            f"{label}{days} days is not a valid length: use {MIN_STEP_DAYS} to "
-            f"{MAX_STEP_DAYS} days."
+            gettext_noop(
+                "Step %(step)s: %(days)s days is not a valid length: use %(min)s to %(max)s days.",
+                step=label,
+                days=days,
+                min=MIN_STEP_DAYS,
+                max=MAX_STEP_DAYS,
+            )
         ]
     return []

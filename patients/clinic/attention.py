@@ -56,6 +56,7 @@ from patients.models import (
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
+from patients.rules.wording import Phrase
 from patients.signals import attention_changed
 from prescriptions import titration
 from prescriptions.models import PlanVersion, Prescription
@@ -130,19 +131,25 @@ def _position_from(state: dict) -> titration.PlanPosition:
     return titration.PlanPosition(**values)
 
 
+def _text_state(text):
+    """A rule's sentence kept as its msgid and values, so it is translated when shown."""
+    return text.to_state() if isinstance(text, Phrase) else text
+
+
 def _flag_state(flag: flag_rules.Flag) -> dict:
     return {
         "kind": flag.kind,
         "severity": flag.severity,
         "first_night": flag.first_night.isoformat(),
         "evidence": [night.isoformat() for night in flag.evidence],
-        "explanation": flag.explanation,
+        "explanation": _text_state(flag.explanation),
         "key": flag.key,
         "report_id": flag.report_id,  # an urgent flag links to its report
         # The nights behind the flag with what raised it (issue 17's evidence), so the
         # stored copy equals a fresh evaluation.
         "details": [
-            [detail.night.isoformat(), detail.values, detail.logged] for detail in flag.details
+            [detail.night.isoformat(), _text_state(detail.values), detail.logged]
+            for detail in flag.details
         ],
     }
 
@@ -153,11 +160,13 @@ def _flag_from(state: dict) -> flag_rules.Flag:
         severity=state["severity"],
         first_night=date.fromisoformat(state["first_night"]),
         evidence=tuple(date.fromisoformat(night) for night in state["evidence"]),
-        explanation=state["explanation"],
+        explanation=Phrase.from_state(state["explanation"]),
         key=state["key"],
         report_id=state.get("report_id"),  # rows stored before the link have none
         details=tuple(
-            flag_rules.Evidence(night=date.fromisoformat(night), values=values, logged=logged)
+            flag_rules.Evidence(
+                night=date.fromisoformat(night), values=Phrase.from_state(values), logged=logged
+            )
             for night, values, logged in state.get("details", ())
         ),
     )

@@ -157,6 +157,10 @@ class ReminderRenderer(Renderer):
             "dose_mg": state.dose_mg,
             "kind": delivery.kind,
             "night": delivery.night,
+            # The check-in and the missed-dose follow-up are about the night before (last
+            # night, or yesterday's morning dose): never headed "tonight".
+            "about_the_night_before": delivery.kind in (Kind.MORNING, Kind.MISSED),
+            "morning_dosing": state.dosing_time == MORNING,
             "local_due": local_due,
             "name": delivery.recipient.display_name,
             "settings_url": links["settings"],

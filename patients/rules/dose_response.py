@@ -20,6 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from patients.rules import scales as scale_defs
+from patients.rules.wording import Phrase, decimal_text, gettext_noop, ngettext_lazy
 
 MIN_NIGHTS = 7  # a level with fewer nights is listed but not summarised
 SMALL_SAMPLE_NIGHTS = 14  # below this, the level carries a small-sample warning
@@ -59,7 +60,7 @@ class ScaleSummary:
 
 @dataclass(frozen=True)
 class Level:
-    label: str  # "1.5 mg" or "Before LDN"
+    label: str  # "1.5 mg" or "Before LDN" (wording.Phrase: translated when shown)
     dose_mg: Decimal | None  # None for the pre-LDN baseline
     nights: int
     first_night: date
@@ -82,8 +83,8 @@ class DoseResponse:
         return self.baseline is not None and any(not lv.is_baseline for lv in self.levels)
 
 
-def dose_label(dose: Decimal) -> str:
-    return f"{dose.normalize():f} mg"
+def dose_label(dose: Decimal) -> Phrase:
+    return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(dose)))
 
 
 def _round(value) -> Decimal:
@@ -136,9 +137,19 @@ def _level(label, dose, nights: Sequence[Night], scales, baseline: Level | None,
     vivid = sum(1 for n in answered if n.dreams in VIVID)
     count = len(nights)
     caution = ""
-    if count < SMALL_SAMPLE_NIGHTS:
-        where = f"at {label}" if dose is not None else "before LDN"
-        caution = f"only {count} nights {where}: read with care"
+    if count < SMALL_SAMPLE_NIGHTS and dose is not None:
+        caution = ngettext_lazy(
+            "only %(count)s night at %(level)s: read with care",
+            "only %(count)s nights at %(level)s: read with care",
+            count,
+            level=label,
+        )
+    elif count < SMALL_SAMPLE_NIGHTS:
+        caution = ngettext_lazy(
+            "only %(count)s night before LDN: read with care",
+            "only %(count)s nights before LDN: read with care",
+            count,
+        )
     return Level(
         label=label,
         dose_mg=dose,
@@ -178,7 +189,7 @@ def by_dose_level(
     ]
     baseline = None
     if len(before) >= min_nights:
-        baseline = _level("Before LDN", None, before, scales, None, True)
+        baseline = _level(gettext_noop("Before LDN"), None, before, scales, None, True)
     first_dose = taken[0].dose_mg
     levels = []
     if baseline is None and len(by_dose[first_dose]) >= min_nights:

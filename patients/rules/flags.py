@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from patients.rules import scales as scale_defs
 from patients.rules.nights import EVENING, as_zone, is_in_dosing_window
+from patients.rules.wording import Label, Phrase, decimal_text, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
 # --- Thresholds: the one place to tune the rules ---------------------------------------------
@@ -28,7 +29,7 @@ WORSENING_MIN_PERCENT = Decimal("30")  # at least 30 % worse than the baseline m
 WORSENING_MIN_RECENT_SCORES = 3  # fewer scores than this are too few to compare
 WORSENING_MIN_BASELINE_SCORES = 7
 SEVERE_SIDE_EFFECT = 3  # SideEffect.Severity.SEVERE
-SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe"}
+SEVERITY_WORDS = {1: gettext_noop("mild"), 2: gettext_noop("moderate"), 3: gettext_noop("severe")}
 
 # How far back the flags need nights: the dashboard prefetches exactly this much.
 LOOKBACK_NIGHTS = max(
@@ -46,12 +47,7 @@ DOSE_ON_HOLD = "dose_on_hold"
 QUIET = "quiet"
 
 
-def gettext_noop(text: str) -> str:
-    """Marks a label for the translation catalog (makemessages finds this name) while the
-    module stays free of Django; pages translate it when shown ({% translate flag.label %})."""
-    return text
-
-
+# Labels are phrases too: pages translate them when shown ({% translate flag.label %}).
 KIND_LABELS = {
     URGENT: gettext_noop("Urgent report"),
     DOSE_ON_HOLD: gettext_noop("Dose while on hold"),
@@ -119,7 +115,7 @@ class Evidence:
     """One night behind a flag and what on it raised the flag (plain text)."""
 
     night: date
-    values: str
+    values: str  # a wording.Phrase: its English text, translated when shown
     logged: bool = True  # False: nothing was logged that night (nothing to open)
 
 
@@ -129,7 +125,7 @@ class Flag:
     severity: int
     first_night: date
     evidence: tuple[date, ...]  # the nights that raise it, oldest first
-    explanation: str  # one line, plain text (templates escape it)
+    explanation: str  # one line, a wording.Phrase (English as a str; translated when shown)
     key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
     details: tuple[Evidence, ...] = ()  # per night the values that raised it, oldest first
     report_id: int | None = None  # an urgent flag: the open report to open (the oldest)
@@ -162,19 +158,18 @@ class Flag:
         return self.last_night <= reviewed_through
 
 
-def _day(night: date) -> str:
-    return f"{night.day} {night:%b}"
-
-
-def _mg(value: Decimal | None) -> str:
+def _mg(value: Decimal | None) -> Phrase:
     if value is None:
-        return "—"
-    text = f"{value.normalize():f}"
-    return f"{text} mg"
+        return gettext_noop("—")
+    return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(value)))
 
 
-def _nights(n: int) -> str:
-    return f"{n} night{'s' if n != 1 else ''}"
+def _effect_name(kind: str, label: str) -> Label | str:
+    """A listed side effect is named by its catalog label (translated when shown); "other"
+    carries the patient's own words, kept as written."""
+    if label:
+        return label
+    return Label(kind.replace("_", " ").capitalize(), lower=True)
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -192,26 +187,49 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
         if len(run) >= MISSED_NIGHTS_IN_A_ROW:
             skipped = sum(1 for n in run if by_night.get(n) and by_night[n].status == "skipped")
             unlogged = len(run) - skipped
-            parts = [f"{skipped} skipped"] if skipped else []
-            parts += [f"{unlogged} not logged"] if unlogged else []
+            if skipped and unlogged:
+                parts = gettext_noop(
+                    "%(skipped)s skipped, %(unlogged)s not logged",
+                    skipped=skipped,
+                    unlogged=unlogged,
+                )
+            elif skipped:
+                parts = gettext_noop("%(skipped)s skipped", skipped=skipped)
+            else:
+                parts = gettext_noop("%(unlogged)s not logged", unlogged=unlogged)
             details = []
             for n in run:
                 record = by_night.get(n)
                 if record is not None and record.status == "skipped":
-                    reason = f" ({record.skip_reason})" if record.skip_reason else ""
-                    details.append(Evidence(n, f"skipped{reason}"))
+                    values = (
+                        gettext_noop(
+                            "skipped (%(reason)s)",
+                            reason=Label(record.skip_reason, lower=True),
+                        )
+                        if record.skip_reason
+                        else gettext_noop("skipped")
+                    )
+                    details.append(Evidence(n, values))
                 elif record is not None:
-                    details.append(Evidence(n, "entry without the evening dose"))
+                    details.append(Evidence(n, gettext_noop("entry without the evening dose")))
                 else:
-                    details.append(Evidence(n, "nothing logged", logged=False))
+                    details.append(Evidence(n, gettext_noop("nothing logged"), logged=False))
             flags.append(
                 Flag(
                     MISSED,
                     MEDIUM,
                     run[0],
                     tuple(run),
-                    f"{_nights(len(run))} in a row without a taken dose "
-                    f"({', '.join(parts)}), {_day(run[0])} to {_day(run[-1])}.",
+                    ngettext_lazy(
+                        "%(count)s night in a row without a taken dose (%(parts)s), "
+                        "%(first)s to %(last)s.",
+                        "%(count)s nights in a row without a taken dose (%(parts)s), "
+                        "%(first)s to %(last)s.",
+                        len(run),
+                        parts=parts,
+                        first=run[0],
+                        last=run[-1],
+                    ),
                     details=tuple(details),
                 )
             )
@@ -243,23 +261,41 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
     flags = []
     for kind, hits in sorted(seen.items()):
         hits.sort(key=lambda hit: hit[0])
-        name = (hits[-1][1].label or kind.replace("_", " ")).capitalize()
+        name = _effect_name(kind, hits[-1][1].label)
         severe = [night for night, effect in hits if effect.severity >= SEVERE_SIDE_EFFECT]
         first_ever = first_reported.get(kind, hits[0][0])
         is_new = first_ever >= since
-        severity_of = {night: SEVERITY_WORDS.get(effect.severity, "") for night, effect in hits}
+        severity_of = {night: SEVERITY_WORDS.get(effect.severity) for night, effect in hits}
         if severe:
-            new = " (new: never reported before)" if is_new else ""
+            if is_new:
+                explanation = ngettext_lazy(
+                    "Severe %(effect)s on %(count)s night, last %(last)s "
+                    "(new: never reported before).",
+                    "Severe %(effect)s on %(count)s nights, last %(last)s "
+                    "(new: never reported before).",
+                    len(severe),
+                    effect=name,
+                    last=severe[-1],
+                )
+            else:
+                explanation = ngettext_lazy(
+                    "Severe %(effect)s on %(count)s night, last %(last)s.",
+                    "Severe %(effect)s on %(count)s nights, last %(last)s.",
+                    len(severe),
+                    effect=name,
+                    last=severe[-1],
+                )
             flags.append(
                 Flag(
                     SIDE_EFFECT,
                     HIGH,
                     severe[0],
                     tuple(severe),
-                    f"Severe {name.lower()} on {_nights(len(severe))}, "
-                    f"last {_day(severe[-1])}{new}.",
+                    explanation,
                     key=kind,
-                    details=tuple(Evidence(n, f"{name.lower()}: severe") for n in severe),
+                    details=tuple(
+                        Evidence(n, gettext_noop("%(effect)s: severe", effect=name)) for n in severe
+                    ),
                 )
             )
         elif is_new:
@@ -269,12 +305,20 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     MEDIUM,
                     first_ever,
                     (first_ever,),
-                    f"New side effect: {name.lower()}, first reported {_day(first_ever)}.",
+                    gettext_noop(
+                        "New side effect: %(effect)s, first reported %(first)s.",
+                        effect=name,
+                        first=first_ever,
+                    ),
                     key=kind,
                     details=(
                         Evidence(
                             first_ever,
-                            f"{name.lower()}: {severity_of.get(first_ever, 'reported')}",
+                            gettext_noop(
+                                "%(effect)s: %(severity)s",
+                                effect=name,
+                                severity=severity_of.get(first_ever) or gettext_noop("reported"),
+                            ),
                         ),
                     ),
                 )
@@ -321,18 +365,43 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
             continue
         recent.sort()
         nights = tuple(night for night, _ in recent)
-        pct = f", {percent:.0f} % worse" if percent is not None else ""
+        one = Decimal("0.1")
+        values = {
+            "scale": Label(scale.label),
+            "recent": WORSENING_RECENT_NIGHTS,
+            "after": after.quantize(one),
+            "before": before.quantize(one),
+            "baseline": WORSENING_BASELINE_NIGHTS,
+            "points": worse.quantize(one),
+        }
+        if percent is not None:
+            explanation = gettext_noop(
+                "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
+                "%(baseline)s nights before (%(points)s points, %(percent)s %% worse).",
+                percent=percent.quantize(Decimal("1")),
+                **values,
+            )
+        else:
+            explanation = gettext_noop(
+                "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
+                "%(baseline)s nights before (%(points)s points).",
+                **values,
+            )
         flags.append(
             Flag(
                 WORSENING,
                 MEDIUM,
                 nights[0],
                 nights,
-                f"{scale.label} worse: last {WORSENING_RECENT_NIGHTS} nights' mean {after:.1f} vs "
-                f"{before:.1f} over the {WORSENING_BASELINE_NIGHTS} nights before ({worse:.1f} "
-                f"points{pct}).",
+                explanation,
                 key=scale.key,
-                details=tuple(Evidence(night, f"{scale.label} {value}") for night, value in recent),
+                details=tuple(
+                    Evidence(
+                        night,
+                        gettext_noop("%(scale)s %(value)s", scale=Label(scale.label), value=value),
+                    )
+                    for night, value in recent
+                ),
             )
         )
     return flags
@@ -360,10 +429,25 @@ def dose_deviation(records, versions, today) -> list[Flag]:
             MEDIUM,
             nights[0],
             nights,
-            f"Dose differed from the plan on {_nights(len(nights))}; last {_day(last.night)}: "
-            f"{_mg(last.dose_mg)} taken, {_mg(prescribed)} prescribed.",
+            ngettext_lazy(
+                "Dose differed from the plan on %(count)s night; last %(last)s: %(taken)s "
+                "taken, %(prescribed)s prescribed.",
+                "Dose differed from the plan on %(count)s nights; last %(last)s: %(taken)s "
+                "taken, %(prescribed)s prescribed.",
+                len(nights),
+                last=last.night,
+                taken=_mg(last.dose_mg),
+                prescribed=_mg(prescribed),
+            ),
             details=tuple(
-                Evidence(record.night, f"{_mg(record.dose_mg)} taken, {_mg(plan)} prescribed")
+                Evidence(
+                    record.night,
+                    gettext_noop(
+                        "%(taken)s taken, %(prescribed)s prescribed",
+                        taken=_mg(record.dose_mg),
+                        prescribed=_mg(plan),
+                    ),
+                )
                 for record, plan in off
             ),
         )
@@ -389,17 +473,24 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
             LOW,
             nights[0],
             nights,
-            f"Evening dose outside 21:00–03:00 on {_nights(len(nights))}; last "
-            f"{_day(late[-1].night)} at {last:%H:%M}.",
-            details=tuple(
-                Evidence(
-                    record.night,
-                    f"taken at {record.taken_at.astimezone(as_zone(tz)):%H:%M %Z}",
-                )
-                for record in late
+            ngettext_lazy(
+                "Evening dose outside 21:00–03:00 on %(count)s night; last %(last)s at %(time)s.",
+                "Evening dose outside 21:00–03:00 on %(count)s nights; last %(last)s at %(time)s.",
+                len(nights),
+                last=late[-1].night,
+                time=last.time(),
             ),
+            details=tuple(_taken_at(record, tz) for record in late),
         )
     ]
+
+
+def _taken_at(record: NightRecord, tz) -> Evidence:
+    local = record.taken_at.astimezone(as_zone(tz))
+    return Evidence(
+        record.night,
+        gettext_noop("taken at %(time)s %(zone)s", time=local.time(), zone=f"{local:%Z}"),
+    )
 
 
 def dose_on_hold(records, versions, today) -> list[Flag]:
@@ -418,10 +509,17 @@ def dose_on_hold(records, versions, today) -> list[Flag]:
             HIGH,
             nights[0],
             nights,
-            f"Dose logged while the plan was on hold on {_nights(len(nights))}, "
-            f"last {_day(nights[-1])}.",
+            ngettext_lazy(
+                "Dose logged while the plan was on hold on %(count)s night, last %(last)s.",
+                "Dose logged while the plan was on hold on %(count)s nights, last %(last)s.",
+                len(nights),
+                last=nights[-1],
+            ),
             details=tuple(
-                Evidence(record.night, f"{_mg(record.dose_mg)} taken while on hold")
+                Evidence(
+                    record.night,
+                    gettext_noop("%(taken)s taken while on hold", taken=_mg(record.dose_mg)),
+                )
                 for record in held
             ),
         )
@@ -439,12 +537,24 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
         return []
     raised = since + timedelta(days=QUIET_DAYS)
     silent = (today - since).days
-    span = f"{_day(since + timedelta(days=1))} to {_day(today)}"
+    span = {"silent_from": since + timedelta(days=1), "silent_to": today}
     if last_entry is not None:
-        what = f"last entry {_day(last_entry)}; silent {span}"
-        details = (Evidence(last_entry, "the last entry"),)
+        explanation = gettext_noop(
+            "No entry for %(silent)s nights (last entry %(last)s; silent %(silent_from)s to "
+            "%(silent_to)s).",
+            silent=silent,
+            last=last_entry,
+            **span,
+        )
+        details = (Evidence(last_entry, gettext_noop("the last entry")),)
     else:
-        what = f"nothing logged since joining on {_day(since)}; silent {span}"
+        explanation = gettext_noop(
+            "No entry for %(silent)s nights (nothing logged since joining on %(joined)s; "
+            "silent %(silent_from)s to %(silent_to)s).",
+            silent=silent,
+            joined=since,
+            **span,
+        )
         details = ()
     return [
         Flag(
@@ -452,10 +562,13 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
             MEDIUM,
             raised,
             (raised,),
-            f"No entry for {silent} nights ({what}).",
+            explanation,
             details=details,
         )
     ]
+
+
+_URGENT_SEVERITY = {"moderate": gettext_noop("moderate"), "severe": gettext_noop("severe")}
 
 
 def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
@@ -467,14 +580,17 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                 TOP,
                 report.night,
                 (report.night,),
-                (
-                    f"Open urgent report ({report.severity}) from {_day(report.night)}"
-                    if report.count == 1
-                    else f"{report.count} open urgent reports (worst: {report.severity}), "
-                    f"the oldest from {_day(report.night)}"
-                )
-                + ": open the report to acknowledge it. The patient is asked to wait "
-                "(no one-tap dose, no dose reminders) until it is answered.",
+                ngettext_lazy(
+                    "Open urgent report (%(severity)s) from %(oldest)s: open the report to "
+                    "acknowledge it. The patient is asked to wait (no one-tap dose, no dose "
+                    "reminders) until it is answered.",
+                    "%(count)s open urgent reports (worst: %(severity)s), the oldest from "
+                    "%(oldest)s: open the report to acknowledge it. The patient is asked to "
+                    "wait (no one-tap dose, no dose reminders) until it is answered.",
+                    report.count,
+                    severity=_URGENT_SEVERITY.get(report.severity, report.severity),
+                    oldest=report.night,
+                ),
                 report_id=report.report_id,
             )
         )

@@ -8,7 +8,7 @@ matches the database.
 
 import itertools
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -224,6 +224,29 @@ def test_the_plan_history_rebuilt_from_the_bundle_matches_every_stored_version(d
                     expected.hold_from,
                     expected.hold_until,
                 ), (patient.user.email, key)
+
+
+def test_every_request_is_authored_at_its_version_s_signing_time(demo):
+    """Older prescriptions' versions too: an EHR dates a plan change by its signature, not
+    by the night it took effect (they once fell back to their first night)."""
+    for patient in _demo_patients():
+        authored = {}
+        for entry in _bundle(patient)["entry"]:
+            resource = entry["resource"]
+            if resource["resourceType"] == "MedicationRequest":
+                prescription, number = resource["identifier"][0]["value"].split("-")
+                authored[(int(prescription), int(number))] = datetime.fromisoformat(
+                    resource["authoredOn"]
+                )
+        signed = {
+            (version.prescription_id, version.number): version.created_at
+            for version in PlanVersion.objects.filter(prescription__patient=patient)
+        }
+        assert authored == signed, patient.user.email
+    older = PlanVersion.objects.exclude(
+        prescription__in=[p.prescriptions.order_by("-pk").first() for p in _demo_patients()]
+    )
+    assert older.exists()  # the demo has versions of older prescriptions to judge
 
 
 def test_the_rebuilt_plan_prescribes_the_same_dose_on_every_night(demo):

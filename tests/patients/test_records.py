@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from patients import records
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
@@ -70,13 +71,33 @@ def test_a_night_reads_as_the_record_the_rules_expect(patient_a, logged):
             flag_rules.SideEffectRecord("other", 2, "Itchy skin"),
         ),
     )
-    # The reason as the flags explain it (its label, lower case), as it was read before.
+    # The reason's English label: the msgid the flags' evidence is translated from when shown
+    # (patients.rules.wording.Label), whatever language the page is read in.
     assert (skipped.status, skipped.skip_reason, skipped.side_effects) == (
         "skipped",
-        "i forgot",
+        "I forgot",
         (),
     )
     assert [scale.label for scale in nights.scales.values()] == ["Brain fog"]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_reason_is_read_as_its_english_label_in_any_language(patient_a, logged, language):
+    with translation.override(language):
+        nights = records.read_one(NightlyEntry.objects.filter(patient=patient_a))
+    assert nights.records[1].skip_reason == "I forgot"
+
+
+def test_without_arrays_the_reader_builds_the_same_records(patient_a, logged):
+    """The SQLite fallback of `make run` (no ARRAY subqueries) reads what PostgreSQL does."""
+    give_nights([patient_a], NIGHT - timedelta(days=1), 30)
+    entries = NightlyEntry.objects.filter(patient=patient_a)
+    for extra_scores in (True, False):
+        with_arrays = records.read_one(entries, extra_scores=extra_scores, arrays=True)
+        without = records.read_one(entries, extra_scores=extra_scores, arrays=False)
+        assert without.records == with_arrays.records
+        assert without.scales == with_arrays.scales
+        assert len(without.records) == 32
 
 
 def test_the_reader_takes_one_query_for_any_number_of_nights(

@@ -47,7 +47,7 @@ from patients.rules.fhir_ids import instant, stable_id
 from patients.rules.nights import moment_on_night
 from patients.urgent.fhir import adverse_events
 from prescriptions import titration
-from prescriptions.models import Prescription
+from prescriptions.models import PlanVersion
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -513,16 +513,20 @@ def _envelope(now: datetime) -> dict:
 def version_records(patient, plan) -> list[VersionRecord]:
     """Every plan version of every prescription of the patient, from their plans.PlanView.
 
-    The view numbers prescriptions by position (oldest first); one query gives their ids.
-    Only the newest prescription's signed rows are loaded, so older versions are dated by
-    their first night instead of their signature.
+    The view numbers prescriptions by position (oldest first). One query gives every
+    version's signing time (its created_at), which dates its MedicationRequest
+    (``authoredOn``), older prescriptions' versions included, and the prescriptions' ids.
     """
     if not plan.versions:
         return []
-    ids = list(
-        Prescription.objects.filter(patient=patient).order_by("pk").values_list("pk", flat=True)
-    )
-    signed = {(row.prescription_id, row.number): row.created_at for row in plan.rows}
+    signed = {
+        (prescription_id, number): created_at
+        for prescription_id, number, created_at in PlanVersion.objects.filter(
+            prescription__patient=patient
+        ).values_list("prescription_id", "number", "created_at")
+    }
+    # Numbered as plans.load numbers them: the patient's prescriptions with versions, by id.
+    ids = sorted({prescription_id for prescription_id, _ in signed})
     records = []
     for version in plan.versions:
         prescription_id = ids[version.prescription_index]

@@ -1,0 +1,55 @@
+"""The pure rules' sentences (patients.rules.wording.Phrase) in the viewer's language.
+
+The rules build a phrase as a msgid with values and never translate; pages, forms and emails
+show it through :func:`translate` (templates: ``{{ value|phrase }}`` from the ``wording``
+tags), which picks the active language's text and writes each value the way that language
+does: dates "29 nov", decimals with a decimal comma, catalog labels translated.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import get_language, gettext, ngettext
+
+from patients.rules.wording import DateWithYear, Label, Phrase
+
+
+def translate(value) -> str:
+    """A phrase (or a list of them, or anything else) as text in the active language."""
+    if isinstance(value, Phrase):
+        values = {key: _value(item) for key, item in value.params}
+        if value.plural:
+            text = ngettext(value.msgid, value.plural, value.count or 0)
+        else:
+            text = gettext(value.msgid)
+        return text % values if values else text
+    if isinstance(value, list | tuple):
+        return [translate(item) for item in value]
+    return _value(value) if isinstance(value, Label) else value
+
+
+def _value(value) -> str:
+    if isinstance(value, Phrase):
+        return translate(value)
+    if isinstance(value, Label):
+        text = gettext(str.__str__(value))
+        # German writes its nouns capitalised inside a sentence.
+        if value.lower and not (get_language() or "").startswith("de"):
+            return text[:1].lower() + text[1:]
+        return text
+    if isinstance(value, datetime):
+        return formats.time_format(value, "H:i")
+    if isinstance(value, DateWithYear):
+        return formats.date_format(value, "j M Y")
+    if isinstance(value, date):
+        return formats.date_format(value, "j M")
+    if isinstance(value, time):
+        return formats.time_format(value, "H:i")
+    if isinstance(value, Decimal):
+        return formats.number_format(value, use_l10n=True)
+    if isinstance(value, tuple):
+        # "1,5; 3,0; 4,5" where the decimal comma would make "1,5, 3,0" ambiguous.
+        comma = formats.get_format("DECIMAL_SEPARATOR") == ","
+        return ("; " if comma else ", ").join(_value(item) for item in value)
+    return str(value)

@@ -1,0 +1,120 @@
+"""What the digest and the morning reminders say about time, in every language.
+
+Issue 17's wording: the first digest said "since yesterday's digest" (there was none); the
+morning check-in email was headed with "Tonight's dose" and "Open tonight's card" at 09:00,
+about a night that had passed. Both were lost once in a merge: these tests keep them.
+"""
+
+import re
+from datetime import UTC, date, datetime, time
+
+import pytest
+from django.core import mail
+
+from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.notifications import outbox as delivery
+from patients.notifications import sweep as sweeper
+from patients.notifications.renderers import ReminderRenderer
+from tests.factories import ClinicianFactory
+from tests.patients.reminder_support import log_evening, patient_on_plan
+
+Kind = ReminderDelivery.Kind
+Channel = ReminderDelivery.Channel
+LANGUAGES = ("en", "es", "de")
+
+# "Tonight" in each language, as the evening texts say it.
+TONIGHT = {
+    "en": ("Tonight", "tonight"),
+    "es": ("Esta noche", "esta noche"),
+    "de": ("Heutige Abend", "heutige Abend", "Heute Abend", "heute Abend"),
+}
+SINCE = {
+    "en": "since this time yesterday",
+    "es": "desde ayer a esta hora",
+    "de": "seit gestern um diese Zeit",
+}
+LAST_NIGHT_LINK = {
+    "en": "Open last night's entry",
+    "es": "Abrir el registro de anoche",
+    "de": "Eintrag der letzten Nacht öffnen",
+}
+
+
+def words(text):
+    """The text without its links (their anchors are not words the patient reads)."""
+    return re.sub(r'https?://\S+|href="[^"]*"', "", text)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_first_digest_does_not_speak_of_a_digest_yesterday(language, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clinician = ClinicianFactory(display_name="Dr First", language=language)
+    ClinicianPreferences.objects.update_or_create(
+        user=clinician, defaults={"time_zone": "Europe/London", "digest_time": time(7, 30)}
+    )
+    quiet = patient_on_plan(clinicians=[clinician], start=date(2026, 1, 1))
+    log_evening(quiet, date(2026, 1, 9), at=utc(2026, 1, 9, 22, 0))
+    assert not ReminderDelivery.objects.filter(kind=Kind.DIGEST).exists()  # the first one
+
+    [digest] = sweeper.sweep(utc(2026, 1, 15, 7, 30), dispatch=lambda ids: None).digests
+    assert delivery.send_delivery(digest, now=utc(2026, 1, 15, 7, 30)) == "sent"
+    [message] = mail.outbox
+    for body in (message.body, message.alternatives[0][0]):
+        assert SINCE[language] in body
+        assert "digest." not in body
+        assert "resumen de ayer" not in body
+        assert "gestrigen Zusammenfassung" not in body
+
+
+def _reminder(kind, language, dosing_time="evening"):
+    patient = patient_on_plan(start=date(2026, 1, 1), dose="2.5", dosing_time=dosing_time)
+    patient.user.language = language
+    patient.user.save()
+    return ReminderDelivery(
+        key=f"test-{kind}-{language}",
+        recipient=patient.user,
+        patient=patient,
+        night=date(2026, 1, 15),
+        kind=kind,
+        channel=Channel.EMAIL,
+        due_at=utc(2026, 1, 16, 9, 0),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [Kind.MORNING, Kind.MISSED])
+def test_the_morning_reminders_speak_of_last_night_not_tonight(kind, language):
+    rendered = ReminderRenderer().render(_reminder(kind, language))
+    texts = (
+        rendered.email.subject,
+        rendered.email.text,
+        rendered.email.html,
+        rendered.push["title"],
+        rendered.push["body"],
+    )
+    for text in map(words, texts):
+        for word in TONIGHT[language]:
+            assert word not in text, (kind, language, text)
+    assert LAST_NIGHT_LINK[language] in rendered.email.text
+    assert LAST_NIGHT_LINK[language] in rendered.email.html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_evening_reminder_still_speaks_of_tonight(language):
+    rendered = ReminderRenderer().render(_reminder(Kind.EVENING, language))
+    assert any(word in rendered.email.html for word in TONIGHT[language])
+
+
+@pytest.mark.django_db
+def test_a_morning_dosing_reminder_says_today_not_tonight():
+    rendered = ReminderRenderer().render(_reminder(Kind.EVENING, "en", dosing_time="morning"))
+    assert "Today's dose: 2.5 mg" in rendered.email.html
+    assert "Open today's card" in rendered.email.text
+    assert "onight" not in words(rendered.email.html + rendered.email.text)
