@@ -82,6 +82,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Bulk invitation batches left "sending" (the broker was down when the admin pressed
+    # Send, or a worker died) are handed to the broker again.
+    "bulk-invitations-resume": {
+        "task": "accounts.resume_bulk_invitations",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "attention-rebuild": {
         "task": "patients.rebuild_attention",
         "schedule": crontab(hour=3, minute=17),

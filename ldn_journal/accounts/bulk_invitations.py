@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -479,6 +480,24 @@ def send_batch(batch_id, *, now=None):
         pass
     finish(batch, now=now)
     return counts(batch)
+
+
+# A batch still "sending" this long after it was last handed to the broker is handed again
+# (the enqueue may have failed, or the worker died): rows are claimed one by one under
+# skip-locked row locks, so a second task beside a slow first one sends nothing twice.
+RESUME_AFTER = timedelta(minutes=2)
+
+
+def claim_stalled(now) -> list[int]:
+    """The ids of batches to hand to the broker again, their `queued_at` moved to `now` in
+    the same statement (two sweeps at once hand each batch over once)."""
+    stalled = BulkInvitation.objects.filter(
+        status=BulkInvitation.Status.SENDING, queued_at__lte=now - RESUME_AFTER
+    )
+    with transaction.atomic():
+        ids = list(stalled.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        BulkInvitation.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids
 
 
 def finish(batch, *, now=None):

@@ -30,3 +30,15 @@ def send_bulk_invitations_task(batch_id):
     # Idempotent: rows are claimed one by one, so a redelivery or a second run sends nothing
     # twice (acks_late: a worker lost mid-batch hands the task to another, which resumes).
     return bulk_invitations.send_batch(batch_id)
+
+
+@shared_task(name="accounts.resume_bulk_invitations")
+def resume_bulk_invitations_task():
+    """Every minute from beat: batches whose hand-over to the broker failed, or whose worker
+    died, are sent on (the web request left them to this sweep)."""
+    ids = bulk_invitations.claim_stalled(timezone.now())
+    for batch_id in ids:
+        send_bulk_invitations_task.apply_async((batch_id,))
+    if ids:
+        log.warning("bulk invitations: %s stalled batch(es) handed to the broker again", len(ids))
+    return len(ids)

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from ldn_journal import redis_outages
 from ldn_journal.accounts.models import BulkInvitation, Invitation
 from ldn_journal.celery import app
 from patients.models import CareTeamRequest, Patient
@@ -69,6 +70,10 @@ def test_an_admin_uploads_thirty_rows_sees_three_errors_and_sends_the_other_27(
     admin.set_viewport_size(DESKTOP)
 
     admin.get_by_label("I checked the preview").check()
+    # A broker timeout while the demo was seeded (a loaded CI machine) makes this process skip
+    # the broker for a few seconds and leave the batch to the minute sweep, which a browser
+    # test does not run (the sweep has its own test): start from a broker believed up.
+    redis_outages.forget()
     admin.get_by_role("button", name="Send 27 valid rows").click()
 
     expect(admin.locator("#batch-status")).to_contain_text("Done", timeout=30_000)

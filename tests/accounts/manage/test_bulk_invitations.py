@@ -17,6 +17,7 @@ from ldn_journal.accounts.models import (
     BulkInvitationRow,
     Invitation,
 )
+from ldn_journal.accounts.tasks import resume_bulk_invitations_task
 from ldn_journal.celery import app
 from patients.models import CareTeamMembership, CareTeamRequest
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
@@ -691,3 +692,39 @@ def test_a_bad_file_is_explained_in_the_admins_language(client, db):
     client.force_login(AdminFactory(language="es"))
     response = upload(client, b"\x00\x01")
     assert "El archivo contiene bytes NUL" in response.content.decode()
+
+
+def test_a_batch_left_sending_is_handed_to_the_broker_again_by_the_minute_sweep(
+    admin_user, clinician_a, patient_b, eager_tasks
+):
+    """The broker was down when the admin pressed Send (the request left the batch to the
+    sweep): after RESUME_AFTER the beat task hands it over and every valid row goes once."""
+    stalled = bulk_invitations.build_batch(admin_user, csv_bytes(MIXED))
+    bulk_invitations.start_sending(stalled, request=None)
+    fresh = bulk_invitations.build_batch(
+        admin_user, csv_bytes(["fresh@example.org,patient,,clinician.a@example.org,,"])
+    )
+    bulk_invitations.start_sending(fresh, request=None)
+    just_before = timezone.now() - bulk_invitations.RESUME_AFTER + timedelta(seconds=5)
+    BulkInvitation.objects.filter(pk=stalled.pk).update(
+        queued_at=timezone.now() - bulk_invitations.RESUME_AFTER
+    )
+    BulkInvitation.objects.filter(pk=fresh.pk).update(queued_at=just_before)
+
+    assert resume_bulk_invitations_task() == 1  # the fresh one may still be on its way
+
+    stalled.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stalled.status == BulkInvitation.Status.DONE
+    assert fresh.status == BulkInvitation.Status.SENDING
+    assert len(mail.outbox) == len({m.to[0] for m in mail.outbox}) == 3
+    assert resume_bulk_invitations_task() == 0  # done batches are left alone
+
+
+def test_the_resume_sweep_is_on_the_beat_schedule():
+    [entry] = [
+        e
+        for e in app.conf.beat_schedule.values()
+        if e["task"] == "accounts.resume_bulk_invitations"
+    ]
+    assert entry["schedule"] <= 60
