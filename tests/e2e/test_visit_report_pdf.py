@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from ldn_journal.accounts.models import User
 from patients.models import NightlyEntry, Patient
 from tests.conftest import IN_CI
 from tests.e2e.browser_support import sign_in
@@ -44,8 +45,16 @@ def pdf_pages(pdftotext, pdf_path) -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
+PAGE_NUMBER = {
+    "en-GB": "Page {n} of {m}",
+    "es-ES": "Página {n} de {m}",
+    "de-DE": "Seite {n} von {m}",
+}
+
+
+@pytest.mark.parametrize("locale", PAGE_NUMBER)
 def test_every_printed_page_of_the_visit_report_has_its_number_and_the_patient(
-    browser, live_server, pdftotext, tmp_path
+    browser, live_server, pdftotext, tmp_path, locale
 ):
     # The demo patient with the longest record: months of nights, several printed pages.
     patient = max(
@@ -59,10 +68,12 @@ def test_every_printed_page_of_the_visit_report_has_its_number_and_the_patient(
 
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, "clinician@example.com")
+    sign_in(page, live_server, "clinician@example.com")  # the sign-in form in English
+    # The report in `locale`: the clinician's own language setting (it beats the browser's).
+    User.objects.filter(email="clinician@example.com").update(language=locale[:2])
     page.goto(live_server.url + reverse("clinic:report", args=[patient.pk]))
     page.wait_for_load_state("networkidle")
-    assert "Visit report" in page.locator("h1").inner_text()
+    assert page.locator("html").get_attribute("lang").startswith(locale[:2])
     page.emulate_media(media="print")
     pdf = tmp_path / "visit-report.pdf"
     page.pdf(path=pdf, format="A4")
@@ -72,7 +83,10 @@ def test_every_printed_page_of_the_visit_report_has_its_number_and_the_patient(
     assert len(pages) >= 2, "the report should need at least two pages"
     for number, text in enumerate(pages, start=1):
         flat = " ".join(text.split())
-        assert f"Page {number} of {len(pages)}" in flat, (number, flat[-300:])
+        words = PAGE_NUMBER[locale].format(n=number, m=len(pages))
+        assert words in flat, (number, flat[-300:])
         assert name in flat, number
         assert RECORD in flat, number
-        assert "Date of birth 2 Apr 1971" in flat, number
+        assert "1971" in flat, number  # the date of birth, in the page's own format
+        if locale == "en-GB":
+            assert "Date of birth 2 Apr 1971" in flat, number
