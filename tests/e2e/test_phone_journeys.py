@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from django.core.management import call_command
 from django.test.testcases import LiveServerThread
 from django.utils import timezone
@@ -333,7 +334,9 @@ def test_axe_finds_nothing_critical_serious_or_moderate_on_patient_and_clinician
     page.goto(live_server.url + PATIENT_PAGES[1].format(**names))
     page.get_by_label("Dose taken (mg)").fill("15")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # The click navigates; expect() waits for the new page rather than
+    # reading document.activeElement mid-navigation (null before <body>).
+    expect(page.locator(".error-summary")).to_be_focused()
     found["dose form with an error"] = _axe(page)
     context.close()
 
