@@ -206,9 +206,9 @@ def _last_entry():
     )
 
 
-def annotated_patients(user):
-    """The access gate plus what the list needs on each patient row (one query)."""
-    return with_list_annotations(Patient.objects.visible_to(user))
+def annotated_patients(user, now=None):
+    """The access gate at `now` plus what the list needs on each patient row (one query)."""
+    return with_list_annotations(Patient.objects.visible_to(user, now))
 
 
 def with_list_annotations(patients):
@@ -259,7 +259,9 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
     first reports of each side effect and open urgent reports, whatever the number of
     patients or nights.
     """
-    patients = annotated_patients(user)
+    # The gate at the same moment as the flags: a digest judged for 07:30 covers the patients
+    # the clinician saw (their team, a colleague they covered) at 07:30.
+    patients = annotated_patients(user, now)
     if search:
         patients = patients.filter(user__display_name__icontains=search) | patients.filter(
             user__email__icontains=search
