@@ -33,6 +33,8 @@ from patients.templatetags.journal import nights_ago
 
 def _v(value) -> str:
     """A value as ``{{ value }}`` writes it: localized, then escaped."""
+    if type(value) is str:  # localize() leaves text as it is
+        return conditional_escape(value)
     value = localize(value)
     return conditional_escape(value if isinstance(value, str) else str(value))
 
@@ -136,11 +138,15 @@ def _phrase_key(phrase):
 
 
 class _Page:
-    """The row's fixed words and the page's memo (the active language's)."""
+    """The row's fixed words and the page's memo (the active language's): a piece written
+    once per page for each distinct value it is written from."""
 
     def __init__(self):
         self._texts = {}
         self._badges = {}
+        self._positions = {}
+        self._adherence = {}
+        self._days = {}
         self.covering = self.t("Covering")
         self.emergency = self.t("Emergency access")
         self.dose = self.t("Dose")
@@ -155,6 +161,29 @@ class _Page:
         text = self._texts.get(msgid)
         if text is None:
             text = self._texts[msgid] = _t(msgid)
+        return text
+
+    def position_of(self, position):
+        key = (position, str(position.dose_mg))  # 4.5 and 4.50 are equal, not written alike
+        html = self._positions.get(key)
+        if html is None:
+            html = self._positions[key] = position_html(position)
+        return html
+
+    def adherence_of(self, a):
+        key = (a.taken, a.prescribed)
+        html = self._adherence.get(key)
+        if html is None:
+            html = self._adherence[key] = adherence_html(a)
+        return html
+
+    def day(self, night):
+        """``night|date:"j M"``, escaped."""
+        if type(night) is not date:
+            return _v(date_filter(night, "j M"))
+        text = self._days.get(night)
+        if text is None:
+            text = self._days[night] = _v(date_filter(night, "j M"))
         return text
 
     def badge(self, flag):
@@ -194,7 +223,7 @@ def _row_html(row, words: _Page) -> str:
     )
     if row.last_entry:
         last_entry = (
-            f"{_v(date_filter(row.last_entry, 'j M'))} "
+            f"{words.day(row.last_entry)} "
             f'<span class="small muted">({_v(nights_ago(row.nights_silent))})</span>'
         )
     else:
@@ -216,10 +245,10 @@ def _row_html(row, words: _Page) -> str:
         f"<tr{needs_review}>\n"
         f'          <th scope="row"><a href="{href}">{_v(patient.name)}</a>{badge}\n'
         f"            {conditions}</th>\n"
-        f'          <td data-label="{words.dose}">{position_html(row.position)}</td>\n'
+        f'          <td data-label="{words.dose}">{words.position_of(row.position)}</td>\n'
         f'          <td data-label="{words.last_entry}">{last_entry}</td>\n'
         f'          <td class="num" data-label="{words.adherence}">'
-        f"{adherence_html(row.adherence_7)} / {adherence_html(row.adherence_30)}</td>\n"
+        f"{words.adherence_of(row.adherence_7)} / {words.adherence_of(row.adherence_30)}</td>\n"
         f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
         f"            {flags}\n"
         f"          </div></td>\n"
