@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -19,14 +19,15 @@ from django.db.models import (
     DateField,
     DateTimeField,
     F,
+    JSONField,
     Max,
     Min,
     OuterRef,
     Subquery,
     Value,
 )
-from django.db.models.functions import Lower
-from django.utils import formats
+from django.db.models.functions import JSONObject, Lower
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -180,14 +181,23 @@ def _latest_review(ref="pk"):
     )
 
 
+def _latest_reviews(ref="pk"):
+    """The patient's reviews that were not undone, latest first."""
+    return FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True).order_by(
+        "-at", "-pk"
+    )
+
+
 def _latest_review_field(name, output_field, ref="pk"):
     """One column of the patient's latest review that was not undone (who, when)."""
-    return Subquery(
-        FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True)
-        .order_by("-at", "-pk")
-        .values(name)[:1],
-        output_field=output_field,
-    )
+    return Subquery(_latest_reviews(ref).values(name)[:1], output_field=output_field)
+
+
+LAST_REVIEW_FIELDS = {
+    "reviewed_at": "at",
+    "reviewed_by_name": "reviewed_by__display_name",
+    "reviewed_by_email": "reviewed_by__email",
+}
 
 
 def last_review_annotations():
@@ -197,6 +207,26 @@ def last_review_annotations():
         "reviewed_by_name": _latest_review_field("reviewed_by__display_name", CharField()),
         "reviewed_by_email": _latest_review_field("reviewed_by__email", CharField()),
     }
+
+
+def last_review_object():
+    """The same three columns as one JSON object in one subquery (the clinician list: one
+    lookup of the latest review per row, not three); `set_last_review` reads it back."""
+    fields = JSONObject(**LAST_REVIEW_FIELDS)
+    return Subquery(_latest_reviews().values(review=fields)[:1], output_field=JSONField())
+
+
+def set_last_review(patient, review) -> None:
+    """`last_review_object()`'s value as the attributes `last_review_annotations` gives."""
+    review = review or {}
+    at = review.get("reviewed_at")
+    if at is not None:
+        at = datetime.fromisoformat(at)
+        if timezone.is_naive(at):  # SQLite writes the stored UTC text without its zone
+            at = timezone.make_aware(at, UTC)
+    patient.reviewed_at = at
+    patient.reviewed_by_name = review.get("reviewed_by_name")
+    patient.reviewed_by_email = review.get("reviewed_by_email")
 
 
 def _last_entry():
