@@ -15,7 +15,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,13 @@ from django.utils.translation import gettext
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.accounts_admin import end_all_sessions
 from ldn_journal.accounts.languages import speaking_to
-from ldn_journal.accounts.models import AccountClosure, Invitation, Role, User
+from ldn_journal.accounts.models import (
+    AccountClosure,
+    BulkInvitationRow,
+    Invitation,
+    Role,
+    User,
+)
 from patients import care_team
 from patients.models import (
     ClinicianNote,
@@ -193,13 +199,41 @@ def _footprint(user, patient):
         "email_addresses": EmailAddress.objects.filter(user=user).count(),
         "authenticators": Authenticator.objects.filter(user=user).count(),
         "push_devices": PushSubscription.objects.filter(user=user).count(),
+        "invitations_naming_them": _invitations_naming(user).count(),
+        "bulk_rows_naming_them": _bulk_rows_naming(user).count(),
         "reminders": reminders,
     }
 
 
+def _invitations_naming(user):
+    return Invitation.objects.filter(accepted_user=user).exclude(
+        email=placeholder_email(user), display_name=""
+    )
+
+
+def _bulk_rows_naming(user):
+    """Rows of CSV uploads that carry the person's address or name: the row that invited
+    them, and any other row typed with their address (as patient or as clinician)."""
+    if user.email.endswith("@" + PLACEHOLDER_DOMAIN):
+        return BulkInvitationRow.objects.filter(invitation__accepted_user=user).exclude(name="")
+    return BulkInvitationRow.objects.filter(
+        Q(invitation__accepted_user=user)
+        | Q(email__iexact=user.email)
+        | Q(clinician_email__iexact=user.email)
+    )
+
+
 def _forget(user, patient):
     placeholder = placeholder_email(user)
-    Invitation.objects.filter(accepted_user=user).update(email=placeholder)
+    # Before the address is replaced below: the uploads typed with it are found by it.
+    old = user.email
+    BulkInvitationRow.objects.filter(
+        Q(invitation__accepted_user=user) | Q(email__iexact=old)
+    ).update(email=placeholder, name="")
+    BulkInvitationRow.objects.filter(clinician_email__iexact=old).update(
+        clinician_email=placeholder
+    )
+    Invitation.objects.filter(accepted_user=user).update(email=placeholder, display_name="")
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     PushSubscription.objects.filter(user=user).delete()

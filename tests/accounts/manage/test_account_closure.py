@@ -13,9 +13,17 @@ from celery.schedules import crontab
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ldn_journal.accounts import closure
-from ldn_journal.accounts.models import AccessLog, AccountClosure, Invitation
+from ldn_journal.accounts.models import (
+    AccessLog,
+    AccountClosure,
+    BulkInvitation,
+    BulkInvitationRow,
+    Invitation,
+    hash_token,
+)
 from ldn_journal.accounts.tasks import erase_closed_records_task
 from ldn_journal.celery import app
 from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDelivery
@@ -525,3 +533,65 @@ def test_nothing_is_sent_when_the_closure_is_refused(
     assert mail.outbox == []
     clinician_a.refresh_from_db()
     assert clinician_a.is_active
+
+
+def test_completing_forgets_the_name_and_address_in_invitations_and_csv_uploads(
+    admin_user, patient_a, clinician_a
+):
+    old_email, now = patient_a.user.email, timezone.now()
+    invitation = Invitation.objects.create(
+        email=old_email,
+        role="patient",
+        invited_by=admin_user,
+        clinician=clinician_a,
+        display_name="Sam Taylor",
+        token_hash=hash_token("x"),
+        created_at=now,
+        last_sent_at=now,
+        expires_at=now,
+        accepted_at=now,
+        accepted_user=patient_a.user,
+    )
+    batch = BulkInvitation.objects.create(created_by=admin_user, status="done")
+    row = dict(batch=batch, role="patient", clinician_email=clinician_a.email, verdict="invite")
+    BulkInvitationRow.objects.create(
+        number=2, email=old_email, name="Sam Taylor", invitation=invitation, **row
+    )
+    # A later upload typed with the same address, differently cased.
+    BulkInvitationRow.objects.create(number=3, email=old_email.upper(), name="S. Taylor", **row)
+
+    closure.close_account(patient_a.user, by=admin_user, request=None)
+
+    invitation.refresh_from_db()
+    patient_a.user.refresh_from_db()
+    assert invitation.display_name == ""
+    assert list(BulkInvitationRow.objects.values_list("email", "name")) == [
+        (patient_a.user.email, ""),
+        (patient_a.user.email, ""),
+    ]
+    detail = AccessLog.objects.get(action="account.closed").detail
+    assert (
+        detail["before"]["bulk_rows_naming_them"],
+        detail["after"]["bulk_rows_naming_them"],
+    ) == (2, 0)
+    assert (
+        detail["before"]["invitations_naming_them"],
+        detail["after"]["invitations_naming_them"],
+    ) == (1, 0)
+
+
+def test_closing_a_clinician_replaces_their_address_in_csv_uploads(admin_user, clinician_b):
+    batch = BulkInvitation.objects.create(created_by=admin_user, status="done")
+    BulkInvitationRow.objects.create(
+        batch=batch,
+        number=2,
+        email="x@example.org",
+        role="patient",
+        clinician_email=clinician_b.email.upper(),
+        verdict="invite",
+    )
+    closure.close_account(clinician_b, by=admin_user, request=None)
+    clinician_b.refresh_from_db()
+    assert list(BulkInvitationRow.objects.values_list("email", "clinician_email")) == [
+        ("x@example.org", clinician_b.email)
+    ]

@@ -2,6 +2,8 @@
 message; each row gets a verdict; nothing is sent until the admin confirms; sending goes
 through the one invitation path, once per row whatever the clicks, crashes or re-runs."""
 
+import logging
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -728,3 +730,25 @@ def test_the_resume_sweep_is_on_the_beat_schedule():
         if e["task"] == "accounts.resume_bulk_invitations"
     ]
     assert entry["schedule"] <= 60
+
+
+def test_a_row_the_mail_server_refuses_fails_and_logs_no_address(
+    admin_user, clinician_a, monkeypatch, caplog
+):
+    data = (
+        "email,role,name,clinician,country,language\r\n"
+        f"sam.taylor@example.org,patient,Sam Taylor,{clinician_a.email},GB,en\r\n"
+    ).encode()
+    batch = bulk_invitations.build_batch(admin_user, data)
+    bulk_invitations.start_sending(batch, request=None)
+
+    def refuse(invitation, token):
+        raise smtplib.SMTPRecipientsRefused({invitation.email: (550, b"mailbox unavailable")})
+
+    monkeypatch.setattr(invitations, "send_invitation_email", refuse)
+    with caplog.at_level(logging.ERROR):
+        bulk_invitations.send_batch(batch.pk)
+    row = BulkInvitationRow.objects.get(batch=batch)
+    assert (row.status, row.problem) == ("failed", "delivery_failed")
+    assert "SMTPRecipientsRefused" in caplog.text
+    assert "sam.taylor" not in caplog.text
