@@ -144,12 +144,19 @@ def patient_detail(request, pk):
         "dose_levels": dashboard.dose_levels(page),
         "export_form": _export_form(request, page),
         "entries": entries,
+        "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
         "note_form": NoteForm(),
         "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": _plan_panel(request, page),
     }
     return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
+
+
+def _in_patient_zone(patient, build, *args):
+    """What ``build`` returns with the patient's zone active, as the template would see it."""
+    with timezone.override(patient.tz):
+        return build(*args)
 
 
 def _render_in_patient_zone(request, patient, template, context):
