@@ -156,6 +156,11 @@ def trend_chart(
     )
     uid = chart_id or _chart_id(series, start, end, title, markers)
     styles = _assign_styles(series)
+    # Every series of a year's chart is drawn over the same 365 nights and a dozen values:
+    # each night's x and each coordinate's text are worked out once per chart.
+    xs: dict[date, float] = {}
+    numbers: dict[float, str] = {}
+
     in_range = [m for m in markers if start <= m.night <= end]
     legend_items = [("series", s, styles[i]) for i, s in enumerate(series)]
     legend_items += [
@@ -179,10 +184,7 @@ def trend_chart(
         *_date_axis_svg(frame),
         # Plan changes and holds go under the data, skipped nights and flags on top of it.
         *_marker_lines_svg(frame, [m for m in in_range if m.kind not in ("skipped", "flag")]),
-        *(
-            _series_svg(s, styles[i], start, end, frame.x_of, frame.y_of)
-            for i, s in enumerate(series)
-        ),
+        *(_series_svg(s, styles[i], frame, xs, numbers) for i, s in enumerate(series)),
         *_marker_dots_svg(frame, [m for m in in_range if m.kind in ("skipped", "flag")]),
         *_legend_svg(legend_rows, height + 4),
         "</svg>",
@@ -387,20 +389,41 @@ def day_labels(fmt: str):
 # Drawing pieces
 
 
-def _series_svg(s: Series, style: _Style, start: date, end: date, x_of, y_of) -> str:
+def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict) -> str:
+    """One series as polylines (a dot for a lone night), broken where a night has no value.
+
+    One pass over the points with the frame's arithmetic inlined (frame.x_of and y_of, to
+    the same floats): a year's chart draws some 2,500 points. ``xs`` and ``numbers`` carry
+    each night's x and each coordinate's text across the chart's series."""
     cls = f"series series-{_css(s.key)}"
     dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
     out = [f'<g class="{cls}" aria-hidden="true">']
+    start, end = frame.start, frame.end
     in_order = sorted((p for p in s.points if start <= p[0] <= end), key=lambda p: p[0])
-    for segment in _segments(in_order):
-        pts = [(x_of(night), y_of(v, s.axis)) for night, v in segment]
+    top = frame.dose_top if s.axis == "dose" else 10.0
+    y1, height = frame.y1, frame.y1 - frame.y0
+    segments, run = [], []
+    for night, value in in_order:
+        number = None if value is None else float(value)
+        if number is None or not math.isfinite(number):
+            if run:
+                segments.append(run)
+                run = []
+            continue
+        x = xs.get(night)
+        if x is None:
+            x = xs[night] = frame.x_of(night)
+        run.append((x, y1 - min(max(number / top, 0.0), 1.0) * height))
+    if run:
+        segments.append(run)
+    for pts in segments:
         if len(pts) == 1:
             out.append(_dot(pts[0], 2.6, "series-point", style.colour))
             continue
         if s.stepped:
             pts = _steps(pts)
         out.append(
-            f'<polyline points="{_pts(pts)}" fill="none" stroke="{style.colour}" '
+            f'<polyline points="{_pts(pts, numbers)}" fill="none" stroke="{style.colour}" '
             f'stroke-width="{_n(style.width)}"{dash} stroke-linejoin="round" '
             f'stroke-linecap="butt"/>'
         )
@@ -663,8 +686,20 @@ def _n(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _pts(pts: list[tuple[float, float]]) -> str:
-    return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+def _pts(pts: list[tuple[float, float]], numbers: dict[float, str] | None = None) -> str:
+    """ "x,y x,y …"; ``numbers`` remembers each coordinate's text across a chart's series."""
+    if numbers is None:
+        return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+    out = []
+    for x, y in pts:
+        tx = numbers.get(x)
+        if tx is None:
+            tx = numbers[x] = _n(x)
+        ty = numbers.get(y)
+        if ty is None:
+            ty = numbers[y] = _n(y)
+        out.append(f"{tx},{ty}")
+    return " ".join(out)
 
 
 def _css(key: str) -> str:
@@ -725,6 +760,9 @@ def small_multiples(
         return y1 - (y1 - y0) * value / 10
 
     panels = []
+    # The same nights on every panel: their labels and coordinates' text are made once.
+    first_label, last_label = _day_label(start), _day_label(end)
+    numbers: dict[float, str] = {}
     for s in series:
         ident = f"{_chart_id([s], start, end, s.label, [])}"
         parts = [
@@ -763,7 +801,7 @@ def small_multiples(
                 parts.append(_dot(pts[0], 2.5, f"series-{_css(s.key)}", colour))
             else:
                 parts.append(
-                    f'<polyline points="{_pts(pts)}" fill="none" stroke="{colour}" '
+                    f'<polyline points="{_pts(pts, numbers)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" class="series-{_css(s.key)}"/>'
                 )
         values = [v for _night, v in points if v is not None]
@@ -771,9 +809,9 @@ def small_multiples(
         parts.append(
             f'<text x="{_n(x0)}" y="16" font-weight="600" fill="{_TEXT}">{_e(s.label)}</text>'
             f'<text x="{_n(x1)}" y="16" text-anchor="end" fill="{_TEXT}">{_e(latest)}</text>'
-            f'<text x="{_n(x0)}" y="{_n(height - 4)}" fill="{_MUTED}">{_day_label(start)}</text>'
+            f'<text x="{_n(x0)}" y="{_n(height - 4)}" fill="{_MUTED}">{first_label}</text>'
             f'<text x="{_n(x1)}" y="{_n(height - 4)}" text-anchor="end" '
-            f'fill="{_MUTED}">{_day_label(end)}</text>'
+            f'fill="{_MUTED}">{last_label}</text>'
         )
         parts.append("</svg>")
         panels.append(Panel(s, mark_safe("".join(parts))))  # noqa: S308 - every value escaped
