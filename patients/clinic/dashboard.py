@@ -577,31 +577,66 @@ def calendar_month(page: PatientPage, first_of_month: date):
 
 def _calendar(page: PatientPage, first: date, last: date):
     by_night = {r.night: r for r in page.records}
+    # Seven states, each worded once per calendar rather than once per day.
+    states = {
+        "future": ("future", "", gettext("Not yet")),
+        "taken": ("taken", "✓", gettext("Taken")),
+        "skipped": ("skipped", "✕", gettext("Skipped")),
+        "on_hold": ("future", "‖", gettext("On hold")),
+        "no_dose": ("future", "", gettext("No dose prescribed")),
+        "tonight": ("missing", "…", gettext("Tonight, not logged yet")),
+        "missing": ("missing", "?", gettext("Not logged")),
+    }
     rows, week = [], []
     night = first
     while night <= last:
         record = by_night.get(night)
         status = page.plan.on(night).status
         if night > page.today:
-            state = ("future", "", gettext("Not yet"))
+            state = states["future"]
         elif record is not None and record.status == "taken":
-            state = ("taken", "✓", gettext("Taken"))
+            state = states["taken"]
         elif record is not None and record.status == "skipped":
-            state = ("skipped", "✕", gettext("Skipped"))
+            state = states["skipped"]
         elif status == titration.ON_HOLD:
-            state = ("future", "‖", gettext("On hold"))
+            state = states["on_hold"]
         elif status != titration.ACTIVE:
-            state = ("future", "", gettext("No dose prescribed"))
+            state = states["no_dose"]
         elif night == page.today:
-            state = ("missing", "…", gettext("Tonight, not logged yet"))
+            state = states["tonight"]
         else:
-            state = ("missing", "?", gettext("Not logged"))
+            state = states["missing"]
         week.append({"night": night, "css": state[0], "symbol": state[1], "text": state[2]})
         if len(week) == 7:
             rows.append(week)
             week = []
         night += timedelta(days=1)
     return rows
+
+
+def calendar_html(weeks, today: date) -> str:
+    """The adherence calendar's rows as HTML (what the template loop wrote: 42 cells with two
+    dates each were a tenth of the patient page's template time)."""
+    label = day_labels("j M")
+    out = []
+    for week in weeks:
+        out.append("<tr>")
+        for day in week:
+            night = day["night"]
+            css = escape(day["css"])
+            if night == today:
+                css += " night-today"
+            if day.get("outside"):
+                css += " night-outside"
+            out.append(
+                f'<td class="night-{css}"><span class="day">{night.day}</span>'
+                f'<span class="status" aria-hidden="true">{escape(day["symbol"])}</span>'
+                f'<span class="status-text">{escape(label(night))}: {escape(day["text"])}</span>'
+                "</td>"
+            )
+        out.append("</tr>")
+    # Safe: every value went through escape(); the rest is our own markup.
+    return mark_safe("".join(out))  # noqa: S308
 
 
 def plan_panel_context(page: PatientPage):
@@ -705,6 +740,10 @@ def entry_rows_html(rows, patient_pk) -> str:
     night_label = day_labels("D j M Y")
     skipped, offline, history = gettext("Skipped"), gettext("logged offline"), gettext("History")
     plan_dose = gettext("plan %(dose)s")
+    # The labels as EntryRow gives them (a stored value outside the choices shows as itself),
+    # translated once per table rather than once per row.
+    reasons = {value: escape(label) for value, label in NightlyEntry.SkipReason.choices}
+    dreams = {value: escape(label) for value, label in NightlyEntry.Dreams.choices}
     out = []
     for e in rows:
         if e.status == NightlyEntry.Status.TAKEN:
@@ -715,14 +754,15 @@ def entry_rows_html(rows, patient_pk) -> str:
         elif e.status == NightlyEntry.Status.SKIPPED:
             dose = escape(skipped)
             if e.skip_reason:
-                dose += f" ({escape(e.skip_reason_label)})"
+                dose += f" ({reasons.get(e.skip_reason) or escape(e.skip_reason)})"
         else:
             dose = '<span class="muted">—</span>'
         taken = escape(logged_time(e, "taken_at"))
         if e.logged_offline:
             taken += f' <span class="badge badge-info">{escape(offline)}</span>'
+        # Scores are whole numbers 0–10: localize() writes them as str() does.
         scores = "".join(
-            f'<td class="num">{"" if value is None else escape(localize(value))}</td>'
+            f'<td class="num">{"" if value is None else value}</td>'
             for value in (e.pain, e.fatigue, e.mood, e.sleep_quality)
         )
         night = e.night.isoformat()
@@ -733,7 +773,7 @@ def entry_rows_html(rows, patient_pk) -> str:
             f"          <td>{dose}</td>\n"
             f"          <td>{taken}</td>\n"
             f"          {scores}\n"
-            f"          <td>{escape(e.dreams_label) if e.dreams else ''}</td>\n"
+            f"          <td>{(dreams.get(e.dreams) or escape(e.dreams)) if e.dreams else ''}</td>\n"
             f"          <td>{', '.join(escape(label) for label in e.side_effects)}</td>\n"
             f'          <td class="small">{escape(Truncator(e.notes).chars(80))}</td>\n'
             f'          <td><a href="{escape(str(e.pk).join(history_url))}">'

@@ -125,6 +125,7 @@ def patient_detail(request, pk):
     svg, series, start, end = dashboard.trend(page, weeks)
 
     entries = dashboard.entry_rows(page, request.GET.get("page"), ENTRIES_PER_PAGE)
+    calendar = dashboard.calendar_month(page, month)
     record_access(request, "patient.view", patient=patient, obj=patient)
     context = {
         "patient": patient,
@@ -135,7 +136,8 @@ def patient_detail(request, pk):
         "chart_table_body": table_body(reversed(table_rows(series, start, end))),
         "weeks": weeks,
         "week_choices": dashboard.CHART_WEEKS,
-        "calendar": dashboard.calendar_month(page, month),
+        "calendar": calendar,
+        "calendar_body": dashboard.calendar_html(calendar, page.today),
         "calendar_month": month,
         "calendar_previous": dashboard.previous_month(month),
         "calendar_next": (
