@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -80,10 +81,13 @@ def patient_list(request):
 
 
 def _plan_panel(request, page):
-    """The titration panel (HTML) from the page's already-loaded plan and nights."""
-    return render_to_string(
-        PLAN_PANEL_TEMPLATE, dashboard.plan_panel_context(page), request=request
-    )
+    """The titration panel (HTML) from the page's already-loaded plan and nights.
+
+    Rendered without the request: the panel reads nothing the context processors give but
+    its forms' CSRF token, and the page's own render runs them (a second run cost the
+    navigation and banner work again)."""
+    context = {**dashboard.plan_panel_context(page), "csrf_token": get_token(request)}
+    return render_to_string(PLAN_PANEL_TEMPLATE, context)
 
 
 def _calendar_month(request, today):
