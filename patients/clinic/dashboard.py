@@ -7,6 +7,7 @@ patients.rules.adherence and patients.journal.charts.
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,7 +30,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats
 from django.utils.formats import localize
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -623,19 +624,20 @@ def calendar_html(weeks, today: date) -> str:
         out.append("<tr>")
         for day in week:
             night = day["night"]
-            css = escape(day["css"])
+            css = _escaped(day["css"])
             if night == today:
                 css += " night-today"
             if day.get("outside"):
                 css += " night-outside"
             out.append(
                 f'<td class="night-{css}"><span class="day">{night.day}</span>'
-                f'<span class="status" aria-hidden="true">{escape(day["symbol"])}</span>'
-                f'<span class="status-text">{escape(label(night))}: {escape(day["text"])}</span>'
+                f'<span class="status" aria-hidden="true">{_escaped(day["symbol"])}</span>'
+                f'<span class="status-text">{_escaped(label(night))}: '
+                f"{_escaped(day['text'])}</span>"
                 "</td>"
             )
         out.append("</tr>")
-    # Safe: every value went through escape(); the rest is our own markup.
+    # Safe: every value went through _escaped(); the rest is our own markup.
     return mark_safe("".join(out))  # noqa: S308
 
 
@@ -728,6 +730,11 @@ def entry_rows(page: PatientPage, number, per_page):
     return shown
 
 
+def _escaped(value) -> str:
+    """Django's escape() without its lazy-string wrapper (a lazy label is read once, here)."""
+    return html.escape(str(value))
+
+
 def entry_rows_html(rows, patient_pk) -> str:
     """The entries table's rows as HTML: what the template loop wrote, a row at a time.
 
@@ -742,43 +749,45 @@ def entry_rows_html(rows, patient_pk) -> str:
     plan_dose = gettext("plan %(dose)s")
     # The labels as EntryRow gives them (a stored value outside the choices shows as itself),
     # translated once per table rather than once per row.
-    reasons = {value: escape(label) for value, label in NightlyEntry.SkipReason.choices}
-    dreams = {value: escape(label) for value, label in NightlyEntry.Dreams.choices}
+    reasons = {value: _escaped(label) for value, label in NightlyEntry.SkipReason.choices}
+    dreams = {value: _escaped(label) for value, label in NightlyEntry.Dreams.choices}
     out = []
     for e in rows:
         if e.status == NightlyEntry.Status.TAKEN:
-            dose = f"{escape(localize(e.dose_mg.normalize()))} mg"
+            dose = f"{_escaped(localize(e.dose_mg.normalize()))} mg"
             if e.deviates:
-                planned = plan_dose % {"dose": escape(localize(e.prescribed_mg.normalize()))}
+                planned = plan_dose % {"dose": _escaped(localize(e.prescribed_mg.normalize()))}
                 dose += f' <span class="badge badge-moderate">{planned}</span>'
         elif e.status == NightlyEntry.Status.SKIPPED:
-            dose = escape(skipped)
+            dose = _escaped(skipped)
             if e.skip_reason:
-                dose += f" ({reasons.get(e.skip_reason) or escape(e.skip_reason)})"
+                dose += f" ({reasons.get(e.skip_reason) or _escaped(e.skip_reason)})"
         else:
             dose = '<span class="muted">—</span>'
-        taken = escape(logged_time(e, "taken_at"))
+        taken = _escaped(logged_time(e, "taken_at"))
         if e.logged_offline:
-            taken += f' <span class="badge badge-info">{escape(offline)}</span>'
+            taken += f' <span class="badge badge-info">{_escaped(offline)}</span>'
         # Scores are whole numbers 0–10: localize() writes them as str() does.
         scores = "".join(
             f'<td class="num">{"" if value is None else value}</td>'
             for value in (e.pain, e.fatigue, e.mood, e.sleep_quality)
         )
-        night = e.night.isoformat()
+        night_link = _escaped(night_url.replace("0000-00-00", e.night.isoformat()))
+        dreamt = (dreams.get(e.dreams) or _escaped(e.dreams)) if e.dreams else ""
+        notes = _escaped(Truncator(e.notes).chars(80)) if e.notes else ""
         out.append(
             "\n        <tr>\n"
-            f'          <th scope="row"><a href="{escape(night_url.replace("0000-00-00", night))}">'
-            f"{escape(night_label(e.night))}</a></th>\n"
+            f'          <th scope="row"><a href="{night_link}">'
+            f"{_escaped(night_label(e.night))}</a></th>\n"
             f"          <td>{dose}</td>\n"
             f"          <td>{taken}</td>\n"
             f"          {scores}\n"
-            f"          <td>{(dreams.get(e.dreams) or escape(e.dreams)) if e.dreams else ''}</td>\n"
-            f"          <td>{', '.join(escape(label) for label in e.side_effects)}</td>\n"
-            f'          <td class="small">{escape(Truncator(e.notes).chars(80))}</td>\n'
-            f'          <td><a href="{escape(str(e.pk).join(history_url))}">'
-            f"{escape(history)}</a></td>\n"
+            f"          <td>{dreamt}</td>\n"
+            f"          <td>{', '.join(_escaped(label) for label in e.side_effects)}</td>\n"
+            f'          <td class="small">{notes}</td>\n'
+            f'          <td><a href="{_escaped(str(e.pk).join(history_url))}">'
+            f"{_escaped(history)}</a></td>\n"
             "        </tr>\n      "
         )
-    # Safe: every value went through escape(); the rest is our own markup.
+    # Safe: every value went through _escaped(); the rest is our own markup.
     return mark_safe("".join(out))  # noqa: S308
