@@ -353,7 +353,7 @@ def _range_form(request, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(request, page.today, record_start(patient, page.today))
+    form, start, end = _range_form(request, page.today, _page_record_start(page))
     rows = list(page.plan.rows)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -389,6 +389,24 @@ def visit_report(request, pk):
             "generated_at": timezone.now(),
         },
     )
+
+
+def _page_record_start(page):
+    """record_start() for a page that has read the patient's nights and plan (every version
+    of every prescription): only the first urgent report is asked of the database."""
+    patient = page.patient
+    report = (
+        UrgentReport.objects.filter(patient=patient)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    nights = [
+        report and timezone.localtime(report, patient.tz).date(),
+        page.records[0].night if page.records else None,
+        min((version.effective_night for version in page.plan.versions), default=None),
+    ]
+    return min([night for night in nights if night is not None] + [page.today])
 
 
 def record_start(patient, today):

@@ -589,16 +589,12 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
         % {"start": _long_date(start), "end": _long_date(end)}
     ]
     for s in series:
-        values = [
-            (night, _as_float(v))
-            for night, v in s.points
-            if v is not None and start <= night <= end
-        ]
+        values = [(night, v) for night, v in s.points if v is not None and start <= night <= end]
         if not values:
             parts.append(gettext("%(series)s: no values.") % {"series": s.label})
             continue
         values.sort(key=lambda p: p[0])
-        first, last = values[0][1], values[-1][1]
+        first, last = _as_float(values[0][1]), _as_float(values[-1][1])
         parts.append(
             gettext("%(series)s: %(count)s nights, from %(first)s to %(last)s.")
             % {
