@@ -32,8 +32,8 @@ from django.utils import formats
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext, ngettext
 
 from patients import records as night_records
 from patients.journal.charts import (
@@ -62,6 +62,7 @@ from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import EVENING, night_of
 from patients.templatetags.journal import logged_time
+from patients.wording import translate
 from prescriptions import panel, plans, titration
 from prescriptions.plans import NO_PLAN, PlanView, load_many
 
@@ -544,6 +545,75 @@ def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
         dose_response.Night(r.night, r.status, r.dose_mg, dict(r.scores), r.dreams)
         for r in page.records
     )
+
+
+def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
+    """The rows of the by-dose-level table as HTML: what the template loop wrote (each level
+    a dozen cells of translated, localized values), a level at a time."""
+    first_label, last_label = day_labels("j M"), day_labels("j M Y")
+    baseline = _escaped(gettext("baseline"))
+    # {% translate %} doubles a literal's percent signs for the catalog, then restores them.
+    title = _escaped(gettext("At least 30 %% better than the baseline")).replace("%%", "%")
+    improved = f' <span class="improved-mark" title="{title}">★</span>'
+    better, worse = gettext("%(change)s %% better"), gettext("%(change)s %% worse")
+    no_change = _escaped(gettext("no change"))
+    out = []
+    for level in dr.levels:
+        cells = []
+        for summary in level.scales:
+            spread = summary.spread
+            if not spread:
+                cells.append(
+                    '\n          <td class="num"><span class="muted">—</span></td>\n          '
+                )
+                continue
+            change = ""
+            percent = summary.change_percent
+            if percent is not None:
+                if percent > 0:
+                    said = better % {"change": _escaped(localize(percent))}
+                elif percent < 0:
+                    # As the template's stringformat:"d"|slice:"1:" wrote it.
+                    said = worse % {"change": _escaped(("%d" % percent)[1:])}  # noqa: UP031
+                else:
+                    said = no_change
+                change = f'<div class="small">{said}</div>'
+            cells.append(
+                f'\n          <td class="num"><strong>{_escaped(localize(spread.median))}</strong>'
+                f"{improved if summary.improved else ''}\n"
+                f'            <div class="small muted">{_escaped(localize(spread.q1))}–'
+                f"{_escaped(localize(spread.q3))}</div>\n"
+                f"            {change}\n            </td>\n          "
+            )
+        if level.vivid_percent is not None:
+            nights = ngettext("of %(nights)s night", "of %(nights)s nights", level.dream_nights)
+            vivid = (
+                f"{_escaped(localize(level.vivid_percent))} %"
+                f'<div class="small muted">{nights % {"nights": level.dream_nights}}</div>'
+            )
+        else:
+            vivid = '<span class="muted">—</span>'
+        caution = (
+            f'<div class="small caution">{_escaped(capfirst(translate(level.caution)))}</div>'
+            if level.caution
+            else ""
+        )
+        row_class, badge = "", ""
+        if level.is_baseline:
+            row_class = ' class="baseline-row"'
+            badge = f' <span class="badge badge-info">{baseline}</span>'
+        out.append(
+            f"\n        <tr{row_class}>\n"
+            f'          <th scope="row">{_escaped(localize(translate(level.label)))}{badge}\n'
+            f'            <div class="small muted">{_escaped(first_label(level.first_night))} – '
+            f"{_escaped(last_label(level.last_night))}</div>\n"
+            f"            {caution}</th>\n"
+            f'          <td class="num">{level.nights}</td>\n          '
+            + "".join(cells)
+            + f'\n          <td class="num">{vivid}</td>\n        </tr>\n      '
+        )
+    # Safe: every value went through _escaped(); the rest is our own markup.
+    return mark_safe("".join(out))  # noqa: S308
 
 
 def calendar_weeks(page: PatientPage, weeks: int = 5):

@@ -130,6 +130,7 @@ def patient_detail(request, pk):
 
     entries = dashboard.entry_rows(page, request.GET.get("page"), ENTRIES_PER_PAGE)
     calendar = dashboard.calendar_month(page, month)
+    dose_levels = dashboard.dose_levels(page)
     record_access(request, "patient.view", patient=patient, obj=patient)
     context = {
         "patient": patient,
@@ -147,7 +148,8 @@ def patient_detail(request, pk):
         "calendar_next": (
             dashboard.next_month(month) if month < dashboard.month_start(page.today) else None
         ),
-        "dose_levels": dashboard.dose_levels(page),
+        "dose_levels": dose_levels,
+        "dose_level_rows": dashboard.dose_level_rows_html(dose_levels),
         "export_form": _export_form(request, page),
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
