@@ -42,6 +42,7 @@ from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
+from patients.rules.nights import EVENING, night_of
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 
@@ -404,7 +405,7 @@ def _page_record_start(page):
         .first()
     )
     nights = [
-        report and timezone.localtime(report, patient.tz).date(),
+        report and night_of(report, patient.tz, EVENING),
         page.records[0].night if page.records else None,
         min((version.effective_night for version in page.plan.versions), default=None),
     ]
@@ -436,7 +437,7 @@ def record_start(patient, today):
     )
     report = firsts["first_report"]
     nights = [
-        report and timezone.localtime(report, patient.tz).date(),
+        report and night_of(report, patient.tz, EVENING),
         firsts["first_entry"],
         firsts["first_version"],
     ]
