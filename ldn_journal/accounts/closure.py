@@ -111,6 +111,25 @@ def tell_admins(closure):
         send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [admin.email])
 
 
+def retention_years() -> int:
+    """LDN_CLOSED_RECORD_RETENTION_DAYS in whole years, as every page and email says it."""
+    return max(1, round(settings.LDN_CLOSED_RECORD_RETENTION_DAYS / 365.25))
+
+
+def closed_notice(user):
+    """The email telling `user` their account is closed, in their language, written while
+    the address is still theirs (closing replaces it). None when there is no real address."""
+    if user.email.endswith("@" + PLACEHOLDER_DOMAIN):
+        return None
+    with speaking_to(user):
+        subject = gettext("Your LDN Journal account is closed")
+        body = render_to_string(
+            "accounts/email/account_closed.txt",
+            {"years": retention_years(), "patient": user.role == Role.PATIENT},
+        )
+    return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, user.email
+
+
 def _patient_of(user):
     return Patient.objects.filter(user=user).first() if user.role == Role.PATIENT else None
 
@@ -138,6 +157,7 @@ def close_account(user, *, by, request, now=None):
         )
         patient = _patient_of(user)
         before = _footprint(user, patient)
+        notice = closed_notice(user)
         _forget(user, patient)
         closure.closed_at, closure.closed_by = now, by
         closure.save(update_fields=["closed_at", "closed_by"])
@@ -149,6 +169,9 @@ def close_account(user, *, by, request, now=None):
             actor=by,
             detail={"user": user.pk, "before": before, "after": _footprint(user, patient)},
         )
+        if notice is not None:
+            subject, body, address = notice
+            transaction.on_commit(lambda: send_mail(subject, body, None, [address]))
     end_all_sessions(user)
     return closure
 

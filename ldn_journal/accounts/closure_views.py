@@ -4,7 +4,6 @@ requests and the completion (closure.py does the work)."""
 import contextlib
 
 from allauth.account.decorators import reauthentication_required
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,10 +17,6 @@ from ldn_journal.accounts.models import AccountClosure, Role, User
 from ldn_journal.accounts.roles import role_required
 
 STATUSES = ("open", "completed")
-
-
-def retention_years():
-    return max(1, round(settings.LDN_CLOSED_RECORD_RETENTION_DAYS / 365.25))
 
 
 @role_required(Role.PATIENT)
@@ -48,7 +43,7 @@ def close_my_account(request):
             "form": form,
             "pending": pending,
             "word": closing_word(),
-            "years": retention_years(),
+            "years": closure.retention_years(),
         },
     )
 
@@ -71,7 +66,7 @@ def closure_list(request):
             "open_count": (
                 page.paginator.count if status == "open" else AccountClosure.objects.open().count()
             ),
-            "years": retention_years(),
+            "years": closure.retention_years(),
         },
     )
 
@@ -121,7 +116,7 @@ def _close_page(request, target, open_request):
                     "personal identifiers removed. The clinical record is kept for %(years)s "
                     "years, then erased."
                 )
-                % {"years": retention_years()},
+                % {"years": closure.retention_years()},
             )
         return redirect(reverse("manage:closures") + "?status=completed")
     return render(
@@ -132,7 +127,7 @@ def _close_page(request, target, open_request):
             "target": target,
             "open_request": open_request,
             "word": closing_word(),
-            "years": retention_years(),
+            "years": closure.retention_years(),
         },
     )
 

@@ -25,6 +25,7 @@ NAV = {
         ("manage:urgent_unassigned", _("Unassigned urgent reports")),
         ("manage:invitations", _("Invitations")),
         ("manage:care_team", _("Care teams")),
+        ("manage:coverage", _("Covering clinicians")),
         ("manage:closures", _("Account closures")),
         ("manage:access_log", _("Access log")),
         ("clinic:templates", _("Plan templates")),

@@ -200,10 +200,22 @@ def find_pending(token, now=None):
     """The pending invitation for a link token, or None (unknown, used, revoked, expired)."""
     if not token or len(token) > 100:
         return None
-    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
-    if invitation is None or invitation.status_at(now) != Invitation.Status.PENDING:
+    invitation = (
+        Invitation.objects.select_related("clinician").filter(token_hash=hash_token(token)).first()
+    )
+    if invitation is None or not can_be_accepted(invitation, now):
         return None
     return invitation
+
+
+def can_be_accepted(invitation, now=None) -> bool:
+    """Pending, and for a patient the inviting clinician still active: joining a team with
+    no active clinician would leave the patient's urgent reports with nobody to open them."""
+    if invitation.status_at(now) != Invitation.Status.PENDING:
+        return False
+    if invitation.role != Role.PATIENT:
+        return True
+    return invitation.clinician is not None and invitation.clinician.is_active
 
 
 def invitation_from_session(request):
@@ -227,7 +239,7 @@ def accept(invitation_id, user, *, now=None):
     try:
         with transaction.atomic():
             locked = Invitation.objects.select_for_update().get(pk=invitation_id)
-            if locked.status_at(now) != Invitation.Status.PENDING:
+            if not can_be_accepted(locked, now):
                 raise InvitationNoLongerValid
             user.email = locked.email
             user.role = locked.role

@@ -445,10 +445,12 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     patients = (
         Patient.objects.filter(pk__in=ids)
         .select_related("user", "attention")
-        .annotate(**dashboard.last_review_annotations())
+        .annotate(last_review=dashboard.last_review_object())
         .order_by()
         .in_bulk()
     )
+    for patient in patients.values():
+        dashboard.set_last_review(patient, patient.last_review)
     page.object_list = [row_from(patients[pk].attention, patients[pk]) for pk in ids]
     return page
 
@@ -474,7 +476,7 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
     patients = (
         patients.select_related("user", "attention")
         .annotate(
-            **dashboard.last_review_annotations(),
+            last_review=dashboard.last_review_object(),
             # How this clinician reaches each row (care team, covering, break-glass), in the
             # same query: the list says which patients are theirs only while covering.
             access_route=access_route_of(user, OuterRef("pk")),
@@ -482,6 +484,8 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
         .order_by(*ORDER)
     )
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)
+    for patient in page.object_list:
+        dashboard.set_last_review(patient, patient.last_review)
     page.object_list = [row_from(patient.attention, patient) for patient in page.object_list]
     return page
 

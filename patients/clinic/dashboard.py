@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -20,15 +20,16 @@ from django.db.models import (
     DateField,
     DateTimeField,
     F,
+    JSONField,
     Max,
     Min,
     OuterRef,
     Subquery,
     Value,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import JSONObject, Lower
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -193,14 +194,23 @@ def _latest_review(ref="pk"):
     )
 
 
+def _latest_reviews(ref="pk"):
+    """The patient's reviews that were not undone, latest first."""
+    return FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True).order_by(
+        "-at", "-pk"
+    )
+
+
 def _latest_review_field(name, output_field, ref="pk"):
     """One column of the patient's latest review that was not undone (who, when)."""
-    return Subquery(
-        FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True)
-        .order_by("-at", "-pk")
-        .values(name)[:1],
-        output_field=output_field,
-    )
+    return Subquery(_latest_reviews(ref).values(name)[:1], output_field=output_field)
+
+
+LAST_REVIEW_FIELDS = {
+    "reviewed_at": "at",
+    "reviewed_by_name": "reviewed_by__display_name",
+    "reviewed_by_email": "reviewed_by__email",
+}
 
 
 def last_review_annotations():
@@ -212,6 +222,26 @@ def last_review_annotations():
     }
 
 
+def last_review_object():
+    """The same three columns as one JSON object in one subquery (the clinician list: one
+    lookup of the latest review per row, not three); `set_last_review` reads it back."""
+    fields = JSONObject(**LAST_REVIEW_FIELDS)
+    return Subquery(_latest_reviews().values(review=fields)[:1], output_field=JSONField())
+
+
+def set_last_review(patient, review) -> None:
+    """`last_review_object()`'s value as the attributes `last_review_annotations` gives."""
+    review = review or {}
+    at = review.get("reviewed_at")
+    if at is not None:
+        at = datetime.fromisoformat(at)
+        if timezone.is_naive(at):  # SQLite writes the stored UTC text without its zone
+            at = timezone.make_aware(at, UTC)
+    patient.reviewed_at = at
+    patient.reviewed_by_name = review.get("reviewed_by_name")
+    patient.reviewed_by_email = review.get("reviewed_by_email")
+
+
 def _last_entry():
     return Subquery(
         NightlyEntry.objects.filter(patient=OuterRef("pk")).order_by("-night").values("night")[:1],
@@ -219,9 +249,9 @@ def _last_entry():
     )
 
 
-def annotated_patients(user):
-    """The access gate plus what the list needs on each patient row (one query)."""
-    return with_list_annotations(Patient.objects.visible_to(user))
+def annotated_patients(user, now=None):
+    """The access gate at `now` plus what the list needs on each patient row (one query)."""
+    return with_list_annotations(Patient.objects.visible_to(user, now))
 
 
 def with_list_annotations(patients):
@@ -272,7 +302,9 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
     first reports of each side effect and open urgent reports, whatever the number of
     patients or nights.
     """
-    patients = annotated_patients(user)
+    # The gate at the same moment as the flags: a digest judged for 07:30 covers the patients
+    # the clinician saw (their team, a colleague they covered) at 07:30.
+    patients = annotated_patients(user, now)
     if search:
         patients = patients.filter(user__display_name__icontains=search) | patients.filter(
             user__email__icontains=search

@@ -24,7 +24,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
-from patients.clinic import attention, dashboard, report
+from patients.clinic import attention, dashboard, list_rows, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
 from patients.clinic.exports import rows as export_rows
@@ -73,6 +73,7 @@ def patient_list(request):
         {
             "form": form,
             "page": page,
+            "rows_html": list_rows.rows_html(page.object_list),
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,

@@ -162,6 +162,30 @@ def test_revoking_after_opening_the_link_refuses_the_sign_up(client, invited):
     assert not User.objects.filter(email="new.patient@example.org").exists()
 
 
+def test_a_link_from_a_clinician_who_has_since_left_does_not_work(client, invited, clinician_a):
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+    response = client.get(invited)
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+    # Back at work: their invitation works again (nothing was revoked).
+    clinician_a.is_active = True
+    clinician_a.save(update_fields=["is_active"])
+    assert client.get(invited).status_code == 302
+
+
+def test_a_sign_up_after_the_inviting_clinician_left_joins_no_empty_team(
+    client, invited, clinician_a
+):
+    client.get(invited)
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+    response = sign_up(client, "new.patient@example.org")
+    assert response.status_code in (200, 404)
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+    assert not Patient.objects.exists()
+
+
 def test_an_invitation_expires_after_seven_days(client, invited):
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         response = client.get(invited)

@@ -12,10 +12,10 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.core.management import call_command
 from django.test.testcases import LiveServerThread
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from patients.models import NightlyEntry, Patient, Submission, UrgentReport
 from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sideways_scroll, sign_in

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.core import mail
 
-from patients.models import ClinicianPreferences, ReminderDelivery
+from patients.models import ClinicianPreferences, Coverage, ReminderDelivery
 from patients.notifications import outbox as delivery
 from patients.notifications import sweep as sweeper
 from patients.notifications.digest import new_flags_for_clinician
@@ -83,3 +83,22 @@ def test_new_flags_are_counted_by_one_digest_only(clinicians):
     # Last night's evidence belongs to tomorrow's digest, and yesterday's was today's.
     tomorrow = due + timedelta(days=1)
     assert new_flags_for_clinician(worried, tomorrow - timedelta(days=1), tomorrow)
+
+
+def test_a_covering_clinician_gets_the_digest_of_the_team_they_cover_that_day(clinicians):
+    worried, calm = clinicians
+    Coverage.objects.create(
+        covering=calm,
+        covered=worried,
+        first_day=date(2026, 1, 15),
+        last_day=date(2026, 1, 15),
+        reason="Annual leave",
+    )
+    digests = sweep(utc(2026, 1, 15, 7, 30)).digests
+    assert sorted(
+        ReminderDelivery.objects.filter(pk__in=digests).values_list("recipient_id", flat=True)
+    ) == sorted([worried.pk, calm.pk])
+    # The next day the coverage is over: Quinn's new flags reach only Quinn's own team.
+    since, until = utc(2026, 1, 15, 7, 30), utc(2026, 1, 16, 7, 30)
+    assert [p.name for p, _ in new_flags_for_clinician(worried, since, until)] == ["Quinn Quiet"]
+    assert new_flags_for_clinician(calm, since, until) == []

@@ -482,3 +482,46 @@ def test_a_closed_clinicians_account_is_never_erased(clinician_b, settings):
     assert erase_closed_records_task() == {"closures": 0, "rows": 0}
     clinician_b.refresh_from_db()  # still there (DoesNotExist otherwise)
     assert clinician_b.email.endswith("@closed.invalid")
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "words"),
+    [
+        ("en", "Your LDN Journal account is closed", "kept for 8 years after closing"),
+        ("de", "Ihr LDN-Journal-Konto ist geschlossen", "8 Jahre aufbewahrt"),
+    ],
+)
+def test_the_closed_person_is_told_once_at_their_old_address_in_their_language(
+    admin_web, patient_a, django_capture_on_commit_callbacks, language, subject, words
+):
+    user = patient_a.user
+    user.language = language
+    user.save(update_fields=["language"])
+    address = user.email
+    request = closure.request_closure(user, request=None)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        complete(admin_web, request)
+
+    [message] = mail.outbox
+    assert message.to == [address]
+    assert subject in message.subject
+    assert words in message.body
+    assert patient_a.name not in message.body
+    assert address not in message.body
+
+
+def test_nothing_is_sent_when_the_closure_is_refused(
+    admin_web, clinician_a, django_capture_on_commit_callbacks
+):
+    PatientFactory(clinicians=[clinician_a])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_web.post(
+            reverse("manage:close_person", args=[clinician_a.pk]), {"confirm": "CLOSE"}
+        )
+    assert response.status_code == 409
+    assert mail.outbox == []
+    clinician_a.refresh_from_db()
+    assert clinician_a.is_active

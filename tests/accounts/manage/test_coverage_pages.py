@@ -224,3 +224,10 @@ def test_the_database_refuses_backwards_dates_and_covering_oneself(
             last_day=last,
             reason="x",
         )
+
+
+def test_the_admin_navigation_leads_to_covering_clinicians_and_marks_it_current(admin_client_):
+    html = admin_client_.get(LIST_URL).content.decode()
+    assert f'<a href="{LIST_URL}" aria-current="page"' in html
+    people = admin_client_.get(reverse("manage:people")).content.decode()
+    assert f'href="{LIST_URL}"' in people

@@ -1,0 +1,226 @@
+"""The clinician list's rows, written in Python (patients.clinic.list_rows), are the same text
+the template row and its shared partials write, piece by piece and whole, in every language,
+over every branch (so the partials, still the other pages' markup, and the list cannot drift
+apart unnoticed)."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.template import engines
+from django.utils import translation
+
+from ldn_journal.accounts.models import User
+from patients.clinic import dashboard, list_rows
+from patients.models import Patient
+from patients.rules import adherence as adherence_rules
+from patients.rules import flags as flag_rules
+from patients.rules.wording import DateWithYear, Label, Phrase
+from prescriptions.titration import PlanPosition
+
+LANGUAGES = ("en-gb", "de", "es")
+
+# The row as patient_list.html wrote it with the partials, before list_rows.
+ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
+        <tr{% if row.needs_review %} class="needs-review"{% endif %}>
+          <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}
+            {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
+          <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
+          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{{ row.last_entry|date:"j M" }} <span class="small muted">({{ row.nights_silent|nights_ago }})</span>{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
+          <td class="num" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
+          <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
+            {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
+          </div></td>
+          <td data-label="Last reviewed">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% include "patients/clinic/_patient_time.html" with patient=row.patient moment=row.patient.reviewed_at fmt="j M H:i" %}{% else %}<span class="muted small">Never</span>{% endif %}</td>
+          <td class="sparkline-cell" data-label="Pain, 30 nights">{{ row.sparkline }}</td>
+        </tr>
+        {% endfor %}"""  # noqa: E501
+
+
+def render(source, **context):
+    return engines["django"].from_string(source).render(context)
+
+
+def include(name, **context):
+    return render(f'{{% include "patients/clinic/{name}" %}}', **context)
+
+
+def position(status, **kwargs):
+    values = {
+        "night": date(2026, 3, 30),
+        "dose_mg": None,
+        "step_index": None,
+        "step_count": 4,
+        "day_in_step": None,
+        "next_step_night": None,
+        "next_dose_mg": None,
+        "version_number": None,
+        "dosing_time": "evening",
+        "hold_until": None,
+    }
+    return PlanPosition(status=status, **{**values, **kwargs})
+
+
+POSITIONS = [
+    position("active", dose_mg=Decimal("4.50"), step_index=2, step_count=5, day_in_step=3),
+    position("active", dose_mg=Decimal("1500"), step_index=0, step_count=1234, day_in_step=1),
+    position("on_hold", hold_until=date(2026, 4, 2)),
+    position("not_started", next_step_night=date(2026, 5, 1)),
+    position("no_plan", step_count=0),
+    position("ended", ended_on=date(2026, 3, 1)),
+]
+
+ADHERENCES = [
+    adherence_rules.Adherence(7, 0, 0),
+    adherence_rules.Adherence(7, 5, 7),
+    adherence_rules.Adherence(30, 1234, 1500),
+]
+
+
+def flag(kind, severity, explanation, report_id=None):
+    night = date(2026, 3, 28)
+    return flag_rules.Flag(
+        kind=kind,
+        severity=severity,
+        first_night=night,
+        evidence=(night,),
+        explanation=explanation,
+        report_id=report_id,
+    )
+
+
+FLAGS = [
+    flag(
+        flag_rules.MISSED,
+        flag_rules.HIGH,
+        Phrase(
+            "%(count)s night in a row without a taken dose (%(parts)s), %(first)s to %(last)s.",
+            {
+                "count": 3,
+                "parts": (Decimal("1.5"), Decimal("3.0")),
+                "first": date(2026, 3, 26),
+                "last": DateWithYear(2026, 3, 28),
+            },
+            plural="%(count)s nights in a row without a taken dose (%(parts)s), %(first)s to "
+            "%(last)s.",
+            count=3,
+        ),
+    ),
+    flag(
+        flag_rules.SIDE_EFFECT,
+        flag_rules.MEDIUM,
+        Phrase(
+            "Severe %(effect)s on %(count)s night, last %(last)s.",
+            {"effect": Label("Vivid dreams", lower=True), "count": 1, "last": date(2026, 3, 1)},
+        ),
+    ),
+    flag(
+        flag_rules.URGENT,
+        flag_rules.TOP,
+        Phrase("<b>not</b> a msgid & %(at)s", {"at": datetime(2026, 3, 1, 22, 5, tzinfo=UTC)}),
+        report_id=42,
+    ),
+    flag(flag_rules.QUIET, flag_rules.LOW, "A plain <string> & 'quotes'"),
+]
+
+
+@pytest.fixture(params=LANGUAGES)
+def language(request):
+    with translation.override(request.param):
+        yield request.param
+
+
+def test_position_as_the_partial(language):
+    for pos in POSITIONS:
+        assert list_rows.position_html(pos) == include("_position.html", position=pos), pos
+
+
+def test_adherence_as_the_partial(language):
+    for a in ADHERENCES:
+        assert list_rows.adherence_html(a) == include("_adherence.html", a=a), a
+
+
+def test_flag_badge_as_the_partial(language):
+    for f in FLAGS:
+        assert list_rows.flag_badge_html(f) == include("_flag_badge.html", flag=f), f
+
+
+def test_patient_time_as_the_partial(language):
+    patient = Patient(time_zone="America/New_York")
+    moment = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # the night the clocks change there
+    for fmt in ("j M H:i", ""):
+        expected = include("_patient_time.html", patient=patient, moment=moment, fmt=fmt)
+        assert list_rows.patient_time_html(patient, moment, fmt) == expected
+
+
+def _patient(pk, name, **attrs):
+    patient = Patient(pk=pk, user=User(email=f"p{pk}@example.org", display_name=name))
+    for key, value in attrs.items():
+        setattr(patient, key, value)
+    return patient
+
+
+def _row(patient, pos, flags, reviewed_through, last_entry, silent, pain):
+    return dashboard.PatientRow(
+        patient=patient,
+        today=date(2026, 3, 30),
+        position=pos,
+        last_entry=last_entry,
+        nights_silent=silent,
+        adherence_7=ADHERENCES[1],
+        adherence_30=ADHERENCES[0],
+        flags=flags,
+        open_flags=flag_rules.unreviewed(flags, reviewed_through),
+        reviewed_through=reviewed_through,
+        sparkline=dashboard.pain_sparkline(pain),
+        pain=pain,
+    )
+
+
+def test_rows_as_the_template_row(language):
+    reviewed = {
+        "reviewed_at": datetime(2026, 3, 29, 23, 30, tzinfo=UTC),
+        "reviewed_by_name": "",
+        "reviewed_by_email": "dr@example.org",
+    }
+    rows = [
+        _row(
+            _patient(1, "Ann <O'Neil> & Co", conditions="Fibromyalgia & <pain>", **reviewed),
+            POSITIONS[0],
+            [*FLAGS, FLAGS[0]],  # a badge written twice on one page is the same text
+            None,
+            date(2026, 3, 29),
+            1,
+            [3, None, 4.5, 7],
+        ),
+        _row(
+            _patient(
+                2,
+                "",
+                access_route="covering",
+                time_zone="Asia/Kolkata",
+                reviewed_at=datetime(2026, 3, 29, 23, 30, tzinfo=UTC),
+                reviewed_by_name="Dr Who",
+                reviewed_by_email="who@example.org",
+            ),
+            POSITIONS[2],
+            FLAGS[:1],
+            date(2026, 3, 30),  # reviewed: no open flag
+            None,
+            0,
+            [],
+        ),
+        _row(
+            _patient(3, "Bo", access_route="break_glass", reviewed_at=None),
+            POSITIONS[3],
+            [],
+            None,
+            date(2026, 3, 1),
+            29,
+            [None, None],
+        ),
+        _row(_patient(4, "Cy", access_route=""), POSITIONS[4], [], None, date(2026, 3, 30), 0, []),
+    ]
+    expected = render(ROW_TEMPLATE, page=rows)
+    written = "".join(f"\n        {html}\n        " for html in list_rows.rows_html(rows))
+    assert written == expected
