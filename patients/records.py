@@ -108,6 +108,13 @@ def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
         else _rows_in_three_queries(entries, extra_scores)
     )
     out: dict[int, Nights] = defaultdict(Nights)
+    # Rows come ordered by patient: each patient's Nights is looked up once, and the few
+    # reasons are labelled once per read (skip_label switches the language per call).
+    reasons: dict[str, str] = {}
+    current, nights, records = None, None, None
+    record = flag_rules.NightRecord
+    side_effect = flag_rules.SideEffectRecord
+    other = SideEffect.Kind.OTHER
     for (
         patient_id,
         night,
@@ -125,6 +132,9 @@ def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
         effects,
         extras,
     ) in rows:
+        if patient_id != current:
+            current, nights = patient_id, out[patient_id]
+            records = nights.records
         values = {
             "pain": pain,
             "fatigue": fatigue,
@@ -132,7 +142,6 @@ def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
             "sleep_quality": sleep_quality,
             "dream_intensity": dream_intensity,
         }
-        nights = out[patient_id]
         for score in extras or ():
             key = scale_key(score["id"])
             values[key] = score["value"]
@@ -140,24 +149,28 @@ def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
                 nights.scales[key] = extra_scale(
                     score["id"], score["name"], score["lower"], score["low"], score["high"]
                 )
-        nights.records.append(
-            flag_rules.NightRecord(
+        if skip_reason and skip_reason not in reasons:
+            reasons[skip_reason] = skip_label(skip_reason)
+        records.append(
+            record(
                 night=night,
                 status=status,
                 dose_mg=dose_mg,
                 taken_at=taken_at,
                 time_zone=time_zone,
                 scores=values,
-                skip_reason=skip_label(skip_reason),
+                skip_reason=reasons[skip_reason] if skip_reason else "",
                 dreams=dreams,
                 side_effects=tuple(
-                    flag_rules.SideEffectRecord(
+                    side_effect(
                         e["kind"],
                         e["severity"],
-                        e["other"] if e["kind"] == SideEffect.Kind.OTHER and e["other"] else "",
+                        e["other"] if e["kind"] == other and e["other"] else "",
                     )
                     for e in effects
-                ),
+                )
+                if effects
+                else (),
             )
         )
     return out

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,6 +42,7 @@ from patients.journal.charts import table_body, table_rows
 from patients.models import FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
+from patients.rules.nights import EVENING, night_of
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 
@@ -81,10 +83,13 @@ def patient_list(request):
 
 
 def _plan_panel(request, page):
-    """The titration panel (HTML) from the page's already-loaded plan and nights."""
-    return render_to_string(
-        PLAN_PANEL_TEMPLATE, dashboard.plan_panel_context(page), request=request
-    )
+    """The titration panel (HTML) from the page's already-loaded plan and nights.
+
+    Rendered without the request: the panel reads nothing the context processors give but
+    its forms' CSRF token, and the page's own render runs them (a second run cost the
+    navigation and banner work again)."""
+    context = {**dashboard.plan_panel_context(page), "csrf_token": get_token(request)}
+    return render_to_string(PLAN_PANEL_TEMPLATE, context)
 
 
 def _calendar_month(request, today):
@@ -126,6 +131,8 @@ def patient_detail(request, pk):
     svg, series, start, end = dashboard.trend(page, weeks)
 
     entries = dashboard.entry_rows(page, request.GET.get("page"), ENTRIES_PER_PAGE)
+    calendar = dashboard.calendar_month(page, month)
+    dose_levels = dashboard.dose_levels(page)
     record_access(request, "patient.view", patient=patient, obj=patient)
     context = {
         "patient": patient,
@@ -136,21 +143,30 @@ def patient_detail(request, pk):
         "chart_table_body": table_body(reversed(table_rows(series, start, end))),
         "weeks": weeks,
         "week_choices": dashboard.CHART_WEEKS,
-        "calendar": dashboard.calendar_month(page, month),
+        "calendar": calendar,
+        "calendar_body": dashboard.calendar_html(calendar, page.today),
         "calendar_month": month,
         "calendar_previous": dashboard.previous_month(month),
         "calendar_next": (
             dashboard.next_month(month) if month < dashboard.month_start(page.today) else None
         ),
-        "dose_levels": dashboard.dose_levels(page),
+        "dose_levels": dose_levels,
+        "dose_level_rows": dashboard.dose_level_rows_html(dose_levels),
         "export_form": _export_form(request, page),
         "entries": entries,
+        "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
         "note_form": NoteForm(),
         "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": _plan_panel(request, page),
     }
     return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
+
+
+def _in_patient_zone(patient, build, *args):
+    """What ``build`` returns with the patient's zone active, as the template would see it."""
+    with timezone.override(patient.tz):
+        return build(*args)
 
 
 def _render_in_patient_zone(request, patient, template, context):
@@ -341,7 +357,7 @@ def _range_form(request, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(request, page.today, record_start(patient, page.today))
+    form, start, end = _range_form(request, page.today, _page_record_start(page))
     rows = list(page.plan.rows)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -379,6 +395,24 @@ def visit_report(request, pk):
     )
 
 
+def _page_record_start(page):
+    """record_start() for a page that has read the patient's nights and plan (every version
+    of every prescription): only the first urgent report is asked of the database."""
+    patient = page.patient
+    report = (
+        UrgentReport.objects.filter(patient=patient)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    nights = [
+        report and night_of(report, patient.tz, EVENING),
+        page.records[0].night if page.records else None,
+        min((version.effective_night for version in page.plan.versions), default=None),
+    ]
+    return min([night for night in nights if night is not None] + [page.today])
+
+
 def record_start(patient, today):
     """The first night of the patient's record: their first entry, plan version or urgent
     report (whichever came first), or today for an empty record. One query."""
@@ -404,7 +438,7 @@ def record_start(patient, today):
     )
     report = firsts["first_report"]
     nights = [
-        report and timezone.localtime(report, patient.tz).date(),
+        report and night_of(report, patient.tz, EVENING),
         firsts["first_entry"],
         firsts["first_version"],
     ]

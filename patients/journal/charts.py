@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -155,6 +156,11 @@ def trend_chart(
     )
     uid = chart_id or _chart_id(series, start, end, title, markers)
     styles = _assign_styles(series)
+    # Every series of a year's chart is drawn over the same 365 nights and a dozen values:
+    # each night's x and each coordinate's text are worked out once per chart.
+    xs: dict[date, float] = {}
+    numbers: dict[float, str] = {}
+
     in_range = [m for m in markers if start <= m.night <= end]
     legend_items = [("series", s, styles[i]) for i, s in enumerate(series)]
     legend_items += [
@@ -178,10 +184,7 @@ def trend_chart(
         *_date_axis_svg(frame),
         # Plan changes and holds go under the data, skipped nights and flags on top of it.
         *_marker_lines_svg(frame, [m for m in in_range if m.kind not in ("skipped", "flag")]),
-        *(
-            _series_svg(s, styles[i], start, end, frame.x_of, frame.y_of)
-            for i, s in enumerate(series)
-        ),
+        *(_series_svg(s, styles[i], frame, xs, numbers) for i, s in enumerate(series)),
         *_marker_dots_svg(frame, [m for m in in_range if m.kind in ("skipped", "flag")]),
         *_legend_svg(legend_rows, height + 4),
         "</svg>",
@@ -334,15 +337,15 @@ def table_rows(series: Sequence[Series], start: date, end: date) -> list[tuple[d
     if end < start:
         return []
     lookups = [{night: value for night, value in s.points} for s in series]
+    # A year is 365 nights × 7 cells of a dozen distinct values: each is formatted once.
+    formatters = [_value_formatter(s.axis) for s in series]
     rows = []
     night = start
+    one_day = timedelta(days=1)
     while night <= end:
-        cells = [
-            _format_value(lookup.get(night), s.axis)
-            for s, lookup in zip(series, lookups, strict=True)
-        ]
+        cells = [fmt(lookup.get(night)) for fmt, lookup in zip(formatters, lookups, strict=True)]
         rows.append((night, cells))
-        night += timedelta(days=1)
+        night += one_day
     return rows
 
 
@@ -352,8 +355,9 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
     Written here rather than as a template loop: a year is 365 rows of seven cells, which took
     the template engine most of the time of the clinician's patient page at 52 weeks.
     """
+    label = day_labels("D j M")
     html = [
-        f'<tr><th scope="row">{conditional_escape(date_format(night, "D j M"))}</th>'
+        f'<tr><th scope="row">{conditional_escape(label(night))}</th>'
         + "".join(f'<td class="num">{conditional_escape(cell or blank)}</td>' for cell in cells)
         + "</tr>"
         for night, cells in rows
@@ -362,24 +366,64 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
     return mark_safe("".join(html))  # noqa: S308
 
 
+def day_labels(fmt: str):
+    """``date_format(night, fmt)`` for many nights: the language's day and month names are
+    read once per call, not once per night (date_format costs ~25 µs a call, and a page of a
+    year's nights calls it hundreds of times). Only the letters D, j, M and Y; anything else
+    falls back to date_format."""
+    if not set(fmt) <= set("DjMY "):
+        return lambda night: date_format(night, fmt)
+    days = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
+    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    parts = {
+        "D": lambda night: days[night.weekday()],
+        "j": lambda night: str(night.day),
+        "M": lambda night: months[night.month],
+        "Y": lambda night: f"{night.year:04d}",
+    }
+    pieces = [parts.get(char) for char in fmt]
+    return lambda night: "".join(piece(night) if piece else " " for piece in pieces)
+
+
 # ---------------------------------------------------------------------------------------
 # Drawing pieces
 
 
-def _series_svg(s: Series, style: _Style, start: date, end: date, x_of, y_of) -> str:
+def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict) -> str:
+    """One series as polylines (a dot for a lone night), broken where a night has no value.
+
+    One pass over the points with the frame's arithmetic inlined (frame.x_of and y_of, to
+    the same floats): a year's chart draws some 2,500 points. ``xs`` and ``numbers`` carry
+    each night's x and each coordinate's text across the chart's series."""
     cls = f"series series-{_css(s.key)}"
     dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
     out = [f'<g class="{cls}" aria-hidden="true">']
+    start, end = frame.start, frame.end
     in_order = sorted((p for p in s.points if start <= p[0] <= end), key=lambda p: p[0])
-    for segment in _segments(in_order):
-        pts = [(x_of(night), y_of(v, s.axis)) for night, v in segment]
+    top = frame.dose_top if s.axis == "dose" else 10.0
+    y1, height = frame.y1, frame.y1 - frame.y0
+    segments, run = [], []
+    for night, value in in_order:
+        number = None if value is None else float(value)
+        if number is None or not math.isfinite(number):
+            if run:
+                segments.append(run)
+                run = []
+            continue
+        x = xs.get(night)
+        if x is None:
+            x = xs[night] = frame.x_of(night)
+        run.append((x, y1 - min(max(number / top, 0.0), 1.0) * height))
+    if run:
+        segments.append(run)
+    for pts in segments:
         if len(pts) == 1:
             out.append(_dot(pts[0], 2.6, "series-point", style.colour))
             continue
         if s.stepped:
             pts = _steps(pts)
         out.append(
-            f'<polyline points="{_pts(pts)}" fill="none" stroke="{style.colour}" '
+            f'<polyline points="{_pts(pts, numbers)}" fill="none" stroke="{style.colour}" '
             f'stroke-width="{_n(style.width)}"{dash} stroke-linejoin="round" '
             f'stroke-linecap="butt"/>'
         )
@@ -545,16 +589,12 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
         % {"start": _long_date(start), "end": _long_date(end)}
     ]
     for s in series:
-        values = [
-            (night, _as_float(v))
-            for night, v in s.points
-            if v is not None and start <= night <= end
-        ]
+        values = [(night, v) for night, v in s.points if v is not None and start <= night <= end]
         if not values:
             parts.append(gettext("%(series)s: no values.") % {"series": s.label})
             continue
         values.sort(key=lambda p: p[0])
-        first, last = values[0][1], values[-1][1]
+        first, last = _as_float(values[0][1]), _as_float(values[-1][1])
         parts.append(
             gettext("%(series)s: %(count)s nights, from %(first)s to %(last)s.")
             % {
@@ -594,6 +634,21 @@ def _format_value(value: Value, axis: str) -> str:
     return _plain_number(value, axis).replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
+def _value_formatter(axis: str):
+    """_format_value for one axis, remembering each distinct value it has formatted."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    done: dict = {}
+
+    def format_value(value: Value) -> str:
+        key = (type(value), value)
+        text = done.get(key)
+        if text is None:
+            text = done[key] = _plain_number(value, axis).replace(".", separator)
+        return text
+
+    return format_value
+
+
 def _plain_number(value: Value, axis: str) -> str:
     if value is None:
         return ""
@@ -627,8 +682,20 @@ def _n(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _pts(pts: list[tuple[float, float]]) -> str:
-    return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+def _pts(pts: list[tuple[float, float]], numbers: dict[float, str] | None = None) -> str:
+    """ "x,y x,y …"; ``numbers`` remembers each coordinate's text across a chart's series."""
+    if numbers is None:
+        return " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+    out = []
+    for x, y in pts:
+        tx = numbers.get(x)
+        if tx is None:
+            tx = numbers[x] = _n(x)
+        ty = numbers.get(y)
+        if ty is None:
+            ty = numbers[y] = _n(y)
+        out.append(f"{tx},{ty}")
+    return " ".join(out)
 
 
 def _css(key: str) -> str:
@@ -689,6 +756,9 @@ def small_multiples(
         return y1 - (y1 - y0) * value / 10
 
     panels = []
+    # The same nights on every panel: their labels and coordinates' text are made once.
+    first_label, last_label = _day_label(start), _day_label(end)
+    numbers: dict[float, str] = {}
     for s in series:
         ident = f"{_chart_id([s], start, end, s.label, [])}"
         parts = [
@@ -727,7 +797,7 @@ def small_multiples(
                 parts.append(_dot(pts[0], 2.5, f"series-{_css(s.key)}", colour))
             else:
                 parts.append(
-                    f'<polyline points="{_pts(pts)}" fill="none" stroke="{colour}" '
+                    f'<polyline points="{_pts(pts, numbers)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" class="series-{_css(s.key)}"/>'
                 )
         values = [v for _night, v in points if v is not None]
@@ -735,9 +805,9 @@ def small_multiples(
         parts.append(
             f'<text x="{_n(x0)}" y="16" font-weight="600" fill="{_TEXT}">{_e(s.label)}</text>'
             f'<text x="{_n(x1)}" y="16" text-anchor="end" fill="{_TEXT}">{_e(latest)}</text>'
-            f'<text x="{_n(x0)}" y="{_n(height - 4)}" fill="{_MUTED}">{_day_label(start)}</text>'
+            f'<text x="{_n(x0)}" y="{_n(height - 4)}" fill="{_MUTED}">{first_label}</text>'
             f'<text x="{_n(x1)}" y="{_n(height - 4)}" text-anchor="end" '
-            f'fill="{_MUTED}">{_day_label(end)}</text>'
+            f'fill="{_MUTED}">{last_label}</text>'
         )
         parts.append("</svg>")
         panels.append(Panel(s, mark_safe("".join(parts))))  # noqa: S308 - every value escaped

@@ -6,9 +6,20 @@ from itertools import pairwise
 
 import pytest
 from django.template import Context, Template
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
-from patients.journal.charts import Marker, Series, sparkline, table_body, table_rows, trend_chart
+from patients.journal.charts import (
+    Marker,
+    Series,
+    _format_value,
+    day_labels,
+    sparkline,
+    table_body,
+    table_rows,
+    trend_chart,
+)
 
 NS = "{http://www.w3.org/2000/svg}"
 START = date(2025, 3, 3)
@@ -369,3 +380,22 @@ def test_table_body_is_the_html_the_template_loop_wrote(blank, template_cell):
     assert html == loop.render(Context({"rows": rows}))
     assert '<tr><th scope="row">Thu 6 Mar</th><td class="num">' + blank in html
     assert "&lt;b&gt;&amp;" in html
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es", "de"])
+@pytest.mark.parametrize("fmt", ["D j M", "D j M Y", "j M", "j M Y", "j", "F Y"])
+def test_day_labels_are_what_date_format_writes_in_every_language(language, fmt):
+    with translation.override(language):
+        label = day_labels(fmt)
+        for night in nights(400, start=date(2024, 1, 1)):
+            assert label(night) == date_format(night, fmt)
+
+
+def test_table_rows_format_each_value_as_the_single_value_formatter_does():
+    values = [3, 3.0, Decimal("3"), Decimal("3.50"), 3.5, 3.25, Decimal("1.005"), None, 0, -0.0]
+    score = Series("pain", "Pain", list(zip(nights(len(values)), values, strict=True)))
+    dose = Series("dose", "Dose", list(zip(nights(len(values)), values, strict=True)), "dose")
+    rows = table_rows([score, dose], START, START + timedelta(days=len(values) - 1))
+    assert [cells for _, cells in rows] == [
+        [_format_value(v, "score"), _format_value(v, "dose")] for v in values
+    ]

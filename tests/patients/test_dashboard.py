@@ -5,10 +5,13 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from ldn_journal.accounts.models import AccessLog
+from patients.clinic.dashboard import calendar_html
 from patients.models import FlagReview, NightlyEntry
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
@@ -267,3 +270,33 @@ def test_undoing_another_teams_review_is_a_404_and_changes_nothing(
     review.refresh_from_db()
     assert review.undone_at is None
     assert not AccessLog.objects.filter(patient=patient_b).exists()
+
+
+# The calendar's rows as the template loop wrote them before they were written in Python.
+CALENDAR_LOOP = (
+    "{% for week in calendar %}<tr>{% for day in week %}"
+    '<td class="night-{{ day.css }}{% if day.night == today %} night-today{% endif %}'
+    '{% if day.outside %} night-outside{% endif %}">'
+    '<span class="day">{{ day.night|date:"j" }}</span>'
+    '<span class="status" aria-hidden="true">{{ day.symbol }}</span>'
+    '<span class="status-text">{{ day.night|date:"j M" }}: {{ day.text }}</span>'
+    "</td>{% endfor %}</tr>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_the_calendar_rows_are_the_html_the_template_loop_wrote(language):
+    first = date(2026, 2, 23)
+    days = [
+        {"night": first + timedelta(days=i), "css": css, "symbol": symbol, "text": text}
+        for i, (css, symbol, text) in enumerate(
+            [("taken", "✓", "Taken"), ("missing", "?", "<b>Not</b> logged"), ("future", "", "")] * 7
+        )
+    ]
+    for day in days:
+        day["outside"] = day["night"].month != 3
+    weeks = [days[:7], days[7:14], days[14:21]]
+    today = first + timedelta(days=9)
+    with translation.override(language):
+        expected = Template(CALENDAR_LOOP).render(Context({"calendar": weeks, "today": today}))
+        assert calendar_html(weeks, today) == expected

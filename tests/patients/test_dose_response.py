@@ -2,10 +2,15 @@
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
+import pytest
+from django.template import Context, Template
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from patients.clinic.dashboard import dose_level_rows_html
 from patients.rules import dose_response as dr
 from patients.rules.scales import MOOD, PAIN
 
@@ -139,3 +144,45 @@ def test_the_order_of_the_nights_does_not_matter(nights, rng):
 
 def test_pain_lower_is_better_change_is_negative_when_worse():
     assert dr.change_percent(PAIN, D("4"), D("6")) == -50
+
+
+# The by-dose table's rows as the template loop wrote them before they were written in Python.
+with open(Path(__file__).with_name("dose_levels_loop.html"), encoding="utf-8") as loop_file:
+    DOSE_LEVEL_LOOP = "{% load i18n wording %}" + loop_file.read().strip()
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es", "de"])
+def test_the_dose_level_rows_are_the_html_the_template_loop_wrote(language):
+    spread = dr.Spread(count=9, median=D("4.5"), q1=D("3"), q3=D("6.25"))
+    summaries = (
+        dr.ScaleSummary(PAIN, spread, D("35"), True),
+        dr.ScaleSummary(MOOD, spread, D("-12"), False),
+        dr.ScaleSummary(PAIN, spread, D("0"), False),
+        dr.ScaleSummary(MOOD, spread, None, False),
+        dr.ScaleSummary(PAIN, None, None, False),
+    )
+    first, last = date(2025, 12, 30), date(2026, 1, 14)
+    levels = (
+        dr.Level(dr.gettext_noop("Before LDN"), None, 8, first, last, summaries, None, 0, True),
+        dr.Level(
+            dr.dose_label(D("1.5")),
+            D("1.5"),
+            7,
+            first,
+            last,
+            summaries,
+            D("12.5"),
+            1,
+            caution=dr.ngettext_lazy(
+                "only %(count)s night at %(level)s: read with care",
+                "only %(count)s nights at %(level)s: read with care",
+                7,
+                level=dr.dose_label(D("1.5")),
+            ),
+        ),
+        dr.Level(dr.dose_label(D("4.5")), D("4.5"), 30, first, last, summaries, D("0"), 12),
+    )
+    response = dr.DoseResponse(baseline=levels[0], levels=levels, too_few=())
+    with translation.override(language):
+        expected = Template(DOSE_LEVEL_LOOP).render(Context({"dr": response}))
+        assert dose_level_rows_html(response) == expected

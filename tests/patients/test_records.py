@@ -6,10 +6,12 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template import Context, Template
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from patients import records
+from patients.clinic.dashboard import EntryRow, entry_rows_html
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import flags as flag_rules
 from prescriptions.night_facts import night_facts
@@ -151,3 +153,135 @@ def test_a_stored_reason_outside_todays_choices_shows_as_itself_not_a_server_err
 
     assert response.status_code == 200
     assert "(retired)" in response.text
+
+
+# The entries table's rows as the template loop wrote them before they were written in Python.
+ENTRY_LOOP = (
+    "{% load i18n journal %}{% for e in entries %}\n"
+    "        <tr>\n"
+    '          <th scope="row">'
+    "<a href=\"{% url 'clinic:night' patient.pk e.night|date:'Y-m-d' %}\">"
+    '{{ e.night|date:"D j M Y" }}</a></th>\n'
+    '          <td>{% if e.status == "taken" %}'
+    '{{ e.dose_mg.normalize }} mg{% if e.deviates %} <span class="badge badge-moderate">'
+    "{% blocktranslate trimmed with dose=e.prescribed_mg.normalize %}plan {{ dose }}"
+    '{% endblocktranslate %}</span>{% endif %}{% elif e.status == "skipped" %}'
+    '{% translate "Skipped" %}'
+    "{% if e.skip_reason %} ({{ e.skip_reason_label }}){% endif %}{% else %}"
+    '<span class="muted">—</span>{% endif %}</td>\n'
+    '          <td>{{ e|logged_time:"taken_at" }}'
+    '{% if e.logged_offline %} <span class="badge badge-info">'
+    '{% translate "logged offline" %}</span>{% endif %}</td>\n'
+    '          <td class="num">{{ e.pain|default_if_none:"" }}</td><td class="num">'
+    '{{ e.fatigue|default_if_none:"" }}</td><td class="num">'
+    '{{ e.mood|default_if_none:"" }}</td><td class="num">'
+    '{{ e.sleep_quality|default_if_none:"" }}</td>\n'
+    "          <td>{% if e.dreams %}{{ e.dreams_label }}{% endif %}</td>\n"
+    "          <td>{% for s in e.side_effects %}{{ s }}"
+    "{% if not forloop.last %}, {% endif %}{% endfor %}</td>\n"
+    '          <td class="small">{{ e.notes|truncatechars:80 }}</td>\n'
+    "          <td><a href=\"{% url 'clinic:entry_history' patient.pk e.pk %}\">"
+    '{% translate "History" %}</a></td>\n'
+    "        </tr>\n"
+    "      {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de"])
+def test_the_entries_rows_are_the_html_the_template_loop_wrote(language):
+    at = datetime(2026, 3, 20, 21, 30, tzinfo=UTC)
+    rows = [
+        EntryRow(
+            7,
+            NIGHT,
+            "taken",
+            Decimal("1.50"),
+            Decimal("3.00"),
+            "",
+            at,
+            "America/New_York",
+            True,
+            4,
+            None,
+            0,
+            10,
+            "vivid",
+            "<b>Slept</b> & " + "x" * 90,
+            ("Insomnia (Mild)", "Other <i>(Severe)</i>"),
+        ),
+        EntryRow(
+            8,
+            NIGHT - timedelta(1),
+            "taken",
+            Decimal("3.00"),
+            Decimal("3.00"),
+            "",
+            at,
+            "Europe/London",
+            False,
+            None,
+            None,
+            None,
+            None,
+            "",
+            "",
+            (),
+        ),
+        EntryRow(
+            9,
+            NIGHT - timedelta(2),
+            "skipped",
+            None,
+            Decimal("3.00"),
+            "forgot",
+            None,
+            "",
+            False,
+            2,
+            3,
+            4,
+            5,
+            "nightmares",
+            "",
+            (),
+        ),
+        EntryRow(
+            10,
+            NIGHT - timedelta(3),
+            "skipped",
+            None,
+            None,
+            "retired<",
+            None,
+            "",
+            False,
+            None,
+            None,
+            None,
+            None,
+            "odd",
+            "",
+            (),
+        ),
+        EntryRow(
+            11,
+            NIGHT - timedelta(4),
+            "",
+            None,
+            None,
+            "",
+            None,
+            "",
+            False,
+            1,
+            None,
+            None,
+            None,
+            "",
+            "note",
+            (),
+        ),
+    ]
+    with translation.override(language), timezone.override("Europe/London"):
+        expected = Template(ENTRY_LOOP).render(Context({"entries": rows, "patient": {"pk": 5}}))
+        assert entry_rows_html(rows, 5) == expected

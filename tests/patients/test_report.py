@@ -101,3 +101,34 @@ def test_bad_ranges_answer_with_a_message_and_a_report(clinician_client, journal
     response = clinician_client.get(reverse("clinic:report", args=[journal.pk]), params)
     assert response.status_code == 200
     assert message in response.text
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("first", ["report", "entry", "plan", "nothing"])
+def test_the_reports_default_start_is_the_record_start_the_exports_use(
+    clinician_client, patient_a, clinician_a, first
+):
+    """The report reads it from the nights and plan it has loaded (and the first urgent
+    report); the exports ask the database for all three. Both must agree."""
+    import uuid  # noqa: PLC0415
+
+    from patients.clinic.views import record_start  # noqa: PLC0415
+    from patients.urgent import reports as urgent  # noqa: PLC0415
+
+    back = {"report": 60, "entry": 60, "plan": 60}
+    back[first] = 90
+    if first != "nothing":
+        give_plan(patient_a, clinician_a, TONIGHT - timedelta(days=back["plan"]))
+        give_nights([patient_a], TONIGHT, back["entry"])
+        when = datetime(2026, 3, 31, 9, 0, tzinfo=UTC) - timedelta(days=back["report"])
+        urgent.report_reaction(
+            patient_a,
+            symptoms=["vomiting"],
+            since="few_hours",
+            severity="moderate",
+            text="",
+            submission_id=uuid.uuid4(),
+            now=when,
+        )
+    response = clinician_client.get(reverse("clinic:report", args=[patient_a.pk]))
+    assert response.context["report"]["start"] == record_start(patient_a, TONIGHT)

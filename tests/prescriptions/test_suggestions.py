@@ -4,7 +4,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
+from django.utils import translation
 
+from patients.templatetags.wording import evidence_rows
 from prescriptions import suggestions as rules
 from prescriptions.suggestions import NightFacts, suggestions_for
 from prescriptions.titration import PlainVersion, Step
@@ -228,3 +231,32 @@ def test_no_plan_means_no_suggestions():
 def test_nights_needed_covers_the_current_step_and_the_baseline():
     ranges = rules.nights_needed(REVIEW_PLAN, LAST_NIGHT, night(30))
     assert ranges == [(night(16), LAST_NIGHT), (night(30), night(17))]
+
+
+# The evidence table's rows as the template loop wrote them before the wording filter did.
+EVIDENCE_LOOP = (
+    "{% load wording %}{% for e in evidence %}\n"
+    '            <tr><td>{{ e.night|date:"D j M" }}</td><td>'
+    "{% for label, value in e.values %}{{ label|phrase }}: {{ value|phrase }}"
+    "{% if not forloop.last %} · {% endif %}{% endfor %}</td></tr>\n"
+    "            {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es", "de"])
+def test_the_evidence_rows_are_the_html_the_template_loop_wrote(language):
+    evidence = (
+        rules.Evidence(
+            date(2026, 3, 2),
+            (
+                (rules.gettext_noop("Pain"), rules.gettext_noop("%(score)s/10", score=5)),
+                (rules.gettext_noop("Step started"), rules._fmt(Decimal("1.5"))),
+                ("<b>plain</b>", "a & b"),
+            ),
+        ),
+        rules.Evidence(date(2026, 3, 3), ((rules.gettext_noop("Dreams"), "Vivid"),)),
+        rules.Evidence(date(2026, 3, 4), ()),
+    )
+    with translation.override(language):
+        expected = Template(EVIDENCE_LOOP).render(Context({"evidence": evidence}))
+        assert evidence_rows(evidence) == expected
