@@ -401,8 +401,12 @@ def _search_filter(user, search):
 
 def team_links(user, *, search="", kind="", needs_review=False):
     """The clinician's care-team links in the list's order, as patient ids: read in the
-    order of the index care_team_attention, so a page costs the same for any team."""
-    links = CareTeamMembership.objects.filter(clinician=user)
+    order of the index care_team_attention, so a page costs the same for any team.
+
+    Closed and deactivated accounts are not listed (nor in _gate_page, nor the digest):
+    their silence would raise "gone quiet" every night for the whole retention period.
+    Their record stays readable at its own address for the care team."""
+    links = CareTeamMembership.objects.filter(clinician=user, patient__user__is_active=True)
     if search:
         links = links.filter(_search_filter("patient__user__", search))
     if kind:
@@ -459,7 +463,7 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
     """The list through the access gate, sorted by the database over the whole set: while a
     clinician covers a colleague or holds an emergency grant (rare, and bounded), and for
     other roles. The same order as the team's index, by the same columns."""
-    team = Patient.objects.visible_to(user)
+    team = Patient.objects.visible_to(user).filter(user__is_active=True)
     _bring_up_to_date(
         team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
         .order_by()

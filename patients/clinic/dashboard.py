@@ -251,7 +251,8 @@ def _last_entry():
 
 def annotated_patients(user, now=None):
     """The access gate at `now` plus what the list needs on each patient row (one query)."""
-    return with_list_annotations(Patient.objects.visible_to(user, now))
+    # Closed and deactivated accounts are not listed (see attention.team_links).
+    return with_list_annotations(Patient.objects.visible_to(user, now).filter(user__is_active=True))
 
 
 def with_list_annotations(patients):

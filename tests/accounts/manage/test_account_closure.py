@@ -26,7 +26,9 @@ from ldn_journal.accounts.models import (
 )
 from ldn_journal.accounts.tasks import erase_closed_records_task
 from ldn_journal.celery import app
+from patients.clinic import attention
 from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDelivery
+from patients.notifications.digest import new_flags_for_clinician
 from prescriptions.models import PlanVersion, Prescription
 from tests.accounts.conftest import sign_in
 from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
@@ -595,3 +597,18 @@ def test_closing_a_clinician_replaces_their_address_in_csv_uploads(admin_user, c
     assert list(BulkInvitationRow.objects.values_list("email", "clinician_email")) == [
         ("x@example.org", clinician_b.email)
     ]
+
+
+def test_a_closed_patient_leaves_the_list_and_the_digest_but_the_record_stays_readable(
+    admin_user, patient_a, clinician_a
+):
+    later = timezone.now() + timedelta(days=20)
+    before = attention.list_page(clinician_a, later, 1)
+    assert [row.patient.pk for row in before.object_list] == [patient_a.pk]
+
+    closure.close_account(patient_a.user, by=admin_user, request=None)
+
+    assert list(attention.list_page(clinician_a, later, 1).object_list) == []
+    assert new_flags_for_clinician(clinician_a, timezone.now(), later) == []
+    page = client_for(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+    assert page.status_code == 200
