@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -52,6 +53,7 @@ from patients.models import (
 from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, nights
+from patients.templatetags.journal import amount
 from prescriptions import titration
 from prescriptions.plans import PlanView
 
@@ -575,10 +577,18 @@ def _journal_start(patient, tonight):
     return date(earliest.year, earliest.month, 1)
 
 
+class _Logged(NamedTuple):
+    """A night's status as night_records reads it (a model instance per night cost more than
+    the rest of the page)."""
+
+    night: date
+    status: str
+
+
 def _stats(plan, rows, tonight):
     records = journal.night_records(
         plan,
-        [NightlyEntry(night=night, status=status) for night, status, _dose in rows],
+        [_Logged(night, status) for night, status, _dose in rows],
         tonight - timedelta(days=STATS_NIGHTS - 1),
         tonight,
     )
@@ -586,6 +596,18 @@ def _stats(plan, rows, tonight):
         "week": adherence.adherence(records, tonight, 7),
         "month": adherence.adherence(records, tonight, 30),
         "streak": adherence.streak(records, tonight),
+    }
+
+
+def _cell_marks() -> dict[str, tuple[str, str]]:
+    """A calendar cell's mark and words by state, translated once per page rather than once
+    per cell (a {% translate %} in every cell cost more than the rest of the calendar)."""
+    return {
+        "taken": ("✓", _("taken")),
+        "skipped": ("✕", _("skipped")),
+        "missing": ("?", _("not logged")),
+        "unprescribed": ("?", _("no dose prescribed")),
+        "open": ("…", _("tonight, not logged yet")),
     }
 
 
@@ -614,6 +636,7 @@ def history(request):
         )
     )
     by_night = {night: (status, dose) for night, status, dose in rows}
+    marks = _cell_marks()
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         cells = []
@@ -630,13 +653,21 @@ def history(request):
                 state = "open"
             else:
                 state = "missing"
+            if state == "missing" and plan.on(night).status != titration.ACTIVE:
+                mark, text = marks["unprescribed"]
+            else:
+                mark, text = marks.get(state, marks["open"])
+            if state == "taken" and dose:
+                text = _("taken %(dose)s mg") % {"dose": amount(dose)}
             cells.append(
                 {
                     "night": night,
                     "state": state,
-                    "dose": dose,
+                    "css": "today" if state == "open" else state,
                     "today": night == tonight,
-                    "prescribed": plan.on(night).status == titration.ACTIVE,
+                    "url": "" if state == "future" else reverse("journal:night", args=[night]),
+                    "mark": mark,
+                    "text": text,
                 }
             )
         weeks.append(cells)
