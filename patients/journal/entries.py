@@ -83,9 +83,15 @@ class PastDosingWindow(JournalError):
 
 
 def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
-    """The signed-in patient (through the access gate) and their plan, in three queries."""
-    patient = Patient.objects.visible_to(user).select_related("user").first()
-    return (patient, plans.load(patient)) if patient is not None else None
+    """The signed-in patient (through the access gate) and their plan, in two queries."""
+    try:
+        # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
+        # the user the request has already loaded.
+        patient = Patient.objects.visible_to(user).get()
+    except Patient.DoesNotExist:
+        return None
+    patient.user = user
+    return patient, plans.load(patient)
 
 
 def is_editable(night: date, tonight: date) -> bool:
