@@ -401,12 +401,8 @@ def _search_filter(user, search):
 
 def team_links(user, *, search="", kind="", needs_review=False):
     """The clinician's care-team links in the list's order, as patient ids: read in the
-    order of the index care_team_attention, so a page costs the same for any team.
-
-    Closed and deactivated accounts are not listed (nor in _gate_page, nor the digest):
-    their silence would raise "gone quiet" every night for the whole retention period.
-    Their record stays readable at its own address for the care team."""
-    links = CareTeamMembership.objects.filter(clinician=user, patient__user__is_active=True)
+    order of the index care_team_attention, so a page costs the same for any team."""
+    links = CareTeamMembership.objects.filter(clinician=user)
     if search:
         links = links.filter(_search_filter("patient__user__", search))
     if kind:
@@ -463,7 +459,7 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
     """The list through the access gate, sorted by the database over the whole set: while a
     clinician covers a colleague or holds an emergency grant (rare, and bounded), and for
     other roles. The same order as the team's index, by the same columns."""
-    team = Patient.objects.visible_to(user).filter(user__is_active=True)
+    team = Patient.objects.visible_to(user)
     _bring_up_to_date(
         team.filter(Q(attention__isnull=True) | Q(attention__valid_until__lte=now))
         .order_by()
@@ -543,6 +539,10 @@ def _announced(patient_id, **_kwargs):
 def _user_saved(instance, raw=False, update_fields=None, **_kwargs):
     if raw or instance.role != Role.PATIENT:
         return
+    if update_fields is None or "is_active" in update_fields:
+        # Closed, deactivated or back: the silence flags follow (flags.evaluate).
+        for patient_id in Patient.objects.filter(user=instance).values_list("pk", flat=True):
+            changed(patient_id)
     if update_fields is not None and "display_name" not in update_fields:
         return  # a sign-in's last_login, a language: not the name
     renamed(instance.pk)

@@ -251,8 +251,7 @@ def _last_entry():
 
 def annotated_patients(user, now=None):
     """The access gate at `now` plus what the list needs on each patient row (one query)."""
-    # Closed and deactivated accounts are not listed (see attention.team_links).
-    return with_list_annotations(Patient.objects.visible_to(user, now).filter(user__is_active=True))
+    return with_list_annotations(Patient.objects.visible_to(user, now))
 
 
 def with_list_annotations(patients):
@@ -359,6 +358,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             last_entry=patient.last_entry,
             joined=night_of(patient.created_at, patient.tz, EVENING),
             urgent=urgent_records(patient),
+            account_open=patient.user.is_active,
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
         silent = (today - patient.last_entry).days if patient.last_entry else 9999
@@ -487,6 +487,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
         joined=night_of(patient.created_at, patient.tz, EVENING),
         urgent=urgent_records(patient),
+        account_open=patient.user.is_active,
     )
     nightly = adherence_records(records, plan, today - timedelta(days=29), today)
     return PatientPage(

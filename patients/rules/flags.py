@@ -608,8 +608,12 @@ def evaluate(
     last_entry: date | None = None,
     joined: date | None = None,
     urgent: Iterable[UrgentRecord] = (),
+    account_open: bool = True,
 ) -> list[Flag]:
     """Every flag on one patient on ``today`` (their current night), most severe first.
+
+    ``account_open`` is False for a closed or deactivated account: nothing can be logged
+    any more, so its silence (missed nights, gone quiet) is not news.
 
     ``nights`` needs at least the last LOOKBACK_NIGHTS nights. ``first_reported`` maps each
     side-effect kind to the first night it was ever reported (from the whole history; derived
@@ -631,12 +635,12 @@ def evaluate(
         *dose_on_hold(records, versions, today),
         *side_effects(records, today, first_reported),
         *worsening(records, today, watched),
-        *missed_nights(by_night, versions, today),
+        *(missed_nights(by_night, versions, today) if account_open else []),
         *dose_deviation(records, versions, today),
         # While on hold nothing is expected (and no reminder is sent): silence is not news.
         *(
             gone_quiet(last_entry, today, joined)
-            if titration.current_step(versions, today).status != titration.ON_HOLD
+            if account_open and titration.current_step(versions, today).status != titration.ON_HOLD
             else []
         ),
         *out_of_window(records, versions, today, tz),

@@ -372,3 +372,14 @@ def test_an_urgent_flag_carries_its_report_and_says_to_open_it():
     [flag] = run(every_night(), urgent=[urgent])
     assert flag.report_id == 42
     assert "open the report to acknowledge it" in flag.explanation
+
+
+def test_a_closed_account_raises_no_silence_flags_but_keeps_the_others():
+    records = [*[taken(n) for n in range(60, 9, -1)], with_effect(10, severity=3)]
+    opened = kinds(run(records))
+    assert {flags.QUIET, flags.MISSED} <= set(opened)
+    closed = kinds(run(records, account_open=False))
+    assert flags.QUIET not in closed
+    assert flags.MISSED not in closed
+    urgent = run(records, account_open=False, urgent=[UrgentRecord(night(12), "severe")])
+    assert kinds(urgent)[0] == flags.URGENT

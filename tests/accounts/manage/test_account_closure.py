@@ -599,16 +599,19 @@ def test_closing_a_clinician_replaces_their_address_in_csv_uploads(admin_user, c
     ]
 
 
-def test_a_closed_patient_leaves_the_list_and_the_digest_but_the_record_stays_readable(
-    admin_user, patient_a, clinician_a
+def test_a_closed_patient_raises_no_silence_flags_on_the_list_or_in_the_digest(
+    admin_user, patient_a, clinician_a, django_capture_on_commit_callbacks
 ):
     later = timezone.now() + timedelta(days=20)
-    before = attention.list_page(clinician_a, later, 1)
-    assert [row.patient.pk for row in before.object_list] == [patient_a.pk]
+    [before] = attention.list_page(clinician_a, later, 1).object_list
+    assert {flag.kind for flag in before.flags} == {"quiet"}
 
-    closure.close_account(patient_a.user, by=admin_user, request=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        closure.close_account(patient_a.user, by=admin_user, request=None)
 
-    assert list(attention.list_page(clinician_a, later, 1).object_list) == []
+    # Still on the team's list (the record is kept), without "gone quiet" for eight years.
+    [after] = attention.list_page(clinician_a, later, 1).object_list
+    assert (after.patient.pk, after.flags) == (patient_a.pk, [])
     assert new_flags_for_clinician(clinician_a, timezone.now(), later) == []
     page = client_for(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
     assert page.status_code == 200
