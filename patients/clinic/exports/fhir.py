@@ -333,7 +333,9 @@ class NightWriter:
 
     What every night shares is worked out once per export, not once per resource (a year is
     about 2,000 resources): the site's code-system and extension URLs, the choices' labels in
-    the language active while the export is written, and the id hashes' common prefixes.
+    the language active while the export is written, and the id hashes' common prefixes. The
+    parts that read alike in many resources (subject, category, codes, the night's extension)
+    are one object each, shared: the resources are encoded, never changed.
     """
 
     def __init__(self, patient_ref: str, patient):
@@ -352,10 +354,19 @@ class NightWriter:
         self.dose_id = stable_ids(site, "dose")
         self.score_id = stable_ids(site, "score")
         self.side_effect_id = stable_ids(site, "side-effect")
+        self.subject = {"reference": patient_ref}
+        self.category = [{"coding": [{"system": OBSERVATION_CATEGORY_SYSTEM, "code": "survey"}]}]
+        self.codes = {key: score_code(key) for key in OBSERVED}
+        self.medication = {"coding": [NALTREXONE], "text": "Low dose naltrexone"}
+        self.oral = {"text": "oral"}
+        self.dreams_code = {
+            "coding": [{"system": scale_system(), "code": "dreams", "display": "Dreams"}],
+            "text": "Dreams",
+        }
 
     def resources(self, entry) -> list[dict]:
         """Everything one night's entry says (side effects and extra scores prefetched)."""
-        night = entry.night.isoformat()
+        night = [{"url": self.night_url, "valueDate": entry.night.isoformat()}]  # shared too
         out = []
         if entry.status in ("taken", "skipped"):
             out.append(self.administration(entry, night))
@@ -364,7 +375,7 @@ class NightWriter:
             value = getattr(entry, key)
             if value is not None:
                 morning = morning or _iso(_morning(entry, self.patient))
-                out.append(self.observation(entry, night, morning, score_code(key), value, key))
+                out.append(self.observation(entry, night, morning, self.codes[key], value, key))
         if entry.dreams:
             morning = morning or _iso(_morning(entry, self.patient))
             out.append(self.dreams_observation(entry, night, morning))
@@ -378,15 +389,12 @@ class NightWriter:
             out.append(self.side_effect_event(entry, night, morning, effect))
         return out
 
-    def _night_extension(self, night: str) -> dict:
-        return {"url": self.night_url, "valueDate": night}
-
-    def administration(self, entry, night: str) -> dict:
+    def administration(self, entry, night: list) -> dict:
         when = entry.taken_at or moment_on_night(
             entry.night, time(21, 0), self.patient.tz, "evening"
         )
         extension = [
-            self._night_extension(night),
+            night[0],
             {"url": self.offline_url, "valueBoolean": entry.logged_offline},
         ]
         if entry.time_zone:
@@ -395,13 +403,13 @@ class NightWriter:
             "resourceType": "MedicationAdministration",
             "id": self.dose_id(entry.pk),
             "extension": extension,
-            "medicationCodeableConcept": {"coding": [NALTREXONE], "text": "Low dose naltrexone"},
-            "subject": {"reference": self.patient_ref},
+            "medicationCodeableConcept": self.medication,
+            "subject": self.subject,
             "effectiveDateTime": _iso(when),
         }
         if entry.status == "taken":
             resource["status"] = "completed"
-            resource["dosage"] = {"route": {"text": "oral"}, "dose": _mg(entry.dose_mg)}
+            resource["dosage"] = {"route": self.oral, "dose": _mg(entry.dose_mg)}
         else:
             labels = self.skip_labels
             resource["status"] = "not-done"
@@ -417,30 +425,26 @@ class NightWriter:
             resource["statusReason"] = [reason]
         return resource
 
-    def _observation(self, entry, night: str, morning: str, code: dict, key: str) -> dict:
+    def _observation(self, entry, night: list, morning: str, code: dict, key: str) -> dict:
         # Morning answers describe the night: timestamped when the morning part was saved.
         return {
             "resourceType": "Observation",
             "id": self.score_id(entry.pk, key),
-            "extension": [self._night_extension(night)],
+            "extension": night,
             "status": "final",
-            "category": [{"coding": [{"system": OBSERVATION_CATEGORY_SYSTEM, "code": "survey"}]}],
+            "category": self.category,
             "code": code,
-            "subject": {"reference": self.patient_ref},
+            "subject": self.subject,
             "effectiveDateTime": morning,
         }
 
-    def observation(self, entry, night: str, morning: str, code: dict, value, key: str) -> dict:
+    def observation(self, entry, night: list, morning: str, code: dict, value, key: str) -> dict:
         resource = self._observation(entry, night, morning, code, key)
         resource["valueInteger"] = int(value)
         return resource
 
-    def dreams_observation(self, entry, night: str, morning: str) -> dict:
-        code = {
-            "coding": [{"system": scale_system(), "code": "dreams", "display": "Dreams"}],
-            "text": "Dreams",
-        }
-        resource = self._observation(entry, night, morning, code, "dreams")
+    def dreams_observation(self, entry, night: list, morning: str) -> dict:
+        resource = self._observation(entry, night, morning, self.dreams_code, "dreams")
         resource["valueCodeableConcept"] = {
             "coding": [
                 {
@@ -452,20 +456,20 @@ class NightWriter:
         }
         return resource
 
-    def side_effect_event(self, entry, night: str, morning: str, effect) -> dict:
+    def side_effect_event(self, entry, night: list, morning: str, effect) -> dict:
         code, display = SEVERITY_CODES[effect.severity]
         name = self.effect_labels.get(effect.kind, effect.kind)
         text = f"{name}: {effect.other_text}" if effect.other_text else name
         return {
             "resourceType": "AdverseEvent",
             "id": self.side_effect_id(entry.pk, effect.kind),
-            "extension": [self._night_extension(night)],
+            "extension": night,
             "actuality": "actual",
             "event": {
                 "coding": [{"system": self.side_effect_system, "code": effect.kind}],
                 "text": text,
             },
-            "subject": {"reference": self.patient_ref},
+            "subject": self.subject,
             "date": morning,
             "severity": {
                 "coding": [{"system": ADVERSE_SEVERITY_SYSTEM, "code": code, "display": display}]
