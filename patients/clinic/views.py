@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Exists, Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,7 +39,7 @@ from patients.clinic.forms import (
     ReviewForm,
 )
 from patients.journal.charts import table_body, table_rows
-from patients.models import FlagReview, NightlyEntry, Patient, UrgentReport
+from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
 from patients.rules.nights import EVENING, night_of
@@ -462,7 +462,10 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     now = now or timezone.now()
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
-    form = DateRangeForm(request.GET, default_start=record_start(patient, today), default_end=today)
+    # The record's first night is read only when the range leaves the start out (a start
+    # given is either a date, or an error shown before any default is looked at).
+    default_start = today if request.GET.get("start", "").strip() else record_start(patient, today)
+    form = DateRangeForm(request.GET, default_start=default_start, default_end=today)
     if not form.is_valid():
         if errors_as_messages:
             for errors in form.errors.values():
@@ -502,7 +505,14 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
 @role_required(Role.CLINICIAN)
 @reauthentication_required_for_patient("pk")  # exporting asks for the password again
 def export(request, pk, fmt):
-    patient, _ = _gate(request, pk)
+    # The gate without what the patient page shows (care team, urgent reports, last review):
+    # the same patients pass (visible to the clinician and with a care team, as _gate).
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user)
+        .filter(Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"))))
+        .select_related("user"),
+        pk=pk,
+    )
     if fmt not in ("csv", "fhir"):
         raise Http404
     response = export_response(request, patient, fmt, errors_as_messages=False)

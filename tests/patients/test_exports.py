@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
@@ -18,8 +19,15 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 from ldn_journal.accounts.models import AccessLog
 from patients.clinic.exports import rows
 from patients.clinic.exports.csv import HEADER, neutralise
-from patients.models import NightlyEntry, SymptomScale, SymptomScore
+from patients.models import (
+    BreakGlassGrant,
+    CareTeamMembership,
+    NightlyEntry,
+    SymptomScale,
+    SymptomScore,
+)
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
+from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
@@ -228,3 +236,29 @@ def test_the_csv_says_which_nights_were_logged_offline_and_in_which_zone(clinici
         ("2026-03-29", "false", "Europe/London"),
         ("2026-03-30", "true", "America/New_York"),
     ]
+
+
+@pytest.mark.parametrize("reach", ["care team", "break-glass", "break-glass, no care team", "none"])
+def test_the_export_admits_exactly_the_patients_whose_page_opens(
+    client, clinician_a, clinician_b, patient_a, reach
+):
+    # The export reads its patient through a lighter gate than the page's: same answer.
+    if reach == "care team":
+        user = clinician_a
+    else:
+        user = clinician_b
+        if reach.startswith("break-glass"):
+            BreakGlassGrant.objects.create(
+                patient=patient_a,
+                clinician=clinician_b,
+                reason="Called by the emergency department at 2 am.",
+                ends_at=timezone.now() + timedelta(hours=1),
+            )
+        if reach.endswith("no care team"):
+            CareTeamMembership.objects.filter(patient=patient_a).delete()
+    client.force_login(user)
+    mark_reauthenticated(client, user)
+    page = client.get(reverse("clinic:patient", args=[patient_a.pk])).status_code
+    for fmt in ("csv", "fhir"):
+        export = client.get(reverse("clinic:export", args=[patient_a.pk, fmt])).status_code
+        assert (export, page) in ((200, 200), (404, 404)), (fmt, export, page)
