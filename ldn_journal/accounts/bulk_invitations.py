@@ -72,6 +72,10 @@ PROBLEMS = {
     ),
     "role_not_allowed": gettext_lazy("You cannot invite someone with that role."),
     "delivery_failed": gettext_lazy("The email could not be sent; nothing was stored."),
+    "sender_inactive": gettext_lazy(
+        "Not sent: the administrator who started this upload has been deactivated. Another "
+        "administrator can upload the file again."
+    ),
 }
 
 
@@ -405,8 +409,11 @@ def _next_row(batch_id):
 
 
 def _send_row(row, now):
-    """Invite one row through the one invitation path and audit it; returns the outcome."""
+    """Invite one row through the one invitation path and audit it; returns the outcome.
+    Rows still waiting when their administrator is deactivated are not sent in their name."""
     admin = row.batch.created_by
+    if not admin.is_active:
+        raise ValidationError("", code="sender_inactive")
     outcome = invitations.invite(
         admin,
         row.email,

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ldn_journal.accounts import bulk_invitations, invitations, retention
 from ldn_journal.accounts.models import (
@@ -752,3 +752,23 @@ def test_a_row_the_mail_server_refuses_fails_and_logs_no_address(
     assert (row.status, row.problem) == ("failed", "delivery_failed")
     assert "SMTPRecipientsRefused" in caplog.text
     assert "sam.taylor" not in caplog.text
+
+
+def test_rows_left_when_their_administrator_is_deactivated_are_not_sent_in_their_name(
+    admin_user, clinician_a
+):
+    batch = bulk_invitations.build_batch(
+        admin_user, csv_bytes(["one@example.org,admin,,,,", "two@example.org,clinician,,,,"])
+    )
+    bulk_invitations.start_sending(batch, request=None)
+    admin_user.is_active = False
+    admin_user.save(update_fields=["is_active"])
+
+    counts = bulk_invitations.send_batch(batch.pk)
+
+    assert (counts["sent"], counts["failed"]) == (0, 2)
+    assert {row(batch, n).problem for n in (2, 3)} == {"sender_inactive"}
+    assert not mail.outbox
+    assert not Invitation.objects.exists()
+    with translation.override("en"):
+        assert "has been deactivated" in bulk_invitations.problem_message("sender_inactive")
