@@ -128,7 +128,8 @@ def test_scalable_services_publish_no_fixed_host_port(services, name):
 
 def test_migrate_is_a_one_shot_job_the_app_services_wait_for(services):
     migrate = services["migrate"]
-    assert "manage.py migrate" in command_text(migrate)
+    command = command_text(migrate)
+    assert "manage.py migrate --noinput && python manage.py rebuild_attention" in command
     assert migrate.get("restart", "no") == "no"
     for name in ["web", "worker", "beat"]:
         depends_on = services[name]["depends_on"]

@@ -1,8 +1,8 @@
 """`manage.py rebuild_attention`: rewrite every patient's stored attention row.
 
-Run it once after deploying the PatientAttention migration (until then the list writes a
-missing row when it first needs it) and whenever the rows are suspected to have drifted;
-the nightly task does the same.
+The compose file's migrate job runs it after every migration (until a row is written the
+list writes it inline when it first needs it); run it by hand whenever the rows are
+suspected to have drifted; the nightly task does the same.
 """
 
 import time
