@@ -7,6 +7,7 @@ one tap whatever the hour the suite runs at; the phone's clock is set apart from
 Playwright's clock, so "the server hears of it later" needs no waiting.
 """
 
+import re
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -349,6 +350,64 @@ def test_axe_finds_nothing_critical_serious_or_moderate_on_patient_and_clinician
             continue
         found[path] = _axe(page)
     context.close()
+    problems = {path: issues for path, issues in found.items() if issues}
+    assert problems == {}
+
+
+# The rest of a patient's pages: account pages, the closure and care-team pages, the
+# pages the service worker keeps, an entry, reminders; the morning card (its "When did you
+# take it?" form) and the wait card (an open urgent report) are checked in the test below.
+MORE_PATIENT_PAGES = [
+    "/journal/entry/{entry}/",
+    "/journal/care-team/",
+    "/journal/settings/close/",
+    "/journal/offline/",
+    "/journal/reaction/guidance/",
+    "/journal/reminders/",
+    "/accounts/language/",
+    "/accounts/password/change/",
+    "/accounts/2fa/",
+    "/accounts/sessions/",
+]
+
+
+def test_axe_finds_nothing_on_the_rest_of_the_patients_pages_and_cards(
+    phone, live_server, evening
+):
+    patient, tonight = _clear_tonight(timezone.now())
+    entry = NightlyEntry.objects.filter(patient=patient, night__lt=tonight).latest("night")
+    names = {"tonight": tonight, "entry": entry.pk}
+    found = {}
+    context = _context(phone, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    for path in MORE_PATIENT_PAGES:
+        response = page.goto(live_server.url + path.format(**names))
+        assert response.ok, f"{path} answered {response.status}"
+        found[path] = _axe(page)
+
+    # The morning after an unlogged night: the card asks "When did you take it?".
+    evening.move_to(datetime.combine(tonight + timedelta(days=1), time(11, 26), LONDON))
+    page.goto(f"{live_server.url}/journal/")
+    expect(page.get_by_role("heading", name="When did you take it?")).to_be_visible()
+    found["the morning card"] = _axe(page)
+
+    # An open urgent report: its page and the wait card in place of the one tap.
+    page.goto(f"{live_server.url}/journal/reaction/")
+    page.get_by_label("Racing heart").check()
+    page.get_by_label("Severe", exact=True).check()
+    page.get_by_label("Within the last hour").check()
+    page.get_by_role("button", name="Send to my care team").click()
+    expect(page.get_by_role("heading", name="Your report was sent")).to_be_visible()
+    found["an urgent report, sent"] = _axe(page)
+    page.get_by_role("link", name="See your report").click()
+    expect(page).to_have_url(re.compile(r"/journal/reaction/\d+/$"))
+    found["an urgent report"] = _axe(page)
+    page.goto(f"{live_server.url}/journal/")
+    expect(page.get_by_text("Wait for your clinician")).to_be_visible()
+    found["the wait card"] = _axe(page)
+    context.close()
+    assert UrgentReport.objects.filter(patient=patient).exists()
     problems = {path: issues for path, issues in found.items() if issues}
     assert problems == {}
 
