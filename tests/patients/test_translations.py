@@ -442,3 +442,26 @@ def test_what_the_phone_is_told_about_a_kept_entry_is_in_the_patients_language(
         translated, english = told(language, acted_at), told("en", acted_at)
         assert translated != english
         assert english_left_in_text(translated, english) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_tonight_card_and_the_morning_card_without_an_open_report_are_translated(
+    patient_client, patient_world, clinician_a, language
+):
+    """The fixture's report is open, so its home shows the wait card; once the clinician
+    says "continue", the evening's one-tap card and the next morning's "When did you take
+    it?" card show instead, and both are translated."""
+    _patient, _entry, report = patient_world
+    urgent.acknowledge(report, clinician_a, "Carry on.", NOW, decision="continue")
+    NightlyEntry.objects.filter(night=TONIGHT).delete()
+    home = reverse("journal:home")
+    left = {}
+    for moment, expected in ((NOW, "Taken now"), (MORNING_AFTER, "When did you take it?")):
+        with time_machine.travel(moment, tick=False):
+            translated = render_in(patient_client, home, language)
+            english = render_in(patient_client, home, "en")
+        assert expected in english, moment
+        assert "Wait for your clinician" not in english
+        if found := english_left(translated, english):
+            left[moment] = found
+    assert left == {}
