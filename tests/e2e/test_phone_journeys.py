@@ -371,9 +371,7 @@ MORE_PATIENT_PAGES = [
 ]
 
 
-def test_axe_finds_nothing_on_the_rest_of_the_patients_pages_and_cards(
-    phone, live_server, evening
-):
+def test_axe_finds_nothing_on_the_rest_of_the_patients_pages_and_cards(phone, live_server, evening):
     patient, tonight = _clear_tonight(timezone.now())
     entry = NightlyEntry.objects.filter(patient=patient, night__lt=tonight).latest("night")
     names = {"tonight": tonight, "entry": entry.pk}

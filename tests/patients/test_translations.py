@@ -20,8 +20,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
+from ldn_journal.accounts.mfa_reset import reset_mfa
 from ldn_journal.accounts.models import AccessLog, Invitation
+from patients import care_team
 from patients.models import (
+    CareTeamMembership,
+    CareTeamRequest,
     NightlyEntry,
     PushSubscription,
     ReminderDelivery,
@@ -465,3 +469,46 @@ def test_the_tonight_card_and_the_morning_card_without_an_open_report_are_transl
         if found := english_left(translated, english):
             left[moment] = found
     assert left == {}
+
+
+def _emails_to_the_patient(patient, clinician_a, clinician_b, admin, capture):
+    """What the care-team request, the transfer and the MFA reset write to the patient."""
+    mail.outbox.clear()
+    CareTeamRequest.objects.all().delete()
+    care_team.ask_to_join(patient, clinician_b, requested_by=clinician_b)
+    with capture(execute=True):
+        care_team.transfer_patients(
+            [patient], source=clinician_a, target=clinician_b, note="", admin=admin, request=None
+        )
+    reset_mfa(patient.user, reason="Lost phone", request=None)
+    told = [m for m in mail.outbox if m.to == [patient.user.email]]
+    return {m.subject: m.body for m in told}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_care_team_transfer_and_mfa_reset_emails_are_in_the_patients_language(
+    patient_a, clinician_a, clinician_b, admin_user, django_capture_on_commit_callbacks, language
+):
+    user = patient_a.user
+    user.language = "en"
+    user.save(update_fields=["language"])
+    english = _emails_to_the_patient(
+        patient_a, clinician_a, clinician_b, admin_user, django_capture_on_commit_callbacks
+    )
+    # Back on the first team, in the patient's own language this time.
+    CareTeamMembership.objects.filter(patient=patient_a).delete()
+    CareTeamMembership.objects.create(patient=patient_a, clinician=clinician_a)
+    user.language = language
+    user.save(update_fields=["language"])
+    translated = _emails_to_the_patient(
+        patient_a, clinician_a, clinician_b, admin_user, django_capture_on_commit_callbacks
+    )
+
+    assert len(english) == len(translated) == 3
+    english_text = "\n".join(f"{subject}\n{body}" for subject, body in english.items())
+    left = [
+        english_left_in_text(f"{subject}\n{body}", english_text)
+        for subject, body in translated.items()
+    ]
+    assert left == [[], [], []]
+    assert not set(english) & set(translated)
