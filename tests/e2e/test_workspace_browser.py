@@ -9,11 +9,18 @@ docs/screenshots/ under `make screenshots`.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ldn_journal.accounts.models import User
 from patients.models import Patient, UrgentReport
 from prescriptions.models import PlanTemplate, PlanVersion
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import (
+    DEMO_PASSWORD,
+    PHONE,
+    SCREENSHOTS,
+    sideways_scroll,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +86,59 @@ def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
     ):
         page.goto(live_server.url + path)
         page.screenshot(path=SCREENSHOTS / f"{name}-{viewport}.png", full_page=True)
+    context.close()
+
+
+def _confirm_password(page):
+    if page.locator("h1").inner_text() == "Confirm Access":
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_load_state("load")
+
+
+def plan_forms_and_account_pages():
+    """The plan forms behind the password (hold, end, resume, new, a template applied), the
+    emergency-access form for a patient of another team, and the clinician's account pages."""
+    clinician = User.objects.get(email="clinician@example.com")
+    team = Patient.objects.filter(care_team=clinician).order_by("pk")
+    first = team.first()
+    base = f"/clinic/patients/{first.pk}/"
+    template = PlanTemplate.objects.order_by("pk").first()
+    outsider = Patient.objects.exclude(care_team=clinician).order_by("pk").first()
+    return [
+        f"{base}plan/hold/",
+        f"{base}plan/end/",
+        f"{base}plan/templates/{template.pk}/apply/",
+        *(f"/clinic/patients/{patient.pk}/plan/resume/" for patient in team),
+        *(f"/clinic/patients/{patient.pk}/plan/new/" for patient in team),
+        f"/clinic/patients/{outsider.pk}/emergency-access/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+        "/accounts/language/",
+    ]
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_plan_forms_behind_the_password_and_the_account_pages_fit(
+    browser, live_server, viewport
+):
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    too_wide, forms = [], 0
+    for path in plan_forms_and_account_pages():
+        response = page.goto(live_server.url + path)
+        assert response.status < 400, path
+        _confirm_password(page)  # the first plan form asks for it; the rest then open
+        forms += page.locator("main form").count() > 0
+        if (overflow := sideways_scroll(page)) > 0:
+            too_wide.append((page.url, overflow))
+    assert forms >= 10
+    assert too_wide == [], too_wide
+    page.goto(live_server.url + plan_forms_and_account_pages()[0])
+    expect(page.locator("h1")).not_to_have_text("Confirm Access")
     context.close()
 
 
