@@ -123,6 +123,48 @@ def test_taken_now_offline_is_kept_on_the_phone_and_sent_once_with_the_original_
     context.close()
 
 
+def test_forms_kept_on_the_phone_are_sent_in_the_order_the_patient_acted(phone, live_server):
+    patient, tonight = _clear_tonight(timezone.now())
+    last = tonight - timedelta(days=1)
+    NightlyEntry.objects.filter(patient=patient, night=last).delete()
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/night/{last.isoformat()}/skip/")
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    # Kept as the offline path keeps them: last night's skip, then tonight's "Taken now"
+    # (the same CSRF token and a fresh submission id, as the card's form carries).
+    kept = page.evaluate(
+        """async () => {
+            const form = document.querySelector("form[data-offline=skip]");
+            const data = new FormData(form);
+            data.set("reason", "forgot");
+            const skip = await window.LdnOutbox.keep(
+                form.action || location.href, new URLSearchParams(data).toString());
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            const taken = new URLSearchParams({
+                csrfmiddlewaretoken: data.get("csrfmiddlewaretoken"),
+                submission_id: crypto.randomUUID(),
+            });
+            const now = await window.LdnOutbox.keep("/journal/taken/", taken.toString());
+            return [skip, now];
+        }"""
+    )
+    assert [record["kind"] for record in kept] == ["skip", "taken_now"]
+    assert kept[0]["actedAt"] < kept[1]["actedAt"]
+
+    outcome = page.evaluate("window.LdnOutbox.flush()")
+
+    assert outcome["sent"] == 2, outcome
+    skipped = NightlyEntry.objects.get(patient=patient, night=last)
+    taken = NightlyEntry.objects.get(patient=patient, night=tonight)
+    assert (skipped.status, taken.status) == ("skipped", "taken")
+    assert skipped.logged_offline and taken.logged_offline
+    # The server heard them in the order the patient acted: the older one first.
+    assert skipped.created_at < taken.created_at
+    context.close()
+
+
 def test_a_refused_replay_stays_on_the_phone_with_the_reason(phone, live_server):
     _clear_tonight(timezone.now())
     offline_before = NightlyEntry.objects.filter(logged_offline=True).count()  # the demo's
