@@ -159,7 +159,8 @@ def test_forms_kept_on_the_phone_are_sent_in_the_order_the_patient_acted(phone, 
     skipped = NightlyEntry.objects.get(patient=patient, night=last)
     taken = NightlyEntry.objects.get(patient=patient, night=tonight)
     assert (skipped.status, taken.status) == ("skipped", "taken")
-    assert skipped.logged_offline and taken.logged_offline
+    assert skipped.logged_offline
+    assert taken.logged_offline
     # The server heard them in the order the patient acted: the older one first.
     assert skipped.created_at < taken.created_at
     context.close()
