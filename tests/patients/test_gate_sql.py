@@ -1,0 +1,160 @@
+"""The access gate and the access log's route, compiled once per process (patients.models,
+ldn_journal.sql_once): the same SQL, parameters and answers as their ORM spelling, for every
+route, at any moment and in any clinic zone."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, models
+
+from ldn_journal import sql_once
+from patients.models import (
+    ROUTE_BREAK_GLASS,
+    ROUTE_CARE_TEAM,
+    ROUTE_COVERING,
+    BreakGlassGrant,
+    Coverage,
+    Patient,
+    _route_case,
+    access_route_of,
+    access_routes,
+)
+from tests.factories import ClinicianFactory, PatientFactory
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def orm_gate(user, now):
+    """The gate as the ORM spells it from access_routes (what visible_to sent before)."""
+    routes = access_routes(user, now)
+    return Patient.objects.filter(
+        models.Q(pk__in=routes[ROUTE_CARE_TEAM])
+        | models.Q(pk__in=routes[ROUTE_COVERING])
+        | models.Q(pk__in=routes[ROUTE_BREAK_GLASS])
+    )
+
+
+def compiled(queryset):
+    return queryset.query.get_compiler(queryset.db).as_sql()
+
+
+@pytest.fixture
+def reach(clinician_a, clinician_b):
+    """clinician_b: their own team, a colleague's team they cover, and one emergency grant."""
+    own = PatientFactory(clinicians=[clinician_b])
+    covered = PatientFactory(clinicians=[clinician_a])
+    granted = PatientFactory(clinicians=[ClinicianFactory()])
+    stranger = PatientFactory(clinicians=[ClinicianFactory()])
+    Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=NOW.date(),
+        last_day=NOW.date(),
+        reason="Leave",
+    )
+    BreakGlassGrant.objects.create(
+        patient=granted,
+        clinician=clinician_b,
+        reason="x" * 12,
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=1),
+    )
+    return {"own": own, "covered": covered, "granted": granted, "stranger": stranger}
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Auckland", "America/Los_Angeles"])
+@pytest.mark.parametrize("hours", [-30, 0, 9, 30])
+def test_the_gate_sends_what_its_orm_spelling_sends(clinician_b, reach, settings, zone, hours):
+    settings.LDN_CLINIC_TIME_ZONE = zone
+    now = NOW + timedelta(hours=hours)
+
+    gate = Patient.objects.visible_to(clinician_b, now)
+
+    assert compiled(gate) == compiled(orm_gate(clinician_b, now))
+    assert sorted(gate.values_list("pk", flat=True)) == sorted(
+        orm_gate(clinician_b, now).values_list("pk", flat=True)
+    )
+
+
+def test_the_gate_reaches_each_route_and_nothing_else(clinician_b, reach):
+    visible = set(Patient.objects.visible_to(clinician_b, NOW).values_list("pk", flat=True))
+
+    assert {reach[k].pk for k in ("own", "covered", "granted")} <= visible
+    assert reach["stranger"].pk not in visible
+
+
+def test_a_gate_nested_in_another_query_answers_as_the_orm_spelling(clinician_b, reach):
+    inner = Patient.objects.visible_to(clinician_b, NOW)
+    nested = Patient.objects.filter(pk__in=inner).values_list("pk", flat=True)
+    orm = Patient.objects.filter(pk__in=orm_gate(clinician_b, NOW)).values_list("pk", flat=True)
+
+    assert sorted(nested) == sorted(orm)
+
+
+@pytest.mark.parametrize(
+    ("who", "route"),
+    [
+        ("own", ROUTE_CARE_TEAM),
+        ("covered", ROUTE_COVERING),
+        ("granted", ROUTE_BREAK_GLASS),
+        ("stranger", ""),
+    ],
+)
+def test_the_logged_route_is_the_orm_spellings(clinician_b, reach, who, route):
+    patient = reach[who]
+
+    def route_of(expression):
+        return (
+            Patient.objects.filter(pk=patient.pk)
+            .annotate(route=expression)
+            .values_list("route", flat=True)
+            .get()
+        )
+
+    assert route_of(access_route_of(clinician_b, patient.pk, NOW)) == route
+    assert route_of(_route_case(clinician_b, patient.pk, NOW)) == route
+
+
+def test_the_route_sql_and_parameters_are_the_orm_spellings(clinician_b, reach):
+    patient = reach["covered"]
+    frozen = Patient.objects.annotate(route=access_route_of(clinician_b, patient.pk, NOW))
+    orm = Patient.objects.annotate(route=_route_case(clinician_b, patient.pk, NOW))
+
+    sql, params = compiled(frozen.values("route"))
+    orm_sql, orm_params = compiled(orm.values("route"))
+
+    # The frozen expression is wrapped in one pair of parentheses; nothing else differs.
+    assert sql.replace("(CASE ", "CASE ").replace(' END) AS "route"', ' END AS "route"') == orm_sql
+    assert params == orm_params
+
+
+# --- sql_once refuses what it cannot freeze --------------------------------------------------
+
+A = {"n": 1, "day": date(1901, 1, 1)}
+B = {"n": 2, "day": date(1902, 2, 2)}
+
+
+def test_a_constant_parameter_is_kept_and_named_ones_are_bound():
+    frozen = sql_once.freeze(
+        DEFAULT_DB_ALIAS, lambda v: ("SELECT %s, %s, %s", [v["n"], "x", v["day"]]), A, B
+    )
+
+    assert sql_once.bind(DEFAULT_DB_ALIAS, frozen, {"n": 7, "day": date(2026, 1, 1)}) == (
+        7,
+        "x",
+        date(2026, 1, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    "compile_for",
+    [
+        # A value derived in a way the caller does not name.
+        lambda v: ("SELECT %s", [v["day"] - timedelta(days=1)]),
+        # SQL whose text depends on the values.
+        lambda v: (f"SELECT {v['n']}", []),
+    ],
+)
+def test_sql_that_depends_on_the_values_in_unnamed_ways_is_refused(compile_for):
+    with pytest.raises(sql_once.NotFreezable):
+        sql_once.freeze(DEFAULT_DB_ALIAS, compile_for, A, B)
