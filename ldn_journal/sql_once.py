@@ -10,7 +10,9 @@ Freezing compiles the spelling for two sets of values that differ in every value
 refuses (raises) if the text differs between them, or if a parameter is neither one of the
 named values (as given or as the database adapts it) nor a constant, the same in both: SQL
 whose shape depends on the values, or a value derived in a way the caller does not name,
-can never be frozen by mistake.
+can never be frozen by mistake. A constant stays what it was when frozen, for the life of
+the process: a value read from settings must be passed as a named value, never left to be
+taken for a constant.
 """
 
 from dataclasses import dataclass

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ldn_journal import sql_once
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.models import Role, User
 from patients.rules import coverage as coverage_rules
 
 
@@ -133,6 +133,33 @@ def _route_case_sql(using):
         return query.get_compiler(using).compile(query.annotations["access_route"])
 
     return _freeze(using, compile_for, {"clinician", "patient", "now", "today"})
+
+
+def gate_is_frozen_for(user):
+    """Whether `visible_to` takes its clinician branch for `user` (the one the frozen SQL
+    was compiled for): an active, signed-in clinician. Anyone else goes the ORM way."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.CLINICIAN
+    )
+
+
+def freeze_clinician_query(using, build):
+    """The SQL of ``build(clinician, patient_id, now)`` (a queryset that reaches patients
+    through the gate), compiled once for an active clinician: bind it with
+    `bind_clinician_query`, only for users `gate_is_frozen_for`."""
+
+    def compile_for(values):
+        clinician = User(pk=values["clinician"], role=Role.CLINICIAN, is_active=True)
+        queryset = build(clinician, values["patient"], values["now"])
+        return queryset.query.get_compiler(using).as_sql()
+
+    return _freeze(using, compile_for, {"clinician", "patient", "now", "today"})
+
+
+def bind_clinician_query(using, frozen, clinician, patient_id, now):
+    if not gate_is_frozen_for(clinician):
+        raise ValueError("the frozen gate is an active clinician's")
+    return sql_once.bind(using, frozen, _route_values(clinician.pk, now, patient_id))
 
 
 def access_route_sql(clinician, now=None, using=DEFAULT_DB_ALIAS):
@@ -313,6 +340,10 @@ class BreakGlassGrantQuerySet(models.QuerySet):
     def active(self, now=None):
         now = now or timezone.now()
         return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+    def held_by(self, clinician, now=None):
+        """The grants `clinician` holds at `now`: the break-glass banner's."""
+        return self.active(now).filter(clinician=clinician)
 
 
 class BreakGlassGrant(models.Model):
@@ -926,8 +957,8 @@ class PushSubscription(models.Model):
 
 
 class UrgentReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(patient__in=Patient.objects.visible_to(user))
+    def visible_to(self, user, now=None):
+        return self.filter(patient__in=Patient.objects.visible_to(user, now))
 
     def open(self):
         return self.filter(acknowledged_at__isnull=True)

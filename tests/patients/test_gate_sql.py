@@ -5,16 +5,23 @@ route, at any moment and in any clinic zone."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import DEFAULT_DB_ALIAS, models
 
 from ldn_journal import sql_once
+from ldn_journal.accounts import context_processors
+from patients.clinic import dashboard
+from patients.clinic.break_glass import active_patient_ids
 from patients.models import (
     ROUTE_BREAK_GLASS,
     ROUTE_CARE_TEAM,
     ROUTE_COVERING,
     BreakGlassGrant,
+    CareTeamMembership,
     Coverage,
+    FlagReview,
     Patient,
+    UrgentReport,
     _route_case,
     access_route_of,
     access_routes,
@@ -158,3 +165,84 @@ def test_a_constant_parameter_is_kept_and_named_ones_are_bound():
 def test_sql_that_depends_on_the_values_in_unnamed_ways_is_refused(compile_for):
     with pytest.raises(sql_once.NotFreezable):
         sql_once.freeze(DEFAULT_DB_ALIAS, compile_for, A, B)
+
+
+# --- The patient page's gate (dashboard.care_team_gate) ----------------------------------------
+
+
+def _as_values(found):
+    if found is None:
+        return None
+    patient, clinicians = found
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+    return (
+        fields(patient),
+        fields(patient.user),
+        patient.user.patient is patient,
+        {name: getattr(patient, name) for name in dashboard.GATE_PATIENT_ATTRIBUTES},
+        [fields(clinician) for clinician in clinicians],
+        (patient._state.db, patient._state.adding),
+    )
+
+
+@pytest.mark.parametrize("who", ["own", "covered", "granted", "stranger"])
+def test_the_patient_pages_gate_gives_what_its_orm_spelling_gives(clinician_b, reach, who):
+    patient = reach[who]
+    CareTeamMembership.objects.create(patient=patient, clinician=ClinicianFactory())
+    FlagReview.objects.create(patient=patient, reviewed_through=NOW.date(), reviewed_by=clinician_b)
+    for severity in ("moderate", "severe"):
+        UrgentReport.objects.create(patient=patient, symptoms=["panic"], severity=severity)
+
+    with time_machine.travel(NOW, tick=False):
+        found = dashboard.care_team_gate(clinician_b, patient.pk)
+        orm = dashboard._care_team_gate_orm(clinician_b, patient.pk)
+
+    assert _as_values(found) == _as_values(orm)
+    assert (found is None) is (who == "stranger")
+    if found:
+        assert found[0].urgent_count == 2
+        assert found[0].urgent_severity == "severe"
+        assert found[0].reviewed_through == NOW.date()
+        assert len(found[1]) == 2
+
+
+def test_the_patient_pages_gate_is_one_query(clinician_b, reach, django_assert_num_queries):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(1):
+        patient, clinicians = dashboard.care_team_gate(clinician_b, reach["own"].pk)
+    assert patient.user.email
+    assert clinicians == [clinician_b]
+
+
+# --- The nav's urgent count and the break-glass banner: one query ------------------------------
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_the_nav_count_and_the_banner_are_their_orm_spellings_in_one_query(
+    clinician_b, reach, rf, active, django_assert_num_queries
+):
+    for who in ("own", "covered", "granted", "stranger"):
+        UrgentReport.objects.create(patient=reach[who], symptoms=["panic"], severity="severe")
+    UrgentReport.objects.create(patient=reach["own"], symptoms=["vomiting"], severity="moderate")
+    BreakGlassGrant.objects.create(  # a second grant on the same patient: listed once
+        patient=reach["granted"],
+        clinician=clinician_b,
+        reason="y" * 12,
+        starts_at=NOW - timedelta(minutes=5),
+        ends_at=NOW + timedelta(hours=2),
+    )
+    clinician_b.is_active = active
+    request = rf.get("/clinic/")
+    request.user = clinician_b
+
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_num_queries(1):
+            alerts = context_processors.clinician_alerts(request)
+            assert context_processors.clinician_alerts(request) is alerts  # once per request
+        expected_count = UrgentReport.objects.visible_to(clinician_b).open().count()
+        expected_grants = active_patient_ids(clinician_b)
+
+    assert alerts.urgent_count == expected_count == (4 if active else 0)
+    assert alerts.break_glass_patients == expected_grants == [reach["granted"].pk]
