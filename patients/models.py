@@ -2,16 +2,18 @@
 
 import functools
 import zoneinfo
-from datetime import time
+from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ldn_journal.accounts.models import Role
+from ldn_journal import sql_once
+from ldn_journal.accounts.models import Role, User
 from patients.rules import coverage as coverage_rules
 
 
@@ -42,7 +44,8 @@ ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS = "care_team", "covering", "b
 def access_routes(clinician, now=None):
     """{route: the patient ids `clinician` reaches that way at `now`}, as subqueries (lazy:
     no query until the gate, or the access log's route, reads them). The one truth of who a
-    clinician may see; `Patient.objects.visible_to` and `access_route_of` both read it."""
+    clinician may see; `Patient.objects.visible_to` and `access_route_of` both read it
+    (compiled once per process: `access_route_sql`, `_route_case_sql`)."""
     now = now or timezone.now()
     covered = Coverage.objects.active(now).filter(covering=clinician).values("covered_id")
     return {
@@ -58,9 +61,10 @@ def access_routes(clinician, now=None):
     }
 
 
-def access_route_of(clinician, patient_id, now=None):
-    """The route as an SQL expression (care team first, then covering, then break-glass; ""
-    when none), so the access log computes it inside its own INSERT at no extra query."""
+ROUTES = (ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS)
+
+
+def _route_case(clinician, patient_id, now=None):
     routes = access_routes(clinician, now)
     return models.Case(
         *(
@@ -68,10 +72,116 @@ def access_route_of(clinician, patient_id, now=None):
                 models.Exists(routes[route].filter(patient_id=patient_id)),
                 then=models.Value(route),
             )
-            for route in (ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS)
+            for route in ROUTES
         ),
         default=models.Value(""),
         output_field=models.CharField(),
+    )
+
+
+# --- The same SQL, written once per process (ldn_journal.sql_once) ---------------------------
+# The ORM spellings above are compiled for two sets of made-up values that no row has, and
+# each call binds its own: the text and parameters the ORM would send, without compiling
+# three subqueries on every gate, nav count and access-log row of every clinician page.
+
+_FREEZE_AT = (
+    {"clinician": -9_100_001, "patient": -9_100_002, "now": datetime(1901, 2, 3, 12, tzinfo=UTC)},
+    {"clinician": -9_200_001, "patient": -9_200_002, "now": datetime(1902, 4, 5, 12, tzinfo=UTC)},
+)
+
+
+def _route_values(clinician_id, now, patient_id=None):
+    """The named values the frozen SQL binds: what `access_routes` reads, and the clinic day
+    `Coverage.objects.active` derives from `now` (freezing fails if it derives another)."""
+    return {
+        "clinician": clinician_id,
+        "patient": patient_id,
+        "now": now,
+        "today": coverage_rules.clinic_day(now, settings.LDN_CLINIC_TIME_ZONE),
+    }
+
+
+def _freeze(using, compile_for, names):
+    def values(at):
+        return {
+            name: value
+            for name, value in _route_values(at["clinician"], at["now"], at["patient"]).items()
+            if name in names
+        }
+
+    return sql_once.freeze(using, compile_for, *(values(at) for at in _FREEZE_AT))
+
+
+@functools.cache
+def _route_sql(using, route):
+    def compile_for(values):
+        routes = access_routes(values["clinician"], values["now"])
+        query = Patient.objects.filter(pk__in=routes[route]).query
+        subquery = query.where.children[0].rhs  # as the gate's filter nests it
+        sql, params = query.get_compiler(using).compile(subquery)
+        return sql.removeprefix("(").removesuffix(")"), params
+
+    return _freeze(using, compile_for, {"clinician", "now", "today"})
+
+
+@functools.cache
+def _route_case_sql(using):
+    def compile_for(values):
+        query = Patient.objects.annotate(
+            access_route=_route_case(values["clinician"], values["patient"], values["now"])
+        ).query
+        return query.get_compiler(using).compile(query.annotations["access_route"])
+
+    return _freeze(using, compile_for, {"clinician", "patient", "now", "today"})
+
+
+def gate_is_frozen_for(user):
+    """Whether `visible_to` takes its clinician branch for `user` (the one the frozen SQL
+    was compiled for): an active, signed-in clinician. Anyone else goes the ORM way."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.CLINICIAN
+    )
+
+
+def freeze_clinician_query(using, build):
+    """The SQL of ``build(clinician, patient_id, now)`` (a queryset that reaches patients
+    through the gate), compiled once for an active clinician: bind it with
+    `bind_clinician_query`, only for users `gate_is_frozen_for`."""
+
+    def compile_for(values):
+        clinician = User(pk=values["clinician"], role=Role.CLINICIAN, is_active=True)
+        queryset = build(clinician, values["patient"], values["now"])
+        return queryset.query.get_compiler(using).as_sql()
+
+    return _freeze(using, compile_for, {"clinician", "patient", "now", "today"})
+
+
+def bind_clinician_query(using, frozen, clinician, patient_id, now):
+    if not gate_is_frozen_for(clinician):
+        raise ValueError("the frozen gate is an active clinician's")
+    return sql_once.bind(using, frozen, _route_values(clinician.pk, now, patient_id))
+
+
+def access_route_sql(clinician, now=None, using=DEFAULT_DB_ALIAS):
+    """`access_routes` as frozen SQL: {route: the ids of the patients it reaches, as RawSQL
+    for a `pk__in` filter}, with the text and parameters the ORM spelling would send."""
+    values = _route_values(clinician.pk, now or timezone.now())
+    result = {}
+    for route in ROUTES:
+        frozen = _route_sql(using, route)
+        result[route] = RawSQL(frozen.sql, sql_once.bind(using, frozen, values))  # noqa: S611
+    return result
+
+
+def access_route_of(clinician, patient_id, now=None, using=DEFAULT_DB_ALIAS):
+    """The route as an SQL expression (care team first, then covering, then break-glass; ""
+    when none), so the access log computes it inside its own INSERT at no extra query."""
+    if not isinstance(patient_id, int):  # an OuterRef: the ORM spelling, resolved in place
+        return _route_case(clinician, patient_id, now)
+    frozen = _route_case_sql(using)
+    values = _route_values(clinician.pk, now or timezone.now(), patient_id)
+    return RawSQL(  # noqa: S611
+        frozen.sql, sql_once.bind(using, frozen, values), output_field=models.CharField()
     )
 
 
@@ -91,7 +201,7 @@ class PatientQuerySet(models.QuerySet):
             # Subqueries, not a join: a patient reached several ways still appears once, and
             # an active coverage or emergency grant is data the gate reads, with no query per
             # patient.
-            routes = access_routes(user, now)
+            routes = access_route_sql(user, now, self.db)
             return self.filter(
                 models.Q(pk__in=routes[ROUTE_CARE_TEAM])
                 | models.Q(pk__in=routes[ROUTE_COVERING])
@@ -230,6 +340,10 @@ class BreakGlassGrantQuerySet(models.QuerySet):
     def active(self, now=None):
         now = now or timezone.now()
         return self.filter(starts_at__lte=now, ends_at__gt=now)
+
+    def held_by(self, clinician, now=None):
+        """The grants `clinician` holds at `now`: the break-glass banner's."""
+        return self.active(now).filter(clinician=clinician)
 
 
 class BreakGlassGrant(models.Model):
@@ -843,8 +957,8 @@ class PushSubscription(models.Model):
 
 
 class UrgentReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(patient__in=Patient.objects.visible_to(user))
+    def visible_to(self, user, now=None):
+        return self.filter(patient__in=Patient.objects.visible_to(user, now))
 
     def open(self):
         return self.filter(acknowledged_at__isnull=True)

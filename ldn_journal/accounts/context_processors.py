@@ -1,11 +1,23 @@
 """The role navigation shown in the base layout."""
 
+import functools
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.db.models import Value
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import Role
 from patients.care_team import unassigned_open
-from patients.models import UrgentReport
+from patients.models import (
+    BreakGlassGrant,
+    UrgentReport,
+    bind_clinician_query,
+    freeze_clinician_query,
+    gate_is_frozen_for,
+)
 
 NAV = {
     Role.PATIENT: [
@@ -65,6 +77,53 @@ def _patient_tab(request) -> str:
 COUNTED = {"clinic:urgent_reports", "manage:urgent_unassigned"}
 
 
+@dataclass(frozen=True)
+class ClinicianAlerts:
+    urgent_count: int  # open urgent reports of the patients the clinician reaches
+    break_glass_patients: list[int]  # the banner's: patients of their active grants, by id
+
+
+_REPORT, _GRANT = 0, 1
+
+
+def _alerts_query(clinician, _patient_id, now):
+    """Each open urgent report the clinician reaches, and each patient of an emergency grant
+    they hold, as (kind, id) rows of one query: the nav's count and the banner's list."""
+    reports = UrgentReport.objects.visible_to(clinician, now).open().order_by()
+    grants = BreakGlassGrant.objects.held_by(clinician, now).order_by()
+    return reports.values_list(Value(_REPORT), "pk").union(
+        grants.values_list(Value(_GRANT), "patient_id"), all=True
+    )
+
+
+@functools.cache
+def _frozen_alerts(using):
+    return freeze_clinician_query(using, _alerts_query)
+
+
+def clinician_alerts(request) -> ClinicianAlerts:
+    """The clinician's nav count and break-glass banner: one query (compiled once per
+    process), once per request however often they are rendered."""
+    cached = getattr(request, "_clinician_alerts", None)
+    if cached is None:
+        user, now = request.user, timezone.now()
+        if gate_is_frozen_for(user):
+            using = router.db_for_read(UrgentReport)
+            frozen = _frozen_alerts(using)
+            params = bind_clinician_query(using, frozen, user, None, now)
+            with connections[using].cursor() as cursor:
+                cursor.execute(frozen.sql, params)
+                rows = cursor.fetchall()
+        else:
+            rows = list(_alerts_query(user, None, now))
+        cached = ClinicianAlerts(
+            urgent_count=sum(1 for kind, _ in rows if kind == _REPORT),
+            break_glass_patients=sorted({pk for kind, pk in rows if kind == _GRANT}),
+        )
+        request._clinician_alerts = cached
+    return cached
+
+
 def urgent_count(request) -> int:
     """Open urgent reports the user should act on (a clinician: their teams'; an admin: the
     unassigned ones). One query, computed once per request however often it is rendered."""
@@ -72,7 +131,7 @@ def urgent_count(request) -> int:
     if cached is None:
         user = request.user
         if user.role == Role.CLINICIAN:
-            cached = UrgentReport.objects.visible_to(user).open().count()
+            cached = clinician_alerts(request).urgent_count
         elif user.role == Role.ADMIN:
             cached = unassigned_open(user).count()
         else:

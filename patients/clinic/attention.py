@@ -52,7 +52,7 @@ from patients.models import (
     SymptomScore,
     UrgentReport,
     access_route_of,
-    access_routes,
+    access_route_sql,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -415,7 +415,7 @@ def team_links(user, *, search="", kind="", needs_review=False):
 def _reaches_beyond_team(user, now):
     """Whether the clinician sees patients outside their own care teams right now (covering
     a colleague, or an emergency grant), read from the gate's own routes in one query."""
-    routes = access_routes(user, now)
+    routes = access_route_sql(user, now)
     return (
         Patient.objects.filter(
             Q(pk__in=routes[ROUTE_COVERING]) | Q(pk__in=routes[ROUTE_BREAK_GLASS])

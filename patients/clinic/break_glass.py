@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
@@ -111,8 +112,7 @@ def alert(grant, now=None):
 def active_patient_ids(clinician, now=None):
     """The patients `clinician` holds an active emergency grant for, newest first."""
     return list(
-        BreakGlassGrant.objects.active(now)
-        .filter(clinician=clinician)
+        BreakGlassGrant.objects.held_by(clinician, now)
         .values_list("patient_id", flat=True)
         .distinct()
         .order_by("patient_id")
@@ -122,11 +122,16 @@ def active_patient_ids(clinician, now=None):
 def banner(request):
     """Context processor: the clinician's active emergency accesses, for the banner on every
     page of every session they have (read from the grants, not from the session that opened
-    them). Lazy: one query, only on pages that render the banner."""
+    them). Lazy, and no query of its own: read with the nav's count of urgent reports
+    (`context_processors.clinician_alerts`, the same grants as `active_patient_ids`)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.role != Role.CLINICIAN:
         return {}
-    return {"break_glass_patients": SimpleLazyObject(lambda: active_patient_ids(user))}
+    return {
+        "break_glass_patients": SimpleLazyObject(
+            lambda: clinician_alerts(request).break_glass_patients
+        )
+    }
 
 
 @role_required(Role.CLINICIAN)

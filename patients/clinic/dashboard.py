@@ -7,6 +7,7 @@ patients.rules.adherence and patients.journal.charts.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db import connections, router
 from django.db.models import (
     CharField,
     Count,
@@ -36,6 +38,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 
+from ldn_journal.accounts.models import Role, User
 from patients import records as night_records
 from patients.journal.charts import (
     Marker,
@@ -56,6 +59,9 @@ from patients.models import (
     SymptomScale,
     SymptomScore,
     UrgentReport,
+    bind_clinician_query,
+    freeze_clinician_query,
+    gate_is_frozen_for,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import dose_response
@@ -407,33 +413,110 @@ class PatientPage:
     adherence_30: adherence_rules.Adherence
 
 
-def care_team_gate(user, patient_pk):
-    """The patient (through the access gate) with their care team, in one query.
+GATE_PATIENT_ATTRIBUTES = (
+    "reviewed_through",
+    "urgent_count",
+    "urgent_since",
+    "urgent_severity",
+    "urgent_first_id",
+)
 
-    Returns (patient, [clinicians]) or None when the user may not see the patient.
-    """
 
-    links = list(
+def _gate_links(user, patient_pk, now=None):
+    """The patient's care-team links, if the gate lets `user` reach the patient, with the
+    patient's latest review and open urgent reports (prefixed "patient_")."""
+    return (
         CareTeamMembership.objects.filter(
-            patient_id=patient_pk, patient__in=Patient.objects.visible_to(user)
+            patient_id=patient_pk, patient__in=Patient.objects.visible_to(user, now)
         )
-        .select_related("patient__user", "clinician")
         .annotate(
             patient_reviewed_through=_latest_review("patient_id"),
             **urgent_annotations("patient_id", prefix="patient_"),
         )
         .order_by("added_at", "pk")
     )
+
+
+def _concrete(model):
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+@dataclass(frozen=True)
+class _FrozenGate:
+    sql: object  # sql_once.Frozen
+    converters: dict  # column index: (converter functions, expression), as the ORM applies
+
+
+@functools.cache
+def _frozen_gate(using) -> _FrozenGate:
+    """`care_team_gate`'s query as plain columns, compiled once per process: the patient,
+    their user, each link's clinician and the annotations (building and compiling its six
+    subqueries cost more than running them, on every patient page and report)."""
+
+    def build(user, patient_pk, now):
+        return _gate_links(user, patient_pk, now).values_list(
+            *(f"patient__{name}" for name in _concrete(Patient)),
+            *(f"patient__user__{name}" for name in _concrete(User)),
+            *(f"clinician__{name}" for name in _concrete(User)),
+            *(f"patient_{name}" for name in GATE_PATIENT_ATTRIBUTES),
+        )
+
+    frozen = freeze_clinician_query(using, build)
+    # The ORM's own converters for these columns (from_db_value, the backend's adapters).
+    clinician = User(pk=0, role=Role.CLINICIAN, is_active=True)
+    compiler = build(clinician, 0, timezone.now()).query.get_compiler(using)
+    compiler.setup_query()
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    return _FrozenGate(frozen, converters)
+
+
+def _gate_rows(user, patient_pk, using):
+    gate = _frozen_gate(using)
+    connection = connections[using]
+    params = bind_clinician_query(using, gate.sql, user, patient_pk, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(gate.sql.sql, params)
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        for index, (functions, expression) in gate.converters.items():
+            for function in functions:
+                row[index] = function(row[index], expression, connection)
+    return rows
+
+
+def care_team_gate(user, patient_pk):
+    """The patient (through the access gate) with their care team, in one query.
+
+    Returns (patient, [clinicians]) or None when the user may not see the patient.
+    """
+    if not isinstance(patient_pk, int) or not gate_is_frozen_for(user):
+        return _care_team_gate_orm(user, patient_pk)
+    using = router.db_for_read(CareTeamMembership)
+    rows = _gate_rows(user, patient_pk, using)
+    if not rows:
+        return None
+    patient_width, user_width = len(_concrete(Patient)), len(_concrete(User))
+    first = rows[0]
+    patient = Patient.from_db(using, _concrete(Patient), first[:patient_width])
+    patient.user = User.from_db(
+        using, _concrete(User), first[patient_width : patient_width + user_width]
+    )
+    attributes = first[len(first) - len(GATE_PATIENT_ATTRIBUTES) :]
+    for name, value in zip(GATE_PATIENT_ATTRIBUTES, attributes, strict=True):
+        setattr(patient, name, value)
+    start = patient_width + user_width
+    clinicians = [
+        User.from_db(using, _concrete(User), row[start : start + user_width]) for row in rows
+    ]
+    return patient, clinicians
+
+
+def _care_team_gate_orm(user, patient_pk):
+    links = list(_gate_links(user, patient_pk).select_related("patient__user", "clinician"))
     if not links:
         return None
     patient = links[0].patient
-    for name in (
-        "reviewed_through",
-        "urgent_count",
-        "urgent_since",
-        "urgent_severity",
-        "urgent_first_id",
-    ):
+    for name in GATE_PATIENT_ATTRIBUTES:
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
     return patient, [link.clinician for link in links]
 

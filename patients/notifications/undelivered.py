@@ -11,13 +11,16 @@ not delivered" until the alert goes out or the report is acknowledged.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import mail_admins
+from django.db import connections, router
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -25,7 +28,14 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.celery import URGENT
-from patients.models import Patient, PushSubscription, ReminderDelivery
+from patients.models import (
+    Patient,
+    PushSubscription,
+    ReminderDelivery,
+    bind_clinician_query,
+    freeze_clinician_query,
+    gate_is_frozen_for,
+)
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_deliveries, register_renderer
@@ -39,10 +49,12 @@ ALERT_KINDS = (Kind.URGENT, Kind.ESCALATION)
 NOT_DELIVERED = (Status.PENDING, Status.SENDING, Status.FAILED)
 
 
-def _undelivered():
+def _undelivered(after_attempts=None):
     """Alerts of open reports that failed N times and have not gone out since."""
+    if after_attempts is None:
+        after_attempts = settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS
     return ReminderDelivery.objects.filter(
-        Q(attempts__gte=settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS) | Q(status=Status.FAILED),
+        Q(attempts__gte=after_attempts) | Q(status=Status.FAILED),
         kind__in=ALERT_KINDS,
         status__in=NOT_DELIVERED,
         report__acknowledged_at__isnull=True,
@@ -123,16 +135,39 @@ def tell_admins(now: datetime) -> list[int]:
     return told
 
 
+def _undelivered_reports(clinician, _patient_id=None, now=None, after_attempts=None):
+    return (
+        _undelivered(after_attempts)
+        .filter(patient__in=Patient.objects.visible_to(clinician, now))
+        .values("report_id")
+        .distinct()
+    )
+
+
+@functools.cache
+def _frozen_undelivered_reports(using, after_attempts):
+    """`_undelivered_reports`' SQL for one value of the attempts setting (a constant in it:
+    a changed setting freezes it anew), compiled once per process."""
+    return freeze_clinician_query(
+        using,
+        lambda clinician, patient_id, now: _undelivered_reports(
+            clinician, patient_id, now, after_attempts
+        ),
+    )
+
+
 def undelivered_alert_count(clinician) -> int:
     """Alerts about open reports of this clinician's patients that are not getting through
     (one query); the dashboard shows "alert not delivered" while it is above zero."""
-    return (
-        _undelivered()
-        .filter(patient__in=Patient.objects.visible_to(clinician))
-        .values("report_id")
-        .distinct()
-        .count()
-    )
+    if not gate_is_frozen_for(clinician):
+        return _undelivered_reports(clinician).count()
+    using = router.db_for_read(ReminderDelivery)
+    after_attempts = settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS
+    frozen = _frozen_undelivered_reports(using, after_attempts)
+    params = bind_clinician_query(using, frozen, clinician, None, timezone.now())
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({frozen.sql}) reports", params)  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 class UndeliveredNoticeRenderer(Renderer):

@@ -265,3 +265,19 @@ def test_a_backend_terminated_between_smtp_and_the_update_sends_no_duplicate(mon
     send_at(EVENING + timedelta(minutes=5), sweep.stale_deliveries(EVENING + timedelta(minutes=5)))
     assert len(mail.outbox) == 3
     assert len({m.to[0] for m in mail.outbox}) == 3  # 0 duplicates
+
+
+def test_the_undelivered_count_is_its_orm_spelling_and_follows_the_attempts_setting(
+    alert, settings
+):
+    # The count's SQL is compiled once per process for each value of the setting.
+    ReminderDelivery.objects.filter(pk=alert.pk).update(attempts=2)
+    clinician = alert.recipient
+
+    def orm_count():
+        return undelivered._undelivered_reports(clinician).count()
+
+    assert undelivered.undelivered_alert_count(clinician) == orm_count() == 0
+    settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = 2
+    assert undelivered.undelivered_alert_count(clinician) == orm_count() == 1
+    assert undelivered.undelivered_alert_count(ClinicianFactory()) == 0

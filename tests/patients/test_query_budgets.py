@@ -21,21 +21,24 @@ NOW = "2026-03-31T09:00:00Z"
 TONIGHT = (2026, 3, 30)
 
 # Issue 18 added one query to every clinician page: the break-glass banner reads the
-# clinician's active grants (not the session), so it shows in each of their sessions.
+# clinician's active grants (not the session), so it shows in each of their sessions. Since
+# issue 19 it reads them in the navigation's query of open urgent reports: one fewer again.
 BUDGETS = {
     # Session, user, gate, the nights as one aggregated per-night series (patients.records),
     # the plan (one query, steps included), extra scales, timeline, the entries table's page
     # (LIMIT/OFFSET), access log, dismissals, the navigation's count of open urgent reports,
-    # and (issue 18) the banner reading the clinician's active emergency grants. Was 14 when
+    # which (issue 18; one query with it since issue 19) also reads the banner's active
+    # emergency grants. Was 12 with the banner's own query, 14 when
     # every night was read as a model instance with its side effects and scores (3 queries)
     # and the plan's steps were prefetched (1 more).
-    "clinic:patient": 12,
+    "clinic:patient": 11,
     # The patient page's reads without the entries table and dismissals, plus where the
-    # record starts and the urgent reports of the range. Was 15.
-    "clinic:report": 12,
+    # record starts and the urgent reports of the range. Was 15, then 12 with the banner's
+    # own query.
+    "clinic:report": 11,
     # The suggestions' nights in one query (patients.records) instead of two, the plan in one,
-    # and the banner. Was 13.
-    "clinic:plan": 9,
+    # and the banner (in the navigation's query). Was 13, then 9 with the banner's own query.
+    "clinic:plan": 8,
     # Allauth's re-authentication check takes four of these; the download three a chunk of
     # 500 nights (nights, side effects, extra scores) while it streams; where the whole
     # record starts (the default range, issue 17) is read only when the range has no start,

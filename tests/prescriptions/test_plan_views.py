@@ -581,8 +581,9 @@ def test_the_clinician_plan_page_stays_within_9_queries(
     seed_vivid_dreams(patient_a)
     clinician_client.get(url("plan", patient_a))  # warm the session
     # Was 10: the plan (with its steps) and the suggestions' nights are one query each; since
-    # issue 18 the break-glass banner reads the clinician's active grants (+1).
-    with django_assert_max_num_queries(9):
+    # issue 18 the break-glass banner reads the clinician's active grants (+1), since issue 19
+    # in the navigation's query of open urgent reports (-1).
+    with django_assert_max_num_queries(8):
         response = clinician_client.get(url("plan", patient_a))
     assert response.status_code == 200
 

@@ -1,0 +1,248 @@
+"""The access gate and the access log's route, compiled once per process (patients.models,
+ldn_journal.sql_once): the same SQL, parameters and answers as their ORM spelling, for every
+route, at any moment and in any clinic zone."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import DEFAULT_DB_ALIAS, models
+
+from ldn_journal import sql_once
+from ldn_journal.accounts import context_processors
+from patients.clinic import dashboard
+from patients.clinic.break_glass import active_patient_ids
+from patients.models import (
+    ROUTE_BREAK_GLASS,
+    ROUTE_CARE_TEAM,
+    ROUTE_COVERING,
+    BreakGlassGrant,
+    CareTeamMembership,
+    Coverage,
+    FlagReview,
+    Patient,
+    UrgentReport,
+    _route_case,
+    access_route_of,
+    access_routes,
+)
+from tests.factories import ClinicianFactory, PatientFactory
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def orm_gate(user, now):
+    """The gate as the ORM spells it from access_routes (what visible_to sent before)."""
+    routes = access_routes(user, now)
+    return Patient.objects.filter(
+        models.Q(pk__in=routes[ROUTE_CARE_TEAM])
+        | models.Q(pk__in=routes[ROUTE_COVERING])
+        | models.Q(pk__in=routes[ROUTE_BREAK_GLASS])
+    )
+
+
+def compiled(queryset):
+    return queryset.query.get_compiler(queryset.db).as_sql()
+
+
+@pytest.fixture
+def reach(clinician_a, clinician_b):
+    """clinician_b: their own team, a colleague's team they cover, and one emergency grant."""
+    own = PatientFactory(clinicians=[clinician_b])
+    covered = PatientFactory(clinicians=[clinician_a])
+    granted = PatientFactory(clinicians=[ClinicianFactory()])
+    stranger = PatientFactory(clinicians=[ClinicianFactory()])
+    Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=NOW.date(),
+        last_day=NOW.date(),
+        reason="Leave",
+    )
+    BreakGlassGrant.objects.create(
+        patient=granted,
+        clinician=clinician_b,
+        reason="x" * 12,
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=1),
+    )
+    return {"own": own, "covered": covered, "granted": granted, "stranger": stranger}
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Auckland", "America/Los_Angeles"])
+@pytest.mark.parametrize("hours", [-30, 0, 9, 30])
+def test_the_gate_sends_what_its_orm_spelling_sends(clinician_b, reach, settings, zone, hours):
+    settings.LDN_CLINIC_TIME_ZONE = zone
+    now = NOW + timedelta(hours=hours)
+
+    gate = Patient.objects.visible_to(clinician_b, now)
+
+    assert compiled(gate) == compiled(orm_gate(clinician_b, now))
+    assert sorted(gate.values_list("pk", flat=True)) == sorted(
+        orm_gate(clinician_b, now).values_list("pk", flat=True)
+    )
+
+
+def test_the_gate_reaches_each_route_and_nothing_else(clinician_b, reach):
+    visible = set(Patient.objects.visible_to(clinician_b, NOW).values_list("pk", flat=True))
+
+    assert {reach[k].pk for k in ("own", "covered", "granted")} <= visible
+    assert reach["stranger"].pk not in visible
+
+
+def test_a_gate_nested_in_another_query_answers_as_the_orm_spelling(clinician_b, reach):
+    inner = Patient.objects.visible_to(clinician_b, NOW)
+    nested = Patient.objects.filter(pk__in=inner).values_list("pk", flat=True)
+    orm = Patient.objects.filter(pk__in=orm_gate(clinician_b, NOW)).values_list("pk", flat=True)
+
+    assert sorted(nested) == sorted(orm)
+
+
+@pytest.mark.parametrize(
+    ("who", "route"),
+    [
+        ("own", ROUTE_CARE_TEAM),
+        ("covered", ROUTE_COVERING),
+        ("granted", ROUTE_BREAK_GLASS),
+        ("stranger", ""),
+    ],
+)
+def test_the_logged_route_is_the_orm_spellings(clinician_b, reach, who, route):
+    patient = reach[who]
+
+    def route_of(expression):
+        return (
+            Patient.objects.filter(pk=patient.pk)
+            .annotate(route=expression)
+            .values_list("route", flat=True)
+            .get()
+        )
+
+    assert route_of(access_route_of(clinician_b, patient.pk, NOW)) == route
+    assert route_of(_route_case(clinician_b, patient.pk, NOW)) == route
+
+
+def test_the_route_sql_and_parameters_are_the_orm_spellings(clinician_b, reach):
+    patient = reach["covered"]
+    frozen = Patient.objects.annotate(route=access_route_of(clinician_b, patient.pk, NOW))
+    orm = Patient.objects.annotate(route=_route_case(clinician_b, patient.pk, NOW))
+
+    sql, params = compiled(frozen.values("route"))
+    orm_sql, orm_params = compiled(orm.values("route"))
+
+    # The frozen expression is wrapped in one pair of parentheses; nothing else differs.
+    assert sql.replace("(CASE ", "CASE ").replace(' END) AS "route"', ' END AS "route"') == orm_sql
+    assert params == orm_params
+
+
+# --- sql_once refuses what it cannot freeze --------------------------------------------------
+
+A = {"n": 1, "day": date(1901, 1, 1)}
+B = {"n": 2, "day": date(1902, 2, 2)}
+
+
+def test_a_constant_parameter_is_kept_and_named_ones_are_bound():
+    frozen = sql_once.freeze(
+        DEFAULT_DB_ALIAS, lambda v: ("SELECT %s, %s, %s", [v["n"], "x", v["day"]]), A, B
+    )
+
+    assert sql_once.bind(DEFAULT_DB_ALIAS, frozen, {"n": 7, "day": date(2026, 1, 1)}) == (
+        7,
+        "x",
+        date(2026, 1, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    "compile_for",
+    [
+        # A value derived in a way the caller does not name.
+        lambda v: ("SELECT %s", [v["day"] - timedelta(days=1)]),
+        # SQL whose text depends on the values.
+        lambda v: (f"SELECT {v['n']}", []),
+    ],
+)
+def test_sql_that_depends_on_the_values_in_unnamed_ways_is_refused(compile_for):
+    with pytest.raises(sql_once.NotFreezable):
+        sql_once.freeze(DEFAULT_DB_ALIAS, compile_for, A, B)
+
+
+# --- The patient page's gate (dashboard.care_team_gate) ----------------------------------------
+
+
+def _as_values(found):
+    if found is None:
+        return None
+    patient, clinicians = found
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+    return (
+        fields(patient),
+        fields(patient.user),
+        patient.user.patient is patient,
+        {name: getattr(patient, name) for name in dashboard.GATE_PATIENT_ATTRIBUTES},
+        [fields(clinician) for clinician in clinicians],
+        (patient._state.db, patient._state.adding),
+    )
+
+
+@pytest.mark.parametrize("who", ["own", "covered", "granted", "stranger"])
+def test_the_patient_pages_gate_gives_what_its_orm_spelling_gives(clinician_b, reach, who):
+    patient = reach[who]
+    CareTeamMembership.objects.create(patient=patient, clinician=ClinicianFactory())
+    FlagReview.objects.create(patient=patient, reviewed_through=NOW.date(), reviewed_by=clinician_b)
+    for severity in ("moderate", "severe"):
+        UrgentReport.objects.create(patient=patient, symptoms=["panic"], severity=severity)
+
+    with time_machine.travel(NOW, tick=False):
+        found = dashboard.care_team_gate(clinician_b, patient.pk)
+        orm = dashboard._care_team_gate_orm(clinician_b, patient.pk)
+
+    assert _as_values(found) == _as_values(orm)
+    assert (found is None) is (who == "stranger")
+    if found:
+        assert found[0].urgent_count == 2
+        assert found[0].urgent_severity == "severe"
+        assert found[0].reviewed_through == NOW.date()
+        assert len(found[1]) == 2
+
+
+def test_the_patient_pages_gate_is_one_query(clinician_b, reach, django_assert_num_queries):
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(1):
+        patient, clinicians = dashboard.care_team_gate(clinician_b, reach["own"].pk)
+    assert patient.user.email
+    assert clinicians == [clinician_b]
+
+
+# --- The nav's urgent count and the break-glass banner: one query ------------------------------
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_the_nav_count_and_the_banner_are_their_orm_spellings_in_one_query(
+    clinician_b, reach, rf, active, django_assert_num_queries
+):
+    for who in ("own", "covered", "granted", "stranger"):
+        UrgentReport.objects.create(patient=reach[who], symptoms=["panic"], severity="severe")
+    UrgentReport.objects.create(patient=reach["own"], symptoms=["vomiting"], severity="moderate")
+    BreakGlassGrant.objects.create(  # a second grant on the same patient: listed once
+        patient=reach["granted"],
+        clinician=clinician_b,
+        reason="y" * 12,
+        starts_at=NOW - timedelta(minutes=5),
+        ends_at=NOW + timedelta(hours=2),
+    )
+    clinician_b.is_active = active
+    request = rf.get("/clinic/")
+    request.user = clinician_b
+
+    with time_machine.travel(NOW, tick=False):
+        with django_assert_num_queries(1):
+            alerts = context_processors.clinician_alerts(request)
+            assert context_processors.clinician_alerts(request) is alerts  # once per request
+        expected_count = UrgentReport.objects.visible_to(clinician_b).open().count()
+        expected_grants = active_patient_ids(clinician_b)
+
+    assert alerts.urgent_count == expected_count == (4 if active else 0)
+    assert alerts.break_glass_patients == expected_grants == [reach["granted"].pk]
