@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -37,6 +38,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 
 from patients import records as night_records
+from patients.compiled import PerPatientQuery
 from patients.journal.charts import (
     Marker,
     Series,
@@ -438,11 +440,10 @@ def care_team_gate(user, patient_pk):
     return patient, [link.clinician for link in links]
 
 
-def timeline(patient):
-    """Clinician notes and flag reviews, newest first, in one query."""
+def _timeline_query(patient_id):
     # Each part drops its model's default ordering: a compound query orders once, at the end.
     notes = (
-        ClinicianNote.objects.filter(patient=patient)
+        ClinicianNote.objects.filter(patient_id=patient_id)
         .order_by()
         .values(
             "pk",
@@ -456,7 +457,7 @@ def timeline(patient):
         )
     )
     reviews = (
-        FlagReview.objects.filter(patient=patient)
+        FlagReview.objects.filter(patient_id=patient_id)
         .order_by()
         .values(
             "pk",
@@ -469,13 +470,25 @@ def timeline(patient):
             item=Value("review"),
         )
     )
-    return list(notes.union(reviews, all=True).order_by("-when"))
+    return notes.union(reviews, all=True).order_by("-when")
+
+
+_TIMELINE = PerPatientQuery(_timeline_query)
+
+
+def timeline(patient):
+    """Clinician notes and flag reviews, newest first, in one query (compiled once per
+    process on PostgreSQL: patients.compiled)."""
+    if connection.vendor != "postgresql":
+        return list(_timeline_query(patient.pk))
+    names, rows = _TIMELINE.rows(patient.pk, ClinicianNote.objects.db)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the nights
     (patients.records, 1 query), the plan (2), the extra scales and the timeline (1 each)."""
-    records = night_records.read_one(NightlyEntry.objects.filter(patient=patient)).records
+    records = night_records.read_patient(patient.pk).records
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
     scales = list(SymptomScale.objects.filter(patient=patient))
