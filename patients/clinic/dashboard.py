@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import (
     CharField,
     Count,
@@ -40,6 +40,7 @@ from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.models import Role, User
 from patients import records as night_records
+from patients.compiled import PerPatientQuery
 from patients.journal.charts import (
     Marker,
     Series,
@@ -521,11 +522,10 @@ def _care_team_gate_orm(user, patient_pk):
     return patient, [link.clinician for link in links]
 
 
-def timeline(patient):
-    """Clinician notes and flag reviews, newest first, in one query."""
+def _timeline_query(patient_id):
     # Each part drops its model's default ordering: a compound query orders once, at the end.
     notes = (
-        ClinicianNote.objects.filter(patient=patient)
+        ClinicianNote.objects.filter(patient_id=patient_id)
         .order_by()
         .values(
             "pk",
@@ -539,7 +539,7 @@ def timeline(patient):
         )
     )
     reviews = (
-        FlagReview.objects.filter(patient=patient)
+        FlagReview.objects.filter(patient_id=patient_id)
         .order_by()
         .values(
             "pk",
@@ -552,13 +552,25 @@ def timeline(patient):
             item=Value("review"),
         )
     )
-    return list(notes.union(reviews, all=True).order_by("-when"))
+    return notes.union(reviews, all=True).order_by("-when")
+
+
+_TIMELINE = PerPatientQuery(_timeline_query)
+
+
+def timeline(patient):
+    """Clinician notes and flag reviews, newest first, in one query (compiled once per
+    process on PostgreSQL: patients.compiled)."""
+    if connection.vendor != "postgresql":
+        return list(_timeline_query(patient.pk))
+    names, rows = _TIMELINE.rows(patient.pk, ClinicianNote.objects.db)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the nights
     (patients.records, 1 query), the plan (2), the extra scales and the timeline (1 each)."""
-    records = night_records.read_one(NightlyEntry.objects.filter(patient=patient)).records
+    records = night_records.read_patient(patient.pk).records
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
     scales = list(SymptomScale.objects.filter(patient=patient))

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format, get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, override
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -261,13 +263,14 @@ def _marker_lines_svg(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
     if not markers:
         return []
     out = ['<g class="chart-markers">']
+    tip = _marker_tips()
     for m in markers:
         colour, dash, _ = _MARKERS.get(m.kind, ("#555555", "5 3", ""))
         x = frame.x_of(m.night)
         out.append(
             f'<line class="marker marker-{_css(m.kind)}" x1="{_n(x)}" y1="{_n(frame.y0)}" '
             f'x2="{_n(x)}" y2="{_n(frame.y1)}" stroke="{colour}" stroke-width="1.5" '
-            f'stroke-dasharray="{dash or "5 3"}"><title>{_e(_marker_tip(m))}</title></line>'
+            f'stroke-dasharray="{dash or "5 3"}"><title>{_e(tip(m))}</title></line>'
         )
     out.append("</g>")
     return out
@@ -277,13 +280,14 @@ def _marker_dots_svg(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
     if not markers:
         return []
     out = ['<g class="chart-markers">']
+    tip = _marker_tips()
     for m in markers:
         x = frame.x_of(m.night)
         css = f"marker marker-{_css(m.kind)}"
         if m.kind == "skipped":
-            out.append(_cross(x, frame.y1 - 6, 3.5, css, _marker_tip(m)))
+            out.append(_cross(x, frame.y1 - 6, 3.5, css, tip(m)))
         else:
-            out.append(_triangle(x, frame.y0 + 5, 4.5, css, _marker_tip(m)))
+            out.append(_triangle(x, frame.y0 + 5, 4.5, css, tip(m)))
     out.append("</g>")
     return out
 
@@ -356,9 +360,19 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
     the template engine most of the time of the clinician's patient page at 52 weeks.
     """
     label = day_labels("D j M")
+    # A dozen distinct values fill the cells: each one's cell is written once.
+    done: dict = {}
+
+    def td(cell):
+        key = (type(cell), cell)
+        text = done.get(key)
+        if text is None:
+            text = done[key] = f'<td class="num">{conditional_escape(cell or blank)}</td>'
+        return text
+
     html = [
         f'<tr><th scope="row">{conditional_escape(label(night))}</th>'
-        + "".join(f'<td class="num">{conditional_escape(cell or blank)}</td>' for cell in cells)
+        + "".join([td(cell) for cell in cells])
         + "</tr>"
         for night, cells in rows
     ]
@@ -373,8 +387,7 @@ def day_labels(fmt: str):
     falls back to date_format."""
     if not set(fmt) <= set("DjMY "):
         return lambda night: date_format(night, fmt)
-    days = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
-    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    days, months = _day_and_month_names(get_language())
     parts = {
         "D": lambda night: days[night.weekday()],
         "j": lambda night: str(night.day),
@@ -385,8 +398,21 @@ def day_labels(fmt: str):
     return lambda night: "".join(piece(night) if piece else " " for piece in pieces)
 
 
+@lru_cache(maxsize=16)
+def _day_and_month_names(language: str | None):
+    """The abbreviated day and month names (as date_format writes them) in ``language``, the
+    active one: read once per language, not once per chart or table."""
+    with override(language):
+        days = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
+        months = {number: str(name).title() for number, name in MONTHS_3.items()}
+    return days, months
+
+
 # ---------------------------------------------------------------------------------------
 # Drawing pieces
+
+
+_first = itemgetter(0)  # a point's night: the sort key of a series' points
 
 
 def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict) -> str:
@@ -399,13 +425,22 @@ def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict
     dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
     out = [f'<g class="{cls}" aria-hidden="true">']
     start, end = frame.start, frame.end
-    in_order = sorted((p for p in s.points if start <= p[0] <= end), key=lambda p: p[0])
+    in_order = sorted((p for p in s.points if start <= p[0] <= end), key=_first)
     top = frame.dose_top if s.axis == "dose" else 10.0
     y1, height = frame.y1, frame.y1 - frame.y0
+    # A series has a dozen distinct values: each one's y (None: no finite number) is
+    # worked out once (equal values, as 5 and Decimal("5.00"), give the same float).
+    ys: dict = {None: None}
     segments, run = [], []
     for night, value in in_order:
-        number = None if value is None else float(value)
-        if number is None or not math.isfinite(number):
+        try:
+            y = ys[value]
+        except KeyError:
+            number = float(value)
+            y = ys[value] = (
+                y1 - min(max(number / top, 0.0), 1.0) * height if math.isfinite(number) else None
+            )
+        if y is None:
             if run:
                 segments.append(run)
                 run = []
@@ -413,7 +448,7 @@ def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict
         x = xs.get(night)
         if x is None:
             x = xs[night] = frame.x_of(night)
-        run.append((x, y1 - min(max(number / top, 0.0), 1.0) * height))
+        run.append((x, y))
     if run:
         segments.append(run)
     for pts in segments:
@@ -548,6 +583,7 @@ def _legend_svg(rows, y0: float) -> list[str]:
 
 def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
     span = (end - start).days
+    _day_label = day_labels("j M")  # month names in the page's language
     if span <= 13:
         return [
             (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
@@ -593,7 +629,7 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
         if not values:
             parts.append(gettext("%(series)s: no values.") % {"series": s.label})
             continue
-        values.sort(key=lambda p: p[0])
+        values.sort(key=_first)
         first, last = _as_float(values[0][1]), _as_float(values[-1][1])
         parts.append(
             gettext("%(series)s: %(count)s nights, from %(first)s to %(last)s.")
@@ -612,8 +648,11 @@ def _long_date(d: date) -> str:
     return date_format(d, "j M Y")
 
 
-def _marker_tip(m: Marker) -> str:
-    return f"{_long_date(m.night)}: {m.label}"
+def _marker_tips():
+    """A marker's tooltip ("12 Mar 2026: Skipped night"), the dates written by day_labels:
+    a year's chart has dozens of skipped nights."""
+    long_date = day_labels("j M Y")
+    return lambda m: f"{long_date(m.night)}: {m.label}"
 
 
 def _assign_styles(series: Sequence[Series]) -> list[_Style]:
@@ -698,6 +737,7 @@ def _pts(pts: list[tuple[float, float]], numbers: dict[float, str] | None = None
     return " ".join(out)
 
 
+@lru_cache(maxsize=1024)  # a handful of series keys, asked for by every segment
 def _css(key: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in key.lower())
 

@@ -11,8 +11,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from patients import records
+from patients.clinic import dashboard
 from patients.clinic.dashboard import EntryRow, entry_rows_html
-from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
+from patients.compiled import PerPatientQuery
+from patients.models import (
+    ClinicianNote,
+    FlagReview,
+    NightlyEntry,
+    SideEffect,
+    SymptomScale,
+    SymptomScore,
+)
 from patients.rules import flags as flag_rules
 from prescriptions.night_facts import night_facts
 from tests.factories import PatientFactory
@@ -109,6 +118,57 @@ def test_the_reader_takes_one_query_for_any_number_of_nights(
     with django_assert_num_queries(1):
         found = records.read(NightlyEntry.objects.filter(patient=patient_a))
     assert len(found[patient_a.pk].records) == 202
+
+
+def test_one_patients_nights_read_from_the_compiled_query_are_the_querysets_records(
+    patient_a, patient_b, logged
+):
+    """read_patient (its SQL compiled once per process) reads what read_one reads from the
+    queryset, with either path, and only the patient asked for."""
+    give_nights([patient_a, patient_b], NIGHT - timedelta(days=1), 30)
+    NightlyEntry.objects.filter(patient=patient_a, night=NIGHT - timedelta(days=3)).update(
+        taken_at=datetime(2026, 3, 17, 22, 5, 9, 123456, tzinfo=UTC)
+    )
+    for extra_scores in (True, False):
+        expected = records.read_one(
+            NightlyEntry.objects.filter(patient=patient_a), extra_scores=extra_scores
+        )
+        for arrays in (True, False):
+            found = records.read_patient(patient_a.pk, extra_scores=extra_scores, arrays=arrays)
+            assert found.records == expected.records
+            assert found.scales == expected.scales
+    [taken_at] = [r.taken_at for r in found.records if r.night == NIGHT - timedelta(days=3)]
+    assert (taken_at, taken_at.tzinfo) == (datetime(2026, 3, 17, 22, 5, 9, 123456, tzinfo=UTC), UTC)
+    assert len(records.read_patient(patient_b.pk).records) == 30
+    assert records.read_patient(0).records == []
+
+
+def test_a_filter_on_no_patient_reads_nothing_without_asking_the_database(
+    django_assert_num_queries,
+):
+    with django_assert_num_queries(0):
+        assert records.read(NightlyEntry.objects.filter(patient__in=[])) == {}
+
+
+def test_a_compiled_query_must_filter_by_the_patient():
+    query = PerPatientQuery(lambda patient_id: NightlyEntry.objects.filter(night=NIGHT))
+    with pytest.raises(ValueError, match="patient"):
+        query.sql(1, "default")
+
+
+def test_the_timeline_read_from_the_compiled_query_is_the_querysets(
+    patient_a, clinician_a, django_assert_num_queries
+):
+    ClinicianNote.objects.create(patient=patient_a, author=clinician_a, text="Seen in clinic")
+    review = FlagReview.objects.create(
+        patient=patient_a, reviewed_through=NIGHT, reviewed_by=clinician_a, note="ok"
+    )
+    review.undone_at, review.undone_by = timezone.now(), clinician_a
+    review.save()
+    with django_assert_num_queries(1):
+        found = dashboard.timeline(patient_a)
+    assert found == list(dashboard._timeline_query(patient_a.pk))
+    assert [item["item"] for item in found] == ["review", "note"]
 
 
 def test_the_suggestions_read_the_same_nights_without_extra_scores(patient_a, logged):
