@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connections
+from psycopg.types.json import Json, Jsonb
 
 
 class NotFreezable(Exception):
@@ -56,7 +57,13 @@ def _adapt(ops, form, value):
 
 
 def _same(a, b):
-    return type(a) is type(b) and a == b
+    if type(a) is not type(b):
+        return False
+    # psycopg's JSON wrappers (Jsonb(None) for a JSON null) compare by identity: compare
+    # what they wrap.
+    if isinstance(a, Json | Jsonb):
+        return a.obj == b.obj
+    return a == b
 
 
 def _name(ops, param, values):
