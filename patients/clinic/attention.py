@@ -284,6 +284,9 @@ def _row(
 # for each distinct text. Bounded: a clinic's distinct rows, evicted least recently used.
 
 STORED_TEXT = ("flags", "position", "adherence", "pain")
+# A few kilobytes each (a row's flags with their evidence, a sparkline): a worker keeps at
+# most this many of each, enough for the pages it serves again and again.
+ROWS_REMEMBERED = 1024
 STORED_VALUES = ("today", "last_entry", "nights_silent", "reviewed_through")
 
 
@@ -295,7 +298,7 @@ def stored_columns() -> dict:
     }
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=ROWS_REMEMBERED)
 def _flags_of(text: str) -> tuple[flag_rules.Flag, ...]:
     return tuple(_flag_from(state) for state in json.loads(text))
 
@@ -315,7 +318,7 @@ def _pain_of(text: str) -> tuple:
     return tuple(json.loads(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=ROWS_REMEMBERED)
 def _sparkline_of(language, text: str):  # noqa: ARG001 - the language is the memo's key
     return dashboard.pain_sparkline(_pain_of(text))
 

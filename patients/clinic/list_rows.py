@@ -127,7 +127,8 @@ class _Memo:
 
 
 _MEMOS: list[_Memo] = []
-_WORDS, _POSITIONS, _ADHERENCE, _DAYS, _FLAGS, _REVIEWS = (_Memo() for _ in range(6))
+_WORDS, _POSITIONS, _ADHERENCE, _DAYS, _REVIEWS = (_Memo() for _ in range(5))
+_FLAGS = _Memo(1024)  # keyed by the flags' stored text, a kilobyte or two each
 
 
 def _forget(**_kwargs):
