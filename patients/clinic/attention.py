@@ -288,6 +288,8 @@ STORED_TEXT = ("flags", "position", "adherence", "pain")
 # most this many of each, enough for the pages it serves again and again.
 ROWS_REMEMBERED = 1024
 STORED_VALUES = ("today", "last_entry", "nights_silent", "reviewed_through")
+# What a row shows of the patient and their account (list_rows); the rest is not read.
+LISTED_FIELDS = ("time_zone", "conditions", "user__display_name", "user__email")
 
 
 def stored_columns() -> dict:
@@ -550,6 +552,7 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     patients = (
         Patient.objects.filter(pk__in=ids)
         .select_related("user")
+        .only(*LISTED_FIELDS)
         .annotate(last_review=dashboard.last_review_object(), **stored_columns())
         .order_by()
         .in_bulk()
@@ -580,6 +583,7 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
         patients = patients.filter(attention__needs_review=True)
     patients = (
         patients.select_related("user")
+        .only(*LISTED_FIELDS)
         .annotate(
             **stored_columns(),
             last_review=dashboard.last_review_object(),
