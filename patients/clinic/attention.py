@@ -25,16 +25,20 @@ links' copy equal a fresh evaluation; tests/patients/test_list_plan.py the page'
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.paginator import Paginator
+from django.core.signals import setting_changed
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models import F, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, Lower
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from ldn_journal.accounts.models import Role, User
 from patients.clinic import dashboard
@@ -222,25 +226,128 @@ def evaluate(patients, now: datetime) -> list[dashboard.PatientRow]:
 
 def row_from(attention: PatientAttention, patient: Patient) -> dashboard.PatientRow:
     """The list row the template shows, from the stored values alone."""
-    flags = [_flag_from(state) for state in attention.flags]
+    return _row(
+        patient,
+        attention.today,
+        attention.last_entry,
+        attention.nights_silent,
+        attention.reviewed_through,
+        flags=[_flag_from(state) for state in attention.flags],
+        position=_position_from(attention.position),
+        adherence=_adherence_from(attention.adherence),
+        pain=attention.pain,
+        sparkline=dashboard.pain_sparkline(attention.pain),
+    )
 
-    def adherence(days):
-        taken, prescribed = attention.adherence[str(days)]
-        return adherence_rules.Adherence(days, taken, prescribed)
 
+def _adherence_from(state: dict) -> tuple[adherence_rules.Adherence, adherence_rules.Adherence]:
+    return tuple(adherence_rules.Adherence(days, *state[str(days)]) for days in (7, 30))
+
+
+def _row(
+    patient,
+    today,
+    last_entry,
+    nights_silent,
+    reviewed_through,
+    *,
+    flags,
+    position,
+    adherence,
+    pain,
+    sparkline,
+    flags_state="",
+):
     return dashboard.PatientRow(
         patient=patient,
-        today=attention.today,
-        position=_position_from(attention.position),
-        last_entry=attention.last_entry,
-        nights_silent=attention.nights_silent,
-        adherence_7=adherence(7),
-        adherence_30=adherence(30),
+        today=today,
+        position=position,
+        last_entry=last_entry,
+        nights_silent=nights_silent,
+        adherence_7=adherence[0],
+        adherence_30=adherence[1],
         flags=flags,
-        open_flags=flag_rules.unreviewed(flags, attention.reviewed_through),
-        reviewed_through=attention.reviewed_through,
-        sparkline=dashboard.pain_sparkline(attention.pain),
-        pain=attention.pain,
+        open_flags=flag_rules.unreviewed(flags, reviewed_through),
+        reviewed_through=reviewed_through,
+        sparkline=sparkline,
+        pain=pain,
+        flags_state=flags_state,
+    )
+
+
+# --- The list's rows from the stored text -----------------------------------------------------
+#
+# The list's query reads the stored JSON columns as their text. A text decides its value
+# exactly (types included: "4.5" and {"decimal": "4.5"} are different texts), so each distinct
+# text is decoded once per process, not once per row per view; the values are frozen
+# dataclasses and phrases, shared read-only. The sparkline is also written once per language
+# for each distinct text. Bounded: a clinic's distinct rows, evicted least recently used.
+
+STORED_TEXT = ("flags", "position", "adherence", "pain")
+# A few kilobytes each (a row's flags with their evidence, a sparkline): a worker keeps at
+# most this many of each, enough for the pages it serves again and again.
+ROWS_REMEMBERED = 1024
+STORED_VALUES = ("today", "last_entry", "nights_silent", "reviewed_through")
+# What a row shows of the patient and their account (list_rows); the rest is not read.
+LISTED_FIELDS = ("time_zone", "conditions", "user__display_name", "user__email")
+
+
+def stored_columns() -> dict:
+    """The annotations the list's rows are read from (`stored_row`), on a Patient query."""
+    return {
+        **{f"stored_{name}": F(f"attention__{name}") for name in STORED_VALUES},
+        **{f"stored_{name}": Cast(f"attention__{name}", TextField()) for name in STORED_TEXT},
+    }
+
+
+@lru_cache(maxsize=ROWS_REMEMBERED)
+def _flags_of(text: str) -> tuple[flag_rules.Flag, ...]:
+    return tuple(_flag_from(state) for state in json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _position_of(text: str) -> titration.PlanPosition:
+    return _position_from(json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _adherence_of(text: str):
+    return _adherence_from(json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _pain_of(text: str) -> tuple:
+    return tuple(json.loads(text))
+
+
+@lru_cache(maxsize=ROWS_REMEMBERED)
+def _sparkline_of(language, text: str):  # noqa: ARG001 - the language is the memo's key
+    return dashboard.pain_sparkline(_pain_of(text))
+
+
+def _forget_decoded(**_kwargs):
+    # A setting can change how a value is written (formats, languages): tests override them.
+    _sparkline_of.cache_clear()
+
+
+setting_changed.connect(_forget_decoded, dispatch_uid="attention_forget_decoded")
+
+
+def stored_row(patient: Patient) -> dashboard.PatientRow:
+    """`row_from` for a patient read with `stored_columns()`: the same row."""
+    pain = patient.stored_pain
+    return _row(
+        patient,
+        patient.stored_today,
+        patient.stored_last_entry,
+        patient.stored_nights_silent,
+        patient.stored_reviewed_through,
+        flags=list(_flags_of(patient.stored_flags)),
+        position=_position_of(patient.stored_position),
+        adherence=_adherence_of(patient.stored_adherence),
+        pain=list(_pain_of(pain)),
+        sparkline=_sparkline_of(get_language(), pain),
+        flags_state=patient.stored_flags,
     )
 
 
@@ -444,14 +551,15 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     ids = list(page.object_list)
     patients = (
         Patient.objects.filter(pk__in=ids)
-        .select_related("user", "attention")
-        .annotate(last_review=dashboard.last_review_object())
+        .select_related("user")
+        .only(*LISTED_FIELDS)
+        .annotate(last_review=dashboard.last_review_object(), **stored_columns())
         .order_by()
         .in_bulk()
     )
     for patient in patients.values():
         dashboard.set_last_review(patient, patient.last_review)
-    page.object_list = [row_from(patients[pk].attention, patients[pk]) for pk in ids]
+    page.object_list = [stored_row(patients[pk]) for pk in ids]
     return page
 
 
@@ -474,8 +582,10 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
     if needs_review:
         patients = patients.filter(attention__needs_review=True)
     patients = (
-        patients.select_related("user", "attention")
+        patients.select_related("user")
+        .only(*LISTED_FIELDS)
         .annotate(
+            **stored_columns(),
             last_review=dashboard.last_review_object(),
             # How this clinician reaches each row (care team, covering, break-glass), in the
             # same query: the list says which patients are theirs only while covering.
@@ -486,7 +596,7 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)
     for patient in page.object_list:
         dashboard.set_last_review(patient, patient.last_review)
-    page.object_list = [row_from(patient.attention, patient) for patient in page.object_list]
+    page.object_list = [stored_row(patient) for patient in page.object_list]
     return page
 
 

@@ -288,6 +288,10 @@ class PatientRow:
     sparkline: str = ""
     sort_key: tuple = field(default=(), repr=False)
     pain: list = field(default_factory=list, repr=False)  # the sparkline's values
+    # The stored row's flags as their JSON text (rows the list reads, attention.stored_row):
+    # it decides the flags exactly, so the list writes their badges once per process for
+    # each distinct text and language (list_rows). Empty for a freshly evaluated row.
+    flags_state: str = field(default="", repr=False, compare=False)
 
     @property
     def needs_review(self):

@@ -15,19 +15,16 @@ asserts they are the same text, so the two cannot drift apart unnoticed.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
+from django.core.signals import setting_changed
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from patients import wording
-from patients.rules.wording import Label, Phrase
 from patients.templatetags.journal import nights_ago
 
 
@@ -99,102 +96,79 @@ def flag_badge_html(flag, t=_t) -> str:
     return badge + "\n"
 
 
-# --- One page's memo: a translation or a badge written once per page --------------------------
+# --- The list's memo: a piece written once per process for each language and value -----------
 #
-# Within one page (one language, one request) the same label, and often the same flag
-# sentence (the same nights missed, the same silence), comes back row after row. A badge is
-# remembered by everything that decides its text; a value of any other type than these
-# plain ones makes the flag written afresh (never a guess at equality: Decimal("1.0") and
-# Decimal("1.00") are equal but written differently, so a Decimal is keyed by its text).
-
-_PLAIN = (int, str, date)
-
-
-def _value_key(value):
-    kind = type(value)
-    if kind in _PLAIN:
-        return (kind, value)
-    if kind is Decimal:
-        return (kind, str(value))
-    if kind is Label:
-        return (kind, str.__str__(value), value.lower)
-    if kind is tuple:
-        items = tuple(_value_key(item) for item in value)
-        return None if None in items else (kind, items)
-    if kind is Phrase:
-        return _phrase_key(value)
-    return None
+# View after view, in one language at a time, the same labels, plan positions, adherence
+# figures, dates, reviews and flags come back. Each piece is remembered by everything that
+# decides its text, the active language included. A flags cell is remembered by the stored
+# JSON text of the row's flags (attention.stored_row), which decides them exactly (an
+# equality of flags would not do: Decimal("1.0") and Decimal("1.00") are equal but written
+# differently, and a phrase equals its English text), and the night they are reviewed
+# through; a row without that text (a fresh evaluation) has its flags written afresh.
+# Forgotten when a setting changes (formats, languages: tests override them).
 
 
-def _phrase_key(phrase):
-    if type(phrase) is str:
-        return (str, phrase)
-    if type(phrase) is not Phrase:
-        return None
-    params = tuple((name, _value_key(value)) for name, value in phrase.params)
-    if any(key is None for _name, key in params):
-        return None
-    return (Phrase, phrase.msgid, phrase.plural, phrase.count, params)
+class _Memo:
+    """Values by key, at most `size` of them (all forgotten when full: a clinic's rows are
+    far fewer). Safe across threads: a race only writes a piece twice."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.values = {}
+        _MEMOS.append(self)
+
+    def get(self, key, make, *args):
+        value = self.values.get(key)
+        if value is None:
+            if len(self.values) >= self.size:
+                self.values.clear()
+            value = self.values[key] = make(*args)
+        return value
 
 
-class _Page:
-    """The row's fixed words and the page's memo (the active language's): a piece written
-    once per page for each distinct value it is written from."""
+_MEMOS: list[_Memo] = []
+_WORDS, _POSITIONS, _ADHERENCE, _DAYS, _REVIEWS = (_Memo() for _ in range(5))
+_FLAGS = _Memo(1024)  # keyed by the flags' stored text, a kilobyte or two each
+
+
+def _forget(**_kwargs):
+    for memo in _MEMOS:
+        memo.values.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="list_rows_forget")
+
+
+class _Words:
+    """The row's fixed words in one language."""
 
     def __init__(self):
-        self._texts = {}
-        self._badges = {}
-        self._positions = {}
-        self._adherence = {}
-        self._days = {}
-        self.covering = self.t("Covering")
-        self.emergency = self.t("Emergency access")
-        self.dose = self.t("Dose")
-        self.last_entry = self.t("Last entry")
-        self.never = self.t("Never")
-        self.adherence = self.t("Adherence 7 / 30")
-        self.flags = self.t("Flags")
-        self.reviewed = self.t("✓ Reviewed")
-        self.none = self.t("None")
+        self.covering = _t("Covering")
+        self.emergency = _t("Emergency access")
+        self.dose = _t("Dose")
+        self.last_entry = _t("Last entry")
+        self.never = _t("Never")
+        self.adherence = _t("Adherence 7 / 30")
+        self.flags = _t("Flags")
+        self.reviewed = _t("✓ Reviewed")
+        self.none = _t("None")
 
-    def t(self, msgid):
-        text = self._texts.get(msgid)
-        if text is None:
-            text = self._texts[msgid] = _t(msgid)
-        return text
 
-    def position_of(self, position):
-        key = (position, str(position.dose_mg))  # 4.5 and 4.50 are equal, not written alike
-        html = self._positions.get(key)
-        if html is None:
-            html = self._positions[key] = position_html(position)
-        return html
+def _day(night) -> str:
+    """``night|date:"j M"``, escaped."""
+    return _v(date_filter(night, "j M"))
 
-    def adherence_of(self, a):
-        key = (a.taken, a.prescribed)
-        html = self._adherence.get(key)
-        if html is None:
-            html = self._adherence[key] = adherence_html(a)
-        return html
 
-    def day(self, night):
-        """``night|date:"j M"``, escaped."""
-        if type(night) is not date:
-            return _v(date_filter(night, "j M"))
-        text = self._days.get(night)
-        if text is None:
-            text = self._days[night] = _v(date_filter(night, "j M"))
-        return text
+def _flags_html(row, words) -> str:
+    if row.open_flags:
+        return "".join(flag_badge_html(flag) for flag in row.open_flags)
+    if row.flags:
+        return f'<span class="badge badge-ok">{words.reviewed}</span>'
+    return f'<span class="muted small">{words.none}</span>'
 
-    def badge(self, flag):
-        explanation = _phrase_key(flag.explanation)
-        if explanation is None:
-            return flag_badge_html(flag, self.t)
-        key = (flag.kind, flag.severity, flag.report_id, explanation)
-        html = self._badges.get(key)
-        if html is None:
-            html = self._badges[key] = flag_badge_html(flag, self.t)
-        return html
+
+def _reviewed_html(patient, reviewer, moment) -> str:
+    return f"{_v(reviewer)}, {patient_time_html(patient, moment, 'j M H:i')}"
 
 
 def patient_time_html(patient, moment, fmt) -> str:
@@ -208,9 +182,8 @@ def patient_time_html(patient, moment, fmt) -> str:
     )
 
 
-def _row_html(row, words: _Page) -> str:
+def _row_html(row, language, words: _Words, href) -> str:
     patient = row.patient
-    href = conditional_escape(reverse("clinic:patient", args=[patient.pk]))
     route = getattr(patient, "access_route", "")
     if route == "covering":
         badge = f' <span class="badge badge-info">{words.covering}</span>'
@@ -222,33 +195,39 @@ def _row_html(row, words: _Page) -> str:
         f'<div class="small muted">{_v(patient.conditions)}</div>' if patient.conditions else ""
     )
     if row.last_entry:
-        last_entry = (
-            f"{words.day(row.last_entry)} "
-            f'<span class="small muted">({_v(nights_ago(row.nights_silent))})</span>'
-        )
+        day = _DAYS.get((language, row.last_entry), _day, row.last_entry)
+        last_entry = f'{day} <span class="small muted">({_v(nights_ago(row.nights_silent))})</span>'
     else:
         last_entry = f'<span class="muted">{words.never}</span>'
-    if row.open_flags:
-        flags = "".join(words.badge(flag) for flag in row.open_flags)
-    elif row.flags:
-        flags = f'<span class="badge badge-ok">{words.reviewed}</span>'
+    if row.flags_state:
+        key = (language, row.flags_state, row.reviewed_through)
+        flags = _FLAGS.get(key, _flags_html, row, words)
     else:
-        flags = f'<span class="muted small">{words.none}</span>'
+        flags = _flags_html(row, words)
     reviewed_at = getattr(patient, "reviewed_at", None)
     if reviewed_at:
         reviewer = patient.reviewed_by_name or patient.reviewed_by_email
-        reviewed = f"{_v(reviewer)}, {patient_time_html(patient, reviewed_at, 'j M H:i')}"
+        key = (language, reviewer, reviewed_at, patient.time_zone)
+        reviewed = _REVIEWS.get(key, _reviewed_html, patient, reviewer, reviewed_at)
     else:
         reviewed = '<span class="muted small">Never</span>'
+    position = row.position
+    # 4.5 and 4.50 are equal, not written alike: the dose's text is part of the key.
+    position = _POSITIONS.get((language, position, str(position.dose_mg)), position_html, position)
+    adherence = [
+        _ADHERENCE.get((language, a.taken, a.prescribed), adherence_html, a)
+        for a in (row.adherence_7, row.adherence_30)
+    ]
     needs_review = ' class="needs-review"' if row.needs_review else ""
     return (
         f"<tr{needs_review}>\n"
-        f'          <th scope="row"><a href="{href}">{_v(patient.name)}</a>{badge}\n'
+        f'          <th scope="row"><a href="{str(patient.pk).join(href)}">{_v(patient.name)}</a>'
+        f"{badge}\n"
         f"            {conditions}</th>\n"
-        f'          <td data-label="{words.dose}">{words.position_of(row.position)}</td>\n'
+        f'          <td data-label="{words.dose}">{position}</td>\n'
         f'          <td data-label="{words.last_entry}">{last_entry}</td>\n'
         f'          <td class="num" data-label="{words.adherence}">'
-        f"{words.adherence_of(row.adherence_7)} / {words.adherence_of(row.adherence_30)}</td>\n"
+        f"{adherence[0]} / {adherence[1]}</td>\n"
         f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
         f"            {flags}\n"
         f"          </div></td>\n"
@@ -260,5 +239,11 @@ def _row_html(row, words: _Page) -> str:
 
 def rows_html(rows) -> list[SafeString]:
     """Each row's ``<tr>`` (every value escaped above; the rest is our own markup)."""
-    words = _Page()
-    return [mark_safe(_row_html(row, words)) for row in rows]  # noqa: S308
+    language = get_language()
+    words = _WORDS.get(language, _Words)
+    # The patient's link, reversed once: the pk goes between the two (escaped) halves.
+    href = [
+        conditional_escape(part)
+        for part in reverse("clinic:patient", args=[999999999]).split("999999999")
+    ]
+    return [mark_safe(_row_html(row, language, words, href)) for row in rows]  # noqa: S308

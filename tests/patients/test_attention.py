@@ -89,6 +89,9 @@ def assert_stored_equals_fresh(patient, now):
     row = fresh_row(patient, now)
     assert attention.stored_state(stored) == attention.state_of(row)
     assert shown(attention.row_from(stored, row.patient)) == shown(row)
+    # The list reads the same row from the stored text (decoded once per distinct text).
+    listed = Patient.objects.annotate(**attention.stored_columns()).get(pk=patient.pk)
+    assert shown(attention.stored_row(listed)) == shown(row)
     # The sort the list's index reads, copied onto every care-team link, is the same.
     links = CareTeamMembership.objects.filter(patient=patient).count()
     assert links >= 1

@@ -3,6 +3,8 @@ the template row and its shared partials write, piece by piece and whole, in eve
 over every branch (so the partials, still the other pages' markup, and the list cannot drift
 apart unnoticed)."""
 
+import dataclasses
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -11,7 +13,7 @@ from django.template import engines
 from django.utils import translation
 
 from ldn_journal.accounts.models import User
-from patients.clinic import dashboard, list_rows
+from patients.clinic import attention, dashboard, list_rows
 from patients.models import Patient
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -224,3 +226,38 @@ def test_rows_as_the_template_row(language):
     expected = render(ROW_TEMPLATE, page=rows)
     written = "".join(f"\n        {html}\n        " for html in list_rows.rows_html(rows))
     assert written == expected
+
+
+def _state(flags):
+    """The flags' stored JSON text, as the list reads it (attention.stored_row)."""
+    return json.dumps([attention._flag_state(f) for f in flags])
+
+
+def test_rows_read_from_stored_text_are_written_as_fresh_rows(language):
+    """A flags cell remembered by the stored text of the flags is the text the row's own
+    flags write, in each language, reviewed or not, whatever was written before."""
+    patient = _patient(1, "Ann", reviewed_at=None)
+    for reviewed_through in (None, date(2026, 3, 29), date(2026, 3, 1)):
+        for flags in ([], FLAGS, FLAGS[1:2], FLAGS[3:]):
+            fresh = _row(patient, POSITIONS[0], flags, reviewed_through, None, 0, [])
+            stored = dataclasses.replace(fresh, flags_state=_state(flags))
+            assert list_rows.rows_html([stored]) == list_rows.rows_html([fresh])
+            assert list_rows.rows_html([stored]) == list_rows.rows_html([fresh])  # remembered
+
+
+def test_equal_flags_written_differently_are_remembered_apart():
+    """Decimal("1.0") equals Decimal("1.00") and a phrase equals its English text, yet they
+    are written differently: the memo's key is the stored text, not an equality."""
+    patient = _patient(1, "Ann", reviewed_at=None)
+
+    def written(value, language):
+        explanation = Phrase("Dose %(dose)s.", {"dose": value})
+        flags = [flag(flag_rules.DEVIATION, flag_rules.MEDIUM, explanation)]
+        row = _row(patient, POSITIONS[0], flags, None, None, 0, [])
+        with translation.override(language):
+            return list_rows.rows_html([dataclasses.replace(row, flags_state=_state(flags))])[0]
+
+    assert "Dose 1.0." in written(Decimal("1.0"), "en-gb")
+    assert "Dose 1.00." in written(Decimal("1.00"), "en-gb")
+    assert "Dose 1,00." in written(Decimal("1.00"), "de")
+    assert "Dose 1.00." in written("1.00", "de")  # plain text is not a number
