@@ -61,6 +61,14 @@ class PlanView:
             )
         return position
 
+    def status_on(self, night: date) -> str:
+        """``on(night).status`` (active, on hold, ...) without building the position, for
+        surfaces that read a long run of nights (adherence over a year)."""
+        position = self._positions.get(night)
+        if position is not None:
+            return position.status
+        return titration.status_on(self.versions, night)
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 
