@@ -16,14 +16,15 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 
 class CompiledQuery:
     """``build(*placeholders)`` returns the queryset; ``placeholders`` are values no real
     call passes (each must reach the SQL as a parameter of its own). ``values`` runs a
     ``values_list`` queryset and returns its rows as tuples; ``instances`` runs a model
-    queryset and returns its model instances (read as ``Model.objects.raw`` reads them:
-    the same fields, deferred where the queryset used ``only``).
+    queryset and returns its model instances as the ORM builds them (the same fields,
+    deferred where the queryset used ``only``, select_related objects, annotations).
     """
 
     def __init__(self, build: Callable[..., QuerySet], *placeholders: Any):
@@ -53,7 +54,13 @@ class CompiledQuery:
                 raise ValueError(f"Placeholders {sorted(missing)} did not reach the SQL.")
             fields = [column[0] for column in compiler.select[: compiler.col_count]]
             converters = compiler.get_converters(fields)
-            compiled = self._compiled[using] = (queryset.model, sql, tuple(slots), converters)
+            compiled = self._compiled[using] = (
+                sql,
+                tuple(slots),
+                converters,
+                compiler.col_count if compiler.has_extra_select else None,
+                _Materializer(compiler, using) if compiler.klass_info else None,
+            )
         return compiled
 
     def _params(self, slots, values: Sequence[Any]) -> tuple:
@@ -65,11 +72,16 @@ class CompiledQuery:
         compiled = self._compile(using)
         if compiled is None:
             return list(self._build(*values).using(using))
-        _model, sql, slots, converters = compiled
+        return self._rows(compiled, values, using)
+
+    def _rows(self, compiled, values, using) -> list[tuple]:
+        sql, slots, converters, col_count, _materializer = compiled
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, self._params(slots, values))
             rows = cursor.fetchall()
+        if col_count is not None:
+            rows = [row[:col_count] for row in rows]
         if not converters:
             return [tuple(row) for row in rows]
         converted = []
@@ -87,5 +99,29 @@ class CompiledQuery:
         compiled = self._compile(using)
         if compiled is None:
             return list(self._build(*values).using(using))
-        model, sql, slots, _converters = compiled
-        return list(model._default_manager.db_manager(using).raw(sql, self._params(slots, values)))
+        materializer = compiled[4]
+        return [materializer.instance(row) for row in self._rows(compiled, values, using)]
+
+
+class _Materializer:
+    """Model instances from a compiled query's rows, as the ORM's ModelIterable makes them:
+    the model's selected fields (deferred ones left out), select_related objects, and
+    annotations. Built once per compiled query from the compiler that wrote its SQL."""
+
+    def __init__(self, compiler, using):
+        select, klass_info = compiler.select, compiler.klass_info
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.related = get_related_populators(klass_info, select, using)
+        self.annotations = tuple((compiler.annotation_col_map or {}).items())
+        self.using = using
+
+    def instance(self, row):
+        obj = self.model.from_db(self.using, self.init_list, row[self.start : self.end])
+        for populator in self.related:
+            populator.populate(row, obj)
+        for name, position in self.annotations:
+            setattr(obj, name, row[position])
+        return obj

@@ -83,3 +83,23 @@ def test_a_call_with_the_wrong_number_of_values_is_refused():
     query = CompiledQuery(_nights, *PLACEHOLDERS)
     with pytest.raises(TypeError):
         query.values(1, LAST)
+
+
+def test_instances_carry_their_select_related_objects_and_annotations(two_patients):
+    def entries(patient_id):
+        return (
+            NightlyEntry.objects.filter(patient_id=patient_id)
+            .select_related("patient__user")
+            .annotate(first=Subquery(NightlyEntry.objects.order_by("night").values("night")[:1]))
+            .order_by("night")
+        )
+
+    patient = two_patients[0]
+    compiled = CompiledQuery(entries, -9_000_003).instances(patient.pk)
+    orm = list(entries(patient.pk))
+    assert len(compiled) == len(orm) == 40
+    for mine, theirs in zip(compiled, orm, strict=True):
+        assert mine.__dict__.keys() == theirs.__dict__.keys()
+        assert mine.first == theirs.first
+        assert mine.patient.user.email == theirs.patient.user.email == patient.user.email
+        assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
