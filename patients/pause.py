@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 
+from ldn_journal.compiled_queries import CompiledQuery
 from patients.models import UrgentReport
 from patients.rules import pause as pause_rules
 
@@ -59,14 +60,11 @@ class UrgentState:
 NO_REPORTS = UrgentState()
 
 
-def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict[int, UrgentState]:
-    """Per patient id: their UrgentState, in one query (patients without any: absent, read
-    them as NO_REPORTS). `patient_ids` is anything an `__in` filter takes. Answers are read
-    only when `answers_since` is given (the sweep needs just the open reports)."""
+def _rows(patient_ids, answers_since: datetime | None):
     wanted = Q(acknowledged_at__isnull=True)
     if answers_since is not None:
         wanted |= Q(acknowledged_at__gte=answers_since)
-    rows = (
+    return (
         UrgentReport.objects.filter(wanted, patient_id__in=patient_ids)
         .order_by("created_at", "pk")
         .values_list(
@@ -79,6 +77,24 @@ def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict
             "acknowledged_by__display_name",
         )
     )
+
+
+# One patient's rows (every patient page reads them): the same query, compiled once.
+_ONE_PATIENT = CompiledQuery(
+    lambda patient_id, since: _rows([patient_id], since),
+    -7_000_001,
+    datetime(1001, 1, 1, tzinfo=UTC),
+)
+
+
+def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict[int, UrgentState]:
+    """Per patient id: their UrgentState, in one query (patients without any: absent, read
+    them as NO_REPORTS). `patient_ids` is anything an `__in` filter takes. Answers are read
+    only when `answers_since` is given (the sweep needs just the open reports)."""
+    return _states(_rows(patient_ids, answers_since))
+
+
+def _states(rows) -> dict[int, UrgentState]:
     open_by: dict[int, list] = defaultdict(list)
     answers: dict[int, Answer] = {}
     for patient_id, pk, created_at, acked_at, decision, note, by in rows:
@@ -96,6 +112,5 @@ def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict
 
 def urgent_state(patient_id: int, now: datetime) -> UrgentState:
     """One patient's state at `now`, with an answer given in the last ANSWER_SHOWN_FOR."""
-    return urgent_states([patient_id], answers_since=now - ANSWER_SHOWN_FOR).get(
-        patient_id, NO_REPORTS
-    )
+    rows = _ONE_PATIENT.values(patient_id, now - ANSWER_SHOWN_FOR)
+    return _states(rows).get(patient_id, NO_REPORTS)

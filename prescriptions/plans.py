@@ -21,9 +21,10 @@ from functools import cache
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import JSONField, Prefetch
+from django.db.models import JSONField, Model, Prefetch
 from django.db.models.expressions import RawSQL
 
+from ldn_journal.compiled_queries import CompiledQuery
 from patients.rules import nights
 from prescriptions import titration
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
@@ -60,6 +61,14 @@ class PlanView:
                 self.versions, night, self.concentration_mg_per_ml
             )
         return position
+
+    def status_on(self, night: date) -> str:
+        """``on(night).status`` (active, on hold, ...) without building the position, for
+        surfaces that read a long run of nights (adherence over a year)."""
+        position = self._positions.get(night)
+        if position is not None:
+            return position.status
+        return titration.status_on(self.versions, night)
 
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
@@ -159,19 +168,33 @@ def _attach_steps(row: PlanVersion) -> None:
     row._prefetched_objects_cache = {"steps": queryset}
 
 
+def _versions(queryset):
+    return queryset.select_related("prescription", "author").order_by("prescription_id", "number")
+
+
+# The one patient's query of ``load`` on PostgreSQL, compiled to SQL once per process (every
+# patient page reads a plan; compiling this query took longer than running it).
+_ONE_PATIENT = CompiledQuery(
+    lambda patient_id: _versions(
+        PlanVersion.objects.filter(prescription__patient=patient_id)
+    ).annotate(step_rows=_steps_column()),
+    -7_000_004,
+)
+
+
 def load(patient, *, arrays=None) -> PlanView:
     """One patient's plan: versions with their prescription, author and steps, in 1 query on
     PostgreSQL (the steps as an array column); elsewhere (the SQLite fallback of `make run`)
     the steps are prefetched, one query more. `arrays` forces a path (tests compare them)."""
     if arrays is None:
         arrays = connection.vendor == "postgresql"
-    versions = (
-        PlanVersion.objects.filter(prescription__patient=patient)
-        .select_related("prescription", "author")
-        .order_by("prescription_id", "number")
-    )
+    versions = _versions(PlanVersion.objects.filter(prescription__patient=patient))
     if arrays:
-        rows = list(versions.annotate(step_rows=_steps_column()))
+        patient_id = patient.pk if isinstance(patient, Model) else patient
+        if patient_id is not None and connection.vendor == "postgresql":
+            rows = _ONE_PATIENT.instances(patient_id)
+        else:
+            rows = list(versions.annotate(step_rows=_steps_column()))
         for row in rows:
             _attach_steps(row)
     else:

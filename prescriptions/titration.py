@@ -156,7 +156,8 @@ def current_step(
     prescription. ``day_in_step`` then keeps counting past the step's length.
     """
     version = version_in_effect(versions, night)
-    if version is None:
+    status = _status(version, night)
+    if status == NO_PLAN:
         return PlanPosition(
             status=NO_PLAN,
             night=night,
@@ -176,8 +177,7 @@ def current_step(
         "version_number": version.number,
         "dosing_time": version.dosing_time,
     }
-    if version.ends:
-        # version_in_effect only returns the ending for nights from its effective night on.
+    if status == ENDED:
         return PlanPosition(
             status=ENDED,
             dose_mg=None,
@@ -189,7 +189,7 @@ def current_step(
             ended_on=version.effective_night,
             **common,
         )
-    if _is_on_hold(version, night):
+    if status == ON_HOLD:
         return PlanPosition(
             status=ON_HOLD,
             dose_mg=None,
@@ -200,7 +200,7 @@ def current_step(
             hold_until=version.hold_until,
             **common,
         )
-    if night < version.start_date:
+    if status == NOT_STARTED:
         # "Starts on <date> at <dose>": the next step is the first one.
         return PlanPosition(
             status=NOT_STARTED,
@@ -236,6 +236,27 @@ def current_step(
         hold_until=None,
         **common,
     )
+
+
+def _status(version: PlainVersion | None, night: date) -> str:
+    """The plan's state on ``night`` under ``version`` (the one in effect): what
+    :func:`current_step` and :func:`status_on` both answer from."""
+    if version is None:
+        return NO_PLAN
+    if version.ends:
+        # version_in_effect only returns the ending for nights from its effective night on.
+        return ENDED
+    if _is_on_hold(version, night):
+        return ON_HOLD
+    if night < version.start_date:
+        return NOT_STARTED
+    return ACTIVE
+
+
+def status_on(versions: Sequence[PlainVersion], night: date) -> str:
+    """``current_step(versions, night).status`` without building the position: a year of
+    nights for adherence asks only this."""
+    return _status(version_in_effect(versions, night), night)
 
 
 def prescribed_dose(versions: Sequence[PlainVersion], night: date) -> Decimal | None:

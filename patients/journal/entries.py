@@ -459,7 +459,7 @@ def night_records(plan: plans.PlanView, entries, first: date, last: date) -> lis
     records = []
     night = first
     while night <= last:
-        prescribed = plan.on(night).status == titration.ACTIVE
+        prescribed = plan.status_on(night) == titration.ACTIVE
         records.append(AdherenceNight(night, status.get(night, ""), prescribed))
         night += timedelta(days=1)
     return records

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Min, Prefetch
+from django.db.models import Min, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.time_zones import remember_time_zone
+from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.guidance import guidance_for as urgent_guidance
 from patients.journal import charts, offline
@@ -112,6 +113,29 @@ def _entries(patient, **filters):
     return NightlyEntry.objects.filter(patient=patient, **filters)
 
 
+def _with_patient(patient, entries):
+    """Entries read by a CompiledQuery, each with its patient set (as a queryset filtered on
+    the patient sets it), so nothing reads the patient again."""
+    for entry in entries:
+        entry.patient = patient
+    return entries
+
+
+# The hot reads of the patient pages, compiled once per process (ldn_journal.compiled_queries):
+# placeholders first, then the SQL is sent with each request's values.
+_PLACEHOLDER_ID = -7_000_003
+_PLACEHOLDER_NIGHTS = (date(1001, 1, 1), date(1001, 1, 2))
+
+# Tonight's entry and the morning check-in's (the same night twice when there is none).
+_HOME_NIGHTS = CompiledQuery(
+    lambda patient_id, night, other: NightlyEntry.objects.filter(
+        patient_id=patient_id, night__in=[night, other]
+    ),
+    _PLACEHOLDER_ID,
+    *_PLACEHOLDER_NIGHTS,
+)
+
+
 # --- Tonight ------------------------------------------------------------------------------
 
 
@@ -123,8 +147,12 @@ def home(request):
     tonight = plan.tonight(patient.tz, now)
     local = timezone.localtime(now)
     checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
-    wanted = {tonight} | ({checkin_night} if checkin_night else set())
-    entries = {entry.night: entry for entry in _entries(patient, night__in=wanted)}
+    entries = {
+        entry.night: entry
+        for entry in _with_patient(
+            patient, _HOME_NIGHTS.instances(patient.pk, tonight, checkin_night or tonight)
+        )
+    }
     entry = entries.get(tonight)
     position = plan.on(tonight)
     checkin_entry = entries.get(checkin_night) if checkin_night else None
@@ -570,13 +598,45 @@ def _month_param(value, today):
     return first
 
 
-def _journal_start(patient, tonight):
-    """The first month of the patient's journal: of their first night logged or of the day
-    they joined, whichever is earlier (never after this month)."""
+def _journal_start(patient, tonight, first_night):
+    """The first month of the patient's journal: of their first night logged
+    (``first_night``, None without any) or of the day they joined, whichever is earlier
+    (never after this month)."""
     joined = timezone.localdate(patient.created_at, patient.tz)
-    first_night = _entries(patient).aggregate(first=Min("night"))["first"]
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _history_nights(patient_id, since, until):
+    entries = NightlyEntry.objects.filter(patient_id=patient_id)
+    first_logged = Subquery(entries.order_by("night").values("night")[:1])
+    return (
+        entries.filter(night__gte=since, night__lte=until)
+        .order_by()
+        .annotate(first_logged=first_logged)
+        .values_list("night", "status", "dose_mg", "first_logged")
+    )
+
+
+_HISTORY_NIGHTS = CompiledQuery(_history_nights, _PLACEHOLDER_ID, *_PLACEHOLDER_NIGHTS)
+
+
+def _history_rows(patient, first: date, tonight: date):
+    """The (night, status, dose) of every night the history month may show or count, and
+    the patient's first night logged (None without any), in one query: the first night is a
+    subquery on each row. The range is wide enough for any month the page may move to (the
+    journal's first month is later than ``first``, never after this month); the view keeps
+    the nights it needs."""
+    since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
+    until = max(_month_end(first), _month_end(tonight))
+    rows = _HISTORY_NIGHTS.values(patient.pk, since, until)
+    if not rows:  # nothing in the range: the first night, if any, is older
+        return [], _entries(patient).aggregate(first=Min("night"))["first"]
+    return [row[:3] for row in rows], rows[0][3]
 
 
 class _Logged(NamedTuple):
@@ -636,7 +696,7 @@ def _calendar_body(plan, first: date, tonight: date, by_night) -> str:
                 state = "open"
             else:
                 state = "missing"
-            if state == "missing" and plan.on(night).status != titration.ACTIVE:
+            if state == "missing" and plan.status_on(night) != titration.ACTIVE:
                 mark, text = marks["unprescribed"]
             else:
                 mark, text = marks.get(state, marks["open"])
@@ -664,10 +724,11 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
-    start = _journal_start(patient, tonight)
     if first > tonight:
         first = date(tonight.year, tonight.month, 1)
-    elif first < start:
+    rows, first_night = _history_rows(patient, first, tonight)
+    start = _journal_start(patient, tonight, first_night)
+    if first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
         first = start
         messages.info(
@@ -676,12 +737,8 @@ def history(request):
             % {"month": local_date(start, "month_year")},
         )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
-    rows = list(
-        _entries(patient, night__gte=since, night__lte=max(last, tonight)).values_list(
-            "night", "status", "dose_mg"
-        )
-    )
+    since, until = min(first, tonight - timedelta(days=STATS_NIGHTS - 1)), max(last, tonight)
+    rows = [row for row in rows if since <= row[0] <= until]
     by_night = {night: (status, dose) for night, status, dose in rows}
     previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
@@ -726,6 +783,27 @@ def trend_series(entries, start, end):
     ]
 
 
+# The nights a trends page draws, with only the fields drawn.
+_TREND_NIGHTS = CompiledQuery(
+    lambda patient_id, start, end: (
+        NightlyEntry.objects.filter(patient_id=patient_id, night__gte=start, night__lte=end)
+        .order_by("night")
+        .only(
+            "night",
+            "status",
+            "dose_mg",
+            "pain",
+            "fatigue",
+            "mood",
+            "sleep_quality",
+            "dream_intensity",
+        )
+    ),
+    _PLACEHOLDER_ID,
+    *_PLACEHOLDER_NIGHTS,
+)
+
+
 @patient_view
 def trends(request):
     now = timezone.now()
@@ -738,20 +816,7 @@ def trends(request):
     if weeks not in TREND_WEEKS:
         weeks = 4
     start = tonight - timedelta(days=weeks * 7 - 1)
-    entries = list(
-        _entries(patient, night__gte=start, night__lte=tonight)
-        .order_by("night")
-        .only(
-            "night",
-            "status",
-            "dose_mg",
-            "pain",
-            "fatigue",
-            "mood",
-            "sleep_quality",
-            "dream_intensity",
-        )
-    )
+    entries = _with_patient(patient, _TREND_NIGHTS.instances(patient.pk, start, tonight))
     series = trend_series(entries, start, tonight)
     # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
     prescribed = charts.Series(

@@ -17,6 +17,7 @@ from prescriptions.titration import (
     dose_volume_ml,
     dosing_time_on,
     prescribed_dose,
+    status_on,
     step_schedule,
     validate_steps,
     version_in_effect,
@@ -529,3 +530,14 @@ def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
             position = current_step([unheld], night)
             assert position.step_index == index
             assert position.dose_mg == step_.dose_mg
+
+
+@settings(max_examples=300)
+@given(plan=plans(), night=nights, ends=st.booleans())
+def test_status_on_is_the_status_current_step_gives(plan, night, ends):
+    # status_on answers a year of nights for adherence without building each position: it
+    # must say what current_step says, endings included.
+    if ends and plan:
+        last = plan[-1]
+        plan = [*plan, version(number=last.number + 1, effective=last.effective_night, ends=True)]
+    assert status_on(plan, night) == current_step(plan, night).status

@@ -1,0 +1,105 @@
+"""A CompiledQuery sends the ORM's SQL with each call's values and reads back what the ORM
+would: the same rows, the same model instances (deferred fields included)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Subquery
+
+from ldn_journal.compiled_queries import CompiledQuery
+from patients.models import NightlyEntry
+from tests.factories import PatientFactory
+from tests.patients.journal_support import a_year_of_nights
+
+pytestmark = pytest.mark.django_db
+LAST = date(2026, 3, 30)
+PLACEHOLDERS = (-9_000_001, date(1001, 1, 1), date(1001, 1, 2))
+
+
+def _nights(patient_id, since, until):
+    entries = NightlyEntry.objects.filter(patient_id=patient_id)
+    first = Subquery(entries.order_by("night").values("night")[:1])
+    return (
+        entries.filter(night__gte=since, night__lte=until)
+        .annotate(first=first)
+        .values_list("night", "status", "dose_mg", "taken_at", "first")
+    )
+
+
+def _only(patient_id, since, until):
+    return (
+        NightlyEntry.objects.filter(patient_id=patient_id, night__gte=since, night__lte=until)
+        .order_by("night")
+        .only("night", "status", "dose_mg", "pain")
+    )
+
+
+@pytest.fixture
+def two_patients():
+    patients = [PatientFactory(), PatientFactory()]
+    for patient in patients:
+        a_year_of_nights(patient, last=LAST, nights=40)
+    return patients
+
+
+def test_values_are_the_rows_the_orm_reads(two_patients):
+    query = CompiledQuery(_nights, *PLACEHOLDERS)
+    for patient in two_patients:
+        since, until = LAST - timedelta(days=20), LAST - timedelta(days=3)
+        assert query.values(patient.pk, since, until) == list(_nights(patient.pk, since, until))
+
+
+def test_instances_are_the_models_the_orm_reads_with_the_same_deferred_fields(two_patients):
+    query = CompiledQuery(_only, *PLACEHOLDERS)
+    patient = two_patients[1]
+    since = LAST - timedelta(days=10)
+    compiled, orm = query.instances(patient.pk, since, LAST), list(_only(patient.pk, since, LAST))
+    assert [e.pk for e in compiled] == [e.pk for e in orm]
+    assert len(orm) == 10
+    for mine, theirs in zip(compiled, orm, strict=True):
+        assert mine.get_deferred_fields() == theirs.get_deferred_fields()
+        assert (mine.night, mine.status, mine.dose_mg, mine.pain) == (
+            theirs.night,
+            theirs.status,
+            theirs.dose_mg,
+            theirs.pain,
+        )
+
+
+def test_no_rows_is_an_empty_list(two_patients):
+    query = CompiledQuery(_nights, *PLACEHOLDERS)
+    assert (
+        query.values(two_patients[0].pk, LAST + timedelta(days=5), LAST + timedelta(days=9)) == []
+    )
+
+
+def test_a_placeholder_missing_from_the_sql_is_refused():
+    query = CompiledQuery(lambda patient_id, _unused: _only(patient_id, LAST, LAST), -9_000_002, 7)
+    with pytest.raises(ValueError, match="did not reach the SQL"):
+        query.values(1, 2)
+
+
+def test_a_call_with_the_wrong_number_of_values_is_refused():
+    query = CompiledQuery(_nights, *PLACEHOLDERS)
+    with pytest.raises(TypeError):
+        query.values(1, LAST)
+
+
+def test_instances_carry_their_select_related_objects_and_annotations(two_patients):
+    def entries(patient_id):
+        return (
+            NightlyEntry.objects.filter(patient_id=patient_id)
+            .select_related("patient__user")
+            .annotate(first=Subquery(NightlyEntry.objects.order_by("night").values("night")[:1]))
+            .order_by("night")
+        )
+
+    patient = two_patients[0]
+    compiled = CompiledQuery(entries, -9_000_003).instances(patient.pk)
+    orm = list(entries(patient.pk))
+    assert len(compiled) == len(orm) == 40
+    for mine, theirs in zip(compiled, orm, strict=True):
+        assert mine.__dict__.keys() == theirs.__dict__.keys()
+        assert mine.first == theirs.first
+        assert mine.patient.user.email == theirs.patient.user.email == patient.user.email
+        assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
