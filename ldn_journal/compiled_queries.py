@@ -11,12 +11,15 @@ adapted field by field) the queryset is built with the call's values and run as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
+
+from ldn_journal import sql_once
 
 
 class CompiledQuery:
@@ -33,40 +36,37 @@ class CompiledQuery:
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, using: str):
-        """(model, sql, slots, converters), or None where the ORM runs the query itself."""
+        """(frozen SQL, converters, extra columns cut, materializer), or None where the ORM
+        runs the query itself. The SQL is frozen by ldn_journal.sql_once (the one way SQL
+        is compiled once per process): compiled for the placeholders and for a second set
+        that differs in every value, refused unless each parameter is a placeholder's value
+        or a constant."""
         if connections[using].vendor != "postgresql":
             return None
         compiled = self._compiled.get(using)
         if compiled is None:
-            queryset = self._build(*self._placeholders).using(using)
-            compiler = queryset.query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
-            slots = []
-            for param in params:
-                matches = [
-                    i
-                    for i, placeholder in enumerate(self._placeholders)
-                    if type(param) is type(placeholder) and param == placeholder
-                ]
-                slots.append((matches[0], None) if matches else (None, param))
-            missing = set(range(len(self._placeholders))) - {i for i, _v in slots}
-            if missing:
+            firsts = dict(enumerate(self._placeholders))
+            seconds = {i: _another(value) for i, value in firsts.items()}
+            compilers = {}
+
+            def compile_for(values):
+                queryset = self._build(*(values[i] for i in range(len(values)))).using(using)
+                compiler = compilers[id(values)] = queryset.query.get_compiler(using=using)
+                return compiler.as_sql()
+
+            frozen = sql_once.freeze(using, compile_for, firsts, seconds)
+            reached = {name for name, _form in frozen.params if name != sql_once.CONSTANT}
+            if missing := set(firsts) - reached:
                 raise ValueError(f"Placeholders {sorted(missing)} did not reach the SQL.")
+            compiler = compilers[id(firsts)]
             fields = [column[0] for column in compiler.select[: compiler.col_count]]
-            converters = compiler.get_converters(fields)
             compiled = self._compiled[using] = (
-                sql,
-                tuple(slots),
-                converters,
+                frozen,
+                compiler.get_converters(fields),
                 compiler.col_count if compiler.has_extra_select else None,
                 _Materializer(compiler, using) if compiler.klass_info else None,
             )
         return compiled
-
-    def _params(self, slots, values: Sequence[Any]) -> tuple:
-        if len(values) != len(self._placeholders):
-            raise TypeError(f"Expected {len(self._placeholders)} values, got {len(values)}.")
-        return tuple(values[i] if i is not None else constant for i, constant in slots)
 
     def values(self, *values: Any, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
         compiled = self._compile(using)
@@ -75,31 +75,22 @@ class CompiledQuery:
         return self._rows(compiled, values, using)
 
     def _rows(self, compiled, values, using) -> list[tuple]:
-        sql, slots, converters, col_count, _materializer = compiled
+        frozen, converters, col_count, _materializer = compiled
+        if len(values) != len(self._placeholders):
+            raise TypeError(f"Expected {len(self._placeholders)} values, got {len(values)}.")
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(sql, self._params(slots, values))
+            cursor.execute(frozen.sql, sql_once.bind(using, frozen, dict(enumerate(values))))
             rows = cursor.fetchall()
         if col_count is not None:
             rows = [row[:col_count] for row in rows]
-        if not converters:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            row = list(row)
-            for position, (functions, expression) in converters.items():
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
-            converted.append(tuple(row))
-        return converted
+        return sql_once.converted(connection, rows, converters)
 
     def instances(self, *values: Any, using: str = DEFAULT_DB_ALIAS) -> list:
         compiled = self._compile(using)
         if compiled is None:
             return list(self._build(*values).using(using))
-        materializer = compiled[4]
+        materializer = compiled[3]
         return [materializer.instance(row) for row in self._rows(compiled, values, using)]
 
 
@@ -125,3 +116,18 @@ class _Materializer:
         for name, position in self.annotations:
             setattr(obj, name, row[position])
         return obj
+
+
+def _another(value):
+    """A second placeholder of the same type that differs from ``value``."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value - 1
+    if isinstance(value, datetime):
+        return value - timedelta(seconds=1)
+    if isinstance(value, date):
+        return value - timedelta(days=1)
+    if isinstance(value, str):
+        return value + "~"
+    raise TypeError(f"No second placeholder for a {type(value).__name__}.")

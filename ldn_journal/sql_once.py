@@ -113,3 +113,20 @@ def bind(using, frozen, values):
         form if name == CONSTANT else _adapt(ops, form, values[name])
         for name, form in frozen.params
     )
+
+
+def converted(connection, rows, converters):
+    """Rows as the ORM returns them: each column through its field's converters
+    (``compiler.get_converters``: from_db_value, the backend's adapters)."""
+    if not converters:
+        return [tuple(row) for row in rows]
+    out = []
+    for row in rows:
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        out.append(tuple(row))
+    return out

@@ -38,6 +38,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, ngettext
 
+from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
 from patients import records as night_records
 from patients.compiled import PerPatientQuery
@@ -481,12 +482,7 @@ def _gate_rows(user, patient_pk, using):
     params = bind_clinician_query(using, gate.sql, user, patient_pk, timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(gate.sql.sql, params)
-        rows = [list(row) for row in cursor.fetchall()]
-    for row in rows:
-        for index, (functions, expression) in gate.converters.items():
-            for function in functions:
-                row[index] = function(row[index], expression, connection)
-    return rows
+        return sql_once.converted(connection, cursor.fetchall(), gate.converters)
 
 
 def care_team_gate(user, patient_pk):
