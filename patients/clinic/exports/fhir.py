@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import pydantic_core
 from django.conf import settings
 
 from patients.clinic.exports.csv import in_pieces
@@ -548,18 +549,20 @@ def _envelope(now: datetime) -> dict:
 def version_records(patient, plan) -> list[VersionRecord]:
     """Every plan version of every prescription of the patient, from their plans.PlanView.
 
-    The view numbers prescriptions by position (oldest first). One query gives every
-    version's signing time (its created_at), which dates its MedicationRequest
-    (``authoredOn``), older prescriptions' versions included, and the prescriptions' ids.
+    The view numbers prescriptions by position (oldest first). Every version's signing time
+    (its created_at) dates its MedicationRequest (``authoredOn``), older prescriptions'
+    versions included: when the view's signed rows are all its versions (one prescription,
+    the usual case) they give the times and the prescription's id; otherwise one query does.
     """
     if not plan.versions:
         return []
-    signed = {
-        (prescription_id, number): created_at
-        for prescription_id, number, created_at in PlanVersion.objects.filter(
-            prescription__patient=patient
-        ).values_list("prescription_id", "number", "created_at")
-    }
+    if len(plan.rows) == len(plan.versions):
+        rows = ((row.prescription_id, row.number, row.created_at) for row in plan.rows)
+    else:
+        rows = PlanVersion.objects.filter(prescription__patient=patient).values_list(
+            "prescription_id", "number", "created_at"
+        )
+    signed = {(prescription_id, number): created_at for prescription_id, number, created_at in rows}
     # Numbered as plans.load numbers them: the patient's prescriptions with versions, by id.
     ids = sorted({prescription_id for prescription_id, _ in signed})
     records = []
@@ -589,21 +592,40 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 BATCH = 100  # resources encoded per call: a list's items come out joined by "," as below
 
 
+def _encode(value) -> str:
+    """``_COMPACT.encode(value)``, the same text, about three times faster for a batch.
+
+    pydantic_core's encoder writes what json's compact encoder writes for the values these
+    resources hold (dicts, lists, str, int, bool, None, and doses as floats of two-place
+    Decimals), except that it leaves non-ASCII characters and DEL unescaped, and writes
+    floats under 1e-4 (which no dose is) without an exponent: a batch whose text is not all
+    printable ASCII is encoded again by json, so the bytes never differ
+    (tests/patients/test_exports.py compares them).
+    """
+    try:
+        text = pydantic_core.to_json(value)
+    except pydantic_core.PydanticSerializationError:  # e.g. a lone surrogate: json escapes it
+        return _COMPACT.encode(value)
+    if text.isascii() and b"\x7f" not in text:
+        return text.decode("ascii")
+    return _COMPACT.encode(value)
+
+
 def bundle_json(patient, plan, entries, now: datetime):
     """The same Bundle as JSON text in pieces, a batch of resources at a time, for a streamed
     download."""
 
     def texts():
-        head = _COMPACT.encode(_envelope(now))
+        head = _encode(_envelope(now))
         yield head[:-1] + ',"entry":['
         batch, separator = [], ""
         for resource in resources(patient, plan, entries, now):
             batch.append(_entry(resource))
             if len(batch) == BATCH:
-                yield separator + _COMPACT.encode(batch)[1:-1]
+                yield separator + _encode(batch)[1:-1]
                 batch, separator = [], ","
         if batch:
-            yield separator + _COMPACT.encode(batch)[1:-1]
+            yield separator + _encode(batch)[1:-1]
         yield "]}"
 
     return in_pieces(texts())
