@@ -317,11 +317,15 @@ def test_the_streamed_fhir_is_byte_for_byte_jsons_compact_encoding(awkward_journ
 
 
 def test_the_fast_encoder_writes_what_json_writes():
-    # Every ASCII character, alone and together (each is escaped on its own), and every dose
-    # a two-place decimal field can hold: the only floats a resource carries.
-    texts = [chr(code) for code in range(128)] + ["".join(map(chr, range(128))), "é", "😀"]
+    # Every ASCII character, alone and together (each is escaped on its own), every other
+    # character of the Basic Multilingual Plane and a sample beyond it with both ends, a lone
+    # surrogate (pydantic_core refuses it: json writes it), and every dose a two-place
+    # decimal field can hold: the only floats a resource carries.
+    ascii_ = [chr(code) for code in range(128)] + ["".join(map(chr, range(128)))]
+    beyond = [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]
+    texts = [*ascii_, "".join(map(chr, [*beyond, 0x10FFFF])), "é", "😀", "a\ud800b", "~\x7f"]
     doses = [float(Decimal(n).scaleb(-2)) for n in range(-9999, 10000)]
-    for value in (*texts, doses, {"a": [1, True, None, {"b": "c"}], "d": {}, "e": []}):
+    for value in (*texts, doses, {"é": ["😀", 1, True, None, {"b": "c"}], "d": {}, "e": []}):
         assert fhir._encode(value) == json.dumps(value, separators=(",", ":"))
 
 

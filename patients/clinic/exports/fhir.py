@@ -32,6 +32,7 @@ as data, never as markup.
 
 from __future__ import annotations
 
+import codecs
 import json
 import uuid
 from collections.abc import Sequence
@@ -597,18 +598,38 @@ def _encode(value) -> str:
 
     pydantic_core's encoder writes what json's compact encoder writes for the values these
     resources hold (dicts, lists, str, int, bool, None, and doses as floats of two-place
-    Decimals), except that it leaves non-ASCII characters and DEL unescaped, and writes
-    floats under 1e-4 (which no dose is) without an exponent: a batch whose text is not all
-    printable ASCII is encoded again by json, so the bytes never differ
-    (tests/patients/test_exports.py compares them).
+    Decimals; it would write floats under 1e-4, which no dose is, without an exponent),
+    except that it leaves characters outside printable ASCII (non-ASCII, and DEL) as they
+    are, where json writes ``\\uXXXX`` escapes: those are escaped here as json escapes
+    them, so the bytes never differ (tests/patients/test_exports.py compares them).
     """
     try:
-        text = pydantic_core.to_json(value)
+        data = pydantic_core.to_json(value)
     except pydantic_core.PydanticSerializationError:  # e.g. a lone surrogate: json escapes it
         return _COMPACT.encode(value)
-    if text.isascii() and b"\x7f" not in text:
-        return text.decode("ascii")
-    return _COMPACT.encode(value)
+    if data.isascii() and b"\x7f" not in data:
+        return data.decode("ascii")
+    # Outside printable ASCII only inside strings (the JSON around them is ASCII).
+    text = data.decode("utf-8").replace("\x7f", "\\u007f")
+    return text.encode("ascii", _JSON_ESCAPES).decode("ascii")
+
+
+def _escape(character: str) -> str:
+    """A character as json's ensure_ascii writes it (a surrogate pair beyond U+FFFF)."""
+    code = ord(character)
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def _json_escapes(error: UnicodeEncodeError) -> tuple[str, int]:
+    # Called by str.encode for each run of non-ASCII characters; the rest stays in C.
+    return "".join(map(_escape, error.object[error.start : error.end])), error.end
+
+
+_JSON_ESCAPES = "ldn-journal-json-escapes"
+codecs.register_error(_JSON_ESCAPES, _json_escapes)
 
 
 def bundle_json(patient, plan, entries, now: datetime):

@@ -5,9 +5,9 @@ queries (the nights, their side effects, their extra scores), so a ten-year expo
 one chunk in memory, not ten years of objects.
 
 The moments (taken_at, bedtime, when each part was saved) are read as UTC text and parsed
-with ``datetime.fromisoformat``: Django's timestamptz loader for psycopg is pure Python and
-cost about 10 µs a value, two thirds of the nights query for a year (about 1,400 moments).
-The values are the same (aware datetimes in UTC).
+with ``datetime.fromisoformat``: Django's timestamptz loader for psycopg is pure Python, about
+4 µs a value, most of the nights query's time for a year (about 1,400 moments: 7.3 ms of
+query and rows, 2.6 ms so). The values are the same (aware datetimes in UTC).
 """
 
 from __future__ import annotations
