@@ -14,6 +14,10 @@ def stable_id(base_url: str, kind: str, *parts) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/{kind}/" + "/".join(map(str, parts))))
 
 
+# A hex digit with its two top bits set to 10 (the RFC 4122 variant).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def stable_ids(base_url: str, kind: str) -> Callable[..., str]:
     """``stable_id(base_url, kind, *parts)`` as a function of the parts, for many records of
     one kind: the same UUIDs (version 5, RFC 4122), with the hash of the common prefix taken
@@ -27,8 +31,7 @@ def stable_ids(base_url: str, kind: str) -> Callable[..., str]:
         digest.update("/".join(map(str, parts)).encode())
         x = digest.hexdigest()
         # The version (5) in the 13th hex digit, the RFC 4122 variant (10xx) in the 17th.
-        variant = "89ab"[int(x[16], 16) & 3]
-        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{variant}{x[17:20]}-{x[20:32]}"
+        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
     return make
 

@@ -3,7 +3,9 @@
 import csv
 import io
 import json
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -17,15 +19,18 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ldn_journal.accounts.models import AccessLog
-from patients.clinic.exports import rows
+from patients.clinic.exports import csv as csv_export
+from patients.clinic.exports import fhir, rows
 from patients.clinic.exports.csv import HEADER, neutralise
 from patients.models import (
     BreakGlassGrant,
     CareTeamMembership,
     NightlyEntry,
+    SideEffect,
     SymptomScale,
     SymptomScore,
 )
+from prescriptions import plans
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
 from tests.security.reauth import mark_reauthenticated
 
@@ -188,7 +193,9 @@ def test_a_long_export_is_read_a_chunk_of_nights_at_a_time_and_misses_none(
     url = reverse("clinic:export", args=[journal.pk, fmt])
     response = clinician_client.get(url, {"start": "2026-03-01", "end": "2026-03-30"})
     # Three queries a chunk (nights, side effects, extra scores); 20 nights are 4 chunks.
-    with django_assert_max_num_queries(4 * 3 + 2):
+    # FHIR reads the urgent reports too (the plan versions come with the plan already read:
+    # one prescription).
+    with django_assert_max_num_queries(4 * 3 + (1 if fmt == "fhir" else 0)):
         content = body(response)
     if fmt == "csv":
         nights = [row["night"] for row in csv.DictReader(io.StringIO(content.decode()))]
@@ -262,3 +269,87 @@ def test_the_export_admits_exactly_the_patients_whose_page_opens(
     for fmt in ("csv", "fhir"):
         export = client.get(reverse("clinic:export", args=[patient_a.pk, fmt])).status_code
         assert (export, page) in ((200, 200), (404, 404)), (fmt, export, page)
+
+
+# --- the exports' bytes: fast readers and encoders, the same output ------------------------
+
+
+@pytest.fixture
+def awkward_journal(journal):
+    """Text json escapes (non-ASCII, DEL, control characters, quotes, astral characters)
+    and moments with and without microseconds."""
+    journal.user.display_name = 'Zoë "Mü\\ller" \u2028 😀'
+    journal.user.save()
+    entries = NightlyEntry.objects.filter(patient=journal).order_by("night")
+    skipped = entries[0]
+    skipped.status, skipped.dose_mg, skipped.taken_at = "skipped", None, None
+    skipped.skip_reason, skipped.skip_reason_text = "other", 'é\x7f"\\\n\t\x01 </script>'
+    skipped.morning_logged_at = None
+    skipped.save()
+    fractional = entries[1]
+    fractional.taken_at = fractional.taken_at.replace(microsecond=123456)
+    fractional.bedtime = fractional.taken_at + timedelta(seconds=1.5)
+    fractional.evening_logged_at = fractional.taken_at.replace(microsecond=10)
+    fractional.dose_mg = Decimal("1.25")
+    fractional.save()
+    SideEffect.objects.create(
+        entry=entries[2], kind="other", severity=2, other_text="Kopfschmerzen ÄÖ 😀"
+    )
+    return journal
+
+
+def _export_inputs(patient):
+    plan = plans.load(patient)
+    now = timezone.now()
+    return plan, now, lambda: rows.nights(patient, TONIGHT - timedelta(days=30), TONIGHT)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_streamed_fhir_is_byte_for_byte_jsons_compact_encoding(awkward_journal, monkeypatch):
+    monkeypatch.setattr(fhir.uuid, "uuid4", lambda: uuid.UUID(int=7))
+    monkeypatch.setattr(fhir, "BATCH", 3)  # batches with and without non-ASCII text
+    plan, now, nights = _export_inputs(awkward_journal)
+    streamed = "".join(fhir.bundle_json(awkward_journal, plan, nights(), now))
+    expected = json.dumps(fhir.bundle(awkward_journal, plan, nights(), now), separators=(",", ":"))
+    assert streamed == expected
+    assert "\\u00e9\\u007f" in streamed
+    assert "\\ud83d\\ude00" in streamed
+
+
+def test_the_fast_encoder_writes_what_json_writes():
+    # Every ASCII character, alone and together (each is escaped on its own), every other
+    # character of the Basic Multilingual Plane and a sample beyond it with both ends, a lone
+    # surrogate (pydantic_core refuses it: json writes it), and every dose a two-place
+    # decimal field can hold: the only floats a resource carries.
+    ascii_ = [chr(code) for code in range(128)] + ["".join(map(chr, range(128)))]
+    beyond = [*range(0x80, 0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]
+    texts = [*ascii_, "".join(map(chr, [*beyond, 0x10FFFF])), "é", "😀", "a\ud800b", "~\x7f"]
+    doses = [float(Decimal(n).scaleb(-2)) for n in range(-9999, 10000)]
+    for value in (*texts, doses, {"é": ["😀", 1, True, None, {"b": "c"}], "d": {}, "e": []}):
+        assert fhir._encode(value) == json.dumps(value, separators=(",", ":"))
+
+
+def test_the_exports_read_the_moments_the_models_hold(awkward_journal):
+    read = list(rows.nights(awkward_journal, TONIGHT - timedelta(days=30), TONIGHT))
+    stored = NightlyEntry.objects.filter(patient=awkward_journal).order_by("night")
+    moments = ("taken_at", "bedtime", "evening_logged_at", "morning_logged_at")
+    assert len(read) == len(stored) == 20
+    for night, entry in zip(read, stored, strict=True):
+        for name in moments:
+            value, model_value = getattr(night, name), getattr(entry, name)
+            assert value == model_value, name
+            assert value is None or value.tzinfo is UTC, name
+    assert read[1].taken_at.microsecond == 123456
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_csv_writes_the_moments_the_models_hold(awkward_journal):
+    stored = NightlyEntry.objects.filter(patient=awkward_journal).order_by("night")
+    nights = rows.nights(awkward_journal, TONIGHT - timedelta(days=30), TONIGHT)
+    table = list(csv.DictReader(io.StringIO("".join(csv_export.stream_nights_csv(nights)))))
+    assert len(table) == 20
+    for row, entry in zip(table, stored, strict=True):
+        for name in ("taken_at", "bedtime", "evening_logged_at", "morning_logged_at"):
+            moment = getattr(entry, name)
+            assert row[name] == (moment.astimezone(UTC).isoformat() if moment else ""), name
+    assert table[1]["taken_at"].endswith(".123456+00:00")

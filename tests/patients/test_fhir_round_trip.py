@@ -6,6 +6,7 @@ resource validates as FHIR R4 (fhir.resources' R4B models), and what the Bundle 
 matches the database.
 """
 
+import dataclasses
 import itertools
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -247,6 +248,20 @@ def test_every_request_is_authored_at_its_version_s_signing_time(demo):
         prescription__in=[p.prescriptions.order_by("-pk").first() for p in _demo_patients()]
     )
     assert older.exists()  # the demo has versions of older prescriptions to judge
+
+
+def test_the_versions_from_the_plan_are_those_read_on_their_own(demo, django_assert_num_queries):
+    # The export takes the versions' signing times from the plan it loaded when the plan has
+    # them all (one prescription), and reads them otherwise: the same records either way.
+    several = 0
+    for patient in _demo_patients():
+        plan = plans.load(patient)
+        one_prescription = len({v.prescription_index for v in plan.versions}) <= 1
+        several += not one_prescription
+        with django_assert_num_queries(0 if one_prescription else 1):
+            records = fhir.version_records(patient, plan)
+        assert records == fhir.version_records(patient, dataclasses.replace(plan, rows=()))
+    assert several  # the demo has a patient with an ended and a new prescription
 
 
 def test_the_rebuilt_plan_prescribes_the_same_dose_on_every_night(demo):
