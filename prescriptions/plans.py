@@ -70,6 +70,14 @@ class PlanView:
             return position.status
         return titration.status_on(self.versions, night)
 
+    def dose_on(self, night: date) -> Decimal | None:
+        """``on(night).dose_mg`` without building the position, for surfaces that read a
+        long run of nights (the trend chart over a year)."""
+        position = self._positions.get(night)
+        if position is not None:
+            return position.dose_mg
+        return titration.prescribed_dose(self.versions, night)
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

@@ -214,12 +214,8 @@ def current_step(
         )
 
     schedule = step_schedule(version)
-    index = len(schedule) - 1  # past the end of a fully finite plan, the last step carries on
-    for candidate, (_first, last, _step) in enumerate(schedule):
-        if last is None or night <= last:
-            index = candidate
-            break
-    first, last, step = schedule[index]
+    index = _step_index(schedule, night)
+    first, _last, step = schedule[index]
     has_next = index + 1 < len(schedule)
     return PlanPosition(
         status=ACTIVE,
@@ -236,6 +232,14 @@ def current_step(
         hold_until=None,
         **common,
     )
+
+
+def _step_index(schedule: Sequence[tuple[date, date | None, Step]], night: date) -> int:
+    """Which step of an active version's schedule ``night`` falls in."""
+    for candidate, (_first, last, _step) in enumerate(schedule):
+        if last is None or night <= last:
+            return candidate
+    return len(schedule) - 1  # past the end of a fully finite plan, the last step carries on
 
 
 def _status(version: PlainVersion | None, night: date) -> str:
@@ -260,8 +264,14 @@ def status_on(versions: Sequence[PlainVersion], night: date) -> str:
 
 
 def prescribed_dose(versions: Sequence[PlainVersion], night: date) -> Decimal | None:
-    """The prescribed dose in mg on ``night``, or ``None`` unless the plan is active then."""
-    return current_step(versions, night).dose_mg
+    """The prescribed dose in mg on ``night``, or ``None`` unless the plan is active then:
+    ``current_step(versions, night).dose_mg`` from the same helpers, without building the
+    position (a chart reads a year of nights)."""
+    version = version_in_effect(versions, night)
+    if _status(version, night) != ACTIVE:
+        return None
+    schedule = step_schedule(version)
+    return schedule[_step_index(schedule, night)][2].dose_mg
 
 
 def dosing_time_on(versions: Sequence[PlainVersion], night: date) -> str:

@@ -148,7 +148,7 @@ def adherence_records(records, plan: PlanView, first: date, last: date):
     night = first
     while night <= last:
         record = by_night.get(night)
-        prescribed = plan.on(night).status == titration.ACTIVE
+        prescribed = plan.status_on(night) == titration.ACTIVE
         out.append(
             adherence_rules.AdherenceNight(night, record.status if record else "", prescribed)
         )
@@ -623,7 +623,7 @@ def trend_between(
     dose = []
     night = start
     while night <= end:
-        dose.append((night, page.plan.on(night).dose_mg))
+        dose.append((night, page.plan.dose_on(night)))
         night += timedelta(days=1)
     taken = [(r.night, r.dose_mg if r.status == "taken" else None) for r in shown]
     series = [
@@ -791,7 +791,7 @@ def _calendar(page: PatientPage, first: date, last: date):
     night = first
     while night <= last:
         record = by_night.get(night)
-        status = page.plan.on(night).status
+        status = page.plan.status_on(night)
         if night > page.today:
             state = states["future"]
         elif record is not None and record.status == "taken":

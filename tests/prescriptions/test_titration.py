@@ -541,3 +541,14 @@ def test_status_on_is_the_status_current_step_gives(plan, night, ends):
         last = plan[-1]
         plan = [*plan, version(number=last.number + 1, effective=last.effective_night, ends=True)]
     assert status_on(plan, night) == current_step(plan, night).status
+
+
+@settings(max_examples=300)
+@given(plan=plans(), night=nights, ends=st.booleans())
+def test_prescribed_dose_is_the_dose_current_step_gives(plan, night, ends):
+    # prescribed_dose answers a year of nights for the trend chart without building each
+    # position: it must say what current_step says, holds, endings and past-the-end included.
+    if ends and plan:
+        last = plan[-1]
+        plan = [*plan, version(number=last.number + 1, effective=last.effective_night, ends=True)]
+    assert prescribed_dose(plan, night) == current_step(plan, night).dose_mg
