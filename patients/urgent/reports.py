@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.compiled_queries import CompiledQuery
 from patients import care_team as teams
 from patients.models import (
     ClinicianPreferences,
@@ -521,15 +522,30 @@ def since_label(report: UrgentReport) -> str:
     return SINCE_LABELS.get(report.since, report.since)
 
 
+# The visit report's query, compiled to SQL once per process (ldn_journal.compiled_queries).
+_BETWEEN = CompiledQuery(
+    lambda patient_id, since, before: (
+        UrgentReport.objects.filter(
+            patient=patient_id, created_at__gte=since, created_at__lt=before
+        )
+        .select_related("acknowledged_by")
+        .order_by("created_at")
+    ),
+    -7_000_006,
+    datetime(1001, 1, 1, tzinfo=UTC),
+    datetime(1001, 1, 3, tzinfo=UTC),
+)
+
+
 def reports_between(patient: Patient, start: date, end: date) -> list[UrgentReport]:
     """The patient's reports whose night lies in [start, end], oldest first (one query)."""
-    rows = UrgentReport.objects.filter(
-        patient=patient,
-        created_at__gte=datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),
-        created_at__lt=datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC),
-    ).select_related("acknowledged_by")
+    rows = _BETWEEN.instances(
+        patient.pk,
+        datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),
+        datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC),
+    )
     tz = patient.tz
-    reports = [r for r in rows.order_by("created_at") if start <= report_night(r, tz) <= end]
+    reports = [r for r in rows if start <= report_night(r, tz) <= end]
     for report in reports:
         report.symptom_labels = symptom_labels(report)
     return reports
