@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.compiled_queries import CompiledQuery
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.models import SuggestionDismissal
@@ -69,9 +70,19 @@ def current_suggestions(patient, state, records=None, dismissals=None):
     return rules.suggestions_for(versions, facts, last_night, first_night, frozenset(closed))
 
 
+# Compiled to SQL once per process (the patient page and plan page send it on every request;
+# compiling it cost more than running it).
+_DISMISSALS = CompiledQuery(
+    lambda patient_id: SuggestionDismissal.objects.filter(patient=patient_id).select_related(
+        "dismissed_by"
+    ),
+    -7_000_005,
+)
+
+
 def dismissals_of(patient):
     """The care team's dismissals, newest first, with who dismissed them (1 query)."""
-    return list(SuggestionDismissal.objects.filter(patient=patient).select_related("dismissed_by"))
+    return _DISMISSALS.instances(patient.pk)
 
 
 def schedule_rows(version, position):
