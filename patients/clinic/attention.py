@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.compiled_queries import CompiledQuery
 from patients.clinic import dashboard
 from patients.models import (
     ROUTE_BREAK_GLASS,
@@ -532,6 +533,21 @@ def _reaches_beyond_team(user, now):
     )
 
 
+def _due_links(clinician_id, now):
+    """(patient id, name key) of the clinician's links with no row written yet or whose
+    patient's row is due. Two index-served reads, not one OR over the team: links not
+    written yet (a partial index) and links whose patient's row is due (the rows'
+    valid_until index, few at a time, then the link's unique (patient, clinician) index)."""
+    links = CareTeamMembership.objects.filter(clinician_id=clinician_id)
+    unwritten = links.filter(name_key__isnull=True).values_list("patient_id", "name_key")
+    due = links.filter(patient__attention__valid_until__lte=now)
+    return unwritten.union(due.values_list("patient_id", "name_key"), all=True)
+
+
+# Compiled once per process (ldn_journal.compiled_queries): every list request sends it.
+_DUE_LINKS = CompiledQuery(_due_links, -9_000_001, datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC))
+
+
 def list_page(user, now: datetime, page_number, *, search="", kind="", needs_review=False):
     """One page of the user's patients, attention first, read from the stored rows."""
     # Changes this thread saved and whose rewrite is still waiting for their commit (the
@@ -543,10 +559,7 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     # Two index-served reads, not one OR over the team: links not written yet (a partial
     # index) and links whose patient's row is due (the rows' valid_until index, few at a
     # time, then the link's unique (patient, clinician) index).
-    links = CareTeamMembership.objects.filter(clinician=user)
-    unwritten = links.filter(name_key__isnull=True).values_list("patient_id", "name_key")
-    due = links.filter(patient__attention__valid_until__lte=now)
-    _bring_up_to_date(unwritten.union(due.values_list("patient_id", "name_key"), all=True), now)
+    _bring_up_to_date(_DUE_LINKS.values(user.pk, now), now)
     page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     patients = (
