@@ -196,18 +196,21 @@ def load(patient, *, arrays=None) -> PlanView:
     the steps are prefetched, one query more. `arrays` forces a path (tests compare them)."""
     if arrays is None:
         arrays = connection.vendor == "postgresql"
-    versions = _versions(PlanVersion.objects.filter(prescription__patient=patient))
+
+    def versions():
+        return _versions(PlanVersion.objects.filter(prescription__patient=patient))
+
     if arrays:
         patient_id = patient.pk if isinstance(patient, Model) else patient
         if patient_id is not None and connection.vendor == "postgresql":
             rows = _ONE_PATIENT.instances(patient_id)
         else:
-            rows = list(versions.annotate(step_rows=_steps_column()))
+            rows = list(versions().annotate(step_rows=_steps_column()))
         for row in rows:
             _attach_steps(row)
     else:
         rows = list(
-            versions.prefetch_related(
+            versions().prefetch_related(
                 Prefetch("steps", queryset=PlanStep.objects.order_by("position"))
             )
         )

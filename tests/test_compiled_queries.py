@@ -6,8 +6,10 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import Subquery
 
+from ldn_journal.accounts.models import User
 from ldn_journal.compiled_queries import CompiledQuery
-from patients.models import NightlyEntry
+from patients.journal.entries import patient_and_plan
+from patients.models import NightlyEntry, Patient
 from tests.factories import PatientFactory
 from tests.patients.journal_support import a_year_of_nights
 
@@ -103,3 +105,17 @@ def test_instances_carry_their_select_related_objects_and_annotations(two_patien
         assert mine.first == theirs.first
         assert mine.patient.user.email == theirs.patient.user.email == patient.user.email
         assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
+
+
+def test_a_patients_own_profile_is_the_gates_answer(two_patients):
+    for patient in two_patients:
+        user = User.objects.get(pk=patient.user_id)
+        mine, _plan = patient_and_plan(user)
+        theirs = Patient.objects.visible_to(user).get()
+        assert mine.pk == theirs.pk == patient.pk
+        assert [getattr(mine, f.attname) for f in Patient._meta.concrete_fields] == [
+            getattr(theirs, f.attname) for f in Patient._meta.concrete_fields
+        ]
+    inactive = User.objects.get(pk=two_patients[0].user_id)
+    inactive.is_active = False
+    assert patient_and_plan(inactive) is None

@@ -18,6 +18,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ldn_journal.accounts.models import Role, User
+from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.rules import nights
@@ -82,14 +84,32 @@ class PastDosingWindow(JournalError):
 # --- The patient's plan ------------------------------------------------------------------
 
 
+def _own_profile(user_id):
+    """The access gate's query for a signed-in patient (the gate itself builds it)."""
+    return Patient.objects.visible_to(User(pk=user_id, role=Role.PATIENT, is_active=True))
+
+
+# A signed-in patient's own profile through the access gate (every patient page reads it):
+# the gate's query for a patient, compiled once per process.
+_OWN_PROFILE = CompiledQuery(_own_profile, -7_000_006)
+
+
 def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
     """The signed-in patient (through the access gate) and their plan, in two queries."""
-    try:
-        # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
-        # the user the request has already loaded.
-        patient = Patient.objects.visible_to(user).get()
-    except Patient.DoesNotExist:
-        return None
+    # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
+    # the user the request has already loaded.
+    if user.is_authenticated and user.is_active and user.role == Role.PATIENT:
+        found = _OWN_PROFILE.instances(user.pk)
+        if len(found) > 1:
+            raise Patient.MultipleObjectsReturned
+        if not found:
+            return None
+        patient = found[0]
+    else:
+        try:
+            patient = Patient.objects.visible_to(user).get()
+        except Patient.DoesNotExist:
+            return None
     patient.user = user
     return patient, plans.load(patient)
 
