@@ -534,21 +534,13 @@ def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
 
 @settings(max_examples=300)
 @given(plan=plans(), night=nights, ends=st.booleans())
-def test_status_on_is_the_status_current_step_gives(plan, night, ends):
-    # status_on answers a year of nights for adherence without building each position: it
-    # must say what current_step says, endings included.
+def test_status_on_and_prescribed_dose_say_what_current_step_says(plan, night, ends):
+    # status_on (adherence) and prescribed_dose (the trend chart) answer a year of nights
+    # without building each position: they must say what current_step says, holds, endings
+    # and past-the-end included.
     if ends and plan:
         last = plan[-1]
         plan = [*plan, version(number=last.number + 1, effective=last.effective_night, ends=True)]
-    assert status_on(plan, night) == current_step(plan, night).status
-
-
-@settings(max_examples=300)
-@given(plan=plans(), night=nights, ends=st.booleans())
-def test_prescribed_dose_is_the_dose_current_step_gives(plan, night, ends):
-    # prescribed_dose answers a year of nights for the trend chart without building each
-    # position: it must say what current_step says, holds, endings and past-the-end included.
-    if ends and plan:
-        last = plan[-1]
-        plan = [*plan, version(number=last.number + 1, effective=last.effective_night, ends=True)]
-    assert prescribed_dose(plan, night) == current_step(plan, night).dose_mg
+    position = current_step(plan, night)
+    assert status_on(plan, night) == position.status
+    assert prescribed_dose(plan, night) == position.dose_mg
