@@ -115,6 +115,7 @@ TEMPLATES = [
                 "ldn_journal.accounts.context_processors.navigation",
                 "patients.clinic.break_glass.banner",
             ],
+            "libraries": {"once": "ldn_journal.template_once"},
         },
     },
 ]
@@ -257,6 +258,8 @@ MFA_TOTP_ISSUER = "LDN Journal"
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Sessions -------------------------------------------------------------------
+# Django's database sessions; the read on every request compiled once per process.
+SESSION_ENGINE = "ldn_journal.accounts.session_store"
 SESSION_COOKIE_AGE = 30 * 24 * 3600  # patients who ticked "remember me"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

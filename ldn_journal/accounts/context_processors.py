@@ -3,9 +3,11 @@
 import functools
 from dataclasses import dataclass
 
+from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import Value
-from django.urls import NoReverseMatch, reverse
+from django.dispatch import receiver
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -140,26 +142,60 @@ def urgent_count(request) -> int:
     return cached
 
 
+@dataclass(frozen=True)
+class NavItem:
+    """One link of the navigation; hashable, so the base layout can keep the rendered
+    navigation per set of items ({% once %})."""
+
+    url: str
+    label: str
+    name: str
+    current: bool = False
+    count: int = 0
+
+
+@functools.lru_cache(maxsize=16)
+def _links(role, _script_prefix, _urlconf) -> tuple[tuple[str, str, str], ...]:
+    """(name, label, url) of the role's areas; the URLs are fixed for a process, its URL
+    prefix and URL configuration (the cache's key). An area not built yet is simply not
+    shown."""
+    links = []
+    for name, label in NAV.get(role, []):
+        try:
+            links.append((name, label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return tuple(links)
+
+
+@receiver(setting_changed)
+def _urls_changed(setting, **_kwargs):
+    if setting == "ROOT_URLCONF":  # as Django clears its own URL caches
+        _links.cache_clear()
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = []
-    for name, label in NAV.get(user.role, []):
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # an area not built yet is simply not shown
-            continue
-        count = urgent_count(request) if name in COUNTED else 0
-        items.append({"url": url, "label": label, "current": False, "count": count, "name": name})
+        return {"nav_items": ()}
+    links = _links(user.role, get_script_prefix(), get_urlconf())
     if user.role == Role.PATIENT:
         tab = _patient_tab(request)
-        for item in items:
-            item["current"] = item["name"] == tab
+        items = tuple(NavItem(url, label, name, name == tab) for name, label, url in links)
         return {"nav_items": items, "tab_bar": True}
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
-    matches = [item for item in items if request.path.startswith(item["url"])]
-    if matches:
-        max(matches, key=lambda item: len(item["url"]))["current"] = True
-    return {"nav_items": items}
+    matches = [url for _name, _label, url in links if request.path.startswith(url)]
+    current = max(matches, key=len) if matches else None
+    return {
+        "nav_items": tuple(
+            NavItem(
+                url,
+                label,
+                name,
+                url == current,
+                urgent_count(request) if name in COUNTED else 0,
+            )
+            for name, label, url in links
+        )
+    }

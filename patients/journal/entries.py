@@ -84,9 +84,14 @@ class PastDosingWindow(JournalError):
 # --- The patient's plan ------------------------------------------------------------------
 
 
+def signed_in_patient(user_id) -> User:
+    """A stand-in for a signed-in patient's account, for compiling the access gate's query
+    for patients once per process (the gate itself builds it, from the user's role)."""
+    return User(pk=user_id, role=Role.PATIENT, is_active=True)
+
+
 def _own_profile(user_id):
-    """The access gate's query for a signed-in patient (the gate itself builds it)."""
-    return Patient.objects.visible_to(User(pk=user_id, role=Role.PATIENT, is_active=True))
+    return Patient.objects.visible_to(signed_in_patient(user_id))
 
 
 # A signed-in patient's own profile through the access gate (every patient page reads it):

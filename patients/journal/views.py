@@ -680,6 +680,9 @@ def _calendar_body(plan, first: date, tonight: date, by_night) -> str:
     the rest of the history page.
     """
     marks = _cell_marks()
+    # A night's URL is the same path with its date: reversed once per page, not per cell.
+    placeholder = date(1900, 1, 1).isoformat()
+    night_url = reverse("journal:night", args=[placeholder])
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         cells = []
@@ -706,7 +709,7 @@ def _calendar_body(plan, first: date, tonight: date, by_night) -> str:
             today = " night-today" if night == tonight else ""
             day = f'<span class="day">{night.day}</span>'
             if state != "future":
-                url = reverse("journal:night", args=[night])
+                url = night_url.replace(placeholder, night.isoformat())
                 day = (
                     f'<a href="{escape(url)}">{day}'
                     f'<span class="status" aria-hidden="true">{escape(mark)}</span>'

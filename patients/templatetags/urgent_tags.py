@@ -2,13 +2,27 @@
 
 from django import template
 
+from ldn_journal.accounts.models import Role
+from ldn_journal.compiled_queries import CompiledQuery
+from patients.journal.entries import signed_in_patient
 from patients.models import UrgentReport
 
 register = template.Library()
 
+SHOWN = 10
+
+
+def _reports(user):
+    return UrgentReport.objects.visible_to(user).select_related("acknowledged_by")[:SHOWN]
+
+
+# The gate's query for a signed-in patient's reports, compiled once per process.
+_OWN_REPORTS = CompiledQuery(lambda user_id: _reports(signed_in_patient(user_id)), -7_000_007)
+
 
 @register.inclusion_tag("patients/urgent/history_section.html", takes_context=True)
-def urgent_history(context, limit=10):
+def urgent_history(context):
     user = context["request"].user
-    reports = UrgentReport.objects.visible_to(user).select_related("acknowledged_by")[:limit]
-    return {"reports": list(reports)}
+    if user.is_authenticated and user.is_active and user.role == Role.PATIENT:
+        return {"reports": _OWN_REPORTS.instances(user.pk)}
+    return {"reports": list(_reports(user))}

@@ -1,5 +1,8 @@
 """The patient's history: month calendar, list, trends with their data table, adherence."""
 
+import re
+from datetime import date
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -86,3 +89,13 @@ def test_months_before_and_after_can_be_browsed_but_not_into_the_future(
     page = patient_client.get(reverse("journal:history"), {"month": "2027-03"}).content.decode()
     assert "November 2026" in page
     assert "?month=2026-12" not in page
+
+
+def test_each_calendar_night_links_to_that_nights_page(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=40)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    linked = re.findall(r'<td class="night-[^"]*"><a href="([^"]+)"><span class="day">(\d+)<', page)
+    # November 2026 up to tonight (the 25th), each cell linked to its own night.
+    assert [int(day) for _url, day in linked] == list(range(1, 26))
+    for url, day in linked:
+        assert url == reverse("journal:night", args=[date(2026, 11, int(day))])
