@@ -132,6 +132,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parameters bound by the server and a statement run five times prepared: PostgreSQL
+    # plans it once per connection instead of on every request (planning the clinician
+    # list's rows took longer than running them). Not for a transaction-pooling PgBouncer
+    # (LDN_DATABASE_PREPARED=false turns it off).
+    if env.bool("LDN_DATABASE_PREPARED", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 else:
     # Concurrent writers (web + worker + beat) on SQLite need a busy timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

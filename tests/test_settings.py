@@ -174,3 +174,32 @@ def test_production_renders_templates_through_the_cached_loader(tmp_path):
     result = run_python(code, PRODUCTION, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.template.loaders.cached"]
+
+
+def test_postgres_statements_are_prepared_unless_switched_off_for_a_pooler(tmp_path):
+    def options(env):
+        code = (
+            "import json, django; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+        )
+        result = run_python(code, env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert options(PRODUCTION) == {"server_side_binding": True, "prepare_threshold": 5}
+    assert options({**PRODUCTION, "LDN_DATABASE_PREPARED": "false"}) == {}
+    # SQLite (the development fallback) has neither.
+    assert "server_side_binding" not in options(DEVELOPMENT)
+
+
+@pytest.mark.django_db
+def test_the_connection_prepares_a_statement_run_five_times():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT %s::int + 1", [41])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1
