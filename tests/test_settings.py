@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -194,8 +195,6 @@ def test_postgres_statements_are_prepared_unless_switched_off_for_a_pooler(tmp_p
 
 @pytest.mark.django_db
 def test_the_connection_prepares_a_statement_run_five_times():
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     with connection.cursor() as cursor:
