@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import AutoField, BigAutoField, Lookup, QuerySet
 from django.db.models.query import get_related_populators
 
 from ldn_journal import sql_once
@@ -120,6 +120,8 @@ class _Materializer:
 
 def _another(value):
     """A second placeholder of the same type that differs from ``value``."""
+    if isinstance(value, list | tuple):
+        return type(value)(_another(item) for item in value)
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
@@ -131,3 +133,31 @@ def _another(value):
     if isinstance(value, str):
         return value + "~"
     raise TypeError(f"No second placeholder for a {type(value).__name__}.")
+
+
+class AnyOf(Lookup):
+    """``pk__any_of=[1, 2, 3]``: ``id = ANY(%s)`` with the list as one parameter (PostgreSQL),
+    so a query over a page of ids has the same SQL for any number of them and can be
+    compiled once; ``pk__in`` writes one placeholder per id."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("any_of is PostgreSQL's; use __in elsewhere")
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+AutoField.register_lookup(AnyOf)
+BigAutoField.register_lookup(AnyOf)
+
+
+def ids_filter(using: str, ids: list[int]) -> dict:
+    """The filter keyword for "pk is one of ``ids``": ``any_of`` on PostgreSQL, ``in``
+    elsewhere."""
+    if connections[using].vendor == "postgresql":
+        return {"pk__any_of": list(ids)}
+    return {"pk__in": list(ids)}

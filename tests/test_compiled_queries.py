@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Subquery
 
 from ldn_journal.accounts.models import User
-from ldn_journal.compiled_queries import CompiledQuery
+from ldn_journal.compiled_queries import CompiledQuery, ids_filter
 from patients.journal.entries import patient_and_plan
 from patients.models import NightlyEntry, Patient
 from tests.factories import PatientFactory
@@ -119,3 +119,31 @@ def test_a_patients_own_profile_is_the_gates_answer(two_patients):
     inactive = User.objects.get(pk=two_patients[0].user_id)
     inactive.is_active = False
     assert patient_and_plan(inactive) is None
+
+
+def test_any_of_reads_the_listed_ids_with_one_sql_for_any_number_of_them(two_patients):
+    first, second = two_patients
+    ids = [first.pk, second.pk]
+
+    def sql(ids):
+        queryset = Patient.objects.filter(pk__any_of=ids)
+        return queryset.query.get_compiler(queryset.db).as_sql()[0]
+
+    assert sorted(Patient.objects.filter(pk__any_of=ids).values_list("pk", flat=True)) == ids
+    assert list(Patient.objects.filter(pk__any_of=[second.pk]).values_list("pk", flat=True)) == [
+        second.pk
+    ]
+    assert not Patient.objects.filter(pk__any_of=[]).exists()
+    assert sql([1]) == sql([1, 2, 3])
+
+
+def test_a_list_placeholder_compiles_once_and_reads_what_pk_in_reads(two_patients):
+    first, second = two_patients
+    query = CompiledQuery(
+        lambda ids: Patient.objects.filter(**ids_filter("default", ids)).select_related("user"),
+        [-9_000_021, -9_000_022],
+    )
+    for ids in ([first.pk], [first.pk, second.pk], []):
+        got = sorted((p.pk, p.user.email) for p in query.instances(ids))
+        orm = sorted((p.pk, p.user.email) for p in Patient.objects.filter(pk__in=ids))
+        assert got == orm

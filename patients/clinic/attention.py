@@ -25,6 +25,7 @@ links' copy equal a fresh evaluation; tests/patients/test_list_plan.py the page'
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import threading
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,7 +34,7 @@ from functools import lru_cache
 
 from django.core.paginator import Paginator
 from django.core.signals import setting_changed
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, Lower
 from django.db.models.signals import post_delete, post_save
@@ -41,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from ldn_journal.accounts.models import Role, User
-from ldn_journal.compiled_queries import CompiledQuery
+from ldn_journal.compiled_queries import CompiledQuery, ids_filter
 from patients.clinic import dashboard
 from patients.models import (
     ROUTE_BREAK_GLASS,
@@ -58,6 +59,9 @@ from patients.models import (
     UrgentReport,
     access_route_of,
     access_route_sql,
+    bind_clinician_query,
+    freeze_clinician_query,
+    gate_is_frozen_for,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -520,17 +524,33 @@ def team_links(user, *, search="", kind="", needs_review=False):
     return links.order_by(*TEAM_ORDER).values_list("patient_id", flat=True)
 
 
-def _reaches_beyond_team(user, now):
-    """Whether the clinician sees patients outside their own care teams right now (covering
-    a colleague, or an emergency grant), read from the gate's own routes in one query."""
+def _beyond_team(user, _patient_id, now):
     routes = access_route_sql(user, now)
     return (
         Patient.objects.filter(
             Q(pk__in=routes[ROUTE_COVERING]) | Q(pk__in=routes[ROUTE_BREAK_GLASS])
         )
         .exclude(pk__in=routes[ROUTE_CARE_TEAM])
-        .exists()
+        .values_list("pk")[:1]
     )
+
+
+@functools.cache
+def _frozen_beyond_team(using):
+    return freeze_clinician_query(using, _beyond_team)
+
+
+def _reaches_beyond_team(user, now):
+    """Whether the clinician sees patients outside their own care teams right now (covering
+    a colleague, or an emergency grant), read from the gate's own routes in one query
+    (compiled once per process on PostgreSQL)."""
+    using = router.db_for_read(Patient)
+    if connections[using].vendor != "postgresql" or not gate_is_frozen_for(user):
+        return bool(list(_beyond_team(user, None, now)))
+    frozen = _frozen_beyond_team(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(frozen.sql, bind_clinician_query(using, frozen, user, None, now))
+        return cursor.fetchone() is not None
 
 
 def _due_links(clinician_id, now):
@@ -562,18 +582,27 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     _bring_up_to_date(_DUE_LINKS.values(user.pk, now), now)
     page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
-    patients = (
-        Patient.objects.filter(pk__in=ids)
-        .select_related("user")
-        .only(*LISTED_FIELDS)
-        .annotate(last_review=dashboard.last_review_object(), **stored_columns())
-        .order_by()
-        .in_bulk()
-    )
+    patients = {patient.pk: patient for patient in _PAGE_PATIENTS.instances(ids)}
     for patient in patients.values():
         dashboard.set_last_review(patient, patient.last_review)
     page.object_list = [stored_row(patients[pk]) for pk in ids]
     return page
+
+
+def _page_patients(ids):
+    """The page's patients with what their rows show: the stored state, the account's name
+    and the last review."""
+    return (
+        Patient.objects.filter(**ids_filter(router.db_for_read(Patient), ids))
+        .select_related("user")
+        .only(*LISTED_FIELDS)
+        .annotate(last_review=dashboard.last_review_object(), **stored_columns())
+        .order_by()
+    )
+
+
+# Every list request reads its page this way: compiled once per process (PostgreSQL).
+_PAGE_PATIENTS = CompiledQuery(_page_patients, [-9_000_011, -9_000_012])
 
 
 def _gate_page(user, now, page_number, *, search, kind, needs_review):

@@ -10,7 +10,7 @@ from django.db import DEFAULT_DB_ALIAS, models
 
 from ldn_journal import sql_once
 from ldn_journal.accounts import context_processors
-from patients.clinic import dashboard
+from patients.clinic import attention, dashboard
 from patients.clinic.break_glass import active_patient_ids
 from patients.models import (
     ROUTE_BREAK_GLASS,
@@ -246,3 +246,34 @@ def test_the_nav_count_and_the_banner_are_their_orm_spellings_in_one_query(
 
     assert alerts.urgent_count == expected_count == (4 if active else 0)
     assert alerts.break_glass_patients == expected_grants == [reach["granted"].pk]
+
+
+@pytest.mark.parametrize(
+    "routes", [(), ("covering",), ("break_glass",), ("covering", "break_glass")]
+)
+def test_whether_the_list_reaches_beyond_the_team_is_the_orm_spellings_answer(
+    clinician_a, clinician_b, routes
+):
+    PatientFactory(clinicians=[clinician_b])
+    if "covering" in routes:
+        PatientFactory(clinicians=[clinician_a])
+        Coverage.objects.create(
+            covering=clinician_b,
+            covered=clinician_a,
+            first_day=NOW.date(),
+            last_day=NOW.date(),
+            reason="Leave",
+        )
+    if "break_glass" in routes:
+        BreakGlassGrant.objects.create(
+            patient=PatientFactory(clinicians=[ClinicianFactory()]),
+            clinician=clinician_b,
+            reason="x" * 12,
+            starts_at=NOW - timedelta(hours=1),
+            ends_at=NOW + timedelta(hours=1),
+        )
+    orm = attention._beyond_team(clinician_b, None, NOW).exists()
+
+    assert attention._reaches_beyond_team(clinician_b, NOW) is orm is bool(routes)
+    # A day later the coverage has ended and the grant expired.
+    assert attention._reaches_beyond_team(clinician_b, NOW + timedelta(days=2)) is False
