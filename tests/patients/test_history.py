@@ -99,3 +99,22 @@ def test_each_calendar_night_links_to_that_nights_page(patient_client, plan, pat
     assert [int(day) for _url, day in linked] == list(range(1, 26))
     for url, day in linked:
         assert url == reverse("journal:night", args=[date(2026, 11, int(day))])
+
+
+@pytest.mark.parametrize(
+    ("view", "current"),
+    [
+        ("journal:history", "Calendar"),
+        ("journal:history_list", "List"),
+        ("journal:trends", "Trends"),
+    ],
+)
+def test_each_history_view_marks_its_own_tab_and_period(patient_client, plan, view, current):
+    page = patient_client.get(reverse(view), {"weeks": 26}).content.decode()
+    tabs = page[page.index('aria-label="History views"') :]
+    tabs = tabs[: tabs.index("</nav>")]
+    assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [current]
+    if view == "journal:trends":
+        period = page[page.index('aria-label="Period"') :]
+        period = period[: period.index("</nav>")]
+        assert re.findall(r'aria-current="page">([^<]+)</a>', period) == ["26 weeks"]
