@@ -35,7 +35,7 @@ from functools import lru_cache
 from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.db import connection, connections, router, transaction
-from django.db.models import F, OuterRef, Q, Subquery, TextField
+from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, Lower
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -58,7 +58,7 @@ from patients.models import (
     SymptomScore,
     UrgentReport,
     access_route_of,
-    access_route_sql,
+    access_routes,
     bind_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
@@ -525,14 +525,17 @@ def team_links(user, *, search="", kind="", needs_review=False):
 
 
 def _beyond_team(user, _patient_id, now):
-    routes = access_route_sql(user, now)
-    return (
-        Patient.objects.filter(
-            Q(pk__in=routes[ROUTE_COVERING]) | Q(pk__in=routes[ROUTE_BREAK_GLASS])
-        )
-        .exclude(pk__in=routes[ROUTE_CARE_TEAM])
-        .values_list("pk")[:1]
-    )
+    """A patient the clinician reaches by covering a colleague or by an emergency grant who
+    is not on their own care teams (at most one): the gate's routes, each small set checked
+    against the team patient by patient (never the whole team read, whatever its size)."""
+    routes = access_routes(user, now)
+    mine = routes[ROUTE_CARE_TEAM]
+
+    def outside_team(route):
+        not_mine = ~Exists(mine.filter(patient_id=OuterRef("patient_id")))
+        return routes[route].filter(not_mine).order_by().values_list("patient_id")
+
+    return outside_team(ROUTE_COVERING).union(outside_team(ROUTE_BREAK_GLASS), all=True)[:1]
 
 
 @functools.cache

@@ -248,15 +248,32 @@ def test_the_nav_count_and_the_banner_are_their_orm_spellings_in_one_query(
     assert alerts.break_glass_patients == expected_grants == [reach["granted"].pk]
 
 
+def _beyond_team_reference(clinician, now):
+    """What the list asks, spelled plainly: reached by covering or a grant, not on the team."""
+    routes = access_routes(clinician, now)
+    return (
+        Patient.objects.filter(
+            models.Q(pk__in=routes[ROUTE_COVERING]) | models.Q(pk__in=routes[ROUTE_BREAK_GLASS])
+        )
+        .exclude(pk__in=routes[ROUTE_CARE_TEAM])
+        .exists()
+    )
+
+
 @pytest.mark.parametrize(
-    "routes", [(), ("covering",), ("break_glass",), ("covering", "break_glass")]
+    "routes",
+    [(), ("covering",), ("break_glass",), ("covering", "break_glass"), ("covering_own_team",)],
 )
-def test_whether_the_list_reaches_beyond_the_team_is_the_orm_spellings_answer(
+def test_whether_the_list_reaches_beyond_the_team_is_the_plain_spellings_answer(
     clinician_a, clinician_b, routes
 ):
-    PatientFactory(clinicians=[clinician_b])
+    mine = PatientFactory(clinicians=[clinician_b])
     if "covering" in routes:
         PatientFactory(clinicians=[clinician_a])
+    if "covering_own_team" in routes:
+        # The covered colleague's only patient is on clinician_b's team already.
+        CareTeamMembership.objects.create(patient=mine, clinician=clinician_a)
+    if {"covering", "covering_own_team"} & set(routes):
         Coverage.objects.create(
             covering=clinician_b,
             covered=clinician_a,
@@ -272,8 +289,9 @@ def test_whether_the_list_reaches_beyond_the_team_is_the_orm_spellings_answer(
             starts_at=NOW - timedelta(hours=1),
             ends_at=NOW + timedelta(hours=1),
         )
-    orm = attention._beyond_team(clinician_b, None, NOW).exists()
+    expected = bool(routes) and routes != ("covering_own_team",)
 
-    assert attention._reaches_beyond_team(clinician_b, NOW) is orm is bool(routes)
+    assert _beyond_team_reference(clinician_b, NOW) is expected
+    assert attention._reaches_beyond_team(clinician_b, NOW) is expected
     # A day later the coverage has ended and the grant expired.
     assert attention._reaches_beyond_team(clinician_b, NOW + timedelta(days=2)) is False
