@@ -842,6 +842,13 @@ def main():
         started = time.perf_counter()
         call_command("rebuild_attention", verbosity=0)
         seconds = time.perf_counter() - started
+        # The rebuild rewrote every care-team link and attention row after the clinic's
+        # VACUUM ANALYZE: refresh the planner's statistics, as autovacuum would soon after
+        # a deploy (stale ones had it read whole teams for a page of 50).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         results["clinic"]["rebuild_attention_seconds"] = round(seconds, 1)
         print(f"rebuilt the attention rows in {seconds:.1f} s", flush=True)
         sessions = {
