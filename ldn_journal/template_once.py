@@ -6,8 +6,9 @@ static paths, the reversed URLs, a dozen translations) cost about as much as a p
 whole tonight card. ``{% once name=value ... %}...{% endonce %}`` renders its body in a
 context that holds **only** the values it names, so it cannot show anything else of the
 request or the reader: whatever else it would read renders empty, for everyone alike. The
-result is kept per language, URL prefix, autoescaping and named values (which must be
-hashable), at most ``VARIANTS`` of them per fragment; past that it is rendered each time.
+result is kept per language, time zone, URL prefix, rendering switches (autoescaping,
+localization) and named values (which must be hashable), at most ``VARIANTS`` of them per
+fragment; past that it is rendered each time.
 """
 
 from django import template
@@ -16,6 +17,7 @@ from django.dispatch import receiver
 from django.template import Context
 from django.template.base import Node
 from django.urls import get_script_prefix
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -46,8 +48,11 @@ class OnceNode(Node):
         key = (
             _generation,
             get_language(),
+            get_current_timezone_name(),
             get_script_prefix(),
             context.autoescape,
+            context.use_l10n,
+            context.use_tz,
             *values.items(),
         )
         try:

@@ -2,12 +2,13 @@
 never showing anything of one reader to another."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ldn_journal import template_once
 from patients.models import UrgentReport
@@ -119,3 +120,14 @@ def test_request_factory_pages_without_the_navigation_still_render():
         Context({"request": request})
     )
     assert html == "[]"
+
+
+def test_a_fragment_is_kept_per_time_zone():
+    template = Template(
+        "{% load once %}{% once moment=moment %}{{ moment|time:'H:i' }}{% endonce %}"
+    )
+    moment = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
+    with timezone.override("Europe/London"):
+        assert template.render(Context({"moment": moment})) == "21:00"
+    with timezone.override("Australia/Sydney"):
+        assert template.render(Context({"moment": moment})) == "08:00"
