@@ -184,7 +184,10 @@ def take(delivery_id: int, real_now: datetime, after=None) -> bool:
     done. The one place where a delivery is taken for sending.
 
     `after` is the previous message's finishing UPDATE: on PostgreSQL both go in one round
-    trip, the finish first, so the previous message is recorded before this one is sent."""
+    trip as one statement (the finish as a data-modifying WITH, which PostgreSQL runs to
+    completion whether or not it is read), so the previous message is recorded before this
+    one is sent. One statement, not two joined by ";": parameters bound by the server (the
+    settings' prepared statements) allow one command per statement."""
     adapt = connection.ops.adapt_datetimefield_value
     sql = (
         f"UPDATE {_TABLE} SET status = %s, sending_since = %s, "  # noqa: S608
@@ -201,8 +204,7 @@ def take(delivery_id: int, real_now: datetime, after=None) -> bool:
     ]
     with connection.cursor() as cursor:
         if after is not None and connection.vendor == "postgresql":
-            cursor.execute(f"{after[0]}; {sql}", [*after[1], *params])
-            cursor.nextset()
+            cursor.execute(f"WITH finished AS ({after[0]}) {sql}", [*after[1], *params])
         else:
             if after is not None:
                 cursor.execute(*after)

@@ -281,3 +281,37 @@ def test_the_undelivered_count_is_its_orm_spelling_and_follows_the_attempts_sett
     settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = 2
     assert undelivered.undelivered_alert_count(clinician) == orm_count() == 1
     assert undelivered.undelivered_alert_count(ClinicianFactory()) == 0
+
+
+def test_a_chunk_records_each_sent_message_with_the_next_take_and_no_warning(db, caplog):
+    # The finish of message n rides with the take of message n + 1 in one statement: with
+    # parameters bound by the server, two commands joined by ";" are refused, and every
+    # message after the first was recorded on a fresh connection with a warning instead.
+    for i in range(3):
+        patient_on_plan(dose="1.5", user__email=f"chunk{i}@example.org")
+    ids = sweep.sweep(EVENING, dispatch=lambda ids: None).claimed
+    with caplog.at_level(logging.WARNING, logger="patients.notifications.outbox"):
+        outcomes = send_at(EVENING + timedelta(seconds=5), ids)
+    assert [o.status for o in outcomes] == [Status.SENT] * 3
+    assert sorted(ReminderDelivery.objects.values_list("status", flat=True)) == [Status.SENT] * 3
+    assert len(mail.outbox) == 3
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_take_carries_the_previous_finish_in_the_same_statement(reminder):
+    other = ReminderDelivery.objects.get(pk=reminder)
+    ReminderDelivery.objects.filter(pk=reminder).update(status=Status.SENDING)
+    second = ReminderDelivery.objects.create(
+        patient=other.patient,
+        recipient=other.recipient,
+        kind=other.kind,
+        channel=other.channel,
+        night=other.night,
+        key=f"{other.key}:second",
+        due_at=other.due_at,
+    )
+    finish = outbox._finish_sql(reminder, Status.SENT, sent_at=EVENING)
+    with connection.cursor():
+        assert outbox.take(second.pk, EVENING, after=finish) is True
+    assert ReminderDelivery.objects.get(pk=reminder).status == Status.SENT
+    assert ReminderDelivery.objects.get(pk=second.pk).status == Status.SENDING
