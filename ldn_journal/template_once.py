@@ -8,7 +8,8 @@ context that holds **only** the values it names, so it cannot show anything else
 request or the reader: whatever else it would read renders empty, for everyone alike. The
 result is kept per language, time zone, URL prefix, rendering switches (autoescaping,
 localization) and named values (which must be hashable), at most ``VARIANTS`` of them per
-fragment; past that it is rendered each time.
+fragment (a few hundred bytes to a couple of kilobytes each); a new one past that replaces
+the oldest.
 """
 
 from django import template
@@ -22,7 +23,7 @@ from django.utils.translation import get_language
 
 register = template.Library()
 
-VARIANTS = 64
+VARIANTS = 256
 
 # Bumped when a setting changes (tests override settings; a deployed process never does): a
 # fragment kept under the old settings (a static URL, the languages) is not reused.
@@ -71,8 +72,11 @@ class OnceNode(Node):
         )
         isolated.template = context.template
         html = self.nodelist.render(isolated)
-        if len(self.memo) < VARIANTS:
-            self.memo[key] = html
+        if len(self.memo) >= VARIANTS:
+            # The oldest kept variant makes room (a dict keeps insertion order); another
+            # thread may have taken it already.
+            self.memo.pop(next(iter(self.memo), None), None)
+        self.memo[key] = html
         return html
 
 

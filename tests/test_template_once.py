@@ -61,7 +61,12 @@ def test_kept_variants_are_bounded():
     template = Template("{% load once %}{% once value=value %}{{ value }}{% endonce %}")
     for value in range(template_once.VARIANTS + 10):
         assert template.render(Context({"value": value})) == str(value)
-    assert len(template.nodelist[-1].memo) == template_once.VARIANTS
+    memo = template.nodelist[-1].memo
+    assert len(memo) == template_once.VARIANTS
+    # The newest are kept, the oldest made room; an evicted one renders (right) again.
+    kept = [key[-1][1] for key in memo]
+    assert kept == list(range(10, template_once.VARIANTS + 10))
+    assert template.render(Context({"value": 0})) == "0"
 
 
 def test_an_unhashable_value_is_a_template_error():
