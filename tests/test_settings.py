@@ -45,14 +45,21 @@ def run_python(code, env, tmp_path, *args):
     )
 
 
-def read_settings(env, tmp_path, *names):
+def settings_json(expression, env, tmp_path):
+    """The JSON of a Python expression over the settings, read in a fresh process."""
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({{n: str(getattr(settings, n)) for n in {list(names)!r}}}))"
+        f"print(json.dumps({expression}))"
     )
     result = run_python(code, env, tmp_path)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def read_settings(env, tmp_path, *names):
+    return settings_json(
+        f"{{n: str(getattr(settings, n)) for n in {list(names)!r}}}", env, tmp_path
+    )
 
 
 def test_debug_off_without_a_secret_key_refuses_to_start_with_a_clear_message(tmp_path):
@@ -179,13 +186,7 @@ def test_production_renders_templates_through_the_cached_loader(tmp_path):
 
 def test_postgres_statements_are_prepared_unless_switched_off_for_a_pooler(tmp_path):
     def options(env):
-        code = (
-            "import json, django; django.setup(); from django.conf import settings; "
-            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
-        )
-        result = run_python(code, env, tmp_path)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        return settings_json("settings.DATABASES['default'].get('OPTIONS', {})", env, tmp_path)
 
     assert options(PRODUCTION) == {"server_side_binding": True, "prepare_threshold": 5}
     assert options({**PRODUCTION, "LDN_DATABASE_PREPARED": "false"}) == {}

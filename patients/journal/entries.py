@@ -90,6 +90,11 @@ def signed_in_patient(user_id) -> User:
     return User(pk=user_id, role=Role.PATIENT, is_active=True)
 
 
+def is_signed_in_patient(user) -> bool:
+    """Whether the patient-branch queries compiled from `signed_in_patient` are this user's."""
+    return bool(user.is_authenticated and user.is_active and user.role == Role.PATIENT)
+
+
 def _own_profile(user_id):
     return Patient.objects.visible_to(signed_in_patient(user_id))
 
@@ -103,7 +108,7 @@ def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
     """The signed-in patient (through the access gate) and their plan, in two queries."""
     # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
     # the user the request has already loaded.
-    if user.is_authenticated and user.is_active and user.role == Role.PATIENT:
+    if is_signed_in_patient(user):
         found = _OWN_PROFILE.instances(user.pk)
         if len(found) > 1:
             raise Patient.MultipleObjectsReturned

@@ -2,9 +2,8 @@
 
 from django import template
 
-from ldn_journal.accounts.models import Role
 from ldn_journal.compiled_queries import CompiledQuery
-from patients.journal.entries import signed_in_patient
+from patients.journal.entries import is_signed_in_patient, signed_in_patient
 from patients.models import UrgentReport
 
 register = template.Library()
@@ -23,6 +22,6 @@ _OWN_REPORTS = CompiledQuery(lambda user_id: _reports(signed_in_patient(user_id)
 @register.inclusion_tag("patients/urgent/history_section.html", takes_context=True)
 def urgent_history(context):
     user = context["request"].user
-    if user.is_authenticated and user.is_active and user.role == Role.PATIENT:
+    if is_signed_in_patient(user):
         return {"reports": _OWN_REPORTS.instances(user.pk)}
     return {"reports": list(_reports(user))}

@@ -45,6 +45,26 @@ def compiled(queryset):
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
+def _covers_today(covering, covered):
+    Coverage.objects.create(
+        covering=covering,
+        covered=covered,
+        first_day=NOW.date(),
+        last_day=NOW.date(),
+        reason="Leave",
+    )
+
+
+def _grant_for_an_hour(clinician, patient):
+    BreakGlassGrant.objects.create(
+        patient=patient,
+        clinician=clinician,
+        reason="x" * 12,
+        starts_at=NOW - timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=1),
+    )
+
+
 @pytest.fixture
 def reach(clinician_a, clinician_b):
     """clinician_b: their own team, a colleague's team they cover, and one emergency grant."""
@@ -52,20 +72,8 @@ def reach(clinician_a, clinician_b):
     covered = PatientFactory(clinicians=[clinician_a])
     granted = PatientFactory(clinicians=[ClinicianFactory()])
     stranger = PatientFactory(clinicians=[ClinicianFactory()])
-    Coverage.objects.create(
-        covering=clinician_b,
-        covered=clinician_a,
-        first_day=NOW.date(),
-        last_day=NOW.date(),
-        reason="Leave",
-    )
-    BreakGlassGrant.objects.create(
-        patient=granted,
-        clinician=clinician_b,
-        reason="x" * 12,
-        starts_at=NOW - timedelta(hours=1),
-        ends_at=NOW + timedelta(hours=1),
-    )
+    _covers_today(clinician_b, clinician_a)
+    _grant_for_an_hour(clinician_b, granted)
     return {"own": own, "covered": covered, "granted": granted, "stranger": stranger}
 
 
@@ -274,21 +282,9 @@ def test_whether_the_list_reaches_beyond_the_team_is_the_plain_spellings_answer(
         # The covered colleague's only patient is on clinician_b's team already.
         CareTeamMembership.objects.create(patient=mine, clinician=clinician_a)
     if {"covering", "covering_own_team"} & set(routes):
-        Coverage.objects.create(
-            covering=clinician_b,
-            covered=clinician_a,
-            first_day=NOW.date(),
-            last_day=NOW.date(),
-            reason="Leave",
-        )
+        _covers_today(clinician_b, clinician_a)
     if "break_glass" in routes:
-        BreakGlassGrant.objects.create(
-            patient=PatientFactory(clinicians=[ClinicianFactory()]),
-            clinician=clinician_b,
-            reason="x" * 12,
-            starts_at=NOW - timedelta(hours=1),
-            ends_at=NOW + timedelta(hours=1),
-        )
+        _grant_for_an_hour(clinician_b, PatientFactory(clinicians=[ClinicianFactory()]))
     expected = bool(routes) and routes != ("covering_own_team",)
 
     assert _beyond_team_reference(clinician_b, NOW) is expected
