@@ -785,6 +785,11 @@ class PatientAttention(models.Model):
     position = models.JSONField(default=dict)  # the plan position on `today`
     adherence = models.JSONField(default=dict)  # {"7": [taken, prescribed], "30": [...]}
     pain = models.JSONField(default=list)  # the sparkline: pain, oldest night first, null gaps
+    # The latest review not undone (the list's "last reviewed": who and when are read through
+    # it, so a renamed reviewer shows by their name now).
+    last_review = models.ForeignKey(
+        "FlagReview", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [

@@ -109,6 +109,7 @@ STATE_FIELDS = (
     "position",
     "adherence",
     "pain",
+    "last_review_id",
 )
 
 
@@ -202,6 +203,7 @@ def state_of(row: dashboard.PatientRow) -> dict:
             str(a.days): [a.taken, a.prescribed] for a in (row.adherence_7, row.adherence_30)
         },
         "pain": list(row.pain),
+        "last_review_id": getattr(row.patient, "last_review_pk", None),
     }
 
 
@@ -302,6 +304,11 @@ def stored_columns() -> dict:
     return {
         **{f"stored_{name}": F(f"attention__{name}") for name in STORED_VALUES},
         **{f"stored_{name}": Cast(f"attention__{name}", TextField()) for name in STORED_TEXT},
+        # "Last reviewed": the stored latest review's own columns, through two key lookups.
+        **{
+            name: F(f"attention__last_review__{path}")
+            for name, path in dashboard.LAST_REVIEW_FIELDS.items()
+        },
     }
 
 
@@ -586,8 +593,6 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     patients = {patient.pk: patient for patient in _PAGE_PATIENTS.instances(ids)}
-    for patient in patients.values():
-        dashboard.set_last_review(patient, patient.last_review)
     page.object_list = [stored_row(patients[pk]) for pk in ids]
     return page
 
@@ -599,7 +604,7 @@ def _page_patients(ids):
         Patient.objects.filter(**ids_filter(router.db_for_read(Patient), ids))
         .select_related("user")
         .only(*LISTED_FIELDS)
-        .annotate(last_review=dashboard.last_review_object(), **stored_columns())
+        .annotate(**stored_columns())
         .order_by()
     )
 
@@ -631,7 +636,6 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
         .only(*LISTED_FIELDS)
         .annotate(
             **stored_columns(),
-            last_review=dashboard.last_review_object(),
             # How this clinician reaches each row (care team, covering, break-glass), in the
             # same query: the list says which patients are theirs only while covering.
             access_route=access_route_of(user, OuterRef("pk")),
@@ -639,8 +643,6 @@ def _gate_page(user, now, page_number, *, search, kind, needs_review):
         .order_by(*ORDER)
     )
     page = Paginator(patients, dashboard.PAGE_SIZE).get_page(page_number)
-    for patient in page.object_list:
-        dashboard.set_last_review(patient, patient.last_review)
     page.object_list = [stored_row(patient) for patient in page.object_list]
     return page
 

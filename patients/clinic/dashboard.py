@@ -11,25 +11,25 @@ import functools
 import html
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import connection, connections, router
 from django.db.models import (
+    BigIntegerField,
     CharField,
     Count,
     DateField,
     DateTimeField,
     F,
-    JSONField,
     Max,
     Min,
     OuterRef,
     Subquery,
     Value,
 )
-from django.db.models.functions import JSONObject, Lower
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.formats import localize
@@ -214,6 +214,8 @@ def _latest_review_field(name, output_field, ref="pk"):
     return Subquery(_latest_reviews(ref).values(name)[:1], output_field=output_field)
 
 
+# Who last reviewed and when, as columns of the review (the stored list reads them through
+# the attention row's last_review: patients.clinic.attention.stored_columns).
 LAST_REVIEW_FIELDS = {
     "reviewed_at": "at",
     "reviewed_by_name": "reviewed_by__display_name",
@@ -228,26 +230,6 @@ def last_review_annotations():
         "reviewed_by_name": _latest_review_field("reviewed_by__display_name", CharField()),
         "reviewed_by_email": _latest_review_field("reviewed_by__email", CharField()),
     }
-
-
-def last_review_object():
-    """The same three columns as one JSON object in one subquery (the clinician list: one
-    lookup of the latest review per row, not three); `set_last_review` reads it back."""
-    fields = JSONObject(**LAST_REVIEW_FIELDS)
-    return Subquery(_latest_reviews().values(review=fields)[:1], output_field=JSONField())
-
-
-def set_last_review(patient, review) -> None:
-    """`last_review_object()`'s value as the attributes `last_review_annotations` gives."""
-    review = review or {}
-    at = review.get("reviewed_at")
-    if at is not None:
-        at = datetime.fromisoformat(at)
-        if timezone.is_naive(at):  # SQLite writes the stored UTC text without its zone
-            at = timezone.make_aware(at, UTC)
-    patient.reviewed_at = at
-    patient.reviewed_by_name = review.get("reviewed_by_name")
-    patient.reviewed_by_email = review.get("reviewed_by_email")
 
 
 def _last_entry():
@@ -266,6 +248,7 @@ def with_list_annotations(patients):
     return patients.select_related("user").annotate(
         last_entry=_last_entry(),
         reviewed_through=_latest_review(),
+        last_review_pk=_latest_review_field("pk", BigIntegerField()),
         **last_review_annotations(),
         **urgent_annotations(),
     )

@@ -1,6 +1,8 @@
 """The stored attention rows: always equal to a fresh evaluation, and a list that costs the
 same number of queries for 5 or 500 patients."""
 
+import importlib
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -375,3 +377,77 @@ def test_with_an_emergency_grant_the_list_keeps_the_same_order_and_adds_the_pati
     fresh = dashboard.patient_rows(clinician_a, NOW)
     assert [shown(row) for row in page] == [shown(row) for row in fresh]
     assert [pk for pk in (row.patient.pk for row in page) if pk != other.pk] == without
+
+
+def _last_reviewed_cell(client, patient):
+    """The "Last reviewed" text of the patient's row on the list."""
+    page = client.get(LIST).content.decode()
+    row = re.search(
+        rf'<tr[^>]*>(?:(?!</tr>).)*?/clinic/patients/{patient.pk}/".*?</tr>', page, re.S
+    )
+    assert row, f"patient {patient.pk} is not on the list"
+    cell = re.search(r'data-label="Last reviewed">(.*?)</td>', row.group(0), re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", cell.group(1)).split())
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_shows_the_latest_review_not_undone_by_the_reviewers_name_now(
+    clinician_client, clinician_a, clinician_b
+):
+    patient = PatientFactory(clinicians=[clinician_a, clinician_b])
+    give_nights([patient], TONIGHT, 3)
+    assert _last_reviewed_cell(clinician_client, patient) == "Never"
+    first = FlagReview.objects.create(
+        patient=patient, reviewed_through=TONIGHT - timedelta(days=1), reviewed_by=clinician_a
+    )
+    attention.changed(patient.pk)
+    # A later review at the same moment: the later id wins, as in the writer's evaluation.
+    second = FlagReview.objects.create(
+        patient=patient, at=first.at, reviewed_through=TONIGHT, reviewed_by=clinician_b
+    )
+    attention.changed(patient.pk)
+    assert _last_reviewed_cell(clinician_client, patient).startswith(f"{clinician_b.name},")
+    second.undone_at, second.undone_by = NOW, clinician_b
+    second.save()
+    attention.changed(patient.pk)
+    assert _last_reviewed_cell(clinician_client, patient).startswith(f"{clinician_a.name},")
+    clinician_a.display_name = "Dr Renamed"
+    clinician_a.save()
+    assert _last_reviewed_cell(clinician_client, patient).startswith("Dr Renamed,")
+    first.undone_at, first.undone_by = NOW, clinician_a
+    first.save()
+    attention.changed(patient.pk)
+    assert _last_reviewed_cell(clinician_client, patient) == "Never"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_migration_fills_each_stored_rows_last_review_as_the_writer_would(clinician_a):
+    """Rows stored before the column existed get the latest review not undone (by time, then
+    id) from the migration's own statement: the same the writer's evaluation picks."""
+    fill = importlib.import_module("patients.migrations.0017_attention_last_review").FILL
+    patients = [PatientFactory(clinicians=[clinician_a]) for _ in range(4)]
+    at = NOW - timedelta(days=2)
+    # None; one; two at one moment (the later id wins); the newest undone.
+    FlagReview.objects.create(
+        patient=patients[1], reviewed_through=TONIGHT, reviewed_by=clinician_a
+    )
+    for _ in range(2):
+        FlagReview.objects.create(
+            patient=patients[2], at=at, reviewed_through=TONIGHT, reviewed_by=clinician_a
+        )
+    FlagReview.objects.create(
+        patient=patients[3], at=at, reviewed_through=TONIGHT, reviewed_by=clinician_a
+    )
+    FlagReview.objects.create(
+        patient=patients[3], reviewed_through=TONIGHT, reviewed_by=clinician_a, undone_at=NOW
+    )
+    ids = [p.pk for p in patients]
+    attention.recompute(ids, NOW)
+    written = dict(PatientAttention.objects.filter(pk__in=ids).values_list("pk", "last_review_id"))
+    assert written[patients[0].pk] is None
+    assert all(written[p.pk] for p in patients[1:])
+    PatientAttention.objects.filter(pk__in=ids).update(last_review=None)
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    filled = dict(PatientAttention.objects.filter(pk__in=ids).values_list("pk", "last_review_id"))
+    assert filled == written
