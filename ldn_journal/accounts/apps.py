@@ -7,4 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from ldn_journal import translation_memo
         from ldn_journal.accounts import signals, time_zones  # noqa: F401
+
+        # Translations remember the messages asked of them (ldn_journal/translation_memo.py).
+        translation_memo.install()
