@@ -144,3 +144,14 @@ def test_the_account_closure_pages_are_in_the_browsers_language_with_no_english_
     closure.close_account(patient_a.user, by=None, request=None)
     completed = reverse("manage:closures") + "?status=completed"
     assert leftovers(admin_client_, [completed], language) == {}
+
+
+@pytest.mark.parametrize(("language", "heading"), [("es", "Adherencia, "), ("de", "Adhärenz, ")])
+def test_the_patient_pages_calendar_heading_is_translated(
+    clinician_client, clinic, language, heading
+):
+    """A heading half in English ("Adherence, marzo de 2026"): the detector above compares
+    whole texts, and the translated month made this one differ from the English page."""
+    page = render_in(clinician_client, reverse("clinic:patient", args=[clinic[0].pk]), language)
+    assert heading in page
+    assert "Adherence, " not in page
