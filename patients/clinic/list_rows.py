@@ -152,6 +152,8 @@ class _Words:
         self.flags = _t("Flags")
         self.reviewed = _t("✓ Reviewed")
         self.none = _t("None")
+        self.last_reviewed = _t("Last reviewed")
+        self.pain = _t("Pain, 30 nights")
 
 
 def _day(night) -> str:
@@ -210,7 +212,7 @@ def _row_html(row, language, words: _Words, href) -> str:
         key = (language, reviewer, reviewed_at, patient.time_zone)
         reviewed = _REVIEWS.get(key, _reviewed_html, patient, reviewer, reviewed_at)
     else:
-        reviewed = '<span class="muted small">Never</span>'
+        reviewed = f'<span class="muted small">{words.never}</span>'
     position = row.position
     # 4.5 and 4.50 are equal, not written alike: the dose's text is part of the key.
     position = _POSITIONS.get((language, position, str(position.dose_mg)), position_html, position)
@@ -231,8 +233,8 @@ def _row_html(row, language, words: _Words, href) -> str:
         f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
         f"            {flags}\n"
         f"          </div></td>\n"
-        f'          <td data-label="Last reviewed">{reviewed}</td>\n'
-        f'          <td class="sparkline-cell" data-label="Pain, 30 nights">{row.sparkline}</td>\n'
+        f'          <td data-label="{words.last_reviewed}">{reviewed}</td>\n'
+        f'          <td class="sparkline-cell" data-label="{words.pain}">{row.sparkline}</td>\n'
         f"        </tr>"
     )
 

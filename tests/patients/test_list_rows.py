@@ -33,8 +33,8 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
           </div></td>
-          <td data-label="Last reviewed">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% include "patients/clinic/_patient_time.html" with patient=row.patient moment=row.patient.reviewed_at fmt="j M H:i" %}{% else %}<span class="muted small">Never</span>{% endif %}</td>
-          <td class="sparkline-cell" data-label="Pain, 30 nights">{{ row.sparkline }}</td>
+          <td data-label="{% translate "Last reviewed" %}">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% include "patients/clinic/_patient_time.html" with patient=row.patient moment=row.patient.reviewed_at fmt="j M H:i" %}{% else %}<span class="muted small">{% translate "Never" %}</span>{% endif %}</td>
+          <td class="sparkline-cell" data-label="{% translate "Pain, 30 nights" %}">{{ row.sparkline }}</td>
         </tr>
         {% endfor %}"""  # noqa: E501
 

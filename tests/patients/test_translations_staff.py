@@ -1,6 +1,7 @@
 """The clinician's and the admin's pages in Spanish and German: no English sentence left
 (the same detector as the patient pages, tests/patients/test_translations.py)."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -155,3 +156,16 @@ def test_the_patient_pages_calendar_heading_is_translated(
     page = render_in(clinician_client, reverse("clinic:patient", args=[clinic[0].pk]), language)
     assert heading in page
     assert "Adherence, " not in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_lists_cell_labels_for_narrow_screens_are_translated(
+    clinician_client, clinic, language
+):
+    """Each cell's data-label (shown beside the value when the table stacks on a phone) is
+    an attribute: the text detector above does not read attributes."""
+    url = reverse("clinic:patients")
+    labels = set(re.findall(r'data-label="([^"]+)"', render_in(clinician_client, url, language)))
+    english = set(re.findall(r'data-label="([^"]+)"', render_in(clinician_client, url, "en")))
+    assert english
+    assert labels.isdisjoint(english)
