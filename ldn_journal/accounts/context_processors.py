@@ -83,9 +83,12 @@ COUNTED = {"clinic:urgent_reports", "manage:urgent_unassigned"}
 class ClinicianAlerts:
     urgent_count: int  # open urgent reports of the patients the clinician reaches
     break_glass_patients: list[int]  # the banner's: patients of their active grants, by id
+    # Open reports whose alerts are not getting through (the list's "alert not delivered"):
+    # read only when asked (`undelivered=True`), else None.
+    undelivered_count: int | None = None
 
 
-_REPORT, _GRANT = 0, 1
+_REPORT, _GRANT, _UNDELIVERED = 0, 1, 2
 
 
 def _alerts_query(clinician, _patient_id, now):
@@ -103,24 +106,41 @@ def _frozen_alerts(using):
     return freeze_clinician_query(using, _alerts_query)
 
 
-def clinician_alerts(request) -> ClinicianAlerts:
+def clinician_alerts(request, *, undelivered=False) -> ClinicianAlerts:
     """The clinician's nav count and break-glass banner: one query (compiled once per
-    process), once per request however often they are rendered."""
+    process), once per request however often they are rendered. With `undelivered` (the
+    clinician list, whose banner says when an alert is not getting through) the reports
+    whose alerts are stuck are read in the same query."""
     cached = getattr(request, "_clinician_alerts", None)
-    if cached is None:
+    if cached is None or (undelivered and cached.undelivered_count is None):
+        from patients.notifications import undelivered as stuck  # noqa: PLC0415 - a cycle
+
         user, now = request.user, timezone.now()
         if gate_is_frozen_for(user):
             using = router.db_for_read(UrgentReport)
             frozen = _frozen_alerts(using)
-            params = bind_clinician_query(using, frozen, user, None, now)
+            sql, params = frozen.sql, bind_clinician_query(using, frozen, user, None, now)
+            if undelivered:
+                reports = stuck.frozen_undelivered_reports(using)
+                sql = (
+                    f"({sql}) UNION ALL (SELECT {_UNDELIVERED}, report_id "  # noqa: S608
+                    f"FROM ({reports.sql}) stuck)"
+                )
+                params = [*params, *bind_clinician_query(using, reports, user, None, now)]
             with connections[using].cursor() as cursor:
-                cursor.execute(frozen.sql, params)
+                cursor.execute(sql, params)
                 rows = cursor.fetchall()
         else:
             rows = list(_alerts_query(user, None, now))
+            if undelivered:
+                reports = stuck._undelivered_reports(user, None, now)
+                rows += [(_UNDELIVERED, pk) for pk in reports.values_list("report_id", flat=True)]
         cached = ClinicianAlerts(
             urgent_count=sum(1 for kind, _ in rows if kind == _REPORT),
             break_glass_patients=sorted({pk for kind, pk in rows if kind == _GRANT}),
+            undelivered_count=(
+                sum(1 for kind, _ in rows if kind == _UNDELIVERED) if undelivered else None
+            ),
         )
         request._clinician_alerts = cached
     return cached

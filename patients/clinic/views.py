@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
@@ -40,7 +41,6 @@ from patients.clinic.forms import (
 )
 from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
-from patients.notifications import undelivered
 from patients.rules import flags as flag_rules
 from patients.rules.nights import EVENING, night_of
 from prescriptions import plans
@@ -77,7 +77,8 @@ def patient_list(request):
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
-            "undelivered_alerts": undelivered.undelivered_alert_count(request.user),
+            # Read with the navigation's alerts, in its one query.
+            "undelivered_alerts": clinician_alerts(request, undelivered=True).undelivered_count,
         },
     )
 

@@ -156,14 +156,20 @@ def _frozen_undelivered_reports(using, after_attempts):
     )
 
 
+def frozen_undelivered_reports(using):
+    """The frozen SQL of the reports whose alerts are not getting through, for the attempts
+    setting now (bind with `bind_clinician_query`): the count below, and the clinician
+    list, which reads it in its navigation's query (ldn_journal.accounts.context_processors)."""
+    return _frozen_undelivered_reports(using, settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS)
+
+
 def undelivered_alert_count(clinician) -> int:
     """Alerts about open reports of this clinician's patients that are not getting through
     (one query); the dashboard shows "alert not delivered" while it is above zero."""
     if not gate_is_frozen_for(clinician):
         return _undelivered_reports(clinician).count()
     using = router.db_for_read(ReminderDelivery)
-    after_attempts = settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS
-    frozen = _frozen_undelivered_reports(using, after_attempts)
+    frozen = frozen_undelivered_reports(using)
     params = bind_clinician_query(using, frozen, clinician, None, timezone.now())
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({frozen.sql}) reports", params)  # noqa: S608

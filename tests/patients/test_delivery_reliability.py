@@ -12,8 +12,10 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ldn_journal.accounts import context_processors
 from ldn_journal.celery import RETRIES, SWEEP_EVERY_SECONDS, URGENT
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox, sweep, tasks, undelivered
@@ -315,3 +317,38 @@ def test_a_take_carries_the_previous_finish_in_the_same_statement(reminder):
         assert outbox.take(second.pk, EVENING, after=finish) is True
     assert ReminderDelivery.objects.get(pk=reminder).status == Status.SENT
     assert ReminderDelivery.objects.get(pk=second.pk).status == Status.SENDING
+
+
+def test_the_lists_banner_and_nav_are_their_own_spellings_read_in_one_query(alert, rf, settings):
+    """The clinician list reads the stuck alerts with the navigation's alerts in one
+    query: each count equals the one asked alone (and its ORM spelling), for a stuck
+    alert, one under the attempts setting, and a clinician of no team."""
+    clinician = alert.recipient
+
+    def read(user):
+        request = _request(rf, user)
+        with CaptureQueriesContext(connection) as queries:
+            both = context_processors.clinician_alerts(request, undelivered=True)
+        alone = context_processors.clinician_alerts(_request(rf, user))
+        assert len(queries) == 1
+        assert (both.urgent_count, both.break_glass_patients) == (
+            alone.urgent_count,
+            alone.break_glass_patients,
+        )
+        assert both.undelivered_count == undelivered.undelivered_alert_count(user)
+        assert both.undelivered_count == undelivered._undelivered_reports(user).count()
+        return both
+
+    assert read(clinician).undelivered_count == 0
+    assert read(clinician).urgent_count == 1
+    ReminderDelivery.objects.filter(pk=alert.pk).update(attempts=3)
+    assert read(clinician).undelivered_count == 1
+    settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = 4
+    assert read(clinician).undelivered_count == 0
+    assert read(ClinicianFactory()) == context_processors.ClinicianAlerts(0, [], 0)
+
+
+def _request(rf, user):
+    request = rf.get("/clinic/")
+    request.user = user
+    return request
