@@ -74,13 +74,29 @@ class CompiledQuery:
             return list(self._build(*values).using(using))
         return self._rows(compiled, values, using)
 
-    def _rows(self, compiled, values, using) -> list[tuple]:
+    def values_slice(
+        self, *values: Any, start: int, stop: int, using: str = DEFAULT_DB_ALIAS
+    ) -> list[tuple]:
+        """``values`` of ``queryset[start:stop]``: LIMIT and OFFSET written into the SQL as
+        numbers, as the ORM writes a slice (so each page has the plan the ORM's would)."""
+        start, stop = int(start), int(stop)
+        if not 0 <= start <= stop:
+            raise ValueError(f"Not a slice to read: [{start}:{stop}].")
+        compiled = self._compile(using)
+        if compiled is None:
+            return list(self._build(*values).using(using)[start:stop])
+        suffix = f" LIMIT {stop - start}" + (f" OFFSET {start}" if start else "")
+        return self._rows(compiled, values, using, suffix)
+
+    def _rows(self, compiled, values, using, suffix="") -> list[tuple]:
         frozen, converters, col_count, _materializer = compiled
         if len(values) != len(self._placeholders):
             raise TypeError(f"Expected {len(self._placeholders)} values, got {len(values)}.")
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(frozen.sql, sql_once.bind(using, frozen, dict(enumerate(values))))
+            cursor.execute(
+                frozen.sql + suffix, sql_once.bind(using, frozen, dict(enumerate(values)))
+            )
             rows = cursor.fetchall()
         if col_count is not None:
             rows = [row[:col_count] for row in rows]

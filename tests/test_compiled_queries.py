@@ -4,7 +4,9 @@ would: the same rows, the same model instances (deferred fields included)."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Subquery
+from django.test.utils import CaptureQueriesContext
 
 from ldn_journal.accounts.models import User
 from ldn_journal.compiled_queries import CompiledQuery, ids_filter
@@ -147,3 +149,31 @@ def test_a_list_placeholder_compiles_once_and_reads_what_pk_in_reads(two_patient
         got = sorted((p.pk, p.user.email) for p in query.instances(ids))
         orm = sorted((p.pk, p.user.email) for p in Patient.objects.filter(pk__in=ids))
         assert got == orm
+
+
+def _ordered(patient_id, since, until):
+    return _nights(patient_id, since, until).order_by("-night")
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 7), (7, 14), (35, 50), (0, 0), (100, 120)])
+def test_a_slice_is_the_orms_slice_in_the_same_sql(two_patients, start, stop):
+    """LIMIT and OFFSET written as the ORM writes a slice: the same rows and the same SQL
+    (so the same plan), for a first page, a middle one, the last, none and one past it."""
+    query = CompiledQuery(_ordered, *PLACEHOLDERS)
+    patient, since = two_patients[0], LAST - timedelta(days=39)
+    with CaptureQueriesContext(connection) as compiled:
+        rows = query.values_slice(patient.pk, since, LAST, start=start, stop=stop)
+    with CaptureQueriesContext(connection) as orm:
+        expected = list(_ordered(patient.pk, since, LAST)[start:stop])
+    assert rows == expected
+    total = _ordered(patient.pk, since, LAST).count()
+    assert len(rows) == max(0, min(stop, total) - start)
+    if stop > start:  # the ORM sends nothing for an empty slice
+        assert [q["sql"] for q in compiled] == [q["sql"] for q in orm]
+
+
+@pytest.mark.parametrize(("start", "stop"), [(-1, 5), (5, 4)])
+def test_a_slice_that_is_not_one_is_refused(start, stop):
+    query = CompiledQuery(_ordered, *PLACEHOLDERS)
+    with pytest.raises(ValueError, match="Not a slice"):
+        query.values_slice(1, LAST, LAST, start=start, stop=stop)

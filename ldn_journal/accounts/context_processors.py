@@ -122,9 +122,10 @@ def clinician_alerts(request, *, undelivered=False) -> ClinicianAlerts:
             sql, params = frozen.sql, bind_clinician_query(using, frozen, user, None, now)
             if undelivered:
                 reports = stuck.frozen_undelivered_reports(using)
+                # No parenthesised members: SQLite (`make run`'s fallback) refuses them.
                 sql = (
-                    f"({sql}) UNION ALL (SELECT {_UNDELIVERED}, report_id "  # noqa: S608
-                    f"FROM ({reports.sql}) stuck)"
+                    f"SELECT * FROM ({sql}) alerts UNION ALL "  # noqa: S608 - frozen SQL
+                    f"SELECT {_UNDELIVERED}, report_id FROM ({reports.sql}) stuck"
                 )
                 params = [*params, *bind_clinician_query(using, reports, user, None, now)]
             with connections[using].cursor() as cursor:

@@ -35,7 +35,7 @@ from functools import lru_cache
 from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.db import connection, connections, router, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast, Lower
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -531,6 +531,37 @@ def team_links(user, *, search="", kind="", needs_review=False):
     return links.order_by(*TEAM_ORDER).values_list("patient_id", flat=True)
 
 
+def _team_links_of(clinician_id):
+    # Rows as (patient id,) on every database (a flat values_list is a scalar elsewhere).
+    return team_links(User(pk=clinician_id, role=Role.CLINICIAN)).values_list("patient_id")
+
+
+def _team_size_of(clinician_id):
+    links = CareTeamMembership.objects.filter(clinician_id=clinician_id).order_by()
+    return links.values("clinician_id").annotate(size=Count("pk")).values_list("size")
+
+
+# The unfiltered list's page and count, compiled once per process (building and compiling
+# them cost more Python than PostgreSQL took to answer): the SQL `team_links` writes.
+_TEAM_LINKS = CompiledQuery(_team_links_of, -9_000_021)
+_TEAM_SIZE = CompiledQuery(_team_size_of, -9_000_022)
+
+
+class _TeamLinks:
+    """`team_links(clinician)` for a Paginator: its count and its slices, each one query."""
+
+    def __init__(self, clinician_id):
+        self.clinician_id = clinician_id
+
+    def count(self):
+        sizes = _TEAM_SIZE.values(self.clinician_id)
+        return sizes[0][0] if sizes else 0
+
+    def __getitem__(self, part):
+        rows = _TEAM_LINKS.values_slice(self.clinician_id, start=part.start, stop=part.stop)
+        return [patient_id for (patient_id,) in rows]
+
+
 def _beyond_team(user, _patient_id, now):
     """A patient the clinician reaches by covering a colleague or by an emergency grant who
     is not on their own care teams (at most one): the gate's routes, each small set checked
@@ -594,7 +625,10 @@ def list_page(user, now: datetime, page_number, *, search="", kind="", needs_rev
     # index) and links whose patient's row is due (the rows' valid_until index, few at a
     # time, then the link's unique (patient, clinician) index).
     _bring_up_to_date(_DUE_LINKS.values(user.pk, now), now)
-    page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
+    if any(filters.values()):
+        page = Paginator(team_links(user, **filters), dashboard.PAGE_SIZE).get_page(page_number)
+    else:  # the list as it opens: its two reads compiled once per process
+        page = Paginator(_TeamLinks(user.pk), dashboard.PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     patients = {patient.pk: patient for patient in _PAGE_PATIENTS.instances(ids)}
     page.object_list = [stored_row(patients[pk]) for pk in ids]

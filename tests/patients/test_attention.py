@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -459,3 +460,28 @@ def test_the_migration_fills_each_stored_rows_last_review_as_the_writer_would(cl
         cursor.execute(fill)
     filled = dict(PatientAttention.objects.filter(pk__in=ids).values_list("pk", "last_review_id"))
     assert filled == written
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "4", "99", "x", "-1"])
+@time_machine.travel(NOW, tick=False)
+def test_the_unfiltered_lists_compiled_page_is_the_orms_page(clinician_a, number):
+    """The list as it opens reads its page and count through SQL compiled once per process:
+    the same page (ids, number, count, pages) Django's Paginator reads from `team_links`,
+    for each page, one past the end and numbers that are not pages."""
+    _team(clinician_a, 2 * dashboard.PAGE_SIZE + 7)
+    _team(ClinicianFactory(), 5)  # another team in the same table
+    attention.rebuild(NOW)
+    orm = Paginator(attention.team_links(clinician_a), dashboard.PAGE_SIZE).get_page(number)
+    page = attention.list_page(clinician_a, NOW, number)
+    assert [row.patient.pk for row in page] == list(orm.object_list)
+    assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+        orm.number,
+        2 * dashboard.PAGE_SIZE + 7,
+        3,
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinician_with_no_team_has_one_empty_page(clinician_a):
+    page = attention.list_page(clinician_a, NOW, None)
+    assert (list(page), page.paginator.count, page.number) == ([], 0, 1)
