@@ -10,9 +10,10 @@ page it prints the wall and CPU time per request (p50, p90) of each side and the
 It reads the clinic the last `python -m bench pages` left in BENCH_DATABASE_URL (the bench
 recreates that database when it starts, and leaves it when it ends), migrated to this
 checkout's schema, and the static files it collected in each checkout (in a checkout it has
-not run in: `STATIC_ROOT=var/bench-static python manage.py collectstatic`); the cache is REDIS_URL's (default: database 15 of the local
-redis-server). Knobs: BENCH_REQUESTS (200 per page per side). Page keys as BENCH_PAGES
-(bench/pages.py); default: list50, patient, report, history.
+not run in: `STATIC_ROOT=var/bench-static python manage.py collectstatic`); the cache is
+REDIS_URL's (default: database 15 of the local redis-server). Knobs: BENCH_REQUESTS (200
+per page per side). Page keys as BENCH_PAGES (bench/pages.py); default: list50, patient,
+report, history.
 """
 
 import json
