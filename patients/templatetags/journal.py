@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from ldn_journal.local_dates import local_date
 
@@ -34,10 +35,10 @@ def nights_ago(count):
         return ""
     count = int(count)
     if count <= 0:
-        return "tonight"
+        return gettext("tonight")
     if count == 1:
-        return "last night"
-    return f"{count} nights ago"
+        return gettext("last night")
+    return ngettext("%(count)d night ago", "%(count)d nights ago", count) % {"count": count}
 
 
 @register.filter
@@ -47,8 +48,10 @@ def night_heading(night, patient):
     if not night:
         return ""
     today = timezone.localtime(timezone.now(), patient.tz).date()
-    label = "Tonight" if night >= today else "Last night"
-    return f"{label} ({night.day} {night:%b})"
+    when = local_date(night, "day_month")
+    if night >= today:
+        return gettext("Tonight (%(when)s)") % {"when": when}
+    return gettext("Last night (%(when)s)") % {"when": when}
 
 
 def zone_label(key: str) -> str:

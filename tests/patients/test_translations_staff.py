@@ -3,14 +3,19 @@
 
 import re
 import uuid
+import zoneinfo
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from ldn_journal.accounts import closure
+from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry
+from patients.templatetags.journal import night_heading, nights_ago
 from patients.urgent import reports as urgent
 from prescriptions.models import PlanTemplate
 from tests.factories import PatientFactory
@@ -169,3 +174,48 @@ def test_the_lists_cell_labels_for_narrow_screens_are_translated(
     english = set(re.findall(r'data-label="([^"]+)"', render_in(clinician_client, url, "en")))
     assert english
     assert labels.isdisjoint(english)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_how_long_ago_the_last_entry_was_is_said_in_the_readers_language(
+    clinician_client, clinic, language
+):
+    """The list's "last entry" cell says "(last night)", "(3 nights ago)": two words, too
+    short for the sentence detector above, and English on the Spanish and German lists."""
+    url = reverse("clinic:patients")
+    ago = re.compile(r'<span class="small muted">\(([^)<]+)\)</span>')
+    said = ago.findall(render_in(clinician_client, url, language))
+    english = ago.findall(render_in(clinician_client, url, "en"))
+    assert said
+    assert len(said) == len(english)
+    assert all(mine != theirs for mine, theirs in zip(said, english, strict=True))
+    with translation.override(language):
+        assert set(said) <= {nights_ago(count) for count in range(400)}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("count", [0, 1, 2, 5, 21])
+def test_nights_ago_is_translated_for_every_count(language, count):
+    with translation.override("en"):
+        english = nights_ago(count)
+    with translation.override(language):
+        said = nights_ago(count)
+    assert said != english
+    assert not re.search(r"\b(night|nights|ago|tonight)\b", said)
+    if count > 1:
+        assert str(count) in said
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("days_back", [0, 1])
+def test_the_plan_panels_night_heading_is_translated(language, days_back):
+    """ "Tonight (29 Nov)" / "Last night (29 Nov)" above the dose on the clinician's plan panel."""
+    patient = SimpleNamespace(tz=zoneinfo.ZoneInfo("Europe/London"))
+    night = timezone.localtime(timezone.now(), patient.tz).date() - timedelta(days=days_back)
+    with translation.override("en"):
+        english = night_heading(night, patient)
+    with translation.override(language):
+        said = night_heading(night, patient)
+        assert local_date(night, "day_month") in said
+    assert said != english
+    assert not re.search(r"\b(Tonight|Last|night)\b", said)
