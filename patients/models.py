@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -160,6 +160,22 @@ def bind_clinician_query(using, frozen, clinician, patient_id, now):
     if not gate_is_frozen_for(clinician):
         raise ValueError("the frozen gate is an active clinician's")
     return sql_once.bind(using, frozen, _route_values(clinician.pk, now, patient_id))
+
+
+def fetch_clinician_query(using, clinician, patient_id, now, *frozen, around="{0}"):
+    """The rows of frozen clinician queries, each bound for this clinician, patient and
+    moment, in one statement: `around` places their SQL ("{0}", "{1}", ...; by default the
+    one query as it is), e.g. "SELECT COUNT(*) FROM ({0}) rows". The one way frozen
+    clinician queries are run (the gate's page, the nav's alerts, the list's banner)."""
+    sql = around.format(*(query.sql for query in frozen))
+    params = [
+        value
+        for query in frozen
+        for value in bind_clinician_query(using, query, clinician, patient_id, now)
+    ]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def access_route_sql(clinician, now=None, using=DEFAULT_DB_ALIAS):

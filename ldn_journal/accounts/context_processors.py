@@ -4,7 +4,7 @@ import functools
 from dataclasses import dataclass
 
 from django.core.signals import setting_changed
-from django.db import connections, router
+from django.db import router
 from django.db.models import Value
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -16,7 +16,7 @@ from patients.care_team import unassigned_open
 from patients.models import (
     BreakGlassGrant,
     UrgentReport,
-    bind_clinician_query,
+    fetch_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
 )
@@ -118,23 +118,27 @@ def clinician_alerts(request, *, undelivered=False) -> ClinicianAlerts:
         user, now = request.user, timezone.now()
         if gate_is_frozen_for(user):
             using = router.db_for_read(UrgentReport)
-            frozen = _frozen_alerts(using)
-            sql, params = frozen.sql, bind_clinician_query(using, frozen, user, None, now)
+            frozen = [_frozen_alerts(using)]
             if undelivered:
-                reports = stuck.frozen_undelivered_reports(using)
-                # No parenthesised members: SQLite (`make run`'s fallback) refuses them.
-                sql = (
-                    f"SELECT * FROM ({sql}) alerts UNION ALL "  # noqa: S608 - frozen SQL
-                    f"SELECT {_UNDELIVERED}, report_id FROM ({reports.sql}) stuck"
-                )
-                params = [*params, *bind_clinician_query(using, reports, user, None, now)]
-            with connections[using].cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
+                frozen.append(stuck.frozen_undelivered_reports(using))
+            # No parenthesised members: SQLite (`make run`'s fallback) refuses them.
+            rows = fetch_clinician_query(
+                using,
+                user,
+                None,
+                now,
+                *frozen,
+                around=(
+                    f"SELECT * FROM ({{0}}) alerts UNION ALL "  # noqa: S608 - frozen SQL
+                    f"SELECT {_UNDELIVERED}, report_id FROM ({{1}}) stuck"
+                    if undelivered
+                    else "{0}"
+                ),
+            )
         else:
             rows = list(_alerts_query(user, None, now))
             if undelivered:
-                reports = stuck._undelivered_reports(user, None, now)
+                reports = stuck.undelivered_reports(user, None, now)
                 rows += [(_UNDELIVERED, pk) for pk in reports.values_list("report_id", flat=True)]
         cached = ClinicianAlerts(
             urgent_count=sum(1 for kind, _ in rows if kind == _REPORT),

@@ -59,7 +59,7 @@ from patients.models import (
     UrgentReport,
     access_route_of,
     access_routes,
-    bind_clinician_query,
+    fetch_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
 )
@@ -589,9 +589,7 @@ def _reaches_beyond_team(user, now):
     if connections[using].vendor != "postgresql" or not gate_is_frozen_for(user):
         return bool(list(_beyond_team(user, None, now)))
     frozen = _frozen_beyond_team(using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(frozen.sql, bind_clinician_query(using, frozen, user, None, now))
-        return cursor.fetchone() is not None
+    return bool(fetch_clinician_query(using, user, None, now, frozen))
 
 
 def _due_links(clinician_id, now):

@@ -61,7 +61,7 @@ from patients.models import (
     SymptomScale,
     SymptomScore,
     UrgentReport,
-    bind_clinician_query,
+    fetch_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
 )
@@ -461,11 +461,8 @@ def _frozen_gate(using) -> _FrozenGate:
 
 def _gate_rows(user, patient_pk, using):
     gate = _frozen_gate(using)
-    connection = connections[using]
-    params = bind_clinician_query(using, gate.sql, user, patient_pk, timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(gate.sql.sql, params)
-        return sql_once.converted(connection, cursor.fetchall(), gate.converters)
+    rows = fetch_clinician_query(using, user, patient_pk, timezone.now(), gate.sql)
+    return sql_once.converted(connections[using], rows, gate.converters)
 
 
 def care_team_gate(user, patient_pk):

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import mail_admins
-from django.db import connections, router
+from django.db import router
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from patients.models import (
     Patient,
     PushSubscription,
     ReminderDelivery,
-    bind_clinician_query,
+    fetch_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
 )
@@ -135,7 +135,9 @@ def tell_admins(now: datetime) -> list[int]:
     return told
 
 
-def _undelivered_reports(clinician, _patient_id=None, now=None, after_attempts=None):
+def undelivered_reports(clinician, _patient_id=None, now=None, after_attempts=None):
+    """The ids (`report_id`) of open urgent reports of the clinician's patients whose alerts
+    are not getting through: the ORM spelling of `frozen_undelivered_reports`."""
     return (
         _undelivered(after_attempts)
         .filter(patient__in=Patient.objects.visible_to(clinician, now))
@@ -146,11 +148,11 @@ def _undelivered_reports(clinician, _patient_id=None, now=None, after_attempts=N
 
 @functools.cache
 def _frozen_undelivered_reports(using, after_attempts):
-    """`_undelivered_reports`' SQL for one value of the attempts setting (a constant in it:
+    """`undelivered_reports`' SQL for one value of the attempts setting (a constant in it:
     a changed setting freezes it anew), compiled once per process."""
     return freeze_clinician_query(
         using,
-        lambda clinician, patient_id, now: _undelivered_reports(
+        lambda clinician, patient_id, now: undelivered_reports(
             clinician, patient_id, now, after_attempts
         ),
     )
@@ -167,13 +169,17 @@ def undelivered_alert_count(clinician) -> int:
     """Alerts about open reports of this clinician's patients that are not getting through
     (one query); the dashboard shows "alert not delivered" while it is above zero."""
     if not gate_is_frozen_for(clinician):
-        return _undelivered_reports(clinician).count()
+        return undelivered_reports(clinician).count()
     using = router.db_for_read(ReminderDelivery)
-    frozen = frozen_undelivered_reports(using)
-    params = bind_clinician_query(using, frozen, clinician, None, timezone.now())
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({frozen.sql}) reports", params)  # noqa: S608
-        return cursor.fetchone()[0]
+    [(count,)] = fetch_clinician_query(
+        using,
+        clinician,
+        None,
+        timezone.now(),
+        frozen_undelivered_reports(using),
+        around="SELECT COUNT(*) FROM ({0}) reports",
+    )
+    return count
 
 
 class UndeliveredNoticeRenderer(Renderer):

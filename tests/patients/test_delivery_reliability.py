@@ -277,7 +277,7 @@ def test_the_undelivered_count_is_its_orm_spelling_and_follows_the_attempts_sett
     clinician = alert.recipient
 
     def orm_count():
-        return undelivered._undelivered_reports(clinician).count()
+        return undelivered.undelivered_reports(clinician).count()
 
     assert undelivered.undelivered_alert_count(clinician) == orm_count() == 0
     settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS = 2
@@ -336,7 +336,7 @@ def test_the_lists_banner_and_nav_are_their_own_spellings_read_in_one_query(aler
             alone.break_glass_patients,
         )
         assert both.undelivered_count == undelivered.undelivered_alert_count(user)
-        assert both.undelivered_count == undelivered._undelivered_reports(user).count()
+        assert both.undelivered_count == undelivered.undelivered_reports(user).count()
         return both
 
     assert read(clinician).undelivered_count == 0
