@@ -80,7 +80,21 @@ GC_MODES = _gc_modes(os.environ.get("BENCH_GC_FREEZE", "on"))
 WANTED_REQUESTS = 20
 HOST = "localhost"
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
-ZONE = "Europe/London"
+# The patients' zone is chosen when the clinic is built so that it is 21:xx there: every run
+# meets the same evening (tonight's card waiting, "Taken now" inside the dosing window),
+# whatever the hour. With a fixed zone a morning run measured Taken now's refusal ("past
+# the night's dosing window", 4 statements) and an afternoon run the save (14).
+EVENING_HOUR = 21
+
+
+def bench_zone(now):
+    """The fixed-offset zone (no summer time) where it is EVENING_HOUR:xx at ``now``."""
+    offset = (EVENING_HOUR - now.astimezone(UTC).hour) % 24
+    offset -= 24 if offset > 14 else 0  # Etc zones run from UTC-12 to UTC+14
+    return "Etc/UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX sign: GMT-5 = UTC+5
+
+
+ZONE = bench_zone(datetime.now(UTC))
 STATIC_ROOT = ROOT / "var" / "bench-static"
 
 
