@@ -5,7 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-# The suite runs in parallel processes (pytest-xdist), one per core on the 2-core CI machine.
+# The suite runs in parallel processes (pytest-xdist), one per core on the 2-core CI machine,
+# fed one test at a time (--maxschedchunk 1): test times vary from milliseconds to a minute
+# (the hostile-input forms), and in xdist's default chunks one process ran the last twenty
+# minutes alone. Each process still runs its tests in collection order, so pytest-django's
+# order holds (the transactional tests, which empty the tables, after the others).
 PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -89,12 +93,12 @@ fmt: install
 test: messages
 test: lint audit
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 ## test-deep: the suite with 5,000 hostile-input examples per form instead of CI's 1,000
 ## (about 20 more minutes on two cores)
 test-deep: lint messages
-	HOSTILE_EXAMPLES=5000 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	HOSTILE_EXAMPLES=5000 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 ## screenshots: run the browser journeys and refresh the pictures in docs/
 screenshots: install messages
