@@ -6,7 +6,7 @@ import pytest
 from tests.patients.worker_support import (
     OwnRedis,
     Sink,
-    point_celery_at,
+    celery_pointed_at,
     require_postgres_and_redis_server,
     start_sink,
 )
@@ -17,10 +17,10 @@ def redis_server(settings):
     """A throwaway redis-server that this process publishes to (skips without PostgreSQL)."""
     require_postgres_and_redis_server()
     server = OwnRedis().start()
-    point_celery_at(server.url)
     settings.LDN_REMINDER_REQUEUE_SECONDS = 2
     settings.LDN_REMINDER_STUCK_SECONDS = 3
-    yield server
+    with celery_pointed_at(server.url):
+        yield server
     server.kill()
 
 

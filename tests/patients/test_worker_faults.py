@@ -16,39 +16,15 @@ from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications import sweep, tasks
 from tests.patients.reminder_support import patient_on_plan
 from tests.patients.worker_support import (
-    OwnRedis,
-    Sink,
     Worker,
     evening_now,
     plan_start,
     point_celery_at,
-    require_postgres_and_redis_server,
-    start_sink,
     wait_for,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 Status = ReminderDelivery.Status
-
-
-@pytest.fixture
-def redis_server(settings):
-    require_postgres_and_redis_server()
-    server = OwnRedis().start()
-    point_celery_at(server.url)
-    settings.LDN_REMINDER_REQUEUE_SECONDS = 2
-    settings.LDN_REMINDER_STUCK_SECONDS = 3
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def sink():
-    handler = Sink()
-    controller = start_sink(handler)
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -231,6 +232,28 @@ def point_celery_at(redis_url):
     app.conf.broker_connection_retry = False
     app.conf.broker_connection_max_retries = 0
     reset_celery_connections()
+
+
+BROKER_SETTINGS = (
+    "broker_url",
+    "broker_transport_options",
+    "broker_connection_retry",
+    "broker_connection_max_retries",
+)
+
+
+@contextmanager
+def celery_pointed_at(redis_url):
+    """`point_celery_at` while the block runs; then this process publishes where it did
+    before. Left pointed at a server the test has stopped, every later test of the process
+    that touches the broker (the health check, a sweep's enqueue) met a dead port."""
+    saved = {name: getattr(app.conf, name) for name in BROKER_SETTINGS}
+    point_celery_at(redis_url)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        reset_celery_connections()
 
 
 def reset_celery_connections():
