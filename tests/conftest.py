@@ -14,12 +14,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.db.models.signals import post_migrate
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ldn_journal import redis_outages
+from prescriptions.builtin import ensure_builtin_templates
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.figures import FIGURES
 from tests.security.reauth import mark_reauthenticated
@@ -182,6 +185,24 @@ def _figures_dir():
     path = Path(settings.VAR_DIR) / "test-figures"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _builtin_templates_survive_a_flush():
+    """The built-in plan templates come from a data migration. A transactional test empties
+    every table when it ends (Django's flush, which then sends post_migrate, as contenttypes
+    and permissions rely on): the templates are seeded again then, as migrate seeded them, so
+    a test that reads them does not depend on which tests ran before it in its process."""
+
+    def reseed(using, **_kwargs):
+        template_model = apps.get_model("prescriptions", "PlanTemplate")
+        if not template_model.objects.using(using).filter(built_in=True).exists():
+            ensure_builtin_templates(template_model)
+
+    config = apps.get_app_config("prescriptions")
+    post_migrate.connect(reseed, sender=config, dispatch_uid="tests-reseed-templates")
+    yield
+    post_migrate.disconnect(sender=config, dispatch_uid="tests-reseed-templates")
 
 
 def pytest_sessionstart(session):

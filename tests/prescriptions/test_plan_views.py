@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -734,3 +735,15 @@ def test_plan_panel_context_needs_at_most_6_queries_for_an_embedding_page(
         context = plan_panel_context(request, patient_a)
     assert [s.kind for s in context["suggestions"]] == [rules.VIVID_DREAMS]
     assert len(context["versions_newest_first"]) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_built_in_templates_are_seeded_again_after_a_transactional_test_empties_the_tables():
+    """What a transactional test's end does (Django's flush): the seeded templates must be
+    back for the tests that run after it in the same process."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert sorted(PlanTemplate.objects.values_list("name", flat=True)) == [
+        "Gentle start",
+        "Liquid micro-titration",
+        "Standard",
+    ]
