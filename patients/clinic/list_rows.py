@@ -24,6 +24,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.templatetags.journal import nights_ago
 
@@ -157,8 +158,8 @@ class _Words:
 
 
 def _day(night) -> str:
-    """``night|date:"j M"``, escaped."""
-    return _v(date_filter(night, "j M"))
+    """The night as the reader's language writes a day and month ("30 Nov", "30 nov", "30. Nov")."""
+    return _v(local_date(night, "day_month"))
 
 
 def _flags_html(row, words) -> str:

@@ -28,7 +28,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
           <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
-          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{{ row.last_entry|date:"j M" }} <span class="small muted">({{ row.nights_silent|nights_ago }})</span>{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
+          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{{ row.last_entry|day:"day_month" }} <span class="small muted">({{ row.nights_silent|nights_ago }})</span>{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
           <td class="num" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
