@@ -65,7 +65,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject)
 
     def is_open_for_signup(self, request):
-        return invitations.invitation_from_session(request) is not None
+        if invitations.invitation_from_session(request) is not None:
+            return True
+        if request.session.pop(invitations.SESSION_KEY, None):
+            # This browser opened an invitation that is used (in another tab or browser a
+            # moment ago), revoked or expired since: say the link no longer works, as a
+            # sign-up that meets the used invitation at its lock is told, not the generic
+            # "sign-up is by invitation".
+            raise ImmediateHttpResponse(invitation_no_longer_valid(request))
+        return False
 
     def save_user(self, request, user, form, commit=True):
         invitation = invitations.invitation_from_session(request)

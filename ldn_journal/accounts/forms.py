@@ -47,7 +47,9 @@ class InvitedSignupForm(SignupForm):
     def clean_email(self):
         value = self.cleaned_data.get("email", "").strip().lower()
         if self.invitation is None:
-            raise forms.ValidationError(_("This invitation is no longer valid."))
+            # Used, revoked or expired between the view's check and this form: try_save says
+            # so with the page every other late sign-up gets.
+            return value
         if value != self.invitation.email.lower():
             raise forms.ValidationError(
                 _(
@@ -58,7 +60,7 @@ class InvitedSignupForm(SignupForm):
         return super().clean_email()
 
     def try_save(self, request):
-        if self.account_already_exists:
+        if self.invitation is None or self.account_already_exists:
             # The invited address got its account after this form was opened: the same link
             # accepted in another tab or browser a moment ago. allauth would answer "check your
             # email" (it hides which addresses have accounts; the invited person owns this one):

@@ -157,9 +157,13 @@ def test_revoking_after_opening_the_link_refuses_the_sign_up(client, invited):
     client.get(invited)
     invitations.revoke(Invitation.objects.get())
     response = sign_up(client, "new.patient@example.org")
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+    # Said once: the browser no longer holds the invitation, so the sign-up page is closed.
+    response = client.get(reverse("account_signup"))
     assert response.status_code == 200
     assert "Sign-up is by invitation" in response.content.decode()
-    assert not User.objects.filter(email="new.patient@example.org").exists()
 
 
 def test_a_link_from_a_clinician_who_has_since_left_does_not_work(client, invited, clinician_a):
@@ -181,7 +185,8 @@ def test_a_sign_up_after_the_inviting_clinician_left_joins_no_empty_team(
     clinician_a.is_active = False
     clinician_a.save(update_fields=["is_active"])
     response = sign_up(client, "new.patient@example.org")
-    assert response.status_code in (200, 404)
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
     assert not User.objects.filter(email="new.patient@example.org").exists()
     assert not Patient.objects.exists()
 
@@ -210,6 +215,41 @@ def test_a_sign_up_that_loses_the_race_for_the_address_is_told_the_link_is_used(
     assert "This invitation link does not work" in response.content.decode()
     assert User.objects.filter(email="new.patient@example.org").count() == 1
     assert len(mail.outbox) == outbox_before  # no "you already have an account" email
+
+
+def test_a_second_browser_that_opened_the_link_before_the_first_signed_up_is_told_it_is_used(
+    client, invited
+):
+    # The race in test_invitation_race.py when the second sign-up arrives just after the
+    # first committed: it must hear what it hears when the two meet at the lock.
+    second_browser = Client()
+    assert second_browser.get(invited).status_code == 302
+    client.get(invited)
+    assert sign_up(client, "new.patient@example.org").status_code == 302
+    response = sign_up(second_browser, "new.patient@example.org")
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+    assert User.objects.filter(email="new.patient@example.org").count() == 1
+    assert Invitation.objects.get().accepted_user.email == "new.patient@example.org"
+
+
+def test_an_invitation_used_between_the_views_check_and_the_form_is_told_it_is_used(
+    client, invited, monkeypatch
+):
+    # The narrowest window of the race: the view found the invitation pending, and the other
+    # browser's sign-up committed before this form read it.
+    second_browser = Client()
+    second_browser.get(invited)
+    client.get(invited)
+    sign_up(client, "new.patient@example.org")
+    monkeypatch.setattr(
+        "ldn_journal.accounts.adapter.AccountAdapter.is_open_for_signup",
+        lambda self, request: True,
+    )
+    response = sign_up(second_browser, "new.patient@example.org")
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+    assert User.objects.filter(email="new.patient@example.org").count() == 1
 
 
 def test_a_used_invitation_link_cannot_be_used_again(client, invited):
