@@ -87,9 +87,10 @@ PASSWORD = "bench-" + secrets.token_urlsafe(12)
 EVENING_HOUR = 21
 
 
-def bench_zone(now):
-    """The fixed-offset zone (no summer time) where it is EVENING_HOUR:xx at ``now``."""
-    offset = (EVENING_HOUR - now.astimezone(UTC).hour) % 24
+def bench_zone(now, hour=EVENING_HOUR):
+    """The fixed-offset zone (no summer time) where it is ``hour``:xx at ``now`` (the worker
+    tests' evening_now reads it too)."""
+    offset = (hour - now.astimezone(UTC).hour) % 24
     offset -= 24 if offset > 14 else 0  # Etc zones run from UTC-12 to UTC+14
     return "Etc/UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX sign: GMT-5 = UTC+5
 

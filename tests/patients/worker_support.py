@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools
 
+from bench.pages import bench_zone
 from ldn_journal.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,11 +270,8 @@ def evening_now():
     """(zone, reminder time) that make a patient due a minute ago, whatever the real clock:
     a fixed-offset zone in which it is now about 20:00."""
     now = datetime.now(UTC)
-    offset = (20 - now.hour) % 24
-    if offset > 14:
-        offset -= 24
-    zone = "Etc/GMT" + ("+" if offset <= 0 else "-") + str(abs(offset)) if offset else "Etc/GMT"
-    local = now + timedelta(hours=offset) - timedelta(minutes=1)
+    zone = bench_zone(now, hour=20)
+    local = now.astimezone(ZoneInfo(zone)) - timedelta(minutes=1)
     return zone, local.time().replace(second=0, microsecond=0)
 
 
