@@ -1,7 +1,4 @@
-"""Shared setup for the browser journeys: the seeded demo and a Chromium to drive it.
-
-Modules that still define their own `browser` fixture override this one.
-"""
+"""Shared setup for the browser journeys: the seeded demo and a Chromium to drive it."""
 
 from datetime import time
 

@@ -5,34 +5,13 @@ printed on A4 and Letter (the PDFs are kept under docs/).
 """
 
 import pytest
-from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from ldn_journal.demo import DEMO_PASSWORD
 from tests.e2e.browser_support import DOCS, SCREENSHOTS
 
 DESKTOP = {"width": 1280, "height": 800}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch, settings):
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_demo_clinician_reviews_the_top_patient_and_prints_the_visit_report(

@@ -2,20 +2,12 @@
 again, fills the morning check-in and opens the history. Screenshots go to docs/screenshots/."""
 
 import pytest
-from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry
 from tests.e2e.browser_support import SCREENSHOTS, sideways_scroll
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -32,69 +24,61 @@ def _shot(page, name):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_history(
-    evening, live_server, chromium_path, settings, monkeypatch
+    evening, browser, live_server
 ):
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.DEBUG = True
-    call_command("seed_demo")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", "patient@example.com")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
-        )
-        page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=login]", "patient@example.com")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.locator("main form button[type=submit]").first.click()
-        page.wait_for_load_state()
+    page.goto(f"{base}/journal/")
+    taken = page.get_by_role("button", name="Taken now")
+    expect(taken).to_be_visible()
+    expect(page.locator(".dose-figure")).to_contain_text("4.5")
+    _shot(page, "home")
 
-        page.goto(f"{base}/journal/")
-        taken = page.get_by_role("button", name="Taken now")
-        expect(taken).to_be_visible()
-        expect(page.locator(".dose-figure")).to_contain_text("4.5")
-        _shot(page, "home")
+    taken.click()
+    confirmation = page.locator(".confirmation")
+    expect(confirmation).to_contain_text("Logged: 4.5 mg at")
+    expect(page.get_by_role("link", name="Add bedtime")).to_be_visible()
+    _shot(page, "confirmation")
 
-        taken.click()
-        confirmation = page.locator(".confirmation")
-        expect(confirmation).to_contain_text("Logged: 4.5 mg at")
-        expect(page.get_by_role("link", name="Add bedtime")).to_be_visible()
-        _shot(page, "confirmation")
+    confirmation.get_by_role("button", name="Undo").click()
+    expect(page.locator(".messages")).to_contain_text("Undone")
+    page.get_by_role("button", name="Taken now").click()
+    expect(page.locator(".confirmation")).to_contain_text("Logged: 4.5 mg")
 
-        confirmation.get_by_role("button", name="Undo").click()
-        expect(page.locator(".messages")).to_contain_text("Undone")
-        page.get_by_role("button", name="Taken now").click()
-        expect(page.locator(".confirmation")).to_contain_text("Logged: 4.5 mg")
+    page.get_by_role("link", name="See this night").click()
+    page.get_by_role("link", name="Morning check-in").click()
+    expect(page.get_by_role("heading", name="Morning check-in")).to_be_visible()
+    page.locator("fieldset", has_text="Sleep quality").get_by_label("7", exact=True).check()
+    page.locator("fieldset", has_text="Dreams").get_by_label("Vivid", exact=True).check()
+    page.get_by_text("Add more: side effects, notes").click()
+    page.locator("fieldset", has_text="Dream intensity").get_by_label("6", exact=True).check()
+    page.locator("fieldset", has_text="Pain").first.get_by_label("4", exact=True).check()
+    _shot(page, "morning")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator(".messages")).to_contain_text("morning check-in is saved")
 
-        page.get_by_role("link", name="See this night").click()
-        page.get_by_role("link", name="Morning check-in").click()
-        expect(page.get_by_role("heading", name="Morning check-in")).to_be_visible()
-        page.locator("fieldset", has_text="Sleep quality").get_by_label("7", exact=True).check()
-        page.locator("fieldset", has_text="Dreams").get_by_label("Vivid", exact=True).check()
-        page.get_by_text("Add more: side effects, notes").click()
-        page.locator("fieldset", has_text="Dream intensity").get_by_label("6", exact=True).check()
-        page.locator("fieldset", has_text="Pain").first.get_by_label("4", exact=True).check()
-        _shot(page, "morning")
-        page.get_by_role("button", name="Save check-in").click()
-        expect(page.locator(".messages")).to_contain_text("morning check-in is saved")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+    expect(page.locator("table.calendar")).to_be_visible()
+    expect(page.locator(".stat").first).to_contain_text("last 7 nights")
+    _shot(page, "history")
 
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
-        expect(page.locator("table.calendar")).to_be_visible()
-        expect(page.locator(".stat").first).to_contain_text("last 7 nights")
-        _shot(page, "history")
+    page.get_by_role("link", name="Trends").click()
+    expect(page.locator("svg.chart-panel").first).to_be_visible()
+    _shot(page, "trends")
 
-        page.get_by_role("link", name="Trends").click()
-        expect(page.locator("svg.chart-panel").first).to_be_visible()
-        _shot(page, "trends")
-
-        page.get_by_role("link", name="List").click()
-        expect(page.locator(".entry-card").first).to_be_visible()
-        _fits_the_phone(page)
-        browser.close()
+    page.get_by_role("link", name="List").click()
+    expect(page.locator(".entry-card").first).to_be_visible()
+    _fits_the_phone(page)
 
     entry = NightlyEntry.objects.filter(patient__user__email="patient@example.com").first()
     assert entry.status == "taken"
