@@ -226,7 +226,18 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["actor", "-at"])]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+            # The admin's "reached by" filter: covering and break-glass reads are the rare
+            # ones worth finding; only they are indexed, so the log's every-read inserts
+            # (care-team reads, everyone else's events) leave this index alone.
+            models.Index(
+                fields=["route", "-at"],
+                name="accesslog_unusual_route",
+                condition=models.Q(route__in=["covering", "break_glass"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

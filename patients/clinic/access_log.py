@@ -21,6 +21,7 @@ from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
 from patients.models import (
     ROUTE_BREAK_GLASS,
+    ROUTE_CARE_TEAM,
     ROUTE_COVERING,
     BreakGlassGrant,
     Patient,
@@ -132,13 +133,24 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False, choices=_action_choices)
     user = forms.CharField(label=_("User (name or email)"), required=False, max_length=100)
     patient = forms.CharField(label=_("Patient (name or email)"), required=False, max_length=100)
+    route = forms.ChoiceField(
+        label=_("How the clinician reached the patient"),
+        required=False,
+        choices=lambda: [
+            ("", _("Any way")),
+            (ROUTE_CARE_TEAM, _("their own care team")),
+            *ROUTE_LABELS.items(),
+        ],
+    )
     start = range_date_field("From", "start")
     end = range_date_field("To", "end")
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(
+                _("The start date is after the end date: choose a start on or before the end.")
+            )
         return data
 
     def apply(self, rows):
@@ -157,6 +169,8 @@ class AccessLogFilterForm(forms.Form):
                 Q(patient__user__email__icontains=data["patient"])
                 | Q(patient__user__display_name__icontains=data["patient"])
             )
+        if data["route"]:
+            rows = rows.filter(route=data["route"])
         if data["start"]:
             rows = rows.filter(at__date__gte=data["start"])
         if data["end"]:

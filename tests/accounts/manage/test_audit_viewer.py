@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from ldn_journal.accounts.models import AccessLog
-from patients.clinic.access_log import AUDIT_ACTION_LABELS
+from patients.clinic.access_log import AUDIT_ACTION_LABELS, ROUTE_LABELS, AccessLogFilterForm
+from patients.models import ROUTE_BREAK_GLASS, ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTES
 from tests.factories import PatientFactory
 
 URL = reverse("manage:access_log")
@@ -106,3 +109,76 @@ def test_the_csv_holds_only_the_filtered_rows_with_their_labels(
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [row["action"] for row in rows] == [action]
     assert rows[0]["action_label"] == str(AUDIT_ACTION_LABELS[action])
+
+
+def routed(route, actor, patient):
+    row = log("patient.view", actor, patient)
+    row.route = route
+    row.save(update_fields=["route"])
+    return row
+
+
+@pytest.mark.parametrize("route", [ROUTE_CARE_TEAM, ROUTE_COVERING, ROUTE_BREAK_GLASS])
+def test_the_log_filters_by_how_the_clinician_reached_the_patient(
+    admin_client_, clinician_a, patient_a, route
+):
+    rows = {r: routed(r, clinician_a, patient_a) for r in ROUTES}
+    log("security.login", clinician_a)  # no route: not a read of a patient
+
+    page = admin_client_.get(URL, {"route": route})
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(admin_client_.get(URL, {"route": route, "format": "csv"}).content.decode())
+        )
+    )
+
+    assert list(page.context["page"]) == [rows[route]]
+    assert [row["route"] for row in csv_rows] == [route]
+    assert admin_client_.get(URL).context["page"].paginator.count == 4  # no filter: all
+
+
+def test_an_unknown_route_says_what_is_allowed_and_filters_nothing(
+    admin_client_, clinician_a, patient_a
+):
+    routed(ROUTE_BREAK_GLASS, clinician_a, patient_a)
+    log("security.login", clinician_a)
+
+    page = admin_client_.get(URL, {"route": "anything"})
+
+    assert page.status_code == 200
+    assert "Select a valid choice" in page.content.decode()
+    assert page.context["page"].paginator.count == 2
+
+
+def test_the_unusual_route_index_covers_exactly_the_routes_the_filter_looks_for():
+    (index,) = [i for i in AccessLog._meta.indexes if i.name == "accesslog_unusual_route"]
+    children = dict(index.condition.children)
+    assert set(children["route__in"]) == set(ROUTE_LABELS) == {ROUTE_COVERING, ROUTE_BREAK_GLASS}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plan")
+@pytest.mark.parametrize("route", [ROUTE_COVERING, ROUTE_BREAK_GLASS])
+def test_the_route_filter_can_use_the_unusual_route_index(db, route):
+    rows = AccessLogFilterForm({"route": route}).apply(AccessLog.objects.order_by("-at", "-pk"))
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "accesslog_unusual_route" in plan, plan
+
+
+def test_a_start_after_the_end_is_refused_in_the_readers_language(admin_client_):
+    page = admin_client_.get(
+        URL, {"start": "2026-03-05", "end": "2026-03-01"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert page.status_code == 200
+    with translation.override("es"):
+        message = str(
+            translation.gettext(
+                "The start date is after the end date: choose a start on or before the end."
+            )
+        )
+    assert message != "The start date is after the end date: choose a start on or before the end."
+    assert message in page.content.decode()
