@@ -66,12 +66,15 @@ def logged_time(entry, field="taken_at"):
     moment = getattr(entry, field, None)
     if moment is None:
         return ""
-    key = getattr(entry, "time_zone", "") or timezone.get_current_timezone_name()
+    viewer = timezone.get_current_timezone()
+    key = getattr(entry, "time_zone", "")
+    # Compared by the zone's key: Django's current zone *name* is the abbreviation for a
+    # fixed-offset zone ("+02" for Etc/GMT-2), which is no key, so it labelled every time of
+    # such a patient as logged elsewhere (and looked the abbreviation up on every call).
+    if not key or key == getattr(viewer, "key", None):
+        return timezone.localtime(moment, viewer).strftime("%H:%M")
     try:
         zone = zoneinfo.ZoneInfo(key)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone, key = timezone.get_current_timezone(), timezone.get_current_timezone_name()
-    shown = timezone.localtime(moment, zone).strftime("%H:%M")
-    if key != timezone.get_current_timezone_name():
-        return f"{shown} {zone_label(key)}"
-    return shown
+        return timezone.localtime(moment, viewer).strftime("%H:%M")
+    return f"{timezone.localtime(moment, zone).strftime('%H:%M')} {zone_label(key)}"
