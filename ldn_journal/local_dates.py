@@ -15,6 +15,14 @@ STYLES = {
     "long_day": {"en": "l j F", "es": r"l j \d\e F", "de": "l, j. F"},
     # 2 Mar 2026 · 2 mar 2026 · 2. Mär 2026
     "date": {"en": "j M Y", "es": "j M Y", "de": "j. M Y"},
+    # Mon 2 Mar 2026 · lun 2 mar 2026 · Mo, 2. Mär 2026
+    "day_date": {"en": "D j M Y", "es": "D j M Y", "de": "D, j. M Y"},
+    # Mon 2 Mar 2026, 22:15 · lun 2 mar 2026, 22:15 · Mo, 2. Mär 2026, 22:15
+    "day_date_time": {"en": "D j M Y, H:i", "es": "D j M Y, H:i", "de": "D, j. M Y, H:i"},
+    # 2 Mar 2026 22:15 GMT · 2 mar 2026 22:15 GMT · 2. Mär 2026 22:15 GMT (a moment with its zone)
+    "date_time_zone": {"en": "j M Y H:i T", "es": "j M Y H:i T", "de": "j. M Y H:i T"},
+    # 2 Mar 22:15 · 2 mar 22:15 · 2. Mär 22:15
+    "day_month_time": {"en": "j M H:i", "es": "j M H:i", "de": "j. M H:i"},
     # Monday 2 March 2026 · lunes 2 de marzo de 2026 · Montag, 2. März 2026
     "long_date": {"en": "l j F Y", "es": r"l j \d\e F \d\e Y", "de": "l, j. F Y"},
     # 2 Mar · 2 mar · 2. Mär
@@ -37,6 +45,10 @@ def local_date(value: date, style: str) -> str:
     if value in (None, ""):
         return ""
     language = (translation.get_language() or "en").split("-")[0]
-    text = formats.date_format(value, STYLES[style].get(language, STYLES[style]["en"]))
+    fmt = STYLES[style].get(language, STYLES[style]["en"])
+    zone = ""
+    if fmt.endswith(" T"):  # the zone's abbreviation, written as it is ("GMT", "CET")
+        fmt, zone = fmt[:-2], " " + formats.date_format(value, "T")
+    text = formats.date_format(value, fmt)
     # Spanish writes day and month names in lower case (Django's catalog capitalises some).
-    return text.lower() if language == "es" else text
+    return (text.lower() if language == "es" else text) + zone

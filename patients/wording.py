@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import get_language, gettext, ngettext
 
+from ldn_journal.local_dates import local_date
 from patients.rules.wording import DateWithYear, Label, Phrase
 
 
@@ -41,9 +42,9 @@ def _value(value) -> str:
     if isinstance(value, datetime):
         return formats.time_format(value, "H:i")
     if isinstance(value, DateWithYear):
-        return formats.date_format(value, "j M Y")
+        return local_date(value, "date")
     if isinstance(value, date):
-        return formats.date_format(value, "j M")
+        return local_date(value, "day_month")
     if isinstance(value, time):
         return formats.time_format(value, "H:i")
     if isinstance(value, Decimal):

@@ -1,11 +1,12 @@
 """Dates as each language writes them: the order and small words are the language's own."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
-from ldn_journal.local_dates import local_date
+from ldn_journal.local_dates import STYLES, local_date
 
 MONDAY = date(2026, 3, 2)
 
@@ -32,3 +33,37 @@ def test_a_night_reads_as_the_language_writes_dates(language, style, expected):
 
 def test_no_date_reads_as_nothing():
     assert local_date(None, "day") == ""
+
+
+MOMENT = datetime(2026, 3, 2, 22, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "2 Mar 2026 22:15 GMT"),
+        ("es", "2 mar 2026 22:15 GMT"),  # the month in lower case, the zone as it is written
+        ("de", "2. Mär 2026 22:15 GMT"),
+    ],
+)
+def test_a_moment_with_its_zone(language, expected):
+    with translation.override(language), timezone.override(ZoneInfo("Europe/London")):
+        assert local_date(timezone.localtime(MOMENT), "date_time_zone") == expected
+
+
+@pytest.mark.parametrize(
+    ("style", "en", "es", "de"),
+    [
+        ("date", "2 Mar 2026", "2 mar 2026", "2. Mär 2026"),
+        ("day_month", "2 Mar", "2 mar", "2. Mär"),
+        ("day_date", "Mon 2 Mar 2026", "lun 2 mar 2026", "Mo, 2. Mär 2026"),
+    ],
+)
+def test_a_night_in_each_language(style, en, es, de):
+    for language, expected in (("en", en), ("es", es), ("de", de)):
+        with translation.override(language):
+            assert local_date(date(2026, 3, 2), style) == expected
+
+
+def test_every_style_is_written_for_every_language():
+    assert all(set(formats) == {"en", "es", "de"} for formats in STYLES.values())

@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -40,6 +40,7 @@ from django.utils.translation import gettext, ngettext
 
 from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.local_dates import local_date
 from patients import records as night_records
 from patients.compiled import PerPatientQuery
 from patients.journal.charts import (
@@ -638,7 +639,7 @@ def trend_between(
         markers=markers,
         title=title
         or gettext("Dose and symptoms, %(start)s to %(end)s")
-        % {"start": formats.date_format(start, "j M Y"), "end": formats.date_format(end, "j M Y")},
+        % {"start": local_date(start, "date"), "end": local_date(end, "date")},
         dose_max=max(Decimal("5"), top),
         **({"height": 200} if multiples else {}),
     )
@@ -659,7 +660,7 @@ def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
 def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
     """The rows of the by-dose-level table as HTML: what the template loop wrote (each level
     a dozen cells of translated, localized values), a level at a time."""
-    first_label, last_label = day_labels("j M"), day_labels("j M Y")
+    first_label, last_label = day_labels("day_month"), day_labels("date")
     baseline = _escaped(gettext("baseline"))
     # {% translate %} doubles a literal's percent signs for the catalog, then restores them.
     title = _escaped(gettext("At least 30 %% better than the baseline")).replace("%%", "%")
@@ -797,7 +798,7 @@ def _calendar(page: PatientPage, first: date, last: date):
 def calendar_html(weeks, today: date) -> str:
     """The adherence calendar's rows as HTML (what the template loop wrote: 42 cells with two
     dates each were a tenth of the patient page's template time)."""
-    label = day_labels("j M")
+    label = day_labels("day_month")
     out = []
     for week in weeks:
         out.append("<tr>")
@@ -923,7 +924,7 @@ def entry_rows_html(rows, patient_pk) -> str:
     """
     night_url = reverse("clinic:night", args=[patient_pk, "0000-00-00"])
     history_url = reverse("clinic:entry_history", args=[patient_pk, 999999999]).split("999999999")
-    night_label = day_labels("D j M Y")
+    night_label = day_labels("day_date")
     skipped, offline, history = gettext("Skipped"), gettext("logged offline"), gettext("History")
     plan_dose = gettext("plan %(dose)s")
     # The labels as EntryRow gives them (a stored value outside the choices shows as itself),

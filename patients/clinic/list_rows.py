@@ -66,7 +66,7 @@ def position_html(position) -> str:
         return f'<span class="badge badge-severe">{_t("‖ On hold")}</span>\n'
     if status == "not_started":
         starts = gettext("Starts %(night)s") % {
-            "night": _v(date_filter(position.next_step_night, "j M"))
+            "night": _v(local_date(position.next_step_night, "day_month"))
         }
         return f'<span class="muted">{starts}</span>\n'
     return f'<span class="muted">{_t("No plan")}</span>\n'
@@ -171,13 +171,14 @@ def _flags_html(row, words) -> str:
 
 
 def _reviewed_html(patient, reviewer, moment) -> str:
-    return f"{_v(reviewer)}, {patient_time_html(patient, moment, 'j M H:i')}"
+    return f"{_v(reviewer)}, {patient_time_html(patient, moment, 'day_month_time')}"
 
 
-def patient_time_html(patient, moment, fmt) -> str:
-    """``_patient_time.html``: the moment in the patient's own zone."""
+def patient_time_html(patient, moment, style) -> str:
+    """``_patient_time.html``: the moment in the patient's own zone, written in ``style``
+    (ldn_journal.local_dates)."""
     local = timezone.localtime(moment, patient.tz)
-    shown = date_filter(local, fmt) or ""
+    shown = local_date(local, style)
     return (
         f'<time datetime="{_v(date_filter(local, "c"))}">{_v(shown)} '
         f'<abbr class="tz" title="{_v(patient.time_zone)}">{_v(date_filter(local, "T"))}</abbr>'

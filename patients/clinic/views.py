@@ -15,7 +15,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -25,6 +25,7 @@ from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.local_dates import local_date
 from patients.clinic import attention, dashboard, list_rows, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
@@ -223,7 +224,7 @@ def mark_reviewed(request, pk):
                 "Flags marked reviewed through %(night)s. "
                 "Use Undo in the history if that was a mistake."
             )
-            % {"night": formats.date_format(review.reviewed_through, "j M Y")},
+            % {"night": local_date(review.reviewed_through, "date")},
         )
     else:
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))

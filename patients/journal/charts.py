@@ -18,10 +18,12 @@ from itertools import pairwise
 from operator import itemgetter
 
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.formats import date_format, get_format
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, override
+
+from ldn_journal.local_dates import STYLES, local_date
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -359,7 +361,7 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
     Written here rather than as a template loop: a year is 365 rows of seven cells, which took
     the template engine most of the time of the clinician's patient page at 52 weeks.
     """
-    label = day_labels("D j M")
+    label = day_labels("day")
     # A dozen distinct values fill the cells: each one's cell is written once.
     done: dict = {}
 
@@ -380,22 +382,27 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
     return mark_safe("".join(html))  # noqa: S308
 
 
-def day_labels(fmt: str):
-    """``date_format(night, fmt)`` for many nights: the language's day and month names are
-    read once per call, not once per night (date_format costs ~25 µs a call, and a page of a
-    year's nights calls it hundreds of times). Only the letters D, j, M and Y; anything else
-    falls back to date_format."""
-    if not set(fmt) <= set("DjMY "):
-        return lambda night: date_format(night, fmt)
+def day_labels(style: str):
+    """``local_date(night, style)`` for many nights (a style of ldn_journal.local_dates, "day"
+    or "day_month": the order and small words are the language's): the day and month names
+    are read once per call, not once per night (date_format costs ~25 µs a call, and a page of
+    a year's nights calls it hundreds of times). Formats of only D, j, M, Y, spaces, commas
+    and full stops; any other falls back to local_date."""
+    language = (get_language() or "en").split("-")[0]
+    fmt = STYLES[style].get(language, STYLES[style]["en"])
+    if not set(fmt) <= set("DjMY ,."):
+        return lambda night: local_date(night, style)
     days, months = _day_and_month_names(get_language())
+    if language == "es":  # as local_date writes Spanish: day and month names in lower case
+        days, months = [d.lower() for d in days], {n: m.lower() for n, m in months.items()}
     parts = {
         "D": lambda night: days[night.weekday()],
         "j": lambda night: str(night.day),
         "M": lambda night: months[night.month],
         "Y": lambda night: f"{night.year:04d}",
     }
-    pieces = [parts.get(char) for char in fmt]
-    return lambda night: "".join(piece(night) if piece else " " for piece in pieces)
+    pieces = [parts.get(char, char) for char in fmt]
+    return lambda night: "".join(p if isinstance(p, str) else p(night) for p in pieces)
 
 
 @lru_cache(maxsize=16)
@@ -583,7 +590,7 @@ def _legend_svg(rows, y0: float) -> list[str]:
 
 def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
     span = (end - start).days
-    _day_label = day_labels("j M")  # month names in the page's language
+    _day_label = day_labels("day_month")  # as the page's language writes it
     if span <= 13:
         return [
             (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
@@ -616,7 +623,7 @@ def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
 
 
 def _day_label(d: date) -> str:
-    return date_format(d, "j M")  # month names in the page's language
+    return local_date(d, "day_month")  # as the page's language writes it
 
 
 def _describe(series: Sequence[Series], start: date, end: date) -> str:
@@ -645,13 +652,13 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
 
 
 def _long_date(d: date) -> str:
-    return date_format(d, "j M Y")
+    return local_date(d, "date")
 
 
 def _marker_tips():
     """A marker's tooltip ("12 Mar 2026: Skipped night"), the dates written by day_labels:
     a year's chart has dozens of skipped nights."""
-    long_date = day_labels("j M Y")
+    long_date = day_labels("date")
     return lambda m: f"{long_date(m.night)}: {m.label}"
 
 

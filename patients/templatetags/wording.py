@@ -22,7 +22,7 @@ def evidence_rows(evidence):
     """The rows of a suggestion's evidence table: the night, then "label: value · …", as the
     template loop wrote them (each a dozen filters per night: written here, as the chart's
     data table is)."""
-    label = day_labels("D j M")
+    label = day_labels("day")
     rows = []
     for item in evidence:
         values = " · ".join(

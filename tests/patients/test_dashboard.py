@@ -276,12 +276,12 @@ def test_undoing_another_teams_review_is_a_404_and_changes_nothing(
 
 # The calendar's rows as the template loop wrote them before they were written in Python.
 CALENDAR_LOOP = (
-    "{% for week in calendar %}<tr>{% for day in week %}"
+    "{% load journal %}{% for week in calendar %}<tr>{% for day in week %}"
     '<td class="night-{{ day.css }}{% if day.night == today %} night-today{% endif %}'
     '{% if day.outside %} night-outside{% endif %}">'
     '<span class="day">{{ day.night|date:"j" }}</span>'
     '<span class="status" aria-hidden="true">{{ day.symbol }}</span>'
-    '<span class="status-text">{{ day.night|date:"j M" }}: {{ day.text }}</span>'
+    '<span class="status-text">{{ day.night|day:"day_month" }}: {{ day.text }}</span>'
     "</td>{% endfor %}</tr>{% endfor %}"
 )
 

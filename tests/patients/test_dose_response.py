@@ -148,7 +148,7 @@ def test_pain_lower_is_better_change_is_negative_when_worse():
 
 # The by-dose table's rows as the template loop wrote them before they were written in Python.
 with open(Path(__file__).with_name("dose_levels_loop.html"), encoding="utf-8") as loop_file:
-    DOSE_LEVEL_LOOP = "{% load i18n wording %}" + loop_file.read().strip()
+    DOSE_LEVEL_LOOP = "{% load i18n wording journal %}" + loop_file.read().strip()
 
 
 @pytest.mark.parametrize("language", ["en-gb", "es", "de"])

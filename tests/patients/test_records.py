@@ -221,7 +221,7 @@ ENTRY_LOOP = (
     "        <tr>\n"
     '          <th scope="row">'
     "<a href=\"{% url 'clinic:night' patient.pk e.night|date:'Y-m-d' %}\">"
-    '{{ e.night|date:"D j M Y" }}</a></th>\n'
+    '{{ e.night|day:"day_date" }}</a></th>\n'
     '          <td>{% if e.status == "taken" %}'
     '{{ e.dose_mg.normalize }} mg{% if e.deviates %} <span class="badge badge-moderate">'
     "{% blocktranslate trimmed with dose=e.prescribed_mg.normalize %}plan {{ dose }}"

@@ -197,8 +197,8 @@ def test_a_safety_warning_is_translated(clinician_client, flagged, language):
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("es", "5 mg la noche del 25 Nov 2026 tras 3 mg la noche anterior"),
-        ("de", "5 mg in der Nacht vom 25 Nov 2026 nach 3 mg in der Nacht davor"),
+        ("es", "5 mg la noche del 25 nov 2026 tras 3 mg la noche anterior"),
+        ("de", "5 mg in der Nacht vom 25. Nov 2026 nach 3 mg in der Nacht davor"),
     ],
 )
 def test_a_confirmed_warning_is_stored_in_the_signer_s_language(

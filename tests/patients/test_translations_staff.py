@@ -219,3 +219,23 @@ def test_the_plan_panels_night_heading_is_translated(language, days_back):
         assert local_date(night, "day_month") in said
     assert said != english
     assert not re.search(r"\b(Tonight|Last|night)\b", said)
+
+
+# A day and a month written the English way in German: "2 Mär" (German writes "2. Mär").
+GERMAN_MONTHS = "Jan|Feb|Mär|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez"
+DAY_WITHOUT_ITS_FULL_STOP = re.compile(rf"(?<![\d.:/-])\d{{1,2}} (?:{GERMAN_MONTHS})\b")
+
+
+def test_every_clinician_page_writes_its_dates_the_german_way(clinician_client, clinic):
+    """Days and months come from ldn_journal.local_dates' styles (or charts.day_labels, which
+    writes the same), not from English format strings: "2. Mär 2026", never "2 Mär 2026"."""
+    found = {}
+    for url in clinician_pages(*clinic):
+        page = render_in(clinician_client, url, "de")
+        bad = sorted(set(DAY_WITHOUT_ITS_FULL_STOP.findall(page)))
+        if bad:
+            found[url] = bad
+    assert found == {}
+    # The check reads dates: the patient page has German ones with their full stop.
+    page = render_in(clinician_client, reverse("clinic:patient", args=[clinic[0].pk]), "de")
+    assert re.search(rf"\b\d{{1,2}}\. (?:{GERMAN_MONTHS})\b", page)

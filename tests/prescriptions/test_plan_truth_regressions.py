@@ -314,7 +314,7 @@ def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
         text = plan_page(client, patient)
     assert "Consider returning to the previous dose" not in text
     assert "Why: Dreams are mild" in text
-    assert f"{clinician.name}, 11 Jan 2026 14:00" in text
+    assert f"{clinician.name}, 11 Jan 2026, 14:00" in text
 
 
 def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient, clinician):

@@ -235,8 +235,8 @@ def test_nights_needed_covers_the_current_step_and_the_baseline():
 
 # The evidence table's rows as the template loop wrote them before the wording filter did.
 EVIDENCE_LOOP = (
-    "{% load wording %}{% for e in evidence %}\n"
-    '            <tr><td>{{ e.night|date:"D j M" }}</td><td>'
+    "{% load wording journal %}{% for e in evidence %}\n"
+    '            <tr><td>{{ e.night|day:"day" }}</td><td>'
     "{% for label, value in e.values %}{{ label|phrase }}: {{ value|phrase }}"
     "{% if not forloop.last %} · {% endif %}{% endfor %}</td></tr>\n"
     "            {% endfor %}"
