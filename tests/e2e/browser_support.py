@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connections
 
 from ldn_journal.demo import DEMO_PASSWORD
 
@@ -14,6 +15,20 @@ from ldn_journal.demo import DEMO_PASSWORD
 DOCS = Path(os.environ.get("LDN_DOCS_DIR") or Path(settings.VAR_DIR) / "docs")
 SCREENSHOTS = DOCS / "screenshots"
 PHONE = {"width": 390, "height": 844}
+
+
+def close_the_tests_connections():
+    """Close the database connections a browser test's own code opened, before leaving
+    Playwright's `sync_playwright()` block.
+
+    Django keeps connections context-locally (asgiref), and the queries a test makes while
+    Playwright's sync API runs use connections the test-database teardown does not see: each
+    was left idle, and PostgreSQL then refused to drop the test database at the end of the run
+    ("being accessed by other users"; seen with tests/e2e/test_account_closure.py alone, and
+    gone when the connections are closed here, inside the block)."""
+    connections.close_all()
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

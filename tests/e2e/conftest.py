@@ -7,7 +7,7 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser_support import CHROMIUM_ARGS, recent_london
+from tests.e2e.browser_support import CHROMIUM_ARGS, close_the_tests_connections, recent_london
 
 
 @pytest.fixture
@@ -29,5 +29,8 @@ def browser(chromium_path, monkeypatch, settings):
     call_command("seed_demo", verbosity=0)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            close_the_tests_connections()
+            browser.close()

@@ -15,7 +15,7 @@ from patients.urgent import reports as urgent
 from prescriptions import titration
 from prescriptions.demo import journal_hints
 from prescriptions.panel import plan_state
-from tests.e2e.browser_support import SCREENSHOTS
+from tests.e2e.browser_support import SCREENSHOTS, close_the_tests_connections
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -100,4 +100,5 @@ def test_clinician_applies_the_vivid_dreams_suggestion_and_the_tonight_card_foll
         patient_page.screenshot(path=str(SCREENSHOTS / "plan-my-plan.png"), full_page=True)
         patient_page.set_viewport_size({"width": 390, "height": 844})
         patient_page.screenshot(path=str(SCREENSHOTS / "plan-my-plan-mobile.png"), full_page=True)
+        close_the_tests_connections()
         browser.close()

@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from playwright.sync_api import sync_playwright
 from py_vapid import Vapid
 
-from tests.e2e.browser_support import SCREENSHOTS
+from tests.e2e.browser_support import SCREENSHOTS, close_the_tests_connections
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -129,4 +129,5 @@ def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "reminder-push-opened-tonight.png"))
         finally:
+            close_the_tests_connections()
             browser.close()
