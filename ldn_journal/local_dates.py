@@ -40,15 +40,25 @@ STYLES = {
 }
 
 
+# Languages that write day and month names in lower case (Django's catalog capitalises some).
+LOWER_CASE_NAMES = frozenset({"es"})
+
+
+def style_format(style: str) -> tuple[str, bool]:
+    """The active language's format string for `style` (one of STYLES), and whether that
+    language writes its day and month names in lower case. The one reading of both rules:
+    local_date and the charts' day labels ask here."""
+    language = (translation.get_language() or "en").split("-")[0]
+    return STYLES[style].get(language, STYLES[style]["en"]), language in LOWER_CASE_NAMES
+
+
 def local_date(value: date, style: str) -> str:
     """`value` in the active language's way of writing `style` (one of STYLES)."""
     if value in (None, ""):
         return ""
-    language = (translation.get_language() or "en").split("-")[0]
-    fmt = STYLES[style].get(language, STYLES[style]["en"])
+    fmt, lower_case = style_format(style)
     zone = ""
     if fmt.endswith(" T"):  # the zone's abbreviation, written as it is ("GMT", "CET")
         fmt, zone = fmt[:-2], " " + formats.date_format(value, "T")
     text = formats.date_format(value, fmt)
-    # Spanish writes day and month names in lower case (Django's catalog capitalises some).
-    return (text.lower() if language == "es" else text) + zone
+    return (text.lower() if lower_case else text) + zone

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db.models.signals import post_migrate
+from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ldn_journal import redis_outages
@@ -64,6 +65,9 @@ def _fast_and_clean(settings):
     yield
     _clear_own_cache()
     _forget_outages()
+    # A request through the test client leaves the language its LocaleMiddleware chose
+    # active in this thread: a German page must not make the next test's text German.
+    translation.deactivate()
 
 
 def _forget_outages():

@@ -61,10 +61,12 @@ class InvitedSignupForm(SignupForm):
 
     def try_save(self, request):
         if self.invitation is None or self.account_already_exists:
-            # The invited address got its account after this form was opened: the same link
-            # accepted in another tab or browser a moment ago. allauth would answer "check your
-            # email" (it hides which addresses have accounts; the invited person owns this one):
-            # say the link is used, as when the two sign-ups meet at the invitation's lock.
+            # The invitation was used (or revoked, or expired) after this form was opened: the
+            # same link accepted in another tab or browser a moment ago, between the view's
+            # check and this form reading the invitation (`invitation` is None), or the invited
+            # address got its account. allauth would answer "check your email" (it hides which
+            # addresses have accounts; the invited person owns this one) or a form error: say
+            # the link is used, as when the two sign-ups meet at the invitation's lock.
 
             return None, invitation_no_longer_valid(request)
         return super().try_save(request)

@@ -23,7 +23,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, override
 
-from ldn_journal.local_dates import STYLES, local_date
+from ldn_journal.local_dates import local_date, style_format
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -388,12 +388,11 @@ def day_labels(style: str):
     are read once per call, not once per night (date_format costs ~25 µs a call, and a page of
     a year's nights calls it hundreds of times). Formats of only D, j, M, Y, spaces, commas
     and full stops; any other falls back to local_date."""
-    language = (get_language() or "en").split("-")[0]
-    fmt = STYLES[style].get(language, STYLES[style]["en"])
+    fmt, lower_case = style_format(style)
     if not set(fmt) <= set("DjMY ,."):
         return lambda night: local_date(night, style)
     days, months = _day_and_month_names(get_language())
-    if language == "es":  # as local_date writes Spanish: day and month names in lower case
+    if lower_case:  # as local_date writes such a language
         days, months = [d.lower() for d in days], {n: m.lower() for n, m in months.items()}
     parts = {
         "D": lambda night: days[night.weekday()],

@@ -2,6 +2,7 @@
 with a reason; the grant is data the one access gate reads, for LDN_BREAK_GLASS_HOURS."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import http_ece
@@ -10,9 +11,11 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from py_vapid import Vapid
 
 from ldn_journal.accounts.models import AccessLog
+from ldn_journal.local_dates import local_date
 from patients.clinic.break_glass import active_patient_ids
 from patients.models import BreakGlassGrant, Patient, PushSubscription
 from patients.notifications.channels import push as push_channel
@@ -291,3 +294,21 @@ def test_the_gate_costs_one_query_however_many_grants_exist(clinician_b, django_
 
     with django_assert_num_queries(1):
         assert len(list(Patient.objects.visible_to(clinician_b))) == 5
+
+
+def test_the_alert_writes_when_the_access_ends_the_way_the_recipients_language_does(
+    outsider, patient_a, admin_user, django_capture_on_commit_callbacks
+):
+    admin_user.language = "de"
+    admin_user.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    grant = BreakGlassGrant.objects.get()
+    (german,) = [m for m in mail.outbox if m.to == [admin_user.email]]
+    with translation.override("de"):
+        until = local_date(grant.ends_at, "date_time_zone")
+    # "2. Mär 2026 03:00 UTC": the day's full stop, the month in German, the zone's name.
+    assert re.fullmatch(r"\d{1,2}\. \w{3} \d{4} \d\d:\d\d \S+", until)
+    assert f"bis {until}" in " ".join(german.body.split())
