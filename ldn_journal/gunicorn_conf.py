@@ -11,14 +11,29 @@ Why these:
 - `max_requests` with jitter: each worker is replaced after about 20,000 requests, at
   different times, so memory that a big response left behind (Python keeps freed arenas)
   is handed back without both workers restarting together.
+- `preload_app`: the master loads Django once and warms it (`warm`: the URL patterns and
+  their views, every template of the project compiled, each language's catalogs and
+  formats), then forks the workers from it. A worker replaced after its requests is a fork
+  of that warm master, ready at once: it used to import and set up Django itself (about a
+  second of CPU on a 2-core machine, taken from the worker still serving) and then build
+  templates and catalogs on its first requests (300-440 ms for each page's first view).
+  The master holds no database or cache connection when it forks (`warm` closes them), and
+  freezes what it built out of the collector's way before forking, so the workers share
+  those pages of memory instead of copying them. Code is read when the master starts: a
+  deploy restarts the container, never just the workers (no `kill -HUP` to load new code).
 """
 
 import gc
+import logging
 import os
+import time
+from datetime import date
+from pathlib import Path
 
 # Importing this needs no settings; calling it (in the worker, once the app is loaded) does.
 from django.urls import reverse
 
+preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 
@@ -40,3 +55,48 @@ def post_worker_init(_worker):
     if gc_freeze_enabled():
         gc.collect()
         gc.freeze()
+
+
+def warm() -> int:
+    """Build in this process what every worker's requests would otherwise build on first use;
+    returns how many templates it compiled. Leaves no database or cache connection open (the
+    master forks the workers after this, and a connection must never be shared by two)."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.db import connections
+    from django.template import engines
+    from django.utils import formats, translation
+
+    reverse("healthz")  # the URL patterns, and the views and forms they import
+    compiled = 0
+    for engine in engines.all():
+        for directory in (Path(d) for d in engine.engine.dirs):  # the project's templates
+            for path in sorted(directory.rglob("*")):
+                if path.suffix in (".html", ".txt") and path.is_file():
+                    engine.get_template(path.relative_to(directory).as_posix())
+                    compiled += 1
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):  # each language's catalogs and date formats
+            formats.date_format(date(2026, 3, 2), "DATE_FORMAT")
+    connections.close_all()
+    for cache in caches.all(initialized_only=True):
+        cache.close()
+    return compiled
+
+
+def when_ready(server):
+    """The master has loaded the application (preload_app) and listens: warm it and freeze
+    what it holds, before the first worker is forked from it. Without preloading (a command
+    line's `--no-preload`) the master has no application to warm: each worker loads its own."""
+    if not server.cfg.preload_app:
+        return
+    started = time.perf_counter()
+    compiled = warm()
+    if gc_freeze_enabled():
+        gc.collect()
+        gc.freeze()
+    logging.getLogger("gunicorn.error").info(
+        "warmed the application before forking: %d templates compiled in %.0f ms",
+        compiled,
+        (time.perf_counter() - started) * 1000,
+    )

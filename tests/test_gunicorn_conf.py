@@ -1,11 +1,27 @@
-"""gunicorn's settings file: workers are recycled at staggered times and freeze their start-up
-objects out of the garbage collector's way. Needs no Django settings beyond the tests'."""
+"""gunicorn's settings file: the master loads and warms the application once and forks the
+workers from it; workers are recycled at staggered times and freeze their start-up objects out
+of the garbage collector's way."""
 
 import gc
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+from django.template import engines
+from django.template.loaders.cached import Loader as CachedLoader
+from django.utils.translation import trans_real
 
 from ldn_journal import gunicorn_conf
+from tests.patients.worker_support import IN_CI, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -36,3 +52,105 @@ def test_a_misspelt_freeze_switch_is_refused_rather_than_read_as_off(monkeypatch
     monkeypatch.setenv("GUNICORN_GC_FREEZE", "nope")
     with pytest.raises(ValueError, match="GUNICORN_GC_FREEZE"):
         gunicorn_conf.gc_freeze_enabled()
+
+
+def test_the_master_loads_the_application_once_and_forks_workers_from_it():
+    assert gunicorn_conf.preload_app is True
+
+
+def test_warming_compiles_every_project_template_and_loads_every_language(
+    transactional_db, unfrozen
+):
+    templates = [
+        p
+        for p in (Path(settings.BASE_DIR) / "templates").rglob("*")
+        if p.suffix in (".html", ".txt")
+    ]
+    connection.ensure_connection()
+
+    compiled = gunicorn_conf.warm()
+
+    assert compiled == len(templates) > 100
+    engine = engines["django"].engine
+    cached = {
+        key
+        for loader in engine.template_loaders
+        if isinstance(loader, CachedLoader)
+        for key in loader.get_template_cache
+    }
+    names = {p.relative_to(Path(settings.BASE_DIR) / "templates").as_posix() for p in templates}
+    assert names <= {key.split("-")[0] for key in cached}
+    assert {code for code, _ in settings.LANGUAGES} <= set(trans_real._translations)
+    # The master forks the workers next: it must hold no connection they would share.
+    assert connection.connection is None
+
+
+def test_a_worker_replaced_after_its_requests_is_forked_from_the_warm_master(
+    transactional_db, tmp_path
+):
+    """A real gunicorn with this settings file, one worker replaced every few requests:
+    the application is warmed once, in the master, and every replacement answers at once."""
+    if connection.vendor != "postgresql":
+        msg = "the gunicorn test needs PostgreSQL (a second process cannot share SQLite's test DB)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg + "; set DATABASE_URL")
+    db = connection.settings_dict
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "REDIS_URL": "",
+        "LDN_VAR_DIR": str(tmp_path),
+        "CONN_MAX_AGE": "0",
+        "PYTHONPATH": str(ROOT),
+        "GUNICORN_MAX_REQUESTS": "5",
+        "GUNICORN_MAX_REQUESTS_JITTER": "1",
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "ldn_journal.wsgi:application",
+            "--config",
+            "python:ldn_journal.gunicorn_conf",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def healthy():
+        if process.poll() is not None:
+            raise AssertionError(log.read_text()[-2000:])
+        try:
+            return requests.get(url, timeout=10).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(healthy, timeout=60, what="gunicorn to answer /healthz")
+        answers = []
+        for _ in range(20):  # a worker serves at most 6: at least three replacements
+            wait_for(healthy, timeout=30, what="a replaced worker to answer")
+            answers.append(requests.get(url, timeout=10).status_code)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    text = log.read_text()
+    assert set(answers) == {200}
+    assert len(re.findall(r"Booting worker with pid", text)) >= 4
+    assert len(re.findall(r"warmed the application before forking: \d+ templates", text)) == 1
+    assert "Traceback" not in text
