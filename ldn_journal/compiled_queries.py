@@ -21,6 +21,24 @@ from django.db.models.query import get_related_populators
 
 from ldn_journal import sql_once
 
+# How to compile each compiled query (this module's and patients.compiled's) for a database
+# alias: a gunicorn master compiles them all before forking (`compile_all`), so a new worker
+# sends them at once instead of compiling each on its first request.
+_COMPILERS: list[Callable[[str], object]] = []
+
+
+def register(compile_for_alias: Callable[[str], object]) -> None:
+    _COMPILERS.append(compile_for_alias)
+
+
+def compile_all(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Compile every compiled query of the modules imported so far; returns how many."""
+    if connections[using].vendor != "postgresql":
+        return 0
+    for compile_for_alias in _COMPILERS:
+        compile_for_alias(using)
+    return len(_COMPILERS)
+
 
 class CompiledQuery:
     """``build(*placeholders)`` returns the queryset; ``placeholders`` are values no real
@@ -34,6 +52,7 @@ class CompiledQuery:
         self._build = build
         self._placeholders = placeholders
         self._compiled: dict[str, tuple] = {}
+        register(self._compile)
 
     def _compile(self, using: str):
         """(frozen SQL, converters, extra columns cut, materializer), or None where the ORM

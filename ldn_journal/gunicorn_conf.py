@@ -13,10 +13,11 @@ Why these:
   is handed back without both workers restarting together.
 - `preload_app`: the master loads Django once and warms it (`warm`: the URL patterns and
   their views, every template of the project compiled, each language's catalogs and
-  formats), then forks the workers from it. A worker replaced after its requests is a fork
-  of that warm master, ready at once: it used to import and set up Django itself (about a
-  second of CPU on a 2-core machine, taken from the worker still serving) and then build
-  templates and catalogs on its first requests (300-440 ms for each page's first view).
+  formats, the hot queries' SQL), then forks the workers from it. A worker replaced after
+  its requests is a fork of that warm master, ready at once: it used to import and set up
+  Django itself (about a second of CPU on a 2-core machine, taken from the worker still
+  serving) and then build templates, catalogs and SQL on its first requests (300-440 ms
+  for each page's first view).
   The master holds no database or cache connection when it forks (`warm` closes them), and
   freezes what it built out of the collector's way before forking, so the workers share
   those pages of memory instead of copying them. Code is read when the master starts: a
@@ -30,8 +31,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-# Importing this needs no settings; calling it (in the worker, once the app is loaded) does.
+# Importing these needs no settings (each is read lazily); calling them (once the application
+# is loaded) does.
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.template import engines
 from django.urls import reverse
+from django.utils import formats, translation
+
+from ldn_journal import compiled_queries
 
 preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
@@ -61,12 +70,6 @@ def warm() -> int:
     """Build in this process what every worker's requests would otherwise build on first use;
     returns how many templates it compiled. Leaves no database or cache connection open (the
     master forks the workers after this, and a connection must never be shared by two)."""
-    from django.conf import settings
-    from django.core.cache import caches
-    from django.db import connections
-    from django.template import engines
-    from django.utils import formats, translation
-
     reverse("healthz")  # the URL patterns, and the views and forms they import
     compiled = 0
     for engine in engines.all():
@@ -75,6 +78,10 @@ def warm() -> int:
                 if path.suffix in (".html", ".txt") and path.is_file():
                     engine.get_template(path.relative_to(directory).as_posix())
                     compiled += 1
+    # The hot queries' SQL (ldn_journal.compiled_queries): after the templates, whose tag
+    # libraries define some.
+    for alias in connections:
+        compiled_queries.compile_all(alias)
     for code, _name in settings.LANGUAGES:
         with translation.override(code):  # each language's catalogs and date formats
             formats.date_format(date(2026, 3, 2), "DATE_FORMAT")

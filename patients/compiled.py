@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from ldn_journal import sql_once
+from ldn_journal.compiled_queries import register
 
 # No patient has these ids: two stand-ins, so sql_once can tell the patient's parameter
 # from the constants.
@@ -28,6 +29,7 @@ class PerPatientQuery:
     def __init__(self, build: Callable[[int], QuerySet]):
         self.build = build
         self._frozen = cache(self._freeze)
+        register(self._frozen)
 
     def _freeze(self, alias: str) -> sql_once.Frozen:
         def compile_for(values):

@@ -18,7 +18,9 @@ from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 from django.utils.translation import trans_real
 
-from ldn_journal import gunicorn_conf
+from ldn_journal import compiled_queries, gunicorn_conf
+from ldn_journal.compiled_queries import CompiledQuery
+from patients.compiled import PerPatientQuery
 from tests.patients.worker_support import IN_CI, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,9 +60,22 @@ def test_the_master_loads_the_application_once_and_forks_workers_from_it():
     assert gunicorn_conf.preload_app is True
 
 
+def _made_by_the_tests(compile_for_alias):
+    owner = getattr(compile_for_alias, "__wrapped__", compile_for_alias).__self__
+    build = getattr(owner, "_build", None) or owner.build
+    return Path(build.__code__.co_filename).is_relative_to(ROOT / "tests")
+
+
 def test_warming_compiles_every_project_template_and_loads_every_language(
-    transactional_db, unfrozen
+    transactional_db, unfrozen, monkeypatch
 ):
+    # The site's compiled queries, not the ones this suite's tests make (some on purpose
+    # wrong, to see them refused).
+    monkeypatch.setattr(
+        compiled_queries,
+        "_COMPILERS",
+        [c for c in compiled_queries._COMPILERS if not _made_by_the_tests(c)],
+    )
     templates = [
         p
         for p in (Path(settings.BASE_DIR) / "templates").rglob("*")
@@ -81,6 +96,13 @@ def test_warming_compiles_every_project_template_and_loads_every_language(
     names = {p.relative_to(Path(settings.BASE_DIR) / "templates").as_posix() for p in templates}
     assert names <= {key.split("-")[0] for key in cached}
     assert {code for code, _ in settings.LANGUAGES} <= set(trans_real._translations)
+    # Every hot query's SQL (the views the URL patterns import define them all).
+    assert len(compiled_queries._COMPILERS) > 15
+    for query in gc.get_objects():
+        if isinstance(query, CompiledQuery) and not _made_by_the_tests(query._compile):
+            assert "default" in query._compiled, query._build
+        elif isinstance(query, PerPatientQuery):
+            assert query._frozen.cache_info().currsize >= 1
     # The master forks the workers next: it must hold no connection they would share.
     assert connection.connection is None
 
