@@ -770,15 +770,21 @@ def _measure_server(env, clinic, sessions, workdir, mode, servers):
             # A slow page runs longer, to collect enough requests for its percentiles.
             per_request = single * max(1, concurrency / (os.cpu_count() or 1))
             seconds = min(MAX_SECONDS, max(SECONDS, WANTED_REQUESTS * per_request / concurrency))
+            before = set(worker_pids(server.pid))
             run = _floor_and_page(port, page, session, floor, concurrency, seconds, workdir)
+            after = set(worker_pids(server.pid))
+            # A worker replaced (max_requests) during this run or its floor's: the new
+            # worker's first requests, and the fork itself, land in these figures' tail.
+            run["workers_replaced"] = len(after - before)
             row["runs"].append(run)
-            seen_workers.update(worker_pids(server.pid))
+            seen_workers.update(after)
             print(
                 f"{page.label:34} {concurrency:>2} {run['p50_ms']:>6.1f}ms "
                 f"{run['p95_ms']:>6.1f}ms {run['p99_ms']:>6.1f}ms {run['per_second']:>7.1f} "
                 f"{run['requests']:>5} {queries:>7} {run['floor_p95_ms']:>7.2f}ms "
                 f"{run['ratio_p95']:>6.1f}x {run['load_average'][0]:>5.2f}"
-                + (f"  ({run['errors']} errors)" if run["errors"] else ""),
+                + (f"  ({run['errors']} errors)" if run["errors"] else "")
+                + _replaced(run["workers_replaced"]),
                 flush=True,
             )
         out["pages"].append(row)
@@ -799,6 +805,12 @@ def _measure_server(env, clinic, sessions, workdir, mode, servers):
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(30)
     return out
+
+
+def _replaced(workers):
+    if not workers:
+        return ""
+    return f"  ({workers} worker{'s' if workers > 1 else ''} replaced)"
 
 
 def _stop(signum, _frame):
