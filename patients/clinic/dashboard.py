@@ -650,11 +650,10 @@ def trend_between(
 
 
 def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
-    """Symptoms by the dose taken, over the patient's whole journal."""
-    return dose_response.by_dose_level(
-        dose_response.Night(r.night, r.status, r.dose_mg, dict(r.scores), r.dreams)
-        for r in page.records
-    )
+    """Symptoms by the dose taken, over the patient's whole journal: the page's records as
+    they are (each has what dose_response.Night has; copying a year of them into Nights
+    cost more than the summary)."""
+    return dose_response.by_dose_level(page.records)
 
 
 def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:

@@ -256,14 +256,12 @@ def _write(patient, night, now, submission_id, kind, fill, update) -> Saved:
         if changed:
             entry.updated_at = now
             entry.save()
-        try:
-            with transaction.atomic():
-                Submission.objects.create(
-                    id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
-                )
-        except IntegrityError:
-            # The same id was committed by a concurrent request meanwhile: same result.
-            pass
+        # The same id committed by a concurrent request meanwhile gives the same result:
+        # ON CONFLICT DO NOTHING on its key, in this transaction (no savepoint to undo).
+        Submission.objects.bulk_create(
+            [Submission(id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now)],
+            ignore_conflicts=True,
+        )
     return Saved(entry, changed=changed)
 
 

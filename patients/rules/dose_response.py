@@ -33,7 +33,9 @@ _TENTH = Decimal("0.1")
 
 @dataclass(frozen=True)
 class Night:
-    """What the panel needs of one night."""
+    """What the panel needs of one night. Any record with these attributes will do
+    (patients.rules.flags.NightRecord has them: the clinician's pages pass theirs as they
+    are); they are only read."""
 
     night: date
     status: str  # "taken", "skipped" or ""

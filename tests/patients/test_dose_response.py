@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
@@ -10,8 +11,9 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patients.clinic.dashboard import dose_level_rows_html
+from patients.clinic.dashboard import dose_level_rows_html, dose_levels
 from patients.rules import dose_response as dr
+from patients.rules.flags import NightRecord
 from patients.rules.scales import MOOD, PAIN
 
 START = date(2026, 1, 1)
@@ -186,3 +188,18 @@ def test_the_dose_level_rows_are_the_html_the_template_loop_wrote(language):
     with translation.override(language):
         expected = Template(DOSE_LEVEL_LOOP).render(Context({"dr": response}))
         assert dose_level_rows_html(response) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(journals())
+def test_the_clinicians_pages_records_give_what_nights_give(nights):
+    """The patient page passes its night records as they are (patients.clinic.dashboard
+    .dose_levels): the same summary as from dose_response.Night copies."""
+    records = [
+        NightRecord(
+            night=n.night, status=n.status, dose_mg=n.dose_mg, scores=n.scores, dreams=n.dreams
+        )
+        for n in nights
+    ]
+    page = SimpleNamespace(records=records)
+    assert dose_levels(page) == dr.by_dose_level(nights)

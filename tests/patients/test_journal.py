@@ -608,3 +608,22 @@ def test_more_links_to_settings_access_log_export_account_and_sign_out(patient_c
         "account_logout",
     ):
         assert f'href="{reverse(name)}"' in page
+
+
+def test_a_double_tap_on_taken_now_stays_within_its_statements(
+    patient_client, a_year, django_capture_on_commit_callbacks
+):
+    """The second tap (tonight already logged) is refused by the entry's key, then files its
+    submission id with ON CONFLICT DO NOTHING: no savepoint of its own around that insert.
+    Counted with every SAVEPOINT the test's own transaction adds (the same before and after)."""
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    first = NightlyEntry.objects.get(night=TONIGHT)
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
+    sent = [q["sql"] for q in captured.captured_queries]
+    assert len(sent) <= 13, f"{len(sent)} statements:\n" + "\n".join(sent)
+    assert any("ON CONFLICT DO NOTHING" in sql for sql in sent)
+    assert NightlyEntry.objects.get(night=TONIGHT).updated_at == first.updated_at
