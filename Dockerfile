@@ -77,8 +77,9 @@ USER app:app
 
 EXPOSE 8000
 
-# gunicorn_conf.py adds what the flags cannot say: gc.freeze() once a worker has started and
-# max-requests with jitter (see that file). `make bench` runs exactly this command.
+# gunicorn_conf.py adds what the flags cannot say: the application loaded and warmed once in
+# the master before the workers are forked (preload_app), gc.freeze() once a worker has
+# started and max-requests with jitter (see that file). `make bench` runs exactly this command.
 
 # No curl in slim: ask /healthz with urllib. The Host header is the first ALLOWED_HOSTS
 # entry (a request for 127.0.0.1 would be refused as a bad host), X-Forwarded-Proto says

@@ -108,3 +108,48 @@ def test_a_failure_while_planning_stops_the_writer_and_is_the_error_raised(monke
     # The batch planned before the failure was written; nothing after it.
     assert ReminderDelivery.objects.count() == 2
     assert writer_threads() == []
+
+
+def plan_cache_mode():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("overlap", [True, False])
+def test_the_sweep_plans_each_read_for_its_values_and_then_resets_the_connection(
+    monkeypatch, overlap
+):
+    """Its reads of the claims so far must not reuse a plan made when the deliveries table
+    was empty (see sweep.custom_plans): the connection plans each one for its values while
+    the sweep reads, and is left as it was found."""
+    patients = [patient_on_plan(last_call=False) for _ in range(5)]
+    seen = []
+    read_claims = due._claimed_keys
+
+    def watched(*args):
+        seen.append(plan_cache_mode())
+        return read_claims(*args)
+
+    monkeypatch.setattr(due, "_claimed_keys", watched)
+    before = plan_cache_mode()
+
+    result = sweep.sweep_part(
+        NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2, overlap=overlap
+    )
+
+    assert result.looked_at == 5
+    assert seen == ["force_custom_plan"] * 3
+    assert plan_cache_mode() == before == "auto"
+
+
+def test_a_sweep_that_fails_midway_still_resets_the_connection(monkeypatch):
+    patients = [patient_on_plan(last_call=False) for _ in range(4)]
+
+    def broken(*_args):
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(due, "_claimed_keys", broken)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
+    assert plan_cache_mode() == "auto"
