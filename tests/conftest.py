@@ -9,6 +9,8 @@ import os
 import shutil
 import socket
 import subprocess
+import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +20,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from django.db.models.signals import post_migrate
 from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -241,3 +244,36 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"{section}: {line}")
     out = Path(settings.VAR_DIR) / "test-figures.json"
     out.write_text(json.dumps(totals, indent=2, sort_keys=True))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; before it is dropped, a wait (at most 10 s) for the
+    sessions other processes opened on it to end. A gunicorn or Celery worker a test started
+    and stopped leaves its PostgreSQL backend for a moment after the process is gone, and
+    DROP DATABASE refuses while one remains ("being accessed by other users"). A session
+    this process leaked stays, and the warning still names the database."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        deadline = time.monotonic() + 10
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT state, backend_start, left(query, 300) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                others = cursor.fetchall()
+            if not others:
+                return
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    # Which code opened it: the last statement each session ran.
+    for state, started, query in others:
+        warnings.warn(
+            f"a session on the test database outlived the tests: {state}, opened {started}, "
+            f"last ran {query!r}",
+            stacklevel=1,
+        )

@@ -17,7 +17,7 @@ import uuid
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from patients.models import ReminderDelivery, UrgentReport
@@ -90,9 +90,14 @@ def test_with_the_broker_frozen_the_urgent_report_answers_and_the_alert_goes_out
         os.kill(redis_server.process.pid, signal.SIGSTOP)
         try:
             answered = []
-            request = threading.Thread(
-                target=lambda: answered.append(client.post("/journal/reaction/", urgent_form()))
-            )
+
+            def post():
+                try:
+                    answered.append(client.post("/journal/reaction/", urgent_form()))
+                finally:
+                    connections.close_all()  # this thread's own: left open, it outlived the tests
+
+            request = threading.Thread(target=post)
             started = time.monotonic()
             request.start()
             # Only a guard against a hang wedging CI: the bound under test is the clients'
