@@ -35,12 +35,14 @@ from pathlib import Path
 # is loaded) does.
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.template import engines
 from django.urls import reverse
 from django.utils import formats, translation
 
 from ldn_journal import compiled_queries
+
+_log = logging.getLogger("gunicorn.error")
 
 preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
@@ -70,25 +72,31 @@ def warm() -> int:
     """Build in this process what every worker's requests would otherwise build on first use;
     returns how many templates it compiled. Leaves no database or cache connection open (the
     master forks the workers after this, and a connection must never be shared by two)."""
-    reverse("healthz")  # the URL patterns, and the views and forms they import
-    compiled = 0
-    for engine in engines.all():
-        for directory in (Path(d) for d in engine.engine.dirs):  # the project's templates
-            for path in sorted(directory.rglob("*")):
-                if path.suffix in (".html", ".txt") and path.is_file():
-                    engine.get_template(path.relative_to(directory).as_posix())
-                    compiled += 1
-    # The hot queries' SQL (ldn_journal.compiled_queries): after the templates, whose tag
-    # libraries define some.
-    for alias in connections:
-        compiled_queries.compile_all(alias)
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):  # each language's catalogs and date formats
-            formats.date_format(date(2026, 3, 2), "DATE_FORMAT")
-    connections.close_all()
-    for cache in caches.all(initialized_only=True):
-        cache.close()
-    return compiled
+    try:
+        reverse("healthz")  # the URL patterns, and the views and forms they import
+        compiled = 0
+        for engine in engines.all():
+            for directory in (Path(d) for d in engine.engine.dirs):  # the project's templates
+                for path in sorted(directory.rglob("*")):
+                    if path.suffix in (".html", ".txt") and path.is_file():
+                        engine.get_template(path.relative_to(directory).as_posix())
+                        compiled += 1
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):  # each language's catalogs and date formats
+                formats.date_format(date(2026, 3, 2), "DATE_FORMAT")
+        # The hot queries' SQL (ldn_journal.compiled_queries): after the templates, whose
+        # tag libraries define some. Compiling asks the database its version: a database
+        # not up yet leaves them to each worker's first use, as before.
+        for alias in connections:
+            try:
+                compiled_queries.compile_all(alias)
+            except DatabaseError:
+                _log.warning("warming: database %r unreachable, SQL compiled on first use", alias)
+        return compiled
+    finally:
+        connections.close_all()
+        for cache in caches.all(initialized_only=True):
+            cache.close()
 
 
 def when_ready(server):
@@ -98,12 +106,19 @@ def when_ready(server):
     if not server.cfg.preload_app:
         return
     started = time.perf_counter()
-    compiled = warm()
+    try:
+        compiled = warm()
+    # Warming only saves the workers' first requests: whatever fails in it (the workers
+    # meet the same on first use and answer it there) must not stop the site from starting.
+    except Exception:  # noqa: BLE001 - logged with its traceback; warming is optional
+        _log.exception("warming the application failed: the workers build it on first use")
+        compiled = None
     if gc_freeze_enabled():
         gc.collect()
         gc.freeze()
-    logging.getLogger("gunicorn.error").info(
-        "warmed the application before forking: %d templates compiled in %.0f ms",
-        compiled,
-        (time.perf_counter() - started) * 1000,
-    )
+    if compiled is not None:
+        _log.info(
+            "warmed the application before forking: %d templates compiled in %.0f ms",
+            compiled,
+            (time.perf_counter() - started) * 1000,
+        )

@@ -247,14 +247,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
     """pytest-django's test database; before it is dropped, a wait (at most 10 s) for the
     sessions other processes opened on it to end. A gunicorn or Celery worker a test started
     and stopped leaves its PostgreSQL backend for a moment after the process is gone, and
     DROP DATABASE refuses while one remains ("being accessed by other users"). A session
-    this process leaked stays, and the warning still names the database."""
+    this process leaked stays: a warning then says the last statement it ran, which names
+    the code that opened it."""
     yield
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or django_db_keepdb:  # kept: nothing is dropped
         return
     with django_db_blocker.unblock():
         deadline = time.monotonic() + 10
@@ -262,7 +263,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT state, backend_start, left(query, 300) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    # Not autovacuum's or a parallel query's: DROP DATABASE ends those.
+                    "AND backend_type = 'client backend'"
                 )
                 others = cursor.fetchall()
             if not others:

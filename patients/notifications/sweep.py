@@ -240,7 +240,18 @@ def custom_plans() -> Iterator[None]:
     the whole deliveries table once per patient of each batch, and the 100,000-patient sweep
     took 262 s instead of 10 (measured, `python -m bench reminders`). Planning each read
     costs well under a millisecond per batch of 1,000 patients."""
-    if connection.vendor != "postgresql":
+    options = connection.settings_dict.get("OPTIONS", {})
+    prepared = options.get("server_side_binding") and options.get("prepare_threshold") is not None
+    if connection.vendor != "postgresql" or not prepared:
+        # Without prepared statements every statement is planned for its values already,
+        # and behind a transaction-pooling PgBouncer (the reason to turn them off) a
+        # session's SET would reach other clients.
+        yield
+        return
+    if connection.in_atomic_block:
+        # Inside a transaction: SET LOCAL ends with it, committed or rolled back.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         yield
         return
     with connection.cursor() as cursor:
@@ -248,13 +259,11 @@ def custom_plans() -> Iterator[None]:
     try:
         yield
     finally:
-        # Inside a transaction that is rolling back, the rollback undoes the SET.
-        if not connection.needs_rollback:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("RESET plan_cache_mode")
-            except DatabaseError:
-                connection.close()  # a session whose settings are unknown is not reused
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET plan_cache_mode")
+        except DatabaseError:
+            connection.close()  # a session whose settings are unknown is not reused
 
 
 def sweep_part(

@@ -153,3 +153,36 @@ def test_a_sweep_that_fails_midway_still_resets_the_connection(monkeypatch):
     with pytest.raises(RuntimeError, match="planning failed"):
         sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
     assert plan_cache_mode() == "auto"
+
+
+def test_inside_a_transaction_the_setting_ends_with_it(monkeypatch):
+    patients = [patient_on_plan(last_call=False) for _ in range(3)]
+    seen = []
+    read_claims = due._claimed_keys
+
+    def watched(*args):
+        seen.append(plan_cache_mode())
+        return read_claims(*args)
+
+    monkeypatch.setattr(due, "_claimed_keys", watched)
+    with transaction.atomic():
+        sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
+        assert seen == ["force_custom_plan"] * 2
+    assert plan_cache_mode() == "auto"
+
+
+def test_without_prepared_statements_the_sweep_leaves_the_planner_alone(monkeypatch):
+    """Every statement is planned for its values then, and behind a transaction-pooling
+    PgBouncer (why they would be off) a session's SET would reach other clients."""
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
+    patients = [patient_on_plan(last_call=False) for _ in range(3)]
+    seen = []
+    read_claims = due._claimed_keys
+
+    def watched(*args):
+        seen.append(plan_cache_mode())
+        return read_claims(*args)
+
+    monkeypatch.setattr(due, "_claimed_keys", watched)
+    sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
+    assert seen == ["auto"] * 2
