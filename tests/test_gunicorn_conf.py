@@ -61,10 +61,39 @@ def test_the_master_loads_the_application_once_and_forks_workers_from_it():
     assert gunicorn_conf.preload_app is True
 
 
+def _owner(compile_for_alias):
+    """The CompiledQuery or PerPatientQuery a registered compiler belongs to, or None for a
+    cached function of the alias (a gate's frozen SQL)."""
+    return getattr(getattr(compile_for_alias, "__wrapped__", compile_for_alias), "__self__", None)
+
+
 def _made_by_the_tests(compile_for_alias):
-    owner = getattr(compile_for_alias, "__wrapped__", compile_for_alias).__self__
-    build = getattr(owner, "_build", None) or owner.build
+    owner = _owner(compile_for_alias)
+    if owner is None:
+        build = compile_for_alias.__wrapped__
+    else:
+        build = getattr(owner, "_build", None) or owner.build
     return Path(build.__code__.co_filename).is_relative_to(ROOT / "tests")
+
+
+def _forget(compile_for_alias):
+    owner = _owner(compile_for_alias)
+    if isinstance(owner, CompiledQuery):
+        owner._compiled.clear()
+    elif owner is None:
+        compile_for_alias.cache_clear()
+    else:
+        owner._frozen.cache_clear()
+
+
+def _is_compiled(compile_for_alias):
+    owner = _owner(compile_for_alias)
+    if isinstance(owner, CompiledQuery):
+        return "default" in owner._compiled
+    if owner is None:
+        return compile_for_alias.cache_info().currsize >= 1
+    assert isinstance(owner, PerPatientQuery)
+    return owner._frozen.cache_info().currsize >= 1
 
 
 def test_warming_compiles_every_project_template_and_loads_every_language(
@@ -83,11 +112,7 @@ def test_warming_compiles_every_project_template_and_loads_every_language(
         if p.suffix in (".html", ".txt")
     ]
     for compile_for_alias in compiled_queries._COMPILERS:  # as in a master just started
-        owner = getattr(compile_for_alias, "__wrapped__", compile_for_alias).__self__
-        if isinstance(owner, CompiledQuery):
-            owner._compiled.clear()
-        else:
-            owner._frozen.cache_clear()
+        _forget(compile_for_alias)
     # As in a master just started: no catalog loaded, no template compiled.
     monkeypatch.setattr(trans_real, "_translations", {})
     for loader in engines["django"].engine.template_loaders:
@@ -113,12 +138,10 @@ def test_warming_compiles_every_project_template_and_loads_every_language(
     assert len(compiled_queries._COMPILERS) > 15
     on_postgresql = connection.vendor == "postgresql"
     for compile_for_alias in compiled_queries._COMPILERS:
-        owner = getattr(compile_for_alias, "__wrapped__", compile_for_alias).__self__
-        if isinstance(owner, CompiledQuery):
-            assert ("default" in owner._compiled) is on_postgresql, owner._build
-        else:
-            assert isinstance(owner, PerPatientQuery)
-            assert (owner._frozen.cache_info().currsize >= 1) is on_postgresql, owner.build
+        assert _is_compiled(compile_for_alias) is on_postgresql, compile_for_alias
+    # The gate's, the navigation's and the list's frozen clinician SQL among them.
+    names = {getattr(c, "__name__", "") for c in compiled_queries._COMPILERS}
+    assert {"_frozen_gate", "_frozen_alerts", "_frozen_beyond_team"} <= names
     # The master forks the workers next: it must hold no connection they would share.
     # (SQLite's in-memory test database is never closed by Django: nothing to fork there.)
     assert connection.connection is None or connection.vendor == "sqlite"

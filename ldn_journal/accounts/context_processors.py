@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.models import Role
+from ldn_journal.compiled_queries import register
 from patients.care_team import unassigned_open
 from patients.models import (
     BreakGlassGrant,
@@ -104,6 +105,9 @@ def _alerts_query(clinician, _patient_id, now):
 @functools.cache
 def _frozen_alerts(using):
     return freeze_clinician_query(using, _alerts_query)
+
+
+register(_frozen_alerts)  # compiled by a gunicorn master before it forks
 
 
 def clinician_alerts(request, *, undelivered=False) -> ClinicianAlerts:

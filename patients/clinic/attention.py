@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from ldn_journal.accounts.models import Role, User
-from ldn_journal.compiled_queries import CompiledQuery, ids_filter
+from ldn_journal.compiled_queries import CompiledQuery, ids_filter, register
 from patients.clinic import dashboard
 from patients.models import (
     ROUTE_BREAK_GLASS,
@@ -579,6 +579,9 @@ def _beyond_team(user, _patient_id, now):
 @functools.cache
 def _frozen_beyond_team(using):
     return freeze_clinician_query(using, _beyond_team)
+
+
+register(_frozen_beyond_team)  # compiled by a gunicorn master before it forks
 
 
 def _reaches_beyond_team(user, now):

@@ -40,6 +40,7 @@ from django.utils.translation import gettext, ngettext
 
 from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.compiled_queries import register
 from ldn_journal.local_dates import local_date
 from patients import records as night_records
 from patients.compiled import PerPatientQuery
@@ -458,6 +459,9 @@ def _frozen_gate(using) -> _FrozenGate:
     compiler.setup_query()
     converters = compiler.get_converters([column for column, _, _ in compiler.select])
     return _FrozenGate(frozen, converters)
+
+
+register(_frozen_gate)  # compiled by a gunicorn master before it forks
 
 
 def _gate_rows(user, patient_pk, using):
