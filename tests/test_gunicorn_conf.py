@@ -22,7 +22,7 @@ from django.utils.translation import trans_real
 from ldn_journal import compiled_queries, gunicorn_conf
 from ldn_journal.compiled_queries import CompiledQuery
 from patients.compiled import PerPatientQuery
-from tests.patients.worker_support import IN_CI, free_port, wait_for
+from tests.patients.worker_support import IN_CI, free_port, the_test_database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,15 +157,11 @@ def test_a_worker_replaced_after_its_requests_is_forked_from_the_warm_master(
         if IN_CI:
             pytest.fail(msg)
         pytest.skip(msg + "; set DATABASE_URL")
-    db = connection.settings_dict
     port = free_port()
     log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": the_test_database_url(),
         "REDIS_URL": "",
         "LDN_VAR_DIR": str(tmp_path),
         "CONN_MAX_AGE": "0",

@@ -116,22 +116,26 @@ def plan_cache_mode():
         return cursor.fetchone()[0]
 
 
+@pytest.fixture
+def seen(monkeypatch):
+    """The planner's mode the connection had at each of the sweep's reads of its claims."""
+    modes = []
+    read_claims = due._claimed_keys
+
+    def watched(*args):
+        modes.append(plan_cache_mode())
+        return read_claims(*args)
+
+    monkeypatch.setattr(due, "_claimed_keys", watched)
+    return modes
+
+
 @pytest.mark.parametrize("overlap", [True, False])
-def test_the_sweep_plans_each_read_for_its_values_and_then_resets_the_connection(
-    monkeypatch, overlap
-):
+def test_the_sweep_plans_each_read_for_its_values_and_then_resets_the_connection(seen, overlap):
     """Its reads of the claims so far must not reuse a plan made when the deliveries table
     was empty (see sweep.custom_plans): the connection plans each one for its values while
     the sweep reads, and is left as it was found."""
     patients = [patient_on_plan(last_call=False) for _ in range(5)]
-    seen = []
-    read_claims = due._claimed_keys
-
-    def watched(*args):
-        seen.append(plan_cache_mode())
-        return read_claims(*args)
-
-    monkeypatch.setattr(due, "_claimed_keys", watched)
     before = plan_cache_mode()
 
     result = sweep.sweep_part(
@@ -155,34 +159,18 @@ def test_a_sweep_that_fails_midway_still_resets_the_connection(monkeypatch):
     assert plan_cache_mode() == "auto"
 
 
-def test_inside_a_transaction_the_setting_ends_with_it(monkeypatch):
+def test_inside_a_transaction_the_setting_ends_with_it(seen):
     patients = [patient_on_plan(last_call=False) for _ in range(3)]
-    seen = []
-    read_claims = due._claimed_keys
-
-    def watched(*args):
-        seen.append(plan_cache_mode())
-        return read_claims(*args)
-
-    monkeypatch.setattr(due, "_claimed_keys", watched)
     with transaction.atomic():
         sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
         assert seen == ["force_custom_plan"] * 2
     assert plan_cache_mode() == "auto"
 
 
-def test_without_prepared_statements_the_sweep_leaves_the_planner_alone(monkeypatch):
+def test_without_prepared_statements_the_sweep_leaves_the_planner_alone(monkeypatch, seen):
     """Every statement is planned for its values then, and behind a transaction-pooling
     PgBouncer (why they would be off) a session's SET would reach other clients."""
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", {})
     patients = [patient_on_plan(last_call=False) for _ in range(3)]
-    seen = []
-    read_claims = due._claimed_keys
-
-    def watched(*args):
-        seen.append(plan_cache_mode())
-        return read_claims(*args)
-
-    monkeypatch.setattr(due, "_claimed_keys", watched)
     sweep.sweep_part(NOW, patients[0].pk, patients[-1].pk, dispatch=[].append, batch_size=2)
     assert seen == ["auto"] * 2

@@ -150,17 +150,22 @@ def start_sink(handler):
     return controller
 
 
+def the_test_database_url():
+    """The test database's address, for a process a test starts (a Celery worker, gunicorn)."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
 class Worker:
     """`celery -A ldn_journal worker --pool=solo` on the test database, own Redis, the sink."""
 
     def __init__(self, redis_url, smtp_port, tmp_path, extra_env=None):
-        db = connection.settings_dict
         self.env = {
             **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}"
-            ),
+            "DATABASE_URL": the_test_database_url(),
             "REDIS_URL": redis_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "LDN_VAR_DIR": str(tmp_path),

@@ -30,7 +30,7 @@ from ldn_journal.accounts.access_log import client_ip
 from ldn_journal.accounts.models import AccessLog
 from tests import figures
 from tests.factories import PASSWORD, PatientFactory
-from tests.patients.worker_support import IN_CI, free_port, wait_for
+from tests.patients.worker_support import IN_CI, free_port, the_test_database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -87,16 +87,12 @@ def test_the_setting_feeds_allauths_own_proxy_count():
 
 class Gunicorn:
     def __init__(self, tmp_path, proxy_count):
-        db = connection.settings_dict
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / f"gunicorn-{self.port}.log"
         env = {
             **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}"
-            ),
+            "DATABASE_URL": the_test_database_url(),
             # The database cache (in the test database) holds the rate limits.
             "REDIS_URL": "",
             "LDN_VAR_DIR": str(tmp_path),
