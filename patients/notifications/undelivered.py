@@ -28,6 +28,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.celery import URGENT
+from ldn_journal.compiled_queries import register
 from patients.models import (
     Patient,
     PushSubscription,
@@ -163,6 +164,9 @@ def frozen_undelivered_reports(using):
     setting now (bind with `bind_clinician_query`): the count below, and the clinician
     list, which reads it in its navigation's query (ldn_journal.accounts.context_processors)."""
     return _frozen_undelivered_reports(using, settings.LDN_URGENT_TELL_ADMINS_AFTER_ATTEMPTS)
+
+
+register(frozen_undelivered_reports)  # compiled by a gunicorn master before it forks
 
 
 def undelivered_alert_count(clinician) -> int:
