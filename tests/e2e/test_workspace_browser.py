@@ -181,3 +181,56 @@ def test_a_flags_evidence_link_opens_that_night(browser, live_server):
     assert ":" in values  # the values that raised the flag are shown beside the night
     page.screenshot(path=SCREENSHOTS / "clinic-night-phone.png", full_page=True)
     context.close()
+
+
+# Each word of a table cell, as the line boxes it was laid out on: a word on two lines was
+# broken by the layout (a table may scroll inside its box; its words stay whole). A word may
+# wrap after its hyphen ("open-" / "ended"), as text does: each part counts as a word.
+_WORDS_BROKEN_ACROSS_LINES = """(() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set(
+          Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top))
+        );
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+})()"""
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_visit_report_and_patient_page_tables_keep_their_words_whole_on_a_phone(
+    browser, live_server, language
+):
+    """At 390 px the visit report's tables scroll inside their boxes instead of squeezing a
+    column below its longest word: the German urgent table broke "Herzrasen" (racing heart)
+    as "Herz / rase / n" while the page let long words wrap anywhere."""
+    clinician = User.objects.get(email="clinician@example.com")
+    report = UrgentReport.objects.filter(
+        patient__care_team=clinician, symptoms__contains=["racing_heart"]
+    ).first()
+    assert report is not None  # the demo's acknowledged report, in the report's range
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    User.objects.filter(pk=clinician.pk).update(language=language)
+    base = f"{live_server.url}/clinic/patients/{report.patient_id}/"
+    for path in (f"{base}report/", base):
+        page.goto(path)
+        page.wait_for_load_state("load")
+        assert page.locator("html").get_attribute("lang") == language
+        if path.endswith("/report/"):
+            expect(page.locator(".report-table").last).to_contain_text(
+                "Herzrasen" if language == "de" else "Racing heart"
+            )
+        assert page.evaluate(_WORDS_BROKEN_ACROSS_LINES) == [], path
+        assert sideways_scroll(page) <= 0, path
+    context.close()
