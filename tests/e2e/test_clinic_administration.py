@@ -116,3 +116,61 @@ def test_an_admin_sets_up_a_one_day_cover_and_the_covering_clinician_sees_the_te
         expect(row).to_contain_text("Covering")
     clinician.screenshot(path=str(SCREENSHOTS / "clinic-covering-list.png"))
     assert sideways_scroll(clinician) == 0
+
+
+def admin_pages():
+    """Every page an admin opens from the navigation, with one example of each per-item page."""
+    from patients.models import UrgentReport  # noqa: PLC0415 - read once the demo is seeded
+
+    patient = Patient.objects.order_by("pk").first()
+    return [
+        "/manage/",
+        "/manage/?role=patient",
+        "/manage/closures/",
+        "/manage/invite/",
+        "/manage/invitations/",
+        "/manage/invitations/bulk/",
+        "/manage/care-team/",
+        "/manage/care-team/transfer/",
+        "/manage/coverage/",
+        "/manage/coverage/new/",
+        "/manage/access-log/",
+        "/manage/urgent/",
+        *(f"/manage/urgent/{r.pk}/" for r in UrgentReport.objects.order_by("pk")[:2]),
+        f"/manage/people/{patient.user_id}/close/",
+        f"/manage/patients/{patient.pk}/identifiers/",
+        "/clinic/templates/",
+        "/accounts/email/",
+    ]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_no_admin_page_scrolls_sideways(browser, live_server, settings, viewport):
+    """At 390 px the People table's visually hidden "Actions" heading, placed absolutely,
+    escaped the table's scrolling box and made the page 502 px wide."""
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.com")
+    too_wide = []
+    pages = admin_pages()
+    for path in pages:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        if (overflow := sideways_scroll(page)) > 0:
+            too_wide.append((path, overflow))
+    assert len(pages) > 15
+    assert too_wide == [], too_wide
+    # The brand stays on one line beside the wrapping navigation (it broke as "LDN /
+    # Journal" at 1280 px): its text is laid out on one line box.
+    page.goto(f"{live_server.url}/manage/")
+    brand_lines = page.evaluate(
+        """(() => { const range = document.createRange();
+          range.selectNodeContents(document.querySelector(".brand"));
+          return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+        })()"""
+    )
+    assert brand_lines == 1
+    context.close()
