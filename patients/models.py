@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ldn_journal import sql_once
-from ldn_journal.compiled_queries import register
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.compiled_queries import register
 from patients.rules import coverage as coverage_rules
 
 

@@ -7,6 +7,7 @@ from patients.clinic import access_log
 from patients.journal import care_team
 from patients.journal import views as journal
 from patients.notifications import views as reminder_views
+from patients.rules import nights
 from patients.urgent import views as urgent_views
 
 
@@ -16,7 +17,12 @@ class NightConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value):
-        return date.fromisoformat(value)  # ValueError (e.g. 2026-02-30) makes the URL not match
+        # ValueError (e.g. 2026-02-30, or 0001-01-01: not a night a page shows) makes the URL
+        # not match.
+        night = date.fromisoformat(value)
+        if not nights.nameable(night):
+            raise ValueError(value)
+        return night
 
     def to_url(self, value):
         return value.isoformat() if isinstance(value, date) else str(value)

@@ -72,6 +72,26 @@ class InvitedSignupForm(SignupForm):
         return super().try_save(request)
 
 
+class PeopleFilterForm(forms.Form):
+    """The People page's search and role filter; an invalid one is dropped, with its
+    message (a search holding a NUL character or longer than 100 characters)."""
+
+    q = forms.CharField(
+        label=_("Search by name or email"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
+
+    def filters(self):
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return (data.get("q") or "").strip(), data.get("role") or ""
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),

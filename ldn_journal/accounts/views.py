@@ -30,6 +30,7 @@ from ldn_journal.accounts.forms import (
     InviteForm,
     LanguageForm,
     MfaResetForm,
+    PeopleFilterForm,
 )
 from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import (
@@ -116,18 +117,14 @@ def people(request):
         .annotate(closed=Exists(closed))
         .order_by("role", "display_name", "email")
     )
-    query = request.GET.get("q", "").strip()[:100]
-    role = request.GET.get("role", "")
+    form = PeopleFilterForm(request.GET or None)
+    query, role = form.filters()
     if query:
         users = users.filter(Q(email__icontains=query) | Q(display_name__icontains=query))
-    if role in Role.values:
+    if role:
         users = users.filter(role=role)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/manage/people.html",
-        {"page": page, "query": query, "role": role, "roles": Role.choices},
-    )
+    return render(request, "accounts/manage/people.html", {"page": page, "form": form})
 
 
 @role_required(Role.ADMIN)

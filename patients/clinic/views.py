@@ -43,6 +43,7 @@ from patients.clinic.forms import (
 from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.rules import flags as flag_rules
+from patients.rules import nights as night_rules
 from patients.rules.nights import EVENING, night_of
 from prescriptions import plans
 from prescriptions.models import PlanVersion
@@ -97,12 +98,10 @@ def _plan_panel(request, page):
 def _calendar_month(request, today):
     """The month the adherence calendar shows: ?month=YYYY-MM, never after this month."""
     current = dashboard.month_start(today)
-    try:
-        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
-        wanted = date(year, month, 1)
-    except ValueError:
+    wanted = night_rules.month_named(request.GET.get("month"))
+    if wanted is None or not night_rules.nameable(wanted):
         return current
-    return min(wanted, current) if wanted.year >= 1900 else current
+    return min(wanted, current)
 
 
 def _export_form(request, page):
@@ -309,6 +308,8 @@ def night_detail(request, pk, night):
         night = date.fromisoformat(night)
     except ValueError:
         raise Http404 from None
+    if not night_rules.nameable(night):
+        raise Http404
     entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
     position = plans.load(patient).on(night)
     record_access(

@@ -590,12 +590,8 @@ def entry_detail(request, pk):
 
 
 def _month_param(value, today):
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        first = date(year, month, 1)
-    except (TypeError, ValueError):
-        return date(today.year, today.month, 1)
-    return first
+    first = nights.month_named(value)
+    return date(today.year, today.month, 1) if first is None else first
 
 
 def _journal_start(patient, tonight, first_night):

@@ -48,6 +48,28 @@ _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# The nights a page may be asked for (a night in a URL, the month of the clinician's calendar):
+# from 1900 to the end of 9998, so the night before and after each, and its window, are dates
+# too. Outside them a night's page is a 404 and the calendar shows this month.
+FIRST_NAMEABLE = date(1900, 1, 1)
+LAST_NAMEABLE = date(9998, 12, 31)
+
+
+def nameable(night: date) -> bool:
+    """Whether a page may show ``night`` (FIRST_NAMEABLE to LAST_NAMEABLE)."""
+    return FIRST_NAMEABLE <= night <= LAST_NAMEABLE
+
+
+def month_named(text: str | None) -> date | None:
+    """The first day of the month "YYYY-MM" names, or None when the text names no month
+    ("2026-13", "abc", a year of twenty digits). Each page then keeps it within its own
+    range (the journal's first month, never after this month)."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1)
+    except (ValueError, OverflowError):
+        return None
+
 
 def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
     """Return ``tz`` as a ``ZoneInfo``, accepting an IANA name such as ``"Europe/London"``.

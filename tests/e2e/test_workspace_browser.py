@@ -195,9 +195,8 @@ _WORDS_BROKEN_ACROSS_LINES = """(() => {
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
-        const lines = new Set(
-          Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top))
-        );
+        const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const lines = new Set(boxes.map((r) => Math.round(r.top)));
         if (lines.size > 1) broken.push(match[0]);
       }
     }

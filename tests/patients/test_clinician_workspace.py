@@ -117,11 +117,22 @@ def test_a_night_without_an_entry_says_nothing_was_logged(clinician_client, jour
     assert "Nothing was logged for this night" in clinician_client.get(url).text
 
 
-@pytest.mark.parametrize("night", ["2026-02-30", "yesterday", "9999-99-99"])
+@pytest.mark.parametrize(
+    "night",
+    # The edges of the calendar were a 500 (the night before 0001-01-01 is no date).
+    ["2026-02-30", "yesterday", "9999-99-99", "0001-01-01", "1899-12-31", "9999-12-31"],
+)
 def test_a_bad_night_is_404(clinician_client, patient_a, night):
     assert (
         clinician_client.get(f"/clinic/patients/{patient_a.pk}/nights/{night}/").status_code == 404
     )
+
+
+@pytest.mark.parametrize("night", ["1900-01-01", "9998-12-31"])
+def test_the_first_and_last_night_a_page_shows_answer(clinician_client, patient_a, night):
+    page = clinician_client.get(reverse("clinic:night", args=[patient_a.pk, night]))
+    assert page.status_code == 200
+    assert "Nothing was logged for this night" in page.text
 
 
 def test_another_teams_night_is_404(clinician_client, patient_b):
@@ -170,6 +181,10 @@ def test_the_picker_defaults_to_the_whole_record(clinician_client, journal):
         ("2027-05", "Adherence, March 2026"),  # never after this month
         ("garbage", "Adherence, March 2026"),
         ("2026-13", "Adherence, March 2026"),
+        # Not a month a page shows: this month, not an overflow (a 500 before).
+        ("99999999999999999999-01", "Adherence, March 2026"),
+        ("1899-12", "Adherence, March 2026"),
+        ("1900-01", "Adherence, January 1900"),
     ],
 )
 def test_the_calendar_goes_back_by_month(clinician_client, journal, month, title):

@@ -56,9 +56,23 @@ def test_the_history_list_and_trends_render(patient_client, plan, patient_a):
         assert "<table" in page
 
 
-def test_a_malformed_month_falls_back_to_the_current_month(patient_client, plan):
-    page = patient_client.get(reverse("journal:history"), {"month": "2026-13"}).content.decode()
-    assert "November 2026" in page
+@pytest.mark.parametrize("month", ["2026-13", "abc", "99999999999999999999-01", "0001-01"])
+def test_a_malformed_month_falls_back_to_the_current_month(patient_client, plan, month):
+    # A year of twenty digits was a 500 (an overflow building the date).
+    page = patient_client.get(reverse("journal:history"), {"month": month})
+    assert page.status_code == 200
+    assert "November 2026" in page.content.decode()
+
+
+@pytest.mark.parametrize("night", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_night_outside_the_nights_a_page_shows_is_404(patient_client, plan, night):
+    for name in ("journal:night", "journal:evening", "journal:morning"):
+        assert (
+            patient_client.get(
+                f"{reverse(name, args=['2026-01-01'])}".replace("2026-01-01", night)
+            ).status_code
+            == 404
+        ), name
 
 
 def test_a_calendar_night_links_to_its_entry_or_to_an_empty_night(patient_client, plan, patient_a):
