@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.languages import activate_for
@@ -93,20 +94,38 @@ def _plan(request) -> tuple[Patient, PlanView]:
     return found
 
 
-def _night_label(night: date, tonight: date) -> str:
+def _relative(plan, night: date, now) -> str | None:
+    """nights.relative_night for the patient (the zone active: _plan) at ``now``."""
+    return nights.relative_night(night, timezone.localdate(now), plan.dosing_time_on(night))
+
+
+_NIGHT_LABELS = {
+    nights.TONIGHT: gettext_lazy("Tonight, %(when)s"),
+    nights.LAST_NIGHT: gettext_lazy("Last night, %(when)s"),
+    nights.TODAY: gettext_lazy("Today, %(when)s"),
+    nights.YESTERDAY: gettext_lazy("Yesterday, %(when)s"),
+}
+_CARD_LABELS = {
+    nights.TONIGHT: gettext_lazy("Tonight"),
+    nights.LAST_NIGHT: gettext_lazy("Last night"),
+    nights.TODAY: gettext_lazy("Today"),
+    nights.YESTERDAY: gettext_lazy("Yesterday"),
+}
+
+
+def _night_label(plan, night: date, now) -> str:
+    """A night's page title: "Last night, Tuesday 1 December" (the card's word for it)."""
     when = local_date(night, "long_day")  # "Montag, 30. November" in German
-    if night == tonight:
-        return _("Tonight, %(when)s") % {"when": when}
-    if night == tonight - ONE_DAY:
-        return _("Last night, %(when)s") % {"when": when}
-    return _("The night of %(when)s %(year)s") % {"when": when, "year": night.year}
+    label = _NIGHT_LABELS.get(_relative(plan, night, now))
+    if label is None:
+        return _("The night of %(when)s %(year)s") % {"when": when, "year": night.year}
+    return label % {"when": when}
 
 
-def _card_label(plan, tonight: date, local_today: date) -> str:
-    if plan.dosing_time_on(tonight) == titration.MORNING:
-        return _("Today")
-    # Before noon an evening doser is still in last night (a dose now is last night's).
-    return _("Tonight") if tonight == local_today else _("Last night")
+def _card_label(plan, tonight: date, now) -> str:
+    """The home card's word for tonight's night: before noon an evening doser is still in
+    last night (a dose now is last night's)."""
+    return str(_CARD_LABELS.get(_relative(plan, tonight, now), ""))
 
 
 def _entries(patient, **filters):
@@ -160,7 +179,7 @@ def home(request):
         "patient": patient,
         "plan": plan,
         "tonight": tonight,
-        "night_label": _card_label(plan, tonight, local.date()),
+        "night_label": _card_label(plan, tonight, now),
         "position": position,
         "entry": entry,
         "volume": position.volume_ml,
@@ -420,7 +439,7 @@ def evening(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+            "night_label": _night_label(plan, night, now),
             "position": position,
             "volume": position.volume_ml,
             "entry": entry,
@@ -470,7 +489,7 @@ def skip(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+            "night_label": _night_label(plan, night, now),
         },
     )
 
@@ -527,7 +546,7 @@ def morning(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(night, plan.tonight(patient.tz, now)),
+            "night_label": _night_label(plan, night, now),
         },
     )
 
@@ -554,7 +573,7 @@ def night_detail(request, night):
         "patients/journal/entry.html",
         {
             "night": night,
-            "night_label": _night_label(night, tonight),
+            "night_label": _night_label(plan, night, now),
             "entry": None,
             "editable": journal.is_editable(night, tonight),
             "position": plan.on(night),
@@ -575,7 +594,7 @@ def entry_detail(request, pk):
         "patients/journal/entry.html",
         {
             "night": entry.night,
-            "night_label": _night_label(entry.night, tonight),
+            "night_label": _night_label(plan, entry.night, now),
             "entry": entry,
             "editable": journal.is_editable(entry.night, tonight),
             "history": history,

@@ -60,6 +60,23 @@ def nameable(night: date) -> bool:
     return FIRST_NAMEABLE <= night <= LAST_NAMEABLE
 
 
+# How a patient names a night as of their calendar day (relative_night).
+TONIGHT, LAST_NIGHT, TODAY, YESTERDAY = "tonight", "last_night", "today", "yesterday"
+
+
+def relative_night(night: date, local_today: date, dosing_time: str) -> str | None:
+    """How the patient says which night ``night`` is on ``local_today`` (their calendar day):
+    "tonight" or "last night" for evening dosing, "today" or "yesterday" for morning dosing,
+    None for any other night. THE one reading: the home card's label and each night's page
+    title say the same word for the same night (at 02:00 the card said "last night" and the
+    dose page "tonight" for one night)."""
+    _check_dosing_time(dosing_time)
+    days = (local_today - night).days
+    if dosing_time == MORNING:
+        return {0: TODAY, 1: YESTERDAY}.get(days)
+    return {0: TONIGHT, 1: LAST_NIGHT}.get(days)
+
+
 def month_named(text: str | None) -> date | None:
     """The first day of the month "YYYY-MM" names, or None when the text names no month
     ("2026-13", "abc", a year of twenty digits). Each page then keeps it within its own
