@@ -155,8 +155,14 @@ def step_formset(validate, data=None, initial=None, extra=2, prefix="steps"):
     return formset
 
 
+def local_two_places(value: Decimal) -> str:
+    """A dose to 0.01 mg, as the plan's pages show it, with the active language's decimal
+    separator: "1,50" in es and de (the step rows read "1.50" beside "1,50 mg")."""
+    return f"{value:.2f}".replace(".", active_decimal_separator())
+
+
 def steps_as_initial(steps):
-    return [{"dose_mg": f"{step.dose_mg:.2f}", "days": step.days or ""} for step in steps]
+    return [{"dose_mg": local_two_places(step.dose_mg), "days": step.days or ""} for step in steps]
 
 
 def rows_from_post(data, prefix="steps"):
@@ -380,7 +386,7 @@ class ResumeForm(SignedVersionForm):
                     if step.days
                     else gettext("Step %(step)s: %(dose)s mg (open-ended)")
                 )
-                % {"step": index + 1, "dose": f"{step.dose_mg:.2f}", "days": step.days},
+                % {"step": index + 1, "dose": local_two_places(step.dose_mg), "days": step.days},
             )
             for index, step in enumerate(steps)
         ]

@@ -274,6 +274,28 @@ def test_resume_restarts_at_the_chosen_step(clinician_client, patient_a, prescri
     assert [s.dose_mg for s in version.steps.all()] == [Decimal("3.00"), Decimal("4.50")]
 
 
+def test_german_plan_pages_write_doses_with_a_decimal_comma(
+    clinician_client, patient_a, prescription
+):
+    """The badge, the step rows and the restart choices wrote doses as "1.50" beside the
+    panel's "1,50 mg" (found by an exploratory pass)."""
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    panel = page_text(clinician_client.get(url("plan", patient_a), **german))
+    strengths = " / ".join(str(s).rstrip("0").rstrip(".") for s in prescription.strengths)
+    assert f"{strengths.replace('.', ',')} mg" in panel
+    change = clinician_client.get(url("plan_change", patient_a), **german).content.decode()
+    assert 'name="steps-0-dose_mg" value="1,50"' in change
+    assert 'value="1.50"' not in change
+    clinician_client.post(url("plan_hold", patient_a), hold_data())
+    resume = page_text(clinician_client.get(url("plan_resume", patient_a), **german))
+    assert "Stufe 2: 3,00 mg für 14 Tage" in resume
+    # A dose typed as the form shows it is read back as the same dose.
+    response = clinician_client.post(
+        url("plan_resume", patient_a), resume_data(step="1"), **german
+    )
+    assert response.status_code == 302
+
+
 def test_the_switch_to_morning_dosing_is_a_version_from_a_date(
     clinician_client, patient_a, prescription
 ):
