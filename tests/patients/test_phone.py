@@ -327,6 +327,17 @@ def test_a_failed_submit_puts_focus_on_an_error_summary_linking_to_the_field(pat
     assert 'href="#id_dose"' in summary
 
 
+def test_the_error_summary_joins_a_question_and_its_message_without_doubled_punctuation(
+    patient_client, plan
+):
+    """It read "What is happening?: Choose at least one…"."""
+    with time_machine.travel(NOW, tick=False):
+        page = patient_client.post(reverse("journal:urgent_report"), {}).content.decode()
+    summary = page[page.index('class="error-summary"') :]
+    assert "What is happening? — " in summary
+    assert "?:" not in summary
+
+
 def test_a_reminder_inside_quiet_hours_gets_a_warning_on_the_settings_page(
     patient_client, patient_a
 ):
