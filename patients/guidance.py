@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from patients.models import Patient
 from patients.rules import emergency as emergency_rules
@@ -39,6 +40,13 @@ def emergency_number(country: str, zone: str = "") -> str:
     return emergency_rules.emergency_number(
         country, zone, settings.LDN_EMERGENCY_NUMBERS, settings.LDN_EMERGENCY_NUMBER
     )
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) for every country with a known emergency number, named in the page's
+    language and sorted as a reader of it looks one up (Deutschland under D, Österreich
+    under O)."""
+    return emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS, name=gettext)
 
 
 def guidance_for(patient: Patient | None) -> Guidance:

@@ -27,8 +27,10 @@ def known_time_zones() -> frozenset[str]:
 def validate_time_zone(value):
     if value not in known_time_zones():
         raise ValidationError(
-            "“%(value)s” is not a known time zone. Choose one from the list, "
-            "such as Europe/London or America/New_York.",
+            _(
+                "“%(value)s” is not a known time zone. Choose one from the list, "
+                "such as Europe/London or America/New_York."
+            ),
             params={"value": value[:60]},
         )
 
@@ -270,12 +272,12 @@ class Patient(models.Model):
         "clinic record number",
         max_length=30,
         blank=True,
-        help_text="The number the clinic's own records use for this patient.",
+        help_text=_("The number the clinic's own records use for this patient."),
     )
     phone = models.CharField(
         max_length=20,
         blank=True,
-        help_text="International format, for example +44 20 7946 0958.",
+        help_text=_("International format, for example +44 20 7946 0958."),
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -1002,8 +1004,8 @@ class UrgentReport(models.Model):
         HOLD = "hold", _("Hold the plan")
 
     class Routing(models.TextChoices):
-        CARE_TEAM = "care_team", "The care team"
-        ON_DUTY = "on_duty", "The clinic's team on duty (admins)"
+        CARE_TEAM = "care_team", _("The care team")
+        ON_DUTY = "on_duty", _("The clinic's team on duty (admins)")
 
     class Symptom(models.TextChoices):
         HEADACHE = "severe_headache", _("Severe headache")

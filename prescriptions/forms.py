@@ -26,7 +26,7 @@ DOSE_INPUT = forms.TextInput(
     attrs={"inputmode": "decimal", "autocomplete": "off", "size": "6", "placeholder": "mg"}
 )
 DAYS_INPUT = forms.TextInput(
-    attrs={"inputmode": "numeric", "autocomplete": "off", "size": "5", "placeholder": "days"}
+    attrs={"inputmode": "numeric", "autocomplete": "off", "size": "5", "placeholder": _("days")}
 )
 PLAN_REACH_DAYS = 365  # how far back or ahead a plan's dates may be set
 
@@ -434,7 +434,10 @@ class PrescriptionForm(forms.ModelForm):
     class Meta:
         model = Prescription
         fields = ["formulation", "concentration_mg_per_ml", "instructions"]
-        labels = {"concentration_mg_per_ml": _("Liquid concentration (mg/mL)")}
+        labels = {
+            "concentration_mg_per_ml": _("Liquid concentration (mg/mL)"),
+            "instructions": _("Instructions"),
+        }
         help_texts = {
             "concentration_mg_per_ml": _("Liquid only; doses must measure in 0.05 mL steps."),
         }
@@ -485,7 +488,11 @@ class TemplateForm(forms.ModelForm):
     class Meta:
         model = PlanTemplate
         fields = ["name", "description", "liquid_only"]
-        labels = {"liquid_only": _("Liquid only (steps finer than capsules allow)")}
+        labels = {
+            "name": _("Name"),
+            "description": _("Description"),
+            "liquid_only": _("Liquid only (steps finer than capsules allow)"),
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -11,8 +11,8 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
+from patients import guidance
 from patients.models import Patient
-from patients.rules.emergency import country_choices
 
 
 class SignInForm(LoginForm):
@@ -118,7 +118,7 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [
             ("", _("From their time zone")),
-            *country_choices(settings.LDN_EMERGENCY_NUMBERS),
+            *guidance.country_choices(),
         ]
         roles = invitations.roles_invitable_by(inviter)
         role_field = self.fields["role"]

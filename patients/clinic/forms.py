@@ -14,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags
 
@@ -200,11 +201,11 @@ class ChartForm(forms.Form):
 RECORD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 OLDEST_BIRTH_YEAR = 1900
-RECORD_NUMBER_HELP = (
+RECORD_NUMBER_HELP = _(
     "Use up to 30 letters, digits, dots, slashes or hyphens for the record number, "
     "starting with a letter or digit."
 )
-PHONE_HELP = (
+PHONE_HELP = _(
     "Enter a phone number of 6 to 15 digits, optionally starting with + and the "
     "country code, for example +44 20 7946 0958."
 )
@@ -220,8 +221,13 @@ class PatientIdentifiersForm(forms.ModelForm):
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
+        labels = {
+            "date_of_birth": _("Date of birth"),
+            "record_number": _("Clinic record number"),
+            "phone": _("Phone"),
+        }
         error_messages = {
-            "date_of_birth": {"invalid": "Enter the date of birth as YYYY-MM-DD."},
+            "date_of_birth": {"invalid": _("Enter the date of birth as YYYY-MM-DD.")},
             "record_number": {"max_length": RECORD_NUMBER_HELP},
             "phone": {"max_length": PHONE_HELP},
         }
@@ -234,7 +240,8 @@ class PatientIdentifiersForm(forms.ModelForm):
         value = self.cleaned_data.get("date_of_birth")
         if value is not None and not date(OLDEST_BIRTH_YEAR, 1, 1) <= value <= self.today:
             raise forms.ValidationError(
-                f"Enter a date of birth between 1 Jan {OLDEST_BIRTH_YEAR} and today."
+                gettext("Enter a date of birth between %(oldest)s and today.")
+                % {"oldest": local_date(date(OLDEST_BIRTH_YEAR, 1, 1), "date")}
             )
         return value
 

@@ -88,8 +88,13 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
         "changes": changes,
         "symptoms": symptom_changes(page.records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
+        # By label (the template translates it), not by the stored code; a kind outside
+        # the choices shows as itself.
         "side_effects": sorted(
-            ((kind, severity, count) for (kind, severity), count in effects.items()),
+            (
+                (SIDE_EFFECT_LABELS.get(kind, kind), severity, count)
+                for (kind, severity), count in effects.items()
+            ),
             key=lambda item: (-item[2], item[0]),
         ),
         "flags": [
@@ -108,6 +113,14 @@ DREAM_LABELS = (
     ("nightmares", gettext_noop("Nightmares")),
     ("normal", gettext_noop("Normal")),
 )
+# SideEffect.Kind's labels (the same msgids).
+SIDE_EFFECT_LABELS = {
+    "insomnia": gettext_noop("Insomnia"),
+    "headache": gettext_noop("Headache"),
+    "nausea": gettext_noop("Nausea"),
+    "anxiety": gettext_noop("Anxiety"),
+    "other": gettext_noop("Other"),
+}
 
 
 def _urgent_reports(patient, start: date, end: date):

@@ -289,7 +289,9 @@ def _edit_identifiers(request, pk):
             obj=patient,
             detail={"fields": sorted(form.changed_data)},
         )
-        messages.success(request, f"Identifiers saved for {patient.name}.")
+        messages.success(
+            request, gettext("Identifiers saved for %(name)s.") % {"name": patient.name}
+        )
         if request.user.role == Role.CLINICIAN:
             return redirect(_back(patient))
         return redirect("manage:people")

@@ -5,7 +5,8 @@ Pure: the number table and the default are arguments (the table is a setting).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping
 
 # Zones whose country is not in their name. Zones of the European Union share 112.
 ZONE_COUNTRIES = {
@@ -72,21 +73,71 @@ EU_ZONES = {
     "Europe/Busingen": "DE",
 }
 EU_NUMBER = "112"
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a name for the translation catalog (makemessages finds this name) while the
+    module stays free of Django."""
+    return text
+
+
+# The English names, marked for the catalog; pages name them in their language (see
+# country_choices).
 COUNTRY_NAMES = {
-    "AT": "Austria", "AU": "Australia", "BE": "Belgium", "BG": "Bulgaria", "CA": "Canada",
-    "CY": "Cyprus", "CZ": "Czechia", "DE": "Germany", "DK": "Denmark", "EE": "Estonia",
-    "ES": "Spain", "FI": "Finland", "FR": "France", "GB": "United Kingdom", "GR": "Greece",
-    "HR": "Croatia", "HU": "Hungary", "IE": "Ireland", "IN": "India", "IT": "Italy",
-    "LT": "Lithuania", "LU": "Luxembourg", "LV": "Latvia", "MT": "Malta", "NL": "Netherlands",
-    "NZ": "New Zealand", "PL": "Poland", "PT": "Portugal", "RO": "Romania", "SE": "Sweden",
-    "SI": "Slovenia", "SK": "Slovakia", "US": "United States", "ZA": "South Africa",
-}  # fmt: skip
+    "AT": gettext_noop("Austria"),
+    "AU": gettext_noop("Australia"),
+    "BE": gettext_noop("Belgium"),
+    "BG": gettext_noop("Bulgaria"),
+    "CA": gettext_noop("Canada"),
+    "CY": gettext_noop("Cyprus"),
+    "CZ": gettext_noop("Czechia"),
+    "DE": gettext_noop("Germany"),
+    "DK": gettext_noop("Denmark"),
+    "EE": gettext_noop("Estonia"),
+    "ES": gettext_noop("Spain"),
+    "FI": gettext_noop("Finland"),
+    "FR": gettext_noop("France"),
+    "GB": gettext_noop("United Kingdom"),
+    "GR": gettext_noop("Greece"),
+    "HR": gettext_noop("Croatia"),
+    "HU": gettext_noop("Hungary"),
+    "IE": gettext_noop("Ireland"),
+    "IN": gettext_noop("India"),
+    "IT": gettext_noop("Italy"),
+    "LT": gettext_noop("Lithuania"),
+    "LU": gettext_noop("Luxembourg"),
+    "LV": gettext_noop("Latvia"),
+    "MT": gettext_noop("Malta"),
+    "NL": gettext_noop("Netherlands"),
+    "NZ": gettext_noop("New Zealand"),
+    "PL": gettext_noop("Poland"),
+    "PT": gettext_noop("Portugal"),
+    "RO": gettext_noop("Romania"),
+    "SE": gettext_noop("Sweden"),
+    "SI": gettext_noop("Slovenia"),
+    "SK": gettext_noop("Slovakia"),
+    "US": gettext_noop("United States"),
+    "ZA": gettext_noop("South Africa"),
+}
 
 
-def country_choices(numbers: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(code, name) for every country with a known number, by name."""
+def collation_key(name: str) -> str:
+    """A name as a reader looks it up in a list: accents and case set aside ("Österreich"
+    among the O's, "Éire" among the E's), close enough to each language's own order for a
+    list of country names."""
+    letters = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in letters if not unicodedata.combining(c)).casefold()
+
+
+def country_choices(
+    numbers: Mapping[str, str], name: Callable[[str], str] = lambda english: english
+) -> list[tuple[str, str]]:
+    """(code, name) for every country with a known number, sorted by name. `name` turns an
+    English name into the reader's (gettext on a page); a code the table adds without a
+    name shows as itself."""
     codes = set(COUNTRY_NAMES) | set(numbers)
-    return sorted(((code, COUNTRY_NAMES.get(code, code)) for code in codes), key=lambda c: c[1])
+    named = [(code, name(COUNTRY_NAMES[code]) if code in COUNTRY_NAMES else code) for code in codes]
+    return sorted(named, key=lambda choice: (collation_key(choice[1]), choice[1]))
 
 
 def country_for_zone(zone: str) -> str:
