@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.local_dates import local_date
+from patients import guidance
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
 from patients.notifications.forms import ReminderSettingsForm
 from patients.rules import doses, nights, scales
-from patients.rules import emergency as emergency_rules
 from prescriptions.forms import (
     active_decimal_separator,
     dose_from_text,
@@ -129,7 +129,9 @@ class EveningForm(NightTimesMixin, SubmissionForm):
     taken_at = forms.DateTimeField(label=_("Time taken"), widget=DATETIME_WIDGET)
     bedtime = forms.DateTimeField(label=_("Bedtime"), required=False, widget=DATETIME_WIDGET)
 
-    def __init__(self, *args, concentration=None, window, tz, now, **kwargs):
+    def __init__(
+        self, *args, concentration=None, window, tz, now, prescribed_filled_in=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.concentration = concentration
         self.setup_times(window=window, tz=tz, now=now)
@@ -137,8 +139,12 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         self.fields["dose"].error_messages["max_length"] = dose_range_message()
         if concentration is None:
             del self.fields["unit"]
-            self.fields["dose"].help_text = gettext(
-                "In mg, from %(min)s to %(max)s. Your prescribed dose is filled in."
+            # Says the prescribed dose is filled in only where it is (not while the plan is
+            # paused, not over a dose already logged).
+            self.fields["dose"].help_text = (
+                gettext("In mg, from %(min)s to %(max)s. Your prescribed dose is filled in.")
+                if prescribed_filled_in
+                else gettext("In mg, from %(min)s to %(max)s.")
             ) % {
                 "min": local_plain(settings.LDN_DOSE_MIN_MG),
                 "max": local_plain(settings.LDN_DOSE_MAX_MG),
@@ -419,7 +425,7 @@ class PatientSettingsForm(ReminderSettingsForm):
         self.order_fields(["display_name", "language"])
         self.fields["country"].choices = [
             ("", gettext("From my time zone")),
-            *emergency_rules.country_choices(settings.LDN_EMERGENCY_NUMBERS),
+            *guidance.country_choices(),
         ]
 
     def save(self, commit=True):

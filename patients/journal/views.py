@@ -432,7 +432,11 @@ def evening(request, night):
                 "taken_at": default_time,
                 "bedtime": entry.bedtime if entry else None,
             }
-        form = EveningForm(initial=initial, **kwargs)
+        form = EveningForm(
+            initial=initial,
+            prescribed_filled_in=not (entry and entry.is_taken) and bool(position.dose_mg),
+            **kwargs,
+        )
     return render(
         request,
         "patients/journal/evening.html",

@@ -76,3 +76,33 @@ def test_the_card_and_the_nights_pages_use_one_word_for_tonights_night(
 def test_a_night_is_named_by_the_patients_calendar_day(dosing_time, days_back, said):
     today = date(2026, 11, 26)
     assert nights.relative_night(today - timedelta(days=days_back), today, dosing_time) == said
+
+
+FILLED_IN = "Your prescribed dose is filled in."
+
+
+@pytest.mark.parametrize(
+    ("hold", "logged", "says_filled_in"),
+    [(False, False, True), (True, False, False), (False, True, False)],
+    ids=["prescribed dose shown", "plan on hold", "a dose already logged"],
+)
+def test_the_dose_field_says_the_prescribed_dose_is_filled_in_only_when_it_is(
+    patient_client, patient_a, clinician_a, hold, logged, says_filled_in
+):
+    """A paused patient's dose page said so over an empty field (found by an exploratory
+    pass); so did the page editing a dose already logged, over that dose."""
+    night = date(2026, 11, 25)
+    make_plan(patient_a, clinician_a, hold_from=night if hold else None)
+    with time_machine.travel(MOMENTS["21:30"], tick=False):
+        if logged:
+            patient_client.post(
+                reverse("journal:evening", args=[night]),
+                {
+                    "submission_id": "6b0d6a86-1f47-4d33-9d7f-3b1f0d3b8a10",
+                    "dose": "2",
+                    "taken_at": "2026-11-25T21:00",
+                },
+            )
+        page = patient_client.get(reverse("journal:evening", args=[night])).content.decode()
+    assert (FILLED_IN in page) is says_filled_in
+    assert "In mg, from 1 to 5" in page

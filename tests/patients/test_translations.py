@@ -607,11 +607,6 @@ def country_options(page: str) -> list[tuple[str, str]]:
     return [(code, html.unescape(name.strip())) for code, name in options]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="patients/journal/forms.py still lists the English names: it should take "
-    "patients.guidance.country_choices() (as the invitation forms do)",
-)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_settings_page_names_countries_in_the_patients_language_in_its_order(
     patient_client, patient_world, language

@@ -290,9 +290,7 @@ def test_german_plan_pages_write_doses_with_a_decimal_comma(
     resume = page_text(clinician_client.get(url("plan_resume", patient_a), **german))
     assert "Stufe 2: 3,00 mg für 14 Tage" in resume
     # A dose typed as the form shows it is read back as the same dose.
-    response = clinician_client.post(
-        url("plan_resume", patient_a), resume_data(step="1"), **german
-    )
+    response = clinician_client.post(url("plan_resume", patient_a), resume_data(step="1"), **german)
     assert response.status_code == 302
 
 
