@@ -88,6 +88,9 @@ class StepRowForm(forms.Form):
         if not raw:
             return None
         try:
+            # Digits 0-9 only, as the dose: int() would also read "２" (a full-width two).
+            if not (raw.isascii() and raw.isdigit()):
+                raise ValueError(raw)
             return int(raw)
         except ValueError:
             raise forms.ValidationError(
@@ -347,6 +350,10 @@ class HoldForm(SignedVersionForm):
         self.first_night = first_night or self.tonight
         if tonight_logged:
             self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
+
+    def clean_hold_until(self):
+        # As far ahead as any plan date (a hold until 31 Dec 9999 was taken).
+        return self.from_tonight("hold_until", gettext("The last night of the hold"))
 
     def clean_hold_from(self):
         value = self.from_tonight("hold_from", gettext("The first night of the hold"))

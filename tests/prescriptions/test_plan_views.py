@@ -274,6 +274,32 @@ def test_resume_restarts_at_the_chosen_step(clinician_client, patient_a, prescri
     assert [s.dose_mg for s in version.steps.all()] == [Decimal("3.00"), Decimal("4.50")]
 
 
+def test_a_hold_cannot_end_further_ahead_than_any_plan_date(
+    clinician_client, patient_a, prescription
+):
+    """A hold until 31 Dec 9999 was taken (found by an exploratory pass)."""
+    response = clinician_client.post(
+        url("plan_hold", patient_a), hold_data(hold_until=date(9999, 12, 31))
+    )
+    assert response.status_code == 200
+    assert "The last night of the hold must be between" in page_text(response)
+    assert PlanVersion.objects.count() == 1
+    within = TONIGHT + timedelta(days=30)
+    response = clinician_client.post(url("plan_hold", patient_a), hold_data(hold_until=within))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("days", ["２", "1٤", "+3", "14.0"])
+def test_a_steps_days_are_plain_digits(clinician_client, patient_a, prescription, days):
+    """A full-width "２" was read as 2 days, while the dose refused "１.５"."""
+    response = clinician_client.post(
+        url("plan_change", patient_a), change_data([("1.5", days), ("3", "")])
+    )
+    assert response.status_code == 200
+    assert "is not a number of days" in page_text(response)
+    assert PlanVersion.objects.count() == 1
+
+
 def test_german_plan_pages_write_doses_with_a_decimal_comma(
     clinician_client, patient_a, prescription
 ):
