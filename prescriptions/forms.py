@@ -88,8 +88,10 @@ class StepRowForm(forms.Form):
         if not raw:
             return None
         try:
-            # Digits 0-9 only, as the dose: int() would also read "２" (a full-width two).
-            if not (raw.isascii() and raw.isdigit()):
+            # Digits 0-9 only (a sign is kept for the range's message), as the dose: int()
+            # would also read a full-width or an Arabic-Indic digit.
+            digits = raw.removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()):
                 raise ValueError(raw)
             return int(raw)
         except ValueError:
@@ -352,8 +354,15 @@ class HoldForm(SignedVersionForm):
             self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
 
     def clean_hold_until(self):
-        # As far ahead as any plan date (a hold until 31 Dec 9999 was taken).
-        return self.from_tonight("hold_until", gettext("The last night of the hold"))
+        # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending
+        # before it starts is refused in clean(), which says so.
+        value = self.cleaned_data.get("hold_until")
+        last = self.tonight + timedelta(days=PLAN_REACH_DAYS)
+        if value is not None and value > last:
+            raise _night_range_error(
+                value, self.tonight, last, gettext("The last night of the hold")
+            )
+        return value
 
     def clean_hold_from(self):
         value = self.from_tonight("hold_from", gettext("The first night of the hold"))

@@ -289,9 +289,10 @@ def test_a_hold_cannot_end_further_ahead_than_any_plan_date(
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("days", ["２", "1٤", "+3", "14.0"])
+# A full-width two, a one and an Arabic-Indic four, a plus sign, a decimal.
+@pytest.mark.parametrize("days", ["\uff12", "1\u0664", "+3", "14.0"])
 def test_a_steps_days_are_plain_digits(clinician_client, patient_a, prescription, days):
-    """A full-width "２" was read as 2 days, while the dose refused "１.５"."""
+    """A full-width two was read as 2 days, while the dose refused a full-width 1.5."""
     response = clinician_client.post(
         url("plan_change", patient_a), change_data([("1.5", days), ("3", "")])
     )
