@@ -131,6 +131,9 @@ class InviteForm(forms.Form):
         if roles == [Role.PATIENT]:
             role_field.widget = forms.HiddenInput()
             role_field.initial = Role.PATIENT
+        if Role.PATIENT not in roles:
+            # An admin invites clinicians and admins: a patient's country has no use here.
+            del self.fields["country"]
 
 
 class LanguageForm(forms.ModelForm):

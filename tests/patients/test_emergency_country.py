@@ -108,3 +108,10 @@ def test_the_invite_form_refuses_an_unknown_country(clinician_client):
     )
     assert response.status_code == 200
     assert "Choose a country from the list" in response.content.decode()
+
+
+def test_the_admins_invite_form_asks_no_patients_country(admin_client_, clinician_client):
+    """An admin invites clinicians and admins only: the form showed "Patient's country"
+    (found by an exploratory pass). The clinician's, which invites patients, keeps it."""
+    assert 'name="country"' not in admin_client_.get(reverse("manage:invite")).text
+    assert 'name="country"' in clinician_client.get(reverse("clinic:invite")).text
