@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.models import NightlyEntry, Patient
 from prescriptions import plans, safety, titration
@@ -246,7 +246,7 @@ def logged_dose_stands_message(first_night: date) -> str:
     return gettext(
         "Tonight’s dose is already logged and stands: a hold made now starts from the "
         "night of %(night)s."
-    ) % {"night": date_format(first_night, "d M Y")}
+    ) % {"night": local_date(first_night, "date")}
 
 
 def _check(

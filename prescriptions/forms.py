@@ -12,10 +12,10 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 from django.utils import formats
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.local_dates import local_date
 from patients.rules import doses
 from prescriptions import suggestions, titration
 from prescriptions.changes import logged_dose_stands_message
@@ -212,8 +212,8 @@ def _night_range_error(value, first, last, what):
             _("%(what)s must be between %(first)s and %(last)s."),
             params={
                 "what": what,
-                "first": date_format(first, "d M Y"),
-                "last": date_format(last, "d M Y"),
+                "first": local_date(first, "date"),
+                "last": local_date(last, "date"),
             },
         )
     return None
@@ -380,7 +380,7 @@ class HoldForm(SignedVersionForm):
                     "The hold cannot end before it starts: choose %(start)s or later, "
                     "or leave it empty for an open-ended hold."
                 )
-                % {"start": date_format(start, "d M Y")},
+                % {"start": local_date(start, "date")},
             )
         if cleaned.get("reason") and cleaned.get("hold_reason"):
             cleaned["reason"] = f"{cleaned['hold_reason']}: {cleaned['reason']}"

@@ -274,6 +274,29 @@ def test_resume_restarts_at_the_chosen_step(clinician_client, patient_a, prescri
     assert [s.dose_mg for s in version.steps.all()] == [Decimal("3.00"), Decimal("4.50")]
 
 
+def test_a_refused_holds_dates_are_written_in_the_pages_language(
+    clinician_client, patient_a, prescription
+):
+    """The plan forms wrote their dates with an English format ("01 Dec 2026"): German
+    pages said "01 Dez 2026"."""
+    from django.utils import translation  # noqa: PLC0415
+
+    from ldn_journal.local_dates import local_date  # noqa: PLC0415
+
+    with translation.override("de"):
+        tonight, english = local_date(TONIGHT, "date"), TONIGHT.strftime("%d %b %Y")
+    for data in (
+        hold_data(hold_until=TONIGHT - timedelta(days=1)),
+        hold_data(hold_from=TONIGHT - timedelta(days=3)),
+    ):
+        response = clinician_client.post(
+            url("plan_hold", patient_a), data, HTTP_ACCEPT_LANGUAGE="de"
+        )
+        assert response.status_code == 200
+        assert tonight in page_text(response)
+        assert english not in page_text(response)
+
+
 def test_a_hold_cannot_end_further_ahead_than_any_plan_date(
     clinician_client, patient_a, prescription
 ):
