@@ -67,3 +67,41 @@ def recent_london(at: time) -> datetime:
     now = datetime.now(LONDON)
     moment = datetime.combine(now.date(), at, LONDON)
     return moment if moment <= now else moment - timedelta(days=1)
+
+
+# Each word of the matching elements' text, as the line boxes it was laid out on: a word on
+# two lines was broken by the layout (a table may scroll inside its box; its words stay
+# whole). A word may wrap after its hyphen ("open-" / "ended"), as text does: each part
+# counts as a word.
+_WORDS_BROKEN_ACROSS_LINES = """(selector) => {
+  const broken = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        if (new Set(boxes.map((r) => Math.round(r.top))).size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def words_broken_across_lines(page, selector: str) -> list[str]:
+    """The words of the elements `selector` matches that the layout broke across lines."""
+    return page.evaluate(_WORDS_BROKEN_ACROSS_LINES, selector)
+
+
+def pages_too_wide(page, live_server, paths) -> list[tuple[str, int]]:
+    """(path, pixels) for each page of `paths` that scrolls sideways; each must answer."""
+    too_wide = []
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.status < 400, (path, response.status)
+        if (overflow := sideways_scroll(page)) > 0:
+            too_wide.append((path, overflow))
+    return too_wide

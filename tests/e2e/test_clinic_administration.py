@@ -11,7 +11,7 @@ from ldn_journal.accounts.models import User
 from ldn_journal.demo import DEMO_PASSWORD
 from patients import coverage
 from patients.models import CareTeamMembership, ClinicianNote, Patient
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import PHONE, SCREENSHOTS, pages_too_wide, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 REASON = "Emergency department called at 2 am; the patient cannot speak."
@@ -154,15 +154,9 @@ def test_no_admin_page_scrolls_sideways(browser, live_server, settings, viewport
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     sign_in(page, live_server, "admin@example.com")
-    too_wide = []
     pages = admin_pages()
-    for path in pages:
-        response = page.goto(live_server.url + path)
-        assert response.status == 200, path
-        if (overflow := sideways_scroll(page)) > 0:
-            too_wide.append((path, overflow))
     assert len(pages) > 15
-    assert too_wide == [], too_wide
+    assert pages_too_wide(page, live_server, pages) == []
     # The brand stays on one line beside the wrapping navigation (it broke as "LDN /
     # Journal" at 1280 px): its text is laid out on one line box.
     page.goto(f"{live_server.url}/manage/")

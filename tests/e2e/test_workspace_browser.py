@@ -18,8 +18,10 @@ from tests.e2e.browser_support import (
     DEMO_PASSWORD,
     PHONE,
     SCREENSHOTS,
+    pages_too_wide,
     sideways_scroll,
     sign_in,
+    words_broken_across_lines,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,15 +72,9 @@ def test_no_clinician_page_scrolls_sideways(browser, live_server, viewport):
     context = browser.new_context(viewport=VIEWPORTS[viewport])
     page = context.new_page()
     sign_in(page, live_server, "clinician@example.com")
-    too_wide = []
     pages = clinician_pages()
-    for path in pages:
-        response = page.goto(live_server.url + path)
-        assert response.status < 400, path
-        if (overflow := sideways_scroll(page)) > 0:
-            too_wide.append((path, overflow))
     assert len(pages) > 30
-    assert too_wide == [], too_wide
+    assert pages_too_wide(page, live_server, pages) == []
     for name, path in (
         ("clinic-list", "/clinic/"),
         ("clinic-patient", next(p for p in pages if re.fullmatch(r"/clinic/patients/\d+/", p))),
@@ -183,28 +179,6 @@ def test_a_flags_evidence_link_opens_that_night(browser, live_server):
     context.close()
 
 
-# Each word of a table cell, as the line boxes it was laid out on: a word on two lines was
-# broken by the layout (a table may scroll inside its box; its words stay whole). A word may
-# wrap after its hyphen ("open-" / "ended"), as text does: each part counts as a word.
-_WORDS_BROKEN_ACROSS_LINES = """(() => {
-  const broken = [];
-  for (const cell of document.querySelectorAll("main td, main th")) {
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const match of node.data.matchAll(/[^\\s-]+/g)) {
-        const range = document.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
-        const lines = new Set(boxes.map((r) => Math.round(r.top)));
-        if (lines.size > 1) broken.push(match[0]);
-      }
-    }
-  }
-  return broken;
-})()"""
-
-
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_the_visit_report_and_patient_page_tables_keep_their_words_whole_on_a_phone(
     browser, live_server, language
@@ -230,6 +204,6 @@ def test_the_visit_report_and_patient_page_tables_keep_their_words_whole_on_a_ph
             expect(page.locator(".report-table").last).to_contain_text(
                 "Herzrasen" if language == "de" else "Racing heart"
             )
-        assert page.evaluate(_WORDS_BROKEN_ACROSS_LINES) == [], path
+        assert words_broken_across_lines(page, "main td, main th") == [], path
         assert sideways_scroll(page) <= 0, path
     context.close()
