@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.compiled_queries import CompiledQuery
+from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.models import SuggestionDismissal
@@ -22,7 +23,9 @@ def plan_state(patient, now=None, view=None, tonight=None):
     """The plan as the plan pages read it (2 queries, none when ``view`` is given; a page
     that has computed the patient's tonight from the same view may pass it)."""
     view = view if view is not None else plans.load(patient)
-    night = tonight if tonight is not None else view.tonight(patient.tz, now or timezone.now())
+    now = now or timezone.now()
+    night = tonight if tonight is not None else view.tonight(patient.tz, now)
+    position = view.on(night)
     return {
         "patient": patient,
         "plan": view,
@@ -33,7 +36,9 @@ def plan_state(patient, now=None, view=None, tonight=None):
         "latest": view.latest if view.open_prescription is not None else None,
         "latest_row": view.latest_row,
         "tonight": night,
-        "position": view.on(night),
+        # The patient's own word for the night ("Today (2 Dec)" for a morning doser).
+        "tonight_heading": night_heading(night, patient, view.dosing_time_on(night), now),
+        "position": position,
         "ending": view.ending,
     }
 

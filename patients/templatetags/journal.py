@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import local_date
+from patients.rules import nights
 
 register = template.Library()
 
@@ -41,17 +42,26 @@ def nights_ago(count):
     return ngettext("%(count)d night ago", "%(count)d nights ago", count) % {"count": count}
 
 
-@register.filter
-def night_heading(night, patient):
-    """ "Tonight (29 Nov)", or "Last night (29 Nov)" when the patient's night began yesterday
-    evening and is still open (before noon, for evening dosing)."""
+# The clinician's plan panel names tonight's night with the patient's own word for it
+# (nights.relative_night), so a morning doser's panel says "Today", as their pages do.
+_HEADINGS = {
+    nights.TONIGHT: gettext_lazy("Tonight (%(when)s)"),
+    nights.LAST_NIGHT: gettext_lazy("Last night (%(when)s)"),
+    nights.TODAY: gettext_lazy("Today (%(when)s)"),
+    nights.YESTERDAY: gettext_lazy("Yesterday (%(when)s)"),
+}
+
+
+def night_heading(night, patient, dosing_time=nights.EVENING, now=None):
+    """ "Tonight (29 Nov)", "Last night (29 Nov)" while an evening doser's night is still
+    open the next morning, "Today (29 Nov)" / "Yesterday (29 Nov)" for a morning doser: the
+    word the patient's own pages use (nights.relative_night), with the night's day."""
     if not night:
         return ""
-    today = timezone.localtime(timezone.now(), patient.tz).date()
+    today = timezone.localtime(now or timezone.now(), patient.tz).date()
     when = local_date(night, "day_month")
-    if night >= today:
-        return gettext("Tonight (%(when)s)") % {"when": when}
-    return gettext("Last night (%(when)s)") % {"when": when}
+    heading = _HEADINGS.get(nights.relative_night(night, today, dosing_time))
+    return heading % {"when": when} if heading is not None else when
 
 
 def zone_label(key: str) -> str:

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from patients.rules import nights
 from tests.patients.journal_support import make_plan
+from tests.security.reauth import mark_reauthenticated
 
 # London is on GMT in late November: these UTC moments are the patient's wall clock.
 MOMENTS = {
@@ -26,6 +28,13 @@ WORDS = {"Tonight", "Last night", "Today", "Yesterday"}
 def card_word(page: str) -> str:
     found = re.search(r'id="tonight-title"[^>]*>\s*([^<·]+?)\s*·', page)
     assert found, "no card title"
+    return found.group(1)
+
+
+def panel_word(page: str) -> str:
+    """The word above the dose on the clinician's plan panel: "Today (26 Nov)" -> "Today"."""
+    found = re.search(r'<span class="stat-label">\s*([A-Za-z ]+?) \(', page)
+    assert found, "no plan panel heading"
     return found.group(1)
 
 
@@ -49,6 +58,14 @@ def test_the_card_and_the_nights_pages_use_one_word_for_tonights_night(
         for name in ("journal:evening", "journal:skip", "journal:morning", "journal:night"):
             page = patient_client.get(reverse(name, args=[tonight])).content.decode()
             assert title_word(page) == word, (name, clock)
+        # The clinician's plan panel, on the plan page and the patient page, says it too
+        # (it said "Tonight" to a morning doser's clinician while the patient read "Today").
+        clinic = Client()
+        clinic.force_login(clinician_a)
+        mark_reauthenticated(clinic, clinician_a)
+        for name in ("clinic:plan", "clinic:patient"):
+            page = clinic.get(reverse(name, args=[patient_a.pk])).content.decode()
+            assert panel_word(page) == word, (name, clock)
     local = MOMENTS[clock]  # London = UTC here
     expected = nights.relative_night(tonight, local.date(), dosing_time)
     assert (

@@ -260,18 +260,20 @@ def test_nights_ago_is_translated_for_every_count(language, count):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
 @pytest.mark.parametrize("days_back", [0, 1])
-def test_the_plan_panels_night_heading_is_translated(language, days_back):
-    """ "Tonight (29 Nov)" / "Last night (29 Nov)" above the dose on the clinician's plan panel."""
+def test_the_plan_panels_night_heading_is_translated(language, dosing_time, days_back):
+    """ "Tonight (29 Nov)" / "Last night (29 Nov)" above the dose on the clinician's plan
+    panel, "Today (29 Nov)" / "Yesterday (29 Nov)" for a morning doser."""
     patient = SimpleNamespace(tz=zoneinfo.ZoneInfo("Europe/London"))
     night = timezone.localtime(timezone.now(), patient.tz).date() - timedelta(days=days_back)
     with translation.override("en"):
-        english = night_heading(night, patient)
+        english = night_heading(night, patient, dosing_time)
     with translation.override(language):
-        said = night_heading(night, patient)
+        said = night_heading(night, patient, dosing_time)
         assert local_date(night, "day_month") in said
     assert said != english
-    assert not re.search(r"\b(Tonight|Last|night)\b", said)
+    assert not re.search(r"\b(Tonight|Last|night|Today|Yesterday)\b", said)
 
 
 # A day and a month written the English way in German: "2 Mär" (German writes "2. Mär").
