@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from django import forms
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -143,18 +144,39 @@ class ReviewForm(forms.Form):
         max_length=FlagReview._meta.get_field("note").max_length,
     )
 
-    def __init__(self, *args, today: date, **kwargs):
+    def __init__(self, *args, today: date, first: date, **kwargs):
+        """``first``: the journal's first night (first_reviewable_night); ``today``: the current night."""
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.today, self.first = today, min(first, today)
+        self.fields["reviewed_through"].widget.attrs.update(
+            min=self.first.isoformat(), max=today.isoformat()
+        )
 
     def clean_reviewed_through(self):
         night = self.cleaned_data["reviewed_through"]
         if night > self.today:
             raise forms.ValidationError(
                 gettext("You can review up to the current night (%(night)s), not later.")
-                % {"night": self.today.isoformat()}
+                % {"night": local_date(self.today, "date")}
+            )
+        if night < self.first:
+            # A review through a night before the journal began covers no flag at all
+            # ("Mark reviewed" took 1 Jan 0001).
+            raise forms.ValidationError(
+                gettext(
+                    "The journal starts on %(first)s: choose a night from then to the "
+                    "current night (%(night)s)."
+                )
+                % {"first": local_date(self.first, "date"), "night": local_date(self.today, "date")}
             )
         return night
+
+
+def first_reviewable_night(patient, first_logged: date | None) -> date:
+    """The first night a review can name: the patient's first night logged or the day they
+    joined (in their zone), whichever is earlier."""
+    joined = timezone.localdate(patient.created_at, patient.tz)
+    return min(joined, first_logged) if first_logged is not None else joined
 
 
 class ExtraScaleForm(forms.ModelForm):

@@ -39,6 +39,7 @@ from patients.clinic.forms import (
     PatientIdentifiersForm,
     PatientListForm,
     ReviewForm,
+    first_reviewable_night,
 )
 from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
@@ -157,7 +158,11 @@ def patient_detail(request, pk):
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
         "note_form": NoteForm(),
-        "review_form": ReviewForm(initial={"reviewed_through": page.today}, today=page.today),
+        "review_form": ReviewForm(
+            initial={"reviewed_through": page.today},
+            today=page.today,
+            first=first_reviewable_night(patient, page.records[0].night if page.records else None),
+        ),
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": _plan_panel(request, page),
     }
@@ -202,7 +207,10 @@ def add_note(request, pk):
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
     today = plans.load(patient).tonight(patient.tz, timezone.now())
-    form = ReviewForm(request.POST, today=today)
+    first_logged = patient.entries.order_by("night").values_list("night", flat=True).first()
+    form = ReviewForm(
+        request.POST, today=today, first=first_reviewable_night(patient, first_logged)
+    )
     if form.is_valid():
         review = FlagReview.objects.create(
             patient=patient,

@@ -1,6 +1,6 @@
 """The attention-sorted patient list and the patient page: access, ordering, queries."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,7 +12,7 @@ from django.utils import translation
 
 from ldn_journal.accounts.models import AccessLog
 from patients.clinic.dashboard import calendar_html
-from patients.models import FlagReview, NightlyEntry
+from patients.models import FlagReview, NightlyEntry, Patient
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
 
@@ -244,6 +244,33 @@ def test_a_review_of_a_future_night_is_refused(clinician_client, patient_a):
     response = clinician_client.post(url, {"reviewed_through": "2027-01-01"}, follow=True)
     assert "You can review up to the current night" in response.text
     assert not FlagReview.objects.exists()
+
+
+@pytest.mark.parametrize("night", ["0001-01-01", "2026-02-28"])
+@time_machine.travel(NOW, tick=False)
+def test_a_review_of_a_night_before_the_journal_began_is_refused(
+    clinician_client, patient_a, night
+):
+    """It would cover no flag at all; "Mark reviewed" took 1 Jan 0001."""
+    Patient.objects.filter(pk=patient_a.pk).update(created_at=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    url = reverse("clinic:mark_reviewed", args=[patient_a.pk])
+    response = clinician_client.post(url, {"reviewed_through": night}, follow=True)
+    assert "The journal starts on 1 Mar 2026: choose a night from then" in response.text
+    assert not FlagReview.objects.exists()
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).text
+    assert 'min="2026-03-01" max="2026-03-30"' in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_review_may_reach_back_to_the_first_night_logged(clinician_client, patient_a):
+    """Nights logged before the patient joined (entered later) can be reviewed too."""
+    Patient.objects.filter(pk=patient_a.pk).update(created_at=datetime(2026, 3, 20, 12, tzinfo=UTC))
+    give_nights([patient_a], date(2026, 3, 10), 1)
+    url = reverse("clinic:mark_reviewed", args=[patient_a.pk])
+    clinician_client.post(url, {"reviewed_through": "2026-03-10"})
+    assert FlagReview.objects.get().reviewed_through == date(2026, 3, 10)
+    clinician_client.post(url, {"reviewed_through": "2026-03-09"})
+    assert FlagReview.objects.count() == 1
 
 
 @time_machine.travel(NOW, tick=False)
