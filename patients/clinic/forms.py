@@ -145,7 +145,8 @@ class ReviewForm(forms.Form):
     )
 
     def __init__(self, *args, today: date, first: date, **kwargs):
-        """``first``: the journal's first night (first_reviewable_night); ``today``: the current night."""
+        """``first``: the journal's first night (first_reviewable_night); ``today``: the
+        current night."""
         super().__init__(*args, **kwargs)
         self.today, self.first = today, min(first, today)
         self.fields["reviewed_through"].widget.attrs.update(
