@@ -100,6 +100,7 @@ def report_reaction(
     """
     with transaction.atomic():
         team = care_team(patient.pk, now)
+        routing = routed_to(_reaching_someone(team, now, with_admins=False), team, now)
         try:
             with transaction.atomic():
                 report = UrgentReport.objects.create(
@@ -110,7 +111,7 @@ def report_reaction(
                     severity=severity,
                     text=text.strip(),
                     created_at=now,
-                    routed_to=Routing.CARE_TEAM if team else Routing.ON_DUTY,
+                    routed_to=routing,
                 )
         except IntegrityError:
             report = UrgentReport.objects.filter(
@@ -149,17 +150,55 @@ def alert_key(kind: str, report_id: int, recipient_id: int, channel: str) -> str
     return f"u:{kind}:{report_id}:{recipient_id}:{channel}"
 
 
-def _claim_alerts(report: UrgentReport, kind: str, recipients: list[User], now) -> list[int]:
+def _prefs_of(users: Iterable[User]) -> dict[int, ClinicianPreferences]:
+    ids = [user.pk for user in users]
+    return {p.user_id: p for p in ClinicianPreferences.objects.filter(user_id__in=ids)}
+
+
+def _awake(users: list[User], now: datetime) -> list[User]:
+    """Those of ``users`` an alert reaches now (not held back by their quiet hours)."""
+    prefs = _prefs_of(users)
+    return [user for user in users if _due_at(prefs.get(user.pk), now) <= now]
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who an alert goes to, and whether it wakes those in quiet hours: when nobody else
+    can be reached now, it does (an urgent report always reaches a person at once)."""
+
+    users: list[User]
+    wake: bool = False
+
+
+def _reaching_someone(clinicians: list[User], now: datetime, *, with_admins: bool) -> Recipients:
+    """``clinicians``, with the admins on duty when asked or when none of the clinicians can
+    be reached now (all in quiet hours that urgent alerts may not break, or none at all);
+    and if still nobody can be reached now, waking the clinicians: DESIGN's "it always
+    reaches a person who can open it" (a report made while the whole team slept reached
+    nobody until morning, and the patient read that the care team was alerted)."""
+    users = clinicians
+    if with_admins or not _awake(clinicians, now):
+        users = sorted({*clinicians, *on_duty()}, key=lambda user: user.pk)
+    return Recipients(users, wake=bool(users) and not _awake(users, now))
+
+
+def _claim_alerts(
+    report: UrgentReport, kind: str, recipients: Recipients | list[User], now
+) -> list[int]:
     """Claim (report, recipient, channel) alerts that are due now and enqueue them after
-    commit. Someone in quiet hours is not claimed yet: the sweep claims them when it ends."""
-    ids = [user.pk for user in recipients]
+    commit. Someone in quiet hours is not claimed yet (the sweep claims them when it ends),
+    unless the recipients must wake them (Recipients.wake)."""
+    if not isinstance(recipients, Recipients):
+        recipients = Recipients(list(recipients))
+    users = recipients.users
+    ids = [user.pk for user in users]
     with_push = set(
         PushSubscription.objects.filter(user_id__in=ids).values_list("user_id", flat=True)
     )
-    prefs = {p.user_id: p for p in ClinicianPreferences.objects.filter(user_id__in=ids)}
+    prefs = _prefs_of(users)
     rows = []
-    for user in recipients:
-        if _due_at(prefs.get(user.pk), now) > now:
+    for user in users:
+        if not recipients.wake and _due_at(prefs.get(user.pk), now) > now:
             continue
         channels = [Channel.EMAIL] + ([Channel.PUSH] if user.pk in with_push else [])
         rows.extend(
@@ -191,10 +230,19 @@ def on_duty() -> list[User]:
     return list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
 
 
-def first_responders(patient_id: int, now: datetime) -> list[User]:
-    """Who is alerted at once: the active care team (and their coverers), or the admins
-    when there is none."""
-    return care_team(patient_id, now) or on_duty()
+def first_responders(patient_id: int, now: datetime) -> Recipients:
+    """Who is alerted at once: the active care team (and their coverers); the admins too when
+    none of them can be reached now (none at all, or all in quiet hours that urgent alerts
+    may not break: they are alerted when their quiet hours end)."""
+    return _reaching_someone(care_team(patient_id, now), now, with_admins=False)
+
+
+def routed_to(recipients: Recipients, team: list[User], now: datetime) -> str:
+    """What the patient is told: their care team was alerted now, or the clinic's team on
+    duty (templates/patients/urgent/_who_was_alerted.html)."""
+    if recipients.wake or _awake(team, now):
+        return Routing.CARE_TEAM
+    return Routing.ON_DUTY
 
 
 def alert_care_team(report_id: int, now: datetime) -> list[int]:
@@ -207,7 +255,7 @@ def alert_care_team(report_id: int, now: datetime) -> list[int]:
     re-enqueues them (patients.notifications.sweep.stale_deliveries)."""
     report = UrgentReport.objects.get(pk=report_id)
     recipients = first_responders(report.patient_id, now)
-    if not recipients:
+    if not recipients.users:
         log.error("Urgent report %s reaches nobody: no active clinician or admin", report_id)
     return _claim_alerts(report, Kind.URGENT, recipients, now)
 
@@ -405,16 +453,17 @@ def escalate_after() -> timedelta:
     return timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES)
 
 
-def escalation_recipients(report: UrgentReport, now: datetime) -> list[User]:
+def escalation_recipients(report: UrgentReport, now: datetime) -> Recipients:
     """Everyone on the care team (and their coverers), again, and the clinic's admins
-    (LDN_URGENT_ESCALATE_TO_ADMINS, or when no clinician is there to alert).
+    (LDN_URGENT_ESCALATE_TO_ADMINS, or when no clinician can be reached now).
 
     Each can open what the alert links to: clinicians the report, admins its routing page
     (patients.urgent.admin_views), where they assign a clinician who can act."""
-    clinicians = care_team(report.patient_id, now)
-    if settings.LDN_URGENT_ESCALATE_TO_ADMINS or not clinicians:
-        return sorted({*clinicians, *on_duty()}, key=lambda user: user.pk)
-    return clinicians
+    return _reaching_someone(
+        care_team(report.patient_id, now),
+        now,
+        with_admins=settings.LDN_URGENT_ESCALATE_TO_ADMINS,
+    )
 
 
 def escalate_due(now: datetime) -> list[int]:
@@ -445,7 +494,7 @@ def escalate_due(now: datetime) -> list[int]:
                 "urgent.escalate",
                 patient=report.patient,
                 obj=report,
-                detail={"recipients": [u.pk for u in recipients], "deliveries": claimed},
+                detail={"recipients": [u.pk for u in recipients.users], "deliveries": claimed},
             )
         escalated.append(pk)
     if escalated:

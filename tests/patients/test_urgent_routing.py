@@ -3,17 +3,23 @@ the admins are alerted at once, see it on "Unassigned urgent reports" and assign
 in one step, who is alerted at once. Time is fixed throughout."""
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 
 from ldn_journal.accounts.context_processors import urgent_count
 from ldn_journal.accounts.models import AccessLog
 from patients.care_team import unassigned_open
-from patients.models import CareTeamMembership, NightlyEntry, ReminderDelivery, UrgentReport
+from patients.models import (
+    CareTeamMembership,
+    ClinicianPreferences,
+    NightlyEntry,
+    ReminderDelivery,
+    UrgentReport,
+)
 from patients.notifications import outbox
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
@@ -96,6 +102,75 @@ def test_with_a_care_team_only_the_team_is_alerted_at_once(looked_after, admins)
     made = report(patient)
     assert recipients(made) == {clinician.pk}
     assert made.routed_to == UrgentReport.Routing.CARE_TEAM
+
+
+def asleep(clinician):
+    """Quiet hours 22:00-08:00 London that urgent alerts may not break (NOW is 02:00)."""
+    ClinicianPreferences.objects.create(
+        user=clinician,
+        quiet_start=time(22, 0),
+        quiet_end=time(8, 0),
+        time_zone="Europe/London",
+        urgent_ignores_quiet_hours=False,
+    )
+
+
+@pytest.mark.django_db
+def test_with_the_whole_care_team_in_quiet_hours_the_admins_are_alerted_at_once(
+    looked_after, admins
+):
+    """Not until 08:00: the report reached nobody, and the patient read that their care
+    team was alerted (found by an exploratory pass). The clinician still gets it when their
+    quiet hours end."""
+    patient, clinician = looked_after
+    asleep(clinician)
+    made = report(patient)
+    assert recipients(made) == {admin.pk for admin in admins}
+    assert made.routed_to == UrgentReport.Routing.ON_DUTY
+    urgent.sweep(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))
+    assert recipients(made) == {clinician.pk} | {admin.pk for admin in admins}
+
+
+@pytest.mark.django_db
+def test_with_the_care_team_in_quiet_hours_and_no_admin_the_care_team_is_woken(looked_after):
+    patient, clinician = looked_after
+    asleep(clinician)
+    made = report(patient)
+    assert recipients(made) == {clinician.pk}
+    assert made.routed_to == UrgentReport.Routing.CARE_TEAM
+
+
+@pytest.mark.django_db
+def test_one_clinician_awake_is_enough_the_admins_are_not_alerted(looked_after, admins):
+    patient, clinician = looked_after
+    awake = ClinicianFactory(display_name="Dr Awake")
+    CareTeamMembership.objects.create(patient=patient, clinician=awake)
+    asleep(clinician)
+    made = report(patient)
+    assert recipients(made) == {awake.pk}
+    assert made.routed_to == UrgentReport.Routing.CARE_TEAM
+
+
+@override_settings(LDN_URGENT_ESCALATE_TO_ADMINS=False)
+@pytest.mark.django_db
+def test_an_escalation_while_the_care_team_sleeps_reaches_someone_at_once(looked_after):
+    """With escalation to admins switched off and no admin, the escalation wakes the team."""
+    patient, clinician = looked_after
+    asleep(clinician)
+    ClinicianPreferences.objects.filter(user=clinician).update(urgent_ignores_quiet_hours=True)
+    made = report(patient)
+    ClinicianPreferences.objects.filter(user=clinician).update(urgent_ignores_quiet_hours=False)
+    later = NOW + urgent.escalate_after() + timedelta(minutes=1)
+    assert urgent.sweep(later)["escalated"] == [made.pk]
+    assert recipients(made, Kind.ESCALATION) == {clinician.pk}
+
+
+@pytest.mark.django_db
+def test_the_patient_is_told_the_team_on_duty_was_alerted_in_their_language(orphan, admins):
+    orphan.user.language = "de"
+    orphan.user.save(update_fields=["language"])
+    html = post_report(browser_for(orphan.user)).content.decode()
+    assert "das diensthabende Team der Praxis benachrichtigt" in html
 
 
 @pytest.mark.django_db
