@@ -22,6 +22,7 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
+from patients.pause import urgent_state
 from patients.rules import nights
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
@@ -75,6 +76,10 @@ class NightClosed(JournalError):
 
 class NothingPrescribed(JournalError):
     pass
+
+
+class WaitForClinician(JournalError):
+    """An urgent report is open: no one-tap dose until a clinician answers (DESIGN §4)."""
 
 
 class PastDosingWindow(JournalError):
@@ -286,7 +291,9 @@ def log_taken_now(
     acted_at: datetime | None = None,
 ):
     """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed,
-    and past the night's dosing window (the time would be false: the patient says when).
+    past the night's dosing window (the time would be false: the patient says when), and
+    while an urgent report is open (the home card shows the wait card instead of the button;
+    a tab opened before the report, or a tap queued offline after it, still posts here).
 
     ``acted_at`` is when the patient tapped on a phone without a connection: the dose is
     filed under that moment's night, at that moment, and marked as logged offline.
@@ -296,6 +303,8 @@ def log_taken_now(
     night = plan.tonight(patient.tz, moment)
     if acted_at is not None:
         check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    if urgent_state(patient.pk, moment).paused(moment):
+        raise WaitForClinician(_("Do not take your next dose until your clinician has answered."))
     dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(

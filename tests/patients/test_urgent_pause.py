@@ -214,6 +214,41 @@ def test_without_an_open_report_the_card_offers_the_one_tap_dose(on_plan, patien
 
 
 @pytest.mark.django_db
+def test_the_one_tap_dose_is_refused_on_the_server_while_a_report_is_open(on_plan, patient_client):
+    """The card hides the button, but a tab opened before the report still posted it and
+    stored the prescribed dose (found by an exploratory pass)."""
+    report(on_plan)
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        response = patient_client.post(
+            reverse("journal:taken_now"), {"submission_id": str(uuid.uuid4())}, follow=True
+        )
+        replayed = patient_client.post(
+            reverse("journal:taken_now"),
+            {"submission_id": str(uuid.uuid4()), "acted_at": "2026-11-26T20:05:00+00:00"},
+            HTTP_X_LDN_REPLAY="1",
+        )
+    assert "Do not take your next dose until your clinician has answered." in response.text
+    assert replayed.status_code == 409
+    assert replayed.json() == {
+        "ok": False,
+        "message": "Do not take your next dose until your clinician has answered.",
+    }
+    assert not NightlyEntry.objects.filter(patient=on_plan).exists()
+
+
+@pytest.mark.django_db
+def test_a_tap_queued_offline_before_the_report_is_still_saved(on_plan, patient_client):
+    report(on_plan)
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        patient_client.post(
+            reverse("journal:taken_now"),
+            {"submission_id": str(uuid.uuid4()), "acted_at": "2026-11-26T19:55:00+00:00"},
+            HTTP_X_LDN_REPLAY="1",
+        )
+    assert NightlyEntry.objects.get(patient=on_plan, night=TONIGHT).is_taken
+
+
+@pytest.mark.django_db
 def test_a_dose_already_taken_can_still_be_recorded_while_paused(on_plan, patient_client):
     report(on_plan)
     with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
