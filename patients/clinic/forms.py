@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags
+from patients.rules.nights import FIRST_NAMEABLE
 
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
 SEARCH_MAX = 100
@@ -76,6 +77,14 @@ class DateRangeForm(forms.Form):
             return data
         start = data.get("start") or self.default_start
         end = data.get("end") or self.default_end
+        if start < FIRST_NAMEABLE:
+            # No page names a night before 1900 (and the night before 1 Jan 0001 overflows).
+            self.add_error(
+                "start",
+                gettext("The earliest start date is %(first)s: choose a start on or after it.")
+                % {"first": local_date(FIRST_NAMEABLE, "date")},
+            )
+            return data
         if end > self.default_end:
             # Nothing is recorded after today (and 9999-12-31 + 1 day overflows).
             end = self.default_end
