@@ -233,20 +233,30 @@ def tonights_dose_logged(patient: Patient, night: date) -> bool:
     return NightlyEntry.objects.filter(patient=patient, night=night).exclude(status="").exists()
 
 
-def first_hold_night(patient: Patient, tonight: date) -> tuple[date, bool]:
-    """The first night a hold made now can cover, and whether tonight's dose is logged.
+def first_changeable_night(patient: Patient, tonight: date) -> tuple[date, bool]:
+    """The first night a change made now can take effect, and whether tonight's dose is
+    logged: THE rule every change reads (steps, dosing time, hold, restart, ending).
 
-    A hold made after a night's dose does not apply to that dose: the logged dose stands
-    and the hold starts the next night (so it is never judged as a dose taken on hold)."""
+    A change made after a night's dose does not apply to that dose: the logged dose stands,
+    judged by the plan it was taken under, and the change starts the next night (a dose
+    change from tonight after tonight's dose turned that dose into a deviation; a hold, into
+    a dose taken on hold)."""
     logged = tonights_dose_logged(patient, tonight)
     return (tonight + timedelta(days=1) if logged else tonight), logged
 
 
-def logged_dose_stands_message(first_night: date) -> str:
-    return gettext(
-        "Tonight’s dose is already logged and stands: a hold made now starts from the "
-        "night of %(night)s."
-    ) % {"night": local_date(first_night, "date")}
+def logged_dose_stands_message(first_night: date, *, hold: bool = True) -> str:
+    if hold:
+        message = gettext(
+            "Tonight’s dose is already logged and stands: a hold made now starts from the "
+            "night of %(night)s."
+        )
+    else:
+        message = gettext(
+            "Tonight’s dose is already logged and stands: a change made now takes effect "
+            "from the night of %(night)s."
+        )
+    return message % {"night": local_date(first_night, "date")}
 
 
 def _check(
@@ -271,12 +281,12 @@ def _check(
             f"A change can take effect from tonight ({first_open_night:%d %b %Y}) or later; "
             "earlier nights keep the plan they had."
         )
-    if (
-        change.kind == PlanVersion.Kind.HOLD
-        and change.hold_from == first_open_night
-        and tonights_dose_logged(patient, first_open_night)
-    ):
-        raise PlanChangeError(logged_dose_stands_message(first_open_night + timedelta(days=1)))
+    if change.effective_night == first_open_night:
+        first, _logged = first_changeable_night(patient, first_open_night)
+        if change.effective_night < first:
+            raise PlanChangeError(
+                logged_dose_stands_message(first, hold=change.kind == PlanVersion.Kind.HOLD)
+            )
 
 
 def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) -> str:

@@ -246,11 +246,25 @@ class SignedVersionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, tonight, **kwargs):
+    # The date field where the change takes effect (None: the form has none, as an ending),
+    # and whether the first night's message speaks of a hold.
+    first_night_field: str | None = None
+    holds = False
+
+    def __init__(self, *args, tonight, first_night=None, tonight_logged=False, **kwargs):
+        """``first_night``/``tonight_logged``: changes.first_changeable_night (the view
+        reads it: a change made after tonight's dose takes effect the next night)."""
         self.tonight = tonight
+        self.first_night = first_night or tonight
         # Set by the view when saving raised NeedsConfirmation: the box is then shown.
         self.needs_confirmation = False
         super().__init__(*args, **kwargs)
+        field = self.fields.get(self.first_night_field or "")
+        if tonight_logged and field is not None:
+            field.help_text = self.logged_dose_stands()
+
+    def logged_dose_stands(self) -> str:
+        return logged_dose_stands_message(self.first_night, hold=self.holds)
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -267,6 +281,8 @@ class SignedVersionForm(forms.Form):
         )
         if error:
             raise error
+        if value < self.first_night:
+            raise forms.ValidationError(self.logged_dose_stands())
         return value
 
 
@@ -297,6 +313,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
+    first_night_field = "effective_night"
 
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
@@ -346,12 +363,8 @@ class HoldForm(SignedVersionForm):
         help_text=_("Leave empty for an open-ended hold until you resume the plan."),
     )
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
-
-    def __init__(self, *args, first_night=None, tonight_logged=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.first_night = first_night or self.tonight
-        if tonight_logged:
-            self.fields["hold_from"].help_text = logged_dose_stands_message(self.first_night)
+    first_night_field = "hold_from"
+    holds = True
 
     def clean_hold_until(self):
         # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending
@@ -365,10 +378,7 @@ class HoldForm(SignedVersionForm):
         return value
 
     def clean_hold_from(self):
-        value = self.from_tonight("hold_from", gettext("The first night of the hold"))
-        if value is not None and value < self.first_night:
-            raise forms.ValidationError(logged_dose_stands_message(self.first_night))
-        return value
+        return self.from_tonight("hold_from", gettext("The first night of the hold"))
 
     def clean(self):
         cleaned = super().clean()
@@ -391,6 +401,7 @@ class ResumeForm(SignedVersionForm):
     resume_on = forms.DateField(label=_("Restart on the night of"), widget=DATE_INPUT)
     step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
+    first_night_field = "resume_on"
 
     def __init__(self, *args, steps=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -427,6 +438,7 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     )
     effective_night = forms.DateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
     field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
+    first_night_field = "effective_night"
 
     def clean_effective_night(self):
         return self.from_tonight("effective_night", gettext("The switch's first night"))

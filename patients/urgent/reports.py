@@ -422,7 +422,7 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     tonight = plan.tonight(patient.tz, now)
     if plan.is_held_on_or_after(tonight):
         return None
-    hold_from, _logged = changes.first_hold_night(patient, tonight)
+    hold_from, _logged = changes.first_changeable_night(patient, tonight)
     if not note:
         # Stored for the patient to read: in their language, not the clinician's.
         with speaking_to(patient.user):

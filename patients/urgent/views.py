@@ -26,7 +26,7 @@ from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
 from prescriptions import plans
-from prescriptions.changes import first_hold_night
+from prescriptions.changes import first_changeable_night
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def _report_page(request, report, form, status=200):
     patient = report.patient
     if report.acknowledged_at is None:
         tonight = plans.load(patient).tonight(patient.tz, timezone.now())
-        form.say_when_the_hold_starts(*first_hold_night(patient, tonight))
+        form.say_when_the_hold_starts(*first_changeable_night(patient, tonight))
     return render(
         request,
         "patients/urgent/clinic_report.html",

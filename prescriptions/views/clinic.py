@@ -27,7 +27,7 @@ from prescriptions.changes import (
     create_prescription,
     dosing_time_change,
     end_change,
-    first_hold_night,
+    first_changeable_night,
     hold_change,
     resume_change,
     save_version,
@@ -238,15 +238,15 @@ def _int_or_404(raw):
 # --- changing the steps (also: applying a template or a suggestion) ------------------------
 
 
-def _suggested_initial(suggestion, latest, position, tonight_night):
+def _suggested_initial(suggestion, latest, position, first_night):
     """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
     current_index = position.step_index or 0
     if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
         # Back to the previous dose for two weeks, then try the step up again.
         steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
-        return tonight_night, steps
+        return first_night, steps
     if suggestion.kind == rules.NEXT_STEP and suggestion.proposed_step_index is not None:
-        return tonight_night, latest.steps[suggestion.proposed_step_index :]
+        return first_night, latest.steps[suggestion.proposed_step_index :]
     return latest.start_date, latest.steps
 
 
@@ -276,7 +276,15 @@ def plan_change(request, patient_id, template_id=None):
         )
         return redirect(_plan_url(patient))
     suggestion = None
-    form_kwargs = {"tonight": state["tonight"], "current_start": latest.start_date}
+    # A change made after tonight's dose takes effect the next night (one rule: changes).
+    first, logged = first_changeable_night(patient, state["tonight"])
+    state = {**state, "first_night": first, "tonight_logged": logged}
+    form_kwargs = {
+        "tonight": state["tonight"],
+        "first_night": first,
+        "tonight_logged": logged,
+        "current_start": latest.start_date,
+    }
 
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
@@ -332,24 +340,26 @@ def plan_change(request, patient_id, template_id=None):
 def _prefilled_change(request, patient, state, template):
     """The plan form pre-filled from the plan as it is, a template, or a suggestion that
     "Apply" opened (the form then carries it, so the saved version records acting on it)."""
-    latest, tonight_night = state["latest"], state["tonight"]
+    latest, first_night = state["latest"], state["first_night"]
     suggestion = None
     start, steps = latest.start_date, latest.steps
     if template is not None:
-        start, steps = tonight_night, template.plain_steps
+        start, steps = first_night, template.plain_steps
     elif request.GET.get("suggestion"):
         suggestion = _find_suggestion(request, patient, state)
         if suggestion is not None:
-            start, steps = _suggested_initial(suggestion, latest, state["position"], tonight_night)
+            start, steps = _suggested_initial(suggestion, latest, state["position"], first_night)
     form = PlanStepsForm(
         initial={
             "based_on": _based_on(state),
-            "effective_night": tonight_night,
+            "effective_night": first_night,
             "start_date": start,
             "template": template.pk if template else None,
             "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
         },
-        tonight=tonight_night,
+        tonight=state["tonight"],
+        first_night=first_night,
+        tonight_logged=state["tonight_logged"],
         current_start=latest.start_date,
     )
     return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
@@ -387,7 +397,15 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     if state["prescription"] is None:
         messages.error(request, _("This patient has no prescription yet."))
         return redirect(_plan_url(patient))
-    kwargs = {"tonight": state["tonight"], **extra.get("form_kwargs", lambda _state: {})(state)}
+    # A change made after tonight's dose takes effect the next night (one rule: changes).
+    first, logged = first_changeable_night(patient, state["tonight"])
+    state = {**state, "first_night": first, "tonight_logged": logged}
+    kwargs = {
+        "tonight": state["tonight"],
+        "first_night": first,
+        "tonight_logged": logged,
+        **extra.get("form_kwargs", lambda _state: {})(state),
+    }
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
@@ -426,18 +444,13 @@ def plan_hold(request, patient_id):
             patient_note=data["patient_note"],
         )
 
-    def hold_start(state):
-        first, logged = first_hold_night(state["patient"], state["tonight"])
-        return {"first_night": first, "tonight_logged": logged}
-
     return _signed_form_view(
         request,
         patient_id,
         HoldForm,
         "prescriptions/clinic/plan_hold.html",
         build,
-        lambda state: {"hold_from": first_hold_night(state["patient"], state["tonight"])[0]},
-        form_kwargs=hold_start,
+        lambda state: {"hold_from": state["first_night"]},
     )
 
 
@@ -463,7 +476,7 @@ def plan_resume(request, patient_id):
                 state["plain_versions"], latest.hold_from - timedelta(days=1)
             )
             step = before.step_index or 0
-        return {"resume_on": state["tonight"], "step": step}
+        return {"resume_on": state["first_night"], "step": step}
 
     return _signed_form_view(
         request,
@@ -482,7 +495,7 @@ def plan_end(request, patient_id):
     def build(state, data):
         return end_change(
             state["latest"],
-            tonight_night=state["tonight"],
+            tonight_night=state["first_night"],
             reason=data["reason"],
             patient_note=data["patient_note"],
         )
@@ -518,7 +531,7 @@ def plan_dosing_time(request, patient_id):
             suggestion = f"{found.kind}:{found.key}" if found else ""
         return {
             "dosing_time": other,
-            "effective_night": state["tonight"] + timedelta(days=1),
+            "effective_night": max(state["tonight"] + timedelta(days=1), state["first_night"]),
             "suggestion": suggestion,
         }
 

@@ -1,0 +1,185 @@
+"""DESIGN §4: "A change to a plan never alters how an earlier night is judged." Once tonight's
+dose is logged, tonight is judged: a change made now (new steps, a dosing-time switch, a
+hold, a restart, an ending) takes effect from the next night. Before, a dose change from
+tonight, accepted after tonight's 4.5 mg dose, turned that dose into a "dose deviation" flag
+(found by an exploratory pass); only holds knew the rule (changes.first_changeable_night)."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from patients.clinic import dashboard
+from patients.models import NightlyEntry
+from prescriptions import changes, titration
+from prescriptions.forms import DosingTimeForm, PlanStepsForm
+from prescriptions.models import PlanVersion
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.prescriptions.factories import make_prescription
+from tests.security.reauth import mark_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+START = date(2026, 1, 1)
+TONIGHT = date(2026, 1, 15)
+TOMORROW = date(2026, 1, 16)
+NOW = datetime(2026, 1, 15, 23, 0, tzinfo=UTC)  # London: tonight's dose logged at 22:00
+STANDS = "Tonight’s dose is already logged and stands"
+
+
+@pytest.fixture
+def clinician():
+    return ClinicianFactory()
+
+
+@pytest.fixture
+def patient(clinician):
+    return PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+
+
+@pytest.fixture
+def prescription(patient, clinician):
+    return make_prescription(patient, clinician, START, steps=(("4.5", None),))
+
+
+def log(patient, night=TONIGHT, status=NightlyEntry.Status.TAKEN):
+    taken = status == NightlyEntry.Status.TAKEN
+    return NightlyEntry.objects.create(
+        patient=patient,
+        night=night,
+        status=status,
+        dose_mg=Decimal("4.5") if taken else None,
+        prescribed_mg=Decimal("4.5") if taken else None,
+        taken_at=datetime(2026, 1, 15, 22, 0, tzinfo=UTC) if taken else None,
+        evening_logged_at=datetime(2026, 1, 15, 22, 0, tzinfo=UTC),
+    )
+
+
+def latest(prescription):
+    row = PlanVersion.objects.filter(prescription=prescription).order_by("-number").first()
+    return row.as_plain(), row.number
+
+
+def save(prescription, clinician, change, now=NOW):
+    _plain, number = latest(prescription)
+    return changes.save_version(
+        prescription_id=prescription.pk, author=clinician, based_on=number, change=change, now=now
+    )
+
+
+def changes_from(plain, night):
+    """Every kind of change a clinician can sign, taking effect from ``night``."""
+    return {
+        "steps": changes.steps_change(
+            plain,
+            effective_night=night,
+            start_date=night,
+            steps=(titration.Step(Decimal("3"), None),),
+            reason="Vivid dreams",
+        ),
+        "dosing time": changes.dosing_time_change(
+            plain, dosing_time=titration.MORNING, effective_night=night, reason="Sleep"
+        ),
+        "hold": changes.hold_change(plain, hold_from=night, hold_until=None, reason="Surgery"),
+        "end": changes.end_change(plain, tonight_night=night, reason="Stopping"),
+    }
+
+
+def tonights_flags(patient, clinician):
+    page = dashboard.patient_page(patient, [clinician], NOW)
+    return sorted((flag.kind, str(flag.evidence)) for flag in page.flags)
+
+
+@pytest.mark.parametrize("kind", ["steps", "dosing time", "hold", "end"])
+def test_a_change_from_tonight_after_tonights_dose_is_refused(
+    prescription, patient, clinician, kind
+):
+    log(patient)
+    plain, _ = latest(prescription)
+    with pytest.raises(changes.PlanChangeError, match=STANDS) as refused:
+        save(prescription, clinician, changes_from(plain, TONIGHT)[kind])
+    assert "16 Jan 2026" in str(refused.value)
+    assert PlanVersion.objects.filter(prescription=prescription).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["steps", "dosing time", "hold", "end"])
+def test_a_change_from_tomorrow_leaves_tonights_logged_dose_judged_as_it_was(
+    prescription, patient, clinician, kind
+):
+    log(patient)
+    before = tonights_flags(patient, clinician)
+    plain, _ = latest(prescription)
+    save(prescription, clinician, changes_from(plain, TOMORROW)[kind])
+    assert tonights_flags(patient, clinician) == before
+
+
+@pytest.mark.parametrize("kind", ["steps", "dosing time", "hold", "end"])
+def test_before_tonights_dose_is_logged_a_change_may_start_tonight(
+    prescription, patient, clinician, kind
+):
+    plain, _ = latest(prescription)
+    save(prescription, clinician, changes_from(plain, TONIGHT)[kind])
+    assert PlanVersion.objects.filter(prescription=prescription).count() == 2
+
+
+def test_a_restart_from_tonight_after_tonights_skip_is_logged_is_refused(
+    prescription, patient, clinician
+):
+    plain, _ = latest(prescription)
+    save(
+        prescription,
+        clinician,
+        changes.hold_change(plain, hold_from=date(2026, 1, 10), hold_until=None, reason="Op"),
+        now=datetime(2026, 1, 10, 12, 0, tzinfo=UTC),
+    )
+    log(patient, status=NightlyEntry.Status.SKIPPED)
+    held, _ = latest(prescription)
+    restart = changes.resume_change(
+        held, tonight_night=TONIGHT, resume_on=TONIGHT, step_index=0, reason="Recovered"
+    )
+    with pytest.raises(changes.PlanChangeError, match=STANDS):
+        save(prescription, clinician, restart)
+
+
+def form_data(night, **extra):
+    return {"based_on": "1", "reason": "Vivid dreams", "effective_night": night, **extra}
+
+
+@pytest.mark.parametrize(
+    ("form_class", "extra"),
+    [(PlanStepsForm, {"start_date": "2026-01-01"}), (DosingTimeForm, {"dosing_time": "morning"})],
+)
+def test_the_forms_refuse_tonight_and_say_why_once_tonights_dose_is_logged(form_class, extra):
+    kwargs = {"tonight": TONIGHT, "first_night": TOMORROW, "tonight_logged": True}
+    if form_class is PlanStepsForm:
+        kwargs["current_start"] = START
+    form = form_class(form_data("2026-01-15", **extra), **kwargs)
+    assert not form.is_valid()
+    assert form.errors["effective_night"] == [
+        f"{STANDS}: a change made now takes effect from the night of 16 Jan 2026."
+    ]
+    assert STANDS in str(form.fields["effective_night"].help_text)
+    assert form_class(form_data("2026-01-16", **extra), **kwargs).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("clinic:plan_change", 'name="effective_night" value="2026-01-16"'),
+        ("clinic:plan_dosing_time", 'name="effective_night" value="2026-01-16"'),
+        ("clinic:plan_end", "no dose from the night of 16 Jan 2026 on"),
+    ],
+)
+def test_the_plan_pages_start_a_change_tomorrow_once_tonights_dose_is_logged(
+    prescription, patient, clinician, name, says
+):
+    log(patient)
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    with time_machine.travel(NOW, tick=False):
+        text = client.get(reverse(name, args=[patient.pk])).content.decode()
+    assert says in text
