@@ -23,7 +23,7 @@ from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.pause import urgent_state
-from patients.rules import nights
+from patients.rules import nights, schedule
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
 
@@ -156,9 +156,11 @@ def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> 
 
 
 def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
-    """The patient's reminder time on the night: the quick answer to "when did you take it?"."""
+    """The patient's usual dose time on the night (their dose reminder's time, morning or
+    evening: schedule.dose_reminder_time): the quick answer to "when did you take it?"."""
+    dosing_time = plan.dosing_time_on(night)
     return nights.moment_on_night(
-        night, patient.reminder_time, patient.tz, plan.dosing_time_on(night)
+        night, schedule.dose_reminder_time(patient, dosing_time), patient.tz, dosing_time
     )
 
 

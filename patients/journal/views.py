@@ -192,7 +192,10 @@ def home(request):
         # Past the window a tap would record a false time: the card asks when instead.
         "ask_when": not (entry and entry.status)
         and journal.past_dosing_window(plan, patient.tz, tonight, now),
-        "usual_time": journal.usual_time(plan, patient, tonight),
+        # Never a time still to come (a usual time later than the window's end).
+        "usual_time": usual
+        if (usual := journal.usual_time(plan, patient, tonight)) <= now
+        else None,
         "usual_form": SubmissionForm(),
         "when_form": WhenTakenForm(night=tonight, patient=patient, plan=plan, now=now),
         # The urgent pause: a wait card instead of the one-tap dose (patients.rules.pause).

@@ -105,6 +105,14 @@ def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
 
 
 @lru_cache(maxsize=8192)
+def dose_reminder_time(prefs, dosing_time: str) -> time:
+    """The patient's usual time for the dose (their dose reminder's time): the morning time
+    for morning dosing, the evening reminder time otherwise. ``prefs``: a Prefs or a Patient
+    (both carry reminder_time and morning_time). The journal's "At my usual time" reads it
+    too (it offered a morning doser the evening time, which was still in the future)."""
+    return prefs.morning_time if dosing_time == MORNING else prefs.reminder_time
+
+
 def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, ...]:
     """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
     past their usefulness are left out."""
@@ -115,7 +123,7 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
         # Morning dosing: the dose reminder at the patient's morning time, a last call a
         # little later that day, and the follow-up at the next day's morning time when
         # nothing was logged (useful while that day lasts: the day can still be logged).
-        due = moment_on_night(night, prefs.morning_time, zone, MORNING)
+        due = moment_on_night(night, dose_reminder_time(prefs, MORNING), zone, MORNING)
         raw.append((EVENING_DOSE, due, window_end))
         if prefs.last_call and prefs.morning_last_call_after:
             raw.append((LAST_CALL, due + prefs.morning_last_call_after, window_end))
@@ -124,7 +132,7 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
         raw.append((MISSED_DOSE, follow_up, night_window(next_day, zone, MORNING)[1]))
     else:
         dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
-        evening = moment_on_night(night, prefs.reminder_time, zone, EVENING)
+        evening = moment_on_night(night, dose_reminder_time(prefs, EVENING), zone, EVENING)
         raw.append((EVENING_DOSE, evening, max(dosing_end, evening + MIN_USEFUL)))
         if prefs.last_call:
             last_call = moment_on_night(night, prefs.last_call_time, zone, EVENING)

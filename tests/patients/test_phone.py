@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.time_zones import SESSION_KEY
-from patients.journal import charts
+from patients.journal import charts, entries
 from patients.models import ClinicianPreferences, NightlyEntry
-from patients.rules import nights
+from patients.rules import nights, schedule
+from prescriptions import plans
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -386,3 +387,52 @@ def test_trends_draw_one_panel_per_measure_with_the_dose_steps_shaded_at_52_week
         page = patient_client.get(reverse("journal:trends"), {"weeks": 52}).content.decode()
     assert page.count('class="chart-panel"') == 5
     assert "<table" in page
+
+
+# --- "At my usual time" is the dose reminder's time ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "usual"), [("morning", time(9, 0)), ("evening", time(21, 0))]
+)
+def test_the_usual_time_is_the_dose_reminders_time(patient_a, clinician_a, dosing_time, usual):
+    """One time for both: a morning doser was offered the evening reminder time (21:00, still
+    to come at 15:40, so the tap always failed) while their reminder came at 09:00."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    plan = plans.load(patient_a)
+    prefs = schedule.Prefs(
+        tz=patient_a.time_zone,
+        reminder_time=patient_a.reminder_time,
+        morning_time=patient_a.morning_time,
+    )
+    slots = schedule.slots_for_night(prefs, TONIGHT, dosing_time)
+    reminder = next(slot for slot in slots if slot.kind == schedule.EVENING_DOSE)
+    moment = entries.usual_time(plan, patient_a, TONIGHT)
+    assert moment == reminder.due_at
+    assert moment.astimezone(patient_a.tz).time() == usual
+
+
+def test_a_morning_doser_past_the_window_logs_at_their_usual_morning_time(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    afternoon = datetime(2026, 11, 25, 15, 40, tzinfo=UTC)  # London: 15:40 on the 25th
+    with time_machine.travel(afternoon, tick=False):
+        home = patient_client.get(HOME).content.decode()
+        assert "At my usual time, 09:00" in home
+        patient_client.post(
+            reverse("journal:taken_at", args=[TONIGHT]), {"submission_id": sid(), "time": "09:00"}
+        )
+    entry = NightlyEntry.objects.get(night=TONIGHT)
+    assert entry.taken_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def test_no_usual_time_still_to_come_is_offered(patient_client, patient_a, clinician_a):
+    """A morning time after the morning's window would be a time in the future."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.morning_time = time(23, 30)
+    patient_a.save(update_fields=["morning_time"])
+    with time_machine.travel(datetime(2026, 11, 25, 15, 40, tzinfo=UTC), tick=False):
+        home = patient_client.get(HOME).content.decode()
+    assert "When did you take it?" in home
+    assert "At my usual time" not in home
