@@ -36,7 +36,7 @@ from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
@@ -71,7 +71,15 @@ from patients.rules import adherence as adherence_rules
 from patients.rules import dose_response
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
-from patients.rules.nights import EVENING, night_of
+from patients.rules.nights import (
+    EVENING,
+    LAST_NIGHT,
+    TODAY,
+    TONIGHT,
+    YESTERDAY,
+    night_of,
+    relative_night,
+)
 from patients.templatetags.journal import logged_time
 from patients.wording import translate
 from prescriptions import panel, plans, titration
@@ -402,6 +410,7 @@ class PatientPage:
     timeline: list  # notes and reviews, newest first
     adherence_7: adherence_rules.Adherence
     adherence_30: adherence_rules.Adherence
+    now: datetime | None = None  # the moment the page was read at (its words for nights)
 
 
 GATE_PATIENT_ATTRIBUTES = (
@@ -583,6 +592,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         timeline=timeline(patient),
         adherence_7=adherence_rules.adherence(nightly, today, 7),
         adherence_30=adherence_rules.adherence(nightly, today, 30),
+        now=now,
     )
 
 
@@ -759,6 +769,23 @@ def calendar_month(page: PatientPage, first_of_month: date):
     return weeks
 
 
+# The page's night, still open, in the patient's own word for it (nights.relative_night):
+# before noon an evening doser's open night is last night, a morning doser's is today.
+_OPEN_NIGHT = {
+    TONIGHT: gettext_lazy("Tonight, not logged yet"),
+    LAST_NIGHT: gettext_lazy("Last night, not logged yet"),
+    TODAY: gettext_lazy("Today, not logged yet"),
+    YESTERDAY: gettext_lazy("Yesterday, not logged yet"),
+    None: gettext_lazy("Tonight, not logged yet"),
+}
+
+
+def _relative_today(page: PatientPage) -> str | None:
+    """nights.relative_night of the page's night on the patient's calendar day."""
+    local_today = timezone.localtime(page.now or timezone.now(), page.patient.tz).date()
+    return relative_night(page.today, local_today, page.plan.dosing_time_on(page.today))
+
+
 def _calendar(page: PatientPage, first: date, last: date):
     by_night = {r.night: r for r in page.records}
     # Seven states, each worded once per calendar rather than once per day.
@@ -768,7 +795,7 @@ def _calendar(page: PatientPage, first: date, last: date):
         "skipped": ("skipped", "✕", gettext("Skipped")),
         "on_hold": ("future", "‖", gettext("On hold")),
         "no_dose": ("future", "", gettext("No dose prescribed")),
-        "tonight": ("missing", "…", gettext("Tonight, not logged yet")),
+        "tonight": ("missing", "…", str(_OPEN_NIGHT[_relative_today(page)])),
         "missing": ("missing", "?", gettext("Not logged")),
     }
     rows, week = [], []
@@ -827,8 +854,16 @@ def calendar_html(weeks, today: date) -> str:
 def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
     entries (1 query: dismissals); this page records its own read in the access log."""
-    state = panel.plan_state(page.patient, view=page.plan, tonight=page.today)
+    state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
     return panel.panel_context(page.patient, state, records=page.records)
+
+
+def tonight_heading(page: PatientPage) -> str:
+    """The plan panel's heading for the page's night ("Last night (1 Dec)", "Today (2 Dec)"),
+    from the panel's own plan_state: the visit report's plan line says the same."""
+    return panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)[
+        "tonight_heading"
+    ]
 
 
 # --- The entries table ------------------------------------------------------------------------

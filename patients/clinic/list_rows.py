@@ -26,7 +26,8 @@ from django.utils.translation import get_language, gettext
 
 from ldn_journal.local_dates import local_date
 from patients import wording
-from patients.templatetags.journal import nights_ago
+from patients.rules.nights import as_zone
+from patients.templatetags.journal import night_said_on
 
 
 def _v(value) -> str:
@@ -186,7 +187,7 @@ def patient_time_html(patient, moment, style) -> str:
     )
 
 
-def _row_html(row, language, words: _Words, href) -> str:
+def _row_html(row, language, words: _Words, href, local_today) -> str:
     patient = row.patient
     route = getattr(patient, "access_route", "")
     if route == "covering":
@@ -200,7 +201,13 @@ def _row_html(row, language, words: _Words, href) -> str:
     )
     if row.last_entry:
         day = _DAYS.get((language, row.last_entry), _day, row.last_entry)
-        last_entry = f'{day} <span class="small muted">({_v(nights_ago(row.nights_silent))})</span>'
+        # The patient's own word for the night on their calendar day (not the count of
+        # nights silent: at 04:40 that counts from last night, still open, and said "last
+        # night" of the night before). The dosing time is the plan's on the row's night.
+        said = night_said_on(
+            row.last_entry, local_today(patient.time_zone), row.position.dosing_time
+        )
+        last_entry = f'{day} <span class="small muted">({_v(said)})</span>' if said else day
     else:
         last_entry = f'<span class="muted">{words.never}</span>'
     if row.flags_state:
@@ -241,13 +248,22 @@ def _row_html(row, language, words: _Words, href) -> str:
     )
 
 
-def rows_html(rows) -> list[SafeString]:
-    """Each row's ``<tr>`` (every value escaped above; the rest is our own markup)."""
+def rows_html(rows, now=None) -> list[SafeString]:
+    """Each row's ``<tr>`` at ``now`` (the clock by default; every value escaped above, the
+    rest is our own markup)."""
     language = get_language()
+    now = now or timezone.now()
+    days = {}
+
+    def local_today(zone):  # once per time zone on the page, not per row
+        if zone not in days:
+            days[zone] = timezone.localtime(now, as_zone(zone)).date()
+        return days[zone]
+
     words = _WORDS.get(language, _Words)
     # The patient's link, reversed once: the pk goes between the two (escaped) halves.
     href = [
         conditional_escape(part)
         for part in reverse("clinic:patient", args=[999999999]).split("999999999")
     ]
-    return [mark_safe(_row_html(row, language, words, href)) for row in rows]  # noqa: S308
+    return [mark_safe(_row_html(row, language, words, href, local_today)) for row in rows]  # noqa: S308

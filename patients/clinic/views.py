@@ -65,7 +65,8 @@ def patient_list(request):
     form = PatientListForm(request.GET or None)
     filters = form.filters() if request.GET else {"search": "", "kind": "", "needs_review": False}
     # The stored attention rows: one indexed, paginated query, whatever the team's size.
-    page = attention.list_page(request.user, timezone.now(), request.GET.get("page"), **filters)
+    now = timezone.now()
+    page = attention.list_page(request.user, now, request.GET.get("page"), **filters)
     # One row per dashboard view: which patients' flags and doses were on screen.
     record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
     query = request.GET.copy()
@@ -76,7 +77,7 @@ def patient_list(request):
         {
             "form": form,
             "page": page,
-            "rows_html": list_rows.rows_html(page.object_list),
+            "rows_html": list_rows.rows_html(page.object_list, now),
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,
@@ -93,7 +94,7 @@ def _plan_panel(request, page):
     its forms' CSRF token, and the page's own render runs them (a second run cost the
     navigation and banner work again)."""
     context = {**dashboard.plan_panel_context(page), "csrf_token": get_token(request)}
-    return render_to_string(PLAN_PANEL_TEMPLATE, context)
+    return render_to_string(PLAN_PANEL_TEMPLATE, context), context["tonight_heading"]
 
 
 def _calendar_month(request, today):
@@ -136,6 +137,8 @@ def patient_detail(request, pk):
     calendar = dashboard.calendar_month(page, month)
     dose_levels = dashboard.dose_levels(page)
     record_access(request, "patient.view", patient=patient, obj=patient)
+    # The page's "dose" heading is the panel's own ("Last night (1 Dec)" before noon).
+    plan_panel, tonight_heading = _plan_panel(request, page)
     context = {
         "patient": patient,
         "page_data": page,
@@ -164,7 +167,8 @@ def patient_detail(request, pk):
             first=first_reviewable_night(patient, page.records[0].night if page.records else None),
         ),
         "scale_form": ExtraScaleForm(patient=patient),
-        "plan_panel": _plan_panel(request, page),
+        "plan_panel": plan_panel,
+        "tonight_heading": tonight_heading,
     }
     return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
 
@@ -403,6 +407,7 @@ def visit_report(request, pk):
             "chart": svg,
             "with_notes": with_notes,
             "timeline": timeline,
+            "tonight_heading": dashboard.tonight_heading(page),
             "generated_at": timezone.now(),
         },
     )

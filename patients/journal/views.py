@@ -683,25 +683,36 @@ def _stats(plan, rows, tonight):
     }
 
 
-def _cell_marks() -> dict[str, tuple[str, str]]:
+# The night still open, in the patient's own word for it (the home card's): at 04:40 it is
+# last night for an evening doser, today for a morning doser.
+_OPEN_CELLS = {
+    nights.TONIGHT: gettext_lazy("tonight, not logged yet"),
+    nights.LAST_NIGHT: gettext_lazy("last night, not logged yet"),
+    nights.TODAY: gettext_lazy("today, not logged yet"),
+    nights.YESTERDAY: gettext_lazy("yesterday, not logged yet"),
+    None: gettext_lazy("tonight, not logged yet"),
+}
+
+
+def _cell_marks(open_night: str | None) -> dict[str, tuple[str, str]]:
     """A calendar cell's mark and words by state, translated once per page rather than once
-    per cell."""
+    per cell; ``open_night`` is the still-open night's relative_night."""
     return {
         "taken": ("✓", _("taken")),
         "skipped": ("✕", _("skipped")),
         "missing": ("?", _("not logged")),
         "unprescribed": ("?", _("no dose prescribed")),
-        "open": ("…", _("tonight, not logged yet")),
+        "open": ("…", str(_OPEN_CELLS[open_night])),
     }
 
 
-def _calendar_body(plan, first: date, tonight: date, by_night) -> str:
+def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
     """The month's calendar rows as HTML: a cell per night with its state, mark and words.
 
     Written here rather than as a template loop: the tags in its 35 cells cost more than
     the rest of the history page.
     """
-    marks = _cell_marks()
+    marks = _cell_marks(_relative(plan, tonight, now))
     # A night's URL is the same path with its date: reversed once per page, not per cell.
     placeholder = date(1900, 1, 1).isoformat()
     night_url = reverse("journal:night", args=[placeholder])
@@ -773,7 +784,7 @@ def history(request):
         {
             "tab": "calendar",
             "month": first,
-            "calendar_body": _calendar_body(plan, first, tonight, by_night),
+            "calendar_body": _calendar_body(plan, first, tonight, by_night, now),
             "previous": previous,
             "following": following if following <= tonight else None,
             "stats": _stats(plan, rows, tonight),

@@ -42,6 +42,38 @@ def nights_ago(count):
     return ngettext("%(count)d night ago", "%(count)d nights ago", count) % {"count": count}
 
 
+# How long ago a night was, in the patient's own word for it (nights.relative_night): the
+# clinician list's "last entry" said "last night" for a night before the one still open.
+_SAID = {
+    nights.TONIGHT: gettext_lazy("tonight"),
+    nights.LAST_NIGHT: gettext_lazy("last night"),
+    nights.TODAY: gettext_lazy("today"),
+    nights.YESTERDAY: gettext_lazy("yesterday"),
+}
+
+
+def night_said_on(night, local_today, dosing_time=nights.EVENING) -> str:
+    """``night`` as said on the patient's calendar day ``local_today``: "last night" while
+    an evening doser's night is still open the next morning, "today" / "yesterday" for a
+    morning doser, "3 nights ago" for an older night ("" for a night after ``local_today``)."""
+    if not night:
+        return ""
+    word = _SAID.get(nights.relative_night(night, local_today, dosing_time))
+    if word is not None:
+        return str(word)
+    count = (local_today - night).days
+    return nights_ago(count) if count > 1 else ""
+
+
+@register.simple_tag
+def night_said(night, patient, dosing_time=nights.EVENING, now=None):
+    """night_said_on at ``now`` (the clock by default) on the patient's own calendar day."""
+    if not night:
+        return ""
+    today = timezone.localtime(now or timezone.now(), patient.tz).date()
+    return night_said_on(night, today, dosing_time)
+
+
 # The clinician's plan panel names tonight's night with the patient's own word for it
 # (nights.relative_night), so a morning doser's panel says "Today", as their pages do.
 _HEADINGS = {

@@ -22,13 +22,14 @@ from prescriptions.titration import PlanPosition
 
 LANGUAGES = ("en-gb", "de", "es")
 
-# The row as patient_list.html wrote it with the partials, before list_rows.
+# The row as patient_list.html wrote it with the partials, before list_rows (the last entry
+# now named by the patient's word for the night, night_said, as the list writes it).
 ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
         <tr{% if row.needs_review %} class="needs-review"{% endif %}>
           <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
-          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{{ row.last_entry|day:"day_month" }} <span class="small muted">({{ row.nights_silent|nights_ago }})</span>{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
+          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{% night_said row.last_entry row.patient row.position.dosing_time now as said %}{{ row.last_entry|day:"day_month" }}{% if said %} <span class="small muted">({{ said }})</span>{% endif %}{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
           <td class="num" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
@@ -179,6 +180,10 @@ def _row(patient, pos, flags, reviewed_through, last_entry, silent, pain):
     )
 
 
+# 09:00 in London on 30 Mar 2026: the rows' last entries are last night and 29 nights ago.
+LISTED_AT = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
 def test_rows_as_the_template_row(language):
     reviewed = {
         "reviewed_at": datetime(2026, 3, 29, 23, 30, tzinfo=UTC),
@@ -223,8 +228,10 @@ def test_rows_as_the_template_row(language):
         ),
         _row(_patient(4, "Cy", access_route=""), POSITIONS[4], [], None, date(2026, 3, 30), 0, []),
     ]
-    expected = render(ROW_TEMPLATE, page=rows)
-    written = "".join(f"\n        {html}\n        " for html in list_rows.rows_html(rows))
+    expected = render(ROW_TEMPLATE, page=rows, now=LISTED_AT)
+    written = "".join(
+        f"\n        {html}\n        " for html in list_rows.rows_html(rows, LISTED_AT)
+    )
     assert written == expected
 
 

@@ -4,12 +4,15 @@ doser's card said "Last night" while the dose page for that night said "Tonight"
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from patients.clinic import attention
+from patients.models import NightlyEntry
 from patients.rules import nights
 from tests.patients.journal_support import make_plan
 from tests.security.reauth import mark_reauthenticated
@@ -76,6 +79,139 @@ def test_the_card_and_the_nights_pages_use_one_word_for_tonights_night(
             nights.TODAY: "Today",
         }[expected]
     )
+
+
+# --- The clinician's surfaces and the calendars say the card's word -------------------------
+#
+# At 04:40 London on 2 Dec the list said "Last entry 30 Nov (last night)" while the plan
+# page said "Last night (1 Dec)"; the patient page and the visit report headed tonight's dose
+# "Tonight"; the calendar called the open 1 Dec "tonight". Each now reads the card's word.
+
+
+def clinic_client(clinician):
+    clinic = Client()
+    clinic.force_login(clinician)
+    mark_reauthenticated(clinic, clinician)
+    return clinic
+
+
+def card_night(patient_client) -> tuple[str, date]:
+    home = patient_client.get(reverse("journal:home")).content.decode()
+    night = re.search(r"/journal/night/(\d{4}-\d\d-\d\d)/", home)[1]
+    return card_word(home), date.fromisoformat(night)
+
+
+def log_taken(patient, night):
+    NightlyEntry.objects.create(
+        patient=patient,
+        night=night,
+        status="taken",
+        dose_mg=Decimal("1.5"),
+        prescribed_mg=Decimal("1.5"),
+        taken_at=datetime.combine(night, datetime.min.time(), UTC) + timedelta(hours=22),
+    )
+
+
+def list_said(page: str) -> str | None:
+    """The words after the list row's last entry: "30 Nov (2 nights ago)" -> "2 nights ago"."""
+    found = re.search(
+        r'data-label="Last entry">[^<]*(?:<span class="small muted">\(([^)]*)\))?', page
+    )
+    assert found, "no last entry cell"
+    return found.group(1)
+
+
+def stat_labels(page: str) -> list[str]:
+    return re.findall(r'<span class="stat-label">\s*([^<]*?)\s*</span>', page)
+
+
+def open_cell_text(page: str) -> str:
+    """The words of the calendar's cell for the open night (class night-today)."""
+    found = re.search(
+        r'<td class="[^"]*night-today[^"]*">.*?<span class="status-text">([^<]*)<', page
+    )
+    assert found, "no open night in the calendar"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("days_back", [0, 1, 2])
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+@pytest.mark.parametrize("clock", list(MOMENTS))
+def test_the_lists_last_entry_names_the_night_as_the_nights_own_page_does(
+    patient_client, patient_a, clinician_a, dosing_time, clock, days_back
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    moment = MOMENTS[clock]
+    with time_machine.travel(moment, tick=False):
+        _word, tonight = card_night(patient_client)
+        night = tonight - timedelta(days=days_back)
+        log_taken(patient_a, night)
+        attention.recompute([patient_a.pk], moment)
+        title = title_word(
+            patient_client.get(reverse("journal:night", args=[night]), follow=True).content.decode()
+        )
+        page = clinic_client(clinician_a).get(reverse("clinic:patients")).content.decode()
+    # London = UTC here: the patient's calendar day is the moment's date.
+    older = (moment.date() - night).days
+    expected = title.lower() if title else f"{older} nights ago"
+    assert list_said(page) == expected, (clock, dosing_time, night)
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "logged", "said"),
+    [
+        ("evening", date(2026, 11, 30), "2 nights ago"),  # it said "last night"
+        ("evening", date(2026, 12, 1), "last night"),
+        ("morning", date(2026, 12, 1), "yesterday"),
+        ("morning", date(2026, 12, 2), "today"),  # it said "tonight"
+    ],
+)
+def test_at_0440_the_list_counts_nights_from_the_patients_calendar_day(
+    patient_a, clinician_a, dosing_time, logged, said
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    moment = datetime(2026, 12, 2, 4, 40, tzinfo=UTC)  # 04:40 in London (GMT)
+    with time_machine.travel(moment, tick=False):
+        log_taken(patient_a, logged)
+        attention.recompute([patient_a.pk], moment)
+        page = clinic_client(clinician_a).get(reverse("clinic:patients")).content.decode()
+    assert list_said(page) == said
+
+
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+@pytest.mark.parametrize("clock", list(MOMENTS))
+def test_the_patient_page_and_the_visit_report_head_the_dose_as_the_plan_panel_does(
+    patient_client, patient_a, clinician_a, dosing_time, clock
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    with time_machine.travel(MOMENTS[clock], tick=False):
+        word, _tonight = card_night(patient_client)
+        clinic = clinic_client(clinician_a)
+        plan_page = clinic.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode()
+        patient_page = clinic.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
+        report = clinic.get(reverse("clinic:report", args=[patient_a.pk])).content.decode()
+    heading = next(label for label in stat_labels(plan_page) if f"{word} (" in label)
+    # The patient page's first figure is tonight's dose, under the panel's heading.
+    assert stat_labels(patient_page)[0] == heading, clock
+    plan_line = re.search(r"<h2>Plan</h2>\s*<p>([^<]*?): ", report)
+    assert plan_line, "no plan line in the report"
+    assert plan_line.group(1) == heading, clock
+
+
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+@pytest.mark.parametrize("clock", list(MOMENTS))
+def test_the_calendars_name_the_open_night_as_the_card_does(
+    patient_client, patient_a, clinician_a, dosing_time, clock
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    with time_machine.travel(MOMENTS[clock], tick=False):
+        word, _tonight = card_night(patient_client)
+        history = patient_client.get(reverse("journal:history")).content.decode()
+        clinic = clinic_client(clinician_a)
+        patient_page = clinic.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
+    assert open_cell_text(history) == f"{word.lower()}, not logged yet", clock
+    # The clinician's calendar writes "25 Nov: Last night, not logged yet".
+    assert open_cell_text(patient_page).split(": ", 1)[1] == f"{word}, not logged yet", clock
 
 
 @pytest.mark.parametrize(
