@@ -235,11 +235,12 @@ def current_step(
 
 
 def _step_index(schedule: Sequence[tuple[date, date | None, Step]], night: date) -> int:
-    """Which step of an active version's schedule ``night`` falls in."""
+    """Which step of an active version's schedule ``night`` falls in (the last step has no
+    last night: it carries on)."""
     for candidate, (_first, last, _step) in enumerate(schedule):
         if last is None or night <= last:
             return candidate
-    return len(schedule) - 1  # past the end of a fully finite plan, the last step carries on
+    raise AssertionError("step_schedule ends with a step without a last night")
 
 
 def _status(version: PlainVersion | None, night: date) -> str:
@@ -303,11 +304,15 @@ def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:
 
 
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:
-    """The first and last night of each step (last is ``None`` for an open-ended step)."""
+    """The first and last night of each step. The last step's last night is ``None``: its
+    dose carries on after its length (the app never stops a dose a clinician has not
+    stopped), so every page and export that lists the steps says "onwards" for it, as the
+    position (current_step) does. The plan page said "15 Nov - 28 Nov" for a step it marked
+    as in effect on 2 Dec."""
     schedule: list[tuple[date, date | None, Step]] = []
     first = version.start_date
-    for step in version.steps:
-        if step.days is None:
+    for index, step in enumerate(version.steps):
+        if step.days is None or index == len(version.steps) - 1:
             schedule.append((first, None, step))
             break
         last = first + timedelta(days=step.days - 1)

@@ -335,3 +335,24 @@ def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient
     text = page.content.decode()
     assert "Hold the plan from the night of" in text
     assert "Tonight’s dose is already logged and stands" in text
+
+
+# --- The last step of a plan with lengths carries on, on every page that lists the steps ------
+
+
+def test_the_plans_last_step_carries_on_on_the_clinicians_and_the_patients_plan_pages(
+    client, patient, clinician
+):
+    """The plan page marked step 2 (3 mg for 14 days) as in effect on 2 Dec while listing its
+    nights as "15 Nov - 28 Nov"; the patient's page said "from 15 Nov to 28 Nov"."""
+    make_prescription(patient, clinician, START, steps=(("1.5", 14), ("3", 14)))
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    with time_machine.travel(utc(2026, 2, 20, 14, 0), tick=False):
+        plan_page = client.get(reverse("clinic:plan", args=[patient.pk])).content.decode()
+        client.force_login(patient.user)
+        mine = client.get(reverse("journal:plan")).content.decode()
+    assert "15 Jan 2026 – onwards" in plan_page
+    assert "14 days, then continues" in plan_page
+    assert "28 Jan 2026" not in plan_page
+    assert "3 mg — from 15 Jan onwards" in mine

@@ -250,11 +250,23 @@ def test_step_schedule_lists_first_and_last_night_of_each_step():
 
 
 def test_one_day_steps_start_and_end_on_the_same_night():
-    plan = version(steps=(step("1", 1), step("2", 1)))
+    plan = version(steps=(step("1", 1), step("2", 1), step("3", None)))
     assert step_schedule(plan) == [
         (JAN_1, JAN_1, step("1", 1)),
         (date(2024, 1, 2), date(2024, 1, 2), step("2", 1)),
+        (date(2024, 1, 3), None, step("3", None)),
     ]
+
+
+def test_the_last_step_of_a_plan_with_lengths_carries_on_in_the_schedule():
+    """As current_step says: its dose carries on after its 14 days (the plan page gave it a
+    last night while marking it as in effect after that night)."""
+    plan = version(steps=(step("1.5", 14), step("3", 14)))
+    assert step_schedule(plan) == [
+        (JAN_1, date(2024, 1, 14), step("1.5", 14)),
+        (date(2024, 1, 15), None, step("3", 14)),
+    ]
+    assert current_step([plan], date(2024, 3, 1)).step_index == 1
 
 
 # --- data classes -----------------------------------------------------------------------
@@ -519,6 +531,7 @@ def test_the_schedule_tiles_the_nights_and_agrees_with_current_step(version_):
     schedule = step_schedule(version_)
     for (_, last, _), (next_first, _, _) in itertools.pairwise(schedule):
         assert last + timedelta(days=1) == next_first
+    assert schedule[-1][1] is None  # the last step carries on, as current_step says
     unheld = PlainVersion(
         number=1,
         effective_night=version_.effective_night,

@@ -223,9 +223,13 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
     out = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
         bounds = {"start": first.isoformat()}
-        if last is not None:
-            bounds["end"] = last.isoformat()
+        # The step as signed: its planned length (the last step's dose carries on after it,
+        # which the schedule's open last night says and the text repeats).
+        if step.days:
+            bounds["end"] = (first + timedelta(days=step.days - 1)).isoformat()
         length = f" for {step.days} nights" if step.days else ", ongoing"
+        if step.days and last is None:
+            length += ", then continuing until the plan changes"
         out.append(
             _instruction(
                 index + 1,
