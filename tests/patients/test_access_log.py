@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
+from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def test_the_admin_sees_the_whole_log_filters_it_and_downloads_it(
     client.force_login(clinician_a)
     client.get(reverse("clinic:patient", args=[patient_a.pk]))
     client.force_login(admin_user)
+    mark_reauthenticated(client, admin_user)  # the CSV asks for the password again
     admin_client_ = client
     url = reverse("manage:access_log")
     response = admin_client_.get(url)

@@ -1,0 +1,55 @@
+"""The admin's access-log CSV is an export (patients' names, staff emails, addresses): it asks
+for the password again, as the patients' exports do, and the download is itself logged.
+
+It was handed to any signed-in admin session, however old the password, and left no row."""
+
+import pytest
+from django.urls import reverse
+
+from ldn_journal.accounts.models import AccessLog
+from tests import figures
+from tests.factories import PASSWORD
+from tests.security.test_hardening import REAUTH, sign_in
+
+URL = reverse("manage:access_log")
+
+
+@pytest.fixture
+def a_read(clinician_a, patient_a):
+    return AccessLog.objects.create(
+        action="patient.view", actor=clinician_a, actor_role=clinician_a.role, patient=patient_a
+    )
+
+
+def test_the_access_log_csv_asks_the_admin_for_the_password_again(admin_user, a_read):
+    client, _ = sign_in(admin_user.email)
+    before = AccessLog.objects.filter(action="access_log.export").count()
+
+    response = client.get(URL, {"format": "csv"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(REAUTH)
+    assert b"patient.view" not in response.content
+    assert AccessLog.objects.filter(action="access_log.export").count() == before
+    figures.add("hardening", "re-authentication checks")
+
+
+def test_the_access_log_page_itself_asks_for_no_password(admin_user, a_read):
+    client, _ = sign_in(admin_user.email)
+    assert client.get(URL).status_code == 200
+
+
+def test_after_re_authenticating_the_admin_downloads_the_csv_and_it_is_logged(admin_user, a_read):
+    client, _ = sign_in(admin_user.email)
+    prompt = client.get(URL, {"format": "csv", "action": "patient.view"})
+    client.post(prompt["Location"], {"password": PASSWORD})
+
+    response = client.get(URL, {"format": "csv", "action": "patient.view"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "patient.view" in response.content.decode("utf-8-sig")
+    row = AccessLog.objects.get(action="access_log.export")
+    assert (row.actor, row.patient) == (admin_user, None)
+    assert row.detail["rows"] == 1
+    assert row.detail["action"] == "patient.view"
