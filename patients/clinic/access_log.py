@@ -49,6 +49,27 @@ ACTION_LABELS = {
     "plan.read": _("Viewed your plan"),
     "break_glass.open": _("Opened your record in an emergency"),
     "care_team.request": _("Asked you to let a clinician join your care team"),
+    "care_team.accept": _("You accepted a clinician joining your care team"),
+    "care_team.decline": _("You declined a clinician joining your care team"),
+    "care_team.assign": _("Added a clinician to your care team"),
+    "care_team.link": _("Added a clinician to your care team"),
+    "care_team.remove": _("Removed a clinician from your care team"),
+    "care_team.transfer": _("Moved your care to another clinician"),
+    "plan.change": _("Changed your plan"),
+    "plan.version.read": _("Viewed an earlier version of your plan"),
+    "prescription.create": _("Started a prescription for you"),
+    "suggestion.dismiss": _("Dismissed a suggestion to change your dose"),
+    "urgent.report": _("You sent an urgent report"),
+    "urgent.read": _("Read your urgent report"),
+    "urgent.admin_read": _("Opened your urgent report to pass it to a clinician"),
+    "urgent.acknowledge": _("Answered your urgent report"),
+    "urgent.escalate": _("Escalated your unanswered urgent report"),
+    "urgent.alert_failed": _("An alert about your urgent report could not be delivered"),
+    "mfa.reset": _("Reset your two-step sign-in"),
+    "account_deactivated": _("Deactivated your account"),
+    "account_reactivated": _("Reactivated your account"),
+    "account.closure_requested": _("You asked for your account to be closed"),
+    "account.closed": _("Closed your account"),
 }
 
 # What each action means to an admin reading the whole log: every action the code records has
@@ -170,6 +191,13 @@ def route_label(route):
 
 def audit_label(action):
     return AUDIT_ACTION_LABELS.get(action, action.replace("_", " ").replace(".", ": ").capitalize())
+
+
+def patient_label(action):
+    """An action as the patient reads it in "Who viewed my data": said to them where it is
+    about them (every action recorded with a patient has such a label:
+    tests/patients/test_access_log_labels.py), else as the admin's viewer says it."""
+    return ACTION_LABELS.get(action) or audit_label(action)
 
 
 def _action_choices():
@@ -338,7 +366,7 @@ def my_access_log(request):
     )
     for row in page:
         row.reason = reasons.get(int(row.object_id)) if row.object_id.isdigit() else None
-        row.label = ACTION_LABELS.get(row.action, row.action.replace(".", " ").capitalize())
+        row.label = patient_label(row.action)
         row.role_label = Role(row.actor_role).label if row.actor_role in Role.values else ""
         row.route_label = route_label(row.route)
     return render(request, "accounts/access_log_patient.html", {"patient": patient, "page": page})
