@@ -4,6 +4,7 @@ The only module that defines tasks; the outbox publishes to them by name."""
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -72,17 +73,11 @@ def _queued_for(task, started) -> float:
 
 
 def _sweep_tick():
-    # Urgent reports first (escalation, held-back alerts, failures told to admins): never
-    # behind the reminders, and a fault there must not stop the reminders either.
     try:
-        urgent.sweep(timezone.now())
-    except Exception:
-        log.exception("urgent sweep failed; the next tick retries")
-    now = timezone.now()
-    try:
-        result = sweep.sweep(now, fan_out=lambda parts: enqueue_sweep_parts(now, parts))
+        tick = sweep_tick(fan_out=enqueue_sweep_parts)
     except sweep.DispatchError as failure:
         return _retry_enqueue(failure)
+    result = tick.reminders
     return {
         "looked_at": result.looked_at,
         "claimed": len(result.claimed),
@@ -90,6 +85,32 @@ def _sweep_tick():
         "expired": result.expired,
         "digests": len(result.digests),
     }
+
+
+@dataclass
+class Tick:
+    urgent: dict | None  # urgent.sweep's result; None when it failed (logged)
+    reminders: sweep.SweepResult
+
+
+def sweep_tick(now=None, *, dispatch=None, fan_out=None) -> Tick:
+    """One tick of the every-minute sweep, run by beat's task and by `manage.py
+    send_reminders`: the urgent reports first, then the reminders.
+
+    `now` is the moment to sweep as (default: the clock, read for each part); `dispatch(ids)`
+    sends the reminder claims in this process instead of enqueueing them (send_reminders);
+    `fan_out(now, parts)` hands large sweeps to the workers (the task). Raises
+    sweep.DispatchError when the broker fails after claims were committed."""
+    # Urgent reports first (escalation, held-back alerts, failures told to admins): never
+    # behind the reminders, and a fault there must not stop the reminders either.
+    try:
+        urgent_result = urgent.sweep(now or timezone.now())
+    except Exception:
+        log.exception("urgent sweep failed; the next tick retries")
+        urgent_result = None
+    moment = now or timezone.now()
+    parts_out = None if fan_out is None else (lambda parts: fan_out(moment, parts))
+    return Tick(urgent_result, sweep.sweep(moment, dispatch=dispatch, fan_out=parts_out))
 
 
 def enqueue_sweep_parts(now, parts):

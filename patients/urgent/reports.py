@@ -466,17 +466,22 @@ def escalation_recipients(report: UrgentReport, now: datetime) -> Recipients:
     )
 
 
+def due_for_escalation(now: datetime):
+    """The open reports not yet escalated that were made LDN_URGENT_ESCALATE_MINUTES or more
+    before `now`, oldest first: what escalate_due escalates and `send_reminders --dry-run`
+    lists."""
+    return (
+        UrgentReport.objects.open()
+        .filter(escalated_at__isnull=True, created_at__lte=now - escalate_after())
+        .order_by("created_at")
+    )
+
+
 def escalate_due(now: datetime) -> list[int]:
     """Escalate every report still unacknowledged LDN_URGENT_ESCALATE_MINUTES after it was
     made, once: the conditional UPDATE on escalated_at lets one sweep win. Returns the
     escalated report ids. Called by the reminder sweep every minute."""
-    cutoff = now - escalate_after()
-    due = list(
-        UrgentReport.objects.open()
-        .filter(escalated_at__isnull=True, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
+    due = list(due_for_escalation(now).values_list("pk", flat=True))
     escalated = []
     for pk in due:
         with transaction.atomic():

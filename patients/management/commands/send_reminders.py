@@ -1,8 +1,11 @@
-"""Run the reminder sweep once, as if the time were --at (default now).
+"""Run the every-minute sweep once, as if the time were --at (default now).
 
---dry-run lists each due reminder and changes nothing. Without it, due reminders are claimed
-and sent in this process through the same send function the worker uses, so running it
-twice for the same moment sends nothing the second time.
+Without --dry-run it runs the tick beat's task runs (patients.notifications.tasks.sweep_tick):
+urgent reports first (escalations, held-back and failed urgent alerts, handed to the worker as
+the task does), then the reminders, claimed and sent in this process through the same send
+function the worker uses, so running it twice for the same moment sends nothing the second
+time. --dry-run lists each due reminder and each urgent report due for escalation, and
+changes nothing.
 """
 
 from datetime import UTC, datetime
@@ -11,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from patients.notifications import outbox as delivery
-from patients.notifications import sweep
 from patients.notifications.due import due_reminders
+from patients.notifications.tasks import sweep_tick
+from patients.urgent.reports import due_for_escalation
 
 
 def parse_moment(value: str) -> datetime:
@@ -52,7 +56,16 @@ class Command(BaseCommand):
                     outcomes.get(status or "already handled", 0) + 1
                 )
 
-        result = sweep.sweep(now, dispatch=send_here)
+        tick = sweep_tick(now, dispatch=send_here)
+        if tick.urgent is None:
+            self.stdout.write("Urgent reports: the urgent sweep failed (see the log).")
+        else:
+            self.stdout.write(
+                f"Urgent reports: escalated {len(tick.urgent['escalated'])}, "
+                f"alerts claimed {len(tick.urgent['claimed'])} (sent by the worker), "
+                f"failed alerts reported {len(tick.urgent['failed'])}."
+            )
+        result = tick.reminders
         self.stdout.write(
             f"Sweep at {now.isoformat()}: looked at {result.looked_at} patients, "
             f"claimed {len(result.claimed)}, re-sent {len(result.requeued)}, "
@@ -62,6 +75,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {status}: {count}")
 
     def _dry_run(self, now):
+        escalations = 0
+        for report in due_for_escalation(now):
+            escalations += 1
+            # Not a reminder line (email, kind, channel, time): no tab, no address.
+            self.stdout.write(
+                f"Urgent report #{report.pk} (patient #{report.patient_id}) is due for "
+                f"escalation: made {report.created_at.isoformat()}, not acknowledged."
+            )
+        self.stdout.write(
+            f"{escalations} urgent report(s) due for escalation (dry run: nothing escalated; "
+            "held-back urgent alerts are not simulated)."
+        )
         count = 0
         for batch in due_reminders(now):
             for _patient, plan in batch:

@@ -1,0 +1,68 @@
+"""`manage.py send_reminders` runs the tick beat runs: the urgent part first (escalations of
+unanswered reports), then the reminders; `--dry-run` lists reports due for escalation and
+escalates nothing.
+
+Before, the command ran only the reminder sweep: run by hand while beat was down, it sent
+reminders but never escalated an unanswered urgent report."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from ldn_journal.accounts.models import AccessLog
+from patients.models import ReminderDelivery, UrgentReport
+from tests.patients.test_urgent import NOW, make_report
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command("send_reminders", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def report(patient_a, clinician_a):
+    return make_report(patient_a, now=NOW)
+
+
+def just_after_the_escalation_is_due(settings):
+    return (NOW + timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES, seconds=1)).isoformat()
+
+
+def test_send_reminders_escalates_a_report_left_unanswered(report, settings):
+    output = run("--at", just_after_the_escalation_is_due(settings))
+
+    report.refresh_from_db()
+    assert report.escalated_at is not None
+    assert "escalated 1" in output
+    assert AccessLog.objects.filter(action="urgent.escalate", patient=report.patient).exists()
+    assert ReminderDelivery.objects.filter(
+        report=report, kind=ReminderDelivery.Kind.ESCALATION
+    ).exists()
+
+
+def test_send_reminders_does_not_escalate_before_the_time(report, settings):
+    early = NOW + timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES - 1)
+    assert "escalated 0" in run("--at", early.isoformat())
+    report.refresh_from_db()
+    assert report.escalated_at is None
+
+
+def test_a_dry_run_lists_the_report_due_for_escalation_and_escalates_nothing(report, settings):
+    alerts = ReminderDelivery.objects.count()
+
+    output = run("--at", just_after_the_escalation_is_due(settings), "--dry-run")
+
+    report.refresh_from_db()
+    assert report.escalated_at is None
+    assert (
+        f"Urgent report #{report.pk} (patient #{report.patient_id}) is due for escalation" in output
+    )
+    assert "1 urgent report(s) due for escalation (dry run: nothing escalated" in output
+    assert ReminderDelivery.objects.count() == alerts
+    assert not AccessLog.objects.filter(action="urgent.escalate").exists()
+    assert UrgentReport.history.filter(pk=report.pk, history_change_reason="escalated").count() == 0
