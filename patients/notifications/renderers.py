@@ -8,9 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ldn_journal.accounts.languages import speaking_to
 from patients.models import NightlyEntry, ReminderDelivery
@@ -35,11 +34,13 @@ Channel = ReminderDelivery.Channel
 
 
 # Written in the recipient's language when rendered (ReminderRenderer.render).
+# No dose and no other health data in a reminder (SECURITY.md, boundary 5): an inbox or a
+# lock screen shows it to whoever holds the phone; the card behind the link shows the dose.
 REMINDER_TEXT = {
-    Kind.EVENING: (_("Time for tonight's dose"), _("Tonight's dose: %(dose)s mg. Tap to log it.")),
+    Kind.EVENING: (_("Time for tonight's dose"), _("Tap to log tonight's dose.")),
     Kind.LAST_CALL: (
         _("Last call for tonight's dose"),
-        _("Still time tonight: %(dose)s mg. Tap to log it, or tell us why not."),
+        _("There is still time tonight. Tap to log it, or tell us why not."),
     ),
     Kind.MORNING: (
         _("How was your night?"),
@@ -54,10 +55,10 @@ REMINDER_TEXT = {
 
 # Morning dosing: the same reminders, said of today's dose.
 MORNING_DOSING_TEXT = {
-    Kind.EVENING: (_("Time for today's dose"), _("Today's dose: %(dose)s mg. Tap to log it.")),
+    Kind.EVENING: (_("Time for today's dose"), _("Tap to log today's dose.")),
     Kind.LAST_CALL: (
         _("Reminder: today's dose"),
-        _("Not logged yet: %(dose)s mg today. Tap to log it, or tell us why not."),
+        _("Not logged yet today. Tap to log it, or tell us why not."),
     ),
     Kind.MISSED: (
         _("Did you take it yesterday?"),
@@ -141,12 +142,7 @@ class ReminderRenderer(Renderer):
         state = self._plan_state(delivery)
         texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
         title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
-        if state.dose_mg is not None:
-            dose = format(state.dose_mg.normalize(), "f")
-            dose = dose.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
-        else:
-            dose = gettext("your")
-        title, body = str(title), str(body) % {"dose": dose}
+        title, body = str(title), str(body)
         links = site_links(settings.SITE_URL)
         link = links["tonight"]
         local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
@@ -154,7 +150,6 @@ class ReminderRenderer(Renderer):
             "title": title,
             "body": body,
             "link": link,
-            "dose_mg": state.dose_mg,
             "kind": delivery.kind,
             "night": delivery.night,
             # The check-in and the missed-dose follow-up are about the night before (last

@@ -180,7 +180,7 @@ def claim_push(now=EVENING):
     return delivery_id
 
 
-def test_tonights_dose_reaches_the_device_encrypted_for_its_keys(
+def test_the_reminder_reaches_the_device_encrypted_for_its_keys(
     push_patient, push_service, vapid_keys
 ):
     device, private, auth = subscribe(push_patient, push_service.url + "/send/device-1")
@@ -192,11 +192,12 @@ def test_tonights_dose_reaches_the_device_encrypted_for_its_keys(
     assert headers["content-encoding"] == "aes128gcm"
     assert headers["authorization"].startswith("vapid t=")
     assert ",k=" in headers["authorization"].replace(" ", "")
-    assert b"2.25" not in body  # encrypted on the wire
+    assert b"Tap to log" not in body  # encrypted on the wire
     payload = json.loads(
         http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm")
     )
-    assert "2.25 mg" in payload["body"]
+    assert payload["body"] == "Tap to log tonight's dose."
+    assert "2.25" not in json.dumps(payload)  # no dose on a lock screen
     assert payload["url"] == "/journal/#tonight-title"
     device.refresh_from_db()
     assert device.last_success_at is not None

@@ -97,7 +97,7 @@ def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
             )
             payload = {
                 "title": "Time for tonight's dose",
-                "body": "Tonight's dose: 1.5 mg.",
+                "body": "Tap to log tonight's dose.",
                 "url": "/journal/#tonight-title",
                 "tag": "ldn-evening-test",
             }

@@ -1,13 +1,48 @@
-"""The reminder email shows a dose the way the tonight card does (2.5 mg, not 2.50 mg)."""
+"""No reminder carries a dose (SECURITY.md, boundary 5: messages carry no health data): an
+inbox or a lock screen shows a reminder to whoever holds the phone. The email and the push
+said "Tonight's dose: 2.5 mg"; the card behind the link shows the dose."""
 
-from decimal import Decimal
+import re
+from datetime import UTC, date, datetime
 
-from django.template.loader import render_to_string
+import pytest
+
+from patients.models import ReminderDelivery
+from patients.notifications.renderers import ReminderRenderer
+from tests.patients.reminder_support import patient_on_plan
+
+Kind = ReminderDelivery.Kind
+Channel = ReminderDelivery.Channel
+# "2.5 mg", "2,5 mg", "2.5mg", "2.5 milligrams": any amount at all.
+AN_AMOUNT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:mg|milligram|mL)\b", re.IGNORECASE)
 
 
-def test_the_html_reminder_shows_the_dose_without_trailing_zeros():
-    html = render_to_string(
-        "patients/email/reminder.html", {"dose_mg": Decimal("2.50"), "title": "Tonight"}
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+@pytest.mark.parametrize("kind", [Kind.EVENING, Kind.LAST_CALL, Kind.MORNING, Kind.MISSED])
+def test_no_reminder_carries_the_dose(kind, dosing_time, language):
+    patient = patient_on_plan(start=date(2026, 1, 1), dose="2.5", dosing_time=dosing_time)
+    patient.user.language = language
+    patient.user.save()
+    delivery = ReminderDelivery(
+        key=f"test-{kind}-{language}-{dosing_time}",
+        recipient=patient.user,
+        patient=patient,
+        night=date(2026, 1, 15),
+        kind=kind,
+        channel=Channel.EMAIL,
+        due_at=datetime(2026, 1, 15, 21, 0, tzinfo=UTC),
     )
-    assert "Tonight's dose: 2.5 mg" in html
-    assert "2.50" not in html
+    rendered = ReminderRenderer().render(delivery)
+    texts = [
+        rendered.email.subject,
+        rendered.email.text,
+        rendered.email.html,
+        rendered.push["title"],
+        rendered.push["body"],
+    ]
+    for text in texts:
+        assert not AN_AMOUNT.search(text), (kind, dosing_time, language, text)
+        assert "2.5" not in text
+        assert "2,5" not in text

@@ -35,16 +35,16 @@ def at_evening():
         yield
 
 
-def test_a_claimed_reminder_is_sent_once_with_the_dose_link_and_unsubscribe(claimed, at_evening):
+def test_a_claimed_reminder_is_sent_once_with_its_link_and_unsubscribe(claimed, at_evening):
     _patient, delivery_id = claimed
     assert send_delivery(delivery_id) == Status.SENT
     assert send_delivery(delivery_id) == ""  # a redelivered task finds nothing to do
     [message] = mail.outbox
     assert message.to == ["pat@example.org"]
-    assert "1.5 mg" in message.body
+    assert "Tap to log tonight's dose." in message.body
     assert "/journal/#tonight-title" in message.body
     html = message.alternatives[0][0]
-    assert "1.5 mg" in html
+    assert "Tap to log tonight&#x27;s dose." in html
     assert "/journal/#tonight-title" in html
     assert message.extra_headers["List-Unsubscribe"].startswith("<http")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
