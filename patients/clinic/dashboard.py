@@ -152,18 +152,14 @@ def _attach_details(entries):
 
 
 def adherence_records(records, plan: PlanView, first: date, last: date):
-    """One adherence record for every night first..last (a night with no entry counts too)."""
-    by_night = {record.night: record for record in records}
-    out = []
-    night = first
-    while night <= last:
-        record = by_night.get(night)
-        prescribed = plan.status_on(night) == titration.ACTIVE
-        out.append(
-            adherence_rules.AdherenceNight(night, record.status if record else "", prescribed)
-        )
-        night += timedelta(days=1)
-    return out
+    """One adherence record for every night first..last (a night with no entry counts too):
+    adherence_rules.nights_between, as the patient's history reads it."""
+    return adherence_rules.nights_between(
+        {record.night: record.status for record in records},
+        lambda night: plan.status_on(night) == titration.ACTIVE,
+        first,
+        last,
+    )
 
 
 def _open_urgent(ref, field_name, aggregate):

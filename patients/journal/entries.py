@@ -23,6 +23,7 @@ from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.pause import urgent_state
+from patients.rules import adherence as adherence_rules
 from patients.rules import nights, schedule
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
@@ -494,14 +495,12 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 
 def night_records(plan: plans.PlanView, entries, first: date, last: date) -> list[AdherenceNight]:
     """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
-    status = {entry.night: entry.status for entry in entries}
-    records = []
-    night = first
-    while night <= last:
-        prescribed = plan.status_on(night) == titration.ACTIVE
-        records.append(AdherenceNight(night, status.get(night, ""), prescribed))
-        night += timedelta(days=1)
-    return records
+    return adherence_rules.nights_between(
+        {entry.night: entry.status for entry in entries},
+        lambda night: plan.status_on(night) == titration.ACTIVE,
+        first,
+        last,
+    )
 
 
 # Bookkeeping times: the change itself says when it was made.

@@ -7,7 +7,7 @@ a night on hold or before the plan starts neither helps nor hurts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,6 +34,20 @@ class Adherence:
         if not self.prescribed:
             return None
         return round(self.taken * 100 / self.prescribed)
+
+
+def nights_between(
+    statuses: Mapping[date, str], active_on: Callable[[date], bool], first: date, last: date
+) -> list[AdherenceNight]:
+    """One record for every night ``first``..``last`` (a night with nothing logged counts
+    too): THE reading of "a prescribed night" (``active_on``: the plan is active that night,
+    plans.PlanView.status_on), for the journal's history and every clinician surface."""
+    records = []
+    night = first
+    while night <= last:
+        records.append(AdherenceNight(night, statuses.get(night, ""), active_on(night)))
+        night += timedelta(days=1)
+    return records
 
 
 def _by_night(records: Iterable[AdherenceNight]) -> dict[date, AdherenceNight]:

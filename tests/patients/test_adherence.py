@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from patients.rules.adherence import AdherenceNight, adherence, streak
+from patients.rules.adherence import AdherenceNight, adherence, nights_between, streak
 
 TONIGHT = date(2026, 3, 31)
 
@@ -67,3 +67,22 @@ def test_streak_counts_prescribed_nights_taken_in_a_row(pattern, expected):
 def test_streak_ends_where_the_records_end():
     records = nights("TTT", tonight=TONIGHT - timedelta(days=2))
     assert streak(records, TONIGHT) == 0
+
+
+def test_every_night_between_is_read_once_with_its_status_and_whether_it_was_prescribed():
+    """The one reading of "a prescribed night" (the journal's history and the clinician's
+    pages both build their records with it)."""
+    first, last = date(2026, 3, 1), date(2026, 3, 4)
+    held = {date(2026, 3, 3)}
+    records = nights_between(
+        {date(2026, 3, 1): "taken", date(2026, 3, 3): "skipped"},
+        lambda night: night not in held,
+        first,
+        last,
+    )
+    assert records == [
+        AdherenceNight(date(2026, 3, 1), "taken", True),
+        AdherenceNight(date(2026, 3, 2), "", True),
+        AdherenceNight(date(2026, 3, 3), "skipped", False),
+        AdherenceNight(date(2026, 3, 4), "", True),
+    ]
