@@ -167,4 +167,15 @@ def test_no_admin_page_scrolls_sideways(browser, live_server, settings, viewport
         })()"""
     )
     assert brand_lines == 1
+    if viewport == PHONE:
+        # Each filter takes the row on a phone: one width for every box (the two date
+        # inputs were 180 px among 360 px selects, the text boxes as wide as their size).
+        page.goto(f"{live_server.url}/manage/access-log/")
+        widths = page.evaluate(
+            """Array.from(document.querySelectorAll(
+                 '.dashboard-filters input:not([type=checkbox]), .dashboard-filters select'))
+               .map((box) => Math.round(box.getBoundingClientRect().width))"""
+        )
+        assert len(widths) >= 6
+        assert len(set(widths)) == 1, widths
     context.close()
