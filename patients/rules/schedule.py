@@ -104,7 +104,6 @@ def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
     return moment_on_night(day, prefs.quiet_end, zone, MORNING)
 
 
-@lru_cache(maxsize=8192)
 def dose_reminder_time(prefs, dosing_time: str) -> time:
     """The patient's usual time for the dose (their dose reminder's time): the morning time
     for morning dosing, the evening reminder time otherwise. ``prefs``: a Prefs or a Patient
@@ -113,6 +112,7 @@ def dose_reminder_time(prefs, dosing_time: str) -> time:
     return prefs.morning_time if dosing_time == MORNING else prefs.reminder_time
 
 
+@lru_cache(maxsize=8192)
 def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, ...]:
     """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
     past their usefulness are left out."""

@@ -412,6 +412,21 @@ def test_the_usual_time_is_the_dose_reminders_time(patient_a, clinician_a, dosin
     assert moment.astimezone(patient_a.tz).time() == usual
 
 
+def test_the_usual_time_follows_a_changed_reminder_time(patient_a, clinician_a):
+    """Never cached per patient: a cache keyed by the patient (its pk) kept the old time for
+    the life of the worker (79b9d3d put the slots' lru_cache on dose_reminder_time)."""
+    make_plan(patient_a, clinician_a)
+    plan = plans.load(patient_a)
+    assert entries.usual_time(plan, patient_a, TONIGHT).astimezone(patient_a.tz).time() == time(
+        21, 0
+    )
+    patient_a.reminder_time = time(22, 15)
+    patient_a.save(update_fields=["reminder_time"])
+    fresh = type(patient_a).objects.get(pk=patient_a.pk)
+    assert entries.usual_time(plan, fresh, TONIGHT).astimezone(fresh.tz).time() == time(22, 15)
+    assert hasattr(schedule.slots_for_night, "cache_info")  # the slots stay cached
+
+
 def test_a_morning_doser_past_the_window_logs_at_their_usual_morning_time(
     patient_client, patient_a, clinician_a
 ):
