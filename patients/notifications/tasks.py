@@ -103,8 +103,12 @@ def sweep_tick(now=None, *, dispatch=None, fan_out=None) -> Tick:
     sweep.DispatchError when the broker fails after claims were committed."""
     # Urgent reports first (escalation, held-back alerts, failures told to admins): never
     # behind the reminders, and a fault there must not stop the reminders either.
+    # Never ahead of the clock: `send_reminders --at` a future time escalated every open
+    # report early, paged the admins and stamped the future moment on the report. A past
+    # --at (re-running a missed minute) is swept as that minute.
+    clock = timezone.now()
     try:
-        urgent_result = urgent.sweep(now or timezone.now())
+        urgent_result = urgent.sweep(min(now, clock) if now is not None else clock)
     except Exception:
         log.exception("urgent sweep failed; the next tick retries")
         urgent_result = None

@@ -9,6 +9,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from ldn_journal.accounts.models import AccessLog
@@ -66,3 +67,14 @@ def test_a_dry_run_lists_the_report_due_for_escalation_and_escalates_nothing(rep
     assert ReminderDelivery.objects.count() == alerts
     assert not AccessLog.objects.filter(action="urgent.escalate").exists()
     assert UrgentReport.history.filter(pk=report.pk, history_change_reason="escalated").count() == 0
+
+
+def test_a_future_at_never_escalates_ahead_of_the_clock(report, settings):
+    """--at moves the reminders' clock only: the urgent part runs on the real clock, so a
+    future --at cannot escalate early, page the admins or stamp a future time."""
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        output = run("--at", just_after_the_escalation_is_due(settings))
+    report.refresh_from_db()
+    assert report.escalated_at is None
+    assert "escalated 0" in output
+    assert not ReminderDelivery.objects.filter(kind=ReminderDelivery.Kind.ESCALATION).exists()
