@@ -307,7 +307,13 @@ def log_taken_now(
     if acted_at is not None:
         check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
     if urgent_state(patient.pk, moment).paused(moment):
-        raise WaitForClinician(_("Do not take your next dose until your clinician has answered."))
+        # It says how to log a dose already taken: the clinician needs to see that one.
+        raise WaitForClinician(
+            _("Do not take your next dose until your clinician has answered.")
+            + " "
+            + _("If you already took it, log it with “%(action)s”.")
+            % {"action": _("I already took tonight's dose")}
+        )
     dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(

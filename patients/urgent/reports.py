@@ -240,7 +240,7 @@ def first_responders(patient_id: int, now: datetime) -> Recipients:
 def routed_to(recipients: Recipients, team: list[User], now: datetime) -> str:
     """What the patient is told: their care team was alerted now, or the clinic's team on
     duty (templates/patients/urgent/_who_was_alerted.html)."""
-    if recipients.wake or _awake(team, now):
+    if team and (recipients.wake or _awake(team, now)):
         return Routing.CARE_TEAM
     return Routing.ON_DUTY
 

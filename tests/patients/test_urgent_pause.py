@@ -227,12 +227,13 @@ def test_the_one_tap_dose_is_refused_on_the_server_while_a_report_is_open(on_pla
             {"submission_id": str(uuid.uuid4()), "acted_at": "2026-11-26T20:05:00+00:00"},
             HTTP_X_LDN_REPLAY="1",
         )
-    assert "Do not take your next dose until your clinician has answered." in response.text
+    said = (
+        "Do not take your next dose until your clinician has answered. If you already took "
+        "it, log it with “I already took tonight's dose”."
+    )
+    assert said.replace("'", "&#x27;") in response.text
     assert replayed.status_code == 409
-    assert replayed.json() == {
-        "ok": False,
-        "message": "Do not take your next dose until your clinician has answered.",
-    }
+    assert replayed.json() == {"ok": False, "message": said}
     assert not NightlyEntry.objects.filter(patient=on_plan).exists()
 
 
