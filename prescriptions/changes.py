@@ -245,11 +245,25 @@ def first_changeable_night(patient: Patient, tonight: date) -> tuple[date, bool]
     return (tonight + timedelta(days=1) if logged else tonight), logged
 
 
-def logged_dose_stands_message(first_night: date, *, hold: bool = True) -> str:
-    if hold:
+def logged_dose_stands_message(
+    first_night: date, *, hold: bool = True, dosing_time: str = titration.EVENING
+) -> str:
+    """Why a change made now starts on ``first_night``: the dose of the night before it (the
+    current night, under ``dosing_time``: "today's" for a morning doser) is logged."""
+    morning = dosing_time == titration.MORNING
+    if hold and morning:
+        message = gettext(
+            "Today’s dose is already logged and stands: a hold made now starts on %(night)s."
+        )
+    elif hold:
         message = gettext(
             "Tonight’s dose is already logged and stands: a hold made now starts from the "
             "night of %(night)s."
+        )
+    elif morning:
+        message = gettext(
+            "Today’s dose is already logged and stands: a change made now takes effect "
+            "on %(night)s."
         )
     else:
         message = gettext(
@@ -285,7 +299,11 @@ def _check(
         first, _logged = first_changeable_night(patient, first_open_night)
         if change.effective_night < first:
             raise PlanChangeError(
-                logged_dose_stands_message(first, hold=change.kind == PlanVersion.Kind.HOLD)
+                logged_dose_stands_message(
+                    first,
+                    hold=change.kind == PlanVersion.Kind.HOLD,
+                    dosing_time=view.dosing_time_on(first_open_night),
+                )
             )
 
 

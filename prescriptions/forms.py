@@ -251,11 +251,21 @@ class SignedVersionForm(forms.Form):
     first_night_field: str | None = None
     holds = False
 
-    def __init__(self, *args, tonight, first_night=None, tonight_logged=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        tonight,
+        first_night=None,
+        tonight_logged=False,
+        dosing_time=titration.EVENING,
+        **kwargs,
+    ):
         """``first_night``/``tonight_logged``: changes.first_changeable_night (the view
-        reads it: a change made after tonight's dose takes effect the next night)."""
+        reads it: a change made after tonight's dose takes effect the next night);
+        ``dosing_time``: the plan's on tonight (a morning doser's is "today's dose")."""
         self.tonight = tonight
         self.first_night = first_night or tonight
+        self.dosing_time = dosing_time
         # Set by the view when saving raised NeedsConfirmation: the box is then shown.
         self.needs_confirmation = False
         super().__init__(*args, **kwargs)
@@ -264,7 +274,9 @@ class SignedVersionForm(forms.Form):
             field.help_text = self.logged_dose_stands()
 
     def logged_dose_stands(self) -> str:
-        return logged_dose_stands_message(self.first_night, hold=self.holds)
+        return logged_dose_stands_message(
+            self.first_night, hold=self.holds, dosing_time=self.dosing_time
+        )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

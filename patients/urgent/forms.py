@@ -117,7 +117,7 @@ class AcknowledgeForm(forms.Form):
         },
     )
 
-    def say_when_the_hold_starts(self, first_night, tonight_logged):
+    def say_when_the_hold_starts(self, first_night, tonight_logged, dosing_time="evening"):
         """Name the hold's first night: tomorrow when tonight's dose is already logged."""
         if tonight_logged:
             field = self.fields["decision"]
@@ -129,4 +129,5 @@ class AcknowledgeForm(forms.Form):
                     % {"night": local_date(first_night, "day")},
                 ),
             ]
-            field.help_text = f"{logged_dose_stands_message(first_night)} " + str(field.help_text)
+            stands = logged_dose_stands_message(first_night, dosing_time=dosing_time)
+            field.help_text = f"{stands} " + str(field.help_text)

@@ -177,8 +177,11 @@ def clinic_reports(request):
 def _report_page(request, report, form, status=200):
     patient = report.patient
     if report.acknowledged_at is None:
-        tonight = plans.load(patient).tonight(patient.tz, timezone.now())
-        form.say_when_the_hold_starts(*first_changeable_night(patient, tonight))
+        plan = plans.load(patient)
+        tonight = plan.tonight(patient.tz, timezone.now())
+        form.say_when_the_hold_starts(
+            *first_changeable_night(patient, tonight), dosing_time=plan.dosing_time_on(tonight)
+        )
     return render(
         request,
         "patients/urgent/clinic_report.html",

@@ -283,6 +283,7 @@ def plan_change(request, patient_id, template_id=None):
         "tonight": state["tonight"],
         "first_night": first,
         "tonight_logged": logged,
+        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
         "current_start": latest.start_date,
     }
 
@@ -360,6 +361,7 @@ def _prefilled_change(request, patient, state, template):
         tonight=state["tonight"],
         first_night=first_night,
         tonight_logged=state["tonight_logged"],
+        dosing_time=state["plan"].dosing_time_on(state["tonight"]),
         current_start=latest.start_date,
     )
     return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
@@ -404,6 +406,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
         "tonight": state["tonight"],
         "first_night": first,
         "tonight_logged": logged,
+        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
         **extra.get("form_kwargs", lambda _state: {})(state),
     }
     if request.method == "POST":

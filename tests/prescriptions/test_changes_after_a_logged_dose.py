@@ -183,3 +183,30 @@ def test_the_plan_pages_start_a_change_tomorrow_once_tonights_dose_is_logged(
     with time_machine.travel(NOW, tick=False):
         text = client.get(reverse(name, args=[patient.pk])).content.decode()
     assert says in text
+
+
+def test_a_morning_dosers_plan_pages_speak_of_todays_dose(patient, clinician):
+    """A morning doser's logged dose is today's: the pages said "Tonight's dose is already
+    logged" of it (found by a review of the session's diff)."""
+    make_prescription(
+        patient, clinician, START, steps=(("4.5", None),), dosing_time=titration.MORNING
+    )
+    morning = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)  # London: the morning of the 15th
+    NightlyEntry.objects.create(
+        patient=patient,
+        night=TONIGHT,
+        status=NightlyEntry.Status.TAKEN,
+        dose_mg=Decimal("4.5"),
+        prescribed_mg=Decimal("4.5"),
+        taken_at=datetime(2026, 1, 15, 8, 0, tzinfo=UTC),
+        evening_logged_at=datetime(2026, 1, 15, 8, 0, tzinfo=UTC),
+    )
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    with time_machine.travel(morning, tick=False):
+        for name in ("clinic:plan_change", "clinic:plan_hold", "clinic:plan_end"):
+            text = client.get(reverse(name, args=[patient.pk])).content.decode()
+            said = text.replace("&#x27;", "’").replace("'", "’")
+            assert "Today’s dose is already logged" in said, name
+            assert "Tonight’s dose is already logged" not in said, name
