@@ -88,6 +88,9 @@ def rebuild_plans(bundle):
             else:
                 first = _day(bounds["start"])
                 days = (_day(bounds["end"]) - first).days + 1 if "end" in bounds else None
+                for extension in instruction.get("extension", []):
+                    if extension["url"].endswith("/fhir/StructureDefinition/planned-nights"):
+                        days = extension["valueInteger"]
                 dose = Decimal(str(instruction["doseAndRate"][0]["doseQuantity"]["value"]))
                 steps.append((first, titration.Step(dose.quantize(Decimal("0.01")), days)))
         version = titration.PlainVersion(
@@ -368,3 +371,27 @@ def test_a_night_logged_offline_in_another_zone_reads_back_from_the_bundle(demo)
         False,
         "",
     )
+
+
+def test_the_last_steps_bounds_have_no_end_and_its_signed_length_is_kept():
+    """An EHR acts on the bounds: the last step's dose carries on (titration), so its period
+    has no end; the 14 nights it was signed with travel in the planned-nights extension."""
+    from patients.clinic.exports.fhir import dosage_instructions  # noqa: PLC0415
+
+    version = titration.PlainVersion(
+        number=1,
+        effective_night=date(2026, 1, 1),
+        start_date=date(2026, 1, 1),
+        steps=(
+            titration.Step(Decimal("1.5"), 14),
+            titration.Step(Decimal("3"), 14),
+        ),
+    )
+    first, last = dosage_instructions(version, ends=False)
+    assert first["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-01-01", "end": "2026-01-14"}
+    assert "extension" not in first
+    assert last["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-01-15"}
+    [planned] = last["extension"]
+    assert planned["url"].endswith("/fhir/StructureDefinition/planned-nights")
+    assert planned["valueInteger"] == 14
+    assert "then continuing" in last["text"]

@@ -9,7 +9,9 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   ``intent`` order; ``priorPrescription`` points at the version it replaced;
   ``groupIdentifier`` is the prescription; ``dispenseRequest.validityPeriod`` is the nights
   the version governed (start = its first night); one dosage instruction per step (its
-  nights in ``boundsPeriod``, ``when`` HS for evening dosing or MORN for morning); a hold
+  nights in ``boundsPeriod``, the last step without an end: its dose carries on, and the
+  length it was signed with in PLANNED_NIGHTS_EXTENSION, valueInteger; ``when`` HS for
+  evening dosing or MORN for morning); a hold
   is its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an ending
   likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
   stopped (its prescription ended), as titration answers for today; a version a later one
@@ -70,6 +72,9 @@ NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
 # On a MedicationAdministration: how the evening was logged (docs/fhir.md).
 LOGGED_OFFLINE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-offline"
 LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
+# On the last step's dosage instruction: the length it was signed with (docs/fhir.md). Its
+# boundsPeriod has no end: the dose carries on after that length (titration.step_schedule).
+PLANNED_NIGHTS_EXTENSION_PATH = "/fhir/StructureDefinition/planned-nights"
 
 OBSERVED = ("pain", "fatigue", "mood", "sleep_quality", "dream_intensity")
 SCALE_DISPLAY = {
@@ -222,24 +227,28 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
     when = "in the evening" if version.dosing_time == titration.EVENING else "in the morning"
     out = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
+        # The nights of the step as the schedule gives them: the last step has no end, its
+        # dose carries on (an EHR reads the bounds); the length it was signed with goes in
+        # PLANNED_NIGHTS_EXTENSION and the text.
         bounds = {"start": first.isoformat()}
-        # The step as signed: its planned length (the last step's dose carries on after it,
-        # which the schedule's open last night says and the text repeats).
-        if step.days:
-            bounds["end"] = (first + timedelta(days=step.days - 1)).isoformat()
+        if last is not None:
+            bounds["end"] = last.isoformat()
         length = f" for {step.days} nights" if step.days else ", ongoing"
         if step.days and last is None:
             length += ", then continuing until the plan changes"
-        out.append(
-            _instruction(
-                index + 1,
-                f"Step {index + 1}: {_dose_text(step.dose_mg)} once daily {when}{length}, "
-                f"from {first:%-d %b %Y}.",
-                bounds,
-                version.dosing_time,
-                dose=step.dose_mg,
-            )
+        instruction = _instruction(
+            index + 1,
+            f"Step {index + 1}: {_dose_text(step.dose_mg)} once daily {when}{length}, "
+            f"from {first:%-d %b %Y}.",
+            bounds,
+            version.dosing_time,
+            dose=step.dose_mg,
         )
+        if step.days and last is None:
+            instruction["extension"] = [
+                {"url": _system(PLANNED_NIGHTS_EXTENSION_PATH), "valueInteger": step.days}
+            ]
+        out.append(instruction)
     sequence = len(out) + 1
     if ends:
         night = version.hold_from or version.effective_night
