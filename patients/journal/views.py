@@ -422,7 +422,8 @@ def evening(request, night):
         ):
             default_time = now
         else:
-            default_time = journal.usual_time(plan, patient, night)
+            # Never a time still to come: the form would refuse its own default.
+            default_time = min(journal.usual_time(plan, patient, night), now)
         if entry and entry.is_taken:
             initial = {
                 "dose": local_plain(entry.dose_mg),

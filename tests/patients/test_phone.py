@@ -451,3 +451,15 @@ def test_no_usual_time_still_to_come_is_offered(patient_client, patient_a, clini
         home = patient_client.get(HOME).content.decode()
     assert "When did you take it?" in home
     assert "At my usual time" not in home
+
+
+def test_the_dose_form_never_starts_at_a_usual_time_still_to_come(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.morning_time = time(23, 30)
+    patient_a.save(update_fields=["morning_time"])
+    with time_machine.travel(datetime(2026, 11, 25, 15, 40, tzinfo=UTC), tick=False):
+        page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
+    assert 'value="2026-11-25T23:30"' not in page
+    assert 'value="2026-11-25T15:40"' in page
