@@ -138,8 +138,11 @@ def hold_change(
 ) -> PlanChange:
     if hold_until is not None and hold_until < hold_from:
         raise PlanChangeError(
-            "The hold cannot end before it starts: choose an end date on or after "
-            f"{hold_from:%d %b %Y}, or leave it empty for an open-ended hold."
+            gettext(
+                "The hold cannot end before it starts: choose %(start)s or later, "
+                "or leave it empty for an open-ended hold."
+            )
+            % {"start": local_date(hold_from, "date")}
         )
     return PlanChange(
         kind=PlanVersion.Kind.HOLD,
@@ -165,9 +168,12 @@ def resume_change(
 ) -> PlanChange:
     """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped."""
     if latest is None or not titration.is_held_on_or_after((latest,), tonight_night):
-        raise PlanChangeError("The plan is not on hold, so there is nothing to resume.")
+        raise PlanChangeError(gettext("The plan is not on hold, so there is nothing to resume."))
     if not 0 <= step_index < len(latest.steps):
-        raise PlanChangeError(f"Choose a step from 1 to {len(latest.steps)} to restart at.")
+        raise PlanChangeError(
+            gettext("Choose a step from 1 to %(steps)s to restart at.")
+            % {"steps": len(latest.steps)}
+        )
     return PlanChange(
         kind=PlanVersion.Kind.RESUME,
         effective_night=resume_on,
@@ -190,7 +196,7 @@ def end_change(
     from tonight (titration reads it: the plan has ended on every night from then on), so
     every night before keeps the dose, dosing time and state it had."""
     if latest is None:
-        raise PlanChangeError("This prescription has no plan to end.")
+        raise PlanChangeError(gettext("This prescription has no plan to end."))
     hold = hold_change(
         latest, hold_from=tonight_night, hold_until=None, reason=reason, patient_note=patient_note
     )
@@ -208,7 +214,9 @@ def dosing_time_change(
 ) -> PlanChange:
     if dosing_time == latest.dosing_time:
         raise PlanChangeError(
-            f"The plan already uses {dosing_time} dosing: choose the other dosing time."
+            gettext("The plan already uses morning dosing: choose the other dosing time.")
+            if dosing_time == titration.MORNING
+            else gettext("The plan already uses evening dosing: choose the other dosing time.")
         )
     hold_from, hold_until = _carried_hold(latest, effective_night)
     return PlanChange(
@@ -277,7 +285,7 @@ def _check(
     prescription: Prescription, change: PlanChange, now: datetime, view: plans.PlanView
 ) -> None:
     if not change.reason.strip():
-        raise PlanChangeError("Give a reason for the change (the care team sees it).")
+        raise PlanChangeError(gettext("Give a reason for the change (the care team sees it)."))
     # An ending carries the old steps only as a record: it never prescribes them again, so
     # it is not refused for steps that no longer fit (strengths on hand changed since).
     errors = (
@@ -292,8 +300,11 @@ def _check(
     first_open_night = view.tonight(patient.tz, now)
     if change.effective_night < first_open_night:
         raise PlanChangeError(
-            f"A change can take effect from tonight ({first_open_night:%d %b %Y}) or later; "
-            "earlier nights keep the plan they had."
+            gettext(
+                "A change can take effect from tonight (%(night)s) or later; earlier nights "
+                "keep the plan they had."
+            )
+            % {"night": local_date(first_open_night, "date")}
         )
     if change.effective_night == first_open_night:
         first, _logged = first_changeable_night(patient, first_open_night)
@@ -388,12 +399,12 @@ def save_version(
         )
         view = plans.load(prescription.patient)
         if view.prescription is None or view.prescription.pk != prescription.pk:
-            raise PlanChangeError("This prescription has ended; start a new prescription.")
+            raise PlanChangeError(gettext("This prescription has ended; start a new prescription."))
         latest_number = view.latest_row.number
         if latest_number != based_on:
             raise StalePlan()
         if view.has_ended:
-            raise PlanChangeError("This prescription has ended; start a new prescription.")
+            raise PlanChangeError(gettext("This prescription has ended; start a new prescription."))
         _check(prescription, change, now, view)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase

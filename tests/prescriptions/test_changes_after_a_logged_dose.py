@@ -210,3 +210,28 @@ def test_a_morning_dosers_plan_pages_speak_of_todays_dose(patient, clinician):
             said = text.replace("&#x27;", "’").replace("'", "’")
             assert "Today’s dose is already logged" in said, name
             assert "Tonight’s dose is already logged" not in said, name
+
+
+def test_a_refused_change_is_told_in_the_clinicians_language(prescription, patient, clinician):
+    """The save check's messages were English f-strings shown as they were on German and
+    Spanish pages (here: the dosing time the plan already has)."""
+    clinician.language = "de"
+    clinician.save(update_fields=["language"])
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    _plain, number = latest(prescription)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("clinic:plan_dosing_time", args=[patient.pk]),
+            {
+                "based_on": number,
+                "dosing_time": "evening",
+                "effective_night": "2026-01-16",
+                "reason": "Schlaf",
+            },
+        )
+    text = response.content.decode()
+    assert "Der Plan sieht bereits die Einnahme am Abend vor" in text
+    assert "already uses" not in text
+    assert PlanVersion.objects.filter(prescription=prescription).count() == 1
