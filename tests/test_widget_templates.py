@@ -152,7 +152,7 @@ def _cases():
         (UrgentReportForm, {}),
         (PatientListForm, {}),
         (ChartForm, {}),
-        (ReviewForm, {"today": date(2026, 3, 1)}),
+        (ReviewForm, {"today": date(2026, 3, 1), "first": date(2026, 1, 1)}),
         (NoteForm, {}),
         (DismissForm, {}),
         (StepRowForm, {}),
