@@ -168,10 +168,20 @@ def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
 def offline_moment(acted_at: datetime | None, now: datetime) -> datetime | None:
     """When a patient acted on the phone without a connection, as the server will record it.
 
-    A phone clock a little ahead cannot put a dose in the server's future.
+    A phone clock a little ahead cannot put a dose in the server's future; a moment older
+    than any night that can still be saved is refused here, before any night is computed
+    from it (0001-01-01 overflowed computing its night: a 500).
     """
     if acted_at is None:
         return None
+    if acted_at < now - timedelta(days=settings.LDN_RETRO_DAYS + 2):
+        raise NightClosed(
+            _(
+                "Logged on this phone more than %(days)s days ago, so it can no longer be "
+                "saved. Tell your clinician what you took."
+            )
+            % {"days": settings.LDN_RETRO_DAYS}
+        )
     return min(acted_at, now)
 
 
@@ -197,6 +207,15 @@ def _check_night(patient, plan: plans.PlanView, night: date, now: datetime, acte
         check_editable(night, plan.tonight(patient.tz, now))
         return now
     check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    if moment < plan.window(night, patient.tz)[0]:
+        # Kept on the phone before the night began: a dose or a morning of that night
+        # cannot have been logged then (it was stored as logged four days early).
+        raise NightClosed(
+            _(
+                "This entry kept on the phone has a time before its night began. Enter it "
+                "again on the card."
+            )
+        )
     return moment
 
 

@@ -110,6 +110,37 @@ def test_a_replay_without_a_valid_moment_is_refused_and_nothing_is_stored(
     assert not NightlyEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "name", ["journal:taken_now", "journal:evening", "journal:skip", "journal:morning"]
+)
+def test_a_replay_from_the_year_one_is_refused_not_a_500(patient_client, plan, name):
+    """0001-01-01 overflowed computing its night (a 500 on Taken now; the other forms
+    stored it and the clinician read "saved Mon 1 Jan, 18:03 LMT")."""
+    url = reverse(name) if name == "journal:taken_now" else reverse(name, args=[TONIGHT])
+    data = {"dose": "1.5", "taken_at": "2026-11-25T21:00", "reason": "forgot", "pain": "3"}
+    with time_machine.travel(NOW, tick=False):
+        response = replay(patient_client, url, datetime(1, 1, 1, tzinfo=UTC), **data)
+    assert response.status_code == 409
+    assert "can no longer be saved" in response.json()["message"]
+    assert not NightlyEntry.objects.exists()
+
+
+def test_a_replay_kept_before_its_night_began_is_refused(patient_client, plan):
+    """A dose for the night of the 25th kept at 10:00 on the 21st was stored as logged four
+    days before it was taken."""
+    with time_machine.travel(NOW, tick=False):
+        response = replay(
+            patient_client,
+            reverse("journal:evening", args=[TONIGHT]),
+            datetime(2026, 11, 21, 10, 0, tzinfo=UTC),
+            dose="1.5",
+            taken_at="2026-11-25T21:00",
+        )
+    assert response.status_code == 409
+    assert "before its night began" in response.json()["message"]
+    assert not NightlyEntry.objects.exists()
+
+
 def test_a_phone_clock_ahead_of_the_server_cannot_put_a_dose_in_the_future(patient_client, plan):
     with time_machine.travel(NOW, tick=False):
         replay(patient_client, TAKEN, NOW + timedelta(minutes=30))
