@@ -5,11 +5,13 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import client_ip
@@ -41,6 +43,9 @@ def invitation_no_longer_valid(request):
     return render(request, "accounts/invitation_invalid.html", status=404)
 
 
+EMAIL_MAX_LENGTH = 254  # accounts.User.email and EmailAddress.email
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         # Every allauth email (reset, confirmation, unknown account, notifications) passes
@@ -51,6 +56,16 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         context["current_site"] = SiteUrlSite()
         return super().send_mail(template_prefix, email, context)
+
+    def clean_email(self, email):
+        # The address column holds 254 characters (RFC 5321's limit): allauth's add-email
+        # form has no length limit, and a longer address was a 500 (DataError).
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise forms.ValidationError(
+                gettext("Enter an email address of at most %(limit)s characters.")
+                % {"limit": EMAIL_MAX_LENGTH}
+            )
+        return super().clean_email(email)
 
     def get_client_ip(self, request):
         # Rate limits, sessions and the access log count the same address (issue 15).

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.test import RequestFactory
+from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role, User
@@ -73,3 +74,28 @@ def test_signing_in_is_recorded_in_the_access_log(client, patient_a):
     entry = AccessLog.objects.get(action="login")
     assert entry.actor == patient_a.user
     assert len(entry.request_id) == 32
+
+
+@pytest.mark.parametrize("extra", [0, 1, 200])
+def test_an_email_address_longer_than_254_characters_is_refused_not_a_500(
+    patient_client, patient_a, extra
+):
+    """allauth's add-email form has no length limit: 255 characters was a DataError (500)."""
+    address = "a" * (254 - len("@example.org") + extra) + "@example.org"
+    response = patient_client.post(
+        reverse("account_email"), {"action_add": "", "email": address}
+    )
+    if extra == 0:
+        assert len(address) == 254
+        assert response.status_code in (200, 302)
+        assert patient_a.user.emailaddress_set.filter(email=address).exists()
+    else:
+        assert response.status_code == 200
+        # 255 characters: our limit; far longer ones may fail Django's own address check.
+        assert (
+            "Enter an email address of at most 254 characters." in response.text
+            or "Enter a valid email address." in response.text
+        )
+        if extra == 1:
+            assert "Enter an email address of at most 254 characters." in response.text
+        assert not patient_a.user.emailaddress_set.filter(email=address).exists()
