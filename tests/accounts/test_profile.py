@@ -82,9 +82,7 @@ def test_an_email_address_longer_than_254_characters_is_refused_not_a_500(
 ):
     """allauth's add-email form has no length limit: 255 characters was a DataError (500)."""
     address = "a" * (254 - len("@example.org") + extra) + "@example.org"
-    response = patient_client.post(
-        reverse("account_email"), {"action_add": "", "email": address}
-    )
+    response = patient_client.post(reverse("account_email"), {"action_add": "", "email": address})
     if extra == 0:
         assert len(address) == 254
         assert response.status_code in (200, 302)
