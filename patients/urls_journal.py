@@ -49,6 +49,7 @@ urlpatterns = [
     path("settings/close/", closure_views.close_my_account, name="close_account"),
     path("more/", journal.more, name="more"),
     path("offline/", journal.offline_page, name="offline"),
+    path("outbox-token/", journal.outbox_token, name="outbox_token"),
     path("care-team/", care_team.care_team_page, name="care_team"),
     path("care-team/<int:pk>/<str:decision>/", care_team.decide, name="care_team_decide"),
     path("plan/", include("prescriptions.urls_patient")),

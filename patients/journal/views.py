@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Min, Prefetch, Subquery
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.models import Role
@@ -944,3 +946,14 @@ def offline_page(request):
     """The page the service worker shows for a journal page it cannot reach and has not kept,
     in the patient's language (kept with the app shell: no health data on it)."""
     return render(request, "patients/journal/offline.html")
+
+
+@patient_view
+@require_GET
+@never_cache
+def outbox_token(request):
+    """The CSRF token of this session, for the phone's outbox to send what it kept with:
+    a form kept offline carries the token of the page it was filled on, and signing in
+    again replaces that token, so the kept form was refused (403) on every retry and stayed
+    on the phone for good. Same-origin JSON: another site cannot read it."""
+    return JsonResponse({"csrf": get_token(request)})

@@ -8,6 +8,8 @@
   var DB_NAME = "ldn-journal";
   var STORE = "outbox";
   var SYNC_TAG = "ldn-outbox";
+  // The session's CSRF token (patients.journal.views.outbox_token).
+  var TOKEN_URL = "/journal/outbox-token/";
   // What each kept form is, read from the URL it posts to (the same in the page and the worker).
   var KINDS = [
     [/^\/journal\/taken\/$/, "taken_now"],
@@ -105,8 +107,29 @@
     });
   }
 
-  function send(record) {
-    var body = record.body + "&acted_at=" + encodeURIComponent(record.actedAt);
+  /* The session's CSRF token now: a kept form carries the token of the page it was filled
+     on, and signing in again replaces it (Django then refused the form on every retry).
+     null when signed out (the sign-in page answers): the records wait. */
+  function currentToken() {
+    return scope
+      .fetch(TOKEN_URL, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        return type.indexOf("application/json") === -1
+          ? null
+          : response.json().then(function (answer) {
+              return answer.csrf || null;
+            });
+      });
+  }
+
+  function send(record, token) {
+    var params = new URLSearchParams(record.body);
+    if (token) {
+      params.set("csrfmiddlewaretoken", token);
+    }
+    params.set("acted_at", record.actedAt);
+    var body = params.toString();
     return scope
       .fetch(record.url, {
         method: "POST",
@@ -131,7 +154,21 @@
   function sendAll() {
     return all().then(function (records) {
       var outcome = { sent: 0, refused: 0, waiting: 0 };
-      var chain = Promise.resolve();
+      var token = null;
+      var waiting = records.some(function (record) {
+        return record.state !== "refused";
+      });
+      // One token for the run (none needed when nothing waits); no connection: try later.
+      var chain = waiting
+        ? currentToken().then(
+            function (found) {
+              token = found;
+            },
+            function () {
+              outcome.offline = true;
+            }
+          )
+        : Promise.resolve();
       records.forEach(function (record) {
         if (record.state === "refused") {
           outcome.refused += 1;
@@ -142,7 +179,7 @@
             outcome.waiting += 1;
             return undefined;
           }
-          return send(record).then(
+          return send(record, token).then(
             function (result) {
               if (result.state === "sent") {
                 outcome.sent += 1;

@@ -694,3 +694,25 @@ def test_an_urgent_report_posted_offline_is_not_kept_and_says_whom_to_call(
     context.set_offline(False)
     assert UrgentReport.objects.count() == reports  # nothing was sent, nothing queued
     context.close()
+
+
+def test_a_form_kept_before_signing_in_again_is_still_sent(phone, live_server):
+    """A kept form carries the CSRF token of the page it was filled on; signing in again
+    replaces the session's token, and Django refused the kept form on every retry (403), so
+    it stayed on the phone for good (found by an exploratory pass). The outbox now sends it
+    with the session's current token."""
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    page.evaluate(
+        """() => window.LdnOutbox.keep("/journal/taken/",
+              "csrfmiddlewaretoken=" + "a".repeat(64) + "&submission_id=" + crypto.randomUUID())
+            .then(() => window.LdnOutbox.flush())"""
+    )
+    entry = NightlyEntry.objects.get(patient=patient, night=tonight)  # sent: flush awaited
+    page.goto(f"{live_server.url}/journal/")  # the card may reload itself once it is sent
+    assert _kept(page) == []
+    assert entry.logged_offline
+    context.close()

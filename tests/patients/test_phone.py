@@ -494,3 +494,17 @@ def test_the_dose_form_never_starts_at_a_usual_time_still_to_come(
         page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
     assert 'value="2026-11-25T23:30"' not in page
     assert 'value="2026-11-25T15:40"' in page
+
+
+def test_the_outbox_reads_the_sessions_csrf_token_as_json_never_kept(
+    patient_client, clinician_a, client
+):
+    response = patient_client.get(reverse("journal:outbox_token"))
+    assert response.status_code == 200
+    token = response.json()["csrf"]
+    assert len(token) >= 32
+    assert "no-store" in response["Cache-Control"]
+    client.logout()
+    assert client.get(reverse("journal:outbox_token")).status_code == 302  # sign in first
+    client.force_login(clinician_a)
+    assert client.get(reverse("journal:outbox_token")).status_code == 404

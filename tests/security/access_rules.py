@@ -265,6 +265,8 @@ RULES = {
     "journal:settings": rule("patient"),
     "journal:more": rule("patient", get_only=True),
     "journal:offline": rule("patient", get_only=True),
+    # The session's CSRF token for the phone's outbox (same-origin JSON, never kept).
+    "journal:outbox_token": rule("patient", get_only=True),
     "journal:plan": rule("patient", get_only=True),
     # Issue 15: a clinician joins a care team only when the patient accepts (or an admin links).
     "journal:care_team": rule("patient"),
