@@ -33,10 +33,20 @@ def end_all_sessions(user):
         session.end()
 
 
+class AccountClosed(Exception):
+    """A closed account cannot be reactivated: its email, password and identifiers are gone
+    (ldn_journal.accounts.closure); the person is invited again for a new account."""
+
+
 def set_user_active(user, active, *, request=None, taker=None):
     """(De)activate `user`. A clinician who is the last active one of any patient is kept
     unless `taker` (an active clinician) takes those patients over in the same step: an
-    urgent report must always reach someone who can open it."""
+    urgent report must always reach someone who can open it. A closed account is never
+    reactivated (AccountClosed): the People page offered it, and the account came back."""
+    from ldn_journal.accounts.closure import is_closed  # noqa: PLC0415 - closure imports us
+
+    if active and is_closed(user):
+        raise AccountClosed(user)
     with transaction.atomic():
         if not active and user.role == Role.CLINICIAN:
             alone = list(care_team.patients_left_alone(user))

@@ -43,6 +43,15 @@ class UserAdmin(BaseUserAdmin):
     ]
     filter_horizontal = []
 
+    def get_readonly_fields(self, request, obj=None):
+        # A closed account stays closed: its "active" box cannot be ticked again here either.
+        from ldn_journal.accounts.closure import is_closed  # noqa: PLC0415 - app loading
+
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and is_closed(obj):
+            fields.append("is_active")
+        return fields
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data:

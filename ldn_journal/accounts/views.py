@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal import broker
 from ldn_journal.accounts import bulk_invitations, invitations, mfa_reset
-from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.accounts_admin import AccountClosed, LastClinician, set_user_active
 from ldn_journal.accounts.forms import (
     BulkInvitationSendForm,
     BulkInvitationUploadForm,
@@ -151,6 +151,16 @@ def set_active(request, user_id):
         if error:
             raise LastClinician(target, care_team.patients_left_alone(target))
         set_user_active(target, activate, request=request, taker=taker)
+    except AccountClosed:
+        messages.error(
+            request,
+            _(
+                "%(name)s's account is closed and cannot be reactivated. Invite them again "
+                "for a new account."
+            )
+            % {"name": target.name},
+        )
+        return redirect("manage:people")
     except LastClinician as refusal:
         return render(
             request,

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ldn_journal.accounts import closure
+from ldn_journal.accounts import accounts_admin, closure
 from ldn_journal.accounts.models import (
     AccessLog,
     AccountClosure,
@@ -615,3 +615,22 @@ def test_a_closed_patient_raises_no_silence_flags_on_the_list_or_in_the_digest(
     assert new_flags_for_clinician(clinician_a, timezone.now(), later) == []
     page = client_for(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
     assert page.status_code == 200
+
+
+def test_a_closed_account_cannot_be_reactivated(admin_web, admin_user, patient_a):
+    """The People page offered "Reactivate" on a closed account, and the POST brought it back
+    (its missed-night flags with it; found by an exploratory pass)."""
+    complete(admin_web, closure.request_closure(patient_a.user, request=None))
+    page = admin_web.get(reverse("manage:people")).content.decode()
+    row = page.split("Closed", 1)[1].split("</tr>", 1)[0]
+    assert "Reactivate" not in row
+    response = admin_web.post(
+        reverse("manage:set_active", args=[patient_a.user.pk]), {"active": "1"}, follow=True
+    )
+    assert "account is closed and cannot be reactivated" in response.content.decode()
+    patient_a.user.refresh_from_db()
+    assert not patient_a.user.is_active
+    with pytest.raises(accounts_admin.AccountClosed):
+        accounts_admin.set_user_active(patient_a.user, True)
+    patient_a.user.refresh_from_db()
+    assert not patient_a.user.is_active
