@@ -17,11 +17,16 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import register
 from patients.rules import coverage as coverage_rules
 
+# Names zoneinfo knows that are no place: "localtime" is the server's own zone (a patient's
+# nights would follow how the server is set up) and "Factory" a placeholder.
+NOT_A_PLACE = frozenset({"localtime", "Factory"})
+
 
 @functools.cache
 def known_time_zones() -> frozenset[str]:
-    """Every zone name zoneinfo knows: read from disk once (about 20 ms a read)."""
-    return frozenset(zoneinfo.available_timezones())
+    """Every zone a person can live in that zoneinfo knows: read from disk once (about 20 ms
+    a read). The settings' list and every check of a stored zone read this one set."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_A_PLACE
 
 
 def validate_time_zone(value):

@@ -382,7 +382,7 @@ class MorningForm(SubmissionForm):
 
 
 # The zones offered in the settings pages' lists (the check is the model's validate_time_zone).
-TIME_ZONES = sorted(known_time_zones() - {"Factory", "localtime"})
+TIME_ZONES = sorted(known_time_zones())
 # The <datalist> options of the settings page, written once (about 600 zones).
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
 

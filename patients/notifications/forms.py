@@ -8,6 +8,7 @@ from datetime import date, time
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
@@ -151,11 +152,15 @@ class ReminderSettingsForm(forms.ModelForm):
                 )
             )
         if swallowed:
-            return (
-                f"Your evening reminder at {data['reminder_time']:%H:%M} is inside your quiet "
-                f"hours ({start:%H:%M} to {end:%H:%M}), so it waits until {end:%H:%M}. "
-                "Move the reminder or the quiet hours if you want it earlier."
-            )
+            return gettext(
+                "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+                "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
+                "if you want it earlier."
+            ) % {
+                "reminder": f"{data['reminder_time']:%H:%M}",
+                "start": f"{start:%H:%M}",
+                "end": f"{end:%H:%M}",
+            }
         return ""
 
     @classmethod

@@ -127,3 +127,19 @@ def test_admins_see_failed_deliveries(client, patient_a):
 
 def test_patients_get_404_on_the_failures_list(patient_client):
     assert patient_client.get(reverse("reminder_failures")).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory"])
+def test_a_zone_that_is_no_place_is_refused(name):
+    """zoneinfo knows "localtime" (the server's own zone: a patient's nights would follow how
+    the server is set up) and "Factory"; the settings' list left them out but the check took
+    them (found by an exploratory pass)."""
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from patients.journal.forms import TIME_ZONES  # noqa: PLC0415
+    from patients.models import validate_time_zone  # noqa: PLC0415
+
+    with pytest.raises(ValidationError):
+        validate_time_zone(name)
+    assert name not in TIME_ZONES
+    validate_time_zone("Europe/London")
