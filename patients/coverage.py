@@ -13,10 +13,12 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.local_dates import local_date
 from patients.models import Coverage
 from patients.rules import coverage as rules
 
@@ -79,7 +81,49 @@ def problems(
         }
         for code in rules.date_problems(first_day, last_day, today(now), max_days=max_days):
             found.setdefault("last_day", []).append(messages[code])
+    overlap = (
+        _overlap_problem(covering, covered, first_day, last_day, now)
+        if covering is not None and covered is not None and not found
+        else ""
+    )
+    if overlap:
+        found.setdefault("", []).append(overlap)
     return found
+
+
+def _overlap_problem(covering: User, covered: User, first_day, last_day, now) -> str:
+    """A coverage of the same two clinicians (either way round) that has not ended and
+    shares a day with these: ending one of two overlapping coverages left the access open
+    through the other, and two clinicians covering each other were each both away and
+    covering (found by an exploratory pass)."""
+    if first_day is None or last_day is None:
+        return ""
+    pair = Coverage.objects.filter(first_day__lte=last_day, last_day__gte=first_day).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=now)
+    )
+    same = pair.filter(covering=covering, covered=covered).order_by("first_day").first()
+    if same is not None:
+        return _(
+            "%(covering)s already covers %(covered)s from %(first)s to %(last)s. Change the "
+            "dates so they do not overlap, or end that coverage first."
+        ) % {
+            "covering": covering.name,
+            "covered": covered.name,
+            "first": local_date(same.first_day, "date"),
+            "last": local_date(same.last_day, "date"),
+        }
+    mutual = pair.filter(covering=covered, covered=covering).order_by("first_day").first()
+    if mutual is not None:
+        return _(
+            "%(covered)s covers %(covering)s from %(first)s to %(last)s: two clinicians "
+            "cannot cover each other on the same days."
+        ) % {
+            "covering": covering.name,
+            "covered": covered.name,
+            "first": local_date(mutual.first_day, "date"),
+            "last": local_date(mutual.last_day, "date"),
+        }
+    return ""
 
 
 def _state(coverage: Coverage) -> dict:

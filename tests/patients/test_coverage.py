@@ -315,3 +315,40 @@ def test_a_break_glass_notice_reaches_the_covering_clinician(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [admin_user.email, clinician_a.email, clinician_b.email]
     )
+
+
+# --- Overlaps --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("covering_is_a", "first", "last", "refused"),
+    [
+        (True, DAY, DAY + timedelta(days=3), True),  # the same pair, the same days
+        (True, DAY - timedelta(days=5), DAY, True),  # the same pair, one shared day
+        (False, DAY + timedelta(days=1), DAY + timedelta(days=2), True),  # each other
+        (True, DAY + timedelta(days=4), DAY + timedelta(days=6), False),  # after it: fine
+    ],
+)
+def test_a_coverage_overlapping_one_of_the_same_two_clinicians_is_refused(
+    clinician_a, clinician_b, covering_is_a, first, last, refused
+):
+    """Ending one of two overlapping coverages left the access open through the other, and
+    two clinicians covering each other were each both away and covering."""
+    from patients import coverage  # noqa: PLC0415
+
+    cover(clinician_a, clinician_b, DAY, DAY + timedelta(days=3))
+    covering, covered = (clinician_a, clinician_b) if covering_is_a else (clinician_b, clinician_a)
+    found = coverage.problems(covering, covered, first, last, NY_START - timedelta(days=7))
+    assert bool(found) is refused, found
+    if refused:
+        [message] = found[""]
+        assert "2 Mar 2026" in message
+        assert "5 Mar 2026" in message
+
+
+def test_a_coverage_ended_early_no_longer_blocks_its_days(clinician_a, clinician_b):
+    from patients import coverage  # noqa: PLC0415
+
+    now = NY_START - timedelta(days=7)
+    cover(clinician_a, clinician_b, DAY, DAY + timedelta(days=3), ended_at=now - SECOND)
+    assert coverage.problems(clinician_a, clinician_b, DAY, DAY, now) == {}
