@@ -259,6 +259,14 @@ ACCOUNT_RATE_LIMITS = {
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+# allauth's passkey forms with a malformed credential refused, not a 500 (accounts/mfa_forms).
+MFA_FORMS = {
+    "authenticate_webauthn": "ldn_journal.accounts.mfa_forms.AuthenticateWebAuthnForm",
+    "login_webauthn": "ldn_journal.accounts.mfa_forms.LoginWebAuthnForm",
+    "reauthenticate_webauthn": "ldn_journal.accounts.mfa_forms.ReauthenticateWebAuthnForm",
+    "add_webauthn": "ldn_journal.accounts.mfa_forms.AddWebAuthnForm",
+    "signup_webauthn": "ldn_journal.accounts.mfa_forms.SignupWebAuthnForm",
+}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "LDN Journal"
 # Sessions are recorded at sign-in (so deactivation can end them); tracking every request

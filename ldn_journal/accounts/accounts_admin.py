@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.models import AccountClosure, Role
 from patients import care_team
 
 
@@ -33,6 +33,11 @@ def end_all_sessions(user):
         session.end()
 
 
+def is_closed(user) -> bool:
+    """Whether the account was closed (ldn_journal.accounts.closure closes it)."""
+    return AccountClosure.objects.filter(user=user, closed_at__isnull=False).exists()
+
+
 class AccountClosed(Exception):
     """A closed account cannot be reactivated: its email, password and identifiers are gone
     (ldn_journal.accounts.closure); the person is invited again for a new account."""
@@ -43,8 +48,6 @@ def set_user_active(user, active, *, request=None, taker=None):
     unless `taker` (an active clinician) takes those patients over in the same step: an
     urgent report must always reach someone who can open it. A closed account is never
     reactivated (AccountClosed): the People page offered it, and the account came back."""
-    from ldn_journal.accounts.closure import is_closed  # noqa: PLC0415 - closure imports us
-
     if active and is_closed(user):
         raise AccountClosed(user)
     with transaction.atomic():

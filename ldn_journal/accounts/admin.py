@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
-from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
+from ldn_journal.accounts.accounts_admin import LastClinician, is_closed, set_user_active
 from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
 from patients import care_team
 
@@ -45,8 +45,6 @@ class UserAdmin(BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A closed account stays closed: its "active" box cannot be ticked again here either.
-        from ldn_journal.accounts.closure import is_closed  # noqa: PLC0415 - app loading
-
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and is_closed(obj):
             fields.append("is_active")

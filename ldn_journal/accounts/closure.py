@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.accounts_admin import end_all_sessions
+from ldn_journal.accounts.accounts_admin import end_all_sessions, is_closed
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import (
     AccountClosure,
@@ -69,10 +69,6 @@ class StillTheOnlyClinician(Exception):
 def placeholder_email(user) -> str:
     """Unique (the user id) and never deliverable."""
     return f"closed-{user.pk}@{PLACEHOLDER_DOMAIN}"
-
-
-def is_closed(user) -> bool:
-    return AccountClosure.objects.filter(user=user, closed_at__isnull=False).exists()
 
 
 def open_request(user):
