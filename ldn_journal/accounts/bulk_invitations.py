@@ -140,13 +140,22 @@ def _check_header(header):
     raise BadFile(message)
 
 
+def _delimiter(text: str) -> str:
+    """A semicolon when the header row is separated by semicolons and has no comma, else a
+    comma."""
+    first = text.splitlines()[0] if text else ""
+    return ";" if ";" in first and "," not in first else ","
+
+
 def read_rows(data: bytes) -> list[ParsedRow]:
     """The data rows of an uploaded file, or BadFile for a file that cannot be used."""
     max_bytes = settings.LDN_BULK_INVITATION_MAX_BYTES
     if len(data) > max_bytes:
         raise file_too_big()
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))  # "\r\n", "\n" and "\r" alike
+    # German and Spanish spreadsheets save "CSV" with semicolons between the values: such a
+    # file is read as written (it was refused as a wrong header).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     max_rows = settings.LDN_BULK_INVITATION_MAX_ROWS
     rows = []
     try:

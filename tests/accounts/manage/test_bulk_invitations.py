@@ -222,6 +222,18 @@ def test_a_byte_order_mark_and_windows_line_ends_are_read_like_plain_utf8(
     assert only.clinician == clinician_a
 
 
+def test_a_file_with_semicolons_between_its_values_is_read_as_written(admin_user, clinician_a):
+    """German and Spanish spreadsheets save "CSV" with semicolons; it was refused as a wrong
+    header (found by an exploratory pass). A name with a comma stays one value."""
+    data = (
+        "email;role;name;clinician;country;language\r\n"
+        "zoe@example.org;patient;Müller, Zoë;clinician.a@example.org;DE;de\r\n"
+    ).encode()
+    only = bulk_invitations.build_batch(admin_user, data).rows.get()
+    assert only.verdict == Verdict.INVITE, only.problem
+    assert (only.email, only.name, only.country) == ("zoe@example.org", "Müller, Zoë", "DE")
+
+
 def test_column_names_are_read_whatever_their_case_and_spaces(admin_user):
     header = " Email , ROLE,name,Clinician,country ,language"
     batch = bulk_invitations.build_batch(
