@@ -238,6 +238,23 @@ def _int_or_404(raw):
 # --- changing the steps (also: applying a template or a suggestion) ------------------------
 
 
+def _with_first_night(state):
+    """The plan state with the first night a change made now can take effect: the next one
+    once tonight's dose is logged (changes.first_changeable_night, the one rule)."""
+    first, logged = first_changeable_night(state["patient"], state["tonight"])
+    return {**state, "first_night": first, "tonight_logged": logged}
+
+
+def _change_form_kwargs(state):
+    """What every plan-change form is built with, from _with_first_night's state."""
+    return {
+        "tonight": state["tonight"],
+        "first_night": state["first_night"],
+        "tonight_logged": state["tonight_logged"],
+        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
+    }
+
+
 def _suggested_initial(suggestion, latest, position, first_night):
     """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
     current_index = position.step_index or 0
@@ -276,16 +293,8 @@ def plan_change(request, patient_id, template_id=None):
         )
         return redirect(_plan_url(patient))
     suggestion = None
-    # A change made after tonight's dose takes effect the next night (one rule: changes).
-    first, logged = first_changeable_night(patient, state["tonight"])
-    state = {**state, "first_night": first, "tonight_logged": logged}
-    form_kwargs = {
-        "tonight": state["tonight"],
-        "first_night": first,
-        "tonight_logged": logged,
-        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
-        "current_start": latest.start_date,
-    }
+    state = _with_first_night(state)
+    form_kwargs = {**_change_form_kwargs(state), "current_start": latest.start_date}
 
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
@@ -358,11 +367,8 @@ def _prefilled_change(request, patient, state, template):
             "template": template.pk if template else None,
             "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
         },
-        tonight=state["tonight"],
-        first_night=first_night,
-        tonight_logged=state["tonight_logged"],
-        dosing_time=state["plan"].dosing_time_on(state["tonight"]),
         current_start=latest.start_date,
+        **_change_form_kwargs(state),
     )
     return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
 
@@ -399,14 +405,9 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     if state["prescription"] is None:
         messages.error(request, _("This patient has no prescription yet."))
         return redirect(_plan_url(patient))
-    # A change made after tonight's dose takes effect the next night (one rule: changes).
-    first, logged = first_changeable_night(patient, state["tonight"])
-    state = {**state, "first_night": first, "tonight_logged": logged}
+    state = _with_first_night(state)
     kwargs = {
-        "tonight": state["tonight"],
-        "first_night": first,
-        "tonight_logged": logged,
-        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
+        **_change_form_kwargs(state),
         **extra.get("form_kwargs", lambda _state: {})(state),
     }
     if request.method == "POST":
