@@ -16,7 +16,7 @@ from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.models import SuggestionDismissal
-from prescriptions.night_facts import facts_from_records, night_facts
+from prescriptions.night_facts import facts_from_records, night_facts, records_within
 
 
 def plan_state(patient, now=None, view=None, tonight=None):
@@ -67,8 +67,7 @@ def current_suggestions(patient, state, records=None, dismissals=None):
     if records is None:
         facts = night_facts(patient, ranges)
     else:
-        wanted = [r for r in records if any(a <= r.night <= b for a, b in ranges)]
-        facts = facts_from_records(wanted)
+        facts = facts_from_records(records_within(records, ranges))
     if dismissals is None:
         dismissals = dismissals_of(patient)
     closed = {(d.kind, d.evidence_key) for d in dismissals} | acted_on(state["plan"])

@@ -218,9 +218,10 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
     )
 
 
-def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
-    # Judged on tonight's position: the step whose planned length ends tonight or has passed.
-    tonight_night = last_night + timedelta(days=1)
+def _finished_step(versions, tonight_night: date):
+    """(position, version, step) of the step next_step judges: in effect tonight, with a set
+    length that ends tonight or has passed; None otherwise (no active step, or an open-ended
+    one). nights_needed reads the step's nights only then, as next_step does."""
     position = titration.current_step(versions, tonight_night)
     if position.status != titration.ACTIVE:
         return None
@@ -228,6 +229,16 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     step = version.steps[position.step_index]
     if step.days is None or position.day_in_step < step.days:
         return None
+    return position, version, step
+
+
+def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+    # Judged on tonight's position: the step whose planned length ends tonight or has passed.
+    tonight_night = last_night + timedelta(days=1)
+    finished = _finished_step(versions, tonight_night)
+    if finished is None:
+        return None
+    position, version, step = finished
     first_night = tonight_night - timedelta(days=position.day_in_step - 1)
     facts = _by_night(nights)
     step_nights = [
@@ -374,11 +385,14 @@ def suggestions_for(
 def nights_needed(
     versions: Sequence[titration.PlainVersion], last_night: date, first_night: date | None
 ) -> list[tuple[date, date]]:
-    """The night ranges (inclusive) the rules read, so callers fetch no more than that."""
+    """The night ranges (inclusive) the rules read, so callers fetch no more than that: the
+    last nights the windows read, the nights of a step next_step judges (an open-ended
+    maintenance step is never judged, so a year at maintenance is not read), and the
+    baseline."""
     start = last_night - timedelta(days=max(BASELINE_DAYS, WINDOW_NIGHTS) - 1)
-    position = titration.current_step(versions, last_night + timedelta(days=1))
-    if position.status == titration.ACTIVE and position.day_in_step:
-        start = min(start, last_night + timedelta(days=2 - position.day_in_step))
+    finished = _finished_step(versions, last_night + timedelta(days=1))
+    if finished is not None:
+        start = min(start, last_night + timedelta(days=2 - finished[0].day_in_step))
     ranges = [(start, last_night)]
     if first_night is not None:
         ranges.append((first_night, first_night + timedelta(days=BASELINE_DAYS - 1)))

@@ -1,14 +1,18 @@
 """Titration suggestions (a)-(d): pure rules over night facts, each with its evidence."""
 
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from patients.templatetags.wording import evidence_rows
 from prescriptions import suggestions as rules
+from prescriptions.night_facts import records_within
 from prescriptions.suggestions import NightFacts, suggestions_for
 from prescriptions.titration import PlainVersion, Step
 
@@ -233,6 +237,88 @@ def test_nights_needed_covers_the_current_step_and_the_baseline():
     assert ranges == [(night(16), LAST_NIGHT), (night(30), night(17))]
 
 
+def test_nights_needed_leaves_out_a_maintenance_step_no_rule_judges():
+    """An open-ended last step is never 'complete': a year at maintenance is not read (the
+    patient page built a fact per night of it), only the windows and the baseline."""
+    year_at_maintenance = [plan(400, [("1.5", 14), ("4.5", None)])]
+    ranges = rules.nights_needed(year_at_maintenance, LAST_NIGHT, night(400))
+    assert ranges == [(night(14), LAST_NIGHT), (night(400), night(387))]
+
+
+def _fetched(nights, ranges):
+    return [n for n in nights if any(first <= n.night <= last for first, last in ranges)]
+
+
+def _said(found):
+    return [
+        (s.kind, s.key, str(s.title), str(s.detail), s.evidence, s.proposed_dose_mg) for s in found
+    ]
+
+
+def _random_night(rng, offset, taken_rate, effect_rate):
+    """A night of random facts: taken at ``taken_rate``, a side effect at ``effect_rate``,
+    often enough vivid, sleepless or in pain to fire a rule."""
+    return NightFacts(
+        night=night(offset),
+        taken=rng.random() < taken_rate or rng.choice([False, None]),
+        dose_mg=rng.choice([None, D("1.5"), D("3.0"), D("4.5")]),
+        dreams=rng.choice(["", "none", "normal", "vivid", "nightmares"]),
+        dream_intensity=rng.choice([None, rng.randint(0, 10)]),
+        sleep_quality=rng.choice([None, rng.randint(0, 10)]),
+        side_effects={
+            k: rng.randint(1, 3) for k in ("insomnia", "headache") if rng.random() < effect_rate
+        },
+        pain=rng.choice([None, rng.randint(0, 10)]),
+    )
+
+
+@st.composite
+def recent_plans(draw):
+    """One to three versions starting within the last 200 nights, steps of 1-40 nights, the
+    last step open-ended or not, evening or morning dosing."""
+    starts = sorted(draw(st.lists(st.integers(1, 200), min_size=1, max_size=3)), reverse=True)
+    versions = []
+    for number, offset in enumerate(starts, start=1):
+        count = draw(st.integers(1, 4))
+        steps = [
+            (draw(st.sampled_from(["1.5", "3.0", "4.5"])), draw(st.integers(1, 40)))
+            for _ in range(count)
+        ]
+        if draw(st.booleans()):
+            steps[-1] = (steps[-1][0], None)
+        versions.append(
+            plan(
+                offset,
+                steps,
+                number=number,
+                dosing_time=draw(st.sampled_from(["evening", "morning"])),
+            )
+        )
+    return versions
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    versions=recent_plans(),
+    first_offset=st.integers(1, 260),
+    seed=st.integers(0, 2**32),
+    taken_rate=st.sampled_from([0.5, 0.9, 1.0]),
+    effect_rate=st.sampled_from([0.0, 0.02, 0.2]),
+)
+def test_the_nights_needed_give_the_same_suggestions_as_every_night(
+    versions, first_offset, seed, taken_rate, effect_rate
+):
+    """What the plan panel fetches (nights_needed) is all the rules read: the suggestions
+    from those nights are the suggestions from every night (260 nights of random facts)."""
+    rng = random.Random(seed)
+    nights = [_random_night(rng, offset, taken_rate, effect_rate) for offset in range(260, 0, -1)]
+    first_night = night(first_offset)
+    ranges = rules.nights_needed(versions, LAST_NIGHT, first_night)
+    assert _said(suggestions_for(versions, _fetched(nights, ranges), LAST_NIGHT, first_night)) == (
+        _said(suggestions_for(versions, nights, LAST_NIGHT, first_night))
+    )
+
+
 # The evidence table's rows as the template loop wrote them before the wording filter did.
 EVIDENCE_LOOP = (
     "{% load wording journal %}{% for e in evidence %}\n"
@@ -260,3 +346,16 @@ def test_the_evidence_rows_are_the_html_the_template_loop_wrote(language):
     with translation.override(language):
         expected = Template(EVIDENCE_LOOP).render(Context({"evidence": evidence}))
         assert evidence_rows(evidence) == expected
+
+
+@settings(max_examples=200)
+@given(
+    offsets=st.sets(st.integers(1, 400), max_size=60),
+    ranges=st.lists(st.tuples(st.integers(0, 420), st.integers(0, 60)), max_size=3),
+)
+def test_records_within_is_the_records_of_the_ranges_oldest_first(offsets, ranges):
+    """The panel's bisection picks exactly the nights a look at every night would, once
+    each, for ranges that overlap, touch or miss the nights."""
+    records = [NightFacts(night=night(offset)) for offset in sorted(offsets, reverse=True)]
+    wanted = [(night(start), night(start) + timedelta(days=length)) for start, length in ranges]
+    assert records_within(records, wanted) == _fetched(records, wanted)
