@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import JSONField, OuterRef, Value
+from django.db.models import F, JSONField, OuterRef, Value
 from django.db.models.functions import JSONObject
 from django.utils import translation
 from psycopg import adapters as psycopg_adapters
@@ -81,19 +81,43 @@ def _side_effects():
     )
 
 
-def _extra_scores():
-    return ArraySubquery(
-        SymptomScore.objects.filter(entry=OuterRef("pk"))
-        .order_by("pk")
+def _rows(entries, arrays):
+    """One row per night: its id, the _ENTRY_FIELDS and, with ``arrays``, its side effects (an
+    ARRAY subquery: a few index probes per night, where a join read the whole table)."""
+    rows = entries.order_by("patient_id", "night")
+    if arrays:
+        return rows.annotate(effects=_side_effects()).values_list("pk", *_ENTRY_FIELDS, "effects")
+    return rows.values_list("pk", *_ENTRY_FIELDS, Value(None, output_field=JSONField()))
+
+
+def _effects_apart(entries):
+    """The side effects of the entries in a query of their own, as the rows' arrays hold them
+    (for databases without ARRAY subqueries: the SQLite fallback of `make run`)."""
+    effects = defaultdict(list)
+    for entry_id, kind, severity, other in (
+        SideEffect.objects.filter(entry__in=entries.values("pk"))
+        .order_by("entry_id", "kind")
+        .values_list("entry_id", "kind", "severity", "other_text")
+    ):
+        effects[entry_id].append({"kind": kind, "severity": severity, "other": other})
+    return effects
+
+
+def _scores(**entry_filter):
+    """The extra scores of the entries the filter names, each on one of its own patient's
+    scales, in the order they were saved: a query of their own, found from the scales (most
+    patients have none; an ARRAY subquery per night cost more than reading the nights)."""
+    return (
+        SymptomScore.objects.filter(**entry_filter, scale__patient=F("entry__patient"))
+        .order_by("entry_id", "pk")
         .values_list(
-            JSONObject(
-                id="scale_id",
-                value="value",
-                name="scale__name",
-                lower="scale__lower_is_better",
-                low="scale__low_anchor",
-                high="scale__high_anchor",
-            )
+            "entry_id",
+            "scale_id",
+            "value",
+            "scale__name",
+            "scale__lower_is_better",
+            "scale__low_anchor",
+            "scale__high_anchor",
         )
     )
 
@@ -101,22 +125,16 @@ def _extra_scores():
 def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
     """The records of a (filtered) NightlyEntry queryset, by patient id.
 
-    On PostgreSQL one query whatever the number of nights: one row per night, its side
-    effects and extra scores aggregated into it (arrays of JSON objects). Elsewhere (the
-    SQLite fallback of `make run`) the same rows in three queries. `arrays` forces a path
-    (tests compare the two).
+    On PostgreSQL one query for the nights whatever their number, their side effects
+    aggregated into them (arrays of JSON objects), and one more for the extra scores. Elsewhere
+    the side effects take a query of their own. `arrays` forces a path (tests compare the two).
     """
     if arrays is None:
         arrays = connection.vendor == "postgresql"
-    if arrays:
-        query = _rows_with_arrays(entries, extra_scores)
-        try:
-            rows = _fetch(query.db, *query.query.sql_with_params())
-        except EmptyResultSet:  # e.g. patient__in=[]: nothing to ask the database
-            rows = []
-    else:
-        rows = _rows_in_three_queries(entries, extra_scores)
-    return _records(rows)
+    rows = _run(_rows(entries, arrays))
+    effects = None if arrays else _effects_apart(entries)
+    scores = _run(_scores(entry__in=entries.values("pk"))) if extra_scores and rows else ()
+    return _records(rows, scores, effects)
 
 
 def read_patient(patient_id, *, extra_scores=True, arrays=None) -> Nights:
@@ -128,13 +146,24 @@ def read_patient(patient_id, *, extra_scores=True, arrays=None) -> Nights:
         entries = NightlyEntry.objects.filter(patient_id=patient_id)
         return read_one(entries, extra_scores=extra_scores, arrays=False)
     alias = NightlyEntry.objects.db
-    query = _PATIENT_NIGHTS if extra_scores else _PATIENT_NIGHTS_NO_EXTRAS
-    found = _records(_fetch(alias, *query.sql(patient_id, alias)))
+    rows = _fetch(alias, *_PATIENT_NIGHTS.sql(patient_id, alias))
+    scores = _fetch(alias, *_PATIENT_SCORES.sql(patient_id, alias)) if extra_scores and rows else ()
+    found = _records(rows, scores)
     return next(iter(found.values())) if found else Nights()
 
 
+def _run(query):
+    """A values_list query's rows: on PostgreSQL through _fetch's loaders."""
+    if connection.vendor != "postgresql":
+        return list(query)
+    try:
+        return _fetch(query.db, *query.query.sql_with_params())
+    except EmptyResultSet:  # e.g. patient__in=[]: nothing to ask the database
+        return []
+
+
 def _fetch(alias, sql, params):
-    """The rows of a compiled _rows_with_arrays query, as its values_list gives them.
+    """The rows of a compiled values_list query, as values_list gives them.
 
     Read with psycopg's own loaders for the taken_at and JSON columns: Django's
     timestamptz loader (pure Python, to set the connection's zone) was a fifth of the read,
@@ -154,16 +183,22 @@ def _fetch(alias, sql, params):
 _C_TIMESTAMPTZ = psycopg_adapters.get_loader(psycopg_adapters.types["timestamptz"].oid, Format.TEXT)
 
 
-def _records(rows) -> dict[int, Nights]:
+def _records(rows, scores, effects_apart=None) -> dict[int, Nights]:
+    """Nights from the rows of _rows and _scores (and _effects_apart's, when the rows hold
+    no side effects)."""
     out: dict[int, Nights] = defaultdict(Nights)
+    record = flag_rules.NightRecord
+    side_effect = flag_rules.SideEffectRecord
+    other = SideEffect.Kind.OTHER
+    by_entry = defaultdict(list)
+    for entry_id, *score in scores:
+        by_entry[entry_id].append(score)
     # Rows come ordered by patient: each patient's Nights is looked up once, and the few
     # reasons are labelled once per read (skip_label switches the language per call).
     reasons: dict[str, str] = {}
     current, nights, records = None, None, None
-    record = flag_rules.NightRecord
-    side_effect = flag_rules.SideEffectRecord
-    other = SideEffect.Kind.OTHER
     for (
+        pk,
         patient_id,
         night,
         status,
@@ -178,7 +213,6 @@ def _records(rows) -> dict[int, Nights]:
         sleep_quality,
         dream_intensity,
         effects,
-        extras,
     ) in rows:
         if patient_id != current:
             current, nights = patient_id, out[patient_id]
@@ -190,13 +224,13 @@ def _records(rows) -> dict[int, Nights]:
             "sleep_quality": sleep_quality,
             "dream_intensity": dream_intensity,
         }
-        for score in extras or ():
-            key = scale_key(score["id"])
-            values[key] = score["value"]
+        for scale_id, value, name, lower, low, high in by_entry.get(pk, ()):
+            key = scale_key(scale_id)
+            values[key] = value
             if key not in nights.scales:
-                nights.scales[key] = extra_scale(
-                    score["id"], score["name"], score["lower"], score["low"], score["high"]
-                )
+                nights.scales[key] = extra_scale(scale_id, name, lower, low, high)
+        if effects_apart is not None:
+            effects = effects_apart.get(pk)
         if skip_reason and skip_reason not in reasons:
             reasons[skip_reason] = skip_label(skip_reason)
         records.append(
@@ -224,57 +258,11 @@ def _records(rows) -> dict[int, Nights]:
     return out
 
 
-def _rows_with_arrays(entries, extra_scores):
-    return (
-        entries.order_by("patient_id", "night")
-        .annotate(
-            effects=_side_effects(),
-            extras=_extra_scores() if extra_scores else Value(None, JSONField()),
-        )
-        .values_list(*_ENTRY_FIELDS, "effects", "extras")
-    )
-
-
-def _rows_in_three_queries(entries, extra_scores):
-    """The rows `_rows_with_arrays` reads, for databases without arrays."""
-    rows = list(entries.order_by("patient_id", "night").values_list("pk", *_ENTRY_FIELDS))
-    wanted = entries.values("pk")
-    effects = defaultdict(list)
-    for entry_id, kind, severity, other in (
-        SideEffect.objects.filter(entry__in=wanted)
-        .order_by("entry_id", "kind")
-        .values_list("entry_id", "kind", "severity", "other_text")
-    ):
-        effects[entry_id].append({"kind": kind, "severity": severity, "other": other})
-    extras = defaultdict(list)
-    if extra_scores:
-        for entry_id, *score in (
-            SymptomScore.objects.filter(entry__in=wanted)
-            .order_by("entry_id", "pk")
-            .values_list(
-                "entry_id",
-                "scale_id",
-                "value",
-                "scale__name",
-                "scale__lower_is_better",
-                "scale__low_anchor",
-                "scale__high_anchor",
-            )
-        ):
-            extras[entry_id].append(
-                dict(zip(("id", "value", "name", "lower", "low", "high"), score, strict=True))
-            )
-    return [
-        (*row[1:], effects.get(row[0], []), extras.get(row[0]) if extra_scores else None)
-        for row in rows
-    ]
-
-
 _PATIENT_NIGHTS = PerPatientQuery(
-    lambda patient_id: _rows_with_arrays(NightlyEntry.objects.filter(patient_id=patient_id), True)
+    lambda patient_id: _rows(NightlyEntry.objects.filter(patient_id=patient_id), arrays=True)
 )
-_PATIENT_NIGHTS_NO_EXTRAS = PerPatientQuery(
-    lambda patient_id: _rows_with_arrays(NightlyEntry.objects.filter(patient_id=patient_id), False)
+_PATIENT_SCORES = PerPatientQuery(
+    lambda patient_id: _scores(entry__patient_id=patient_id, scale__patient_id=patient_id)
 )
 
 

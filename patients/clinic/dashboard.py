@@ -558,12 +558,15 @@ def timeline(patient):
 
 
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
-    """What the patient page and the visit report show, read as plain values: the nights
-    (patients.records, 1 query), the plan (2), the extra scales and the timeline (1 each)."""
-    records = night_records.read_patient(patient.pk).records
+    """What the patient page and the visit report show, read as plain values: the extra
+    scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
+    has extra scales), the plan (2) and the timeline (1)."""
+    scales = list(SymptomScale.objects.filter(patient=patient))
+    # A score is on one of the patient's own scales (kept while scored): with none, no query
+    # for scores.
+    records = night_records.read_patient(patient.pk, extra_scores=bool(scales)).records
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
-    scales = list(SymptomScale.objects.filter(patient=patient))
     flags = flag_rules.evaluate(
         records,
         plan.versions,

@@ -111,13 +111,37 @@ def test_without_arrays_the_reader_builds_the_same_records(patient_a, logged):
         assert len(without.records) == 32
 
 
-def test_the_reader_takes_one_query_for_any_number_of_nights(
+def test_the_reader_takes_two_queries_for_any_number_of_nights(
     patient_a, logged, django_assert_num_queries
 ):
+    """The nights with their side effects, then the extra scores (one without them)."""
     give_nights([patient_a], NIGHT - timedelta(days=1), 200)
-    with django_assert_num_queries(1):
-        found = records.read(NightlyEntry.objects.filter(patient=patient_a))
+    entries = NightlyEntry.objects.filter(patient=patient_a)
+    with django_assert_num_queries(2):
+        found = records.read(entries)
     assert len(found[patient_a.pk].records) == 202
+    with django_assert_num_queries(2):
+        assert records.read_patient(patient_a.pk).records == found[patient_a.pk].records
+    with django_assert_num_queries(1):
+        assert len(records.read(entries, extra_scores=False)[patient_a.pk].records) == 202
+    with django_assert_num_queries(1):
+        assert len(records.read_patient(patient_a.pk, extra_scores=False).records) == 202
+
+
+def test_a_score_counts_only_on_its_own_patients_scale(patient_a, patient_b, logged):
+    """Both readers read a score on another patient's scale (which no form saves) alike: as
+    no score, so the page's read (found from the patient's scales) and the list's agree."""
+    stray = SymptomScale.objects.create(patient=patient_b, name="Not theirs")
+    SymptomScore.objects.create(entry=NightlyEntry.objects.get(night=NIGHT), scale=stray, value=9)
+    entries = NightlyEntry.objects.filter(patient=patient_a)
+    for nights in (
+        records.read_one(entries),
+        records.read_one(entries, arrays=False),
+        records.read_patient(patient_a.pk),
+    ):
+        assert nights.records[0].scores[f"scale-{logged.pk}"] == 3
+        assert f"scale-{stray.pk}" not in nights.records[0].scores
+        assert list(nights.scales) == [f"scale-{logged.pk}"]
 
 
 def test_one_patients_nights_read_from_the_compiled_query_are_the_querysets_records(
