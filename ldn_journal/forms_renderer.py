@@ -7,13 +7,15 @@ plan change renders a row of inputs per step. `FormRenderer` renders Django's in
 checkbox group, select and textarea templates in Python instead, to the same HTML byte for byte:
 labels, ids, names, aria attributes, inputmode and the rest (tests/test_widget_templates.py
 compares every case with Django's own templates). On the morning check-in its widgets render
-about 3.5 times as fast. Every other template (forms, fields, labels, errors) and a widget whose
+about 3.5 times as fast. Error lists (an empty one is most fields' on every page) are written
+here too. Every other template (forms, fields, labels) and a widget whose
 options use another template are rendered from templates, as Django's default renderer does.
 """
 
 from types import SimpleNamespace
 
 from django.forms.renderers import DjangoTemplates
+from django.forms.utils import ErrorList
 from django.template.base import render_value_in_context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
@@ -29,9 +31,12 @@ GROUPS = ("radio", "checkbox_select", "multiple_input")
 _CONTEXT = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
 
 
-def _out(value):
-    """{{ value }}"""
+def render_value(value):
+    """{{ value }} in a template with autoescaping on: localized, then escaped."""
     return render_value_in_context(value, _CONTEXT)
+
+
+_out = render_value
 
 
 def _string(value):
@@ -124,6 +129,21 @@ def _options_use(widget, template_names):
     )
 
 
+def _error_list(context):
+    """django/forms/errors/list/default.html (which includes ul.html) and ul.html: nothing
+    for no errors, the field's most of the time."""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = errors.field_id
+    named = f' id="{_out(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{_out(error)}</li>" for error in errors)
+    return f'<ul class="{_out(context["error_class"])}"{named}>{items}</ul>'
+
+
+ERROR_LISTS = ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html")
+
+
 class FormRenderer(DjangoTemplates):
     """Django's default renderer, with its common widget templates rendered in Python.
 
@@ -145,6 +165,8 @@ class FormRenderer(DjangoTemplates):
     }
 
     def render(self, template_name, context, request=None):
+        if template_name in ERROR_LISTS and type(context.get("errors")) is ErrorList:
+            return _error_list(context)
         render = self.PYTHON.get(template_name)
         widget = context.get("widget")
         if (

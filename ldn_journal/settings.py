@@ -116,6 +116,8 @@ TEMPLATES = [
                 "patients.clinic.break_glass.banner",
             ],
             "libraries": {"once": "ldn_journal.template_once"},
+            # {% field_row form.name %} in every template (ldn_journal/field_rows.py).
+            "builtins": ["ldn_journal.field_rows"],
         },
     },
 ]

@@ -4,9 +4,10 @@ The list shows up to a page of patients, each row five small pieces (the plan po
 two adherence figures, the open flags' badges, the last review's time): through the
 template engine that was ~200 template includes and ~150 translation tags per page, most
 of the page's time. This writes the same markup as ``patient_list.html``'s row did with
-the shared partials (``_position``, ``_adherence``, ``_flag_badge``, ``_patient_time``),
-the same way: the same msgids through gettext, values localized and escaped as a template
-variable is (``render_value_in_context``), dates through the ``date`` filter.
+the shared partials (``_position``, ``_adherence``, ``_flag_badge``) and the journal
+library's ``patient_time`` tag, the same way: the same msgids through gettext, values
+localized and escaped as a template variable is (``render_value_in_context``), dates through
+the ``date`` filter.
 
 The partials stay the markup of the other pages (patient page, night, visit report);
 tests/patients/test_list_rows.py renders each piece both ways over every branch and
@@ -16,7 +17,6 @@ asserts they are the same text, so the two cannot drift apart unnoticed.
 from __future__ import annotations
 
 from django.core.signals import setting_changed
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -27,7 +27,7 @@ from django.utils.translation import get_language, gettext
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules.nights import as_zone
-from patients.templatetags.journal import night_said_on
+from patients.templatetags.journal import night_said_on, patient_time_html
 
 
 def _v(value) -> str:
@@ -173,18 +173,6 @@ def _flags_html(row, words) -> str:
 
 def _reviewed_html(patient, reviewer, moment) -> str:
     return f"{_v(reviewer)}, {patient_time_html(patient, moment, 'day_month_time')}"
-
-
-def patient_time_html(patient, moment, style) -> str:
-    """``_patient_time.html``: the moment in the patient's own zone, written in ``style``
-    (ldn_journal.local_dates)."""
-    local = timezone.localtime(moment, patient.tz)
-    shown = local_date(local, style)
-    return (
-        f'<time datetime="{_v(date_filter(local, "c"))}">{_v(shown)} '
-        f'<abbr class="tz" title="{_v(patient.time_zone)}">{_v(date_filter(local, "T"))}</abbr>'
-        "</time>\n"
-    )
 
 
 def _row_html(row, language, words: _Words, href, local_today) -> str:

@@ -4,7 +4,10 @@ import zoneinfo
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import local_date
@@ -17,6 +20,26 @@ register = template.Library()
 def day(value, style="day"):
     """A date or moment as the page's language writes it ({{ night|day:"long_day" }})."""
     return local_date(value, style)
+
+
+def patient_time_html(patient, moment, style) -> str:
+    """The moment in the patient's own zone, written in ``style`` (ldn_journal.local_dates),
+    with the zone's abbreviation: what the _patient_time.html partial wrote, without an
+    include per moment (the patient page's timeline, the list's "last reviewed")."""
+    local = timezone.localtime(moment, patient.tz)
+    shown = conditional_escape(local_date(local, style))
+    zone = conditional_escape(patient.time_zone)
+    return (
+        f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
+        f'<abbr class="tz" title="{zone}">{conditional_escape(date_filter(local, "T"))}</abbr>'
+        "</time>\n"
+    )
+
+
+@register.simple_tag
+def patient_time(patient, moment, style):
+    """{% patient_time patient moment "date_time" %}: patient_time_html."""
+    return mark_safe(patient_time_html(patient, moment, style))  # noqa: S308 - escaped above
 
 
 @register.filter

@@ -34,7 +34,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
           </div></td>
-          <td data-label="{% translate "Last reviewed" %}">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% include "patients/clinic/_patient_time.html" with patient=row.patient moment=row.patient.reviewed_at style="day_month_time" %}{% else %}<span class="muted small">{% translate "Never" %}</span>{% endif %}</td>
+          <td data-label="{% translate "Last reviewed" %}">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% patient_time row.patient row.patient.reviewed_at "day_month_time" %}{% else %}<span class="muted small">{% translate "Never" %}</span>{% endif %}</td>
           <td class="sparkline-cell" data-label="{% translate "Pain, 30 nights" %}">{{ row.sparkline }}</td>
         </tr>
         {% endfor %}"""  # noqa: E501
@@ -148,12 +148,25 @@ def test_flag_badge_as_the_partial(language):
         assert list_rows.flag_badge_html(f) == include("_flag_badge.html", flag=f), f
 
 
+# What templates/patients/clinic/_patient_time.html wrote, included once per moment until the
+# patient_time tag (patients.templatetags.journal) replaced it on every page.
+PATIENT_TIME_PARTIAL = (
+    "{% load tz journal %}{% timezone patient.time_zone %}"
+    "<time datetime=\"{{ moment|date:'c' }}\">{{ moment|day:style }} "
+    '<abbr class="tz" title="{{ patient.time_zone }}">{{ moment|date:"T" }}</abbr></time>'
+    "{% endtimezone %}\n"
+)
+
+
 def test_patient_time_as_the_partial(language):
     patient = Patient(time_zone="America/New_York")
     moment = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # the night the clocks change there
     for style in ("day_month_time", "date_time", "day_time", "day_date_time"):
-        expected = include("_patient_time.html", patient=patient, moment=moment, style=style)
+        context = {"patient": patient, "moment": moment, "style": style}
+        expected = render(PATIENT_TIME_PARTIAL, **context)
         assert list_rows.patient_time_html(patient, moment, style) == expected
+        tag = "{% load journal %}{% patient_time patient moment style %}"
+        assert render(tag, **context) == expected
 
 
 def _patient(pk, name, **attrs):

@@ -1,0 +1,77 @@
+"""{% field_row %} writes what includes/field.html wrote, and the form renderer's error
+lists what Django's error list templates write: the same HTML, byte for byte, for every
+field of a form with every edge (required or not, help text, errors, characters to escape,
+no ids) and of the project's forms, in each language (the "(optional)" label)."""
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
+from django.template import engines
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from ldn_journal.field_rows import field_html
+from ldn_journal.forms_renderer import FormRenderer
+from patients.clinic.forms import NoteForm
+from tests.test_widget_templates import EVERY_WIDGET_DATA, STOCK, TRICKY, EveryWidget
+
+# templates/includes/field.html, included once per field until {% field_row %} replaced it.
+FIELD_INCLUDE = (
+    '{% load i18n %}<div class="field{% if field.errors %} has-error{% endif %}">\n'
+    '  <label for="{{ field.id_for_label }}">{{ field.label }}{% if not field.field.required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</label>\n'  # noqa: E501
+    "  {{ field }}\n"
+    '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">{{ field.help_text }}</p>{% endif %}\n'  # noqa: E501
+    "  {{ field.errors }}\n"
+    "</div>\n"
+)
+
+
+def _included(field):
+    return engines["django"].from_string(FIELD_INCLUDE).render({"field": field})
+
+
+class HelpAndSafe(forms.Form):
+    plain = forms.CharField(help_text=mark_safe("<em>safe</em> help"), label=mark_safe("<b>L</b>"))
+    optional = forms.CharField(required=False, help_text=TRICKY)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de", "es"])
+@pytest.mark.parametrize("data", [None, *EVERY_WIDGET_DATA])
+def test_a_field_row_is_the_include(language, data):
+    with translation.override(language):
+        for form in (
+            EveryWidget(data),
+            EveryWidget(data, auto_id=False),
+            EveryWidget(data, prefix="p"),
+            HelpAndSafe(data),
+            NoteForm(data),
+        ):
+            if data is not None:
+                form.is_valid()
+            for field in form:
+                assert field_html(field) == _included(field), (type(form).__name__, field.name)
+
+
+def test_the_tag_writes_the_row():
+    field = HelpAndSafe({"plain": ""})["plain"]
+    tag = engines["django"].from_string("{% field_row field %}").render({"field": field})
+    assert tag == _included(field)
+    assert "has-error" in tag
+    assert "<em>safe</em> help" in tag
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        ErrorList(),
+        ErrorList(["one", TRICKY]),
+        ErrorList([ValidationError("as a %(what)s", params={"what": TRICKY})], field_id="id_x"),
+        ErrorList([mark_safe("<i>safe</i>")], error_class="nonfield", field_id=""),
+    ],
+)
+def test_error_lists_are_djangos(errors):
+    for template in ("django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"):
+        ours = FormRenderer().render(template, errors.get_context())
+        assert ours == STOCK.render(template, errors.get_context()), template
+    assert str(errors) == errors.render(renderer=STOCK)
