@@ -1,6 +1,7 @@
 """patients.records: the one reader that turns logged nights into the plain records every
 clinician surface hands the rules (page, report, plan panel, stored attention)."""
 
+from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -82,6 +83,10 @@ def test_a_night_reads_as_the_record_the_rules_expect(patient_a, logged):
             flag_rules.SideEffectRecord("other", 2, "Itchy skin"),
         ),
     )
+    # Built without NightRecord's __init__ (patients.records): still the frozen record.
+    assert replace(taken, status="skipped").status == "skipped"
+    with pytest.raises(FrozenInstanceError):
+        taken.status = "skipped"
     # The reason's English label: the msgid the flags' evidence is translated from when shown
     # (patients.rules.wording.Label), whatever language the page is read in.
     assert (skipped.status, skipped.skip_reason, skipped.side_effects) == (
