@@ -8,6 +8,7 @@ template engine (settings.TEMPLATES), so every template has it without a ``{% lo
 """
 
 from django import template
+from django.forms import BoundField
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -43,5 +44,8 @@ def field_html(field) -> str:
 
 @register.simple_tag
 def field_row(field):
-    """{% field_row form.name %}: field_html."""
+    """{% field_row form.name %}: field_html; nothing for a name that is no field (a
+    mistyped one reads as the engine's empty string), never a 500."""
+    if not isinstance(field, BoundField):
+        return ""
     return mark_safe(field_html(field))  # noqa: S308 - every value went through _out

@@ -75,3 +75,9 @@ def test_error_lists_are_djangos(errors):
         ours = FormRenderer().render(template, errors.get_context())
         assert ours == STOCK.render(template, errors.get_context()), template
     assert str(errors) == errors.render(renderer=STOCK)
+
+
+def test_a_name_that_is_no_field_writes_nothing():
+    """A mistyped field reads as the engine's empty string: no row, never a 500."""
+    page = engines["django"].from_string("[{% field_row form.nope %}]")
+    assert page.render({"form": NoteForm()}) == "[]"

@@ -38,7 +38,10 @@ def patient_time_html(patient, moment, style) -> str:
 
 @register.simple_tag
 def patient_time(patient, moment, style):
-    """{% patient_time patient moment "date_time" %}: patient_time_html."""
+    """{% patient_time patient moment "date_time" %}: patient_time_html; nothing for no moment
+    (localtime(None) would be now)."""
+    if moment is None or moment == "":
+        return ""
     return mark_safe(patient_time_html(patient, moment, style))  # noqa: S308 - escaped above
 
 

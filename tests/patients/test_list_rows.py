@@ -167,6 +167,8 @@ def test_patient_time_as_the_partial(language):
         assert list_rows.patient_time_html(patient, moment, style) == expected
         tag = "{% load journal %}{% patient_time patient moment style %}"
         assert render(tag, **context) == expected
+    # No moment: nothing (localtime(None) would be the time now).
+    assert render(tag, patient=patient, moment=None, style="date_time") == ""
 
 
 def _patient(pk, name, **attrs):
