@@ -710,7 +710,7 @@ def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
         if level.vivid_percent is not None:
             nights = ngettext("of %(nights)s night", "of %(nights)s nights", level.dream_nights)
             vivid = (
-                f"{_escaped(localize(level.vivid_percent))} %"
+                f"{_escaped(localize(level.vivid_percent))}&nbsp;%"
                 f'<div class="small muted">{nights % {"nights": level.dream_nights}}</div>'
             )
         else:

@@ -9,9 +9,10 @@ library's ``patient_time`` tag, the same way: the same msgids through gettext, v
 localized and escaped as a template variable is (``render_value_in_context``), dates through
 the ``date`` filter.
 
-The partials stay the markup of the other pages (patient page, night, visit report);
-tests/patients/test_list_rows.py renders each piece both ways over every branch and
-asserts they are the same text, so the two cannot drift apart unnoticed.
+The pieces are the other pages' markup too (patient page, night, visit report), through the
+``clinic`` tag library (patients/templatetags/clinic.py): one writer for each.
+tests/patients/test_list_rows.py holds the partials' sources and renders each piece both ways
+over every branch.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def position_html(position) -> str:
 
 
 def adherence_html(a) -> str:
-    """``_adherence.html``."""
+    """``_adherence.html``; the percent sign kept on the figure's line (a no-break space: at
+    390 px "83 %" had wrapped its sign to the next line)."""
     percent = a.percent
     if percent is None:
         return f'<span class="muted" title="{_t("No prescribed nights")}">—</span>\n'
@@ -82,15 +84,20 @@ def adherence_html(a) -> str:
         "taken": _v(a.taken),
         "prescribed": _v(a.prescribed),
     }
-    return f'<span title="{title}">{_v(percent)} %</span>\n'
+    return f'<span title="{title}">{_v(percent)}&nbsp;%</span>\n'
 
 
-def flag_badge_html(flag, t=_t) -> str:
-    """``_flag_badge.html`` for an open flag (the list never sets ``reviewed``)."""
+def flag_badge_html(flag, t=_t, *, reviewed=False) -> str:
+    """``_flag_badge.html``: a flag's badge, marked when it was reviewed (the patient page and
+    the visit report show those too; the list shows open flags only)."""
     title = f"{t(flag.severity_label)}: {_v(wording.translate(flag.explanation))}"
+    if reviewed:
+        css, note = " badge-reviewed", f' <span class="small">{t("(reviewed)")}</span>'
+    else:
+        css = note = ""
     badge = (
-        f'<span class="badge {_v(flag.badge)}" title="{title}">'
-        f'<span aria-hidden="true">{_v(flag.icon)}</span> {t(flag.label)}</span>'
+        f'<span class="badge {_v(flag.badge)}{css}" title="{title}">'
+        f'<span aria-hidden="true">{_v(flag.icon)}</span> {t(flag.label)}{note}</span>'
     )
     if flag.report_id:
         href = conditional_escape(reverse("clinic:urgent_report", args=[flag.report_id]))

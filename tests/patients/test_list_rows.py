@@ -1,7 +1,7 @@
 """The clinician list's rows, written in Python (patients.clinic.list_rows), are the same text
-the template row and its shared partials write, piece by piece and whole, in every language,
-over every branch (so the partials, still the other pages' markup, and the list cannot drift
-apart unnoticed)."""
+the template row and its shared partials wrote, piece by piece and whole, in every language,
+over every branch; the other pages write the same pieces through the ``clinic`` tags
+(patients/templatetags/clinic.py), checked here against the same partials."""
 
 import dataclasses
 import json
@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.template import engines
+from django.template import Context, Engine, engines
 from django.utils import translation
 
 from ldn_journal.accounts.models import User
@@ -40,12 +40,44 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
         {% endfor %}"""  # noqa: E501
 
 
+# The shared partials as they were (templates/patients/clinic/) when the ``clinic`` tags
+# replaced them on every page; the adherence figure's percent sign since kept on its line
+# (&nbsp;: at 390 px "83 %" wrapped its sign to the next line).
+PARTIALS = {
+    "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_index|add:1 steps=position.step_count %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe">{% translate "‖ On hold" %}</span>{% elif position.status == "not_started" %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
+    "patients/clinic/_adherence.html": '{% load i18n %}{% if a.percent is None %}<span class="muted" title="{% translate \'No prescribed nights\' %}">—</span>{% else %}<span title="{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed nights{% endblocktranslate %}">{{ a.percent }}&nbsp;%</span>{% endif %}\n',  # noqa: E501
+    "patients/clinic/_flag_badge.html": '{% load i18n wording %}{% if flag.report_id %}<a class="flag-link" href="{% url \'clinic:urgent_report\' flag.report_id %}">{% endif %}<span class="badge {{ flag.badge }}{% if reviewed %} badge-reviewed{% endif %}" title="{% translate flag.severity_label %}: {{ flag.explanation|phrase }}"><span aria-hidden="true">{{ flag.icon }}</span> {% translate flag.label %}{% if reviewed %} <span class="small">{% translate "(reviewed)" %}</span>{% endif %}</span>{% if flag.report_id %}</a>{% endif %}\n',  # noqa: E501
+}
+
+
+def _reference_engine():
+    """The project's engine (its libraries and builtins) with the partials above."""
+    base = engines["django"].engine
+    return Engine(
+        dirs=base.dirs,
+        loaders=[
+            ("django.template.loaders.locmem.Loader", PARTIALS),
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+        libraries=base.libraries,
+        builtins=base.builtins,
+    )
+
+
+REFERENCE = _reference_engine()
+
+
 def render(source, **context):
     return engines["django"].from_string(source).render(context)
 
 
+def reference(source, **context):
+    return REFERENCE.from_string(source).render(Context(context))
+
+
 def include(name, **context):
-    return render(f'{{% include "patients/clinic/{name}" %}}', **context)
+    return reference(f'{{% include "patients/clinic/{name}" %}}', **context)
 
 
 def position(status, **kwargs):
@@ -135,17 +167,32 @@ def language(request):
 
 def test_position_as_the_partial(language):
     for pos in POSITIONS:
-        assert list_rows.position_html(pos) == include("_position.html", position=pos), pos
+        expected = include("_position.html", position=pos)
+        assert list_rows.position_html(pos) == expected, pos
+        assert render("{% load clinic %}{% plan_position p %}", p=pos) == expected, pos
 
 
 def test_adherence_as_the_partial(language):
     for a in ADHERENCES:
-        assert list_rows.adherence_html(a) == include("_adherence.html", a=a), a
+        expected = include("_adherence.html", a=a)
+        assert list_rows.adherence_html(a) == expected, a
+        assert render("{% load clinic %}{% adherence a %}", a=a) == expected, a
+
+
+def test_adherence_keeps_its_percent_sign_on_the_line():
+    html = list_rows.adherence_html(adherence_rules.Adherence(30, 25, 30))
+    assert ">83&nbsp;%</span>" in html
 
 
 def test_flag_badge_as_the_partial(language):
     for f in FLAGS:
-        assert list_rows.flag_badge_html(f) == include("_flag_badge.html", flag=f), f
+        expected = include("_flag_badge.html", flag=f)
+        assert list_rows.flag_badge_html(f) == expected, f
+        assert render("{% load clinic %}{% flag_badge f %}", f=f) == expected, f
+        reviewed = include("_flag_badge.html", flag=f, reviewed=True)
+        assert "badge-reviewed" in reviewed
+        assert list_rows.flag_badge_html(f, reviewed=True) == reviewed, f
+        assert render("{% load clinic %}{% flag_badge f reviewed=True %}", f=f) == reviewed, f
 
 
 # What templates/patients/clinic/_patient_time.html wrote, included once per moment until the
@@ -243,7 +290,7 @@ def test_rows_as_the_template_row(language):
         ),
         _row(_patient(4, "Cy", access_route=""), POSITIONS[4], [], None, date(2026, 3, 30), 0, []),
     ]
-    expected = render(ROW_TEMPLATE, page=rows, now=LISTED_AT)
+    expected = reference(ROW_TEMPLATE, page=rows, now=LISTED_AT)
     written = "".join(
         f"\n        {html}\n        " for html in list_rows.rows_html(rows, LISTED_AT)
     )
