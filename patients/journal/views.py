@@ -56,6 +56,7 @@ from patients.models import (
     SideEffect,
     SymptomScale,
 )
+from patients.notifications import reach
 from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, nights
@@ -206,6 +207,8 @@ def home(request):
         "pause_report_id": urgent.latest_open_id(now),
         "answer": urgent.answer,
         "guidance": urgent_guidance(patient),
+        # Push alone with no device: no reminder can reach them (the settings page says why).
+        "no_reminder_device": reach.patient_unreachable(patient) == reach.NO_DEVICE,
     }
     return render(request, "patients/journal/home.html", context)
 
@@ -898,8 +901,9 @@ def patient_settings(request):
         if form.is_valid():
             form.save()
             remember_time_zone(request)
-            if form.warning:
-                messages.warning(request, form.warning)
+            # The page it returns to says what the settings leave out (quiet hours over the
+            # whole evening, push alone with no device), as it does whenever it is opened:
+            # flashed too, each was said twice.
             # The confirmation (and the page after it) is in the language just chosen.
             activate_for(request, form.cleaned_data.get("language", ""))
             messages.success(request, _("Your settings are saved."))
@@ -917,6 +921,9 @@ def patient_settings(request):
             .pending()
             .count(),
             "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
+            "reach_warning": ""
+            if form.is_bound
+            else reach.warning(reach.patient_unreachable(patient)),
             "devices": PushSubscription.objects.filter(user=request.user),
             "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
                 :RECENT_REMINDERS

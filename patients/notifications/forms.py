@@ -90,8 +90,6 @@ class ReminderSettingsForm(forms.ModelForm):
             "remind_by_push": _("By push notification on my devices"),
         }
 
-    warning = ""
-
     def clean(self):
         data = super().clean()
         reminder, last_call = data.get("reminder_time"), data.get("last_call_time")
@@ -123,8 +121,6 @@ class ReminderSettingsForm(forms.ModelForm):
             self.add_error(
                 "quiet_end", _("Quiet hours must end at a different time than they start.")
             )
-        if not self.errors:
-            self.warning = self._quiet_warning(data)
         return data
 
     @staticmethod

@@ -64,6 +64,7 @@ def push_remove(request, pk):
     device = get_object_or_404(PushSubscription.objects.filter(user=request.user), pk=pk)
     device.delete()
     messages.success(request, _("That device will no longer get reminders."))
+    # The settings page it returns to says so when that was push alone's last device.
     return redirect(reverse("journal:settings") + "#devices")
 
 

@@ -1,0 +1,105 @@
+"""Whether a patient's reminders can reach them (patients.notifications.reach): push alone
+with no device to push to is said on the settings page, on the home page and when the last
+device is removed, by the one rule; neither channel ticked is said on the settings page."""
+
+import itertools
+
+import pytest
+from django.urls import reverse
+
+from patients.models import PushSubscription
+from patients.notifications import reach
+from tests.patients.test_reminders_settings import URL, VALID
+
+NO_DEVICE_SETTINGS = "Your reminders go by push notification only"
+NO_DEVICE_HOME = "No reminder can reach you"
+ALL_OFF = "Reminders are off"
+
+
+def _device(user, n=1):
+    return PushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example.net/{n}", p256dh="k", auth="a"
+    )
+
+
+def _channels(patient, *, email, push):
+    patient.remind_by_email, patient.remind_by_push = email, push
+    patient.save(update_fields=["remind_by_email", "remind_by_push"])
+
+
+@pytest.mark.parametrize(
+    ("email", "push", "device"), list(itertools.product((False, True), repeat=3))
+)
+def test_the_rule_over_every_combination(email, push, device):
+    expected = "" if email or (push and device) else (reach.NO_DEVICE if push else reach.ALL_OFF)
+    assert reach.unreachable(email, push, device) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "push", "device", "settings_says", "home_says"),
+    [
+        (False, True, False, NO_DEVICE_SETTINGS, NO_DEVICE_HOME),
+        (False, True, True, None, None),
+        (True, True, False, None, None),
+        (True, False, False, None, None),
+        (False, False, False, ALL_OFF, None),  # the patient's choice: not on every home page
+    ],
+)
+def test_the_settings_and_home_pages_say_the_same(
+    patient_client, patient_a, email, push, device, settings_says, home_says
+):
+    _channels(patient_a, email=email, push=push)
+    if device:
+        _device(patient_a.user)
+    settings_page = patient_client.get(URL).content.decode()
+    home = patient_client.get(reverse("journal:home")).content.decode()
+    for text in (NO_DEVICE_SETTINGS, ALL_OFF):
+        assert (text in settings_page) == (text == settings_says), text
+    assert (NO_DEVICE_HOME in home) == (home_says is not None)
+    if home_says:
+        assert f'href="{reverse("journal:settings")}#reminders"' in home
+    # One rule: what the pages say is what reach decides for the saved patient.
+    assert (NO_DEVICE_HOME in home) == (reach.patient_unreachable(patient_a) == reach.NO_DEVICE)
+
+
+@pytest.mark.django_db
+def test_saving_push_alone_without_a_device_saves_and_says_why_none_will_arrive_once(
+    patient_client, patient_a
+):
+    data = {k: v for k, v in VALID.items() if k != "remind_by_email"}
+    quiet = {"quiet_start": "19:00", "quiet_end": "08:00"}  # over the whole evening
+    response = patient_client.post(URL, {**data, "remind_by_push": "on", **quiet}, follow=True)
+    patient_a.refresh_from_db()
+    assert (patient_a.remind_by_email, patient_a.remind_by_push) == (False, True)
+    page = response.content.decode()
+    assert "Your settings are saved." in page
+    # Each said once (they were flashed and shown standing: twice).
+    assert page.count(NO_DEVICE_SETTINGS) == 1
+    assert page.count("no evening reminder can reach you") == 1
+    # With email ticked again nothing is said.
+    response = patient_client.post(URL, {**VALID, "remind_by_push": "on"}, follow=True)
+    assert NO_DEVICE_SETTINGS not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_removing_the_last_device_of_push_alone_says_so(patient_client, patient_a):
+    _channels(patient_a, email=False, push=True)
+    first, second = _device(patient_a.user, 1), _device(patient_a.user, 2)
+    response = patient_client.post(reverse("journal:push_remove", args=[first.pk]), follow=True)
+    assert NO_DEVICE_SETTINGS not in response.content.decode()  # one device left
+    response = patient_client.post(reverse("journal:push_remove", args=[second.pk]), follow=True)
+    assert response.content.decode().count(NO_DEVICE_SETTINGS) == 1
+
+
+@pytest.mark.django_db
+def test_the_warning_is_in_the_patients_language(patient_client, patient_a):
+    _channels(patient_a, email=False, push=True)
+    patient_a.user.language = "de"
+    patient_a.user.save(update_fields=["language"])
+    home = patient_client.get(reverse("journal:home")).content.decode()
+    assert "Keine Erinnerung kann Sie erreichen" in home
+    assert "Erinnerungseinstellungen" in home
+    assert "Ihre Erinnerungen kommen nur als Push-Benachrichtigung" in (
+        patient_client.get(URL).content.decode()
+    )
