@@ -32,7 +32,10 @@ _CONTEXT = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
 
 
 def render_value(value):
-    """{{ value }} in a template with autoescaping on: localized, then escaped."""
+    """{{ value }} in a template with autoescaping on: localized, then escaped (the clinician
+    list's cells and the widgets' attributes; text, most of them, straight to escaping)."""
+    if type(value) is str:  # localizing leaves text as it is
+        return conditional_escape(value)
     return render_value_in_context(value, _CONTEXT)
 
 

@@ -20,23 +20,18 @@ from __future__ import annotations
 from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from ldn_journal.forms_renderer import render_value
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules.nights import as_zone
 from patients.templatetags.journal import night_said_on, patient_time_html
 
-
-def _v(value) -> str:
-    """A value as ``{{ value }}`` writes it: localized, then escaped."""
-    if type(value) is str:  # localize() leaves text as it is
-        return conditional_escape(value)
-    value = localize(value)
-    return conditional_escape(value if isinstance(value, str) else str(value))
+# A value as ``{{ value }}`` writes it: localized, then escaped.
+_v = render_value
 
 
 def _t(msgid: str) -> str:
