@@ -93,12 +93,14 @@ class Tick:
     reminders: sweep.SweepResult
 
 
-def sweep_tick(now=None, *, dispatch=None, fan_out=None) -> Tick:
+def sweep_tick(now=None, *, dispatch=None, fan_out=None, send_urgent=None) -> Tick:
     """One tick of the every-minute sweep, run by beat's task and by `manage.py
     send_reminders`: the urgent reports first, then the reminders.
 
     `now` is the moment to sweep as (default: the clock, read for each part); `dispatch(ids)`
     sends the reminder claims in this process instead of enqueueing them (send_reminders);
+    `send_urgent(ids, at)` sends the urgent alerts just claimed (already enqueued) in this
+    process too, before the reminders are swept (send_reminders);
     `fan_out(now, parts)` hands large sweeps to the workers (the task). Raises
     sweep.DispatchError when the broker fails after claims were committed."""
     # Urgent reports first (escalation, held-back alerts, failures told to admins): never
@@ -107,11 +109,14 @@ def sweep_tick(now=None, *, dispatch=None, fan_out=None) -> Tick:
     # report early, paged the admins and stamped the future moment on the report. A past
     # --at (re-running a missed minute) is swept as that minute.
     clock = timezone.now()
+    urgent_now = min(now, clock) if now is not None else clock
     try:
-        urgent_result = urgent.sweep(min(now, clock) if now is not None else clock)
+        urgent_result = urgent.sweep(urgent_now)
     except Exception:
         log.exception("urgent sweep failed; the next tick retries")
         urgent_result = None
+    if urgent_result is not None and send_urgent is not None:
+        send_urgent(urgent_result["claimed"], urgent_now)
     moment = now or timezone.now()
     parts_out = None if fan_out is None else (lambda parts: fan_out(moment, parts))
     return Tick(urgent_result, sweep.sweep(moment, dispatch=dispatch, fan_out=parts_out))

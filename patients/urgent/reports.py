@@ -477,10 +477,11 @@ def due_for_escalation(now: datetime):
     )
 
 
-def escalate_due(now: datetime) -> list[int]:
+def escalate_due(now: datetime, claimed: list[int] | None = None) -> list[int]:
     """Escalate every report still unacknowledged LDN_URGENT_ESCALATE_MINUTES after it was
     made, once: the conditional UPDATE on escalated_at lets one sweep win. Returns the
-    escalated report ids. Called by the reminder sweep every minute."""
+    escalated report ids (and adds the alerts it claimed to ``claimed``). Called by the
+    reminder sweep every minute."""
     due = list(due_for_escalation(now).values_list("pk", flat=True))
     escalated = []
     for pk in due:
@@ -493,15 +494,17 @@ def escalate_due(now: datetime) -> list[int]:
             report = UrgentReport.objects.get(pk=pk)
             _record_history(report, None, "escalated", now)
             recipients = escalation_recipients(report, now)
-            claimed = _claim_alerts(report, Kind.ESCALATION, recipients, now)
+            alerts = _claim_alerts(report, Kind.ESCALATION, recipients, now)
             record_access(
                 None,
                 "urgent.escalate",
                 patient=report.patient,
                 obj=report,
-                detail={"recipients": [u.pk for u in recipients.users], "deliveries": claimed},
+                detail={"recipients": [u.pk for u in recipients.users], "deliveries": alerts},
             )
         escalated.append(pk)
+        if claimed is not None:
+            claimed += alerts
     if escalated:
         log.warning("Escalated unacknowledged urgent reports %s", escalated)
     return escalated
@@ -511,9 +514,10 @@ def sweep(now: datetime) -> dict:
     """The urgent part of the every-minute reminder sweep: escalate what is due, claim the
     alerts of open reports that quiet hours (or a clinician who joined the team since) held
     back, and tell the admins about alerts that failed. Alerts the queue lost are
-    re-enqueued by the reminder sweep's own stale-delivery pass."""
-    escalated = escalate_due(now)
+    re-enqueued by the reminder sweep's own stale-delivery pass. ``claimed`` is every alert
+    claimed here, the escalations' too (each is also enqueued after its commit)."""
     claimed = []
+    escalated = escalate_due(now, claimed)
     for report in UrgentReport.objects.open().order_by("created_at"):
         with transaction.atomic():
             claimed += _claim_alerts(

@@ -78,3 +78,25 @@ def test_a_future_at_never_escalates_ahead_of_the_clock(report, settings):
     assert report.escalated_at is None
     assert "escalated 0" in output
     assert not ReminderDelivery.objects.filter(kind=ReminderDelivery.Kind.ESCALATION).exists()
+
+
+def test_send_reminders_sends_the_urgent_alerts_it_claims_itself(report, settings, mailoutbox):
+    """Run by hand while the worker is down, the command sends the alerts it claims, the
+    escalation's too (before, it only handed them to the queue: with no worker they waited
+    until a later run found them lost). Each is also enqueued; the one that takes it first
+    sends it, the other finds it done."""
+    output = run("--at", just_after_the_escalation_is_due(settings))
+
+    escalations = ReminderDelivery.objects.filter(
+        report=report, kind=ReminderDelivery.Kind.ESCALATION
+    )
+    assert escalations.exists()
+    assert set(escalations.values_list("status", flat=True)) == {ReminderDelivery.Status.SENT}
+    assert "(sent here)" in output
+    sent_to = [m.to[0] for m in mailoutbox]
+    for alert in escalations.select_related("recipient"):
+        assert alert.recipient.email in sent_to
+    # Run again for the same moment: nothing is sent twice.
+    sent = len(mailoutbox)
+    run("--at", just_after_the_escalation_is_due(settings))
+    assert len(mailoutbox) == sent

@@ -1,10 +1,12 @@
 """Run the every-minute sweep once, as if the time were --at (default now).
 
 Without --dry-run it runs the tick beat's task runs (patients.notifications.tasks.sweep_tick):
-urgent reports first (escalations, held-back and failed urgent alerts, handed to the worker as
-the task does), then the reminders, claimed and sent in this process through the same send
-function the worker uses, so running it twice for the same moment sends nothing the second
-time. --dry-run lists each due reminder and each urgent report due for escalation, and
+urgent reports first (escalations, held-back and failed urgent alerts), then the reminders.
+Everything it claims is sent in this process through the same send function the worker uses,
+the urgent alerts too (each is also handed to the worker, as the task does: whichever takes it
+first sends it, the other finds it done), so run by hand while the worker is down it still
+alerts the clinicians at once, and running it twice for the same moment sends nothing the
+second time. --dry-run lists each due reminder and each urgent report due for escalation, and
 changes nothing.
 """
 
@@ -46,23 +48,25 @@ class Command(BaseCommand):
             return self._dry_run(now)
         outcomes = {}
 
-        def send_here(ids):
+        def send_here(ids, *, at=now):
             for delivery_id in ids:
                 try:
-                    status = delivery.send_delivery(delivery_id, now=now)
+                    status = delivery.send_delivery(delivery_id, now=at)
                 except delivery.RetryLater as exc:
                     status = f"pending (retry later: {exc})"
                 outcomes[status or "already handled"] = (
                     outcomes.get(status or "already handled", 0) + 1
                 )
 
-        tick = sweep_tick(now, dispatch=send_here)
+        tick = sweep_tick(
+            now, dispatch=send_here, send_urgent=lambda ids, at: send_here(ids, at=at)
+        )
         if tick.urgent is None:
             self.stdout.write("Urgent reports: the urgent sweep failed (see the log).")
         else:
             self.stdout.write(
                 f"Urgent reports: escalated {len(tick.urgent['escalated'])}, "
-                f"alerts claimed {len(tick.urgent['claimed'])} (sent by the worker), "
+                f"alerts claimed {len(tick.urgent['claimed'])} (sent here), "
                 f"failed alerts reported {len(tick.urgent['failed'])}."
             )
         result = tick.reminders
