@@ -18,7 +18,7 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients.models import NightlyEntry, Patient, Submission, UrgentReport
+from patients.models import NightlyEntry, Patient, PushSubscription, Submission, UrgentReport
 from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -715,4 +715,27 @@ def test_a_form_kept_before_signing_in_again_is_still_sent(phone, live_server):
     page.goto(f"{live_server.url}/journal/")  # the card may reload itself once it is sent
     assert _kept(page) == []
     assert entry.logged_offline
+    context.close()
+
+
+def test_a_patient_no_reminder_can_reach_is_told_on_the_phone(phone, live_server):
+    """Push alone with no device (patients.notifications.reach): the home page says no
+    reminder can reach them and links to the settings, which say why and what to do; both fit
+    the phone, pass axe and keep their tap targets."""
+    patient, _tonight = _clear_tonight(timezone.now())
+    patient.remind_by_email, patient.remind_by_push = False, True
+    patient.save(update_fields=["remind_by_email", "remind_by_push"])
+    PushSubscription.objects.filter(user=patient.user).delete()
+    context = _context(phone, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    expect(page.get_by_text("No reminder can reach you")).to_be_visible()
+    _shot(page, "no-reminder-device")  # and no sideways scroll
+    assert _axe(page) == []
+    assert page.evaluate(TARGETS) == []
+    page.get_by_role("link", name="Open your reminder settings").click()
+    expect(page).to_have_url(re.compile(r"/journal/settings/#reminders$"))
+    expect(page.get_by_text("Your reminders go by push notification only")).to_be_visible()
+    assert sideways_scroll(page) <= 0
     context.close()
