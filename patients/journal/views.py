@@ -910,6 +910,7 @@ def patient_settings(request):
             return redirect(reverse("journal:settings"))
     else:
         form = PatientSettingsForm(instance=patient)
+    devices = list(PushSubscription.objects.filter(user=request.user))
     return render(
         request,
         "patients/journal/settings.html",
@@ -923,8 +924,8 @@ def patient_settings(request):
             "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
             "reach_warning": ""
             if form.is_bound
-            else reach.warning(reach.patient_unreachable(patient)),
-            "devices": PushSubscription.objects.filter(user=request.user),
+            else reach.warning(reach.patient_unreachable(patient, devices)),
+            "devices": devices,
             "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
                 :RECENT_REMINDERS
             ],

@@ -19,13 +19,12 @@ from patients.models import NightlyEntry, Patient, PushSubscription, ReminderDel
 from patients.notifications.claims import id_set
 from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.schedule import (
-    EMAIL,
-    PUSH,
     NightState,
     PatientReminders,
     Prefs,
     nights_around,
     plan_patient,
+    reminder_channels,
 )
 from prescriptions.plans import NO_PLAN, PlanView, load_many
 
@@ -113,11 +112,7 @@ def _prefs(columns: tuple, has_push_device: bool, last_call_after: timedelta | N
     (tz, reminder, last_call, last_call_time, checkin, morning, q_start, q_end, email, push) = (
         columns
     )
-    channels = []
-    if email:
-        channels.append(EMAIL)
-    if push and has_push_device:
-        channels.append(PUSH)
+    channels = reminder_channels(email, push, has_push_device)
     return Prefs(
         tz=tz,
         reminder_time=reminder,

@@ -1,10 +1,8 @@
-"""Whether a patient's reminders can reach them: the one rule the settings page, the home page
-and removing a device read.
+"""Whether a patient's reminders can reach them: what the settings page, the home page and
+removing a device say, from the channels the sweep claims by (schedule.reminder_channels).
 
-A reminder goes by each channel the patient ticked (patients.notifications.outbox): email
-always has an address; push needs a device that has subscribed on this account. Push alone
-with no device meant every reminder failed ("No push device accepted the message") with
-nothing on screen saying so.
+Push alone with no device of the patient's: the sweep claimed nothing (no channel), so no
+reminder was sent and "Recent reminders" stayed empty, with nothing on screen saying why.
 """
 
 from __future__ import annotations
@@ -12,26 +10,30 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from patients.models import PushSubscription
+from patients.rules.schedule import reminder_channels
 
 NO_DEVICE = "no_device"  # push only, and no device to push to
-ALL_OFF = "all_off"  # neither channel ticked: the patient's choice, said once on settings
+ALL_OFF = "all_off"  # neither channel ticked: the patient's choice, said on settings only
 
 
 def unreachable(remind_by_email: bool, remind_by_push: bool, has_device: bool) -> str:
     """Why no reminder can reach the patient (NO_DEVICE, ALL_OFF), or "" when one can."""
-    if remind_by_email:
+    if reminder_channels(remind_by_email, remind_by_push, has_device):
         return ""
-    if not remind_by_push:
-        return ALL_OFF
-    return "" if has_device else NO_DEVICE
+    return NO_DEVICE if remind_by_push else ALL_OFF
 
 
-def patient_unreachable(patient) -> str:
-    """``unreachable`` for a saved patient; reads the devices only for push alone."""
-    if patient.remind_by_email or not patient.remind_by_push:
-        return unreachable(patient.remind_by_email, patient.remind_by_push, False)
-    has_device = PushSubscription.objects.filter(user_id=patient.user_id).exists()
-    return unreachable(False, True, has_device)
+def patient_unreachable(patient, devices=None) -> str:
+    """``unreachable`` for a saved patient. Their devices are read (one query) only for
+    push alone, unless ``devices`` (the patient's, already read) is given."""
+    email, push = patient.remind_by_email, patient.remind_by_push
+    if email or not push:
+        return unreachable(email, push, False)
+    if devices is None:
+        has_device = PushSubscription.objects.filter(user_id=patient.user_id).exists()
+    else:
+        has_device = bool(devices)
+    return unreachable(email, push, has_device)
 
 
 def warning(reason: str) -> str:
@@ -39,7 +41,7 @@ def warning(reason: str) -> str:
     if reason == NO_DEVICE:
         return _(
             "Your reminders go by push notification only, and no device is set up for them, "
-            "so none can reach you. Turn on push notifications on this phone under “Devices "
+            "so none can reach you. Turn on push notifications on this device under “Devices "
             "for push notifications”, or tick “By email”."
         )
     if reason == ALL_OFF:

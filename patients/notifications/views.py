@@ -19,6 +19,7 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
 from patients.journal.views import current_patient
 from patients.models import ClinicianPreferences, Patient, PushSubscription, ReminderDelivery
+from patients.notifications import reach
 from patients.notifications.forms import (
     DigestSettingsForm,
     parse_subscription,
@@ -64,8 +65,10 @@ def push_remove(request, pk):
     device = get_object_or_404(PushSubscription.objects.filter(user=request.user), pk=pk)
     device.delete()
     messages.success(request, _("That device will no longer get reminders."))
-    # The settings page it returns to says so when that was push alone's last device.
-    return redirect(reverse("journal:settings") + "#devices")
+    # Push alone's last device: back at the channels, where the page says no reminder can
+    # reach them now and what to do.
+    unreachable = reach.patient_unreachable(current_patient(request)) == reach.NO_DEVICE
+    return redirect(reverse("journal:settings") + ("#channels" if unreachable else "#devices"))
 
 
 @role_required(Role.CLINICIAN)

@@ -32,6 +32,14 @@ MISSED_DOSE = "missed"
 EMAIL = "email"
 PUSH = "push"
 
+
+def reminder_channels(email: bool, push: bool, has_push_device: bool) -> tuple[str, ...]:
+    """The channels a patient's reminders go by: email when ticked, push when ticked and a
+    device of theirs has subscribed. The sweep claims by it; the pages warn when it is empty
+    (patients.notifications.reach)."""
+    return (EMAIL,) * bool(email) + (PUSH,) * bool(push and has_push_device)
+
+
 # An evening reminder stays useful until the end of the dosing window, and at least this long
 # after it fired (a reminder set for 02:30 on a spring-forward night fires at 03:00).
 MIN_USEFUL = timedelta(hours=1)

@@ -735,7 +735,7 @@ def test_a_patient_no_reminder_can_reach_is_told_on_the_phone(phone, live_server
     assert _axe(page) == []
     assert page.evaluate(TARGETS) == []
     page.get_by_role("link", name="Open your reminder settings").click()
-    expect(page).to_have_url(re.compile(r"/journal/settings/#reminders$"))
+    expect(page).to_have_url(re.compile(r"/journal/settings/#channels$"))
     expect(page.get_by_text("Your reminders go by push notification only")).to_be_visible()
     assert sideways_scroll(page) <= 0
     context.close()

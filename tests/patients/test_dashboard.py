@@ -329,3 +329,29 @@ def test_the_calendar_rows_are_the_html_the_template_loop_wrote(language):
     with translation.override(language):
         expected = Template(CALENDAR_LOOP).render(Context({"calendar": weeks, "today": today}))
         assert calendar_html(weeks, today) == expected
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_page_and_the_report_mark_a_reviewed_flag_and_only_that_one(
+    clinician_client, clinician_a
+):
+    """The flag badges of the patient page and the visit report (the clinic tags): a flag
+    reviewed through its night is marked "(reviewed)", an open one is not."""
+    [patient] = clinic_of(clinician_a, 1)
+    severe_side_effect(NightlyEntry.objects.get(patient=patient, night=TONIGHT - timedelta(days=3)))
+    pages = (
+        reverse("clinic:patient", args=[patient.pk]),
+        reverse("clinic:report", args=[patient.pk]),
+    )
+    for url in pages:
+        html = clinician_client.get(url).text
+        assert 'class="badge badge-' in html, url
+        assert "badge-reviewed" not in html, url
+        assert "(reviewed)" not in html, url
+    FlagReview.objects.create(
+        patient=patient, reviewed_through=TONIGHT - timedelta(days=2), reviewed_by=clinician_a
+    )
+    for url in pages:
+        html = clinician_client.get(url).text
+        assert html.count("badge-reviewed") == 1, url
+        assert html.count('<span class="small">(reviewed)</span>') == 1, url

@@ -442,12 +442,18 @@ def a_year(settings, plan, patient_a):
 
 
 def test_the_patient_home_stays_within_six_queries(
-    patient_client, a_year, django_assert_max_num_queries
+    patient_client, patient_a, a_year, django_assert_max_num_queries
 ):
     # Session, user, patient, plan (versions with their steps, one query), entries, and the
     # urgent state that pauses the plan.
     patient_client.get(HOME)
     with django_assert_max_num_queries(6):
+        assert patient_client.get(HOME).status_code == 200
+    # Push alone (no email): whether a device can take the reminders, one more (only then:
+    # patients.notifications.reach).
+    patient_a.remind_by_email, patient_a.remind_by_push = False, True
+    patient_a.save(update_fields=["remind_by_email", "remind_by_push"])
+    with django_assert_max_num_queries(7):
         assert patient_client.get(HOME).status_code == 200
 
 

@@ -3,12 +3,13 @@ with no device to push to is said on the settings page, on the home page and whe
 device is removed, by the one rule; neither channel ticked is said on the settings page."""
 
 import itertools
+from datetime import time
 
 import pytest
 from django.urls import reverse
 
 from patients.models import PushSubscription
-from patients.notifications import reach
+from patients.notifications import due, reach
 from tests.patients.test_reminders_settings import URL, VALID
 
 NO_DEVICE_SETTINGS = "Your reminders go by push notification only"
@@ -35,6 +36,37 @@ def test_the_rule_over_every_combination(email, push, device):
     assert reach.unreachable(email, push, device) == expected
 
 
+@pytest.mark.parametrize(
+    ("email", "push", "device"), list(itertools.product((False, True), repeat=3))
+)
+def test_the_pages_warn_exactly_when_the_sweep_has_no_channel_to_claim_by(email, push, device):
+    """The sweep's channels for a patient (due._prefs, what it claims by) and the warning are
+    one rule: no channel, a warning; a channel, none."""
+    columns = (
+        "Europe/London",
+        time(21),
+        False,
+        time(23, 30),
+        False,
+        time(9),
+        None,
+        None,
+        email,
+        push,
+    )
+    channels = due._prefs(columns, device, None).channels
+    assert (reach.unreachable(email, push, device) == "") == bool(channels)
+
+
+@pytest.mark.django_db
+def test_only_the_patients_own_devices_count(patient_a, patient_b):
+    _channels(patient_a, email=False, push=True)
+    _device(patient_b.user)
+    assert reach.patient_unreachable(patient_a) == reach.NO_DEVICE
+    _device(patient_a.user, 2)
+    assert reach.patient_unreachable(patient_a) == ""
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("email", "push", "device", "settings_says", "home_says"),
@@ -58,7 +90,10 @@ def test_the_settings_and_home_pages_say_the_same(
         assert (text in settings_page) == (text == settings_says), text
     assert (NO_DEVICE_HOME in home) == (home_says is not None)
     if home_says:
-        assert f'href="{reverse("journal:settings")}#reminders"' in home
+        assert f'href="{reverse("journal:settings")}#channels"' in home
+        # Where it lands: the channels, with the settings' warning in them.
+        channels = settings_page[settings_page.index('id="channels"') :]
+        assert settings_says in channels[: channels.index("</fieldset>")]
     # One rule: what the pages say is what reach decides for the saved patient.
     assert (NO_DEVICE_HOME in home) == (reach.patient_unreachable(patient_a) == reach.NO_DEVICE)
 
@@ -86,10 +121,13 @@ def test_saving_push_alone_without_a_device_saves_and_says_why_none_will_arrive_
 def test_removing_the_last_device_of_push_alone_says_so(patient_client, patient_a):
     _channels(patient_a, email=False, push=True)
     first, second = _device(patient_a.user, 1), _device(patient_a.user, 2)
-    response = patient_client.post(reverse("journal:push_remove", args=[first.pk]), follow=True)
-    assert NO_DEVICE_SETTINGS not in response.content.decode()  # one device left
-    response = patient_client.post(reverse("journal:push_remove", args=[second.pk]), follow=True)
-    assert response.content.decode().count(NO_DEVICE_SETTINGS) == 1
+    response = patient_client.post(reverse("journal:push_remove", args=[first.pk]))
+    assert response["Location"].endswith("#devices")  # one device left
+    assert NO_DEVICE_SETTINGS not in patient_client.get(URL).content.decode()
+    response = patient_client.post(reverse("journal:push_remove", args=[second.pk]))
+    # Back at the channels, where the page says why no reminder can reach them now.
+    assert response["Location"].endswith("#channels")
+    assert patient_client.get(URL).content.decode().count(NO_DEVICE_SETTINGS) == 1
 
 
 @pytest.mark.django_db
