@@ -362,7 +362,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             account_open=patient.user.is_active,
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
-        silent = (today - patient.last_entry).days if patient.last_entry else 9999
+        silent = flag_rules.nights_silent(patient.last_entry, today)
         nightly = adherence_records(records, plan, today - timedelta(days=29), today)
         pain = {r.night: r.scores.get("pain") for r in records}
         pain_values = [

@@ -653,6 +653,20 @@ def unreviewed(flags: Iterable[Flag], reviewed_through: date | None) -> list[Fla
     return [flag for flag in flags if not flag.is_reviewed(reviewed_through)]
 
 
+NEVER_LOGGED = 9999  # nights silent of a patient who has logged nothing yet: last in a tie
+
+
+def nights_silent(last_entry: date | None, today: date) -> int:
+    """Nights since the last entry, counted to the patient's tonight, never below 0.
+
+    A patient who logs tonight and then moves west (London to Los Angeles before noon there)
+    has a tonight one night behind that entry until noon in the new zone: silent 0 then, not
+    -1 (which the stored rows refuse: the clinician's list answered 500 for those hours)."""
+    if last_entry is None:
+        return NEVER_LOGGED
+    return max(0, (today - last_entry).days)
+
+
 def attention_key(flags: Sequence[Flag], reviewed_through: date | None, nights_silent: int):
     """Sort key for the patient list: unreviewed flags by severity, then nights silent."""
     open_flags = unreviewed(flags, reviewed_through)

@@ -485,3 +485,35 @@ def test_the_unfiltered_lists_compiled_page_is_the_orms_page(clinician_a, number
 def test_a_clinician_with_no_team_has_one_empty_page(clinician_a):
     page = attention.list_page(clinician_a, NOW, None)
     assert (list(page), page.paginator.count, page.number) == ([], 0, 1)
+
+
+def test_a_patient_who_moves_west_after_logging_tonight_leaves_the_list_working(
+    clinician_client, clinician_a, django_capture_on_commit_callbacks
+):
+    """Logged tonight in London, then moved to Los Angeles before noon there: their tonight
+    is one night behind that entry until noon in the new zone. The row's silence counted -1,
+    which the stored row refuses: the clinician's list answered 500 for those hours (found by
+    exploratory testing)."""
+    evening = datetime(2026, 1, 15, 14, 0, tzinfo=UTC)  # 14:00 in London, 06:00 in LA
+    logged = evening.date()
+    with time_machine.travel(evening, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            patient = PatientFactory(clinicians=[clinician_a], time_zone="Europe/London")
+            give_plan(patient, clinician_a, logged - timedelta(days=100))
+            give_nights([patient], logged, 30)
+        attention.rebuild(evening)
+        with django_capture_on_commit_callbacks(execute=True):
+            patient.time_zone = "America/Los_Angeles"
+            patient.save(update_fields=["time_zone"])
+        response = clinician_client.get(LIST)
+        assert response.status_code == 200
+        [row] = response.context["page"]
+        assert (row.today, row.last_entry, row.nights_silent) == (
+            logged - timedelta(days=1),
+            logged,
+            0,
+        )
+        stored = PatientAttention.objects.get(patient=patient)
+        assert (stored.today, stored.nights_silent) == (logged - timedelta(days=1), 0)
+        # The stored row is the fresh evaluation's, as always.
+        assert_stored_equals_fresh(patient, evening)
