@@ -2,9 +2,11 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
+
+from ldn_journal.log_redaction import redact_handlers
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ldn_journal.settings")
 
@@ -97,3 +99,11 @@ app.conf.beat_schedule = {
 }
 # Tasks live beside what they serve, not at the app's top level.
 app.autodiscover_tasks(["patients.notifications", "patients.clinic", "ldn_journal.accounts"])
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _redact_worker_logs(logger=None, **_kwargs):
+    """A worker logs through Celery's own handlers, not LOGGING's: they redact too."""
+    if logger is not None:
+        redact_handlers(logger)

@@ -482,7 +482,11 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ldn_journal.request_ids.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "ldn_journal.request_ids.RequestIdLogFilter"},
+        # PostgreSQL's DETAIL lines quote the refused row (doses, scores, emails).
+        "redact": {"()": "ldn_journal.log_redaction.RedactDatabaseDetails"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -490,7 +494,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact"],
         },
         # Replaces Django's AdminEmailHandler, which mails POST data and frame variables.
         "mail_admins": {

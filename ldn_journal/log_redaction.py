@@ -1,0 +1,42 @@
+"""Database error details kept out of the logs.
+
+PostgreSQL explains a refused row with a DETAIL line that quotes it: "Failing row contains
+(…)" for a check constraint (a patient's flags, doses and scores, for the attention row),
+"Key (email)=(…) already exists" for a unique one. psycopg puts that line in the exception's
+text, which every logged traceback and Django's "Error calling … in on_commit() (…)" repeat.
+This filter, on every handler that writes the logs (Django's LOGGING, Celery's worker and task
+loggers), replaces what such a line says, and leaves the rest (the error, the constraint's name,
+where it happened) for whoever reads the log.
+"""
+
+import logging
+import re
+
+_DETAIL = re.compile(r"^(?P<head>\s*DETAIL:).*$", re.MULTILINE)
+WITHHELD = r"\g<head>  (withheld: it can quote a row's values)"
+
+
+def redact(text: str) -> str:
+    return _DETAIL.sub(WITHHELD, text) if "DETAIL:" in text else text
+
+
+class RedactDatabaseDetails(logging.Filter):
+    _format = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "DETAIL:" in message:
+            record.msg, record.args = redact(message), ()
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # Formatters reuse exc_text once it is set: the traceback, written once, redacted.
+            record.exc_text = self._format.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def redact_handlers(logger: logging.Logger) -> None:
+    """Every handler of ``logger`` filtered (Celery sets up its own for workers)."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactDatabaseDetails) for f in handler.filters):
+            handler.addFilter(RedactDatabaseDetails())

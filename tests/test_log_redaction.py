@@ -1,0 +1,75 @@
+"""PostgreSQL's DETAIL lines (which quote the refused row: doses, scores, an email) never reach
+the logs: not in a logged traceback, not in a message that repeats the error, on the web's
+handlers and on a Celery worker's."""
+
+import io
+import logging
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from ldn_journal.accounts.models import User
+from ldn_journal.celery import _redact_worker_logs
+from ldn_journal.log_redaction import RedactDatabaseDetails
+
+EMAIL = "private.person@example.org"
+
+
+def _refused_row() -> IntegrityError:
+    """A real refusal from the database, quoting the email in its DETAIL line."""
+    User.objects.create(email=EMAIL, display_name="A")
+    try:
+        with transaction.atomic():
+            User.objects.create(email=EMAIL, display_name="B")
+    except IntegrityError as error:
+        return error
+    raise AssertionError("the second account was not refused")
+
+
+def _console():
+    [handler] = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+    return handler
+
+
+@pytest.mark.django_db
+def test_the_web_logs_keep_the_error_and_withhold_the_quoted_row():
+    if connection.vendor != "postgresql":
+        pytest.skip("the DETAIL line is PostgreSQL's")
+    error = _refused_row()
+    assert EMAIL in str(error)  # what would have been logged
+    handler, stream = _console(), io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        log = logging.getLogger("patients.test")
+        try:
+            raise error
+        except IntegrityError:
+            log.exception("rewriting the rows failed")
+        # As Django's robust on_commit logs it: the error as an argument of the message.
+        logging.getLogger("django.test").error(
+            "Error calling %s in on_commit() (%s)", "_flush", error, exc_info=error
+        )
+    finally:
+        handler.setStream(old)
+    written = stream.getvalue()
+    assert EMAIL not in written
+    # In each traceback (the driver's error and Django's) and in the second message.
+    assert written.count("DETAIL:  (withheld: it can quote a row's values)") >= 3
+    assert "duplicate key value violates unique constraint" in written
+    assert "rewriting the rows failed" in written
+
+
+def test_a_celery_workers_handlers_redact_too():
+    logger = logging.getLogger("celery.test.worker")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        _redact_worker_logs(logger=logger)
+        _redact_worker_logs(logger=logger)  # set up twice: one filter
+        assert sum(isinstance(f, RedactDatabaseDetails) for f in handler.filters) == 1
+        logger.error("task failed: %s", 'boom\nDETAIL:  Failing row contains (1, "4.50", 7).')
+    finally:
+        logger.removeHandler(handler)
+    assert "Failing row" not in stream.getvalue()
+    assert "task failed: boom" in stream.getvalue()
