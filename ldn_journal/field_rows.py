@@ -19,7 +19,8 @@ register = template.Library()
 
 
 def field_html(field) -> str:
-    """includes/field.html for a bound field."""
+    """includes/field.html for a bound field; a group of choices (``use_fieldset``: radios,
+    checkboxes) as a fieldset named by its legend."""
     errors = field.errors
     optional = (
         ""
@@ -32,8 +33,20 @@ def field_html(field) -> str:
         if help_text
         else ""
     )
+    error_class = " has-error" if errors else ""
+    if field.use_fieldset:
+        # A group of radios or checkboxes has no one input to label: its name is a legend
+        # (a <label for=""> pointed nowhere), as Django's own field template writes it.
+        return (
+            f'<fieldset class="field field-group{error_class}">\n'
+            f"  <legend>{_out(field.label)}{optional}</legend>\n"
+            f"  {_out(field)}\n"
+            f"  {help_html}\n"
+            f"  {_out(errors)}\n"
+            "</fieldset>\n"
+        )
     return (
-        f'<div class="field{" has-error" if errors else ""}">\n'
+        f'<div class="field{error_class}">\n'
         f'  <label for="{_out(field.id_for_label)}">{_out(field.label)}{optional}</label>\n'
         f"  {_out(field)}\n"
         f"  {help_html}\n"

@@ -16,14 +16,20 @@ from ldn_journal.forms_renderer import FormRenderer
 from patients.clinic.forms import NoteForm
 from tests.test_widget_templates import EVERY_WIDGET_DATA, STOCK, TRICKY, EveryWidget
 
-# templates/includes/field.html, included once per field until {% field_row %} replaced it.
+# templates/includes/field.html, included once per field until {% field_row %} replaced it;
+# since then a group of choices (field.use_fieldset) is a fieldset named by a legend, as
+# Django's own field template writes it (its <label for=""> pointed nowhere).
 FIELD_INCLUDE = (
-    '{% load i18n %}<div class="field{% if field.errors %} has-error{% endif %}">\n'
+    '{% load i18n %}{% if field.use_fieldset %}<fieldset class="field field-group{% if field.errors %} has-error{% endif %}">\n'  # noqa: E501
+    '  <legend>{{ field.label }}{% if not field.field.required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</legend>\n'  # noqa: E501
+    "{% else %}"
+    '<div class="field{% if field.errors %} has-error{% endif %}">\n'
     '  <label for="{{ field.id_for_label }}">{{ field.label }}{% if not field.field.required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</label>\n'  # noqa: E501
+    "{% endif %}"
     "  {{ field }}\n"
     '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">{{ field.help_text }}</p>{% endif %}\n'  # noqa: E501
     "  {{ field.errors }}\n"
-    "</div>\n"
+    "{% if field.use_fieldset %}</fieldset>{% else %}</div>{% endif %}\n"
 )
 
 
@@ -51,6 +57,19 @@ def test_a_field_row_is_the_include(language, data):
                 form.is_valid()
             for field in form:
                 assert field_html(field) == _included(field), (type(form).__name__, field.name)
+
+
+def test_a_group_of_choices_is_a_fieldset_named_by_its_legend_and_no_label_points_nowhere():
+    form = EveryWidget({})
+    groups = [field for field in form if field.use_fieldset]
+    assert groups, "EveryWidget has radios and checkbox groups"
+    for field in groups:
+        html = field_html(field)
+        assert html.startswith('<fieldset class="field field-group')
+        assert f"<legend>{field.label}" in html
+        assert 'for=""' not in html
+    for field in form:
+        assert 'for=""' not in field_html(field), field.name
 
 
 def test_the_tag_writes_the_row():

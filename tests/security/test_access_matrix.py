@@ -93,6 +93,28 @@ def _assert_never_cached_or_framed(response, context):
         assert "unsafe-inline" not in policy, context
 
 
+_ID = re.compile(r'\sid="([^"]+)"')
+_DESCRIBED_BY = re.compile(r'\saria-describedby="([^"]*)"')
+
+
+def _assert_labels_point_somewhere(response, context):
+    """Every page a role may open: no label for nothing, no description that is not there
+    (a radio group's <label for=""> and help ids never written: exploratory testing)."""
+    if "text/html" not in response.get("Content-Type", "") or response.streaming:
+        return
+    html = response.content.decode()
+    assert 'for=""' not in html, f"{context}: a label for nothing"
+    ids = set(_ID.findall(html))
+    missing = {
+        token
+        for value in _DESCRIBED_BY.findall(html)
+        for token in value.split()
+        if token not in ids
+    }
+    assert not missing, f"{context}: aria-describedby names no element: {sorted(missing)}"
+    figures.add("access matrix", "pages proven to label and describe only what is there")
+
+
 def _assert_answer(response, rule, role, method, url):
     """The response is what the rule promises this role for this method."""
     expected = rule.expected(role, method)
@@ -110,6 +132,7 @@ def _assert_answer(response, rule, role, method, url):
         assert not _is_mfa_redirect(response), context
         if response.status_code == 200:
             _assert_never_cached_or_framed(response, context)
+            _assert_labels_point_somewhere(response, context)
         return
     if expected == "any":
         return
