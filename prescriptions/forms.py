@@ -111,8 +111,9 @@ class StepRowForm(forms.Form):
 class BaseStepFormSet(BaseFormSet):
     """Rows of steps; empty rows are ignored, the rest checked by ``validate``.
 
-    ``validate`` is a function taking a list of titration.Step and returning messages
-    (normally Prescription.validate_steps), set by :func:`step_formset`.
+    ``validate`` is a function taking a list of titration.Step (and ``labels``, their row
+    numbers) and returning messages (normally Prescription.validate_steps), set by
+    :func:`step_formset`.
     """
 
     validate = None
@@ -120,7 +121,7 @@ class BaseStepFormSet(BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        steps, problems = [], []
+        steps, rows, problems = [], [], []
         for number, form in enumerate(self.forms, start=1):
             dose, days = form.cleaned_data.get("dose_mg"), form.cleaned_data.get("days")
             if dose is None and days is None:
@@ -132,6 +133,7 @@ class BaseStepFormSet(BaseFormSet):
                 )
                 continue
             steps.append(titration.Step(dose_mg=dose, days=days))
+            rows.append(number)
         if problems:
             raise forms.ValidationError(problems)
         if not steps:
@@ -141,7 +143,8 @@ class BaseStepFormSet(BaseFormSet):
                     "except for an open-ended last step)."
                 )
             )
-        errors = self.validate(steps) if self.validate else []
+        # Each problem names the row the clinician sees, empty rows before it or not.
+        errors = self.validate(steps, labels=rows) if self.validate else []
         if errors:
             raise forms.ValidationError(errors)
         self.steps = tuple(steps)
@@ -191,13 +194,14 @@ def prescription_validator(prescription):
 def template_validator(liquid_only):
     """Templates are clinic-wide: check the range, and for liquid ones a 1 mg/mL syringe."""
 
-    def validate(steps):
+    def validate(steps, labels=None):
         return titration.validate_steps(
             steps,
             settings.LDN_DOSE_MIN_MG,
             settings.LDN_DOSE_MAX_MG,
             titration.LIQUID if liquid_only else titration.OTHER,
             concentration_mg_per_ml=Decimal("1"),
+            labels=labels,
         )
 
     return validate

@@ -92,8 +92,9 @@ class Prescription(models.Model):
             return None
         return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
 
-    def validate_steps(self, steps):
-        """titration's problems with these steps, in the active language."""
+    def validate_steps(self, steps, labels=None):
+        """titration's problems with these steps, in the active language (each step named by
+        its label, titration.validate_steps)."""
         problems = titration.validate_steps(
             steps,
             settings.LDN_DOSE_MIN_MG,
@@ -102,6 +103,7 @@ class Prescription(models.Model):
             strengths=self.strength_values,
             concentration_mg_per_ml=self.concentration_mg_per_ml,
             min_volume_ml=self.min_volume_ml,
+            labels=labels,
         )
         return [wording.translate(problem) for problem in problems]
 

@@ -364,8 +364,12 @@ def validate_steps(
     strengths: Sequence[Decimal] = (),
     concentration_mg_per_ml: Decimal | None = None,
     min_volume_ml: Decimal = Decimal("0.05"),
+    labels: Sequence[int] | None = None,
 ) -> list[Phrase]:
     """Human-readable problems with a plan's steps; an empty list means they can be saved.
+
+    Each step is named by its number (1, 2, ...), or by ``labels`` (the row numbers of a form
+    whose empty rows were left out: the clinician reads "Step 4" beside row 4).
 
     Each message (a wording.Phrase: English as a str, translated when shown) names the step
     and says what is allowed. ``dose_min``/``dose_max`` come from
@@ -398,7 +402,7 @@ def validate_steps(
         )
     last_index = len(steps) - 1
     for index, step in enumerate(steps):
-        label = index + 1
+        label = labels[index] if labels else index + 1
         errors += _dose_errors(
             step.dose_mg,
             label,

@@ -114,6 +114,11 @@ BAD_STEPS = [
     ([("1.5", "two weeks"), ("3.0", "")], "is not a number of days: use a whole number"),
     ([("", ""), ("", "")], "A plan needs at least one step"),
     ([("1.5", ""), ("3.0", "14")], "only the last step may be open-ended"),
+    # Each problem names the row the clinician sees, with an empty row before it (it said
+    # "Step 3" beside row 4: exploratory testing).
+    ([("1.5", "7"), ("3.0", "7"), ("", ""), ("2.0", "")], "Step 4: 2.00 mg is not an available"),
+    ([("1.5", ""), ("", ""), ("3.0", "")], "Step 1: only the last step may be open-ended"),
+    ([("", ""), ("1.5", "0")], "0 days is not a valid length"),
 ]
 
 
