@@ -214,7 +214,7 @@ def _score_axis_svg(frame: _Frame) -> list[str]:
     out = [
         '<g class="chart-axis chart-axis-score" aria-hidden="true">',
         f'<text class="chart-axis-title" x="{_n(frame.x0 - 6)}" y="{_n(frame.y0 - 10)}" '
-        f'text-anchor="start" fill="{_MUTED}">Score</text>',
+        f'text-anchor="start" fill="{_MUTED}">{_e(gettext("Score"))}</text>',
     ]
     for k in range(6):
         out.append(
@@ -229,7 +229,7 @@ def _dose_axis_svg(frame: _Frame) -> list[str]:
     out = [
         '<g class="chart-axis chart-axis-dose" aria-hidden="true">',
         f'<text class="chart-axis-title" x="{_n(frame.x1 + 6)}" y="{_n(frame.y0 - 10)}" '
-        f'text-anchor="end" fill="{_MUTED}">Dose mg</text>',
+        f'text-anchor="end" fill="{_MUTED}">{_e(gettext("Dose (mg)"))}</text>',
     ]
     for k in range(6):
         out.append(

@@ -260,7 +260,7 @@ def test_the_right_axis_runs_from_zero_to_dose_max_in_mg():
     root = render([dose], dose_max=Decimal("4.5"))
     axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-dose" in (g.get("class") or ""))
     assert [t.text for t in axis.iter(f"{NS}text")] == [
-        "Dose mg",
+        "Dose (mg)",
         "0",
         "0.9",
         "1.8",

@@ -216,6 +216,23 @@ def test_the_patient_pages_calendar_heading_is_translated(
     assert "Adherence, " not in page
 
 
+@pytest.mark.parametrize(
+    ("language", "score", "dose"),
+    [("es", "Puntuación", "Dosis (mg)"), ("de", "Wert", "Dosis (mg)")],
+)
+def test_the_trend_charts_axis_titles_are_translated(
+    clinician_client, clinic, language, score, dose
+):
+    """The chart's axes said "Score" and "Dose mg" on every page in every language (SVG text
+    the detector above does not read; found by exploratory testing)."""
+    for name in ("clinic:patient", "clinic:report"):
+        page = render_in(clinician_client, reverse(name, args=[clinic[0].pk]), language)
+        assert f">{score}</text>" in page, name
+        assert f">{dose}</text>" in page, name
+        assert ">Score</text>" not in page, name
+        assert ">Dose mg</text>" not in page, name
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_lists_cell_labels_for_narrow_screens_are_translated(
     clinician_client, clinic, language
