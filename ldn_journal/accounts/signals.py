@@ -8,6 +8,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.languages import activate_for
 from ldn_journal.accounts.middleware import LAST_SEEN_KEY, SESSION_STARTED_KEY
 
 
@@ -15,6 +16,10 @@ from ldn_journal.accounts.middleware import LAST_SEEN_KEY, SESSION_STARTED_KEY
 def on_login(request, user, **kwargs):
     request.session[SESSION_STARTED_KEY] = request.session[LAST_SEEN_KEY] = time.time()
     record_access(request, "login", actor=user)
+    # From here the request speaks the user's language, not the browser's: the "Signed in
+    # as ..." message allauth adds next is written now, and was in the browser's.
+    if user.language:
+        activate_for(request, user.language)
 
 
 @receiver(user_login_failed)

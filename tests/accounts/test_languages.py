@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ldn_journal.accounts.languages import recipient_language, supported_language
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,24 @@ def test_a_message_sent_with_no_browser_asking_is_in_the_setting_else_english(pa
     assert recipient_language(patient_a.user) == "en-gb"
     patient_a.user.language = "es"
     assert recipient_language(patient_a.user) == "es"
+
+
+@pytest.mark.parametrize(("language", "said"), [("de", "Erfolgreich als"), ("es", None)])
+def test_the_signed_in_message_is_in_the_users_language_not_the_browsers(
+    client, patient_a, language, said
+):
+    """Signing in, the message came in the browser's language (English on a German user's
+    German page; found by exploratory testing)."""
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    response = client.post(
+        reverse("account_login"),
+        {"login": patient_a.user.email, "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en-GB",
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert "Successfully signed in" not in page
+    if said:
+        assert said in page
