@@ -7,7 +7,8 @@ printed on A4 and Letter (the PDFs are kept under docs/).
 import pytest
 
 from ldn_journal.demo import DEMO_PASSWORD
-from tests.e2e.browser_support import DOCS, SCREENSHOTS
+from patients.models import Patient
+from tests.e2e.browser_support import DOCS, SCREENSHOTS, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -74,3 +75,29 @@ def test_the_demo_clinician_reviews_the_top_patient_and_prints_the_visit_report(
         assert (DOCS / f"visit-report-{paper.lower()}.pdf").stat().st_size > 10_000
     assert errors == []
     context.close()
+
+
+def test_a_very_long_patient_name_never_makes_a_clinician_page_scroll_sideways(
+    browser, live_server
+):
+    """150 letters without a space (exploratory testing: the visit report's "Back to ..."
+    link made the page 1964 px wide at 1280)."""
+    patient = Patient.objects.select_related("user").get(user__email="patient@example.com")
+    patient.user.display_name = "W" * 150
+    patient.user.save(update_fields=["display_name"])
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    wide = {}
+    for path in (
+        f"/clinic/patients/{patient.pk}/",
+        f"/clinic/patients/{patient.pk}/report/",
+        f"/clinic/patients/{patient.pk}/plan/",
+        "/clinic/",
+    ):
+        page.goto(live_server.url + path)
+        overflow = sideways_scroll(page)
+        if overflow > 0:
+            wide[path] = overflow
+    context.close()
+    assert wide == {}
