@@ -66,10 +66,15 @@ class DateRangeForm(forms.Form):
     start = range_date_field(_("From"), "start", help_text=DATE_HELP)
     end = range_date_field(pgettext_lazy("date range", "To"), "end", help_text=DATE_HELP)
 
-    def __init__(self, data=None, *, default_start: date, default_end: date, **kwargs):
+    def __init__(
+        self, data=None, *, default_start: date, default_end: date, cut_is_error=False, **kwargs
+    ):
         super().__init__(data, **kwargs)
         self.default_start, self.default_end = default_start, default_end
         self.notice = ""
+        # A download cannot say it was cut (a message queued beside a file is shown later,
+        # on some other page): a range asked for that is too long is refused instead.
+        self.cut_is_error = cut_is_error
 
     def clean(self):
         data = super().clean()
@@ -96,7 +101,18 @@ class DateRangeForm(forms.Form):
                 _("The start date is after the end date: choose a start on or before the end.")
             )
         if (end - start).days + 1 > MAX_RANGE_DAYS:
-            start = end - timedelta(days=MAX_RANGE_DAYS - 1)
+            first = end - timedelta(days=MAX_RANGE_DAYS - 1)
+            if self.cut_is_error and data.get("start"):
+                self.add_error(
+                    "start",
+                    gettext(
+                        "An export covers at most %(days)s days (two years): choose a start on "
+                        "or after %(first)s."
+                    )
+                    % {"days": MAX_RANGE_DAYS, "first": local_date(first, "date")},
+                )
+                return data
+            start = first
             self.notice = gettext(
                 "Ranges are limited to %(days)s days (two years): showing %(start)s to %(end)s."
             ) % {"days": MAX_RANGE_DAYS, "start": start.isoformat(), "end": end.isoformat()}
@@ -110,14 +126,25 @@ class DateRangeForm(forms.Form):
         return self.default_start, self.default_end
 
 
+def export_default_start(record_start: date, end: date) -> date:
+    """Where an export with no start given begins: the record's start, or two years before
+    the end when the record is longer (what the download holds, and what the picker says)."""
+    return max(record_start, end - timedelta(days=MAX_RANGE_DAYS - 1))
+
+
 class ExportRangeForm(DateRangeForm):
-    """The patient page's export picker: its own ids, so they do not clash with the page."""
+    """The patient page's export picker: its own ids, so they do not clash with the page;
+    its default start is where a download with no start begins; a range asked for that is
+    longer than an export may be is refused, as the export refuses it."""
 
     prefix = None
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, default_start: date, default_end: date, **kwargs):
         kwargs.setdefault("auto_id", "export_%s")
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("cut_is_error", True)
+        start = export_default_start(default_start, default_end)
+        super().__init__(*args, default_start=start, default_end=default_end, **kwargs)
+        self.whole_record = start == default_start
         self.initial = {"start": self.default_start, "end": self.default_end}
 
 

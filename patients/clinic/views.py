@@ -483,16 +483,19 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).
     default_start = today if request.GET.get("start", "").strip() else record_start(patient, today)
-    form = DateRangeForm(request.GET, default_start=default_start, default_end=today)
+    form = DateRangeForm(
+        request.GET, default_start=default_start, default_end=today, cut_is_error=True
+    )
     if not form.is_valid():
         if errors_as_messages:
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
         return None
+    # Never a notice beside a download (it would show later, on another page): a range asked
+    # for that is too long was refused above; one left to its defaults is cut to the last two
+    # years (the picker says so) and one past today ends today (the file's name has both).
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    if form.notice:
-        messages.warning(request, form.notice)
     # Streamed: the nights are read a chunk at a time while the download is sent, so time to
     # first byte and memory stay flat whatever the range.
     nights = export_rows.nights(patient, start, end)

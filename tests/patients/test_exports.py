@@ -167,14 +167,38 @@ def test_a_bad_range_is_refused_with_a_message(clinician_client, journal, params
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_ten_year_range_is_capped_with_a_message(clinician_client, journal):
+def test_a_ten_year_range_asked_for_is_refused_saying_the_earliest_start(clinician_client, journal):
+    """Cut to two years with a message queued beside the file, which showed later on another
+    page (exploratory testing): refused instead, on the picker, and nothing downloaded."""
     url = reverse("clinic:export", args=[journal.pk, "csv"])
-    response = clinician_client.get(url, {"start": "2016-01-01", "end": "2026-03-30"})
+    response = clinician_client.get(url, {"start": "2016-01-01", "end": "2026-03-30"}, follow=True)
     assert response.status_code == 200
-    log = AccessLog.objects.get(action="export.csv")
-    assert log.detail["start"] == "2024-03-30"
-    page = clinician_client.get(reverse("clinic:patients"))
-    assert "Ranges are limited to 731 days" in page.text
+    assert not response.streaming
+    assert (
+        "An export covers at most 731 days (two years): choose a start on or after 30 Mar 2024."
+        in response.text
+    )
+    assert 'id="export"' in response.text
+    assert not AccessLog.objects.filter(action="export.csv").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("fmt", ["csv", "fhir"])
+def test_a_record_longer_than_two_years_exports_its_last_two_by_default_and_says_so(
+    clinician_client, journal, fmt
+):
+    NightlyEntry.objects.create(patient=journal, night=date(2023, 1, 10), status="skipped")
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk])).text
+    assert "The last two years by default (30 Mar 2024 to 30 Mar 2026)" in page
+    assert 'value="2024-03-30"' in page
+    response = clinician_client.get(reverse("clinic:export", args=[journal.pk, fmt]))
+    assert response.status_code == 200
+    body(response)
+    assert AccessLog.objects.get(action=f"export.{fmt}").detail["start"] == "2024-03-30"
+    # Nothing queued to show up later, on some other page.
+    later = clinician_client.get(reverse("clinic:patients")).text
+    assert "Ranges are limited" not in later
+    assert "nothing is recorded after" not in later.lower()
 
 
 @time_machine.travel(NOW, tick=False)

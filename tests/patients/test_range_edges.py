@@ -104,3 +104,25 @@ def test_the_range_form_takes_a_start_from_1900_on(start, valid):
     assert form.is_valid() is valid
     if not valid:
         assert EARLIEST in " ".join(form.errors["start"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_own_export_refuses_a_range_longer_than_two_years_and_says_only_that(
+    journal,
+):
+    """A ten-year range was cut with a message left for a later page, where it stood beside
+    the next refusal ("limited to 731 days: showing ..." and "the earliest start is ...";
+    exploratory testing). Refused, on the export page, with only its own reason."""
+    patient_client = Client()
+    patient_client.force_login(journal.user)
+    mark_reauthenticated(patient_client, journal.user)
+    url = reverse("journal:export_format", args=["csv"])
+    response = patient_client.get(url, {"start": "2016-01-01"}, follow=True)
+    assert not response.streaming
+    page = response.content.decode()
+    assert "An export covers at most 731 days (two years)" in page
+    assert "Ranges are limited" not in page
+    response = patient_client.get(url, {"start": "0001-01-01"}, follow=True)
+    page = response.content.decode()
+    assert EARLIEST in page
+    assert "731 days" not in page
