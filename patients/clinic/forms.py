@@ -27,7 +27,7 @@ DATE_HELP = _("As YYYY-MM-DD, for example 2026-03-01.")
 
 
 class PatientListForm(forms.Form):
-    q = forms.CharField(label=_("Search by name"), required=False, max_length=SEARCH_MAX)
+    q = forms.CharField(label=_("Search by name or email"), required=False, max_length=SEARCH_MAX)
     kind = forms.ChoiceField(
         label=_("Flag"),
         required=False,

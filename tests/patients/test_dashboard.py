@@ -355,3 +355,11 @@ def test_the_patient_page_and_the_report_mark_a_reviewed_flag_and_only_that_one(
         html = clinician_client.get(url).text
         assert html.count("badge-reviewed") == 1, url
         assert html.count('<span class="small">(reviewed)</span>') == 1, url
+
+
+def test_the_lists_search_says_it_finds_by_name_or_email(clinician_client, patient_a):
+    """It matched emails too under a label that said "Search by name" (exploratory testing)."""
+    page = clinician_client.get(LIST).text
+    assert "Search by name or email" in page
+    found = clinician_client.get(LIST, {"q": patient_a.user.email.split("@")[0]})
+    assert [row.patient for row in found.context["page"]] == [patient_a]
