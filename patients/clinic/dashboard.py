@@ -677,7 +677,8 @@ def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
     # {% translate %} doubles a literal's percent signs for the catalog, then restores them.
     title = _escaped(gettext("At least 30 %% better than the baseline")).replace("%%", "%")
     improved = f' <span class="improved-mark" title="{title}">★</span>'
-    better, worse = gettext("%(change)s %% better"), gettext("%(change)s %% worse")
+    # A no-break space: the sign stays with its figure (it wrapped alone at 390 px).
+    better, worse = gettext("%(change)s\u00a0%% better"), gettext("%(change)s\u00a0%% worse")
     no_change = _escaped(gettext("no change"))
     out = []
     for level in dr.levels:

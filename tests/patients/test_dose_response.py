@@ -188,6 +188,12 @@ def test_the_dose_level_rows_are_the_html_the_template_loop_wrote(language):
     with translation.override(language):
         expected = Template(DOSE_LEVEL_LOOP).render(Context({"dr": response}))
         assert dose_level_rows_html(response) == expected
+    # Translated, and each sign kept with its figure by a no-break space (it wrapped alone).
+    better, worse = {"en-gb": ("better", "worse"), "es": ("mejor", "peor")}.get(
+        language, ("besser", "schlechter")
+    )
+    assert f"35\u00a0% {better}" in expected
+    assert f"12\u00a0% {worse}" in expected
 
 
 @settings(max_examples=60, deadline=None)
