@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from patients.rules import nights
-from patients.rules.nights import DOSING_TIMES, EVENING, MORNING  # noqa: F401 (re-exported)
+from patients.rules.nights import DOSING_TIMES, EVENING, MORNING
 from patients.rules.wording import Phrase, gettext_noop
 
 # The state of a plan on one night: the only place these are decided is current_step.
@@ -288,10 +288,25 @@ def tonight(versions: Sequence[PlainVersion], tz, now: datetime) -> date:
     """The night a patient on this plan is in at ``now``: THE patient-level "tonight".
 
     Which night a moment belongs to depends on the dosing time, and the dosing time on the
-    plan's night: the evening night decides which version's dosing time applies (a switch
-    to morning dosing from night N makes the morning of N's calendar date night N)."""
+    plan's night: the evening night decides which version's dosing time applies, except on
+    the day a switch to morning dosing begins. From night N on mornings, N's calendar date
+    is night N once the evening window of night N-1 has closed (03:00): the morning dose is
+    due then, and the reminders say so. Before, the card held on to night N-1 until noon,
+    while the morning's dose reminder was for N: a dose taken at 09:15 was filed under N-1
+    and the reminder still asked for today's (found by exploratory testing)."""
     evening_night = nights.tonight(now, tz, EVENING)
-    return nights.tonight(now, tz, dosing_time_on(versions, evening_night))
+    dosing_time = dosing_time_on(versions, evening_night)
+    if dosing_time == EVENING:
+        local = now.astimezone(nights.as_zone(tz))
+        calendar_night = local.date()
+        if (
+            calendar_night != evening_night
+            and local.time() >= nights.DOSING_WINDOW_END
+            and dosing_time_on(versions, calendar_night) == MORNING
+        ):
+            return calendar_night
+        return evening_night
+    return nights.tonight(now, tz, dosing_time)
 
 
 def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:

@@ -1,12 +1,18 @@
 """Saving plan versions: numbering, stale forms, holds carried over, history kept, races."""
 
 import threading
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
+from django.urls import reverse
 
+from patients.models import NightlyEntry
+from patients.notifications.due import due_reminders
+from patients.rules.schedule import EVENING_DOSE
 from prescriptions import plans, titration
 from prescriptions.changes import (
     NeedsConfirmation,
@@ -363,3 +369,35 @@ def test_a_plan_above_the_clinics_maximum_needs_confirmation(prescription, clini
     )
     with pytest.raises(NeedsConfirmation, match="above the clinic's maximum of 3 mg"):
         save(prescription, clinician_a, change)
+
+
+def test_on_the_first_morning_of_morning_dosing_the_card_and_the_reminders_name_the_same_night(
+    prescription, clinician_a, client
+):
+    """The switch day: at 09:30 the sweep's dose reminder was for night N (the first
+    morning) while the card still showed night N-1 until noon, so the dose taken then was
+    filed under last night and the reminder kept asking (found by exploratory testing)."""
+    first_morning = date(2026, 3, 12)
+    change = dosing_time_change(
+        latest(prescription),
+        dosing_time="morning",
+        effective_night=first_morning,
+        reason="Insomnia",
+    )
+    save(prescription, clinician_a, change)
+    patient = prescription.patient
+    at = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)  # 09:30 in London (GMT)
+    with time_machine.travel(at, tick=False):
+        client.force_login(patient.user)
+        home = client.get(reverse("journal:home")).context
+        assert home["tonight"] == first_morning
+        assert home["position"].dosing_time == "morning"
+        reminded = {
+            due.night
+            for _, reminders in (pair for batch in due_reminders(at) for pair in batch)
+            for due in reminders.due
+            if due.patient_id == patient.pk and due.kind == EVENING_DOSE
+        }
+        assert reminded == {first_morning}
+        client.post(reverse("journal:taken_now"), {"submission_id": str(uuid.uuid4())})
+    assert NightlyEntry.objects.get(patient=patient, status="taken").night == first_morning

@@ -1,8 +1,9 @@
 """The prescribed dose and step for a night, plan versions and holds, and step validation."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from prescriptions.titration import (
     prescribed_dose,
     status_on,
     step_schedule,
+    tonight,
     validate_steps,
     version_in_effect,
 )
@@ -178,6 +180,32 @@ def test_a_later_version_switches_to_morning_dosing_from_its_effective_night():
     assert current_step(plan, date(2024, 2, 1)).dosing_time == "morning"
     # Same start date: the titration calendar carries on unchanged.
     assert prescribed_dose(plan, date(2024, 2, 1)) == D("4.5")
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        ((2024, 1, 31, 20, 0), date(2024, 1, 31)),  # the last evening night
+        ((2024, 2, 1, 1, 30), date(2024, 1, 31)),  # its late dose, inside the evening window
+        ((2024, 2, 1, 2, 59), date(2024, 1, 31)),
+        ((2024, 2, 1, 3, 0), date(2024, 2, 1)),  # the window closed: the first morning
+        ((2024, 2, 1, 9, 30), date(2024, 2, 1)),  # the morning dose is due: night N
+        ((2024, 2, 1, 13, 0), date(2024, 2, 1)),
+        ((2024, 2, 1, 23, 0), date(2024, 2, 1)),
+        ((2024, 2, 2, 9, 30), date(2024, 2, 2)),
+    ],
+)
+def test_tonight_on_the_day_a_switch_to_morning_dosing_begins(local, expected):
+    """Night N (the first morning) from the close of night N-1's evening window, as the
+    reminders have it; it was N-1 until noon, so a 09:15 dose was filed under last night."""
+    morning = version(number=2, effective=date(2024, 2, 1), start=JAN_1, dosing_time="morning")
+    plan = [version(), morning]
+    zone = ZoneInfo("America/St_Johns")
+    moment = datetime(*local, tzinfo=zone)
+    assert tonight(plan, zone, moment) == expected
+    # The evening plan alone: every one of these moments is the evening rule's night.
+    evening_rule = (moment - timedelta(hours=12)).date()
+    assert tonight([version()], zone, moment) == evening_rule
 
 
 def test_dosing_time_is_evening_without_a_plan():
