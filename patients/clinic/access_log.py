@@ -230,8 +230,12 @@ class AccessLogFilterForm(forms.Form):
         return data
 
     def apply(self, rows):
-        if not self.is_valid():
+        """The rows the filters ask for: all of them with no filter, none with a filter that
+        is not valid (its errors say why; it listed and exported every row)."""
+        if not self.is_bound:
             return rows
+        if not self.is_valid():
+            return rows.none()
         data = self.cleaned_data
         if data["action"]:
             rows = rows.filter(action=data["action"])
@@ -267,7 +271,8 @@ def admin_access_log(request):
     rows = form.apply(
         AccessLog.objects.select_related("actor", "patient__user").order_by("-at", "-pk")
     )
-    if _asks_for_csv(request):
+    # A filter that is not valid exports nothing: the page says what is wrong instead.
+    if _asks_for_csv(request) and form.is_valid():
         rows = list(rows[:CSV_LIMIT])
         response = HttpResponse(
             rows_csv(

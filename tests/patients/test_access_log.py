@@ -64,6 +64,41 @@ def test_bad_admin_filters_answer_with_a_page_not_an_error(admin_client_, params
     assert admin_client_.get(reverse("manage:access_log"), params).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"start": "2026-12-05", "end": "2026-12-01"},
+        {"start": "2026-13-45"},
+        {"action": "no.such.action"},
+    ],
+)
+def test_a_filter_that_is_not_valid_lists_and_exports_nothing(
+    client, clinician_a, admin_user, patient_a, patient_b, bad
+):
+    """It listed, and downloaded as CSV, every row of every patient under the error
+    (exploratory testing): an admin asking for one patient got the whole clinic's log."""
+    for patient in (patient_a, patient_b):
+        client.force_login(clinician_a)
+        client.get(reverse("clinic:patient", args=[patient.pk]))
+    client.force_login(admin_user)
+    mark_reauthenticated(client, admin_user)
+    url = reverse("manage:access_log")
+    page = client.get(url, {"patient": "Patient A", **bad})
+    assert page.status_code == 200
+    assert len(page.context["page"]) == 0
+    assert page.context["form"].errors
+    download = client.get(url, {"format": "csv", "patient": "Patient A", **bad})
+    assert download.status_code == 200
+    assert "text/html" in download["Content-Type"]
+    assert "Content-Disposition" not in download
+    assert not AccessLog.objects.filter(action="access_log.export").exists()
+    # The same filter, valid, still exports the one patient's rows.
+    good = client.get(url, {"format": "csv", "patient": "Patient A"})
+    rows = list(csv.reader(io.StringIO(good.content.decode())))[1:]
+    assert rows
+    assert {row[4] for row in rows} == {"Patient A"}
+
+
 def test_only_admins_reach_the_whole_log(clinician_client, patient_client):
     assert clinician_client.get(reverse("manage:access_log")).status_code == 404
 
