@@ -69,6 +69,23 @@ def test_a_dry_run_lists_the_report_due_for_escalation_and_escalates_nothing(rep
     assert UrgentReport.history.filter(pk=report.pk, history_change_reason="escalated").count() == 0
 
 
+def test_a_future_at_is_said_and_the_dry_run_lists_what_the_real_run_escalates(report, settings):
+    """The dry run listed a report a future --at made due; the real run escalated none and
+    said nothing (found by exploratory testing). Both sweep the urgent part as of now."""
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        dry = run("--at", just_after_the_escalation_is_due(settings), "--dry-run")
+        real = run("--at", just_after_the_escalation_is_due(settings))
+    for output in (dry, real):
+        assert "Urgent reports are swept as of now" in output
+    assert "0 urgent report(s) due for escalation" in dry
+    assert "escalated 0" in real
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        dry = run("--at", just_after_the_escalation_is_due(settings), "--dry-run")
+        assert "1 urgent report(s) due for escalation" in dry
+        assert "swept as of now" not in dry
+        assert "escalated 1" in run("--at", just_after_the_escalation_is_due(settings))
+
+
 def test_a_future_at_never_escalates_ahead_of_the_clock(report, settings):
     """--at moves the reminders' clock only: the urgent part runs on the real clock, so a
     future --at cannot escalate early, page the admins or stamp a future time."""

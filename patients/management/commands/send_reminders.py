@@ -58,6 +58,7 @@ class Command(BaseCommand):
                     outcomes.get(status or "already handled", 0) + 1
                 )
 
+        self._urgent_clock(now)
         tick = sweep_tick(
             now, dispatch=send_here, send_urgent=lambda ids, at: send_here(ids, at=at)
         )
@@ -78,9 +79,22 @@ class Command(BaseCommand):
         for status, count in sorted(outcomes.items()):
             self.stdout.write(f"  {status}: {count}")
 
+    def _urgent_clock(self, now):
+        """The urgent part's moment, as sweep_tick takes it (never ahead of the clock: a
+        future --at must not escalate early), said when it is not --at."""
+        clock = timezone.now()
+        if now > clock:
+            self.stdout.write(
+                f"Urgent reports are swept as of now ({clock.isoformat(timespec='seconds')}), "
+                "not --at: it is in the future."
+            )
+        return min(now, clock)
+
     def _dry_run(self, now):
         escalations = 0
-        for report in due_for_escalation(now):
+        # The same moment the real run escalates at (the dry run listed reports a future
+        # --at made due, which the real run then did not escalate, saying nothing).
+        for report in due_for_escalation(self._urgent_clock(now)):
             escalations += 1
             # Not a reminder line (email, kind, channel, time): no tab, no address.
             self.stdout.write(
