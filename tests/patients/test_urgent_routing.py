@@ -97,6 +97,37 @@ def test_with_no_active_clinician_the_admins_are_alerted_at_once(orphan, admins)
 
 
 @pytest.mark.django_db
+def test_an_admins_first_alert_asks_them_to_assign_a_clinician_not_about_their_team(
+    orphan, admins, looked_after
+):
+    """An admin has no team: the first alert said "a patient on your team" (found by
+    exploratory testing). Theirs asks for a clinician to be assigned; a clinician's is as
+    before. Neither names the patient or the reaction."""
+    for made, expected in (
+        (report(orphan), "a clinician must be assigned"),
+        (report(looked_after[0]), "from a patient on your team"),
+    ):
+        mail.outbox.clear()
+        for pk in made.deliveries.filter(channel="email").values_list("pk", flat=True):
+            assert outbox.send_delivery(pk, now=NOW) == Status.SENT
+        assert mail.outbox
+        for message in mail.outbox:
+            text = message.subject + message.body + message.alternatives[0][0]
+            assert expected in text
+            assert SECRET not in text
+            assert "Olive" not in text
+            assert "Terry" not in text
+    # In the admin's own language.
+    admins[0].language = "de"
+    admins[0].save(update_fields=["language"])
+    mail.outbox.clear()
+    made = report(PatientFactory(clinicians=[ClinicianFactory(is_active=False)]))
+    pk = made.deliveries.get(recipient=admins[0], channel="email").pk
+    outbox.send_delivery(pk, now=NOW)
+    assert "Eine behandelnde Person muss zugewiesen werden" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
 def test_with_a_care_team_only_the_team_is_alerted_at_once(looked_after, admins):
     patient, clinician = looked_after
     made = report(patient)
