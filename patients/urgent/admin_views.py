@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
 from patients import care_team
-from patients.models import UrgentReport
+from patients.models import CareTeamMembership, UrgentReport
 from patients.urgent import reports as urgent
 
 
@@ -78,19 +79,46 @@ def assign(request, pk):
     clinician = User.objects.filter(pk=raw if raw.isdigit() else None).first()
     if clinician is None:
         return _routing_page(
-            request, found, "Choose a clinician from the list to assign.", status=400
+            request, found, gettext("Choose a clinician from the list to assign."), status=400
         )
+    was_on_team = CareTeamMembership.objects.filter(
+        patient=found.patient, clinician=clinician
+    ).exists()
     try:
         claimed = urgent.assign_clinician(
             found, clinician, by=request.user, now=timezone.now(), request=request
         )
     except care_team.CareTeamError as error:
         return _routing_page(request, found, str(error), status=400)
-    messages.success(
-        request,
-        f"{clinician.name} is now on {found.patient.name}'s care team and was alerted "
-        f"({len(claimed)} alert{'s' if len(claimed) != 1 else ''}).",
-    )
+    names = {"clinician": clinician.name, "patient": found.patient.name}
+    if claimed:
+        messages.success(
+            request,
+            ngettext(
+                "%(clinician)s is now on %(patient)s's care team and was alerted (%(count)s "
+                "alert).",
+                "%(clinician)s is now on %(patient)s's care team and was alerted (%(count)s "
+                "alerts).",
+                len(claimed),
+            )
+            % {**names, "count": len(claimed)},
+        )
+    elif was_on_team:
+        # It said "is now on ... and was alerted (0 alerts)": nothing had changed.
+        messages.info(
+            request,
+            gettext(
+                "%(clinician)s was already on %(patient)s's care team: nothing changed, and no "
+                "new alert was sent."
+            )
+            % names,
+        )
+    else:
+        messages.success(
+            request,
+            gettext("%(clinician)s is now on %(patient)s's care team; no alert was sent now.")
+            % names,
+        )
     if request.POST.get("next") == "list":
         return redirect("manage:urgent_unassigned")
     return redirect("manage:urgent_report", pk=found.pk)

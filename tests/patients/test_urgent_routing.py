@@ -325,6 +325,30 @@ def test_assigning_someone_who_cannot_take_the_patient_is_refused_clearly(orphan
 
 
 @pytest.mark.django_db
+def test_assigning_someone_already_on_the_team_says_nothing_changed(looked_after, admins):
+    """It said "is now on ...'s care team and was alerted (0 alerts)" for a clinician who was
+    on the team and alerted already, in English whatever the admin's language (found by
+    exploratory testing)."""
+    patient, clinician = looked_after
+    made = report(patient)
+    admin = browser_for(admins[0])
+    with time_machine.travel(NOW, tick=False):
+        page = admin.post(
+            f"/manage/urgent/{made.pk}/assign/", {"clinician": clinician.pk}, follow=True
+        ).content.decode()
+    assert "was already on Terry Team&#x27;s care team: nothing changed" in page
+    assert "0 alerts" not in page
+    taker = ClinicianFactory(display_name="Dr Taker")
+    admins[0].language = "de"
+    admins[0].save(update_fields=["language"])
+    with time_machine.travel(NOW, tick=False):
+        page = admin.post(
+            f"/manage/urgent/{made.pk}/assign/", {"clinician": taker.pk}, follow=True
+        ).content.decode()
+    assert "Dr Taker ist jetzt im Behandlungsteam von Terry Team und wurde alarmiert" in page
+
+
+@pytest.mark.django_db
 def test_assigning_nobody_is_refused_with_what_to_do(orphan, admins):
     made = report(orphan)
     response = browser_for(admins[0]).post(f"/manage/urgent/{made.pk}/assign/", {"clinician": "x"})
