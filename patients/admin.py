@@ -1,11 +1,42 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from patients.models import CareTeamMembership, Patient
 
 
+class CareTeamFormSet(BaseInlineFormSet):
+    """The care team as Django's admin edits it, under the rule the admins' own pages keep
+    (care_team.remove_clinician): the last active clinician is not removed. The inline let
+    an admin delete the patient's only clinician (found by exploratory testing)."""
+
+    def clean(self):
+        super().clean()
+        removed, kept = [], []
+        for form in self.forms:
+            clinician = (getattr(form, "cleaned_data", None) or {}).get("clinician")
+            if clinician is None:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                if form.instance.pk:
+                    removed.append(clinician)
+            else:
+                kept.append(clinician)
+        if any(c.is_active for c in removed) and not any(c.is_active for c in kept):
+            raise ValidationError(
+                _(
+                    "This would leave the patient with no active clinician. Add another "
+                    "clinician first, or transfer the patient, so someone can still read "
+                    "their journal."
+                )
+            )
+
+
 class CareTeamInline(admin.TabularInline):
     model = CareTeamMembership
+    formset = CareTeamFormSet
     fk_name = "patient"
     extra = 0
     autocomplete_fields = ["clinician"]

@@ -5,11 +5,13 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.forms.models import inlineformset_factory
 from django.test import Client
 
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.admin import UserAdminForm
 from ldn_journal.accounts.models import AccessLog
+from patients.admin import CareTeamFormSet, CareTeamInline
 from patients.models import CareTeamMembership
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
@@ -127,3 +129,49 @@ def test_the_django_admin_refuses_the_same_deactivation(clinic):
     form.is_valid()
     assert "is_active" in form.errors
     assert "only active clinician" in form.errors["is_active"][0]
+
+
+def _care_team_formset(patient, delete):
+    """The Patient admin's care-team inline, as Django's admin binds it, deleting `delete`."""
+    formset_class = inlineformset_factory(
+        type(patient),
+        CareTeamMembership,
+        formset=CareTeamFormSet,
+        fk_name="patient",
+        fields=["clinician"],
+        extra=0,
+        can_delete=True,
+    )
+    links = list(CareTeamMembership.objects.filter(patient=patient).order_by("pk"))
+    prefix = formset_class.get_default_prefix()
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(links)),
+        f"{prefix}-INITIAL_FORMS": str(len(links)),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, link in enumerate(links):
+        data[f"{prefix}-{index}-id"] = str(link.pk)
+        data[f"{prefix}-{index}-patient"] = str(patient.pk)
+        data[f"{prefix}-{index}-clinician"] = str(link.clinician_id)
+        if link.clinician in delete:
+            data[f"{prefix}-{index}-DELETE"] = "on"
+    return formset_class(data, instance=patient)
+
+
+def test_the_patient_admin_cannot_remove_the_last_active_clinician_either(clinic):
+    """Django's admin (the Patient's care-team inline) let an admin delete a patient's only
+    clinician, which /manage/ refuses (found by exploratory testing)."""
+    _admin, leaving, colleague, alone, shared = clinic
+    assert CareTeamInline.formset is CareTeamFormSet  # what the Patient admin edits with
+    refused = _care_team_formset(alone, delete=[leaving])
+    assert not refused.is_valid()
+    assert "no active clinician" in str(refused.non_form_errors())
+    # One of two may go; the colleague stays.
+    allowed = _care_team_formset(shared, delete=[leaving])
+    assert allowed.is_valid(), allowed.errors
+    # Removing a deactivated one beside an active one is fine.
+    colleague.is_active = False
+    colleague.save(update_fields=["is_active"])
+    assert _care_team_formset(shared, delete=[colleague]).is_valid()
+    assert not _care_team_formset(shared, delete=[leaving]).is_valid()
