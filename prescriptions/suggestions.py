@@ -186,6 +186,10 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
 def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
     if titration.dosing_time_on(versions, last_night + timedelta(days=1)) != titration.EVENING:
         return None
+    if versions and versions[-1].dosing_time != titration.EVENING:
+        # A switch already signed for a night still to come: nothing left to suggest (the
+        # suggestion and its Apply button stayed until that night; exploratory testing).
+        return None
     facts = _by_night(nights)
     evidence = []
     for night in _last_nights(last_night, WINDOW_NIGHTS):

@@ -130,6 +130,24 @@ def test_patients_already_dosing_in_the_morning_get_no_morning_dosing_suggestion
     assert suggestions_for(morning, nights, LAST_NIGHT) == []
 
 
+def test_a_switch_to_morning_dosing_already_signed_for_a_later_night_is_not_suggested_again():
+    """Signed from a night still to come, the switch left "Consider morning dosing" and its
+    Apply button on the panel until that night (found by exploratory testing)."""
+    evening = plan(60, [("4.5", None)])
+    switch = PlainVersion(
+        number=2,
+        effective_night=TONIGHT + timedelta(days=2),
+        start_date=evening.start_date,
+        steps=evening.steps,
+        dosing_time="morning",
+    )
+    nights = [taken(o, sleep_quality=1) for o in (3, 2, 1)]
+    assert [s.kind for s in suggestions_for([evening], nights, LAST_NIGHT)] == [
+        rules.MORNING_DOSING
+    ]
+    assert suggestions_for([evening, switch], nights, LAST_NIGHT) == []
+
+
 # --- (c) ready for the next step --------------------------------------------------------
 
 # Step 2 (3.0 mg x 14) began T-16 and is complete: the last finite step carries on.
