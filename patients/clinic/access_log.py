@@ -230,12 +230,10 @@ class AccessLogFilterForm(forms.Form):
         return data
 
     def apply(self, rows):
-        """The rows the filters ask for: all of them with no filter, none with a filter that
-        is not valid (its errors say why; it listed and exported every row)."""
-        if not self.is_bound:
-            return rows
+        """The rows the filters ask for; a filter that is not valid filters nothing on the
+        page (its error says why) and is never exported (admin_access_log)."""
         if not self.is_valid():
-            return rows.none()
+            return rows
         data = self.cleaned_data
         if data["action"]:
             rows = rows.filter(action=data["action"])
