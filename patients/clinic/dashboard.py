@@ -803,12 +803,14 @@ def _calendar(page: PatientPage, first: date, last: date):
     while night <= last:
         record = by_night.get(night)
         status = page.plan.status_on(night)
-        if night > page.today:
-            state = states["future"]
-        elif record is not None and record.status == "taken":
+        # A logged night shows what was logged, even a night ahead of today (logged in a zone
+        # further east before the patient moved west).
+        if record is not None and record.status == "taken":
             state = states["taken"]
         elif record is not None and record.status == "skipped":
             state = states["skipped"]
+        elif night > page.today:
+            state = states["future"]
         elif status == titration.ON_HOLD:
             state = states["on_hold"]
         elif status != titration.ACTIVE:

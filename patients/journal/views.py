@@ -576,11 +576,13 @@ def night_detail(request, night):
     now = timezone.now()
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
-    if night > tonight:
-        raise Http404
+    # A night with an entry is shown even after tonight: logged in a zone further east, it
+    # is one night ahead of tonight in the zone the patient has moved to, for a few hours.
     entry = _with_details(_entries(patient, night=night)).first()
     if entry is not None:
         return redirect("journal:entry", pk=entry.pk)
+    if night > tonight:
+        raise Http404
     return render(
         request,
         "patients/journal/entry.html",
@@ -730,10 +732,10 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
                 cells.append("<td></td>")
                 continue
             status, dose = by_night.get(night, ("", None))
-            if night > tonight:
-                state = "future"
-            elif status:
+            if status:  # logged, even a night ahead of tonight (see night_detail)
                 state = status
+            elif night > tonight:
+                state = "future"
             elif night == tonight:
                 state = "open"
             else:
