@@ -44,6 +44,7 @@ from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
+from patients.templatetags.journal import patient_time_text
 from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
@@ -383,9 +384,14 @@ def acknowledge(
         if not won:
             report.refresh_from_db()
             who = report.acknowledged_by.name if report.acknowledged_by else gettext("someone")
+            # In the patient's zone, labelled, as the report page beside it shows every time
+            # (it said the time in UTC, which no page of the clinic shows).
             raise AlreadyAcknowledged(
-                gettext("%(who)s acknowledged this report at %(time)s UTC already.")
-                % {"who": who, "time": f"{report.acknowledged_at:%H:%M}"}
+                gettext("%(who)s already acknowledged this report on %(when)s.")
+                % {
+                    "who": who,
+                    "when": patient_time_text(report.patient, report.acknowledged_at, "day_time"),
+                }
             )
         _record_history(report, clinician, "acknowledged", now)
         # The UPDATE above sends no post_save: say so to the clinician list's rows.

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
 from patients.guidance import emergency_number, guidance_for
-from patients.models import NightlyEntry, PushSubscription, ReminderDelivery, UrgentReport
+from patients.models import (
+    ClinicianPreferences,
+    NightlyEntry,
+    PushSubscription,
+    ReminderDelivery,
+    UrgentReport,
+)
 from patients.urgent import reports as urgent
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
@@ -336,6 +342,26 @@ def test_two_acknowledgements_do_not_both_win(patient_a, clinician_a):
         urgent.acknowledge(stale_copy, colleague, "Second", NOW + timedelta(seconds=1))
     report.refresh_from_db()
     assert (report.acknowledged_by, report.ack_note) == (clinician_a, "First")
+
+
+@pytest.mark.django_db
+def test_acknowledging_an_acknowledged_report_says_when_in_the_patients_zone_not_utc(
+    clinician_client, patient_a, clinician_a
+):
+    patient_a.time_zone = "America/New_York"
+    patient_a.save(update_fields=["time_zone"])
+    ClinicianPreferences.objects.create(user=clinician_a, time_zone="Europe/Berlin")
+    colleague = ClinicianFactory(display_name="Dr Colleague")
+    patient_a.care_team.add(colleague)
+    report = make_report(patient_a)
+    urgent.acknowledge(report, colleague, "First", NOW)  # 02:00 UTC: 21:00 EST the evening before
+    response = clinician_client.post(
+        reverse("clinic:urgent_acknowledge", args=[report.pk]),
+        {"note": "Second", "decision": "continue"},
+        follow=True,
+    )
+    said = [str(message) for message in response.context["messages"]]
+    assert said == ["Dr Colleague already acknowledged this report on Wed 25 Nov, 21:00 EST."]
 
 
 @pytest.mark.django_db
