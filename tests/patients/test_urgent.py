@@ -1,5 +1,6 @@
 """Urgent reports: the patient's form and guidance, the clinician's report page, acknowledging."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -289,6 +290,26 @@ def test_the_clinician_sees_the_report_beside_the_last_14_nights_and_the_read_is
     log = AccessLog.objects.get(action="urgent.read")
     assert log.patient == patient_a
     assert log.object_id == str(report.pk)
+
+
+@pytest.mark.django_db
+def test_every_time_on_the_clinicians_report_page_is_in_the_patients_zone_and_says_so(
+    clinician_client, patient_a, clinician_a
+):
+    patient_a.time_zone = "America/New_York"
+    patient_a.save(update_fields=["time_zone"])
+    ClinicianPreferences.objects.create(user=clinician_a, time_zone="Europe/Berlin")
+    report = make_report(patient_a)  # 02:00 UTC, 03:00 in Berlin: 21:00 EST the evening before
+    make_report(patient_a, now=NOW + timedelta(minutes=10))  # still open beside it
+    report.deliveries.update(status=Status.SENT, sent_at=NOW + timedelta(minutes=5))
+    UrgentReport.objects.filter(pk=report.pk).update(escalated_at=NOW + timedelta(minutes=30))
+    urgent.acknowledge(report, clinician_a, "Seen", NOW + timedelta(minutes=40))
+    html = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk])).content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    # reported, escalated, acknowledged, the other open report, the alert sent
+    shown = re.findall(r"\d\d:\d\d(?: [A-Z]{3}\b)?", text)
+    assert shown == ["21:00 EST", "21:30 EST", "21:40 EST", "21:10 EST", "21:05 EST"]
+    assert "times in the patient's zone, America/New_York" in text
 
 
 @pytest.mark.django_db
