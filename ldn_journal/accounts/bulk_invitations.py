@@ -2,7 +2,7 @@
 
 Reading refuses a bad file whole (too big, not UTF-8, wrong columns, too many rows) with one
 message; judging gives each row a verdict (new invitation, care-team request for an existing
-patient, or an error with its reason) from a handful of bulk queries. Nothing is sent at
+patient, or an error with every reason) from a handful of bulk queries. Nothing is sent at
 upload. Sending goes row by row through `invitations.invite` (the one way an invitation is
 made), each row claimed under a row lock and marked done in the same transaction, so a
 second task, a double click or a task redelivered after a crash never sends a row twice.
@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
@@ -47,7 +47,13 @@ PROBLEMS = {
         "The %(detail)s cell starts with =, +, -, @ or a tab, which spreadsheets run as a "
         "formula. Remove that character."
     ),
-    "field_count": gettext_lazy("This row has %(detail)s values; every row needs 6."),
+    # In the count's plural form (ngettext_lazy reads the count from "detail"): it said
+    # "1 values".
+    "field_count": ngettext_lazy(
+        "This row has %(detail)s value; every row needs 6.",
+        "This row has %(detail)s values; every row needs 6.",
+        "detail",
+    ),
     "email": gettext_lazy("The email address is not valid."),
     "duplicate": gettext_lazy(
         "The same email address is on row %(detail)s: only that first row is used."
@@ -79,8 +85,14 @@ PROBLEMS = {
 }
 
 
+# Problems whose detail is a count, stored as text: read back as a number for its plural form.
+COUNTED = frozenset({"field_count"})
+
+
 def problem_message(code, detail=""):
     text = PROBLEMS.get(code) or PROBLEMS["delivery_failed"]
+    if code in COUNTED and str(detail).isdigit():
+        detail = int(detail)
     return text % {"detail": detail}
 
 
@@ -255,28 +267,36 @@ class RowProblem(Exception):
         self.code, self.detail = code, str(detail)
 
 
-def _formula_cell(values):
-    for column, value in zip(COLUMNS, values, strict=False):
-        if value.lstrip(" ").startswith(FORMULA_STARTS):
-            return column
-    return None
+def _formula_cells(values):
+    return [
+        column
+        for column, value in zip(COLUMNS, values, strict=False)
+        if value.lstrip(" ").startswith(FORMULA_STARTS)
+    ]
 
 
-def _check_cells(cells, known):
+def _valid_email(address):
     try:
-        validate_email(cells["email"])
+        validate_email(address)
     except ValidationError:
-        raise RowProblem("email") from None
-    if len(cells["email"]) > EMAIL_MAX:
-        raise RowProblem("email")
+        return False
+    return len(address) <= EMAIL_MAX
+
+
+def _cell_problems(values, cells, known):
+    """Every problem of the row's own cells, each cell judged on its own."""
+    problems = [RowProblem("formula", column) for column in _formula_cells(values)]
+    if not _valid_email(cells["email"]):
+        problems.append(RowProblem("email"))
     if cells["role"].lower() not in Role.values:
-        raise RowProblem("role")
+        problems.append(RowProblem("role"))
     if len(cells["name"]) > NAME_MAX:
-        raise RowProblem("name_too_long")
+        problems.append(RowProblem("name_too_long"))
     if cells["country"] and cells["country"].upper() not in known.countries:
-        raise RowProblem("country")
+        problems.append(RowProblem("country"))
     if cells["language"] and not supported_language(cells["language"].lower()):
-        raise RowProblem("language")
+        problems.append(RowProblem("language"))
+    return problems
 
 
 def _clinician(cells, known):
@@ -294,7 +314,8 @@ def _clinician(cells, known):
 
 
 def _verdict(email, role, clinician, known):
-    """New invitation, or a care-team request for an existing patient, or a RowProblem."""
+    """New invitation, or a care-team request for an existing patient, or a RowProblem.
+    For a patient row whose clinician is unusable (None) the care team is not judged."""
     user = known.users.get(email)
     if user is None:
         if email in known.invited:
@@ -304,12 +325,42 @@ def _verdict(email, role, clinician, known):
         raise RowProblem("account_deactivated")
     if role != Role.PATIENT or user.role != Role.PATIENT or not hasattr(user, "patient"):
         raise RowProblem("account_exists")
+    if clinician is None:
+        return Verdict.CARE_TEAM
     pair = (user.patient.pk, clinician.pk)
     if pair in known.on_team:
         raise RowProblem("already_on_team")
     if pair in known.asked:
         raise RowProblem("already_asked")
     return Verdict.CARE_TEAM
+
+
+def _judged(row, cells, known, first_row_of):
+    """(clinician, verdict, problems): every problem of the row, so that it is corrected in
+    one go (one problem per upload meant an upload per problem). A check that needs a cell
+    another problem spoils is left out: an address that is not valid has no account to
+    look up, and a duplicate row is judged on its first row."""
+    problems = _cell_problems(row.values, cells, known)
+    email, role = cells["email"].lower(), cells["role"].lower()
+    usable_email = not any(p.code == "email" for p in problems)
+    clinician = duplicate = None
+    if usable_email:
+        duplicate = first_row_of.get(email)
+        if duplicate is not None:
+            problems.append(RowProblem("duplicate", duplicate))
+        elif not problems:
+            first_row_of[email] = row.number
+    try:
+        clinician = _clinician(cells, known)
+    except RowProblem as problem:
+        problems.append(problem)
+    verdict = None
+    if usable_email and duplicate is None and role in Role.values:
+        try:
+            verdict = _verdict(email, role, clinician, known)
+        except RowProblem as problem:
+            problems.append(problem)
+    return clinician, verdict, problems
 
 
 def judge(row: ParsedRow, known: Known, first_row_of: dict) -> BulkInvitationRow:
@@ -321,30 +372,27 @@ def judge(row: ParsedRow, known: Known, first_row_of: dict) -> BulkInvitationRow
         # Kept for the preview (escaped there); never written back into a CSV.
         value = shown.get(column, "")[:300]
         setattr(stored, "clinician_email" if column == "clinician" else column, value)
-    try:
-        if cells is None:
-            raise RowProblem("field_count", len(row.values))
-        formula = _formula_cell(row.values)
-        if formula:
-            raise RowProblem("formula", formula)
-        _check_cells(cells, known)
-        email = cells["email"].lower()
-        if email in first_row_of:
-            raise RowProblem("duplicate", first_row_of[email])
-        first_row_of[email] = row.number
-        stored.clinician = _clinician(cells, known)
-        stored.verdict = _verdict(email, cells["role"].lower(), stored.clinician, known)
-    except RowProblem as problem:
-        stored.verdict, stored.problem, stored.problem_detail = (
-            Verdict.ERROR,
-            problem.code,
-            problem.detail[:100],
-        )
+    if cells is None:
+        # The values cannot be told apart into columns: nothing else can be judged.
+        problems = [RowProblem("field_count", len(row.values))]
+    else:
+        stored.clinician, verdict, problems = _judged(row, cells, known, first_row_of)
+    if problems:
+        stored.verdict = Verdict.ERROR
+        stored.problems = [[p.code, p.detail[:100]] for p in problems]
+        stored.problem, stored.problem_detail = stored.problems[0]
         return stored
-    stored.email, stored.role = email, cells["role"].lower()
+    stored.verdict = verdict
+    stored.email, stored.role = cells["email"].lower(), cells["role"].lower()
     stored.country, stored.language = cells["country"].upper(), cells["language"].lower()
     stored.status = RowStatus.PENDING
     return stored
+
+
+def problem_text(row: BulkInvitationRow) -> str:
+    """What is wrong with a row, every problem of it, in the reader's language."""
+    problems = row.problems or ([[row.problem, row.problem_detail]] if row.problem else [])
+    return " ".join(str(problem_message(code, detail)) for code, detail in problems)
 
 
 def build_batch(admin, data: bytes, *, file_name="", request=None, now=None) -> BulkInvitation:

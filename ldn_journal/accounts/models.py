@@ -386,6 +386,9 @@ class BulkInvitationRow(models.Model):
     # row number): the message is written in the reader's language when shown.
     problem = models.CharField(max_length=30, blank=True)
     problem_detail = models.CharField(max_length=100, blank=True)
+    # Every problem the upload found in the row, [code, detail] pairs in the order they are
+    # told (the first is also `problem`): a row is corrected once, not one problem per upload.
+    problems = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

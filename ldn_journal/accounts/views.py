@@ -466,8 +466,7 @@ def manage_bulk_invitation(request, pk):
         show = ""
     page = Paginator(rows, BULK_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        if row.problem:
-            row.problem_text = bulk_invitations.problem_message(row.problem, row.problem_detail)
+        row.problem_text = bulk_invitations.problem_text(row)
     counts = bulk_invitations.counts(batch)
     send_form = BulkInvitationSendForm(initial={"count": counts["valid"]})
     return render(

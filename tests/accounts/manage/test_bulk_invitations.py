@@ -2,6 +2,7 @@
 message; each row gets a verdict; nothing is sent until the admin confirms; sending goes
 through the one invitation path, once per row whatever the clicks, crashes or re-runs."""
 
+import html
 import logging
 import smtplib
 from datetime import timedelta
@@ -290,6 +291,82 @@ def test_each_bad_row_gets_an_error_with_its_reason(
     assert bulk_invitations.problem_message(problem, detail) in bulk_invitations.problem_message(
         stored.problem, stored.problem_detail
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("only@example.org", "This row has 1 value; every row needs 6."),
+        ("a@example.org,admin", "This row has 2 values; every row needs 6."),
+    ],
+)
+def test_a_row_with_too_few_values_says_how_many_in_the_right_plural(admin_user, line, said):
+    batch = bulk_invitations.build_batch(admin_user, csv_bytes([line]))
+    assert bulk_invitations.problem_text(batch.rows.get()) == said
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "Diese Zeile hat 1 Wert; jede Zeile braucht 6."),
+        ("es", "Esta fila tiene 1 valor; cada fila necesita 6."),
+    ],
+)
+def test_one_value_is_said_in_the_singular_in_german_and_spanish(admin_user, language, said):
+    batch = bulk_invitations.build_batch(admin_user, csv_bytes(["only@example.org"]))
+    with translation.override(language):
+        assert bulk_invitations.problem_text(batch.rows.get()) == said
+
+
+@pytest.mark.parametrize(
+    ("line", "problems"),
+    [
+        (
+            "not-an-email,doctor," + "x" * 151 + ",,XX,fr",
+            [["email", ""], ["role", ""], ["name_too_long", ""], ["country", ""], ["language", ""]],
+        ),
+        (
+            "a@example.org,patient,=Sam,nobody@example.org,XX,",
+            [["formula", "name"], ["country", ""], ["clinician_unknown", ""]],
+        ),
+        (
+            "patient.a@example.org,patient,@Sam,clinician.a@example.org,,fr",
+            [["formula", "name"], ["language", ""], ["already_on_team", ""]],
+        ),
+        (
+            "pending@example.org,admin,,,XX,",
+            [["country", ""], ["already_invited", ""]],
+        ),
+    ],
+)
+def test_every_problem_of_a_row_is_reported_and_the_row_is_not_sent(
+    admin_user, clinician_a, patient_a, line, problems
+):
+    invitations.invite(admin_user, "pending@example.org", "clinician")
+    mail.outbox.clear()
+
+    batch = bulk_invitations.build_batch(admin_user, csv_bytes([line]))
+
+    stored = batch.rows.get()
+    assert stored.problems == problems
+    assert (stored.verdict, stored.status) == (Verdict.ERROR, Status.NOT_SENT)
+    assert (stored.problem, stored.problem_detail) == tuple(problems[0])
+
+
+def test_the_preview_states_every_problem_of_a_row(admin_client_, clinician_a):
+    upload(admin_client_, csv_bytes(["not-an-email,patient,=Sam,nobody@example.org,XX,"]))
+
+    page = admin_client_.get(batch_page(BulkInvitation.objects.get())).content.decode()
+
+    for code, detail in [
+        ("formula", "name"),
+        ("email", ""),
+        ("country", ""),
+        ("clinician_unknown", ""),
+    ]:
+        assert html.escape(str(bulk_invitations.problem_message(code, detail))) in page
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
 
 
 def test_a_formula_cell_is_shown_escaped_in_the_preview_and_never_run(admin_client_, clinician_a):
