@@ -24,6 +24,7 @@ from ldn_journal.local_dates import local_date
 from patients import guidance
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
+from patients.notifications import reach
 from patients.notifications.forms import ReminderSettingsForm
 from patients.rules import doses, nights, scales
 from prescriptions.forms import (
@@ -419,9 +420,10 @@ class PatientSettingsForm(ReminderSettingsForm):
         self.fields["time_zone"].help_text = _(
             "Start typing a city, for example London or New_York."
         )
-        self.fields["remind_by_push"].help_text = _(
-            "Push notifications need this phone's permission: turn them on under “Devices” below."
-        )
+        self.fields["remind_by_push"].help_text = gettext(
+            "Push notifications need this phone's permission: turn them on under “%(section)s” "
+            "below."
+        ) % {"section": reach.DEVICES_SECTION}
         self.order_fields(["display_name", "language"])
         self.fields["country"].choices = [
             ("", gettext("From my time zone")),

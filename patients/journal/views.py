@@ -928,6 +928,7 @@ def patient_settings(request):
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),
             "devices": devices,
+            "devices_section": reach.DEVICES_SECTION,
             "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
                 :RECENT_REMINDERS
             ],

@@ -8,12 +8,17 @@ reminder was sent and "Recent reminders" stayed empty, with nothing on screen sa
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.models import PushSubscription
 from patients.rules.schedule import reminder_channels
 
 NO_DEVICE = "no_device"  # push only, and no device to push to
 ALL_OFF = "all_off"  # neither channel ticked: the patient's choice, said on settings only
+
+# The settings page's section where a device is set up for push, named once: its heading,
+# the push checkbox's help and the warning below say this name (the help said "Devices").
+DEVICES_SECTION = gettext_lazy("Devices for push notifications")
 
 
 def unreachable(remind_by_email: bool, remind_by_push: bool, has_device: bool) -> str:
@@ -41,9 +46,9 @@ def warning(reason: str) -> str:
     if reason == NO_DEVICE:
         return _(
             "Your reminders go by push notification only, and no device is set up for them, "
-            "so none can reach you. Turn on push notifications on this device under “Devices "
-            "for push notifications”, or tick “By email”."
-        )
+            "so none can reach you. Turn on push notifications on this device under "
+            "“%(section)s”, or tick “By email”."
+        ) % {"section": DEVICES_SECTION}
     if reason == ALL_OFF:
         return _(
             "Reminders are off: neither email nor push notification is ticked. Tick one to "

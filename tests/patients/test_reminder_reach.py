@@ -2,7 +2,9 @@
 with no device to push to is said on the settings page, on the home page and when the last
 device is removed, by the one rule; neither channel ticked is said on the settings page."""
 
+import html
 import itertools
+import re
 from datetime import time
 
 import pytest
@@ -141,3 +143,21 @@ def test_the_warning_is_in_the_patients_language(patient_client, patient_a):
     assert "Ihre Erinnerungen kommen nur als Push-Benachrichtigung" in (
         patient_client.get(URL).content.decode()
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_push_help_and_the_warning_name_the_devices_section_as_its_heading_does(
+    patient_client, patient_a, language
+):
+    _channels(patient_a, email=False, push=True)
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    page = html.unescape(patient_client.get(URL).content.decode())
+    heading = re.search(r'<h2 id="devices-title"[^>]*>([^<]+)</h2>', page).group(1)
+    push_help = re.search(r'<p class="help" id="id_remind_by_push_helptext">([^<]+)</p>', page)
+    warning = re.search(r'<p class="message warning" role="status">([^<]+)</p>', page)
+    # The name quoted as the language quotes it: “…” (en), „…“ (de), «…» (es).
+    quoted = re.compile(r"[“„«]([^”“»]+)[”“»]")
+    assert quoted.findall(push_help.group(1)) == [heading]
+    assert quoted.findall(warning.group(1))[0] == heading
