@@ -314,6 +314,19 @@ def _edit_identifiers(request, pk):
     )
 
 
+def _next_night_shown(patient, night, tonight):
+    """The night after ``night`` when its page shows something; None when it answers 404
+    (no link to it)."""
+    following = night + timedelta(days=1)
+    if following <= tonight:
+        return following
+    return (
+        following
+        if NightlyEntry.objects.filter(patient=patient, night=following).exists()
+        else None
+    )
+
+
 @role_required(Role.CLINICIAN)
 def night_detail(request, pk, night):
     """One night of the patient: what was logged and what the plan prescribed."""
@@ -325,7 +338,13 @@ def night_detail(request, pk, night):
     if not night_rules.nameable(night):
         raise Http404
     entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
-    position = plans.load(patient).on(night)
+    plan = plans.load(patient)
+    tonight = plan.tonight(patient.tz, timezone.now())
+    # A night after the patient's tonight has nothing to show: 404, as on the patient's own
+    # night page (it answered 200 for any night up to 9998). An entry a night ahead can
+    # exist for a few hours after a move west: a night with an entry is always shown.
+    if night > tonight and entry is None:
+        raise Http404
     record_access(
         request,
         "entry.view",
@@ -341,9 +360,9 @@ def night_detail(request, pk, night):
             "patient": patient,
             "night": night,
             "entry": entry,
-            "position": position,
+            "position": plan.on(night),
             "previous": night - timedelta(days=1),
-            "next": night + timedelta(days=1),
+            "next": _next_night_shown(patient, night, tonight),
         },
     )
 

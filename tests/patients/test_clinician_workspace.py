@@ -128,11 +128,58 @@ def test_a_bad_night_is_404(clinician_client, patient_a, night):
     )
 
 
-@pytest.mark.parametrize("night", ["1900-01-01", "9998-12-31"])
-def test_the_first_and_last_night_a_page_shows_answer(clinician_client, patient_a, night):
-    page = clinician_client.get(reverse("clinic:night", args=[patient_a.pk, night]))
+def test_the_first_night_a_page_shows_answers(clinician_client, patient_a):
+    # The last one, 9998-12-31, is after tonight: 404 (below).
+    page = clinician_client.get(reverse("clinic:night", args=[patient_a.pk, "1900-01-01"]))
     assert page.status_code == 200
     assert "Nothing was logged for this night" in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "night", [TONIGHT + timedelta(days=1), date(2030, 1, 1), date(9998, 12, 31)]
+)
+def test_a_night_after_the_patients_tonight_is_404_and_no_read_is_logged(
+    clinician_client, journal, night
+):
+    url = reverse("clinic:night", args=[journal.pk, night.isoformat()])
+    assert clinician_client.get(url).status_code == 404
+    assert not AccessLog.objects.filter(action="entry.view").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_tonights_page_answers_with_no_link_to_the_night_after_it(clinician_client, journal):
+    page = clinician_client.get(reverse("clinic:night", args=[journal.pk, TONIGHT.isoformat()]))
+    assert page.status_code == 200
+    after = reverse("clinic:night", args=[journal.pk, (TONIGHT + timedelta(days=1)).isoformat()])
+    assert f'href="{after}"' not in page.text
+    before = reverse("clinic:night", args=[journal.pk, (TONIGHT - timedelta(days=1)).isoformat()])
+    assert f'href="{before}"' in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_entry_a_night_ahead_of_tonight_after_a_move_west_is_shown_and_linked(
+    clinician_client, journal
+):
+    # Logged in Tokyo at 17:00 on 31 March (its night of 31 March); now in Los Angeles it
+    # is 02:00 on 31 March, so the patient's tonight is 30 March until noon there.
+    ahead = TONIGHT + timedelta(days=1)
+    journal.entries.create(
+        night=ahead,
+        status="taken",
+        dose_mg="4.5",
+        prescribed_mg="4.5",
+        taken_at=timezone.now() - timedelta(hours=1),
+        time_zone="Asia/Tokyo",
+    )
+    journal.time_zone = "America/Los_Angeles"
+    journal.save(update_fields=["time_zone"])
+    url = reverse("clinic:night", args=[journal.pk, ahead.isoformat()])
+    page = clinician_client.get(url)
+    assert page.status_code == 200
+    assert "4.5 mg taken" in page.text
+    tonight = clinician_client.get(reverse("clinic:night", args=[journal.pk, TONIGHT.isoformat()]))
+    assert f'href="{url}"' in tonight.text
 
 
 def test_another_teams_night_is_404(clinician_client, patient_b):
