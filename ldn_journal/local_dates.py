@@ -35,6 +35,8 @@ STYLES = {
     "month_year": {"en": "F Y", "es": r"F \d\e Y", "de": "F Y"},
     # March · marzo · März
     "month": {"en": "F", "es": "F", "de": "F"},
+    # 22:15 (a time alone, beside its day)
+    "time": {"en": "H:i", "es": "H:i", "de": "H:i"},
     # 2 Mar 2026, 22:15 · 2 mar 2026, 22:15 · 2. Mär 2026, 22:15
     "date_time": {"en": "j M Y, H:i", "es": "j M Y, H:i", "de": "j. M Y, H:i"},
 }

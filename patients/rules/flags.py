@@ -480,7 +480,7 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
                 last=late[-1].night,
                 time=last.time(),
             ),
-            details=tuple(_taken_at(record, tz) for record in late),
+            details=tuple(_taken_at(record, record.time_zone or tz) for record in late),
         )
     ]
 

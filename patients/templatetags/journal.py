@@ -44,6 +44,35 @@ def patient_time_html(patient, moment, style) -> str:
     )
 
 
+def logged_zone(entry, patient):
+    """The zone a night's times were logged in (the entry's), else the patient's own."""
+    key = getattr(entry, "time_zone", "")
+    if key and key != patient.time_zone:
+        try:
+            return key, zoneinfo.ZoneInfo(key)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return patient.time_zone, patient.tz
+
+
+@register.simple_tag
+def logged_moment(patient, entry, field, style):
+    """{% logged_moment patient entry "taken_at" "day_time" %}: a time of the night in the zone
+    it was logged in, with that zone's abbreviation (as patient_time writes the patient's):
+    a patient who moves never moves a past dose. Nothing when the time is not set."""
+    moment = getattr(entry, field, None)
+    if moment is None:
+        return ""
+    key, zone = logged_zone(entry, patient)
+    local = timezone.localtime(moment, zone)
+    shown = conditional_escape(local_date(local, style))
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
+        f'<abbr class="tz" title="{conditional_escape(key)}">'
+        f"{conditional_escape(date_filter(local, 'T'))}</abbr></time>"
+    )
+
+
 @register.simple_tag
 def patient_time(patient, moment, style):
     """{% patient_time patient moment "date_time" %}: patient_time_html; nothing for no moment

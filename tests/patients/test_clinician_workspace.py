@@ -1,6 +1,7 @@
 """The clinician's workspace: identifiers, the night page, the export picker, the calendar."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -164,12 +165,13 @@ def test_an_entry_a_night_ahead_of_tonight_after_a_move_west_is_shown_and_linked
     # Logged in Tokyo at 17:00 on 31 March (its night of 31 March); now in Los Angeles it
     # is 02:00 on 31 March, so the patient's tonight is 30 March until noon there.
     ahead = TONIGHT + timedelta(days=1)
+    taken = timezone.now() - timedelta(hours=1)
     journal.entries.create(
         night=ahead,
         status="taken",
         dose_mg="4.5",
         prescribed_mg="4.5",
-        taken_at=timezone.now() - timedelta(hours=1),
+        taken_at=taken,
         time_zone="Asia/Tokyo",
     )
     journal.time_zone = "America/Los_Angeles"
@@ -178,6 +180,11 @@ def test_an_entry_a_night_ahead_of_tonight_after_a_move_west_is_shown_and_linked
     page = clinician_client.get(url)
     assert page.status_code == 200
     assert "4.5 mg taken" in page.text
+    # The dose's time is Tokyo's, where it was taken: moving never moves a past dose.
+    in_tokyo = timezone.localtime(taken, ZoneInfo("Asia/Tokyo"))
+    assert f'{in_tokyo:%H:%M} <abbr class="tz" title="Asia/Tokyo">JST</abbr>' in page.text
+    in_los_angeles = timezone.localtime(taken, ZoneInfo("America/Los_Angeles"))
+    assert f"{in_los_angeles:%H:%M}" not in page.text
     tonight = clinician_client.get(reverse("clinic:night", args=[journal.pk, TONIGHT.isoformat()]))
     assert f'href="{url}"' in tonight.text
 

@@ -245,6 +245,18 @@ def test_doses_logged_in_london_stay_in_window_after_the_patient_moves_to_sydney
     assert flags.OUT_OF_WINDOW not in kinds(result)
 
 
+def test_an_out_of_window_doses_evidence_says_the_time_where_it_was_taken():
+    # 05:10 in London (out of the window), logged there; the patient now lives in New York,
+    # where that moment is 00:10, inside it. The card and its evidence say one time: London's.
+    late = datetime(2026, 3, 29, 4, 10, tzinfo=UTC)
+    records = [*every_night()[:-3], taken(2, at=late), taken(1), taken(0)]
+    records = [replace(record, time_zone="Europe/London") for record in records]
+    [flag] = [f for f in run(records, tz="America/New_York") if f.kind == flags.OUT_OF_WINDOW]
+    assert "05:10" in str(flag.explanation)
+    [evidence] = flag.details
+    assert str(evidence.values) == "taken at 05:10 BST"
+
+
 def test_a_morning_dosing_plan_has_no_evening_window():
     morning = (
         PlainVersion(1, date(2025, 1, 1), date(2025, 1, 1), (Step(D("1.5"), None),), "morning"),

@@ -2,6 +2,7 @@
 the admins are alerted at once, see it on "Unassigned urgent reports" and assign a clinician
 in one step, who is alerted at once. Time is fixed throughout."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -402,7 +403,7 @@ def test_admins_see_the_count_of_unassigned_reports(orphan, admins):
 
 
 @pytest.mark.django_db
-def test_the_report_page_shows_dose_times_in_the_patients_zone_labelled(db):
+def test_the_report_page_shows_each_dose_time_in_the_zone_it_was_logged_in_labelled(db):
     clinician = ClinicianFactory()
     patient = PatientFactory(time_zone="America/New_York", clinicians=[clinician])
     NightlyEntry.objects.create(
@@ -412,8 +413,19 @@ def test_the_report_page_shows_dose_times_in_the_patients_zone_labelled(db):
         dose_mg="3.00",
         taken_at=datetime(2026, 11, 26, 2, 30, tzinfo=UTC),  # 21:30 in New York
     )
+    # Logged in Tokyo two nights before: shown at the time the patient took it there, not
+    # moved to New York time (DESIGN §4: moving zones never moves a past dose).
+    NightlyEntry.objects.create(
+        patient=patient,
+        night=date(2026, 11, 23),
+        status="taken",
+        dose_mg="3.00",
+        taken_at=datetime(2026, 11, 23, 13, 15, tzinfo=UTC),  # 22:15 in Tokyo
+        time_zone="Asia/Tokyo",
+    )
     made = report(patient, now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))
     html = browser_for(clinician).get(f"/clinic/reports/{made.pk}/").content.decode()
-    assert "Dose time (America/New_York)" in html
-    assert "21:30" in html
-    assert "EST" in html
+    assert "Dose times are in the zone each dose was logged in" in html
+    assert re.search(r'>21:30 <abbr class="tz" title="America/New_York">EST</abbr>', html)
+    assert re.search(r'>22:15 <abbr class="tz" title="Asia/Tokyo">JST</abbr>', html)
+    assert "08:15" not in html  # 13:15 UTC in New York
