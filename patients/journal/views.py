@@ -383,9 +383,13 @@ def evening(request, night):
     entry = _entries(patient, night=night).first()
     position = plan.on(night)
     concentration = plan.concentration_mg_per_ml
-    window = plan.window(night, patient.tz)
-    # A night logged in another zone is edited in that zone: its times stay where they were.
+    # The page's word for the night is the home card's, in the patient's zone: read before
+    # the logged zone is activated (it said "Last night" in Sydney's morning in London).
+    night_label = _night_label(plan, night, now)
+    # A night logged in another zone is edited in that zone: its times stay where they were,
+    # and the night they must fall in is that zone's (London's noon refused Sydney's 22:00).
     zone = entry.logged_tz if entry is not None and entry.time_zone else patient.tz
+    window = plan.window(night, zone)
     timezone.activate(zone)
     kwargs = {"concentration": concentration, "window": window, "tz": zone, "now": now}
     if request.method == "POST":
@@ -452,7 +456,7 @@ def evening(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(plan, night, now),
+            "night_label": night_label,
             "position": position,
             "volume": position.volume_ml,
             "entry": entry,

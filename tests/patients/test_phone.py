@@ -309,6 +309,48 @@ def test_the_clinician_in_another_zone_sees_the_time_labelled_with_the_patients_
     assert "22:15 London" in page
 
 
+def _move(patient_client, patient, zone):
+    patient.time_zone = zone
+    patient.save()
+    session = patient_client.session
+    session[SESSION_KEY] = zone
+    session.save()
+
+
+def test_a_night_logged_in_sydney_can_be_completed_after_moving_to_london(
+    patient_client, patient_a, plan
+):
+    # 22:00 in Sydney (11:00 UTC): the night of 25 Nov there. That evening the patient is in
+    # London, where the night of 25 Nov runs from 12:00 UTC: the dose page refused its own
+    # prefilled 22:00 (and any bedtime) as outside the night, judged by London's noon.
+    _move(patient_client, patient_a, "Australia/Sydney")
+    with time_machine.travel(datetime(2026, 11, 25, 11, 0, tzinfo=UTC), tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+    entry = NightlyEntry.objects.get()
+    assert (entry.night, entry.time_zone) == (TONIGHT, "Australia/Sydney")
+    _move(patient_client, patient_a, "Europe/London")
+    url = reverse("journal:evening", args=[TONIGHT])
+    with time_machine.travel(datetime(2026, 11, 25, 20, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(url).content.decode()
+        response = patient_client.post(
+            url,
+            {
+                "dose": "1.5",
+                "taken_at": "2026-11-25T22:00",
+                "bedtime": "2026-11-25T22:45",
+                "submission_id": sid(),
+            },
+        )
+    # The times are Sydney's, where they were logged; the night is tonight in London too,
+    # and the page says so as the home card does (it said "Last night": Sydney's morning).
+    assert 'value="2026-11-25T22:00"' in page
+    assert "Tonight, Wednesday 25 November" in page
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.taken_at == datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    assert entry.bedtime == datetime(2026, 11, 25, 11, 45, tzinfo=UTC)
+
+
 def test_a_viewer_in_the_same_zone_sees_the_time_without_a_label(patient_client, plan):
     with time_machine.travel(datetime(2026, 11, 25, 22, 15, tzinfo=UTC), tick=False):
         patient_client.post(TAKEN, {"submission_id": sid()})
