@@ -293,6 +293,10 @@ if not Decimal("0") < LDN_DOSE_MIN_MG < LDN_DOSE_MAX_MG:
 # more than the clinic's maximum, is saved only after the clinician confirms it.
 LDN_MAX_OVERNIGHT_INCREASE_MG = Decimal(env.str("LDN_MAX_OVERNIGHT_INCREASE_MG", default="1.5"))
 LDN_CLINIC_MAX_DOSE_MG = Decimal(env.str("LDN_CLINIC_MAX_DOSE_MG", default="4.5"))
+# "Taken now" is refused this soon after a dose logged for another night (a double tap across
+# nights, e.g. after flying east); the dose form still records what was taken. Eight hours
+# lets the day of a switch between evening and morning dosing through (9 hours or more).
+LDN_MIN_HOURS_BETWEEN_DOSES = env.int("LDN_MIN_HOURS_BETWEEN_DOSES", default=8)
 LDN_REQUIRE_STAFF_MFA = env.bool("LDN_REQUIRE_STAFF_MFA", default=not DEBUG)
 if not DEBUG and not LDN_REQUIRE_STAFF_MFA:
     # Staff see every patient on their team: a password alone is not enough on a real site.

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +25,7 @@ from ldn_journal.local_dates import local_date
 from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
 from patients.pause import urgent_state
 from patients.rules import adherence as adherence_rules
-from patients.rules import nights, schedule
+from patients.rules import doses, nights, schedule
 from patients.rules.adherence import AdherenceNight
 from prescriptions import plans, titration
 
@@ -85,6 +86,34 @@ class WaitForClinician(JournalError):
 
 class PastDosingWindow(JournalError):
     """Too late for "taken now": the patient must say when they took it."""
+
+
+class DoseTooSoon(JournalError):
+    """ "Taken now" minutes after a dose logged for another night (doses.dose_too_soon)."""
+
+
+def recent_dose(patient: Patient, night: date, moment: datetime) -> tuple[date, datetime] | None:
+    """doses.dose_too_soon over the patient's doses of the last hours (1 query)."""
+    hours = settings.LDN_MIN_HOURS_BETWEEN_DOSES
+    taken = NightlyEntry.objects.filter(
+        patient=patient,
+        status=NightlyEntry.Status.TAKEN,
+        taken_at__gt=moment - timedelta(hours=hours),
+        taken_at__lte=moment,
+    ).values_list("night", "taken_at")
+    return doses.dose_too_soon(taken, night, moment, hours)
+
+
+def too_soon_message(recent: tuple[date, datetime], moment: datetime) -> str:
+    """What the card says, and the refusal: the dose already logged and where to log another."""
+    other, taken_at = recent
+    return (
+        _("You logged a dose %(ago)s ago, for the night of %(night)s. LDN is taken once a day.")
+        % {"ago": timesince(taken_at, moment), "night": local_date(other, "long_day")}
+        + " "
+        + _("If you did take another dose, log it with “%(action)s”: your clinician will see it.")
+        % {"action": _("Different dose or time")}
+    )
 
 
 # --- The patient's plan ------------------------------------------------------------------
@@ -345,6 +374,8 @@ def log_taken_now(
                 "Say when you took it."
             )
         )
+    if (recent := recent_dose(patient, night, moment)) is not None:
+        raise DoseTooSoon(too_soon_message(recent, moment))
 
     def fill(entry):
         _set_taken(entry, dose, dose, moment, None, moment)

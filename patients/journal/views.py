@@ -59,7 +59,7 @@ from patients.models import (
 from patients.notifications import reach
 from patients.notifications.channels import push
 from patients.pause import urgent_state
-from patients.rules import adherence, nights
+from patients.rules import adherence, doses, nights
 from patients.templatetags.journal import amount
 from prescriptions import titration
 from prescriptions.plans import PlanView
@@ -148,13 +148,15 @@ def _with_patient(patient, entries):
 _PLACEHOLDER_ID = -7_000_003
 _PLACEHOLDER_NIGHTS = (date(1001, 1, 1), date(1001, 1, 2))
 
-# Tonight's entry and the morning check-in's (the same night twice when there is none).
+# Tonight's entry, the morning check-in's (the same night twice when there is none) and the
+# night before tonight's (a dose logged minutes ago for it: doses.dose_too_soon).
 _HOME_NIGHTS = CompiledQuery(
-    lambda patient_id, night, other: NightlyEntry.objects.filter(
-        patient_id=patient_id, night__in=[night, other]
+    lambda patient_id, night, other, before: NightlyEntry.objects.filter(
+        patient_id=patient_id, night__in=[night, other, before]
     ),
     _PLACEHOLDER_ID,
     *_PLACEHOLDER_NIGHTS,
+    date(1001, 1, 3),
 )
 
 
@@ -172,9 +174,18 @@ def home(request):
     entries = {
         entry.night: entry
         for entry in _with_patient(
-            patient, _HOME_NIGHTS.instances(patient.pk, tonight, checkin_night or tonight)
+            patient,
+            _HOME_NIGHTS.instances(
+                patient.pk, tonight, checkin_night or tonight, tonight - ONE_DAY
+            ),
         )
     }
+    recent = doses.dose_too_soon(
+        [(e.night, e.taken_at) for e in entries.values() if e.is_taken],
+        tonight,
+        now,
+        settings.LDN_MIN_HOURS_BETWEEN_DOSES,
+    )
     entry = entries.get(tonight)
     position = plan.on(tonight)
     checkin_entry = entries.get(checkin_night) if checkin_night else None
@@ -187,6 +198,8 @@ def home(request):
         "entry": entry,
         "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),
+        # A dose logged minutes ago for another night: the card says so instead of Taken now.
+        "too_soon": journal.too_soon_message(recent, now) if recent else "",
         "undo_minutes": journal.UNDO_MINUTES,
         "form": SubmissionForm(),
         "hold_note": plan.latest_row.patient_note if position.status == titration.ON_HOLD else "",

@@ -8,6 +8,8 @@ purpose: a typo must be refused, never read as a different dose.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 CENT = Decimal("0.01")
@@ -48,3 +50,20 @@ def dose_message(low: Decimal, high: Decimal) -> str:
         f"Enter a dose between {plain(low)} and {plain(high)} mg, with at most two decimals "
         "(for example 1.5)."
     )
+
+
+def dose_too_soon(
+    taken: Iterable[tuple[date, datetime | None]], night: date, moment: datetime, hours: int
+) -> tuple[date, datetime] | None:
+    """The newest dose (its night and time) taken on a night other than ``night`` less than
+    ``hours`` before ``moment``, or None: LDN is taken once a day, and a one-tap dose so soon
+    after another is a double tap across nights (a patient who flew east has a new tonight
+    minutes after logging the last one). The one rule for the card and the refusal."""
+    recent = [
+        (other, at)
+        for other, at in taken
+        if other != night
+        and at is not None
+        and timedelta(0) <= moment - at < timedelta(hours=hours)
+    ]
+    return max(recent, key=lambda pair: pair[1]) if recent else None

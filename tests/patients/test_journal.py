@@ -468,15 +468,16 @@ def at_most_queries(limit):
     assert len(sent) <= limit, f"{len(sent)} queries:\n" + "\n".join(sent)
 
 
-def test_taken_now_stays_within_nine_queries(
+def test_taken_now_stays_within_ten_queries(
     patient_client, a_year, django_capture_on_commit_callbacks
 ):
     patient_client.get(HOME)
     # Everything the POST causes counts, including what runs once it commits (the reminder
     # schedule's refresh among it). The eighth marks the clinician list's row due (one
     # UPDATE; the list's evaluation runs elsewhere, never in the patient's request); the
-    # ninth reads whether an urgent report is open (no one-tap dose while one is).
-    with at_most_queries(9), django_capture_on_commit_callbacks(execute=True):
+    # ninth reads whether an urgent report is open (no one-tap dose while one is); the tenth
+    # the doses of the last hours (none minutes after another: doses.dose_too_soon).
+    with at_most_queries(10), django_capture_on_commit_callbacks(execute=True):
         assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
     assert NightlyEntry.objects.filter(night=TONIGHT).exists()
 
@@ -635,8 +636,9 @@ def test_a_double_tap_on_taken_now_stays_within_its_statements(
     ):
         assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
     sent = [q["sql"] for q in captured.captured_queries]
-    # 14 since the tap reads whether an urgent report is open.
-    assert len(sent) <= 14, f"{len(sent)} statements:\n" + "\n".join(sent)
+    # 14 since the tap reads whether an urgent report is open, 15 since it reads the doses of
+    # the last hours.
+    assert len(sent) <= 15, f"{len(sent)} statements:\n" + "\n".join(sent)
     # PostgreSQL's spelling, and SQLite's (`make run`'s fallback).
     assert any("ON CONFLICT DO NOTHING" in sql or "INSERT OR IGNORE" in sql for sql in sent)
     assert NightlyEntry.objects.get(night=TONIGHT).updated_at == first.updated_at
