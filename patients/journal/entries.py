@@ -27,6 +27,7 @@ from patients.pause import urgent_state
 from patients.rules import adherence as adherence_rules
 from patients.rules import doses, nights, schedule
 from patients.rules.adherence import AdherenceNight
+from patients.rules.nights import zone_label
 from prescriptions import plans, titration
 
 UNDO_MINUTES = 10
@@ -585,7 +586,12 @@ def _shown(entry, name, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, datetime):
-        return local_date(timezone.localtime(value, entry.patient.tz), "day_time")
+        # In the zone the night was logged in, as the entry's own times: moving zones never
+        # moves a past dose (it was the patient's current zone). Named when it is not theirs.
+        shown = local_date(timezone.localtime(value, entry.logged_tz), "day_time")
+        if entry.time_zone and entry.time_zone != entry.patient.time_zone:
+            return f"{shown} {zone_label(entry.time_zone)}"
+        return shown
     if isinstance(value, Decimal):
         number = f"{value.normalize():f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
         return f"{number} mg"

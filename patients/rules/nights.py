@@ -251,3 +251,8 @@ def is_in_dosing_window(
     if start <= end:
         return start <= wall <= end
     return wall >= start or wall <= end
+
+
+def zone_label(key: str) -> str:
+    """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York"."""
+    return key.rsplit("/", 1)[-1].replace("_", " ")

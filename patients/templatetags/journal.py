@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import local_date
 from patients.rules import nights
+from patients.rules.nights import zone_label
 
 register = template.Library()
 
@@ -157,11 +158,6 @@ def night_heading(night, patient, dosing_time=nights.EVENING, now=None):
     when = local_date(night, "day_month")
     heading = _HEADINGS.get(nights.relative_night(night, today, dosing_time))
     return heading % {"when": when} if heading is not None else when
-
-
-def zone_label(key: str) -> str:
-    """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York"."""
-    return key.rsplit("/", 1)[-1].replace("_", " ")
 
 
 @register.filter

@@ -297,6 +297,33 @@ def test_a_dose_taken_in_london_still_shows_22_15_london_after_moving_to_sydney(
     assert "09:15" not in page
 
 
+def test_an_edit_after_the_move_lists_the_times_where_they_were_logged(
+    patient_client, clinician_a, patient_a, plan
+):
+    # The change history wrote the times in the patient's new zone (Sydney's 09:15 for a
+    # London 22:15), and the clinician's history took the day from one zone and the time
+    # from the other.
+    _taken_in_london_then_moved_to_sydney(patient_client, patient_a)
+    entry = NightlyEntry.objects.get()
+    with time_machine.travel(datetime(2026, 11, 26, 9, 0, tzinfo=UTC), tick=False):
+        response = patient_client.post(
+            reverse("journal:evening", args=[TONIGHT]),
+            {"dose": "4.5", "taken_at": "2026-11-25T22:10", "submission_id": sid()},
+        )
+        assert response.status_code == 302
+        page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+        history = _clinician_client(clinician_a).get(
+            reverse("clinic:entry_history", args=[patient_a.pk, entry.pk])
+        )
+    changes = page[page.index('id="history-title"') :]
+    assert "Wed 25 Nov, 22:15 London" in changes
+    assert "Wed 25 Nov, 22:10 London" in changes
+    assert "09:10" not in changes  # 22:10 London in Sydney
+    cells = history.content.decode()
+    assert '>25 Nov 22:10 <abbr class="tz" title="Europe/London">GMT</abbr>' in cells
+    assert "26 Nov 22:1" not in cells
+
+
 def test_the_clinician_in_another_zone_sees_the_time_labelled_with_the_patients_zone(
     patient_client, clinician_a, patient_a, plan
 ):
