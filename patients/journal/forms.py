@@ -8,13 +8,14 @@ must get a clear refusal, not a stored 15 mg.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +84,40 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 DATETIME_ERROR = _("Enter the date and time like 2026-11-26 22:30.")
 
 
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as the patient's clock showed it, in the zone the view activates.
+
+    Django's DateTimeField refuses a wall time that occurs twice or not at all around a
+    daylight-saving change ("it may be ambiguous or it may not exist"): a dose in the repeated
+    hour could not be entered, and the form refused its own prefilled "now". Here such a time
+    means what it means everywhere else, by the one rule in patients.rules.nights: a repeated
+    time is its first occurrence, a skipped time the instant the clocks jump.
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            wall = value
+        elif isinstance(value, date):
+            wall = datetime.combine(value, time())
+        else:
+            try:
+                wall = parse_datetime(value.strip())
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            if wall is None:
+                # The locale's input formats, read as a naive wall time (BaseTemporalField).
+                wall = super(forms.DateTimeField, self).to_python(value)
+        if timezone.is_aware(wall):
+            return wall
+        # A calendar date and a wall time on it: what moment_on_night reads for a morning
+        # night (its own date), resolved by the module's rule.
+        return nights.moment_on_night(
+            wall.date(), wall.time(), timezone.get_current_timezone(), nights.MORNING
+        )
+
+
 class NightTimesMixin:
     """Times entered on a night's form belong to that night and are not in the future."""
 
@@ -127,8 +162,8 @@ class EveningForm(NightTimesMixin, SubmissionForm):
     unit = forms.ChoiceField(
         choices=UNIT_CHOICES, initial="mg", required=False, widget=forms.RadioSelect
     )
-    taken_at = forms.DateTimeField(label=_("Time taken"), widget=DATETIME_WIDGET)
-    bedtime = forms.DateTimeField(label=_("Bedtime"), required=False, widget=DATETIME_WIDGET)
+    taken_at = WallClockDateTimeField(label=_("Time taken"), widget=DATETIME_WIDGET)
+    bedtime = WallClockDateTimeField(label=_("Bedtime"), required=False, widget=DATETIME_WIDGET)
 
     def __init__(
         self, *args, concentration=None, window, tz, now, prescribed_filled_in=False, **kwargs
