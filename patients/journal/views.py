@@ -621,6 +621,14 @@ def entry_detail(request, pk):
     entry = get_object_or_404(_with_details(NightlyEntry.objects.visible_to(request.user)), pk=pk)
     tonight = plan.tonight(patient.tz, now)
     history = journal.change_history(entry)
+    # Logged in a zone further east, a night can be one after tonight here for a few hours
+    # after a move west. It is not old: it opens for changes (journal.check_editable) when
+    # it starts in the patient's zone, and the page says when.
+    starts_here = (
+        timezone.localtime(plan.window(entry.night, patient.tz)[0], patient.tz)
+        if entry.night > tonight
+        else None
+    )
     return render(
         request,
         "patients/journal/entry.html",
@@ -629,6 +637,7 @@ def entry_detail(request, pk):
             "night_label": _night_label(plan, entry.night, now),
             "entry": entry,
             "editable": journal.is_editable(entry.night, tonight),
+            "starts_here": starts_here,
             "history": history,
             "edited": len(history) > 1,
             "retro_days": settings.LDN_RETRO_DAYS,

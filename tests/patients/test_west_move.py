@@ -87,3 +87,50 @@ def test_the_clinicians_calendar_shows_the_night_logged_ahead_of_today(
     assert css == "taken"
     assert "Taken" in text
     assert _cell(page, 26)[0] == "future"
+
+
+# When the Tokyo night starts in Los Angeles: noon there on the 25th.
+STARTS_HERE = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "wrong"),
+    [
+        (
+            "en",
+            "Here it has not started yet: you can change it from Wed 25 Nov, 12:00.",
+            "more than 7 days ago",
+        ),
+        (
+            "de",
+            "Hier hat sie noch nicht begonnen: Sie können sie ab Mi, 25. Nov, 12:00 ändern.",
+            "mehr als 7 Tage zurück",
+        ),
+        (
+            "es",
+            "Aquí todavía no ha empezado: puede cambiarla a partir del mié 25 nov, 12:00.",
+            "hace más de 7 días",
+        ),
+    ],
+)
+def test_the_entry_logged_ahead_of_tonight_says_when_it_can_be_changed_not_that_it_is_old(
+    client, patient_a, moved, language, says, wrong
+):
+    client.force_login(patient_a.user)
+    page = client.get(
+        reverse("journal:entry", args=[moved.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert wrong not in page
+    assert says in page
+    # Not editable yet: the edit path refuses a night after tonight (check_editable).
+    assert reverse("journal:evening", args=[LOGGED_NIGHT]) not in page
+
+
+def test_the_entry_logged_ahead_of_tonight_can_be_changed_once_its_night_starts_here(
+    client, patient_a, moved
+):
+    client.force_login(patient_a.user)
+    with time_machine.travel(STARTS_HERE, tick=False):
+        page = client.get(reverse("journal:entry", args=[moved.pk])).content.decode()
+    assert reverse("journal:evening", args=[LOGGED_NIGHT]) in page
+    assert "has not started yet" not in page
