@@ -436,6 +436,17 @@ def test_the_open_reports_list_shows_only_the_team_and_logs_the_read(
 
 
 @pytest.mark.django_db
+def test_the_reports_list_says_its_times_are_the_clinicians_zone(
+    clinician_client, clinician_a, patient_a
+):
+    # Reports of patients in several zones, written in the clinician's own, unlabelled.
+    ClinicianPreferences.objects.create(user=clinician_a, time_zone="Europe/Berlin")
+    make_report(patient_a)
+    html = clinician_client.get(reverse("clinic:urgent_reports")).content.decode()
+    assert "Times in your time zone, Europe/Berlin." in html
+
+
+@pytest.mark.django_db
 def test_open_reports_become_urgent_records_for_the_dashboard_flags(patient_a, clinician_a):
     open_report = make_report(patient_a)
     seen = make_report(patient_a, severity="moderate")
