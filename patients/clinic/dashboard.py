@@ -77,6 +77,7 @@ from patients.rules.nights import (
     TODAY,
     TONIGHT,
     YESTERDAY,
+    last_night_of_record,
     night_of,
     relative_night,
 )
@@ -397,6 +398,9 @@ class PatientPage:
     patient: Patient
     care_team: list
     today: date
+    # The last night a range on the page (chart, report, export) may reach: today, or the
+    # newest night logged when a move west has put it ahead of today.
+    last_night: date
     plan: PlanView
     position: titration.PlanPosition
     records: list  # flags.NightRecord, oldest first, every night logged (patients.records)
@@ -582,6 +586,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         patient=patient,
         care_team=care_team,
         today=today,
+        last_night=last_night_of_record(today, records[-1].night if records else None),
         plan=plan,
         position=plan.on(today),
         records=records,
@@ -597,7 +602,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
 
 def trend(page: PatientPage, weeks: int):
     """The trend chart (SVG), its series (for the table) and the range shown."""
-    end = page.today
+    end = page.last_night
     start = end - timedelta(weeks=weeks) + timedelta(days=1)
     title = gettext("Dose prescribed and taken over %(weeks)s weeks") % {"weeks": weeks}
     svg, series = trend_between(page, start, end, title, multiples=True)

@@ -91,7 +91,8 @@ class DateRangeForm(forms.Form):
             )
             return data
         if end > self.default_end:
-            # Nothing is recorded after today (and 9999-12-31 + 1 day overflows).
+            # Nothing is recorded after the default end, the last night of the record
+            # (nights.last_night_of_record; and 9999-12-31 + 1 day overflows).
             end = self.default_end
             self.notice = gettext("Nothing is recorded after %(end)s: the range ends there.") % {
                 "end": end.isoformat()

@@ -117,7 +117,7 @@ def _export_form(request, page):
         firsts.append(page.records[0].night)
     firsts += [version.effective_night for version in page.plan.versions[:1]]
     data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
-    form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.today)
+    form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.last_night)
     if data:
         form.is_valid()
     return form
@@ -381,8 +381,8 @@ def entry_history(request, pk, entry_pk):
     )
 
 
-def _range_form(request, today, default_start):
-    form = DateRangeForm(request.GET or None, default_start=default_start, default_end=today)
+def _range_form(request, last_night, default_start):
+    form = DateRangeForm(request.GET or None, default_start=default_start, default_end=last_night)
     start, end = form.range()
     if form.notice:
         messages.warning(request, form.notice)
@@ -393,7 +393,7 @@ def _range_form(request, today, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(request, page.today, _page_record_start(page))
+    form, start, end = _range_form(request, page.last_night, _page_record_start(page))
     rows = list(page.plan.rows)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
@@ -489,21 +489,37 @@ def _in_site_language(chunks):
         yield from chunks
 
 
+def _export_last_night(patient, today, end_asked):
+    """The last night an export may reach (nights.last_night_of_record): the newest night
+    logged is read (one query) only when the end asked for may lie after tonight, i.e. none
+    is given or it is not an ISO date on or before tonight; otherwise tonight is the answer
+    whatever was logged."""
+    try:
+        if date.fromisoformat(end_asked.strip()) <= today:
+            return today
+    except ValueError:
+        pass
+    newest = patient.entries.order_by("-night").values_list("night", flat=True).first()
+    return night_rules.last_night_of_record(today, newest)
+
+
 def export_response(request, patient, fmt, *, now=None, errors_as_messages=True):
     """The CSV or FHIR download of a patient's nights for the requested range.
 
     Shared by the clinician's and the patient's export pages; the caller did the gate.
-    The range defaults to the whole record (first entry or plan version to today).
+    The range defaults to the whole record (first entry or plan version to today, or to the
+    newest night logged when a move west has put it after today).
     Returns None (after adding messages) when the range is not valid.
     """
     now = now or timezone.now()
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
+    last_night = _export_last_night(patient, today, request.GET.get("end", ""))
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).
     default_start = today if request.GET.get("start", "").strip() else record_start(patient, today)
     form = DateRangeForm(
-        request.GET, default_start=default_start, default_end=today, cut_is_error=True
+        request.GET, default_start=default_start, default_end=last_night, cut_is_error=True
     )
     if not form.is_valid():
         if errors_as_messages:
@@ -513,7 +529,8 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
         return None
     # Never a notice beside a download (it would show later, on another page): a range asked
     # for that is too long was refused above; one left to its defaults is cut to the last two
-    # years (the picker says so) and one past today ends today (the file's name has both).
+    # years (the picker says so) and one past the last night of the record (today, or a
+    # night logged ahead of it) ends there (the file's name has both).
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     # Streamed: the nights are read a chunk at a time while the download is sent, so time to
     # first byte and memory stay flat whatever the range.

@@ -174,6 +174,17 @@ def tonight(now: datetime, tz: ZoneInfo | str, dosing_time: str) -> date:
     return night_of(now, tz, dosing_time)
 
 
+def last_night_of_record(tonight: date, newest_logged: date | None) -> date:
+    """The last night a range of the patient's record may reach (a report, an export, their
+    defaults): tonight, or the newest night logged when that is later. A night logged in a
+    zone further east is one night or more after tonight in the zone the patient has since
+    moved west to, for up to a day (Kiritimati to Pago Pago); it was logged, so no range
+    that asks for it leaves it out, and nothing after both is ever in one."""
+    if newest_logged is not None and newest_logged > tonight:
+        return newest_logged
+    return tonight
+
+
 def night_window(night: date, tz: ZoneInfo | str, dosing_time: str) -> tuple[datetime, datetime]:
     """The UTC instants ``[start, end)`` that belong to ``night``.
 

@@ -11,6 +11,7 @@ from patients.rules.nights import (
     EVENING,
     MORNING,
     is_in_dosing_window,
+    last_night_of_record,
     moment_on_night,
     night_of,
     night_window,
@@ -482,3 +483,16 @@ def test_a_later_wall_time_on_a_night_is_never_an_earlier_instant(
     first = moment_on_night(night, earlier, zone, dosing_time)
     second = moment_on_night(night, later, zone, dosing_time)
     assert first <= second
+
+
+@pytest.mark.parametrize(
+    ("newest_logged", "last"),
+    [
+        (None, date(2026, 12, 1)),  # nothing logged: tonight
+        (date(2026, 11, 28), date(2026, 12, 1)),  # the usual: tonight
+        (date(2026, 12, 1), date(2026, 12, 1)),
+        (date(2026, 12, 3), date(2026, 12, 3)),  # logged further east, then moved west
+    ],
+)
+def test_a_range_may_reach_the_later_of_tonight_and_the_newest_night_logged(newest_logged, last):
+    assert last_night_of_record(date(2026, 12, 1), newest_logged) == last

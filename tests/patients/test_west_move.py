@@ -1,19 +1,26 @@
 """A night logged further east, then the patient moves west: for a few hours that night is
 one after tonight in the new zone. It was logged, so every surface still shows it (it was a
-404 on the patient's night page and a blank "not yet" cell on both calendars)."""
+404 on the patient's night page and a blank "not yet" cell on both calendars; the report and
+both exports cut every range at tonight, dropping it)."""
 
+import csv
+import io
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from patients.clinic.exports import fhir
 from patients.models import NightlyEntry
 from prescriptions.plans import load
 from tests.patients.journal_support import make_plan
+from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +141,136 @@ def test_the_entry_logged_ahead_of_tonight_can_be_changed_once_its_night_starts_
         page = client.get(reverse("journal:entry", args=[moved.pk])).content.decode()
     assert reverse("journal:evening", args=[LOGGED_NIGHT]) in page
     assert "has not started yet" not in page
+
+
+# --- Ranges: a report or an export reaches the newest night logged --------------------------
+# The brief's journey: logged on 30 Nov and 2 Dec in London, on 3 Dec in Kiritimati (UTC+14,
+# at 12:30 there), then in Pago Pago (UTC-11) twenty minutes later, where it is 11:50 on
+# 2 Dec: tonight is 1 Dec, two nights before the newest one logged.
+FAR_AHEAD = date(2026, 12, 3)
+FAR_NOW = datetime(2026, 12, 2, 22, 50, tzinfo=UTC)
+FAR_NIGHTS = {
+    date(2026, 11, 30): ("Europe/London", datetime(2026, 11, 30, 21, 0, tzinfo=UTC)),
+    date(2026, 12, 2): ("Europe/London", datetime(2026, 12, 2, 21, 0, tzinfo=UTC)),
+    FAR_AHEAD: ("Pacific/Kiritimati", datetime(2026, 12, 2, 22, 30, tzinfo=UTC)),
+}
+LOGGED = [night.isoformat() for night in FAR_NIGHTS]
+ASKED = {"start": "2026-11-30", "end": "2026-12-03"}
+
+
+@pytest.fixture
+def far_west(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a)
+    for night, (zone, at) in FAR_NIGHTS.items():
+        NightlyEntry.objects.create(
+            patient=patient_a,
+            night=night,
+            status=NightlyEntry.Status.TAKEN,
+            dose_mg=Decimal("1.5"),
+            prescribed_mg=Decimal("1.5"),
+            taken_at=at,
+            evening_logged_at=at,
+            time_zone=zone,
+        )
+    patient_a.time_zone = "Pacific/Pago_Pago"
+    patient_a.save(update_fields=["time_zone"])
+    with time_machine.travel(FAR_NOW, tick=False):
+        assert load(patient_a).tonight(patient_a.tz, FAR_NOW) == date(2026, 12, 1)
+        yield patient_a
+
+
+def _exported_nights(response, fmt):
+    """The download's file name and the nights it holds."""
+    content = b"".join(response.streaming_content).decode()
+    if fmt == "csv":
+        nights = [row["night"] for row in csv.DictReader(io.StringIO(content))]
+    else:
+        night_url = settings.SITE_URL + fhir.NIGHT_EXTENSION_PATH
+        nights = [
+            extension["valueDate"]
+            for item in json.loads(content)["entry"]
+            if item["resource"]["resourceType"] == "MedicationAdministration"
+            for extension in item["resource"].get("extension", [])
+            if extension["url"] == night_url
+        ]
+    return response["Content-Disposition"], nights
+
+
+def _exporter(who, patient, clinician):
+    """A signed-in, just re-authenticated client and the export URL for ``who``."""
+    client = Client()
+    user = clinician if who == "clinician" else patient.user
+    client.force_login(user)
+    mark_reauthenticated(client, user)
+    if who == "clinician":
+        return client, lambda fmt: reverse("clinic:export", args=[patient.pk, fmt])
+    return client, lambda fmt: reverse("journal:export_format", args=[fmt])
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+@pytest.mark.parametrize("fmt", ["csv", "fhir"])
+@pytest.mark.parametrize("params", [ASKED, {}], ids=["asked", "default"])
+def test_an_export_holds_the_nights_logged_ahead_of_tonight(
+    who, fmt, params, far_west, clinician_a
+):
+    client, url = _exporter(who, far_west, clinician_a)
+    response = client.get(url(fmt), params)
+    assert response.status_code == 200
+    name, nights = _exported_nights(response, fmt)
+    extension = "csv" if fmt == "csv" else "json"
+    assert name.endswith(f'_2026-12-03.{extension}"'), name
+    assert nights == LOGGED
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_an_export_asked_past_the_newest_night_logged_still_ends_on_it(who, far_west, clinician_a):
+    client, url = _exporter(who, far_west, clinician_a)
+    response = client.get(url("csv"), {"start": "2026-11-30", "end": "2026-12-10"})
+    name, nights = _exported_nights(response, "csv")
+    assert name.endswith('ldn-journal-2026-11-30_2026-12-03.csv"'), name
+    assert nights == LOGGED
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_an_export_starting_after_the_newest_night_logged_is_refused(who, far_west, clinician_a):
+    client, url = _exporter(who, far_west, clinician_a)
+    response = client.get(url("csv"), {"start": "2026-12-04", "end": "2026-12-10"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("params", [ASKED, {}], ids=["asked", "default"])
+def test_the_visit_report_covers_the_nights_logged_ahead_of_tonight(
+    clinician_client, far_west, params
+):
+    response = clinician_client.get(reverse("clinic:report", args=[far_west.pk]), params)
+    report = response.context["report"]
+    assert report["end"] == FAR_AHEAD
+    assert report["taken"] == len(FAR_NIGHTS)
+    assert not list(response.context["messages"])
+
+
+def test_the_visit_report_past_the_newest_night_logged_ends_on_it_and_says_so(
+    clinician_client, far_west
+):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[far_west.pk]), {"start": "2026-11-30", "end": "2026-12-10"}
+    )
+    assert response.context["report"]["end"] == FAR_AHEAD
+    notices = [str(message) for message in response.context["messages"]]
+    assert notices == ["Nothing is recorded after 2026-12-03: the range ends there."]
+
+
+def test_the_patient_pages_export_picker_runs_to_the_newest_night_logged(
+    clinician_client, far_west
+):
+    response = clinician_client.get(reverse("clinic:patient", args=[far_west.pk]))
+    form = response.context["export_form"]
+    assert form.default_end == FAR_AHEAD
+    assert form.whole_record
+    assert "(1 Nov 2026 to 3 Dec 2026)" in response.content.decode()
+
+
+def test_the_patient_pages_trend_runs_to_the_newest_night_logged(clinician_client, far_west):
+    response = clinician_client.get(reverse("clinic:patient", args=[far_west.pk]))
+    taken = next(s for s in response.context["chart_series"] if s.key == "taken")
+    assert [night.isoformat() for night, dose in taken.points if dose is not None] == LOGGED
