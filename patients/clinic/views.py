@@ -544,7 +544,7 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
         response = StreamingHttpResponse(
-            _in_site_language(fhir_export.bundle_json(patient, plan, nights, now)),
+            _in_site_language(fhir_export.bundle_json(patient, plan, nights, now, start, end)),
             content_type="application/fhir+json",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'

@@ -1,4 +1,4 @@
-"""Urgent reaction reports in the FHIR export: one R4 AdverseEvent per report.
+"""Urgent reaction reports in the FHIR export: one R4 AdverseEvent per report of the range.
 
 The patient's symptoms (this app's code system), the severity they chose and when they
 reported it; once acknowledged, the clinician as `contributor`. No seriousness is asserted:
@@ -7,11 +7,14 @@ that is a clinical judgement the app does not make.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 
 from patients.models import UrgentReport
 from patients.rules.fhir_ids import instant as _iso
 from patients.rules.fhir_ids import stable_id
+from patients.urgent.reports import reports_between
 
 
 def _id(kind: str, *parts) -> str:
@@ -55,11 +58,8 @@ def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
     return resource
 
 
-def adverse_events(patient_ref: str, patient) -> list[dict]:
-    """Every urgent report of the patient, oldest first (one query)."""
-    reports = (
-        UrgentReport.objects.filter(patient=patient)
-        .select_related("acknowledged_by")
-        .order_by("created_at")
-    )
-    return [adverse_event(patient_ref, report) for report in reports]
+def adverse_events(patient_ref: str, patient, start: date, end: date) -> list[dict]:
+    """The patient's urgent reports whose night lies in [start, end], oldest first (one
+    query): the export's range, selected as the visit report selects them
+    (reports.reports_between, the night in the patient's zone)."""
+    return [adverse_event(patient_ref, report) for report in reports_between(patient, start, end)]

@@ -37,6 +37,7 @@ from tests.security.reauth import mark_reauthenticated
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
 TONIGHT = date(2026, 3, 30)
+RANGE = (TONIGHT - timedelta(days=30), TONIGHT)
 RESOURCES = {
     "Patient": FhirPatient,
     "MedicationRequest": MedicationRequest,
@@ -325,7 +326,7 @@ def awkward_journal(journal):
 def _export_inputs(patient):
     plan = plans.load(patient)
     now = timezone.now()
-    return plan, now, lambda: rows.nights(patient, TONIGHT - timedelta(days=30), TONIGHT)
+    return plan, now, lambda: rows.nights(patient, *RANGE)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -333,8 +334,10 @@ def test_the_streamed_fhir_is_byte_for_byte_jsons_compact_encoding(awkward_journ
     monkeypatch.setattr(fhir.uuid, "uuid4", lambda: uuid.UUID(int=7))
     monkeypatch.setattr(fhir, "BATCH", 3)  # batches with and without non-ASCII text
     plan, now, nights = _export_inputs(awkward_journal)
-    streamed = "".join(fhir.bundle_json(awkward_journal, plan, nights(), now))
-    expected = json.dumps(fhir.bundle(awkward_journal, plan, nights(), now), separators=(",", ":"))
+    streamed = "".join(fhir.bundle_json(awkward_journal, plan, nights(), now, *RANGE))
+    expected = json.dumps(
+        fhir.bundle(awkward_journal, plan, nights(), now, *RANGE), separators=(",", ":")
+    )
     assert streamed == expected
     assert "\\u00e9\\u007f" in streamed
     assert "\\ud83d\\ude00" in streamed

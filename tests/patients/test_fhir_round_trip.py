@@ -24,6 +24,7 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from patients.clinic import dashboard
 from patients.clinic.exports import fhir
+from patients.clinic.views import record_start
 from patients.models import NightlyEntry, Patient
 from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
@@ -49,7 +50,10 @@ def demo(settings):
 def _bundle(patient):
     now = timezone.now()
     entries = list(dashboard.entries_with_details().filter(patient=patient))
-    return fhir.bundle(patient, plans.load(patient), entries, now)
+    plan = plans.load(patient)
+    # The whole record: the default range of an export (docs/fhir.md).
+    end = plan.tonight(patient.tz, now)
+    return fhir.bundle(patient, plan, entries, now, record_start(patient, end), end)
 
 
 # --- what an EHR would do with the Bundle alone ---------------------------------------------

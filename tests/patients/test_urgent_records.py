@@ -2,15 +2,18 @@
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 
 from patients.urgent import reports as urgent
-from patients.urgent.fhir import adverse_events
+from patients.urgent.fhir import adverse_event, adverse_events
+from tests.security.reauth import mark_reauthenticated
 
 
 def report_for(patient, now, severity="severe"):
@@ -33,8 +36,10 @@ def test_each_report_is_a_valid_fhir_adverse_event_with_the_acknowledging_clinic
     now = timezone.now()
     report = report_for(patient_a, now - timedelta(days=2))
     urgent.acknowledge(report, clinician_a, "Hold tonight", now - timedelta(days=2))
-    report_for(patient_a, now, severity="moderate")
-    first, second = adverse_events("urn:uuid:patient", patient_a)
+    latest = report_for(patient_a, now, severity="moderate")
+    first_night = urgent.report_night(report, patient_a.tz)
+    last_night = urgent.report_night(latest, patient_a.tz)
+    first, second = adverse_events("urn:uuid:patient", patient_a, first_night, last_night)
     for resource in (first, second):
         AdverseEvent.model_validate(resource)  # R4B rules
     assert first["event"]["text"] == "Severe headache, Vomiting"
@@ -63,3 +68,69 @@ def test_the_visit_report_lists_reports_with_their_acknowledgement(
     assert "Urgent reaction reports" in html
     assert "Severe headache, Vomiting" in html
     assert "Called the patient" in html
+
+
+# The brief's ranges, for a patient in New York: a report on 23 Nov, one at 09:00 on 28 Nov
+# (before noon: the night of 27 Nov) and one at 21:00 on 28 Nov (the night of 28 Nov).
+IN_RANGE_NOW = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+ASKED = {"start": "2026-11-28", "end": "2026-12-01"}
+
+
+@pytest.fixture
+def reports_around_a_range(patient_a):
+    patient_a.time_zone = "America/New_York"
+    patient_a.save(update_fields=["time_zone"])
+    with time_machine.travel(IN_RANGE_NOW, tick=False):
+        earlier = report_for(patient_a, datetime(2026, 11, 23, 23, 0, tzinfo=UTC))
+        before_noon = report_for(patient_a, datetime(2026, 11, 28, 14, 0, tzinfo=UTC))
+        inside = report_for(patient_a, datetime(2026, 11, 29, 2, 0, tzinfo=UTC))
+        assert [urgent.report_night(r, patient_a.tz) for r in (earlier, before_noon, inside)] == [
+            date(2026, 11, 23),
+            date(2026, 11, 27),
+            date(2026, 11, 28),
+        ]
+        yield earlier, before_noon, inside
+
+
+def _adverse_event_ids(response):
+    body = b"".join(response.streaming_content)
+    return [
+        entry["resource"]["id"]
+        for entry in json.loads(body)["entry"]
+        if entry["resource"]["resourceType"] == "AdverseEvent"
+    ]
+
+
+def _fhir_exporter(who, patient, clinician):
+    """A signed-in, just re-authenticated client and the FHIR export's URL for ``who``."""
+    client = Client()
+    user = clinician if who == "clinician" else patient.user
+    client.force_login(user)
+    mark_reauthenticated(client, user)
+    if who == "clinician":
+        return client, reverse("clinic:export", args=[patient.pk, "fhir"])
+    return client, reverse("journal:export_format", args=["fhir"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_the_fhir_export_holds_the_urgent_reports_the_visit_report_lists_for_the_range(
+    who, patient_a, clinician_a, reports_around_a_range
+):
+    *_, inside = reports_around_a_range
+    clinician = Client()
+    clinician.force_login(clinician_a)
+    listed = clinician.get(reverse("clinic:report", args=[patient_a.pk]), ASKED).context["report"]
+    assert listed["urgent_reports"] == [inside]
+    client, url = _fhir_exporter(who, patient_a, clinician_a)
+    assert _adverse_event_ids(client.get(url, ASKED)) == [adverse_event("", inside)["id"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_the_fhir_export_of_the_whole_record_holds_every_urgent_report(
+    who, patient_a, clinician_a, reports_around_a_range
+):
+    client, url = _fhir_exporter(who, patient_a, clinician_a)
+    expected = [adverse_event("", report)["id"] for report in reports_around_a_range]
+    assert _adverse_event_ids(client.get(url)) == expected

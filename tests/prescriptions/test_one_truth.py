@@ -215,7 +215,7 @@ def check_surfaces(client, patient, clinician, moment, logged):
 
     # FHIR: the request for the version in effect tonight carries tonight's state.
     view = plans.load(patient)
-    bundle = fhir.bundle(patient, view, [], moment)
+    bundle = fhir.bundle(patient, view, [], moment, tonight, tonight)
     statuses = {
         resource["identifier"][0]["value"]: resource["status"]
         for resource in (entry["resource"] for entry in bundle["entry"])

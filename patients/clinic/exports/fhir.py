@@ -25,7 +25,7 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   intensity, the dream category and the clinician's extra scales with this app's code
   system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings).
 - AdverseEvent per side effect (severity mild/moderate/severe, the HL7 code system) and per
-  urgent reaction report (patients/urgent/fhir.py).
+  urgent reaction report whose night is in the range (patients/urgent/fhir.py).
 
 Every resource from a night carries the night (the date of the evening it starts on) in the
 NIGHT_EXTENSION, so a night never has to be guessed back from a UTC instant. Text goes out
@@ -39,7 +39,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pydantic_core
@@ -537,9 +537,10 @@ def _scale_name(score) -> str:
     return getattr(score, "scale_name", None) or score.scale.name
 
 
-def resources(patient, plan, entries, now: datetime):
+def resources(patient, plan, entries, now: datetime, start: date, end: date):
     """Every resource of the bundle, one at a time, for a plans.PlanView (entries:
-    exports.rows.Night). Every prescription's versions go out, ended ones too."""
+    exports.rows.Night, the nights from start to end). Every prescription's versions go out,
+    ended ones too; the urgent reports only of the nights from start to end."""
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
     yield person
@@ -548,7 +549,7 @@ def resources(patient, plan, entries, now: datetime):
     writer = NightWriter(ref, patient)
     for entry in entries:
         yield from writer.resources(entry)
-    yield from adverse_events(ref, patient)
+    yield from adverse_events(ref, patient, start, end)
 
 
 def _envelope(now: datetime) -> dict:
@@ -593,9 +594,10 @@ def version_records(patient, plan) -> list[VersionRecord]:
     return records
 
 
-def bundle(patient, plan, entries, now: datetime) -> dict:
+def bundle(patient, plan, entries, now: datetime, start: date, end: date) -> dict:
     """The Bundle as a dict (json.dumps-able)."""
-    return {**_envelope(now), "entry": [_entry(r) for r in resources(patient, plan, entries, now)]}
+    found = resources(patient, plan, entries, now, start, end)
+    return {**_envelope(now), "entry": [_entry(r) for r in found]}
 
 
 # Compact (no indent): json's C encoder, several times faster than pretty printing, which
@@ -645,7 +647,7 @@ _JSON_ESCAPES = "ldn-journal-json-escapes"
 codecs.register_error(_JSON_ESCAPES, _json_escapes)
 
 
-def bundle_json(patient, plan, entries, now: datetime):
+def bundle_json(patient, plan, entries, now: datetime, start: date, end: date):
     """The same Bundle as JSON text in pieces, a batch of resources at a time, for a streamed
     download."""
 
@@ -653,7 +655,7 @@ def bundle_json(patient, plan, entries, now: datetime):
         head = _encode(_envelope(now))
         yield head[:-1] + ',"entry":['
         batch, separator = [], ""
-        for resource in resources(patient, plan, entries, now):
+        for resource in resources(patient, plan, entries, now, start, end):
             batch.append(_entry(resource))
             if len(batch) == BATCH:
                 yield separator + _encode(batch)[1:-1]
