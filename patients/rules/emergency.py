@@ -36,6 +36,102 @@ ZONE_COUNTRIES = {
     "Australia/Darwin": "AU",
     "Pacific/Auckland": "NZ",
     "Asia/Kolkata": "IN",
+    # The rest of these countries' zones (zone.tab) and their older names (tzdata's links).
+    "Australia/Lord_Howe": "AU",
+    "Antarctica/Macquarie": "AU",
+    "Australia/Broken_Hill": "AU",
+    "Australia/Lindeman": "AU",
+    "Australia/Eucla": "AU",
+    "America/Glace_Bay": "CA",
+    "America/Moncton": "CA",
+    "America/Goose_Bay": "CA",
+    "America/Blanc-Sablon": "CA",
+    "America/Iqaluit": "CA",
+    "America/Atikokan": "CA",
+    "America/Resolute": "CA",
+    "America/Rankin_Inlet": "CA",
+    "America/Regina": "CA",
+    "America/Swift_Current": "CA",
+    "America/Cambridge_Bay": "CA",
+    "America/Inuvik": "CA",
+    "America/Creston": "CA",
+    "America/Dawson_Creek": "CA",
+    "America/Fort_Nelson": "CA",
+    "America/Whitehorse": "CA",
+    "America/Dawson": "CA",
+    "Pacific/Chatham": "NZ",
+    "America/Kentucky/Louisville": "US",
+    "America/Kentucky/Monticello": "US",
+    "America/Indiana/Indianapolis": "US",
+    "America/Indiana/Vincennes": "US",
+    "America/Indiana/Winamac": "US",
+    "America/Indiana/Marengo": "US",
+    "America/Indiana/Petersburg": "US",
+    "America/Indiana/Vevay": "US",
+    "America/Indiana/Tell_City": "US",
+    "America/Indiana/Knox": "US",
+    "America/Menominee": "US",
+    "America/North_Dakota/Center": "US",
+    "America/North_Dakota/New_Salem": "US",
+    "America/North_Dakota/Beulah": "US",
+    "America/Boise": "US",
+    "America/Juneau": "US",
+    "America/Sitka": "US",
+    "America/Metlakatla": "US",
+    "America/Yakutat": "US",
+    "America/Nome": "US",
+    "America/Adak": "US",
+    "Africa/Johannesburg": "ZA",
+    "Australia/ACT": "AU",  # Australia/Sydney
+    "Australia/LHI": "AU",  # Australia/Lord_Howe
+    "Australia/NSW": "AU",  # Australia/Sydney
+    "Australia/North": "AU",  # Australia/Darwin
+    "Australia/Queensland": "AU",  # Australia/Brisbane
+    "Australia/South": "AU",  # Australia/Adelaide
+    "Australia/Tasmania": "AU",  # Australia/Hobart
+    "Australia/Victoria": "AU",  # Australia/Melbourne
+    "Australia/West": "AU",  # Australia/Perth
+    "Australia/Yancowinna": "AU",  # Australia/Broken_Hill
+    "Canada/Atlantic": "CA",  # America/Halifax
+    "Canada/Central": "CA",  # America/Winnipeg
+    "Canada/Eastern": "CA",  # America/Toronto
+    "Canada/Mountain": "CA",  # America/Edmonton
+    "Canada/Newfoundland": "CA",  # America/St_Johns
+    "Canada/Pacific": "CA",  # America/Vancouver
+    "Canada/Saskatchewan": "CA",  # America/Regina
+    "Canada/Yukon": "CA",  # America/Whitehorse
+    "Eire": "IE",  # Europe/Dublin
+    "GB": "GB",  # Europe/London
+    "NZ": "NZ",  # Pacific/Auckland
+    "GB-Eire": "GB",  # Europe/London
+    "NZ-CHAT": "NZ",  # Pacific/Chatham
+    "Navajo": "US",  # America/Denver
+    "US/Alaska": "US",  # America/Anchorage
+    "US/Aleutian": "US",  # America/Adak
+    "US/Arizona": "US",  # America/Phoenix
+    "US/Central": "US",  # America/Chicago
+    "US/East-Indiana": "US",  # America/Indiana/Indianapolis
+    "US/Eastern": "US",  # America/New_York
+    "US/Hawaii": "US",  # Pacific/Honolulu
+    "US/Indiana-Starke": "US",  # America/Indiana/Knox
+    "US/Michigan": "US",  # America/Detroit
+    "US/Mountain": "US",  # America/Denver
+    "US/Pacific": "US",  # America/Los_Angeles
+    "America/Indianapolis": "US",  # America/Indiana/Indianapolis
+    "America/Knox_IN": "US",  # America/Indiana/Knox
+    "America/Louisville": "US",  # America/Kentucky/Louisville
+    "America/Atka": "US",  # America/Adak
+    "America/Fort_Wayne": "US",  # America/Indiana/Indianapolis
+    "America/Montreal": "CA",  # America/Toronto
+    "America/Nipigon": "CA",  # America/Toronto
+    "America/Pangnirtung": "CA",  # America/Iqaluit
+    "America/Rainy_River": "CA",  # America/Winnipeg
+    "America/Shiprock": "US",  # America/Denver
+    "America/Thunder_Bay": "CA",  # America/Toronto
+    "America/Yellowknife": "CA",  # America/Edmonton
+    "Australia/Canberra": "AU",  # Australia/Sydney
+    "Australia/Currie": "AU",  # Australia/Hobart
+    "Asia/Calcutta": "IN",  # Asia/Kolkata
 }
 EU_ZONES = {
     "Europe/Amsterdam": "NL",

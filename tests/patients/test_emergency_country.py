@@ -1,6 +1,8 @@
 """The patient's country: set in settings (or pre-filled by the invitation), else derived from
 the time zone; it decides the emergency number on the guidance."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -20,10 +22,37 @@ NUMBERS = {"GB": "999", "US": "911", "AU": "000"}
         ("Australia/Sydney", "AU"),
         ("Europe/Madrid", "ES"),
         ("Asia/Tokyo", ""),
+        # Missing from the table, these gave the default "112 / 911" (found by exploratory
+        # testing: the demo's patient in Lord Howe was told to call 112 or 911, not 000).
+        ("Australia/Lord_Howe", "AU"),
+        ("Australia/Broken_Hill", "AU"),
+        ("America/Regina", "CA"),
+        ("America/Indiana/Indianapolis", "US"),
+        ("Pacific/Chatham", "NZ"),
+        ("Africa/Johannesburg", "ZA"),
+        ("US/Eastern", "US"),
+        ("Asia/Calcutta", "IN"),
     ],
 )
 def test_a_time_zone_gives_its_country(zone, country):
     assert emergency.country_for_zone(zone) == country
+
+
+ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
+
+
+@pytest.mark.skipif(not ZONE_TAB.exists(), reason="no tzdata zone.tab on this machine")
+def test_every_zone_of_a_country_with_a_number_gives_that_country():
+    # The table is kept by hand: every zone tzdata gives one of its countries is in it.
+    named = set(emergency.COUNTRY_NAMES)
+    missing = []
+    for line in ZONE_TAB.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        code, _coordinates, zone = line.split("\t")[:3]
+        if code in named and emergency.country_for_zone(zone) != code:
+            missing.append((zone, code))
+    assert missing == []
 
 
 @pytest.mark.parametrize(
