@@ -955,9 +955,11 @@ def patient_settings(request):
             else reach.warning(reach.patient_unreachable(patient, devices)),
             "devices": devices,
             "devices_section": reach.DEVICES_SECTION,
-            "recent": ReminderDelivery.objects.filter(patient=patient).order_by("-due_at")[
-                :RECENT_REMINDERS
-            ],
+            # Their own messages: the alerts sent to their clinicians and admins about them
+            # carry their patient too, and were listed here (found by exploratory testing).
+            "recent": ReminderDelivery.objects.filter(
+                patient=patient, recipient=request.user
+            ).order_by("-due_at")[:RECENT_REMINDERS],
             "vapid_public_key": push.public_key(),
         },
     )

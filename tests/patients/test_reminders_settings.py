@@ -85,6 +85,26 @@ def test_the_page_lists_recent_reminders_and_devices(patient_client, patient_a):
     assert 'for="id_reminder_time"' in page
 
 
+def test_the_alerts_about_the_patient_sent_to_staff_are_not_their_reminders(
+    patient_client, patient_a, clinician_a
+):
+    # An urgent report's alert and escalation carry the patient too: they were listed among
+    # the patient's own reminders (kind and status, one row per clinician or admin alerted).
+    for kind in ("urgent", "escalation"):
+        ReminderDelivery.objects.create(
+            key=f"u:{kind}",
+            recipient=clinician_a,
+            patient=patient_a,
+            kind=kind,
+            channel="email",
+            status="sent",
+            due_at=datetime(2026, 1, 15, 21, tzinfo=UTC),
+        )
+    page = patient_client.get(URL).content.decode()
+    assert "Urgent report alert" not in page
+    assert "Urgent report escalation" not in page
+
+
 def test_other_roles_get_404_on_the_patient_reminder_page(clinician_client):
     assert clinician_client.get(URL).status_code == 404
 
