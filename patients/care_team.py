@@ -42,15 +42,29 @@ class CareTeamError(Exception):
 
 def check_can_join(user: User) -> None:
     """Only an active clinician can join a care team; say why anyone else cannot."""
+    if user.role == Role.ADMIN:
+        raise CareTeamError(
+            gettext(
+                "%(name)s is an admin, not a clinician: only clinicians can join a care team. "
+                "Choose an active clinician."
+            )
+            % {"name": user.name}
+        )
     if user.role != Role.CLINICIAN:
         raise CareTeamError(
-            f"{user.name} is {'an admin' if user.role == Role.ADMIN else 'a patient'}, not a "
-            "clinician: only clinicians can join a care team. Choose an active clinician."
+            gettext(
+                "%(name)s is a patient, not a clinician: only clinicians can join a care team. "
+                "Choose an active clinician."
+            )
+            % {"name": user.name}
         )
     if not user.is_active:
         raise CareTeamError(
-            f"{user.name} is deactivated and would not see the patient. Choose an active "
-            "clinician (or reactivate them first)."
+            gettext(
+                "%(name)s is deactivated and would not see the patient. Choose an active "
+                "clinician (or reactivate them first)."
+            )
+            % {"name": user.name}
         )
 
 

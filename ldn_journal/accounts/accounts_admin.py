@@ -3,6 +3,7 @@
 from allauth.usersessions.models import UserSession
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccountClosure, Role
@@ -16,10 +17,16 @@ class LastClinician(Exception):
         self.user = user
         self.patients = list(patients)
         names = ", ".join(patient.name for patient in self.patients)
+        # In the admin's language (the request's, active when this is raised).
         super().__init__(
-            f"{user.name} is the only active clinician of {len(self.patients)} "
-            f"patient{'s' if len(self.patients) != 1 else ''} ({names}). Choose a clinician "
-            "to take them over, or add one to their care teams first."
+            ngettext(
+                "%(name)s is the only active clinician of %(count)s patient (%(names)s). "
+                "Choose a clinician to take them over, or add one to their care teams first.",
+                "%(name)s is the only active clinician of %(count)s patients (%(names)s). "
+                "Choose a clinician to take them over, or add one to their care teams first.",
+                len(self.patients),
+            )
+            % {"name": user.name, "count": len(self.patients), "names": names}
         )
 
 

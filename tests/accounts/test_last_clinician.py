@@ -51,6 +51,37 @@ def test_the_last_clinician_of_a_patient_cannot_be_deactivated(clinic):
     assert leaving.is_active
 
 
+def test_the_refusal_is_in_the_admins_language(clinic):
+    # The page's title, explanation and button were English whatever the language (found by
+    # exploratory testing).
+    admin, leaving, _colleague, _alone, _shared = clinic
+    admin.language = "de"
+    admin.save(update_fields=["language"])
+    html = deactivate(admin_browser(admin), leaving).content.decode()
+    assert "Dr Leaving kann noch nicht deaktiviert werden" in html
+    assert "Dr Leaving ist die einzige aktive behandelnde Person von 1 Patient (Alma Alone)" in html
+    assert "Übergeben und Dr Leaving deaktivieren" in html
+    assert "cannot be deactivated" not in html
+    assert "only active clinician" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "ist Admin, keine behandelnde Person"),
+        ("es", "es administrador, no profesional sanitario"),
+    ],
+)
+def test_an_admin_cannot_take_the_patients_over_said_in_the_admins_language(
+    clinic, language, expected
+):
+    admin, leaving, _colleague, _alone, _shared = clinic
+    admin.language = language
+    admin.save(update_fields=["language"])
+    html = deactivate(admin_browser(admin), leaving, taker=admin.pk).content.decode()
+    assert expected in html
+
+
 def test_the_last_clinician_cannot_be_deactivated_while_a_report_is_open(clinic):
     _admin, leaving, _colleague, alone, _shared = clinic
     urgent.report_reaction(
