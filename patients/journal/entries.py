@@ -93,6 +93,23 @@ class DoseTooSoon(JournalError):
     """ "Taken now" minutes after a dose logged for another night (doses.dose_too_soon)."""
 
 
+class NewerLogKept(JournalError):
+    """An entry kept on the phone that is older than the night's log of the same part."""
+
+
+def keep_newer_log(logged: datetime | None, acted_at: datetime | None, moment: datetime) -> None:
+    """Refuse a replay acted at ``moment`` when the part of the night it writes was logged
+    later (``logged``: online, or from another device): sent last, it would otherwise
+    replace the newer log with the older one. Online edits (no ``acted_at``) still replace."""
+    if acted_at is not None and logged is not None and moment < logged:
+        raise NewerLogKept(
+            _(
+                "This night was logged again later, online or on another device, and that "
+                "newer log was kept. Check the night and change it there if needed."
+            )
+        )
+
+
 def recent_dose(patient: Patient, night: date, moment: datetime) -> tuple[date, datetime] | None:
     """doses.dose_too_soon over the patient's doses of the last hours (1 query)."""
     hours = settings.LDN_MIN_HOURS_BETWEEN_DOSES
@@ -420,6 +437,7 @@ def save_evening(
         entry.logged_offline = acted_at is not None
 
     def update(entry):
+        keep_newer_log(entry.evening_logged_at, acted_at, logged_at)
         fill(entry)
         return True
 
@@ -453,6 +471,7 @@ def skip_night(
         entry.logged_offline = acted_at is not None
 
     def update(entry):
+        keep_newer_log(entry.evening_logged_at, acted_at, logged_at)
         fill(entry)
         return True
 
@@ -495,6 +514,7 @@ def save_morning(
         entry.logged_offline = entry.logged_offline or acted_at is not None
 
     def update(entry):
+        keep_newer_log(entry.morning_logged_at, acted_at, logged_at)
         fill(entry)
         return True
 
