@@ -279,9 +279,18 @@ def taken_at(request, night):
     dose = plan.on(night).dose_mg
     form = WhenTakenForm(request.POST, night=night, patient=patient, plan=plan, now=now)
     if dose is None:
-        messages.error(request, _("No dose is prescribed that night: use Different dose or time."))
+        refused = _refused(
+            request,
+            journal.NothingPrescribed(
+                _("No dose is prescribed that night: use Different dose or time.")
+            ),
+        )
+        if refused is not None:
+            return refused
         return redirect("journal:evening", night=night)
     if not form.is_valid():
+        if (invalid := _invalid(request, form)) is not None:
+            return invalid
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
@@ -295,16 +304,20 @@ def taken_at(request, night):
             dose_mg=dose,
             taken_at=form.cleaned_data["taken_at"],
             plan=plan,
+            acted_at=offline.acted_at(request),
         )
     except journal.JournalError as error:
-        messages.error(request, error.message)
+        refused = _refused(request, error)
+        if refused is not None:
+            return refused
     else:
         when = timezone.localtime(saved.entry.taken_at, patient.tz)
-        _saved_message(
+        return _saved(
             request,
             saved,
             _("Saved: %(dose)s mg taken at %(time)s.")
             % {"dose": local_plain(dose), "time": f"{when:%H:%M}"},
+            _after_save(patient, plan, night, now),
         )
     return _after_save(patient, plan, night, now)
 
