@@ -84,6 +84,13 @@ class PlanView:
     def tonight(self, tz, now: datetime) -> date:
         return titration.tonight(self.versions, tz, now)
 
+    def night_of(self, moment: datetime, tz) -> date:
+        """The night ``moment`` belongs to under the dosing time the plan had then (evening or
+        morning, the switch days included): titration.tonight as it was at ``moment``, the
+        night a dose logged then is filed under. A report, a first entry or anything else
+        placed on a night by its moment reads it here, never nights.night_of(..., EVENING)."""
+        return titration.tonight(self.versions, tz, moment)
+
     def window(self, night: date, tz) -> tuple[datetime, datetime]:
         """The UTC instants of ``night`` under the dosing time the plan had then."""
         return nights.night_window(night, tz, titration.dosing_time_on(self.versions, night))

@@ -184,10 +184,12 @@ def urgent_annotations(ref="pk", prefix=""):
     }
 
 
-def urgent_records(patient):
+def urgent_records(patient, plan: PlanView):
+    """The open reports as one flags.UrgentRecord, on the oldest one's night under the
+    dosing time the plan had then (PlanView.night_of, as urgent.reports.report_night)."""
     if not getattr(patient, "urgent_count", None):
         return []
-    night = night_of(patient.urgent_since, patient.tz, EVENING)
+    night = plan.night_of(patient.urgent_since, patient.tz)
     return [
         flag_rules.UrgentRecord(
             night,
@@ -359,7 +361,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             first_reported=first_reported[patient.pk],
             last_entry=patient.last_entry,
             joined=night_of(patient.created_at, patient.tz, EVENING),
-            urgent=urgent_records(patient),
+            urgent=urgent_records(patient, plan),
             account_open=patient.user.is_active,
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
@@ -578,7 +580,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         tz=patient.tz,
         scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
         joined=night_of(patient.created_at, patient.tz, EVENING),
-        urgent=urgent_records(patient),
+        urgent=urgent_records(patient, plan),
         account_open=patient.user.is_active,
     )
     nightly = adherence_records(records, plan, today - timedelta(days=29), today)

@@ -103,7 +103,7 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
             if flag.last_night >= start
         ],
         "edge_nights": EDGE_NIGHTS,
-        "urgent_reports": _urgent_reports(page.patient, start, end),
+        "urgent_reports": _urgent_reports(page.patient, start, end, page.plan),
     }
 
 
@@ -123,6 +123,6 @@ SIDE_EFFECT_LABELS = {
 }
 
 
-def _urgent_reports(patient, start: date, end: date):
+def _urgent_reports(patient, start: date, end: date, plan):
 
-    return reports_between(patient, start, end)
+    return reports_between(patient, start, end, plan)

@@ -45,7 +45,6 @@ from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.rules import flags as flag_rules
 from patients.rules import nights as night_rules
-from patients.rules.nights import EVENING, night_of
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 
@@ -443,16 +442,17 @@ def _page_record_start(page):
         .first()
     )
     nights = [
-        report and night_of(report, patient.tz, EVENING),
+        report and page.plan.night_of(report, patient.tz),
         page.records[0].night if page.records else None,
         min((version.effective_night for version in page.plan.versions), default=None),
     ]
     return min([night for night in nights if night is not None] + [page.today])
 
 
-def record_start(patient, today):
+def record_start(patient, today, plan):
     """The first night of the patient's record: their first entry, plan version or urgent
-    report (whichever came first), or today for an empty record. One query."""
+    report (whichever came first; a report on its night under ``plan``, the patient's
+    PlanView, as urgent.reports.report_night), or today for an empty record. One query."""
 
     def first(queryset, field):
         return Subquery(
@@ -475,7 +475,7 @@ def record_start(patient, today):
     )
     report = firsts["first_report"]
     nights = [
-        report and night_of(report, patient.tz, EVENING),
+        report and plan.night_of(report, patient.tz),
         firsts["first_entry"],
         firsts["first_version"],
     ]
@@ -517,7 +517,9 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     last_night = _export_last_night(patient, today, request.GET.get("end", ""))
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).
-    default_start = today if request.GET.get("start", "").strip() else record_start(patient, today)
+    default_start = (
+        today if request.GET.get("start", "").strip() else record_start(patient, today, plan)
+    )
     form = DateRangeForm(
         request.GET, default_start=default_start, default_end=last_night, cut_is_error=True
     )

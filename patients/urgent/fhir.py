@@ -58,8 +58,10 @@ def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
     return resource
 
 
-def adverse_events(patient_ref: str, patient, start: date, end: date) -> list[dict]:
+def adverse_events(patient_ref: str, patient, start: date, end: date, plan) -> list[dict]:
     """The patient's urgent reports whose night lies in [start, end], oldest first (one
     query): the export's range, selected as the visit report selects them
-    (reports.reports_between, the night in the patient's zone)."""
-    return [adverse_event(patient_ref, report) for report in reports_between(patient, start, end)]
+    (reports.reports_between, the night in the patient's zone under ``plan``, a PlanView)."""
+    return [
+        adverse_event(patient_ref, report) for report in reports_between(patient, start, end, plan)
+    ]

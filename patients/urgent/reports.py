@@ -39,7 +39,6 @@ from patients.notifications import undelivered
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
-from patients.rules import nights
 from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
@@ -79,9 +78,14 @@ class AlreadyAcknowledged(UrgentError):
 # --- Reporting ----------------------------------------------------------------------------------
 
 
-def report_night(report: UrgentReport, tz) -> date:
-    """The night a report belongs to, in the patient's zone (evening boundary)."""
-    return nights.night_of(report.created_at, tz, nights.EVENING)
+def report_night(report: UrgentReport, tz, plan: plans.PlanView) -> date:
+    """The night a report belongs to, in the patient's zone, under the dosing time the plan
+    had when it was made (PlanView.night_of): a morning doser's report at 09:48 belongs to
+    that calendar date, the night of the dose they logged that morning; an evening doser's
+    report before noon to the night before. It used the evening boundary for everyone, so a
+    morning doser's report page started its 14 nights the day before, without the morning's
+    dose the acknowledgement form beside it said was logged (found by exploratory testing)."""
+    return plan.night_of(report.created_at, tz)
 
 
 def report_reaction(
@@ -539,10 +543,16 @@ def sweep(now: datetime) -> dict:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def open_urgent_records(patients: Iterable[Patient]) -> dict[int, list[UrgentRecord]]:
-    """Open reports per patient id as flags.UrgentRecord values, in one query."""
+def open_urgent_records(
+    patients: Iterable[Patient], plan_views: dict[int, plans.PlanView] | None = None
+) -> dict[int, list[UrgentRecord]]:
+    """Open reports per patient id as flags.UrgentRecord values, in one query (and one for
+    the plans when ``plan_views`` is not given: plans.load_many), each on its night
+    (report_night)."""
     patients = list(patients)
     zones = {p.pk: p.tz for p in patients}
+    if plan_views is None:
+        plan_views = plans.load_many(list(zones))
     records: dict[int, list[UrgentRecord]] = defaultdict(list)
     rows = (
         UrgentReport.objects.open()
@@ -550,7 +560,8 @@ def open_urgent_records(patients: Iterable[Patient]) -> dict[int, list[UrgentRec
         .values_list("patient_id", "severity", "created_at")
     )
     for patient_id, severity, created_at in rows:
-        night = nights.night_of(created_at, zones[patient_id], nights.EVENING)
+        plan = plan_views.get(patient_id, plans.NO_PLAN)
+        night = plan.night_of(created_at, zones[patient_id])
         records[patient_id].append(UrgentRecord(night, severity, created_at))
     return records
 
@@ -561,9 +572,12 @@ class NightRow:
     entry: NightlyEntry | None
 
 
-def nights_before(report: UrgentReport, days: int = NIGHTS_BESIDE_REPORT) -> list[NightRow]:
-    """The report's night and the nights before it, newest first, with their entries."""
-    last = report_night(report, report.patient.tz)
+def nights_before(
+    report: UrgentReport, plan: plans.PlanView, days: int = NIGHTS_BESIDE_REPORT
+) -> list[NightRow]:
+    """The report's night (report_night, under ``plan``, the patient's) and the nights
+    before it, newest first, with their entries."""
+    last = report_night(report, report.patient.tz, plan)
     first = last - timedelta(days=days - 1)
     entries = {
         e.night: e
@@ -601,15 +615,18 @@ _BETWEEN = CompiledQuery(
 )
 
 
-def reports_between(patient: Patient, start: date, end: date) -> list[UrgentReport]:
-    """The patient's reports whose night lies in [start, end], oldest first (one query)."""
+def reports_between(
+    patient: Patient, start: date, end: date, plan: plans.PlanView
+) -> list[UrgentReport]:
+    """The patient's reports whose night (report_night, under ``plan``, the patient's) lies
+    in [start, end], oldest first (one query)."""
     rows = _BETWEEN.instances(
         patient.pk,
         datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),
         datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC),
     )
     tz = patient.tz
-    reports = [r for r in rows if start <= report_night(r, tz) <= end]
+    reports = [r for r in rows if start <= report_night(r, tz, plan) <= end]
     for report in reports:
         report.symptom_labels = symptom_labels(report)
     return reports

@@ -176,8 +176,8 @@ def clinic_reports(request):
 
 def _report_page(request, report, form, status=200):
     patient = report.patient
+    plan = plans.load(patient)
     if report.acknowledged_at is None:
-        plan = plans.load(patient)
         tonight = plan.tonight(patient.tz, timezone.now())
         form.say_when_the_hold_starts(
             *first_changeable_night(patient, tonight), dosing_time=plan.dosing_time_on(tonight)
@@ -191,7 +191,7 @@ def _report_page(request, report, form, status=200):
             "form": form,
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
-            "nights": urgent.nights_before(report),
+            "nights": urgent.nights_before(report, plan),
             "patient_zone": report.patient.time_zone,
             "other_open": list(
                 UrgentReport.objects.open()

@@ -53,7 +53,7 @@ def _bundle(patient):
     plan = plans.load(patient)
     # The whole record: the default range of an export (docs/fhir.md).
     end = plan.tonight(patient.tz, now)
-    return fhir.bundle(patient, plan, entries, now, record_start(patient, end), end)
+    return fhir.bundle(patient, plan, entries, now, record_start(patient, end, plan), end)
 
 
 # --- what an EHR would do with the Bundle alone ---------------------------------------------

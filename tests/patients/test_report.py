@@ -114,6 +114,7 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
 
     from patients.clinic.views import record_start  # noqa: PLC0415
     from patients.urgent import reports as urgent  # noqa: PLC0415
+    from prescriptions import plans  # noqa: PLC0415
 
     back = {"report": 60, "entry": 60, "plan": 60}
     back[first] = 90
@@ -131,4 +132,6 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
             now=when,
         )
     response = clinician_client.get(reverse("clinic:report", args=[patient_a.pk]))
-    assert response.context["report"]["start"] == record_start(patient_a, TONIGHT)
+    assert response.context["report"]["start"] == record_start(
+        patient_a, TONIGHT, plans.load(patient_a)
+    )

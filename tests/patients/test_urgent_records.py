@@ -13,6 +13,7 @@ from fhir.resources.R4B.adverseevent import AdverseEvent
 
 from patients.urgent import reports as urgent
 from patients.urgent.fhir import adverse_event, adverse_events
+from prescriptions import plans
 from tests.security.reauth import mark_reauthenticated
 
 
@@ -37,9 +38,10 @@ def test_each_report_is_a_valid_fhir_adverse_event_with_the_acknowledging_clinic
     report = report_for(patient_a, now - timedelta(days=2))
     urgent.acknowledge(report, clinician_a, "Hold tonight", now - timedelta(days=2))
     latest = report_for(patient_a, now, severity="moderate")
-    first_night = urgent.report_night(report, patient_a.tz)
-    last_night = urgent.report_night(latest, patient_a.tz)
-    first, second = adverse_events("urn:uuid:patient", patient_a, first_night, last_night)
+    plan = plans.load(patient_a)
+    first_night = urgent.report_night(report, patient_a.tz, plan)
+    last_night = urgent.report_night(latest, patient_a.tz, plan)
+    first, second = adverse_events("urn:uuid:patient", patient_a, first_night, last_night, plan)
     for resource in (first, second):
         AdverseEvent.model_validate(resource)  # R4B rules
     assert first["event"]["text"] == "Severe headache, Vomiting"
@@ -84,7 +86,11 @@ def reports_around_a_range(patient_a):
         earlier = report_for(patient_a, datetime(2026, 11, 23, 23, 0, tzinfo=UTC))
         before_noon = report_for(patient_a, datetime(2026, 11, 28, 14, 0, tzinfo=UTC))
         inside = report_for(patient_a, datetime(2026, 11, 29, 2, 0, tzinfo=UTC))
-        assert [urgent.report_night(r, patient_a.tz) for r in (earlier, before_noon, inside)] == [
+        plan = plans.load(patient_a)
+        placed = [
+            urgent.report_night(r, patient_a.tz, plan) for r in (earlier, before_noon, inside)
+        ]
+        assert placed == [
             date(2026, 11, 23),
             date(2026, 11, 27),
             date(2026, 11, 28),

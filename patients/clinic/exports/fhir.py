@@ -549,7 +549,7 @@ def resources(patient, plan, entries, now: datetime, start: date, end: date):
     writer = NightWriter(ref, patient)
     for entry in entries:
         yield from writer.resources(entry)
-    yield from adverse_events(ref, patient, start, end)
+    yield from adverse_events(ref, patient, start, end, plan)
 
 
 def _envelope(now: datetime) -> dict:
