@@ -39,6 +39,7 @@ def plan_state(patient, now=None, view=None, tonight=None):
         # The patient's own word for the night ("Today (2 Dec)" for a morning doser).
         "tonight_heading": night_heading(night, patient, view.dosing_time_on(night), now),
         "position": position,
+        "next_change": view.next_change(night),
         "ending": view.ending,
     }
 

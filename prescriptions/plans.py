@@ -78,6 +78,10 @@ class PlanView:
             return position.dose_mg
         return titration.prescribed_dose(self.versions, night)
 
+    def next_change(self, night: date) -> titration.NextChange | None:
+        """The first night after ``night`` on which the plan asks something else."""
+        return titration.next_change(self.versions, night, self.concentration_mg_per_ml)
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

@@ -234,6 +234,56 @@ def current_step(
     )
 
 
+@dataclass(frozen=True)
+class NextChange:
+    """The first night after a given one on which the plan asks something else of the
+    patient, and what it asks then."""
+
+    night: date
+    position: PlanPosition
+    dosing_time_changes: bool  # the switch between evening and morning dosing
+
+
+def _key(position: PlanPosition) -> tuple:
+    return (position.status, position.dose_mg, position.dosing_time)
+
+
+def next_change(
+    versions: Sequence[PlainVersion],
+    night: date,
+    concentration_mg_per_ml: Decimal | None = None,
+) -> NextChange | None:
+    """The next night whose state, dose or dosing time differs from ``night``'s: a step, a
+    hold or its end, a switch between evening and morning dosing, an ending or a new
+    version's first night, whichever comes first; None when nothing is scheduled. The one
+    answer to "what is the next change?" (it read only the next step of the version in
+    effect, so a scheduled hold or switch was shown as "no change planned")."""
+    here = current_step(versions, night, concentration_mg_per_ml)
+    candidates = {
+        boundary
+        for version in versions
+        for boundary in (
+            version.effective_night,
+            version.start_date,
+            version.hold_from,
+            version.hold_until + timedelta(days=1) if version.hold_until else None,
+        )
+        if boundary is not None and boundary > night
+    }
+    if here.next_step_night is not None and here.next_step_night > night:
+        candidates.add(here.next_step_night)
+    while candidates:
+        candidate = min(candidates)
+        candidates.discard(candidate)
+        position = current_step(versions, candidate, concentration_mg_per_ml)
+        if _key(position) != _key(here):
+            return NextChange(candidate, position, position.dosing_time != here.dosing_time)
+        # The same as tonight (a new version that changes nothing yet): its own next step.
+        if position.next_step_night is not None and position.next_step_night > candidate:
+            candidates.add(position.next_step_night)
+    return None
+
+
 def _step_index(schedule: Sequence[tuple[date, date | None, Step]], night: date) -> int:
     """Which step of an active version's schedule ``night`` falls in (the last step has no
     last night: it carries on)."""

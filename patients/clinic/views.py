@@ -168,6 +168,7 @@ def patient_detail(request, pk):
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": plan_panel,
         "tonight_heading": tonight_heading,
+        "next_change": page.plan.next_change(page.today),
     }
     return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
 

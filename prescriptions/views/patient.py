@@ -33,6 +33,7 @@ def my_plan(request):
             "patient": patient,
             "prescription": state["prescription"],
             "position": position,
+            "next_change": state["next_change"],
             "volume_ml": position.volume_ml,
             "tonight": night,
             "hold_note": latest_row.patient_note
