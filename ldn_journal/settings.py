@@ -50,6 +50,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = LDN_TRUSTED_PROXY_COUNT
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Django's own page, except for an entry the phone kept offline and sent later (it needs JSON).
+CSRF_FAILURE_VIEW = "patients.journal.offline.csrf_failure"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ldn_journal.accounts.languages.UserLanguageMiddleware",
+    # Inside the user's language: a 404 to a replay from the phone becomes a JSON refusal.
+    "patients.journal.offline.ReplayNotFoundMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -13,7 +13,9 @@ from datetime import datetime
 from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
 
+from ldn_journal.accounts.models import Role
 from patients.journal.entries import JournalError
 
 REPLAY_HEADER = "X-LDN-Replay"
@@ -51,3 +53,69 @@ def form_refusal(form) -> JsonResponse:
     """A form's errors as one sentence list the phone shows beside the kept entry."""
     texts = [str(error) for errors in form.errors.values() for error in errors]
     return answer(False, " ".join(texts) or _("This entry was refused."), status=400)
+
+
+# The answers below stand in for Django's own HTML pages: the phone reads any answer that is
+# not JSON as "signed out" and would keep the entry for good as "sign in again".
+
+
+def _patients_replay(request) -> bool:
+    """A replay posted by a signed-in patient (signed out, the HTML answer is the true one)."""
+    user = getattr(request, "user", None)
+    return (
+        request.method == "POST"
+        and is_replay(request)
+        and user is not None
+        and user.is_authenticated
+        and user.role == Role.PATIENT
+    )
+
+
+class ReplayNotFoundMiddleware:
+    """A replay the journal answers 404 (a night after tonight, possible after moving to a zone
+    further west; a night that is not a date) is refused for good, as JSON, with what to do.
+    A middleware, not handler404: it sees the URL resolver's 404 and the views' alike, and
+    DEBUG's page too. The same sentence whatever the cause, so it tells no more than the 404
+    it replaces (and only to a signed-in patient, about their own entry)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and not isinstance(response, JsonResponse)
+            and _patients_replay(request)
+        ):
+            return not_found_refusal()
+        return response
+
+
+def not_found_refusal() -> JsonResponse:
+    return answer(
+        False,
+        _(
+            "This entry kept on the phone cannot be saved for that night. "
+            "Enter it again on the card."
+        ),
+        status=404,
+    )
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW. A replay's token had expired: the phone keeps the entry and
+    sends it again with a fresh token on its next run ("retry"), so it is not refused."""
+    if not _patients_replay(request):
+        return django_csrf_failure(request, reason)
+    return JsonResponse(
+        {
+            "ok": False,
+            "retry": True,
+            "message": _(
+                "The page had expired, so this entry kept on the phone was not sent yet. "
+                "Open the app again, and it will be sent."
+            ),
+        },
+        status=403,
+    )

@@ -85,6 +85,13 @@
       note.appendChild(copyOf("outbox-signin-note"));
     } else {
       note.appendChild(copyOf("outbox-waiting-note"));
+      if (record.message) {
+        // Why the last run did not send it (e.g. the page had expired).
+        var why = document.createElement("span");
+        why.className = "outbox-reason";
+        why.textContent = " " + record.message;
+        note.appendChild(why);
+      }
     }
     li.appendChild(note);
     return li;

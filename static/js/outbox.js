@@ -144,7 +144,13 @@
           return { state: "signin", message: "" };
         }
         return response.json().then(function (answer) {
-          return { state: answer.ok ? "sent" : "refused", message: answer.message || "" };
+          var message = answer.message || "";
+          if (answer.ok) {
+            return { state: "sent", message: message };
+          }
+          // Not refused, only not yet (the page's CSRF token had expired): kept, with the
+          // reason, and sent again with a fresh token on the next run.
+          return { state: answer.retry ? "waiting" : "refused", message: message };
         });
       });
   }

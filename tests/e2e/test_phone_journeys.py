@@ -724,6 +724,71 @@ def test_a_form_kept_before_signing_in_again_is_still_sent(phone, live_server):
     context.close()
 
 
+def test_a_replay_for_a_night_after_tonight_stays_on_the_phone_with_what_to_do(phone, live_server):
+    """A night after tonight (the phone moved to a zone further west) was answered with the
+    HTML 404, which the outbox read as "signed out": the entry stayed for good as "sign in
+    again" (found by exploratory testing). It is refused with what to do."""
+    _patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone)
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    page.evaluate(
+        """(url) => window.LdnOutbox.keep(url,
+              "reason=forgot&submission_id=" + crypto.randomUUID())
+            .then(() => window.LdnOutbox.flush())""",
+        f"/journal/night/{tonight + timedelta(days=1)}/skip/",
+    )
+    [record] = _kept(page)
+    assert record["state"] == "refused"
+    assert "cannot be saved for that night" in record["message"]
+    context.close()
+
+
+def test_a_replay_whose_page_had_expired_says_so_and_is_sent_on_the_next_run(phone, live_server):
+    """Django's HTML 403 for an expired CSRF token read as "signed out" to the outbox. The
+    JSON answer keeps the entry waiting, with the reason, and the next run sends it. (The
+    worker is blocked so the page's own fetches can be answered by the test.)"""
+    patient, tonight = _clear_tonight(timezone.now())
+    context = _context(phone, service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    page.goto(f"{live_server.url}/journal/")
+    page.wait_for_function("window.LdnOutbox !== undefined")
+    # No fresh token this run: the kept form's own, expired token goes with it.
+    page.route(
+        "**/journal/outbox-token/",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<p></p>"),
+    )
+    page.evaluate(
+        """() => window.LdnOutbox.keep("/journal/taken/",
+              "csrfmiddlewaretoken=" + "a".repeat(64) + "&submission_id=" + crypto.randomUUID())
+            .then(() => window.LdnOutbox.flush())"""
+    )
+    [record] = _kept(page)
+    assert record["state"] == "waiting"
+    assert "The page had expired" in record["message"]
+    assert not NightlyEntry.objects.filter(patient=patient, night=tonight).exists()
+    # The list says why it waits (the page's own send on load meets the same answer).
+    page.reload()
+    expect(page.locator(".outbox-waiting .outbox-reason")).to_contain_text("The page had expired")
+    page.unroute("**/journal/outbox-token/")
+    page.reload()  # opening the app again sends it (and the card then reloads itself)
+    kept = None
+    for _ in range(50):
+        try:
+            kept = _kept(page)
+        except PlaywrightError:
+            kept = None  # the card reloading itself
+        if kept == []:
+            break
+        page.wait_for_timeout(100)
+    assert kept == []
+    assert NightlyEntry.objects.get(patient=patient, night=tonight).logged_offline
+    context.close()
+
+
 def test_a_patient_no_reminder_can_reach_is_told_on_the_phone(phone, live_server):
     """Push alone with no device (patients.notifications.reach): the home page says no
     reminder can reach them and links to the settings, which say why and what to do; both fit
