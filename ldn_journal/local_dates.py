@@ -4,9 +4,9 @@ Django translates the day and month names; the order and the small words around 
 language's own, so pages ask for a style by name instead of writing a format string.
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from django.utils import formats, translation
+from django.utils import dateformat, formats, timezone, translation
 
 STYLES = {
     # Mon 2 Mar · lun 2 mar · Mo, 2. Mär
@@ -64,3 +64,10 @@ def local_date(value: date, style: str) -> str:
         fmt, zone = fmt[:-2], " " + formats.date_format(value, "T")
     text = formats.date_format(value, fmt)
     return (text.lower() if lower_case else text) + zone
+
+
+def zoned_text(moment: datetime, tz, style: str) -> str:
+    """``moment`` in zone ``tz``, written in ``style``, with the zone's abbreviation ("Wed 25
+    Nov, 21:00 EST"): plain text, for a message (patient_time writes the same as HTML)."""
+    local = timezone.localtime(moment, tz)
+    return f"{local_date(local, style)} {dateformat.format(local, 'T')}"

@@ -23,14 +23,6 @@ def day(value, style="day"):
     return local_date(value, style)
 
 
-def patient_time_text(patient, moment, style) -> str:
-    """The moment in the patient's own zone, written in ``style`` (ldn_journal.local_dates),
-    with the zone's abbreviation ("Wed 25 Nov, 21:00 EST"): what patient_time shows, as
-    plain text for a message beside it on the same page."""
-    local = timezone.localtime(moment, patient.tz)
-    return f"{local_date(local, style)} {date_filter(local, 'T')}"
-
-
 def patient_time_html(patient, moment, style) -> str:
     """The moment in the patient's own zone, written in ``style`` (ldn_journal.local_dates),
     with the zone's abbreviation: what the _patient_time.html partial wrote, without an

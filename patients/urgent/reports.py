@@ -26,6 +26,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import CompiledQuery
+from ldn_journal.local_dates import zoned_text
 from patients import care_team as teams
 from patients.models import (
     ClinicianPreferences,
@@ -43,7 +44,6 @@ from patients.rules import pause as pause_rules
 from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
-from patients.templatetags.journal import patient_time_text
 from prescriptions import changes, plans
 
 log = logging.getLogger(__name__)
@@ -394,7 +394,7 @@ def acknowledge(
                 gettext("%(who)s already acknowledged this report on %(when)s.")
                 % {
                     "who": who,
-                    "when": patient_time_text(report.patient, report.acknowledged_at, "day_time"),
+                    "when": zoned_text(report.acknowledged_at, report.patient.tz, "day_time"),
                 }
             )
         _record_history(report, clinician, "acknowledged", now)
