@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,7 +40,6 @@ from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
 from patients.rules import pause as pause_rules
-from patients.rules.flags import UrgentRecord
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
 from prescriptions import changes, plans
@@ -541,29 +539,6 @@ def sweep(now: datetime) -> dict:
 
 
 # --- Reading ---------------------------------------------------------------------------------
-
-
-def open_urgent_records(
-    patients: Iterable[Patient], plan_views: dict[int, plans.PlanView] | None = None
-) -> dict[int, list[UrgentRecord]]:
-    """Open reports per patient id as flags.UrgentRecord values, in one query (and one for
-    the plans when ``plan_views`` is not given: plans.load_many), each on its night
-    (report_night)."""
-    patients = list(patients)
-    zones = {p.pk: p.tz for p in patients}
-    if plan_views is None:
-        plan_views = plans.load_many(list(zones))
-    records: dict[int, list[UrgentRecord]] = defaultdict(list)
-    rows = (
-        UrgentReport.objects.open()
-        .filter(patient_id__in=zones)
-        .values_list("patient_id", "severity", "created_at")
-    )
-    for patient_id, severity, created_at in rows:
-        plan = plan_views.get(patient_id, plans.NO_PLAN)
-        night = plan.night_of(created_at, zones[patient_id])
-        records[patient_id].append(UrgentRecord(night, severity, created_at))
-    return records
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db import DatabaseError, IntegrityError
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
+from patients.clinic import dashboard
 from patients.guidance import emergency_number, guidance_for
 from patients.models import (
     ClinicianPreferences,
@@ -451,10 +452,10 @@ def test_open_reports_become_urgent_records_for_the_dashboard_flags(patient_a, c
     open_report = make_report(patient_a)
     seen = make_report(patient_a, severity="moderate")
     urgent.acknowledge(seen, clinician_a, "ok", NOW)
-    records = urgent.open_urgent_records([patient_a])
-    assert [(r.night, r.severity) for r in records[patient_a.pk]] == [
-        (date(2026, 11, 25), open_report.severity)
-    ]
+    (row,) = dashboard.patient_rows(clinician_a, NOW)
+    (flag,) = [f for f in row.open_flags if f.kind == "urgent"]
+    assert flag.evidence == (date(2026, 11, 25),)
+    assert flag.report_id == open_report.pk
 
 
 @pytest.mark.django_db

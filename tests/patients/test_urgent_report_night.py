@@ -105,12 +105,11 @@ def test_a_morning_dosers_open_report_flags_the_calendar_date(
     (row,) = dashboard.patient_rows(clinician_a, now)
     annotated = dashboard.annotated_patients(clinician_a, now).get(pk=patient_a.pk)
     page = dashboard.patient_page(annotated, [clinician_a], now)
-    records = urgent.open_urgent_records([patient_a])
     for flags in (row.open_flags, page.flags):
         (flag,) = [f for f in flags if f.kind == "urgent"]
         assert flag.evidence == (DOSE_DAY,)
         assert flag.report_id == morning_report.pk
-    assert [r.night for r in records[patient_a.pk]] == [DOSE_DAY]
+    assert urgent.report_night(morning_report, patient_a.tz, plans.load(patient_a)) == DOSE_DAY
 
 
 def test_an_evening_dosers_report_at_nine_am_stays_on_last_night(
@@ -124,7 +123,9 @@ def test_an_evening_dosers_report_at_nine_am_stays_on_last_night(
     assert urgent.report_night(report, patient.tz, plan) == last_night
     assert urgent.reports_between(patient, last_night, last_night, plan) == [report]
     assert urgent.reports_between(patient, DOSE_DAY, DOSE_DAY, plan) == []
-    assert [r.night for r in urgent.open_urgent_records([patient])[patient.pk]] == [last_night]
+    (row,) = dashboard.patient_rows(clinician_a, at_nine)
+    (flag,) = [f for f in row.open_flags if f.kind == "urgent"]
+    assert flag.evidence == (last_night,)
     with time_machine.travel(at_nine + timedelta(minutes=10), tick=False):
         response = clinician_client.get(reverse("clinic:urgent_report", args=[report.pk]))
     assert response.context["nights"][0].night == last_night
