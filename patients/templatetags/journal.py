@@ -37,14 +37,23 @@ def patient_time_html(patient, moment, style) -> str:
     )
 
 
-def logged_zone(entry, patient):
-    """The zone a night's times were logged in (the entry's), else the patient's own."""
+def _entry_zone(entry):
+    """(key, zone) of the zone a night's times were logged in, or None when the entry names
+    none (or one this machine does not know). logged_zone and logged_time read it."""
     key = getattr(entry, "time_zone", "")
-    if key and key != patient.time_zone:
+    if key:
         try:
             return key, zoneinfo.ZoneInfo(key)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass
+    return None
+
+
+def logged_zone(entry, patient):
+    """The zone a night's times were logged in (the entry's), else the patient's own."""
+    found = _entry_zone(entry)
+    if found is not None and found[0] != patient.time_zone:
+        return found
     return patient.time_zone, patient.tz
 
 
@@ -160,14 +169,11 @@ def logged_time(entry, field="taken_at"):
     if moment is None:
         return ""
     viewer = timezone.get_current_timezone()
-    key = getattr(entry, "time_zone", "")
+    found = _entry_zone(entry)
     # Compared by the zone's key: Django's current zone *name* is the abbreviation for a
     # fixed-offset zone ("+02" for Etc/GMT-2), which is no key, so it labelled every time of
     # such a patient as logged elsewhere (and looked the abbreviation up on every call).
-    if not key or key == getattr(viewer, "key", None):
+    if found is None or found[0] == getattr(viewer, "key", None):
         return timezone.localtime(moment, viewer).strftime("%H:%M")
-    try:
-        zone = zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.localtime(moment, viewer).strftime("%H:%M")
+    key, zone = found
     return f"{timezone.localtime(moment, zone).strftime('%H:%M')} {zone_label(key)}"
