@@ -111,7 +111,7 @@ def test_the_clinicians_nav_count_is_their_own(client, clinician_a, clinician_b,
     def nav(user):
         client.force_login(user)
         page = client.get(reverse("clinic:patients")).content.decode()
-        return page[page.index('<nav class="nav"') : page.index("</nav>")]
+        return page[page.index('<nav class="nav nav-main"') : page.index("</nav>")]
 
     assert "nav-count" in nav(clinician_a)
     assert "nav-count" not in nav(clinician_b)

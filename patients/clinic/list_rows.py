@@ -227,7 +227,7 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         f"            {conditions}</th>\n"
         f'          <td data-label="{words.dose}">{position}</td>\n'
         f'          <td data-label="{words.last_entry}">{last_entry}</td>\n'
-        f'          <td class="num" data-label="{words.adherence}">'
+        f'          <td class="num nowrap" data-label="{words.adherence}">'
         f"{adherence[0]} / {adherence[1]}</td>\n"
         f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
         f"            {flags}\n"

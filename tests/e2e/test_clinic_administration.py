@@ -167,6 +167,23 @@ def test_no_admin_page_scrolls_sideways(browser, live_server, settings, viewport
         })()"""
     )
     assert brand_lines == 1
+    if viewport == DESKTOP:
+        # The eight sections take one row of their own under the brand, the account links
+        # stay at its right (ten links beside the brand wrapped onto two rows at 1280 px).
+        rows = page.evaluate(
+            """(() => ({
+              sections: new Set(Array.from(document.querySelectorAll(".nav-main a"))
+                .map((a) => Math.round(a.getBoundingClientRect().top))).size,
+              account: new Set(Array.from(document.querySelectorAll(".nav-account a"))
+                .map((a) => Math.round(a.getBoundingClientRect().top))).size,
+              brandTop: Math.round(document.querySelector(".brand").getBoundingClientRect().top),
+              accountTop: Math.round(
+                document.querySelector(".nav-account a").getBoundingClientRect().top),
+            }))()"""
+        )
+        assert rows["sections"] == 1, rows
+        assert rows["account"] == 1, rows
+        assert abs(rows["brandTop"] - rows["accountTop"]) < 16, rows
     if viewport == PHONE:
         # Each filter takes the row on a phone: one width for every box (the two date
         # inputs were 180 px among 360 px selects, the text boxes as wide as their size).

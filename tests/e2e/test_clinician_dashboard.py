@@ -101,3 +101,19 @@ def test_a_very_long_patient_name_never_makes_a_clinician_page_scroll_sideways(
             wide[path] = overflow
     context.close()
     assert wide == {}
+
+
+def test_the_demo_list_fits_1280_without_scrolling_inside_its_table(browser, live_server):
+    """The list's table fits its box at 1280 px: the "Adherence 7 / 30 nights" heading, kept
+    on one line, pushed it 34 px past, so the pain sparklines were cut off behind a scroll."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(live_server.url + "/clinic/")
+    boxes = page.evaluate(
+        """Array.from(document.querySelectorAll(".table-wrap"))
+             .map((box) => box.scrollWidth - box.clientWidth)"""
+    )
+    context.close()
+    assert boxes
+    assert max(boxes) <= 0, boxes

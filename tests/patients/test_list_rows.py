@@ -30,7 +30,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
           <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{% night_said row.last_entry row.patient row.position.dosing_time now as said %}{{ row.last_entry|day:"day_month" }}{% if said %} <span class="small muted">({{ said }})</span>{% endif %}{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
-          <td class="num" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
+          <td class="num nowrap" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
           </div></td>

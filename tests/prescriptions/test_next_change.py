@@ -108,7 +108,10 @@ def test_a_scheduled_hold_is_the_next_change_on_every_surface(patient_a, clinici
         plan = clinician.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode()
     assert "From Friday 27 November: on hold until resumed." in mine
     assert "No change planned" not in mine
-    assert "on hold until resumed · 27 Nov" in page
+    assert (
+        '<span class="stat-value">27 Nov</span><span class="stat-note">on hold until resumed</span>'
+        in page
+    )
     assert "None planned" not in page
     assert "on hold until resumed</span>" in plan
     assert "from 27 Nov 2026" in plan
