@@ -205,3 +205,31 @@ def listing(now: datetime) -> dict[str, list[Coverage]]:
         grouped[coverage.phase].append(coverage)
     grouped[rules.PAST].reverse()
     return grouped
+
+
+def ended_behind(covering: User, moments: list[datetime], now: datetime) -> list[Coverage]:
+    """The coverages `covering` gave that held at one of `moments` (when an alert reached
+    them) and are over at `now`, soonest first, each with `ended_on` (its last day, or the
+    day it was ended early): why a link in that alert no longer opens anything for them."""
+    if not moments:
+        return []
+    days = [today(moment) for moment in moments]
+    rows = Coverage.objects.filter(
+        covering=covering, first_day__lte=max(days), last_day__gte=min(days)
+    ).select_related("covered")
+    zone = settings.LDN_CLINIC_TIME_ZONE
+    ended = []
+    for coverage in rows.order_by("first_day", "pk"):
+        held = any(
+            rules.phase(coverage.first_day, coverage.last_day, coverage.ended_at, moment, zone)
+            == rules.CURRENT
+            for moment in moments
+        )
+        if held and phase_of(coverage, now) == rules.PAST:
+            coverage.ended_on = (
+                min(today(coverage.ended_at), coverage.last_day)
+                if coverage.ended_at
+                else coverage.last_day
+            )
+            ended.append(coverage)
+    return ended

@@ -36,5 +36,6 @@ urlpatterns = [
     path("settings/", reminder_views.digest_settings, name="digest_settings"),
     path("reports/", urgent_views.clinic_reports, name="urgent_reports"),
     path("reports/<int:pk>/", urgent_views.clinic_report, name="urgent_report"),
+    path("reports/<int:pk>/alert/", urgent_views.alert_link, name="urgent_alert"),
     path("reports/<int:pk>/acknowledge/", urgent_views.acknowledge, name="urgent_acknowledge"),
 ]

@@ -290,7 +290,18 @@ def assign_clinician(
 def alert_url(delivery: ReminderDelivery) -> str:
     if delivery.recipient.is_admin:  # admins see no clinical pages: they route the report
         return settings.SITE_URL + reverse("manage:urgent_report", args=[delivery.report_id])
-    return settings.SITE_URL + reverse("clinic:urgent_report", args=[delivery.report_id])
+    # Through the alert's own link, which opens the report while the clinician may see it
+    # and says why not once they may not (a coverage that ended), instead of a bare 404.
+    return settings.SITE_URL + reverse("clinic:urgent_alert", args=[delivery.report_id])
+
+
+def alerted_at(user: User, report_id: int) -> list[datetime]:
+    """When alerts about this report were claimed for `user` (none: the link is not theirs)."""
+    return list(
+        ReminderDelivery.objects.filter(recipient=user, report_id=report_id)
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+    )
 
 
 class UrgentAlertRenderer(Renderer):

@@ -13,6 +13,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.db import DatabaseError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from patients import coverage
 from patients.guidance import guidance_for
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
@@ -212,6 +214,26 @@ def clinic_report(request, pk):
     _clinician_zone(request.user)
     record_access(request, "urgent.read", patient=report.patient, obj=report)
     return _report_page(request, report, AcknowledgeForm())
+
+
+@role_required(Role.CLINICIAN)
+@_zone_reset
+def alert_link(request, pk):
+    """Where an alert's link lands: the report while the clinician may see it; once they may
+    not (the coverage that brought the alert has ended), a page that says so and whom to
+    contact, with nothing of the patient's. Someone never alerted about it gets 404."""
+    if UrgentReport.objects.visible_to(request.user).filter(pk=pk).exists():
+        return redirect("clinic:urgent_report", pk=pk)
+    now = timezone.now()
+    moments = urgent.alerted_at(request.user, pk)
+    if not moments:
+        raise Http404
+    _clinician_zone(request.user)
+    return render(
+        request,
+        "patients/urgent/alert_closed.html",
+        {"coverages": coverage.ended_behind(request.user, moments, now)},
+    )
 
 
 @require_POST

@@ -329,6 +329,9 @@ RULES = {
     "clinic:digest_settings": rule("clinician"),
     "clinic:urgent_reports": rule("clinician"),
     "clinic:urgent_report": rule("clinician_a", params={"pk": _obj("urgent_report")}),
+    # An alert's link: the report for whoever may see it; a page saying why not for a
+    # clinician once alerted (a coverage that ended); 404 for anyone never alerted.
+    "clinic:urgent_alert": rule("clinician_a", params={"pk": _obj("urgent_report")}),
     "clinic:urgent_acknowledge": rule(
         "clinician_a", post_only=True, params={"pk": _obj("urgent_report")}
     ),
