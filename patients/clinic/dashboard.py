@@ -366,7 +366,8 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
         silent = flag_rules.nights_silent(patient.last_entry, today)
-        nightly = adherence_records(records, plan, today - timedelta(days=29), today)
+        last_night = last_night_of_record(today, records[-1].night if records else None)
+        nightly = adherence_records(records, plan, last_night - timedelta(days=29), last_night)
         pain = {r.night: r.scores.get("pain") for r in records}
         pain_values = [
             pain.get(today - timedelta(days=offset))
@@ -379,8 +380,8 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
                 position=plan.on(today),
                 last_entry=patient.last_entry,
                 nights_silent=silent,
-                adherence_7=adherence_rules.adherence(nightly, today, 7),
-                adherence_30=adherence_rules.adherence(nightly, today, 30),
+                adherence_7=adherence_rules.adherence(nightly, today, 7, through=last_night),
+                adherence_30=adherence_rules.adherence(nightly, today, 30, through=last_night),
                 flags=flags,
                 open_flags=open_flags,
                 reviewed_through=patient.reviewed_through,
@@ -583,12 +584,14 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         urgent=urgent_records(patient, plan),
         account_open=patient.user.is_active,
     )
-    nightly = adherence_records(records, plan, today - timedelta(days=29), today)
+    # Adherence as the patient's history counts it: through the last night of record.
+    last_night = last_night_of_record(today, records[-1].night if records else None)
+    nightly = adherence_records(records, plan, last_night - timedelta(days=29), last_night)
     return PatientPage(
         patient=patient,
         care_team=care_team,
         today=today,
-        last_night=last_night_of_record(today, records[-1].night if records else None),
+        last_night=last_night,
         plan=plan,
         position=plan.on(today),
         records=records,
@@ -596,8 +599,8 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         reviewed_through=getattr(patient, "reviewed_through", None),
         scales=scales,
         timeline=timeline(patient),
-        adherence_7=adherence_rules.adherence(nightly, today, 7),
-        adherence_30=adherence_rules.adherence(nightly, today, 30),
+        adherence_7=adherence_rules.adherence(nightly, today, 7, through=last_night),
+        adherence_30=adherence_rules.adherence(nightly, today, 30, through=last_night),
         now=now,
     )
 

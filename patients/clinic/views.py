@@ -96,13 +96,14 @@ def _plan_panel(request, page):
     return render_to_string(PLAN_PANEL_TEMPLATE, context), context["tonight_heading"]
 
 
-def _calendar_month(request, today):
-    """The month the adherence calendar shows: ?month=YYYY-MM, never after this month."""
-    current = dashboard.month_start(today)
+def _calendar_month(request, today, last_night):
+    """The month the adherence calendar shows: ?month=YYYY-MM (this month without one), never
+    after the month of the last night of record (this month, or the next when a night was
+    logged ahead of today: nights.last_night_of_record)."""
     wanted = night_rules.month_named(request.GET.get("month"))
     if wanted is None or not night_rules.nameable(wanted):
-        return current
-    return min(wanted, current)
+        return dashboard.month_start(today)
+    return min(wanted, dashboard.month_start(last_night))
 
 
 def _export_form(request, page):
@@ -127,7 +128,7 @@ def patient_detail(request, pk):
     patient, care_team = _gate(request, pk)
     now = timezone.now()
     page = dashboard.patient_page(patient, care_team, now)
-    month = _calendar_month(request, page.today)
+    month = _calendar_month(request, page.today, page.last_night)
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
@@ -152,7 +153,7 @@ def patient_detail(request, pk):
         "calendar_month": month,
         "calendar_previous": dashboard.previous_month(month),
         "calendar_next": (
-            dashboard.next_month(month) if month < dashboard.month_start(page.today) else None
+            dashboard.next_month(month) if month < dashboard.month_start(page.last_night) else None
         ),
         "dose_levels": dose_levels,
         "dose_level_rows": dashboard.dose_level_rows_html(dose_levels),

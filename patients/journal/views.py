@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Min, Prefetch, Subquery
+from django.db.models import Max, Min, Prefetch, Subquery
 from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -676,36 +676,35 @@ def _journal_start(patient, tonight, first_night):
     return date(earliest.year, earliest.month, 1)
 
 
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _history_nights(patient_id, since, until):
+def _history_nights(patient_id, since):
     entries = NightlyEntry.objects.filter(patient_id=patient_id)
     first_logged = Subquery(entries.order_by("night").values("night")[:1])
+    last_logged = Subquery(entries.order_by("-night").values("night")[:1])
     return (
-        entries.filter(night__gte=since, night__lte=until)
+        entries.filter(night__gte=since)
         .order_by()
-        .annotate(first_logged=first_logged)
-        .values_list("night", "status", "dose_mg", "first_logged")
+        .annotate(first_logged=first_logged, last_logged=last_logged)
+        .values_list("night", "status", "dose_mg", "first_logged", "last_logged")
     )
 
 
-_HISTORY_NIGHTS = CompiledQuery(_history_nights, _PLACEHOLDER_ID, *_PLACEHOLDER_NIGHTS)
+_HISTORY_NIGHTS = CompiledQuery(_history_nights, _PLACEHOLDER_ID, _PLACEHOLDER_NIGHTS[0])
 
 
 def _history_rows(patient, first: date, tonight: date):
     """The (night, status, dose) of every night the history month may show or count, and
-    the patient's first night logged (None without any), in one query: the first night is a
-    subquery on each row. The range is wide enough for any month the page may move to (the
-    journal's first month is later than ``first``, never after this month); the view keeps
+    the patient's first and newest nights logged (None without any), in one query: they
+    are subqueries on each row. The range is wide enough for any month the page may move to
+    (the journal's first month is later than ``first``, never after the month of the last
+    night of record) and no end: after tonight there are only the nights logged ahead
+    of it (nights.last_night_of_record), which the month and the stats show. The view keeps
     the nights it needs."""
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
-    until = max(_month_end(first), _month_end(tonight))
-    rows = _HISTORY_NIGHTS.values(patient.pk, since, until)
-    if not rows:  # nothing in the range: the first night, if any, is older
-        return [], _entries(patient).aggregate(first=Min("night"))["first"]
-    return [row[:3] for row in rows], rows[0][3]
+    rows = _HISTORY_NIGHTS.values(patient.pk, since)
+    if not rows:  # nothing in the range: the first and newest nights, if any, are outside
+        bounds = _entries(patient).aggregate(first=Min("night"), last=Max("night"))
+        return [], bounds["first"], bounds["last"]
+    return [row[:3] for row in rows], rows[0][3], rows[0][4]
 
 
 class _Logged(NamedTuple):
@@ -716,17 +715,19 @@ class _Logged(NamedTuple):
     status: str
 
 
-def _stats(plan, rows, tonight):
+def _stats(plan, rows, tonight, last_night):
+    """Adherence and streak over the nights ending with the last night of record: tonight,
+    or a night logged ahead of it (nights.last_night_of_record), which counts as logged."""
     records = journal.night_records(
         plan,
         [_Logged(night, status) for night, status, _dose in rows],
-        tonight - timedelta(days=STATS_NIGHTS - 1),
-        tonight,
+        last_night - timedelta(days=STATS_NIGHTS - 1),
+        last_night,
     )
     return {
-        "week": adherence.adherence(records, tonight, 7),
-        "month": adherence.adherence(records, tonight, 30),
-        "streak": adherence.streak(records, tonight),
+        "week": adherence.adherence(records, tonight, 7, through=last_night),
+        "month": adherence.adherence(records, tonight, 30, through=last_night),
+        "streak": adherence.streak(records, tonight, through=last_night),
     }
 
 
@@ -807,9 +808,12 @@ def history(request):
     patient, plan = _plan(request)
     tonight = plan.tonight(patient.tz, now)
     first = _month_param(request.GET.get("month"), tonight)
-    if first > tonight:
-        first = date(tonight.year, tonight.month, 1)
-    rows, first_night = _history_rows(patient, first, tonight)
+    rows, first_night, newest_night = _history_rows(patient, first, tonight)
+    # A night logged ahead of tonight (further east, before a move west) is reachable: the
+    # last month is the one of the last night of record, not only tonight's.
+    last_night = nights.last_night_of_record(tonight, newest_night)
+    if first > last_night:
+        first = date(last_night.year, last_night.month, 1)
     start = _journal_start(patient, tonight, first_night)
     if first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
@@ -820,7 +824,7 @@ def history(request):
             % {"month": local_date(start, "month_year")},
         )
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    since, until = min(first, tonight - timedelta(days=STATS_NIGHTS - 1)), max(last, tonight)
+    since, until = min(first, tonight - timedelta(days=STATS_NIGHTS - 1)), max(last, last_night)
     rows = [row for row in rows if since <= row[0] <= until]
     by_night = {night: (status, dose) for night, status, dose in rows}
     previous = (first - ONE_DAY).replace(day=1) if first > start else None
@@ -833,8 +837,8 @@ def history(request):
             "month": first,
             "calendar_body": _calendar_body(plan, first, tonight, by_night, now),
             "previous": previous,
-            "following": following if following <= tonight else None,
-            "stats": _stats(plan, rows, tonight),
+            "following": following if following <= last_night else None,
+            "stats": _stats(plan, rows, tonight, last_night),
         },
     )
 
@@ -866,10 +870,11 @@ def trend_series(entries, start, end):
     ]
 
 
-# The nights a trends page draws, with only the fields drawn.
+# The nights a trends page draws, with only the fields drawn: from its first night on (after
+# tonight there are only nights logged ahead of it, which the page draws too).
 _TREND_NIGHTS = CompiledQuery(
-    lambda patient_id, start, end: (
-        NightlyEntry.objects.filter(patient_id=patient_id, night__gte=start, night__lte=end)
+    lambda patient_id, start: (
+        NightlyEntry.objects.filter(patient_id=patient_id, night__gte=start)
         .order_by("night")
         .only(
             "night",
@@ -883,7 +888,7 @@ _TREND_NIGHTS = CompiledQuery(
         )
     ),
     _PLACEHOLDER_ID,
-    *_PLACEHOLDER_NIGHTS,
+    _PLACEHOLDER_NIGHTS[0],
 )
 
 
@@ -898,21 +903,26 @@ def trends(request):
         weeks = 4
     if weeks not in TREND_WEEKS:
         weeks = 4
-    start = tonight - timedelta(days=weeks * 7 - 1)
-    entries = _with_patient(patient, _TREND_NIGHTS.instances(patient.pk, start, tonight))
-    series = trend_series(entries, start, tonight)
+    # The range ends on the last night of record: tonight, or a night logged ahead of it
+    # (further east, before a move west), as the clinician's trend does.
+    entries = _with_patient(
+        patient, _TREND_NIGHTS.instances(patient.pk, tonight - timedelta(days=weeks * 7 - 1))
+    )
+    end = nights.last_night_of_record(tonight, entries[-1].night if entries else None)
+    start = end - timedelta(days=weeks * 7 - 1)
+    series = trend_series(entries, start, end)
     # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
     prescribed = charts.Series(
         "prescribed",
         _("Prescribed dose (mg)"),
         [
             (night, plan.on(night).dose_mg)
-            for night in (start + timedelta(days=i) for i in range((tonight - start).days + 1))
+            for night in (start + timedelta(days=i) for i in range((end - start).days + 1))
         ],
         axis="dose",
     )
     panels = charts.small_multiples(
-        [item for item in series if item.axis != "dose"], start, tonight, dose=prescribed
+        [item for item in series if item.axis != "dose"], start, end, dose=prescribed
     )
     return render(
         request,
@@ -924,7 +934,7 @@ def trends(request):
             "panels": panels,
             "series": series,
             "table_body": charts.table_body(
-                reversed(charts.table_rows(series, start, tonight)), blank="—"
+                reversed(charts.table_rows(series, start, end)), blank="—"
             ),
         },
     )

@@ -58,19 +58,24 @@ def _counts(record: AdherenceNight | None, tonight: date) -> bool:
     """Whether a night enters the denominator.
 
     Tonight is still open: it counts only once something has been logged for it, so an
-    evening view of the page does not show tonight as a missed dose.
+    evening view of the page does not show tonight as a missed dose. So does a night after
+    tonight (logged further east before a move west: nights.last_night_of_record).
     """
     if record is None or not record.prescribed:
         return False
-    return record.night != tonight or bool(record.status)
+    return record.night < tonight or bool(record.status)
 
 
-def adherence(records: Iterable[AdherenceNight], tonight: date, days: int) -> Adherence:
-    """Nights taken / nights prescribed over the ``days`` nights ending with ``tonight``."""
+def adherence(
+    records: Iterable[AdherenceNight], tonight: date, days: int, *, through: date | None = None
+) -> Adherence:
+    """Nights taken / nights prescribed over the ``days`` nights ending with ``through``
+    (the last night of record; tonight by default)."""
     by_night = _by_night(records)
+    last = through or tonight
     taken = prescribed = 0
     for offset in range(days):
-        record = by_night.get(tonight - timedelta(days=offset))
+        record = by_night.get(last - timedelta(days=offset))
         if not _counts(record, tonight):
             continue
         prescribed += 1
@@ -78,19 +83,28 @@ def adherence(records: Iterable[AdherenceNight], tonight: date, days: int) -> Ad
     return Adherence(days=days, taken=taken, prescribed=prescribed)
 
 
-def streak(records: Iterable[AdherenceNight], tonight: date, limit: int = 3660) -> int:
-    """Prescribed nights taken in a row, ending tonight (or last night if tonight is open).
+def streak(
+    records: Iterable[AdherenceNight],
+    tonight: date,
+    limit: int = 3660,
+    *,
+    through: date | None = None,
+) -> int:
+    """Prescribed nights taken in a row, ending tonight (or last night if tonight is open),
+    or ending ``through``, the last night of record, when a night after tonight was logged.
 
     Unprescribed nights (a hold, no plan) are stepped over without breaking the streak;
-    the first prescribed night that was skipped or not logged ends it.
+    the first prescribed night that was skipped or not logged ends it. An open night
+    (tonight, or after it and not logged) neither counts nor breaks it.
     """
     by_night = _by_night(records)
+    last = through or tonight
     count = 0
     for offset in range(limit):
-        night = tonight - timedelta(days=offset)
+        night = last - timedelta(days=offset)
         record = by_night.get(night)
         if record is None:
-            if night == tonight:
+            if night >= tonight:
                 continue
             break
         if not _counts(record, tonight):

@@ -86,3 +86,35 @@ def test_every_night_between_is_read_once_with_its_status_and_whether_it_was_pre
         AdherenceNight(date(2026, 3, 3), "skipped", False),
         AdherenceNight(date(2026, 3, 4), "", True),
     ]
+
+
+# A night logged ahead of tonight (further east, before a move west): the figures run
+# through the last night of record; a night after tonight not logged is open, like tonight.
+# The patterns end on THROUGH: their last three nights are tonight and the two after it.
+THROUGH = TONIGHT + timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "taken", "prescribed"),
+    [
+        ("TTTTT.T", 6, 6),  # the night after tonight open, the one after that logged
+        ("TTTT..T", 5, 5),  # tonight and the night after it both open
+        ("TTTT.ST", 5, 6),  # tonight open; a night after it skipped counts
+        ("STTTT..", 4, 5),  # nothing logged after tonight: the week still ends on `through`
+    ],
+)
+def test_adherence_through_a_night_logged_ahead_of_tonight(pattern, taken, prescribed):
+    result = adherence(nights(pattern, THROUGH), TONIGHT, 7, through=THROUGH)
+    assert (result.taken, result.prescribed) == (taken, prescribed)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("TTTT..T", 5),  # the open nights neither count nor break it
+        ("TTTT.ST", 1),  # a night after tonight skipped breaks it
+        ("TTSTT.T", 3),
+    ],
+)
+def test_the_streak_through_a_night_logged_ahead_of_tonight(pattern, expected):
+    assert streak(nights(pattern, THROUGH), TONIGHT, through=THROUGH) == expected

@@ -1,0 +1,130 @@
+"""A night logged ahead of tonight falls in the next month: logged on 1 Dec in Tokyo, then the
+patient moves to Los Angeles, where tonight is 30 Nov. Both calendars let you step on to
+December, where it is, and the patient's trends and stats reach it (the calendars' "next
+month" stopped at tonight's month, and the trends and stats ended at tonight: found by QA)."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from patients.models import NightlyEntry
+from prescriptions.plans import load
+from tests.patients.journal_support import make_plan
+
+pytestmark = pytest.mark.django_db
+
+AHEAD = date(2026, 12, 1)
+# 22:00 in Tokyo on 1 Dec: the night of 1 Dec there.
+LOGGED_AT = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+# An hour later in Los Angeles it is 06:00 on 1 Dec: before noon, so tonight is 30 Nov.
+NOW = LOGGED_AT + timedelta(hours=1)
+TONIGHT = date(2026, 11, 30)
+
+
+def _log(patient, night, status=NightlyEntry.Status.TAKEN):
+    at = datetime(night.year, night.month, night.day, 13, 0, tzinfo=UTC)
+    taken = status == NightlyEntry.Status.TAKEN
+    NightlyEntry.objects.create(
+        patient=patient,
+        night=night,
+        status=status,
+        dose_mg=Decimal("1.5") if taken else None,
+        prescribed_mg=Decimal("1.5"),
+        taken_at=at if taken else None,
+        evening_logged_at=at,
+        time_zone="Asia/Tokyo",
+    )
+
+
+@pytest.fixture
+def moved(patient_a, clinician_a):
+    """Skipped on 24 Nov, taken 25 to 29 Nov and on 1 Dec in Tokyo; 30 Nov still open."""
+    make_plan(patient_a, clinician_a)
+    _log(patient_a, date(2026, 11, 24), NightlyEntry.Status.SKIPPED)
+    for day in range(25, 30):
+        _log(patient_a, date(2026, 11, day))
+    _log(patient_a, AHEAD)
+    patient_a.time_zone = "America/Los_Angeles"
+    patient_a.save(update_fields=["time_zone"])
+    with time_machine.travel(NOW, tick=False):
+        assert load(patient_a).tonight(patient_a.tz, NOW) == TONIGHT
+        yield patient_a
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _day_cell(page, day):
+    """The class and text of a day's cell in the month shown."""
+    found = re.findall(
+        rf'<td class="night-([^" ]*)">(?:<a href="[^"]*">)?'
+        rf'<span class="day">{day}</span>(.*?)</td>',
+        page,
+    )
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_patients_calendar_steps_on_to_the_month_of_the_night_logged_ahead(moved):
+    client = signed_in(moved.user)
+    november = client.get(reverse("journal:history"))
+    assert november.context["following"] == AHEAD
+    assert "?month=2026-12" in november.content.decode()
+
+    december = client.get(reverse("journal:history"), {"month": "2026-12"})
+    assert december.context["month"] == AHEAD
+    assert december.context["following"] is None  # nothing after it
+    css, text = _day_cell(december.content.decode(), 1)
+    assert css == "taken"
+    assert "taken 1.5 mg" in text
+    assert _day_cell(december.content.decode(), 2)[0] == "future"
+
+
+def test_the_patients_calendar_goes_no_further_than_the_night_logged_ahead(moved):
+    response = signed_in(moved.user).get(reverse("journal:history"), {"month": "2027-01"})
+    assert response.context["month"] == AHEAD
+
+
+def test_the_clinicians_calendar_steps_on_to_the_month_of_the_night_logged_ahead(
+    moved, clinician_a
+):
+    client = signed_in(clinician_a)
+    page = reverse("clinic:patient", args=[moved.pk])
+    november = client.get(page)
+    assert november.context["calendar_next"] == AHEAD
+
+    december = client.get(page, {"month": "2026-12"})
+    assert december.context["calendar_month"] == AHEAD
+    assert december.context["calendar_next"] is None
+    css, text = _day_cell(december.content.decode(), 1)
+    assert css == "taken"
+    assert "Taken" in text
+    assert client.get(page, {"month": "2027-01"}).context["calendar_month"] == AHEAD
+
+
+def test_the_patients_trends_reach_the_night_logged_ahead(moved):
+    response = signed_in(moved.user).get(reverse("journal:trends"))
+    dose = next(s for s in response.context["series"] if s.key == "dose")
+    assert dose.points[-1] == (AHEAD, Decimal("1.5"))
+    assert "1 Dec" in response.content.decode()
+
+
+def test_the_patients_stats_count_the_night_logged_ahead_and_agree_with_the_clinician(
+    moved, clinician_a
+):
+    stats = signed_in(moved.user).get(reverse("journal:history")).context["stats"]
+    # The 7 nights end on 1 Dec: 25 to 29 Nov and 1 Dec taken, 30 Nov still open (not
+    # counted), the skipped 24 Nov out of the week.
+    assert (stats["week"].taken, stats["week"].prescribed) == (6, 6)
+    assert stats["streak"] == 6
+    page = signed_in(clinician_a).get(reverse("clinic:patient", args=[moved.pk]))
+    assert page.context["page_data"].adherence_7 == stats["week"]
+    assert page.context["page_data"].adherence_30 == stats["month"]
