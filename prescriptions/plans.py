@@ -25,7 +25,6 @@ from django.db.models import JSONField, Model, Prefetch
 from django.db.models.expressions import RawSQL
 
 from ldn_journal.compiled_queries import CompiledQuery
-from patients.rules import nights
 from prescriptions import titration
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
@@ -96,8 +95,9 @@ class PlanView:
         return titration.tonight(self.versions, tz, moment)
 
     def window(self, night: date, tz) -> tuple[datetime, datetime]:
-        """The UTC instants of ``night`` under the dosing time the plan had then."""
-        return nights.night_window(night, tz, titration.dosing_time_on(self.versions, night))
+        """The UTC instants of ``night`` under the dosing time the plan had then (the switch
+        days included: titration.night_window)."""
+        return titration.night_window(self.versions, tz, night)
 
     @property
     def latest(self) -> titration.PlainVersion | None:

@@ -359,6 +359,26 @@ def tonight(versions: Sequence[PlainVersion], tz, now: datetime) -> date:
     return nights.tonight(now, tz, dosing_time)
 
 
+def night_window(versions: Sequence[PlainVersion], tz, night: date) -> tuple[datetime, datetime]:
+    """The UTC instants ``[start, end)`` of ``night`` under the plan: THE window a time logged
+    for the night must fall in, matching :func:`tonight`.
+
+    Its dosing time's window (nights.night_window), except on the first evening night after
+    a morning night: that evening's window starts where the morning night's ended (local
+    midnight), not at noon. Between them lies a morning that belongs to neither dosing
+    time's own window, and :func:`tonight` files a dose taken then under the first evening
+    night; the dose form refused that time ("must be during this night"), so a "Taken now"
+    at 09:00 on the switch day could not be corrected (found by QA). The other switch
+    (evening to morning) makes the two windows overlap (midnight to noon); both accept a
+    time there, and :func:`tonight` decides where a dose taken now goes."""
+    dosing_time = dosing_time_on(versions, night)
+    start, end = nights.night_window(night, tz, dosing_time)
+    before = night - timedelta(days=1)
+    if dosing_time == EVENING and dosing_time_on(versions, before) == MORNING:
+        start = nights.night_window(before, tz, MORNING)[1]
+    return start, end
+
+
 def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:
     """The newest version has a hold running on ``night`` or still to come (an ending is
     not a hold: there is nothing to resume)."""

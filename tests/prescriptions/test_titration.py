@@ -17,6 +17,7 @@ from prescriptions.titration import (
     current_step,
     dose_volume_ml,
     dosing_time_on,
+    night_window,
     prescribed_dose,
     status_on,
     step_schedule,
@@ -206,6 +207,32 @@ def test_tonight_on_the_day_a_switch_to_morning_dosing_begins(local, expected):
     # The evening plan alone: every one of these moments is the evening rule's night.
     evening_rule = (moment - timedelta(hours=12)).date()
     assert tonight([version()], zone, moment) == evening_rule
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        (2024, 2, 1, 0, 0),  # the morning night of 31 January is over
+        (2024, 2, 1, 9, 15),  # the usual morning dose, out of habit
+        (2024, 2, 1, 11, 59),
+        (2024, 2, 1, 21, 0),  # the first evening dose
+        (2024, 2, 2, 1, 30),
+    ],
+)
+def test_on_the_day_a_switch_to_evening_dosing_begins_each_moment_is_in_tonights_window(local):
+    """From morning to evening dosing on 1 February: a dose taken at 09:15 that day is filed
+    under the first evening night, and that night's window holds 09:15 (it began at noon,
+    so the dose form refused the very time "Taken now" stored)."""
+    evening = version(number=2, effective=date(2024, 2, 1), start=JAN_1)
+    plan = [version(dosing_time="morning"), evening]
+    zone = ZoneInfo("America/St_Johns")
+    moment = datetime(*local, tzinfo=zone)
+    night = tonight(plan, zone, moment)
+    assert night == date(2024, 2, 1)
+    start, end = night_window(plan, zone, night)
+    assert start <= moment < end
+    # The last morning night ends where the first evening night begins: no gap, no overlap.
+    assert night_window(plan, zone, date(2024, 1, 31))[1] == start
 
 
 def test_dosing_time_is_evening_without_a_plan():

@@ -1,0 +1,61 @@
+"""What a morning doser (a plan whose dosing time is morning) meets on the journal's pages,
+the reminders and the clinic: found by a QA round after morning dosing shipped."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.models import NightlyEntry
+from prescriptions import plans
+from prescriptions.changes import dosing_time_change, save_version
+from tests.patients.journal_support import make_plan
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("journal:home")
+TAKEN = reverse("journal:taken_now")
+FIRST_EVENING = date(2026, 11, 25)
+
+
+def sid():
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def switching_to_evenings(patient_a, clinician_a):
+    """A morning doser whose clinician signed evening dosing from 25 November (London, GMT)."""
+    prescription = make_plan(patient_a, clinician_a, dosing_time="morning")
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="evening", effective_night=FIRST_EVENING, reason="Nausea"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    return prescription
+
+
+def test_a_dose_taken_now_on_the_morning_of_the_switch_to_evenings_can_be_corrected(
+    patient_client, switching_to_evenings
+):
+    """09:15 on the first evening night's day: "Taken now" files it under that night (the
+    morning night before it ended at midnight), and the dose form for that night accepts the
+    same time: it refused it ("must be during this night", which began at noon)."""
+    at = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+        entry = NightlyEntry.objects.get()
+        assert (entry.night, entry.taken_at) == (FIRST_EVENING, at)
+        response = patient_client.post(
+            reverse("journal:evening", args=[FIRST_EVENING]),
+            {"submission_id": sid(), "dose": "1.5", "taken_at": "2026-11-25T09:10"},
+        )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.taken_at == datetime(2026, 11, 25, 9, 10, tzinfo=UTC)
