@@ -144,7 +144,15 @@ class ReminderRenderer(Renderer):
         title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
         title, body = str(title), str(body)
         links = site_links(settings.SITE_URL)
-        link = links["tonight"]
+        about_the_night_before = delivery.kind in (Kind.MORNING, Kind.MISSED)
+        if about_the_night_before:
+            # The night it is about, not the home card: a morning doser's card is already
+            # today's when yesterday's follow-up comes (it linked there), and an evening
+            # doser's is tonight's from noon on.
+            path = reverse("journal:night", args=[delivery.night])
+            link = settings.SITE_URL + path
+        else:
+            path, link = links["tonight_path"], links["tonight"]
         local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
         context = {
             "title": title,
@@ -154,7 +162,7 @@ class ReminderRenderer(Renderer):
             "night": delivery.night,
             # The check-in and the missed-dose follow-up are about the night before (last
             # night, or yesterday's morning dose): never headed "tonight".
-            "about_the_night_before": delivery.kind in (Kind.MORNING, Kind.MISSED),
+            "about_the_night_before": about_the_night_before,
             "morning_dosing": state.dosing_time == MORNING,
             "local_due": local_due,
             "name": delivery.recipient.display_name,
@@ -173,7 +181,7 @@ class ReminderRenderer(Renderer):
         push = {
             "title": title,
             "body": body,
-            "url": links["tonight_path"],
+            "url": path,
             "tag": f"ldn-{delivery.kind}-{delivery.night}",
         }
         return Rendered(email=email, push=push)
