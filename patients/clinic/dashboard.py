@@ -72,13 +72,11 @@ from patients.rules import dose_response
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import (
-    EVENING,
     LAST_NIGHT,
     TODAY,
     TONIGHT,
     YESTERDAY,
     last_night_of_record,
-    night_of,
     relative_night,
 )
 from patients.templatetags.journal import logged_time
@@ -285,6 +283,9 @@ class PatientRow:
     # it decides the flags exactly, so the list writes their badges once per process for
     # each distinct text and language (list_rows). Empty for a freshly evaluated row.
     flags_state: str = field(default="", repr=False, compare=False)
+    # The patient's plan (a freshly evaluated row only): what places a moment on a night for
+    # this patient (the digest's window), by their dosing time.
+    plan: PlanView = field(default=NO_PLAN, repr=False, compare=False)
 
     @property
     def needs_review(self):
@@ -360,7 +361,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *patient_nights.scales.values()],
             first_reported=first_reported[patient.pk],
             last_entry=patient.last_entry,
-            joined=night_of(patient.created_at, patient.tz, EVENING),
+            joined=plan.night_of(patient.created_at, patient.tz),
             urgent=urgent_records(patient, plan),
             account_open=patient.user.is_active,
         )
@@ -388,6 +389,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
                 sparkline=pain_sparkline(pain_values),
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
                 pain=pain_values,
+                plan=plan,
             )
         )
     return rows
@@ -580,7 +582,7 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         today,
         tz=patient.tz,
         scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
-        joined=night_of(patient.created_at, patient.tz, EVENING),
+        joined=plan.night_of(patient.created_at, patient.tz),
         urgent=urgent_records(patient, plan),
         account_open=patient.user.is_active,
     )

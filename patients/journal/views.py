@@ -169,8 +169,7 @@ def home(request):
     patient, plan = _plan(request)
     urgent = urgent_state(patient.pk, now)
     tonight = plan.tonight(patient.tz, now)
-    local = timezone.localtime(now)
-    checkin_night = local.date() - ONE_DAY if local.time() < nights.EVENING_NIGHT_STARTS else None
+    checkin_night = nights.checkin_night(now, patient.tz)
     entries = {
         entry.night: entry
         for entry in _with_patient(

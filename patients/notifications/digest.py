@@ -15,7 +15,7 @@ from django.db.models import Q
 from patients.clinic.dashboard import patient_rows
 from patients.models import ClinicianPreferences, ReminderDelivery
 from patients.notifications.claims import claim
-from patients.rules.nights import EVENING, MORNING, as_zone, moment_on_night, night_of
+from patients.rules.nights import MORNING, as_zone, moment_on_night
 
 Kind = ReminderDelivery.Kind
 Channel = ReminderDelivery.Channel
@@ -26,8 +26,11 @@ def new_flags_for_clinician(clinician, since: datetime, until: datetime):
     whose newest evidence night is in [night of `since`, night of `until`)."""
     found = []
     for row in patient_rows(clinician, until):
+        # Each patient's nights by their own plan's dosing time (a morning doser's
+        # yesterday is a whole night by this morning's digest: the evening reading left it
+        # to tomorrow's).
         tz = row.patient.tz
-        first, last = night_of(since, tz, EVENING), night_of(until, tz, EVENING)
+        first, last = row.plan.night_of(since, tz), row.plan.night_of(until, tz)
         labels = [flag.label for flag in row.open_flags if first <= flag.last_night < last]
         if labels:
             found.append((row.patient, labels))

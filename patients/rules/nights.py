@@ -174,6 +174,23 @@ def tonight(now: datetime, tz: ZoneInfo | str, dosing_time: str) -> date:
     return night_of(now, tz, dosing_time)
 
 
+def checkin_night(now: datetime, tz: ZoneInfo | str) -> date | None:
+    """The night whose morning check-in (sleep, dreams, symptoms) is asked for at ``now``:
+    before local noon, the previous calendar date's night; None from noon on.
+
+    The same for both dosing times, so it takes none: the sleep that ends this morning
+    follows yesterday's dose, whether it was taken last evening (evening dosing: the night
+    of yesterday's date) or yesterday morning (morning dosing: yesterday's date), also on
+    the days a switch between them begins. It is the evening reading of :func:`night_of`
+    before noon, which is why the home card read it that way; the morning check-in reminder
+    (schedule.slots_for_night) is due and useful within the same morning."""
+    _check_aware(now)
+    local = now.astimezone(as_zone(tz))
+    if local.time() >= EVENING_NIGHT_STARTS:
+        return None
+    return local.date() - _ONE_DAY
+
+
 def last_night_of_record(tonight: date, newest_logged: date | None) -> date:
     """The last night a range of the patient's record may reach (a report, an export, their
     defaults): tonight, or the newest night logged when that is later. A night logged in a

@@ -197,7 +197,17 @@ class DueReminder(NamedTuple):
 
 @lru_cache(maxsize=1024)
 def nights_around(now: datetime, tz: str) -> tuple[date, ...]:
-    """Last night (its morning messages), tonight, and tomorrow night (to schedule ahead)."""
+    """Last night (its morning messages), tonight, and tomorrow night (to schedule ahead).
+
+    Read as an evening doser's nights on purpose, for every dosing time: these three hold
+    each night with a slot due or still useful at ``now``, and each due within
+    RECHECK_AT_LEAST_EVERY. An evening night's slots run from its evening to the next noon;
+    a morning night D's from its morning to the end of D+1 (the next morning's follow-up
+    and check-in). Before noon on D this gives D-2, D-1 and D (a morning doser's yesterday
+    and today); from noon D-1, D and D+1. A morning doser's D+1 is then more than twelve
+    hours away: the next look finds it. Reading it by each plan would tie this cache and
+    the sweep's one claimed-keys query to each patient's dosing time for nothing
+    (tests/patients/test_morning_doser.py checks the cover, hour by hour)."""
     tonight = night_of(now, tz, EVENING)
     return (tonight - timedelta(days=1), tonight, tonight + timedelta(days=1))
 

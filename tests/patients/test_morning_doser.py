@@ -2,21 +2,31 @@
 the reminders and the clinic: found by a QA round after morning dosing shipped."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from patients.models import NightlyEntry, ReminderDelivery
+from patients.clinic import dashboard
+from patients.models import NightlyEntry, Patient, ReminderDelivery
 from patients.notifications import sweep
+from patients.notifications.digest import new_flags_for_clinician
 from patients.notifications.outbox import send_delivery
 from patients.notifications.renderers import ReminderRenderer
+from patients.rules.flags import QUIET
+from patients.rules.schedule import (
+    RECHECK_AT_LEAST_EVERY,
+    Prefs,
+    nights_around,
+    slots_for_night,
+)
 from prescriptions import plans
 from prescriptions.changes import dosing_time_change, save_version
 from tests.patients.journal_support import make_plan
-from tests.patients.reminder_support import patient_on_plan
+from tests.patients.reminder_support import log_evening, patient_on_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +97,75 @@ def test_the_missed_dose_follow_up_links_to_the_missed_night_not_to_todays_card(
     assert "#tonight-title" not in message.body
     rendered = ReminderRenderer().render(follow_up)
     assert rendered.push["url"] == path
+
+
+def test_a_morning_doser_who_joined_six_mornings_ago_has_not_gone_quiet(patient_a, clinician_a):
+    """Joined at 09:00 on 19 November, on morning dosing: that is the night of the 19th.
+    Read as an evening doser's (before noon: the 18th) it made seven silent nights by the
+    25th, and the list and the patient page raised "no entry for 7 nights" a day early."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    Patient.objects.filter(pk=patient_a.pk).update(
+        created_at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
+    )
+    patient_a.refresh_from_db()
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    page = dashboard.patient_page(patient_a, [clinician_a], now)
+    [row] = dashboard.patient_rows(clinician_a, now)
+    assert QUIET not in {flag.kind for flag in page.flags}
+    assert QUIET not in {flag.kind for flag in row.flags}
+
+
+def test_a_morning_dosers_flag_from_yesterdays_dose_is_in_this_mornings_digest(clinician_a):
+    """The digest at 07:30 counts the nights from the last digest's to this one's. Yesterday
+    morning's dose is a whole night for a morning doser by then; read as an evening doser's
+    night, it waited for tomorrow's digest."""
+    patient = patient_on_plan(
+        dosing_time="morning", start=date(2026, 1, 1), clinicians=[clinician_a]
+    )
+    for day in range(1, 14):
+        log_evening(patient, date(2026, 1, day), at=datetime(2026, 1, day, 8, 0, tzinfo=UTC))
+    log_evening(patient, date(2026, 1, 14), dose="3.0", at=datetime(2026, 1, 14, 8, 0, tzinfo=UTC))
+    due = datetime(2026, 1, 15, 7, 30, tzinfo=UTC)
+    [(found, labels)] = new_flags_for_clinician(clinician_a, due - timedelta(days=1), due)
+    assert found == patient
+    assert labels
+
+
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+@pytest.mark.parametrize("zone", ["Europe/London", "Australia/Sydney", "America/New_York"])
+@pytest.mark.parametrize("morning_time", [time(5, 0), time(9, 0), time(11, 45)])
+def test_the_nights_a_sweep_reads_hold_every_reminder_due_soon_for_either_dosing_time(
+    dosing_time, zone, morning_time
+):
+    """schedule.nights_around reads nights as an evening doser's for everyone (see its
+    docstring): every slot due or still useful now, or due before the next look, is on one
+    of its three nights, hour by hour over days with a clock change (Sydney, 5 April)."""
+    prefs = Prefs(tz=zone, morning_time=morning_time, reminder_time=time(21, 0))
+    start = datetime(2026, 4, 3, 0, 0, tzinfo=UTC)
+    for step in range(4 * 24 * 4):
+        now = start + timedelta(minutes=15 * step)
+        around = nights_around(now, zone)
+        local = now.astimezone(ZoneInfo(zone)).date()
+        for night in (local + timedelta(days=offset) for offset in range(-3, 3)):
+            for slot in slots_for_night(prefs, night, dosing_time):
+                useful = slot.due_at <= now < slot.expires_at
+                soon = now < slot.due_at <= now + RECHECK_AT_LEAST_EVERY
+                if useful or soon:
+                    assert night in around, (now, slot)
+
+
+def test_a_morning_dosers_home_asks_about_yesterdays_dose_until_noon(
+    patient_client, patient_a, clinician_a
+):
+    """The sleep after yesterday morning's dose ends this morning: the check-in is for
+    yesterday's night, as for an evening doser (nights.checkin_night), and the reminder
+    for it is useful until the same noon."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    morning = reverse("journal:morning", args=[date(2026, 11, 24)])
+    with time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=False):
+        response = patient_client.get(HOME)
+    assert response.context["tonight"] == date(2026, 11, 25)
+    assert response.context["checkin_night"] == date(2026, 11, 24)
+    assert morning in response.content.decode()
+    with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False):
+        assert patient_client.get(HOME).context["checkin_night"] is None
