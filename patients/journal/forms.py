@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
@@ -448,8 +448,18 @@ class PatientSettingsForm(ReminderSettingsForm):
     class Meta(ReminderSettingsForm.Meta):
         fields = [*ReminderSettingsForm.Meta.fields, "country"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, morning_dosing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.morning_dosing = morning_dosing
+        if morning_dosing:
+            # What the sweep sends a morning doser (schedule.slots_for_night): the dose
+            # reminder and the check-in at the morning time; the evening times do nothing.
+            # The page described evening reminders only.
+            self.fields["morning_time"].label = gettext("Dose reminder and morning check-in at")
+            for name in ("reminder_time", "last_call_time"):
+                self.fields[name].help_text = gettext(
+                    "Not used while you take your dose in the morning."
+                )
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["language"].initial = self.instance.user.language
         self.fields["time_zone"].help_text = _(
@@ -464,6 +474,26 @@ class PatientSettingsForm(ReminderSettingsForm):
             ("", gettext("From my time zone")),
             *guidance.country_choices(),
         ]
+
+    def morning_reminders(self) -> str:
+        """For a morning doser: what they are sent and when (empty for an evening doser)."""
+        if not self.morning_dosing:
+            return ""
+        text = gettext(
+            "Your plan has morning dosing, so your reminders come in the morning: the dose "
+            "reminder at your morning time, then the next morning at the same time the "
+            "morning check-in (if it is on), or a reminder to log yesterday's dose if nothing "
+            "was logged. We remind you only when a dose is not logged yet, and never while "
+            "your plan is paused."
+        )
+        minutes = settings.LDN_MORNING_LAST_CALL_MINUTES
+        if minutes:
+            text += " " + ngettext(
+                "With the last call on, it comes %(minutes)s minute after the dose reminder.",
+                "With the last call on, it comes %(minutes)s minutes after the dose reminder.",
+                minutes,
+            ) % {"minutes": minutes}
+        return text
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

@@ -61,7 +61,7 @@ from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, doses, nights
 from patients.templatetags.journal import amount
-from prescriptions import titration
+from prescriptions import plans, titration
 from prescriptions.plans import PlanView
 
 ONE_DAY = timedelta(days=1)
@@ -946,8 +946,11 @@ def trends(request):
 def patient_settings(request):
     """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
+    plan = plans.load(patient)
+    dosing_time = plan.dosing_time_on(plan.tonight(patient.tz, timezone.now()))
+    options = {"instance": patient, "morning_dosing": dosing_time == titration.MORNING}
     if request.method == "POST":
-        form = PatientSettingsForm(request.POST, instance=patient)
+        form = PatientSettingsForm(request.POST, **options)
         if form.is_valid():
             form.save()
             remember_time_zone(request)
@@ -959,7 +962,7 @@ def patient_settings(request):
             messages.success(request, _("Your settings are saved."))
             return redirect(reverse("journal:settings"))
     else:
-        form = PatientSettingsForm(instance=patient)
+        form = PatientSettingsForm(**options)
     devices = list(PushSubscription.objects.filter(user=request.user))
     return render(
         request,

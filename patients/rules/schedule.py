@@ -16,6 +16,7 @@ from patients.rules import pause as pause_rules
 from patients.rules.nights import (
     DOSING_WINDOW_END,
     EVENING,
+    EVENING_NIGHT_STARTS,
     MORNING,
     as_zone,
     moment_on_night,
@@ -138,6 +139,12 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
         next_day = night + timedelta(days=1)
         follow_up = moment_on_night(next_day, prefs.morning_time, zone, MORNING)
         raw.append((MISSED_DOSE, follow_up, night_window(next_day, zone, MORNING)[1]))
+        if prefs.morning_checkin:
+            # The sleep after a morning dose ends the next morning: its check-in comes then
+            # (with that day's dose reminder), until noon, when the home card's check-in
+            # gives way (nights.checkin_night). It was never sent to a morning doser.
+            checkin_ends = moment_on_night(next_day, EVENING_NIGHT_STARTS, zone, MORNING)
+            raw.append((MORNING_CHECKIN, follow_up, checkin_ends))
     else:
         dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
         evening = moment_on_night(night, dose_reminder_time(prefs, EVENING), zone, EVENING)

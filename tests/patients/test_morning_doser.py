@@ -9,6 +9,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from patients.clinic import dashboard
 from patients.models import NightlyEntry, Patient, ReminderDelivery
@@ -169,3 +172,42 @@ def test_a_morning_dosers_home_asks_about_yesterdays_dose_until_noon(
     assert morning in response.content.decode()
     with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False):
         assert patient_client.get(HOME).context["checkin_night"] is None
+
+
+SETTINGS = reverse("journal:settings")
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_a_morning_dosers_settings_page_says_what_is_sent_and_when(
+    patient_client, patient_a, clinician_a, language
+):
+    """The page said "We remind you only when tonight's dose is not logged yet" and offered
+    evening times, which do nothing for a morning doser (schedule.slots_for_night)."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.user.language = language
+    patient_a.user.save()
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), tick=False):
+        response = patient_client.get(SETTINGS)
+    form = response.context["form"]
+    page = response.content.decode()
+    with translation.override(language):
+        assert escape(form.morning_reminders()) in page
+        assert escape(gettext("Not used while you take your dose in the morning.")) in page
+        assert escape(gettext("Dose reminder and morning check-in at")) in page
+        tonight = gettext(
+            "We remind you only when tonight's dose is not logged yet, and never while "
+            "your plan is paused."
+        )
+        assert "120" in form.morning_reminders()
+    assert tonight not in page
+    if language != "en":
+        assert "morning dosing" not in page  # said in the patient's language
+
+
+def test_an_evening_dosers_settings_page_is_unchanged(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a)
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(SETTINGS).content.decode()
+    assert "We remind you only when tonight's dose is not logged yet" in page
+    assert "morning dosing" not in page
+    assert "Not used while" not in page

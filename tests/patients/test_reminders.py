@@ -495,7 +495,12 @@ def test_a_morning_dosing_day_has_the_dose_reminder_a_last_call_and_a_next_day_f
         (Kind.EVENING, utc(2026, 1, 15, 8, 0), utc(2026, 1, 16, 0, 0)),
         (Kind.LAST_CALL, utc(2026, 1, 15, 10, 0), utc(2026, 1, 16, 0, 0)),
         (Kind.MISSED, utc(2026, 1, 16, 8, 0), utc(2026, 1, 17, 0, 0)),
+        # The next morning's check-in, until noon (it was never sent to a morning doser).
+        (Kind.MORNING, utc(2026, 1, 16, 8, 0), utc(2026, 1, 16, 12, 0)),
     ]
+    no_checkin = Prefs(tz="Europe/London", morning_time=time(8, 0), morning_checkin=False)
+    kinds = [s.kind for s in slots_for_night(no_checkin, date(2026, 1, 15), "morning")]
+    assert kinds == [Kind.EVENING, Kind.LAST_CALL, Kind.MISSED]
 
 
 def test_a_morning_last_call_follows_the_setting_and_can_be_switched_off():
@@ -509,7 +514,7 @@ def test_a_morning_last_call_follows_the_setting_and_can_be_switched_off():
         Prefs(tz="Asia/Kolkata", morning_last_call_after=None),
     ):
         kinds = [s.kind for s in slots_for_night(prefs, date(2026, 1, 15), "morning")]
-        assert kinds == [Kind.EVENING, Kind.MISSED]
+        assert kinds == [Kind.EVENING, Kind.MISSED, Kind.MORNING]
 
 
 def _kinds_claimed(now):
@@ -537,4 +542,8 @@ def test_a_morning_dose_logged_in_time_stops_the_last_call_and_the_follow_up():
     assert _kinds_claimed(utc(2026, 1, 15, 9, 0)) == [(date(2026, 1, 15), Kind.EVENING)]
     log_evening(patient, date(2026, 1, 15), at=utc(2026, 1, 15, 9, 30))
     assert _kinds_claimed(utc(2026, 1, 15, 11, 0)) == []
-    assert _kinds_claimed(utc(2026, 1, 16, 9, 0)) == [(date(2026, 1, 16), Kind.EVENING)]
+    # Logged: the next morning asks how the night was (with the day's dose reminder).
+    assert _kinds_claimed(utc(2026, 1, 16, 9, 0)) == [
+        (date(2026, 1, 15), Kind.MORNING),
+        (date(2026, 1, 16), Kind.EVENING),
+    ]
