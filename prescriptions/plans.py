@@ -87,6 +87,11 @@ class PlanView:
     def tonight(self, tz, now: datetime) -> date:
         return titration.tonight(self.versions, tz, now)
 
+    def dosing_time_at(self, tz, now: datetime) -> str:
+        """The dosing time of the night the patient is in at ``now``: whether the pages say
+        "tonight" or "today" to them."""
+        return self.dosing_time_on(self.tonight(tz, now))
+
     def night_of(self, moment: datetime, tz) -> date:
         """The night ``moment`` belongs to under the dosing time the plan had then (evening or
         morning, the switch days included): titration.tonight as it was at ``moment``, the

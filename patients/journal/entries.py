@@ -372,18 +372,26 @@ def log_taken_now(
     night = plan.tonight(patient.tz, moment)
     if acted_at is not None:
         check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    morning = plan.dosing_time_on(night) == nights.MORNING
     if urgent_state(patient.pk, moment).paused(moment):
         # It says how to log a dose already taken: the clinician needs to see that one.
+        # The action is the wait card's link, worded as the card words it.
         raise WaitForClinician(
             _("Do not take your next dose until your clinician has answered.")
             + " "
             + _("If you already took it, log it with “%(action)s”.")
-            % {"action": _("I already took tonight's dose")}
+            % {
+                "action": _("I already took today's dose")
+                if morning
+                else _("I already took tonight's dose")
+            }
         )
     dose = plan.on(night).dose_mg
     if dose is None:
         raise NothingPrescribed(
-            _("No dose is prescribed tonight, so there is nothing to log with one tap.")
+            _("No dose is prescribed today, so there is nothing to log with one tap.")
+            if morning
+            else _("No dose is prescribed tonight, so there is nothing to log with one tap.")
         )
     if past_dosing_window(plan, patient.tz, night, moment):
         raise PastDosingWindow(

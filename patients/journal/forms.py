@@ -256,6 +256,11 @@ class SkipForm(SubmissionForm):
         label=_("Tell us more"), max_length=300, required=False, widget=forms.TextInput
     )
 
+    def __init__(self, *args, morning_dosing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if morning_dosing:
+            self.fields["reason"].label = gettext("Why are you skipping today's dose?")
+
     def clean(self):
         cleaned = super().clean()
         if (

@@ -253,7 +253,12 @@ def taken_now(request):
         if replay:
             return offline.answer(True, _offline_saved(saved))
         if not saved.changed and not saved.replayed:
-            messages.info(request, _("Tonight was already logged; nothing was changed."))
+            messages.info(
+                request,
+                _("Today's dose was already logged; nothing was changed.")
+                if plan.dosing_time_at(patient.tz, now) == titration.MORNING
+                else _("Tonight was already logged; nothing was changed."),
+            )
     return redirect("journal:home")
 
 
@@ -337,7 +342,12 @@ def undo(request, pk):
         messages.error(request, error.message)
     else:
         if not saved.replayed:
-            messages.success(request, _("Undone: tonight is not logged."))
+            messages.success(
+                request,
+                _("Undone: today's dose is not logged.")
+                if plan.dosing_time_on(entry.night) == titration.MORNING
+                else _("Undone: tonight is not logged."),
+            )
     if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
@@ -498,8 +508,9 @@ def skip(request, night):
         return closed
     if night > plan.tonight(patient.tz, now):
         raise Http404
+    morning = plan.dosing_time_on(night) == titration.MORNING
     if request.method == "POST":
-        form = SkipForm(request.POST)
+        form = SkipForm(request.POST, morning_dosing=morning)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -524,7 +535,7 @@ def skip(request, night):
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
     else:
-        form = SkipForm()
+        form = SkipForm(morning_dosing=morning)
     return render(
         request,
         "patients/journal/skip.html",

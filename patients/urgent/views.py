@@ -27,7 +27,7 @@ from patients.guidance import guidance_for
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
-from prescriptions import plans
+from prescriptions import plans, titration
 from prescriptions.changes import first_changeable_night
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,12 @@ def _zone_reset(view):
 
 def _own_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
+
+
+def _morning_dosing(patient) -> bool:
+    """Whether the patient doses in the morning now: the pages' "Back to today" (not
+    "tonight")."""
+    return plans.load(patient).dosing_time_at(patient.tz, timezone.now()) == titration.MORNING
 
 
 def _earlier_reports(patient):
@@ -93,7 +99,12 @@ def report_reaction(request):
             return render(
                 request,
                 "patients/urgent/guidance.html",
-                {"patient": patient, "guidance": guidance, "report": report},
+                {
+                    "patient": patient,
+                    "guidance": guidance,
+                    "report": report,
+                    "morning_dosing": _morning_dosing(patient),
+                },
             )
     else:
         form = UrgentReportForm()
@@ -104,6 +115,7 @@ def report_reaction(request):
             "form": form,
             "guidance": guidance,
             "reports": _earlier_reports(patient),
+            "morning_dosing": _morning_dosing(patient),
         },
     )
 
@@ -114,7 +126,9 @@ def offline_guidance(request):
     and shows when a report page cannot be reached or a report cannot be sent offline."""
     patient = _own_patient(request)
     return render(
-        request, "patients/urgent/offline_guidance.html", {"guidance": guidance_for(patient)}
+        request,
+        "patients/urgent/offline_guidance.html",
+        {"guidance": guidance_for(patient), "morning_dosing": _morning_dosing(patient)},
     )
 
 
@@ -134,6 +148,7 @@ def patient_report(request, pk):
         {
             "report": report,
             "guidance": guidance_for(report.patient),
+            "morning_dosing": _morning_dosing(report.patient),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },

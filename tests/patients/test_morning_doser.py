@@ -26,6 +26,7 @@ from patients.rules.schedule import (
     nights_around,
     slots_for_night,
 )
+from patients.urgent import reports as urgent
 from prescriptions import plans
 from prescriptions.changes import dosing_time_change, save_version
 from tests.patients.journal_support import make_plan
@@ -211,3 +212,108 @@ def test_an_evening_dosers_settings_page_is_unchanged(patient_client, patient_a,
     assert "We remind you only when tonight's dose is not logged yet" in page
     assert "morning dosing" not in page
     assert "Not used while" not in page
+
+
+# --- "tonight" said to a morning doser ------------------------------------------------------
+
+AT_09 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def speaking(patient, language):
+    patient.user.language = language
+    patient.user.save()
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_a_morning_dosers_card_says_skip_today_not_skip_tonight(
+    patient_client, patient_a, clinician_a, language
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    speaking(patient_a, language)
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(HOME).content.decode()
+    with translation.override(language):
+        assert gettext("Skip today") in page
+        assert gettext("Skip tonight") not in page
+        assert f"<title>{gettext('Today')}" in page
+    if language != "en":
+        assert "Skip today" not in page
+
+
+def test_an_evening_dosers_card_still_says_skip_tonight(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a)
+    with time_machine.travel(datetime(2026, 11, 25, 22, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(HOME).content.decode()
+    assert "Skip tonight" in page
+    assert "Skip today" not in page
+    assert "<title>Tonight" in page
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "back"), [("morning", "Back to today"), ("evening", "Back to tonight")]
+)
+def test_the_urgent_pages_lead_back_to_today_or_tonight_by_the_dosing_time(
+    patient_client, patient_a, clinician_a, dosing_time, back
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    with time_machine.travel(AT_09, tick=False):
+        pages = [
+            patient_client.get(reverse(name)).content.decode()
+            for name in ("journal:urgent_report", "journal:urgent_guidance")
+        ]
+        made = urgent.report_reaction(
+            patient_a,
+            symptoms=["racing_heart"],
+            since="within_hour",
+            severity="mild",
+            text="",
+            submission_id=uuid.uuid4(),
+            now=AT_09,
+        )[0]
+        pages.append(
+            patient_client.get(reverse("journal:urgent_detail", args=[made.pk])).content.decode()
+        )
+    for page in pages:
+        assert back in page
+
+
+def test_a_morning_doser_waiting_for_the_clinician_is_told_to_log_todays_dose(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(AT_09, tick=False):
+        urgent.report_reaction(
+            patient_a,
+            symptoms=["racing_heart"],
+            since="within_hour",
+            severity="severe",
+            text="",
+            submission_id=uuid.uuid4(),
+            now=AT_09,
+        )
+        card = patient_client.get(HOME).content.decode()
+        refused = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    assert "I already took today's dose" in card
+    assert "tonight" not in card.split('id="tonight-title"')[1].split("</section>")[0]
+    said = [str(message) for message in refused.context["messages"]]
+    assert any("I already took today's dose" in message for message in said)
+
+
+def test_a_morning_doser_hears_about_today_when_logging_twice_skipping_or_undoing(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    today = date(2026, 11, 25)
+    with time_machine.travel(AT_09, tick=False):
+        skip_page = patient_client.get(reverse("journal:skip", args=[today])).content.decode()
+        patient_client.post(TAKEN, {"submission_id": sid()})
+        again = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+        entry = NightlyEntry.objects.get()
+        undone = patient_client.post(
+            reverse("journal:undo", args=[entry.pk]), {"submission_id": sid()}, follow=True
+        )
+    assert "Why are you skipping today&#x27;s dose?" in skip_page
+    assert "Today's dose was already logged; nothing was changed." in [
+        str(m) for m in again.context["messages"]
+    ]
+    assert "Undone: today's dose is not logged." in [str(m) for m in undone.context["messages"]]
