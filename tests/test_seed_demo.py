@@ -4,10 +4,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.demo import DEMO_PASSWORD
-from patients.models import CareTeamMembership, Patient
+from patients.models import CareTeamMembership, NightlyEntry, Patient
+from prescriptions.models import PlanVersion
+from tests.patients.test_attention import assert_stored_equals_fresh
 
 PATIENTS = ["patient@example.com"] + [f"patient{n}@example.com" for n in range(2, 10)]
 EXPECTED_ROLES = {
@@ -86,3 +89,27 @@ def test_seed_demo_runs_with_debug_off_when_forced(db, settings):
     settings.DEBUG = False
     call_command("seed_demo", "--force", verbosity=0)
     assert User.objects.count() == len(EXPECTED_ROLES)
+
+
+def test_after_seeding_every_stored_list_row_equals_a_fresh_evaluation(seeded):
+    """The journal's nights are bulk inserted (no signal): two of Dr Patel's patients were
+    listed as never logged, 0 % / 0 %, while their own pages said 100 %."""
+    now = timezone.now()
+    for patient in Patient.objects.all():
+        assert_stored_equals_fresh(patient, now)
+
+
+def test_the_demo_hold_is_one_the_app_would_have_signed(seeded):
+    """Jo's hold is signed before the first dose logged under it, and those doses have no
+    prescribed dose, as the app stores a dose logged on a held night (the CSV said 4.50 mg
+    where the pages said "on hold", for a dose logged before the hold existed)."""
+    patient = Patient.objects.get(user__email="patient3@example.com")
+    hold = PlanVersion.objects.filter(
+        prescription__patient=patient, kind=PlanVersion.Kind.HOLD
+    ).latest("number")
+    held = NightlyEntry.objects.filter(patient=patient, night__gte=hold.hold_from)
+    assert held.filter(status="taken").exists()
+    for entry in held:
+        assert entry.prescribed_mg is None
+        assert entry.evening_logged_at is None or entry.evening_logged_at > hold.created_at
+        assert entry.taken_at is None or entry.taken_at > hold.created_at

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from patients.clinic import attention
 from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale
 from prescriptions import plans
 from prescriptions.models import PlanStep, PlanVersion
@@ -53,6 +54,13 @@ def _put_on_hold(patient, clinician, now):
     entry = NightlyEntry.objects.filter(patient=patient, night=night, status="taken").first()
     if latest is None or entry is None or latest.hold_from is not None:
         return
+    # Signed as the app allows it (prescriptions.changes: a hold may not start on a night
+    # whose dose is logged already): at the start of that night, before its dose. The doses
+    # logged from then on were logged under the hold, so nothing was prescribed for them (the
+    # CSV said 4.50 mg where every page said "on hold", and the flag's evidence was a dose
+    # taken before the hold existed: found by exploratory testing).
+    signed_at = plans.load(patient).window(night, patient.tz)[0]
+    NightlyEntry.objects.filter(patient=patient, night__gte=night).update(prescribed_mg=None)
     version = PlanVersion.objects.create(
         prescription=prescription,
         number=latest.number + 1,
@@ -62,7 +70,7 @@ def _put_on_hold(patient, clinician, now):
         dosing_time=latest.dosing_time,
         hold_from=night,
         author=clinician,
-        created_at=now - timedelta(days=2),
+        created_at=signed_at,
         reason="Opioid pain relief after a fall: hold until off opioids.",
         patient_note="Please stop LDN while you take the painkillers from the hospital.",
     )
@@ -109,3 +117,10 @@ def seed_reviews(users, patients, now=None):
     if entry is not None and entry.dose_mg + DEVIATION_MG <= Decimal("5"):
         entry.dose_mg += DEVIATION_MG
         entry.save(update_fields=["dose_mg"])
+
+
+def seed_attention(_users, _patients, now=None):
+    """Every patient's stored attention row rewritten, last: the journal's nights are bulk
+    inserted (no signal), so the list showed two patients as never logged, 0 % / 0 %, while
+    their pages said 100 % (found by exploratory testing). As `manage.py rebuild_attention`."""
+    attention.rebuild(now)
