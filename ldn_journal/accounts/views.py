@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -395,7 +396,11 @@ def manage_care_team_transfer(request):
         else:
             messages.success(
                 request,
-                _("%(count)s patient(s) moved from %(source)s to %(target)s; all were told.")
+                ngettext(
+                    "%(count)s patient moved from %(source)s to %(target)s; they were told.",
+                    "%(count)s patients moved from %(source)s to %(target)s; all were told.",
+                    len(moved),
+                )
                 % {
                     "count": len(moved),
                     "source": data["source"].name,
@@ -526,7 +531,12 @@ def manage_bulk_invitation_send(request, pk):
     else:
         messages.success(
             request,
-            _("Sending %(count)s invitations and care-team requests. This page shows the progress.")
+            ngettext(
+                "Sending %(count)s invitation or care-team request. This page shows the progress.",
+                "Sending %(count)s invitations and care-team requests. This page shows the "
+                "progress.",
+                counts["valid"],
+            )
             % {"count": counts["valid"]},
         )
     return redirect(page)

@@ -21,7 +21,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, gettext_lazy, override
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, override
 
 from ldn_journal.local_dates import local_date, style_format
 
@@ -638,7 +638,11 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
         values.sort(key=_first)
         first, last = _as_float(values[0][1]), _as_float(values[-1][1])
         parts.append(
-            gettext("%(series)s: %(count)s nights, from %(first)s to %(last)s.")
+            ngettext(
+                "%(series)s: %(count)s night, from %(first)s to %(last)s.",
+                "%(series)s: %(count)s nights, from %(first)s to %(last)s.",
+                len(values),
+            )
             % {
                 "series": s.label,
                 "count": len(values),

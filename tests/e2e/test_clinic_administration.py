@@ -41,7 +41,7 @@ def test_an_admin_moves_patients_resets_mfa_and_a_clinician_breaks_the_glass(
     admin.get_by_label("Handover note").fill("Both stable on 4.5 mg; review in May.")
     admin.screenshot(path=str(SCREENSHOTS / "manage-transfer.png"), full_page=True)
     admin.get_by_role("button", name="Transfer").click()
-    expect(admin.locator(".messages")).to_contain_text("2 patient(s) moved")
+    expect(admin.locator(".messages")).to_contain_text("2 patients moved")
     for email in moving:
         team = CareTeamMembership.objects.filter(patient__user__email=email)
         assert [m.clinician.email for m in team] == ["clinician2@example.com"]

@@ -81,6 +81,18 @@ def test_a_chart_without_a_description_describes_itself():
     assert "Pain (0–10, lower is better): 3 nights, from 5 to 3." in desc
 
 
+def test_a_chart_of_one_night_says_one_night_in_each_language():
+    """It said "1 nights" (exploratory testing: a new patient's first logged night)."""
+    for language, expected in (
+        ("en", ": 1 night, from 5 to 5."),
+        ("de", ": 1 Nacht, von 5 bis 5."),
+        ("es", ": 1 noche, de 5 a 5."),
+    ):
+        with translation.override(language):
+            desc = render([pain([5])]).find(f"{NS}desc").text
+        assert expected in desc, (language, desc)
+
+
 def test_a_script_in_the_title_comes_out_as_text_never_as_an_element():
     chart = str(trend_chart([], START, START, title="<script>alert(1)</script>"))
     root = ET.fromstring(chart)

@@ -861,3 +861,16 @@ def test_rows_left_when_their_administrator_is_deactivated_are_not_sent_in_their
     assert not Invitation.objects.exists()
     with translation.override("en"):
         assert "has been deactivated" in bulk_invitations.problem_message("sender_inactive")
+
+
+def test_sending_one_row_says_one_invitation(
+    admin_client_, clinician_a, eager_tasks, django_capture_on_commit_callbacks
+):
+    """It said "Sending 1 invitations and care-team requests" (exploratory testing)."""
+    upload(admin_client_, csv_bytes(MIXED[1:2]))
+    batch = BulkInvitation.objects.get()
+
+    response = send(admin_client_, batch, django_capture_on_commit_callbacks)
+
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "Sending 1 invitation or care-team request. This page shows the progress." in messages
