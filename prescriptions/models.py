@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +19,7 @@ from patients import wording
 from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
 from prescriptions import suggestions, titration
+from prescriptions.builtin import BUILT_IN_TEXTS
 
 DOSE_RANGE = Q(dose_mg__gte=settings.LDN_DOSE_MIN_MG) & Q(dose_mg__lte=settings.LDN_DOSE_MAX_MG)
 
@@ -206,6 +208,12 @@ class PlanStep(models.Model):
         return f"Step {self.position + 1}: {self.dose_mg} mg"
 
 
+def _shown(template, text):
+    if template.built_in and text in BUILT_IN_TEXTS:
+        return gettext(text)
+    return text
+
+
 class PlanTemplate(models.Model):
     """A clinic-wide starting point for a plan; applying one still needs a signed version."""
 
@@ -227,6 +235,16 @@ class PlanTemplate(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def shown_name(self):
+        """The name in the reader's language for a built-in template the clinic has not
+        renamed (the three were English on German and Spanish pages); else as stored."""
+        return _shown(self, self.name)
+
+    @property
+    def shown_description(self):
+        return _shown(self, self.description)
 
     @property
     def plain_steps(self):

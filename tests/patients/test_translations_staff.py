@@ -146,8 +146,10 @@ def clinic_data():
 
 
 def is_data(text, data):
-    """`text` is one of `data`, or a piece of one (see english_words_left)."""
-    return text in data or any(text in pieces(item) for item in data)
+    """`text` is one of `data`, a piece of one (see english_words_left), or a fragment of
+    one: a built-in template's stored English, which its edit form shows as stored, is also
+    a catalog message (the other pages show it translated until the clinic edits it)."""
+    return text in data or any(text in pieces(item) or text in item for item in data)
 
 
 def leftovers(client, urls, language):

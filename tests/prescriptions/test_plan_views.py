@@ -428,6 +428,36 @@ def test_the_three_built_in_templates_are_seeded():
     assert (len(micro), micro[1].dose_mg, micro[-1].days) == (15, Decimal("1.25"), None)
 
 
+@pytest.mark.parametrize(
+    ("language", "name", "description"),
+    [
+        ("en", "Gentle start", "1.0 mg, rising 0.5 mg every 14 days"),
+        ("de", "Sanfter Beginn", "1,0 mg, alle 14 Tage um 0,5 mg steigend"),
+        ("es", "Inicio suave", "1,0 mg, subiendo 0,5 mg cada 14 días"),
+    ],
+)
+def test_the_built_in_templates_read_in_the_clinicians_language_until_the_clinic_renames_one(
+    clinician_client, clinician_a, patient_a, prescription, language, name, description
+):
+    """They were English on German and Spanish pages, with decimal points (exploratory
+    testing). A template the clinic has edited shows its own words."""
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    choose = url("plan_template_choose", patient_a)
+    page = page_text(clinician_client.get(choose))
+    assert name in page
+    assert description in page
+    listed = page_text(clinician_client.get(reverse("clinic:templates")))
+    assert name in listed
+    PlanTemplate.objects.filter(name="Gentle start").update(
+        name="Our gentle start", description="Our clinic wrote these words."
+    )
+    page = page_text(clinician_client.get(choose))
+    assert "Our gentle start" in page
+    assert "Our clinic wrote these words." in page
+    assert name not in page
+
+
 def test_a_plus_1_75_mg_overnight_change_is_refused_until_confirmed_and_then_stored(
     clinician_client, patient_a, prescription
 ):
