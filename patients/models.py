@@ -561,9 +561,20 @@ def _score_in_range(field):
     )
 
 
+# What makes a night's row an entry: something logged, the evening (taken or skipped) or the
+# morning check-in. A row can hold neither: a dose undone keeps its row (and with it the
+# submissions that keep a replay of the dose from logging it again), with the evening cleared.
+# Every surface that counts, lists or dates entries reads this one definition (logged()).
+LOGGED = ~models.Q(status="") | models.Q(morning_logged_at__isnull=False)
+
+
 class NightlyEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(patient__in=Patient.objects.visible_to(user))
+
+    def logged(self):
+        """The nights with something logged (LOGGED): not a row whose dose was undone."""
+        return self.filter(LOGGED)
 
 
 class NightlyEntry(models.Model):
@@ -657,6 +668,11 @@ class NightlyEntry(models.Model):
     @property
     def has_morning(self):
         return self.morning_logged_at is not None
+
+    @property
+    def is_logged(self):
+        """LOGGED for one row: the evening or the morning of the night was logged."""
+        return bool(self.status) or self.has_morning
 
     @property
     def logged_tz(self):

@@ -84,7 +84,8 @@ def _side_effects():
 def _rows(entries, arrays):
     """One row per night: its id, the _ENTRY_FIELDS and, with ``arrays``, its side effects (an
     ARRAY subquery: a few index probes per night, where a join read the whole table)."""
-    rows = entries.order_by("patient_id", "night")
+    # Only the nights with something logged: a row left by an undone dose is no night of record.
+    rows = entries.logged().order_by("patient_id", "night")
     if arrays:
         return rows.annotate(effects=_side_effects()).values_list("pk", *_ENTRY_FIELDS, "effects")
     return rows.values_list("pk", *_ENTRY_FIELDS, Value(None, output_field=JSONField()))

@@ -241,7 +241,10 @@ def last_review_annotations():
 
 def _last_entry():
     return Subquery(
-        NightlyEntry.objects.filter(patient=OuterRef("pk")).order_by("-night").values("night")[:1],
+        NightlyEntry.objects.logged()
+        .filter(patient=OuterRef("pk"))
+        .order_by("-night")
+        .values("night")[:1],
         output_field=DateField(),
     )
 
@@ -949,7 +952,8 @@ def entry_rows(page: PatientPage, number, per_page):
     """A page of the entries table, newest first, paged in SQL (one query); the side effects
     come from the page's records."""
     rows = (
-        NightlyEntry.objects.filter(patient=page.patient)
+        NightlyEntry.objects.logged()
+        .filter(patient=page.patient)
         .order_by("-night")
         .values_list(*_ENTRY_ROW_FIELDS)
     )

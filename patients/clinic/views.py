@@ -212,7 +212,9 @@ def add_note(request, pk):
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
     today = plans.load(patient).tonight(patient.tz, timezone.now())
-    first_logged = patient.entries.order_by("night").values_list("night", flat=True).first()
+    first_logged = (
+        patient.entries.logged().order_by("night").values_list("night", flat=True).first()
+    )
     form = ReviewForm(
         request.POST, today=today, first=first_reviewable_night(patient, first_logged)
     )
@@ -465,7 +467,9 @@ def record_start(patient, today, plan):
         Patient.objects.filter(pk=patient.pk)
         .annotate(
             first_report=first(UrgentReport.objects.filter(patient=OuterRef("pk")), "created_at"),
-            first_entry=first(NightlyEntry.objects.filter(patient=OuterRef("pk")), "night"),
+            first_entry=first(
+                NightlyEntry.objects.logged().filter(patient=OuterRef("pk")), "night"
+            ),
             first_version=Subquery(
                 PlanVersion.objects.filter(prescription__patient=OuterRef("pk"))
                 .order_by("effective_night")
@@ -501,7 +505,7 @@ def _export_last_night(patient, today, end_asked):
             return today
     except ValueError:
         pass
-    newest = patient.entries.order_by("-night").values_list("night", flat=True).first()
+    newest = patient.entries.logged().order_by("-night").values_list("night", flat=True).first()
     return night_rules.last_night_of_record(today, newest)
 
 
@@ -552,7 +556,11 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
             content_type="application/fhir+json",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.json"'
-    count = NightlyEntry.objects.filter(patient=patient, night__gte=start, night__lte=end).count()
+    count = (
+        NightlyEntry.objects.logged()
+        .filter(patient=patient, night__gte=start, night__lte=end)
+        .count()
+    )
     record_access(
         request,
         f"export.{fmt}",

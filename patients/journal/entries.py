@@ -549,7 +549,9 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
     """Take back tonight's log within ten minutes; the row (and its history) stays.
 
     The row is kept, with the evening part cleared, so a replay of the original submission
-    still finds it and cannot log the dose a second time.
+    still finds it and cannot log the dose a second time (deleting it would cascade to its
+    submissions). With no morning logged either it is no entry: every surface reads
+    NightlyEntry.objects.logged() (models.LOGGED) and passes it by.
     """
     with transaction.atomic():
         earlier = _replayed(entry.patient, submission_id, entry.night, UNDO)

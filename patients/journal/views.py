@@ -687,7 +687,7 @@ def _journal_start(patient, tonight, first_night):
 
 
 def _history_nights(patient_id, since):
-    entries = NightlyEntry.objects.filter(patient_id=patient_id)
+    entries = NightlyEntry.objects.logged().filter(patient_id=patient_id)
     first_logged = Subquery(entries.order_by("night").values("night")[:1])
     last_logged = Subquery(entries.order_by("-night").values("night")[:1])
     return (
@@ -712,7 +712,7 @@ def _history_rows(patient, first: date, tonight: date):
     since = min(first, tonight - timedelta(days=STATS_NIGHTS - 1))
     rows = _HISTORY_NIGHTS.values(patient.pk, since)
     if not rows:  # nothing in the range: the first and newest nights, if any, are outside
-        bounds = _entries(patient).aggregate(first=Min("night"), last=Max("night"))
+        bounds = _entries(patient).logged().aggregate(first=Min("night"), last=Max("night"))
         return [], bounds["first"], bounds["last"]
     return [row[:3] for row in rows], rows[0][3], rows[0][4]
 
@@ -857,7 +857,7 @@ def history(request):
 def history_list(request):
     now = timezone.now()
     patient, plan = _plan(request)
-    entries = _with_details(_entries(patient))
+    entries = _with_details(_entries(patient).logged())
     page = Paginator(entries, 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -884,7 +884,8 @@ def trend_series(entries, start, end):
 # tonight there are only nights logged ahead of it, which the page draws too).
 _TREND_NIGHTS = CompiledQuery(
     lambda patient_id, start: (
-        NightlyEntry.objects.filter(patient_id=patient_id, night__gte=start)
+        NightlyEntry.objects.logged()
+        .filter(patient_id=patient_id, night__gte=start)
         .order_by("night")
         .only(
             "night",

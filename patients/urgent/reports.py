@@ -567,9 +567,9 @@ def nights_before(
     first = last - timedelta(days=days - 1)
     entries = {
         e.night: e
-        for e in NightlyEntry.objects.filter(
-            patient_id=report.patient_id, night__gte=first, night__lte=last
-        ).prefetch_related("side_effects")
+        for e in NightlyEntry.objects.logged()
+        .filter(patient_id=report.patient_id, night__gte=first, night__lte=last)
+        .prefetch_related("side_effects")
     }
     return [
         NightRow(night, entries.get(night))

@@ -112,8 +112,11 @@ class Night:
 
 
 def nights(patient, start: date, end: date) -> Iterator[Night]:
-    """The patient's nights from start to end, oldest first."""
-    entries = NightlyEntry.objects.filter(patient=patient, night__gte=start, night__lte=end)
+    """The patient's nights with something logged (an undone dose's row is none), from start
+    to end, oldest first."""
+    entries = NightlyEntry.objects.logged().filter(
+        patient=patient, night__gte=start, night__lte=end
+    )
     after = None
     while True:
         chunk = entries if after is None else entries.filter(night__gt=after)
