@@ -106,6 +106,22 @@ def test_the_exports_have_no_row_for_an_undone_night(patient_client, staff_clien
     assert [row["night"] for row in csv.DictReader(io.StringIO(text))] == [LAST_LOGGED.isoformat()]
 
 
+def test_the_fhir_export_has_nothing_for_an_undone_night(
+    patient_client, staff_client, quiet_patient
+):
+    # A guard: the bundle wrote no resource for the empty row before either (it reads the
+    # same export rows as the CSV, which did have an empty line for it).
+    log_and_undo(patient_client)
+    with time_machine.travel(UNDONE_AT + timedelta(minutes=1), tick=False):
+        response = staff_client.get(
+            reverse("clinic:export", args=[quiet_patient.pk, "fhir"]),
+            {"start": LAST_LOGGED.isoformat(), "end": TONIGHT.isoformat()},
+        )
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert f'"valueDate":"{LAST_LOGGED.isoformat()}"' in text
+    assert f'"valueDate":"{TONIGHT.isoformat()}"' not in text
+
+
 def test_the_patients_history_list_does_not_list_an_undone_night(patient_client, quiet_patient):
     entry = log_and_undo(patient_client)
     with time_machine.travel(UNDONE_AT + timedelta(minutes=1), tick=False):
