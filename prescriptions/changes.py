@@ -318,6 +318,51 @@ def _check(
             )
 
 
+def _as_plain(change: PlanChange, number: int, versions) -> titration.PlainVersion:
+    """``change`` as the version it would be, after ``versions`` (the newest prescription's)."""
+    return titration.PlainVersion(
+        number=number,
+        effective_night=change.effective_night,
+        start_date=change.start_date,
+        steps=change.steps,
+        dosing_time=change.dosing_time,
+        hold_from=change.hold_from,
+        hold_until=change.hold_until,
+        ends=change.kind == PlanVersion.Kind.ENDED,
+        prescription_index=versions[-1].prescription_index if versions else 0,
+    )
+
+
+def _nothing_to_sign(change: PlanChange) -> str:
+    """Why a change that leaves every night as it is cannot be signed, for its kind."""
+    if change.kind in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
+        message = gettext(
+            "Nothing to sign: the steps are the same as the plan in effect from %(night)s "
+            "(the same dose on the same nights). Change a step, or go back."
+        )
+    elif change.kind == PlanVersion.Kind.HOLD:
+        message = gettext(
+            "Nothing to sign: the plan is already on hold on these nights, from %(night)s "
+            "to the same last night. Change the dates, or go back."
+        )
+    elif change.kind == PlanVersion.Kind.RESUME:
+        message = gettext(
+            "Nothing to sign: the plan already restarts at this step from %(night)s. "
+            "Choose another step or night, or go back."
+        )
+    elif change.kind == PlanVersion.Kind.DOSING_TIME:
+        message = gettext(
+            "Nothing to sign: the plan already uses this dosing time from %(night)s. "
+            "Choose the other dosing time, or go back."
+        )
+    else:
+        message = gettext(
+            "Nothing to sign: this change leaves every night from %(night)s as it is. "
+            "Change something, or go back."
+        )
+    return message % {"night": local_date(change.effective_night, "date")}
+
+
 def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) -> str:
     """The safety warnings this change raises, as stored on its version once confirmed.
 
@@ -327,16 +372,7 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) ->
     """
     if change.kind in (PlanVersion.Kind.ENDED, PlanVersion.Kind.HOLD):
         return ""
-    proposed = titration.PlainVersion(
-        number=number,
-        effective_night=change.effective_night,
-        start_date=change.start_date,
-        steps=change.steps,
-        dosing_time=change.dosing_time,
-        hold_from=change.hold_from,
-        hold_until=change.hold_until,
-        prescription_index=versions[-1].prescription_index if versions else 0,
-    )
+    proposed = _as_plain(change, number, versions)
     warnings = safety.increase_warnings(
         versions,
         proposed,
@@ -406,6 +442,12 @@ def save_version(
         if view.has_ended:
             raise PlanChangeError(gettext("This prescription has ended; start a new prescription."))
         _check(prescription, change, now, view)
+        # A signed version that changes no night still showed the patient a change and
+        # reset what reads the versions (the next change, suggestions, attention).
+        if titration.changes_nothing(
+            view.versions, _as_plain(change, latest_number + 1, view.newest_versions)
+        ):
+            raise PlanChangeError(_nothing_to_sign(change))
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )

@@ -284,6 +284,61 @@ def next_change(
     return None
 
 
+def _asks(position: PlanPosition) -> tuple:
+    """What a night asks of the patient, as :func:`changes_nothing` compares it: the state,
+    dose and dosing time, the first night of the step it falls in (not the step's number:
+    the boundaries compared include every step's first night, so its last night is compared
+    too), and the hold's last night or the ending's first."""
+    step_began = (
+        position.night - timedelta(days=position.day_in_step - 1)
+        if position.day_in_step is not None
+        else None
+    )
+    return (
+        position.status,
+        position.dose_mg,
+        position.dosing_time,
+        step_began,
+        position.hold_until,
+        position.ended_on,
+    )
+
+
+def changes_nothing(versions: Sequence[PlainVersion], proposed: PlainVersion) -> bool:
+    """Whether saving ``proposed`` as the newest version would leave every night from its
+    effective night as ``versions`` already have it: the same state, dose and dosing time,
+    each step on the same nights, the same hold and ending.
+
+    Compared as the plan applies it, not as typed (1.5 and 1.50 mg are one dose). A signed
+    "change" that changes nothing showed the patient a change and reset the next change,
+    the suggestions and the attention list (found by exploratory testing). Both plans only
+    change on a boundary (a version's first night, start, step or hold edge), so comparing
+    those nights compares every night.
+
+    An open-ended hold hides the steps on every night, but they are still what a restart
+    after it begins from: under one, new steps or a new start date are a change."""
+    if (
+        proposed.hold_from is not None
+        and proposed.hold_until is None
+        and versions
+        and (proposed.steps, proposed.start_date) != (versions[-1].steps, versions[-1].start_date)
+    ):
+        return False
+    start = proposed.effective_night
+    both = (*versions, proposed)
+    boundaries = {start}
+    for version in both:
+        edges = [version.effective_night, version.start_date, version.hold_from]
+        if version.hold_until is not None:
+            edges.append(version.hold_until + timedelta(days=1))
+        edges += [first for first, _last, _step in step_schedule(version)]
+        boundaries.update(edge for edge in edges if edge is not None and edge > start)
+    return all(
+        _asks(current_step(versions, night)) == _asks(current_step(both, night))
+        for night in sorted(boundaries)
+    )
+
+
 def _step_index(schedule: Sequence[tuple[date, date | None, Step]], night: date) -> int:
     """Which step of an active version's schedule ``night`` falls in (the last step has no
     last night: it carries on)."""

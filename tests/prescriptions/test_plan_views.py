@@ -651,13 +651,15 @@ def test_dismiss_without_a_reason_is_refused(clinician_client, patient_a, steppe
 
 def add_versions(prescription, author, count):
 
-    for _ in range(count):
+    for index in range(count):
         latest = list(plans.load(prescription.patient).versions)[-1]
+        # Each a real change (the first step one night longer each time): a version that
+        # changes nothing is refused.
         change = steps_change(
             latest,
             effective_night=TONIGHT,
             start_date=START,
-            steps=(Step(Decimal("1.5"), 14), Step(Decimal("3.0"), None)),
+            steps=(Step(Decimal("1.5"), 15 + index), Step(Decimal("3.0"), None)),
             reason="Adjust",
         )
         save_version(
