@@ -1057,6 +1057,10 @@ class UrgentReport(models.Model):
     # Who was alerted when the report arrived: what the patient is told, truthfully.
     routed_to = models.CharField(max_length=10, choices=Routing.choices, default=Routing.CARE_TEAM)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The patient's zone when the report was made: its night and its times are read in this
+    # zone for ever (urgent.reports.report_night), so moving to another zone never moves a past
+    # report to another night. Blank for reports made before it was stored: the patient's zone.
+    time_zone = models.CharField(max_length=64, blank=True)
 
     objects = UrgentReportQuerySet.as_manager()
     history = HistoricalRecords()

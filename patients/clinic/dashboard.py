@@ -80,6 +80,7 @@ from patients.rules.nights import (
     relative_night,
 )
 from patients.templatetags.journal import logged_time
+from patients.urgent.reports import report_night
 from patients.wording import translate
 from prescriptions import panel, plans, titration
 from prescriptions.plans import NO_PLAN, PlanView, load_many
@@ -171,11 +172,22 @@ def _open_urgent(ref, field_name, aggregate):
     )
 
 
+def _oldest_open_urgent(ref, field_name):
+    return Subquery(
+        UrgentReport.objects.filter(patient=OuterRef(ref), acknowledged_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values(field_name)[:1]
+    )
+
+
 def urgent_annotations(ref="pk", prefix=""):
-    """Open urgent reports as three columns (count, oldest, worst severity): no extra query."""
+    """Open urgent reports as columns (count, the oldest one's moment, zone and id, the worst
+    severity): no extra query."""
     return {
         f"{prefix}urgent_count": _open_urgent(ref, "pk", Count),
         f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
+        # The zone the oldest was made in: its night is read there (urgent.report_night).
+        f"{prefix}urgent_since_zone": _oldest_open_urgent(ref, "time_zone"),
         f"{prefix}urgent_first_id": _open_urgent(ref, "pk", Min),
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
@@ -183,11 +195,16 @@ def urgent_annotations(ref="pk", prefix=""):
 
 
 def urgent_records(patient, plan: PlanView):
-    """The open reports as one flags.UrgentRecord, on the oldest one's night under the
-    dosing time the plan had then (PlanView.night_of, as urgent.reports.report_night)."""
+    """The open reports as one flags.UrgentRecord, on the oldest one's night: in the zone it
+    was made in, under the dosing time the plan had then (urgent.reports.report_night, from
+    the annotated columns: no query)."""
     if not getattr(patient, "urgent_count", None):
         return []
-    night = plan.night_of(patient.urgent_since, patient.tz)
+    oldest = UrgentReport(
+        created_at=patient.urgent_since,
+        time_zone=getattr(patient, "urgent_since_zone", None) or "",
+    )
+    night = report_night(oldest, patient.tz, plan)
     return [
         flag_rules.UrgentRecord(
             night,
@@ -425,6 +442,7 @@ GATE_PATIENT_ATTRIBUTES = (
     "reviewed_through",
     "urgent_count",
     "urgent_since",
+    "urgent_since_zone",
     "urgent_severity",
     "urgent_first_id",
 )

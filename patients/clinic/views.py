@@ -45,6 +45,7 @@ from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.rules import flags as flag_rules
 from patients.rules import nights as night_rules
+from patients.urgent.reports import report_night
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 
@@ -441,12 +442,12 @@ def _page_record_start(page):
     patient = page.patient
     report = (
         UrgentReport.objects.filter(patient=patient)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
+        .order_by("created_at", "pk")
+        .only("created_at", "time_zone")
         .first()
     )
     nights = [
-        report and page.plan.night_of(report, patient.tz),
+        report and report_night(report, patient.tz, page.plan),
         page.records[0].night if page.records else None,
         min((version.effective_night for version in page.plan.versions), default=None),
     ]
@@ -455,8 +456,9 @@ def _page_record_start(page):
 
 def record_start(patient, today, plan):
     """The first night of the patient's record: their first entry, plan version or urgent
-    report (whichever came first; a report on its night under ``plan``, the patient's
-    PlanView, as urgent.reports.report_night), or today for an empty record. One query."""
+    report (whichever came first; a report on its night in the zone it was made in, under
+    ``plan``, the patient's PlanView: urgent.reports.report_night), or today for an empty
+    record. One query."""
 
     def first(queryset, field):
         return Subquery(
@@ -467,6 +469,11 @@ def record_start(patient, today, plan):
         Patient.objects.filter(pk=patient.pk)
         .annotate(
             first_report=first(UrgentReport.objects.filter(patient=OuterRef("pk")), "created_at"),
+            first_report_zone=Subquery(
+                UrgentReport.objects.filter(patient=OuterRef("pk"))
+                .order_by("created_at", "pk")
+                .values("time_zone")[:1]
+            ),
             first_entry=first(
                 NightlyEntry.objects.logged().filter(patient=OuterRef("pk")), "night"
             ),
@@ -476,12 +483,14 @@ def record_start(patient, today, plan):
                 .values("effective_night")[:1]
             ),
         )
-        .values("first_report", "first_entry", "first_version")
+        .values("first_report", "first_report_zone", "first_entry", "first_version")
         .get()
     )
-    report = firsts["first_report"]
+    report = firsts["first_report"] and UrgentReport(
+        created_at=firsts["first_report"], time_zone=firsts["first_report_zone"] or ""
+    )
     nights = [
-        report and plan.night_of(report, patient.tz),
+        report and report_night(report, patient.tz, plan),
         firsts["first_entry"],
         firsts["first_version"],
     ]

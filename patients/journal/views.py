@@ -844,6 +844,7 @@ def history(request):
         "patients/journal/history.html",
         {
             "tab": "calendar",
+            "patient": patient,
             "month": first,
             "calendar_body": _calendar_body(plan, first, tonight, by_night, now),
             "previous": previous,

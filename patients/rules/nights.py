@@ -108,6 +108,18 @@ def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
     raise TypeError(f"tz must be a ZoneInfo or an IANA time zone name, not {type(tz).__name__}.")
 
 
+def zone_or(key: str | None, fallback: ZoneInfo | str) -> ZoneInfo:
+    """The zone ``key`` names (the one a row was made in, stored with it), else ``fallback``
+    (the patient's): for a row stored before its zone was, or naming a zone this machine does
+    not know. A past night is read in its own zone, so a move never shifts it."""
+    if key:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return as_zone(fallback)
+
+
 def _check_dosing_time(dosing_time: str) -> None:
     if dosing_time not in DOSING_TIMES:
         raise ValueError(f"Unknown dosing time {dosing_time!r}: use 'evening' or 'morning'.")

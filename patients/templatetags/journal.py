@@ -50,22 +50,20 @@ def _entry_zone(entry):
 
 
 def logged_zone(entry, patient):
-    """The zone a night's times were logged in (the entry's), else the patient's own."""
+    """The zone a night's (or an urgent report's) times were logged in, the row's own, else
+    the patient's; the zone active for the page when no patient is given."""
     found = _entry_zone(entry)
+    if patient is None:
+        if found is not None:
+            return found
+        viewer = timezone.get_current_timezone()
+        return getattr(viewer, "key", str(viewer)), viewer
     if found is not None and found[0] != patient.time_zone:
         return found
     return patient.time_zone, patient.tz
 
 
-@register.simple_tag
-def logged_moment(patient, entry, field, style):
-    """{% logged_moment patient entry "taken_at" "day_time" %}: a time of the night in the zone
-    it was logged in, with that zone's abbreviation (as patient_time writes the patient's):
-    a patient who moves never moves a past dose. Nothing when the time is not set."""
-    moment = getattr(entry, field, None)
-    if moment is None:
-        return ""
-    key, zone = logged_zone(entry, patient)
+def _moment_in_zone(key, zone, moment, style):
     local = timezone.localtime(moment, zone)
     shown = conditional_escape(local_date(local, style))
     return mark_safe(  # noqa: S308 - every value escaped
@@ -73,6 +71,29 @@ def logged_moment(patient, entry, field, style):
         f'<abbr class="tz" title="{conditional_escape(key)}">'
         f"{conditional_escape(date_filter(local, 'T'))}</abbr></time>"
     )
+
+
+@register.simple_tag
+def logged_moment(patient, entry, field, style):
+    """{% logged_moment patient entry "taken_at" "day_time" %}: a time of the night in the zone
+    it was logged in, with that zone's abbreviation (as patient_time writes the patient's):
+    a patient who moves never moves a past dose. Nothing when the time is not set. An urgent
+    report's times too ({% logged_moment patient report "created_at" "day_time" %}): it
+    keeps the zone it was made in."""
+    moment = getattr(entry, field, None)
+    if moment is None:
+        return ""
+    return _moment_in_zone(*logged_zone(entry, patient), moment, style)
+
+
+@register.simple_tag
+def moment_in_logged_zone(patient, row, moment, style):
+    """{% moment_in_logged_zone patient report delivery.sent_at "day_time" %}: another moment
+    that belongs with ``row`` (an alert sent about a report) in the zone ``row`` was logged
+    in, written as logged_moment writes the row's own. Nothing for no moment."""
+    if moment is None or moment == "":
+        return ""
+    return _moment_in_zone(*logged_zone(row, patient), moment, style)
 
 
 @register.simple_tag

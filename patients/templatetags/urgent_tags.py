@@ -22,6 +22,8 @@ _OWN_REPORTS = CompiledQuery(lambda user_id: _reports(signed_in_patient(user_id)
 @register.inclusion_tag("patients/urgent/history_section.html", takes_context=True)
 def urgent_history(context):
     user = context["request"].user
+    # The patient, for a report that names no zone of its own (logged_moment): the page's.
+    patient = context.get("patient")
     if is_signed_in_patient(user):
-        return {"reports": _OWN_REPORTS.instances(user.pk)}
-    return {"reports": list(_reports(user))}
+        return {"reports": _OWN_REPORTS.instances(user.pk), "patient": patient}
+    return {"reports": list(_reports(user)), "patient": patient}

@@ -41,6 +41,7 @@ def seed_urgent(users, patients, now=None):
             severity=UrgentReport.Severity.MODERATE,
             text="Heart racing and shaky about an hour after tonight's dose.",
             created_at=reported,
+            time_zone=patients[PAST].time_zone,
         )
         urgent.acknowledge(
             report,

@@ -39,6 +39,7 @@ from patients.notifications import undelivered
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
+from patients.rules import nights
 from patients.rules import pause as pause_rules
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
@@ -76,14 +77,26 @@ class AlreadyAcknowledged(UrgentError):
 # --- Reporting ----------------------------------------------------------------------------------
 
 
+def report_zone(report: UrgentReport, tz):
+    """The zone a report is read in: the one it was made in (UrgentReport.time_zone), else
+    ``tz``, the patient's (a report made before its zone was stored)."""
+    return nights.zone_or(getattr(report, "time_zone", ""), tz)
+
+
 def report_night(report: UrgentReport, tz, plan: plans.PlanView) -> date:
-    """The night a report belongs to, in the patient's zone, under the dosing time the plan
-    had when it was made (PlanView.night_of): a morning doser's report at 09:48 belongs to
-    that calendar date, the night of the dose they logged that morning; an evening doser's
-    report before noon to the night before. It used the evening boundary for everyone, so a
-    morning doser's report page started its 14 nights the day before, without the morning's
-    dose the acknowledgement form beside it said was logged (found by exploratory testing)."""
-    return plan.night_of(report.created_at, tz)
+    """The night a report belongs to, in the zone it was made in (report_zone; ``tz``, the
+    patient's, for an older report that names none), under the dosing time the plan had when
+    it was made (PlanView.night_of): a morning doser's report at 09:48 belongs to that
+    calendar date, the night of the dose they logged that morning; an evening doser's report
+    before noon to the night before. It used the evening boundary for everyone, so a morning
+    doser's report page started its 14 nights the day before, without the morning's dose the
+    acknowledgement form beside it said was logged (found by exploratory testing); and it
+    used the patient's zone of the day, so a report made in Tokyo at 22:00 moved to the night
+    before once the patient was in Los Angeles.
+
+    Every surface places a report through here: anything with ``created_at`` and
+    ``time_zone`` (the dashboard passes the oldest open report's annotated columns)."""
+    return plan.night_of(report.created_at, report_zone(report, tz))
 
 
 def report_reaction(
@@ -115,6 +128,7 @@ def report_reaction(
                     text=text.strip(),
                     created_at=now,
                     routed_to=routing,
+                    time_zone=patient.time_zone,
                 )
         except IntegrityError:
             report = UrgentReport.objects.filter(
@@ -397,13 +411,15 @@ def acknowledge(
         if not won:
             report.refresh_from_db()
             who = report.acknowledged_by.name if report.acknowledged_by else gettext("someone")
-            # In the patient's zone, labelled, as the report page beside it shows every time
+            # In the report's zone, labelled, as the report page beside it shows every time
             # (it said the time in UTC, which no page of the clinic shows).
             raise AlreadyAcknowledged(
                 gettext("%(who)s already acknowledged this report on %(when)s.")
                 % {
                     "who": who,
-                    "when": zoned_text(report.acknowledged_at, report.patient.tz, "day_time"),
+                    "when": zoned_text(
+                        report.acknowledged_at, report_zone(report, report.patient.tz), "day_time"
+                    ),
                 }
             )
         _record_history(report, clinician, "acknowledged", now)
@@ -561,8 +577,8 @@ class NightRow:
 def nights_before(
     report: UrgentReport, plan: plans.PlanView, days: int = NIGHTS_BESIDE_REPORT
 ) -> list[NightRow]:
-    """The report's night (report_night, under ``plan``, the patient's) and the nights
-    before it, newest first, with their entries."""
+    """The report's night (report_night: in the zone it was made in, under ``plan``, the
+    patient's) and the nights before it, newest first, with their entries."""
     last = report_night(report, report.patient.tz, plan)
     first = last - timedelta(days=days - 1)
     entries = {
@@ -604,8 +620,9 @@ _BETWEEN = CompiledQuery(
 def reports_between(
     patient: Patient, start: date, end: date, plan: plans.PlanView
 ) -> list[UrgentReport]:
-    """The patient's reports whose night (report_night, under ``plan``, the patient's) lies
-    in [start, end], oldest first (one query)."""
+    """The patient's reports whose night (report_night: in the zone each was made in, under
+    ``plan``, the patient's) lies in [start, end], oldest first (one query). The instants
+    asked for reach a day either side, wide enough for any zone's night."""
     rows = _BETWEEN.instances(
         patient.pk,
         datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC),

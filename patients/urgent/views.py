@@ -114,6 +114,7 @@ def report_reaction(request):
         {
             "form": form,
             "guidance": guidance,
+            "patient": patient,
             "reports": _earlier_reports(patient),
             "morning_dosing": _morning_dosing(patient),
         },
@@ -209,12 +210,13 @@ def _report_page(request, report, form, status=200):
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
             "nights": urgent.nights_before(report, plan),
-            "patient_zone": report.patient.time_zone,
+            # Every time on the page is in the zone the report was made in (its night's).
+            "report_zone": urgent.report_zone(report, report.patient.tz).key,
             "other_open": list(
                 UrgentReport.objects.open()
                 .filter(patient_id=report.patient_id)
                 .exclude(pk=report.pk)
-                .values_list("pk", "created_at")
+                .only("pk", "created_at", "time_zone")
             ),
             "deliveries": report.deliveries.select_related("recipient").order_by("claimed_at"),
         },

@@ -294,7 +294,7 @@ def test_the_clinician_sees_the_report_beside_the_last_14_nights_and_the_read_is
 
 
 @pytest.mark.django_db
-def test_every_time_on_the_clinicians_report_page_is_in_the_patients_zone_and_says_so(
+def test_every_time_on_the_clinicians_report_page_is_in_the_reports_zone_and_says_so(
     clinician_client, patient_a, clinician_a
 ):
     patient_a.time_zone = "America/New_York"
@@ -310,7 +310,7 @@ def test_every_time_on_the_clinicians_report_page_is_in_the_patients_zone_and_sa
     # reported, escalated, acknowledged, the other open report, the alert sent
     shown = re.findall(r"\d\d:\d\d(?: [A-Z]{3}\b)?", text)
     assert shown == ["21:00 EST", "21:30 EST", "21:40 EST", "21:10 EST", "21:05 EST"]
-    assert "times in the patient's zone, America/New_York" in text
+    assert "times in the zone the report was made in, America/New_York" in text
 
 
 @pytest.mark.django_db
