@@ -101,7 +101,9 @@ class AccountAdapter(DefaultAccountAdapter):
         user.language = supported_language(translation.get_language())
         if commit:
             try:
-                invitations.accept(invitation.pk, user)
+                invitations.accept(
+                    invitation.pk, user, time_zone=form.cleaned_data.get("time_zone") or ""
+                )
             except invitations.InvitationNoLongerValid:
                 # Used in another tab or browser a moment ago, or revoked meanwhile.
                 raise ImmediateHttpResponse(invitation_no_longer_valid(request)) from None

@@ -12,7 +12,11 @@ from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
 from patients import guidance
-from patients.models import Patient
+from patients.models import Patient, known_time_zones
+from patients.rules.emergency import zone_for_country
+
+# The zones a new patient may choose (the settings page offers the same).
+SIGNUP_TIME_ZONES = sorted(known_time_zones())
 
 
 class SignInForm(LoginForm):
@@ -43,6 +47,33 @@ class InvitedSignupForm(SignupForm):
             self.fields["display_name"].initial = self.invitation.display_name
             self.fields["email"].widget.attrs["readonly"] = True
             self.fields["email"].help_text = _("The address your invitation was sent to.")
+            if self.invitation.role == Role.PATIENT:
+                self.fields["time_zone"] = self._time_zone_field()
+
+    def _time_zone_field(self):
+        """A patient's nights, doses and reminders follow their zone. Every new patient got
+        the clinic's default (Europe/London) until they found it in their settings: a
+        patient in Germany was reminded an hour late (found by exploratory testing). The
+        guess is their invitation's country (emergency.zone_for_country); the page's script
+        puts the browser's zone in its place when the list has it."""
+        guess = zone_for_country(self.invitation.country)
+        return forms.ChoiceField(
+            label=_("Your time zone"),
+            choices=[(zone, zone) for zone in SIGNUP_TIME_ZONES],
+            initial=guess or settings.LDN_DEFAULT_PATIENT_TIME_ZONE,
+            required=False,
+            help_text=_(
+                "Your nights, doses and reminders follow it. You can change it later in "
+                "your settings."
+            ),
+            error_messages={
+                "invalid_choice": _(
+                    "Choose your time zone from the list, such as Europe/London or "
+                    "America/New_York."
+                )
+            },
+            widget=forms.Select(attrs={"data-browser-zone": "", "autocomplete": "off"}),
+        )
 
     def clean_email(self):
         value = self.cleaned_data.get("email", "").strip().lower()

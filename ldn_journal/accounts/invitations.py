@@ -18,7 +18,8 @@ from django.utils.translation import gettext
 
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
 from patients import care_team
-from patients.models import CareTeamMembership, Patient
+from patients.models import CareTeamMembership, Patient, default_time_zone
+from patients.rules.emergency import zone_for_country
 
 SESSION_KEY = "ldn_invitation_id"
 
@@ -228,7 +229,7 @@ def invitation_from_session(request):
     return invitation
 
 
-def accept(invitation_id, user, *, now=None):
+def accept(invitation_id, user, *, now=None, time_zone=""):
     """Claim the invitation and save the new user with it, exactly once.
 
     The invitation row is locked before the user is inserted, so a second simultaneous
@@ -249,7 +250,10 @@ def accept(invitation_id, user, *, now=None):
             locked.accepted_user = user
             locked.save(update_fields=["accepted_at", "accepted_user"])
             if locked.role == Role.PATIENT:
-                patient = Patient.objects.create(user=user, country=locked.country)
+                # The zone chosen at sign-up, else the invitation's country's, else the
+                # clinic's default.
+                zone = time_zone or zone_for_country(locked.country) or default_time_zone()
+                patient = Patient.objects.create(user=user, country=locked.country, time_zone=zone)
                 CareTeamMembership.objects.create(
                     patient=patient, clinician=locked.clinician, added_by=locked.invited_by
                 )

@@ -241,6 +241,18 @@ def country_for_zone(zone: str) -> str:
     return ZONE_COUNTRIES.get(zone) or EU_ZONES.get(zone, "")
 
 
+def zone_for_country(country: str) -> str:
+    """A likely zone for a patient of ``country`` (its first zone in the tables above: the
+    capital's, or the most populous, for a country of several), or "" for one they lack. A
+    guess for a form to offer, which the patient can change."""
+    code = (country or "").strip().upper()
+    for table in (ZONE_COUNTRIES, EU_ZONES):
+        for zone, found in table.items():
+            if found == code:
+                return zone
+    return ""
+
+
 def patient_country(country: str, zone: str) -> str:
     """The patient's own country when set, else the one their time zone lies in."""
     return (country or "").strip().upper() or country_for_zone(zone)

@@ -439,3 +439,81 @@ def test_the_success_message_gives_the_configured_validity(clinician_client, set
     response = invite_through_the_page(clinician_client, "new.patient@example.org")
     page = clinician_client.get(response["Location"]).content.decode()
     assert "valid for 3 days" in page
+
+
+# --- The new patient's time zone ------------------------------------------------------------
+
+
+def _invited_from(clinician_client, country):
+    response = clinician_client.post(
+        reverse("clinic:invite"),
+        {"email": "new.patient@example.org", "role": "patient", "country": country},
+    )
+    assert response.status_code == 302
+    clinician_client.logout()
+    return link_in(mail.outbox[-1])
+
+
+def test_a_patient_invited_from_germany_starts_in_berlin_time_not_the_clinics_default(
+    clinician_client, clinician_a
+):
+    """Every new patient got Europe/London until they found their settings: a patient in
+    Germany was reminded an hour late (exploratory testing)."""
+    link = _invited_from(clinician_client, "DE")
+    client = Client()
+    client.get(link)
+    page = client.get(reverse("account_signup")).content.decode()
+    assert "Your time zone" in page
+    assert '<option value="Europe/Berlin" selected>' in page
+    assert "js/signup" in page  # the browser's own zone replaces the guess where it can
+    response = sign_up(client, "new.patient@example.org")
+    assert response.status_code == 302
+    assert Patient.objects.get(user__email="new.patient@example.org").time_zone == "Europe/Berlin"
+
+
+def test_the_zone_chosen_at_sign_up_is_the_patients(clinician_client, clinician_a):
+    link = _invited_from(clinician_client, "US")
+    client = Client()
+    client.get(link)
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.patient@example.org",
+            "display_name": "Sam",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "time_zone": "America/Chicago",
+        },
+    )
+    assert response.status_code == 302
+    assert Patient.objects.get(user__email="new.patient@example.org").time_zone == (
+        "America/Chicago"
+    )
+
+
+def test_a_zone_not_in_the_list_is_refused_and_no_account_is_made(clinician_client, clinician_a):
+    link = _invited_from(clinician_client, "")
+    client = Client()
+    client.get(link)
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.patient@example.org",
+            "display_name": "Sam",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "time_zone": "Mars/Olympus_Mons",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose your time zone from the list" in response.content.decode()
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_a_clinician_signing_up_is_not_asked_for_a_zone(client, admin_user):
+    client.force_login(admin_user)
+    invite_through_the_page(client, "new.doc@example.org", Role.CLINICIAN, "manage")
+    client.logout()
+    client.get(link_in(mail.outbox[-1]))
+    page = client.get(reverse("account_signup")).content.decode()
+    assert "Your time zone" not in page

@@ -1,7 +1,11 @@
 """Browser journey: the demo patient and clinician sign in through the real form on a phone."""
 
 import pytest
+from playwright.sync_api import expect
 
+from ldn_journal.accounts import invitations
+from ldn_journal.accounts.models import Role, User
+from patients.models import Patient
 from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,3 +72,29 @@ def test_a_wrong_password_shows_a_message_on_the_page(browser, live_server):
     page.get_by_role("button", name="Sign in", exact=True).click()
     assert page.get_by_role("alert").inner_text().strip().startswith("The email address")
     assert page.url.endswith("/accounts/login/")
+
+
+def test_a_new_patients_sign_up_starts_at_the_phones_own_time_zone(browser, live_server):
+    """The sign-up's zone list starts at the browser's zone (a patient in Tokyo invited with
+    no country), and the account is made in it; without the script it would be the clinic's
+    default."""
+    clinician = User.objects.get(email="clinician@example.com")
+    invitation = invitations.invite(clinician, "tokyo.patient@example.org", Role.PATIENT).invitation
+    token = invitation.new_token()
+    invitation.save()
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, timezone_id="Asia/Tokyo"
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/invite/{token}/")
+    zone = page.get_by_label("Your time zone")
+    expect(zone).to_have_value("Asia/Tokyo")
+    assert_fits_the_phone(page)
+    page.get_by_label("Your name").fill("Aiko")
+    page.locator("input[name=password1]").fill("a-long-new-password-2026")
+    page.locator("input[name=password2]").fill("a-long-new-password-2026")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{live_server.url}/journal/")
+    context.close()
+    assert Patient.objects.get(user__email="tokyo.patient@example.org").time_zone == "Asia/Tokyo"
+    assert invitation.pk
