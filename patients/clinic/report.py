@@ -82,7 +82,10 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
         "start": start,
         "end": end,
         "days": days,
-        "adherence": adherence_rules.adherence(nightly, end, days),
+        # Nights after tonight are open unless logged (the range may end on a night logged
+        # ahead of tonight: tonight, still open, counted as missed in it); a past night not
+        # logged is missed, the range's last one too.
+        "adherence": adherence_rules.adherence(nightly, page.today, days, through=end),
         "taken": sum(1 for r in records if r.status == "taken"),
         "skipped": sum(1 for r in records if r.status == "skipped"),
         "changes": changes,

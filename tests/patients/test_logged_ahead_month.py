@@ -128,3 +128,14 @@ def test_the_patients_stats_count_the_night_logged_ahead_and_agree_with_the_clin
     page = signed_in(clinician_a).get(reverse("clinic:patient", args=[moved.pk]))
     assert page.context["page_data"].adherence_7 == stats["week"]
     assert page.context["page_data"].adherence_30 == stats["month"]
+
+
+def test_the_visit_report_to_the_night_logged_ahead_leaves_tonight_open(moved, clinician_a):
+    """Its range ended on 1 Dec, read as "tonight": 30 Nov, still open here, was counted
+    as missed, and the report disagreed with the patient page over the same 7 nights."""
+    client = signed_in(clinician_a)
+    mark = {"start": "2026-11-25", "end": AHEAD.isoformat()}
+    report = client.get(reverse("clinic:report", args=[moved.pk]), mark).context["report"]
+    assert (report["adherence"].taken, report["adherence"].prescribed) == (6, 6)
+    page = client.get(reverse("clinic:patient", args=[moved.pk])).context["page_data"]
+    assert page.adherence_7 == report["adherence"]
