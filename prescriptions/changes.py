@@ -340,10 +340,15 @@ def _nothing_to_sign(change: PlanChange) -> str:
             "Nothing to sign: the steps are the same as the plan in effect from %(night)s "
             "(the same dose on the same nights). Change a step, or go back."
         )
+    elif change.kind == PlanVersion.Kind.HOLD and change.hold_until is None:
+        message = gettext(
+            "Nothing to sign: the plan is already on hold from %(night)s until resumed. "
+            "Give the hold a last night, or go back."
+        )
     elif change.kind == PlanVersion.Kind.HOLD:
         message = gettext(
-            "Nothing to sign: the plan is already on hold on these nights, from %(night)s "
-            "to the same last night. Change the dates, or go back."
+            "Nothing to sign: the plan is already on hold from %(night)s to %(until)s. "
+            "Change the dates, or go back."
         )
     elif change.kind == PlanVersion.Kind.RESUME:
         message = gettext(
@@ -360,7 +365,10 @@ def _nothing_to_sign(change: PlanChange) -> str:
             "Nothing to sign: this change leaves every night from %(night)s as it is. "
             "Change something, or go back."
         )
-    return message % {"night": local_date(change.effective_night, "date")}
+    return message % {
+        "night": local_date(change.effective_night, "date"),
+        "until": local_date(change.hold_until, "date") if change.hold_until else "",
+    }
 
 
 def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) -> str:

@@ -155,7 +155,8 @@ def test_holding_again_with_the_same_dates_is_refused(
         url("plan_hold", patient_a), hold_form(hold_until=hold_until, based_on=2)
     )
     assert response.status_code == 200
-    assert "Nothing to sign: the plan is already on hold on these nights" in text(response)
+    said = "to 14 Mar 2026. Change the dates" if hold_until else "until resumed. Give the hold"
+    assert f"Nothing to sign: the plan is already on hold from 10 Mar 2026 {said}" in text(response)
     assert PlanVersion.objects.count() == 2
 
 
