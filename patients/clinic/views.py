@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, Min, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -162,9 +162,11 @@ def patient_detail(request, pk):
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
         "note_form": NoteForm(),
+        # Through the last night of record: a flag about a night logged ahead of tonight can
+        # be marked reviewed (the flags judge it: flags.evaluate).
         "review_form": ReviewForm(
-            initial={"reviewed_through": page.today},
-            today=page.today,
+            initial={"reviewed_through": page.last_night},
+            today=page.last_night,
             first=first_reviewable_night(patient, page.records[0].night if page.records else None),
         ),
         "scale_form": ExtraScaleForm(patient=patient),
@@ -213,11 +215,11 @@ def add_note(request, pk):
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
     today = plans.load(patient).tonight(patient.tz, timezone.now())
-    first_logged = (
-        patient.entries.logged().order_by("night").values_list("night", flat=True).first()
-    )
+    logged = patient.entries.logged().aggregate(first=Min("night"), last=Max("night"))
     form = ReviewForm(
-        request.POST, today=today, first=first_reviewable_night(patient, first_logged)
+        request.POST,
+        today=night_rules.last_night_of_record(today, logged["last"]),
+        first=first_reviewable_night(patient, logged["first"]),
     )
     if form.is_valid():
         review = FlagReview.objects.create(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from patients.rules import scales as scale_defs
-from patients.rules.nights import EVENING, as_zone, is_in_dosing_window
+from patients.rules.nights import EVENING, as_zone, is_in_dosing_window, last_night_of_record
 from patients.rules.wording import Label, Phrase, decimal_text, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
@@ -620,7 +620,13 @@ def evaluate(
     from ``nights`` when not given); ``last_entry`` likewise. ``scales`` are the 0–10 scales
     to watch for worsening (defaults to pain, fatigue, mood and sleep quality).
     """
-    records = sorted((r for r in nights if r.night <= today), key=lambda r: r.night)
+    # Every night logged, a night logged ahead of tonight too (in a zone further east,
+    # before a move west): the flags about what was logged judge it on the last night of
+    # record, as the patient page, calendars and exports show it. They stopped at tonight,
+    # so a move west made a flag about a past dose vanish (found by exploratory testing).
+    # What was not logged (missed nights, gone quiet) is judged on tonight.
+    records = sorted(nights, key=lambda r: r.night)
+    through = last_night_of_record(today, records[-1].night if records else None)
     by_night = {record.night: record for record in records}
     if first_reported is None:
         first_reported = {}
@@ -632,18 +638,18 @@ def evaluate(
     watched = tuple(scales) or (*scale_defs.SYMPTOMS, scale_defs.SLEEP)
     flags = [
         *urgent_reports(urgent),
-        *dose_on_hold(records, versions, today),
-        *side_effects(records, today, first_reported),
-        *worsening(records, today, watched),
+        *dose_on_hold(records, versions, through),
+        *side_effects(records, through, first_reported),
+        *worsening(records, through, watched),
         *(missed_nights(by_night, versions, today) if account_open else []),
-        *dose_deviation(records, versions, today),
+        *dose_deviation(records, versions, through),
         # While on hold nothing is expected (and no reminder is sent): silence is not news.
         *(
             gone_quiet(last_entry, today, joined)
             if account_open and titration.current_step(versions, today).status != titration.ON_HOLD
             else []
         ),
-        *out_of_window(records, versions, today, tz),
+        *out_of_window(records, versions, through, tz),
     ]
     flags.sort(key=lambda f: (-f.severity, KINDS.index(f.kind), f.first_night))
     return flags

@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from patients.models import NightlyEntry
+from patients.models import NightlyEntry, SideEffect
 from prescriptions.plans import load
 from tests.patients.journal_support import make_plan
 
@@ -139,3 +139,25 @@ def test_the_visit_report_to_the_night_logged_ahead_leaves_tonight_open(moved, c
     assert (report["adherence"].taken, report["adherence"].prescribed) == (6, 6)
     page = client.get(reverse("clinic:patient", args=[moved.pk])).context["page_data"]
     assert page.adherence_7 == report["adherence"]
+
+
+def test_a_flag_about_the_night_logged_ahead_stays_after_the_move_and_can_be_reviewed(
+    moved, clinician_a
+):
+    """A severe side effect logged on 1 Dec in Tokyo: after the move to Los Angeles, where
+    tonight is 30 Nov, the flags stopped at tonight and it vanished (exploratory testing)."""
+    entry = NightlyEntry.objects.get(patient=moved, night=AHEAD)
+    SideEffect.objects.create(entry=entry, kind="nausea", severity=3)
+    client = signed_in(clinician_a)
+    page = reverse("clinic:patient", args=[moved.pk])
+    flags = client.get(page).context["open_flags"]
+    (effect,) = [flag for flag in flags if flag.kind == "side_effect"]
+    assert effect.last_night == AHEAD
+    (row,) = [r for r in client.get(reverse("clinic:patients")).context["page"] if r]
+    assert "side_effect" in {flag.kind for flag in row.open_flags}
+    # Marked reviewed through that night (the form offers it), the flag is reviewed.
+    response = client.post(
+        reverse("clinic:mark_reviewed", args=[moved.pk]), {"reviewed_through": "2026-12-01"}
+    )
+    assert response.status_code == 302
+    assert not [f for f in client.get(page).context["open_flags"] if f.kind == "side_effect"]
