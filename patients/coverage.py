@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.local_dates import local_date
-from patients.models import Coverage
+from patients.models import CareTeamMembership, Coverage
 from patients.rules import coverage as rules
 
 
@@ -207,15 +207,21 @@ def listing(now: datetime) -> dict[str, list[Coverage]]:
     return grouped
 
 
-def ended_behind(covering: User, moments: list[datetime], now: datetime) -> list[Coverage]:
-    """The coverages `covering` gave that held at one of `moments` (when an alert reached
-    them) and are over at `now`, soonest first, each with `ended_on` (its last day, or the
-    day it was ended early): why a link in that alert no longer opens anything for them."""
+def ended_behind(
+    covering: User, moments: list[datetime], now: datetime, patient_id: int
+) -> list[Coverage]:
+    """The coverages `covering` gave for a clinician on the care team of the patient with
+    `patient_id` that held at one of `moments` (when an alert about them reached `covering`)
+    and are over at `now`, soonest first, each with `ended_on` (its last day, or the day it
+    was ended early): why a link in that alert no longer opens anything for them. Coverages
+    of other colleagues the same days are not why (the page named them, and sent the follow
+    up to them: found in review)."""
     if not moments:
         return []
     days = [today(moment) for moment in moments]
+    team = CareTeamMembership.objects.filter(patient_id=patient_id).values("clinician_id")
     rows = Coverage.objects.filter(
-        covering=covering, first_day__lte=max(days), last_day__gte=min(days)
+        covering=covering, covered__in=team, first_day__lte=max(days), last_day__gte=min(days)
     ).select_related("covered")
     zone = settings.LDN_CLINIC_TIME_ZONE
     ended = []

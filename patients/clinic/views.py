@@ -328,7 +328,7 @@ def _next_night_shown(patient, night, tonight):
         return following
     return (
         following
-        if NightlyEntry.objects.filter(patient=patient, night=following).exists()
+        if NightlyEntry.objects.logged().filter(patient=patient, night=following).exists()
         else None
     )
 
@@ -348,8 +348,9 @@ def night_detail(request, pk, night):
     tonight = plan.tonight(patient.tz, timezone.now())
     # A night after the patient's tonight has nothing to show: 404, as on the patient's own
     # night page (it answered 200 for any night up to 9998). An entry a night ahead can
-    # exist for a few hours after a move west: a night with an entry is always shown.
-    if night > tonight and entry is None:
+    # exist for a few hours after a move west: a night with an entry is always shown (one
+    # logged: a row left by an undone dose is no entry).
+    if night > tonight and (entry is None or not entry.is_logged):
         raise Http404
     record_access(
         request,

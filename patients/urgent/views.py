@@ -249,7 +249,7 @@ def alert_link(request, pk):
     return render(
         request,
         "patients/urgent/alert_closed.html",
-        {"coverages": coverage.ended_behind(request.user, moments, now)},
+        {"coverages": coverage.ended_behind(request.user, moments, now, urgent.patient_of(pk))},
     )
 
 

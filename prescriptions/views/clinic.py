@@ -287,7 +287,7 @@ def plan_change(request, patient_id, template_id=None):
                 "prescription is %(formulation)s."
             )
             % {
-                "template": template.name,
+                "template": template.shown_name,
                 "formulation": prescription.get_formulation_display().lower(),
             },
         )

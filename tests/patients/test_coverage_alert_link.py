@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from patients import coverage as coverage_module
 from patients.models import Coverage, ReminderDelivery
+from patients.notifications.outbox import send_deliveries
 from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory
 
@@ -105,7 +106,7 @@ def test_a_coverage_ended_early_is_said_to_end_that_day(clinician_a, clinician_b
     Coverage.objects.update(ended_at=AFTER - timedelta(hours=1))
     with time_machine.travel(AFTER, tick=False), timezone.override(NY):
         page = signed_in(clinician_b).get(link_of(report, clinician_b)).content.decode()
-        ended = coverage_module.ended_behind(clinician_b, [DURING], AFTER)
+        ended = coverage_module.ended_behind(clinician_b, [DURING], AFTER, patient_a.pk)
     assert [c.ended_on for c in ended] == [date(2026, 3, 5)]
     assert "That coverage has ended" in page
 
@@ -127,3 +128,38 @@ def test_an_alerted_clinician_taken_off_the_care_team_is_told_so(clinician_a, pa
         response = signed_in(clinician_a).get(reverse("clinic:urgent_alert", args=[report.pk]))
     assert response.status_code == 200
     assert "no longer on the care team" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_alert_still_waiting_when_the_coverage_ends_is_not_sent_to_the_coverer(
+    clinician_a, clinician_b, patient_a, mailoutbox
+):
+    """Claimed for the coverer while they covered, sent after the coverage ended (a slow
+    or stopped worker): they were emailed an alert they could no longer open (QA)."""
+    report = covered_report(clinician_b, clinician_a, patient_a)
+    waiting = ReminderDelivery.objects.filter(report=report, channel="email")
+    assert {d.recipient_id for d in waiting} == {clinician_a.pk, clinician_b.pk}
+    send_deliveries([d.pk for d in waiting], AFTER)
+    coverer = waiting.get(recipient=clinician_b)
+    assert coverer.status == ReminderDelivery.Status.SKIPPED
+    assert "can no longer open the report" in coverer.last_error
+    assert waiting.get(recipient=clinician_a).status == ReminderDelivery.Status.SENT
+    assert [m.to for m in mailoutbox] == [[clinician_a.email]]
+
+
+@pytest.mark.django_db
+def test_the_closed_alert_names_only_the_coverage_that_brought_it(
+    clinician_a, clinician_b, patient_a
+):
+    """Covering Dr A and an unrelated colleague the same day, the coverer's closed alert
+    about Dr A's patient named both, and sent the follow-up to the wrong one (review)."""
+    unrelated = ClinicianFactory(display_name="Dr Unrelated", email="unrelated@example.org")
+    Coverage.objects.create(
+        covering=clinician_b, covered=unrelated, first_day=DAY, last_day=DAY, reason="Leave"
+    )
+    report = covered_report(clinician_b, clinician_a, patient_a)
+    with time_machine.travel(AFTER, tick=False):
+        page = signed_in(clinician_b).get(link_of(report, clinician_b)).content.decode()
+    assert clinician_a.email in page
+    assert "Dr Unrelated" not in page
+    assert "unrelated@example.org" not in page

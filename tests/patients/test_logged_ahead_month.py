@@ -161,3 +161,17 @@ def test_a_flag_about_the_night_logged_ahead_stays_after_the_move_and_can_be_rev
     )
     assert response.status_code == 302
     assert not [f for f in client.get(page).context["open_flags"] if f.kind == "side_effect"]
+
+
+def test_a_night_ahead_whose_dose_was_undone_is_no_page_of_the_clinicians(moved, clinician_a):
+    """An undone dose leaves its row: the night ahead still answered 200 (an empty entry,
+    with an access-log row for it) and tonight's page linked to it (found in review)."""
+    NightlyEntry.objects.filter(patient=moved, night=AHEAD).update(
+        status="", dose_mg=None, taken_at=None, evening_logged_at=None
+    )
+    client = signed_in(clinician_a)
+    ahead = client.get(reverse("clinic:night", args=[moved.pk, AHEAD.isoformat()]))
+    assert ahead.status_code == 404
+    tonight = client.get(reverse("clinic:night", args=[moved.pk, TONIGHT.isoformat()]))
+    assert tonight.status_code == 200
+    assert AHEAD.isoformat() not in tonight.content.decode()

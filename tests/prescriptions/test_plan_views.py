@@ -493,6 +493,17 @@ def test_a_liquid_only_template_is_refused_for_capsules(clinician_client, patien
     assert "for liquid prescriptions only" in page_text(response)
 
 
+def test_the_liquid_only_refusal_names_the_template_in_the_clinicians_language(
+    clinician_client, clinician_a, patient_a, prescription
+):
+    clinician_a.language = "de"
+    clinician_a.save(update_fields=["language"])
+    micro = PlanTemplate.objects.get(name="Liquid micro-titration")
+    response = clinician_client.get(url("plan_template_apply", patient_a, micro.pk), follow=True)
+    assert "Flüssige Mikrotitration" in page_text(response)
+    assert "Liquid micro-titration" not in page_text(response)
+
+
 def test_a_template_applied_to_a_patient_of_another_team_is_404(
     clinician_client, patient_b, clinician_b
 ):
