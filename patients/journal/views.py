@@ -987,7 +987,9 @@ def patient_settings(request):
             "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
             .pending()
             .count(),
-            "quiet_warning": "" if form.is_bound else PatientSettingsForm.warning_for(patient),
+            "quiet_warning": ""
+            if form.is_bound
+            else PatientSettingsForm.warning_for(patient, dosing_time),
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),

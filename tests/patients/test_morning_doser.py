@@ -317,3 +317,19 @@ def test_a_morning_doser_hears_about_today_when_logging_twice_skipping_or_undoin
         str(m) for m in again.context["messages"]
     ]
     assert "Undone: today's dose is not logged." in [str(m) for m in undone.context["messages"]]
+
+
+def test_a_morning_dosers_quiet_hours_warning_is_about_the_morning_dose_reminder(
+    patient_a, clinician_a, client
+):
+    """Quiet 20:00 to 09:30, morning time 08:00: the page warned that no evening reminder
+    could reach them (reminders it says they do not get) and said nothing of the morning
+    dose reminder quiet hours hold until 09:30 (found in review)."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    Patient.objects.filter(pk=patient_a.pk).update(
+        quiet_start=time(20, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
+    )
+    client.force_login(patient_a.user)
+    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    assert "Your dose reminder at 08:00 is inside your quiet hours (20:00 to 09:30)" in warning
+    assert "evening" not in warning
