@@ -67,6 +67,7 @@ class PlanChange:
     steps: tuple[titration.Step, ...]
     reason: str
     patient_note: str = ""
+    reason_kind: str = ""  # PlanVersion.ReasonKind, apart from the words typed
     dosing_time: str = titration.EVENING
     hold_from: date | None = None
     hold_until: date | None = None
@@ -135,6 +136,7 @@ def hold_change(
     hold_until: date | None,
     reason: str,
     patient_note: str = "",
+    reason_kind: str = "",
 ) -> PlanChange:
     if hold_until is not None and hold_until < hold_from:
         raise PlanChangeError(
@@ -151,6 +153,7 @@ def hold_change(
         steps=latest.steps,
         reason=reason,
         patient_note=patient_note,
+        reason_kind=reason_kind,
         dosing_time=latest.dosing_time,
         hold_from=hold_from,
         hold_until=hold_until,
@@ -409,6 +412,7 @@ def _insert_version(
         author=author,
         created_at=now,
         reason=change.reason.strip(),
+        reason_kind=change.reason_kind,
         patient_note=change.patient_note.strip(),
         template_id=change.template_id,
         applied_suggestion=change.applied_suggestion,

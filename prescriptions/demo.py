@@ -54,7 +54,7 @@ from prescriptions.changes import (
     save_version,
     steps_change,
 )
-from prescriptions.models import Formulation, PlanTemplate, Prescription
+from prescriptions.models import Formulation, PlanTemplate, PlanVersion, Prescription
 
 CAPSULE_STRENGTHS = ["1.50", "3.00", "4.50"]
 
@@ -86,7 +86,8 @@ PLANS = {
                 40,
                 {
                     "until": None,
-                    "reason": "Planned surgery: knee replacement, opioid pain relief expected",
+                    "kind": PlanVersion.ReasonKind.PLANNED_SURGERY,
+                    "reason": "Knee replacement, opioid pain relief expected",
                     "note": "Stop LDN from tonight until after your "
                     "operation; we will tell you when to restart.",
                 },
@@ -144,7 +145,8 @@ PLANS = {
                 3,
                 {
                     "until": None,
-                    "reason": "Opioid pain relief after dental surgery",
+                    "kind": PlanVersion.ReasonKind.OPIOID_PAIN_RELIEF,
+                    "reason": "After dental surgery",
                     "note": "Do not take LDN while you take the painkillers from your "
                     "dentist. We will tell you when to restart.",
                 },
@@ -249,6 +251,7 @@ def _seed_one(patient, clinician, spec, today: date):
                 hold_from=night,
                 hold_until=today - timedelta(days=until) if until is not None else None,
                 reason=options["reason"],
+                reason_kind=options["kind"],
                 patient_note=options["note"],
             )
         elif kind == "steps":

@@ -19,7 +19,13 @@ from ldn_journal.local_dates import local_date
 from patients.rules import doses
 from prescriptions import suggestions, titration
 from prescriptions.changes import logged_dose_stands_message
-from prescriptions.models import DosingTime, Formulation, PlanTemplate, Prescription
+from prescriptions.models import (
+    DosingTime,
+    Formulation,
+    PlanTemplate,
+    PlanVersion,
+    Prescription,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DOSE_INPUT = forms.TextInput(
@@ -361,15 +367,17 @@ class NewPlanForm(PlanStepsForm):
 
 
 class HoldForm(SignedVersionForm):
+    Kind = PlanVersion.ReasonKind
+    # Stored apart from the reason as typed (PlanVersion.reason_kind), so each reader sees
+    # it in their own language; the form's labels say a little more than the stored kind's.
     REASONS = [
-        # The value goes into the version's reason (care-team record); the label is translated.
-        ("Planned surgery", _("Planned surgery")),
-        ("Opioid pain relief", _("Opioid pain relief (naltrexone blocks opioids)")),
-        ("Side effects", _("Side effects")),
-        ("Other", _("Other")),
+        (Kind.PLANNED_SURGERY, _("Planned surgery")),
+        (Kind.OPIOID_PAIN_RELIEF, _("Opioid pain relief (naltrexone blocks opioids)")),
+        (Kind.SIDE_EFFECTS, _("Side effects")),
+        (Kind.OTHER, _("Other")),
     ]
     hold_reason = forms.ChoiceField(
-        label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial="Planned surgery"
+        label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial=Kind.PLANNED_SURGERY
     )
     hold_from = forms.DateField(label=_("Hold from the night of"), widget=DATE_INPUT)
     hold_until = forms.DateField(
@@ -408,8 +416,6 @@ class HoldForm(SignedVersionForm):
                 )
                 % {"start": local_date(start, "date")},
             )
-        if cleaned.get("reason") and cleaned.get("hold_reason"):
-            cleaned["reason"] = f"{cleaned['hold_reason']}: {cleaned['reason']}"
         return cleaned
 
 

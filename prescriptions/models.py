@@ -126,6 +126,16 @@ class PlanVersion(models.Model):
         TEMPLATE = "template", _("Template applied")
         ENDED = "ended", _("Prescription ended")
 
+    class ReasonKind(models.TextChoices):
+        """The kind of reason a hold was signed with, stored apart from the clinician's own
+        words so that it reads in each reader's language (blank: no kind was chosen)."""
+
+        PLANNED_SURGERY = "planned_surgery", _("Planned surgery")
+        OPIOID_PAIN_RELIEF = "opioid_pain_relief", _("Opioid pain relief")
+        SIDE_EFFECTS = "side_effects", _("Side effects")
+        OTHER = "other", _("Other")
+        URGENT_REPORT = "urgent_report", _("Put on hold when acknowledging an urgent report")
+
     prescription = models.ForeignKey(
         Prescription, on_delete=models.PROTECT, related_name="versions"
     )
@@ -141,6 +151,7 @@ class PlanVersion(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(max_length=2000)  # internal, for the care team
+    reason_kind = models.CharField(max_length=20, choices=ReasonKind.choices, blank=True)
     patient_note = models.TextField(max_length=2000, blank=True)
     template = models.ForeignKey(
         "prescriptions.PlanTemplate", on_delete=models.SET_NULL, null=True, blank=True
@@ -170,6 +181,17 @@ class PlanVersion(models.Model):
 
     def __str__(self):
         return f"Plan version {self.number} of prescription #{self.prescription_id}"
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason as the care team reads it: the kind in the reader's language, then the
+        signer's words as typed ("Geplante Operation: Knie-OP")."""
+        if not self.reason_kind:
+            return self.reason
+        return gettext("%(kind)s: %(reason)s") % {
+            "kind": self.get_reason_kind_display(),
+            "reason": self.reason,
+        }
 
     def as_plain(self, prescription_index=0):
         """The pure snapshot that titration.py computes with (steps must be prefetched);

@@ -44,6 +44,7 @@ from patients.rules import pause as pause_rules
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
 from prescriptions import changes, plans
+from prescriptions.models import PlanVersion
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +478,9 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
         latest,
         hold_from=hold_from,
         hold_until=None,
-        reason=f"Put on hold when acknowledging urgent report #{report.pk}.",
+        # The kind reads in each reader's language; the stored words are only the number.
+        reason=f"#{report.pk}",
+        reason_kind=PlanVersion.ReasonKind.URGENT_REPORT,
         patient_note=note,
     )
     try:

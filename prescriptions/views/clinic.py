@@ -445,6 +445,7 @@ def plan_hold(request, patient_id):
             hold_from=data["hold_from"],
             hold_until=data["hold_until"],
             reason=data["reason"],
+            reason_kind=data["hold_reason"],
             patient_note=data["patient_note"],
         )
 

@@ -411,6 +411,9 @@ def test_acknowledge_with_hold_puts_the_plan_on_hold_from_tonight_signed_by_the_
     assert version.author == clinician_a
     assert version.hold_from == date(2026, 11, 25)  # tonight, in London, at 2 am
     assert version.patient_note == "Do not take LDN until we speak."
+    # The kind apart from the words, so that it reads in each reader's language.
+    assert version.reason_kind == PlanVersion.ReasonKind.URGENT_REPORT
+    assert version.reason == f"#{report.pk}"
 
 
 @pytest.mark.django_db

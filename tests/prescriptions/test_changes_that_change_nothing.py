@@ -60,7 +60,7 @@ def steps_form(steps, *, based_on=1, start=START, effective=TONIGHT):
 def hold_form(hold_from=TONIGHT, hold_until="", based_on=1):
     return {
         "based_on": str(based_on),
-        "hold_reason": "Planned surgery",
+        "hold_reason": "planned_surgery",
         "hold_from": str(hold_from),
         "hold_until": str(hold_until),
         "reason": "Knee surgery",

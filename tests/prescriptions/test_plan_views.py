@@ -218,7 +218,7 @@ def test_step_doses_use_a_decimal_keyboard(clinician_client, patient_a, prescrip
 def hold_data(hold_from=TONIGHT, hold_until="", reason="Knee surgery on Friday"):
     return {
         "based_on": "1",
-        "hold_reason": "Planned surgery",
+        "hold_reason": "planned_surgery",
         "hold_from": str(hold_from),
         "hold_until": str(hold_until),
         "reason": reason,
@@ -231,7 +231,7 @@ def test_a_hold_is_saved_as_a_version_with_its_reason(clinician_client, patient_
     assert response.status_code == 302
     version = PlanVersion.objects.get(number=2)
     assert (version.kind, version.hold_from, version.hold_until) == ("hold", TONIGHT, None)
-    assert version.reason == "Planned surgery: Knee surgery on Friday"
+    assert (version.reason_kind, version.reason) == ("planned_surgery", "Knee surgery on Friday")
 
 
 @pytest.mark.parametrize(

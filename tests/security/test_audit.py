@@ -176,7 +176,7 @@ def _signed(**fields):
     [
         (
             "plan/hold/",
-            lambda night: _signed(hold_from=night, hold_until="", hold_reason="Planned surgery"),
+            lambda night: _signed(hold_from=night, hold_until="", hold_reason="planned_surgery"),
             "hold",
         ),
         (
