@@ -46,6 +46,7 @@ class PlanView:
     concentration_mg_per_ml: Decimal | None = None  # the newest prescription's, liquid only
     prescription: Prescription | None = None  # the newest prescription, ended or not
     rows: tuple[PlanVersion, ...] = ()  # the newest prescription's signed versions
+    history: tuple[PlanVersion, ...] = ()  # every prescription's signed versions, oldest first
     _positions: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -137,6 +138,19 @@ class PlanView:
 
     def is_held_on_or_after(self, night: date) -> bool:
         return titration.is_held_on_or_after(self.versions, night)
+
+    def changes_between(self, start: date, end: date) -> tuple[PlanVersion, ...]:
+        """The signed versions, of every prescription (ended ones too), that take effect on a
+        night from ``start`` to ``end``: THE list a range's plan changes are shown from (the
+        visit report's table and the trend charts' markers), so the two cannot disagree."""
+        return tuple(row for row in self.history if start <= row.effective_night <= end)
+
+    def change_before(self, night: date) -> PlanVersion | None:
+        """The version in effect on the night before ``night`` (the plan a range starting on
+        ``night`` opens with), of any prescription; None if there is none. The history is in
+        (prescription, number) order, so the last one is the one titration picks."""
+        earlier = [row for row in self.history if row.effective_night < night]
+        return earlier[-1] if earlier else None
 
 
 NO_PLAN = PlanView()
@@ -240,6 +254,7 @@ def load(patient, *, arrays=None) -> PlanView:
         concentration_mg_per_ml=_concentration(newest.formulation, newest.concentration_mg_per_ml),
         prescription=newest,
         rows=tuple(row for row in rows if row.prescription_id == newest.pk),
+        history=tuple(rows),
     )
 
 

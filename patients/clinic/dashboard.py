@@ -638,14 +638,21 @@ def trend(page: PatientPage, weeks: int):
 
 
 def trend_between(
-    page: PatientPage, start: date, end: date, title: str = "", *, multiples: bool = False
+    page: PatientPage,
+    start: date,
+    end: date,
+    title: str = "",
+    *,
+    multiples: bool = False,
+    changes=None,
 ):
     """The trend chart from start to end and its series.
 
     With ``multiples`` (the patient page): the dose chart (taken dose beside the prescribed
     step line, with the plan's markers) and then one small panel per measure with the dose
     steps shaded behind it (charts.small_multiples, as the patient's own trends); otherwise
-    (the printed report) one chart with every series."""
+    (the printed report) one chart with every series. ``changes``: the plan changes to
+    mark (default PlanView.changes_between, the list the visit report's table shows)."""
     shown = [r for r in page.records if start <= r.night <= end]
     dose = []
     night = start
@@ -671,11 +678,17 @@ def trend_between(
         series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
     skipped = gettext("Skipped night")
     markers = [Marker(r.night, "skipped", skipped) for r in shown if r.status == "skipped"]
-    for version in page.plan.versions:
-        if version.number > 1:
-            kind = "hold" if version.hold_from == version.effective_night else "plan_change"
-            label = gettext("Plan version %(number)s") % {"number": version.number}
-            markers.append(Marker(version.effective_night, kind, label))
+    if changes is None:
+        changes = page.plan.changes_between(start, end)
+    for version in changes:
+        kind = "hold" if version.hold_from == version.effective_night else "plan_change"
+        # As the report's table names it: a number alone is ambiguous once a patient has had
+        # more than one prescription (each counts from 1).
+        label = gettext("Plan version %(number)s: %(change)s") % {
+            "number": version.number,
+            "change": version.get_kind_display(),
+        }
+        markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     measures = [s for s in series if s.axis != "dose"]
     svg = trend_chart(

@@ -65,8 +65,12 @@ def symptom_changes(records, start: date, end: date, scales) -> list[SymptomChan
     return out
 
 
-def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> dict:
-    """Everything the report template shows for ``page`` (a dashboard.PatientPage)."""
+def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
+    """Everything the report template shows for ``page`` (a dashboard.PatientPage).
+
+    ``changes``: the plan's changes in the range (PlanView.changes_between), the same list
+    the report's chart marks; the table opens with the version in effect before the range
+    (shown muted, for context: it has no marker, its night being outside the chart)."""
     records = [r for r in page.records if start <= r.night <= end]
 
     nightly = adherence_records(page.records, page.plan, start, end)
@@ -76,7 +80,8 @@ def visit_report(page, start: date, end: date, version_rows, *, scales=None) -> 
     for record in records:
         for effect in record.side_effects:
             effects[(effect.kind, effect.severity)] += 1
-    changes = [row for row in version_rows if row.effective_night <= end]
+    before = page.plan.change_before(start)
+    changes = [*([before] if before else []), *changes]
     watched = scales or [*scale_defs.SYMPTOMS, scale_defs.SLEEP]
     return {
         "start": start,

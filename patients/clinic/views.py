@@ -401,12 +401,13 @@ def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
     form, start, end = _range_form(request, page.last_night, _page_record_start(page))
-    rows = list(page.plan.rows)
+    # One list of plan changes for the table and the chart's markers.
+    changes = page.plan.changes_between(start, end)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
         dashboard.extra_scale(s) for s in page.scales
     ]
-    data = report.visit_report(page, start, end, rows, scales=scales)
-    svg, _ = dashboard.trend_between(page, start, end)
+    data = report.visit_report(page, start, end, changes, scales=scales)
+    svg, _ = dashboard.trend_between(page, start, end, changes=changes)
     with_notes = request.GET.get("notes") == "1"
     # Notes and reviews written the morning after the last night still belong to the range.
     timeline = [

@@ -1,0 +1,114 @@
+"""The visit report's chart marks exactly the plan changes its table lists (one list)."""
+
+import re
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from prescriptions import plans
+from prescriptions.changes import end_change, save_version, steps_change
+from prescriptions.titration import Step
+from tests.patients.dashboard_factories import give_nights
+from tests.prescriptions.factories import make_prescription
+
+pytestmark = pytest.mark.django_db
+TONIGHT = date(2026, 3, 30)
+
+
+def noon(night):
+    return datetime.combine(night, time(12), tzinfo=UTC)
+
+
+def change(patient, clinician, build, night):
+    prescription = plans.load(patient).prescription
+    latest = plans.load(patient).latest
+    with time_machine.travel(noon(night), tick=False):
+        save_version(
+            prescription_id=prescription.pk,
+            author=clinician,
+            based_on=latest.number,
+            change=build(latest),
+            now=noon(night),
+            confirmed_increase=True,
+        )
+
+
+@pytest.fixture
+def two_prescriptions(patient_a, clinician_a):
+    """A first prescription changed on 20 Jan and ended on 1 Feb; a second from 10 Feb,
+    changed on 1 Mar (its version 2, as the first's change was)."""
+    make_prescription(patient_a, clinician_a, date(2026, 1, 1))
+    lower = (Step(dose_mg=Decimal("1.5"), days=None),)
+
+    def steps_from(night):
+        return lambda latest: steps_change(
+            latest, effective_night=night, start_date=night, steps=lower, reason="Vivid dreams"
+        )
+
+    change(patient_a, clinician_a, steps_from(date(2026, 1, 20)), date(2026, 1, 20))
+    change(
+        patient_a,
+        clinician_a,
+        lambda latest: end_change(latest, tonight_night=date(2026, 2, 1), reason="Moving abroad"),
+        date(2026, 2, 1),
+    )
+    make_prescription(patient_a, clinician_a, date(2026, 2, 10))
+    change(patient_a, clinician_a, steps_from(date(2026, 3, 1)), date(2026, 3, 1))
+    give_nights([patient_a], TONIGHT, 20, dose="1.5")
+    return patient_a
+
+
+def chart_markers(text):
+    """(night, version number, change) of each plan marker the chart draws, in order."""
+    titles = re.findall(
+        r'class="marker marker-(?:plan-change|hold)".*?<title>(.*?)</title>', text, re.S
+    )
+    return [re.fullmatch(r"(.*?): Plan version (\d+): (.*)", title).groups() for title in titles]
+
+
+def table_rows(text):
+    """(night, version number, change) of each row of the plan-changes table in the range
+    (the muted row before it is the plan the range opens with: context, with no marker)."""
+    table = text.split('aria-label="Plan changes"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>(.*?)</td><td>v(\d+) (.*?)</td>", table)
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2026-01-01", "2026-03-30"), ("2026-01-15", "2026-03-30"), ("2026-02-05", "2026-03-30")],
+)
+def test_the_reports_chart_marks_exactly_the_plan_changes_its_table_lists(
+    clinician_client, two_prescriptions, start, end
+):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[two_prescriptions.pk]), {"start": start, "end": end}
+    )
+    text = response.content.decode()
+    markers = chart_markers(text)
+    assert markers  # every range here has changes in it
+    assert markers == table_rows(text)
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+def test_an_earlier_prescriptions_changes_are_listed_and_marked_alike(
+    clinician_client, two_prescriptions
+):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[two_prescriptions.pk]),
+        {"start": "2026-01-15", "end": "2026-03-30"},
+    )
+    text = response.content.decode()
+    expected = [
+        ("20 Jan 2026", "2", "Steps changed"),  # the first prescription's
+        ("1 Feb 2026", "3", "Prescription ended"),
+        ("10 Feb 2026", "1", "Plan created"),
+        ("1 Mar 2026", "2", "Steps changed"),  # the second's
+    ]
+    assert table_rows(text) == expected
+    assert chart_markers(text) == expected
+    # The plan the range opens with is in the table, muted, for context.
+    assert '<tr class="muted"><td>1 Jan 2026</td><td>v1 Plan created' in text
