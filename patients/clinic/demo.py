@@ -71,7 +71,8 @@ def _put_on_hold(patient, clinician, now):
         hold_from=night,
         author=clinician,
         created_at=signed_at,
-        reason="Opioid pain relief after a fall: hold until off opioids.",
+        reason_kind=PlanVersion.ReasonKind.OPIOID_PAIN_RELIEF,
+        reason="After a fall: hold until off opioids.",
         patient_note="Please stop LDN while you take the painkillers from the hospital.",
     )
     PlanStep.objects.bulk_create(
