@@ -368,6 +368,9 @@ def night_detail(request, pk, night):
             "night": night,
             "entry": entry,
             "position": plan.on(night),
+            # The dose's label names that night's dosing time: "Morning" for a morning doser
+            # (it said "Evening" for every night).
+            "dosing_time": plan.dosing_time_on(night),
             "previous": night - timedelta(days=1),
             "next": _next_night_shown(patient, night, tonight),
         },

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -333,3 +334,54 @@ def test_a_morning_dosers_quiet_hours_warning_is_about_the_morning_dose_reminder
     warning = client.get(reverse("journal:settings")).context["quiet_warning"]
     assert "Your dose reminder at 08:00 is inside your quiet hours (20:00 to 09:30)" in warning
     assert "evening" not in warning
+
+
+# --- the clinician's night page names the night's dosing time -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "morning", "evening"), [("en", "Morning", "Evening"), ("de", "Morgen", "Abend")]
+)
+def test_the_clinicians_night_page_names_the_dosing_time_of_that_night(
+    clinician_client, clinician_a, patient_a, language, morning, evening
+):
+    """Switched to morning dosing from 22 November, the patient tapped Taken now on the
+    25th: the clinician's night page said "Evening: 1.5 mg taken". The night before the
+    switch is still an evening."""
+    prescription = make_plan(patient_a, clinician_a)
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    NightlyEntry.objects.create(
+        patient=patient_a,
+        night=date(2026, 11, 20),
+        status="taken",
+        dose_mg="1.5",
+        prescribed_mg="1.5",
+        taken_at=datetime(2026, 11, 20, 22, 0, tzinfo=UTC),
+        time_zone="Europe/London",
+    )
+    phone = Client()
+    phone.force_login(patient_a.user)
+    clinician_a.language = language
+    clinician_a.save()
+    with time_machine.travel(AT_09, tick=False):
+        phone.post(TAKEN, {"submission_id": sid()})
+        assert NightlyEntry.objects.filter(night=date(2026, 11, 25)).exists()
+        pages = {
+            night: clinician_client.get(
+                reverse("clinic:night", args=[patient_a.pk, night.isoformat()])
+            ).content.decode()
+            for night in (date(2026, 11, 25), date(2026, 11, 20))
+        }
+    assert f"<dt>{morning}</dt>" in pages[date(2026, 11, 25)]
+    assert f"<dt>{evening}</dt>" not in pages[date(2026, 11, 25)]
+    assert f"<dt>{evening}</dt>" in pages[date(2026, 11, 20)]
+    assert f"<dt>{morning}</dt>" not in pages[date(2026, 11, 20)]
