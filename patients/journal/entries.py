@@ -396,6 +396,11 @@ def log_taken_now(
     if past_dosing_window(plan, patient.tz, night, moment):
         raise PastDosingWindow(
             _(
+                "It is past today's dosing window, so the time now would be wrong. "
+                "Say when you took it."
+            )
+            if morning
+            else _(
                 "It is past the night's dosing window, so the time now would be wrong. "
                 "Say when you took it."
             )

@@ -493,6 +493,7 @@ def evening(request, night):
             "night": night,
             "night_label": night_label,
             "position": position,
+            "morning_dosing": plan.dosing_time_on(night) == titration.MORNING,
             "volume": position.volume_ml,
             "entry": entry,
         },
@@ -543,6 +544,7 @@ def skip(request, night):
             "form": form,
             "night": night,
             "night_label": _night_label(plan, night, now),
+            "morning_dosing": morning,
         },
     )
 

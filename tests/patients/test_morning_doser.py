@@ -385,3 +385,74 @@ def test_the_clinicians_night_page_names_the_dosing_time_of_that_night(
     assert f"<dt>{evening}</dt>" not in pages[date(2026, 11, 25)]
     assert f"<dt>{evening}</dt>" in pages[date(2026, 11, 20)]
     assert f"<dt>{morning}</dt>" not in pages[date(2026, 11, 20)]
+
+
+# --- "night" on a morning doser's skip page, dose form and card -----------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_a_morning_dosers_skip_page_and_dose_form_say_day_not_night(
+    patient_client, patient_a, clinician_a, language
+):
+    """The skip page's title was "Skip this night" and the dose form offered "Skip this night
+    instead" to a patient who doses in the morning."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    speaking(patient_a, language)
+    today = date(2026, 11, 25)
+    with time_machine.travel(AT_09, tick=False):
+        skip_page = patient_client.get(reverse("journal:skip", args=[today])).content.decode()
+        dose_page = patient_client.get(reverse("journal:evening", args=[today])).content.decode()
+    with translation.override(language):
+        assert f'<h1 class="page-title">{gettext("Skip this day")}</h1>' in skip_page
+        assert escape(gettext("Your clinician sees skipped days and the reason.")) in skip_page
+        assert escape(gettext("Skip this day instead")) in dose_page
+        for night in ("Skip this night", "Your clinician sees skipped nights and the reason."):
+            assert escape(gettext(night)) not in skip_page
+        assert escape(gettext("Skip this night instead")) not in dose_page
+
+
+def test_an_evening_dosers_skip_page_and_dose_form_still_say_night(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a)
+    tonight = date(2026, 11, 25)
+    with time_machine.travel(datetime(2026, 11, 25, 22, 0, tzinfo=UTC), tick=False):
+        skip_page = patient_client.get(reverse("journal:skip", args=[tonight])).content.decode()
+        dose_page = patient_client.get(reverse("journal:evening", args=[tonight])).content.decode()
+    assert '<h1 class="page-title">Skip this night</h1>' in skip_page
+    assert "Your clinician sees skipped nights and the reason." in skip_page
+    assert "Skip this night instead" in dose_page
+    assert "Skip this day" not in skip_page
+    assert "skipped days" not in skip_page
+    assert "Skip this day" not in dose_page
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "see"), [("morning", "See this day"), ("evening", "See this night")]
+)
+def test_the_logged_card_links_to_the_day_or_the_night_by_the_dosing_time(
+    patient_client, patient_a, clinician_a, dosing_time, see
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    at = AT_09 if dosing_time == "morning" else datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+        page = patient_client.get(HOME).content.decode()
+    assert see in page
+    assert ({"See this day", "See this night"} - {see}).pop() not in page
+
+
+def test_a_morning_doser_past_the_window_is_asked_when_about_today_not_the_night(
+    patient_client, patient_a, clinician_a
+):
+    """After the morning window (14:00) the card asks when the dose was taken: it spoke of
+    "the night's dosing window", and so did the message of a refused Taken now."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(datetime(2026, 11, 25, 15, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(HOME).content.decode()
+        refused = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    assert "It is past today's dosing window, so we do not use the time now." in page
+    assert "night's dosing window" not in page
+    said = " ".join(str(message) for message in refused.context["messages"])
+    assert "It is past today's dosing window, so the time now would be wrong." in said
+    assert "night's dosing window" not in said
