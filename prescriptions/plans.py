@@ -82,6 +82,17 @@ class PlanView:
         """The first night after ``night`` on which the plan asks something else."""
         return titration.next_change(self.versions, night, self.concentration_mg_per_ml)
 
+    def next_dosing_time_switch(self, night: date) -> titration.NextChange | None:
+        """The next change after ``night`` that switches between evening and morning dosing
+        (steps or holds before it skipped over), or None when none is scheduled."""
+        change = self.next_change(night)
+        # Each change is a later night and a plan has finitely many: the bound is a guard.
+        for _ in range(100):
+            if change is None or change.dosing_time_changes:
+                return change
+            change = self.next_change(change.night)
+        return None
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

@@ -453,17 +453,26 @@ class PatientSettingsForm(ReminderSettingsForm):
     class Meta(ReminderSettingsForm.Meta):
         fields = [*ReminderSettingsForm.Meta.fields, "country"]
 
-    def __init__(self, *args, morning_dosing=False, **kwargs):
+    def __init__(self, *args, morning_dosing=False, switch_on: date | None = None, **kwargs):
+        """``switch_on``: the first night of a scheduled switch between evening and morning
+        dosing (PlanView.next_dosing_time_switch), which the reminders section announces."""
         super().__init__(*args, **kwargs)
         self.morning_dosing = morning_dosing
+        self.switch_on = switch_on
         if morning_dosing:
             # What the sweep sends a morning doser (schedule.slots_for_night): the dose
             # reminder and the check-in at the morning time; the evening times do nothing.
             # The page described evening reminders only.
             self.fields["morning_time"].label = gettext("Dose reminder and morning check-in at")
             for name in ("reminder_time", "last_call_time"):
-                self.fields[name].help_text = gettext(
-                    "Not used while you take your dose in the morning."
+                self.fields[name].help_text = (
+                    gettext(
+                        "Not used while you take your dose in the morning; used from "
+                        "%(day)s, when your plan changes to evening dosing."
+                    )
+                    % {"day": local_date(switch_on, "long_day")}
+                    if switch_on
+                    else gettext("Not used while you take your dose in the morning.")
                 )
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["language"].initial = self.instance.user.language
@@ -499,6 +508,25 @@ class PatientSettingsForm(ReminderSettingsForm):
                 minutes,
             ) % {"minutes": minutes}
         return text
+
+    def coming_switch(self) -> str:
+        """What changes in the reminders when the plan switches dosing time (empty with no
+        switch scheduled): it said only "Not used while you take your dose in the morning"
+        the day before a switch to evenings."""
+        if self.switch_on is None:
+            return ""
+        day = local_date(self.switch_on, "long_day")
+        if self.morning_dosing:
+            return gettext(
+                "From %(day)s your plan changes to evening dosing: from then the dose "
+                "reminder comes at your evening reminder time, the last call (if it is on) "
+                "at its time, and the morning check-in at your morning time."
+            ) % {"day": day}
+        return gettext(
+            "From %(day)s your plan changes to morning dosing: from then the dose reminder "
+            "and the morning check-in come at your morning time, and the evening reminder "
+            "and last call times are not used."
+        ) % {"day": day}
 
     def save(self, commit=True):
         patient = super().save(commit=commit)

@@ -962,8 +962,14 @@ def patient_settings(request):
     """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
     plan = plans.load(patient)
-    dosing_time = plan.dosing_time_on(plan.tonight(patient.tz, timezone.now()))
-    options = {"instance": patient, "morning_dosing": dosing_time == titration.MORNING}
+    tonight = plan.tonight(patient.tz, timezone.now())
+    dosing_time = plan.dosing_time_on(tonight)
+    switch = plan.next_dosing_time_switch(tonight)
+    options = {
+        "instance": patient,
+        "morning_dosing": dosing_time == titration.MORNING,
+        "switch_on": switch.night if switch else None,
+    }
     if request.method == "POST":
         form = PatientSettingsForm(request.POST, **options)
         if form.is_valid():

@@ -456,3 +456,77 @@ def test_a_morning_doser_past_the_window_is_asked_when_about_today_not_the_night
     said = " ".join(str(message) for message in refused.context["messages"])
     assert "It is past today's dosing window, so the time now would be wrong." in said
     assert "night's dosing window" not in said
+
+
+# --- the settings page before a switch of dosing time ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "day"),
+    [
+        ("en", "Wednesday 25 November"),
+        ("de", "Mittwoch, 25. November"),
+        ("es", "miércoles 25 de noviembre"),
+    ],
+)
+def test_a_morning_dosers_settings_page_says_when_evening_dosing_begins(
+    patient_client, patient_a, switching_to_evenings, language, day
+):
+    """The day before the switch to evenings the reminders section said only "Not used while
+    you take your dose in the morning" under the evening times."""
+    speaking(patient_a, language)
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
+        response = patient_client.get(SETTINGS)
+    form = response.context["form"]
+    page = response.content.decode()
+    with translation.override(language):
+        switch = gettext(
+            "From %(day)s your plan changes to evening dosing: from then the dose "
+            "reminder comes at your evening reminder time, the last call (if it is on) "
+            "at its time, and the morning check-in at your morning time."
+        ) % {"day": day}
+        unused = gettext(
+            "Not used while you take your dose in the morning; used from %(day)s, when your "
+            "plan changes to evening dosing."
+        ) % {"day": day}
+        assert escape(form.morning_reminders()) in page  # still a morning doser today
+    assert form.coming_switch() == switch
+    assert escape(switch) in page
+    assert page.count(escape(unused)) == 2  # the evening reminder and the last call
+
+
+def test_an_evening_dosers_settings_page_says_when_morning_dosing_begins(
+    patient_client, patient_a, clinician_a
+):
+    """A step on 23 November comes first: the switch on the 26th is still announced."""
+    prescription = make_plan(
+        patient_a, clinician_a, steps=(("1.5", 3), ("3", None)), start=date(2026, 11, 20)
+    )
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 26), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    with time_machine.travel(datetime(2026, 11, 21, 22, 0, tzinfo=UTC), tick=False):
+        page = patient_client.get(SETTINGS).content.decode()
+    assert "We remind you only when tonight's dose is not logged yet" in page
+    assert (
+        "From Thursday 26 November your plan changes to morning dosing: from then the dose "
+        "reminder and the morning check-in come at your morning time" in page
+    )
+    assert "Not used while" not in page
+
+
+def test_a_morning_dosers_settings_page_says_no_switch_when_none_is_planned(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(SETTINGS).content.decode()
+    assert "your plan changes to" not in page
+    assert page.count("Not used while you take your dose in the morning.") == 2
