@@ -121,8 +121,9 @@ class WallClockDateTimeField(forms.DateTimeField):
 class NightTimesMixin:
     """Times entered on a night's form belong to that night and are not in the future."""
 
-    def setup_times(self, *, window, tz, now):
+    def setup_times(self, *, window, tz, now, morning_dosing=False):
         self.window, self.tz, self.now = window, tz, now
+        self.morning_dosing = morning_dosing
         for name in ("taken_at", "bedtime"):
             if name in self.fields:
                 self.fields[name].error_messages["invalid"] = DATETIME_ERROR
@@ -142,9 +143,14 @@ class NightTimesMixin:
                 % {"what": what, "now": self._local(self.now)}
             )
         if not start <= value < end:
+            # A morning doser's night is a day (it said "during this night" of 00:00-00:00).
+            message = (
+                gettext("%(what)s must be during this day: from %(start)s to %(end)s.")
+                if self.morning_dosing
+                else gettext("%(what)s must be during this night: from %(start)s to %(end)s.")
+            )
             raise ValidationError(
-                gettext("%(what)s must be during this night: from %(start)s to %(end)s.")
-                % {"what": what, "start": self._local(start), "end": self._local(end)}
+                message % {"what": what, "start": self._local(start), "end": self._local(end)}
             )
         return value
 
@@ -166,11 +172,19 @@ class EveningForm(NightTimesMixin, SubmissionForm):
     bedtime = WallClockDateTimeField(label=_("Bedtime"), required=False, widget=DATETIME_WIDGET)
 
     def __init__(
-        self, *args, concentration=None, window, tz, now, prescribed_filled_in=False, **kwargs
+        self,
+        *args,
+        concentration=None,
+        window,
+        tz,
+        now,
+        prescribed_filled_in=False,
+        morning_dosing=False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.concentration = concentration
-        self.setup_times(window=window, tz=tz, now=now)
+        self.setup_times(window=window, tz=tz, now=now, morning_dosing=morning_dosing)
         self.fields["dose"].error_messages["required"] = dose_range_message()
         self.fields["dose"].error_messages["max_length"] = dose_range_message()
         if concentration is None:
@@ -227,7 +241,12 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
     def __init__(self, *args, night, patient, plan, now, **kwargs):
         super().__init__(*args, **kwargs)
         self.night, self.plan = night, plan
-        self.setup_times(window=plan.window(night, patient.tz), tz=patient.tz, now=now)
+        self.setup_times(
+            window=plan.window(night, patient.tz),
+            tz=patient.tz,
+            now=now,
+            morning_dosing=plan.dosing_time_on(night) == nights.MORNING,
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -426,7 +426,14 @@ def evening(request, night):
     zone = entry.logged_tz if entry is not None and entry.time_zone else patient.tz
     window = plan.window(night, zone)
     timezone.activate(zone)
-    kwargs = {"concentration": concentration, "window": window, "tz": zone, "now": now}
+    morning_dosing = plan.dosing_time_on(night) == titration.MORNING
+    kwargs = {
+        "concentration": concentration,
+        "window": window,
+        "tz": zone,
+        "now": now,
+        "morning_dosing": morning_dosing,
+    }
     if request.method == "POST":
         form = EveningForm(request.POST, **kwargs)
         if form.is_valid():
@@ -493,7 +500,7 @@ def evening(request, night):
             "night": night,
             "night_label": night_label,
             "position": position,
-            "morning_dosing": plan.dosing_time_on(night) == titration.MORNING,
+            "morning_dosing": morning_dosing,
             "volume": position.volume_ml,
             "entry": entry,
         },

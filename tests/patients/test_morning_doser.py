@@ -530,3 +530,24 @@ def test_a_morning_dosers_settings_page_says_no_switch_when_none_is_planned(
         page = patient_client.get(SETTINGS).content.decode()
     assert "your plan changes to" not in page
     assert page.count("Not used while you take your dose in the morning.") == 2
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "day"), ("de", "Tag"), ("es", "día")])
+def test_a_morning_dosers_dose_time_outside_the_day_is_refused_in_words_of_the_day(
+    patient_client, patient_a, clinician_a, language, word
+):
+    """A time the evening before was refused with "must be during this night: from Wed 25
+    Nov, 00:00 to Thu 26 Nov, 00:00"."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    speaking(patient_a, language)
+    with time_machine.travel(AT_09, tick=False):
+        response = patient_client.post(
+            reverse("journal:evening", args=[date(2026, 11, 25)]),
+            {"submission_id": sid(), "dose": "1.5", "taken_at": "2026-11-24T22:00"},
+        )
+    errors = " ".join(response.context["form"].errors["taken_at"])
+    with translation.override(language):
+        day = gettext("%(what)s must be during this day: from %(start)s to %(end)s.")
+    assert day.split("%(what)s")[1].split(":")[0] in errors
+    assert word in errors
+    assert not NightlyEntry.objects.exists()
