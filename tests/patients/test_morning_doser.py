@@ -551,3 +551,19 @@ def test_a_morning_dosers_dose_time_outside_the_day_is_refused_in_words_of_the_d
     assert day.split("%(what)s")[1].split(":")[0] in errors
     assert word in errors
     assert not NightlyEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "nothing"),
+    [
+        ("morning", "Nothing was logged for this day."),
+        ("evening", "Nothing was logged for this night."),
+    ],
+)
+def test_the_patients_page_of_a_day_with_nothing_logged_says_day_or_night(
+    patient_client, patient_a, clinician_a, dosing_time, nothing
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(reverse("journal:night", args=[date(2026, 11, 20)]))
+    assert nothing in page.content.decode()
