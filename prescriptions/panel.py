@@ -39,6 +39,9 @@ def plan_state(patient, now=None, view=None, tonight=None):
         # The patient's own word for the night ("Today (2 Dec)" for a morning doser).
         "tonight_heading": night_heading(night, patient, view.dosing_time_on(night), now),
         "position": position,
+        # Until when the plan is on hold (a restart already signed ends it): every surface
+        # that says "on hold until ..." reads this, not the version's own hold_until.
+        "hold_until": view.held_until(night),
         "next_change": view.next_change(night),
         "ending": view.ending,
     }

@@ -93,6 +93,13 @@ class PlanView:
             change = self.next_change(change.night)
         return None
 
+    def held_until(self, night: date) -> date | None:
+        """While the plan is on hold on ``night``: its last night, the night before a signed
+        restart (titration.hold_last_night); None when no restart is signed or not on hold."""
+        if self.status_on(night) != titration.ON_HOLD:
+            return None
+        return titration.hold_last_night(self.versions, night)
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

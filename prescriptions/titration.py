@@ -115,6 +115,9 @@ class PlanPosition:
     next_dose_mg: Decimal | None
     version_number: int | None
     dosing_time: str
+    # The hold's own last night, as the version in effect has it. Until when the plan is on
+    # hold is hold_last_night's answer (PlanView.held_until, NextChange.hold_until): a
+    # restart is a later version, and a later version never changes an earlier position.
     hold_until: date | None
     volume_ml: Decimal | None = None  # a liquid's volume for dose_mg (None for solids)
     ended_on: date | None = None  # with status "ended": the first night without the plan
@@ -138,6 +141,35 @@ def _is_on_hold(version: PlainVersion, night: date) -> bool:
     if version.hold_from is None or night < version.hold_from:
         return False
     return version.hold_until is None or night <= version.hold_until
+
+
+def hold_last_night(versions: Sequence[PlainVersion], night: date) -> date | None:
+    """The last night of the hold running on ``night``: the night before the plan first
+    asks something other than a hold, whichever version says so; None when nothing after
+    it does (an open-ended hold with no restart signed). The one answer to "until when is
+    the plan on hold", read by every surface (PlanView.held_until, NextChange.hold_until).
+
+    Not the hold's own ``hold_until``: a signed restart is a new version with no hold, so the
+    version in effect still said "open-ended" and My plan told the patient to wait for a
+    restart that was already signed for a later night (found by exploratory testing). The
+    state only changes on a version's first night or a hold's edge, so those are the nights
+    looked at, as :func:`next_change` looks at them."""
+    boundaries = sorted(
+        {
+            boundary
+            for version in versions
+            for boundary in (
+                version.effective_night,
+                version.hold_from,
+                version.hold_until + timedelta(days=1) if version.hold_until else None,
+            )
+            if boundary is not None and boundary > night
+        }
+    )
+    for boundary in boundaries:
+        if status_on(versions, boundary) != ON_HOLD:
+            return boundary - timedelta(days=1)
+    return None
 
 
 def current_step(
@@ -242,6 +274,7 @@ class NextChange:
     night: date
     position: PlanPosition
     dosing_time_changes: bool  # the switch between evening and morning dosing
+    hold_until: date | None = None  # a hold from then on: its last night (hold_last_night)
 
 
 def _key(position: PlanPosition) -> tuple:
@@ -277,7 +310,12 @@ def next_change(
         candidates.discard(candidate)
         position = current_step(versions, candidate, concentration_mg_per_ml)
         if _key(position) != _key(here):
-            return NextChange(candidate, position, position.dosing_time != here.dosing_time)
+            return NextChange(
+                candidate,
+                position,
+                position.dosing_time != here.dosing_time,
+                hold_last_night(versions, candidate) if position.status == ON_HOLD else None,
+            )
         # The same as tonight (a new version that changes nothing yet): its own next step.
         if position.next_step_night is not None and position.next_step_night > candidate:
             candidates.add(position.next_step_night)

@@ -173,6 +173,7 @@ def patient_detail(request, pk):
         "plan_panel": plan_panel,
         "tonight_heading": tonight_heading,
         "next_change": page.plan.next_change(page.today),
+        "hold_until": page.plan.held_until(page.today),
     }
     return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
 

@@ -194,6 +194,7 @@ def home(request):
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, now),
         "position": position,
+        "hold_until": plan.held_until(tonight),
         "entry": entry,
         "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),

@@ -33,6 +33,7 @@ def my_plan(request):
             "patient": patient,
             "prescription": state["prescription"],
             "position": position,
+            "hold_until": state["hold_until"],
             "next_change": state["next_change"],
             "volume_ml": position.volume_ml,
             "tonight": night,

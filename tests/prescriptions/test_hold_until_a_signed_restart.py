@@ -1,0 +1,150 @@
+"""Until when a hold runs: an open-ended hold with a restart already signed for a later night
+ends the night before it. My plan told the patient "Until your clinician restarts your plan"
+with no next change, while the clinician read "Next change 3 mg from 10 Dec" beside "On hold
+until resumed" (found by exploratory testing). titration.hold_last_night is the one answer,
+read through the position by every surface."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from prescriptions import changes, plans
+from prescriptions.titration import hold_last_night, next_change
+from tests.patients.journal_support import make_plan
+from tests.prescriptions.test_titration import step, version
+from tests.security.reauth import mark_reauthenticated
+
+DEC_2 = date(2026, 12, 2)
+DEC_10 = date(2026, 12, 10)
+HOLD_SIGNED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, night of the 2nd
+NOW = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)  # the night of the 3rd
+
+
+def _sign(patient, author, build, now):
+    view = plans.load(patient)
+    return changes.save_version(
+        prescription_id=view.prescription.pk,
+        author=author,
+        based_on=view.latest.number,
+        change=build(view.latest),
+        now=now,
+    )
+
+
+def _held_from_dec_2(patient, clinician, until=None):
+    make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
+    _sign(
+        patient,
+        clinician,
+        lambda latest: changes.hold_change(
+            latest, hold_from=DEC_2, hold_until=until, reason="Surgery"
+        ),
+        HOLD_SIGNED,
+    )
+
+
+def _resume(patient, clinician, on=DEC_10):
+    _sign(
+        patient,
+        clinician,
+        lambda latest: changes.resume_change(
+            latest, tonight_night=NOW.date(), resume_on=on, step_index=1, reason="Healed"
+        ),
+        NOW,
+    )
+
+
+def _pages(patient_a, clinician_a):
+    patient = Client()
+    patient.force_login(patient_a.user)
+    clinician = Client()
+    clinician.force_login(clinician_a)
+    mark_reauthenticated(clinician, clinician_a)
+    with time_machine.travel(NOW, tick=False):
+        return (
+            patient.get(reverse("journal:plan")).content.decode(),
+            patient.get(reverse("journal:home")).content.decode(),
+            clinician.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode(),
+            clinician.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode(),
+        )
+
+
+def test_an_open_ended_hold_runs_until_the_night_before_a_signed_restart():
+    held = version(2, effective=DEC_2, start=date(2026, 11, 1), hold_from=DEC_2)
+    restart = version(3, effective=DEC_10, start=DEC_10, steps=(step("3", None),))
+    assert hold_last_night([version(), held, restart], date(2026, 12, 3)) == date(2026, 12, 9)
+    assert hold_last_night([version(), held], date(2026, 12, 3)) is None
+
+
+def test_a_later_open_ended_hold_carries_a_dated_hold_on():
+    dated = version(2, effective=DEC_2, start=date(2026, 11, 1), hold_from=DEC_2, hold_until=DEC_10)
+    longer = version(3, effective=date(2026, 12, 5), start=date(2026, 11, 1), hold_from=DEC_2)
+    assert hold_last_night([version(), dated, longer], date(2026, 12, 3)) is None
+
+
+def test_a_scheduled_hold_with_a_signed_restart_is_the_next_change_until_its_last_night():
+    held = version(
+        2, effective=date(2026, 12, 5), start=date(2026, 11, 1), hold_from=date(2026, 12, 5)
+    )
+    restart = version(3, effective=DEC_10, start=DEC_10, steps=(step("3", None),))
+    found = next_change([version(), held, restart], date(2026, 12, 3))
+    assert (found.night, found.position.status) == (date(2026, 12, 5), "on_hold")
+    assert found.hold_until == date(2026, 12, 9)
+
+
+@pytest.mark.django_db
+def test_the_patient_and_the_clinician_read_the_same_restart(patient_a, clinician_a):
+    _held_from_dec_2(patient_a, clinician_a)
+    _resume(patient_a, clinician_a)
+    view = plans.load(patient_a)
+    assert view.held_until(NOW.date()) == date(2026, 12, 9)
+    found = view.next_change(NOW.date())
+    assert (found.night, found.position.dose_mg) == (DEC_10, D("3"))
+
+    mine, home, page, plan = _pages(patient_a, clinician_a)
+    # The patient: paused until the night of the 9th, then the same next change.
+    assert "Until the night of Wednesday 9 December." in mine
+    assert "Until your clinician restarts your plan." not in mine
+    assert "From Thursday 10 December: 3 mg." in mine
+    assert "until Wed 9 Dec" in home
+    # The clinician: the same last night and the same restart, nowhere "until resumed".
+    assert '<span class="stat-note">until 9 Dec 2026</span>' in page
+    assert '<span class="stat-value">10 Dec</span><span class="stat-note">3 mg</span>' in page
+    assert '<span class="small muted">until 9 Dec 2026</span>' in plan
+    assert "from 10 Dec 2026" in plan
+    for html in (mine, home, page, plan):
+        assert "until resumed" not in html
+
+
+@pytest.mark.django_db
+def test_a_dated_hold_signed_over_an_open_ended_one_says_its_last_night(patient_a, clinician_a):
+    _held_from_dec_2(patient_a, clinician_a)
+    _sign(
+        patient_a,
+        clinician_a,
+        lambda latest: changes.hold_change(
+            latest, hold_from=date(2026, 12, 5), hold_until=date(2026, 12, 20), reason="Dated"
+        ),
+        NOW,
+    )
+    mine, home, page, plan = _pages(patient_a, clinician_a)
+    assert "Until the night of Sunday 20 December." in mine
+    assert "From Monday 21 December: 1.5 mg." in mine
+    assert '<span class="stat-note">until 20 Dec 2026</span>' in page
+    assert '<span class="small muted">until 20 Dec 2026</span>' in plan
+    for html in (mine, home, page, plan):
+        assert "until resumed" not in html
+
+
+@pytest.mark.django_db
+def test_an_open_ended_hold_without_a_restart_still_says_until_resumed(patient_a, clinician_a):
+    _held_from_dec_2(patient_a, clinician_a)
+    mine, _home, page, plan = _pages(patient_a, clinician_a)
+    assert "Until your clinician restarts your plan." in mine
+    assert "No change planned." in mine
+    assert '<span class="stat-note">until resumed</span>' in page
+    assert '<span class="small muted">until resumed</span>' in plan
