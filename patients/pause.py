@@ -41,13 +41,16 @@ class UrgentState:
 
     open: tuple[tuple[datetime, int], ...] = ()
     answer: Answer | None = None
+    # The zone each open report was made in (UrgentReport.time_zone), in the order of
+    # ``open``: read with them, so the wait card dates the report as it was made.
+    zones: tuple[str, ...] = ()
 
     @property
     def moments(self) -> tuple[datetime, ...]:
         return tuple(moment for moment, _pk in self.open)
 
     def pause(self, now: datetime) -> pause_rules.Pause | None:
-        return pause_rules.pause_at(self.moments, now)
+        return pause_rules.pause_at(self.moments, now, self.zones)
 
     def paused(self, now: datetime) -> bool:
         return self.pause(now) is not None
@@ -75,6 +78,7 @@ def _rows(patient_ids, answers_since: datetime | None):
             "ack_decision",
             "ack_note",
             "acknowledged_by__display_name",
+            "time_zone",
         )
     )
 
@@ -96,15 +100,19 @@ def urgent_states(patient_ids, *, answers_since: datetime | None = None) -> dict
 
 def _states(rows) -> dict[int, UrgentState]:
     open_by: dict[int, list] = defaultdict(list)
+    zones_by: dict[int, list] = defaultdict(list)
     answers: dict[int, Answer] = {}
-    for patient_id, pk, created_at, acked_at, decision, note, by in rows:
+    for patient_id, pk, created_at, acked_at, decision, note, by, zone in rows:
         if acked_at is None:
             open_by[patient_id].append((created_at, pk))
+            zones_by[patient_id].append(zone)
         elif patient_id not in answers or acked_at > answers[patient_id].at:
             answers[patient_id] = Answer(pk, acked_at, decision, note, by or "")
     return {
         patient_id: UrgentState(
-            open=tuple(open_by.get(patient_id, ())), answer=answers.get(patient_id)
+            open=tuple(open_by.get(patient_id, ())),
+            answer=answers.get(patient_id),
+            zones=tuple(zones_by.get(patient_id, ())),
         )
         for patient_id in set(open_by) | set(answers)
     }

@@ -197,7 +197,10 @@ def test_while_a_report_is_open_the_card_asks_to_wait_without_the_one_tap_dose(
     with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
         html = patient_client.get(HOME).content.decode()
     assert "Wait for your clinician" in html
-    assert "You reported a bad reaction at 20:00" in html
+    assert (
+        'You reported a bad reaction on <time datetime="2026-11-26T20:00:00+00:00">'
+        'Thursday 26 November, 20:00 <abbr class="tz" title="Europe/London">GMT</abbr></time>.'
+    ) in html
     assert "Taken now" not in html
     assert 'href="tel:+442079460018"' in html
     assert 'href="tel:999"' in html

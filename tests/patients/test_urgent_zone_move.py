@@ -18,7 +18,9 @@ from django.urls import reverse
 from patients.clinic import dashboard
 from patients.clinic.views import record_start
 from patients.models import UrgentReport
+from patients.pause import urgent_state
 from patients.rules import nights
+from patients.rules.pause import Pause
 from patients.urgent import reports as urgent
 from patients.urgent.fhir import adverse_events
 from prescriptions import plans
@@ -196,3 +198,19 @@ def test_a_report_made_before_zones_were_stored_is_read_in_the_patients_zone(
 )
 def test_a_rows_own_zone_is_read_else_the_patients(key, expected):
     assert nights.zone_or(key, ZoneInfo("America/Los_Angeles")).key == expected
+
+
+def test_the_wait_card_and_my_plan_date_the_open_report_in_tokyo(moved):
+    # The report is still open a week later: both pages ask the patient to wait, and date
+    # the report as every other surface does, in the zone it was made in, labelled (they
+    # wrote "05:00 on Wed 25 Nov", the Los Angeles time, without a zone).
+    client = _client(moved.patient.user)
+    for url in (reverse("journal:home"), reverse("journal:plan")):
+        text = _text(client.get(url))
+        assert "You reported a bad reaction on Wednesday 25 November, 22:00 JST." in text
+        assert "05:00" not in text
+
+
+def test_the_open_report_s_zone_is_read_with_it_in_the_same_query(moved):
+    pause = urgent_state(moved.patient_id, NOW).pause(NOW)
+    assert pause == Pause(since=REPORTED, latest=REPORTED, reports=1, time_zone="Asia/Tokyo")
