@@ -304,7 +304,13 @@ class SignedVersionForm(forms.Form):
         if error:
             raise error
         if value < self.first_night:
-            raise forms.ValidationError(self.logged_dose_stands())
+            message = self.logged_dose_stands()
+            # The field's help text already says this (set in __init__): as the error it is
+            # said once, not twice under the same field. The bound field keeps its own copy
+            # of the help text (made before cleaning), which the page reads.
+            if self.fields[field].help_text == message:
+                self.fields[field].help_text = self[field].help_text = ""
+            raise forms.ValidationError(message)
         return value
 
 

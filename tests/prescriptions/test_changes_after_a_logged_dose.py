@@ -161,8 +161,64 @@ def test_the_forms_refuse_tonight_and_say_why_once_tonights_dose_is_logged(form_
     assert form.errors["effective_night"] == [
         f"{STANDS}: a change made now takes effect from the night of 16 Jan 2026."
     ]
-    assert STANDS in str(form.fields["effective_night"].help_text)
+    # Said once: as the error, not also as the field's help text (it was both).
+    assert STANDS not in str(form.fields["effective_night"].help_text)
+    assert STANDS in str(form_class(**kwargs).fields["effective_night"].help_text)
     assert form_class(form_data("2026-01-16", **extra), **kwargs).is_valid()
+
+
+def _refused_from_tonight(prescription, name):
+    """The form ``name`` posted with tonight as its first night, once tonight is logged."""
+    _plain, number = latest(prescription)
+    fields = {"based_on": str(number), "reason": "Review", "patient_note": ""}
+    if name == "clinic:plan_change":
+        fields |= {
+            "effective_night": str(TONIGHT),
+            "start_date": str(TONIGHT),
+            "steps-TOTAL_FORMS": "1",
+            "steps-INITIAL_FORMS": "0",
+            "steps-MIN_NUM_FORMS": "0",
+            "steps-MAX_NUM_FORMS": "1000",
+            "steps-0-dose_mg": "3.0",
+            "steps-0-days": "",
+        }
+    elif name == "clinic:plan_dosing_time":
+        fields |= {"effective_night": str(TONIGHT), "dosing_time": "morning"}
+    elif name == "clinic:plan_hold":
+        fields |= {"hold_reason": "Other", "hold_from": str(TONIGHT), "hold_until": ""}
+    else:
+        fields |= {"resume_on": str(TONIGHT), "step": "0"}
+    return fields
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["clinic:plan_change", "clinic:plan_dosing_time", "clinic:plan_hold", "clinic:plan_resume"],
+)
+def test_a_form_refused_for_tonight_says_the_logged_dose_stands_once(
+    prescription, patient, clinician, name
+):
+    log(patient)
+    if name == "clinic:plan_resume":
+        plain, _ = latest(prescription)
+        save(prescription, clinician, changes_from(plain, TOMORROW)["hold"])
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse(name, args=[patient.pk]), _refused_from_tonight(prescription, name)
+        )
+    text = response.content.decode()
+    assert response.status_code == 200
+    # Once under the field (as its error, no longer also as its help text), and once in
+    # the form's error summary, which links to the field.
+    assert text.count(STANDS) == 2
+    assert 'class="error-summary"' in text
+    assert "_helptext" not in text.split(STANDS)[1]
+    assert PlanVersion.objects.filter(prescription=prescription).count() == (
+        2 if name == "clinic:plan_resume" else 1
+    )
 
 
 @pytest.mark.parametrize(
