@@ -456,14 +456,44 @@ def save_version(
         _check(prescription, change, now, view)
         # A signed version that changes no night still showed the patient a change and
         # reset what reads the versions (the next change, suggestions, attention).
-        if titration.changes_nothing(
-            view.versions, _as_plain(change, latest_number + 1, view.newest_versions)
-        ):
+        proposed = _as_plain(change, latest_number + 1, view.newest_versions)
+        if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change))
+        _check_no_gap_after_hold(view.versions, proposed, change)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )
         return _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
+
+
+def _check_no_gap_after_hold(versions, proposed, change: PlanChange) -> None:
+    """A dated hold must not end before the restart already signed: the nights between would
+    be neither on hold nor prescribed ("no dose" as the next change). Signed over an
+    open-ended hold whose restart is set for the 9th, a hold to the 4th left the 5th to the
+    8th with nothing (found by exploratory testing)."""
+    if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
+        return
+    after = (*versions, proposed)
+    night = change.hold_until + timedelta(days=1)
+    gap = []
+    while titration.status_on(after, night) == titration.NOT_STARTED and len(gap) < 366:
+        if titration.status_on(versions, night) == titration.NOT_STARTED:
+            break  # no gap made by this hold: the plan had not started there before either
+        gap.append(night)
+        night += timedelta(days=1)
+    if gap:
+        raise PlanChangeError(
+            gettext(
+                "This hold would end on %(until)s, but the restart signed for the plan "
+                "begins on %(restart)s: the nights between would have no dose and no hold. "
+                "End the hold on %(last)s, or sign the restart again after the hold."
+            )
+            % {
+                "until": local_date(change.hold_until, "date"),
+                "restart": local_date(gap[-1] + timedelta(days=1), "date"),
+                "last": local_date(gap[-1], "date"),
+            }
+        )
 
 
 def create_prescription(

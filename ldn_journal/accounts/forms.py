@@ -72,8 +72,23 @@ class InvitedSignupForm(SignupForm):
                     "America/New_York."
                 )
             },
-            widget=forms.Select(attrs={"data-browser-zone": "", "autocomplete": "off"}),
+            # Only a first view takes the browser's zone: on a form sent back with an error
+            # the script replaced the zone the patient had chosen (found by exploratory
+            # testing).
+            widget=forms.Select(
+                attrs={"autocomplete": "off"} | ({} if self.is_bound else {"data-browser-zone": ""})
+            ),
         )
+
+    def clean(self):
+        data = super().clean()
+        if "time_zone" in self.errors:
+            # A zone not in the list is refused; the list shown again starts at the guess,
+            # not at nothing (which reads as its first zone, Africa/Abidjan, without the
+            # script: found by exploratory testing).
+            self.data = self.data.copy()
+            self.data["time_zone"] = self.fields["time_zone"].initial
+        return data
 
     def clean_email(self):
         value = self.cleaned_data.get("email", "").strip().lower()

@@ -506,8 +506,36 @@ def test_a_zone_not_in_the_list_is_refused_and_no_account_is_made(clinician_clie
         },
     )
     assert response.status_code == 200
-    assert "Choose your time zone from the list" in response.content.decode()
+    page = response.content.decode()
+    assert "Choose your time zone from the list" in page
+    # Shown again at the guess (the clinic's default here), not at no zone at all.
+    assert '<option value="Europe/London" selected>' in page
+    assert "data-browser-zone" not in page  # the script leaves a sent-back form alone
     assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_a_zone_chosen_before_another_error_is_kept_and_not_replaced_by_the_script(
+    clinician_client, clinician_a
+):
+    """Passwords that differ sent the form back; the script then put the browser's zone
+    over the one chosen, and the account was made in it (exploratory testing)."""
+    link = _invited_from(clinician_client, "")
+    client = Client()
+    client.get(link)
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.patient@example.org",
+            "display_name": "Sam",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD + "x",
+            "time_zone": "Pacific/Auckland",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="Pacific/Auckland" selected>' in page
+    assert "data-browser-zone" not in page
 
 
 def test_a_clinician_signing_up_is_not_asked_for_a_zone(client, admin_user):

@@ -148,3 +148,37 @@ def test_an_open_ended_hold_without_a_restart_still_says_until_resumed(patient_a
     assert "No change planned." in mine
     assert '<span class="stat-note">until resumed</span>' in page
     assert '<span class="small muted">until resumed</span>' in plan
+
+
+@pytest.mark.django_db
+def test_a_dated_hold_ending_before_the_signed_restart_is_refused_not_left_as_a_gap(
+    patient_a, clinician_a
+):
+    """Open-ended hold from the 2nd, restart signed for the 10th, then a hold 3rd to 4th: the
+    5th to the 9th were neither on hold nor prescribed, and the next change read "no dose"
+    (found by exploratory testing). Refused with the nights it would leave; nothing stored."""
+    _held_from_dec_2(patient_a, clinician_a)
+    _resume(patient_a, clinician_a)
+    before = plans.load(patient_a).latest.number
+    with pytest.raises(changes.PlanChangeError) as refused:
+        _sign(
+            patient_a,
+            clinician_a,
+            lambda latest: changes.hold_change(
+                latest, hold_from=NOW.date(), hold_until=date(2026, 12, 4), reason="Shorter"
+            ),
+            NOW,
+        )
+    assert "the restart signed for the plan begins on 10 Dec 2026" in str(refused.value)
+    assert "End the hold on 9 Dec 2026" in str(refused.value)
+    assert plans.load(patient_a).latest.number == before
+    # A hold that reaches past the restart leaves no gap: it signs.
+    _sign(
+        patient_a,
+        clinician_a,
+        lambda latest: changes.hold_change(
+            latest, hold_from=NOW.date(), hold_until=date(2026, 12, 12), reason="Longer"
+        ),
+        NOW,
+    )
+    assert plans.load(patient_a).latest.number == before + 1
