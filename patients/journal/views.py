@@ -1005,7 +1005,7 @@ def patient_settings(request):
             .count(),
             "quiet_warning": ""
             if form.is_bound
-            else PatientSettingsForm.warning_for(patient, dosing_time),
+            else PatientSettingsForm.warning_for(patient, dosing_time, switch),
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),

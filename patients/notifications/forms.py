@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.local_dates import local_date
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.notifications.channels import push_endpoints
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS, MORNING
@@ -59,19 +60,77 @@ class TimeZoneField(forms.CharField):
         return value
 
 
-def _morning_quiet_warning(kinds, swallowed: bool, reminder: time, start: time, end: time) -> str:
+def _morning_quiet_warning(
+    kinds, swallowed: bool, checkin: bool, reminder: time, start: time, end: time, saved: bool
+) -> str:
+    """What quiet hours do to a morning doser's reminders. The morning check-in comes at the
+    morning time too (schedule.slots_for_night: with the next day's dose reminder), so quiet
+    hours hold it back with the dose reminder, and drop it when they last past the noon the
+    check-in closes at; the warning named the dose reminder alone (found in review)."""
+    checkin_lost = checkin and Kind.MORNING not in kinds
     if Kind.EVENING not in kinds:
+        if checkin_lost:
+            if saved:
+                return gettext(
+                    "Saved, but your quiet hours cover the whole day your morning dose can be "
+                    "logged: no dose reminder and no morning check-in reminder can reach you. "
+                    "Shorten the quiet hours to get them."
+                )
+            return gettext(
+                "Your quiet hours cover the whole day your morning dose can be logged: no "
+                "dose reminder and no morning check-in reminder can reach you. Shorten the "
+                "quiet hours to get them."
+            )
+        if saved:
+            return gettext(
+                "Saved, but your quiet hours cover the whole day your morning dose can be "
+                "logged: no dose reminder can reach you. Shorten the quiet hours to get one."
+            )
         return gettext(
-            "Saved, but your quiet hours cover the whole day your morning dose can be "
-            "logged: no dose reminder can reach you. Shorten the quiet hours to get one."
+            "Your quiet hours cover the whole day your morning dose can be logged: no dose "
+            "reminder can reach you. Shorten the quiet hours to get one."
         )
-    if swallowed:
-        return gettext(
+    if not swallowed:
+        return ""
+    times = {"reminder": f"{reminder:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    if checkin_lost:
+        return (
+            gettext(
+                "Your dose reminder and morning check-in at %(reminder)s are inside your quiet "
+                "hours (%(start)s to %(end)s): the dose reminder waits until %(end)s, and no "
+                "morning check-in reminder can reach you (the check-in closes at noon). Move "
+                "your morning time or the quiet hours if you want them earlier."
+            )
+            % times
+        )
+    if checkin:
+        return (
+            gettext(
+                "Your dose reminder and morning check-in at %(reminder)s are inside your quiet "
+                "hours (%(start)s to %(end)s), so they wait until %(end)s. Move your morning "
+                "time or the quiet hours if you want them earlier."
+            )
+            % times
+        )
+    return (
+        gettext(
             "Your dose reminder at %(reminder)s is inside your quiet hours (%(start)s to "
             "%(end)s), so it waits until %(end)s. Move your morning time or the quiet hours "
             "if you want it earlier."
-        ) % {"reminder": f"{reminder:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
-    return ""
+        )
+        % times
+    )
+
+
+def _after_switch(warning: str, switch) -> str:
+    """``warning`` (what quiet hours do under the dosing time a signed switch brings) said
+    from the switch's first night on."""
+    day = local_date(switch.night, "long_day")
+    if switch.position.dosing_time == MORNING:
+        text = gettext("From %(day)s, when your plan changes to morning dosing: %(warning)s")
+    else:
+        text = gettext("From %(day)s, when your plan changes to evening dosing: %(warning)s")
+    return text % {"day": day, "warning": warning}
 
 
 class ReminderSettingsForm(forms.ModelForm):
@@ -139,10 +198,12 @@ class ReminderSettingsForm(forms.ModelForm):
         return data
 
     @staticmethod
-    def _quiet_warning(data, dosing_time: str = EVENING) -> str:
+    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = True) -> str:
         """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
         morning doser was warned about the evening reminders the page says they do not
-        get, and not about the morning one quiet hours delay; found in review)."""
+        get, and not about the morning one quiet hours delay; found in review). ``saved``:
+        said of the settings just saved (the page after saving, and whenever it is opened);
+        False for a dosing time that only a coming switch brings."""
         if data.get("quiet_start") is None:
             return ""
         start, end = data["quiet_start"], data["quiet_end"]
@@ -160,8 +221,15 @@ class ReminderSettingsForm(forms.ModelForm):
         reminder = dose_reminder_time(prefs, dosing_time)
         swallowed = in_quiet_hours(reminder, start, end)
         if dosing_time == MORNING:
-            return _morning_quiet_warning(kinds, swallowed, reminder, start, end)
+            return _morning_quiet_warning(
+                kinds, swallowed, prefs.morning_checkin, reminder, start, end, saved
+            )
         if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
+            if not saved:
+                return gettext(
+                    "Your quiet hours cover the whole evening window: no evening reminder "
+                    "can reach you. Shorten the quiet hours to get one."
+                )
             return str(
                 _(
                     "Saved, but your quiet hours cover the whole evening window: no evening "
@@ -181,20 +249,27 @@ class ReminderSettingsForm(forms.ModelForm):
         return ""
 
     @classmethod
-    def warning_for(cls, patient, dosing_time: str = EVENING) -> str:
-        """The same warning for settings already saved, shown whenever the page is opened."""
-        return cls._quiet_warning(
-            {
-                "reminder_time": patient.reminder_time,
-                "last_call": patient.last_call,
-                "last_call_time": patient.last_call_time,
-                "morning_checkin": patient.morning_checkin,
-                "morning_time": patient.morning_time,
-                "quiet_start": patient.quiet_start,
-                "quiet_end": patient.quiet_end,
-            },
-            dosing_time,
-        )
+    def warning_for(cls, patient, dosing_time: str = EVENING, switch=None) -> str:
+        """The same warning for settings already saved, shown whenever the page is opened.
+        ``switch``: the plan's next switch between evening and morning dosing
+        (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
+        against: a signed switch to mornings with quiet hours over the morning time went
+        unwarned until the day it began (found in review)."""
+        data = {
+            "reminder_time": patient.reminder_time,
+            "last_call": patient.last_call,
+            "last_call_time": patient.last_call_time,
+            "morning_checkin": patient.morning_checkin,
+            "morning_time": patient.morning_time,
+            "quiet_start": patient.quiet_start,
+            "quiet_end": patient.quiet_end,
+        }
+        warnings = [cls._quiet_warning(data, dosing_time)]
+        if switch is not None:
+            later = cls._quiet_warning(data, switch.position.dosing_time, saved=False)
+            if later:
+                warnings.append(_after_switch(later, switch))
+        return " ".join(warning for warning in warnings if warning)
 
 
 class DigestSettingsForm(forms.ModelForm):

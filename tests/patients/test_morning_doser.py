@@ -328,12 +328,135 @@ def test_a_morning_dosers_quiet_hours_warning_is_about_the_morning_dose_reminder
     dose reminder quiet hours hold until 09:30 (found in review)."""
     make_plan(patient_a, clinician_a, dosing_time="morning")
     Patient.objects.filter(pk=patient_a.pk).update(
-        quiet_start=time(20, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
+        quiet_start=time(20, 0),
+        quiet_end=time(9, 30),
+        morning_time=time(8, 0),
+        morning_checkin=False,
     )
     client.force_login(patient_a.user)
     warning = client.get(reverse("journal:settings")).context["quiet_warning"]
     assert "Your dose reminder at 08:00 is inside your quiet hours (20:00 to 09:30)" in warning
     assert "evening" not in warning
+    assert "check-in" not in warning  # not asked for: nothing held back
+
+
+def _checkin_slot(patient):
+    prefs = Prefs(
+        tz="UTC",
+        morning_time=patient.morning_time,
+        quiet_start=patient.quiet_start,
+        quiet_end=patient.quiet_end,
+    )
+    slots = slots_for_night(prefs, date(2026, 1, 15), "morning")
+    return next((slot for slot in slots if slot.kind == ReminderDelivery.Kind.MORNING), None)
+
+
+def test_a_morning_dosers_quiet_hours_warning_names_the_morning_check_in_they_hold_back_too(
+    patient_a, clinician_a, client
+):
+    """The morning check-in comes at the morning time with the next day's dose reminder
+    (slots_for_night), so quiet hours hold it back too: the warning named the dose reminder
+    alone."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    Patient.objects.filter(pk=patient_a.pk).update(
+        quiet_start=time(20, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
+    )
+    patient_a.refresh_from_db()
+    assert patient_a.morning_checkin
+    # What the sweep does: the check-in waits until the end of quiet hours.
+    assert _checkin_slot(patient_a).due_at.time() == time(9, 30)
+    client.force_login(patient_a.user)
+    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    assert (
+        "Your dose reminder and morning check-in at 08:00 are inside your quiet hours "
+        "(20:00 to 09:30), so they wait until 09:30." in warning
+    )
+
+
+def test_quiet_hours_past_noon_warn_a_morning_doser_that_no_check_in_reminder_comes(
+    patient_a, clinician_a, client
+):
+    """Quiet until 12:30: the dose reminder waits, the check-in (open until noon) is not
+    sent at all; saying it waits would be wrong."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    Patient.objects.filter(pk=patient_a.pk).update(
+        quiet_start=time(20, 0), quiet_end=time(12, 30), morning_time=time(8, 0)
+    )
+    patient_a.refresh_from_db()
+    assert _checkin_slot(patient_a) is None
+    client.force_login(patient_a.user)
+    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    assert "the dose reminder waits until 12:30, and no morning check-in reminder" in warning
+    assert "they wait" not in warning
+
+
+def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_morning_reminders(
+    patient_client, patient_a, clinician_a
+):
+    """An evening doser whose quiet hours (23:00 to 09:30) leave the 21:00 reminder alone,
+    with a switch to mornings signed for the 26th: the warning looked at tonight's dosing
+    time only, so the 08:00 morning reminder quiet hours will hold was not mentioned."""
+    prescription = make_plan(patient_a, clinician_a, start=date(2026, 11, 20))
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 26), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    Patient.objects.filter(pk=patient_a.pk).update(
+        quiet_start=time(23, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
+    )
+    with time_machine.travel(datetime(2026, 11, 21, 22, 0, tzinfo=UTC), tick=False):
+        response = patient_client.get(SETTINGS)
+    warning = response.context["quiet_warning"]
+    assert warning == (
+        "From Thursday 26 November, when your plan changes to morning dosing: Your dose "
+        "reminder and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), "
+        "so they wait until 09:30. Move your morning time or the quiet hours if you want "
+        "them earlier."
+    )
+    assert escape(warning) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [
+        ("en", "From Wednesday 25 November, when your plan changes to evening dosing: "),
+        ("de", "Ab Mittwoch, 25. November, wenn Ihr Plan auf abendliche Einnahme wechselt: "),
+    ],
+)
+def test_a_signed_switch_to_evenings_warns_that_quiet_hours_will_hold_the_evening_reminder(
+    patient_client, patient_a, switching_to_evenings, language, start
+):
+    """Quiet 20:00 to 22:00 holds nothing of a morning doser's 08:00 reminders today, but
+    the 21:00 evening reminder from the switch on the 25th."""
+    speaking(patient_a, language)
+    Patient.objects.filter(pk=patient_a.pk).update(
+        quiet_start=time(20, 0), quiet_end=time(22, 0), morning_time=time(8, 0)
+    )
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
+        warning = patient_client.get(SETTINGS).context["quiet_warning"]
+    assert warning.startswith(start)
+    with translation.override(language):
+        held = gettext(
+            "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+            "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
+            "if you want it earlier."
+        ) % {"reminder": "21:00", "start": "20:00", "end": "22:00"}
+    assert warning == start + held
+
+
+def test_no_quiet_hours_warning_about_a_switch_whose_dosing_time_they_leave_alone(
+    patient_client, patient_a, switching_to_evenings
+):
+    Patient.objects.filter(pk=patient_a.pk).update(quiet_start=time(23, 45), quiet_end=time(6, 0))
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
+        warning = patient_client.get(SETTINGS).context["quiet_warning"]
+    assert warning == ""
 
 
 # --- the clinician's night page names the night's dosing time -------------------------------
