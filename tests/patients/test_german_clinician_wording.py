@@ -1,0 +1,63 @@
+"""The German catalogue calls a clinician "behandelnde Person" (gender-neutral), never
+"Ärztin"/"Arzt": 54 msgstrs still said "Ihre Ärztin oder Ihr Arzt" and the like."""
+
+import re
+from pathlib import Path
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+GERMAN = LOCALE / "de" / "LC_MESSAGES" / "django.po"
+# Arzt, Ärztin, Ärzte, Ärztinnen, ärztlich, in any case.
+DOCTOR = re.compile(r"[aä]rzt", re.IGNORECASE)
+# msgid -> why its German may say Arzt/Ärztin. Empty: no use found that is not the
+# patient's clinician (even "another doctor" to share the journal with is one who treats
+# them). Add an entry only with its reason.
+ALLOWED: dict[str, str] = {}
+
+
+def german_translations(po: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) for every translation of ``po``, each plural form and each
+    continued line included."""
+    pairs, msgid, key = [], None, None
+    for line in po.read_text(encoding="utf-8").splitlines():
+        head, _, rest = line.partition(" ")
+        if head == "msgid":
+            msgid, key = rest[1:-1], "msgid"
+        elif head in ("msgid_plural", "msgctxt"):
+            key = head
+        elif head.startswith("msgstr"):
+            pairs.append([msgid, rest[1:-1]])
+            key = "msgstr"
+        elif line.startswith('"') and key == "msgid":
+            msgid += line[1:-1]
+        elif line.startswith('"') and key == "msgstr":
+            pairs[-1][1] += line[1:-1]
+        else:
+            key = None
+    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+
+
+def test_the_scan_reads_continued_lines_and_plural_forms(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: de\\n"\n\n'
+        'msgid "One"\nmsgstr ""\n"Ihre "\n"Ärztin"\n\n'
+        'msgid "%(n)s patient"\nmsgid_plural "%(n)s patients"\n'
+        'msgstr[0] "eins"\nmsgstr[1] "ohne Arzt"\n',
+        encoding="utf-8",
+    )
+    assert german_translations(po) == [
+        ("One", "Ihre Ärztin"),
+        ("%(n)s patient", "eins"),
+        ("%(n)s patient", "ohne Arzt"),
+    ]
+
+
+def test_no_german_translation_calls_the_clinician_arzt_or_aerztin():
+    pairs = german_translations(GERMAN)
+    assert len(pairs) > 1000  # the catalogue was read
+    said = [
+        f"{msgid!r}: {msgstr}"
+        for msgid, msgstr in pairs
+        if DOCTOR.search(msgstr) and msgid not in ALLOWED
+    ]
+    assert not said, "Use “behandelnde Person”:\n" + "\n".join(said)
