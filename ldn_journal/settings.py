@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- Auth and accounts ----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's, reading the user with their patient profile in one query.
+    "ldn_journal.accounts.backends.ModelBackend",
+    "ldn_journal.accounts.backends.AuthenticationBackend",
+    # Sessions signed in before those two keep working until they end (a session names
+    # the backend that signed it in, and Django honours only paths still listed here).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -110,16 +110,33 @@ def keep_newer_log(logged: datetime | None, acted_at: datetime | None, moment: d
         )
 
 
-def recent_dose(patient: Patient, night: date, moment: datetime) -> tuple[date, datetime] | None:
-    """doses.dose_too_soon over the patient's doses of the last hours (1 query)."""
-    hours = settings.LDN_MIN_HOURS_BETWEEN_DOSES
-    taken = NightlyEntry.objects.filter(
-        patient=patient,
+# The nights and times of a patient's doses taken in (since, moment]: compiled once per
+# process (Taken now reads it on every tap).
+_TAKEN_BETWEEN = CompiledQuery(
+    lambda patient_id, since, moment: NightlyEntry.objects.filter(
+        patient_id=patient_id,
         status=NightlyEntry.Status.TAKEN,
-        taken_at__gt=moment - timedelta(hours=hours),
+        taken_at__gt=since,
         taken_at__lte=moment,
-    ).values_list("night", "taken_at")
-    return doses.dose_too_soon(taken, night, moment, hours)
+    ).values_list("night", "taken_at"),
+    -7_000_102,
+    datetime(2001, 1, 1, tzinfo=UTC),
+    datetime(2001, 1, 2, tzinfo=UTC),
+)
+
+
+def doses_taken_lately(patient: Patient, moment: datetime) -> list[tuple[date, datetime]]:
+    """The patient's doses (night, time taken) of the LDN_MIN_HOURS_BETWEEN_DOSES hours up
+    to ``moment`` (1 query)."""
+    hours = settings.LDN_MIN_HOURS_BETWEEN_DOSES
+    return _TAKEN_BETWEEN.values(patient.pk, moment - timedelta(hours=hours), moment)
+
+
+def recent_dose(
+    taken: list[tuple[date, datetime]], night: date, moment: datetime
+) -> tuple[date, datetime] | None:
+    """doses.dose_too_soon over ``taken`` (doses_taken_lately)."""
+    return doses.dose_too_soon(taken, night, moment, settings.LDN_MIN_HOURS_BETWEEN_DOSES)
 
 
 def too_soon_message(recent: tuple[date, datetime], moment: datetime) -> str:
@@ -158,10 +175,17 @@ _OWN_PROFILE = CompiledQuery(_own_profile, -7_000_006)
 
 
 def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
-    """The signed-in patient (through the access gate) and their plan, in two queries."""
+    """The signed-in patient (through the access gate) and their plan: one query when the
+    request's user was read with their profile, two otherwise."""
     # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
     # the user the request has already loaded.
-    if is_signed_in_patient(user):
+    if is_signed_in_patient(user) and User.patient.is_cached(user):
+        # The access gate's answer for a patient (their own profile, or none), read with
+        # the user by the authentication backend (ldn_journal.accounts.backends).
+        patient = getattr(user, "patient", None)
+        if patient is None:
+            return None
+    elif is_signed_in_patient(user):
         found = _OWN_PROFILE.instances(user.pk)
         if len(found) > 1:
             raise Patient.MultipleObjectsReturned
@@ -301,42 +325,56 @@ def _replayed(patient: Patient, submission_id, night: date, kind: str) -> Nightl
     return submission.entry
 
 
-def _write(patient, night, now, submission_id, kind, fill, update) -> Saved:
+def _write(patient, night, now, submission_id, kind, fill, update, *, exists=False) -> Saved:
     """Insert the night's entry, or, when the night already has one, edit it.
 
     ``fill(entry)`` sets the fields on a new entry; ``update(entry)`` edits an existing one
     and returns whether it changed anything. The happy path is one transaction with three
     inserts (entry, its history row, the submission); nothing is read first, so the unique
-    constraints decide races.
+    constraints decide races. ``exists``: the caller has just read the night's entry, so
+    the insert is not tried (were the entry gone meanwhile, it is).
     """
-    entry = NightlyEntry(patient=patient, night=night, created_at=now, updated_at=now)
-    fill(entry)
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-            Submission.objects.create(
-                id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
-            )
-        return Saved(entry, created=True)
-    except IntegrityError:
-        pass  # the night has an entry already, or this submission id was used before
+    if not exists:
+        entry = NightlyEntry(patient=patient, night=night, created_at=now, updated_at=now)
+        fill(entry)
+        try:
+            with transaction.atomic():
+                entry.save(force_insert=True)
+                Submission.objects.create(
+                    id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
+                )
+            return Saved(entry, created=True)
+        except IntegrityError:
+            pass  # the night has an entry already, or this submission id was used before
 
     with transaction.atomic():
         earlier = _replayed(patient, submission_id, night, kind)
         if earlier is not None:
             return Saved(earlier, replayed=True, changed=False)
-        entry = NightlyEntry.objects.select_for_update().get(patient=patient, night=night)
-        changed = update(entry)
-        if changed:
-            entry.updated_at = now
-            entry.save()
-        # The same id committed by a concurrent request meanwhile gives the same result:
-        # ON CONFLICT DO NOTHING on its key, in this transaction (no savepoint to undo).
-        Submission.objects.bulk_create(
-            [Submission(id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now)],
-            ignore_conflicts=True,
-        )
-    return Saved(entry, changed=changed)
+        found = list(NightlyEntry.objects.select_for_update().filter(patient=patient, night=night))
+        if found:
+            entry = found[0]
+            changed = update(entry)
+            if changed:
+                entry.updated_at = now
+                entry.save()
+            # The same id committed by a concurrent request meanwhile gives the same result:
+            # ON CONFLICT DO NOTHING on its key, in this transaction (no savepoint to undo).
+            Submission.objects.bulk_create(
+                [
+                    Submission(
+                        id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+            return Saved(entry, changed=changed)
+        if not exists:
+            raise NightlyEntry.DoesNotExist(
+                "The night's entry was not found after its insert failed."
+            )
+    # Undone since the caller read it: insert after all.
+    return _write(patient, night, now, submission_id, kind, fill, update)
 
 
 def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
@@ -405,7 +443,8 @@ def log_taken_now(
                 "Say when you took it."
             )
         )
-    if (recent := recent_dose(patient, night, moment)) is not None:
+    taken = doses_taken_lately(patient, moment)
+    if (recent := recent_dose(taken, night, moment)) is not None:
         raise DoseTooSoon(too_soon_message(recent, moment))
 
     def fill(entry):
@@ -419,7 +458,10 @@ def log_taken_now(
         fill(entry)
         return True
 
-    return _write(patient, night, now, submission_id, TAKEN_NOW, fill, update)
+    # The night's own dose among those just read: a second tap. The night has an entry,
+    # so an insert could only fail on its unique key: go straight to the entry.
+    exists = any(other == night for other, _at in taken)
+    return _write(patient, night, now, submission_id, TAKEN_NOW, fill, update, exists=exists)
 
 
 def save_evening(

@@ -441,19 +441,20 @@ def a_year(settings, plan, patient_a):
     a_year_of_nights(patient_a)
 
 
-def test_the_patient_home_stays_within_six_queries(
+def test_the_patient_home_stays_within_five_queries(
     patient_client, patient_a, a_year, django_assert_max_num_queries
 ):
-    # Session, user, patient, plan (versions with their steps, one query), entries, and the
-    # urgent state that pauses the plan.
+    # Session, user with their patient profile (one query: ldn_journal.accounts.backends),
+    # plan (versions with their steps, one query), entries, and the urgent state that pauses
+    # the plan.
     patient_client.get(HOME)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert patient_client.get(HOME).status_code == 200
     # Push alone (no email): whether a device can take the reminders, one more (only then:
     # patients.notifications.reach).
     patient_a.remind_by_email, patient_a.remind_by_push = False, True
     patient_a.save(update_fields=["remind_by_email", "remind_by_push"])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert patient_client.get(HOME).status_code == 200
 
 
@@ -468,7 +469,7 @@ def at_most_queries(limit):
     assert len(sent) <= limit, f"{len(sent)} queries:\n" + "\n".join(sent)
 
 
-def test_taken_now_stays_within_ten_queries(
+def test_taken_now_stays_within_nine_queries(
     patient_client, a_year, django_capture_on_commit_callbacks
 ):
     patient_client.get(HOME)
@@ -476,28 +477,67 @@ def test_taken_now_stays_within_ten_queries(
     # schedule's refresh among it). The eighth marks the clinician list's row due (one
     # UPDATE; the list's evaluation runs elsewhere, never in the patient's request); the
     # ninth reads whether an urgent report is open (no one-tap dose while one is); the tenth
-    # the doses of the last hours (none minutes after another: doses.dose_too_soon).
-    with at_most_queries(10), django_capture_on_commit_callbacks(execute=True):
+    # the doses of the last hours (none minutes after another: doses.dose_too_soon). The
+    # patient profile comes with the user (one query).
+    with at_most_queries(9), django_capture_on_commit_callbacks(execute=True):
         assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
     assert NightlyEntry.objects.filter(night=TONIGHT).exists()
 
 
-def test_the_history_month_stays_within_six_queries(
+def test_a_second_taken_now_goes_straight_to_the_logged_night(
+    patient_client, a_year, django_capture_on_commit_callbacks
+):
+    # A second tap (another form, another submission id): the doses of the last hours already
+    # show tonight's, so no insert is tried only to fail on the night's key and be rolled
+    # back. Session, user, plan, urgent state, the doses; then the submission, the entry
+    # locked, the submission recorded.
+    patient_client.get(HOME)
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_client.post(TAKEN, {"submission_id": sid()})
+    first = NightlyEntry.objects.get(night=TONIGHT)
+    with CaptureQueriesContext(connection) as captured:
+        response = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
+    sent = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert not [sql for sql in sent if sql.startswith('INSERT INTO "patients_nightlyentry"')]
+    assert "Tonight was already logged; nothing was changed." in response.content.decode()
+    again = NightlyEntry.objects.get(night=TONIGHT)
+    assert (again.pk, again.taken_at, again.updated_at) == (
+        first.pk,
+        first.taken_at,
+        first.updated_at,
+    )
+    assert Submission.objects.filter(entry=first).count() == 2
+
+
+def test_a_dose_undone_between_the_read_and_the_write_is_logged_after_all(
+    patient_client, a_year, monkeypatch
+):
+    # The doses read say tonight is logged, but it was undone before the write: the insert
+    # is tried after all, and the tap logs tonight's dose.
+    monkeypatch.setattr(journal, "doses_taken_lately", lambda patient, moment: [(TONIGHT, moment)])
+    assert not NightlyEntry.objects.filter(night=TONIGHT).exists()
+    assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
+    entry = NightlyEntry.objects.get(night=TONIGHT)
+    assert entry.status == NightlyEntry.Status.TAKEN
+    assert Submission.objects.filter(entry=entry).count() == 1
+
+
+def test_the_history_month_stays_within_five_queries(
     patient_client, a_year, django_assert_max_num_queries
 ):
-    # Session, user, patient, plan, the nights with where the journal starts (one query; was
-    # two), urgent reports.
+    # Session, user with their patient profile, plan, the nights with where the journal
+    # starts (one query; was two), urgent reports.
     patient_client.get(HOME)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         assert patient_client.get(reverse("journal:history")).status_code == 200
 
 
-def test_the_trends_page_stays_within_five_queries(
+def test_the_trends_page_stays_within_four_queries(
     patient_client, a_year, django_assert_max_num_queries
 ):
-    # Session, user, patient, plan, the nights drawn.
+    # Session, user with their patient profile, plan, the nights drawn.
     patient_client.get(HOME)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert patient_client.get(reverse("journal:trends")).status_code == 200
 
 
