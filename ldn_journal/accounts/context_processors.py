@@ -21,6 +21,7 @@ from patients.models import (
     freeze_clinician_query,
     gate_is_frozen_for,
 )
+from prescriptions import request_plan, titration
 
 NAV = {
     Role.PATIENT: [
@@ -203,15 +204,29 @@ def _urls_changed(setting, **_kwargs):
         _links.cache_clear()
 
 
+# The first tab is the patient's night: "Today" while their plan has them dosing in the
+# morning (PlanView.dosing_time_at, as the tonight card's title), else "Tonight".
+TODAY_TAB = _("Today")
+
+
+def _patient_nav(request, links) -> tuple[NavItem, ...]:
+    tab = _patient_tab(request)
+    morning = request_plan.dosing_time_now(request) == titration.MORNING
+    return tuple(
+        NavItem(url, TODAY_TAB if morning and name == "journal:home" else label, name, name == tab)
+        for name, label, url in links
+    )
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": ()}
     links = _links(user.role, get_script_prefix(), get_urlconf())
     if user.role == Role.PATIENT:
-        tab = _patient_tab(request)
-        items = tuple(NavItem(url, label, name, name == tab) for name, label, url in links)
-        return {"nav_items": items, "tab_bar": True}
+        # Built only when the layout reads it (the template calls it, once per request): a
+        # page that has not read the plan reads it for the first tab's word only then.
+        return {"nav_items": functools.cache(lambda: _patient_nav(request, links)), "tab_bar": True}
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
     matches = [url for _name, _label, url in links if request.path.startswith(url)]

@@ -61,7 +61,7 @@ from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, doses, nights
 from patients.templatetags.journal import amount
-from prescriptions import plans, titration
+from prescriptions import plans, request_plan, titration
 from prescriptions.plans import PlanView
 
 ONE_DAY = timedelta(days=1)
@@ -94,6 +94,7 @@ def _plan(request) -> tuple[Patient, PlanView]:
         raise Http404
     # Forms read and pages show wall-clock times in the patient's own zone.
     timezone.activate(found[0].tz)
+    request_plan.keep(request, *found)  # the tab bar's "Tonight" or "Today", read no more
     return found
 
 
@@ -970,6 +971,7 @@ def patient_settings(request):
     """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
     plan = plans.load(patient)
+    request_plan.keep(request, patient, plan)
     tonight = plan.tonight(patient.tz, timezone.now())
     dosing_time = plan.dosing_time_on(tonight)
     switch = plan.next_dosing_time_switch(tonight)

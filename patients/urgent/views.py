@@ -27,7 +27,7 @@ from patients.guidance import guidance_for
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
-from prescriptions import plans, titration
+from prescriptions import plans, request_plan, titration
 from prescriptions.changes import first_changeable_night
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,12 @@ def _own_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
 
-def _morning_dosing(patient) -> bool:
+def _morning_dosing(request, patient) -> bool:
     """Whether the patient doses in the morning now: the pages' "Back to today" (not
-    "tonight")."""
-    return plans.load(patient).dosing_time_at(patient.tz, timezone.now()) == titration.MORNING
+    "tonight"), and the tab bar's (the plan kept for it: no second read)."""
+    plan = plans.load(patient)
+    request_plan.keep(request, patient, plan)
+    return plan.dosing_time_at(patient.tz, timezone.now()) == titration.MORNING
 
 
 def _earlier_reports(patient):
@@ -103,7 +105,7 @@ def report_reaction(request):
                     "patient": patient,
                     "guidance": guidance,
                     "report": report,
-                    "morning_dosing": _morning_dosing(patient),
+                    "morning_dosing": _morning_dosing(request, patient),
                 },
             )
     else:
@@ -116,7 +118,7 @@ def report_reaction(request):
             "guidance": guidance,
             "patient": patient,
             "reports": _earlier_reports(patient),
-            "morning_dosing": _morning_dosing(patient),
+            "morning_dosing": _morning_dosing(request, patient),
         },
     )
 
@@ -129,7 +131,7 @@ def offline_guidance(request):
     return render(
         request,
         "patients/urgent/offline_guidance.html",
-        {"guidance": guidance_for(patient), "morning_dosing": _morning_dosing(patient)},
+        {"guidance": guidance_for(patient), "morning_dosing": _morning_dosing(request, patient)},
     )
 
 
@@ -149,7 +151,7 @@ def patient_report(request, pk):
         {
             "report": report,
             "guidance": guidance_for(report.patient),
-            "morning_dosing": _morning_dosing(report.patient),
+            "morning_dosing": _morning_dosing(request, report.patient),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },

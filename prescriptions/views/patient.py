@@ -12,7 +12,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
 from patients.pause import urgent_state
-from prescriptions import titration
+from prescriptions import request_plan, titration
 from prescriptions.panel import plan_state
 
 
@@ -23,6 +23,7 @@ def my_plan(request):
     patient = get_object_or_404(Patient.objects.visible_to(request.user))
     now = timezone.now()
     state = plan_state(patient, now)
+    request_plan.keep(request, patient, state["plan"])
     position, night = state["position"], state["tonight"]
     in_effect = titration.version_in_effect(state["plain_versions"], night)
     latest_row = state["latest_row"]

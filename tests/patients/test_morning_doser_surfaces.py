@@ -1,0 +1,113 @@
+"""Surfaces that still assumed evening dosing for a morning doser."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from prescriptions import plans
+from prescriptions.changes import dosing_time_change, save_version
+from tests.patients.journal_support import a_year_of_nights, make_plan
+
+pytestmark = pytest.mark.django_db
+
+AT_09 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # London is on GMT
+AT_22 = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 25)
+
+
+def _tab_bar(page: str) -> str:
+    return page[page.index('<nav class="tab-bar"') :]
+
+
+def _first_tab(page: str) -> str:
+    bar = _tab_bar(page)
+    start = bar.index('class="tab tab-1"')
+    return bar[bar.index(">", start) + 1 : bar.index("</a>", start)]
+
+
+# --- the tab bar ------------------------------------------------------------------------------
+
+PATIENT_PAGES = [
+    reverse("journal:home"),
+    reverse("journal:evening", args=[TODAY]),
+    reverse("journal:history"),
+    reverse("journal:trends"),
+    reverse("journal:plan"),
+    reverse("journal:settings"),
+    reverse("journal:more"),
+    reverse("journal:urgent_report"),
+    reverse("account_email"),
+]
+
+
+@pytest.mark.parametrize("url", PATIENT_PAGES)
+@pytest.mark.parametrize(
+    ("dosing_time", "at", "tab"), [("morning", AT_09, "Today"), ("evening", AT_22, "Tonight")]
+)
+def test_the_tab_bar_names_the_first_tab_by_the_dosing_time_now(
+    patient_client, patient_a, clinician_a, url, dosing_time, at, tab
+):
+    """A morning doser's tab bar said "Tonight" on every page, the home card's own title
+    "Today" among them."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    with time_machine.travel(at, tick=False):
+        page = patient_client.get(url).content.decode()
+    assert _first_tab(page) == tab
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_a_morning_dosers_tab_bar_says_today_in_their_language(
+    patient_client, patient_a, clinician_a, language
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.user.language = language
+    patient_a.user.save()
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(reverse("journal:history")).content.decode()
+    with translation.override(language):
+        assert _first_tab(page) == gettext("Today")
+
+
+def test_the_tab_bar_follows_a_switch_from_morning_to_evening_dosing(
+    patient_client, patient_a, clinician_a
+):
+    """Evening dosing from 25 November: the morning of the 24th is still a morning doser's
+    day ("Today"), the evening of the 25th an evening ("Tonight"), on the same rendered bar."""
+    prescription = make_plan(patient_a, clinician_a, dosing_time="morning")
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="evening", effective_night=TODAY, reason="Nausea"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    with time_machine.travel(AT_09 - timedelta(days=1), tick=False):
+        before = patient_client.get(reverse("journal:more")).content.decode()
+    with time_machine.travel(AT_22, tick=False):
+        after = patient_client.get(reverse("journal:more")).content.decode()
+    assert (_first_tab(before), _first_tab(after)) == ("Today", "Tonight")
+
+
+@pytest.mark.parametrize(
+    ("name", "budget"), [("journal:home", 6), ("journal:history", 6), ("journal:trends", 5)]
+)
+def test_a_morning_dosers_pages_read_the_tab_bars_word_from_the_plan_they_read(
+    patient_client, patient_a, clinician_a, settings, name, budget, django_assert_max_num_queries
+):
+    """The pages that read the plan keep their budgets (tests/patients/test_journal.py): the
+    tab bar asks the plan the page read, not the database."""
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    a_year_of_nights(patient_a, last=TODAY)
+    with time_machine.travel(AT_09, tick=False):
+        patient_client.get(reverse(name))
+        with django_assert_max_num_queries(budget):
+            page = patient_client.get(reverse(name)).content.decode()
+    assert _first_tab(page) == "Today"
