@@ -111,3 +111,51 @@ def test_a_morning_dosers_pages_read_the_tab_bars_word_from_the_plan_they_read(
         with django_assert_max_num_queries(budget):
             page = patient_client.get(reverse(name)).content.decode()
     assert _first_tab(page) == "Today"
+
+
+# --- the clinician's night page ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "night"),
+    [
+        ("en", "Day of Wednesday 25 November 2026", "Night of Friday 20 November 2026"),
+        ("de", "Tag vom Mittwoch, 25. November 2026", "Nacht vom Freitag, 20. November 2026"),
+        (
+            "es",
+            "Día del miércoles 25 de noviembre de 2026",
+            "Noche del viernes 20 de noviembre de 2026",
+        ),
+    ],
+)
+def test_the_clinicians_night_page_heads_a_morning_dose_with_its_day(
+    clinician_client, clinician_a, patient_a, language, day, night
+):
+    """Morning dosing from 22 November: the page of the 25th said "Night of Wednesday 25
+    November 2026"; the 20th, an evening, still says night."""
+    prescription = make_plan(patient_a, clinician_a)
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    clinician_a.language = language
+    clinician_a.save()
+    with time_machine.travel(AT_09, tick=False):
+        pages = {
+            when: clinician_client.get(
+                reverse("clinic:night", args=[patient_a.pk, when.isoformat()])
+            ).content.decode()
+            for when in (TODAY, date(2026, 11, 20))
+        }
+    morning, evening = pages[TODAY], pages[date(2026, 11, 20)]
+    assert f'<h1 class="page-title">{day}</h1>' in morning
+    assert f'<h1 class="page-title">{night}</h1>' in evening
+    with translation.override(language):
+        assert gettext("Nothing was logged for this day.") in morning
+        assert gettext("Nothing was logged for this night.") in evening
