@@ -1,4 +1,6 @@
-"""Surfaces that still assumed evening dosing for a morning doser."""
+"""Three surfaces that still assumed evening dosing for a morning doser: the patient's tab
+bar ("Tonight"), the clinician's night page ("Night of ...") and the FHIR export (a skipped
+morning dose dated 21:00)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -8,6 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from patients.clinic.exports import fhir, rows
+from patients.models import NightlyEntry
 from prescriptions import plans
 from prescriptions.changes import dosing_time_change, save_version
 from tests.patients.journal_support import a_year_of_nights, make_plan
@@ -159,3 +163,30 @@ def test_the_clinicians_night_page_heads_a_morning_dose_with_its_day(
     with translation.override(language):
         assert gettext("Nothing was logged for this day.") in morning
         assert gettext("Nothing was logged for this night.") in evening
+
+
+# --- the FHIR export --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "effective"),
+    [("morning", "2026-11-20T09:00:00+00:00"), ("evening", "2026-11-20T21:00:00+00:00")],
+)
+def test_a_skipped_dose_is_dated_at_the_nights_dosing_time(
+    patient_a, clinician_a, dosing_time, effective
+):
+    """A morning doser's skipped day went out dated 21:00 that evening."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    NightlyEntry.objects.create(
+        patient=patient_a, night=date(2026, 11, 20), status="skipped", skip_reason="forgot"
+    )
+    plan = plans.load(patient_a)
+    start, end = date(2026, 11, 1), TODAY
+    bundle = fhir.bundle(patient_a, plan, rows.nights(patient_a, start, end), AT_09, start, end)
+    (given,) = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationAdministration"
+    ]
+    assert given["status"] == "not-done"
+    assert given["effectiveDateTime"] == effective

@@ -86,6 +86,9 @@ SCALE_DISPLAY = {
 }
 SEVERITY_CODES = {1: ("mild", "Mild"), 2: ("moderate", "Moderate"), 3: ("severe", "Severe")}
 WHEN_CODES = {titration.EVENING: "HS", titration.MORNING: "MORN"}
+# When a skipped dose (no time logged) is dated, by the night's dosing time (the plan's): the
+# evening window's start, or the usual morning dose time (the patient's default dose reminder).
+SKIPPED_DOSE_TIMES = {titration.EVENING: time(21, 0), titration.MORNING: time(9, 0)}
 HOLD, END = "hold", "end"
 
 # The state titration gives the version in effect tonight, as a MedicationRequest status.
@@ -353,9 +356,10 @@ class NightWriter:
     are one object each, shared: the resources are encoded, never changed.
     """
 
-    def __init__(self, patient_ref: str, patient):
+    def __init__(self, patient_ref: str, patient, plan):
         self.patient_ref = patient_ref
         self.patient = patient
+        self.plan = plan  # a plans.PlanView: each night's dosing time
         site = settings.SITE_URL
         self.night_url = site + NIGHT_EXTENSION_PATH
         self.offline_url = site + LOGGED_OFFLINE_EXTENSION_PATH
@@ -405,9 +409,14 @@ class NightWriter:
         return out
 
     def administration(self, entry, night: list) -> dict:
-        when = entry.taken_at or moment_on_night(
-            entry.night, time(21, 0), self.patient.tz, "evening"
-        )
+        when = entry.taken_at
+        if when is None:
+            # No time logged (a skip): the night's dosing time says when. A morning doser's
+            # skipped day was dated 21:00 that evening.
+            dosing_time = self.plan.dosing_time_on(entry.night)
+            when = moment_on_night(
+                entry.night, SKIPPED_DOSE_TIMES[dosing_time], self.patient.tz, dosing_time
+            )
         extension = [
             night[0],
             {"url": self.offline_url, "valueBoolean": entry.logged_offline},
@@ -518,9 +527,9 @@ def score_code(key: str, label: str | None = None) -> dict:
     }
 
 
-def night_resources(ref: str, patient, entry) -> list[dict]:
+def night_resources(ref: str, patient, plan, entry) -> list[dict]:
     """Everything one night's entry says (side effects and extra scores prefetched)."""
-    return NightWriter(ref, patient).resources(entry)
+    return NightWriter(ref, patient, plan).resources(entry)
 
 
 def _labels(choices) -> dict[str, str]:
@@ -546,7 +555,7 @@ def resources(patient, plan, entries, now: datetime, start: date, end: date):
     yield person
     today = plan.tonight(patient.tz, now)
     yield from medication_requests(ref, version_records(patient, plan), today)
-    writer = NightWriter(ref, patient)
+    writer = NightWriter(ref, patient, plan)
     for entry in entries:
         yield from writer.resources(entry)
     yield from adverse_events(ref, patient, start, end, plan)
