@@ -168,16 +168,28 @@ def resume_change(
     step_index: int,
     reason: str,
     patient_note: str = "",
+    versions: tuple[titration.PlainVersion, ...] | None = None,
+    first_night: date | None = None,
 ) -> PlanChange:
-    """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped."""
-    if latest is None or not titration.is_held_on_or_after((latest,), tonight_night):
+    """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped.
+
+    ``versions`` (the whole plan, the newest last; ``latest`` alone when not given) say
+    whether the plan is on hold: once a restart is signed the newest version has no hold,
+    and signing another restart changes it. One moved later than the signed restart keeps
+    the plan on hold until it, from the hold's first night open to a change
+    (``first_night``, tonight's or tomorrow's: changes.first_changeable_night): a version
+    from ``resume_on`` alone would leave the signed restart in force on the nights between.
+    """
+    versions = versions or ((latest,) if latest is not None else ())
+    held_from = titration.first_held_night(versions, tonight_night)
+    if latest is None or held_from is None:
         raise PlanChangeError(gettext("The plan is not on hold, so there is nothing to resume."))
     if not 0 <= step_index < len(latest.steps):
         raise PlanChangeError(
             gettext("Choose a step from 1 to %(steps)s to restart at.")
             % {"steps": len(latest.steps)}
         )
-    return PlanChange(
+    change = PlanChange(
         kind=PlanVersion.Kind.RESUME,
         effective_night=resume_on,
         start_date=resume_on,
@@ -186,6 +198,17 @@ def resume_change(
         patient_note=patient_note,
         dosing_time=latest.dosing_time,
     )
+    last_held = titration.hold_last_night(versions, held_from)
+    if last_held is not None and resume_on > last_held + timedelta(days=1):
+        takes_over = max(held_from, first_night or tonight_night)
+        if takes_over < resume_on:
+            change = replace(
+                change,
+                effective_night=takes_over,
+                hold_from=takes_over,
+                hold_until=resume_on - timedelta(days=1),
+            )
+    return change
 
 
 def end_change(

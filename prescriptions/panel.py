@@ -124,8 +124,11 @@ def panel_context(patient, state, records=None):
     return {
         **state,
         "schedule": schedule_rows(shown, state["position"]),
+        # "Resume" (or move a restart already signed) while the plan is on hold tonight or a
+        # hold is to come, as the whole plan says: the newest version has no hold once a
+        # restart is signed, and the panel offered "Hold" for a plan on hold tonight.
         "is_held": view.open_prescription is not None
-        and view.is_held_on_or_after(state["tonight"]),
+        and view.first_held_night(state["tonight"]) is not None,
         "suggestions": current_suggestions(patient, state, records, dismissals),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),

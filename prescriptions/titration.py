@@ -472,6 +472,29 @@ def night_window(versions: Sequence[PlainVersion], tz, night: date) -> tuple[dat
     return start, end
 
 
+def first_held_night(versions: Sequence[PlainVersion], night: date) -> date | None:
+    """The first night from ``night`` on which the plan, as every version of it says, is on
+    hold (``night`` itself while a hold runs); None when no hold is running or to come.
+
+    The whole plan, not the newest version: once a restart is signed, the newest version
+    has no hold, while the plan is still on hold until the restart (the clinician's plan
+    panel offered "Hold" for a plan on hold tonight). The state changes only on a version's
+    first night or a hold's first night, so those are the nights looked at."""
+    boundaries = sorted(
+        {night}
+        | {
+            boundary
+            for version in versions
+            for boundary in (version.effective_night, version.hold_from)
+            if boundary is not None and boundary > night
+        }
+    )
+    for boundary in boundaries:
+        if status_on(versions, boundary) == ON_HOLD:
+            return boundary
+    return None
+
+
 def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:
     """The newest version has a hold running on ``night`` or still to come (an ending is
     not a hold: there is nothing to resume)."""

@@ -470,6 +470,8 @@ def plan_resume(request, patient_id):
             step_index=data["step"],
             reason=data["reason"],
             patient_note=data["patient_note"],
+            versions=tuple(state["plain_versions"]),
+            first_night=state["first_night"],
         )
 
     def initial(state):
@@ -481,6 +483,10 @@ def plan_resume(request, patient_id):
                 state["plain_versions"], latest.hold_from - timedelta(days=1)
             )
             step = before.step_index or 0
+        # A restart already signed: the form opens on it (its night, its first step).
+        held_until = state["plan"].held_until(state["tonight"])
+        if held_until is not None and held_until >= state["first_night"]:
+            return {"resume_on": held_until + timedelta(days=1), "step": step}
         return {"resume_on": state["first_night"], "step": step}
 
     return _signed_form_view(
