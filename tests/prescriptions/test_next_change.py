@@ -113,5 +113,5 @@ def test_a_scheduled_hold_is_the_next_change_on_every_surface(patient_a, clinici
         in page
     )
     assert "None planned" not in page
-    assert "on hold until resumed</span>" in plan
-    assert "from 27 Nov 2026" in plan
+    # The panel's stat in one phrase (test_panel_next_hold_words.py).
+    assert "from 27 Nov 2026 until resumed</span>" in plan
