@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -99,6 +99,17 @@ class PlanView:
         if self.status_on(night) != titration.ON_HOLD:
             return None
         return titration.hold_last_night(self.versions, night)
+
+    def steps_to_follow(self, night: date) -> titration.PlainVersion | None:
+        """The version whose steps the patient follows from ``night`` on: the one in effect
+        then, or, while the plan is on hold with a restart signed, the one in effect on the
+        restart's first night (My plan listed the held version's steps, which the signed
+        restart had replaced). None when there is none or the plan has ended by then."""
+        held_until = self.held_until(night)
+        if held_until is not None:
+            night = held_until + timedelta(days=1)
+        version = titration.version_in_effect(self.versions, night)
+        return None if version is None or version.ends else version
 
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING

@@ -25,7 +25,8 @@ def my_plan(request):
     state = plan_state(patient, now)
     request_plan.keep(request, patient, state["plan"])
     position, night = state["position"], state["tonight"]
-    in_effect = titration.version_in_effect(state["plain_versions"], night)
+    # The steps the patient will follow: under a hold with a restart signed, the restart's.
+    following = state["plan"].steps_to_follow(night)
     latest_row = state["latest_row"]
     return render(
         request,
@@ -41,7 +42,7 @@ def my_plan(request):
             "hold_note": latest_row.patient_note
             if latest_row and position.status == titration.ON_HOLD
             else "",
-            "schedule": titration.step_schedule(in_effect) if in_effect else [],
+            "schedule": titration.step_schedule(following) if following else [],
             "changes": list(reversed(state["versions"])),
             "ending": state["ending"],
             # The urgent pause (patients.rules.pause through its one loader). Wiring point:

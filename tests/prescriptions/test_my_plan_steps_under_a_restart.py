@@ -1,0 +1,32 @@
+"""My plan under a hold with a restart signed lists the restart's steps, from its first
+night: it listed the held version's ("1.5 mg from 1 Nov to 30 Dec, 3 mg from 31 Dec
+onwards") beside "From Thursday 10 December: 3 mg" (found by exploratory QA)."""
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2, _resume
+
+pytestmark = pytest.mark.django_db
+
+
+def _your_steps(patient):
+    client = Client()
+    client.force_login(patient.user)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("journal:plan")).content.decode()
+    section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
+    return [" ".join(item.split("</li>")[0].split()) for item in section.split("<li>")[1:]]
+
+
+def test_a_signed_restart_is_the_steps_the_patient_will_follow(patient_a, clinician_a):
+    _held_from_dec_2(patient_a, clinician_a)
+    # No restart yet: the steps a restart would begin from, as before.
+    assert _your_steps(patient_a) == [
+        "1.5 mg — from 1 Nov to 30 Dec",
+        "3 mg — from 31 Dec onwards",
+    ]
+    _resume(patient_a, clinician_a)  # at step 2 (3 mg) on the 10th
+    assert _your_steps(patient_a) == ["3 mg — from 10 Dec onwards"]
