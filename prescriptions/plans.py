@@ -175,11 +175,50 @@ class PlanView:
         says so (titration.first_held_night): what the plan panel offers "Resume" for."""
         return titration.first_held_night(self.versions, night)
 
+    def _superseded_by(self) -> dict[int, PlanVersion]:
+        """Each signed version that never took effect (a later one governed its first night
+        before it began, so it governed no night), by its index in ``history``, with the
+        first later version that did so. ``history`` and ``versions`` are in one order."""
+        out = {}
+        for index in range(len(self.history)):
+            plain = self.versions[index]
+            if titration.version_in_effect(self.versions, plain.effective_night) == plain:
+                continue
+            out[index] = next(
+                later
+                for position, later in enumerate(self.history[index + 1 :], index + 1)
+                if self.versions[position].effective_night <= plain.effective_night
+            )
+        return out
+
     def changes_between(self, start: date, end: date) -> tuple[PlanVersion, ...]:
         """The signed versions, of every prescription (ended ones too), that take effect on a
         night from ``start`` to ``end``: THE list a range's plan changes are shown from (the
-        visit report's table and the trend charts' markers), so the two cannot disagree."""
-        return tuple(row for row in self.history if start <= row.effective_night <= end)
+        visit report's table and the trend charts' markers), so the two cannot disagree.
+        A version replaced before its first night changed nothing: it is not a change (the
+        report lists it apart, :meth:`superseded_between`)."""
+        never = self._superseded_by()
+        return tuple(
+            row
+            for index, row in enumerate(self.history)
+            if start <= row.effective_night <= end and index not in never
+        )
+
+    def superseded_between(self, start: date, end: date, tz) -> tuple[tuple, ...]:
+        """(version, the version that replaced it) for each signed version replaced before
+        it took effect that a range from ``start`` to ``end`` should show: its first night
+        was in the range, or it was signed by the range's end and replaced in or after it
+        (a restart signed in the range for a later night, then replaced). Oldest first."""
+        out = []
+        for index, by in self._superseded_by().items():
+            row = self.history[index]
+            if start <= row.effective_night <= end or (
+                row.effective_night > end
+                and self.night_of(row.created_at, tz) <= end
+                and self.night_of(by.created_at, tz) >= start
+            ):
+                out.append((row, by))
+        return tuple(out)
 
     def change_before(self, night: date) -> PlanVersion | None:
         """The version in effect on the night before ``night`` (the plan a range starting on

@@ -82,6 +82,14 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
             effects[(effect.kind, effect.severity)] += 1
     before = page.plan.change_before(start)
     changes = [*([before] if before else []), *changes]
+    # Versions replaced before they took effect are listed too, marked, in signing order:
+    # the table left them out or showed them as changes that never happened.
+    superseded = page.plan.superseded_between(start, end, page.patient.tz)
+    order = {row.pk: index for index, row in enumerate(page.plan.history)}
+    plan_rows = sorted(
+        [(row, None) for row in changes] + list(superseded),
+        key=lambda item: order.get(item[0].pk, -1),
+    )
     watched = scales or [*scale_defs.SYMPTOMS, scale_defs.SLEEP]
     return {
         "start": start,
@@ -94,6 +102,8 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         "taken": sum(1 for r in records if r.status == "taken"),
         "skipped": sum(1 for r in records if r.status == "skipped"),
         "changes": changes,
+        # (version, the version that replaced it before it took effect, or None)
+        "plan_rows": plan_rows,
         "symptoms": symptom_changes(page.records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
         # By label (the template translates it), not by the stored code; a kind outside

@@ -1,0 +1,90 @@
+"""The visit report's table of plan versions shows a version replaced before it took effect,
+marked so, and neither lists nor marks it as a change: a restart signed for 10 Dec and
+replaced by a new hold on 5 Dec read "10 Dec 2026 v3 Restarted" as if it had happened, and
+a report ending before the 10th left it out with no sign it existed (found by exploratory QA).
+"""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from prescriptions import changes
+from tests.patients.test_report_plan_changes import chart_markers, table_rows
+from tests.prescriptions.test_hold_until_a_signed_restart import _held_from_dec_2, _resume, _sign
+
+pytestmark = pytest.mark.django_db
+REPLACED = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def replaced_restart(patient_a, clinician_a):
+    """On hold from 2 Dec; v3 restarts on 10 Dec (signed 3 Dec); v4, a new open hold from
+    5 Dec, replaces it; v5 restarts on 15 Dec."""
+    _held_from_dec_2(patient_a, clinician_a)
+    _resume(patient_a, clinician_a)
+    _sign(
+        patient_a,
+        clinician_a,
+        lambda latest: changes.hold_change(
+            latest, hold_from=date(2026, 12, 5), hold_until=None, reason="Surgery moved"
+        ),
+        REPLACED,
+    )
+    _sign(
+        patient_a,
+        clinician_a,
+        lambda latest: changes.resume_change(
+            latest,
+            tonight_night=date(2026, 12, 5),
+            resume_on=date(2026, 12, 15),
+            step_index=0,
+            reason="Healed",
+        ),
+        REPLACED,
+    )
+    return patient_a
+
+
+def superseded_rows(text):
+    table = text.split('aria-label="Plan changes"', 1)[1].split("</table>", 1)[0]
+    return re.findall(
+        r'<tr class="superseded"><td><s>(.*?)</s></td><td>v(\d+) (.*?) <span[^>]*>(.*?)</span>',
+        table,
+    )
+
+
+@time_machine.travel("2026-12-21T09:00:00Z", tick=False)
+@pytest.mark.parametrize(
+    ("start", "end", "changed"),
+    [
+        (
+            "2026-12-01",
+            "2026-12-20",
+            [
+                ("2 Dec 2026", "2"),
+                ("5 Dec 2026", "4"),
+                ("15 Dec 2026", "5"),
+            ],
+        ),
+        (
+            "2026-12-01",
+            "2026-12-08",
+            [("2 Dec 2026", "2"), ("5 Dec 2026", "4")],
+        ),
+    ],
+)
+def test_a_restart_replaced_before_its_night_is_shown_as_replaced(
+    clinician_client, replaced_restart, start, end, changed
+):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[replaced_restart.pk]), {"start": start, "end": end}
+    )
+    text = response.content.decode()
+    assert [row[:2] for row in table_rows(text)] == [row[:2] for row in changed]
+    assert chart_markers(text) == table_rows(text)
+    assert superseded_rows(text) == [
+        ("10 Dec 2026", "3", "Resumed", "replaced by v4 before it took effect")
+    ]
