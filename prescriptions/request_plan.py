@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from ldn_journal.accounts.models import Role, User
 from patients.models import Patient
 from prescriptions import plans, titration
 
@@ -23,10 +24,17 @@ def keep(request, patient, plan: plans.PlanView) -> None:
 def dosing_time_now(request) -> str:
     """The dosing time of the night the signed-in patient is in now (PlanView.dosing_time_at:
     whether the pages say "tonight" or "today"): from the plan the page kept, else read once
-    (the patient and the plan) and kept; evening for someone with no patient profile."""
+    (the plan, and the patient unless it came with the user) and kept; evening for someone
+    with no patient profile."""
     kept = getattr(request, _KEPT, None)
     if kept is None:
-        patient = Patient.objects.visible_to(request.user).first()
+        user = request.user
+        if User.patient.is_cached(user):
+            # Read with the user (ldn_journal.accounts.backends): for a patient the access
+            # gate's answer is this profile or none.
+            patient = getattr(user, "patient", None) if user.role == Role.PATIENT else None
+        else:
+            patient = Patient.objects.visible_to(user).first()
         if patient is None:
             return titration.EVENING
         kept = (patient, plans.load(patient))

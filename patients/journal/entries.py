@@ -174,30 +174,35 @@ def _own_profile(user_id):
 _OWN_PROFILE = CompiledQuery(_own_profile, -7_000_006)
 
 
-def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
-    """The signed-in patient (through the access gate) and their plan: one query when the
-    request's user was read with their profile, two otherwise."""
+def own_profile(user) -> Patient | None:
+    """The signed-in user's patient profile through the access gate, or None: no query when
+    the request's user was read with it (ldn_journal.accounts.backends), one otherwise."""
     # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
     # the user the request has already loaded.
     if is_signed_in_patient(user) and User.patient.is_cached(user):
-        # The access gate's answer for a patient (their own profile, or none), read with
-        # the user by the authentication backend (ldn_journal.accounts.backends).
+        # The access gate's answer for a patient (their own profile, or none).
         patient = getattr(user, "patient", None)
-        if patient is None:
-            return None
     elif is_signed_in_patient(user):
         found = _OWN_PROFILE.instances(user.pk)
         if len(found) > 1:
             raise Patient.MultipleObjectsReturned
-        if not found:
-            return None
-        patient = found[0]
+        patient = found[0] if found else None
     else:
         try:
             patient = Patient.objects.visible_to(user).get()
         except Patient.DoesNotExist:
-            return None
-    patient.user = user
+            patient = None
+    if patient is not None:
+        patient.user = user
+    return patient
+
+
+def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
+    """The signed-in patient (own_profile) and their plan: one query when the request's user
+    was read with their profile, two otherwise."""
+    patient = own_profile(user)
+    if patient is None:
+        return None
     return patient, plans.load(patient)
 
 

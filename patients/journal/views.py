@@ -84,8 +84,11 @@ def patient_view(view):
 
 
 def current_patient(request):
-    """The signed-in patient's own profile, through the access gate."""
-    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
+    """The signed-in patient's own profile, through the access gate (journal.own_profile)."""
+    patient = journal.own_profile(request.user)
+    if patient is None:
+        raise Http404
+    return patient
 
 
 def _plan(request) -> tuple[Patient, PlanView]:

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -100,7 +102,7 @@ def test_the_tab_bar_follows_a_switch_from_morning_to_evening_dosing(
 
 
 @pytest.mark.parametrize(
-    ("name", "budget"), [("journal:home", 6), ("journal:history", 6), ("journal:trends", 5)]
+    ("name", "budget"), [("journal:home", 5), ("journal:history", 5), ("journal:trends", 4)]
 )
 def test_a_morning_dosers_pages_read_the_tab_bars_word_from_the_plan_they_read(
     patient_client, patient_a, clinician_a, settings, name, budget, django_assert_max_num_queries
@@ -115,6 +117,26 @@ def test_a_morning_dosers_pages_read_the_tab_bars_word_from_the_plan_they_read(
         with django_assert_max_num_queries(budget):
             page = patient_client.get(reverse(name)).content.decode()
     assert _first_tab(page) == "Today"
+
+
+def test_a_page_that_reads_no_plan_reads_no_patient_again_for_the_tab_bar(
+    patient_client, patient_a, clinician_a, settings
+):
+    # The More page reads no plan of its own: the tab bar reads it. Neither reads the
+    # patient again: it came with the user (ldn_journal.accounts.backends).
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(AT_09, tick=False):
+        patient_client.get(reverse("journal:more"))
+        with CaptureQueriesContext(connection) as captured:
+            page = patient_client.get(reverse("journal:more")).content.decode()
+    assert _first_tab(page) == "Today"
+    profile_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "patients_patient"')
+    ]
+    assert profile_reads == []
 
 
 # --- the clinician's night page ---------------------------------------------------------------
