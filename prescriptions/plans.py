@@ -165,11 +165,6 @@ class PlanView:
         index = self.versions[-1].prescription_index
         return tuple(v for v in self.versions if v.prescription_index == index)
 
-    def is_held_on_or_after(self, night: date) -> bool:
-        """The newest version has a hold running on ``night`` or to come (what an urgent
-        report's hold asks: a restart signed after a hold is not a hold)."""
-        return titration.is_held_on_or_after(self.versions, night)
-
     def first_held_night(self, night: date) -> date | None:
         """The first night from ``night`` on which the plan is on hold, whichever version
         says so (titration.first_held_night): what the plan panel offers "Resume" for."""

@@ -495,15 +495,6 @@ def first_held_night(versions: Sequence[PlainVersion], night: date) -> date | No
     return None
 
 
-def is_held_on_or_after(versions: Sequence[PlainVersion], night: date) -> bool:
-    """The newest version has a hold running on ``night`` or still to come (an ending is
-    not a hold: there is nothing to resume)."""
-    latest = versions[-1] if versions else None
-    if latest is None or latest.ends or latest.hold_from is None:
-        return False
-    return latest.hold_until is None or latest.hold_until >= night
-
-
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:
     """The first and last night of each step. The last step's last night is ``None``: its
     dose carries on after its length (the app never stops a dose a clinician has not

@@ -43,7 +43,7 @@ from patients.rules import nights
 from patients.rules import pause as pause_rules
 from patients.rules.schedule import Prefs, after_quiet_hours
 from patients.signals import attention_changed
-from prescriptions import changes, plans
+from prescriptions import changes, plans, titration
 from prescriptions.models import PlanVersion
 
 log = logging.getLogger(__name__)
@@ -453,7 +453,12 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
     When tonight's dose is already logged it stands, and the hold starts tomorrow night.
 
-    Returns the new version, or None when the plan is already on hold from that night on."""
+    Returns the new version, or None when the plan, as every version of it says, is already
+    on hold from that night until resumed (no restart signed: PlanView.held_until). A hold
+    that is only signed for later (a holiday hold in three weeks) or that ends on a dated
+    night is not the open-ended hold the clinician decided: the plan stayed active until
+    the dated hold began, or restarted when it ended (it asked only whether the newest
+    version had a hold running or to come)."""
 
     patient = report.patient
     plan = plans.load(patient)
@@ -467,9 +472,9 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
         )
     latest = plan.latest
     tonight = plan.tonight(patient.tz, now)
-    if plan.is_held_on_or_after(tonight):
-        return None
     hold_from, _logged = changes.first_changeable_night(patient, tonight)
+    if plan.status_on(hold_from) == titration.ON_HOLD and plan.held_until(hold_from) is None:
+        return None
     if not note:
         # Stored for the patient to read: in their language, not the clinician's.
         with speaking_to(patient.user):

@@ -18,6 +18,7 @@ from patients.notifications import sweep as reminders
 from patients.pause import urgent_state, urgent_states
 from patients.rules import pause as pause_rules
 from patients.urgent import reports as urgent
+from prescriptions import changes, plans, titration
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan
 from tests.patients.reminder_support import log_evening, patient_on_plan
@@ -333,6 +334,151 @@ def test_hold_the_plan_starts_from_the_next_night_without_a_dose(on_plan, clinic
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
     version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
     assert version.hold_from == TONIGHT + timedelta(days=1)
+
+
+def sign_hold(patient, author, hold_from, hold_until, signed_at, note="No LDN over the holiday."):
+    """A hold signed by the clinician before the report, as the plan page signs one."""
+    plan = plans.load(patient)
+    change = changes.hold_change(
+        plan.latest, hold_from=hold_from, hold_until=hold_until, reason="Holiday", patient_note=note
+    )
+    return changes.save_version(
+        prescription_id=plan.prescription.pk,
+        author=author,
+        based_on=plan.latest_row.number,
+        change=change,
+        now=signed_at,
+    )
+
+
+def held_open_ended_from(patient, night):
+    """On hold on ``night`` and every night after it, with no restart signed."""
+    plan = plans.load(patient)
+    return plan.status_on(night) == titration.ON_HOLD and plan.held_until(night) is None
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_holds_tonight_when_a_dated_hold_is_only_signed_for_later(
+    on_plan, patient_client, staff_client, clinician_a
+):
+    # A holiday hold signed in advance (20-25 Dec): tonight the plan is active, and the
+    # clinician's "hold" left it so every night until the 20th (and after the 25th).
+    sign_hold(on_plan, clinician_a, date(2026, 12, 20), date(2026, 12, 25), NOW - timedelta(days=1))
+    made = report(on_plan)
+    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
+        response = staff_client.post(
+            reverse("clinic:urgent_acknowledge", args=[made.pk]),
+            {"note": "Stop for now; I will call you.", "decision": "hold"},
+        )
+        assert response.status_code == 302
+        html = patient_client.get(HOME).content.decode()
+    version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
+    assert (version.number, version.kind, version.author) == (3, "hold", clinician_a)
+    assert (version.hold_from, version.hold_until) == (TONIGHT, None)
+    assert held_open_ended_from(on_plan, TONIGHT)
+    assert plans.load(on_plan).status_on(date(2026, 12, 26)) == titration.ON_HOLD
+    assert "Paused by your clinician — do not take LDN" in html
+    assert "Taken now" not in html
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_holds_tonight_when_an_open_ended_hold_is_only_signed_for_later(
+    on_plan, clinician_a
+):
+    sign_hold(on_plan, clinician_a, TONIGHT + timedelta(days=3), None, NOW - timedelta(days=1))
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
+    assert (version.number, version.hold_from, version.hold_until) == (3, TONIGHT, None)
+    assert held_open_ended_from(on_plan, TONIGHT)
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_outlasts_a_dated_hold_running_tonight(on_plan, clinician_a):
+    # On hold 24-30 Nov: the clinician's hold is open-ended, so 1 Dec stays on hold.
+    sign_hold(on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3))
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
+    assert (version.number, version.kind, version.hold_from, version.hold_until) == (
+        3,
+        "hold",
+        TONIGHT,
+        None,
+    )
+    assert held_open_ended_from(on_plan, TONIGHT)
+    assert plans.load(on_plan).status_on(date(2026, 12, 1)) == titration.ON_HOLD
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_after_tonights_dose_outlasts_a_dated_hold_from_tomorrow(
+    on_plan, clinician_a
+):
+    sign_hold(on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3))
+    log_evening(on_plan, TONIGHT, dose="3", at=NOW - timedelta(minutes=5))
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
+    assert (version.number, version.hold_from, version.hold_until) == (
+        3,
+        TONIGHT + timedelta(days=1),
+        None,
+    )
+    assert held_open_ended_from(on_plan, TONIGHT + timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_signs_nothing_when_an_open_ended_hold_is_already_running(
+    on_plan, clinician_a
+):
+    sign_hold(on_plan, clinician_a, date(2026, 11, 24), None, NOW - timedelta(days=3))
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    assert PlanVersion.objects.filter(prescription__patient=on_plan).count() == 2
+    made.refresh_from_db()
+    assert made.ack_decision == "hold"
+    assert held_open_ended_from(on_plan, TONIGHT)
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_after_tonights_dose_signs_nothing_over_an_open_ended_hold_from_tomorrow(
+    on_plan, clinician_a
+):
+    # Asked of tonight (logged, active), it signed a hold from tomorrow that changes nothing,
+    # which save_version refuses: the acknowledgement failed.
+    sign_hold(on_plan, clinician_a, TONIGHT + timedelta(days=1), None, NOW - timedelta(days=1))
+    log_evening(on_plan, TONIGHT, dose="3", at=NOW - timedelta(minutes=5))
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    assert PlanVersion.objects.filter(prescription__patient=on_plan).count() == 2
+    made.refresh_from_db()
+    assert made.acknowledged_at is not None
+
+
+@pytest.mark.django_db
+def test_hold_the_plan_replaces_a_restart_signed_after_a_running_hold(on_plan, clinician_a):
+    # Held since the 24th with a restart signed for 1 Dec: the clinician's hold cancels it.
+    sign_hold(on_plan, clinician_a, date(2026, 11, 24), None, NOW - timedelta(days=3))
+    plan = plans.load(on_plan)
+    restart = changes.resume_change(
+        plan.latest,
+        tonight_night=TONIGHT,
+        resume_on=date(2026, 12, 1),
+        step_index=0,
+        reason="Restart",
+        versions=plan.versions,
+    )
+    changes.save_version(
+        prescription_id=plan.prescription.pk,
+        author=clinician_a,
+        based_on=plan.latest_row.number,
+        change=restart,
+        now=NOW - timedelta(hours=1),
+    )
+    made = report(on_plan)
+    urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
+    assert PlanVersion.objects.filter(prescription__patient=on_plan).count() == 4
+    assert held_open_ended_from(on_plan, TONIGHT)
 
 
 @pytest.mark.django_db
