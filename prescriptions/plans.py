@@ -100,6 +100,25 @@ class PlanView:
             return None
         return titration.hold_last_night(self.versions, night)
 
+    def row_in_effect(self, night: date) -> PlanVersion | None:
+        """The signed version governing ``night`` (titration.version_in_effect), of any
+        prescription; None when none governs it or the view carries no rows (batch loads)."""
+        version = titration.version_in_effect(self.versions, night)
+        if version is None or len(self.history) != len(self.versions):
+            return None
+        # ``history`` and ``versions`` are in one order (see _superseded_by).
+        return self.history[self.versions.index(version)]
+
+    def hold_note(self, night: date) -> str:
+        """While the plan is on hold on ``night``: the note for the patient of the version
+        that holds it (the one in effect then); "" otherwise. Not the newest version's: with
+        a restart signed, that is the restart, and the paused card showed the restart's note
+        in place of the hold's."""
+        if self.status_on(night) != titration.ON_HOLD:
+            return ""
+        row = self.row_in_effect(night)
+        return row.patient_note if row is not None else ""
+
     def steps_to_follow(self, night: date) -> titration.PlainVersion | None:
         """The version whose steps the patient follows from ``night`` on: the one in effect
         then, or, while the plan is on hold with a restart signed, the one in effect on the

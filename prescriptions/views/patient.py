@@ -27,7 +27,6 @@ def my_plan(request):
     position, night = state["position"], state["tonight"]
     # The steps the patient will follow: under a hold with a restart signed, the restart's.
     following = state["plan"].steps_to_follow(night)
-    latest_row = state["latest_row"]
     return render(
         request,
         "prescriptions/patient/my_plan.html",
@@ -39,9 +38,8 @@ def my_plan(request):
             "next_change": state["next_change"],
             "volume_ml": position.volume_ml,
             "tonight": night,
-            "hold_note": latest_row.patient_note
-            if latest_row and position.status == titration.ON_HOLD
-            else "",
+            # The note of the version that holds the plan tonight, not of a restart signed.
+            "hold_note": state["plan"].hold_note(night),
             "schedule": titration.step_schedule(following) if following else [],
             "changes": list(reversed(state["versions"])),
             "ending": state["ending"],
