@@ -121,9 +121,13 @@ _CARD_LABELS = {
 
 
 def _night_label(plan, night: date, now) -> str:
-    """A night's page title: "Last night, Tuesday 1 December" (the card's word for it)."""
-    when = local_date(night, "long_day")  # "Montag, 30. November" in German
+    """A night's page title: "Last night, Tuesday 1 December" (the card's word for it); an
+    older one "The night of ...", or for a morning dose "Day of ..." (the clinician's night
+    page's words for it)."""
     label = _NIGHT_LABELS.get(_relative(plan, night, now))
+    if label is None and plan.dosing_time_on(night) == titration.MORNING:
+        return _("Day of %(day)s") % {"day": local_date(night, "long_date")}
+    when = local_date(night, "long_day")  # "Montag, 30. November" in German
     if label is None:
         return _("The night of %(when)s %(year)s") % {"when": when, "year": night.year}
     return label % {"when": when}

@@ -187,6 +187,79 @@ def test_the_clinicians_night_page_heads_a_morning_dose_with_its_day(
         assert gettext("Nothing was logged for this night.") in evening
 
 
+# --- the patient's own page of an older night --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "empty", "logged", "evening"),
+    [
+        (
+            "en",
+            "Day of Sunday 22 November 2026",
+            "Day of Monday 23 November 2026",
+            "The night of Friday 20 November 2026",
+        ),
+        (
+            "de",
+            "Tag vom Sonntag, 22. November 2026",
+            "Tag vom Montag, 23. November 2026",
+            "Die Nacht von Freitag, 20. November 2026",
+        ),
+        (
+            "es",
+            "Día del domingo 22 de noviembre de 2026",
+            "Día del lunes 23 de noviembre de 2026",
+            "La noche del viernes 20 de noviembre de 2026",
+        ),
+    ],
+)
+def test_the_patients_page_of_an_older_morning_dose_is_headed_with_its_day(
+    patient_client, patient_a, clinician_a, language, empty, logged, evening
+):
+    """Morning dosing from 22 November: on the 25th the patient's pages of the 22nd (nothing
+    logged) and the 23rd (an entry), neither today nor yesterday, said "The night of Monday
+    23 November 2026"; the clinician's page of the same day says "Day of ...". The 20th, an
+    evening, still says night."""
+    prescription = make_plan(patient_a, clinician_a)
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    NightlyEntry.objects.create(
+        patient=patient_a, night=date(2026, 11, 23), status="skipped", skip_reason="forgot"
+    )
+    patient_a.user.language = language
+    patient_a.user.save()
+    with time_machine.travel(AT_09, tick=False):
+        pages = [
+            patient_client.get(reverse("journal:night", args=[night]), follow=True)
+            for night in (date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 20))
+        ]
+    assert pages[1].redirect_chain  # the entry's own page
+    headings = [f'<h1 class="page-title">{text}</h1>' for text in (empty, logged, evening)]
+    for page, heading in zip(pages, headings, strict=True):
+        assert heading in page.content.decode()
+
+
+def test_the_patients_page_of_a_morning_dose_too_old_to_change_says_day(
+    patient_client, patient_a, clinician_a
+):
+    """It said "This night is more than 7 days ago and can no longer be changed here"."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(reverse("journal:night", args=[date(2026, 11, 10)]))
+    text = page.content.decode()
+    assert "Day of Tuesday 10 November 2026" in text
+    assert "This day is more than 7 days ago and can no longer be changed here." in text
+    assert "This night" not in text
+
+
 # --- the FHIR export --------------------------------------------------------------------------
 
 
