@@ -1048,8 +1048,11 @@ def more(request):
 @patient_view
 def offline_page(request):
     """The page the service worker shows for a journal page it cannot reach and has not kept,
-    in the patient's language (kept with the app shell: no health data on it)."""
-    return render(request, "patients/journal/offline.html")
+    in the patient's language (kept with the app shell: no health data on it). Its link to
+    the home card has the tab bar's word ("Today" for a morning doser), from the plan the tab
+    bar reads anyway (request_plan.dosing_time_now: read once, kept for the bar)."""
+    morning = request_plan.dosing_time_now(request) == titration.MORNING
+    return render(request, "patients/journal/offline.html", {"morning": morning})
 
 
 @patient_view

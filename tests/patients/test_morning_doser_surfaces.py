@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 AT_09 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # London is on GMT
 AT_22 = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)
+# The offline page: the session, the user with their profile, the plan (for the tab bar).
+BUDGET_OFFLINE = 3
 
 
 def _tab_bar(page: str) -> str:
@@ -258,6 +260,60 @@ def test_the_patients_page_of_a_morning_dose_too_old_to_change_says_day(
     assert "Day of Tuesday 10 November 2026" in text
     assert "This day is more than 7 days ago and can no longer be changed here." in text
     assert "This night" not in text
+
+
+# --- the offline page ------------------------------------------------------------------------
+
+
+def _offline_link(page: str) -> str:
+    main = page[page.index('<main id="main"') :]
+    start = main.index(f'<a class="text-target" href="{reverse("journal:home")}">')
+    return main[main.index(">", start) + 1 : main.index("</a>", start)]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+@pytest.mark.parametrize(
+    ("dosing_time", "at", "card", "link"),
+    [
+        (
+            "morning",
+            AT_09,
+            "This page needs a connection. Today's card and the urgent guidance work offline.",
+            "Today",
+        ),
+        (
+            "evening",
+            AT_22,
+            "This page needs a connection. Tonight's card and the urgent guidance work offline.",
+            "Tonight",
+        ),
+    ],
+)
+def test_the_offline_page_names_the_card_by_the_dosing_time_now(
+    patient_client, patient_a, clinician_a, language, dosing_time, at, card, link
+):
+    """The page the phone shows without a connection told a morning doser "Tonight's card
+    ... work offline" with a link "Tonight", under a tab bar saying "Today"."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    patient_a.user.language = language
+    patient_a.user.save()
+    with time_machine.travel(at, tick=False):
+        page = patient_client.get(reverse("journal:offline")).content.decode()
+    with translation.override(language):
+        assert f"<p>{gettext(card)}</p>" in page
+        assert _offline_link(page) == gettext(link) == _first_tab(page)
+
+
+def test_the_offline_page_reads_the_plan_once_for_its_link_and_the_tab_bar(
+    patient_client, patient_a, clinician_a, django_assert_max_num_queries
+):
+    """Its word comes from the plan the tab bar reads (request_plan.dosing_time_now), not a
+    second reading: as many queries as before the page had a word of its own."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_client.get(reverse("journal:offline"))  # the session's first request
+    with time_machine.travel(AT_09, tick=False), django_assert_max_num_queries(BUDGET_OFFLINE):
+        page = patient_client.get(reverse("journal:offline")).content.decode()
+    assert _offline_link(page) == "Today"
 
 
 # --- the FHIR export --------------------------------------------------------------------------
