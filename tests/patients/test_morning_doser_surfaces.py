@@ -189,6 +189,39 @@ def test_the_clinicians_night_page_heads_a_morning_dose_with_its_day(
         assert gettext("Nothing was logged for this night.") in evening
 
 
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_clinicians_night_page_of_a_morning_dose_links_other_days(
+    clinician_client, clinician_a, patient_a, language
+):
+    """The links to the day before and after were labelled "Other nights" on a morning
+    dosing day; an evening's page still says nights."""
+    prescription = make_plan(patient_a, clinician_a)
+    latest = plans.load(patient_a).latest
+    save_version(
+        prescription_id=prescription.pk,
+        author=clinician_a,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
+        ),
+        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
+    clinician_a.language = language
+    clinician_a.save()
+    with time_machine.travel(AT_09, tick=False):
+        morning, evening = (
+            clinician_client.get(
+                reverse("clinic:night", args=[patient_a.pk, when.isoformat()])
+            ).content.decode()
+            for when in (TODAY, date(2026, 11, 20))
+        )
+    with translation.override(language):
+        days, nights = gettext("Other days"), gettext("Other nights")
+    assert days != nights
+    assert f'<nav class="cluster small" aria-label="{days}">' in morning
+    assert f'<nav class="cluster small" aria-label="{nights}">' in evening
+
+
 # --- the patient's own page of an older night --------------------------------------------------
 
 
