@@ -374,3 +374,23 @@ def test_a_skipped_dose_is_dated_at_the_nights_dosing_time(
     ]
     assert given["status"] == "not-done"
     assert given["effectiveDateTime"] == effective
+
+
+@pytest.mark.parametrize("dosing_time", ["morning", "evening"])
+def test_a_morning_check_in_with_no_time_saved_is_dated_the_next_morning(
+    patient_a, clinician_a, dosing_time
+):
+    """Checked, not changed: a morning doser's check-in of the 20th is asked on the morning of
+    the 21st (schedule.slots_for_night), as an evening doser's is, so a score with no
+    morning_logged_at is dated 09:00 on the 21st for both."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    NightlyEntry.objects.create(
+        patient=patient_a, night=date(2026, 11, 20), status="skipped", skip_reason="forgot", pain=4
+    )
+    plan = plans.load(patient_a)
+    start, end = date(2026, 11, 1), TODAY
+    bundle = fhir.bundle(patient_a, plan, rows.nights(patient_a, start, end), AT_09, start, end)
+    (score,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    assert score["effectiveDateTime"] == "2026-11-21T09:00:00+00:00"

@@ -17,19 +17,23 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   stopped (its prescription ended), as titration answers for today; a version a later one
   replaced is completed; a version that takes effect later is active with its validityPeriod
   starting then.
-- MedicationAdministration per logged evening: completed with the dose in mg (UCUM), or
-  not-done with ``statusReason`` (SKIP_REASON_SYSTEM) for a skipped night; whether it was
-  logged offline (LOGGED_OFFLINE_EXTENSION, valueBoolean) and the zone it was logged in
+- MedicationAdministration per logged dose, evening or morning (the plan's dosing time that
+  night): completed with the dose in mg (UCUM), or not-done with ``statusReason``
+  (SKIP_REASON_SYSTEM) for a skipped night or day; dated when it was taken, or for a skip at
+  the night's dosing time (SKIPPED_DOSE_TIMES); whether it was logged offline
+  (LOGGED_OFFLINE_EXTENSION, valueBoolean) and the zone it was logged in
   (LOGGED_TIME_ZONE_EXTENSION, valueCode, an IANA name; absent when not recorded).
 - Observation per score: pain with LOINC 72514-3; fatigue, mood, sleep quality, dream
   intensity, the dream category and the clinician's extra scales with this app's code
-  system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings).
+  system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings). Dated when the
+  morning check-in was saved, else 09:00 the day after the night, for both dosing times
+  (_morning).
 - AdverseEvent per side effect (severity mild/moderate/severe, the HL7 code system) and per
   urgent reaction report whose night is in the range (patients/urgent/fhir.py).
 
-Every resource from a night carries the night (the date of the evening it starts on) in the
-NIGHT_EXTENSION, so a night never has to be guessed back from a UTC instant. Text goes out
-as data, never as markup.
+Every resource from a night carries the night (the date of the evening it starts on, or for
+morning dosing the day of the dose) in the NIGHT_EXTENSION, so a night never has to be
+guessed back from a UTC instant. Text goes out as data, never as markup.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ SKIP_REASON_SYSTEM_PATH = "/fhir/CodeSystem/skip-reasons"
 SIDE_EFFECT_SYSTEM_PATH = "/fhir/CodeSystem/side-effects"
 PLAN_INSTRUCTION_SYSTEM_PATH = "/fhir/CodeSystem/plan-instructions"
 NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
-# On a MedicationAdministration: how the evening was logged (docs/fhir.md).
+# On a MedicationAdministration: how the dose was logged (docs/fhir.md).
 LOGGED_OFFLINE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-offline"
 LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
 # On the last step's dosage instruction: the length it was signed with (docs/fhir.md). Its
@@ -503,6 +507,10 @@ class NightWriter:
 
 
 def _morning(entry, patient) -> datetime:
+    """When the night's morning check-in was answered: as saved, else 09:00 the next day. The
+    same for a morning doser: the sleep after a dose on day D ends on the morning of D+1,
+    when its check-in is asked (schedule.slots_for_night, nights.checkin_night), as it is
+    the morning after an evening dose on night D."""
     return entry.morning_logged_at or moment_on_night(
         entry.night + timedelta(days=1), time(9, 0), patient.tz, "morning"
     )
