@@ -1,6 +1,7 @@
-"""Three surfaces that still assumed evening dosing for a morning doser: the patient's tab
-bar ("Tonight"), the clinician's night page ("Night of ...") and the FHIR export (a skipped
-morning dose dated 21:00)."""
+"""Surfaces that assumed evening dosing for a morning doser: the patient's tab bar
+("Tonight"), their page of an older day ("The night of ...") and the offline page ("Tonight's
+card"), the clinician's night page ("Night of ...", "Other nights") and the FHIR export (a
+skipped morning dose dated 21:00)."""
 
 from datetime import UTC, date, datetime, timedelta
 
