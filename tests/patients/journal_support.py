@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from patients.models import NightlyEntry
+from prescriptions import plans
+from prescriptions.changes import dosing_time_change, save_version
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
 # A Wednesday evening in London (GMT): 22:00 local = 22:00 UTC, night of 2026-11-25.
@@ -47,6 +49,30 @@ def make_plan(
         for i, (dose, days) in enumerate(steps)
     )
     return prescription
+
+
+def switch_dosing_time(
+    patient,
+    author,
+    dosing_time,
+    effective_night,
+    *,
+    reason="Sleep",
+    signed=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+):
+    """The clinician signs a change of the plan's dosing time from ``effective_night`` on,
+    as the plan page does (save_version), at ``signed``."""
+    plan = plans.load(patient)
+    latest = plan.latest
+    return save_version(
+        prescription_id=plan.prescription.pk,
+        author=author,
+        based_on=latest.number,
+        change=dosing_time_change(
+            latest, dosing_time=dosing_time, effective_night=effective_night, reason=reason
+        ),
+        now=signed,
+    )
 
 
 def a_year_of_nights(patient, last=TONIGHT, nights=365):

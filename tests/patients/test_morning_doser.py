@@ -28,9 +28,7 @@ from patients.rules.schedule import (
     slots_for_night,
 )
 from patients.urgent import reports as urgent
-from prescriptions import plans
-from prescriptions.changes import dosing_time_change, save_version
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import log_evening, patient_on_plan
 
 pytestmark = pytest.mark.django_db
@@ -48,16 +46,7 @@ def sid():
 def switching_to_evenings(patient_a, clinician_a):
     """A morning doser whose clinician signed evening dosing from 25 November (London, GMT)."""
     prescription = make_plan(patient_a, clinician_a, dosing_time="morning")
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="evening", effective_night=FIRST_EVENING, reason="Nausea"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    switch_dosing_time(patient_a, clinician_a, "evening", FIRST_EVENING, reason="Nausea")
     return prescription
 
 
@@ -396,17 +385,8 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
     """An evening doser whose quiet hours (23:00 to 09:30) leave the 21:00 reminder alone,
     with a switch to mornings signed for the 26th: the warning looked at tonight's dosing
     time only, so the 08:00 morning reminder quiet hours will hold was not mentioned."""
-    prescription = make_plan(patient_a, clinician_a, start=date(2026, 11, 20))
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 26), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 20))
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 26), reason="Sleep")
     Patient.objects.filter(pk=patient_a.pk).update(
         quiet_start=time(23, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
     )
@@ -471,17 +451,8 @@ def test_the_clinicians_night_page_names_the_dosing_time_of_that_night(
     """Switched to morning dosing from 22 November, the patient tapped Taken now on the
     25th: the clinician's night page said "Evening: 1.5 mg taken". The night before the
     switch is still an evening."""
-    prescription = make_plan(patient_a, clinician_a)
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 22), reason="Sleep")
     NightlyEntry.objects.create(
         patient=patient_a,
         night=date(2026, 11, 20),
@@ -622,19 +593,8 @@ def test_an_evening_dosers_settings_page_says_when_morning_dosing_begins(
     patient_client, patient_a, clinician_a
 ):
     """A step on 23 November comes first: the switch on the 26th is still announced."""
-    prescription = make_plan(
-        patient_a, clinician_a, steps=(("1.5", 3), ("3", None)), start=date(2026, 11, 20)
-    )
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 26), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a, steps=(("1.5", 3), ("3", None)), start=date(2026, 11, 20))
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 26), reason="Sleep")
     with time_machine.travel(datetime(2026, 11, 21, 22, 0, tzinfo=UTC), tick=False):
         page = patient_client.get(SETTINGS).content.decode()
     assert "We remind you only when tonight's dose is not logged yet" in page

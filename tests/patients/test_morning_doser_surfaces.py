@@ -16,8 +16,7 @@ from django.utils.translation import gettext
 from patients.clinic.exports import fhir, rows
 from patients.models import NightlyEntry
 from prescriptions import plans
-from prescriptions.changes import dosing_time_change, save_version
-from tests.patients.journal_support import a_year_of_nights, make_plan
+from tests.patients.journal_support import a_year_of_nights, make_plan, switch_dosing_time
 
 pytestmark = pytest.mark.django_db
 
@@ -86,17 +85,8 @@ def test_the_tab_bar_follows_a_switch_from_morning_to_evening_dosing(
 ):
     """Evening dosing from 25 November: the morning of the 24th is still a morning doser's
     day ("Today"), the evening of the 25th an evening ("Tonight"), on the same rendered bar."""
-    prescription = make_plan(patient_a, clinician_a, dosing_time="morning")
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="evening", effective_night=TODAY, reason="Nausea"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    switch_dosing_time(patient_a, clinician_a, "evening", TODAY, reason="Nausea")
     with time_machine.travel(AT_09 - timedelta(days=1), tick=False):
         before = patient_client.get(reverse("journal:more")).content.decode()
     with time_machine.travel(AT_22, tick=False):
@@ -162,17 +152,8 @@ def test_the_clinicians_night_page_heads_a_morning_dose_with_its_day(
 ):
     """Morning dosing from 22 November: the page of the 25th said "Night of Wednesday 25
     November 2026"; the 20th, an evening, still says night."""
-    prescription = make_plan(patient_a, clinician_a)
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 22), reason="Sleep")
     clinician_a.language = language
     clinician_a.save()
     with time_machine.travel(AT_09, tick=False):
@@ -196,17 +177,8 @@ def test_the_clinicians_night_page_of_a_morning_dose_links_other_days(
 ):
     """The links to the day before and after were labelled "Other nights" on a morning
     dosing day; an evening's page still says nights."""
-    prescription = make_plan(patient_a, clinician_a)
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 22), reason="Sleep")
     clinician_a.language = language
     clinician_a.save()
     with time_machine.travel(AT_09, tick=False):
@@ -256,17 +228,8 @@ def test_the_patients_page_of_an_older_morning_dose_is_headed_with_its_day(
     logged) and the 23rd (an entry), neither today nor yesterday, said "The night of Monday
     23 November 2026"; the clinician's page of the same day says "Day of ...". The 20th, an
     evening, still says night."""
-    prescription = make_plan(patient_a, clinician_a)
-    latest = plans.load(patient_a).latest
-    save_version(
-        prescription_id=prescription.pk,
-        author=clinician_a,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=date(2026, 11, 22), reason="Sleep"
-        ),
-        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
-    )
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 22), reason="Sleep")
     NightlyEntry.objects.create(
         patient=patient_a, night=date(2026, 11, 23), status="skipped", skip_reason="forgot"
     )
