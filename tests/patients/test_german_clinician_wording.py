@@ -2,38 +2,16 @@
 "Ärztin"/"Arzt": 54 msgstrs still said "Ihre Ärztin oder Ihr Arzt" and the like."""
 
 import re
-from pathlib import Path
 
-LOCALE = Path(__file__).resolve().parents[2] / "locale"
-GERMAN = LOCALE / "de" / "LC_MESSAGES" / "django.po"
+from tests.patients.catalogue_support import catalogue, translations
+
+GERMAN = catalogue("de")
 # Arzt, Ärztin, Ärzte, Ärztinnen, ärztlich, in any case.
 DOCTOR = re.compile(r"[aä]rzt", re.IGNORECASE)
 # msgid -> why its German may say Arzt/Ärztin. Empty: no use found that is not the
 # patient's clinician (even "another doctor" to share the journal with is one who treats
 # them). Add an entry only with its reason.
 ALLOWED: dict[str, str] = {}
-
-
-def german_translations(po: Path) -> list[tuple[str, str]]:
-    """(msgid, msgstr) for every translation of ``po``, each plural form and each
-    continued line included."""
-    pairs, msgid, key = [], None, None
-    for line in po.read_text(encoding="utf-8").splitlines():
-        head, _, rest = line.partition(" ")
-        if head == "msgid":
-            msgid, key = rest[1:-1], "msgid"
-        elif head in ("msgid_plural", "msgctxt"):
-            key = head
-        elif head.startswith("msgstr"):
-            pairs.append([msgid, rest[1:-1]])
-            key = "msgstr"
-        elif line.startswith('"') and key == "msgid":
-            msgid += line[1:-1]
-        elif line.startswith('"') and key == "msgstr":
-            pairs[-1][1] += line[1:-1]
-        else:
-            key = None
-    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
 
 
 def test_the_scan_reads_continued_lines_and_plural_forms(tmp_path):
@@ -45,7 +23,7 @@ def test_the_scan_reads_continued_lines_and_plural_forms(tmp_path):
         'msgstr[0] "eins"\nmsgstr[1] "ohne Arzt"\n',
         encoding="utf-8",
     )
-    assert german_translations(po) == [
+    assert translations(po) == [
         ("One", "Ihre Ärztin"),
         ("%(n)s patient", "eins"),
         ("%(n)s patient", "ohne Arzt"),
@@ -53,7 +31,7 @@ def test_the_scan_reads_continued_lines_and_plural_forms(tmp_path):
 
 
 def test_no_german_translation_calls_the_clinician_arzt_or_aerztin():
-    pairs = german_translations(GERMAN)
+    pairs = translations(GERMAN)
     assert len(pairs) > 1000  # the catalogue was read
     said = [
         f"{msgid!r}: {msgstr}"

@@ -1,0 +1,31 @@
+"""The translations of a gettext catalogue as (msgid, msgstr) pairs, for the wording tests."""
+
+from pathlib import Path
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+
+
+def catalogue(language: str) -> Path:
+    return LOCALE / language / "LC_MESSAGES" / "django.po"
+
+
+def translations(po: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) for every translation of ``po``, each plural form and each
+    continued line included."""
+    pairs, msgid, key = [], None, None
+    for line in po.read_text(encoding="utf-8").splitlines():
+        head, _, rest = line.partition(" ")
+        if head == "msgid":
+            msgid, key = rest[1:-1], "msgid"
+        elif head in ("msgid_plural", "msgctxt"):
+            key = head
+        elif head.startswith("msgstr"):
+            pairs.append([msgid, rest[1:-1]])
+            key = "msgstr"
+        elif line.startswith('"') and key == "msgid":
+            msgid += line[1:-1]
+        elif line.startswith('"') and key == "msgstr":
+            pairs[-1][1] += line[1:-1]
+        else:
+            key = None
+    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
