@@ -3,6 +3,8 @@ a clinician's two-step sign-in; a clinician outside a team opens a record by bre
 the patient sees it with the reason; an admin sets up a one-day cover and the covering
 clinician sees the away clinician's patients. Screenshots at 1280x800."""
 
+import uuid
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -11,7 +13,9 @@ from ldn_journal.accounts.models import User
 from ldn_journal.demo import DEMO_PASSWORD
 from patients import coverage
 from patients.models import CareTeamMembership, ClinicianNote, Patient
+from patients.urgent import reports as urgent
 from tests.e2e.browser_support import PHONE, SCREENSHOTS, pages_too_wide, sideways_scroll, sign_in
+from tests.factories import ClinicianFactory, PatientFactory
 
 DESKTOP = {"width": 1280, "height": 800}
 REASON = "Emergency department called at 2 am; the patient cannot speak."
@@ -195,4 +199,61 @@ def test_no_admin_page_scrolls_sideways(browser, live_server, settings, viewport
         )
         assert len(widths) >= 6
         assert len(set(widths)) == 1, widths
+    context.close()
+
+
+# Each navigation link's top and width, and the row the links are laid out in.
+_NAV_ROWS = """(() => {
+  const links = (selector) => Array.from(document.querySelectorAll(selector + " a"));
+  const tops = (selector) => new Set(links(selector)
+    .map((a) => Math.round(a.getBoundingClientRect().top))).size;
+  return {
+    sections: tops(".nav-main"),
+    account: tops(".nav-account"),
+    labels: links(".nav-main").map((a) => [a.textContent.trim(),
+      Math.round(a.getBoundingClientRect().width)]),
+    room: Math.round(document.querySelector(".nav-main").getBoundingClientRect().width),
+  };
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["de", "es", "en"])
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [("admin@example.com", "/manage/"), ("clinician@example.com", "/clinic/")],
+    ids=["admin", "clinician"],
+)
+def test_the_staff_sections_take_one_row_at_1280_px_in_each_language(
+    browser, live_server, settings, language, email, path
+):
+    """In German (and Spanish) the admin's eight sections took two rows at 1280 px
+    ("Nicht zugewiesene dringende Meldungen", "Kontoschließungen", ... are longer than the
+    English): every section link shares one top, and so do the account links. The admin's
+    unassigned reports carry a two-digit count, as on a bad night."""
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    gone = ClinicianFactory(is_active=False)
+    for _ in range(10):
+        urgent.report_reaction(
+            PatientFactory(clinicians=[gone]),
+            symptoms=["racing_heart"],
+            since="within_hour",
+            severity="severe",
+            text="",
+            submission_id=uuid.uuid4(),
+            now=timezone.now(),
+        )
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, email)
+    User.objects.filter(email=email).update(language=language)
+    page.goto(live_server.url + path)
+    assert page.locator("html").get_attribute("lang") == language
+    if email == "admin@example.com":
+        assert page.locator(".nav-main .nav-count").inner_text().startswith("10")
+    rows = page.evaluate(_NAV_ROWS)
+    assert rows["sections"] == 1, rows
+    assert rows["account"] == 1, rows
+    assert sideways_scroll(page) == 0
     context.close()
