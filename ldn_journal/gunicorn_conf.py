@@ -34,6 +34,7 @@ from pathlib import Path
 # Importing these needs no settings (each is read lazily); calling them (once the application
 # is loaded) does.
 from django.conf import settings
+from django.contrib.auth import get_backends
 from django.core.cache import caches
 from django.db import DatabaseError, connections
 from django.template import engines
@@ -84,6 +85,9 @@ def warm() -> int:
         for code, _name in settings.LANGUAGES:
             with translation.override(code):  # each language's catalogs and date formats
                 formats.date_format(date(2026, 3, 2), "DATE_FORMAT")
+        # The authentication backends (ldn_journal.accounts.backends: every signed-in
+        # request's user query is one of the compiled queries below).
+        get_backends()
         # The hot queries' SQL (ldn_journal.compiled_queries): after the templates, whose
         # tag libraries define some. Compiling asks the database its version: a database
         # not up yet leaves them to each worker's first use, as before.

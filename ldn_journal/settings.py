@@ -216,10 +216,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Django's and allauth's, reading the user with their patient profile in one query.
+    # The second refuses a wrong password for the whole chain (PermissionDenied): a backend
+    # added for passwords (LDAP, ...) goes before it. Rolling these back: keep their two
+    # paths (as plain subclasses) until the sessions they signed have ended, or every such
+    # session is signed out.
     "ldn_journal.accounts.backends.ModelBackend",
     "ldn_journal.accounts.backends.AuthenticationBackend",
     # Sessions signed in before those two keep working until they end (a session names
-    # the backend that signed it in, and Django honours only paths still listed here).
+    # the backend that signed it in, and Django honours only paths still listed here): these
+    # two can go once SESSION_COOKIE_AGE has passed since the deploy that added the others.
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -241,6 +241,24 @@ class PatientQuerySet(models.QuerySet):
         return self.none()
 
 
+# own_profile_read_with's answer when the user was not read with their profile.
+NOT_READ = object()
+
+
+def own_profile_read_with(user):
+    """The access gate's answer for a signed-in patient, ``visible_to(user)`` (their own
+    profile, or None), when their user row was read with it (the authentication backends,
+    ldn_journal.accounts.backends: one query for both); NOT_READ otherwise (anyone else, or
+    a user read without it), and the caller asks the gate. Beside the gate so that a
+    condition the gate's patient branch gains is seen here too (a test pins the two equal)."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return NOT_READ
+    # user.__class__, not type(user): the request's user is a lazy object standing for it.
+    if user.role != Role.PATIENT or not user.__class__.patient.is_cached(user):
+        return NOT_READ
+    return getattr(user, "patient", None)
+
+
 class Patient(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient"

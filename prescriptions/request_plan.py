@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ldn_journal.accounts.models import Role, User
-from patients.models import Patient
+from patients.models import NOT_READ, Patient, own_profile_read_with
 from prescriptions import plans, titration
 
 _KEPT = "_patient_plan"
@@ -28,13 +27,9 @@ def dosing_time_now(request) -> str:
     with no patient profile."""
     kept = getattr(request, _KEPT, None)
     if kept is None:
-        user = request.user
-        if User.patient.is_cached(user):
-            # Read with the user (ldn_journal.accounts.backends): for a patient the access
-            # gate's answer is this profile or none.
-            patient = getattr(user, "patient", None) if user.role == Role.PATIENT else None
-        else:
-            patient = Patient.objects.visible_to(user).first()
+        patient = own_profile_read_with(request.user)
+        if patient is NOT_READ:
+            patient = Patient.objects.visible_to(request.user).first()
         if patient is None:
             return titration.EVENING
         kept = (patient, plans.load(patient))

@@ -255,3 +255,33 @@ def test_a_failed_warming_never_stops_the_site_from_starting(unfrozen, monkeypat
 
     assert "warming the application failed" in caplog.text
     assert gc.get_freeze_count() > 1000
+
+
+def test_warming_compiles_the_signed_in_users_query_in_a_master_just_started(transactional_db):
+    # Every signed-in request reads the user through the authentication backends' compiled
+    # query; a master that had not imported them left it to each worker's first request.
+    if connection.vendor != "postgresql":
+        pytest.skip("compiled queries are PostgreSQL's (elsewhere the ORM runs them)")
+    code = (
+        "import sys, django; django.setup()\n"
+        "from ldn_journal import gunicorn_conf\n"
+        "assert 'ldn_journal.accounts.backends' not in sys.modules\n"
+        "gunicorn_conf.warm()\n"
+        "from ldn_journal.accounts import backends\n"
+        "print(sorted(backends._USER_WITH_PROFILE._compiled))\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": the_test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "ldn_journal.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "['default']"

@@ -22,7 +22,15 @@ from django.utils.translation import gettext_lazy
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
-from patients.models import NightlyEntry, Patient, SideEffect, Submission, SymptomScore
+from patients.models import (
+    NOT_READ,
+    NightlyEntry,
+    Patient,
+    SideEffect,
+    Submission,
+    SymptomScore,
+    own_profile_read_with,
+)
 from patients.pause import urgent_state
 from patients.rules import adherence as adherence_rules
 from patients.rules import doses, nights, schedule
@@ -175,26 +183,24 @@ _OWN_PROFILE = CompiledQuery(_own_profile, -7_000_006)
 
 
 def own_profile(user) -> Patient | None:
-    """The signed-in user's patient profile through the access gate, or None: no query when
-    the request's user was read with it (ldn_journal.accounts.backends), one otherwise."""
+    """The signed-in patient's own profile through the access gate, or None (no profile, or
+    not a signed-in patient): no query when the request's user was read with it
+    (ldn_journal.accounts.backends), one otherwise."""
+    patient = own_profile_read_with(user)
+    if patient is not NOT_READ:
+        return patient
     # A patient sees one profile at most (one-to-one): no ordering, no join to re-read
     # the user the request has already loaded.
-    if is_signed_in_patient(user) and User.patient.is_cached(user):
-        # The access gate's answer for a patient (their own profile, or none).
-        patient = getattr(user, "patient", None)
-    elif is_signed_in_patient(user):
+    if is_signed_in_patient(user):
         found = _OWN_PROFILE.instances(user.pk)
         if len(found) > 1:
             raise Patient.MultipleObjectsReturned
-        patient = found[0] if found else None
-    else:
-        try:
-            patient = Patient.objects.visible_to(user).get()
-        except Patient.DoesNotExist:
-            patient = None
-    if patient is not None:
+        if not found:
+            return None
+        patient = found[0]
         patient.user = user
-    return patient
+        return patient
+    return None  # anyone else has no profile of their own (the gate lets staff see others')
 
 
 def patient_and_plan(user) -> tuple[Patient, plans.PlanView] | None:
