@@ -36,3 +36,10 @@ def dosing_time_now(request) -> str:
         keep(request, *kept)
     patient, plan = kept
     return plan.dosing_time_at(patient.tz, timezone.now())
+
+
+def kept_patient(request) -> Patient | None:
+    """The patient whose plan this request kept (by a page or by `dosing_time_now`), without
+    reading anything; None when nothing was kept (no patient profile, or nothing asked yet)."""
+    kept = getattr(request, _KEPT, None)
+    return kept[0] if kept is not None else None

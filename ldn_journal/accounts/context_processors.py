@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from ldn_journal.accounts.models import Role
 from ldn_journal.compiled_queries import register
 from patients.care_team import unassigned_open
+from patients.journal import kept_offline
 from patients.models import (
     BreakGlassGrant,
     UrgentReport,
@@ -232,7 +233,13 @@ def navigation(request):
     if user.role == Role.PATIENT:
         # Built only when the layout reads it (the template calls it, once per request): a
         # page that has not read the plan reads it for the first tab's word only then.
-        return {"nav_items": functools.cache(lambda: _patient_nav(request, links)), "tab_bar": True}
+        # The version the phone keeps its offline page and guidance under (read in the
+        # layout's head, outside {% once %}: it follows the patient's language and plan).
+        return {
+            "nav_items": functools.cache(lambda: _patient_nav(request, links)),
+            "tab_bar": True,
+            "kept_version": functools.cache(lambda: kept_offline.version(request)),
+        }
     # The longest matching prefix is the current page: /journal/history/ is History, not
     # Tonight (whose URL, /journal/, prefixes every patient page).
     matches = [url for _name, _label, url in links if request.path.startswith(url)]

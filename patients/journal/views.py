@@ -35,7 +35,7 @@ from ldn_journal.accounts.time_zones import remember_time_zone
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients.guidance import guidance_for as urgent_guidance
-from patients.journal import charts, offline
+from patients.journal import charts, kept_offline, offline
 from patients.journal import entries as journal
 from patients.journal.forms import (
     TIME_ZONE_OPTIONS,
@@ -1052,7 +1052,9 @@ def offline_page(request):
     the home card has the tab bar's word ("Today" for a morning doser), from the plan the tab
     bar reads anyway (request_plan.dosing_time_now: read once, kept for the bar)."""
     morning = request_plan.dosing_time_now(request) == titration.MORNING
-    return render(request, "patients/journal/offline.html", {"morning": morning})
+    response = render(request, "patients/journal/offline.html", {"morning": morning})
+    # The phone keeps this copy under its version, and fetches it again when that changes.
+    return kept_offline.mark(request, response)
 
 
 @patient_view

@@ -24,6 +24,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients import coverage
 from patients.guidance import guidance_for
+from patients.journal import kept_offline
 from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
@@ -128,11 +129,13 @@ def offline_guidance(request):
     """The guidance alone (no health details): what the service worker keeps on the phone
     and shows when a report page cannot be reached or a report cannot be sent offline."""
     patient = _own_patient(request)
-    return render(
+    response = render(
         request,
         "patients/urgent/offline_guidance.html",
         {"guidance": guidance_for(patient), "morning_dosing": _morning_dosing(request, patient)},
     )
+    # The phone keeps this copy under its version, and fetches it again when that changes.
+    return kept_offline.mark(request, response)
 
 
 @role_required(Role.PATIENT)

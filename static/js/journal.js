@@ -20,8 +20,15 @@
       })
       .then(function (registration) {
         var keep = (script.getAttribute("data-keep") || "").split(" ").filter(Boolean);
+        // The version of the kept pages that follow the patient's settings (language, dosing
+        // time): outside the script tag, which is the same for every patient.
+        var version = document.querySelector('meta[name="ldn-kept-version"]');
         if (registration.active) {
-          registration.active.postMessage({ type: "keep", urls: keep });
+          registration.active.postMessage({
+            type: "keep",
+            urls: keep,
+            version: version ? version.getAttribute("content") : ""
+          });
         }
       })
       .catch(function () {});

@@ -15,6 +15,11 @@ var GUIDANCE_PATH = "/journal/reaction/guidance/";
 var REPORT_PREFIX = "/journal/reaction/";
 // The "you are offline" page in the patient's language, kept with the shell (no health data).
 var OFFLINE_PATH = "/journal/offline/";
+/* The kept pages that follow the patient's settings (language, dosing time, emergency number):
+   each copy carries the version it was rendered under in this header, and is fetched again when
+   the page the patient has open names another version. */
+var VERSIONED_PATHS = [OFFLINE_PATH, GUIDANCE_PATH];
+var VERSION_HEADER = "X-LDN-Kept-Version";
 var OURS = [SHELL, PAGES, GUIDANCE_CACHE];
 
 self.addEventListener("install", function () {
@@ -209,19 +214,36 @@ self.addEventListener("sync", function (event) {
   }
 });
 
+/* Whether a kept copy still holds: a page that follows the patient's settings only under the
+   version the open page names (a page that names none keeps what it has). */
+function stillCurrent(kept, url, version) {
+  if (!kept) {
+    return false;
+  }
+  if (!version || VERSIONED_PATHS.indexOf(url.pathname) === -1) {
+    return true;
+  }
+  return kept.headers.get(VERSION_HEADER) === version;
+}
+
 /* The page lists what to keep (static names are hashed in production, so it knows them);
-   pages and files already kept are not fetched again. */
-function keepAll(urls) {
+   pages and files already kept are not fetched again, except a page that follows the patient's
+   settings when they changed (its version differs): the old copy stays until the new one is in. */
+function keepAll(urls, version) {
   return Promise.all(
     urls.map(function (path) {
       var url = new URL(path, self.location.origin);
       var name = url.pathname === GUIDANCE_PATH ? GUIDANCE_CACHE : isKeptPage(url) ? PAGES : SHELL;
       return caches.open(name).then(function (cache) {
         return cache.match(url.pathname, { ignoreVary: true }).then(function (kept) {
-          if (kept) {
+          if (stillCurrent(kept, url, version)) {
             return undefined;
           }
-          return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+          var options = { credentials: "same-origin" };
+          if (kept) {
+            options.cache = "no-store"; // a stale copy: not the browser's HTTP cache either
+          }
+          return fetch(url.href, options).then(function (response) {
             if (response.ok && !response.redirected) {
               return cache.put(url.pathname, response);
             }
@@ -270,7 +292,7 @@ self.addEventListener("message", function (event) {
   if (data.type === "ldn-keep-guidance") {
     event.waitUntil(keepGuidance(data.styles));
   } else if (data.type === "keep" && Array.isArray(data.urls)) {
-    event.waitUntil(keepAll(data.urls));
+    event.waitUntil(keepAll(data.urls, typeof data.version === "string" ? data.version : ""));
   } else if (data.type === "forget") {
     // Signing out: the kept pages hold the patient's health data.
     event.waitUntil(caches.delete(PAGES));
