@@ -308,6 +308,32 @@ def test_continue_as_planned_brings_back_the_card_with_the_note(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "decision", "said"),
+    [
+        ("en-gb", "hold", "Your clinician answered: hold the plan."),
+        ("en-gb", "continue", "Your clinician answered: continue as planned."),
+        ("de", "hold", "Ihre behandelnde Person hat geantwortet: den Plan pausieren."),
+        ("de", "continue", "Ihre behandelnde Person hat geantwortet: wie geplant fortfahren."),
+        ("es", "hold", "Su profesional sanitario ha respondido: poner el plan en pausa."),
+    ],
+)
+def test_the_answer_on_the_card_is_a_whole_sentence_so_german_nouns_keep_their_capital(
+    on_plan, patient_client, clinician_a, language, decision, said
+):
+    """The card lowercased the decision's label into the sentence, so German read
+    "... hat geantwortet: plan pausieren." (found by QA)."""
+    on_plan.user.language = language
+    on_plan.user.save(update_fields=["language"])
+    urgent.acknowledge(
+        report(on_plan), clinician_a, "", NOW + timedelta(minutes=15), decision=decision
+    )
+    with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
+        html = patient_client.get(HOME).content.decode()
+    assert said in html
+
+
+@pytest.mark.django_db
 def test_hold_the_plan_shows_the_hold_and_the_note_on_the_card(
     on_plan, patient_client, staff_client, clinician_a
 ):
