@@ -88,3 +88,23 @@ def test_a_restart_replaced_before_its_night_is_shown_as_replaced(
     assert superseded_rows(text) == [
         ("10 Dec 2026", "3", "Resumed", "replaced by v4 before it took effect")
     ]
+
+
+@time_machine.travel("2026-12-21T09:00:00Z", tick=False)
+def test_the_spanish_replaced_badge_does_not_disagree_with_the_kind_label(
+    clinician_client, clinician_a, replaced_restart
+):
+    """Spanish read "v3 Reanudado sustituida por la v4 ...": a feminine participle (for the
+    unnamed "versión") after the masculine kind label (found by QA). The badge is now a
+    clause without a participle to agree."""
+    clinician_a.language = "es"
+    clinician_a.save(update_fields=["language"])
+    text = clinician_client.get(
+        reverse("clinic:report", args=[replaced_restart.pk]),
+        {"start": "2026-12-01", "end": "2026-12-20"},
+    ).content.decode()
+    [(number, kind, badge)] = re.findall(
+        r'<tr class="superseded"><td><s>.*?</s></td><td>v(\d+) (.*?) <span[^>]*>(.*?)</span>', text
+    )
+    assert (number, kind) == ("3", "Reanudado")
+    assert badge == "se sustituyó por la v4 antes de entrar en vigor"
