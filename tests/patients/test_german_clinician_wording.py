@@ -39,3 +39,14 @@ def test_no_german_translation_calls_the_clinician_arzt_or_aerztin():
         if DOCTOR.search(msgstr) and msgid not in ALLOWED
     ]
     assert not said, "Use “behandelnde Person”:\n" + "\n".join(said)
+
+
+def test_the_note_to_the_patient_has_one_german_name():
+    """The urgent answer's field said "Notiz an die Patientin oder den Patienten", the
+    plan's "Notiz an die Person", for the same note (found by QA)."""
+    names = {
+        msgstr.rstrip(":")
+        for msgid, msgstr in translations(GERMAN)
+        if msgid in ("Note to patient", "Note to patient:", "Note to the patient")
+    }
+    assert names == {"Notiz an die Person"}

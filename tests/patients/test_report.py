@@ -1,5 +1,6 @@
 """The printable visit report: content, default range, bad ranges, notes optional."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -135,3 +136,26 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
     assert response.context["report"]["start"] == record_start(
         patient_a, TONIGHT, plans.load(patient_a)
     )
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("language", "headers"),
+    [
+        ("en-gb", ["From", "Change", "Reason", "Signed by"]),
+        ("de", ["Von", "Änderung", "Grund", "Signiert von"]),
+        ("es", ["Desde", "Cambio", "Motivo", "Firmado por"]),
+    ],
+)
+def test_the_plan_changes_table_names_who_signed_each_change(
+    clinician_client, clinician_a, journal, language, headers
+):
+    """German headed the column "Per", the translation of "By" as in "by email" (the
+    reminder table's channel column), found by QA. The column is the version's signer."""
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    text = clinician_client.get(
+        reverse("clinic:report", args=[journal.pk]), {"start": "2026-03-01", "end": "2026-03-30"}
+    ).text
+    table = text.split('<table class="table report-table">', 1)[1].split("</thead>", 1)[0]
+    assert re.findall(r'<th scope="col">(.*?)</th>', table) == headers
