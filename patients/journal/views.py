@@ -868,6 +868,9 @@ def history(request):
             "previous": previous,
             "following": following if following <= last_night else None,
             "stats": _stats(plan, rows, tonight, last_night),
+            # The stats count days for a morning doser (the home card's "Today"), from the
+            # plan already read: no query.
+            "morning_dosing": plan.dosing_time_on(tonight) == titration.MORNING,
         },
     )
 

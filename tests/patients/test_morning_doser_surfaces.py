@@ -3,6 +3,7 @@
 card"), the clinician's night page ("Night of ...", "Other nights") and the FHIR export (a
 skipped morning dose dated 21:00)."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -110,6 +111,36 @@ def test_a_morning_dosers_pages_read_the_tab_bars_word_from_the_plan_they_read(
         with django_assert_max_num_queries(budget):
             page = patient_client.get(reverse(name)).content.decode()
     assert _first_tab(page) == "Today"
+
+
+def _stat_labels(page: str) -> list[str]:
+    """The history's three stat labels, without their "(n of m taken)" line."""
+    return [
+        label.split("<br>", 1)[0].strip()
+        for label in re.findall(r'<span class="stat-label">(.*?)</span>', page, re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "at", "language", "labels"),
+    [
+        ("morning", AT_09, "en-gb", ["last 7 days", "last 30 days", "days in a row"]),
+        ("morning", AT_09, "de", ["letzte 7 Tage", "letzte 30 Tage", "Tage in Folge"]),
+        ("evening", AT_22, "en-gb", ["last 7 nights", "last 30 nights", "nights in a row"]),
+        ("evening", AT_22, "de", ["letzte 7 Nächte", "letzte 30 Nächte", "Nächte in Folge"]),
+    ],
+)
+def test_a_morning_dosers_history_stats_count_days(
+    patient_client, patient_a, clinician_a, dosing_time, at, language, labels
+):
+    """A morning doser's history said "last 7 nights" and "0 nights in a row" under a tab
+    bar that says "Today" (found by QA)."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    with time_machine.travel(at, tick=False):
+        page = patient_client.get(reverse("journal:history")).content.decode()
+    assert _stat_labels(page) == labels
 
 
 def test_a_page_that_reads_no_plan_reads_no_patient_again_for_the_tab_bar(
