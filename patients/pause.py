@@ -30,10 +30,6 @@ class Answer:
     note: str
     by: str
 
-    @property
-    def decision_label(self) -> str:
-        return UrgentReport.Decision(self.decision).label if self.decision else ""
-
 
 @dataclass(frozen=True)
 class UrgentState:
