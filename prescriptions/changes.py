@@ -170,6 +170,7 @@ def resume_change(
     patient_note: str = "",
     versions: tuple[titration.PlainVersion, ...] | None = None,
     first_night: date | None = None,
+    hold_note: str = "",
 ) -> PlanChange:
     """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped.
 
@@ -179,6 +180,14 @@ def resume_change(
     the plan on hold until it, from the hold's first night open to a change
     (``first_night``, tonight's or tomorrow's: changes.first_changeable_night): a version
     from ``resume_on`` alone would leave the signed restart in force on the nights between.
+    That version holds the plan on those nights, so the paused card shows its note: the
+    clinician's new one, else ``hold_note`` (the note of the hold it takes over from), and
+    every history names it "Restart moved to ..." (PlanVersion.get_kind_display), not
+    "Resumed" from the hold's first night.
+
+    A restart before the first night of a hold that has not begun is refused: it silently
+    cancelled the hold (the restart version governs from before the hold). On the hold's
+    first night it cancels the hold, and the message says so.
     """
     versions = versions or ((latest,) if latest is not None else ())
     held_from = titration.first_held_night(versions, tonight_night)
@@ -188,6 +197,15 @@ def resume_change(
         raise PlanChangeError(
             gettext("Choose a step from 1 to %(steps)s to restart at.")
             % {"steps": len(latest.steps)}
+        )
+    if held_from > tonight_night and resume_on < held_from:
+        raise PlanChangeError(
+            gettext(
+                "The hold has not begun: it starts on the night of %(start)s, so the restart "
+                "can be on %(start)s at the earliest. A restart on %(start)s cancels the hold; "
+                "to keep it, restart after its last night."
+            )
+            % {"start": local_date(held_from, "date")}
         )
     change = PlanChange(
         kind=PlanVersion.Kind.RESUME,
@@ -207,6 +225,7 @@ def resume_change(
                 effective_night=takes_over,
                 hold_from=takes_over,
                 hold_until=resume_on - timedelta(days=1),
+                patient_note=patient_note.strip() or hold_note,
             )
     return change
 

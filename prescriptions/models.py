@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.models import Patient
 from patients.rules.nights import EVENING, MORNING
@@ -192,6 +193,18 @@ class PlanVersion(models.Model):
             "kind": self.get_reason_kind_display(),
             "reason": self.reason,
         }
+
+    def get_kind_display(self) -> str:
+        """The change as every history names it (the plan panel, the patient's changes, the
+        visit report). A restart moved later is a restart version that keeps the plan on hold
+        until it, in effect from the hold's first open night (changes.resume_change): named
+        "Resumed" from that night, it read as if the plan had restarted then while the card
+        said paused until the new restart (found by exploratory QA)."""
+        if self.kind == self.Kind.RESUME and self.hold_from is not None:
+            return gettext("Restart moved to %(night)s (on hold until then)") % {
+                "night": local_date(self.start_date, "date")
+            }
+        return str(self.Kind(self.kind).label) if self.kind in self.Kind.values else self.kind
 
     def as_plain(self, prescription_index=0):
         """The pure snapshot that titration.py computes with (steps must be prefetched);

@@ -86,9 +86,14 @@ def _saved(request, patient, version):
     messages.success(
         request,
         _("Plan version %(number)s saved (%(kind)s).")
-        % {"number": version.number, "kind": version.get_kind_display().lower()},
+        % {"number": version.number, "kind": _lowered_first(version.get_kind_display())},
     )
     return redirect(_plan_url(patient))
+
+
+def _lowered_first(text):
+    """'Restart moved to 14 Dec' as 'restart moved to 14 Dec': .lower() lowered the month."""
+    return text[:1].lower() + text[1:]
 
 
 def _log_read(request, patient, prescription=None):
@@ -472,6 +477,9 @@ def plan_resume(request, patient_id):
             patient_note=data["patient_note"],
             versions=tuple(state["plain_versions"]),
             first_night=state["first_night"],
+            hold_note=state["plan"].hold_note(
+                state["plan"].first_held_night(state["tonight"]) or state["tonight"]
+            ),
         )
 
     def initial(state):
@@ -483,10 +491,17 @@ def plan_resume(request, patient_id):
                 state["plain_versions"], latest.hold_from - timedelta(days=1)
             )
             step = before.step_index or 0
-        # A restart already signed: the form opens on it (its night, its first step).
-        held_until = state["plan"].held_until(state["tonight"])
+        # A restart already signed, or a dated hold's end: the form opens on the night after
+        # the hold's last, from its first held night on (a hold not begun yet too: read from
+        # tonight, held_until is empty before the hold starts and the form opened on tonight,
+        # which signed as is cancelled the hold).
+        plan = state["plan"]
+        held_from = plan.first_held_night(state["tonight"])
+        held_until = plan.held_until(held_from) if held_from is not None else None
         if held_until is not None and held_until >= state["first_night"]:
             return {"resume_on": held_until + timedelta(days=1), "step": step}
+        if held_from is not None and held_from > state["first_night"]:
+            return {"resume_on": held_from + timedelta(days=1), "step": step}
         return {"resume_on": state["first_night"], "step": step}
 
     return _signed_form_view(

@@ -86,7 +86,7 @@ def test_a_restart_replaced_before_its_night_is_shown_as_replaced(
     assert [row[:2] for row in table_rows(text)] == [row[:2] for row in changed]
     assert chart_markers(text) == table_rows(text)
     assert superseded_rows(text) == [
-        ("10 Dec 2026", "3", "Resumed", "replaced by v4 before it took effect")
+        ("10 Dec 2026", "3", "Resumed", "replaced by v4 (from 5 Dec 2026) before it took effect")
     ]
 
 

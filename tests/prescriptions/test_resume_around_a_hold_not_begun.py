@@ -1,0 +1,152 @@
+"""The clinician's Resume around a hold that has not begun yet, and a restart moved later
+(found by QA): the form opened on tonight (PlanView.held_until is empty before the hold
+starts), a restart before the hold's first night was saved and silently cancelled the hold,
+and a restart moved later was named "Resumed" from the hold's first night, with its own note
+on the paused card in place of the hold's."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from prescriptions import changes, plans
+from prescriptions.models import PlanVersion
+from tests.patients.journal_support import make_plan
+from tests.prescriptions.test_hold_until_a_signed_restart import HOLD_SIGNED, NOW, _resume, _sign
+from tests.security.reauth import mark_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+HOLD_NOTE = "Stop LDN: no dose before your surgery."
+
+
+def _hold(patient, clinician, hold_from, hold_until=None):
+    make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
+    _sign(
+        patient,
+        clinician,
+        lambda latest: changes.hold_change(
+            latest,
+            hold_from=hold_from,
+            hold_until=hold_until,
+            reason="Surgery",
+            patient_note=HOLD_NOTE,
+        ),
+        HOLD_SIGNED,
+    )
+
+
+def _client(user, clinician=True):
+    client = Client()
+    client.force_login(user)
+    if clinician:
+        mark_reauthenticated(client, user)
+    return client
+
+
+def _form(client, patient):
+    with time_machine.travel(NOW, tick=False):
+        return client.get(reverse("clinic:plan_resume", args=[patient.pk])).content.decode()
+
+
+def _post(client, patient, on, note="", step="1"):
+    with time_machine.travel(NOW, tick=False):
+        return client.post(
+            reverse("clinic:plan_resume", args=[patient.pk]),
+            {
+                "based_on": str(plans.load(patient).latest.number),
+                "resume_on": str(on),
+                "step": step,
+                "reason": "Surgery moved",
+                "patient_note": note,
+            },
+        )
+
+
+def test_the_form_opens_after_a_dated_hold_not_begun(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
+    assert 'value="2026-12-10"' in _form(_client(clinician_a), patient_a)
+
+
+def test_the_form_opens_on_the_restart_signed_for_a_hold_not_begun(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 5))
+    _resume(patient_a, clinician_a, on=date(2026, 12, 12))
+    assert 'value="2026-12-12"' in _form(_client(clinician_a), patient_a)
+
+
+def test_a_restart_before_a_hold_not_begun_is_refused_and_nothing_stored(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
+    response = _post(_client(clinician_a), patient_a, date(2026, 12, 4))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "starts on the night of 6 Dec 2026" in html
+    assert "A restart on 6 Dec 2026 cancels the hold" in html
+    assert PlanVersion.objects.count() == 2
+    assert plans.load(patient_a).status_on(date(2026, 12, 6)) == "on_hold"
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_the_refusal_reads_in_german_and_spanish(language):
+    message = (
+        "The hold has not begun: it starts on the night of %(start)s, so the restart "
+        "can be on %(start)s at the earliest. A restart on %(start)s cancels the hold; "
+        "to keep it, restart after its last night."
+    )
+    with translation.override(language):
+        assert translation.gettext(message) != message
+        assert translation.gettext("Restart moved to %(night)s (on hold until then)") != (
+            "Restart moved to %(night)s (on hold until then)"
+        )
+
+
+def test_a_restart_on_the_holds_first_night_or_later_is_signed(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
+    assert _post(_client(clinician_a), patient_a, date(2026, 12, 8)).status_code == 302
+    view = plans.load(patient_a)
+    assert [view.status_on(date(2026, 12, day)) for day in (5, 6, 7, 8)] == [
+        "active",
+        "on_hold",
+        "on_hold",
+        "active",
+    ]
+
+
+def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 2))
+    _resume(patient_a, clinician_a)  # v3: restart on 10 Dec
+    clinician = _client(clinician_a)
+    assert _post(clinician, patient_a, date(2026, 12, 15), step="0").status_code == 302
+    moved = PlanVersion.objects.get(number=4)
+    assert moved.get_kind_display() == "Restart moved to 15 Dec 2026 (on hold until then)"
+    assert moved.patient_note == HOLD_NOTE
+    view = plans.load(patient_a)
+    assert view.hold_note(NOW.date()) == HOLD_NOTE
+    assert view.held_until(NOW.date()) == date(2026, 12, 14)
+    patient = _client(patient_a.user, clinician=False)
+    with time_machine.travel(NOW, tick=False):
+        panel = clinician.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode()
+        my_plan = patient.get(reverse("journal:plan")).content.decode()
+        report = clinician.get(
+            reverse("clinic:report", args=[patient_a.pk]),
+            {"start": "2026-11-20", "end": "2026-12-03"},
+        ).content.decode()
+    said = "Restart moved to 15 Dec 2026 (on hold until then)"
+    assert said in panel
+    assert said in my_plan
+    assert f"v4 {said}" in report
+    assert "v4 Resumed" not in report
+    card = my_plan.split('id="plan-now"', 1)[1].split("</section>", 1)[0]
+    assert HOLD_NOTE in card
+
+
+def test_a_restart_moved_later_carries_the_clinicians_new_note(patient_a, clinician_a):
+    _hold(patient_a, clinician_a, date(2026, 12, 2))
+    _resume(patient_a, clinician_a)
+    response = _post(
+        _client(clinician_a), patient_a, date(2026, 12, 15), note="Restart on the 15th.", step="0"
+    )
+    assert response.status_code == 302
+    assert plans.load(patient_a).hold_note(NOW.date()) == "Restart on the 15th."
