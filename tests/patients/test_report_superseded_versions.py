@@ -107,4 +107,4 @@ def test_the_spanish_replaced_badge_does_not_disagree_with_the_kind_label(
         r'<tr class="superseded"><td><s>.*?</s></td><td>v(\d+) (.*?) <span[^>]*>(.*?)</span>', text
     )
     assert (number, kind) == ("3", "Reanudado")
-    assert badge == "se sustituyó por la v4 antes de entrar en vigor"
+    assert badge == "se sustituyó por la v4 (desde el 5 dic 2026) antes de entrar en vigor"
