@@ -93,17 +93,30 @@ def dismissals_of(patient):
     return _DISMISSALS.instances(patient.pk)
 
 
-def schedule_rows(version, position):
-    """The steps of a version with their dates, marking the one in effect tonight."""
+def schedule_rows(version, position, held_for_good_from=None):
+    """The steps of a version with their dates, marking the one in effect tonight.
+
+    Under an open-ended hold no restart ends (``held_for_good_from``, its first night: a
+    PlanView.held_for_good_from), a step from then on has no dates (first and last None):
+    no night follows it until a restart is signed, and the restart says when. The hold
+    copies the steps and start date it holds, so the panel listed "3 mg 14 Dec - 27 Dec"
+    under "on hold until restarted" (found by QA); a step it cuts ends the night before."""
     if version is None:
         return []
+    cutoff = held_for_good_from
     return [
         {
             "number": index + 1,
             "dose_mg": step.dose_mg,
             "days": step.days,
-            "first": first,
-            "last": last,
+            "first": None if cutoff is not None and first >= cutoff else first,
+            "last": (
+                None
+                if cutoff is not None and first >= cutoff
+                else cutoff - timedelta(days=1)
+                if cutoff is not None and (last is None or last >= cutoff)
+                else last
+            ),
             "current": position.status == titration.ACTIVE
             and position.version_number == version.number
             and position.step_index == index,
@@ -123,7 +136,9 @@ def panel_context(patient, state, records=None):
     dismissals = dismissals_of(patient)
     return {
         **state,
-        "schedule": schedule_rows(shown, state["position"]),
+        "schedule": schedule_rows(
+            shown, state["position"], view.held_for_good_from(state["tonight"])
+        ),
         # "Resume" (or move a restart already signed) while the plan is on hold tonight or a
         # hold is to come, as the whole plan says: the newest version has no hold once a
         # restart is signed, and the panel offered "Hold" for a plan on hold tonight.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -119,16 +119,18 @@ class PlanView:
         row = self.row_in_effect(night)
         return row.patient_note if row is not None else ""
 
-    def steps_to_follow(self, night: date) -> titration.PlainVersion | None:
-        """The version whose steps the patient follows from ``night`` on: the one in effect
-        then, or, while the plan is on hold with a restart signed, the one in effect on the
-        restart's first night (My plan listed the held version's steps, which the signed
-        restart had replaced). None when there is none or the plan has ended by then."""
-        held_until = self.held_until(night)
-        if held_until is not None:
-            night = held_until + timedelta(days=1)
-        version = titration.version_in_effect(self.versions, night)
-        return None if version is None or version.ends else version
+    def steps_ahead(self, night: date) -> tuple[titration.Stretch, ...]:
+        """The plan from ``night`` on as the patient follows it (titration.plan_ahead):
+        tonight's step, the holds and the steps after them, with their nights."""
+        return titration.plan_ahead(self.versions, night)
+
+    def held_for_good_from(self, night: date) -> date | None:
+        """The first night of an open-ended hold, from ``night`` on, that no signed restart
+        ends: no step after it has a date until a clinician signs one. None otherwise."""
+        ahead = self.steps_ahead(night)
+        if ahead and ahead[-1].status == titration.ON_HOLD and ahead[-1].last is None:
+            return ahead[-1].first
+        return None
 
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING

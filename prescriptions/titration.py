@@ -14,7 +14,7 @@ step after a hold, the clinician saves a new version with a new ``start_date``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -493,6 +493,74 @@ def first_held_night(versions: Sequence[PlainVersion], night: date) -> date | No
         if status_on(versions, boundary) == ON_HOLD:
             return boundary
     return None
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A run of nights on which the plan asks one thing: one step's dose, or a hold."""
+
+    first: date
+    last: date | None  # None: it carries on (the last stretch), or a hold with no end
+    status: str  # ACTIVE, ON_HOLD, NOT_STARTED or ENDED
+    dose_mg: Decimal | None  # with ACTIVE only
+    step_number: int | None  # 1-based, in the version in effect (with ACTIVE only)
+    version_number: int
+    dosing_time: str
+
+
+def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, ...]:
+    """The plan from ``night`` on as the patient will follow it, every version and hold
+    taken into account: tonight's step (from its own first night), each hold, each later
+    step, in order. THE step list with dates: My plan and the clinician's plan panel both
+    read it (PlanView.steps_ahead), so they cannot show different nights for one step.
+
+    My plan listed the steps of one version (the one in effect, or after a running hold),
+    so a hold or restart signed for a later night was ignored ("2 mg from 22 Nov to
+    12 Dec" through a hold from 6 to 9 Dec), and under an open-ended hold it listed dated
+    steps that no night will follow (found by QA). Under an open-ended hold nothing after
+    it is dated: the restart, when signed, says when the steps begin. The state only
+    changes on a version's first night, its start, a step's first night or a hold's edge,
+    so those are the nights looked at, as :func:`next_change` looks at them."""
+    boundaries = {night}
+    for version in versions:
+        edges = [version.effective_night, version.start_date, version.hold_from]
+        if version.hold_until is not None:
+            edges.append(version.hold_until + timedelta(days=1))
+        edges += [first for first, _last, _step in step_schedule(version)]
+        boundaries.update(edge for edge in edges if edge is not None and edge > night)
+    stretches: list[Stretch] = []
+    kept: tuple | None = None
+    for boundary in sorted(boundaries):
+        position = current_step(versions, boundary)
+        if position.status == NO_PLAN:
+            continue
+        step_began = (
+            boundary - timedelta(days=position.day_in_step - 1)
+            if position.day_in_step is not None
+            else None
+        )
+        key = (position.status, position.dose_mg, position.dosing_time, step_began)
+        if key == kept:
+            continue
+        if stretches:
+            stretches[-1] = replace(stretches[-1], last=boundary - timedelta(days=1))
+        kept = key
+        stretches.append(
+            Stretch(
+                # Tonight's step from its own first night; a later one from the night it
+                # is taken up again (after a hold, the rest of a step is not all of it).
+                first=step_began if step_began is not None and not stretches else boundary,
+                last=None,
+                status=position.status,
+                dose_mg=position.dose_mg,
+                step_number=position.step_index + 1 if position.step_index is not None else None,
+                version_number=position.version_number,
+                dosing_time=position.dosing_time,
+            )
+        )
+        if position.status == ENDED:
+            break
+    return tuple(stretches)
 
 
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:

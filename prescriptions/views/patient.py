@@ -12,7 +12,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
 from patients.pause import urgent_state
-from prescriptions import request_plan, titration
+from prescriptions import request_plan
 from prescriptions.panel import plan_state
 
 
@@ -25,8 +25,6 @@ def my_plan(request):
     state = plan_state(patient, now)
     request_plan.keep(request, patient, state["plan"])
     position, night = state["position"], state["tonight"]
-    # The steps the patient will follow: under a hold with a restart signed, the restart's.
-    following = state["plan"].steps_to_follow(night)
     return render(
         request,
         "prescriptions/patient/my_plan.html",
@@ -40,7 +38,9 @@ def my_plan(request):
             "tonight": night,
             # The note of the version that holds the plan tonight, not of a restart signed.
             "hold_note": state["plan"].hold_note(night),
-            "schedule": titration.step_schedule(following) if following else [],
+            # Tonight's step, the holds and the steps after them, with the nights the
+            # clinician's plan panel shows (the one list: PlanView.steps_ahead).
+            "schedule": state["plan"].steps_ahead(night),
             "changes": list(reversed(state["versions"])),
             "ending": state["ending"],
             # The urgent pause (patients.rules.pause through its one loader). Wiring point:

@@ -18,15 +18,19 @@ def _your_steps(patient):
     with time_machine.travel(NOW, tick=False):
         html = client.get(reverse("journal:plan")).content.decode()
     section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
-    return [" ".join(item.split("</li>")[0].split()) for item in section.split("<li>")[1:]]
+    items = section.split("<li")[1:]
+    return [" ".join(item.split(">", 1)[1].split("</li>")[0].split()) for item in items]
 
 
 def test_a_signed_restart_is_the_steps_the_patient_will_follow(patient_a, clinician_a):
     _held_from_dec_2(patient_a, clinician_a)
-    # No restart yet: the steps a restart would begin from, as before.
+    # No restart yet: no dated step (no night follows one until a restart is signed; the
+    # held version's dates were listed, test_steps_ahead_holds_and_restarts).
     assert _your_steps(patient_a) == [
-        "1.5 mg — from 1 Nov to 30 Dec",
-        "3 mg — from 31 Dec onwards",
+        "On hold, no LDN — from 3 Dec until your clinician restarts your plan"
     ]
     _resume(patient_a, clinician_a)  # at step 2 (3 mg) on the 10th
-    assert _your_steps(patient_a) == ["3 mg — from 10 Dec onwards"]
+    assert _your_steps(patient_a) == [
+        "On hold, no LDN — from 3 Dec to 9 Dec",
+        "3 mg — from 10 Dec onwards",
+    ]
