@@ -510,7 +510,7 @@ class Stretch:
 
 def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, ...]:
     """The plan from ``night`` on as the patient will follow it, every version and hold
-    taken into account: tonight's step (from its own first night), each hold, each later
+    taken into account: tonight's step or hold (from its own first night), each hold, each later
     step, in order. THE step list with dates: My plan and the clinician's plan panel both
     read it (PlanView.steps_ahead), so they cannot show different nights for one step.
 
@@ -530,6 +530,7 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         boundaries.update(edge for edge in edges if edge is not None and edge > night)
     stretches: list[Stretch] = []
     kept: tuple | None = None
+    held_since = _held_since(versions, night)
     for boundary in sorted(boundaries):
         position = current_step(versions, boundary)
         if position.status == NO_PLAN:
@@ -547,9 +548,13 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         kept = key
         stretches.append(
             Stretch(
-                # Tonight's step from its own first night; a later one from the night it
-                # is taken up again (after a hold, the rest of a step is not all of it).
-                first=step_began if step_began is not None and not stretches else boundary,
+                # Tonight's step or hold from its own first night; a later step from the
+                # night it is taken up again (after a hold, the rest of a step is not all).
+                first=(
+                    (step_began if step_began is not None else held_since)
+                    if not stretches
+                    else boundary
+                ),
                 last=None,
                 status=position.status,
                 dose_mg=position.dose_mg,
@@ -561,6 +566,31 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         if position.status == ENDED:
             break
     return tuple(stretches)
+
+
+def _held_since(versions: Sequence[PlainVersion], night: date) -> date:
+    """The first night of the hold running on ``night`` (``night`` itself when none runs):
+    the state only changes on a version's first night, its start or a hold's edge, so the
+    state on the nights from one of those to the next is the state on the first."""
+    if status_on(versions, night) != ON_HOLD:
+        return night
+    edges = {
+        edge
+        for version in versions
+        for edge in (
+            version.effective_night,
+            version.start_date,
+            version.hold_from,
+            version.hold_until + timedelta(days=1) if version.hold_until else None,
+        )
+        if edge is not None and edge < night
+    }
+    first = night
+    for edge in sorted(edges, reverse=True):
+        if status_on(versions, edge) != ON_HOLD:
+            break
+        first = edge
+    return first
 
 
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:

@@ -27,10 +27,10 @@ def test_a_signed_restart_is_the_steps_the_patient_will_follow(patient_a, clinic
     # No restart yet: no dated step (no night follows one until a restart is signed; the
     # held version's dates were listed, test_steps_ahead_holds_and_restarts).
     assert _your_steps(patient_a) == [
-        "On hold, no LDN — from 3 Dec until your clinician restarts your plan"
+        "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
     ]
     _resume(patient_a, clinician_a)  # at step 2 (3 mg) on the 10th
     assert _your_steps(patient_a) == [
-        "On hold, no LDN — from 3 Dec to 9 Dec",
+        "On hold, no LDN — from 2 Dec to 9 Dec",
         "3 mg — from 10 Dec onwards",
     ]

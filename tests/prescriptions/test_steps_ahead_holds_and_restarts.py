@@ -177,7 +177,7 @@ def test_no_dated_steps_under_an_open_ended_hold_over_a_signed_restart(patient_a
     later = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
     _hold(patient_a, clinician_a, date(2026, 12, 3), now=later)
     assert _your_steps(patient_a, later) == [
-        "On hold, no LDN — from 3 Dec until your clinician restarts your plan"
+        "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
     ]
     table = _panel_table(patient_a, clinician_a, later)
     assert "Dec 2026" not in table, table
