@@ -563,8 +563,6 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
                 dosing_time=position.dosing_time,
             )
         )
-        if position.status == ENDED:
-            break
     return tuple(stretches)
 
 

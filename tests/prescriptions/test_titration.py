@@ -18,6 +18,7 @@ from prescriptions.titration import (
     dose_volume_ml,
     dosing_time_on,
     night_window,
+    plan_ahead,
     prescribed_dose,
     status_on,
     step_schedule,
@@ -612,3 +613,66 @@ def test_status_on_and_prescribed_dose_say_what_current_step_says(plan, night, e
     position = current_step(plan, night)
     assert status_on(plan, night) == position.status
     assert prescribed_dose(plan, night) == position.dose_mg
+
+
+# --- the plan ahead ---------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 40),  # effective, days after JAN_1
+            st.integers(0, 10),  # start, days after effective
+            st.one_of(
+                st.none(),
+                st.tuples(st.integers(0, 30), st.one_of(st.none(), st.integers(0, 10))),
+            ),
+            st.booleans(),  # an ending
+            st.sampled_from([((("1.5", 3), ("3", 4), ("4.5", None))), (("3", 2), ("4.5", None))]),
+            st.integers(0, 1),  # which prescription (a new one after an ending)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    tonight=st.integers(-5, 60),
+)
+def test_the_plan_ahead_says_what_every_night_asks(plan, tonight):
+    # plan_ahead's stretches, night by night, are current_step's answer (one truth): each
+    # stretch's state and dose hold from tonight through its last night (or 60 nights on),
+    # the stretches follow one another with no gap, and the first begins by tonight.
+    versions = []
+    for number, (effective, start, hold, ends, steps, prescription) in enumerate(plan, start=1):
+        hold_from = hold_until = None
+        if hold is not None:
+            hold_from = JAN_1 + timedelta(days=effective + hold[0])
+            hold_until = None if hold[1] is None else hold_from + timedelta(days=hold[1])
+        versions.append(
+            version(
+                number=number,
+                effective=JAN_1 + timedelta(days=effective),
+                start=JAN_1 + timedelta(days=effective + start),
+                steps=tuple(step(dose, days) for dose, days in steps),
+                hold_from=hold_from,
+                hold_until=hold_until,
+                ends=ends,
+                prescription_index=prescription,
+            )
+        )
+    night = JAN_1 + timedelta(days=tonight)
+    stretches = plan_ahead(versions, night)
+    if current_step(versions, night).status == "no_plan":
+        return
+    assert stretches
+    assert stretches[0].first <= night
+    for before, after in itertools.pairwise(stretches):
+        assert before.last is not None
+        assert after.first == before.last + timedelta(days=1)
+    horizon = night + timedelta(days=60)
+    for stretch in stretches:
+        last = stretch.last if stretch.last is not None else horizon
+        day = max(stretch.first, night)
+        while day <= min(last, horizon):
+            position = current_step(versions, day)
+            assert (position.status, position.dose_mg) == (stretch.status, stretch.dose_mg), day
+            day += timedelta(days=1)
