@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.models import NightlyEntry, Patient
+from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
 from prescriptions import plans, safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 
@@ -299,11 +300,55 @@ def first_changeable_night(patient: Patient, tonight: date) -> tuple[date, bool]
 
 
 def logged_dose_stands_message(
-    first_night: date, *, hold: bool = True, dosing_time: str = titration.EVENING
+    first_night: date,
+    *,
+    hold: bool = True,
+    dosing_time: str = titration.EVENING,
+    local_today: date | None = None,
 ) -> str:
     """Why a change made now starts on ``first_night``: the dose of the night before it (the
-    current night, under ``dosing_time``: "today's" for a morning doser) is logged."""
+    current night, under ``dosing_time``: "today's" for a morning doser) is logged.
+
+    ``local_today`` (the patient's calendar day now) names that night the way the patient's
+    own pages do (nights.relative_night): at 08:00 an evening doser's current night is "last
+    night", not "tonight"; a night with no such word is named by its date. Without it the
+    night is "tonight"/"today" (the current night read in the afternoon or evening)."""
     morning = dosing_time == titration.MORNING
+    logged = first_night - timedelta(days=1)
+    said = (
+        relative_night(logged, local_today, dosing_time)
+        if local_today is not None
+        else (TODAY if morning else TONIGHT)
+    )
+    if said == LAST_NIGHT:
+        message = (
+            gettext(
+                "Last night’s dose is already logged and stands: a hold made now starts from "
+                "the night of %(night)s."
+            )
+            if hold
+            else gettext(
+                "Last night’s dose is already logged and stands: a change made now takes "
+                "effect from the night of %(night)s."
+            )
+        )
+        return message % {"night": local_date(first_night, "date")}
+    if said not in (TONIGHT, TODAY):
+        message = (
+            gettext(
+                "The dose of %(logged)s is already logged and stands: a hold made now starts "
+                "on %(night)s."
+            )
+            if hold
+            else gettext(
+                "The dose of %(logged)s is already logged and stands: a change made now takes "
+                "effect on %(night)s."
+            )
+        )
+        return message % {
+            "logged": local_date(logged, "date"),
+            "night": local_date(first_night, "date"),
+        }
     if hold and morning:
         message = gettext(
             "Today’s dose is already logged and stands: a hold made now starts on %(night)s."
@@ -359,6 +404,7 @@ def _check(
                     first,
                     hold=change.kind == PlanVersion.Kind.HOLD,
                     dosing_time=view.dosing_time_on(first_open_night),
+                    local_today=now.astimezone(patient.tz).date(),
                 )
             )
 

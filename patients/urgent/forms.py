@@ -117,8 +117,12 @@ class AcknowledgeForm(forms.Form):
         },
     )
 
-    def say_when_the_hold_starts(self, first_night, tonight_logged, dosing_time="evening"):
-        """Name the hold's first night: tomorrow when tonight's dose is already logged."""
+    def say_when_the_hold_starts(
+        self, first_night, tonight_logged, dosing_time="evening", local_today=None
+    ):
+        """Name the hold's first night: tomorrow when tonight's dose is already logged.
+        ``local_today``: the patient's calendar day, so the logged night is named as the
+        patient's pages name it ("last night" at 08:00; changes.logged_dose_stands_message)."""
         if tonight_logged:
             field = self.fields["decision"]
             field.choices = [
@@ -129,5 +133,7 @@ class AcknowledgeForm(forms.Form):
                     % {"night": local_date(first_night, "day")},
                 ),
             ]
-            stands = logged_dose_stands_message(first_night, dosing_time=dosing_time)
+            stands = logged_dose_stands_message(
+                first_night, dosing_time=dosing_time, local_today=local_today
+            )
             field.help_text = f"{stands} " + str(field.help_text)

@@ -201,9 +201,12 @@ def _report_page(request, report, form, status=200):
     patient = report.patient
     plan = plans.load(patient)
     if report.acknowledged_at is None:
-        tonight = plan.tonight(patient.tz, timezone.now())
+        now = timezone.now()
+        tonight = plan.tonight(patient.tz, now)
         form.say_when_the_hold_starts(
-            *first_changeable_night(patient, tonight), dosing_time=plan.dosing_time_on(tonight)
+            *first_changeable_night(patient, tonight),
+            dosing_time=plan.dosing_time_on(tonight),
+            local_today=timezone.localdate(now, patient.tz),
         )
     return render(
         request,
