@@ -202,7 +202,10 @@ def home(request):
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, now),
         "position": position,
-        "hold_until": plan.held_until(tonight),
+        "hold_until": (hold_until := plan.held_until(tonight)),
+        # The hold's last night is the last one without LDN: a morning doser's is a day.
+        "hold_until_morning": hold_until is not None
+        and plan.dosing_time_on(hold_until) == nights.MORNING,
         "entry": entry,
         "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),
