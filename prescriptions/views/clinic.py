@@ -83,17 +83,14 @@ def _saved(request, patient, version):
         obj=version,
         detail={"version": version.number, "kind": version.kind},
     )
+    # The kind's label stands as every history shows it: lowering its first letter made
+    # German nouns lowercase ("neustart verschoben ...").
     messages.success(
         request,
-        _("Plan version %(number)s saved (%(kind)s).")
-        % {"number": version.number, "kind": _lowered_first(version.get_kind_display())},
+        _("Plan version %(number)s saved. Change: %(kind)s.")
+        % {"number": version.number, "kind": version.get_kind_display()},
     )
     return redirect(_plan_url(patient))
-
-
-def _lowered_first(text):
-    """'Restart moved to 14 Dec' as 'restart moved to 14 Dec': .lower() lowered the month."""
-    return text[:1].lower() + text[1:]
 
 
 def _log_read(request, patient, prescription=None):

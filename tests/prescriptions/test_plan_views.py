@@ -865,3 +865,20 @@ def test_the_built_in_templates_are_seeded_again_after_a_transactional_test_empt
         "Liquid micro-titration",
         "Standard",
     ]
+
+
+def test_the_saved_message_keeps_the_change_kind_as_labelled_in_german(
+    clinician_client, patient_a, prescription
+):
+    """The saved message lowered the kind's first letter: German nouns read lowercase
+    ("Planversion 2 gespeichert (stufen geändert)")."""
+    from django.contrib.messages import get_messages  # noqa: PLC0415
+
+    response = clinician_client.post(
+        url("plan_change", patient_a),
+        change_data([("3", "")]),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == ["Planversion 2 gespeichert. Änderung: Stufen geändert."]
