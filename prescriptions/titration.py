@@ -591,6 +591,20 @@ def _held_since(versions: Sequence[PlainVersion], night: date) -> date:
     return first
 
 
+def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:
+    """The step a restart after a hold starts from by default: the one at ``dose_mg`` (the
+    dose before the hold), else the highest dose below it, else the first. An index into
+    ``steps`` (the newest version's, the ones the Resume page offers): the position the
+    patient had before the hold is of the version then in effect, which may have had more
+    steps, and matched no choice offered (found by QA)."""
+    below = [
+        (step.dose_mg, -index)
+        for index, step in enumerate(steps)
+        if dose_mg is not None and step.dose_mg <= dose_mg
+    ]
+    return -max(below)[1] if below else 0
+
+
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:
     """The first and last night of each step. The last step's last night is ``None``: its
     dose carries on after its length (the app never stops a dose a clinician has not

@@ -483,11 +483,12 @@ def plan_resume(request, patient_id):
         latest = state["latest"]
         step = 0
         if latest is not None and latest.hold_from is not None:
-            # Default: the step the patient was on when the hold began (often lowered).
-            before = titration.current_step(
-                state["plain_versions"], latest.hold_from - timedelta(days=1)
+            # Default: the step of the steps offered at the dose the patient was on before
+            # the hold (else the nearest lower one): the version then in effect may have had
+            # other steps, and its position matched no choice.
+            step = titration.restart_step_index(
+                latest.steps, state["plan"].dose_on(latest.hold_from - timedelta(days=1))
             )
-            step = before.step_index or 0
         # A restart already signed, or a dated hold's end: the form opens on the night after
         # the hold's last, from its first held night on (a hold not begun yet too: read from
         # tonight, held_until is empty before the hold starts and the form opened on tonight,
