@@ -257,8 +257,16 @@ def dosing_time_change(
     reason: str,
     patient_note: str = "",
     applied_suggestion: str = "",
+    versions: tuple[titration.PlainVersion, ...] | None = None,
 ) -> PlanChange:
-    if dosing_time == latest.dosing_time:
+    """Dose at ``dosing_time`` from ``effective_night`` on. Refused when the plan already
+    asks it then: the newest version has it and so does ``effective_night`` (``versions``,
+    the whole plan, when given). A switch signed for a later night may be brought forward:
+    the newest version has its dosing time, the nights before it the other."""
+    already = dosing_time == latest.dosing_time and (
+        versions is None or titration.dosing_time_on(versions, effective_night) == dosing_time
+    )
+    if already:
         raise PlanChangeError(
             gettext("The plan already uses morning dosing: choose the other dosing time.")
             if dosing_time == titration.MORNING

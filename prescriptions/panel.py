@@ -26,6 +26,7 @@ def plan_state(patient, now=None, view=None, tonight=None):
     now = now or timezone.now()
     night = tonight if tonight is not None else view.tonight(patient.tz, now)
     position = view.on(night)
+    dosing_time = view.dosing_time_on(night)
     return {
         "patient": patient,
         "plan": view,
@@ -37,7 +38,12 @@ def plan_state(patient, now=None, view=None, tonight=None):
         "latest_row": view.latest_row,
         "tonight": night,
         # The patient's own word for the night ("Today (2 Dec)" for a morning doser).
-        "tonight_heading": night_heading(night, patient, view.dosing_time_on(night), now),
+        "tonight_heading": night_heading(night, patient, dosing_time, now),
+        # The dosing time in effect tonight, and a switch of it already signed for a later
+        # night: the newest version's dosing time is the one after that switch, and the
+        # pages offered "Switch to morning dosing" to a patient dosing in the morning.
+        "dosing_time_now": dosing_time,
+        "dosing_switch": _dosing_switch(view, position, night, dosing_time),
         "position": position,
         # Until when the plan is on hold (a restart already signed ends it): every surface
         # that says "on hold until ..." reads this, not the version's own hold_until.
@@ -45,6 +51,17 @@ def plan_state(patient, now=None, view=None, tonight=None):
         "next_change": view.next_change(night),
         "ending": view.ending,
     }
+
+
+def _dosing_switch(view, position, night, dosing_time):
+    """PlanView.next_dosing_time_switch from ``night``, for a plan in effect then (a plan
+    not begun or ended has no dosing time to switch from); None at once when no later
+    version has another dosing time (the usual case: no search through the changes)."""
+    if view.open_prescription is None or position.status in (titration.NO_PLAN, titration.ENDED):
+        return None
+    if not any(v.effective_night > night and v.dosing_time != dosing_time for v in view.versions):
+        return None
+    return view.next_dosing_time_switch(night)
 
 
 def acted_on(view):

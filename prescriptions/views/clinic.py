@@ -544,18 +544,28 @@ def plan_dosing_time(request, patient_id):
             reason=data["reason"],
             patient_note=data["patient_note"],
             applied_suggestion=data["suggestion"],
+            versions=tuple(state["plain_versions"]),
         )
 
     def initial(state):
-        current = state["latest"].dosing_time if state["latest"] else titration.EVENING
-        other = titration.MORNING if current == titration.EVENING else titration.EVENING
+        first = max(state["tonight"] + timedelta(days=1), state["first_night"])
+        switch = state["dosing_switch"]
+        if switch is not None and first < switch.night:
+            # A switch already signed: bring it forward (from the first night it can).
+            other = switch.position.dosing_time
+        elif switch is not None:
+            # Signed for that night already: keep the dosing time of tonight (cancel it).
+            other = state["dosing_time_now"]
+        else:
+            current = state["latest"].dosing_time if state["latest"] else titration.EVENING
+            other = titration.MORNING if current == titration.EVENING else titration.EVENING
         suggestion = ""
         if request.GET.get("suggestion"):
             found = _find_suggestion(request, state["patient"], state)
             suggestion = f"{found.kind}:{found.key}" if found else ""
         return {
             "dosing_time": other,
-            "effective_night": max(state["tonight"] + timedelta(days=1), state["first_night"]),
+            "effective_night": first,
             "suggestion": suggestion,
         }
 
