@@ -13,7 +13,7 @@ step after a hold, the clinician saves a new version with a new ``start_date``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -342,6 +342,21 @@ def _asks(position: PlanPosition) -> tuple:
     )
 
 
+def _edges(versions: Sequence[PlainVersion]) -> Iterator[date]:
+    """The nights on which what the plan asks may change: each version's first night and
+    start, a hold's first night and the night after its last, each step's first night.
+    Every night between two of them asks what the first of them asks."""
+    for version in versions:
+        yield version.effective_night
+        yield version.start_date
+        if version.hold_from is not None:
+            yield version.hold_from
+        if version.hold_until is not None:
+            yield version.hold_until + timedelta(days=1)
+        for first, _last, _step in step_schedule(version):
+            yield first
+
+
 def changes_nothing(versions: Sequence[PlainVersion], proposed: PlainVersion) -> bool:
     """Whether saving ``proposed`` as the newest version would leave every night from its
     effective night as ``versions`` already have it: the same state, dose and dosing time,
@@ -364,13 +379,7 @@ def changes_nothing(versions: Sequence[PlainVersion], proposed: PlainVersion) ->
         return False
     start = proposed.effective_night
     both = (*versions, proposed)
-    boundaries = {start}
-    for version in both:
-        edges = [version.effective_night, version.start_date, version.hold_from]
-        if version.hold_until is not None:
-            edges.append(version.hold_until + timedelta(days=1))
-        edges += [first for first, _last, _step in step_schedule(version)]
-        boundaries.update(edge for edge in edges if edge is not None and edge > start)
+    boundaries = {start} | {edge for edge in _edges(both) if edge > start}
     return all(
         _asks(current_step(versions, night)) == _asks(current_step(both, night))
         for night in sorted(boundaries)
@@ -521,13 +530,7 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
     it is dated: the restart, when signed, says when the steps begin. The state only
     changes on a version's first night, its start, a step's first night or a hold's edge,
     so those are the nights looked at, as :func:`next_change` looks at them."""
-    boundaries = {night}
-    for version in versions:
-        edges = [version.effective_night, version.start_date, version.hold_from]
-        if version.hold_until is not None:
-            edges.append(version.hold_until + timedelta(days=1))
-        edges += [first for first, _last, _step in step_schedule(version)]
-        boundaries.update(edge for edge in edges if edge is not None and edge > night)
+    boundaries = {night} | {edge for edge in _edges(versions) if edge > night}
     stretches: list[Stretch] = []
     kept: tuple | None = None
     held_since = _held_since(versions, night)
@@ -572,17 +575,7 @@ def _held_since(versions: Sequence[PlainVersion], night: date) -> date:
     state on the nights from one of those to the next is the state on the first."""
     if status_on(versions, night) != ON_HOLD:
         return night
-    edges = {
-        edge
-        for version in versions
-        for edge in (
-            version.effective_night,
-            version.start_date,
-            version.hold_from,
-            version.hold_until + timedelta(days=1) if version.hold_until else None,
-        )
-        if edge is not None and edge < night
-    }
+    edges = {edge for edge in _edges(versions) if edge < night}
     first = night
     for edge in sorted(edges, reverse=True):
         if status_on(versions, edge) != ON_HOLD:

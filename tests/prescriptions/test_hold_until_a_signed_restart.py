@@ -110,7 +110,7 @@ def test_the_patient_and_the_clinician_read_the_same_restart(patient_a, clinicia
     assert "Until the night of Wednesday 9 December." in mine
     assert "Until your clinician restarts your plan." not in mine
     assert "From Thursday 10 December: 3 mg." in mine
-    assert "until Wed 9 Dec" in home
+    assert "up to and including the night of Wed 9 Dec" in home
     # The clinician: the same last night and the same restart, nowhere "until resumed".
     assert '<span class="stat-note">until 9 Dec 2026</span>' in page
     assert '<span class="stat-value">10 Dec</span><span class="stat-note">3 mg</span>' in page
