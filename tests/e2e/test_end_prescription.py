@@ -40,7 +40,7 @@ def test_a_clinician_ends_a_prescription_and_the_patient_is_told_not_to_take_ldn
     clinician.get_by_label("Note to the patient").fill("Please stop LDN; we will talk on Monday.")
     clinician.get_by_label("I am ending this prescription").check()
     clinician.get_by_role("button", name="Sign and end").click()
-    expect(clinician.locator(".messages")).to_contain_text("prescription ended")
+    expect(clinician.locator(".messages")).to_contain_text("Change: Prescription ended.")
     expect(clinician.locator(".plan-panel")).to_contain_text("The last prescription ended on")
 
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
