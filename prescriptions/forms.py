@@ -268,14 +268,18 @@ class SignedVersionForm(forms.Form):
         first_night=None,
         tonight_logged=False,
         dosing_time=titration.EVENING,
+        local_today=None,
         **kwargs,
     ):
         """``first_night``/``tonight_logged``: changes.first_changeable_night (the view
         reads it: a change made after tonight's dose takes effect the next night);
-        ``dosing_time``: the plan's on tonight (a morning doser's is "today's dose")."""
+        ``dosing_time``: the plan's on tonight (a morning doser's is "today's dose");
+        ``local_today``: the patient's calendar day now, so the logged night is named as the
+        patient's pages name it ("last night" at 08:00)."""
         self.tonight = tonight
         self.first_night = first_night or tonight
         self.dosing_time = dosing_time
+        self.local_today = local_today
         # Set by the view when saving raised NeedsConfirmation: the box is then shown.
         self.needs_confirmation = False
         super().__init__(*args, **kwargs)
@@ -285,7 +289,10 @@ class SignedVersionForm(forms.Form):
 
     def logged_dose_stands(self) -> str:
         return logged_dose_stands_message(
-            self.first_night, hold=self.holds, dosing_time=self.dosing_time
+            self.first_night,
+            hold=self.holds,
+            dosing_time=self.dosing_time,
+            local_today=self.local_today,
         )
 
     def clean_reason(self):

@@ -254,6 +254,7 @@ def _change_form_kwargs(state):
         "first_night": state["first_night"],
         "tonight_logged": state["tonight_logged"],
         "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
+        "local_today": timezone.localdate(timezone.now(), state["patient"].tz),
     }
 
 

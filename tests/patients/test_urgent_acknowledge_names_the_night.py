@@ -75,3 +75,17 @@ def test_a_night_with_no_word_is_named_by_its_date():
     assert text.startswith("The dose of ")
     assert "Tonight" not in text
     assert "Last night" not in text
+
+
+@pytest.mark.parametrize("page", ["clinic:plan_hold", "clinic:plan_change"])
+def test_the_plan_change_pages_name_the_logged_night_as_the_patient_does(
+    clinician_client, report, patient_a, page
+):
+    # The plan-change forms say why a change starts tomorrow through the same message: the
+    # next morning it is last night's dose that stands, not "tonight's".
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        response = clinician_client.get(reverse(page, args=[patient_a.pk]))
+    assert response.status_code == 200
+    text = response.content.decode().replace("&#x27;", "’").replace("'", "’")
+    assert "Last night’s dose is already logged and stands" in text
+    assert "Tonight’s dose is already logged" not in text
