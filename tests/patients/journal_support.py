@@ -1,11 +1,12 @@
-"""Plans and nights for the journal tests (prescriptions are made directly: no clinician pages)."""
+"""Plans and nights for the journal tests (prescriptions are made directly: no clinician
+pages), and the changes a clinician signs over them (save_version, as the plan pages do)."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from patients.models import NightlyEntry
 from prescriptions import plans
-from prescriptions.changes import dosing_time_change, save_version
+from prescriptions.changes import dosing_time_change, hold_change, resume_change, save_version
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
 # A Wednesday evening in London (GMT): 22:00 local = 22:00 UTC, night of 2026-11-25.
@@ -51,6 +52,19 @@ def make_plan(
     return prescription
 
 
+def sign_change(patient, author, build, signed):
+    """The clinician signs ``build(plan)``, a change built from the patient's plan as it is
+    loaded now, as the plan's next version at ``signed``."""
+    plan = plans.load(patient)
+    return save_version(
+        prescription_id=plan.prescription.pk,
+        author=author,
+        based_on=plan.latest.number,
+        change=build(plan),
+        now=signed,
+    )
+
+
 def switch_dosing_time(
     patient,
     author,
@@ -62,16 +76,79 @@ def switch_dosing_time(
 ):
     """The clinician signs a change of the plan's dosing time from ``effective_night`` on,
     as the plan page does (save_version), at ``signed``."""
-    plan = plans.load(patient)
-    latest = plan.latest
-    return save_version(
-        prescription_id=plan.prescription.pk,
-        author=author,
-        based_on=latest.number,
-        change=dosing_time_change(
-            latest, dosing_time=dosing_time, effective_night=effective_night, reason=reason
+    return sign_change(
+        patient,
+        author,
+        lambda plan: dosing_time_change(
+            plan.latest, dosing_time=dosing_time, effective_night=effective_night, reason=reason
         ),
-        now=signed,
+        signed,
+    )
+
+
+def sign_hold(
+    patient,
+    author,
+    hold_from,
+    hold_until=None,
+    *,
+    signed,
+    reason="Surgery",
+    patient_note="",
+    restart_on=None,
+    restart_step=0,
+    restart_signed=None,
+    restart_reason="Healed",
+    restart_note="",
+):
+    """The clinician holds the plan from the night ``hold_from`` to ``hold_until`` (None:
+    open-ended), signed at ``signed``. With ``restart_on``, then signs a restart on that
+    night at the plan's step ``restart_step`` (sign_restart), at ``restart_signed`` (default
+    ``signed``). Returns the last version signed."""
+    held = sign_change(
+        patient,
+        author,
+        lambda plan: hold_change(
+            plan.latest,
+            hold_from=hold_from,
+            hold_until=hold_until,
+            reason=reason,
+            patient_note=patient_note,
+        ),
+        signed,
+    )
+    if restart_on is None:
+        return held
+    return sign_restart(
+        patient,
+        author,
+        restart_on,
+        restart_step,
+        signed=restart_signed or signed,
+        reason=restart_reason,
+        patient_note=restart_note,
+    )
+
+
+def sign_restart(patient, author, on, step_index, *, signed, reason="Healed", patient_note=""):
+    """The clinician restarts a held plan on the night ``on`` at its step ``step_index``,
+    signed at ``signed`` (in the evening: its date is tonight) and built, as the Resume page
+    builds it, from every version of the plan with tonight open to a change."""
+    tonight = signed.date()
+    return sign_change(
+        patient,
+        author,
+        lambda plan: resume_change(
+            plan.latest,
+            tonight_night=tonight,
+            resume_on=on,
+            step_index=step_index,
+            reason=reason,
+            patient_note=patient_note,
+            versions=plan.versions,
+            first_night=tonight,
+        ),
+        signed,
     )
 
 

@@ -30,9 +30,9 @@ from patients.models import (
     SideEffect,
 )
 from patients.urgent import reports
-from prescriptions import changes, plans
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan
+from tests.patients.journal_support import sign_hold
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
@@ -180,18 +180,8 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
                 reports.acknowledge(report, clinician, "Seen.", NOW)
             assert_stored_equals_fresh(patient, NOW)
         if spec["hold"]:
-            plan = plans.load(patient)
-            latest = plan.latest
             with capture(execute=True):
-                changes.save_version(
-                    prescription_id=plan.open_prescription.pk,
-                    author=clinician,
-                    based_on=latest.number,
-                    change=changes.hold_change(
-                        latest, hold_from=TONIGHT, hold_until=None, reason="Surgery"
-                    ),
-                    now=NOW,
-                )
+                sign_hold(patient, clinician, TONIGHT, signed=NOW)
             assert_stored_equals_fresh(patient, NOW)
         # A new name re-sorts the patient: the links' name key follows at once.
         patient.user.display_name = f"Ångström {spec['urgent']} {later}"

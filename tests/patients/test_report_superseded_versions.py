@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from prescriptions import changes
+from tests.patients.journal_support import sign_hold
 from tests.patients.test_report_plan_changes import chart_markers, table_rows
-from tests.prescriptions.test_hold_until_a_signed_restart import _held_from_dec_2, _resume, _sign
+from tests.prescriptions.test_hold_until_a_signed_restart import _held_from_dec_2, _resume
 
 pytestmark = pytest.mark.django_db
 REPLACED = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
@@ -25,25 +25,13 @@ def replaced_restart(patient_a, clinician_a):
     5 Dec, replaces it; v5 restarts on 15 Dec."""
     _held_from_dec_2(patient_a, clinician_a)
     _resume(patient_a, clinician_a)
-    _sign(
+    sign_hold(
         patient_a,
         clinician_a,
-        lambda latest: changes.hold_change(
-            latest, hold_from=date(2026, 12, 5), hold_until=None, reason="Surgery moved"
-        ),
-        REPLACED,
-    )
-    _sign(
-        patient_a,
-        clinician_a,
-        lambda latest: changes.resume_change(
-            latest,
-            tonight_night=date(2026, 12, 5),
-            resume_on=date(2026, 12, 15),
-            step_index=0,
-            reason="Healed",
-        ),
-        REPLACED,
+        date(2026, 12, 5),
+        signed=REPLACED,
+        reason="Surgery moved",
+        restart_on=date(2026, 12, 15),
     )
     return patient_a
 

@@ -18,9 +18,9 @@ from patients.notifications import sweep as reminders
 from patients.pause import urgent_state, urgent_states
 from patients.rules import pause as pause_rules
 from patients.urgent import reports as urgent
-from prescriptions import changes, plans, titration
+from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, sign_hold
 from tests.patients.reminder_support import log_evening, patient_on_plan
 from tests.security.reauth import mark_reauthenticated
 
@@ -69,6 +69,24 @@ def staff_client(clinician_a):
     other.force_login(clinician_a)
     mark_reauthenticated(other, clinician_a)
     return other
+
+
+@pytest.fixture
+def answer_from_the_clinic(on_plan, patient_client, staff_client):
+    """``answer(decision, note)``: a new report, answered on the clinician's acknowledge
+    page a quarter of an hour later; returns the patient's card then."""
+
+    def answer(decision, note):
+        made = report(on_plan)
+        with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
+            response = staff_client.post(
+                reverse("clinic:urgent_acknowledge", args=[made.pk]),
+                {"note": note, "decision": decision},
+            )
+            assert response.status_code == 302
+            return patient_client.get(HOME).content.decode()
+
+    return answer
 
 
 # --- The rule (pure) ----------------------------------------------------------------------------
@@ -290,17 +308,8 @@ def test_a_report_while_another_is_open_keeps_both_and_is_one_pause(
 
 
 @pytest.mark.django_db
-def test_continue_as_planned_brings_back_the_card_with_the_note(
-    on_plan, patient_client, staff_client
-):
-    made = report(on_plan)
-    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        response = staff_client.post(
-            reverse("clinic:urgent_acknowledge", args=[made.pk]),
-            {"note": "A racing heart can pass; take tonight's dose.", "decision": "continue"},
-        )
-        assert response.status_code == 302
-        html = patient_client.get(HOME).content.decode()
+def test_continue_as_planned_brings_back_the_card_with_the_note(answer_from_the_clinic):
+    html = answer_from_the_clinic("continue", "A racing heart can pass; take tonight's dose.")
     assert "Taken now" in html
     assert "Wait for your clinician" not in html
     assert "Your clinician answered: continue as planned." in html
@@ -335,16 +344,9 @@ def test_the_answer_on_the_card_is_a_whole_sentence_so_german_nouns_keep_their_c
 
 @pytest.mark.django_db
 def test_hold_the_plan_shows_the_hold_and_the_note_on_the_card(
-    on_plan, patient_client, staff_client, clinician_a
+    on_plan, answer_from_the_clinic, clinician_a
 ):
-    made = report(on_plan)
-    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        response = staff_client.post(
-            reverse("clinic:urgent_acknowledge", args=[made.pk]),
-            {"note": "Stop for now; I will call you.", "decision": "hold"},
-        )
-        assert response.status_code == 302
-        html = patient_client.get(HOME).content.decode()
+    html = answer_from_the_clinic("hold", "Stop for now; I will call you.")
     version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
     assert (version.kind, version.hold_from, version.author) == ("hold", TONIGHT, clinician_a)
     assert "Your clinician answered: hold the plan." in html
@@ -362,18 +364,18 @@ def test_hold_the_plan_starts_from_the_next_night_without_a_dose(on_plan, clinic
     assert version.hold_from == TONIGHT + timedelta(days=1)
 
 
-def sign_hold(patient, author, hold_from, hold_until, signed_at, note="No LDN over the holiday."):
-    """A hold signed by the clinician before the report, as the plan page signs one."""
-    plan = plans.load(patient)
-    change = changes.hold_change(
-        plan.latest, hold_from=hold_from, hold_until=hold_until, reason="Holiday", patient_note=note
-    )
-    return changes.save_version(
-        prescription_id=plan.prescription.pk,
-        author=author,
-        based_on=plan.latest_row.number,
-        change=change,
-        now=signed_at,
+def holiday_hold(patient, author, hold_from, hold_until, signed_at, **restart):
+    """A hold signed by the clinician before the report, as the plan page signs one (with
+    ``restart``, the restart signed after it: journal_support.sign_hold)."""
+    return sign_hold(
+        patient,
+        author,
+        hold_from,
+        hold_until,
+        signed=signed_at,
+        reason="Holiday",
+        patient_note="No LDN over the holiday.",
+        **restart,
     )
 
 
@@ -385,19 +387,14 @@ def held_open_ended_from(patient, night):
 
 @pytest.mark.django_db
 def test_hold_the_plan_holds_tonight_when_a_dated_hold_is_only_signed_for_later(
-    on_plan, patient_client, staff_client, clinician_a
+    on_plan, answer_from_the_clinic, clinician_a
 ):
     # A holiday hold signed in advance (20-25 Dec): tonight the plan is active, and the
     # clinician's "hold" left it so every night until the 20th (and after the 25th).
-    sign_hold(on_plan, clinician_a, date(2026, 12, 20), date(2026, 12, 25), NOW - timedelta(days=1))
-    made = report(on_plan)
-    with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        response = staff_client.post(
-            reverse("clinic:urgent_acknowledge", args=[made.pk]),
-            {"note": "Stop for now; I will call you.", "decision": "hold"},
-        )
-        assert response.status_code == 302
-        html = patient_client.get(HOME).content.decode()
+    holiday_hold(
+        on_plan, clinician_a, date(2026, 12, 20), date(2026, 12, 25), NOW - timedelta(days=1)
+    )
+    html = answer_from_the_clinic("hold", "Stop for now; I will call you.")
     version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
     assert (version.number, version.kind, version.author) == (3, "hold", clinician_a)
     assert (version.hold_from, version.hold_until) == (TONIGHT, None)
@@ -411,7 +408,7 @@ def test_hold_the_plan_holds_tonight_when_a_dated_hold_is_only_signed_for_later(
 def test_hold_the_plan_holds_tonight_when_an_open_ended_hold_is_only_signed_for_later(
     on_plan, clinician_a
 ):
-    sign_hold(on_plan, clinician_a, TONIGHT + timedelta(days=3), None, NOW - timedelta(days=1))
+    holiday_hold(on_plan, clinician_a, TONIGHT + timedelta(days=3), None, NOW - timedelta(days=1))
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
     version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
@@ -422,7 +419,9 @@ def test_hold_the_plan_holds_tonight_when_an_open_ended_hold_is_only_signed_for_
 @pytest.mark.django_db
 def test_hold_the_plan_outlasts_a_dated_hold_running_tonight(on_plan, clinician_a):
     # On hold 24-30 Nov: the clinician's hold is open-ended, so 1 Dec stays on hold.
-    sign_hold(on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3))
+    holiday_hold(
+        on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3)
+    )
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
     version = PlanVersion.objects.filter(prescription__patient=on_plan).latest("number")
@@ -440,7 +439,9 @@ def test_hold_the_plan_outlasts_a_dated_hold_running_tonight(on_plan, clinician_
 def test_hold_the_plan_after_tonights_dose_outlasts_a_dated_hold_from_tomorrow(
     on_plan, clinician_a
 ):
-    sign_hold(on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3))
+    holiday_hold(
+        on_plan, clinician_a, date(2026, 11, 24), date(2026, 11, 30), NOW - timedelta(days=3)
+    )
     log_evening(on_plan, TONIGHT, dose="3", at=NOW - timedelta(minutes=5))
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
@@ -457,7 +458,7 @@ def test_hold_the_plan_after_tonights_dose_outlasts_a_dated_hold_from_tomorrow(
 def test_hold_the_plan_signs_nothing_when_an_open_ended_hold_is_already_running(
     on_plan, clinician_a
 ):
-    sign_hold(on_plan, clinician_a, date(2026, 11, 24), None, NOW - timedelta(days=3))
+    holiday_hold(on_plan, clinician_a, date(2026, 11, 24), None, NOW - timedelta(days=3))
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
     assert PlanVersion.objects.filter(prescription__patient=on_plan).count() == 2
@@ -472,7 +473,7 @@ def test_hold_the_plan_after_tonights_dose_signs_nothing_over_an_open_ended_hold
 ):
     # Asked of tonight (logged, active), it signed a hold from tomorrow that changes nothing,
     # which save_version refuses: the acknowledgement failed.
-    sign_hold(on_plan, clinician_a, TONIGHT + timedelta(days=1), None, NOW - timedelta(days=1))
+    holiday_hold(on_plan, clinician_a, TONIGHT + timedelta(days=1), None, NOW - timedelta(days=1))
     log_evening(on_plan, TONIGHT, dose="3", at=NOW - timedelta(minutes=5))
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")
@@ -484,22 +485,15 @@ def test_hold_the_plan_after_tonights_dose_signs_nothing_over_an_open_ended_hold
 @pytest.mark.django_db
 def test_hold_the_plan_replaces_a_restart_signed_after_a_running_hold(on_plan, clinician_a):
     # Held since the 24th with a restart signed for 1 Dec: the clinician's hold cancels it.
-    sign_hold(on_plan, clinician_a, date(2026, 11, 24), None, NOW - timedelta(days=3))
-    plan = plans.load(on_plan)
-    restart = changes.resume_change(
-        plan.latest,
-        tonight_night=TONIGHT,
-        resume_on=date(2026, 12, 1),
-        step_index=0,
-        reason="Restart",
-        versions=plan.versions,
-    )
-    changes.save_version(
-        prescription_id=plan.prescription.pk,
-        author=clinician_a,
-        based_on=plan.latest_row.number,
-        change=restart,
-        now=NOW - timedelta(hours=1),
+    holiday_hold(
+        on_plan,
+        clinician_a,
+        date(2026, 11, 24),
+        None,
+        NOW - timedelta(days=3),
+        restart_on=date(2026, 12, 1),
+        restart_signed=NOW - timedelta(hours=1),
+        restart_reason="Restart",
     )
     made = report(on_plan)
     urgent.acknowledge(made, clinician_a, "Stop.", NOW + timedelta(minutes=5), decision="hold")

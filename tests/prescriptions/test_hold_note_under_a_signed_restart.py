@@ -7,14 +7,13 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from prescriptions import changes, plans
-from tests.patients.journal_support import make_plan
+from prescriptions import plans
+from tests.patients.journal_support import make_plan, sign_hold
 from tests.prescriptions.test_hold_until_a_signed_restart import (
     DEC_2,
     DEC_10,
     HOLD_SIGNED,
     NOW,
-    _sign,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,26 +24,16 @@ RESTART_NOTE = "Restart at 3 mg on the 10th."
 
 def _held_with_a_restart_signed(patient, clinician):
     make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
-    _sign(
+    sign_hold(
         patient,
         clinician,
-        lambda latest: changes.hold_change(
-            latest, hold_from=DEC_2, hold_until=None, reason="Surgery", patient_note=HOLD_NOTE
-        ),
-        HOLD_SIGNED,
-    )
-    _sign(
-        patient,
-        clinician,
-        lambda latest: changes.resume_change(
-            latest,
-            tonight_night=NOW.date(),
-            resume_on=DEC_10,
-            step_index=1,
-            reason="Healed",
-            patient_note=RESTART_NOTE,
-        ),
-        NOW,
+        DEC_2,
+        signed=HOLD_SIGNED,
+        patient_note=HOLD_NOTE,
+        restart_on=DEC_10,
+        restart_step=1,
+        restart_signed=NOW,
+        restart_note=RESTART_NOTE,
     )
 
 

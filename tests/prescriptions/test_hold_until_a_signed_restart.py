@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from prescriptions import changes, plans
 from prescriptions.titration import hold_last_night, next_change
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, sign_hold, sign_restart
 from tests.prescriptions.test_titration import step, version
 from tests.security.reauth import mark_reauthenticated
 
@@ -24,38 +24,13 @@ HOLD_SIGNED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, night
 NOW = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)  # the night of the 3rd
 
 
-def _sign(patient, author, build, now):
-    view = plans.load(patient)
-    return changes.save_version(
-        prescription_id=view.prescription.pk,
-        author=author,
-        based_on=view.latest.number,
-        change=build(view.latest),
-        now=now,
-    )
-
-
 def _held_from_dec_2(patient, clinician, until=None):
     make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
-    _sign(
-        patient,
-        clinician,
-        lambda latest: changes.hold_change(
-            latest, hold_from=DEC_2, hold_until=until, reason="Surgery"
-        ),
-        HOLD_SIGNED,
-    )
+    sign_hold(patient, clinician, DEC_2, until, signed=HOLD_SIGNED)
 
 
 def _resume(patient, clinician, on=DEC_10):
-    _sign(
-        patient,
-        clinician,
-        lambda latest: changes.resume_change(
-            latest, tonight_night=NOW.date(), resume_on=on, step_index=1, reason="Healed"
-        ),
-        NOW,
-    )
+    sign_restart(patient, clinician, on, 1, signed=NOW)
 
 
 def _pages(patient_a, clinician_a):
@@ -123,13 +98,8 @@ def test_the_patient_and_the_clinician_read_the_same_restart(patient_a, clinicia
 @pytest.mark.django_db
 def test_a_dated_hold_signed_over_an_open_ended_one_says_its_last_night(patient_a, clinician_a):
     _held_from_dec_2(patient_a, clinician_a)
-    _sign(
-        patient_a,
-        clinician_a,
-        lambda latest: changes.hold_change(
-            latest, hold_from=date(2026, 12, 5), hold_until=date(2026, 12, 20), reason="Dated"
-        ),
-        NOW,
+    sign_hold(
+        patient_a, clinician_a, date(2026, 12, 5), date(2026, 12, 20), signed=NOW, reason="Dated"
     )
     mine, home, page, plan = _pages(patient_a, clinician_a)
     assert "Until the night of Sunday 20 December." in mine
@@ -161,24 +131,12 @@ def test_a_dated_hold_ending_before_the_signed_restart_is_refused_not_left_as_a_
     _resume(patient_a, clinician_a)
     before = plans.load(patient_a).latest.number
     with pytest.raises(changes.PlanChangeError) as refused:
-        _sign(
-            patient_a,
-            clinician_a,
-            lambda latest: changes.hold_change(
-                latest, hold_from=NOW.date(), hold_until=date(2026, 12, 4), reason="Shorter"
-            ),
-            NOW,
+        sign_hold(
+            patient_a, clinician_a, NOW.date(), date(2026, 12, 4), signed=NOW, reason="Shorter"
         )
     assert "the restart signed for the plan begins on 10 Dec 2026" in str(refused.value)
     assert "End the hold on 9 Dec 2026" in str(refused.value)
     assert plans.load(patient_a).latest.number == before
     # A hold that reaches past the restart leaves no gap: it signs.
-    _sign(
-        patient_a,
-        clinician_a,
-        lambda latest: changes.hold_change(
-            latest, hold_from=NOW.date(), hold_until=date(2026, 12, 12), reason="Longer"
-        ),
-        NOW,
-    )
+    sign_hold(patient_a, clinician_a, NOW.date(), date(2026, 12, 12), signed=NOW, reason="Longer")
     assert plans.load(patient_a).latest.number == before + 1

@@ -9,9 +9,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from prescriptions import changes
-from tests.patients.journal_support import make_plan
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _sign
+from tests.patients.journal_support import make_plan, sign_hold
+from tests.prescriptions.test_hold_until_a_signed_restart import NOW
 
 pytestmark = pytest.mark.django_db
 DEC_5 = date(2026, 12, 5)
@@ -19,14 +18,7 @@ DEC_5 = date(2026, 12, 5)
 
 def _next_change_stat(patient, clinician, until, language="en"):
     make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
-    _sign(
-        patient,
-        clinician,
-        lambda latest: changes.hold_change(
-            latest, hold_from=DEC_5, hold_until=until, reason="Surgery"
-        ),
-        NOW,
-    )
+    sign_hold(patient, clinician, DEC_5, until, signed=NOW)
     client = Client()
     client.force_login(clinician)
     with time_machine.travel(NOW, tick=False):

@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from prescriptions import changes, plans
+from prescriptions import plans
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import make_plan
-from tests.prescriptions.test_hold_until_a_signed_restart import HOLD_SIGNED, NOW, _resume, _sign
+from tests.patients.journal_support import make_plan, sign_hold
+from tests.prescriptions.test_hold_until_a_signed_restart import DEC_10, HOLD_SIGNED, NOW
 from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -23,19 +23,20 @@ pytestmark = pytest.mark.django_db
 HOLD_NOTE = "Stop LDN: no dose before your surgery."
 
 
-def _hold(patient, clinician, hold_from, hold_until=None):
+def _hold(patient, clinician, hold_from, hold_until=None, restart_on=None):
+    """Held from ``hold_from`` (signed on the night of 2 Dec); with ``restart_on``, then a
+    restart there at 3 mg signed on the night of the 3rd."""
     make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
-    _sign(
+    sign_hold(
         patient,
         clinician,
-        lambda latest: changes.hold_change(
-            latest,
-            hold_from=hold_from,
-            hold_until=hold_until,
-            reason="Surgery",
-            patient_note=HOLD_NOTE,
-        ),
-        HOLD_SIGNED,
+        hold_from,
+        hold_until,
+        signed=HOLD_SIGNED,
+        patient_note=HOLD_NOTE,
+        restart_on=restart_on,
+        restart_step=1,
+        restart_signed=NOW,
     )
 
 
@@ -72,8 +73,7 @@ def test_the_form_opens_after_a_dated_hold_not_begun(patient_a, clinician_a):
 
 
 def test_the_form_opens_on_the_restart_signed_for_a_hold_not_begun(patient_a, clinician_a):
-    _hold(patient_a, clinician_a, date(2026, 12, 5))
-    _resume(patient_a, clinician_a, on=date(2026, 12, 12))
+    _hold(patient_a, clinician_a, date(2026, 12, 5), restart_on=date(2026, 12, 12))
     assert 'value="2026-12-12"' in _form(_client(clinician_a), patient_a)
 
 
@@ -115,8 +115,7 @@ def test_a_restart_on_the_holds_first_night_or_later_is_signed(patient_a, clinic
 
 
 def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clinician_a):
-    _hold(patient_a, clinician_a, date(2026, 12, 2))
-    _resume(patient_a, clinician_a)  # v3: restart on 10 Dec
+    _hold(patient_a, clinician_a, date(2026, 12, 2), restart_on=DEC_10)  # v3: restart on 10 Dec
     clinician = _client(clinician_a)
     assert _post(clinician, patient_a, date(2026, 12, 15), step="0").status_code == 302
     moved = PlanVersion.objects.get(number=4)
@@ -143,8 +142,7 @@ def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clini
 
 
 def test_a_restart_moved_later_carries_the_clinicians_new_note(patient_a, clinician_a):
-    _hold(patient_a, clinician_a, date(2026, 12, 2))
-    _resume(patient_a, clinician_a)
+    _hold(patient_a, clinician_a, date(2026, 12, 2), restart_on=DEC_10)
     response = _post(
         _client(clinician_a), patient_a, date(2026, 12, 15), note="Restart on the 15th.", step="0"
     )

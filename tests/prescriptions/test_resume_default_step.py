@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from prescriptions import changes
 from prescriptions.titration import restart_step_index
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, sign_change, sign_hold
 from tests.prescriptions.factories import plan_steps
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _sign
+from tests.prescriptions.test_hold_until_a_signed_restart import NOW
 from tests.security.reauth import mark_reauthenticated
 
 SIGNED = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -42,11 +42,11 @@ def test_the_default_restart_step_is_one_of_the_steps_offered(
     # Version 1: three steps, the patient on the third (4.5 mg) by December.
     make_plan(patient_a, clinician_a, steps=(("1.5", 10), ("3", 10), ("4.5", None)))
     # Version 2: two steps, from 10 Dec; version 3: an open-ended hold from 3 Dec before it.
-    _sign(
+    sign_change(
         patient_a,
         clinician_a,
-        lambda latest: changes.steps_change(
-            latest,
+        lambda plan: changes.steps_change(
+            plan.latest,
             effective_night=date(2026, 12, 10),
             start_date=date(2026, 12, 10),
             steps=plan_steps(newest_steps),
@@ -54,14 +54,7 @@ def test_the_default_restart_step_is_one_of_the_steps_offered(
         ),
         SIGNED,
     )
-    _sign(
-        patient_a,
-        clinician_a,
-        lambda latest: changes.hold_change(
-            latest, hold_from=date(2026, 12, 3), hold_until=None, reason="Urgent report"
-        ),
-        SIGNED,
-    )
+    sign_hold(patient_a, clinician_a, date(2026, 12, 3), signed=SIGNED, reason="Urgent report")
     client = Client()
     client.force_login(clinician_a)
     mark_reauthenticated(client, clinician_a)

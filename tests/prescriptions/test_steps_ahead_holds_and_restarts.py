@@ -13,55 +13,15 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from prescriptions import changes, panel, plans, titration
+from prescriptions import panel, plans, titration
 from prescriptions.models import Formulation
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, sign_hold
 from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, the night of 2 Dec
 DEC_2 = date(2026, 12, 2)
-
-
-def _sign(patient, author, build, now=NOW):
-    view = plans.load(patient)
-    return changes.save_version(
-        prescription_id=view.prescription.pk,
-        author=author,
-        based_on=view.latest.number,
-        change=build(view),
-        now=now,
-    )
-
-
-def _hold(patient, clinician, hold_from, hold_until=None, now=NOW):
-    _sign(
-        patient,
-        clinician,
-        lambda view: changes.hold_change(
-            view.latest, hold_from=hold_from, hold_until=hold_until, reason="Surgery"
-        ),
-        now,
-    )
-
-
-def _restart(patient, clinician, on, step_index, now=NOW):
-    tonight = now.date()
-    _sign(
-        patient,
-        clinician,
-        lambda view: changes.resume_change(
-            view.latest,
-            tonight_night=tonight,
-            resume_on=on,
-            step_index=step_index,
-            reason="Healed",
-            versions=view.versions,
-            first_night=tonight,
-        ),
-        now,
-    )
 
 
 def _client(user, clinician=False):
@@ -93,8 +53,9 @@ def _panel_table(patient, clinician, now=NOW):
     return " ".join(table.split())
 
 
-def _two_mg_plan(patient, clinician):
-    # 2 mg from 22 Nov for 21 nights, then 2.5 mg: active on the night of 2 Dec.
+def _two_mg_plan_held_and_restarted(patient, clinician):
+    # 2 mg from 22 Nov for 21 nights, then 2.5 mg: active on the night of 2 Dec. Signed that
+    # night: a hold from 6 to 9 Dec, and a restart at the first step on 12 Dec.
     make_plan(
         patient,
         clinician,
@@ -102,12 +63,18 @@ def _two_mg_plan(patient, clinician):
         start=date(2026, 11, 22),
         formulation=Formulation.OTHER,
     )
+    sign_hold(
+        patient,
+        clinician,
+        date(2026, 12, 6),
+        date(2026, 12, 9),
+        signed=NOW,
+        restart_on=date(2026, 12, 12),
+    )
 
 
 def test_a_dated_hold_and_restart_to_come_are_in_your_steps(patient_a, clinician_a):
-    _two_mg_plan(patient_a, clinician_a)
-    _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
-    _restart(patient_a, clinician_a, date(2026, 12, 12), 0)
+    _two_mg_plan_held_and_restarted(patient_a, clinician_a)
     assert _your_steps(patient_a) == [
         "2 mg — from 22 Nov to 5 Dec",
         "On hold, no LDN — from 6 Dec to 11 Dec",
@@ -120,9 +87,7 @@ def test_a_dated_hold_and_restart_to_come_are_in_your_steps(patient_a, clinician
 
 
 def test_my_plan_and_the_panel_give_the_restarts_steps_the_same_nights(patient_a, clinician_a):
-    _two_mg_plan(patient_a, clinician_a)
-    _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
-    _restart(patient_a, clinician_a, date(2026, 12, 12), 0)
+    _two_mg_plan_held_and_restarted(patient_a, clinician_a)
     view = plans.load(patient_a)
     state = panel.plan_state(patient_a, NOW, view)
     panel_rows = [
@@ -152,8 +117,14 @@ def test_an_open_ended_hold_to_come_with_a_restart_signed(patient_a, clinician_a
         steps=(("1.5", 14), ("3", 14), ("4.5", None)),
         start=date(2026, 8, 4),
     )
-    _hold(patient_a, clinician_a, date(2026, 12, 5))
-    _restart(patient_a, clinician_a, date(2026, 12, 12), 1)
+    sign_hold(
+        patient_a,
+        clinician_a,
+        date(2026, 12, 5),
+        signed=NOW,
+        restart_on=date(2026, 12, 12),
+        restart_step=1,
+    )
     assert _your_steps(patient_a) == [
         "4.5 mg — from 1 Sep to 4 Dec",
         "On hold, no LDN — from 5 Dec to 11 Dec",
@@ -172,10 +143,11 @@ def test_no_dated_steps_under_an_open_ended_hold_over_a_signed_restart(patient_a
         steps=(("1.5", 14), ("3", 14), ("4.5", None)),
         start=date(2026, 11, 1),
     )
-    _hold(patient_a, clinician_a, DEC_2)
-    _restart(patient_a, clinician_a, date(2026, 12, 14), 1)
+    sign_hold(
+        patient_a, clinician_a, DEC_2, signed=NOW, restart_on=date(2026, 12, 14), restart_step=1
+    )
     later = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
-    _hold(patient_a, clinician_a, date(2026, 12, 3), now=later)
+    sign_hold(patient_a, clinician_a, date(2026, 12, 3), signed=later)
     assert _your_steps(patient_a, later) == [
         "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
     ]
