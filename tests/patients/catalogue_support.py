@@ -1,5 +1,6 @@
 """The translations of a gettext catalogue as (msgid, msgstr) pairs, for the wording tests."""
 
+import re
 from pathlib import Path
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
@@ -29,3 +30,15 @@ def translations(po: Path) -> list[tuple[str, str]]:
         else:
             key = None
     return [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+
+
+def doctor_words(po: Path, doctor: re.Pattern, allowed) -> list[str]:
+    """Each translation of ``po`` in which ``doctor`` finds the clinician called a doctor,
+    its msgid not in ``allowed``, as "'msgid': msgstr" (a wording test wants none)."""
+    pairs = translations(po)
+    assert len(pairs) > 1000  # the catalogue was read
+    return [
+        f"{msgid!r}: {msgstr}"
+        for msgid, msgstr in pairs
+        if doctor.search(msgstr) and msgid not in allowed
+    ]
