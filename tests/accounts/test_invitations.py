@@ -30,10 +30,18 @@ def link_in(message):
     return match.group(0).replace("http://127.0.0.1:8000", "")
 
 
-def sign_up(client, email, name="Sam Taylor", password=NEW_PASSWORD):
+def sign_up(client, email, name="Sam Taylor", password=NEW_PASSWORD, repeated=None, **fields):
+    """The sign-up form posted (``repeated``: the password typed the second time, if not the
+    same; ``fields``: the rest, e.g. time_zone)."""
     return client.post(
         reverse("account_signup"),
-        {"email": email, "display_name": name, "password1": password, "password2": password},
+        {
+            "email": email,
+            "display_name": name,
+            "password1": password,
+            "password2": password if repeated is None else repeated,
+            **fields,
+        },
     )
 
 
@@ -445,13 +453,16 @@ def test_the_success_message_gives_the_configured_validity(clinician_client, set
 
 
 def _invited_from(clinician_client, country):
+    """A patient invited with ``country``; their own browser, on the emailed link."""
     response = clinician_client.post(
         reverse("clinic:invite"),
         {"email": "new.patient@example.org", "role": "patient", "country": country},
     )
     assert response.status_code == 302
     clinician_client.logout()
-    return link_in(mail.outbox[-1])
+    browser = Client()
+    browser.get(link_in(mail.outbox[-1]))
+    return browser
 
 
 def test_a_patient_invited_from_germany_starts_in_berlin_time_not_the_clinics_default(
@@ -459,9 +470,7 @@ def test_a_patient_invited_from_germany_starts_in_berlin_time_not_the_clinics_de
 ):
     """Every new patient got Europe/London until they found their settings: a patient in
     Germany was reminded an hour late (exploratory testing)."""
-    link = _invited_from(clinician_client, "DE")
-    client = Client()
-    client.get(link)
+    client = _invited_from(clinician_client, "DE")
     page = client.get(reverse("account_signup")).content.decode()
     assert "Your time zone" in page
     assert '<option value="Europe/Berlin" selected>' in page
@@ -472,18 +481,11 @@ def test_a_patient_invited_from_germany_starts_in_berlin_time_not_the_clinics_de
 
 
 def test_the_zone_chosen_at_sign_up_is_the_patients(clinician_client, clinician_a):
-    link = _invited_from(clinician_client, "US")
-    client = Client()
-    client.get(link)
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "new.patient@example.org",
-            "display_name": "Sam",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD,
-            "time_zone": "America/Chicago",
-        },
+    response = sign_up(
+        _invited_from(clinician_client, "US"),
+        "new.patient@example.org",
+        "Sam",
+        time_zone="America/Chicago",
     )
     assert response.status_code == 302
     assert Patient.objects.get(user__email="new.patient@example.org").time_zone == (
@@ -492,18 +494,11 @@ def test_the_zone_chosen_at_sign_up_is_the_patients(clinician_client, clinician_
 
 
 def test_a_zone_not_in_the_list_is_refused_and_no_account_is_made(clinician_client, clinician_a):
-    link = _invited_from(clinician_client, "")
-    client = Client()
-    client.get(link)
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "new.patient@example.org",
-            "display_name": "Sam",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD,
-            "time_zone": "Mars/Olympus_Mons",
-        },
+    response = sign_up(
+        _invited_from(clinician_client, ""),
+        "new.patient@example.org",
+        "Sam",
+        time_zone="Mars/Olympus_Mons",
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -519,18 +514,12 @@ def test_a_zone_chosen_before_another_error_is_kept_and_not_replaced_by_the_scri
 ):
     """Passwords that differ sent the form back; the script then put the browser's zone
     over the one chosen, and the account was made in it (exploratory testing)."""
-    link = _invited_from(clinician_client, "")
-    client = Client()
-    client.get(link)
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "new.patient@example.org",
-            "display_name": "Sam",
-            "password1": NEW_PASSWORD,
-            "password2": NEW_PASSWORD + "x",
-            "time_zone": "Pacific/Auckland",
-        },
+    response = sign_up(
+        _invited_from(clinician_client, ""),
+        "new.patient@example.org",
+        "Sam",
+        repeated=NEW_PASSWORD + "x",
+        time_zone="Pacific/Auckland",
     )
     page = response.content.decode()
     assert response.status_code == 200

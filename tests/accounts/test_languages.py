@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from ldn_journal.accounts.languages import recipient_language, supported_language
 from tests.factories import PASSWORD
+from tests.patients.journal_support import settings_data
 
 pytestmark = pytest.mark.django_db
 
@@ -52,17 +53,7 @@ def test_the_users_setting_beats_the_browser(patient_client, patient_a):
 def test_the_patient_chooses_german_in_settings_and_is_answered_in_german(
     patient_client, patient_a
 ):
-    data = {
-        "display_name": "Pat",
-        "language": "de",
-        "time_zone": "Europe/London",
-        "reminder_time": "21:00",
-        "remind_by_email": "on",
-        "last_call_time": "22:30",
-        "morning_checkin": "on",
-        "morning_time": "08:00",
-    }
-    response = patient_client.post(SETTINGS, data, follow=True)
+    response = patient_client.post(SETTINGS, settings_data(language="de"), follow=True)
     patient_a.user.refresh_from_db()
     assert patient_a.user.language == "de"
     page = response.content.decode()

@@ -1,28 +1,19 @@
 """Deactivating the last active clinician of any patient is refused, with the patients listed
 and a way to hand them over in the same step."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from django.forms.models import inlineformset_factory
-from django.test import Client
 
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
 from ldn_journal.accounts.admin import UserAdminForm
 from ldn_journal.accounts.models import AccessLog
 from patients.admin import CareTeamFormSet, CareTeamInline
 from patients.models import CareTeamMembership
-from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
-from tests.security.reauth import mark_reauthenticated
-
-
-def admin_browser(admin):
-    client = Client()
-    client.force_login(admin)
-    mark_reauthenticated(client, admin)
-    return client
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in_reauthenticated
 
 
 @pytest.fixture
@@ -41,7 +32,7 @@ def deactivate(client, user, **extra):
 
 def test_the_last_clinician_of_a_patient_cannot_be_deactivated(clinic):
     admin, leaving, _colleague, _alone, _shared = clinic
-    response = deactivate(admin_browser(admin), leaving)
+    response = deactivate(signed_in_reauthenticated(admin), leaving)
     html = response.content.decode()
     assert response.status_code == 409
     assert "Dr Leaving is the only active clinician of 1 patient (Alma Alone)" in html
@@ -57,7 +48,7 @@ def test_the_refusal_is_in_the_admins_language(clinic):
     admin, leaving, _colleague, _alone, _shared = clinic
     admin.language = "de"
     admin.save(update_fields=["language"])
-    html = deactivate(admin_browser(admin), leaving).content.decode()
+    html = deactivate(signed_in_reauthenticated(admin), leaving).content.decode()
     assert "Dr Leaving kann noch nicht deaktiviert werden" in html
     assert "Dr Leaving ist die einzige aktive behandelnde Person von 1 Patient (Alma Alone)" in html
     assert "Übergeben und Dr Leaving deaktivieren" in html
@@ -78,21 +69,13 @@ def test_an_admin_cannot_take_the_patients_over_said_in_the_admins_language(
     admin, leaving, _colleague, _alone, _shared = clinic
     admin.language = language
     admin.save(update_fields=["language"])
-    html = deactivate(admin_browser(admin), leaving, taker=admin.pk).content.decode()
+    html = deactivate(signed_in_reauthenticated(admin), leaving, taker=admin.pk).content.decode()
     assert expected in html
 
 
 def test_the_last_clinician_cannot_be_deactivated_while_a_report_is_open(clinic):
     _admin, leaving, _colleague, alone, _shared = clinic
-    urgent.report_reaction(
-        alone,
-        symptoms=["vomiting"],
-        since="",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
-    )
+    urgent_report(alone, datetime(2026, 11, 26, 2, 0, tzinfo=UTC), symptoms=["vomiting"], since="")
     with pytest.raises(LastClinician):
         set_user_active(leaving, False)
     leaving.refresh_from_db()
@@ -101,7 +84,7 @@ def test_the_last_clinician_cannot_be_deactivated_while_a_report_is_open(clinic)
 
 def test_choosing_a_taker_hands_the_patients_over_and_deactivates_in_one_step(clinic):
     admin, leaving, colleague, alone, _shared = clinic
-    response = deactivate(admin_browser(admin), leaving, taker=str(colleague.pk))
+    response = deactivate(signed_in_reauthenticated(admin), leaving, taker=str(colleague.pk))
     assert response.status_code == 302
     leaving.refresh_from_db()
     assert not leaving.is_active
@@ -119,7 +102,7 @@ def test_a_taker_who_cannot_take_patients_is_refused_and_nothing_changes(clinic,
         "deactivated": lambda: ClinicianFactory(is_active=False),
         "the leaver": lambda: leaving,
     }[who]()
-    response = deactivate(admin_browser(admin), leaving, taker=str(taker.pk))
+    response = deactivate(signed_in_reauthenticated(admin), leaving, taker=str(taker.pk))
     html = response.content.decode()
     assert response.status_code == 409
     leaving.refresh_from_db()
@@ -135,7 +118,7 @@ def test_a_clinician_whose_patients_all_have_another_clinician_can_be_deactivate
     admin = AdminFactory()
     leaving, colleague = ClinicianFactory(), ClinicianFactory()
     PatientFactory(clinicians=[leaving, colleague])
-    assert deactivate(admin_browser(admin), leaving).status_code == 302
+    assert deactivate(signed_in_reauthenticated(admin), leaving).status_code == 302
     leaving.refresh_from_db()
     assert not leaving.is_active
 
@@ -143,7 +126,7 @@ def test_a_clinician_whose_patients_all_have_another_clinician_can_be_deactivate
 def test_a_clinician_of_only_deactivated_patients_can_be_deactivated(db):
     admin, leaving = AdminFactory(), ClinicianFactory()
     PatientFactory(clinicians=[leaving], user__is_active=False)
-    assert deactivate(admin_browser(admin), leaving).status_code == 302
+    assert deactivate(signed_in_reauthenticated(admin), leaving).status_code == 302
 
 
 def test_the_django_admin_refuses_the_same_deactivation(clinic):

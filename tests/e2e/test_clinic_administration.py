@@ -3,8 +3,6 @@ a clinician's two-step sign-in; a clinician outside a team opens a record by bre
 the patient sees it with the reason; an admin sets up a one-day cover and the covering
 clinician sees the away clinician's patients. Screenshots at 1280x800."""
 
-import uuid
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -13,9 +11,9 @@ from ldn_journal.accounts.models import User
 from ldn_journal.demo import DEMO_PASSWORD
 from patients import coverage
 from patients.models import CareTeamMembership, ClinicianNote, Patient
-from patients.urgent import reports as urgent
 from tests.e2e.browser_support import PHONE, SCREENSHOTS, pages_too_wide, sideways_scroll, sign_in
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
 
 DESKTOP = {"width": 1280, "height": 800}
 REASON = "Emergency department called at 2 am; the patient cannot speak."
@@ -235,15 +233,7 @@ def test_the_staff_sections_take_one_row_at_1280_px_in_each_language(
     settings.LDN_REQUIRE_STAFF_MFA = False
     gone = ClinicianFactory(is_active=False)
     for _ in range(10):
-        urgent.report_reaction(
-            PatientFactory(clinicians=[gone]),
-            symptoms=["racing_heart"],
-            since="within_hour",
-            severity="severe",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=timezone.now(),
-        )
+        urgent_report(PatientFactory(clinicians=[gone]), timezone.now())
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     sign_in(page, live_server, email)

@@ -15,15 +15,8 @@ from patients.urgent import reports as urgent
 from prescriptions import titration
 from prescriptions.demo import journal_hints
 from prescriptions.panel import plan_state
-from tests.e2e.browser_support import SCREENSHOTS, close_the_tests_connections
+from tests.e2e.browser_support import CHROMIUM_ARGS, SCREENSHOTS, close_the_tests_connections
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 
 

@@ -1,7 +1,6 @@
 """/metrics: behind a bearer token (404 otherwise), deliveries, urgent reports, the sweep,
 channels, queues, and request latency by view name."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,8 +9,8 @@ from django.utils import timezone
 from ldn_journal.operations import heartbeat
 from ldn_journal.operations.models import ChannelState
 from patients.models import ReminderDelivery
-from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
 
 TOKEN = "metrics-token-for-tests-0123456789"
 Status = ReminderDelivery.Status
@@ -46,15 +45,7 @@ def test_metrics_answer_404_when_no_token_is_configured(client, settings):
 @pytest.mark.django_db
 def test_metrics_count_deliveries_by_kind_and_status_and_the_oldest_pending(client, token):
     patient = PatientFactory(clinicians=[ClinicianFactory()])
-    urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=timezone.now(),
-    )
+    urgent_report(patient, timezone.now())
     ReminderDelivery.objects.update(claimed_at=timezone.now() - timedelta(minutes=6))
     body = scrape(client).content.decode()
     assert 'ldn_deliveries{kind="urgent",status="pending"} 1.0' in body

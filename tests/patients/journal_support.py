@@ -1,6 +1,7 @@
 """Plans and nights for the journal tests (prescriptions are made directly: no clinician
 pages), and the changes a clinician signs over them (save_version, as the plan pages do)."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -174,3 +175,30 @@ def a_year_of_nights(patient, last=TONIGHT, nights=365):
             )
         )
     NightlyEntry.objects.bulk_create(entries)
+
+
+def month_cell(page, day):
+    """The class and the text of the calendar cell of ``day`` in the month a page shows (a
+    day of another month, or today, has a second class); exactly one such cell."""
+    found = re.findall(
+        rf'<td class="night-([^" ]*)">(?:<a href="[^"]*">)?'
+        rf'<span class="day">{day}</span>(.*?)</td>',
+        page,
+    )
+    assert len(found) == 1, found
+    return found[0]
+
+
+def settings_data(**overrides):
+    """The patient's settings form as a browser posts it (the merged settings page carries
+    the reminder times too, issue 16), with ``overrides``."""
+    return {
+        "display_name": "Pat",
+        "time_zone": "Europe/London",
+        "reminder_time": "21:00",
+        "remind_by_email": "on",
+        "last_call_time": "22:30",
+        "morning_checkin": "on",
+        "morning_time": "08:00",
+        **overrides,
+    }

@@ -33,6 +33,7 @@ from patients.urgent import reports
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan
 from tests.patients.journal_support import sign_hold
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
@@ -166,14 +167,8 @@ def test_the_stored_row_equals_a_fresh_evaluation_after_every_kind_of_change(
             assert_stored_equals_fresh(patient, NOW)
         if spec["urgent"]:
             with capture(execute=True):
-                report, _ = reports.report_reaction(
-                    patient,
-                    symptoms=["panic"],
-                    since="",
-                    severity=spec["urgent"],
-                    text="",
-                    submission_id=uuid.uuid4(),
-                    now=NOW,
+                report = urgent_report(
+                    patient, NOW, symptoms=["panic"], since="", severity=spec["urgent"]
                 )
             assert_stored_equals_fresh(patient, NOW)
             with capture(execute=True):

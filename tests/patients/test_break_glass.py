@@ -9,7 +9,6 @@ import http_ece
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from py_vapid import Vapid
@@ -21,6 +20,7 @@ from patients.models import BreakGlassGrant, Patient, PushSubscription
 from patients.notifications.channels import push as push_channel
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.test_push import PushService, b64, browser_keys
+from tests.security.reauth import signed_in
 
 REASON = "Called by the emergency department at 2 am; the patient is unconscious."
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -28,12 +28,6 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 def url(patient_id):
     return reverse("clinic:break_glass", args=[patient_id])
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def subscribe_user(user, endpoint):

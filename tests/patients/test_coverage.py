@@ -2,13 +2,11 @@
 last included; while it holds, the one gate lets the coverer see the covered clinician's
 patients, the alerts reach them, and their reads are logged as "covering"."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
@@ -18,6 +16,8 @@ from patients.models import BreakGlassGrant, Coverage, Patient, ReminderDelivery
 from patients.rules import coverage as rules
 from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in
 
 NY = "America/New_York"
 DAY = date(2026, 3, 2)
@@ -25,12 +25,6 @@ DAY = date(2026, 3, 2)
 NY_START = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 NY_END = datetime(2026, 3, 3, 5, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def cover(covering, covered, first=DAY, last=DAY, **extra):
@@ -262,15 +256,7 @@ def test_an_urgent_report_alerts_the_covering_clinician_at_once(
     cover(clinician_b, clinician_a)
     now = NY_START + timedelta(hours=14)  # 14:00 in New York: nobody's quiet hours
 
-    report, _ = urgent.report_reaction(
-        patient_a,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
+    report = urgent_report(patient_a, now)
 
     recipients = set(report.deliveries.values_list("recipient_id", flat=True))
     assert recipients == {clinician_a.pk, clinician_b.pk}
@@ -282,15 +268,7 @@ def test_an_escalation_reaches_the_covering_clinician(
     settings.LDN_URGENT_ESCALATE_TO_ADMINS = False
     cover(clinician_b, clinician_a)
     now = NY_START + timedelta(hours=14)
-    report, _ = urgent.report_reaction(
-        patient_a,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
+    report = urgent_report(patient_a, now)
 
     urgent.escalate_due(now + timedelta(hours=2))
 

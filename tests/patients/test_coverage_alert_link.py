@@ -2,12 +2,10 @@
 the coverage holds; once the coverage is over the report stays 404 for them, and the alert's
 link says the coverage ended and whom to contact instead of a bare 404 (found by QA)."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +14,8 @@ from patients.models import Coverage, ReminderDelivery
 from patients.notifications.outbox import send_deliveries
 from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in
 
 NY = "America/New_York"
 DAY = date(2026, 3, 2)
@@ -31,26 +31,11 @@ def clinic_in_new_york(settings):
     settings.SITE_URL = "https://ldn.example.org"
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def covered_report(covering, covered, patient, last_day=DAY):
     Coverage.objects.create(
         covering=covering, covered=covered, first_day=DAY, last_day=last_day, reason="Leave"
     )
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text="My heart is racing",
-        submission_id=uuid.uuid4(),
-        now=DURING,
-    )
-    return report
+    return urgent_report(patient, DURING, text="My heart is racing")
 
 
 def link_of(report, recipient):

@@ -3,7 +3,6 @@ sweep by queue, urgent alerts never give up and reach the admins on every channe
 dashboard says "alert not delivered", a sent message is recorded on a fresh connection."""
 
 import logging
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -23,6 +22,7 @@ from patients.notifications.channels import TransientFailure
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.reminder_support import patient_on_plan
+from tests.patients.urgent_support import urgent_report
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -51,19 +51,6 @@ class Published:
 
     def __call__(self, ids, queue="reminders"):
         self.calls.append((queue, sorted(ids)))
-
-
-def report_for(patient, now):
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
-    return report
 
 
 @pytest.fixture
@@ -119,7 +106,7 @@ def alert(db, settings):
     settings.LDN_REMINDER_RETRY_BASE_SECONDS = 30
     clinician = ClinicianFactory()
     patient = PatientFactory(clinicians=[clinician])
-    report = report_for(patient, EVENING)
+    report = urgent_report(patient, EVENING)
     return report.deliveries.get()
 
 

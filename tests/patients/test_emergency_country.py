@@ -10,6 +10,7 @@ from ldn_journal.accounts import invitations
 from patients.models import Patient
 from patients.rules import emergency
 from tests.factories import ClinicianFactory, UserFactory
+from tests.patients.journal_support import settings_data
 
 NUMBERS = {"GB": "999", "US": "911", "AU": "000"}
 
@@ -70,26 +71,11 @@ def test_the_number_comes_from_the_country_else_the_zone(country, zone, number):
     assert emergency.emergency_number(country, zone, NUMBERS, "112 / 911") == number
 
 
-def settings_post(**overrides):
-    data = {
-        "display_name": "Pat",
-        "time_zone": "Europe/London",
-        "reminder_time": "21:00",
-        "remind_by_email": "on",
-        # The merged settings page carries the reminder times too (issue 16).
-        "last_call_time": "22:30",
-        "morning_checkin": "on",
-        "morning_time": "08:00",
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.mark.django_db
 def test_the_patient_sets_their_country_in_settings_and_the_guidance_follows(
     patient_client, patient_a
 ):
-    response = patient_client.post(reverse("journal:settings"), settings_post(country="US"))
+    response = patient_client.post(reverse("journal:settings"), settings_data(country="US"))
     assert response.status_code == 302
     patient_a.refresh_from_db()
     assert patient_a.country == "US"
@@ -102,7 +88,7 @@ def test_the_patient_sets_their_country_in_settings_and_the_guidance_follows(
 def test_an_unknown_country_is_refused_with_what_is_allowed_and_nothing_is_stored(
     patient_client, patient_a
 ):
-    response = patient_client.post(reverse("journal:settings"), settings_post(country="XX"))
+    response = patient_client.post(reverse("journal:settings"), settings_data(country="XX"))
     assert response.status_code == 200
     assert "Choose your country from the list, or leave it empty" in response.content.decode()
     patient_a.refresh_from_db()
@@ -113,7 +99,7 @@ def test_an_unknown_country_is_refused_with_what_is_allowed_and_nothing_is_store
 @pytest.mark.django_db
 def test_an_empty_country_means_the_country_of_the_time_zone(patient_client, patient_a):
     patient_client.post(
-        reverse("journal:settings"), settings_post(country="", time_zone="Australia/Sydney")
+        reverse("journal:settings"), settings_data(country="", time_zone="Australia/Sydney")
     )
     html = patient_client.get(reverse("journal:urgent_report")).content.decode()
     assert 'href="tel:000"' in html

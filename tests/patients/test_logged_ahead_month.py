@@ -3,18 +3,17 @@ patient moves to Los Angeles, where tonight is 30 Nov. Both calendars let you st
 December, where it is, and the patient's trends and stats reach it (the calendars' "next
 month" stopped at tonight's month, and the trends and stats ended at tonight: found by QA)."""
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from patients.models import NightlyEntry, SideEffect
 from prescriptions.plans import load
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, month_cell
+from tests.security.reauth import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -56,23 +55,6 @@ def moved(patient_a, clinician_a):
         yield patient_a
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _day_cell(page, day):
-    """The class and text of a day's cell in the month shown."""
-    found = re.findall(
-        rf'<td class="night-([^" ]*)">(?:<a href="[^"]*">)?'
-        rf'<span class="day">{day}</span>(.*?)</td>',
-        page,
-    )
-    assert len(found) == 1, found
-    return found[0]
-
-
 def test_the_patients_calendar_steps_on_to_the_month_of_the_night_logged_ahead(moved):
     client = signed_in(moved.user)
     november = client.get(reverse("journal:history"))
@@ -82,10 +64,10 @@ def test_the_patients_calendar_steps_on_to_the_month_of_the_night_logged_ahead(m
     december = client.get(reverse("journal:history"), {"month": "2026-12"})
     assert december.context["month"] == AHEAD
     assert december.context["following"] is None  # nothing after it
-    css, text = _day_cell(december.content.decode(), 1)
+    css, text = month_cell(december.content.decode(), 1)
     assert css == "taken"
     assert "taken 1.5 mg" in text
-    assert _day_cell(december.content.decode(), 2)[0] == "future"
+    assert month_cell(december.content.decode(), 2)[0] == "future"
 
 
 def test_the_patients_calendar_goes_no_further_than_the_night_logged_ahead(moved):
@@ -104,7 +86,7 @@ def test_the_clinicians_calendar_steps_on_to_the_month_of_the_night_logged_ahead
     december = client.get(page, {"month": "2026-12"})
     assert december.context["calendar_month"] == AHEAD
     assert december.context["calendar_next"] is None
-    css, text = _day_cell(december.content.decode(), 1)
+    css, text = month_cell(december.content.decode(), 1)
     assert css == "taken"
     assert "Taken" in text
     assert client.get(page, {"month": "2027-01"}).context["calendar_month"] == AHEAD

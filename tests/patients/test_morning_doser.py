@@ -27,9 +27,9 @@ from patients.rules.schedule import (
     nights_around,
     slots_for_night,
 )
-from patients.urgent import reports as urgent
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import log_evening, patient_on_plan
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -251,15 +251,7 @@ def test_the_urgent_pages_lead_back_to_today_or_tonight_by_the_dosing_time(
             patient_client.get(reverse(name)).content.decode()
             for name in ("journal:urgent_report", "journal:urgent_guidance")
         ]
-        made = urgent.report_reaction(
-            patient_a,
-            symptoms=["racing_heart"],
-            since="within_hour",
-            severity="mild",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=AT_09,
-        )[0]
+        made = urgent_report(patient_a, AT_09, severity="mild")
         pages.append(
             patient_client.get(reverse("journal:urgent_detail", args=[made.pk])).content.decode()
         )
@@ -272,15 +264,7 @@ def test_a_morning_doser_waiting_for_the_clinician_is_told_to_log_todays_dose(
 ):
     make_plan(patient_a, clinician_a, dosing_time="morning")
     with time_machine.travel(AT_09, tick=False):
-        urgent.report_reaction(
-            patient_a,
-            symptoms=["racing_heart"],
-            since="within_hour",
-            severity="severe",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=AT_09,
-        )
+        urgent_report(patient_a, AT_09)
         card = patient_client.get(HOME).content.decode()
         refused = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
     assert "I already took today's dose" in card

@@ -15,7 +15,7 @@ from patients.clinic import attention
 from patients.models import NightlyEntry
 from patients.rules import nights
 from tests.patients.journal_support import make_plan
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import mark_reauthenticated, signed_in_reauthenticated
 
 # London is on GMT in late November: these UTC moments are the patient's wall clock.
 MOMENTS = {
@@ -88,13 +88,6 @@ def test_the_card_and_the_nights_pages_use_one_word_for_tonights_night(
 # "Tonight"; the calendar called the open 1 Dec "tonight". Each now reads the card's word.
 
 
-def clinic_client(clinician):
-    clinic = Client()
-    clinic.force_login(clinician)
-    mark_reauthenticated(clinic, clinician)
-    return clinic
-
-
 def card_night(patient_client) -> tuple[str, date]:
     home = patient_client.get(reverse("journal:home")).content.decode()
     night = re.search(r"/journal/night/(\d{4}-\d\d-\d\d)/", home)[1]
@@ -150,7 +143,9 @@ def test_the_lists_last_entry_names_the_night_as_the_nights_own_page_does(
         title = title_word(
             patient_client.get(reverse("journal:night", args=[night]), follow=True).content.decode()
         )
-        page = clinic_client(clinician_a).get(reverse("clinic:patients")).content.decode()
+        page = (
+            signed_in_reauthenticated(clinician_a).get(reverse("clinic:patients")).content.decode()
+        )
     # London = UTC here: the patient's calendar day is the moment's date.
     older = (moment.date() - night).days
     expected = title.lower() if title else f"{older} nights ago"
@@ -174,7 +169,9 @@ def test_at_0440_the_list_counts_nights_from_the_patients_calendar_day(
     with time_machine.travel(moment, tick=False):
         log_taken(patient_a, logged)
         attention.recompute([patient_a.pk], moment)
-        page = clinic_client(clinician_a).get(reverse("clinic:patients")).content.decode()
+        page = (
+            signed_in_reauthenticated(clinician_a).get(reverse("clinic:patients")).content.decode()
+        )
     assert list_said(page) == said
 
 
@@ -186,7 +183,7 @@ def test_the_patient_page_and_the_visit_report_head_the_dose_as_the_plan_panel_d
     make_plan(patient_a, clinician_a, dosing_time=dosing_time)
     with time_machine.travel(MOMENTS[clock], tick=False):
         word, _tonight = card_night(patient_client)
-        clinic = clinic_client(clinician_a)
+        clinic = signed_in_reauthenticated(clinician_a)
         plan_page = clinic.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode()
         patient_page = clinic.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
         report = clinic.get(reverse("clinic:report", args=[patient_a.pk])).content.decode()
@@ -207,7 +204,7 @@ def test_the_calendars_name_the_open_night_as_the_card_does(
     with time_machine.travel(MOMENTS[clock], tick=False):
         word, _tonight = card_night(patient_client)
         history = patient_client.get(reverse("journal:history")).content.decode()
-        clinic = clinic_client(clinician_a)
+        clinic = signed_in_reauthenticated(clinician_a)
         patient_page = clinic.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
     assert open_cell_text(history) == f"{word.lower()}, not logged yet", clock
     # The clinician's calendar writes "25 Nov: Last night, not logged yet".

@@ -9,7 +9,6 @@ from shutil import which
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.time_zones import SESSION_KEY
@@ -18,6 +17,7 @@ from patients.models import ClinicianPreferences, NightlyEntry
 from patients.rules import nights, schedule
 from prescriptions import plans
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
+from tests.security.reauth import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -176,18 +176,12 @@ def test_a_refused_replayed_form_answers_with_its_errors_as_json(patient_client,
     assert response.json() == {"ok": False, "message": "Choose a reason."}
 
 
-def _clinician_client(clinician):
-    client = Client()
-    client.force_login(clinician)
-    return client
-
-
 def test_the_clinician_sees_an_entry_logged_offline_marked_as_such(
     patient_client, clinician_a, patient_a, plan
 ):
     with time_machine.travel(NOW, tick=False):
         replay(patient_client, TAKEN, NOW - timedelta(minutes=5))
-        page = _clinician_client(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+        page = signed_in(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
     assert "logged offline" in page.content.decode()
 
 
@@ -312,7 +306,7 @@ def test_an_edit_after_the_move_lists_the_times_where_they_were_logged(
         )
         assert response.status_code == 302
         page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
-        history = _clinician_client(clinician_a).get(
+        history = signed_in(clinician_a).get(
             reverse("clinic:entry_history", args=[patient_a.pk, entry.pk])
         )
     changes = page[page.index('id="history-title"') :]
@@ -331,7 +325,7 @@ def test_the_clinician_in_another_zone_sees_the_time_labelled_with_the_patients_
     ClinicianPreferences.objects.update_or_create(
         user=clinician_a, defaults={"time_zone": "America/New_York"}
     )
-    clinician_client = _clinician_client(clinician_a)
+    clinician_client = signed_in(clinician_a)
     page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
     assert "22:15 London" in page
 

@@ -14,18 +14,10 @@ from django.conf import settings as django_settings
 from playwright.sync_api import sync_playwright
 from py_vapid import Vapid
 
-from tests.e2e.browser_support import SCREENSHOTS, close_the_tests_connections
+from tests.e2e.browser_support import CHROMIUM_ARGS, SCREENSHOTS, close_the_tests_connections
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def wait_until(check, timeout=15):

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from patients.models import ReminderDelivery, UrgentReport
 from patients.notifications import sweep
-from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.reminder_support import patient_on_plan
+from tests.patients.urgent_support import urgent_report
 from tests.patients.worker_support import (
     Sink,
     Worker,
@@ -225,15 +225,7 @@ def test_smtp_down_then_up_delivers_every_urgent_alert_exactly_once(redis_server
     ).start()
     try:
         for patient in patients:
-            urgent.report_reaction(
-                patient,
-                symptoms=["racing_heart"],
-                since="within_hour",
-                severity="severe",
-                text="",
-                submission_id=uuid.uuid4(),
-                now=timezone.now(),
-            )
+            urgent_report(patient, timezone.now())
         alerts = ReminderDelivery.objects.filter(kind=Kind.URGENT)
         assert alerts.count() == 6
         sweep_until(

@@ -13,6 +13,7 @@ from patients.models import ClinicianNote
 from patients.rules.flags import NightRecord
 from patients.rules.scales import MOOD, PAIN
 from tests.patients.dashboard_factories import give_nights, give_plan
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
@@ -111,10 +112,7 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
 ):
     """The report reads it from the nights and plan it has loaded (and the first urgent
     report); the exports ask the database for all three. Both must agree."""
-    import uuid  # noqa: PLC0415
-
     from patients.clinic.views import record_start  # noqa: PLC0415
-    from patients.urgent import reports as urgent  # noqa: PLC0415
     from prescriptions import plans  # noqa: PLC0415
 
     back = {"report": 60, "entry": 60, "plan": 60}
@@ -123,14 +121,8 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
         give_plan(patient_a, clinician_a, TONIGHT - timedelta(days=back["plan"]))
         give_nights([patient_a], TONIGHT, back["entry"])
         when = datetime(2026, 3, 31, 9, 0, tzinfo=UTC) - timedelta(days=back["report"])
-        urgent.report_reaction(
-            patient_a,
-            symptoms=["vomiting"],
-            since="few_hours",
-            severity="moderate",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=when,
+        urgent_report(
+            patient_a, when, symptoms=["vomiting"], since="few_hours", severity="moderate"
         )
     response = clinician_client.get(reverse("clinic:report", args=[patient_a.pk]))
     assert response.context["report"]["start"] == record_start(

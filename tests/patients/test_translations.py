@@ -37,6 +37,7 @@ from patients.notifications.outbox import send_delivery, unsubscribe_token
 from patients.rules import emergency
 from patients.urgent import reports as urgent
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -222,14 +223,8 @@ def patient_world(patient_a, clinician_a):
     NightlyEntry.objects.create(
         patient=patient_a, night=TONIGHT - timedelta(days=2), status="skipped", skip_reason="forgot"
     )
-    report, _ = urgent.report_reaction(
-        patient_a,
-        symptoms=["racing_heart", "other"],
-        since="within_hour",
-        severity="severe",
-        text="Zzz",
-        submission_id=uuid.uuid4(),
-        now=NOW - timedelta(hours=3),
+    report = urgent_report(
+        patient_a, NOW - timedelta(hours=3), symptoms=["racing_heart", "other"], text="Zzz"
     )
     PushSubscription.objects.create(
         user=user, endpoint="https://push.example/1", p256dh="k", auth="a"
@@ -404,15 +399,7 @@ def test_an_urgent_alert_and_its_push_are_in_each_clinicians_own_language(
     )
     # The patient's request is in English: the alert is still in the clinician's language.
     with translation.override("en-gb"):
-        report, _ = urgent.report_reaction(
-            patient_a,
-            symptoms=["vomiting"],
-            since="few_hours",
-            severity="severe",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=NOW,
-        )
+        report = urgent_report(patient_a, NOW, symptoms=["vomiting"], since="few_hours")
         for delivery_id in report.deliveries.values_list("pk", flat=True):
             send_delivery(delivery_id)
     [message] = mail.outbox

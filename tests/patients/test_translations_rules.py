@@ -6,7 +6,6 @@ The same detector as tests/patients/test_translations.py: every English msgid's 
 words, and any sentence the English page shows, must be gone from the translated page.
 """
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -18,11 +17,12 @@ from django.utils import translation
 from patients import wording
 from patients.models import NightlyEntry, SideEffect
 from patients.rules import wording as rules_wording
-from patients.urgent import reports as urgent
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import PatientFactory
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
 from tests.patients.test_translations import LANGUAGES, english_left, render_in, visible_texts
+from tests.patients.urgent_support import urgent_report
+from tests.prescriptions.factories import steps_data
 
 pytestmark = pytest.mark.django_db
 
@@ -77,14 +77,12 @@ def flagged(patient_a, clinician_a):
         evening_logged_at=_at(date(2026, 11, 23), 22),
         time_zone="Europe/London",
     )
-    urgent.report_reaction(
+    urgent_report(
         patient_a,
+        NOW - timedelta(hours=1),
         symptoms=["vomiting"],
         since="few_hours",
         severity="moderate",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=NOW - timedelta(hours=1),
     )
     quiet = PatientFactory(user__display_name="Wombat", clinicians=[clinician_a])
     make_plan(quiet, clinician_a)
@@ -150,21 +148,14 @@ def test_flags_evidence_suggestions_and_dose_levels_leave_no_english(
 
 
 def _change(steps, reason="Review"):
-    data = {
+    return {
         "based_on": "1",
         "effective_night": str(TONIGHT),
         "start_date": str(TONIGHT),
         "reason": reason,
         "patient_note": "",
-        "steps-TOTAL_FORMS": str(len(steps)),
-        "steps-INITIAL_FORMS": "0",
-        "steps-MIN_NUM_FORMS": "0",
-        "steps-MAX_NUM_FORMS": "1000",
+        **steps_data(steps),
     }
-    for index, (dose, days) in enumerate(steps):
-        data[f"steps-{index}-dose_mg"] = dose
-        data[f"steps-{index}-days"] = days
-    return data
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

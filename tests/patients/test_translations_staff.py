@@ -2,7 +2,6 @@
 (the same detector as the patient pages, tests/patients/test_translations.py)."""
 
 import re
-import uuid
 import zoneinfo
 from datetime import timedelta
 from types import SimpleNamespace
@@ -33,6 +32,7 @@ from tests.patients.test_translations import (
     pieces,
     render_in,
 )
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -60,23 +60,19 @@ def clinic(patient_a, clinician_a, admin_user):
     entry.notes = "Zzz"
     entry.save()
     SideEffect.objects.create(entry=entry, kind="headache", severity=2)
-    report, _ = urgent.report_reaction(
+    report = urgent_report(
         patient_a,
+        NOW - timedelta(hours=1),
         symptoms=["vomiting"],
         since="few_hours",
         severity="moderate",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=NOW - timedelta(hours=1),
     )
-    answered, _ = urgent.report_reaction(
+    answered = urgent_report(
         patient_a,
+        NOW - timedelta(hours=3),
         symptoms=["vomiting"],
         since="few_hours",
         severity="moderate",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=NOW - timedelta(hours=3),
     )
     urgent.acknowledge(answered, clinician_a, "Zzz", NOW - timedelta(hours=2))
     newcomer = PatientFactory(user__display_name="Wombat", clinicians=[clinician_a])

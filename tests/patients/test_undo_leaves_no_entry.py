@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from patients.clinic import attention, dashboard
@@ -18,7 +17,7 @@ from patients.models import NightlyEntry, PatientAttention, Submission
 from patients.rules import flags as flag_rules
 from tests.patients.dashboard_factories import give_nights
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +41,7 @@ def quiet_patient(patient_a, clinician_a):
 
 @pytest.fixture
 def staff_client(clinician_a):
-    client = Client()
-    client.force_login(clinician_a)
-    mark_reauthenticated(client, clinician_a)
-    return client
+    return signed_in_reauthenticated(clinician_a)
 
 
 def log_and_undo(patient_client):

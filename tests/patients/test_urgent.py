@@ -23,6 +23,7 @@ from patients.urgent import reports as urgent
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import make_plan
+from tests.patients.urgent_support import urgent_report
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London: night of 25 Nov
 Kind = ReminderDelivery.Kind
@@ -44,18 +45,7 @@ def valid_post(**overrides):
 
 
 def make_report(patient, now=NOW, **fields):
-    fields.setdefault("symptoms", ["severe_headache"])
-    fields.setdefault("severity", "severe")
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=fields["symptoms"],
-        since=fields.get("since", ""),
-        severity=fields["severity"],
-        text=fields.get("text", ""),
-        submission_id=fields.get("submission_id", uuid.uuid4()),
-        now=now,
-    )
-    return report
+    return urgent_report(patient, now, **{"symptoms": ["severe_headache"], "since": "", **fields})
 
 
 # --- Guidance ------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from patients.journal import entries as journal
-from patients.urgent import reports as urgent
 from prescriptions.changes import logged_dose_stands_message
 from tests.patients.journal_support import make_plan
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +30,9 @@ def report(patient_a, clinician_a):
     make_plan(patient_a, clinician_a, dosing_time="evening", start=date(2026, 11, 1))
     with time_machine.travel(DOSE, tick=False):
         journal.log_taken_now(patient_a, DOSE, uuid.uuid4())
-    report, _ = urgent.report_reaction(
-        patient_a,
-        symptoms=["severe_headache"],
-        since="since_dose",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=DOSE + timedelta(minutes=40),
+    return urgent_report(
+        patient_a, DOSE + timedelta(minutes=40), symptoms=["severe_headache"], since="since_dose"
     )
-    return report
 
 
 def _form_text(client, report, at, **headers):

@@ -18,6 +18,7 @@ from patients.notifications import claims, sweep, tasks
 from patients.notifications import outbox as delivery
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London
 Kind = ReminderDelivery.Kind
@@ -27,16 +28,7 @@ SECRET_TEXT = "My heart is racing after the 4.5 mg dose"
 
 
 def report_for(patient, now=NOW, severity="severe"):
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity=severity,
-        text=SECRET_TEXT,
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
-    return report
+    return urgent_report(patient, now, severity=severity, text=SECRET_TEXT)
 
 
 def send_all(ids, now):

@@ -6,7 +6,6 @@ escalate nothing: nobody is paged about a report a clinician has just answered.
 """
 
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from django.db import connection, connections, transaction
 from patients.models import ReminderDelivery, UrgentReport
 from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -43,15 +43,7 @@ def _wait_for_a_blocked_lock(timeout_polls=2000):
 def test_an_acknowledgement_committed_during_the_escalation_sweep_stops_the_escalation():
     clinician = ClinicianFactory()
     patient = PatientFactory(clinicians=[clinician])
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["severe_headache"],
-        since="",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=REPORTED,
-    )
+    report = urgent_report(patient, REPORTED, symptoms=["severe_headache"], since="")
     acknowledged, release = threading.Event(), threading.Event()
     escalated, errors = [], []
 

@@ -8,7 +8,6 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
@@ -22,7 +21,8 @@ from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan, sign_hold
 from tests.patients.reminder_support import log_evening, patient_on_plan
-from tests.security.reauth import mark_reauthenticated
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in_reauthenticated
 
 # 20:00 in London on Thursday 26 Nov 2026: tonight is the 26th, the reminder is due at 21:00.
 NOW = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
@@ -34,16 +34,7 @@ Status = ReminderDelivery.Status
 
 
 def report(patient, now=NOW, severity="severe"):
-    made, _ = urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity=severity,
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
-    return made
+    return urgent_report(patient, now, severity=severity)
 
 
 def due_kinds(patient, now):
@@ -65,10 +56,7 @@ def on_plan(patient_a, clinician_a):
 @pytest.fixture
 def staff_client(clinician_a):
     """The clinician in a browser of their own (the patient keeps `patient_client`)."""
-    other = Client()
-    other.force_login(clinician_a)
-    mark_reauthenticated(other, clinician_a)
-    return other
+    return signed_in_reauthenticated(clinician_a)
 
 
 @pytest.fixture

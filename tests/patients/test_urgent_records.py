@@ -1,7 +1,6 @@
 """Urgent reports kept in the record: the visit report and the FHIR export."""
 
 import json
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,20 +13,14 @@ from fhir.resources.R4B.adverseevent import AdverseEvent
 from patients.urgent import reports as urgent
 from patients.urgent.fhir import adverse_event, adverse_events
 from prescriptions import plans
-from tests.security.reauth import mark_reauthenticated
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in_reauthenticated
 
 
 def report_for(patient, now, severity="severe"):
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["severe_headache", "vomiting"],
-        since="few_hours",
-        severity=severity,
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
+    return urgent_report(
+        patient, now, symptoms=["severe_headache", "vomiting"], since="few_hours", severity=severity
     )
-    return report
 
 
 @pytest.mark.django_db
@@ -109,10 +102,7 @@ def _adverse_event_ids(response):
 
 def _fhir_exporter(who, patient, clinician):
     """A signed-in, just re-authenticated client and the FHIR export's URL for ``who``."""
-    client = Client()
-    user = clinician if who == "clinician" else patient.user
-    client.force_login(user)
-    mark_reauthenticated(client, user)
+    client = signed_in_reauthenticated(clinician if who == "clinician" else patient.user)
     if who == "clinician":
         return client, reverse("clinic:export", args=[patient.pk, "fhir"])
     return client, reverse("journal:export_format", args=["fhir"])

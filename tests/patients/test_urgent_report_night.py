@@ -20,6 +20,7 @@ from patients.urgent.fhir import adverse_events
 from prescriptions import plans, titration
 from prescriptions.changes import first_changeable_night
 from tests.patients.journal_support import make_plan
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -36,16 +37,7 @@ def _patient_on(patient, clinician, dosing_time):
 
 
 def _report(patient, now):
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["severe_headache"],
-        since="since_dose",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
-    return report
+    return urgent_report(patient, now, symptoms=["severe_headache"], since="since_dose")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from ldn_journal.accounts.context_processors import urgent_count
 from ldn_journal.accounts.models import AccessLog
@@ -24,7 +24,8 @@ from patients.models import (
 from patients.notifications import outbox
 from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
-from tests.security.reauth import mark_reauthenticated
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in_reauthenticated
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London
 SECRET = "Heart racing after the 4.5 mg dose"
@@ -32,24 +33,8 @@ Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
 
 
-def browser_for(user):
-    client = Client()
-    client.force_login(user)
-    mark_reauthenticated(client, user)
-    return client
-
-
 def report(patient, now=NOW):
-    made, _ = urgent.report_reaction(
-        patient,
-        symptoms=["racing_heart"],
-        since="within_hour",
-        severity="severe",
-        text=SECRET,
-        submission_id=uuid.uuid4(),
-        now=now,
-    )
-    return made
+    return urgent_report(patient, now, text=SECRET)
 
 
 def post_report(client):
@@ -201,13 +186,13 @@ def test_an_escalation_while_the_care_team_sleeps_reaches_someone_at_once(looked
 def test_the_patient_is_told_the_team_on_duty_was_alerted_in_their_language(orphan, admins):
     orphan.user.language = "de"
     orphan.user.save(update_fields=["language"])
-    html = post_report(browser_for(orphan.user)).content.decode()
+    html = post_report(signed_in_reauthenticated(orphan.user)).content.decode()
     assert "das diensthabende Team der Praxis benachrichtigt" in html
 
 
 @pytest.mark.django_db
 def test_the_patient_is_told_truthfully_that_the_team_on_duty_was_alerted(orphan, admins):
-    html = post_report(browser_for(orphan.user)).content.decode()
+    html = post_report(signed_in_reauthenticated(orphan.user)).content.decode()
     assert "the clinic's team on duty has been alerted" in html
     assert "Your care team has been alerted now" not in html
 
@@ -215,7 +200,7 @@ def test_the_patient_is_told_truthfully_that_the_team_on_duty_was_alerted(orphan
 @pytest.mark.django_db
 def test_the_patient_is_told_their_care_team_was_alerted_when_it_was(looked_after):
     patient, _clinician = looked_after
-    html = post_report(browser_for(patient.user)).content.decode()
+    html = post_report(signed_in_reauthenticated(patient.user)).content.decode()
     assert "Your care team has been alerted now" in html
     assert "team on duty" not in html
 
@@ -231,7 +216,7 @@ def test_the_admins_alert_links_to_a_page_they_can_open_without_health_details(
         assert [outbox.send_delivery(pk) for pk in ids] == [Status.SENT]
     link = f"https://ldn.example.org/manage/urgent/{made.pk}/"
     assert link in mail.outbox[0].body
-    page = browser_for(admins[0]).get(f"/manage/urgent/{made.pk}/")
+    page = signed_in_reauthenticated(admins[0]).get(f"/manage/urgent/{made.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "Olive Orphan" in html
@@ -253,7 +238,7 @@ def test_escalation_reaches_only_people_who_can_open_what_it_links_to(looked_aft
         path = urgent.alert_url(delivery).removeprefix("http://127.0.0.1:8000")
         # A clinician's link redirects to the report; the alert's own page answers only
         # someone who may no longer open it (tests/patients/test_coverage_alert_link.py).
-        opened = browser_for(delivery.recipient).get(path, follow=True)
+        opened = signed_in_reauthenticated(delivery.recipient).get(path, follow=True)
         assert opened.status_code == 200, delivery.recipient
         assert not opened.request["PATH_INFO"].endswith("/alert/"), delivery.recipient
 
@@ -278,7 +263,7 @@ def test_the_unassigned_page_lists_name_time_and_severity_without_health_details
     made = report(orphan)
     report(looked_after[0])
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
-        html = browser_for(admins[0]).get("/manage/urgent/").content.decode()
+        html = signed_in_reauthenticated(admins[0]).get("/manage/urgent/").content.decode()
     assert "Unassigned urgent reports" in html
     assert "Olive Orphan" in html
     assert "Severe" in html
@@ -295,7 +280,7 @@ def test_assigning_a_clinician_takes_one_step_is_audited_and_alerts_them_at_once
     taker = ClinicianFactory(display_name="Dr Taker")
     later = NOW + timedelta(minutes=4)
     with time_machine.travel(later, tick=False):
-        response = browser_for(admins[0]).post(
+        response = signed_in_reauthenticated(admins[0]).post(
             f"/manage/urgent/{made.pk}/assign/", {"clinician": taker.pk, "next": "list"}
         )
     assert response.status_code == 302
@@ -305,7 +290,7 @@ def test_assigning_a_clinician_takes_one_step_is_audited_and_alerts_them_at_once
     assert (log.actor, log.patient, log.detail["clinician"]) == (admins[0], orphan, taker.pk)
     alert = made.deliveries.get(recipient=taker, kind=Kind.URGENT)
     assert (alert.due_at, alert.status) == (later, Status.PENDING)
-    assert browser_for(taker).get(f"/clinic/reports/{made.pk}/").status_code == 200
+    assert signed_in_reauthenticated(taker).get(f"/clinic/reports/{made.pk}/").status_code == 200
     assert list(unassigned_open(admins[0])) == []
 
 
@@ -319,7 +304,7 @@ def test_assigning_someone_who_cannot_take_the_patient_is_refused_clearly(orphan
         "patient": lambda: PatientFactory().user,
     }[who]()
     with time_machine.travel(NOW, tick=False):
-        response = browser_for(admins[0]).post(
+        response = signed_in_reauthenticated(admins[0]).post(
             f"/manage/urgent/{made.pk}/assign/", {"clinician": target.pk}
         )
     html = response.content.decode()
@@ -336,7 +321,7 @@ def test_assigning_someone_already_on_the_team_says_nothing_changed(looked_after
     exploratory testing)."""
     patient, clinician = looked_after
     made = report(patient)
-    admin = browser_for(admins[0])
+    admin = signed_in_reauthenticated(admins[0])
     with time_machine.travel(NOW, tick=False):
         page = admin.post(
             f"/manage/urgent/{made.pk}/assign/", {"clinician": clinician.pk}, follow=True
@@ -356,7 +341,9 @@ def test_assigning_someone_already_on_the_team_says_nothing_changed(looked_after
 @pytest.mark.django_db
 def test_assigning_nobody_is_refused_with_what_to_do(orphan, admins):
     made = report(orphan)
-    response = browser_for(admins[0]).post(f"/manage/urgent/{made.pk}/assign/", {"clinician": "x"})
+    response = signed_in_reauthenticated(admins[0]).post(
+        f"/manage/urgent/{made.pk}/assign/", {"clinician": "x"}
+    )
     assert response.status_code == 400
     assert "Choose a clinician from the list" in response.content.decode()
 
@@ -365,8 +352,8 @@ def test_assigning_nobody_is_refused_with_what_to_do(orphan, admins):
 def test_clinicians_and_patients_get_404_on_the_admins_pages(orphan, looked_after):
     made = report(orphan)
     for user in (looked_after[1], orphan.user):
-        assert browser_for(user).get(f"/manage/urgent/{made.pk}/").status_code == 404
-        assert browser_for(user).get("/manage/urgent/").status_code == 404
+        assert signed_in_reauthenticated(user).get(f"/manage/urgent/{made.pk}/").status_code == 404
+        assert signed_in_reauthenticated(user).get("/manage/urgent/").status_code == 404
 
 
 # --- The count in the navigation --------------------------------------------------------------
@@ -377,7 +364,7 @@ def test_clinicians_see_the_count_of_open_reports_on_every_page(looked_after):
     patient, clinician = looked_after
     report(patient)
     report(patient, now=NOW + timedelta(minutes=5))
-    client = browser_for(clinician)
+    client = signed_in_reauthenticated(clinician)
     for page in ("/clinic/", "/clinic/templates/", "/clinic/reports/"):
         html = client.get(page).content.decode()
         assert 'nav-count">2<span class="visually-hidden"> open</span>' in html, page
@@ -399,7 +386,7 @@ def test_the_navigation_count_costs_one_query_per_request(
 @pytest.mark.django_db
 def test_admins_see_the_count_of_unassigned_reports(orphan, admins):
     report(orphan)
-    html = browser_for(admins[0]).get("/manage/").content.decode()
+    html = signed_in_reauthenticated(admins[0]).get("/manage/").content.decode()
     assert 'nav-count">1<span class="visually-hidden"> open</span>' in html
 
 
@@ -428,7 +415,7 @@ def test_the_report_page_shows_each_dose_time_in_the_zone_it_was_logged_in_label
         time_zone="Asia/Tokyo",
     )
     made = report(patient, now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))
-    html = browser_for(clinician).get(f"/clinic/reports/{made.pk}/").content.decode()
+    html = signed_in_reauthenticated(clinician).get(f"/clinic/reports/{made.pk}/").content.decode()
     assert "Dose times are in the zone each dose was logged in" in html
     assert re.search(r'>21:30 <abbr class="tz" title="America/New_York">EST</abbr>', html)
     assert re.search(r'>22:15 <abbr class="tz" title="Asia/Tokyo">JST</abbr>', html)

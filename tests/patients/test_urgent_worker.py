@@ -13,8 +13,8 @@ from django.utils import timezone
 from patients.models import ReminderDelivery, UrgentReport
 from patients.notifications import outbox as delivery
 from patients.notifications import tasks
-from patients.urgent import reports as urgent
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import urgent_report
 from tests.patients.worker_support import Worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -39,14 +39,8 @@ def test_a_report_posted_twice_and_redelivered_reaches_each_clinician_once(worke
     patient = PatientFactory(clinicians=team)
     submission = uuid.uuid4()
     for _ in range(2):  # the flaky phone posts twice
-        urgent.report_reaction(
-            patient,
-            symptoms=["hallucinations"],
-            since="within_hour",
-            severity="severe",
-            text="",
-            submission_id=submission,
-            now=timezone.now(),
+        urgent_report(
+            patient, timezone.now(), symptoms=["hallucinations"], submission_id=submission
         )
     assert UrgentReport.objects.count() == 1
     wait_for(lambda: len(sink.messages) >= 2, 60, what="two alert emails")
@@ -68,15 +62,7 @@ def test_the_beat_sweep_escalates_an_unanswered_report_once_through_the_worker(
     admin = AdminFactory()
     patient = PatientFactory(clinicians=[clinician])
     started = timezone.now() - timedelta(minutes=settings.LDN_URGENT_ESCALATE_MINUTES + 1)
-    report, _ = urgent.report_reaction(
-        patient,
-        symptoms=["rash_swelling"],
-        since="few_hours",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=started,
-    )
+    report = urgent_report(patient, started, symptoms=["rash_swelling"], since="few_hours")
     wait_for(lambda: len(sink.messages) >= 1, 60, what="the first alert")
     for _ in range(2):  # two beat ticks
         tasks.sweep_reminders_task.delay()

@@ -6,13 +6,11 @@ moved the report a night back, and its times were written as Los Angeles times."
 
 import json
 import re
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from patients.clinic import dashboard
@@ -26,7 +24,8 @@ from patients.urgent.fhir import adverse_events
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan
-from tests.security.reauth import mark_reauthenticated
+from tests.patients.urgent_support import urgent_report
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +38,6 @@ NIGHT_BEFORE = TOKYO_NIGHT - timedelta(days=1)
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    mark_reauthenticated(client, user)
-    return client
-
-
 def _text(response):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.content.decode()))
 
@@ -56,15 +48,7 @@ def moved(patient_a, clinician_a):
     patient_a.time_zone = "Asia/Tokyo"
     patient_a.save(update_fields=["time_zone"])
     make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
-    report, _ = urgent.report_reaction(
-        patient_a,
-        symptoms=["severe_headache"],
-        since="within_hour",
-        severity="severe",
-        text="",
-        submission_id=uuid.uuid4(),
-        now=REPORTED,
-    )
+    report = urgent_report(patient_a, REPORTED, symptoms=["severe_headache"])
     patient_a.time_zone = "America/Los_Angeles"
     patient_a.save(update_fields=["time_zone"])
     # The instant alone, read in the new zone, is on the night before: what the fix keeps off.
@@ -81,7 +65,9 @@ def test_the_report_stores_the_zone_it_was_made_in(moved):
 
 
 def test_the_clinicians_report_page_keeps_its_tokyo_night_and_times(clinician_a, moved):
-    response = _client(clinician_a).get(reverse("clinic:urgent_report", args=[moved.pk]))
+    response = signed_in_reauthenticated(clinician_a).get(
+        reverse("clinic:urgent_report", args=[moved.pk])
+    )
     assert response.status_code == 200
     assert response.context["nights"][0].night == TOKYO_NIGHT
     text = _text(response)
@@ -103,7 +89,9 @@ def test_the_dashboards_urgent_flag_is_on_the_tokyo_night(clinician_a, patient_a
 
 
 def test_the_clinicians_patient_page_flags_the_tokyo_night(clinician_a, patient_a, moved):
-    response = _client(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+    response = signed_in_reauthenticated(clinician_a).get(
+        reverse("clinic:patient", args=[patient_a.pk])
+    )
     (flag,) = [f for f in response.context["page_data"].flags if f.kind == "urgent"]
     assert flag.evidence == (TOKYO_NIGHT,)
 
@@ -114,7 +102,7 @@ def test_the_visit_report_selects_the_report_by_its_tokyo_night(
 ):
     plan = plans.load(patient_a)
     assert (urgent.reports_between(patient_a, night, night, plan) == [moved]) is held
-    response = _client(clinician_a).get(
+    response = signed_in_reauthenticated(clinician_a).get(
         reverse("clinic:report", args=[patient_a.pk]),
         {"start": night.isoformat(), "end": night.isoformat()},
     )
@@ -131,7 +119,7 @@ def test_the_fhir_export_selects_the_report_by_its_tokyo_night(
     plan = plans.load(patient_a)
     events = adverse_events("urn:uuid:p", patient_a, night, night, plan)
     assert (len(events) == 1) is held
-    response = _client(clinician_a).get(
+    response = signed_in_reauthenticated(clinician_a).get(
         reverse("clinic:export", args=[patient_a.pk, "fhir"]),
         {"start": night.isoformat(), "end": night.isoformat()},
     )
@@ -142,7 +130,7 @@ def test_the_fhir_export_selects_the_report_by_its_tokyo_night(
 
 
 def test_the_patients_history_writes_the_report_on_its_tokyo_evening(patient_a, moved):
-    client = _client(patient_a.user)
+    client = signed_in_reauthenticated(patient_a.user)
     history = _text(client.get(reverse("journal:history")))
     assert "Bad reaction reported Wed 25 Nov, 22:00 JST" in history
     report_form = _text(client.get(reverse("journal:urgent_report")))
@@ -156,11 +144,13 @@ def test_the_acknowledgement_is_written_in_the_reports_zone_on_both_sides(
 ):
     urgent.acknowledge(moved, clinician_a, "Seen", REPORTED + timedelta(minutes=30))
     clinician_page = _text(
-        _client(clinician_a).get(reverse("clinic:urgent_report", args=[moved.pk]))
+        signed_in_reauthenticated(clinician_a).get(reverse("clinic:urgent_report", args=[moved.pk]))
     )
     assert "Dr A, Wed 25 Nov, 22:30 JST" in clinician_page
     patient_page = _text(
-        _client(patient_a.user).get(reverse("journal:urgent_detail", args=[moved.pk]))
+        signed_in_reauthenticated(patient_a.user).get(
+            reverse("journal:urgent_detail", args=[moved.pk])
+        )
     )
     assert "Dr A, Wed 25 Nov, 22:30 JST" in patient_page
     with pytest.raises(urgent.AlreadyAcknowledged, match="Wed 25 Nov, 22:30 JST"):
@@ -204,7 +194,7 @@ def test_the_wait_card_and_my_plan_date_the_open_report_in_tokyo(moved):
     # The report is still open a week later: both pages ask the patient to wait, and date
     # the report as every other surface does, in the zone it was made in, labelled (they
     # wrote "05:00 on Wed 25 Nov", the Los Angeles time, without a zone).
-    client = _client(moved.patient.user)
+    client = signed_in_reauthenticated(moved.patient.user)
     for url in (reverse("journal:home"), reverse("journal:plan")):
         text = _text(client.get(url))
         assert "You reported a bad reaction on Wednesday 25 November, 22:00 JST." in text

@@ -6,7 +6,6 @@ both exports cut every range at tonight, dropping it)."""
 import csv
 import io
 import json
-import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,8 +18,8 @@ from django.urls import reverse
 from patients.clinic.exports import fhir
 from patients.models import NightlyEntry
 from prescriptions.plans import load
-from tests.patients.journal_support import make_plan
-from tests.security.reauth import mark_reauthenticated
+from tests.patients.journal_support import make_plan, month_cell
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -52,18 +51,6 @@ def moved(patient_a, clinician_a):
         yield entry
 
 
-def _cell(page, day):
-    """The calendar cell of a day of the month shown (its class and its text; days of other
-    months, and today, have a second class)."""
-    found = re.findall(
-        rf'<td class="night-([^" ]*)">(?:<a href="[^"]*">)?'
-        rf'<span class="day">{day}</span>(.*?)</td>',
-        page,
-    )
-    assert len(found) == 1, found
-    return found[0]
-
-
 def test_the_patients_night_page_opens_the_entry_logged_ahead_of_tonight(client, patient_a, moved):
     client.force_login(patient_a.user)
     response = client.get(reverse("journal:night", args=[LOGGED_NIGHT]))
@@ -77,11 +64,11 @@ def test_the_patients_night_page_opens_the_entry_logged_ahead_of_tonight(client,
 def test_the_patients_calendar_shows_the_night_logged_ahead_of_tonight(client, patient_a, moved):
     client.force_login(patient_a.user)
     page = client.get(reverse("journal:history")).content.decode()
-    css, text = _cell(page, 25)
+    css, text = month_cell(page, 25)
     assert css == "taken"
     assert "taken 1.5 mg" in text
     assert reverse("journal:night", args=[LOGGED_NIGHT]) in page
-    assert _cell(page, 26)[0] == "future"
+    assert month_cell(page, 26)[0] == "future"
 
 
 def test_the_clinicians_calendar_shows_the_night_logged_ahead_of_today(
@@ -90,10 +77,10 @@ def test_the_clinicians_calendar_shows_the_night_logged_ahead_of_today(
     clinician = Client()
     clinician.force_login(clinician_a)
     page = clinician.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
-    css, text = _cell(page, 25)
+    css, text = month_cell(page, 25)
     assert css == "taken"
     assert "Taken" in text
-    assert _cell(page, 26)[0] == "future"
+    assert month_cell(page, 26)[0] == "future"
 
 
 # When the Tokyo night starts in Los Angeles: noon there on the 25th.
@@ -198,10 +185,7 @@ def _exported_nights(response, fmt):
 
 def _exporter(who, patient, clinician):
     """A signed-in, just re-authenticated client and the export URL for ``who``."""
-    client = Client()
-    user = clinician if who == "clinician" else patient.user
-    client.force_login(user)
-    mark_reauthenticated(client, user)
+    client = signed_in_reauthenticated(clinician if who == "clinician" else patient.user)
     if who == "clinician":
         return client, lambda fmt: reverse("clinic:export", args=[patient.pk, fmt])
     return client, lambda fmt: reverse("journal:export_format", args=[fmt])

@@ -1,4 +1,5 @@
-"""Prescriptions with signed plans for tests, made through the one domain function."""
+"""Prescriptions with signed plans for tests, made through the one domain function, and the
+plan forms' step rows as a browser posts them."""
 
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -51,3 +52,18 @@ def make_prescription(
         # Test plans may climb fast on purpose; the safety prompt has tests of its own.
         confirmed_increase=True,
     )
+
+
+def steps_data(steps):
+    """The step rows of a plan form (a change, a template), ``(dose, days)`` as typed, with
+    the formset's management fields."""
+    data = {
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+    }
+    for index, (dose, days) in enumerate(steps):
+        data[f"steps-{index}-dose_mg"] = dose
+        data[f"steps-{index}-days"] = days
+    return data

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from prescriptions.models import PlanVersion
 from prescriptions.titration import PlainVersion, Step, changes_nothing
-from tests.prescriptions.factories import make_prescription
+from tests.prescriptions.factories import make_prescription, steps_data
 
 START = date(2026, 3, 1)
 TONIGHT = date(2026, 3, 10)
@@ -40,21 +40,14 @@ def url(name, patient):
 
 
 def steps_form(steps, *, based_on=1, start=START, effective=TONIGHT):
-    data = {
+    return {
         "based_on": str(based_on),
         "effective_night": str(effective),
         "start_date": str(start),
         "reason": "Review",
         "patient_note": "",
-        "steps-TOTAL_FORMS": str(len(steps)),
-        "steps-INITIAL_FORMS": "0",
-        "steps-MIN_NUM_FORMS": "0",
-        "steps-MAX_NUM_FORMS": "1000",
+        **steps_data(steps),
     }
-    for index, (dose, days) in enumerate(steps):
-        data[f"steps-{index}-dose_mg"] = dose
-        data[f"steps-{index}-days"] = days
-    return data
 
 
 def hold_form(hold_from=TONIGHT, hold_until="", based_on=1):

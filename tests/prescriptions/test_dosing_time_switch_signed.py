@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from prescriptions import plans
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +29,7 @@ def _setup(patient, clinician):
     switch_dosing_time(
         patient, clinician, "evening", DEC_10, signed=datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     )
-    client = Client()
-    client.force_login(clinician)
-    mark_reauthenticated(client, clinician)
-    return client
+    return signed_in_reauthenticated(clinician)
 
 
 def _get(client, name, patient):

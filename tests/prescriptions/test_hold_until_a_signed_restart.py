@@ -9,14 +9,13 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from prescriptions import changes, plans
 from prescriptions.titration import hold_last_night, next_change
 from tests.patients.journal_support import make_plan, sign_hold, sign_restart
 from tests.prescriptions.test_titration import step, version
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 DEC_2 = date(2026, 12, 2)
 DEC_10 = date(2026, 12, 10)
@@ -34,11 +33,8 @@ def _resume(patient, clinician, on=DEC_10):
 
 
 def _pages(patient_a, clinician_a):
-    patient = Client()
-    patient.force_login(patient_a.user)
-    clinician = Client()
-    clinician.force_login(clinician_a)
-    mark_reauthenticated(clinician, clinician_a)
+    patient = signed_in(patient_a.user)
+    clinician = signed_in_reauthenticated(clinician_a)
     with time_machine.travel(NOW, tick=False):
         return (
             patient.get(reverse("journal:plan")).content.decode(),

@@ -8,14 +8,13 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from prescriptions.models import PlanVersion
 from prescriptions.titration import next_change
 from tests.patients.journal_support import make_plan
 from tests.prescriptions.test_titration import JAN_1, step, version
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 # CLASSIC_STEPS: 1.5 mg for 14 nights, 3 mg for 14, then 4.5 mg.
 JAN_5 = date(2024, 1, 5)
@@ -97,11 +96,8 @@ def test_a_scheduled_hold_is_the_next_change_on_every_surface(patient_a, clinici
     for s in first.steps.all():
         s.pk, s.version = None, held
         s.save()
-    patient = Client()
-    patient.force_login(patient_a.user)
-    clinician = Client()
-    clinician.force_login(clinician_a)
-    mark_reauthenticated(clinician, clinician_a)
+    patient = signed_in(patient_a.user)
+    clinician = signed_in_reauthenticated(clinician_a)
     with time_machine.travel(NOW, tick=False):
         mine = patient.get(reverse("journal:plan")).content.decode()
         page = clinician.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()

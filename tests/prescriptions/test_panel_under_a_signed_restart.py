@@ -6,22 +6,14 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2, _resume
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
-
-
-def _clinician(clinician_a):
-    client = Client()
-    client.force_login(clinician_a)
-    mark_reauthenticated(client, clinician_a)
-    return client
 
 
 def _actions(client, patient):
@@ -37,7 +29,7 @@ def _actions(client, patient):
 
 def test_a_hold_with_a_signed_restart_offers_resume_not_hold(patient_a, clinician_a):
     _held_from_dec_2(patient_a, clinician_a)
-    client = _clinician(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     # An open hold: "Resume" on the patient page and the plan page.
     assert _actions(client, patient_a) == [(False, True), (False, True)]
     _resume(patient_a, clinician_a)
@@ -69,7 +61,7 @@ def _sign_restart(client, patient, on, step="0"):
 def test_the_signed_restart_is_moved_later_or_earlier(patient_a, clinician_a, on, held_until):
     _held_from_dec_2(patient_a, clinician_a)
     _resume(patient_a, clinician_a)
-    client = _clinician(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     form, response = _sign_restart(client, patient_a, on)
     # The form opens on the restart already signed.
     assert 'value="2026-12-10"' in form

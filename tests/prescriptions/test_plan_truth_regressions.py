@@ -19,7 +19,8 @@ from prescriptions import changes
 from prescriptions.forms import StepRowForm
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.prescriptions.factories import make_prescription
+from tests.patients.urgent_support import urgent_report
+from tests.prescriptions.factories import make_prescription, steps_data
 from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -151,14 +152,14 @@ def test_holding_from_the_urgent_page_after_tonights_dose_does_not_flag_that_dos
 ):
     make_prescription(patient, clinician, START, steps=(("1.5", None),))
     taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
-    report, _ = urgent.report_reaction(
+    report = urgent_report(
         patient,
+        utc(2026, 1, 15, 22, 30),
         symptoms=["other"],
         since="today",
         severity="moderate",
         text="Dizzy",
         submission_id="00000000-0000-0000-0000-000000000001",
-        now=utc(2026, 1, 15, 22, 30),
     )
     urgent.acknowledge(report, clinician, "Stop for now", utc(2026, 1, 15, 23, 0), hold=True)
     flags = dashboard.patient_page(patient, [clinician], utc(2026, 1, 15, 23, 5)).flags
@@ -257,20 +258,6 @@ def vivid_after_step_up(patient, clinician):
     return patient
 
 
-def steps_post(steps, **fields):
-    data = {
-        "steps-TOTAL_FORMS": str(len(steps)),
-        "steps-INITIAL_FORMS": "0",
-        "steps-MIN_NUM_FORMS": "0",
-        "steps-MAX_NUM_FORMS": "1000",
-        **fields,
-    }
-    for index, (dose, days) in enumerate(steps):
-        data[f"steps-{index}-dose_mg"] = dose
-        data[f"steps-{index}-days"] = days
-    return data
-
-
 def plan_page(client, patient):
     return client.get(reverse("clinic:plan", args=[patient.pk])).content.decode()
 
@@ -287,15 +274,15 @@ def test_an_applied_suggestion_is_not_shown_again(client, clinician, vivid_after
         assert 'value="vivid_dreams:step-up-2026-01-08"' in form.content.decode()
         response = client.post(
             apply_url,
-            steps_post(
-                [("1.5", "14"), ("3.0", "")],
-                based_on="1",
-                effective_night="2026-01-11",
-                start_date="2026-01-11",
-                reason="Vivid dreams after the step up",
-                patient_note="",
-                suggestion="vivid_dreams:step-up-2026-01-08",
-            ),
+            {
+                **steps_data([("1.5", "14"), ("3.0", "")]),
+                "based_on": "1",
+                "effective_night": "2026-01-11",
+                "start_date": "2026-01-11",
+                "reason": "Vivid dreams after the step up",
+                "patient_note": "",
+                "suggestion": "vivid_dreams:step-up-2026-01-08",
+            },
         )
         assert response.status_code == 302
         assert title not in plan_page(client, patient)
@@ -320,14 +307,14 @@ def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
 def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient, clinician):
     make_prescription(patient, clinician, START, steps=(("1.5", None),))
     taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
-    report, _ = urgent.report_reaction(
+    report = urgent_report(
         patient,
+        utc(2026, 1, 15, 22, 30),
         symptoms=["other"],
         since="today",
         severity="moderate",
         text="Dizzy",
         submission_id="00000000-0000-0000-0000-000000000002",
-        now=utc(2026, 1, 15, 22, 30),
     )
     client.force_login(clinician)
     with time_machine.travel(utc(2026, 1, 15, 23, 0), tick=False):

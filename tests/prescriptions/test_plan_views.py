@@ -23,7 +23,7 @@ from prescriptions.models import (
 )
 from prescriptions.panel import plan_panel_context
 from prescriptions.titration import Step
-from tests.prescriptions.factories import make_prescription
+from tests.prescriptions.factories import make_prescription, steps_data
 from tests.security.reauth import mark_reauthenticated
 
 START = date(2026, 3, 1)
@@ -52,19 +52,6 @@ def liquid(patient_a, clinician_a):
 
 def url(name, patient, *args):
     return reverse(f"clinic:{name}", args=[patient.pk, *args])
-
-
-def steps_data(steps, prefix="steps"):
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(steps)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, (dose, days) in enumerate(steps):
-        data[f"{prefix}-{index}-dose_mg"] = dose
-        data[f"{prefix}-{index}-days"] = days
-    return data
 
 
 def change_data(steps, based_on=1, effective=TONIGHT, start=TONIGHT, reason="Dreams", note=""):

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -16,7 +15,7 @@ from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan, sign_hold
 from tests.prescriptions.test_hold_until_a_signed_restart import DEC_10, HOLD_SIGNED, NOW
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +39,6 @@ def _hold(patient, clinician, hold_from, hold_until=None, restart_on=None):
     )
 
 
-def _client(user, clinician=True):
-    client = Client()
-    client.force_login(user)
-    if clinician:
-        mark_reauthenticated(client, user)
-    return client
-
-
 def _form(client, patient):
     with time_machine.travel(NOW, tick=False):
         return client.get(reverse("clinic:plan_resume", args=[patient.pk])).content.decode()
@@ -69,17 +60,17 @@ def _post(client, patient, on, note="", step="1"):
 
 def test_the_form_opens_after_a_dated_hold_not_begun(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
-    assert 'value="2026-12-10"' in _form(_client(clinician_a), patient_a)
+    assert 'value="2026-12-10"' in _form(signed_in_reauthenticated(clinician_a), patient_a)
 
 
 def test_the_form_opens_on_the_restart_signed_for_a_hold_not_begun(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 5), restart_on=date(2026, 12, 12))
-    assert 'value="2026-12-12"' in _form(_client(clinician_a), patient_a)
+    assert 'value="2026-12-12"' in _form(signed_in_reauthenticated(clinician_a), patient_a)
 
 
 def test_a_restart_before_a_hold_not_begun_is_refused_and_nothing_stored(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
-    response = _post(_client(clinician_a), patient_a, date(2026, 12, 4))
+    response = _post(signed_in_reauthenticated(clinician_a), patient_a, date(2026, 12, 4))
     assert response.status_code == 200
     html = response.content.decode()
     assert "starts on the night of 6 Dec 2026" in html
@@ -104,7 +95,10 @@ def test_the_refusal_reads_in_german_and_spanish(language):
 
 def test_a_restart_on_the_holds_first_night_or_later_is_signed(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9))
-    assert _post(_client(clinician_a), patient_a, date(2026, 12, 8)).status_code == 302
+    assert (
+        _post(signed_in_reauthenticated(clinician_a), patient_a, date(2026, 12, 8)).status_code
+        == 302
+    )
     view = plans.load(patient_a)
     assert [view.status_on(date(2026, 12, day)) for day in (5, 6, 7, 8)] == [
         "active",
@@ -116,7 +110,7 @@ def test_a_restart_on_the_holds_first_night_or_later_is_signed(patient_a, clinic
 
 def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 2), restart_on=DEC_10)  # v3: restart on 10 Dec
-    clinician = _client(clinician_a)
+    clinician = signed_in_reauthenticated(clinician_a)
     assert _post(clinician, patient_a, date(2026, 12, 15), step="0").status_code == 302
     moved = PlanVersion.objects.get(number=4)
     assert moved.get_kind_display() == "Restart moved to 15 Dec 2026 (on hold until then)"
@@ -124,7 +118,7 @@ def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clini
     view = plans.load(patient_a)
     assert view.hold_note(NOW.date()) == HOLD_NOTE
     assert view.held_until(NOW.date()) == date(2026, 12, 14)
-    patient = _client(patient_a.user, clinician=False)
+    patient = signed_in(patient_a.user)
     with time_machine.travel(NOW, tick=False):
         panel = clinician.get(reverse("clinic:plan", args=[patient_a.pk])).content.decode()
         my_plan = patient.get(reverse("journal:plan")).content.decode()
@@ -144,7 +138,11 @@ def test_a_restart_moved_later_says_so_and_keeps_the_holds_note(patient_a, clini
 def test_a_restart_moved_later_carries_the_clinicians_new_note(patient_a, clinician_a):
     _hold(patient_a, clinician_a, date(2026, 12, 2), restart_on=DEC_10)
     response = _post(
-        _client(clinician_a), patient_a, date(2026, 12, 15), note="Restart on the 15th.", step="0"
+        signed_in_reauthenticated(clinician_a),
+        patient_a,
+        date(2026, 12, 15),
+        note="Restart on the 15th.",
+        step="0",
     )
     assert response.status_code == 302
     assert plans.load(patient_a).hold_note(NOW.date()) == "Restart on the 15th."

@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from prescriptions import panel, plans, titration
 from prescriptions.models import Formulation
 from tests.patients.journal_support import make_plan, sign_hold
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +23,9 @@ NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, the night of 
 DEC_2 = date(2026, 12, 2)
 
 
-def _client(user, clinician=False):
-    client = Client()
-    client.force_login(user)
-    if clinician:
-        mark_reauthenticated(client, user)
-    return client
-
-
 def _your_steps(patient, now=NOW):
     with time_machine.travel(now, tick=False):
-        html = _client(patient.user).get(reverse("journal:plan")).content.decode()
+        html = signed_in(patient.user).get(reverse("journal:plan")).content.decode()
     if 'id="plan-steps"' not in html:
         return []
     section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
@@ -45,7 +36,7 @@ def _your_steps(patient, now=NOW):
 def _panel_table(patient, clinician, now=NOW):
     with time_machine.travel(now, tick=False):
         html = (
-            _client(clinician, clinician=True)
+            signed_in_reauthenticated(clinician)
             .get(reverse("clinic:plan", args=[patient.pk]))
             .content.decode()
         )

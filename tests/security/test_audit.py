@@ -17,7 +17,6 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from django.test import Client
 from django.utils import timezone
 
 from ldn_journal.accounts.models import AccessLog
@@ -26,7 +25,7 @@ from prescriptions.models import PlanTemplate, PlanVersion
 from tests import figures
 from tests.factories import PASSWORD
 from tests.prescriptions.factories import make_prescription
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 
 @pytest.fixture
@@ -55,13 +54,6 @@ def clinic(patient_a, clinician_a, clinician_b, admin_user):
     }
 
 
-def staff_client(user):
-    client = Client()
-    client.force_login(user)
-    mark_reauthenticated(client, user)
-    return client
-
-
 def latest_row(**filters):
     return AccessLog.objects.filter(**filters).order_by("-pk").first()
 
@@ -85,7 +77,7 @@ READS = [
 def test_every_clinician_read_of_patient_data_is_in_the_access_log(
     clinic, patient_a, clinician_a, name, url, action, object_type
 ):
-    client = staff_client(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     url = url.format(
         p=patient_a.pk,
         entry=clinic["entry"].pk,
@@ -109,14 +101,14 @@ def test_every_clinician_read_of_patient_data_is_in_the_access_log(
 
 
 def test_the_urgent_report_list_logs_which_reports_were_shown(clinic, clinician_a):
-    staff_client(clinician_a).get("/clinic/reports/")
+    signed_in_reauthenticated(clinician_a).get("/clinic/reports/")
     row = latest_row(action="urgent.list", actor=clinician_a)
     assert clinic["report"].pk in row.detail["reports"]
     figures.add("audit", "reads proven logged")
 
 
 def test_the_dashboard_list_logs_which_patients_were_shown(clinic, patient_a, clinician_a):
-    staff_client(clinician_a).get("/clinic/")
+    signed_in_reauthenticated(clinician_a).get("/clinic/")
     row = latest_row(actor=clinician_a)
     assert row is not None, "the dashboard read no log"
     assert row.action.startswith("dashboard"), "the dashboard read no log"
@@ -128,7 +120,7 @@ def test_the_dashboard_list_logs_which_patients_were_shown(clinic, patient_a, cl
 
 
 def test_a_clinician_note_is_logged_with_its_history(clinic, patient_a, clinician_a):
-    client = staff_client(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     client.post(f"/clinic/patients/{patient_a.pk}/notes/", {"text": "Call about dreams"})
     note = ClinicianNote.objects.get(patient=patient_a)
     row = latest_row(action="note.add")
@@ -143,7 +135,7 @@ def test_a_clinician_note_is_logged_with_its_history(clinic, patient_a, clinicia
 
 
 def test_marking_reviewed_and_undoing_it_are_logged(clinic, patient_a, clinician_a):
-    client = staff_client(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     client.post(
         f"/clinic/patients/{patient_a.pk}/review/",
         {"reviewed_through": clinic["night"].isoformat()},
@@ -158,7 +150,7 @@ def test_marking_reviewed_and_undoing_it_are_logged(clinic, patient_a, clinician
 
 
 def test_adding_a_symptom_scale_is_logged(clinic, patient_a, clinician_a):
-    staff_client(clinician_a).post(
+    signed_in_reauthenticated(clinician_a).post(
         f"/clinic/patients/{patient_a.pk}/scales/",
         {"name": "Brain fog", "low_anchor": "clear", "high_anchor": "foggy"},
     )
@@ -191,7 +183,7 @@ def _signed(**fields):
 def test_a_plan_change_is_a_signed_version_and_an_access_log_row(
     clinic, patient_a, clinician_a, path, data, kind
 ):
-    client = staff_client(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     tonight = (clinic["night"] + timedelta(days=1)).isoformat()
     response = client.post(f"/clinic/patients/{patient_a.pk}/{path}", data(tonight))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -210,7 +202,7 @@ def test_a_plan_change_is_a_signed_version_and_an_access_log_row(
 
 def test_acknowledging_an_urgent_report_is_logged_with_its_history(clinic, patient_a, clinician_a):
     report = clinic["report"]
-    staff_client(clinician_a).post(
+    signed_in_reauthenticated(clinician_a).post(
         f"/clinic/reports/{report.pk}/acknowledge/",
         {"note": "Called the patient", "decision": "continue"},
     )
@@ -224,7 +216,7 @@ def test_acknowledging_an_urgent_report_is_logged_with_its_history(clinic, patie
 
 
 def test_a_plan_template_keeps_its_history(clinician_a):
-    client = staff_client(clinician_a)
+    client = signed_in_reauthenticated(clinician_a)
     client.post(
         "/clinic/templates/new/",
         {
@@ -326,7 +318,7 @@ def test_changing_the_password_is_logged(client, patient_a):
 def test_another_teams_clinician_asking_for_a_patient_is_logged_server_side(
     clinic, patient_a, clinician_b, patient_b
 ):
-    client = staff_client(clinician_b)
+    client = signed_in_reauthenticated(clinician_b)
     response = client.get(f"/clinic/patients/{patient_a.pk}/")
     assert response.status_code == 404
     row = latest_row(action="access_denied")
@@ -341,7 +333,9 @@ def test_another_teams_clinician_asking_for_a_patient_is_logged_server_side(
 
 
 def test_deactivating_an_account_is_logged(patient_a, admin_user):
-    staff_client(admin_user).post(f"/manage/people/{patient_a.user.pk}/active/", {"active": "0"})
+    signed_in_reauthenticated(admin_user).post(
+        f"/manage/people/{patient_a.user.pk}/active/", {"active": "0"}
+    )
     row = latest_row(action="account_deactivated")
     assert row.actor == admin_user
     figures.add("audit", "security events proven logged")

@@ -4,10 +4,9 @@ sessions exempt from the staff MFA requirement (they had passed the check before
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.test import Client
 from django.urls import reverse
 
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import mark_reauthenticated, signed_in
 
 SETUP_URL = reverse("mfa_activate_totp")
 
@@ -15,12 +14,6 @@ SETUP_URL = reverse("mfa_activate_totp")
 @pytest.fixture
 def staff_mfa_required(settings):
     settings.LDN_REQUIRE_STAFF_MFA = True
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_removing_the_last_factor_sends_the_other_sessions_to_setup_too(

@@ -33,28 +33,21 @@ from prescriptions.models import PlanVersion, Prescription
 from tests.accounts.conftest import sign_in
 from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
 from tests.prescriptions.factories import make_prescription
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 CLOSED_ON = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    mark_reauthenticated(client, user)
-    return client
-
-
 @pytest.fixture
 def patient_web(patient_a):
-    return client_for(patient_a.user)
+    return signed_in_reauthenticated(patient_a.user)
 
 
 @pytest.fixture
 def admin_web(admin_user):
-    return client_for(admin_user)
+    return signed_in_reauthenticated(admin_user)
 
 
 @pytest.fixture
@@ -613,7 +606,9 @@ def test_a_closed_patient_raises_no_silence_flags_on_the_list_or_in_the_digest(
     [after] = attention.list_page(clinician_a, later, 1).object_list
     assert (after.patient.pk, after.flags) == (patient_a.pk, [])
     assert new_flags_for_clinician(clinician_a, timezone.now(), later) == []
-    page = client_for(clinician_a).get(reverse("clinic:patient", args=[patient_a.pk]))
+    page = signed_in_reauthenticated(clinician_a).get(
+        reverse("clinic:patient", args=[patient_a.pk])
+    )
     assert page.status_code == 200
 
 
