@@ -81,6 +81,22 @@ def taken(patient, night, at, dose="1.5"):
     )
 
 
+def dizzy_after_tonights_dose(patient, clinician, submission_id):
+    """On 1.5 mg from 1 Jan; tonight's dose (15 Jan) taken at 22:00; at 22:30 the patient
+    reports feeling dizzy. Returns the report."""
+    make_prescription(patient, clinician, START, steps=(("1.5", None),))
+    taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
+    return urgent_report(
+        patient,
+        utc(2026, 1, 15, 22, 30),
+        symptoms=["other"],
+        since="today",
+        severity="moderate",
+        text="Dizzy",
+        submission_id=submission_id,
+    )
+
+
 @pytest.fixture
 def clinician():
     return ClinicianFactory()
@@ -150,16 +166,8 @@ def test_ending_a_morning_plan_adds_no_out_of_window_flags_to_mornings_logged_in
 def test_holding_from_the_urgent_page_after_tonights_dose_does_not_flag_that_dose(
     patient, clinician
 ):
-    make_prescription(patient, clinician, START, steps=(("1.5", None),))
-    taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
-    report = urgent_report(
-        patient,
-        utc(2026, 1, 15, 22, 30),
-        symptoms=["other"],
-        since="today",
-        severity="moderate",
-        text="Dizzy",
-        submission_id="00000000-0000-0000-0000-000000000001",
+    report = dizzy_after_tonights_dose(
+        patient, clinician, submission_id="00000000-0000-0000-0000-000000000001"
     )
     urgent.acknowledge(report, clinician, "Stop for now", utc(2026, 1, 15, 23, 0), hold=True)
     flags = dashboard.patient_page(patient, [clinician], utc(2026, 1, 15, 23, 5)).flags
@@ -305,16 +313,8 @@ def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
 
 
 def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient, clinician):
-    make_prescription(patient, clinician, START, steps=(("1.5", None),))
-    taken(patient, date(2026, 1, 15), utc(2026, 1, 15, 22, 0))
-    report = urgent_report(
-        patient,
-        utc(2026, 1, 15, 22, 30),
-        symptoms=["other"],
-        since="today",
-        severity="moderate",
-        text="Dizzy",
-        submission_id="00000000-0000-0000-0000-000000000002",
+    report = dizzy_after_tonights_dose(
+        patient, clinician, submission_id="00000000-0000-0000-0000-000000000002"
     )
     client.force_login(clinician)
     with time_machine.travel(utc(2026, 1, 15, 23, 0), tick=False):
