@@ -8,6 +8,7 @@ into the edit path. The Submission row makes a repeated submission id return the
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +35,6 @@ from patients.models import (
 from patients.pause import urgent_state
 from patients.rules import adherence as adherence_rules
 from patients.rules import doses, nights, schedule
-from patients.rules.adherence import AdherenceNight
 from patients.rules.nights import zone_label
 from prescriptions import plans, titration
 
@@ -669,10 +669,13 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def night_records(plan: plans.PlanView, entries, first: date, last: date) -> list[AdherenceNight]:
-    """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
-    return adherence_rules.nights_between(
-        {entry.night: entry.status for entry in entries},
+def night_records(
+    plan: plans.PlanView, statuses: Mapping[date, str], first: date, last: date
+) -> adherence_rules.NightsBetween:
+    """One plain record per night from ``first`` to ``last`` for adherence and streaks, by
+    night (adherence_rules.NightsBetween: each made when first read)."""
+    return adherence_rules.NightsBetween(
+        statuses,
         lambda night: plan.status_on(night) == titration.ACTIVE,
         first,
         last,

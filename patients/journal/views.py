@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import wraps
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -738,20 +737,12 @@ def _history_rows(patient, first: date, tonight: date):
     return [row[:3] for row in rows], rows[0][3], rows[0][4]
 
 
-class _Logged(NamedTuple):
-    """A night's status as night_records reads it (a model instance per night cost more than
-    the rest of the page)."""
-
-    night: date
-    status: str
-
-
 def _stats(plan, rows, tonight, last_night):
     """Adherence and streak over the nights ending with the last night of record: tonight,
     or a night logged ahead of it (nights.last_night_of_record), which counts as logged."""
     records = journal.night_records(
         plan,
-        [_Logged(night, status) for night, status, _dose in rows],
+        {night: status for night, status, _dose in rows},
         last_night - timedelta(days=STATS_NIGHTS - 1),
         last_night,
     )
