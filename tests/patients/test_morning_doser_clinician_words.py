@@ -313,6 +313,30 @@ def test_a_morning_dosers_urgent_report_lists_the_days_before_it(
     assert "The last 14 nights" not in page
 
 
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "Changes to the day of 16 Nov 2026"),
+        ("de", "Änderungen am Tag vom 16. Nov 2026"),
+        ("es", "Cambios en el día del 16 nov 2026"),
+    ],
+)
+def test_the_changes_to_a_morning_dose_are_headed_with_its_day(
+    clinician_client, clinician_a, silent_since_the_16th, language, heading
+):
+    """The night's page says "Day of ..." of a morning dose; the page of its changes said
+    "Changes to the night of 16 Nov 2026"."""
+    make_plan(silent_since_the_16th, clinician_a, dosing_time="morning")
+    clinician_a.language = language
+    clinician_a.save()
+    entry = NightlyEntry.objects.get(patient=silent_since_the_16th, night=LAST_ENTRY)
+    with time_machine.travel(AT_09, tick=False):
+        page = clinician_client.get(
+            reverse("clinic:entry_history", args=[silent_since_the_16th.pk, entry.pk])
+        ).content.decode()
+    assert f'<h1 class="page-title">{heading}</h1>' in page
+
+
 # --- the patient's page of a day logged in another zone -------------------------------------
 
 # 08:00 in Tokyo on the 25th: the morning dose of the 25th. An hour later the patient is in
