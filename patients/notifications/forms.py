@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import replace
 from datetime import date, time
 
 from django import forms
@@ -14,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.notifications.channels import push_endpoints
-from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS, MORNING
+from patients.rules.nights import (
+    DOSING_WINDOW_END,
+    EVENING,
+    EVENING_NIGHT_STARTS,
+    MORNING,
+    as_zone,
+)
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
@@ -122,6 +129,79 @@ def _morning_quiet_warning(
     )
 
 
+# The night the settings page reads a patient's reminders on: any night away from a
+# daylight-saving change (the settings are wall times; the sweep applies them night by night).
+TYPICAL_NIGHT = date(2026, 1, 15)
+
+
+def _evening_quiet_warning(
+    kinds, swallowed: bool, reminder: time, start: time, end: time, saved: bool
+) -> str:
+    """What quiet hours do to an evening doser's dose reminder and last call."""
+    if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
+        if not saved:
+            return gettext(
+                "Your quiet hours cover the whole evening window: no evening reminder "
+                "can reach you. Shorten the quiet hours to get one."
+            )
+        return gettext(
+            "Saved, but your quiet hours cover the whole evening window: no evening "
+            "reminder can reach you. Shorten the quiet hours to get one."
+        )
+    if swallowed:
+        return gettext(
+            "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+            "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
+            "if you want it earlier."
+        ) % {"reminder": f"{reminder:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    return ""
+
+
+def _checkin_slot(prefs: Prefs):
+    """An evening doser's morning check-in reminder on a typical night, as the sweep schedules it
+    (schedule.slots_for_night, the one place that decides its time and what quiet hours do
+    to it), or None when it has none."""
+    slots = slots_for_night(prefs, TYPICAL_NIGHT, EVENING)
+    return next((slot for slot in slots if slot.kind == Kind.MORNING), None)
+
+
+def _evening_checkin_warning(prefs: Prefs) -> str:
+    """What quiet hours do to an evening doser's morning check-in reminder, the morning
+    after the night: held back until they end, or dropped when they last past the noon the
+    check-in closes at. Only the dose reminder was warned about (found in review); a morning
+    doser's check-in comes with their dose reminder and is said with it."""
+    asked = _checkin_slot(replace(prefs, quiet_start=None, quiet_end=None))
+    if asked is None:
+        return ""  # not asked for
+    zone = as_zone(prefs.tz)
+    held = _checkin_slot(prefs)
+    if held is not None and held.due_at == asked.due_at:
+        return ""
+    times = {
+        "reminder": f"{asked.due_at.astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+    }
+    if held is None:
+        return (
+            gettext(
+                "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
+                "(%(start)s to %(end)s): no morning check-in reminder can reach you (the "
+                "check-in closes at noon). Move your morning check-in time or the quiet "
+                "hours if you want one."
+            )
+            % times
+        )
+    return (
+        gettext(
+            "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
+            "(%(start)s to %(end)s), so it waits until %(end)s. Move your morning check-in "
+            "time or the quiet hours if you want it earlier."
+        )
+        % times
+    )
+
+
 def _after_switch(warning: str, switch) -> str:
     """``warning`` (what quiet hours do under the dosing time a signed switch brings) said
     from the switch's first night on."""
@@ -201,9 +281,10 @@ class ReminderSettingsForm(forms.ModelForm):
     def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = True) -> str:
         """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
         morning doser was warned about the evening reminders the page says they do not
-        get, and not about the morning one quiet hours delay; found in review). ``saved``:
-        said of the settings just saved (the page after saving, and whenever it is opened);
-        False for a dosing time that only a coming switch brings."""
+        get, and not about the morning one quiet hours delay; found in review), and to an
+        evening doser's morning check-in. ``saved``: said of the settings just saved (the
+        page after saving, and whenever it is opened); False for a dosing time that only a
+        coming switch brings."""
         if data.get("quiet_start") is None:
             return ""
         start, end = data["quiet_start"], data["quiet_end"]
@@ -217,36 +298,16 @@ class ReminderSettingsForm(forms.ModelForm):
             quiet_start=data["quiet_start"],
             quiet_end=data["quiet_end"],
         )
-        kinds = {slot.kind for slot in slots_for_night(prefs, date(2026, 1, 15), dosing_time)}
+        kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
         reminder = dose_reminder_time(prefs, dosing_time)
         swallowed = in_quiet_hours(reminder, start, end)
         if dosing_time == MORNING:
             return _morning_quiet_warning(
                 kinds, swallowed, prefs.morning_checkin, reminder, start, end, saved
             )
-        if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
-            if not saved:
-                return gettext(
-                    "Your quiet hours cover the whole evening window: no evening reminder "
-                    "can reach you. Shorten the quiet hours to get one."
-                )
-            return str(
-                _(
-                    "Saved, but your quiet hours cover the whole evening window: no evening "
-                    "reminder can reach you. Shorten the quiet hours to get one."
-                )
-            )
-        if swallowed:
-            return gettext(
-                "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
-                "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
-                "if you want it earlier."
-            ) % {
-                "reminder": f"{data['reminder_time']:%H:%M}",
-                "start": f"{start:%H:%M}",
-                "end": f"{end:%H:%M}",
-            }
-        return ""
+        warnings = [_evening_quiet_warning(kinds, swallowed, reminder, start, end, saved)]
+        warnings.append(_evening_checkin_warning(prefs))
+        return " ".join(warning for warning in warnings if warning)
 
     @classmethod
     def warning_for(cls, patient, dosing_time: str = EVENING, switch=None) -> str:
