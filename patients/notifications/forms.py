@@ -68,14 +68,21 @@ class TimeZoneField(forms.CharField):
 
 
 def _morning_quiet_warning(
-    kinds, swallowed: bool, checkin: bool, reminder: time, start: time, end: time, saved: bool
+    kinds,
+    lost: bool,
+    swallowed: bool,
+    checkin: bool,
+    reminder: time,
+    start: time,
+    end: time,
+    saved: bool,
 ) -> str:
     """What quiet hours do to a morning doser's reminders. The morning check-in comes at the
     morning time too (schedule.slots_for_night: with the next day's dose reminder), so quiet
     hours hold it back with the dose reminder, and drop it when they last past the noon the
     check-in closes at; the warning named the dose reminder alone (found in review)."""
     checkin_lost = checkin and Kind.MORNING not in kinds
-    if Kind.EVENING not in kinds:
+    if lost:
         if checkin_lost:
             if saved:
                 return gettext(
@@ -134,11 +141,38 @@ def _morning_quiet_warning(
 TYPICAL_NIGHT = date(2026, 1, 15)
 
 
+def _quiet_prefs(data) -> Prefs | None:
+    """``data`` (reminder settings by field name) as the sweep's Prefs, read on
+    TYPICAL_NIGHT in UTC (wall times in, wall times out); None without quiet hours."""
+    if data.get("quiet_start") is None:
+        return None
+    return Prefs(
+        tz="UTC",
+        reminder_time=data["reminder_time"],
+        last_call=data.get("last_call", False),
+        last_call_time=data["last_call_time"],
+        morning_checkin=data.get("morning_checkin", False),
+        morning_time=data["morning_time"],
+        quiet_start=data["quiet_start"],
+        quiet_end=data["quiet_end"],
+    )
+
+
+def _dose_reminder_lost(prefs: Prefs, dosing_time: str) -> bool:
+    """Whether quiet hours leave no dose reminder of ``dosing_time`` at all (they cover the
+    whole evening window, or the whole day a morning dose can be logged): read from the
+    sweep's slots. The one test behind the "whole window" warnings and "Saved, but"."""
+    kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
+    if dosing_time == MORNING:
+        return Kind.EVENING not in kinds
+    return not kinds & {Kind.EVENING, Kind.LAST_CALL}
+
+
 def _evening_quiet_warning(
-    kinds, swallowed: bool, reminder: time, start: time, end: time, saved: bool
+    lost: bool, swallowed: bool, reminder: time, start: time, end: time, saved: bool
 ) -> str:
     """What quiet hours do to an evening doser's dose reminder and last call."""
-    if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
+    if lost:
         if not saved:
             return gettext(
                 "Your quiet hours cover the whole evening window: no evening reminder "
@@ -278,45 +312,32 @@ class ReminderSettingsForm(forms.ModelForm):
         return data
 
     @staticmethod
-    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = True) -> str:
+    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = False) -> str:
         """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
         morning doser was warned about the evening reminders the page says they do not
         get, and not about the morning one quiet hours delay; found in review), and to an
-        evening doser's morning check-in. ``saved``: said of the settings just saved (the
-        page after saving, and whenever it is opened); False for a dosing time that only a
-        coming switch brings."""
-        if data.get("quiet_start") is None:
+        evening doser's morning check-in. ``saved``: said on the page right after the save
+        that left no dose reminder ("Saved, but ..."); otherwise the warning says how
+        things stand."""
+        prefs = _quiet_prefs(data)
+        if prefs is None:
             return ""
-        start, end = data["quiet_start"], data["quiet_end"]
-        prefs = Prefs(
-            tz="UTC",
-            reminder_time=data["reminder_time"],
-            last_call=data.get("last_call", False),
-            last_call_time=data["last_call_time"],
-            morning_checkin=data.get("morning_checkin", False),
-            morning_time=data["morning_time"],
-            quiet_start=data["quiet_start"],
-            quiet_end=data["quiet_end"],
-        )
+        start, end = prefs.quiet_start, prefs.quiet_end
         kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
+        lost = _dose_reminder_lost(prefs, dosing_time)
         reminder = dose_reminder_time(prefs, dosing_time)
         swallowed = in_quiet_hours(reminder, start, end)
         if dosing_time == MORNING:
             return _morning_quiet_warning(
-                kinds, swallowed, prefs.morning_checkin, reminder, start, end, saved
+                kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
             )
-        warnings = [_evening_quiet_warning(kinds, swallowed, reminder, start, end, saved)]
+        warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
         warnings.append(_evening_checkin_warning(prefs))
         return " ".join(warning for warning in warnings if warning)
 
-    @classmethod
-    def warning_for(cls, patient, dosing_time: str = EVENING, switch=None) -> str:
-        """The same warning for settings already saved, shown whenever the page is opened.
-        ``switch``: the plan's next switch between evening and morning dosing
-        (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
-        against: a signed switch to mornings with quiet hours over the morning time went
-        unwarned until the day it began (found in review)."""
-        data = {
+    @staticmethod
+    def _settings_of(patient) -> dict:
+        return {
             "reminder_time": patient.reminder_time,
             "last_call": patient.last_call,
             "last_call_time": patient.last_call_time,
@@ -325,9 +346,32 @@ class ReminderSettingsForm(forms.ModelForm):
             "quiet_start": patient.quiet_start,
             "quiet_end": patient.quiet_end,
         }
-        warnings = [cls._quiet_warning(data, dosing_time)]
+
+    @classmethod
+    def dose_reminder_lost(cls, patient, dosing_time: str = EVENING) -> bool:
+        """Whether ``patient``'s settings (as they are on the instance) leave them no dose
+        reminder of ``dosing_time``: the settings view asks before and after a save, so
+        "Saved, but" is said only by the save that did it."""
+        prefs = _quiet_prefs(cls._settings_of(patient))
+        return prefs is not None and _dose_reminder_lost(prefs, dosing_time)
+
+    @classmethod
+    def warning_for(
+        cls, patient, dosing_time: str = EVENING, switch=None, *, saved: bool = False
+    ) -> str:
+        """The warning for settings already saved, shown whenever the page is opened: how
+        things stand ("Your quiet hours cover ..."), as long as they do. ``saved``: this is
+        the page right after the save that left no dose reminder, which says "Saved, but
+        ..." instead of the confirmation; it said so on every opening of the page, after
+        saves that changed nothing and with no save at all.
+        ``switch``: the plan's next switch between evening and morning dosing
+        (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
+        against: a signed switch to mornings with quiet hours over the morning time went
+        unwarned until the day it began (found in review)."""
+        data = cls._settings_of(patient)
+        warnings = [cls._quiet_warning(data, dosing_time, saved=saved)]
         if switch is not None:
-            later = cls._quiet_warning(data, switch.position.dosing_time, saved=False)
+            later = cls._quiet_warning(data, switch.position.dosing_time)
             if later:
                 warnings.append(_after_switch(later, switch))
         return " ".join(warning for warning in warnings if warning)

@@ -132,3 +132,104 @@ def test_the_warning_reads_the_sweeps_check_in_slot_not_a_rule_of_its_own(
         warning = warning_on_page(patient_client)
         assert ("waits until" in warning) == (slot is not None and slot.due_at.time() != time(8))
         assert ("no morning check-in reminder" in warning) == (slot is None), end
+
+
+# --- "Saved, but": only after the save that left no dose reminder --------------------------
+
+SAVED = "Your settings are saved."
+WHOLE_EVENING = (
+    "Your quiet hours cover the whole evening window: no evening reminder can reach you. "
+    "Shorten the quiet hours to get one."
+)
+SAVED_BUT_EVENING = (
+    "Saved, but your quiet hours cover the whole evening window: no evening reminder can "
+    "reach you. Shorten the quiet hours to get one."
+)
+FORM = {
+    "display_name": "Patient A",
+    "time_zone": "Europe/London",
+    "reminder_time": "21:00",
+    "last_call": "on",
+    "last_call_time": "23:30",
+    "morning_time": "09:00",
+    "remind_by_email": "on",
+    "quiet_start": "",
+    "quiet_end": "",
+}
+OVER_THE_EVENING = {"quiet_start": "19:00", "quiet_end": "08:00"}
+
+
+def save(client, **changes):
+    with time_machine.travel(NOW, tick=False):
+        return client.post(SETTINGS, {**FORM, **changes}, follow=True)
+
+
+def said(response):
+    return response.context["quiet_warning"], [str(m) for m in response.context["messages"]]
+
+
+def test_the_page_opened_with_no_save_says_how_things_stand_not_saved_but(
+    patient_client, patient_a, clinician_a
+):
+    """It said "Saved, but ..." whenever it was opened, days after any save."""
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, time(19, 0), time(8, 0))
+    assert warning_on_page(patient_client) == WHOLE_EVENING
+
+
+def test_the_save_that_leaves_no_evening_reminder_says_saved_but_once_then_how_things_stand(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a)
+    response = save(patient_client, **OVER_THE_EVENING)
+    assert said(response) == (SAVED_BUT_EVENING, [])  # "saved" said once, with its "but"
+    assert response.content.decode().count("no evening reminder can reach you") == 1
+    # Opened again: the warning stands while it holds, without claiming a save just made it.
+    assert warning_on_page(patient_client) == WHOLE_EVENING
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"display_name": "Pat"},  # nothing to do with reminders
+        {"quiet_start": "18:00"},  # still over the whole evening, as before
+    ],
+)
+def test_a_save_that_leaves_it_as_it_was_confirms_and_still_says_how_things_stand(
+    patient_client, patient_a, clinician_a, changes
+):
+    """Already warned, unchanged by this save: "Your settings are saved.", and the warning
+    still there, reading as a standing fact; it said "Saved, but" as if this save did it."""
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, time(19, 0), time(8, 0))
+    response = save(patient_client, **{**OVER_THE_EVENING, **changes})
+    assert said(response) == (WHOLE_EVENING, [SAVED])
+
+
+def test_a_save_that_gives_the_reminders_back_just_confirms(patient_client, patient_a, clinician_a):
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, time(19, 0), time(8, 0))
+    assert said(save(patient_client)) == ("", [SAVED])
+
+
+def test_a_morning_doser_hears_saved_but_only_from_the_save_over_their_whole_day(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    whole_day = {"quiet_start": "00:30", "quiet_end": "00:00", "morning_checkin": ""}
+    warning, flashed = said(save(patient_client, **whole_day))
+    assert warning.startswith("Saved, but your quiet hours cover the whole day your morning")
+    assert flashed == []
+    assert warning_on_page(patient_client).startswith(
+        "Your quiet hours cover the whole day your morning dose can be logged"
+    )
+    assert said(save(patient_client, display_name="Pat", **whole_day))[1] == [SAVED]
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_saved_but_is_in_the_language_just_chosen(patient_client, patient_a, clinician_a, language):
+    make_plan(patient_a, clinician_a)
+    warning, _ = said(save(patient_client, language=language, **OVER_THE_EVENING))
+    with translation.override(language):
+        assert warning == gettext(SAVED_BUT_EVENING)
+    assert warning != SAVED_BUT_EVENING
