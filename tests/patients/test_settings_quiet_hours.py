@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from patients.models import Patient, ReminderDelivery
 from patients.rules.schedule import Prefs, slots_for_night
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, switch_dosing_time
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +233,71 @@ def test_saved_but_is_in_the_language_just_chosen(patient_client, patient_a, cli
     with translation.override(language):
         assert warning == gettext(SAVED_BUT_EVENING)
     assert warning != SAVED_BUT_EVENING
+
+
+# --- the times and the day it names, in any zone and across daylight-saving changes ---------
+
+HELD_CHECKIN = (
+    "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to 09:30), so "
+    "it waits until 09:30. Move your morning check-in time or the quiet hours if you want it "
+    "earlier."
+)
+SWITCH_TO_MORNINGS = (
+    "From Thursday 26 November, when your plan changes to morning dosing: Your dose reminder "
+    "and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), so they wait "
+    "until 09:30. Move your morning time or the quiet hours if you want them earlier."
+)
+
+
+@pytest.mark.parametrize(
+    ("zone", "at"),
+    [
+        ("Pacific/Kiritimati", datetime(2026, 11, 24, 20, 0, tzinfo=UTC)),  # UTC+14: 25th 10:00
+        ("Pacific/Pago_Pago", datetime(2026, 11, 25, 20, 0, tzinfo=UTC)),  # UTC-11: 25th 09:00
+        ("America/New_York", datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),  # 01:30, clocks go back
+        ("America/New_York", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),  # 03:30, just went forward
+        ("Europe/London", datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),  # 01:30 GMT, went back
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 45, tzinfo=UTC)),  # half-hour jump
+    ],
+)
+def test_the_warning_names_the_patients_wall_times_and_day_in_any_zone(
+    patient_client, patient_a, clinician_a, zone, at
+):
+    """The times are the patient's own settings (wall times), never converted to or from
+    UTC, on a daylight-saving night too; the switch's day is the plan's night as the
+    patient's calendar names it (checked: nothing was shown wrong)."""
+    make_plan(patient_a, clinician_a, start=date(2026, 1, 1))
+    switch_dosing_time(
+        patient_a,
+        clinician_a,
+        "morning",
+        date(2026, 11, 26),
+        signed=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone=zone)
+    with time_machine.travel(at, tick=False):
+        warning = patient_client.get(SETTINGS).context["quiet_warning"]
+    assert warning == f"{HELD_CHECKIN} {SWITCH_TO_MORNINGS}"
+
+
+def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
+    patient_client, patient_a, clinician_a
+):
+    """26 November 03:30 in Kiritimati (UTC+14; the evening window has closed) is 13:30 on
+    the 25th in UTC: the switch to mornings signed from the 26th has begun for the patient,
+    so the page warns as for a morning doser and announces no switch; read in UTC it would
+    still say "From Thursday 26 November"."""
+    make_plan(patient_a, clinician_a, start=date(2026, 1, 1))
+    switch_dosing_time(
+        patient_a,
+        clinician_a,
+        "morning",
+        date(2026, 11, 26),
+        signed=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    quiet(
+        patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone="Pacific/Kiritimati"
+    )
+    with time_machine.travel(datetime(2026, 11, 25, 13, 30, tzinfo=UTC), tick=False):
+        warning = patient_client.get(SETTINGS).context["quiet_warning"]
+    assert warning == SWITCH_TO_MORNINGS.split(": ", 1)[1]
