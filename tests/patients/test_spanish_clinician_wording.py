@@ -44,6 +44,8 @@ NEED_NOT_NAME: dict[str, str] = {
     "Columns: email, role, name, clinician, country, language, saved as CSV UTF-8. Nothing "
     "is sent until you confirm the preview.": "the CSV's column names, written as they are",
     "The role must be patient, clinician or admin.": "the CSV's role values, written as they are",
+    "admin navigation\x04Covering clinicians": "the admin's section name, “Coberturas” (as "
+    "the page's “Volver a las coberturas”): the eight sections keep to one row at 1280 px",
 }
 
 
