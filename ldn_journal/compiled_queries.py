@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import AutoField, BigAutoField, Lookup, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -71,7 +71,13 @@ class CompiledQuery:
             def compile_for(values):
                 queryset = self._build(*(values[i] for i in range(len(values)))).using(using)
                 compiler = compilers[id(values)] = queryset.query.get_compiler(using=using)
-                return compiler.as_sql()
+                if not queryset.query.select_for_update:
+                    return compiler.as_sql()
+                # The ORM writes FOR UPDATE only inside a transaction (it refuses in
+                # autocommit, as when a gunicorn master compiles before forking): the SQL
+                # is sent inside one, by the code that locks.
+                with transaction.atomic(using=using):
+                    return compiler.as_sql()
 
             frozen = sql_once.freeze(using, compile_for, firsts, seconds)
             reached = {name for name, _form in frozen.params if name != sql_once.CONSTANT}

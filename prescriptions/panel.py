@@ -2,7 +2,7 @@
 
 :func:`plan_state` turns a loaded plans.PlanView into what the plan pages need (tonight, the
 position, the prescription a change builds on, how the last one ended), and
-:func:`panel_context` adds the schedule and the open suggestions. The plan page and the
+:func:`panel_context` adds the steps ahead and the open suggestions. The plan page and the
 clinician's patient page both build the panel here, so they cannot disagree.
 """
 
@@ -110,52 +110,24 @@ def dismissals_of(patient):
     return _DISMISSALS.instances(patient.pk)
 
 
-def schedule_rows(version, position, held_for_good_from=None):
-    """The steps of a version with their dates, marking the one in effect tonight.
-
-    Under an open-ended hold no restart ends (``held_for_good_from``, its first night: a
-    PlanView.held_for_good_from), a step from then on has no dates (first and last None):
-    no night follows it until a restart is signed, and the restart says when. The hold
-    copies the steps and start date it holds, so the panel listed "3 mg 14 Dec - 27 Dec"
-    under "on hold until restarted" (found by QA); a step it cuts ends the night before."""
-    if version is None:
-        return []
-    cutoff = held_for_good_from
-    return [
-        {
-            "number": index + 1,
-            "dose_mg": step.dose_mg,
-            "days": step.days,
-            "first": None if cutoff is not None and first >= cutoff else first,
-            "last": (
-                None
-                if cutoff is not None and first >= cutoff
-                else cutoff - timedelta(days=1)
-                if cutoff is not None and (last is None or last >= cutoff)
-                else last
-            ),
-            "current": position.status == titration.ACTIVE
-            and position.version_number == version.number
-            and position.step_index == index,
-        }
-        for index, (first, last, step) in enumerate(titration.step_schedule(version))
-    ]
-
-
 def panel_context(patient, state, records=None):
     """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
     dismissals, 2 more for the nights unless the page passes its ``records``)."""
-    view = state["plan"]
-    in_effect = titration.version_in_effect(view.versions, state["tonight"])
-    # The newest version may start later than tonight (a scheduled hold or change): show its
-    # calendar, since that is the one the clinician would edit.
-    shown = state["latest"] or in_effect
+    view, night = state["plan"], state["tonight"]
+    # The steps the patient will follow, every version and hold taken into account: the one
+    # list My plan shows (PlanView.steps_ahead). The table listed the newest version's
+    # calendar, which is not what the nights follow: through a dated hold it gave one step
+    # its whole length, with a switch of dosing time signed for a later night it marked no
+    # step as tonight's, and it never said the dosing time. Each version's own calendar is
+    # on its page (plan_version).
+    ahead = view.steps_ahead(night)
     dismissals = dismissals_of(patient)
     return {
         **state,
-        "schedule": schedule_rows(
-            shown, state["position"], view.held_for_good_from(state["tonight"])
-        ),
+        "schedule": ahead,
+        # The stretch tonight falls in (the first, unless the plan begins later).
+        "schedule_now": ahead[0] if ahead and ahead[0].first <= night else None,
+        "schedule_dosing_times": titration.dosing_times_differ(ahead),
         # "Resume" (or move a restart already signed) while the plan is on hold tonight or a
         # hold is to come, as the whole plan says: the newest version has no hold once a
         # restart is signed, and the panel offered "Hold" for a plan on hold tonight.

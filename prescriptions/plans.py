@@ -124,14 +124,6 @@ class PlanView:
         tonight's step, the holds and the steps after them, with their nights."""
         return titration.plan_ahead(self.versions, night)
 
-    def held_for_good_from(self, night: date) -> date | None:
-        """The first night of an open-ended hold, from ``night`` on, that no signed restart
-        ends: no step after it has a date until a clinician signs one. None otherwise."""
-        ahead = self.steps_ahead(night)
-        if ahead and ahead[-1].status == titration.ON_HOLD and ahead[-1].last is None:
-            return ahead[-1].first
-        return None
-
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

@@ -515,6 +515,22 @@ class Stretch:
     step_number: int | None  # 1-based, in the version in effect (with ACTIVE only)
     version_number: int
     dosing_time: str
+    # With ACTIVE: the step's length as signed (None: open-ended). A last stretch carries on
+    # after it (the app never stops a dose by itself): "14 days, then continues".
+    step_days: int | None = None
+
+    @property
+    def night_count(self) -> int | None:
+        """How many nights the stretch runs (None: it carries on)."""
+        return None if self.last is None else (self.last - self.first).days + 1
+
+
+def dosing_times_differ(stretches: Sequence[Stretch]) -> bool:
+    """Whether the steps of a :func:`plan_ahead` list are taken at more than one dosing time:
+    then each step says when it is taken. A switch from evening to morning dosing at the same
+    dose otherwise showed as two steps with one dose and nothing to tell them apart (My plan
+    and the plan panel both ask this, so they show the dosing time on the same lists)."""
+    return len({stretch.dosing_time for stretch in stretches if stretch.status == ACTIVE}) > 1
 
 
 def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, ...]:
@@ -544,7 +560,15 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
             else None
         )
         key = (position.status, position.dose_mg, position.dosing_time, step_began)
+        step_days = (
+            version_in_effect(versions, boundary).steps[position.step_index].days
+            if position.step_index is not None
+            else None
+        )
         if key == kept:
+            # A later version asking the same may sign the step another length: the last
+            # stretch carries on after the length its newest version gives.
+            stretches[-1] = replace(stretches[-1], step_days=step_days)
             continue
         if stretches:
             stretches[-1] = replace(stretches[-1], last=boundary - timedelta(days=1))
@@ -564,6 +588,7 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
                 step_number=position.step_index + 1 if position.step_index is not None else None,
                 version_number=position.version_number,
                 dosing_time=position.dosing_time,
+                step_days=step_days,
             )
         )
     return tuple(stretches)

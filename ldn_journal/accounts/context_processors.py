@@ -48,7 +48,7 @@ NAV = {
         ),
         ("manage:invitations", _("Invitations")),
         ("manage:care_team", _("Care teams")),
-        ("manage:coverage", _("Covering clinicians")),
+        ("manage:coverage", pgettext_lazy("admin navigation", "Covering clinicians")),
         ("manage:closures", _("Account closures")),
         ("manage:access_log", _("Access log")),
         ("clinic:templates", _("Plan templates")),

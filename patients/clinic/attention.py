@@ -155,6 +155,8 @@ def _flag_state(flag: flag_rules.Flag) -> dict:
         "explanation": _text_state(flag.explanation),
         "key": flag.key,
         "report_id": flag.report_id,  # an urgent flag links to its report
+        # The dosing time its words count in (a morning doser's "Missed days").
+        "dosing_time": flag.dosing_time,
         # The nights behind the flag with what raised it (issue 17's evidence), so the
         # stored copy equals a fresh evaluation.
         "details": [
@@ -173,6 +175,8 @@ def _flag_from(state: dict) -> flag_rules.Flag:
         explanation=Phrase.from_state(state["explanation"]),
         key=state["key"],
         report_id=state.get("report_id"),  # rows stored before the link have none
+        # Rows stored before flags carried it counted nights (rewritten when next due).
+        dosing_time=state.get("dosing_time", titration.EVENING),
         details=tuple(
             flag_rules.Evidence(
                 night=date.fromisoformat(night), values=Phrase.from_state(values), logged=logged

@@ -40,7 +40,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
-from ldn_journal.compiled_queries import register
+from ldn_journal.compiled_queries import CompiledQuery, register
 from ldn_journal.local_dates import local_date
 from patients import records as night_records
 from patients.compiled import PerPatientQuery
@@ -587,11 +587,17 @@ def timeline(patient):
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+# A patient's extra scales (compiled once per process: every patient page and report reads them).
+_PATIENT_SCALES = CompiledQuery(
+    lambda patient_id: SymptomScale.objects.filter(patient_id=patient_id), -7_000_202
+)
+
+
 def patient_page(patient, care_team, now: datetime) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
     scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
     has extra scales), the plan (2) and the timeline (1)."""
-    scales = list(SymptomScale.objects.filter(patient=patient))
+    scales = _PATIENT_SCALES.instances(patient.pk)
     # A score is on one of the patient's own scales (kept while scored): with none, no query
     # for scores.
     records = night_records.read_patient(patient.pk, extra_scores=bool(scales)).records
@@ -979,15 +985,33 @@ def side_effect_label(effect: flag_rules.SideEffectRecord) -> str:
     return f"{kind} ({dict(SideEffect.Severity.choices).get(effect.severity, effect.severity)})"
 
 
+# The entries table's rows of one patient, newest first: compiled once per process, each page
+# read with its LIMIT and OFFSET (CompiledQuery.values_slice).
+_ENTRY_ROWS = CompiledQuery(
+    lambda patient_id: (
+        NightlyEntry.objects.logged()
+        .filter(patient_id=patient_id)
+        .order_by("-night")
+        .values_list(*_ENTRY_ROW_FIELDS)
+    ),
+    -7_000_201,
+)
+
+
+class _EntryRowsOf:
+    """The entries table's rows as the paginator slices them: one query per page."""
+
+    def __init__(self, patient_id):
+        self.patient_id = patient_id
+
+    def __getitem__(self, wanted: slice):
+        return _ENTRY_ROWS.values_slice(self.patient_id, start=wanted.start, stop=wanted.stop)
+
+
 def entry_rows(page: PatientPage, number, per_page):
     """A page of the entries table, newest first, paged in SQL (one query); the side effects
     come from the page's records."""
-    rows = (
-        NightlyEntry.objects.logged()
-        .filter(patient=page.patient)
-        .order_by("-night")
-        .values_list(*_ENTRY_ROW_FIELDS)
-    )
+    rows = _EntryRowsOf(page.patient.pk)
     shown = _CountedPaginator(rows, per_page, len(page.records)).get_page(number)
     effects = {r.night: r.side_effects for r in page.records if r.side_effects}
     shown.object_list = [

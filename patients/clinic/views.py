@@ -388,7 +388,13 @@ def entry_history(request, pk, entry_pk):
         request,
         patient,
         "patients/clinic/entry_history.html",
-        {"patient": patient, "entry": entry, "changes": changes},
+        {
+            "patient": patient,
+            "entry": entry,
+            "changes": changes,
+            # Its heading names the night as the night's page does: "the day of" a morning dose.
+            "dosing_time": plans.load(patient).dosing_time_on(entry.night),
+        },
     )
 
 

@@ -8,12 +8,13 @@ into the edit path. The Submission row makes a repeated submission id return the
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -34,7 +35,6 @@ from patients.models import (
 from patients.pause import urgent_state
 from patients.rules import adherence as adherence_rules
 from patients.rules import doses, nights, schedule
-from patients.rules.adherence import AdherenceNight
 from patients.rules.nights import zone_label
 from prescriptions import plans, titration
 
@@ -336,6 +336,41 @@ def _replayed(patient: Patient, submission_id, night: date, kind: str) -> Nightl
     return submission.entry
 
 
+# The night's entry, locked for the edit (a second Taken now and every edit read it).
+_NIGHT_LOCKED = CompiledQuery(
+    lambda patient_id, night: NightlyEntry.objects.select_for_update().filter(
+        patient_id=patient_id, night=night
+    ),
+    -7_000_103,
+    date(2001, 1, 3),
+)
+
+
+def _claim(submission_id, patient, entry, kind, now) -> bool:
+    """Store the submission id for ``entry``; False when the id is stored already (one
+    statement: INSERT ... ON CONFLICT DO NOTHING RETURNING, which tells the two apart, where
+    bulk_create(ignore_conflicts=True) does not)."""
+    meta = Submission._meta
+    connection = connections[router.db_for_write(Submission)]
+    values = {"id": submission_id, "patient": patient.pk, "entry": entry.pk, "kind": kind}
+    values["created_at"] = now
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    params = [
+        field.get_db_prep_value(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    table, key = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+    # Only quoted identifiers and placeholders are interpolated; values are parameters.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(params))}) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+            params,
+        )
+        return cursor.fetchone() is not None
+
+
 def _write(patient, night, now, submission_id, kind, fill, update, *, exists=False) -> Saved:
     """Insert the night's entry, or, when the night already has one, edit it.
 
@@ -359,27 +394,23 @@ def _write(patient, night, now, submission_id, kind, fill, update, *, exists=Fal
             pass  # the night has an entry already, or this submission id was used before
 
     with transaction.atomic():
-        earlier = _replayed(patient, submission_id, night, kind)
-        if earlier is not None:
-            return Saved(earlier, replayed=True, changed=False)
-        found = list(NightlyEntry.objects.select_for_update().filter(patient=patient, night=night))
+        found = _NIGHT_LOCKED.instances(patient.pk, night)
         if found:
             entry = found[0]
+            # The submission id claimed before the edit: a replay (the same form posted
+            # again, or the same id committed by a concurrent request meanwhile, whose
+            # insert this one waits for) gives the first result and changes nothing.
+            if not _claim(submission_id, patient, entry, kind, now):
+                earlier = _replayed(patient, submission_id, night, kind)
+                return Saved(earlier or entry, replayed=True, changed=False)
             changed = update(entry)
             if changed:
                 entry.updated_at = now
                 entry.save()
-            # The same id committed by a concurrent request meanwhile gives the same result:
-            # ON CONFLICT DO NOTHING on its key, in this transaction (no savepoint to undo).
-            Submission.objects.bulk_create(
-                [
-                    Submission(
-                        id=submission_id, patient=patient, entry=entry, kind=kind, created_at=now
-                    )
-                ],
-                ignore_conflicts=True,
-            )
             return Saved(entry, changed=changed)
+        earlier = _replayed(patient, submission_id, night, kind)
+        if earlier is not None:
+            return Saved(earlier, replayed=True, changed=False)
         if not exists:
             raise NightlyEntry.DoesNotExist(
                 "The night's entry was not found after its insert failed."
@@ -638,10 +669,13 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 # --- Reading -------------------------------------------------------------------------------
 
 
-def night_records(plan: plans.PlanView, entries, first: date, last: date) -> list[AdherenceNight]:
-    """One plain record per night from ``first`` to ``last`` for adherence and streaks."""
-    return adherence_rules.nights_between(
-        {entry.night: entry.status for entry in entries},
+def night_records(
+    plan: plans.PlanView, statuses: Mapping[date, str], first: date, last: date
+) -> adherence_rules.NightsBetween:
+    """One plain record per night from ``first`` to ``last`` for adherence and streaks, by
+    night (adherence_rules.NightsBetween: each made when first read)."""
+    return adherence_rules.NightsBetween(
+        statuses,
         lambda night: plan.status_on(night) == titration.ACTIVE,
         first,
         last,

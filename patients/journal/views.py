@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import wraps
-from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -68,6 +67,8 @@ ONE_DAY = timedelta(days=1)
 TREND_WEEKS = (4, 12, 26, 52)
 STATS_NIGHTS = 366  # how far back the streak looks
 RECENT_REMINDERS = 20
+# Set by the settings save that left no dose reminder; the page after it says "Saved, but".
+SAVED_BUT_SESSION_KEY = "ldn_settings_saved_but"
 
 
 def patient_view(view):
@@ -738,20 +739,12 @@ def _history_rows(patient, first: date, tonight: date):
     return [row[:3] for row in rows], rows[0][3], rows[0][4]
 
 
-class _Logged(NamedTuple):
-    """A night's status as night_records reads it (a model instance per night cost more than
-    the rest of the page)."""
-
-    night: date
-    status: str
-
-
 def _stats(plan, rows, tonight, last_night):
     """Adherence and streak over the nights ending with the last night of record: tonight,
     or a night logged ahead of it (nights.last_night_of_record), which counts as logged."""
     records = journal.night_records(
         plan,
-        [_Logged(night, status) for night, status, _dose in rows],
+        {night: status for night, status, _dose in rows},
         last_night - timedelta(days=STATS_NIGHTS - 1),
         last_night,
     )
@@ -993,7 +986,10 @@ def patient_settings(request):
         "morning_dosing": dosing_time == titration.MORNING,
         "switch_on": switch.night if switch else None,
     }
+    saved_but = False
     if request.method == "POST":
+        # Asked before the form writes the posted values onto ``patient``.
+        lost_before = PatientSettingsForm.dose_reminder_lost(patient, dosing_time)
         form = PatientSettingsForm(request.POST, **options)
         if form.is_valid():
             form.save()
@@ -1003,10 +999,16 @@ def patient_settings(request):
             # flashed too, each was said twice.
             # The confirmation (and the page after it) is in the language just chosen.
             activate_for(request, form.cleaned_data.get("language", ""))
-            messages.success(request, _("Your settings are saved."))
+            if not lost_before and PatientSettingsForm.dose_reminder_lost(patient, dosing_time):
+                # This save left no dose reminder: the page says "Saved, but ..." once, in
+                # place of the confirmation; afterwards it says how things stand.
+                request.session[SAVED_BUT_SESSION_KEY] = True
+            else:
+                messages.success(request, _("Your settings are saved."))
             return redirect(reverse("journal:settings"))
     else:
         form = PatientSettingsForm(**options)
+        saved_but = request.session.pop(SAVED_BUT_SESSION_KEY, False)
     devices = list(PushSubscription.objects.filter(user=request.user))
     return render(
         request,
@@ -1020,7 +1022,7 @@ def patient_settings(request):
             .count(),
             "quiet_warning": ""
             if form.is_bound
-            else PatientSettingsForm.warning_for(patient, dosing_time, switch),
+            else PatientSettingsForm.warning_for(patient, dosing_time, switch, saved=saved_but),
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),

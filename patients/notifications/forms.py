@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import replace
 from datetime import date, time
 
 from django import forms
@@ -14,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianPreferences, Patient, ReminderDelivery, validate_time_zone
 from patients.notifications.channels import push_endpoints
-from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS, MORNING
+from patients.rules.nights import (
+    DOSING_WINDOW_END,
+    EVENING,
+    EVENING_NIGHT_STARTS,
+    MORNING,
+    as_zone,
+)
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
@@ -61,14 +68,21 @@ class TimeZoneField(forms.CharField):
 
 
 def _morning_quiet_warning(
-    kinds, swallowed: bool, checkin: bool, reminder: time, start: time, end: time, saved: bool
+    kinds,
+    lost: bool,
+    swallowed: bool,
+    checkin: bool,
+    reminder: time,
+    start: time,
+    end: time,
+    saved: bool,
 ) -> str:
     """What quiet hours do to a morning doser's reminders. The morning check-in comes at the
     morning time too (schedule.slots_for_night: with the next day's dose reminder), so quiet
     hours hold it back with the dose reminder, and drop it when they last past the noon the
     check-in closes at; the warning named the dose reminder alone (found in review)."""
     checkin_lost = checkin and Kind.MORNING not in kinds
-    if Kind.EVENING not in kinds:
+    if lost:
         if checkin_lost:
             if saved:
                 return gettext(
@@ -117,6 +131,106 @@ def _morning_quiet_warning(
             "Your dose reminder at %(reminder)s is inside your quiet hours (%(start)s to "
             "%(end)s), so it waits until %(end)s. Move your morning time or the quiet hours "
             "if you want it earlier."
+        )
+        % times
+    )
+
+
+# The night the settings page reads a patient's reminders on: any night away from a
+# daylight-saving change (the settings are wall times; the sweep applies them night by night).
+TYPICAL_NIGHT = date(2026, 1, 15)
+
+
+def _quiet_prefs(data) -> Prefs | None:
+    """``data`` (reminder settings by field name) as the sweep's Prefs, read on
+    TYPICAL_NIGHT in UTC (wall times in, wall times out); None without quiet hours."""
+    if data.get("quiet_start") is None:
+        return None
+    return Prefs(
+        tz="UTC",
+        reminder_time=data["reminder_time"],
+        last_call=data.get("last_call", False),
+        last_call_time=data["last_call_time"],
+        morning_checkin=data.get("morning_checkin", False),
+        morning_time=data["morning_time"],
+        quiet_start=data["quiet_start"],
+        quiet_end=data["quiet_end"],
+    )
+
+
+def _dose_reminder_lost(prefs: Prefs, dosing_time: str) -> bool:
+    """Whether quiet hours leave no dose reminder of ``dosing_time`` at all (they cover the
+    whole evening window, or the whole day a morning dose can be logged): read from the
+    sweep's slots. The one test behind the "whole window" warnings and "Saved, but"."""
+    kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
+    if dosing_time == MORNING:
+        return Kind.EVENING not in kinds
+    return not kinds & {Kind.EVENING, Kind.LAST_CALL}
+
+
+def _evening_quiet_warning(
+    lost: bool, swallowed: bool, reminder: time, start: time, end: time, saved: bool
+) -> str:
+    """What quiet hours do to an evening doser's dose reminder and last call."""
+    if lost:
+        if not saved:
+            return gettext(
+                "Your quiet hours cover the whole evening window: no evening reminder "
+                "can reach you. Shorten the quiet hours to get one."
+            )
+        return gettext(
+            "Saved, but your quiet hours cover the whole evening window: no evening "
+            "reminder can reach you. Shorten the quiet hours to get one."
+        )
+    if swallowed:
+        return gettext(
+            "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+            "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
+            "if you want it earlier."
+        ) % {"reminder": f"{reminder:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    return ""
+
+
+def _checkin_slot(prefs: Prefs):
+    """An evening doser's morning check-in reminder on a typical night, as the sweep schedules it
+    (schedule.slots_for_night, the one place that decides its time and what quiet hours do
+    to it), or None when it has none."""
+    slots = slots_for_night(prefs, TYPICAL_NIGHT, EVENING)
+    return next((slot for slot in slots if slot.kind == Kind.MORNING), None)
+
+
+def _evening_checkin_warning(prefs: Prefs) -> str:
+    """What quiet hours do to an evening doser's morning check-in reminder, the morning
+    after the night: held back until they end, or dropped when they last past the noon the
+    check-in closes at. Only the dose reminder was warned about (found in review); a morning
+    doser's check-in comes with their dose reminder and is said with it."""
+    asked = _checkin_slot(replace(prefs, quiet_start=None, quiet_end=None))
+    if asked is None:
+        return ""  # not asked for
+    zone = as_zone(prefs.tz)
+    held = _checkin_slot(prefs)
+    if held is not None and held.due_at == asked.due_at:
+        return ""
+    times = {
+        "reminder": f"{asked.due_at.astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+    }
+    if held is None:
+        return (
+            gettext(
+                "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
+                "(%(start)s to %(end)s): no morning check-in reminder can reach you (the "
+                "check-in closes at noon). Move your morning check-in time or the quiet "
+                "hours if you want one."
+            )
+            % times
+        )
+    return (
+        gettext(
+            "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
+            "(%(start)s to %(end)s), so it waits until %(end)s. Move your morning check-in "
+            "time or the quiet hours if you want it earlier."
         )
         % times
     )
@@ -198,64 +312,32 @@ class ReminderSettingsForm(forms.ModelForm):
         return data
 
     @staticmethod
-    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = True) -> str:
+    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = False) -> str:
         """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
         morning doser was warned about the evening reminders the page says they do not
-        get, and not about the morning one quiet hours delay; found in review). ``saved``:
-        said of the settings just saved (the page after saving, and whenever it is opened);
-        False for a dosing time that only a coming switch brings."""
-        if data.get("quiet_start") is None:
+        get, and not about the morning one quiet hours delay; found in review), and to an
+        evening doser's morning check-in. ``saved``: said on the page right after the save
+        that left no dose reminder ("Saved, but ..."); otherwise the warning says how
+        things stand."""
+        prefs = _quiet_prefs(data)
+        if prefs is None:
             return ""
-        start, end = data["quiet_start"], data["quiet_end"]
-        prefs = Prefs(
-            tz="UTC",
-            reminder_time=data["reminder_time"],
-            last_call=data.get("last_call", False),
-            last_call_time=data["last_call_time"],
-            morning_checkin=data.get("morning_checkin", False),
-            morning_time=data["morning_time"],
-            quiet_start=data["quiet_start"],
-            quiet_end=data["quiet_end"],
-        )
-        kinds = {slot.kind for slot in slots_for_night(prefs, date(2026, 1, 15), dosing_time)}
+        start, end = prefs.quiet_start, prefs.quiet_end
+        kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
+        lost = _dose_reminder_lost(prefs, dosing_time)
         reminder = dose_reminder_time(prefs, dosing_time)
         swallowed = in_quiet_hours(reminder, start, end)
         if dosing_time == MORNING:
             return _morning_quiet_warning(
-                kinds, swallowed, prefs.morning_checkin, reminder, start, end, saved
+                kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
             )
-        if not kinds & {Kind.EVENING, Kind.LAST_CALL}:
-            if not saved:
-                return gettext(
-                    "Your quiet hours cover the whole evening window: no evening reminder "
-                    "can reach you. Shorten the quiet hours to get one."
-                )
-            return str(
-                _(
-                    "Saved, but your quiet hours cover the whole evening window: no evening "
-                    "reminder can reach you. Shorten the quiet hours to get one."
-                )
-            )
-        if swallowed:
-            return gettext(
-                "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
-                "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
-                "if you want it earlier."
-            ) % {
-                "reminder": f"{data['reminder_time']:%H:%M}",
-                "start": f"{start:%H:%M}",
-                "end": f"{end:%H:%M}",
-            }
-        return ""
+        warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
+        warnings.append(_evening_checkin_warning(prefs))
+        return " ".join(warning for warning in warnings if warning)
 
-    @classmethod
-    def warning_for(cls, patient, dosing_time: str = EVENING, switch=None) -> str:
-        """The same warning for settings already saved, shown whenever the page is opened.
-        ``switch``: the plan's next switch between evening and morning dosing
-        (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
-        against: a signed switch to mornings with quiet hours over the morning time went
-        unwarned until the day it began (found in review)."""
-        data = {
+    @staticmethod
+    def _settings_of(patient) -> dict:
+        return {
             "reminder_time": patient.reminder_time,
             "last_call": patient.last_call,
             "last_call_time": patient.last_call_time,
@@ -264,9 +346,32 @@ class ReminderSettingsForm(forms.ModelForm):
             "quiet_start": patient.quiet_start,
             "quiet_end": patient.quiet_end,
         }
-        warnings = [cls._quiet_warning(data, dosing_time)]
+
+    @classmethod
+    def dose_reminder_lost(cls, patient, dosing_time: str = EVENING) -> bool:
+        """Whether ``patient``'s settings (as they are on the instance) leave them no dose
+        reminder of ``dosing_time``: the settings view asks before and after a save, so
+        "Saved, but" is said only by the save that did it."""
+        prefs = _quiet_prefs(cls._settings_of(patient))
+        return prefs is not None and _dose_reminder_lost(prefs, dosing_time)
+
+    @classmethod
+    def warning_for(
+        cls, patient, dosing_time: str = EVENING, switch=None, *, saved: bool = False
+    ) -> str:
+        """The warning for settings already saved, shown whenever the page is opened: how
+        things stand ("Your quiet hours cover ..."), as long as they do. ``saved``: this is
+        the page right after the save that left no dose reminder, which says "Saved, but
+        ..." instead of the confirmation; it said so on every opening of the page, after
+        saves that changed nothing and with no save at all.
+        ``switch``: the plan's next switch between evening and morning dosing
+        (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
+        against: a signed switch to mornings with quiet hours over the morning time went
+        unwarned until the day it began (found in review)."""
+        data = cls._settings_of(patient)
+        warnings = [cls._quiet_warning(data, dosing_time, saved=saved)]
         if switch is not None:
-            later = cls._quiet_warning(data, switch.position.dosing_time, saved=False)
+            later = cls._quiet_warning(data, switch.position.dosing_time)
             if later:
                 warnings.append(_after_switch(later, switch))
         return " ".join(warning for warning in warnings if warning)

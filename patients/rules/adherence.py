@@ -36,21 +36,51 @@ class Adherence:
         return round(self.taken * 100 / self.prescribed)
 
 
+class NightsBetween(Mapping):
+    """The records of every night ``first``..``last`` by night (a night with nothing logged
+    counts too), each made when first asked for: THE reading of "a prescribed night"
+    (``active_on``: the plan is active that night, plans.PlanView.status_on), for the
+    journal's history and every clinician surface. :func:`adherence` and :func:`streak` read
+    it as it is, so the history's streak, which looks back a year, makes the records of the
+    nights up to its first break and not 366 (each asks the plan for the night's state)."""
+
+    def __init__(
+        self, statuses: Mapping[date, str], active_on: Callable[[date], bool], first, last
+    ):
+        self._statuses, self._active_on = statuses, active_on
+        self.first, self.last = first, last
+        self._made: dict[date, AdherenceNight] = {}
+
+    def __getitem__(self, night: date) -> AdherenceNight:
+        made = self._made.get(night)
+        if made is None:
+            if not self.first <= night <= self.last:
+                raise KeyError(night)
+            made = self._made[night] = AdherenceNight(
+                night, self._statuses.get(night, ""), self._active_on(night)
+            )
+        return made
+
+    def __iter__(self):
+        night = self.first
+        while night <= self.last:
+            yield night
+            night += timedelta(days=1)
+
+    def __len__(self) -> int:
+        return max((self.last - self.first).days + 1, 0)
+
+
 def nights_between(
     statuses: Mapping[date, str], active_on: Callable[[date], bool], first: date, last: date
 ) -> list[AdherenceNight]:
-    """One record for every night ``first``..``last`` (a night with nothing logged counts
-    too): THE reading of "a prescribed night" (``active_on``: the plan is active that night,
-    plans.PlanView.status_on), for the journal's history and every clinician surface."""
-    records = []
-    night = first
-    while night <= last:
-        records.append(AdherenceNight(night, statuses.get(night, ""), active_on(night)))
-        night += timedelta(days=1)
-    return records
+    """:class:`NightsBetween`'s records as a list, oldest first."""
+    return list(NightsBetween(statuses, active_on, first, last).values())
 
 
-def _by_night(records: Iterable[AdherenceNight]) -> dict[date, AdherenceNight]:
+def _by_night(records: Iterable[AdherenceNight] | NightsBetween) -> Mapping[date, AdherenceNight]:
+    if isinstance(records, NightsBetween):
+        return records
     return {record.night: record for record in records}
 
 

@@ -14,7 +14,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from patients.rules import scales as scale_defs
-from patients.rules.nights import EVENING, as_zone, is_in_dosing_window, last_night_of_record
+from patients.rules.nights import (
+    EVENING,
+    MORNING,
+    as_zone,
+    is_in_dosing_window,
+    last_night_of_record,
+)
 from patients.rules.wording import Label, Phrase, decimal_text, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
@@ -59,6 +65,8 @@ KIND_LABELS = {
     OUT_OF_WINDOW: gettext_noop("Out of window"),
 }
 KINDS = tuple(KIND_LABELS)
+# A morning doser's nights are days: the labels that count them say so.
+MORNING_KIND_LABELS = {MISSED: gettext_noop("Missed days")}
 
 LOW, MEDIUM, HIGH, TOP = 1, 2, 3, 4
 SEVERITY_LABELS = {
@@ -129,6 +137,9 @@ class Flag:
     key: str = ""  # distinguishes two flags of one kind (the scale, the side effect)
     details: tuple[Evidence, ...] = ()  # per night the values that raised it, oldest first
     report_id: int | None = None  # an urgent flag: the open report to open (the oldest)
+    # The patient's dosing time on the night the flag was judged (evaluate): a morning
+    # doser's flag counts days ("8 days in a row"), in its label and on the pages around it.
+    dosing_time: str = EVENING
 
     @property
     def last_night(self) -> date:
@@ -137,6 +148,8 @@ class Flag:
 
     @property
     def label(self) -> str:
+        if self.dosing_time == MORNING:
+            return MORNING_KIND_LABELS.get(self.kind, KIND_LABELS[self.kind])
         return KIND_LABELS[self.kind]
 
     @property
@@ -175,11 +188,12 @@ def _effect_name(kind: str, label: str) -> Label | str:
 # --- Rules ------------------------------------------------------------------------------------
 
 
-def missed_nights(by_night, versions, today) -> list[Flag]:
+def missed_nights(by_night, versions, today, dosing_time=EVENING) -> list[Flag]:
     """Runs of at least MISSED_NIGHTS_IN_A_ROW prescribed nights without a taken dose.
 
     Tonight is still open, so it never counts. Nights on hold, before the plan starts or
-    without a plan are not prescribed: they neither count nor break a run.
+    without a plan are not prescribed: they neither count nor break a run. ``dosing_time``
+    (the patient's, on ``today``) words it: a morning doser misses days.
     """
     flags, run = [], []
 
@@ -211,26 +225,46 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
                     )
                     details.append(Evidence(n, values))
                 elif record is not None:
-                    details.append(Evidence(n, gettext_noop("entry without the evening dose")))
+                    # The dose of that night, at the time it was due then.
+                    values = (
+                        gettext_noop("entry without the morning dose")
+                        if titration.dosing_time_on(versions, n) == MORNING
+                        else gettext_noop("entry without the evening dose")
+                    )
+                    details.append(Evidence(n, values))
                 else:
                     details.append(Evidence(n, gettext_noop("nothing logged"), logged=False))
+            if dosing_time == MORNING:
+                explanation = ngettext_lazy(
+                    "%(count)s day in a row without a taken dose (%(parts)s), "
+                    "%(first)s to %(last)s.",
+                    "%(count)s days in a row without a taken dose (%(parts)s), "
+                    "%(first)s to %(last)s.",
+                    len(run),
+                    parts=parts,
+                    first=run[0],
+                    last=run[-1],
+                )
+            else:
+                explanation = ngettext_lazy(
+                    "%(count)s night in a row without a taken dose (%(parts)s), "
+                    "%(first)s to %(last)s.",
+                    "%(count)s nights in a row without a taken dose (%(parts)s), "
+                    "%(first)s to %(last)s.",
+                    len(run),
+                    parts=parts,
+                    first=run[0],
+                    last=run[-1],
+                )
             flags.append(
                 Flag(
                     MISSED,
                     MEDIUM,
                     run[0],
                     tuple(run),
-                    ngettext_lazy(
-                        "%(count)s night in a row without a taken dose (%(parts)s), "
-                        "%(first)s to %(last)s.",
-                        "%(count)s nights in a row without a taken dose (%(parts)s), "
-                        "%(first)s to %(last)s.",
-                        len(run),
-                        parts=parts,
-                        first=run[0],
-                        last=run[-1],
-                    ),
+                    explanation,
                     details=tuple(details),
+                    dosing_time=dosing_time,
                 )
             )
 
@@ -249,8 +283,43 @@ def missed_nights(by_night, versions, today) -> list[Flag]:
     return flags[-1:]
 
 
-def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Flag]:
-    """Per side effect: severe at any time lately, or reported for the first time ever."""
+def _severe_explanation(name, severe: Sequence[date], is_new: bool, dosing_time: str) -> Phrase:
+    """ "Severe headache on 2 nights, last 20 Nov." (days for a morning doser)."""
+    values = {"effect": name, "last": severe[-1]}
+    if dosing_time == MORNING and is_new:
+        return ngettext_lazy(
+            "Severe %(effect)s on %(count)s day, last %(last)s (new: never reported before).",
+            "Severe %(effect)s on %(count)s days, last %(last)s (new: never reported before).",
+            len(severe),
+            **values,
+        )
+    if dosing_time == MORNING:
+        return ngettext_lazy(
+            "Severe %(effect)s on %(count)s day, last %(last)s.",
+            "Severe %(effect)s on %(count)s days, last %(last)s.",
+            len(severe),
+            **values,
+        )
+    if is_new:
+        return ngettext_lazy(
+            "Severe %(effect)s on %(count)s night, last %(last)s (new: never reported before).",
+            "Severe %(effect)s on %(count)s nights, last %(last)s (new: never reported before).",
+            len(severe),
+            **values,
+        )
+    return ngettext_lazy(
+        "Severe %(effect)s on %(count)s night, last %(last)s.",
+        "Severe %(effect)s on %(count)s nights, last %(last)s.",
+        len(severe),
+        **values,
+    )
+
+
+def side_effects(
+    records, today, first_reported: Mapping[str, date], dosing_time=EVENING
+) -> list[Flag]:
+    """Per side effect: severe at any time lately, or reported for the first time ever
+    (counted in days for a morning doser)."""
     since = today - timedelta(days=RECENT_EVENT_NIGHTS)
     seen: dict[str, list[tuple[date, SideEffectRecord]]] = {}
     for record in records:
@@ -267,24 +336,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
         is_new = first_ever >= since
         severity_of = {night: SEVERITY_WORDS.get(effect.severity) for night, effect in hits}
         if severe:
-            if is_new:
-                explanation = ngettext_lazy(
-                    "Severe %(effect)s on %(count)s night, last %(last)s "
-                    "(new: never reported before).",
-                    "Severe %(effect)s on %(count)s nights, last %(last)s "
-                    "(new: never reported before).",
-                    len(severe),
-                    effect=name,
-                    last=severe[-1],
-                )
-            else:
-                explanation = ngettext_lazy(
-                    "Severe %(effect)s on %(count)s night, last %(last)s.",
-                    "Severe %(effect)s on %(count)s nights, last %(last)s.",
-                    len(severe),
-                    effect=name,
-                    last=severe[-1],
-                )
+            explanation = _severe_explanation(name, severe, is_new, dosing_time)
             flags.append(
                 Flag(
                     SIDE_EFFECT,
@@ -296,6 +348,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                     details=tuple(
                         Evidence(n, gettext_noop("%(effect)s: severe", effect=name)) for n in severe
                     ),
+                    dosing_time=dosing_time,
                 )
             )
         elif is_new:
@@ -321,6 +374,7 @@ def side_effects(records, today, first_reported: Mapping[str, date]) -> list[Fla
                             ),
                         ),
                     ),
+                    dosing_time=dosing_time,
                 )
             )
     return flags
@@ -330,11 +384,44 @@ def _mean(values: Sequence[int]) -> Decimal:
     return Decimal(sum(values)) / Decimal(len(values))
 
 
-def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
+def _worsening_explanation(values: dict, percent: Decimal | None, dosing_time: str) -> Phrase:
+    """ "Pain worse: last 7 nights' mean ..." (days for a morning doser), with the percentage
+    when the baseline allows one."""
+    if percent is not None:
+        values = {**values, "percent": percent.quantize(Decimal("1"))}
+    if dosing_time == MORNING and percent is not None:
+        return gettext_noop(
+            "%(scale)s worse: last %(recent)s days' mean %(after)s vs %(before)s over the "
+            "%(baseline)s days before (%(points)s points, %(percent)s %% worse).",
+            **values,
+        )
+    if dosing_time == MORNING:
+        return gettext_noop(
+            "%(scale)s worse: last %(recent)s days' mean %(after)s vs %(before)s over the "
+            "%(baseline)s days before (%(points)s points).",
+            **values,
+        )
+    if percent is not None:
+        return gettext_noop(
+            "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
+            "%(baseline)s nights before (%(points)s points, %(percent)s %% worse).",
+            **values,
+        )
+    return gettext_noop(
+        "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
+        "%(baseline)s nights before (%(points)s points).",
+        **values,
+    )
+
+
+def worsening(
+    records, today, scales: Iterable[scale_defs.Scale], dosing_time=EVENING
+) -> list[Flag]:
     """Mean of the last 7 nights against the mean of the 28 before, per scale, by direction.
 
     Worse by WORSENING_MIN_POINTS points or by WORSENING_MIN_PERCENT of the baseline mean
-    (the percentage needs a non-zero baseline: from 0 only the points rule applies).
+    (the percentage needs a non-zero baseline: from 0 only the points rule applies). A
+    morning doser's explanation counts days.
     """
     recent_from = today - timedelta(days=WORSENING_RECENT_NIGHTS - 1)
     baseline_from = recent_from - timedelta(days=WORSENING_BASELINE_NIGHTS)
@@ -374,19 +461,7 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
             "baseline": WORSENING_BASELINE_NIGHTS,
             "points": worse.quantize(one),
         }
-        if percent is not None:
-            explanation = gettext_noop(
-                "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
-                "%(baseline)s nights before (%(points)s points, %(percent)s %% worse).",
-                percent=percent.quantize(Decimal("1")),
-                **values,
-            )
-        else:
-            explanation = gettext_noop(
-                "%(scale)s worse: last %(recent)s nights' mean %(after)s vs %(before)s over the "
-                "%(baseline)s nights before (%(points)s points).",
-                **values,
-            )
+        explanation = _worsening_explanation(values, percent, dosing_time)
         flags.append(
             Flag(
                 WORSENING,
@@ -402,6 +477,7 @@ def worsening(records, today, scales: Iterable[scale_defs.Scale]) -> list[Flag]:
                     )
                     for night, value in recent
                 ),
+                dosing_time=dosing_time,
             )
         )
     return flags
@@ -412,8 +488,9 @@ def _taken_lately(records, today):
     return [r for r in records if r.status == "taken" and since <= r.night <= today]
 
 
-def dose_deviation(records, versions, today) -> list[Flag]:
-    """Nights on which the dose taken differs from the plan's prescribed dose."""
+def dose_deviation(records, versions, today, dosing_time=EVENING) -> list[Flag]:
+    """Nights on which the dose taken differs from the plan's prescribed dose (days for a
+    morning doser)."""
     off = []
     for record in _taken_lately(records, today):
         prescribed = titration.prescribed_dose(versions, record.night)
@@ -423,22 +500,32 @@ def dose_deviation(records, versions, today) -> list[Flag]:
         return []
     last, prescribed = off[-1]
     nights = tuple(record.night for record, _ in off)
+    values = {"last": last.night, "taken": _mg(last.dose_mg), "prescribed": _mg(prescribed)}
+    if dosing_time == MORNING:
+        explanation = ngettext_lazy(
+            "Dose differed from the plan on %(count)s day; last %(last)s: %(taken)s "
+            "taken, %(prescribed)s prescribed.",
+            "Dose differed from the plan on %(count)s days; last %(last)s: %(taken)s "
+            "taken, %(prescribed)s prescribed.",
+            len(nights),
+            **values,
+        )
+    else:
+        explanation = ngettext_lazy(
+            "Dose differed from the plan on %(count)s night; last %(last)s: %(taken)s "
+            "taken, %(prescribed)s prescribed.",
+            "Dose differed from the plan on %(count)s nights; last %(last)s: %(taken)s "
+            "taken, %(prescribed)s prescribed.",
+            len(nights),
+            **values,
+        )
     return [
         Flag(
             DEVIATION,
             MEDIUM,
             nights[0],
             nights,
-            ngettext_lazy(
-                "Dose differed from the plan on %(count)s night; last %(last)s: %(taken)s "
-                "taken, %(prescribed)s prescribed.",
-                "Dose differed from the plan on %(count)s nights; last %(last)s: %(taken)s "
-                "taken, %(prescribed)s prescribed.",
-                len(nights),
-                last=last.night,
-                taken=_mg(last.dose_mg),
-                prescribed=_mg(prescribed),
-            ),
+            explanation,
             details=tuple(
                 Evidence(
                     record.night,
@@ -450,6 +537,7 @@ def dose_deviation(records, versions, today) -> list[Flag]:
                 )
                 for record, plan in off
             ),
+            dosing_time=dosing_time,
         )
     ]
 
@@ -493,8 +581,9 @@ def _taken_at(record: NightRecord, tz) -> Evidence:
     )
 
 
-def dose_on_hold(records, versions, today) -> list[Flag]:
-    """A dose logged on a night the plan was on hold (naltrexone blocks opioid analgesia)."""
+def dose_on_hold(records, versions, today, dosing_time=EVENING) -> list[Flag]:
+    """A dose logged on a night the plan was on hold (naltrexone blocks opioid analgesia);
+    days for a morning doser."""
     held = [
         record
         for record in _taken_lately(records, today)
@@ -503,18 +592,27 @@ def dose_on_hold(records, versions, today) -> list[Flag]:
     nights = tuple(record.night for record in held)
     if not nights:
         return []
+    if dosing_time == MORNING:
+        explanation = ngettext_lazy(
+            "Dose logged while the plan was on hold on %(count)s day, last %(last)s.",
+            "Dose logged while the plan was on hold on %(count)s days, last %(last)s.",
+            len(nights),
+            last=nights[-1],
+        )
+    else:
+        explanation = ngettext_lazy(
+            "Dose logged while the plan was on hold on %(count)s night, last %(last)s.",
+            "Dose logged while the plan was on hold on %(count)s nights, last %(last)s.",
+            len(nights),
+            last=nights[-1],
+        )
     return [
         Flag(
             DOSE_ON_HOLD,
             HIGH,
             nights[0],
             nights,
-            ngettext_lazy(
-                "Dose logged while the plan was on hold on %(count)s night, last %(last)s.",
-                "Dose logged while the plan was on hold on %(count)s nights, last %(last)s.",
-                len(nights),
-                last=nights[-1],
-            ),
+            explanation,
             details=tuple(
                 Evidence(
                     record.night,
@@ -522,12 +620,16 @@ def dose_on_hold(records, versions, today) -> list[Flag]:
                 )
                 for record in held
             ),
+            dosing_time=dosing_time,
         )
     ]
 
 
-def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> list[Flag]:
-    """No entry of any kind for QUIET_DAYS nights (counted from joining if never logged).
+def gone_quiet(
+    last_entry: date | None, today: date, joined: date | None, dosing_time=EVENING
+) -> list[Flag]:
+    """No entry of any kind for QUIET_DAYS nights (counted from joining if never logged;
+    said in days for a morning doser).
 
     The flag is raised by the night the silence reached QUIET_DAYS, so a review of it holds
     until the patient logs again and falls silent again.
@@ -538,7 +640,17 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
     raised = since + timedelta(days=QUIET_DAYS)
     silent = (today - since).days
     span = {"silent_from": since + timedelta(days=1), "silent_to": today}
-    if last_entry is not None:
+    morning = dosing_time == MORNING
+    if last_entry is not None and morning:
+        explanation = gettext_noop(
+            "No entry for %(silent)s days (last entry %(last)s; silent %(silent_from)s to "
+            "%(silent_to)s).",
+            silent=silent,
+            last=last_entry,
+            **span,
+        )
+        details = (Evidence(last_entry, gettext_noop("the last entry")),)
+    elif last_entry is not None:
         explanation = gettext_noop(
             "No entry for %(silent)s nights (last entry %(last)s; silent %(silent_from)s to "
             "%(silent_to)s).",
@@ -547,6 +659,15 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
             **span,
         )
         details = (Evidence(last_entry, gettext_noop("the last entry")),)
+    elif morning:
+        explanation = gettext_noop(
+            "No entry for %(silent)s days (nothing logged since joining on %(joined)s; "
+            "silent %(silent_from)s to %(silent_to)s).",
+            silent=silent,
+            joined=since,
+            **span,
+        )
+        details = ()
     else:
         explanation = gettext_noop(
             "No entry for %(silent)s nights (nothing logged since joining on %(joined)s; "
@@ -564,6 +685,7 @@ def gone_quiet(last_entry: date | None, today: date, joined: date | None) -> lis
             (raised,),
             explanation,
             details=details,
+            dosing_time=dosing_time,
         )
     ]
 
@@ -636,16 +758,19 @@ def evaluate(
     if last_entry is None and records:
         last_entry = records[-1].night
     watched = tuple(scales) or (*scale_defs.SYMPTOMS, scale_defs.SLEEP)
+    # The flags count nights in the patient's word for them now, as their pages do
+    # (PlanView.dosing_time_at: the plan's dosing time on tonight): a morning doser's are days.
+    dosing_time = titration.dosing_time_on(versions, today)
     flags = [
         *urgent_reports(urgent),
-        *dose_on_hold(records, versions, through),
-        *side_effects(records, through, first_reported),
-        *worsening(records, through, watched),
-        *(missed_nights(by_night, versions, today) if account_open else []),
-        *dose_deviation(records, versions, through),
+        *dose_on_hold(records, versions, through, dosing_time),
+        *side_effects(records, through, first_reported, dosing_time),
+        *worsening(records, through, watched, dosing_time),
+        *(missed_nights(by_night, versions, today, dosing_time) if account_open else []),
+        *dose_deviation(records, versions, through, dosing_time),
         # While on hold nothing is expected (and no reminder is sent): silence is not news.
         *(
-            gone_quiet(last_entry, today, joined)
+            gone_quiet(last_entry, today, joined, dosing_time)
             if account_open and titration.current_step(versions, today).status != titration.ON_HOLD
             else []
         ),

@@ -141,14 +141,20 @@ _SAID = {
 def night_said_on(night, local_today, dosing_time=nights.EVENING) -> str:
     """``night`` as said on the patient's calendar day ``local_today``: "last night" while
     an evening doser's night is still open the next morning, "today" / "yesterday" for a
-    morning doser, "3 nights ago" for an older night ("" for a night after ``local_today``)."""
+    morning doser, "3 nights ago" for an older night ("3 days ago" for a morning doser; "" for
+    a night after ``local_today``)."""
     if not night:
         return ""
     word = _SAID.get(nights.relative_night(night, local_today, dosing_time))
     if word is not None:
         return str(word)
     count = (local_today - night).days
-    return nights_ago(count) if count > 1 else ""
+    if count <= 1:
+        return ""
+    # A morning doser's nights are days: "9 days ago", as their own pages count them.
+    if dosing_time == nights.MORNING:
+        return ngettext("%(count)d day ago", "%(count)d days ago", count) % {"count": count}
+    return nights_ago(count)
 
 
 @register.simple_tag

@@ -208,6 +208,7 @@ def _report_page(request, report, form, status=200):
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),
         )
+    nights = urgent.nights_before(report, plan)
     return render(
         request,
         "patients/urgent/clinic_report.html",
@@ -217,7 +218,9 @@ def _report_page(request, report, form, status=200):
             "form": form,
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
-            "nights": urgent.nights_before(report, plan),
+            "nights": nights,
+            # The report's night names the nights beside it: a morning doser's are days.
+            "dosing_time": plan.dosing_time_on(nights[0].night),
             # Every time on the page is in the zone the report was made in (its night's).
             "report_zone": urgent.report_zone(report, report.patient.tz).key,
             "other_open": list(

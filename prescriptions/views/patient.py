@@ -12,7 +12,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
 from patients.pause import urgent_state
-from prescriptions import request_plan
+from prescriptions import request_plan, titration
 from prescriptions.panel import plan_state
 
 
@@ -25,6 +25,7 @@ def my_plan(request):
     state = plan_state(patient, now)
     request_plan.keep(request, patient, state["plan"])
     position, night = state["position"], state["tonight"]
+    schedule = state["plan"].steps_ahead(night)
     return render(
         request,
         "prescriptions/patient/my_plan.html",
@@ -40,7 +41,9 @@ def my_plan(request):
             "hold_note": state["plan"].hold_note(night),
             # Tonight's step, the holds and the steps after them, with the nights the
             # clinician's plan panel shows (the one list: PlanView.steps_ahead).
-            "schedule": state["plan"].steps_ahead(night),
+            "schedule": schedule,
+            # Each step says when it is taken once the steps have more than one dosing time.
+            "schedule_dosing_times": titration.dosing_times_differ(schedule),
             "changes": list(reversed(state["versions"])),
             "ending": state["ending"],
             # The urgent pause (patients.rules.pause through its one loader). Wiring point:

@@ -12,13 +12,18 @@ def catalogue(language: str) -> Path:
 
 def translations(po: Path) -> list[tuple[str, str]]:
     """(msgid, msgstr) for every translation of ``po``, each plural form and each
-    continued line included."""
-    pairs, msgid, key = [], None, None
+    continued line included. A msgid with a context is "context\x04msgid", as gettext
+    keys it (one English text may have two translations)."""
+    pairs, msgid, key, context = [], None, None, None
     for line in po.read_text(encoding="utf-8").splitlines():
         head, _, rest = line.partition(" ")
-        if head == "msgid":
+        if head == "msgctxt":
+            context, key = rest[1:-1], "msgctxt"
+        elif head == "msgid":
             msgid, key = rest[1:-1], "msgid"
-        elif head in ("msgid_plural", "msgctxt"):
+            if context is not None:
+                msgid, context = f"{context}\x04{msgid}", None
+        elif head == "msgid_plural":
             key = head
         elif head.startswith("msgstr"):
             pairs.append([msgid, rest[1:-1]])

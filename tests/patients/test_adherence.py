@@ -3,8 +3,16 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from patients.rules.adherence import AdherenceNight, adherence, nights_between, streak
+from patients.rules.adherence import (
+    AdherenceNight,
+    NightsBetween,
+    adherence,
+    nights_between,
+    streak,
+)
 
 TONIGHT = date(2026, 3, 31)
 
@@ -118,3 +126,48 @@ def test_adherence_through_a_night_logged_ahead_of_tonight(pattern, taken, presc
 )
 def test_the_streak_through_a_night_logged_ahead_of_tonight(pattern, expected):
     assert streak(nights(pattern, THROUGH), TONIGHT, through=THROUGH) == expected
+
+
+# Random histories: each night T taken, S skipped, . not logged, H not prescribed.
+_HISTORIES = st.lists(st.sampled_from("TTTTTTS.H"), min_size=0, max_size=80)
+
+
+@given(pattern=_HISTORIES, ahead=st.integers(min_value=0, max_value=2))
+def test_the_figures_read_from_nights_made_when_asked_are_those_of_the_whole_list(pattern, ahead):
+    """The history reads its records as NightsBetween (each night made when first asked
+    for); adherence and the streak must give what they give over nights_between's list."""
+    through = TONIGHT + timedelta(days=ahead)
+    first = through - timedelta(days=len(pattern) - 1)
+    statuses, held = {}, set()
+    for offset, char in enumerate(pattern):
+        night = first + timedelta(days=offset)
+        if char in "TS":
+            statuses[night] = {"T": "taken", "S": "skipped"}[char]
+        held |= {night} if char == "H" else set()
+
+    def active_on(night):
+        return night not in held
+
+    whole = nights_between(statuses, active_on, first, through)
+    for days in (7, 30):
+        assert adherence(
+            NightsBetween(statuses, active_on, first, through), TONIGHT, days, through=through
+        ) == adherence(whole, TONIGHT, days, through=through)
+    assert streak(
+        NightsBetween(statuses, active_on, first, through), TONIGHT, through=through
+    ) == streak(whole, TONIGHT, through=through)
+
+
+def test_the_streak_asks_the_plan_only_for_the_nights_up_to_its_first_break():
+    """The history's streak looks back a year: each night made asks the plan for its state,
+    so it stops making them where the streak ends (three nights here, not 366)."""
+    asked = []
+
+    def active_on(night):
+        asked.append(night)
+        return True
+
+    first = TONIGHT - timedelta(days=365)
+    statuses = {TONIGHT: "taken", TONIGHT - timedelta(days=1): "taken"}
+    assert streak(NightsBetween(statuses, active_on, first, TONIGHT), TONIGHT) == 2
+    assert sorted(asked) == [TONIGHT - timedelta(days=n) for n in (2, 1, 0)]

@@ -144,6 +144,33 @@ def test_a_submission_id_reused_for_another_night_is_refused(patient_client, pla
     assert list(NightlyEntry.objects.values_list("night", flat=True)) == [TONIGHT]
 
 
+def test_a_submission_id_reused_for_another_logged_night_is_refused_and_changes_nothing(
+    patient_client, plan
+):
+    """The other night already has an entry: the edit goes through the locked night and the
+    id's claim (INSERT ... ON CONFLICT DO NOTHING), which must still see the reuse."""
+    last_night = TONIGHT - timedelta(days=1)
+    patient_client.post(
+        evening_url(last_night), evening_data(submission_id=sid(), taken_at="2026-11-24T22:00")
+    )
+    before = NightlyEntry.objects.get(night=last_night)
+    reused = sid()
+    patient_client.post(TAKEN, {"submission_id": reused})
+    response = patient_client.post(
+        evening_url(last_night),
+        evening_data(submission_id=reused, taken_at="2026-11-24T23:30", dose="2"),
+        follow=True,
+    )
+    assert "already used for another night" in response.content.decode()
+    after = NightlyEntry.objects.get(night=last_night)
+    assert (after.taken_at, after.dose_mg, after.updated_at) == (
+        before.taken_at,
+        before.dose_mg,
+        before.updated_at,
+    )
+    assert Submission.objects.get(pk=reused).entry.night == TONIGHT
+
+
 def test_a_missing_or_garbled_submission_id_stores_nothing(patient_client, plan):
     for data in ({}, {"submission_id": "not-a-uuid"}):
         response = patient_client.post(TAKEN, data, follow=True)
@@ -666,8 +693,9 @@ def test_more_links_to_settings_access_log_export_account_and_sign_out(patient_c
 def test_a_double_tap_on_taken_now_stays_within_its_statements(
     patient_client, a_year, django_capture_on_commit_callbacks
 ):
-    """The second tap (tonight already logged) is refused by the entry's key, then files its
-    submission id with ON CONFLICT DO NOTHING: no savepoint of its own around that insert.
+    """The second tap (tonight already logged) goes straight to the logged night, locks it and
+    claims its submission id with one INSERT ... ON CONFLICT DO NOTHING RETURNING (which tells a
+    replay from a new id): no failing insert, no savepoint, no separate replay lookup.
     Counted with every SAVEPOINT the test's own transaction adds (the same before and after)."""
     patient_client.post(TAKEN, {"submission_id": sid()})
     first = NightlyEntry.objects.get(night=TONIGHT)
@@ -677,9 +705,11 @@ def test_a_double_tap_on_taken_now_stays_within_its_statements(
     ):
         assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
     sent = [q["sql"] for q in captured.captured_queries]
-    # 14 since the tap reads whether an urgent report is open, 15 since it reads the doses of
-    # the last hours.
-    assert len(sent) <= 15, f"{len(sent)} statements:\n" + "\n".join(sent)
+    # 9 since the second tap locks the logged night and claims the id in one statement (the
+    # session, the user with the profile, the plan, the urgent state, the doses of the last
+    # hours, the lock, the claim, and the test's savepoint and its release).
+    assert len(sent) <= 9, f"{len(sent)} statements:\n" + "\n".join(sent)
     # PostgreSQL's spelling, and SQLite's (`make run`'s fallback).
-    assert any("ON CONFLICT DO NOTHING" in sql or "INSERT OR IGNORE" in sql for sql in sent)
+    assert any("ON CONFLICT" in sql and "DO NOTHING RETURNING" in sql for sql in sent)
+    assert not any(sql.startswith("SELECT") and "patients_submission" in sql for sql in sent)
     assert NightlyEntry.objects.get(night=TONIGHT).updated_at == first.updated_at

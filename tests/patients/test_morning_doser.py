@@ -368,7 +368,8 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
 ):
     """An evening doser whose quiet hours (23:00 to 09:30) leave the 21:00 reminder alone,
     with a switch to mornings signed for the 26th: the warning looked at tonight's dosing
-    time only, so the 08:00 morning reminder quiet hours will hold was not mentioned."""
+    time only, so the 08:00 morning reminder quiet hours will hold was not mentioned. Until
+    then they hold the evening nights' 08:00 check-in (said first)."""
     make_plan(patient_a, clinician_a, start=date(2026, 11, 20))
     switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 26), reason="Sleep")
     Patient.objects.filter(pk=patient_a.pk).update(
@@ -378,6 +379,9 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
         response = patient_client.get(SETTINGS)
     warning = response.context["quiet_warning"]
     assert warning == (
+        "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to 09:30), "
+        "so it waits until 09:30. Move your morning check-in time or the quiet hours if you "
+        "want it earlier. "
         "From Thursday 26 November, when your plan changes to morning dosing: Your dose "
         "reminder and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), "
         "so they wait until 09:30. Move your morning time or the quiet hours if you want "

@@ -148,7 +148,9 @@ def test_the_lists_last_entry_names_the_night_as_the_nights_own_page_does(
         )
     # London = UTC here: the patient's calendar day is the moment's date.
     older = (moment.date() - night).days
-    expected = title.lower() if title else f"{older} nights ago"
+    # An older night has no word of its own: counted in days for a morning doser.
+    unit = "days" if dosing_time == "morning" else "nights"
+    expected = title.lower() if title else f"{older} {unit} ago"
     assert list_said(page) == expected, (clock, dosing_time, night)
 
 

@@ -110,7 +110,8 @@ def test_saving_push_alone_without_a_device_saves_and_says_why_none_will_arrive_
     patient_a.refresh_from_db()
     assert (patient_a.remind_by_email, patient_a.remind_by_push) == (False, True)
     page = response.content.decode()
-    assert "Your settings are saved." in page
+    # This save left no evening reminder: "Saved, but ..." in place of the confirmation.
+    assert "Saved, but your quiet hours cover the whole evening window" in page
     # Each said once (they were flashed and shown standing: twice).
     assert page.count(NO_DEVICE_SETTINGS) == 1
     assert page.count("no evening reminder can reach you") == 1

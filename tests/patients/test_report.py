@@ -135,7 +135,7 @@ def test_the_reports_default_start_is_the_record_start_the_exports_use(
     ("language", "headers"),
     [
         ("en-gb", ["From", "Change", "Reason", "Signed by"]),
-        ("de", ["Von", "Änderung", "Grund", "Signiert von"]),
+        ("de", ["Ab", "Änderung", "Grund", "Signiert von"]),
         ("es", ["Desde", "Cambio", "Motivo", "Firmado por"]),
     ],
 )
@@ -143,7 +143,9 @@ def test_the_plan_changes_table_names_who_signed_each_change(
     clinician_client, clinician_a, journal, language, headers
 ):
     """German headed the column "Per", the translation of "By" as in "by email" (the
-    reminder table's channel column), found by QA. The column is the version's signer."""
+    reminder table's channel column), found by QA. The column is the version's signer. The
+    first column, the night each version takes effect from, is "Ab" (from then on), not the
+    date range's "Von"."""
     clinician_a.language = language
     clinician_a.save(update_fields=["language"])
     text = clinician_client.get(

@@ -13,8 +13,11 @@ import io
 from datetime import UTC
 
 COLUMNS = [
-    ("night", "Night (ISO date of the evening the night starts on)"),
-    ("status", "taken, skipped, or blank when the evening was not logged"),
+    (
+        "night",
+        "Night (ISO date of the evening the night starts on; of the dose for morning dosing)",
+    ),
+    ("status", "taken, skipped, or blank when the dose was not logged"),
     ("dose_mg", "Dose taken in mg"),
     ("prescribed_mg", "Dose the plan prescribed that night, in mg"),
     ("taken_at", "When the dose was taken (ISO 8601, UTC)"),
@@ -30,7 +33,8 @@ COLUMNS = [
     ("side_effects", "Side effects as kind:severity, separated by semicolons"),
     ("extra_scores", "Extra scales as name=value, separated by semicolons"),
     ("notes", "The patient's notes"),
-    ("evening_logged_at", "When the evening part was saved (ISO 8601, UTC)"),
+    # The name stays (a contract); for morning dosing it is the morning dose's (docs/fhir.md).
+    ("evening_logged_at", "When the dose part (taken or skipped) was saved (ISO 8601, UTC)"),
     ("morning_logged_at", "When the morning part was saved (ISO 8601, UTC)"),
     ("time_zone", "The time zone the night was logged in (IANA name; blank if not recorded)"),
     ("logged_offline", "true when logged on the phone without a connection and sent later"),
