@@ -5,10 +5,14 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import time_machine
+from django.urls import reverse
+
 from patients.models import NightlyEntry
 from prescriptions import plans
 from prescriptions.changes import dosing_time_change, hold_change, resume_change, save_version
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
+from tests.security.reauth import signed_in
 
 # A Wednesday evening in London (GMT): 22:00 local = 22:00 UTC, night of 2026-11-25.
 NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
@@ -202,3 +206,15 @@ def settings_data(**overrides):
         "morning_time": "08:00",
         **overrides,
     }
+
+
+def your_steps(patient, now):
+    """The rows of "Your steps" on the patient's My plan page at ``now``, each row's text
+    with its white space folded; [] when the page lists no steps."""
+    with time_machine.travel(now, tick=False):
+        html = signed_in(patient.user).get(reverse("journal:plan")).content.decode()
+    if 'id="plan-steps"' not in html:
+        return []
+    section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
+    items = section.split("<li")[1:]
+    return [" ".join(item.split(">", 1)[1].split("</li>")[0].split()) for item in items]

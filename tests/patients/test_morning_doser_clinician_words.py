@@ -6,7 +6,6 @@ the patient's page of a day logged in another zone said "This night was logged i
 time zone". Evening dosers keep their nights."""
 
 import re
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -20,10 +19,10 @@ from patients.clinic import attention
 from patients.models import NightlyEntry, Patient, PatientAttention
 from patients.rules import flags as flag_rules
 from patients.templatetags.journal import night_said_on
-from patients.urgent import reports
 from prescriptions.titration import PlainVersion, Step
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.test_attention import assert_stored_equals_fresh
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 
@@ -296,15 +295,7 @@ def test_a_morning_dosers_urgent_report_lists_the_days_before_it(
 ):
     make_plan(patient_a, clinician_a, dosing_time="morning")
     with time_machine.travel(AT_09, tick=False):
-        report, _ = reports.report_reaction(
-            patient_a,
-            symptoms=["panic"],
-            since="",
-            severity="moderate",
-            text="",
-            submission_id=uuid.uuid4(),
-            now=AT_09,
-        )
+        report = urgent_report(patient_a, AT_09, symptoms=["panic"], since="", severity="moderate")
         page = clinician_client.get(
             reverse("clinic:urgent_report", args=[report.pk])
         ).content.decode()

@@ -249,6 +249,15 @@ SWITCH_TO_MORNINGS = (
 )
 
 
+def _to_mornings_from_the_26th(patient, clinician):
+    """An evening plan from 1 Jan; a switch to morning dosing from the night of Thursday
+    26 November, signed on 2 Jan."""
+    make_plan(patient, clinician, start=date(2026, 1, 1))
+    switch_dosing_time(
+        patient, clinician, "morning", date(2026, 11, 26), signed=datetime(2026, 1, 2, tzinfo=UTC)
+    )
+
+
 @pytest.mark.parametrize(
     ("zone", "at"),
     [
@@ -266,14 +275,7 @@ def test_the_warning_names_the_patients_wall_times_and_day_in_any_zone(
     """The times are the patient's own settings (wall times), never converted to or from
     UTC, on a daylight-saving night too; the switch's day is the plan's night as the
     patient's calendar names it (checked: nothing was shown wrong)."""
-    make_plan(patient_a, clinician_a, start=date(2026, 1, 1))
-    switch_dosing_time(
-        patient_a,
-        clinician_a,
-        "morning",
-        date(2026, 11, 26),
-        signed=datetime(2026, 1, 2, tzinfo=UTC),
-    )
+    _to_mornings_from_the_26th(patient_a, clinician_a)
     quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone=zone)
     with time_machine.travel(at, tick=False):
         warning = patient_client.get(SETTINGS).context["quiet_warning"]
@@ -287,14 +289,7 @@ def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
     the 25th in UTC: the switch to mornings signed from the 26th has begun for the patient,
     so the page warns as for a morning doser and announces no switch; read in UTC it would
     still say "From Thursday 26 November"."""
-    make_plan(patient_a, clinician_a, start=date(2026, 1, 1))
-    switch_dosing_time(
-        patient_a,
-        clinician_a,
-        "morning",
-        date(2026, 11, 26),
-        signed=datetime(2026, 1, 2, tzinfo=UTC),
-    )
+    _to_mornings_from_the_26th(patient_a, clinician_a)
     quiet(
         patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone="Pacific/Kiritimati"
     )

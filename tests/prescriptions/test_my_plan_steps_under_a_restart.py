@@ -3,34 +3,22 @@ night: it listed the held version's ("1.5 mg from 1 Nov to 30 Dec, 3 mg from 31 
 onwards") beside "From Thursday 10 December: 3 mg" (found by exploratory QA)."""
 
 import pytest
-import time_machine
-from django.test import Client
-from django.urls import reverse
 
+from tests.patients.journal_support import your_steps
 from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2, _resume
 
 pytestmark = pytest.mark.django_db
-
-
-def _your_steps(patient):
-    client = Client()
-    client.force_login(patient.user)
-    with time_machine.travel(NOW, tick=False):
-        html = client.get(reverse("journal:plan")).content.decode()
-    section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
-    items = section.split("<li")[1:]
-    return [" ".join(item.split(">", 1)[1].split("</li>")[0].split()) for item in items]
 
 
 def test_a_signed_restart_is_the_steps_the_patient_will_follow(patient_a, clinician_a):
     _held_from_dec_2(patient_a, clinician_a)
     # No restart yet: no dated step (no night follows one until a restart is signed; the
     # held version's dates were listed, test_steps_ahead_holds_and_restarts).
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
     ]
     _resume(patient_a, clinician_a)  # at step 2 (3 mg) on the 10th
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "On hold, no LDN — from 2 Dec to 9 Dec",
         "3 mg — from 10 Dec onwards",
     ]

@@ -16,14 +16,19 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from prescriptions import changes, panel, plans, titration
 from prescriptions.models import Formulation, Prescription
-from tests.patients.journal_support import make_plan, switch_dosing_time
+from tests.patients.journal_support import (
+    make_plan,
+    sign_change,
+    sign_hold,
+    switch_dosing_time,
+    your_steps,
+)
 from tests.prescriptions.factories import make_prescription, plan_steps
-from tests.security.reauth import mark_reauthenticated
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -32,31 +37,15 @@ DEC_2 = date(2026, 12, 2)
 DEC_10 = date(2026, 12, 10)
 
 
-def _client(user, clinician=False):
-    client = Client()
-    client.force_login(user)
-    if clinician:
-        mark_reauthenticated(client, user)
-    return client
-
-
 def _text(fragment):
     return " ".join(fragment.split())
-
-
-def _your_steps(patient, now=NOW):
-    with time_machine.travel(now, tick=False):
-        html = _client(patient.user).get(reverse("journal:plan")).content.decode()
-    section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
-    items = section.split("<li")[1:]
-    return [_text(item.split(">", 1)[1].split("</li>")[0]) for item in items]
 
 
 def _panel_rows(patient, clinician, now=NOW):
     """The panel's steps table, row by row, each cell's text (tags left out)."""
     with time_machine.travel(now, tick=False):
         html = (
-            _client(clinician, clinician=True)
+            signed_in_reauthenticated(clinician)
             .get(reverse("clinic:plan", args=[patient.pk]))
             .content.decode()
         )
@@ -120,15 +109,13 @@ def _ended_then_prescribed_again(patient, clinician):
     lies between the two."""
     make_prescription(patient, clinician, date(2026, 11, 1), steps=(("1.5", None),))
     ended_at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    view = plans.load(patient)
-    changes.save_version(
-        prescription_id=view.prescription.pk,
-        author=clinician,
-        based_on=view.latest.number,
-        change=changes.end_change(
-            view.latest, tonight_night=date(2026, 11, 20), reason="No benefit"
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.end_change(
+            plan.latest, tonight_night=date(2026, 11, 20), reason="No benefit"
         ),
-        now=ended_at,
+        ended_at,
     )
     make_plan(
         patient,
@@ -146,7 +133,7 @@ def test_a_switch_to_morning_dosing_at_the_same_dose_says_when_each_step_is_take
     patient_a, clinician_a
 ):
     _evening_then_morning(patient_a, clinician_a)
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "2 mg in the evening — from 22 Nov to 9 Dec",
         "2 mg in the morning — from 10 Dec onwards",
     ]
@@ -162,7 +149,7 @@ def test_your_steps_say_the_dosing_time_in_german_and_spanish(
     _evening_then_morning(patient_a, clinician_a)
     patient_a.user.language = language
     patient_a.user.save(update_fields=["language"])
-    rows = _your_steps(patient_a)
+    rows = your_steps(patient_a, NOW)
     assert len(rows) == 2, rows
     assert rows[0].startswith(evening + " — "), rows
     assert rows[1].startswith(morning + " — "), rows
@@ -176,7 +163,7 @@ def test_steps_at_one_dosing_time_do_not_repeat_it(patient_a, clinician_a):
         start=date(2026, 11, 22),
         formulation=Formulation.OTHER,
     )
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "2 mg — from 22 Nov to 12 Dec",
         "2.5 mg — from 13 Dec onwards",
     ]
@@ -196,7 +183,7 @@ def test_the_panel_says_when_each_step_is_taken_and_marks_tonights(patient_a, cl
 
 def test_the_nights_before_a_plan_starts_are_listed(patient_a, clinician_a):
     _starts_on_dec_10(patient_a, clinician_a)
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "Not started yet, no LDN — from 2 Dec to 9 Dec",
         "1.5 mg — from 10 Dec to 23 Dec",
         "3 mg — from 24 Dec onwards",
@@ -210,7 +197,7 @@ def test_the_nights_before_a_plan_starts_are_listed(patient_a, clinician_a):
 
 def test_the_nights_after_a_prescription_ended_are_listed(patient_a, clinician_a):
     _ended_then_prescribed_again(patient_a, clinician_a)
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "Prescription ended, no LDN — from 2 Dec to 9 Dec",
         "1.5 mg — from 10 Dec to 23 Dec",
         "3 mg — from 24 Dec onwards",
@@ -236,23 +223,14 @@ def test_the_panel_lists_a_dated_hold_to_come_between_the_nights_of_the_step(
         start=date(2026, 11, 22),
         formulation=Formulation.OTHER,
     )
-    view = plans.load(patient_a)
-    changes.save_version(
-        prescription_id=view.prescription.pk,
-        author=clinician_a,
-        based_on=view.latest.number,
-        change=changes.hold_change(
-            view.latest, hold_from=date(2026, 12, 6), hold_until=date(2026, 12, 8), reason="Surgery"
-        ),
-        now=NOW,
-    )
+    sign_hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 8), signed=NOW)
     assert _panel_rows(patient_a, clinician_a) == [
         ["1 now", "2.00 mg", "22 Nov 2026 – 5 Dec 2026", "14 days"],
         ["—", "On hold", "6 Dec 2026 – 8 Dec 2026", "3 days"],
         ["1", "2.00 mg", "9 Dec 2026 – 12 Dec 2026", "4 days"],
         ["2", "2.50 mg", "13 Dec 2026 – onwards", "open-ended"],
     ]
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "2 mg — from 22 Nov to 5 Dec",
         "On hold, no LDN — from 6 Dec to 8 Dec",
         "2 mg — from 9 Dec to 12 Dec",
@@ -283,7 +261,7 @@ def test_the_panels_table_is_the_list_my_plan_shows(patient_a, clinician_a, scen
     context = panel.panel_context(patient_a, state)
     assert context["schedule"] == view.steps_ahead(state["tonight"])
     # Row by row, the same nights on both pages.
-    assert len(_panel_rows(patient_a, clinician_a)) == len(_your_steps(patient_a))
+    assert len(_panel_rows(patient_a, clinician_a)) == len(your_steps(patient_a, NOW))
 
 
 def test_dosing_times_differ_counts_only_the_steps_taken():

@@ -14,23 +14,13 @@ from django.urls import reverse
 
 from prescriptions import panel, plans, titration
 from prescriptions.models import Formulation
-from tests.patients.journal_support import make_plan, sign_hold
-from tests.security.reauth import signed_in, signed_in_reauthenticated
+from tests.patients.journal_support import make_plan, sign_hold, your_steps
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, the night of 2 Dec
 DEC_2 = date(2026, 12, 2)
-
-
-def _your_steps(patient, now=NOW):
-    with time_machine.travel(now, tick=False):
-        html = signed_in(patient.user).get(reverse("journal:plan")).content.decode()
-    if 'id="plan-steps"' not in html:
-        return []
-    section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
-    items = section.split("<li")[1:]
-    return [" ".join(item.split(">", 1)[1].split("</li>")[0].split()) for item in items]
 
 
 def _panel_table(patient, clinician, now=NOW):
@@ -66,7 +56,7 @@ def _two_mg_plan_held_and_restarted(patient, clinician):
 
 def test_a_dated_hold_and_restart_to_come_are_in_your_steps(patient_a, clinician_a):
     _two_mg_plan_held_and_restarted(patient_a, clinician_a)
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "2 mg — from 22 Nov to 5 Dec",
         "On hold, no LDN — from 6 Dec to 11 Dec",
         "2 mg — from 12 Dec to 1 Jan",
@@ -110,7 +100,7 @@ def test_an_open_ended_hold_to_come_with_a_restart_signed(patient_a, clinician_a
         restart_on=date(2026, 12, 12),
         restart_step=1,
     )
-    assert _your_steps(patient_a) == [
+    assert your_steps(patient_a, NOW) == [
         "4.5 mg — from 1 Sep to 4 Dec",
         "On hold, no LDN — from 5 Dec to 11 Dec",
         "3 mg — from 12 Dec to 25 Dec",
@@ -133,7 +123,7 @@ def test_no_dated_steps_under_an_open_ended_hold_over_a_signed_restart(patient_a
     )
     later = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
     sign_hold(patient_a, clinician_a, date(2026, 12, 3), signed=later)
-    assert _your_steps(patient_a, later) == [
+    assert your_steps(patient_a, later) == [
         "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
     ]
     # The panel lists the same: the hold, and no step after it (it listed the held steps,
