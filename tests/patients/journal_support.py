@@ -1,5 +1,6 @@
 """Plans and nights for the journal tests (prescriptions are made directly: no clinician
-pages), and the changes a clinician signs over them (save_version, as the plan pages do)."""
+pages), the changes a clinician signs over them (save_version, as the plan pages do), and the
+plan's steps as My plan and the clinician's plan panel list them."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +13,7 @@ from patients.models import NightlyEntry
 from prescriptions import plans
 from prescriptions.changes import dosing_time_change, hold_change, resume_change, save_version
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
-from tests.security.reauth import signed_in
+from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 # A Wednesday evening in London (GMT): 22:00 local = 22:00 UTC, night of 2026-11-25.
 NOW = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
@@ -218,3 +219,15 @@ def your_steps(patient, now):
     section = html.split('id="plan-steps"', 1)[1].split("</section>", 1)[0]
     items = section.split("<li")[1:]
     return [" ".join(item.split(">", 1)[1].split("</li>")[0].split()) for item in items]
+
+
+def panel_steps_table(patient, clinician, now):
+    """The HTML of the steps table on the clinician's plan panel for ``patient`` at ``now``
+    (the list your_steps reads on My plan: PlanView.steps_ahead)."""
+    with time_machine.travel(now, tick=False):
+        html = (
+            signed_in_reauthenticated(clinician)
+            .get(reverse("clinic:plan", args=[patient.pk]))
+            .content.decode()
+        )
+    return html.split('class="table plan-steps"', 1)[1].split("</table>", 1)[0]

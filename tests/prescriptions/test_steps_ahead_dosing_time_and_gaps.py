@@ -15,20 +15,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
-from django.urls import reverse
 
 from prescriptions import changes, panel, plans, titration
 from prescriptions.models import Formulation, Prescription
 from tests.patients.journal_support import (
     make_plan,
+    panel_steps_table,
     sign_change,
     sign_hold,
     switch_dosing_time,
     your_steps,
 )
 from tests.prescriptions.factories import make_prescription, plan_steps
-from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +41,7 @@ def _text(fragment):
 
 def _panel_rows(patient, clinician, now=NOW):
     """The panel's steps table, row by row, each cell's text (tags left out)."""
-    with time_machine.travel(now, tick=False):
-        html = (
-            signed_in_reauthenticated(clinician)
-            .get(reverse("clinic:plan", args=[patient.pk]))
-            .content.decode()
-        )
-    table = html.split('class="table plan-steps"', 1)[1].split("</table>", 1)[0]
-    body = table.split("<tbody>", 1)[1]
+    body = panel_steps_table(patient, clinician, now).split("<tbody>", 1)[1]
     rows = []
     for row in body.split("<tr")[1:]:
         cells = row.split("<td>")[1:]

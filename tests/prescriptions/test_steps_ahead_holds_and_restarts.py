@@ -9,13 +9,10 @@ no night follows, copied by the hold from a restart it replaced (found by QA).""
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
-from django.urls import reverse
 
 from prescriptions import panel, plans, titration
 from prescriptions.models import Formulation
-from tests.patients.journal_support import make_plan, sign_hold, your_steps
-from tests.security.reauth import signed_in_reauthenticated
+from tests.patients.journal_support import make_plan, panel_steps_table, sign_hold, your_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +21,7 @@ DEC_2 = date(2026, 12, 2)
 
 
 def _panel_table(patient, clinician, now=NOW):
-    with time_machine.travel(now, tick=False):
-        html = (
-            signed_in_reauthenticated(clinician)
-            .get(reverse("clinic:plan", args=[patient.pk]))
-            .content.decode()
-        )
-    table = html.split('class="table plan-steps"', 1)[1].split("</table>", 1)[0]
-    return " ".join(table.split())
+    return " ".join(panel_steps_table(patient, clinician, now).split())
 
 
 def _two_mg_plan_held_and_restarted(patient, clinician):
