@@ -75,8 +75,9 @@ class CompiledQuery:
                     return compiler.as_sql()
                 # The ORM writes FOR UPDATE only inside a transaction (it refuses in
                 # autocommit, as when a gunicorn master compiles before forking): the SQL
-                # is sent inside one, by the code that locks.
-                with transaction.atomic(using=using):
+                # is sent inside one, by the code that locks. No savepoint: compiling sends
+                # nothing, so a first use inside a request's transaction adds no statement.
+                with transaction.atomic(using=using, savepoint=False):
                     return compiler.as_sql()
 
             frozen = sql_once.freeze(using, compile_for, firsts, seconds)

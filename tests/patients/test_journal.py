@@ -144,6 +144,26 @@ def test_a_submission_id_reused_for_another_night_is_refused(patient_client, pla
     assert list(NightlyEntry.objects.values_list("night", flat=True)) == [TONIGHT]
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="counts PostgreSQL's statements (compiled queries are PostgreSQL's); set DATABASE_URL",
+)
+def test_the_lock_of_the_night_compiled_on_first_use_adds_no_statement(
+    patient_client, plan, monkeypatch
+):
+    """The night's lock (SELECT ... FOR UPDATE) is compiled inside a transaction, the only
+    place the ORM writes FOR UPDATE; compiled on its first use in a request, that must send
+    nothing (a savepoint each way did, in the bench's count)."""
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    monkeypatch.setattr(journal._NIGHT_LOCKED, "_compiled", {})
+    with CaptureQueriesContext(connection) as captured:
+        assert patient_client.post(TAKEN, {"submission_id": sid()}).status_code == 302
+    savepoints = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" in q["sql"]]
+    # The test's own transaction wraps the view's atomic block in one savepoint and its release.
+    assert len(savepoints) == 2, savepoints
+    assert journal._NIGHT_LOCKED._compiled  # compiled by that request
+
+
 def test_a_submission_id_reused_for_another_logged_night_is_refused_and_changes_nothing(
     patient_client, plan
 ):
