@@ -175,7 +175,7 @@ def test_the_panel_says_when_each_step_is_taken_and_marks_tonights(patient_a, cl
 def test_the_nights_before_a_plan_starts_are_listed(patient_a, clinician_a):
     _starts_on_dec_10(patient_a, clinician_a)
     assert your_steps(patient_a, NOW) == [
-        "Not started yet, no LDN — from 2 Dec to 9 Dec",
+        "No LDN — from 2 Dec to 9 Dec, until your steps begin",
         "1.5 mg — from 10 Dec to 23 Dec",
         "3 mg — from 24 Dec onwards",
     ]
