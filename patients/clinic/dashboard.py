@@ -48,6 +48,7 @@ from patients.journal.charts import (
     Marker,
     Series,
     day_labels,
+    skipped_label,
     small_multiples,
     sparkline,
     trend_chart,
@@ -682,7 +683,8 @@ def trend_between(
     for scale in page.scales:
         key = scale_key(scale.pk)
         series.append(Series(key, scale.name, [(r.night, r.scores.get(key)) for r in shown]))
-    skipped = gettext("Skipped night")
+    dosing_time = page.position.dosing_time
+    skipped = skipped_label(dosing_time)
     markers = [Marker(r.night, "skipped", skipped) for r in shown if r.status == "skipped"]
     if changes is None:
         changes = page.plan.changes_between(start, end)
@@ -706,10 +708,14 @@ def trend_between(
         or gettext("Dose and symptoms, %(start)s to %(end)s")
         % {"start": local_date(start, "date"), "end": local_date(end, "date")},
         dose_max=max(Decimal("5"), top),
+        dosing_time=dosing_time,
         **({"height": 200} if multiples else {}),
     )
     if multiples:
-        panels = "".join(p.svg for p in small_multiples(measures, start, end, dose=series[0]))
+        panels = "".join(
+            p.svg
+            for p in small_multiples(measures, start, end, dose=series[0], dosing_time=dosing_time)
+        )
         svg = format_html('{}<div class="multiples">{}</div>', svg, mark_safe(panels))  # noqa: S308 - panels escape every value
     return svg, series
 

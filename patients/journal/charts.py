@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, override
 
 from ldn_journal.local_dates import local_date, style_format
+from patients.rules.nights import EVENING, MORNING
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -78,6 +79,7 @@ _GRID = "#E3E3E3"
 _AXIS = "#8C8C8C"
 _MARKERS = {
     "skipped": ("#555555", None, gettext_lazy("Skipped night")),
+    "skipped_day": ("#555555", None, gettext_lazy("Skipped day")),
     "plan_change": ("#555555", "5 3", gettext_lazy("Plan change")),
     "hold": ("#B00020", "2 2", gettext_lazy("Plan on hold")),
     "flag": ("#B00020", None, gettext_lazy("Flag")),
@@ -139,11 +141,14 @@ def trend_chart(
     width: int = 720,
     height: int = 280,
     chart_id: str | None = None,
+    dosing_time: str = EVENING,
 ) -> SafeString:
     """Nightly scores (left axis, 0–10) and dose (right axis, mg) from start to end.
 
     `height` is the plot with its axes; the legend adds rows beneath it. `chart_id` makes
     the title/desc ids unique when one page shows two charts with the same content.
+    `dosing_time`: the patient's (PlanPosition.dosing_time); a morning doser's description
+    and skipped markers say days, as their pages do.
     """
     if end < start:
         start, end = end, start
@@ -168,20 +173,23 @@ def trend_chart(
     in_range = [m for m in markers if start <= m.night <= end]
     legend_items = [("series", s, styles[i]) for i, s in enumerate(series)]
     legend_items += [
-        ("marker", kind, None) for kind in _MARKERS if any(m.kind == kind for m in in_range)
+        ("marker", _legend_kind(kind, dosing_time), None)
+        for kind in _MARKERS
+        if any(m.kind == kind for m in in_range)
     ]
     legend_rows = _legend_layout(legend_items, frame.x0, frame.x1)
     total_h = height + (
         len({row for row, _ in legend_rows}) * _LEGEND_ROW + 6 if legend_rows else 0
     )
 
+    described = "" if description else _describe(series, start, end, dosing_time)
     out: list[str] = [
         f'<svg xmlns="{SVG_NS}" class="chart trend-chart" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" width="100%" '
         f'viewBox="0 0 {width} {_n(total_h)}" preserveAspectRatio="xMidYMid meet" '
         f'font-family="{_e(_FONT)}" font-size="{_FONT_SIZE}" fill="{_TEXT}">',
         f'<title id="{uid}-title">{_e(title)}</title>',
-        f'<desc id="{uid}-desc">{_e(description or _describe(series, start, end))}</desc>',
+        f'<desc id="{uid}-desc">{_e(description or described)}</desc>',
         *_grid_svg(frame),
         *_score_axis_svg(frame),
         *(_dose_axis_svg(frame) if any(s.axis == "dose" for s in series) else ()),
@@ -568,8 +576,9 @@ def _legend_svg(rows, y0: float) -> list[str]:
         else:
             colour, dash, _ = _MARKERS[what]
             mid = x + _LEGEND_SAMPLE / 2
-            out.append(f'<g class="legend-item marker-{_css(what)}">')
-            if what == "skipped":
+            marker_css = "skipped" if what == "skipped_day" else _css(what)
+            out.append(f'<g class="legend-item marker-{marker_css}">')
+            if what in ("skipped", "skipped_day"):
                 out.append(_cross(mid, y, 3.5, "legend-glyph", text))
             elif what == "flag":
                 out.append(_triangle(mid, y, 4.5, "legend-glyph", text))
@@ -625,9 +634,23 @@ def _day_label(d: date) -> str:
     return local_date(d, "day_month")  # as the page's language writes it
 
 
-def _describe(series: Sequence[Series], start: date, end: date) -> str:
+def skipped_label(dosing_time: str) -> str:
+    """A skipped dose's marker text: "Skipped night", or "Skipped day" for a morning doser."""
+    return str(_MARKERS[_legend_kind("skipped", dosing_time)][2])
+
+
+def _legend_kind(kind: str, dosing_time: str) -> str:
+    return "skipped_day" if kind == "skipped" and dosing_time == MORNING else kind
+
+
+def _describe(series: Sequence[Series], start: date, end: date, dosing_time: str = EVENING) -> str:
+    morning = dosing_time == MORNING
     parts = [
-        gettext("Nightly values from %(start)s to %(end)s.")
+        (
+            gettext("Daily values from %(start)s to %(end)s.")
+            if morning
+            else gettext("Nightly values from %(start)s to %(end)s.")
+        )
         % {"start": _long_date(start), "end": _long_date(end)}
     ]
     for s in series:
@@ -638,10 +661,18 @@ def _describe(series: Sequence[Series], start: date, end: date) -> str:
         values.sort(key=_first)
         first, last = _as_float(values[0][1]), _as_float(values[-1][1])
         parts.append(
-            ngettext(
-                "%(series)s: %(count)s night, from %(first)s to %(last)s.",
-                "%(series)s: %(count)s nights, from %(first)s to %(last)s.",
-                len(values),
+            (
+                ngettext(
+                    "%(series)s: %(count)s day, from %(first)s to %(last)s.",
+                    "%(series)s: %(count)s days, from %(first)s to %(last)s.",
+                    len(values),
+                )
+                if morning
+                else ngettext(
+                    "%(series)s: %(count)s night, from %(first)s to %(last)s.",
+                    "%(series)s: %(count)s nights, from %(first)s to %(last)s.",
+                    len(values),
+                )
             )
             % {
                 "series": s.label,
@@ -790,6 +821,7 @@ def small_multiples(
     dose: Series | None = None,
     width: float = 360.0,
     height: float = 120.0,
+    dosing_time: str = EVENING,
 ) -> list[Panel]:
     """One SVG per 0–10 measure, readable on a 390 px phone at any period (4 to 52 weeks):
     14 px labels, the 0/5/10 grid, the line, and the dose steps as alternating shaded bands
@@ -816,7 +848,7 @@ def small_multiples(
             f'aria-labelledby="{ident}-t {ident}-d" class="chart-panel" '
             f'font-family="{_e(_FONT)}" font-size="{_PANEL_FONT}">',
             f'<title id="{ident}-t">{_e(s.label)}</title>',
-            f'<desc id="{ident}-d">{_e(_describe([s], start, end))}</desc>',
+            f'<desc id="{ident}-d">{_e(_describe([s], start, end, dosing_time))}</desc>',
         ]
         for index, (first, last, mg) in enumerate(steps):
             left = x_of(first)

@@ -951,7 +951,11 @@ def trends(request):
         axis="dose",
     )
     panels = charts.small_multiples(
-        [item for item in series if item.axis != "dose"], start, end, dose=prescribed
+        [item for item in series if item.axis != "dose"],
+        start,
+        end,
+        dose=prescribed,
+        dosing_time=plan.dosing_time_on(tonight),
     )
     return render(
         request,
