@@ -27,7 +27,7 @@ from django.utils.translation import get_language, gettext
 from ldn_journal.forms_renderer import render_value
 from ldn_journal.local_dates import local_date
 from patients import wording
-from patients.rules.nights import as_zone
+from patients.rules.nights import EVENING, MORNING, as_zone
 from patients.templatetags.journal import night_said_on, patient_time_html
 
 # A value as ``{{ value }}`` writes it: localized, then escaped.
@@ -69,13 +69,20 @@ def position_html(position) -> str:
     return f'<span class="muted">{_t("No plan")}</span>\n'
 
 
-def adherence_html(a) -> str:
+def adherence_html(a, dosing_time: str = EVENING) -> str:
     """``_adherence.html``; the percent sign kept on the figure's line (a no-break space: at
-    390 px "83 %" had wrapped its sign to the next line)."""
+    390 px "83 %" had wrapped its sign to the next line). ``dosing_time``: the patient's
+    (their plan position's); a morning doser's tooltip counts days."""
     percent = a.percent
+    morning = dosing_time == MORNING
     if percent is None:
-        return f'<span class="muted" title="{_t("No prescribed nights")}">—</span>\n'
-    title = gettext("%(taken)s of %(prescribed)s prescribed nights") % {
+        none = _t("No prescribed days") if morning else _t("No prescribed nights")
+        return f'<span class="muted" title="{none}">—</span>\n'
+    title = (
+        gettext("%(taken)s of %(prescribed)s prescribed days")
+        if morning
+        else gettext("%(taken)s of %(prescribed)s prescribed nights")
+    ) % {
         "taken": _v(a.taken),
         "prescribed": _v(a.prescribed),
     }
@@ -216,7 +223,12 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
     # 4.5 and 4.50 are equal, not written alike: the dose's text is part of the key.
     position = _POSITIONS.get((language, position, str(position.dose_mg)), position_html, position)
     adherence = [
-        _ADHERENCE.get((language, a.taken, a.prescribed), adherence_html, a)
+        _ADHERENCE.get(
+            (language, a.taken, a.prescribed, row.position.dosing_time),
+            adherence_html,
+            a,
+            row.position.dosing_time,
+        )
         for a in (row.adherence_7, row.adherence_30)
     ]
     needs_review = ' class="needs-review"' if row.needs_review else ""

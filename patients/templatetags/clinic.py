@@ -21,8 +21,8 @@ def plan_position(position):
 
 
 @register.simple_tag
-def adherence(a):
-    return mark_safe(list_rows.adherence_html(a))  # noqa: S308 - every value escaped
+def adherence(a, dosing_time="evening"):
+    return mark_safe(list_rows.adherence_html(a, dosing_time))  # noqa: S308 - every value escaped
 
 
 @register.simple_tag

@@ -30,7 +30,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
           <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{% night_said row.last_entry row.patient row.position.dosing_time now as said %}{{ row.last_entry|day:"day_month" }}{% if said %} <span class="small muted">({{ said }})</span>{% endif %}{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
-          <td class="num nowrap" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 %}</td>
+          <td class="num nowrap" data-label="{% translate "Adherence 7 / 30" %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 dosing_time=row.position.dosing_time %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 dosing_time=row.position.dosing_time %}</td>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
           </div></td>
@@ -42,10 +42,11 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
 
 # The shared partials as they were (templates/patients/clinic/) when the ``clinic`` tags
 # replaced them on every page; the adherence figure's percent sign since kept on its line
-# (&nbsp;: at 390 px "83 %" wrapped its sign to the next line).
+# (&nbsp;: at 390 px "83 %" wrapped its sign to the next line), and a morning doser's
+# tooltip counting days.
 PARTIALS = {
     "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_index|add:1 steps=position.step_count %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe">{% translate "‖ On hold" %}</span>{% elif position.status == "not_started" %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
-    "patients/clinic/_adherence.html": '{% load i18n %}{% if a.percent is None %}<span class="muted" title="{% translate \'No prescribed nights\' %}">—</span>{% else %}<span title="{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed nights{% endblocktranslate %}">{{ a.percent }}&nbsp;%</span>{% endif %}\n',  # noqa: E501
+    "patients/clinic/_adherence.html": '{% load i18n %}{% if a.percent is None %}<span class="muted" title="{% if dosing_time == "morning" %}{% translate \'No prescribed days\' %}{% else %}{% translate \'No prescribed nights\' %}{% endif %}">—</span>{% else %}<span title="{% if dosing_time == "morning" %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed days{% endblocktranslate %}{% else %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed nights{% endblocktranslate %}{% endif %}">{{ a.percent }}&nbsp;%</span>{% endif %}\n',  # noqa: E501
     "patients/clinic/_flag_badge.html": '{% load i18n wording %}{% if flag.report_id %}<a class="flag-link" href="{% url \'clinic:urgent_report\' flag.report_id %}">{% endif %}<span class="badge {{ flag.badge }}{% if reviewed %} badge-reviewed{% endif %}" title="{% translate flag.severity_label %}: {{ flag.explanation|phrase }}"><span aria-hidden="true">{{ flag.icon }}</span> {% translate flag.label %}{% if reviewed %} <span class="small">{% translate "(reviewed)" %}</span>{% endif %}</span>{% if flag.report_id %}</a>{% endif %}\n',  # noqa: E501
 }
 
@@ -177,6 +178,40 @@ def test_adherence_as_the_partial(language):
         expected = include("_adherence.html", a=a)
         assert list_rows.adherence_html(a) == expected, a
         assert render("{% load clinic %}{% adherence a %}", a=a) == expected, a
+        for dosing_time in ("evening", "morning"):
+            expected = include("_adherence.html", a=a, dosing_time=dosing_time)
+            assert list_rows.adherence_html(a, dosing_time) == expected, (a, dosing_time)
+            tag = "{% load clinic %}{% adherence a dosing_time %}"
+            assert render(tag, a=a, dosing_time=dosing_time) == expected, (a, dosing_time)
+
+
+def test_a_morning_dosers_adherence_tooltip_counts_days():
+    """It said "5 of 7 prescribed nights" and "No prescribed nights" of a morning doser."""
+    none, some = ADHERENCES[0], ADHERENCES[1]
+    assert 'title="No prescribed days"' in list_rows.adherence_html(none, "morning")
+    assert 'title="5 of 7 prescribed days"' in list_rows.adherence_html(some, "morning")
+    assert 'title="5 of 7 prescribed nights"' in list_rows.adherence_html(some, "evening")
+    with translation.override("de"):
+        assert "Tage" in list_rows.adherence_html(some, "morning")
+    with translation.override("es"):
+        assert "días" in list_rows.adherence_html(some, "morning")
+
+
+def test_the_lists_remembered_adherence_keeps_morning_and_evening_apart():
+    """The memo is keyed by the figures: an evening doser's "5 of 7 prescribed nights" is
+    not a morning doser's with the same figures."""
+    morning = dataclasses.replace(POSITIONS[0], dosing_time="morning")
+    rows = [
+        _row(_patient(n, name, reviewed_at=None), pos, [], None, None, 0, [])
+        for n, name, pos in ((1, "Ann", POSITIONS[0]), (2, "Bo", morning), (3, "Cy", POSITIONS[0]))
+    ]
+    ann, bo, cy = list_rows.rows_html(rows)
+    assert "5 of 7 prescribed nights" in ann
+    assert "prescribed days" not in ann
+    assert "5 of 7 prescribed days" in bo
+    assert "prescribed nights" not in bo
+    assert "5 of 7 prescribed nights" in cy
+    assert "prescribed days" not in cy
 
 
 def test_adherence_keeps_its_percent_sign_on_the_line():
@@ -289,6 +324,15 @@ def test_rows_as_the_template_row(language):
             [None, None],
         ),
         _row(_patient(4, "Cy", access_route=""), POSITIONS[4], [], None, date(2026, 3, 30), 0, []),
+        _row(
+            _patient(5, "Di", reviewed_at=None),
+            dataclasses.replace(POSITIONS[0], dosing_time="morning"),
+            [],
+            None,
+            date(2026, 3, 29),
+            1,
+            [],
+        ),
     ]
     expected = reference(ROW_TEMPLATE, page=rows, now=LISTED_AT)
     written = "".join(

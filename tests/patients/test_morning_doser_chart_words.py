@@ -104,3 +104,22 @@ def test_the_patients_trends_page_describes_a_morning_dosers_days(
     assert f"{'Daily' if said == 'day' else 'Nightly'} values from" in desc
     assert re.search(rf"Pain: 11 {said}s, from", desc)
     assert not re.search(rf": \d+ {other}s?, from", desc)
+
+
+# --- the adherence figures' tooltip (patients.clinic.list_rows.adherence_html) ---------------
+
+
+@pytest.mark.parametrize(("dosing_time", "said"), [("morning", "days"), ("evening", "nights")])
+def test_the_adherence_tooltip_counts_a_morning_dosers_days(
+    clinician_client, clinician_a, patient_a, dosing_time, said
+):
+    """The patient page's and the list's "10 of 11 prescribed nights" of a morning doser."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    _entries(patient_a)
+    page = _patient_page(clinician_client, patient_a)
+    with time_machine.travel(AT_09, tick=False):
+        listed = clinician_client.get(reverse("clinic:patients")).content.decode()
+    other = {"days": "nights", "nights": "days"}[said]
+    for html in (page, listed):
+        assert re.search(rf'title="\d+ of \d+ prescribed {said}"', html)
+        assert f"prescribed {other}" not in html
