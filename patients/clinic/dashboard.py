@@ -73,7 +73,9 @@ from patients.rules import dose_response
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import (
+    EVENING,
     LAST_NIGHT,
+    MORNING,
     TODAY,
     TONIGHT,
     YESTERDAY,
@@ -727,9 +729,10 @@ def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
     return dose_response.by_dose_level(page.records)
 
 
-def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
+def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVENING) -> str:
     """The rows of the by-dose-level table as HTML: what the template loop wrote (each level
-    a dozen cells of translated, localized values), a level at a time."""
+    a dozen cells of translated, localized values), a level at a time. ``dosing_time``: the
+    page's (PatientPage.position); a morning doser's vivid dreams are "of N days"."""
     first_label, last_label = day_labels("day_month"), day_labels("date")
     baseline = _escaped(gettext("baseline"))
     # {% translate %} doubles a literal's percent signs for the catalog, then restores them.
@@ -767,10 +770,15 @@ def dose_level_rows_html(dr: dose_response.DoseResponse) -> str:
                 f"            {change}\n            </td>\n          "
             )
         if level.vivid_percent is not None:
-            nights = ngettext("of %(nights)s night", "of %(nights)s nights", level.dream_nights)
+            nights = (
+                ngettext("of %(days)s day", "of %(days)s days", level.dream_nights)
+                if dosing_time == MORNING
+                else ngettext("of %(nights)s night", "of %(nights)s nights", level.dream_nights)
+            )
+            counts = {"nights": level.dream_nights, "days": level.dream_nights}
             vivid = (
                 f"{_escaped(localize(level.vivid_percent))}&nbsp;%"
-                f'<div class="small muted">{nights % {"nights": level.dream_nights}}</div>'
+                f'<div class="small muted">{nights % counts}</div>'
             )
         else:
             vivid = '<span class="muted">—</span>'

@@ -157,7 +157,7 @@ def patient_detail(request, pk):
             dashboard.next_month(month) if month < dashboard.month_start(page.last_night) else None
         ),
         "dose_levels": dose_levels,
-        "dose_level_rows": dashboard.dose_level_rows_html(dose_levels),
+        "dose_level_rows": dashboard.dose_level_rows_html(dose_levels, page.position.dosing_time),
         "export_form": _export_form(request, page),
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
