@@ -261,6 +261,15 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     has_next = position.step_index + 1 < len(version.steps)
     next_dose = version.steps[position.step_index + 1].dose_mg if has_next else None
     percent = (share * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    # A morning doser's nights are days, as their pages and the clinician's say: the dosing
+    # time of tonight's plan, the position judged (titration.dosing_time_on, as the flags).
+    morning = titration.dosing_time_on(versions, tonight_night) == titration.MORNING
+    counts = {
+        "step": position.step_index + 1,
+        "dose": _fmt(step.dose_mg),
+        "taken": len(taken),
+        "percent": percent,
+    }
     return Suggestion(
         kind=NEXT_STEP,
         key=f"v{version.number}-step{position.step_index + 1}",
@@ -268,16 +277,23 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
         if has_next
         else gettext_noop("Ready for the next step (no further step planned)"),
         detail=ngettext_lazy(
+            "Step %(step)s (%(dose)s for %(count)s day) is complete: %(taken)s of %(days)s "
+            "days taken (%(percent)s %%) and no moderate or severe side effect on it.",
+            "Step %(step)s (%(dose)s for %(count)s days) is complete: %(taken)s of %(days)s "
+            "days taken (%(percent)s %%) and no moderate or severe side effect on it.",
+            step.days,
+            days=len(step_nights),
+            **counts,
+        )
+        if morning
+        else ngettext_lazy(
             "Step %(step)s (%(dose)s for %(count)s day) is complete: %(taken)s of %(nights)s "
             "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
             "Step %(step)s (%(dose)s for %(count)s days) is complete: %(taken)s of %(nights)s "
             "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
             step.days,
-            step=position.step_index + 1,
-            dose=_fmt(step.dose_mg),
-            taken=len(taken),
             nights=len(step_nights),
-            percent=percent,
+            **counts,
         ),
         evidence=(
             Evidence(first_night, ((gettext_noop("Step started"), _fmt(step.dose_mg)),)),
@@ -285,7 +301,7 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
                 last_night,
                 (
                     (
-                        gettext_noop("Nights taken"),
+                        gettext_noop("Days taken") if morning else gettext_noop("Nights taken"),
                         gettext_noop(
                             "%(taken)s of %(nights)s", taken=len(taken), nights=len(step_nights)
                         ),

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from patients.templatetags.wording import evidence_rows
+from patients.wording import translate
 from prescriptions import suggestions as rules
 from prescriptions.night_facts import records_within
 from prescriptions.suggestions import NightFacts, suggestions_for
@@ -165,6 +166,27 @@ def test_a_complete_step_with_good_adherence_and_no_side_effects_is_ready_for_th
     [suggestion] = suggestions_for(REVIEW_PLAN, step_nights(13), LAST_NIGHT)
     assert suggestion.kind == rules.NEXT_STEP
     assert "13 of 16 nights taken (81 %)" in suggestion.detail
+
+
+def _evidence_labels(suggestion):
+    return [label for item in suggestion.evidence for label, _value in item.values]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("de", "an 13 von 16 Tagen"), ("es", "13 de 16 días")]
+)
+def test_a_morning_dosers_complete_step_counts_the_days_taken(language, said):
+    """It said "13 of 16 nights taken" and "Nights taken" of a patient dosing in the morning."""
+    morning_plan = [plan(30, [("1.5", 14), ("3.0", 14)], dosing_time="morning")]
+    [suggestion] = suggestions_for(morning_plan, step_nights(13), LAST_NIGHT)
+    assert "13 of 16 days taken (81 %)" in suggestion.detail
+    assert "nights" not in suggestion.detail
+    assert "Days taken" in _evidence_labels(suggestion)
+    assert "Nights taken" not in _evidence_labels(suggestion)
+    with translation.override(language):
+        assert said in translate(suggestion.detail)
+    [evening] = suggestions_for(REVIEW_PLAN, step_nights(13), LAST_NIGHT)
+    assert "Nights taken" in _evidence_labels(evening)
 
 
 @pytest.mark.parametrize(
