@@ -940,6 +940,7 @@ def trends(request):
     end = nights.last_night_of_record(tonight, entries[-1].night if entries else None)
     start = end - timedelta(days=weeks * 7 - 1)
     series = trend_series(entries, start, end)
+    dosing_time = plan.dosing_time_on(tonight)
     # Small multiples: one panel per measure, the plan's dose steps shaded behind each.
     prescribed = charts.Series(
         "prescribed",
@@ -955,13 +956,14 @@ def trends(request):
         start,
         end,
         dose=prescribed,
-        dosing_time=plan.dosing_time_on(tonight),
+        dosing_time=dosing_time,
     )
     return render(
         request,
         "patients/journal/trends.html",
         {
             "tab": "trends",
+            "morning_dosing": dosing_time == titration.MORNING,
             "weeks": weeks,
             "choices": TREND_WEEKS,
             "panels": panels,

@@ -104,6 +104,9 @@ def test_the_patients_trends_page_describes_a_morning_dosers_days(
     assert f"{'Daily' if said == 'day' else 'Nightly'} values from" in desc
     assert re.search(rf"Pain: 11 {said}s, from", desc)
     assert not re.search(rf": \d+ {other}s?, from", desc)
+    heading = {"day": "Day", "night": "Night"}[said]  # the data table under the panels
+    assert f'<th scope="col">{heading}</th>' in page
+    assert f'<th scope="col">{heading.replace(said.title(), other.title())}</th>' not in page
 
 
 # --- the adherence figures' tooltip (patients.clinic.list_rows.adherence_html) ---------------
