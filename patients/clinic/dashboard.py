@@ -726,7 +726,7 @@ def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
     """Symptoms by the dose taken, over the patient's whole journal: the page's records as
     they are (each has what dose_response.Night has; copying a year of them into Nights
     cost more than the summary)."""
-    return dose_response.by_dose_level(page.records)
+    return dose_response.by_dose_level(page.records, dosing_time=page.position.dosing_time)
 
 
 def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVENING) -> str:

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from patients.rules import scales as scale_defs
+from patients.rules.nights import EVENING, MORNING
 from patients.rules.wording import Phrase, decimal_text, gettext_noop, ngettext_lazy
 
 MIN_NIGHTS = 7  # a level with fewer nights is listed but not summarised
@@ -116,7 +117,15 @@ def change_percent(scale: scale_defs.Scale, baseline: Decimal, value: Decimal) -
     return (better / baseline * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def _level(label, dose, nights: Sequence[Night], scales, baseline: Level | None, is_baseline):
+def _level(
+    label,
+    dose,
+    nights: Sequence[Night],
+    scales,
+    baseline: Level | None,
+    is_baseline,
+    dosing_time: str = EVENING,
+):
     summaries = []
     for scale in scales:
         values = [n.scores.get(scale.key) for n in nights]
@@ -139,12 +148,26 @@ def _level(label, dose, nights: Sequence[Night], scales, baseline: Level | None,
     vivid = sum(1 for n in answered if n.dreams in VIVID)
     count = len(nights)
     caution = ""
-    if count < SMALL_SAMPLE_NIGHTS and dose is not None:
+    morning = dosing_time == MORNING
+    if count < SMALL_SAMPLE_NIGHTS and dose is not None and morning:
+        caution = ngettext_lazy(
+            "only %(count)s day at %(level)s: read with care",
+            "only %(count)s days at %(level)s: read with care",
+            count,
+            level=label,
+        )
+    elif count < SMALL_SAMPLE_NIGHTS and dose is not None:
         caution = ngettext_lazy(
             "only %(count)s night at %(level)s: read with care",
             "only %(count)s nights at %(level)s: read with care",
             count,
             level=label,
+        )
+    elif count < SMALL_SAMPLE_NIGHTS and morning:
+        caution = ngettext_lazy(
+            "only %(count)s day before LDN: read with care",
+            "only %(count)s days before LDN: read with care",
+            count,
         )
     elif count < SMALL_SAMPLE_NIGHTS:
         caution = ngettext_lazy(
@@ -173,8 +196,10 @@ def by_dose_level(
     *,
     scales: Sequence[scale_defs.Scale] = WATCHED,
     min_nights: int = MIN_NIGHTS,
+    dosing_time: str = EVENING,
 ) -> DoseResponse:
-    """Each dose taken on at least ``min_nights`` nights, against the patient's baseline."""
+    """Each dose taken on at least ``min_nights`` nights, against the patient's baseline.
+    ``dosing_time``: the patient's; a morning doser's small-sample cautions count days."""
     ordered = sorted(nights, key=lambda n: n.night)
     taken = [n for n in ordered if n.status == "taken" and n.dose_mg is not None]
     by_dose: dict[Decimal, list[Night]] = {}
@@ -191,12 +216,12 @@ def by_dose_level(
     ]
     baseline = None
     if len(before) >= min_nights:
-        baseline = _level(gettext_noop("Before LDN"), None, before, scales, None, True)
+        baseline = _level(gettext_noop("Before LDN"), None, before, scales, None, True, dosing_time)
     first_dose = taken[0].dose_mg
     levels = []
     if baseline is None and len(by_dose[first_dose]) >= min_nights:
         baseline = _level(
-            dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True
+            dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True, dosing_time
         )
     for dose in sorted(by_dose):
         rows = by_dose[dose]
@@ -205,7 +230,7 @@ def by_dose_level(
         if baseline is not None and baseline.dose_mg == dose:
             levels.append(baseline)
             continue
-        levels.append(_level(dose_label(dose), dose, rows, scales, baseline, False))
+        levels.append(_level(dose_label(dose), dose, rows, scales, baseline, False, dosing_time))
     too_few = tuple(
         (dose, len(rows)) for dose, rows in sorted(by_dose.items()) if len(rows) < min_nights
     )

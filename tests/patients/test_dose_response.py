@@ -64,6 +64,13 @@ def test_a_level_with_few_nights_says_so_plainly():
     assert level.caution == "only 9 nights at 4.5 mg: read with care"
 
 
+def test_a_morning_dosers_level_with_few_days_says_days():
+    """It said "only 9 nights at 4.5 mg" of a patient dosing in the morning."""
+    nights = nights_at("1.5", 20) + nights_at("4.5", 9, offset=20)
+    level = dr.by_dose_level(nights, dosing_time="morning").levels[-1]
+    assert level.caution == "only 9 days at 4.5 mg: read with care"
+
+
 def test_a_dose_taken_on_fewer_than_seven_nights_is_listed_but_not_summarised():
     nights = nights_at("1.5", 20) + nights_at("3", 6, offset=20)
     result = dr.by_dose_level(nights)
@@ -207,5 +214,5 @@ def test_the_clinicians_pages_records_give_what_nights_give(nights):
         )
         for n in nights
     ]
-    page = SimpleNamespace(records=records)
+    page = SimpleNamespace(records=records, position=SimpleNamespace(dosing_time="evening"))
     assert dose_levels(page) == dr.by_dose_level(nights)
