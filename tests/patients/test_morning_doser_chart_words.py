@@ -159,7 +159,12 @@ def _two_nights_at_3_mg(patient):
             ("Night", "Nights", "Too few nights", "(2 nights)", "of 10 nights"),
             "day",
         ),
-        ("morning", "de", ("Tag", "Tage", "Zu wenige Tage", "(2 Tage)", "von 10 Tagen"), "Nacht"),
+        (
+            "morning",
+            "de",
+            ("Tag", "Tage", "Zu wenige Tage", "(2 Tage)", "von 10 Tagen"),
+            "n[aä]cht",
+        ),
         ("morning", "es", ("Día", "Días", "Muy pocos días", "(2 días)", "de 10 días"), "noche"),
     ],
 )
@@ -184,4 +189,4 @@ def test_a_morning_dosers_tables_on_the_patient_page_count_days(
     if (dosing_time, language) == ("morning", "en"):
         assert "Only 10 days at 1.5 mg: read with care" in levels
     # The caution under a small level: "only 10 nights at 1.5 mg: read with care" before.
-    assert other not in levels.lower()
+    assert not re.search(other, levels.lower())
