@@ -269,6 +269,8 @@ def test_no_patient_is_left_without_a_clinician_and_an_unassigned_report_is_rout
     sign_in(clinician, live_server, "clinician2@example.com")
     clinician.get_by_role("link", name="Urgent reports").first.click()
     clinician.get_by_role("link", name="Avery Roberts").first.click()
+    # is_visible() does not wait: the click's page may still be loading (failed once in CI).
+    clinician.get_by_text("Heart pounding, can't calm down.").wait_for(state="visible")
     assert clinician.get_by_text("Heart pounding, can't calm down.").is_visible()
     for problems in (admin_problems, patient_problems, clinician_problems):
         assert not [p for p in problems if "Content Security Policy" in p], problems
