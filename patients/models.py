@@ -214,6 +214,24 @@ def access_route_of(clinician, patient_id, now=None, using=DEFAULT_DB_ALIAS):
     )
 
 
+def patient_visible(user, now=None, field="patient"):
+    """A filter: the row's patient (`field`) is one `user` may see, as `visible_to` decides.
+
+    For an active clinician one EXISTS per access route, asked per row (an index lookup
+    each): filtering a few rows (the open urgent reports every clinician page counts) then
+    costs the same for a team of 50 or 5,000, where `field__in=Patient.objects.visible_to()`
+    read the whole team first. Anyone else: that `__in` spelling as it is."""
+    if not gate_is_frozen_for(user):
+        return models.Q(**{f"{field}__in": Patient.objects.visible_to(user, now)})
+    routes = access_routes(user, now)
+    reached = models.Q()
+    for route in ROUTES:
+        reached |= models.Q(
+            models.Exists(routes[route].filter(patient_id=models.OuterRef(f"{field}_id")))
+        )
+    return reached
+
+
 class PatientQuerySet(models.QuerySet):
     def visible_to(self, user, now=None):
         """The access gate: every view reaches patients through here.
@@ -1026,7 +1044,7 @@ class PushSubscription(models.Model):
 
 class UrgentReportQuerySet(models.QuerySet):
     def visible_to(self, user, now=None):
-        return self.filter(patient__in=Patient.objects.visible_to(user, now))
+        return self.filter(patient_visible(user, now))
 
     def open(self):
         return self.filter(acknowledged_at__isnull=True)

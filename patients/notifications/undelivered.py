@@ -30,12 +30,12 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.celery import URGENT
 from ldn_journal.compiled_queries import register
 from patients.models import (
-    Patient,
     PushSubscription,
     ReminderDelivery,
     fetch_clinician_query,
     freeze_clinician_query,
     gate_is_frozen_for,
+    patient_visible,
 )
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
@@ -141,7 +141,7 @@ def undelivered_reports(clinician, _patient_id=None, now=None, after_attempts=No
     are not getting through: the ORM spelling of `frozen_undelivered_reports`."""
     return (
         _undelivered(after_attempts)
-        .filter(patient__in=Patient.objects.visible_to(clinician, now))
+        .filter(patient_visible(clinician, now))
         .values("report_id")
         .distinct()
     )

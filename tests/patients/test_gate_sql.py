@@ -256,6 +256,42 @@ def test_the_nav_count_and_the_banner_are_their_orm_spellings_in_one_query(
     assert alerts.break_glass_patients == expected_grants == [reach["granted"].pk]
 
 
+@pytest.mark.parametrize("who", ["active clinician", "inactive clinician", "patient", "admin"])
+def test_urgent_reports_reach_whom_the_gate_reaches(clinician_b, reach, who, admin_user):
+    """UrgentReport.visible_to asks each report's patient through the routes (patient_visible):
+    the same reports as filtering by the gate's whole patient list, for everyone."""
+    for key in ("own", "covered", "granted", "stranger"):
+        UrgentReport.objects.create(patient=reach[key], symptoms=["panic"], severity="severe")
+    user = {
+        "active clinician": clinician_b,
+        "inactive clinician": clinician_b,
+        "patient": reach["own"].user,
+        "admin": admin_user,
+    }[who]
+    user.is_active = who != "inactive clinician"
+
+    def reports(queryset):
+        return sorted(queryset.values_list("pk", flat=True))
+
+    by_routes = reports(UrgentReport.objects.visible_to(user, NOW))
+    by_gate = reports(
+        UrgentReport.objects.filter(patient__in=Patient.objects.visible_to(user, NOW))
+    )
+
+    assert by_routes == by_gate
+    expected = {"active clinician": 3, "inactive clinician": 0, "patient": 1, "admin": 4}[who]
+    assert len(by_routes) == expected
+
+
+def test_a_clinicians_urgent_reports_are_asked_per_report_not_per_team_patient(clinician_b):
+    """The nav's count filters the few open reports by an EXISTS per route; it does not read
+    the clinician's whole team (the patients table) first, which grew with the team."""
+    sql, _ = compiled(UrgentReport.objects.visible_to(clinician_b, NOW).open())
+
+    assert "patients_patient" not in sql
+    assert sql.count("EXISTS") == 3
+
+
 def _beyond_team_reference(clinician, now):
     """What the list asks, spelled plainly: reached by covering or a grant, not on the team."""
     routes = access_routes(clinician, now)
