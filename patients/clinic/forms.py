@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags
-from patients.rules.nights import FIRST_NAMEABLE
+from patients.rules.nights import EVENING, FIRST_NAMEABLE, MORNING
 
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
 SEARCH_MAX = 100
@@ -181,11 +181,18 @@ class ReviewForm(forms.Form):
         max_length=FlagReview._meta.get_field("note").max_length,
     )
 
-    def __init__(self, *args, today: date, first: date, **kwargs):
+    def __init__(self, *args, today: date, first: date, dosing_time: str = EVENING, **kwargs):
         """``first``: the journal's first night (first_reviewable_night); ``today``: the
-        current night."""
+        current night; ``dosing_time``: the patient's on that night (PlanPosition.dosing_time),
+        a morning doser's nights being days ("Reviewed through day", as their pages say)."""
         super().__init__(*args, **kwargs)
         self.today, self.first = today, min(first, today)
+        if dosing_time == MORNING:
+            field = self.fields["reviewed_through"]
+            field.label = _("Reviewed through day")
+            field.help_text = _(
+                "Flags raised by this day or earlier stop raising the patient in the list."
+            )
         self.fields["reviewed_through"].widget.attrs.update(
             min=self.first.isoformat(), max=today.isoformat()
         )

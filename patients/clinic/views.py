@@ -168,6 +168,7 @@ def patient_detail(request, pk):
             initial={"reviewed_through": page.last_night},
             today=page.last_night,
             first=first_reviewable_night(patient, page.records[0].night if page.records else None),
+            dosing_time=page.position.dosing_time,
         ),
         "scale_form": ExtraScaleForm(patient=patient),
         "plan_panel": plan_panel,

@@ -379,3 +379,67 @@ def test_a_morning_dose_logged_further_east_says_this_day_was_logged_in_another_
     assert says in re.sub(r"\s+", " ", page)
     with translation.override(language):
         assert gettext("This night was logged in another time zone")[:20] not in page
+
+
+# --- the review form and the plan panel's steps ------------------------------------------------
+
+
+def _steps_header(page):
+    """The header of the plan panel's date column ("Nights", or "Days" of a morning doser)."""
+    head = re.search(r'<table class="table plan-steps">\s*<thead>(.*?)</thead>', page, re.S)
+    return re.findall(r'<th scope="col">(.*?)</th>', head.group(1))[2]
+
+
+def _review_label(page):
+    return re.search(r'<label for="id_reviewed_through"[^>]*>(.*?)</label>', page, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "language", "label", "column"),
+    [
+        ("morning", "en", "Reviewed through day", "Days"),
+        ("morning", "de", "Geprüft bis zum Tag", "Tage"),
+        ("morning", "es", "Revisado hasta el día", "Días"),
+        ("evening", "en", "Reviewed through night", "Nights"),
+        ("evening", "de", "Geprüft bis zur Nacht", "Nächte"),
+    ],
+)
+def test_a_morning_dosers_review_form_and_plan_steps_say_days(
+    clinician_client, clinician_a, silent_since_the_16th, dosing_time, language, label, column
+):
+    """The patient page's review form said "Reviewed through night" and the plan panel's
+    steps a "Nights" column of a patient dosing in the morning."""
+    make_plan(silent_since_the_16th, clinician_a, dosing_time=dosing_time)
+    clinician_a.language = language
+    clinician_a.save()
+    with time_machine.travel(AT_09, tick=False):
+        page = clinician_client.get(
+            reverse("clinic:patient", args=[silent_since_the_16th.pk])
+        ).content.decode()
+    assert _review_label(page).strip() == label
+    assert _steps_header(page) == column
+
+
+def test_the_plan_steps_column_names_neither_nights_nor_days_across_a_switch_of_dosing_time(
+    clinician_client, clinician_a, silent_since_the_16th
+):
+    """With a switch to morning dosing signed for a later day, the steps ahead hold evening
+    nights and morning days: the column says "Dates" (each step says its dosing time)."""
+    make_plan(silent_since_the_16th, clinician_a)
+    switch_dosing_time(silent_since_the_16th, clinician_a, "morning", date(2026, 12, 1))
+    with time_machine.travel(AT_09, tick=False):
+        page = clinician_client.get(
+            reverse("clinic:patient", args=[silent_since_the_16th.pk])
+        ).content.decode()
+    assert _steps_header(page) == "Dates"
+    assert _review_label(page).strip() == "Reviewed through night"
+
+
+def test_a_morning_plan_versions_steps_say_days(clinician_client, clinician_a, patient_a):
+    version = make_plan(patient_a, clinician_a, dosing_time="morning").versions.get()
+    with time_machine.travel(AT_09, tick=False):
+        page = clinician_client.get(
+            reverse("clinic:plan_version", args=[patient_a.pk, version.pk])
+        ).content.decode()
+    assert '<th scope="col">Days</th></tr>' in page
+    assert '<th scope="col">Nights</th>' not in page
