@@ -1026,9 +1026,11 @@ def patient_settings(request):
             "care_team_requests": CareTeamRequest.objects.visible_to(request.user)
             .pending()
             .count(),
-            "quiet_warning": ""
+            "quiet_warnings": []
             if form.is_bound
-            else PatientSettingsForm.warning_for(patient, dosing_time, switch, saved=saved_but),
+            else PatientSettingsForm.warnings_for(
+                patient, dosing_time, switch, saved=saved_but, tonight=tonight
+            ),
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),

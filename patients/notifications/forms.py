@@ -5,7 +5,7 @@ import binascii
 import json
 import re
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -21,6 +21,7 @@ from patients.rules.nights import (
     EVENING_NIGHT_STARTS,
     MORNING,
     as_zone,
+    clock_change_days,
 )
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
 
@@ -191,49 +192,147 @@ def _evening_quiet_warning(
     return ""
 
 
-def _checkin_slot(prefs: Prefs):
-    """An evening doser's morning check-in reminder on a typical night, as the sweep schedules it
-    (schedule.slots_for_night, the one place that decides its time and what quiet hours do
-    to it), or None when it has none."""
+def _morning_after_slots(prefs: Prefs) -> dict:
+    """An evening doser's reminders the morning after a typical night, by kind (the morning
+    check-in when asked for, and the missed-dose follow-up, sent at the morning time when
+    nothing was logged), as the sweep schedules them (schedule.slots_for_night, the one place
+    that decides their time and what quiet hours do to them)."""
     slots = slots_for_night(prefs, TYPICAL_NIGHT, EVENING)
-    return next((slot for slot in slots if slot.kind == Kind.MORNING), None)
+    return {slot.kind: slot for slot in slots if slot.kind in (Kind.MORNING, Kind.MISSED)}
 
 
-def _evening_checkin_warning(prefs: Prefs) -> str:
-    """What quiet hours do to an evening doser's morning check-in reminder, the morning
-    after the night: held back until they end, or dropped when they last past the noon the
-    check-in closes at. Only the dose reminder was warned about (found in review); a morning
-    doser's check-in comes with their dose reminder and is said with it."""
-    asked = _checkin_slot(replace(prefs, quiet_start=None, quiet_end=None))
-    if asked is None:
-        return ""  # not asked for
+def _morning_after_warnings(prefs: Prefs) -> list[str]:
+    """What quiet hours do to an evening doser's reminders the morning after the night: the
+    check-in and the missed-dose follow-up, held back until they end or dropped when they
+    last past the noon both close at. Only the dose reminder was warned about, then the
+    check-in but not the follow-up (sent also with the check-in off; found in review); a
+    morning doser's come with their dose reminder and are said with it."""
+    asked = _morning_after_slots(replace(prefs, quiet_start=None, quiet_end=None))
+    held = _morning_after_slots(prefs)
+    # Each kind the quiet hours change: None when dropped, else the slot they hold back.
+    changed = {
+        kind: held.get(kind)
+        for kind, slot in asked.items()
+        if kind not in held or held[kind].due_at != slot.due_at
+    }
+    if not changed:
+        return []
     zone = as_zone(prefs.tz)
-    held = _checkin_slot(prefs)
-    if held is not None and held.due_at == asked.due_at:
-        return ""
     times = {
-        "reminder": f"{asked.due_at.astimezone(zone):%H:%M}",
+        "reminder": f"{next(iter(asked.values())).due_at.astimezone(zone):%H:%M}",
         "start": f"{prefs.quiet_start:%H:%M}",
         "end": f"{prefs.quiet_end:%H:%M}",
     }
-    if held is None:
-        return (
-            gettext(
-                "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
-                "(%(start)s to %(end)s): no morning check-in reminder can reach you (the "
-                "check-in closes at noon). Move your morning check-in time or the quiet "
-                "hours if you want one."
+    fates = {None if slot is None else slot.due_at for slot in changed.values()}
+    if len(changed) == 2 and len(fates) == 1:  # both the same way: said once
+        if None in fates:
+            text = gettext(
+                "Your morning check-in reminder at %(reminder)s, or the reminder to log last "
+                "night's dose when nothing was logged, is inside your quiet hours (%(start)s "
+                "to %(end)s): neither can reach you (both are sent only until noon). Move "
+                "your morning check-in time or the quiet hours if you want them."
             )
-            % times
+        else:
+            text = gettext(
+                "Your morning check-in reminder at %(reminder)s, or the reminder to log last "
+                "night's dose when nothing was logged, is inside your quiet hours (%(start)s "
+                "to %(end)s), so it waits until %(end)s. Move your morning check-in time or "
+                "the quiet hours if you want it earlier."
+            )
+        return [text % times]
+    return [_morning_after_text(kind, changed[kind] is None) % times for kind in changed]
+
+
+def _morning_after_text(kind: str, dropped: bool) -> str:
+    """The warning about one of an evening doser's morning-after reminders on its own."""
+    if kind == Kind.MORNING and dropped:
+        return gettext(
+            "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
+            "(%(start)s to %(end)s): no morning check-in reminder can reach you (the "
+            "check-in closes at noon). Move your morning check-in time or the quiet "
+            "hours if you want one."
         )
-    return (
-        gettext(
+    if kind == Kind.MORNING:
+        return gettext(
             "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
             "(%(start)s to %(end)s), so it waits until %(end)s. Move your morning check-in "
             "time or the quiet hours if you want it earlier."
         )
-        % times
+    if dropped:
+        return gettext(
+            "Your reminder to log last night's dose, sent at %(reminder)s when nothing was "
+            "logged, is inside your quiet hours (%(start)s to %(end)s): it cannot reach you "
+            "(it is sent only until noon). Move your morning check-in time or the quiet hours "
+            "if you want it."
+        )
+    return gettext(
+        "Your reminder to log last night's dose, sent at %(reminder)s when nothing was "
+        "logged, is inside your quiet hours (%(start)s to %(end)s), so it waits until "
+        "%(end)s. Move your morning check-in time or the quiet hours if you want it earlier."
     )
+
+
+# How far ahead the page looks for the patient's clock changes (a year: both of them).
+CLOCK_CHANGE_LOOKAHEAD_DAYS = 366
+
+
+def _wall_times(prefs: Prefs, night: date, dosing_time: str) -> dict:
+    """{kind: the wall time it is due} of ``night``'s reminders, as the sweep schedules them
+    (schedule.slots_for_night, quiet hours applied); a kind it drops is absent."""
+    zone = as_zone(prefs.tz)
+    slots = slots_for_night(prefs, night, dosing_time)
+    return {slot.kind: slot.due_at.astimezone(zone).time() for slot in slots}
+
+
+def _reminder_named(kind: str, dosing_time: str) -> str:
+    """A reminder of ``kind`` named in a sentence ("your evening reminder")."""
+    if kind == Kind.EVENING and dosing_time == MORNING:
+        return gettext("your dose reminder")
+    if kind == Kind.EVENING:
+        return gettext("your evening reminder")
+    if kind == Kind.LAST_CALL:
+        return gettext("your last call")
+    if kind == Kind.MORNING:
+        return gettext("your morning check-in reminder")
+    return gettext("your reminder to log a missed dose")
+
+
+def _clock_change_warnings(prefs: Prefs, tz: str, first: date, last: date, dosing_time: str):
+    """What quiet hours do on the nights ``tz``'s clocks change (from ``first`` to ``last``)
+    where it is not what the other warnings say of every night (read on TYPICAL_NIGHT): on a
+    spring-forward night, quiet hours ending at 02:30, a time the clocks skip, end at 03:00,
+    when the dosing window closes, so the sweep drops the evening reminder the page said
+    waits until 02:30. Asked of the sweep's own slots on those nights, nothing re-derived."""
+    quiet, plain = prefs, replace(prefs, quiet_start=None, quiet_end=None)
+    usual = _wall_times(quiet, TYPICAL_NIGHT, dosing_time)
+    usual_plain = _wall_times(plain, TYPICAL_NIGHT, dosing_time)
+    here, here_plain = replace(quiet, tz=tz), replace(plain, tz=tz)
+    warnings = []
+    days = max((last - first).days + 1, 0)
+    for day in clock_change_days(tz, first, min(days, CLOCK_CHANGE_LOOKAHEAD_DAYS)):
+        differ = {}
+        for night in (day - timedelta(days=1), day):
+            held = _wall_times(here, night, dosing_time)
+            for kind, asked in _wall_times(here_plain, night, dosing_time).items():
+                quiet_hours_act = (
+                    usual.get(kind) != usual_plain.get(kind) or held.get(kind) != asked
+                )
+                if kind in usual_plain and quiet_hours_act and held.get(kind) != usual.get(kind):
+                    differ.setdefault(kind, held.get(kind))
+        if not differ:
+            continue
+        clauses = [
+            gettext("%(what)s is not sent") % {"what": _reminder_named(kind, dosing_time)}
+            if at is None
+            else gettext("%(what)s comes at %(time)s")
+            % {"what": _reminder_named(kind, dosing_time), "time": f"{at:%H:%M}"}
+            for kind, at in differ.items()
+        ]
+        warnings.append(
+            gettext("On %(day)s, when the clocks change: %(what)s.")
+            % {"day": local_date(day, "long_day"), "what": "; ".join(clauses)}
+        )
+    return warnings
 
 
 def _after_switch(warning: str, switch) -> str:
@@ -312,28 +411,36 @@ class ReminderSettingsForm(forms.ModelForm):
         return data
 
     @staticmethod
-    def _quiet_warning(data, dosing_time: str = EVENING, saved: bool = False) -> str:
+    def _quiet_warnings(
+        data, dosing_time: str = EVENING, saved: bool = False, nights=None
+    ) -> list[str]:
         """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
         morning doser was warned about the evening reminders the page says they do not
         get, and not about the morning one quiet hours delay; found in review), and to an
-        evening doser's morning check-in. ``saved``: said on the page right after the save
-        that left no dose reminder ("Saved, but ..."); otherwise the warning says how
-        things stand."""
+        evening doser's morning check-in and missed-dose follow-up: each its own warning.
+        ``saved``: said on the page right after the save that left no dose reminder
+        ("Saved, but ..."); otherwise the warning says how things stand. ``nights``: (zone,
+        first, last), the nights whose clock changes are looked at too."""
         prefs = _quiet_prefs(data)
         if prefs is None:
-            return ""
+            return []
         start, end = prefs.quiet_start, prefs.quiet_end
         kinds = {slot.kind for slot in slots_for_night(prefs, TYPICAL_NIGHT, dosing_time)}
         lost = _dose_reminder_lost(prefs, dosing_time)
         reminder = dose_reminder_time(prefs, dosing_time)
         swallowed = in_quiet_hours(reminder, start, end)
         if dosing_time == MORNING:
-            return _morning_quiet_warning(
-                kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
-            )
-        warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
-        warnings.append(_evening_checkin_warning(prefs))
-        return " ".join(warning for warning in warnings if warning)
+            warnings = [
+                _morning_quiet_warning(
+                    kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
+                )
+            ]
+        else:
+            warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
+            warnings += _morning_after_warnings(prefs)
+        if nights is not None:
+            warnings += _clock_change_warnings(prefs, *nights, dosing_time)
+        return [warning for warning in warnings if warning]
 
     @staticmethod
     def _settings_of(patient) -> dict:
@@ -356,25 +463,35 @@ class ReminderSettingsForm(forms.ModelForm):
         return prefs is not None and _dose_reminder_lost(prefs, dosing_time)
 
     @classmethod
-    def warning_for(
-        cls, patient, dosing_time: str = EVENING, switch=None, *, saved: bool = False
-    ) -> str:
-        """The warning for settings already saved, shown whenever the page is opened: how
-        things stand ("Your quiet hours cover ..."), as long as they do. ``saved``: this is
-        the page right after the save that left no dose reminder, which says "Saved, but
-        ..." instead of the confirmation; it said so on every opening of the page, after
-        saves that changed nothing and with no save at all.
+    def warnings_for(
+        cls, patient, dosing_time: str = EVENING, switch=None, *, saved=False, tonight=None
+    ) -> list[str]:
+        """The warnings for settings already saved, shown whenever the page is opened, each
+        its own item (run together, two or three read as one paragraph of some 90 words on
+        a phone): how things stand ("Your quiet hours cover ..."), as long as they do.
+        ``saved``: this is the page right after the save that left no dose reminder, which
+        says "Saved, but ..." instead of the confirmation; it said so on every opening of
+        the page, after saves that changed nothing and with no save at all.
         ``switch``: the plan's next switch between evening and morning dosing
         (PlanView.next_dosing_time_switch), whose dosing time quiet hours are also checked
         against: a signed switch to mornings with quiet hours over the morning time went
-        unwarned until the day it began (found in review)."""
+        unwarned until the day it began (found in review).
+        ``tonight``: the patient's night; the clock changes of the year from it are looked
+        at in their zone (none without it)."""
         data = cls._settings_of(patient)
-        warnings = [cls._quiet_warning(data, dosing_time, saved=saved)]
+        end = None
+        if tonight is not None:
+            end = tonight + timedelta(days=CLOCK_CHANGE_LOOKAHEAD_DAYS - 1)
+        until = switch.night - timedelta(days=1) if switch is not None else end
+        ahead = (patient.time_zone, tonight, until) if tonight is not None else None
+        warnings = cls._quiet_warnings(data, dosing_time, saved=saved, nights=ahead)
         if switch is not None:
-            later = cls._quiet_warning(data, switch.position.dosing_time)
-            if later:
-                warnings.append(_after_switch(later, switch))
-        return " ".join(warning for warning in warnings if warning)
+            later = (patient.time_zone, switch.night, end) if tonight is not None else None
+            warnings += [
+                _after_switch(warning, switch)
+                for warning in cls._quiet_warnings(data, switch.position.dosing_time, nights=later)
+            ]
+        return warnings
 
 
 class DigestSettingsForm(forms.ModelForm):

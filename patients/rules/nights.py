@@ -296,3 +296,19 @@ def is_in_dosing_window(
 def zone_label(key: str) -> str:
     """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York"."""
     return key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def clock_change_days(tz: ZoneInfo | str, first: date, days: int) -> tuple[date, ...]:
+    """The local dates from ``first`` on (``days`` of them) on which ``tz``'s clocks change
+    (daylight saving begins or ends): the nights on which the wall times a patient set can
+    map to other instants, or to none (a time the clocks skip)."""
+    zone = as_zone(tz)
+    changes = []
+    offset = datetime.combine(first, MORNING_NIGHT_STARTS, zone).utcoffset()
+    for n in range(days):
+        day = first + timedelta(days=n)
+        following = datetime.combine(day + _ONE_DAY, MORNING_NIGHT_STARTS, zone).utcoffset()
+        if following != offset:
+            changes.append(day)
+        offset = following
+    return tuple(changes)

@@ -307,7 +307,7 @@ def test_a_morning_dosers_quiet_hours_warning_is_about_the_morning_dose_reminder
         morning_checkin=False,
     )
     client.force_login(patient_a.user)
-    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    [warning] = client.get(reverse("journal:settings")).context["quiet_warnings"]
     assert "Your dose reminder at 08:00 is inside your quiet hours (20:00 to 09:30)" in warning
     assert "evening" not in warning
     assert "check-in" not in warning  # not asked for: nothing held back
@@ -339,7 +339,7 @@ def test_a_morning_dosers_quiet_hours_warning_names_the_morning_check_in_they_ho
     # What the sweep does: the check-in waits until the end of quiet hours.
     assert _checkin_slot(patient_a).due_at.time() == time(9, 30)
     client.force_login(patient_a.user)
-    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    [warning] = client.get(reverse("journal:settings")).context["quiet_warnings"]
     assert (
         "Your dose reminder and morning check-in at 08:00 are inside your quiet hours "
         "(20:00 to 09:30), so they wait until 09:30." in warning
@@ -358,7 +358,7 @@ def test_quiet_hours_past_noon_warn_a_morning_doser_that_no_check_in_reminder_co
     patient_a.refresh_from_db()
     assert _checkin_slot(patient_a) is None
     client.force_login(patient_a.user)
-    warning = client.get(reverse("journal:settings")).context["quiet_warning"]
+    [warning] = client.get(reverse("journal:settings")).context["quiet_warnings"]
     assert "the dose reminder waits until 12:30, and no morning check-in reminder" in warning
     assert "they wait" not in warning
 
@@ -377,17 +377,19 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
     )
     with time_machine.travel(datetime(2026, 11, 21, 22, 0, tzinfo=UTC), tick=False):
         response = patient_client.get(SETTINGS)
-    warning = response.context["quiet_warning"]
-    assert warning == (
-        "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to 09:30), "
-        "so it waits until 09:30. Move your morning check-in time or the quiet hours if you "
-        "want it earlier. "
+    warnings = response.context["quiet_warnings"]
+    assert warnings == [
+        "Your morning check-in reminder at 08:00, or the reminder to log last night's dose "
+        "when nothing was logged, is inside your quiet hours (23:00 to 09:30), so it waits "
+        "until 09:30. Move your morning check-in time or the quiet hours if you want it "
+        "earlier.",
         "From Thursday 26 November, when your plan changes to morning dosing: Your dose "
         "reminder and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), "
         "so they wait until 09:30. Move your morning time or the quiet hours if you want "
-        "them earlier."
-    )
-    assert escape(warning) in response.content.decode()
+        "them earlier.",
+    ]
+    for warning in warnings:  # each its own paragraph
+        assert f"<p>{escape(warning)}</p>" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -407,7 +409,7 @@ def test_a_signed_switch_to_evenings_warns_that_quiet_hours_will_hold_the_evenin
         quiet_start=time(20, 0), quiet_end=time(22, 0), morning_time=time(8, 0)
     )
     with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
-        warning = patient_client.get(SETTINGS).context["quiet_warning"]
+        [warning] = patient_client.get(SETTINGS).context["quiet_warnings"]
     assert warning.startswith(start)
     with translation.override(language):
         held = gettext(
@@ -423,8 +425,8 @@ def test_no_quiet_hours_warning_about_a_switch_whose_dosing_time_they_leave_alon
 ):
     Patient.objects.filter(pk=patient_a.pk).update(quiet_start=time(23, 45), quiet_end=time(6, 0))
     with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
-        warning = patient_client.get(SETTINGS).context["quiet_warning"]
-    assert warning == ""
+        warning = patient_client.get(SETTINGS).context["quiet_warnings"]
+    assert warning == []
 
 
 # --- the clinician's night page names the night's dosing time -------------------------------

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from patients.rules.nights import (
     EVENING,
     MORNING,
+    clock_change_days,
     is_in_dosing_window,
     last_night_of_record,
     moment_on_night,
@@ -496,3 +497,19 @@ def test_a_later_wall_time_on_a_night_is_never_an_earlier_instant(
 )
 def test_a_range_may_reach_the_later_of_tonight_and_the_newest_night_logged(newest_logged, last):
     assert last_night_of_record(date(2026, 12, 1), newest_logged) == last
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "changes"),
+    [
+        ("Europe/Berlin", date(2026, 1, 1), (date(2026, 3, 29), date(2026, 10, 25))),
+        ("America/New_York", date(2026, 3, 9), (date(2026, 11, 1),)),  # 14 Mar 2027: too far
+        ("Australia/Lord_Howe", date(2026, 1, 1), (date(2026, 4, 5), date(2026, 10, 4))),
+        ("UTC", date(2026, 1, 1), ()),
+        ("America/Sao_Paulo", date(2018, 10, 1), (date(2018, 11, 4), date(2019, 2, 16))),
+    ],
+)
+def test_clock_change_days_are_the_local_dates_the_offset_changes(zone, first, changes):
+    """Sao Paulo jumped at midnight (4 Nov 2018 00:00 -> 01:00: that date) and went back at
+    the next one (17 Feb 2019 00:00 -> 16 Feb 23:00: the date whose hour is repeated)."""
+    assert clock_change_days(zone, first, 366) == changes

@@ -1,12 +1,15 @@
-"""The settings page's quiet-hours warning: the evening doser's morning check-in, "Saved,
-but" only after the save that produced it, and the times it names in any zone."""
+"""The settings page's quiet-hours warnings: the evening doser's morning check-in and
+missed-dose follow-up, each warning its own item, "Saved, but" only after the save that
+produced it, the times it names in any zone, and the nights the clocks change."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from patients.models import Patient, ReminderDelivery
@@ -24,22 +27,34 @@ def quiet(patient, start, end, **more):
     patient.refresh_from_db()
 
 
-def warning_on_page(client):
-    with time_machine.travel(NOW, tick=False):
-        return client.get(SETTINGS).context["quiet_warning"]
+def warning_on_page(client, at=NOW):
+    """The page's quiet-hours warnings, each its own item."""
+    with time_machine.travel(at, tick=False):
+        return client.get(SETTINGS).context["quiet_warnings"]
 
 
-def checkin_slot(patient, zone="UTC", night=date(2026, 1, 15)):
-    """What the sweep schedules: the evening night's morning check-in, quiet hours applied."""
+def checkin_slot(patient, zone="UTC", night=date(2026, 1, 15), kind=ReminderDelivery.Kind.MORNING):
+    """What the sweep schedules: the evening night's morning check-in (or ``kind``), quiet
+    hours applied."""
     prefs = Prefs(
         tz=zone,
         reminder_time=patient.reminder_time,
+        last_call=patient.last_call,
+        last_call_time=patient.last_call_time,
+        morning_checkin=patient.morning_checkin,
         morning_time=patient.morning_time,
         quiet_start=patient.quiet_start,
         quiet_end=patient.quiet_end,
     )
     slots = slots_for_night(prefs, night, "evening")
-    return next((s for s in slots if s.kind == ReminderDelivery.Kind.MORNING), None)
+    return next((s for s in slots if s.kind == kind), None)
+
+
+HELD_MORNING_AFTER = (
+    "Your morning check-in reminder at 08:00, or the reminder to log last night's dose when "
+    "nothing was logged, is inside your quiet hours (23:00 to 09:30), so it waits until "
+    "09:30. Move your morning check-in time or the quiet hours if you want it earlier."
+)
 
 
 # --- an evening doser's morning check-in ---------------------------------------------------
@@ -49,15 +64,13 @@ def test_an_evening_dosers_warning_names_the_morning_check_in_quiet_hours_hold_b
     patient_client, patient_a, clinician_a
 ):
     """Quiet 23:00 to 09:30 leave the 21:00 evening reminder alone, but hold the 08:00
-    check-in (the morning after) until 09:30: the page said nothing."""
+    check-in (the morning after) until 09:30, and the follow-up sent then when nothing was
+    logged: the page said nothing, then named the check-in alone."""
     make_plan(patient_a, clinician_a)
-    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0))
+    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), last_call=False)
     assert checkin_slot(patient_a).due_at.time() == time(9, 30)  # what the sweep does
-    assert warning_on_page(patient_client) == (
-        "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to "
-        "09:30), so it waits until 09:30. Move your morning check-in time or the quiet hours "
-        "if you want it earlier."
-    )
+    assert checkin_slot(patient_a, kind="missed").due_at.time() == time(9, 30)
+    assert warning_on_page(patient_client) == [HELD_MORNING_AFTER]
 
 
 def test_quiet_hours_past_noon_warn_an_evening_doser_that_no_check_in_reminder_comes(
@@ -66,24 +79,55 @@ def test_quiet_hours_past_noon_warn_an_evening_doser_that_no_check_in_reminder_c
     """The check-in closes at noon (the evening night ends then): quiet until 12:30 drop its
     reminder; saying it waits would be wrong."""
     make_plan(patient_a, clinician_a)
-    quiet(patient_a, time(23, 0), time(12, 30), morning_time=time(8, 0))
+    quiet(patient_a, time(23, 0), time(12, 30), morning_time=time(8, 0), last_call=False)
     assert checkin_slot(patient_a) is None
-    warning = warning_on_page(patient_client)
-    assert warning == (
-        "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to "
-        "12:30): no morning check-in reminder can reach you (the check-in closes at noon). "
-        "Move your morning check-in time or the quiet hours if you want one."
-    )
+    assert checkin_slot(patient_a, kind="missed") is None
+    assert warning_on_page(patient_client) == [
+        "Your morning check-in reminder at 08:00, or the reminder to log last night's dose "
+        "when nothing was logged, is inside your quiet hours (23:00 to 12:30): neither can "
+        "reach you (both are sent only until noon). Move your morning check-in time or the "
+        "quiet hours if you want them."
+    ]
 
 
-def test_an_evening_doser_with_the_check_in_off_or_outside_quiet_hours_hears_nothing_of_it(
+def test_an_evening_doser_whose_morning_time_is_outside_quiet_hours_hears_nothing_of_it(
     patient_client, patient_a, clinician_a
 ):
     make_plan(patient_a, clinician_a)
-    quiet(patient_a, time(23, 0), time(7, 0), morning_time=time(8, 0))
-    assert warning_on_page(patient_client) == ""
-    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), morning_checkin=False)
-    assert warning_on_page(patient_client) == ""
+    quiet(patient_a, time(23, 0), time(7, 0), morning_time=time(8, 0), last_call=False)
+    assert warning_on_page(patient_client) == []
+
+
+@pytest.mark.parametrize(
+    ("end", "said"),
+    [
+        (
+            time(9, 30),
+            "Your reminder to log last night's dose, sent at 08:00 when nothing was logged, is "
+            "inside your quiet hours (23:00 to 09:30), so it waits until 09:30. Move your "
+            "morning check-in time or the quiet hours if you want it earlier.",
+        ),
+        (
+            time(12, 30),
+            "Your reminder to log last night's dose, sent at 08:00 when nothing was logged, is "
+            "inside your quiet hours (23:00 to 12:30): it cannot reach you (it is sent only "
+            "until noon). Move your morning check-in time or the quiet hours if you want it.",
+        ),
+    ],
+)
+def test_with_the_check_in_off_the_warning_still_names_the_missed_dose_follow_up(
+    patient_client, patient_a, clinician_a, end, said
+):
+    """The follow-up (a reminder to log last night's dose, at the morning time when nothing
+    was logged) is sent with the check-in off too, and quiet hours hold or drop it as the
+    check-in: the page said nothing at all."""
+    make_plan(patient_a, clinician_a)
+    quiet(
+        patient_a, time(23, 0), end, morning_time=time(8, 0), morning_checkin=False, last_call=False
+    )
+    slot = checkin_slot(patient_a, kind="missed")  # what the sweep does
+    assert (slot.due_at.time() if slot else None) == (end if end < time(12) else None)
+    assert warning_on_page(patient_client) == [said]
 
 
 def test_the_check_in_sentence_follows_the_evening_reminders_one(
@@ -92,13 +136,10 @@ def test_the_check_in_sentence_follows_the_evening_reminders_one(
     """Quiet 20:00 to 09:30 hold both: the evening reminder at 21:00, then the check-in."""
     make_plan(patient_a, clinician_a)
     quiet(patient_a, time(20, 0), time(9, 30), morning_time=time(8, 0), last_call=False)
-    warning = warning_on_page(patient_client)
-    assert "quiet hours cover the whole evening window" in warning.split("check-in")[0]
-    assert warning.endswith(
-        "Your morning check-in reminder at 08:00 is inside your quiet hours (20:00 to "
-        "09:30), so it waits until 09:30. Move your morning check-in time or the quiet hours "
-        "if you want it earlier."
-    )
+    assert warning_on_page(patient_client) == [
+        WHOLE_EVENING,
+        HELD_MORNING_AFTER.replace("23:00", "20:00"),
+    ]
 
 
 @pytest.mark.parametrize("language", ["de", "es"])
@@ -108,16 +149,17 @@ def test_the_check_in_warning_is_in_the_patients_language(
     make_plan(patient_a, clinician_a)
     patient_a.user.language = language
     patient_a.user.save(update_fields=["language"])
-    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0))
+    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), last_call=False)
     warning = warning_on_page(patient_client)
     with translation.override(language):
         held = gettext(
-            "Your morning check-in reminder at %(reminder)s is inside your quiet hours "
-            "(%(start)s to %(end)s), so it waits until %(end)s. Move your morning check-in "
-            "time or the quiet hours if you want it earlier."
+            "Your morning check-in reminder at %(reminder)s, or the reminder to log last "
+            "night's dose when nothing was logged, is inside your quiet hours (%(start)s "
+            "to %(end)s), so it waits until %(end)s. Move your morning check-in time or "
+            "the quiet hours if you want it earlier."
         )
     assert "check-in" not in held  # translated
-    assert warning == held % {"reminder": "08:00", "start": "23:00", "end": "09:30"}
+    assert warning == [held % {"reminder": "08:00", "start": "23:00", "end": "09:30"}]
 
 
 def test_the_warning_reads_the_sweeps_check_in_slot_not_a_rule_of_its_own(
@@ -127,11 +169,11 @@ def test_the_warning_reads_the_sweeps_check_in_slot_not_a_rule_of_its_own(
     when the sweep moves it, and that none comes exactly when the sweep drops it."""
     make_plan(patient_a, clinician_a)
     for end in (time(7, 0), time(8, 0), time(8, 30), time(11, 59), time(12, 0), time(13, 0)):
-        quiet(patient_a, time(23, 0), end, morning_time=time(8, 0))
+        quiet(patient_a, time(23, 0), end, morning_time=time(8, 0), last_call=False)
         slot = checkin_slot(patient_a)
-        warning = warning_on_page(patient_client)
+        warning = " ".join(warning_on_page(patient_client))
         assert ("waits until" in warning) == (slot is not None and slot.due_at.time() != time(8))
-        assert ("no morning check-in reminder" in warning) == (slot is None), end
+        assert ("neither can reach you" in warning) == (slot is None), end
 
 
 # --- "Saved, but": only after the save that left no dose reminder --------------------------
@@ -165,7 +207,7 @@ def save(client, **changes):
 
 
 def said(response):
-    return response.context["quiet_warning"], [str(m) for m in response.context["messages"]]
+    return response.context["quiet_warnings"], [str(m) for m in response.context["messages"]]
 
 
 def test_the_page_opened_with_no_save_says_how_things_stand_not_saved_but(
@@ -174,7 +216,7 @@ def test_the_page_opened_with_no_save_says_how_things_stand_not_saved_but(
     """It said "Saved, but ..." whenever it was opened, days after any save."""
     make_plan(patient_a, clinician_a)
     quiet(patient_a, time(19, 0), time(8, 0))
-    assert warning_on_page(patient_client) == WHOLE_EVENING
+    assert warning_on_page(patient_client) == [WHOLE_EVENING]
 
 
 def test_the_save_that_leaves_no_evening_reminder_says_saved_but_once_then_how_things_stand(
@@ -182,10 +224,10 @@ def test_the_save_that_leaves_no_evening_reminder_says_saved_but_once_then_how_t
 ):
     make_plan(patient_a, clinician_a)
     response = save(patient_client, **OVER_THE_EVENING)
-    assert said(response) == (SAVED_BUT_EVENING, [])  # "saved" said once, with its "but"
+    assert said(response) == ([SAVED_BUT_EVENING], [])  # "saved" said once, with its "but"
     assert response.content.decode().count("no evening reminder can reach you") == 1
     # Opened again: the warning stands while it holds, without claiming a save just made it.
-    assert warning_on_page(patient_client) == WHOLE_EVENING
+    assert warning_on_page(patient_client) == [WHOLE_EVENING]
 
 
 @pytest.mark.parametrize(
@@ -203,13 +245,13 @@ def test_a_save_that_leaves_it_as_it_was_confirms_and_still_says_how_things_stan
     make_plan(patient_a, clinician_a)
     quiet(patient_a, time(19, 0), time(8, 0))
     response = save(patient_client, **{**OVER_THE_EVENING, **changes})
-    assert said(response) == (WHOLE_EVENING, [SAVED])
+    assert said(response) == ([WHOLE_EVENING], [SAVED])
 
 
 def test_a_save_that_gives_the_reminders_back_just_confirms(patient_client, patient_a, clinician_a):
     make_plan(patient_a, clinician_a)
     quiet(patient_a, time(19, 0), time(8, 0))
-    assert said(save(patient_client)) == ("", [SAVED])
+    assert said(save(patient_client)) == ([], [SAVED])
 
 
 def test_a_morning_doser_hears_saved_but_only_from_the_save_over_their_whole_day(
@@ -217,10 +259,11 @@ def test_a_morning_doser_hears_saved_but_only_from_the_save_over_their_whole_day
 ):
     make_plan(patient_a, clinician_a, dosing_time="morning")
     whole_day = {"quiet_start": "00:30", "quiet_end": "00:00", "morning_checkin": ""}
-    warning, flashed = said(save(patient_client, **whole_day))
-    assert warning.startswith("Saved, but your quiet hours cover the whole day your morning")
+    warnings, flashed = said(save(patient_client, **whole_day))
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Saved, but your quiet hours cover the whole day your morning")
     assert flashed == []
-    assert warning_on_page(patient_client).startswith(
+    assert warning_on_page(patient_client)[0].startswith(
         "Your quiet hours cover the whole day your morning dose can be logged"
     )
     assert said(save(patient_client, display_name="Pat", **whole_day))[1] == [SAVED]
@@ -231,17 +274,12 @@ def test_saved_but_is_in_the_language_just_chosen(patient_client, patient_a, cli
     make_plan(patient_a, clinician_a)
     warning, _ = said(save(patient_client, language=language, **OVER_THE_EVENING))
     with translation.override(language):
-        assert warning == gettext(SAVED_BUT_EVENING)
-    assert warning != SAVED_BUT_EVENING
+        assert warning == [gettext(SAVED_BUT_EVENING)]
+    assert warning != [SAVED_BUT_EVENING]
 
 
 # --- the times and the day it names, in any zone and across daylight-saving changes ---------
 
-HELD_CHECKIN = (
-    "Your morning check-in reminder at 08:00 is inside your quiet hours (23:00 to 09:30), so "
-    "it waits until 09:30. Move your morning check-in time or the quiet hours if you want it "
-    "earlier."
-)
 SWITCH_TO_MORNINGS = (
     "From Thursday 26 November, when your plan changes to morning dosing: Your dose reminder "
     "and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), so they wait "
@@ -278,8 +316,8 @@ def test_the_warning_names_the_patients_wall_times_and_day_in_any_zone(
     _to_mornings_from_the_26th(patient_a, clinician_a)
     quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone=zone)
     with time_machine.travel(at, tick=False):
-        warning = patient_client.get(SETTINGS).context["quiet_warning"]
-    assert warning == f"{HELD_CHECKIN} {SWITCH_TO_MORNINGS}"
+        warning = patient_client.get(SETTINGS).context["quiet_warnings"]
+    assert warning == [HELD_MORNING_AFTER, SWITCH_TO_MORNINGS]
 
 
 def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
@@ -294,5 +332,119 @@ def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
         patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone="Pacific/Kiritimati"
     )
     with time_machine.travel(datetime(2026, 11, 25, 13, 30, tzinfo=UTC), tick=False):
-        warning = patient_client.get(SETTINGS).context["quiet_warning"]
-    assert warning == SWITCH_TO_MORNINGS.split(": ", 1)[1]
+        warning = patient_client.get(SETTINGS).context["quiet_warnings"]
+    assert warning == [SWITCH_TO_MORNINGS.split(": ", 1)[1]]
+
+
+# --- each warning its own item --------------------------------------------------------------
+
+
+def test_two_warnings_are_two_paragraphs_and_saved_but_is_said_once(
+    patient_client, patient_a, clinician_a
+):
+    """Quiet 19:00 to 09:30 leave no evening reminder and hold the 09:00 check-in: the page
+    ran both into one paragraph of some 90 words ("... earlier. Your morning check-in ...").
+    Each is its own paragraph, in one warning box; the save that did it says "Saved, but"
+    once, with no flash beside it."""
+    make_plan(patient_a, clinician_a)
+    response = save(patient_client, quiet_start="19:00", quiet_end="09:30", morning_checkin="on")
+    warnings, flashed = said(response)
+    page = response.content.decode()
+    assert warnings == [
+        SAVED_BUT_EVENING,
+        HELD_MORNING_AFTER.replace("08:00", "09:00").replace("23:00", "19:00"),
+    ]
+    assert flashed == []
+    assert page.count("Saved, but") == 1
+    assert page.count('class="message warning stack stack-tight"') == 1
+    for warning in warnings:
+        assert f"<p>{escape(warning)}</p>" in page
+    again = warning_on_page(patient_client)
+    assert again == [WHOLE_EVENING, warnings[1]]
+
+
+# --- the nights the clocks change -------------------------------------------------------------
+
+BEFORE_BERLIN_SPRING = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+SPRING_NIGHT = date(2026, 3, 28)  # Berlin's clocks go from 02:00 to 03:00 on Sunday 29 March
+
+
+def _berlin_slot(patient, night, kind="evening"):
+    return checkin_slot(patient, zone="Europe/Berlin", night=night, kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "On Sunday 29 March, when the clocks change: your evening reminder is not sent; "
+            "your last call is not sent.",
+        ),
+        (
+            "de",
+            "Am Sonntag, 29. März, wenn die Uhren umgestellt werden: Ihre Abend-Erinnerung "
+            "wird nicht gesendet; Ihre letzte Erinnerung wird nicht gesendet.",
+        ),
+        (
+            "es",
+            "El domingo 29 de marzo, cuando cambia la hora: su recordatorio de la noche no se "
+            "envía; su último aviso no se envía.",
+        ),
+    ],
+)
+def test_quiet_hours_ending_in_the_skipped_hour_say_the_reminder_is_not_sent_that_night(
+    patient_client, patient_a, clinician_a, language, said
+):
+    """Quiet 20:00 to 02:30 in Berlin: the evening reminder waits until 02:30 on every night
+    but the one the clocks skip from 02:00 to 03:00. That night the quiet hours end at 03:00,
+    when the dosing window closes, and the sweep drops it; the page said it waits until
+    02:30 on every night."""
+    make_plan(patient_a, clinician_a, start=date(2026, 3, 1))
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", morning_time=time(9))
+    # What the sweep does: 02:30 the night before, nothing on the night of the change.
+    usual = _berlin_slot(patient_a, SPRING_NIGHT - timedelta(days=1))
+    assert usual.due_at == datetime(2026, 3, 28, 1, 30, tzinfo=UTC)  # 02:30 CET
+    assert _berlin_slot(patient_a, SPRING_NIGHT) is None
+    assert _berlin_slot(patient_a, SPRING_NIGHT, kind="last_call") is None
+    warnings = warning_on_page(patient_client, at=BEFORE_BERLIN_SPRING)
+    with translation.override(language):
+        waits = gettext(
+            "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+            "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
+            "if you want it earlier."
+        ) % {"reminder": "21:00", "start": "20:00", "end": "02:30"}
+    assert warnings == [waits, said]
+
+
+@pytest.mark.parametrize(
+    ("zone", "end"),
+    [
+        ("Europe/Berlin", time(1, 30)),  # ends before the skipped hour: the same every night
+        ("UTC", time(2, 30)),  # no clock change at all
+    ],
+)
+def test_no_clock_change_warning_where_the_schedule_is_the_same_that_night(
+    patient_client, patient_a, clinician_a, zone, end
+):
+    make_plan(patient_a, clinician_a, start=date(2026, 3, 1))
+    quiet(patient_a, time(20, 0), end, time_zone=zone, morning_time=time(9))
+    slot = checkin_slot(patient_a, zone=zone, night=SPRING_NIGHT, kind="evening")
+    assert slot.due_at.astimezone(ZoneInfo(zone)).time() == end
+    warnings = warning_on_page(patient_client, at=BEFORE_BERLIN_SPRING)
+    assert len(warnings) == 1
+    assert "clocks change" not in warnings[0]
+
+
+def test_the_clock_change_is_looked_for_only_from_tonight_on(
+    patient_client, patient_a, clinician_a
+):
+    """The day after Berlin's spring change, the next one it would skip is a year away:
+    on 30 March 2026 nothing is said of it until 2027's comes within the year ahead."""
+    make_plan(patient_a, clinician_a, start=date(2026, 3, 1))
+    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", morning_time=time(9))
+    after = warning_on_page(patient_client, at=datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+    assert len(after) == 2  # 28 March 2027 is within the year ahead
+    assert after[1].startswith("On Sunday 28 March, when the clocks change")
