@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from patients.rules.wording import Phrase, gettext_noop, ngettext_lazy
+from patients.rules.wording import Phrase, decimal_text, gettext_noop, ngettext_lazy
 from prescriptions import titration
 
 VIVID_DREAMS = "vivid_dreams"
@@ -89,7 +89,8 @@ _DREAMS = {"vivid": gettext_noop("Vivid"), "nightmares": gettext_noop("Nightmare
 def _fmt(dose: Decimal | None) -> Phrase:
     if dose is None:
         return gettext_noop("—")
-    return gettext_noop("%(dose)s mg", dose=dose.quantize(Decimal("0.01")))
+    # As every other surface writes a dose (4.5 mg, not 4.50 mg, beside the panel's "4.5 mg").
+    return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(dose.quantize(Decimal("0.01")))))
 
 
 _SEVERITY = (

@@ -78,7 +78,7 @@ def test_clinician_applies_the_vivid_dreams_suggestion_and_the_tonight_card_foll
         clinician.fill("textarea[name=patient_note]", "Back to 3 mg for two weeks, then we retry.")
         clinician.get_by_role("button", name="Sign and save new version").click()
         expect(clinician.locator(".messages")).to_contain_text("Plan version 2 saved")
-        expect(clinician.locator(".plan-summary")).to_contain_text("3.00 mg")
+        expect(clinician.locator(".plan-summary")).to_contain_text("3 mg")
 
         patient_page = browser.new_context(viewport=DESKTOP).new_page()
         _sign_in(patient_page, live_server.url, "patient2@example.com")

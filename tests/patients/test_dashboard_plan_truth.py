@@ -55,4 +55,4 @@ def test_the_patient_page_plan_panel_shows_the_open_suggestions(client, clinicia
     with time_machine.travel(datetime(2026, 1, 11, 14, tzinfo=UTC), tick=False):
         response = client.get(reverse("clinic:patient", args=[patient.pk]))
     assert "Suggestion — your decision" in response.content.decode()
-    assert "Consider returning to the previous dose (1.50 mg)" in response.content.decode()
+    assert "Consider returning to the previous dose (1.5 mg)" in response.content.decode()

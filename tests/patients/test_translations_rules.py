@@ -119,7 +119,7 @@ def test_the_fixture_raises_the_flags_and_the_suggestion_it_promises(clinician_c
         "Dose differed from the plan on",
         "Evening dose outside 21:00–03:00 on 1 night",
         "skipped (i forgot)",
-        "Consider returning to the previous dose (1.50 mg)",
+        "Consider returning to the previous dose (1.5 mg)",
         "Vivid dreams or nightmares of intensity 6 or more",
         "Only 7 nights at 3 mg: read with care",
     ):

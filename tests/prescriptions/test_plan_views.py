@@ -609,7 +609,7 @@ def test_the_panel_shows_a_suggestion_with_its_evidence_and_logs_the_read(
     response = clinician_client.get(url("plan", patient_a))
     text = page_text(response)
     assert "Suggestion — your decision" in text
-    assert "Consider returning to the previous dose (3.00 mg)" in text
+    assert "Consider returning to the previous dose (3 mg)" in text
     assert "Intensity: 7/10" in text
     assert AccessLog.objects.filter(action="plan.read", patient=patient_a).count() == 1
 

@@ -62,7 +62,7 @@ def test_vivid_dreams_on_three_of_the_last_seven_nights_after_a_step_up_suggest_
     [suggestion] = suggestions_for(STEPPED_UP, nights, LAST_NIGHT)
     assert suggestion.kind == rules.VIVID_DREAMS
     assert suggestion.proposed_dose_mg == D("3.0")
-    assert "previous dose (3.00 mg)" in suggestion.title
+    assert "previous dose (3 mg)" in suggestion.title
     assert [e.night for e in suggestion.evidence] == [night(5), night(3), night(1)]
     assert ("Intensity", "8/10") in suggestion.evidence[1].values
     assert suggestion.key == f"step-up-{night(5).isoformat()}"
