@@ -242,7 +242,7 @@ def test_the_clinicians_night_page_of_a_morning_dose_links_other_days(
             "de",
             "Tag vom Sonntag, 22. November 2026",
             "Tag vom Montag, 23. November 2026",
-            "Die Nacht von Freitag, 20. November 2026",
+            "Die Nacht vom Freitag, 20. November 2026",
         ),
         (
             "es",

@@ -445,7 +445,7 @@ def test_a_reminder_inside_quiet_hours_gets_a_warning_on_the_settings_page(
     patient_a.user.language = "de"
     patient_a.user.save(update_fields=["language"])
     page = patient_client.get(reverse("journal:settings")).content.decode()
-    assert "Ihre Abend-Erinnerung um 21:00 liegt in Ihrer Ruhezeit (20:00 bis 22:30)" in page
+    assert "Ihre Abend-Erinnerung um 21:00 liegt in Ihren Ruhezeiten (20:00 bis 22:30)" in page
 
 
 def test_the_old_reminders_address_leads_to_the_one_settings_page(patient_client):
