@@ -448,7 +448,7 @@ class ResumeForm(SignedVersionForm):
                     if step.days
                     else gettext("Step %(step)s: %(dose)s mg (open-ended)")
                 )
-                % {"step": index + 1, "dose": local_two_places(step.dose_mg), "days": step.days},
+                % {"step": index + 1, "dose": local_plain(step.dose_mg), "days": step.days},
             )
             for index, step in enumerate(steps)
         ]

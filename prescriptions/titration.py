@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING
-from patients.rules.wording import Phrase, gettext_noop
+from patients.rules.wording import Phrase, decimal_text, gettext_noop
 
 # The state of a plan on one night: the only place these are decided is current_step.
 ACTIVE = "active"
@@ -648,8 +648,14 @@ def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decima
     return (dose_mg / concentration_mg_per_ml).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def _figure(value: Decimal) -> Decimal:
+    """A dose or volume in a message as every page writes it: 2.00 -> 2, 1.50 -> 1.5 (the
+    capsule error said "2.00 mg" beside "(1.5, 3, 4.5 mg)")."""
+    return Decimal(decimal_text(value))
+
+
 def _format_amounts(values: Sequence[Decimal]) -> tuple[Decimal, ...]:
-    return tuple(sorted(values))
+    return tuple(_figure(value) for value in sorted(values))
 
 
 def _liquid_error(
@@ -668,11 +674,11 @@ def _liquid_error(
         "Step %(step)s: %(dose)s mg = %(volume)s mL, which cannot be measured: use multiples "
         "of %(unit)s mL (the nearest measurable doses are %(lower)s mg and %(upper)s mg).",
         step=step,
-        dose=dose,
-        volume=volume,
-        unit=min_volume,
-        lower=lower.quantize(_CENT),
-        upper=upper.quantize(_CENT),
+        dose=_figure(dose),
+        volume=_figure(volume),
+        unit=_figure(min_volume),
+        lower=_figure(lower.quantize(_CENT)),
+        upper=_figure(upper.quantize(_CENT)),
     )
 
 
@@ -755,9 +761,9 @@ def _dose_errors(
                 "Step %(step)s: %(dose)s mg is outside the allowed range: use a dose from "
                 "%(min)s to %(max)s mg.",
                 step=label,
-                dose=dose,
-                min=dose_min,
-                max=dose_max,
+                dose=_figure(dose),
+                min=_figure(dose_min),
+                max=_figure(dose_max),
             )
         )
     if dose != dose.quantize(_CENT, rounding=ROUND_HALF_UP):
@@ -766,7 +772,7 @@ def _dose_errors(
                 "Step %(step)s: %(dose)s mg has more than two decimal places: give the dose to "
                 "the nearest 0.01 mg.",
                 step=label,
-                dose=dose,
+                dose=_figure(dose),
             )
         )
     if errors:
@@ -780,7 +786,7 @@ def _dose_errors(
                     "Step %(step)s: %(dose)s mg is not an available capsule strength (none "
                     "listed).",
                     step=label,
-                    dose=dose,
+                    dose=_figure(dose),
                 )
             ]
         return [
@@ -788,7 +794,7 @@ def _dose_errors(
                 "Step %(step)s: %(dose)s mg is not an available capsule strength "
                 "(%(available)s mg).",
                 step=label,
-                dose=dose,
+                dose=_figure(dose),
                 available=_format_amounts(strengths),
             )
         ]

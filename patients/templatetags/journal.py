@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import local_date
-from patients.rules import nights
+from patients.rules import doses, nights
 from patients.rules.nights import zone_label
 
 register = template.Library()
@@ -110,9 +110,7 @@ def amount(value):
     """A dose or volume as people write it: 1.50 -> "1.5" ("1,5" in es and de), 3.00 -> "3"."""
     if value in (None, ""):
         return ""
-    text = format(Decimal(value), "f")
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    return doses.plain(Decimal(value)).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 @register.filter

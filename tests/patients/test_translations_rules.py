@@ -164,7 +164,7 @@ def test_a_plan_validation_error_is_translated(clinician_client, flagged, langua
     url = reverse("clinic:plan_change", args=[patient.pk])
     data = _change([("2", "5"), ("3", "")])  # 2 mg is no capsule strength; whole numbers
     english = _text(clinician_client, url, "en", "post", data)
-    assert "Step 1: 2.00 mg is not an available capsule strength (1.5, 3, 4.5 mg)." in english
+    assert "Step 1: 2 mg is not an available capsule strength (1.5, 3, 4.5 mg)." in english
     assert _left(clinician_client, url, language, "post", data) == []
     page = _text(clinician_client, url, language, "post", data)
     assert "1,5; 3; 4,5 mg" in page  # the decimal comma, and no ambiguous list

@@ -9,15 +9,18 @@ Found by exploratory QA:
 - the tonight card said "starts on … with 1.5 mg" where My plan and the panel say "at".
 """
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from patients.models import NightlyEntry
 from prescriptions import changes
 from prescriptions.models import Formulation, Prescription
 from tests.patients.journal_support import make_plan, panel_steps_table, sign_hold, your_steps
+from tests.patients.urgent_support import urgent_report
 from tests.prescriptions.factories import plan_steps
 from tests.prescriptions.test_steps_ahead_dosing_time_and_gaps import _panel_rows
 from tests.security.reauth import signed_in, signed_in_reauthenticated
@@ -171,3 +174,65 @@ def test_a_plan_not_begun_starts_at_its_dose_on_the_panel_my_plan_and_the_tonigh
         card = " ".join(client.get(reverse("journal:home")).content.decode().split())
     assert "Your plan starts on Thursday 3 December at 1.5 mg." in plan
     assert "Your plan starts on Thursday 3 December at 1.5 mg." in card
+
+
+# --- every plan page writes a dose as the amount filter does --------------------------------
+
+TWO_PLACES = re.compile(r"\b\d[.,]\d0\b")
+
+
+def _pages_beside_the_panel(patient, version_pk):
+    """The plan version's page, a change page (the current plan above its form), the
+    templates to choose from and the templates list."""
+    return {
+        "version": reverse("clinic:plan_version", args=[patient.pk, version_pk]),
+        "hold": reverse("clinic:plan_hold", args=[patient.pk]),
+        "choose": reverse("clinic:plan_template_choose", args=[patient.pk]),
+        "templates": reverse("clinic:templates"),
+    }
+
+
+@pytest.mark.parametrize("page", ["version", "hold", "choose", "templates"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_plan_pages_beside_the_panel_write_a_dose_without_trailing_zeros(
+    patient_a, clinician_a, page, language
+):
+    prescription = make_plan(
+        patient_a,
+        clinician_a,
+        steps=(("1.5", 14), ("3", 14), ("4.5", None)),
+        start=date(2026, 11, 22),
+    )
+    version = prescription.versions.get()
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    with time_machine.travel(NOW, tick=False):
+        html = (
+            signed_in_reauthenticated(clinician_a)
+            .get(_pages_beside_the_panel(patient_a, version.pk)[page])
+            .content.decode()
+        )
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    assert not TWO_PLACES.findall(main), TWO_PLACES.findall(main)
+    assert ("4,5" if language == "de" else "4.5") in main
+
+
+def test_the_urgent_report_page_writes_the_nights_doses_as_the_app_does(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, steps=(("3", None),), start=date(2026, 11, 22))
+    NightlyEntry.objects.create(
+        patient=patient_a,
+        night=date(2026, 12, 1),
+        status="taken",
+        dose_mg="4.50",
+        prescribed_mg="3.00",
+    )
+    report = urgent_report(patient_a, NOW)
+    with time_machine.travel(NOW, tick=False):
+        html = (
+            signed_in_reauthenticated(clinician_a)
+            .get(reverse("clinic:urgent_report", args=[report.pk]))
+            .content.decode()
+        )
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "4.5 mg prescribed 3" in text
+    assert "4.50" not in text

@@ -392,7 +392,7 @@ def test_the_range_is_taken_from_the_arguments():
 
 def test_a_dose_that_is_not_an_available_capsule_strength_is_refused():
     assert validate([step("2.0", None)], "capsule", strengths=CAPSULES) == [
-        "Step 1: 2.0 mg is not an available capsule strength (1.5, 3.0, 4.5 mg)."
+        "Step 1: 2 mg is not an available capsule strength (1.5, 3, 4.5 mg)."
     ]
 
 
@@ -404,7 +404,7 @@ def test_a_liquid_dose_that_cannot_be_measured_is_refused():
     errors = validate([step("1.03", None)], "liquid", concentration_mg_per_ml=ONE_MG_PER_ML)
     assert errors == [
         "Step 1: 1.03 mg = 1.03 mL, which cannot be measured: use multiples of 0.05 mL "
-        "(the nearest measurable doses are 1.00 mg and 1.05 mg)."
+        "(the nearest measurable doses are 1 mg and 1.05 mg)."
     ]
 
 
@@ -475,7 +475,7 @@ def test_every_problem_in_a_plan_is_reported_with_its_step_number():
         [step("2.0", 0), step("1.5", None), step("9", 7)], "capsule", strengths=CAPSULES
     )
     assert errors == [
-        "Step 1: 2.0 mg is not an available capsule strength (1.5, 3.0, 4.5 mg).",
+        "Step 1: 2 mg is not an available capsule strength (1.5, 3, 4.5 mg).",
         "Step 1: 0 days is not a valid length: use 1 to 365 days.",
         "Step 2: only the last step may be open-ended: give this step a length of 1 to 365 days.",
         "Step 3: 9 mg is outside the allowed range: use a dose from 1 to 5 mg.",
