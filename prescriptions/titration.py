@@ -111,7 +111,9 @@ class PlanPosition:
     step_index: int | None  # 0-based
     step_count: int
     day_in_step: int | None  # 1-based
-    next_step_night: date | None  # first night of the next step (None for open-ended/last)
+    # First night of the next step (None for open-ended/last); with "not_started", of the
+    # first step; with "ended", of a later prescription's steps (None when none is signed).
+    next_step_night: date | None
     next_dose_mg: Decimal | None
     version_number: int | None
     dosing_time: str
@@ -186,6 +188,9 @@ def current_step(
     whose last step has a length, that step's dose carries on: the app never stops a
     medication by itself; a clinician ends it by saving a new version or ending the
     prescription. ``day_in_step`` then keeps counting past the step's length.
+
+    An ended position names the night a later prescription's steps begin, if one is signed
+    (``next_step_night``): the one field a later version sets, never the state or dose.
     """
     version = version_in_effect(versions, night)
     status = _status(version, night)
@@ -210,13 +215,14 @@ def current_step(
         "dosing_time": version.dosing_time,
     }
     if status == ENDED:
+        begins = _steps_begin_after_ending(versions, version, night)
         return PlanPosition(
             status=ENDED,
             dose_mg=None,
             step_index=None,
             day_in_step=None,
-            next_step_night=None,
-            next_dose_mg=None,
+            next_step_night=begins[0] if begins else None,
+            next_dose_mg=begins[1] if begins else None,
             hold_until=None,
             ended_on=version.effective_night,
             **common,
@@ -264,6 +270,24 @@ def current_step(
         hold_until=None,
         **common,
     )
+
+
+def _steps_begin_after_ending(
+    versions: Sequence[PlainVersion], ending: PlainVersion, night: date
+) -> tuple[date, Decimal] | None:
+    """The first night after ``night`` (ended under ``ending``) on which a later
+    prescription's plan asks for a dose, and that dose; None when no later prescription is
+    signed. Between an ended prescription and a new one whose steps begin later, the tonight
+    card and My plan said nothing and the plan panel and list said "No plan" (found by QA):
+    they now all read this from the position. A later prescription is never in effect yet
+    here (it would govern ``night``); the state only changes on an edge (:func:`_edges`)."""
+    if not any(v.prescription_index > ending.prescription_index for v in versions):
+        return None
+    for edge in sorted({edge for edge in _edges(versions) if edge > night}):
+        dose = prescribed_dose(versions, edge)
+        if dose is not None:
+            return edge, dose
+    return None
 
 
 @dataclass(frozen=True)

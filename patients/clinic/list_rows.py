@@ -61,7 +61,8 @@ def position_html(position) -> str:
         )
     if status == "on_hold":
         return f'<span class="badge badge-severe">{_t("‖ On hold")}</span>\n'
-    if status == "not_started":
+    # Ended, with a later prescription signed whose steps begin on a later night: its start.
+    if status == "not_started" or (status == "ended" and position.next_step_night):
         starts = gettext("Starts %(night)s") % {
             "night": _v(local_date(position.next_step_night, "day_month"))
         }

@@ -45,7 +45,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
 # (&nbsp;: at 390 px "83 %" wrapped its sign to the next line), and a morning doser's
 # tooltip counting days.
 PARTIALS = {
-    "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_index|add:1 steps=position.step_count %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe">{% translate "‖ On hold" %}</span>{% elif position.status == "not_started" %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
+    "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_index|add:1 steps=position.step_count %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe">{% translate "‖ On hold" %}</span>{% elif position.status == "not_started" or position.status == "ended" and position.next_step_night %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
     "patients/clinic/_adherence.html": '{% load i18n %}{% if a.percent is None %}<span class="muted" title="{% if dosing_time == "morning" %}{% translate \'No prescribed days\' %}{% else %}{% translate \'No prescribed nights\' %}{% endif %}">—</span>{% else %}<span title="{% if dosing_time == "morning" %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed days{% endblocktranslate %}{% else %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed nights{% endblocktranslate %}{% endif %}">{{ a.percent }}&nbsp;%</span>{% endif %}\n',  # noqa: E501
     "patients/clinic/_flag_badge.html": '{% load i18n wording %}{% if flag.report_id %}<a class="flag-link" href="{% url \'clinic:urgent_report\' flag.report_id %}">{% endif %}<span class="badge {{ flag.badge }}{% if reviewed %} badge-reviewed{% endif %}" title="{% translate flag.severity_label %}: {{ flag.explanation|phrase }}"><span aria-hidden="true">{{ flag.icon }}</span> {% translate flag.label %}{% if reviewed %} <span class="small">{% translate "(reviewed)" %}</span>{% endif %}</span>{% if flag.report_id %}</a>{% endif %}\n',  # noqa: E501
 }
@@ -104,6 +104,13 @@ POSITIONS = [
     position("not_started", next_step_night=date(2026, 5, 1)),
     position("no_plan", step_count=0),
     position("ended", ended_on=date(2026, 3, 1)),
+    # A later prescription signed whose steps begin on a later night (titration.current_step).
+    position(
+        "ended",
+        ended_on=date(2026, 3, 1),
+        next_step_night=date(2026, 4, 6),
+        next_dose_mg=Decimal("1.50"),
+    ),
 ]
 
 ADHERENCES = [

@@ -1,0 +1,189 @@
+"""Tonight between an ended prescription and a later one whose steps begin on a later night.
+
+The position said "ended" and nothing more: the patient's tonight card told them their
+clinician had ended LDN "unless they prescribe it again" (they had), My plan's tonight card
+was empty, and the clinician's plan panel and list said "No plan". The position now carries
+the night the next prescription's steps begin (titration.current_step), and every surface
+says it from there: no LDN tonight, and when the steps begin.
+"""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.clinic import attention
+from prescriptions import changes, plans, titration
+from prescriptions.models import Formulation
+from tests.patients.journal_support import make_plan, sign_change
+from tests.prescriptions.factories import make_prescription
+from tests.security.reauth import signed_in, signed_in_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, the night of 2 Dec
+DEC_2 = date(2026, 12, 2)
+DEC_7 = date(2026, 12, 7)
+
+
+def _ended_then_prescribed_again(patient, clinician, *, dosing_time="evening"):
+    """A prescription ended 3 nights ago (29 Nov), and a new one whose step 1 (1.5 mg)
+    begins on 7 Dec: tonight (2 Dec) lies between the two."""
+    make_prescription(
+        patient, clinician, date(2026, 11, 1), steps=(("1.5", None),), dosing_time=dosing_time
+    )
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.end_change(
+            plan.latest, tonight_night=date(2026, 11, 29), reason="No benefit"
+        ),
+        datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+    )
+    make_plan(
+        patient,
+        clinician,
+        steps=(("1.5", 14), ("3", None)),
+        start=DEC_7,
+        formulation=Formulation.OTHER,
+        dosing_time=dosing_time,
+    )
+
+
+def _text(html):
+    out, inside = [], False
+    for char in html:
+        if char == "<":
+            inside = True
+        elif char == ">":
+            inside = False
+            out.append(" ")
+        elif not inside:
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
+def _get(client, url):
+    with time_machine.travel(NOW, tick=False):
+        return client.get(url).content.decode()
+
+
+def _section(html, marker):
+    return html.split(marker, 1)[1].split("</section>", 1)[0]
+
+
+def _surfaces(patient, clinician):
+    """The text each surface shows for tonight: the patient's tonight card (home), My plan's
+    tonight card, the clinician's plan panel (plan page and patient page) and list row."""
+    patient_client = signed_in(patient.user)
+    clinician_client = signed_in_reauthenticated(clinician)
+    home = _get(patient_client, reverse("journal:home"))
+    my_plan = _get(patient_client, reverse("journal:plan"))
+    plan_page = _get(clinician_client, reverse("clinic:plan", args=[patient.pk]))
+    patient_page = _get(clinician_client, reverse("clinic:patient", args=[patient.pk]))
+    with time_machine.travel(NOW, tick=False):
+        attention.recompute([patient.pk], NOW)
+    listed = _get(clinician_client, reverse("clinic:patients"))
+    row = listed.split(f'href="{reverse("clinic:patient", args=[patient.pk])}"', 1)[1]
+    return {
+        "home": _text(_section(home, 'aria-labelledby="tonight-title"')),
+        "my plan": _text(_section(my_plan, 'aria-labelledby="plan-now"')),
+        "plan panel": _text(_section(plan_page, 'class="grid plan-summary"').split("</div>")[0]),
+        "patient page panel": _text(
+            _section(patient_page, 'class="grid plan-summary"').split("</div>")[0]
+        ),
+        # The row's first cell after the name: the plan position (list_rows.position_html).
+        "list": _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0]),
+    }
+
+
+def test_the_position_between_the_two_says_when_the_next_steps_begin(patient_a, clinician_a):
+    _ended_then_prescribed_again(patient_a, clinician_a)
+    position = plans.load(patient_a).on(DEC_2)
+    assert position.status == titration.ENDED
+    assert position.ended_on == date(2026, 11, 29)
+    assert (position.next_step_night, str(position.next_dose_mg)) == (DEC_7, "1.50")
+
+
+def test_an_ended_prescription_with_no_new_one_has_no_next_steps(patient_a, clinician_a):
+    make_prescription(patient_a, clinician_a, date(2026, 11, 1), steps=(("1.5", None),))
+    sign_change(
+        patient_a,
+        clinician_a,
+        lambda plan: changes.end_change(
+            plan.latest, tonight_night=date(2026, 11, 29), reason="No benefit"
+        ),
+        datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+    )
+    position = plans.load(patient_a).on(DEC_2)
+    assert (position.status, position.next_step_night, position.next_dose_mg) == (
+        titration.ENDED,
+        None,
+        None,
+    )
+
+
+def test_every_surface_agrees_no_ldn_tonight_and_the_next_steps_begin_on_7_dec(
+    patient_a, clinician_a
+):
+    _ended_then_prescribed_again(patient_a, clinician_a)
+    seen = _surfaces(patient_a, clinician_a)
+    assert seen["home"].startswith("Tonight · "), seen
+    assert (
+        "No LDN tonight — your next steps begin on Monday 7 December with 1.5 mg." in (seen["home"])
+    ), seen
+    # Not the ending's words: a new prescription is signed.
+    assert "unless they prescribe it again" not in seen["home"], seen
+    assert (
+        "No LDN tonight — your next steps begin on Monday 7 December with 1.5 mg."
+        in (seen["my plan"])
+    ), seen
+    for panel in ("plan panel", "patient page panel"):
+        assert "No plan" not in seen[panel], seen
+        assert (
+            "No LDN previous prescription ended; the new one starts 7 Dec 2026 at 1.50 mg"
+            in seen[panel]
+        ), seen
+    assert seen["list"] == "Starts 7 Dec", seen
+
+
+@pytest.mark.parametrize(
+    ("language", "home", "panel", "listed"),
+    [
+        (
+            "de",
+            "Heute Abend kein LDN — Ihre nächsten Stufen beginnen am",
+            "Kein LDN vorherige Verordnung beendet; die neue beginnt am",
+            "Beginnt am",
+        ),
+        (
+            "es",
+            "Esta noche no tome LDN — sus próximos pasos empiezan el",
+            "Sin LDN prescripción anterior finalizada; la nueva empieza el",
+            "Empieza el",
+        ),
+    ],
+)
+def test_the_surfaces_say_it_in_german_and_spanish(
+    patient_a, clinician_a, language, home, panel, listed
+):
+    _ended_then_prescribed_again(patient_a, clinician_a)
+    for user in (patient_a.user, clinician_a):
+        user.language = language
+        user.save(update_fields=["language"])
+    seen = _surfaces(patient_a, clinician_a)
+    assert home in seen["home"], seen
+    assert home in seen["my plan"], seen
+    assert panel in seen["plan panel"], seen
+    assert seen["list"].startswith(listed), seen
+    no_plan = {"de": "Kein Plan", "es": "Sin plan"}[language]
+    for text in seen.values():
+        assert no_plan not in text, seen
+
+
+def test_a_morning_doser_is_told_no_ldn_today(patient_a, clinician_a):
+    _ended_then_prescribed_again(patient_a, clinician_a, dosing_time="morning")
+    seen = _surfaces(patient_a, clinician_a)
+    assert "No LDN today — your next steps begin on Monday 7 December" in seen["home"], seen
+    assert "No LDN today — your next steps begin on Monday 7 December" in seen["my plan"], seen
