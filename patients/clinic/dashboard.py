@@ -82,7 +82,7 @@ from patients.rules.nights import (
     last_night_of_record,
     relative_night,
 )
-from patients.templatetags.journal import logged_time
+from patients.templatetags.journal import amount, logged_time
 from patients.urgent.reports import report_night
 from patients.wording import translate
 from prescriptions import panel, plans, titration
@@ -698,6 +698,8 @@ def trend_between(
             "number": version.number,
             "change": version.get_kind_display(),
         }
+        if kind == "hold" and (ends := _hold_marker_end(page.plan, version.effective_night)):
+            label = f"{label} — {ends}"
         markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     measures = [s for s in series if s.axis != "dose"]
@@ -720,6 +722,26 @@ def trend_between(
         )
         svg = format_html('{}<div class="multiples">{}</div>', svg, mark_safe(panels))  # noqa: S308 - panels escape every value
     return svg, series
+
+
+def _hold_marker_end(plan: PlanView, night: date) -> str:
+    """How the hold from ``night`` ends, as the plan says now (PlanView.held_until and the
+    dose on the night after it): a hold with a restart signed, or a dated one, had the same
+    marker as an open-ended hold ("Put on hold"), so the chart did not show that the plan
+    restarts, nor when nor at what dose. "" when the plan is not on hold then (an ending is
+    signed as a hold too: it is marked as one, and says it ended)."""
+    if plan.status_on(night) != titration.ON_HOLD:
+        return ""
+    last = plan.held_until(night)
+    if last is None:
+        return gettext("until resumed")
+    dose = plan.dose_on(last + timedelta(days=1))
+    if dose is None:
+        return gettext("until %(until)s") % {"until": local_date(last, "date")}
+    return gettext("until %(until)s, restart at %(dose)s mg") % {
+        "until": local_date(last, "date"),
+        "dose": amount(dose),
+    }
 
 
 def dose_levels(page: PatientPage) -> dose_response.DoseResponse:

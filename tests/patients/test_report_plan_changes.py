@@ -66,7 +66,11 @@ def chart_markers(text):
     titles = re.findall(
         r'class="marker marker-(?:plan-change|hold)".*?<title>(.*?)</title>', text, re.S
     )
-    return [re.fullmatch(r"(.*?): Plan version (\d+): (.*)", title).groups() for title in titles]
+    # A hold's marker goes on to say how the hold ends (test_chart_hold_marker_says_the_restart).
+    return [
+        re.fullmatch(r"(.*?): Plan version (\d+): (.*?)(?: — until .*)?", title).groups()
+        for title in titles
+    ]
 
 
 def table_rows(text):
