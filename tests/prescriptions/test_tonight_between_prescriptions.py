@@ -94,6 +94,11 @@ def _surfaces(patient, clinician):
             _section(patient_page, 'class="grid plan-summary"').split("</div>")[0]
         ),
         # The row's first cell after the name: the plan position (list_rows.position_html).
+        # The patient page's own figures above the panel: tonight and the next change.
+        "patient page figures": _text(
+            patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
+            + patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[3]
+        ),
         "list": _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0]),
     }
 
@@ -146,6 +151,7 @@ def test_every_surface_agrees_no_ldn_tonight_and_the_next_steps_begin_on_7_dec(
             in seen[panel]
         ), seen
     assert seen["list"] == "Starts 7 Dec", seen
+    assert seen["patient page figures"] == "Tonight (2 Dec) No LDN Next change 7 Dec 1.5 mg", seen
 
 
 @pytest.mark.parametrize(
