@@ -147,7 +147,7 @@ def test_every_surface_agrees_no_ldn_tonight_and_the_next_steps_begin_on_7_dec(
     for panel in ("plan panel", "patient page panel"):
         assert "No plan" not in seen[panel], seen
         assert (
-            "No LDN previous prescription ended; the new one starts 7 Dec 2026 at 1.50 mg"
+            "No LDN previous prescription ended; the new one starts 7 Dec 2026 at 1.5 mg"
             in seen[panel]
         ), seen
     assert seen["list"] == "Starts 7 Dec", seen
