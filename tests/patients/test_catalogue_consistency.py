@@ -3,8 +3,8 @@
 - German called quiet hours "Ruhezeit" in the evening messages and "Ruhezeiten" (the
   settings page's own label) in the morning ones, on one page;
 - German wrote "die Nacht von Freitag, 20. November" beside the app's "Nacht vom …";
-- the trend chart's series said "von … bis …" (German) and "de … a …" (Spanish) where the
-  chart's own heading says "vom … bis …" / "del … al …";
+- the trend chart's headings are a range of dates ("vom … bis …", "del … al …"), its series'
+  "from … to …" a range of values ("von 5 bis 3", "de 5 a 3");
 - the dose levels' small-sample caution said "nur 3 Nächte mit 1,5 mg: mit Vorsicht lesen";
 - msgids no code uses any more were kept in both catalogues.
 """
@@ -46,16 +46,35 @@ def test_a_range_of_nights_from_first_to_last_reads_as_the_charts_heading(po, wo
     ranges = [
         (msgid, msgstr)
         for msgid, msgstr in translations(po)
-        if re.search(r"\bfrom %\((first|start)\)s to %\((last|end)\)s", msgid)
-        and msgid.startswith(("%(series)s", "Nightly values", "Daily values"))
+        if re.search(r"\bfrom %\(start\)s to %\(end\)s", msgid)
+        and msgid.startswith(("Nightly values", "Daily values"))
     ]
-    assert len(ranges) >= 6  # the chart's headings and its series, each plural form
+    assert len(ranges) >= 2  # the chart's headings, nights and days
     said = [
         f"{msgid!r}: {msgstr}"
         for msgid, msgstr in ranges
-        if not re.search(rf"\b{word} %\((first|start)\)s", msgstr)
+        if not re.search(rf"\b{word} %\(start\)s", msgstr)
     ]
     assert not said, f"A range of nights is “{word} …”:\n" + "\n".join(said)
+
+
+@pytest.mark.parametrize(("po", "word"), [(GERMAN, "von"), (SPANISH, "de")])
+def test_a_series_range_of_values_is_not_worded_as_a_range_of_dates(po, word):
+    """A series' "from %(first)s to %(last)s" is its first and last value ("Pain: 7 nights,
+    from 5 to 3"), not dates: German "von 5 bis 3", Spanish "de 5 a 3" ("vom"/"del" are for
+    a date; a catalogue pass made them "vom 5 bis 3", caught by the one-night chart test)."""
+    ranges = [
+        (msgid, msgstr)
+        for msgid, msgstr in translations(po)
+        if msgid.startswith("%(series)s") and "from %(first)s to %(last)s" in msgid
+    ]
+    assert len(ranges) >= 4  # nights and days, each plural form
+    said = [
+        f"{msgid!r}: {msgstr}"
+        for msgid, msgstr in ranges
+        if not re.search(rf"\b{word} %\(first\)s", msgstr)
+    ]
+    assert not said, f"A range of values is “{word} …”:\n" + "\n".join(said)
 
 
 CAUTIONS = {
