@@ -698,7 +698,7 @@ def trend_between(
             "number": version.number,
             "change": version.get_kind_display(),
         }
-        if kind == "hold" and (ends := _hold_marker_end(page.plan, version.effective_night)):
+        if ends := hold_ending(page.plan, version):
             label = f"{label} — {ends}"
         markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
@@ -724,13 +724,16 @@ def trend_between(
     return svg, series
 
 
-def _hold_marker_end(plan: PlanView, night: date) -> str:
-    """How the hold from ``night`` ends, as the plan says now (PlanView.held_until and the
-    dose on the night after it): a hold with a restart signed, or a dated one, had the same
-    marker as an open-ended hold ("Put on hold"), so the chart did not show that the plan
-    restarts, nor when nor at what dose. "" when the plan is not on hold then (an ending is
-    signed as a hold too: it is marked as one, and says it ended)."""
-    if plan.status_on(night) != titration.ON_HOLD:
+def hold_ending(plan: PlanView, version) -> str:
+    """How the hold that ``version`` (a signed PlanVersion) begins ends, as the plan says
+    now (PlanView.held_until and the dose on the night after it): a hold with a restart
+    signed, or a dated one, had the same marker as an open-ended hold ("Put on hold"), so the
+    chart did not show that the plan restarts, nor when nor at what dose. The chart's hold
+    marker and the visit report's plan-changes row both say it from here. "" when the version
+    begins no hold or the plan is not on hold then (an ending is signed as a hold too: it is
+    marked as one, and says it ended)."""
+    night = version.effective_night
+    if version.hold_from != night or plan.status_on(night) != titration.ON_HOLD:
         return ""
     last = plan.held_until(night)
     if last is None:

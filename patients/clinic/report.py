@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from patients.clinic.dashboard import (
     adherence_records,  # one definition of "a prescribed night"
+    hold_ending,  # the chart's hold marker says the same end
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
@@ -86,8 +87,12 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
     # the table left them out or showed them as changes that never happened.
     superseded = page.plan.superseded_between(start, end, page.patient.tz)
     order = {row.pk: index for index, row in enumerate(page.plan.history)}
+    # A hold's row says how it ends, as the chart's marker for it does (the table said "Put
+    # on hold" beside a marker saying "until 12 Dec 2026, restart at 1.5 mg"); a version
+    # replaced before it took effect held nothing.
     plan_rows = sorted(
-        [(row, None) for row in changes] + list(superseded),
+        [(row, None, hold_ending(page.plan, row)) for row in changes]
+        + [(row, by, "") for row, by in superseded],
         key=lambda item: order.get(item[0].pk, -1),
     )
     watched = scales or [*scale_defs.SYMPTOMS, scale_defs.SLEEP]
@@ -102,7 +107,8 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         "taken": sum(1 for r in records if r.status == "taken"),
         "skipped": sum(1 for r in records if r.status == "skipped"),
         "changes": changes,
-        # (version, the version that replaced it before it took effect, or None)
+        # (version, the version that replaced it before it took effect or None, how the
+        # hold it begins ends or "")
         "plan_rows": plan_rows,
         "symptoms": symptom_changes(page.records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],

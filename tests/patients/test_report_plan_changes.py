@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from prescriptions import plans
 from prescriptions.changes import end_change, save_version, steps_change
 from prescriptions.titration import Step
 from tests.patients.dashboard_factories import give_nights
+from tests.patients.journal_support import make_plan, sign_hold
 from tests.prescriptions.factories import make_prescription
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +68,9 @@ def chart_markers(text):
     titles = re.findall(
         r'class="marker marker-(?:plan-change|hold)".*?<title>(.*?)</title>', text, re.S
     )
-    # A hold's marker goes on to say how the hold ends (test_chart_hold_marker_says_the_restart).
-    return [
-        re.fullmatch(r"(.*?): Plan version (\d+): (.*?)(?: — until .*)?", title).groups()
-        for title in titles
-    ]
+    # A hold's marker goes on to say how the hold ends (test_chart_hold_marker_says_the_restart),
+    # and so does the hold's row in the table: compared whole.
+    return [re.fullmatch(r"(.*?): Plan version (\d+): (.*)", title).groups() for title in titles]
 
 
 def table_rows(text):
@@ -116,3 +116,62 @@ def test_an_earlier_prescriptions_changes_are_listed_and_marked_alike(
     assert chart_markers(text) == expected
     # The plan the range opens with is in the table, muted, for context.
     assert '<tr class="muted"><td>1 Jan 2026</td><td>v1 Plan created' in text
+
+
+@pytest.fixture
+def held_then_restarted(patient_a, clinician_a):
+    """1.5 mg from 1 Nov, then 3 mg; on hold from 6 Dec, a restart at step 1 (1.5 mg) signed
+    for 13 Dec: the hold ends on 12 Dec."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=date(2026, 11, 1))
+    sign_hold(
+        patient_a,
+        clinician_a,
+        date(2026, 12, 6),
+        signed=datetime(2026, 12, 3, 20, 0, tzinfo=UTC),
+        restart_on=date(2026, 12, 13),
+        restart_step=0,
+    )
+    return patient_a
+
+
+def _report(client, patient):
+    with time_machine.travel("2026-12-20T20:00:00Z", tick=False):
+        response = client.get(
+            reverse("clinic:report", args=[patient.pk]),
+            {"start": "2026-11-20", "end": "2026-12-20"},
+        )
+    return response.content.decode()
+
+
+def test_a_holds_row_says_how_the_hold_ends_as_its_marker_does(
+    clinician_client, held_then_restarted
+):
+    """The chart's hold marker said "until 12 Dec 2026, restart at 1.5 mg" and the table's
+    row for the same hold only "Put on hold": one report, two answers."""
+    text = _report(clinician_client, held_then_restarted)
+    expected = [
+        ("6 Dec 2026", "2", "Put on hold — until 12 Dec 2026, restart at 1.5 mg"),
+        ("13 Dec 2026", "3", "Resumed"),
+    ]
+    assert table_rows(text) == expected
+    assert chart_markers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "ends"),
+    [
+        ("de", "bis 12. Dez 2026, Neustart mit 1,5 mg"),
+        ("es", "hasta el 12 dic 2026, reinicio con 1,5 mg"),
+    ],
+)
+def test_the_holds_row_and_marker_say_its_end_alike_in_german_and_spanish(
+    clinician_client, clinician_a, held_then_restarted, language, ends
+):
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    text = _report(clinician_client, held_then_restarted)
+    with translation.override(language):
+        hold = str(plans.load(held_then_restarted).history[1].get_kind_display())
+    (marker,) = re.findall(r'class="marker marker-hold".*?<title>(.*?)</title>', text, re.S)
+    assert marker.endswith(f"{hold} — {ends}")
+    assert f"<td>v2 {hold} — {ends}</td>" in text
