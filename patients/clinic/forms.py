@@ -187,12 +187,15 @@ class ReviewForm(forms.Form):
         a morning doser's nights being days ("Reviewed through day", as their pages say)."""
         super().__init__(*args, **kwargs)
         self.today, self.first = today, min(first, today)
-        if dosing_time == MORNING:
+        self.morning = dosing_time == MORNING
+        if self.morning:
             field = self.fields["reviewed_through"]
             field.label = _("Reviewed through day")
             field.help_text = _(
                 "Flags raised by this day or earlier stop raising the patient in the list."
             )
+            # Its errors too: they said "Enter the night" under "Reviewed through day".
+            field.error_messages["invalid"] = _("Enter the day as YYYY-MM-DD.")
         self.fields["reviewed_through"].widget.attrs.update(
             min=self.first.isoformat(), max=today.isoformat()
         )
@@ -200,18 +203,28 @@ class ReviewForm(forms.Form):
     def clean_reviewed_through(self):
         night = self.cleaned_data["reviewed_through"]
         if night > self.today:
-            raise forms.ValidationError(
-                gettext("You can review up to the current night (%(night)s), not later.")
-                % {"night": local_date(self.today, "date")}
+            later = (
+                gettext("You can review up to the current day (%(night)s), not later.")
+                if self.morning
+                else gettext("You can review up to the current night (%(night)s), not later.")
             )
+            raise forms.ValidationError(later % {"night": local_date(self.today, "date")})
         if night < self.first:
             # A review through a night before the journal began covers no flag at all
             # ("Mark reviewed" took 1 Jan 0001).
-            raise forms.ValidationError(
+            earlier = (
                 gettext(
+                    "The journal starts on %(first)s: choose a day from then to the "
+                    "current day (%(night)s)."
+                )
+                if self.morning
+                else gettext(
                     "The journal starts on %(first)s: choose a night from then to the "
                     "current night (%(night)s)."
                 )
+            )
+            raise forms.ValidationError(
+                earlier
                 % {"first": local_date(self.first, "date"), "night": local_date(self.today, "date")}
             )
         return night

@@ -216,12 +216,15 @@ def add_note(request, pk):
 @require_POST
 def mark_reviewed(request, pk):
     patient, _care_team = _gate(request, pk)
-    today = plans.load(patient).tonight(patient.tz, timezone.now())
+    plan = plans.load(patient)
+    today = plan.tonight(patient.tz, timezone.now())
     logged = patient.entries.logged().aggregate(first=Min("night"), last=Max("night"))
     form = ReviewForm(
         request.POST,
         today=night_rules.last_night_of_record(today, logged["last"]),
         first=first_reviewable_night(patient, logged["first"]),
+        # As the patient page's form (its position tonight): its errors say "day" too.
+        dosing_time=plan.dosing_time_on(today),
     )
     if form.is_valid():
         review = FlagReview.objects.create(

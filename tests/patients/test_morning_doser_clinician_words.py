@@ -5,6 +5,7 @@ taken dose", "Missed nights", "No entry for 9 nights" of a patient dosing in the
 the patient's page of a day logged in another zone said "This night was logged in another
 time zone". Evening dosers keep their nights."""
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from patients.clinic import attention
-from patients.models import NightlyEntry, Patient, PatientAttention
+from patients.models import FlagReview, NightlyEntry, Patient, PatientAttention
 from patients.rules import flags as flag_rules
 from patients.templatetags.journal import night_said_on
 from prescriptions.titration import PlainVersion, Step
@@ -418,6 +419,86 @@ def test_a_morning_dosers_review_form_and_plan_steps_say_days(
         ).content.decode()
     assert _review_label(page).strip() == label
     assert _steps_header(page) == column
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "language", "through", "error"),
+    [
+        ("morning", "en", "25/11", "Enter the day as YYYY-MM-DD."),
+        (
+            "morning",
+            "en",
+            "2026-12-31",
+            "You can review up to the current day (25 Nov 2026), not later.",
+        ),
+        (
+            "morning",
+            "en",
+            "2026-11-01",
+            "The journal starts on 10 Nov 2026: choose a day from then to the current day "
+            "(25 Nov 2026).",
+        ),
+        ("morning", "de", "25/11", "Geben Sie den Tag im Format JJJJ-MM-TT ein."),
+        (
+            "morning",
+            "de",
+            "2026-12-31",
+            "Sie können bis zum aktuellen Tag (25. Nov 2026) prüfen, nicht später.",
+        ),
+        (
+            "morning",
+            "de",
+            "2026-11-01",
+            "Die Aufzeichnungen beginnen am 10. Nov 2026: Wählen Sie einen Tag von da an bis zum "
+            "aktuellen Tag (25. Nov 2026).",
+        ),
+        ("morning", "es", "25/11", "Introduzca el día en formato AAAA-MM-DD."),
+        (
+            "morning",
+            "es",
+            "2026-12-31",
+            "Puede revisar hasta el día actual (25 nov 2026), no después.",
+        ),
+        (
+            "morning",
+            "es",
+            "2026-11-01",
+            "El diario empieza el 10 nov 2026: elija un día desde entonces hasta el día actual "
+            "(25 nov 2026).",
+        ),
+        ("evening", "en", "25/11", "Enter the night as YYYY-MM-DD."),
+        (
+            "evening",
+            "en",
+            "2026-12-31",
+            "You can review up to the current night (24 Nov 2026), not later.",
+        ),
+        (
+            "evening",
+            "en",
+            "2026-11-01",
+            "The journal starts on 10 Nov 2026: choose a night from then to the current night "
+            "(24 Nov 2026).",
+        ),
+    ],
+)
+def test_a_morning_dosers_review_form_errors_say_days(
+    clinician_client, clinician_a, silent_since_the_16th, dosing_time, language, through, error
+):
+    """Under "Reviewed through day" the errors said "Enter the night as YYYY-MM-DD." and "You
+    can review up to the current night": the view that checks the form did not pass the
+    patient's dosing time, and the form's errors knew only nights."""
+    make_plan(silent_since_the_16th, clinician_a, dosing_time=dosing_time)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    with time_machine.travel(AT_09, tick=False):
+        response = clinician_client.post(
+            reverse("clinic:mark_reviewed", args=[silent_since_the_16th.pk]),
+            {"reviewed_through": through},
+            follow=True,
+        )
+    assert html.unescape(response.content.decode()).count(error) == 1
+    assert not FlagReview.objects.exists()
 
 
 def test_the_plan_steps_column_names_neither_nights_nor_days_across_a_switch_of_dosing_time(
