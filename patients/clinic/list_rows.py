@@ -67,6 +67,10 @@ def position_html(position) -> str:
             "night": _v(local_date(position.next_step_night, "day_month"))
         }
         return f'<span class="muted">{starts}</span>\n'
+    # Ended with no new prescription: the plan panel's word for it (its steps table's row),
+    # not "No plan", which the list said as of a patient never prescribed LDN.
+    if status == "ended":
+        return f'<span class="muted">{_t("Prescription ended")}</span>\n'
     return f'<span class="muted">{_t("No plan")}</span>\n'
 
 

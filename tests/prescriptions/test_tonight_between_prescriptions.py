@@ -103,6 +103,19 @@ def _surfaces(patient, clinician):
     }
 
 
+def _ended(patient, clinician):
+    """A prescription ended on 29 Nov, and no new one."""
+    make_prescription(patient, clinician, date(2026, 11, 1), steps=(("1.5", None),))
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.end_change(
+            plan.latest, tonight_night=date(2026, 11, 29), reason="No benefit"
+        ),
+        datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+    )
+
+
 def test_the_position_between_the_two_says_when_the_next_steps_begin(patient_a, clinician_a):
     _ended_then_prescribed_again(patient_a, clinician_a)
     position = plans.load(patient_a).on(DEC_2)
@@ -112,15 +125,7 @@ def test_the_position_between_the_two_says_when_the_next_steps_begin(patient_a, 
 
 
 def test_an_ended_prescription_with_no_new_one_has_no_next_steps(patient_a, clinician_a):
-    make_prescription(patient_a, clinician_a, date(2026, 11, 1), steps=(("1.5", None),))
-    sign_change(
-        patient_a,
-        clinician_a,
-        lambda plan: changes.end_change(
-            plan.latest, tonight_night=date(2026, 11, 29), reason="No benefit"
-        ),
-        datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
-    )
+    _ended(patient_a, clinician_a)
     position = plans.load(patient_a).on(DEC_2)
     assert (position.status, position.next_step_night, position.next_dose_mg) == (
         titration.ENDED,
@@ -193,3 +198,40 @@ def test_a_morning_doser_is_told_no_ldn_today(patient_a, clinician_a):
     seen = _surfaces(patient_a, clinician_a)
     assert "No LDN today — your next steps begin on Monday 7 December" in seen["home"], seen
     assert "No LDN today — your next steps begin on Monday 7 December" in seen["my plan"], seen
+
+
+@pytest.mark.parametrize(
+    ("language", "listed", "panel", "no_plan"),
+    [
+        ("en", "Prescription ended", "The last prescription ended on 29 Nov 2026", "No plan"),
+        ("de", "Verordnung beendet", "Die letzte Verordnung endete am 29. Nov 2026", "Kein Plan"),
+        (
+            "es",
+            "Prescripción finalizada",
+            "La última prescripción finalizó el 29 nov 2026",
+            "Sin plan",
+        ),
+    ],
+)
+def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the_panel(
+    patient_a, clinician_a, language, listed, panel, no_plan
+):
+    """The list said "No plan" (as of a patient never prescribed LDN) of a patient whose
+    prescription had ended, beside a plan panel saying the last prescription ended: it says
+    "Prescription ended", the panel's word for it (its steps table's and its versions')."""
+    _ended(patient_a, clinician_a)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    client = signed_in_reauthenticated(clinician_a)
+    plan_page = _get(client, reverse("clinic:plan", args=[patient_a.pk]))
+    patient_page = _get(client, reverse("clinic:patient", args=[patient_a.pk]))
+    with time_machine.travel(NOW, tick=False):
+        attention.recompute([patient_a.pk], NOW)
+    listed_page = _get(client, reverse("clinic:patients"))
+    row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
+    cell = _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    assert cell == listed
+    for page in (plan_page, patient_page):
+        said = _text(_section(page, 'aria-labelledby="plan-panel-title"'))
+        assert panel in said, said
+        assert no_plan not in said, said
