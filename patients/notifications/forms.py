@@ -297,12 +297,39 @@ def _reminder_named(kind: str, dosing_time: str) -> str:
     return gettext("your reminder to log a missed dose")
 
 
+def _clock_change_night(night: date, day: date, dosing_time: str, what: str) -> str:
+    """The clock-change line for ``night`` (a dose night whose reminders the change on
+    ``day`` moves or drops), named by that night: the evening reminder the skipped hour
+    drops is Saturday night's, held from 21:00 until 02:30 early on Sunday; the line said
+    "On Sunday" and a patient read it as Sunday evening's (found in QA)."""
+    names = {
+        "night": local_date(night, "long_day"),
+        "day": local_date(day, "long_day"),
+        "what": what,
+    }
+    if dosing_time == MORNING and night < day:
+        # A morning doser's night is a day: its follow-up comes the morning after.
+        return (
+            gettext("For your dose of %(night)s (the clocks change early on %(day)s): %(what)s.")
+            % names
+        )
+    if dosing_time == MORNING:
+        return gettext("On %(day)s, when the clocks change: %(what)s.") % names
+    if night < day:
+        return (
+            gettext("On the night of %(night)s (the clocks change early on %(day)s): %(what)s.")
+            % names
+        )
+    return gettext("On the night of %(night)s, when the clocks change: %(what)s.") % names
+
+
 def _clock_change_warnings(prefs: Prefs, tz: str, first: date, last: date, dosing_time: str):
     """What quiet hours do on the nights ``tz``'s clocks change (from ``first`` to ``last``)
     where it is not what the other warnings say of every night (read on TYPICAL_NIGHT): on a
     spring-forward night, quiet hours ending at 02:30, a time the clocks skip, end at 03:00,
     when the dosing window closes, so the sweep drops the evening reminder the page said
-    waits until 02:30. Asked of the sweep's own slots on those nights, nothing re-derived."""
+    waits until 02:30. Asked of the sweep's own slots on those nights, nothing re-derived;
+    each night whose reminders change is said with its own date (_clock_change_night)."""
     quiet, plain = prefs, replace(prefs, quiet_start=None, quiet_end=None)
     usual = _wall_times(quiet, TYPICAL_NIGHT, dosing_time)
     usual_plain = _wall_times(plain, TYPICAL_NIGHT, dosing_time)
@@ -310,28 +337,27 @@ def _clock_change_warnings(prefs: Prefs, tz: str, first: date, last: date, dosin
     warnings = []
     days = max((last - first).days + 1, 0)
     for day in clock_change_days(tz, first, min(days, CLOCK_CHANGE_LOOKAHEAD_DAYS)):
-        differ = {}
         for night in (day - timedelta(days=1), day):
+            if night < first:
+                continue  # a night already past (its day is tonight's)
+            differ = {}
             held = _wall_times(here, night, dosing_time)
             for kind, asked in _wall_times(here_plain, night, dosing_time).items():
                 quiet_hours_act = (
                     usual.get(kind) != usual_plain.get(kind) or held.get(kind) != asked
                 )
                 if kind in usual_plain and quiet_hours_act and held.get(kind) != usual.get(kind):
-                    differ.setdefault(kind, held.get(kind))
-        if not differ:
-            continue
-        clauses = [
-            gettext("%(what)s is not sent") % {"what": _reminder_named(kind, dosing_time)}
-            if at is None
-            else gettext("%(what)s comes at %(time)s")
-            % {"what": _reminder_named(kind, dosing_time), "time": f"{at:%H:%M}"}
-            for kind, at in differ.items()
-        ]
-        warnings.append(
-            gettext("On %(day)s, when the clocks change: %(what)s.")
-            % {"day": local_date(day, "long_day"), "what": "; ".join(clauses)}
-        )
+                    differ[kind] = held.get(kind)
+            if not differ:
+                continue
+            clauses = [
+                gettext("%(what)s is not sent") % {"what": _reminder_named(kind, dosing_time)}
+                if at is None
+                else gettext("%(what)s comes at %(time)s")
+                % {"what": _reminder_named(kind, dosing_time), "time": f"{at:%H:%M}"}
+                for kind, at in differ.items()
+            ]
+            warnings.append(_clock_change_night(night, day, dosing_time, "; ".join(clauses)))
     return warnings
 
 

@@ -2,6 +2,7 @@
 missed-dose follow-up, each warning its own item, "Saved, but" only after the save that
 produced it, the times it names in any zone, and the nights the clocks change."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -378,18 +379,19 @@ def _berlin_slot(patient, night, kind="evening"):
     [
         (
             "en",
-            "On Sunday 29 March, when the clocks change: your evening reminder is not sent; "
-            "your last call is not sent.",
+            "On the night of Saturday 28 March (the clocks change early on Sunday 29 March): "
+            "your evening reminder is not sent; your last call is not sent.",
         ),
         (
             "de",
-            "Am Sonntag, 29. März, wenn die Uhren umgestellt werden: Ihre Abend-Erinnerung "
-            "wird nicht gesendet; Ihre letzte Erinnerung wird nicht gesendet.",
+            "In der Nacht vom Samstag, 28. März (die Uhren werden früh am Sonntag, 29. März "
+            "umgestellt): Ihre Abend-Erinnerung wird nicht gesendet; Ihre letzte Erinnerung "
+            "wird nicht gesendet.",
         ),
         (
             "es",
-            "El domingo 29 de marzo, cuando cambia la hora: su recordatorio de la noche no se "
-            "envía; su último aviso no se envía.",
+            "La noche del sábado 28 de marzo (la hora cambia de madrugada el domingo 29 de "
+            "marzo): su recordatorio de la noche no se envía; su último aviso no se envía.",
         ),
     ],
 )
@@ -447,4 +449,63 @@ def test_the_clock_change_is_looked_for_only_from_tonight_on(
     quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", morning_time=time(9))
     after = warning_on_page(patient_client, at=datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
     assert len(after) == 2  # 28 March 2027 is within the year ahead
-    assert after[1].startswith("On Sunday 28 March, when the clocks change")
+    assert after[1].startswith(
+        "On the night of Saturday 27 March (the clocks change early on Sunday 28 March)"
+    )
+
+
+CLOCK_CHANGE_LINE = re.compile(
+    r"On the night of \w+ (\d+) March \(the clocks change early on \w+ (\d+) March\): (.*)\."
+)
+
+
+@pytest.mark.parametrize(
+    ("zone", "end", "said"),
+    [
+        (
+            "Europe/Berlin",
+            time(2, 30),
+            "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
+            "your evening reminder is not sent; your last call is not sent.",
+        ),
+        (
+            "America/New_York",
+            time(2, 30),
+            "On the night of Saturday 13 March (the clocks change early on Sunday 14 March): "
+            "your evening reminder is not sent; your last call is not sent.",
+        ),
+        (
+            "Europe/London",
+            time(1, 30),
+            "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
+            "your last call comes at 02:00.",
+        ),
+    ],
+)
+def test_the_clock_change_line_names_the_dose_night_whose_reminders_it_changes(
+    patient_client, patient_a, clinician_a, zone, end, said
+):
+    """Berlin or New York, quiet 20:00 to 02:30 (London 23:00 to 01:30): the reminders the
+    skipped hour drops (or moves) are Saturday night's, held until a time the clocks skip
+    early on Sunday; the line said "On Sunday 28 March", and Sunday evening's reminder is
+    sent as on any night. The night it names is the one whose slots the sweep changes."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
+    start = time(23, 0) if zone == "Europe/London" else time(20, 0)
+    quiet(patient_a, start, end, time_zone=zone, last_call=True, last_call_time=time(1, 0))
+    warnings = warning_on_page(patient_client, at=NOW)
+    assert warnings[-1] == said
+    night_day, change_day, _ = CLOCK_CHANGE_LINE.fullmatch(said).groups()
+    named, after = date(2027, 3, int(night_day)), date(2027, 3, int(change_day))
+    assert after == named + timedelta(days=1)
+    local = ZoneInfo(zone)
+    usual = checkin_slot(patient_a, zone=zone, kind="last_call").due_at.astimezone(local)
+    for night in (named - timedelta(days=1), after):  # the nights around: as every night
+        slot = checkin_slot(patient_a, zone=zone, night=night, kind="last_call")
+        assert slot.due_at.astimezone(local).time() == usual.time()
+    changed = checkin_slot(patient_a, zone=zone, night=named, kind="last_call")
+    if "comes at" in said:
+        assert changed.due_at.astimezone(local).time() == time(2, 0)
+    else:
+        assert changed is None
+        assert checkin_slot(patient_a, zone=zone, night=named, kind="evening") is None
+        assert checkin_slot(patient_a, zone=zone, night=after, kind="evening") is not None
