@@ -192,6 +192,49 @@ def _evening_quiet_warning(
     return ""
 
 
+def _last_call_warning(prefs: Prefs) -> str:
+    """What quiet hours do to an evening doser's last call on a typical night, asked of the
+    sweep's slots with and without them (as _morning_after_warnings does): held back until
+    they end, or dropped when that is past the dosing window. Berlin, quiet 22:00 to 02:30:
+    the 23:30 last call waited until 02:30 every night and the page said so only of the
+    night the clocks change (found in QA)."""
+    if not prefs.last_call:
+        return ""
+
+    def last_call(of: Prefs):
+        slots = slots_for_night(of, TYPICAL_NIGHT, EVENING)
+        return next((slot for slot in slots if slot.kind == Kind.LAST_CALL), None)
+
+    asked = last_call(replace(prefs, quiet_start=None, quiet_end=None))
+    held = last_call(prefs)
+    if asked is None or (held is not None and held.due_at == asked.due_at):
+        return ""
+    zone = as_zone(prefs.tz)
+    times = {
+        "time": f"{asked.due_at.astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+    }
+    if held is None:
+        return (
+            gettext(
+                "Your last call at %(time)s is inside your quiet hours (%(start)s to "
+                "%(end)s): it cannot reach you (the dosing window closes at 03:00). Move the "
+                "last call or the quiet hours if you want it."
+            )
+            % times
+        )
+    times["end"] = f"{held.due_at.astimezone(zone):%H:%M}"
+    return (
+        gettext(
+            "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
+            "so it waits until %(end)s. Move the last call or the quiet hours if you want it "
+            "earlier."
+        )
+        % times
+    )
+
+
 def _morning_after_slots(prefs: Prefs) -> dict:
     """An evening doser's reminders the morning after a typical night, by kind (the morning
     check-in when asked for, and the missed-dose follow-up, sent at the morning time when
@@ -463,6 +506,8 @@ class ReminderSettingsForm(forms.ModelForm):
             ]
         else:
             warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
+            if not lost:  # else the whole evening window is said to be covered
+                warnings.append(_last_call_warning(prefs))
             warnings += _morning_after_warnings(prefs)
         if nights is not None:
             warnings += _clock_change_warnings(prefs, *nights, dosing_time)

@@ -373,7 +373,7 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
     make_plan(patient_a, clinician_a, start=date(2026, 11, 20))
     switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 26), reason="Sleep")
     Patient.objects.filter(pk=patient_a.pk).update(
-        quiet_start=time(23, 0), quiet_end=time(9, 30), morning_time=time(8, 0)
+        quiet_start=time(23, 0), quiet_end=time(9, 30), morning_time=time(8, 0), last_call=False
     )
     with time_machine.travel(datetime(2026, 11, 21, 22, 0, tzinfo=UTC), tick=False):
         response = patient_client.get(SETTINGS)

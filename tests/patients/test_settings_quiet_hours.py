@@ -315,7 +315,14 @@ def test_the_warning_names_the_patients_wall_times_and_day_in_any_zone(
     UTC, on a daylight-saving night too; the switch's day is the plan's night as the
     patient's calendar names it (checked: nothing was shown wrong)."""
     _to_mornings_from_the_26th(patient_a, clinician_a)
-    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), time_zone=zone)
+    quiet(
+        patient_a,
+        time(23, 0),
+        time(9, 30),
+        morning_time=time(8, 0),
+        time_zone=zone,
+        last_call=False,
+    )
     with time_machine.travel(at, tick=False):
         warning = patient_client.get(SETTINGS).context["quiet_warnings"]
     assert warning == [HELD_MORNING_AFTER, SWITCH_TO_MORNINGS]
@@ -418,7 +425,12 @@ def test_quiet_hours_ending_in_the_skipped_hour_say_the_reminder_is_not_sent_tha
             "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
             "if you want it earlier."
         ) % {"reminder": "21:00", "start": "20:00", "end": "02:30"}
-    assert warnings == [waits, said]
+        last_call_waits = gettext(
+            "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
+            "so it waits until %(end)s. Move the last call or the quiet hours if you want it "
+            "earlier."
+        ) % {"time": "23:30", "start": "20:00", "end": "02:30"}
+    assert warnings == [waits, last_call_waits, said]
 
 
 @pytest.mark.parametrize(
@@ -432,7 +444,7 @@ def test_no_clock_change_warning_where_the_schedule_is_the_same_that_night(
     patient_client, patient_a, clinician_a, zone, end
 ):
     make_plan(patient_a, clinician_a, start=date(2026, 3, 1))
-    quiet(patient_a, time(20, 0), end, time_zone=zone, morning_time=time(9))
+    quiet(patient_a, time(20, 0), end, time_zone=zone, morning_time=time(9), last_call=False)
     slot = checkin_slot(patient_a, zone=zone, night=SPRING_NIGHT, kind="evening")
     assert slot.due_at.astimezone(ZoneInfo(zone)).time() == end
     warnings = warning_on_page(patient_client, at=BEFORE_BERLIN_SPRING)
@@ -446,7 +458,14 @@ def test_the_clock_change_is_looked_for_only_from_tonight_on(
     """The day after Berlin's spring change, the next one it would skip is a year away:
     on 30 March 2026 nothing is said of it until 2027's comes within the year ahead."""
     make_plan(patient_a, clinician_a, start=date(2026, 3, 1))
-    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", morning_time=time(9))
+    quiet(
+        patient_a,
+        time(20, 0),
+        time(2, 30),
+        time_zone="Europe/Berlin",
+        morning_time=time(9),
+        last_call=False,
+    )
     after = warning_on_page(patient_client, at=datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
     assert len(after) == 2  # 28 March 2027 is within the year ahead
     assert after[1].startswith(
@@ -509,3 +528,74 @@ def test_the_clock_change_line_names_the_dose_night_whose_reminders_it_changes(
         assert changed is None
         assert checkin_slot(patient_a, zone=zone, night=named, kind="evening") is None
         assert checkin_slot(patient_a, zone=zone, night=after, kind="evening") is not None
+
+
+# --- the last call on every night ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "Your last call at 23:30 is inside your quiet hours (22:00 to 02:30), so it waits "
+            "until 02:30. Move the last call or the quiet hours if you want it earlier.",
+        ),
+        (
+            "de",
+            "Ihre letzte Erinnerung um 23:30 liegt in Ihren Ruhezeiten (22:00 bis 02:30) und "
+            "wartet daher bis 02:30. Verschieben Sie die letzte Erinnerung oder die Ruhezeiten, "
+            "wenn Sie sie früher möchten.",
+        ),
+        (
+            "es",
+            "Su último aviso de las 23:30 cae dentro de sus horas de silencio (de 22:00 a "
+            "02:30), así que espera hasta las 02:30. Mueva el último aviso o las horas de "
+            "silencio si lo quiere antes.",
+        ),
+    ],
+)
+def test_quiet_hours_holding_the_last_call_every_night_say_so(
+    patient_client, patient_a, clinician_a, language, said
+):
+    """Berlin, quiet 22:00 to 02:30, reminder 21:00: the 23:30 last call waits until 02:30
+    on every night, and the page said only that the night the clocks change drops it."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    quiet(patient_a, time(22, 0), time(2, 30), time_zone="Europe/Berlin", last_call=True)
+    slot = checkin_slot(patient_a, zone="Europe/Berlin", kind="last_call")
+    assert slot.due_at.astimezone(ZoneInfo("Europe/Berlin")).time() == time(2, 30)
+    warnings = warning_on_page(patient_client)
+    assert warnings[0] == said
+    assert len(warnings) == 2  # and the night the clocks change
+
+
+def test_quiet_hours_dropping_the_last_call_every_night_say_it_cannot_reach_you(
+    patient_client, patient_a, clinician_a
+):
+    """Quiet 23:00 to 09:30 hold the 23:30 last call past 03:00, when the dosing window
+    closes: the sweep never sends it."""
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), morning_checkin=False)
+    assert checkin_slot(patient_a, kind="last_call") is None
+    assert warning_on_page(patient_client)[0] == (
+        "Your last call at 23:30 is inside your quiet hours (23:00 to 09:30): it cannot reach "
+        "you (the dosing window closes at 03:00). Move the last call or the quiet hours if you "
+        "want it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "last_call"),
+    [
+        (time(22, 0), time(2, 30), False),  # no last call asked for
+        (time(0, 0), time(2, 30), True),  # quiet hours after it
+    ],
+)
+def test_no_last_call_warning_when_quiet_hours_leave_it_alone(
+    patient_client, patient_a, clinician_a, start, end, last_call
+):
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, start, end, last_call=last_call)
+    assert not [w for w in warning_on_page(patient_client) if "last call" in w.lower()]
