@@ -18,8 +18,8 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
+from prescriptions import plans, titration
 from prescriptions import suggestions as rules
-from prescriptions import titration
 from prescriptions.changes import (
     NeedsConfirmation,
     PlanChangeError,
@@ -129,14 +129,43 @@ def version_detail(request, patient_id, version_id):
     record_access(request, "plan.version.read", patient=patient, obj=version)
     plain = version.as_plain()
     schedule = [
-        {"number": i + 1, "dose_mg": s.dose_mg, "days": s.days, "first": first, "last": last}
+        {
+            "number": i + 1,
+            "dose_mg": s.dose_mg,
+            "days": s.days,
+            "first": first,
+            "last": last,
+            "night_count": None if last is None else (last - first).days + 1,
+        }
         for i, (first, last, s) in enumerate(titration.step_schedule(plain))
     ]
     return render(
         request,
         "prescriptions/clinic/version_detail.html",
-        {"patient": patient, "version": version, "schedule": schedule},
+        {
+            "patient": patient,
+            "version": version,
+            "schedule": schedule,
+            "schedule_dosing_times": _dosing_times_differ_as_signed(patient, version, plain),
+        },
     )
+
+
+def _dosing_times_differ_as_signed(patient, version, plain) -> bool:
+    """Whether the nights ``version``'s steps list were taken at more than one dosing time
+    as the plan stood when it was signed (it and the versions before it): a switch to
+    mornings lists the steps from their start, the evening nights before the switch too,
+    and its table said "Days" for them all (found in QA). The panel's question
+    (titration.dosing_times_differ) of the panel's list (titration.plan_ahead)."""
+    plan = plans.load(patient)
+    index = next(i for i, row in enumerate(plan.history) if row.pk == version.pk)
+    signed_by_then = [
+        earlier
+        for earlier in plan.versions
+        if (earlier.prescription_index, earlier.number)
+        <= (plan.versions[index].prescription_index, plain.number)
+    ]
+    return titration.dosing_times_differ(titration.plan_ahead(signed_by_then, plain.start_date))
 
 
 # --- creating a prescription ----------------------------------------------------------------

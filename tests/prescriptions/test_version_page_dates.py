@@ -1,0 +1,63 @@
+"""The plan version page's steps table says a one-night step as that night, and heads its
+dates column "Dates" when the nights it lists were taken at more than one dosing time, as
+the plan panel does (found by QA: "6 Dec 2026 – 6 Dec 2026", and "Days" over the evening
+nights before a switch to morning dosing)."""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from prescriptions.models import Formulation, PlanVersion
+from tests.patients.journal_support import make_plan, switch_dosing_time
+from tests.prescriptions.test_steps_ahead_dosing_time_and_gaps import _panel_rows
+from tests.security.reauth import signed_in_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+
+
+def _version_page(patient, clinician, number):
+    version = PlanVersion.objects.get(prescription__patient=patient, number=number)
+    with time_machine.travel(NOW, tick=False):
+        response = signed_in_reauthenticated(clinician).get(
+            reverse("clinic:plan_version", args=[patient.pk, version.pk])
+        )
+    assert response.status_code == 200
+    table = response.content.decode().split('<table class="table">', 1)[1].split("</table>")[0]
+    header = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    rows = [re.findall(r"<td>([^<]*)</td>", row) for row in table.split("<tr>")[2:]]
+    return header, rows
+
+
+def test_a_one_night_step_reads_as_that_night_as_on_the_panel(patient_a, clinician_a):
+    make_plan(
+        patient_a,
+        clinician_a,
+        steps=(("1.5", 5), ("2", 1), ("3", None)),
+        start=date(2026, 12, 1),
+        formulation=Formulation.OTHER,
+    )
+    _header, rows = _version_page(patient_a, clinician_a, 1)
+    assert rows[1] == ["2", "2 mg", "6 Dec 2026"]
+    assert rows[0][2] == "1 Dec 2026 – 5 Dec 2026"
+    assert rows[2][2] == "7 Dec 2026 – onwards"
+    panel = _panel_rows(patient_a, clinician_a, NOW)
+    assert [row[2] for row in panel[1:]] == [row[2] for row in rows[1:]]
+
+
+def test_a_switch_to_mornings_heads_its_mixed_rows_dates(patient_a, clinician_a):
+    """Version 2 switches to morning dosing from 8 Dec; its steps are listed from their
+    start on 1 Nov, evening nights until 7 Dec: "Dates", as the panel heads them."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 12, 8))
+    assert _version_page(patient_a, clinician_a, 2)[0] == ["Step", "Dose", "Dates"]
+    assert _version_page(patient_a, clinician_a, 1)[0] == ["Step", "Dose", "Nights"]
+
+
+def test_a_plan_on_mornings_from_its_start_says_days(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1), dosing_time="morning")
+    assert _version_page(patient_a, clinician_a, 1)[0] == ["Step", "Dose", "Days"]
