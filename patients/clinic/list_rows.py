@@ -61,11 +61,15 @@ def position_html(position) -> str:
         )
     if status == "on_hold":
         return f'<span class="badge badge-severe">{_t("‖ On hold")}</span>\n'
-    # Ended, with a later prescription signed whose steps begin on a later night: its start.
     if status == "not_started" or (status == "ended" and position.next_step_night):
-        starts = gettext("Starts %(night)s") % {
-            "night": _v(local_date(position.next_step_night, "day_month"))
-        }
+        night = {"night": _v(local_date(position.next_step_night, "day_month"))}
+        # Ended, with a later prescription signed whose steps begin on a later night: no
+        # LDN until then, as the plan panel says; "Starts 6 Dec" alone, as of a patient new
+        # to LDN, hid that the last prescription had ended (found in QA).
+        if status == "ended":
+            starts = gettext("No LDN · starts %(night)s") % night
+        else:
+            starts = gettext("Starts %(night)s") % night
         return f'<span class="muted">{starts}</span>\n'
     # Ended with no new prescription: the plan panel's word for it (its steps table's row),
     # not "No plan", which the list said as of a patient never prescribed LDN.

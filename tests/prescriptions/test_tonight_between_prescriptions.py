@@ -155,7 +155,11 @@ def test_every_surface_agrees_no_ldn_tonight_and_the_next_steps_begin_on_7_dec(
             "No LDN previous prescription ended; the new one starts 7 Dec 2026 at 1.5 mg"
             in seen[panel]
         ), seen
-    assert seen["list"] == "Starts 7 Dec", seen
+    # The list says what the panel says, short: no LDN until the new steps begin (it said
+    # "Starts 7 Dec", as of a patient new to LDN).
+    assert seen["list"] == "No LDN · starts 7 Dec", seen
+    for panel in ("plan panel", "patient page panel"):
+        assert seen["list"].split(" · ")[0] in seen[panel], seen
     assert seen["patient page figures"] == "Tonight (2 Dec) No LDN Next change 7 Dec 1.5 mg", seen
 
 
@@ -166,13 +170,13 @@ def test_every_surface_agrees_no_ldn_tonight_and_the_next_steps_begin_on_7_dec(
             "de",
             "Heute Abend kein LDN — Ihre nächsten Stufen beginnen am",
             "Kein LDN vorherige Verordnung beendet; die neue beginnt am",
-            "Beginnt am",
+            "Kein LDN · beginnt am 7. Dez",
         ),
         (
             "es",
             "Esta noche no tome LDN — sus próximos pasos empiezan el",
             "Sin LDN prescripción anterior finalizada; la nueva empieza el",
-            "Empieza el",
+            "Sin LDN · empieza el 7 dic",
         ),
     ],
 )
