@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from patients.pause import urgent_state
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan
 from tests.patients.urgent_support import urgent_report
@@ -43,6 +44,23 @@ SAYS = {
 }
 
 
+# And that it ends the pause (patients/rules/pause.py): it said only what the alerts do.
+ENDS_THE_PAUSE = {
+    "en": (
+        "It also ends the report’s pause: while it is open, the patient is asked to wait "
+        "before their next dose and gets no dose reminders."
+    ),
+    "de": (
+        "Sie beendet auch die Wartezeit dieser Meldung: Solange sie offen ist, wird die Person "
+        "gebeten, mit der nächsten Dosis zu warten, und erhält keine Dosiserinnerungen."
+    ),
+    "es": (
+        "También termina la espera del aviso: mientras está abierto, se pide al paciente que "
+        "espere antes de su próxima dosis y no recibe recordatorios de dosis."
+    ),
+}
+
+
 @pytest.fixture
 def report(patient_a, clinician_a):
     make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
@@ -63,8 +81,39 @@ def test_the_form_says_what_acknowledging_does(clinician_client, report, languag
     page = _page(clinician_client, report, language)
     form = page.split('aria-labelledby="ack-title"', 1)[1].split("</section>", 1)[0]
     said = form.split('<p id="ack-what" class="small">', 1)[1].split("</p>", 1)[0]
-    assert said == SAYS[language]
-    assert 'aria-describedby="ack-what"' in form
+    assert said == f"{SAYS[language]} {ENDS_THE_PAUSE[language]}"
+
+
+def test_the_button_is_described_by_what_acknowledging_does(clinician_client, report):
+    """On the <form> the description was not announced by screen readers; on the button it
+    is, as the clinician reaches it."""
+    form = _page(clinician_client, report, "en").split('aria-labelledby="ack-title"', 1)[1]
+    form = form.split("</section>", 1)[0]
+    opening = form.split("<form", 1)[1].split(">", 1)[0]
+    assert "aria-describedby" not in opening
+    assert '<button type="submit" class="btn btn-primary" aria-describedby="ack-what">' in form
+
+
+def test_with_another_report_open_the_pause_ends_when_every_one_is_acknowledged(
+    clinician_client, report, patient_a
+):
+    urgent_report(patient_a, REPORTED + timedelta(minutes=5))
+    page = _page(clinician_client, report, "en")
+    said = page.split('<p id="ack-what" class="small">', 1)[1].split("</p>", 1)[0]
+    assert said.endswith(
+        "The patient’s pause ends when every open report is acknowledged: until then they are "
+        "asked to wait before their next dose and get no dose reminders."
+    )
+
+
+def test_acknowledging_ends_the_pause(clinician_client, report, patient_a):
+    assert urgent_state(patient_a.pk, ANSWERED).paused(ANSWERED)
+    with time_machine.travel(ANSWERED, tick=False):
+        clinician_client.post(
+            reverse("clinic:urgent_acknowledge", args=[report.pk]),
+            {"note": "Take it as planned.", "decision": "continue"},
+        )
+    assert not urgent_state(patient_a.pk, ANSWERED).paused(ANSWERED)
 
 
 def test_acknowledging_with_continue_shows_the_patient_it_was_seen_and_keeps_the_plan(
