@@ -30,15 +30,20 @@ def translate(value) -> str:
     return _value(value) if isinstance(value, Label) else value
 
 
+def mid_sentence(text: str) -> str:
+    """``text`` (translated) set inside a sentence, after a colon: its first letter lower-case,
+    except in German, which writes its nouns capitalised inside a sentence."""
+    if (get_language() or "").startswith("de"):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def _value(value) -> str:
     if isinstance(value, Phrase):
         return translate(value)
     if isinstance(value, Label):
         text = gettext(str.__str__(value))
-        # German writes its nouns capitalised inside a sentence.
-        if value.lower and not (get_language() or "").startswith("de"):
-            return text[:1].lower() + text[1:]
-        return text
+        return mid_sentence(text) if value.lower else text
     if isinstance(value, datetime):
         return formats.time_format(value, "H:i")
     if isinstance(value, DateWithYear):

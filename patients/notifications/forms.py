@@ -24,6 +24,7 @@ from patients.rules.nights import (
     clock_change_days,
 )
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
+from patients.wording import mid_sentence
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
 EVENING_TIMES_ERROR = _(
@@ -412,7 +413,8 @@ def _after_switch(warning: str, switch) -> str:
         text = gettext("From %(day)s, when your plan changes to morning dosing: %(warning)s")
     else:
         text = gettext("From %(day)s, when your plan changes to evening dosing: %(warning)s")
-    return text % {"day": day, "warning": warning}
+    # "...: your dose reminder" in English and Spanish (German keeps its noun capitalised).
+    return text % {"day": day, "warning": mid_sentence(warning)}
 
 
 class ReminderSettingsForm(forms.ModelForm):

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from patients.models import Patient, ReminderDelivery
@@ -282,7 +283,7 @@ def test_saved_but_is_in_the_language_just_chosen(patient_client, patient_a, cli
 # --- the times and the day it names, in any zone and across daylight-saving changes ---------
 
 SWITCH_TO_MORNINGS = (
-    "From Thursday 26 November, when your plan changes to morning dosing: Your dose reminder "
+    "From Thursday 26 November, when your plan changes to morning dosing: your dose reminder "
     "and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), so they wait "
     "until 09:30. Move your morning time or the quiet hours if you want them earlier."
 )
@@ -341,7 +342,7 @@ def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
     )
     with time_machine.travel(datetime(2026, 11, 25, 13, 30, tzinfo=UTC), tick=False):
         warning = patient_client.get(SETTINGS).context["quiet_warnings"]
-    assert warning == [SWITCH_TO_MORNINGS.split(": ", 1)[1]]
+    assert warning == [capfirst(SWITCH_TO_MORNINGS.split(": ", 1)[1])]
 
 
 # --- each warning its own item --------------------------------------------------------------
