@@ -116,7 +116,12 @@ class DateRangeForm(forms.Form):
             start = first
             self.notice = gettext(
                 "Ranges are limited to %(days)s days (two years): showing %(start)s to %(end)s."
-            ) % {"days": MAX_RANGE_DAYS, "start": start.isoformat(), "end": end.isoformat()}
+            ) % {
+                "days": MAX_RANGE_DAYS,
+                # As every date on the page ("4. Dez. 2024"; it said "2024-12-04"; found by QA).
+                "start": local_date(start, "date"),
+                "end": local_date(end, "date"),
+            }
         data["start"], data["end"] = start, end
         return data
 

@@ -559,11 +559,18 @@ class ReminderSettingsForm(forms.ModelForm):
         ahead = (patient.time_zone, tonight, until) if tonight is not None else None
         warnings = cls._quiet_warnings(data, dosing_time, saved=saved, nights=ahead)
         if switch is not None:
-            later = (patient.time_zone, switch.night, end) if tonight is not None else None
+            after = switch.position.dosing_time
             warnings += [
-                _after_switch(warning, switch)
-                for warning in cls._quiet_warnings(data, switch.position.dosing_time, nights=later)
+                _after_switch(warning, switch) for warning in cls._quiet_warnings(data, after)
             ]
+            prefs = _quiet_prefs(data)
+            if tonight is not None and prefs is not None:
+                # A clock-change line names its own night: not said "From <the switch's
+                # day>, when your plan changes ...: on the night of ..." (two dates, two
+                # colons; found by QA).
+                warnings += _clock_change_warnings(
+                    prefs, patient.time_zone, switch.night, end, after
+                )
         return warnings
 
 

@@ -1,5 +1,6 @@
 """The printable visit report: content, default range, bad ranges, notes optional."""
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -153,3 +154,23 @@ def test_the_plan_changes_table_names_who_signed_each_change(
     ).text
     table = text.split('<table class="table report-table">', 1)[1].split("</thead>", 1)[0]
     assert re.findall(r'<th scope="col">(.*?)</th>', table) == headers
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "showing 30 Mar 2024 to 30 Mar 2026."),
+        ("de", "Angezeigt wird 30. Mär 2024 bis 30. Mär 2026."),
+    ],
+)
+def test_a_range_cut_to_two_years_writes_its_dates_as_the_page_does(
+    clinician_client, clinician_a, journal, language, said
+):
+    """The cut range's dates are written as every date on the page: they were ISO
+    ("2024-12-04 bis 2026-12-04") in every language (found by QA)."""
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    params = {"start": "2016-01-01", "end": "2026-03-30"}
+    response = clinician_client.get(reverse("clinic:report", args=[journal.pk]), params)
+    assert said in html.unescape(response.text)

@@ -531,6 +531,33 @@ def test_the_clock_change_line_names_the_dose_night_whose_reminders_it_changes(
         assert checkin_slot(patient_a, zone=zone, night=after, kind="evening") is not None
 
 
+def test_a_clock_change_line_after_a_signed_switch_is_said_on_its_own(
+    patient_client, patient_a, clinician_a
+):
+    """A morning doser whose switch to evenings is signed from 1 Dec: the spring-forward line
+    for an evening night after the switch names its own night, without the switch's "From
+    Tuesday 1 December, when your plan changes to evening dosing: on the night of ..." (two
+    dates and two colons in one sentence; found by QA). The night is still the one whose
+    reminders the sweep drops, under the evening dosing the switch brings."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1), dosing_time="morning")
+    switch_dosing_time(patient_a, clinician_a, "evening", date(2026, 12, 1))
+    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", last_call=True)
+
+    warnings = warning_on_page(patient_client)
+
+    line = (
+        "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
+        "your evening reminder is not sent; your last call is not sent."
+    )
+    assert line in warnings
+    assert not any("when your plan changes" in w and "On the night of" in w for w in warnings)
+    assert not any("when your plan changes" in w and "on the night of" in w for w in warnings)
+    assert (
+        checkin_slot(patient_a, zone="Europe/Berlin", night=date(2027, 3, 27), kind="evening")
+        is None
+    )
+
+
 # --- the last call on every night ----------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from patients.pause import urgent_state
 from prescriptions.models import PlanVersion
+from tests.patients.catalogue_support import catalogue, translations
 from tests.patients.journal_support import make_plan
 from tests.patients.urgent_support import urgent_report
 from tests.security.reauth import signed_in
@@ -51,7 +52,8 @@ ENDS_THE_PAUSE = {
         "before their next dose and gets no dose reminders."
     ),
     "de": (
-        "Sie beendet auch die Wartezeit dieser Meldung: Solange sie offen ist, wird die Person "
+        "Die Bestätigung beendet auch die Wartezeit dieser Meldung: Solange die Meldung offen "
+        "ist, wird die Person "
         "gebeten, mit der nächsten Dosis zu warten, und erhält keine Dosiserinnerungen."
     ),
     "es": (
@@ -129,3 +131,24 @@ def test_acknowledging_with_continue_shows_the_patient_it_was_seen_and_keeps_the
         seen = signed_in(patient_a.user).get(reverse("journal:urgent_detail", args=[report.pk]))
     assert "Your clinician has seen this" in seen.content.decode()
     assert PlanVersion.objects.filter(prescription__patient=patient_a).count() == versions
+
+
+CONTINUE_HELP = (
+    "Continue: the pause ends and the patient doses as planned. Hold: a new plan version "
+    "signed by you puts the plan on hold from the next night without a dose."
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "wait", "hold"), [("de", "Wartezeit", "Pause"), ("es", "espera", "pausa")]
+)
+def test_the_reports_wait_and_the_plans_hold_are_two_words(language, wait, hold):
+    """On one page the report's pause (the patient asked to wait) and a plan hold had one
+    word in German and Spanish ("Die Pause endet" beside "signieren ... eine Pause"; found by
+    QA): the wait is "Wartezeit" / "espera" wherever the acknowledgement speaks of it."""
+    said = dict(translations(catalogue(language)))
+    continue_help = said[CONTINUE_HELP]
+    first = continue_help.split(".")[0].lower()  # what "continue" does, before "Hold: ..."
+    assert wait.lower() in first
+    assert hold.lower() not in first
+    assert wait in ENDS_THE_PAUSE[language]
