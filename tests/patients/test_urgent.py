@@ -300,7 +300,7 @@ def test_every_time_on_the_clinicians_report_page_is_in_the_reports_zone_and_say
     # reported, escalated, acknowledged, the other open report, the alert sent
     shown = re.findall(r"\d\d:\d\d(?: [A-Z]{3}\b)?", text)
     assert shown == ["21:00 EST", "21:30 EST", "21:40 EST", "21:10 EST", "21:05 EST"]
-    assert "times in the zone the report was made in, America/New_York" in text
+    assert "Times in the zone the report was made in, America/New_York" in text
 
 
 @pytest.mark.django_db

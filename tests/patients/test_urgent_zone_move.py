@@ -72,7 +72,7 @@ def test_the_clinicians_report_page_keeps_its_tokyo_night_and_times(clinician_a,
     assert response.context["nights"][0].night == TOKYO_NIGHT
     text = _text(response)
     assert "Wed 25 Nov 2026, 22:00 JST" in text
-    assert "times in the zone the report was made in, Asia/Tokyo" in text
+    assert "Times in the zone the report was made in, Asia/Tokyo" in text
 
 
 def test_the_dashboards_urgent_flag_is_on_the_tokyo_night(clinician_a, patient_a, moved):
