@@ -128,17 +128,27 @@ def version_detail(request, patient_id, version_id):
     )
     record_access(request, "plan.version.read", patient=patient, obj=version)
     plain = version.as_plain()
-    schedule = [
-        {
-            "number": i + 1,
-            "dose_mg": s.dose_mg,
-            "days": s.days,
-            "first": first,
-            "last": last,
-            "night_count": None if last is None else (last - first).days + 1,
-        }
-        for i, (first, last, s) in enumerate(titration.step_schedule(plain))
-    ]
+    as_signed = _plan_as_signed(patient, version, plain)
+    # An ending's steps stop the night before it (the night the plan as signed says it has
+    # ended); they said "4.5 mg · 2 Sep 2026 – onwards" under an ending (found in QA).
+    ended_on = next((s.first for s in as_signed if s.status == titration.ENDED), None)
+    schedule = []
+    for i, (first, last, s) in enumerate(titration.step_schedule(plain)):
+        if ended_on is not None:
+            if first >= ended_on:
+                break
+            if last is None or last >= ended_on:
+                last = ended_on - timedelta(days=1)
+        schedule.append(
+            {
+                "number": i + 1,
+                "dose_mg": s.dose_mg,
+                "days": s.days,
+                "first": first,
+                "last": last,
+                "night_count": None if last is None else (last - first).days + 1,
+            }
+        )
     return render(
         request,
         "prescriptions/clinic/version_detail.html",
@@ -146,17 +156,18 @@ def version_detail(request, patient_id, version_id):
             "patient": patient,
             "version": version,
             "schedule": schedule,
-            "schedule_dosing_times": _dosing_times_differ_as_signed(patient, version, plain),
+            "ended_on": ended_on,
+            "schedule_dosing_times": titration.dosing_times_differ(as_signed),
         },
     )
 
 
-def _dosing_times_differ_as_signed(patient, version, plain) -> bool:
-    """Whether the nights ``version``'s steps list were taken at more than one dosing time
-    as the plan stood when it was signed (it and the versions before it): a switch to
-    mornings lists the steps from their start, the evening nights before the switch too,
-    and its table said "Days" for them all (found in QA). The panel's question
-    (titration.dosing_times_differ) of the panel's list (titration.plan_ahead)."""
+def _plan_as_signed(patient, version, plain) -> tuple[titration.Stretch, ...]:
+    """The panel's list (titration.plan_ahead) from ``version``'s start, of the plan as it
+    stood when ``version`` was signed (it and the versions before it). Whether its nights
+    were taken at more than one dosing time heads the steps table (a switch to mornings
+    lists the steps from their start, the evening nights before the switch too, and its
+    table said "Days" for them all, found in QA); its ENDED stretch is an ending's night."""
     plan = plans.load(patient)
     index = next(i for i, row in enumerate(plan.history) if row.pk == version.pk)
     signed_by_then = [
@@ -165,7 +176,7 @@ def _dosing_times_differ_as_signed(patient, version, plain) -> bool:
         if (earlier.prescription_index, earlier.number)
         <= (plan.versions[index].prescription_index, plain.number)
     ]
-    return titration.dosing_times_differ(titration.plan_ahead(signed_by_then, plain.start_date))
+    return titration.plan_ahead(signed_by_then, plain.start_date)
 
 
 # --- creating a prescription ----------------------------------------------------------------

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from prescriptions.changes import end_change
 from prescriptions.models import Formulation, PlanVersion
-from tests.patients.journal_support import make_plan, switch_dosing_time
+from tests.patients.journal_support import make_plan, sign_change, switch_dosing_time
 from tests.prescriptions.test_steps_ahead_dosing_time_and_gaps import _panel_rows
 from tests.security.reauth import signed_in_reauthenticated
 
@@ -61,3 +62,56 @@ def test_a_switch_to_mornings_heads_its_mixed_rows_dates(patient_a, clinician_a)
 def test_a_plan_on_mornings_from_its_start_says_days(patient_a, clinician_a):
     make_plan(patient_a, clinician_a, start=date(2026, 11, 1), dosing_time="morning")
     assert _version_page(patient_a, clinician_a, 1)[0] == ["Step", "Dose", "Days"]
+
+
+@pytest.mark.parametrize(
+    ("language", "ended", "no_hold", "no_dose", "steps"),
+    [
+        (
+            "en",
+            "Prescription ended",
+            "Hold",
+            "No dose from the night of 3 Dec 2026 on.",
+            [
+                ["1", "1.5 mg", "2 Sep 2026 – 31 Oct 2026"],
+                ["2", "4.5 mg", "1 Nov 2026 – 2 Dec 2026"],
+            ],
+        ),
+        (
+            "de",
+            "Verordnung beendet",
+            "Pausieren",
+            "Keine Dosis mehr ab der Nacht vom 3. Dez 2026.",
+            [
+                ["1", "1,5 mg", "2. Sep 2026 – 31. Okt 2026"],
+                ["2", "4,5 mg", "1. Nov 2026 – 2. Dez 2026"],
+            ],
+        ),
+    ],
+)
+def test_an_ending_says_the_prescription_ended_and_its_steps_stop_the_night_before(
+    patient_a, clinician_a, language, ended, no_hold, no_dose, steps
+):
+    """The version that ended the prescription read "Hold: from 3 Dec 2026, open-ended"
+    ("Pausieren" in German) and listed its last step "2 Sep 2026 – onwards" (found in QA)."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 60), ("4.5", None)), start=date(2026, 9, 2))
+    sign_change(
+        patient_a,
+        clinician_a,
+        lambda plan: end_change(plan.latest, tonight_night=date(2026, 12, 3), reason="No benefit"),
+        datetime(2026, 12, 3, 18, 0, tzinfo=UTC),
+    )
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    version = PlanVersion.objects.get(prescription__patient=patient_a, number=2)
+    with time_machine.travel(datetime(2026, 12, 3, 20, 0, tzinfo=UTC), tick=False):
+        response = signed_in_reauthenticated(clinician_a).get(
+            reverse("clinic:plan_version", args=[patient_a.pk, version.pk]),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    page = response.content.decode()
+    facts = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page.split("</dl>")[0])
+    assert (ended, no_dose) in facts
+    assert no_hold not in [term for term, _ in facts]
+    table = page.split('<table class="table">', 1)[1].split("</table>")[0]
+    assert [re.findall(r"<td>([^<]*)</td>", row) for row in table.split("<tr>")[2:]] == steps
