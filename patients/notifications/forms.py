@@ -236,6 +236,38 @@ def _last_call_warning(prefs: Prefs) -> str:
     )
 
 
+def _held_together_warning(prefs: Prefs) -> str:
+    """Both the evening reminder and the last call held back by quiet hours to one moment,
+    said once, asked of the sweep's slots with and without them (as _last_call_warning
+    does); "" otherwise. Quiet 20:00 to 02:30 held the 21:00 reminder and the 23:30 last
+    call to 02:30, and the page said "... waits until 02:30" twice (found in QA)."""
+    if not prefs.last_call:
+        return ""
+
+    def due(of: Prefs) -> dict:
+        return {slot.kind: slot.due_at for slot in slots_for_night(of, TYPICAL_NIGHT, EVENING)}
+
+    asked = due(replace(prefs, quiet_start=None, quiet_end=None))
+    held = due(prefs)
+    kinds = (Kind.EVENING, Kind.LAST_CALL)
+    if not all(kind in asked and kind in held and held[kind] != asked[kind] for kind in kinds):
+        return ""
+    if held[Kind.EVENING] != held[Kind.LAST_CALL]:
+        return ""
+    zone = as_zone(prefs.tz)
+    return gettext(
+        "Your evening reminder at %(reminder)s and your last call at %(time)s are inside "
+        "your quiet hours (%(start)s to %(end)s), so they both wait until %(until)s. Move "
+        "them or the quiet hours if you want them earlier."
+    ) % {
+        "reminder": f"{asked[Kind.EVENING].astimezone(zone):%H:%M}",
+        "time": f"{asked[Kind.LAST_CALL].astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+        "until": f"{held[Kind.EVENING].astimezone(zone):%H:%M}",
+    }
+
+
 def _morning_after_slots(prefs: Prefs) -> dict:
     """An evening doser's reminders the morning after a typical night, by kind (the morning
     check-in when asked for, and the missed-dose follow-up, sent at the morning time when
@@ -507,9 +539,13 @@ class ReminderSettingsForm(forms.ModelForm):
                 )
             ]
         else:
-            warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
-            if not lost:  # else the whole evening window is said to be covered
-                warnings.append(_last_call_warning(prefs))
+            together = "" if lost else _held_together_warning(prefs)
+            if together:
+                warnings = [together]
+            else:
+                warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
+                if not lost:  # else the whole evening window is said to be covered
+                    warnings.append(_last_call_warning(prefs))
             warnings += _morning_after_warnings(prefs)
         if nights is not None:
             warnings += _clock_change_warnings(prefs, *nights, dosing_time)

@@ -421,17 +421,19 @@ def test_quiet_hours_ending_in_the_skipped_hour_say_the_reminder_is_not_sent_tha
     assert _berlin_slot(patient_a, SPRING_NIGHT, kind="last_call") is None
     warnings = warning_on_page(patient_client, at=BEFORE_BERLIN_SPRING)
     with translation.override(language):
-        waits = gettext(
-            "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
-            "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
-            "if you want it earlier."
-        ) % {"reminder": "21:00", "start": "20:00", "end": "02:30"}
-        last_call_waits = gettext(
-            "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
-            "so it waits until %(end)s. Move the last call or the quiet hours if you want it "
-            "earlier."
-        ) % {"time": "23:30", "start": "20:00", "end": "02:30"}
-    assert warnings == [waits, last_call_waits, said]
+        # Both held to 02:30 on a usual night: said once.
+        together = gettext(
+            "Your evening reminder at %(reminder)s and your last call at %(time)s are inside "
+            "your quiet hours (%(start)s to %(end)s), so they both wait until %(until)s. Move "
+            "them or the quiet hours if you want them earlier."
+        ) % {
+            "reminder": "21:00",
+            "time": "23:30",
+            "start": "20:00",
+            "end": "02:30",
+            "until": "02:30",
+        }
+    assert warnings == [together, said]
 
 
 @pytest.mark.parametrize(
@@ -627,3 +629,58 @@ def test_no_last_call_warning_when_quiet_hours_leave_it_alone(
     make_plan(patient_a, clinician_a)
     quiet(patient_a, start, end, last_call=last_call)
     assert not [w for w in warning_on_page(patient_client) if "last call" in w.lower()]
+
+
+# --- The evening reminder and the last call held to one moment: said once -----------------
+
+HELD_TOGETHER = {
+    "en": (
+        "Your evening reminder at 21:00 and your last call at 23:30 are inside your quiet "
+        "hours (20:00 to 02:30), so they both wait until 02:30. Move them or the quiet hours "
+        "if you want them earlier."
+    ),
+    "de": (
+        "Ihre Abend-Erinnerung um 21:00 und Ihre letzte Erinnerung um 23:30 liegen in Ihren "
+        "Ruhezeiten (20:00 bis 02:30) und warten daher beide bis 02:30. Verschieben Sie sie "
+        "oder die Ruhezeiten, wenn Sie sie früher möchten."
+    ),
+    "es": (
+        "Su recordatorio de la noche a las 21:00 y su último aviso de las 23:30 caen dentro "
+        "de sus horas de silencio (de 20:00 a 02:30), así que ambos esperan hasta las 02:30. "
+        "Muévalos o mueva las horas de silencio si los quiere antes."
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_an_evening_reminder_and_last_call_held_to_one_moment_are_said_once(
+    patient_client, patient_a, clinician_a, language
+):
+    """Quiet 20:00 to 02:30 hold the 21:00 reminder and the 23:30 last call both to 02:30:
+    the page said "... waits until 02:30" in two paragraphs (found in QA)."""
+    make_plan(patient_a, clinician_a)
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    quiet(
+        patient_a,
+        time(20, 0),
+        time(2, 30),
+        reminder_time=time(21, 0),
+        last_call_time=time(23, 30),
+        morning_checkin=False,
+    )
+    # The sweep holds both to one moment.
+    evening = checkin_slot(patient_a, kind=ReminderDelivery.Kind.EVENING)
+    last_call = checkin_slot(patient_a, kind=ReminderDelivery.Kind.LAST_CALL)
+    assert evening.due_at == last_call.due_at
+    assert evening.due_at.time() == time(2, 30)
+    assert warning_on_page(patient_client) == [HELD_TOGETHER[language]]
+
+
+def test_held_to_different_moments_each_is_said_on_its_own(patient_client, patient_a, clinician_a):
+    """Quiet 20:00 to 22:00 hold only the evening reminder; the last call comes as asked."""
+    make_plan(patient_a, clinician_a)
+    quiet(patient_a, time(20, 0), time(22, 0), morning_checkin=False)
+    warnings = warning_on_page(patient_client)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Your evening reminder at 21:00 is inside your quiet hours")
