@@ -83,9 +83,9 @@ def test_a_one_night_step_and_a_one_night_hold_read_on_that_night(patient_a, cli
 def test_the_panel_gives_a_one_night_stretch_its_one_date(patient_a, clinician_a):
     _one_night_hold_and_one_night_left_of_the_step(patient_a, clinician_a)
     assert _panel_rows(patient_a, clinician_a) == [
-        ["1 now", "2 mg", "22 Nov 2026 – 3 Dec 2026", "12 days"],
-        ["—", "On hold", "4 Dec 2026", "1 day"],
-        ["1", "2 mg", "5 Dec 2026", "1 day"],
+        ["1 now", "2 mg", "22 Nov 2026 – 3 Dec 2026", "12 nights"],
+        ["—", "On hold", "4 Dec 2026", "1 night"],
+        ["1", "2 mg", "5 Dec 2026", "1 night"],
         ["2", "2.5 mg", "6 Dec 2026 – onwards", "open-ended"],
     ]
 

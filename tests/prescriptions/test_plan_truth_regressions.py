@@ -340,6 +340,6 @@ def test_the_plans_last_step_carries_on_on_the_clinicians_and_the_patients_plan_
         client.force_login(patient.user)
         mine = client.get(reverse("journal:plan")).content.decode()
     assert "15 Jan 2026 – onwards" in plan_page
-    assert "14 days, then continues" in plan_page
+    assert "14 nights, then continues" in plan_page
     assert "28 Jan 2026" not in plan_page
     assert "3 mg — from 15 Jan onwards" in mine

@@ -164,7 +164,7 @@ def test_steps_at_one_dosing_time_do_not_repeat_it(patient_a, clinician_a):
 def test_the_panel_says_when_each_step_is_taken_and_marks_tonights(patient_a, clinician_a):
     _evening_then_morning(patient_a, clinician_a)
     assert _panel_rows(patient_a, clinician_a) == [
-        ["1 now", "2 mg evening dosing", "22 Nov 2026 – 9 Dec 2026", "18 days"],
+        ["1 now", "2 mg evening dosing", "22 Nov 2026 – 9 Dec 2026", "18 nights"],
         ["1", "2 mg morning dosing", "10 Dec 2026 – onwards", "open-ended"],
     ]
 
@@ -180,8 +180,8 @@ def test_the_nights_before_a_plan_starts_are_listed(patient_a, clinician_a):
         "3 mg — from 24 Dec onwards",
     ]
     assert _panel_rows(patient_a, clinician_a) == [
-        ["— now", "Not started", "2 Dec 2026 – 9 Dec 2026", "8 days"],
-        ["1", "1.5 mg", "10 Dec 2026 – 23 Dec 2026", "14 days"],
+        ["— now", "Not started", "2 Dec 2026 – 9 Dec 2026", "8 nights"],
+        ["1", "1.5 mg", "10 Dec 2026 – 23 Dec 2026", "14 nights"],
         ["2", "3 mg", "24 Dec 2026 – onwards", "open-ended"],
     ]
 
@@ -197,7 +197,7 @@ def test_the_nights_after_a_prescription_ended_are_listed(patient_a, clinician_a
         "— now",
         "Prescription ended",
         "2 Dec 2026 – 9 Dec 2026",
-        "8 days",
+        "8 nights",
     ]
 
 
@@ -216,9 +216,9 @@ def test_the_panel_lists_a_dated_hold_to_come_between_the_nights_of_the_step(
     )
     sign_hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 8), signed=NOW)
     assert _panel_rows(patient_a, clinician_a) == [
-        ["1 now", "2 mg", "22 Nov 2026 – 5 Dec 2026", "14 days"],
-        ["—", "On hold", "6 Dec 2026 – 8 Dec 2026", "3 days"],
-        ["1", "2 mg", "9 Dec 2026 – 12 Dec 2026", "4 days"],
+        ["1 now", "2 mg", "22 Nov 2026 – 5 Dec 2026", "14 nights"],
+        ["—", "On hold", "6 Dec 2026 – 8 Dec 2026", "3 nights"],
+        ["1", "2 mg", "9 Dec 2026 – 12 Dec 2026", "4 nights"],
         ["2", "2.5 mg", "13 Dec 2026 – onwards", "open-ended"],
     ]
     assert your_steps(patient_a, NOW) == [
@@ -238,7 +238,7 @@ def test_a_last_step_with_a_length_carries_on_in_the_panel(patient_a, clinician_
         formulation=Formulation.OTHER,
     )
     assert _panel_rows(patient_a, clinician_a) == [
-        ["2 now", "3 mg", "15 Nov 2026 – onwards", "14 days, then continues"],
+        ["2 now", "3 mg", "15 Nov 2026 – onwards", "14 nights, then continues"],
     ]
 
 
