@@ -239,3 +239,34 @@ def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the
         said = _text(_section(page, 'aria-labelledby="plan-panel-title"'))
         assert panel in said, said
         assert no_plan not in said, said
+
+
+@pytest.mark.parametrize(
+    ("language", "ended", "panel"),
+    [
+        ("en", "Prescription ended", "The last prescription ended on 29 Nov 2026"),
+        ("de", "Verordnung beendet", "Die letzte Verordnung endete am 29. Nov 2026"),
+        ("es", "Prescripción finalizada", "La última prescripción finalizó el 29 nov 2026"),
+    ],
+)
+def test_the_patient_pages_tonight_figure_says_the_prescription_ended_as_the_list_and_panel_do(
+    patient_a, clinician_a, language, ended, panel
+):
+    """The patient page's "Tonight" figure showed "—" for a patient whose prescription had
+    ended with no new one, beside a list row saying "Prescription ended" and a plan panel (on
+    the same page) saying the last prescription ended."""
+    _ended(patient_a, clinician_a)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    client = signed_in_reauthenticated(clinician_a)
+    patient_page = _get(client, reverse("clinic:patient", args=[patient_a.pk]))
+    with time_machine.travel(NOW, tick=False):
+        attention.recompute([patient_a.pk], NOW)
+    listed_page = _get(client, reverse("clinic:patients"))
+    row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
+    listed = _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    tonight = patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
+    figure = _text(tonight.split('class="stat-value">', 1)[1].split("</span>", 1)[0])
+    said = _text(_section(patient_page, 'aria-labelledby="plan-panel-title"'))
+    assert (listed, figure) == (ended, ended), (listed, figure)
+    assert panel in said, said
