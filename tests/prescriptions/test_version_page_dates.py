@@ -3,6 +3,7 @@ dates column "Dates" when the nights it lists were taken at more than one dosing
 the plan panel does (found by QA: "6 Dec 2026 – 6 Dec 2026", and "Days" over the evening
 nights before a switch to morning dosing)."""
 
+import html
 import re
 from datetime import UTC, date, datetime
 
@@ -115,3 +116,47 @@ def test_an_ending_says_the_prescription_ended_and_its_steps_stop_the_night_befo
     assert no_hold not in [term for term, _ in facts]
     table = page.split('<table class="table">', 1)[1].split("</table>")[0]
     assert [re.findall(r"<td>([^<]*)</td>", row) for row in table.split("<tr>")[2:]] == steps
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "The prescription ended before this plan's first night: none of its steps was taken.",
+        ),
+        (
+            "de",
+            "Die Verordnung endete vor der ersten Nacht dieses Plans: "
+            "Keine seiner Stufen wurde eingenommen.",
+        ),
+        (
+            "es",
+            "La prescripción finalizó antes de la primera noche de este plan: "
+            "no se tomó ninguno de sus pasos.",
+        ),
+    ],
+)
+def test_an_ending_signed_before_the_plans_first_night_says_no_step_was_taken(
+    patient_a, clinician_a, language, said
+):
+    """A plan starting on 10 Dec, ended from 3 Dec: its ending's page showed a steps table
+    with a header and no row. It says no step was taken instead."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=date(2026, 12, 10))
+    sign_change(
+        patient_a,
+        clinician_a,
+        lambda plan: end_change(plan.latest, tonight_night=date(2026, 12, 3), reason="No benefit"),
+        datetime(2026, 12, 3, 18, 0, tzinfo=UTC),
+    )
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    version = PlanVersion.objects.get(prescription__patient=patient_a, number=2)
+    with time_machine.travel(datetime(2026, 12, 3, 20, 0, tzinfo=UTC), tick=False):
+        response = signed_in_reauthenticated(clinician_a).get(
+            reverse("clinic:plan_version", args=[patient_a.pk, version.pk]),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    page = html.unescape(response.content.decode())
+    assert said in page
+    assert '<table class="table">' not in page
