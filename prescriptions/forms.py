@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.local_dates import local_date
@@ -432,24 +432,40 @@ class HoldForm(SignedVersionForm):
         return cleaned
 
 
+def _restart_choice(index, step, dosing_time) -> str:
+    """A step offered on the Resume page: "Step 2: 3 mg for 14 nights" (an evening doser's
+    step lasts nights, a morning doser's days; it said "for 14 days" to every patient, and
+    "for 1 days")."""
+    values = {"step": index + 1, "dose": local_plain(step.dose_mg), "count": step.days}
+    if not step.days:
+        return gettext("Step %(step)s: %(dose)s mg (open-ended)") % values
+    if dosing_time == titration.MORNING:
+        text = ngettext(
+            "Step %(step)s: %(dose)s mg for %(count)s day",
+            "Step %(step)s: %(dose)s mg for %(count)s days",
+            step.days,
+        )
+    else:
+        text = ngettext(
+            "Step %(step)s: %(dose)s mg for %(count)s night",
+            "Step %(step)s: %(dose)s mg for %(count)s nights",
+            step.days,
+        )
+    return text % values
+
+
 class ResumeForm(SignedVersionForm):
     resume_on = forms.DateField(label=_("Restart on the night of"), widget=DATE_INPUT)
     step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
     first_night_field = "resume_on"
 
-    def __init__(self, *args, steps=(), **kwargs):
+    def __init__(self, *args, steps=(), steps_dosing_time=titration.EVENING, **kwargs):
+        """``steps``: the newest version's, offered to restart at; ``steps_dosing_time``:
+        that version's dosing time, whose nights (or a morning doser's days) a step lasts."""
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [
-            (
-                index,
-                (
-                    gettext("Step %(step)s: %(dose)s mg for %(days)s days")
-                    if step.days
-                    else gettext("Step %(step)s: %(dose)s mg (open-ended)")
-                )
-                % {"step": index + 1, "dose": local_plain(step.dose_mg), "days": step.days},
-            )
+            (index, _restart_choice(index, step, steps_dosing_time))
             for index, step in enumerate(steps)
         ]
 

@@ -550,7 +550,12 @@ def plan_resume(request, patient_id):
         "prescriptions/clinic/plan_resume.html",
         build,
         initial,
-        form_kwargs=lambda state: {"steps": state["latest"].steps if state["latest"] else ()},
+        form_kwargs=lambda state: {
+            "steps": state["latest"].steps if state["latest"] else (),
+            "steps_dosing_time": (
+                state["latest"].dosing_time if state["latest"] else titration.EVENING
+            ),
+        },
     )
 
 

@@ -258,7 +258,7 @@ def test_resume_when_not_on_hold_is_refused_with_a_message(
 def test_resume_restarts_at_the_chosen_step(clinician_client, patient_a, prescription):
     clinician_client.post(url("plan_hold", patient_a), hold_data())
     page = clinician_client.get(url("plan_resume", patient_a))
-    assert "Step 2: 3 mg for 14 days" in page_text(page)
+    assert "Step 2: 3 mg for 14 nights" in page_text(page)
     response = clinician_client.post(url("plan_resume", patient_a), resume_data(step="1"))
     assert response.status_code == 302
     version = PlanVersion.objects.get(number=3)
@@ -330,7 +330,7 @@ def test_german_plan_pages_write_doses_with_a_decimal_comma(
     assert 'value="1.50"' not in change
     clinician_client.post(url("plan_hold", patient_a), hold_data())
     resume = page_text(clinician_client.get(url("plan_resume", patient_a), **german))
-    assert "Stufe 2: 3 mg für 14 Tage" in resume
+    assert "Stufe 2: 3 mg für 14 Nächte" in resume
     # A dose typed as the form shows it is read back as the same dose.
     response = clinician_client.post(url("plan_resume", patient_a), resume_data(step="1"), **german)
     assert response.status_code == 302
