@@ -231,3 +231,18 @@ def panel_steps_table(patient, clinician, now):
             .content.decode()
         )
     return html.split('class="table plan-steps"', 1)[1].split("</table>", 1)[0]
+
+
+def visible_text(html):
+    """A page or fragment's text as read on screen: tags dropped (each a space), whitespace
+    collapsed. The plan tests compare surfaces by it."""
+    out, inside = [], False
+    for char in html:
+        if char == "<":
+            inside = True
+        elif char == ">":
+            inside = False
+            out.append(" ")
+        elif not inside:
+            out.append(char)
+    return " ".join("".join(out).split())

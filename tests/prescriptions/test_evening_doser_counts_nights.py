@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.patients.journal_support import make_plan, panel_steps_table
+from tests.patients.journal_support import make_plan, panel_steps_table, visible_text
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -59,19 +59,6 @@ WORDS = {
 }
 
 
-def _text(html):
-    out, inside = [], False
-    for char in html:
-        if char == "<":
-            inside = True
-        elif char == ">":
-            inside = False
-            out.append(" ")
-        elif not inside:
-            out.append(char)
-    return " ".join("".join(out).split())
-
-
 @pytest.mark.parametrize(("language", "dosing_time"), sorted(WORDS))
 def test_step_lengths_and_positions_are_counted_in_the_doses_own_unit(
     patient_a, clinician_a, language, dosing_time
@@ -91,9 +78,9 @@ def test_step_lengths_and_positions_are_counted_in_the_doses_own_unit(
             .get(reverse("clinic:plan", args=[patient_a.pk]))
             .content.decode()
         )
-    table = _text(panel_steps_table(patient_a, clinician_a, NOON))
+    table = visible_text(panel_steps_table(patient_a, clinician_a, NOON))
 
-    assert mine in _text(my_plan.split('id="plan-now"', 1)[1].split("</section>", 1)[0])
-    assert panel_position in _text(panel)
+    assert mine in visible_text(my_plan.split('id="plan-now"', 1)[1].split("</section>", 1)[0])
+    assert panel_position in visible_text(panel)
     assert length in table
     assert carries_on in table

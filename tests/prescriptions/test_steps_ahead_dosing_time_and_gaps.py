@@ -24,6 +24,7 @@ from tests.patients.journal_support import (
     sign_change,
     sign_hold,
     switch_dosing_time,
+    visible_text,
     your_steps,
 )
 from tests.prescriptions.factories import make_prescription, plan_steps
@@ -45,21 +46,8 @@ def _panel_rows(patient, clinician, now=NOW):
     rows = []
     for row in body.split("<tr")[1:]:
         cells = row.split("<td>")[1:]
-        rows.append([_text(_strip_tags(cell.split("</td>")[0])) for cell in cells])
+        rows.append([visible_text(cell.split("</td>")[0]) for cell in cells])
     return rows
-
-
-def _strip_tags(fragment):
-    out, inside = [], False
-    for char in fragment:
-        if char == "<":
-            inside = True
-        elif char == ">":
-            inside = False
-            out.append(" ")
-        elif not inside:
-            out.append(char)
-    return "".join(out)
 
 
 def _evening_then_morning(patient, clinician):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from patients.clinic import attention
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation
-from tests.patients.journal_support import make_plan, sign_change
+from tests.patients.journal_support import make_plan, sign_change, visible_text
 from tests.prescriptions.factories import make_prescription
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
@@ -51,19 +51,6 @@ def _ended_then_prescribed_again(patient, clinician, *, dosing_time="evening"):
     )
 
 
-def _text(html):
-    out, inside = [], False
-    for char in html:
-        if char == "<":
-            inside = True
-        elif char == ">":
-            inside = False
-            out.append(" ")
-        elif not inside:
-            out.append(char)
-    return " ".join("".join(out).split())
-
-
 def _get(client, url):
     with time_machine.travel(NOW, tick=False):
         return client.get(url).content.decode()
@@ -87,19 +74,21 @@ def _surfaces(patient, clinician):
     listed = _get(clinician_client, reverse("clinic:patients"))
     row = listed.split(f'href="{reverse("clinic:patient", args=[patient.pk])}"', 1)[1]
     return {
-        "home": _text(_section(home, 'aria-labelledby="tonight-title"')),
-        "my plan": _text(_section(my_plan, 'aria-labelledby="plan-now"')),
-        "plan panel": _text(_section(plan_page, 'class="grid plan-summary"').split("</div>")[0]),
-        "patient page panel": _text(
+        "home": visible_text(_section(home, 'aria-labelledby="tonight-title"')),
+        "my plan": visible_text(_section(my_plan, 'aria-labelledby="plan-now"')),
+        "plan panel": visible_text(
+            _section(plan_page, 'class="grid plan-summary"').split("</div>")[0]
+        ),
+        "patient page panel": visible_text(
             _section(patient_page, 'class="grid plan-summary"').split("</div>")[0]
         ),
         # The row's first cell after the name: the plan position (list_rows.position_html).
         # The patient page's own figures above the panel: tonight and the next change.
-        "patient page figures": _text(
+        "patient page figures": visible_text(
             patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
             + patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[3]
         ),
-        "list": _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0]),
+        "list": visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0]),
     }
 
 
@@ -233,10 +222,10 @@ def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the
         attention.recompute([patient_a.pk], NOW)
     listed_page = _get(client, reverse("clinic:patients"))
     row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
-    cell = _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    cell = visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
     assert cell == listed
     for page in (plan_page, patient_page):
-        said = _text(_section(page, 'aria-labelledby="plan-panel-title"'))
+        said = visible_text(_section(page, 'aria-labelledby="plan-panel-title"'))
         assert panel in said, said
         assert no_plan not in said, said
 
@@ -264,9 +253,9 @@ def test_the_patient_pages_tonight_figure_says_the_prescription_ended_as_the_lis
         attention.recompute([patient_a.pk], NOW)
     listed_page = _get(client, reverse("clinic:patients"))
     row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
-    listed = _text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    listed = visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
     tonight = patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
-    figure = _text(tonight.split('class="stat-value">', 1)[1].split("</span>", 1)[0])
-    said = _text(_section(patient_page, 'aria-labelledby="plan-panel-title"'))
+    figure = visible_text(tonight.split('class="stat-value">', 1)[1].split("</span>", 1)[0])
+    said = visible_text(_section(patient_page, 'aria-labelledby="plan-panel-title"'))
     assert (listed, figure) == (ended, ended), (listed, figure)
     assert panel in said, said
