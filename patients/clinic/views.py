@@ -94,7 +94,10 @@ def _plan_panel(request, page):
     its forms' CSRF token, and the page's own render runs them (a second run cost the
     navigation and banner work again)."""
     context = {**dashboard.plan_panel_context(page), "csrf_token": get_token(request)}
-    return render_to_string(PLAN_PANEL_TEMPLATE, context), context["tonight_heading"]
+    # In the patient's zone, as the rest of the page: the versions' signing times were written
+    # in the clinician's, with no zone, under "times in the patient's zone" (found in QA).
+    html = _in_patient_zone(page.patient, render_to_string, PLAN_PANEL_TEMPLATE, context)
+    return html, context["tonight_heading"]
 
 
 def _calendar_month(request, today, last_night):

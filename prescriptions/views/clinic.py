@@ -113,7 +113,7 @@ def _with_added_row(request):
 def plan(request, patient_id):
     patient = _patient(request, patient_id)
     context = plan_panel_context(request, patient)
-    return render(request, "prescriptions/clinic/plan.html", context)
+    return _render_in_patient_zone(request, patient, "prescriptions/clinic/plan.html", context)
 
 
 @clinician_only
@@ -149,8 +149,9 @@ def version_detail(request, patient_id, version_id):
                 "night_count": None if last is None else (last - first).days + 1,
             }
         )
-    return render(
+    return _render_in_patient_zone(
         request,
+        patient,
         "prescriptions/clinic/version_detail.html",
         {
             "patient": patient,
@@ -160,6 +161,13 @@ def version_detail(request, patient_id, version_id):
             "schedule_dosing_times": titration.dosing_times_differ(as_signed),
         },
     )
+
+
+def _render_in_patient_zone(request, patient, template, context):
+    """The plan's pages in the patient's zone, as the patient page: a version's signing time
+    is the patient's evening, written with its zone (patient_time), not the clinician's."""
+    with timezone.override(patient.tz):
+        return render(request, template, context)
 
 
 def _plan_as_signed(patient, version, plain) -> tuple[titration.Stretch, ...]:

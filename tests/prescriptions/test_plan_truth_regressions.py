@@ -19,6 +19,7 @@ from prescriptions import changes
 from prescriptions.forms import StepRowForm
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.journal_support import visible_text
 from tests.patients.urgent_support import urgent_report
 from tests.prescriptions.factories import make_prescription, steps_data
 from tests.security.reauth import mark_reauthenticated
@@ -309,7 +310,8 @@ def test_a_dismissed_suggestion_is_listed_with_who_when_and_why(
         text = plan_page(client, patient)
     assert "Consider returning to the previous dose" not in text
     assert "Why: Dreams are mild" in text
-    assert f"{clinician.name}, 11 Jan 2026, 14:00" in text
+    # In the patient's zone, with its abbreviation (test_plan_times_in_patient_zone.py).
+    assert f"{clinician.name}, 11 Jan 2026, 14:00 GMT" in visible_text(text)
 
 
 def test_the_urgent_report_page_says_tonights_logged_dose_stands(client, patient, clinician):
