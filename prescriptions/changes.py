@@ -79,17 +79,21 @@ class PlanChange:
 # --- pure builders ------------------------------------------------------------------------
 
 
-def _carried_hold(latest: titration.PlainVersion, effective_night: date):
-    """A hold still pending or running on ``effective_night`` carries into the new version.
+def _carried_hold(
+    latest: titration.PlainVersion,
+    effective_night: date,
+    versions: tuple[titration.PlainVersion, ...] | None = None,
+):
+    """A hold still pending or running on ``effective_night`` carries into the new version:
+    the plan's, every version read (``versions``; ``latest`` alone when not given), until
+    the night before a signed restart (titration.hold_to_carry).
 
     Without this, a step change saved during a planned surgery hold would silently lift the
-    hold (the newer version wins from its effective night).
+    hold (the newer version wins from its effective night). It read the newest version only:
+    under a signed restart that is the restart, with no hold, and the change lifted the hold.
     """
-    if latest.hold_from is None:
-        return None, None
-    if latest.hold_until is not None and latest.hold_until < effective_night:
-        return None, None
-    return latest.hold_from, latest.hold_until
+    hold = titration.hold_to_carry(versions or (latest,), effective_night)
+    return hold if hold is not None else (None, None)
 
 
 def steps_change(
@@ -103,9 +107,12 @@ def steps_change(
     template_id: int | None = None,
     dosing_time: str | None = None,
     applied_suggestion: str = "",
+    versions: tuple[titration.PlainVersion, ...] | None = None,
 ) -> PlanChange:
+    """New steps from ``effective_night``; a hold pending or running then carries on
+    (``versions``: the whole plan, the newest last; see _carried_hold)."""
     hold_from, hold_until = (
-        (None, None) if latest is None else _carried_hold(latest, effective_night)
+        (None, None) if latest is None else _carried_hold(latest, effective_night, versions)
     )
     if dosing_time is None:
         dosing_time = latest.dosing_time if latest is not None else titration.EVENING
@@ -272,7 +279,7 @@ def dosing_time_change(
             if dosing_time == titration.MORNING
             else gettext("The plan already uses evening dosing: choose the other dosing time.")
         )
-    hold_from, hold_until = _carried_hold(latest, effective_night)
+    hold_from, hold_until = _carried_hold(latest, effective_night, versions)
     return PlanChange(
         kind=PlanVersion.Kind.DOSING_TIME,
         effective_night=effective_night,

@@ -528,6 +528,22 @@ def first_held_night(versions: Sequence[PlainVersion], night: date) -> date | No
     return None
 
 
+def hold_to_carry(versions: Sequence[PlainVersion], night: date) -> tuple[date, date | None] | None:
+    """The hold running on ``night``, or the first one to come after it, as the whole plan
+    says (a signed restart included): its first night and its last (hold_last_night; None
+    while no restart is signed); None when no hold runs or is to come. What a change that
+    governs from ``night`` keeps (changes: a new version wins over every older one from its
+    first night, so a hold it does not carry is lifted).
+
+    Not the newest version's own hold: once a restart is signed, the newest version is the
+    restart, which has no hold, and "Change steps" or a switch of dosing time signed from
+    tonight lifted the hold on every night before the restart."""
+    first = first_held_night(versions, night)
+    if first is None:
+        return None
+    return _held_since(versions, first), hold_last_night(versions, first)
+
+
 @dataclass(frozen=True)
 class Stretch:
     """A run of nights on which the plan asks one thing: one step's dose, or a hold."""

@@ -364,6 +364,7 @@ def plan_change(request, patient_id, template_id=None):
                 patient_note=data["patient_note"],
                 template_id=template.pk if template else None,
                 applied_suggestion=data["suggestion"],
+                versions=tuple(state["plain_versions"]),
             )
             try:
                 version = save_version(
