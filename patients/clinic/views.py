@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, Max, Min, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +45,7 @@ from patients.journal.charts import table_body, table_rows
 from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from patients.rules import flags as flag_rules
 from patients.rules import nights as night_rules
+from patients.urgent import reports as urgent_reports
 from patients.urgent.reports import report_night
 from prescriptions import plans
 from prescriptions.models import PlanVersion
@@ -417,7 +418,8 @@ def _range_form(request, last_night, default_start):
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
     page = dashboard.patient_page(patient, care_team, timezone.now())
-    form, start, end = _range_form(request, page.last_night, _page_record_start(page))
+    first_night, last_night = _page_record_range(page)
+    form, start, end = _range_form(request, last_night, first_night)
     # One list of plan changes for the table and the chart's markers.
     changes = page.plan.changes_between(start, end)
     scales = [*dashboard.scale_defs.SYMPTOMS, dashboard.scale_defs.SLEEP] + [
@@ -457,22 +459,34 @@ def visit_report(request, pk):
     )
 
 
-def _page_record_start(page):
-    """record_start() for a page that has read the patient's nights and plan (every version
-    of every prescription): only the first urgent report is asked of the database."""
+def _page_record_range(page):
+    """The first and last night of the patient's record for a page that has read their
+    nights and plan (every version of every prescription): record_start(), and the last night
+    of record (nights.last_night_of_record) with the newest urgent report's night, which the
+    visit report shows. One query: the first urgent report and those that may lie on a night
+    after tonight (a move west; the range followed the newest night logged only and left
+    such a report out)."""
     patient = page.patient
-    report = (
+    first = UrgentReport.objects.filter(patient=patient).order_by("created_at", "pk")
+    reports = list(
         UrgentReport.objects.filter(patient=patient)
+        .filter(
+            Q(pk__in=first.values("pk")[:1])
+            | Q(created_at__gte=urgent_reports.made_on_a_night_after(page.today))
+        )
         .order_by("created_at", "pk")
         .only("created_at", "time_zone")
-        .first()
     )
     nights = [
-        report and report_night(report, patient.tz, page.plan),
+        report_night(reports[0], patient.tz, page.plan) if reports else None,
         page.records[0].night if page.records else None,
         min((version.effective_night for version in page.plan.versions), default=None),
     ]
-    return min([night for night in nights if night is not None] + [page.today])
+    start = min([night for night in nights if night is not None] + [page.today])
+    end = night_rules.last_night_of_record(
+        page.last_night, urgent_reports.newest_night(reports, patient.tz, page.plan)
+    )
+    return start, end
 
 
 def record_start(patient, today, plan):
@@ -525,18 +539,24 @@ def _in_site_language(chunks):
         yield from chunks
 
 
-def _export_last_night(patient, today, end_asked):
+def _export_last_night(patient, today, end_asked, plan):
     """The last night an export may reach (nights.last_night_of_record): the newest night
-    logged is read (one query) only when the end asked for may lie after tonight, i.e. none
-    is given or it is not an ISO date on or before tonight; otherwise tonight is the answer
-    whatever was logged."""
+    logged and the newest urgent report's night (a FHIR export holds the reports of its
+    nights; ``plan`` places them: urgent.reports.report_night) are read (two queries) only
+    when the end asked for may lie after tonight, i.e. none is given or it is not an ISO
+    date on or before tonight; otherwise tonight is the answer whatever was logged."""
     try:
         if date.fromisoformat(end_asked.strip()) <= today:
             return today
     except ValueError:
         pass
     newest = patient.entries.logged().order_by("-night").values_list("night", flat=True).first()
-    return night_rules.last_night_of_record(today, newest)
+    reports = UrgentReport.objects.filter(
+        patient=patient, created_at__gte=urgent_reports.made_on_a_night_after(today)
+    ).only("created_at", "time_zone")
+    return night_rules.last_night_of_record(
+        today, newest, urgent_reports.newest_night(reports, patient.tz, plan)
+    )
 
 
 def export_response(request, patient, fmt, *, now=None, errors_as_messages=True):
@@ -544,13 +564,13 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
 
     Shared by the clinician's and the patient's export pages; the caller did the gate.
     The range defaults to the whole record (first entry or plan version to today, or to the
-    newest night logged when a move west has put it after today).
+    newest night logged or urgent report's night when a move west has put it after today).
     Returns None (after adding messages) when the range is not valid.
     """
     now = now or timezone.now()
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
-    last_night = _export_last_night(patient, today, request.GET.get("end", ""))
+    last_night = _export_last_night(patient, today, request.GET.get("end", ""), plan)
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).
     default_start = (

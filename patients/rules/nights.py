@@ -203,15 +203,16 @@ def checkin_night(now: datetime, tz: ZoneInfo | str) -> date | None:
     return local.date() - _ONE_DAY
 
 
-def last_night_of_record(tonight: date, newest_logged: date | None) -> date:
+def last_night_of_record(tonight: date, *newest: date | None) -> date:
     """The last night a range of the patient's record may reach (a report, an export, their
-    defaults): tonight, or the newest night logged when that is later. A night logged in a
-    zone further east is one night or more after tonight in the zone the patient has since
-    moved west to, for up to a day (Kiritimati to Pago Pago); it was logged, so no range
-    that asks for it leaves it out, and nothing after both is ever in one."""
-    if newest_logged is not None and newest_logged > tonight:
-        return newest_logged
-    return tonight
+    defaults): tonight, or the newest night of record when that is later: ``newest`` are the
+    newest night logged and, where the range shows urgent reports, the newest report's night
+    (None: none). A night logged or reported in a zone further east is one night or more
+    after tonight in the zone the patient has since moved west to, for up to a day
+    (Kiritimati to Pago Pago); it is on record, so no range that asks for it leaves it out,
+    and nothing after all of them is ever in one. The visit report and the exports followed
+    the newest night logged only, and left out a report made on a later night."""
+    return max([tonight, *(night for night in newest if night is not None)])
 
 
 def night_window(night: date, tz: ZoneInfo | str, dosing_time: str) -> tuple[datetime, datetime]:

@@ -100,6 +100,20 @@ def report_night(report: UrgentReport, tz, plan: plans.PlanView) -> date:
     return plan.night_of(report.created_at, report_zone(report, tz))
 
 
+def made_on_a_night_after(tonight: date) -> datetime:
+    """The earliest instant a report on a night after ``tonight`` (in the zone it was made in)
+    can have been made: a later night begins no earlier than midnight of the next day in the
+    zone furthest east (UTC+14), 10:00 UTC on ``tonight``'s date, so midnight UTC is safe.
+    The reports a range's last night has to look at (newest_night)."""
+    return datetime.combine(tonight, datetime.min.time(), UTC)
+
+
+def newest_night(reports: Iterable[UrgentReport], tz, plan: plans.PlanView) -> date | None:
+    """The latest night (report_night) of ``reports``, None without any: what
+    nights.last_night_of_record takes for the urgent reports a range shows."""
+    return max((report_night(report, tz, plan) for report in reports), default=None)
+
+
 def report_reaction(
     patient: Patient,
     *,

@@ -17,8 +17,10 @@ from django.urls import reverse
 
 from patients.clinic.exports import fhir
 from patients.models import NightlyEntry
+from patients.urgent.reports import report_night
 from prescriptions.plans import load
 from tests.patients.journal_support import make_plan, month_cell
+from tests.patients.urgent_support import urgent_report
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +260,64 @@ def test_the_patient_pages_trend_runs_to_the_newest_night_logged(clinician_clien
     response = clinician_client.get(reverse("clinic:patient", args=[far_west.pk]))
     taken = next(s for s in response.context["chart_series"] if s.key == "taken")
     assert [night.isoformat() for night, dose in taken.points if dose is not None] == LOGGED
+
+
+# --- An urgent report made further east, on a night after every night logged ---------------
+# Logged on 30 Nov and 2 Dec in London; the report is made in Kiritimati at 12:30 on 3 Dec
+# there (the night of 3 Dec, nothing logged on it); twenty minutes later the patient is in
+# Pago Pago, where tonight is 1 Dec. The ranges followed the newest night logged (2 Dec) and
+# left the report out of the default report and export, and cut a range asked to 3 Dec.
+REPORTED_AT = datetime(2026, 12, 2, 22, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def reported_west(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a)
+    for night, (zone, at) in FAR_NIGHTS.items():
+        if night != FAR_AHEAD:
+            NightlyEntry.objects.create(
+                patient=patient_a,
+                night=night,
+                status=NightlyEntry.Status.TAKEN,
+                dose_mg=Decimal("1.5"),
+                prescribed_mg=Decimal("1.5"),
+                taken_at=at,
+                evening_logged_at=at,
+                time_zone=zone,
+            )
+    patient_a.time_zone = "Pacific/Kiritimati"
+    patient_a.save(update_fields=["time_zone"])
+    report = urgent_report(patient_a, REPORTED_AT)
+    patient_a.time_zone = "Pacific/Pago_Pago"
+    patient_a.save(update_fields=["time_zone"])
+    with time_machine.travel(FAR_NOW, tick=False):
+        view = load(patient_a)
+        assert view.tonight(patient_a.tz, FAR_NOW) == date(2026, 12, 1)
+        assert report_night(report, patient_a.tz, view) == FAR_AHEAD
+        yield report
+
+
+@pytest.mark.parametrize("params", [ASKED, {}], ids=["asked", "default"])
+def test_the_visit_report_reaches_an_urgent_report_made_ahead_of_every_night_logged(
+    clinician_client, reported_west, params
+):
+    response = clinician_client.get(
+        reverse("clinic:report", args=[reported_west.patient_id]), params
+    )
+    report = response.context["report"]
+    assert report["end"] == FAR_AHEAD
+    assert [r.pk for r in report["urgent_reports"]] == [reported_west.pk]
+    assert not list(response.context["messages"])
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_a_default_export_reaches_an_urgent_report_made_ahead_of_every_night_logged(
+    who, reported_west, clinician_a
+):
+    client, url = _exporter(who, reported_west.patient, clinician_a)
+    response = client.get(url("fhir"))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode()
+    assert response["Content-Disposition"].endswith('_2026-12-03.json"')
+    kinds = [item["resource"]["resourceType"] for item in json.loads(content)["entry"]]
+    assert kinds.count("AdverseEvent") == 1
