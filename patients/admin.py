@@ -51,3 +51,7 @@ class PatientAdmin(SimpleHistoryAdmin):
     search_fields = ["user__email", "user__display_name"]
     inlines = [CareTeamInline]
     exclude = ["next_reminder_at"]
+    # When the row was made: a record, not an admin's to edit. As an input it was shown in
+    # the admin's zone, and in the hour the clocks go back that time happens twice, so the
+    # admin refused to save the patient at all ("may be ambiguous").
+    readonly_fields = ["created_at"]
