@@ -26,6 +26,7 @@ time to instant monotonic and keeps :func:`night_window` and :func:`night_of` co
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 EVENING = "evening"
@@ -302,8 +303,36 @@ def zone_label(key: str) -> str:
 def clock_change_days(tz: ZoneInfo | str, first: date, days: int) -> tuple[date, ...]:
     """The local dates from ``first`` on (``days`` of them) on which ``tz``'s clocks change
     (daylight saving begins or ends): the nights on which the wall times a patient set can
-    map to other instants, or to none (a time the clocks skip)."""
+    map to other instants, or to none (a time the clocks skip). Read from each year's
+    changes, found once per zone and year (the settings page asks for a year ahead on every
+    opening: a walk of 366 days each time)."""
     zone = as_zone(tz)
+    if days <= 0:
+        return ()
+    last = first + timedelta(days=days - 1)
+    if zone.key is None:  # a zone read from a file has no name to cache it by
+        return _walk_clock_changes(zone, first, days)
+    return tuple(
+        day
+        for year in range(first.year, last.year + 1)
+        for day in clock_changes_in_year(zone.key, year)
+        if first <= day <= last
+    )
+
+
+@lru_cache(maxsize=512)
+def clock_changes_in_year(zone_key: str, year: int) -> tuple[date, ...]:
+    """The local dates of ``year`` on which the clocks of the zone named ``zone_key`` change
+    (clock_change_days): a pure function of its arguments, so found once and kept."""
+    first = date(year, 1, 1)
+    # 31 December 9999 has no next day to compare with: that year stops a day short.
+    end = date(year + 1, 1, 1) if year < date.max.year else date.max
+    return _walk_clock_changes(as_zone(zone_key), first, (end - first).days)
+
+
+def _walk_clock_changes(zone: ZoneInfo, first: date, days: int) -> tuple[date, ...]:
+    """clock_change_days by walking the dates one by one: each date whose midnight and next
+    midnight have different offsets."""
     changes = []
     offset = datetime.combine(first, MORNING_NIGHT_STARTS, zone).utcoffset()
     for n in range(days):

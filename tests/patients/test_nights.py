@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from patients.rules import nights as nights_rules
 from patients.rules.nights import (
     EVENING,
     MORNING,
     clock_change_days,
+    clock_changes_in_year,
     is_in_dosing_window,
     last_night_of_record,
     moment_on_night,
@@ -513,3 +515,48 @@ def test_clock_change_days_are_the_local_dates_the_offset_changes(zone, first, c
     """Sao Paulo jumped at midnight (4 Nov 2018 00:00 -> 01:00: that date) and went back at
     the next one (17 Feb 2019 00:00 -> 16 Feb 23:00: the date whose hour is repeated)."""
     assert clock_change_days(zone, first, 366) == changes
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/London", "America/Chicago", "Australia/Sydney", "UTC", "Asia/Tokyo"]
+)
+def test_clock_change_days_read_from_each_years_changes_are_the_day_by_day_walk(zone):
+    """The settings page asks for a year of clock changes on every opening; they are read
+    once per zone and year (clock_changes_in_year) and must be what walking the dates one by
+    one finds, from any first date (a change on it, at a year's end, a leap day) and for
+    any length, a zone given by name or as a ZoneInfo."""
+    firsts = (
+        date(2026, 1, 1),
+        date(2026, 3, 8),  # Chicago springs forward that day
+        date(2026, 3, 29),  # London springs forward that day
+        date(2026, 4, 5),  # Sydney goes back that day
+        date(2026, 10, 4),  # Sydney springs forward that day
+        date(2026, 11, 21),
+        date(2026, 12, 31),
+        date(2028, 2, 29),
+    )
+    for first in firsts:
+        for days in (0, 1, 2, 30, 366, 800):
+            walked = nights_rules._walk_clock_changes(ZoneInfo(zone), first, days)
+            assert clock_change_days(zone, first, days) == walked, (first, days)
+            assert clock_change_days(ZoneInfo(zone), first, days) == walked, (first, days)
+
+
+def test_a_zones_clock_changes_are_walked_once_per_year(monkeypatch):
+    """Three openings of the settings page (a year ahead each) walk 2026 and 2027 once:
+    they walked 366 days on each (about 1 ms a page)."""
+    clock_changes_in_year.cache_clear()
+    walks = []
+    walk = nights_rules._walk_clock_changes
+
+    def counted(*args):
+        walks.append(args[1].year)
+        return walk(*args)
+
+    monkeypatch.setattr(nights_rules, "_walk_clock_changes", counted)
+    for _ in range(3):
+        assert clock_change_days("Europe/London", date(2026, 11, 21), 366) == (
+            date(2027, 3, 28),
+            date(2027, 10, 31),
+        )
+    assert walks == [2026, 2027]
