@@ -145,10 +145,12 @@ def _dose_reminder_lost(prefs: Prefs, dosing_time: str) -> bool:
     return not kinds & {Kind.EVENING, Kind.LAST_CALL}
 
 
-def _evening_quiet_warning(
-    lost: bool, swallowed: bool, reminder: time, start: time, end: time, saved: bool
-) -> str:
-    """What quiet hours do to an evening doser's dose reminder and last call."""
+def _evening_quiet_warning(prefs: Prefs, lost: bool, saved: bool) -> str:
+    """What quiet hours do to an evening doser's dose reminder and last call. The time it
+    waits until is the sweep's (its Fate, reminder_fates), as the last call's is: read from
+    the quiet hours' end, the page said the 21:00 reminder waits until 03:30 under quiet
+    hours 20:00 to 03:30 when the sweep drops it, the dosing window closing at 03:00 (found
+    in review)."""
     if lost:
         if not saved:
             return gettext(
@@ -159,13 +161,33 @@ def _evening_quiet_warning(
             "Saved, but your quiet hours cover the whole evening window: no evening "
             "reminder can reach you. Shorten the quiet hours to get one."
         )
-    if swallowed:
-        return gettext(
+    fate = reminder_fates(prefs, TYPICAL_NIGHT, EVENING)[Kind.EVENING]
+    if fate.held == fate.asked:
+        return ""
+    zone = as_zone(prefs.tz)
+    times = {
+        "reminder": f"{fate.asked.astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+    }
+    if fate.held is None:
+        return (
+            gettext(
+                "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
+                "to %(end)s): it cannot reach you (the dosing window closes at 03:00). Move "
+                "the reminder or the quiet hours if you want it."
+            )
+            % times
+        )
+    times["end"] = f"{fate.held.astimezone(zone):%H:%M}"
+    return (
+        gettext(
             "Your evening reminder at %(reminder)s is inside your quiet hours (%(start)s "
             "to %(end)s), so it waits until %(end)s. Move the reminder or the quiet hours "
             "if you want it earlier."
-        ) % {"reminder": f"{reminder:%H:%M}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
-    return ""
+        )
+        % times
+    )
 
 
 def _last_call_warning(prefs: Prefs) -> str:
@@ -454,7 +476,7 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False, nights
         if together:
             warnings = [together]
         else:
-            warnings = [_evening_quiet_warning(lost, swallowed, reminder, start, end, saved)]
+            warnings = [_evening_quiet_warning(prefs, lost, saved)]
             if not lost:  # else the whole evening window is said to be covered
                 warnings.append(_last_call_warning(prefs))
         warnings += _morning_after_warnings(prefs)
