@@ -1029,7 +1029,12 @@ def patient_settings(request):
             "quiet_warnings": []
             if form.is_bound
             else PatientSettingsForm.warnings_for(
-                patient, dosing_time, switch, saved=saved_but, tonight=tonight
+                patient,
+                dosing_time,
+                switch,
+                saved=saved_but,
+                tonight=tonight,
+                dosing_time_on=plan.dosing_time_on,
             ),
             "reach_warning": ""
             if form.is_bound

@@ -128,10 +128,17 @@ class ReminderSettingsForm(forms.ModelForm):
 
     @classmethod
     def warnings_for(
-        cls, patient, dosing_time: str = EVENING, switch=None, *, saved=False, tonight=None
+        cls,
+        patient,
+        dosing_time: str = EVENING,
+        switch=None,
+        *,
+        saved=False,
+        tonight=None,
+        dosing_time_on=None,
     ) -> list[str]:
         """What ``patient``'s saved quiet hours do to their reminders, each warning its own
-        item (quiet_warnings.warnings_for)."""
+        item (quiet_warnings.warnings_for; ``dosing_time_on``: the plan's, night by night)."""
         return quiet_warnings.warnings_for(
             quiet_warnings.settings_of(patient),
             patient.time_zone,
@@ -139,6 +146,7 @@ class ReminderSettingsForm(forms.ModelForm):
             switch,
             saved=saved,
             tonight=tonight,
+            dosing_time_on=dosing_time_on,
         )
 
 

@@ -2,6 +2,7 @@
 warning read from the sweep's own slots (schedule.slots_for_night), with and without quiet
 hours, on a typical night and on the nights the patient's clocks change."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -387,26 +388,37 @@ def _clock_change_night(night: date, day: date, dosing_time: str, what: str) -> 
     return gettext("On the night of %(night)s, when the clocks change: %(what)s.") % names
 
 
-def _clock_change_warnings(prefs: Prefs, tz: str, first: date, last: date, dosing_time: str):
-    """What quiet hours do on the nights ``tz``'s clocks change (from ``first`` to ``last``)
-    where it is not what the other warnings say of every night (read on TYPICAL_NIGHT): on a
-    spring-forward night, quiet hours ending at 02:30, a time the clocks skip, end at 03:00,
-    when the dosing window closes, so the sweep drops the evening reminder the page said
-    waits until 02:30. Asked of the sweep's own slots on those nights, nothing re-derived;
-    each night whose reminders change is said with its own date (_clock_change_night)."""
-    usual = _wall_fates(prefs, TYPICAL_NIGHT, dosing_time)
+def _clock_change_warnings(
+    prefs: Prefs, tz: str, first: date, last: date, dosing_time_on: Callable[[date], str]
+):
+    """What quiet hours do on the nights from ``first`` to ``last`` that ``tz``'s clocks
+    change in (the night before a change early in the morning, and the night of the day it
+    changes) where it is not what the other warnings say of every night (read on
+    TYPICAL_NIGHT): on a spring-forward night, quiet hours ending at 02:30, a time the
+    clocks skip, end at 03:00, when the dosing window closes, so the sweep drops the evening
+    reminder the page said waits until 02:30. Asked of the sweep's own slots on those
+    nights, nothing re-derived; each night whose reminders change is said with its own date
+    (_clock_change_night), judged under the dosing time it has (``dosing_time_on``, the
+    plan's): the last evening night before a switch to mornings that starts on a
+    clock-change day was looked at by neither side of the switch, and its dropped reminders
+    went unsaid."""
+    usual = {}  # by dosing time: the typical night's reminders
     here = replace(prefs, tz=tz)
     warnings = []
     days = max((last - first).days + 1, 0)
-    for day in clock_change_days(tz, first, min(days, CLOCK_CHANGE_LOOKAHEAD_DAYS)):
+    # A change early on the day after ``last`` moves ``last``'s own night's reminders.
+    for day in clock_change_days(tz, first, min(days + 1, CLOCK_CHANGE_LOOKAHEAD_DAYS + 1)):
         for night in (day - timedelta(days=1), day):
-            if night < first:
-                continue  # a night already past (its day is tonight's)
+            if not first <= night <= last:
+                continue  # a night already past (its day is tonight's), or not this range's
+            dosing_time = dosing_time_on(night)
+            if dosing_time not in usual:
+                usual[dosing_time] = _wall_fates(prefs, TYPICAL_NIGHT, dosing_time)
             differ = {}
             for kind, (asked, held) in _wall_fates(here, night, dosing_time).items():
-                if kind not in usual:
+                if kind not in usual[dosing_time]:
                     continue
-                usual_asked, usual_held = usual[kind]
+                usual_asked, usual_held = usual[dosing_time][kind]
                 quiet_hours_act = usual_held != usual_asked or held != asked
                 if quiet_hours_act and held != usual_held:
                     differ[kind] = held
@@ -448,15 +460,14 @@ def settings_of(patient) -> dict:
     }
 
 
-def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False, nights=None) -> list[str]:
+def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False) -> list[str]:
     """What quiet hours do to the dose reminder of ``dosing_time`` (the plan's: a
     morning doser was warned about the evening reminders the page says they do not
     get, and not about the morning one quiet hours delay; found in review), and to an
     evening doser's morning check-in and missed-dose follow-up: each its own warning.
     ``data``: reminder settings by field name (settings_of). ``saved``: said on the page
     right after the save that left no dose reminder ("Saved, but ..."); otherwise the
-    warning says how things stand. ``nights``: (zone, first, last), the nights whose clock
-    changes are looked at too."""
+    warning says how things stand."""
     prefs = _quiet_prefs(data)
     if prefs is None:
         return []
@@ -480,8 +491,6 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False, nights
             if not lost:  # else the whole evening window is said to be covered
                 warnings.append(_last_call_warning(prefs))
         warnings += _morning_after_warnings(prefs)
-    if nights is not None:
-        warnings += _clock_change_warnings(prefs, *nights, dosing_time)
     return [warning for warning in warnings if warning]
 
 
@@ -494,7 +503,14 @@ def dose_reminder_lost(data, dosing_time: str = EVENING) -> bool:
 
 
 def warnings_for(
-    data, tz: str, dosing_time: str = EVENING, switch=None, *, saved=False, tonight=None
+    data,
+    tz: str,
+    dosing_time: str = EVENING,
+    switch=None,
+    *,
+    saved=False,
+    tonight=None,
+    dosing_time_on: Callable[[date], str] | None = None,
 ) -> list[str]:
     """The warnings for settings already saved (``data``, settings_of; ``tz``, the
     patient's zone), shown whenever the page is opened, each its own item (run together,
@@ -508,20 +524,31 @@ def warnings_for(
     against: a signed switch to mornings with quiet hours over the morning time went
     unwarned until the day it began (found in review).
     ``tonight``: the patient's night; the clock changes of the year from it are looked
-    at in their zone (none without it)."""
-    end = None
+    at in their zone (none without it), each night under the dosing time it has:
+    ``dosing_time_on`` (the plan's, PlanView.dosing_time_on); without it, ``dosing_time``
+    until the switch and the switch's from it."""
+    prefs = _quiet_prefs(data)
+    if dosing_time_on is None:
+
+        def dosing_time_on(night: date) -> str:
+            if switch is not None and night >= switch.night:
+                return switch.position.dosing_time
+            return dosing_time
+
+    end = until = None
     if tonight is not None:
-        end = tonight + timedelta(days=CLOCK_CHANGE_LOOKAHEAD_DAYS - 1)
-    until = switch.night - timedelta(days=1) if switch is not None else end
-    ahead = (tz, tonight, until) if tonight is not None else None
-    warnings = quiet_warnings(data, dosing_time, saved=saved, nights=ahead)
+        end = until = tonight + timedelta(days=CLOCK_CHANGE_LOOKAHEAD_DAYS - 1)
+        if switch is not None:
+            until = switch.night - timedelta(days=1)
+    warnings = quiet_warnings(data, dosing_time, saved=saved)
+    if prefs is not None and tonight is not None:
+        warnings += _clock_change_warnings(prefs, tz, tonight, until, dosing_time_on)
     if switch is not None:
         after = switch.position.dosing_time
         warnings += [_after_switch(warning, switch) for warning in quiet_warnings(data, after)]
-        prefs = _quiet_prefs(data)
         if tonight is not None and prefs is not None:
             # A clock-change line names its own night: not said "From <the switch's
             # day>, when your plan changes ...: on the night of ..." (two dates, two
             # colons; found by QA).
-            warnings += _clock_change_warnings(prefs, tz, switch.night, end, after)
+            warnings += _clock_change_warnings(prefs, tz, switch.night, end, dosing_time_on)
     return warnings

@@ -731,3 +731,45 @@ def test_an_evening_reminder_quiet_hours_hold_past_the_window_is_said_not_to_com
         ) % {"time": "02:45", "start": "20:00", "end": "03:30"}
     assert warnings[:2] == [DROPPED_EVENING[language], last_call]
     assert not any("waits until 03:30" in w and "21:00" in w for w in warnings)
+
+
+# --- a switch of dosing time that starts on a clock-change day -----------------------------
+
+
+def test_the_last_evening_before_a_switch_on_a_clock_change_day_is_judged_as_an_evening(
+    patient_client, patient_a, clinician_a
+):
+    """Berlin, quiet 20:00 to 02:30, a switch to mornings signed from Sunday 28 March 2027,
+    the day the clocks skip 02:00 to 03:00. Saturday 27 March is still an evening night
+    (the plan's position that night): its reminders, held to 02:30 early on Sunday, are
+    dropped by the sweep. That night was looked at by neither side of the switch (its
+    change day is the switch's first night) and nothing was said of it."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2027, 3, 28))
+    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", last_call=True)
+    # What the sweep does with that night, under evening dosing.
+    assert _berlin_slot(patient_a, date(2027, 3, 27)) is None
+    assert _berlin_slot(patient_a, date(2027, 3, 27), kind="last_call") is None
+    warnings = warning_on_page(patient_client)
+    assert warnings[1:] == [
+        "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
+        "your evening reminder is not sent; your last call is not sent."
+    ]
+
+
+def test_each_clock_change_night_is_judged_under_the_dosing_time_the_plan_has_that_night(
+    patient_client, patient_a, clinician_a
+):
+    """Mornings from 1 December, then evenings again from 1 March 2027: Berlin's spring
+    change (early on 28 March) falls in the second evening stretch, so its night is judged
+    as an evening (read from the plan night by night), not as the morning the first switch
+    brings."""
+    make_plan(patient_a, clinician_a, start=date(2026, 11, 1))
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 12, 1))
+    switch_dosing_time(patient_a, clinician_a, "evening", date(2027, 3, 1))
+    quiet(patient_a, time(20, 0), time(2, 30), time_zone="Europe/Berlin", last_call=True)
+    warnings = warning_on_page(patient_client)
+    assert (
+        "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
+        "your evening reminder is not sent; your last call is not sent."
+    ) in warnings
