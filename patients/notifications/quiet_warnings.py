@@ -435,6 +435,28 @@ def _clock_change_warnings(
     return warnings
 
 
+def _until_switch(warning: str, switch, dosing_time: str, saved: bool) -> str:
+    """``warning`` (what quiet hours do under tonight's dosing time, ``dosing_time``) said
+    until the last night before a signed switch (the one _after_switch words): "your last
+    call cannot reach you" was said as if for good, beside "From <day>, when your plan
+    changes ..." (found in review). ``saved``: the page right after the save that left no
+    dose reminder ("Saved, but until ...")."""
+    day = local_date(switch.night - timedelta(days=1), "long_day")
+    if dosing_time == MORNING and saved:
+        text = gettext("Saved, but until %(day)s, while your plan has morning dosing: %(warning)s")
+    elif dosing_time == MORNING:
+        text = gettext("Until %(day)s, while your plan has morning dosing: %(warning)s")
+    elif saved:
+        text = gettext(
+            "Saved, but until the night of %(day)s, while your plan has evening dosing: %(warning)s"
+        )
+    else:
+        text = gettext(
+            "Until the night of %(day)s, while your plan has evening dosing: %(warning)s"
+        )
+    return text % {"day": day, "warning": mid_sentence(warning)}
+
+
 def _after_switch(warning: str, switch) -> str:
     """``warning`` (what quiet hours do under the dosing time a signed switch brings) said
     from the switch's first night on."""
@@ -540,7 +562,16 @@ def warnings_for(
         end = until = tonight + timedelta(days=CLOCK_CHANGE_LOOKAHEAD_DAYS - 1)
         if switch is not None:
             until = switch.night - timedelta(days=1)
-    warnings = quiet_warnings(data, dosing_time, saved=saved)
+    if switch is None:
+        warnings = quiet_warnings(data, dosing_time, saved=saved)
+    else:
+        # Said as standing until the switch; "Saved, but" (only ever the first warning, the
+        # one saying no dose reminder is left) leads its sentence.
+        saved = saved and dose_reminder_lost(data, dosing_time)
+        warnings = [
+            _until_switch(warning, switch, dosing_time, saved=saved and not n)
+            for n, warning in enumerate(quiet_warnings(data, dosing_time))
+        ]
     if prefs is not None and tonight is not None:
         warnings += _clock_change_warnings(prefs, tz, tonight, until, dosing_time_on)
     if switch is not None:

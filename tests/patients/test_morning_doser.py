@@ -379,7 +379,8 @@ def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_mornin
         response = patient_client.get(SETTINGS)
     warnings = response.context["quiet_warnings"]
     assert warnings == [
-        "Your morning check-in reminder at 08:00, or the reminder to log last night's dose "
+        "Until the night of Wednesday 25 November, while your plan has evening dosing: "
+        "your morning check-in reminder at 08:00, or the reminder to log last night's dose "
         "when nothing was logged, is inside your quiet hours (23:00 to 09:30), so it waits "
         "until 09:30. Move your morning check-in time or the quiet hours if you want it "
         "earlier.",

@@ -282,6 +282,12 @@ def test_saved_but_is_in_the_language_just_chosen(patient_client, patient_a, cli
 
 # --- the times and the day it names, in any zone and across daylight-saving changes ---------
 
+# Tonight's warning, said until the last evening night before the switch to mornings.
+HELD_MORNING_AFTER_UNTIL_THE_SWITCH = (
+    "Until the night of Wednesday 25 November, while your plan has evening dosing: "
+    + HELD_MORNING_AFTER[0].lower()
+    + HELD_MORNING_AFTER[1:]
+)
 SWITCH_TO_MORNINGS = (
     "From Thursday 26 November, when your plan changes to morning dosing: your dose reminder "
     "and morning check-in at 08:00 are inside your quiet hours (23:00 to 09:30), so they wait "
@@ -326,7 +332,7 @@ def test_the_warning_names_the_patients_wall_times_and_day_in_any_zone(
     )
     with time_machine.travel(at, tick=False):
         warning = patient_client.get(SETTINGS).context["quiet_warnings"]
-    assert warning == [HELD_MORNING_AFTER, SWITCH_TO_MORNINGS]
+    assert warning == [HELD_MORNING_AFTER_UNTIL_THE_SWITCH, SWITCH_TO_MORNINGS]
 
 
 def test_far_east_of_utc_the_switch_is_said_by_the_patients_own_tonight(
@@ -773,3 +779,83 @@ def test_each_clock_change_night_is_judged_under_the_dosing_time_the_plan_has_th
         "On the night of Saturday 27 March (the clocks change early on Sunday 28 March): "
         "your evening reminder is not sent; your last call is not sent."
     ) in warnings
+
+
+# --- tonight's warnings hold until a signed switch of dosing time -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "until"),
+    [
+        ("en", "Until the night of Wednesday 25 November, while your plan has evening dosing: "),
+        (
+            "de",
+            "Bis zur Nacht vom Mittwoch, 25. November, solange Ihr Plan abendliche Einnahme "
+            "vorsieht: ",
+        ),
+        (
+            "es",
+            "Hasta la noche del miércoles 25 de noviembre, mientras su plan sea de toma por la "
+            "noche: ",
+        ),
+    ],
+)
+def test_a_warning_about_tonights_dosing_time_says_it_holds_until_a_signed_switch(
+    patient_client, patient_a, clinician_a, language, until
+):
+    """Quiet 23:00 to 09:30 drop the 23:30 last call of every evening night, and mornings
+    are signed from Thursday 26 November: the page said "it cannot reach you" as if for
+    good, beside "From Thursday 26 November, when your plan changes to morning dosing";
+    it holds until the night of Wednesday 25 November, the last evening."""
+    _to_mornings_from_the_26th(patient_a, clinician_a)
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    quiet(patient_a, time(23, 0), time(9, 30), morning_time=time(8, 0), morning_checkin=False)
+    assert checkin_slot(patient_a, kind="last_call") is None  # what the sweep does
+    warnings = warning_on_page(patient_client)
+    with translation.override(language):
+        dropped = gettext(
+            "Your last call at %(time)s is inside your quiet hours (%(start)s to "
+            "%(end)s): it cannot reach you (the dosing window closes at 03:00). Move the "
+            "last call or the quiet hours if you want it."
+        ) % {"time": "23:30", "start": "23:00", "end": "09:30"}
+        after = gettext("From %(day)s, when your plan changes to morning dosing: %(warning)s")
+    if language != "de":
+        dropped = dropped[0].lower() + dropped[1:]
+    assert warnings[0] == until + dropped
+    # Each warning about tonight's dosing time says until when; the switch's say from when.
+    before = after.split("%(day)s")[0]
+    assert all(w.startswith(until) or w.startswith(before) for w in warnings), warnings
+
+
+def test_a_morning_dosers_warning_holds_until_the_day_before_the_switch_to_evenings(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    switch_dosing_time(patient_a, clinician_a, "evening", date(2026, 11, 25))
+    quiet(patient_a, time(20, 0), time(9, 30), morning_time=time(8, 0), morning_checkin=False)
+    with time_machine.travel(datetime(2026, 11, 24, 10, 0, tzinfo=UTC), tick=False):
+        warnings = patient_client.get(SETTINGS).context["quiet_warnings"]
+    assert warnings[0] == (
+        "Until Tuesday 24 November, while your plan has morning dosing: your dose reminder "
+        "at 08:00 is inside your quiet hours (20:00 to 09:30), so it waits until 09:30. Move "
+        "your morning time or the quiet hours if you want it earlier."
+    )
+    assert warnings[1].startswith("From Wednesday 25 November, when your plan changes to")
+
+
+def test_saved_but_says_until_the_switch_too(patient_client, patient_a, clinician_a):
+    """The save that leaves no evening reminder, with mornings signed from the 26th: it
+    leaves none until the last evening night."""
+    _to_mornings_from_the_26th(patient_a, clinician_a)
+    warnings, flashed = said(save(patient_client, **OVER_THE_EVENING))
+    assert warnings[0] == (
+        "Saved, but until the night of Wednesday 25 November, while your plan has evening "
+        "dosing: " + WHOLE_EVENING[0].lower() + WHOLE_EVENING[1:]
+    )
+    assert flashed == []
+    assert warning_on_page(patient_client)[0] == (
+        "Until the night of Wednesday 25 November, while your plan has evening dosing: "
+        + WHOLE_EVENING[0].lower()
+        + WHOLE_EVENING[1:]
+    )
