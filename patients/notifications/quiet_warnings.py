@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from ldn_journal.local_dates import local_date
 from patients.models import ReminderDelivery
+from patients.notifications.due import morning_last_call_after
 from patients.rules.nights import EVENING, MORNING, as_zone, clock_change_days
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
 from patients.wording import mid_sentence
@@ -106,6 +107,8 @@ def _quiet_prefs(data) -> Prefs | None:
         morning_time=data["morning_time"],
         quiet_start=data["quiet_start"],
         quiet_end=data["quiet_end"],
+        # The sweep's (due.morning_last_call_after, from the setting), not Prefs' default.
+        morning_last_call_after=morning_last_call_after(),
     )
 
 
@@ -223,6 +226,43 @@ def _last_call_warning(prefs: Prefs) -> str:
             "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
             "so it waits until %(end)s. Move the last call or the quiet hours if you want it "
             "earlier."
+        )
+        % times
+    )
+
+
+def _morning_last_call_warning(prefs: Prefs) -> str:
+    """What quiet hours do to a morning doser's last call (sent a set time after the dose
+    reminder: schedule.slots_for_night) on a typical day, as _last_call_warning says of an
+    evening doser's: held back until they end, or dropped when that is past midnight, when
+    the day the dose can be logged ends. An evening doser was warned about theirs; a morning
+    doser's was held or dropped unsaid (found in review)."""
+    if not prefs.last_call:
+        return ""
+    fate = reminder_fates(prefs, TYPICAL_NIGHT, MORNING).get(Kind.LAST_CALL)
+    if fate is None or fate.held == fate.asked:
+        return ""
+    zone = as_zone(prefs.tz)
+    times = {
+        "time": f"{fate.asked.astimezone(zone):%H:%M}",
+        "start": f"{prefs.quiet_start:%H:%M}",
+        "end": f"{prefs.quiet_end:%H:%M}",
+    }
+    if fate.held is None:
+        return (
+            gettext(
+                "Your last call at %(time)s is inside your quiet hours (%(start)s to "
+                "%(end)s): it cannot reach you (the day your morning dose can be logged ends "
+                "at midnight). Move your morning time or the quiet hours if you want it."
+            )
+            % times
+        )
+    times["until"] = f"{fate.held.astimezone(zone):%H:%M}"
+    return (
+        gettext(
+            "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
+            "so it waits until %(until)s. Move your morning time or the quiet hours if you "
+            "want it earlier."
         )
         % times
     )
@@ -504,6 +544,8 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False) -> lis
                 kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
             )
         ]
+        if not lost:  # else the whole day is said to be covered
+            warnings.append(_morning_last_call_warning(prefs))
     else:
         together = "" if lost else _held_together_warning(prefs)
         if together:

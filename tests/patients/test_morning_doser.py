@@ -358,9 +358,10 @@ def test_quiet_hours_past_noon_warn_a_morning_doser_that_no_check_in_reminder_co
     patient_a.refresh_from_db()
     assert _checkin_slot(patient_a) is None
     client.force_login(patient_a.user)
-    [warning] = client.get(reverse("journal:settings")).context["quiet_warnings"]
+    [warning, last_call] = client.get(reverse("journal:settings")).context["quiet_warnings"]
     assert "the dose reminder waits until 12:30, and no morning check-in reminder" in warning
     assert "they wait" not in warning
+    assert last_call.startswith("Your last call at 10:00 is inside your quiet hours")
 
 
 def test_a_signed_switch_to_mornings_warns_that_quiet_hours_will_hold_the_morning_reminders(

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from patients.models import Patient, ReminderDelivery
+from patients.notifications.due import morning_last_call_after
 from patients.rules.schedule import Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
 
@@ -859,3 +860,96 @@ def test_saved_but_says_until_the_switch_too(patient_client, patient_a, clinicia
         + WHOLE_EVENING[0].lower()
         + WHOLE_EVENING[1:]
     )
+
+
+# --- a morning doser's last call -------------------------------------------------------------
+
+
+def _morning_last_call_slot(patient):
+    """What the sweep schedules: a morning doser's last call on a typical day (the
+    setting's minutes after the dose reminder), quiet hours applied."""
+    prefs = Prefs(
+        tz="UTC",
+        morning_time=patient.morning_time,
+        quiet_start=patient.quiet_start,
+        quiet_end=patient.quiet_end,
+        morning_last_call_after=morning_last_call_after(),
+    )
+    slots = slots_for_night(prefs, date(2026, 1, 15), "morning")
+    return next((s for s in slots if s.kind == ReminderDelivery.Kind.LAST_CALL), None)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "Your last call at 10:00 is inside your quiet hours (09:00 to 12:00), so it waits "
+            "until 12:00. Move your morning time or the quiet hours if you want it earlier.",
+        ),
+        (
+            "de",
+            "Ihre letzte Erinnerung um 10:00 liegt in Ihren Ruhezeiten (09:00 bis 12:00) und "
+            "wartet daher bis 12:00. Verschieben Sie Ihre Morgenzeit oder die Ruhezeiten, wenn "
+            "Sie sie früher möchten.",
+        ),
+        (
+            "es",
+            "Su último aviso de las 10:00 cae dentro de sus horas de silencio (de 09:00 a "
+            "12:00), así que espera hasta las 12:00. Cambie su hora de la mañana o las horas "
+            "de silencio si lo quiere antes.",
+        ),
+    ],
+)
+def test_quiet_hours_holding_a_morning_dosers_last_call_say_so(
+    patient_client, patient_a, clinician_a, language, said
+):
+    """Morning time 08:00, quiet 09:00 to 12:00: the dose reminder comes at 08:00, the last
+    call two hours later waits until 12:00, and the page said nothing of it (an evening
+    doser's held last call is said)."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    quiet(patient_a, time(9, 0), time(12, 0), morning_time=time(8, 0))
+    assert _morning_last_call_slot(patient_a).due_at.time() == time(12, 0)
+    assert warning_on_page(patient_client) == [said]
+
+
+def test_quiet_hours_past_midnight_say_a_morning_dosers_last_call_cannot_reach_them(
+    patient_client, patient_a, clinician_a
+):
+    """Quiet 09:00 to 01:00 hold the 10:00 last call past midnight, when the day the dose
+    can be logged ends: the sweep drops it."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    quiet(patient_a, time(9, 0), time(1, 0), morning_time=time(8, 0))
+    assert _morning_last_call_slot(patient_a) is None
+    assert warning_on_page(patient_client)[0] == (
+        "Your last call at 10:00 is inside your quiet hours (09:00 to 01:00): it cannot reach "
+        "you (the day your morning dose can be logged ends at midnight). Move your morning "
+        "time or the quiet hours if you want it."
+    )
+
+
+def test_a_morning_dosers_last_call_warning_reads_the_minutes_the_sweep_uses(
+    patient_client, patient_a, clinician_a, settings
+):
+    """With the last call 30 minutes after the dose reminder (the setting the sweep reads),
+    quiet 08:15 to 09:00 hold it; read with a default of two hours the page said nothing."""
+    settings.LDN_MORNING_LAST_CALL_MINUTES = 30
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    quiet(patient_a, time(8, 15), time(9, 0), morning_time=time(8, 0), morning_checkin=False)
+    assert _morning_last_call_slot(patient_a).due_at.time() == time(9, 0)
+    assert warning_on_page(patient_client) == [
+        "Your last call at 08:30 is inside your quiet hours (08:15 to 09:00), so it waits "
+        "until 09:00. Move your morning time or the quiet hours if you want it earlier."
+    ]
+
+
+def test_no_morning_last_call_warning_when_it_is_off_or_outside_quiet_hours(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    quiet(patient_a, time(9, 0), time(12, 0), morning_time=time(8, 0), last_call=False)
+    assert warning_on_page(patient_client) == []
+    quiet(patient_a, time(10, 30), time(12, 0), morning_time=time(8, 0), last_call=True)
+    assert warning_on_page(patient_client) == []
