@@ -731,14 +731,21 @@ def hold_ending(plan: PlanView, version) -> str:
     chart did not show that the plan restarts, nor when nor at what dose. The chart's hold
     marker and the visit report's plan-changes row both say it from here. "" when the version
     begins no hold or the plan is not on hold then (an ending is signed as a hold too: it is
-    marked as one, and says it ended)."""
+    marked as one, and says it ended). A hold that the prescription's ending cut (an
+    open-ended one, or one dated past the ending) says so, with the ending's night as the
+    plan panel names it: it read "until 2 Dec 2026" as if the hold had simply run out."""
     night = version.effective_night
     if version.hold_from != night or plan.status_on(night) != titration.ON_HOLD:
         return ""
     last = plan.held_until(night)
     if last is None:
         return gettext("until resumed")
-    dose = plan.dose_on(last + timedelta(days=1))
+    after = last + timedelta(days=1)
+    if plan.status_on(after) == titration.ENDED:
+        return gettext("until the prescription ended on %(ended)s") % {
+            "ended": local_date(after, "date")
+        }
+    dose = plan.dose_on(after)
     if dose is None:
         return gettext("until %(until)s") % {"until": local_date(last, "date")}
     return gettext("until %(until)s, restart at %(dose)s mg") % {

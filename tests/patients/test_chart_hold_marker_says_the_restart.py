@@ -23,12 +23,16 @@ SIGNED = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
 DEC_6, DEC_12, DEC_13 = date(2026, 12, 6), date(2026, 12, 12), date(2026, 12, 13)
 
 
-def _hold_marker(patient, clinician, *, multiples=True):
+def _hold_markers(patient, clinician, *, multiples=True):
     page = dashboard.patient_page(patient, [clinician], NOW)
     svg, _series = dashboard.trend_between(
         page, date(2026, 11, 20), date(2026, 12, 20), multiples=multiples
     )
-    (title,) = re.findall(r'<line class="marker marker-hold"[^>]*><title>([^<]*)</title>', svg)
+    return re.findall(r'<line class="marker marker-hold"[^>]*><title>([^<]*)</title>', svg)
+
+
+def _hold_marker(patient, clinician, *, multiples=True):
+    (title,) = _hold_markers(patient, clinician, multiples=multiples)
     return title
 
 
@@ -85,3 +89,41 @@ def test_an_ending_keeps_its_marker_without_a_hold_ending(plan, patient_a, clini
         SIGNED,
     )
     assert _hold_marker(patient_a, clinician_a) == "6 Dec 2026: Plan version 2: Prescription ended"
+
+
+def _end_on(patient, clinician, night):
+    sign_change(
+        patient,
+        clinician,
+        lambda view: changes.end_change(view.latest, tonight_night=night, reason="No benefit"),
+        datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=20),
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "ends"),
+    [
+        ("en", "until the prescription ended on 12 Dec 2026"),
+        ("de", "bis die Verordnung am 12. Dez 2026 endete"),
+        ("es", "hasta que la prescripción finalizó el 12 dic 2026"),
+    ],
+)
+def test_an_open_hold_cut_by_the_prescriptions_ending_says_it_lasted_until_the_ending(
+    plan, patient_a, clinician_a, language, ends
+):
+    """It read "Put on hold — until 11 Dec 2026", as if the hold had run out that night and
+    the plan had gone on; the ending's night is the one the plan panel says it ended on."""
+    sign_hold(patient_a, clinician_a, DEC_6, signed=SIGNED)
+    _end_on(patient_a, clinician_a, DEC_12)
+    with translation.override(language):
+        hold, _ending = _hold_markers(patient_a, clinician_a)
+    assert hold.endswith(f" — {ends}")
+
+
+def test_a_hold_dated_past_the_ending_says_the_ending_cut_it(plan, patient_a, clinician_a):
+    sign_hold(patient_a, clinician_a, DEC_6, date(2026, 12, 18), signed=SIGNED)
+    _end_on(patient_a, clinician_a, DEC_12)
+    assert _hold_markers(patient_a, clinician_a) == [
+        "6 Dec 2026: Plan version 2: Put on hold — until the prescription ended on 12 Dec 2026",
+        "12 Dec 2026: Plan version 3: Prescription ended",
+    ]

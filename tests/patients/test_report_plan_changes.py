@@ -175,3 +175,44 @@ def test_the_holds_row_and_marker_say_its_end_alike_in_german_and_spanish(
     (marker,) = re.findall(r'class="marker marker-hold".*?<title>(.*?)</title>', text, re.S)
     assert marker.endswith(f"{hold} — {ends}")
     assert f"<td>v2 {hold} — {ends}</td>" in text
+
+
+@pytest.fixture
+def held_then_ended(patient_a, clinician_a):
+    """1.5 mg from 1 Nov, then 3 mg; on hold from 6 Dec with no end, the prescription ended
+    on 12 Dec: the ending cut the open hold."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=date(2026, 11, 1))
+    sign_hold(
+        patient_a, clinician_a, date(2026, 12, 6), signed=datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
+    )
+    change(
+        patient_a,
+        clinician_a,
+        lambda latest: end_change(latest, tonight_night=date(2026, 12, 12), reason="No benefit"),
+        date(2026, 12, 12),
+    )
+    return patient_a
+
+
+@pytest.mark.parametrize(
+    ("language", "ends"),
+    [
+        ("en", "until the prescription ended on 12 Dec 2026"),
+        ("de", "bis die Verordnung am 12. Dez 2026 endete"),
+        ("es", "hasta que la prescripción finalizó el 12 dic 2026"),
+    ],
+)
+def test_an_open_hold_cut_by_the_ending_reads_alike_in_the_row_and_the_marker(
+    clinician_client, clinician_a, held_then_ended, language, ends
+):
+    """Both read "Put on hold — until 11 Dec 2026" (the hold's last night, as if it had run
+    out): they now say the prescription's ending cut it, from one function."""
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    text = _report(clinician_client, held_then_ended)
+    with translation.override(language):
+        hold = str(plans.load(held_then_ended).history[1].get_kind_display())
+    # The ending is marked as a hold too (it has no hold ending of its own).
+    marker, _ending = re.findall(r'class="marker marker-hold".*?<title>(.*?)</title>', text, re.S)
+    assert marker.endswith(f"{hold} — {ends}")
+    assert f"<td>v2 {hold} — {ends}</td>" in text
