@@ -44,3 +44,22 @@ def test_the_note_to_the_patient_has_one_german_name():
         if msgid in ("Note to patient", "Note to patient:", "Note to the patient")
     }
     assert names == {"Notiz an die Person"}
+
+
+# The patient as the one who reads, sees or is asked ("die Person" in the nominative, dative
+# or accusative); a genitive or plural ("einer Patientin oder eines Patienten", "Patientinnen
+# und Patienten") stays where "Person" would read as the clinician.
+PATIENT_PAIR = re.compile(
+    r"Patientin oder (der Patient\b|dem Patienten\b|den Patienten\b)", re.IGNORECASE
+)
+
+
+def test_the_patient_is_die_person_not_die_patientin_oder_der_patient():
+    """The urgent answer's form said "Die Patientin oder der Patient sieht dies …" above
+    "Schreiben Sie eine kurze Notiz für die Person", one page, two names for the same
+    patient (found in review); the catalogue says "die Person" everywhere else."""
+    pairs = translations(GERMAN)
+    said = [f"{msgid!r}: {msgstr}" for msgid, msgstr in pairs if PATIENT_PAIR.search(msgstr)]
+    assert not said, "Use “die Person”:\n" + "\n".join(said)
+    seen = dict(pairs)["The patient sees this with “Your clinician has seen this”."]
+    assert seen.startswith("Die Person sieht dies")
