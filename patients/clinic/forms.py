@@ -23,7 +23,6 @@ from patients.rules.nights import EVENING, FIRST_NAMEABLE, MORNING
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
 SEARCH_MAX = 100
 NOTE_MAX = ClinicianNote._meta.get_field("text").max_length
-DATE_HELP = _("As YYYY-MM-DD, for example 2026-03-01.")
 
 
 class PatientListForm(forms.Form):
@@ -63,8 +62,12 @@ def range_date_field(label, which, **kwargs):
 
 
 class DateRangeForm(forms.Form):
-    start = range_date_field(_("From"), "start", help_text=DATE_HELP)
-    end = range_date_field(pgettext_lazy("date range", "To"), "end", help_text=DATE_HELP)
+    # No "As YYYY-MM-DD" help: the browser's date picker shows a date in its own format
+    # (01/03/2026), which the help contradicted. A typed date reaches the form only from a
+    # browser without the picker (a plain text box) or the address bar, and its error says
+    # the format then.
+    start = range_date_field(_("From"), "start")
+    end = range_date_field(pgettext_lazy("date range", "To"), "end")
 
     def __init__(
         self, data=None, *, default_start: date, default_end: date, cut_is_error=False, **kwargs
