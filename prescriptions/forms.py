@@ -34,6 +34,7 @@ DOSE_INPUT = forms.TextInput(
 DAYS_INPUT = forms.TextInput(
     attrs={"inputmode": "numeric", "autocomplete": "off", "size": "5", "placeholder": _("days")}
 )
+NIGHTS_PLACEHOLDER = _("nights")
 PLAN_REACH_DAYS = 365  # how far back or ahead a plan's dates may be set
 
 
@@ -85,6 +86,14 @@ class StepRowForm(forms.Form):
         help_text=_("Leave empty on the last step to keep it open-ended (maintenance)."),
     )
 
+    def __init__(self, *args, dosing_time=None, **kwargs):
+        """``dosing_time``: the one the steps are taken at (step_formset), an evening
+        doser's length being nights; None when it is not known (a template)."""
+        super().__init__(*args, **kwargs)
+        if dosing_time == titration.EVENING:
+            widget = self.fields["days"].widget
+            widget.attrs = {**widget.attrs, "placeholder": NIGHTS_PLACEHOLDER}
+
     def clean_dose_mg(self):
         raw = self.cleaned_data["dose_mg"].strip()
         return dose_from_text(raw) if raw else None
@@ -123,6 +132,14 @@ class BaseStepFormSet(BaseFormSet):
     """
 
     validate = None
+    dosing_time = None  # step_formset's: whether a step's length reads in nights or days
+
+    @property
+    def counts_nights(self) -> bool:
+        """An evening doser's step lasts nights; a morning doser's, or steps whose dosing
+        time is not known yet (a template, a new prescription whose dosing time is chosen
+        on the same page), days: a day is one dose at either time."""
+        return self.dosing_time == titration.EVENING
 
     def clean(self):
         if any(self.errors):
@@ -156,7 +173,10 @@ class BaseStepFormSet(BaseFormSet):
         self.steps = tuple(steps)
 
 
-def step_formset(validate, data=None, initial=None, extra=2, prefix="steps"):
+def step_formset(validate, data=None, initial=None, extra=2, prefix="steps", dosing_time=None):
+    """The step rows; ``dosing_time``: the one the steps will be taken at (the version's
+    that a change builds on, as the Resume page's steps_dosing_time), so the editor counts
+    an evening doser's steps in nights and a morning doser's in days; None: not known."""
     formset_class = formset_factory(
         StepRowForm,
         formset=BaseStepFormSet,
@@ -164,8 +184,11 @@ def step_formset(validate, data=None, initial=None, extra=2, prefix="steps"):
         max_num=titration.MAX_STEPS + 10,
         absolute_max=titration.MAX_STEPS + 10,
     )
-    formset = formset_class(data=data, initial=initial, prefix=prefix)
+    formset = formset_class(
+        data=data, initial=initial, prefix=prefix, form_kwargs={"dosing_time": dosing_time}
+    )
     formset.validate = validate
+    formset.dosing_time = dosing_time
     return formset
 
 

@@ -104,9 +104,11 @@ def _log_read(request, patient, prescription=None):
     )
 
 
-def _with_added_row(request):
+def _with_added_row(request, dosing_time=None):
     """'Add another step' without JavaScript: the rows as typed plus one empty row."""
-    return step_formset(None, initial=rows_from_post(request.POST), extra=1)
+    return step_formset(
+        None, initial=rows_from_post(request.POST), extra=1, dosing_time=dosing_time
+    )
 
 
 @clinician_only
@@ -347,12 +349,17 @@ def plan_change(request, patient_id, template_id=None):
     state = _with_first_night(state)
     form_kwargs = {**_change_form_kwargs(state), "current_start": latest.start_date}
 
+    # The new version keeps the dosing time of the one it builds on (steps_change): the
+    # editor counts its steps in that time's nights or days.
+    dosing_time = latest.dosing_time
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
-        formset = _with_added_row(request)
+        formset = _with_added_row(request, dosing_time)
     elif request.method == "POST":
         form = PlanStepsForm(request.POST, **form_kwargs)
-        formset = step_formset(prescription.validate_steps, data=request.POST)
+        formset = step_formset(
+            prescription.validate_steps, data=request.POST, dosing_time=dosing_time
+        )
         if form.is_valid() & formset.is_valid():
             data = form.cleaned_data
             change = steps_change(
@@ -422,7 +429,8 @@ def _prefilled_change(request, patient, state, template):
         current_start=latest.start_date,
         **_change_form_kwargs(state),
     )
-    return form, step_formset(None, initial=steps_as_initial(steps)), suggestion
+    formset = step_formset(None, initial=steps_as_initial(steps), dosing_time=latest.dosing_time)
+    return form, formset, suggestion
 
 
 def _find_suggestion(request, patient, state):
