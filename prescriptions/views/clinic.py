@@ -450,7 +450,14 @@ def template_choose(request, patient_id):
     return render(
         request,
         "prescriptions/clinic/template_choose.html",
-        {"patient": patient, **state, "templates": PlanTemplate.objects.all()},
+        {
+            "patient": patient,
+            **state,
+            "templates": PlanTemplate.objects.all(),
+            # A template applied keeps the plan's dosing time (steps_change), as the steps
+            # editor it opens counts them: an evening doser's steps last nights.
+            "steps_dosing_time": state["latest"].dosing_time if state["latest"] else None,
+        },
     )
 
 
