@@ -90,7 +90,8 @@ class StepRowForm(forms.Form):
         """``dosing_time``: the one the steps are taken at (step_formset), an evening
         doser's length being nights; None when it is not known (a template)."""
         super().__init__(*args, **kwargs)
-        if dosing_time == titration.EVENING:
+        self.counts_nights = dosing_time == titration.EVENING
+        if self.counts_nights:
             widget = self.fields["days"].widget
             widget.attrs = {**widget.attrs, "placeholder": NIGHTS_PLACEHOLDER}
 
@@ -112,6 +113,11 @@ class StepRowForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(
                 _(
+                    "“%(raw)s” is not a number of nights: use a whole number from %(min)s to "
+                    "%(max)s, or leave the last step empty to keep it open-ended."
+                )
+                if self.counts_nights
+                else _(
                     "“%(raw)s” is not a number of days: use a whole number from %(min)s to "
                     "%(max)s, or leave the last step empty to keep it open-ended."
                 ),
@@ -127,8 +133,8 @@ class BaseStepFormSet(BaseFormSet):
     """Rows of steps; empty rows are ignored, the rest checked by ``validate``.
 
     ``validate`` is a function taking a list of titration.Step (and ``labels``, their row
-    numbers) and returning messages (normally Prescription.validate_steps), set by
-    :func:`step_formset`.
+    numbers, and ``counts_nights``, whether a length is said in nights) and returning
+    messages (normally Prescription.validate_steps), set by :func:`step_formset`.
     """
 
     validate = None
@@ -162,12 +168,22 @@ class BaseStepFormSet(BaseFormSet):
         if not steps:
             raise forms.ValidationError(
                 _(
+                    "A plan needs at least one step: give a dose in mg (and a number of "
+                    "nights, except for an open-ended last step)."
+                )
+                if self.counts_nights
+                else _(
                     "A plan needs at least one step: give a dose in mg (and a number of days, "
                     "except for an open-ended last step)."
                 )
             )
-        # Each problem names the row the clinician sees, empty rows before it or not.
-        errors = self.validate(steps, labels=rows) if self.validate else []
+        # Each problem names the row the clinician sees, empty rows before it or not, and
+        # says a length as the editor heads its column.
+        errors = (
+            self.validate(steps, labels=rows, counts_nights=self.counts_nights)
+            if self.validate
+            else []
+        )
         if errors:
             raise forms.ValidationError(errors)
         self.steps = tuple(steps)
@@ -223,7 +239,7 @@ def prescription_validator(prescription):
 def template_validator(liquid_only):
     """Templates are clinic-wide: check the range, and for liquid ones a 1 mg/mL syringe."""
 
-    def validate(steps, labels=None):
+    def validate(steps, labels=None, counts_nights=False):
         return titration.validate_steps(
             steps,
             settings.LDN_DOSE_MIN_MG,
@@ -231,6 +247,7 @@ def template_validator(liquid_only):
             titration.LIQUID if liquid_only else titration.OTHER,
             concentration_mg_per_ml=Decimal("1"),
             labels=labels,
+            counts_nights=counts_nights,
         )
 
     return validate

@@ -95,9 +95,9 @@ class Prescription(models.Model):
             return None
         return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
 
-    def validate_steps(self, steps, labels=None):
+    def validate_steps(self, steps, labels=None, counts_nights=False):
         """titration's problems with these steps, in the active language (each step named by
-        its label, titration.validate_steps)."""
+        its label, a length in nights with ``counts_nights``: titration.validate_steps)."""
         problems = titration.validate_steps(
             steps,
             settings.LDN_DOSE_MIN_MG,
@@ -107,6 +107,7 @@ class Prescription(models.Model):
             concentration_mg_per_ml=self.concentration_mg_per_ml,
             min_volume_ml=self.min_volume_ml,
             labels=labels,
+            counts_nights=counts_nights,
         )
         return [wording.translate(problem) for problem in problems]
 

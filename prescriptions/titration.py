@@ -731,6 +731,7 @@ def validate_steps(
     concentration_mg_per_ml: Decimal | None = None,
     min_volume_ml: Decimal = Decimal("0.05"),
     labels: Sequence[int] | None = None,
+    counts_nights: bool = False,
 ) -> list[Phrase]:
     """Human-readable problems with a plan's steps; an empty list means they can be saved.
 
@@ -742,6 +743,8 @@ def validate_steps(
     the one dose-range setting. Formulation rules: a capsule dose must be one of the
     ``strengths`` on hand; a liquid dose must be a whole number of ``min_volume_ml`` at the
     given concentration (a syringe cannot measure 1.03 mL); "other" has no extra rule.
+    ``counts_nights``: a length is said in nights (an evening doser's steps, as the steps
+    editor heads them), else in days.
     Arguments that are configuration rather than clinician input (an unknown formulation, a
     liquid without a concentration, an inverted range) raise ``ValueError``.
     """
@@ -778,7 +781,9 @@ def validate_steps(
             concentration_mg_per_ml,
             min_volume_ml,
         )
-        errors += _length_errors(step.days, label, is_last=index == last_index)
+        errors += _length_errors(
+            step.days, label, is_last=index == last_index, counts_nights=counts_nights
+        )
     return errors
 
 
@@ -845,10 +850,22 @@ def _dose_errors(
     return []
 
 
-def _length_errors(days: int | None, label: int, *, is_last: bool) -> list[Phrase]:
+def _length_errors(
+    days: int | None, label: int, *, is_last: bool, counts_nights: bool = False
+) -> list[Phrase]:
     if days is None:
         if is_last:
             return []
+        if counts_nights:
+            return [
+                gettext_noop(
+                    "Step %(step)s: only the last step may be open-ended: give this step a "
+                    "length of %(min)s to %(max)s nights.",
+                    step=label,
+                    min=MIN_STEP_DAYS,
+                    max=MAX_STEP_DAYS,
+                )
+            ]
         return [
             gettext_noop(
                 "Step %(step)s: only the last step may be open-ended: give this step a length "
@@ -859,6 +876,17 @@ def _length_errors(days: int | None, label: int, *, is_last: bool) -> list[Phras
             )
         ]
     if not MIN_STEP_DAYS <= days <= MAX_STEP_DAYS:
+        if counts_nights:
+            return [
+                gettext_noop(
+                    "Step %(step)s: %(nights)s nights is not a valid length: use %(min)s to "
+                    "%(max)s nights.",
+                    step=label,
+                    nights=days,
+                    min=MIN_STEP_DAYS,
+                    max=MAX_STEP_DAYS,
+                )
+            ]
         return [
             gettext_noop(
                 "Step %(step)s: %(days)s days is not a valid length: use %(min)s to %(max)s days.",

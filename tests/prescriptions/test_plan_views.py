@@ -87,6 +87,8 @@ def test_a_clinician_changes_the_steps_and_the_patient_sees_the_new_dose_tonight
     assert AccessLog.objects.filter(action="plan.change", patient=patient_a).exists()
 
 
+# The prescription is an evening doser's: a step's length is said in nights, as the steps
+# editor heads its column (test_steps_editor_counts_as_the_patient_doses).
 BAD_STEPS = [
     ([("0.5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
     ([("5.5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
@@ -95,17 +97,17 @@ BAD_STEPS = [
     ([("0_5", "")], "Enter a dose between 1 and 5 mg, with at most two decimals"),
     ([("", "14"), ("3.0", "")], "Step 1: give a dose in mg"),
     ([("2.0", "")], "not an available capsule strength (1.5, 3, 4.5 mg)"),
-    ([("1.5", "0"), ("3.0", "")], "0 days is not a valid length: use 1 to 365 days"),
-    ([("1.5", "-3"), ("3.0", "")], "-3 days is not a valid length: use 1 to 365 days"),
-    ([("1.5", "10000"), ("3.0", "")], "10000 days is not a valid length: use 1 to 365 days"),
-    ([("1.5", "two weeks"), ("3.0", "")], "is not a number of days: use a whole number"),
+    ([("1.5", "0"), ("3.0", "")], "0 nights is not a valid length: use 1 to 365 nights"),
+    ([("1.5", "-3"), ("3.0", "")], "-3 nights is not a valid length: use 1 to 365 nights"),
+    ([("1.5", "10000"), ("3.0", "")], "10000 nights is not a valid length: use 1 to 365 nights"),
+    ([("1.5", "two weeks"), ("3.0", "")], "is not a number of nights: use a whole number"),
     ([("", ""), ("", "")], "A plan needs at least one step"),
     ([("1.5", ""), ("3.0", "14")], "only the last step may be open-ended"),
     # Each problem names the row the clinician sees, with an empty row before it (it said
     # "Step 3" beside row 4: exploratory testing).
     ([("1.5", "7"), ("3.0", "7"), ("", ""), ("2.0", "")], "Step 4: 2 mg is not an available"),
     ([("1.5", ""), ("", ""), ("3.0", "")], "Step 1: only the last step may be open-ended"),
-    ([("", ""), ("1.5", "0")], "0 days is not a valid length"),
+    ([("", ""), ("1.5", "0")], "0 nights is not a valid length"),
 ]
 
 
@@ -307,12 +309,13 @@ def test_a_hold_cannot_end_further_ahead_than_any_plan_date(
 # A full-width two, a one and an Arabic-Indic four, a plus sign, a decimal.
 @pytest.mark.parametrize("days", ["\uff12", "1\u0664", "+3", "14.0"])
 def test_a_steps_days_are_plain_digits(clinician_client, patient_a, prescription, days):
-    """A full-width two was read as 2 days, while the dose refused a full-width 1.5."""
+    """A full-width two was read as 2 days, while the dose refused a full-width 1.5 (an
+    evening doser's editor says nights)."""
     response = clinician_client.post(
         url("plan_change", patient_a), change_data([("1.5", days), ("3", "")])
     )
     assert response.status_code == 200
-    assert "is not a number of days" in page_text(response)
+    assert "is not a number of nights" in page_text(response)
     assert PlanVersion.objects.count() == 1
 
 

@@ -118,3 +118,55 @@ def test_where_the_dosing_time_is_not_known_the_editor_says_days(clinician_clien
     assert DAYS in text
     assert "night" not in text.lower()
     assert placeholders == {"days"}
+
+
+def _refused(client, patient, rows):
+    data = {
+        "based_on": "1",
+        "effective_night": "2026-03-10",
+        "start_date": "2026-03-10",
+        "reason": "Dreams",
+        "patient_note": "",
+        "steps-TOTAL_FORMS": str(len(rows)),
+        "steps-INITIAL_FORMS": "0",
+    }
+    for index, (dose, days) in enumerate(rows):
+        data[f"steps-{index}-dose_mg"], data[f"steps-{index}-days"] = dose, days
+    response = _plan_change(client, patient, **data)
+    assert response.status_code == 200  # refused, shown again
+    return visible_text(response.content.decode().replace("&#x27;", "'"))
+
+
+ROWS_AND_ERRORS = [
+    ([("1.5", "0"), ("3.0", "")], "Step 1: 0 {unit} is not a valid length: use 1 to 365 {unit}."),
+    ([("1.5", ""), ("3.0", "14")], "give this step a length of 1 to 365 {unit}."),
+    ([("1.5", "two"), ("3.0", "")], "“two” is not a number of {unit}: use a whole number"),
+    ([("", ""), ("", "")], "(and a number of {unit}, except for an open-ended last step)"),
+]
+
+
+@pytest.mark.parametrize(("rows", "error"), ROWS_AND_ERRORS)
+@pytest.mark.parametrize(("dosing_time", "unit"), [(EVENING, "nights"), (MORNING, "days")])
+def test_the_editors_errors_count_a_steps_length_as_its_column_does(
+    clinician_client, patient_a, clinician_a, dosing_time, unit, rows, error
+):
+    """Under an evening doser's "Nights" column, "0 days is not a valid length: use 1 to 365
+    days" would have said the other word again."""
+    make_prescription(patient_a, clinician_a, date(2026, 3, 1), dosing_time=dosing_time)
+    assert error.format(unit=unit) in _refused(clinician_client, patient_a, rows)
+
+
+@pytest.mark.parametrize(
+    ("language", "error"),
+    [
+        ("de", "Stufe 1: 0 Nächte sind keine gültige Dauer: Verwenden Sie 1 bis 365 Nächte."),
+        ("es", "Paso 1: 0 noches no es una duración válida: use de 1 a 365 noches."),
+    ],
+)
+def test_an_evening_dosers_length_error_says_nights_in_german_and_spanish(
+    clinician_client, patient_a, clinician_a, language, error
+):
+    make_prescription(patient_a, clinician_a, date(2026, 3, 1))
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    assert error in _refused(clinician_client, patient_a, [("1.5", "0"), ("3.0", "")])
