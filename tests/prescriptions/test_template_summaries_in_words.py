@@ -75,3 +75,23 @@ def test_a_one_day_step_is_singular(clinician_client, clinician_a):
     )
     page = visible_text(clinician_client.get(reverse("clinic:templates")).content.decode())
     assert "1 mg for 1 day → 1.5 mg, open-ended" in page
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "steps"),
+    [
+        (EVENING, "steps 1.5 mg for 14 nights → 3 mg for 14 nights → 4.5 mg, open-ended, from"),
+        (MORNING, "steps 1.5 mg for 14 days → 3 mg for 14 days → 4.5 mg, open-ended, from"),
+    ],
+)
+@pytest.mark.parametrize("page", ["plan_change", "plan_hold", "plan_resume", "plan_end"])
+def test_the_plan_forms_current_plan_line_reads_its_steps_in_words(
+    clinician_client, clinician_a, patient_a, dosing_time, steps, page
+):
+    """The line above every plan form read "steps 1.5 mg × 14 → 3 mg × 14 → 4.5 mg"."""
+    make_prescription(patient_a, clinician_a, date(2026, 3, 1), dosing_time=dosing_time)
+    response = clinician_client.get(reverse(f"clinic:{page}", args=[patient_a.pk]))
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert steps in text
+    assert "×" not in text
