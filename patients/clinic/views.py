@@ -131,6 +131,14 @@ def _export_form(request, page):
 @role_required(Role.CLINICIAN)
 def patient_detail(request, pk):
     patient, care_team = _gate(request, pk)
+    return _patient_page(request, patient, care_team)
+
+
+def _patient_page(request, patient, care_team, *, status=200, **bound):
+    """The patient page, a read of the patient's data (logged). ``bound``: a form of its own
+    that was refused (``note_form``, ``review_form`` or ``scale_form``), shown with its
+    errors beside its fields and what was typed, answering ``status``; the page at a form's
+    address (its links lead to the patient page's own)."""
     now = timezone.now()
     page = dashboard.patient_page(patient, care_team, now)
     month = _calendar_month(request, page.today, page.last_night)
@@ -165,22 +173,29 @@ def patient_detail(request, pk):
         "export_form": _export_form(request, page),
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
-        "note_form": NoteForm(),
-        # Through the last night of record: a flag about a night logged ahead of tonight can
-        # be marked reviewed (the flags judge it: flags.evaluate).
-        "review_form": ReviewForm(
-            initial={"reviewed_through": page.last_night},
-            today=page.last_night,
-            first=first_reviewable_night(patient, page.records[0].night if page.records else None),
-            dosing_time=page.position.dosing_time,
-        ),
-        "scale_form": ExtraScaleForm(patient=patient),
+        "page_url": _back(patient),
         "plan_panel": plan_panel,
         "tonight_heading": tonight_heading,
         "next_change": page.plan.next_change(page.today),
         "hold_until": page.plan.held_until(page.today),
     }
-    return _render_in_patient_zone(request, patient, "patients/clinic/patient_detail.html", context)
+    if "note_form" not in bound:
+        context["note_form"] = NoteForm()
+    if "review_form" not in bound:
+        # Through the last night of record: a flag about a night logged ahead of tonight can
+        # be marked reviewed (the flags judge it: flags.evaluate).
+        context["review_form"] = ReviewForm(
+            initial={"reviewed_through": page.last_night},
+            today=page.last_night,
+            first=first_reviewable_night(patient, page.records[0].night if page.records else None),
+            dosing_time=page.position.dosing_time,
+        )
+    if "scale_form" not in bound:
+        context["scale_form"] = ExtraScaleForm(patient=patient)
+    context.update(bound)
+    return _render_in_patient_zone(
+        request, patient, "patients/clinic/patient_detail.html", context, status=status
+    )
 
 
 def _in_patient_zone(patient, build, *args):
@@ -189,11 +204,11 @@ def _in_patient_zone(patient, build, *args):
         return build(*args)
 
 
-def _render_in_patient_zone(request, patient, template, context):
+def _render_in_patient_zone(request, patient, template, context, status=200):
     """Render with the patient's zone active: every time on the page is their local time
     (the page says which zone; times that stand alone carry its abbreviation)."""
     with timezone.override(patient.tz):
-        return render(request, template, context)
+        return render(request, template, context, status=status)
 
 
 def _back(patient):
@@ -203,23 +218,24 @@ def _back(patient):
 @role_required(Role.CLINICIAN)
 @require_POST
 def add_note(request, pk):
-    patient, _ = _gate(request, pk)
+    patient, care_team = _gate(request, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        note = form.save(commit=False)
-        note.patient, note.author = patient, request.user
-        note.save()
-        record_access(request, "note.add", patient=patient, obj=note)
-        messages.success(request, gettext("Note saved for the care team."))
-    else:
-        messages.error(request, " ".join(form.errors["text"]))
+    if not form.is_valid():
+        # The page again with the typed note and its error beside it (a flash message over a
+        # redirect lost the note).
+        return _patient_page(request, patient, care_team, status=400, note_form=form)
+    note = form.save(commit=False)
+    note.patient, note.author = patient, request.user
+    note.save()
+    record_access(request, "note.add", patient=patient, obj=note)
+    messages.success(request, gettext("Note saved for the care team."))
     return redirect(_back(patient) + "#notes")
 
 
 @role_required(Role.CLINICIAN)
 @require_POST
 def mark_reviewed(request, pk):
-    patient, _care_team = _gate(request, pk)
+    patient, care_team = _gate(request, pk)
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, timezone.now())
     logged = patient.entries.logged().aggregate(first=Min("night"), last=Max("night"))
@@ -230,30 +246,29 @@ def mark_reviewed(request, pk):
         # As the patient page's form (its position tonight): its errors say "day" too.
         dosing_time=plan.dosing_time_on(today),
     )
-    if form.is_valid():
-        review = FlagReview.objects.create(
-            patient=patient,
-            reviewed_through=form.cleaned_data["reviewed_through"],
-            reviewed_by=request.user,
-            note=form.cleaned_data["note"],
+    if not form.is_valid():
+        return _patient_page(request, patient, care_team, status=400, review_form=form)
+    review = FlagReview.objects.create(
+        patient=patient,
+        reviewed_through=form.cleaned_data["reviewed_through"],
+        reviewed_by=request.user,
+        note=form.cleaned_data["note"],
+    )
+    record_access(
+        request,
+        "flags.review",
+        patient=patient,
+        obj=review,
+        detail={"through": review.reviewed_through.isoformat()},
+    )
+    messages.success(
+        request,
+        gettext(
+            "Flags marked reviewed through %(night)s. "
+            "Use Undo in the history if that was a mistake."
         )
-        record_access(
-            request,
-            "flags.review",
-            patient=patient,
-            obj=review,
-            detail={"through": review.reviewed_through.isoformat()},
-        )
-        messages.success(
-            request,
-            gettext(
-                "Flags marked reviewed through %(night)s. "
-                "Use Undo in the history if that was a mistake."
-            )
-            % {"night": local_date(review.reviewed_through, "date")},
-        )
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        % {"night": local_date(review.reviewed_through, "date")},
+    )
     return redirect(_back(patient) + "#flags")
 
 
@@ -273,19 +288,20 @@ def undo_review(request, pk, review_pk):
 @role_required(Role.CLINICIAN)
 @require_POST
 def add_scale(request, pk):
-    patient, _ = _gate(request, pk)
+    patient, care_team = _gate(request, pk)
     form = ExtraScaleForm(request.POST, patient=patient)
-    if form.is_valid():
-        scale = form.save(commit=False)
-        scale.patient, scale.created_by = patient, request.user
-        scale.save()
-        record_access(request, "scale.add", patient=patient, obj=scale)
-        messages.success(
-            request,
-            gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
-        )
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    if not form.is_valid():
+        # Each error beside its field: two anchor words missing were joined in one flash
+        # message ("This field is required. This field is required.").
+        return _patient_page(request, patient, care_team, status=400, scale_form=form)
+    scale = form.save(commit=False)
+    scale.patient, scale.created_by = patient, request.user
+    scale.save()
+    record_access(request, "scale.add", patient=patient, obj=scale)
+    messages.success(
+        request,
+        gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
+    )
     return redirect(_back(patient) + "#scales")
 
 
