@@ -7,17 +7,19 @@ to the cap with a message rather than refused, so a report always renders.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
-from patients.rules import flags
+from patients.rules import flags, scales
 from patients.rules.nights import EVENING, FIRST_NAMEABLE, MORNING
 
 MAX_RANGE_DAYS = 731  # two years: a report or export longer than this is cut, with a message
@@ -267,11 +269,34 @@ class ExtraScaleForm(forms.ModelForm):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError(_("Give the scale a name."))
+        if _comparable(name) in _standard_scale_names():
+            raise forms.ValidationError(
+                gettext(
+                    "The morning check-in already asks about “%(name)s” for every patient: "
+                    "give the extra scale a name of its own."
+                )
+                % {"name": name}
+            )
         if SymptomScale.objects.filter(patient=self.patient, name__iexact=name).exists():
             raise forms.ValidationError(
                 gettext("This patient already has a scale called “%(name)s”.") % {"name": name}
             )
         return name
+
+
+def _comparable(name: str) -> str:
+    """A name as a reader hears it: case, spacing and accents do not make a new scale."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _standard_scale_names() -> set[str]:
+    """The standard scales' names in every language the site speaks."""
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            names.update(_comparable(gettext(label)) for label in scales.STANDARD_NAMES)
+    return names
 
 
 class ChartForm(forms.Form):

@@ -64,3 +64,16 @@ DREAMS = Scale(
 SYMPTOMS = (PAIN, FATIGUE, MOOD)
 ALL = (PAIN, FATIGUE, MOOD, SLEEP, DREAMS)
 BY_KEY = {s.key: s for s in ALL}
+
+# The names the morning check-in already asks under: each standard scale's label and the
+# short word a clinician would type for it. An extra scale may not take one of these, in
+# any language the site speaks, or the patient is asked the same thing twice.
+STANDARD_NAMES = (
+    PAIN.label,
+    FATIGUE.label,
+    MOOD.label,
+    SLEEP.label,
+    gettext_noop("Sleep"),
+    DREAMS.label,
+    gettext_noop("Dreams"),
+)

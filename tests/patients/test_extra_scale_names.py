@@ -1,0 +1,65 @@
+"""An extra scale may not take the name of a scale the morning check-in already asks."""
+
+import pytest
+from django.urls import reverse
+
+from patients.clinic.forms import ExtraScaleForm
+
+pytestmark = pytest.mark.django_db
+
+
+def scale_form(patient, name):
+    data = {"name": name, "lower_is_better": "on", "low_anchor": "None", "high_anchor": "Severe"}
+    return ExtraScaleForm(data, patient=patient)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Pain",
+        "pain",
+        "  FATIGUE ",
+        "Mood",
+        "Sleep",
+        "sleep   quality",
+        "Dreams",
+        "Dream intensity",
+        "Schmerz",
+        "Erschöpfung",
+        "schlafqualität",
+        "Dolor",
+        "Cansancio",
+        "estado de animo",
+        "Calidad del sueño",
+    ],
+)
+def test_an_extra_scale_named_like_a_standard_scale_is_refused(patient_a, name):
+    form = scale_form(patient_a, name)
+    assert not form.is_valid()
+    assert "already asks about" in form.errors["name"][0]
+
+
+@pytest.mark.parametrize("name", ["Brain fog", "Painful joints", "Sleepiness", "Nausea"])
+def test_an_extra_scale_with_a_name_of_its_own_is_accepted(patient_a, name):
+    assert scale_form(patient_a, name).is_valid()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "The morning check-in already asks about “pain” for every patient"),
+        ("de", "Der Morgeneintrag fragt bereits jede Person nach „pain“"),
+        ("es", "El registro de la mañana ya pregunta por «pain» a todos los pacientes"),
+    ],
+)
+def test_the_clinic_page_refuses_a_standard_name_and_says_why_in_the_readers_language(
+    clinician_client, clinician_a, patient_a, language, words
+):
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    url = reverse("clinic:add_scale", args=[patient_a.pk])
+    data = {"name": "pain", "lower_is_better": "on", "low_anchor": "0", "high_anchor": "10"}
+    response = clinician_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert words in response.text
+    assert patient_a.extra_scales.count() == 0
