@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from ldn_journal.local_dates import local_date
 from patients import wording
@@ -27,7 +27,7 @@ from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
 from prescriptions import plans, safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 
-STALE_MESSAGE = (
+STALE_MESSAGE = gettext_noop(
     "The plan changed while you were editing: nothing was saved. "
     "Here is the plan as it is now; make your change again if it is still needed."
 )
@@ -38,8 +38,9 @@ class PlanChangeError(Exception):
 
 
 class StalePlan(PlanChangeError):
-    def __init__(self, message=STALE_MESSAGE):
-        super().__init__(message)
+    def __init__(self, message=None):
+        # Translated when raised, in the language of the request that met the stale form.
+        super().__init__(gettext(STALE_MESSAGE) if message is None else message)
 
 
 class NeedsConfirmation(PlanChangeError):
@@ -618,8 +619,10 @@ def create_prescription(
         view = plans.load(patient)
         if view.open_prescription is not None:
             raise StalePlan(
-                "This patient already has a prescription (another clinician may just have "
-                "created it): nothing was saved. Change its plan instead."
+                gettext(
+                    "This patient already has a prescription (another clinician may just have "
+                    "created it): nothing was saved. Change its plan instead."
+                )
             )
         prescription.patient = patient
         prescription.prescriber = prescriber
