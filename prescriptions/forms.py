@@ -5,6 +5,7 @@ clinical checks themselves are titration.validate_steps (through Prescription.va
 and the builders in changes.py.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -535,13 +536,39 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
         return self.from_tonight("effective_night", gettext("The switch's first night"))
 
 
+DEFAULT_STRENGTHS = ("1.5", "3.0", "4.5")
+
+
+def local_strengths(values) -> str:
+    """Capsule strengths as the strengths field reads them in the active language: "1.5, 3.0,
+    4.5", or "1,5; 3,0; 4,5" where the decimal separator is a comma."""
+    separator = active_decimal_separator()
+    joiner = "; " if separator == "," else ", "
+    return joiner.join(str(value).replace(".", separator) for value in values)
+
+
+def strength_parts(text: str) -> list[str]:
+    """The strengths typed in the list, one string each. Where the language writes a decimal
+    comma, a comma between digits is part of a number and ";", spaces or a comma before a
+    space separate ("1,5; 3; 4,5" and "1,5, 3,0, 4,5"); elsewhere commas, ";" and spaces do."""
+    if active_decimal_separator() == ",":
+        parts = re.split(r"[;\s]+|,(?![0-9])", text)
+    else:
+        parts = re.split(r"[,;\s]+", text)
+    return [part for part in parts if part]
+
+
+def strengths_help() -> str:
+    if active_decimal_separator() == ",":
+        return gettext("Separate with semicolons, for example %(example)s.") % {
+            "example": local_strengths(DEFAULT_STRENGTHS)
+        }
+    return gettext("Separate with commas, for example 1.5, 3.0, 4.5.")
+
+
 class PrescriptionForm(forms.ModelForm):
     strengths_text = forms.CharField(
-        label=_("Capsule strengths on hand (mg)"),
-        required=False,
-        max_length=100,
-        initial="1.5, 3.0, 4.5",
-        help_text=_("Separate with commas, for example 1.5, 3.0, 4.5."),
+        label=_("Capsule strengths on hand (mg)"), required=False, max_length=100
     )
     dosing_time = forms.ChoiceField(
         label=_("Dosing time"),
@@ -566,17 +593,30 @@ class PrescriptionForm(forms.ModelForm):
             "instructions": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In the page's language, as the field reads it back (a decimal comma in de and es).
+        field = self.fields["strengths_text"]
+        field.initial = local_strengths(DEFAULT_STRENGTHS)
+        field.help_text = strengths_help()
+
     def clean(self):
         cleaned = super().clean()
         formulation = cleaned.get("formulation")
         if formulation == Formulation.CAPSULE:
-            raw = [part.strip() for part in cleaned.get("strengths_text", "").split(",")]
             strengths = []
-            for part in filter(None, raw):
+            for part in strength_parts(cleaned.get("strengths_text", "")):
                 try:
                     value = dose_from_text(part)
-                except forms.ValidationError as error:
-                    self.add_error("strengths_text", error)
+                except forms.ValidationError:
+                    self.add_error(
+                        "strengths_text",
+                        gettext("“%(part)s” is not a capsule strength.") % {"part": part}
+                        + " "
+                        + dose_range_message()
+                        + " "
+                        + strengths_help(),
+                    )
                     return cleaned
                 strengths.append(value)
             if not strengths:
