@@ -238,20 +238,13 @@ def prescription_validator(prescription):
 
 
 def template_validator(liquid_only):
-    """Templates are clinic-wide: check the range, and for liquid ones a 1 mg/mL syringe."""
-
-    def validate(steps, labels=None, counts_nights=False):
-        return titration.validate_steps(
-            steps,
-            settings.LDN_DOSE_MIN_MG,
-            settings.LDN_DOSE_MAX_MG,
-            titration.LIQUID if liquid_only else titration.OTHER,
-            concentration_mg_per_ml=Decimal("1"),
-            labels=labels,
-            counts_nights=counts_nights,
-        )
-
-    return validate
+    """Templates are clinic-wide: check the range, and for liquid ones a 1 mg/mL syringe,
+    through the plan forms' own checker (Prescription.validate_steps), so a template's
+    problems read as the plan change form's do, in the page's language."""
+    formulation = Formulation.LIQUID if liquid_only else Formulation.OTHER
+    return Prescription(
+        formulation=formulation, concentration_mg_per_ml=Decimal("1")
+    ).validate_steps
 
 
 # --- signed version forms -----------------------------------------------------------------
@@ -653,6 +646,13 @@ class TemplateForm(forms.ModelForm):
             "liquid_only": _("Liquid only (steps finer than capsules allow)"),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        # Django's own would name the model and field in English ("Plan template with this
+        # Name already exists") inside a German or Spanish sentence.
+        error_messages = {
+            "name": {
+                "unique": _("A plan template with this name already exists: choose another name.")
+            }
+        }
 
 
 class DismissForm(forms.Form):
