@@ -96,14 +96,7 @@ def invite(
                 return InviteOutcome(care_team_request=asked)
         if answers_uniformly:
             return InviteOutcome()
-        raise ValidationError(
-            gettext(
-                "This address already has an account with another role, so it cannot be "
-                "invited as a %(role)s. Ask an admin if the account should change."
-            ),
-            params={"role": Role(role).label.lower()},
-            code="account_exists",
-        )
+        raise ValidationError(_existing_account_message(existing, role), code="account_exists")
 
     with transaction.atomic():
         # An expired invitation no longer blocks a new one.
@@ -137,6 +130,37 @@ def invite(
             ) from None
     send_invitation_email(invitation, token)
     return InviteOutcome(invitation=invitation)
+
+
+def _existing_account_message(existing, role):
+    """Why an admin cannot invite an address that has an account, and what to do instead:
+    admins see every account anyway (a clinician is never told, see invite())."""
+    names = {"role": str(Role(role).label), "actual": str(Role(existing.role).label)}
+    if existing.role != role:
+        return (
+            gettext(
+                "This address already has an account with the role “%(actual)s”, so it cannot "
+                "be invited as “%(role)s”: an account has one role. Find the account under "
+                "People to manage it."
+            )
+            % names
+        )
+    if not existing.is_active:
+        return (
+            gettext(
+                "This address already has an account with the role “%(role)s”, but it is "
+                "deactivated: reactivate it under People instead of inviting it."
+            )
+            % names
+        )
+    return (
+        gettext(
+            "This address already has an account with the role “%(role)s”: there is nothing "
+            "to invite. The person signs in with it (or resets their password from the sign-in "
+            "page); find the account under People to manage it."
+        )
+        % names
+    )
 
 
 def _already_invited_message(inviter, email):

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -214,6 +215,7 @@ def manage_mfa_reset(request, user_id):
 
 def _invite(request, template, success_url):
     form = InviteForm(request.POST or None, inviter=request.user)
+    account_url = None
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(
@@ -223,6 +225,10 @@ def _invite(request, template, success_url):
                 country=form.cleaned_data.get("country", ""),
             )
         except ValidationError as exc:
+            if exc.code == "account_exists" and request.user.role == Role.ADMIN:
+                # The People page found by the address: where an admin manages the account.
+                query = urlencode({"q": form.cleaned_data["email"]})
+                account_url = f"{reverse('manage:people')}?{query}"
             form.add_error("email", exc)
         else:
             days = settings.LDN_INVITATION_DAYS
@@ -244,7 +250,7 @@ def _invite(request, template, success_url):
                     _("Invitation sent. The link is valid for %(days)s days.") % {"days": days},
                 )
             return redirect(success_url)
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form, "account_url": account_url})
 
 
 def _invitation_list(request, template):
