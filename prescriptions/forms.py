@@ -294,6 +294,9 @@ class SignedVersionForm(forms.Form):
     # and whether the first night's message speaks of a hold.
     first_night_field: str | None = None
     holds = False
+    # A morning doser's dates are days, not nights: each date field's label (and help text)
+    # for them, replacing the evening doser's.
+    morning_words: dict[str, dict] = {}
 
     def __init__(
         self,
@@ -317,9 +320,17 @@ class SignedVersionForm(forms.Form):
         # Set by the view when saving raised NeedsConfirmation: the box is then shown.
         self.needs_confirmation = False
         super().__init__(*args, **kwargs)
+        if self.morning_dosing:
+            for name, words in self.morning_words.items():
+                for attribute, text in words.items():
+                    setattr(self.fields[name], attribute, text)
         field = self.fields.get(self.first_night_field or "")
         if tonight_logged and field is not None:
             field.help_text = self.logged_dose_stands()
+
+    @property
+    def morning_dosing(self) -> bool:
+        return self.dosing_time == titration.MORNING
 
     def logged_dose_stands(self) -> str:
         return logged_dose_stands_message(
@@ -383,6 +394,13 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
+    morning_words = {
+        "effective_night": {
+            "label": _("Takes effect from the day of"),
+            "help_text": _("Today or later: days before keep the plan they had."),
+        },
+        "start_date": {"label": _("Step 1 starts on the day of")},
+    }
 
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
@@ -411,6 +429,7 @@ class NewPlanForm(PlanStepsForm):
 
     effective_night = None
     field_order = ["start_date", "reason", "patient_note"]
+    morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
 
 
 class HoldForm(SignedVersionForm):
@@ -436,6 +455,10 @@ class HoldForm(SignedVersionForm):
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
     first_night_field = "hold_from"
     holds = True
+    morning_words = {
+        "hold_from": {"label": _("Hold from the day of")},
+        "hold_until": {"label": _("Hold until the day of")},
+    }
 
     def clean_hold_until(self):
         # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending
@@ -493,6 +516,7 @@ class ResumeForm(SignedVersionForm):
     step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
     first_night_field = "resume_on"
+    morning_words = {"resume_on": {"label": _("Restart on the day of")}}
 
     def __init__(self, *args, steps=(), steps_dosing_time=titration.EVENING, **kwargs):
         """``steps``: the newest version's, offered to restart at; ``steps_dosing_time``:

@@ -237,6 +237,7 @@ def evaluate(patients, now: datetime) -> list[dashboard.PatientRow]:
 
 def row_from(attention: PatientAttention, patient: Patient) -> dashboard.PatientRow:
     """The list row the template shows, from the stored values alone."""
+    position = _position_from(attention.position)
     return _row(
         patient,
         attention.today,
@@ -244,10 +245,10 @@ def row_from(attention: PatientAttention, patient: Patient) -> dashboard.Patient
         attention.nights_silent,
         attention.reviewed_through,
         flags=[_flag_from(state) for state in attention.flags],
-        position=_position_from(attention.position),
+        position=position,
         adherence=_adherence_from(attention.adherence),
         pain=attention.pain,
-        sparkline=dashboard.pain_sparkline(attention.pain),
+        sparkline=dashboard.pain_sparkline(attention.pain, position.dosing_time),
     )
 
 
@@ -337,8 +338,8 @@ def _pain_of(text: str) -> tuple:
 
 
 @lru_cache(maxsize=ROWS_REMEMBERED)
-def _sparkline_of(language, text: str):  # noqa: ARG001 - the language is the memo's key
-    return dashboard.pain_sparkline(_pain_of(text))
+def _sparkline_of(language, text: str, dosing_time: str):  # noqa: ARG001 - the language is the memo's key
+    return dashboard.pain_sparkline(_pain_of(text), dosing_time)
 
 
 def _forget_decoded(**_kwargs):
@@ -352,6 +353,7 @@ setting_changed.connect(_forget_decoded, dispatch_uid="attention_forget_decoded"
 def stored_row(patient: Patient) -> dashboard.PatientRow:
     """`row_from` for a patient read with `stored_columns()`: the same row."""
     pain = patient.stored_pain
+    position = _position_of(patient.stored_position)
     return _row(
         patient,
         patient.stored_today,
@@ -359,10 +361,10 @@ def stored_row(patient: Patient) -> dashboard.PatientRow:
         patient.stored_nights_silent,
         patient.stored_reviewed_through,
         flags=list(_flags_of(patient.stored_flags)),
-        position=_position_of(patient.stored_position),
+        position=position,
         adherence=_adherence_of(patient.stored_adherence),
         pain=list(_pain_of(pain)),
-        sparkline=_sparkline_of(get_language(), pain),
+        sparkline=_sparkline_of(get_language(), pain, position.dosing_time),
         flags_state=patient.stored_flags,
     )
 

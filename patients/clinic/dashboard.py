@@ -315,11 +315,13 @@ class PatientRow:
         return bool(self.open_flags)
 
 
-def pain_sparkline(values):
-    return sparkline(
-        values,
-        label=gettext("Pain over the last %(nights)s nights") % {"nights": SPARKLINE_NIGHTS},
-    )
+def pain_sparkline(values, dosing_time: str = EVENING):
+    """The list's pain line; a morning doser's covers days (the row's plan position's)."""
+    if dosing_time == MORNING:
+        label = gettext("Pain over the last %(days)s days") % {"days": SPARKLINE_NIGHTS}
+    else:
+        label = gettext("Pain over the last %(nights)s nights") % {"nights": SPARKLINE_NIGHTS}
+    return sparkline(values, label=label)
 
 
 def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs_review=False):
@@ -397,11 +399,12 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             pain.get(today - timedelta(days=offset))
             for offset in range(SPARKLINE_NIGHTS - 1, -1, -1)
         ]
+        position = plan.on(today)
         rows.append(
             PatientRow(
                 patient=patient,
                 today=today,
-                position=plan.on(today),
+                position=position,
                 last_entry=patient.last_entry,
                 nights_silent=silent,
                 adherence_7=adherence_rules.adherence(nightly, today, 7, through=last_night),
@@ -409,7 +412,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
                 flags=flags,
                 open_flags=open_flags,
                 reviewed_through=patient.reviewed_through,
-                sparkline=pain_sparkline(pain_values),
+                sparkline=pain_sparkline(pain_values, position.dosing_time),
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
                 pain=pain_values,
                 plan=plan,

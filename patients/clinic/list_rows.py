@@ -168,12 +168,17 @@ class _Words:
         self.dose = _t("Dose")
         self.last_entry = _t("Last entry")
         self.never = _t("Never")
-        self.adherence = _t("Adherence 7 / 30")
+        # The adherence and pain cells' labels (shown beside them on a phone) count the
+        # row's own unit: a morning doser's are days.
+        self.adherence = {
+            EVENING: _t("Adherence 7 / 30 nights"),
+            MORNING: _t("Adherence 7 / 30 days"),
+        }
         self.flags = _t("Flags")
         self.reviewed = _t("✓ Reviewed")
         self.none = _t("None")
         self.last_reviewed = _t("Last reviewed")
-        self.pain = _t("Pain, 30 nights")
+        self.pain = {EVENING: _t("Pain, 30 nights"), MORNING: _t("Pain, 30 days")}
 
 
 def _day(night) -> str:
@@ -241,6 +246,7 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         for a in (row.adherence_7, row.adherence_30)
     ]
     needs_review = ' class="needs-review"' if row.needs_review else ""
+    unit = MORNING if row.position.dosing_time == MORNING else EVENING
     return (
         f"<tr{needs_review}>\n"
         f'          <th scope="row"><a href="{str(patient.pk).join(href)}">{_v(patient.name)}</a>'
@@ -248,15 +254,23 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         f"            {conditions}</th>\n"
         f'          <td data-label="{words.dose}">{position}</td>\n'
         f'          <td data-label="{words.last_entry}">{last_entry}</td>\n'
-        f'          <td class="num nowrap" data-label="{words.adherence}">'
+        f'          <td class="num nowrap" data-label="{words.adherence[unit]}">'
         f"{adherence[0]} / {adherence[1]}</td>\n"
         f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
         f"            {flags}\n"
         f"          </div></td>\n"
         f'          <td data-label="{words.last_reviewed}">{reviewed}</td>\n'
-        f'          <td class="sparkline-cell" data-label="{words.pain}">{row.sparkline}</td>\n'
+        f'          <td class="sparkline-cell" data-label="{words.pain[unit]}">'
+        f"{row.sparkline}</td>\n"
         f"        </tr>"
     )
+
+
+def headings_unit(rows) -> str:
+    """What the page's adherence and pain headings count: the rows' nights (evening
+    dosers), days (morning dosers), or both ("mixed"), as each row's own cells do."""
+    units = {MORNING if row.position.dosing_time == MORNING else EVENING for row in rows}
+    return units.pop() if len(units) == 1 else "mixed"
 
 
 def rows_html(rows, now=None) -> list[SafeString]:

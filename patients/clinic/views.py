@@ -79,6 +79,7 @@ def patient_list(request):
             "form": form,
             "page": page,
             "rows_html": list_rows.rows_html(page.object_list, now),
+            "units": list_rows.headings_unit(page.object_list),
             "filters": filters,
             "query_string": query.urlencode(),
             "kinds": flag_rules.KIND_LABELS,

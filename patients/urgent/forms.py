@@ -16,6 +16,7 @@ from patients.journal.forms import SubmissionForm
 from patients.models import UrgentReport
 from patients.urgent.reports import NOTE_MAX, SINCE_CHOICES, TEXT_MAX
 from prescriptions.changes import logged_dose_stands_message
+from prescriptions.titration import EVENING, MORNING
 
 
 def grouped(number: int) -> str:
@@ -118,20 +119,28 @@ class AcknowledgeForm(forms.Form):
     )
 
     def say_when_the_hold_starts(
-        self, first_night, tonight_logged, dosing_time="evening", local_today=None
+        self, first_night, tonight_logged, dosing_time=EVENING, local_today=None
     ):
         """Name the hold's first night: tomorrow when tonight's dose is already logged.
         ``local_today``: the patient's calendar day, so the logged night is named as the
-        patient's pages name it ("last night" at 08:00; changes.logged_dose_stands_message)."""
+        patient's pages name it ("last night" at 08:00; changes.logged_dose_stands_message).
+        A morning doser's hold starts from a day, not a night."""
+        field = self.fields["decision"]
+        morning = dosing_time == MORNING
+        if morning:
+            field.help_text = gettext(
+                "Continue: the pause ends and the patient doses as planned. Hold: a new plan "
+                "version signed by you puts the plan on hold from the next day without a dose."
+            )
         if tonight_logged:
-            field = self.fields["decision"]
+            hold = (
+                gettext("Hold the plan from %(night)s")
+                if morning
+                else gettext("Hold the plan from the night of %(night)s")
+            )
             field.choices = [
                 (UrgentReport.Decision.CONTINUE, UrgentReport.Decision.CONTINUE.label),
-                (
-                    UrgentReport.Decision.HOLD,
-                    gettext("Hold the plan from the night of %(night)s")
-                    % {"night": local_date(first_night, "day")},
-                ),
+                (UrgentReport.Decision.HOLD, hold % {"night": local_date(first_night, "day")}),
             ]
             stands = logged_dose_stands_message(
                 first_night, dosing_time=dosing_time, local_today=local_today
