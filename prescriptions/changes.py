@@ -315,6 +315,29 @@ def first_changeable_night(patient: Patient, tonight: date) -> tuple[date, bool]
     return (tonight + timedelta(days=1) if logged else tonight), logged
 
 
+def first_switch_night(versions, dosing_time: str, first_night: date, local_today: date) -> date:
+    """The first night a change asking for ``dosing_time`` can take effect from, given
+    ``first_night`` (first_changeable_night) and the patient's calendar day now: THE rule
+    for a switch's first night (the save refuses earlier, the form opens on it).
+
+    A switch to mornings starts on a day whose morning is still ahead: an evening doser's
+    night stays current until noon the next day, and a switch from it turned a night whose
+    evening window had closed into a morning already gone ("Day of 2 December, nothing
+    logged", found by QA). Switching to evenings keeps the rule every change reads, and so
+    does a night the plan did not prescribe or hold (a first prescription, after an ending):
+    no dose of it is judged."""
+    if dosing_time != titration.MORNING:
+        return first_night
+    night = first_night
+    while (
+        night <= local_today
+        and titration.dosing_time_on(versions, night) != titration.MORNING
+        and titration.status_on(versions, night) in (titration.ACTIVE, titration.ON_HOLD)
+    ):
+        night += timedelta(days=1)
+    return night
+
+
 def logged_dose_stands_message(
     first_night: date,
     *,
@@ -423,6 +446,22 @@ def _check(
                     local_today=now.astimezone(patient.tz).date(),
                 )
             )
+    local_today = now.astimezone(patient.tz).date()
+    first_switch = first_switch_night(
+        view.versions, change.dosing_time, change.effective_night, local_today
+    )
+    if first_switch > change.effective_night:
+        raise PlanChangeError(
+            gettext(
+                "Morning dosing can start on %(first)s at the earliest: the morning of "
+                "%(night)s has already begun, and a night already begun keeps the dosing "
+                "time it had. Nothing was saved."
+            )
+            % {
+                "first": local_date(first_switch, "date"),
+                "night": local_date(first_switch - timedelta(days=1), "date"),
+            }
+        )
 
 
 def _as_plain(change: PlanChange, number: int, versions) -> titration.PlainVersion:

@@ -285,7 +285,9 @@ def _seed_one(patient, clinician, spec, today: date):
             author=clinician,
             based_on=number,
             change=change,
-            now=_signed_at(patient, night),
+            # A switch to mornings starts on a day whose morning is still ahead
+            # (changes.first_switch_night): it is signed the afternoon before, as its note says.
+            now=_signed_at(patient, night - timedelta(days=1 if kind == "morning" else 0)),
         )
         number += 1
 

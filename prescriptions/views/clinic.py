@@ -28,6 +28,7 @@ from prescriptions.changes import (
     dosing_time_change,
     end_change,
     first_changeable_night,
+    first_switch_night,
     hold_change,
     resume_change,
     save_version,
@@ -629,6 +630,13 @@ def plan_dosing_time(request, patient_id):
         else:
             current = state["latest"].dosing_time if state["latest"] else titration.EVENING
             other = titration.MORNING if current == titration.EVENING else titration.EVENING
+        # Mornings start on a day whose morning is still ahead (the rule the save applies).
+        first = first_switch_night(
+            tuple(state["plain_versions"]),
+            other,
+            first,
+            timezone.localdate(timezone.now(), state["patient"].tz),
+        )
         suggestion = ""
         if request.GET.get("suggestion"):
             found = _find_suggestion(request, state["patient"], state)
