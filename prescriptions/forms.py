@@ -452,6 +452,8 @@ class HoldForm(SignedVersionForm):
         required=False,
         help_text=_("Leave empty for an open-ended hold until you resume the plan."),
     )
+    # A hold prescribes no dose, so it never raises one: no increase to confirm.
+    confirm_increase = None
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
     first_night_field = "hold_from"
     holds = True
@@ -538,6 +540,7 @@ class EndForm(SignedVersionForm):
             "required": _("Tick the box to confirm: ending stops the plan and its reminders.")
         },
     )
+    confirm_increase = None  # an ending prescribes nothing: no increase to confirm
     field_order = ["reason", "patient_note", "confirm"]
 
 

@@ -489,7 +489,8 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                     based_on=form.cleaned_data["based_on"],
                     change=change,
                     now=now,
-                    confirmed_increase=form.cleaned_data["confirm_increase"],
+                    # A hold's and an ending's forms have no box: they raise no dose.
+                    confirmed_increase=form.cleaned_data.get("confirm_increase", False),
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
