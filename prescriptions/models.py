@@ -289,6 +289,22 @@ class PlanTemplate(models.Model):
             for s in self.steps
         )
 
+    def refusal_for(self, prescription) -> str:
+        """Why this template cannot be applied to ``prescription`` ("" when it can): THE
+        check, read where it is refused (the plan form) and where it is offered (the
+        templates listed for a patient). No prescription yet: a new one can be liquid."""
+        if prescription is None or not self.liquid_only:
+            return ""
+        if prescription.formulation == Formulation.LIQUID:
+            return ""
+        return gettext(
+            "“%(template)s” is for liquid prescriptions only; this patient's "
+            "prescription is %(formulation)s."
+        ) % {
+            "template": self.shown_name,
+            "formulation": prescription.get_formulation_display().lower(),
+        }
+
 
 class SuggestionDismissalQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -333,18 +333,9 @@ def plan_change(request, patient_id, template_id=None):
         return redirect(f"{url}?template={template.pk}" if template else url)
     if template is None and request.POST.get("template"):
         template = get_object_or_404(PlanTemplate, pk=_int_or_404(request.POST["template"]))
-    if template and template.liquid_only and prescription.formulation != "liquid":
-        messages.error(
-            request,
-            _(
-                "“%(template)s” is for liquid prescriptions only; this patient's "
-                "prescription is %(formulation)s."
-            )
-            % {
-                "template": template.shown_name,
-                "formulation": prescription.get_formulation_display().lower(),
-            },
-        )
+    refusal = template.refusal_for(prescription) if template else ""
+    if refusal:
+        messages.error(request, refusal)
         return redirect(_plan_url(patient))
     suggestion = None
     state = _with_first_night(state)
@@ -448,13 +439,17 @@ def template_choose(request, patient_id):
     patient = _patient(request, patient_id)
     state = plan_state(patient)
     _log_read(request, patient, state["prescription"])
+    templates = list(PlanTemplate.objects.all())
+    for template in templates:
+        # Said instead of offering a button that the plan form would refuse.
+        template.refusal = template.refusal_for(state["prescription"])
     return render(
         request,
         "prescriptions/clinic/template_choose.html",
         {
             "patient": patient,
             **state,
-            "templates": PlanTemplate.objects.all(),
+            "templates": templates,
             # A template applied keeps the plan's dosing time (steps_change), as the steps
             # editor it opens counts them: an evening doser's steps last nights.
             "steps_dosing_time": state["latest"].dosing_time if state["latest"] else None,
