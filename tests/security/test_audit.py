@@ -8,7 +8,7 @@ changed, denied object access, deactivation) are logged too. Grow the tables as 
 """
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -173,7 +173,11 @@ def _signed(**fields):
         ),
         (
             "plan/dosing-time/",
-            lambda night: _signed(dosing_time="morning", effective_night=night),
+            # Mornings start on a day whose morning is still ahead: tomorrow's.
+            lambda night: _signed(
+                dosing_time="morning",
+                effective_night=(date.fromisoformat(night) + timedelta(days=1)).isoformat(),
+            ),
             "",
         ),
         ("plan/end/", lambda night: _signed(confirm="on"), "ended"),
