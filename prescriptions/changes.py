@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ldn_journal.local_dates import local_date
 from patients import wording
@@ -26,6 +26,8 @@ from patients.models import NightlyEntry, Patient
 from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
 from prescriptions import plans, safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
+
+PLAN_REACH_NIGHTS = 366  # a plan's dates reach a year (forms.PLAN_REACH_DAYS); a gap no more
 
 STALE_MESSAGE = gettext_noop(
     "The plan changed while you were editing: nothing was saved. "
@@ -57,6 +59,40 @@ class NeedsConfirmation(PlanChangeError):
                 "Tick “I confirm this increase” and sign again to save it; nothing was saved."
             )
         )
+
+
+class NeedsGapConfirmation(PlanChangeError):
+    """The change leaves a patient who is dosing without LDN on some nights before its step
+    1 begins: saved only once the clinician confirms that gap."""
+
+    def __init__(self, gap: tuple[date, date, int], start: date):
+        self.gap = gap
+        super().__init__(
+            gap_message(gap, start)
+            + " "
+            + gettext(
+                "Tick “I confirm the nights without LDN” and sign again to save it; "
+                "nothing was saved."
+            )
+        )
+
+
+def gap_message(gap: tuple[date, date, int], start: date) -> str:
+    """The nights without LDN a change leaves before step 1 (``start``), as the clinician
+    confirms them and the version records them."""
+    first, last, count = gap
+    return ngettext(
+        "This change leaves the patient without LDN for %(count)s night, %(first)s, "
+        "before step 1 starts on the night of %(start)s.",
+        "This change leaves the patient without LDN for %(count)s nights, from %(first)s "
+        "to %(last)s, before step 1 starts on the night of %(start)s.",
+        count,
+    ) % {
+        "count": count,
+        "first": local_date(first, "date"),
+        "last": local_date(last, "date"),
+        "start": local_date(start, "date"),
+    }
 
 
 @dataclass(frozen=True)
@@ -539,6 +575,42 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) ->
     return " ".join(wording.translate(warning.message) for warning in warnings)
 
 
+def nights_without_ldn(versions, proposed, first_open_night: date):
+    """The nights (first, last, how many) before ``proposed``'s step 1 on which it leaves a
+    patient who is dosing on ``first_open_night`` with no LDN, none on hold; None without.
+
+    Only nights the plan had prescribed or held count: a plan that had not started there
+    either has no gap made by this change. A step 1 set weeks after the change's first
+    night was saved without a word and the patient read "No LDN" for a month (found by
+    QA)."""
+    if titration.status_on(versions, first_open_night) != titration.ACTIVE:
+        return None
+    after = (*versions, proposed)
+    gap = []
+    before_start = (proposed.start_date - proposed.effective_night).days
+    for offset in range(min(before_start, PLAN_REACH_NIGHTS)):
+        night = proposed.effective_night + timedelta(days=offset)
+        if (
+            titration.status_on(after, night) == titration.NOT_STARTED
+            and titration.status_on(versions, night) != titration.NOT_STARTED
+        ):
+            gap.append(night)
+    return (gap[0], gap[-1], len(gap)) if gap else None
+
+
+def _confirmed_gap(versions, proposed, change: PlanChange, first_open_night, confirmed) -> str:
+    """The nights without LDN this steps change leaves, as stored on its version once
+    confirmed; raises NeedsGapConfirmation when there are some and nobody confirmed them."""
+    if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
+        return ""
+    gap = nights_without_ldn(versions, proposed, first_open_night)
+    if gap is None:
+        return ""
+    if not confirmed:
+        raise NeedsGapConfirmation(gap, change.start_date)
+    return gap_message(gap, change.start_date)
+
+
 def _insert_version(
     prescription, number, author, change: PlanChange, now, confirmed_warning=""
 ) -> PlanVersion:
@@ -575,12 +647,15 @@ def save_version(
     change: PlanChange,
     now: datetime,
     confirmed_increase: bool = False,
+    confirmed_gap: bool = False,
 ) -> PlanVersion:
     """Save ``change`` as the next version, or raise StalePlan / PlanChangeError.
 
     ``based_on`` is the number of the newest version the clinician's form was built from.
     A change that crosses a safety threshold raises NeedsConfirmation unless
-    ``confirmed_increase``; once confirmed, the version records what was confirmed.
+    ``confirmed_increase``, one that leaves nights without LDN before its step 1
+    NeedsGapConfirmation unless ``confirmed_gap``; once confirmed, the version records what
+    was confirmed.
     """
     with transaction.atomic():
         prescription = (
@@ -603,9 +678,17 @@ def save_version(
         if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change))
         _check_no_gap_after_hold(view.versions, proposed, change)
+        gap = _confirmed_gap(
+            view.versions,
+            proposed,
+            change,
+            view.tonight(prescription.patient.tz, now),
+            confirmed_gap,
+        )
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )
+        confirmed = " ".join(filter(None, (confirmed, gap)))
         return _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
 
 

@@ -317,8 +317,10 @@ class SignedVersionForm(forms.Form):
         self.first_night = first_night or tonight
         self.dosing_time = dosing_time
         self.local_today = local_today
-        # Set by the view when saving raised NeedsConfirmation: the box is then shown.
+        # Set by the view when saving raised NeedsConfirmation (NeedsGapConfirmation): the
+        # box is then shown.
         self.needs_confirmation = False
+        self.needs_gap_confirmation = False
         super().__init__(*args, **kwargs)
         if self.morning_dosing:
             for name, words in self.morning_words.items():
@@ -392,6 +394,15 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         help_text=_("Later steps follow on from this date."),
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Only new steps can begin after the change's first night, leaving nights with no LDN.
+    confirm_gap = forms.BooleanField(
+        label=_("I confirm the nights without LDN"),
+        required=False,
+        help_text=_(
+            "Asked only when a change leaves a patient who is dosing without LDN on some "
+            "nights before step 1 starts; the version records your confirmation."
+        ),
+    )
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
     morning_words = {
@@ -428,6 +439,7 @@ class NewPlanForm(PlanStepsForm):
     """The first plan of a new prescription: it takes effect tonight, from its start date."""
 
     effective_night = None
+    confirm_gap = None  # a first plan: the patient is not dosing yet
     field_order = ["start_date", "reason", "patient_note"]
     morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
 

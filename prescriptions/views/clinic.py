@@ -22,6 +22,7 @@ from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.changes import (
     NeedsConfirmation,
+    NeedsGapConfirmation,
     PlanChangeError,
     StalePlan,
     create_prescription,
@@ -373,11 +374,13 @@ def plan_change(request, patient_id, template_id=None):
                     change=change,
                     now=now,
                     confirmed_increase=form.cleaned_data["confirm_increase"],
+                    confirmed_gap=form.cleaned_data["confirm_gap"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
                 form.needs_confirmation = isinstance(error, NeedsConfirmation)
+                form.needs_gap_confirmation = isinstance(error, NeedsGapConfirmation)
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)

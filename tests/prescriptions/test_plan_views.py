@@ -464,7 +464,7 @@ def test_a_plus_1_75_mg_overnight_change_is_refused_until_confirmed_and_then_sto
     version = PlanVersion.objects.get(number=2)
     assert "3.25 mg on the night of 10 Mar 2026 after 1.5 mg" in version.confirmed_safety_warning
     detail = clinician_client.get(url("plan_version", patient_a, version.pk))
-    assert "Confirmed increase" in page_text(detail)
+    assert "Confirmed when signed" in page_text(detail)
 
 
 def test_applying_a_template_pre_fills_the_plan_form(clinician_client, patient_a, prescription):
