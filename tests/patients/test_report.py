@@ -13,6 +13,7 @@ from patients.clinic import report
 from patients.models import ClinicianNote
 from patients.rules.flags import NightRecord
 from patients.rules.scales import MOOD, PAIN
+from prescriptions.models import PlanVersion
 from tests.patients.dashboard_factories import give_nights, give_plan
 from tests.patients.urgent_support import urgent_report
 
@@ -174,3 +175,32 @@ def test_a_range_cut_to_two_years_writes_its_dates_as_the_page_does(
     params = {"start": "2016-01-01", "end": "2026-03-30"}
     response = clinician_client.get(reverse("clinic:report", args=[journal.pk]), params)
     assert said in html.unescape(response.text)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("language", "dosing_time", "said"),
+    [
+        ("en", "evening", "30 Mar 2026 to 30 Mar 2026 (1 night)"),
+        ("en", "morning", "30 Mar 2026 to 30 Mar 2026 (1 day)"),
+        ("de", "evening", "(1 Nacht)"),
+        ("de", "morning", "(1 Tag)"),
+        ("es", "evening", "(1 noche)"),
+        ("es", "morning", "(1 día)"),
+        ("en", "evening", "1 Mar 2026 to 30 Mar 2026 (30 nights)"),
+    ],
+)
+def test_the_reports_header_counts_one_night_or_day_in_the_singular(
+    clinician_client, clinician_a, journal, language, dosing_time, said
+):
+    """It said "(1 nights)", "(1 Tage)", "(1 noches)" (found by QA): one form for every count."""
+    PlanVersion.objects.filter(prescription__patient=journal).update(dosing_time=dosing_time)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    start = "2026-03-01" if "30 nights" in said else "2026-03-30"
+    text = html.unescape(
+        clinician_client.get(
+            reverse("clinic:report", args=[journal.pk]), {"start": start, "end": "2026-03-30"}
+        ).text
+    )
+    assert said in text
