@@ -95,12 +95,23 @@ class DateRangeForm(forms.Form):
                 % {"first": local_date(FIRST_NAMEABLE, "date")},
             )
             return data
+        if start > self.default_end:
+            # Wholly after the last night of the record: one error saying up to when. Cut
+            # to that night, the range also said "the start date is after the end date" (a
+            # second, wrong, message; found by QA).
+            self.add_error(
+                "start",
+                gettext("Nothing is recorded after %(end)s: choose dates up to then.")
+                % {"end": local_date(self.default_end, "date")},
+            )
+            return data
         if end > self.default_end:
             # Nothing is recorded after the default end, the last night of the record
             # (nights.last_night_of_record; and 9999-12-31 + 1 day overflows).
             end = self.default_end
             self.notice = gettext("Nothing is recorded after %(end)s: the range ends there.") % {
-                "end": end.isoformat()
+                # As every date on the page (it said "2026-12-03" in every language).
+                "end": local_date(end, "date")
             }
         if start > end:
             raise forms.ValidationError(

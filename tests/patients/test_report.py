@@ -204,3 +204,41 @@ def test_the_reports_header_counts_one_night_or_day_in_the_singular(
         ).text
     )
     assert said in text
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Nothing is recorded after 30 Mar 2026: choose dates up to then."),
+        ("de", "Nach dem 30. Mär 2026 ist nichts erfasst: Wählen Sie Daten bis dahin."),
+        ("es", "No hay nada registrado después del 30 mar 2026: elija fechas hasta entonces."),
+    ],
+)
+def test_a_range_wholly_after_the_record_gets_one_message_with_a_local_date(
+    clinician_client, clinician_a, journal, language, said
+):
+    """It said "Nothing is recorded after 2026-03-30: the range ends there." and "The start
+    date is after the end date" (the cut made the second; found by QA)."""
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    response = clinician_client.get(
+        reverse("clinic:report", args=[journal.pk]), {"start": "2027-01-01", "end": "2027-02-01"}
+    )
+    assert response.status_code == 200
+    errors = [str(e) for errors in response.context["form"].errors.values() for e in errors]
+    assert errors == [said]
+    assert not list(response.context["messages"])
+    assert said in html.unescape(response.text)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_csv_export_wholly_after_the_record_comes_back_with_one_message(
+    clinician_client, journal
+):
+    url = reverse("clinic:export", args=[journal.pk, "csv"])
+    response = clinician_client.get(url, {"start": "2027-01-01", "end": "2027-02-01"})
+    assert response.status_code == 302
+    page = html.unescape(clinician_client.get(response["Location"].split("#")[0]).text)
+    assert page.count("Nothing is recorded after 30 Mar 2026: choose dates up to then.") == 1
+    assert "The start date is after the end date" not in page

@@ -243,7 +243,7 @@ def test_the_visit_report_past_the_newest_night_logged_ends_on_it_and_says_so(
     )
     assert response.context["report"]["end"] == FAR_AHEAD
     notices = [str(message) for message in response.context["messages"]]
-    assert notices == ["Nothing is recorded after 2026-12-03: the range ends there."]
+    assert notices == ["Nothing is recorded after 3 Dec 2026: the range ends there."]
 
 
 def test_the_patient_pages_export_picker_runs_to_the_newest_night_logged(
