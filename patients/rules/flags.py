@@ -635,12 +635,22 @@ def gone_quiet(
     until the patient logs again and falls silent again.
     """
     since = last_entry if last_entry is not None else joined
-    if since is None or (today - since).days < QUIET_DAYS:
+    morning = dosing_time == MORNING
+    # A morning doser's today is open: its dose may not be due yet (it is not a missed day
+    # either). It was counted as silent: "No entry for 9 days" beside "8 days in a row
+    # without a taken dose" (found by QA).
+    through = today - timedelta(days=1) if morning else today
+    if since is None or (through - since).days < QUIET_DAYS:
         return []
     raised = since + timedelta(days=QUIET_DAYS)
-    silent = (today - since).days
-    span = {"silent_from": since + timedelta(days=1), "silent_to": today}
-    morning = dosing_time == MORNING
+    silent = (through - since).days
+    span = {"silent_from": since + timedelta(days=1), "silent_to": through}
+    # The evidence is each silent night, so its count is the flag's (it was the last entry
+    # alone: "No entry for 9 days" over "Evidence: 1 day").
+    details = tuple(
+        Evidence(since + timedelta(days=n), gettext_noop("nothing logged"), logged=False)
+        for n in range(1, silent + 1)
+    )
     if last_entry is not None and morning:
         explanation = gettext_noop(
             "No entry for %(silent)s days (last entry %(last)s; silent %(silent_from)s to "
@@ -649,7 +659,6 @@ def gone_quiet(
             last=last_entry,
             **span,
         )
-        details = (Evidence(last_entry, gettext_noop("the last entry")),)
     elif last_entry is not None:
         explanation = gettext_noop(
             "No entry for %(silent)s nights (last entry %(last)s; silent %(silent_from)s to "
@@ -658,7 +667,6 @@ def gone_quiet(
             last=last_entry,
             **span,
         )
-        details = (Evidence(last_entry, gettext_noop("the last entry")),)
     elif morning:
         explanation = gettext_noop(
             "No entry for %(silent)s days (nothing logged since joining on %(joined)s; "
@@ -667,7 +675,6 @@ def gone_quiet(
             joined=since,
             **span,
         )
-        details = ()
     else:
         explanation = gettext_noop(
             "No entry for %(silent)s nights (nothing logged since joining on %(joined)s; "
@@ -676,7 +683,6 @@ def gone_quiet(
             joined=since,
             **span,
         )
-        details = ()
     return [
         Flag(
             QUIET,

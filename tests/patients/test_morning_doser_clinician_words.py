@@ -100,7 +100,10 @@ def test_a_morning_dosers_flags_count_days(clinician_a, silent_since_the_16th):
         "8 days in a row without a taken dose (8 not logged), 17 Nov to 24 Nov."
     )
     assert missed.label == "Missed days"
-    assert quiet.explanation.startswith("No entry for 9 days (last entry 16 Nov;")
+    # Today is open, as for the missed days: it said 9 days, silent 17 to 25 Nov.
+    assert quiet.explanation.startswith(
+        "No entry for 8 days (last entry 16 Nov; silent 17 Nov to 24 Nov)"
+    )
     assert "night" not in missed.explanation + quiet.explanation
 
 
@@ -198,7 +201,8 @@ def test_a_morning_dosers_missed_days_name_an_entry_without_the_morning_dose():
     assert [detail.values for detail in missed.details][-2:] == [
         "entry without the morning dose"
     ] * 2
-    flags = flag_rules.evaluate([], _plan("morning"), TODAY, tz="UTC", joined=WEEK[0])
+    joined = WEEK[0] - timedelta(days=1)  # 7 whole days silent since (today is open)
+    flags = flag_rules.evaluate([], _plan("morning"), TODAY, tz="UTC", joined=joined)
     [quiet] = [flag for flag in flags if flag.kind == flag_rules.QUIET]
     assert quiet.explanation.startswith("No entry for 7 days (nothing logged since joining")
 
@@ -229,7 +233,7 @@ def test_the_stored_row_says_days_once_a_switch_to_mornings_begins_and_equals_a_
     flags = {f.kind: f for f in attention.row_from(_stored(patient), patient).flags}
     assert flags["missed"].label == "Missed days"
     assert flags["missed"].explanation.startswith("11 days in a row without a taken dose")
-    assert flags["quiet"].explanation.startswith("No entry for 12 days")
+    assert flags["quiet"].explanation.startswith("No entry for 11 days")
 
 
 def _stored(patient):
