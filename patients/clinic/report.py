@@ -121,10 +121,13 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
             ),
             key=lambda item: (-item[2], item[0]),
         ),
+        # The flags about nights in the range; one open now about later nights only (a
+        # report of 1 Nov listed "Missed days … 26 Nov to 3 Dec") is left out: it is not
+        # about the range, and the patient page lists it.
         "flags": [
             (flag, flag.is_reviewed(page.reviewed_through))
             for flag in page.flags
-            if flag.last_night >= start
+            if flag.is_about(start, end)
         ],
         "edge_nights": EDGE_NIGHTS,
         "urgent_reports": _urgent_reports(page.patient, start, end, page.plan),

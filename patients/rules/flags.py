@@ -164,6 +164,11 @@ class Flag:
     def icon(self) -> str:
         return SEVERITY_ICONS[self.severity]
 
+    def is_about(self, start: date, end: date) -> bool:
+        """Whether a night that raises the flag lies in ``start``..``end``: a report of a
+        range lists these, not the flags open now about later nights."""
+        return any(start <= night <= end for night in self.evidence or (self.first_night,))
+
     def is_reviewed(self, reviewed_through: date | None) -> bool:
         # An urgent report is closed by acknowledging it, never by a flag review.
         if self.kind == URGENT or reviewed_through is None:

@@ -242,3 +242,25 @@ def test_a_csv_export_wholly_after_the_record_comes_back_with_one_message(
     page = html.unescape(clinician_client.get(response["Location"].split("#")[0]).text)
     assert page.count("Nothing is recorded after 30 Mar 2026: choose dates up to then.") == 1
     assert "The start date is after the end date" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("end", "listed"), [("2026-03-20", False), ("2026-03-26", True), ("2026-03-30", True)]
+)
+def test_the_report_lists_only_the_flags_about_nights_in_its_range(
+    clinician_client, journal, end, listed
+):
+    """The missed nights are 26 and 27 Mar. A report to 20 Mar listed them, as every flag
+    open now about a later night ("Missed days … 26 Nov to 3 Dec" in a report of 1 Nov;
+    found by QA)."""
+    response = clinician_client.get(
+        reverse("clinic:report", args=[journal.pk]), {"start": "2026-03-01", "end": end}
+    )
+    flags = {flag.kind: flag for flag, _ in response.context["report"]["flags"]}
+    assert ("missed" in flags) is listed
+    # The dose deviations (1.5 mg taken, 3 mg prescribed from 16 Mar) are in every range.
+    assert all(
+        any(date(2026, 3, 1) <= night <= date.fromisoformat(end) for night in flag.evidence)
+        for flag in flags.values()
+    )
