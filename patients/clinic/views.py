@@ -102,28 +102,37 @@ def _plan_panel(request, page):
     return html, context["tonight_heading"]
 
 
-def _calendar_month(request, today, last_night):
+def _calendar_month(request, today, last_night, first_night):
     """The month the adherence calendar shows: ?month=YYYY-MM (this month without one), never
     after the month of the last night of record (this month, or the next when a night was
-    logged ahead of today: nights.last_night_of_record)."""
+    logged ahead of today: nights.last_night_of_record) nor before the month of the record's
+    first night (_page_first_night: it went back forever, months of "No dose prescribed")."""
     wanted = night_rules.month_named(request.GET.get("month"))
     if wanted is None or not night_rules.nameable(wanted):
         return dashboard.month_start(today)
-    return min(wanted, dashboard.month_start(last_night))
+    return max(min(wanted, dashboard.month_start(last_night)), dashboard.month_start(first_night))
+
+
+def _page_first_night(page):
+    """The page's own record start: the first entry or plan night it has loaded (no query),
+    else today. The export picker's default start and the calendar's first month."""
+    firsts = [page.today]
+    if page.records:
+        firsts.append(page.records[0].night)
+    firsts += [version.effective_night for version in page.plan.versions[:1]]
+    return min(firsts)
 
 
 def _export_form(request, page):
     """The export range picker, showing the errors of a range the export refused.
 
-    Its default start is the page's own record start (loaded entries and plan: no query);
-    the export computes the same from the database, ended prescriptions included.
+    Its default start is the page's own record start (_page_first_night); the export
+    computes the same from the database, ended prescriptions included.
     """
-    firsts = [page.today]
-    if page.records:
-        firsts.append(page.records[0].night)
-    firsts += [version.effective_night for version in page.plan.versions[:1]]
     data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
-    form = ExportRangeForm(data or None, default_start=min(firsts), default_end=page.last_night)
+    form = ExportRangeForm(
+        data or None, default_start=_page_first_night(page), default_end=page.last_night
+    )
     if data:
         form.is_valid()
     return form
@@ -142,7 +151,9 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
     address (its links lead to the patient page's own)."""
     now = timezone.now()
     page = dashboard.patient_page(patient, care_team, now)
-    month = _calendar_month(request, page.today, page.last_night)
+    # Not before the record's first month (as the export picker's start: no query more).
+    first_month = dashboard.month_start(_page_first_night(page))
+    month = _calendar_month(request, page.today, page.last_night, first_month)
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
     svg, series, start, end = dashboard.trend(page, weeks)
@@ -165,7 +176,7 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         "calendar": calendar,
         "calendar_body": dashboard.calendar_html(calendar, page.today),
         "calendar_month": month,
-        "calendar_previous": dashboard.previous_month(month),
+        "calendar_previous": dashboard.previous_month(month) if month > first_month else None,
         "calendar_next": (
             dashboard.next_month(month) if month < dashboard.month_start(page.last_night) else None
         ),

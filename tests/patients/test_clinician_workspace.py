@@ -1,5 +1,6 @@
 """The clinician's workspace: identifiers, the night page, the export picker, the calendar."""
 
+import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -238,13 +239,29 @@ def test_the_picker_defaults_to_the_whole_record(clinician_client, journal):
         # Not a month a page shows: this month, not an overflow (a 500 before).
         ("99999999999999999999-01", "Adherence, March 2026"),
         ("1899-12", "Adherence, March 2026"),
-        ("1900-01", "Adherence, January 1900"),
+        # Before the record's first month (the plan's first night, 18 Feb): that month.
+        ("1900-01", "Adherence, February 2026"),
+        ("2025-01", "Adherence, February 2026"),
     ],
 )
 def test_the_calendar_goes_back_by_month(clinician_client, journal, month, title):
     page = clinician_client.get(reverse("clinic:patient", args=[journal.pk]), {"month": month})
     assert page.status_code == 200
     assert title in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("month", "previous"), [("2026-03", "2026-02"), ("2026-02", None), ("2025-01", None)]
+)
+def test_the_calendar_offers_no_month_before_the_records_first(
+    clinician_client, journal, month, previous
+):
+    """The record starts on 18 Feb 2026 (record_start: the plan's first night). The ← link
+    went back forever, to months of "No dose prescribed" on every day (found by QA)."""
+    page = clinician_client.get(reverse("clinic:patient", args=[journal.pk]), {"month": month})
+    links = re.findall(r'href="\?month=(\d{4}-\d{2})#calendar">←', page.text)
+    assert links == ([previous] if previous else [])
 
 
 @time_machine.travel(NOW, tick=False)
