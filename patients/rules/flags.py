@@ -566,11 +566,16 @@ def out_of_window(records, versions, today, tz: ZoneInfo | str) -> list[Flag]:
             LOW,
             nights[0],
             nights,
+            # The night and the moment apart: a dose at 05:10 on 26 Nov is the night of 25
+            # Nov's ("last 25 Nov at 05:10" read as the 25th at 05:10; found by QA).
             ngettext_lazy(
-                "Evening dose outside 21:00–03:00 on %(count)s night; last %(last)s at %(time)s.",
-                "Evening dose outside 21:00–03:00 on %(count)s nights; last %(last)s at %(time)s.",
+                "Evening dose outside 21:00–03:00 on %(count)s night; last on the night of "
+                "%(last)s, taken %(taken)s at %(time)s.",
+                "Evening dose outside 21:00–03:00 on %(count)s nights; last on the night of "
+                "%(last)s, taken %(taken)s at %(time)s.",
                 len(nights),
                 last=late[-1].night,
+                taken=last.date(),
                 time=last.time(),
             ),
             details=tuple(_taken_at(record, record.time_zone or tz) for record in late),
@@ -704,7 +709,38 @@ def gone_quiet(
 _URGENT_SEVERITY = {"moderate": gettext_noop("moderate"), "severe": gettext_noop("severe")}
 
 
-def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
+def _urgent_explanation(report: UrgentRecord, dosing_time: str) -> Phrase:
+    """An evening doser's report is dated by its night ("from the night of 2 Dec" for one
+    made on the 3rd before noon: "from 2 Dec" read as the day it was made; found by QA); a
+    morning doser's night is the day it was made."""
+    values = {
+        "severity": _URGENT_SEVERITY.get(report.severity, report.severity),
+        "oldest": report.night,
+    }
+    if dosing_time == MORNING:
+        return ngettext_lazy(
+            "Open urgent report (%(severity)s) from %(oldest)s: open the report to "
+            "acknowledge it. The patient is asked to wait (no one-tap dose, no dose "
+            "reminders) until it is answered.",
+            "%(count)s open urgent reports (worst: %(severity)s), the oldest from "
+            "%(oldest)s: open the report to acknowledge it. The patient is asked to "
+            "wait (no one-tap dose, no dose reminders) until it is answered.",
+            report.count,
+            **values,
+        )
+    return ngettext_lazy(
+        "Open urgent report (%(severity)s) from the night of %(oldest)s: open the report to "
+        "acknowledge it. The patient is asked to wait (no one-tap dose, no dose "
+        "reminders) until it is answered.",
+        "%(count)s open urgent reports (worst: %(severity)s), the oldest from the night of "
+        "%(oldest)s: open the report to acknowledge it. The patient is asked to "
+        "wait (no one-tap dose, no dose reminders) until it is answered.",
+        report.count,
+        **values,
+    )
+
+
+def urgent_reports(reports: Iterable[UrgentRecord], dosing_time: str = EVENING) -> list[Flag]:
     flags = []
     for report in sorted(reports, key=lambda r: r.night):
         flags.append(
@@ -713,18 +749,9 @@ def urgent_reports(reports: Iterable[UrgentRecord]) -> list[Flag]:
                 TOP,
                 report.night,
                 (report.night,),
-                ngettext_lazy(
-                    "Open urgent report (%(severity)s) from %(oldest)s: open the report to "
-                    "acknowledge it. The patient is asked to wait (no one-tap dose, no dose "
-                    "reminders) until it is answered.",
-                    "%(count)s open urgent reports (worst: %(severity)s), the oldest from "
-                    "%(oldest)s: open the report to acknowledge it. The patient is asked to "
-                    "wait (no one-tap dose, no dose reminders) until it is answered.",
-                    report.count,
-                    severity=_URGENT_SEVERITY.get(report.severity, report.severity),
-                    oldest=report.night,
-                ),
+                _urgent_explanation(report, dosing_time),
                 report_id=report.report_id,
+                dosing_time=dosing_time,
             )
         )
     return flags
@@ -773,7 +800,7 @@ def evaluate(
     # (PlanView.dosing_time_at: the plan's dosing time on tonight): a morning doser's are days.
     dosing_time = titration.dosing_time_on(versions, today)
     flags = [
-        *urgent_reports(urgent),
+        *urgent_reports(urgent, dosing_time),
         *dose_on_hold(records, versions, through, dosing_time),
         *side_effects(records, through, first_reported, dosing_time),
         *worsening(records, through, watched, dosing_time),

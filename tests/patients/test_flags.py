@@ -423,3 +423,32 @@ def test_a_morning_doser_goes_quiet_after_7_whole_silent_days(silent, quiet):
     records = [taken(n) for n in range(60, silent - 1, -1)]
     result = [f for f in run(records, versions=MORNING_PLAN) if f.kind == flags.QUIET]
     assert bool(result) is quiet
+
+
+def test_an_out_of_window_flag_names_the_night_and_when_the_dose_was_taken():
+    """A dose at 05:10 on 31 Mar is the night of 30 Mar's: "last 30 Mar at 05:10" read as
+    the 30th at 05:10 (found by QA)."""
+    late = taken(1, at=datetime(2026, 3, 31, 4, 10, tzinfo=UTC))  # 05:10 in London (BST)
+    [flag] = run([*every_night()[:-2], late])
+    assert flag.kind == flags.OUT_OF_WINDOW
+    assert flag.explanation == (
+        "Evening dose outside 21:00–03:00 on 1 night; last on the night of 30 Mar, "
+        "taken 31 Mar at 05:10."
+    )
+
+
+@pytest.mark.parametrize(
+    ("versions", "said"),
+    [
+        (PLAN, "Open urgent report (severe) from the night of 30 Mar:"),
+        (MORNING_PLAN, "Open urgent report (severe) from 30 Mar:"),
+    ],
+)
+def test_an_urgent_flag_dates_the_report_by_its_night_or_day(versions, said):
+    """A report made on 31 Mar before noon is the night of 30 Mar's for an evening doser:
+    "from 30 Mar" read as the day it was made (found by QA)."""
+    urgent = UrgentRecord(night(1), "severe", datetime(2026, 3, 31, 10, 36, tzinfo=UTC))
+    [flag] = [
+        f for f in run(every_night(), versions=versions, urgent=[urgent]) if f.kind == "urgent"
+    ]
+    assert flag.explanation.startswith(said)
