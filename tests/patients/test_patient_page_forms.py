@@ -115,6 +115,8 @@ def test_the_refused_pages_links_lead_to_the_patient_page_not_the_forms_address(
 ):
     """The page answers at the form's address (POST only): its ?weeks= and ?month= links were
     relative, so they led to a 405 there."""
+    # A record from February: the calendar offers its previous month (none before a record).
+    give_nights([patient_a], date(2026, 3, 30), 50)
     response = _post(clinician_client, "clinic:add_note", patient_a, {"text": " "})
     page = response.content.decode()
     here = reverse("clinic:patient", args=[patient_a.pk])
