@@ -27,6 +27,7 @@ from prescriptions import titration
 # --- Thresholds: the one place to tune the rules ---------------------------------------------
 MISSED_NIGHTS_IN_A_ROW = 2  # prescribed nights in a row without a taken dose
 QUIET_DAYS = 7  # no entry of any kind for this many nights
+QUIET_EVIDENCE_NIGHTS = 28  # a long silence's evidence: its last four weeks
 RECENT_EVENT_NIGHTS = 14  # side effects, deviations, timing and hold doses look back this far
 WORSENING_RECENT_NIGHTS = 7  # "last 7 nights' mean" ...
 WORSENING_BASELINE_NIGHTS = 28  # ... against "the previous 28 nights' mean"
@@ -656,10 +657,13 @@ def gone_quiet(
     silent = (through - since).days
     span = {"silent_from": since + timedelta(days=1), "silent_to": through}
     # The evidence is each silent night, so its count is the flag's (it was the last entry
-    # alone: "No entry for 9 days" over "Evidence: 1 day").
+    # alone: "No entry for 9 days" over "Evidence: 1 day"); for a long silence the last
+    # QUIET_EVIDENCE_NIGHTS of them (the explanation gives the whole span): a patient silent
+    # for a year carried 365 rows in the flag, on every read of their page and in the
+    # stored attention row.
     details = tuple(
         Evidence(since + timedelta(days=n), gettext_noop("nothing logged"), logged=False)
-        for n in range(1, silent + 1)
+        for n in range(max(1, silent - QUIET_EVIDENCE_NIGHTS + 1), silent + 1)
     )
     if last_entry is not None and morning:
         explanation = gettext_noop(

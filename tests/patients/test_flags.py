@@ -452,3 +452,16 @@ def test_an_urgent_flag_dates_the_report_by_its_night_or_day(versions, said):
         f for f in run(every_night(), versions=versions, urgent=[urgent]) if f.kind == "urgent"
     ]
     assert flag.explanation.startswith(said)
+
+
+@pytest.mark.parametrize(("silent", "shown"), [(8, 8), (28, 28), (300, 28)])
+def test_a_long_silences_evidence_is_its_last_four_weeks(silent, shown):
+    """Each silent night is evidence, so the count agrees with the flag, but a year's silence
+    carried 365 rows in the flag (and in the stored attention row); the explanation keeps the
+    whole span."""
+    today = date(2026, 12, 3)
+    [flag] = flags.gone_quiet(today - timedelta(days=silent), today, None)
+    assert len(flag.details) == shown
+    assert flag.details[-1].night == today
+    assert flag.details[0].night == today - timedelta(days=shown - 1)
+    assert f"No entry for {silent} nights" in flag.explanation
