@@ -200,18 +200,10 @@ def _last_call_warning(prefs: Prefs) -> str:
     they end, or dropped when that is past the dosing window. Berlin, quiet 22:00 to 02:30:
     the 23:30 last call waited until 02:30 every night and the page said so only of the
     night the clocks change (found in QA)."""
-    if not prefs.last_call:
+    times = _last_call_times(prefs, EVENING)
+    if times is None:
         return ""
-    fate = reminder_fates(prefs, TYPICAL_NIGHT, EVENING).get(Kind.LAST_CALL)
-    if fate is None or fate.held == fate.asked:
-        return ""
-    zone = as_zone(prefs.tz)
-    times = {
-        "time": f"{fate.asked.astimezone(zone):%H:%M}",
-        "start": f"{prefs.quiet_start:%H:%M}",
-        "end": f"{prefs.quiet_end:%H:%M}",
-    }
-    if fate.held is None:
+    if "until" not in times:
         return (
             gettext(
                 "Your last call at %(time)s is inside your quiet hours (%(start)s to "
@@ -220,7 +212,7 @@ def _last_call_warning(prefs: Prefs) -> str:
             )
             % times
         )
-    times["end"] = f"{fate.held.astimezone(zone):%H:%M}"
+    times["end"] = times["until"]
     return (
         gettext(
             "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
@@ -231,24 +223,37 @@ def _last_call_warning(prefs: Prefs) -> str:
     )
 
 
-def _morning_last_call_warning(prefs: Prefs) -> str:
-    """What quiet hours do to a morning doser's last call (sent a set time after the dose
-    reminder: schedule.slots_for_night) on a typical day, as _last_call_warning says of an
-    evening doser's: held back until they end, or dropped when that is past midnight, when
-    the day the dose can be logged ends. An evening doser was warned about theirs; a morning
-    doser's was held or dropped unsaid (found in review)."""
+def _last_call_times(prefs: Prefs, dosing_time: str) -> dict | None:
+    """The last call's wall times on a typical night of ``dosing_time`` when quiet hours
+    hold or drop it (its Fate, reminder_fates): asked (``time``), the quiet hours (``start``,
+    ``end``) and, when held, the moment it is sent (``until``); None when it is off or
+    untouched. Read by the evening and the morning warning alike."""
     if not prefs.last_call:
-        return ""
-    fate = reminder_fates(prefs, TYPICAL_NIGHT, MORNING).get(Kind.LAST_CALL)
+        return None
+    fate = reminder_fates(prefs, TYPICAL_NIGHT, dosing_time).get(Kind.LAST_CALL)
     if fate is None or fate.held == fate.asked:
-        return ""
+        return None
     zone = as_zone(prefs.tz)
     times = {
         "time": f"{fate.asked.astimezone(zone):%H:%M}",
         "start": f"{prefs.quiet_start:%H:%M}",
         "end": f"{prefs.quiet_end:%H:%M}",
     }
-    if fate.held is None:
+    if fate.held is not None:
+        times["until"] = f"{fate.held.astimezone(zone):%H:%M}"
+    return times
+
+
+def _morning_last_call_warning(prefs: Prefs) -> str:
+    """What quiet hours do to a morning doser's last call (sent a set time after the dose
+    reminder: schedule.slots_for_night) on a typical day, as _last_call_warning says of an
+    evening doser's: held back until they end, or dropped when that is past midnight, when
+    the day the dose can be logged ends. An evening doser was warned about theirs; a morning
+    doser's was held or dropped unsaid (found in review)."""
+    times = _last_call_times(prefs, MORNING)
+    if times is None:
+        return ""
+    if "until" not in times:
         return (
             gettext(
                 "Your last call at %(time)s is inside your quiet hours (%(start)s to "
@@ -257,7 +262,6 @@ def _morning_last_call_warning(prefs: Prefs) -> str:
             )
             % times
         )
-    times["until"] = f"{fate.held.astimezone(zone):%H:%M}"
     return (
         gettext(
             "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
