@@ -334,6 +334,11 @@ class SignedVersionForm(forms.Form):
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
 
+    def date_name(self, evening: str, morning: str) -> str:
+        """A date's name in a range error: the night (or a morning doser's day), as the
+        field's label names it (morning_words)."""
+        return morning if self.morning_dosing else evening
+
     def logged_dose_stands(self) -> str:
         return logged_dose_stands_message(
             self.first_night,
@@ -418,7 +423,10 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         super().__init__(*args, **kwargs)
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", gettext("The change's first night"))
+        return self.from_tonight(
+            "effective_night",
+            self.date_name(gettext("The change's first night"), gettext("The change's first day")),
+        )
 
     def clean_start_date(self):
         value = self.cleaned_data["start_date"]
@@ -480,13 +488,19 @@ class HoldForm(SignedVersionForm):
         value = self.cleaned_data.get("hold_until")
         last = self.tonight + timedelta(days=PLAN_REACH_DAYS)
         if value is not None and value > last:
-            raise _night_range_error(
-                value, self.tonight, last, gettext("The last night of the hold")
+            what = self.date_name(
+                gettext("The last night of the hold"), gettext("The last day of the hold")
             )
+            raise _night_range_error(value, self.tonight, last, what)
         return value
 
     def clean_hold_from(self):
-        return self.from_tonight("hold_from", gettext("The first night of the hold"))
+        return self.from_tonight(
+            "hold_from",
+            self.date_name(
+                gettext("The first night of the hold"), gettext("The first day of the hold")
+            ),
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -542,7 +556,9 @@ class ResumeForm(SignedVersionForm):
         ]
 
     def clean_resume_on(self):
-        return self.from_tonight("resume_on", gettext("The restart night"))
+        return self.from_tonight(
+            "resume_on", self.date_name(gettext("The restart night"), gettext("The restart day"))
+        )
 
 
 class EndForm(SignedVersionForm):
