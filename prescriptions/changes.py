@@ -244,14 +244,20 @@ def resume_change(
             % {"steps": len(latest.steps)}
         )
     if held_from > tonight_night and resume_on < held_from:
-        raise PlanChangeError(
-            gettext(
+        # A morning doser's hold runs over days, as the Resume form's labels say.
+        if latest.dosing_time == titration.MORNING:
+            message = gettext(
+                "The hold has not begun: it starts on the day of %(start)s, so the restart "
+                "can be on %(start)s at the earliest. A restart on %(start)s cancels the hold; "
+                "to keep it, restart after its last day."
+            )
+        else:
+            message = gettext(
                 "The hold has not begun: it starts on the night of %(start)s, so the restart "
                 "can be on %(start)s at the earliest. A restart on %(start)s cancels the hold; "
                 "to keep it, restart after its last night."
             )
-            % {"start": local_date(held_from, "date")}
-        )
+        raise PlanChangeError(message % {"start": local_date(held_from, "date")})
     change = PlanChange(
         kind=PlanVersion.Kind.RESUME,
         effective_night=resume_on,

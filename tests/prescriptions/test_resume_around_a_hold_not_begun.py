@@ -5,6 +5,7 @@ and a restart moved later was named "Resumed" from the hold's first night, with 
 on the paused card in place of the hold's."""
 
 from datetime import date
+from html import unescape
 
 import pytest
 import time_machine
@@ -146,3 +147,28 @@ def test_a_restart_moved_later_carries_the_clinicians_new_note(patient_a, clinic
     )
     assert response.status_code == 302
     assert plans.load(patient_a).hold_note(NOW.date()) == "Restart on the 15th."
+
+
+NOT_BEGUN = {
+    ("en", "evening"): ("starts on the night of 6 Dec 2026", "restart after its last night."),
+    ("en", "morning"): ("starts on the day of 6 Dec 2026", "restart after its last day."),
+    ("de", "morning"): ("beginnt am Tag vom 6. Dez 2026", "nach ihrem letzten Tag neu."),
+    ("es", "morning"): ("empieza el día 6 dic 2026", "reanude después de su último día."),
+}
+
+
+@pytest.mark.parametrize(("language", "dosing_time"), sorted(NOT_BEGUN))
+def test_the_refusal_names_a_morning_dosers_hold_in_days(
+    patient_a, clinician_a, language, dosing_time
+):
+    """It said "starts on the night of" and "after its last night" to a morning doser, whose
+    Resume form reads "Restart on the day of"."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 60), ("3", None)), dosing_time=dosing_time)
+    sign_hold(patient_a, clinician_a, date(2026, 12, 6), date(2026, 12, 9), signed=HOLD_SIGNED)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    response = _post(signed_in_reauthenticated(clinician_a), patient_a, date(2026, 12, 4))
+    page = " ".join(unescape(response.content.decode()).split())
+    for words in NOT_BEGUN[(language, dosing_time)]:
+        assert words in page
+    assert PlanVersion.objects.count() == 2
