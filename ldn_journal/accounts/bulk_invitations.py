@@ -67,6 +67,8 @@ PROBLEMS = {
     "clinician_inactive": gettext_lazy("The clinician in the clinician column is deactivated."),
     "country": gettext_lazy("Unknown country: use a two-letter code such as GB, US or DE."),
     "language": gettext_lazy("Unknown language: use en, es or de, or leave it empty."),
+    # Said by invitations.existing_account_message from the detail (see _account_detail);
+    # these two texts are for rows judged before the detail was stored.
     "account_exists": gettext_lazy(
         "This address already has an account with another role, or is not a patient's."
     ),
@@ -89,7 +91,22 @@ PROBLEMS = {
 COUNTED = frozenset({"field_count"})
 
 
+def _account_detail(user, role):
+    """What the single invitation's answer needs about an existing account, stored with the
+    row: its role, the role asked for, and whether it is active ("clinician:admin:active")."""
+    return f"{user.role}:{role}:{'active' if user.is_active else 'inactive'}"
+
+
+def _existing_account_text(detail):
+    actual, role, state = ([*str(detail).split(":"), "", ""])[:3]
+    if actual in Role.values and role in Role.values and state in ("active", "inactive"):
+        return invitations.existing_account_message(actual, role, active=state == "active")
+    return PROBLEMS["account_exists"]
+
+
 def problem_message(code, detail=""):
+    if code == "account_exists":
+        return _existing_account_text(detail)
     text = PROBLEMS.get(code) or PROBLEMS["delivery_failed"]
     if code in COUNTED and str(detail).isdigit():
         detail = int(detail)
@@ -321,10 +338,9 @@ def _verdict(email, role, clinician, known):
         if email in known.invited:
             raise RowProblem("already_invited")
         return Verdict.INVITE
-    if not user.is_active:
-        raise RowProblem("account_deactivated")
-    if role != Role.PATIENT or user.role != Role.PATIENT or not hasattr(user, "patient"):
-        raise RowProblem("account_exists")
+    # As invitations.invite judges it: only an active patient gets a care-team request.
+    if not (user.is_active and role == user.role == Role.PATIENT and hasattr(user, "patient")):
+        raise RowProblem("account_exists", _account_detail(user, role))
     if clinician is None:
         return Verdict.CARE_TEAM
     pair = (user.patient.pk, clinician.pk)
@@ -500,6 +516,14 @@ def _send_row(row, now):
     return outcome
 
 
+def _failure_detail(row):
+    """An account made since the preview is told as the preview tells it."""
+    if row.problem != "account_exists":
+        return ""
+    user = User.objects.filter(email__iexact=row.email).first()
+    return _account_detail(user, row.role) if user is not None else ""
+
+
 def _process_one(batch_id, now):
     """Claim, send and mark one pending row in one transaction; False when none is left.
 
@@ -516,6 +540,7 @@ def _process_one(batch_id, now):
                 outcome = _send_row(row, now)
         except ValidationError as refused:
             row.status, row.problem = RowStatus.FAILED, (refused.code or "delivery_failed")[:30]
+            row.problem_detail = _failure_detail(row)
         except Exception as error:  # noqa: BLE001 - any failure is the row's verdict, logged
             # The row id and the kind of error only: an SMTP refusal's message (and so a
             # traceback) carries the address.
@@ -528,6 +553,7 @@ def _process_one(batch_id, now):
             update_fields=[
                 "status",
                 "problem",
+                "problem_detail",
                 "finished_at",
                 "invitation",
                 "care_team_request",

@@ -96,7 +96,10 @@ def invite(
                 return InviteOutcome(care_team_request=asked)
         if answers_uniformly:
             return InviteOutcome()
-        raise ValidationError(_existing_account_message(existing, role), code="account_exists")
+        raise ValidationError(
+            existing_account_message(existing.role, role, active=existing.is_active),
+            code="account_exists",
+        )
 
     with transaction.atomic():
         # An expired invitation no longer blocks a new one.
@@ -132,11 +135,12 @@ def invite(
     return InviteOutcome(invitation=invitation)
 
 
-def _existing_account_message(existing, role):
-    """Why an admin cannot invite an address that has an account, and what to do instead:
-    admins see every account anyway (a clinician is never told, see invite())."""
-    names = {"role": str(Role(role).label), "actual": str(Role(existing.role).label)}
-    if existing.role != role:
+def existing_account_message(actual_role, role, *, active=True):
+    """Why an admin cannot invite an address that has an account (its role `actual_role`)
+    as `role`, and what to do instead: admins see every account anyway (a clinician is never
+    told, see invite()). Plain values, so a bulk-invitation row stored days ago says the same."""
+    names = {"role": str(Role(role).label), "actual": str(Role(actual_role).label)}
+    if actual_role != role:
         return (
             gettext(
                 "This address already has an account with the role “%(actual)s”, so it cannot "
@@ -145,7 +149,7 @@ def _existing_account_message(existing, role):
             )
             % names
         )
-    if not existing.is_active:
+    if not active:
         return (
             gettext(
                 "This address already has an account with the role “%(role)s”, but it is "

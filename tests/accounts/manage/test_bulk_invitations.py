@@ -268,9 +268,13 @@ def test_column_names_are_read_whatever_their_case_and_spaces(admin_user):
         ("a@example.org,patient,,gone.doctor@example.org,,", "clinician_inactive", ""),
         ("a@example.org,patient,,clinician.a@example.org,XX,", "country", ""),
         ("a@example.org,patient,,clinician.a@example.org,,fr", "language", ""),
-        ("clinician.b@example.org,clinician,,,,", "account_exists", ""),
-        ("patient.a@example.org,clinician,,,,", "account_exists", ""),
-        ("gone@example.org,patient,,clinician.a@example.org,,", "account_deactivated", ""),
+        ("clinician.b@example.org,clinician,,,,", "account_exists", "clinician:clinician:active"),
+        ("patient.a@example.org,clinician,,,,", "account_exists", "patient:clinician:active"),
+        (
+            "gone@example.org,patient,,clinician.a@example.org,,",
+            "account_exists",
+            "patient:patient:inactive",
+        ),
         ("patient.a@example.org,patient,,clinician.a@example.org,,", "already_on_team", ""),
     ],
 )
