@@ -30,6 +30,12 @@ def translate(value) -> str:
     return _value(value) if isinstance(value, Label) else value
 
 
+def list_separator() -> str:
+    """What goes between the numbers of a list in the active language: "; " where the decimal
+    separator is a comma ("1,5; 3; 4,5": "1,5, 3, 4,5" reads as other numbers), else ", "."""
+    return "; " if formats.get_format("DECIMAL_SEPARATOR") == "," else ", "
+
+
 def mid_sentence(text: str) -> str:
     """``text`` (translated) set inside a sentence, after a colon: its first letter lower-case,
     except in German, which writes its nouns capitalised inside a sentence."""
@@ -55,7 +61,5 @@ def _value(value) -> str:
     if isinstance(value, Decimal):
         return formats.number_format(value, use_l10n=True)
     if isinstance(value, tuple):
-        # "1,5; 3,0; 4,5" where the decimal comma would make "1,5, 3,0" ambiguous.
-        comma = formats.get_format("DECIMAL_SEPARATOR") == ","
-        return ("; " if comma else ", ").join(_value(item) for item in value)
+        return list_separator().join(_value(item) for item in value)
     return str(value)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.local_dates import local_date
+from patients import wording
 from patients.rules import doses
 from prescriptions import suggestions, titration
 from prescriptions.changes import logged_dose_stands_message
@@ -591,8 +592,8 @@ def local_strengths(values) -> str:
     """Capsule strengths as the strengths field reads them in the active language: "1.5, 3.0,
     4.5", or "1,5; 3,0; 4,5" where the decimal separator is a comma."""
     separator = active_decimal_separator()
-    joiner = "; " if separator == "," else ", "
-    return joiner.join(str(value).replace(".", separator) for value in values)
+    # The plan's "not an available capsule strength (…)" error lists them the same way.
+    return wording.list_separator().join(str(value).replace(".", separator) for value in values)
 
 
 def strength_parts(text: str) -> list[str]:

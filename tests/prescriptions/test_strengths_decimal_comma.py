@@ -8,8 +8,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from prescriptions.forms import PrescriptionForm
+from prescriptions.forms import PrescriptionForm, local_strengths
 from prescriptions.models import Prescription
+from prescriptions.titration import Step
 from tests.prescriptions.factories import steps_data
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,16 @@ def test_a_german_clinician_creates_a_prescription_with_decimal_comma_strengths(
     response = clinician_client.post(reverse("clinic:prescription_new", args=[patient_a.pk]), data)
     assert response.status_code == 302
     assert Prescription.objects.get().strengths == ["1.50", "3.00", "4.50"]
+
+
+@pytest.mark.parametrize(
+    ("language", "listed"),
+    [("en", "1.5, 3, 4.5"), ("de", "1,5; 3; 4,5"), ("es", "1,5; 3; 4,5")],
+)
+def test_the_plan_error_lists_the_strengths_as_the_strengths_field_separates_them(language, listed):
+    prescription = Prescription(formulation="capsule", strengths=["1.5", "3", "4.5"])
+    with translation.override(language):
+        [error] = prescription.validate_steps([Step(Decimal("2"), None)])
+        field_default = local_strengths(["1.5", "3", "4.5"])
+    assert field_default == listed
+    assert f"({listed} mg)" in error
