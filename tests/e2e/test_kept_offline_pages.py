@@ -3,7 +3,7 @@ service worker kept each once and never fetched it again, so a patient whose lan
 or whose clinician moved them to morning dosing, was shown the old words offline (the old
 language, "Tonight's card") until the browser's cache was cleared."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -41,15 +41,18 @@ def _wait_until_kept(page, cache, path, text, seconds=15):
     return kept
 
 
-def _to_german(patient):
+def _to_german(patient, _clock):
     patient.user.language = "de"
     patient.user.save(update_fields=["language"])
 
 
-def _to_morning_dosing(patient):
-    """The clinician moves the patient to morning dosing from tonight (nothing logged yet)."""
+def _to_morning_dosing(patient, clock):
+    """The clinician moves the patient to morning dosing from tomorrow (a switch to mornings
+    starts on a day whose morning is still ahead: changes.first_switch_night), and the clock
+    moves on to 09:00 that morning, when the patient's day is the morning doser's."""
     local = timezone.now().astimezone(LONDON)
     tonight = local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
+    tomorrow = tonight + timedelta(days=1)
     NightlyEntry.objects.filter(patient=patient, night__gte=tonight).delete()
     plan = plans.load(patient)
     latest = plan.latest
@@ -58,10 +61,11 @@ def _to_morning_dosing(patient):
         author=plan.prescription.prescriber,
         based_on=latest.number,
         change=dosing_time_change(
-            latest, dosing_time="morning", effective_night=tonight, reason="Sleep"
+            latest, dosing_time="morning", effective_night=tomorrow, reason="Sleep"
         ),
         now=timezone.now(),
     )
+    clock.move_to(datetime.combine(tomorrow, time(9, 0), tzinfo=LONDON))
 
 
 def _language(page):
@@ -103,7 +107,7 @@ def test_the_kept_offline_page_and_guidance_follow_a_change_of_language_or_dosin
     assert ENGLISH_CARD in before
     assert _wait_until_kept(page, GUIDANCE, "/journal/reaction/guidance/", 'lang="en"')
 
-    make_change(patient)
+    make_change(patient, evening)
     # Online again, on a page that is not the offline page or the guidance.
     page.goto(f"{live_server.url}/journal/more/")
     assert _language(page) == language
