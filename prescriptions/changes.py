@@ -63,31 +63,49 @@ class NeedsConfirmation(PlanChangeError):
 
 class NeedsGapConfirmation(PlanChangeError):
     """The change leaves a patient who is dosing without LDN on some nights before its step
-    1 begins: saved only once the clinician confirms that gap."""
+    1 begins: saved only once the clinician confirms that gap. ``dosing_time``: the one the
+    change form's words read (words_dosing_time): a morning doser's nights are days."""
 
-    def __init__(self, gap: tuple[date, date, int], start: date):
+    def __init__(self, gap: tuple[date, date, int], start: date, dosing_time=titration.EVENING):
         self.gap = gap
-        super().__init__(
-            gap_message(gap, start)
-            + " "
-            + gettext(
+        tick = (
+            gettext(
+                "Tick “I confirm the days without LDN” and sign again to save it; "
+                "nothing was saved."
+            )
+            if dosing_time == titration.MORNING
+            else gettext(
                 "Tick “I confirm the nights without LDN” and sign again to save it; "
                 "nothing was saved."
             )
         )
+        super().__init__(gap_message(gap, start, dosing_time) + " " + tick)
 
 
-def gap_message(gap: tuple[date, date, int], start: date) -> str:
+def gap_message(
+    gap: tuple[date, date, int], start: date, dosing_time: str = titration.EVENING
+) -> str:
     """The nights without LDN a change leaves before step 1 (``start``), as the clinician
-    confirms them and the version records them."""
+    confirms them and the version records them; a morning doser's are days, as the change
+    form's labels say (``dosing_time``: words_dosing_time)."""
     first, last, count = gap
-    return ngettext(
-        "This change leaves the patient without LDN for %(count)s night, %(first)s, "
-        "before step 1 starts on the night of %(start)s.",
-        "This change leaves the patient without LDN for %(count)s nights, from %(first)s "
-        "to %(last)s, before step 1 starts on the night of %(start)s.",
-        count,
-    ) % {
+    if dosing_time == titration.MORNING:
+        message = ngettext(
+            "This change leaves the patient without LDN for %(count)s day, %(first)s, "
+            "before step 1 starts on the day of %(start)s.",
+            "This change leaves the patient without LDN for %(count)s days, from %(first)s "
+            "to %(last)s, before step 1 starts on the day of %(start)s.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "This change leaves the patient without LDN for %(count)s night, %(first)s, "
+            "before step 1 starts on the night of %(start)s.",
+            "This change leaves the patient without LDN for %(count)s nights, from %(first)s "
+            "to %(last)s, before step 1 starts on the night of %(start)s.",
+            count,
+        )
+    return message % {
         "count": count,
         "first": local_date(first, "date"),
         "last": local_date(last, "date"),
@@ -452,15 +470,35 @@ def logged_dose_stands_message(
     return message % {"night": local_date(first_night, "date")}
 
 
+def words_dosing_time(view: plans.PlanView, tonight: date) -> str:
+    """The dosing time whose words a plan change is told in, on its form (labels, errors,
+    the confirmation boxes) and at its save alike: the plan's on the patient's current night
+    (``tonight``: PlanView.tonight). A morning doser's dates are days, an evening doser's
+    nights; the save said "nights" where the form said "days" (and the other way round)."""
+    return view.dosing_time_on(tonight)
+
+
 def _check(
-    prescription: Prescription, change: PlanChange, now: datetime, view: plans.PlanView
+    prescription: Prescription,
+    change: PlanChange,
+    now: datetime,
+    view: plans.PlanView,
+    steps_dosing_time: str | None = None,
 ) -> None:
+    """What a change must satisfy at its save, said in the change form's words: the dates
+    as words_dosing_time, a step's length as the steps editor counts it (``steps_dosing_time``:
+    the dosing time of the version the change builds on, step_formset's; None for a first
+    plan, whose editor counts days)."""
     if not change.reason.strip():
         raise PlanChangeError(gettext("Give a reason for the change (the care team sees it)."))
     # An ending carries the old steps only as a record: it never prescribes them again, so
     # it is not refused for steps that no longer fit (strengths on hand changed since).
     errors = (
-        [] if change.kind == PlanVersion.Kind.ENDED else prescription.validate_steps(change.steps)
+        []
+        if change.kind == PlanVersion.Kind.ENDED
+        else prescription.validate_steps(
+            change.steps, counts_nights=titration.counts_nights(steps_dosing_time)
+        )
     )
     if errors:
         raise PlanChangeError(" ".join(errors))
@@ -469,14 +507,20 @@ def _check(
     # today's night, and yesterday's morning is closed.
     patient = prescription.patient
     first_open_night = view.tonight(patient.tz, now)
+    dosing_time = words_dosing_time(view, first_open_night)
     if change.effective_night < first_open_night:
-        raise PlanChangeError(
+        message = (
             gettext(
+                "A change can take effect from today (%(night)s) or later; earlier days "
+                "keep the plan they had."
+            )
+            if dosing_time == titration.MORNING
+            else gettext(
                 "A change can take effect from tonight (%(night)s) or later; earlier nights "
                 "keep the plan they had."
             )
-            % {"night": local_date(first_open_night, "date")}
         )
+        raise PlanChangeError(message % {"night": local_date(first_open_night, "date")})
     if change.effective_night == first_open_night:
         first, _logged = first_changeable_night(patient, first_open_night)
         if change.effective_night < first:
@@ -484,7 +528,7 @@ def _check(
                 logged_dose_stands_message(
                     first,
                     hold=change.kind == PlanVersion.Kind.HOLD,
-                    dosing_time=view.dosing_time_on(first_open_night),
+                    dosing_time=dosing_time,
                     local_today=now.astimezone(patient.tz).date(),
                 )
             )
@@ -604,17 +648,20 @@ def nights_without_ldn(versions, proposed, first_open_night: date):
     return (gap[0], gap[-1], len(gap)) if gap else None
 
 
-def _confirmed_gap(versions, proposed, change: PlanChange, first_open_night, confirmed) -> str:
+def _confirmed_gap(
+    versions, proposed, change: PlanChange, first_open_night, confirmed, dosing_time
+) -> str:
     """The nights without LDN this steps change leaves, as stored on its version once
-    confirmed; raises NeedsGapConfirmation when there are some and nobody confirmed them."""
+    confirmed; raises NeedsGapConfirmation when there are some and nobody confirmed them.
+    ``dosing_time``: words_dosing_time's, whose words the form's confirmation box has."""
     if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
         return ""
     gap = nights_without_ldn(versions, proposed, first_open_night)
     if gap is None:
         return ""
     if not confirmed:
-        raise NeedsGapConfirmation(gap, change.start_date)
-    return gap_message(gap, change.start_date)
+        raise NeedsGapConfirmation(gap, change.start_date, dosing_time)
+    return gap_message(gap, change.start_date, dosing_time)
 
 
 def _insert_version(
@@ -677,19 +724,21 @@ def save_version(
             raise StalePlan()
         if view.has_ended:
             raise PlanChangeError(gettext("This prescription has ended; start a new prescription."))
-        _check(prescription, change, now, view)
+        _check(prescription, change, now, view, steps_dosing_time=view.latest.dosing_time)
         # A signed version that changes no night still showed the patient a change and
         # reset what reads the versions (the next change, suggestions, attention).
         proposed = _as_plain(change, latest_number + 1, view.newest_versions)
         if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change))
         _check_no_gap_after_hold(view.versions, proposed, change)
+        tonight = view.tonight(prescription.patient.tz, now)
         gap = _confirmed_gap(
             view.versions,
             proposed,
             change,
-            view.tonight(prescription.patient.tz, now),
+            tonight,
             confirmed_gap,
+            words_dosing_time(view, tonight),
         )
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase

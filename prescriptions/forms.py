@@ -92,7 +92,7 @@ class StepRowForm(forms.Form):
         """``dosing_time``: the one the steps are taken at (step_formset), an evening
         doser's length being nights; None when it is not known (a template)."""
         super().__init__(*args, **kwargs)
-        self.counts_nights = dosing_time == titration.EVENING
+        self.counts_nights = titration.counts_nights(dosing_time)
         if self.counts_nights:
             widget = self.fields["days"].widget
             widget.attrs = {**widget.attrs, "placeholder": NIGHTS_PLACEHOLDER}
@@ -147,7 +147,7 @@ class BaseStepFormSet(BaseFormSet):
         """An evening doser's step lasts nights; a morning doser's, or steps whose dosing
         time is not known yet (a template, a new prescription whose dosing time is chosen
         on the same page), days: a day is one dose at either time."""
-        return self.dosing_time == titration.EVENING
+        return titration.counts_nights(self.dosing_time)
 
     def clean(self):
         if any(self.errors):
@@ -417,6 +417,14 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
             "help_text": _("Today or later: days before keep the plan they had."),
         },
         "start_date": {"label": _("Step 1 starts on the day of")},
+        # As the save's NeedsGapConfirmation asks it (words_dosing_time).
+        "confirm_gap": {
+            "label": _("I confirm the days without LDN"),
+            "help_text": _(
+                "Asked only when a change leaves a patient who is dosing without LDN on some "
+                "days before step 1 starts; the version records your confirmation."
+            ),
+        },
     }
 
     def __init__(self, *args, current_start=None, **kwargs):

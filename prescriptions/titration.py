@@ -460,6 +460,14 @@ def dosing_time_on(versions: Sequence[PlainVersion], night: date) -> str:
     return version.dosing_time if version is not None else EVENING
 
 
+def counts_nights(dosing_time: str | None) -> bool:
+    """Whether a step's length is said in nights: an evening doser's steps last nights; a
+    morning doser's, or steps whose dosing time is not known yet (a template, a new
+    prescription whose dosing time is chosen on the same page), days. The steps editor and
+    the save's recheck of the steps (changes._check) both ask it."""
+    return dosing_time == EVENING
+
+
 def tonight(versions: Sequence[PlainVersion], tz, now: datetime) -> date:
     """The night a patient on this plan is in at ``now``: THE patient-level "tonight".
 

@@ -34,6 +34,7 @@ from prescriptions.changes import (
     resume_change,
     save_version,
     steps_change,
+    words_dosing_time,
 )
 from prescriptions.forms import (
     DismissForm,
@@ -305,7 +306,8 @@ def _change_form_kwargs(state):
         "tonight": state["tonight"],
         "first_night": state["first_night"],
         "tonight_logged": state["tonight_logged"],
-        "dosing_time": state["plan"].dosing_time_on(state["tonight"]),
+        # The save's messages read the same (changes.words_dosing_time).
+        "dosing_time": words_dosing_time(state["plan"], state["tonight"]),
         "local_today": timezone.localdate(timezone.now(), state["patient"].tz),
     }
 
