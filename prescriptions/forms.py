@@ -335,10 +335,11 @@ class SignedVersionForm(forms.Form):
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
 
-    def date_name(self, evening: str, morning: str) -> str:
+    def date_name(self, evening: str, morning: str, dosing_time: str | None = None) -> str:
         """A date's name in a range error: the night (or a morning doser's day), as the
-        field's label names it (morning_words)."""
-        return morning if self.morning_dosing else evening
+        field's label names it (morning_words); ``dosing_time``: the one the patient doses at
+        on that date, when it is not the plan's tonight (a switch's first date)."""
+        return morning if (dosing_time or self.dosing_time) == titration.MORNING else evening
 
     def logged_dose_stands(self) -> str:
         return logged_dose_stands_message(
@@ -590,7 +591,16 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     first_night_field = "effective_night"
 
     def clean_effective_night(self):
-        return self.from_tonight("effective_night", gettext("The switch's first night"))
+        # The date is the first under the dosing time chosen (cleaned before it): a switch to
+        # mornings starts on a day, a switch to evenings on a night.
+        return self.from_tonight(
+            "effective_night",
+            self.date_name(
+                gettext("The switch's first night"),
+                gettext("The switch's first day"),
+                self.cleaned_data.get("dosing_time"),
+            ),
+        )
 
 
 DEFAULT_STRENGTHS = ("1.5", "3.0", "4.5")
