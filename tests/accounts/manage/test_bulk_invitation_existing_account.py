@@ -11,20 +11,12 @@ from django.utils import translation
 
 from ldn_journal.accounts import bulk_invitations
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow
+from tests.accounts.test_invitation_existing_account import SAME_ROLE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "email,role,name,clinician,country,language"
-
-SAME_ROLE = {
-    "en": "This address already has an account with the role “Clinician”: there is nothing to "
-    "invite.",
-    "de": "Diese Adresse hat bereits ein Konto mit der Rolle „Behandelnde Person“: Es gibt "
-    "nichts einzuladen.",
-    "es": "Esta dirección ya tiene una cuenta con el rol «Profesional sanitario»: no hay nada "
-    "que invitar.",
-}
 
 
 def csv_bytes(lines):
