@@ -565,12 +565,25 @@ def _as_plain(change: PlanChange, number: int, versions) -> titration.PlainVersi
     )
 
 
-def _nothing_to_sign(change: PlanChange) -> str:
-    """Why a change that leaves every night as it is cannot be signed, for its kind."""
-    if change.kind in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
+def _nothing_to_sign(change: PlanChange, dosing_time: str = titration.EVENING) -> str:
+    """Why a change that leaves every night as it is cannot be signed, for its kind; a
+    morning doser's nights are days, as the change forms say (``dosing_time``:
+    words_dosing_time)."""
+    morning = dosing_time == titration.MORNING
+    if change.kind in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE) and morning:
+        message = gettext(
+            "Nothing to sign: the steps are the same as the plan in effect from %(night)s "
+            "(the same dose on the same days). Change a step, or go back."
+        )
+    elif change.kind in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
         message = gettext(
             "Nothing to sign: the steps are the same as the plan in effect from %(night)s "
             "(the same dose on the same nights). Change a step, or go back."
+        )
+    elif change.kind == PlanVersion.Kind.HOLD and change.hold_until is None and morning:
+        message = gettext(
+            "Nothing to sign: the plan is already on hold from %(night)s until resumed. "
+            "Give the hold a last day, or go back."
         )
     elif change.kind == PlanVersion.Kind.HOLD and change.hold_until is None:
         message = gettext(
@@ -582,6 +595,11 @@ def _nothing_to_sign(change: PlanChange) -> str:
             "Nothing to sign: the plan is already on hold from %(night)s to %(until)s. "
             "Change the dates, or go back."
         )
+    elif change.kind == PlanVersion.Kind.RESUME and morning:
+        message = gettext(
+            "Nothing to sign: the plan already restarts at this step from %(night)s. "
+            "Choose another step or day, or go back."
+        )
     elif change.kind == PlanVersion.Kind.RESUME:
         message = gettext(
             "Nothing to sign: the plan already restarts at this step from %(night)s. "
@@ -591,6 +609,11 @@ def _nothing_to_sign(change: PlanChange) -> str:
         message = gettext(
             "Nothing to sign: the plan already uses this dosing time from %(night)s. "
             "Choose the other dosing time, or go back."
+        )
+    elif morning:
+        message = gettext(
+            "Nothing to sign: this change leaves every day from %(night)s as it is. "
+            "Change something, or go back."
         )
     else:
         message = gettext(
@@ -728,18 +751,12 @@ def save_version(
         # A signed version that changes no night still showed the patient a change and
         # reset what reads the versions (the next change, suggestions, attention).
         proposed = _as_plain(change, latest_number + 1, view.newest_versions)
-        if titration.changes_nothing(view.versions, proposed):
-            raise PlanChangeError(_nothing_to_sign(change))
-        _check_no_gap_after_hold(view.versions, proposed, change)
         tonight = view.tonight(prescription.patient.tz, now)
-        gap = _confirmed_gap(
-            view.versions,
-            proposed,
-            change,
-            tonight,
-            confirmed_gap,
-            words_dosing_time(view, tonight),
-        )
+        words = words_dosing_time(view, tonight)
+        if titration.changes_nothing(view.versions, proposed):
+            raise PlanChangeError(_nothing_to_sign(change, words))
+        _check_no_gap_after_hold(view.versions, proposed, change, words)
+        gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )
@@ -747,11 +764,14 @@ def save_version(
         return _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
 
 
-def _check_no_gap_after_hold(versions, proposed, change: PlanChange) -> None:
+def _check_no_gap_after_hold(
+    versions, proposed, change: PlanChange, dosing_time: str = titration.EVENING
+) -> None:
     """A dated hold must not end before the restart already signed: the nights between would
     be neither on hold nor prescribed ("no dose" as the next change). Signed over an
     open-ended hold whose restart is set for the 9th, a hold to the 4th left the 5th to the
-    8th with nothing (found by exploratory testing)."""
+    8th with nothing (found by exploratory testing). A morning doser's are days, as the Hold
+    form says (``dosing_time``: words_dosing_time)."""
     if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
         return
     after = (*versions, proposed)
@@ -763,12 +783,21 @@ def _check_no_gap_after_hold(versions, proposed, change: PlanChange) -> None:
         gap.append(night)
         night += timedelta(days=1)
     if gap:
-        raise PlanChangeError(
+        message = (
             gettext(
+                "This hold would end on %(until)s, but the restart signed for the plan "
+                "begins on %(restart)s: the days between would have no dose and no hold. "
+                "End the hold on %(last)s, or sign the restart again after the hold."
+            )
+            if dosing_time == titration.MORNING
+            else gettext(
                 "This hold would end on %(until)s, but the restart signed for the plan "
                 "begins on %(restart)s: the nights between would have no dose and no hold. "
                 "End the hold on %(last)s, or sign the restart again after the hold."
             )
+        )
+        raise PlanChangeError(
+            message
             % {
                 "until": local_date(change.hold_until, "date"),
                 "restart": local_date(gap[-1] + timedelta(days=1), "date"),
