@@ -170,7 +170,15 @@ def steps_change(
         (None, None) if latest is None else _carried_hold(latest, effective_night, versions)
     )
     if dosing_time is None:
-        dosing_time = latest.dosing_time if latest is not None else titration.EVENING
+        # The dosing time of the night it starts on: a switch signed for a later night is
+        # not brought forward (save_version refuses a change that would undo it).
+        dosing_time = (
+            titration.EVENING
+            if latest is None
+            else titration.dosing_time_on(versions, effective_night)
+            if versions
+            else latest.dosing_time
+        )
     if latest is None:
         kind = PlanVersion.Kind.CREATED
     elif template_id is not None:
@@ -755,6 +763,7 @@ def save_version(
         words = words_dosing_time(view, tonight)
         if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change, words))
+        _check_keeps_signed_switch(view.versions, proposed, change)
         _check_no_gap_after_hold(view.versions, proposed, change, words)
         gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
         confirmed = _confirmed_warning(
@@ -762,6 +771,49 @@ def save_version(
         )
         confirmed = " ".join(filter(None, (confirmed, gap)))
         return _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
+
+
+def _check_keeps_signed_switch(versions, proposed, change: PlanChange) -> None:
+    """A steps change never changes a night's dosing time. One that starts before a switch
+    of dosing time signed for a later night would replace it (the newer version wins from
+    its first night on): the nights from the switch went back to the old dosing time, or
+    the switch started on the change's first night, with nothing said. Refused, naming the
+    switch and the ways to keep it."""
+    if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
+        return
+    first = change.effective_night
+    later = sorted({v.effective_night for v in versions if v.effective_night > first})
+    both = (*versions, proposed)
+    if all(
+        titration.dosing_time_on(both, night) == titration.dosing_time_on(versions, night)
+        for night in (first, *later)
+    ):
+        return
+    starting = titration.dosing_time_on(versions, first)
+    night, signed = next(
+        (
+            (night, titration.dosing_time_on(versions, night))
+            for night in later
+            if titration.dosing_time_on(versions, night) != starting
+        ),
+        (first, starting),
+    )
+    message = (
+        gettext(
+            "A switch to morning dosing is signed from %(night)s, and a steps change that "
+            "starts before it would undo it. Start this change on %(night)s or later; or "
+            "switch back to evening dosing from %(night)s first, sign this change, and "
+            "then sign the switch to mornings again. Nothing was saved."
+        )
+        if signed == titration.MORNING
+        else gettext(
+            "A switch to evening dosing is signed from %(night)s, and a steps change that "
+            "starts before it would undo it. Start this change on %(night)s or later; or "
+            "switch back to morning dosing from %(night)s first, sign this change, and "
+            "then sign the switch to evenings again. Nothing was saved."
+        )
+    )
+    raise PlanChangeError(message % {"night": local_date(night, "date")})
 
 
 def _check_no_gap_after_hold(
