@@ -140,3 +140,15 @@ def test_a_steps_change_takes_the_dosing_time_of_its_first_night(patient):
             versions=tuple(plan.versions),
         )
         assert change.dosing_time == expected
+
+
+def test_the_way_round_the_message_gives_works(client, patient, clinician):
+    """Switch back from the switch's night, sign the steps change, then the switch again."""
+    switch_dosing_time(patient, clinician, titration.EVENING, DEC_10, signed=NOW)
+    assert _post(client, patient, DEC_4).status_code == 302
+    switch_dosing_time(patient, clinician, titration.MORNING, DEC_10, signed=NOW)
+    plan = plans.load(patient)
+    assert plan.dose_on(DEC_4) == Decimal("3")
+    assert plan.dosing_time_on(DEC_4) == titration.EVENING
+    assert plan.dosing_time_on(DEC_10) == titration.MORNING
+    assert plan.dose_on(DEC_10) == Decimal("3")
