@@ -190,3 +190,28 @@ def test_a_morning_dosers_tables_on_the_patient_page_count_days(
         assert "Only 10 days at 1.5 mg: read with care" in levels
     # The caution under a small level: "only 10 nights at 1.5 mg: read with care" before.
     assert not re.search(other, levels.lower())
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "language", "caption"),
+    [
+        ("morning", "en", "Daily values, newest first"),
+        ("evening", "en", "Nightly values, newest first"),
+        ("morning", "de", "Werte je Tag, neueste zuerst"),
+        ("morning", "es", "Valores de cada día, los más recientes primero"),
+    ],
+)
+def test_the_trends_table_caption_names_a_morning_dosers_days(
+    patient_client, clinician_a, patient_a, dosing_time, language, caption
+):
+    """The table under the trend panels said "Nightly values, newest first" to a morning
+    doser (a screen reader reads the caption), under its own "Day" column."""
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    _entries(patient_a)
+    patient_a.user.language = language
+    patient_a.user.save()
+    with time_machine.travel(AT_09, tick=False):
+        page = patient_client.get(reverse("journal:trends")).content.decode()
+    found = re.search(r'<caption class="visually-hidden">([^<]*)</caption>', page)
+    assert found is not None
+    assert found.group(1) == caption
