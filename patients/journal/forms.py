@@ -397,10 +397,16 @@ class MorningForm(SubmissionForm):
         )
         if not self.errors and not answered:
             raise ValidationError(gettext("Fill in at least one answer before saving."))
+        dream_intensity = cleaned.get("dream_intensity")
+        if cleaned.get("dreams") == NightlyEntry.Dreams.NONE:
+            # No dreams remembered have no intensity. A browser cannot uncheck the intensity's
+            # radio, so changing an earlier "Vivid, 8" to "None" still sent 8: the entry said
+            # "No dreams I remember (8 / 10)" and the trend charted an 8.
+            dream_intensity = None
         cleaned["morning"] = Morning(
             sleep_quality=cleaned.get("sleep_quality"),
             dreams=cleaned.get("dreams", ""),
-            dream_intensity=cleaned.get("dream_intensity"),
+            dream_intensity=dream_intensity,
             pain=cleaned.get("pain"),
             fatigue=cleaned.get("fatigue"),
             mood=cleaned.get("mood"),

@@ -383,6 +383,21 @@ def test_the_morning_check_in_stores_scores_dreams_and_side_effects(patient_clie
     assert list(SideEffect.objects.values_list("kind", "severity")) == [("headache", 2)]
 
 
+def test_no_dreams_keeps_no_dream_intensity_when_a_check_in_is_changed(patient_client, plan):
+    """A check-in changed from "Vivid, 8" to "None" still sends the 8 (a browser cannot
+    uncheck a radio): it was stored, and the night read "No dreams I remember (8 / 10)"."""
+    patient_client.post(TAKEN, {"submission_id": sid()})
+    with time_machine.travel(datetime(2026, 11, 26, 8, 0, tzinfo=UTC), tick=False):
+        answers = {"sleep_quality": "6", "dreams": "vivid", "dream_intensity": "8"}
+        patient_client.post(morning_url(TONIGHT), {"submission_id": sid(), **answers})
+        answers["dreams"] = "none"
+        patient_client.post(morning_url(TONIGHT), {"submission_id": sid(), **answers})
+        entry = NightlyEntry.objects.get()
+        page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+    assert (entry.dreams, entry.dream_intensity, entry.sleep_quality) == ("none", None, 6)
+    assert "(8 / 10)" not in page
+
+
 def test_the_morning_form_shows_each_scales_anchor_words(patient_client, plan):
     page = patient_client.get(morning_url()).content.decode()
     assert "No pain" in page
