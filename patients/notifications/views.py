@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -47,10 +48,13 @@ def push_subscribe(request):
     devices = PushSubscription.objects.filter(user=request.user)
     limit = settings.LDN_PUSH_MAX_DEVICES
     if devices.count() >= limit and not devices.filter(endpoint=endpoint).exists():
-        error = (
-            f"You already get reminders on {limit} devices, the most allowed. "
-            "Remove one on the reminders page first."
-        )
+        error = ngettext(
+            "You already get reminders on %(limit)s device, the most allowed. "
+            "Remove it from the list of devices first.",
+            "You already get reminders on %(limit)s devices, the most allowed. "
+            "Remove one from the list of devices first.",
+            limit,
+        ) % {"limit": limit}
         return JsonResponse({"ok": False, "error": error}, status=400)
     PushSubscription.objects.update_or_create(user=request.user, endpoint=endpoint, defaults=data)
     if not patient.remind_by_push:

@@ -34,6 +34,10 @@
     return bytes;
   }
 
+  function Refusal(text) {
+    this.text = text || "";
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     if (match) {
@@ -65,12 +69,24 @@
       })
       .then(function (response) {
         if (!response.ok) {
-          throw new Error("refused");
+          // The journal's refusal says why, in the patient's language (e.g. too many devices).
+          return response.json().then(
+            function (body) {
+              throw new Refusal(body && body.error);
+            },
+            function () {
+              throw new Refusal("");
+            }
+          );
         }
         say("done", "This device will get reminders. Reload to see it in the list.");
       })
-      .catch(function () {
+      .catch(function (error) {
         button.disabled = false;
+        if (error instanceof Refusal && error.text) {
+          status.textContent = error.text;
+          return;
+        }
         say(
           "failed",
           "Notifications could not be switched on here. Check the browser's permission, or use email reminders."
