@@ -55,7 +55,9 @@ def push_subscribe(request):
             "Remove one from the list of devices first.",
             limit,
         ) % {"limit": limit}
-        return JsonResponse({"ok": False, "error": error}, status=400)
+        # "message": for the patient, shown by the settings page's button (static/js/push.js);
+        # the other refusals are about the browser's subscription, so the page says its own.
+        return JsonResponse({"ok": False, "error": error, "message": error}, status=400)
     PushSubscription.objects.update_or_create(user=request.user, endpoint=endpoint, defaults=data)
     if not patient.remind_by_push:
         patient.remind_by_push = True

@@ -69,10 +69,10 @@
       })
       .then(function (response) {
         if (!response.ok) {
-          // The journal's refusal says why, in the patient's language (e.g. too many devices).
+          // A refusal meant for the patient (too many devices) says why, in their language.
           return response.json().then(
             function (body) {
-              throw new Refusal(body && body.error);
+              throw new Refusal(body && body.message);
             },
             function () {
               throw new Refusal("");

@@ -40,12 +40,12 @@ def test_the_device_limit_refusal_is_in_the_patients_language(
     patient_a.user.save()
     response = _at_the_limit(patient_client, settings)
     assert response.status_code == 400
-    assert said in response.json()["error"]
-    assert "reminders page" not in response.json()["error"]
+    assert said in response.json()["message"]
+    assert "reminders page" not in response.json()["message"]
 
 
 def test_the_push_button_shows_the_journals_reason_for_a_refusal():
-    """push.js read only response.ok; the JSON error is what says why."""
+    """push.js read only response.ok; the JSON "message" is what says why."""
     script = PUSH_JS.read_text(encoding="utf-8")
     assert "response.json()" in script
-    assert ".error" in script
+    assert "body.message" in script
