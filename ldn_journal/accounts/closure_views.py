@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from ldn_journal.accounts import closure
@@ -17,6 +18,7 @@ from ldn_journal.accounts.models import AccountClosure, Role, User
 from ldn_journal.accounts.roles import role_required
 
 STATUSES = ("open", "completed")
+CLOSURES_PER_PAGE = 50
 
 
 @role_required(Role.PATIENT)
@@ -55,13 +57,15 @@ def closure_list(request):
         status = "open"
     rows = AccountClosure.objects.select_related("user", "requested_by", "closed_by")
     rows = rows.open() if status == "open" else rows.closed()
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, CLOSURES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/manage/closures.html",
         {
             "page": page,
             "status": status,
+            # The pages' links stay on the tab (page 2 of "Completed" was page 2 of "Open").
+            "query_string": urlencode({"status": status}),
             # On the open tab the paginator counted them already.
             "open_count": (
                 page.paginator.count if status == "open" else AccountClosure.objects.open().count()

@@ -110,6 +110,8 @@ def language(request):
 
 # --- Management area (admins) -------------------------------------------------------------
 
+PEOPLE_PER_PAGE = 50
+
 
 @role_required(Role.ADMIN)
 def people(request):
@@ -125,8 +127,16 @@ def people(request):
         users = users.filter(Q(email__icontains=query) | Q(display_name__icontains=query))
     if role:
         users = users.filter(role=role)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/manage/people.html", {"page": page, "form": form})
+    page = Paginator(users, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    # The pages' links keep the search and role (page 2 of a filtered list was page 2 of
+    # everyone: found by exploratory QA).
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/manage/people.html",
+        {"page": page, "form": form, "query_string": query.urlencode()},
+    )
 
 
 @role_required(Role.ADMIN)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ldn_journal.accounts import accounts_admin, closure
+from ldn_journal.accounts import accounts_admin, closure, closure_views
 from ldn_journal.accounts.models import (
     AccessLog,
     AccountClosure,
@@ -169,6 +169,20 @@ def test_the_list_shows_open_requests_and_completed_ones_apart(admin_web, patien
     assert [row.pk for row in opened.context["page"]] == [open_one.pk]
     assert [row.user for row in done.context["page"]] == [patient_b.user]
     assert "patient.b@example.org" not in done.content.decode()
+
+
+def test_the_completed_tabs_next_page_link_stays_on_the_completed_tab(
+    admin_web, patient_a, patient_b, monkeypatch
+):
+    # Page 2 of "Completed" was page 2 of "Open" (found by exploratory QA).
+    monkeypatch.setattr(closure_views, "CLOSURES_PER_PAGE", 1)
+    for patient in (patient_a, patient_b):
+        closure.close_account(patient.user, by=None, request=None)
+
+    done = admin_web.get(reverse("manage:closures"), {"status": "completed"})
+
+    assert done.context["page"].paginator.num_pages == 2
+    assert "?status=completed&amp;page=2" in done.content.decode()
 
 
 def test_completing_closes_the_account_and_keeps_the_clinical_record(

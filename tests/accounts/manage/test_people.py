@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from ldn_journal.accounts import views
+from tests.factories import PatientFactory
+
 
 def test_the_search_finds_by_name_or_email_and_the_role_filter_narrows(
     admin_client_, clinician_a, patient_a
@@ -35,3 +38,16 @@ def test_a_filter_that_cannot_be_used_is_dropped_with_its_message(
     # Everyone is listed: the filter that could not be used is not applied.
     assert clinician_a.email in page.text
     assert patient_a.user.email in page.text
+
+
+def test_the_next_page_link_keeps_the_search_and_role(
+    admin_client_, clinician_a, patient_a, monkeypatch
+):
+    # Page 2 of a filtered list was page 2 of everyone (found by exploratory QA).
+    monkeypatch.setattr(views, "PEOPLE_PER_PAGE", 1)
+    PatientFactory(user__email="second.patient@example.org")
+
+    page = admin_client_.get(reverse("manage:people"), {"q": "example.org", "role": "patient"})
+
+    assert page.context["page"].paginator.num_pages == 2
+    assert "?q=example.org&amp;role=patient&amp;page=2" in page.text
