@@ -143,7 +143,14 @@ def people(request):
 @require_POST
 def set_active(request, user_id):
     target = get_object_or_404(User, pk=user_id)
-    activate = request.POST.get("active") == "1"
+    if request.POST.get("active") not in ("0", "1"):
+        # Only the People page's buttons say which: a post without it deactivated the account
+        # (anything but "1" read as "0"; found by exploratory QA).
+        messages.error(
+            request, _("Nothing was changed: choose Deactivate or Reactivate on the People page.")
+        )
+        return redirect("manage:people")
+    activate = request.POST["active"] == "1"
     if target == request.user and not activate:
         messages.error(request, _("You cannot deactivate your own account."))
         return redirect("manage:people")

@@ -184,3 +184,16 @@ def test_a_staff_session_without_remember_me_still_ends_with_the_browser(
     clock.shift(timedelta(minutes=5))
     assert is_signed_in(client, "/clinic/")
     assert client.session.get_expire_at_browser_close()
+
+
+@pytest.mark.parametrize("data", [{}, {"active": ""}, {"active": "yes"}])
+def test_a_post_that_does_not_say_deactivate_or_reactivate_changes_nothing(
+    admin_client_, patient_a, data
+):
+    # Anything but "1" read as "deactivate": an empty post deactivated the account.
+    url = reverse("manage:set_active", args=[patient_a.user.pk])
+    page = admin_client_.post(url, data, follow=True).content.decode()
+    assert "Nothing was changed: choose Deactivate or Reactivate on the People page." in page
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.is_active
+    assert not AccessLog.objects.filter(action="account_deactivated").exists()
