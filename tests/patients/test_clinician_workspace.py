@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ldn_journal.accounts.models import AccessLog
-from patients.models import FlagReview, Patient
+from patients.models import CareTeamMembership, FlagReview, Patient
 from tests.patients.dashboard_factories import give_nights, give_plan
 from tests.patients.test_urgent_records import report_for
 
@@ -282,3 +282,22 @@ def test_the_urgent_flag_links_to_its_report(clinician_client, patient_a):
     page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).text
     assert f'href="{reverse("clinic:urgent_report", args=[report.pk])}"' in page
     assert "open the report to acknowledge it" in page
+
+
+# --- the care team in the page's heading ---------------------------------------------------------
+
+
+def test_the_heading_marks_a_deactivated_colleague_on_the_care_team(
+    clinician_client, patient_a, clinician_b
+):
+    # It named them as any member, while they read nothing and get no alert (the admin's
+    # care-team page said "Deactivated" beside the same name; found by exploratory QA).
+    CareTeamMembership.objects.create(patient=patient_a, clinician=clinician_b)
+    clinician_b.is_active = False
+    clinician_b.save(update_fields=["is_active"])
+
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
+
+    heading = re.search(r"care team:(.*?)</p>", page, re.S).group(1)
+    assert re.search(r"Dr B <span[^>]*>Deactivated</span>", heading)
+    assert "Dr A <span" not in heading

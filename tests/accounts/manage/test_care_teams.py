@@ -174,3 +174,18 @@ def test_removing_the_last_active_clinician_is_refused_when_the_others_are_deact
 
     assert clinician_a.pk in team_of(patient_a)
     assert "is the only clinician" in response.content.decode()
+
+
+def test_each_patients_clinicians_marks_a_deactivated_clinician_as_each_clinicians_patients_does(
+    admin_client_, patient_a, clinician_a, clinician_b
+):
+    # One table said "Deactivated" beside the clinician, the other did not (found by QA).
+    CareTeamMembership.objects.create(patient=patient_a, clinician=clinician_b)
+    clinician_b.is_active = False
+    clinician_b.save(update_fields=["is_active"])
+
+    page = admin_client_.get(CARE_TEAM_URL).content.decode()
+
+    by_patient = page.split('id="by-patient-title"')[1].split('id="by-clinician-title"')[0]
+    assert by_patient.count(">Deactivated</span>") == 1
+    assert by_patient.index("Dr B") < by_patient.index(">Deactivated</span>")
