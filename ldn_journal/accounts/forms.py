@@ -177,9 +177,15 @@ class InviteForm(forms.Form):
         if roles == [Role.PATIENT]:
             role_field.widget = forms.HiddenInput()
             role_field.initial = Role.PATIENT
+            # A hidden field cannot be corrected: a post without it said only "This field is
+            # required." above the form (found by exploratory QA). Its one value is implied.
+            role_field.required = False
         if Role.PATIENT not in roles:
             # An admin invites clinicians and admins: a patient's country has no use here.
             del self.fields["country"]
+
+    def clean_role(self):
+        return self.cleaned_data["role"] or self.fields["role"].initial
 
 
 class LanguageForm(forms.ModelForm):

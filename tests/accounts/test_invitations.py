@@ -353,6 +353,24 @@ def test_a_clinician_cannot_invite_staff_by_tampering_with_the_role(clinician_cl
     assert not mail.outbox
 
 
+@pytest.mark.parametrize("data", [{}, {"role": ""}])
+def test_a_clinicians_invitation_without_the_hidden_role_invites_a_patient(clinician_client, data):
+    # Its one choice is a hidden field: a post without it was refused with "This field is
+    # required." and no field to correct (found by exploratory QA).
+    response = clinician_client.post(
+        reverse("clinic:invite"), {"email": "new.patient@example.org", **data}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().role == Role.PATIENT
+
+
+def test_an_admins_invitation_without_a_role_is_refused_beside_the_role(admin_client_):
+    response = admin_client_.post(reverse("manage:invite"), {"email": "new@example.org"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["role"] == ["This field is required."]
+    assert not Invitation.objects.exists()
+
+
 def test_an_admin_cannot_invite_a_patient_without_a_care_team(admin_client_):
     response = invite_through_the_page(admin_client_, "p@example.org", Role.PATIENT, "manage")
     assert response.status_code == 200
