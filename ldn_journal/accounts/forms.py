@@ -11,7 +11,7 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
-from patients import guidance
+from patients import care_team, guidance
 from patients.models import Patient, known_time_zones
 from patients.rules.emergency import zone_for_country
 
@@ -207,13 +207,28 @@ class CareTeamLinkForm(forms.Form):
     """An admin puts a clinician on a patient's care team directly (no request)."""
 
     patient_email = forms.EmailField(label=_("Patient's email address"), max_length=254)
+    # Every clinician, deactivated ones too (labelled so), as the coverage form: choosing one
+    # (or one deactivated since the page was opened) gets "X is deactivated ..." rather than
+    # a bare "not one of the available choices" (found by exploratory QA).
     clinician = forms.ModelChoiceField(
         label=_("Clinician"),
-        queryset=User.objects.filter(role=Role.CLINICIAN, is_active=True).order_by(
-            "display_name", "email"
+        queryset=User.objects.filter(role=Role.CLINICIAN).order_by(
+            "-is_active", "display_name", "email"
         ),
         empty_label=None,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].label_from_instance = _clinician_choice
+
+    def clean_clinician(self):
+        clinician = self.cleaned_data["clinician"]
+        try:
+            care_team.check_can_join(clinician)
+        except care_team.CareTeamError as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return clinician
 
     def clean_patient_email(self):
         email = self.cleaned_data["patient_email"].strip().lower()
@@ -227,6 +242,10 @@ class CareTeamLinkForm(forms.Form):
             )
         self.patient = patient
         return email
+
+
+def _clinician_choice(user):
+    return user.name if user.is_active else f"{user.name} — {gettext('deactivated')}"
 
 
 class CareTeamTransferForm(forms.Form):

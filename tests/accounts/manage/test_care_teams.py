@@ -189,3 +189,23 @@ def test_each_patients_clinicians_marks_a_deactivated_clinician_as_each_clinicia
     by_patient = page.split('id="by-patient-title"')[1].split('id="by-clinician-title"')[0]
     assert by_patient.count(">Deactivated</span>") == 1
     assert by_patient.index("Dr B") < by_patient.index(">Deactivated</span>")
+
+
+def test_linking_a_deactivated_clinician_says_so_and_links_nothing(
+    admin_client_, patient_a, clinician_b
+):
+    # A bare "Select a valid choice. That choice is not one of the available choices." for a
+    # clinician deactivated since the page was opened (found by exploratory QA).
+    clinician_b.is_active = False
+    clinician_b.save(update_fields=["is_active"])
+
+    response = admin_client_.post(
+        CARE_TEAM_URL, {"patient_email": patient_a.user.email, "clinician": clinician_b.pk}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["clinician"] == [
+        "Dr B is deactivated and would not see the patient. Choose an active clinician (or "
+        "reactivate them first)."
+    ]
+    assert clinician_b.pk not in team_of(patient_a)
