@@ -288,10 +288,17 @@ class ExtraScaleForm(forms.ModelForm):
                 )
                 % {"name": name}
             )
-        if SymptomScale.objects.filter(patient=self.patient, name__iexact=name).exists():
-            raise forms.ValidationError(
-                gettext("This patient already has a scale called “%(name)s”.") % {"name": name}
-            )
+        # As the standard names: case, spacing and accents make no new scale ("Bráin fog"
+        # beside "Brain fog" was accepted: found by exploratory QA). A patient has a few.
+        heard = _comparable(name)
+        for existing in SymptomScale.objects.filter(patient=self.patient).values_list(
+            "name", flat=True
+        ):
+            if _comparable(existing) == heard:
+                raise forms.ValidationError(
+                    gettext("This patient already has a scale called “%(name)s”.")
+                    % {"name": existing}
+                )
         return name
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from patients.clinic.forms import ExtraScaleForm
+from patients.models import SymptomScale
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,14 @@ def test_the_clinic_page_refuses_a_standard_name_and_says_why_in_the_readers_lan
     assert response.status_code == 400
     assert words in response.text
     assert patient_a.extra_scales.count() == 0
+
+
+@pytest.mark.parametrize("name", ["Brain fog", "brain FOG", "Bráin fog", "  Brain   fog "])
+def test_a_second_scale_that_reads_as_the_patients_own_is_refused_with_its_name(patient_a, name):
+    # Accents made a new scale ("Bráin fog" beside "Brain fog"), as they do not for the
+    # standard names (found by exploratory QA).
+    SymptomScale.objects.create(patient=patient_a, name="Brain fog")
+    form = scale_form(patient_a, name)
+    assert not form.is_valid()
+    assert form.errors["name"] == ["This patient already has a scale called “Brain fog”."]
+    assert SymptomScale.objects.filter(patient=patient_a).count() == 1
