@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.accounts_admin import is_closed
 from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
@@ -333,6 +334,18 @@ def _edit_identifiers(request, pk):
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user).select_related("user"), pk=pk
     )
+    back = _back(patient) if request.user.role == Role.CLINICIAN else reverse("manage:people")
+    if is_closed(patient.user):
+        # Closing forgot the identifiers (accounts.closure); the form took them again (found
+        # by exploratory QA). Nothing is shown or stored.
+        messages.error(
+            request,
+            gettext(
+                "This account is closed: its identifiers were forgotten and cannot be "
+                "entered again."
+            ),
+        )
+        return redirect(back)
     today = timezone.localtime(timezone.now(), patient.tz).date()
     form = PatientIdentifiersForm(request.POST or None, instance=patient, today=today)
     if request.method == "POST" and form.is_valid():
@@ -347,9 +360,7 @@ def _edit_identifiers(request, pk):
         messages.success(
             request, gettext("Identifiers saved for %(name)s.") % {"name": patient.name}
         )
-        if request.user.role == Role.CLINICIAN:
-            return redirect(_back(patient))
-        return redirect("manage:people")
+        return redirect(back)
     # The page shows the identifiers: a read of the patient's data like any other.
     record_access(request, "patient.identifiers_view", patient=patient, obj=patient)
     return render(

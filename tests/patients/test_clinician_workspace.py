@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog
 from patients.models import CareTeamMembership, FlagReview, Patient
 from tests.patients.dashboard_factories import give_nights, give_plan
@@ -74,6 +75,24 @@ def test_bad_identifiers_are_refused_with_what_is_allowed(
 def test_another_teams_patient_identifiers_are_404(clinician_client, patient_b):
     assert clinician_client.get(identifiers_url(patient_b)).status_code == 404
     assert clinician_client.post(identifiers_url(patient_b), {"phone": "+44 1"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("area", "signed_in"),
+    [("clinic:identifiers", "clinician_client"), ("manage:patient_identifiers", "admin_client_")],
+)
+def test_a_closed_accounts_identifiers_cannot_be_entered_again(request, patient_a, area, signed_in):
+    # Closing forgets them; the form took them again (found by exploratory QA).
+    client = request.getfixturevalue(signed_in)
+    closure.close_account(patient_a.user, by=None, request=None)
+    url = reverse(area, args=[patient_a.pk])
+
+    response = client.post(url, {"record_number": "A-1", "phone": "+44 20 7946 0958"}, follow=True)
+
+    assert "This account is closed: its identifiers were forgotten" in response.text
+    patient_a.refresh_from_db()
+    assert (patient_a.record_number, patient_a.phone) == ("", "")
+    assert "This account is closed" in client.get(url, follow=True).text
 
 
 def test_an_admin_edits_identifiers_from_the_manage_area(admin_client_, patient_a):
