@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.middleware.csrf import get_token
@@ -309,7 +310,15 @@ def add_scale(request, pk):
         return _patient_page(request, patient, care_team, status=400, scale_form=form)
     scale = form.save(commit=False)
     scale.patient, scale.created_by = patient, request.user
-    scale.save()
+    try:
+        with transaction.atomic():
+            scale.save()
+    except IntegrityError:
+        # A double tap: the other request saved the same name between this one's check and
+        # its save. The form asked again says so beside the name (it was a 500).
+        form = ExtraScaleForm(request.POST, patient=patient)
+        form.is_valid()
+        return _patient_page(request, patient, care_team, status=400, scale_form=form)
     record_access(request, "scale.add", patient=patient, obj=scale)
     messages.success(
         request,

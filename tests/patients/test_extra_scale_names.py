@@ -77,3 +77,25 @@ def test_a_second_scale_that_reads_as_the_patients_own_is_refused_with_its_name(
     assert not form.is_valid()
     assert form.errors["name"] == ["This patient already has a scale called “Brain fog”."]
     assert SymptomScale.objects.filter(patient=patient_a).count() == 1
+
+
+def test_a_double_tap_that_saves_the_same_scale_twice_answers_the_form_not_a_500(
+    clinician_client, patient_a, monkeypatch
+):
+    """Two identical posts at once: both passed the form's check, and the second save hit
+    the database's unique name (a 500). The one that loses is answered with the form's own
+    error beside the name, and one scale is stored."""
+    checked = ExtraScaleForm.is_valid
+
+    def checked_then_the_other_request_saves(form):
+        valid = checked(form)
+        if valid and not SymptomScale.objects.filter(patient=patient_a).exists():
+            SymptomScale.objects.create(patient=patient_a, name="Brain fog")
+        return valid
+
+    monkeypatch.setattr(ExtraScaleForm, "is_valid", checked_then_the_other_request_saves)
+    data = {"name": "Brain fog", "lower_is_better": "on", "low_anchor": "0", "high_anchor": "10"}
+    response = clinician_client.post(reverse("clinic:add_scale", args=[patient_a.pk]), data)
+    assert response.status_code == 400
+    assert "This patient already has a scale called “Brain fog”." in response.text
+    assert SymptomScale.objects.filter(patient=patient_a).count() == 1
