@@ -134,6 +134,24 @@ def _night_label(plan, night: date, now) -> str:
     return label % {"when": when}
 
 
+_SKIP_LABELS = {
+    nights.TONIGHT: gettext_lazy("Skip tonight"),
+    nights.LAST_NIGHT: gettext_lazy("Skip last night’s dose"),
+    nights.TODAY: gettext_lazy("Skip today"),
+    nights.YESTERDAY: gettext_lazy("Skip yesterday’s dose"),
+}
+
+
+def _skip_label(plan, tonight: date, now) -> str:
+    """The home card's skip button, in the card title's word for the night (after midnight an
+    evening doser's card read "Last night" over "Skip tonight")."""
+    label = _SKIP_LABELS.get(_relative(plan, tonight, now))
+    if label is None:
+        morning = plan.dosing_time_on(tonight) == titration.MORNING
+        label = _SKIP_LABELS[nights.TODAY if morning else nights.TONIGHT]
+    return str(label)
+
+
 def _card_label(plan, tonight: date, now) -> str:
     """The home card's word for tonight's night: before noon an evening doser is still in
     last night (a dose now is last night's)."""
@@ -202,6 +220,7 @@ def home(request):
         "plan": plan,
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, now),
+        "skip_label": _skip_label(plan, tonight, now),
         "position": position,
         "hold_until": (hold_until := plan.held_until(tonight)),
         # The hold's last night is the last one without LDN: a morning doser's is a day.
