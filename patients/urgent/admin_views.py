@@ -76,7 +76,8 @@ def report(request, pk):
 def assign(request, pk):
     found = _report(request, pk)
     raw = request.POST.get("clinician", "")
-    clinician = User.objects.filter(pk=raw if raw.isdigit() else None).first()
+    # ASCII digits only: isdigit() also accepts "²" or "①", which the id lookup raises on.
+    clinician = User.objects.filter(pk=raw if raw.isascii() and raw.isdigit() else None).first()
     if clinician is None:
         return _routing_page(
             request, found, gettext("Choose a clinician from the list to assign."), status=400
