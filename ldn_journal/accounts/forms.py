@@ -11,6 +11,7 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.ids import posted_id
 from patients import care_team, guidance
 from patients.models import Patient, known_time_zones
 from patients.rules.emergency import zone_for_country
@@ -278,7 +279,7 @@ class CareTeamTransferForm(forms.Form):
         patients = self.fields["patients"]
         patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
         source = self.data.get("source") or self.initial.get("source")
-        if str(source).isdigit():
+        if posted_id(source) is not None:
             # Only the chosen clinician's patients are offered (a clinic has hundreds).
             patients.queryset = patients.queryset.filter(care_team=source)
 

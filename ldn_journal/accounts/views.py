@@ -45,6 +45,7 @@ from ldn_journal.accounts.models import (
 )
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.tasks import send_bulk_invitations_task
+from ldn_journal.ids import posted_id
 from ldn_journal.operations.views import deep_health
 from patients import care_team
 from patients.models import CareTeamRequest, Patient
@@ -158,7 +159,7 @@ def set_active(request, user_id):
     taker, error = None, ""
     taker_id = request.POST.get("taker", "")
     if taker_id and not activate:
-        taker = User.objects.filter(pk=taker_id if taker_id.isdigit() else None).first()
+        taker = User.objects.filter(pk=posted_id(taker_id)).first()
         if taker is None:
             error = _("Choose a clinician from the list to take the patients over.")
         else:
@@ -400,7 +401,7 @@ def manage_care_team_remove(request, patient_id, clinician_id):
 @role_required(Role.ADMIN)
 def manage_care_team_transfer(request):
     initial = {}
-    if request.GET.get("source", "").isdigit():
+    if posted_id(request.GET.get("source")) is not None:
         initial["source"] = request.GET["source"]
     form = CareTeamTransferForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

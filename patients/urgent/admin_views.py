@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.ids import posted_id
 from patients import care_team
 from patients.models import CareTeamMembership, UrgentReport
 from patients.urgent import reports as urgent
@@ -76,8 +77,7 @@ def report(request, pk):
 def assign(request, pk):
     found = _report(request, pk)
     raw = request.POST.get("clinician", "")
-    # ASCII digits only: isdigit() also accepts "²" or "①", which the id lookup raises on.
-    clinician = User.objects.filter(pk=raw if raw.isascii() and raw.isdigit() else None).first()
+    clinician = User.objects.filter(pk=posted_id(raw)).first()
     if clinician is None:
         return _routing_page(
             request, found, gettext("Choose a clinician from the list to assign."), status=400

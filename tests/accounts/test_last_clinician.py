@@ -189,3 +189,27 @@ def test_the_patient_admin_cannot_remove_the_last_active_clinician_either(clinic
     colleague.save(update_fields=["is_active"])
     assert _care_team_formset(shared, delete=[colleague]).is_valid()
     assert not _care_team_formset(shared, delete=[leaving]).is_valid()
+
+
+@pytest.mark.parametrize("value", ["²", "①", "١", "abc"])
+def test_a_taker_that_names_no_clinician_is_refused_not_a_500(clinic, value):
+    """A posted taker of digits that are not ASCII ("²", "①", Arabic-Indic) answered 500:
+    str.isdigit() let them through to the id lookup (ldn_journal.ids.posted_id)."""
+    admin, leaving, _colleague, alone, _shared = clinic
+    response = deactivate(signed_in_reauthenticated(admin), leaving, taker=value)
+    assert response.status_code == 409
+    assert (
+        "Choose a clinician from the list to take the patients over." in response.content.decode()
+    )
+    leaving.refresh_from_db()
+    assert leaving.is_active
+    assert CareTeamMembership.objects.filter(patient=alone).count() == 1
+
+
+@pytest.mark.parametrize("value", ["²", "①", "12x", ""])
+def test_the_transfer_page_with_a_source_that_is_no_id_opens(clinic, value):
+    admin, *_rest = clinic
+    response = signed_in_reauthenticated(admin).get(
+        "/manage/care-team/transfer/", {"source": value}
+    )
+    assert response.status_code == 200
