@@ -81,6 +81,17 @@ class SubmissionReused(JournalError):
     pass
 
 
+class CheckinNotOpen(JournalError):
+    """A morning check-in for a night whose morning has not come (nights.checkin_open)."""
+
+
+def checkin_not_open_message(night: date) -> str:
+    return _(
+        "The morning check-in for %(night)s opens the morning after it, once you have "
+        "slept. Nothing was saved."
+    ) % {"night": local_date(night, "long_day")}
+
+
 class NightClosed(JournalError):
     pass
 
@@ -602,6 +613,8 @@ def save_morning(
     """How the night went. Side effects and extra scales are replaced as a whole."""
     plan = plan or plans.load(patient)
     logged_at = _check_night(patient, plan, night, now, acted_at)
+    if not nights.checkin_open(night, now, patient.tz):
+        raise CheckinNotOpen(checkin_not_open_message(night))
 
     def fill(entry):
         for name in MORNING_FIELDS[:-1]:

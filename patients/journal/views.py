@@ -601,6 +601,11 @@ def morning(request, night):
         return closed
     if night > plan.tonight(patient.tz, now):
         raise Http404
+    if request.method != "POST" and not nights.checkin_open(night, now, patient.tz):
+        # Not before the sleep it asks about (the save refuses it too: a post answers the
+        # form again with what was typed and why).
+        messages.info(request, journal.checkin_not_open_message(night))
+        return redirect("journal:night", night)
     extra_scales = _extra_scales(patient)
     if request.method == "POST":
         form = MorningForm(request.POST, extra_scales=extra_scales)
@@ -672,6 +677,7 @@ def night_detail(request, night):
             "night_label": _night_label(plan, night, now),
             "entry": None,
             "editable": journal.is_editable(night, tonight),
+            "checkin_open": nights.checkin_open(night, now, patient.tz),
             "position": plan.on(night),
             "retro_days": settings.LDN_RETRO_DAYS,
         },
@@ -701,6 +707,7 @@ def entry_detail(request, pk):
             "night_label": _night_label(plan, entry.night, now),
             "entry": entry,
             "editable": journal.is_editable(entry.night, tonight),
+            "checkin_open": nights.checkin_open(entry.night, now, patient.tz),
             "starts_here": starts_here,
             "history": history,
             "edited": len(history) > 1,

@@ -204,6 +204,16 @@ def checkin_night(now: datetime, tz: ZoneInfo | str) -> date | None:
     return local.date() - _ONE_DAY
 
 
+def checkin_open(night: date, now: datetime, tz: ZoneInfo | str) -> bool:
+    """Whether ``night``'s morning check-in (how the patient slept after its dose) can be
+    filled in at ``now``: from the local midnight that ends the night's calendar date, the
+    morning after the dose, for both dosing times (as checkin_night reads it). Before, the
+    check-in for tonight was offered and saved in the evening, before the sleep it asks
+    about: "last night's" sleep typed then went under tonight (found by QA)."""
+    _check_aware(now)
+    return night < now.astimezone(as_zone(tz)).date()
+
+
 def last_night_of_record(tonight: date, *newest: date | None) -> date:
     """The last night a range of the patient's record may reach (a report, an export, their
     defaults): tonight, or the newest night of record when that is later: ``newest`` are the

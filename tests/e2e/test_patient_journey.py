@@ -1,12 +1,15 @@
 """Browser journey on a phone (390×844): the demo patient taps Taken now, undoes it, logs
 again, fills the morning check-in and opens the history. Screenshots go to docs/screenshots/."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import NightlyEntry
-from tests.e2e.browser_support import SCREENSHOTS, sideways_scroll
+from tests.e2e.browser_support import LONDON, SCREENSHOTS, sideways_scroll
 
 PHONE = {"width": 390, "height": 844}
 
@@ -56,6 +59,12 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
     expect(page.locator(".confirmation")).to_contain_text("Logged: 4.5 mg")
 
     page.get_by_role("link", name="See this night").click()
+    # The night's check-in opens the morning after it (nights.checkin_open): not offered
+    # at 21:30, offered at 07:30 the next day.
+    expect(page.get_by_role("link", name="Morning check-in")).to_have_count(0)
+    tonight = timezone.localtime(timezone.now(), LONDON).date()
+    evening.move_to(datetime.combine(tonight + timedelta(days=1), time(7, 30), LONDON))
+    page.reload()
     page.get_by_role("link", name="Morning check-in").click()
     expect(page.get_by_role("heading", name="Morning check-in")).to_be_visible()
     page.locator("fieldset", has_text="Sleep quality").get_by_label("7", exact=True).check()

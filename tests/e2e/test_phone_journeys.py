@@ -274,12 +274,15 @@ def test_the_morning_check_in_fits_one_phone_screen_above_the_tab_bar(
     """The three scores, sleep and dreams, with the rest behind "Add more" (it was 3,100 px,
     then 1,056): Save ends above the tab bar, which ends on the 844 px screen."""
     patient, tonight = _clear_tonight(timezone.now())
+    # Last night's check-in (open whatever the hour: nights.checkin_open), left unanswered.
+    last = tonight - timedelta(days=1)
+    NightlyEntry.objects.filter(patient=patient, night=last).delete()
     patient.user.language = language  # the patient's own setting, over the browser's
     patient.user.save(update_fields=["language"])
     context = _context(phone)
     page = context.new_page()
     sign_in(page, live_server, PATIENT)
-    page.goto(f"{live_server.url}/journal/night/{tonight}/morning/")
+    page.goto(f"{live_server.url}/journal/night/{last}/morning/")
     assert page.evaluate("document.documentElement.lang") == language
     assert not page.locator("details.add-more").evaluate("d => d.open")
     assert not page.locator("textarea[name=notes]").is_visible()  # behind "Add more"
@@ -340,7 +343,7 @@ PATIENT_PAGES = [
     "/journal/",
     "/journal/night/{tonight}/dose/",
     "/journal/night/{tonight}/skip/",
-    "/journal/night/{tonight}/morning/",
+    "/journal/night/{last}/morning/",
     "/journal/night/{last}/",
     "/journal/history/",
     "/journal/history/list/",

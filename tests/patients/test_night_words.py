@@ -59,8 +59,12 @@ def test_the_card_and_the_nights_pages_use_one_word_for_tonights_night(
         word = card_word(home)
         tonight = date.fromisoformat(re.search(r"/journal/night/(\d{4}-\d\d-\d\d)/", home)[1])
         for name in ("journal:evening", "journal:skip", "journal:morning", "journal:night"):
-            page = patient_client.get(reverse(name, args=[tonight])).content.decode()
-            assert title_word(page) == word, (name, clock)
+            response = patient_client.get(reverse(name, args=[tonight]))
+            if name == "journal:morning" and tonight == MOMENTS[clock].date():
+                # Tonight's check-in opens the morning after it (test_checkin_opens_after).
+                assert response.status_code == 302, clock
+                continue
+            assert title_word(response.content.decode()) == word, (name, clock)
         # The clinician's plan panel, on the plan page and the patient page, says it too
         # (it said "Tonight" to a morning doser's clinician while the patient read "Today").
         clinic = Client()
