@@ -85,11 +85,20 @@ class CheckinNotOpen(JournalError):
     """A morning check-in for a night whose morning has not come (nights.checkin_open)."""
 
 
-def checkin_not_open_message(night: date) -> str:
-    return _(
-        "The morning check-in for %(night)s opens the morning after it, once you have "
-        "slept. Nothing was saved."
-    ) % {"night": local_date(night, "long_day")}
+def checkin_not_open_message(night: date, *, refused_save: bool = True) -> str:
+    """Why ``night``'s check-in is not open yet; ``refused_save``: a save was refused (the
+    check-in page opened early says only when it opens)."""
+    message = (
+        _(
+            "The morning check-in for %(night)s opens the morning after it, once you have "
+            "slept. Nothing was saved."
+        )
+        if refused_save
+        else _(
+            "The morning check-in for %(night)s opens the morning after it, once you have slept."
+        )
+    )
+    return message % {"night": local_date(night, "long_day")}
 
 
 class NightClosed(JournalError):

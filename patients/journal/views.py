@@ -604,7 +604,7 @@ def morning(request, night):
     if request.method != "POST" and not nights.checkin_open(night, now, patient.tz):
         # Not before the sleep it asks about (the save refuses it too: a post answers the
         # form again with what was typed and why).
-        messages.info(request, journal.checkin_not_open_message(night))
+        messages.info(request, journal.checkin_not_open_message(night, refused_save=False))
         return redirect("journal:night", night)
     extra_scales = _extra_scales(patient)
     if request.method == "POST":

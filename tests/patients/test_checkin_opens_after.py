@@ -70,6 +70,11 @@ def test_a_checkin_for_tonight_in_the_evening_is_refused_and_nothing_is_stored(
     assert url not in page  # the night's page offers no check-in yet
     assert asked.status_code == 302
     assert asked["Location"] == reverse("journal:night", args=[NIGHT])
+    with time_machine.travel(EVENING_OF, tick=False):
+        said = " ".join(patient_client.get(asked["Location"]).content.decode().split())
+    # Opened early, nothing was sent: it says when, not "Nothing was saved".
+    assert f"{NOT_OPEN}, once you have slept." in said
+    assert "Nothing was saved" not in said
 
 
 def test_the_save_refuses_it_for_every_caller(patient_a, clinician_a):
