@@ -764,13 +764,191 @@ def save_version(
         if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change, words))
         _check_keeps_signed_switch(view.versions, proposed, change)
+        kept = _holds_signed_again(view, proposed, change)
         _check_no_gap_after_hold(view.versions, proposed, change, words)
         gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )
         confirmed = " ".join(filter(None, (confirmed, gap)))
-        return _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
+        version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
+        version.kept_holds = [
+            KeptHold(
+                hold.hold_from,
+                hold.hold_until,
+                _insert_version(prescription, plain.number, author, hold, now).number,
+            )
+            for hold, plain in kept
+        ]
+        return version
+
+
+@dataclass(frozen=True)
+class KeptHold:
+    """A hold signed before a change that would have lifted it, signed again after it."""
+
+    first: date
+    last: date | None  # None: until resumed
+    number: int  # the version it was signed again as
+
+
+def kept_hold_message(kept: KeptHold) -> str:
+    """What the clinician is told of a hold their change kept (signed again after it)."""
+    if kept.last is None:
+        message = gettext(
+            "The hold from %(start)s until resumed signed before is kept: signed again as "
+            "version %(number)s."
+        )
+    else:
+        message = gettext(
+            "The hold from %(start)s to %(end)s signed before is kept: signed again as "
+            "version %(number)s."
+        )
+    return message % {
+        "start": local_date(kept.first, "date"),
+        "end": local_date(kept.last, "date") if kept.last else "",
+        "number": kept.number,
+    }
+
+
+def _held_runs(versions, first: date, last: date) -> list[tuple[date, date | None]]:
+    """The runs of nights on hold under ``versions`` from ``first`` to ``last``, as (first
+    night, last night) pairs; a run still on hold on ``last`` has None (it runs on)."""
+    runs, start, night = [], None, first
+    while night <= last:
+        held = titration.status_on(versions, night) == titration.ON_HOLD
+        if held and start is None:
+            start = night
+        elif not held and start is not None:
+            runs.append((start, night - timedelta(days=1)))
+            start = None
+        night += timedelta(days=1)
+    if start is not None:
+        runs.append((start, None))
+    return runs
+
+
+def _meant_to_lift(change: PlanChange, run: tuple[date, date | None]) -> bool:
+    """Whether ``change`` sets out to lift the held ``run``: a hold signed over it (new
+    dates for a hold), or a restart of it (the hold it resumes or cancels begins on or before
+    the restart). Steps, a template and a switch of dosing time lift no hold."""
+    first, _last = run
+    if change.kind == PlanVersion.Kind.HOLD:
+        return change.hold_until is None or first <= change.hold_until
+    if change.kind == PlanVersion.Kind.RESUME:
+        return first <= change.effective_night
+    return False
+
+
+def _holds_signed_again(
+    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+) -> list[tuple[PlanChange, titration.PlainVersion]]:
+    """The holds signed before ``change`` that it would lift and does not set out to, each
+    as the hold change that signs it again after it (with its own dates, reason and note).
+
+    A new version governs every night from its first (the highest number wins), and a version
+    holds one hold. So a hold signed for 15-16 Dec while one for 20-22 Dec was signed lifted
+    the later one, and a steps change from 4 Dec kept the first hold to come (it carries one)
+    and lifted the others, with nothing said: a surgery hold gone, the patient told to take
+    LDN. Each is now signed again, in the same transaction, as the next version; the nights
+    outside it stay exactly as ``change`` makes them. A hold that ends in a signed restart
+    cannot be signed again as it was (a hold version restarts where its steps are, not at
+    the restart's step): the change is refused, naming it. An ending lifts every hold."""
+    if change.kind == PlanVersion.Kind.ENDED:
+        return []
+    versions = view.versions
+    first = change.effective_night
+    dates = [first]
+    for version in versions:
+        dates += [d for d in (version.effective_night, version.hold_from, version.hold_until) if d]
+    last = max(dates) + timedelta(days=1)
+    after = (*versions, proposed)
+    lost = [
+        run
+        for run in _held_runs(versions, first, last)
+        if not _meant_to_lift(change, run)
+        and any(
+            titration.status_on(after, night) != titration.ON_HOLD
+            for night in _nights(run[0], run[1] or last)
+        )
+    ]
+    kept, newest = [], proposed
+    for start, end in lost:
+        holder = titration.version_in_effect(versions, start)
+        if holder is not titration.version_in_effect(versions, end or last) or (
+            holder.hold_until != end
+        ):
+            raise PlanChangeError(_lifts_hold_message(start, end))
+        row = view.row_in_effect(start)
+        hold = hold_change(
+            newest,
+            hold_from=start,
+            hold_until=end,
+            reason=row.reason if row is not None else "",
+            patient_note=row.patient_note if row is not None else "",
+            reason_kind=row.reason_kind if row is not None else "",
+        )
+        newest = _as_plain(hold, newest.number + 1, view.newest_versions)
+        kept.append((hold, newest))
+    _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
+    return kept
+
+
+def _nights(first: date, last: date):
+    night = first
+    while night <= last:
+        yield night
+        night += timedelta(days=1)
+
+
+def _check_signed_again(after, final, lost, last: date) -> None:
+    """The plan with the holds signed again holds every night of each lost hold and is
+    the changed plan (``after``) on every other night: refused otherwise."""
+    for start, end in lost:
+        for night in _nights(start, end or last):
+            if titration.status_on(final, night) != titration.ON_HOLD:
+                raise PlanChangeError(_lifts_hold_message(start, end))
+    held = {night for start, end in lost for night in _nights(start, end or last)}
+    first = min((start for start, _end in lost), default=last)
+    for night in _nights(first, last + timedelta(days=PLAN_REACH_NIGHTS)):
+        if night in held:
+            continue
+        if _asked(final, night) != _asked(after, night):
+            start, end = lost[0]
+            raise PlanChangeError(_lifts_hold_message(start, end))
+
+
+def _asked(versions, night: date) -> tuple:
+    """What the plan asks on ``night``: its state, dose, dosing time and place in the steps
+    (not which version says so, nor that version's own hold)."""
+    position = titration.current_step(versions, night)
+    return (
+        position.status,
+        position.dose_mg,
+        position.dosing_time,
+        position.step_index,
+        position.day_in_step,
+    )
+
+
+def _lifts_hold_message(start: date, end: date | None) -> str:
+    if end is None:
+        message = gettext(
+            "This change would lift the hold signed from %(start)s until resumed, and cannot "
+            "keep it. Nothing was saved. Start this change after the hold, or change the "
+            "hold first."
+        )
+    else:
+        message = gettext(
+            "This change would lift the hold signed from %(start)s to %(end)s, and cannot "
+            "keep it as it is (a restart is signed after it). Nothing was saved. Start this "
+            "change on %(after)s or later, or change the hold first."
+        )
+    return message % {
+        "start": local_date(start, "date"),
+        "end": local_date(end, "date") if end else "",
+        "after": local_date(end + timedelta(days=1), "date") if end else "",
+    }
 
 
 def _check_keeps_signed_switch(versions, proposed, change: PlanChange) -> None:

@@ -31,6 +31,7 @@ from prescriptions.changes import (
     first_changeable_night,
     first_switch_night,
     hold_change,
+    kept_hold_message,
     resume_change,
     save_version,
     steps_change,
@@ -93,6 +94,8 @@ def _saved(request, patient, version):
         _("Plan version %(number)s saved. Change: %(kind)s.")
         % {"number": version.number, "kind": version.get_kind_display()},
     )
+    for kept in getattr(version, "kept_holds", ()):
+        messages.info(request, kept_hold_message(kept))
     return redirect(_plan_url(patient))
 
 

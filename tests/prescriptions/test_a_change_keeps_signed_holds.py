@@ -1,0 +1,313 @@
+"""A change never lifts a hold signed for later nights that it does not set out to lift.
+
+A new version governs every night from its first (the highest number wins), and a version
+holds one hold. So with a surgery hold signed for 20-22 Dec, signing a second hold for
+15-16 Dec lifted the first with nothing said, and a steps change from 4 Dec kept only the
+first hold to come: the patient was told to take LDN on the nights of the surgery. Each such
+hold is now signed again, in the same transaction, as the next version, with its own dates,
+reason and note; the nights outside it are exactly as the change makes them. One that ends in
+a signed restart cannot be signed again as it was: the change is refused, naming it.
+"""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from prescriptions import changes, plans, titration
+from prescriptions.models import Formulation, PlanVersion
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.journal_support import make_plan, sign_change, sign_hold, sign_restart
+from tests.prescriptions.factories import plan_steps
+from tests.security.reauth import mark_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)  # 14:00 in London, the night of 2 Dec
+DEC = {day: date(2026, 12, day) for day in range(1, 32)}
+
+
+@pytest.fixture
+def clinician():
+    return ClinicianFactory()
+
+
+@pytest.fixture
+def patient(clinician):
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_plan(
+        patient,
+        clinician,
+        steps=(("2", None),),
+        start=date(2026, 11, 22),
+        formulation=Formulation.OTHER,
+    )
+    return patient
+
+
+@pytest.fixture
+def surgery(patient, clinician):
+    """A hold for the nights of 20 to 22 Dec, signed with its own reason and note."""
+    return sign_hold(
+        patient,
+        clinician,
+        DEC[20],
+        DEC[22],
+        signed=NOW,
+        reason="Knee surgery",
+        patient_note="No LDN around your operation.",
+    )
+
+
+def _held(patient, *days):
+    plan = plans.load(patient)
+    return {day: plan.status_on(DEC[day]) == titration.ON_HOLD for day in days}
+
+
+def _versions(patient):
+    return PlanVersion.objects.filter(prescription__patient=patient).count()
+
+
+def _steps_from(patient, clinician, night, dose="3"):
+    return sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.steps_change(
+            plan.latest,
+            effective_night=night,
+            start_date=night,
+            steps=plan_steps(((dose, None),)),
+            reason="Review",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+
+
+def test_a_second_hold_before_a_signed_one_keeps_it(patient, clinician, surgery):
+    version = sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW, reason="Travel")
+    assert _held(patient, 14, 15, 16, 17, 19, 20, 21, 22, 23) == {
+        14: False,
+        15: True,
+        16: True,
+        17: False,
+        19: False,
+        20: True,
+        21: True,
+        22: True,
+        23: False,
+    }
+    kept = version.kept_holds
+    assert [(k.first, k.last) for k in kept] == [(DEC[20], DEC[22])]
+    again = PlanVersion.objects.get(prescription__patient=patient, number=kept[0].number)
+    assert again.number == version.number + 1
+    assert (again.kind, again.hold_from, again.hold_until) == ("hold", DEC[20], DEC[22])
+    assert again.reason == "Knee surgery"
+    assert again.patient_note == "No LDN around your operation."
+    assert again.reason_kind == surgery.reason_kind
+    # The nights between the holds are the dose the plan had.
+    assert plans.load(patient).dose_on(DEC[18]) == Decimal("2")
+
+
+def test_a_steps_change_keeps_every_hold_to_come(patient, clinician, surgery):
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+    before = _versions(patient)
+    _steps_from(patient, clinician, DEC[4])
+    held = _held(patient, 9, 10, 12, 13, 15, 16, 17, 20, 22, 23)
+    assert held == {
+        9: False,
+        10: True,
+        12: True,
+        13: False,
+        15: True,
+        16: True,
+        17: False,
+        20: True,
+        22: True,
+        23: False,
+    }
+    plan = plans.load(patient)
+    # The new steps on every night that is not held, after the holds too.
+    for day in (4, 9, 13, 17, 19, 23, 30):
+        assert plan.dose_on(DEC[day]) == Decimal("3"), day
+    # The change carried the first hold (10-12); the two after it were signed again.
+    assert _versions(patient) == before + 3
+
+
+def test_a_switch_of_dosing_time_keeps_a_later_hold(patient, clinician, surgery):
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.dosing_time_change(
+            plan.latest,
+            dosing_time=titration.MORNING,
+            effective_night=DEC[5],
+            reason="Sleep",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+    assert _held(patient, 10, 12, 20, 22, 23) == {
+        10: True,
+        12: True,
+        20: True,
+        22: True,
+        23: False,
+    }
+    plan = plans.load(patient)
+    assert plan.dosing_time_on(DEC[21]) == titration.MORNING
+    assert plan.dosing_time_on(DEC[23]) == titration.MORNING
+
+
+def test_a_restart_of_the_first_hold_keeps_the_next(patient, clinician, surgery):
+    """A dated hold for 3-9 Dec restarted early, on the 8th."""
+    sign_hold(patient, clinician, DEC[3], DEC[9], signed=NOW)
+    sign_restart(patient, clinician, DEC[8], 0, signed=NOW)
+    assert _held(patient, 3, 7, 8, 19, 20, 22, 23) == {
+        3: True,
+        7: True,
+        8: False,
+        19: False,
+        20: True,
+        22: True,
+        23: False,
+    }
+
+
+def test_a_restart_on_a_holds_first_night_still_cancels_it(patient, clinician, surgery):
+    """The one way to cancel a hold that has not begun (resume_change) still works."""
+    before = _versions(patient)
+    sign_restart(patient, clinician, DEC[20], 0, signed=NOW)
+    assert _held(patient, 20, 21, 22) == {20: False, 21: False, 22: False}
+    assert _versions(patient) == before + 1
+
+
+def test_a_hold_signed_over_a_hold_changes_its_dates(patient, clinician, surgery):
+    before = _versions(patient)
+    version = sign_hold(patient, clinician, DEC[20], DEC[21], signed=NOW)
+    assert _held(patient, 20, 21, 22) == {20: True, 21: True, 22: False}
+    assert version.kept_holds == []
+    assert _versions(patient) == before + 1
+
+
+def test_an_open_ended_hold_from_earlier_covers_the_later_one(patient, clinician, surgery):
+    version = sign_hold(patient, clinician, DEC[15], None, signed=NOW)
+    assert version.kept_holds == []
+    assert _held(patient, 15, 20, 23, 30) == {15: True, 20: True, 23: True, 30: True}
+
+
+def test_an_ending_lifts_every_hold(patient, clinician, surgery):
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.end_change(
+            plan.latest, tonight_night=DEC[2], reason="Stopped", patient_note=""
+        ),
+        NOW,
+    )
+    plan = plans.load(patient)
+    assert plan.status_on(DEC[21]) == titration.ENDED
+
+
+def test_a_hold_ending_in_a_signed_restart_is_not_lifted_the_change_is_refused(patient, clinician):
+    sign_hold(patient, clinician, DEC[20], None, signed=NOW)
+    sign_restart(patient, clinician, DEC[25], 0, signed=NOW)
+    before = _versions(patient)
+    with pytest.raises(changes.PlanChangeError) as refused:
+        sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+    message = str(refused.value)
+    assert "would lift the hold signed from 20 Dec 2026 to 24 Dec 2026" in message
+    assert "Nothing was saved" in message
+    assert "on 25 Dec 2026 or later" in message
+    assert _versions(patient) == before
+    assert _held(patient, 15, 20, 24, 25) == {15: False, 20: True, 24: True, 25: False}
+
+
+def test_the_hold_form_says_the_hold_was_kept(patient, clinician, surgery):
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    number = plans.load(patient).latest.number
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("clinic:plan_hold", args=[patient.pk]),
+            {
+                "based_on": str(number),
+                "reason": "Travel",
+                "patient_note": "",
+                "hold_reason": "other",
+                "hold_from": str(DEC[15]),
+                "hold_until": str(DEC[16]),
+            },
+            follow=True,
+        )
+    text = " ".join(response.content.decode().split())
+    assert f"Plan version {number + 1} saved." in text
+    assert (
+        f"The hold from 20 Dec 2026 to 22 Dec 2026 signed before is kept: signed again as "
+        f"version {number + 2}."
+    ) in text
+    assert _held(patient, 15, 20, 22) == {15: True, 20: True, 22: True}
+
+
+def test_the_nights_outside_a_kept_hold_are_as_the_change_makes_them(patient, clinician, surgery):
+    """A steps plan with a length: the step dates after the kept hold are the change's."""
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.steps_change(
+            plan.latest,
+            effective_night=DEC[4],
+            start_date=DEC[4],
+            steps=plan_steps((("1", 7), ("2", 7), ("3", None))),
+            reason="Slower",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+    plan = plans.load(patient)
+    assert [plan.dose_on(DEC[day]) for day in (4, 10, 11, 17, 18, 19)] == [
+        Decimal(dose) for dose in ("1", "1", "2", "2", "3", "3")
+    ]
+    assert _held(patient, 19, 20, 22, 23) == {19: False, 20: True, 22: True, 23: False}
+    assert plan.dose_on(DEC[23]) == Decimal("3")
+
+
+def test_the_save_checks_the_plan_it_would_store(patient, clinician, surgery):
+    """The last check before anything is stored: the plan with the holds signed again holds
+    each lost hold's nights and is the changed plan on every other night."""
+    plan = plans.load(patient)
+    lost = [(DEC[20], DEC[22])]
+    change = changes.steps_change(
+        plan.latest,
+        effective_night=DEC[4],
+        start_date=DEC[4],
+        steps=plan_steps((("3", None),)),
+        reason="Review",
+    )
+    number = plan.latest.number + 1
+    proposed = changes._as_plain(change, number, plan.newest_versions)
+    # The changed plan as if it had not carried the hold: 20-22 Dec not held.
+    lifted = (*plan.versions, replace(proposed, hold_from=None, hold_until=None))
+
+    def again(dose):
+        hold = changes.hold_change(
+            replace(proposed, steps=plan_steps(((dose, None),))),
+            hold_from=DEC[20],
+            hold_until=DEC[22],
+            reason="Knee surgery",
+        )
+        return (*lifted, changes._as_plain(hold, number + 1, plan.newest_versions))
+
+    with pytest.raises(changes.PlanChangeError, match="would lift the hold signed from 20"):
+        changes._check_signed_again(lifted, lifted, lost, DEC[23])
+    # Held again, but at another dose after it: refused too.
+    with pytest.raises(changes.PlanChangeError, match="would lift the hold signed from 20"):
+        changes._check_signed_again(lifted, again("4"), lost, DEC[23])
+    changes._check_signed_again(lifted, again("3"), lost, DEC[23])
