@@ -853,7 +853,11 @@ def _holds_signed_again(
     LDN. Each is now signed again, in the same transaction, as the next version; the nights
     outside it stay exactly as ``change`` makes them. A hold that ends in a signed restart
     cannot be signed again as it was (a hold version restarts where its steps are, not at
-    the restart's step): the change is refused, naming it. An ending lifts every hold."""
+    the restart's step): the change is refused, naming it. An ending lifts every hold.
+
+    A hold the change sets out to lift is set aside with the holds it covered: restarting a
+    hold signed until resumed (as acknowledging an urgent report signs it), or giving it an
+    end, keeps a surgery hold signed for later nights that it covered."""
     if change.kind == PlanVersion.Kind.ENDED:
         return []
     versions = view.versions
@@ -863,9 +867,19 @@ def _holds_signed_again(
         dates += [d for d in (version.effective_night, version.hold_from, version.hold_until) if d]
     last = max(dates) + timedelta(days=1)
     after = (*versions, proposed)
+    # The holds the change sets out to lift go, with what they covered: a hold signed until
+    # resumed covers a surgery hold signed for later; restarting it must not lift that too.
+    replaced = [
+        holder
+        for run in _held_runs(versions, first, last)
+        if _meant_to_lift(change, run)
+        and (holder := titration.version_in_effect(versions, run[0])) is not None
+        and holder.hold_from == holder.effective_night
+    ]
+    rest = tuple(v for v in versions if not any(v is r for r in replaced))
     lost = [
         run
-        for run in _held_runs(versions, first, last)
+        for run in _held_runs(rest, first, last)
         if not _meant_to_lift(change, run)
         and any(
             titration.status_on(after, night) != titration.ON_HOLD
@@ -874,12 +888,12 @@ def _holds_signed_again(
     ]
     kept, newest = [], proposed
     for start, end in lost:
-        holder = titration.version_in_effect(versions, start)
-        if holder is not titration.version_in_effect(versions, end or last) or (
+        holder = titration.version_in_effect(rest, start)
+        if holder is not titration.version_in_effect(rest, end or last) or (
             holder.hold_until != end
         ):
             raise PlanChangeError(_lifts_hold_message(start, end))
-        row = view.row_in_effect(start)
+        row = _row_of(view, holder)
         hold = hold_change(
             newest,
             hold_from=start,
@@ -892,6 +906,14 @@ def _holds_signed_again(
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
     return kept
+
+
+def _row_of(view: plans.PlanView, version: titration.PlainVersion):
+    """The signed row of one of the view's plain versions (None when it carries no rows)."""
+    if len(view.history) != len(view.versions):
+        return None
+    index = next(i for i, v in enumerate(view.versions) if v is version)
+    return view.history[index]
 
 
 def _nights(first: date, last: date):

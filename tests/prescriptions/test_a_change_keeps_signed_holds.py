@@ -180,6 +180,48 @@ def test_a_restart_of_the_first_hold_keeps_the_next(patient, clinician, surgery)
     }
 
 
+def test_restarting_a_hold_until_resumed_keeps_the_hold_it_covered(patient, clinician, surgery):
+    """Held until resumed from 3 Dec (as acknowledging an urgent report holds it), which
+    covers the surgery hold; the restart on the 8th lifts only the hold it resumes."""
+    sign_hold(patient, clinician, DEC[3], None, signed=NOW)
+    assert _held(patient, 19, 20, 23) == {19: True, 20: True, 23: True}
+    version = sign_restart(patient, clinician, DEC[8], 0, signed=NOW)
+    assert _held(patient, 3, 7, 8, 19, 20, 22, 23) == {
+        3: True,
+        7: True,
+        8: False,
+        19: False,
+        20: True,
+        22: True,
+        23: False,
+    }
+    assert [(k.first, k.last) for k in version.kept_holds] == [(DEC[20], DEC[22])]
+    again = PlanVersion.objects.get(prescription__patient=patient, number=version.number + 1)
+    assert again.reason == "Knee surgery"
+
+
+def test_giving_a_hold_until_resumed_an_end_keeps_the_hold_it_covered(patient, clinician, surgery):
+    sign_hold(patient, clinician, DEC[3], None, signed=NOW)
+    version = sign_hold(patient, clinician, DEC[3], DEC[9], signed=NOW)
+    assert _held(patient, 9, 10, 19, 20, 22, 23) == {
+        9: True,
+        10: False,
+        19: False,
+        20: True,
+        22: True,
+        23: False,
+    }
+    assert [(k.first, k.last) for k in version.kept_holds] == [(DEC[20], DEC[22])]
+
+
+def test_a_hold_made_longer_is_kept_as_it_was_made(patient, clinician, surgery):
+    """The surgery hold made longer (20-25 Dec), then a steps change before it: the hold
+    signed again is the longer one, not the first dates."""
+    sign_hold(patient, clinician, DEC[20], DEC[25], signed=NOW)
+    _steps_from(patient, clinician, DEC[4])
+    assert _held(patient, 19, 20, 25, 26) == {19: False, 20: True, 25: True, 26: False}
+
+
 def test_a_restart_on_a_holds_first_night_still_cancels_it(patient, clinician, surgery):
     """The one way to cancel a hold that has not begun (resume_change) still works."""
     before = _versions(patient)
@@ -311,3 +353,25 @@ def test_the_save_checks_the_plan_it_would_store(patient, clinician, surgery):
     with pytest.raises(changes.PlanChangeError, match="would lift the hold signed from 20"):
         changes._check_signed_again(lifted, again("4"), lost, DEC[23])
     changes._check_signed_again(lifted, again("3"), lost, DEC[23])
+
+
+def test_a_hold_lifted_before_this_rule_stays_lifted(patient, clinician, surgery):
+    """A steps change signed before this rule lifted the surgery hold (it carried only the
+    first hold to come). Restarting that first hold does not bring the lifted one back: the
+    plan stays as signed (only holds, not steps changes, are set aside as covering others)."""
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    plan = plans.load(patient)
+    change = changes.steps_change(
+        plan.latest,
+        effective_night=DEC[4],
+        start_date=DEC[4],
+        steps=plan_steps((("3", None),)),
+        reason="Review",
+        versions=tuple(plan.versions),
+    )
+    # Stored as it was then: no hold signed again.
+    changes._insert_version(plan.prescription, plan.latest.number + 1, clinician, change, NOW)
+    assert _held(patient, 10, 20) == {10: True, 20: False}
+    version = sign_restart(patient, clinician, DEC[11], 0, signed=NOW)
+    assert version.kept_holds == []
+    assert _held(patient, 10, 11, 20, 21) == {10: True, 11: False, 20: False, 21: False}
