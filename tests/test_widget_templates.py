@@ -209,7 +209,7 @@ def test_a_radio_scale_renders_its_labels_ids_and_attributes():
     form = MorningForm({"pain": "11"}, extra_scales=[SCALE])
     form.is_valid()
     html = str(form["pain"])
-    assert html.count('type="radio"') == 11
+    assert html.count('type="radio"') == 12  # 0-10 and "No answer" (test_clear_a_score)
     assert '<label for="id_pain_0"><input type="radio" name="pain" value="0"' in html
     assert 'aria-invalid="true"' in html  # the refused value is marked on every option
     assert ">\n 10</label>" in html

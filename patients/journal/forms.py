@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html_join
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
@@ -36,7 +36,10 @@ from prescriptions.forms import (
 )
 
 CENT = doses.CENT
-SCORE_CHOICES = [(str(n), str(n)) for n in range(11)]
+# Last, the "No answer" key (ScaleRadioSelect draws its label): a radio cannot be unchecked
+# without script, so a saved score is cleared by choosing it. It fills the empty twelfth cell
+# of the scale's two rows of six on a phone.
+SCORE_CHOICES = [(str(n), str(n)) for n in range(11)] + [("", "")]
 SCORE_ERROR = _("Choose a whole number from 0 to 10.")
 NOTES_MAX = 2000
 plain = doses.plain
@@ -292,6 +295,19 @@ class SkipForm(SubmissionForm):
         return cleaned
 
 
+class ScaleRadioSelect(forms.RadioSelect):
+    """A 0–10 scale's keys and its "No answer" key: a dash, named for screen readers."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value == "":
+            option["label"] = format_html(
+                '<span aria-hidden="true">\u2013</span><span class="visually-hidden">{}</span>',
+                pgettext("score", "No answer"),
+            )
+        return option
+
+
 def score_field(scale: scales.Scale | None = None, *, label=None, low=None, high=None):
     """A 0–10 radio scale that knows its anchor words (shown at each end on the form)."""
     field = forms.TypedChoiceField(
@@ -300,7 +316,7 @@ def score_field(scale: scales.Scale | None = None, *, label=None, low=None, high
         coerce=int,
         empty_value=None,
         required=False,
-        widget=forms.RadioSelect,
+        widget=ScaleRadioSelect,
         error_messages={"invalid_choice": SCORE_ERROR},
     )
     field.low_anchor = low or _(scale.low_anchor)

@@ -298,7 +298,7 @@ def test_the_morning_check_in_fits_one_phone_screen_above_the_tab_bar(
         "main form > fieldset label, main form > .checkin-actions > details > summary, "
         "main form button[type=submit]"
     )
-    assert targets.count() == 4 * 11 + 5 + 2
+    assert targets.count() == 4 * 12 + 5 + 2  # 0-10 and "No answer" on each scale
     small = [
         (box["width"], box["height"])
         for box in targets.evaluate_all("els => els.map((e) => e.getBoundingClientRect())")
