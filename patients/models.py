@@ -40,6 +40,34 @@ def validate_time_zone(value):
         )
 
 
+def _place_key(name: str) -> str:
+    # "new york", "New_York" and "NEW-YORK" are one place; spaces, "_" and "-" alike.
+    return " ".join(name.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+@functools.cache
+def _zones_by_place() -> dict[str, tuple[str, ...]]:
+    """Each zone under its whole name and under its last part (the city: "London" for
+    Europe/London), case and separators aside. Names with digits (Etc/GMT-5) are not cities:
+    only their whole name matches, so "GMT 5" is never read as a sign."""
+    places: dict[str, set[str]] = {}
+    for zone in known_time_zones():
+        places.setdefault(_place_key(zone), set()).add(zone)
+        city = zone.rsplit("/", 1)[-1]
+        if "/" in zone and not any(c.isdigit() for c in city):
+            places.setdefault(_place_key(city), set()).add(zone)
+    return {key: tuple(sorted(zones)) for key, zones in places.items()}
+
+
+def zones_named(text: str) -> tuple[str, ...]:
+    """The zones ``text`` names: itself when it is one, else the zones whose whole name or
+    city (last part) it is, ignoring case, spaces, "_" and "-" ("london" -> Europe/London;
+    "Buenos Aires" -> two, America/Argentina/Buenos_Aires and its old name)."""
+    if text in known_time_zones():
+        return (text,)
+    return _zones_by_place().get(_place_key(text), ())
+
+
 def default_time_zone():
     return settings.LDN_DEFAULT_PATIENT_TIME_ZONE
 

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import ClinicianPreferences, Patient, validate_time_zone
+from patients.models import ClinicianPreferences, Patient, validate_time_zone, zones_named
 from patients.notifications import quiet_warnings
 from patients.notifications.channels import push_endpoints
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
@@ -40,6 +40,15 @@ def _evening_order(value: time) -> tuple:
     return (value < EVENING_NIGHT_STARTS, value)
 
 
+UNKNOWN_ZONE = _(
+    "“%(value)s” is not a known time zone or city. Type a city, such as London or New York, "
+    "or choose a zone from the list, such as Europe/London or America/New_York."
+)
+SEVERAL_ZONES = _(
+    "Several time zones are called “%(value)s”: %(zones)s. Choose one of them from the list."
+)
+
+
 class TimeZoneField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 64)
@@ -52,8 +61,16 @@ class TimeZoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value).strip()
-        validate_time_zone(value)  # the model's check: one rule, one message
-        return value
+        # A city names its zone ("London" -> Europe/London) when exactly one zone has it.
+        zones = zones_named(value)
+        if not zones:
+            raise forms.ValidationError(UNKNOWN_ZONE, params={"value": value[:60]})
+        if len(zones) > 1:
+            raise forms.ValidationError(
+                SEVERAL_ZONES, params={"value": value[:60], "zones": ", ".join(zones)}
+            )
+        validate_time_zone(zones[0])  # the model's check: one rule for what may be stored
+        return zones[0]
 
 
 class ReminderSettingsForm(forms.ModelForm):

@@ -572,18 +572,19 @@ def test_the_care_team_transfer_and_mfa_reset_emails_are_in_the_patients_languag
 @pytest.mark.parametrize(
     ("language", "refused"),
     [
-        ("es", "«Berlin» no es una zona horaria conocida. Elija una de la lista"),
-        ("de", "„Berlin“ ist keine bekannte Zeitzone. Wählen Sie eine aus der Liste"),
+        ("es", "«Atlantis» no es una zona horaria ni una ciudad conocida. Escriba una ciudad"),
+        ("de", "„Atlantis“ ist keine bekannte Zeitzone oder Stadt. Geben Sie eine Stadt ein"),
     ],
 )
 def test_an_unknown_time_zone_is_refused_in_the_patients_language(
     patient_client, patient_world, language, refused
 ):
+    # Not "Berlin" any more: a city names its zone (test_time_zone_city_names).
     url = reverse("journal:settings")
-    data = {"time_zone": "Berlin"}
+    data = {"time_zone": "Atlantis"}
     translated = html.unescape(render_in(patient_client, url, language, "post", data))
     english = html.unescape(render_in(patient_client, url, "en", "post", data))
-    assert "“Berlin” is not a known time zone." in english
+    assert "“Atlantis” is not a known time zone or city." in english
     assert refused in translated
     assert "is not a known time zone" not in translated
 
