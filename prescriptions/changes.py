@@ -208,7 +208,13 @@ def hold_change(
     reason: str,
     patient_note: str = "",
     reason_kind: str = "",
+    versions: tuple[titration.PlainVersion, ...] | None = None,
 ) -> PlanChange:
+    """A hold of the nights ``hold_from`` to ``hold_until`` (None: until resumed), on the
+    steps of the version in effect on its first night (``versions``: the whole plan, the
+    newest last; ``latest`` alone when not given). Not the newest version's: with a steps
+    change signed from a later night, the nights between the hold and that change had its
+    steps, not yet begun (no dose)."""
     if hold_until is not None and hold_until < hold_from:
         raise PlanChangeError(
             gettext(
@@ -217,15 +223,22 @@ def hold_change(
             )
             % {"start": local_date(hold_from, "date")}
         )
+    base = latest
+    if versions and hold_until is not None and not _holds_any(versions, hold_from, hold_until):
+        # A new hold with an end (not new dates for a hold, whose restart the gap check
+        # reads: _check_no_gap_after_hold): the plan after it is kept (_plan_kept_after_hold).
+        in_effect = titration.version_in_effect(versions, hold_from)
+        if in_effect is not None and not in_effect.ends:
+            base = in_effect
     return PlanChange(
         kind=PlanVersion.Kind.HOLD,
         effective_night=hold_from,
-        start_date=latest.start_date,
-        steps=latest.steps,
+        start_date=base.start_date,
+        steps=base.steps,
         reason=reason,
         patient_note=patient_note,
         reason_kind=reason_kind,
-        dosing_time=latest.dosing_time,
+        dosing_time=base.dosing_time,
         hold_from=hold_from,
         hold_until=hold_until,
     )
@@ -764,8 +777,10 @@ def save_version(
         if titration.changes_nothing(view.versions, proposed):
             raise PlanChangeError(_nothing_to_sign(change, words))
         _check_keeps_signed_switch(view.versions, proposed, change)
-        kept = _holds_signed_again(view, proposed, change)
-        _check_no_gap_after_hold(view.versions, proposed, change, words)
+        kept = _signed_again(view, proposed, change)
+        _check_no_gap_after_hold(
+            view.versions, (proposed, *(plain for _copy, plain in kept)), change, words
+        )
         gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
@@ -774,11 +789,12 @@ def save_version(
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         version.kept_holds = [
             KeptHold(
-                hold.hold_from,
-                hold.hold_until,
-                _insert_version(prescription, plain.number, author, hold, now).number,
+                copy.effective_night if copy.kind != PlanVersion.Kind.HOLD else copy.hold_from,
+                copy.hold_until,
+                _insert_version(prescription, plain.number, author, copy, now).number,
+                hold=copy.kind == PlanVersion.Kind.HOLD,
             )
-            for hold, plain in kept
+            for copy, plain in kept
         ]
         return version
 
@@ -790,11 +806,19 @@ class KeptHold:
     first: date
     last: date | None  # None: until resumed
     number: int  # the version it was signed again as
+    # False: not a hold but the plan signed from ``first`` on, kept after a new hold
+    # (_plan_kept_after_hold).
+    hold: bool = True
 
 
 def kept_hold_message(kept: KeptHold) -> str:
     """What the clinician is told of a hold their change kept (signed again after it)."""
-    if kept.last is None:
+    if not kept.hold:
+        message = gettext(
+            "The plan signed from %(start)s is kept after the hold: signed again as "
+            "version %(number)s."
+        )
+    elif kept.last is None:
         message = gettext(
             "The hold from %(start)s until resumed signed before is kept: signed again as "
             "version %(number)s."
@@ -838,6 +862,117 @@ def _meant_to_lift(change: PlanChange, run: tuple[date, date | None]) -> bool:
     if change.kind == PlanVersion.Kind.RESUME:
         return first <= change.effective_night
     return False
+
+
+def _signed_again(
+    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+) -> list[tuple[PlanChange, titration.PlainVersion]]:
+    """What ``change`` must sign again after it to keep what it does not set out to change:
+    around a new hold with an end, the plan after it (_plan_kept_after_hold); else the holds
+    signed for later nights (_holds_signed_again)."""
+    if _is_new_dated_hold(view.versions, change):
+        return _plan_kept_after_hold(view, proposed, change)
+    return _holds_signed_again(view, proposed, change)
+
+
+def _horizon(versions, first: date) -> date:
+    """The night after the last date any version names (and ``first``): from there on,
+    every version in effect carries on as it is."""
+    dates = [first]
+    for version in versions:
+        dates += [
+            d
+            for d in (
+                version.effective_night,
+                version.start_date,
+                version.hold_from,
+                version.hold_until,
+            )
+            if d
+        ]
+    return max(dates) + timedelta(days=1)
+
+
+def _holds_any(versions, first: date, last: date) -> bool:
+    return any(
+        titration.status_on(versions, night) == titration.ON_HOLD for night in _nights(first, last)
+    )
+
+
+def _is_new_dated_hold(versions, change: PlanChange) -> bool:
+    """A hold with an end over nights no hold covers yet (not new dates for a hold)."""
+    return (
+        change.kind == PlanVersion.Kind.HOLD
+        and change.hold_until is not None
+        and not _holds_any(versions, change.hold_from, change.hold_until)
+    )
+
+
+def _plan_kept_after_hold(
+    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+) -> list[tuple[PlanChange, titration.PlainVersion]]:
+    """A new hold with an end changes only the nights it holds. Built from the newest
+    version, it governed every night after it too: with a steps change signed from 20 Dec
+    (3 mg) it took that version's steps, so 17-19 Dec after a hold for 15-16 Dec had no dose
+    and the save was refused, saying a restart was signed (there was none) and telling the
+    clinician to hold until the 19th; a hold signed for later nights was lifted. Each part of
+    the plan after the hold that it would change is signed again after it, as it was signed
+    (its steps, dosing time, hold, reason and note), from the night after the hold or its
+    own first night. Checked before anything is stored: the plan is the same on every night
+    outside the hold."""
+    versions = view.versions
+    after_hold = change.hold_until + timedelta(days=1)
+    last = _horizon(versions, after_hold)
+    segments = []  # (first night, the version in effect from it), in the plan as signed
+    for night in _nights(after_hold, last):
+        governing = titration.version_in_effect(versions, night)
+        if not segments or segments[-1][1] is not governing:
+            segments.append((night, governing))
+    chain, kept = [proposed], []
+    ends = [start - timedelta(days=1) for start, _version in segments[1:]] + [last]
+    for (start, governing), end in zip(segments, ends, strict=True):
+        current = (*versions, *chain)
+        if governing is None or all(
+            _asked(current, night) == _asked(versions, night) for night in _nights(start, end)
+        ):
+            continue
+        row = _row_of(view, governing)
+        copy = PlanChange(
+            kind=row.kind if row is not None else PlanVersion.Kind.CHANGED,
+            effective_night=start,
+            start_date=governing.start_date,
+            steps=governing.steps,
+            reason=row.reason if row is not None else "",
+            patient_note=row.patient_note if row is not None else "",
+            reason_kind=row.reason_kind if row is not None else "",
+            dosing_time=governing.dosing_time,
+            hold_from=governing.hold_from,
+            hold_until=governing.hold_until,
+        )
+        plain = _as_plain(copy, chain[-1].number + 1, view.newest_versions)
+        chain.append(plain)
+        kept.append((copy, plain))
+    _check_keeps_plan(versions, (*versions, *chain), change, last)
+    return kept
+
+
+def _check_keeps_plan(versions, final, change: PlanChange, last: date) -> None:
+    """The plan to be stored holds the new hold's nights and is the plan as signed
+    (``versions``) on every night after it: refused otherwise."""
+    after_hold = change.hold_until + timedelta(days=1)
+    for night in _nights(change.hold_from, change.hold_until):
+        if titration.status_on(final, night) != titration.ON_HOLD:
+            raise PlanChangeError(_keeps_plan_message(after_hold))
+    for night in _nights(after_hold, last + timedelta(days=PLAN_REACH_NIGHTS)):
+        if _asked(final, night) != _asked(versions, night):
+            raise PlanChangeError(_keeps_plan_message(after_hold))
+
+
+def _keeps_plan_message(night: date) -> str:
+    return gettext(
+        "This hold cannot keep the plan signed from %(night)s as it is. Nothing was saved. "
+        "Change the plan after the hold first, or give the hold other dates."
+    ) % {"night": local_date(night, "date")}
 
 
 def _holds_signed_again(
@@ -1026,7 +1161,7 @@ def _check_no_gap_after_hold(
     form says (``dosing_time``: words_dosing_time)."""
     if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
         return
-    after = (*versions, proposed)
+    after = (*versions, *proposed)
     night = change.hold_until + timedelta(days=1)
     gap = []
     while titration.status_on(after, night) == titration.NOT_STARTED and len(gap) < 366:

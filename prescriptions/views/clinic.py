@@ -519,6 +519,7 @@ def plan_hold(request, patient_id):
             reason=data["reason"],
             reason_kind=data["hold_reason"],
             patient_note=data["patient_note"],
+            versions=tuple(state["plain_versions"]),
         )
 
     return _signed_form_view(

@@ -120,6 +120,7 @@ def sign_hold(
             hold_until=hold_until,
             reason=reason,
             patient_note=patient_note,
+            versions=tuple(plan.versions),
         ),
         signed,
     )

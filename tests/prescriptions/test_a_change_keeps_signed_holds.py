@@ -7,6 +7,11 @@ first hold to come: the patient was told to take LDN on the nights of the surger
 hold is now signed again, in the same transaction, as the next version, with its own dates,
 reason and note; the nights outside it are exactly as the change makes them. One that ends in
 a signed restart cannot be signed again as it was: the change is refused, naming it.
+
+A new hold with an end changes only the nights it holds: built from the newest version, it
+took a steps change signed for a later night as its own steps, left the nights between with
+no dose and was refused, saying a restart was signed. It now takes the steps in effect on its
+first night, and the plan after it is signed again as it was.
 """
 
 from dataclasses import replace
@@ -21,7 +26,13 @@ from django.urls import reverse
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan, sign_change, sign_hold, sign_restart
+from tests.patients.journal_support import (
+    make_plan,
+    sign_change,
+    sign_hold,
+    sign_restart,
+    switch_dosing_time,
+)
 from tests.prescriptions.factories import plan_steps
 from tests.security.reauth import mark_reauthenticated
 
@@ -258,17 +269,40 @@ def test_an_ending_lifts_every_hold(patient, clinician, surgery):
 
 
 def test_a_hold_ending_in_a_signed_restart_is_not_lifted_the_change_is_refused(patient, clinician):
+    """A steps change carries the first hold to come; a later one that ends in a signed
+    restart cannot be signed again as it was (a hold version resumes where its steps are)."""
     sign_hold(patient, clinician, DEC[20], None, signed=NOW)
     sign_restart(patient, clinician, DEC[25], 0, signed=NOW)
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
     before = _versions(patient)
     with pytest.raises(changes.PlanChangeError) as refused:
-        sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+        _steps_from(patient, clinician, DEC[4])
     message = str(refused.value)
     assert "would lift the hold signed from 20 Dec 2026 to 24 Dec 2026" in message
     assert "Nothing was saved" in message
     assert "on 25 Dec 2026 or later" in message
     assert _versions(patient) == before
-    assert _held(patient, 15, 20, 24, 25) == {15: False, 20: True, 24: True, 25: False}
+    assert _held(patient, 10, 13, 20, 24, 25) == {
+        10: True,
+        13: False,
+        20: True,
+        24: True,
+        25: False,
+    }
+
+
+def test_a_hold_before_a_hold_that_ends_in_a_restart_keeps_both(patient, clinician):
+    sign_hold(patient, clinician, DEC[20], None, signed=NOW)
+    sign_restart(patient, clinician, DEC[25], 0, signed=NOW)
+    sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+    assert _held(patient, 15, 16, 17, 20, 24, 25) == {
+        15: True,
+        16: True,
+        17: False,
+        20: True,
+        24: True,
+        25: False,
+    }
 
 
 def test_the_hold_form_says_the_hold_was_kept(patient, clinician, surgery):
@@ -375,3 +409,94 @@ def test_a_hold_lifted_before_this_rule_stays_lifted(patient, clinician, surgery
     version = sign_restart(patient, clinician, DEC[11], 0, signed=NOW)
     assert version.kept_holds == []
     assert _held(patient, 10, 11, 20, 21) == {10: True, 11: False, 20: False, 21: False}
+
+
+@pytest.fixture
+def increase(patient, clinician):
+    """A steps change signed for 20 Dec on: 3 mg from then."""
+    return _steps_from(patient, clinician, DEC[20])
+
+
+def test_a_hold_before_a_signed_steps_change_keeps_it(patient, clinician, increase):
+    """It was refused: 17-19 Dec took the newer version's steps (not begun: no dose), and
+    the refusal spoke of a restart and told the clinician to hold until the 19th."""
+    version = sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+    plan = plans.load(patient)
+    assert [plan.status_on(DEC[day]) for day in (15, 16)] == [titration.ON_HOLD] * 2
+    assert [plan.dose_on(DEC[day]) for day in (14, 17, 19, 20, 30)] == [
+        Decimal(dose) for dose in ("2", "2", "2", "3", "3")
+    ]
+    assert [(k.first, k.last, k.hold) for k in version.kept_holds] == [(DEC[20], None, False)]
+    again = PlanVersion.objects.get(prescription__patient=patient, number=version.number + 1)
+    assert (again.kind, again.effective_night, again.reason) == ("changed", DEC[20], "Review")
+
+
+def test_the_hold_form_says_the_plan_after_it_was_kept(patient, clinician, increase):
+    client = Client()
+    client.force_login(clinician)
+    mark_reauthenticated(client, clinician)
+    number = plans.load(patient).latest.number
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("clinic:plan_hold", args=[patient.pk]),
+            {
+                "based_on": str(number),
+                "reason": "Procedure",
+                "patient_note": "",
+                "hold_reason": "other",
+                "hold_from": str(DEC[15]),
+                "hold_until": str(DEC[16]),
+            },
+            follow=True,
+        )
+    text = " ".join(response.content.decode().split())
+    assert "no dose and no hold" not in text
+    assert (
+        f"The plan signed from 20 Dec 2026 is kept after the hold: signed again as version "
+        f"{number + 2}."
+    ) in text
+    assert plans.load(patient).dose_on(DEC[17]) == Decimal("2")
+
+
+def test_a_hold_with_an_end_changes_no_night_outside_it(patient, clinician, surgery):
+    """A switch to mornings from 10 Dec, the surgery hold, a steps change from 25 Dec: a
+    hold for 5-6 Dec leaves every other night as it was."""
+    switch_dosing_time(patient, clinician, titration.MORNING, DEC[10], signed=NOW)
+    _steps_from(patient, clinician, DEC[25])
+    before = plans.load(patient)
+    sign_hold(patient, clinician, DEC[5], DEC[6], signed=NOW)
+    plan = plans.load(patient)
+    for day in range(2, 32):
+        night = DEC[day]
+        if day in (5, 6):
+            assert plan.status_on(night) == titration.ON_HOLD
+            continue
+        assert (plan.status_on(night), plan.dose_on(night), plan.dosing_time_on(night)) == (
+            before.status_on(night),
+            before.dose_on(night),
+            before.dosing_time_on(night),
+        ), day
+
+
+def test_the_hold_save_checks_the_plan_it_would_store(patient, clinician, increase):
+    """The last check before a new hold is stored: its nights held, every night after it as
+    signed."""
+    plan = plans.load(patient)
+    hold = changes.hold_change(
+        plan.latest,
+        hold_from=DEC[15],
+        hold_until=DEC[16],
+        reason="Procedure",
+        versions=tuple(plan.versions),
+    )
+    number = plan.latest.number + 1
+    alone = (*plan.versions, changes._as_plain(hold, number, plan.newest_versions))
+    # The hold alone governs the 20th on with the old steps: the increase is lost.
+    with pytest.raises(changes.PlanChangeError, match="cannot keep the plan signed from 17 Dec"):
+        changes._check_keeps_plan(plan.versions, alone, hold, DEC[21])
+    # Nothing held: refused too.
+    with pytest.raises(changes.PlanChangeError, match="cannot keep the plan signed from 17 Dec"):
+        changes._check_keeps_plan(plan.versions, plan.versions, hold, DEC[21])
+    kept = changes._plan_kept_after_hold(plan, alone[-1], hold)
+    final = (*alone, *(plain for _copy, plain in kept))
+    changes._check_keeps_plan(plan.versions, final, hold, DEC[21])
