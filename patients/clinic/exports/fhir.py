@@ -16,7 +16,8 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
   stopped (its prescription ended), as titration answers for today; a version a later one
   replaced is completed; a version that takes effect later is active with its validityPeriod
-  starting then.
+  starting then; a version replaced before its first night (it governed no night) is
+  cancelled, its validityPeriod the night it was to start.
 - MedicationAdministration per logged dose, evening or morning (the plan's dosing time that
   night): completed with the dose in mg (UCUM), or not-done with ``statusReason``
   (SKIP_REASON_SYSTEM) for a skipped night or day; dated when it was taken, or for a skip at
@@ -102,6 +103,7 @@ REQUEST_STATUS = {
     titration.ON_HOLD: "on-hold",
     titration.ENDED: "stopped",
 }
+CANCELLED = "cancelled"  # a version replaced before its first night: it governed none
 
 
 def _system(path: str) -> str:
@@ -184,18 +186,29 @@ class VersionRecord:
     signed_at: datetime | None = None
 
 
-def request_statuses(versions: Sequence[titration.PlainVersion], today) -> list[str]:
+def request_statuses(
+    versions: Sequence[titration.PlainVersion],
+    today,
+    every: Sequence[titration.PlainVersion] | None = None,
+) -> list[str]:
     """MedicationRequest.status of each version of ONE prescription (same order).
 
     The version in effect today gets the plan's state today as titration gives it (active,
     on-hold, or stopped once the prescription has ended); versions replaced before today are
     completed; versions that take effect later are orders still to come (active, their
-    validityPeriod starting then).
+    validityPeriod starting then). A version that a later one replaced before its first
+    night governed no night: cancelled, whether that night is past or to come (it went out
+    as an order still to come, or as completed; the visit report marks it replaced, by the
+    same rule as PlanView.superseded_between). ``every``: all the patient's versions (of
+    every prescription), which decide that; default ``versions``.
     """
+    every = versions if every is None else every
     in_effect = titration.version_in_effect(versions, today)
     statuses = []
     for version in versions:
-        if version.effective_night > today:
+        if titration.version_in_effect(every, version.effective_night) != version:
+            statuses.append(CANCELLED)
+        elif version.effective_night > today:
             statuses.append("active")
         elif version is in_effect:
             state = titration.current_step(versions, today).status
@@ -323,6 +336,10 @@ def medication_request(
     }
     if status == "stopped":
         resource["statusReason"] = {"text": "Prescription ended by the prescriber"}
+    elif status == CANCELLED:
+        resource["statusReason"] = {
+            "text": "Replaced by a later version before it took effect: it governed no night"
+        }
     if prior is not None:
         resource["priorPrescription"] = {"reference": f"urn:uuid:{_request_id(prior)}"}
     return resource
@@ -333,10 +350,11 @@ def medication_requests(patient_ref: str, records: Sequence[VersionRecord], toda
     by_prescription: dict[int, list[VersionRecord]] = {}
     for record in records:
         by_prescription.setdefault(record.prescription_id, []).append(record)
+    every = [record.plain for record in records]
     out = []
     for group in by_prescription.values():
         group.sort(key=lambda r: r.plain.number)
-        statuses = request_statuses([r.plain for r in group], today)
+        statuses = request_statuses([r.plain for r in group], today, every)
         for index, (record, status) in enumerate(zip(group, statuses, strict=True)):
             later = [r.plain.effective_night for r in group[index + 1 :]]
             until = min(later) - timedelta(days=1) if later else None
