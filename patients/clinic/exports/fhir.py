@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_core
 from django.conf import settings
@@ -437,7 +438,10 @@ class NightWriter:
             # skipped day was dated 21:00 that evening.
             dosing_time = self.plan.dosing_time_on(entry.night)
             when = moment_on_night(
-                entry.night, SKIPPED_DOSE_TIMES[dosing_time], self.patient.tz, dosing_time
+                entry.night,
+                SKIPPED_DOSE_TIMES[dosing_time],
+                logged_zone(entry, self.patient),
+                dosing_time,
             )
         extension = [
             night[0],
@@ -530,8 +534,21 @@ def _morning(entry, patient) -> datetime:
     when its check-in is asked (schedule.slots_for_night, nights.checkin_night), as it is
     the morning after an evening dose on night D."""
     return entry.morning_logged_at or moment_on_night(
-        entry.night + timedelta(days=1), time(9, 0), patient.tz, "morning"
+        entry.night + timedelta(days=1), time(9, 0), logged_zone(entry, patient), "morning"
     )
+
+
+def logged_zone(entry, patient) -> ZoneInfo:
+    """The zone a night's untimed parts are dated in: the one it was logged in
+    (NightlyEntry.logged_tz), else (none recorded, or one this machine does not know) the
+    patient's. Not always the patient's: once they moved, a skip logged in Kiritimati was
+    dated 21:00 in their new zone, on another night in the zone the dose names."""
+    if entry.time_zone:
+        try:
+            return ZoneInfo(entry.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return patient.tz
 
 
 def score_code(key: str, label: str | None = None) -> dict:
