@@ -477,10 +477,12 @@ def visit_report(request, pk):
     svg, _ = dashboard.trend_between(page, start, end, changes=changes)
     with_notes = request.GET.get("notes") == "1"
     # Notes and reviews written the morning after the last night still belong to the range.
+    # Their dates in the patient's zone, as the report shows them (the viewer's zone picked a
+    # note the report dated before its start and dropped one of the day after its end).
     timeline = [
         item
         for item in page.timeline
-        if start <= timezone.localdate(item["when"]) <= end + timedelta(days=1)
+        if start <= timezone.localdate(item["when"], patient.tz) <= end + timedelta(days=1)
     ]
     record_access(
         request,
