@@ -142,10 +142,11 @@ class DateRangeForm(forms.Form):
         return data
 
     def range(self):
-        """(start, end) if valid, else the defaults (the errors are shown beside the form)."""
+        """(start, end) if valid, else the defaults cut to the last MAX_RANGE_DAYS (the errors
+        are shown beside the form): a refused range showed the whole record, however long."""
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
-        return self.default_start, self.default_end
+        return export_default_start(self.default_start, self.default_end), self.default_end
 
 
 def export_default_start(record_start: date, end: date) -> date:

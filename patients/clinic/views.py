@@ -455,7 +455,9 @@ def entry_history(request, pk, entry_pk):
 
 
 def _range_form(request, last_night, default_start):
-    form = DateRangeForm(request.GET or None, default_start=default_start, default_end=last_night)
+    # Bound even with no dates given, so the default range is cut to two years with the
+    # notice, as "?start=&end=" and the export's default are (unbound, it was the whole record).
+    form = DateRangeForm(request.GET, default_start=default_start, default_end=last_night)
     start, end = form.range()
     if form.notice:
         messages.warning(request, form.notice)
