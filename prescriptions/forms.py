@@ -711,6 +711,9 @@ class PrescriptionForm(forms.ModelForm):
 
 
 class TemplateForm(forms.ModelForm):
+    # Also said when another clinician saved the name meanwhile (the unique constraint).
+    NAME_TAKEN = _("A plan template with this name already exists: choose another name.")
+
     class Meta:
         model = PlanTemplate
         fields = ["name", "description", "liquid_only"]
@@ -727,6 +730,10 @@ class TemplateForm(forms.ModelForm):
                 "unique": _("A plan template with this name already exists: choose another name.")
             }
         }
+
+    def name_taken(self):
+        """The name was saved by someone else after this form checked it."""
+        self.add_error("name", self.NAME_TAKEN)
 
 
 class DismissForm(forms.Form):

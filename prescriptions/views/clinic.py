@@ -7,6 +7,7 @@ change goes through changes.save_version / create_prescription and is logged.
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -725,9 +726,18 @@ def template_edit(request, template_id=None):
                     {"dose_mg": f"{step.dose_mg:.2f}", "days": step.days} for step in formset.steps
                 ]
                 saved.updated_by, saved.updated_at = request.user, timezone.now()
-                saved.save()
-                messages.success(request, _("Template “%(name)s” saved.") % {"name": saved.name})
-                return redirect("clinic:templates")
+                try:
+                    # Another clinician may have saved the name since the form checked it:
+                    # the unique constraint decides (it was an IntegrityError, a 500).
+                    with transaction.atomic():
+                        saved.save()
+                except IntegrityError:
+                    form.name_taken()
+                else:
+                    messages.success(
+                        request, _("Template “%(name)s” saved.") % {"name": saved.name}
+                    )
+                    return redirect("clinic:templates")
         else:
             formset.is_valid()  # show step errors too
     else:
