@@ -324,6 +324,9 @@ LDN_INVITATION_DAYS = env.int("LDN_INVITATION_DAYS", default=7)
 LDN_CLINIC_TIME_ZONE = env.str("LDN_CLINIC_TIME_ZONE", default=LDN_DEFAULT_PATIENT_TIME_ZONE)
 # The longest a covering clinician may be set up for at once (days, first and last included).
 LDN_COVERAGE_MAX_DAYS = env.int("LDN_COVERAGE_MAX_DAYS", default=92)
+# How far ahead a coverage may start (days after today): leave is planned within a year, and
+# a later first day is most likely a mistyped year (an access grant nobody would review).
+LDN_COVERAGE_MAX_LEAD_DAYS = env.int("LDN_COVERAGE_MAX_LEAD_DAYS", default=365)
 
 # Bulk invitations from CSV (/manage/invitations/bulk/): a larger file or more data rows is
 # refused whole, before any row is looked at.

@@ -9,7 +9,7 @@ by patients.rules.coverage; this module is the only one that writes Coverage row
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -74,13 +74,32 @@ def problems(
         )
     if first_day is not None and last_day is not None:
         max_days = settings.LDN_COVERAGE_MAX_DAYS
+        max_lead_days = settings.LDN_COVERAGE_MAX_LEAD_DAYS
+        latest_first = today(now) + timedelta(days=max_lead_days)
         messages = {
-            "last_before_first": _("The last day is before the first day."),
-            "in_the_past": _("These days are over: the last day must be today or later."),
-            "too_long": _("A coverage can last at most %(days)s days.") % {"days": max_days},
+            "last_before_first": ("last_day", _("The last day is before the first day.")),
+            "in_the_past": (
+                "last_day",
+                _("These days are over: the last day must be today or later."),
+            ),
+            "too_far_ahead": (
+                "first_day",
+                _(
+                    "A coverage can start at most %(days)s days from today: the first day "
+                    "must be %(latest)s or earlier."
+                )
+                % {"days": max_lead_days, "latest": local_date(latest_first, "date")},
+            ),
+            "too_long": (
+                "last_day",
+                _("A coverage can last at most %(days)s days.") % {"days": max_days},
+            ),
         }
-        for code in rules.date_problems(first_day, last_day, today(now), max_days=max_days):
-            found.setdefault("last_day", []).append(messages[code])
+        for code in rules.date_problems(
+            first_day, last_day, today(now), max_days=max_days, max_lead_days=max_lead_days
+        ):
+            field, message = messages[code]
+            found.setdefault(field, []).append(message)
     overlap = (
         _overlap_problem(covering, covered, first_day, last_day, now)
         if covering is not None and covered is not None and not found

@@ -29,14 +29,22 @@ def phase(
     return CURRENT
 
 
-def date_problems(first_day: date, last_day: date, today: date, *, max_days: int) -> list[str]:
+def date_problems(
+    first_day: date, last_day: date, today: date, *, max_days: int, max_lead_days: int
+) -> list[str]:
     """Why these dates make no coverage (codes, in order), or [] when they are sane: the last
-    day before the first, a range that ended before today, or one longer than `max_days`."""
+    day before the first, a range that ended before today, a first day more than
+    `max_lead_days` after today, or one longer than `max_days`."""
     problems = []
     if last_day < first_day:
         problems.append("last_before_first")
     elif last_day < today:
         problems.append("in_the_past")
-    elif (last_day - first_day).days + 1 > max_days:
-        problems.append("too_long")
+    else:
+        # Without a limit on the start, a coverage could be set to begin in year 9999 (a
+        # mistyped year is the likely cause): an access grant nobody will review for years.
+        if (first_day - today).days > max_lead_days:
+            problems.append("too_far_ahead")
+        if (last_day - first_day).days + 1 > max_days:
+            problems.append("too_long")
     return problems

@@ -74,10 +74,13 @@ def test_a_coverage_ended_early_is_past_from_that_moment():
         (DAY - timedelta(days=3), DAY, []),  # already running: fine, it ends today or later
         (DAY, DAY + timedelta(days=9), ["too_long"]),
         (DAY, DAY + timedelta(days=8), []),  # nine days, both ends counted
+        (DAY + timedelta(days=30), DAY + timedelta(days=31), []),  # starts 30 days ahead
+        (DAY + timedelta(days=31), DAY + timedelta(days=31), ["too_far_ahead"]),
+        (date(9999, 12, 1), date(9999, 12, 31), ["too_far_ahead", "too_long"]),
     ],
 )
 def test_dates_that_make_no_coverage_are_named(first, last, problems):
-    assert rules.date_problems(first, last, DAY, max_days=9) == problems
+    assert rules.date_problems(first, last, DAY, max_days=9, max_lead_days=30) == problems
 
 
 # --- The gate ------------------------------------------------------------------------------

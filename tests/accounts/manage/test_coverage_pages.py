@@ -175,6 +175,11 @@ def deactivated():
             "These days are over",
         ),
         (lambda a, b: form(b, a, last=TODAY + timedelta(days=400)), "at most 92 days"),
+        (
+            lambda a, b: form(b, a, first=date(9999, 12, 1), last=date(9999, 12, 31)),
+            "A coverage can start at most 365 days from today: the first day must be 2 Mar "
+            "2027 or earlier.",
+        ),
         (lambda a, b: {**form(b, a), "covering": 999_999}, "Select a valid choice"),
         (lambda a, b: {**form(b, a), "first_day": "31/02/2026"}, "Enter a valid date"),
         (lambda a, b: {**form(b, a), "reason": ""}, "This field is required"),
