@@ -15,6 +15,7 @@ from ldn_journal.accounts.roles import role_required
 from ldn_journal.local_dates import local_date
 from patients import coverage
 from patients.models import Coverage
+from patients.rules.coverage import UPCOMING
 
 PAST_SHOWN = 100
 
@@ -133,8 +134,22 @@ def coverage_new(request):
 def coverage_end(request, pk):
     row = get_object_or_404(Coverage.objects.select_related("covering", "covered"), pk=pk)
     names = {"covering": row.covering.name, "covered": row.covered.name}
-    if coverage.end_early(row, admin=request.user, request=request, now=timezone.now()):
-        messages.success(request, _("%(covering)s no longer covers %(covered)s.") % names)
+    now = timezone.now()
+    # A coverage that has not started never covered anyone: "no longer covers" was wrong.
+    planned = coverage.phase_of(row, now) == UPCOMING
+    if coverage.end_early(row, admin=request.user, request=request, now=now):
+        if planned:
+            message = _(
+                "The planned coverage of %(covered)s by %(covering)s from %(first)s to "
+                "%(last)s was cancelled."
+            ) % {
+                **names,
+                "first": local_date(row.first_day, "date"),
+                "last": local_date(row.last_day, "date"),
+            }
+        else:
+            message = _("%(covering)s no longer covers %(covered)s.") % names
+        messages.success(request, message)
     else:
         messages.info(request, _("That coverage had already ended."))
     return redirect("manage:coverage")

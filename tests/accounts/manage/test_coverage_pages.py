@@ -133,6 +133,41 @@ def test_ending_early_ends_it_now_once_and_is_audited(
     assert not Coverage.objects.active(NOW).exists()
 
 
+def test_ending_a_coverage_that_has_not_started_says_it_was_cancelled(
+    admin_client_, clinician_a, clinician_b
+):
+    Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=TODAY + timedelta(days=3),
+        last_day=TODAY + timedelta(days=5),
+        reason="x",
+    )
+    planned = Coverage.objects.get()
+
+    page = admin_client_.post(end_url(planned), follow=True).content.decode()
+
+    planned.refresh_from_db()
+    assert planned.ended_at == NOW
+    assert (
+        f"The planned coverage of {clinician_a.name} by {clinician_b.name} from 5 Mar 2026 "
+        "to 7 Mar 2026 was cancelled." in page
+    )
+    assert "no longer covers" not in page
+
+
+def test_ending_a_current_coverage_says_the_coverer_no_longer_covers(
+    admin_client_, clinician_a, clinician_b
+):
+    current = Coverage.objects.create(
+        covering=clinician_b, covered=clinician_a, first_day=TODAY, last_day=TODAY, reason="x"
+    )
+
+    page = admin_client_.post(end_url(current), follow=True).content.decode()
+
+    assert f"{clinician_b.name} no longer covers {clinician_a.name}." in page
+
+
 def test_a_past_coverage_cannot_be_ended_again(admin_client_, clinician_a, clinician_b):
     old = Coverage.objects.create(
         covering=clinician_b,
