@@ -192,6 +192,9 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         "tonight_heading": tonight_heading,
         "next_change": page.plan.next_change(page.today),
         "hold_until": page.plan.held_until(page.today),
+        # A closed account's identifiers cannot be edited (_edit_identifiers): not offered.
+        # Closing deactivates, so an active patient's page asks nothing more.
+        "closed": not patient.user.is_active and is_closed(patient.user),
     }
     if "note_form" not in bound:
         context["note_form"] = NoteForm()

@@ -95,6 +95,31 @@ def test_a_closed_accounts_identifiers_cannot_be_entered_again(request, patient_
     assert "This account is closed" in client.get(url, follow=True).text
 
 
+def test_the_patient_page_offers_no_identifier_edit_for_a_closed_account(
+    clinician_client, patient_a
+):
+    # The edit is refused for a closed account, yet the page offered it (found by QA).
+    page_url = reverse("clinic:patient", args=[patient_a.pk])
+    assert identifiers_url(patient_a) in clinician_client.get(page_url).text
+
+    closure.close_account(patient_a.user, by=None, request=None)
+
+    page = clinician_client.get(page_url).text
+    assert identifiers_url(patient_a) not in page
+    assert "Edit identifiers" not in page
+
+
+def test_a_deactivated_but_not_closed_patients_page_still_offers_the_identifier_edit(
+    clinician_client, patient_a
+):
+    patient_a.user.is_active = False
+    patient_a.user.save(update_fields=["is_active"])
+
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).text
+
+    assert identifiers_url(patient_a) in page
+
+
 def test_an_admin_edits_identifiers_from_the_manage_area(admin_client_, patient_a):
     url = reverse("manage:patient_identifiers", args=[patient_a.pk])
     response = admin_client_.post(url, {"record_number": "A-1"})
