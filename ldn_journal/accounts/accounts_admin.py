@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import AccountClosure, Role
+from ldn_journal.accounts.models import AccountClosure, Role, User
 from patients import care_team
 
 
@@ -50,14 +50,21 @@ class AccountClosed(Exception):
     (ldn_journal.accounts.closure); the person is invited again for a new account."""
 
 
-def set_user_active(user, active, *, request=None, taker=None):
+def set_user_active(user, active, *, request=None, taker=None) -> bool:
     """(De)activate `user`. A clinician who is the last active one of any patient is kept
     unless `taker` (an active clinician) takes those patients over in the same step: an
     urgent report must always reach someone who can open it. A closed account is never
-    reactivated (AccountClosed): the People page offered it, and the account came back."""
+    reactivated (AccountClosed): the People page offered it, and the account came back.
+
+    False, changing nothing, when `user` already is so: deactivating again (a second tab, a
+    double tap) overwrote the deactivation time and logged a second deactivation. The
+    locked row decides, so two requests at once change it once."""
     if active and is_closed(user):
         raise AccountClosed(user)
     with transaction.atomic():
+        stored = User.objects.select_for_update().filter(pk=user.pk)
+        if stored.values_list("is_active", flat=True).get() == active:
+            return False
         if not active and user.role == Role.CLINICIAN:
             alone = list(care_team.patients_left_alone(user))
             if alone and (taker is None or taker.pk == user.pk):
@@ -76,3 +83,4 @@ def set_user_active(user, active, *, request=None, taker=None):
         )
     if not active:
         end_all_sessions(user)
+    return True

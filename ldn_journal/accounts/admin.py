@@ -51,10 +51,15 @@ class UserAdmin(BaseUserAdmin):
         return fields
 
     def save_model(self, request, obj, form, change):
+        switch = change and "is_active" in form.changed_data
+        wanted = obj.is_active
+        if switch:
+            # The switch itself goes through the People page's path (stamp the time, end
+            # sessions, log it), which changes only what the stored row does not say yet.
+            obj.is_active = form.initial["is_active"]
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data:
-            # The same path as the People page: stamp the time, end sessions, log it.
-            set_user_active(obj, obj.is_active, request=request)
+        if switch:
+            set_user_active(obj, wanted, request=request)
 
 
 @admin.register(Invitation)

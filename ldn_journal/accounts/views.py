@@ -170,7 +170,7 @@ def set_active(request, user_id):
     try:
         if error:
             raise LastClinician(target, care_team.patients_left_alone(target))
-        set_user_active(target, activate, request=request, taker=taker)
+        changed = set_user_active(target, activate, request=request, taker=taker)
     except AccountClosed:
         messages.error(
             request,
@@ -193,6 +193,14 @@ def set_active(request, user_id):
             },
             status=409,
         )
+    if not changed:  # another tab or a double tap got there first
+        already = (
+            _("%(name)s was already active. Nothing was changed.")
+            if activate
+            else _("%(name)s was already deactivated. Nothing was changed.")
+        )
+        messages.info(request, already % {"name": target.name})
+        return redirect("manage:people")
     if taker is not None:
         messages.success(
             request,

@@ -1,9 +1,10 @@
 """Deactivating the last active clinician of any patient is refused, with the patients listed
 and a way to hand them over in the same step."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.forms.models import inlineformset_factory
 
 from ldn_journal.accounts.accounts_admin import LastClinician, set_user_active
@@ -213,3 +214,34 @@ def test_the_transfer_page_with_a_source_that_is_no_id_opens(clinic, value):
         "/manage/care-team/transfer/", {"source": value}
     )
     assert response.status_code == 200
+
+
+def test_deactivating_an_already_deactivated_clinician_changes_nothing_and_says_so(db):
+    # A second tab (or a double tap) deactivated them again: a new deactivation time and a
+    # second audit row (found by QA).
+    admin = AdminFactory()
+    leaving, colleague = ClinicianFactory(display_name="Dr Leaving"), ClinicianFactory()
+    PatientFactory(clinicians=[leaving, colleague])
+    client = signed_in_reauthenticated(admin)
+    client.get(deactivate(client, leaving)["Location"])  # reads its message
+    leaving.refresh_from_db()
+    first_time = leaving.deactivated_at
+
+    with time_machine.travel(first_time + timedelta(minutes=5), tick=False):
+        response = client.post(f"/manage/people/{leaving.pk}/active/", {"active": "0"}, follow=True)
+
+    leaving.refresh_from_db()
+    assert (leaving.is_active, leaving.deactivated_at) == (False, first_time)
+    assert AccessLog.objects.filter(action="account_deactivated").count() == 1
+    page = response.content.decode()
+    assert "Dr Leaving was already deactivated. Nothing was changed." in page
+    assert "Dr Leaving was deactivated." not in page
+
+
+def test_set_user_active_tells_whether_it_changed_anything(db):
+    leaving = ClinicianFactory()
+
+    assert set_user_active(leaving, False) is True
+    assert set_user_active(leaving, False) is False
+    assert set_user_active(leaving, True) is True
+    assert set_user_active(leaving, True) is False
