@@ -47,6 +47,7 @@ from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.tasks import send_bulk_invitations_task
 from ldn_journal.ids import posted_id
 from ldn_journal.operations.views import deep_health
+from ldn_journal.pager import query_without_page
 from patients import care_team
 from patients.models import CareTeamRequest, Patient
 
@@ -131,12 +132,10 @@ def people(request):
     page = Paginator(users, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     # The pages' links keep the search and role (page 2 of a filtered list was page 2 of
     # everyone: found by exploratory QA).
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/manage/people.html",
-        {"page": page, "form": form, "query_string": query.urlencode()},
+        {"page": page, "form": form, "query_string": query_without_page(request.GET)},
     )
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.pager import query_without_page
 from patients.clinic.exports.csv import rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
@@ -333,12 +334,10 @@ def admin_access_log(request):
         row.route_label = route_label(row.route)
         row.role_label = role_label(row.actor_role)
         row.object_label = object_label(row.object_type)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/manage/access_log.html",
-        {"form": form, "page": page, "query_string": query.urlencode()},
+        {"form": form, "page": page, "query_string": query_without_page(request.GET)},
     )
 
 

@@ -28,6 +28,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.local_dates import local_date
+from ldn_journal.pager import query_without_page
 from patients.clinic import attention, dashboard, list_rows, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
@@ -72,8 +73,6 @@ def patient_list(request):
     page = attention.list_page(request.user, now, request.GET.get("page"), **filters)
     # One row per dashboard view: which patients' flags and doses were on screen.
     record_access(request, "dashboard.view", detail={"patients": [row.patient.pk for row in page]})
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "patients/clinic/patient_list.html",
@@ -83,7 +82,7 @@ def patient_list(request):
             "rows_html": list_rows.rows_html(page.object_list, now),
             "units": list_rows.headings_unit(page.object_list),
             "filters": filters,
-            "query_string": query.urlencode(),
+            "query_string": query_without_page(request.GET),
             "kinds": flag_rules.KIND_LABELS,
             # Read with the navigation's alerts, in its one query.
             "undelivered_alerts": clinician_alerts(request, undelivered=True).undelivered_count,
