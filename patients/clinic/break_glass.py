@@ -28,7 +28,7 @@ from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
 from patients.care_team import clinicians_to_alert
-from patients.models import BreakGlassGrant, Patient, PushSubscription
+from patients.models import BreakGlassGrant, CareTeamMembership, Patient, PushSubscription
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.push import send_push
 
@@ -78,12 +78,29 @@ def recipients(grant, now):
     return list(people.values())
 
 
+def _push_link(person, patient_id, team):
+    """Where a notice's push opens: the audit for an admin, the record for the care team. A
+    coverer's opens their patient list (the covered patient is on it while the coverage
+    holds): the notice stays on the device, and the record's own page answered 404 once the
+    coverage had ended (found by h1, as the urgent alerts' link was)."""
+    if person.role == Role.ADMIN:
+        return reverse("manage:access_log")
+    if person.pk in team:
+        return reverse("clinic:patient", args=[patient_id])
+    return reverse("clinic:patients")
+
+
 def alert(grant, now=None):
     """Tell each recipient at once, in their language, by email and by Web Push on each of
     their devices. The reason stays in the app: email and push are no place for clinical
     text. A push that fails never stops the others or the emails."""
     now = now or timezone.now()
     people = recipients(grant, now)
+    team = set(
+        CareTeamMembership.objects.filter(patient_id=grant.patient_id).values_list(
+            "clinician_id", flat=True
+        )
+    )
     context = {"grant": grant, "clinician": grant.clinician, "patient": grant.patient.user}
     devices = {}
     for device in PushSubscription.objects.filter(user__in=people):
@@ -96,9 +113,7 @@ def alert(grant, now=None):
                 "title": subject,
                 "body": gettext("%(clinician)s opened a patient's record in an emergency.")
                 % {"clinician": grant.clinician.name},
-                "url": reverse("manage:access_log")
-                if person.role == Role.ADMIN
-                else reverse("clinic:patient", args=[grant.patient_id]),
+                "url": _push_link(person, grant.patient_id, team),
                 "tag": f"break-glass-{grant.pk}",
             }
         send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [person.email])

@@ -12,7 +12,13 @@ from django.urls import reverse
 from ldn_journal.accounts.models import AccessLog
 from patients import care_team
 from patients.clinic import break_glass
-from patients.models import BreakGlassGrant, Coverage, Patient, ReminderDelivery
+from patients.models import (
+    BreakGlassGrant,
+    Coverage,
+    Patient,
+    PushSubscription,
+    ReminderDelivery,
+)
 from patients.rules import coverage as rules
 from patients.urgent import reports as urgent
 from tests.factories import ClinicianFactory, PatientFactory
@@ -280,6 +286,41 @@ def test_an_escalation_reaches_the_covering_clinician(
         clinician_a.pk,
         clinician_b.pk,
     }
+
+
+def test_a_break_glass_push_to_a_coverer_opens_a_page_that_outlives_the_coverage(
+    clinician_a, clinician_b, patient_a, admin_user, monkeypatch
+):
+    # It opened the record's page, which answers 404 to them once the coverage is over,
+    # while the notice stays on their device (found by h1).
+    cover(clinician_b, clinician_a)
+    opened = {}
+    for user in (clinician_a, clinician_b, admin_user):
+        PushSubscription.objects.create(
+            user=user, endpoint=f"https://push.example.org/{user.pk}", p256dh="k", auth="a"
+        )
+    monkeypatch.setattr(
+        break_glass, "send_push", lambda subs, push: opened.update({subs[0].user_id: push["url"]})
+    )
+    grant = BreakGlassGrant.objects.create(
+        patient=patient_a,
+        clinician=ClinicianFactory(),
+        reason="x" * 12,
+        starts_at=NY_START,
+        ends_at=NY_END,
+    )
+
+    break_glass.alert(grant, NY_START + timedelta(hours=2))
+
+    assert opened == {
+        admin_user.pk: reverse("manage:access_log"),
+        clinician_a.pk: reverse("clinic:patient", args=[patient_a.pk]),
+        clinician_b.pk: reverse("clinic:patients"),
+    }
+    with time_machine.travel(NY_END + timedelta(days=1), tick=False):
+        client = signed_in(clinician_b)
+        assert client.get(opened[clinician_b.pk]).status_code == 200
+        assert client.get(reverse("clinic:patient", args=[patient_a.pk])).status_code == 404
 
 
 def test_a_break_glass_notice_reaches_the_covering_clinician(
