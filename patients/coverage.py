@@ -221,6 +221,10 @@ def listing(now: datetime) -> dict[str, list[Coverage]]:
     rows = Coverage.objects.select_related("covering", "covered", "created_by", "ended_by")
     for coverage in rows.order_by("first_day", "pk"):
         coverage.phase = phase_of(coverage, now)
+        # Ended before its first day: it never covered anyone ("ended early" said it had).
+        coverage.cancelled = (
+            coverage.ended_at is not None and today(coverage.ended_at) < coverage.first_day
+        )
         grouped[coverage.phase].append(coverage)
     grouped[rules.PAST].reverse()
     return grouped

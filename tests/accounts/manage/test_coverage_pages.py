@@ -156,6 +156,36 @@ def test_ending_a_coverage_that_has_not_started_says_it_was_cancelled(
     assert "no longer covers" not in page
 
 
+def test_the_past_list_says_a_cancelled_coverage_was_cancelled_not_ended_early(
+    admin_client_, clinician_a, clinician_b
+):
+    planned = Coverage.objects.create(
+        covering=clinician_b,
+        covered=clinician_a,
+        first_day=TODAY + timedelta(days=3),
+        last_day=TODAY + timedelta(days=5),
+        reason="Cancelled-reason",
+    )
+    current = Coverage.objects.create(
+        covering=clinician_a,
+        covered=clinician_b,
+        first_day=TODAY,
+        last_day=TODAY + timedelta(days=1),
+        reason="Ended-reason",
+    )
+    admin_client_.post(end_url(planned))
+    admin_client_.post(end_url(current))
+
+    page = admin_client_.get(LIST_URL).content.decode()
+
+    past = page.split('id="past-title"')[1]
+    cancelled_row = past.split("Cancelled-reason")[0].rsplit("<tr>", 1)[1]
+    ended_row = past.split("Ended-reason")[0].rsplit("<tr>", 1)[1]
+    assert "Cancelled before it started" in cancelled_row
+    assert "Ended early" not in cancelled_row
+    assert "Ended early" in ended_row
+
+
 def test_ending_a_current_coverage_says_the_coverer_no_longer_covers(
     admin_client_, clinician_a, clinician_b
 ):
