@@ -186,6 +186,29 @@ def test_the_past_list_says_a_cancelled_coverage_was_cancelled_not_ended_early(
     assert "Ended early" in ended_row
 
 
+def test_an_upcoming_coverage_is_offered_to_cancel_and_a_current_one_to_end(
+    admin_client_, clinician_a, clinician_b
+):
+    Coverage.objects.create(
+        covering=clinician_b, covered=clinician_a, first_day=TODAY, last_day=TODAY, reason="x"
+    )
+    Coverage.objects.create(
+        covering=clinician_a,
+        covered=clinician_b,
+        first_day=TODAY + timedelta(days=3),
+        last_day=TODAY + timedelta(days=5),
+        reason="y",
+    )
+
+    page = admin_client_.get(LIST_URL).content.decode()
+
+    current, upcoming = page.split('id="upcoming-title"')
+    upcoming = upcoming.split('id="past-title"')[0]
+    assert ">End now</button>" in current
+    assert ">Cancel coverage</button>" in upcoming
+    assert "End now" not in upcoming
+
+
 def test_ending_a_current_coverage_says_the_coverer_no_longer_covers(
     admin_client_, clinician_a, clinician_b
 ):
