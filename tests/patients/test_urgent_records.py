@@ -130,3 +130,17 @@ def test_the_fhir_export_of_the_whole_record_holds_every_urgent_report(
     client, url = _fhir_exporter(who, patient_a, clinician_a)
     expected = [adverse_event("", report)["id"] for report in reports_around_a_range]
     assert _adverse_event_ids(client.get(url)) == expected
+
+
+@pytest.mark.django_db
+def test_the_visit_report_shows_what_the_patient_wrote(clinician_client, patient_a):
+    """'Something else' asks the patient to say what: the visit report listed only
+    'Something else', without their words (found by QA, h3)."""
+    urgent_report(
+        patient_a,
+        timezone.now() - timedelta(days=2),
+        symptoms=["other"],
+        text="Tingling in both hands <since Monday>",
+    )
+    html = clinician_client.get(reverse("clinic:report", args=[patient_a.pk])).content.decode()
+    assert "The patient wrote: Tingling in both hands &lt;since Monday&gt;" in html
