@@ -1,5 +1,5 @@
 """`python -m bench.table [BEFORE.json] AFTER.json`: the page benchmark's figures as a Markdown
-table (bench/README.md keeps one per measured commit), before and after when given two runs.
+table (bench/README.md keeps the current one), before and after when given two runs.
 
 `python -m bench.table --gc RUN.json`: a run made with BENCH_GC_FREEZE=on,off, each page's
 tails with the workers' gc.freeze() on and off, and each worker's memory after each.
