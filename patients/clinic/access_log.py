@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -378,11 +380,14 @@ def my_access_log(request):
 @reauthentication_required  # exporting asks for the password again
 def my_export(request, fmt=None):
     patient = _own_patient(request)
+    # The dates typed, back in their fields after a refused range (the message says why).
+    typed = {k: request.GET.get(k, "").strip()[:32] for k in ("start", "end")}
     if fmt is None:
-        return render(request, "accounts/export_patient.html", {"patient": patient})
+        return render(request, "accounts/export_patient.html", {"patient": patient, **typed})
     if fmt not in ("csv", "fhir"):
         raise Http404
     response = export_response(request, patient, fmt)
     if response is None:
-        return redirect("journal:export")
+        query = urlencode({k: v for k, v in typed.items() if v})
+        return redirect(reverse("journal:export") + (f"?{query}" if query else ""))
     return response

@@ -126,3 +126,24 @@ def test_the_patients_own_export_refuses_a_range_longer_than_two_years_and_says_
     page = response.content.decode()
     assert EARLIEST in page
     assert "731 days" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patients_refused_export_keeps_the_dates_typed(journal):
+    """A refused range came back to an empty picker: the patient typed both dates again
+    (found by QA, h3). They are back in their fields, with the reason."""
+    patient_client = Client()
+    patient_client.force_login(journal.user)
+    mark_reauthenticated(patient_client, journal.user)
+    url = reverse("journal:export_format", args=["fhir"])
+    response = patient_client.get(url, {"start": "2016-01-01", "end": "2026-01-05"})
+    assert response.status_code == 302
+    page = patient_client.get(response["Location"]).content.decode()
+    assert "An export covers at most 731 days (two years)" in page
+    assert 'name="start" value="2016-01-01"' in page
+    assert 'name="end" value="2026-01-05"' in page
+    # What is typed is shown, escaped, never run.
+    response = patient_client.get(url, {"start": '"><script>x</script>'})
+    page = patient_client.get(response["Location"]).content.decode()
+    assert "<script>x" not in page
+    assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in page
