@@ -281,6 +281,11 @@ class ExtraScaleForm(forms.ModelForm):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError(_("Give the scale a name."))
+        if "=" in name or ";" in name:
+            # The exports write a night's extra scores as "name=value; name=value".
+            raise forms.ValidationError(
+                _("A scale's name cannot contain “=” or “;”: the exports use them between scores.")
+            )
         if _comparable(name) in _standard_scale_names():
             raise forms.ValidationError(
                 gettext(

@@ -99,3 +99,14 @@ def test_a_double_tap_that_saves_the_same_scale_twice_answers_the_form_not_a_500
     assert response.status_code == 400
     assert "This patient already has a scale called “Brain fog”." in response.text
     assert SymptomScale.objects.filter(patient=patient_a).count() == 1
+
+
+@pytest.mark.parametrize("name", ["Knee; left", "Pain=left", "a=b; c=d"])
+def test_a_scale_name_with_the_exports_separators_is_refused(clinician_client, patient_a, name):
+    """The CSV export writes a night's extra scores as "name=value; name=value": a name
+    with "=" or ";" made the cell ambiguous to read back (found by QA, h3)."""
+    data = {"name": name, "lower_is_better": "on", "low_anchor": "None", "high_anchor": "Severe"}
+    response = clinician_client.post(reverse("clinic:add_scale", args=[patient_a.pk]), data)
+    assert response.status_code == 400
+    assert "cannot contain “=” or “;”" in response.text
+    assert not SymptomScale.objects.filter(patient=patient_a).exists()
