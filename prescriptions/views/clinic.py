@@ -81,13 +81,12 @@ def _stale(request, patient, error):
 
 
 def _saved(request, patient, version):
-    record_access(
-        request,
-        "plan.change",
-        patient=patient,
-        obj=version,
-        detail={"version": version.number, "kind": version.kind},
-    )
+    kept = getattr(version, "kept_holds", ())
+    detail = {"version": version.number, "kind": version.kind}
+    if kept:
+        # The versions signed again after it, to keep what it did not set out to change.
+        detail["kept"] = [k.number for k in kept]
+    record_access(request, "plan.change", patient=patient, obj=version, detail=detail)
     # The kind's label stands as every history shows it: lowering its first letter made
     # German nouns lowercase ("neustart verschoben ...").
     messages.success(
@@ -95,8 +94,8 @@ def _saved(request, patient, version):
         _("Plan version %(number)s saved. Change: %(kind)s.")
         % {"number": version.number, "kind": version.get_kind_display()},
     )
-    for kept in getattr(version, "kept_holds", ()):
-        messages.info(request, kept_hold_message(kept))
+    for again in kept:
+        messages.info(request, kept_hold_message(again))
     return redirect(_plan_url(patient))
 
 

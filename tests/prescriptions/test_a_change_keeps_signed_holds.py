@@ -23,6 +23,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from ldn_journal.accounts.models import AccessLog
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
@@ -330,6 +331,8 @@ def _hold_form(patient, clinician, reason):
 
 def test_the_hold_form_says_the_hold_was_kept(patient, clinician, surgery):
     number, text = _hold_form(patient, clinician, "Travel")
+    logged = AccessLog.objects.get(action="plan.change", patient=patient)
+    assert logged.detail == {"version": number + 1, "kind": "hold", "kept": [number + 2]}
     assert f"Plan version {number + 1} saved." in text
     assert (
         f"The hold from 20 Dec 2026 to 22 Dec 2026 signed before is kept: signed again as "
