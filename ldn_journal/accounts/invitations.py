@@ -187,6 +187,21 @@ def resend(invitation, *, now=None):
     now = now or timezone.now()
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("Only a pending or expired invitation can be re-sent.")
+    if invitation.role == Role.PATIENT and not (
+        invitation.clinician is not None and invitation.clinician.is_active
+    ):
+        # Its link leads nowhere while the clinician is deactivated (can_be_accepted): a
+        # re-send said "sent again" and mailed the patient a dead link (found by exploratory
+        # QA).
+        raise ValidationError(
+            gettext(
+                "Not sent: %(name)s, whose care team this patient would join, is deactivated, "
+                "so the link would not work. Revoke this invitation and invite the patient "
+                "from an active clinician's account."
+            )
+            % {"name": invitation.clinician.name if invitation.clinician else ""},
+            code="clinician_inactive",
+        )
     token = invitation.new_token(now)
     invitation.last_sent_at = now
     invitation.send_count += 1

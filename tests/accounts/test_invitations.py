@@ -186,6 +186,28 @@ def test_a_link_from_a_clinician_who_has_since_left_does_not_work(client, invite
     assert client.get(invited).status_code == 302
 
 
+def test_resending_an_invitation_whose_clinician_left_is_refused_and_sends_nothing(
+    admin_client_, clinician_a, patient_a
+):
+    # It said "sent again" and mailed the patient a link that could not work (found by QA).
+    invitation = invitations.invite(clinician_a, "new.patient@example.org", Role.PATIENT).invitation
+    token_hash = invitation.token_hash
+    # Someone else takes over clinician A's patient, so A can be deactivated.
+    clinician_b = ClinicianFactory()
+    CareTeamMembership.objects.create(patient=patient_a, clinician=clinician_b)
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+    mail.outbox.clear()
+
+    url = reverse("manage:invitation_action", args=[invitation.pk, "resend"])
+    page = admin_client_.post(url, follow=True).content.decode()
+
+    assert "is deactivated, so the link would not work" in page
+    assert mail.outbox == []
+    invitation.refresh_from_db()
+    assert (invitation.token_hash, invitation.send_count) == (token_hash, 1)
+
+
 def test_a_sign_up_after_the_inviting_clinician_left_joins_no_empty_team(
     client, invited, clinician_a
 ):
