@@ -186,7 +186,7 @@ def resend(invitation, *, now=None):
     """Rotate the token (old links stop working), extend the expiry and send again."""
     now = now or timezone.now()
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError("Only a pending or expired invitation can be re-sent.")
+        raise ValidationError(gettext("Only a pending or expired invitation can be re-sent."))
     if invitation.role == Role.PATIENT and not (
         invitation.clinician is not None and invitation.clinician.is_active
     ):
@@ -215,7 +215,7 @@ def revoke(invitation, *, now=None):
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
     if not updated:
-        raise ValidationError("Only a pending invitation can be revoked.")
+        raise ValidationError(gettext("Only a pending invitation can be revoked."))
 
 
 def invitation_url(token):

@@ -472,6 +472,26 @@ def test_revoking_an_accepted_invitation_is_refused_with_a_message(client, invit
     assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
 
 
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("revoke", "Nur eine ausstehende Einladung kann widerrufen werden."),
+        ("resend", "Nur eine ausstehende oder abgelaufene Einladung kann erneut gesendet werden."),
+    ],
+)
+def test_refusing_to_revoke_or_resend_speaks_the_readers_language(
+    admin_client_, admin_user, action, message
+):
+    # The refusals were plain English on a German or Spanish page (found by QA).
+    invitation = invitations.invite(admin_user, "new.colleague@example.org", Role.CLINICIAN)
+    invitations.revoke(invitation.invitation)
+    url = reverse("manage:invitation_action", args=[invitation.invitation.pk, action])
+
+    page = admin_client_.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert message in page
+
+
 def test_inviting_an_address_another_clinician_invited_leaves_their_invitation(
     clinician_client, clinician_b
 ):
