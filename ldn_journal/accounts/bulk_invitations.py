@@ -176,6 +176,17 @@ def _delimiter(text: str) -> str:
     return ";" if ";" in first and "," not in first else ","
 
 
+def _without_trailing_blanks(values, keep=0):
+    """`values` without the empty cells after its last one, keeping at least `keep` cells.
+    A spreadsheet saves columns that were once used or formatted as empty cells at the end
+    of every line ("email,...,language,,"): the header was refused as "Not expected: , ."
+    and every row as having 8 values (found by exploratory QA)."""
+    end = len(values)
+    while end > keep and not values[end - 1].strip():
+        end -= 1
+    return values[:end]
+
+
 def read_rows(data: bytes) -> list[ParsedRow]:
     """The data rows of an uploaded file, or BadFile for a file that cannot be used."""
     max_bytes = settings.LDN_BULK_INVITATION_MAX_BYTES
@@ -194,13 +205,13 @@ def read_rows(data: bytes) -> list[ParsedRow]:
                 gettext("The file is empty. The first row must name the columns: %(columns)s.")
                 % {"columns": _expected_columns()}
             )
-        _check_header(header)
+        _check_header(_without_trailing_blanks(header))
         for number, values in enumerate(reader, start=2):
             if not any(value.strip() for value in values):
                 continue  # blank lines (a trailing newline, a spreadsheet's empty rows)
             if len(rows) == max_rows:
                 raise too_many_rows()
-            rows.append(ParsedRow(number, values))
+            rows.append(ParsedRow(number, _without_trailing_blanks(values, len(COLUMNS))))
     except csv.Error:
         raise BadFile(
             gettext("Line %(line)s could not be read as CSV (an unclosed quote?).")

@@ -246,6 +246,25 @@ def test_column_names_are_read_whatever_their_case_and_spaces(admin_user):
 # --- Row verdicts ---------------------------------------------------------------------
 
 
+def test_empty_columns_a_spreadsheet_adds_after_the_last_are_ignored(admin_user, clinician_a):
+    # Columns once used or formatted are saved as empty cells at the end of each line: the
+    # header was refused ("Not expected: , .") and each row said it had 8 values (found by QA).
+    data = csv_bytes(
+        [
+            "new.patient@example.org,patient,Sam,clinician.a@example.org,GB,en,,",
+            "new.colleague@example.org,clinician,,,,,,",
+        ],
+        header=HEADER + ",,",
+    )
+
+    batch = bulk_invitations.build_batch(admin_user, data)
+
+    assert list(batch.rows.order_by("number").values_list("verdict", flat=True)) == [
+        Verdict.INVITE,
+        Verdict.INVITE,
+    ]
+
+
 @pytest.mark.parametrize(
     ("line", "problem", "detail"),
     [
