@@ -544,7 +544,10 @@ class CareTeamRequestQuerySet(models.QuerySet):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.role == Role.PATIENT:
-            return self.filter(patient__user=user)
+            # Not a deactivated (or closed) clinician's: accepting it put someone on the team
+            # who reads nothing and gets no urgent report, and the patient was told they had
+            # joined (found by exploratory QA). Back at work, their request shows again.
+            return self.filter(patient__user=user, clinician__is_active=True)
         if user.role == Role.CLINICIAN:
             return self.filter(clinician=user)
         if user.role == Role.ADMIN:

@@ -227,6 +227,24 @@ def test_another_patient_cannot_decide_the_request(client, pending, patient_b):
     assert pending.status == "pending"
 
 
+def test_a_deactivated_clinicians_request_is_not_offered_and_cannot_be_accepted(
+    client, pending, other_patient
+):
+    # The patient could accept it, was told the clinician "is now on your care team", and
+    # got a team member who reads nothing and is alerted about nothing (found by QA).
+    pending.clinician.is_active = False
+    pending.clinician.save(update_fields=["is_active"])
+
+    page = client.get(CARE_TEAM_URL).content.decode()
+    response = client.post(reverse("journal:care_team_decide", args=[pending.pk, "accept"]))
+
+    assert pending.clinician.name not in page
+    assert response.status_code == 404
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    assert not CareTeamMembership.objects.filter(clinician=pending.clinician).exists()
+
+
 def test_deciding_needs_a_post_with_a_csrf_token(pending, other_patient):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(other_patient.user)
