@@ -313,6 +313,11 @@ def _send_transfer_emails(patients, source, target):
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
     names = [patient.user.name for patient in patients]
     for clinician, receiving in ((source, False), (target, True)):
+        if not clinician.is_active:
+            # A clinician who left (or whose account is closed: its address is a placeholder)
+            # is not mailed patients' names; moving a departed clinician's patients is the
+            # usual transfer (found by exploratory QA).
+            continue
         # The note itself stays in the app: email is no place for clinical text.
         context = {"names": names, "source": source, "target": target, "receiving": receiving}
         with speaking_to(clinician):
@@ -320,6 +325,8 @@ def _send_transfer_emails(patients, source, target):
             body = render_to_string("accounts/email/care_team_transfer_clinician.txt", context)
         send_mail(prefix + subject, body, None, [clinician.email])
     for patient in patients:
+        if not patient.user.is_active:
+            continue  # deactivated or closed: they cannot sign in to see it
         with speaking_to(patient.user):
             subject = gettext("Your care team has changed")
             body = render_to_string(

@@ -128,6 +128,26 @@ def test_a_transfer_tells_both_clinicians_and_each_patient_by_email(
     assert all("Stable on 4.5 mg" not in message.body for message in mail.outbox)
 
 
+def test_a_transfer_from_a_clinician_who_left_mails_neither_them_nor_inactive_patients(
+    admin_client_, clinician_b, django_capture_on_commit_callbacks
+):
+    # The departed clinician was mailed the names of the patients moved off their team, and
+    # a deactivated or closed patient's address (a closed one's is undeliverable) was mailed
+    # too (found by exploratory QA).
+    gone = ClinicianFactory(is_active=False)
+    active, deactivated = PatientFactory(clinicians=[gone]), PatientFactory(clinicians=[gone])
+    deactivated.user.is_active = False
+    deactivated.user.save(update_fields=["is_active"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer(admin_client_, gone, clinician_b)
+
+    assert team_of(active) == team_of(deactivated) == {clinician_b.pk}
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [clinician_b.email, active.user.email]
+    )
+
+
 def test_transferring_to_a_deactivated_clinician_is_refused_and_changes_nothing(
     admin_client_, clinician_a
 ):
