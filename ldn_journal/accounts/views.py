@@ -23,7 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal import broker
 from ldn_journal.accounts import bulk_invitations, invitations, mfa_reset
-from ldn_journal.accounts.accounts_admin import AccountClosed, LastClinician, set_user_active
+from ldn_journal.accounts.accounts_admin import (
+    AccountClosed,
+    LastClinician,
+    is_closed,
+    set_user_active,
+)
 from ldn_journal.accounts.forms import (
     BulkInvitationSendForm,
     BulkInvitationUploadForm,
@@ -217,6 +222,14 @@ def manage_mfa_reset(request, user_id):
     target = get_object_or_404(User, pk=user_id)
     if target == request.user:
         messages.error(request, _("Manage your own two-step sign-in from your account page."))
+        return redirect("manage:people")
+    if is_closed(target):
+        # Closing removed every second factor; a reset logged a reset of nothing and mailed
+        # the closed account's undeliverable placeholder address (found by exploratory QA).
+        messages.info(
+            request,
+            _("This account is closed: it has no two-step sign-in left to reset."),
+        )
         return redirect("manage:people")
     form = MfaResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog
 from tests.accounts.conftest import sign_in
 from tests.security.reauth import mark_reauthenticated
@@ -112,3 +113,23 @@ def test_a_reset_for_a_user_that_does_not_exist_is_404(confirmed_admin):
     assert (
         confirmed_admin.post("/manage/people/999999/mfa-reset/", {"reason": "x"}).status_code == 404
     )
+
+
+def test_a_closed_account_is_not_offered_a_reset_and_a_posted_one_does_nothing(
+    confirmed_admin, clinician_b
+):
+    # Closing removed its second factors: the People page offered a reset anyway, which
+    # logged a reset of nothing and mailed the closed-N@closed.invalid placeholder (found
+    # by QA).
+    closure.close_account(clinician_b, by=None, request=None)
+    mail.outbox.clear()
+
+    people = confirmed_admin.get(reverse("manage:people")).content.decode()
+    response = confirmed_admin.post(reset_url(clinician_b), {"reason": "Lost phone"}, follow=True)
+
+    assert reset_url(clinician_b) not in people
+    assert "This account is closed: it has no two-step sign-in left to reset." in (
+        response.content.decode()
+    )
+    assert mail.outbox == []
+    assert not AccessLog.objects.filter(action="mfa.reset").exists()
