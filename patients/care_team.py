@@ -107,6 +107,13 @@ def patients_left_alone(clinician: User):
     )
 
 
+def has_active_clinician(patient_user: User) -> bool:
+    """Whether the patient of `patient_user` has an active clinician on their care team."""
+    return CareTeamMembership.objects.filter(
+        patient__user=patient_user, clinician__is_active=True, clinician__role=Role.CLINICIAN
+    ).exists()
+
+
 def hand_over(patients: Iterable[Patient], taker: User, *, by: User, request=None) -> int:
     """Add `taker` to each patient's care team (one audited row each)."""
     check_can_join(taker)

@@ -213,6 +213,19 @@ def set_active(request, user_id):
         )
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})
+    if activate and target.is_patient and not care_team.has_active_clinician(target):
+        # Their clinician may have left while they were away (deactivating a clinician
+        # leaves a deactivated patient alone): the journal came back with nobody to read it
+        # and no word to the admin (found by exploratory QA).
+        messages.warning(
+            request,
+            _(
+                "%(name)s has no active clinician on their care team: nobody reads their "
+                "journal, and their urgent reports go to the administrators. Add a clinician "
+                "under Care teams."
+            )
+            % {"name": target.name},
+        )
     return redirect("manage:people")
 
 

@@ -130,6 +130,38 @@ def test_a_clinician_of_only_deactivated_patients_can_be_deactivated(db):
     assert deactivate(signed_in_reauthenticated(admin), leaving).status_code == 302
 
 
+def test_reactivating_a_patient_whose_clinicians_all_left_says_they_have_none(db):
+    # A deactivated patient does not keep their clinician from leaving; reactivated, they
+    # came back with nobody to read their journal and the admin was not told (found by QA).
+    admin, leaving = AdminFactory(), ClinicianFactory()
+    patient = PatientFactory(
+        clinicians=[leaving], user__is_active=False, user__display_name="Rowan Away"
+    )
+    assert deactivate(signed_in_reauthenticated(admin), leaving).status_code == 302
+
+    client = signed_in_reauthenticated(admin)
+    page = client.post(
+        f"/manage/people/{patient.user.pk}/active/", {"active": "1"}, follow=True
+    ).content.decode()
+
+    assert "Rowan Away was reactivated." in page
+    assert "Rowan Away has no active clinician on their care team" in page
+
+
+def test_reactivating_a_patient_with_a_clinician_says_nothing_more(db):
+    admin, clinician = AdminFactory(), ClinicianFactory()
+    patient = PatientFactory(clinicians=[clinician], user__is_active=False)
+
+    page = (
+        signed_in_reauthenticated(admin)
+        .post(f"/manage/people/{patient.user.pk}/active/", {"active": "1"}, follow=True)
+        .content.decode()
+    )
+
+    assert "was reactivated." in page
+    assert "has no active clinician" not in page
+
+
 def test_the_django_admin_refuses_the_same_deactivation(clinic):
     _admin, leaving, *_rest = clinic
     form = UserAdminForm(
