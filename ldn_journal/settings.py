@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "ldn_journal.accounts.languages.UserLanguageMiddleware",
     # Inside the user's language: a 404 to a replay from the phone becomes a JSON refusal.
     "patients.journal.offline.ReplayNotFoundMiddleware",
+    # A form kept offline is sent only for the account it was filled in for (shared phones).
+    "patients.journal.offline.ReplayOwnerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

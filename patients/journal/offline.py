@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import JsonResponse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -19,6 +20,9 @@ from ldn_journal.accounts.models import Role
 from patients.journal.entries import JournalError
 
 REPLAY_HEADER = "X-LDN-Replay"
+# Each journal form names, in this hidden field, the account it was filled in for: a form
+# kept offline is sent later by whoever is signed in on the phone then.
+OWNER_FIELD = "kept_by"
 
 
 class BadMoment(JournalError):
@@ -119,3 +123,42 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+def owner_mark(user) -> str:
+    """The account a journal form was filled in for, as the form carries it: not the id
+    itself (a page names no internal ids), the same for the same account."""
+    return salted_hmac("patients.journal.offline.owner", str(user.pk)).hexdigest()[:24]
+
+
+def kept_by_another(request) -> bool:
+    """A replay of a form filled in for another account than the one signed in now (a
+    shared phone: A's entry was kept offline, A signed out, B signed in). A form with no
+    mark (rendered before marks existed) is taken as the signed-in patient's."""
+    mark = request.POST.get(OWNER_FIELD, "")
+    return bool(mark) and not constant_time_compare(mark, owner_mark(request.user))
+
+
+class ReplayOwnerMiddleware:
+    """A form kept on the phone is sent only for the account it was filled in for. Sent
+    while another patient is signed in, it was stored in that patient's journal (their
+    clinician read the first patient's dose and notes as theirs). It now waits on the phone
+    ("retry") and is sent when its own account signs in again; nothing is stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _patients_replay(request) and kept_by_another(request):
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "retry": True,
+                    "message": _(
+                        "This entry was kept on this phone for another account. It was not "
+                        "saved here; it will be sent when that account signs in again."
+                    ),
+                },
+                status=409,
+            )
+        return self.get_response(request)
