@@ -4,6 +4,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ldn_journal.accounts.access_log import record_access
 from patients.models import CareTeamMembership, Patient
 
 
@@ -55,3 +56,23 @@ class PatientAdmin(SimpleHistoryAdmin):
     # the admin's zone, and in the hour the clocks go back that time happens twice, so the
     # admin refused to save the patient at all ("may be ambiguous").
     readonly_fields = ["created_at"]
+
+    # DESIGN 4: every read of a patient's data by an admin is in the access log. The change
+    # page shows the patient's conditions and care team, the history page their changes;
+    # both were read with no row written (found by an adversarial pass).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log_read(request, object_id, response, "admin.patient_view")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._log_read(request, object_id, response, "admin.patient_history")
+        return response
+
+    def _log_read(self, request, object_id, response, action):
+        if request.method != "GET" or response.status_code != 200:
+            return
+        patient = self.get_object(request, object_id)
+        if patient is not None:
+            record_access(request, action, patient=patient, obj=patient)

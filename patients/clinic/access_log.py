@@ -81,6 +81,8 @@ AUDIT_ACTION_LABELS = {
     "access_denied": _("Was refused a page (404)"),
     "access_log.export": _("Downloaded the access log (CSV)"),
     "account.closed": _("Closed an account"),
+    "admin.patient_history": _("Viewed a patient's changes in the Django admin"),
+    "admin.patient_view": _("Opened a patient's record in the Django admin"),
     "account.closure_requested": _("Asked for their account to be closed"),
     "account.erased": _("Erased a closed patient's record after the retention period"),
     "account_deactivated": _("Deactivated an account"),
