@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 from ldn_journal.accounts.accounts_admin import LastClinician, is_closed, set_user_active
 from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
@@ -48,7 +49,19 @@ class UserAdmin(BaseUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and is_closed(obj):
             fields.append("is_active")
+        if obj is not None:
+            # An account's sign-in address is its owner's to change (allauth verifies the new
+            # one): an admin who set it to an address of their own could reset the password
+            # and sign in as a patient, reading the journal under the patient's name.
+            fields.append("email")
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        """No one's password is set by an admin: with it an admin could sign in as a patient
+        (who needs no second factor) and read their journal with nothing in the access log
+        but the patient's own sign-in. People reset their own by the emailed link; an admin
+        changes their own under /accounts/password/change/ (found by an adversarial pass)."""
+        raise Http404
 
     def save_model(self, request, obj, form, change):
         switch = change and "is_active" in form.changed_data
