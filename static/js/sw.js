@@ -84,6 +84,15 @@ function builtInOfflinePage() {
 function networkFirst(request, url) {
   return fetch(request)
     .then(function (response) {
+      if (isKeptPage(url) && (response.type === "opaqueredirect" || response.redirected)) {
+        /* The kept page answered with a redirect: the session ended on the server (signed out
+           on another device, a password change, a deactivation or closure), not by this
+           phone's sign-out button, which forgets the kept pages itself. They hold the last
+           account's health data: forget them too, before the sign-in page shows. */
+        return caches.delete(PAGES).then(function () {
+          return response;
+        });
+      }
       return keepPage(url, response);
     })
     .catch(function () {
