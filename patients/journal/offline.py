@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -125,18 +126,27 @@ def csrf_failure(request, reason=""):
     )
 
 
-def owner_mark(user) -> str:
+def owner_mark(user, secret=None) -> str:
     """The account a journal form was filled in for, as the form carries it: not the id
     itself (a page names no internal ids), the same for the same account."""
-    return salted_hmac("patients.journal.offline.owner", str(user.pk)).hexdigest()[:24]
+    return salted_hmac("patients.journal.offline.owner", str(user.pk), secret=secret).hexdigest()[
+        :24
+    ]
 
 
 def kept_by_another(request) -> bool:
     """A replay of a form filled in for another account than the one signed in now (a
     shared phone: A's entry was kept offline, A signed out, B signed in). A form with no
-    mark (rendered before marks existed) is taken as the signed-in patient's."""
+    mark (rendered before marks existed) is taken as the signed-in patient's, and so is a
+    mark made under a SECRET_KEY since rotated into SECRET_KEY_FALLBACKS (the form kept on
+    the phone would otherwise wait for good)."""
     mark = request.POST.get(OWNER_FIELD, "")
-    return bool(mark) and not constant_time_compare(mark, owner_mark(request.user))
+    if not mark:
+        return False
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return not any(
+        constant_time_compare(mark, owner_mark(request.user, secret)) for secret in secrets
+    )
 
 
 class ReplayOwnerMiddleware:

@@ -85,3 +85,20 @@ def test_every_journal_form_the_outbox_keeps_names_its_account(patient_a, clinic
         assert forms, url
         for form in forms:
             assert 'name="kept_by"' in form, (url, form[:300])
+
+
+def test_a_form_kept_before_the_secret_key_was_rotated_is_still_sent(
+    patient_a, clinician_a, settings
+):
+    make_plan(patient_a, clinician_a)
+    phone = Client()
+    phone.force_login(patient_a.user)
+    action = reverse("journal:taken_now")
+    body = kept_form(phone, action)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    settings.SECRET_KEY = old_key + "-rotated"
+    phone.force_login(patient_a.user)  # the old session no longer verifies under the new key
+    response = replay(phone, action, body)
+    assert response.json()["ok"] is True
+    assert NightlyEntry.objects.filter(patient=patient_a).exists()
