@@ -62,17 +62,20 @@ class PatientAdmin(SimpleHistoryAdmin):
     # both were read with no row written (found by an adversarial pass).
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        self._log_read(request, object_id, response, "admin.patient_view")
+        patient = self._patient_read(request, object_id, response)
+        if patient is not None:
+            record_access(request, "admin.patient_view", patient=patient, obj=patient)
         return response
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
-        self._log_read(request, object_id, response, "admin.patient_history")
+        patient = self._patient_read(request, object_id, response)
+        if patient is not None:
+            record_access(request, "admin.patient_history", patient=patient, obj=patient)
         return response
 
-    def _log_read(self, request, object_id, response, action):
+    def _patient_read(self, request, object_id, response):
+        """The patient a GET answered 200 showed, else None."""
         if request.method != "GET" or response.status_code != 200:
-            return
-        patient = self.get_object(request, object_id)
-        if patient is not None:
-            record_access(request, action, patient=patient, obj=patient)
+            return None
+        return self.get_object(request, object_id)

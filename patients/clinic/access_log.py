@@ -48,6 +48,8 @@ ACTION_LABELS = {
     "entry.history": _("Viewed the changes to an entry"),
     "entry.view": _("Viewed one night of your journal"),
     "patient.identifiers_view": _("Viewed your identifiers"),
+    "admin.patient_view": _("Opened your record in the administration site"),
+    "admin.patient_history": _("Viewed the changes to your record in the administration site"),
     "patient.identifiers": _("Changed your identifiers"),
     "plan.read": _("Viewed your plan"),
     "break_glass.open": _("Opened your record in an emergency"),
