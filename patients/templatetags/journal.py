@@ -6,29 +6,15 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import local_date
-from patients.journal import offline
 from patients.rules import doses, nights
 from patients.rules.nights import zone_label
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def kept_by(context):
-    """The hidden field naming the account a journal form is filled in for (a form kept
-    offline is sent only for it: patients.journal.offline.ReplayOwnerMiddleware)."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return ""
-    return format_html(
-        '<input type="hidden" name="{}" value="{}">', offline.OWNER_FIELD, offline.owner_mark(user)
-    )
 
 
 @register.filter(expects_localtime=True)
