@@ -778,9 +778,9 @@ def save_version(
             raise PlanChangeError(_nothing_to_sign(change, words))
         _check_keeps_signed_switch(view.versions, proposed, change)
         kept = _signed_again(view, proposed, change)
-        _check_no_gap_after_hold(
-            view.versions, (proposed, *(plain for _copy, plain in kept)), change, words
-        )
+        after = (proposed, *(plain for _copy, plain in kept))
+        _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
+        _check_no_gap_after_hold(view.versions, after, change, words)
         gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
@@ -1086,6 +1086,59 @@ def _asked(versions, night: date) -> tuple:
         position.step_index,
         position.day_in_step,
     )
+
+
+def _check_keeps_later_changes(versions, final, change: PlanChange) -> None:
+    """A dated hold changes no night after it that was not on hold, and a switch of dosing
+    time changes no night's dose or step: refused otherwise, naming the later change.
+
+    Both are built from the newest version and govern every night from their first (the
+    highest number wins). So with a switch to morning dosing signed from 25 Dec, a hold for
+    15-16 Dec carried the mornings to 17 Dec; with a steps change signed for later nights,
+    the hold (or a switch of dosing time signed before it) brought its doses forward, with no
+    increase confirmed and nothing said (found by review of the kept holds)."""
+    if change.kind == PlanVersion.Kind.HOLD and change.hold_until is not None:
+        first = change.hold_until + timedelta(days=1)
+
+        def asked(plan, night):
+            return _asked(plan, night)
+
+    elif change.kind == PlanVersion.Kind.DOSING_TIME:
+        first = change.effective_night
+
+        def asked(plan, night):
+            status, dose, _dosing_time, step_index, day_in_step = _asked(plan, night)
+            return (status, dose, step_index, day_in_step)
+
+    else:
+        return
+    dates = [first]
+    for version in versions:
+        dates += [d for d in (version.effective_night, version.hold_from, version.hold_until) if d]
+    last = max(dates) + timedelta(days=PLAN_REACH_NIGHTS)
+    for night in _nights(first, last):
+        if change.kind == PlanVersion.Kind.HOLD and titration.ON_HOLD in (
+            titration.status_on(versions, night),
+            titration.status_on(final, night),
+        ):
+            continue
+        if asked(final, night) != asked(versions, night):
+            later = sorted(
+                v.effective_night
+                for v in versions
+                if v.effective_night > change.effective_night
+                and not (v.hold_from is not None and v.hold_from == v.effective_night)
+            )
+            signed = later[0] if later else night
+            raise PlanChangeError(
+                gettext(
+                    "A change to the plan is signed from %(night)s, and this change, which "
+                    "starts before it, would undo it or bring it forward. Nothing was saved. "
+                    "Start this change on %(night)s or later, or change the plan signed from "
+                    "%(night)s first."
+                )
+                % {"night": local_date(signed, "date")}
+            )
 
 
 def _lifts_hold_message(start: date, end: date | None) -> str:

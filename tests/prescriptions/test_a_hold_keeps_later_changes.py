@@ -1,0 +1,152 @@
+"""A hold or a switch of dosing time never undoes, nor brings forward, a change signed for
+later nights.
+
+Both are built from the newest version and govern every night from their first (the highest
+number wins). With a switch to morning dosing signed from 25 Dec, a hold for 15-16 Dec moved
+the mornings to 17 Dec; with steps signed for later nights, a hold (or a switch) before them
+brought their doses forward, with no increase confirmed and nothing said. Refused now, naming
+the later change; nothing is stored.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from prescriptions import changes, plans, titration
+from prescriptions.models import Formulation, PlanVersion
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.journal_support import make_plan, sign_change, sign_hold
+from tests.prescriptions.factories import plan_steps
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)  # 14:00 in London, the night of 2 Dec
+DEC = {day: date(2026, 12, day) for day in range(1, 32)}
+REFUSED = "A change to the plan is signed from 25 Dec 2026"
+
+
+@pytest.fixture
+def clinician():
+    return ClinicianFactory()
+
+
+@pytest.fixture
+def patient(clinician):
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_plan(
+        patient,
+        clinician,
+        steps=(("2", None),),
+        start=date(2026, 11, 22),
+        formulation=Formulation.OTHER,
+    )
+    sign_hold(patient, clinician, DEC[20], DEC[22], signed=NOW, reason="Knee surgery")
+    return patient
+
+
+def _switch(patient, clinician, dosing_time, night):
+    return sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.dosing_time_change(
+            plan.latest,
+            dosing_time=dosing_time,
+            effective_night=night,
+            reason="Sleep",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+
+
+def _steps_from(patient, clinician, night, steps, start):
+    return sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.steps_change(
+            plan.latest,
+            effective_night=night,
+            start_date=start,
+            steps=plan_steps(steps),
+            reason="Review",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+
+
+def _plan_as_signed(patient):
+    plan = plans.load(patient)
+    return [
+        (plan.status_on(DEC[day]), plan.dose_on(DEC[day]), plan.dosing_time_on(DEC[day]))
+        for day in range(2, 32)
+    ]
+
+
+def _refused(patient, sign):
+    before = PlanVersion.objects.filter(prescription__patient=patient).count()
+    nights = _plan_as_signed(patient)
+    with pytest.raises(changes.PlanChangeError, match=REFUSED):
+        sign()
+    assert PlanVersion.objects.filter(prescription__patient=patient).count() == before
+    assert _plan_as_signed(patient) == nights
+
+
+def test_a_hold_before_a_signed_switch_does_not_bring_the_switch_forward(patient, clinician):
+    _switch(patient, clinician, titration.MORNING, DEC[25])
+    _refused(patient, lambda: sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW))
+    plan = plans.load(patient)
+    assert plan.dosing_time_on(DEC[24]) == titration.EVENING
+    assert plan.dosing_time_on(DEC[25]) == titration.MORNING
+
+
+def test_a_hold_before_signed_steps_does_not_bring_their_doses_forward(patient, clinician):
+    # Steps signed from 25 Dec, counted from 10 Dec: 2.5 mg for 3 nights, then 3 mg.
+    _steps_from(patient, clinician, DEC[25], (("2.5", 3), ("3", None)), DEC[10])
+    assert plans.load(patient).dose_on(DEC[17]) == Decimal("2")
+    _refused(patient, lambda: sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW))
+
+
+def test_a_switch_before_signed_steps_does_not_bring_their_doses_forward(patient, clinician):
+    _steps_from(patient, clinician, DEC[25], (("3", None),), DEC[25])
+    _refused(patient, lambda: _switch(patient, clinician, titration.MORNING, DEC[5]))
+
+
+def test_a_hold_after_the_later_change_or_with_none_is_signed(patient, clinician):
+    _switch(patient, clinician, titration.MORNING, DEC[25])
+    sign_hold(patient, clinician, DEC[27], DEC[28], signed=NOW)
+    plan = plans.load(patient)
+    assert [plan.status_on(DEC[day]) for day in (20, 26, 27, 28, 29)] == [
+        titration.ON_HOLD,
+        titration.ACTIVE,
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ACTIVE,
+    ]
+    assert plan.dosing_time_on(DEC[29]) == titration.MORNING
+    assert plan.dosing_time_on(DEC[24]) == titration.EVENING
+
+
+def test_a_switch_and_a_hold_before_the_surgery_hold_still_keep_it(patient, clinician):
+    _switch(patient, clinician, titration.MORNING, DEC[5])
+    sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+    plan = plans.load(patient)
+    assert [plan.status_on(DEC[day]) == titration.ON_HOLD for day in (15, 17, 20, 22, 23)] == [
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert {plan.dosing_time_on(DEC[day]) for day in (5, 17, 23)} == {titration.MORNING}
+    assert plan.dose_on(DEC[23]) == Decimal("2")
+
+
+def test_the_refusal_is_said_in_german_and_spanish(patient, clinician):
+    _switch(patient, clinician, titration.MORNING, DEC[25])
+    for language, words in (("de", "Es wurde nichts gespeichert"), ("es", "No se guardó nada")):
+        with translation.override(language), pytest.raises(changes.PlanChangeError) as error:
+            sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
+        assert words in str(error.value)
