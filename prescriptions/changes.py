@@ -1012,6 +1012,22 @@ def _holds_signed_again(
         and holder.hold_from == holder.effective_night
     ]
     rest = tuple(v for v in versions if not any(v is r for r in replaced))
+    # A steps change or a switch signed during that hold carries it on from its own first
+    # night (hold_from before it): the same hold, not one signed for later. Restarting an
+    # urgent hold before steps signed for its restart was refused, naming a hold 'from
+    # 10 Dec until resumed' that nobody signed. Set aside too, with what they covered.
+    meant = [run for run in _held_runs(versions, first, last) if _meant_to_lift(change, run)]
+    while carriers := [
+        holder
+        for run in _held_runs(rest, first, last)
+        if not _meant_to_lift(change, run)
+        and any(start <= run[0] and (end is None or run[0] <= end) for start, end in meant)
+        and (holder := titration.version_in_effect(rest, run[0])) is not None
+        and holder.hold_from is not None
+        and holder.hold_from < holder.effective_night
+    ]:
+        replaced += carriers
+        rest = tuple(v for v in versions if not any(v is r for r in replaced))
     lost = [
         run
         for run in _held_runs(rest, first, last)
@@ -1028,7 +1044,7 @@ def _holds_signed_again(
             holder.hold_until != end
         ):
             raise PlanChangeError(_lifts_hold_message(start, end))
-        row = _row_of(view, holder)
+        row = _row_of(view, _signed_as_hold(versions, holder))
         hold = hold_change(
             newest,
             hold_from=start,
@@ -1041,6 +1057,24 @@ def _holds_signed_again(
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
     return kept
+
+
+def _signed_as_hold(versions, holder: titration.PlainVersion) -> titration.PlainVersion:
+    """The hold version that signed the hold ``holder`` holds: ``holder`` itself, or, when a
+    steps change or a switch carried the hold on (its hold_from before its own first
+    night), the newest hold signed from that night before it. The hold signed again took the
+    carrier's reason and note ("Review", "Your dose goes up to 3 mg") and no reason kind."""
+    if holder.hold_from == holder.effective_night:
+        return holder
+    signed = [
+        version
+        for version in versions
+        if version.hold_from == holder.hold_from
+        and version.effective_night == version.hold_from
+        and (version.prescription_index, version.number)
+        < (holder.prescription_index, holder.number)
+    ]
+    return signed[-1] if signed else holder
 
 
 def _row_of(view: plans.PlanView, version: titration.PlainVersion):
@@ -1089,8 +1123,9 @@ def _asked(versions, night: date) -> tuple:
 
 
 def _check_keeps_later_changes(versions, final, change: PlanChange) -> None:
-    """A dated hold changes no night after it that was not on hold, and a switch of dosing
-    time changes no night's dose or step: refused otherwise, naming the later change.
+    """A dated hold changes no night after it that was not on hold, a switch of dosing time
+    no night's dose or step, a restart no night's dosing time: refused otherwise, naming
+    the later change.
 
     Both are built from the newest version and govern every night from their first (the
     highest number wins). So with a switch to morning dosing signed from 25 Dec, a hold for
@@ -1109,6 +1144,14 @@ def _check_keeps_later_changes(versions, final, change: PlanChange) -> None:
         def asked(plan, night):
             status, dose, _dosing_time, step_index, day_in_step = _asked(plan, night)
             return (status, dose, step_index, day_in_step)
+
+    elif change.kind == PlanVersion.Kind.RESUME:
+        # A restart changes the steps, never the dosing time: one before a switch signed
+        # for later (which carries the hold) brought the switch forward to the restart.
+        first = change.effective_night
+
+        def asked(plan, night):
+            return titration.dosing_time_on(plan, night)
 
     else:
         return

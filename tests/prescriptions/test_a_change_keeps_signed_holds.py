@@ -492,3 +492,42 @@ def test_the_hold_save_checks_the_plan_it_would_store(patient, clinician, increa
     kept = changes._plan_kept_after_hold(plan, alone[-1], hold)
     final = (*alone, *(plain for _copy, plain in kept))
     changes._check_keeps_plan(plan.versions, final, hold, DEC[21])
+
+
+def test_restarting_a_hold_until_resumed_before_steps_signed_during_it(patient, clinician, surgery):
+    """An urgent hold until resumed from 3 Dec, then steps signed from 10 Dec while it runs
+    (they carry it on). A restart on 8 Dec was refused, naming a hold 'from 10 Dec until
+    resumed' that nobody signed; it is signed, and the surgery hold it covered is kept."""
+    sign_hold(patient, clinician, DEC[3], None, signed=NOW, reason="Urgent")
+    _steps_from(patient, clinician, DEC[10], dose="1.5")
+    assert _held(patient, 3, 10, 30) == {3: True, 10: True, 30: True}
+    version = sign_restart(patient, clinician, DEC[8], 0, signed=NOW)
+    assert [(k.first, k.last) for k in version.kept_holds] == [(DEC[20], DEC[22])]
+    assert _held(patient, 7, 8, 10, 19, 20, 22, 23) == {
+        7: True,
+        8: False,
+        10: False,
+        19: False,
+        20: True,
+        22: True,
+        23: False,
+    }
+    assert plans.load(patient).dose_on(DEC[8]) == Decimal("1.5")
+    assert plans.load(patient).dose_on(DEC[23]) == Decimal("1.5")
+
+
+def test_a_hold_carried_by_a_steps_change_is_signed_again_with_its_own_words(
+    patient, clinician, surgery
+):
+    """A steps change carries the surgery hold (the first to come); a hold signed before it
+    then keeps it, signed again with the surgery hold's reason, kind and note, not the steps
+    change's ('Review')."""
+    _steps_from(patient, clinician, DEC[4])
+    version = sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW, reason="Travel")
+    again = PlanVersion.objects.get(
+        prescription__patient=patient, number=version.kept_holds[0].number
+    )
+    assert (again.hold_from, again.hold_until) == (DEC[20], DEC[22])
+    assert again.reason == "Knee surgery"
+    assert again.patient_note == "No LDN around your operation."
+    assert again.reason_kind == surgery.reason_kind

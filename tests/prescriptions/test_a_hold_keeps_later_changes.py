@@ -17,7 +17,7 @@ from django.utils import translation
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan, sign_change, sign_hold
+from tests.patients.journal_support import make_plan, sign_change, sign_hold, sign_restart
 from tests.prescriptions.factories import plan_steps
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,11 @@ def test_the_refusal_is_said_in_german_and_spanish(patient, clinician):
         with translation.override(language), pytest.raises(changes.PlanChangeError) as error:
             sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
         assert words in str(error.value)
+
+
+def test_a_restart_before_a_signed_switch_does_not_bring_it_forward(patient, clinician):
+    """A hold until resumed from 5 Dec, a switch to mornings signed from 25 Dec (it carries
+    the hold): a restart on 10 Dec took the mornings from 10 Dec."""
+    sign_hold(patient, clinician, DEC[5], None, signed=NOW, reason="Urgent")
+    _switch(patient, clinician, titration.MORNING, DEC[25])
+    _refused(patient, lambda: sign_restart(patient, clinician, DEC[10], 0, signed=NOW))
