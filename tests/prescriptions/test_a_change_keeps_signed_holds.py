@@ -519,11 +519,12 @@ def test_restarting_a_hold_until_resumed_before_steps_signed_during_it(patient, 
 def test_a_hold_carried_by_a_steps_change_is_signed_again_with_its_own_words(
     patient, clinician, surgery
 ):
-    """A steps change carries the surgery hold (the first to come); a hold signed before it
-    then keeps it, signed again with the surgery hold's reason, kind and note, not the steps
-    change's ('Review')."""
+    """A steps change carries the surgery hold (the first to come). After a hold for 10-12
+    Dec, a second steps change carries that one and keeps the surgery hold, signed again
+    with the surgery hold's reason, kind and note, not the first steps change's ('Review')."""
     _steps_from(patient, clinician, DEC[4])
-    version = sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW, reason="Travel")
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW, reason="Travel")
+    version = _steps_from(patient, clinician, DEC[4], dose="2.5")
     again = PlanVersion.objects.get(
         prescription__patient=patient, number=version.kept_holds[0].number
     )

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
@@ -94,21 +93,6 @@ def _refused(patient, sign):
     assert _plan_as_signed(patient) == nights
 
 
-def test_a_hold_before_a_signed_switch_does_not_bring_the_switch_forward(patient, clinician):
-    _switch(patient, clinician, titration.MORNING, DEC[25])
-    _refused(patient, lambda: sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW))
-    plan = plans.load(patient)
-    assert plan.dosing_time_on(DEC[24]) == titration.EVENING
-    assert plan.dosing_time_on(DEC[25]) == titration.MORNING
-
-
-def test_a_hold_before_signed_steps_does_not_bring_their_doses_forward(patient, clinician):
-    # Steps signed from 25 Dec, counted from 10 Dec: 2.5 mg for 3 nights, then 3 mg.
-    _steps_from(patient, clinician, DEC[25], (("2.5", 3), ("3", None)), DEC[10])
-    assert plans.load(patient).dose_on(DEC[17]) == Decimal("2")
-    _refused(patient, lambda: sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW))
-
-
 def test_a_switch_before_signed_steps_does_not_bring_their_doses_forward(patient, clinician):
     _steps_from(patient, clinician, DEC[25], (("3", None),), DEC[25])
     _refused(patient, lambda: _switch(patient, clinician, titration.MORNING, DEC[5]))
@@ -142,14 +126,6 @@ def test_a_switch_and_a_hold_before_the_surgery_hold_still_keep_it(patient, clin
     ]
     assert {plan.dosing_time_on(DEC[day]) for day in (5, 17, 23)} == {titration.MORNING}
     assert plan.dose_on(DEC[23]) == Decimal("2")
-
-
-def test_the_refusal_is_said_in_german_and_spanish(patient, clinician):
-    _switch(patient, clinician, titration.MORNING, DEC[25])
-    for language, words in (("de", "Es wurde nichts gespeichert"), ("es", "No se guardó nada")):
-        with translation.override(language), pytest.raises(changes.PlanChangeError) as error:
-            sign_hold(patient, clinician, DEC[15], DEC[16], signed=NOW)
-        assert words in str(error.value)
 
 
 def test_a_restart_before_a_signed_switch_does_not_bring_it_forward(patient, clinician):
