@@ -960,12 +960,11 @@ def _check_keeps_plan(versions, final, change: PlanChange, last: date) -> None:
     """The plan to be stored holds the new hold's nights and is the plan as signed
     (``versions``) on every night after it: refused otherwise."""
     after_hold = change.hold_until + timedelta(days=1)
-    for night in _nights(change.hold_from, change.hold_until):
-        if titration.status_on(final, night) != titration.ON_HOLD:
-            raise PlanChangeError(_keeps_plan_message(after_hold))
-    for night in _nights(after_hold, last + timedelta(days=PLAN_REACH_NIGHTS)):
-        if _asked(final, night) != _asked(versions, night):
-            raise PlanChangeError(_keeps_plan_message(after_hold))
+    if (
+        not _all_held(final, change.hold_from, change.hold_until)
+        or _first_night_changed(versions, final, after_hold, last) is not None
+    ):
+        raise PlanChangeError(_keeps_plan_message(after_hold))
 
 
 def _keeps_plan_message(night: date) -> str:
@@ -997,10 +996,7 @@ def _holds_signed_again(
         return []
     versions = view.versions
     first = change.effective_night
-    dates = [first]
-    for version in versions:
-        dates += [d for d in (version.effective_night, version.hold_from, version.hold_until) if d]
-    last = max(dates) + timedelta(days=1)
+    last = _horizon(versions, first)
     after = (*versions, proposed)
     # The holds the change sets out to lift go, with what they covered: a hold signed until
     # resumed covers a surgery hold signed for later; restarting it must not lift that too.
@@ -1096,17 +1092,35 @@ def _check_signed_again(after, final, lost, last: date) -> None:
     """The plan with the holds signed again holds every night of each lost hold and is
     the changed plan (``after``) on every other night: refused otherwise."""
     for start, end in lost:
-        for night in _nights(start, end or last):
-            if titration.status_on(final, night) != titration.ON_HOLD:
-                raise PlanChangeError(_lifts_hold_message(start, end))
-    held = {night for start, end in lost for night in _nights(start, end or last)}
-    first = min((start for start, _end in lost), default=last)
-    for night in _nights(first, last + timedelta(days=PLAN_REACH_NIGHTS)):
-        if night in held:
-            continue
-        if _asked(final, night) != _asked(after, night):
-            start, end = lost[0]
+        if not _all_held(final, start, end or last):
             raise PlanChangeError(_lifts_hold_message(start, end))
+    held = {night for start, end in lost for night in _nights(start, end or last)}
+    first = min((start for start, _end in lost), default=None)
+    if first is not None and (
+        _first_night_changed(after, final, first, last, skip=held.__contains__) is not None
+    ):
+        raise PlanChangeError(_lifts_hold_message(*lost[0]))
+
+
+def _all_held(final, first: date, last: date) -> bool:
+    return all(
+        titration.status_on(final, night) == titration.ON_HOLD for night in _nights(first, last)
+    )
+
+
+def _first_night_changed(
+    signed, final, first: date, last: date, *, part=lambda asked: asked, skip=None
+) -> date | None:
+    """THE final check of a change that keeps what it does not set out to change: the first
+    night from ``first`` until a year after ``last`` (the plan's horizon) on which ``final``
+    asks otherwise than ``signed`` (``part`` of what it asks; ``skip``: nights not compared),
+    or None."""
+    for night in _nights(first, last + timedelta(days=PLAN_REACH_NIGHTS)):
+        if skip is not None and skip(night):
+            continue
+        if part(_asked(final, night)) != part(_asked(signed, night)):
+            return night
+    return None
 
 
 def _asked(versions, night: date) -> tuple:
@@ -1132,56 +1146,54 @@ def _check_keeps_later_changes(versions, final, change: PlanChange) -> None:
     15-16 Dec carried the mornings to 17 Dec; with a steps change signed for later nights,
     the hold (or a switch of dosing time signed before it) brought its doses forward, with no
     increase confirmed and nothing said (found by review of the kept holds)."""
-    if change.kind == PlanVersion.Kind.HOLD and change.hold_until is not None:
+    if change.kind not in _KEPT_BY_LATER_NIGHTS or _is_new_dated_hold(versions, change):
+        return  # a new hold with an end: _check_keeps_plan compares every night after it
+    part = _KEPT_BY_LATER_NIGHTS[change.kind]
+    if change.kind == PlanVersion.Kind.HOLD:
+        if change.hold_until is None:
+            return
         first = change.hold_until + timedelta(days=1)
 
-        def asked(plan, night):
-            return _asked(plan, night)
-
-    elif change.kind == PlanVersion.Kind.DOSING_TIME:
-        first = change.effective_night
-
-        def asked(plan, night):
-            status, dose, _dosing_time, step_index, day_in_step = _asked(plan, night)
-            return (status, dose, step_index, day_in_step)
-
-    elif change.kind == PlanVersion.Kind.RESUME:
-        # A restart changes the steps, never the dosing time: one before a switch signed
-        # for later (which carries the hold) brought the switch forward to the restart.
-        first = change.effective_night
-
-        def asked(plan, night):
-            return titration.dosing_time_on(plan, night)
+        def skip(night):
+            return titration.ON_HOLD in (
+                titration.status_on(versions, night),
+                titration.status_on(final, night),
+            )
 
     else:
+        first, skip = change.effective_night, None
+    night = _first_night_changed(
+        versions, final, first, _horizon(versions, first), part=part, skip=skip
+    )
+    if night is None:
         return
-    dates = [first]
-    for version in versions:
-        dates += [d for d in (version.effective_night, version.hold_from, version.hold_until) if d]
-    last = max(dates) + timedelta(days=PLAN_REACH_NIGHTS)
-    for night in _nights(first, last):
-        if change.kind == PlanVersion.Kind.HOLD and titration.ON_HOLD in (
-            titration.status_on(versions, night),
-            titration.status_on(final, night),
-        ):
-            continue
-        if asked(final, night) != asked(versions, night):
-            later = sorted(
-                v.effective_night
-                for v in versions
-                if v.effective_night > change.effective_night
-                and not (v.hold_from is not None and v.hold_from == v.effective_night)
-            )
-            signed = later[0] if later else night
-            raise PlanChangeError(
-                gettext(
-                    "A change to the plan is signed from %(night)s, and this change, which "
-                    "starts before it, would undo it or bring it forward. Nothing was saved. "
-                    "Start this change on %(night)s or later, or change the plan signed from "
-                    "%(night)s first."
-                )
-                % {"night": local_date(signed, "date")}
-            )
+    later = sorted(
+        v.effective_night
+        for v in versions
+        if v.effective_night > change.effective_night
+        and not (v.hold_from is not None and v.hold_from == v.effective_night)
+    )
+    signed = later[0] if later else night
+    raise PlanChangeError(
+        gettext(
+            "A change to the plan is signed from %(night)s, and this change, which "
+            "starts before it, would undo it or bring it forward. Nothing was saved. "
+            "Start this change on %(night)s or later, or change the plan signed from "
+            "%(night)s first."
+        )
+        % {"night": local_date(signed, "date")}
+    )
+
+
+# What a change must keep on the nights after it that it does not set out to change, as a
+# part of _asked (status, dose, dosing time, step, day in step): a dated hold (after its
+# end, on nights on hold neither before nor after) all of it; a switch of dosing time the
+# dose and step; a restart the dosing time (it brought a switch signed for later forward).
+_KEPT_BY_LATER_NIGHTS = {
+    PlanVersion.Kind.HOLD: lambda asked: asked,
+    PlanVersion.Kind.DOSING_TIME: lambda asked: (asked[0], asked[1], asked[3], asked[4]),
+    PlanVersion.Kind.RESUME: lambda asked: asked[2],
+}
 
 
 def _lifts_hold_message(start: date, end: date | None) -> str:

@@ -25,10 +25,8 @@ from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
 from prescriptions import changes, plans, titration
-from prescriptions.models import Formulation, PlanVersion
-from tests.factories import ClinicianFactory, PatientFactory
+from prescriptions.models import PlanVersion
 from tests.patients.journal_support import (
-    make_plan,
     sign_change,
     sign_hold,
     sign_restart,
@@ -44,21 +42,8 @@ DEC = {day: date(2026, 12, day) for day in range(1, 32)}
 
 
 @pytest.fixture
-def clinician():
-    return ClinicianFactory()
-
-
-@pytest.fixture
-def patient(clinician):
-    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
-    make_plan(
-        patient,
-        clinician,
-        steps=(("2", None),),
-        start=date(2026, 11, 22),
-        formulation=Formulation.OTHER,
-    )
-    return patient
+def patient(patient_on_2mg):
+    return patient_on_2mg
 
 
 @pytest.fixture

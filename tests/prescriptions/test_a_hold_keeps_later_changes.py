@@ -14,9 +14,8 @@ from decimal import Decimal
 import pytest
 
 from prescriptions import changes, plans, titration
-from prescriptions.models import Formulation, PlanVersion
-from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan, sign_change, sign_hold, sign_restart
+from prescriptions.models import PlanVersion
+from tests.patients.journal_support import sign_change, sign_hold, sign_restart
 from tests.prescriptions.factories import plan_steps
 
 pytestmark = pytest.mark.django_db
@@ -27,20 +26,8 @@ REFUSED = "A change to the plan is signed from 25 Dec 2026"
 
 
 @pytest.fixture
-def clinician():
-    return ClinicianFactory()
-
-
-@pytest.fixture
-def patient(clinician):
-    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
-    make_plan(
-        patient,
-        clinician,
-        steps=(("2", None),),
-        start=date(2026, 11, 22),
-        formulation=Formulation.OTHER,
-    )
+def patient(patient_on_2mg, clinician):
+    patient = patient_on_2mg
     sign_hold(patient, clinician, DEC[20], DEC[22], signed=NOW, reason="Knee surgery")
     return patient
 

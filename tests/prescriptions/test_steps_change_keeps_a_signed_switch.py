@@ -17,9 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from prescriptions import changes, plans, titration
-from prescriptions.models import Formulation, PlanVersion
-from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan, switch_dosing_time
+from prescriptions.models import PlanVersion
+from tests.patients.journal_support import switch_dosing_time
 from tests.prescriptions.factories import plan_steps
 from tests.security.reauth import mark_reauthenticated
 
@@ -35,20 +34,8 @@ REFUSED = (
 
 
 @pytest.fixture
-def clinician():
-    return ClinicianFactory()
-
-
-@pytest.fixture
-def patient(clinician):
-    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
-    make_plan(
-        patient,
-        clinician,
-        steps=(("2", None),),
-        start=date(2026, 11, 22),
-        formulation=Formulation.OTHER,
-    )
+def patient(patient_on_2mg, clinician):
+    patient = patient_on_2mg
     switch_dosing_time(patient, clinician, titration.MORNING, DEC_10, signed=NOW)
     return patient
 
