@@ -10,6 +10,7 @@ time_zone (the IANA zone the night was logged in), logged_offline (true/false).
 
 import csv
 import io
+import re
 from datetime import UTC
 
 COLUMNS = [
@@ -41,14 +42,17 @@ COLUMNS = [
 ]
 HEADER = [name for name, _ in COLUMNS]
 
-# A spreadsheet treats a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet treats a cell as a formula (CSV injection) when it starts with a formula's
+# sign, also after leading whitespace, which spreadsheets skip (spaces, any Unicode space,
+# tabs, line breaks, NULs); a cell that starts with a tab, a line break or a NUL is also one
+# to neutralise (OWASP's list: = + - @ tab CR; ASVS 1.2.10 adds NUL).
+FORMULA = re.compile(r"[\s\x00]*[=+\-@]|[\t\r\n\x00]")
 
 
 def neutralise(value) -> str:
     """The cell as text; a formula-looking cell gets a leading apostrophe so it stays text."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
+    if FORMULA.match(text):
         return "'" + text
     return text
 
