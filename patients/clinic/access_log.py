@@ -21,7 +21,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.pager import query_without_page
-from patients.clinic.exports.csv import rows_csv
+from patients.clinic.exports.csv import BOM, rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
 from patients.models import (
@@ -280,7 +280,8 @@ def admin_access_log(request):
     if _asks_for_csv(request) and form.is_valid():
         rows = list(rows[:CSV_LIMIT])
         response = HttpResponse(
-            rows_csv(
+            BOM
+            + rows_csv(
                 [
                     "at",
                     "actor",

@@ -45,7 +45,7 @@ def test_the_admin_sees_the_whole_log_filters_it_and_downloads_it(
     assert len(admin_client_.get(url, {"patient": "patient.b"}).context["page"]) == 0
     assert len(admin_client_.get(url, {"user": "clinician.a"}).context["page"]) >= 1
     download = admin_client_.get(url, {"format": "csv", "patient": "Patient A"})
-    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert rows[0][0] == "at"
     assert rows[1][5] == "patient.view"
 
@@ -94,7 +94,7 @@ def test_a_filter_that_is_not_valid_is_never_exported(
     assert not AccessLog.objects.filter(action="access_log.export").exists()
     # The same filter, valid, still exports the one patient's rows.
     good = client.get(url, {"format": "csv", "patient": "Patient A"})
-    rows = list(csv.reader(io.StringIO(good.content.decode())))[1:]
+    rows = list(csv.reader(io.StringIO(good.content.decode("utf-8-sig"))))[1:]
     assert rows
     assert {row[4] for row in rows} == {"Patient A"}
 

@@ -98,7 +98,7 @@ def test_the_exports_have_no_row_for_an_undone_night(patient_client, staff_clien
             reverse("clinic:export", args=[quiet_patient.pk, "csv"]),
             {"start": LAST_LOGGED.isoformat(), "end": TONIGHT.isoformat()},
         )
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert [row["night"] for row in csv.DictReader(io.StringIO(text))] == [LAST_LOGGED.isoformat()]
 
 
@@ -113,7 +113,7 @@ def test_the_fhir_export_has_nothing_for_an_undone_night(
             reverse("clinic:export", args=[quiet_patient.pk, "fhir"]),
             {"start": LAST_LOGGED.isoformat(), "end": TONIGHT.isoformat()},
         )
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert f'"valueDate":"{LAST_LOGGED.isoformat()}"' in text
     assert f'"valueDate":"{TONIGHT.isoformat()}"' not in text
 

@@ -170,7 +170,7 @@ def far_west(patient_a, clinician_a):
 
 def _exported_nights(response, fmt):
     """The download's file name and the nights it holds."""
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     if fmt == "csv":
         nights = [row["night"] for row in csv.DictReader(io.StringIO(content))]
     else:
@@ -317,7 +317,7 @@ def test_a_default_export_reaches_an_urgent_report_made_ahead_of_every_night_log
     client, url = _exporter(who, reported_west.patient, clinician_a)
     response = client.get(url("fhir"))
     assert response.status_code == 200
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Disposition"].endswith('_2026-12-03.json"')
     kinds = [item["resource"]["resourceType"] for item in json.loads(content)["entry"]]
     assert kinds.count("AdverseEvent") == 1

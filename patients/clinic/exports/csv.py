@@ -1,4 +1,5 @@
-"""One CSV row per night, UTF-8, ISO dates, safe to open in a spreadsheet.
+"""One CSV row per night, UTF-8 with a byte order mark, ISO dates, safe to open in a
+spreadsheet.
 
 Columns (documented in COLUMNS below, in this order):
 night (ISO date of the evening), status (taken/skipped/blank), dose_mg, prescribed_mg,
@@ -12,6 +13,7 @@ import csv
 import io
 import re
 from datetime import UTC
+from itertools import chain
 
 COLUMNS = [
     (
@@ -99,9 +101,16 @@ def nights_csv(entries) -> str:
     return rows_csv(HEADER, (entry_row(entry) for entry in entries))
 
 
+# First in a downloaded file: without it Excel on Windows reads UTF-8 as the system's code
+# page ("Ã¤" for "ä", "â€”" for "—"); Python reads it with "utf-8-sig", LibreOffice and
+# Numbers skip it.
+BOM = "\ufeff"
+
+
 def stream_nights_csv(entries):
-    """The same CSV in pieces of about STREAM_PIECE characters, for a streamed download."""
-    return in_pieces(_csv_lines(HEADER, (entry_row(entry) for entry in entries)))
+    """The same CSV, the BOM first, in pieces of about STREAM_PIECE characters, for a
+    streamed download."""
+    return in_pieces(chain([BOM], _csv_lines(HEADER, (entry_row(entry) for entry in entries))))
 
 
 STREAM_PIECE = 32 * 1024
@@ -136,7 +145,8 @@ def in_pieces(texts, size=STREAM_PIECE):
 
 
 def rows_csv(header, rows) -> str:
-    """Any table as neutralised CSV (the access-log export uses it too)."""
+    """Any table as neutralised CSV (the access-log export uses it too; a download puts the
+    BOM before it)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])

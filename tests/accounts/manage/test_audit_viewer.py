@@ -128,7 +128,11 @@ def test_the_log_filters_by_how_the_clinician_reached_the_patient(
     page = admin_client_.get(URL, {"route": route})
     csv_rows = list(
         csv.DictReader(
-            io.StringIO(admin_client_.get(URL, {"route": route, "format": "csv"}).content.decode())
+            io.StringIO(
+                admin_client_.get(URL, {"route": route, "format": "csv"}).content.decode(
+                    "utf-8-sig"
+                )
+            )
         )
     )
 
