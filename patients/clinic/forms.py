@@ -48,9 +48,30 @@ class PatientListForm(forms.Form):
         }
 
 
+# What the date fields' messages ask for and what a browser's date input sends: four, two
+# and two ASCII digits. Django's DateField also took the language's formats (01/12/2026 in
+# English and Spanish, 1.12.2026 in German), unpadded parts (2026-1-5) and a year in other
+# scripts' digits (Python's %Y matches any Unicode digit: "٢٠٢٦-12-01"), while the message
+# said YYYY-MM-DD.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class IsoDateField(forms.DateField):
+    """A date typed as YYYY-MM-DD, nothing else (surrounding spaces aside)."""
+
+    input_formats = ["%Y-%m-%d"]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not ISO_DATE.fullmatch(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 def range_date_field(label, which, **kwargs):
     """An optional ISO date field for one end ("start" or "end") of a date range."""
-    return forms.DateField(
+    return IsoDateField(
         label=label,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -191,7 +212,7 @@ class NoteForm(forms.ModelForm):
 
 
 class ReviewForm(forms.Form):
-    reviewed_through = forms.DateField(
+    reviewed_through = IsoDateField(
         label=_("Reviewed through night"),
         help_text=_("Flags raised by this night or earlier stop raising the patient in the list."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -354,6 +375,7 @@ class PatientIdentifiersForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = ["date_of_birth", "record_number", "phone"]
+        field_classes = {"date_of_birth": IsoDateField}
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
