@@ -17,7 +17,8 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   stopped (its prescription ended), as titration answers for today; a version a later one
   replaced is completed; a version that takes effect later is active with its validityPeriod
   starting then; a version replaced before its first night (it governed no night) is
-  cancelled, its validityPeriod the night it was to start.
+  cancelled, its validityPeriod the night it was to start. The version that ended a
+  prescription has its validityPeriod start and end on the night it ended.
 - MedicationAdministration per logged dose, evening or morning (the plan's dosing time that
   night): completed with the dose in mg (UCUM), or not-done with ``statusReason``
   (SKIP_REASON_SYSTEM) for a skipped night or day; dated when it was taken, or for a skip at
@@ -361,6 +362,10 @@ def medication_requests(patient_ref: str, records: Sequence[VersionRecord], toda
             until = min(later) - timedelta(days=1) if later else None
             if until is not None and until < record.plain.effective_night:
                 until = record.plain.effective_night  # replaced before its first night began
+            if until is None and record.ends:
+                # The ending governs its night and none after: the prescription's last request
+                # ends on the night it ended (it went out open, as if still in force).
+                until = record.plain.effective_night
             prior = group[index - 1] if index else None
             out.append(medication_request(patient_ref, record, status, prior, until))
     return out
