@@ -20,6 +20,7 @@ from patients.rules.scales import gettext_noop
 from patients.urgent.reports import (
     reports_between,  # urgent reaction reports (patients.urgent.reports)
 )
+from prescriptions import titration
 
 EDGE_NIGHTS = 14  # "at start" and "at end" are the means of the first and last 14 nights
 
@@ -66,6 +67,21 @@ def symptom_changes(records, start: date, end: date, scales) -> list[SymptomChan
     return out
 
 
+def counted_in(versions, start: date, end: date) -> str:
+    """How the report counts the range: "nights" when every date in it was of evening
+    dosing, "days" when every one was of morning dosing, "both" across a switch. The dosing
+    time of each night is the plan's then (titration.dosing_time_on), not today's: a range
+    before a switch to mornings was said in days, one across it all in one of the two."""
+    found = set()
+    night = start
+    while night <= end and len(found) < 2:
+        found.add(titration.dosing_time_on(versions, night))
+        night += timedelta(days=1)
+    if len(found) > 1:
+        return "both"
+    return "days" if found == {titration.MORNING} else "nights"
+
+
 def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
     """Everything the report template shows for ``page`` (a dashboard.PatientPage).
 
@@ -100,6 +116,7 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         "start": start,
         "end": end,
         "days": days,
+        "counted_in": counted_in(page.plan.versions, start, end),
         # Nights after tonight are open unless logged (the range may end on a night logged
         # ahead of tonight: tonight, still open, counted as missed in it); a past night not
         # logged is missed, the range's last one too.
