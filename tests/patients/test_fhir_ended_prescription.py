@@ -3,7 +3,9 @@ ended it) has an end, the night it ended, as every replaced version has the last
 governed; it went out with a validityPeriod open for ever, as if still in force."""
 
 import json
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -11,7 +13,9 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
+from patients.clinic.exports import fhir
 from prescriptions.changes import end_change
+from prescriptions.titration import PlainVersion, Step
 from tests.patients.test_exports import body
 from tests.patients.test_report_plan_changes import change, two_prescriptions
 from tests.prescriptions.factories import make_prescription
@@ -75,3 +79,39 @@ def test_a_prescription_ended_with_no_new_one_has_its_last_request_ended(
         {"start": "2026-02-14", "end": "2026-02-14"},
     ]
     assert found[0, 2]["status"] == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "step", "hold", "ended"),
+    [
+        (
+            "morning",
+            "Step 1: 1.5 mg once daily in the morning for 14 days, from 1 Jan 2026.",
+            "On hold: do not take from the day of 5 Jan 2026 to the day of 8 Jan 2026;",
+            "Prescription ended: no dose from the day of 5 Jan 2026 on.",
+        ),
+        (
+            "evening",
+            "Step 1: 1.5 mg once daily in the evening for 14 nights, from 1 Jan 2026.",
+            "On hold: do not take from the night of 5 Jan 2026 to the night of 8 Jan 2026;",
+            "Prescription ended: no dose from the night of 5 Jan 2026 on.",
+        ),
+    ],
+)
+def test_a_morning_dosers_instructions_say_days_as_the_pages_do(dosing_time, step, hold, ended):
+    """ "once daily in the morning for 14 nights, ... from the night of" for a morning doser,
+    whose steps last days (titration.counts_nights) and whose dates are days."""
+    version = PlainVersion(
+        number=2,
+        effective_night=date(2026, 1, 5),
+        start_date=date(2026, 1, 1),
+        steps=(Step(Decimal("1.5"), 14), Step(Decimal("3"), None)),
+        dosing_time=dosing_time,
+        hold_from=date(2026, 1, 5),
+        hold_until=date(2026, 1, 8),
+    )
+    held = fhir.dosage_instructions(version, ends=False)
+    assert held[0]["text"] == step
+    assert held[-1]["text"].startswith(hold)
+    ending = replace(version, hold_until=None, ends=True)
+    assert fhir.dosage_instructions(ending, ends=True)[-1]["text"] == ended

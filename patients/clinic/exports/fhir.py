@@ -247,6 +247,10 @@ def _instruction(sequence: int, text: str, bounds: dict, dosing_time: str, dose=
 def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dict]:
     """The version's steps, then its hold or its ending, each as one instruction."""
     when = "in the evening" if version.dosing_time == titration.EVENING else "in the morning"
+    # A morning doser's steps last days and their dates are days, as every page says
+    # (titration.counts_nights); the texts said "for 14 nights", "from the night of".
+    nights = titration.counts_nights(version.dosing_time)
+    unit, of = ("nights", "the night of") if nights else ("days", "the day of")
     out = []
     for index, (first, last, step) in enumerate(titration.step_schedule(version)):
         # The nights of the step as the schedule gives them: the last step has no end, its
@@ -255,7 +259,7 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
         bounds = {"start": first.isoformat()}
         if last is not None:
             bounds["end"] = last.isoformat()
-        length = f" for {step.days} nights" if step.days else ", ongoing"
+        length = f" for {step.days} {unit}" if step.days else ", ongoing"
         if step.days and last is None:
             length += ", then continuing until the plan changes"
         instruction = _instruction(
@@ -277,7 +281,7 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
         out.append(
             _instruction(
                 sequence,
-                f"Prescription ended: no dose from the night of {night:%-d %b %Y} on.",
+                f"Prescription ended: no dose from {of} {night:%-d %b %Y} on.",
                 {"start": night.isoformat()},
                 version.dosing_time,
                 code=END,
@@ -288,11 +292,11 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
         until = "until further notice"
         if version.hold_until is not None:
             bounds["end"] = version.hold_until.isoformat()
-            until = f"to the night of {version.hold_until:%-d %b %Y}"
+            until = f"to {of} {version.hold_until:%-d %b %Y}"
         out.append(
             _instruction(
                 sequence,
-                f"On hold: do not take from the night of {version.hold_from:%-d %b %Y} "
+                f"On hold: do not take from {of} {version.hold_from:%-d %b %Y} "
                 f"{until}; the steps above resume after the hold.",
                 bounds,
                 version.dosing_time,
