@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules import doses
@@ -323,6 +324,15 @@ class SignedVersionForm(forms.Form):
         self.needs_confirmation = False
         self.needs_gap_confirmation = False
         super().__init__(*args, **kwargs)
+        # Dates as YYYY-MM-DD only (date_fields): said in the words of the labels.
+        invalid = (
+            gettext("Enter the day as YYYY-MM-DD.")
+            if self.morning_dosing
+            else gettext("Enter the night as YYYY-MM-DD.")
+        )
+        for field in self.fields.values():
+            if isinstance(field, IsoDateField):
+                field.error_messages["invalid"] = invalid
         if self.morning_dosing:
             for name, words in self.morning_words.items():
                 for attribute, text in words.items():
@@ -390,12 +400,12 @@ class AppliesSuggestion(forms.Form):
 
 
 class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
-    effective_night = forms.DateField(
+    effective_night = IsoDateField(
         label=_("Takes effect from the night of"),
         widget=DATE_INPUT,
         help_text=_("Tonight or later: nights before keep the plan they had."),
     )
-    start_date = forms.DateField(
+    start_date = IsoDateField(
         label=_("Step 1 starts on the night of"),
         widget=DATE_INPUT,
         help_text=_("Later steps follow on from this date."),
@@ -475,8 +485,8 @@ class HoldForm(SignedVersionForm):
     hold_reason = forms.ChoiceField(
         label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial=Kind.PLANNED_SURGERY
     )
-    hold_from = forms.DateField(label=_("Hold from the night of"), widget=DATE_INPUT)
-    hold_until = forms.DateField(
+    hold_from = IsoDateField(label=_("Hold from the night of"), widget=DATE_INPUT)
+    hold_until = IsoDateField(
         label=_("Hold until the night of"),
         widget=DATE_INPUT,
         required=False,
@@ -550,7 +560,7 @@ def _restart_choice(index, step, dosing_time) -> str:
 
 
 class ResumeForm(SignedVersionForm):
-    resume_on = forms.DateField(label=_("Restart on the night of"), widget=DATE_INPUT)
+    resume_on = IsoDateField(label=_("Restart on the night of"), widget=DATE_INPUT)
     step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
     field_order = ["resume_on", "step", "reason", "patient_note"]
     first_night_field = "resume_on"
@@ -586,7 +596,7 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     dosing_time = forms.ChoiceField(
         label=_("Dosing time"), choices=DosingTime.choices, widget=forms.RadioSelect
     )
-    effective_night = forms.DateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
+    effective_night = IsoDateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
     field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
 

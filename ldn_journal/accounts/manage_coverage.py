@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
 from patients import coverage
 from patients.models import Coverage
@@ -37,10 +38,15 @@ class CoverageForm(forms.Form):
         help_text=gettext_lazy("Sees the other clinician's patients and gets their alerts."),
     )
     covered = forms.ModelChoiceField(label=gettext_lazy("Clinician away"), queryset=_clinicians())
-    first_day = forms.DateField(label=gettext_lazy("First day"), widget=DateInput)
-    last_day = forms.DateField(
+    first_day = IsoDateField(
+        label=gettext_lazy("First day"),
+        widget=DateInput,
+        error_messages={"invalid": gettext_lazy("Enter the day as YYYY-MM-DD.")},
+    )
+    last_day = IsoDateField(
         label=gettext_lazy("Last day"),
         widget=DateInput,
+        error_messages={"invalid": gettext_lazy("Enter the day as YYYY-MM-DD.")},
         help_text=gettext_lazy(
             "Both days are included, as whole days in the clinic's time zone (%(zone)s)."
         ),

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
 from patients.rules import flags, scales
@@ -46,27 +47,6 @@ class PatientListForm(forms.Form):
             "kind": data.get("kind") or "",
             "needs_review": bool(data.get("review")),
         }
-
-
-# What the date fields' messages ask for and what a browser's date input sends: four, two
-# and two ASCII digits. Django's DateField also took the language's formats (01/12/2026 in
-# English and Spanish, 1.12.2026 in German), unpadded parts (2026-1-5) and a year in other
-# scripts' digits (Python's %Y matches any Unicode digit: "٢٠٢٦-12-01"), while the message
-# said YYYY-MM-DD.
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class IsoDateField(forms.DateField):
-    """A date typed as YYYY-MM-DD, nothing else (surrounding spaces aside)."""
-
-    input_formats = ["%Y-%m-%d"]
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip()
-            if value and not ISO_DATE.fullmatch(value):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 def range_date_field(label, which, **kwargs):

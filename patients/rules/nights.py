@@ -25,6 +25,7 @@ time to instant monotonic and keeps :func:`night_window` and :func:`night_of` co
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,12 +79,17 @@ def relative_night(night: date, local_today: date, dosing_time: str) -> str | No
     return {0: TONIGHT, 1: LAST_NIGHT}.get(days)
 
 
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{1,2}")
+
+
 def month_named(text: str | None) -> date | None:
     """The first day of the month "YYYY-MM" names, or None when the text names no month
     ("2026-13", "abc", a year of twenty digits). Each page then keeps it within its own
     range (the journal's first month, never after this month)."""
+    if not _MONTH.fullmatch(text or ""):  # ASCII digits only: int() reads any script's
+        return None
     try:
-        year, month = (int(part) for part in (text or "").split("-"))
+        year, month = (int(part) for part in text.split("-"))
         return date(year, month, 1)
     except (ValueError, OverflowError):
         return None

@@ -560,3 +560,22 @@ def test_a_zones_clock_changes_are_walked_once_per_year(monkeypatch):
             date(2027, 10, 31),
         )
     assert walks == [2026, 2027]
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2026-12", date(2026, 12, 1)),
+        ("2026-1", date(2026, 1, 1)),
+        ("\u0662\u0660\u0662\u0666-12", None),  # Arabic-Indic digits: int() read them
+        ("2026-\u0661\u0662", None),
+        (" 2026-12", None),
+        ("+2026-12", None),
+        ("2026-13", None),
+        ("abc", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_month_is_named_in_ascii_digits_only(text, month):
+    assert nights_rules.month_named(text) == month

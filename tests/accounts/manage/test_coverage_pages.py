@@ -269,7 +269,7 @@ def deactivated():
             "2027 or earlier.",
         ),
         (lambda a, b: {**form(b, a), "covering": 999_999}, "Select a valid choice"),
-        (lambda a, b: {**form(b, a), "first_day": "31/02/2026"}, "Enter a valid date"),
+        (lambda a, b: {**form(b, a), "first_day": "31/02/2026"}, "Enter the day as YYYY-MM-DD."),
         (lambda a, b: {**form(b, a), "reason": ""}, "This field is required"),
     ],
 )
@@ -324,3 +324,16 @@ def test_the_admin_navigation_leads_to_covering_clinicians_and_marks_it_current(
     assert f'<a href="{LIST_URL}" aria-current="page"' in html
     people = admin_client_.get(reverse("manage:people")).content.decode()
     assert f'href="{LIST_URL}"' in people
+
+
+@pytest.mark.parametrize("typed", ["03/04/2026", "2026-3-4", "\u0662\u0660\u0662\u0666-03-04"])
+@pytest.mark.parametrize("field", ["first_day", "last_day"])
+def test_a_day_typed_otherwise_than_yyyy_mm_dd_is_refused_saying_how(
+    admin_client_, clinician_a, clinician_b, field, typed
+):
+    # "03/04/2026" was 4 March in English (month first) and 3 April in Spanish.
+    response = admin_client_.post(NEW_URL, {**form(clinician_b, clinician_a), field: typed})
+
+    assert response.status_code == 200
+    assert "Enter the day as YYYY-MM-DD." in response.content.decode()
+    assert not Coverage.objects.exists()
