@@ -18,11 +18,13 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.models import NightlyEntry, Patient
+from patients.rules import doses
 from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
 from prescriptions import plans, safety, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
@@ -80,6 +82,80 @@ class NeedsGapConfirmation(PlanChangeError):
             )
         )
         super().__init__(gap_message(gap, start, dosing_time) + " " + tick)
+
+
+class NeedsRestartConfirmation(PlanChangeError):
+    """A hold with an end signed over a hold until resumed ends that hold with it: LDN
+    restarts on the night after it. Saved only once the clinician confirms that night
+    (``night``): "a hold over a hold changes its dates" and "give the open hold an end"
+    are one change, and the plan restarted with nothing said (an urgent report's hold, a
+    dated hold for 10-12 Dec signed inside it: LDN again from 13 Dec). The box carries the
+    night it names, so a box ticked for other dates confirms nothing."""
+
+    def __init__(self, night: date, message: str, dosing_time=titration.EVENING):
+        self.night = night
+        super().__init__(
+            message
+            + " "
+            + gettext(
+                "Tick “%(box)s” and sign again to save it; nothing was saved. To keep the "
+                "plan on hold until resumed, do not sign this hold: its dates are already "
+                "on hold."
+            )
+            % {"box": restart_confirm_label(night, dosing_time)}
+        )
+
+
+def restart_confirm_label(night: date, dosing_time: str = titration.EVENING) -> str:
+    """The Hold form's box that confirms the restart a hold's end makes (as the save's
+    NeedsRestartConfirmation names it); a morning doser's nights are days."""
+    message = (
+        gettext("I confirm LDN restarts on the day of %(night)s")
+        if dosing_time == titration.MORNING
+        else gettext("I confirm LDN restarts on the night of %(night)s")
+    )
+    return message % {"night": local_date(night, "date")}
+
+
+def restart_message(
+    held_from: date, until: date, night: date, dose, dosing_time: str = titration.EVENING
+) -> str:
+    """What signing a hold that ends on ``until`` over the hold signed from ``held_from``
+    until resumed does: LDN restarts on ``night`` (at ``dose`` mg, when it has one), as the
+    clinician confirms it and the version records it."""
+    morning = dosing_time == titration.MORNING
+    if dose is None:
+        message = (
+            gettext(
+                "This hold ends on %(until)s, and with it the hold signed from %(start)s "
+                "until resumed: LDN restarts on the day of %(night)s."
+            )
+            if morning
+            else gettext(
+                "This hold ends on %(until)s, and with it the hold signed from %(start)s "
+                "until resumed: LDN restarts on the night of %(night)s."
+            )
+        )
+    else:
+        message = (
+            gettext(
+                "This hold ends on %(until)s, and with it the hold signed from %(start)s "
+                "until resumed: LDN restarts on the day of %(night)s, at %(dose)s mg."
+            )
+            if morning
+            else gettext(
+                "This hold ends on %(until)s, and with it the hold signed from %(start)s "
+                "until resumed: LDN restarts on the night of %(night)s, at %(dose)s mg."
+            )
+        )
+    return message % {
+        "until": local_date(until, "date"),
+        "start": local_date(held_from, "date"),
+        "night": local_date(night, "date"),
+        "dose": doses.plain(dose).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        if dose is not None
+        else "",
+    }
 
 
 def gap_message(
@@ -708,6 +784,36 @@ def _confirmed_gap(
     return gap_message(gap, change.start_date, dosing_time)
 
 
+def _confirmed_restart(
+    versions, after, change: PlanChange, confirmed: date | None, dosing_time
+) -> str:
+    """The restart a hold with an end makes when signed over a hold until resumed (no
+    restart signed), as stored on its version once confirmed; raises
+    NeedsRestartConfirmation unless ``confirmed`` names that night. ``after``: the versions
+    the change stores (it and what it signs again); ``dosing_time``: words_dosing_time's."""
+    if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
+        return ""
+    night = change.hold_until + timedelta(days=1)
+    if (
+        titration.status_on(versions, night) != titration.ON_HOLD
+        or titration.hold_last_night(versions, night) is not None
+    ):
+        return ""  # not held then, or a restart already signed: the end restarts nothing
+    final = (*versions, *after)
+    if titration.status_on(final, night) == titration.ON_HOLD:
+        return ""
+    message = restart_message(
+        titration.version_in_effect(versions, night).hold_from,
+        change.hold_until,
+        night,
+        titration.prescribed_dose(final, night),
+        dosing_time,
+    )
+    if confirmed != night:
+        raise NeedsRestartConfirmation(night, message, dosing_time)
+    return message
+
+
 def _insert_version(
     prescription, number, author, change: PlanChange, now, confirmed_warning=""
 ) -> PlanVersion:
@@ -745,14 +851,16 @@ def save_version(
     now: datetime,
     confirmed_increase: bool = False,
     confirmed_gap: bool = False,
+    confirmed_restart: date | None = None,
 ) -> PlanVersion:
     """Save ``change`` as the next version, or raise StalePlan / PlanChangeError.
 
     ``based_on`` is the number of the newest version the clinician's form was built from.
     A change that crosses a safety threshold raises NeedsConfirmation unless
     ``confirmed_increase``, one that leaves nights without LDN before its step 1
-    NeedsGapConfirmation unless ``confirmed_gap``; once confirmed, the version records what
-    was confirmed.
+    NeedsGapConfirmation unless ``confirmed_gap``, a hold with an end that ends a hold until
+    resumed (LDN restarts after it) NeedsRestartConfirmation unless ``confirmed_restart``
+    is the night it restarts on; once confirmed, the version records what was confirmed.
     """
     with transaction.atomic():
         prescription = (
@@ -782,10 +890,11 @@ def save_version(
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
         _check_no_gap_after_hold(view.versions, after, change, words)
         gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
+        restart = _confirmed_restart(view.versions, after, change, confirmed_restart, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )
-        confirmed = " ".join(filter(None, (confirmed, gap)))
+        confirmed = " ".join(filter(None, (confirmed, gap, restart)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         version.kept_holds = [
             KeptHold(

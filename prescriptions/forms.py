@@ -6,7 +6,7 @@ and the builders in changes.py.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -21,7 +21,7 @@ from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules import doses
 from prescriptions import suggestions, titration
-from prescriptions.changes import logged_dose_stands_message
+from prescriptions.changes import logged_dose_stands_message, restart_confirm_label
 from prescriptions.models import (
     DosingTime,
     Formulation,
@@ -494,6 +494,11 @@ class HoldForm(SignedVersionForm):
     )
     # A hold prescribes no dose, so it never raises one: no increase to confirm.
     confirm_increase = None
+    # The night the clinician confirms LDN restarts on, when the hold's end ends a hold
+    # until resumed (changes.NeedsRestartConfirmation): the box's value is that night, so a
+    # box ticked for other dates confirms nothing. Drawn by _confirm_restart.html, never
+    # with the other fields (as a hidden field it would stay confirmed unseen).
+    confirm_restart = forms.CharField(required=False, max_length=10)
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
     first_night_field = "hold_from"
     holds = True
@@ -501,6 +506,42 @@ class HoldForm(SignedVersionForm):
         "hold_from": {"label": _("Hold from the day of")},
         "hold_until": {"label": _("Hold until the day of")},
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set by the view when the save raised NeedsRestartConfirmation: the box is shown,
+        # not ticked, naming that night.
+        self.restart_night = None
+
+    def clean_confirm_restart(self):
+        """The night the box confirms, or None (not ticked, or not a date: not confirmed,
+        the save asks again)."""
+        try:
+            return date.fromisoformat(self.cleaned_data.get("confirm_restart") or "")
+        except ValueError:
+            return None
+
+    @property
+    def restart_box(self) -> dict | None:
+        """The restart box to draw: the night the save asked about (not ticked), else the
+        night posted ticked (the form met another error); None: no box."""
+        if self.restart_night is not None:
+            night, checked = self.restart_night, False
+        else:
+            try:
+                night = date.fromisoformat(self.data.get("confirm_restart") or "")
+            except (TypeError, ValueError):
+                return None
+            checked = True
+        return {
+            "value": night.isoformat(),
+            "checked": checked,
+            "label": restart_confirm_label(night, self.dosing_time),
+            "help": gettext(
+                "Asked only when a hold with an end is signed over a hold until resumed: "
+                "the plan restarts after it. The version records your confirmation."
+            ),
+        }
 
     def clean_hold_until(self):
         # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending

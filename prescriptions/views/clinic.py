@@ -24,6 +24,7 @@ from prescriptions import suggestions as rules
 from prescriptions.changes import (
     NeedsConfirmation,
     NeedsGapConfirmation,
+    NeedsRestartConfirmation,
     PlanChangeError,
     StalePlan,
     create_prescription,
@@ -494,11 +495,15 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                     now=now,
                     # A hold's and an ending's forms have no box: they raise no dose.
                     confirmed_increase=form.cleaned_data.get("confirm_increase", False),
+                    # The Hold form's only: the night it confirms LDN restarts on.
+                    confirmed_restart=form.cleaned_data.get("confirm_restart"),
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
                 form.needs_confirmation = isinstance(error, NeedsConfirmation)
+                if isinstance(error, NeedsRestartConfirmation):
+                    form.restart_night = error.night
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)

@@ -58,9 +58,10 @@ def make_plan(
     return prescription
 
 
-def sign_change(patient, author, build, signed):
+def sign_change(patient, author, build, signed, **confirmed):
     """The clinician signs ``build(plan)``, a change built from the patient's plan as it is
-    loaded now, as the plan's next version at ``signed``."""
+    loaded now, as the plan's next version at ``signed`` (``confirmed``: what they confirm,
+    as save_version takes it: confirmed_restart=...)."""
     plan = plans.load(patient)
     return save_version(
         prescription_id=plan.prescription.pk,
@@ -68,6 +69,7 @@ def sign_change(patient, author, build, signed):
         based_on=plan.latest.number,
         change=build(plan),
         now=signed,
+        **confirmed,
     )
 
 
@@ -106,11 +108,14 @@ def sign_hold(
     restart_signed=None,
     restart_reason="Healed",
     restart_note="",
+    confirmed_restart=None,
 ):
     """The clinician holds the plan from the night ``hold_from`` to ``hold_until`` (None:
-    open-ended), signed at ``signed``. With ``restart_on``, then signs a restart on that
-    night at the plan's step ``restart_step`` (sign_restart), at ``restart_signed`` (default
-    ``signed``). Returns the last version signed."""
+    open-ended), signed at ``signed``; ``confirmed_restart``: the night they confirm LDN
+    restarts on, when the hold ends a hold until resumed (NeedsRestartConfirmation). With
+    ``restart_on``, then signs a restart on that night at the plan's step ``restart_step``
+    (sign_restart), at ``restart_signed`` (default ``signed``). Returns the last version
+    signed."""
     held = sign_change(
         patient,
         author,
@@ -123,6 +128,7 @@ def sign_hold(
             versions=tuple(plan.versions),
         ),
         signed,
+        confirmed_restart=confirmed_restart,
     )
     if restart_on is None:
         return held

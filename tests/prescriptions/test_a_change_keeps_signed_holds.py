@@ -199,7 +199,8 @@ def test_restarting_a_hold_until_resumed_keeps_the_hold_it_covered(patient, clin
 
 def test_giving_a_hold_until_resumed_an_end_keeps_the_hold_it_covered(patient, clinician, surgery):
     sign_hold(patient, clinician, DEC[3], None, signed=NOW)
-    version = sign_hold(patient, clinician, DEC[3], DEC[9], signed=NOW)
+    # The restart on the 10th it makes is confirmed (NeedsRestartConfirmation).
+    version = sign_hold(patient, clinician, DEC[3], DEC[9], signed=NOW, confirmed_restart=DEC[10])
     assert _held(patient, 9, 10, 19, 20, 22, 23) == {
         9: True,
         10: False,

@@ -95,7 +95,14 @@ def test_the_patient_and_the_clinician_read_the_same_restart(patient_a, clinicia
 def test_a_dated_hold_signed_over_an_open_ended_one_says_its_last_night(patient_a, clinician_a):
     _held_from_dec_2(patient_a, clinician_a)
     sign_hold(
-        patient_a, clinician_a, date(2026, 12, 5), date(2026, 12, 20), signed=NOW, reason="Dated"
+        patient_a,
+        clinician_a,
+        date(2026, 12, 5),
+        date(2026, 12, 20),
+        signed=NOW,
+        reason="Dated",
+        # It ends the open-ended hold: the restart on the 21st is confirmed.
+        confirmed_restart=date(2026, 12, 21),
     )
     mine, home, page, plan = _pages(patient_a, clinician_a)
     assert "Until the night of Sunday 20 December." in mine

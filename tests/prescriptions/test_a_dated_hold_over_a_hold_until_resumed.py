@@ -1,0 +1,166 @@
+"""A hold with an end signed over a hold until resumed restarts LDN after it: saved only once
+the clinician confirms the night it restarts on.
+
+An urgent report's acknowledgement holds the plan until resumed. A dated hold signed inside
+it (10 to 12 Dec) changed the hold's dates ("a hold over a hold changes its dates"), which
+is the same change as giving the open hold an end: the plan restarted on 13 Dec with
+nothing said, and the patient was told to take LDN again. Now the save raises
+NeedsRestartConfirmation naming the night, and the Hold form shows a box "I confirm LDN
+restarts on the night of 13 Dec 2026" whose value is that night; nothing is stored until
+it is ticked for that night.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from prescriptions import changes, plans, titration
+from prescriptions.models import Formulation, PlanVersion
+from tests.factories import PatientFactory
+from tests.patients.journal_support import make_plan, sign_hold, visible_text
+from tests.security.reauth import signed_in_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)  # 14:00 in London, the night of 2 Dec
+DEC = {day: date(2026, 12, day) for day in range(1, 32)}
+RESTARTS = (
+    "This hold ends on 12 Dec 2026, and with it the hold signed from 3 Dec 2026 until "
+    "resumed: LDN restarts on the night of 13 Dec 2026, at 2 mg."
+)
+
+
+@pytest.fixture
+def patient(patient_on_2mg, clinician):
+    """On 2 mg, held until resumed from 3 Dec (as an urgent report's acknowledgement)."""
+    sign_hold(patient_on_2mg, clinician, DEC[3], None, signed=NOW, reason="Urgent report")
+    return patient_on_2mg
+
+
+def _versions(patient):
+    return PlanVersion.objects.filter(prescription__patient=patient).count()
+
+
+def _held(patient, *days):
+    plan = plans.load(patient)
+    return [plan.status_on(DEC[day]) == titration.ON_HOLD for day in days]
+
+
+def test_a_dated_hold_inside_a_hold_until_resumed_is_not_saved_unconfirmed(patient, clinician):
+    before = _versions(patient)
+    with pytest.raises(changes.NeedsRestartConfirmation) as asked:
+        sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    assert asked.value.night == DEC[13]
+    assert RESTARTS in str(asked.value)
+    assert "nothing was saved" in str(asked.value)
+    assert _versions(patient) == before
+    assert _held(patient, 10, 13, 30) == [True, True, True]
+
+
+def test_a_box_ticked_for_another_night_confirms_nothing(patient, clinician):
+    before = _versions(patient)
+    with pytest.raises(changes.NeedsRestartConfirmation):
+        sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW, confirmed_restart=DEC[12])
+    assert _versions(patient) == before
+
+
+def test_the_confirmed_restart_is_saved_and_recorded(patient, clinician):
+    version = sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW, confirmed_restart=DEC[13])
+    assert _held(patient, 3, 9, 10, 12, 13) == [True, True, True, True, False]
+    assert plans.load(patient).dose_on(DEC[13]) == Decimal("2")
+    assert RESTARTS in PlanVersion.objects.get(pk=version.pk).confirmed_safety_warning
+
+
+def test_giving_the_hold_until_resumed_an_end_asks_too(patient, clinician):
+    with pytest.raises(changes.NeedsRestartConfirmation) as asked:
+        sign_hold(patient, clinician, DEC[3], DEC[9], signed=NOW)
+    assert asked.value.night == DEC[10]
+
+
+def test_a_morning_doser_is_asked_for_the_day(clinician):
+    """Words as the Hold form's (changes.words_dosing_time): a morning doser's are days."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_plan(
+        patient,
+        clinician,
+        steps=(("2", None),),
+        start=DEC[1],
+        dosing_time="morning",
+        formulation=Formulation.OTHER,
+    )
+    sign_hold(patient, clinician, DEC[3], None, signed=NOW)
+    with pytest.raises(changes.NeedsRestartConfirmation) as asked:
+        sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    assert "LDN restarts on the day of 13 Dec 2026, at 2 mg" in str(asked.value)
+    assert "Tick “I confirm LDN restarts on the day of 13 Dec 2026”" in str(asked.value)
+
+
+def test_a_dated_hold_before_a_hold_until_resumed_asks_nothing(patient_on_2mg, clinician):
+    """Held until resumed from 20 Dec: a hold for 10-12 Dec restarts nothing."""
+    sign_hold(patient_on_2mg, clinician, DEC[20], None, signed=NOW)
+    version = sign_hold(patient_on_2mg, clinician, DEC[10], DEC[12], signed=NOW)
+    assert version.confirmed_safety_warning == ""
+    assert _held(patient_on_2mg, 10, 13, 20, 30) == [True, False, True, True]
+
+
+def test_a_dated_hold_over_a_dated_hold_asks_nothing(patient_on_2mg, clinician):
+    sign_hold(patient_on_2mg, clinician, DEC[10], DEC[15], signed=NOW)
+    version = sign_hold(patient_on_2mg, clinician, DEC[10], DEC[12], signed=NOW)
+    assert version.confirmed_safety_warning == ""
+
+
+def _post_hold(client, patient, **extra):
+    with time_machine.travel(NOW, tick=False):
+        return client.post(
+            reverse("clinic:plan_hold", args=[patient.pk]),
+            {
+                "based_on": str(plans.load(patient).latest.number),
+                "reason": "Procedure",
+                "patient_note": "",
+                "hold_reason": "other",
+                "hold_from": "2026-12-10",
+                "hold_until": "2026-12-12",
+                **extra,
+            },
+        )
+
+
+def test_the_hold_form_asks_to_confirm_the_restart(patient, clinician):
+    client = signed_in_reauthenticated(clinician)
+    before = _versions(patient)
+    response = _post_hold(client, patient)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert RESTARTS in visible_text(html)
+    assert 'name="confirm_restart" id="id_confirm_restart" value="2026-12-13">' in html
+    assert "I confirm LDN restarts on the night of 13 Dec 2026" in html
+    assert _versions(patient) == before
+    # Ticked for the night it names: saved.
+    response = _post_hold(client, patient, confirm_restart="2026-12-13")
+    assert response.status_code == 302
+    assert _versions(patient) == before + 1
+    assert _held(patient, 12, 13) == [True, False]
+
+
+@pytest.mark.parametrize("ticked", ["2026-12-14", "yes", "on"])
+def test_the_hold_form_asks_again_for_a_box_that_names_another_night(patient, clinician, ticked):
+    client = signed_in_reauthenticated(clinician)
+    before = _versions(patient)
+    response = _post_hold(client, patient, confirm_restart=ticked)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Asked again, for the night this hold restarts on, and not ticked.
+    assert 'name="confirm_restart" id="id_confirm_restart" value="2026-12-13">' in html
+    assert _versions(patient) == before
+
+
+def test_the_hold_form_shows_no_box_when_nothing_restarts(patient_on_2mg, clinician):
+    client = signed_in_reauthenticated(clinician)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("clinic:plan_hold", args=[patient_on_2mg.pk]))
+    assert 'name="confirm_restart"' not in page.content.decode()
+    response = _post_hold(client, patient_on_2mg)
+    assert response.status_code == 302
