@@ -1149,7 +1149,7 @@ def _holds_signed_again(
             holder.hold_until != end
         ):
             raise PlanChangeError(_lifts_hold_message(start, end))
-        row = _row_of(view, _signed_as_hold(versions, holder))
+        row = view.signed_hold_row(holder)
         hold = hold_change(
             newest,
             hold_from=start,
@@ -1162,24 +1162,6 @@ def _holds_signed_again(
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
     return kept
-
-
-def _signed_as_hold(versions, holder: titration.PlainVersion) -> titration.PlainVersion:
-    """The hold version that signed the hold ``holder`` holds: ``holder`` itself, or, when a
-    steps change or a switch carried the hold on (its hold_from before its own first
-    night), the newest hold signed from that night before it. The hold signed again took the
-    carrier's reason and note ("Review", "Your dose goes up to 3 mg") and no reason kind."""
-    if holder.hold_from == holder.effective_night:
-        return holder
-    signed = [
-        version
-        for version in versions
-        if version.hold_from == holder.hold_from
-        and version.effective_night == version.hold_from
-        and (version.prescription_index, version.number)
-        < (holder.prescription_index, holder.number)
-    ]
-    return signed[-1] if signed else holder
 
 
 def _row_of(view: plans.PlanView, version: titration.PlainVersion):

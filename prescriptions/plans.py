@@ -28,6 +28,14 @@ from ldn_journal.compiled_queries import CompiledQuery
 from prescriptions import titration
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
 
+# The kinds of version that hold the plan only by carrying on a hold signed before them
+# (changes._carried_hold): the hold's words (its note, reason) are the hold's own version's.
+HOLD_CARRIERS = (
+    PlanVersion.Kind.CHANGED,
+    PlanVersion.Kind.TEMPLATE,
+    PlanVersion.Kind.DOSING_TIME,
+)
+
 
 @dataclass(frozen=True)
 class PlanView:
@@ -110,14 +118,36 @@ class PlanView:
         return self.history[self.versions.index(version)]
 
     def hold_note(self, night: date) -> str:
-        """While the plan is on hold on ``night``: the note for the patient of the version
-        that holds it (the one in effect then); "" otherwise. Not the newest version's: with
-        a restart signed, that is the restart, and the paused card showed the restart's note
-        in place of the hold's."""
+        """While the plan is on hold on ``night``: the note for the patient the hold that
+        holds it was signed with (signed_hold_row); "" otherwise. Not the newest version's:
+        with a restart signed, that is the restart, and the paused card showed the restart's
+        note in place of the hold's. Nor the note of a steps change or a switch that carries
+        the hold on: the card showed "Your dose goes up to 3 mg" under "do not take LDN"."""
         if self.status_on(night) != titration.ON_HOLD:
             return ""
-        row = self.row_in_effect(night)
+        version = titration.version_in_effect(self.versions, night)
+        row = self.signed_hold_row(version) if version is not None else None
         return row.patient_note if row is not None else ""
+
+    def signed_hold_row(self, version: titration.PlainVersion) -> PlanVersion | None:
+        """The signed row of the hold that ``version`` (one of ``versions``) holds: its
+        own, or, when it only carries the hold on (a steps change, a template or a switch of
+        dosing time keeps the hold running or to come on its first night:
+        changes._carried_hold), the newest version signed before it, of its prescription,
+        that holds from the same first night and is not such a carrier. None when none
+        is found or the view carries no rows (batch loads)."""
+        if len(self.history) != len(self.versions):
+            return None
+        index = next(i for i, plain in enumerate(self.versions) if plain is version)
+        if self.history[index].kind not in HOLD_CARRIERS:
+            return self.history[index]
+        for earlier in range(index - 1, -1, -1):
+            plain, row = self.versions[earlier], self.history[earlier]
+            if plain.prescription_index != version.prescription_index:
+                break
+            if row.kind not in HOLD_CARRIERS and plain.hold_from == version.hold_from:
+                return row
+        return None
 
     def steps_ahead(self, night: date) -> tuple[titration.Stretch, ...]:
         """The plan from ``night`` on as the patient follows it (titration.plan_ahead):
