@@ -1187,10 +1187,16 @@ def _check_signed_again(after, final, lost, last: date) -> None:
             raise PlanChangeError(_lifts_hold_message(start, end))
     held = {night for start, end in lost for night in _nights(start, end or last)}
     first = min((start for start, _end in lost), default=None)
-    if first is not None and (
-        _first_night_changed(after, final, first, last, skip=held.__contains__) is not None
-    ):
-        raise PlanChangeError(_lifts_hold_message(*lost[0]))
+    changed = (
+        None
+        if first is None
+        else _first_night_changed(after, final, first, last, skip=held.__contains__)
+    )
+    if changed is not None:
+        # Named: the hold signed again that governs the night that differs (the last to
+        # start before it), not the first kept hold, which may be as it should be.
+        governing = max((run for run in lost if run[0] <= changed), key=lambda run: run[0])
+        raise PlanChangeError(_lifts_hold_message(*governing))
 
 
 def _all_held(final, first: date, last: date) -> bool:

@@ -518,3 +518,40 @@ def test_a_hold_carried_by_a_steps_change_is_signed_again_with_its_own_words(
     assert again.reason == "Knee surgery"
     assert again.patient_note == "No LDN around your operation."
     assert again.reason_kind == surgery.reason_kind
+
+
+@pytest.mark.parametrize(
+    ("doses", "named"),
+    [(("3", "4"), "from 20 Dec 2026 to 22 Dec 2026"), (("4", "3"), "from 10 Dec 2026 to 12 Dec")],
+)
+def test_the_final_check_names_the_hold_whose_nights_differ(
+    patient, clinician, surgery, doses, named
+):
+    """Two holds signed again after a steps change from 4 Dec (3 mg): the refusal named the
+    first kept hold (10-12 Dec) whichever one left the nights after it at another dose."""
+    sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    plan = plans.load(patient)
+    lost = [(DEC[10], DEC[12]), (DEC[20], DEC[22])]
+    change = changes.steps_change(
+        plan.latest,
+        effective_night=DEC[4],
+        start_date=DEC[4],
+        steps=plan_steps((("3", None),)),
+        reason="Review",
+    )
+    number = plan.latest.number + 1
+    proposed = changes._as_plain(change, number, plan.newest_versions)
+    lifted = (*plan.versions, replace(proposed, hold_from=None, hold_until=None))
+    final = list(lifted)
+    for (first, last), dose in zip(lost, doses, strict=True):
+        hold = changes.hold_change(
+            replace(proposed, steps=plan_steps(((dose, None),))),
+            hold_from=first,
+            hold_until=last,
+            reason="Again",
+        )
+        number += 1
+        final.append(changes._as_plain(hold, number, plan.newest_versions))
+    with pytest.raises(changes.PlanChangeError) as refused:
+        changes._check_signed_again(lifted, tuple(final), lost, DEC[23])
+    assert f"would lift the hold signed {named}" in str(refused.value)
