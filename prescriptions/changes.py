@@ -745,9 +745,11 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) ->
     return " ".join(wording.translate(warning.message) for warning in warnings)
 
 
-def nights_without_ldn(versions, proposed, first_open_night: date):
+def nights_without_ldn(versions, proposed, first_open_night: date, kept=()):
     """The nights (first, last, how many) before ``proposed``'s step 1 on which it leaves a
     patient who is dosing on ``first_open_night`` with no LDN, none on hold; None without.
+    ``kept``: the versions the change signs again after it (_signed_again), whose holds
+    hold their nights (they counted as nights without LDN: the clinician confirmed more).
 
     Only nights the plan had prescribed or held count: a plan that had not started there
     either has no gap made by this change. A step 1 set weeks after the change's first
@@ -755,7 +757,7 @@ def nights_without_ldn(versions, proposed, first_open_night: date):
     QA)."""
     if titration.status_on(versions, first_open_night) != titration.ACTIVE:
         return None
-    after = (*versions, proposed)
+    after = (*versions, proposed, *kept)
     gap = []
     before_start = (proposed.start_date - proposed.effective_night).days
     for offset in range(min(before_start, PLAN_REACH_NIGHTS)):
@@ -769,14 +771,15 @@ def nights_without_ldn(versions, proposed, first_open_night: date):
 
 
 def _confirmed_gap(
-    versions, proposed, change: PlanChange, first_open_night, confirmed, dosing_time
+    versions, after, change: PlanChange, first_open_night, confirmed, dosing_time
 ) -> str:
     """The nights without LDN this steps change leaves, as stored on its version once
     confirmed; raises NeedsGapConfirmation when there are some and nobody confirmed them.
-    ``dosing_time``: words_dosing_time's, whose words the form's confirmation box has."""
+    ``after``: the change and what it signs again; ``dosing_time``: words_dosing_time's,
+    whose words the form's confirmation box has."""
     if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
         return ""
-    gap = nights_without_ldn(versions, proposed, first_open_night)
+    gap = nights_without_ldn(versions, after[0], first_open_night, after[1:])
     if gap is None:
         return ""
     if not confirmed:
@@ -889,7 +892,7 @@ def save_version(
         after = (proposed, *(plain for _copy, plain in kept))
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
         _check_no_gap_after_hold(view.versions, after, change, words)
-        gap = _confirmed_gap(view.versions, proposed, change, tonight, confirmed_gap, words)
+        gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap, words)
         restart = _confirmed_restart(view.versions, after, change, confirmed_restart, words)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
