@@ -802,11 +802,16 @@ def _confirmed_restart(
         or titration.hold_last_night(versions, night) is not None
     ):
         return ""  # not held then, or a restart already signed: the end restarts nothing
+    held_from = titration.version_in_effect(versions, night).hold_from
     final = (*versions, *after)
     if titration.status_on(final, night) == titration.ON_HOLD:
-        return ""
+        # Still held after it (a hold it covered, signed again): LDN restarts after that.
+        last = titration.hold_last_night(final, night)
+        if last is None:
+            return ""
+        night = last + timedelta(days=1)
     message = restart_message(
-        titration.version_in_effect(versions, night).hold_from,
+        held_from,
         change.hold_until,
         night,
         titration.prescribed_dose(final, night),

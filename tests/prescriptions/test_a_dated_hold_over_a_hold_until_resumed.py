@@ -164,3 +164,21 @@ def test_the_hold_form_shows_no_box_when_nothing_restarts(patient_on_2mg, clinic
     assert 'name="confirm_restart"' not in page.content.decode()
     response = _post_hold(client, patient_on_2mg)
     assert response.status_code == 302
+
+
+def test_a_hold_ending_before_a_hold_it_keeps_asks_for_the_restart_after_that(
+    patient_on_2mg, clinician
+):
+    """A surgery hold for 20-22 Dec, then held until resumed from 3 Dec (it covers the
+    surgery hold): a hold for 3-19 Dec keeps the surgery hold, and LDN restarts on 23 Dec."""
+    patient = patient_on_2mg
+    sign_hold(patient, clinician, DEC[20], DEC[22], signed=NOW, reason="Knee surgery")
+    sign_hold(patient, clinician, DEC[3], None, signed=NOW, reason="Urgent report")
+    before = _versions(patient)
+    with pytest.raises(changes.NeedsRestartConfirmation) as asked:
+        sign_hold(patient, clinician, DEC[3], DEC[19], signed=NOW)
+    assert asked.value.night == DEC[23]
+    assert "LDN restarts on the night of 23 Dec 2026, at 2 mg" in str(asked.value)
+    assert _versions(patient) == before
+    sign_hold(patient, clinician, DEC[3], DEC[19], signed=NOW, confirmed_restart=DEC[23])
+    assert _held(patient, 19, 20, 22, 23) == [True, True, True, False]
