@@ -182,3 +182,37 @@ def test_a_hold_ending_before_a_hold_it_keeps_asks_for_the_restart_after_that(
     assert _versions(patient) == before
     sign_hold(patient, clinician, DEC[3], DEC[19], signed=NOW, confirmed_restart=DEC[23])
     assert _held(patient, 19, 20, 22, 23) == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "box"),
+    [
+        (
+            "de",
+            "LDN beginnt in der Nacht vom 13. Dez 2026 wieder, mit 2 mg.",
+            "Ich bestätige, dass LDN in der Nacht vom 13. Dez 2026 wieder beginnt",
+        ),
+        (
+            "es",
+            "la LDN se reanuda la noche del 13 dic 2026, con 2 mg.",
+            "Confirmo que la LDN se reanuda la noche del 13 dic 2026",
+        ),
+    ],
+)
+def test_the_restart_is_asked_in_the_clinicians_language(patient, clinician, language, said, box):
+    client = signed_in_reauthenticated(clinician)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("clinic:plan_hold", args=[patient.pk]),
+            {
+                "based_on": str(plans.load(patient).latest.number),
+                "reason": "Eingriff",
+                "hold_reason": "other",
+                "hold_from": "2026-12-10",
+                "hold_until": "2026-12-12",
+            },
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    text = visible_text(response.content.decode())
+    assert said in text
+    assert box in text
