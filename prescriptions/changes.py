@@ -754,8 +754,14 @@ def nights_without_ldn(versions, proposed, first_open_night: date, kept=()):
     Only nights the plan had prescribed or held count: a plan that had not started there
     either has no gap made by this change. A step 1 set weeks after the change's first
     night was saved without a word and the patient read "No LDN" for a month (found by
-    QA)."""
-    if titration.status_on(versions, first_open_night) != titration.ACTIVE:
+    QA). A patient on a hold with an end (or a restart signed) is dosing again after it:
+    a change signed during a hold for 2-5 Dec whose step 1 starts on 1 Jan left 6-31 Dec
+    without LDN, and nothing was asked. Under a hold until resumed nothing is asked: no
+    night after it is prescribed until a restart is signed."""
+    status = titration.status_on(versions, first_open_night)
+    if status != titration.ACTIVE and (
+        status != titration.ON_HOLD or titration.hold_last_night(versions, first_open_night) is None
+    ):
         return None
     after = (*versions, proposed, *kept)
     gap = []

@@ -56,3 +56,22 @@ def test_the_nights_of_a_kept_hold_are_not_counted_without_ldn(patient_on_2mg, c
         titration.ON_HOLD,
         titration.NOT_STARTED,
     ]
+
+
+def test_a_change_signed_during_a_dated_hold_asks_for_the_nights_after_it(
+    patient_on_2mg, clinician
+):
+    """On hold for 2-5 Dec (tonight too): LDN was to restart on the 6th. A change whose
+    step 1 starts on 1 Jan left 6-31 Dec without LDN, and nothing was asked."""
+    sign_hold(patient_on_2mg, clinician, DEC[2], DEC[5], signed=NOW, reason="Procedure")
+    with pytest.raises(changes.NeedsGapConfirmation) as asked:
+        _new_year_steps(patient_on_2mg, clinician)
+    assert "without LDN for 26 nights, from 6 Dec 2026 to 31 Dec 2026" in str(asked.value)
+
+
+def test_a_change_signed_during_a_hold_until_resumed_asks_nothing(patient_on_2mg, clinician):
+    """No night after a hold until resumed is prescribed before a restart is signed."""
+    sign_hold(patient_on_2mg, clinician, DEC[2], None, signed=NOW, reason="Urgent report")
+    version = _new_year_steps(patient_on_2mg, clinician)
+    assert version.confirmed_safety_warning == ""
+    assert plans.load(patient_on_2mg).status_on(DEC[31]) == titration.ON_HOLD
