@@ -498,7 +498,7 @@ class HoldForm(SignedVersionForm):
     # until resumed (changes.NeedsRestartConfirmation): the box's value is that night, so a
     # box ticked for other dates confirms nothing. Drawn by _confirm_restart.html, never
     # with the other fields (as a hidden field it would stay confirmed unseen).
-    confirm_restart = forms.CharField(required=False, max_length=10)
+    confirm_restart = forms.CharField(required=False)
     field_order = ["hold_reason", "hold_from", "hold_until", "reason", "patient_note"]
     first_night_field = "hold_from"
     holds = True

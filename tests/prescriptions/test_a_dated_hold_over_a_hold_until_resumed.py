@@ -145,7 +145,7 @@ def test_the_hold_form_asks_to_confirm_the_restart(patient, clinician):
     assert _held(patient, 12, 13) == [True, False]
 
 
-@pytest.mark.parametrize("ticked", ["2026-12-14", "yes", "on"])
+@pytest.mark.parametrize("ticked", ["2026-12-14", "yes", "on", "2026-12-13" * 3])
 def test_the_hold_form_asks_again_for_a_box_that_names_another_night(patient, clinician, ticked):
     client = signed_in_reauthenticated(clinician)
     before = _versions(patient)
