@@ -1388,7 +1388,28 @@ def _check_no_gap_after_hold(
             break  # no gap made by this hold: the plan had not started there before either
         gap.append(night)
         night += timedelta(days=1)
-    if gap:
+    if not gap:
+        return
+    if titration.status_on(versions, night) == titration.ON_HOLD:
+        # No restart is signed there: a steps change signed for that night carries the hold
+        # until resumed on (its steps, which the hold took, begin then). It said "the
+        # restart signed for the plan", and there was none.
+        message = (
+            gettext(
+                "This hold would end on %(until)s, but no restart is signed: the steps "
+                "signed from %(restart)s would begin only then, and the days between would "
+                "have no dose and no hold. To restart LDN after this hold, use Resume with "
+                "the day of %(after)s; or end the hold on %(last)s."
+            )
+            if dosing_time == titration.MORNING
+            else gettext(
+                "This hold would end on %(until)s, but no restart is signed: the steps "
+                "signed from %(restart)s would begin only then, and the nights between "
+                "would have no dose and no hold. To restart LDN after this hold, use Resume "
+                "with the night of %(after)s; or end the hold on %(last)s."
+            )
+        )
+    else:
         message = (
             gettext(
                 "This hold would end on %(until)s, but the restart signed for the plan "
@@ -1402,14 +1423,15 @@ def _check_no_gap_after_hold(
                 "End the hold on %(last)s, or sign the restart again after the hold."
             )
         )
-        raise PlanChangeError(
-            message
-            % {
-                "until": local_date(change.hold_until, "date"),
-                "restart": local_date(gap[-1] + timedelta(days=1), "date"),
-                "last": local_date(gap[-1], "date"),
-            }
-        )
+    raise PlanChangeError(
+        message
+        % {
+            "until": local_date(change.hold_until, "date"),
+            "restart": local_date(gap[-1] + timedelta(days=1), "date"),
+            "last": local_date(gap[-1], "date"),
+            "after": local_date(gap[0], "date"),
+        }
+    )
 
 
 def create_prescription(

@@ -20,7 +20,8 @@ from django.urls import reverse
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import PatientFactory
-from tests.patients.journal_support import make_plan, sign_hold, visible_text
+from tests.patients.journal_support import make_plan, sign_change, sign_hold, visible_text
+from tests.prescriptions.factories import plan_steps
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,38 @@ def test_the_restart_is_asked_in_the_clinicians_language(patient, clinician, lan
     text = visible_text(response.content.decode())
     assert said in text
     assert box in text
+
+
+def test_a_hold_before_steps_carrying_the_hold_until_resumed_does_not_speak_of_a_restart(
+    patient, clinician
+):
+    """Held until resumed from 3 Dec, then steps signed from 25 Dec (they carry the hold on:
+    the plan is still on hold then). A hold for 10-12 Dec takes those steps and leaves 13-24
+    Dec with nothing: refused, as before, but it said "the restart signed for the plan
+    begins on 25 Dec" and there is no restart."""
+    sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.steps_change(
+            plan.latest,
+            effective_night=DEC[25],
+            start_date=DEC[25],
+            steps=plan_steps((("3", None),)),
+            reason="Review",
+            versions=tuple(plan.versions),
+        ),
+        NOW,
+    )
+    before = _versions(patient)
+    with pytest.raises(changes.PlanChangeError) as refused:
+        sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    message = str(refused.value)
+    assert "restart signed" not in message
+    assert message == (
+        "This hold would end on 12 Dec 2026, but no restart is signed: the steps signed from "
+        "25 Dec 2026 would begin only then, and the nights between would have no dose and no "
+        "hold. To restart LDN after this hold, use Resume with the night of 13 Dec 2026; or "
+        "end the hold on 24 Dec 2026."
+    )
+    assert _versions(patient) == before
+    assert _held(patient, 13, 25, 30) == [True, True, True]
