@@ -78,6 +78,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "role", "invited_by", "created_at", "expires_at", "status"]
+    list_select_related = ["invited_by", "clinician"]  # status reads the clinician
     list_filter = ["role"]
     search_fields = ["email"]
     readonly_fields = [f.name for f in Invitation._meta.fields]

@@ -253,21 +253,18 @@ def find_pending(token, now=None):
 
 
 def can_be_accepted(invitation, now=None) -> bool:
-    """Pending, and for a patient the inviting clinician still active: joining a team with
-    no active clinician would leave the patient's urgent reports with nobody to open them."""
-    if invitation.status_at(now) != Invitation.Status.PENDING:
-        return False
-    if invitation.role != Role.PATIENT:
-        return True
-    return invitation.clinician is not None and invitation.clinician.is_active
+    """Pending (Invitation.status_at, which the invitation lists show too): for a patient
+    that includes the clinician still being active, since joining a team with no active
+    clinician would leave the patient's urgent reports with nobody to open them."""
+    return invitation.status_at(now) == Invitation.Status.PENDING
 
 
 def invitation_from_session(request):
     invitation_id = request.session.get(SESSION_KEY)
     if not invitation_id:
         return None
-    invitation = Invitation.objects.filter(pk=invitation_id).first()
-    if invitation is None or invitation.status != Invitation.Status.PENDING:
+    invitation = Invitation.objects.select_related("clinician").filter(pk=invitation_id).first()
+    if invitation is None or not can_be_accepted(invitation):
         return None
     return invitation
 

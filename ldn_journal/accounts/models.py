@@ -122,6 +122,9 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
+        # A patient's invitation whose clinician was deactivated: its link would make a
+        # patient with no active clinician, so it is refused (can_be_accepted).
+        CLINICIAN_LEFT = "clinician_left", _("Clinician left — cannot be accepted")
 
     email = models.EmailField(max_length=254)
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -189,11 +192,18 @@ class Invitation(models.Model):
         return token
 
     def status_at(self, now=None):
+        """The one answer to "what state is this invitation in": the lists show it and the
+        link is accepted only when it is PENDING (invitations.can_be_accepted). A patient's
+        invitation whose clinician left listed as "Pending" while its link was refused."""
         now = now or timezone.now()
         if self.accepted_at:
             return self.Status.ACCEPTED
         if self.revoked_at:
             return self.Status.REVOKED
+        if self.role == Role.PATIENT and not (
+            self.clinician_id is not None and self.clinician.is_active
+        ):
+            return self.Status.CLINICIAN_LEFT
         if self.expires_at <= now:
             return self.Status.EXPIRED
         return self.Status.PENDING

@@ -306,7 +306,8 @@ def _invite(request, template, success_url):
 
 def _invitation_list(request, template):
     now = timezone.now()
-    rows = Invitation.objects.visible_to(request.user).select_related("invited_by")
+    # The clinician decides a patient's invitation's status (Invitation.status_at).
+    rows = Invitation.objects.visible_to(request.user).select_related("invited_by", "clinician")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for invitation in page:
         invitation.current_status = invitation.status_at(now)

@@ -208,6 +208,39 @@ def test_resending_an_invitation_whose_clinician_left_is_refused_and_sends_nothi
     assert (invitation.token_hash, invitation.send_count) == (token_hash, 1)
 
 
+def test_the_admins_list_shows_an_invitation_whose_clinician_left_as_not_acceptable(
+    admin_client_, clinician_a
+):
+    # It showed "Pending" with a Re-send button while its link was refused: the list and the
+    # link now read one status (Invitation.status_at).
+    invitation = invitations.invite(clinician_a, "new.patient@example.org", Role.PATIENT).invitation
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+
+    page = admin_client_.get(reverse("manage:invitations")).content.decode()
+
+    assert "Clinician left — cannot be accepted" in page
+    assert "Pending" not in page
+    assert reverse("manage:invitation_action", args=[invitation.pk, "resend"]) not in page
+    assert reverse("manage:invitation_action", args=[invitation.pk, "revoke"]) in page
+    invitation = Invitation.objects.get()
+    assert invitation.status == Invitation.Status.CLINICIAN_LEFT
+    assert not invitations.can_be_accepted(invitation)
+
+
+def test_a_sign_up_page_opened_before_the_clinician_left_is_refused_at_once(
+    client, invited, clinician_a
+):
+    # The sign-up form still opened (the session's invitation was read as "pending") and
+    # was refused only after the patient filled it in.
+    client.get(invited)
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+    response = client.get(reverse("account_signup"))
+    assert response.status_code == 404
+    assert "This invitation link does not work" in response.content.decode()
+
+
 def test_a_sign_up_after_the_inviting_clinician_left_joins_no_empty_team(
     client, invited, clinician_a
 ):
