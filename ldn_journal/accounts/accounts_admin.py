@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccountClosure, Role, User
 from patients import care_team
@@ -53,7 +54,8 @@ class AccountClosed(Exception):
 def set_user_active(user, active, *, request=None, taker=None) -> bool:
     """(De)activate `user`. A clinician who is the last active one of any patient is kept
     unless `taker` (an active clinician) takes those patients over in the same step: an
-    urgent report must always reach someone who can open it. A closed account is never
+    urgent report must always reach someone who can open it. A taker also receives the
+    clinician's open patient invitations (invitations.hand_over_open). A closed account is never
     reactivated (AccountClosed): the People page offered it, and the account came back.
 
     False, changing nothing, when `user` already is so: deactivating again (a second tab, a
@@ -69,9 +71,14 @@ def set_user_active(user, active, *, request=None, taker=None) -> bool:
             alone = list(care_team.patients_left_alone(user))
             if alone and (taker is None or taker.pk == user.pk):
                 raise LastClinician(user, alone)
-            if alone:
-                by = getattr(request, "user", None)
-                care_team.hand_over(alone, taker, by=by, request=request)
+            if taker is not None and taker.pk != user.pk:
+                care_team.check_can_join(taker)
+                if alone:
+                    by = getattr(request, "user", None)
+                    care_team.hand_over(alone, taker, by=by, request=request)
+                # Their open invitations go too: left behind, no link of theirs could be
+                # accepted any more, while the list still said "Pending".
+                invitations.hand_over_open(user, taker)
         user.is_active = active
         user.deactivated_at = None if active else timezone.now()
         user.save(update_fields=["is_active", "deactivated_at", "is_staff"])

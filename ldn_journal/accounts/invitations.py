@@ -168,9 +168,11 @@ def existing_account_message(actual_role, role, *, active=True):
 
 
 def _already_invited_message(inviter, email):
-    mine = Invitation.objects.filter(
-        email__iexact=email, invited_by=inviter, accepted_at__isnull=True, revoked_at__isnull=True
-    ).exists()
+    mine = (
+        Invitation.objects.visible_to(inviter)
+        .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .exists()
+    )
     if mine:
         return gettext(
             "This address already has a pending invitation. Re-send it from your list of "
@@ -216,6 +218,21 @@ def revoke(invitation, *, now=None):
     ).update(revoked_at=now)
     if not updated:
         raise ValidationError(gettext("Only a pending invitation can be revoked."))
+
+
+def open_for_clinician(clinician):
+    """Patient invitations not yet accepted or revoked whose patient would join `clinician`'s
+    care team (pending, or expired and so still re-sendable)."""
+    return Invitation.objects.filter(
+        role=Role.PATIENT, clinician=clinician, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+
+
+def hand_over_open(clinician, taker) -> int:
+    """Point `clinician`'s open patient invitations at `taker`'s care team, as their patients
+    are handed over when `clinician` is deactivated: left behind, every link stopped working.
+    The links themselves stay the same. Returns how many moved."""
+    return open_for_clinician(clinician).update(clinician=taker)
 
 
 def invitation_url(token):

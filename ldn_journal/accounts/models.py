@@ -102,13 +102,15 @@ def hash_token(token: str) -> str:
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Admins see every invitation; clinicians the ones they sent; patients none."""
+        """Admins see every invitation; clinicians the ones they sent and those whose patient
+        would join their care team (handed over from a clinician who left, or made by an
+        admin naming them); patients none."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.role == Role.ADMIN:
             return self
         if user.role == Role.CLINICIAN:
-            return self.filter(invited_by=user)
+            return self.filter(models.Q(invited_by=user) | models.Q(clinician=user))
         return self.none()
 
     def pending(self, now=None):

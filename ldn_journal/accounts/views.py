@@ -171,6 +171,12 @@ def set_active(request, user_id):
                 care_team.check_can_join(taker)
             except care_team.CareTeamError as exc:
                 taker, error = None, str(exc)
+    # What becomes of the clinician's open patient invitations, said once it is done.
+    open_invitations = (
+        invitations.open_for_clinician(target).count()
+        if not activate and target.role == Role.CLINICIAN
+        else 0
+    )
     try:
         if error:
             raise LastClinician(target, care_team.patients_left_alone(target))
@@ -205,6 +211,11 @@ def set_active(request, user_id):
         )
         messages.info(request, already % {"name": target.name})
         return redirect("manage:people")
+    _say_what_changed(request, target, activate, taker, open_invitations)
+    return redirect("manage:people")
+
+
+def _say_what_changed(request, target, activate, taker, open_invitations):
     if taker is not None:
         messages.success(
             request,
@@ -213,6 +224,8 @@ def set_active(request, user_id):
         )
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})
+    if open_invitations:
+        _say_where_invitations_went(request, target, taker, open_invitations)
     if activate and target.is_patient and not care_team.has_active_clinician(target):
         # Their clinician may have left while they were away (deactivating a clinician
         # leaves a deactivated patient alone): the journal came back with nobody to read it
@@ -226,7 +239,38 @@ def set_active(request, user_id):
             )
             % {"name": target.name},
         )
-    return redirect("manage:people")
+
+
+def _say_where_invitations_went(request, leaver, taker, count):
+    """Tell the admin what became of a deactivated clinician's open patient invitations:
+    handed to the taker, or (nobody took over) no longer acceptable."""
+    names = {"count": count, "name": leaver.name, "taker": taker.name if taker else ""}
+    if taker is not None:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s open patient invitation from %(name)s now leads to %(taker)s's "
+                "care team: the patient uses the same link.",
+                "%(count)s open patient invitations from %(name)s now lead to %(taker)s's "
+                "care team: the patients use the same links.",
+                count,
+            )
+            % names,
+        )
+        return
+    messages.warning(
+        request,
+        ngettext(
+            "%(count)s patient invitation from %(name)s can no longer be accepted: it would "
+            "join a care team with no active clinician. Under Invitations, revoke it and "
+            "invite the patient from an active clinician's account, or reactivate %(name)s.",
+            "%(count)s patient invitations from %(name)s can no longer be accepted: they would "
+            "join a care team with no active clinician. Under Invitations, revoke them and "
+            "invite the patients from an active clinician's account, or reactivate %(name)s.",
+            count,
+        )
+        % names,
+    )
 
 
 @role_required(Role.ADMIN)
