@@ -39,14 +39,22 @@ class UserAdmin(BaseUserAdmin):
         ("Profile", {"fields": ["display_name", "role"]}),
         ("Status", {"fields": ["is_active", "deactivated_at", "last_login", "date_joined"]}),
     ]
-    add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
-    ]
     filter_horizontal = []
+
+    # Accounts are made by invitation (the person sets their own password, staff then set up
+    # a second factor), closed through the closure flow, and a role is fixed at invitation:
+    # this page added users with a password an admin chose and changed roles (a patient made
+    # admin became staff) with none of that and nothing in the access log. Deleting a user
+    # here would bypass the closure's retention and blank the actor of their audit rows.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_readonly_fields(self, request, obj=None):
         # A closed account stays closed: its "active" box cannot be ticked again here either.
-        fields = list(super().get_readonly_fields(request, obj))
+        fields = [*super().get_readonly_fields(request, obj), "role"]
         if obj is not None and is_closed(obj):
             fields.append("is_active")
         if obj is not None:

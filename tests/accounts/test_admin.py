@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import AccessLog
+from ldn_journal.accounts.models import AccessLog, User
 
 
 def test_anonymous_admin_visitors_are_sent_to_the_allauth_login(client, db):
@@ -109,3 +109,51 @@ def test_deactivating_in_the_django_admin_ends_sessions_like_the_people_page(
     assert user.deactivated_at is not None
     assert not Session.objects.filter(session_key=phone.session.session_key).exists()
     assert AccessLog.objects.filter(action="account_deactivated", object_id=str(user.pk)).exists()
+
+
+# --- Accounts are made, given roles and closed by the app's own pages, not here ---------
+
+
+def test_the_django_admin_cannot_add_a_user_with_a_password(admin_client_):
+    # It offered an add form with a role and a password of the admin's choosing: an account
+    # with no invitation, no second factor set up and nothing in the access log.
+    assert admin_client_.get("/admin/accounts/user/add/").status_code == 403
+    response = admin_client_.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "made.up@example.org",
+            "role": "admin",
+            "password1": "a-long-new-password-2026",
+            "password2": "a-long-new-password-2026",
+        },
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(email="made.up@example.org").exists()
+    changelist = admin_client_.get("/admin/accounts/user/").content.decode()
+    assert "/admin/accounts/user/add/" not in changelist
+
+
+def test_a_users_role_is_shown_but_cannot_be_changed_in_the_django_admin(admin_client_, patient_a):
+    user = patient_a.user
+    page = admin_client_.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    assert 'name="role"' not in page
+    response = admin_client_.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "display_name": user.display_name,
+            "role": "admin",
+            "is_active": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.role, user.is_staff) == ("patient", False)
+
+
+def test_the_django_admin_cannot_delete_a_user(admin_client_, clinician_a):
+    url = f"/admin/accounts/user/{clinician_a.pk}/delete/"
+    assert admin_client_.get(url).status_code == 403
+    assert admin_client_.post(url, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=clinician_a.pk).exists()
