@@ -139,6 +139,21 @@ class PeopleFilterForm(forms.Form):
         return (data.get("q") or "").strip(), data.get("role") or ""
 
 
+class CareTeamFilterForm(forms.Form):
+    """The Care teams page's search of its patient list (paged: a clinic has hundreds)."""
+
+    q = forms.CharField(
+        label=_("Search by name or email"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def query(self):
+        self.is_valid()
+        return (getattr(self, "cleaned_data", {}).get("q") or "").strip()
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),

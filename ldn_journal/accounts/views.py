@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from ldn_journal.accounts.accounts_admin import (
 from ldn_journal.accounts.forms import (
     BulkInvitationSendForm,
     BulkInvitationUploadForm,
+    CareTeamFilterForm,
     CareTeamLinkForm,
     CareTeamTransferForm,
     InviteForm,
@@ -406,6 +407,9 @@ def clinic_invitation_action(request, pk, action):
     return _invitation_action(request, pk, action, reverse("clinic:invitations"))
 
 
+CARE_TEAM_PER_PAGE = 50
+
+
 @role_required(Role.ADMIN)
 def manage_care_team(request):
     """Admins link a clinician to a patient's care team directly; the link is logged."""
@@ -433,18 +437,32 @@ def manage_care_team(request):
         .pending()
         .select_related("patient__user", "clinician")[:50]
     )
+    # Each clinician's number of patients, not their names: with hundreds of patients every
+    # row listed them all, as the patient list below did before it was paged.
     clinicians = (
         User.objects.filter(role=Role.CLINICIAN)
         .order_by("display_name", "email")
-        .prefetch_related(
-            Prefetch("care_patients", queryset=Patient.objects.select_related("user"))
-        )
+        .annotate(patient_count=Count("care_patients"))
     )
+    search = CareTeamFilterForm(request.GET or None)
     patients = Patient.objects.select_related("user").prefetch_related("care_team")
+    query = search.query()
+    if query:
+        patients = patients.filter(
+            Q(user__email__icontains=query) | Q(user__display_name__icontains=query)
+        )
+    page = Paginator(patients, CARE_TEAM_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/manage/care_team.html",
-        {"form": form, "pending": pending, "clinicians": clinicians, "patients": patients},
+        {
+            "form": form,
+            "pending": pending,
+            "clinicians": clinicians,
+            "search": search,
+            "page": page,
+            "query_string": query_without_page(request.GET),
+        },
     )
 
 

@@ -1,9 +1,12 @@
 """Issue 18, item 1: admins see and change care teams under /manage/, every change audited."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from ldn_journal.accounts import views
 from ldn_journal.accounts.models import AccessLog
 from patients.models import CareTeamMembership, ClinicianNote
 from tests.factories import ClinicianFactory, PatientFactory
@@ -22,16 +25,72 @@ def team_of(patient):
     )
 
 
-def test_the_care_team_page_lists_every_clinicians_patients_and_every_patients_clinicians(
+def test_the_care_team_page_lists_every_patients_clinicians_and_each_clinicians_count(
     admin_client_, patient_a, clinician_a, clinician_b
 ):
     shared = PatientFactory(user__display_name="Ada Shared", clinicians=[clinician_a, clinician_b])
 
     page = admin_client_.get(CARE_TEAM_URL).content.decode()
 
-    assert page.count("Ada Shared") >= 3  # once per clinician, once in the patient list
+    assert "Ada Shared" in page
     assert patient_a.user.name in page
     assert remove_url(shared, clinician_b) in page
+    by_clinician = page.split("by-clinician-title")[2]
+    assert re.search(r"Dr A</td>\s*<td>2</td>", by_clinician)
+    assert re.search(r"Dr B</td>\s*<td>1</td>", by_clinician)
+
+
+@pytest.fixture
+def pages_of_three(monkeypatch):
+    monkeypatch.setattr(views, "CARE_TEAM_PER_PAGE", 3)
+
+
+def patient_rows(html):
+    return re.findall(r"Pat (\d\d) <span", html)
+
+
+def test_the_care_teams_patient_list_is_paged(admin_client_, clinician_a, pages_of_three):
+    # It listed every patient on one page (hundreds in a clinic), and each clinician's row
+    # named all of theirs again.
+    for number in range(7):
+        PatientFactory(user__display_name=f"Pat {number:02d}", clinicians=[clinician_a])
+
+    first = admin_client_.get(CARE_TEAM_URL).content.decode()
+    last = admin_client_.get(CARE_TEAM_URL, {"page": 3}).content.decode()
+
+    assert patient_rows(first) == ["00", "01", "02"]
+    assert "Page 1 of 3" in first
+    assert patient_rows(last) == ["06"]
+    assert first.count("Pat 0") == 3  # the clinician's row counts them, not names them
+
+
+def test_the_care_teams_search_finds_a_patient_and_its_pages_keep_it(
+    admin_client_, clinician_a, pages_of_three
+):
+    for number in range(5):
+        PatientFactory(user__display_name=f"Pat {number:02d}", clinicians=[clinician_a])
+    for number in range(50, 55):
+        PatientFactory(user__display_name=f"Pat {number:02d}", clinicians=[clinician_a])
+
+    html = admin_client_.get(CARE_TEAM_URL, {"q": "pat 5"}).content.decode()
+
+    assert patient_rows(html) == ["50", "51", "52"]
+    assert "?q=pat+5&amp;page=2" in html
+    nobody = admin_client_.get(CARE_TEAM_URL, {"q": "nobody-here"}).content.decode()
+    assert "Nobody matches." in nobody
+
+
+def test_the_care_team_page_costs_the_same_queries_over_pages_of_patients(
+    admin_client_, clinician_a, clinician_b, pages_of_three, django_assert_max_num_queries
+):
+    for _ in range(4):
+        PatientFactory(clinicians=[clinician_a])
+    with django_assert_max_num_queries(15) as few:
+        admin_client_.get(CARE_TEAM_URL, {"page": 2})
+    for _ in range(20):
+        PatientFactory(clinicians=[clinician_a, clinician_b, ClinicianFactory()])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_client_.get(CARE_TEAM_URL, {"page": 2})
 
 
 def test_the_care_team_page_costs_the_same_queries_for_many_patients(
