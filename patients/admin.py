@@ -54,8 +54,14 @@ class PatientAdmin(SimpleHistoryAdmin):
     exclude = ["next_reminder_at"]
     # When the row was made: a record, not an admin's to edit. As an input it was shown in
     # the admin's zone, and in the hour the clocks go back that time happens twice, so the
-    # admin refused to save the patient at all ("may be ambiguous").
-    readonly_fields = ["created_at"]
+    # admin refused to save the patient at all ("may be ambiguous"). Whose record it is, too:
+    # the account was a select of every user, so a save could move a patient's whole journal
+    # to another account (and a profile could be added to a clinician's or admin's account);
+    # a patient's profile is made when they accept their invitation.
+    readonly_fields = ["created_at", "user"]
+
+    def has_add_permission(self, request):
+        return False
 
     # DESIGN 4: every read of a patient's data by an admin is in the access log. The change
     # page shows the patient's conditions and care team, the history page their changes;
