@@ -1,11 +1,12 @@
 """Django admin for admins only: users, invitations and a read-only access log."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from ldn_journal.accounts import invitations
 from ldn_journal.accounts.accounts_admin import LastClinician, is_closed, set_user_active
 from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
 from patients import care_team
@@ -79,8 +80,13 @@ class UserAdmin(BaseUserAdmin):
             # sessions, log it), which changes only what the stored row does not say yet.
             obj.is_active = form.initial["is_active"]
         super().save_model(request, obj, form, change)
-        if switch:
-            set_user_active(obj, wanted, request=request)
+        if switch and set_user_active(obj, wanted, request=request) and not wanted:
+            # Nobody takes them over here (the People page asks for a taker): say so.
+            left = invitations.open_for_clinician(obj).count() if obj.role == Role.CLINICIAN else 0
+            if left:
+                self.message_user(
+                    request, invitations.left_behind_message(obj, left), messages.WARNING
+                )
 
 
 @admin.register(Invitation)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.models import Invitation, Role, User, hash_token
 from patients import care_team
@@ -233,6 +233,20 @@ def hand_over_open(clinician, taker) -> int:
     are handed over when `clinician` is deactivated: left behind, every link stopped working.
     The links themselves stay the same. Returns how many moved."""
     return open_for_clinician(clinician).update(clinician=taker)
+
+
+def left_behind_message(clinician, count):
+    """What the admin is told when `clinician` is deactivated with `count` open patient
+    invitations and nobody took them over (the People page and the Django admin)."""
+    return ngettext(
+        "%(count)s patient invitation from %(name)s can no longer be accepted: it would "
+        "join a care team with no active clinician. Under Invitations, revoke it and "
+        "invite the patient from an active clinician's account, or reactivate %(name)s.",
+        "%(count)s patient invitations from %(name)s can no longer be accepted: they would "
+        "join a care team with no active clinician. Under Invitations, revoke them and "
+        "invite the patients from an active clinician's account, or reactivate %(name)s.",
+        count,
+    ) % {"count": count, "name": clinician.name}
 
 
 def invitation_url(token):

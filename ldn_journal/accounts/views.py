@@ -259,19 +259,7 @@ def _say_where_invitations_went(request, leaver, taker, count):
             % names,
         )
         return
-    messages.warning(
-        request,
-        ngettext(
-            "%(count)s patient invitation from %(name)s can no longer be accepted: it would "
-            "join a care team with no active clinician. Under Invitations, revoke it and "
-            "invite the patient from an active clinician's account, or reactivate %(name)s.",
-            "%(count)s patient invitations from %(name)s can no longer be accepted: they would "
-            "join a care team with no active clinician. Under Invitations, revoke them and "
-            "invite the patients from an active clinician's account, or reactivate %(name)s.",
-            count,
-        )
-        % names,
-    )
+    messages.warning(request, invitations.left_behind_message(leaver, count))
 
 
 @role_required(Role.ADMIN)

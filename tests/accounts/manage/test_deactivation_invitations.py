@@ -109,3 +109,21 @@ def test_a_clinician_with_no_open_invitations_gets_no_word_about_them(db):
 
     assert "Dr Leaving was deactivated." in html
     assert "patient invitation" not in html
+
+
+def test_the_django_admin_says_the_invitations_no_longer_work_too(db):
+    admin = AdminFactory()
+    leaving = ClinicianFactory(display_name="Dr Leaving")
+    invitations.invite(leaving, "new.patient@example.org", Role.PATIENT)
+
+    response = signed_in_reauthenticated(admin).post(
+        f"/admin/accounts/user/{leaving.pk}/change/",
+        {"display_name": leaving.display_name, "last_login_0": "", "last_login_1": ""},
+        follow=True,
+    )
+
+    leaving.refresh_from_db()
+    assert not leaving.is_active
+    assert "1 patient invitation from Dr Leaving can no longer be accepted" in (
+        response.content.decode()
+    )
