@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.accounts_admin import end_all_sessions, is_closed
 from ldn_journal.accounts.languages import speaking_to
@@ -160,6 +161,13 @@ def close_account(user, *, by, request, now=None):
         patient = _patient_of(user)
         before = _footprint(user, patient)
         notice = closed_notice(user)
+        # A closed account never comes back: its open patient invitations could never be
+        # accepted (no active clinician), yet they listed as open and could be re-sent.
+        revoked = (
+            invitations.open_for_clinician(user).update(revoked_at=now)
+            if user.role == Role.CLINICIAN
+            else 0
+        )
         _forget(user, patient)
         closure.closed_at, closure.closed_by = now, by
         closure.save(update_fields=["closed_at", "closed_by"])
@@ -169,7 +177,12 @@ def close_account(user, *, by, request, now=None):
             patient=patient,
             obj=closure,
             actor=by,
-            detail={"user": user.pk, "before": before, "after": _footprint(user, patient)},
+            detail={
+                "user": user.pk,
+                "before": before,
+                "after": _footprint(user, patient),
+                "patient_invitations_revoked": revoked,
+            },
         )
         if notice is not None:
             subject, body, address = notice

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from ldn_journal.accounts import closure
+from ldn_journal.accounts import closure, invitations
 from ldn_journal.accounts.forms import CloseAccountForm, closing_word
 from ldn_journal.accounts.models import AccountClosure, Role, User
 from ldn_journal.accounts.roles import role_required
@@ -106,6 +107,11 @@ def _close_page(request, target, open_request):
         return _refused(request, target, alone)
     form = CloseAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Named and counted before closing forgets the name and revokes them.
+        name = target.name
+        open_invitations = (
+            invitations.open_for_clinician(target).count() if target.role == Role.CLINICIAN else 0
+        )
         try:
             closure.close_account(target, by=request.user, request=request)
         except closure.StillTheOnlyClinician as refusal:
@@ -122,6 +128,20 @@ def _close_page(request, target, open_request):
                 )
                 % {"years": closure.retention_years()},
             )
+            if open_invitations:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)s open patient invitation from %(name)s was revoked: it could "
+                        "not be accepted any more. Invite the patient again from an active "
+                        "clinician's account.",
+                        "%(count)s open patient invitations from %(name)s were revoked: they "
+                        "could not be accepted any more. Invite the patients again from an "
+                        "active clinician's account.",
+                        open_invitations,
+                    )
+                    % {"count": open_invitations, "name": name},
+                )
         return redirect(reverse("manage:closures") + "?status=completed")
     return render(
         request,

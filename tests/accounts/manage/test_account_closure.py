@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ldn_journal.accounts import accounts_admin, closure, closure_views
+from ldn_journal.accounts import accounts_admin, closure, closure_views, invitations
 from ldn_journal.accounts.models import (
     AccessLog,
     AccountClosure,
@@ -643,3 +643,22 @@ def test_a_closed_account_cannot_be_reactivated(admin_web, admin_user, patient_a
         accounts_admin.set_user_active(patient_a.user, True)
     patient_a.user.refresh_from_db()
     assert not patient_a.user.is_active
+
+
+def test_closing_a_clinician_revokes_their_open_patient_invitations_and_says_so(
+    admin_web, clinician_a, patient_a
+):
+    # They listed as open (re-sendable) for ever: a closed account never comes back, so no
+    # link of theirs could be accepted again.
+    patient_a.memberships.create(clinician=ClinicianFactory())
+    open_one = invitations.invite(clinician_a, "new.patient@example.org", "patient").invitation
+
+    page = admin_web.post(
+        reverse("manage:close_person", args=[clinician_a.pk]), {"confirm": "CLOSE"}, follow=True
+    ).content.decode()
+
+    open_one.refresh_from_db()
+    assert open_one.status == Invitation.Status.REVOKED
+    assert "1 open patient invitation from Dr A was revoked" in page
+    row = AccessLog.objects.get(action="account.closed")
+    assert row.detail["patient_invitations_revoked"] == 1
