@@ -306,12 +306,19 @@ def accept(invitation_id, user, *, now=None, time_zone=""):
     The invitation row is locked before the user is inserted, so a second simultaneous
     accept of the same link waits, then finds it used. (SQLite has no row locks; there the
     unique email makes the second insert fail, which ends the same way.)
+
+    A patient's clinician's row is locked first, as deactivating them locks it
+    (accounts_admin.set_user_active): a deactivation in progress finishes before this reads
+    whether they are active, and one that starts later finds the new patient on their team.
+    Unlocked, a sign-up saw a leaving clinician as active and made a patient whose only
+    clinician was gone. Clinician, then invitation: the order a deactivation that hands
+    invitations over takes them in.
     """
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            locked = Invitation.objects.select_for_update().get(pk=invitation_id)
-            if not can_be_accepted(locked, now):
+            locked = _lock_with_clinician(invitation_id)
+            if locked is None or not can_be_accepted(locked, now):
                 raise InvitationNoLongerValid
             user.email = locked.email
             user.role = locked.role
@@ -331,6 +338,21 @@ def accept(invitation_id, user, *, now=None, time_zone=""):
     except IntegrityError:
         raise InvitationNoLongerValid from None
     return locked
+
+
+def _lock_with_clinician(invitation_id, attempts=3):
+    """The invitation locked, its clinician (if any) locked before it and read afresh; None
+    when it keeps moving to another clinician (handed over while this waited)."""
+    for _attempt in range(attempts):
+        clinician_id = (
+            Invitation.objects.filter(pk=invitation_id).values_list("clinician_id", flat=True).get()
+        )
+        clinician = User.objects.select_for_update().get(pk=clinician_id) if clinician_id else None
+        locked = Invitation.objects.select_for_update().get(pk=invitation_id)
+        if locked.clinician_id == clinician_id:
+            locked.clinician = clinician
+            return locked
+    return None
 
 
 class InvitationNoLongerValid(Exception):

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from ldn_journal.accounts import invitations
@@ -57,3 +57,35 @@ def test_an_invitation_accepted_twice_at_once_creates_one_user():
     assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
     assert sorted(statuses) == [302, 404]  # one signed up; the other was told the link is used
     assert all(status < 500 for status in statuses), statuses
+
+
+def test_a_sign_up_while_the_clinician_is_being_deactivated_waits_and_joins_no_empty_team():
+    # accept() read the clinician without their row lock: while a deactivation held it (not
+    # yet committed, and it had already counted the patients it would leave alone) the
+    # sign-up saw them active and made a patient whose only clinician was leaving.
+    clinician = ClinicianFactory()
+    invitation = invitations.invite(clinician, "racing@example.org", "patient").invitation
+    locked, release = threading.Event(), threading.Event()
+
+    def deactivation_in_progress():
+        try:
+            with transaction.atomic():
+                User.objects.select_for_update().filter(pk=clinician.pk).update(is_active=False)
+                locked.set()
+                release.wait(timeout=5)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=deactivation_in_progress)
+    thread.start()
+    assert locked.wait(timeout=10)
+    threading.Timer(1.0, release.set).start()
+    try:
+        with pytest.raises(invitations.InvitationNoLongerValid):
+            invitations.accept(invitation.pk, User(display_name="Racing"))
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+    assert not Patient.objects.filter(user__email="racing@example.org").exists()
+    assert Invitation.objects.get().accepted_at is None
