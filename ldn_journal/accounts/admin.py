@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.accounts_admin import LastClinician, is_closed, set_user_active
@@ -91,14 +92,20 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "role", "invited_by", "created_at", "expires_at", "status"]
-    list_select_related = ["invited_by", "clinician"]  # status reads the clinician
+    list_display = ["email", "role", "invited_by", "created_at", "expires_at", "state"]
+    list_select_related = ["invited_by", "clinician"]  # the state reads the clinician
     list_filter = ["role"]
     search_fields = ["email"]
     readonly_fields = [f.name for f in Invitation._meta.fields]
 
     def has_add_permission(self, request):
         return False  # invitations are sent from the management pages, which email the link
+
+    @admin.display(description=_("Status"))
+    def state(self, obj):
+        # The words the management pages show; the bare status showed its code
+        # ("clinician_left").
+        return obj.status.label
 
 
 @admin.register(AccessLog)

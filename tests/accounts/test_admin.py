@@ -6,8 +6,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import AccessLog, User
+from ldn_journal.accounts.models import AccessLog, Role, User
 
 
 def test_anonymous_admin_visitors_are_sent_to_the_allauth_login(client, db):
@@ -157,3 +158,14 @@ def test_the_django_admin_cannot_delete_a_user(admin_client_, clinician_a):
     assert admin_client_.get(url).status_code == 403
     assert admin_client_.post(url, {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=clinician_a.pk).exists()
+
+
+def test_the_django_admins_invitation_list_shows_each_state_in_words(admin_client_, clinician_a):
+    invitations.invite(clinician_a, "new.patient@example.org", Role.PATIENT)
+    clinician_a.is_active = False
+    clinician_a.save(update_fields=["is_active"])
+
+    page = admin_client_.get("/admin/accounts/invitation/").content.decode()
+
+    assert "Clinician left — cannot be accepted" in page
+    assert "clinician_left" not in page
