@@ -254,10 +254,15 @@ def invitation_url(token):
 
 
 def send_invitation_email(invitation, token):
+    inviter = invitation.invited_by
+    if not inviter.is_active and invitation.clinician is not None:
+        # Handed over when the inviter left (hand_over_open): a re-sent link named someone
+        # who has left; it names the clinician whose team the patient joins.
+        inviter = invitation.clinician
     context = {
         "invitation": invitation,
         "url": invitation_url(token),
-        "inviter": invitation.invited_by,
+        "inviter": inviter,
         "days": settings.LDN_INVITATION_DAYS,
     }
     # In the invitation's language when it has one (bulk invitations), else in the language

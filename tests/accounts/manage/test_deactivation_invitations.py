@@ -127,3 +127,17 @@ def test_the_django_admin_says_the_invitations_no_longer_work_too(db):
     assert "1 patient invitation from Dr Leaving can no longer be accepted" in (
         response.content.decode()
     )
+
+
+def test_a_handed_over_invitation_sent_again_names_the_taker_not_the_leaver(
+    leaving_with_an_invitation,
+):
+    _admin, leaving, colleague, invitation, _link = leaving_with_an_invitation
+    set_user_active(leaving, False, taker=colleague)
+    mail.outbox.clear()
+
+    invitations.resend(Invitation.objects.get(pk=invitation.pk))
+
+    [message] = mail.outbox
+    assert "Dr Colleague has invited you" in message.body
+    assert "Dr Leaving" not in message.body
