@@ -26,14 +26,13 @@ from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import supported_language
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow, Invitation, Role, User
+from patients.clinic.exports import csv as csv_export
 from patients.models import CareTeamMembership, CareTeamRequest
 from patients.rules.emergency import country_choices
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("email", "role", "name", "clinician", "country", "language")
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NAME_MAX = 150
 EMAIL_MAX = 254  # the invitation's and the account's column
 ROWS_PER_INSERT = 1000
@@ -299,7 +298,7 @@ def _formula_cells(values):
     return [
         column
         for column, value in zip(COLUMNS, values, strict=False)
-        if value.lstrip(" ").startswith(FORMULA_STARTS)
+        if csv_export.FORMULA.match(value)  # what the exports neutralise, refused here
     ]
 
 
