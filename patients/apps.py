@@ -9,8 +9,9 @@ class PatientsConfig(AppConfig):
         from patients import signals
         from patients.clinic import attention
 
-        # Each message kind's renderer registers itself with the outbox on import.
-        from patients.notifications import renderers, undelivered  # noqa: F401
+        # Each message kind's renderer registers itself with the outbox on import; devices
+        # takes this browser's push device off the account when it signs out.
+        from patients.notifications import devices, renderers, undelivered  # noqa: F401
         from patients.urgent import reports  # noqa: F401
 
         signals.connect_plan_signals()

@@ -1058,6 +1058,10 @@ class PushSubscription(models.Model):
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # The sign-in (session) the browser subscribed in, as a keyed hash (a session key is a
+    # credential): signing out of it takes this device off the account even when the page's
+    # script could not say which endpoint is this browser's (patients.notifications.devices).
+    session_mark = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

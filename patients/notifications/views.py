@@ -21,6 +21,7 @@ from ldn_journal.accounts.roles import role_required
 from patients.journal.views import current_patient
 from patients.models import ClinicianPreferences, Patient, PushSubscription, ReminderDelivery
 from patients.notifications import reach
+from patients.notifications.devices import session_mark
 from patients.notifications.forms import (
     DigestSettingsForm,
     parse_subscription,
@@ -58,6 +59,8 @@ def push_subscribe(request):
         # "message": for the patient, shown by the settings page's button (static/js/push.js);
         # the other refusals are about the browser's subscription, so the page says its own.
         return JsonResponse({"ok": False, "error": error, "message": error}, status=400)
+    # The sign-in it is made in: signing out of it removes the device (notifications.devices).
+    data["session_mark"] = session_mark(request.session.session_key)
     PushSubscription.objects.update_or_create(user=request.user, endpoint=endpoint, defaults=data)
     if not patient.remind_by_push:
         patient.remind_by_push = True

@@ -204,15 +204,60 @@
       });
   });
 
-  // Signing out: forget the pages kept on this phone (they hold health data).
+  /* This browser's push endpoint, after taking the subscription off the browser; "" when
+     there is none (or the browser does not answer soon: signing out never waits on it). */
+  function leavePush() {
+    if (!("serviceWorker" in navigator)) {
+      return Promise.resolve("");
+    }
+    var found = navigator.serviceWorker
+      .getRegistration("/")
+      .then(function (registration) {
+        return registration && registration.pushManager ? registration.pushManager.getSubscription() : null;
+      })
+      .then(function (subscription) {
+        if (!subscription) {
+          return "";
+        }
+        var endpoint = subscription.endpoint;
+        return subscription.unsubscribe().then(
+          function () {
+            return endpoint;
+          },
+          function () {
+            return endpoint;
+          }
+        );
+      })
+      .catch(function () {
+        return "";
+      });
+    var late = new Promise(function (resolve) {
+      window.setTimeout(resolve, 3000, "");
+    });
+    return Promise.race([found, late]);
+  }
+
+  /* Signing out: forget the pages kept on this phone (they hold health data), and take this
+     phone off the account's reminders: the form names this browser's endpoint, which the
+     server removes (patients.notifications.devices), so the next person to use the phone
+     does not get this patient's reminders on the lock screen. */
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.action || form.action.indexOf("/accounts/logout/") === -1 || !window.caches) {
+    if (!form.action || form.action.indexOf("/accounts/logout/") === -1) {
       return;
     }
     event.preventDefault();
-    window.caches.delete("ldn-pages-v1").then(
-      function () {
+    var forget = window.caches ? window.caches.delete("ldn-pages-v1").catch(function () {}) : null;
+    Promise.all([forget, leavePush()]).then(
+      function (done) {
+        if (done[1]) {
+          var field = document.createElement("input");
+          field.type = "hidden";
+          field.name = "push_endpoint";
+          field.value = done[1];
+          form.appendChild(field);
+        }
         form.submit();
       },
       function () {

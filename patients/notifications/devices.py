@@ -1,0 +1,53 @@
+"""Which push devices are this browser's, so signing out takes this phone off the account.
+
+On a shared phone the next person would otherwise get the last patient's reminders on the
+lock screen. A subscription records the sign-in it was made in (a keyed hash of the session
+key), and the sign-out form carries the browser's own endpoint when the page's script can read
+it (static/js/journal.js): either one names this device, and only the signed-out account's.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_out
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from patients.models import PushSubscription
+
+# The sign-out form's field with this browser's push endpoint (static/js/journal.js).
+ENDPOINT_FIELD = "push_endpoint"
+
+
+def session_mark(session_key: str | None) -> str:
+    """The sign-in a subscription was made in, as stored: never the session key itself."""
+    if not session_key:
+        return ""
+    return salted_hmac("patients.notifications.devices.session", session_key).hexdigest()
+
+
+def forget_this_browser(user, session_key: str | None, endpoint: str = "") -> int:
+    """Remove `user`'s subscriptions made in this sign-in or for this browser's endpoint;
+    how many were removed. Another account's subscriptions are never touched."""
+    mark = session_mark(session_key)
+    this_browser = Q()
+    if mark:
+        this_browser |= Q(session_mark=mark)
+    if endpoint:
+        this_browser |= Q(endpoint=endpoint)
+    if not this_browser:
+        return 0
+    # A queryset's delete sends post_delete for each row: patients.signals brings the
+    # patient's reminders forward as for a device removed on the settings page.
+    removed, _by_model = PushSubscription.objects.filter(this_browser, user=user).delete()
+    return removed
+
+
+@receiver(user_logged_out, dispatch_uid="push_devices_signed_out")
+def signed_out(request=None, user=None, **_kwargs):
+    if request is None or user is None:
+        return
+    endpoint = request.POST.get(ENDPOINT_FIELD, "") if request.method == "POST" else ""
+    session_key = request.session.session_key if hasattr(request, "session") else None
+    if forget_this_browser(user, session_key, endpoint[:1000]):
+        messages.info(request, _("This device will no longer get your reminders."))

@@ -1,0 +1,90 @@
+"""Signing out takes this phone's push device off the account.
+
+A shared phone: patient A switched on reminders here and signed out; the subscription stayed
+registered to A, so whoever used the phone next got A's reminders on the lock screen (health
+data). Signing out now removes the device made in that sign-in (the subscription records it,
+as a keyed hash of the session key) and the one whose endpoint the sign-out form names (the
+page's script reads it from the browser); nobody else's device and none of A's other devices.
+"""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from patients.models import PushSubscription
+from tests.patients.test_push import subscription_json
+
+pytestmark = pytest.mark.django_db
+
+SUBSCRIBE = "/journal/reminders/push/"
+SIGN_OUT = "/accounts/logout/"
+PHONE = "https://fcm.googleapis.com/fcm/send/shared-phone"
+LAPTOP = "https://fcm.googleapis.com/fcm/send/a-laptop"
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def subscribe(client, endpoint):
+    response = client.post(SUBSCRIBE, subscription_json(endpoint), content_type="application/json")
+    assert response.status_code == 201
+
+
+def endpoints(user):
+    return set(PushSubscription.objects.filter(user=user).values_list("endpoint", flat=True))
+
+
+def test_signing_out_removes_the_device_subscribed_in_that_sign_in(patient_a):
+    phone, laptop = signed_in(patient_a.user), signed_in(patient_a.user)
+    subscribe(phone, PHONE)
+    subscribe(laptop, LAPTOP)
+
+    response = phone.post(SIGN_OUT)  # no endpoint in the form: the page's script did not run
+
+    assert response.status_code == 302
+    assert endpoints(patient_a.user) == {LAPTOP}
+
+
+def test_signing_out_removes_the_device_the_form_names_from_an_earlier_sign_in(patient_a):
+    earlier = signed_in(patient_a.user)
+    subscribe(earlier, PHONE)
+    subscribe(signed_in(patient_a.user), LAPTOP)
+    now = signed_in(patient_a.user)  # the earlier session expired; signed in again
+
+    now.post(SIGN_OUT, {"push_endpoint": PHONE})
+
+    assert endpoints(patient_a.user) == {LAPTOP}
+
+
+def test_signing_out_never_removes_another_accounts_device(patient_a, patient_b):
+    subscribe(signed_in(patient_b.user), PHONE)
+    a = signed_in(patient_a.user)
+    subscribe(a, LAPTOP)
+
+    a.post(SIGN_OUT, {"push_endpoint": PHONE})
+
+    assert endpoints(patient_a.user) == set()
+    assert endpoints(patient_b.user) == {PHONE}
+
+
+def test_the_sign_out_says_this_device_no_longer_gets_reminders(patient_a):
+    phone = signed_in(patient_a.user)
+    subscribe(phone, PHONE)
+
+    page = phone.post(SIGN_OUT, follow=True).content.decode()
+
+    assert "This device will no longer get your reminders." in page
+
+
+def test_the_device_keeps_a_hash_of_the_sign_in_not_the_session_key(patient_a):
+    phone = signed_in(patient_a.user)
+    subscribe(phone, PHONE)
+    key = phone.cookies[settings.SESSION_COOKIE_NAME].value
+
+    device = PushSubscription.objects.get(user=patient_a.user)
+
+    assert device.session_mark
+    assert key not in device.session_mark
