@@ -159,7 +159,8 @@ class NightTimesMixin:
 
 
 class EveningForm(NightTimesMixin, SubmissionForm):
-    """A dose (mg, or mL for a liquid), when it was taken, and optionally bedtime."""
+    """A dose (mg, or mL for a liquid), when it was taken, and optionally bedtime (evening
+    dosing only)."""
 
     UNIT_CHOICES = [("mg", "mg"), ("ml", "mL")]
 
@@ -188,6 +189,11 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         super().__init__(*args, **kwargs)
         self.concentration = concentration
         self.setup_times(window=window, tz=tz, now=now, morning_dosing=morning_dosing)
+        if morning_dosing:
+            # Bedtime belongs to evening dosing: a morning doser takes LDN on waking (the
+            # tonight card offers no "Add bedtime" to them either). A bedtime already stored
+            # is kept, not cleared: save_evening leaves it alone when none is given.
+            del self.fields["bedtime"]
         self.fields["dose"].error_messages["required"] = dose_range_message()
         self.fields["dose"].error_messages["max_length"] = dose_range_message()
         if concentration is None:

@@ -52,3 +52,36 @@ def test_a_patient_switched_to_morning_dosing_is_not_offered_add_bedtime(
     page = _taken_now(patient_client, AT_09).content.decode()
     assert "Logged: 1.5 mg at 09:00" in page
     assert "Add bedtime" not in page
+
+
+def _edit_page(client, at):
+    night = at.date().isoformat()
+    with time_machine.travel(at, tick=False):
+        return client.get(reverse("journal:evening", args=[night])).content.decode()
+
+
+def test_a_morning_doser_s_edit_form_has_no_bedtime_field(patient_client, patient_a, clinician_a):
+    """The Edit link of a saved day led to the dose form with an optional Bedtime field."""
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    _taken_now(patient_client, AT_09)
+    page = _edit_page(patient_client, AT_09)
+    assert 'name="taken_at"' in page
+    assert 'name="bedtime"' not in page
+    assert "Bedtime" not in page
+
+
+def test_a_patient_switched_to_morning_dosing_has_no_bedtime_field_on_edit(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="evening")
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 22))
+    _taken_now(patient_client, AT_09)
+    assert 'name="bedtime"' not in _edit_page(patient_client, AT_09)
+
+
+def test_an_evening_doser_s_edit_form_still_has_the_bedtime_field(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a, dosing_time="evening")
+    _taken_now(patient_client, AT_22)
+    assert 'name="bedtime"' in _edit_page(patient_client, AT_22)
