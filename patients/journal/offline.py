@@ -134,6 +134,13 @@ def owner_mark(user, secret=None) -> str:
     ]
 
 
+def owner_marks(user) -> list[str]:
+    """Every mark a form filled in for `user` may carry: under SECRET_KEY, then under each key
+    in SECRET_KEY_FALLBACKS (a form kept before a rotation is still theirs)."""
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [owner_mark(user, secret) for secret in secrets]
+
+
 def kept_by_another(request) -> bool:
     """A replay of a form filled in for another account than the one signed in now (a
     shared phone: A's entry was kept offline, A signed out, B signed in). A form with no
@@ -143,10 +150,7 @@ def kept_by_another(request) -> bool:
     mark = request.POST.get(OWNER_FIELD, "")
     if not mark:
         return False
-    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    return not any(
-        constant_time_compare(mark, owner_mark(request.user, secret)) for secret in secrets
-    )
+    return not any(constant_time_compare(mark, own) for own in owner_marks(request.user))
 
 
 class ReplayOwnerMiddleware:

@@ -1111,5 +1111,7 @@ def outbox_token(request):
     """The CSRF token of this session, for the phone's outbox to send what it kept with:
     a form kept offline carries the token of the page it was filled on, and signing in
     again replaces that token, so the kept form was refused (403) on every retry and stayed
-    on the phone for good. Same-origin JSON: another site cannot read it."""
-    return JsonResponse({"csrf": get_token(request)})
+    on the phone for good. Same-origin JSON: another site cannot read it. With it, the
+    marks of the account signed in (offline.owner_marks): the outbox sends only the forms
+    kept for it, and leaves another account's on the phone for that account."""
+    return JsonResponse({"csrf": get_token(request), "kept_by": offline.owner_marks(request.user)})

@@ -22,3 +22,15 @@ def kept_by(context):
     return format_html(
         '<input type="hidden" name="{}" value="{}">', offline.OWNER_FIELD, offline.owner_mark(user)
     )
+
+
+@register.simple_tag(takes_context=True)
+def kept_by_marks(context):
+    """The marks of the signed-in account, space-separated, for the page's outbox list
+    (static/js/journal.js): a form kept on this phone for another account is not listed as
+    this one's, and not sent for it."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return " ".join(offline.owner_marks(user))

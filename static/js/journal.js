@@ -11,6 +11,12 @@
   var EVENING_KINDS = ["taken_now", "taken_at", "evening", "skip"];
   var panel = document.getElementById("outbox");
   var worker = null;
+  // The signed-in account's marks (patients.journal.offline.owner_marks): a form kept on this
+  // phone for another account is not listed as this one's.
+  var ownMarks = (function () {
+    var meta = document.querySelector('meta[name="ldn-kept-by"]');
+    return meta ? (meta.getAttribute("content") || "").split(" ").filter(Boolean) : [];
+  })();
 
   if ("serviceWorker" in navigator) {
     worker = navigator.serviceWorker.register(script.getAttribute("data-sw"), { scope: "/" });
@@ -107,7 +113,14 @@
   /* The list of kept entries, and the tonight card's own sentence when tonight's dose is among
      them (the big button is hidden: it is logged, on this phone). */
   function render() {
-    return outbox.all().then(function (records) {
+    return outbox.all().then(function (kept) {
+      /* Forms kept for another account (a shared phone: they signed out before these were
+         sent) are neither listed nor counted as this account's: not even their kind, which
+         is theirs to see. One sentence says some are kept and will not be sent for this one. */
+      var records = kept.filter(function (record) {
+        return outbox.isOwn(record, ownMarks);
+      });
+      var others = kept.length - records.length;
       var waiting = records.filter(function (record) {
         return record.state !== "refused";
       });
@@ -117,7 +130,8 @@
         records.forEach(function (record) {
           list.appendChild(item(record));
         });
-        panel.hidden = records.length === 0;
+        panel.querySelector("[data-outbox-others]").hidden = others === 0;
+        panel.hidden = kept.length === 0;
       }
       var eveningKept = waiting.some(function (record) {
         return EVENING_KINDS.indexOf(record.kind) !== -1;

@@ -34,6 +34,20 @@
     return match ? match[1] : "";
   }
 
+  /* The account a kept form was filled in for: the mark its kept_by field carries
+     (patients.journal.offline.owner_mark); "" for a form kept before forms named one. */
+  function ownerOf(record) {
+    return new URLSearchParams(record.body || "").get("kept_by") || "";
+  }
+
+  /* Whether a kept form is the signed-in account's, given that account's marks (its own
+     under each secret key). A form that names no account, or marks not known (signed out,
+     an old page), count as its: the server has the last word (ReplayOwnerMiddleware). */
+  function isOwn(record, marks) {
+    var owner = ownerOf(record);
+    return !owner || !marks || marks.length === 0 || marks.indexOf(owner) !== -1;
+  }
+
   function openDb() {
     return new Promise(function (resolve, reject) {
       var request = scope.indexedDB.open(DB_NAME, 1);
@@ -107,18 +121,22 @@
     });
   }
 
-  /* The session's CSRF token now: a kept form carries the token of the page it was filled
-     on, and signing in again replaces it (Django then refused the form on every retry).
-     null when signed out (the sign-in page answers): the records wait. */
-  function currentToken() {
+  /* The session's CSRF token now, and the signed-in account's marks: a kept form carries
+     the token of the page it was filled on, and signing in again replaces it (Django then
+     refused the form on every retry). Token null and no marks when signed out (the sign-in
+     page answers): the records wait. */
+  function currentSession() {
     return scope
       .fetch(TOKEN_URL, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         return type.indexOf("application/json") === -1
-          ? null
+          ? { token: null, marks: null }
           : response.json().then(function (answer) {
-              return answer.csrf || null;
+              return {
+                token: answer.csrf || null,
+                marks: Array.isArray(answer.kept_by) ? answer.kept_by : null
+              };
             });
       });
   }
@@ -156,19 +174,23 @@
   }
 
   /* Send every waiting record, oldest first. A network failure stops the run (the rest wait
-     for the next one); a refusal is kept, with the reason, until the patient dismisses it. */
+     for the next one); a refusal is kept, with the reason, until the patient dismisses it.
+     A form kept for another account than the one signed in (a shared phone) is not sent: it
+     waits, untouched, for its own account to sign in here. */
   function sendAll() {
     return all().then(function (records) {
-      var outcome = { sent: 0, refused: 0, waiting: 0 };
+      var outcome = { sent: 0, refused: 0, waiting: 0, others: 0 };
       var token = null;
+      var marks = null;
       var waiting = records.some(function (record) {
         return record.state !== "refused";
       });
       // One token for the run (none needed when nothing waits); no connection: try later.
       var chain = waiting
-        ? currentToken().then(
+        ? currentSession().then(
             function (found) {
-              token = found;
+              token = found.token;
+              marks = found.marks;
             },
             function () {
               outcome.offline = true;
@@ -181,6 +203,10 @@
           return;
         }
         chain = chain.then(function () {
+          if (!outcome.offline && !isOwn(record, marks)) {
+            outcome.others += 1;
+            return undefined;
+          }
           if (outcome.offline) {
             outcome.waiting += 1;
             return undefined;
@@ -222,6 +248,7 @@
   scope.LdnOutbox = {
     SYNC_TAG: SYNC_TAG,
     kindOf: kindOf,
+    isOwn: isOwn,
     keep: keep,
     all: all,
     remove: remove,

@@ -110,3 +110,17 @@ def test_the_version_sits_outside_the_layouts_once_fragments(
     patient_client.force_login(patient_b.user)
     second = _versions(patient_client)
     assert second[0] == second[1] != first[0]
+
+
+def test_the_version_changes_with_the_account_signed_in(
+    patient_client, patient_a, patient_b, clinician_a
+):
+    """The kept offline page and guidance name the account's marks in their head, which the
+    outbox list reads (a form kept for another account is not listed as this one's): a shared
+    phone fetches them again for the next account, in the same language and dosing time."""
+    make_plan(patient_a, clinician_a, dosing_time="evening")
+    make_plan(patient_b, clinician_a, dosing_time="evening")
+    first = _versions(patient_client)
+    patient_client.force_login(patient_b.user)
+    second = _versions(patient_client)
+    assert second[0] == second[1] != first[0]

@@ -102,3 +102,39 @@ def test_a_form_kept_before_the_secret_key_was_rotated_is_still_sent(
     response = replay(phone, action, body)
     assert response.json()["ok"] is True
     assert NightlyEntry.objects.filter(patient=patient_a).exists()
+
+
+def test_the_page_and_the_outbox_token_name_the_mark_the_accounts_forms_carry(
+    patient_a, patient_b, clinician_a, clinician_b
+):
+    """The phone's outbox tells a form kept for this account from one kept for another by
+    these marks (static/js/outbox.js isOwn): it lists and sends only this account's."""
+    make_plan(patient_a, clinician_a)
+    make_plan(patient_b, clinician_b)
+    phone = Client()
+    phone.force_login(patient_a.user)
+    mark = kept_form(phone, reverse("journal:taken_now"))["kept_by"]
+    with time_machine.travel(NOW, tick=False):
+        page = phone.get(reverse("journal:home")).content.decode()
+    meta = re.search(r'<meta name="ldn-kept-by" content="([^"]*)">', page)
+    assert meta
+    assert meta[1].split() == [mark]
+    assert phone.get(reverse("journal:outbox_token")).json()["kept_by"] == [mark]
+
+    phone.force_login(patient_b.user)
+    assert mark not in phone.get(reverse("journal:outbox_token")).json()["kept_by"]
+
+
+def test_after_a_secret_key_rotation_the_outbox_token_names_the_old_mark_too(
+    patient_a, clinician_a, settings
+):
+    make_plan(patient_a, clinician_a)
+    phone = Client()
+    phone.force_login(patient_a.user)
+    old_mark = kept_form(phone, reverse("journal:taken_now"))["kept_by"]
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = settings.SECRET_KEY + "-rotated"
+    phone.force_login(patient_a.user)
+    marks = phone.get(reverse("journal:outbox_token")).json()["kept_by"]
+    assert len(marks) == 2
+    assert marks[1] == old_mark
