@@ -43,9 +43,18 @@ def forget_this_browser(user, session_key: str | None, endpoint: str = "") -> in
     return removed
 
 
+# The sign-out page's URL name (allauth): only the person choosing to sign out here takes the
+# device off. Signed out by something else (the sign-out that follows a password change, the
+# staff session policy), they are still at this device and keep its reminders.
+SIGN_OUT_VIEW = "account_logout"
+
+
 @receiver(user_logged_out, dispatch_uid="push_devices_signed_out")
 def signed_out(request=None, user=None, **_kwargs):
     if request is None or user is None:
+        return
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != SIGN_OUT_VIEW:
         return
     endpoint = request.POST.get(ENDPOINT_FIELD, "") if request.method == "POST" else ""
     session_key = request.session.session_key if hasattr(request, "session") else None

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.test import Client
 
 from patients.models import PushSubscription
+from tests.factories import PASSWORD
 from tests.patients.test_push import subscription_json
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +89,21 @@ def test_the_device_keeps_a_hash_of_the_sign_in_not_the_session_key(patient_a):
 
     assert device.session_mark
     assert key not in device.session_mark
+
+
+def test_the_sign_out_after_a_password_change_keeps_the_device(patient_a):
+    """Changing the password signs the session out (ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE), but
+    the patient is still at their phone and chose no sign-out: its reminders stay."""
+    phone = signed_in(patient_a.user)
+    subscribe(phone, PHONE)
+    new = "a-new-Passphrase-2026"
+
+    phone.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.check_password(new)
+    assert "_auth_user_id" not in phone.session  # signed out by the change
+    assert endpoints(patient_a.user) == {PHONE}
