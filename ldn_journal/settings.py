@@ -290,6 +290,8 @@ MFA_TOTP_ISSUER = "LDN Journal"
 # Sessions are recorded at sign-in (so deactivation can end them); tracking every request
 # would cost four queries per page.
 USERSESSIONS_TRACK_ACTIVITY = False
+# Ending a device's sign-in from the list also takes its push device off the account.
+USERSESSIONS_ADAPTER = "patients.notifications.devices.UserSessionsAdapter"
 
 # --- Sessions -------------------------------------------------------------------
 # Django's database sessions; the read on every request compiled once per process.

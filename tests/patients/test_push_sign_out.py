@@ -10,6 +10,7 @@ page's script reads it from the browser); nobody else's device and none of A's o
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from patients.models import PushSubscription
 from tests.factories import PASSWORD
@@ -107,3 +108,23 @@ def test_the_sign_out_after_a_password_change_keeps_the_device(patient_a):
     assert patient_a.user.check_password(new)
     assert "_auth_user_id" not in phone.session  # signed out by the change
     assert endpoints(patient_a.user) == {PHONE}
+
+
+def signed_in_through_the_form(user):
+    """Signed in as a person does (the list of signed-in devices records only these)."""
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_signing_a_phone_out_from_the_list_of_signed_in_devices_removes_its_device(patient_a):
+    phone = signed_in_through_the_form(patient_a.user)
+    laptop = signed_in_through_the_form(patient_a.user)
+    subscribe(phone, PHONE)
+    subscribe(laptop, LAPTOP)
+
+    laptop.post(reverse("usersessions_list"))  # "Sign out of all other sessions"
+
+    assert phone.get(reverse("journal:home")).status_code == 302  # the phone is signed out
+    assert endpoints(patient_a.user) == {LAPTOP}
