@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection, connections, router
 from django.db.models import (
     BigIntegerField,
@@ -438,7 +438,7 @@ class PatientPage:
     flags: list
     reviewed_through: date | None
     scales: list  # SymptomScale rows for this patient
-    timeline: list  # notes and reviews, newest first
+    timeline: list  # notes and reviews, newest first (a Page on the patient page)
     adherence_7: adherence_rules.Adherence
     adherence_30: adherence_rules.Adherence
     now: datetime | None = None  # the moment the page was read at (its words for nights)
@@ -593,16 +593,65 @@ def timeline(patient):
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+TIMELINE_PER_PAGE = 20
+# A page number past this is read as this one (an OFFSET beyond bigint was a 500).
+_TIMELINE_LAST_ASKABLE = 100_000
+
+
+def _timeline_slice(patient_id, offset: int, limit: int) -> tuple[list[dict], int | None]:
+    """``limit`` timeline items from ``offset`` and how many there are in all (None when the
+    slice is empty: nothing to read the count from), in one query."""
+    if connection.vendor != "postgresql":
+        items = list(_timeline_query(patient_id))
+        return items[offset : offset + limit], len(items)
+    alias = ClinicianNote.objects.db
+    sql, params = _TIMELINE.sql(patient_id, alias)
+    # The pk and kind break ties of "when", so an item never shows on two pages or none.
+    wrapped = (
+        f"SELECT *, COUNT(*) OVER () FROM ({sql}) AS timeline "  # noqa: S608 - the frozen ORM query
+        'ORDER BY "when" DESC, "item", "pk" DESC LIMIT %s OFFSET %s'
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(wrapped, (*params, int(limit), int(offset)))
+        names = [column.name for column in cursor.description][:-1]
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None
+    return [dict(zip(names, row[:-1], strict=True)) for row in rows], rows[0][-1]
+
+
+def timeline_page(patient, number, per_page: int = TIMELINE_PER_PAGE):
+    """One page of the timeline, newest first (a Page): the patient page showed every note
+    and review a patient ever had, each render. One query; a page past the end is the last
+    page (two more, on that path only); a number that is not one is the first page."""
+    try:
+        number = min(max(int(str(number)), 1), _TIMELINE_LAST_ASKABLE)
+    except ValueError:
+        number = 1
+    items, total = _timeline_slice(patient.pk, (number - 1) * per_page, per_page)
+    if total is None:
+        total = 0
+        if number > 1:
+            _, total = _timeline_slice(patient.pk, 0, 1)
+            number = max(1, -(-(total or 0) // per_page))
+            items, total = _timeline_slice(patient.pk, (number - 1) * per_page, per_page)
+            total = total or 0
+    paginator = _CountedPaginator([], per_page, total)
+    return Page(items, number, paginator)
+
+
 # A patient's extra scales (compiled once per process: every patient page and report reads them).
 _PATIENT_SCALES = CompiledQuery(
     lambda patient_id: SymptomScale.objects.filter(patient_id=patient_id), -7_000_202
 )
 
 
-def patient_page(patient, care_team, now: datetime) -> PatientPage:
+def patient_page(patient, care_team, now: datetime, *, timeline_number=None) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
     scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
-    has extra scales), the plan (2) and the timeline (1)."""
+    has extra scales), the plan (2) and the timeline (1). ``timeline_number``: the patient
+    page's page of the timeline (timeline_page); without it the whole timeline (the report's,
+    which keeps the items of its range)."""
     scales = _PATIENT_SCALES.instances(patient.pk)
     # A score is on one of the patient's own scales (kept while scored): with none, no query
     # for scores.
@@ -633,7 +682,11 @@ def patient_page(patient, care_team, now: datetime) -> PatientPage:
         flags=flags,
         reviewed_through=getattr(patient, "reviewed_through", None),
         scales=scales,
-        timeline=timeline(patient),
+        timeline=(
+            timeline(patient)
+            if timeline_number is None
+            else timeline_page(patient, timeline_number)
+        ),
         adherence_7=adherence_rules.adherence(nightly, today, 7, through=last_night),
         adherence_30=adherence_rules.adherence(nightly, today, 30, through=last_night),
         now=now,

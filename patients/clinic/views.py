@@ -151,7 +151,9 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
     errors beside its fields and what was typed, answering ``status``; the page at a form's
     address (its links lead to the patient page's own)."""
     now = timezone.now()
-    page = dashboard.patient_page(patient, care_team, now)
+    page = dashboard.patient_page(
+        patient, care_team, now, timeline_number=request.GET.get("notes_page") or 1
+    )
     # Not before the record's first month (as the export picker's start: no query more).
     first_month = dashboard.month_start(_page_first_night(page))
     month = _calendar_month(request, page.today, page.last_night, first_month)
