@@ -294,12 +294,29 @@ def mark_reviewed(request, pk):
 @require_POST
 def undo_review(request, pk, review_pk):
     patient, _ = _gate(request, pk)
-    review = get_object_or_404(FlagReview.objects.filter(patient=patient), pk=review_pk)
-    if review.undone_at is None:
-        review.undone_at, review.undone_by = timezone.now(), request.user
-        review.save(update_fields=["undone_at", "undone_by"])
-        record_access(request, "flags.review_undo", patient=patient, obj=review)
+    # Locked: two taps, or two of the team at once, undo it once (one log row, the first
+    # undoer kept); the second hears that it was already undone (it answered nothing).
+    with transaction.atomic():
+        review = get_object_or_404(
+            FlagReview.objects.select_for_update().filter(patient=patient), pk=review_pk
+        )
+        undone_now = review.undone_at is None
+        if undone_now:
+            review.undone_at, review.undone_by = timezone.now(), request.user
+            review.save(update_fields=["undone_at", "undone_by"])
+            record_access(request, "flags.review_undo", patient=patient, obj=review)
+    if undone_now:
         messages.success(request, gettext("Review undone: those flags raise the patient again."))
+    else:
+        undoer = review.undone_by
+        messages.info(
+            request,
+            gettext("This review was already undone by %(name)s on %(when)s: nothing changed.")
+            % {
+                "name": undoer.name if undoer else gettext("someone"),
+                "when": local_date(timezone.localtime(review.undone_at, patient.tz), "date_time"),
+            },
+        )
     return redirect(_back(patient) + "#flags")
 
 
