@@ -22,6 +22,7 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    ExpressionWrapper,
     F,
     Max,
     Min,
@@ -29,7 +30,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -220,11 +221,32 @@ def urgent_records(patient, plan: PlanView):
 
 
 def _latest_review(ref="pk"):
-    """The night the patient's latest review (not undone) covers flags through."""
+    """The night the patient's latest review (not undone) covers flags through: the night it
+    names, or the night before the first night it names that the patient logged or changed
+    after the review was made. A review covers what the clinician could see: one through
+    tonight (the form's default) covered a severe side effect the patient reported the next
+    morning for that night, and it never raised them in the list (found in QA)."""
+    changed_after = (
+        NightlyEntry.objects.filter(
+            patient=OuterRef("patient"),
+            night__lte=OuterRef("reviewed_through"),
+            updated_at__gt=OuterRef("at"),
+        )
+        .order_by("night")
+        .values("night")[:1]
+    )
+    day_before_change = Cast(
+        ExpressionWrapper(
+            Subquery(changed_after, output_field=DateField()) - timedelta(days=1),
+            output_field=DateField(),
+        ),
+        DateField(),
+    )
     return Subquery(
         FlagReview.objects.filter(patient=OuterRef(ref), undone_at__isnull=True)
         .order_by("-at", "-pk")
-        .values("reviewed_through")[:1],
+        .annotate(covered=Coalesce(day_before_change, F("reviewed_through")))
+        .values("covered")[:1],
         output_field=DateField(),
     )
 
