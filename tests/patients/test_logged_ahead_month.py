@@ -36,6 +36,9 @@ def _log(patient, night, status=NightlyEntry.Status.TAKEN):
         prescribed_mg=Decimal("1.5"),
         taken_at=at if taken else None,
         evening_logged_at=at,
+        # Changed when logged, as the journal writes it (not when the test runs: a review
+        # made at NOW covers only what was on record then).
+        updated_at=at,
         time_zone="Asia/Tokyo",
     )
 
