@@ -114,6 +114,18 @@ def _calendar_month(request, today, last_night, first_night):
     return max(min(wanted, dashboard.month_start(last_night)), dashboard.month_start(first_night))
 
 
+# What the patient page shows that its own links choose: each link changes one and keeps the
+# others (the entries' "Next" reset the chart to 12 weeks and the calendar to this month).
+PAGE_STATE = ("weeks", "month", "page", "notes_page")
+
+
+def _links_keeping(request):
+    """For each of PAGE_STATE, the query string of the others as asked ("" when none), to
+    which a link adds its own value."""
+    asked = {name: request.GET[name][:20] for name in PAGE_STATE if request.GET.get(name)}
+    return {name: urlencode({k: v for k, v in asked.items() if k != name}) for name in PAGE_STATE}
+
+
 def _page_first_night(page):
     """The page's own record start: the first entry or plan night it has loaded (no query),
     else today. The export picker's default start and the calendar's first month."""
@@ -167,6 +179,7 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
     record_access(request, "patient.view", patient=patient, obj=patient)
     # The page's "dose" heading is the panel's own ("Last night (1 Dec)" before noon).
     plan_panel, tonight_heading = _plan_panel(request, page)
+    keeping = _links_keeping(request)
     context = {
         "patient": patient,
         "page_data": page,
@@ -189,6 +202,9 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         "entries": entries,
         "entries_body": _in_patient_zone(patient, dashboard.entry_rows_html, entries, patient.pk),
         "page_url": _back(patient),
+        "keeping": keeping,
+        # The entries' pager (includes/pagination.html) keeps the rest of the page's choices.
+        "query_string": keeping["page"],
         "plan_panel": plan_panel,
         "tonight_heading": tonight_heading,
         "next_change": page.plan.next_change(page.today),
