@@ -321,7 +321,26 @@ def undo_review(request, pk, review_pk):
             review.undone_at, review.undone_by = timezone.now(), request.user
             review.save(update_fields=["undone_at", "undone_by"])
             record_access(request, "flags.review_undo", patient=patient, obj=review)
-    if undone_now:
+    later = (
+        FlagReview.objects.filter(patient=patient, undone_at__isnull=True)
+        .filter(Q(at__gt=review.at) | Q(at=review.at, pk__gt=review.pk))
+        .order_by("-at", "-pk")
+        .first()
+        if undone_now
+        else None
+    )
+    if later is not None:
+        # An older review undone: the latest one still decides (it said the flags raised the
+        # patient again, and nothing did).
+        messages.success(
+            request,
+            gettext(
+                "Review undone. The later review through %(night)s still stands, so the "
+                "flags it covers stay reviewed."
+            )
+            % {"night": local_date(later.reviewed_through, "date")},
+        )
+    elif undone_now:
         messages.success(request, gettext("Review undone: those flags raise the patient again."))
     else:
         undoer = review.undone_by

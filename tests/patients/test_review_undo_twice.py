@@ -1,7 +1,7 @@
 """Undoing a flag review a second time (a double tap, or a teammate after a colleague) says it
 was already undone, by whom and when, and changes nothing: it answered with no word at all."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -20,7 +20,10 @@ TONIGHT = date(2026, 3, 30)
 @pytest.fixture
 def review(patient_a, clinician_a):
     return FlagReview.objects.create(
-        patient=patient_a, reviewed_through=TONIGHT, reviewed_by=clinician_a
+        patient=patient_a,
+        reviewed_through=TONIGHT,
+        reviewed_by=clinician_a,
+        at=datetime(2026, 3, 31, 8, 0, tzinfo=UTC),
     )
 
 
@@ -59,3 +62,26 @@ def test_a_double_tap_on_undo_says_the_second_time_that_it_was_already_undone(
     _undo(clinician_client, review)
     response = _undo(clinician_client, review)
     assert "already undone by Dr A" in response.text
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+def test_undoing_an_older_review_says_the_later_one_still_stands(
+    clinician_client, clinician_a, patient_a, review
+):
+    with time_machine.travel("2026-03-31T09:05:00Z", tick=False):
+        FlagReview.objects.create(
+            patient=patient_a, reviewed_through=date(2026, 3, 29), reviewed_by=clinician_a
+        )
+        response = _undo(clinician_client, review)
+    assert "The later review through 29 Mar 2026 still stands" in response.text
+    assert "those flags raise the patient again" not in response.text
+
+
+@time_machine.travel("2026-03-31T09:00:00Z", tick=False)
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_the_undo_messages_are_translated(clinician_client, clinician_a, review, language):
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    _undo(clinician_client, review)
+    again = _undo(clinician_client, review).text
+    assert {"de": "bereits von Dr A", "es": "Dr A ya deshizo"}[language] in again
