@@ -421,6 +421,7 @@ FORMS = [
 # --- Filter forms (GET): never a 5xx, never a write ------------------------------------------
 
 PAGE = st.sampled_from(["1", "2", "0", "-1", "last", "99999999999999999999"])
+MONTHS = st.sampled_from(["2026-13", "2026-00", "abc", "0000-01", "9999-12", "2026-02", "-1-01"])
 
 
 def _dates(cast):
@@ -443,7 +444,8 @@ FORMS += [
         method="get",
         url=_patient_a_url(""),
         form_class=ChartForm,
-        extra=lambda cast: {"page": PAGE},
+        # The calendar's month and the notes' page too (a 40-digit notes page was a 500).
+        extra=lambda cast: {"page": PAGE, "notes_page": PAGE, "month": MONTHS},
         models=PLAN_MODELS + JOURNAL_MODELS,
     ),
     HostileForm(
