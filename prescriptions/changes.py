@@ -1162,7 +1162,7 @@ def _holds_signed_again(
         if holder is not titration.version_in_effect(rest, end or last) or (
             holder.hold_until != end
         ):
-            raise PlanChangeError(_lifts_hold_message(start, end))
+            raise PlanChangeError(_lifts_hold_message(start, end, why=_RESTART_SIGNED))
         row = view.signed_hold_row(holder)
         hold = hold_change(
             newest,
@@ -1195,10 +1195,11 @@ def _nights(first: date, last: date):
 
 def _check_signed_again(after, final, lost, last: date) -> None:
     """The plan with the holds signed again holds every night of each lost hold and is
-    the changed plan (``after``) on every other night: refused otherwise."""
+    the changed plan (``after``) on every other night: refused otherwise, saying which (no
+    restart is involved here, so the refusal does not say one is signed)."""
     for start, end in lost:
         if not _all_held(final, start, end or last):
-            raise PlanChangeError(_lifts_hold_message(start, end))
+            raise PlanChangeError(_lifts_hold_message(start, end, why=_NOT_ALL_HELD))
     held = {night for start, end in lost for night in _nights(start, end or last)}
     first = min((start for start, _end in lost), default=None)
     changed = (
@@ -1210,7 +1211,7 @@ def _check_signed_again(after, final, lost, last: date) -> None:
         # Named: the hold signed again that governs the night that differs (the last to
         # start before it), not the first kept hold, which may be as it should be.
         governing = max((run for run in lost if run[0] <= changed), key=lambda run: run[0])
-        raise PlanChangeError(_lifts_hold_message(*governing))
+        raise PlanChangeError(_lifts_hold_message(*governing, why=changed))
 
 
 def _all_held(final, first: date, last: date) -> bool:
@@ -1307,23 +1308,49 @@ _KEPT_BY_LATER_NIGHTS = {
 }
 
 
-def _lifts_hold_message(start: date, end: date | None) -> str:
+# Why a dated hold a change would lift cannot be signed again as it was
+# (_lifts_hold_message's ``why``; a date instead: the night the plan would differ on).
+_RESTART_SIGNED = "restart signed"  # a restart is signed after it (_signed_again)
+_NOT_ALL_HELD = "not all held"  # signed again, some of its nights would not be held
+
+
+def _lifts_hold_message(start: date, end: date | None, *, why) -> str:
+    """The refusal of a change that would lift the hold from ``start`` to ``end`` (None:
+    until resumed), saying why it cannot be kept (``why``): a restart signed after it
+    (_RESTART_SIGNED), or, from the final check (_check_signed_again), signed again it
+    would not hold all its nights (_NOT_ALL_HELD) or the plan would differ on the night
+    ``why`` names. It said "a restart is signed after it" in every case."""
+    night = why if isinstance(why, date) else None
     if end is None:
         message = gettext(
             "This change would lift the hold signed from %(start)s until resumed, and cannot "
             "keep it. Nothing was saved. Start this change after the hold, or change the "
             "hold first."
         )
-    else:
+    elif why == _RESTART_SIGNED:
         message = gettext(
             "This change would lift the hold signed from %(start)s to %(end)s, and cannot "
             "keep it as it is (a restart is signed after it). Nothing was saved. Start this "
             "change on %(after)s or later, or change the hold first."
         )
+    elif night is not None:
+        message = gettext(
+            "This change would lift the hold signed from %(start)s to %(end)s, and signing "
+            "that hold again after this change would change the plan on %(night)s. Nothing "
+            "was saved. Start this change on %(after)s or later, or change the hold first."
+        )
+    else:
+        message = gettext(
+            "This change would lift the hold signed from %(start)s to %(end)s, and signing "
+            "that hold again after this change would not keep all its nights on hold. "
+            "Nothing was saved. Start this change on %(after)s or later, or change the hold "
+            "first."
+        )
     return message % {
         "start": local_date(start, "date"),
         "end": local_date(end, "date") if end else "",
         "after": local_date(end + timedelta(days=1), "date") if end else "",
+        "night": local_date(night, "date") if night else "",
     }
 
 

@@ -22,6 +22,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ldn_journal.accounts.models import AccessLog
 from prescriptions import changes, plans, titration
@@ -382,6 +383,56 @@ def test_the_save_checks_the_plan_it_would_store(patient, clinician, surgery):
     with pytest.raises(changes.PlanChangeError, match="would lift the hold signed from 20"):
         changes._check_signed_again(lifted, again("4"), lost, DEC[23])
     changes._check_signed_again(lifted, again("3"), lost, DEC[23])
+
+
+def test_the_final_checks_refusal_says_why_not_that_a_restart_is_signed(
+    patient, clinician, surgery
+):
+    """The final check refused a hold whose nights were not all held, or after which a
+    night differed in dose, saying "a restart is signed after it": no restart is involved
+    there. It now says what is true of each."""
+    plan = plans.load(patient)
+    lost = [(DEC[20], DEC[22])]
+    change = changes.steps_change(
+        plan.latest,
+        effective_night=DEC[4],
+        start_date=DEC[4],
+        steps=plan_steps((("3", None),)),
+        reason="Review",
+    )
+    number = plan.latest.number + 1
+    proposed = changes._as_plain(change, number, plan.newest_versions)
+    lifted = (*plan.versions, replace(proposed, hold_from=None, hold_until=None))
+    hold = changes.hold_change(
+        replace(proposed, steps=plan_steps((("4", None),))),
+        hold_from=DEC[20],
+        hold_until=DEC[22],
+        reason="Knee surgery",
+    )
+    at_4mg = (*lifted, changes._as_plain(hold, number + 1, plan.newest_versions))
+
+    with pytest.raises(changes.PlanChangeError) as unheld:
+        changes._check_signed_again(lifted, lifted, lost, DEC[23])
+    with pytest.raises(changes.PlanChangeError) as differs:
+        changes._check_signed_again(lifted, at_4mg, lost, DEC[23])
+    for refused in (unheld, differs):
+        assert "a restart is signed" not in str(refused.value)
+        assert "Nothing was saved" in str(refused.value)
+        assert "on 23 Dec 2026 or later" in str(refused.value)
+    assert "would not keep all its nights on hold" in str(unheld.value)
+    assert "would change the plan on 23 Dec 2026" in str(differs.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("de", "würde den Plan am"), ("es", "cambiaría el plan el")],
+)
+def test_the_final_checks_refusal_is_translated(language, words):
+    with translation.override(language):
+        message = changes._lifts_hold_message(DEC[20], DEC[22], why=DEC[23])
+    assert words in message
+    assert "Neustart" not in message
+    assert "reinicio" not in message
 
 
 def test_a_hold_lifted_before_this_rule_stays_lifted(patient, clinician, surgery):
