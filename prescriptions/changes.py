@@ -94,6 +94,9 @@ class NeedsRestartConfirmation(PlanChangeError):
 
     def __init__(self, night: date, message: str, dosing_time=titration.EVENING):
         self.night = night
+        # The plan's on ``night`` (a morning doser's nights are days): the form's box says
+        # the same (HoldForm.restart_box).
+        self.dosing_time = dosing_time
         super().__init__(
             message
             + " "
@@ -793,13 +796,13 @@ def _confirmed_gap(
     return gap_message(gap, change.start_date, dosing_time)
 
 
-def _confirmed_restart(
-    versions, after, change: PlanChange, confirmed: date | None, dosing_time
-) -> str:
+def _confirmed_restart(versions, after, change: PlanChange, confirmed: date | None) -> str:
     """The restart a hold with an end makes when signed over a hold until resumed (no
     restart signed), as stored on its version once confirmed; raises
     NeedsRestartConfirmation unless ``confirmed`` names that night. ``after``: the versions
-    the change stores (it and what it signs again); ``dosing_time``: words_dosing_time's."""
+    the change stores (it and what it signs again). The restart is told in the dosing time
+    the plan has on the night it restarts on, not tonight's (words_dosing_time): with a
+    switch to mornings signed between, it said "the night of" to a morning doser."""
     if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
         return ""
     night = change.hold_until + timedelta(days=1)
@@ -816,6 +819,7 @@ def _confirmed_restart(
         if last is None:
             return ""
         night = last + timedelta(days=1)
+    dosing_time = titration.dosing_time_on(final, night)
     message = restart_message(
         held_from,
         change.hold_until,
@@ -904,7 +908,7 @@ def save_version(
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
         _check_no_gap_after_hold(view.versions, after, change, words)
         gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap, words)
-        restart = _confirmed_restart(view.versions, after, change, confirmed_restart, words)
+        restart = _confirmed_restart(view.versions, after, change, confirmed_restart)
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )

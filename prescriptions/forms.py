@@ -507,11 +507,15 @@ class HoldForm(SignedVersionForm):
         "hold_until": {"label": _("Hold until the day of")},
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, dosing_time_on=None, **kwargs):
+        """``dosing_time_on``: the plan's dosing time on a night (PlanView.dosing_time_on),
+        for a box posted ticked: the restart night's words, not tonight's."""
         super().__init__(*args, **kwargs)
         # Set by the view when the save raised NeedsRestartConfirmation: the box is shown,
-        # not ticked, naming that night.
+        # not ticked, naming that night in the words the save used (its dosing time there).
         self.restart_night = None
+        self.restart_dosing_time = None
+        self.dosing_time_on = dosing_time_on
 
     def clean_confirm_restart(self):
         """The night the box confirms, or None (not ticked, or not a date: not confirmed,
@@ -527,16 +531,19 @@ class HoldForm(SignedVersionForm):
         night posted ticked (the form met another error); None: no box."""
         if self.restart_night is not None:
             night, checked = self.restart_night, False
+            dosing_time = self.restart_dosing_time
         else:
             try:
                 night = date.fromisoformat(self.data.get("confirm_restart") or "")
             except (TypeError, ValueError):
                 return None
             checked = True
+            dosing_time = self.dosing_time_on(night) if self.dosing_time_on else None
         return {
             "value": night.isoformat(),
             "checked": checked,
-            "label": restart_confirm_label(night, self.dosing_time),
+            # The restart night's dosing time, as the save's message says it (not tonight's).
+            "label": restart_confirm_label(night, dosing_time or self.dosing_time),
             "help": gettext(
                 "Asked only when a hold with an end is signed over a hold until resumed: "
                 "the plan restarts after it. The version records your confirmation."

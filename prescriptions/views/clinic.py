@@ -504,6 +504,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                 form.needs_confirmation = isinstance(error, NeedsConfirmation)
                 if isinstance(error, NeedsRestartConfirmation):
                     form.restart_night = error.night
+                    form.restart_dosing_time = error.dosing_time
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)
@@ -534,6 +535,8 @@ def plan_hold(request, patient_id):
         "prescriptions/clinic/plan_hold.html",
         build,
         lambda state: {"hold_from": state["first_night"]},
+        # A restart box posted ticked names its night in the plan's dosing time there.
+        form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_on},
     )
 
 

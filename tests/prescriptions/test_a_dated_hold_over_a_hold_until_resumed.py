@@ -20,7 +20,13 @@ from django.urls import reverse
 from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import PatientFactory
-from tests.patients.journal_support import make_plan, sign_change, sign_hold, visible_text
+from tests.patients.journal_support import (
+    make_plan,
+    sign_change,
+    sign_hold,
+    switch_dosing_time,
+    visible_text,
+)
 from tests.prescriptions.factories import plan_steps
 from tests.security.reauth import signed_in_reauthenticated
 
@@ -252,3 +258,32 @@ def test_a_hold_before_steps_carrying_the_hold_until_resumed_does_not_speak_of_a
     )
     assert _versions(patient) == before
     assert _held(patient, 13, 25, 30) == [True, True, True]
+
+
+def test_a_restart_after_a_switch_to_mornings_is_told_in_days(patient, clinician):
+    """Held until resumed from 3 Dec, switched to mornings from 8 Dec: a hold for 10-12 Dec
+    restarts LDN on 13 Dec, a morning. The question said "the night of 13 Dec" (tonight's
+    dosing time, evening); it now says the day, in the message and in the box alike."""
+    switch_dosing_time(patient, clinician, "morning", DEC[8], signed=NOW)
+    with pytest.raises(changes.NeedsRestartConfirmation) as asked:
+        sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW)
+    assert "LDN restarts on the day of 13 Dec 2026, at 2 mg" in str(asked.value)
+    assert "Tick “I confirm LDN restarts on the day of 13 Dec 2026”" in str(asked.value)
+    assert "night of 13 Dec" not in str(asked.value)
+    version = sign_hold(patient, clinician, DEC[10], DEC[12], signed=NOW, confirmed_restart=DEC[13])
+    recorded = PlanVersion.objects.get(pk=version.pk).confirmed_safety_warning
+    assert "LDN restarts on the day of 13 Dec 2026" in recorded
+
+
+@pytest.mark.parametrize("ticked", [None, "2026-12-13"])
+def test_the_hold_forms_box_after_a_switch_to_mornings_names_the_day(patient, clinician, ticked):
+    """The box's label matches the save's message: asked (not ticked), or posted ticked on a
+    form that met another error (here no reason given)."""
+    switch_dosing_time(patient, clinician, "morning", DEC[8], signed=NOW)
+    client = signed_in_reauthenticated(clinician)
+    extra = {} if ticked is None else {"confirm_restart": ticked, "reason": ""}
+    response = _post_hold(client, patient, **extra)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "I confirm LDN restarts on the day of 13 Dec 2026" in html
+    assert "I confirm LDN restarts on the night of 13 Dec 2026" not in html
