@@ -668,6 +668,21 @@ _PATIENT_SCALES = CompiledQuery(
 )
 
 
+def record_nights(
+    today: date, first_entry: date | None, last_entry: date | None, versions
+) -> tuple[date, date]:
+    """The first and last night of a patient's record as the patient page shows it, and the
+    one night page (views.night_detail) answers for: from the first entry or plan night
+    (``versions``: the plan's, the first in order), else today, to the last night of record
+    (nights.last_night_of_record: today, or a night logged ahead of it). The night page
+    answered for any night back to the year 1000, and its "←" never stopped."""
+    firsts = [today]
+    if first_entry is not None:
+        firsts.append(first_entry)
+    firsts += [version.effective_night for version in versions[:1]]
+    return min(firsts), last_night_of_record(today, last_entry)
+
+
 def patient_page(patient, care_team, now: datetime, *, timeline_number=None) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
     scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
@@ -691,7 +706,12 @@ def patient_page(patient, care_team, now: datetime, *, timeline_number=None) -> 
         account_open=patient.user.is_active,
     )
     # Adherence as the patient's history counts it: through the last night of record.
-    last_night = last_night_of_record(today, records[-1].night if records else None)
+    _first, last_night = record_nights(
+        today,
+        records[0].night if records else None,
+        records[-1].night if records else None,
+        plan.versions,
+    )
     nightly = adherence_records(records, plan, last_night - timedelta(days=29), last_night)
     return PatientPage(
         patient=patient,

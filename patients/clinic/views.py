@@ -129,11 +129,10 @@ def _links_keeping(request):
 def _page_first_night(page):
     """The page's own record start: the first entry or plan night it has loaded (no query),
     else today. The export picker's default start and the calendar's first month."""
-    firsts = [page.today]
-    if page.records:
-        firsts.append(page.records[0].night)
-    firsts += [version.effective_night for version in page.plan.versions[:1]]
-    return min(firsts)
+    first, _last = dashboard.record_nights(
+        page.today, page.records[0].night if page.records else None, None, page.plan.versions
+    )
+    return first
 
 
 def _export_form(request, page):
@@ -433,10 +432,12 @@ def _edit_identifiers(request, pk):
     )
 
 
-def _next_night_shown(patient, night, tonight):
+def _next_night_shown(patient, night, tonight, last):
     """The night after ``night`` when its page shows something; None when it answers 404
-    (no link to it)."""
+    (no link to it): after ``last``, the record's last night, or after tonight unlogged."""
     following = night + timedelta(days=1)
+    if following > last:
+        return None
     if following <= tonight:
         return following
     return (
@@ -456,9 +457,17 @@ def night_detail(request, pk, night):
         raise Http404 from None
     if not night_rules.nameable(night):
         raise Http404
-    entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
     plan = plans.load(patient)
     tonight = plan.tonight(patient.tz, timezone.now())
+    # Only the nights of the patient's record, as the patient page shows them (one rule,
+    # dashboard.record_nights): before its first night (it answered "Nothing was logged"
+    # for any night back to the year 1000, logging a read each time) or after its last
+    # night there is nothing to show: 404, with no read logged.
+    nights = patient.entries.aggregate(first=Min("night"), last=Max("night"))
+    first, last = dashboard.record_nights(tonight, nights["first"], nights["last"], plan.versions)
+    if not first <= night <= last:
+        raise Http404
+    entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
     # A night after the patient's tonight has nothing to show: 404, as on the patient's own
     # night page (it answered 200 for any night up to 9998). An entry a night ahead can
     # exist for a few hours after a move west: a night with an entry is always shown (one
@@ -484,8 +493,9 @@ def night_detail(request, pk, night):
             # The dose's label names that night's dosing time: "Morning" for a morning doser
             # (it said "Evening" for every night).
             "dosing_time": plan.dosing_time_on(night),
-            "previous": night - timedelta(days=1),
-            "next": _next_night_shown(patient, night, tonight),
+            # The links stop at the ends of the record (the "←" went back forever).
+            "previous": night - timedelta(days=1) if night > first else None,
+            "next": _next_night_shown(patient, night, tonight, last),
         },
     )
 

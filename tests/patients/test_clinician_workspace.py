@@ -159,7 +159,9 @@ def test_the_night_page_shows_the_entry_in_the_patients_zone(clinician_client, j
 
 @time_machine.travel(NOW, tick=False)
 def test_a_night_without_an_entry_says_nothing_was_logged(clinician_client, journal):
-    url = reverse("clinic:night", args=[journal.pk, "2026-01-01"])
+    # The plan began 40 nights ago, the entries 30: a night between is on record, unlogged.
+    night = TONIGHT - timedelta(days=35)
+    url = reverse("clinic:night", args=[journal.pk, night.isoformat()])
     assert "Nothing was logged for this night" in clinician_client.get(url).text
 
 
@@ -174,11 +176,38 @@ def test_a_bad_night_is_404(clinician_client, patient_a, night):
     )
 
 
-def test_the_first_night_a_page_shows_answers(clinician_client, patient_a):
-    # The last one, 9998-12-31, is after tonight: 404 (below).
-    page = clinician_client.get(reverse("clinic:night", args=[patient_a.pk, "1900-01-01"]))
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("night", ["1000-01-01", "1900-01-01", "2026-01-01", "2026-02-17"])
+def test_a_night_before_the_record_is_404_and_no_read_is_logged(clinician_client, journal, night):
+    """It answered 200 "Nothing was logged" for any night back to the year 1000, and
+    logged a read each time. The record starts with the plan, 40 nights before tonight
+    (18 Feb 2026), as on the patient page."""
+    url = reverse("clinic:night", args=[journal.pk, night])
+    assert clinician_client.get(url).status_code == 404
+    assert not AccessLog.objects.filter(action="entry.view").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_first_night_of_the_record_answers_with_no_link_before_it(clinician_client, journal):
+    first = TONIGHT - timedelta(days=40)
+    page = clinician_client.get(reverse("clinic:night", args=[journal.pk, first.isoformat()]))
     assert page.status_code == 200
-    assert "Nothing was logged for this night" in page.text
+    before = reverse("clinic:night", args=[journal.pk, (first - timedelta(days=1)).isoformat()])
+    after = reverse("clinic:night", args=[journal.pk, (first + timedelta(days=1)).isoformat()])
+    assert f'href="{before}"' not in page.text
+    assert f'href="{after}"' in page.text
+    assert AccessLog.objects.filter(action="entry.view", patient=journal).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_patient_with_no_record_has_only_tonights_page(clinician_client, patient_a):
+    """No plan and no entry: the record is tonight alone, with no link either way."""
+    tonight = reverse("clinic:night", args=[patient_a.pk, TONIGHT.isoformat()])
+    page = clinician_client.get(tonight)
+    assert page.status_code == 200
+    assert f'href="/clinic/patients/{patient_a.pk}/nights/' not in page.text
+    before = reverse("clinic:night", args=[patient_a.pk, (TONIGHT - timedelta(days=1)).isoformat()])
+    assert clinician_client.get(before).status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)

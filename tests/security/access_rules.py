@@ -302,7 +302,8 @@ RULES = {
     "clinic:entry_history": rule("clinician_a", params={**PATIENT_A_ID, "entry_pk": _obj("entry")}),
     "clinic:report": rule("clinician_a", params=PATIENT_A_ID),
     "clinic:identifiers": rule("clinician_a", params=PATIENT_A_ID),
-    "clinic:night": rule("clinician_a", params={**PATIENT_A_ID, "night": "2026-01-01"}),
+    # A night of patient A's record (a night outside it is 404).
+    "clinic:night": rule("clinician_a", params={**PATIENT_A_ID, "night": DEFAULT_PARAMS["night"]}),
     "clinic:export": rule("clinician_a", params=PATIENT_A_ID, reauth=True),
     "clinic:invite": rule("clinician"),
     "clinic:invitations": rule("clinician"),
