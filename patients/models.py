@@ -923,6 +923,10 @@ class ClinicianNote(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(max_length=5000)
+    # The note form's hidden id (one per form drawn): the same note posted twice (a flaky
+    # connection, a double click) is saved once; the unique index decides. None: notes
+    # saved before the guard.
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     history = HistoricalRecords()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import date, timedelta
 
 from django import forms
@@ -173,6 +174,21 @@ class ExportRangeForm(DateRangeForm):
 
 
 class NoteForm(forms.ModelForm):
+    # One id per form drawn (ClinicianNote.submission_id): the same note posted twice is
+    # saved once. A missing or mangled id gets a fresh one (the note is saved; only the
+    # double-post guard is lost), so a clinician is never told the form expired.
+    submission_id = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission_id"].initial = str(uuid.uuid4())
+
+    def clean_submission_id(self):
+        try:
+            return uuid.UUID(self.cleaned_data.get("submission_id") or "")
+        except ValueError:
+            return uuid.uuid4()
+
     class Meta:
         model = ClinicianNote
         fields = ["text"]

@@ -5,6 +5,7 @@ dashboard.care_team_gate): another team's patient is a 404 before anything is re
 logged. Each read of a patient's data writes one access-log row.
 """
 
+import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -45,7 +46,14 @@ from patients.clinic.forms import (
     first_reviewable_night,
 )
 from patients.journal.charts import table_body, table_rows
-from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
+from patients.models import (
+    CareTeamMembership,
+    ClinicianNote,
+    FlagReview,
+    NightlyEntry,
+    Patient,
+    UrgentReport,
+)
 from patients.rules import flags as flag_rules
 from patients.rules import nights as night_rules
 from patients.urgent import reports as urgent_reports
@@ -257,12 +265,33 @@ def add_note(request, pk):
         # The page again with the typed note and its error beside it (a flash message over a
         # redirect lost the note).
         return _patient_page(request, patient, care_team, status=400, note_form=form)
-    note = form.save(commit=False)
-    note.patient, note.author = patient, request.user
-    note.save()
-    record_access(request, "note.add", patient=patient, obj=note)
+    if _save_note_once(form, patient, request.user):
+        record_access(request, "note.add", patient=form.instance.patient, obj=form.instance)
+    # The same note posted again (a flaky connection, a double click) saves nothing and
+    # answers as the first post did.
     messages.success(request, gettext("Note saved for the care team."))
     return redirect(_back(patient) + "#notes")
+
+
+def _save_note_once(form, patient, author) -> bool:
+    """Save the note unless its submission id was saved already (the unique index decides,
+    also for two posts at once): True when saved now. An id that is another author's or
+    patient's (never shown to this one) is replaced with a fresh one: the note is saved,
+    and nothing of the other is revealed."""
+    note = form.save(commit=False)
+    note.patient, note.author = patient, author
+    note.submission_id = form.cleaned_data["submission_id"]
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        if ClinicianNote.objects.filter(
+            submission_id=note.submission_id, patient=patient, author=author
+        ).exists():
+            return False
+        note.pk, note.submission_id = None, uuid.uuid4()
+        note.save()
+    return True
 
 
 @role_required(Role.CLINICIAN)
