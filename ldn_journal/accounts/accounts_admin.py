@@ -63,6 +63,8 @@ def set_user_active(user, active, *, request=None, taker=None) -> bool:
     locked row decides, so two requests at once change it once."""
     if active and is_closed(user):
         raise AccountClosed(user)
+    # How many patients `taker` took over (read by the People page's message).
+    user.patients_handed_over = 0
     with transaction.atomic():
         stored = User.objects.select_for_update().filter(pk=user.pk)
         if stored.values_list("is_active", flat=True).get() == active:
@@ -75,7 +77,9 @@ def set_user_active(user, active, *, request=None, taker=None) -> bool:
                 care_team.check_can_join(taker)
                 if alone:
                     by = getattr(request, "user", None)
-                    care_team.hand_over(alone, taker, by=by, request=request)
+                    user.patients_handed_over = care_team.hand_over(
+                        alone, taker, by=by, request=request
+                    )
                 # Their open invitations go too: left behind, no link of theirs could be
                 # accepted any more, while the list still said "Pending".
                 invitations.hand_over_open(user, taker)

@@ -217,11 +217,18 @@ def set_active(request, user_id):
 
 
 def _say_what_changed(request, target, activate, taker, open_invitations):
-    if taker is not None:
+    moved = getattr(target, "patients_handed_over", 0)
+    if taker is not None and moved:
+        # Only when patients moved: a taker posted for a clinician with no patient left
+        # alone took nothing over, and the message said they had.
         messages.success(
             request,
-            _("%(taker)s took over %(name)s's patients.")
-            % {"taker": taker.name, "name": target.name},
+            ngettext(
+                "%(taker)s took over %(count)s patient from %(name)s.",
+                "%(taker)s took over %(count)s patients from %(name)s.",
+                moved,
+            )
+            % {"taker": taker.name, "name": target.name, "count": moved},
         )
     done = _("%(name)s was reactivated.") if activate else _("%(name)s was deactivated.")
     messages.success(request, done % {"name": target.name})

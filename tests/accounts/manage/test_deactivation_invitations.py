@@ -141,3 +141,27 @@ def test_a_handed_over_invitation_sent_again_names_the_taker_not_the_leaver(
     [message] = mail.outbox
     assert "Dr Colleague has invited you" in message.body
     assert "Dr Leaving" not in message.body
+
+
+def test_the_takeover_message_says_how_many_patients_moved(leaving_with_an_invitation):
+    admin, leaving, colleague, _invitation, _link = leaving_with_an_invitation
+
+    html = deactivate(signed_in_reauthenticated(admin), leaving, taker=colleague.pk).content
+    html = html.decode()
+
+    assert "Dr Colleague took over 1 patient from Dr Leaving." in html
+
+
+def test_no_takeover_is_claimed_when_no_patient_was_left_alone(db):
+    """A taker posted for a clinician whose patients all have another clinician: nothing
+    moved, and the page said "X took over Y's patients"."""
+    admin = AdminFactory()
+    leaving = ClinicianFactory(display_name="Dr Leaving")
+    colleague = ClinicianFactory(display_name="Dr Colleague")
+    PatientFactory(clinicians=[leaving, colleague])
+
+    html = deactivate(signed_in_reauthenticated(admin), leaving, taker=colleague.pk).content
+    html = html.decode()
+
+    assert "took over" not in html
+    assert "Dr Leaving was deactivated." in html
