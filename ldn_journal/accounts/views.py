@@ -403,6 +403,8 @@ def clinic_invitation_action(request, pk, action):
 
 
 CARE_TEAM_PER_PAGE = 50
+# How many waiting requests the Care teams page lists; it says how many more there are.
+CARE_TEAM_PENDING_SHOWN = 50
 
 
 @role_required(Role.ADMIN)
@@ -427,10 +429,16 @@ def manage_care_team(request):
                 % {"clinician": clinician.name, "patient": form.patient.user.name},
             )
         return redirect("manage:care_team")
-    pending = (
+    waiting = (
         CareTeamRequest.objects.visible_to(request.user)
         .pending()
-        .select_related("patient__user", "clinician")[:50]
+        .select_related("patient__user", "clinician")
+    )
+    pending = list(waiting[:CARE_TEAM_PENDING_SHOWN])
+    # The list stopped at 50 without a word: the admin now learns how many are not shown
+    # (one count query, only when the list is full).
+    pending_hidden = (
+        waiting.count() - len(pending) if len(pending) == CARE_TEAM_PENDING_SHOWN else 0
     )
     # Each clinician's number of patients, not their names: with hundreds of patients every
     # row listed them all, as the patient list below did before it was paged.
@@ -453,6 +461,7 @@ def manage_care_team(request):
         {
             "form": form,
             "pending": pending,
+            "pending_hidden": pending_hidden,
             "clinicians": clinicians,
             "search": search,
             "page": page,

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ldn_journal.accounts import views
 from ldn_journal.accounts.models import AccessLog
-from patients.models import CareTeamMembership, ClinicianNote
+from patients.models import CareTeamMembership, CareTeamRequest, ClinicianNote
 from tests.factories import ClinicianFactory, PatientFactory
 
 CARE_TEAM_URL = reverse("manage:care_team")
@@ -288,3 +288,30 @@ def test_linking_a_deactivated_clinician_says_so_and_links_nothing(
         "reactivate them first)."
     ]
     assert clinician_b.pk not in team_of(patient_a)
+
+
+def waiting_requests(count):
+    for _ in range(count):
+        clinician = ClinicianFactory()
+        CareTeamRequest.objects.create(
+            patient=PatientFactory(), clinician=clinician, requested_by=clinician
+        )
+
+
+def test_the_waiting_list_says_how_many_requests_it_does_not_show(
+    admin_client_, monkeypatch, django_assert_max_num_queries
+):
+    """It stopped at 50 without a word: the admin believed these were all."""
+    monkeypatch.setattr(views, "CARE_TEAM_PENDING_SHOWN", 2)
+    waiting_requests(2)
+    with django_assert_max_num_queries(20) as few:
+        full = admin_client_.get(CARE_TEAM_URL).content.decode()
+    assert full.count("asked to join") == 2
+    assert "not shown here" not in full
+
+    waiting_requests(3)
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+        more = admin_client_.get(CARE_TEAM_URL).content.decode()
+
+    assert more.count("asked to join") == 2
+    assert "3 older requests are also waiting and are not shown here." in more
