@@ -7,15 +7,17 @@ import json
 
 from allauth.account.decorators import reauthentication_required
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
@@ -277,8 +279,24 @@ def admin_access_log(request):
         AccessLog.objects.select_related("actor", "patient__user").order_by("-at", "-pk")
     )
     # A filter that is not valid exports nothing: the page says what is wrong instead.
+    csv_rows = None
     if _asks_for_csv(request) and form.is_valid():
-        rows = list(rows[:CSV_LIMIT])
+        csv_rows = list(rows[: CSV_LIMIT + 1])
+        if len(csv_rows) > CSV_LIMIT:
+            # The file stopped at CSV_LIMIT rows without a word, and the admin took it for the
+            # whole log: now no file, and the page says to narrow the filters.
+            csv_rows = None
+            messages.error(
+                request,
+                gettext(
+                    "More than %(limit)s entries match these filters, more than one CSV file "
+                    "holds. No file was made: narrow the filters (a shorter date range, one "
+                    "action, one person) and download again."
+                )
+                % {"limit": number_format(CSV_LIMIT, force_grouping=True)},
+            )
+    if csv_rows is not None:
+        rows = csv_rows
         response = HttpResponse(
             BOM
             + rows_csv(

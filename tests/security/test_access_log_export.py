@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from ldn_journal.accounts.models import AccessLog
+from patients.clinic import access_log
 from tests import figures
 from tests.factories import PASSWORD
 from tests.security.test_hardening import REAUTH, sign_in
@@ -53,3 +54,29 @@ def test_after_re_authenticating_the_admin_downloads_the_csv_and_it_is_logged(ad
     assert (row.actor, row.patient) == (admin_user, None)
     assert row.detail["rows"] == 1
     assert row.detail["action"] == "patient.view"
+
+
+def test_more_rows_than_one_csv_holds_makes_no_file_and_says_to_narrow_the_filters(
+    admin_user, clinician_a, patient_a, monkeypatch
+):
+    """The CSV stopped at 50,000 rows without a word: the admin took it for the whole log."""
+    monkeypatch.setattr(access_log, "CSV_LIMIT", 2)
+    for _ in range(3):
+        AccessLog.objects.create(
+            action="patient.view", actor=clinician_a, actor_role=clinician_a.role, patient=patient_a
+        )
+    client, _ = sign_in(admin_user.email)
+    prompt = client.get(URL, {"format": "csv"})
+    client.post(prompt["Location"], {"password": PASSWORD})
+
+    response = client.get(URL, {"format": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "More than 2 entries match these filters" in response.content.decode()
+    assert not AccessLog.objects.filter(action="access_log.export").exists()
+
+    AccessLog.objects.filter(pk=AccessLog.objects.filter(action="patient.view").first().pk).delete()
+    exactly = client.get(URL, {"format": "csv", "action": "patient.view"})
+    assert exactly["Content-Type"].startswith("text/csv")
+    assert exactly.content.decode("utf-8-sig").count("patient.view") == 2
