@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -342,21 +342,49 @@ def accept(invitation_id, user, *, now=None, time_zone=""):
                 )
     except IntegrityError:
         raise InvitationNoLongerValid from None
+    except OperationalError as exc:
+        # A deadlock or serialization failure with a deactivation that hands this invitation
+        # over at the same moment answered 500; the sign-up is told the link no longer
+        # works (nothing was saved: the transaction rolled back). Other errors still raise.
+        if getattr(exc.__cause__, "sqlstate", None) in LOCK_CONFLICTS:
+            raise InvitationNoLongerValid from None
+        raise
     return locked
+
+
+# PostgreSQL's deadlock_detected and serialization_failure.
+LOCK_CONFLICTS = {"40P01", "40001"}
+
+
+class _MovedOn(Exception):
+    """The invitation was handed to another clinician between reading and locking it."""
 
 
 def _lock_with_clinician(invitation_id, attempts=3):
     """The invitation locked, its clinician (if any) locked before it and read afresh; None
-    when it keeps moving to another clinician (handed over while this waited)."""
+    when it keeps moving to another clinician (handed over while this waited).
+
+    Each attempt runs in a savepoint that a miss rolls back, letting go of the invitation's
+    lock: the retry held it while it locked the new clinician, invitation then clinician,
+    the reverse of a deactivation's order, and the two could deadlock."""
     for _attempt in range(attempts):
-        clinician_id = (
-            Invitation.objects.filter(pk=invitation_id).values_list("clinician_id", flat=True).get()
-        )
-        clinician = User.objects.select_for_update().get(pk=clinician_id) if clinician_id else None
-        locked = Invitation.objects.select_for_update().get(pk=invitation_id)
-        if locked.clinician_id == clinician_id:
-            locked.clinician = clinician
-            return locked
+        try:
+            with transaction.atomic():
+                clinician_id = (
+                    Invitation.objects.filter(pk=invitation_id)
+                    .values_list("clinician_id", flat=True)
+                    .get()
+                )
+                clinician = (
+                    User.objects.select_for_update().get(pk=clinician_id) if clinician_id else None
+                )
+                locked = Invitation.objects.select_for_update().get(pk=invitation_id)
+                if locked.clinician_id != clinician_id:
+                    raise _MovedOn
+        except _MovedOn:
+            continue
+        locked.clinician = clinician
+        return locked
     return None
 
 

@@ -3,10 +3,12 @@
 import re
 from datetime import timedelta
 
+import psycopg.errors
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -627,3 +629,27 @@ def test_a_clinician_signing_up_is_not_asked_for_a_zone(client, admin_user):
     client.get(link_in(mail.outbox[-1]))
     page = client.get(reverse("account_signup")).content.decode()
     assert "Your time zone" not in page
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure]
+)
+def test_a_deadlock_while_signing_up_says_the_invitation_no_longer_works_not_a_500(
+    client, clinician_a, monkeypatch, error
+):
+    """An invitation handed over while a sign-up waited could deadlock with a deactivation
+    (the retry locked the new clinician after the invitation): the sign-up answered 500."""
+    invitations.invite(clinician_a, "stuck@example.org", Role.PATIENT)
+    assert client.get(link_in(mail.outbox[-1])).status_code == 302
+
+    def deadlock(_invitation_id):
+        raise OperationalError("deadlock detected") from error("deadlock detected")
+
+    monkeypatch.setattr(invitations, "_lock_with_clinician", deadlock)
+    client.raise_request_exception = False
+
+    response = sign_up(client, "stuck@example.org")
+
+    assert response.status_code == 404
+    assert "accounts/invitation_invalid.html" in [t.name for t in response.templates]
+    assert not User.objects.filter(email="stuck@example.org").exists()
