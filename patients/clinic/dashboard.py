@@ -868,8 +868,13 @@ def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVEN
     # {% translate %} doubles a literal's percent signs for the catalog, then restores them.
     title = _escaped(gettext("At least 30 %% better than the baseline")).replace("%%", "%")
     improved = f' <span class="improved-mark" title="{title}">★</span>'
-    # A no-break space: the sign stays with its figure (it wrapped alone at 390 px).
-    better, worse = gettext("%(change)s\u00a0%% better"), gettext("%(change)s\u00a0%% worse")
+    # A no-break space: the sign stays with its figure (it wrapped alone at 390 px). Put in
+    # after translating: xgettext does not read "\u00a0" in a msgid, so `make makemessages`
+    # dropped the catalogs' entries and these showed in English.
+    better, worse = (
+        gettext(text).replace(" %%", "\u00a0%%")
+        for text in ("%(change)s %% better", "%(change)s %% worse")
+    )
     no_change = _escaped(gettext("no change"))
     out = []
     for level in dr.levels:
