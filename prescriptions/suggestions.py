@@ -350,21 +350,42 @@ def review_benefit(
     if improvement >= MIN_PAIN_IMPROVEMENT:
         return None
     percent = (improvement * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    facts_said = {
+        "days": position.day_in_step,
+        "dose": _fmt(position.dose_mg),
+        "before": before.quantize(Decimal("0.1")),
+        "after": after.quantize(Decimal("0.1")),
+        "target": int(MIN_PAIN_IMPROVEMENT * 100),
+    }
+    # Worse pain is said as worse: "-19 % better" read as a small gain.
+    if percent > 0:
+        detail = gettext_noop(
+            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "two weeks and %(after)s/10 in the last two: %(percent)s %% better, less than "
+            "%(target)s %%.",
+            percent=percent,
+            **facts_said,
+        )
+    elif percent < 0:
+        detail = gettext_noop(
+            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "two weeks and %(after)s/10 in the last two: %(percent)s %% worse (the aim is "
+            "%(target)s %% better).",
+            percent=-percent,
+            **facts_said,
+        )
+    else:
+        detail = gettext_noop(
+            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "two weeks and %(after)s/10 in the last two: no better (the aim is %(target)s %% "
+            "better).",
+            **facts_said,
+        )
     return Suggestion(
         kind=REVIEW_BENEFIT,
         key=f"v{version.number}-maintenance",
         title=gettext_noop("Review whether LDN is helping"),
-        detail=gettext_noop(
-            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
-            "two weeks and %(after)s/10 in the last two: %(percent)s %% better, less than "
-            "%(target)s %%.",
-            days=position.day_in_step,
-            dose=_fmt(position.dose_mg),
-            before=before.quantize(Decimal("0.1")),
-            after=after.quantize(Decimal("0.1")),
-            percent=percent,
-            target=int(MIN_PAIN_IMPROVEMENT * 100),
-        ),
+        detail=detail,
         evidence=tuple(
             Evidence(
                 row.night,

@@ -19,10 +19,14 @@ def phrase(value):
 
 @register.filter
 def evidence_rows(evidence):
-    """The rows of a suggestion's evidence table: the night, then "label: value · …", as the
+    """The rows of a suggestion's evidence table: the night (with its year when the table's
+    nights are in more than one year), then "label: value · …", as the
     template loop wrote them (each a dozen filters per night: written here, as the chart's
     data table is)."""
-    label = day_labels("day")
+    # With the year when the nights are in more than one (a review compares the first weeks
+    # of treatment, a year back, with the last: "Thu 4 Dec" read as this week).
+    years = {item.night.year for item in evidence}
+    label = day_labels("day_date" if len(years) > 1 else "day")
     rows = []
     for item in evidence:
         values = " · ".join(

@@ -1,6 +1,7 @@
 """Titration suggestions (a)-(d): pure rules over night facts, each with its evidence."""
 
 import random
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from patients.rules.wording import english
 from patients.templatetags.wording import evidence_rows
 from patients.wording import translate
 from prescriptions import suggestions as rules
@@ -248,6 +250,21 @@ def test_maintenance_for_eight_weeks_with_less_than_30_percent_pain_relief_sugge
     assert kinds(found) == ([rules.REVIEW_BENEFIT] if fires else [])
 
 
+@pytest.mark.parametrize(
+    ("baseline", "recent", "says"),
+    [
+        (7, 6, ": 14 % better, less than 30 %."),
+        (5, 6, ": 20 % worse (the aim is 30 % better)."),
+        (6, 6, ": no better (the aim is 30 % better)."),
+    ],
+)
+def test_the_review_says_worse_pain_as_worse_never_as_a_negative_gain(baseline, recent, says):
+    [found] = suggestions_for(MAINTENANCE, pain_nights(baseline, recent), LAST_NIGHT, FIRST_NIGHT)
+    detail = english(found.detail)
+    assert detail.endswith(says)
+    assert "-" not in detail.split(":")[-1]
+
+
 def test_less_than_eight_weeks_at_maintenance_is_too_soon_for_a_review():
     recent_maintenance = [plan(60, [("1.5", 14), ("3.0", 14), ("4.5", None)])]  # T-32
     nights = pain_nights(7, 7)
@@ -386,6 +403,23 @@ def test_the_evidence_rows_are_the_html_the_template_loop_wrote(language):
     with translation.override(language):
         expected = Template(EVIDENCE_LOOP).render(Context({"evidence": evidence}))
         assert evidence_rows(evidence) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "nights", "labels"),
+    [
+        ("en-gb", (date(2025, 12, 4), date(2026, 12, 3)), ["Thu 4 Dec 2025", "Thu 3 Dec 2026"]),
+        ("de", (date(2025, 12, 4), date(2026, 12, 3)), ["Do, 4. Dez 2025", "Do, 3. Dez 2026"]),
+        ("en-gb", (date(2026, 11, 20), date(2026, 12, 3)), ["Fri 20 Nov", "Thu 3 Dec"]),
+    ],
+)
+def test_evidence_nights_carry_their_year_when_the_table_spans_two(language, nights, labels):
+    """A maintenance review compares the first two weeks of treatment (a year back) with the
+    last two: without the year, "Thu 4 Dec" 2025 read as this week."""
+    evidence = tuple(rules.Evidence(n, ((rules.gettext_noop("Pain"), "5/10"),)) for n in nights)
+    with translation.override(language):
+        rows = evidence_rows(evidence)
+    assert re.findall(r"<tr><td>([^<]*)</td>", rows) == labels
 
 
 @settings(max_examples=200)
