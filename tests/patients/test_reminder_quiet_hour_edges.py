@@ -74,3 +74,29 @@ def test_an_evening_reminder_due_the_minute_overnight_quiet_hours_start_is_not_s
     )
     # Moved to 07:00, past the dosing window's end: no evening reminder that night.
     assert due(prefs, Kind.EVENING) is None
+
+
+def test_a_reminder_that_quiet_hours_push_to_the_very_end_of_its_use_is_not_sent():
+    """Due at the instant it stops being useful is too late: the follow-up and check-in of an
+    evening night are useful until noon (the next night starts then); quiet hours ending at
+    noon push them exactly there, and neither is sent. A minute earlier, both go out."""
+    prefs = Prefs(
+        tz="Europe/London",
+        reminder_time=time(21, 0),
+        last_call=False,
+        morning_time=time(7, 0),
+        quiet_start=time(6, 0),
+        quiet_end=time(12, 0),
+    )
+    assert due(prefs, Kind.MISSED) is None
+    assert due(prefs, Kind.MORNING) is None
+    earlier = Prefs(
+        tz="Europe/London",
+        reminder_time=time(21, 0),
+        last_call=False,
+        morning_time=time(7, 0),
+        quiet_start=time(6, 0),
+        quiet_end=time(11, 59),
+    )
+    assert due(earlier, Kind.MISSED) == utc(2026, 1, 16, 11, 59)
+    assert due(earlier, Kind.MORNING) == utc(2026, 1, 16, 11, 59)
