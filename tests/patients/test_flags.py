@@ -211,6 +211,17 @@ def test_a_dose_other_than_the_prescribed_dose_raises_a_deviation(dose, flagged)
         assert "1.5 mg prescribed" in result[0].explanation
 
 
+@pytest.mark.parametrize(
+    ("ago", "flagged"),
+    [(flags.RECENT_EVENT_NIGHTS, True), (flags.RECENT_EVENT_NIGHTS + 1, False)],
+)
+def test_a_deviation_is_watched_for_the_event_window_and_not_a_night_longer(ago, flagged):
+    """The window counts back RECENT_EVENT_NIGHTS nights from tonight, both ends included."""
+    records = [taken(n, dose="3" if n == ago else "1.5") for n in range(40, -1, -1)]
+    result = [f for f in run(records) if f.kind == flags.DEVIATION]
+    assert [f.evidence for f in result] == ([(night(ago),)] if flagged else [])
+
+
 def test_deviation_follows_the_plan_version_in_effect_that_night():
     step_up = PlainVersion(2, night(5), night(5), (Step(D("3"), None),))
     records = [taken(n, dose="1.5" if n > 5 else "3") for n in range(40, -1, -1)]
