@@ -385,6 +385,9 @@ def resume_change(
         patient_note=patient_note,
         dosing_time=latest.dosing_time,
     )
+    # The hold it resumes (or cancels) is the one it is on or after, not the first to come:
+    # every other hold stays as signed (save_version signs again what it would lift).
+    held_from = titration.hold_resumed(versions, tonight_night, resume_on)
     last_held = titration.hold_last_night(versions, held_from)
     if last_held is not None and resume_on > last_held + timedelta(days=1):
         takes_over = max(held_from, first_night or tonight_night)
@@ -914,6 +917,7 @@ def save_version(
         )
         confirmed = " ".join(filter(None, (confirmed, gap, restart)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
+        version.cancelled_hold = _cancelled_hold(view.versions, (*view.versions, *after), change)
         version.kept_holds = [
             KeptHold(
                 copy.effective_night if copy.kind != PlanVersion.Kind.HOLD else copy.hold_from,
@@ -924,6 +928,47 @@ def save_version(
             for copy, plain in kept
         ]
         return version
+
+
+def _cancelled_hold(versions, final, change: PlanChange) -> tuple[date, date | None] | None:
+    """The hold a restart signed on its first night cancels, as (first night, last night;
+    None: it was until resumed), for the clinician's confirmation; None for any other change.
+    Its last night is the last of the nights from its first that were on hold and are not
+    now: a hold right after it, kept (signed again), is not part of it."""
+    first = change.effective_night
+    if (
+        change.kind != PlanVersion.Kind.RESUME
+        or change.hold_from is not None
+        or titration.status_on(versions, first) != titration.ON_HOLD
+    ):
+        return None
+    holder = titration.version_in_effect(versions, first)
+    before = first - timedelta(days=1)
+    if titration.status_on(versions, before) == titration.ON_HOLD and holder.hold_from != first:
+        return None  # begun before: an early restart, not a cancellation
+    horizon = _horizon(versions, first)
+    last = first
+    for night in _nights(first + timedelta(days=1), horizon):
+        if (
+            titration.status_on(versions, night) != titration.ON_HOLD
+            or titration.status_on(final, night) == titration.ON_HOLD
+        ):
+            return first, last
+        last = night
+    return first, None
+
+
+def cancelled_hold_message(cancelled: tuple[date, date | None]) -> str:
+    """What the clinician is told of the hold their restart on its first night cancelled."""
+    first, last = cancelled
+    if last is None:
+        message = gettext("The hold from %(start)s until resumed is cancelled.")
+    else:
+        message = gettext("The hold from %(start)s to %(end)s is cancelled.")
+    return message % {
+        "start": local_date(first, "date"),
+        "end": local_date(last, "date") if last else "",
+    }
 
 
 @dataclass(frozen=True)

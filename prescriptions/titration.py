@@ -536,6 +536,26 @@ def first_held_night(versions: Sequence[PlainVersion], night: date) -> date | No
     return None
 
 
+def hold_resumed(versions: Sequence[PlainVersion], night: date, restart: date) -> date | None:
+    """The first night, from ``night`` on, of the hold a restart on ``restart`` resumes (or,
+    on that hold's first night, cancels): the last hold to begin on or before ``restart``
+    (``night`` itself while a hold runs then); None when no hold runs or is to come.
+
+    Not the first hold to come: Resume read that one whichever night was chosen, so a
+    restart after a later hold, or on its first night to cancel it, held every night from
+    the first hold's first night (found by an audit)."""
+    first = first_held_night(versions, night)
+    while first is not None:
+        last = hold_last_night(versions, first)
+        if last is None:
+            break
+        later = first_held_night(versions, last + timedelta(days=1))
+        if later is None or later > restart:
+            break
+        first = later
+    return first
+
+
 def hold_to_carry(versions: Sequence[PlainVersion], night: date) -> tuple[date, date | None] | None:
     """The hold running on ``night``, or the first one to come after it, as the whole plan
     says (a signed restart included): its first night and its last (hold_last_night; None

@@ -27,6 +27,7 @@ from prescriptions.changes import (
     NeedsRestartConfirmation,
     PlanChangeError,
     StalePlan,
+    cancelled_hold_message,
     create_prescription,
     dosing_time_change,
     end_change,
@@ -95,6 +96,9 @@ def _saved(request, patient, version):
         _("Plan version %(number)s saved. Change: %(kind)s.")
         % {"number": version.number, "kind": version.get_kind_display()},
     )
+    cancelled = getattr(version, "cancelled_hold", None)
+    if cancelled is not None:
+        messages.info(request, cancelled_hold_message(cancelled))
     for again in kept:
         messages.info(request, kept_hold_message(again))
     return redirect(_plan_url(patient))
@@ -553,8 +557,12 @@ def plan_resume(request, patient_id):
             patient_note=data["patient_note"],
             versions=tuple(state["plain_versions"]),
             first_night=state["first_night"],
+            # The note of the hold it resumes (a restart moved later keeps it on the card).
             hold_note=state["plan"].hold_note(
-                state["plan"].first_held_night(state["tonight"]) or state["tonight"]
+                titration.hold_resumed(
+                    tuple(state["plain_versions"]), state["tonight"], data["resume_on"]
+                )
+                or state["tonight"]
             ),
         )
 
