@@ -92,21 +92,23 @@ class NeedsRestartConfirmation(PlanChangeError):
     dated hold for 10-12 Dec signed inside it: LDN again from 13 Dec). The box carries the
     night it names, so a box ticked for other dates confirms nothing."""
 
-    def __init__(self, night: date, message: str, dosing_time=titration.EVENING):
+    def __init__(self, night: date, message: str, dosing_time=titration.EVENING, *, replaces=False):
         self.night = night
         # The plan's on ``night`` (a morning doser's nights are days): the form's box says
         # the same (HoldForm.restart_box).
         self.dosing_time = dosing_time
-        super().__init__(
-            message
-            + " "
-            + gettext(
+        box = restart_confirm_label(night, dosing_time)
+        if replaces:
+            # A hold over a shorter hold (_confirmed_replaced_restart): keeping the plan on
+            # hold until resumed is not what was asked, so that advice does not apply.
+            tail = gettext("Tick “%(box)s” and sign again to save it; nothing was saved.")
+        else:
+            tail = gettext(
                 "Tick “%(box)s” and sign again to save it; nothing was saved. To keep the "
                 "plan on hold until resumed, do not sign this hold: its dates are already "
                 "on hold."
             )
-            % {"box": restart_confirm_label(night, dosing_time)}
-        )
+        super().__init__(message + " " + tail % {"box": box})
 
 
 def restart_confirm_label(night: date, dosing_time: str = titration.EVENING) -> str:
@@ -835,6 +837,59 @@ def _confirmed_restart(versions, after, change: PlanChange, confirmed: date | No
     return message
 
 
+def _replaced_restart(versions, change: PlanChange) -> tuple[date, date, date] | None:
+    """The restart of a shorter hold that a new hold covers and goes past, as (that hold's
+    first night, its last, its restart night); None when there is none. A hold signed over
+    a hold that restarts (its end, or a restart signed) on a night the new hold holds moves
+    that restart or, when the new hold is until resumed, drops it: asked, never silent."""
+    if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
+        # A hold until resumed keeps the holds it covers under it (a restart of it signs
+        # them again: _holds_signed_again), and acknowledging an urgent report signs one
+        # with nobody to tick a box: it is not asked here.
+        return None
+    first, last = change.hold_from, change.hold_until
+    night = first + timedelta(days=1)
+    while night <= last:
+        if (
+            titration.status_on(versions, night) != titration.ON_HOLD
+            and titration.status_on(versions, night - timedelta(days=1)) == titration.ON_HOLD
+        ):
+            held_last = night - timedelta(days=1)
+            return titration.hold_to_carry(versions, held_last)[0], held_last, night
+        night += timedelta(days=1)
+    return None
+
+
+def _confirmed_replaced_restart(versions, after, change: PlanChange, confirmed: date | None) -> str:
+    """What signing a hold with an end over a shorter hold does to that hold's restart (it
+    moves to the night after the new hold), as stored on its version once confirmed; raises
+    NeedsRestartConfirmation unless ``confirmed`` names the night LDN now restarts on. It
+    moved the restart with nothing said (found by an audit)."""
+    replaced = _replaced_restart(versions, change)
+    if replaced is None:
+        return ""
+    held_from, held_last, old_night = replaced
+    final = (*versions, *after)
+    last = titration.hold_last_night(final, change.hold_until)
+    if last is None:
+        return ""  # held until resumed after it (a hold it keeps): nothing restarts
+    night = last + timedelta(days=1)
+    message = gettext(
+        "This hold covers the hold signed from %(start)s to %(end)s and goes past it: "
+        "LDN would no longer restart on %(old)s, but on %(night)s."
+    ) % {
+        "start": local_date(held_from, "date"),
+        "end": local_date(held_last, "date"),
+        "old": local_date(old_night, "date"),
+        "night": local_date(night, "date"),
+    }
+    if confirmed != night:
+        raise NeedsRestartConfirmation(
+            night, message, titration.dosing_time_on(final, night), replaces=True
+        )
+    return message
+
+
 def _insert_version(
     prescription, number, author, change: PlanChange, now, confirmed_warning=""
 ) -> PlanVersion:
@@ -912,6 +967,9 @@ def save_version(
         _check_no_gap_after_hold(view.versions, after, change, words)
         gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap, words)
         restart = _confirmed_restart(view.versions, after, change, confirmed_restart)
+        restart = restart or _confirmed_replaced_restart(
+            view.versions, after, change, confirmed_restart
+        )
         confirmed = _confirmed_warning(
             view.newest_versions, latest_number + 1, change, confirmed_increase
         )

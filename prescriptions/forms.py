@@ -545,8 +545,9 @@ class HoldForm(SignedVersionForm):
             # The restart night's dosing time, as the save's message says it (not tonight's).
             "label": restart_confirm_label(night, dosing_time or self.dosing_time),
             "help": gettext(
-                "Asked only when a hold with an end is signed over a hold until resumed: "
-                "the plan restarts after it. The version records your confirmation."
+                "Asked only when a hold changes when the plan restarts: a hold with an end "
+                "signed over a hold until resumed, or a hold over a shorter hold. The "
+                "version records your confirmation."
             ),
         }
 

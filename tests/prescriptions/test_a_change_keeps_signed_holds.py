@@ -216,7 +216,7 @@ def test_giving_a_hold_until_resumed_an_end_keeps_the_hold_it_covered(patient, c
 def test_a_hold_made_longer_is_kept_as_it_was_made(patient, clinician, surgery):
     """The surgery hold made longer (20-25 Dec), then a steps change before it: the hold
     signed again is the longer one, not the first dates."""
-    sign_hold(patient, clinician, DEC[20], DEC[25], signed=NOW)
+    sign_hold(patient, clinician, DEC[20], DEC[25], signed=NOW, confirmed_restart=DEC[26])
     _steps_from(patient, clinician, DEC[4])
     assert _held(patient, 19, 20, 25, 26) == {19: False, 20: True, 25: True, 26: False}
 

@@ -155,8 +155,13 @@ def test_holding_again_with_the_same_dates_is_refused(
 
 def test_a_hold_with_another_last_night_still_signs(clinician_client, patient_a, prescription):
     clinician_client.post(url("plan_hold", patient_a), hold_form(hold_until=TONIGHT))
+    # Longer than the hold signed: the restart it moves is confirmed (the box's night).
     response = clinician_client.post(
-        url("plan_hold", patient_a), hold_form(hold_until=TONIGHT + timedelta(days=2), based_on=2)
+        url("plan_hold", patient_a),
+        {
+            **hold_form(hold_until=TONIGHT + timedelta(days=2), based_on=2),
+            "confirm_restart": str(TONIGHT + timedelta(days=3)),
+        },
     )
     assert response.status_code == 302
     assert PlanVersion.objects.count() == 3

@@ -140,6 +140,15 @@ def test_a_dated_hold_ending_before_the_signed_restart_is_refused_not_left_as_a_
     assert "the restart signed for the plan begins on 10 Dec 2026" in str(refused.value)
     assert "End the hold on 9 Dec 2026" in str(refused.value)
     assert plans.load(patient_a).latest.number == before
-    # A hold that reaches past the restart leaves no gap: it signs.
-    sign_hold(patient_a, clinician_a, NOW.date(), date(2026, 12, 12), signed=NOW, reason="Longer")
+    # A hold that reaches past the restart leaves no gap: it signs, once the restart it
+    # moves (to the 13th) is confirmed.
+    sign_hold(
+        patient_a,
+        clinician_a,
+        NOW.date(),
+        date(2026, 12, 12),
+        signed=NOW,
+        reason="Longer",
+        confirmed_restart=date(2026, 12, 13),
+    )
     assert plans.load(patient_a).latest.number == before + 1
