@@ -1263,6 +1263,7 @@ def _holds_signed_again(
             for night in _nights(run[0], run[1] or last)
         )
     ]
+    lost = [part for run in lost for part in _by_hold(rest, run, last)]
     kept, newest = [], proposed
     for start, end in lost:
         holder = titration.version_in_effect(rest, start)
@@ -1283,6 +1284,23 @@ def _holds_signed_again(
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
     return kept
+
+
+def _by_hold(versions, run: tuple[date, date | None], last: date) -> list:
+    """A held ``run`` split into the holds that hold it, one part per signed hold (by its
+    first night): two holds back to back (20-22 and 23-25 Dec) are one run of held nights,
+    and signed again as one they were refused, blaming a restart nobody signed."""
+    start, end = run
+    parts, first, begun = [], start, None
+    for night in _nights(start, end or last):
+        holder = titration.version_in_effect(versions, night)
+        began = holder.hold_from if holder is not None else None
+        if begun is not None and began != begun and began == night:
+            parts.append((first, night - timedelta(days=1)))
+            first = night
+        begun = began
+    parts.append((first, end))
+    return parts
 
 
 def _row_of(view: plans.PlanView, version: titration.PlainVersion):

@@ -113,3 +113,19 @@ def test_the_clinician_is_told_which_hold_was_cancelled(two_holds, clinician_a):
     page = response.content.decode()
     assert "The hold from 11 Dec 2026 to 12 Dec 2026 is cancelled" in page
     assert _held(two_holds, 5, 14) == "AHHHHAAAAA"
+
+
+def test_restarting_a_hold_until_resumed_keeps_two_holds_back_to_back(patient_a, clinician_a):
+    """Surgery holds 20-22 and 23-25 Dec under an urgent hold until resumed from 3 Dec: the
+    restart was refused, naming a hold "from 20 Dec to 25 Dec" nobody signed and blaming "a
+    restart signed after it" (there was none). Each is signed again as it was."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 60), ("3", None)))
+    sign_hold(patient_a, clinician_a, dec(20), dec(22), signed=SIGNED)
+    sign_hold(patient_a, clinician_a, dec(23), dec(25), signed=SIGNED)
+    sign_hold(patient_a, clinician_a, dec(3), None, signed=SIGNED)
+    version = sign_restart(patient_a, clinician_a, dec(8), 0, signed=NOW)
+    assert _held(patient_a, 7, 9) + _held(patient_a, 19, 26) == "HAA" + "AHHHHHHA"
+    assert [(kept.first, kept.last) for kept in version.kept_holds] == [
+        (dec(20), dec(22)),
+        (dec(23), dec(25)),
+    ]
