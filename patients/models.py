@@ -16,6 +16,7 @@ from ldn_journal import sql_once
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import register
 from patients.rules import coverage as coverage_rules
+from patients.rules.nights import zone_or
 
 # Names zoneinfo knows that are no place: "localtime" is the server's own zone (a patient's
 # nights would follow how the server is set up) and "Factory" a placeholder.
@@ -364,8 +365,21 @@ class Patient(models.Model):
         return self.user.name
 
     @property
+    def time_zone_known(self) -> bool:
+        """Whether the stored zone is one this server's tz database knows (a zone renamed
+        in a tz update, or a name stored before the check, is not)."""
+        return self.time_zone in known_time_zones()
+
+    @property
+    def zone_name(self) -> str:
+        """The zone the patient's pages read their nights in: their own, or while it names
+        no zone this server knows, the clinic's default (the settings page asks them to
+        choose theirs; the reminder sweep skips them meanwhile)."""
+        return self.time_zone if self.time_zone_known else default_time_zone()
+
+    @property
     def tz(self):
-        return zoneinfo.ZoneInfo(self.time_zone)
+        return zoneinfo.ZoneInfo(self.zone_name)
 
     @property
     def phone_uri(self):
@@ -744,7 +758,7 @@ class NightlyEntry(models.Model):
     @property
     def logged_tz(self):
         """The zone this night's times are read in: the one it was logged in."""
-        return zoneinfo.ZoneInfo(self.time_zone or self.patient.time_zone)
+        return zone_or(self.time_zone, self.patient.tz)
 
     @property
     def deviates(self):

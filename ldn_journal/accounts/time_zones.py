@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ldn_journal.accounts.middleware import _exempt
 from ldn_journal.accounts.models import Role
-from patients.models import ClinicianPreferences, Patient
+from patients.models import ClinicianPreferences, Patient, known_time_zones
 
 SESSION_KEY = "ldn_tz"
 
@@ -31,7 +31,9 @@ def viewer_time_zone(user) -> str:
         )
     else:
         zone = None
-    return zone or settings.LDN_DEFAULT_PATIENT_TIME_ZONE
+    # A stored zone this server does not know (renamed in a tz update) reads as the
+    # clinic's default, as Patient.tz does: the pages and their times agree.
+    return zone if zone in known_time_zones() else settings.LDN_DEFAULT_PATIENT_TIME_ZONE
 
 
 def remember_time_zone(request, user=None):

@@ -216,7 +216,7 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         # nights silent: at 04:40 that counts from last night, still open, and said "last
         # night" of the night before). The dosing time is the plan's on the row's night.
         said = night_said_on(
-            row.last_entry, local_today(patient.time_zone), row.position.dosing_time
+            row.last_entry, local_today(patient.zone_name), row.position.dosing_time
         )
         last_entry = f'{day} <span class="small muted">({_v(said)})</span>' if said else day
     else:
@@ -229,7 +229,7 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
     reviewed_at = getattr(patient, "reviewed_at", None)
     if reviewed_at:
         reviewer = patient.reviewed_by_name or patient.reviewed_by_email
-        key = (language, reviewer, reviewed_at, patient.time_zone)
+        key = (language, reviewer, reviewed_at, patient.zone_name)
         reviewed = _REVIEWS.get(key, _reviewed_html, patient, reviewer, reviewed_at)
     else:
         reviewed = f'<span class="muted small">{words.never}</span>'

@@ -511,7 +511,7 @@ def log_taken_now(
 
     def fill(entry):
         _set_taken(entry, dose, dose, moment, None, moment)
-        entry.time_zone = patient.time_zone
+        entry.time_zone = patient.zone_name
         entry.logged_offline = acted_at is not None
 
     def update(entry):
@@ -550,7 +550,7 @@ def save_evening(
 
     def fill(entry):
         _set_taken(entry, dose_mg, prescribed, taken_at, bedtime, logged_at)
-        entry.time_zone = time_zone or patient.time_zone
+        entry.time_zone = time_zone or patient.zone_name
         entry.logged_offline = acted_at is not None
 
     def update(entry):
@@ -584,7 +584,7 @@ def skip_night(
         entry.skip_reason = reason
         entry.skip_reason_text = reason_text if reason == NightlyEntry.SkipReason.OTHER else ""
         entry.evening_logged_at = logged_at
-        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.time_zone = entry.time_zone or patient.zone_name
         entry.logged_offline = acted_at is not None
 
     def update(entry):
@@ -629,7 +629,7 @@ def save_morning(
         for name in MORNING_FIELDS[:-1]:
             setattr(entry, name, getattr(morning, name))
         entry.morning_logged_at = logged_at
-        entry.time_zone = entry.time_zone or patient.time_zone
+        entry.time_zone = entry.time_zone or patient.zone_name
         entry.logged_offline = entry.logged_offline or acted_at is not None
 
     def update(entry):
@@ -733,7 +733,7 @@ def _shown(entry, name, value) -> str:
         # In the zone the night was logged in, as the entry's own times: moving zones never
         # moves a past dose (it was the patient's current zone). Named when it is not theirs.
         shown = local_date(timezone.localtime(value, entry.logged_tz), "day_time")
-        if entry.time_zone and entry.time_zone != entry.patient.time_zone:
+        if entry.time_zone and entry.time_zone != entry.patient.zone_name:
             return f"{shown} {zone_label(entry.time_zone)}"
         return shown
     if isinstance(value, Decimal):

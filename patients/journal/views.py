@@ -1065,6 +1065,14 @@ def patient_settings(request):
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),
+            "zone_warning": ""
+            if patient.time_zone_known
+            else _(
+                "We do not recognise your saved time zone, so your nights are shown in "
+                "%(zone)s for now and no reminders are sent. Please choose your time zone "
+                "below and save your settings."
+            )
+            % {"zone": nights.zone_label(patient.zone_name)},
             "devices": devices,
             "devices_section": reach.DEVICES_SECTION,
             # Their own messages: the alerts sent to their clinicians and admins about them

@@ -158,7 +158,7 @@ class ReminderSettingsForm(forms.ModelForm):
         item (quiet_warnings.warnings_for; ``dosing_time_on``: the plan's, night by night)."""
         return quiet_warnings.warnings_for(
             quiet_warnings.settings_of(patient),
-            patient.time_zone,
+            patient.zone_name,
             dosing_time,
             switch,
             saved=saved,

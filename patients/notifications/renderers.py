@@ -25,7 +25,7 @@ from patients.notifications.outbox import (
     unsubscribe_url,
 )
 from patients.pause import NO_REPORTS, urgent_states
-from patients.rules.nights import MORNING, as_zone
+from patients.rules.nights import MORNING
 from patients.rules.schedule import is_wanted
 from prescriptions.plans import NO_PLAN, load_many
 
@@ -153,7 +153,7 @@ class ReminderRenderer(Renderer):
             link = settings.SITE_URL + path
         else:
             path, link = links["tonight_path"], links["tonight"]
-        local_due = delivery.due_at.astimezone(as_zone(delivery.patient.time_zone))
+        local_due = delivery.due_at.astimezone(delivery.patient.tz)
         context = {
             "title": title,
             "body": body,

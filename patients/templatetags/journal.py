@@ -29,7 +29,7 @@ def patient_time_html(patient, moment, style) -> str:
     include per moment (the patient page's timeline, the list's "last reviewed")."""
     local = timezone.localtime(moment, patient.tz)
     shown = conditional_escape(local_date(local, style))
-    zone = conditional_escape(patient.time_zone)
+    zone = conditional_escape(patient.zone_name)
     return (
         f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
         f'<abbr class="tz" title="{zone}">{conditional_escape(date_filter(local, "T"))}</abbr>'
@@ -58,9 +58,9 @@ def logged_zone(entry, patient):
             return found
         viewer = timezone.get_current_timezone()
         return getattr(viewer, "key", str(viewer)), viewer
-    if found is not None and found[0] != patient.time_zone:
+    if found is not None and found[0] != patient.zone_name:
         return found
-    return patient.time_zone, patient.tz
+    return patient.zone_name, patient.tz
 
 
 def _moment_in_zone(key, zone, moment, style):

@@ -143,7 +143,7 @@ def report_reaction(
                     text=text.strip(),
                     created_at=now,
                     routed_to=routing,
-                    time_zone=patient.time_zone,
+                    time_zone=patient.zone_name,
                 )
         except IntegrityError:
             report = UrgentReport.objects.filter(
