@@ -289,6 +289,35 @@ def send_deliveries(delivery_ids, now: datetime | None = None) -> list[Outcome]:
     return outcomes
 
 
+# What the renderers' skip_reason and the channels read of the account: re-read just before
+# each send. The chunk's rows are loaded once, before its first message; a patient
+# deactivated, or who switched a channel off, while earlier messages went out (or while the
+# sweep that claimed it ran) must get nothing.
+_ACCOUNT_COLUMNS = (
+    "recipient__is_active",
+    "recipient__email",
+    "recipient__language",
+    "patient__remind_by_email",
+    "patient__remind_by_push",
+)
+
+
+def _reread_account(delivery: ReminderDelivery) -> bool:
+    """Refresh ``delivery``'s recipient (and patient) with what the account says now: one
+    primary-key read. False when the row is gone (nothing to send)."""
+    row = ReminderDelivery.objects.filter(pk=delivery.pk).values_list(*_ACCOUNT_COLUMNS).first()
+    if row is None:
+        return False
+    is_active, email, language, by_email, by_push = row
+    recipient = delivery.recipient
+    recipient.is_active, recipient.email, recipient.language = is_active, email, language
+    # A clinician's digest switch is read through this relation: not the chunk's copy either.
+    recipient._state.fields_cache.pop("clinician_preferences", None)
+    if delivery.patient_id is not None:
+        delivery.patient.remind_by_email, delivery.patient.remind_by_push = by_email, by_push
+    return True
+
+
 def send_delivery(delivery_id: int, now: datetime | None = None) -> str:
     """Send one delivery if it is still ours to send; returns the status it ended in
     ("" when there was nothing to do). Raises RetryLater on a transient failure."""
@@ -310,6 +339,8 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
 
     if delivery.expires_at is not None and delivery.expires_at <= now:
         return finish(Status.EXPIRED, "Expired before it could be sent.")
+    if not _reread_account(delivery):
+        return Outcome(delivery_id, Status.SKIPPED, "Gone before it could be sent.")
     renderer = RENDERERS.get(delivery.kind)
     if renderer is None:
         return finish(Status.FAILED, f"No renderer for {delivery.kind}.")
