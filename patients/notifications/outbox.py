@@ -25,7 +25,7 @@ from ldn_journal.operations import channel_health
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.email import EmailMessageParts, send_email
-from patients.notifications.channels.push import send_push
+from patients.notifications.channels.push import send_push, ttl_until
 from patients.notifications.claims import stuck_after
 
 log = logging.getLogger(__name__)
@@ -356,7 +356,11 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
         else:
             if rendered.push is None:
                 raise PermanentFailure("This message has no push form.")
-            send_push(PushSubscription.objects.filter(user=delivery.recipient), rendered.push)
+            send_push(
+                PushSubscription.objects.filter(user=delivery.recipient),
+                rendered.push,
+                ttl=ttl_until(delivery.expires_at, now),
+            )
     except PermanentFailure as exc:
         log.warning("delivery %s failed: %s", delivery_id, exc)
         return finish(Status.FAILED, str(exc))

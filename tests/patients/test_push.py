@@ -230,3 +230,45 @@ def test_a_push_service_error_is_retried_later(push_patient, push_service, vapid
         delivery.send_delivery(delivery_id)
     assert ReminderDelivery.objects.get(pk=delivery_id).status == Status.PENDING
     assert PushSubscription.objects.count() == 1
+
+
+# --- How long a push service may hold a reminder --------------------------------------------
+
+# London in winter (GMT): the dosing window of EVENING's night ends at 03:00.
+WINDOW_ENDS = datetime(2026, 1, 16, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "ttl"),
+    [
+        (EVENING + timedelta(seconds=5), 6 * 3600 - 5),
+        # Sent late (a retry, a worker back from a crash): held until 03:00, not until 07:00.
+        (datetime(2026, 1, 16, 1, 0, tzinfo=UTC), 2 * 3600),
+        (datetime(2026, 1, 16, 2, 59, 30, tzinfo=UTC), 30),
+    ],
+)
+def test_an_evening_push_reminder_is_held_only_until_the_dosing_window_ends(
+    push_patient, push_service, vapid_keys, sent_at, ttl
+):
+    subscribe(push_patient, push_service.url + "/send/device-1")
+    delivery_id = claim_push()
+    assert ReminderDelivery.objects.get(pk=delivery_id).expires_at == WINDOW_ENDS
+
+    with time_machine.travel(sent_at, tick=False):
+        assert delivery.send_delivery(delivery_id) == Status.SENT
+
+    [(_path, headers, _body)] = push_service.requests
+    assert int(headers["ttl"]) == ttl
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "ttl"),
+    [
+        (None, push_channel.PUSH_TTL_SECONDS),  # no end of its own (an urgent alert)
+        (EVENING + timedelta(days=2), push_channel.PUSH_TTL_SECONDS),  # capped
+        (EVENING + timedelta(minutes=10), 600),
+        (EVENING - timedelta(minutes=1), 0),
+    ],
+)
+def test_a_push_ttl_runs_to_the_messages_end_at_most_the_fixed_bound(expires_at, ttl):
+    assert push_channel.ttl_until(expires_at, EVENING) == ttl

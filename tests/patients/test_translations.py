@@ -392,7 +392,7 @@ def test_an_urgent_alert_and_its_push_are_in_each_clinicians_own_language(
     clinician_a.save()
     pushed = []
     monkeypatch.setattr(
-        "patients.notifications.outbox.send_push", lambda subs, payload: pushed.append(payload)
+        "patients.notifications.outbox.send_push", lambda subs, payload, **_: pushed.append(payload)
     )
     PushSubscription.objects.create(
         user=clinician_a, endpoint="https://push.example/c", p256dh="k", auth="a"

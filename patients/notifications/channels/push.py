@@ -8,6 +8,7 @@ import base64
 import json
 import logging
 import socket
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +24,20 @@ from patients.notifications.channels import PermanentFailure, TransientFailure, 
 
 log = logging.getLogger(__name__)
 
-PUSH_TTL_SECONDS = 6 * 3600  # a reminder older than this is no use
+# The longest a push service may hold a message for a device that is off: a message with
+# no end of its own (an urgent alert) and the cap on one that has.
+PUSH_TTL_SECONDS = 6 * 3600
+
+
+def ttl_until(expires_at: datetime | None, now: datetime) -> int:
+    """Seconds a push service may keep a message before giving up on it: until the message
+    stops being useful (a reminder's `expires_at`, the end of its night's dosing window: a
+    "time for tonight's dose" shown at breakfast is wrong), at most PUSH_TTL_SECONDS."""
+    if expires_at is None:
+        return PUSH_TTL_SECONDS
+    return max(0, min(int((expires_at - now).total_seconds()), PUSH_TTL_SECONDS))
+
+
 GONE = (404, 410)
 
 # How the worker resolves a push service's name before connecting (a test replaces it).
@@ -81,7 +95,7 @@ def public_key() -> str:
 ACCEPTED, REFUSED = "accepted", "refused"
 
 
-def _send_one(session, subscription, data, key):
+def _send_one(session, subscription, data, key, ttl):
     """ACCEPTED, REFUSED (not retried), or the reason to try again later."""
     refused = endpoint_refusal(subscription.endpoint)
     if refused == push_endpoints.DOES_NOT_RESOLVE:
@@ -98,7 +112,7 @@ def _send_one(session, subscription, data, key):
             data=data,
             vapid_private_key=key,
             vapid_claims={"sub": settings.VAPID_SUBJECT},
-            ttl=PUSH_TTL_SECONDS,
+            ttl=ttl,
             timeout=10,
             requests_session=session,
         )
@@ -118,8 +132,9 @@ def _send_one(session, subscription, data, key):
     return ACCEPTED
 
 
-def send_push(subscriptions, payload: dict) -> int:
-    """Send `payload` to each subscription; returns how many accepted it.
+def send_push(subscriptions, payload: dict, *, ttl: int = PUSH_TTL_SECONDS) -> int:
+    """Send `payload` to each subscription, to be held at most `ttl` seconds for a device
+    that is off (ttl_until); returns how many accepted it.
 
     A subscription the push service reports gone (404/410) is deleted and not retried; a
     redirect is an answer, never followed."""
@@ -130,7 +145,7 @@ def send_push(subscriptions, payload: dict) -> int:
     accepted, transient = 0, None
     with NoRedirectSession() as session:
         for subscription in subscriptions:
-            outcome = _send_one(session, subscription, data, key)
+            outcome = _send_one(session, subscription, data, key, ttl)
             if outcome == ACCEPTED:
                 accepted += 1
             elif outcome != REFUSED:

@@ -21,7 +21,7 @@ def test_a_reminder_claimed_before_a_deactivation_is_skipped_and_reaches_no_devi
         user=user, endpoint="https://push.example.org/p", p256dh="k", auth="a"
     )
     sent = []
-    monkeypatch.setattr(outbox, "send_push", lambda *args: sent.append(args))
+    monkeypatch.setattr(outbox, "send_push", lambda *args, **_: sent.append(args))
     monkeypatch.setattr(outbox, "send_email", lambda *args: sent.append(args))
 
     assert set_user_active(user, False)
