@@ -359,10 +359,17 @@ def admin_access_log(request):
         row.route_label = route_label(row.route)
         row.role_label = role_label(row.actor_role)
         row.object_label = object_label(row.object_type)
+    # The pages' links keep the filters, never the download: a "next page" after a refused
+    # export asked for the CSV again (and the password with it) instead of the next page.
+    kept = request.GET.copy()
+    kept.pop("format", None)
     return render(
         request,
         "accounts/manage/access_log.html",
-        {"form": form, "page": page, "query_string": query_without_page(request.GET)},
+        {"form": form, "page": page, "query_string": query_without_page(kept)},
+        # A refused export (filters not valid, more rows than one file holds) is an error
+        # with the page saying why, not a page that looks like an answer.
+        status=400 if _asks_for_csv(request) else 200,
     )
 
 

@@ -3,6 +3,8 @@ for the password again, as the patients' exports do, and the download is itself 
 
 It was handed to any signed-in admin session, however old the password, and left no row."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -71,7 +73,7 @@ def test_more_rows_than_one_csv_holds_makes_no_file_and_says_to_narrow_the_filte
 
     response = client.get(URL, {"format": "csv"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
     assert "More than 2 entries match these filters" in response.content.decode()
     assert not AccessLog.objects.filter(action="access_log.export").exists()
@@ -80,3 +82,28 @@ def test_more_rows_than_one_csv_holds_makes_no_file_and_says_to_narrow_the_filte
     exactly = client.get(URL, {"format": "csv", "action": "patient.view"})
     assert exactly["Content-Type"].startswith("text/csv")
     assert exactly.content.decode("utf-8-sig").count("patient.view") == 2
+
+
+def test_a_refused_export_pages_on_through_the_log_not_to_the_download_again(
+    admin_user, clinician_a, patient_a, monkeypatch
+):
+    """Its "Next" link carried format=csv: the next page was the same refused download."""
+    monkeypatch.setattr(access_log, "CSV_LIMIT", 2)
+    monkeypatch.setattr(access_log, "PAGE_SIZE", 2)
+    for _ in range(3):
+        AccessLog.objects.create(
+            action="patient.view", actor=clinician_a, actor_role=clinician_a.role, patient=patient_a
+        )
+    client, _ = sign_in(admin_user.email)
+    prompt = client.get(URL, {"format": "csv", "action": "patient.view"})
+    client.post(prompt["Location"], {"password": PASSWORD})
+
+    refused = client.get(URL, {"format": "csv", "action": "patient.view"})
+
+    assert refused.status_code == 400
+    assert refused.context["page"].has_next()
+    links = re.findall(r'href="([^"]*page=2[^"]*)"', refused.content.decode())
+    assert links == ["?action=patient.view&amp;page=2"]
+    following = client.get(URL, {"action": "patient.view", "page": "2"})
+    assert following.status_code == 200
+    assert following["Content-Type"].startswith("text/html")
