@@ -55,7 +55,7 @@ from patients.models import (
     SideEffect,
     SymptomScale,
 )
-from patients.notifications import reach
+from patients.notifications import due, reach
 from patients.notifications.channels import push
 from patients.pause import urgent_state
 from patients.rules import adherence, doses, nights
@@ -1004,13 +1004,26 @@ def trends(request):
 # --- Settings ---------------------------------------------------------------------------
 
 
+def _next_reminder_line(patient, plan, now) -> str:
+    """When the next reminder is due, in the patient's zone: the sweep's own answer
+    (due.next_reminder_for), never a copy of its rules."""
+    slot = due.next_reminder_for(patient, plan, now)
+    if slot is None:
+        return _("No reminder is planned at the moment.")
+    return _("Next reminder: %(when)s (%(zone)s)") % {
+        "when": local_date(slot.due_at.astimezone(patient.tz), "long_day_time"),
+        "zone": nights.zone_label(patient.zone_name),
+    }
+
+
 @patient_view
 def patient_settings(request):
     """One page for everything a patient sets: name, zone, reminders, quiet hours, devices."""
     patient = current_patient(request)
     plan = plans.load(patient)
     request_plan.keep(request, patient, plan)
-    tonight = plan.tonight(patient.tz, timezone.now())
+    now = timezone.now()
+    tonight = plan.tonight(patient.tz, now)
     dosing_time = plan.dosing_time_on(tonight)
     switch = plan.next_dosing_time_switch(tonight)
     options = {
@@ -1065,6 +1078,7 @@ def patient_settings(request):
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),
+            "next_reminder": _next_reminder_line(patient, plan, now),
             "zone_warning": ""
             if patient.time_zone_known
             else _(

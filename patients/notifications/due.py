@@ -30,6 +30,8 @@ from patients.rules.schedule import (
     NightState,
     PatientReminders,
     Prefs,
+    Slot,
+    next_reminder,
     nights_around,
     plan_patient,
     reminder_channels,
@@ -137,6 +139,49 @@ def _prefs(columns: tuple, has_push_device: bool, last_call_after: timedelta | N
     )
 
 
+def _night_states(
+    plan: PlanView,
+    patient_id: int,
+    tz: str,
+    entries: dict[tuple, tuple],
+    paused: bool,
+    now: datetime,
+    memo: dict[tuple, NightState],
+) -> dict[date, NightState]:
+    """The NightState of each night the reminder rules look at (`nights_around(now)`)."""
+    states = {}
+    for night in nights_around(now, tz):
+        evening, morning = entries.get((patient_id, night), (False, False))
+        key = (id(plan), night, evening, morning, paused)
+        state = memo.get(key)
+        if state is None:
+            state = memo[key] = night_state(plan, night, evening, morning, paused)
+        states[night] = state
+    return states
+
+
+def next_reminder_for(patient: Patient, plan: PlanView, now: datetime) -> Slot | None:
+    """The next reminder the sweep will send ``patient`` after ``now`` (None: none on the
+    nights it looks at, no channel, or a zone this server does not know, which the sweep
+    skips), read from the same settings, plan, entries and pause as the sweep, judged by the
+    same rule (schedule.next_reminder). The settings page's "Next reminder" line."""
+    if not patient.time_zone_known:
+        return None
+    first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
+    has_device = bool(patient.remind_by_push) and (
+        PushSubscription.objects.filter(user_id=patient.user_id).exists()
+    )
+    prefs = _prefs(
+        tuple(getattr(patient, column) for column in _PREF_COLUMNS),
+        has_device,
+        morning_last_call_after(),
+    )
+    paused = urgent_states([patient.pk]).get(patient.pk, NO_REPORTS).paused(now)
+    entries = load_entries([patient.pk], first, last)
+    states = _night_states(plan, patient.pk, patient.time_zone, entries, paused, now, {})
+    return next_reminder(prefs, tuple(sorted(states.items())), now)
+
+
 def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:
     """Keys already claimed for these patients' recent nights. Read through the (recipient,
     claimed_at) index: a claim for a night is never made before the day before it, and a
@@ -190,14 +235,7 @@ def _plan_batch(
             continue
         plan = plans.get(patient.pk, NO_PLAN)
         paused = urgent.get(patient.pk, NO_REPORTS).paused(now)
-        states = {}
-        for night in nights_around(now, patient.time_zone):
-            evening, morning = entries.get((patient.pk, night), (False, False))
-            key = (id(plan), night, evening, morning, paused)
-            state = memo.get(key)
-            if state is None:
-                state = memo[key] = night_state(plan, night, evening, morning, paused)
-            states[night] = state
+        states = _night_states(plan, patient.pk, patient.time_zone, entries, paused, now, memo)
         out.append(
             (
                 patient,

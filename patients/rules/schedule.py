@@ -6,6 +6,7 @@ Pure: plain values in, plain values out; no database, no settings, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -228,6 +229,31 @@ class PatientReminders:
     next_at: datetime | None = None
 
 
+def wanted_slots(prefs: Prefs, states: tuple[tuple[date, NightState], ...]) -> Iterator[Slot]:
+    """Every reminder `states`' nights have that still makes sense (is_wanted), with quiet
+    hours applied: THE rule for "a reminder is due", read by the sweep (_wanted_slots) and
+    by the settings page's "Next reminder" (next_reminder)."""
+    for night, state in states:
+        for slot in slots_for_night(prefs, night, state.dosing_time):
+            if is_wanted(slot.kind, state):
+                yield slot
+
+
+def next_reminder(
+    prefs: Prefs, states: tuple[tuple[date, NightState], ...], now: datetime
+) -> Slot | None:
+    """The next reminder the sweep will send after `now`, or None (nothing wanted on these
+    nights, or no channel to send it by): the earliest wanted slot still to come, as the
+    sweep's next look (plan_patient's next_at) finds it."""
+    if not prefs.channels:
+        return None
+    return min(
+        (slot for slot in wanted_slots(prefs, states) if slot.due_at > now),
+        key=lambda slot: slot.due_at,
+        default=None,
+    )
+
+
 @lru_cache(maxsize=4096)
 def _wanted_slots(
     prefs: Prefs,
@@ -241,25 +267,22 @@ def _wanted_slots(
     due patients) share one computation."""
     slots = []
     next_at = now + RECHECK_AT_LEAST_EVERY
-    for night, state in states:
-        for slot in slots_for_night(prefs, night, state.dosing_time):
-            future = slot.due_at > now
-            if future and slot.due_at >= next_at:
-                continue
-            if (
-                not future
-                and now >= slot.expires_at
-                and (checked_since is None or slot.due_at < checked_since)
-            ):
-                continue  # long gone, and already looked at when it was due
-            if not is_wanted(slot.kind, state):
-                continue
-            if future:
-                # Not due yet, so not claimed by any sweep that ran at the real time (one run
-                # ahead with --at only makes this look come early and find it claimed).
-                next_at = slot.due_at
-                continue
-            slots.append(slot)
+    for slot in wanted_slots(prefs, states):
+        future = slot.due_at > now
+        if future and slot.due_at >= next_at:
+            continue
+        if (
+            not future
+            and now >= slot.expires_at
+            and (checked_since is None or slot.due_at < checked_since)
+        ):
+            continue  # long gone, and already looked at when it was due
+        if future:
+            # Not due yet, so not claimed by any sweep that ran at the real time (one run
+            # ahead with --at only makes this look come early and find it claimed).
+            next_at = slot.due_at
+            continue
+        slots.append(slot)
     return tuple(slots), next_at
 
 

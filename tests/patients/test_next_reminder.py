@@ -1,0 +1,105 @@
+"""The settings page says when the next reminder is due, in the patient's zone, read from the
+sweep's own rule (schedule.wanted_slots, through due.next_reminder_for): a sweep run at that
+moment sends exactly that reminder, and none before it."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.models import ReminderDelivery
+from patients.notifications import sweep as sweeper
+from patients.notifications.due import next_reminder_for
+from prescriptions import plans
+from tests.patients.reminder_support import log_evening, patient_on_plan
+from tests.security.reauth import signed_in
+
+pytestmark = pytest.mark.django_db
+
+Kind = ReminderDelivery.Kind
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def next_for(patient, now):
+    patient.refresh_from_db()
+    return next_reminder_for(patient, plans.load(patient), now)
+
+
+def sweep_at(now):
+    return set(
+        ReminderDelivery.objects.filter(
+            pk__in=sweeper.sweep(now, dispatch=lambda ids: None).claimed
+        ).values_list("kind", "due_at")
+    )
+
+
+@pytest.mark.parametrize(
+    ("tz", "now", "fields", "logged"),
+    [
+        ("Europe/London", utc(2026, 1, 15, 18, 0), {}, False),
+        ("America/New_York", utc(2026, 1, 15, 18, 0), {"reminder_time": "20:15"}, False),
+        (
+            "Asia/Kolkata",
+            utc(2026, 6, 1, 12, 0),
+            {"quiet_start": "20:00", "quiet_end": "22:00"},
+            False,
+        ),
+        # Tonight's dose is logged: the next is the morning check-in, not the last call.
+        ("Europe/London", utc(2026, 1, 15, 21, 30), {}, True),
+        # Across the spring-forward night in New York.
+        ("America/New_York", utc(2026, 3, 7, 23, 0), {"reminder_time": "02:30"}, False),
+    ],
+)
+def test_the_next_reminder_is_the_one_the_sweep_sends_at_that_moment(tz, now, fields, logged):
+    patient = patient_on_plan(tz=tz, **fields)
+    if logged:
+        log_evening(patient, date(2026, 1, 15), at=now)
+    sweep_at(now)  # whatever is due already is claimed: the next one is still to come
+
+    upcoming = next_for(patient, now)
+
+    assert upcoming is not None
+    assert upcoming.due_at > now
+    assert sweep_at(upcoming.due_at - timedelta(seconds=1)) == set()
+    assert (upcoming.kind, upcoming.due_at) in sweep_at(upcoming.due_at)
+
+
+def test_a_plan_on_hold_has_no_next_reminder_and_the_sweep_sends_none():
+    now = utc(2026, 1, 15, 18, 0)
+    patient = patient_on_plan(hold_from=date(2026, 1, 10))
+
+    assert next_for(patient, now) is None
+    assert sweep_at(utc(2026, 1, 15, 21, 0)) == set()
+
+
+def test_no_channel_means_no_next_reminder():
+    now = utc(2026, 1, 15, 18, 0)
+    patient = patient_on_plan(remind_by_email=False, remind_by_push=True)  # no device
+
+    assert next_for(patient, now) is None
+    assert sweep_at(utc(2026, 1, 15, 21, 0)) == set()
+
+
+def test_the_settings_page_shows_the_next_reminder_in_the_patients_zone():
+    patient = patient_on_plan(tz="America/New_York", reminder_time="20:15")
+    client = signed_in(patient.user)
+
+    with time_machine.travel(utc(2026, 1, 15, 18, 0), tick=False):
+        page = client.get(reverse("journal:settings")).content.decode()
+
+    # 20:15 in New York (UTC-5) is 01:15 UTC on the 16th.
+    assert "Next reminder: Thursday 15 January, 20:15 (New York)" in page
+
+
+def test_the_settings_page_says_when_no_reminder_is_planned():
+    patient = patient_on_plan(hold_from=date(2026, 1, 10))
+    client = signed_in(patient.user)
+
+    with time_machine.travel(utc(2026, 1, 15, 18, 0), tick=False):
+        page = client.get(reverse("journal:settings")).content.decode()
+
+    assert "No reminder is planned at the moment." in page
