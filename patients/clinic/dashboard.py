@@ -671,11 +671,11 @@ _PATIENT_SCALES = CompiledQuery(
 def record_nights(
     today: date, first_entry: date | None, last_entry: date | None, versions
 ) -> tuple[date, date]:
-    """The first and last night of a patient's record as the patient page shows it, and the
-    one night page (views.night_detail) answers for: from the first entry or plan night
-    (``versions``: the plan's, the first in order), else today, to the last night of record
-    (nights.last_night_of_record: today, or a night logged ahead of it). The night page
-    answered for any night back to the year 1000, and its "←" never stopped."""
+    """The first and last night of a patient's record as the patient page shows it: from
+    the first entry or plan night (``versions``: the plan's, the first in order), else
+    today, to the last night of record (nights.last_night_of_record: today, or a night
+    logged ahead of it). The night page (views.night_detail) reads views.record_start and
+    record_end, which count urgent reports too."""
     firsts = [today]
     if first_entry is not None:
         firsts.append(first_entry)

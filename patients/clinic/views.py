@@ -461,24 +461,31 @@ def _edit_identifiers(request, pk):
     )
 
 
-def _next_night_shown(patient, night, tonight, last):
+def _shown_ahead(patient, night, plan):
+    """Whether a night after the patient's tonight has something to show: a logged entry or
+    an urgent report. Either can lie a night ahead for a few hours after a move west (a row
+    left by an undone dose is no entry)."""
+    return NightlyEntry.objects.logged().filter(patient=patient, night=night).exists() or bool(
+        urgent_reports.reports_between(patient, night, night, plan)
+    )
+
+
+def _next_night_shown(patient, night, tonight, last, plan):
     """The night after ``night`` when its page shows something; None when it answers 404
-    (no link to it): after ``last``, the record's last night, or after tonight unlogged."""
+    (no link to it): after ``last``, the record's last night, or after tonight with nothing
+    logged or reported (_shown_ahead)."""
     following = night + timedelta(days=1)
     if following > last:
         return None
-    if following <= tonight:
+    if following <= tonight or _shown_ahead(patient, following, plan):
         return following
-    return (
-        following
-        if NightlyEntry.objects.logged().filter(patient=patient, night=following).exists()
-        else None
-    )
+    return None
 
 
 @role_required(Role.CLINICIAN)
 def night_detail(request, pk, night):
-    """One night of the patient: what was logged and what the plan prescribed."""
+    """One night of the patient: what was logged, the urgent reports made for it and what
+    the plan prescribed."""
     patient, _ = _gate(request, pk)
     try:
         night = date.fromisoformat(night)
@@ -488,20 +495,22 @@ def night_detail(request, pk, night):
         raise Http404
     plan = plans.load(patient)
     tonight = plan.tonight(patient.tz, timezone.now())
-    # Only the nights of the patient's record, as the patient page shows them (one rule,
-    # dashboard.record_nights): before its first night (it answered "Nothing was logged"
-    # for any night back to the year 1000, logging a read each time) or after its last
-    # night there is nothing to show: 404, with no read logged.
-    nights = patient.entries.aggregate(first=Min("night"), last=Max("night"))
-    first, last = dashboard.record_nights(tonight, nights["first"], nights["last"], plan.versions)
+    # Only the nights of the patient's record, as its report and exports reach them (first
+    # entry, plan version or urgent report to the last night of record): before its first
+    # night (it answered "Nothing was logged" for any night back to the year 1000, logging a
+    # read each time) or after its last night there is nothing to show: 404, with no read
+    # logged. A night with only an urgent report is on record (it was a 404).
+    first, last = record_start(patient, tonight, plan), record_end(patient, tonight, plan)
     if not first <= night <= last:
         raise Http404
     entry = dashboard.entries_with_details().filter(patient=patient, night=night).first()
-    # A night after the patient's tonight has nothing to show: 404, as on the patient's own
-    # night page (it answered 200 for any night up to 9998). An entry a night ahead can
-    # exist for a few hours after a move west: a night with an entry is always shown (one
-    # logged: a row left by an undone dose is no entry).
-    if night > tonight and (entry is None or not entry.is_logged):
+    # The reports whose night this is, in the zone each was made in (the one rule the visit
+    # report and the exports place them by).
+    reports = urgent_reports.reports_between(patient, night, night, plan)
+    # A night after the patient's tonight has nothing to show unless something was logged or
+    # reported for it: 404, as on the patient's own night page (it answered 200 for any night
+    # up to 9998).
+    if night > tonight and not reports and (entry is None or not entry.is_logged):
         raise Http404
     record_access(
         request,
@@ -518,13 +527,14 @@ def night_detail(request, pk, night):
             "patient": patient,
             "night": night,
             "entry": entry,
+            "urgent_reports": reports,
             "position": plan.on(night),
             # The dose's label names that night's dosing time: "Morning" for a morning doser
             # (it said "Evening" for every night).
             "dosing_time": plan.dosing_time_on(night),
             # The links stop at the ends of the record (the "←" went back forever).
             "previous": night - timedelta(days=1) if night > first else None,
-            "next": _next_night_shown(patient, night, tonight, last),
+            "next": _next_night_shown(patient, night, tonight, last, plan),
         },
     )
 
@@ -687,16 +697,22 @@ def _in_site_language(chunks):
 
 
 def _export_last_night(patient, today, end_asked, plan):
-    """The last night an export may reach (nights.last_night_of_record): the newest night
-    logged and the newest urgent report's night (a FHIR export holds the reports of its
-    nights; ``plan`` places them: urgent.reports.report_night) are read (two queries) only
-    when the end asked for may lie after tonight, i.e. none is given or it is not an ISO
-    date on or before tonight; otherwise tonight is the answer whatever was logged."""
+    """The last night an export may reach: record_end, read (two queries) only when the end
+    asked for may lie after tonight, i.e. none is given or it is not an ISO date on or before
+    tonight; otherwise tonight is the answer whatever was logged."""
     try:
         if date.fromisoformat(end_asked.strip()) <= today:
             return today
     except ValueError:
         pass
+    return record_end(patient, today, plan)
+
+
+def record_end(patient, today, plan):
+    """The last night of the patient's record (nights.last_night_of_record): tonight, or the
+    newest night logged or newest urgent report's night when a move west has put it after
+    tonight (``plan`` places the reports: urgent.reports.report_night). Two queries. The
+    exports (a FHIR export holds the reports of its nights) and the night page read it."""
     newest = patient.entries.logged().order_by("-night").values_list("night", flat=True).first()
     reports = UrgentReport.objects.filter(
         patient=patient, created_at__gte=urgent_reports.made_on_a_night_after(today)
