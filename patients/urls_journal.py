@@ -14,13 +14,13 @@ from patients.urgent import views as urgent_views
 class NightConverter:
     """A night in the URL as an ISO date (2026-11-26); anything else is a 404."""
 
-    regex = r"\d{4}-\d{2}-\d{2}"
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
     def to_python(self, value):
         # ValueError (e.g. 2026-02-30, or 0001-01-01: not a night a page shows) makes the URL
-        # not match.
-        night = date.fromisoformat(value)
-        if not nights.nameable(night):
+        # not match. The clinician's night page reads its night by the same rule.
+        night = nights.night_named(value)
+        if night is None:
             raise ValueError(value)
         return night
 

@@ -487,11 +487,8 @@ def night_detail(request, pk, night):
     """One night of the patient: what was logged, the urgent reports made for it and what
     the plan prescribed."""
     patient, _ = _gate(request, pk)
-    try:
-        night = date.fromisoformat(night)
-    except ValueError:
-        raise Http404 from None
-    if not night_rules.nameable(night):
+    night = night_rules.night_named(night)
+    if night is None:  # not YYYY-MM-DD (20260328, 2026-W13-6 answered 200), or unnameable
         raise Http404
     plan = plans.load(patient)
     tonight = plan.tonight(patient.tz, timezone.now())

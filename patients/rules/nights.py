@@ -80,6 +80,20 @@ def relative_night(night: date, local_today: date, dosing_time: str) -> str | No
 
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{1,2}")
+_NIGHT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def night_named(text: str | None) -> date | None:
+    """The night "YYYY-MM-DD" names when a page may show it (nameable), else None: a
+    night's address (the patient's and the clinician's night pages) has this one spelling.
+    date.fromisoformat alone also read "20260328" and "2026-W13-6" as a night."""
+    if not _NIGHT.fullmatch(text or ""):  # ASCII digits only, as month_named
+        return None
+    try:
+        night = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return night if nameable(night) else None
 
 
 def month_named(text: str | None) -> date | None:

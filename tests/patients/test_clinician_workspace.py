@@ -167,9 +167,24 @@ def test_a_night_without_an_entry_says_nothing_was_logged(clinician_client, jour
 
 @pytest.mark.parametrize(
     "night",
-    # The edges of the calendar were a 500 (the night before 0001-01-01 is no date).
-    ["2026-02-30", "yesterday", "9999-99-99", "0001-01-01", "1899-12-31", "9999-12-31"],
+    # The edges of the calendar were a 500 (the night before 0001-01-01 is no date). Other
+    # ISO 8601 spellings of a night on record (basic, week date) answered 200: its address
+    # is YYYY-MM-DD only.
+    [
+        "2026-02-30",
+        "yesterday",
+        "9999-99-99",
+        "0001-01-01",
+        "1899-12-31",
+        "9999-12-31",
+        "20260330",
+        "2026-W14-1",
+        "2026W141",
+        "2026-3-30",
+        "\u0662\u0660\u0662\u0666-03-30",
+    ],
 )
+@time_machine.travel(NOW, tick=False)
 def test_a_bad_night_is_404(clinician_client, patient_a, night):
     assert (
         clinician_client.get(f"/clinic/patients/{patient_a.pk}/nights/{night}/").status_code == 404

@@ -579,3 +579,27 @@ def test_a_zones_clock_changes_are_walked_once_per_year(monkeypatch):
 )
 def test_a_month_is_named_in_ascii_digits_only(text, month):
     assert nights_rules.month_named(text) == month
+
+
+@pytest.mark.parametrize(
+    ("text", "night"),
+    [
+        ("2026-03-28", date(2026, 3, 28)),
+        ("1900-01-01", date(1900, 1, 1)),
+        ("9998-12-31", date(9998, 12, 31)),
+        # Other ISO 8601 spellings date.fromisoformat reads: a night's address has one form.
+        ("20260328", None),
+        ("2026-W13-6", None),
+        ("2026W136", None),
+        ("2026-3-28", None),
+        ("\u0662\u0660\u0662\u0666-03-28", None),  # Arabic-Indic digits
+        (" 2026-03-28", None),
+        ("2026-02-30", None),
+        ("1899-12-31", None),  # not nameable: the night before it is no date a page shows
+        ("9999-12-31", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_night_is_named_as_yyyy_mm_dd_in_ascii_digits_only(text, night):
+    assert nights_rules.night_named(text) == night
