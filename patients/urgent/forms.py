@@ -80,6 +80,10 @@ class UrgentReportForm(SubmissionForm):
         except ValueError:
             return uuid.uuid4()
 
+    def clean_symptoms(self):
+        # Ticked twice (a page sent twice the same box, or a hand-made post): once.
+        return list(dict.fromkeys(self.cleaned_data["symptoms"]))
+
     def clean(self):
         cleaned = super().clean()
         if (

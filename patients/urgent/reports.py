@@ -128,7 +128,10 @@ def report_reaction(
 
     The same submission id posted again (a flaky connection, a reload) returns the first
     report and claims nothing more: the unique id_submission decides, not a Python check.
+    A symptom named twice is stored once, in the order first named (it was stored twice, and
+    listed twice to the care team).
     """
+    symptoms = list(dict.fromkeys(symptoms))
     with transaction.atomic():
         team = care_team(patient.pk, now)
         routing = routed_to(_reaching_someone(team, now, with_admins=False), team, now)
@@ -137,7 +140,7 @@ def report_reaction(
                 report = UrgentReport.objects.create(
                     id_submission=submission_id,
                     patient=patient,
-                    symptoms=list(symptoms),
+                    symptoms=symptoms,
                     since=since,
                     severity=severity,
                     text=text.strip(),
