@@ -606,7 +606,10 @@ def visit_report(request, pk):
             "report": data,
             "chart": svg,
             "with_notes": with_notes,
-            "timeline": timeline,
+            # Apart: a range with a review but no note said nothing where "No notes in this
+            # period." belongs (the notes' {% empty %} looked at both).
+            "notes": [item for item in timeline if item["item"] == "note"],
+            "reviews": [item for item in timeline if item["item"] == "review"],
             "tonight_heading": dashboard.tonight_heading(page),
             "generated_at": timezone.now(),
         },
