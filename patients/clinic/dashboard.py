@@ -570,10 +570,12 @@ def _care_team_gate_orm(user, patient_pk):
     return patient, [link.clinician for link in links]
 
 
-def _timeline_query(patient_id):
+def _timeline_query(patient_id, since=None, before=None):
     # Each part drops its model's default ordering: a compound query orders once, at the end.
+    # ``since`` and ``before`` (both or neither): only the items written in [since, before).
     notes = (
         ClinicianNote.objects.filter(patient_id=patient_id)
+        .filter(**({"created_at__gte": since, "created_at__lt": before} if since else {}))
         .order_by()
         .values(
             "pk",
@@ -588,6 +590,7 @@ def _timeline_query(patient_id):
     )
     reviews = (
         FlagReview.objects.filter(patient_id=patient_id)
+        .filter(**({"at__gte": since, "at__lt": before} if since else {}))
         .order_by()
         .values(
             "pk",
@@ -613,6 +616,13 @@ def timeline(patient):
         return list(_timeline_query(patient.pk))
     names, rows = _TIMELINE.rows(patient.pk, ClinicianNote.objects.db)
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def timeline_between(patient, since: datetime, before: datetime) -> list[dict]:
+    """The clinician notes and flag reviews written from ``since`` to before ``before``,
+    newest first, in one query: what the visit report reads for its range (it read every
+    note and review the patient ever had, and kept those of the range)."""
+    return list(_timeline_query(patient.pk, since, before))
 
 
 TIMELINE_PER_PAGE = 20
@@ -683,12 +693,14 @@ def record_nights(
     return min(firsts), last_night_of_record(today, last_entry)
 
 
-def patient_page(patient, care_team, now: datetime, *, timeline_number=None) -> PatientPage:
+def patient_page(
+    patient, care_team, now: datetime, *, timeline_number=None, with_timeline=True
+) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
     scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
     has extra scales), the plan (2) and the timeline (1). ``timeline_number``: the patient
-    page's page of the timeline (timeline_page); without it the whole timeline (the report's,
-    which keeps the items of its range)."""
+    page's page of the timeline (timeline_page); without it the whole timeline.
+    ``with_timeline=False``: none (the visit report reads its range's: timeline_between)."""
     scales = _PATIENT_SCALES.instances(patient.pk)
     # A score is on one of the patient's own scales (kept while scored): with none, no query
     # for scores.
@@ -725,7 +737,9 @@ def patient_page(patient, care_team, now: datetime, *, timeline_number=None) -> 
         reviewed_through=getattr(patient, "reviewed_through", None),
         scales=scales,
         timeline=(
-            timeline(patient)
+            []
+            if not with_timeline
+            else timeline(patient)
             if timeline_number is None
             else timeline_page(patient, timeline_number)
         ),

@@ -6,7 +6,7 @@ logged. Each read of a patient's data writes one access-log row.
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -569,7 +569,7 @@ def _range_form(request, last_night, default_start):
 @role_required(Role.CLINICIAN)
 def visit_report(request, pk):
     patient, care_team = _gate(request, pk)
-    page = dashboard.patient_page(patient, care_team, timezone.now())
+    page = dashboard.patient_page(patient, care_team, timezone.now(), with_timeline=False)
     first_night, last_night = _page_record_range(page)
     form, start, end = _range_form(request, last_night, first_night)
     # One list of plan changes for the table and the chart's markers.
@@ -583,9 +583,15 @@ def visit_report(request, pk):
     # Notes and reviews written the morning after the last night still belong to the range.
     # Their dates in the patient's zone, as the report shows them (the viewer's zone picked a
     # note the report dated before its start and dropped one of the day after its end).
+    # Only the range's are read: the instants asked for reach a day either side of its dates,
+    # wide enough for any zone (it read every note the patient ever had).
     timeline = [
         item
-        for item in page.timeline
+        for item in dashboard.timeline_between(
+            patient,
+            datetime.combine(start - timedelta(days=1), time.min, UTC),
+            datetime.combine(end + timedelta(days=3), time.min, UTC),
+        )
         if start <= timezone.localdate(item["when"], patient.tz) <= end + timedelta(days=1)
     ]
     record_access(

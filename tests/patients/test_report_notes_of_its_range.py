@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
+from patients.clinic import dashboard
 from patients.models import ClinicianNote, FlagReview
 from tests.patients.dashboard_factories import give_nights, give_plan
 
@@ -83,3 +84,37 @@ def test_no_notes_is_said_in_the_clinicians_language(
     clinician_a.save()
     with translation.override(language):
         assert words in report_page(clinician_client, journal)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_report_reads_only_the_notes_and_reviews_of_its_range(
+    clinician_client, clinician_a, journal, monkeypatch
+):
+    """It read the patient's whole timeline (every note ever written) and kept its range's."""
+    note(journal, clinician_a, "January note", datetime(2026, 1, 10, 10, tzinfo=UTC))
+    note(journal, clinician_a, "March note", datetime(2026, 3, 10, 10, tzinfo=UTC))
+    read = []
+    real = dashboard.timeline_between
+
+    def spy(patient, since, before):
+        items = real(patient, since, before)
+        read.extend(item["body"] for item in items)
+        return items
+
+    monkeypatch.setattr(dashboard, "timeline", lambda patient: pytest.fail("whole timeline"))
+    monkeypatch.setattr(dashboard, "timeline_between", spy)
+    assert "March note" in report_page(clinician_client, journal)
+    assert read == ["March note"]
+
+
+def test_timeline_between_keeps_notes_and_reviews_from_since_to_before(clinician_a, patient_a):
+    inside = datetime(2026, 3, 10, 10, tzinfo=UTC)
+    note(patient_a, clinician_a, "before", inside - timedelta(days=30))
+    note(patient_a, clinician_a, "at since", inside)
+    review(patient_a, clinician_a, date(2026, 3, 11), inside + timedelta(days=1), "reviewed")
+    note(patient_a, clinician_a, "at before", inside + timedelta(days=2))
+    items = dashboard.timeline_between(patient_a, inside, inside + timedelta(days=2))
+    assert [(item["item"], item["body"]) for item in items] == [
+        ("review", "reviewed"),
+        ("note", "at since"),
+    ]
