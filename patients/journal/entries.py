@@ -109,6 +109,27 @@ class NothingPrescribed(JournalError):
     pass
 
 
+# The wait card's link to log a dose already taken, in the card title's word for the night:
+# the next morning an evening doser's card reads "Last night", and "tonight's dose" read as
+# the coming evening's.
+_ALREADY_TOOK = {
+    nights.TONIGHT: gettext_lazy("I already took tonight's dose"),
+    nights.LAST_NIGHT: gettext_lazy("I already took last night's dose"),
+    nights.TODAY: gettext_lazy("I already took today's dose"),
+    nights.YESTERDAY: gettext_lazy("I already took yesterday's dose"),
+}
+
+
+def already_took_label(plan, night: date, local_now: datetime) -> str:
+    """The wait card's "I already took ... dose" for ``night`` at ``local_now`` (in the
+    patient's zone), worded as the card's title (nights.relative_night)."""
+    dosing_time = plan.dosing_time_on(night)
+    word = nights.relative_night(night, local_now.date(), dosing_time)
+    if word is None:
+        word = nights.TODAY if dosing_time == nights.MORNING else nights.TONIGHT
+    return str(_ALREADY_TOOK[word])
+
+
 class WaitForClinician(JournalError):
     """An urgent report is open: no one-tap dose until a clinician answers (DESIGN §4)."""
 
@@ -480,11 +501,7 @@ def log_taken_now(
             _("Do not take your next dose until your clinician has answered.")
             + " "
             + _("If you already took it, log it with “%(action)s”.")
-            % {
-                "action": _("I already took today's dose")
-                if morning
-                else _("I already took tonight's dose")
-            }
+            % {"action": already_took_label(plan, night, timezone.localtime(moment, patient.tz))}
         )
     dose = plan.on(night).dose_mg
     if dose is None:

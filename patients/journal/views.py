@@ -221,6 +221,7 @@ def home(request):
         "tonight": tonight,
         "night_label": _card_label(plan, tonight, now),
         "skip_label": _skip_label(plan, tonight, now),
+        "already_took_label": journal.already_took_label(plan, tonight, timezone.localtime(now)),
         "position": position,
         "hold_until": (hold_until := plan.held_until(tonight)),
         # The hold's last night is the last one without LDN: a morning doser's is a day.

@@ -267,7 +267,7 @@ def test_a_morning_doser_waiting_for_the_clinician_is_told_to_log_todays_dose(
         urgent_report(patient_a, AT_09)
         card = patient_client.get(HOME).content.decode()
         refused = patient_client.post(TAKEN, {"submission_id": sid()}, follow=True)
-    assert "I already took today's dose" in card
+    assert "I already took today&#x27;s dose" in card
     assert "tonight" not in card.split('id="tonight-title"')[1].split("</section>")[0]
     said = [str(message) for message in refused.context["messages"]]
     assert any("I already took today's dose" in message for message in said)

@@ -211,8 +211,64 @@ def test_while_a_report_is_open_the_card_asks_to_wait_without_the_one_tap_dose(
     assert "Taken now" not in html
     assert 'href="tel:+442079460018"' in html
     assert 'href="tel:999"' in html
-    assert "I already took tonight's dose" in html
+    assert "I already took tonight&#x27;s dose" in html
     assert reverse("journal:evening", args=[TONIGHT]) in html
+
+
+# 08:00 in London the next morning: the night of the 26th is still open ("Last night").
+NEXT_MORNING = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_the_next_morning_the_wait_card_names_last_nights_dose_as_its_title_does(
+    on_plan, patient_client
+):
+    """Under "Last night · Thu 26 Nov" the link said "I already took tonight's dose" (found
+    reading the demo patient's page at 08:14): tonight reads as the coming evening."""
+    report(on_plan)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        html = patient_client.get(HOME).content.decode()
+    assert "Last night · Thu 26 Nov" in html
+    assert "I already took last night&#x27;s dose" in html
+    assert "tonight&#x27;s dose" not in html
+    assert reverse("journal:evening", args=[TONIGHT]) in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title", "link"),
+    [
+        ("de", "Letzte Nacht", "Ich habe die Dosis von letzter Nacht schon eingenommen"),
+        ("es", "Anoche", "Ya he tomado la dosis de anoche"),
+    ],
+)
+def test_the_next_morning_the_wait_card_link_is_last_nights_in_german_and_spanish(
+    on_plan, patient_client, language, title, link
+):
+    on_plan.user.language = language
+    on_plan.user.save(update_fields=["language"])
+    report(on_plan)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        html = patient_client.get(HOME).content.decode()
+    assert title in html
+    assert link in html
+
+
+@pytest.mark.django_db
+def test_the_next_morning_the_refused_one_tap_dose_names_the_link_as_the_card_does(
+    on_plan, patient_client
+):
+    report(on_plan)
+    with time_machine.travel(NEXT_MORNING, tick=False):
+        response = patient_client.post(
+            reverse("journal:taken_now"), {"submission_id": str(uuid.uuid4())}, follow=True
+        )
+    said = (
+        "Do not take your next dose until your clinician has answered. If you already took "
+        "it, log it with “I already took last night's dose”."
+    )
+    assert said.replace("'", "&#x27;") in response.text
+    assert not NightlyEntry.objects.filter(patient=on_plan).exists()
 
 
 @pytest.mark.django_db
