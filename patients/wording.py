@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.translation import get_language, gettext, ngettext
 
 from ldn_journal.local_dates import local_date
-from patients.rules.wording import DateWithYear, Label, Phrase
+from patients.rules.wording import DateWithYear, Label, Phrase, lower_first
 
 
 def translate(value) -> str:
@@ -38,10 +38,11 @@ def list_separator() -> str:
 
 def mid_sentence(text: str) -> str:
     """``text`` (translated) set inside a sentence, after a colon: its first letter lower-case,
-    except in German, which writes its nouns capitalised inside a sentence."""
+    except in German, which writes its nouns capitalised inside a sentence (and English keeps
+    its "I": rules.wording.lower_first)."""
     if (get_language() or "").startswith("de"):
         return text
-    return text[:1].lower() + text[1:]
+    return lower_first(text)
 
 
 def _value(value) -> str:

@@ -114,13 +114,23 @@ def ngettext_lazy(singular: str, plural: str, count: int, /, **params) -> Phrase
     return Phrase(singular, {"count": count, **params}, plural=plural, count=count)
 
 
+def lower_first(text: str) -> str:
+    """``text`` set inside a sentence: its first letter lower-case, except when its first word
+    is the pronoun "I" ("skipped (I forgot)", not "(i forgot)") or an abbreviation written in
+    capitals ("CRPS")."""
+    first = text.split(" ", 1)[0]
+    if first == "I" or first[:2] in ("I'", "I’") or (len(first) > 1 and first.isupper()):
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def english(value) -> str:
     """A value as the English text shows it (the translated rendering mirrors this)."""
     if isinstance(value, Phrase):
         return str.__str__(value)
     if isinstance(value, Label):
         text = str.__str__(value)
-        return text[:1].lower() + text[1:] if value.lower else text
+        return lower_first(text) if value.lower else text
     if isinstance(value, datetime):
         return f"{value:%H:%M}"
     if isinstance(value, DateWithYear):

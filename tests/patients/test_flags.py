@@ -365,12 +365,20 @@ def test_a_deviation_lists_each_night_with_the_dose_taken_and_prescribed():
 
 def test_missed_nights_say_which_were_skipped_and_which_had_nothing_logged():
     records = [r for r in every_night() if r.night not in (night(3), night(2))]
-    records.append(NightRecord(night(3), "skipped", skip_reason="i forgot"))
+    records.append(NightRecord(night(3), "skipped", skip_reason="Out of medication"))
     [flag] = run(records)
     assert [(e.values, e.logged) for e in flag.details] == [
-        ("skipped (i forgot)", True),
+        ("skipped (out of medication)", True),
         ("nothing logged", False),
     ]
+
+
+def test_a_skip_reason_said_by_the_patient_keeps_its_capital_i():
+    """The reason "I forgot" read "skipped (i forgot)" in the missed-nights evidence."""
+    records = [r for r in every_night() if r.night not in (night(3), night(2))]
+    records.append(NightRecord(night(3), "skipped", skip_reason="I forgot"))
+    [flag] = run(records)
+    assert flag.details[0].values == "skipped (I forgot)"
 
 
 def test_worsening_lists_the_recent_scores_that_raised_it():

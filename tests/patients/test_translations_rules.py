@@ -118,7 +118,7 @@ def test_the_fixture_raises_the_flags_and_the_suggestion_it_promises(clinician_c
         "2 nights in a row without a taken dose (1 skipped, 1 not logged)",
         "Dose differed from the plan on",
         "Evening dose outside 21:00–03:00 on 1 night",
-        "skipped (i forgot)",
+        "skipped (I forgot)",
         "Consider returning to the previous dose (1.5 mg)",
         "Vivid dreams or nightmares of intensity 6 or more",
         "Only 7 nights at 3 mg: read with care",
@@ -227,3 +227,17 @@ def test_a_phrase_survives_being_stored_and_read_back():
     with translation.override("de"):
         assert wording.translate(again) == wording.translate(phrase)
     assert rules_wording.Phrase.from_state("stored before phrases") == "stored before phrases"
+
+
+@pytest.mark.parametrize(
+    ("label", "english", "spanish"),
+    [
+        ("I forgot", "I forgot", "se me olvidó"),
+        ("Out of medication", "out of medication", "sin medicación"),
+        ("CRPS flare", "CRPS flare", "CRPS flare"),
+    ],
+)
+def test_a_label_inside_a_sentence_keeps_the_pronoun_i_and_abbreviations(label, english, spanish):
+    assert rules_wording.english(rules_wording.Label(label, lower=True)) == english
+    with translation.override("es"):
+        assert wording.translate(rules_wording.Label(label, lower=True)) == spanish
