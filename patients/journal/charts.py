@@ -660,8 +660,38 @@ def _describe(series: Sequence[Series], start: date, end: date, dosing_time: str
             continue
         values.sort(key=_first)
         first, last = _as_float(values[0][1]), _as_float(values[-1][1])
-        parts.append(
-            (
+        numbers = [n for n in (_as_float(v) for _, v in values) if n is not None]
+        ends = [n for n in (first, last) if n is not None]
+        said = {
+            "series": s.label,
+            "count": len(values),
+            "first": _format_value(first, s.axis),
+            "last": _format_value(last, s.axis),
+        }
+        if ends and (min(numbers) < min(ends) or max(numbers) > max(ends)):
+            # First and last alone hid the nights between ("Dose taken (mg): 76 nights, from
+            # 4.5 to 4.5" over a night at 3 mg): the lowest and highest are said too.
+            said["low"] = _format_value(min(numbers), s.axis)
+            said["high"] = _format_value(max(numbers), s.axis)
+            text = (
+                ngettext(
+                    "%(series)s: %(count)s day, from %(first)s to %(last)s; lowest %(low)s, "
+                    "highest %(high)s.",
+                    "%(series)s: %(count)s days, from %(first)s to %(last)s; lowest %(low)s, "
+                    "highest %(high)s.",
+                    len(values),
+                )
+                if morning
+                else ngettext(
+                    "%(series)s: %(count)s night, from %(first)s to %(last)s; lowest %(low)s, "
+                    "highest %(high)s.",
+                    "%(series)s: %(count)s nights, from %(first)s to %(last)s; lowest %(low)s, "
+                    "highest %(high)s.",
+                    len(values),
+                )
+            )
+        else:
+            text = (
                 ngettext(
                     "%(series)s: %(count)s day, from %(first)s to %(last)s.",
                     "%(series)s: %(count)s days, from %(first)s to %(last)s.",
@@ -674,13 +704,7 @@ def _describe(series: Sequence[Series], start: date, end: date, dosing_time: str
                     len(values),
                 )
             )
-            % {
-                "series": s.label,
-                "count": len(values),
-                "first": _format_value(first, s.axis),
-                "last": _format_value(last, s.axis),
-            }
-        )
+        parts.append(text % said)
     parts.append(gettext("The same values are in the data table."))
     return " ".join(parts)
 

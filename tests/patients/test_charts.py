@@ -93,6 +93,27 @@ def test_a_chart_of_one_night_says_one_night_in_each_language():
         assert expected in desc, (language, desc)
 
 
+def test_a_description_says_the_lowest_and_highest_when_they_lie_outside_first_and_last():
+    """ "Dose taken (mg): 76 nights, from 4.5 to 4.5" hid a night at 3 mg, and "Pain: 106
+    nights, from 6 to 6" read as no change beside a table of 6.6 falling to 5.7 (read on the
+    demo clinician's patient page and visit report)."""
+    desc = render([pain([6, 3, 8, 6])]).find(f"{NS}desc").text
+    assert "Pain (0–10, lower is better): 4 nights, from 6 to 6; lowest 3, highest 8." in desc
+    for language, expected in (
+        ("de", ": 4 Nächte, von 6 bis 6; niedrigster Wert 3, höchster Wert 8."),
+        ("es", ": 4 noches, de 6 a 6; mínimo 3, máximo 8."),
+    ):
+        with translation.override(language):
+            desc = render([pain([6, 3, 8, 6])]).find(f"{NS}desc").text
+        assert expected in desc, (language, desc)
+
+
+def test_a_description_whose_first_and_last_span_every_value_says_no_more():
+    desc = render([pain([5, 4, 3])]).find(f"{NS}desc").text
+    assert "3 nights, from 5 to 3. " in desc
+    assert "lowest" not in desc
+
+
 def test_a_script_in_the_title_comes_out_as_text_never_as_an_element():
     chart = str(trend_chart([], START, START, title="<script>alert(1)</script>"))
     root = ET.fromstring(chart)
