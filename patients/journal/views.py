@@ -831,7 +831,9 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
                 state = "open"
             else:
                 state = "missing"
-            if state == "missing" and plan.status_on(night) != titration.ACTIVE:
+            if state in ("missing", "open") and plan.status_on(night) != titration.ACTIVE:
+                # Tonight too: on hold it said "tonight, not logged yet" beside a card saying
+                # not to take LDN (the clinician's calendar says "On hold").
                 mark, text = marks["unprescribed"]
             else:
                 mark, text = marks.get(state, marks["open"])

@@ -1,15 +1,16 @@
 """The patient's history: month calendar, list, trends with their data table, adherence."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.patients.journal_support import NOW, a_year_of_nights, make_plan
+from tests.patients.journal_support import NOW, TONIGHT, a_year_of_nights, make_plan, sign_hold
 
 pytestmark = pytest.mark.django_db
+ONE_DAY = timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,25 @@ def plan(patient_a, clinician_a):
 
 
 # --- History -----------------------------------------------------------------------------------
+
+
+def _cell(page, night):
+    """The words of one night's calendar cell."""
+    cell = re.search(rf'href="/journal/night/{night.isoformat()}/">(.*?)</a>', page, re.S)
+    return re.sub(r"<[^>]+>", " ", cell.group(1)).split()
+
+
+def test_tonight_on_hold_is_not_a_night_to_log_on_the_calendar(
+    patient_client, plan, patient_a, clinician_a
+):
+    """On hold tonight the home card says "do not take LDN" and the clinician's calendar "On
+    hold", and the patient's calendar said "tonight, not logged yet" (read on the demo
+    patient on hold): it says no dose is prescribed, as for the hold's earlier nights."""
+    sign_hold(patient_a, clinician_a, TONIGHT - ONE_DAY, signed=NOW - ONE_DAY)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    assert "not logged yet" not in page
+    assert _cell(page, TONIGHT) == ["25", "?", "no", "dose", "prescribed"]
+    assert _cell(page, TONIGHT - ONE_DAY) == ["24", "?", "no", "dose", "prescribed"]
 
 
 def test_the_calendar_marks_each_night_with_a_symbol_and_words(patient_client, plan, patient_a):
