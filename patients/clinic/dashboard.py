@@ -464,10 +464,14 @@ class PatientPage:
     adherence_7: adherence_rules.Adherence
     adherence_30: adherence_rules.Adherence
     now: datetime | None = None  # the moment the page was read at (its words for nights)
+    # The night the latest review named; later than reviewed_through when a night up to it
+    # was logged or changed after the review (_latest_review): the page says why.
+    review_named: date | None = None
 
 
 GATE_PATIENT_ATTRIBUTES = (
     "reviewed_through",
+    "review_named",
     "urgent_count",
     "urgent_since",
     "urgent_since_zone",
@@ -485,6 +489,9 @@ def _gate_links(user, patient_pk, now=None):
         )
         .annotate(
             patient_reviewed_through=_latest_review("patient_id"),
+            patient_review_named=_latest_review_field(
+                "reviewed_through", DateField(), "patient_id"
+            ),
             **urgent_annotations("patient_id", prefix="patient_"),
         )
         .order_by("added_at", "pk")
@@ -735,6 +742,7 @@ def patient_page(
         records=records,
         flags=flags,
         reviewed_through=getattr(patient, "reviewed_through", None),
+        review_named=getattr(patient, "review_named", None),
         scales=scales,
         timeline=(
             []

@@ -6,6 +6,7 @@ the next morning's check-in for that night was counted as reviewed, and the pati
 rose in the list (found in QA).
 """
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -106,3 +107,45 @@ def test_a_review_still_covers_the_nights_before_the_one_changed(
     assert response.context["page_data"].reviewed_through == TONIGHT - timedelta(days=2)
     assert [flag.kind for flag in response.context["open_flags"]] == []
     assert FlagReview.objects.get(patient=journal).reviewed_through == TONIGHT
+
+
+def _page_text(client, patient):
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get(reverse("clinic:patient", args=[patient.pk])).text
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def test_the_patient_page_says_why_the_review_covers_less_than_it_named(clinician_client, journal):
+    """The page said "Reviewed through 29 Mar 2026." above its own timeline's "Marked flags
+    reviewed through 30 Mar 2026" (read on the demo clinician's patient page)."""
+    _review_through_tonight(clinician_client, journal)
+    _checkin_with_a_severe_side_effect(journal, TONIGHT, AFTER)
+    text = _page_text(clinician_client, journal)
+    assert (
+        "Reviewed through 29 Mar 2026. The latest review named 30 Mar 2026; a night up to it "
+        "was logged or changed after the review, so it covers the nights before it."
+    ) in text
+
+
+def test_a_review_that_covers_what_it_named_says_no_more(clinician_client, journal):
+    _review_through_tonight(clinician_client, journal)
+    text = _page_text(clinician_client, journal)
+    assert "Reviewed through 30 Mar 2026." in text
+    assert "The latest review named" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("de", "Geprüft bis 29. Mär 2026. Die letzte Prüfung nannte den 30. Mär 2026;"),
+        ("es", "Revisado hasta el 29 mar 2026. La última revisión indicaba el 30 mar 2026;"),
+    ],
+)
+def test_why_the_review_covers_less_is_said_in_german_and_spanish(
+    clinician_client, clinician_a, journal, language, says
+):
+    _review_through_tonight(clinician_client, journal)
+    _checkin_with_a_severe_side_effect(journal, TONIGHT, AFTER)
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    assert says in _page_text(clinician_client, journal)
