@@ -42,6 +42,26 @@ STYLES = {
 }
 
 
+# A style without a year and the same style with it: a moment from another year is written
+# with its year on the lists that keep old items ("Wed 25 Nov, 10:34" a year on read as this
+# week). dated_style chooses.
+WITH_YEAR = {
+    "day": "day_date",
+    "day_month": "date",
+    "day_time": "day_date_time",
+    "day_month_time": "date_time",
+    "long_day": "long_date",
+}
+
+
+def dated_style(value: date, style: str, today: date) -> str:
+    """``style``, or its form with the year (WITH_YEAR) when ``value`` (a date, or a moment
+    already in the reader's zone) falls in another year than ``today``."""
+    if value in (None, "") or value.year == today.year:
+        return style
+    return WITH_YEAR.get(style, style)
+
+
 # Languages that write day and month names in lower case (Django's catalog capitalises some).
 LOWER_CASE_NAMES = frozenset({"es"})
 

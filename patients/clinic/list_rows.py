@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from ldn_journal.forms_renderer import render_value
-from ldn_journal.local_dates import local_date
+from ldn_journal.local_dates import dated_style, local_date
 from patients import wording
 from patients.rules.nights import EVENING, MORNING, as_zone
 from patients.templatetags.journal import night_said_on, patient_time_html
@@ -194,8 +194,8 @@ def _flags_html(row, words) -> str:
     return f'<span class="muted small">{words.none}</span>'
 
 
-def _reviewed_html(patient, reviewer, moment) -> str:
-    return f"{_v(reviewer)}, {patient_time_html(patient, moment, 'day_month_time')}"
+def _reviewed_html(patient, reviewer, moment, style) -> str:
+    return f"{_v(reviewer)}, {patient_time_html(patient, moment, style)}"
 
 
 def _row_html(row, language, words: _Words, href, local_today) -> str:
@@ -229,8 +229,14 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
     reviewed_at = getattr(patient, "reviewed_at", None)
     if reviewed_at:
         reviewer = patient.reviewed_by_name or patient.reviewed_by_email
-        key = (language, reviewer, reviewed_at, patient.zone_name)
-        reviewed = _REVIEWS.get(key, _reviewed_html, patient, reviewer, reviewed_at)
+        # With its year when made in another year than today (it read as this year's date).
+        style = dated_style(
+            timezone.localtime(reviewed_at, patient.tz),
+            "day_month_time",
+            local_today(patient.zone_name),
+        )
+        key = (language, reviewer, reviewed_at, patient.zone_name, style)
+        reviewed = _REVIEWS.get(key, _reviewed_html, patient, reviewer, reviewed_at, style)
     else:
         reviewed = f'<span class="muted small">{words.never}</span>'
     position = row.position

@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from ldn_journal.local_dates import local_date
+from ldn_journal.local_dates import dated_style, local_date
 from patients.rules import doses, nights
 from patients.rules.nights import zone_label
 
@@ -21,6 +21,14 @@ register = template.Library()
 def day(value, style="day"):
     """A date or moment as the page's language writes it ({{ night|day:"long_day" }})."""
     return local_date(value, style)
+
+
+@register.filter(expects_localtime=True)
+def dated(value, style="day"):
+    """The style to write ``value`` in on a list that keeps old items: ``style``, with the
+    year when ``value`` is in another year than today in the page's zone
+    ({% with style=report.created_at|dated:"day_time" %}{{ report.created_at|day:style }})."""
+    return dated_style(value, style, timezone.localdate())
 
 
 def patient_time_html(patient, moment, style) -> str:
