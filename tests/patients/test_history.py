@@ -152,3 +152,19 @@ def test_each_history_view_marks_its_own_tab_and_period(patient_client, plan, vi
         period = page[page.index('aria-label="Period"') :]
         period = period[: period.index("</nav>")]
         assert re.findall(r'aria-current="page">([^<]+)</a>', period) == ["26 weeks"]
+
+
+def test_the_stats_without_a_prescribed_night_say_so(patient_client, patient_a):
+    """With no plan yet (or a week on hold) they read "— last 7 nights (0 of 0 taken)"."""
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "(0 of 0 taken)" not in text
+    assert "— last 7 nights (no dose prescribed)" in text
+    assert "— last 30 nights (no dose prescribed)" in text
+
+
+def test_the_stats_with_prescribed_nights_count_them(patient_client, plan, patient_a):
+    a_year_of_nights(patient_a, nights=20)
+    page = patient_client.get(reverse("journal:history")).content.decode()
+    assert re.search(r"\(\d+ of \d+ taken\)", page)
+    assert "(no dose prescribed)" not in page
