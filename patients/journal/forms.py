@@ -270,6 +270,16 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
         return cleaned
 
 
+# The skip question in the page title's word for the night (nights.relative_night): at 02:00
+# it asked "Why are you skipping tonight?" under "Last night, Thursday 26 November".
+_SKIP_QUESTIONS = {
+    nights.TONIGHT: _("Why are you skipping tonight?"),
+    nights.LAST_NIGHT: _("Why are you skipping last night's dose?"),
+    nights.TODAY: _("Why are you skipping today's dose?"),
+    nights.YESTERDAY: _("Why are you skipping yesterday's dose?"),
+}
+
+
 class SkipForm(SubmissionForm):
     reason = forms.ChoiceField(
         label=_("Why are you skipping tonight?"),
@@ -284,10 +294,20 @@ class SkipForm(SubmissionForm):
         label=_("Tell us more"), max_length=300, required=False, widget=forms.TextInput
     )
 
-    def __init__(self, *args, morning_dosing=False, **kwargs):
+    def __init__(self, *args, morning_dosing=False, relative="", **kwargs):
+        """``relative``: the night's word on the patient's day (nights.relative_night), None
+        for an older night; not given, the question is about tonight (or today)."""
         super().__init__(*args, **kwargs)
-        if morning_dosing:
-            self.fields["reason"].label = gettext("Why are you skipping today's dose?")
+        if relative == "":
+            relative = nights.TODAY if morning_dosing else nights.TONIGHT
+        question = _SKIP_QUESTIONS.get(relative)
+        if question is None:
+            question = (
+                _("Why are you skipping this day's dose?")
+                if morning_dosing
+                else _("Why are you skipping this night's dose?")
+            )
+        self.fields["reason"].label = question
 
     def clean(self):
         cleaned = super().clean()

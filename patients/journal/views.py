@@ -550,8 +550,10 @@ def skip(request, night):
     if night > plan.tonight(patient.tz, now):
         raise Http404
     morning = plan.dosing_time_on(night) == titration.MORNING
+    # The question's word for the night is the title's (_night_label), in the patient's zone.
+    relative = _relative(plan, night, now)
     if request.method == "POST":
-        form = SkipForm(request.POST, morning_dosing=morning)
+        form = SkipForm(request.POST, morning_dosing=morning, relative=relative)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -576,7 +578,7 @@ def skip(request, night):
         elif (invalid := _invalid(request, form)) is not None:
             return invalid
     else:
-        form = SkipForm(morning_dosing=morning)
+        form = SkipForm(morning_dosing=morning, relative=relative)
     return render(
         request,
         "patients/journal/skip.html",
