@@ -286,13 +286,33 @@ def taken_now(request):
         if replay:
             return offline.answer(True, _offline_saved(saved))
         if not saved.changed and not saved.replayed:
-            messages.info(
-                request,
-                _("Today's dose was already logged; nothing was changed.")
-                if plan.dosing_time_at(patient.tz, now) == titration.MORNING
-                else _("Tonight was already logged; nothing was changed."),
-            )
+            tonight = plan.tonight(patient.tz, now)
+            messages.info(request, _said_of(_ALREADY_LOGGED, plan, tonight, now))
     return redirect("journal:home")
+
+
+# What the messages after a tap or an undo call the night: the card's word for it (after
+# midnight an evening doser's card reads "Last night", and "tonight" read as the coming one).
+_ALREADY_LOGGED = {
+    nights.TONIGHT: gettext_lazy("Tonight was already logged; nothing was changed."),
+    nights.LAST_NIGHT: gettext_lazy("Last night was already logged; nothing was changed."),
+    nights.TODAY: gettext_lazy("Today's dose was already logged; nothing was changed."),
+}
+_UNDONE = {
+    nights.TONIGHT: gettext_lazy("Undone: tonight is not logged."),
+    nights.LAST_NIGHT: gettext_lazy("Undone: last night is not logged."),
+    nights.TODAY: gettext_lazy("Undone: today's dose is not logged."),
+}
+
+
+def _said_of(words, plan, night, now) -> str:
+    """``words``' sentence for ``night`` in the card's word for it; for another night, the
+    sentence of tonight (or today, for a morning dose)."""
+    said = words.get(_relative(plan, night, now))
+    if said is None:
+        morning = plan.dosing_time_on(night) == titration.MORNING
+        said = words[nights.TODAY if morning else nights.TONIGHT]
+    return str(said)
 
 
 def _offline_saved(saved) -> str:
@@ -375,12 +395,7 @@ def undo(request, pk):
         messages.error(request, error.message)
     else:
         if not saved.replayed:
-            messages.success(
-                request,
-                _("Undone: today's dose is not logged.")
-                if plan.dosing_time_on(entry.night) == titration.MORNING
-                else _("Undone: tonight is not logged."),
-            )
+            messages.success(request, _said_of(_UNDONE, plan, entry.night, now))
     if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
