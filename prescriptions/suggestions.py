@@ -93,6 +93,16 @@ def _fmt(dose: Decimal | None) -> Phrase:
     return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(dose.quantize(Decimal("0.01")))))
 
 
+def _dose_of(row: NightFacts) -> Phrase:
+    """The night's dose as evidence: a night without one says why ("Dose: —" read as a dose
+    not known, on a night the patient skipped)."""
+    if row.taken is False:
+        return gettext_noop("skipped")
+    if row.taken is None:
+        return gettext_noop("not logged")
+    return _fmt(row.dose_mg)
+
+
 _SEVERITY = (
     gettext_noop("—"),
     gettext_noop("mild"),
@@ -156,7 +166,7 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
                     (
                         (gettext_noop("Dreams"), _DREAMS.get(row.dreams, row.dreams)),
                         (gettext_noop("Intensity"), f"{row.dream_intensity}/10"),
-                        (gettext_noop("Dose"), _fmt(row.dose_mg)),
+                        (gettext_noop("Dose"), _dose_of(row)),
                     ),
                 )
             )

@@ -70,6 +70,24 @@ def test_vivid_dreams_on_three_of_the_last_seven_nights_after_a_step_up_suggest_
     assert suggestion.key == f"step-up-{night(5).isoformat()}"
 
 
+def test_the_dream_evidence_says_a_skipped_or_unlogged_dose_as_such():
+    """A night with nightmares and no dose taken read "Dose: —" (the demo patient's skipped
+    29 Nov), as if the dose were unknown; it says "skipped" or "not logged"."""
+    skipped = NightFacts(night=night(3), taken=False, dreams="nightmares", dream_intensity=8)
+    unlogged = NightFacts(night=night(2), dreams="vivid", dream_intensity=7)
+    nights = [vivid(5), skipped, unlogged, vivid(1)]
+    [suggestion] = suggestions_for(STEPPED_UP, nights, LAST_NIGHT)
+    doses = {e.night: dict(e.values)["Dose"] for e in suggestion.evidence}
+    assert doses == {
+        night(5): "4.5 mg",
+        night(3): "skipped",
+        night(2): "not logged",
+        night(1): "4.5 mg",
+    }
+    with translation.override("de"):
+        assert translate(doses[night(3)]) == "ausgelassen"
+
+
 @pytest.mark.parametrize(
     ("nights", "why"),
     [
