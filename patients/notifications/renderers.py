@@ -53,6 +53,17 @@ REMINDER_TEXT = {
 }
 
 
+# An evening doser's dose reminders sent after midnight (a last call set for 01:00, or an
+# evening reminder held by quiet hours): the card they open reads "Last night", so do they.
+AFTER_MIDNIGHT_TEXT = {
+    Kind.EVENING: (_("Your dose for last night"), _("Tap to log last night's dose.")),
+    Kind.LAST_CALL: (
+        _("Last call for last night's dose"),
+        _("There is still time before the dosing window ends. Tap to log it, or tell us why not."),
+    ),
+}
+
+
 # Morning dosing: the same reminders, said of today's dose.
 MORNING_DOSING_TEXT = {
     Kind.EVENING: (_("Time for today's dose"), _("Tap to log today's dose.")),
@@ -140,7 +151,18 @@ class ReminderRenderer(Renderer):
 
     def _render(self, delivery):
         state = self._plan_state(delivery)
-        texts = MORNING_DOSING_TEXT if state.dosing_time == MORNING else REMINDER_TEXT
+        local_due = delivery.due_at.astimezone(delivery.patient.tz)
+        after_midnight = (
+            state.dosing_time != MORNING
+            and delivery.kind in AFTER_MIDNIGHT_TEXT
+            and local_due.date() > delivery.night
+        )
+        if after_midnight:
+            texts = AFTER_MIDNIGHT_TEXT
+        elif state.dosing_time == MORNING:
+            texts = MORNING_DOSING_TEXT
+        else:
+            texts = REMINDER_TEXT
         title, body = texts.get(delivery.kind, REMINDER_TEXT[delivery.kind])
         title, body = str(title), str(body)
         links = site_links(settings.SITE_URL)
@@ -153,7 +175,6 @@ class ReminderRenderer(Renderer):
             link = settings.SITE_URL + path
         else:
             path, link = links["tonight_path"], links["tonight"]
-        local_due = delivery.due_at.astimezone(delivery.patient.tz)
         context = {
             "title": title,
             "body": body,
@@ -163,6 +184,7 @@ class ReminderRenderer(Renderer):
             # The check-in and the missed-dose follow-up are about the night before (last
             # night, or yesterday's morning dose): never headed "tonight".
             "about_the_night_before": about_the_night_before,
+            "after_midnight": after_midnight,
             "morning_dosing": state.dosing_time == MORNING,
             "local_due": local_due,
             "name": delivery.recipient.display_name,

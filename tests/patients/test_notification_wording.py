@@ -108,7 +108,9 @@ def test_the_morning_reminders_speak_of_last_night_not_tonight(kind, language):
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_evening_reminder_still_speaks_of_tonight(language):
-    rendered = ReminderRenderer().render(_reminder(Kind.EVENING, language))
+    reminder = _reminder(Kind.EVENING, language)
+    reminder.due_at = utc(2026, 1, 15, 21, 0)  # its evening (after midnight it says last night)
+    rendered = ReminderRenderer().render(reminder)
     assert any(word in rendered.email.html for word in TONIGHT[language])
 
 
@@ -118,3 +120,45 @@ def test_a_morning_dosing_reminder_says_today_not_tonight():
     assert "Tap to log today's dose." in rendered.email.text
     assert "Open today's card" in rendered.email.text
     assert "onight" not in words(rendered.email.html + rendered.email.text)
+
+
+AFTER_MIDNIGHT = {
+    "en": ("Last call for last night's dose", "Open last night's card"),
+    "es": ("Último aviso para la dosis de anoche", "Abrir la tarjeta de anoche"),
+    "de": ("Letzte Erinnerung an die Dosis von letzter Nacht", "Karte der letzten Nacht öffnen"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_last_call_after_midnight_speaks_of_last_night_as_the_card_does(language):
+    """A last call set for 01:00 said "Last call for tonight's dose ... There is still time
+    tonight", and the card it opened read "Last night · Thu 15 Jan"."""
+    reminder = _reminder(Kind.LAST_CALL, language)
+    reminder.due_at = utc(2026, 1, 16, 1, 0)  # London: 01:00 after the night of the 15th
+    rendered = ReminderRenderer().render(reminder)
+    title, link = AFTER_MIDNIGHT[language]
+    assert rendered.email.subject == title
+    assert rendered.push["title"] == title
+    assert link in rendered.email.text
+    for text in map(words, (rendered.email.text, rendered.email.html, rendered.push["body"])):
+        for word in TONIGHT[language]:
+            assert word not in text, (language, text)
+
+
+@pytest.mark.django_db
+def test_an_evening_reminder_after_midnight_speaks_of_last_night():
+    reminder = _reminder(Kind.EVENING, "en")
+    reminder.due_at = utc(2026, 1, 16, 0, 30)  # held by quiet hours until 00:30
+    rendered = ReminderRenderer().render(reminder)
+    assert rendered.push["title"] == "Your dose for last night"
+    assert rendered.push["body"] == "Tap to log last night's dose."
+    assert "onight" not in words(rendered.email.html + rendered.email.text)
+
+
+@pytest.mark.django_db
+def test_a_last_call_before_midnight_still_speaks_of_tonight():
+    reminder = _reminder(Kind.LAST_CALL, "en")
+    reminder.due_at = utc(2026, 1, 15, 23, 30)
+    rendered = ReminderRenderer().render(reminder)
+    assert rendered.push["title"] == "Last call for tonight's dose"
