@@ -628,8 +628,21 @@ def timeline(patient):
 def timeline_between(patient, since: datetime, before: datetime) -> list[dict]:
     """The clinician notes and flag reviews written from ``since`` to before ``before``,
     newest first, in one query: what the visit report reads for its range (it read every
-    note and review the patient ever had, and kept those of the range)."""
-    return list(_timeline_query(patient.pk, since, before))
+    note and review the patient ever had, and kept those of the range). On PostgreSQL the
+    timeline's SQL compiled once per process, cut to the range (building and compiling the
+    two-part union on each report cost a tenth of the report's time)."""
+    if connection.vendor != "postgresql":
+        return list(_timeline_query(patient.pk, since, before))
+    alias = ClinicianNote.objects.db
+    sql, params = _TIMELINE.sql(patient.pk, alias)
+    ranged = (
+        f'SELECT * FROM ({sql}) AS timeline WHERE "when" >= %s AND "when" < %s '  # noqa: S608 - the frozen ORM query
+        'ORDER BY "when" DESC'
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(ranged, (*params, since, before))
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 TIMELINE_PER_PAGE = 20

@@ -118,3 +118,19 @@ def test_timeline_between_keeps_notes_and_reviews_from_since_to_before(clinician
         ("review", "reviewed"),
         ("note", "at since"),
     ]
+
+
+def test_timeline_between_is_the_orm_querys_items_in_the_same_order(clinician_a, patient_a):
+    """On PostgreSQL the range is cut from the timeline's SQL compiled once per process: the
+    same items, values and order as the ORM query it was compiled from."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for day in range(0, 40, 3):
+        at = start + timedelta(days=day, hours=day % 5)
+        note(patient_a, clinician_a, f"note {day}", at)
+        if day % 2:
+            review(patient_a, clinician_a, date(2026, 3, 1) + timedelta(days=day), at, f"r{day}")
+    since, before = start + timedelta(days=5), start + timedelta(days=30)
+    items = dashboard.timeline_between(patient_a, since, before)
+    expected = list(dashboard._timeline_query(patient_a.pk, since, before))
+    assert items == expected
+    assert len(items) == 12  # 8 notes (days 6 to 27) and 4 reviews (days 9, 15, 21, 27)
