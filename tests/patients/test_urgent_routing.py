@@ -420,3 +420,30 @@ def test_the_report_page_shows_each_dose_time_in_the_zone_it_was_logged_in_label
     assert re.search(r'>21:30 <abbr class="tz" title="America/New_York">EST</abbr>', html)
     assert re.search(r'>22:15 <abbr class="tz" title="Asia/Tokyo">JST</abbr>', html)
     assert "08:15" not in html  # 13:15 UTC in New York
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "reported Thu 26 Nov, 02:00"),
+        ("de", "gemeldet Do, 26. Nov, 02:00"),
+        ("es", "notificado jue 26 nov, 02:00"),
+    ],
+)
+def test_the_unassigned_page_says_reported_in_the_admins_language(orphan, admins, language, says):
+    """ "reported" was English on the German and Spanish page."""
+    report(orphan)
+    admins[0].language = language
+    admins[0].save(update_fields=["language"])
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        html = signed_in_reauthenticated(admins[0]).get("/manage/urgent/").content.decode()
+    assert says in html
+
+
+@pytest.mark.django_db
+def test_an_unassigned_report_from_another_year_says_its_year(orphan, admins):
+    report(orphan, now=NOW - timedelta(days=365))
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        html = signed_in_reauthenticated(admins[0]).get("/manage/urgent/").content.decode()
+    assert "reported Wed 26 Nov 2025, 02:00" in html

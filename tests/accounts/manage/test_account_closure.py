@@ -171,6 +171,17 @@ def test_the_list_shows_open_requests_and_completed_ones_apart(admin_web, patien
     assert "patient.b@example.org" not in done.content.decode()
 
 
+def test_a_closure_from_another_year_says_its_year(admin_web, patient_a, patient_b):
+    """The list keeps old closures: a moment of last year read as this week without it."""
+    with time_machine.travel(datetime(2025, 11, 20, 10, 0, tzinfo=UTC), tick=False):
+        closure.request_closure(patient_a.user, request=None)
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=UTC), tick=False):
+        closure.request_closure(patient_b.user, request=None)
+        page = admin_web.get(reverse("manage:closures")).content.decode()
+    assert "Thu 20 Nov 2025, 10:00" in page
+    assert "Fri 4 Dec, 10:00" in page
+
+
 def test_the_completed_tabs_next_page_link_stays_on_the_completed_tab(
     admin_web, patient_a, patient_b, monkeypatch
 ):
