@@ -58,7 +58,7 @@ from patients.models import (
 from patients.notifications import due, reach
 from patients.notifications.channels import push
 from patients.pause import urgent_state
-from patients.rules import adherence, doses, nights
+from patients.rules import adherence, doses, nights, schedule
 from patients.templatetags.journal import amount
 from prescriptions import plans, request_plan, titration
 from prescriptions.plans import PlanView
@@ -1024,12 +1024,32 @@ def trends(request):
 # --- Settings ---------------------------------------------------------------------------
 
 
+_NO_REMINDER_BECAUSE = {
+    schedule.NO_CHANNEL: gettext_lazy(
+        "No reminder is planned: email and push reminders are both off (or no device is "
+        "registered for push)."
+    ),
+    schedule.WAITING: gettext_lazy(
+        "No dose reminder while your urgent report waits for your care team's answer."
+    ),
+    schedule.NOT_DOSING: gettext_lazy(
+        "No reminder is planned: your plan has no dose to take in the coming days."
+    ),
+    "unknown_zone": gettext_lazy("No reminder is planned until you choose your time zone below."),
+}
+
+
 def _next_reminder_line(patient, plan, now) -> str:
     """When the next reminder is due, in the patient's zone: the sweep's own answer
     (due.next_reminder_for), never a copy of its rules."""
     slot = due.next_reminder_for(patient, plan, now)
     if slot is None:
-        return _("No reminder is planned at the moment.")
+        # Why, from the same settings, plan and pause (due.no_reminder_reason_for): the line
+        # said "none planned" alike for a plan on hold, no channel and an open urgent report.
+        return _NO_REMINDER_BECAUSE.get(
+            due.no_reminder_reason_for(patient, plan, now),
+            _("No reminder is planned at the moment."),
+        )
     return _("Next reminder: %(when)s (%(zone)s)") % {
         "when": local_date(slot.due_at.astimezone(patient.tz), "long_day_time"),
         "zone": nights.zone_label(patient.zone_name),

@@ -33,6 +33,7 @@ from patients.rules.schedule import (
     Slot,
     next_reminder,
     nights_around,
+    no_reminder_reason,
     plan_patient,
     reminder_channels,
 )
@@ -160,11 +161,9 @@ def _night_states(
     return states
 
 
-def next_reminder_for(patient: Patient, plan: PlanView, now: datetime) -> Slot | None:
-    """The next reminder the sweep will send ``patient`` after ``now`` (None: none on the
-    nights it looks at, no channel, or a zone this server does not know, which the sweep
-    skips), read from the same settings, plan, entries and pause as the sweep, judged by the
-    same rule (schedule.next_reminder). The settings page's "Next reminder" line."""
+def _outlook(patient: Patient, plan: PlanView, now: datetime):
+    """The settings and night states the sweep reads for ``patient`` on the nights it looks
+    at, or None for a zone this server does not know (the sweep skips them)."""
     if not patient.time_zone_known:
         return None
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
@@ -179,7 +178,23 @@ def next_reminder_for(patient: Patient, plan: PlanView, now: datetime) -> Slot |
     paused = urgent_states([patient.pk]).get(patient.pk, NO_REPORTS).paused(now)
     entries = load_entries([patient.pk], first, last)
     states = _night_states(plan, patient.pk, patient.time_zone, entries, paused, now, {})
-    return next_reminder(prefs, tuple(sorted(states.items())), now)
+    return prefs, tuple(sorted(states.items()))
+
+
+def next_reminder_for(patient: Patient, plan: PlanView, now: datetime) -> Slot | None:
+    """The next reminder the sweep will send ``patient`` after ``now`` (None: none on the
+    nights it looks at, no channel, or a zone this server does not know, which the sweep
+    skips), read from the same settings, plan, entries and pause as the sweep, judged by the
+    same rule (schedule.next_reminder). The settings page's "Next reminder" line."""
+    outlook = _outlook(patient, plan, now)
+    return None if outlook is None else next_reminder(*outlook, now)
+
+
+def no_reminder_reason_for(patient: Patient, plan: PlanView, now: datetime) -> str:
+    """Why next_reminder_for finds none, from the same settings, plan and pause
+    (schedule.no_reminder_reason; "unknown_zone" for a zone the sweep skips)."""
+    outlook = _outlook(patient, plan, now)
+    return "unknown_zone" if outlook is None else no_reminder_reason(*outlook)
 
 
 def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:

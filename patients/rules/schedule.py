@@ -254,6 +254,24 @@ def next_reminder(
     )
 
 
+# Why no reminder is to come (no_reminder_reason), in the order a patient can act on it.
+NO_CHANNEL, WAITING, NOT_DOSING = "no_channel", "waiting", "not_dosing"
+
+
+def no_reminder_reason(prefs: Prefs, states: tuple[tuple[date, NightState], ...]) -> str:
+    """Why next_reminder found none on these nights, as is_wanted and the channels decide
+    it: no channel to send by; an open urgent report silences the dose reminders; no night
+    with the plan active (on hold, ended, not started, no plan); else "" (every night's
+    reminders are logged or past)."""
+    if not prefs.channels:
+        return NO_CHANNEL
+    if any(state.paused and state.plan_status == titration.ACTIVE for _night, state in states):
+        return WAITING
+    if all(state.plan_status != titration.ACTIVE for _night, state in states):
+        return NOT_DOSING
+    return ""
+
+
 @lru_cache(maxsize=4096)
 def _wanted_slots(
     prefs: Prefs,

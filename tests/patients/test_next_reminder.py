@@ -13,6 +13,7 @@ from patients.notifications import sweep as sweeper
 from patients.notifications.due import next_reminder_for
 from prescriptions import plans
 from tests.patients.reminder_support import log_evening, patient_on_plan
+from tests.patients.urgent_support import urgent_report
 from tests.security.reauth import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -95,11 +96,43 @@ def test_the_settings_page_shows_the_next_reminder_in_the_patients_zone():
     assert "Next reminder: Thursday 15 January, 20:15 (New York)" in page
 
 
-def test_the_settings_page_says_when_no_reminder_is_planned():
+EVENING_BEFORE = utc(2026, 1, 15, 18, 0)
+
+
+def settings_page(patient, now=EVENING_BEFORE):
+    with time_machine.travel(now, tick=False):
+        return signed_in(patient.user).get(reverse("journal:settings")).content.decode()
+
+
+def test_the_settings_page_says_why_no_reminder_is_planned_on_hold():
     patient = patient_on_plan(hold_from=date(2026, 1, 10))
-    client = signed_in(patient.user)
 
-    with time_machine.travel(utc(2026, 1, 15, 18, 0), tick=False):
-        page = client.get(reverse("journal:settings")).content.decode()
+    assert next_for(patient, utc(2026, 1, 15, 18, 0)) is None
+    assert "your plan has no dose to take in the coming days" in settings_page(patient)
 
-    assert "No reminder is planned at the moment." in page
+
+def test_the_settings_page_says_why_no_reminder_is_planned_without_a_channel():
+    patient = patient_on_plan(remind_by_email=False, remind_by_push=True)  # no device
+
+    assert "email and push reminders are both off" in settings_page(patient)
+
+
+def test_the_settings_page_says_why_no_reminder_is_planned_while_a_report_waits():
+    now = utc(2026, 1, 15, 18, 0)
+    patient = patient_on_plan()
+    urgent_report(patient, now - timedelta(hours=1))
+
+    assert next_for(patient, now) is None
+    assert sweep_at(utc(2026, 1, 15, 21, 0)) == set()
+    assert "No dose reminder while your urgent report waits" in settings_page(patient, now)
+
+
+def test_with_every_reminder_of_the_nights_past_the_line_gives_no_reason():
+    """With a reminder to come, the line names it and gives no reason for none."""
+    now = utc(2026, 1, 15, 18, 0)
+    patient = patient_on_plan()
+    assert next_for(patient, now) is not None
+    page = settings_page(patient, now)
+    assert "Next reminder:" in page
+    for words in ("both off", "urgent report waits", "no dose to take"):
+        assert words not in page
