@@ -319,7 +319,15 @@ def hold_change(
         reason=reason,
         patient_note=patient_note,
         reason_kind=reason_kind,
-        dosing_time=base.dosing_time,
+        # The dosing time in effect on its first night, not the newest version's: with a
+        # switch to mornings signed for a later night, a hold or an ending from tonight (an
+        # evening night) took "morning" and was refused as a switch begun too early, so
+        # nobody could stop the plan tonight, not even an urgent report's hold.
+        dosing_time=(
+            titration.dosing_time_on(versions, hold_from) or base.dosing_time
+            if versions
+            else base.dosing_time
+        ),
         hold_from=hold_from,
         hold_until=hold_until,
     )
@@ -410,6 +418,7 @@ def end_change(
     tonight_night: date,
     reason: str,
     patient_note: str = "",
+    versions: tuple[titration.PlainVersion, ...] | None = None,
 ) -> PlanChange:
     """End the prescription: no dose from tonight on. Recorded as a signed ending version
     from tonight (titration reads it: the plan has ended on every night from then on), so
@@ -417,7 +426,12 @@ def end_change(
     if latest is None:
         raise PlanChangeError(gettext("This prescription has no plan to end."))
     hold = hold_change(
-        latest, hold_from=tonight_night, hold_until=None, reason=reason, patient_note=patient_note
+        latest,
+        hold_from=tonight_night,
+        hold_until=None,
+        reason=reason,
+        patient_note=patient_note,
+        versions=versions,
     )
     return replace(hold, kind=PlanVersion.Kind.ENDED)
 

@@ -504,6 +504,8 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
         reason=f"#{report.pk}",
         reason_kind=PlanVersion.ReasonKind.URGENT_REPORT,
         patient_note=note,
+        # Tonight's dosing time, not a later switch's (the hold was refused under one).
+        versions=plan.versions,
     )
     try:
         return changes.save_version(

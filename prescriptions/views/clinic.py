@@ -614,6 +614,7 @@ def plan_end(request, patient_id):
             tonight_night=state["first_night"],
             reason=data["reason"],
             patient_note=data["patient_note"],
+            versions=tuple(state["plain_versions"]),
         )
 
     return _signed_form_view(
