@@ -1041,15 +1041,12 @@ _NO_REMINDER_BECAUSE = {
 
 def _next_reminder_line(patient, plan, now) -> str:
     """When the next reminder is due, in the patient's zone: the sweep's own answer
-    (due.next_reminder_for), never a copy of its rules."""
-    slot = due.next_reminder_for(patient, plan, now)
+    (due.reminder_outlook), never a copy of its rules."""
+    slot, why_none = due.reminder_outlook(patient, plan, now)
     if slot is None:
-        # Why, from the same settings, plan and pause (due.no_reminder_reason_for): the line
-        # said "none planned" alike for a plan on hold, no channel and an open urgent report.
-        return _NO_REMINDER_BECAUSE.get(
-            due.no_reminder_reason_for(patient, plan, now),
-            _("No reminder is planned at the moment."),
-        )
+        # Why, from the same settings, plan and pause: the line said "none planned" alike
+        # for a plan on hold, no channel and an open urgent report.
+        return _NO_REMINDER_BECAUSE.get(why_none, _("No reminder is planned at the moment."))
     return _("Next reminder: %(when)s (%(zone)s)") % {
         "when": local_date(slot.due_at.astimezone(patient.tz), "long_day_time"),
         "zone": nights.zone_label(patient.zone_name),

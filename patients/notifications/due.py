@@ -181,20 +181,22 @@ def _outlook(patient: Patient, plan: PlanView, now: datetime):
     return prefs, tuple(sorted(states.items()))
 
 
+def reminder_outlook(patient: Patient, plan: PlanView, now: datetime) -> tuple[Slot | None, str]:
+    """The next reminder the sweep will send ``patient`` after ``now``, read from the same
+    settings, plan, entries and pause as the sweep and judged by the same rule
+    (schedule.next_reminder); with none, why (schedule.no_reminder_reason; "unknown_zone"
+    for a zone this server does not know, which the sweep skips). The settings page's
+    "Next reminder" line: one read of the four for both."""
+    outlook = _outlook(patient, plan, now)
+    if outlook is None:
+        return None, "unknown_zone"
+    slot = next_reminder(*outlook, now)
+    return slot, "" if slot is not None else no_reminder_reason(*outlook)
+
+
 def next_reminder_for(patient: Patient, plan: PlanView, now: datetime) -> Slot | None:
-    """The next reminder the sweep will send ``patient`` after ``now`` (None: none on the
-    nights it looks at, no channel, or a zone this server does not know, which the sweep
-    skips), read from the same settings, plan, entries and pause as the sweep, judged by the
-    same rule (schedule.next_reminder). The settings page's "Next reminder" line."""
-    outlook = _outlook(patient, plan, now)
-    return None if outlook is None else next_reminder(*outlook, now)
-
-
-def no_reminder_reason_for(patient: Patient, plan: PlanView, now: datetime) -> str:
-    """Why next_reminder_for finds none, from the same settings, plan and pause
-    (schedule.no_reminder_reason; "unknown_zone" for a zone the sweep skips)."""
-    outlook = _outlook(patient, plan, now)
-    return "unknown_zone" if outlook is None else no_reminder_reason(*outlook)
+    """The next reminder alone (reminder_outlook)."""
+    return reminder_outlook(patient, plan, now)[0]
 
 
 def _claimed_keys(patients: Sequence[DuePatient], first: date) -> set[str]:

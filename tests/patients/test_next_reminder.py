@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients.models import ReminderDelivery
@@ -136,3 +138,19 @@ def test_with_every_reminder_of_the_nights_past_the_line_gives_no_reason():
     assert "Next reminder:" in page
     for words in ("both off", "urgent report waits", "no dose to take"):
         assert words not in page
+
+
+def test_the_line_and_its_reason_are_one_read(settings):
+    """The next reminder and, with none, why: the sweep's inputs (push device, urgent
+    reports, entries) are read once for both, not once for each."""
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    patient = patient_on_plan(hold_from=date(2026, 1, 10))
+    client = signed_in(patient.user)
+    with time_machine.travel(EVENING_BEFORE, tick=False):
+        client.get(reverse("journal:settings"))
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("journal:settings")).content.decode()
+    assert "your plan has no dose to take in the coming days" in page
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "patients_pushsubscription"' in q for q in sql) == 1
+    assert sum('FROM "patients_urgentreport"' in q for q in sql) <= 1
