@@ -1035,7 +1035,9 @@ _NO_REMINDER_BECAUSE = {
     schedule.NOT_DOSING: gettext_lazy(
         "No reminder is planned: your plan has no dose to take in the coming days."
     ),
-    "unknown_zone": gettext_lazy("No reminder is planned until you choose your time zone below."),
+    schedule.UNKNOWN_ZONE: gettext_lazy(
+        "No reminder is planned until you choose your time zone below."
+    ),
 }
 
 

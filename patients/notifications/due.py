@@ -27,6 +27,7 @@ from patients.notifications.claims import id_set
 from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.schedule import (
     RECHECK_AT_LEAST_EVERY,
+    UNKNOWN_ZONE,
     NightState,
     PatientReminders,
     Prefs,
@@ -184,12 +185,12 @@ def _outlook(patient: Patient, plan: PlanView, now: datetime):
 def reminder_outlook(patient: Patient, plan: PlanView, now: datetime) -> tuple[Slot | None, str]:
     """The next reminder the sweep will send ``patient`` after ``now``, read from the same
     settings, plan, entries and pause as the sweep and judged by the same rule
-    (schedule.next_reminder); with none, why (schedule.no_reminder_reason; "unknown_zone"
+    (schedule.next_reminder); with none, why (schedule.no_reminder_reason; UNKNOWN_ZONE
     for a zone this server does not know, which the sweep skips). The settings page's
     "Next reminder" line: one read of the four for both."""
     outlook = _outlook(patient, plan, now)
     if outlook is None:
-        return None, "unknown_zone"
+        return None, UNKNOWN_ZONE
     slot = next_reminder(*outlook, now)
     return slot, "" if slot is not None else no_reminder_reason(*outlook)
 

@@ -256,6 +256,7 @@ def next_reminder(
 
 # Why no reminder is to come (no_reminder_reason), in the order a patient can act on it.
 NO_CHANNEL, WAITING, NOT_DOSING = "no_channel", "waiting", "not_dosing"
+UNKNOWN_ZONE = "unknown_zone"  # the sweep skips a zone this server does not know (due.py)
 
 
 def no_reminder_reason(prefs: Prefs, states: tuple[tuple[date, NightState], ...]) -> str:
