@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING
@@ -100,6 +101,21 @@ class PlainVersion:
         if self.hold_until is not None and self.hold_from is None:
             raise ValueError("hold_until needs hold_from.")
 
+    @cached_property
+    def _schedule(self) -> tuple[tuple[date, date | None, Step], ...]:
+        # step_schedule's answer, worked out once per version: a chart or a report asks it
+        # for every night of a year (the value is immutable, so the answer cannot go stale).
+        schedule: list[tuple[date, date | None, Step]] = []
+        first = self.start_date
+        for index, step in enumerate(self.steps):
+            if step.days is None or index == len(self.steps) - 1:
+                schedule.append((first, None, step))
+                break
+            last = first + timedelta(days=step.days - 1)
+            schedule.append((first, last, step))
+            first = last + timedelta(days=1)
+        return tuple(schedule)
+
 
 @dataclass(frozen=True)
 class PlanPosition:
@@ -133,10 +149,16 @@ def version_in_effect(versions: Sequence[PlainVersion], night: date) -> PlainVer
     is effective from an earlier night, while nights before a change keep the version that
     was in effect then.
     """
-    candidates = [version for version in versions if version.effective_night <= night]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda version: (version.prescription_index, version.number))
+    # One pass, no list or key function: a year's chart and report ask this for every night.
+    found = None
+    for version in versions:
+        if version.effective_night <= night and (
+            found is None
+            or (version.prescription_index, version.number)
+            > (found.prescription_index, found.number)
+        ):
+            found = version
+    return found
 
 
 def _is_on_hold(version: PlainVersion, night: date) -> bool:
@@ -447,7 +469,7 @@ def prescribed_dose(versions: Sequence[PlainVersion], night: date) -> Decimal | 
     version = version_in_effect(versions, night)
     if _status(version, night) != ACTIVE:
         return None
-    schedule = step_schedule(version)
+    schedule = version._schedule
     return schedule[_step_index(schedule, night)][2].dose_mg
 
 
@@ -697,16 +719,7 @@ def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]
     stopped), so every page and export that lists the steps says "onwards" for it, as the
     position (current_step) does. The plan page said "15 Nov - 28 Nov" for a step it marked
     as in effect on 2 Dec."""
-    schedule: list[tuple[date, date | None, Step]] = []
-    first = version.start_date
-    for index, step in enumerate(version.steps):
-        if step.days is None or index == len(version.steps) - 1:
-            schedule.append((first, None, step))
-            break
-        last = first + timedelta(days=step.days - 1)
-        schedule.append((first, last, step))
-        first = last + timedelta(days=1)
-    return schedule
+    return list(version._schedule)
 
 
 def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:
