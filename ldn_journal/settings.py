@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # Outermost: request latency by view covers everything below it.
     "ldn_journal.operations.metrics.RequestLatencyMiddleware",
     "ldn_journal.request_ids.RequestIdMiddleware",
+    # Waits for the access-log rows written apart while the page was built (access_log).
+    "ldn_journal.accounts.access_log.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -27,6 +27,7 @@ from hypothesis import settings as hypothesis_settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ldn_journal import redis_outages
+from ldn_journal.accounts import access_log
 from prescriptions.builtin import ensure_builtin_templates
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.figures import FIGURES
@@ -79,6 +80,9 @@ def _fast_and_clean(settings):
     _clear_own_cache()
     _forget_outages()
     yield
+    # The access log's writer threads keep connections: closed before the database is
+    # flushed (transaction=True) or dropped at the end of the run.
+    access_log.stop_writer()
     _clear_own_cache()
     _forget_outages()
     # A request through the test client leaves the language its LocaleMiddleware chose
