@@ -17,13 +17,12 @@ from functools import lru_cache
 from itertools import pairwise
 from operator import itemgetter
 
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, override
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from ldn_journal.local_dates import local_date, style_format
+from ldn_journal.local_dates import format_date, local_date, style_format
 from patients.rules.nights import EVENING, MORNING
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -392,34 +391,15 @@ def table_body(rows: Iterable[tuple[date, list[str]]], *, blank: str = "") -> Sa
 
 def day_labels(style: str):
     """``local_date(night, style)`` for many nights (a style of ldn_journal.local_dates, "day"
-    or "day_month": the order and small words are the language's): the day and month names
-    are read once per call, not once per night (date_format costs ~25 µs a call, and a page of
-    a year's nights calls it hundreds of times). Formats of only D, j, M, Y, spaces, commas
-    and full stops; any other falls back to local_date."""
+    or "day_month": the order and small words are the language's), with the style's format
+    and the language read once per call, not once per night (a page of a year's nights
+    writes hundreds): local_dates.format_date writes each."""
     fmt, lower_case = style_format(style)
-    if not set(fmt) <= set("DjMY ,."):
+    if "T" in fmt:  # a zone's abbreviation keeps its case: local_date writes it apart
         return lambda night: local_date(night, style)
-    days, months = _day_and_month_names(get_language())
-    if lower_case:  # as local_date writes such a language
-        days, months = [d.lower() for d in days], {n: m.lower() for n, m in months.items()}
-    parts = {
-        "D": lambda night: days[night.weekday()],
-        "j": lambda night: str(night.day),
-        "M": lambda night: months[night.month],
-        "Y": lambda night: f"{night.year:04d}",
-    }
-    pieces = [parts.get(char, char) for char in fmt]
-    return lambda night: "".join(p if isinstance(p, str) else p(night) for p in pieces)
-
-
-@lru_cache(maxsize=16)
-def _day_and_month_names(language: str | None):
-    """The abbreviated day and month names (as date_format writes them) in ``language``, the
-    active one: read once per language, not once per chart or table."""
-    with override(language):
-        days = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
-        months = {number: str(name).title() for number, name in MONTHS_3.items()}
-    return days, months
+    if lower_case:
+        return lambda night: format_date(night, fmt).lower()
+    return lambda night: format_date(night, fmt)
 
 
 # ---------------------------------------------------------------------------------------
