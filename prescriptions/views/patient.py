@@ -55,6 +55,10 @@ def my_plan(request):
             "position": position,
             "dose_heading": dose_heading(patient, night, position.dosing_time, now),
             "hold_until": state["hold_until"],
+            # The hold's last night, as the home card says it: included ("Until the night
+            # of 9 Dec" read as a restart on the 9th), and a morning doser's is a day.
+            "hold_until_morning": state["hold_until"] is not None
+            and state["plan"].dosing_time_on(state["hold_until"]) == titration.MORNING,
             "next_change": state["next_change"],
             "volume_ml": position.volume_ml,
             "tonight": night,

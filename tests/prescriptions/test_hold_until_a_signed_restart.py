@@ -78,7 +78,7 @@ def test_the_patient_and_the_clinician_read_the_same_restart(patient_a, clinicia
 
     mine, home, page, plan = _pages(patient_a, clinician_a)
     # The patient: paused until the night of the 9th, then the same next change.
-    assert "Until the night of Wednesday 9 December." in mine
+    assert "Up to and including the night of Wednesday 9 December." in mine
     assert "Until your clinician restarts your plan." not in mine
     assert "From Thursday 10 December: 3 mg." in mine
     assert "up to and including the night of Wed 9 Dec" in home
@@ -105,7 +105,7 @@ def test_a_dated_hold_signed_over_an_open_ended_one_says_its_last_night(patient_
         confirmed_restart=date(2026, 12, 21),
     )
     mine, home, page, plan = _pages(patient_a, clinician_a)
-    assert "Until the night of Sunday 20 December." in mine
+    assert "Up to and including the night of Sunday 20 December." in mine
     assert "From Monday 21 December: 1.5 mg." in mine
     assert '<span class="stat-note">until 20 Dec 2026</span>' in page
     assert '<span class="small muted">until 20 Dec 2026</span>' in plan
