@@ -721,6 +721,13 @@ def night_records(
     )
 
 
+def held_nights(plan: plans.PlanView, nights_shown) -> frozenset[date]:
+    """The nights among ``nights_shown`` on which the plan is on hold, as the plan says
+    (PlanView.status_on: titration's answer, the one the clinician's night page and the
+    dose-on-hold flag read): the patient's pages mark a dose taken on one of them."""
+    return frozenset(night for night in nights_shown if plan.status_on(night) == titration.ON_HOLD)
+
+
 # Bookkeeping times: the change itself says when it was made.
 HISTORY_QUIET_FIELDS = ["updated_at", "created_at", "evening_logged_at", "morning_logged_at"]
 # What the patient reads for each changed field (the model's names are for developers).

@@ -228,6 +228,8 @@ def home(request):
         "hold_until_morning": hold_until is not None
         and plan.dosing_time_on(hold_until) == nights.MORNING,
         "entry": entry,
+        # A dose logged on a held night says so (includes/entry_summary.html).
+        "held_nights": journal.held_nights(plan, [tonight]),
         "volume": position.volume_ml,
         "can_undo": journal.can_undo(entry, now),
         # A dose logged minutes ago for another night: the card says so instead of Taken now.
@@ -728,6 +730,7 @@ def entry_detail(request, pk):
             "night_label": _night_label(plan, entry.night, now),
             "entry": entry,
             "tonight": tonight,
+            "held_nights": journal.held_nights(plan, [entry.night]),
             "editable": journal.is_editable(entry.night, tonight),
             "checkin_open": nights.checkin_open(entry.night, now, patient.tz),
             "starts_here": starts_here,
@@ -823,11 +826,14 @@ def _cell_marks(open_night: str | None) -> dict[str, tuple[str, str]]:
         "missing": ("?", _("not logged")),
         "unprescribed": ("?", _("no dose prescribed")),
         "open": ("…", str(_OPEN_CELLS[open_night])),
+        # A night the plan holds: the clinician's calendar's mark for it, "‖".
+        "held": ("‖", _("plan on hold")),
     }
 
 
-def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
-    """The month's calendar rows as HTML: a cell per night with its state, mark and words.
+def _calendar_body(plan, first: date, tonight: date, by_night, now) -> tuple[str, bool]:
+    """The month's calendar rows as HTML: a cell per night with its state, mark and words;
+    and whether a cell is marked as held (the legend then says what "‖" means).
 
     Written here rather than as a template loop: the tags in its 35 cells cost more than
     the rest of the history page.
@@ -836,7 +842,7 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
     # A night's URL is the same path with its date: reversed once per page, not per cell.
     placeholder = date(1900, 1, 1).isoformat()
     night_url = reverse("journal:night", args=[placeholder])
-    weeks = []
+    weeks, any_held = [], False
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         cells = []
         for night in week:
@@ -852,15 +858,24 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
                 state = "open"
             else:
                 state = "missing"
-            if state in ("missing", "open") and plan.status_on(night) != titration.ACTIVE:
+            status_then = plan.status_on(night)
+            held = status_then == titration.ON_HOLD and state != "future"
+            if state in ("missing", "open") and status_then != titration.ACTIVE:
                 # Tonight too: on hold it said "tonight, not logged yet" beside a card saying
                 # not to take LDN (the clinician's calendar says "On hold").
-                mark, text = marks["unprescribed"]
+                mark, text = marks["held" if held else "unprescribed"]
             else:
                 mark, text = marks.get(state, marks["open"])
             if state == "taken" and dose:
                 text = _("taken %(dose)s mg") % {"dose": amount(dose)}
+            if held and state in ("taken", "skipped"):
+                # A dose logged on a held night shows the hold too (the clinician's night
+                # page and the dose-on-hold flag read the same PlanView.status_on).
+                mark, text = f"{mark}{marks['held'][0]}", f"{text}, {marks['held'][1]}"
             css = "today" if state == "open" else state
+            if held:
+                css += " night-held"
+                any_held = True
             today = " night-today" if night == tonight else ""
             day = f'<span class="day">{night.day}</span>'
             if state != "future":
@@ -873,7 +888,7 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> str:
             cells.append(f'<td class="night-{escape(css)}{today}">{day}</td>')
         weeks.append("<tr>\n      " + "".join(cells) + "\n    </tr>")
     # Safe: every value went through escape(); the rest is our own markup.
-    return mark_safe("".join(weeks))  # noqa: S308
+    return mark_safe("".join(weeks)), any_held  # noqa: S308
 
 
 @patient_view
@@ -903,6 +918,7 @@ def history(request):
     by_night = {night: (status, dose) for night, status, dose in rows}
     previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
+    calendar_body, calendar_held = _calendar_body(plan, first, tonight, by_night, now)
     return render(
         request,
         "patients/journal/history.html",
@@ -910,7 +926,8 @@ def history(request):
             "tab": "calendar",
             "patient": patient,
             "month": first,
-            "calendar_body": _calendar_body(plan, first, tonight, by_night, now),
+            "calendar_body": calendar_body,
+            "calendar_held": calendar_held,
             "previous": previous,
             "following": following if following <= last_night else None,
             "stats": _stats(plan, rows, tonight, last_night),
@@ -930,7 +947,12 @@ def history_list(request):
     return render(
         request,
         "patients/journal/history_list.html",
-        {"tab": "list", "page": page, "tonight": plan.tonight(patient.tz, now)},
+        {
+            "tab": "list",
+            "page": page,
+            "tonight": plan.tonight(patient.tz, now),
+            "held_nights": journal.held_nights(plan, [e.night for e in page.object_list]),
+        },
     )
 
 

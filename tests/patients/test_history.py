@@ -38,12 +38,13 @@ def test_tonight_on_hold_is_not_a_night_to_log_on_the_calendar(
 ):
     """On hold tonight the home card says "do not take LDN" and the clinician's calendar "On
     hold", and the patient's calendar said "tonight, not logged yet" (read on the demo
-    patient on hold): it says no dose is prescribed, as for the hold's earlier nights."""
+    patient on hold): it says the plan is on hold, with the clinician's mark "‖", as for the
+    hold's earlier nights (it said "? no dose prescribed", the mark of a night not logged)."""
     sign_hold(patient_a, clinician_a, TONIGHT - ONE_DAY, signed=NOW - ONE_DAY)
     page = patient_client.get(reverse("journal:history")).content.decode()
     assert "not logged yet" not in page
-    assert _cell(page, TONIGHT) == ["25", "?", "no", "dose", "prescribed"]
-    assert _cell(page, TONIGHT - ONE_DAY) == ["24", "?", "no", "dose", "prescribed"]
+    assert _cell(page, TONIGHT) == ["25", "‖", "plan", "on", "hold"]
+    assert _cell(page, TONIGHT - ONE_DAY) == ["24", "‖", "plan", "on", "hold"]
 
 
 def test_the_calendar_marks_each_night_with_a_symbol_and_words(patient_client, plan, patient_a):
