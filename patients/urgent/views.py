@@ -148,13 +148,24 @@ def patient_report(request, pk):
         pk=pk,
     )
     timezone.activate(report.patient.tz)
+    patient = report.patient
+    plan = plans.load(patient)
+    request_plan.keep(request, patient, plan)
+    tonight = plan.tonight(patient.tz, timezone.now())
     return render(
         request,
         "patients/urgent/patient_report.html",
         {
             "report": report,
-            "guidance": guidance_for(report.patient),
-            "morning_dosing": _morning_dosing(request, report.patient),
+            "guidance": guidance_for(patient),
+            # _morning_dosing's answer, from the plan read once here.
+            "morning_dosing": plan.dosing_time_on(tonight) == titration.MORNING,
+            # What the answer means now is the plan's, not the decision's: "Your plan is on
+            # hold" stayed on the page after the plan was restarted, and "You can take your
+            # doses as planned" after it was put on hold later. A hold from tomorrow (tonight's
+            # dose was logged before the answer) is still the hold the answer signed.
+            "on_hold_now": plan.status_on(tonight) == titration.ON_HOLD,
+            "hold_ahead": plan.first_held_night(tonight) is not None,
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },
