@@ -3,6 +3,7 @@ update, or a typo stored before the check) is skipped by the reminder sweep, by 
 log, while everyone else is reminded; their own pages read their nights in the clinic's
 default zone and the settings page asks them to choose theirs."""
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -97,3 +98,27 @@ def test_the_settings_page_says_nothing_of_a_known_zone(patient_client, patient_
     page = patient_client.get(reverse("journal:settings")).content.decode()
 
     assert "We do not recognise your saved time zone" not in page
+
+
+def test_the_fhir_export_names_the_zone_the_pages_count_the_nights_in(
+    clinician_client, patient_a, clinician_a, settings
+):
+    """The Patient resource's timezone extension wrote the stored zone as it was, one no
+    system knows, while every page of the product reads the patient's nights in the clinic's
+    default: an EHR importing the Bundle placed the nights in no zone, or guessed one."""
+    settings.LDN_DEFAULT_PATIENT_TIME_ZONE = "Europe/Berlin"
+    make_plan(patient_a, clinician_a)
+    store_zone(patient_a, UNKNOWN)
+
+    with time_machine.travel(EVENING, tick=False):
+        response = clinician_client.get(reverse("clinic:export", args=[patient_a.pk, "fhir"]))
+
+    assert response.status_code == 200
+    bundle = json.loads(b"".join(response.streaming_content))
+    (person,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    ]
+    assert person["extension"] == [
+        {"url": "http://hl7.org/fhir/StructureDefinition/timezone", "valueCode": "Europe/Berlin"}
+    ]
+    assert UNKNOWN not in json.dumps(bundle)

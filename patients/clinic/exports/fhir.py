@@ -163,7 +163,9 @@ def patient_resource(patient) -> dict:
     resource = {
         "resourceType": "Patient",
         "id": _id("patient", patient.pk),
-        "extension": [{"url": TIMEZONE_EXTENSION, "valueCode": patient.time_zone}],
+        # The zone every page counts the patient's nights in (Patient.zone_name): a stored zone
+        # this server does not know reads as the clinic's default there, and went out as stored.
+        "extension": [{"url": TIMEZONE_EXTENSION, "valueCode": patient.zone_name}],
         "identifier": identifiers,
         "active": patient.user.is_active,
         "name": [{"text": patient.user.name}],
