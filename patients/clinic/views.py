@@ -760,16 +760,19 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     # night logged ahead of it) ends there (the file's name has both).
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     # Streamed: the nights are read a chunk at a time while the download is sent, so time to
-    # first byte and memory stay flat whatever the range.
-    nights = export_rows.nights(patient, start, end)
+    # first byte and memory stay flat whatever the range. Both formats hold the urgent reports
+    # of the range's nights, as the night page places them: the CSV on their night's row
+    # (a row of its own for a night with nothing logged), FHIR as AdverseEvents.
     stamp = f"{start.isoformat()}_{end.isoformat()}"
     if fmt == "csv":
+        nights = export_rows.nights_with_reports(patient, start, end, plan)
         response = StreamingHttpResponse(
             _in_site_language(csv_export.stream_nights_csv(nights)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="ldn-journal-{stamp}.csv"'
     else:
+        nights = export_rows.nights(patient, start, end)
         response = StreamingHttpResponse(
             _in_site_language(fhir_export.bundle_json(patient, plan, nights, now, start, end)),
             content_type="application/fhir+json",

@@ -42,13 +42,14 @@ BUDGETS = {
     # Allauth's re-authentication check takes four of these; the download three a chunk of
     # 500 nights (nights, side effects, extra scores) while it streams; where the whole
     # record starts (the default range, issue 17) is read only when the range has no start,
-    # so not here; FHIR also reads the urgent reports, and every prescription's versions
-    # (ended ones too) when the patient has had more than one prescription (one here: the plan
-    # already read gives them).
+    # so not here; both read the urgent reports of the range (one query), FHIR also every
+    # prescription's versions (ended ones too) when the patient has had more than one
+    # prescription (one here: the plan already read gives them).
     # (The plan loads in one query: each one fewer than the 16 and 18 they were; the start
     # read only when needed, one fewer than the 15 and 17 after that; FHIR's versions from
-    # the plan when it has them, one fewer than 16.)
-    "clinic:export csv": 14,
+    # the plan when it has them, one fewer than 16; the CSV's urgent reports, one more than
+    # its 14.)
+    "clinic:export csv": 15,
     "clinic:export fhir": 15,
 }
 

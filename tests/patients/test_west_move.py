@@ -321,3 +321,18 @@ def test_a_default_export_reaches_an_urgent_report_made_ahead_of_every_night_log
     assert response["Content-Disposition"].endswith('_2026-12-03.json"')
     kinds = [item["resource"]["resourceType"] for item in json.loads(content)["entry"]]
     assert kinds.count("AdverseEvent") == 1
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_a_default_csv_has_a_row_for_an_urgent_reports_night_ahead_of_every_night_logged(
+    who, reported_west, clinician_a
+):
+    client, url = _exporter(who, reported_west.patient, clinician_a)
+    response = client.get(url("csv"))
+    assert response["Content-Disposition"].endswith('_2026-12-03.csv"')
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert [row["night"] for row in rows] == [*LOGGED[:2], FAR_AHEAD.isoformat()]
+    assert rows[-1]["status"] == ""
+    assert rows[-1]["urgent_reported_at"] == REPORTED_AT.isoformat()
+    assert rows[-1]["urgent_time_zone"] == "Pacific/Kiritimati"

@@ -6,7 +6,11 @@ night (ISO date of the evening), status (taken/skipped/blank), dose_mg, prescrib
 taken_at and bedtime (ISO 8601 UTC), skip_reason, skip_reason_text, sleep_quality, dreams,
 dream_intensity, pain, fatigue, mood (0-10 or blank), side_effects ("kind:severity; ..."),
 extra_scores ("Scale name=value; ..."), notes, evening_logged_at, morning_logged_at,
-time_zone (the IANA zone the night was logged in), logged_offline (true/false).
+time_zone (the IANA zone the night was logged in), logged_offline (true/false), then the
+urgent reaction reports made on the night (urgent_reported_at, urgent_time_zone,
+urgent_severity, urgent_symptoms, urgent_text, urgent_acknowledged_at, urgent_decision: one
+item per report, oldest first, separated by semicolons). A night with an urgent report and
+nothing logged is a row too, its other columns blank.
 """
 
 import csv
@@ -40,7 +44,29 @@ COLUMNS = [
     ("evening_logged_at", "When the dose part (taken or skipped) was saved (ISO 8601, UTC)"),
     ("morning_logged_at", "When the morning part was saved (ISO 8601, UTC)"),
     ("time_zone", "The time zone the night was logged in (IANA name; blank if not recorded)"),
-    ("logged_offline", "true when logged on the phone without a connection and sent later"),
+    (
+        "logged_offline",
+        "true when logged on the phone without a connection and sent later (blank: nothing logged)",
+    ),
+    # The urgent reaction reports made on the night (its night and zone as the night page
+    # gives them): one item per report in each column, oldest first, in the same order.
+    (
+        "urgent_reported_at",
+        "When each urgent reaction report of the night was made (ISO 8601, UTC), oldest first, "
+        "separated by semicolons",
+    ),
+    (
+        "urgent_time_zone",
+        "The time zone each urgent report was made in, which its night is counted in (IANA name)",
+    ),
+    ("urgent_severity", "The severity the patient gave each urgent report: moderate or severe"),
+    ("urgent_symptoms", "Each urgent report's symptoms (codes separated by commas)"),
+    ("urgent_text", "What the patient wrote in each urgent report"),
+    (
+        "urgent_acknowledged_at",
+        "When a clinician acknowledged each urgent report (ISO 8601, UTC; blank: not yet)",
+    ),
+    ("urgent_decision", "The clinician's decision on each urgent report: continue or hold"),
 ]
 HEADER = [name for name, _ in COLUMNS]
 
@@ -92,9 +118,27 @@ def entry_row(entry) -> list[str]:
         _iso(entry.evening_logged_at),
         _iso(entry.morning_logged_at),
         entry.time_zone,
-        "true" if entry.logged_offline else "false",
+        {True: "true", False: "false", None: ""}[entry.logged_offline],
+        *urgent_cells(entry.urgent_reports),
     ]
     return ["" if value is None else str(value) for value in values]
+
+
+def urgent_cells(reports) -> list[str]:
+    """The urgent_* cells of a night: each column one item per report, in the same order."""
+
+    def each(values) -> str:
+        return "; ".join(values)
+
+    return [
+        each(_iso(report.reported_at) for report in reports),
+        each(report.time_zone for report in reports),
+        each(report.severity for report in reports),
+        each(",".join(report.symptoms) for report in reports),
+        each(report.text for report in reports),
+        each(_iso(report.acknowledged_at) for report in reports),
+        each(report.decision for report in reports),
+    ]
 
 
 def nights_csv(entries) -> str:

@@ -1,4 +1,5 @@
-"""A patient's nights for the exports, as plain values read a chunk at a time.
+"""A patient's nights for the exports, as plain values read a chunk at a time, and for the
+CSV each with the urgent reaction reports of its night.
 
 No model instances and no per-row prefetch querysets: each chunk of CHUNK nights is three
 queries (the nights, their side effects, their extra scores), so a ten-year export holds
@@ -20,7 +21,8 @@ from decimal import Decimal
 
 from django.db.models import Func, TextField
 
-from patients.models import NightlyEntry, SideEffect, SymptomScore
+from patients.models import NightlyEntry, SideEffect, SymptomScore, UrgentReport
+from patients.urgent.reports import report_night, report_zone, reports_between
 
 CHUNK = 500
 FIELDS = (
@@ -85,9 +87,35 @@ class Score:
     value: int
 
 
+@dataclass(frozen=True)
+class Report:
+    """An urgent reaction report as the CSV writes it: its times, and the zone it is read in
+    (urgent.reports.report_zone, as the night page shows its times)."""
+
+    reported_at: datetime
+    time_zone: str
+    severity: str
+    symptoms: tuple[str, ...]
+    text: str
+    acknowledged_at: datetime | None
+    decision: str
+
+    @classmethod
+    def of(cls, report: UrgentReport, tz) -> Report:
+        return cls(
+            reported_at=report.created_at,
+            time_zone=report_zone(report, tz).key,
+            severity=report.severity,
+            symptoms=tuple(report.symptoms),
+            text=report.text,
+            acknowledged_at=report.acknowledged_at,
+            decision=report.ack_decision,
+        )
+
+
 @dataclass
 class Night:
-    pk: int
+    pk: int | None  # None: nothing logged, only urgent reports (Night.reported_only)
     night: date
     status: str
     dose_mg: Decimal | None
@@ -106,9 +134,37 @@ class Night:
     evening_logged_at: datetime | None
     morning_logged_at: datetime | None
     time_zone: str  # the zone the night was logged in ("" for nights logged before it was kept)
-    logged_offline: bool
+    logged_offline: bool | None  # None: nothing logged
     side_effects: list[Effect] = field(default_factory=list)
     extra_scores: list[Score] = field(default_factory=list)
+    urgent_reports: list[Report] = field(default_factory=list)  # nights_with_reports only
+
+    @classmethod
+    def reported_only(cls, night: date, reports: list[Report]) -> Night:
+        """A night with nothing logged and urgent reports made on it."""
+        return cls(
+            pk=None,
+            night=night,
+            status="",
+            dose_mg=None,
+            prescribed_mg=None,
+            taken_at=None,
+            bedtime=None,
+            skip_reason="",
+            skip_reason_text="",
+            sleep_quality=None,
+            dreams="",
+            dream_intensity=None,
+            pain=None,
+            fatigue=None,
+            mood=None,
+            notes="",
+            evening_logged_at=None,
+            morning_logged_at=None,
+            time_zone="",
+            logged_offline=None,
+            urgent_reports=reports,
+        )
 
 
 def nights(patient, start: date, end: date) -> Iterator[Night]:
@@ -150,3 +206,25 @@ def nights(patient, start: date, end: date) -> Iterator[Night]:
         if len(rows) < CHUNK:
             return
         after = rows[-1][1]
+
+
+def nights_with_reports(patient, start: date, end: date, plan) -> Iterator[Night]:
+    """nights(), each with the urgent reports made on it, oldest first, and a night with
+    reports but nothing logged as a Night.reported_only between them: the reports of the
+    range as the night page and the FHIR export select them (urgent.reports.reports_between,
+    each on its night in the zone it was made in, under ``plan``, a plans.PlanView). One
+    query more, when the first night is asked for; the reports are few, held for the range."""
+    tz = patient.tz
+    by_night = defaultdict(list)
+    for report in reports_between(patient, start, end, plan):  # oldest first
+        by_night[report_night(report, tz, plan)].append(Report.of(report, tz))
+    waiting = sorted(by_night)
+    for logged in nights(patient, start, end):
+        while waiting and waiting[0] < logged.night:
+            night = waiting.pop(0)
+            yield Night.reported_only(night, by_night[night])
+        if waiting and waiting[0] == logged.night:
+            logged.urgent_reports = by_night[waiting.pop(0)]
+        yield logged
+    for night in waiting:
+        yield Night.reported_only(night, by_night[night])
