@@ -1,4 +1,5 @@
-"""Stable FHIR resource ids and instants, shared by every part of the FHIR export.
+"""Stable FHIR resource ids, instants and this app's shared extensions, for every part of the
+FHIR export.
 
 Pure: the site's base URL is passed in, so the same export twice gives the same ids.
 """
@@ -7,6 +8,12 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+# This app's extensions that more than one part of the export writes (docs/fhir.md): the
+# night a resource belongs to, and the zone its times were logged in (a dose) or made in (an
+# urgent report).
+NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
+LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
 
 
 def stable_id(base_url: str, kind: str, *parts) -> str:

@@ -2,7 +2,9 @@
 
 The patient's symptoms (this app's code system), the severity they chose and when they
 reported it; once acknowledged, the clinician as `contributor`. No seriousness is asserted:
-that is a clinical judgement the app does not make.
+that is a clinical judgement the app does not make. Like every resource of a night, it names
+its night (NIGHT_EXTENSION), and the zone the report was made in (LOGGED_TIME_ZONE_EXTENSION):
+both as the night page and the CSV place the report (reports.report_night, report_zone).
 """
 
 from __future__ import annotations
@@ -12,25 +14,39 @@ from datetime import date
 from django.conf import settings
 
 from patients.models import UrgentReport
+from patients.rules.fhir_ids import (
+    LOGGED_TIME_ZONE_EXTENSION_PATH,
+    NIGHT_EXTENSION_PATH,
+    stable_id,
+)
 from patients.rules.fhir_ids import instant as _iso
-from patients.rules.fhir_ids import stable_id
-from patients.urgent.reports import reports_between
+from patients.urgent.reports import report_night, report_zone, reports_between
 
 
 def _id(kind: str, *parts) -> str:
     return stable_id(settings.SITE_URL, kind, *parts)
 
 
+def adverse_event_id(report: UrgentReport) -> str:
+    return _id("urgent", report.pk)
+
+
 SYMPTOM_SYSTEM_PATH = "/fhir/CodeSystem/urgent-symptoms"
 SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 
 
-def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
+def adverse_event(patient_ref: str, report: UrgentReport, *, night: date, zone: str) -> dict:
+    """The report as an AdverseEvent, on ``night`` (report_night), made in ``zone`` (the IANA
+    name of report_zone)."""
     labels = {code: str(label) for code, label in UrgentReport.Symptom.choices}
     system = settings.SITE_URL + SYMPTOM_SYSTEM_PATH
     resource = {
         "resourceType": "AdverseEvent",
-        "id": _id("urgent", report.pk),
+        "id": adverse_event_id(report),
+        "extension": [
+            {"url": settings.SITE_URL + NIGHT_EXTENSION_PATH, "valueDate": night.isoformat()},
+            {"url": settings.SITE_URL + LOGGED_TIME_ZONE_EXTENSION_PATH, "valueCode": zone},
+        ],
         "actuality": "actual",
         "event": {
             "coding": [
@@ -61,7 +77,15 @@ def adverse_event(patient_ref: str, report: UrgentReport) -> dict:
 def adverse_events(patient_ref: str, patient, start: date, end: date, plan) -> list[dict]:
     """The patient's urgent reports whose night lies in [start, end], oldest first (one
     query): the export's range, selected as the visit report selects them
-    (reports.reports_between, the night in the patient's zone under ``plan``, a PlanView)."""
+    (reports.reports_between, the night in the zone each was made in under ``plan``, a
+    PlanView), each on that night and in that zone."""
+    tz = patient.tz
     return [
-        adverse_event(patient_ref, report) for report in reports_between(patient, start, end, plan)
+        adverse_event(
+            patient_ref,
+            report,
+            night=report_night(report, tz, plan),
+            zone=report_zone(report, tz).key,
+        )
+        for report in reports_between(patient, start, end, plan)
     ]

@@ -153,7 +153,9 @@ def rebuild_nights(bundle):
                 night["extra"][int(code.removeprefix("scale-"))] = resource["valueInteger"]
             else:
                 night[code] = resource["valueInteger"]
-        elif kind == "AdverseEvent" and "extension" in resource:
+        elif kind == "AdverseEvent" and resource["event"]["coding"][0]["system"].endswith(
+            "/side-effects"  # an urgent report's names its night too, but is no side effect
+        ):
             severity = resource["severity"]["coding"][0]["code"]
             kind_code = resource["event"]["coding"][0]["code"]
             nights[_night(resource)]["side_effects"][kind_code] = severity

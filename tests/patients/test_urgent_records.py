@@ -11,7 +11,7 @@ from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 
 from patients.urgent import reports as urgent
-from patients.urgent.fhir import adverse_event, adverse_events
+from patients.urgent.fhir import adverse_event_id, adverse_events
 from prescriptions import plans
 from tests.patients.urgent_support import urgent_report
 from tests.security.reauth import signed_in_reauthenticated
@@ -119,7 +119,7 @@ def test_the_fhir_export_holds_the_urgent_reports_the_visit_report_lists_for_the
     listed = clinician.get(reverse("clinic:report", args=[patient_a.pk]), ASKED).context["report"]
     assert listed["urgent_reports"] == [inside]
     client, url = _fhir_exporter(who, patient_a, clinician_a)
-    assert _adverse_event_ids(client.get(url, ASKED)) == [adverse_event("", inside)["id"]]
+    assert _adverse_event_ids(client.get(url, ASKED)) == [adverse_event_id(inside)]
 
 
 @pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_the_fhir_export_of_the_whole_record_holds_every_urgent_report(
     who, patient_a, clinician_a, reports_around_a_range
 ):
     client, url = _fhir_exporter(who, patient_a, clinician_a)
-    expected = [adverse_event("", report)["id"] for report in reports_around_a_range]
+    expected = [adverse_event_id(report) for report in reports_around_a_range]
     assert _adverse_event_ids(client.get(url)) == expected
 
 

@@ -31,7 +31,8 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   morning check-in was saved, else 09:00 the day after the night, for both dosing times
   (_morning).
 - AdverseEvent per side effect (severity mild/moderate/severe, the HL7 code system) and per
-  urgent reaction report whose night is in the range (patients/urgent/fhir.py).
+  urgent reaction report whose night is in the range (patients/urgent/fhir.py), the report's
+  with the zone it was made in (LOGGED_TIME_ZONE_EXTENSION), as the night page reads it.
 
 Every resource from a night carries the night (the date of the evening it starts on, or for
 morning dosing the day of the dose) in the NIGHT_EXTENSION, so a night never has to be
@@ -54,7 +55,13 @@ from django.conf import settings
 
 from patients.clinic.exports.csv import in_pieces
 from patients.models import NightlyEntry, SideEffect
-from patients.rules.fhir_ids import instant, stable_id, stable_ids
+from patients.rules.fhir_ids import (
+    LOGGED_TIME_ZONE_EXTENSION_PATH,
+    NIGHT_EXTENSION_PATH,
+    instant,
+    stable_id,
+    stable_ids,
+)
 from patients.rules.nights import moment_on_night
 from patients.urgent.fhir import adverse_events
 from prescriptions import titration
@@ -75,10 +82,9 @@ DREAMS_SYSTEM_PATH = "/fhir/CodeSystem/dreams"
 SKIP_REASON_SYSTEM_PATH = "/fhir/CodeSystem/skip-reasons"
 SIDE_EFFECT_SYSTEM_PATH = "/fhir/CodeSystem/side-effects"
 PLAN_INSTRUCTION_SYSTEM_PATH = "/fhir/CodeSystem/plan-instructions"
-NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
-# On a MedicationAdministration: how the dose was logged (docs/fhir.md).
+# NIGHT_EXTENSION_PATH, and on a MedicationAdministration how the dose was logged
+# (docs/fhir.md): LOGGED_OFFLINE_EXTENSION_PATH and LOGGED_TIME_ZONE_EXTENSION_PATH.
 LOGGED_OFFLINE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-offline"
-LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
 # On the last step's dosage instruction: the length it was signed with (docs/fhir.md). Its
 # boundsPeriod has no end: the dose carries on after that length (titration.step_schedule).
 PLANNED_NIGHTS_EXTENSION_PATH = "/fhir/StructureDefinition/planned-nights"
