@@ -16,6 +16,7 @@ nothing logged is a row too, its other columns blank.
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import UTC
 from itertools import chain
 
@@ -118,14 +119,20 @@ def entry_row(entry) -> list[str]:
         _iso(entry.evening_logged_at),
         _iso(entry.morning_logged_at),
         entry.time_zone,
-        {True: "true", False: "false", None: ""}[entry.logged_offline],
+        _OFFLINE[entry.logged_offline],
         *urgent_cells(entry.urgent_reports),
     ]
     return ["" if value is None else str(value) for value in values]
 
 
-def urgent_cells(reports) -> list[str]:
+_NO_URGENT_CELLS = tuple("" for name in HEADER if name.startswith("urgent_"))
+_OFFLINE = {True: "true", False: "false", None: ""}  # None: nothing logged that night
+
+
+def urgent_cells(reports) -> Sequence[str]:
     """The urgent_* cells of a night: each column one item per report, in the same order."""
+    if not reports:  # most nights
+        return _NO_URGENT_CELLS
 
     def each(values) -> str:
         return "; ".join(values)
