@@ -20,9 +20,9 @@ from operator import itemgetter
 from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 
-from ldn_journal.local_dates import format_date, local_date, style_format
+from ldn_journal.local_dates import date_writer, local_date, style_format
 from patients.rules.nights import EVENING, MORNING
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -397,9 +397,10 @@ def day_labels(style: str):
     fmt, lower_case = style_format(style)
     if "T" in fmt:  # a zone's abbreviation keeps its case: local_date writes it apart
         return lambda night: local_date(night, style)
+    write = date_writer(fmt, get_language())
     if lower_case:
-        return lambda night: format_date(night, fmt).lower()
-    return lambda night: format_date(night, fmt)
+        return lambda night: write(night).lower()
+    return write
 
 
 # ---------------------------------------------------------------------------------------
