@@ -23,7 +23,7 @@ from ldn_journal.accounts.models import AccessLog
 from patients.models import ClinicianNote, FlagReview, NightlyEntry, UrgentReport
 from prescriptions.models import PlanTemplate, PlanVersion
 from tests import figures
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
 from tests.prescriptions.factories import make_prescription
 from tests.security.reauth import signed_in_reauthenticated
 
@@ -113,6 +113,37 @@ def test_the_dashboard_list_logs_which_patients_were_shown(clinic, patient_a, cl
     assert row is not None, "the dashboard read no log"
     assert row.action.startswith("dashboard"), "the dashboard read no log"
     assert patient_a.pk in row.detail["patients"]
+    figures.add("audit", "reads proven logged")
+
+
+def test_the_admins_unassigned_urgent_list_logs_which_reports_were_shown(admin_user):
+    """The generated read check covers clinicians' pages only, and patient A's report has a
+    clinician to go to: without this, dropping the admins' list from the log passed."""
+    orphan = PatientFactory(clinicians=[ClinicianFactory(is_active=False)])
+    waiting = UrgentReport.objects.create(
+        patient=orphan, symptoms=["rash_swelling"], severity="severe"
+    )
+    response = signed_in_reauthenticated(admin_user).get("/manage/urgent/")
+    assert orphan.user.name in response.content.decode()
+    row = latest_row(action="urgent.unassigned_list", actor=admin_user)
+    assert row is not None, "the admins' unassigned urgent list read no log"
+    assert row.detail["reports"] == [waiting.pk]
+    figures.add("audit", "reads proven logged")
+
+
+def test_the_new_prescription_page_for_a_patient_without_a_plan_logs_the_read(
+    patient_a, clinician_a
+):
+    """It names the patient, but patient A of the generated read check has a plan already,
+    so that check never saw it: dropping its log passed."""
+    response = signed_in_reauthenticated(clinician_a).get(
+        f"/clinic/patients/{patient_a.pk}/plan/new/"
+    )
+    assert response.status_code == 200
+    assert patient_a.user.name in response.content.decode()
+    row = latest_row(action="plan.read", actor=clinician_a)
+    assert row is not None, "the new prescription page read no log"
+    assert (row.patient, row.detail["page"]) == (patient_a, "prescription_new")
     figures.add("audit", "reads proven logged")
 
 
