@@ -318,6 +318,34 @@ def test_an_edit_after_the_move_lists_the_times_where_they_were_logged(
     assert "26 Nov 22:1" not in cells
 
 
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("journal:morning", {"sleep_quality": "6", "dreams": "none"}),
+        ("journal:skip", {"reason": "forgot"}),
+    ],
+    ids=["morning check-in", "changed to skipped"],
+)
+def test_a_night_completed_after_the_move_keeps_the_zone_it_was_logged_in(
+    patient_client, patient_a, plan, url, data
+):
+    # A break-check: writing the patient's new zone on the entry when the night was
+    # completed after the move (the morning the patient lands) passed every test; every
+    # surface reads the entry's zone, so the dose would have moved to 09:15 Sydney.
+    _taken_in_london_then_moved_to_sydney(patient_client, patient_a)
+    entry = NightlyEntry.objects.get()
+    with time_machine.travel(datetime(2026, 11, 26, 9, 0, tzinfo=UTC), tick=False):
+        response = patient_client.post(
+            reverse(url, args=[TONIGHT]), {"submission_id": sid(), **data}
+        )
+        assert response.status_code == 302
+        page = patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode()
+    entry.refresh_from_db()
+    assert entry.time_zone == "Europe/London"
+    if entry.status == "taken":
+        assert "mg at 22:15 London" in page
+
+
 def test_the_clinician_in_another_zone_sees_the_time_labelled_with_the_patients_zone(
     patient_client, clinician_a, patient_a, plan
 ):
