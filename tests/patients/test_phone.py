@@ -58,6 +58,22 @@ def test_a_replayed_taken_now_stores_the_moment_the_patient_tapped_marked_offlin
     assert entry.time_zone == "Europe/London"
 
 
+def test_a_morning_checked_in_online_keeps_the_mark_of_a_dose_logged_offline(patient_client, plan):
+    # A break-check: the morning's save set the mark from its own submit alone, and no test
+    # failed; the clinician's records, CSV and FHIR then said the dose was logged online.
+    with time_machine.travel(NOW, tick=False):
+        replay(patient_client, TAKEN, NOW - timedelta(minutes=30))
+    with time_machine.travel(datetime(2026, 11, 26, 8, 0, tzinfo=UTC), tick=False):
+        response = patient_client.post(
+            reverse("journal:morning", args=[TONIGHT]),
+            {"submission_id": sid(), "sleep_quality": "6", "dreams": "none"},
+        )
+    assert response.status_code == 302
+    entry = NightlyEntry.objects.get()
+    assert entry.has_morning
+    assert entry.logged_offline
+
+
 def test_a_second_replay_of_the_same_submission_changes_nothing(patient_client, plan):
     submission = sid()
     tapped = NOW - timedelta(minutes=30)
