@@ -1034,6 +1034,7 @@ def _calendar(page: PatientPage, first: date, last: date):
         "tonight": ("missing", "…", str(_OPEN_NIGHT[_relative_today(page)])),
         "missing": ("missing", "?", gettext("Not logged")),
     }
+    held_words = gettext("plan on hold")  # the patient's calendar's words for it
     rows, week = [], []
     night = first
     while night <= last:
@@ -1041,10 +1042,12 @@ def _calendar(page: PatientPage, first: date, last: date):
         status = page.plan.status_on(night)
         # A logged night shows what was logged, even a night ahead of today (logged in a zone
         # further east before the patient moved west).
-        if record is not None and record.status == "taken":
-            state = states["taken"]
-        elif record is not None and record.status == "skipped":
-            state = states["skipped"]
+        if record is not None and record.status in ("taken", "skipped"):
+            state = states[record.status]
+            if status == titration.ON_HOLD:
+                # Logged on a held night: both, as the patient's own calendar marks it.
+                css, symbol, text = state
+                state = (css, symbol + states["on_hold"][1], f"{text}, {held_words}")
         elif night > page.today:
             state = states["future"]
         elif status == titration.ON_HOLD:

@@ -124,6 +124,15 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
     )
     assert {n for n, text in cells.items() if "plan on hold" in text} == HELD
 
+    # The clinician's calendar marks the same nights (it wrote a plain "✓ Taken" on them).
+    with time_machine.travel(NOW, tick=False):
+        weeks = dashboard.calendar_month(page, date(2026, 11, 1))
+    days = [day for week in weeks for day in week if not day["outside"]]
+    assert {d["night"] for d in days if d["symbol"] == "✓‖"} == clinicians
+    assert {d["night"] for d in days if "‖" in d["symbol"]} == HELD
+    assert {d["text"] for d in days if d["symbol"] == "✕‖"} == {"Skipped, plan on hold"}
+    assert {d["text"] for d in days if d["symbol"] == "✓‖"} == {"Taken, plan on hold"}
+
 
 def test_an_earlier_nights_dose_on_hold_says_was_and_tonights_says_is(patient_a, clinician_a):
     _journal_with_holds(patient_a, clinician_a)
