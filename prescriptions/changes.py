@@ -1246,7 +1246,7 @@ def _holds_signed_again(
     # resumed covers a surgery hold signed for later; restarting it must not lift that too.
     replaced = [
         holder
-        for run in _held_runs(versions, first, last)
+        for run in _signed_holds(versions, first, last)
         if _meant_to_lift(change, run)
         and (holder := titration.version_in_effect(versions, run[0])) is not None
         and holder.hold_from == holder.effective_night
@@ -1256,10 +1256,10 @@ def _holds_signed_again(
     # night (hold_from before it): the same hold, not one signed for later. Restarting an
     # urgent hold before steps signed for its restart was refused, naming a hold 'from
     # 10 Dec until resumed' that nobody signed. Set aside too, with what they covered.
-    meant = [run for run in _held_runs(versions, first, last) if _meant_to_lift(change, run)]
+    meant = [run for run in _signed_holds(versions, first, last) if _meant_to_lift(change, run)]
     while carriers := [
         holder
-        for run in _held_runs(rest, first, last)
+        for run in _signed_holds(rest, first, last)
         if not _meant_to_lift(change, run)
         and any(start <= run[0] and (end is None or run[0] <= end) for start, end in meant)
         and (holder := titration.version_in_effect(rest, run[0])) is not None
@@ -1270,14 +1270,13 @@ def _holds_signed_again(
         rest = tuple(v for v in versions if not any(v is r for r in replaced))
     lost = [
         run
-        for run in _held_runs(rest, first, last)
+        for run in _signed_holds(rest, first, last)
         if not _meant_to_lift(change, run)
         and any(
             titration.status_on(after, night) != titration.ON_HOLD
             for night in _nights(run[0], run[1] or last)
         )
     ]
-    lost = [part for run in lost for part in _by_hold(rest, run, last)]
     kept, newest = [], proposed
     for start, end in lost:
         holder = titration.version_in_effect(rest, start)
@@ -1298,6 +1297,16 @@ def _holds_signed_again(
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)
     return kept
+
+
+def _signed_holds(versions, first: date, last: date) -> list[tuple[date, date | None]]:
+    """The held nights from ``first`` to ``last`` (_held_runs), one part per signed hold
+    (_by_hold): what a change sets out to lift or keeps is a hold as it was signed. Read as
+    runs, new dates for the first of two holds back to back (10-12 and 13-15 Dec: one run)
+    or a restart during it lifted the second with it, with nothing said."""
+    return [
+        part for run in _held_runs(versions, first, last) for part in _by_hold(versions, run, last)
+    ]
 
 
 def _by_hold(versions, run: tuple[date, date | None], last: date) -> list:

@@ -578,6 +578,20 @@ def hold_resumed(versions: Sequence[PlainVersion], night: date, restart: date) -
     return first
 
 
+def _signed_hold_first_night(versions: Sequence[PlainVersion], night: date) -> date:
+    """The first night of the signed hold holding ``night`` (on hold): back from it while
+    the plan was on hold, to the night its version holds from, or the first held night."""
+    first = night
+    while True:
+        holder = version_in_effect(versions, first)
+        before = first - timedelta(days=1)
+        if (holder is not None and holder.hold_from == first) or status_on(
+            versions, before
+        ) != ON_HOLD:
+            return first
+        first = before
+
+
 def hold_to_carry(versions: Sequence[PlainVersion], night: date) -> tuple[date, date | None] | None:
     """The hold running on ``night``, or the first one to come after it, as the whole plan
     says (a signed restart included): its first night and its last (hold_last_night; None
@@ -587,11 +601,37 @@ def hold_to_carry(versions: Sequence[PlainVersion], night: date) -> tuple[date, 
 
     Not the newest version's own hold: once a restart is signed, the newest version is the
     restart, which has no hold, and "Change steps" or a switch of dosing time signed from
-    tonight lifted the hold on every night before the restart."""
+    tonight lifted the hold on every night before the restart.
+
+    One signed hold, not the run of held nights: a hold signed to begin the night after
+    another ends (20-22 and 23-25 Dec) is a hold of its own. Carried as one (20-25 Dec,
+    under the first hold's words), new dates for the first hold then lifted the second, and
+    during the second the card showed the first one's note."""
     first = first_held_night(versions, night)
     if first is None:
         return None
-    return _held_since(versions, first), hold_last_night(versions, first)
+    return _signed_hold_first_night(versions, first), _signed_hold_last_night(versions, first)
+
+
+def _signed_hold_last_night(versions: Sequence[PlainVersion], night: date) -> date | None:
+    """The last night of the signed hold holding ``night`` (on hold): the night before
+    another signed hold begins right after it (its version holds from that night: as
+    changes._by_hold splits held nights), else the run's last night (hold_last_night)."""
+    last = hold_last_night(versions, night)
+    starts = sorted(
+        {
+            version.hold_from
+            for version in versions
+            if version.hold_from is not None
+            and version.hold_from > night
+            and (last is None or version.hold_from <= last)
+        }
+    )
+    for start in starts:
+        holder = version_in_effect(versions, start)
+        if holder is not None and holder.hold_from == start:
+            return start - timedelta(days=1)
+    return last
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,119 @@
+"""Two holds signed back to back (10-12 Dec, then 13-15 Dec) are two holds, each with its
+own dates, reason and note, whatever is signed after them.
+
+A steps change signed before them carries the hold to come (changes._carried_hold): it read
+the held nights as one run and carried 10-15 Dec as one hold, under the first hold's words.
+New dates for the first hold then lifted the second with it (a hold over a hold changes that
+hold's dates), and the patient was told to take LDN on the nights of the second hold.
+"""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from prescriptions import changes, plans, titration
+from tests.patients.journal_support import sign_change, sign_hold, sign_restart
+from tests.prescriptions.factories import plan_steps
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)  # 14:00 in London, the night of 2 Dec
+DEC = {day: date(2026, 12, day) for day in range(1, 32)}
+
+
+@pytest.fixture
+def patient(patient_on_2mg, clinician):
+    sign_hold(
+        patient_on_2mg,
+        clinician,
+        DEC[10],
+        DEC[12],
+        signed=NOW,
+        reason="Dental surgery",
+        patient_note="No LDN around your dental surgery.",
+    )
+    sign_hold(
+        patient_on_2mg,
+        clinician,
+        DEC[13],
+        DEC[15],
+        signed=NOW,
+        reason="Knee surgery",
+        patient_note="No LDN around your knee surgery.",
+    )
+    return patient_on_2mg
+
+
+def _steps_from(patient, clinician, night, signed=NOW):
+    return sign_change(
+        patient,
+        clinician,
+        lambda plan: changes.steps_change(
+            plan.latest,
+            effective_night=night,
+            start_date=night,
+            steps=plan_steps((("1.5", None),)),
+            reason="Review",
+            versions=tuple(plan.versions),
+        ),
+        signed,
+    )
+
+
+def _holds(patient):
+    """The holds that hold the plan's nights, each as (first, last, reason) as the version
+    holding a night says it and the signed hold row it carries names it."""
+    view = plans.load(patient)
+    holds = set()
+    for day in range(4, 20):
+        version = titration.version_in_effect(view.versions, DEC[day])
+        if view.status_on(DEC[day]) == titration.ON_HOLD:
+            row = view.signed_hold_row(version)
+            holds.add((version.hold_from, version.hold_until, row.reason if row else None))
+    return sorted(holds)
+
+
+def test_a_steps_change_keeps_two_back_to_back_holds_as_they_were_signed(patient, clinician):
+    _steps_from(patient, clinician, DEC[4])
+    assert _holds(patient) == [
+        (DEC[10], DEC[12], "Dental surgery"),
+        (DEC[13], DEC[15], "Knee surgery"),
+    ]
+
+
+def test_new_dates_for_the_first_of_two_back_to_back_holds_keep_the_second(patient, clinician):
+    _steps_from(patient, clinician, DEC[4])
+    sign_hold(patient, clinician, DEC[10], DEC[11], signed=NOW, reason="Dental surgery")
+    plan = plans.load(patient)
+    assert [plan.status_on(DEC[day]) for day in (10, 11, 12, 13, 14, 15, 16)] == [
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ACTIVE,
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ACTIVE,
+    ]
+    assert plan.dose_on(DEC[12]) == plan.dose_on(DEC[16]) == Decimal("1.5")
+
+
+def test_a_restart_during_the_first_of_two_back_to_back_holds_keeps_the_second(patient, clinician):
+    sign_restart(patient, clinician, DEC[12], 0, signed=NOW)
+    plan = plans.load(patient)
+    assert [plan.status_on(DEC[day]) for day in (10, 11, 12, 13, 14, 15, 16)] == [
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ACTIVE,
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ON_HOLD,
+        titration.ACTIVE,
+    ]
+
+
+def test_a_steps_change_during_the_second_hold_keeps_its_note_on_the_card(patient, clinician):
+    _steps_from(patient, clinician, DEC[14], signed=datetime(2026, 12, 14, 20, 0, tzinfo=UTC))
+    plan = plans.load(patient)
+    assert plan.hold_note(DEC[14]) == "No LDN around your knee surgery."
+    assert plan.hold_note(DEC[11]) == "No LDN around your dental surgery."
