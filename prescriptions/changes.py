@@ -1043,6 +1043,35 @@ def cancelled_hold_message(cancelled: tuple[date, date | None]) -> str:
     }
 
 
+def resumed_hold_message(restart: date, hold: tuple[date, date | None]) -> str:
+    """Which signed hold a restart on ``restart`` ends, for the Resume page
+    (titration.resumed_hold): with two holds back to back (10-12 and 13-15 Dec) the page
+    offered "Resume" and a night and did not say which hold it ends; a restart on the 13th
+    cancels the second, one on the 12th ends the first and keeps the second."""
+    first, last = hold
+    values = {
+        "night": local_date(restart, "date"),
+        "start": local_date(first, "date"),
+        "end": local_date(last, "date") if last else "",
+        "eve": local_date(restart - timedelta(days=1), "date"),
+    }
+    if restart == first:
+        message = (
+            gettext("A restart on %(night)s cancels the hold from %(start)s until resumed.")
+            if last is None
+            else gettext("A restart on %(night)s cancels the hold from %(start)s to %(end)s.")
+        )
+    elif last is None:
+        message = gettext("A restart on %(night)s ends the hold from %(start)s until resumed.")
+    elif restart > last + timedelta(days=1):
+        message = gettext(
+            "A restart on %(night)s keeps the hold from %(start)s to %(end)s on until %(eve)s."
+        )
+    else:
+        message = gettext("A restart on %(night)s ends the hold from %(start)s to %(end)s.")
+    return message % values
+
+
 @dataclass(frozen=True)
 class KeptHold:
     """A hold signed before a change that would have lifted it, signed again after it."""

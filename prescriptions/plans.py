@@ -213,6 +213,11 @@ class PlanView:
         says so (titration.first_held_night): what the plan panel offers "Resume" for."""
         return titration.first_held_night(self.versions, night)
 
+    def resumed_hold(self, night: date, restart: date) -> tuple[date, date | None] | None:
+        """The signed hold a restart on ``restart`` ends or cancels, from ``night`` on
+        (titration.resumed_hold): what the Resume page names."""
+        return titration.resumed_hold(self.versions, night, restart)
+
     def _superseded_by(self) -> dict[int, PlanVersion]:
         """Each signed version that never took effect (a later one governed its first night
         before it began, so it governed no night), by its index in ``history``, with the

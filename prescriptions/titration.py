@@ -568,7 +568,9 @@ def hold_resumed(versions: Sequence[PlainVersion], night: date, restart: date) -
     the first hold's first night (found by an audit)."""
     first = first_held_night(versions, night)
     while first is not None:
-        last = hold_last_night(versions, first)
+        # Hold by signed hold: of two back to back (10-12 and 13-15 Dec, one run of held
+        # nights), a restart on the 14th resumes the second, not the first.
+        last = _signed_hold_last_night(versions, first)
         if last is None:
             break
         later = first_held_night(versions, last + timedelta(days=1))
@@ -576,6 +578,20 @@ def hold_resumed(versions: Sequence[PlainVersion], night: date, restart: date) -
             break
         first = later
     return first
+
+
+def resumed_hold(
+    versions: Sequence[PlainVersion], night: date, restart: date
+) -> tuple[date, date | None] | None:
+    """The signed hold a restart on ``restart`` resumes (or, on its first night, cancels),
+    from ``night`` on (:func:`hold_resumed`), as its first night and its last (None: until
+    resumed, no restart signed); None when no hold runs or is to come. What the Resume page
+    names: with two holds back to back it offered "Resume" and a night, and said nothing of
+    which hold a restart ends."""
+    first = hold_resumed(versions, night, restart)
+    if first is None:
+        return None
+    return _signed_hold_first_night(versions, first), _signed_hold_last_night(versions, first)
 
 
 def _signed_hold_first_night(versions: Sequence[PlainVersion], night: date) -> date:

@@ -36,6 +36,7 @@ from prescriptions.changes import (
     hold_change,
     kept_hold_message,
     resume_change,
+    resumed_hold_message,
     save_version,
     steps_change,
     words_dosing_time,
@@ -515,7 +516,8 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
     else:
         form = form_class(initial={"based_on": _based_on(state), **initial(state)}, **kwargs)
     _log_read(request, patient, state["prescription"])
-    return render(request, template_name, {"patient": patient, **state, "form": form})
+    context = extra.get("context", lambda _state, _form: {})(state, form)
+    return render(request, template_name, {"patient": patient, **state, "form": form, **context})
 
 
 @clinician_only
@@ -589,6 +591,19 @@ def plan_resume(request, patient_id):
             return {"resume_on": held_from + timedelta(days=1), "step": step}
         return {"resume_on": state["first_night"], "step": step}
 
+    def context(state, form):
+        # The hold the restart night on the form ends, named: with two holds back to back,
+        # "Resume" and a night did not say which (a restart on the second's first night
+        # cancels it).
+        if form.is_bound:
+            restart = getattr(form, "cleaned_data", {}).get("resume_on")
+        else:
+            restart = form.initial.get("resume_on")
+        hold = state["plan"].resumed_hold(state["tonight"], restart) if restart else None
+        # Before a hold not begun, a restart is refused (resume_change): it ends none.
+        named = hold is not None and restart >= hold[0]
+        return {"resumed_hold": resumed_hold_message(restart, hold) if named else ""}
+
     return _signed_form_view(
         request,
         patient_id,
@@ -596,6 +611,7 @@ def plan_resume(request, patient_id):
         "prescriptions/clinic/plan_resume.html",
         build,
         initial,
+        context=context,
         form_kwargs=lambda state: {
             "steps": state["latest"].steps if state["latest"] else (),
             "steps_dosing_time": (

@@ -9,12 +9,17 @@ hold's dates), and the patient was told to take LDN on the nights of the second 
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from html import unescape
 
 import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
 
 from prescriptions import changes, plans, titration
 from tests.patients.journal_support import sign_change, sign_hold, sign_restart
 from tests.prescriptions.factories import plan_steps
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +122,60 @@ def test_a_steps_change_during_the_second_hold_keeps_its_note_on_the_card(patien
     plan = plans.load(patient)
     assert plan.hold_note(DEC[14]) == "No LDN around your knee surgery."
     assert plan.hold_note(DEC[11]) == "No LDN around your dental surgery."
+
+
+def _resume_page(clinician, patient, restart=None):
+    """The Resume page as the clinician opens it, or as it comes back refused when they sign
+    a restart on ``restart`` with no reason."""
+    client = signed_in_reauthenticated(clinician)
+    url = reverse("clinic:plan_resume", args=[patient.pk])
+    with time_machine.travel(NOW, tick=False):
+        if restart is None:
+            return unescape(client.get(url).content.decode())
+        data = {
+            "based_on": str(plans.load(patient).latest.number),
+            "resume_on": str(restart),
+            "step": "0",
+            "reason": " ",
+        }
+        return unescape(client.post(url, data).content.decode())
+
+
+def test_the_resume_page_names_the_hold_its_restart_night_ends(patient, clinician):
+    html = _resume_page(clinician, patient)
+    assert 'value="2026-12-16"' in html
+    assert "A restart on 16 Dec 2026 ends the hold from 13 Dec 2026 to 15 Dec 2026." in html
+
+
+@pytest.mark.parametrize(
+    ("restart", "named"),
+    [
+        (DEC[12], "A restart on 12 Dec 2026 ends the hold from 10 Dec 2026 to 12 Dec 2026."),
+        (DEC[13], "A restart on 13 Dec 2026 cancels the hold from 13 Dec 2026 to 15 Dec 2026."),
+        (DEC[14], "A restart on 14 Dec 2026 ends the hold from 13 Dec 2026 to 15 Dec 2026."),
+        (
+            DEC[20],
+            "A restart on 20 Dec 2026 keeps the hold from 13 Dec 2026 to 15 Dec 2026 on until "
+            "19 Dec 2026.",
+        ),
+    ],
+)
+def test_the_resume_page_names_the_hold_the_night_typed_ends(patient, clinician, restart, named):
+    assert named in _resume_page(clinician, patient, restart)
+
+
+def test_the_resume_page_names_no_hold_for_a_restart_before_the_holds(patient, clinician):
+    assert "A restart on" not in _resume_page(clinician, patient, DEC[5])
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", "Ein Neustart am 16. Dez 2026 beendet die Pause vom 13. Dez 2026 bis"),
+        ("es", "Una reanudación el 16 dic 2026 termina la pausa del 13 dic 2026 al"),
+    ],
+)
+def test_the_named_hold_is_translated(language, words):
+    with translation.override(language):
+        message = changes.resumed_hold_message(DEC[16], (DEC[13], DEC[15]))
+    assert words in message
