@@ -6,7 +6,8 @@ promises after every step: a refused change stores nothing; no change alters how
 before tonight is judged, nor a logged night's prescribed dose, state and deviation; a
 signed hold not deliberately lifted still holds every night it still covers; every loader
 of the plan agrees with titration on every night; and the reminders the sweep finds due
-agree with the plan's state for tonight."""
+agree with the plan's state for tonight. After the last change, the plan can still be
+stopped from the first night open to a change, by a hold until resumed and by an ending."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -337,6 +338,48 @@ def _check_reminders(patient, now):
             assert kinds & {schedule.EVENING_DOSE, schedule.LAST_CALL}, (tonight, found)
 
 
+def _check_can_stop_tonight(patient, clinician, now):
+    """Whatever was signed, the clinician can stop the plan from the first night open to a
+    change: a hold until resumed (an urgent report's hold is one) and an ending are each
+    saved, or the plan is already stopped from then on. Each is tried and taken back."""
+    view = plans.load(patient)
+    if view.has_ended:
+        return
+    tonight = view.tonight(patient.tz, now)
+    first_night, _logged = changes.first_changeable_night(patient, tonight)
+    versions = tuple(view.versions)
+    stops = (
+        changes.hold_change(
+            view.latest, hold_from=first_night, hold_until=None, reason="Urgent", versions=versions
+        ),
+        changes.end_change(
+            view.latest, tonight_night=first_night, reason="Stopped", versions=versions
+        ),
+    )
+    for stop in stops:
+        held = plans.load(patient).status_on(first_night) == titration.ON_HOLD
+        with transaction.atomic():
+            refusal = None
+            try:
+                changes.save_version(
+                    prescription_id=view.prescription.pk,
+                    author=clinician,
+                    based_on=view.latest.number,
+                    change=stop,
+                    now=now,
+                )
+            except changes.PlanChangeError as error:
+                refusal = str(error)
+            if refusal is not None:
+                # Only a hold over a hold until resumed from then on has nothing to sign.
+                assert stop.kind == PlanVersion.Kind.HOLD, refusal
+                assert held, refusal
+            else:
+                stopped = plans.load(patient).status_on(first_night)
+                assert stopped in (titration.ON_HOLD, titration.ENDED), stopped
+            transaction.set_rollback(True)
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -388,4 +431,5 @@ def test_signed_changes_keep_history_logged_nights_holds_reminders_and_one_truth
             _check_one_truth(patient)  # (d)
             _check_logged_nights(patient, logged)  # (e)
             _check_reminders(patient, now)  # (f)
+        _check_can_stop_tonight(patient, clinician, now)  # (g)
         transaction.set_rollback(True)
