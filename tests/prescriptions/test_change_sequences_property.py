@@ -404,7 +404,6 @@ def test_signed_changes_keep_history_logged_nights_holds_reminders_and_one_truth
                 entry = NightlyEntry.objects.get(patient=patient, night=tonight)
                 logged[tonight] = _judgement(before, entry)
                 event(f"logged {log[0]}")
-            _check_reminders(patient, now)
             op = _on_night(op, tonight)
             if op[0] == "resume":
                 anchor = titration.first_held_night(before.versions, tonight) or tonight
