@@ -2,8 +2,8 @@
 
 A read's row is committed before its response leaves, but not in the middle of building the
 page: waiting for PostgreSQL to flush the commit to disk was the largest wait of a patient
-page (about 2 ms at the median and 6 at the 95th percentile on the benchmark's machine; 5 and
-13 while other work used the disk). So a row recorded during a request outside any transaction
+page on the benchmark's machine (0.3-1 ms quiet; 2 ms at the median and 6 at the 95th
+percentile with other work on the disk). So a row recorded during a request outside any transaction
 is written by a writer thread on a connection of its own while the view goes on, and
 AccessLogMiddleware waits for it before the response is returned: a page is never shown
 whose read is not in the log, and a write that fails fails the request (a 500), as before.
