@@ -64,6 +64,14 @@ def test_the_held_nights_read_right_and_fit_a_phone(evening, browser, live_serve
     page.wait_for_load_state("networkidle")
     assert page.url == live_server.url + pages["home"], page.url
     assert sideways_scroll(page) <= 0, f"the home card after logging scrolls in {language}"
+    # What follows the confirmation ("Add bedtime", the night's links) stands clear of its
+    # border (it touched it).
+    gap = page.evaluate(
+        "() => { const box = document.querySelector('.confirmation');"
+        " return box.nextElementSibling.getBoundingClientRect().top"
+        " - box.getBoundingClientRect().bottom; }"
+    )
+    assert gap >= 8, f"{gap}px under the confirmation in {language}"
     page.screenshot(path=str(SCREENSHOTS / f"phone-hold-logged-{language}.png"), full_page=True)
     seen["logged"] = page.inner_text("main")
     context.close()
