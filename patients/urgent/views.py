@@ -54,12 +54,17 @@ def _own_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
 
-def _morning_dosing(request, patient) -> bool:
-    """Whether the patient doses in the morning now: the pages' "Back to today" (not
-    "tonight"), and the tab bar's (the plan kept for it: no second read)."""
+def _kept_plan(request, patient):
+    """The patient's plan, kept for the tab bar (request_plan: no second read)."""
     plan = plans.load(patient)
     request_plan.keep(request, patient, plan)
-    return plan.dosing_time_at(patient.tz, timezone.now()) == titration.MORNING
+    return plan
+
+
+def _morning_dosing(plan, patient, now=None) -> bool:
+    """Whether the patient doses in the morning now: the pages' "Back to today" (not
+    "tonight")."""
+    return plan.dosing_time_at(patient.tz, now or timezone.now()) == titration.MORNING
 
 
 def _earlier_reports(patient):
@@ -106,7 +111,7 @@ def report_reaction(request):
                     "patient": patient,
                     "guidance": guidance,
                     "report": report,
-                    "morning_dosing": _morning_dosing(request, patient),
+                    "morning_dosing": _morning_dosing(_kept_plan(request, patient), patient),
                 },
             )
     else:
@@ -119,7 +124,7 @@ def report_reaction(request):
             "guidance": guidance,
             "patient": patient,
             "reports": _earlier_reports(patient),
-            "morning_dosing": _morning_dosing(request, patient),
+            "morning_dosing": _morning_dosing(_kept_plan(request, patient), patient),
         },
     )
 
@@ -132,7 +137,10 @@ def offline_guidance(request):
     response = render(
         request,
         "patients/urgent/offline_guidance.html",
-        {"guidance": guidance_for(patient), "morning_dosing": _morning_dosing(request, patient)},
+        {
+            "guidance": guidance_for(patient),
+            "morning_dosing": _morning_dosing(_kept_plan(request, patient), patient),
+        },
     )
     # The phone keeps this copy under its version, and fetches it again when that changes.
     return kept_offline.mark(request, response)
@@ -149,17 +157,16 @@ def patient_report(request, pk):
     )
     timezone.activate(report.patient.tz)
     patient = report.patient
-    plan = plans.load(patient)
-    request_plan.keep(request, patient, plan)
-    tonight = plan.tonight(patient.tz, timezone.now())
+    plan = _kept_plan(request, patient)
+    now = timezone.now()
+    tonight = plan.tonight(patient.tz, now)
     return render(
         request,
         "patients/urgent/patient_report.html",
         {
             "report": report,
             "guidance": guidance_for(patient),
-            # _morning_dosing's answer, from the plan read once here.
-            "morning_dosing": plan.dosing_time_on(tonight) == titration.MORNING,
+            "morning_dosing": _morning_dosing(plan, patient, now),
             # What the answer means now is the plan's, not the decision's: "Your plan is on
             # hold" stayed on the page after the plan was restarted, and "You can take your
             # doses as planned" after it was put on hold later. A hold from tomorrow (tonight's
