@@ -23,26 +23,35 @@ _STAND_INS = ({"patient": -7_654_321}, {"patient": -7_654_322})
 
 
 class PerPatientQuery:
-    """``build(patient_id)`` returns the queryset; ``sql(patient_id, alias)`` its SQL and
-    parameters for that patient, compiled on the first call for each database alias."""
+    """``build(patient_id, **values)`` returns the queryset; ``sql(patient_id, alias,
+    **values)`` its SQL and parameters for that patient (and those values), compiled on the
+    first call for each database alias. ``stand_ins``: for each named value the query takes
+    besides the patient's id, two values no real call passes, different from each other and
+    from every other stand-in (the nights of a range: records.read_patient)."""
 
-    def __init__(self, build: Callable[[int], QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], **stand_ins: tuple):
         self.build = build
+        self._stand_ins = tuple(
+            {**patient, **{name: pair[index] for name, pair in stand_ins.items()}}
+            for index, patient in enumerate(_STAND_INS)
+        )
         self._frozen = cache(self._freeze)
         register(self._frozen)
 
     def _freeze(self, alias: str) -> sql_once.Frozen:
         def compile_for(values):
-            return self.build(values["patient"]).using(alias).query.sql_with_params()
+            values = dict(values)
+            patient_id = values.pop("patient")
+            return self.build(patient_id, **values).using(alias).query.sql_with_params()
 
-        frozen = sql_once.freeze(alias, compile_for, *_STAND_INS)
+        frozen = sql_once.freeze(alias, compile_for, *self._stand_ins)
         if not any(name == "patient" for name, _form in frozen.params):
             raise ValueError("the query does not filter by the patient's id")
         return frozen
 
-    def sql(self, patient_id: int, alias: str) -> tuple[str, tuple]:
+    def sql(self, patient_id: int, alias: str, **values) -> tuple[str, tuple]:
         frozen = self._frozen(alias)
-        return frozen.sql, sql_once.bind(alias, frozen, {"patient": patient_id})
+        return frozen.sql, sql_once.bind(alias, frozen, {"patient": patient_id, **values})
 
     def rows(self, patient_id: int, alias: str) -> tuple[list[str], list[tuple]]:
         """The column names and rows, read as the queryset's ``values_list`` reads them on

@@ -7,14 +7,17 @@ none builds a model instance (or a prefetch queryset) per night.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import F, JSONField, OuterRef, Value
+from django.db.models import Count, F, JSONField, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.utils import translation
 from psycopg import adapters as psycopg_adapters
@@ -22,7 +25,7 @@ from psycopg.pq import Format
 from psycopg.types.json import JsonbLoader
 
 from patients.compiled import PerPatientQuery
-from patients.models import NightlyEntry, SideEffect, SymptomScore
+from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 
@@ -104,12 +107,12 @@ def _effects_apart(entries):
     return effects
 
 
-def _scores(**entry_filter):
+def _scores(*within, **entry_filter):
     """The extra scores of the entries the filter names, each on one of its own patient's
     scales, in the order they were saved: a query of their own, found from the scales (most
     patients have none; an ARRAY subquery per night cost more than reading the nights)."""
     return (
-        SymptomScore.objects.filter(**entry_filter, scale__patient=F("entry__patient"))
+        SymptomScore.objects.filter(*within, **entry_filter, scale__patient=F("entry__patient"))
         .order_by("entry_id", "pk")
         .values_list(
             "entry_id",
@@ -138,17 +141,36 @@ def read(entries, *, extra_scores=True, arrays=None) -> dict[int, Nights]:
     return _records(rows, scores, effects)
 
 
-def read_patient(patient_id, *, extra_scores=True, arrays=None) -> Nights:
-    """All of one patient's nights, as read_one(NightlyEntry.objects.filter(patient=...)):
-    on PostgreSQL from SQL compiled once per process (patients.compiled)."""
+def read_patient(patient_id, *, extra_scores=True, arrays=None, ranges=None) -> Nights:
+    """One patient's nights, as read_one(NightlyEntry.objects.filter(patient=...)): all of
+    them, or with ``ranges`` ((first, last) nights, inclusive) only those on a night of one
+    of them. On PostgreSQL from SQL compiled once per process (patients.compiled), one query
+    (and one for the scores) per RANGE_SLOTS ranges."""
     if arrays is None:
         arrays = connection.vendor == "postgresql"
+    if ranges is not None:
+        ranges = merged(ranges)
+        if not ranges:
+            return Nights()
     if not arrays:
         entries = NightlyEntry.objects.filter(patient_id=patient_id)
+        if ranges is not None:
+            entries = entries.filter(_within("night", ranges))
         return read_one(entries, extra_scores=extra_scores, arrays=False)
     alias = NightlyEntry.objects.db
-    rows = _fetch(alias, *_PATIENT_NIGHTS.sql(patient_id, alias))
-    scores = _fetch(alias, *_PATIENT_SCORES.sql(patient_id, alias)) if extra_scores and rows else ()
+    if ranges is None:
+        rows = _fetch(alias, *_PATIENT_NIGHTS.sql(patient_id, alias))
+        scores = (
+            _fetch(alias, *_PATIENT_SCORES.sql(patient_id, alias)) if extra_scores and rows else ()
+        )
+    else:
+        rows, scores = [], []
+        for start in range(0, len(ranges), RANGE_SLOTS):
+            slots = _slot_values(ranges[start : start + RANGE_SLOTS])
+            found = _fetch(alias, *_PATIENT_NIGHTS_IN.sql(patient_id, alias, **slots))
+            rows += found
+            if extra_scores and found:
+                scores += _fetch(alias, *_PATIENT_SCORES_IN.sql(patient_id, alias, **slots))
     found = _records(rows, scores)
     return next(iter(found.values())) if found else Nights()
 
@@ -282,6 +304,220 @@ _PATIENT_NIGHTS = PerPatientQuery(
 _PATIENT_SCORES = PerPatientQuery(
     lambda patient_id: _scores(entry__patient_id=patient_id, scale__patient_id=patient_id)
 )
+
+
+# --- A range of nights at a time ---------------------------------------------------------------
+
+# A read of nights by ranges binds this many (first, last) pairs; a range left over is empty.
+RANGE_SLOTS = 4
+_NO_NIGHTS = (date(1, 1, 2), date(1, 1, 1))  # first after last: BETWEEN finds nothing
+# Two sets of dates no real range has, every one different (patients.compiled's stand-ins).
+_SLOT_STAND_INS = {
+    f"{end}{slot}": (date(1900, 1, 1) + offset, date(1901, 1, 1) + offset)
+    for slot in range(RANGE_SLOTS)
+    for end, offset in (
+        ("first", timedelta(days=2 * slot)),
+        ("last", timedelta(days=2 * slot + 1)),
+    )
+}
+
+
+def merged(ranges) -> list[tuple[date, date]]:
+    """(first, last) night ranges, inclusive, oldest first, with ranges that overlap or
+    touch joined into one and empty ones (first after last) left out."""
+    out: list[list[date]] = []
+    for first, last in sorted(r for r in ranges if r[0] <= r[1]):
+        if out and (out[-1][1] == date.max or first <= out[-1][1] + timedelta(days=1)):
+            out[-1][1] = max(out[-1][1], last)
+        else:
+            out.append([first, last])
+    return [(first, last) for first, last in out]
+
+
+def without(ranges, taken) -> list[tuple[date, date]]:
+    """The nights of ``ranges`` not in ``taken`` (both as merged() gives them), as ranges."""
+    out = []
+    for first, last in ranges:
+        for t_first, t_last in taken:
+            if t_last < first or t_first > last:
+                continue
+            if t_first > first:
+                out.append((first, t_first - timedelta(days=1)))
+            if t_last >= last:
+                break
+            first = t_last + timedelta(days=1)
+        else:
+            out.append((first, last))
+    return merged(out)
+
+
+def _within(field_name, ranges):
+    within = Q()
+    for first, last in ranges:
+        within |= Q(**{f"{field_name}__range": (first, last)})
+    return within
+
+
+def _slot_values(ranges) -> dict:
+    padded = [*ranges, *[_NO_NIGHTS] * (RANGE_SLOTS - len(ranges))]
+    values = {}
+    for slot, (first, last) in enumerate(padded):
+        values[f"first{slot}"], values[f"last{slot}"] = first, last
+    return values
+
+
+def _slots(values):
+    return [(values[f"first{slot}"], values[f"last{slot}"]) for slot in range(RANGE_SLOTS)]
+
+
+_PATIENT_NIGHTS_IN = PerPatientQuery(
+    lambda patient_id, **slots: _rows(
+        NightlyEntry.objects.filter(_within("night", _slots(slots)), patient_id=patient_id),
+        arrays=True,
+    ),
+    **_SLOT_STAND_INS,
+)
+_PATIENT_SCORES_IN = PerPatientQuery(
+    lambda patient_id, **slots: _scores(
+        _within("entry__night", _slots(slots)),
+        entry__patient_id=patient_id,
+        scale__patient_id=patient_id,
+    ),
+    **_SLOT_STAND_INS,
+)
+
+
+def records_within(records, ranges):
+    """The records (oldest first, as this module reads them) on the nights of any of the
+    (first, last) ranges, oldest first: found by bisection, not by a look at each night."""
+    night = attrgetter("night")
+    chosen = {}
+    for first, last in ranges:
+        start = bisect_left(records, first, key=night)
+        for record in records[start : bisect_right(records, last, lo=start, key=night)]:
+            chosen[record.night] = record
+    return [chosen[n] for n in sorted(chosen)]
+
+
+class PatientNights:
+    """One patient's logged nights as a page reads them: range by range, only the nights its
+    parts show (the flags' weeks, the chart's, the calendar's month, the suggestions' and a
+    report's range), never the whole record, so a page costs the same after a year or ten.
+
+    A page says up front what it will show (``want``); the first ask reads all of it in one
+    query, and a later ask reads only the nights not read yet."""
+
+    def __init__(self, patient_id, *, extra_scores=True):
+        self.patient_id = patient_id
+        self.extra_scores = extra_scores
+        self.records: list = []  # flags.NightRecord, oldest first
+        self.read: list[tuple[date, date]] = []  # the ranges read so far (merged)
+        self._wanted: list[tuple[date, date]] = []
+
+    def want(self, *ranges) -> None:
+        """(first, last) ranges the page will ask for: read with the next ask."""
+        self._wanted += ranges
+
+    def between(self, first: date, last: date) -> list:
+        """The records of the nights first..last, oldest first."""
+        self._read_missing([(first, last)])
+        night = attrgetter("night")
+        start = bisect_left(self.records, first, key=night)
+        return self.records[start : bisect_right(self.records, last, lo=start, key=night)]
+
+    def within(self, ranges) -> list:
+        """The records on the nights of any of the ranges, oldest first."""
+        self._read_missing(ranges)
+        return records_within(self.records, ranges)
+
+    def _read_missing(self, ranges) -> None:
+        missing = without(merged([*self._wanted, *ranges]), self.read)
+        self._wanted = []
+        if not missing:
+            return
+        found = read_patient(self.patient_id, extra_scores=self.extra_scores, ranges=missing)
+        self.records = sorted([*self.records, *found.records], key=attrgetter("night"))
+        self.read = merged([*self.read, *missing])
+
+
+# --- What the whole record adds up to ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a page needs of a patient's whole record without reading its nights."""
+
+    first: date | None  # the first night logged
+    last: date | None  # the last night logged
+    count: int  # nights logged
+    first_reported: dict  # side-effect kind -> the first night it was reported
+
+
+def first_reported(side_effects) -> dict[int, dict[str, date]]:
+    """Each side-effect kind's first night by patient, of a SideEffect queryset: what the
+    side-effects flag calls new (flags.evaluate's ``first_reported``). One query."""
+    found: dict[int, dict[str, date]] = defaultdict(dict)
+    for patient_id, kind, first in _first_reported_rows(side_effects):
+        found[patient_id][kind] = first
+    return found
+
+
+def _first_reported_rows(side_effects):
+    return (
+        side_effects.order_by()
+        .values("entry__patient_id", "kind")
+        .annotate(first=Min("entry__night"))
+        .values_list("entry__patient_id", "kind", "first")
+    )
+
+
+def _span(entries):
+    return (
+        entries.logged()
+        .order_by()
+        .values("patient_id")
+        .annotate(first=Min("night"), last=Max("night"), count=Count("pk"))
+        .values_list("first", "last", "count")
+    )
+
+
+def _summary_query(patient_id):
+    """Patient ``patient_id``'s Summary in one row (PostgreSQL): the span of their logged
+    nights and, as an array of JSON objects, each side effect's first night."""
+    logged = NightlyEntry.objects.filter(patient_id=OuterRef("pk"))
+    reported = _first_reported_rows(SideEffect.objects.filter(entry__patient_id=OuterRef("pk")))
+    return (
+        Patient.objects.filter(pk=patient_id)
+        .order_by()
+        .values_list(
+            *(Subquery(_span(logged).values_list(name)) for name in ("first", "last", "count")),
+            ArraySubquery(reported.values_list(JSONObject(kind="kind", first="first"))),
+        )
+    )
+
+
+_PATIENT_SUMMARY = PerPatientQuery(_summary_query)
+
+
+def summary(patient_id) -> Summary:
+    """The patient's first and last night logged, how many, and each side effect's first
+    night: one query, whatever the length of the record."""
+    if connection.vendor != "postgresql":
+        span = list(_span(NightlyEntry.objects.filter(patient_id=patient_id)))
+        firsts = first_reported(SideEffect.objects.filter(entry__patient_id=patient_id))
+        first, last, count = span[0] if span else (None, None, 0)
+        return Summary(first, last, count, firsts.get(patient_id, {}))
+    alias = NightlyEntry.objects.db
+    found = _fetch(alias, *_PATIENT_SUMMARY.sql(patient_id, alias))
+    if not found:
+        return Summary(None, None, 0, {})
+    first, last, count, reported = found[0]
+    return Summary(
+        first,
+        last,
+        count or 0,
+        {item["kind"]: date.fromisoformat(item["first"]) for item in reported or ()},
+    )
 
 
 def read_one(entries, *, extra_scores=True, arrays=None) -> Nights:

@@ -1,8 +1,5 @@
 """Night facts for the suggestion rules, read from the journal (the non-pure half)."""
 
-from bisect import bisect_left, bisect_right
-from operator import attrgetter
-
 from django.db.models import Q
 
 from patients import records as night_records
@@ -25,19 +22,6 @@ def facts_from_records(records):
         )
         for record in records
     ]
-
-
-def records_within(records, ranges):
-    """The records (oldest first, as patients.records reads them) on the nights of any of
-    the (first, last) ranges, oldest first: found by bisection, not by a look at each night
-    of a year."""
-    night = attrgetter("night")
-    chosen = {}
-    for first, last in ranges:
-        start = bisect_left(records, first, key=night)
-        for record in records[start : bisect_right(records, last, lo=start, key=night)]:
-            chosen[record.night] = record
-    return [chosen[n] for n in sorted(chosen)]
 
 
 def night_facts(patient, ranges):

@@ -16,7 +16,7 @@ from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.models import SuggestionDismissal
-from prescriptions.night_facts import facts_from_records, night_facts, records_within
+from prescriptions.night_facts import facts_from_records, night_facts
 
 
 def plan_state(patient, now=None, view=None, tonight=None):
@@ -73,22 +73,33 @@ def acted_on(view):
     )
 
 
-def current_suggestions(patient, state, records=None, dismissals=None):
+def nights_needed(view, tonight):
+    """The (first, last) night ranges the suggestions read for a plan (a plans.PlanView) on
+    ``tonight``: none without an open prescription. A page that reads its nights range by
+    range (records.PatientNights) asks for these with the rest."""
+    prescription = view.open_prescription
+    if prescription is None or not view.versions:
+        return []
+    return rules.nights_needed(view.versions, tonight - timedelta(days=1), prescription.start_date)
+
+
+def current_suggestions(patient, state, nights=None, dismissals=None):
     """Suggestions still open: not dismissed and not acted on by a saved version.
 
-    ``records`` (the nights as patients.records reads them) and ``dismissals`` may be given
-    by a page that has read them already; otherwise 2 + 1 queries.
+    ``nights`` (a page's records.PatientNights, which reads the nights the suggestions need
+    with the rest of the page's) and ``dismissals`` may be given by a page; otherwise 2 + 1
+    queries.
     """
     prescription, versions = state["prescription"], state["plain_versions"]
     if prescription is None or not versions:
         return []
     last_night = state["tonight"] - timedelta(days=1)
     first_night = prescription.start_date
-    ranges = rules.nights_needed(versions, last_night, first_night)
-    if records is None:
+    ranges = nights_needed(state["plan"], state["tonight"])
+    if nights is None:
         facts = night_facts(patient, ranges)
     else:
-        facts = facts_from_records(records_within(records, ranges))
+        facts = facts_from_records(nights.within(ranges))
     if dismissals is None:
         dismissals = dismissals_of(patient)
     closed = {(d.kind, d.evidence_key) for d in dismissals} | acted_on(state["plan"])
@@ -110,9 +121,9 @@ def dismissals_of(patient):
     return _DISMISSALS.instances(patient.pk)
 
 
-def panel_context(patient, state, records=None):
+def panel_context(patient, state, nights=None):
     """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
-    dismissals, 2 more for the nights unless the page passes its ``records``)."""
+    dismissals, 2 more for the nights unless the page passes its ``nights``)."""
     view, night = state["plan"], state["tonight"]
     # The steps the patient will follow, every version and hold taken into account: the one
     # list My plan shows (PlanView.steps_ahead). The table listed the newest version's
@@ -133,7 +144,7 @@ def panel_context(patient, state, records=None):
         # restart is signed, and the panel offered "Hold" for a plan on hold tonight.
         "is_held": view.open_prescription is not None
         and view.first_held_night(state["tonight"]) is not None,
-        "suggestions": current_suggestions(patient, state, records, dismissals),
+        "suggestions": current_suggestions(patient, state, nights, dismissals),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
     }

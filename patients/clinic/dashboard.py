@@ -386,13 +386,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
         NightlyEntry.objects.filter(patient__in=ids, night__gte=window_start)
     )
     plans = load_many(ids)
-    first_reported = defaultdict(dict)
-    for row in (
-        SideEffect.objects.filter(entry__patient__in=ids)
-        .values("entry__patient_id", "kind")
-        .annotate(first=Min("entry__night"))
-    ):
-        first_reported[row["entry__patient_id"]][row["kind"]] = row["first"]
+    first_reported = night_records.first_reported(SideEffect.objects.filter(entry__patient__in=ids))
 
     rows = []
     for patient in patients:
@@ -448,6 +442,10 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
 
 @dataclass
 class PatientPage:
+    """What the patient page and the visit report show of one patient. Their nights are read
+    range by range (``nights``: records.PatientNights), only those each part shows, and the
+    whole record's figures from ``summary``: a page costs the same after a year or ten."""
+
     patient: Patient
     care_team: list
     today: date
@@ -456,17 +454,64 @@ class PatientPage:
     last_night: date
     plan: PlanView
     position: titration.PlanPosition
-    records: list  # flags.NightRecord, oldest first, every night logged (patients.records)
-    flags: list
+    nights: night_records.PatientNights
+    summary: night_records.Summary  # the first and last night logged, how many, first reports
     reviewed_through: date | None
     scales: list  # SymptomScale rows for this patient
     timeline: list  # notes and reviews, newest first (a Page on the patient page)
-    adherence_7: adherence_rules.Adherence
-    adherence_30: adherence_rules.Adherence
     now: datetime | None = None  # the moment the page was read at (its words for nights)
     # The night the latest review named; later than reviewed_through when a night up to it
     # was logged or changed after the review (_latest_review): the page says why.
     review_named: date | None = None
+
+    def between(self, first: date, last: date) -> list:
+        """The records (flags.NightRecord) of the nights first..last, oldest first."""
+        return self.nights.between(first, last)
+
+    @property
+    def first_night(self) -> date:
+        """The record's first night: its first entry or plan night, else today
+        (record_nights)."""
+        return record_nights(self.today, self.summary.first, None, self.plan.versions)[0]
+
+    @functools.cached_property
+    def flags(self) -> list:
+        """Every flag on the patient tonight (flags.evaluate), from the nights the flags read
+        (flags.LOOKBACK_NIGHTS before tonight and every night after it) and the record's
+        summary: the same flags as from the whole record (a property test compares them)."""
+        records = self.between(self.today - timedelta(days=flag_rules.LOOKBACK_NIGHTS), date.max)
+        return flag_rules.evaluate(
+            records,
+            self.plan.versions,
+            self.today,
+            tz=self.patient.tz,
+            scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *map(extra_scale, self.scales)],
+            first_reported=self.summary.first_reported,
+            last_entry=self.summary.last,
+            joined=self.plan.night_of(self.patient.created_at, self.patient.tz),
+            urgent=urgent_records(self.patient, self.plan),
+            account_open=self.patient.user.is_active,
+        )
+
+    @functools.cached_property
+    def _adherence(self):
+        # As the patient's history counts it: through the last night of record.
+        first = self.last_night - timedelta(days=29)
+        nightly = adherence_records(
+            self.between(first, self.last_night), self.plan, first, self.last_night
+        )
+        return (
+            adherence_rules.adherence(nightly, self.today, 7, through=self.last_night),
+            adherence_rules.adherence(nightly, self.today, 30, through=self.last_night),
+        )
+
+    @property
+    def adherence_7(self) -> adherence_rules.Adherence:
+        return self._adherence[0]
+
+    @property
+    def adherence_30(self) -> adherence_rules.Adherence:
+        return self._adherence[1]
 
 
 GATE_PATIENT_ATTRIBUTES = (
@@ -717,34 +762,26 @@ def patient_page(
     patient, care_team, now: datetime, *, timeline_number=None, with_timeline=True
 ) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
-    scales (1 query), the nights (patients.records: 1, and 1 for their scores when the patient
-    has extra scales), the plan (2) and the timeline (1). ``timeline_number``: the patient
-    page's page of the timeline (timeline_page); without it the whole timeline.
-    ``with_timeline=False``: none (the visit report reads its range's: timeline_between)."""
+    scales (1 query), the record's summary (2: records.summary), the plan (2) and the
+    timeline (1). The nights are read when first shown, those of every part the page has
+    asked for (``page.nights.want``) in one query (and 1 for their scores when the patient
+    has extra scales): the flags' weeks and the page's own ranges, never the whole record.
+    ``timeline_number``: the patient page's page of the timeline (timeline_page); without it
+    the whole timeline. ``with_timeline=False``: none (the visit report reads its range's:
+    timeline_between)."""
     scales = _PATIENT_SCALES.instances(patient.pk)
-    # A score is on one of the patient's own scales (kept while scored): with none, no query
-    # for scores.
-    records = night_records.read_patient(patient.pk, extra_scores=bool(scales)).records
+    summary = night_records.summary(patient.pk)
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
-    flags = flag_rules.evaluate(
-        records,
-        plan.versions,
-        today,
-        tz=patient.tz,
-        scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *(extra_scale(s) for s in scales)],
-        joined=plan.night_of(patient.created_at, patient.tz),
-        urgent=urgent_records(patient, plan),
-        account_open=patient.user.is_active,
+    _first, last_night = record_nights(today, summary.first, summary.last, plan.versions)
+    # A score is on one of the patient's own scales (kept while scored): with none, no query
+    # for scores.
+    nights = night_records.PatientNights(patient.pk, extra_scores=bool(scales))
+    # The flags' nights and the adherence's 30 (flags.evaluate, PatientPage._adherence).
+    nights.want(
+        (today - timedelta(days=flag_rules.LOOKBACK_NIGHTS), date.max),
+        (last_night - timedelta(days=29), last_night),
     )
-    # Adherence as the patient's history counts it: through the last night of record.
-    _first, last_night = record_nights(
-        today,
-        records[0].night if records else None,
-        records[-1].night if records else None,
-        plan.versions,
-    )
-    nightly = adherence_records(records, plan, last_night - timedelta(days=29), last_night)
     return PatientPage(
         patient=patient,
         care_team=care_team,
@@ -752,8 +789,8 @@ def patient_page(
         last_night=last_night,
         plan=plan,
         position=plan.on(today),
-        records=records,
-        flags=flags,
+        nights=nights,
+        summary=summary,
         reviewed_through=getattr(patient, "reviewed_through", None),
         review_named=getattr(patient, "review_named", None),
         scales=scales,
@@ -764,16 +801,18 @@ def patient_page(
             if timeline_number is None
             else timeline_page(patient, timeline_number)
         ),
-        adherence_7=adherence_rules.adherence(nightly, today, 7, through=last_night),
-        adherence_30=adherence_rules.adherence(nightly, today, 30, through=last_night),
         now=now,
     )
 
 
+def trend_range(page: PatientPage, weeks: int) -> tuple[date, date]:
+    """The nights the patient page's chart of ``weeks`` shows: to the last night of record."""
+    return page.last_night - timedelta(weeks=weeks) + timedelta(days=1), page.last_night
+
+
 def trend(page: PatientPage, weeks: int):
     """The trend chart (SVG), its series (for the table) and the range shown."""
-    end = page.last_night
-    start = end - timedelta(weeks=weeks) + timedelta(days=1)
+    start, end = trend_range(page, weeks)
     title = gettext("Dose prescribed and taken over %(weeks)s weeks") % {"weeks": weeks}
     svg, series = trend_between(page, start, end, title, multiples=True)
     return svg, series, start, end
@@ -795,7 +834,7 @@ def trend_between(
     steps shaded behind it (charts.small_multiples, as the patient's own trends); otherwise
     (the printed report) one chart with every series. ``changes``: the plan changes to
     mark (default PlanView.changes_between, the list the visit report's table shows)."""
-    shown = [r for r in page.records if start <= r.night <= end]
+    shown = page.between(start, end)
     dose = []
     night = start
     while night <= end:
@@ -891,7 +930,8 @@ def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
     """Symptoms by the dose taken, over the patient's whole journal: the page's records as
     they are (each has what dose_response.Night has; copying a year of them into Nights
     cost more than the summary)."""
-    return dose_response.by_dose_level(page.records, dosing_time=page.position.dosing_time)
+    records = night_records.read_patient(page.patient.pk, extra_scores=bool(page.scales)).records
+    return dose_response.by_dose_level(records, dosing_time=page.position.dosing_time)
 
 
 def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVENING) -> str:
@@ -993,12 +1033,16 @@ def next_month(first: date) -> date:
     return month_start(first + timedelta(days=32))
 
 
-def calendar_month(page: PatientPage, first_of_month: date):
-    """The weeks (Monday first) covering one calendar month; days outside it are marked."""
+def calendar_range(first_of_month: date) -> tuple[date, date]:
+    """The first and last night of the weeks (Monday first) covering one calendar month."""
     first = first_of_month - timedelta(days=first_of_month.weekday())
     end_of_month = next_month(first_of_month) - timedelta(days=1)
-    last = end_of_month + timedelta(days=6 - end_of_month.weekday())
-    weeks = _calendar(page, first, last)
+    return first, end_of_month + timedelta(days=6 - end_of_month.weekday())
+
+
+def calendar_month(page: PatientPage, first_of_month: date):
+    """The weeks (Monday first) covering one calendar month; days outside it are marked."""
+    weeks = _calendar(page, *calendar_range(first_of_month))
     for week in weeks:
         for day in week:
             day["outside"] = day["night"].month != first_of_month.month
@@ -1023,7 +1067,7 @@ def _relative_today(page: PatientPage) -> str | None:
 
 
 def _calendar(page: PatientPage, first: date, last: date):
-    by_night = {r.night: r for r in page.records}
+    by_night = {r.night: r for r in page.between(first, last)}
     # Seven states, each worded once per calendar rather than once per day.
     states = {
         "future": ("future", "", gettext("Not yet")),
@@ -1096,7 +1140,7 @@ def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
     entries (1 query: dismissals); this page records its own read in the access log."""
     state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
-    return panel.panel_context(page.patient, state, records=page.records)
+    return panel.panel_context(page.patient, state, nights=page.nights)
 
 
 def tonight_heading(page: PatientPage) -> str:
@@ -1197,10 +1241,16 @@ class _EntryRowsOf:
 
 def entry_rows(page: PatientPage, number, per_page):
     """A page of the entries table, newest first, paged in SQL (one query); the side effects
-    come from the page's records."""
+    come from the page's records of those nights (read with the rest of the page's for the
+    newest entries; an older page of the table reads its own)."""
     rows = _EntryRowsOf(page.patient.pk)
-    shown = _CountedPaginator(rows, per_page, len(page.records)).get_page(number)
-    effects = {r.night: r.side_effects for r in page.records if r.side_effects}
+    shown = _CountedPaginator(rows, per_page, page.summary.count).get_page(number)
+    nights = [row[1] for row in shown.object_list]
+    effects = {
+        r.night: r.side_effects
+        for r in (page.between(min(nights), max(nights)) if nights else ())
+        if r.side_effects
+    }
     shown.object_list = [
         EntryRow(*row, side_effects=tuple(side_effect_label(e) for e in effects.get(row[1], ())))
         for row in shown.object_list

@@ -88,9 +88,9 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
     ``changes``: the plan's changes in the range (PlanView.changes_between), the same list
     the report's chart marks; the table opens with the version in effect before the range
     (shown muted, for context: it has no marker, its night being outside the chart)."""
-    records = [r for r in page.records if start <= r.night <= end]
+    records = page.between(start, end)
 
-    nightly = adherence_records(page.records, page.plan, start, end)
+    nightly = adherence_records(records, page.plan, start, end)
     days = (end - start).days + 1
     dreams = Counter(record.dreams for record in records)
     effects = Counter()
@@ -127,7 +127,7 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         # (version, the version that replaced it before it took effect or None, how the
         # hold it begins ends or "")
         "plan_rows": plan_rows,
-        "symptoms": symptom_changes(page.records, start, end, watched),
+        "symptoms": symptom_changes(records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
         # By label (the template translates it), not by the stored code; a kind outside
         # the choices shows as itself.

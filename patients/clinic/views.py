@@ -58,7 +58,7 @@ from patients.rules import flags as flag_rules
 from patients.rules import nights as night_rules
 from patients.urgent import reports as urgent_reports
 from patients.urgent.reports import report_night
-from prescriptions import plans
+from prescriptions import panel, plans
 from prescriptions.models import PlanVersion
 
 ENTRIES_PER_PAGE = 30
@@ -134,15 +134,6 @@ def _links_keeping(request):
     return {name: urlencode({k: v for k, v in asked.items() if k != name}) for name in PAGE_STATE}
 
 
-def _page_first_night(page):
-    """The page's own record start: the first entry or plan night it has loaded (no query),
-    else today. The export picker's default start and the calendar's first month."""
-    first, _last = dashboard.record_nights(
-        page.today, page.records[0].night if page.records else None, None, page.plan.versions
-    )
-    return first
-
-
 def _export_form(request, page):
     """The export range picker, showing the errors of a range the export refused.
 
@@ -151,7 +142,7 @@ def _export_form(request, page):
     """
     data = {k: request.GET[k] for k in ("start", "end") if k in request.GET}
     form = ExportRangeForm(
-        data or None, default_start=_page_first_night(page), default_end=page.last_night
+        data or None, default_start=page.first_night, default_end=page.last_night
     )
     if data:
         form.is_valid()
@@ -174,13 +165,20 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         patient, care_team, now, timeline_number=request.GET.get("notes_page") or 1
     )
     # Not before the record's first month (as the export picker's start: no query more).
-    first_month = dashboard.month_start(_page_first_night(page))
+    first_month = dashboard.month_start(page.first_night)
     month = _calendar_month(request, page.today, page.last_night, first_month)
     chart_form = ChartForm(request.GET or None)
     weeks = chart_form.weeks_shown()
-    svg, series, start, end = dashboard.trend(page, weeks)
-
+    # The nights the page shows, read together with the flags' when first asked for: the
+    # chart's weeks, the calendar's month and the suggestions' (the entries table's page
+    # adds its own nights to that read).
+    page.nights.want(
+        dashboard.trend_range(page, weeks),
+        dashboard.calendar_range(month),
+        *panel.nights_needed(page.plan, page.today),
+    )
     entries = dashboard.entry_rows(page, request.GET.get("page"), ENTRIES_PER_PAGE)
+    svg, series, start, end = dashboard.trend(page, weeks)
     calendar = dashboard.calendar_month(page, month)
     dose_levels = dashboard.dose_levels(page)
     record_access(request, "patient.view", patient=patient, obj=patient)
@@ -228,7 +226,7 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         context["review_form"] = ReviewForm(
             initial={"reviewed_through": page.last_night},
             today=page.last_night,
-            first=first_reviewable_night(patient, page.records[0].night if page.records else None),
+            first=first_reviewable_night(patient, page.summary.first),
             dosing_time=page.position.dosing_time,
         )
     if "scale_form" not in bound:
@@ -642,7 +640,7 @@ def _page_record_range(page):
     )
     nights = [
         report_night(reports[0], patient.tz, page.plan) if reports else None,
-        page.records[0].night if page.records else None,
+        page.summary.first,
         min((version.effective_night for version in page.plan.versions), default=None),
     ]
     start = min([night for night in nights if night is not None] + [page.today])

@@ -30,12 +30,14 @@ BUDGETS = {
     # which (issue 18; one query with it since issue 19) also reads the banner's active
     # emergency grants. Was 12 with the banner's own query, 14 when
     # every night was read as a model instance with its side effects and scores (3 queries)
-    # and the plan's steps were prefetched (1 more).
-    "clinic:patient": 11,
+    # and the plan's steps were prefetched (1 more). Since the page reads only the nights it
+    # shows (issue 19, "flat for a year or ten"), the record's summary (first and last night,
+    # count, first reports: 1) and the by-dose panel's groups (1) are queries of their own.
+    "clinic:patient": 13,
     # The patient page's reads without the entries table and dismissals, plus where the
     # record starts and the urgent reports of the range. Was 15, then 12 with the banner's
-    # own query.
-    "clinic:report": 11,
+    # own query. The record's summary (1) since the report reads only its range's nights.
+    "clinic:report": 12,
     # The suggestions' nights in one query (patients.records) instead of two, the plan in one,
     # and the banner (in the navigation's query). Was 13, then 9 with the banner's own query.
     "clinic:plan": 8,

@@ -11,11 +11,11 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from patients.records import records_within
 from patients.rules.wording import english
 from patients.templatetags.wording import evidence_rows
 from patients.wording import translate
 from prescriptions import suggestions as rules
-from prescriptions.night_facts import records_within
 from prescriptions.suggestions import NightFacts, suggestions_for
 from prescriptions.titration import PlainVersion, Step
 
