@@ -456,7 +456,11 @@ class Page:
 def pages(clinic):
     pk = clinic["patient"].pk
     month = clinic["tonight"].replace(day=1) - timedelta(days=1)
-    year = f"start={clinic['first_night'].isoformat()}&end={clinic['tonight'].isoformat()}"
+    # The exports ask for the record's last year (the "a year's CSV or FHIR export"):
+    # the whole of a longer record is more than one export may cover (MAX_RANGE_DAYS).
+    start = max(clinic["first_night"], clinic["tonight"] - timedelta(days=364))
+    year = f"start={start.isoformat()}&end={clinic['tonight'].isoformat()}"
+    exported = (clinic["tonight"] - start).days + 1
     listed = [
         Page("home", "patient home", "/journal/", "patient"),
         Page("taken", "Taken now (POST)", "/journal/taken/", "patient", "POST", 302),
@@ -477,13 +481,13 @@ def pages(clinic):
         Page("report", "visit report", f"/clinic/patients/{pk}/report/", "team50"),
         Page(
             "csv",
-            f"CSV export ({NIGHTS} nights)",
+            f"CSV export ({exported} nights)",
             f"/clinic/patients/{pk}/export/csv/?{year}",
             "team50",
         ),
         Page(
             "fhir",
-            f"FHIR export ({NIGHTS} nights)",
+            f"FHIR export ({exported} nights)",
             f"/clinic/patients/{pk}/export/fhir/?{year}",
             "team50",
         ),
