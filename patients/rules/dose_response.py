@@ -117,19 +117,71 @@ def change_percent(scale: scale_defs.Scale, baseline: Decimal, value: Decimal) -
     return (better / baseline * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class Group:
+    """One group of nights as the summary reads it: plain values, grouped here (``groups``)
+    or by the database (patients.clinic.dose_levels, the same grouping in SQL)."""
+
+    dose_mg: Decimal | None  # None: the nights logged before the first dose (the baseline)
+    nights: int
+    first_night: date
+    last_night: date
+    scores: dict  # scale key -> the night's scores that are not None, in any order
+    dream_nights: int  # nights with dreams answered
+    vivid_nights: int  # of those, vivid dreams or nightmares
+
+
+def groups(nights: Iterable[Night], scales: Sequence[scale_defs.Scale] = WATCHED) -> list[Group]:
+    """The groups the summary reads: one per dose taken (a taken night with a dose), in the
+    order of the first night each was taken, then the nights before the first dose with any
+    score (a scale not summarised counts too), when there are any."""
+    ordered = sorted(nights, key=lambda n: n.night)
+    by_dose: dict[Decimal, list[Night]] = {}
+    for night in ordered:
+        if night.status == "taken" and night.dose_mg is not None:
+            by_dose.setdefault(night.dose_mg, []).append(night)
+    if not by_dose:
+        return []
+    first_dose_night = min(rows[0].night for rows in by_dose.values())
+    before = [
+        n
+        for n in ordered
+        if n.night < first_dose_night and any(v is not None for v in n.scores.values())
+    ]
+    found = [_group(dose, rows, scales) for dose, rows in by_dose.items()]
+    if before:
+        found.append(_group(None, before, scales))
+    return found
+
+
+def _group(dose, nights: Sequence[Night], scales) -> Group:
+    answered = [n.dreams for n in nights if n.dreams]
+    return Group(
+        dose_mg=dose,
+        nights=len(nights),
+        first_night=min(n.night for n in nights),
+        last_night=max(n.night for n in nights),
+        scores={
+            scale.key: [v for n in nights if (v := n.scores.get(scale.key)) is not None]
+            for scale in scales
+        },
+        dream_nights=len(answered),
+        vivid_nights=sum(1 for dreams in answered if dreams in VIVID),
+    )
+
+
 def _level(
     label,
-    dose,
-    nights: Sequence[Night],
+    group: Group,
     scales,
     baseline: Level | None,
     is_baseline,
     dosing_time: str = EVENING,
 ):
+    dose = group.dose_mg
     summaries = []
     for scale in scales:
-        values = [n.scores.get(scale.key) for n in nights]
-        summary = spread([v for v in values if v is not None])
+        summary = spread(group.scores.get(scale.key, ()))
         percent = None
         base = None
         if baseline is not None and not is_baseline:
@@ -144,9 +196,7 @@ def _level(
                 percent is not None and percent >= IMPROVEMENT_PERCENT,
             )
         )
-    answered = [n for n in nights if n.dreams]
-    vivid = sum(1 for n in answered if n.dreams in VIVID)
-    count = len(nights)
+    count = group.nights
     caution = ""
     morning = dosing_time == MORNING
     if count < SMALL_SAMPLE_NIGHTS and dose is not None and morning:
@@ -175,17 +225,20 @@ def _level(
             "only %(count)s nights before LDN: read with care",
             count,
         )
+    answered = group.dream_nights
     return Level(
         label=label,
         dose_mg=dose,
         nights=count,
-        first_night=min(n.night for n in nights),
-        last_night=max(n.night for n in nights),
+        first_night=group.first_night,
+        last_night=group.last_night,
         scales=tuple(summaries),
         vivid_percent=(
-            (Decimal(vivid) / len(answered) * 100).quantize(Decimal("1")) if answered else None
+            (Decimal(group.vivid_nights) / answered * 100).quantize(Decimal("1"))
+            if answered
+            else None
         ),
-        dream_nights=len(answered),
+        dream_nights=answered,
         is_baseline=is_baseline,
         caution=caution,
     )
@@ -200,38 +253,49 @@ def by_dose_level(
 ) -> DoseResponse:
     """Each dose taken on at least ``min_nights`` nights, against the patient's baseline.
     ``dosing_time``: the patient's; a morning doser's small-sample cautions count days."""
-    ordered = sorted(nights, key=lambda n: n.night)
-    taken = [n for n in ordered if n.status == "taken" and n.dose_mg is not None]
-    by_dose: dict[Decimal, list[Night]] = {}
-    for night in taken:
-        by_dose.setdefault(night.dose_mg, []).append(night)
-    if not taken:
-        return DoseResponse(None, (), ())
+    return summarise(
+        groups(nights, scales), scales=scales, min_nights=min_nights, dosing_time=dosing_time
+    )
 
-    first_dose_night = taken[0].night
-    before = [
-        n
-        for n in ordered
-        if n.night < first_dose_night and any(v is not None for v in n.scores.values())
-    ]
+
+def summarise(
+    found: Iterable[Group],
+    *,
+    scales: Sequence[scale_defs.Scale] = WATCHED,
+    min_nights: int = MIN_NIGHTS,
+    dosing_time: str = EVENING,
+) -> DoseResponse:
+    """by_dose_level from the groups of ``groups`` (or the database's same groups), in any
+    order: their scores must hold ``scales``."""
+    by_dose: dict[Decimal, Group] = {}
+    before = None
+    for group in found:
+        if group.dose_mg is None:
+            before = group
+        else:
+            by_dose[group.dose_mg] = group
+    if not by_dose:
+        return DoseResponse(None, (), ())
+    # The dose taken on the first night taken (min keeps the first of equals: ``groups``
+    # lists the doses in the order they were first taken; a patient has one row a night).
+    first_dose = min(by_dose.values(), key=lambda g: g.first_night).dose_mg
     baseline = None
-    if len(before) >= min_nights:
-        baseline = _level(gettext_noop("Before LDN"), None, before, scales, None, True, dosing_time)
-    first_dose = taken[0].dose_mg
-    levels = []
-    if baseline is None and len(by_dose[first_dose]) >= min_nights:
+    if before is not None and before.nights >= min_nights:
+        baseline = _level(gettext_noop("Before LDN"), before, scales, None, True, dosing_time)
+    if baseline is None and by_dose[first_dose].nights >= min_nights:
         baseline = _level(
-            dose_label(first_dose), first_dose, by_dose[first_dose], scales, None, True, dosing_time
+            dose_label(first_dose), by_dose[first_dose], scales, None, True, dosing_time
         )
+    levels = []
     for dose in sorted(by_dose):
-        rows = by_dose[dose]
-        if len(rows) < min_nights:
+        group = by_dose[dose]
+        if group.nights < min_nights:
             continue
         if baseline is not None and baseline.dose_mg == dose:
             levels.append(baseline)
             continue
-        levels.append(_level(dose_label(dose), dose, rows, scales, baseline, False, dosing_time))
+        levels.append(_level(dose_label(dose), group, scales, baseline, False, dosing_time))
     too_few = tuple(
-        (dose, len(rows)) for dose, rows in sorted(by_dose.items()) if len(rows) < min_nights
+        (dose, group.nights) for dose, group in sorted(by_dose.items()) if group.nights < min_nights
     )
     return DoseResponse(baseline, tuple(levels), too_few)
