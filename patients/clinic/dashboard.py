@@ -44,6 +44,7 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import CompiledQuery, register
 from ldn_journal.local_dates import local_date
 from patients import records as night_records
+from patients.clinic import dose_levels as dose_level_groups
 from patients.compiled import PerPatientQuery
 from patients.journal.charts import (
     Marker,
@@ -927,11 +928,9 @@ def hold_ending(plan: PlanView, version) -> str:
 
 
 def dose_levels(page: PatientPage) -> dose_response.DoseResponse:
-    """Symptoms by the dose taken, over the patient's whole journal: the page's records as
-    they are (each has what dose_response.Night has; copying a year of them into Nights
-    cost more than the summary)."""
-    records = night_records.read_patient(page.patient.pk, extra_scores=bool(page.scales)).records
-    return dose_response.by_dose_level(records, dosing_time=page.position.dosing_time)
+    """Symptoms by the dose taken, over the patient's whole journal (not only the nights the
+    page reads): from the groups the database makes of them, in one query (dose_levels)."""
+    return dose_level_groups.by_dose_level(page.patient.pk, dosing_time=page.position.dosing_time)
 
 
 def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVENING) -> str:

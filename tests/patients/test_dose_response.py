@@ -4,7 +4,6 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
@@ -12,7 +11,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from patients.clinic.dashboard import dose_level_rows_html, dose_levels
+from patients.clinic.dashboard import dose_level_rows_html
 from patients.rules import dose_response as dr
 from patients.rules.flags import NightRecord
 from patients.rules.scales import MOOD, PAIN
@@ -209,14 +208,14 @@ def test_the_dose_level_rows_are_the_html_the_template_loop_wrote(language):
 
 @settings(max_examples=60, deadline=None)
 @given(journals())
-def test_the_clinicians_pages_records_give_what_nights_give(nights):
-    """The patient page passes its night records as they are (patients.clinic.dashboard
-    .dose_levels): the same summary as from dose_response.Night copies."""
+def test_the_clinicians_records_give_what_nights_give(nights):
+    """The night records patients.records reads (flags.NightRecord) summarise as
+    dose_response.Night copies do: the panel's groups from the database are checked against
+    by_dose_level over those records (tests/patients/test_dose_levels_sql.py)."""
     records = [
         NightRecord(
             night=n.night, status=n.status, dose_mg=n.dose_mg, scores=n.scores, dreams=n.dreams
         )
         for n in nights
     ]
-    page = SimpleNamespace(records=records, position=SimpleNamespace(dosing_time="evening"))
-    assert dose_levels(page) == dr.by_dose_level(nights)
+    assert dr.by_dose_level(records) == dr.by_dose_level(nights)
