@@ -29,12 +29,12 @@ _TAKEN = Q(status=NightlyEntry.Status.TAKEN, dose_mg__isnull=False)
 _WATCHED = tuple(scale.key for scale in dose_response.WATCHED)
 
 
-def _scored():
+def _scored(patient_id):
     """A night with any score, as the records' scores hold them (dose_response.groups asks
     any of them): a score column, or a score on one of the patient's own extra scales."""
-    own_extra = SymptomScore.objects.filter(
-        entry=OuterRef("pk"), scale__patient_id=OuterRef("patient_id")
-    )
+    # The patient named, not the outer row's: PostgreSQL may run the EXISTS as a hashed
+    # subplan, which then reads this patient's scores, not every patient's.
+    own_extra = SymptomScore.objects.filter(entry=OuterRef("pk"), scale__patient_id=patient_id)
     columns = [Q(**{f"{field}__isnull": False}) for field in SCORE_FIELDS]
     return reduce(or_, columns) | Q(Exists(own_extra))
 
@@ -51,7 +51,7 @@ def _grouped(patient_id):
         f"scores_{key}": ArrayAgg(key, filter=Q(**{f"{key}__isnull": False})) for key in _WATCHED
     }
     return (
-        nights.filter(_TAKEN | (Q(night__lt=first_dose_night) & _scored()))
+        nights.filter(_TAKEN | (Q(night__lt=first_dose_night) & _scored(patient_id)))
         .order_by()
         .values(group_dose=dose)
         .annotate(
