@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import Count, F, JSONField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, JSONField, Max, Min, OuterRef, Q, Value
 from django.db.models.functions import JSONObject
 from django.utils import translation
 from psycopg import adapters as psycopg_adapters
@@ -25,7 +25,7 @@ from psycopg.pq import Format
 from psycopg.types.json import JsonbLoader
 
 from patients.compiled import PerPatientQuery
-from patients.models import NightlyEntry, Patient, SideEffect, SymptomScore
+from patients.models import NightlyEntry, SideEffect, SymptomScore
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 
@@ -482,17 +482,23 @@ def _span(entries):
 
 
 def _summary_query(patient_id):
-    """Patient ``patient_id``'s Summary in one row (PostgreSQL): the span of their logged
-    nights and, as an array of JSON objects, each side effect's first night."""
-    logged = NightlyEntry.objects.filter(patient_id=OuterRef("pk"))
-    reported = _first_reported_rows(SideEffect.objects.filter(entry__patient_id=OuterRef("pk")))
+    """Patient ``patient_id``'s Summary in one row (PostgreSQL), from one pass over their
+    logged nights: the span, and each side effect's first night as an array of JSON
+    objects."""
+    # Named by the patient's id, not the outer row's: computed once, not once per night.
+    reported = _first_reported_rows(SideEffect.objects.filter(entry__patient_id=patient_id))
     return (
-        Patient.objects.filter(pk=patient_id)
+        NightlyEntry.objects.filter(patient_id=patient_id)
+        .logged()
         .order_by()
-        .values_list(
-            *(Subquery(_span(logged).values_list(name)) for name in ("first", "last", "count")),
-            ArraySubquery(reported.values_list(JSONObject(kind="kind", first="first"))),
+        .values("patient_id")
+        .annotate(
+            first=Min("night"),
+            last=Max("night"),
+            count=Count("pk"),
+            reported=ArraySubquery(reported.values_list(JSONObject(kind="kind", first="first"))),
         )
+        .values_list("first", "last", "count", "reported")
     )
 
 
