@@ -737,7 +737,12 @@ class NightlyEntry(models.Model):
                 for f in SCORE_FIELDS
             ],
         ]
-        indexes = [models.Index(fields=["patient", "-night"])]
+        indexes = [
+            models.Index(fields=["patient", "-night"]),
+            # The nights changed after a review (dashboard._latest_review), without reading the
+            # whole record.
+            models.Index(fields=["patient", "updated_at", "night"], name="entry_changed_since"),
+        ]
 
     def __str__(self):
         return f"Entry #{self.pk} ({self.night})"

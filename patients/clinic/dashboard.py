@@ -227,14 +227,20 @@ def _latest_review(ref="pk"):
     after the review was made. A review covers what the clinician could see: one through
     tonight (the form's default) covered a severe side effect the patient reported the next
     morning for that night, and it never raised them in the list (found in QA)."""
+    # The first such night as an aggregate over the nights changed after the review, which
+    # an index on the patient, updated_at and night finds without reading the rest ("the
+    # first night, in order, changed after the review" read every night of the record up
+    # to the review's, on every clinician page of the patient (the gate) and in the list).
     changed_after = (
         NightlyEntry.objects.filter(
             patient=OuterRef("patient"),
             night__lte=OuterRef("reviewed_through"),
             updated_at__gt=OuterRef("at"),
         )
-        .order_by("night")
-        .values("night")[:1]
+        .order_by()
+        .values("patient")
+        .annotate(first=Min("night"))
+        .values("first")
     )
     day_before_change = Cast(
         ExpressionWrapper(

@@ -149,3 +149,25 @@ def test_why_the_review_covers_less_is_said_in_german_and_spanish(
     clinician_a.language = language
     clinician_a.save(update_fields=["language"])
     assert says in _page_text(clinician_client, journal)
+
+
+def test_a_night_changed_after_the_night_reviewed_through_leaves_the_review_as_named(
+    clinician_client, journal
+):
+    """Only a night up to the one reviewed through takes the review back: a later night
+    changed after it (29 March, the review naming 27 March) covered 28 March too, whose
+    flags nobody saw (the night before the first changed night was taken, whatever it was)."""
+    named = TONIGHT - timedelta(days=3)
+    with time_machine.travel(REVIEWED, tick=False):
+        response = clinician_client.post(
+            reverse("clinic:mark_reviewed", args=[journal.pk]),
+            {"reviewed_through": named.isoformat()},
+        )
+    assert response.status_code == 302
+    with time_machine.travel(AFTER, tick=False):
+        NightlyEntry.objects.filter(patient=journal, night=TONIGHT - timedelta(days=1)).update(
+            pain=5, updated_at=timezone.now()
+        )
+        response = clinician_client.get(reverse("clinic:patient", args=[journal.pk]))
+    assert response.context["page_data"].reviewed_through == named
+    assert _row(clinician_client, journal).reviewed_through == named
