@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -171,6 +171,9 @@ def read_patient(patient_id, *, extra_scores=True, arrays=None, ranges=None) -> 
             rows += found
             if extra_scores and found:
                 scores += _fetch(alias, *_PATIENT_SCORES_IN.sql(patient_id, alias, **slots))
+        # Each range's rows in no set order (_each_range): oldest first, as _records reads.
+        rows.sort(key=itemgetter(2))
+        scores.sort(key=itemgetter(0))
     found = _records(rows, scores)
     return next(iter(found.values())) if found else Nights()
 
@@ -370,18 +373,33 @@ def _slots(values):
     return [(values[f"first{slot}"], values[f"last{slot}"]) for slot in range(RANGE_SLOTS)]
 
 
+def _each_range(build, slots):
+    """One query per range, as one (UNION ALL): PostgreSQL reads each range from the index on
+    the patient and the night. As one query with the ranges OR-ed it read every night of the
+    patient's record and kept those in a range (it cannot use the index's second column for
+    an OR), which grew with the record."""
+    first, *rest = (build(first, last) for first, last in _slots(slots))
+    return first.union(*rest, all=True)
+
+
 _PATIENT_NIGHTS_IN = PerPatientQuery(
-    lambda patient_id, **slots: _rows(
-        NightlyEntry.objects.filter(_within("night", _slots(slots)), patient_id=patient_id),
-        arrays=True,
+    lambda patient_id, **slots: _each_range(
+        lambda first, last: _rows(
+            NightlyEntry.objects.filter(patient_id=patient_id, night__range=(first, last)),
+            arrays=True,
+        ).order_by(),
+        slots,
     ),
     **_SLOT_STAND_INS,
 )
 _PATIENT_SCORES_IN = PerPatientQuery(
-    lambda patient_id, **slots: _scores(
-        _within("entry__night", _slots(slots)),
-        entry__patient_id=patient_id,
-        scale__patient_id=patient_id,
+    lambda patient_id, **slots: _each_range(
+        lambda first, last: _scores(
+            entry__patient_id=patient_id,
+            entry__night__range=(first, last),
+            scale__patient_id=patient_id,
+        ).order_by(),
+        slots,
     ),
     **_SLOT_STAND_INS,
 )

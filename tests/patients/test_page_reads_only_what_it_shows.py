@@ -57,7 +57,7 @@ ranges = st.lists(
     st.tuples(st.integers(-2, RECORD_NIGHTS + 5), st.integers(0, 400)).map(
         lambda pair: (TONIGHT - timedelta(days=pair[0]), pair[1])
     ),
-    max_size=5,
+    max_size=6,
 )
 
 
@@ -165,6 +165,11 @@ def check_example(history, asks, with_scale, weeks):
     for last, length in asks:
         first = last - timedelta(days=length)
         assert page.between(first, last) == [r for r in every if first <= r.night <= last]
+    # Read at once (more ranges than one query binds, in two), oldest first.
+    spans = [(last - timedelta(days=length), last) for last, length in asks]
+    assert records.read_patient(patient.pk, ranges=spans).records == [
+        r for r in every if any(first <= r.night <= last for first, last in spans)
+    ]
     # The suggestions read from the page's nights: as from their own read.
     state = panel.plan_state(patient, NOW, view=page.plan, tonight=page.today)
     assert panel.current_suggestions(
