@@ -646,7 +646,15 @@ def _score_in_range(field):
 # morning check-in. A row can hold neither: a dose undone keeps its row (and with it the
 # submissions that keep a replay of the dose from logging it again), with the evening cleared.
 # Every surface that counts, lists or dates entries reads this one definition (logged()).
-LOGGED = ~models.Q(status="") | models.Q(morning_logged_at__isnull=False)
+def logged_entry(path: str = "") -> models.Q:
+    """LOGGED of the entry at ``path`` (``"entry__"``: a side effect's), for a query of rows
+    that belong to a night."""
+    return ~models.Q(**{f"{path}status": ""}) | models.Q(
+        **{f"{path}morning_logged_at__isnull": False}
+    )
+
+
+LOGGED = logged_entry()
 
 
 class NightlyEntryQuerySet(models.QuerySet):

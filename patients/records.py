@@ -25,7 +25,7 @@ from psycopg.pq import Format
 from psycopg.types.json import JsonbLoader
 
 from patients.compiled import PerPatientQuery
-from patients.models import NightlyEntry, SideEffect, SymptomScore
+from patients.models import NightlyEntry, SideEffect, SymptomScore, logged_entry
 from patients.rules import flags as flag_rules
 from patients.rules import scales as scale_defs
 
@@ -473,7 +473,8 @@ class Summary:
 
 def first_reported(side_effects) -> dict[int, dict[str, date]]:
     """Each side-effect kind's first night by patient, of a SideEffect queryset: what the
-    side-effects flag calls new (flags.evaluate's ``first_reported``). One query."""
+    side-effects flag calls new (flags.evaluate's ``first_reported``), on the nights of record
+    only (models.LOGGED), as the records give it. One query."""
     found: dict[int, dict[str, date]] = defaultdict(dict)
     for patient_id, kind, first in _first_reported_rows(side_effects):
         found[patient_id][kind] = first
@@ -481,8 +482,10 @@ def first_reported(side_effects) -> dict[int, dict[str, date]]:
 
 
 def _first_reported_rows(side_effects):
+    # A side effect kept on a row with nothing logged is on no night of record (_rows).
     return (
-        side_effects.order_by()
+        side_effects.filter(logged_entry("entry__"))
+        .order_by()
         .values("entry__patient_id", "kind")
         .annotate(first=Min("entry__night"))
         .values_list("entry__patient_id", "kind", "first")
