@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +30,7 @@ from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.local_dates import local_date
 from ldn_journal.pager import query_without_page
+from patients import records as night_records
 from patients.clinic import attention, dashboard, list_rows, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
@@ -298,11 +299,12 @@ def mark_reviewed(request, pk):
     patient, care_team = _gate(request, pk)
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, timezone.now())
-    logged = patient.entries.logged().aggregate(first=Min("night"), last=Max("night"))
+    # The first and last night logged as the patient page reads them (records.summary).
+    logged = night_records.summary(patient.pk)
     form = ReviewForm(
         request.POST,
-        today=night_rules.last_night_of_record(today, logged["last"]),
-        first=first_reviewable_night(patient, logged["first"]),
+        today=night_rules.last_night_of_record(today, logged.last),
+        first=first_reviewable_night(patient, logged.first),
         # As the patient page's form (its position tonight): its errors say "day" too.
         dosing_time=plan.dosing_time_on(today),
     )
