@@ -1030,6 +1030,13 @@ def trends(request):
         dose=prescribed,
         dosing_time=dosing_time,
     )
+    rows = charts.table_rows(series, start, end)
+    # A dose taken on a held night is marked in the table ("1.5 ‖"), as the calendar, the list
+    # and the entry pages mark it (journal.held_nights: the plan's state that night).
+    held = journal.held_nights(plan, [night for night, _dose in series[0].points])
+    for night, cells in rows:
+        if night in held and cells[0]:
+            cells[0] = f"{cells[0]} ‖"
     return render(
         request,
         "patients/journal/trends.html",
@@ -1040,9 +1047,8 @@ def trends(request):
             "choices": TREND_WEEKS,
             "panels": panels,
             "series": series,
-            "table_body": charts.table_body(
-                reversed(charts.table_rows(series, start, end)), blank="—"
-            ),
+            "table_body": charts.table_body(reversed(rows), blank="—"),
+            "held": bool(held),
         },
     )
 

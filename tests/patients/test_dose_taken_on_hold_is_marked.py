@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from patients.clinic import dashboard
+from patients.journal.charts import day_labels
 from patients.models import NightlyEntry
 from patients.rules import flags as flag_rules
 from tests.patients.journal_support import NOW, TONIGHT, make_plan, sign_hold, visible_text
@@ -94,6 +95,15 @@ def _calendar_cells(client):
     }
 
 
+def _marked_in_trends(client):
+    """The nights the trends table marks "‖" (its dose cell), as their row labels, and
+    whether the table's legend says what the mark means."""
+    html = _get(client, reverse("journal:trends") + "?weeks=4")
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td class="num">(.*?)</td>', html)
+    assert rows
+    return {label for label, dose in rows if "‖" in dose}, "‖ plan on hold" in visible_text(html)
+
+
 def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_taken_on_hold(
     patient_a, clinician_a
 ):
@@ -123,6 +133,9 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
         clinicians
     )
     assert {n for n, text in cells.items() if "plan on hold" in text} == HELD
+    # The trends table too (it wrote "1.5" on them like any night), with the legend.
+    label = day_labels("day")
+    assert _marked_in_trends(patient) == ({label(night) for night in clinicians}, True)
 
     # The clinician's calendar marks the same nights (it wrote a plain "✓ Taken" on them).
     with time_machine.travel(NOW, tick=False):
