@@ -1020,12 +1020,6 @@ def dose_level_rows_html(dr: dose_response.DoseResponse, dosing_time: str = EVEN
     return mark_safe("".join(out))  # noqa: S308
 
 
-def calendar_weeks(page: PatientPage, weeks: int = 5):
-    """Weeks (Monday first) of the adherence calendar ending with the current night."""
-    last = page.today + timedelta(days=6 - page.today.weekday())
-    return _calendar(page, last - timedelta(days=7 * weeks - 1), last)
-
-
 def month_start(value: date) -> date:
     return value.replace(day=1)
 
