@@ -5,6 +5,8 @@ Each of the patient's surfaces now says so calmly ("Taken while your plan was on
 the plan's state on that night (PlanView.status_on, titration through plans), the one the
 clinician's pages read: the two sides name the same nights."""
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -95,6 +97,16 @@ def _calendar_cells(client):
     }
 
 
+def _csv_rows(client):
+    """The patient's own CSV export of November, by night."""
+    url = reverse("journal:export_format", args=["csv"]) + "?start=2026-11-01&end=2026-11-30"
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(url)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return {date.fromisoformat(row["night"]): row for row in csv.DictReader(io.StringIO(text))}
+
+
 def _marked_in_trends(client):
     """The nights the trends table marks "‖" (its dose cell), as their row labels, and
     whether the table's legend says what the mark means."""
@@ -133,6 +145,12 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
         clinicians
     )
     assert {n for n, text in cells.items() if "plan on hold" in text} == HELD
+    # The patient's CSV says the plan's state of each night: on hold on exactly those nights.
+    csv_rows = _csv_rows(signed_in_reauthenticated(patient_a.user))
+    assert {n for n, row in csv_rows.items() if row["plan_status"] == "on_hold"} == HELD
+    assert {n for n, row in csv_rows.items() if row["plan_status"] == "active"} == (
+        (TAKEN | SKIPPED) - HELD
+    )
     # The trends table too (it wrote "1.5" on them like any night), with the legend.
     label = day_labels("day")
     assert _marked_in_trends(patient) == ({label(night) for night in clinicians}, True)

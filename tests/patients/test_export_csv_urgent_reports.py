@@ -87,8 +87,12 @@ def test_a_night_with_only_an_urgent_report_is_a_row_of_its_own(clinician_client
     assert alone["urgent_reported_at"] == "2026-03-06T09:30:00+00:00"
     assert alone["urgent_severity"] == "moderate"
     assert alone["urgent_acknowledged_at"] == alone["urgent_decision"] == ""
-    logged_columns = [name for name in HEADER if name != "night" and name not in URGENT]
+    logged_columns = [
+        name for name in HEADER if name not in ("night", "plan_status") and name not in URGENT
+    ]
     assert {name: alone[name] for name in logged_columns} == dict.fromkeys(logged_columns, "")
+    # The plan's state that night is the plan's, logged or not.
+    assert alone["plan_status"] == "active"
     assert rows["2026-03-11"]["logged_offline"] == "false"
     assert rows["2026-03-11"]["urgent_reported_at"] == ""
 

@@ -9,8 +9,9 @@ extra_scores ("Scale name=value; ..."), notes, evening_logged_at, morning_logged
 time_zone (the IANA zone the night was logged in), logged_offline (true/false), then the
 urgent reaction reports made on the night (urgent_reported_at, urgent_time_zone,
 urgent_severity, urgent_symptoms, urgent_text, urgent_acknowledged_at, urgent_decision: one
-item per report, oldest first, separated by semicolons). A night with an urgent report and
-nothing logged is a row too, its other columns blank.
+item per report, oldest first, separated by semicolons), and plan_status (the plan's state
+that night: active, on_hold, ended, not_started or no_plan). A night with an urgent report
+and nothing logged is a row too, its other columns but plan_status blank.
 """
 
 import csv
@@ -68,6 +69,12 @@ COLUMNS = [
         "When a clinician acknowledged each urgent report (ISO 8601, UTC; blank: not yet)",
     ),
     ("urgent_decision", "The clinician's decision on each urgent report: continue or hold"),
+    # Last, so the columns before it keep their places for the programs that read them.
+    (
+        "plan_status",
+        "The plan's state that night: active, on_hold, ended, not_started or no_plan "
+        "(a dose taken on an on_hold night was taken while the plan was paused)",
+    ),
 ]
 HEADER = [name for name, _ in COLUMNS]
 
@@ -121,6 +128,7 @@ def entry_row(entry) -> list[str]:
         entry.time_zone,
         _OFFLINE[entry.logged_offline],
         *urgent_cells(entry.urgent_reports),
+        entry.plan_status,
     ]
     return ["" if value is None else str(value) for value in values]
 

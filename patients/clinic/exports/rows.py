@@ -138,6 +138,9 @@ class Night:
     side_effects: list[Effect] = field(default_factory=list)
     extra_scores: list[Score] = field(default_factory=list)
     urgent_reports: list[Report] = field(default_factory=list)  # nights_with_reports only
+    # The plan's state that night (PlanView.status_on: titration's active, on_hold, ended,
+    # not_started or no_plan), as every page reads it; nights_with_reports only.
+    plan_status: str = ""
 
     @classmethod
     def reported_only(cls, night: date, reports: list[Report]) -> Night:
@@ -212,8 +215,9 @@ def nights_with_reports(patient, start: date, end: date, plan) -> Iterator[Night
     """nights(), each with the urgent reports made on it, oldest first, and a night with
     reports but nothing logged as a Night.reported_only between them: the reports of the
     range as the night page and the FHIR export select them (urgent.reports.reports_between,
-    each on its night in the zone it was made in, under ``plan``, a plans.PlanView). One
-    query more, when the first night is asked for; the reports are few, held for the range."""
+    each on its night in the zone it was made in, under ``plan``, a plans.PlanView), each
+    with the plan's state that night. One query more, when the first night is asked for; the
+    reports are few, held for the range."""
     tz = patient.tz
     by_night = defaultdict(list)
     for report in reports_between(patient, start, end, plan):  # oldest first
@@ -222,9 +226,14 @@ def nights_with_reports(patient, start: date, end: date, plan) -> Iterator[Night
     for logged in nights(patient, start, end):
         while waiting and waiting[0] < logged.night:
             night = waiting.pop(0)
-            yield Night.reported_only(night, by_night[night])
+            yield _with_plan(Night.reported_only(night, by_night[night]), plan)
         if waiting and waiting[0] == logged.night:
             logged.urgent_reports = by_night[waiting.pop(0)]
-        yield logged
+        yield _with_plan(logged, plan)
     for night in waiting:
-        yield Night.reported_only(night, by_night[night])
+        yield _with_plan(Night.reported_only(night, by_night[night]), plan)
+
+
+def _with_plan(night: Night, plan) -> Night:
+    night.plan_status = plan.status_on(night.night)
+    return night
