@@ -11,8 +11,15 @@ from django.urls import reverse
 
 from patients.models import NightlyEntry
 from prescriptions import plans
-from prescriptions.changes import dosing_time_change, hold_change, resume_change, save_version
+from prescriptions.changes import (
+    dosing_time_change,
+    hold_change,
+    resume_change,
+    save_version,
+    steps_change,
+)
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
+from tests.prescriptions.factories import plan_steps
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 # A Wednesday evening in London (GMT): 22:00 local = 22:00 UTC, night of 2026-11-25.
@@ -89,6 +96,28 @@ def switch_dosing_time(
         author,
         lambda plan: dosing_time_change(
             plan.latest, dosing_time=dosing_time, effective_night=effective_night, reason=reason
+        ),
+        signed,
+    )
+
+
+def sign_steps(
+    patient, author, night, steps, *, signed, start=None, reason="Review", patient_note=""
+):
+    """The clinician signs new steps (``steps``: (dose, nights) rows, None for the last's
+    nights) in effect from the night ``night``, step 1 beginning on ``start`` (default
+    ``night``), built as the plan page builds it, from every version of the plan."""
+    return sign_change(
+        patient,
+        author,
+        lambda plan: steps_change(
+            plan.latest,
+            effective_night=night,
+            start_date=start or night,
+            steps=plan_steps(steps),
+            reason=reason,
+            patient_note=patient_note,
+            versions=tuple(plan.versions),
         ),
         signed,
     )

@@ -31,6 +31,7 @@ from tests.patients.journal_support import (
     sign_change,
     sign_hold,
     sign_restart,
+    sign_steps,
     switch_dosing_time,
 )
 from tests.prescriptions.factories import plan_steps
@@ -71,19 +72,7 @@ def _versions(patient):
 
 
 def _steps_from(patient, clinician, night, dose="3"):
-    return sign_change(
-        patient,
-        clinician,
-        lambda plan: changes.steps_change(
-            plan.latest,
-            effective_night=night,
-            start_date=night,
-            steps=plan_steps(((dose, None),)),
-            reason="Review",
-            versions=tuple(plan.versions),
-        ),
-        NOW,
-    )
+    return sign_steps(patient, clinician, night, ((dose, None),), signed=NOW)
 
 
 def test_a_second_hold_before_a_signed_one_keeps_it(patient, clinician, surgery):

@@ -15,8 +15,7 @@ import pytest
 
 from prescriptions import changes, plans, titration
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import sign_change, sign_hold, sign_restart
-from tests.prescriptions.factories import plan_steps
+from tests.patients.journal_support import sign_change, sign_hold, sign_restart, sign_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +47,7 @@ def _switch(patient, clinician, dosing_time, night):
 
 
 def _steps_from(patient, clinician, night, steps, start):
-    return sign_change(
-        patient,
-        clinician,
-        lambda plan: changes.steps_change(
-            plan.latest,
-            effective_night=night,
-            start_date=start,
-            steps=plan_steps(steps),
-            reason="Review",
-            versions=tuple(plan.versions),
-        ),
-        NOW,
-    )
+    return sign_steps(patient, clinician, night, steps, signed=NOW, start=start)
 
 
 def _plan_as_signed(patient):

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from prescriptions import changes, plans, titration
-from tests.patients.journal_support import sign_change, sign_hold, sign_restart
-from tests.prescriptions.factories import plan_steps
+from tests.patients.journal_support import sign_hold, sign_restart, sign_steps
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -51,19 +50,7 @@ def patient(patient_on_2mg, clinician):
 
 
 def _steps_from(patient, clinician, night, signed=NOW):
-    return sign_change(
-        patient,
-        clinician,
-        lambda plan: changes.steps_change(
-            plan.latest,
-            effective_night=night,
-            start_date=night,
-            steps=plan_steps((("1.5", None),)),
-            reason="Review",
-            versions=tuple(plan.versions),
-        ),
-        signed,
-    )
+    return sign_steps(patient, clinician, night, (("1.5", None),), signed=signed)
 
 
 def _holds(patient):

@@ -17,8 +17,7 @@ from django.urls import reverse
 
 from prescriptions import changes, plans, titration
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import sign_change, sign_hold
-from tests.prescriptions.factories import plan_steps
+from tests.patients.journal_support import sign_change, sign_hold, sign_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -44,19 +43,8 @@ def patient(patient_on_2mg, clinician):
 
 
 def _steps_from(patient, clinician, night):
-    return sign_change(
-        patient,
-        clinician,
-        lambda plan: changes.steps_change(
-            plan.latest,
-            effective_night=night,
-            start_date=night,
-            steps=plan_steps((("3", None),)),
-            reason="Review",
-            patient_note=STEPS_NOTE,
-            versions=tuple(plan.versions),
-        ),
-        NOW,
+    return sign_steps(
+        patient, clinician, night, (("3", None),), signed=NOW, patient_note=STEPS_NOTE
     )
 
 
