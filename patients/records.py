@@ -107,12 +107,12 @@ def _effects_apart(entries):
     return effects
 
 
-def _scores(*within, **entry_filter):
+def _scores(**entry_filter):
     """The extra scores of the entries the filter names, each on one of its own patient's
     scales, in the order they were saved: a query of their own, found from the scales (most
     patients have none; an ARRAY subquery per night cost more than reading the nights)."""
     return (
-        SymptomScore.objects.filter(*within, **entry_filter, scale__patient=F("entry__patient"))
+        SymptomScore.objects.filter(**entry_filter, scale__patient=F("entry__patient"))
         .order_by("entry_id", "pk")
         .values_list(
             "entry_id",
@@ -148,32 +148,23 @@ def read_patient(patient_id, *, extra_scores=True, arrays=None, ranges=None) -> 
     (and one for the scores) per RANGE_SLOTS ranges."""
     if arrays is None:
         arrays = connection.vendor == "postgresql"
-    if ranges is not None:
-        ranges = merged(ranges)
-        if not ranges:
-            return Nights()
+    ranges = merged(ranges) if ranges is not None else [(date.min, date.max)]
+    if not ranges:
+        return Nights()
     if not arrays:
-        entries = NightlyEntry.objects.filter(patient_id=patient_id)
-        if ranges is not None:
-            entries = entries.filter(_within("night", ranges))
+        entries = NightlyEntry.objects.filter(_within("night", ranges), patient_id=patient_id)
         return read_one(entries, extra_scores=extra_scores, arrays=False)
     alias = NightlyEntry.objects.db
-    if ranges is None:
-        rows = _fetch(alias, *_PATIENT_NIGHTS.sql(patient_id, alias))
-        scores = (
-            _fetch(alias, *_PATIENT_SCORES.sql(patient_id, alias)) if extra_scores and rows else ()
-        )
-    else:
-        rows, scores = [], []
-        for start in range(0, len(ranges), RANGE_SLOTS):
-            slots = _slot_values(ranges[start : start + RANGE_SLOTS])
-            found = _fetch(alias, *_PATIENT_NIGHTS_IN.sql(patient_id, alias, **slots))
-            rows += found
-            if extra_scores and found:
-                scores += _fetch(alias, *_PATIENT_SCORES_IN.sql(patient_id, alias, **slots))
-        # Each range's rows in no set order (_each_range): oldest first, as _records reads.
-        rows.sort(key=itemgetter(2))
-        scores.sort(key=itemgetter(0))
+    rows, scores = [], []
+    for start in range(0, len(ranges), RANGE_SLOTS):
+        slots = _slot_values(ranges[start : start + RANGE_SLOTS])
+        found = _fetch(alias, *_PATIENT_NIGHTS_IN.sql(patient_id, alias, **slots))
+        rows += found
+        if extra_scores and found:
+            scores += _fetch(alias, *_PATIENT_SCORES_IN.sql(patient_id, alias, **slots))
+    # Each range's rows in no set order (_each_range): oldest first, as _records reads.
+    rows.sort(key=itemgetter(2))
+    scores.sort(key=itemgetter(0))
     found = _records(rows, scores)
     return next(iter(found.values())) if found else Nights()
 
@@ -299,14 +290,6 @@ _RECORD_FIELDS = {
 }
 if {f.name for f in fields(flag_rules.NightRecord)} != _RECORD_FIELDS:
     raise ImportError("patients.records builds NightRecord's fields: update _records")
-
-
-_PATIENT_NIGHTS = PerPatientQuery(
-    lambda patient_id: _rows(NightlyEntry.objects.filter(patient_id=patient_id), arrays=True)
-)
-_PATIENT_SCORES = PerPatientQuery(
-    lambda patient_id: _scores(entry__patient_id=patient_id, scale__patient_id=patient_id)
-)
 
 
 # --- A range of nights at a time ---------------------------------------------------------------
@@ -492,13 +475,14 @@ def _first_reported_rows(side_effects):
     )
 
 
-def _span(entries):
+def _span(entries, **more):
+    """The first and last night logged, how many, and ``more`` aggregates, per patient."""
     return (
         entries.logged()
         .order_by()
         .values("patient_id")
-        .annotate(first=Min("night"), last=Max("night"), count=Count("pk"))
-        .values_list("first", "last", "count")
+        .annotate(first=Min("night"), last=Max("night"), count=Count("pk"), **more)
+        .values_list("first", "last", "count", *more)
     )
 
 
@@ -508,18 +492,9 @@ def _summary_query(patient_id):
     objects."""
     # Named by the patient's id, not the outer row's: computed once, not once per night.
     reported = _first_reported_rows(SideEffect.objects.filter(entry__patient_id=patient_id))
-    return (
-        NightlyEntry.objects.filter(patient_id=patient_id)
-        .logged()
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            first=Min("night"),
-            last=Max("night"),
-            count=Count("pk"),
-            reported=ArraySubquery(reported.values_list(JSONObject(kind="kind", first="first"))),
-        )
-        .values_list("first", "last", "count", "reported")
+    return _span(
+        NightlyEntry.objects.filter(patient_id=patient_id),
+        reported=ArraySubquery(reported.values_list(JSONObject(kind="kind", first="first"))),
     )
 
 

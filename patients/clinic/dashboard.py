@@ -769,7 +769,7 @@ def patient_page(
     patient, care_team, now: datetime, *, timeline_number=None, with_timeline=True
 ) -> PatientPage:
     """What the patient page and the visit report show, read as plain values: the extra
-    scales (1 query), the record's summary (2: records.summary), the plan (2) and the
+    scales (1 query), the record's summary (1: records.summary), the plan (2) and the
     timeline (1). The nights are read when first shown, those of every part the page has
     asked for (``page.nights.want``) in one query (and 1 for their scores when the patient
     has extra scales): the flags' weeks and the page's own ranges, never the whole record.
