@@ -28,6 +28,7 @@ from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from ldn_journal.pager import query_without_page
 from patients import records as night_records
@@ -622,6 +623,23 @@ def visit_report(request, pk):
     )
 
 
+def _range_reports(patient_id, since):
+    first = UrgentReport.objects.filter(patient_id=patient_id).order_by("created_at", "pk")
+    return (
+        UrgentReport.objects.filter(patient_id=patient_id)
+        .filter(Q(pk__in=first.values("pk")[:1]) | Q(created_at__gte=since))
+        .order_by("created_at", "pk")
+        .only("created_at", "time_zone")
+    )
+
+
+# Compiled once per process (ldn_journal.compiled_queries): built and compiled on every
+# visit report, this query cost more than PostgreSQL took to answer it.
+_RANGE_REPORTS = CompiledQuery(
+    _range_reports, -7_000_401, datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)
+)
+
+
 def _page_record_range(page):
     """The first and last night of the patient's record for a page that has read their
     nights and plan (every version of every prescription): record_start(), and the last night
@@ -630,16 +648,7 @@ def _page_record_range(page):
     after tonight (a move west; the range followed the newest night logged only and left
     such a report out)."""
     patient = page.patient
-    first = UrgentReport.objects.filter(patient=patient).order_by("created_at", "pk")
-    reports = list(
-        UrgentReport.objects.filter(patient=patient)
-        .filter(
-            Q(pk__in=first.values("pk")[:1])
-            | Q(created_at__gte=urgent_reports.made_on_a_night_after(page.today))
-        )
-        .order_by("created_at", "pk")
-        .only("created_at", "time_zone")
-    )
+    reports = _RANGE_REPORTS.instances(patient.pk, urgent_reports.made_on_a_night_after(page.today))
     nights = [
         report_night(reports[0], patient.tz, page.plan) if reports else None,
         page.summary.first,
