@@ -14,7 +14,8 @@ Who shows what (T = tonight, T-1 = last night; the journal seeding supplies the 
   and about 6/10 in the last two (< 30 % better).
 - patient2@example.com (Sam, Dr Morgan): Standard capsules from T-33; stepped up 3.0 -> 4.5 mg
   on T-5. Suggestion (a) "consider returning to the previous dose": vivid dreams or
-  nightmares of intensity 6-8 on T-5, T-4, T-2 and T-1. (The browser test applies it.)
+  nightmares of intensity 6-8 on T-5, T-4, T-2 and T-1, each a night taken. (The browser
+  test applies it.)
 - patient3@example.com (Jo, Dr Morgan): Standard from T-120; held from T-40 (open-ended) for
   planned surgery (opioid pain relief), resumed at 3.0 mg on T-29, maintenance 4.5 mg since T-15.
 - patient4@example.com (Chris, Dr Morgan): liquid 1 mg/mL, "Liquid micro-titration" from T-60
@@ -320,11 +321,12 @@ def journal_hints(email: str, today: date) -> dict[date, dict]:
         return today - timedelta(days=offset)
 
     if email == "patient2@example.com":
+        # Taken: the rule reads dreams on dosed nights only (a skipped night says nothing).
         return {
-            night(5): {"dreams": "vivid", "dream_intensity": 7},
-            night(4): {"dreams": "nightmares", "dream_intensity": 8},
-            night(2): {"dreams": "vivid", "dream_intensity": 6},
-            night(1): {"dreams": "vivid", "dream_intensity": 7},
+            night(5): {"status": "taken", "dreams": "vivid", "dream_intensity": 7},
+            night(4): {"status": "taken", "dreams": "nightmares", "dream_intensity": 8},
+            night(2): {"status": "taken", "dreams": "vivid", "dream_intensity": 6},
+            night(1): {"status": "taken", "dreams": "vivid", "dream_intensity": 7},
         }
     if email == "patient6@example.com":
         return {

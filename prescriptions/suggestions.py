@@ -6,7 +6,8 @@ applying one only opens a pre-filled plan form that the clinician edits and sign
 
 Rules (DESIGN.md §1, issue 5):
 (a) vivid dreams or nightmares with intensity >= 6 on >= 3 of the last 7 nights, those nights
-    within 14 days after a step-up -> consider returning to the previous dose;
+    within 14 days after a step-up and a dose taken on each (a night without a dose says
+    nothing about the dose) -> consider returning to the previous dose;
 (b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing) -> consider
     morning dosing;
 (c) the current step's planned length is complete, >= 80 % of its nights taken and no
@@ -93,16 +94,6 @@ def _fmt(dose: Decimal | None) -> Phrase:
     return gettext_noop("%(dose)s mg", dose=Decimal(decimal_text(dose.quantize(Decimal("0.01")))))
 
 
-def _dose_of(row: NightFacts) -> Phrase:
-    """The night's dose as evidence: a night without one says why ("Dose: —" read as a dose
-    not known, on a night the patient skipped)."""
-    if row.taken is False:
-        return gettext_noop("skipped")
-    if row.taken is None:
-        return gettext_noop("not logged")
-    return _fmt(row.dose_mg)
-
-
 _SEVERITY = (
     gettext_noop("—"),
     gettext_noop("mild"),
@@ -153,8 +144,11 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
     evidence = []
     for night in _last_nights(last_night, WINDOW_NIGHTS):
         row = facts.get(night)
+        # Only a night with a dose taken speaks to the dose (DESIGN.md §1): dreams on a
+        # skipped, unlogged or held night counted towards the three (and were listed).
         if (
             row is not None
+            and row.taken
             and step_night <= night < step_night + timedelta(days=AFTER_STEP_UP_DAYS)
             and row.dreams in ("vivid", "nightmares")
             and row.dream_intensity is not None
@@ -166,7 +160,7 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
                     (
                         (gettext_noop("Dreams"), _DREAMS.get(row.dreams, row.dreams)),
                         (gettext_noop("Intensity"), f"{row.dream_intensity}/10"),
-                        (gettext_noop("Dose"), _dose_of(row)),
+                        (gettext_noop("Dose"), _fmt(row.dose_mg)),
                     ),
                 )
             )

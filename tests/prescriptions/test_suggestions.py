@@ -70,22 +70,38 @@ def test_vivid_dreams_on_three_of_the_last_seven_nights_after_a_step_up_suggest_
     assert suggestion.key == f"step-up-{night(5).isoformat()}"
 
 
-def test_the_dream_evidence_says_a_skipped_or_unlogged_dose_as_such():
-    """A night with nightmares and no dose taken read "Dose: —" (the demo patient's skipped
-    29 Nov), as if the dose were unknown; it says "skipped" or "not logged"."""
-    skipped = NightFacts(night=night(3), taken=False, dreams="nightmares", dream_intensity=8)
-    unlogged = NightFacts(night=night(2), dreams="vivid", dream_intensity=7)
-    nights = [vivid(5), skipped, unlogged, vivid(1)]
+def skipped(offset, **values):
+    return NightFacts(night=night(offset), taken=False, **values)
+
+
+def unlogged(offset, **values):
+    return NightFacts(night=night(offset), **values)
+
+
+def test_vivid_dreams_on_nights_without_a_dose_do_not_count_towards_the_three():
+    """Dreams on a skipped or unlogged night say nothing about the dose (DESIGN.md §1): two
+    dosed nights among them counted as four and fired."""
+    nights = [
+        vivid(5),
+        skipped(3, dreams="nightmares", dream_intensity=8),
+        unlogged(2, dreams="vivid", dream_intensity=7),
+        vivid(1),
+    ]
+    assert suggestions_for(STEPPED_UP, nights, LAST_NIGHT) == []
+
+
+def test_vivid_dreams_on_three_dosed_nights_among_undosed_ones_list_only_the_dosed_nights():
+    nights = [
+        vivid(5),
+        skipped(4, dreams="vivid", dream_intensity=9),
+        vivid(3, dreams="nightmares", intensity=8),
+        unlogged(2, dreams="vivid", dream_intensity=7),
+        vivid(1, intensity=6),
+    ]
     [suggestion] = suggestions_for(STEPPED_UP, nights, LAST_NIGHT)
-    doses = {e.night: dict(e.values)["Dose"] for e in suggestion.evidence}
-    assert doses == {
-        night(5): "4.5 mg",
-        night(3): "skipped",
-        night(2): "not logged",
-        night(1): "4.5 mg",
-    }
-    with translation.override("de"):
-        assert translate(doses[night(3)]) == "ausgelassen"
+    assert [e.night for e in suggestion.evidence] == [night(5), night(3), night(1)]
+    assert {dict(e.values)["Dose"] for e in suggestion.evidence} == {"4.5 mg"}
+    assert "on 3 of the last 7 nights" in english(suggestion.detail)
 
 
 @pytest.mark.parametrize(
