@@ -135,6 +135,12 @@ def _overlapped(request):
     return writes
 
 
+def patient_of(user):
+    """The patient a row about an account names: a patient account's profile (read with the
+    user where the caller selected it), else None (staff, or a patient without a profile)."""
+    return getattr(user, "patient", None) if user.is_patient else None
+
+
 def record_access(request, action, *, patient=None, obj=None, actor=None, detail=None):
     """Record one access-log row. `detail` must hold ids and codes only, never health data.
 

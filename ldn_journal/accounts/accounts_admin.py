@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from ldn_journal.accounts import invitations
-from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.models import AccountClosure, Role, User
 from patients import care_team
 
@@ -89,7 +89,7 @@ def set_user_active(user, active, *, request=None, taker=None) -> bool:
         record_access(
             request,
             "account_reactivated" if active else "account_deactivated",
-            patient=getattr(user, "patient", None) if user.is_patient else None,
+            patient=patient_of(user),
             obj=user,
         )
     if not active:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ldn_journal.accounts import closure, invitations
+from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.forms import CloseAccountForm, closing_word
 from ldn_journal.accounts.models import AccountClosure, Role, User
 from ldn_journal.accounts.roles import role_required
@@ -56,9 +57,17 @@ def closure_list(request):
     status = request.GET.get("status", "open")
     if status not in STATUSES:
         status = "open"
-    rows = AccountClosure.objects.select_related("user", "requested_by", "closed_by")
+    rows = AccountClosure.objects.select_related("user__patient", "requested_by", "closed_by")
     rows = rows.open() if status == "open" else rows.closed()
     page = Paginator(rows, CLOSURES_PER_PAGE).get_page(request.GET.get("page"))
+    # The accounts named on the page (a closed one is shown by its request number only),
+    # one row as the clinician's patient list (dashboard.view).
+    shown = [
+        patient.pk
+        for row in page
+        if row.closed_at is None and row.user and (patient := patient_of(row.user)) is not None
+    ]
+    record_access(request, "closures.list", detail={"patients": shown})
     return render(
         request,
         "accounts/manage/closures.html",
@@ -143,6 +152,8 @@ def _close_page(request, target, open_request):
                     % {"count": open_invitations, "name": name},
                 )
         return redirect(reverse("manage:closures") + "?status=completed")
+    # The page shows the account (name, address, role): a read of a patient's.
+    record_access(request, "account.closure_view", patient=patient_of(target), obj=target)
     return render(
         request,
         "accounts/manage/close_account.html",

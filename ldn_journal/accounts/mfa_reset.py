@@ -9,7 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.accounts_admin import end_all_sessions
 from ldn_journal.accounts.languages import speaking_to
 
@@ -23,7 +23,7 @@ def reset_mfa(user, *, reason, request):
         record_access(
             request,
             "mfa.reset",
-            patient=getattr(user, "patient", None) if user.is_patient else None,
+            patient=patient_of(user),
             obj=user,
             # The reason is the admin's own words about the account, never health data.
             detail={"before": before, "after": [], "reason": reason},

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ldn_journal import broker
 from ldn_journal.accounts import bulk_invitations, invitations, mfa_reset
+from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.accounts_admin import (
     AccountClosed,
     LastClinician,
@@ -136,6 +137,10 @@ def people(request):
     if role:
         users = users.filter(role=role)
     page = Paginator(users, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    # A list of accounts is a read of the patients on it, recorded as the clinician's
+    # patient list is (dashboard.view): one row naming them by id (DESIGN.md §4).
+    shown = [patient.pk for person in page if (patient := patient_of(person)) is not None]
+    record_access(request, "people.list", detail={"patients": shown})
     # The pages' links keep the search and role (page 2 of a filtered list was page 2 of
     # everyone: found by exploratory QA).
     return render(
@@ -297,6 +302,8 @@ def manage_mfa_reset(request, user_id):
         )
         return redirect("manage:people")
     methods = Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    # The page shows the account (a patient's name, address and sign-in methods): a read.
+    record_access(request, "mfa.reset_view", patient=patient_of(target), obj=target)
     return render(
         request,
         "accounts/manage/mfa_reset.html",
@@ -455,6 +462,9 @@ def manage_care_team(request):
             Q(user__email__icontains=query) | Q(user__display_name__icontains=query)
         )
     page = Paginator(patients, CARE_TEAM_PER_PAGE).get_page(request.GET.get("page"))
+    # The patients listed and those with a request waiting, one row as the clinician's list.
+    shown = dict.fromkeys([*(patient.pk for patient in page), *(r.patient_id for r in pending)])
+    record_access(request, "care_team.list", detail={"patients": list(shown)})
     return render(
         request,
         "accounts/manage/care_team.html",
@@ -532,6 +542,10 @@ def manage_care_team_transfer(request):
                 },
             )
             return redirect("manage:care_team")
+    # The form offers patients by name and address (the chosen clinician's, else everyone):
+    # one row naming them, as the clinician's list (ids only, one small query).
+    offered = form.fields["patients"].queryset.values_list("pk", flat=True)
+    record_access(request, "care_team.transfer_form", detail={"patients": list(offered)})
     return render(request, "accounts/manage/care_team_transfer.html", {"form": form})
 
 

@@ -399,9 +399,10 @@ def test_the_list_costs_the_same_queries_for_one_request_or_many(
     for _ in range(12):
         closure.request_closure(PatientFactory().user, request=None)
 
-    # session, user, the rows' count and page, the layout's urgent count, and the session
-    # save (savepoint, update, release): the same for one request or a page of them
-    with django_assert_max_num_queries(8):
+    # session, user, the rows' count and page, the layout's urgent count, the read's
+    # access-log row, and the session save (savepoint, update, release): the same for one
+    # request or a page of them
+    with django_assert_max_num_queries(9):
         response = admin_web.get(reverse("manage:closures"))
 
     assert len(response.context["page"]) == 12
