@@ -23,7 +23,8 @@ Who shows what (T = tonight, T-1 = last night; the journal seeding supplies the 
 - patient5@example.com (Morgan, Dr Morgan): Standard from T-90, switched to morning dosing from
   T-50 after poor sleep.
 - patient6@example.com (Jamie, Dr Patel): Standard from T-70 (evening). Suggestion (b)
-  "consider morning dosing": insomnia (moderate) and sleep quality 2-3 on T-6, T-4, T-3, T-1.
+  "consider morning dosing": insomnia (moderate) and sleep quality 2-3 on T-6, T-4, T-3, T-1,
+  each a night taken.
 - patient7@example.com (Taylor, Dr Patel): 1.5 mg x 14 then 3.0 mg x 14 "review before
   maintenance" from T-30; step 2 began T-16 and its 14 nights are done. Suggestion (c) "ready
   for the next step": every night T-16..T-1 taken, no moderate or severe side effect.
@@ -329,8 +330,13 @@ def journal_hints(email: str, today: date) -> dict[date, dict]:
             night(1): {"status": "taken", "dreams": "vivid", "dream_intensity": 7},
         }
     if email == "patient6@example.com":
+        # Taken, as patient2's: the rule reads sleep on dosed nights only.
         return {
-            night(offset): {"sleep_quality": quality, "side_effects": {"insomnia": 2}}
+            night(offset): {
+                "status": "taken",
+                "sleep_quality": quality,
+                "side_effects": {"insomnia": 2},
+            }
             for offset, quality in ((6, 3), (4, 2), (3, 3), (1, 2))
         }
     if email == "patient7@example.com":

@@ -8,8 +8,8 @@ Rules (DESIGN.md §1, issue 5):
 (a) vivid dreams or nightmares with intensity >= 6 on >= 3 of the last 7 nights, those nights
     within 14 days after a step-up and a dose taken on each (a night without a dose says
     nothing about the dose) -> consider returning to the previous dose;
-(b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing) -> consider
-    morning dosing;
+(b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing), a dose
+    taken on each -> consider morning dosing;
 (c) the current step's planned length is complete, >= 80 % of its nights taken and no
     moderate or severe side effect during it -> ready for the next step;
 (d) 8 weeks at maintenance (the open-ended last step) with pain improved < 30 % against the
@@ -199,7 +199,9 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
     evidence = []
     for night in _last_nights(last_night, WINDOW_NIGHTS):
         row = facts.get(night)
-        if row is None:
+        # Only a night with a dose taken says how the evening dose sleeps (as vivid_dreams):
+        # poor sleep on a skipped, unlogged or held night counted towards the three.
+        if row is None or not row.taken:
             continue
         values = []
         if INSOMNIA in row.side_effects:

@@ -155,6 +155,32 @@ def test_insomnia_or_poor_sleep_on_three_of_seven_nights_suggests_morning_dosing
     assert ("Insomnia", "moderate") in suggestion.evidence[2].values
 
 
+def test_poor_sleep_on_nights_without_a_dose_does_not_count_towards_morning_dosing():
+    """Sleep on a skipped or unlogged night says nothing about the evening dose: two dosed
+    nights of poor sleep among them counted as four and suggested morning dosing."""
+    nights = [
+        taken(6, sleep_quality=2),
+        skipped(5, sleep_quality=1, side_effects={"insomnia": 3}),
+        unlogged(4, sleep_quality=2),
+        taken(2, side_effects={"insomnia": 2}),
+    ]
+    assert suggestions_for([plan(60, [("4.5", None)])], nights, LAST_NIGHT) == []
+
+
+def test_poor_sleep_on_three_dosed_nights_among_undosed_ones_lists_only_the_dosed_nights():
+    nights = [
+        taken(6, sleep_quality=2),
+        skipped(5, sleep_quality=1),
+        taken(4, sleep_quality=3),
+        unlogged(3, side_effects={"insomnia": 2}),
+        taken(2, side_effects={"insomnia": 2}),
+    ]
+    [suggestion] = suggestions_for([plan(60, [("4.5", None)])], nights, LAST_NIGHT)
+    assert suggestion.kind == rules.MORNING_DOSING
+    assert [e.night for e in suggestion.evidence] == [night(6), night(4), night(2)]
+    assert "on 3 of the last 7 nights" in english(suggestion.detail)
+
+
 @pytest.mark.parametrize("quality", [4, 7])
 def test_sleep_quality_above_three_is_not_poor_sleep(quality):
     nights = [taken(o, sleep_quality=quality) for o in (3, 2, 1)]
