@@ -6,6 +6,8 @@ The PDF's text is read with poppler's ``pdftotext`` (Debian poppler-utils, insta
 .ci/run), one page at a time.
 """
 
+import html
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -14,7 +16,7 @@ import pytest
 from django.urls import reverse
 
 from ldn_journal.accounts.models import User
-from patients.models import NightlyEntry, Patient
+from patients.models import ClinicianNote, NightlyEntry, Patient
 from tests.conftest import IN_CI
 from tests.e2e.browser_support import sign_in
 
@@ -90,3 +92,59 @@ def test_every_printed_page_of_the_visit_report_has_its_number_and_the_patient(
         assert "1971" in flat, number  # the date of birth, in the page's own format
         if locale == "en-GB":
             assert "Date of birth 2 Apr 1971" in flat, number
+
+
+def words_on_pages(pdftotext, pdf_path) -> list[list[tuple[float, float, float, str]]]:
+    """Each page's words as (x, top, bottom, text), from pdftotext's bounding boxes."""
+    text = subprocess.run(
+        [pdftotext, "-bbox", str(pdf_path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    word = re.compile(
+        r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>'
+    )
+    return [
+        [
+            (float(x), float(top), float(bottom), html.unescape(w))
+            for x, top, bottom, w in word.findall(page)
+        ]
+        for page in text.split("<page ")[1:]
+    ]
+
+
+def test_nothing_on_a_printed_page_of_the_visit_report_is_printed_over_the_patients_name(
+    browser, live_server, pdftotext, tmp_path
+):
+    # The running line (name, record number) is fixed to the foot of every page; the page's
+    # own text ran on underneath it, so the last line of page 1 and the name were printed
+    # over each other (seen on the demo's Jo Williams: "▲ Dose while on hold" over the name).
+    patient = max(
+        Patient.objects.filter(care_team__email="clinician@example.com").select_related("user"),
+        key=lambda p: NightlyEntry.objects.filter(patient=p).count(),
+    )
+    patient.record_number = RECORD
+    patient.save()
+    # Running text down to the foot of each page: a long run of care-team notes.
+    author = User.objects.get(email="clinician@example.com")
+    ClinicianNote.objects.bulk_create(
+        ClinicianNote(patient=patient, author=author, text=f"Note {n}: " + "Slept well. " * 40)
+        for n in range(40)
+    )
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(live_server.url + reverse("clinic:report", args=[patient.pk]) + "?notes=1")
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    running = page.locator(".report-running").inner_text().split()
+    pdf = tmp_path / "visit-report.pdf"
+    page.pdf(path=pdf, format="A4")
+    context.close()
+
+    pages = words_on_pages(pdftotext, pdf)
+    assert len(pages) >= 2, "the report should need at least two pages"
+    for number, words in enumerate(pages, start=1):
+        # The running line is the lowest line holding the record number.
+        _, top, bottom, _ = max((w for w in words if w[3] == RECORD), key=lambda w: w[1])
+        band = [w for w in words if w[1] < bottom and w[2] > top]
+        assert [w[3] for w in sorted(band)] == running, (number, sorted(band))
