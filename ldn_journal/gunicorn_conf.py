@@ -46,6 +46,10 @@ from ldn_journal import compiled_queries
 _log = logging.getLogger("gunicorn.error")
 
 preload_app = True
+# gunicorn's default access line, less what can name a patient: the query string (a
+# clinician's search, /clinic/?q=Jo+Williams) and the Referer (the search results' address,
+# sent by the next page opened from them). Path, status, size, agent and time stay.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)s'
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 

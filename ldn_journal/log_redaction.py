@@ -7,6 +7,10 @@ text, which every logged traceback and Django's "Error calling … in on_commit(
 This filter, on every handler that writes the logs (Django's LOGGING, Celery's worker and task
 loggers), replaces what such a line says, and leaves the rest (the error, the constraint's name,
 where it happened) for whoever reads the log.
+
+A request line's query string is withheld too (WithholdQueryStrings): a clinician's search
+for a patient (/clinic/?q=Jo+Williams) put the name in the development server's line for it
+(gunicorn's access log leaves it out by its format: gunicorn_conf.access_log_format).
 """
 
 import logging
@@ -32,6 +36,18 @@ class RedactDatabaseDetails(logging.Filter):
             record.exc_text = self._format.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        return True
+
+
+# "GET /clinic/?q=Jo+Williams HTTP/1.1": the method and path stay, the query goes.
+_QUERY = re.compile(r'(?P<head>"[A-Z]+ [^ "?]*\?)[^ "]*(?P<tail> HTTP/[0-9.]+")')
+
+
+class WithholdQueryStrings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message and " HTTP/" in message:
+            record.msg, record.args = _QUERY.sub(r"\g<head>(withheld)\g<tail>", message), ()
         return True
 
 

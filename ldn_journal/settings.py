@@ -513,6 +513,8 @@ LOGGING = {
         "request_id": {"()": "ldn_journal.request_ids.RequestIdLogFilter"},
         # PostgreSQL's DETAIL lines quote the refused row (doses, scores, emails).
         "redact": {"()": "ldn_journal.log_redaction.RedactDatabaseDetails"},
+        # A request line's query string can hold a patient's name (the clinician's search).
+        "query": {"()": "ldn_journal.log_redaction.WithholdQueryStrings"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -521,7 +523,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id", "redact"],
+            "filters": ["request_id", "redact", "query"],
         },
         # Replaces Django's AdminEmailHandler, which mails POST data and frame variables.
         "mail_admins": {

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,6 +19,8 @@ from django.db import OperationalError, connection
 from django.template import engines
 from django.template.loaders.cached import Loader as CachedLoader
 from django.utils.translation import trans_real
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 from ldn_journal import compiled_queries, gunicorn_conf
 from ldn_journal.compiled_queries import CompiledQuery
@@ -285,3 +288,27 @@ def test_warming_compiles_the_signed_in_users_query_in_a_master_just_started(tra
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "['default']"
+
+
+def test_the_access_log_leaves_out_query_strings_and_the_referring_page():
+    # gunicorn's default line carries the whole address and the Referer: a clinician's search
+    # for a patient (/clinic/?q=Jo+Williams) put the name there, twice (the search, and the
+    # patient page opened from its results).
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/clinic/?q=Jo+Williams",
+        "PATH_INFO": "/clinic/",
+        "QUERY_STRING": "q=Jo+Williams",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://ldn.example/clinic/?q=Jo+Williams",
+        "HTTP_USER_AGENT": "Firefox",
+        "REMOTE_ADDR": "10.0.0.5",
+    }
+    response = SimpleNamespace(status="200 OK", sent=6260, headers=[])
+    logger = Logger(Config())
+    atoms = logger.atoms_wrapper_class(
+        logger.atoms(response, [], environ, timedelta(milliseconds=12))
+    )
+    line = gunicorn_conf.access_log_format % atoms
+    assert "Williams" not in line
+    assert '"GET /clinic/ HTTP/1.1" 200 6260' in line

@@ -73,3 +73,19 @@ def test_a_celery_workers_handlers_redact_too():
         logger.removeHandler(handler)
     assert "Failing row" not in stream.getvalue()
     assert "task failed: boom" in stream.getvalue()
+
+
+def test_a_request_line_in_the_web_logs_leaves_out_its_query_string():
+    # A clinician's search for a patient (/clinic/?q=Jo+Williams) wrote the patient's name
+    # (or email) into the server's line for that request.
+    handler, stream = _console(), io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', "GET /clinic/?q=Jo+Williams&kind= HTTP/1.1", "200", "6260"
+        )
+    finally:
+        handler.setStream(old)
+    written = stream.getvalue()
+    assert "Williams" not in written
+    assert '"GET /clinic/?(withheld) HTTP/1.1" 200 6260' in written
