@@ -314,6 +314,9 @@ class SkipForm(SubmissionForm):
         if (
             cleaned.get("reason") == NightlyEntry.SkipReason.OTHER
             and not cleaned.get("reason_text", "").strip()
+            # A text refused on its own (too long, a null character) was written: its own
+            # error says what is wrong, not that it is missing.
+            and "reason_text" not in self.errors
         ):
             self.add_error(
                 "reason_text", gettext("Say in a few words why, when the reason is “Other”.")

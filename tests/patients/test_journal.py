@@ -341,6 +341,25 @@ def test_skip_with_reason_other_and_no_text_is_refused(patient_client, plan):
     assert not NightlyEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("x" * 301, "at most 300 characters"), ("\x00late", "Null characters are not allowed")],
+)
+def test_an_other_reason_refused_for_its_text_is_not_also_said_to_be_missing(
+    patient_client, plan, text, said
+):
+    # The patient wrote why; it was too long (or held a null character). The page also
+    # asked them to "say in a few words why", as if they had written nothing.
+    response = patient_client.post(
+        reverse("journal:skip", args=[TONIGHT]),
+        {"submission_id": sid(), "reason": "other", "reason_text": text},
+    )
+    page = response.content.decode()
+    assert said in page
+    assert "Say in a few words why" not in page
+    assert not NightlyEntry.objects.exists()
+
+
 # --- Morning check-in --------------------------------------------------------------------------
 
 
