@@ -89,6 +89,8 @@ class UrgentReportForm(SubmissionForm):
         if (
             UrgentReport.Symptom.OTHER in (cleaned.get("symptoms") or ())
             and not (cleaned.get("text") or "").strip()
+            # A text refused on its own (too long) was written: its own error says so.
+            and "text" not in self.errors
         ):
             self.add_error("text", _("You chose “Something else”: say in a few words what it is."))
         return cleaned

@@ -192,6 +192,19 @@ def test_bad_input_says_what_is_allowed_stores_nothing_and_still_shows_the_guida
     assert ReminderDelivery.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_something_else_described_at_too_much_length_is_not_also_said_to_be_undescribed(
+    patient_client,
+):
+    # The patient wrote what it was, at length: the page also asked them to "say in a few
+    # words what it is", as if they had written nothing.
+    response = patient_client.post(REPORT_URL, valid_post(symptoms=["other"], text="x" * 2001))
+    html = response.content.decode()
+    assert "Keep it to 2,000 characters or fewer" in html
+    assert "say in a few words what it is" not in html
+    assert UrgentReport.objects.count() == 0
+
+
 @pytest.mark.parametrize("submission_id", ["", "not-a-uuid"])
 @pytest.mark.django_db
 def test_a_missing_or_mangled_submission_id_never_blocks_a_report(patient_client, submission_id):
