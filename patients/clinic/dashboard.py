@@ -1173,6 +1173,8 @@ class EntryRow:
     dreams: str
     notes: str
     side_effects: tuple = ()  # "Insomnia (Mild)", as the entry's own page names them
+    # The plan was on hold that night (PlanView.status_on, as the calendar and night page).
+    held: bool = False
 
     @property
     def deviates(self):
@@ -1193,7 +1195,10 @@ class EntryRow:
         return dict(NightlyEntry.Dreams.choices).get(self.dreams, self.dreams)
 
 
-_ENTRY_ROW_FIELDS = tuple(f.name for f in EntryRow.__dataclass_fields__.values())[:-1]
+# The columns read from the database: every field but those entry_rows adds.
+_ENTRY_ROW_FIELDS = tuple(
+    name for name in EntryRow.__dataclass_fields__ if name not in ("side_effects", "held")
+)
 
 
 class _CountedPaginator(Paginator):
@@ -1251,7 +1256,11 @@ def entry_rows(page: PatientPage, number, per_page):
         if r.side_effects
     }
     shown.object_list = [
-        EntryRow(*row, side_effects=tuple(side_effect_label(e) for e in effects.get(row[1], ())))
+        EntryRow(
+            *row,
+            side_effects=tuple(side_effect_label(e) for e in effects.get(row[1], ())),
+            held=page.plan.status_on(row[1]) == titration.ON_HOLD,
+        )
         for row in shown.object_list
     ]
     return shown
@@ -1274,6 +1283,9 @@ def entry_rows_html(rows, patient_pk) -> str:
     night_label = day_labels("day_date")
     skipped, offline, history = gettext("Skipped"), gettext("logged offline"), gettext("History")
     plan_dose = gettext("plan %(dose)s")
+    # The calendar's words for a night logged while the plan was on hold.
+    held = f' <span class="badge badge-moderate">{_escaped(gettext("plan on hold"))}</span>'
+
     # The labels as EntryRow gives them (a stored value outside the choices shows as itself),
     # translated once per table rather than once per row.
     reasons = {value: _escaped(label) for value, label in NightlyEntry.SkipReason.choices}
@@ -1291,6 +1303,8 @@ def entry_rows_html(rows, patient_pk) -> str:
                 dose += f" ({reasons.get(e.skip_reason) or _escaped(e.skip_reason)})"
         else:
             dose = '<span class="muted">—</span>'
+        if e.held:
+            dose += held
         taken = _escaped(logged_time(e, "taken_at"))
         if e.logged_offline:
             taken += f' <span class="badge badge-info">{_escaped(offline)}</span>'

@@ -116,6 +116,15 @@ def _marked_in_trends(client):
     return {label for label, dose in rows if "‖" in dose}, "‖ plan on hold" in visible_text(html)
 
 
+def _marked_in_the_entries_table(client, patient):
+    """The nights whose row in the patient page's entries table says "plan on hold"."""
+    html = _get(client, reverse("clinic:patient", args=[patient.pk]))
+    body = html.split('aria-label="Entries table"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<a href="/clinic/patients/\d+/nights/([0-9-]+)/">(.*?)</tr>', body, re.S)
+    assert len(rows) == NightlyEntry.objects.filter(patient=patient).count()
+    return {date.fromisoformat(night) for night, row in rows if "plan on hold" in row}
+
+
 def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_taken_on_hold(
     patient_a, clinician_a
 ):
@@ -154,6 +163,10 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
     # The trends table too (it wrote "1.5" on them like any night), with the legend.
     label = day_labels("day")
     assert _marked_in_trends(patient) == ({label(night) for night in clinicians}, True)
+
+    # The clinician's entries table marks the nights logged on hold (it wrote a plain
+    # "1.5 mg" on them; seen in exploratory QA).
+    assert _marked_in_the_entries_table(clinician, patient_a) == HELD
 
     # The clinician's calendar marks the same nights (it wrote a plain "✓ Taken" on them).
     with time_machine.travel(NOW, tick=False):
