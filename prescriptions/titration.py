@@ -691,11 +691,15 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
     steps that no night will follow (found by QA). Under an open-ended hold nothing after
     it is dated: the restart, when signed, says when the steps begin. The state only
     changes on a version's first night, its start, a step's first night or a hold's edge,
-    so those are the nights looked at, as :func:`next_change` looks at them."""
+    so those are the nights looked at, as :func:`next_change` looks at them.
+
+    Each signed hold is a stretch of its own (:func:`_signed_hold_first_night`, as the
+    Resume page and a change's carried hold read holds): two signed back to back (10-12 and
+    13-15 Dec) showed as one "On hold 10-15 Dec" row, while the Resume page named "the hold
+    from 13 Dec to 15 Dec" and the card the second hold's note."""
     boundaries = {night} | {edge for edge in _edges(versions) if edge > night}
     stretches: list[Stretch] = []
     kept: tuple | None = None
-    held_since = _held_since(versions, night)
     for boundary in sorted(boundaries):
         position = current_step(versions, boundary)
         if position.status == NO_PLAN:
@@ -705,7 +709,10 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
             if position.day_in_step is not None
             else None
         )
-        key = (position.status, position.dose_mg, position.dosing_time, step_began)
+        hold_began = (
+            _signed_hold_first_night(versions, boundary) if position.status == ON_HOLD else None
+        )
+        key = (position.status, position.dose_mg, position.dosing_time, step_began, hold_began)
         step_days = (
             version_in_effect(versions, boundary).steps[position.step_index].days
             if position.step_index is not None
@@ -723,11 +730,7 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
             Stretch(
                 # Tonight's step or hold from its own first night; a later step from the
                 # night it is taken up again (after a hold, the rest of a step is not all).
-                first=(
-                    (step_began if step_began is not None else held_since)
-                    if not stretches
-                    else boundary
-                ),
+                first=(step_began or hold_began or boundary) if not stretches else boundary,
                 last=None,
                 status=position.status,
                 dose_mg=position.dose_mg,
@@ -738,21 +741,6 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
             )
         )
     return tuple(stretches)
-
-
-def _held_since(versions: Sequence[PlainVersion], night: date) -> date:
-    """The first night of the hold running on ``night`` (``night`` itself when none runs):
-    the state only changes on a version's first night, its start or a hold's edge, so the
-    state on the nights from one of those to the next is the state on the first."""
-    if status_on(versions, night) != ON_HOLD:
-        return night
-    edges = {edge for edge in _edges(versions) if edge < night}
-    first = night
-    for edge in sorted(edges, reverse=True):
-        if status_on(versions, edge) != ON_HOLD:
-            break
-        first = edge
-    return first
 
 
 def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:

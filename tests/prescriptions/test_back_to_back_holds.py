@@ -17,7 +17,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from prescriptions import changes, plans, titration
-from tests.patients.journal_support import sign_hold, sign_restart, sign_steps
+from tests.patients.journal_support import (
+    panel_steps_table,
+    sign_hold,
+    sign_restart,
+    sign_steps,
+    visible_text,
+    your_steps,
+)
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +116,46 @@ def test_a_steps_change_during_the_second_hold_keeps_its_note_on_the_card(patien
     plan = plans.load(patient)
     assert plan.hold_note(DEC[14]) == "No LDN around your knee surgery."
     assert plan.hold_note(DEC[11]) == "No LDN around your dental surgery."
+
+
+def _rows(patient, tonight):
+    return [(row.status, row.first, row.last) for row in plans.load(patient).steps_ahead(tonight)]
+
+
+def test_the_steps_ahead_list_two_back_to_back_holds_as_two_rows(patient):
+    assert _rows(patient, DEC[2]) == [
+        (titration.ACTIVE, date(2026, 11, 22), DEC[9]),
+        (titration.ON_HOLD, DEC[10], DEC[12]),
+        (titration.ON_HOLD, DEC[13], DEC[15]),
+        (titration.ACTIVE, DEC[16], None),
+    ]
+
+
+def test_during_the_second_of_two_back_to_back_holds_its_row_begins_on_its_own_first_night(
+    patient,
+):
+    assert _rows(patient, DEC[14])[0] == (titration.ON_HOLD, DEC[13], DEC[15])
+    assert _rows(patient, DEC[11])[:2] == [
+        (titration.ON_HOLD, DEC[10], DEC[12]),
+        (titration.ON_HOLD, DEC[13], DEC[15]),
+    ]
+
+
+def test_a_steps_change_inside_a_hold_leaves_it_one_row(patient, clinician):
+    # The change carries the hold (from its own first night): the same signed hold.
+    _steps_from(patient, clinician, DEC[11], signed=datetime(2026, 12, 11, 14, 0, tzinfo=UTC))
+    assert _rows(patient, DEC[11])[:2] == [
+        (titration.ON_HOLD, DEC[10], DEC[12]),
+        (titration.ON_HOLD, DEC[13], DEC[15]),
+    ]
+
+
+def test_my_plan_and_the_plan_panel_show_each_of_two_back_to_back_holds(patient, clinician):
+    assert "On hold, no LDN — from 10 Dec to 12 Dec" in your_steps(patient, NOW)
+    assert "On hold, no LDN — from 13 Dec to 15 Dec" in your_steps(patient, NOW)
+    table = visible_text(panel_steps_table(patient, clinician, NOW))
+    assert "On hold 10 Dec 2026 – 12 Dec 2026 3 nights" in table
+    assert "On hold 13 Dec 2026 – 15 Dec 2026 3 nights" in table
 
 
 def _resume_page(clinician, patient, restart=None):

@@ -113,14 +113,17 @@ def test_no_dated_steps_under_an_open_ended_hold_over_a_signed_restart(patient_a
     )
     later = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
     sign_hold(patient_a, clinician_a, date(2026, 12, 3), signed=later)
+    # The hold signed from 3 Dec is a hold of its own (its reason and note; the Resume page
+    # names "the hold from 3 Dec until resumed"): listed from its first night, as each
+    # signed hold is (test_back_to_back_holds), not from the first night of the run.
     assert your_steps(patient_a, later) == [
-        "On hold, no LDN — from 2 Dec until your clinician restarts your plan"
+        "On hold, no LDN — from 3 Dec until your clinician restarts your plan"
     ]
     # The panel lists the same: the hold, and no step after it (it listed the held steps,
     # undated, "from the restart", until it read PlanView.steps_ahead).
     table = _panel_table(patient_a, clinician_a, later)
     assert table.count("<tr") == 2, table  # the header's and the hold's
-    assert "from 2 Dec 2026 until resumed" in table, table
+    assert "from 3 Dec 2026 until resumed" in table, table
     assert "mg" not in table, table
 
 
