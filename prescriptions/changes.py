@@ -122,6 +122,34 @@ def restart_confirm_label(night: date, dosing_time: str = titration.EVENING) -> 
     return message % {"night": local_date(night, "date")}
 
 
+class NeedsCancelConfirmation(PlanChangeError):
+    """A restart on the night between two holds signed back to back (10-12 and 13-15 Dec:
+    a restart on the 13th) is the night after the first and the second's first night: it
+    cancels the second hold. Typed to restart "after the first hold", it was signed at once
+    and cancelled the hold kept for the second surgery. Saved only once the clinician
+    confirms that cancellation; the box carries the night it names (``night``), so a box
+    ticked for another night confirms nothing."""
+
+    def __init__(self, night: date, hold: tuple[date, date | None], before: tuple[date, date]):
+        self.night = night
+        ends_early = gettext(
+            "That hold begins right after the hold from %(start)s to %(end)s: to end only "
+            "that one early, restart on %(end)s or before."
+        ) % {"start": local_date(before[0], "date"), "end": local_date(before[1], "date")}
+        tick = gettext("Tick “%(box)s” and sign again to save the restart; nothing was saved.") % {
+            "box": cancel_confirm_label(night)
+        }
+        super().__init__(" ".join((resumed_hold_message(night, hold), ends_early, tick)))
+
+
+def cancel_confirm_label(night: date) -> str:
+    """The Resume form's box that confirms a restart cancels the hold beginning on ``night``
+    (as the save's NeedsCancelConfirmation names it)."""
+    return gettext("I confirm this restart cancels the hold from %(night)s") % {
+        "night": local_date(night, "date")
+    }
+
+
 def restart_message(
     held_from: date, until: date, night: date, dose, dosing_time: str = titration.EVENING
 ) -> str:
@@ -344,6 +372,7 @@ def resume_change(
     versions: tuple[titration.PlainVersion, ...] | None = None,
     first_night: date | None = None,
     hold_note: str = "",
+    confirmed_cancel: date | None = None,
 ) -> PlanChange:
     """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped.
 
@@ -360,7 +389,9 @@ def resume_change(
 
     A restart before the first night of a hold that has not begun is refused: it silently
     cancelled the hold (the restart version governs from before the hold). On the hold's
-    first night it cancels the hold, and the message says so.
+    first night it cancels the hold, and the message says so. When that night is also the
+    night after another hold still to run (two holds back to back), the cancellation is
+    signed only once confirmed (``confirmed_cancel``: NeedsCancelConfirmation).
     """
     versions = versions or ((latest,) if latest is not None else ())
     held_from = titration.first_held_night(versions, tonight_night)
@@ -386,6 +417,7 @@ def resume_change(
                 "to keep it, restart after its last night."
             )
         raise PlanChangeError(message % {"start": local_date(held_from, "date")})
+    _check_cancels_a_hold_after_a_hold(versions, tonight_night, resume_on, confirmed_cancel)
     change = PlanChange(
         kind=PlanVersion.Kind.RESUME,
         effective_night=resume_on,
@@ -410,6 +442,22 @@ def resume_change(
                 patient_note=patient_note.strip() or hold_note,
             )
     return change
+
+
+def _check_cancels_a_hold_after_a_hold(
+    versions, tonight_night: date, resume_on: date, confirmed: date | None
+) -> None:
+    """Refuse, until confirmed, a restart on the first night of a signed hold (it cancels
+    it: titration.resumed_hold) whose night before, tonight or later, is held by another
+    hold: the restart night is also that hold's night after."""
+    hold = titration.resumed_hold(versions, tonight_night, resume_on)
+    eve = resume_on - timedelta(days=1)
+    if hold is None or hold[0] != resume_on or eve < tonight_night or confirmed == resume_on:
+        return
+    before = titration.hold_to_carry(versions, eve)
+    if before is None or before[0] > eve:
+        return  # the night before is not held
+    raise NeedsCancelConfirmation(resume_on, hold, (before[0], eve))
 
 
 def end_change(

@@ -21,7 +21,11 @@ from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules import doses
 from prescriptions import suggestions, titration
-from prescriptions.changes import logged_dose_stands_message, restart_confirm_label
+from prescriptions.changes import (
+    cancel_confirm_label,
+    logged_dose_stands_message,
+    restart_confirm_label,
+)
 from prescriptions.models import (
     DosingTime,
     Formulation,
@@ -611,6 +615,11 @@ def _restart_choice(index, step, dosing_time) -> str:
 class ResumeForm(SignedVersionForm):
     resume_on = IsoDateField(label=_("Restart on the night of"), widget=DATE_INPUT)
     step = forms.TypedChoiceField(label=_("Restart at"), coerce=int, widget=forms.RadioSelect)
+    # The night the clinician confirms a restart cancels the hold beginning then, when it is
+    # also the night after another hold (changes.NeedsCancelConfirmation): the box's value
+    # is that night, so a box ticked for another night confirms nothing. Drawn by
+    # _confirm_cancel.html, never with the other fields (hidden, it would stay confirmed).
+    confirm_cancel = forms.CharField(required=False)
     field_order = ["resume_on", "step", "reason", "patient_note"]
     first_night_field = "resume_on"
     morning_words = {"resume_on": {"label": _("Restart on the day of")}}
@@ -623,6 +632,35 @@ class ResumeForm(SignedVersionForm):
             (index, _restart_choice(index, step, steps_dosing_time))
             for index, step in enumerate(steps)
         ]
+        # Set by the view when the save raised NeedsCancelConfirmation: the box is shown,
+        # not ticked, naming that night.
+        self.cancel_night = None
+
+    def clean_confirm_cancel(self):
+        """The night the box confirms, or None (not ticked, or not a date: not confirmed,
+        the save asks again)."""
+        try:
+            return date.fromisoformat(self.cleaned_data.get("confirm_cancel") or "")
+        except ValueError:
+            return None
+
+    @property
+    def cancel_box(self) -> dict | None:
+        """The cancellation box to draw: the night the save asked about (not ticked), else
+        the night posted ticked (the form met another error); None: no box."""
+        if self.cancel_night is not None:
+            night, checked = self.cancel_night, False
+        else:
+            try:
+                night = date.fromisoformat(self.data.get("confirm_cancel") or "")
+            except (TypeError, ValueError):
+                return None
+            checked = True
+        return {
+            "value": night.isoformat(),
+            "checked": checked,
+            "label": cancel_confirm_label(night),
+        }
 
     def clean_resume_on(self):
         return self.from_tonight(

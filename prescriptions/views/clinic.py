@@ -22,6 +22,7 @@ from patients.models import Patient
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.changes import (
+    NeedsCancelConfirmation,
     NeedsConfirmation,
     NeedsGapConfirmation,
     NeedsRestartConfirmation,
@@ -510,6 +511,8 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                 if isinstance(error, NeedsRestartConfirmation):
                     form.restart_night = error.night
                     form.restart_dosing_time = error.dosing_time
+                if isinstance(error, NeedsCancelConfirmation):
+                    form.cancel_night = error.night
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)
@@ -566,6 +569,7 @@ def plan_resume(request, patient_id):
                 )
                 or state["tonight"]
             ),
+            confirmed_cancel=data["confirm_cancel"],
         )
 
     def initial(state):

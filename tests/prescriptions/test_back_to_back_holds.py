@@ -13,6 +13,7 @@ from html import unescape
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 
@@ -213,3 +214,96 @@ def test_the_named_hold_is_translated(language, words):
     with translation.override(language):
         message = changes.resumed_hold_message(DEC[16], (DEC[13], DEC[15]))
     assert words in message
+
+
+# --- a restart on the night between two holds ----------------------------------------------
+# 13 Dec is both the night after the first hold and the second hold's first night: a
+# restart there cancels the knee surgery's hold. Typed as "restart after the dental surgery"
+# it was signed at once, the page having named the hold a restart on 16 Dec ends.
+
+DEC_11 = datetime(2026, 12, 11, 14, 0, tzinfo=UTC)  # the night of 11 Dec, in the first hold
+
+
+def _post_restart(clinician, patient, restart, now=NOW, confirm=None):
+    client = signed_in_reauthenticated(clinician)
+    data = {
+        "based_on": str(plans.load(patient).latest.number),
+        "resume_on": str(restart),
+        "step": "0",
+        "reason": "Dental surgery over",
+    }
+    if confirm is not None:
+        data["confirm_cancel"] = str(confirm)
+    with time_machine.travel(now, tick=False):
+        response = client.post(reverse("clinic:plan_resume", args=[patient.pk]), data)
+    return response, unescape(response.content.decode())
+
+
+def _held(patient):
+    view = plans.load(patient)
+    return [day for day in range(9, 17) if view.status_on(DEC[day]) == titration.ON_HOLD]
+
+
+@pytest.mark.parametrize("now", [NOW, DEC_11, datetime(2026, 12, 12, 14, 0, tzinfo=UTC)])
+def test_a_restart_between_two_holds_asks_before_it_cancels_the_second(patient, clinician, now):
+    response, html = _post_restart(clinician, patient, DEC[13], now)
+    assert response.status_code == 200
+    assert "A restart on 13 Dec 2026 cancels the hold from 13 Dec 2026 to 15 Dec 2026." in html
+    assert "right after the hold from 10 Dec 2026 to 12 Dec 2026" in html
+    assert "restart on 12 Dec 2026 or before" in html
+    assert "nothing was saved" in html
+    assert 'name="confirm_cancel" id="id_confirm_cancel" value="2026-12-13">' in html
+    assert "I confirm this restart cancels the hold from 13 Dec 2026" in html
+    assert _held(patient) == [10, 11, 12, 13, 14, 15]
+
+
+def test_a_restart_between_two_holds_cancels_the_second_once_confirmed(patient, clinician):
+    response, _html = _post_restart(clinician, patient, DEC[13], confirm=DEC[13])
+    assert response.status_code == 302
+    assert _held(patient) == [10, 11, 12]
+    told = [str(message) for message in get_messages(response.wsgi_request)]
+    assert "The hold from 13 Dec 2026 to 15 Dec 2026 is cancelled." in told
+
+
+def test_a_box_ticked_for_another_night_confirms_no_cancellation(patient, clinician):
+    response, html = _post_restart(clinician, patient, DEC[13], confirm=DEC[16])
+    assert response.status_code == 200
+    assert 'value="2026-12-13">' in html
+    assert _held(patient) == [10, 11, 12, 13, 14, 15]
+
+
+@pytest.mark.parametrize(
+    ("restart", "now", "held"),
+    [
+        # Ends the first hold early; the second is kept.
+        (DEC[12], NOW, [10, 11, 13, 14, 15]),
+        # Ends the second hold early, in it.
+        (DEC[14], NOW, [10, 11, 12, 13]),
+        # The first hold is over: tonight's restart is no restart "after" it.
+        (DEC[13], datetime(2026, 12, 13, 14, 0, tzinfo=UTC), [10, 11, 12]),
+        # Cancels the first hold, on its own first night: the night before is not held.
+        (DEC[10], NOW, [13, 14, 15]),
+    ],
+)
+def test_other_restarts_around_two_holds_are_signed_without_a_question(
+    patient, clinician, restart, now, held
+):
+    response, _html = _post_restart(clinician, patient, restart, now)
+    assert response.status_code == 302
+    assert _held(patient) == held
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", "Ich bestätige, dass dieser Neustart die Pause ab 13. Dez 2026 aufhebt"),
+        ("es", "Confirmo que esta reanudación cancela la pausa desde el 13 dic 2026"),
+    ],
+)
+def test_the_question_before_cancelling_the_second_hold_is_translated(language, words):
+    with translation.override(language):
+        message = str(
+            changes.NeedsCancelConfirmation(DEC[13], (DEC[13], DEC[15]), (DEC[10], DEC[12]))
+        )
+    assert words in message
+    assert "restart" not in message
