@@ -604,8 +604,9 @@ def plan_resume(request, patient_id):
         else:
             restart = form.initial.get("resume_on")
         hold = state["plan"].resumed_hold(state["tonight"], restart) if restart else None
-        # Before a hold not begun, a restart is refused (resume_change): it ends none.
-        named = hold is not None and restart >= hold[0]
+        # Before a hold not begun, a restart is refused (resume_change): it ends none. Asked
+        # to confirm a cancellation, the question names the hold already.
+        named = hold is not None and restart >= hold[0] and form.cancel_night is None
         return {"resumed_hold": resumed_hold_message(restart, hold) if named else ""}
 
     return _signed_form_view(
