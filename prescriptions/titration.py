@@ -743,6 +743,20 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
     return tuple(stretches)
 
 
+def held_run_first_night(versions: Sequence[PlainVersion], night: date) -> date:
+    """The first night of the run of held nights that holds ``night`` (``night`` itself when
+    the night before it is not held): holds signed back to back (10-12 and 13-15 Dec) are one
+    run, from 10 Dec. The night before it is the last the patient was asked to take LDN
+    before the holds (the Resume form's default dose: the night before the newest hold, 12
+    Dec, was itself held). The state only changes on an edge, so only edges are looked at."""
+    first = night
+    for edge in sorted({edge for edge in _edges(versions) if edge < night}, reverse=True):
+        if status_on(versions, edge) != ON_HOLD:
+            break
+        first = edge
+    return first
+
+
 def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:
     """The step a restart after a hold starts from by default: the one at ``dose_mg`` (the
     dose before the hold), else the highest dose below it, else the first. An index into

@@ -579,8 +579,11 @@ def plan_resume(request, patient_id):
             # Default: the step of the steps offered at the dose the patient was on before
             # the hold (else the nearest lower one): the version then in effect may have had
             # other steps, and its position matched no choice.
+            # Before the run of held nights: with holds back to back, the night before the
+            # newest hold is held too (no dose), and the form opened on the first step.
+            first_held = titration.held_run_first_night(state["plan"].versions, latest.hold_from)
             step = titration.restart_step_index(
-                latest.steps, state["plan"].dose_on(latest.hold_from - timedelta(days=1))
+                latest.steps, state["plan"].dose_on(first_held - timedelta(days=1))
             )
         # A restart already signed, or a dated hold's end: the form opens on the night after
         # the hold's last, from its first held night on (a hold not begun yet too: read from
