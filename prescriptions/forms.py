@@ -476,6 +476,17 @@ class NewPlanForm(PlanStepsForm):
     morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
 
 
+def posted_night(value) -> date | None:
+    """The night a confirmation box was posted ticked for (its value), or None: not ticked,
+    or not a date (not confirmed: the save asks again). The Hold form's restart box and the
+    Resume form's cancellation box carry the night they confirm, so a box ticked for another
+    night confirms nothing."""
+    try:
+        return date.fromisoformat(value or "")
+    except (TypeError, ValueError):
+        return None
+
+
 class HoldForm(SignedVersionForm):
     Kind = PlanVersion.ReasonKind
     # Stored apart from the reason as typed (PlanVersion.reason_kind), so each reader sees
@@ -522,12 +533,7 @@ class HoldForm(SignedVersionForm):
         self.dosing_time_on = dosing_time_on
 
     def clean_confirm_restart(self):
-        """The night the box confirms, or None (not ticked, or not a date: not confirmed,
-        the save asks again)."""
-        try:
-            return date.fromisoformat(self.cleaned_data.get("confirm_restart") or "")
-        except ValueError:
-            return None
+        return posted_night(self.cleaned_data.get("confirm_restart"))
 
     @property
     def restart_box(self) -> dict | None:
@@ -537,11 +543,9 @@ class HoldForm(SignedVersionForm):
             night, checked = self.restart_night, False
             dosing_time = self.restart_dosing_time
         else:
-            try:
-                night = date.fromisoformat(self.data.get("confirm_restart") or "")
-            except (TypeError, ValueError):
+            night, checked = posted_night(self.data.get("confirm_restart")), True
+            if night is None:
                 return None
-            checked = True
             dosing_time = self.dosing_time_on(night) if self.dosing_time_on else None
         return {
             "value": night.isoformat(),
@@ -637,12 +641,7 @@ class ResumeForm(SignedVersionForm):
         self.cancel_night = None
 
     def clean_confirm_cancel(self):
-        """The night the box confirms, or None (not ticked, or not a date: not confirmed,
-        the save asks again)."""
-        try:
-            return date.fromisoformat(self.cleaned_data.get("confirm_cancel") or "")
-        except ValueError:
-            return None
+        return posted_night(self.cleaned_data.get("confirm_cancel"))
 
     @property
     def cancel_box(self) -> dict | None:
@@ -651,11 +650,9 @@ class ResumeForm(SignedVersionForm):
         if self.cancel_night is not None:
             night, checked = self.cancel_night, False
         else:
-            try:
-                night = date.fromisoformat(self.data.get("confirm_cancel") or "")
-            except (TypeError, ValueError):
+            night, checked = posted_night(self.data.get("confirm_cancel")), True
+            if night is None:
                 return None
-            checked = True
         return {
             "value": night.isoformat(),
             "checked": checked,
