@@ -40,8 +40,10 @@ from django.db import DatabaseError, connections
 from django.template import engines
 from django.urls import reverse
 from django.utils import formats, translation
+from gunicorn.glogging import Logger
 
 from ldn_journal import compiled_queries
+from ldn_journal.log_redaction import loggable_path
 
 _log = logging.getLogger("gunicorn.error")
 
@@ -50,6 +52,22 @@ preload_app = True
 # clinician's search, /clinic/?q=Jo+Williams) and the Referer (the search results' address,
 # sent by the next page opened from them). Path, status, size, agent and time stay.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)s'
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, whose path (and request line) withholds an emailed link's secret:
+    /invite/<token>/ and a password reset's key wrote into the access log the credential
+    the database keeps only as a hash (log_redaction.loggable_path)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = loggable_path(atoms["U"])
+        atoms["q"] = ""
+        atoms["r"] = f"{atoms['m']} {atoms['U']} {atoms['H']}"
+        return atoms
+
+
+logger_class = AccessLogger
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 

@@ -8,9 +8,12 @@ This filter, on every handler that writes the logs (Django's LOGGING, Celery's w
 loggers), replaces what such a line says, and leaves the rest (the error, the constraint's name,
 where it happened) for whoever reads the log.
 
-A request line's query string is withheld too (WithholdQueryStrings): a clinician's search
+A request line's query string is withheld too (WithholdFromRequestLines): a clinician's search
 for a patient (/clinic/?q=Jo+Williams) put the name in the development server's line for it
-(gunicorn's access log leaves it out by its format: gunicorn_conf.access_log_format).
+(gunicorn's access log leaves it out by its format: gunicorn_conf.access_log_format). So is the
+secret of an emailed link's path (loggable_path): the link is the credential (an invitation,
+kept in the database only as its SHA-256; a password reset; an email confirmation; a one-click
+unsubscribe), and whoever read the log could use it before its owner.
 """
 
 import logging
@@ -39,15 +42,40 @@ class RedactDatabaseDetails(logging.Filter):
         return True
 
 
+# The paths whose segment after these is an emailed link's secret (every route with a `token`
+# or `key`: tests/test_log_redaction.py walks the URL list); allauth's password reset puts the
+# account's id and the key in one segment.
+SECRET_PATH_PREFIXES = (
+    "/invite/",
+    "/unsubscribe/",
+    "/accounts/confirm-email/",
+    "/accounts/password/reset/key/",
+)
+_SECRET = re.compile(
+    "^(?P<head>" + "|".join(re.escape(prefix) for prefix in SECRET_PATH_PREFIXES) + ")[^/?]+"
+)
+
+
+def loggable_path(path: str) -> str:
+    """A request's path as a log may hold it: an emailed link's secret withheld."""
+    return _SECRET.sub(r"\g<head>(withheld)", path) if path else path
+
+
 # "GET /clinic/?q=Jo+Williams HTTP/1.1": the method and path stay, the query goes.
-_QUERY = re.compile(r'(?P<head>"[A-Z]+ [^ "?]*\?)[^ "]*(?P<tail> HTTP/[0-9.]+")')
+_REQUEST_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<target>[^ "]*) (?P<proto>HTTP/[0-9.]+)"')
 
 
-class WithholdQueryStrings(logging.Filter):
+def _loggable_request_line(match: re.Match) -> str:
+    path, query_mark, _query = match["target"].partition("?")
+    withheld = "?(withheld)" if query_mark else ""
+    return f'"{match["method"]} {loggable_path(path)}{withheld} {match["proto"]}"'
+
+
+class WithholdFromRequestLines(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "?" in message and " HTTP/" in message:
-            record.msg, record.args = _QUERY.sub(r"\g<head>(withheld)\g<tail>", message), ()
+        if " HTTP/" in message:
+            record.msg, record.args = _REQUEST_LINE.sub(_loggable_request_line, message), ()
         return True
 
 

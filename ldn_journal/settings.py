@@ -513,8 +513,9 @@ LOGGING = {
         "request_id": {"()": "ldn_journal.request_ids.RequestIdLogFilter"},
         # PostgreSQL's DETAIL lines quote the refused row (doses, scores, emails).
         "redact": {"()": "ldn_journal.log_redaction.RedactDatabaseDetails"},
-        # A request line's query string can hold a patient's name (the clinician's search).
-        "query": {"()": "ldn_journal.log_redaction.WithholdQueryStrings"},
+        # A request line's query string can hold a patient's name (the clinician's search),
+        # and an emailed link's path its secret (an invitation, a password reset).
+        "query": {"()": "ldn_journal.log_redaction.WithholdFromRequestLines"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},

@@ -312,3 +312,33 @@ def test_the_access_log_leaves_out_query_strings_and_the_referring_page():
     line = gunicorn_conf.access_log_format % atoms
     assert "Williams" not in line
     assert '"GET /clinic/ HTTP/1.1" 200 6260' in line
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["/invite/Zq3-secret-invitation-token/", "/accounts/password/reset/key/1v-Zq3-secret-key/"],
+)
+def test_the_access_log_withholds_an_emailed_links_secret(link):
+    # The link's path is the credential (an invitation the database keeps only as a hash, a
+    # password reset's key): it was written into every access line, for whoever reads them.
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": link,
+        "PATH_INFO": link,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": "Firefox",
+        "REMOTE_ADDR": "10.0.0.5",
+    }
+    response = SimpleNamespace(status="302 Found", sent=0, headers=[])
+    # The logger gunicorn makes from this configuration, as it loads it.
+    config = Config()
+    config.set("logger_class", gunicorn_conf.logger_class)
+    logger = config.logger_class(config)
+    atoms = logger.atoms_wrapper_class(
+        logger.atoms(response, [], environ, timedelta(milliseconds=12))
+    )
+    for line_format in (gunicorn_conf.access_log_format, '"%(r)s"'):
+        line = line_format % atoms
+        assert "Zq3" not in line
+        assert "/(withheld)/ HTTP/1.1" in line

@@ -4,13 +4,16 @@ handlers and on a Celery worker's."""
 
 import io
 import logging
+import re
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import get_resolver
 
 from ldn_journal.accounts.models import User
 from ldn_journal.celery import _redact_worker_logs
-from ldn_journal.log_redaction import RedactDatabaseDetails
+from ldn_journal.log_redaction import RedactDatabaseDetails, loggable_path
+from tests.security.test_access_matrix import _walk
 
 EMAIL = "private.person@example.org"
 
@@ -89,3 +92,49 @@ def test_a_request_line_in_the_web_logs_leaves_out_its_query_string():
     written = stream.getvalue()
     assert "Williams" not in written
     assert '"GET /clinic/?(withheld) HTTP/1.1" 200 6260' in written
+
+
+# An emailed link's path is its credential: an invitation (the database keeps only its hash),
+# a password reset's key, an email confirmation, a one-click unsubscribe.
+LINKS = [
+    "/invite/Zq3-secret-invitation-token/",
+    "/unsubscribe/Zq3-secret-unsubscribe-token/",
+    "/accounts/confirm-email/Zq3-secret-confirmation-key/",
+    "/accounts/password/reset/key/1v-Zq3-secret-reset-key/",
+]
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_a_request_line_in_the_web_logs_withholds_an_emailed_links_secret(link):
+    handler, stream = _console(), io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        logging.getLogger("django.server").info('"%s" %s %s', f"GET {link} HTTP/1.1", "302", "0")
+    finally:
+        handler.setStream(old)
+    written = stream.getvalue()
+    assert "Zq3" not in written
+    assert '/(withheld)/ HTTP/1.1" 302 0' in written
+
+
+def _secret_routes():
+    """Every route of the project (allauth's included) with a parameter that is a link's
+    secret, filled in: a new one not withheld fails the test below."""
+    filled = {"token": "Zq3secret", "key": "Zq3secret", "uidb36": "1v"}
+    found = []
+    for route, _name in _walk(get_resolver().url_patterns):
+        names = re.findall(r"<(?:[^>:]+:)?([^>]+)>|\(\?P<([^>]+)>", route)
+        params = {a or b for a, b in names}
+        if params & {"token", "key"}:
+            path = route.replace("^", "").replace("$", "")
+            for param in params:
+                path = re.sub(rf"<(?:[^>:]+:)?{param}>|\(\?P<{param}>[^)]*\)", filled[param], path)
+            found.append("/" + path)
+    return found
+
+
+def test_every_route_with_a_token_or_key_is_withheld_in_the_logs():
+    routes = _secret_routes()
+    assert len(routes) >= len(LINKS)
+    for path in routes:
+        assert "Zq3secret" not in loggable_path(path), path
