@@ -115,6 +115,34 @@ def test_an_admin_invites_a_clinician_who_signs_up_as_a_clinician(client, admin_
     assert not Patient.objects.filter(user=user).exists()
 
 
+@pytest.mark.parametrize(
+    ("role", "language", "sentence"),
+    [
+        (Role.CLINICIAN, "en", "has invited you to LDN Journal as a clinician."),
+        (Role.ADMIN, "en", "has invited you to LDN Journal as an administrator."),
+        (Role.CLINICIAN, "de", "hat Sie als behandelnde Person zu LDN Journal eingeladen."),
+        (Role.ADMIN, "de", "hat Sie mit Administratorrechten zu LDN Journal eingeladen."),
+        (Role.CLINICIAN, "es", "le ha invitado a LDN Journal como profesional sanitario."),
+        (Role.ADMIN, "es", "le ha invitado a LDN Journal como administrador."),
+    ],
+)
+def test_a_staff_invitation_names_the_role_in_a_whole_sentence_of_the_language(
+    client, admin_user, role, language, sentence
+):
+    """The role's label was lower-cased into one sentence: "as a admin", and in German
+    "mit der Rolle behandelnde person" (found by exploratory QA)."""
+    client.force_login(admin_user)
+    client.post(
+        reverse("manage:invite"),
+        {"email": "new.staff@example.org", "role": role},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    assert sentence in message.body
+    assert sentence in html
+
+
 def test_invitations_show_their_state(clinician_client, clinician_a):
     for email in ("a@example.org", "b@example.org", "c@example.org"):
         invite_through_the_page(clinician_client, email)
