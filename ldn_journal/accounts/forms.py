@@ -297,6 +297,18 @@ class CareTeamTransferForm(forms.Form):
         if posted_id(source) is not None:
             # Only the chosen clinician's patients are offered (a clinic has hundreds).
             patients.queryset = patients.queryset.filter(care_team=source)
+            # A patient ticked from the whole list (no clinician chosen yet when the page
+            # opened) then fails here, before clean(): the admin read "Select a valid
+            # choice. 6 is not one of the available choices." (found by exploratory QA).
+            chosen = User.objects.filter(pk=posted_id(source), role=Role.CLINICIAN).first()
+            if chosen is not None:
+                # The field fills in %(value)s itself: a "%" in a name must stay a "%".
+                message = self._strangers_message(chosen).replace("%", "%%")
+                patients.error_messages = {**patients.error_messages, "invalid_choice": message}
+
+    @staticmethod
+    def _strangers_message(source):
+        return _("Some chosen patients are not on %(name)s's care team.") % {"name": source.name}
 
     def clean_target(self):
         target = self.cleaned_data["target"]
@@ -314,15 +326,15 @@ class CareTeamTransferForm(forms.Form):
             return data
         if source == target:
             raise forms.ValidationError(_("Choose two different clinicians."))
+        if "patients" in self.errors:
+            # Already said beside the list; "has no patients to move" would be wrong.
+            return data
         on_team = Patient.objects.filter(care_team=source).select_related("user")
         chosen = data.get("patients")
         if chosen:
             strangers = [p for p in chosen if not on_team.filter(pk=p.pk).exists()]
             if strangers:
-                raise forms.ValidationError(
-                    _("Some chosen patients are not on %(name)s's care team.")
-                    % {"name": source.name}
-                )
+                raise forms.ValidationError(self._strangers_message(source))
             data["patients"] = list(chosen)
         else:
             data["patients"] = list(on_team)

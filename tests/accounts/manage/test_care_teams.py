@@ -236,10 +236,28 @@ def test_a_transfer_without_a_handover_note_is_refused(
 def test_a_transfer_of_a_patient_not_on_the_source_team_is_refused(
     admin_client_, clinician_a, clinician_b, patient_b
 ):
+    # Ticked from the whole list the page shows before a clinician is chosen, the patient
+    # was refused as "Select a valid choice. 6 is not one of the available choices.", and
+    # with nobody left to move, "Dr A has no patients to move." (found by exploratory QA).
     response = transfer(admin_client_, clinician_a, clinician_b, [patient_b])
 
-    assert "Select a valid choice" in response.content.decode()
+    form = response.context["form"]
+    assert form.errors["patients"] == ["Some chosen patients are not on Dr A's care team."]
+    assert form.non_field_errors() == []
     assert not AccessLog.objects.filter(action="care_team.transfer").exists()
+
+
+def test_a_refused_patient_is_named_right_for_a_clinician_with_a_percent_in_the_name(
+    admin_client_, clinician_b, patient_b
+):
+    source = ClinicianFactory(display_name="Dr 100% Sure")
+    PatientFactory(clinicians=[source])
+
+    response = transfer(admin_client_, source, clinician_b, [patient_b])
+
+    assert response.context["form"].errors["patients"] == [
+        "Some chosen patients are not on Dr 100% Sure's care team."
+    ]
 
 
 def test_removing_the_last_active_clinician_is_refused_when_the_others_are_deactivated(
