@@ -8,6 +8,7 @@ themselves (one query a page), so it shows in every session of that clinician.
 """
 
 import logging
+import zoneinfo
 from datetime import timedelta
 
 from django import forms
@@ -27,6 +28,7 @@ from ldn_journal.accounts.context_processors import clinician_alerts
 from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.accounts.time_zones import viewer_time_zone
 from patients.care_team import clinicians_to_alert
 from patients.models import BreakGlassGrant, CareTeamMembership, Patient, PushSubscription
 from patients.notifications.channels import PermanentFailure, TransientFailure
@@ -106,7 +108,10 @@ def alert(grant, now=None):
     for device in PushSubscription.objects.filter(user__in=people):
         devices.setdefault(device.user_id, []).append(device)
     for person in people:
-        with speaking_to(person):
+        # When the access ends, in the reader's zone: the one active here is the zone of the
+        # clinician who broke the glass (found by exploratory QA).
+        zone = zoneinfo.ZoneInfo(viewer_time_zone(person))
+        with speaking_to(person), timezone.override(zone):
             subject = gettext("Emergency access to a patient's record")
             body = render_to_string("patients/email/break_glass_alert.txt", context)
             push = {

@@ -3,6 +3,7 @@ with a reason; the grant is data the one access gate reads, for LDN_BREAK_GLASS_
 
 import json
 import re
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import http_ece
@@ -10,13 +11,13 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from py_vapid import Vapid
 
 from ldn_journal.accounts.models import AccessLog
 from ldn_journal.local_dates import local_date
-from patients.clinic.break_glass import active_patient_ids
-from patients.models import BreakGlassGrant, Patient, PushSubscription
+from patients.clinic.break_glass import active_patient_ids, alert
+from patients.models import BreakGlassGrant, ClinicianPreferences, Patient, PushSubscription
 from patients.notifications.channels import push as push_channel
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.patients.test_push import PushService, b64, browser_keys
@@ -291,8 +292,9 @@ def test_the_gate_costs_one_query_however_many_grants_exist(clinician_b, django_
 
 
 def test_the_alert_writes_when_the_access_ends_the_way_the_recipients_language_does(
-    outsider, patient_a, admin_user, django_capture_on_commit_callbacks
+    outsider, patient_a, admin_user, django_capture_on_commit_callbacks, settings
 ):
+    admin_zone = zoneinfo.ZoneInfo(settings.LDN_DEFAULT_PATIENT_TIME_ZONE)
     admin_user.language = "de"
     admin_user.save()
 
@@ -301,8 +303,36 @@ def test_the_alert_writes_when_the_access_ends_the_way_the_recipients_language_d
 
     grant = BreakGlassGrant.objects.get()
     (german,) = [m for m in mail.outbox if m.to == [admin_user.email]]
-    with translation.override("de"):
-        until = local_date(grant.ends_at, "date_time_zone")
-    # "2. Mär 2026 03:00 UTC": the day's full stop, the month in German, the zone's name.
+    with translation.override("de"):  # in the admin's zone, the clinic's
+        until = local_date(grant.ends_at.astimezone(admin_zone), "date_time_zone")
+    # "2. Mär 2026 14:00 GMT": the day's full stop, the month in German, the zone's name.
     assert re.fullmatch(r"\d{1,2}\. \w{3} \d{4} \d\d:\d\d \S+", until)
     assert f"bis {until}" in " ".join(german.body.split())
+
+
+def test_the_alert_writes_when_the_access_ends_in_each_recipients_time_zone(
+    clinician_b, patient_a, clinician_a, admin_user, settings
+):
+    # The end was written in whatever zone was active when the alert went: the zone of the
+    # clinician who broke the glass (their request's), so a colleague in Tokyo read a New
+    # York time (found by exploratory QA).
+    settings.LDN_DEFAULT_PATIENT_TIME_ZONE = "Europe/Berlin"  # an admin's zone: the clinic's
+    ClinicianPreferences.objects.update_or_create(
+        user=clinician_a, defaults={"time_zone": "Asia/Tokyo"}
+    )
+    grant = BreakGlassGrant.objects.create(
+        patient=patient_a,
+        clinician=clinician_b,
+        reason=REASON,
+        starts_at=NOW,
+        ends_at=NOW + timedelta(hours=12),
+    )
+
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        alert(grant, NOW)
+
+    for person, zone in [(clinician_a, "Asia/Tokyo"), (admin_user, "Europe/Berlin")]:
+        (message,) = [m for m in mail.outbox if m.to == [person.email]]
+        with translation.override("en"):
+            until = local_date(grant.ends_at.astimezone(zoneinfo.ZoneInfo(zone)), "date_time_zone")
+        assert f"until {until}" in " ".join(message.body.split())
