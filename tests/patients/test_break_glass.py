@@ -336,3 +336,24 @@ def test_the_alert_writes_when_the_access_ends_in_each_recipients_time_zone(
         with translation.override("en"):
             until = local_date(grant.ends_at.astimezone(zoneinfo.ZoneInfo(zone)), "date_time_zone")
         assert f"until {until}" in " ".join(message.body.split())
+
+
+def test_the_alert_email_names_no_patient_and_links_to_them_behind_sign_in(
+    outsider, patient_a, clinician_a, admin_user, django_capture_on_commit_callbacks, settings
+):
+    # The email named the patient ("who is not on Ann's care team"), while its push and every
+    # other alert say "a patient" and link behind sign-in (SECURITY.md, boundary 5: being a
+    # patient of the clinic is health data; found by the security review).
+    with django_capture_on_commit_callbacks(execute=True):
+        outsider.post(url(patient_a.pk), {"reason": REASON})
+
+    name = patient_a.user.name
+    assert name
+    assert all(name not in m.body and name not in m.subject for m in mail.outbox)
+    (team,) = [m for m in mail.outbox if m.to == [clinician_a.email]]
+    (admin,) = [m for m in mail.outbox if m.to == [admin_user.email]]
+    record = settings.SITE_URL + reverse("clinic:patient", args=[patient_a.pk])
+    assert "a patient on your team" in team.body
+    assert f"Open it (after signing in): {record}" in team.body
+    assert "a patient in the clinic" in admin.body
+    assert f"{settings.SITE_URL}{reverse('manage:access_log')}" in admin.body
