@@ -361,6 +361,14 @@ def closing_word():
     return gettext("CLOSE")
 
 
+def confirms_closing(typed):
+    """Whether the typed text is the closing word exactly as shown (spaces around it aside).
+
+    The English word is accepted in every language (a page read in two languages), in the
+    same capitals: closing cannot be undone, so the page's "exactly as shown" is meant."""
+    return typed.strip() in {closing_word(), "CLOSE"}
+
+
 class CloseAccountForm(forms.Form):
     """A typed confirmation: closing an account is not undone by a stray tap."""
 
@@ -374,8 +382,7 @@ class CloseAccountForm(forms.Form):
 
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip()
-        # The English word is accepted in every language (a page read in two languages).
-        if typed.casefold() not in {closing_word().casefold(), "close"}:
+        if not confirms_closing(typed):
             raise forms.ValidationError(
                 gettext("Type %(word)s, exactly as shown, to confirm.") % {"word": closing_word()}
             )

@@ -13,9 +13,10 @@ from celery.schedules import crontab
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ldn_journal.accounts import accounts_admin, closure, closure_views, invitations
+from ldn_journal.accounts.forms import confirms_closing
 from ldn_journal.accounts.models import (
     AccessLog,
     AccountClosure,
@@ -81,7 +82,7 @@ def ask(client):
 
 def complete(client, closure_row):
     return client.post(
-        reverse("manage:closure_complete", args=[closure_row.pk]), {"confirm": "close"}
+        reverse("manage:closure_complete", args=[closure_row.pk]), {"confirm": "CLOSE"}
     )
 
 
@@ -332,6 +333,61 @@ def test_completion_asks_for_a_typed_confirmation(admin_web, patient_a):
     assert response.status_code == 200
     request.refresh_from_db()
     assert request.closed_at is None
+
+
+@pytest.mark.parametrize("typed", ["close", "Close", "CLOSe"])
+def test_an_admin_typing_the_word_in_other_capitals_is_refused_and_nothing_closes(
+    admin_web, patient_a, typed
+):
+    request = closure.request_closure(patient_a.user, request=None)
+
+    response = admin_web.post(
+        reverse("manage:closure_complete", args=[request.pk]), {"confirm": typed}
+    )
+
+    assert response.status_code == 200
+    assert "Type CLOSE, exactly as shown, to confirm." in response.content.decode()
+    request.refresh_from_db()
+    patient_a.user.refresh_from_db()
+    assert request.closed_at is None
+    assert patient_a.user.is_active
+    assert not AccessLog.objects.filter(action="account.closed").exists()
+
+
+def test_an_admin_closing_a_person_in_lower_case_is_refused(admin_web, patient_b):
+    response = admin_web.post(
+        reverse("manage:close_person", args=[patient_b.user.pk]), {"confirm": "close"}
+    )
+
+    assert "Type CLOSE, exactly as shown, to confirm." in response.content.decode()
+    patient_b.user.refresh_from_db()
+    assert patient_b.user.is_active
+    assert not AccountClosure.objects.exists()
+
+
+def test_the_word_with_spaces_around_it_still_closes(admin_web, patient_b):
+    admin_web.post(
+        reverse("manage:close_person", args=[patient_b.user.pk]), {"confirm": "  CLOSE \n"}
+    )
+
+    patient_b.user.refresh_from_db()
+    assert not patient_b.user.is_active
+
+
+def test_a_patient_typing_the_word_in_lower_case_is_refused_as_the_admin_is(patient_web):
+    response = patient_web.post(reverse("journal:close_account"), {"confirm": "close"})
+
+    assert "Type CLOSE, exactly as shown, to confirm." in response.content.decode()
+    assert not AccountClosure.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "confirms"),
+    [("SCHLIESSEN", True), ("CLOSE", True), ("schliessen", False), ("Schliessen", False)],
+)
+def test_in_german_the_shown_word_or_the_english_one_confirms_in_capitals_only(typed, confirms):
+    with translation.override("de"):
+        assert confirms_closing(typed) is confirms
 
 
 def test_completing_an_unknown_request_is_404(admin_web):
