@@ -15,10 +15,16 @@ from ldn_journal.accounts.languages import speaking_to
 
 
 def reset_mfa(user, *, reason, request):
-    """Remove all of `user`'s authenticators; returns how many there were."""
+    """Remove all of `user`'s authenticators; returns how many there were.
+
+    With none there is nothing to reset: nothing is logged, no session ends and no email
+    says that methods were removed (0 is returned and the caller says so)."""
     with transaction.atomic():
         authenticators = Authenticator.objects.filter(user=user)
-        before = sorted(authenticators.values_list("type", flat=True))
+        # Locked: of two admins resetting at once, the second finds none left.
+        before = sorted(authenticators.select_for_update().values_list("type", flat=True))
+        if not before:
+            return 0
         authenticators.delete()
         record_access(
             request,

@@ -291,7 +291,16 @@ def manage_mfa_reset(request, user_id):
         return redirect("manage:people")
     form = MfaResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        mfa_reset.reset_mfa(target, reason=form.cleaned_data["reason"], request=request)
+        if not mfa_reset.reset_mfa(target, reason=form.cleaned_data["reason"], request=request):
+            messages.info(
+                request,
+                _(
+                    "%(name)s has no two-step sign-in set up, so there was nothing to reset: "
+                    "nothing was changed and no email was sent."
+                )
+                % {"name": target.name},
+            )
+            return redirect("manage:people")
         messages.success(
             request,
             _(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
@@ -535,6 +536,8 @@ def _emails_to_the_patient(patient, clinician_a, clinician_b, admin, capture):
         care_team.transfer_patients(
             [patient], source=clinician_a, target=clinician_b, note="", admin=admin, request=None
         )
+    # A reset of nothing sends nothing: the patient has an authenticator app to lose.
+    TOTP.activate(patient.user, generate_totp_secret())
     reset_mfa(patient.user, reason="Lost phone", request=None)
     told = [m for m in mail.outbox if m.to == [patient.user.email]]
     return {m.subject: m.body for m in told}

@@ -80,6 +80,7 @@ def test_a_reset_ends_all_the_users_sessions(confirmed_admin, clinician_a, setti
     phone = Client()
     sign_in(phone, clinician_a.email)
     assert UserSession.objects.filter(user=clinician_a).exists()
+    TOTP.activate(clinician_a, generate_totp_secret())  # set up after this sign-in
 
     confirmed_admin.post(reset_url(clinician_a), {"reason": "Lost phone"})
 
@@ -133,3 +134,29 @@ def test_a_closed_account_is_not_offered_a_reset_and_a_posted_one_does_nothing(
     )
     assert mail.outbox == []
     assert not AccessLog.objects.filter(action="mfa.reset").exists()
+
+
+def test_an_account_without_two_step_sign_in_is_not_offered_a_reset(confirmed_admin, clinician_a):
+    page = confirmed_admin.get(reset_url(clinician_a)).content.decode()
+
+    assert "This account has no two-step sign-in set up: there is nothing to reset." in page
+    assert 'name="reason"' not in page
+    assert "Reset two-step sign-in</button>" not in page
+
+
+def test_a_posted_reset_of_an_account_without_two_step_sign_in_changes_nothing_and_says_so(
+    confirmed_admin, clinician_a, settings
+):
+    settings.LDN_REQUIRE_STAFF_MFA = False
+    phone = Client()
+    sign_in(phone, clinician_a.email)
+
+    response = confirmed_admin.post(reset_url(clinician_a), {"reason": "Lost phone"}, follow=True)
+
+    page = response.content.decode()
+    assert "has no two-step sign-in set up, so there was nothing to reset" in page
+    assert "was reset" not in page
+    assert mail.outbox == []
+    assert not AccessLog.objects.filter(action="mfa.reset").exists()
+    assert UserSession.objects.filter(user=clinician_a).exists()
+    assert phone.get(reverse("clinic:patients")).status_code == 200
