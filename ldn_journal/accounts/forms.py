@@ -50,6 +50,11 @@ class InvitedSignupForm(SignupForm):
             self.fields["email"].help_text = _("The address your invitation was sent to.")
             if self.invitation.role == Role.PATIENT:
                 self.fields["time_zone"] = self._time_zone_field()
+            else:
+                # A clinician or an admin has no care team of their own.
+                self.fields["display_name"].help_text = _(
+                    "How patients and colleagues will see you, for example “Sam Taylor”."
+                )
 
     def _time_zone_field(self):
         """A patient's nights, doses and reminders follow their zone. Every new patient got

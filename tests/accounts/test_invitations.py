@@ -143,6 +143,50 @@ def test_a_staff_invitation_names_the_role_in_a_whole_sentence_of_the_language(
     assert sentence in html
 
 
+def open_a_staff_invitation(client, admin_user, role):
+    client.force_login(admin_user)
+    invite_through_the_page(client, "new.staff@example.org", role, "manage")
+    client.logout()
+    client.get(link_in(mail.outbox[-1]))
+
+
+def test_a_patient_signing_up_is_told_their_care_team_sees_the_name(client, invited):
+    client.get(invited)
+
+    page = client.get(reverse("account_signup")).content.decode()
+
+    assert "How your care team will see you" in page
+    assert "How patients and colleagues will see you" not in page
+
+
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.ADMIN])
+def test_staff_signing_up_are_told_patients_and_colleagues_see_the_name_not_a_care_team(
+    client, admin_user, role
+):
+    """Clinicians and admins have no care team of their own (found by exploratory QA)."""
+    open_a_staff_invitation(client, admin_user, role)
+
+    page = client.get(reverse("account_signup")).content.decode()
+
+    assert "How patients and colleagues will see you, for example “Sam Taylor”." in page
+    assert "care team" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", "So sehen Patientinnen und Patienten sowie Kolleginnen und Kollegen Sie"),
+        ("es", "Cómo le verán los pacientes y los colegas"),
+    ],
+)
+def test_the_staff_sign_up_help_is_translated(client, admin_user, language, words):
+    open_a_staff_invitation(client, admin_user, Role.CLINICIAN)
+
+    page = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert words in page
+
+
 def test_invitations_show_their_state(clinician_client, clinician_a):
     for email in ("a@example.org", "b@example.org", "c@example.org"):
         invite_through_the_page(clinician_client, email)
