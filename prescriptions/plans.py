@@ -154,6 +154,15 @@ class PlanView:
         tonight's step, the holds and the steps after them, with their nights."""
         return titration.plan_ahead(self.versions, night)
 
+    def holds_ahead(self, night: date) -> tuple[titration.Stretch, ...]:
+        """The holds running on ``night`` or to come, each signed hold with its own nights,
+        as :meth:`steps_ahead` lists them: what the change pages' "Current plan" names.
+        The newest version's own hold named only the second of two back to back, and none
+        once a restart was signed (the restart has no hold)."""
+        return tuple(
+            stretch for stretch in self.steps_ahead(night) if stretch.status == titration.ON_HOLD
+        )
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 

@@ -405,6 +405,7 @@ def plan_change(request, patient_id, template_id=None):
         {
             "patient": patient,
             **state,
+            "holds_ahead": state["plan"].holds_ahead(state["tonight"]),
             "form": form,
             "formset": formset,
             "template": template,
@@ -520,7 +521,18 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
         form = form_class(initial={"based_on": _based_on(state), **initial(state)}, **kwargs)
     _log_read(request, patient, state["prescription"])
     context = extra.get("context", lambda _state, _form: {})(state, form)
-    return render(request, template_name, {"patient": patient, **state, "form": form, **context})
+    return render(
+        request,
+        template_name,
+        {
+            "patient": patient,
+            **state,
+            # "Current plan" names every hold to come (the newest version's was one at most).
+            "holds_ahead": state["plan"].holds_ahead(state["tonight"]),
+            "form": form,
+            **context,
+        },
+    )
 
 
 @clinician_only

@@ -307,3 +307,50 @@ def test_the_question_before_cancelling_the_second_hold_is_translated(language, 
         )
     assert words in message
     assert "restart" not in message
+
+
+def _current_plan(html):
+    """The "Current plan" line the change pages open with, as one line of text."""
+    start = html.index("Current plan:")
+    return " ".join(html[start : html.index("</p>", start)].split())
+
+
+def test_the_resume_pages_current_plan_names_both_holds_not_only_the_newest_versions(
+    patient, clinician
+):
+    # It read the newest version's own hold: "Hold from 13 Dec 2026 to 15 Dec 2026." alone
+    # (found by exploratory QA).
+    summary = _current_plan(_resume_page(clinician, patient))
+
+    assert summary.endswith(
+        "Hold from 10 Dec 2026 to 12 Dec 2026. Hold from 13 Dec 2026 to 15 Dec 2026."
+    )
+
+
+def test_the_current_plan_names_the_holds_as_a_signed_restart_left_them(patient, clinician):
+    # The newest version is the restart: the first hold ends on the 11th, the second stands.
+    sign_restart(patient, clinician, DEC[12], 0, signed=NOW)
+
+    summary = _current_plan(_resume_page(clinician, patient))
+
+    assert summary.endswith(
+        "Hold from 10 Dec 2026 to 11 Dec 2026. Hold from 13 Dec 2026 to 15 Dec 2026."
+    )
+
+
+def test_the_current_plan_names_no_hold_once_both_are_over(patient, clinician):
+    client = signed_in_reauthenticated(clinician)
+    with time_machine.travel(datetime(2026, 12, 20, 14, 0, tzinfo=UTC), tick=False):
+        html = client.get(reverse("clinic:plan_resume", args=[patient.pk])).content.decode()
+
+    assert "Hold from" not in _current_plan(unescape(html))
+
+
+def test_the_hold_and_change_pages_name_the_same_holds(patient, clinician):
+    client = signed_in_reauthenticated(clinician)
+    with time_machine.travel(NOW, tick=False):
+        for name in ("clinic:plan_hold", "clinic:plan_change", "clinic:plan_end"):
+            html = client.get(reverse(name, args=[patient.pk])).content.decode()
+            assert _current_plan(unescape(html)).endswith(
+                "Hold from 10 Dec 2026 to 12 Dec 2026. Hold from 13 Dec 2026 to 15 Dec 2026."
+            ), name
