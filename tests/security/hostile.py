@@ -258,15 +258,19 @@ def table_snapshot(model_labels, *, digest=None):
     quote = connection.ops.quote_name
     tables = []
     for label in model_labels:
+        # A (label, condition) pair watches only the rows the SQL condition on ``t`` keeps:
+        # the access log's writes, not the read a refused form's page records when it shows
+        # patients again (DESIGN.md §4: every read is logged).
+        label, where = label if isinstance(label, tuple) else (label, "TRUE")
         meta = apps.get_model(label)._meta
-        tables.append((quote(meta.db_table), quote(meta.pk.column)))
+        tables.append((quote(meta.db_table), quote(meta.pk.column), where))
     if digest is None:
         digest = connection.vendor == "postgresql"
     if digest:
         sql = "SELECT " + ", ".join(
             f"(SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' "
-            f"ORDER BY t.{pk})), '') FROM {table} t)"
-            for table, pk in tables
+            f"ORDER BY t.{pk})), '') FROM {table} t WHERE {where})"
+            for table, pk, where in tables
         )
 
         def snapshot():
@@ -275,7 +279,9 @@ def table_snapshot(model_labels, *, digest=None):
                 return cursor.fetchone()
 
         return snapshot
-    statements = [f"SELECT * FROM {table} ORDER BY {pk}" for table, pk in tables]
+    statements = [
+        f"SELECT * FROM {table} t WHERE {where} ORDER BY {pk}" for table, pk, where in tables
+    ]
 
     def snapshot():
         with connection.cursor() as cursor:

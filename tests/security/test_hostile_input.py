@@ -152,7 +152,8 @@ FORMS = [
                 [str(cast.clinician_a.pk), str(cast.patient_b.user.pk), "0", "-1", "x"]
             ),
         },
-        models=(*INVITE_MODELS, "accounts.AccessLog"),
+        # The log's writes (care_team.add), not the list's read the refused page records.
+        models=(*INVITE_MODELS, ("accounts.AccessLog", "t.action <> 'care_team.list'")),
     ),
     # --- The patient's journal ---
     HostileForm(
