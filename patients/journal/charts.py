@@ -192,7 +192,7 @@ def trend_chart(
         *_grid_svg(frame),
         *_score_axis_svg(frame),
         *(_dose_axis_svg(frame) if any(s.axis == "dose" for s in series) else ()),
-        *_date_axis_svg(frame),
+        *_date_axis_svg(frame, width),
         # Plan changes and holds go under the data, skipped nights and flags on top of it.
         *_marker_lines_svg(frame, [m for m in in_range if m.kind not in ("skipped", "flag")]),
         *(_series_svg(s, styles[i], frame, xs, numbers) for i, s in enumerate(series)),
@@ -247,20 +247,16 @@ def _dose_axis_svg(frame: _Frame) -> list[str]:
     return out
 
 
-def _date_axis_svg(frame: _Frame) -> list[str]:
+def _date_axis_svg(frame: _Frame, width: float) -> list[str]:
     out = ['<g class="chart-axis chart-axis-x" aria-hidden="true">']
-    for tick, text in _date_ticks(frame.start, frame.end):
-        x = frame.x_of(tick)
+    ticks = _date_ticks(frame.start, frame.end)
+    xs = [frame.x_of(tick) for tick in ticks]
+    for x in xs:
         out.append(
             f'<line x1="{_n(x)}" y1="{_n(frame.y1)}" x2="{_n(x)}" y2="{_n(frame.y1 + 4)}" '
             f'stroke="{_AXIS}" stroke-width="1"/>'
         )
-        # Labels at the plot's edges are anchored inwards so they are not cut off.
-        anchor = "middle"
-        if x - frame.x0 < 12 and frame.span:
-            anchor = "start"
-        elif frame.x1 - x < 12 and frame.span:
-            anchor = "end"
+    for x, anchor, text in _date_labels(ticks, xs, frame, width):
         out.append(
             f'<text x="{_n(x)}" y="{_n(frame.y1 + 17)}" text-anchor="{anchor}">{_e(text)}</text>'
         )
@@ -577,20 +573,14 @@ def _legend_svg(rows, y0: float) -> list[str]:
 # Ticks, text and numbers
 
 
-def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
+def _date_ticks(start: date, end: date) -> list[date]:
+    """The nights the date axis marks: each night or every other up to two weeks, each week
+    up to twelve, then the 1st of each month (of every few months past about a year)."""
     span = (end - start).days
-    _day_label = day_labels("day_month")  # as the page's language writes it
     if span <= 13:
-        return [
-            (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
-            for i in range(0, span + 1, 1 if span <= 7 else 2)
-        ]
+        return [start + timedelta(days=i) for i in range(0, span + 1, 1 if span <= 7 else 2)]
     if span <= 12 * 7:
-        return [
-            (start + timedelta(days=i), _day_label(start + timedelta(days=i)))
-            for i in range(0, span + 1, 7)
-        ]
-    # Monthly ticks on the 1st; thin them out past about a year so labels never collide.
+        return [start + timedelta(days=i) for i in range(0, span + 1, 7)]
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     every = max(1, math.ceil(months / 13))
     y, m = start.year, start.month
@@ -600,15 +590,52 @@ def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
     index = 0
     while date(y, m, 1) <= end:
         if index % every == 0:
-            tick = date(y, m, 1)
-            label = _day_label(tick)
-            # Across a new year, the first tick of each year says which year it is.
-            if start.year != end.year and (not ticks or ticks[-1][0].year != tick.year):
-                label = f"{label} {tick.year}"
-            ticks.append((tick, label))
+            ticks.append(date(y, m, 1))
         index += 1
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return ticks
+
+
+# The least room between two date labels, in viewBox units (about two spaces of the 11 px
+# text), and how far from the SVG's edge a label may reach.
+_LABEL_GAP = 7.0
+_LABEL_EDGE = 2.0
+
+
+def _date_labels(
+    ticks: Sequence[date], xs: Sequence[float], frame: _Frame, width: float
+) -> list[tuple[float, str, str]]:
+    """(x, text-anchor, text) for the ticks that are labelled: every tick, else every second,
+    third…, the fewest left out so that no two labels (as wide as _CHAR_WIDTH guesses) come
+    closer than _LABEL_GAP. Each label is centred under its tick (the first and last ones
+    too: "12 Sep" anchored at the plot's left edge ran into "19 Sep"), and moved inwards only
+    where it would leave the SVG. Across a new year the first labelled tick of each year says
+    which year it is."""
+    if not ticks:
+        return []
+    label = day_labels("day_month")  # as the page's language writes it
+    texts = [label(tick) for tick in ticks]
+    new_years = frame.start.year != frame.end.year
+    for every in range(1, len(ticks) + 1):
+        placed, right = [], -math.inf
+        for index in range(0, len(ticks), every):
+            tick, text = ticks[index], texts[index]
+            if new_years and (not placed or placed[-1][0].year != tick.year):
+                text = f"{text} {tick.year}"
+            half = len(text) * _CHAR_WIDTH / 2
+            x, anchor = xs[index], "middle"
+            if x - half < _LABEL_EDGE:
+                x, anchor = _LABEL_EDGE, "start"
+            elif x + half > width - _LABEL_EDGE:
+                x, anchor = width - _LABEL_EDGE, "end"
+            left = x if anchor == "start" else x - 2 * half if anchor == "end" else x - half
+            if left - right < _LABEL_GAP:
+                break
+            right = left + 2 * half
+            placed.append((tick, x, anchor, text))
+        else:
+            return [(x, anchor, text) for _tick, x, anchor, text in placed]
+    return []
 
 
 def _day_label(d: date) -> str:

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 
 from ldn_journal.local_dates import STYLES, local_date
 from patients.journal.charts import (
+    _CHAR_WIDTH,
     Marker,
     Series,
     _format_value,
@@ -286,6 +287,60 @@ def test_monthly_ticks_name_the_year_where_a_new_year_begins():
         "1 Feb",
         "1 Mar",
     ]
+
+
+def date_label_boxes(root):
+    """(text, left, right) of each date label, as wide as the chart guesses its text."""
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-x" in (g.get("class") or ""))
+    boxes = []
+    for text in axis.iter(f"{NS}text"):
+        x, width = float(text.get("x")), len(text.text) * _CHAR_WIDTH
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        boxes.append((text.text, left, left + width))
+    return boxes
+
+
+@pytest.mark.parametrize("language", ["en-gb", "de", "es"])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 11, 6), date(2026, 12, 3)),  # 4 weeks
+        (date(2026, 9, 12), date(2026, 12, 3)),  # 12 weeks: "12 Sep" ran into "19 Sep"
+        (date(2026, 6, 6), date(2026, 12, 3)),  # 26 weeks
+        (date(2025, 12, 5), date(2026, 12, 3)),  # 52 weeks across a new year
+        (date(2026, 1, 1), date(2026, 12, 30)),  # a year from the 1st: ticks at both edges
+        (date(2024, 12, 4), date(2026, 12, 3)),  # two years
+    ],
+)
+def test_no_two_date_labels_run_into_each_other_nor_out_of_the_chart(language, start, end):
+    """An exploratory pass at 1280 px: under the demo's 12-week chart "12 Sep", anchored at
+    the plot's left edge, ran into "19 Sep" (and in German "1. Dez", anchored at the right
+    edge of the 52-week chart, into "1. Nov")."""
+    with translation.override(language):
+        boxes = date_label_boxes(render([], start=start, end=end))
+    assert len(boxes) >= 4
+    assert boxes[0][1] >= 0
+    assert boxes[-1][2] <= 720
+    close = [(a, b) for (a, _, right), (b, left, _) in pairwise(boxes) if left - right < 6]
+    assert close == []
+
+
+def test_labels_too_wide_for_every_tick_go_on_every_other_and_the_year_moves_with_them():
+    with translation.override("de"):
+        root = render([], start=date(2025, 12, 5), end=date(2026, 12, 3))
+    axis = next(g for g in root.iter(f"{NS}g") if "chart-axis-x" in (g.get("class") or ""))
+    ticks = [float(line.get("x1")) for line in axis.iter(f"{NS}line")]
+    labels = [(t.text, float(t.get("x"))) for t in axis.iter(f"{NS}text")]
+    assert len(ticks) == 12  # every 1st of the month keeps its tick
+    assert [text for text, _ in labels] == [
+        "1. Jan 2026",
+        "1. Mär",
+        "1. Mai",
+        "1. Jul",
+        "1. Sep",
+        "1. Nov",
+    ]
+    assert [x for _, x in labels] == ticks[::2]
 
 
 def test_the_right_axis_runs_from_zero_to_dose_max_in_mg():
