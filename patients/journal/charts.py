@@ -404,10 +404,13 @@ def day_labels(style: str):
 
 
 _first = itemgetter(0)  # a point's night: the sort key of a series' points
+_ONE_NIGHT = timedelta(days=1)
 
 
 def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict) -> str:
-    """One series as polylines (a dot for a lone night), broken where a night has no value.
+    """One series as polylines (a dot for a lone night), broken where a night has no value:
+    a None, or no point at all for it (a night with no record: a line straight across a
+    hold's unlogged nights drew values nobody recorded).
 
     One pass over the points with the frame's arithmetic inlined (frame.x_of and y_of, to
     the same floats): a year's chart draws some 2,500 points. ``xs`` and ``numbers`` carry
@@ -423,6 +426,7 @@ def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict
     # worked out once (equal values, as 5 and Decimal("5.00"), give the same float).
     ys: dict = {None: None}
     segments, run = [], []
+    after = None  # the night after the run's last
     for night, value in in_order:
         try:
             y = ys[value]
@@ -431,15 +435,16 @@ def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict
             y = ys[value] = (
                 y1 - min(max(number / top, 0.0), 1.0) * height if math.isfinite(number) else None
             )
+        if run and (y is None or night != after):
+            segments.append(run)
+            run = []
         if y is None:
-            if run:
-                segments.append(run)
-                run = []
             continue
         x = xs.get(night)
         if x is None:
             x = xs[night] = frame.x_of(night)
         run.append((x, y))
+        after = night + _ONE_NIGHT
     if run:
         segments.append(run)
     for pts in segments:
@@ -457,17 +462,20 @@ def _series_svg(s: Series, style: _Style, frame: _Frame, xs: dict, numbers: dict
     return "".join(out)
 
 
-def _segments(points: Iterable[tuple[object, Value]]):
-    """Runs of consecutive points with a value; a None ends the run."""
-    run: list[tuple[object, float]] = []
+def _segments(points: Iterable[tuple[date | int, Value]]):
+    """Runs of points with a value on consecutive keys (nights, or a sparkline's indices),
+    in order: a None ends the run, and so does a key skipped (a night with no record), as
+    _series_svg breaks the trend chart's lines."""
+    run: list[tuple[date | int, float]] = []
+    after = None  # the key after the run's last
     for key, value in points:
         number = _as_float(value)
-        if number is None:
-            if run:
-                yield run
+        if run and (number is None or key != after):
+            yield run
             run = []
-        else:
+        if number is not None:
             run.append((key, number))
+            after = key + (_ONE_NIGHT if isinstance(key, date) else 1)
     if run:
         yield run
 

@@ -1,3 +1,4 @@
+import re
 import time
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from patients.journal.charts import (
     Series,
     _format_value,
     day_labels,
+    small_multiples,
     sparkline,
     table_body,
     table_rows,
@@ -167,6 +169,70 @@ def test_a_lone_value_between_gaps_is_drawn_as_a_dot():
     group = next(g for g in root.iter(f"{NS}g") if "series-pain" in g.get("class", ""))
     assert group.findall(f"{NS}polyline") == []
     assert len(group.findall(f"{NS}circle")) == 1
+
+
+def test_nights_with_no_record_break_the_line_as_nights_without_a_value_do():
+    """The demo's Jo Williams: "Dose taken" and Pain ran straight across the ten unlogged
+    nights of a hold, drawing values nobody recorded."""
+    points = [(night, 4) for night in nights(10) if night not in nights(4, START + timedelta(3))]
+    root = render([Series("pain", "Pain", points)], end=START + timedelta(days=9))
+    assert [len(parse_points(line)) for line in polylines_of(root, "pain")] == [3, 3]
+
+
+def test_a_lone_recorded_night_between_unrecorded_ones_is_a_dot():
+    points = [(night, 4) for night in nights(7) if night not in (nights(7)[2], nights(7)[4])]
+    root = render([Series("taken", "Dose taken", points, axis="dose")])
+    group = next(g for g in root.iter(f"{NS}g") if "series-taken" in g.get("class", ""))
+    assert [len(parse_points(line)) for line in group.findall(f"{NS}polyline")] == [2, 2]
+    assert len(group.findall(f"{NS}circle")) == 1
+
+
+def test_a_stepped_line_does_not_hold_its_dose_across_unrecorded_nights():
+    points = [(night, Decimal("3")) for night in nights(7) if night != nights(7)[3]]
+    dose = Series("dose", "Dose", points, axis="dose", stepped=True)
+    lines = polylines_of(render([dose]), "dose")
+    night_x = [40 + i / 6 * (720 - 40 - 44) for i in range(7)]
+    ends = [(parse_points(line)[0][0], parse_points(line)[-1][0]) for line in lines]
+    assert ends == [
+        pytest.approx((night_x[0], night_x[2])),
+        pytest.approx((night_x[4], night_x[6])),
+    ]
+
+
+def test_a_chart_with_unrecorded_nights_is_the_chart_with_those_nights_blank():
+    """Only the drawing changes: the description, the legend and the data table say what they
+    said (the nights, the values, first to last), and the SVG is the same as that of the same
+    series with None on the unrecorded nights."""
+    values = [3, 4, None, None, None, 5, 6, None, 7, 2]
+    blank = [pain(values), Series("taken", "Dose taken", [(START, 3)], axis="dose")]
+    absent = [
+        Series("pain", blank[0].label, [(n, v) for n, v in blank[0].points if v is not None]),
+        blank[1],
+    ]
+    end = START + timedelta(days=len(values) - 1)
+    drawn = [str(trend_chart(s, START, end, title="T", chart_id="c")) for s in (blank, absent)]
+    assert drawn[0] == drawn[1]
+    assert "Pain (0–10, lower is better): 6 nights, from 3 to 2; lowest 2, highest 7." in drawn[1]
+    assert table_rows(absent, START, end) == table_rows(blank, START, end)
+
+
+def test_each_small_panel_breaks_its_line_across_unrecorded_nights_and_says_the_same():
+    values = [3, 4, None, None, 5, 6, None, 7]
+    blank = pain(values)
+    absent = Series("pain", blank.label, [(n, v) for n, v in blank.points if v is not None])
+    end = START + timedelta(days=len(values) - 1)
+    (panel,) = small_multiples([absent], START, end)
+    svg = ET.fromstring(str(panel.svg))
+    assert [len(parse_points(line)) for line in svg.findall(f"{NS}polyline")] == [2, 2]
+    assert len(svg.findall(f"{NS}circle")) == 1
+    same = str(small_multiples([blank], START, end)[0].svg)
+    ids = re.compile(r"chart-[0-9a-f]{10}")  # made of the number of points, among others
+    assert ids.sub("chart-id", str(panel.svg)) == ids.sub("chart-id", same)
+
+
+def test_a_sparkline_still_joins_its_evenly_spaced_values():
+    svg = ET.fromstring(str(sparkline([1, 2, 3, None, 4, 5], label="Pain")))
+    assert [len(parse_points(line)) for line in svg.findall(f"{NS}polyline")] == [3, 2]
 
 
 def test_a_stepped_dose_line_goes_across_then_up():
