@@ -428,6 +428,17 @@ class MorningForm(SubmissionForm):
                 side_effects[kind] = (severity, text.strip())
         if cleaned.get("side_other_text", "").strip() and SideEffect.Kind.OTHER not in side_effects:
             self.add_error("side_other", gettext("Choose how bad the other side effect was."))
+        if (
+            SideEffect.Kind.OTHER in side_effects
+            and not side_effects[SideEffect.Kind.OTHER][1]
+            # A text refused on its own (too long, a null character) was written: its own
+            # error says what is wrong, not that it is missing (as the skip form's reason).
+            and "side_other_text" not in self.errors
+        ):
+            # "Other: moderate" told the clinician nothing, as a skip's "Other" reason alone.
+            self.add_error(
+                "side_other_text", gettext("Say in a few words what the other side effect was.")
+            )
         extra = {
             scale.pk: cleaned[f"scale_{scale.pk}"]
             for scale in self.extra_scales

@@ -451,6 +451,72 @@ def test_notes_of_100000_characters_are_refused(patient_client, plan):
     assert not NightlyEntry.objects.exists()
 
 
+OTHER_UNSAID = {
+    "en": "Say in a few words what the other side effect was.",
+    "de": "Sagen Sie in wenigen Worten, welche andere Nebenwirkung es war.",
+    "es": "Diga en pocas palabras cuál fue el otro efecto secundario.",
+}
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_other_side_effect_without_saying_what_it_was_is_refused_and_nothing_stored(
+    patient_client, plan, text
+):
+    """As a skip's "Other" reason needs its words: the check-in stored "Other: moderate",
+    which told the clinician nothing."""
+    response = patient_client.post(
+        morning_url(),
+        {"submission_id": sid(), "pain": "3", "side_other": "2", "side_other_text": text},
+    )
+    assert OTHER_UNSAID["en"] in response.content.decode()
+    assert not NightlyEntry.objects.exists()
+    assert not SideEffect.objects.exists()
+
+
+def test_an_other_side_effect_with_its_words_is_stored_with_them(patient_client, plan):
+    patient_client.post(
+        morning_url(),
+        {"submission_id": sid(), "side_other": "2", "side_other_text": " Itchy skin "},
+    )
+    assert list(SideEffect.objects.values_list("kind", "severity", "other_text")) == [
+        ("other", 2, "Itchy skin")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("x" * 201, "at most 200 characters"), ("\x00itch", "Null characters are not allowed")],
+)
+def test_an_other_side_effect_refused_for_its_words_is_not_also_said_to_be_unsaid(
+    patient_client, plan, text, said
+):
+    response = patient_client.post(
+        morning_url(), {"submission_id": sid(), "side_other": "2", "side_other_text": text}
+    )
+    page = response.content.decode()
+    assert said in page
+    assert OTHER_UNSAID["en"] not in page
+    assert not NightlyEntry.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_a_kept_check_in_with_an_unsaid_other_side_effect_is_refused_in_the_patients_language(
+    patient_client, plan, language
+):
+    """The phone's replay goes through the same form: refused with the sentence the phone
+    shows beside the kept entry (kept there to be entered again), and nothing stored."""
+    response = patient_client.post(
+        morning_url(),
+        {"submission_id": sid(), "acted_at": NOW.isoformat(), "side_other": "3"},
+        HTTP_X_LDN_REPLAY="1",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "message": OTHER_UNSAID[language]}
+    assert not NightlyEntry.objects.exists()
+    assert not Submission.objects.exists()
+
+
 def test_a_script_in_notes_is_stored_as_text_and_shown_escaped(patient_client, plan):
     patient_client.post(morning_url(), {"submission_id": sid(), "notes": "<script>x()</script>"})
     entry = NightlyEntry.objects.get()
