@@ -43,7 +43,7 @@ from django.utils import formats, translation
 from gunicorn.glogging import Logger
 
 from ldn_journal import compiled_queries
-from ldn_journal.log_redaction import loggable_path
+from ldn_journal.log_redaction import WithholdFromErrorLines, loggable_path
 
 _log = logging.getLogger("gunicorn.error")
 
@@ -57,7 +57,14 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(
 class AccessLogger(Logger):
     """gunicorn's logger, whose path (and request line) withholds an emailed link's secret:
     /invite/<token>/ and a password reset's key wrote into the access log the credential
-    the database keeps only as a hash (log_redaction.loggable_path)."""
+    the database keeps only as a hash (log_redaction.loggable_path). Its error log follows
+    the same rule: an exception outside Django ("Error handling request GET /clinic/?q=Jo+…")
+    and a malformed request line named the whole address (WithholdFromErrorLines)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if not any(isinstance(f, WithholdFromErrorLines) for f in self.error_log.filters):
+            self.error_log.addFilter(WithholdFromErrorLines())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -71,6 +71,43 @@ def _loggable_request_line(match: re.Match) -> str:
     return f'"{match["method"]} {loggable_path(path)}{withheld} {match["proto"]}"'
 
 
+# An address anywhere in a line of text (gunicorn's "Error handling request GET /clinic/?q=…",
+# its "Invalid Request Line '…'"): the query goes and a link's secret is withheld, as in the
+# access line. A file's path in a traceback has neither and stays as it is.
+_ADDRESS_IN_TEXT = re.compile(
+    r"(?P<origin>https?://[^/\s\"']+)?(?P<path>/[^\s\"'?]*)(?P<query>\?[^\s\"']*)?"
+)
+
+
+def _loggable_address(match: re.Match) -> str:
+    withheld = "?(withheld)" if match["query"] else ""
+    return f"{match['origin'] or ''}{loggable_path(match['path'])}{withheld}"
+
+
+def loggable_text(text: str) -> str:
+    """A line of text as a log may hold it: every address in it without its query string,
+    and without an emailed link's secret."""
+    return _ADDRESS_IN_TEXT.sub(_loggable_address, text) if "/" in text else text
+
+
+class WithholdFromErrorLines(logging.Filter):
+    """gunicorn's error log (an exception outside Django, a malformed request) names the
+    request's whole address, query string included: the same rule as its access line."""
+
+    _format = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        loggable = loggable_text(message)
+        if loggable != message:
+            record.msg, record.args = loggable, ()
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            record.exc_text = self._format.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = loggable_text(record.exc_text)
+        return True
+
+
 class WithholdFromRequestLines(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

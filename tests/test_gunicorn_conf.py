@@ -3,6 +3,8 @@ workers from it; workers are recycled at staggered times and freeze their start-
 of the garbage collector's way."""
 
 import gc
+import io
+import logging
 import os
 import re
 import signal
@@ -342,3 +344,32 @@ def test_the_access_log_withholds_an_emailed_links_secret(link):
         line = line_format % atoms
         assert "Zq3" not in line
         assert "/(withheld)/ HTTP/1.1" in line
+
+
+def test_the_error_log_withholds_query_strings_and_an_emailed_links_secret():
+    # An exception outside Django made gunicorn write "Error handling request GET
+    # /clinic/?q=Jo+Williams", and a malformed request its whole line, into the error log.
+    config = Config()
+    config.set("logger_class", gunicorn_conf.logger_class)
+    logger = config.logger_class(config)
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    logger.error_log.addHandler(handler)
+    try:
+        try:
+            raise ValueError("the application's response failed")
+        except ValueError:
+            logger.exception("Error handling request %s %s", "GET", "/clinic/?q=Jo+Williams")
+        logger.warning(
+            "Invalid request from ip=10.0.0.5: Invalid Request Line "
+            "'GET https://ldn.example/invite/Zq3-secret-token/?next=/clinic/ HTTP/1.1'"
+        )
+    finally:
+        logger.error_log.removeHandler(handler)
+    text = written.getvalue()
+    assert "Williams" not in text
+    assert "Zq3" not in text
+    assert "Error handling request GET /clinic/?(withheld)" in text
+    assert "https://ldn.example/invite/(withheld)/?(withheld) HTTP/1.1" in text
+    # The traceback is still written, for whoever mends the error.
+    assert "ValueError: the application's response failed" in text
