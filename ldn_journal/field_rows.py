@@ -22,9 +22,11 @@ def field_html(field) -> str:
     """includes/field.html for a bound field; a group of choices (``use_fieldset``: radios,
     checkboxes) as a fieldset named by its legend."""
     errors = field.errors
+    # A field needed only with another answer ("Other") says when in its help text, not
+    # "(optional)" (conditionally_required: patients.journal.forms).
     optional = (
         ""
-        if field.field.required
+        if field.field.required or getattr(field.field, "conditionally_required", False)
         else f' <span class="muted small">{conditional_escape(gettext("(optional)"))}</span>'
     )
     help_text = field.help_text

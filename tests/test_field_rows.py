@@ -21,10 +21,10 @@ from tests.test_widget_templates import EVERY_WIDGET_DATA, STOCK, TRICKY, EveryW
 # Django's own field template writes it (its <label for=""> pointed nowhere).
 FIELD_INCLUDE = (
     '{% load i18n %}{% if field.use_fieldset %}<fieldset class="field field-group{% if field.errors %} has-error{% endif %}">\n'  # noqa: E501
-    '  <legend>{{ field.label }}{% if not field.field.required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</legend>\n'  # noqa: E501
+    '  <legend>{{ field.label }}{% if not field.field.required and not field.field.conditionally_required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</legend>\n'  # noqa: E501
     "{% else %}"
     '<div class="field{% if field.errors %} has-error{% endif %}">\n'
-    '  <label for="{{ field.id_for_label }}">{{ field.label }}{% if not field.field.required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</label>\n'  # noqa: E501
+    '  <label for="{{ field.id_for_label }}">{{ field.label }}{% if not field.field.required and not field.field.conditionally_required %} <span class="muted small">{% translate "(optional)" %}</span>{% endif %}</label>\n'  # noqa: E501
     "{% endif %}"
     "  {{ field }}\n"
     '  {% if field.help_text %}<p class="help" id="{{ field.auto_id }}_helptext">{{ field.help_text }}</p>{% endif %}\n'  # noqa: E501

@@ -291,8 +291,14 @@ class SkipForm(SubmissionForm):
         },
     )
     reason_text = forms.CharField(
-        label=_("Tell us more"), max_length=300, required=False, widget=forms.TextInput
+        label=_("Tell us more"),
+        help_text=_("Needed when the reason is “Other reason”."),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput,
     )
+    # Not "(optional)": the reason "Other reason" needs it (clean).
+    reason_text.conditionally_required = True
 
     def __init__(self, *args, morning_dosing=False, relative="", **kwargs):
         """``relative``: the night's word on the patient's day (nights.relative_night), None
@@ -405,8 +411,13 @@ class MorningForm(SubmissionForm):
                 error_messages={"invalid_choice": gettext("Choose no, mild, moderate or severe.")},
             )
         self.fields["side_other_text"] = forms.CharField(
-            label=gettext("Other side effect: what was it?"), max_length=200, required=False
+            label=gettext("Other side effect: what was it?"),
+            help_text=gettext("Needed when “Other” is mild, moderate or severe."),
+            max_length=200,
+            required=False,
         )
+        # Not "(optional)": "Other" with a severity needs it (clean).
+        self.fields["side_other_text"].conditionally_required = True
         for scale in self.extra_scales:
             self.fields[f"scale_{scale.pk}"] = score_field(
                 label=scale.name, low=scale.low_anchor, high=scale.high_anchor

@@ -833,3 +833,36 @@ def test_a_double_tap_on_taken_now_stays_within_its_statements(
     assert any("ON CONFLICT" in sql and "DO NOTHING RETURNING" in sql for sql in sent)
     assert not any(sql.startswith("SELECT") and "patients_submission" in sql for sql in sent)
     assert NightlyEntry.objects.get(night=TONIGHT).updated_at == first.updated_at
+
+
+def _label_of(page, field_id):
+    """The text of the <label for=field_id> on the page, tags and all."""
+    start = page.index(f'<label for="{field_id}">')
+    return page[start : page.index("</label>", start)]
+
+
+@pytest.mark.parametrize(
+    ("url", "field_id", "help_text"),
+    [
+        (
+            lambda: reverse("journal:skip", args=[TONIGHT]),
+            "id_reason_text",
+            "Needed when the reason is “Other reason”.",
+        ),
+        (
+            lambda: morning_url(),
+            "id_side_other_text",
+            "Needed when “Other” is mild, moderate or severe.",
+        ),
+    ],
+    ids=["skip reason", "other side effect"],
+)
+def test_a_text_needed_for_other_says_when_and_is_not_labelled_optional(
+    patient_client, plan, url, field_id, help_text
+):
+    # Both texts are refused when "Other" is chosen without them, yet were labelled
+    # "(optional)": the patient learned they were needed only from the refusal.
+    page = patient_client.get(url()).content.decode()
+    assert "(optional)" not in _label_of(page, field_id)
+    assert f'<p class="help" id="{field_id}_helptext">{help_text}</p>' in page
+    assert f'aria-describedby="{field_id}_helptext"' in page
