@@ -125,9 +125,12 @@ PEOPLE_PER_PAGE = 50
 @role_required(Role.ADMIN)
 def people(request):
     closed = AccountClosure.objects.closed().filter(user=OuterRef("pk"))
+    # A reset is offered only to an account with a second factor to reset (manage_mfa_reset
+    # says "nothing to reset" to the others).
+    two_step = Authenticator.objects.filter(user=OuterRef("pk"))
     users = (
         User.objects.select_related("patient")
-        .annotate(closed=Exists(closed))
+        .annotate(closed=Exists(closed), has_two_step=Exists(two_step))
         .order_by("role", "display_name", "email")
     )
     form = PeopleFilterForm(request.GET or None)

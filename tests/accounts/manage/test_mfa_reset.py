@@ -160,3 +160,14 @@ def test_a_posted_reset_of_an_account_without_two_step_sign_in_changes_nothing_a
     assert not AccessLog.objects.filter(action="mfa.reset").exists()
     assert UserSession.objects.filter(user=clinician_a).exists()
     assert phone.get(reverse("clinic:patients")).status_code == 200
+
+
+def test_the_people_page_offers_a_reset_only_to_staff_with_two_step_sign_in(
+    confirmed_admin, clinician_with_totp, clinician_b
+):
+    # clinician_b never set up a second factor: the People page linked to a reset whose page
+    # then said there was nothing to reset.
+    page = confirmed_admin.get(reverse("manage:people")).content.decode()
+
+    assert f'href="{reset_url(clinician_with_totp)}"' in page
+    assert f'href="{reset_url(clinician_b)}"' not in page
