@@ -103,7 +103,6 @@ def alert(grant, now=None):
             "clinician_id", flat=True
         )
     )
-    context = {"grant": grant, "clinician": grant.clinician}
     devices = {}
     for device in PushSubscription.objects.filter(user__in=people):
         devices.setdefault(device.user_id, []).append(device)
@@ -119,7 +118,7 @@ def alert(grant, now=None):
             body = render_to_string(
                 "patients/email/break_glass_alert.txt",
                 {
-                    **context,
+                    "grant": grant,
                     "to_admin": person.role == Role.ADMIN,
                     "url": settings.SITE_URL + link,
                 },
