@@ -10,9 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 # This app's extensions that more than one part of the export writes (docs/fhir.md): the
-# night a resource belongs to, and the zone its times were logged in (a dose) or made in (an
-# urgent report).
+# night a resource belongs to, the plan's state that night (a valueCode of titration's states,
+# the CSV's plan_status), and the zone its times were logged in (a dose) or made in (an urgent
+# report).
 NIGHT_EXTENSION_PATH = "/fhir/StructureDefinition/night"
+PLAN_STATUS_EXTENSION_PATH = "/fhir/StructureDefinition/plan-status"
 LOGGED_TIME_ZONE_EXTENSION_PATH = "/fhir/StructureDefinition/logged-time-zone"
 
 

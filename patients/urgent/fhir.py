@@ -3,8 +3,9 @@
 The patient's symptoms (this app's code system), the severity they chose and when they
 reported it; once acknowledged, the clinician as `contributor`. No seriousness is asserted:
 that is a clinical judgement the app does not make. Like every resource of a night, it names
-its night (NIGHT_EXTENSION), and the zone the report was made in (LOGGED_TIME_ZONE_EXTENSION):
-both as the night page and the CSV place the report (reports.report_night, report_zone).
+its night (NIGHT_EXTENSION) and the plan's state that night (PLAN_STATUS_EXTENSION), and the
+zone the report was made in (LOGGED_TIME_ZONE_EXTENSION): as the night page and the CSV place
+the report (reports.report_night, report_zone) and read the plan (PlanView.status_on).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from patients.models import UrgentReport
 from patients.rules.fhir_ids import (
     LOGGED_TIME_ZONE_EXTENSION_PATH,
     NIGHT_EXTENSION_PATH,
+    PLAN_STATUS_EXTENSION_PATH,
     stable_id,
 )
 from patients.rules.fhir_ids import instant as _iso
@@ -35,9 +37,11 @@ SYMPTOM_SYSTEM_PATH = "/fhir/CodeSystem/urgent-symptoms"
 SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 
 
-def adverse_event(patient_ref: str, report: UrgentReport, *, night: date, zone: str) -> dict:
+def adverse_event(
+    patient_ref: str, report: UrgentReport, *, night: date, zone: str, plan_status: str
+) -> dict:
     """The report as an AdverseEvent, on ``night`` (report_night), made in ``zone`` (the IANA
-    name of report_zone)."""
+    name of report_zone), while the plan's state was ``plan_status`` (PlanView.status_on)."""
     labels = {code: str(label) for code, label in UrgentReport.Symptom.choices}
     system = settings.SITE_URL + SYMPTOM_SYSTEM_PATH
     resource = {
@@ -45,6 +49,7 @@ def adverse_event(patient_ref: str, report: UrgentReport, *, night: date, zone: 
         "id": adverse_event_id(report),
         "extension": [
             {"url": settings.SITE_URL + NIGHT_EXTENSION_PATH, "valueDate": night.isoformat()},
+            {"url": settings.SITE_URL + PLAN_STATUS_EXTENSION_PATH, "valueCode": plan_status},
             {"url": settings.SITE_URL + LOGGED_TIME_ZONE_EXTENSION_PATH, "valueCode": zone},
         ],
         "actuality": "actual",
@@ -80,12 +85,16 @@ def adverse_events(patient_ref: str, patient, start: date, end: date, plan) -> l
     (reports.reports_between, the night in the zone each was made in under ``plan``, a
     PlanView), each on that night and in that zone."""
     tz = patient.tz
-    return [
-        adverse_event(
-            patient_ref,
-            report,
-            night=report_night(report, tz, plan),
-            zone=report_zone(report, tz).key,
+    events = []
+    for report in reports_between(patient, start, end, plan):
+        night = report_night(report, tz, plan)
+        events.append(
+            adverse_event(
+                patient_ref,
+                report,
+                night=night,
+                zone=report_zone(report, tz).key,
+                plan_status=plan.status_on(night),
+            )
         )
-        for report in reports_between(patient, start, end, plan)
-    ]
+    return events

@@ -24,7 +24,9 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   (SKIP_REASON_SYSTEM) for a skipped night or day; dated when it was taken, or for a skip at
   the night's dosing time (SKIPPED_DOSE_TIMES); whether it was logged offline
   (LOGGED_OFFLINE_EXTENSION, valueBoolean) and the zone it was logged in
-  (LOGGED_TIME_ZONE_EXTENSION, valueCode, an IANA name; absent when not recorded).
+  (LOGGED_TIME_ZONE_EXTENSION, valueCode, an IANA name; absent when not recorded). A dose
+  taken on a night the plan was on hold also says so in a ``note`` (the plan's state is in
+  PLAN_STATUS_EXTENSION, below).
 - Observation per score: pain with LOINC 72514-3; fatigue, mood, sleep quality, dream
   intensity, the dream category and the clinician's extra scales with this app's code
   system (SCALE_SYSTEM_PATH; LOINC has no code for these 0-10 self-ratings). Dated when the
@@ -36,7 +38,9 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
 
 Every resource from a night carries the night (the date of the evening it starts on, or for
 morning dosing the day of the dose) in the NIGHT_EXTENSION, so a night never has to be
-guessed back from a UTC instant. Text goes out as data, never as markup.
+guessed back from a UTC instant, and the plan's state that night in the PLAN_STATUS_EXTENSION
+(valueCode: active, on_hold, ended, not_started or no_plan; PlanView.status_on, the CSV's
+plan_status). Text goes out as data, never as markup.
 """
 
 from __future__ import annotations
@@ -52,12 +56,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_core
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from patients.clinic.exports.csv import in_pieces
 from patients.models import NightlyEntry, SideEffect
 from patients.rules.fhir_ids import (
     LOGGED_TIME_ZONE_EXTENSION_PATH,
     NIGHT_EXTENSION_PATH,
+    PLAN_STATUS_EXTENSION_PATH,
     instant,
     stable_id,
     stable_ids,
@@ -402,6 +408,8 @@ class NightWriter:
         self.plan = plan  # a plans.PlanView: each night's dosing time
         site = settings.SITE_URL
         self.night_url = site + NIGHT_EXTENSION_PATH
+        self.plan_status_url = site + PLAN_STATUS_EXTENSION_PATH
+        self._plan_statuses: dict[str, dict] = {}  # one extension per state, shared
         self.offline_url = site + LOGGED_OFFLINE_EXTENSION_PATH
         self.zone_url = site + LOGGED_TIME_ZONE_EXTENSION_PATH
         self.skip_system = site + SKIP_REASON_SYSTEM_PATH
@@ -418,17 +426,31 @@ class NightWriter:
         self.codes = {key: score_code(key) for key in OBSERVED}
         self.medication = {"coding": [NALTREXONE], "text": "Low dose naltrexone"}
         self.oral = {"text": "oral"}
+        self.taken_on_hold = [{"text": str(_("Taken while the plan was on hold."))}]
         self.dreams_code = {
             "coding": [{"system": scale_system(), "code": "dreams", "display": "Dreams"}],
             "text": "Dreams",
         }
 
+    def plan_status(self, night: date) -> dict:
+        """The plan's state on ``night`` as an extension: PlanView.status_on, the one the
+        CSV's plan_status, the calendar and the night page read."""
+        status = self.plan.status_on(night)
+        extension = self._plan_statuses.get(status)
+        if extension is None:
+            extension = {"url": self.plan_status_url, "valueCode": status}
+            self._plan_statuses[status] = extension
+        return extension
+
     def resources(self, entry) -> list[dict]:
         """Everything one night's entry says (side effects and extra scores prefetched)."""
-        night = [{"url": self.night_url, "valueDate": entry.night.isoformat()}]  # shared too
+        # The night and the plan's state that night, on each of its resources (shared too).
+        state = self.plan_status(entry.night)
+        night = [{"url": self.night_url, "valueDate": entry.night.isoformat()}, state]
         out = []
         if entry.status in ("taken", "skipped"):
-            out.append(self.administration(entry, night))
+            held = state["valueCode"] == titration.ON_HOLD
+            out.append(self.administration(entry, night, held))
         morning = None  # when the morning was answered, worked out for the first answer
         for key in OBSERVED:
             value = getattr(entry, key)
@@ -448,7 +470,8 @@ class NightWriter:
             out.append(self.side_effect_event(entry, night, morning, effect))
         return out
 
-    def administration(self, entry, night: list) -> dict:
+    def administration(self, entry, night: list, held: bool = False) -> dict:
+        """The night's dose, taken or skipped; ``held``: the plan was on hold that night."""
         when = entry.taken_at
         if when is None:
             # No time logged (a skip): the night's dosing time says when. A morning doser's
@@ -461,7 +484,7 @@ class NightWriter:
                 dosing_time,
             )
         extension = [
-            night[0],
+            *night,
             {"url": self.offline_url, "valueBoolean": entry.logged_offline},
         ]
         if entry.time_zone:
@@ -477,6 +500,10 @@ class NightWriter:
         if entry.status == "taken":
             resource["status"] = "completed"
             resource["dosage"] = {"route": self.oral, "dose": _mg(entry.dose_mg)}
+            # Said in words too: a reader that skips this app's extensions would show an
+            # ordinary dose.
+            if held:
+                resource["note"] = self.taken_on_hold
         else:
             labels = self.skip_labels
             resource["status"] = "not-done"
