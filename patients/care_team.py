@@ -318,15 +318,23 @@ def transfer_patients(patients, *, source, target, note, admin, request, now=Non
 
 def _send_transfer_emails(patients, source, target):
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-    names = [patient.user.name for patient in patients]
+    # How many, never who: a name in an email says that person is treated with LDN, which is
+    # health data leaving the app (SECURITY.md, boundary 5). The receiving clinician finds them
+    # on their list, behind sign-in; the other can no longer open their records.
+    context = {
+        "count": len(patients),
+        "source": source,
+        "target": target,
+        "url": settings.SITE_URL + reverse("clinic:patients"),
+    }
     for clinician, receiving in ((source, False), (target, True)):
         if not clinician.is_active:
             # A clinician who left (or whose account is closed: its address is a placeholder)
-            # is not mailed patients' names; moving a departed clinician's patients is the
-            # usual transfer (found by exploratory QA).
+            # is not mailed; moving a departed clinician's patients is the usual transfer
+            # (found by exploratory QA).
             continue
         # The note itself stays in the app: email is no place for clinical text.
-        context = {"names": names, "source": source, "target": target, "receiving": receiving}
+        context["receiving"] = receiving
         with speaking_to(clinician):
             subject = gettext("Patients moved between care teams")
             body = render_to_string("accounts/email/care_team_transfer_clinician.txt", context)

@@ -187,6 +187,27 @@ def test_a_transfer_tells_both_clinicians_and_each_patient_by_email(
     assert all("Stable on 4.5 mg" not in message.body for message in mail.outbox)
 
 
+def test_the_clinicians_transfer_emails_say_how_many_patients_moved_never_who(
+    admin_client_, clinician_a, clinician_b, django_capture_on_commit_callbacks, settings
+):
+    # Both clinicians were mailed the moved patients' names: that these people are treated
+    # with LDN is health data, and email carries none (SECURITY.md, boundary 5).
+    patients = [PatientFactory(clinicians=[clinician_a]) for _ in range(2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer(admin_client_, clinician_a, clinician_b, patients)
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    losing, receiving = sent[clinician_a.email], sent[clinician_b.email]
+    for message in (losing, receiving):
+        for patient in patients:
+            assert patient.user.name not in message.subject + message.body
+            assert patient.user.email not in message.body
+    assert f"moved 2 patients from your care team to {clinician_b.name}'s." in losing.body
+    assert f"moved 2 patients from {clinician_a.name}'s care team to yours." in receiving.body
+    assert settings.SITE_URL + reverse("clinic:patients") in receiving.body
+
+
 def test_a_transfer_from_a_clinician_who_left_mails_neither_them_nor_inactive_patients(
     admin_client_, clinician_b, django_capture_on_commit_callbacks
 ):
