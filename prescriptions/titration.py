@@ -712,7 +712,14 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         hold_began = (
             _signed_hold_first_night(versions, boundary) if position.status == ON_HOLD else None
         )
-        key = (position.status, position.dose_mg, position.dosing_time, step_began, hold_began)
+        # One signed hold is one stretch whatever dosing time a switch signed inside it sets
+        # (no dose is taken on it): the switch split "On hold 10-15 Dec" into 10-11 and 12-15
+        # Dec from the nights before the switch, and showed one row from the nights after it.
+        key = (
+            (ON_HOLD, hold_began)
+            if position.status == ON_HOLD
+            else (position.status, position.dose_mg, position.dosing_time, step_began, None)
+        )
         step_days = (
             version_in_effect(versions, boundary).steps[position.step_index].days
             if position.step_index is not None
@@ -726,17 +733,24 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         if stretches:
             stretches[-1] = replace(stretches[-1], last=boundary - timedelta(days=1))
         kept = key
+        first = (step_began or hold_began or boundary) if not stretches else boundary
         stretches.append(
             Stretch(
                 # Tonight's step or hold from its own first night; a later step from the
                 # night it is taken up again (after a hold, the rest of a step is not all).
-                first=(step_began or hold_began or boundary) if not stretches else boundary,
+                first=first,
                 last=None,
                 status=position.status,
                 dose_mg=position.dose_mg,
                 step_number=position.step_index + 1 if position.step_index is not None else None,
                 version_number=position.version_number,
-                dosing_time=position.dosing_time,
+                # A hold's, as on its first night: its length is counted the same (nights or
+                # days) whichever night the list is read from.
+                dosing_time=(
+                    current_step(versions, first).dosing_time
+                    if position.status == ON_HOLD and first != boundary
+                    else position.dosing_time
+                ),
                 step_days=step_days,
             )
         )
