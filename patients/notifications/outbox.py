@@ -104,7 +104,9 @@ class Renderer:
     def skip_reason(self, delivery: ReminderDelivery, now: datetime) -> str:  # noqa: ARG002
         return ""
 
-    def render(self, delivery: ReminderDelivery) -> Rendered:  # pragma: no cover - abstract
+    def render(self, delivery: ReminderDelivery, now: datetime) -> Rendered:  # pragma: no cover
+        """What the message says when it is sent at `now` (the patient's clock then, not
+        when it was due, decides words such as "tonight")."""
         raise NotImplementedError
 
 
@@ -348,7 +350,7 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
     if reason:
         return finish(Status.SKIPPED, reason)
     try:
-        rendered = renderer.render(delivery)
+        rendered = renderer.render(delivery, now)
         if delivery.channel == Channel.EMAIL:
             if rendered.email is None:
                 raise PermanentFailure("This message has no email form.")

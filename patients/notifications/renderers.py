@@ -25,7 +25,7 @@ from patients.notifications.outbox import (
     unsubscribe_url,
 )
 from patients.pause import NO_REPORTS, urgent_states
-from patients.rules.nights import MORNING
+from patients.rules.nights import LAST_NIGHT, MORNING, relative_night
 from patients.rules.schedule import is_wanted
 from prescriptions.plans import NO_PLAN, load_many
 
@@ -144,18 +144,20 @@ class ReminderRenderer(Renderer):
             return "No longer needed (logged, on hold or no active plan)."
         return ""
 
-    def render(self, delivery):
+    def render(self, delivery, now):
         # The patient's language, whoever (or whatever worker) is sending.
         with speaking_to(delivery.recipient):
-            return self._render(delivery)
+            return self._render(delivery, now)
 
-    def _render(self, delivery):
+    def _render(self, delivery, now):
         state = self._plan_state(delivery)
-        local_due = delivery.due_at.astimezone(delivery.patient.tz)
+        # Worded by the patient's clock when it is sent, not when it was due: a last call
+        # due 23:30 and sent at 00:40 (a backlog, a retry) said "tonight" under a card that
+        # read "Last night". The card's own reading of the night (relative_night) decides.
+        local_today = now.astimezone(delivery.patient.tz).date()
         after_midnight = (
-            state.dosing_time != MORNING
-            and delivery.kind in AFTER_MIDNIGHT_TEXT
-            and local_due.date() > delivery.night
+            delivery.kind in AFTER_MIDNIGHT_TEXT
+            and relative_night(delivery.night, local_today, state.dosing_time) == LAST_NIGHT
         )
         if after_midnight:
             texts = AFTER_MIDNIGHT_TEXT
@@ -186,7 +188,6 @@ class ReminderRenderer(Renderer):
             "about_the_night_before": about_the_night_before,
             "after_midnight": after_midnight,
             "morning_dosing": state.dosing_time == MORNING,
-            "local_due": local_due,
             "name": delivery.recipient.display_name,
             "settings_url": links["settings"],
         }
@@ -225,7 +226,7 @@ class DigestRenderer(Renderer):
             return "Digest switched off."
         return ""
 
-    def render(self, delivery):
+    def render(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         with speaking_to(delivery.recipient):
             return self._render(delivery)
 

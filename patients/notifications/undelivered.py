@@ -197,7 +197,7 @@ class UndeliveredNoticeRenderer(Renderer):
             return "Acknowledged before it was sent."
         return ""
 
-    def render(self, delivery):
+    def render(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         # In the admin's own language, whatever worker sends it.
         with speaking_to(delivery.recipient):
             return self._render(delivery)

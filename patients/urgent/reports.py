@@ -361,7 +361,7 @@ class UrgentAlertRenderer(Renderer):
             return "The recipient can no longer open the report."
         return ""
 
-    def render(self, delivery):
+    def render(self, delivery, now):  # noqa: ARG002 - the Renderer interface
         # In the recipient's language: each clinician (or admin) reads their own.
         with speaking_to(delivery.recipient):
             return self._render(delivery)

@@ -89,7 +89,7 @@ def test_the_missed_dose_follow_up_links_to_the_missed_night_not_to_todays_card(
     path = reverse("journal:night", args=[missed])
     assert path in message.body
     assert "#tonight-title" not in message.body
-    rendered = ReminderRenderer().render(follow_up)
+    rendered = ReminderRenderer().render(follow_up, follow_up.due_at)
     assert rendered.push["url"] == path
 
 

@@ -86,11 +86,16 @@ def _reminder(kind, language, dosing_time="evening"):
     )
 
 
+def _sent_when_due(reminder):
+    """The renderer's arguments for a reminder sent on time."""
+    return reminder, reminder.due_at
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", [Kind.MORNING, Kind.MISSED])
 def test_the_morning_reminders_speak_of_last_night_not_tonight(kind, language):
-    rendered = ReminderRenderer().render(_reminder(kind, language))
+    rendered = ReminderRenderer().render(*_sent_when_due(_reminder(kind, language)))
     texts = (
         rendered.email.subject,
         rendered.email.text,
@@ -110,13 +115,15 @@ def test_the_morning_reminders_speak_of_last_night_not_tonight(kind, language):
 def test_the_evening_reminder_still_speaks_of_tonight(language):
     reminder = _reminder(Kind.EVENING, language)
     reminder.due_at = utc(2026, 1, 15, 21, 0)  # its evening (after midnight it says last night)
-    rendered = ReminderRenderer().render(reminder)
+    rendered = ReminderRenderer().render(reminder, reminder.due_at)
     assert any(word in rendered.email.html for word in TONIGHT[language])
 
 
 @pytest.mark.django_db
 def test_a_morning_dosing_reminder_says_today_not_tonight():
-    rendered = ReminderRenderer().render(_reminder(Kind.EVENING, "en", dosing_time="morning"))
+    rendered = ReminderRenderer().render(
+        *_sent_when_due(_reminder(Kind.EVENING, "en", dosing_time="morning"))
+    )
     assert "Tap to log today's dose." in rendered.email.text
     assert "Open today's card" in rendered.email.text
     assert "onight" not in words(rendered.email.html + rendered.email.text)
@@ -136,7 +143,7 @@ def test_a_last_call_after_midnight_speaks_of_last_night_as_the_card_does(langua
     tonight", and the card it opened read "Last night · Thu 15 Jan"."""
     reminder = _reminder(Kind.LAST_CALL, language)
     reminder.due_at = utc(2026, 1, 16, 1, 0)  # London: 01:00 after the night of the 15th
-    rendered = ReminderRenderer().render(reminder)
+    rendered = ReminderRenderer().render(reminder, reminder.due_at)
     title, link = AFTER_MIDNIGHT[language]
     assert rendered.email.subject == title
     assert rendered.push["title"] == title
@@ -150,7 +157,7 @@ def test_a_last_call_after_midnight_speaks_of_last_night_as_the_card_does(langua
 def test_an_evening_reminder_after_midnight_speaks_of_last_night():
     reminder = _reminder(Kind.EVENING, "en")
     reminder.due_at = utc(2026, 1, 16, 0, 30)  # held by quiet hours until 00:30
-    rendered = ReminderRenderer().render(reminder)
+    rendered = ReminderRenderer().render(reminder, reminder.due_at)
     assert rendered.push["title"] == "Your dose for last night"
     assert rendered.push["body"] == "Tap to log last night's dose."
     assert "onight" not in words(rendered.email.html + rendered.email.text)
@@ -160,5 +167,5 @@ def test_an_evening_reminder_after_midnight_speaks_of_last_night():
 def test_a_last_call_before_midnight_still_speaks_of_tonight():
     reminder = _reminder(Kind.LAST_CALL, "en")
     reminder.due_at = utc(2026, 1, 15, 23, 30)
-    rendered = ReminderRenderer().render(reminder)
+    rendered = ReminderRenderer().render(reminder, reminder.due_at)
     assert rendered.push["title"] == "Last call for tonight's dose"

@@ -37,7 +37,7 @@ def test_no_reminder_carries_the_dose(kind, dosing_time, language):
         channel=Channel.EMAIL,
         due_at=datetime(2026, 1, 15, 21, 0, tzinfo=UTC),
     )
-    rendered = ReminderRenderer().render(delivery)
+    rendered = ReminderRenderer().render(delivery, delivery.due_at)
     texts = [
         rendered.email.subject,
         rendered.email.text,
