@@ -141,6 +141,13 @@ def _prefs(columns: tuple, has_push_device: bool, last_call_after: timedelta | N
     )
 
 
+def prefs_of(patient: Patient, has_push_device: bool) -> Prefs:
+    """A patient's reminder settings as the schedule reads them (the sweep's, from its
+    columns), in the zone their pages use (Patient.zone_name)."""
+    columns = (patient.zone_name, *(getattr(patient, c) for c in _PREF_COLUMNS[1:]))
+    return _prefs(columns, has_push_device, morning_last_call_after())
+
+
 def _night_states(
     plan: PlanView,
     patient_id: int,
@@ -171,11 +178,7 @@ def _outlook(patient: Patient, plan: PlanView, now: datetime):
     has_device = bool(patient.remind_by_push) and (
         PushSubscription.objects.filter(user_id=patient.user_id).exists()
     )
-    prefs = _prefs(
-        tuple(getattr(patient, column) for column in _PREF_COLUMNS),
-        has_device,
-        morning_last_call_after(),
-    )
+    prefs = prefs_of(patient, has_device)
     paused = urgent_states([patient.pk]).get(patient.pk, NO_REPORTS).paused(now)
     entries = load_entries([patient.pk], first, last)
     states = _night_states(plan, patient.pk, patient.time_zone, entries, paused, now, {})

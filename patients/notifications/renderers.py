@@ -16,7 +16,7 @@ from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import id_set
 from patients.notifications.digest import new_flags_for
-from patients.notifications.due import night_state
+from patients.notifications.due import night_state, prefs_of
 from patients.notifications.outbox import (
     Rendered,
     Renderer,
@@ -26,7 +26,7 @@ from patients.notifications.outbox import (
 )
 from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.nights import LAST_NIGHT, MORNING, relative_night
-from patients.rules.schedule import is_wanted
+from patients.rules.schedule import is_wanted, newest_due, wanted_slots
 from prescriptions.plans import NO_PLAN, load_many
 
 Kind = ReminderDelivery.Kind
@@ -142,7 +142,23 @@ class ReminderRenderer(Renderer):
             if state.paused and is_wanted(delivery.kind, replace(state, paused=False)):
                 return "Paused: an urgent report is waiting for the clinician."
             return "No longer needed (logged, on hold or no active plan)."
+        if self._superseded(delivery, state, now):
+            return "Superseded: a later reminder for the night is due."
         return ""
+
+    def _superseded(self, delivery, state, now):
+        """Whether a newer reminder of the delivery's night is due at `now` (its own sending
+        overtaken by a backlog or an outage): by the rule that has a late sweep send only
+        the newer (schedule.newest_due), on the night's wanted slots as the sweep makes
+        them. The newer one is, or will be, claimed and sent: it is still useful whenever
+        this one is (its expiry is never earlier)."""
+        # The slots do not depend on the channels: none is needed to find them.
+        prefs = prefs_of(delivery.patient, has_push_device=False)
+        slots = wanted_slots(prefs, ((delivery.night, state),))
+        newest = newest_due(slots, now)
+        return (
+            newest is not None and newest.kind != delivery.kind and newest.due_at > delivery.due_at
+        )
 
     def render(self, delivery, now):
         # The patient's language, whoever (or whatever worker) is sending.

@@ -6,12 +6,12 @@ Pure: plain values in, plain values out; no database, no settings, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 from patients.rules import pause as pause_rules
 from patients.rules.nights import (
@@ -178,6 +178,27 @@ def is_wanted(kind: str, state: NightState) -> bool:
     if kind == MORNING_CHECKIN:
         return state.evening_logged and not state.morning_logged
     return False
+
+
+class _Timed(Protocol):
+    due_at: datetime
+    expires_at: datetime
+
+
+_T = TypeVar("_T", bound=_Timed)
+
+
+def newest_due(reminders: Iterable[_T], now: datetime) -> _T | None:
+    """Of one night's reminders, the one to send at `now`: the latest of those due by now
+    and still useful, the first of equals (in slots_for_night's order). One nudge, not two
+    at once: a late sweep that finds the evening reminder and the last call both due sends
+    only the newer (plan_patient), and a reminder sent late, after a newer one of its night
+    became due, is skipped (the reminder renderer's skip_reason)."""
+    return max(
+        (r for r in reminders if r.due_at <= now < r.expires_at),
+        key=lambda r: r.due_at,
+        default=None,
+    )
 
 
 def reminder_key(patient_id: int, night: date, kind: str, channel: str) -> str:
@@ -348,13 +369,11 @@ def plan_patient(
     result.next_at = next_at
     if len(result.due) > 1:
         # A late sweep that finds the evening reminder and the last call both due sends only
-        # the newer one; the older is recorded as expired (one nudge, not two at once).
-        latest: dict[tuple, DueReminder] = {}
+        # the newer one (newest_due); the older is recorded as expired.
+        groups: dict[tuple, list[DueReminder]] = {}
         for due in result.due:
-            group = (due.night, due.channel)
-            if group not in latest or due.due_at > latest[group].due_at:
-                latest[group] = due
-        keep = set(map(id, latest.values()))
+            groups.setdefault((due.night, due.channel), []).append(due)
+        keep = {id(newest_due(group, now)) for group in groups.values()}
         result.missed += [due for due in result.due if id(due) not in keep]
         result.due = [due for due in result.due if id(due) in keep]
     return result

@@ -250,6 +250,8 @@ WINDOW_ENDS = datetime(2026, 1, 16, 3, 0, tzinfo=UTC)
 def test_an_evening_push_reminder_is_held_only_until_the_dosing_window_ends(
     push_patient, push_service, vapid_keys, sent_at, ttl
 ):
+    # No last call: sent after 23:30 the evening reminder would give way to it (one nudge).
+    type(push_patient).objects.filter(pk=push_patient.pk).update(last_call=False)
     subscribe(push_patient, push_service.url + "/send/device-1")
     delivery_id = claim_push()
     assert ReminderDelivery.objects.get(pk=delivery_id).expires_at == WINDOW_ENDS
