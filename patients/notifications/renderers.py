@@ -25,7 +25,7 @@ from patients.notifications.outbox import (
     unsubscribe_url,
 )
 from patients.pause import NO_REPORTS, urgent_states
-from patients.rules.nights import LAST_NIGHT, MORNING, relative_night
+from patients.rules.nights import LAST_NIGHT, MORNING, dosing_window_end, relative_night
 from patients.rules.schedule import is_wanted, newest_due, wanted_slots
 from prescriptions.plans import NO_PLAN, load_many
 
@@ -144,7 +144,23 @@ class ReminderRenderer(Renderer):
             return "No longer needed (logged, on hold or no active plan)."
         if self._superseded(delivery, state, now):
             return "Superseded: a later reminder for the night is due."
+        if delivery.kind == Kind.LAST_CALL and self._window_ended_since_due(delivery, state, now):
+            return "Too late: the dosing window ended before it could be sent."
         return ""
+
+    def _window_ended_since_due(self, delivery, state, now):
+        """Whether the night's dosing window (nights.dosing_window_end, the journal's rule
+        for "taken now") ended between the reminder's due time and `now`. A last call's
+        expiry allows it an hour after it is due, for one due at the window's very end (a
+        spring-forward night); sent late after the window it was calling time on, it said
+        "There is still time before the dosing window ends"."""
+        end = dosing_window_end(
+            delivery.night,
+            delivery.patient.tz,
+            state.dosing_time,
+            settings.LDN_MORNING_DOSING_WINDOW_END,
+        )
+        return delivery.due_at < end <= now
 
     def _superseded(self, delivery, state, now):
         """Whether a newer reminder of the delivery's night is due at `now` (its own sending

@@ -3,7 +3,8 @@ what they say is judged by the patient's clock when they are sent.
 
 The wording was chosen from `due_at`: a last call due 23:30 and sent at 00:40 still said
 "Last call for tonight's dose ... There is still time tonight", while the card it opened
-read "Last night"."""
+read "Last night". And a last call sent after the dosing window it called time on had
+ended is too late to be one."""
 
 from datetime import UTC, date, datetime, time
 
@@ -116,3 +117,44 @@ def test_a_last_call_sent_after_the_dosing_window_ends_is_expired_not_sent():
     [last_call] = claim(utc(2026, 1, 15, 23, 30))
     assert send_at(utc(2026, 1, 16, 3, 0), last_call) == Status.EXPIRED
     assert mail.outbox == []
+
+
+def test_a_last_call_due_in_the_windows_last_hour_and_sent_after_it_ends_is_skipped():
+    """Due 02:45, sent 03:10: its expiry gives it an hour, but it would say "There is still
+    time before the dosing window ends" once the window has ended (the card then asks when
+    the dose was taken). A last call after the window is too late to be one."""
+    patient_on_plan(last_call_time=time(2, 45))
+    claim(utc(2026, 1, 15, 21, 0))
+    ReminderDelivery.objects.update(status=Status.SENT)
+    [last_call] = claim(utc(2026, 1, 16, 2, 45))
+    assert send_at(utc(2026, 1, 16, 3, 10), last_call) == Status.SKIPPED
+    assert mail.outbox == []
+    row = ReminderDelivery.objects.get(pk=last_call)
+    assert row.last_error == "Too late: the dosing window ended before it could be sent."
+
+
+def test_a_last_call_due_in_the_windows_last_hour_and_sent_in_it_still_goes():
+    patient_on_plan(last_call_time=time(2, 45))
+    claim(utc(2026, 1, 15, 21, 0))
+    ReminderDelivery.objects.update(status=Status.SENT)
+    [last_call] = claim(utc(2026, 1, 16, 2, 45))
+    assert send_at(utc(2026, 1, 16, 2, 59), last_call) == Status.SENT
+
+
+def test_a_morning_last_call_sent_after_the_morning_window_ends_is_skipped(settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(14, 0)
+    patient_on_plan(dosing_time="morning", morning_time=time(11, 30))  # last call 13:30
+    claim(utc(2026, 1, 15, 11, 30))
+    ReminderDelivery.objects.update(status=Status.SENT)
+    [last_call] = claim(utc(2026, 1, 15, 13, 30))
+    assert ReminderDelivery.objects.get(pk=last_call).kind == Kind.LAST_CALL
+    assert send_at(utc(2026, 1, 15, 14, 5), last_call) == Status.SKIPPED
+
+
+def test_an_evening_reminder_sent_after_the_window_within_its_hour_still_goes():
+    """It says "Tap to log last night's dose", which stays true: the night can be logged,
+    with the time it was taken."""
+    patient_on_plan(reminder_time=time(2, 30), last_call=False)
+    [evening] = claim(utc(2026, 1, 16, 2, 30))
+    assert send_at(utc(2026, 1, 16, 3, 10), evening) == Status.SENT
+    assert mail.outbox[0].subject == "Your dose for last night"
