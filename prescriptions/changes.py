@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop, ngettext
 
@@ -530,16 +531,32 @@ def tonights_dose_logged(patient: Patient, night: date) -> bool:
     return NightlyEntry.objects.filter(patient=patient, night=night).exclude(status="").exists()
 
 
+def newest_dose_logged_from(patient: Patient, night: date) -> date | None:
+    """The newest night from ``night`` on whose evening part (taken or skipped) the patient
+    has logged, None when none is: tonight's, or a night after it logged further east
+    before a move west (nights.last_night_of_record)."""
+    return (
+        NightlyEntry.objects.filter(patient=patient, night__gte=night)
+        .exclude(status="")
+        .aggregate(newest=Max("night"))["newest"]
+    )
+
+
 def first_changeable_night(patient: Patient, tonight: date) -> tuple[date, bool]:
-    """The first night a change made now can take effect, and whether tonight's dose is
-    logged: THE rule every change reads (steps, dosing time, hold, restart, ending).
+    """The first night a change made now can take effect, and whether a dose from tonight
+    on is logged: THE rule every change reads (steps, dosing time, hold, restart, ending).
 
     A change made after a night's dose does not apply to that dose: the logged dose stands,
     judged by the plan it was taken under, and the change starts the next night (a dose
     change from tonight after tonight's dose turned that dose into a deviation; a hold, into
-    a dose taken on hold)."""
-    logged = tonights_dose_logged(patient, tonight)
-    return (tonight + timedelta(days=1) if logged else tonight), logged
+    a dose taken on hold). That holds for a night after tonight logged further east, before a
+    move west, too: only tonight's was looked at, so a change from tomorrow, or a hold from
+    tonight, rewrote that logged dose into a deviation or a dose on hold in the flags while
+    the entries table, reading the dose prescribed when it was logged, showed none."""
+    newest = newest_dose_logged_from(patient, tonight)
+    if newest is None:
+        return tonight, False
+    return newest + timedelta(days=1), True
 
 
 def first_switch_night(versions, dosing_time: str, first_night: date, local_today: date) -> date:
@@ -688,17 +705,17 @@ def _check(
             )
         )
         raise PlanChangeError(message % {"night": local_date(first_open_night, "date")})
-    if change.effective_night == first_open_night:
-        first, _logged = first_changeable_night(patient, first_open_night)
-        if change.effective_night < first:
-            raise PlanChangeError(
-                logged_dose_stands_message(
-                    first,
-                    hold=change.kind == PlanVersion.Kind.HOLD,
-                    dosing_time=dosing_time,
-                    local_today=now.astimezone(patient.tz).date(),
-                )
+    # Every change, not only one from tonight: a night after tonight may be logged too.
+    first, _logged = first_changeable_night(patient, first_open_night)
+    if change.effective_night < first:
+        raise PlanChangeError(
+            logged_dose_stands_message(
+                first,
+                hold=change.kind == PlanVersion.Kind.HOLD,
+                dosing_time=dosing_time,
+                local_today=now.astimezone(patient.tz).date(),
             )
+        )
     local_today = now.astimezone(patient.tz).date()
     first_switch = first_switch_night(
         view.versions, change.dosing_time, change.effective_night, local_today
