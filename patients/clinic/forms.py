@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -269,10 +268,12 @@ class ReviewForm(forms.Form):
         return night
 
 
-def first_reviewable_night(patient, first_logged: date | None) -> date:
-    """The first night a review can name: the patient's first night logged or the day they
-    joined (in their zone), whichever is earlier."""
-    joined = timezone.localdate(patient.created_at, patient.tz)
+def first_reviewable_night(patient, first_logged: date | None, plan) -> date:
+    """The first night a review can name: the patient's first night logged or the night they
+    joined (``plan``'s PlanView.night_of, as the flags read it), whichever is earlier. The
+    calendar date of joining refused the night the flags named: an evening doser who joined
+    at 09:00 joined in the night before."""
+    joined = plan.night_of(patient.created_at, patient.tz)
     return min(joined, first_logged) if first_logged is not None else joined
 
 

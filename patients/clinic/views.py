@@ -228,7 +228,7 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         context["review_form"] = ReviewForm(
             initial={"reviewed_through": page.last_night},
             today=page.last_night,
-            first=first_reviewable_night(patient, page.summary.first),
+            first=first_reviewable_night(patient, page.summary.first, page.plan),
             dosing_time=page.position.dosing_time,
         )
     if "scale_form" not in bound:
@@ -305,7 +305,7 @@ def mark_reviewed(request, pk):
     form = ReviewForm(
         request.POST,
         today=night_rules.last_night_of_record(today, logged.last),
-        first=first_reviewable_night(patient, logged.first),
+        first=first_reviewable_night(patient, logged.first, plan),
         # As the patient page's form (its position tonight): its errors say "day" too.
         dosing_time=plan.dosing_time_on(today),
     )
