@@ -322,9 +322,17 @@ def _change_form_kwargs(state):
     }
 
 
-def _suggested_initial(suggestion, latest, position, first_night):
+def _suggested_initial(suggestion, latest, plan, tonight, first_night):
     """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
-    current_index = position.step_index or 0
+    # The step the suggestion speaks to: tonight's, or with no step tonight (a hold) last
+    # night's, the night suggestions are judged on (panel.current_suggestions). Step 1 was
+    # taken instead: under a hold, "return to 2.75 mg" pre-filled 2.75 mg and then the whole
+    # titration again from 1 mg (found by exploratory QA).
+    current_index = plan.on(tonight).step_index
+    if current_index is None:
+        current_index = plan.on(tonight - timedelta(days=1)).step_index
+    if current_index is None:
+        return latest.start_date, latest.steps
     if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
         # Back to the previous dose for two weeks, then try the step up again.
         steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
@@ -425,7 +433,9 @@ def _prefilled_change(request, patient, state, template):
     elif request.GET.get("suggestion"):
         suggestion = _find_suggestion(request, patient, state)
         if suggestion is not None:
-            start, steps = _suggested_initial(suggestion, latest, state["position"], first_night)
+            start, steps = _suggested_initial(
+                suggestion, latest, state["plan"], state["tonight"], first_night
+            )
     form = PlanStepsForm(
         initial={
             "based_on": _based_on(state),
