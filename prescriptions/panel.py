@@ -138,6 +138,8 @@ def panel_context(patient, state, nights=None):
         "schedule": ahead,
         # The stretch tonight falls in (the first, unless the plan begins later).
         "schedule_now": ahead[0] if ahead and ahead[0].first <= night else None,
+        # Tonight's night of its step, counted as the steps list dates the step.
+        "night_in_step": ahead[0].night_number(night) if ahead else None,
         "schedule_dosing_times": titration.dosing_times_differ(ahead),
         # "Resume" (or move a restart already signed) while the plan is on hold tonight or a
         # hold is to come, as the whole plan says: the newest version has no hold once a

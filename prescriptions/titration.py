@@ -665,6 +665,12 @@ class Stretch:
     # after it (the app never stops a dose by itself): "14 days, then continues".
     step_days: int | None = None
 
+    def night_number(self, night: date) -> int:
+        """Which night of the stretch ``night`` is (1 on its first): "Step 3 of 3, night 1"
+        on the first night of a changed dose, as the steps list dates it (the version's own
+        step count said "night 93" beside "3 mg from 4 Dec")."""
+        return (night - self.first).days + 1
+
     @property
     def night_count(self) -> int | None:
         """How many nights the stretch runs (None: it carries on)."""
@@ -733,7 +739,11 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
         if stretches:
             stretches[-1] = replace(stretches[-1], last=boundary - timedelta(days=1))
         kept = key
-        first = (step_began or hold_began or boundary) if not stretches else boundary
+        first = (
+            (_asked_since(versions, boundary, step_began) if step_began else hold_began or boundary)
+            if not stretches
+            else boundary
+        )
         stretches.append(
             Stretch(
                 # Tonight's step or hold from its own first night; a later step from the
@@ -755,6 +765,28 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
             )
         )
     return tuple(stretches)
+
+
+def _asked_since(versions: Sequence[PlainVersion], night: date, step_began: date) -> date:
+    """The first night, not before ``step_began`` (the first night of tonight's step as the
+    version in effect schedules it), from which every night through ``night`` asked what
+    ``night`` asks: the same state, dose and dosing time.
+
+    A change of tonight's dose keeps the step's first night in the new version, but the
+    nights before the change kept their own dose: 4.5 mg from 3 Sep changed to 3 mg from
+    4 Dec listed "3 mg, 3 Sep - onwards" beside 4.5 mg prescribed on 3 Dec (found by
+    exploratory QA). The state only changes on an edge, so only edges are looked at."""
+    asks = (status_on(versions, night), prescribed_dose(versions, night))
+    asks += (dosing_time_on(versions, night),)
+    for edge in sorted((e for e in set(_edges(versions)) if step_began < e <= night), reverse=True):
+        before = edge - timedelta(days=1)
+        if (
+            status_on(versions, before),
+            prescribed_dose(versions, before),
+            dosing_time_on(versions, before),
+        ) != asks:
+            return edge
+    return step_began
 
 
 def held_run_first_night(versions: Sequence[PlainVersion], night: date) -> date:

@@ -67,6 +67,8 @@ def my_plan(request):
             # Tonight's step, the holds and the steps after them, with the nights the
             # clinician's plan panel shows (the one list: PlanView.steps_ahead).
             "schedule": schedule,
+            # Tonight's night of its step, counted as the steps list dates the step.
+            "night_in_step": schedule[0].night_number(night) if schedule else None,
             # Each step says when it is taken once the steps have more than one dosing time.
             "schedule_dosing_times": titration.dosing_times_differ(schedule),
             "changes": list(reversed(state["versions"])),
