@@ -163,6 +163,19 @@ class PlanView:
             stretch for stretch in self.steps_ahead(night) if stretch.status == titration.ON_HOLD
         )
 
+    def hold_begun_on(self, night: date) -> PlanVersion | None:
+        """The signed row of the hold that begins on ``night`` (the plan is on hold then and
+        its signed hold's first night is ``night``: :meth:`holds_ahead`), its own version's
+        even when a later version carries it (signed_hold_row); None when no hold begins on
+        ``night`` or the view carries no rows. What the trend chart marks as a hold, where
+        the hold begins, and what makes a hold carried by a change signed before it a change
+        that took effect (the chart marked that change a plain one on its own night, and no
+        hold at all where the hold began)."""
+        holds = self.holds_ahead(night)
+        if not holds or holds[0].first != night:
+            return None
+        return self.signed_hold_row(titration.version_in_effect(self.versions, night))
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 
@@ -230,11 +243,18 @@ class PlanView:
     def _superseded_by(self) -> dict[int, PlanVersion]:
         """Each signed version that never took effect (a later one governed its first night
         before it began, so it governed no night), by its index in ``history``, with the
-        first later version that did so. ``history`` and ``versions`` are in one order."""
+        first later version that did so. ``history`` and ``versions`` are in one order.
+
+        A hold carried by a version signed before its first night (a steps change or a
+        switch from an earlier night keeps a hold signed for later: changes._carried_hold)
+        holds its nights as signed: it took effect where it begins (:meth:`hold_begun_on`),
+        and the report listed it as "replaced before it took effect"."""
         out = {}
         for index in range(len(self.history)):
             plain = self.versions[index]
             if titration.version_in_effect(self.versions, plain.effective_night) == plain:
+                continue
+            if self.hold_begun_on(plain.effective_night) is self.history[index]:
                 continue
             out[index] = next(
                 later

@@ -870,7 +870,7 @@ def trend_between(
     if changes is None:
         changes = page.plan.changes_between(start, end)
     for version in changes:
-        kind = "hold" if version.hold_from == version.effective_night else "plan_change"
+        kind = "hold" if begins_hold(page.plan, version) else "plan_change"
         # As the report's table names it: a number alone is ambiguous once a patient has had
         # more than one prescription (each counts from 1).
         label = gettext("Plan version %(number)s: %(change)s") % {
@@ -903,6 +903,25 @@ def trend_between(
     return svg, series
 
 
+def begins_hold(plan: PlanView, version) -> bool:
+    """Whether the trend chart marks ``version`` (a signed PlanVersion) as a hold: the hold
+    that begins on its first night is its own (PlanView.hold_begun_on), or it ends the
+    prescription (an ending is signed as a hold, and marked as one). Asked of the plan, not
+    read from the version's hold fields: a change signed before a hold it carries was marked
+    a hold when the two began on one night, and the hold's own marker was lost."""
+    night = version.effective_night
+    begun = plan.hold_begun_on(night)
+    if begun is not None:
+        return begun.pk == version.pk
+    ending = plan.row_in_effect(night)
+    return (
+        ending is not None
+        and ending.pk == version.pk
+        and plan.status_on(night) == titration.ENDED
+        and plan.status_on(night - timedelta(days=1)) != titration.ENDED
+    )
+
+
 def hold_ending(plan: PlanView, version) -> str:
     """How the hold that ``version`` (a signed PlanVersion) begins ends, as the plan says
     now (PlanView.held_until and the dose on the night after it): a hold with a restart
@@ -914,7 +933,8 @@ def hold_ending(plan: PlanView, version) -> str:
     open-ended one, or one dated past the ending) says so, with the ending's night as the
     plan panel names it: it read "until 2 Dec 2026" as if the hold had simply run out."""
     night = version.effective_night
-    if version.hold_from != night or plan.status_on(night) != titration.ON_HOLD:
+    begun = plan.hold_begun_on(night)
+    if begun is None or begun.pk != version.pk:
         return ""
     last = plan.held_until(night)
     if last is None:
