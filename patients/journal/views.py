@@ -750,11 +750,15 @@ def _month_param(value, today):
     return date(today.year, today.month, 1) if first is None else first
 
 
-def _journal_start(patient, tonight, first_night):
+def _journal_start(patient, plan, tonight, first_night):
     """The first month of the patient's journal: of their first night logged
-    (``first_night``, None without any) or of the day they joined, whichever is earlier
-    (never after this month)."""
-    joined = timezone.localdate(patient.created_at, patient.tz)
+    (``first_night``, None without any) or of the night they joined, whichever is earlier
+    (never after this month). The night of joining as the flags and the clinician's review
+    read it (``plan``'s PlanView.night_of): the calendar date of sign-up put an evening
+    doser who joined on the morning of 1 Dec (the night of 30 Nov) in December, so the
+    calendar would not show 30 Nov, a night a plan signed that morning prescribed and the
+    clinician's calendar showed not logged."""
+    joined = plan.night_of(patient.created_at, patient.tz)
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
 
@@ -903,7 +907,7 @@ def history(request):
     last_night = nights.last_night_of_record(tonight, newest_night)
     if first > last_night:
         first = date(last_night.year, last_night.month, 1)
-    start = _journal_start(patient, tonight, first_night)
+    start = _journal_start(patient, plan, tonight, first_night)
     if first < start:
         # Before the journal began (0001-01 included): its first month, not an empty year 1.
         first = start
