@@ -585,21 +585,28 @@ def first_switch_night(versions, dosing_time: str, first_night: date, local_toda
 def logged_dose_stands_message(
     first_night: date,
     *,
+    tonight: date,
     hold: bool = True,
     dosing_time: str = titration.EVENING,
     local_today: date | None = None,
 ) -> str:
-    """Why a change made now starts on ``first_night``: the dose of the night before it (the
-    current night, under ``dosing_time``: "today's" for a morning doser) is logged.
+    """Why a change made now starts on ``first_night``: the dose of the night before it is
+    logged (first_changeable_night): the current night (``tonight``, PlanView.tonight;
+    under ``dosing_time``: "today's" for a morning doser), or a later one logged further
+    east before a move west, which is named by its date. It said "Tonight's dose is already
+    logged" of that later night, while the patient's tonight was still open.
 
-    ``local_today`` (the patient's calendar day now) names that night the way the patient's
-    own pages do (nights.relative_night): at 08:00 an evening doser's current night is "last
-    night", not "tonight"; a night with no such word is named by its date. Without it the
-    night is "tonight"/"today" (the current night read in the afternoon or evening)."""
+    ``local_today`` (the patient's calendar day now) names the current night the way the
+    patient's own pages do (nights.relative_night): at 08:00 an evening doser's current
+    night is "last night", not "tonight"; a night with no such word is named by its date.
+    Without it the night is "tonight"/"today" (the current night read in the afternoon or
+    evening)."""
     morning = dosing_time == titration.MORNING
     logged = first_night - timedelta(days=1)
     said = (
-        relative_night(logged, local_today, dosing_time)
+        None
+        if logged != tonight
+        else relative_night(logged, local_today, dosing_time)
         if local_today is not None
         else (TODAY if morning else TONIGHT)
     )
@@ -711,6 +718,7 @@ def _check(
         raise PlanChangeError(
             logged_dose_stands_message(
                 first,
+                tonight=first_open_night,
                 hold=change.kind == PlanVersion.Kind.HOLD,
                 dosing_time=dosing_time,
                 local_today=now.astimezone(patient.tz).date(),

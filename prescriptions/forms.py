@@ -358,6 +358,7 @@ class SignedVersionForm(forms.Form):
     def logged_dose_stands(self) -> str:
         return logged_dose_stands_message(
             self.first_night,
+            tonight=self.tonight,
             hold=self.holds,
             dosing_time=self.dosing_time,
             local_today=self.local_today,

@@ -125,11 +125,13 @@ class AcknowledgeForm(forms.Form):
     )
 
     def say_when_the_hold_starts(
-        self, first_night, tonight_logged, dosing_time=EVENING, local_today=None
+        self, first_night, tonight_logged, *, tonight, dosing_time=EVENING, local_today=None
     ):
-        """Name the hold's first night: tomorrow when tonight's dose is already logged.
-        ``local_today``: the patient's calendar day, so the logged night is named as the
-        patient's pages name it ("last night" at 08:00; changes.logged_dose_stands_message).
+        """Name the hold's first night: tomorrow when tonight's dose is already logged (or
+        the night after a later night logged: changes.first_changeable_night). ``tonight``:
+        the patient's current night (PlanView.tonight); ``local_today``: the patient's
+        calendar day, so the logged night is named as the patient's pages name it ("last
+        night" at 08:00, a later night by its date; changes.logged_dose_stands_message).
         A morning doser's hold starts from a day, not a night."""
         field = self.fields["decision"]
         morning = dosing_time == MORNING
@@ -149,6 +151,6 @@ class AcknowledgeForm(forms.Form):
                 (UrgentReport.Decision.HOLD, hold % {"night": local_date(first_night, "day")}),
             ]
             stands = logged_dose_stands_message(
-                first_night, dosing_time=dosing_time, local_today=local_today
+                first_night, tonight=tonight, dosing_time=dosing_time, local_today=local_today
             )
             field.help_text = f"{stands} " + str(field.help_text)

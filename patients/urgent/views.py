@@ -223,6 +223,7 @@ def _report_page(request, report, form, status=200):
         tonight = plan.tonight(patient.tz, now)
         form.say_when_the_hold_starts(
             *first_changeable_night(patient, tonight),
+            tonight=tonight,
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),
         )

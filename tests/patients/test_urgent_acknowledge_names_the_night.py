@@ -63,7 +63,10 @@ def test_the_next_morning_in_german_and_spanish(clinician_client, report):
 def test_a_night_with_no_word_is_named_by_its_date():
     with translation.override("en"):
         text = logged_dose_stands_message(
-            date(2026, 12, 4), dosing_time="evening", local_today=date(2026, 12, 10)
+            date(2026, 12, 4),
+            tonight=date(2026, 12, 3),
+            dosing_time="evening",
+            local_today=date(2026, 12, 10),
         )
     assert text.startswith("The dose of ")
     assert "Tonight" not in text
