@@ -170,8 +170,8 @@ def test_the_fhir_export_of_a_year_with_a_hold_reads_as_many_queries_as_a_month(
     year, month = (PatientFactory(clinicians=[clinician_a]) for _ in range(2))
     for patient, nights in ((year, 365), (month, 30)):
         give_plan(patient, clinician_a, tonight - timedelta(days=400))
-        give_nights([patient], tonight, nights)
-        # A hold in the middle of the nights, doses logged through it.
+        # A hold in the middle of the nights, signed before they were logged (a change never
+        # reaches a night already logged), and doses logged through it.
         sign_hold(
             patient,
             clinician_a,
@@ -179,6 +179,7 @@ def test_the_fhir_export_of_a_year_with_a_hold_reads_as_many_queries_as_a_month(
             tonight - timedelta(days=10),
             signed=_at(tonight - timedelta(days=21), 20),
         )
+        give_nights([patient], tonight, nights)
     assert plans.load(year).status_on(tonight - timedelta(days=15)) == "on_hold"
     params = {"start": "2025-11-26", "end": "2026-11-25"}
 
