@@ -52,6 +52,12 @@ def morning_last_call_after() -> timedelta | None:
     return timedelta(minutes=minutes) if minutes else None
 
 
+def morning_window_end() -> time:
+    """The end of a morning dose's window (the setting the journal's "Taken now" reads):
+    the morning dose reminders are useful until then (schedule.Prefs)."""
+    return settings.LDN_MORNING_DOSING_WINDOW_END
+
+
 def night_state(
     plan: PlanView,
     night: date,
@@ -122,7 +128,9 @@ class DuePatient(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def _prefs(columns: tuple, has_push_device: bool, last_call_after: timedelta | None) -> Prefs:
+def _prefs(
+    columns: tuple, has_push_device: bool, last_call_after: timedelta | None, window_end: time
+) -> Prefs:
     (tz, reminder, last_call, last_call_time, checkin, morning, q_start, q_end, email, push) = (
         columns
     )
@@ -138,6 +146,7 @@ def _prefs(columns: tuple, has_push_device: bool, last_call_after: timedelta | N
         quiet_end=q_end,
         channels=tuple(channels),
         morning_last_call_after=last_call_after,
+        morning_window_end=window_end,
     )
 
 
@@ -145,7 +154,7 @@ def prefs_of(patient: Patient, has_push_device: bool) -> Prefs:
     """A patient's reminder settings as the schedule reads them (the sweep's, from its
     columns), in the zone their pages use (Patient.zone_name)."""
     columns = (patient.zone_name, *(getattr(patient, c) for c in _PREF_COLUMNS[1:]))
-    return _prefs(columns, has_push_device, morning_last_call_after())
+    return _prefs(columns, has_push_device, morning_last_call_after(), morning_window_end())
 
 
 def _night_states(
@@ -240,6 +249,7 @@ def _plan_batch(
     # The urgent pause, read through its one loader and judged by its one rule.
     urgent = urgent_states(id_set(ids))
     last_call_after = morning_last_call_after()
+    window_end = morning_window_end()
     out = []
     # Patients with identical plans share one PlanView (load_many), so most night states
     # are a dict lookup here: a frozen dataclass costs too much to make 300k times a sweep.
@@ -264,7 +274,9 @@ def _plan_batch(
                     patient_id=patient.pk,
                     recipient_id=patient.user_id,
                     email=patient.email,
-                    prefs=_prefs(patient.prefs, patient.user_id in with_push, last_call_after),
+                    prefs=_prefs(
+                        patient.prefs, patient.user_id in with_push, last_call_after, window_end
+                    ),
                     states=states,
                     claimed=claimed,
                     now=now,

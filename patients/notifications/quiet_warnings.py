@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from ldn_journal.local_dates import local_date
 from patients.models import ReminderDelivery
-from patients.notifications.due import morning_last_call_after
+from patients.notifications.due import morning_last_call_after, morning_window_end
 from patients.rules.nights import EVENING, MORNING, as_zone, clock_change_days
 from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
 from patients.wording import mid_sentence
@@ -28,33 +28,51 @@ def _morning_quiet_warning(
     start: time,
     end: time,
     saved: bool,
+    window_end: time,
 ) -> str:
     """What quiet hours do to a morning doser's reminders. The morning check-in comes at the
     morning time too (schedule.slots_for_night: with the next day's dose reminder), so quiet
     hours hold it back with the dose reminder, and drop it when they last past the noon the
-    check-in closes at; the warning named the dose reminder alone (found in review)."""
+    check-in closes at; the warning named the dose reminder alone (found in review). The dose
+    reminder is dropped when they last until the morning dosing window ends (``window_end``,
+    when the card stops offering "Taken now"); the warning said "the whole day"."""
     checkin_lost = checkin and Kind.MORNING not in kinds
     if lost:
+        ends = {"end": f"{window_end:%H:%M}"}
         if checkin_lost:
             if saved:
-                return gettext(
-                    "Saved, but your quiet hours cover the whole day your morning dose can be "
-                    "logged: no dose reminder and no morning check-in reminder can reach you. "
-                    "Shorten the quiet hours to get them."
+                return (
+                    gettext(
+                        "Saved, but your quiet hours run from your morning time to the end of "
+                        "your morning dosing window (%(end)s): no dose reminder and no morning "
+                        "check-in reminder can reach you. Shorten the quiet hours to get them."
+                    )
+                    % ends
                 )
-            return gettext(
-                "Your quiet hours cover the whole day your morning dose can be logged: no "
-                "dose reminder and no morning check-in reminder can reach you. Shorten the "
-                "quiet hours to get them."
+            return (
+                gettext(
+                    "Your quiet hours run from your morning time to the end of your morning "
+                    "dosing window (%(end)s): no dose reminder and no morning check-in "
+                    "reminder can reach you. Shorten the quiet hours to get them."
+                )
+                % ends
             )
         if saved:
-            return gettext(
-                "Saved, but your quiet hours cover the whole day your morning dose can be "
-                "logged: no dose reminder can reach you. Shorten the quiet hours to get one."
+            return (
+                gettext(
+                    "Saved, but your quiet hours run from your morning time to the end of your "
+                    "morning dosing window (%(end)s): no dose reminder can reach you. Shorten "
+                    "the quiet hours to get one."
+                )
+                % ends
             )
-        return gettext(
-            "Your quiet hours cover the whole day your morning dose can be logged: no dose "
-            "reminder can reach you. Shorten the quiet hours to get one."
+        return (
+            gettext(
+                "Your quiet hours run from your morning time to the end of your morning dosing "
+                "window (%(end)s): no dose reminder can reach you. Shorten the quiet hours to "
+                "get one."
+            )
+            % ends
         )
     if not swallowed:
         return ""
@@ -109,6 +127,7 @@ def _quiet_prefs(data) -> Prefs | None:
         quiet_end=data["quiet_end"],
         # The sweep's (due.morning_last_call_after, from the setting), not Prefs' default.
         morning_last_call_after=morning_last_call_after(),
+        morning_window_end=morning_window_end(),
     )
 
 
@@ -140,7 +159,7 @@ def _sent_kinds(prefs: Prefs, dosing_time: str) -> set[str]:
 
 def _dose_reminder_lost(prefs: Prefs, dosing_time: str) -> bool:
     """Whether quiet hours leave no dose reminder of ``dosing_time`` at all (they cover the
-    whole evening window, or the whole day a morning dose can be logged): read from the
+    whole evening window, or a morning dose's window from the morning time): read from the
     sweep's slots (reminder_fates). The one test behind the "whole window" warnings and
     "Saved, but"."""
     kinds = _sent_kinds(prefs, dosing_time)
@@ -247,21 +266,19 @@ def _last_call_times(prefs: Prefs, dosing_time: str) -> dict | None:
 def _morning_last_call_warning(prefs: Prefs) -> str:
     """What quiet hours do to a morning doser's last call (sent a set time after the dose
     reminder: schedule.slots_for_night) on a typical day, as _last_call_warning says of an
-    evening doser's: held back until they end, or dropped when that is past midnight, when
-    the day the dose can be logged ends. An evening doser was warned about theirs; a morning
-    doser's was held or dropped unsaid (found in review)."""
+    evening doser's: held back until they end, or dropped when that is past the end of the
+    morning dosing window (schedule.Prefs.morning_window_end; it said midnight, when the
+    reminders expired then). An evening doser was warned about theirs; a morning doser's was
+    held or dropped unsaid (found in review)."""
     times = _last_call_times(prefs, MORNING)
     if times is None:
         return ""
     if "until" not in times:
-        return (
-            gettext(
-                "Your last call at %(time)s is inside your quiet hours (%(start)s to "
-                "%(end)s): it cannot reach you (the day your morning dose can be logged ends "
-                "at midnight). Move your morning time or the quiet hours if you want it."
-            )
-            % times
-        )
+        return gettext(
+            "Your last call at %(time)s is inside your quiet hours (%(start)s to "
+            "%(end)s): it cannot reach you (your morning dosing window ends at "
+            "%(window)s). Move your morning time or the quiet hours if you want it."
+        ) % {**times, "window": f"{prefs.morning_window_end:%H:%M}"}
     return (
         gettext(
             "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
@@ -545,10 +562,18 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False) -> lis
     if dosing_time == MORNING:
         warnings = [
             _morning_quiet_warning(
-                kinds, lost, swallowed, prefs.morning_checkin, reminder, start, end, saved
+                kinds,
+                lost,
+                swallowed,
+                prefs.morning_checkin,
+                reminder,
+                start,
+                end,
+                saved,
+                prefs.morning_window_end,
             )
         ]
-        if not lost:  # else the whole day is said to be covered
+        if not lost:  # else the whole dosing window is said to be covered
             warnings.append(_morning_last_call_warning(prefs))
     else:
         together = "" if lost else _held_together_warning(prefs)

@@ -144,16 +144,30 @@ class ReminderRenderer(Renderer):
             return "No longer needed (logged, on hold or no active plan)."
         if self._superseded(delivery, state, now):
             return "Superseded: a later reminder for the night is due."
-        if delivery.kind == Kind.LAST_CALL and self._window_ended_since_due(delivery, state, now):
+        if self._calls_time_on_the_window(delivery, state) and self._window_ended_since_due(
+            delivery, state, now
+        ):
             return "Too late: the dosing window ended before it could be sent."
         return ""
+
+    @staticmethod
+    def _calls_time_on_the_window(delivery, state):
+        """Whether the reminder is about taking the dose within its window: a last call, and
+        a morning doser's dose reminder ("Time for today's dose"). An evening doser's
+        evening reminder says "Tap to log last night's dose" after midnight, which stays
+        true after the window (the card asks when it was taken)."""
+        return delivery.kind == Kind.LAST_CALL or (
+            delivery.kind == Kind.EVENING and state.dosing_time == MORNING
+        )
 
     def _window_ended_since_due(self, delivery, state, now):
         """Whether the night's dosing window (nights.dosing_window_end, the journal's rule
         for "taken now") ended between the reminder's due time and `now`. A last call's
         expiry allows it an hour after it is due, for one due at the window's very end (a
         spring-forward night); sent late after the window it was calling time on, it said
-        "There is still time before the dosing window ends"."""
+        "There is still time before the dosing window ends". A morning doser's reminders
+        expire at the window's end (schedule.slots_for_night); this also holds one claimed
+        with a later expiry (before they did) to the same rule."""
         end = dosing_window_end(
             delivery.night,
             delivery.patient.tz,

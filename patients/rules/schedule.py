@@ -19,7 +19,9 @@ from patients.rules.nights import (
     EVENING,
     EVENING_NIGHT_STARTS,
     MORNING,
+    MORNING_DOSING_WINDOW_END,
     as_zone,
+    dosing_window_end,
     moment_on_night,
     night_of,
     night_window,
@@ -65,6 +67,9 @@ class Prefs:
     channels: tuple[str, ...] = (EMAIL,)
     # Morning dosing's last call comes this long after the dose reminder (None: none).
     morning_last_call_after: timedelta | None = timedelta(hours=2)
+    # The end of a morning dose's window (the clinic's LDN_MORNING_DOSING_WINDOW_END): the
+    # morning dose reminders are useful until then, as "Taken now" is (nights.dosing_window_end).
+    morning_window_end: time = MORNING_DOSING_WINDOW_END
 
 
 @dataclass(frozen=True)
@@ -131,12 +136,15 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
     raw: list[tuple[str, datetime, datetime]] = []
     if dosing_time == MORNING:
         # Morning dosing: the dose reminder at the patient's morning time, a last call a
-        # little later that day, and the follow-up at the next day's morning time when
-        # nothing was logged (useful while that day lasts: the day can still be logged).
+        # little later that day, both useful until the morning dosing window ends (then the
+        # card no longer offers "Taken now" but asks when it was taken: "Time for today's
+        # dose" at 20:00 contradicted it), and the follow-up at the next day's morning time
+        # when nothing was logged (useful while that day lasts: the day can still be logged).
+        dosing_end = dosing_window_end(night, zone, MORNING, prefs.morning_window_end)
         due = moment_on_night(night, dose_reminder_time(prefs, MORNING), zone, MORNING)
-        raw.append((EVENING_DOSE, due, window_end))
+        raw.append((EVENING_DOSE, due, dosing_end))
         if prefs.last_call and prefs.morning_last_call_after:
-            raw.append((LAST_CALL, due + prefs.morning_last_call_after, window_end))
+            raw.append((LAST_CALL, due + prefs.morning_last_call_after, dosing_end))
         next_day = night + timedelta(days=1)
         follow_up = moment_on_night(next_day, prefs.morning_time, zone, MORNING)
         raw.append((MISSED_DOSE, follow_up, night_window(next_day, zone, MORNING)[1]))

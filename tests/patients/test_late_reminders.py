@@ -141,14 +141,17 @@ def test_a_last_call_due_in_the_windows_last_hour_and_sent_in_it_still_goes():
     assert send_at(utc(2026, 1, 16, 2, 59), last_call) == Status.SENT
 
 
-def test_a_morning_last_call_sent_after_the_morning_window_ends_is_skipped(settings):
+def test_a_morning_last_call_sent_after_the_morning_window_ends_is_not_sent(settings):
+    """It expires at the window's end (schedule.slots_for_night); one claimed with a later
+    expiry is skipped as too late (test_morning_reminder_window.py)."""
     settings.LDN_MORNING_DOSING_WINDOW_END = time(14, 0)
     patient_on_plan(dosing_time="morning", morning_time=time(11, 30))  # last call 13:30
     claim(utc(2026, 1, 15, 11, 30))
     ReminderDelivery.objects.update(status=Status.SENT)
     [last_call] = claim(utc(2026, 1, 15, 13, 30))
     assert ReminderDelivery.objects.get(pk=last_call).kind == Kind.LAST_CALL
-    assert send_at(utc(2026, 1, 15, 14, 5), last_call) == Status.SKIPPED
+    assert send_at(utc(2026, 1, 15, 14, 5), last_call) == Status.EXPIRED
+    assert mail.outbox == []
 
 
 def test_an_evening_reminder_sent_after_the_window_within_its_hour_still_goes():

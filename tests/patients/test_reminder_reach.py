@@ -56,7 +56,7 @@ def test_the_pages_warn_exactly_when_the_sweep_has_no_channel_to_claim_by(email,
         email,
         push,
     )
-    channels = due._prefs(columns, device, None).channels
+    channels = due._prefs(columns, device, None, due.morning_window_end()).channels
     assert (reach.unreachable(email, push, device) == "") == bool(channels)
 
 

@@ -492,8 +492,11 @@ def test_a_morning_dosing_day_has_the_dose_reminder_a_last_call_and_a_next_day_f
     prefs = Prefs(tz="Europe/London", morning_time=time(8, 0))
     slots = slots_for_night(prefs, date(2026, 1, 15), "morning")
     assert [(s.kind, s.due_at, s.expires_at) for s in slots] == [
-        (Kind.EVENING, utc(2026, 1, 15, 8, 0), utc(2026, 1, 16, 0, 0)),
-        (Kind.LAST_CALL, utc(2026, 1, 15, 10, 0), utc(2026, 1, 16, 0, 0)),
+        # Useful until the morning dosing window ends (14:00), as "Taken now" is: they
+        # expired at midnight, and at 20:00 said "Time for today's dose" under a card that
+        # asks when it was taken.
+        (Kind.EVENING, utc(2026, 1, 15, 8, 0), utc(2026, 1, 15, 14, 0)),
+        (Kind.LAST_CALL, utc(2026, 1, 15, 10, 0), utc(2026, 1, 15, 14, 0)),
         (Kind.MISSED, utc(2026, 1, 16, 8, 0), utc(2026, 1, 17, 0, 0)),
         # The next morning's check-in, until noon (it was never sent to a morning doser).
         (Kind.MORNING, utc(2026, 1, 16, 8, 0), utc(2026, 1, 16, 12, 0)),

@@ -264,10 +264,13 @@ def test_a_morning_doser_hears_saved_but_only_from_the_save_over_their_whole_day
     whole_day = {"quiet_start": "00:30", "quiet_end": "00:00", "morning_checkin": ""}
     warnings, flashed = said(save(patient_client, **whole_day))
     assert len(warnings) == 1
-    assert warnings[0].startswith("Saved, but your quiet hours cover the whole day your morning")
+    assert warnings[0].startswith(
+        "Saved, but your quiet hours run from your morning time to the end of your morning "
+        "dosing window (14:00)"
+    )
     assert flashed == []
     assert warning_on_page(patient_client)[0].startswith(
-        "Your quiet hours cover the whole day your morning dose can be logged"
+        "Your quiet hours run from your morning time to the end of your morning dosing window"
     )
     assert said(save(patient_client, display_name="Pat", **whole_day))[1] == [SAVED]
 
@@ -915,18 +918,19 @@ def test_quiet_hours_holding_a_morning_dosers_last_call_say_so(
     assert warning_on_page(patient_client) == [said]
 
 
-def test_quiet_hours_past_midnight_say_a_morning_dosers_last_call_cannot_reach_them(
+def test_quiet_hours_past_the_morning_window_say_a_morning_dosers_last_call_cannot_reach_them(
     patient_client, patient_a, clinician_a
 ):
-    """Quiet 09:00 to 01:00 hold the 10:00 last call past midnight, when the day the dose
-    can be logged ends: the sweep drops it."""
+    """Quiet 09:00 to 15:00 hold the 10:00 last call past 14:00, when the morning dosing
+    window ends and the card no longer offers "Taken now": the sweep drops it. (It said
+    the day ends at midnight, when the reminders expired then.)"""
     make_plan(patient_a, clinician_a, dosing_time="morning")
-    quiet(patient_a, time(9, 0), time(1, 0), morning_time=time(8, 0))
+    quiet(patient_a, time(9, 0), time(15, 0), morning_time=time(8, 0))
     assert _morning_last_call_slot(patient_a) is None
     assert warning_on_page(patient_client)[0] == (
-        "Your last call at 10:00 is inside your quiet hours (09:00 to 01:00): it cannot reach "
-        "you (the day your morning dose can be logged ends at midnight). Move your morning "
-        "time or the quiet hours if you want it."
+        "Your last call at 10:00 is inside your quiet hours (09:00 to 15:00): it cannot reach "
+        "you (your morning dosing window ends at 14:00). Move your morning time or the quiet "
+        "hours if you want it."
     )
 
 

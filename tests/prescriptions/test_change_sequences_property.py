@@ -327,6 +327,7 @@ def _check_reminders(patient, now):
             tuple(getattr(patient, column) for column in due._PREF_COLUMNS),
             False,
             due.morning_last_call_after(),
+            due.morning_window_end(),
         )
         dose_slot = next(
             slot
