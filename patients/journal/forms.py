@@ -8,7 +8,7 @@ must get a clear refusal, not a stored 15 mg.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
@@ -580,6 +580,32 @@ class PatientSettingsForm(ReminderSettingsForm):
             ("", gettext("From my time zone")),
             *guidance.country_choices(),
         ]
+
+    def clean(self):
+        data = super().clean()
+        morning = data.get("morning_time")  # None when refused already (03:00 to 11:59)
+        if morning is not None and (self.morning_dosing or self.switch_on is not None):
+            self._refuse_morning_time_after_the_window(morning)
+        return data
+
+    def _refuse_morning_time_after_the_window(self, morning: time) -> None:
+        """With morning dosing (now, or from a signed switch) the morning time is the dose
+        reminder's. At or after the morning dosing window's end (LDN_MORNING_DOSING_WINDOW_END,
+        which a clinic may set before noon) the card no longer offers "Taken now" and the
+        reminder expires unsent (schedule.slots_for_night): a time that could never remind.
+        A window ending by 03:00 leaves no morning time to choose: nothing to refuse then."""
+        end = settings.LDN_MORNING_DOSING_WINDOW_END
+        if morning < end or end <= nights.DOSING_WINDOW_END:
+            return
+        last = (datetime.combine(date.min, end) - timedelta(minutes=1)).time()
+        self.add_error(
+            "morning_time",
+            gettext(
+                "Choose a morning time from 03:00 to %(last)s: your morning dose is logged "
+                "with one tap until %(end)s, so a dose reminder after that would come too late."
+            )
+            % {"last": f"{last:%H:%M}", "end": f"{end:%H:%M}"},
+        )
 
     def morning_reminders(self) -> str:
         """For a morning doser: what they are sent and when (empty for an evening doser)."""

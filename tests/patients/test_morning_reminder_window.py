@@ -17,6 +17,7 @@ from patients.models import NightlyEntry, ReminderDelivery
 from patients.notifications import sweep
 from patients.notifications.outbox import send_delivery
 from patients.rules.schedule import Prefs, slots_for_night
+from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import patient_on_plan
 
 Kind = ReminderDelivery.Kind
@@ -163,6 +164,21 @@ def test_a_last_call_two_hours_after_a_late_morning_time_stays_inside_the_window
 
 SETTINGS = reverse("journal:settings")
 AT_10 = utc(2026, 11, 25, 10, 0)
+FORM = {
+    "display_name": "Patient A",
+    "time_zone": "Europe/London",
+    "reminder_time": "21:00",
+    "last_call_time": "23:30",
+    "morning_time": "09:00",
+    "remind_by_email": "on",
+    "quiet_start": "",
+    "quiet_end": "",
+}
+
+
+def save_settings(client, **changes):
+    with time_machine.travel(AT_10, tick=False):
+        return client.post(SETTINGS, {**FORM, **changes})
 
 
 @pytest.mark.django_db
@@ -208,3 +224,78 @@ def test_quiet_hours_until_after_the_morning_window_warn_that_no_dose_reminder_c
     client.force_login(patient.user)
     with time_machine.travel(AT_10, tick=False):
         assert client.get(SETTINGS).context["quiet_warnings"] == [said]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "Choose a morning time from 03:00 to 09:59: your morning dose is logged with one "
+            "tap until 10:00, so a dose reminder after that would come too late.",
+        ),
+        (
+            "de",
+            "Wählen Sie eine Morgenzeit von 03:00 bis 09:59: Ihre Morgendosis wird bis 10:00 "
+            "mit einem Tippen eingetragen, eine Dosis-Erinnerung danach käme also zu spät.",
+        ),
+        (
+            "es",
+            "Elija una hora de la mañana de 03:00 a 09:59: su dosis de la mañana se registra "
+            "con un toque hasta las 10:00, así que un recordatorio de dosis después llegaría "
+            "demasiado tarde.",
+        ),
+    ],
+)
+def test_a_morning_doser_cannot_set_a_dose_reminder_after_the_clinics_morning_window(
+    patient_client, patient_a, clinician_a, settings, language, said
+):
+    """A clinic whose morning window ends at 10:00: a morning time of 11:00 was stored, a
+    dose reminder that expires before it is due, so it never came."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    response = save_settings(patient_client, morning_time="11:00", language=language)
+    assert response.status_code == 200
+    assert said in [str(error) for error in response.context["form"].errors["morning_time"]]
+    patient_a.refresh_from_db()
+    assert patient_a.morning_time == time(9, 0)
+
+
+@pytest.mark.django_db
+def test_a_morning_doser_may_set_a_dose_reminder_just_before_the_window_ends(
+    patient_client, patient_a, clinician_a, settings
+):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    assert save_settings(patient_client, morning_time="09:59").status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.morning_time == time(9, 59)
+
+
+@pytest.mark.django_db
+def test_an_evening_dosers_check_in_time_is_not_held_to_the_morning_window(
+    patient_client, patient_a, clinician_a, settings
+):
+    """For an evening doser the morning time is the check-in's, open until noon."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a)
+    assert save_settings(patient_client, morning_time="11:00").status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.morning_time == time(11, 0)
+
+
+@pytest.mark.django_db
+def test_a_signed_switch_to_morning_dosing_holds_the_morning_time_to_the_window(
+    patient_client, patient_a, clinician_a, settings
+):
+    """An evening doser whose clinician signed morning dosing from the 28th: from then the
+    morning time is the dose reminder's."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 28))
+    response = save_settings(patient_client, morning_time="11:00")
+    assert response.status_code == 200
+    assert "Choose a morning time from 03:00 to 09:59" in str(response.context["form"].errors)
