@@ -20,9 +20,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connections
 
+from patients.journal import entries as journal_entries
 from patients.models import CareTeamMembership, Patient, ReminderDelivery
 from patients.notifications import outbox
 from patients.rules import nights
+from prescriptions import plans
 from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 NOTE = "Thank you. A racing heart can pass; take tonight's dose as planned and log it."
@@ -108,6 +110,16 @@ def dry_run_at_tonights_reminder(email):
     return out.getvalue()
 
 
+def already_took_label_now(email):
+    """The wait card's "I already took ... dose" link as the home page words it now: it
+    said "tonight's" only until midnight, and the test failed when run after it."""
+    patient = Patient.objects.get(user__email=email)
+    plan = plans.load(patient)
+    now = datetime.now(UTC)
+    tonight = plan.tonight(patient.tz, now)
+    return str(journal_entries.already_took_label(plan, tonight, now.astimezone(patient.tz)))
+
+
 def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     browser, live_server, settings
 ):
@@ -144,7 +156,9 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     card = patient.locator(".card-tonight")
     assert "Wait for your clinician" in card.inner_text()
     assert dose_button(patient).count() == 0
-    assert card.get_by_role("link", name="I already took tonight's dose").is_visible()
+    # Worded by the patient's clock, as the card words it (after midnight: "last night's").
+    already_took = in_own_thread(lambda: already_took_label_now("patient@example.com"))
+    assert card.get_by_role("link", name=already_took).is_visible()
     assert card.locator('a[href="tel:+442079460018"]').count() == 1
     assert sideways_scroll(patient) <= 0
     shot(patient, "urgent-wait-card.png")
