@@ -12,8 +12,9 @@ Rules (DESIGN.md §1, issue 5):
     taken on each -> consider morning dosing;
 (c) the current step's planned length is complete, >= 80 % of its nights taken and no
     moderate or severe side effect during it -> ready for the next step;
-(d) 8 weeks at maintenance (the open-ended last step) with pain improved < 30 % against the
-    patient's first two weeks -> review whether LDN is helping.
+(d) 8 weeks at maintenance (the open-ended last step, at tonight's dose: its nights counted
+    as the plan panel counts them) with pain improved < 30 % against the patient's first two
+    weeks -> review whether LDN is helping.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from patients.rules.wording import Phrase, decimal_text, gettext_noop, ngettext_lazy
+from patients.rules.wording import (
+    DateWithYear,
+    Phrase,
+    decimal_text,
+    gettext_noop,
+    ngettext_lazy,
+)
 from prescriptions import titration
 
 VIVID_DREAMS = "vivid_dreams"
@@ -328,13 +335,27 @@ def _mean(values: Sequence[int]) -> Decimal:
 def review_benefit(
     versions, nights: Sequence[NightFacts], last_night: date, first_night: date
 ) -> Suggestion | None:
-    """(d): ``first_night`` is the first night of the patient's treatment (the baseline)."""
-    position = titration.current_step(versions, last_night)
+    """(d): ``first_night`` is the first night of the patient's treatment (the baseline).
+
+    The nights at maintenance are counted as the plan panel counts tonight's "night N"
+    (titration.plan_ahead's tonight stretch, from the first night tonight's dose was asked):
+    the version's own step counter said "92 days at maintenance" beside the panel's "Step 3
+    of 3, night 93", and after a dose changed mid-step it still counted from the old dose's
+    first night (found by exploratory QA). Judged on tonight's position, as next_step is;
+    the pain read is through last night."""
+    tonight_night = last_night + timedelta(days=1)
+    position = titration.current_step(versions, tonight_night)
     if position.status != titration.ACTIVE or position.step_index != position.step_count - 1:
         return None
-    version = titration.version_in_effect(versions, last_night)
-    if version.steps[-1].days is not None or position.day_in_step < MAINTENANCE_DAYS:
+    if titration.version_in_effect(versions, tonight_night).steps[-1].days is not None:
         return None
+    stretch = titration.plan_ahead(versions, tonight_night)[0]
+    night_number = stretch.night_number(tonight_night)
+    # Eight weeks of nights at this dose through last night, the last one judged.
+    if night_number - 1 < MAINTENANCE_DAYS:
+        return None
+    # Unchanged (the version in effect last night): a dismissal stored under it holds.
+    version = titration.version_in_effect(versions, last_night)
     facts = _by_night(nights)
     baseline = [
         facts[n]
@@ -356,9 +377,25 @@ def review_benefit(
     if improvement >= MIN_PAIN_IMPROVEMENT:
         return None
     percent = (improvement * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    facts_said = {
-        "days": position.day_in_step,
+    at_maintenance = {
         "dose": _fmt(position.dose_mg),
+        "since": DateWithYear.of(stretch.first),
+        "night": night_number,
+        "tonight": tonight_night,
+    }
+    # The panel's number for the panel's night, named by its date (the panel heads it
+    # "Tonight" or, the next morning, "Last night"): nights for an evening doser, days for a
+    # morning doser (the stretch's dosing time, the panel's).
+    facts_said = {
+        "lead": gettext_noop(
+            "At maintenance (%(dose)s) since %(since)s, night %(night)s on %(tonight)s",
+            **at_maintenance,
+        )
+        if titration.counts_nights(stretch.dosing_time)
+        else gettext_noop(
+            "At maintenance (%(dose)s) since %(since)s, day %(night)s on %(tonight)s",
+            **at_maintenance,
+        ),
         "before": before.quantize(Decimal("0.1")),
         "after": after.quantize(Decimal("0.1")),
         "target": int(MIN_PAIN_IMPROVEMENT * 100),
@@ -366,7 +403,7 @@ def review_benefit(
     # Worse pain is said as worse: "-19 % better" read as a small gain.
     if percent > 0:
         detail = gettext_noop(
-            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "%(lead)s; average pain %(before)s/10 in the first "
             "two weeks and %(after)s/10 in the last two: %(percent)s %% better, less than "
             "%(target)s %%.",
             percent=percent,
@@ -374,7 +411,7 @@ def review_benefit(
         )
     elif percent < 0:
         detail = gettext_noop(
-            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "%(lead)s; average pain %(before)s/10 in the first "
             "two weeks and %(after)s/10 in the last two: %(percent)s %% worse (the aim is "
             "%(target)s %% better).",
             percent=-percent,
@@ -382,7 +419,7 @@ def review_benefit(
         )
     else:
         detail = gettext_noop(
-            "%(days)s days at maintenance (%(dose)s); average pain %(before)s/10 in the first "
+            "%(lead)s; average pain %(before)s/10 in the first "
             "two weeks and %(after)s/10 in the last two: no better (the aim is %(target)s %% "
             "better).",
             **facts_said,

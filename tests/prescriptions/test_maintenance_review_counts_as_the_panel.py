@@ -1,0 +1,157 @@
+"""The "review whether LDN is helping" suggestion counts the nights at maintenance as the plan
+panel beside it counts tonight's "night N" (titration.plan_ahead's tonight stretch): it said
+"92 days at maintenance" beside "Step 3 of 3, night 93", "days" for an evening doser, and
+after a dose changed mid-step it counted from the old dose's first night (exploratory QA)."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
+
+from patients.wording import translate
+from prescriptions import suggestions as rules
+from prescriptions import titration
+from prescriptions.changes import save_version, steps_change
+from prescriptions.models import PlanVersion
+from tests.factories import PatientFactory
+from tests.patients.dashboard_factories import give_nights
+from tests.prescriptions.factories import make_prescription, plan_steps
+
+pytestmark = pytest.mark.django_db
+
+AUG_6 = date(2026, 8, 6)  # 1.5 mg for 14, 3 mg for 14, then 4.5 mg from 3 Sep
+SEP_30 = date(2026, 9, 30)
+DEC_4 = date(2026, 12, 4)
+MOMENT = datetime(2026, 12, 4, 20, tzinfo=UTC)  # 20:00 in London: tonight is 4 Dec
+
+
+def patient_with_little_relief(clinician, dosing_time=titration.EVENING, lowered=False):
+    """A London patient at maintenance since 3 Sep, pain 7/10 in the first two weeks and
+    6/10 in the last two (14 % better: the review fires). ``lowered``: maintenance lowered
+    from 4.5 to 3 mg from 30 Sep, mid-step."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    prescription = make_prescription(patient, clinician, AUG_6, dosing_time=dosing_time)
+    if lowered:
+        latest = PlanVersion.objects.get(prescription=prescription, number=1).as_plain()
+        save_version(
+            prescription_id=prescription.pk,
+            author=clinician,
+            based_on=1,
+            change=steps_change(
+                latest,
+                effective_night=SEP_30,
+                start_date=AUG_6,
+                steps=plan_steps((("1.5", 14), ("3.0", 14), ("3.0", None))),
+                reason="Nausea at 4.5 mg",
+            ),
+            now=datetime(2026, 9, 30, 9, tzinfo=UTC),
+        )
+    give_nights([patient], AUG_6 + timedelta(days=13), 14, pain=7)
+    give_nights([patient], DEC_4 - timedelta(days=1), 14, pain=6)
+    return patient
+
+
+def patient_page(client, clinician, patient):
+    client.force_login(clinician)
+    with time_machine.travel(MOMENT, tick=False):
+        return client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("dosing_time", "lowered", "word", "number", "since"),
+    [
+        (titration.EVENING, False, "night", 93, "3 Sep 2026"),
+        (titration.MORNING, False, "day", 93, "3 Sep 2026"),
+        # Counted from the first night 3 mg was asked, as the panel now counts it (the
+        # version's own step counter said 92 from 3 Sep).
+        (titration.EVENING, True, "night", 66, "30 Sep 2026"),
+    ],
+)
+def test_the_maintenance_review_says_the_panels_night_number(
+    client, clinician, dosing_time, lowered, word, number, since
+):
+    patient = patient_with_little_relief(clinician, dosing_time, lowered)
+    page = patient_page(client, clinician, patient)
+    panel = re.search(rf"Step 3 of 3, {word} (\d+)", page)
+    said = re.search(rf"At maintenance \(\S+ mg\) since ([^,]+), {word} (\d+) on 4 Dec;", page)
+    assert "Review whether LDN is helping" in page
+    assert panel is not None
+    assert said is not None
+    assert int(panel.group(1)) == int(said.group(2)) == number
+    assert said.group(1) == since
+
+
+def test_an_evening_doser_s_review_counts_nights_and_a_morning_doser_s_days(client, clinician):
+    evening = patient_page(client, clinician, patient_with_little_relief(clinician))
+    morning = patient_page(
+        client, clinician, patient_with_little_relief(clinician, titration.MORNING)
+    )
+    assert ", night 93 on 4 Dec;" in evening
+    assert "day 93" not in evening
+    assert ", day 93 on 4 Dec;" in morning
+    assert "night 93" not in morning
+
+
+def plain(number, effective, steps):
+    return titration.PlainVersion(
+        number=number, effective_night=effective, start_date=AUG_6, steps=plan_steps(steps)
+    )
+
+
+def pain_nights(last_night):
+    first = [rules.NightFacts(AUG_6 + timedelta(days=d), pain=7) for d in range(14)]
+    return first + [rules.NightFacts(last_night - timedelta(days=d), pain=6) for d in range(14)]
+
+
+def test_eight_weeks_are_counted_from_the_first_night_of_a_dose_changed_mid_step():
+    """Lowered to 3 mg from 30 Sep: on 24 Nov that is 55 nights through last night, too soon
+    for a review, however long maintenance itself has run (since 3 Sep)."""
+    versions = (
+        plain(1, AUG_6, (("1.5", 14), ("3.0", 14), ("4.5", None))),
+        plain(2, SEP_30, (("1.5", 14), ("3.0", 14), ("3.0", None))),
+    )
+    for tonight, fires in ((date(2026, 11, 24), False), (date(2026, 11, 25), True)):
+        last_night = tonight - timedelta(days=1)
+        found = rules.review_benefit(versions, pain_nights(last_night), last_night, AUG_6)
+        assert (found is not None) == fires, tonight
+
+
+def test_a_dismissed_review_stays_dismissed_under_its_unchanged_key():
+    """The key still names the version in effect last night: a dismissal stored before
+    the count changed still closes the review."""
+    versions = (plain(1, AUG_6, (("1.5", 14), ("3.0", 14), ("4.5", None))),)
+    last_night = DEC_4 - timedelta(days=1)
+    [found] = rules.suggestions_for(versions, pain_nights(last_night), last_night, AUG_6)
+    assert found.key == "v1-maintenance"
+    dismissed = frozenset({(rules.REVIEW_BENEFIT, "v1-maintenance")})
+    assert (
+        rules.suggestions_for(versions, pain_nights(last_night), last_night, AUG_6, dismissed) == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "dosing_time", "said"),
+    [
+        ("de", titration.EVENING, "seit 3. Sep 2026, Nacht 93 am 4. Dez; mittlerer Schmerz"),
+        ("de", titration.MORNING, "seit 3. Sep 2026, Tag 93 am 4. Dez; mittlerer Schmerz"),
+        ("es", titration.EVENING, "desde el 3 sep 2026, noche 93 el 4 dic; dolor medio"),
+        ("es", titration.MORNING, "desde el 3 sep 2026, día 93 el 4 dic; dolor medio"),
+    ],
+)
+def test_the_maintenance_review_is_translated(language, dosing_time, said):
+    versions = (
+        titration.PlainVersion(
+            number=1,
+            effective_night=AUG_6,
+            start_date=AUG_6,
+            steps=plan_steps((("1.5", 14), ("3.0", 14), ("4.5", None))),
+            dosing_time=dosing_time,
+        ),
+    )
+    last_night = DEC_4 - timedelta(days=1)
+    [found] = rules.suggestions_for(versions, pain_nights(last_night), last_night, AUG_6)
+    with translation.override(language):
+        assert said in translate(found.detail)
