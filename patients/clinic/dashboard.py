@@ -73,6 +73,7 @@ from patients.models import (
 from patients.rules import adherence as adherence_rules
 from patients.rules import dose_response
 from patients.rules import flags as flag_rules
+from patients.rules import pause as pause_rules
 from patients.rules import scales as scale_defs
 from patients.rules.nights import (
     EVENING,
@@ -197,6 +198,17 @@ def urgent_annotations(ref="pk", prefix=""):
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
     }
+
+
+def urgent_pause(patient, now: datetime | None) -> pause_rules.Pause | None:
+    """The urgent-report pause in force at ``now`` (patients.rules.pause.pause_at, the one
+    rule the patient's card and the reminders read), from the annotated open reports: no
+    query. Their oldest decides whether any was made by ``now``; only whether the patient
+    was told to wait is read from it (the count and the newest are the annotations')."""
+    if not getattr(patient, "urgent_count", None) or now is None:
+        return None
+    zone = getattr(patient, "urgent_since_zone", None) or ""
+    return pause_rules.pause_at((patient.urgent_since,), now, (zone,))
 
 
 def urgent_records(patient, plan: PlanView):
@@ -499,6 +511,19 @@ class PatientPage:
             urgent=urgent_records(self.patient, self.plan),
             account_open=self.patient.user.is_active,
         )
+
+    @property
+    def pause(self) -> pause_rules.Pause | None:
+        """The pause the patient is under at the page's moment (urgent_pause): the page
+        shows it beside tonight's dose, which it leaves as prescribed (the app never
+        decides a dose). The clinician's page showed "Tonight 4.5 mg" with no hint that the
+        patient was told to wait (found by exploratory QA)."""
+        return urgent_pause(self.patient, self.now)
+
+    @property
+    def pause_report_id(self) -> int | None:
+        """The open report the pause note links to: the oldest, as the urgent flag's."""
+        return getattr(self.patient, "urgent_first_id", None) if self.pause else None
 
     @functools.cached_property
     def _adherence(self):
@@ -1159,7 +1184,12 @@ def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
     entries (1 query: dismissals); this page records its own read in the access log."""
     state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
-    return panel.panel_context(page.patient, state, nights=page.nights)
+    return {
+        **panel.panel_context(page.patient, state, nights=page.nights),
+        # Beside tonight's dose, as in the page's header (from the gate's columns).
+        "pause": page.pause,
+        "pause_report_id": page.pause_report_id,
+    }
 
 
 def tonight_heading(page: PatientPage) -> str:

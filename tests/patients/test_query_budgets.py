@@ -3,7 +3,7 @@ whether the patient has 30 nights or a year of them, and whether the clinician's
 patients or 500."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -15,6 +15,7 @@ from ldn_journal.accounts.models import User
 from patients.models import CareTeamMembership, NightlyEntry, Patient
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
+from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"
@@ -103,3 +104,22 @@ def test_each_patient_page_keeps_its_budget_whatever_the_team_size(
     _more_patients(clinician_a, 495)
     at_500 = _queries(clinician_client, url_of(year), params)
     assert at_30_nights == at_5 == at_500 <= BUDGETS[page], (at_30_nights, at_5, at_500)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_open_urgent_report_and_its_pause_note_cost_the_patient_page_no_query(
+    clinician_client, clinician_a, settings
+):
+    """The pause beside tonight's dose is read from the gate's columns of open reports
+    (dashboard.urgent_pause), not from a query of its own."""
+    settings.USERSESSIONS_TRACK_ACTIVITY = False
+    tonight = date(*TONIGHT)
+    patient = PatientFactory(clinicians=[clinician_a])
+    give_plan(patient, clinician_a, tonight - timedelta(days=400))
+    give_nights([patient], tonight, 30)
+    url = reverse("clinic:patient", args=[patient.pk])
+    without = _queries(clinician_client, url, None)
+    urgent_report(patient, datetime(2026, 3, 31, 8, 30, tzinfo=UTC))
+    with_report = _queries(clinician_client, url, None)
+    assert "Paused: an urgent report is open" in clinician_client.get(url).content.decode()
+    assert with_report == without <= BUDGETS["clinic:patient"], (with_report, without)
