@@ -3,9 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+import time_machine
 from django.db import transaction
 
 from patients.models import NightlyEntry
+from patients.notifications import sweep
+from patients.notifications.outbox import send_delivery
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 from tests.factories import ClinicianFactory, PatientFactory
 
@@ -65,3 +68,14 @@ def log_evening(patient, night, dose="1.5", at=None):
             "evening_logged_at": at,
         },
     )[0]
+
+
+def claim(at):
+    """The sweep at ``at``: the deliveries it claims (none dispatched: the test sends them)."""
+    return sweep.sweep(at, dispatch=lambda ids: None).claimed
+
+
+def send_at(at, delivery_id):
+    """The outbox sends the delivery with the clock at ``at`` (a send later than it was due)."""
+    with time_machine.travel(at, tick=False):
+        return send_delivery(delivery_id)

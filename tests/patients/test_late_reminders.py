@@ -9,13 +9,11 @@ ended is too late to be one."""
 from datetime import UTC, date, datetime, time
 
 import pytest
-import time_machine
 from django.core import mail
 
 from patients.models import PushSubscription, ReminderDelivery
-from patients.notifications import outbox, sweep
-from patients.notifications.outbox import send_delivery
-from tests.patients.reminder_support import patient_on_plan
+from patients.notifications import outbox
+from tests.patients.reminder_support import claim, patient_on_plan, send_at
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -28,15 +26,6 @@ NIGHT = date(2026, 1, 15)  # London is on GMT: local time is UTC
 
 def utc(*args):
     return datetime(*args, tzinfo=UTC)
-
-
-def claim(at):
-    return sweep.sweep(at, dispatch=lambda ids: None).claimed
-
-
-def send_at(at, delivery_id):
-    with time_machine.travel(at, tick=False):
-        return send_delivery(delivery_id)
 
 
 @pytest.fixture

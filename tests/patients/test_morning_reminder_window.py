@@ -14,11 +14,9 @@ from django.core import mail
 from django.urls import reverse
 
 from patients.models import NightlyEntry, ReminderDelivery
-from patients.notifications import sweep
-from patients.notifications.outbox import send_delivery
 from patients.rules.schedule import Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.reminder_support import patient_on_plan
+from tests.patients.reminder_support import claim, patient_on_plan, send_at
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -28,15 +26,6 @@ DAY = date(2026, 1, 15)  # London is on GMT: local time is UTC
 
 def utc(*args):
     return datetime(*args, tzinfo=UTC)
-
-
-def claim(at):
-    return sweep.sweep(at, dispatch=lambda ids: None).claimed
-
-
-def send_at(at, delivery_id):
-    with time_machine.travel(at, tick=False):
-        return send_delivery(delivery_id)
 
 
 def dose_slots(prefs):

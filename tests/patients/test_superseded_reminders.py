@@ -6,13 +6,10 @@ both due never does (schedule.plan_patient sends only the newer)."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 
 from patients.models import ReminderDelivery
-from patients.notifications import sweep
-from patients.notifications.outbox import send_delivery
-from tests.patients.reminder_support import log_evening, patient_on_plan
+from tests.patients.reminder_support import claim, log_evening, patient_on_plan, send_at
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -24,15 +21,6 @@ NIGHT = date(2026, 1, 15)  # London is on GMT: local time is UTC
 
 def utc(*args):
     return datetime(*args, tzinfo=UTC)
-
-
-def claim(at):
-    return sweep.sweep(at, dispatch=lambda ids: None).claimed
-
-
-def send_at(at, delivery_id):
-    with time_machine.travel(at, tick=False):
-        return send_delivery(delivery_id)
 
 
 def test_an_evening_reminder_sent_after_the_last_call_was_due_is_skipped_as_superseded():
