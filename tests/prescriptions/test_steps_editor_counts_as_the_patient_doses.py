@@ -37,7 +37,9 @@ def frozen_time():
 def _editor(response):
     assert response.status_code == 200
     page = response.content.decode()
-    (fieldset,) = re.findall(r'<fieldset class="stack steps-formset">.*?</fieldset>', page, re.S)
+    (fieldset,) = re.findall(
+        r'<fieldset class="stack steps-formset"[^>]*>.*?</fieldset>', page, re.S
+    )
     placeholders = set(re.findall(r'name="steps-\d+-days"[^>]*placeholder="([^"]*)"', fieldset))
     placeholders |= set(re.findall(r'placeholder="([^"]*)"[^>]*name="steps-\d+-days"', fieldset))
     return visible_text(fieldset.replace("&#x27;", "'")), placeholders
