@@ -258,13 +258,13 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         f'          <th scope="row"><a href="{str(patient.pk).join(href)}">{_v(patient.name)}</a>'
         f"{badge}\n"
         f"            {conditions}</th>\n"
+        f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
+        f"            {flags}\n"
+        f"          </div></td>\n"
         f'          <td data-label="{words.dose}">{position}</td>\n'
         f'          <td data-label="{words.last_entry}">{last_entry}</td>\n'
         f'          <td class="num nowrap" data-label="{words.adherence[unit]}">'
         f"{adherence[0]} / {adherence[1]}</td>\n"
-        f'          <td data-label="{words.flags}"><div class="cluster flag-badges">\n'
-        f"            {flags}\n"
-        f"          </div></td>\n"
         f'          <td data-label="{words.last_reviewed}">{reviewed}</td>\n'
         f'          <td class="sparkline-cell" data-label="{words.pain[unit]}">'
         f"{row.sparkline}</td>\n"

@@ -1,4 +1,5 @@
-"""Browser acceptance for the clinician's workspace, at 1280×800 and 390×844.
+"""Browser acceptance for the clinician's workspace, at 1280×800 and 390×844 (the patient
+list also at an 820×1180 tablet).
 
 Every clinician page over the demo: no horizontal page scroll (measured as
 document.documentElement.scrollWidth <= clientWidth); the dose-by-level panel on the demo
@@ -27,6 +28,7 @@ from tests.e2e.browser_support import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
@@ -154,6 +156,41 @@ def test_the_dose_by_level_panel_shows_pats_three_dose_levels(browser, live_serv
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=SCREENSHOTS / f"clinic-dose-levels-{viewport}.png")
     assert sideways_scroll(page) <= 0
+    context.close()
+
+
+# The first row's flags cell as laid out (the cell holding the badges, wherever its column
+# is): its box, the viewport's width, and the visible box of the table's wrapper, which
+# scrolls sideways inside itself when the table is wider than the page gives it.
+_FIRST_FLAGS_CELL = """() => {
+  const cell = document.querySelector("table.patient-table tbody tr td:has(.flag-badges)");
+  const box = cell.getBoundingClientRect();
+  const wrap = cell.closest(".table-wrap").getBoundingClientRect();
+  return {left: box.left, right: box.right, viewport: window.innerWidth,
+          wrapLeft: wrap.left, wrapRight: wrap.right, text: cell.innerText.trim()};
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_first_patients_flags_are_in_view_on_a_tablet_without_scrolling(
+    browser, live_server, language
+):
+    """At 820×1180 the list sat in the phone's 40rem column and its table scrolled inside its
+    box: the flags, the column a clinician reads first, were cut off at the right edge."""
+    User.objects.filter(email="clinician@example.com").update(language=language)
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(f"{live_server.url}/clinic/")
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == language
+    cell = page.evaluate(_FIRST_FLAGS_CELL)
+    assert cell["text"]  # the first patient, most in need of attention, has flags
+    assert cell["left"] >= max(0, cell["wrapLeft"]), cell
+    assert cell["right"] <= min(cell["viewport"], cell["wrapRight"]), cell
+    assert sideways_scroll(page) <= 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"clinic-list-tablet-{language}.png")
     context.close()
 
 

@@ -24,17 +24,18 @@ LANGUAGES = ("en-gb", "de", "es")
 
 # The row as patient_list.html wrote it with the partials, before list_rows (the last entry
 # now named by the patient's word for the night, night_said, as the list writes it; the
-# adherence and pain cells' labels in the row's own unit, a morning doser's days).
+# adherence and pain cells' labels in the row's own unit, a morning doser's days; the flags
+# cell second, beside the name, so a tablet's narrower table shows it without scrolling).
 ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
         <tr{% if row.needs_review %} class="needs-review"{% endif %}>
           <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
-          <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
-          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{% night_said row.last_entry row.patient row.position.dosing_time now as said %}{{ row.last_entry|day:"day_month" }}{% if said %} <span class="small muted">({{ said }})</span>{% endif %}{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
-          <td class="num nowrap" data-label="{% if row.position.dosing_time == "morning" %}{% translate "Adherence 7 / 30 days" %}{% else %}{% translate "Adherence 7 / 30 nights" %}{% endif %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 dosing_time=row.position.dosing_time %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 dosing_time=row.position.dosing_time %}</td>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
           </div></td>
+          <td data-label="{% translate "Dose" %}">{% include "patients/clinic/_position.html" with position=row.position %}</td>
+          <td data-label="{% translate "Last entry" %}">{% if row.last_entry %}{% night_said row.last_entry row.patient row.position.dosing_time now as said %}{{ row.last_entry|day:"day_month" }}{% if said %} <span class="small muted">({{ said }})</span>{% endif %}{% else %}<span class="muted">{% translate "Never" %}</span>{% endif %}</td>
+          <td class="num nowrap" data-label="{% if row.position.dosing_time == "morning" %}{% translate "Adherence 7 / 30 days" %}{% else %}{% translate "Adherence 7 / 30 nights" %}{% endif %}">{% include "patients/clinic/_adherence.html" with a=row.adherence_7 dosing_time=row.position.dosing_time %} / {% include "patients/clinic/_adherence.html" with a=row.adherence_30 dosing_time=row.position.dosing_time %}</td>
           <td data-label="{% translate "Last reviewed" %}">{% if row.patient.reviewed_at %}{{ row.patient.reviewed_by_name|default:row.patient.reviewed_by_email }}, {% patient_time row.patient row.patient.reviewed_at "day_month_time" %}{% else %}<span class="muted small">{% translate "Never" %}</span>{% endif %}</td>
           <td class="sparkline-cell" data-label="{% if row.position.dosing_time == "morning" %}{% translate "Pain, 30 days" %}{% else %}{% translate "Pain, 30 nights" %}{% endif %}">{{ row.sparkline }}</td>
         </tr>
