@@ -1,5 +1,6 @@
 """The plan pages through the real forms: permissions, bad input, stale forms, budgets."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -648,6 +649,19 @@ def test_dismiss_without_a_reason_is_refused(clinician_client, patient_a, steppe
     response = clinician_client.post(url("suggestion_dismiss", patient_a), data, follow=True)
     assert "Say why you are dismissing" in page_text(response)
     assert not SuggestionDismissal.objects.exists()
+
+
+def test_the_dismiss_reason_is_prompted_by_a_visible_label_not_a_placeholder(
+    clinician_client, patient_a, stepped_up
+):
+    """Its only visible prompt was the placeholder "Why dismiss?", gone once typing began."""
+    seed_vivid_dreams(patient_a)
+    page = page_text(clinician_client.get(url("plan", patient_a)))
+    form = re.search(r'<form [^>]*class="cluster dismiss-form">.*?</form>', page, re.S).group(0)
+    label = re.search(r'<label for="([^"]+)"([^>]*)>([^<]*)</label>', form)
+    assert (label.group(2), label.group(3)) == ("", "Why dismiss?")
+    assert f'<input id="{label.group(1)}" name="reason"' in form
+    assert "placeholder" not in form
 
 
 def add_versions(prescription, author, count):
