@@ -55,6 +55,12 @@ class UrgentState:
         ids = [pk for moment, pk in self.open if moment <= now]
         return ids[-1] if ids else None
 
+    def first_open_id(self, now: datetime) -> int | None:
+        """The oldest open report made by `now`: the one the clinician's pause note links
+        to, as the urgent flag does."""
+        ids = [pk for moment, pk in self.open if moment <= now]
+        return ids[0] if ids else None
+
 
 NO_REPORTS = UrgentState()
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.compiled_queries import CompiledQuery
+from patients.pause import urgent_state
 from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
@@ -154,7 +155,14 @@ def panel_context(patient, state, nights=None):
 
 def plan_panel_context(request, patient, now=None):
     """The plan page's panel for ``patient`` (already through the access gate); records
-    the read in the access log."""
+    the read in the access log. With the urgent-report pause beside tonight's dose, as the
+    patient page shows it (1 query: patients.pause.urgent_state, the loader the card and
+    the reminders read; the pause is patients.rules.pause.pause_at for both pages)."""
+    now = now or timezone.now()
     context = panel_context(patient, plan_state(patient, now))
+    urgent = urgent_state(patient.pk, now)
+    pause = urgent.pause(now)
+    context["pause"] = pause
+    context["pause_report_id"] = urgent.first_open_id(now) if pause else None
     record_access(request, "plan.read", patient=patient, obj=context["prescription"])
     return context

@@ -1,7 +1,9 @@
 """While an urgent report is open the patient is told to wait, and the clinician's patient page
 says so beside tonight's dose, in the header and in the plan panel, with a link to the report:
-it showed "Tonight 4.5 mg" with no hint of the wait (exploratory QA). The dose stays as
-prescribed (the app never decides a dose): the note is information only."""
+it showed "Tonight 4.5 mg" with no hint of the wait (exploratory QA). The plan page, which
+shows the same panel, says it too (it said "Tonight 4.5 mg" with no note while the patient
+page noted the pause). The dose stays as prescribed (the app never decides a dose): the note
+is information only."""
 
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -83,3 +85,46 @@ def test_the_note_is_translated(on_plan, staff_client, language, said, link):
     for part in parts(staff_client, on_plan, language):
         assert said in part
         assert link in part
+
+
+def plan_panel(staff_client, patient):
+    """The plan page's panel, as read at NOW + 10 minutes."""
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        page = staff_client.get(reverse("clinic:plan", args=[patient.pk])).content.decode()
+    return re.search(r'<section class="card plan-panel.*?</section>', page, re.S).group(0)
+
+
+def test_the_plan_page_notes_an_open_report_beside_tonights_dose_with_its_link(
+    on_plan, staff_client
+):
+    made = urgent_report(on_plan, NOW)
+    link = f'<a href="{reverse("clinic:urgent_report", args=[made.pk])}">Open the report</a>'
+    panel = plan_panel(staff_client, on_plan)
+    note = re.search(r'<span class="stat-note pause-note"[^>]*>(.*?)</span>', panel, re.S)
+    assert note is not None
+    assert NOTE in note.group(1)
+    assert link in note.group(1)
+    assert "4.5 mg" in panel
+
+
+def test_the_plan_page_has_no_note_without_an_open_report(on_plan, staff_client):
+    panel = plan_panel(staff_client, on_plan)
+    assert "pause-note" not in panel
+    assert "4.5 mg" in panel
+
+
+@pytest.mark.parametrize("report", ["none", "open", "acknowledged"])
+def test_the_patient_page_and_the_plan_page_agree_on_the_pause_note(
+    on_plan, staff_client, clinician_a, report
+):
+    if report != "none":
+        made = urgent_report(on_plan, NOW)
+        if report == "acknowledged":
+            urgent.acknowledge(made, clinician_a, "Carry on.", NOW + timedelta(minutes=5))
+    header, patient_panel = parts(staff_client, on_plan)
+    shown = {
+        "header": "pause-note" in header,
+        "patient page panel": "pause-note" in patient_panel,
+        "plan page panel": "pause-note" in plan_panel(staff_client, on_plan),
+    }
+    assert set(shown.values()) == {report == "open"}, shown
