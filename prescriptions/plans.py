@@ -176,6 +176,23 @@ class PlanView:
             return None
         return self.signed_hold_row(titration.version_in_effect(self.versions, night))
 
+    def hold_carried_by(self, version: titration.PlainVersion) -> PlanVersion | None:
+        """For ``version`` (one of ``versions``), a hold that a version signed from an
+        earlier night carries on (changes._carried_hold): the carrying version, which governs
+        the hold's first night. The hold's own version governed no night itself, yet its
+        hold held its nights as signed (:meth:`hold_begun_on`): the report lists it where it
+        begins, and the FHIR export says the carrier carries it. None for any other version,
+        or when the view carries no rows."""
+        if len(self.history) != len(self.versions):
+            return None
+        index = next(i for i, plain in enumerate(self.versions) if plain is version)
+        night = version.effective_night
+        if titration.version_in_effect(self.versions, night) == version:
+            return None
+        if self.hold_begun_on(night) is not self.history[index]:
+            return None
+        return self.row_in_effect(night)
+
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 
@@ -247,14 +264,14 @@ class PlanView:
 
         A hold carried by a version signed before its first night (a steps change or a
         switch from an earlier night keeps a hold signed for later: changes._carried_hold)
-        holds its nights as signed: it took effect where it begins (:meth:`hold_begun_on`),
+        holds its nights as signed: it took effect where it begins (:meth:`hold_carried_by`),
         and the report listed it as "replaced before it took effect"."""
         out = {}
         for index in range(len(self.history)):
             plain = self.versions[index]
             if titration.version_in_effect(self.versions, plain.effective_night) == plain:
                 continue
-            if self.hold_begun_on(plain.effective_night) is self.history[index]:
+            if self.hold_carried_by(plain) is not None:
                 continue
             out[index] = next(
                 later

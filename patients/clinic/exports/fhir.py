@@ -17,8 +17,10 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   stopped (its prescription ended), as titration answers for today; a version a later one
   replaced is completed; a version that takes effect later is active with its validityPeriod
   starting then; a version replaced before its first night (it governed no night) is
-  cancelled, its validityPeriod the night it was to start. The version that ended a
-  prescription has its validityPeriod start and end on the night it ended.
+  cancelled, its validityPeriod the night it was to start. A hold that a version signed
+  from an earlier night carries on is such a version: cancelled, its statusReason naming the
+  carrier, whose request holds the hold's nights (its hold instruction). The version that
+  ended a prescription has its validityPeriod start and end on the night it ended.
 - MedicationAdministration per logged dose, evening or morning (the plan's dosing time that
   night): completed with the dose in mg (UCUM), or not-done with ``statusReason``
   (SKIP_REASON_SYSTEM) for a skipped night or day; dated when it was taken, or for a skip at
@@ -200,6 +202,10 @@ class VersionRecord:
     plain: titration.PlainVersion
     ends: bool = False  # the version that ended its prescription
     signed_at: datetime | None = None
+    # The number of the version (of the same prescription) that carries this version's hold
+    # on from a night before it (PlanView.hold_carried_by): this request is cancelled, its
+    # hold's nights held under the carrier's request.
+    hold_carried_by: int | None = None
 
 
 def request_statuses(
@@ -215,8 +221,12 @@ def request_statuses(
     validityPeriod starting then). A version that a later one replaced before its first
     night governed no night: cancelled, whether that night is past or to come (it went out
     as an order still to come, or as completed; the visit report marks it replaced, by the
-    same rule as PlanView.superseded_between). ``every``: all the patient's versions (of
-    every prescription), which decide that; default ``versions``.
+    same rule as PlanView.superseded_between). A hold carried on by a version signed from an
+    earlier night is cancelled too (its steps never applied and the carrier's request orders
+    the hold's nights and the restart after them), while the report lists the hold where it
+    begins: its statusReason names the carrier (VersionRecord.hold_carried_by, from
+    PlanView.hold_carried_by, the rule the report reads). ``every``: all the patient's
+    versions (of every prescription), which decide that; default ``versions``.
     """
     every = versions if every is None else every
     in_effect = titration.version_in_effect(versions, today)
@@ -356,6 +366,15 @@ def medication_request(
     }
     if status == "stopped":
         resource["statusReason"] = {"text": "Prescription ended by the prescriber"}
+    elif status == CANCELLED and record.hold_carried_by is not None:
+        # Its hold did hold its nights, under the carrier's request (its hold instruction);
+        # "it governed no night" read as if the hold never happened (the report lists it).
+        carrier = f"{record.prescription_id}-{record.hold_carried_by}"
+        resource["statusReason"] = {
+            "text": f"Replaced by version {carrier} before it took effect; version {carrier} "
+            "carries its hold on, so the hold's nights were held as signed (see its hold "
+            "instruction)"
+        }
     elif status == CANCELLED:
         resource["statusReason"] = {
             "text": "Replaced by a later version before it took effect: it governed no night"
@@ -679,12 +698,14 @@ def version_records(patient, plan) -> list[VersionRecord]:
     records = []
     for version in plan.versions:
         prescription_id = ids[version.prescription_index]
+        carrier = plan.hold_carried_by(version)
         records.append(
             VersionRecord(
                 prescription_id=prescription_id,
                 plain=version,
                 ends=version.ends,
                 signed_at=signed.get((prescription_id, version.number)),
+                hold_carried_by=carrier.number if carrier is not None else None,
             )
         )
     return records
