@@ -566,6 +566,11 @@ class PatientSettingsForm(ReminderSettingsForm):
                     if switch_on
                     else gettext("Not used while you take your dose in the morning.")
                 )
+        if (window_end := self._morning_dose_window_end()) is not None:
+            # The times the form accepts (morning_time_refusal), not the check-in's 11:59.
+            self.fields["morning_time"].help_text = gettext("Between 03:00 and %(last)s.") % {
+                "last": self._last_morning_time(window_end)
+            }
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["language"].initial = self.instance.user.language
         self.fields["time_zone"].help_text = _(
@@ -581,31 +586,36 @@ class PatientSettingsForm(ReminderSettingsForm):
             *guidance.country_choices(),
         ]
 
-    def clean(self):
-        data = super().clean()
-        morning = data.get("morning_time")  # None when refused already (03:00 to 11:59)
-        if morning is not None and (self.morning_dosing or self.switch_on is not None):
-            self._refuse_morning_time_after_the_window(morning)
-        return data
-
-    def _refuse_morning_time_after_the_window(self, morning: time) -> None:
-        """With morning dosing (now, or from a signed switch) the morning time is the dose
-        reminder's. At or after the morning dosing window's end (LDN_MORNING_DOSING_WINDOW_END,
-        which a clinic may set before noon) the card no longer offers "Taken now" and the
-        reminder expires unsent (schedule.slots_for_night): a time that could never remind.
-        A window ending by 03:00 leaves no morning time to choose: nothing to refuse then."""
+    def _morning_dose_window_end(self) -> time | None:
+        """The end of the morning dosing window (LDN_MORNING_DOSING_WINDOW_END) when it cuts
+        the morning times short: with morning dosing (now, or from a signed switch) the
+        morning time is the dose reminder's, and at or after the window's end the card no
+        longer offers "Taken now" and the reminder expires unsent (schedule.slots_for_night).
+        None for an evening doser (the time is the check-in's, open until noon), for a window
+        ending at noon or later, and for one ending by 03:00 (no morning time to choose)."""
         end = settings.LDN_MORNING_DOSING_WINDOW_END
-        if morning < end or end <= nights.DOSING_WINDOW_END:
-            return
-        last = (datetime.combine(date.min, end) - timedelta(minutes=1)).time()
-        self.add_error(
-            "morning_time",
-            gettext(
-                "Choose a morning time from 03:00 to %(last)s: your morning dose is logged "
-                "with one tap until %(end)s, so a dose reminder after that would come too late."
-            )
-            % {"last": f"{last:%H:%M}", "end": f"{end:%H:%M}"},
-        )
+        if not (self.morning_dosing or self.switch_on is not None):
+            return None
+        if not nights.DOSING_WINDOW_END < end < nights.EVENING_NIGHT_STARTS:
+            return None
+        return end
+
+    def _last_morning_time(self, end: time) -> str:
+        return f"{(datetime.combine(date.min, end) - timedelta(minutes=1)).time():%H:%M}"
+
+    def morning_time_refusal(self, morning: time) -> str:
+        """A window ending before noon refuses the morning times from its end on, and says so
+        for any time outside 03:00 to its last minute: the page said "03:00 to 11:59" (help
+        text, and the refusal of 12:30) and then refused 10:30 with "03:00 to 09:59"."""
+        end = self._morning_dose_window_end()
+        if end is None:
+            return super().morning_time_refusal(morning)
+        if nights.DOSING_WINDOW_END <= morning < end:
+            return ""
+        return gettext(
+            "Choose a morning time from 03:00 to %(last)s: your morning dose is logged "
+            "with one tap until %(end)s, so a dose reminder after that would come too late."
+        ) % {"last": self._last_morning_time(end), "end": f"{end:%H:%M}"}
 
     def morning_reminders(self) -> str:
         """For a morning doser: what they are sent and when (empty for an evening doser)."""

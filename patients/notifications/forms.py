@@ -123,8 +123,8 @@ class ReminderSettingsForm(forms.ModelForm):
                 "last_call_time", _("The last call must come after the evening reminder.")
             )
         morning = data.get("morning_time")
-        if morning and not DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
-            self.add_error("morning_time", _("Choose a morning time from 03:00 to 11:59."))
+        if morning and (refusal := self.morning_time_refusal(morning)):
+            self.add_error("morning_time", refusal)
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):
             self.add_error(
@@ -136,6 +136,13 @@ class ReminderSettingsForm(forms.ModelForm):
                 "quiet_end", _("Quiet hours must end at a different time than they start.")
             )
         return data
+
+    def morning_time_refusal(self, morning: time) -> str:
+        """Why ``morning`` may not be the morning time ("" when it may): from 03:00 to 11:59
+        (the morning check-in closes at noon)."""
+        if DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
+            return ""
+        return _("Choose a morning time from 03:00 to 11:59.")
 
     @classmethod
     def dose_reminder_lost(cls, patient, dosing_time: str = EVENING) -> bool:

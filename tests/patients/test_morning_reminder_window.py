@@ -288,3 +288,53 @@ def test_a_signed_switch_to_morning_dosing_holds_the_morning_time_to_the_window(
     response = save_settings(patient_client, morning_time="11:00")
     assert response.status_code == 200
     assert "Choose a morning time from 03:00 to 09:59" in str(response.context["form"].errors)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Between 03:00 and 09:59."),
+        ("de", "Zwischen 03:00 und 09:59."),
+        ("es", "Entre las 03:00 y las 09:59."),
+    ],
+)
+def test_a_morning_dosers_settings_page_names_the_last_morning_time_the_window_allows(
+    patient_client, patient_a, clinician_a, settings, language, said
+):
+    """The field said "Between 03:00 and 11:59." above a refusal of 10:30."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    with time_machine.travel(AT_10, tick=False):
+        form = patient_client.get(SETTINGS).context["form"]
+    assert form["morning_time"].help_text == said
+
+
+@pytest.mark.django_db
+def test_an_evening_dosers_settings_page_keeps_the_check_ins_morning_times(
+    patient_client, patient_a, clinician_a, settings
+):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a)
+    with time_machine.travel(AT_10, tick=False):
+        form = patient_client.get(SETTINGS).context["form"]
+    assert form["morning_time"].help_text == "Between 03:00 and 11:59."
+
+
+@pytest.mark.django_db
+def test_a_morning_time_after_noon_is_refused_with_the_windows_last_morning_time(
+    patient_client, patient_a, clinician_a, settings
+):
+    """12:30 was refused as "from 03:00 to 11:59", and then 11:00 as "from 03:00 to 09:59"."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    response = save_settings(patient_client, morning_time="12:30")
+    assert response.status_code == 200
+    assert [str(error) for error in response.context["form"].errors["morning_time"]] == [
+        "Choose a morning time from 03:00 to 09:59: your morning dose is logged with one "
+        "tap until 10:00, so a dose reminder after that would come too late."
+    ]
+    patient_a.refresh_from_db()
+    assert patient_a.morning_time == time(9, 0)
