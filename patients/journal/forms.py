@@ -324,8 +324,11 @@ class SkipForm(SubmissionForm):
             # error says what is wrong, not that it is missing.
             and "reason_text" not in self.errors
         ):
+            # The choice's own name, as the field's help text says it ("Other" alone named
+            # no choice on the page).
             self.add_error(
-                "reason_text", gettext("Say in a few words why, when the reason is “Other”.")
+                "reason_text",
+                gettext("Say in a few words why, when the reason is “Other reason”."),
             )
         return cleaned
 

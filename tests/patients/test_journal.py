@@ -341,6 +341,20 @@ def test_skip_with_reason_other_and_no_text_is_refused(patient_client, plan):
     assert not NightlyEntry.objects.exists()
 
 
+def test_the_refusal_of_a_missing_other_reason_names_the_choice_as_the_form_does(
+    patient_client, plan
+):
+    # The choice and the help text say "Other reason"; the refusal said "Other", a choice
+    # the page does not have (German and Spanish named it right).
+    response = patient_client.post(
+        reverse("journal:skip", args=[TONIGHT]),
+        {"submission_id": sid(), "reason": "other", "reason_text": ""},
+    )
+    assert response.context["form"].errors["reason_text"] == [
+        "Say in a few words why, when the reason is “Other reason”."
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [("x" * 301, "at most 300 characters"), ("\x00late", "Null characters are not allowed")],
