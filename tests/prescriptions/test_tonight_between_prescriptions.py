@@ -82,14 +82,21 @@ def _surfaces(patient, clinician):
         "patient page panel": visible_text(
             _section(patient_page, 'class="grid plan-summary"').split("</div>")[0]
         ),
-        # The row's first cell after the name: the plan position (list_rows.position_html).
+        # The row's plan position (list_rows.position_html).
         # The patient page's own figures above the panel: tonight and the next change.
         "patient page figures": visible_text(
             patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
             + patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[3]
         ),
-        "list": visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0]),
+        "list": _position_cell(row),
     }
+
+
+def _position_cell(row):
+    """The list row's plan position: its cells after the name are the flags, then the
+    position (list_rows.row_html: flags come second, f012bb5)."""
+    cell = row.split("<td", 3)[2]
+    return visible_text(cell.split(">", 1)[1].split("</td>", 1)[0])
 
 
 def _ended(patient, clinician):
@@ -222,7 +229,7 @@ def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the
         attention.recompute([patient_a.pk], NOW)
     listed_page = _get(client, reverse("clinic:patients"))
     row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
-    cell = visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    cell = _position_cell(row)
     assert cell == listed
     for page in (plan_page, patient_page):
         said = visible_text(_section(page, 'aria-labelledby="plan-panel-title"'))
@@ -253,7 +260,7 @@ def test_the_patient_pages_tonight_figure_says_the_prescription_ended_as_the_lis
         attention.recompute([patient_a.pk], NOW)
     listed_page = _get(client, reverse("clinic:patients"))
     row = listed_page.split(f'href="{reverse("clinic:patient", args=[patient_a.pk])}"', 1)[1]
-    listed = visible_text(row.split("<td", 1)[1].split(">", 1)[1].split("</td>", 1)[0])
+    listed = _position_cell(row)
     tonight = patient_page.split('class="grid stats"', 1)[1].split('<div class="stat">')[1]
     figure = visible_text(tonight.split('class="stat-value">', 1)[1].split("</span>", 1)[0])
     said = visible_text(_section(patient_page, 'aria-labelledby="plan-panel-title"'))
