@@ -211,6 +211,12 @@ class PlanView:
         placed on a night by its moment reads it here, never nights.night_of(..., EVENING)."""
         return titration.tonight(self.versions, tz, moment)
 
+    def night_joined(self, patient) -> date:
+        """The night ``patient`` joined in: their sign-up moment placed as any moment is
+        (night_of). An evening doser who joined at 09:00 joined in the night before. The
+        flags, the clinician's review form and the patient's calendar all start from it."""
+        return self.night_of(patient.created_at, patient.tz)
+
     def window(self, night: date, tz) -> tuple[datetime, datetime]:
         """The UTC instants of ``night`` under the dosing time the plan had then (the switch
         days included: titration.night_window)."""

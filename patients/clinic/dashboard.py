@@ -421,7 +421,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *patient_nights.scales.values()],
             first_reported=first_reported[patient.pk],
             last_entry=patient.last_entry,
-            joined=plan.night_of(patient.created_at, patient.tz),
+            joined=plan.night_joined(patient),
             urgent=urgent_records(patient, plan),
             account_open=patient.user.is_active,
         )
@@ -507,7 +507,7 @@ class PatientPage:
             scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *map(extra_scale, self.scales)],
             first_reported=self.summary.first_reported,
             last_entry=self.summary.last,
-            joined=self.plan.night_of(self.patient.created_at, self.patient.tz),
+            joined=self.plan.night_joined(self.patient),
             urgent=urgent_records(self.patient, self.plan),
             account_open=self.patient.user.is_active,
         )

@@ -273,7 +273,7 @@ def first_reviewable_night(patient, first_logged: date | None, plan) -> date:
     joined (``plan``'s PlanView.night_of, as the flags read it), whichever is earlier. The
     calendar date of joining refused the night the flags named: an evening doser who joined
     at 09:00 joined in the night before."""
-    joined = plan.night_of(patient.created_at, patient.tz)
+    joined = plan.night_joined(patient)
     return min(joined, first_logged) if first_logged is not None else joined
 
 

@@ -758,7 +758,7 @@ def _journal_start(patient, plan, tonight, first_night):
     doser who joined on the morning of 1 Dec (the night of 30 Nov) in December, so the
     calendar would not show 30 Nov, a night a plan signed that morning prescribed and the
     clinician's calendar showed not logged."""
-    joined = plan.night_of(patient.created_at, patient.tz)
+    joined = plan.night_joined(patient)
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
 
