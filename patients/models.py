@@ -1115,6 +1115,15 @@ class UrgentReportQuerySet(models.QuerySet):
     def open(self):
         return self.filter(acknowledged_at__isnull=True)
 
+    def oldest_first(self):
+        """The one order that says which open report is the oldest: by the moment it was
+        made, ties by id. The pause begins with it (patients.rules.pause), and the
+        clinician's pause note and the urgent flag link to it, on the patient page (its
+        annotations) and the plan page (patients.pause) alike. Ids need not follow the
+        moments (a report saved after another can be dated before it): the patient page
+        linked the smallest id while the plan page linked the oldest."""
+        return self.order_by("created_at", "pk")
+
 
 class UrgentReport(models.Model):
     """A patient's report of a bad reaction: guidance at once, the care team alerted now.

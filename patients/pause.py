@@ -33,7 +33,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class UrgentState:
-    """A patient's open reports (moment and id, oldest first) and the latest answer."""
+    """A patient's open reports (moment and id, oldest first: UrgentReport.objects.oldest_first,
+    as _rows reads them) and the latest answer."""
 
     open: tuple[tuple[datetime, int], ...] = ()
     answer: Answer | None = None
@@ -56,8 +57,9 @@ class UrgentState:
         return ids[-1] if ids else None
 
     def first_open_id(self, now: datetime) -> int | None:
-        """The oldest open report made by `now`: the one the clinician's pause note links
-        to, as the urgent flag does."""
+        """The oldest open report made by `now` (UrgentReport.objects.oldest_first): the one
+        the clinician's pause note links to, as the urgent flag does, and as the patient
+        page's annotation (clinic.dashboard.urgent_annotations, urgent_first_id) reads it."""
         ids = [pk for moment, pk in self.open if moment <= now]
         return ids[0] if ids else None
 
@@ -71,7 +73,7 @@ def _rows(patient_ids, answers_since: datetime | None):
         wanted |= Q(acknowledged_at__gte=answers_since)
     return (
         UrgentReport.objects.filter(wanted, patient_id__in=patient_ids)
-        .order_by("created_at", "pk")
+        .oldest_first()
         .values_list(
             "patient_id",
             "pk",

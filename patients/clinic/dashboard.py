@@ -179,9 +179,12 @@ def _open_urgent(ref, field_name, aggregate):
 
 
 def _oldest_open_urgent(ref, field_name):
+    """A column of the oldest open report (UrgentReport.objects.oldest_first, the order
+    patients.pause reads for the plan page)."""
     return Subquery(
-        UrgentReport.objects.filter(patient=OuterRef(ref), acknowledged_at__isnull=True)
-        .order_by("created_at", "pk")
+        UrgentReport.objects.open()
+        .filter(patient=OuterRef(ref))
+        .oldest_first()
         .values(field_name)[:1]
     )
 
@@ -194,7 +197,9 @@ def urgent_annotations(ref="pk", prefix=""):
         f"{prefix}urgent_since": _open_urgent(ref, "created_at", Min),
         # The zone the oldest was made in: its night is read there (urgent.report_night).
         f"{prefix}urgent_since_zone": _oldest_open_urgent(ref, "time_zone"),
-        f"{prefix}urgent_first_id": _open_urgent(ref, "pk", Min),
+        # The oldest by moment, ties by id (not the smallest id: ids need not follow the
+        # moments): what the pause note and the urgent flag link to, on every page.
+        f"{prefix}urgent_first_id": _oldest_open_urgent(ref, "pk"),
         # "severe" sorts after "moderate", so Max is the worst.
         f"{prefix}urgent_severity": _open_urgent(ref, "severity", Max),
     }

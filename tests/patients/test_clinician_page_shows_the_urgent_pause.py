@@ -128,3 +128,36 @@ def test_the_patient_page_and_the_plan_page_agree_on_the_pause_note(
         "plan page panel": "pause-note" in plan_panel(staff_client, on_plan),
     }
     assert set(shown.values()) == {report == "open"}, shown
+
+
+def test_both_pages_link_the_note_to_the_oldest_report_when_ids_and_moments_disagree(
+    on_plan, staff_client
+):
+    """Ids and moments can disagree (a report dated earlier than one saved before it): the
+    patient page linked the open report with the smallest id, the plan page the oldest one.
+    Both link the oldest (patients.models.UrgentReportQuerySet.oldest_first), the report
+    the pause began with."""
+    saved_first = urgent_report(on_plan, NOW)
+    oldest = urgent_report(on_plan, NOW - timedelta(minutes=30))
+    assert saved_first.pk < oldest.pk
+    link = f'<a href="{reverse("clinic:urgent_report", args=[oldest.pk])}">Open the report</a>'
+    header, patient_panel = parts(staff_client, on_plan)
+    for name, part in {
+        "header": header,
+        "patient page panel": patient_panel,
+        "plan page panel": plan_panel(staff_client, on_plan),
+    }.items():
+        note = re.search(r'<span class="stat-note pause-note"[^>]*>(.*?)</span>', part, re.S)
+        assert note is not None, name
+        assert link in note.group(1), name
+
+
+def test_the_urgent_flag_links_the_report_the_pause_note_links(on_plan, staff_client):
+    """The patient page's urgent flag and its pause note name one report: the oldest."""
+    urgent_report(on_plan, NOW)
+    oldest = urgent_report(on_plan, NOW - timedelta(minutes=30))
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        page = staff_client.get(reverse("clinic:patient", args=[on_plan.pk])).content.decode()
+    flags = re.search(r'<ul class="flag-list">.*?</ul>', page, re.S).group(0)
+    links = re.findall(r'<a href="([^"]+)">Open the report</a>', flags)
+    assert links == [reverse("clinic:urgent_report", args=[oldest.pk])]
