@@ -321,6 +321,11 @@ class NextChange:
     position: PlanPosition
     dosing_time_changes: bool  # the switch between evening and morning dosing
     hold_until: date | None = None  # a hold from then on: its last night (hold_last_night)
+    # On hold before and after: only the dosing time changes (a switch signed to begin
+    # inside a hold; holds back to back ask the same, so they are no change). Not a hold
+    # beginning then: the pages said "on hold from 12 Dec" of a hold that began on 10 Dec,
+    # beside the steps' "On hold 10-15 Dec", and never named the switch.
+    still_on_hold: bool = False
 
 
 def _key(position: PlanPosition) -> tuple:
@@ -361,6 +366,7 @@ def next_change(
                 position,
                 position.dosing_time != here.dosing_time,
                 hold_last_night(versions, candidate) if position.status == ON_HOLD else None,
+                position.status == ON_HOLD and here.status == ON_HOLD,
             )
         # The same as tonight (a new version that changes nothing yet): its own next step.
         if position.next_step_night is not None and position.next_step_night > candidate:
