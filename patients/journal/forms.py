@@ -27,7 +27,8 @@ from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
 from patients.notifications import reach
 from patients.notifications.forms import ReminderSettingsForm
-from patients.rules import doses, nights, scales
+from patients.notifications.quiet_warnings import TYPICAL_NIGHT
+from patients.rules import doses, nights, scales, schedule
 from prescriptions.forms import (
     active_decimal_separator,
     dose_from_text,
@@ -633,12 +634,74 @@ class PatientSettingsForm(ReminderSettingsForm):
         )
         minutes = settings.LDN_MORNING_LAST_CALL_MINUTES
         if minutes:
-            text += " " + ngettext(
-                "With the last call on, it comes %(minutes)s minute after the dose reminder.",
-                "With the last call on, it comes %(minutes)s minutes after the dose reminder.",
-                minutes,
-            ) % {"minutes": minutes}
+            text += " " + self._morning_last_call(minutes)
         return text
+
+    def _morning_last_call(self, minutes: int) -> str:
+        """When a morning doser's last call comes, as the sweep schedules it on a typical
+        day (schedule.slots_for_night; quiet hours have their own warnings): ``minutes``
+        after the dose reminder, moved to half an hour before an early end of the morning
+        window, or not at all when that leaves no room (schedule.morning_last_call). The
+        page said "it comes 120 minutes after the dose reminder" of a last call the sweep
+        dropped, the window having ended by then."""
+        end = settings.LDN_MORNING_DOSING_WINDOW_END
+        prefs = schedule.Prefs(
+            tz="UTC",
+            morning_time=self.instance.morning_time,
+            last_call=True,
+            morning_checkin=False,
+            morning_last_call_after=timedelta(minutes=minutes),
+            morning_window_end=end,
+        )
+        found = {
+            slot.kind: slot.due_at
+            for slot in schedule.slots_for_night(prefs, TYPICAL_NIGHT, nights.MORNING)
+        }
+        dose, last_call = found.get(schedule.EVENING_DOSE), found.get(schedule.LAST_CALL)
+        if dose is not None and last_call is None:
+            return gettext(
+                "Your dose reminder at %(time)s comes too close to the end of your morning "
+                "dosing window (%(end)s) for a last call: none is sent."
+            ) % {"time": f"{dose:%H:%M}", "end": f"{end:%H:%M}"}
+        if dose is not None and last_call - dose != timedelta(minutes=minutes):
+            return gettext(
+                "With the last call on, it comes at %(time)s, half an hour before your "
+                "morning dosing window ends (%(end)s)."
+            ) % {"time": f"{last_call:%H:%M}", "end": f"{end:%H:%M}"}
+        return ngettext(
+            "With the last call on, it comes %(minutes)s minute after the dose reminder.",
+            "With the last call on, it comes %(minutes)s minutes after the dose reminder.",
+            minutes,
+        ) % {"minutes": minutes}
+
+    def stale_morning_time(self) -> str:
+        """The notice for a morning time (saved) at or after the end of the clinic's morning
+        dosing window, for a morning doser or one with a signed switch to morning dosing:
+        saved before the clinic moved the end earlier, the form now refuses it, and the
+        sweep reads it as half an hour before the end (schedule.morning_reminder_time); the
+        time used is said. Empty otherwise (an evening doser's is the check-in's)."""
+        if not (self.morning_dosing or self.switch_on is not None):
+            return ""
+        end = settings.LDN_MORNING_DOSING_WINDOW_END
+        saved = self.instance.morning_time
+        used = schedule.morning_reminder_time(saved, end)
+        if used == saved:
+            return ""
+        times = {"time": f"{saved:%H:%M}", "end": f"{end:%H:%M}", "used": f"{used:%H:%M}"}
+        if (window_end := self._morning_dose_window_end()) is None:
+            # A window ending by 03:00 leaves no morning time to choose.
+            return (
+                gettext(
+                    "Your morning time (%(time)s) is after the end of your clinic's morning "
+                    "dosing window (%(end)s), so your dose reminder comes at %(used)s instead."
+                )
+                % times
+            )
+        return gettext(
+            "Your morning time (%(time)s) is after the end of your clinic's morning dosing "
+            "window (%(end)s), so your dose reminder comes at %(used)s instead. Choose a "
+            "morning time from 03:00 to %(last)s to change it."
+        ) % {**times, "last": self._last_morning_time(window_end)}
 
     def coming_switch(self) -> str:
         """What changes in the reminders when the plan switches dosing time (empty with no

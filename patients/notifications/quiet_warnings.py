@@ -13,7 +13,13 @@ from ldn_journal.local_dates import local_date
 from patients.models import ReminderDelivery
 from patients.notifications.due import morning_last_call_after, morning_window_end
 from patients.rules.nights import EVENING, MORNING, as_zone, clock_change_days
-from patients.rules.schedule import Prefs, dose_reminder_time, in_quiet_hours, slots_for_night
+from patients.rules.schedule import (
+    Prefs,
+    dose_reminder_time,
+    in_quiet_hours,
+    morning_reminder_time,
+    slots_for_night,
+)
 from patients.wording import mid_sentence
 
 Kind = ReminderDelivery.Kind
@@ -558,6 +564,8 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False) -> lis
     kinds = _sent_kinds(prefs, dosing_time)
     lost = _dose_reminder_lost(prefs, dosing_time)
     reminder = dose_reminder_time(prefs, dosing_time)
+    if dosing_time == MORNING:  # a morning time after the window is read as the sweep does
+        reminder = morning_reminder_time(reminder, prefs.morning_window_end)
     swallowed = in_quiet_hours(reminder, start, end)
     if dosing_time == MORNING:
         warnings = [

@@ -50,6 +50,9 @@ MIN_USEFUL = timedelta(hours=1)
 # Even with nothing scheduled, look at every patient this often: a missed signal (a bulk
 # update, a hold that ends by date) can never silence reminders for longer than this.
 RECHECK_AT_LEAST_EVERY = timedelta(hours=6)
+# A morning doser's reminders about taking the dose come at least this long before the
+# clinic's morning dosing window ends: time to take it and log it with one tap.
+MORNING_REMINDER_MARGIN = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,34 @@ def dose_reminder_time(prefs, dosing_time: str) -> time:
     return prefs.morning_time if dosing_time == MORNING else prefs.reminder_time
 
 
+def morning_reminder_time(morning_time: time, window_end: time) -> time:
+    """The wall time a morning doser's morning reminders come at (the dose reminder, and the
+    next morning's follow-up and check-in with it): their morning time, or, when that is at
+    or after the end of the clinic's morning dosing window, MORNING_REMINDER_MARGIN before
+    the end. The settings page refuses such a time, but one stored before the clinic moved
+    the end earlier (11:30 under a 12:00 end, now 10:00) stays: its dose reminder expired
+    before it was due, and no reminder came, unsaid. The settings page names the time used
+    (PatientSettingsForm.stale_morning_time)."""
+    if morning_time < window_end:
+        return morning_time
+    end = datetime.combine(date(2000, 1, 2), window_end)
+    return max(end - MORNING_REMINDER_MARGIN, datetime(2000, 1, 2)).time()
+
+
+def morning_last_call(dose_due: datetime, after: timedelta, dosing_end: datetime):
+    """When a morning doser's last call comes, for a dose reminder due at ``dose_due``:
+    ``after`` it, but never later than MORNING_REMINDER_MARGIN before the dosing window ends
+    (``dosing_end``); None when that leaves it less than ``after`` (at most the margin)
+    after the dose reminder, a second nudge at once or before the first. One that fell after
+    an early window end (the clinic's 10:00, dose reminder 08:30, last call 10:30) was
+    dropped unsaid, and one in the window's last minutes left no time to take it with one
+    tap; the settings page says which (PatientSettingsForm.morning_reminders)."""
+    due = min(dose_due + after, dosing_end - MORNING_REMINDER_MARGIN)
+    if due - dose_due < min(after, MORNING_REMINDER_MARGIN):
+        return None
+    return due
+
+
 @lru_cache(maxsize=8192)
 def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, ...]:
     """Every reminder `night` can have, with quiet hours applied; ones that quiet hours push
@@ -141,12 +172,15 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
         # dose" at 20:00 contradicted it), and the follow-up at the next day's morning time
         # when nothing was logged (useful while that day lasts: the day can still be logged).
         dosing_end = dosing_window_end(night, zone, MORNING, prefs.morning_window_end)
-        due = moment_on_night(night, dose_reminder_time(prefs, MORNING), zone, MORNING)
+        morning = morning_reminder_time(prefs.morning_time, prefs.morning_window_end)
+        due = moment_on_night(night, morning, zone, MORNING)
         raw.append((EVENING_DOSE, due, dosing_end))
         if prefs.last_call and prefs.morning_last_call_after:
-            raw.append((LAST_CALL, due + prefs.morning_last_call_after, dosing_end))
+            last_call = morning_last_call(due, prefs.morning_last_call_after, dosing_end)
+            if last_call is not None:
+                raw.append((LAST_CALL, last_call, dosing_end))
         next_day = night + timedelta(days=1)
-        follow_up = moment_on_night(next_day, prefs.morning_time, zone, MORNING)
+        follow_up = moment_on_night(next_day, morning, zone, MORNING)
         raw.append((MISSED_DOSE, follow_up, night_window(next_day, zone, MORNING)[1]))
         if prefs.morning_checkin:
             # The sleep after a morning dose ends the next morning: its check-in comes then

@@ -142,11 +142,12 @@ def test_at_the_hour_the_late_reminder_came_the_card_asks_when_and_refuses_taken
 
 def test_a_last_call_two_hours_after_a_late_morning_time_stays_inside_the_window():
     """The latest morning time the settings allow (11:59) with the default two hours: the
-    last call at 13:59 is still in the default window (14:00)."""
+    last call, 13:59 by the two hours, comes half an hour before the default window's end
+    (14:00), with time left to take the dose (schedule.morning_last_call)."""
     prefs = Prefs(
         tz="Europe/London", morning_time=time(11, 59), morning_last_call_after=timedelta(hours=2)
     )
-    assert dose_slots(prefs)[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 13, 59)
+    assert dose_slots(prefs)[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 13, 30)
 
 
 # --- the settings page says the same window -------------------------------------------------

@@ -1,0 +1,299 @@
+"""A morning doser's reminders against an early end of the clinic's morning dosing window
+(LDN_MORNING_DOSING_WINDOW_END), decided by the sweep's one rule (schedule.slots_for_night,
+read through wanted_slots) and said on the settings page from the same rule.
+
+- The last call (the dose reminder plus LDN_MORNING_LAST_CALL_MINUTES) that would fall at
+  or after the window's end was dropped silently: it comes MORNING_REMINDER_MARGIN before
+  the end instead, or, with no room left after the dose reminder, not at all, and the page
+  says which.
+- A morning time stored before the clinic moved the end earlier (11:30 under a 12:00 end,
+  now 10:00) left no dose reminder and no last call, unsaid: the schedule reads it as the
+  margin before the end, and the page says so."""
+
+import html
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from patients.models import ReminderDelivery
+from patients.rules.schedule import MORNING_REMINDER_MARGIN, Prefs, slots_for_night
+from tests.patients.journal_support import make_plan, switch_dosing_time
+from tests.patients.reminder_support import claim, patient_on_plan, send_at
+
+Kind = ReminderDelivery.Kind
+Status = ReminderDelivery.Status
+
+DAY = date(2026, 1, 15)  # London is on GMT: local time is UTC
+TWO_HOURS = timedelta(hours=2)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def slots(morning_time, window_end=time(10, 0), after=TWO_HOURS, **fields):
+    prefs = Prefs(
+        tz="Europe/London",
+        morning_time=morning_time,
+        morning_window_end=window_end,
+        morning_last_call_after=after,
+        **fields,
+    )
+    return {slot.kind: slot for slot in slots_for_night(prefs, DAY, "morning")}
+
+
+# --- 1. the last call never comes after the window, and is not dropped unsaid --------------
+
+
+def test_the_margin_is_half_an_hour():
+    assert timedelta(minutes=30) == MORNING_REMINDER_MARGIN
+
+
+def test_a_last_call_that_would_fall_after_the_window_comes_half_an_hour_before_its_end():
+    """Dose reminder 08:30, last call two hours later at 10:30, window ends 10:00: there was
+    no last call at all."""
+    found = slots(time(8, 30))
+    assert found[Kind.EVENING].due_at == utc(2026, 1, 15, 8, 30)
+    assert found[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 9, 30)
+    assert found[Kind.LAST_CALL].expires_at == utc(2026, 1, 15, 10, 0)
+
+
+def test_a_last_call_in_the_windows_last_half_hour_comes_at_its_start():
+    """11:59 + 2 h = 13:59 under the default 14:00 end: a minute to take it with one tap."""
+    found = slots(time(11, 59), window_end=time(14, 0))
+    assert found[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 13, 30)
+
+
+def test_a_last_call_inside_the_window_keeps_its_time():
+    assert slots(time(7, 0))[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 9, 0)
+
+
+@pytest.mark.parametrize("morning", [time(9, 1), time(9, 30), time(9, 59)])
+def test_no_last_call_when_the_window_leaves_no_half_hour_after_the_dose_reminder(morning):
+    """A last call moved to 09:30 would come with (or before) a dose reminder at 09:01 or
+    later: a second nudge at once, or none worth the name."""
+    found = slots(morning)
+    assert Kind.EVENING in found
+    assert Kind.LAST_CALL not in found
+
+
+def test_a_short_last_call_setting_needs_only_its_own_gap():
+    """LDN_MORNING_LAST_CALL_MINUTES=15: 09:40 + 15 min is 09:55, moved to 09:30, before the
+    dose reminder: none. 09:10 + 15 min is 09:25, inside: kept."""
+    quarter = timedelta(minutes=15)
+    assert Kind.LAST_CALL not in slots(time(9, 40), after=quarter)
+    assert slots(time(9, 10), after=quarter)[Kind.LAST_CALL].due_at == utc(2026, 1, 15, 9, 25)
+
+
+def test_the_last_call_is_never_due_at_or_after_the_window_end():
+    for minutes in range(0, 600, 7):
+        morning = (datetime(2026, 1, 15, 3, 0) + timedelta(minutes=minutes)).time()
+        for end in (time(10, 0), time(12, 0), time(14, 0)):
+            last = slots(morning, window_end=end).get(Kind.LAST_CALL)
+            if last is not None:
+                assert last.due_at <= datetime.combine(DAY, end, UTC) - MORNING_REMINDER_MARGIN
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_the_moved_last_call_before_the_window_ends(settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient_on_plan(
+        dosing_time="morning", start=DAY, morning_time=time(8, 30), morning_checkin=False
+    )
+    [dose] = claim(utc(2026, 1, 15, 8, 30))
+    assert send_at(utc(2026, 1, 15, 8, 30), dose) == Status.SENT
+    assert claim(utc(2026, 1, 15, 9, 29)) == []
+    [last_call] = claim(utc(2026, 1, 15, 9, 30))
+    assert ReminderDelivery.objects.get(pk=last_call).kind == Kind.LAST_CALL
+    assert send_at(utc(2026, 1, 15, 9, 30), last_call) == Status.SENT
+    assert [m.subject for m in mail.outbox] == ["Time for today's dose", "Reminder: today's dose"]
+
+
+SETTINGS = reverse("journal:settings")
+AT_7 = utc(2026, 1, 15, 7, 0)
+
+
+def settings_page(client, patient, language="en"):
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+    with time_machine.travel(AT_7, tick=False):
+        return client.get(SETTINGS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "With the last call on, it comes at 09:30, half an hour before your morning "
+            "dosing window ends (10:00).",
+        ),
+        (
+            "de",
+            "Mit eingeschalteter letzter Erinnerung kommt sie um 09:30, eine halbe Stunde "
+            "bevor Ihr morgendliches Einnahmefenster endet (10:00).",
+        ),
+        (
+            "es",
+            "Con el último aviso activado, llega a las 09:30, media hora antes de que "
+            "termine su intervalo de toma de la mañana (10:00).",
+        ),
+    ],
+)
+def test_the_settings_page_says_when_the_moved_last_call_comes(client, settings, language, said):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(8, 30))
+    page = settings_page(client, patient, language)
+    assert said in page.context["form"].morning_reminders()
+    assert said in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "Your dose reminder at 09:45 comes too close to the end of your morning dosing "
+            "window (10:00) for a last call: none is sent.",
+        ),
+        (
+            "de",
+            "Ihre Dosis-Erinnerung um 09:45 kommt zu kurz vor dem Ende Ihres morgendlichen "
+            "Einnahmefensters (10:00) für eine letzte Erinnerung: Es wird keine gesendet.",
+        ),
+        (
+            "es",
+            "Su recordatorio de dosis a las 09:45 llega demasiado cerca del final de su "
+            "intervalo de toma de la mañana (10:00) para un último aviso: no se envía "
+            "ninguno.",
+        ),
+    ],
+)
+def test_the_settings_page_says_no_last_call_comes_when_there_is_no_room(
+    client, settings, language, said
+):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 45))
+    text = settings_page(client, patient, language).context["form"].morning_reminders()
+    assert said in text
+    assert "minutes after the dose reminder" not in text
+
+
+@pytest.mark.django_db
+def test_the_settings_page_keeps_the_plain_last_call_line_inside_the_window(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(14, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(8, 0))
+    text = settings_page(client, patient).context["form"].morning_reminders()
+    assert "With the last call on, it comes 120 minutes after the dose reminder." in text
+
+
+# --- 2. a morning time stored before the clinic moved the window's end earlier --------------
+
+
+def test_a_stored_morning_time_after_the_window_is_read_as_half_an_hour_before_its_end():
+    """11:30, stored under a 12:00 end, the end now 10:00: neither the dose reminder (due
+    11:30, useful until 10:00) nor the last call came, and nothing said so."""
+    found = slots(time(11, 30))
+    assert found[Kind.EVENING].due_at == utc(2026, 1, 15, 9, 30)
+    assert Kind.LAST_CALL not in found  # 09:30 leaves no half hour for one
+
+
+def test_the_next_mornings_follow_up_and_check_in_come_with_the_dose_reminder():
+    """They come at the morning time, with that day's dose reminder: at the same 09:30."""
+    found = slots(time(11, 30))
+    assert found[Kind.MISSED].due_at == utc(2026, 1, 16, 9, 30)
+    assert found[Kind.MORNING].due_at == utc(2026, 1, 16, 9, 30)
+
+
+def test_a_morning_time_inside_the_window_is_kept():
+    assert slots(time(9, 59), after=None)[Kind.EVENING].due_at == utc(2026, 1, 15, 9, 59)
+
+
+def test_an_evening_dosers_check_in_time_is_not_read_against_the_morning_window():
+    prefs = Prefs(tz="Europe/London", morning_time=time(11, 30), morning_window_end=time(10, 0))
+    found = {slot.kind: slot for slot in slots_for_night(prefs, DAY, "evening")}
+    assert found[Kind.MORNING].due_at == utc(2026, 1, 16, 11, 30)
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_a_stale_morning_times_dose_reminder_inside_the_window(settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient_on_plan(
+        dosing_time="morning", start=DAY, morning_time=time(11, 30), morning_checkin=False
+    )
+    assert claim(utc(2026, 1, 15, 9, 29)) == []
+    [dose] = claim(utc(2026, 1, 15, 9, 30))
+    assert ReminderDelivery.objects.get(pk=dose).kind == Kind.EVENING
+    assert send_at(utc(2026, 1, 15, 9, 30), dose) == Status.SENT
+    assert claim(utc(2026, 1, 15, 11, 30)) == []  # nothing after the window
+    assert [m.subject for m in mail.outbox] == ["Time for today's dose"]
+
+
+STALE_NOTICE = {
+    "en": (
+        "Your morning time (11:30) is after the end of your clinic's morning dosing window "
+        "(10:00), so your dose reminder comes at 09:30 instead. Choose a morning time from "
+        "03:00 to 09:59 to change it."
+    ),
+    "de": (
+        "Ihre Morgenzeit (11:30) liegt nach dem Ende des morgendlichen Einnahmefensters "
+        "Ihrer Praxis (10:00), daher kommt Ihre Dosis-Erinnerung stattdessen um 09:30. "
+        "Wählen Sie eine Morgenzeit von 03:00 bis 09:59, um dies zu ändern."
+    ),
+    "es": (
+        "Su hora de la mañana (11:30) es posterior al final del intervalo de toma de la "
+        "mañana de su clínica (10:00), así que su recordatorio de dosis llega a las 09:30 "
+        "en su lugar. Elija una hora de la mañana de 03:00 a 09:59 para cambiarlo."
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_settings_page_says_a_stale_morning_time_and_the_time_used(client, settings, language):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
+    page = settings_page(client, patient, language)
+    assert page.context["form"].stale_morning_time() == STALE_NOTICE[language]
+    assert STALE_NOTICE[language] in html.unescape(page.content.decode())
+
+
+@pytest.mark.django_db
+def test_the_settings_pages_next_reminder_is_the_time_used(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
+    assert "09:30" in settings_page(client, patient).context["next_reminder"]
+
+
+@pytest.mark.django_db
+def test_no_notice_for_a_morning_time_inside_the_window(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 0))
+    assert settings_page(client, patient).context["form"].stale_morning_time() == ""
+
+
+@pytest.mark.django_db
+def test_no_notice_for_an_evening_dosers_check_in_time(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(start=DAY, morning_time=time(11, 30))
+    assert settings_page(client, patient).context["form"].stale_morning_time() == ""
+
+
+@pytest.mark.django_db
+def test_the_notice_is_given_ahead_of_a_signed_switch_to_morning_dosing(
+    patient_client, patient_a, clinician_a, settings
+):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient_a.morning_time = time(11, 30)
+    patient_a.save(update_fields=["morning_time"])
+    make_plan(patient_a, clinician_a)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 28))
+    with time_machine.travel(utc(2026, 11, 25, 10, 0), tick=False):
+        form = patient_client.get(SETTINGS).context["form"]
+    assert form.stale_morning_time() == STALE_NOTICE["en"]
