@@ -194,6 +194,47 @@ def test_the_first_patients_flags_are_in_view_on_a_tablet_without_scrolling(
     context.close()
 
 
+# How far the patient list's table scrolls inside its box, and each element of it whose
+# content is wider than its own box (the caption is read aloud, not shown).
+_LIST_OVERFLOW = """() => {
+  const wrap = document.querySelector(".patient-table-wrap");
+  const spilled = Array.from(wrap.querySelectorAll("*"))
+    .filter((el) => el.clientWidth > 0 && !el.closest(".visually-hidden"))
+    .filter((el) => el.scrollWidth > el.clientWidth + 0.5)
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.innerText.trim()}"`);
+  return {scrolls: wrap.scrollWidth - wrap.clientWidth, spilled};
+}"""
+
+
+WORSENING = {"de": "Verschlechterung", "es": "Empeoramiento"}
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_the_patient_list_fits_a_tablet_from_768_px_with_every_word_whole(
+    browser, live_server, language
+):
+    """German's "Verschlechterung" (Worsening) is one word: its badge set the flags column at
+    178 px, and from 768 to 820 px the table scrolled inside its box (17 px at 820, 69 at 768;
+    Spanish 48 px at 768), the pain sparklines cut off at its right edge."""
+    User.objects.filter(email="clinician@example.com").update(language=language)
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    found = {}
+    for width in (768, 800, 820):
+        page.set_viewport_size({"width": width, "height": 1024})
+        page.goto(f"{live_server.url}/clinic/")
+        page.wait_for_load_state("load")
+        assert page.locator("html").get_attribute("lang") == language
+        expect(page.locator(".patient-table")).to_contain_text(WORSENING[language])
+        measured = page.evaluate(_LIST_OVERFLOW)
+        broken = words_broken_across_lines(page, ".patient-table td, .patient-table th")
+        if measured["scrolls"] > 0 or measured["spilled"] or broken:
+            found[width] = {**measured, "broken": broken}
+    context.close()
+    assert found == {}
+
+
 def test_a_flags_evidence_link_opens_that_night(browser, live_server):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
