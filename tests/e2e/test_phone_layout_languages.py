@@ -30,8 +30,9 @@ _LAYOUT = """(() => {
       found.overflowing.push(el.innerText.trim());
     }
   }
-  for (const box of document.querySelectorAll(".field-inline > input[type=checkbox]")) {
-    const label = box.parentElement.querySelector("label");
+  for (const box of document.querySelectorAll(".field-inline input[type=checkbox]")) {
+    const label = box.closest("label")?.querySelector(".inline-label")
+      ?? box.parentElement.querySelector("label");
     if (label && box.offsetParent
         && label.getBoundingClientRect().top >= box.getBoundingClientRect().bottom - 1) {
       found.labelUnderBox.push(label.innerText.trim());
