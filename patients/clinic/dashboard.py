@@ -855,6 +855,13 @@ def trend(page: PatientPage, weeks: int):
     return svg, series, start, end
 
 
+# The patient page's dose chart, in viewBox units: drawn as wide as the page gives it on a
+# tablet (678 px at 768, 730 at 820), so its 11-unit text reads at 11-12 px there, as the
+# small multiples' beside it do. Drawn 720 wide, the chart was scaled down and its text read
+# at 8 px (and the printed report's one chart keeps its 720).
+DOSE_CHART_WIDTH = 660
+
+
 def trend_between(
     page: PatientPage,
     start: date,
@@ -922,7 +929,7 @@ def trend_between(
         % {"start": local_date(start, "date"), "end": local_date(end, "date")},
         dose_max=max(Decimal("5"), top),
         dosing_time=dosing_time,
-        **({"height": 200} if multiples else {}),
+        **({"height": 200, "width": DOSE_CHART_WIDTH} if multiples else {}),
     )
     if multiples:
         panels = "".join(
