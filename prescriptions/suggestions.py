@@ -14,7 +14,8 @@ Rules (DESIGN.md §1, issue 5):
     moderate or severe side effect during it -> ready for the next step;
 (d) 8 weeks at maintenance (the open-ended last step, at tonight's dose: its nights counted
     as the plan panel counts them) with pain improved < 30 % against the patient's first two
-    weeks -> review whether LDN is helping.
+    weeks -> review whether LDN is helping; due again after each further 8 weeks (a
+    dismissal covers one maintenance dose's 8 weeks: review_key).
 """
 
 from __future__ import annotations
@@ -332,6 +333,22 @@ def _mean(values: Sequence[int]) -> Decimal:
     return Decimal(sum(values)) / Decimal(len(values))
 
 
+def review_key(dose_mg: Decimal, first: date, nights_at_maintenance: int) -> str:
+    """What a dismissed review covers: this maintenance dose, asked since ``first``, in its
+    current eight weeks (the 1st from 56 nights through last night, the 2nd from 112...).
+
+    It named the version in effect last night ("v3-maintenance"), so any version signed
+    brought a dismissed review back at once, even one that left maintenance as it was (a
+    switch of dosing time signed and withdrawn before its night), and a dismissal under an
+    unchanged version closed the review for good, however many more weeks without relief
+    followed. A new dose or a new first night (a restart after a hold, a switch of dosing
+    time: the count begins again there, as the panel's) or eight more weeks raise it again.
+    """
+    period = nights_at_maintenance // MAINTENANCE_DAYS
+    dose = dose_mg.quantize(Decimal("0.01"))
+    return f"maintenance-{dose}mg-from-{first.isoformat()}-review-{period}"
+
+
 def review_benefit(
     versions, nights: Sequence[NightFacts], last_night: date, first_night: date
 ) -> Suggestion | None:
@@ -354,8 +371,6 @@ def review_benefit(
     # Eight weeks of nights at this dose through last night, the last one judged.
     if night_number - 1 < MAINTENANCE_DAYS:
         return None
-    # Unchanged (the version in effect last night): a dismissal stored under it holds.
-    version = titration.version_in_effect(versions, last_night)
     facts = _by_night(nights)
     baseline = [
         facts[n]
@@ -426,7 +441,7 @@ def review_benefit(
         )
     return Suggestion(
         kind=REVIEW_BENEFIT,
-        key=f"v{version.number}-maintenance",
+        key=review_key(position.dose_mg, stretch.first, night_number - 1),
         title=gettext_noop("Review whether LDN is helping"),
         detail=detail,
         evidence=tuple(

@@ -119,14 +119,14 @@ def test_eight_weeks_are_counted_from_the_first_night_of_a_dose_changed_mid_step
         assert (found is not None) == fires, tonight
 
 
-def test_a_dismissed_review_stays_dismissed_under_its_unchanged_key():
-    """The key still names the version in effect last night: a dismissal stored before
-    the count changed still closes the review."""
+def test_a_dismissed_review_stays_dismissed_under_its_key():
+    """The key names the maintenance the review speaks to, from the first night its dose
+    was asked, as the panel counts it (test_maintenance_review_dismissal.py)."""
     versions = (plain(1, AUG_6, (("1.5", 14), ("3.0", 14), ("4.5", None))),)
     last_night = DEC_4 - timedelta(days=1)
     [found] = rules.suggestions_for(versions, pain_nights(last_night), last_night, AUG_6)
-    assert found.key == "v1-maintenance"
-    dismissed = frozenset({(rules.REVIEW_BENEFIT, "v1-maintenance")})
+    assert found.key == "maintenance-4.50mg-from-2026-09-03-review-1"
+    dismissed = frozenset({(rules.REVIEW_BENEFIT, found.key)})
     assert (
         rules.suggestions_for(versions, pain_nights(last_night), last_night, AUG_6, dismissed) == []
     )
