@@ -30,6 +30,8 @@ def plan_state(patient, now=None, view=None, tonight=None):
     dosing_time = view.dosing_time_on(night)
     return {
         "patient": patient,
+        # The moment the state is read at: the suggestions ask the urgent pause then.
+        "now": now,
         "plan": view,
         # The prescription a change builds on: none once it has ended.
         "prescription": view.open_prescription,
@@ -84,16 +86,22 @@ def nights_needed(view, tonight):
     return rules.nights_needed(view.versions, tonight - timedelta(days=1), prescription.start_date)
 
 
-def current_suggestions(patient, state, nights=None, dismissals=None):
-    """Suggestions still open: not dismissed and not acted on by a saved version.
+def current_suggestions(patient, state, nights=None, dismissals=None, paused=None):
+    """Suggestions still open: not dismissed and not acted on by a saved version, and none
+    while the plan is on hold tonight or an urgent report is open (suggestions_for). Every
+    surface that shows or applies a suggestion reads them here.
 
     ``nights`` (a page's records.PatientNights, which reads the nights the suggestions need
-    with the rest of the page's) and ``dismissals`` may be given by a page; otherwise 2 + 1
+    with the rest of the page's), ``dismissals`` and ``paused`` (whether the urgent-report
+    pause is in force at the state's moment) may be given by a page; otherwise 2 + 1 + 1
     queries.
     """
     prescription, versions = state["prescription"], state["plain_versions"]
     if prescription is None or not versions:
         return []
+    if paused is None:
+        now = state["now"]
+        paused = urgent_state(patient.pk, now).paused(now)
     last_night = state["tonight"] - timedelta(days=1)
     first_night = prescription.start_date
     ranges = nights_needed(state["plan"], state["tonight"])
@@ -104,7 +112,9 @@ def current_suggestions(patient, state, nights=None, dismissals=None):
     if dismissals is None:
         dismissals = dismissals_of(patient)
     closed = {(d.kind, d.evidence_key) for d in dismissals} | acted_on(state["plan"])
-    return rules.suggestions_for(versions, facts, last_night, first_night, frozenset(closed))
+    return rules.suggestions_for(
+        versions, facts, last_night, first_night, frozenset(closed), paused=paused
+    )
 
 
 # Compiled to SQL once per process (the patient page and plan page send it on every request;
@@ -122,9 +132,10 @@ def dismissals_of(patient):
     return _DISMISSALS.instances(patient.pk)
 
 
-def panel_context(patient, state, nights=None):
+def panel_context(patient, state, nights=None, paused=None):
     """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
-    dismissals, 2 more for the nights unless the page passes its ``nights``)."""
+    dismissals, 2 more for the nights unless the page passes its ``nights``, 1 for the
+    urgent pause unless it passes ``paused``)."""
     view, night = state["plan"], state["tonight"]
     # The steps the patient will follow, every version and hold taken into account: the one
     # list My plan shows (PlanView.steps_ahead). The table listed the newest version's
@@ -147,7 +158,7 @@ def panel_context(patient, state, nights=None):
         # restart is signed, and the panel offered "Hold" for a plan on hold tonight.
         "is_held": view.open_prescription is not None
         and view.first_held_night(state["tonight"]) is not None,
-        "suggestions": current_suggestions(patient, state, nights, dismissals),
+        "suggestions": current_suggestions(patient, state, nights, dismissals, paused),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
     }
@@ -159,9 +170,9 @@ def plan_panel_context(request, patient, now=None):
     patient page shows it (1 query: patients.pause.urgent_state, the loader the card and
     the reminders read; the pause is patients.rules.pause.pause_at for both pages)."""
     now = now or timezone.now()
-    context = panel_context(patient, plan_state(patient, now))
     urgent = urgent_state(patient.pk, now)
     pause = urgent.pause(now)
+    context = panel_context(patient, plan_state(patient, now), paused=pause is not None)
     context["pause"] = pause
     context["pause_report_id"] = urgent.first_open_id(now) if pause else None
     record_access(request, "plan.read", patient=patient, obj=context["prescription"])

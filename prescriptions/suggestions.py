@@ -464,13 +464,23 @@ def suggestions_for(
     last_night: date,
     first_night: date | None = None,
     dismissed: frozenset[tuple[str, str]] = frozenset(),
+    paused: bool = False,
 ) -> list[Suggestion]:
     """All suggestions that fire on the nights up to ``last_night``, minus dismissed ones.
 
     ``last_night`` is the newest night whose morning report can exist (last night);
-    ``dismissed`` holds (kind, key) pairs the care team has dismissed.
+    ``dismissed`` holds (kind, key) pairs the care team has dismissed; ``paused``: an urgent
+    report is open (patients.rules.pause), the patient waiting for the care team's answer.
+
+    None while the plan is on hold tonight or the patient is paused: the clinician has
+    stopped the doses, or is asked to answer the report first, and a dose suggestion with
+    its Apply button read as advice to dose through the hold (found in review: the dream
+    and sleep rules spoke through a hold, the step and review rules did not). The evidence
+    is judged again from the first night the plan is active and the report answered.
     """
-    if not versions:
+    if not versions or paused:
+        return []
+    if titration.status_on(versions, last_night + timedelta(days=1)) == titration.ON_HOLD:
         return []
     found = [
         vivid_dreams(versions, nights, last_night),

@@ -1197,7 +1197,10 @@ def plan_panel_context(page: PatientPage):
     entries (1 query: dismissals); this page records its own read in the access log."""
     state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
     return {
-        **panel.panel_context(page.patient, state, nights=page.nights),
+        # No suggestion while the pause is in force (panel.current_suggestions).
+        **panel.panel_context(
+            page.patient, state, nights=page.nights, paused=page.pause is not None
+        ),
         # Beside tonight's dose, as in the page's header (from the gate's columns).
         "pause": page.pause,
         "pause_report_id": page.pause_report_id,

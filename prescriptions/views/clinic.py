@@ -324,13 +324,10 @@ def _change_form_kwargs(state):
 
 def _suggested_initial(suggestion, latest, plan, tonight, first_night):
     """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
-    # The step the suggestion speaks to: tonight's, or with no step tonight (a hold) last
-    # night's, the night suggestions are judged on (panel.current_suggestions). Step 1 was
-    # taken instead: under a hold, "return to 2.75 mg" pre-filled 2.75 mg and then the whole
-    # titration again from 1 mg (found by exploratory QA).
+    # The step the suggestion speaks to: tonight's. No suggestion is raised for a plan on
+    # hold tonight (suggestions.suggestions_for), so "Apply" under a hold no longer comes
+    # here (it pre-filled last night's step, after step 1 and the whole titration again).
     current_index = plan.on(tonight).step_index
-    if current_index is None:
-        current_index = plan.on(tonight - timedelta(days=1)).step_index
     if current_index is None:
         return latest.start_date, latest.steps
     if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:

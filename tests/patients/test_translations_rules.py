@@ -44,7 +44,8 @@ def _at(night, hour):
 def flagged(patient_a, clinician_a):
     """Nights that raise a flag of nearly every kind and the vivid-dreams suggestion: a step up
     to 3 mg on 15 Nov, vivid dreams after it, a severe headache, a dose that differs from the
-    plan, one taken at 17:00, worse pain, the last two nights missed, an open urgent report."""
+    plan, one taken at 17:00, worse pain, the last two nights missed; and a quiet patient
+    (no entry for 10 nights) with an open urgent report."""
     patient_a.user.display_name = "Quokka"
     patient_a.user.save()
     prescription = make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)))
@@ -77,13 +78,6 @@ def flagged(patient_a, clinician_a):
         evening_logged_at=_at(date(2026, 11, 23), 22),
         time_zone="Europe/London",
     )
-    urgent_report(
-        patient_a,
-        NOW - timedelta(hours=1),
-        symptoms=["vomiting"],
-        since="few_hours",
-        severity="moderate",
-    )
     quiet = PatientFactory(user__display_name="Wombat", clinicians=[clinician_a])
     make_plan(quiet, clinician_a)
     NightlyEntry.objects.create(
@@ -93,6 +87,15 @@ def flagged(patient_a, clinician_a):
         dose_mg=Decimal("1.5"),
         prescribed_mg=Decimal("1.5"),
         time_zone="Europe/London",
+    )
+    # On the other patient: no suggestion is raised while a report is open (suggestions
+    # wait for the care team's answer), and the vivid-dreams one is read here.
+    urgent_report(
+        quiet,
+        NOW - timedelta(hours=1),
+        symptoms=["vomiting"],
+        since="few_hours",
+        severity="moderate",
     )
     return patient_a, quiet, prescription
 
@@ -112,7 +115,6 @@ def test_the_fixture_raises_the_flags_and_the_suggestion_it_promises(clinician_c
     patient, quiet, _ = flagged
     page = _text(clinician_client, reverse("clinic:patient", args=[patient.pk]), "en")
     for english in (
-        "Open urgent report (moderate)",
         "Severe headache on 1 night",
         "Pain worse: last 7 nights",
         "2 nights in a row without a taken dose (1 skipped, 1 not logged)",
@@ -126,6 +128,7 @@ def test_the_fixture_raises_the_flags_and_the_suggestion_it_promises(clinician_c
         assert english in page, english
     quiet_page = _text(clinician_client, reverse("clinic:patient", args=[quiet.pk]), "en")
     assert "No entry for 10 nights (last entry 15 Nov" in quiet_page
+    assert "Open urgent report (moderate)" in quiet_page
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

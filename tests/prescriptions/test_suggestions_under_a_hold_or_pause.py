@@ -1,0 +1,238 @@
+"""No dose suggestion is raised while the plan is on hold tonight or an urgent report is open.
+
+A clinician who has held the plan (surgery, opioid pain relief) decided no dose is taken;
+"Consider returning to the previous dose" or "Consider morning dosing", each with an Apply
+button, read as advice to dose during the hold (the next step and the maintenance review
+already waited for an active night). While an urgent report is open the patient is asked to
+wait for the care team's answer, and "Ready for the next step" beside it is worse than
+noise. The one rule (suggestions.suggestions_for, read through panel.current_suggestions)
+judges them again from the night the plan is active and the report answered; these tests
+hold each kind of suggestion's evidence and check each surface that shows or applies one."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.models import NightlyEntry
+from patients.urgent import reports as urgent
+from prescriptions import changes, titration
+from prescriptions import suggestions as rules
+from prescriptions.models import PlanVersion
+from prescriptions.suggestions import NightFacts, suggestions_for
+from tests.factories import PatientFactory
+from tests.patients.urgent_support import urgent_report
+from tests.prescriptions.factories import make_prescription, plan_steps
+
+JAN_1 = date(2026, 1, 1)
+AUG_6 = date(2026, 8, 6)
+
+
+def version(start, steps):
+    return titration.PlainVersion(
+        number=1, effective_night=start, start_date=start, steps=plan_steps(steps)
+    )
+
+
+def held(versions, hold_from, hold_until=None):
+    """The plan with a hold signed from ``hold_from`` (to ``hold_until``; None: until
+    resumed), on the same steps."""
+    latest = versions[-1]
+    return (
+        *versions,
+        titration.PlainVersion(
+            number=latest.number + 1,
+            effective_night=hold_from,
+            start_date=latest.start_date,
+            steps=latest.steps,
+            hold_from=hold_from,
+            hold_until=hold_until,
+        ),
+    )
+
+
+def taken(night, dose="3.0", **values):
+    return NightFacts(night=night, taken=True, dose_mg=Decimal(dose), **values)
+
+
+def jan(day):
+    return date(2026, 1, day)
+
+
+# Each kind's evidence, as it stands on ``tonight``: (plan, nights, tonight, first night).
+EVIDENCE = {
+    # Stepped up to 3 mg on 8 Jan; vivid dreams of intensity 8 on the 8th, 9th and 10th.
+    rules.VIVID_DREAMS: (
+        (version(JAN_1, (("1.5", 7), ("3.0", 7), ("4.5", None))),),
+        [taken(jan(d), dreams="vivid", dream_intensity=8) for d in (8, 9, 10)],
+        jan(11),
+        None,
+    ),
+    # Sleep quality 2/10 on three of the last seven nights, dosing in the evening.
+    rules.MORNING_DOSING: (
+        (version(JAN_1, (("1.5", None),)),),
+        [taken(jan(d), dose="1.5", sleep_quality=2) for d in (6, 8, 10)],
+        jan(11),
+        None,
+    ),
+    # 1.5 mg for 14 nights from 1 Jan, every night taken: the step ends tonight, 14 Jan.
+    rules.NEXT_STEP: (
+        (version(JAN_1, (("1.5", 14), ("3.0", None))),),
+        [taken(jan(d), dose="1.5") for d in range(1, 14)],
+        jan(14),
+        None,
+    ),
+    # At 4.5 mg maintenance since 3 Sep; pain 7/10 in the first two weeks, 6/10 lately.
+    rules.REVIEW_BENEFIT: (
+        (version(AUG_6, (("1.5", 14), ("3.0", 14), ("4.5", None))),),
+        [NightFacts(AUG_6 + timedelta(days=d), pain=7) for d in range(14)]
+        + [NightFacts(date(2026, 12, 3) - timedelta(days=d), pain=6) for d in range(14)],
+        date(2026, 12, 4),
+        AUG_6,
+    ),
+}
+KINDS = list(EVIDENCE)
+
+
+def raised(kind, plan=None, tonight=None, **extra):
+    versions, nights, evidence_tonight, first_night = EVIDENCE[kind]
+    tonight = tonight or evidence_tonight
+    found = suggestions_for(
+        plan or versions, nights, tonight - timedelta(days=1), first_night, **extra
+    )
+    return [s.kind for s in found]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_is_raised_on_its_evidence_while_the_plan_is_active(kind):
+    assert raised(kind) == [kind]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_suggestion_is_raised_for_a_plan_on_hold_tonight(kind):
+    versions, _nights, tonight, _first = EVIDENCE[kind]
+    assert raised(kind, plan=held(versions, tonight)) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_suggestion_is_raised_while_an_urgent_report_is_open(kind):
+    assert raised(kind, paused=True) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hold_still_to_come_leaves_tonights_suggestions(kind):
+    versions, _nights, tonight, _first = EVIDENCE[kind]
+    later = held(versions, tonight + timedelta(days=2), tonight + timedelta(days=4))
+    assert raised(kind, plan=later) == [kind]
+
+
+def test_the_night_after_a_short_hold_the_evidence_is_judged_again():
+    """Held on the 11th and 12th: on the 13th the dreams of the 8th to the 10th are still
+    among the last seven nights and within two weeks of the step up."""
+    versions = EVIDENCE[rules.VIVID_DREAMS][0]
+    short = held(versions, jan(11), jan(12))
+    assert raised(rules.VIVID_DREAMS, plan=short, tonight=jan(12)) == []
+    assert raised(rules.VIVID_DREAMS, plan=short, tonight=jan(13)) == [rules.VIVID_DREAMS]
+
+
+# --- the pages: the patient page's and the plan page's panel, and Apply ---------------------
+
+VIVID_TITLE = "Consider returning to the previous dose"
+APPLY_KEY = "?suggestion=vivid_dreams&key=step-up-2026-01-08"
+# 14:00 in London on 11 Jan: tonight is the 11th.
+JAN_11 = datetime(2026, 1, 11, 14, tzinfo=UTC)
+
+
+@pytest.fixture
+def vivid_after_step_up(clinician):
+    """1.5 mg from 1 Jan, 3 mg from 8 Jan (vivid dreams of intensity 8 on 8-10 Jan), then
+    4.5 mg; a London patient."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_prescription(patient, clinician, JAN_1, steps=(("1.5", 7), ("3.0", 7), ("4.5", None)))
+    for day in (8, 9, 10):
+        NightlyEntry.objects.create(
+            patient=patient,
+            night=jan(day),
+            status=NightlyEntry.Status.TAKEN,
+            dose_mg=Decimal("3.0"),
+            taken_at=datetime(2026, 1, day, 22, tzinfo=UTC),
+            dreams="vivid",
+            dream_intensity=8,
+            morning_logged_at=datetime(2026, 1, day + 1, 8, tzinfo=UTC),
+        )
+    return patient
+
+
+def hold_from_tonight(patient, clinician):
+    latest = PlanVersion.objects.get(prescription__patient=patient, number=1).as_plain()
+    changes.save_version(
+        prescription_id=patient.prescriptions.get().pk,
+        author=clinician,
+        based_on=1,
+        change=changes.hold_change(
+            latest, hold_from=jan(11), hold_until=None, reason="Planned surgery"
+        ),
+        now=JAN_11 - timedelta(hours=1),
+    )
+
+
+def get(client, clinician, url):
+    with time_machine.travel(JAN_11, tick=False):
+        client.force_login(clinician)  # staff sessions end after 30 minutes idle
+        response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def panels(client, clinician, patient):
+    """The patient page's and the plan page's panel: what each raises tonight."""
+    return [
+        get(client, clinician, reverse(name, args=[patient.pk])).content.decode()
+        for name in ("clinic:patient", "clinic:plan")
+    ]
+
+
+def applied(client, clinician, patient):
+    """Apply on the vivid-dreams suggestion, as a page opened earlier links it."""
+    url = reverse("clinic:plan_change", args=[patient.pk]) + APPLY_KEY
+    return get(client, clinician, url).context["suggestion"]
+
+
+@pytest.mark.django_db
+def test_the_pages_raise_no_suggestion_for_a_plan_on_hold_tonight(
+    client, clinician, vivid_after_step_up
+):
+    patient = vivid_after_step_up
+    assert all(VIVID_TITLE in page for page in panels(client, clinician, patient))
+    hold_from_tonight(patient, clinician)
+    for page in panels(client, clinician, patient):
+        assert "On hold" in page
+        assert VIVID_TITLE not in page
+        assert "Suggestion — your decision" not in page
+
+
+@pytest.mark.django_db
+def test_apply_opened_before_the_hold_opens_the_plan_as_it_is(
+    client, clinician, vivid_after_step_up
+):
+    patient = vivid_after_step_up
+    assert applied(client, clinician, patient) is not None
+    hold_from_tonight(patient, clinician)
+    assert applied(client, clinician, patient) is None
+
+
+@pytest.mark.django_db
+def test_the_pages_raise_no_suggestion_while_an_urgent_report_is_open(
+    client, clinician, vivid_after_step_up
+):
+    patient = vivid_after_step_up
+    report = urgent_report(patient, JAN_11 - timedelta(minutes=30))
+    for page in panels(client, clinician, patient):
+        assert "pause-note" in page
+        assert VIVID_TITLE not in page
+    assert applied(client, clinician, patient) is None
+    urgent.acknowledge(report, clinician, "Seen; call me tomorrow.", JAN_11 - timedelta(minutes=5))
+    assert all(VIVID_TITLE in page for page in panels(client, clinician, patient))
+    assert applied(client, clinician, patient) is not None
