@@ -88,7 +88,8 @@ def nights_needed(view, tonight):
 
 def current_suggestions(patient, state, nights=None, dismissals=None, paused=None):
     """Suggestions still open: not dismissed and not acted on by a saved version, and none
-    while the plan is on hold tonight or an urgent report is open (suggestions_for). Every
+    while the plan is on hold tonight, and only those answering a side effect while an
+    urgent report is open (suggestions_for). Every
     surface that shows or applies a suggestion reads them here.
 
     ``nights`` (a page's records.PatientNights, which reads the nights the suggestions need

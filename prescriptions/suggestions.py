@@ -38,6 +38,9 @@ VIVID_DREAMS = "vivid_dreams"
 MORNING_DOSING = "morning_dosing"
 NEXT_STEP = "next_step"
 REVIEW_BENEFIT = "review_benefit"
+# Raised while an urgent report is open (suggestions_for): the ones that lower the dose or
+# move it away from the night, answering a side effect; never one that raises the dose.
+WHILE_PAUSED = frozenset({VIVID_DREAMS, MORNING_DOSING})
 KINDS = (VIVID_DREAMS, MORNING_DOSING, NEXT_STEP, REVIEW_BENEFIT)
 KIND_LABELS = {
     VIVID_DREAMS: gettext_noop("Return to the previous dose (vivid dreams)"),
@@ -472,13 +475,15 @@ def suggestions_for(
     ``dismissed`` holds (kind, key) pairs the care team has dismissed; ``paused``: an urgent
     report is open (patients.rules.pause), the patient waiting for the care team's answer.
 
-    None while the plan is on hold tonight or the patient is paused: the clinician has
-    stopped the doses, or is asked to answer the report first, and a dose suggestion with
-    its Apply button read as advice to dose through the hold (found in review: the dream
-    and sleep rules spoke through a hold, the step and review rules did not). The evidence
-    is judged again from the first night the plan is active and the report answered.
+    None while the plan is on hold tonight: the clinician has stopped the doses, and a dose
+    suggestion with its Apply button read as advice to dose through the hold (found in
+    review: the dream and sleep rules spoke through a hold, the step and review rules did
+    not); the evidence is judged again from the first night the plan is active. While the
+    patient is paused, only the suggestions that answer a side effect (WHILE_PAUSED): the
+    clinician answering a report of a bad reaction weighs exactly those, and a step up or a
+    review of the maintenance dose waits until the report is answered.
     """
-    if not versions or paused:
+    if not versions:
         return []
     if titration.status_on(versions, last_night + timedelta(days=1)) == titration.ON_HOLD:
         return []
@@ -489,7 +494,13 @@ def suggestions_for(
     ]
     if first_night is not None:
         found.append(review_benefit(versions, nights, last_night, first_night))
-    return [s for s in found if s is not None and (s.kind, s.key) not in dismissed]
+    return [
+        s
+        for s in found
+        if s is not None
+        and (s.kind, s.key) not in dismissed
+        and (not paused or s.kind in WHILE_PAUSED)
+    ]
 
 
 def nights_needed(

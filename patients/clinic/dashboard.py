@@ -1197,7 +1197,7 @@ def plan_panel_context(page: PatientPage):
     entries (1 query: dismissals); this page records its own read in the access log."""
     state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
     return {
-        # No suggestion while the pause is in force (panel.current_suggestions).
+        # Under the pause, only suggestions answering a side effect (suggestions_for).
         **panel.panel_context(
             page.patient, state, nights=page.nights, paused=page.pause is not None
         ),

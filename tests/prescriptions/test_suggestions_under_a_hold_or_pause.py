@@ -1,13 +1,16 @@
-"""No dose suggestion is raised while the plan is on hold tonight or an urgent report is open.
+"""No dose suggestion is raised while the plan is on hold tonight; while an urgent report is
+open, only those that answer a side effect.
 
 A clinician who has held the plan (surgery, opioid pain relief) decided no dose is taken;
 "Consider returning to the previous dose" or "Consider morning dosing", each with an Apply
 button, read as advice to dose during the hold (the next step and the maintenance review
 already waited for an active night). While an urgent report is open the patient is asked to
-wait for the care team's answer, and "Ready for the next step" beside it is worse than
-noise. The one rule (suggestions.suggestions_for, read through panel.current_suggestions)
-judges them again from the night the plan is active and the report answered; these tests
-hold each kind of suggestion's evidence and check each surface that shows or applies one."""
+wait for the care team's answer: "Ready for the next step" beside it is worse than noise,
+but a step back down or a move to morning dosing is what the clinician answering a report
+of a bad reaction weighs (suggestions.WHILE_PAUSED). The one rule (suggestions.suggestions_for,
+read through panel.current_suggestions) judges them again from the night the plan is active
+and the report answered; these tests hold each kind of suggestion's evidence and check each
+surface that shows or applies one."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -116,9 +119,14 @@ def test_no_suggestion_is_raised_for_a_plan_on_hold_tonight(kind):
     assert raised(kind, plan=held(versions, tonight)) == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_no_suggestion_is_raised_while_an_urgent_report_is_open(kind):
+@pytest.mark.parametrize("kind", [rules.NEXT_STEP, rules.REVIEW_BENEFIT])
+def test_no_step_up_or_review_is_raised_while_an_urgent_report_is_open(kind):
     assert raised(kind, paused=True) == []
+
+
+@pytest.mark.parametrize("kind", [rules.VIVID_DREAMS, rules.MORNING_DOSING])
+def test_a_suggestion_answering_a_side_effect_stays_while_an_urgent_report_is_open(kind):
+    assert raised(kind, paused=True) == [kind]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -224,15 +232,59 @@ def test_apply_opened_before_the_hold_opens_the_plan_as_it_is(
 
 
 @pytest.mark.django_db
-def test_the_pages_raise_no_suggestion_while_an_urgent_report_is_open(
+def test_the_pages_keep_a_step_back_down_while_an_urgent_report_is_open(
     client, clinician, vivid_after_step_up
 ):
+    """The clinician answering the report sees the suggestion to return to the previous
+    dose, and Apply pre-fills it."""
     patient = vivid_after_step_up
-    report = urgent_report(patient, JAN_11 - timedelta(minutes=30))
+    urgent_report(patient, JAN_11 - timedelta(minutes=30))
     for page in panels(client, clinician, patient):
         assert "pause-note" in page
-        assert VIVID_TITLE not in page
-    assert applied(client, clinician, patient) is None
-    urgent.acknowledge(report, clinician, "Seen; call me tomorrow.", JAN_11 - timedelta(minutes=5))
-    assert all(VIVID_TITLE in page for page in panels(client, clinician, patient))
+        assert VIVID_TITLE in page
     assert applied(client, clinician, patient) is not None
+
+
+# 14:00 in London on 14 Jan: tonight is the 14th, the last night of the 1.5 mg step.
+JAN_14 = datetime(2026, 1, 14, 14, tzinfo=UTC)
+NEXT_STEP_TITLE = "Ready for the next step"
+
+
+@pytest.fixture
+def step_done(clinician):
+    """1.5 mg for 14 nights from 1 Jan, every night so far taken, then 3 mg; London."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_prescription(patient, clinician, JAN_1, steps=(("1.5", 14), ("3.0", None)))
+    for day in range(1, 14):
+        NightlyEntry.objects.create(
+            patient=patient,
+            night=jan(day),
+            status=NightlyEntry.Status.TAKEN,
+            dose_mg=Decimal("1.5"),
+            taken_at=datetime(2026, 1, day, 22, tzinfo=UTC),
+        )
+    return patient
+
+
+def step_panels(client, clinician, patient):
+    with time_machine.travel(JAN_14, tick=False):
+        client.force_login(clinician)
+        return [
+            client.get(reverse(name, args=[patient.pk])).content.decode()
+            for name in ("clinic:patient", "clinic:plan")
+        ]
+
+
+@pytest.mark.django_db
+def test_the_pages_hold_back_the_next_step_while_an_urgent_report_is_open(
+    client, clinician, step_done
+):
+    patient = step_done
+    assert all(NEXT_STEP_TITLE in page for page in step_panels(client, clinician, patient))
+    report = urgent_report(patient, JAN_14 - timedelta(minutes=30))
+    for page in step_panels(client, clinician, patient):
+        assert "pause-note" in page
+        assert NEXT_STEP_TITLE not in page
+        assert "Suggestion — your decision" not in page
+    urgent.acknowledge(report, clinician, "Seen; carry on.", JAN_14 - timedelta(minutes=5))
+    assert all(NEXT_STEP_TITLE in page for page in step_panels(client, clinician, patient))
