@@ -703,6 +703,75 @@ class PatientSettingsForm(ReminderSettingsForm):
             "morning time from 03:00 to %(last)s to change it."
         ) % {**times, "last": self._last_morning_time(window_end)}
 
+    def stale_evening_times(self) -> str:
+        """The notice for an evening reminder or last call time (saved) at or after the end
+        of the evening dosing window (03:00), for an evening doser or one with a signed
+        switch to evening dosing: saved before the form took evening times from 12:00 to
+        02:59 only, the form now refuses them, and the sweep reads them as half an hour
+        before the end (schedule.evening_reminder_time, schedule.evening_last_call), or sends
+        no last call when that leaves no room after the evening reminder. The times used are
+        read from the sweep's slots on a typical night. Empty otherwise (a morning doser's
+        evening times are not used, and the page says so beside them)."""
+        if self.morning_dosing and self.switch_on is None:
+            return ""
+        patient = self.instance
+        reminder, last_call = patient.reminder_time, patient.last_call_time
+        stale_reminder = schedule.evening_reminder_time(reminder) != reminder
+        stale_last_call = (
+            patient.last_call and schedule.evening_reminder_time(last_call) != last_call
+        )
+        if not (stale_reminder or stale_last_call):
+            return ""
+        prefs = schedule.Prefs(
+            tz="UTC",
+            reminder_time=reminder,
+            last_call=patient.last_call,
+            last_call_time=last_call,
+            morning_checkin=False,
+        )
+        found = {
+            slot.kind: slot.due_at
+            for slot in schedule.slots_for_night(prefs, TYPICAL_NIGHT, nights.EVENING)
+        }
+        end = f"{nights.DOSING_WINDOW_END:%H:%M}"
+        said = []
+        if stale_reminder:
+            said.append(
+                gettext(
+                    "Your evening reminder time (%(time)s) is after the end of the evening "
+                    "dosing window (%(end)s), so your evening reminder comes at %(used)s "
+                    "instead."
+                )
+                % {
+                    "time": f"{reminder:%H:%M}",
+                    "end": end,
+                    "used": f"{found[schedule.EVENING_DOSE]:%H:%M}",
+                }
+            )
+        if stale_last_call and (used := found.get(schedule.LAST_CALL)) is not None:
+            said.append(
+                gettext(
+                    "Your last call time (%(time)s) is after the end of the evening dosing "
+                    "window (%(end)s), so your last call comes at %(used)s instead."
+                )
+                % {"time": f"{last_call:%H:%M}", "end": end, "used": f"{used:%H:%M}"}
+            )
+        elif stale_last_call:
+            said.append(
+                gettext(
+                    "Your last call time (%(time)s) is after the end of the evening dosing "
+                    "window (%(end)s), and your evening reminder comes too close to that end "
+                    "for a last call: none is sent."
+                )
+                % {"time": f"{last_call:%H:%M}", "end": end}
+            )
+        last = (datetime.combine(date.min, nights.DOSING_WINDOW_END) - timedelta(minutes=1)).time()
+        said.append(
+            gettext("Choose an evening time from %(first)s to %(last)s to change it.")
+            % {"first": f"{nights.EVENING_NIGHT_STARTS:%H:%M}", "last": f"{last:%H:%M}"}
+        )
+        return " ".join(said)
+
     def coming_switch(self) -> str:
         """What changes in the reminders when the plan switches dosing time (empty with no
         switch scheduled): it said only "Not used while you take your dose in the morning"

@@ -162,19 +162,19 @@ class ReminderRenderer(Renderer):
 
     def _window_ended_since_due(self, delivery, state, now):
         """Whether the night's dosing window (nights.dosing_window_end, the journal's rule
-        for "taken now") ended between the reminder's due time and `now`. A last call's
-        expiry allows it an hour after it is due, for one due at the window's very end (a
-        spring-forward night); sent late after the window it was calling time on, it said
-        "There is still time before the dosing window ends". A morning doser's reminders
-        expire at the window's end (schedule.slots_for_night); this also holds one claimed
-        with a later expiry (before they did) to the same rule."""
+        for "taken now") has ended by `now`. Sent late after the window it was calling time
+        on, a last call said "There is still time before the dosing window ends". The
+        reminders that call time on the window now expire at its end, never due at or
+        after it (schedule.slots_for_night); this also holds one claimed with a later expiry
+        or due time (before they were: an evening last call stored at 03:00 or 03:30, due
+        then and useful for an hour) to the same rule."""
         end = dosing_window_end(
             delivery.night,
             delivery.patient.tz,
             state.dosing_time,
             settings.LDN_MORNING_DOSING_WINDOW_END,
         )
-        return delivery.due_at < end <= now
+        return end <= now
 
     def _superseded(self, delivery, state, now):
         """Whether a newer reminder of the delivery's night is due at `now` (its own sending

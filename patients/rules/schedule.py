@@ -50,9 +50,11 @@ MIN_USEFUL = timedelta(hours=1)
 # Even with nothing scheduled, look at every patient this often: a missed signal (a bulk
 # update, a hold that ends by date) can never silence reminders for longer than this.
 RECHECK_AT_LEAST_EVERY = timedelta(hours=6)
-# A morning doser's reminders about taking the dose come at least this long before the
-# clinic's morning dosing window ends: time to take it and log it with one tap.
-MORNING_REMINDER_MARGIN = timedelta(minutes=30)
+# A reminder moved off a time the dosing window no longer allows (a morning time after the
+# clinic's morning window, an evening time stored after 03:00), and any last call, comes at
+# least this long before the dosing window ends: time to take the dose and log it with one
+# tap. Evening and morning dosing alike.
+DOSE_REMINDER_MARGIN = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def dose_reminder_time(prefs, dosing_time: str) -> time:
 def morning_reminder_time(morning_time: time, window_end: time) -> time:
     """The wall time a morning doser's morning reminders come at (the dose reminder, and the
     next morning's follow-up and check-in with it): their morning time, or, when that is at
-    or after the end of the clinic's morning dosing window, MORNING_REMINDER_MARGIN before
+    or after the end of the clinic's morning dosing window, DOSE_REMINDER_MARGIN before
     the end. The settings page refuses such a time, but one stored before the clinic moved
     the end earlier (11:30 under a 12:00 end, now 10:00) stays: its dose reminder expired
     before it was due, and no reminder came, unsaid. The settings page names the time used
@@ -141,19 +143,52 @@ def morning_reminder_time(morning_time: time, window_end: time) -> time:
     if morning_time < window_end:
         return morning_time
     end = datetime.combine(date(2000, 1, 2), window_end)
-    return max(end - MORNING_REMINDER_MARGIN, datetime(2000, 1, 2)).time()
+    return max(end - DOSE_REMINDER_MARGIN, datetime(2000, 1, 2)).time()
 
 
 def morning_last_call(dose_due: datetime, after: timedelta, dosing_end: datetime):
     """When a morning doser's last call comes, for a dose reminder due at ``dose_due``:
-    ``after`` it, but never later than MORNING_REMINDER_MARGIN before the dosing window ends
+    ``after`` it, but never later than DOSE_REMINDER_MARGIN before the dosing window ends
     (``dosing_end``); None when that leaves it less than ``after`` (at most the margin)
     after the dose reminder, a second nudge at once or before the first. One that fell after
     an early window end (the clinic's 10:00, dose reminder 08:30, last call 10:30) was
     dropped unsaid, and one in the window's last minutes left no time to take it with one
     tap; the settings page says which (PatientSettingsForm.morning_reminders)."""
-    due = min(dose_due + after, dosing_end - MORNING_REMINDER_MARGIN)
-    if due - dose_due < min(after, MORNING_REMINDER_MARGIN):
+    due = min(dose_due + after, dosing_end - DOSE_REMINDER_MARGIN)
+    if due - dose_due < min(after, DOSE_REMINDER_MARGIN):
+        return None
+    return due
+
+
+def evening_reminder_time(reminder_time: time) -> time:
+    """The wall time an evening doser's evening reminder comes at: their reminder time, or,
+    when that is at or after the end of the evening dosing window (03:00) and before the
+    night starts (noon), DOSE_REMINDER_MARGIN before the end (02:30). The settings page
+    takes evening times from 12:00 to 02:59 only, but one stored before that rule stays:
+    03:30 came after "Taken now" had ended, 11:00 the next late morning (after the
+    missed-dose follow-up). The settings page names the time used
+    (PatientSettingsForm.stale_evening_times)."""
+    if not DOSING_WINDOW_END <= reminder_time < EVENING_NIGHT_STARTS:
+        return reminder_time
+    return (datetime.combine(date(2000, 1, 2), DOSING_WINDOW_END) - DOSE_REMINDER_MARGIN).time()
+
+
+def evening_last_call(reminder_due: datetime, last_call_due: datetime, dosing_end: datetime):
+    """When an evening doser's last call comes, for their evening reminder due at
+    ``reminder_due`` and their last call time falling at ``last_call_due``: then, when that
+    is after the reminder and before the dosing window ends (``dosing_end``); when it is at
+    or after the end, DOSE_REMINDER_MARGIN before the end instead, as a morning doser's
+    (morning_last_call); None when that leaves it less than the margin after the reminder
+    (a second nudge at once, or before the first). A last call time stored before the form
+    took 12:00 to 02:59 only (03:30) was sent at 03:30 saying "There is still time before
+    the dosing window ends"; 03:00, and a time the clocks skip on a spring-forward night
+    (New York's 02:30), fell on the window's very end."""
+    if last_call_due <= reminder_due:
+        return None
+    if last_call_due < dosing_end:
+        return last_call_due
+    due = dosing_end - DOSE_REMINDER_MARGIN
+    if due - reminder_due < DOSE_REMINDER_MARGIN:
         return None
     return due
 
@@ -190,12 +225,18 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
             raw.append((MORNING_CHECKIN, follow_up, checkin_ends))
     else:
         dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
-        evening = moment_on_night(night, dose_reminder_time(prefs, EVENING), zone, EVENING)
+        reminder = evening_reminder_time(prefs.reminder_time)
+        evening = moment_on_night(night, reminder, zone, EVENING)
+        # "Tap to log last night's dose" stays true after the window (the card asks when it
+        # was taken): the evening reminder keeps an hour when DST or quiet hours delay it.
         raw.append((EVENING_DOSE, evening, max(dosing_end, evening + MIN_USEFUL)))
         if prefs.last_call:
-            last_call = moment_on_night(night, prefs.last_call_time, zone, EVENING)
-            if last_call > evening:
-                raw.append((LAST_CALL, last_call, max(dosing_end, last_call + MIN_USEFUL)))
+            asked = moment_on_night(night, prefs.last_call_time, zone, EVENING)
+            last_call = evening_last_call(evening, asked, dosing_end)
+            if last_call is not None:
+                # A last call says "There is still time": never once the window has ended,
+                # also when quiet hours hold it (it was sent at 03:30, useful for an hour).
+                raw.append((LAST_CALL, last_call, dosing_end))
         morning = moment_on_night(night, prefs.morning_time, zone, EVENING)
         if prefs.morning_checkin:
             raw.append((MORNING_CHECKIN, morning, window_end))

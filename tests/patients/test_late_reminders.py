@@ -108,17 +108,38 @@ def test_a_last_call_sent_after_the_dosing_window_ends_is_expired_not_sent():
     assert mail.outbox == []
 
 
-def test_a_last_call_due_in_the_windows_last_hour_and_sent_after_it_ends_is_skipped():
-    """Due 02:45, sent 03:10: its expiry gives it an hour, but it would say "There is still
-    time before the dosing window ends" once the window has ended (the card then asks when
-    the dose was taken). A last call after the window is too late to be one."""
+def test_a_last_call_due_in_the_windows_last_hour_and_sent_after_it_ends_is_not_sent():
+    """Due 02:45, sent 03:10: it would say "There is still time before the dosing window
+    ends" once the window has ended (the card then asks when the dose was taken). A last
+    call after the window is too late to be one: it expires at the window's end
+    (schedule.slots_for_night; its expiry gave it an hour, and the renderer skipped it)."""
     patient_on_plan(last_call_time=time(2, 45))
     claim(utc(2026, 1, 15, 21, 0))
     ReminderDelivery.objects.update(status=Status.SENT)
     [last_call] = claim(utc(2026, 1, 16, 2, 45))
-    assert send_at(utc(2026, 1, 16, 3, 10), last_call) == Status.SKIPPED
+    assert ReminderDelivery.objects.get(pk=last_call).expires_at == utc(2026, 1, 16, 3, 0)
+    assert send_at(utc(2026, 1, 16, 3, 10), last_call) == Status.EXPIRED
     assert mail.outbox == []
-    row = ReminderDelivery.objects.get(pk=last_call)
+
+
+def test_a_last_call_claimed_with_an_hours_expiry_and_sent_after_the_window_is_skipped():
+    """One claimed before last calls expired at the window's end (due 02:45, useful until
+    03:45), sent at 03:10: the renderer holds it to the same rule."""
+    patient = patient_on_plan(last_call_time=time(2, 45))
+    row = ReminderDelivery.objects.create(
+        key=f"r:{patient.pk}:{NIGHT.isoformat()}:last_call:email",
+        recipient=patient.user,
+        patient=patient,
+        night=NIGHT,
+        kind=Kind.LAST_CALL,
+        channel=Channel.EMAIL,
+        due_at=utc(2026, 1, 16, 2, 45),
+        expires_at=utc(2026, 1, 16, 3, 45),
+        claimed_at=utc(2026, 1, 16, 2, 45),
+    )
+    assert send_at(utc(2026, 1, 16, 3, 10), row.pk) == Status.SKIPPED
+    assert mail.outbox == []
+    row.refresh_from_db()
     assert row.last_error == "Too late: the dosing window ended before it could be sent."
 
 

@@ -3,7 +3,7 @@
 read through wanted_slots) and said on the settings page from the same rule.
 
 - The last call (the dose reminder plus LDN_MORNING_LAST_CALL_MINUTES) that would fall at
-  or after the window's end was dropped silently: it comes MORNING_REMINDER_MARGIN before
+  or after the window's end was dropped silently: it comes DOSE_REMINDER_MARGIN before
   the end instead, or, with no room left after the dose reminder, not at all, and the page
   says which.
 - A morning time stored before the clinic moved the end earlier (11:30 under a 12:00 end,
@@ -19,7 +19,7 @@ from django.core import mail
 from django.urls import reverse
 
 from patients.models import ReminderDelivery
-from patients.rules.schedule import MORNING_REMINDER_MARGIN, Prefs, slots_for_night
+from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import claim, patient_on_plan, send_at
 
@@ -49,7 +49,7 @@ def slots(morning_time, window_end=time(10, 0), after=TWO_HOURS, **fields):
 
 
 def test_the_margin_is_half_an_hour():
-    assert timedelta(minutes=30) == MORNING_REMINDER_MARGIN
+    assert timedelta(minutes=30) == DOSE_REMINDER_MARGIN
 
 
 def test_a_last_call_that_would_fall_after_the_window_comes_half_an_hour_before_its_end():
@@ -94,7 +94,7 @@ def test_the_last_call_is_never_due_at_or_after_the_window_end():
         for end in (time(10, 0), time(12, 0), time(14, 0)):
             last = slots(morning, window_end=end).get(Kind.LAST_CALL)
             if last is not None:
-                assert last.due_at <= datetime.combine(DAY, end, UTC) - MORNING_REMINDER_MARGIN
+                assert last.due_at <= datetime.combine(DAY, end, UTC) - DOSE_REMINDER_MARGIN
 
 
 @pytest.mark.django_db

@@ -6,9 +6,11 @@ reminder follows (the evening reminder's 02:30 on the US spring-forward night is
 The reported case: a 03:00 last call. 03:00 exists in London (01:00 -> 02:00) and in New York
 (02:00 -> 03:00); it is skipped where the clocks jump 03:00 -> 04:00, as in Helsinki on the
 last Sunday of March. The form takes last calls from 12:00 to 02:59 ("Before the window ends
-at 03:00"), so a 03:00 one is a time stored before that rule; it is sent like any other.
-Here the whole night is run as the beat runs it, with the clock at each moment (the sweep
-claims, the outbox sends), on the real zones."""
+at 03:00"), so a 03:00 one is a time stored before that rule. It came at the dosing window's
+very end, saying "There is still time": it now comes half an hour before the end
+(schedule.evening_last_call), as does one the clocks skip onto the end (New York's 02:30,
+whose jump is 03:00 EDT). Here the whole night is run as the beat runs it, with the clock at
+each moment (the sweep claims, the outbox sends), on the real zones."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -49,13 +51,14 @@ def run_the_night(start, end, near):
 @pytest.mark.parametrize(
     ("tz", "night", "last_call_time", "evening_utc", "last_call_utc"),
     [
-        # Helsinki, 2026-03-29 03:00 EET -> 04:00 EEST (01:00 UTC): 03:00 does not exist.
+        # Helsinki, 2026-03-29 03:00 EET -> 04:00 EEST (01:00 UTC): 03:00 does not exist,
+        # and the window ends at the jump: a stored 03:00 comes half an hour before, 02:30 EET.
         (
             "Europe/Helsinki",
             date(2026, 3, 28),
             time(3, 0),
             utc(2026, 3, 28, 19, 0),
-            utc(2026, 3, 29, 1, 0),
+            utc(2026, 3, 29, 0, 30),
         ),
         # 02:59 exists: an hour before the jump, untouched.
         (
@@ -80,28 +83,30 @@ def run_the_night(start, end, near):
             utc(2026, 3, 28, 21, 0),
             utc(2026, 3, 29, 1, 0),
         ),
-        # ... and 03:00 does: 03:00 BST.
+        # ... and 03:00 does, the window's end (03:00 BST): a stored 03:00 comes at 02:30 BST.
         (
             "Europe/London",
             date(2026, 3, 28),
             time(3, 0),
             utc(2026, 3, 28, 21, 0),
-            utc(2026, 3, 29, 2, 0),
+            utc(2026, 3, 29, 1, 30),
         ),
-        # New York, 2026-03-08 02:00 EST -> 03:00 EDT (07:00 UTC): 02:30 does not exist.
+        # New York, 2026-03-08 02:00 EST -> 03:00 EDT (07:00 UTC): 02:30 does not exist, and
+        # the jump is the window's end (03:00 EDT): 02:30 and a stored 03:00 both fell on it,
+        # and come half an hour of real time before it, 01:30 EST.
         (
             "America/New_York",
             date(2026, 3, 7),
             time(2, 30),
             utc(2026, 3, 8, 2, 0),
-            utc(2026, 3, 8, 7, 0),
+            utc(2026, 3, 8, 6, 30),
         ),
         (
             "America/New_York",
             date(2026, 3, 7),
             time(3, 0),
             utc(2026, 3, 8, 2, 0),
-            utc(2026, 3, 8, 7, 0),
+            utc(2026, 3, 8, 6, 30),
         ),
     ],
 )

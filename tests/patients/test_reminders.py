@@ -392,13 +392,16 @@ def _sweep_like_beat(start, end, around):
 @pytest.mark.parametrize(
     ("tz", "night", "reminder_time", "last_call_time", "evening_utc", "last_call_utc"),
     [
+        # 02:30 is skipped, and the jump (07:00 UTC) is the dosing window's very end: the
+        # last call comes half an hour of real time before it, 01:30 EST
+        # (schedule.evening_last_call; tests/patients/test_evening_reminder_window_end.py).
         (
             "America/New_York",
             date(2026, 3, 7),
             time(21, 0),
             time(2, 30),
             utc(2026, 3, 8, 2, 0),
-            utc(2026, 3, 8, 7, 0),
+            utc(2026, 3, 8, 6, 30),
         ),
         (
             "America/New_York",

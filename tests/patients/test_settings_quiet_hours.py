@@ -698,49 +698,28 @@ def test_held_to_different_moments_each_is_said_on_its_own(patient_client, patie
 
 # --- the evening reminder's time is the sweep's, as the last call's is ---------------------
 
-DROPPED_EVENING = {
-    "en": (
-        "Your evening reminder at 21:00 is inside your quiet hours (20:00 to 03:30): it cannot "
-        "reach you (the dosing window closes at 03:00). Move the reminder or the quiet hours "
-        "if you want it."
-    ),
-    "de": (
-        "Ihre Abend-Erinnerung um 21:00 liegt in Ihren Ruhezeiten (20:00 bis 03:30): Diese "
-        "Erinnerung kann Sie nicht erreichen (das Einnahmefenster schließt um 03:00). "
-        "Verschieben Sie die Erinnerung oder die Ruhezeiten, wenn Sie sie erhalten möchten."
-    ),
-    "es": (
-        "Su recordatorio de la noche a las 21:00 cae dentro de sus horas de silencio (de 20:00 "
-        "a 03:30): no puede llegarle (el periodo de la toma termina a las 03:00). Mueva el "
-        "recordatorio o las horas de silencio si quiere recibirlo."
-    ),
-}
-
 
 @pytest.mark.parametrize("language", ["en", "de", "es"])
-def test_an_evening_reminder_quiet_hours_hold_past_the_window_is_said_not_to_come(
+def test_quiet_hours_past_the_window_leave_no_evening_reminder_and_the_page_says_so(
     patient_client, patient_a, clinician_a, language
 ):
     """Quiet 20:00 to 03:30, reminder 21:00, last call 02:45: the sweep drops the evening
-    reminder (held to 03:30, after the dosing window closes at 03:00) and sends the last
-    call at 03:30 (useful for an hour after its time), so some reminder still comes. The
-    page took the reminder's time from the quiet hours' end and said it waits until 03:30;
-    it now reads the sweep's slot, as the last call's warning does."""
+    reminder (held to 03:30, after the dosing window closes at 03:00). It sent the last call
+    at 03:30 (useful for an hour after its time), saying "There is still time before the
+    dosing window ends" half an hour after it had: a last call now expires at the window's
+    end (schedule.slots_for_night), so neither comes, and the page says the quiet hours
+    cover the whole evening window. The page took the reminder's time from the quiet hours'
+    end and said it waits until 03:30; it reads the sweep's slots."""
     make_plan(patient_a, clinician_a)
     patient_a.user.language = language
     patient_a.user.save(update_fields=["language"])
     quiet(patient_a, time(20, 0), time(3, 30), last_call_time=time(2, 45), morning_checkin=False)
     assert checkin_slot(patient_a, kind="evening") is None  # what the sweep does
-    assert checkin_slot(patient_a, kind="last_call").due_at.time() == time(3, 30)
+    assert checkin_slot(patient_a, kind="last_call") is None
     warnings = warning_on_page(patient_client)
     with translation.override(language):
-        last_call = gettext(
-            "Your last call at %(time)s is inside your quiet hours (%(start)s to %(end)s), "
-            "so it waits until %(end)s. Move the last call or the quiet hours if you want it "
-            "earlier."
-        ) % {"time": "02:45", "start": "20:00", "end": "03:30"}
-    assert warnings[:2] == [DROPPED_EVENING[language], last_call]
-    assert not any("waits until 03:30" in w and "21:00" in w for w in warnings)
+        assert warnings[0] == gettext(WHOLE_EVENING)
+    assert not any("03:30" in w and ("21:00" in w or "02:45" in w) for w in warnings)
 
 
 # --- a switch of dosing time that starts on a clock-change day -----------------------------
