@@ -60,7 +60,13 @@ def position_html(position) -> str:
             f'<span class="small muted">{step}</span>\n'
         )
     if status == "on_hold":
-        return f'<span class="badge badge-severe">{_t("‖ On hold")}</span>\n'
+        # The mark in its own box, as a flag badge's: beside the words, the badge may wrap
+        # between them but never after the mark (in the list at 768-1023 px a German
+        # "‖ Pausiert" put the "‖" on a line of its own), and a screen reader says "On hold".
+        return (
+            '<span class="badge badge-severe"><span aria-hidden="true">‖</span> '
+            f"{_t('On hold')}</span>\n"
+        )
     if status == "not_started" or (status == "ended" and position.next_step_night):
         night = {"night": _v(local_date(position.next_step_night, "day_month"))}
         # Ended, with a later prescription signed whose steps begin on a later night: no

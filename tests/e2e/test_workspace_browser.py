@@ -235,6 +235,60 @@ def test_the_patient_list_fits_a_tablet_from_768_px_with_every_word_whole(
     assert found == {}
 
 
+# The on-hold badges of the list's dose column, each as where its "‖" mark stands and where
+# each line of its words does (found by the characters, so the mark is found whether it has
+# a box of its own or not).
+_HOLD_BADGES = """() => Array.from(
+  document.querySelectorAll(".patient-table td > .badge")
+).map((badge) => {
+  const mark = [], words = [];
+  const walker = document.createTreeWalker(badge, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      if (/\\s/.test(node.data[i])) continue;
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      (node.data[i] === "\u2016" ? mark : words).push(
+        {left: box.left, right: box.right, top: box.top, bottom: box.bottom});
+    }
+  }
+  return {text: badge.innerText.trim(), mark, words};
+})"""
+
+
+@pytest.mark.parametrize("language", ["de", "es", "en"])
+def test_the_lists_on_hold_badge_keeps_its_mark_beside_its_word_on_a_tablet(
+    browser, live_server, language
+):
+    """At 768-1023 px the list's badges may wrap (the table fits with every word whole), and
+    the German dose column's "‖ Pausiert" put its "‖" on a line of its own above the word.
+    The mark stands left of every letter of its words and level with them."""
+    User.objects.filter(email="clinician@example.com").update(language=language)
+    assert Patient.objects.filter(user__email="patient3@example.com").exists()
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    found = {}
+    for width in (768, 800, 820, 900, 1023):
+        page.set_viewport_size({"width": width, "height": 1024})
+        page.goto(f"{live_server.url}/clinic/")
+        page.wait_for_load_state("load")
+        badges = page.evaluate(_HOLD_BADGES)
+        assert badges, "the demo's patient on hold has a badge in the dose column"
+        for badge in badges:
+            (mark,) = badge["mark"]
+            top = min(letter["top"] for letter in badge["words"])
+            bottom = max(letter["bottom"] for letter in badge["words"])
+            beside = all(mark["right"] <= letter["left"] + 0.5 for letter in badge["words"])
+            level = top <= (mark["top"] + mark["bottom"]) / 2 <= bottom
+            if not (beside and level):
+                found[width] = badge["text"]
+    context.close()
+    assert found == {}
+
+
 def test_a_flags_evidence_link_opens_that_night(browser, live_server):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()

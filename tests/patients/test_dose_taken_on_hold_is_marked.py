@@ -136,7 +136,7 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
     held_on_night_pages = {
         night
         for night in TAKEN | SKIPPED
-        if "‖ On hold"
+        if '<span aria-hidden="true">‖</span> On hold'
         in _get(clinician, reverse("clinic:night", args=[patient_a.pk, night.isoformat()]))
     }
     assert held_on_night_pages == HELD
