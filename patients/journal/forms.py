@@ -524,6 +524,30 @@ TIME_ZONES = sorted(known_time_zones())
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
 
 
+# The id of the settings page's notice on a stale morning time (settings.html), which the
+# morning time field names in its aria-describedby.
+STALE_MORNING_TIME_ID = "stale-morning-time"
+
+
+class _DescribedByANotice(forms.BoundField):
+    """A field that a notice elsewhere on its page concerns (``form.notices``: the field's
+    name to the notice's id): the notice's id joins the field's aria-describedby, after its
+    help and before its errors (Django's order), so a screen reader says it with the field.
+    The settings page's notice on a stale morning time stood above the reminder times, and
+    the morning time's field, at the section's end, was described as "Between 03:00 and
+    09:59." only."""
+
+    @property
+    def aria_describedby(self):
+        described = super().aria_describedby
+        notice = self.form.notices.get(self.name)
+        if described is None or not notice:
+            return described
+        ids = described.split()
+        ids.insert(1 if f"{self.auto_id}_helptext" in ids else 0, notice)
+        return " ".join(ids)
+
+
 class PatientSettingsForm(ReminderSettingsForm):
     """The patient's one settings form: their name, language, zone and every reminder setting."""
 
@@ -570,6 +594,10 @@ class PatientSettingsForm(ReminderSettingsForm):
                     if switch_on
                     else gettext("Not used while you take your dose in the morning.")
                 )
+        self.notices = {}
+        if self.stale_morning_time():
+            self.notices["morning_time"] = STALE_MORNING_TIME_ID
+            self.fields["morning_time"].bound_field_class = _DescribedByANotice
         if (window_end := self._morning_dose_window_end()) is not None:
             # The times the form accepts (morning_time_refusal), not the check-in's 11:59.
             self.fields["morning_time"].help_text = gettext("Between 03:00 and %(last)s.") % {

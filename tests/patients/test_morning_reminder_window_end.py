@@ -297,3 +297,57 @@ def test_the_notice_is_given_ahead_of_a_signed_switch_to_morning_dosing(
     with time_machine.travel(utc(2026, 11, 25, 10, 0), tick=False):
         form = patient_client.get(SETTINGS).context["form"]
     assert form.stale_morning_time() == STALE_NOTICE["en"]
+
+
+def _described_by(page, input_id):
+    """The ids an input of the page names in its aria-describedby."""
+    body = page.content.decode()
+    tag = body.split(f'id="{input_id}"', 1)[0].rsplit("<input", 1)[1]
+    tag += body.split(f'id="{input_id}"', 1)[1].split(">", 1)[0]
+    described = tag.split('aria-describedby="', 1)
+    return described[1].split('"', 1)[0].split() if len(described) > 1 else []
+
+
+@pytest.mark.django_db
+def test_the_stale_morning_time_notice_describes_the_morning_time_field(client, settings):
+    """The notice stands above the reminder times; the field it is about, at the section's
+    end, was described by its help ("Between 03:00 and 09:59.") only."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
+    page = settings_page(client, patient)
+    assert 'id="stale-morning-time"' in page.content.decode()
+    assert _described_by(page, "id_morning_time") == [
+        "id_morning_time_helptext",
+        "stale-morning-time",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_refused_morning_time_is_described_by_its_help_the_notice_and_its_error(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
+    form = settings_page(client, patient).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is not None and value is not False:
+            data[name] = "on" if value is True else value
+    data = {k: (f"{v:%H:%M}" if isinstance(v, time) else v) for k, v in data.items()}
+    data["morning_time"] = "10:30"
+    with time_machine.travel(AT_7, tick=False):
+        response = client.post(SETTINGS, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors.get("morning_time")
+    assert _described_by(response, "id_morning_time") == [
+        "id_morning_time_helptext",
+        "stale-morning-time",
+        "id_morning_time_error",
+    ]
+
+
+@pytest.mark.django_db
+def test_no_notice_no_extra_description_for_a_morning_time_inside_the_window(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 0))
+    page = settings_page(client, patient)
+    assert _described_by(page, "id_morning_time") == ["id_morning_time_helptext"]
