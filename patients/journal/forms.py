@@ -527,6 +527,8 @@ TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) f
 # The id of the settings page's notice on a stale morning time (settings.html), which the
 # morning time field names in its aria-describedby.
 STALE_MORNING_TIME_ID = "stale-morning-time"
+# The same for the notice on stale evening times: the stale fields name it.
+STALE_EVENING_TIMES_ID = "stale-evening-times"
 
 
 class _DescribedByANotice(forms.BoundField):
@@ -598,6 +600,9 @@ class PatientSettingsForm(ReminderSettingsForm):
         if self.stale_morning_time():
             self.notices["morning_time"] = STALE_MORNING_TIME_ID
             self.fields["morning_time"].bound_field_class = _DescribedByANotice
+        for name in self._stale_evening_fields():
+            self.notices[name] = STALE_EVENING_TIMES_ID
+            self.fields[name].bound_field_class = _DescribedByANotice
         if (window_end := self._morning_dose_window_end()) is not None:
             # The times the form accepts (morning_time_refusal), not the check-in's 11:59.
             self.fields["morning_time"].help_text = gettext("Between 03:00 and %(last)s.") % {
@@ -740,16 +745,12 @@ class PatientSettingsForm(ReminderSettingsForm):
         no last call when that leaves no room after the evening reminder. The times used are
         read from the sweep's slots on a typical night. Empty otherwise (a morning doser's
         evening times are not used, and the page says so beside them)."""
-        if self.morning_dosing and self.switch_on is None:
+        stale = self._stale_evening_fields()
+        if not stale:
             return ""
         patient = self.instance
         reminder, last_call = patient.reminder_time, patient.last_call_time
-        stale_reminder = schedule.evening_reminder_time(reminder) != reminder
-        stale_last_call = (
-            patient.last_call and schedule.evening_reminder_time(last_call) != last_call
-        )
-        if not (stale_reminder or stale_last_call):
-            return ""
+        stale_reminder, stale_last_call = "reminder_time" in stale, "last_call_time" in stale
         prefs = schedule.Prefs(
             tz="UTC",
             reminder_time=reminder,
@@ -799,6 +800,22 @@ class PatientSettingsForm(ReminderSettingsForm):
             % {"first": f"{nights.EVENING_NIGHT_STARTS:%H:%M}", "last": f"{last:%H:%M}"}
         )
         return " ".join(said)
+
+    def _stale_evening_fields(self) -> list[str]:
+        """The evening time fields whose saved value the evening dosing window no longer
+        allows (schedule.evening_reminder_time), for an evening doser or one with a signed
+        switch to evening dosing: what stale_evening_times speaks of, and the fields its
+        notice describes (their aria-describedby names it)."""
+        if self.morning_dosing and self.switch_on is None:
+            return []
+        patient = self.instance
+        stale = []
+        if schedule.evening_reminder_time(patient.reminder_time) != patient.reminder_time:
+            stale.append("reminder_time")
+        last_call = patient.last_call_time
+        if patient.last_call and schedule.evening_reminder_time(last_call) != last_call:
+            stale.append("last_call_time")
+        return stale
 
     def coming_switch(self) -> str:
         """What changes in the reminders when the plan switches dosing time (empty with no

@@ -79,3 +79,12 @@ def send_at(at, delivery_id):
     """The outbox sends the delivery with the clock at ``at`` (a send later than it was due)."""
     with time_machine.travel(at, tick=False):
         return send_delivery(delivery_id)
+
+
+def described_by(page, input_id):
+    """The ids an input of the page names in its aria-describedby."""
+    body = page.content.decode()
+    tag = body.split(f'id="{input_id}"', 1)[0].rsplit("<input", 1)[1]
+    tag += body.split(f'id="{input_id}"', 1)[1].split(">", 1)[0]
+    described = tag.split('aria-describedby="', 1)
+    return described[1].split('"', 1)[0].split() if len(described) > 1 else []

@@ -26,7 +26,7 @@ from django.urls import reverse
 from patients.models import Patient, ReminderDelivery
 from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.reminder_support import claim, patient_on_plan, send_at
+from tests.patients.reminder_support import claim, described_by, patient_on_plan, send_at
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -370,3 +370,19 @@ def test_the_settings_pages_next_reminder_is_the_time_used(client):
         reminder_time=time(3, 30),
     )
     assert "02:30" in settings_page(client, patient).context["next_reminder"]
+
+
+@pytest.mark.django_db
+def test_the_stale_evening_notice_describes_the_stale_fields(client):
+    """The notice stands above the reminder times: each stale field names it in its
+    aria-describedby (a screen reader on the field hears that its time is not the one used);
+    a field whose time is used as saved does not."""
+    patient = stored(patient_on_plan(start=NIGHT), last_call_time=time(3, 30))
+    page = settings_page(client, patient)
+    assert 'id="stale-evening-times"' in page.content.decode()
+    assert described_by(page, "id_last_call_time")[-1] == "stale-evening-times"
+    assert "stale-evening-times" not in described_by(page, "id_reminder_time")
+    both = stored(patient, reminder_time=time(11, 0))
+    page = settings_page(client, both)
+    assert described_by(page, "id_reminder_time")[-1] == "stale-evening-times"
+    assert described_by(page, "id_last_call_time")[-1] == "stale-evening-times"

@@ -21,7 +21,7 @@ from django.urls import reverse
 from patients.models import ReminderDelivery
 from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.reminder_support import claim, patient_on_plan, send_at
+from tests.patients.reminder_support import claim, described_by, patient_on_plan, send_at
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -299,15 +299,6 @@ def test_the_notice_is_given_ahead_of_a_signed_switch_to_morning_dosing(
     assert form.stale_morning_time() == STALE_NOTICE["en"]
 
 
-def _described_by(page, input_id):
-    """The ids an input of the page names in its aria-describedby."""
-    body = page.content.decode()
-    tag = body.split(f'id="{input_id}"', 1)[0].rsplit("<input", 1)[1]
-    tag += body.split(f'id="{input_id}"', 1)[1].split(">", 1)[0]
-    described = tag.split('aria-describedby="', 1)
-    return described[1].split('"', 1)[0].split() if len(described) > 1 else []
-
-
 @pytest.mark.django_db
 def test_the_stale_morning_time_notice_describes_the_morning_time_field(client, settings):
     """The notice stands above the reminder times; the field it is about, at the section's
@@ -316,7 +307,7 @@ def test_the_stale_morning_time_notice_describes_the_morning_time_field(client, 
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
     page = settings_page(client, patient)
     assert 'id="stale-morning-time"' in page.content.decode()
-    assert _described_by(page, "id_morning_time") == [
+    assert described_by(page, "id_morning_time") == [
         "id_morning_time_helptext",
         "stale-morning-time",
     ]
@@ -338,7 +329,7 @@ def test_a_refused_morning_time_is_described_by_its_help_the_notice_and_its_erro
         response = client.post(SETTINGS, data)
     assert response.status_code == 200
     assert response.context["form"].errors.get("morning_time")
-    assert _described_by(response, "id_morning_time") == [
+    assert described_by(response, "id_morning_time") == [
         "id_morning_time_helptext",
         "stale-morning-time",
         "id_morning_time_error",
@@ -350,4 +341,4 @@ def test_no_notice_no_extra_description_for_a_morning_time_inside_the_window(cli
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 0))
     page = settings_page(client, patient)
-    assert _described_by(page, "id_morning_time") == ["id_morning_time_helptext"]
+    assert described_by(page, "id_morning_time") == ["id_morning_time_helptext"]
