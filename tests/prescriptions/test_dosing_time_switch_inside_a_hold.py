@@ -87,7 +87,7 @@ def test_the_next_change_inside_the_hold_is_the_switch_not_a_hold_from_its_night
     assert (
         mine == "Next change From Saturday 12 December: morning dosing, still on hold until 15 Dec."
     )
-    assert theirs == "morning dosing, still on hold until 15 Dec from 12 Dec 2026"
+    assert theirs == "Morning dosing from 12 Dec 2026, still on hold until 15 Dec"
 
 
 def test_my_plan_and_the_plan_page_agree_on_the_hold_and_the_switch(patient, clinician):
@@ -96,7 +96,7 @@ def test_my_plan_and_the_plan_page_agree_on_the_hold_and_the_switch(patient, cli
     mine, theirs = next_change_texts(patient, clinician)
     for text in (mine, theirs):
         assert "12 Dec" in text
-        assert "morning dosing" in text
+        assert "morning dosing" in text.lower()
         assert "On hold from" not in text
         assert ": on hold until" not in text
     assert your_steps(patient, INSIDE)[0] == "On hold, no LDN — from 10 Dec to 15 Dec"
