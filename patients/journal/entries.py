@@ -281,11 +281,13 @@ def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> 
 
 def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:
     """The patient's usual dose time on the night (their dose reminder's time, morning or
-    evening: schedule.dose_reminder_time): the quick answer to "when did you take it?"."""
+    evening, as the sweep reads it: schedule.dose_reminder_time): the quick answer to "when
+    did you take it?"."""
     dosing_time = plan.dosing_time_on(night)
-    return nights.moment_on_night(
-        night, schedule.dose_reminder_time(patient, dosing_time), patient.tz, dosing_time
+    reminder = schedule.dose_reminder_time(
+        patient, dosing_time, settings.LDN_MORNING_DOSING_WINDOW_END
     )
+    return nights.moment_on_night(night, reminder, patient.tz, dosing_time)
 
 
 def offline_moment(acted_at: datetime | None, now: datetime) -> datetime | None:

@@ -17,7 +17,6 @@ from patients.rules.schedule import (
     Prefs,
     dose_reminder_time,
     in_quiet_hours,
-    morning_reminder_time,
     slots_for_night,
 )
 from patients.wording import mid_sentence
@@ -563,9 +562,9 @@ def quiet_warnings(data, dosing_time: str = EVENING, saved: bool = False) -> lis
     start, end = prefs.quiet_start, prefs.quiet_end
     kinds = _sent_kinds(prefs, dosing_time)
     lost = _dose_reminder_lost(prefs, dosing_time)
-    reminder = dose_reminder_time(prefs, dosing_time)
-    if dosing_time == MORNING:  # a morning time after the window is read as the sweep does
-        reminder = morning_reminder_time(reminder, prefs.morning_window_end)
+    # A stale time (a morning time after the window, an evening one after 03:00) is read as
+    # the sweep reads it.
+    reminder = dose_reminder_time(prefs, dosing_time, prefs.morning_window_end)
     swallowed = in_quiet_hours(reminder, start, end)
     if dosing_time == MORNING:
         warnings = [

@@ -124,12 +124,17 @@ def after_quiet_hours(moment: datetime, prefs: Prefs) -> datetime:
     return moment_on_night(day, prefs.quiet_end, zone, MORNING)
 
 
-def dose_reminder_time(prefs, dosing_time: str) -> time:
-    """The patient's usual time for the dose (their dose reminder's time): the morning time
-    for morning dosing, the evening reminder time otherwise. ``prefs``: a Prefs or a Patient
-    (both carry reminder_time and morning_time). The journal's "At my usual time" reads it
-    too (it offered a morning doser the evening time, which was still in the future)."""
-    return prefs.morning_time if dosing_time == MORNING else prefs.reminder_time
+def dose_reminder_time(prefs, dosing_time: str, morning_window_end: time) -> time:
+    """The patient's usual time for the dose (their dose reminder's time, as the sweep reads
+    it): the morning time for morning dosing (morning_reminder_time, against the clinic's
+    ``morning_window_end``), the evening reminder time otherwise (evening_reminder_time).
+    ``prefs``: a Prefs or a Patient (both carry reminder_time and morning_time). The
+    journal's "At my usual time" reads it too: it offered a morning doser the evening time,
+    which was still in the future, and after the reminders began reading a stale stored time
+    inside the dosing window (02:30 for 03:30) it still offered the stored one."""
+    if dosing_time == MORNING:
+        return morning_reminder_time(prefs.morning_time, morning_window_end)
+    return evening_reminder_time(prefs.reminder_time)
 
 
 def morning_reminder_time(morning_time: time, window_end: time) -> time:
@@ -207,7 +212,7 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
         # dose" at 20:00 contradicted it), and the follow-up at the next day's morning time
         # when nothing was logged (useful while that day lasts: the day can still be logged).
         dosing_end = dosing_window_end(night, zone, MORNING, prefs.morning_window_end)
-        morning = morning_reminder_time(prefs.morning_time, prefs.morning_window_end)
+        morning = dose_reminder_time(prefs, MORNING, prefs.morning_window_end)
         due = moment_on_night(night, morning, zone, MORNING)
         raw.append((EVENING_DOSE, due, dosing_end))
         if prefs.last_call and prefs.morning_last_call_after:
@@ -225,7 +230,7 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
             raw.append((MORNING_CHECKIN, follow_up, checkin_ends))
     else:
         dosing_end = moment_on_night(night, DOSING_WINDOW_END, zone, EVENING)
-        reminder = evening_reminder_time(prefs.reminder_time)
+        reminder = dose_reminder_time(prefs, EVENING, prefs.morning_window_end)
         evening = moment_on_night(night, reminder, zone, EVENING)
         # "Tap to log last night's dose" stays true after the window (the card asks when it
         # was taken): the evening reminder keeps an hour when DST or quiet hours delay it.

@@ -14,6 +14,7 @@ from django.urls import reverse
 from ldn_journal.accounts.time_zones import SESSION_KEY
 from patients.journal import charts, entries
 from patients.models import ClinicianPreferences, NightlyEntry
+from patients.notifications import due
 from patients.rules import nights, schedule
 from prescriptions import plans
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
@@ -585,18 +586,22 @@ def test_a_morning_doser_past_the_window_logs_at_their_usual_morning_time(
     assert entry.taken_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
-def test_no_usual_time_still_to_come_is_offered(patient_client, patient_a, clinician_a):
-    """A morning time after the morning's window would be a time in the future."""
+def test_a_stale_morning_time_offers_the_time_the_reminder_came(
+    patient_client, patient_a, clinician_a
+):
+    """A morning time after the morning's window (23:30 under the 14:00 end) is read as the
+    sweep reads it (13:30, schedule.morning_reminder_time): the card offers that time, the
+    one the dose reminder came at, no longer a time still to come (it offered nothing)."""
     make_plan(patient_a, clinician_a, dosing_time="morning")
     patient_a.morning_time = time(23, 30)
     patient_a.save(update_fields=["morning_time"])
     with time_machine.travel(datetime(2026, 11, 25, 15, 40, tzinfo=UTC), tick=False):
         home = patient_client.get(HOME).content.decode()
     assert "When did you take it?" in home
-    assert "At my usual time" not in home
+    assert "At my usual time, 13:30" in home
 
 
-def test_the_dose_form_never_starts_at_a_usual_time_still_to_come(
+def test_the_dose_form_starts_at_the_time_a_stale_morning_time_is_read_as(
     patient_client, patient_a, clinician_a
 ):
     make_plan(patient_a, clinician_a, dosing_time="morning")
@@ -605,7 +610,50 @@ def test_the_dose_form_never_starts_at_a_usual_time_still_to_come(
     with time_machine.travel(datetime(2026, 11, 25, 15, 40, tzinfo=UTC), tick=False):
         page = patient_client.get(reverse("journal:evening", args=[TONIGHT])).content.decode()
     assert 'value="2026-11-25T23:30"' not in page
-    assert 'value="2026-11-25T15:40"' in page
+    assert 'value="2026-11-25T13:30"' in page
+
+
+# Stored times the form no longer accepts, and the time each is read as.
+STALE_TIMES = [
+    ("evening", {"reminder_time": time(3, 30)}, None, time(2, 30)),
+    ("evening", {"reminder_time": time(11, 0)}, None, time(2, 30)),
+    ("evening", {"reminder_time": time(2, 59)}, None, time(2, 59)),
+    ("morning", {"morning_time": time(11, 30)}, time(10, 0), time(9, 30)),
+    ("morning", {"morning_time": time(9, 59)}, time(10, 0), time(9, 59)),
+]
+
+
+@pytest.mark.parametrize(("dosing_time", "stored", "window_end", "used"), STALE_TIMES)
+def test_the_usual_time_and_the_dose_reminder_never_disagree(
+    patient_a, clinician_a, settings, dosing_time, stored, window_end, used
+):
+    """ "At my usual time" offered the stored time (03:30, 11:30) while the dose reminder came
+    at the time the sweep reads it as (02:30, 09:30): one function for both
+    (schedule.dose_reminder_time)."""
+    if window_end is not None:
+        settings.LDN_MORNING_DOSING_WINDOW_END = window_end
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    for name, value in stored.items():
+        setattr(patient_a, name, value)
+    patient_a.save(update_fields=list(stored))
+    plan = plans.load(patient_a)
+    slots = schedule.slots_for_night(due.prefs_of(patient_a, False), TONIGHT, dosing_time)
+    reminder = next(slot for slot in slots if slot.kind == schedule.EVENING_DOSE)
+    moment = entries.usual_time(plan, patient_a, TONIGHT)
+    assert moment == reminder.due_at
+    assert moment.astimezone(patient_a.tz).time() == used
+
+
+def test_an_evening_doser_past_the_window_is_offered_the_time_their_reminder_came(
+    patient_client, patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a)
+    patient_a.reminder_time = time(3, 30)  # stored before the form took 12:00 to 02:59 only
+    patient_a.save(update_fields=["reminder_time"])
+    with time_machine.travel(datetime(2026, 11, 26, 4, 0, tzinfo=UTC), tick=False):
+        home = patient_client.get(HOME).content.decode()
+    assert "At my usual time, 02:30" in home
+    assert "At my usual time, 03:30" not in home
 
 
 def test_the_outbox_reads_the_sessions_csrf_token_as_json_never_kept(
