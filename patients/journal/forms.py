@@ -529,6 +529,8 @@ TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) f
 STALE_MORNING_TIME_ID = "stale-morning-time"
 # The same for the notice on stale evening times: the stale fields name it.
 STALE_EVENING_TIMES_ID = "stale-evening-times"
+# The same for the notice on an evening doser's morning time outside the morning.
+STALE_CHECKIN_TIME_ID = "stale-checkin-time"
 
 
 class _DescribedByANotice(forms.BoundField):
@@ -603,6 +605,12 @@ class PatientSettingsForm(ReminderSettingsForm):
         for name in self._stale_evening_fields():
             self.notices[name] = STALE_EVENING_TIMES_ID
             self.fields[name].bound_field_class = _DescribedByANotice
+        if self.stale_checkin_time():
+            # A morning doser with a switch to evenings may have both morning notices.
+            self.notices["morning_time"] = " ".join(
+                filter(None, [self.notices.get("morning_time"), STALE_CHECKIN_TIME_ID])
+            )
+            self.fields["morning_time"].bound_field_class = _DescribedByANotice
         if (window_end := self._morning_dose_window_end()) is not None:
             # The times the form accepts (morning_time_refusal), not the check-in's 11:59.
             self.fields["morning_time"].help_text = gettext("Between 03:00 and %(last)s.") % {
@@ -800,6 +808,33 @@ class PatientSettingsForm(ReminderSettingsForm):
             % {"first": f"{nights.EVENING_NIGHT_STARTS:%H:%M}", "last": f"{last:%H:%M}"}
         )
         return " ".join(said)
+
+    def stale_checkin_time(self) -> str:
+        """The notice for an evening doser's morning time (saved) outside the morning (03:00
+        to 11:59), or one with a signed switch to evening dosing: saved before the form took
+        those times only, the form now refuses it, and the sweep reads it as half an hour
+        before the check-in closes at noon (schedule.evening_morning_time; 12:30 sent the
+        check-in and the missed-dose follow-up that afternoon, before the dose). The time
+        used is said. Empty otherwise (a morning doser's is the dose reminder's:
+        stale_morning_time)."""
+        if self.morning_dosing and self.switch_on is None:
+            return ""
+        saved = self.instance.morning_time
+        used = schedule.evening_morning_time(saved)
+        if used == saved:
+            return ""
+        noon = datetime.combine(date.min, nights.EVENING_NIGHT_STARTS)
+        return gettext(
+            "Your morning time (%(time)s) is outside the morning (%(first)s to %(last)s), so "
+            "your morning reminders (the morning check-in, or a reminder to log a missed "
+            "dose) come at %(used)s instead. Choose a morning time from %(first)s to "
+            "%(last)s to change it."
+        ) % {
+            "time": f"{saved:%H:%M}",
+            "first": f"{nights.DOSING_WINDOW_END:%H:%M}",
+            "last": f"{(noon - timedelta(minutes=1)).time():%H:%M}",
+            "used": f"{used:%H:%M}",
+        }
 
     def _stale_evening_fields(self) -> list[str]:
         """The evening time fields whose saved value the evening dosing window no longer

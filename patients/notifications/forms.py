@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from patients.models import ClinicianPreferences, Patient, validate_time_zone, zones_named
 from patients.notifications import quiet_warnings
 from patients.notifications.channels import push_endpoints
+from patients.rules import schedule
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
@@ -139,8 +140,9 @@ class ReminderSettingsForm(forms.ModelForm):
 
     def morning_time_refusal(self, morning: time) -> str:
         """Why ``morning`` may not be the morning time ("" when it may): from 03:00 to 11:59
-        (the morning check-in closes at noon)."""
-        if DOSING_WINDOW_END <= morning < EVENING_NIGHT_STARTS:
+        (the morning check-in closes at noon), the times the sweep takes as they are
+        (schedule.evening_morning_time reads any other as 11:30)."""
+        if schedule.evening_morning_time(morning) == morning:
             return ""
         return _("Choose a morning time from 03:00 to 11:59.")
 

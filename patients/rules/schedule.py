@@ -178,6 +178,21 @@ def evening_reminder_time(reminder_time: time) -> time:
     return (datetime.combine(date(2000, 1, 2), DOSING_WINDOW_END) - DOSE_REMINDER_MARGIN).time()
 
 
+def evening_morning_time(morning_time: time) -> time:
+    """The wall time an evening doser's morning reminders come at (the morning check-in and
+    the missed-dose follow-up): their morning time, or, when that is outside the morning
+    (03:00 to 11:59: the form's range, ReminderSettingsForm.morning_time_refusal),
+    DOSE_REMINDER_MARGIN before the check-in closes at noon (11:30). A morning time stored
+    before the form's rule (12:30) stays, and was read on the evening's side of the night:
+    the check-in and "did you take it?" came that afternoon, before the dose (one before
+    03:00 came inside the dosing window). The settings page names the time used
+    (PatientSettingsForm.stale_checkin_time)."""
+    if DOSING_WINDOW_END <= morning_time < EVENING_NIGHT_STARTS:
+        return morning_time
+    noon = datetime.combine(date(2000, 1, 2), EVENING_NIGHT_STARTS)
+    return (noon - DOSE_REMINDER_MARGIN).time()
+
+
 def evening_last_call(reminder_due: datetime, last_call_due: datetime, dosing_end: datetime):
     """When an evening doser's last call comes, for their evening reminder due at
     ``reminder_due`` and their last call time falling at ``last_call_due``: then, when that
@@ -242,7 +257,7 @@ def slots_for_night(prefs: Prefs, night: date, dosing_time: str) -> tuple[Slot, 
                 # A last call says "There is still time": never once the window has ended,
                 # also when quiet hours hold it (it was sent at 03:30, useful for an hour).
                 raw.append((LAST_CALL, last_call, dosing_end))
-        morning = moment_on_night(night, prefs.morning_time, zone, EVENING)
+        morning = moment_on_night(night, evening_morning_time(prefs.morning_time), zone, EVENING)
         if prefs.morning_checkin:
             raw.append((MORNING_CHECKIN, morning, window_end))
         raw.append((MISSED_DOSE, morning, window_end))
