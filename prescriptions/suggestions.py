@@ -9,9 +9,12 @@ Rules (DESIGN.md §1, issue 5):
     within 14 days after a step-up and a dose taken on each (a night without a dose says
     nothing about the dose) -> consider returning to the previous dose;
 (b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing), a dose
-    taken on each -> consider morning dosing;
+    taken on each -> consider morning dosing; due again after each further 4 weeks of
+    evening dosing, and for a new run of evening dosing (a dismissal covers the 4-week
+    window of the run that tonight falls in: sleep_key);
 (c) the current step's planned length is complete, >= 80 % of its nights taken and no
-    moderate or severe side effect during it -> ready for the next step;
+    moderate or severe side effect during it -> ready for the next step (a dismissal
+    covers that step: its dose, first night and planned length, step_key);
 (d) 8 weeks at maintenance (the open-ended last step, at tonight's dose: its nights counted
     as the plan panel counts them) with pain improved < 30 % against the patient's first two
     weeks -> review whether LDN is helping; due again after each further 8 weeks (a
@@ -56,6 +59,7 @@ AFTER_STEP_UP_DAYS = 14
 POOR_SLEEP = 3
 ADHERENCE = Decimal("0.80")
 MAINTENANCE_DAYS = 56
+SLEEP_WINDOW_DAYS = 28  # a dismissed "consider morning dosing" is due again after 4 weeks
 BASELINE_DAYS = 14
 MIN_PAIN_IMPROVEMENT = Decimal("0.30")
 MODERATE = 2  # SideEffect.Severity: 1 mild, 2 moderate, 3 severe
@@ -200,7 +204,8 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
 
 
 def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
-    if titration.dosing_time_on(versions, last_night + timedelta(days=1)) != titration.EVENING:
+    tonight_night = last_night + timedelta(days=1)
+    if titration.dosing_time_on(versions, tonight_night) != titration.EVENING:
         return None
     if versions and versions[-1].dosing_time != titration.EVENING:
         # A switch already signed for a night still to come: nothing left to suggest (the
@@ -223,10 +228,10 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
             evidence.append(Evidence(night, tuple(values)))
     if len(evidence) < MIN_NIGHTS:
         return None
-    version = titration.version_in_effect(versions, last_night)
     return Suggestion(
         kind=MORNING_DOSING,
-        key=f"v{version.number if version else 0}",
+        # Judged on tonight's run of evening dosing, as the rule's first line asks of tonight.
+        key=sleep_key(evening_since(versions, tonight_night), tonight_night),
         title=gettext_noop("Consider morning dosing"),
         detail=gettext_noop(
             "Insomnia or sleep quality of %(poor)s/10 or less on %(count)s of the last "
@@ -238,6 +243,50 @@ def morning_dosing(versions, nights: Sequence[NightFacts], last_night: date) -> 
         evidence=tuple(evidence),
         proposed_dosing_time=titration.MORNING,
     )
+
+
+def evening_since(versions: Sequence[titration.PlainVersion], night: date) -> date:
+    """The first night of the run of evening dosing that holds ``night`` (an evening night):
+    the night after the last one dosed in the morning, or the plan's first night. Only a
+    version's first night can change the dosing time, so only those are looked at; a
+    version that leaves evening dosing as it was (a new dose, a hold, a switch to morning
+    withdrawn before its night) does not begin a new run."""
+    first = min((version.effective_night for version in versions), default=night)
+    edges = {v.effective_night for v in versions if first < v.effective_night <= night}
+    for edge in sorted(edges, reverse=True):
+        if titration.dosing_time_on(versions, edge - timedelta(days=1)) != titration.EVENING:
+            return edge
+    return first
+
+
+def sleep_key(evening_first: date, tonight_night: date) -> str:
+    """What a dismissed "consider morning dosing" covers: the run of evening dosing since
+    ``evening_first`` and the four-week window of it that ``tonight_night`` falls in (the
+    1st from its first night, the 2nd from 28 nights later...).
+
+    It named the version in effect last night ("v3"), so any version signed brought a
+    dismissed suggestion back at once, even one that left evening dosing as it was (a new
+    dose, a switch to morning withdrawn before its night), and while no version was signed
+    one dismissal closed it for good, however many more weeks of poor sleep followed. Poor
+    sleep in a later window is new evidence, as is poor sleep in a new run of evening
+    dosing (after the patient dosed in the morning). The windows are fixed to the run, not
+    to the dismissal, as rule (d)'s eight weeks are: poor sleep raised late in a window can
+    be raised again at the start of the next, with its own nights."""
+    period = (tonight_night - evening_first).days // SLEEP_WINDOW_DAYS
+    window = evening_first + timedelta(days=period * SLEEP_WINDOW_DAYS)
+    return f"evening-from-{evening_first.isoformat()}-window-from-{window.isoformat()}"
+
+
+def step_key(dose_mg: Decimal, first: date, days: int) -> str:
+    """What a dismissed "ready for the next step" covers: the step being finished, as its
+    text names it (its dose and planned length), from its first night.
+
+    It named the version and the step's place in it ("v3-step2"), so any version signed
+    brought a dismissed suggestion back at once, even one that left the step as it was (a
+    switch of dosing time signed and withdrawn before its night). A step signed longer, at
+    another dose or begun again (a restart after a hold) is another step, raised again when
+    it is complete."""
+    return f"step-{dose_mg.quantize(Decimal('0.01'))}mg-from-{first.isoformat()}-for-{days}"
 
 
 def _finished_step(versions, tonight_night: date):
@@ -290,7 +339,7 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     }
     return Suggestion(
         kind=NEXT_STEP,
-        key=f"v{version.number}-step{position.step_index + 1}",
+        key=step_key(step.dose_mg, first_night, step.days),
         title=gettext_noop("Ready for the next step (%(dose)s)", dose=_fmt(next_dose))
         if has_next
         else gettext_noop("Ready for the next step (no further step planned)"),
