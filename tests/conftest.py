@@ -12,10 +12,12 @@ import subprocess
 import time
 import warnings
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -49,9 +51,57 @@ hypothesis_settings.load_profile("ldn")
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
+def run_starts_at(raw: str, real_now: datetime) -> datetime:
+    """The instant ``LDN_TEST_NOW`` names: an ISO instant with its offset
+    (``2026-12-05T05:30:00Z``), or a UTC time of day (``05:30``) meaning its latest
+    occurrence at or before the real clock. The latter keeps the browser (whose clock, cookie
+    jar and service worker follow the real clock) at or ahead of the server, as in a real run:
+    the server takes a moment a page sends it no later than its own now."""
+    try:
+        clock = datetime.strptime(raw, "%H:%M").time()
+    except ValueError:
+        pass
+    else:
+        moment = datetime.combine(real_now.astimezone(UTC).date(), clock, UTC)
+        return moment if moment <= real_now else moment - timedelta(days=1)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"LDN_TEST_NOW={raw!r}: give an instant with its offset "
+            "(2026-12-05T05:30:00Z) or a UTC time of day (05:30)"
+        )
+    return moment
+
+
+def _travel_to_test_now(config):
+    """With ``LDN_TEST_NOW`` set, the whole run (this process: the controller and each xdist
+    worker load this file, and the live server's thread shares its clock) starts at that
+    instant and ticks on from it; tests that travel themselves nest inside it. Unset: nothing.
+    Subprocesses a test starts (gunicorn, a Celery worker) keep the real clock."""
+    raw = os.environ.get("LDN_TEST_NOW", "").strip()
+    if not raw:
+        return
+    moment = run_starts_at(raw, datetime.now(UTC))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+    config.ldn_test_now = moment
+
+
+def pytest_report_header(config):
+    if moment := getattr(config, "ldn_test_now", None):
+        return f"LDN_TEST_NOW: the clock starts at {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
 def pytest_configure(config):
-    """Compile a translation catalog that is missing or older than its .po (`make test`
-    already did; this covers a bare `pytest`). Once, in the controller, before workers."""
+    """Start the run's clock at ``LDN_TEST_NOW`` when set (every process). Then compile a
+    translation catalog that is missing or older than its .po (`make test` already did; this
+    covers a bare `pytest`). Once, in the controller, before workers."""
+    _travel_to_test_now(config)
     if hasattr(config, "workerinput"):
         return
     for po in LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
