@@ -76,19 +76,31 @@ def run_starts_at(raw: str, real_now: datetime) -> datetime:
     return moment
 
 
+RUN_CLOCK_DIR = Path(__file__).resolve().parent / "run_clock"
+CLOCK_OFFSET = "LDN_TEST_CLOCK_OFFSET_SECONDS"
+
+
 def _travel_to_test_now(config):
-    """With ``LDN_TEST_NOW`` set, the whole run (this process: the controller and each xdist
-    worker load this file, and the live server's thread shares its clock) starts at that
-    instant and ticks on from it; tests that travel themselves nest inside it. Unset: nothing.
-    Subprocesses a test starts (gunicorn, a Celery worker) keep the real clock."""
+    """With ``LDN_TEST_NOW`` set, the whole run starts at that instant and ticks on from it;
+    tests that travel themselves nest inside it. Unset: nothing. The controller travels here
+    and hands its offset from the real clock to the processes it starts (PYTHONPATH gets
+    run_clock/, whose sitecustomize travels as they start): the xdist workers, and the
+    Celery workers and Django processes a test starts. The live server is a thread, so it
+    shares its process's clock. Chromium keeps the real one (see README)."""
     raw = os.environ.get("LDN_TEST_NOW", "").strip()
-    if not raw:
-        return
-    moment = run_starts_at(raw, datetime.now(UTC))
+    if not raw or os.environ.get(CLOCK_OFFSET):
+        return  # unset, or a process started by the run: run_clock/ has moved its clock
+    real_now = datetime.now(UTC)
+    moment = run_starts_at(raw, real_now)
     traveller = time_machine.travel(moment, tick=True)
     traveller.start()
+    time.time()  # a ticking travel starts its clock at the first reading: now, not later
     config.add_cleanup(traveller.stop)
     config.ldn_test_now = moment
+    os.environ[CLOCK_OFFSET] = str((moment - real_now).total_seconds())
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(RUN_CLOCK_DIR), os.environ.get("PYTHONPATH")])
+    )
 
 
 def pytest_report_header(config):
