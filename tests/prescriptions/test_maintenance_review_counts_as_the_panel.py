@@ -55,8 +55,10 @@ def patient_with_little_relief(clinician, dosing_time=titration.EVENING, lowered
 
 
 def patient_page(client, clinician, patient):
-    client.force_login(clinician)
     with time_machine.travel(MOMENT, tick=False):
+        # Signed in at the page's moment: a staff session saved at the run's clock lasts 30
+        # idle minutes from then, so a run more than that before MOMENT read the sign-in page.
+        client.force_login(clinician)
         return client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
 
 
