@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import transaction
+from django.urls import reverse
 
 from patients.models import NightlyEntry
 from patients.notifications import sweep
@@ -88,3 +89,12 @@ def described_by(page, input_id):
     tag += body.split(f'id="{input_id}"', 1)[1].split(">", 1)[0]
     described = tag.split('aria-describedby="', 1)
     return described[1].split('"', 1)[0].split() if len(described) > 1 else []
+
+
+def settings_page_at(client, patient, moment, language="en"):
+    """The patient's settings page as they see it at ``moment``, in ``language``."""
+    patient.user.language = language
+    patient.user.save(update_fields=["language"])
+    client.force_login(patient.user)
+    with time_machine.travel(moment, tick=False):
+        return client.get(reverse("journal:settings"))

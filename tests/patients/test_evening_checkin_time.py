@@ -21,7 +21,7 @@ from patients.models import Patient, ReminderDelivery
 from patients.notifications.forms import ReminderSettingsForm
 from patients.rules.schedule import Prefs, evening_morning_time, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.reminder_support import claim, described_by, patient_on_plan
+from tests.patients.reminder_support import claim, described_by, patient_on_plan, settings_page_at
 
 Kind = ReminderDelivery.Kind
 
@@ -100,11 +100,7 @@ STALE = {
 
 
 def settings_page(client, patient, language="en"):
-    patient.user.language = language
-    patient.user.save(update_fields=["language"])
-    client.force_login(patient.user)
-    with time_machine.travel(utc(2026, 1, 15, 12, 0), tick=False):
-        return client.get(SETTINGS)
+    return settings_page_at(client, patient, utc(2026, 1, 15, 12, 0), language)
 
 
 @pytest.mark.django_db

@@ -26,7 +26,13 @@ from django.urls import reverse
 from patients.models import Patient, ReminderDelivery
 from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.reminder_support import claim, described_by, patient_on_plan, send_at
+from tests.patients.reminder_support import (
+    claim,
+    described_by,
+    patient_on_plan,
+    send_at,
+    settings_page_at,
+)
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
@@ -221,11 +227,7 @@ AT_NOON = utc(2026, 1, 15, 12, 0)
 
 
 def settings_page(client, patient, language="en"):
-    patient.user.language = language
-    patient.user.save(update_fields=["language"])
-    client.force_login(patient.user)
-    with time_machine.travel(AT_NOON, tick=False):
-        return client.get(SETTINGS)
+    return settings_page_at(client, patient, AT_NOON, language)
 
 
 STALE_LAST_CALL = {
