@@ -209,7 +209,13 @@ def tonight(now: datetime, tz: ZoneInfo | str, dosing_time: str) -> date:
 
 def checkin_night(now: datetime, tz: ZoneInfo | str) -> date | None:
     """The night whose morning check-in (sleep, dreams, symptoms) is asked for at ``now``:
-    before local noon, the previous calendar date's night; None from noon on.
+    from the end of the evening dosing window (DOSING_WINDOW_END, 03:00) to local noon, the
+    previous calendar date's night; None from noon on and before 03:00.
+
+    Before 03:00 the night is not over: an evening doser can still take that night's dose
+    (the home card offers "Taken now" for it), and nobody has slept it yet. The card asked
+    "This morning: how did you sleep?" just under "Logged: 3 mg at 00:44" (found by
+    exploratory QA). The check-in reminders come at a morning time, from 03:00 on, too.
 
     The same for both dosing times, so it takes none: the sleep that ends this morning
     follows yesterday's dose, whether it was taken last evening (evening dosing: the night
@@ -219,7 +225,7 @@ def checkin_night(now: datetime, tz: ZoneInfo | str) -> date | None:
     (schedule.slots_for_night) is due and useful within the same morning."""
     _check_aware(now)
     local = now.astimezone(as_zone(tz))
-    if local.time() >= EVENING_NIGHT_STARTS:
+    if not DOSING_WINDOW_END <= local.time() < EVENING_NIGHT_STARTS:
         return None
     return local.date() - _ONE_DAY
 

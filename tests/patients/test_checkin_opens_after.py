@@ -46,10 +46,57 @@ def test_checkin_open(moment, night, zone, is_open):
 
 
 def test_the_checkin_night_on_home_is_always_open():
-    for hour in range(12):
+    for hour in range(3, 12):
         moment = datetime(2026, 11, 26, hour, 0, tzinfo=UTC)
         night = nights.checkin_night(moment, "Europe/London")
+        assert night == NIGHT
         assert nights.checkin_open(night, moment, "Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("moment", "night"),
+    [
+        (datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC), None),
+        (MIDNIGHT_AFTER, None),
+        (datetime(2026, 11, 26, 2, 59, 59, tzinfo=UTC), None),
+        (datetime(2026, 11, 26, 3, 0, tzinfo=UTC), NIGHT),
+        (datetime(2026, 11, 26, 11, 59, 59, tzinfo=UTC), NIGHT),
+        (datetime(2026, 11, 26, 12, 0, tzinfo=UTC), None),
+        # 03:00 in Tokyo is 18:00 the day before in London.
+        (datetime(2026, 11, 25, 17, 59, tzinfo=UTC), None),
+        (datetime(2026, 11, 25, 18, 0, tzinfo=UTC), "Asia/Tokyo"),
+    ],
+)
+def test_the_home_card_asks_about_a_night_from_three_in_the_morning_to_noon(moment, night):
+    """Before 03:00 the night is still going on (an evening doser can still take its dose)
+    and nobody has slept it: the card asked "How did you sleep?" just under "Logged: 3 mg
+    at 00:44" (found by exploratory QA)."""
+    if night == "Asia/Tokyo":
+        assert nights.checkin_night(moment, "Asia/Tokyo") == NIGHT
+        return
+    assert nights.checkin_night(moment, "Europe/London") == night
+
+
+@pytest.mark.parametrize("dosing_time", ["evening", "morning"])
+def test_no_sleep_question_just_after_a_dose_taken_after_midnight(
+    patient_client, patient_a, clinician_a, dosing_time
+):
+    make_plan(patient_a, clinician_a, dosing_time=dosing_time)
+    after_midnight = datetime(2026, 11, 26, 0, 44, tzinfo=UTC)  # London = UTC in November
+    with time_machine.travel(after_midnight, tick=False):
+        if dosing_time == "evening":
+            taken = patient_client.post(
+                reverse("journal:taken_now"), {"submission_id": str(uuid.uuid4())}
+            )
+            assert taken.status_code == 302
+            assert NightlyEntry.objects.get(patient=patient_a, night=NIGHT).is_taken
+        page = " ".join(patient_client.get(reverse("journal:home")).content.decode().split())
+    assert "How did you sleep, and how do you feel?" not in page
+    assert reverse("journal:morning", args=[NIGHT]) not in page
+    with time_machine.travel(datetime(2026, 11, 26, 3, 0, tzinfo=UTC), tick=False):
+        page = " ".join(patient_client.get(reverse("journal:home")).content.decode().split())
+    assert "How did you sleep, and how do you feel?" in page
+    assert reverse("journal:morning", args=[NIGHT]) in page
 
 
 @pytest.mark.parametrize("dosing_time", ["evening", "morning"])
