@@ -770,11 +770,18 @@ def _shown(entry, name, value) -> str:
 
 
 def change_history(entry: NightlyEntry):
-    """The entry's earlier versions, newest first, each with what changed and who changed it."""
+    """The entry's earlier versions, newest first, each with what changed and who changed it.
+
+    A save that changed nothing the patient reads (the same dose and time saved again: only
+    the time it was logged moved) is not a change: it showed as a second "First logged." and
+    marked the night "edited" (found by exploratory QA). The clinician's entry history lists
+    every save, as the audit trail it is."""
     records = list(entry.history.select_related("history_user").order_by("-history_date"))
     changes = []
     for newer, older in itertools.pairwise(records):
         delta = newer.diff_against(older, excluded_fields=HISTORY_QUIET_FIELDS)
+        if not delta.changes:
+            continue
         changes.append(
             {
                 "when": newer.history_date,

@@ -554,6 +554,31 @@ def test_an_edited_entry_shows_edited_and_its_history(patient_client, plan):
     assert "Patient A" in page  # who changed it
 
 
+def test_saving_the_same_dose_again_is_not_a_change(patient_client, plan):
+    """The dose form saved again with the same values moves only the time it was logged: the
+    night's page showed "First logged." twice and "edited" (found by exploratory QA)."""
+    data = evening_data(dose="3", taken_at="2026-11-25T21:45")
+    patient_client.post(evening_url(), data)
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        patient_client.post(evening_url(), {**data, "submission_id": sid()})
+        entry = NightlyEntry.objects.get()
+        page = " ".join(
+            patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode().split()
+        )
+    assert entry.history.count() == 2  # the audit trail keeps both saves
+    assert [c["fields"] for c in journal.change_history(entry)] == [[]]
+    assert page.count("First logged.") == 0  # no "Changes" section at all
+    assert "see the changes" not in page
+    with time_machine.travel(NOW + timedelta(minutes=40), tick=False):
+        patient_client.post(evening_url(), {**data, "dose": "1.5", "submission_id": sid()})
+        page = " ".join(
+            patient_client.get(reverse("journal:entry", args=[entry.pk])).content.decode().split()
+        )
+    assert page.count("First logged.") == 1
+    assert "3 mg → 1.5 mg" in page
+    assert "see the changes" in page
+
+
 def test_another_patients_entry_is_not_found_in_every_url(patient_client, patient_b):
     other = NightlyEntry.objects.create(patient=patient_b, night=TONIGHT)
     assert patient_client.get(reverse("journal:entry", args=[other.pk])).status_code == 404
