@@ -26,7 +26,7 @@ from patients import guidance
 from patients.journal.entries import CLOCK_SKEW, Morning
 from patients.models import NightlyEntry, SideEffect, known_time_zones
 from patients.notifications import reach
-from patients.notifications.forms import ReminderSettingsForm
+from patients.notifications.forms import LAST_EVENING_TIME, ReminderSettingsForm
 from patients.notifications.quiet_warnings import TYPICAL_NIGHT
 from patients.rules import doses, nights, scales, schedule
 from prescriptions.forms import (
@@ -523,6 +523,10 @@ TIME_ZONES = sorted(known_time_zones())
 # The <datalist> options of the settings page, written once (about 600 zones).
 TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
 
+# The latest morning time an evening doser's check-in takes (the base form's
+# morning_time_refusal: 03:00 to 11:59, schedule.evening_morning_time).
+LAST_CHECKIN_TIME = time(11, 59)
+
 
 # The id of the settings page's notice on a stale morning time (settings.html), which the
 # morning time field names in its aria-describedby.
@@ -611,11 +615,16 @@ class PatientSettingsForm(ReminderSettingsForm):
                 filter(None, [self.notices.get("morning_time"), STALE_CHECKIN_TIME_ID])
             )
             self.fields["morning_time"].bound_field_class = _DescribedByANotice
-        if (window_end := self._morning_dose_window_end()) is not None:
+        if (last := self._last_morning_time()) is not None:
             # The times the form accepts (morning_time_refusal), not the check-in's 11:59.
             self.fields["morning_time"].help_text = gettext("Between 03:00 and %(last)s.") % {
-                "last": self._last_morning_time(window_end)
+                "last": f"{last:%H:%M}"
             }
+        if morning_dosing and settings.LDN_MORNING_LAST_CALL_MINUTES:
+            # Said with the checkbox it is about (its aria-describedby names its help): it
+            # ended the paragraph above the fields, which a screen reader on the checkbox
+            # does not read.
+            self.fields["last_call"].help_text = self.morning_last_call()
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["language"].initial = self.instance.user.language
         self.fields["time_zone"].help_text = _(
@@ -631,60 +640,68 @@ class PatientSettingsForm(ReminderSettingsForm):
             *guidance.country_choices(),
         ]
 
-    def _morning_dose_window_end(self) -> time | None:
-        """The end of the morning dosing window (LDN_MORNING_DOSING_WINDOW_END) when it cuts
-        the morning times short: with morning dosing (now, or from a signed switch) the
-        morning time is the dose reminder's, and at or after the window's end the card no
-        longer offers "Taken now" and the reminder expires unsent (schedule.slots_for_night).
-        None for an evening doser (the time is the check-in's, open until noon), for a window
-        ending at noon or later, and for one ending by 03:00 (no morning time to choose)."""
-        end = settings.LDN_MORNING_DOSING_WINDOW_END
+    def _last_morning_time(self) -> time | None:
+        """The latest morning time the form accepts when the morning dosing window cuts the
+        morning times short (schedule.last_dose_reminder_time: half an hour before the
+        clinic's LDN_MORNING_DOSING_WINDOW_END): with morning dosing (now, or from a signed
+        switch) the morning time is the dose reminder's, and a later one is read as it
+        (schedule.morning_reminder_time). None for an evening doser (the time is the
+        check-in's, open until noon: 03:00 to 11:59), when the window leaves the whole
+        check-in range (an end at 12:29 or later), and when it leaves no morning time at all
+        (an end before 03:30: every morning time is read as the last; the form keeps the
+        check-in's range, so the page can still be saved, and the notice says the time used:
+        stale_morning_time)."""
         if not (self.morning_dosing or self.switch_on is not None):
             return None
-        if not nights.DOSING_WINDOW_END < end < nights.EVENING_NIGHT_STARTS:
+        last = schedule.last_dose_reminder_time(settings.LDN_MORNING_DOSING_WINDOW_END)
+        if not nights.DOSING_WINDOW_END <= last < LAST_CHECKIN_TIME:
             return None
-        return end
-
-    def _last_morning_time(self, end: time) -> str:
-        return f"{(datetime.combine(date.min, end) - timedelta(minutes=1)).time():%H:%M}"
+        return last
 
     def morning_time_refusal(self, morning: time) -> str:
-        """A window ending before noon refuses the morning times from its end on, and says so
-        for any time outside 03:00 to its last minute: the page said "03:00 to 11:59" (help
-        text, and the refusal of 12:30) and then refused 10:30 with "03:00 to 09:59"."""
-        end = self._morning_dose_window_end()
-        if end is None:
+        """A window cutting the morning times short refuses those the sweep would not read
+        as they are (schedule.morning_reminder_time), and says so for any time outside 03:00
+        to the last it allows: the page said "03:00 to 11:59" (help text, and the refusal of
+        12:30) and then refused 10:30 with "03:00 to 09:59"; then it took 09:59, a minute
+        before the end."""
+        last = self._last_morning_time()
+        if last is None:
             return super().morning_time_refusal(morning)
-        if nights.DOSING_WINDOW_END <= morning < end:
+        end = settings.LDN_MORNING_DOSING_WINDOW_END
+        if morning >= nights.DOSING_WINDOW_END and (
+            schedule.morning_reminder_time(morning, end) == morning
+        ):
             return ""
         return gettext(
-            "Choose a morning time from 03:00 to %(last)s: your morning dose is logged "
-            "with one tap until %(end)s, so a dose reminder after that would come too late."
-        ) % {"last": self._last_morning_time(end), "end": f"{end:%H:%M}"}
+            "Choose a morning time from 03:00 to %(last)s: your morning dose is logged with "
+            "one tap until %(end)s, and a dose reminder comes at least half an hour before "
+            "that, to leave you time to take it."
+        ) % {"last": f"{last:%H:%M}", "end": f"{end:%H:%M}"}
 
     def morning_reminders(self) -> str:
-        """For a morning doser: what they are sent and when (empty for an evening doser)."""
+        """For a morning doser: what they are sent and when (empty for an evening doser).
+        When the last call comes is said with its checkbox (morning_last_call)."""
         if not self.morning_dosing:
             return ""
-        text = gettext(
+        return gettext(
             "Your plan has morning dosing, so your reminders come in the morning: the dose "
             "reminder at your morning time, then the next morning at the same time the "
             "morning check-in (if it is on), or a reminder to log yesterday's dose if nothing "
             "was logged. We remind you only when a dose is not logged yet, and never while "
             "your plan is paused."
         )
-        minutes = settings.LDN_MORNING_LAST_CALL_MINUTES
-        if minutes:
-            text += " " + self._morning_last_call(minutes)
-        return text
 
-    def _morning_last_call(self, minutes: int) -> str:
+    def morning_last_call(self) -> str:
         """When a morning doser's last call comes, as the sweep schedules it on a typical
         day (schedule.slots_for_night; quiet hours have their own warnings): ``minutes``
         after the dose reminder, moved to half an hour before an early end of the morning
         window, or not at all when that leaves no room (schedule.morning_last_call). The
         page said "it comes 120 minutes after the dose reminder" of a last call the sweep
-        dropped, the window having ended by then."""
+        dropped, the window having ended by then. The last call checkbox's help (empty
+        with LDN_MORNING_LAST_CALL_MINUTES at 0: no last call is sent)."""
+        minutes = settings.LDN_MORNING_LAST_CALL_MINUTES
+        if not minutes:
+            return ""
         end = settings.LDN_MORNING_DOSING_WINDOW_END
         prefs = schedule.Prefs(
             tz="UTC",
@@ -716,11 +733,14 @@ class PatientSettingsForm(ReminderSettingsForm):
         ) % {"minutes": minutes}
 
     def stale_morning_time(self) -> str:
-        """The notice for a morning time (saved) at or after the end of the clinic's morning
-        dosing window, for a morning doser or one with a signed switch to morning dosing:
-        saved before the clinic moved the end earlier, the form now refuses it, and the
-        sweep reads it as half an hour before the end (schedule.morning_reminder_time); the
-        time used is said. Empty otherwise (an evening doser's is the check-in's)."""
+        """The notice for a morning time (saved) later than the last the clinic's morning
+        dosing window allows a dose reminder (schedule.last_dose_reminder_time: half an
+        hour before its end), for a morning doser or one with a signed switch to morning
+        dosing: saved before the clinic moved the end earlier (11:30), or before the form
+        kept the half hour (09:45 under a 10:00 end), the form now refuses it, and the sweep
+        reads it as that last time (schedule.morning_reminder_time), as "At my usual time"
+        does (schedule.dose_reminder_time); the time used is said. Empty otherwise (an
+        evening doser's is the check-in's)."""
         if not (self.morning_dosing or self.switch_on is not None):
             return ""
         end = settings.LDN_MORNING_DOSING_WINDOW_END
@@ -729,30 +749,35 @@ class PatientSettingsForm(ReminderSettingsForm):
         if used == saved:
             return ""
         times = {"time": f"{saved:%H:%M}", "end": f"{end:%H:%M}", "used": f"{used:%H:%M}"}
-        if (window_end := self._morning_dose_window_end()) is None:
-            # A window ending by 03:00 leaves no morning time to choose.
+        if used < nights.DOSING_WINDOW_END:
+            # A window ending before 03:30 leaves no morning time to choose.
             return (
                 gettext(
-                    "Your morning time (%(time)s) is after the end of your clinic's morning "
-                    "dosing window (%(end)s), so your dose reminder comes at %(used)s instead."
+                    "Your morning time (%(time)s) is too late: a dose reminder comes at least "
+                    "half an hour before your clinic's morning dosing window ends (%(end)s), "
+                    "so yours comes at %(used)s instead."
                 )
                 % times
             )
+        last = self._last_morning_time() or LAST_CHECKIN_TIME
         return gettext(
-            "Your morning time (%(time)s) is after the end of your clinic's morning dosing "
-            "window (%(end)s), so your dose reminder comes at %(used)s instead. Choose a "
-            "morning time from 03:00 to %(last)s to change it."
-        ) % {**times, "last": self._last_morning_time(window_end)}
+            "Your morning time (%(time)s) is too late: a dose reminder comes at least half "
+            "an hour before your clinic's morning dosing window ends (%(end)s), so yours "
+            "comes at %(used)s instead. Choose a morning time from 03:00 to %(last)s to "
+            "change it."
+        ) % {**times, "last": f"{last:%H:%M}"}
 
     def stale_evening_times(self) -> str:
-        """The notice for an evening reminder or last call time (saved) at or after the end
-        of the evening dosing window (03:00), for an evening doser or one with a signed
-        switch to evening dosing: saved before the form took evening times from 12:00 to
-        02:59 only, the form now refuses them, and the sweep reads them as half an hour
-        before the end (schedule.evening_reminder_time, schedule.evening_last_call), or sends
-        no last call when that leaves no room after the evening reminder. The times used are
-        read from the sweep's slots on a typical night. Empty otherwise (a morning doser's
-        evening times are not used, and the page says so beside them)."""
+        """The notice for an evening reminder or last call time (saved) later than 02:30,
+        the last the evening dosing window (ending at 03:00) allows a reminder
+        (schedule.last_dose_reminder_time), for an evening doser or one with a signed switch
+        to evening dosing: saved before the form took evening times from 12:00 to 02:30 only
+        (03:30 after the end, 02:59 in its last half hour), the form now refuses them, and
+        the sweep reads them as 02:30 (schedule.evening_reminder_time,
+        schedule.evening_last_call), or sends no last call when that leaves no room after the
+        evening reminder. The times used are read from the sweep's slots on a typical night.
+        Empty otherwise (a morning doser's evening times are not used, and the page says so
+        beside them)."""
         stale = self._stale_evening_fields()
         if not stale:
             return ""
@@ -775,9 +800,9 @@ class PatientSettingsForm(ReminderSettingsForm):
         if stale_reminder:
             said.append(
                 gettext(
-                    "Your evening reminder time (%(time)s) is after the end of the evening "
-                    "dosing window (%(end)s), so your evening reminder comes at %(used)s "
-                    "instead."
+                    "Your evening reminder time (%(time)s) is too late: a reminder comes at "
+                    "least half an hour before the evening dosing window ends (%(end)s), so "
+                    "your evening reminder comes at %(used)s instead."
                 )
                 % {
                     "time": f"{reminder:%H:%M}",
@@ -788,24 +813,28 @@ class PatientSettingsForm(ReminderSettingsForm):
         if stale_last_call and (used := found.get(schedule.LAST_CALL)) is not None:
             said.append(
                 gettext(
-                    "Your last call time (%(time)s) is after the end of the evening dosing "
-                    "window (%(end)s), so your last call comes at %(used)s instead."
+                    "Your last call time (%(time)s) is too late: a reminder comes at least "
+                    "half an hour before the evening dosing window ends (%(end)s), so your "
+                    "last call comes at %(used)s instead."
                 )
                 % {"time": f"{last_call:%H:%M}", "end": end, "used": f"{used:%H:%M}"}
             )
         elif stale_last_call:
             said.append(
                 gettext(
-                    "Your last call time (%(time)s) is after the end of the evening dosing "
-                    "window (%(end)s), and your evening reminder comes too close to that end "
-                    "for a last call: none is sent."
+                    "Your last call time (%(time)s) is too late: a reminder comes at least "
+                    "half an hour before the evening dosing window ends (%(end)s), so it would "
+                    "come at %(last)s, too soon after your evening reminder: no last call is "
+                    "sent."
                 )
-                % {"time": f"{last_call:%H:%M}", "end": end}
+                % {"time": f"{last_call:%H:%M}", "end": end, "last": f"{LAST_EVENING_TIME:%H:%M}"}
             )
-        last = (datetime.combine(date.min, nights.DOSING_WINDOW_END) - timedelta(minutes=1)).time()
         said.append(
             gettext("Choose an evening time from %(first)s to %(last)s to change it.")
-            % {"first": f"{nights.EVENING_NIGHT_STARTS:%H:%M}", "last": f"{last:%H:%M}"}
+            % {
+                "first": f"{nights.EVENING_NIGHT_STARTS:%H:%M}",
+                "last": f"{LAST_EVENING_TIME:%H:%M}",
+            }
         )
         return " ".join(said)
 
@@ -838,9 +867,10 @@ class PatientSettingsForm(ReminderSettingsForm):
 
     def _stale_evening_fields(self) -> list[str]:
         """The evening time fields whose saved value the evening dosing window no longer
-        allows (schedule.evening_reminder_time), for an evening doser or one with a signed
-        switch to evening dosing: what stale_evening_times speaks of, and the fields its
-        notice describes (their aria-describedby names it)."""
+        allows a reminder at (later than 02:30: schedule.evening_reminder_time), for an
+        evening doser or one with a signed switch to evening dosing: what
+        stale_evening_times speaks of, and the fields its notice describes (their
+        aria-describedby names it)."""
         if self.morning_dosing and self.switch_on is None:
             return []
         patient = self.instance

@@ -8,6 +8,7 @@ from datetime import time
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import ClinicianPreferences, Patient, validate_time_zone, zones_named
@@ -17,9 +18,30 @@ from patients.rules import schedule
 from patients.rules.nights import DOSING_WINDOW_END, EVENING, EVENING_NIGHT_STARTS
 
 TIME_HELP = _("Enter a time as HH:MM, from 00:00 to 23:59.")
-EVENING_TIMES_ERROR = _(
-    "Choose an evening time from 12:00 to 02:59 (the dosing window ends at 03:00)."
-)
+# The latest evening reminder or last call (02:30): half an hour before the dosing window
+# ends, time to take the dose with one tap (schedule.last_dose_reminder_time). 02:59 was
+# taken, and left a minute.
+LAST_EVENING_TIME = schedule.last_dose_reminder_time(DOSING_WINDOW_END)
+
+
+def _evening_times() -> dict[str, str]:
+    return {
+        "first": f"{EVENING_NIGHT_STARTS:%H:%M}",
+        "last": f"{LAST_EVENING_TIME:%H:%M}",
+        "end": f"{DOSING_WINDOW_END:%H:%M}",
+    }
+
+
+def evening_times_refusal() -> str:
+    """What the form says of an evening reminder or last call time it refuses."""
+    return (
+        gettext(
+            "Choose an evening time from %(first)s to %(last)s: the dosing window ends at "
+            "%(end)s, and a reminder comes at least half an hour before that, to leave you "
+            "time to take your dose."
+        )
+        % _evening_times()
+    )
 
 
 def _time_field(label, required=True, help_text=""):
@@ -34,7 +56,9 @@ def _time_field(label, required=True, help_text=""):
 
 
 def _is_evening(value: time) -> bool:
-    return value >= EVENING_NIGHT_STARTS or value < DOSING_WINDOW_END
+    """Whether the form takes ``value`` as an evening reminder or last call time: from noon
+    to 02:30, the times the sweep reads as they are (schedule.evening_reminder_time)."""
+    return schedule.evening_reminder_time(value) == value
 
 
 def _evening_order(value: time) -> tuple:
@@ -76,10 +100,8 @@ class TimeZoneField(forms.CharField):
 
 class ReminderSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
-    reminder_time = _time_field(
-        _("Evening reminder"), help_text=_("If tonight's dose is not logged by then.")
-    )
-    last_call_time = _time_field(_("Last call at"), help_text=_("Before the window ends at 03:00."))
+    reminder_time = _time_field(_("Evening reminder"))
+    last_call_time = _time_field(_("Last call at"))
     morning_time = _time_field(_("Morning check-in at"), help_text=_("Between 03:00 and 11:59."))
     quiet_start = _time_field(_("Quiet from"), required=False)
     quiet_end = _time_field(_("Quiet until"), required=False)
@@ -105,13 +127,26 @@ class ReminderSettingsForm(forms.ModelForm):
             "remind_by_push": _("By push notification on my devices"),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The times the form takes (evening_times_refusal): the last call said only "Before
+        # the window ends at 03:00.", and then 02:59 was taken.
+        self.fields["reminder_time"].help_text = (
+            gettext("If tonight's dose is not logged by then. From %(first)s to %(last)s.")
+            % _evening_times()
+        )
+        self.fields["last_call_time"].help_text = (
+            gettext("By %(last)s, half an hour before the window ends at %(end)s.")
+            % _evening_times()
+        )
+
     def clean(self):
         data = super().clean()
         reminder, last_call = data.get("reminder_time"), data.get("last_call_time")
         if reminder and not _is_evening(reminder):
-            self.add_error("reminder_time", EVENING_TIMES_ERROR)
+            self.add_error("reminder_time", evening_times_refusal())
         if last_call and not _is_evening(last_call):
-            self.add_error("last_call_time", EVENING_TIMES_ERROR)
+            self.add_error("last_call_time", evening_times_refusal())
         if (
             reminder
             and last_call

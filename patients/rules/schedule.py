@@ -57,6 +57,25 @@ RECHECK_AT_LEAST_EVERY = timedelta(hours=6)
 DOSE_REMINDER_MARGIN = timedelta(minutes=30)
 
 
+def last_dose_reminder_at(dosing_end: datetime) -> datetime:
+    """The latest moment a dose reminder or a last call may come, for a dosing window ending
+    at ``dosing_end``: DOSE_REMINDER_MARGIN before it (real time, also on a DST night)."""
+    return dosing_end - DOSE_REMINDER_MARGIN
+
+
+def last_dose_reminder_time(window_end: time) -> time:
+    """The latest wall time a dose reminder or a last call may come, for a dosing window
+    ending at ``window_end`` (03:00 in the evening: 02:30; the clinic's morning end: 10:00
+    gives 09:30): THE rule the settings form accepts times by (morning_time_refusal, the
+    evening times' refusal, their help) and the sweep reads stored times by
+    (morning_reminder_time, evening_reminder_time; evening_last_call and morning_last_call
+    on instants, through last_dose_reminder_at). The form took times up to a minute before
+    the end (09:59, 02:59): a minute to take the dose with one tap. Never before midnight
+    (the clinic's end is 01:00 or later: settings)."""
+    day = datetime(2000, 1, 2)
+    return max(last_dose_reminder_at(datetime.combine(day.date(), window_end)), day).time()
+
+
 @dataclass(frozen=True)
 class Prefs:
     """A patient's reminder settings as plain values."""
@@ -139,16 +158,15 @@ def dose_reminder_time(prefs, dosing_time: str, morning_window_end: time) -> tim
 
 def morning_reminder_time(morning_time: time, window_end: time) -> time:
     """The wall time a morning doser's morning reminders come at (the dose reminder, and the
-    next morning's follow-up and check-in with it): their morning time, or, when that is at
-    or after the end of the clinic's morning dosing window, DOSE_REMINDER_MARGIN before
-    the end. The settings page refuses such a time, but one stored before the clinic moved
-    the end earlier (11:30 under a 12:00 end, now 10:00) stays: its dose reminder expired
-    before it was due, and no reminder came, unsaid. The settings page names the time used
+    next morning's follow-up and check-in with it): their morning time, or, when that is
+    later than last_dose_reminder_time (DOSE_REMINDER_MARGIN before the end of the clinic's
+    morning dosing window), that time. The settings page refuses such a time, but one
+    stored before the clinic moved the end earlier (11:30 under a 12:00 end, now 10:00), or
+    before the form kept the margin (09:45 under a 10:00 end), stays: the first's dose
+    reminder expired before it was due, and no reminder came, unsaid; the second left a
+    quarter of an hour. The settings page names the time used
     (PatientSettingsForm.stale_morning_time)."""
-    if morning_time < window_end:
-        return morning_time
-    end = datetime.combine(date(2000, 1, 2), window_end)
-    return max(end - DOSE_REMINDER_MARGIN, datetime(2000, 1, 2)).time()
+    return min(morning_time, last_dose_reminder_time(window_end))
 
 
 def morning_last_call(dose_due: datetime, after: timedelta, dosing_end: datetime):
@@ -159,7 +177,7 @@ def morning_last_call(dose_due: datetime, after: timedelta, dosing_end: datetime
     an early window end (the clinic's 10:00, dose reminder 08:30, last call 10:30) was
     dropped unsaid, and one in the window's last minutes left no time to take it with one
     tap; the settings page says which (PatientSettingsForm.morning_reminders)."""
-    due = min(dose_due + after, dosing_end - DOSE_REMINDER_MARGIN)
+    due = min(dose_due + after, last_dose_reminder_at(dosing_end))
     if due - dose_due < min(after, DOSE_REMINDER_MARGIN):
         return None
     return due
@@ -167,15 +185,17 @@ def morning_last_call(dose_due: datetime, after: timedelta, dosing_end: datetime
 
 def evening_reminder_time(reminder_time: time) -> time:
     """The wall time an evening doser's evening reminder comes at: their reminder time, or,
-    when that is at or after the end of the evening dosing window (03:00) and before the
-    night starts (noon), DOSE_REMINDER_MARGIN before the end (02:30). The settings page
-    takes evening times from 12:00 to 02:59 only, but one stored before that rule stays:
-    03:30 came after "Taken now" had ended, 11:00 the next late morning (after the
-    missed-dose follow-up). The settings page names the time used
+    when that is later than last_dose_reminder_time (02:30, DOSE_REMINDER_MARGIN before
+    the evening dosing window ends at 03:00) and before the night starts (noon), 02:30.
+    The settings page takes evening times from 12:00 to 02:30 only (this rule), but one
+    stored before that stays: 03:30 came after "Taken now" had ended, 11:00 the next late
+    morning (after the missed-dose follow-up), 02:59 (taken from 12:00 to 02:59 before)
+    a minute before the end. The settings page names the time used
     (PatientSettingsForm.stale_evening_times)."""
-    if not DOSING_WINDOW_END <= reminder_time < EVENING_NIGHT_STARTS:
-        return reminder_time
-    return (datetime.combine(date(2000, 1, 2), DOSING_WINDOW_END) - DOSE_REMINDER_MARGIN).time()
+    last = last_dose_reminder_time(DOSING_WINDOW_END)
+    if last < reminder_time < EVENING_NIGHT_STARTS:
+        return last
+    return reminder_time
 
 
 def evening_morning_time(morning_time: time) -> time:
@@ -196,21 +216,22 @@ def evening_morning_time(morning_time: time) -> time:
 def evening_last_call(reminder_due: datetime, last_call_due: datetime, dosing_end: datetime):
     """When an evening doser's last call comes, for their evening reminder due at
     ``reminder_due`` and their last call time falling at ``last_call_due``: then, when that
-    is after the reminder and before the dosing window ends (``dosing_end``); when it is at
-    or after the end, DOSE_REMINDER_MARGIN before the end instead, as a morning doser's
-    (morning_last_call); None when that leaves it less than the margin after the reminder
-    (a second nudge at once, or before the first). A last call time stored before the form
-    took 12:00 to 02:59 only (03:30) was sent at 03:30 saying "There is still time before
-    the dosing window ends"; 03:00, and a time the clocks skip on a spring-forward night
-    (New York's 02:30), fell on the window's very end."""
+    is after the reminder and no later than last_dose_reminder_at (DOSE_REMINDER_MARGIN
+    before the dosing window ends at ``dosing_end``); when it is later, at that latest
+    moment instead, as a morning doser's (morning_last_call); None when that leaves it less
+    than the margin after the reminder (a second nudge at once, or before the first). A
+    last call time stored before the form took 12:00 to 02:30 only (03:30) was sent at
+    03:30 saying "There is still time before the dosing window ends"; 03:00, and a time the
+    clocks skip on a spring-forward night (New York's 02:30), fell on the window's very
+    end, and 02:59 a minute before it."""
     if last_call_due <= reminder_due:
         return None
-    if last_call_due < dosing_end:
+    latest = last_dose_reminder_at(dosing_end)
+    if last_call_due <= latest:
         return last_call_due
-    due = dosing_end - DOSE_REMINDER_MARGIN
-    if due - reminder_due < DOSE_REMINDER_MARGIN:
+    if latest - reminder_due < DOSE_REMINDER_MARGIN:
         return None
-    return due
+    return latest
 
 
 @lru_cache(maxsize=8192)

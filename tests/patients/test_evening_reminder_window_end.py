@@ -1,7 +1,8 @@
 """An evening doser's reminders against the end of the evening dosing window (03:00, when
 "Taken now" ends: nights.dosing_window_end), for times stored before the settings form took
-evening times only from 12:00 to 02:59 (written here straight to the model, as a migration
-from the older rules leaves them), decided by the sweep's one rule (schedule.slots_for_night,
+evening times only from 12:00 to 02:30, half an hour before the end
+(schedule.last_dose_reminder_time; written here straight to the model, as a migration from
+the older rules leaves them), decided by the sweep's one rule (schedule.slots_for_night,
 read through wanted_slots) and said on the settings page from the same rule.
 
 - A last call stored at 03:30 was sent at 03:30, after the window, saying "There is still
@@ -10,6 +11,9 @@ read through wanted_slots) and said on the settings page from the same rule.
   room left after the evening reminder, not at all.
 - An evening reminder time stored at 03:30 (or 11:00) came after the window (or the next
   late morning, after the missed-dose follow-up): it is read as 02:30.
+- One stored in the window's last half hour (02:59, taken by the form from 12:00 to 02:59)
+  left a minute to take the dose with one tap: it is read as 02:30 too, reminder or last
+  call.
 - Quiet hours no longer hold a last call past the window's end: it is dropped, as a morning
   doser's is, and the page says so.
 The settings page names the stored time and the time used (stale_evening_times), in
@@ -23,8 +27,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patients.journal import entries
 from patients.models import Patient, ReminderDelivery
 from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
+from prescriptions import plans
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import (
     claim,
@@ -60,16 +66,22 @@ def stored(patient, **fields):
 # --- 1. the last call never comes at or after the window's end ------------------------------
 
 
-@pytest.mark.parametrize("stored_time", [time(3, 0), time(3, 30), time(8, 0), time(11, 59)])
-def test_a_last_call_stored_after_the_window_comes_half_an_hour_before_its_end(stored_time):
+@pytest.mark.parametrize(
+    "stored_time",
+    [time(2, 31), time(2, 45), time(2, 59), time(3, 0), time(3, 30), time(8, 0), time(11, 59)],
+)
+def test_a_last_call_stored_after_the_last_half_hour_comes_half_an_hour_before_the_end(
+    stored_time,
+):
     """03:30 was sent at 03:30 (useful for an hour after its time), 03:00 at the window's
-    very end, 11:59 the next late morning: each after "Taken now" had ended."""
+    very end, 11:59 the next late morning: each after "Taken now" had ended; 02:59 left a
+    minute to take the dose."""
     found = slots(last_call_time=stored_time)
     assert found[Kind.LAST_CALL].due_at == utc(2026, 1, 16, 2, 30)
     assert found[Kind.LAST_CALL].expires_at == utc(2026, 1, 16, 3, 0)
 
 
-@pytest.mark.parametrize("inside", [time(23, 30), time(1, 0), time(2, 45), time(2, 59)])
+@pytest.mark.parametrize("inside", [time(23, 30), time(1, 0), time(2, 15), time(2, 30)])
 def test_a_last_call_the_form_accepts_keeps_its_time(inside):
     found = slots(last_call_time=inside)
     assert found[Kind.LAST_CALL].due_at == datetime.combine(
@@ -132,14 +144,24 @@ def test_the_margin_is_half_an_hour():
 # --- 2. the evening reminder time stored after the window -----------------------------------
 
 
-@pytest.mark.parametrize("stored_time", [time(3, 0), time(3, 30), time(11, 0)])
-def test_an_evening_reminder_stored_after_the_window_comes_half_an_hour_before_its_end(
+@pytest.mark.parametrize(
+    "stored_time", [time(2, 31), time(2, 59), time(3, 0), time(3, 30), time(11, 0)]
+)
+def test_an_evening_reminder_stored_after_the_last_half_hour_comes_half_an_hour_before_the_end(
     stored_time,
 ):
     """03:30 came after "Taken now" had ended; 11:00 the next late morning, two hours
     after the follow-up asking whether last night's dose was taken."""
     found = slots(reminder_time=stored_time, last_call=False)
     assert found[Kind.EVENING].due_at == utc(2026, 1, 16, 2, 30)
+
+
+@pytest.mark.parametrize("inside", [time(12, 0), time(21, 0), time(2, 29), time(2, 30)])
+def test_an_evening_reminder_the_form_accepts_keeps_its_time(inside):
+    found = slots(reminder_time=inside, last_call=False)
+    assert found[Kind.EVENING].due_at == datetime.combine(
+        NIGHT if inside.hour >= 12 else NEXT, inside, UTC
+    )
 
 
 def test_a_stored_reminder_and_last_call_both_after_the_window_leave_one_nudge():
@@ -232,19 +254,21 @@ def settings_page(client, patient, language="en"):
 
 STALE_LAST_CALL = {
     "en": (
-        "Your last call time (03:30) is after the end of the evening dosing window (03:00), "
-        "so your last call comes at 02:30 instead. Choose an evening time from 12:00 to "
-        "02:59 to change it."
+        "Your last call time (03:30) is too late: a reminder comes at least half an hour "
+        "before the evening dosing window ends (03:00), so your last call comes at 02:30 "
+        "instead. Choose an evening time from 12:00 to 02:30 to change it."
     ),
     "de": (
-        "Ihre Zeit für die letzte Erinnerung (03:30) liegt nach dem Ende des abendlichen "
-        "Einnahmefensters (03:00), daher kommt Ihre letzte Erinnerung stattdessen um 02:30. "
-        "Wählen Sie eine Abendzeit von 12:00 bis 02:59, um dies zu ändern."
+        "Ihre Zeit für die letzte Erinnerung (03:30) ist zu spät: Eine Erinnerung kommt "
+        "mindestens eine halbe Stunde bevor das abendliche Einnahmefenster endet (03:00), "
+        "daher kommt Ihre letzte Erinnerung stattdessen um 02:30. Wählen Sie eine Abendzeit "
+        "von 12:00 bis 02:30, um dies zu ändern."
     ),
     "es": (
-        "Su hora del último aviso (03:30) es posterior al final del intervalo de toma de la "
-        "noche (03:00), así que su último aviso llega a las 02:30 en su lugar. Elija una "
-        "hora de la noche de 12:00 a 02:59 para cambiarlo."
+        "Su hora del último aviso (03:30) es demasiado tarde: un recordatorio llega al menos "
+        "media hora antes de que termine el intervalo de toma de la noche (03:00), así que "
+        "su último aviso llega a las 02:30 en su lugar. Elija una hora de la noche de 12:00 "
+        "a 02:30 para cambiarlo."
     ),
 }
 
@@ -260,19 +284,21 @@ def test_the_settings_page_says_a_stale_last_call_and_the_time_used(client, lang
 
 STALE_REMINDER = {
     "en": (
-        "Your evening reminder time (11:00) is after the end of the evening dosing window "
-        "(03:00), so your evening reminder comes at 02:30 instead. Choose an evening time "
-        "from 12:00 to 02:59 to change it."
+        "Your evening reminder time (11:00) is too late: a reminder comes at least half an "
+        "hour before the evening dosing window ends (03:00), so your evening reminder comes "
+        "at 02:30 instead. Choose an evening time from 12:00 to 02:30 to change it."
     ),
     "de": (
-        "Ihre Zeit für die Abend-Erinnerung (11:00) liegt nach dem Ende des abendlichen "
-        "Einnahmefensters (03:00), daher kommt Ihre Abend-Erinnerung stattdessen um 02:30. "
-        "Wählen Sie eine Abendzeit von 12:00 bis 02:59, um dies zu ändern."
+        "Ihre Zeit für die Abend-Erinnerung (11:00) ist zu spät: Eine Erinnerung kommt "
+        "mindestens eine halbe Stunde bevor das abendliche Einnahmefenster endet (03:00), "
+        "daher kommt Ihre Abend-Erinnerung stattdessen um 02:30. Wählen Sie eine Abendzeit "
+        "von 12:00 bis 02:30, um dies zu ändern."
     ),
     "es": (
-        "Su hora del recordatorio de la noche (11:00) es posterior al final del intervalo "
-        "de toma de la noche (03:00), así que su recordatorio de la noche llega a las 02:30 "
-        "en su lugar. Elija una hora de la noche de 12:00 a 02:59 para cambiarlo."
+        "Su hora del recordatorio de la noche (11:00) es demasiado tarde: un recordatorio "
+        "llega al menos media hora antes de que termine el intervalo de toma de la noche "
+        "(03:00), así que su recordatorio de la noche llega a las 02:30 en su lugar. Elija "
+        "una hora de la noche de 12:00 a 02:30 para cambiarlo."
     ),
 }
 
@@ -288,21 +314,24 @@ def test_the_settings_page_says_a_stale_evening_reminder_and_the_time_used(clien
 
 NO_ROOM = {
     "en": (
-        "Your last call time (03:30) is after the end of the evening dosing window (03:00), "
-        "and your evening reminder comes too close to that end for a last call: none is "
-        "sent. Choose an evening time from 12:00 to 02:59 to change it."
+        "Your last call time (03:30) is too late: a reminder comes at least half an hour "
+        "before the evening dosing window ends (03:00), so it would come at 02:30, too soon "
+        "after your evening reminder: no last call is sent. Choose an evening time from "
+        "12:00 to 02:30 to change it."
     ),
     "de": (
-        "Ihre Zeit für die letzte Erinnerung (03:30) liegt nach dem Ende des abendlichen "
-        "Einnahmefensters (03:00), und Ihre Abend-Erinnerung kommt zu kurz vor diesem Ende "
-        "für eine letzte Erinnerung: Es wird keine gesendet. Wählen Sie eine Abendzeit von "
-        "12:00 bis 02:59, um dies zu ändern."
+        "Ihre Zeit für die letzte Erinnerung (03:30) ist zu spät: Eine Erinnerung kommt "
+        "mindestens eine halbe Stunde bevor das abendliche Einnahmefenster endet (03:00), "
+        "sie käme also um 02:30, zu kurz nach Ihrer Abend-Erinnerung: Es wird keine letzte "
+        "Erinnerung gesendet. Wählen Sie eine Abendzeit von 12:00 bis 02:30, um dies zu "
+        "ändern."
     ),
     "es": (
-        "Su hora del último aviso (03:30) es posterior al final del intervalo de toma de la "
-        "noche (03:00), y su recordatorio de la noche llega demasiado cerca de ese final "
-        "para un último aviso: no se envía ninguno. Elija una hora de la noche de 12:00 a "
-        "02:59 para cambiarlo."
+        "Su hora del último aviso (03:30) es demasiado tarde: un recordatorio llega al menos "
+        "media hora antes de que termine el intervalo de toma de la noche (03:00), así que "
+        "llegaría a las 02:30, demasiado pronto después de su recordatorio de la noche: no "
+        "se envía ningún último aviso. Elija una hora de la noche de 12:00 a 02:30 para "
+        "cambiarlo."
     ),
 }
 
@@ -324,17 +353,18 @@ def test_both_stale_times_are_said(client):
     )
     notice = settings_page(client, patient).context["form"].stale_evening_times()
     assert notice.startswith(
-        "Your evening reminder time (03:30) is after the end of the evening dosing window "
-        "(03:00), so your evening reminder comes at 02:30 instead. Your last call time "
-        "(04:00) is after the end of the evening dosing window (03:00), and your evening "
-        "reminder comes too close to that end for a last call: none is sent."
+        "Your evening reminder time (03:30) is too late: a reminder comes at least half an "
+        "hour before the evening dosing window ends (03:00), so your evening reminder comes "
+        "at 02:30 instead. Your last call time (04:00) is too late: a reminder comes at "
+        "least half an hour before the evening dosing window ends (03:00), so it would come "
+        "at 02:30, too soon after your evening reminder: no last call is sent."
     )
 
 
 @pytest.mark.django_db
 def test_no_notice_for_evening_times_the_form_accepts(client):
     patient = stored(
-        patient_on_plan(start=NIGHT), reminder_time=time(21, 0), last_call_time=time(2, 59)
+        patient_on_plan(start=NIGHT), reminder_time=time(2, 0), last_call_time=time(2, 30)
     )
     assert settings_page(client, patient).context["form"].stale_evening_times() == ""
 
@@ -387,4 +417,143 @@ def test_the_stale_evening_notice_describes_the_stale_fields(client):
     both = stored(patient, reminder_time=time(11, 0))
     page = settings_page(client, both)
     assert described_by(page, "id_reminder_time")[-1] == "stale-evening-times"
+    assert described_by(page, "id_last_call_time")[-1] == "stale-evening-times"
+
+
+# --- 6. the window's last half hour: the form, the sweep, "At my usual time", the notice ----
+
+FORM = {
+    "display_name": "Patient A",
+    "time_zone": "Europe/London",
+    "reminder_time": "21:00",
+    "last_call": "on",
+    "last_call_time": "23:30",
+    "morning_checkin": "on",
+    "morning_time": "09:00",
+    "remind_by_email": "on",
+    "quiet_start": "",
+    "quiet_end": "",
+}
+
+
+def save_settings(client, **changes):
+    with time_machine.travel(AT_NOON, tick=False):
+        return client.post(SETTINGS, {**FORM, **changes})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"reminder_time": "02:30", "last_call": ""},
+        {"reminder_time": "02:00", "last_call_time": "02:30"},
+    ],
+)
+def test_the_form_takes_an_evening_time_half_an_hour_before_the_window_ends(
+    patient_client, patient_a, changes
+):
+    assert save_settings(patient_client, **changes).status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.reminder_time == time.fromisoformat(changes["reminder_time"])
+    assert patient_a.last_call_time == time.fromisoformat(changes.get("last_call_time", "23:30"))
+
+
+REFUSED_EVENING = {
+    "en": (
+        "Choose an evening time from 12:00 to 02:30: the dosing window ends at 03:00, and a "
+        "reminder comes at least half an hour before that, to leave you time to take your "
+        "dose."
+    ),
+    "de": (
+        "Wählen Sie eine Abendzeit von 12:00 bis 02:30: Das Einnahmefenster endet um 03:00, "
+        "und eine Erinnerung kommt mindestens eine halbe Stunde vorher, damit Ihnen Zeit "
+        "bleibt, Ihre Dosis einzunehmen."
+    ),
+    "es": (
+        "Elija una hora de la noche de 12:00 a 02:30: el intervalo de toma termina a las "
+        "03:00, y un recordatorio llega al menos media hora antes, para dejarle tiempo de "
+        "tomar su dosis."
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("reminder_time", {"reminder_time": "02:31", "last_call": ""}),
+        ("last_call_time", {"reminder_time": "02:00", "last_call_time": "02:31"}),
+        ("last_call_time", {"last_call_time": "02:59"}),
+    ],
+)
+def test_the_form_refuses_an_evening_time_in_the_windows_last_half_hour(
+    patient_client, patient_a, language, field, changes
+):
+    """02:59 was taken: a last call a minute before "Taken now" ends."""
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    response = save_settings(patient_client, language=language, **changes)
+    assert response.status_code == 200
+    assert [str(e) for e in response.context["form"].errors[field]] == [REFUSED_EVENING[language]]
+    patient_a.refresh_from_db()
+    assert (patient_a.reminder_time, patient_a.last_call_time) == (time(21, 0), time(23, 30))
+
+
+@pytest.mark.django_db
+def test_the_evening_fields_help_names_the_times_the_form_takes(patient_client):
+    with time_machine.travel(AT_NOON, tick=False):
+        form = patient_client.get(SETTINGS).context["form"]
+    assert form["reminder_time"].help_text == (
+        "If tonight's dose is not logged by then. From 12:00 to 02:30."
+    )
+    assert form["last_call_time"].help_text == (
+        "By 02:30, half an hour before the window ends at 03:00."
+    )
+
+
+@pytest.mark.django_db
+def test_a_reminder_stored_in_the_last_half_hour_is_02_30_for_the_sweep_the_card_and_the_notice(
+    client,
+):
+    """02:45, stored when the form took 12:00 to 02:59: the sweep sends the evening
+    reminder at 02:30, "At my usual time" offers 02:30 (schedule.dose_reminder_time), and
+    the notice names 02:30; none says 02:45."""
+    patient = stored(
+        patient_on_plan(start=NIGHT, last_call=False, morning_checkin=False),
+        reminder_time=time(2, 45),
+    )
+    assert claim(utc(2026, 1, 16, 2, 29)) == []
+    [evening] = claim(utc(2026, 1, 16, 2, 30))
+    assert ReminderDelivery.objects.get(pk=evening).kind == Kind.EVENING
+    usual = entries.usual_time(plans.load(patient), patient, NIGHT)
+    assert usual == utc(2026, 1, 16, 2, 30)
+    notice = settings_page(client, patient).context["form"].stale_evening_times()
+    assert notice == (
+        "Your evening reminder time (02:45) is too late: a reminder comes at least half an "
+        "hour before the evening dosing window ends (03:00), so your evening reminder comes "
+        "at 02:30 instead. Choose an evening time from 12:00 to 02:30 to change it."
+    )
+    client.force_login(patient.user)
+    with time_machine.travel(utc(2026, 1, 16, 4, 0), tick=False):
+        home = client.get(reverse("journal:home")).content.decode()
+    assert "At my usual time, 02:30" in home
+
+
+@pytest.mark.django_db
+def test_a_last_call_stored_in_the_last_half_hour_is_sent_at_02_30_and_named_so(client):
+    patient = stored(
+        patient_on_plan(start=NIGHT, morning_checkin=False), last_call_time=time(2, 59)
+    )
+    [evening] = claim(utc(2026, 1, 15, 21, 0))
+    assert ReminderDelivery.objects.get(pk=evening).kind == Kind.EVENING
+    assert claim(utc(2026, 1, 16, 2, 29)) == []
+    [last_call] = claim(utc(2026, 1, 16, 2, 30))
+    assert ReminderDelivery.objects.get(pk=last_call).kind == Kind.LAST_CALL
+    page = settings_page(client, patient)
+    assert page.context["form"].stale_evening_times() == (
+        "Your last call time (02:59) is too late: a reminder comes at least half an hour "
+        "before the evening dosing window ends (03:00), so your last call comes at 02:30 "
+        "instead. Choose an evening time from 12:00 to 02:30 to change it."
+    )
     assert described_by(page, "id_last_call_time")[-1] == "stale-evening-times"

@@ -222,47 +222,51 @@ def test_quiet_hours_until_after_the_morning_window_warn_that_no_dose_reminder_c
     [
         (
             "en",
-            "Choose a morning time from 03:00 to 09:59: your morning dose is logged with one "
-            "tap until 10:00, so a dose reminder after that would come too late.",
+            "Choose a morning time from 03:00 to 09:30: your morning dose is logged with one "
+            "tap until 10:00, and a dose reminder comes at least half an hour before that, to "
+            "leave you time to take it.",
         ),
         (
             "de",
-            "Wählen Sie eine Morgenzeit von 03:00 bis 09:59: Ihre Morgendosis wird bis 10:00 "
-            "mit einem Tippen eingetragen, eine Dosis-Erinnerung danach käme also zu spät.",
+            "Wählen Sie eine Morgenzeit von 03:00 bis 09:30: Ihre Morgendosis wird bis 10:00 "
+            "mit einem Tippen eingetragen, und eine Dosis-Erinnerung kommt mindestens eine "
+            "halbe Stunde vorher, damit Ihnen Zeit bleibt, sie einzunehmen.",
         ),
         (
             "es",
-            "Elija una hora de la mañana de 03:00 a 09:59: su dosis de la mañana se registra "
-            "con un toque hasta las 10:00, así que un recordatorio de dosis después llegaría "
-            "demasiado tarde.",
+            "Elija una hora de la mañana de 03:00 a 09:30: su dosis de la mañana se registra "
+            "con un toque hasta las 10:00, y un recordatorio de dosis llega al menos media "
+            "hora antes, para dejarle tiempo de tomarla.",
         ),
     ],
 )
-def test_a_morning_doser_cannot_set_a_dose_reminder_after_the_clinics_morning_window(
-    patient_client, patient_a, clinician_a, settings, language, said
+@pytest.mark.parametrize("refused", ["09:31", "09:59", "11:00"])
+def test_a_morning_doser_cannot_set_a_dose_reminder_in_the_clinics_windows_last_half_hour(
+    patient_client, patient_a, clinician_a, settings, language, said, refused
 ):
     """A clinic whose morning window ends at 10:00: a morning time of 11:00 was stored, a
-    dose reminder that expires before it is due, so it never came."""
+    dose reminder that expires before it is due, so it never came; 09:59 left a minute to
+    take the dose with one tap."""
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     make_plan(patient_a, clinician_a, dosing_time="morning")
     patient_a.user.language = language
     patient_a.user.save(update_fields=["language"])
-    response = save_settings(patient_client, morning_time="11:00", language=language)
+    response = save_settings(patient_client, morning_time=refused, language=language)
     assert response.status_code == 200
-    assert said in [str(error) for error in response.context["form"].errors["morning_time"]]
+    assert [str(error) for error in response.context["form"].errors["morning_time"]] == [said]
     patient_a.refresh_from_db()
     assert patient_a.morning_time == time(9, 0)
 
 
 @pytest.mark.django_db
-def test_a_morning_doser_may_set_a_dose_reminder_just_before_the_window_ends(
+def test_a_morning_doser_may_set_a_dose_reminder_half_an_hour_before_the_window_ends(
     patient_client, patient_a, clinician_a, settings
 ):
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     make_plan(patient_a, clinician_a, dosing_time="morning")
-    assert save_settings(patient_client, morning_time="09:59").status_code == 302
+    assert save_settings(patient_client, morning_time="09:30").status_code == 302
     patient_a.refresh_from_db()
-    assert patient_a.morning_time == time(9, 59)
+    assert patient_a.morning_time == time(9, 30)
 
 
 @pytest.mark.django_db
@@ -288,16 +292,16 @@ def test_a_signed_switch_to_morning_dosing_holds_the_morning_time_to_the_window(
     switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 11, 28))
     response = save_settings(patient_client, morning_time="11:00")
     assert response.status_code == 200
-    assert "Choose a morning time from 03:00 to 09:59" in str(response.context["form"].errors)
+    assert "Choose a morning time from 03:00 to 09:30" in str(response.context["form"].errors)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "said"),
     [
-        ("en", "Between 03:00 and 09:59."),
-        ("de", "Zwischen 03:00 und 09:59."),
-        ("es", "Entre las 03:00 y las 09:59."),
+        ("en", "Between 03:00 and 09:30."),
+        ("de", "Zwischen 03:00 und 09:30."),
+        ("es", "Entre las 03:00 y las 09:30."),
     ],
 )
 def test_a_morning_dosers_settings_page_names_the_last_morning_time_the_window_allows(
@@ -328,14 +332,49 @@ def test_an_evening_dosers_settings_page_keeps_the_check_ins_morning_times(
 def test_a_morning_time_after_noon_is_refused_with_the_windows_last_morning_time(
     patient_client, patient_a, clinician_a, settings
 ):
-    """12:30 was refused as "from 03:00 to 11:59", and then 11:00 as "from 03:00 to 09:59"."""
+    """12:30 was refused as "from 03:00 to 11:59", and then 11:00 as "from 03:00 to 09:59"
+    (now 09:30)."""
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     make_plan(patient_a, clinician_a, dosing_time="morning")
     response = save_settings(patient_client, morning_time="12:30")
     assert response.status_code == 200
     assert [str(error) for error in response.context["form"].errors["morning_time"]] == [
-        "Choose a morning time from 03:00 to 09:59: your morning dose is logged with one "
-        "tap until 10:00, so a dose reminder after that would come too late."
+        "Choose a morning time from 03:00 to 09:30: your morning dose is logged with one "
+        "tap until 10:00, and a dose reminder comes at least half an hour before that, to "
+        "leave you time to take it."
     ]
     patient_a.refresh_from_db()
     assert patient_a.morning_time == time(9, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("morning", "status"), [("11:45", 302), ("11:46", 200)])
+def test_a_window_ending_after_noon_still_holds_the_half_hour(
+    patient_client, patient_a, clinician_a, settings, morning, status
+):
+    """Ending at 12:15, the window left the check-in's 03:00 to 11:59 untouched: 11:59
+    left a quarter of an hour. The last time is 11:45."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(12, 15)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    response = save_settings(patient_client, morning_time=morning)
+    assert response.status_code == status
+    if status == 200:
+        assert "Choose a morning time from 03:00 to 11:45" in str(response.context["form"].errors)
+
+
+@pytest.mark.django_db
+def test_a_window_leaving_no_morning_time_keeps_the_page_saveable(
+    patient_client, patient_a, clinician_a, settings
+):
+    """A window ending at 03:15 (a clinic's mistake) leaves no morning time half an hour
+    before its end: refusing them all would refuse every save of the page (a name, a
+    language). The form keeps the check-in's range, and the notice says the time used
+    (test_morning_reminder_window_end)."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(3, 15)
+    make_plan(patient_a, clinician_a, dosing_time="morning")
+    with time_machine.travel(AT_10, tick=False):
+        form = patient_client.get(SETTINGS).context["form"]
+    assert form["morning_time"].help_text == "Between 03:00 and 11:59."
+    assert save_settings(patient_client, morning_time="08:00").status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.morning_time == time(8, 0)

@@ -8,7 +8,12 @@ read through wanted_slots) and said on the settings page from the same rule.
   says which.
 - A morning time stored before the clinic moved the end earlier (11:30 under a 12:00 end,
   now 10:00) left no dose reminder and no last call, unsaid: the schedule reads it as the
-  margin before the end, and the page says so."""
+  margin before the end, and the page says so. So is one stored in the window's last half
+  hour (09:45, when the form took times up to 09:59): the form takes morning times up to
+  the margin before the end (schedule.last_dose_reminder_time), and the sweep, "At my usual
+  time" and the notice all read a later one as that time.
+- When the last call comes is said with its checkbox (its help, which the checkbox's
+  aria-describedby names), not at the end of the paragraph above the fields."""
 
 import html
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,8 +23,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from patients.journal import entries
 from patients.models import ReminderDelivery
 from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
+from prescriptions import plans
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import (
     claim,
@@ -151,8 +158,8 @@ def test_the_settings_page_says_when_the_moved_last_call_comes(client, settings,
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(8, 30))
     page = settings_page(client, patient, language)
-    assert said in page.context["form"].morning_reminders()
-    assert said in page.content.decode()
+    assert page.context["form"]["last_call"].help_text == said
+    assert said in html.unescape(page.content.decode())
 
 
 @pytest.mark.django_db
@@ -161,17 +168,17 @@ def test_the_settings_page_says_when_the_moved_last_call_comes(client, settings,
     [
         (
             "en",
-            "Your dose reminder at 09:45 comes too close to the end of your morning dosing "
+            "Your dose reminder at 09:15 comes too close to the end of your morning dosing "
             "window (10:00) for a last call: none is sent.",
         ),
         (
             "de",
-            "Ihre Dosis-Erinnerung um 09:45 kommt zu kurz vor dem Ende Ihres morgendlichen "
+            "Ihre Dosis-Erinnerung um 09:15 kommt zu kurz vor dem Ende Ihres morgendlichen "
             "Einnahmefensters (10:00) für eine letzte Erinnerung: Es wird keine gesendet.",
         ),
         (
             "es",
-            "Su recordatorio de dosis a las 09:45 llega demasiado cerca del final de su "
+            "Su recordatorio de dosis a las 09:15 llega demasiado cerca del final de su "
             "intervalo de toma de la mañana (10:00) para un último aviso: no se envía "
             "ninguno.",
         ),
@@ -181,9 +188,9 @@ def test_the_settings_page_says_no_last_call_comes_when_there_is_no_room(
     client, settings, language, said
 ):
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
-    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 45))
-    text = settings_page(client, patient, language).context["form"].morning_reminders()
-    assert said in text
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 15))
+    text = settings_page(client, patient, language).context["form"]["last_call"].help_text
+    assert text == said
     assert "minutes after the dose reminder" not in text
 
 
@@ -191,8 +198,32 @@ def test_the_settings_page_says_no_last_call_comes_when_there_is_no_room(
 def test_the_settings_page_keeps_the_plain_last_call_line_inside_the_window(client, settings):
     settings.LDN_MORNING_DOSING_WINDOW_END = time(14, 0)
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(8, 0))
-    text = settings_page(client, patient).context["form"].morning_reminders()
-    assert "With the last call on, it comes 120 minutes after the dose reminder." in text
+    text = settings_page(client, patient).context["form"]["last_call"].help_text
+    assert text == "With the last call on, it comes 120 minutes after the dose reminder."
+
+
+@pytest.mark.django_db
+def test_the_last_call_checkbox_is_described_by_when_the_last_call_comes(client, settings):
+    """The sentence ended the paragraph on morning reminders, above the fields: a screen
+    reader on the checkbox heard only "Send a last call if I still have not logged"."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(8, 30))
+    page = settings_page(client, patient)
+    form = page.context["form"]
+    assert described_by(page, "id_last_call") == ["id_last_call_helptext"]
+    body = html.unescape(page.content.decode())
+    said = "With the last call on, it comes at 09:30"
+    assert f'id="id_last_call_helptext">{said}' in body
+    assert said not in form.morning_reminders()
+    assert body.count(said) == 1
+
+
+@pytest.mark.django_db
+def test_an_evening_dosers_last_call_checkbox_has_no_morning_help(client, settings):
+    patient = patient_on_plan(start=DAY)
+    page = settings_page(client, patient)
+    assert page.context["form"]["last_call"].help_text == ""
+    assert described_by(page, "id_last_call") == []
 
 
 # --- 2. a morning time stored before the clinic moved the window's end earlier --------------
@@ -213,8 +244,19 @@ def test_the_next_mornings_follow_up_and_check_in_come_with_the_dose_reminder():
     assert found[Kind.MORNING].due_at == utc(2026, 1, 16, 9, 30)
 
 
-def test_a_morning_time_inside_the_window_is_kept():
-    assert slots(time(9, 59), after=None)[Kind.EVENING].due_at == utc(2026, 1, 15, 9, 59)
+@pytest.mark.parametrize("morning", [time(3, 0), time(9, 0), time(9, 29), time(9, 30)])
+def test_a_morning_time_half_an_hour_before_the_window_ends_or_earlier_is_kept(morning):
+    found = slots(morning, after=None)
+    assert found[Kind.EVENING].due_at == datetime.combine(DAY, morning, UTC)
+
+
+@pytest.mark.parametrize("morning", [time(9, 31), time(9, 45), time(9, 59), time(10, 0)])
+def test_a_morning_time_stored_in_the_windows_last_half_hour_is_read_as_its_start(morning):
+    """09:59, taken by the form when it allowed times up to a minute before the end, left
+    a minute to take the dose with one tap."""
+    found = slots(morning, after=None)
+    assert found[Kind.EVENING].due_at == utc(2026, 1, 15, 9, 30)
+    assert found[Kind.MISSED].due_at == utc(2026, 1, 16, 9, 30)
 
 
 def test_an_evening_dosers_check_in_time_is_not_read_against_the_morning_window():
@@ -239,19 +281,21 @@ def test_the_sweep_sends_a_stale_morning_times_dose_reminder_inside_the_window(s
 
 STALE_NOTICE = {
     "en": (
-        "Your morning time (11:30) is after the end of your clinic's morning dosing window "
-        "(10:00), so your dose reminder comes at 09:30 instead. Choose a morning time from "
-        "03:00 to 09:59 to change it."
+        "Your morning time (11:30) is too late: a dose reminder comes at least half an hour "
+        "before your clinic's morning dosing window ends (10:00), so yours comes at 09:30 "
+        "instead. Choose a morning time from 03:00 to 09:30 to change it."
     ),
     "de": (
-        "Ihre Morgenzeit (11:30) liegt nach dem Ende des morgendlichen Einnahmefensters "
-        "Ihrer Praxis (10:00), daher kommt Ihre Dosis-Erinnerung stattdessen um 09:30. "
-        "Wählen Sie eine Morgenzeit von 03:00 bis 09:59, um dies zu ändern."
+        "Ihre Morgenzeit (11:30) ist zu spät: Eine Dosis-Erinnerung kommt mindestens eine "
+        "halbe Stunde bevor das morgendliche Einnahmefenster Ihrer Praxis endet (10:00), "
+        "daher kommt Ihre stattdessen um 09:30. Wählen Sie eine Morgenzeit von 03:00 bis "
+        "09:30, um dies zu ändern."
     ),
     "es": (
-        "Su hora de la mañana (11:30) es posterior al final del intervalo de toma de la "
-        "mañana de su clínica (10:00), así que su recordatorio de dosis llega a las 09:30 "
-        "en su lugar. Elija una hora de la mañana de 03:00 a 09:59 para cambiarlo."
+        "Su hora de la mañana (11:30) es demasiado tarde: un recordatorio de dosis llega al "
+        "menos media hora antes de que termine el intervalo de toma de la mañana de su "
+        "clínica (10:00), así que el suyo llega a las 09:30 en su lugar. Elija una hora de "
+        "la mañana de 03:00 a 09:30 para cambiarlo."
     ),
 }
 
@@ -304,7 +348,7 @@ def test_the_notice_is_given_ahead_of_a_signed_switch_to_morning_dosing(
 @pytest.mark.django_db
 def test_the_stale_morning_time_notice_describes_the_morning_time_field(client, settings):
     """The notice stands above the reminder times; the field it is about, at the section's
-    end, was described by its help ("Between 03:00 and 09:59.") only."""
+    end, was described by its help ("Between 03:00 and 09:30.") only."""
     settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(11, 30))
     page = settings_page(client, patient)
@@ -344,3 +388,62 @@ def test_no_notice_no_extra_description_for_a_morning_time_inside_the_window(cli
     patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 0))
     page = settings_page(client, patient)
     assert described_by(page, "id_morning_time") == ["id_morning_time_helptext"]
+
+
+# --- 3. a morning time stored in the window's last half hour ---------------------------------
+
+
+@pytest.mark.django_db
+def test_a_morning_time_stored_at_09_45_is_09_30_for_the_sweep_the_card_and_the_notice(
+    client, settings
+):
+    """09:45 under a 10:00 end, stored when the form took times up to 09:59: the sweep sends
+    the dose reminder at 09:30, "At my usual time" offers 09:30 (schedule.dose_reminder_time)
+    and the notice names 09:30; none says 09:45."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(
+        dosing_time="morning", start=DAY, morning_time=time(9, 45), morning_checkin=False
+    )
+    assert claim(utc(2026, 1, 15, 9, 29)) == []
+    [dose] = claim(utc(2026, 1, 15, 9, 30))
+    assert ReminderDelivery.objects.get(pk=dose).kind == Kind.EVENING
+    assert entries.usual_time(plans.load(patient), patient, DAY) == utc(2026, 1, 15, 9, 30)
+    page = settings_page(client, patient)
+    assert page.context["form"].stale_morning_time() == (
+        "Your morning time (09:45) is too late: a dose reminder comes at least half an hour "
+        "before your clinic's morning dosing window ends (10:00), so yours comes at 09:30 "
+        "instead. Choose a morning time from 03:00 to 09:30 to change it."
+    )
+    assert described_by(page, "id_morning_time") == [
+        "id_morning_time_helptext",
+        "stale-morning-time",
+    ]
+    with time_machine.travel(utc(2026, 1, 15, 11, 0), tick=False):
+        home = client.get(reverse("journal:home")).content.decode()
+    assert "At my usual time, 09:30" in home
+
+
+@pytest.mark.django_db
+def test_no_notice_for_a_morning_time_half_an_hour_before_the_window_ends(client, settings):
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(10, 0)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 30))
+    page = settings_page(client, patient)
+    assert page.context["form"].stale_morning_time() == ""
+    assert described_by(page, "id_morning_time") == ["id_morning_time_helptext"]
+
+
+@pytest.mark.django_db
+def test_a_window_leaving_no_morning_time_says_the_time_used_and_offers_none(client, settings):
+    """A window ending at 03:15 leaves no morning time half an hour before its end: every
+    morning time is read as 02:45. The notice says so, without offering a range to choose
+    from; the form keeps the check-in's range (next test), so the page can still be saved."""
+    settings.LDN_MORNING_DOSING_WINDOW_END = time(3, 15)
+    patient = patient_on_plan(dosing_time="morning", start=DAY, morning_time=time(9, 0))
+    assert settings_page(client, patient).context["form"].stale_morning_time() == (
+        "Your morning time (09:00) is too late: a dose reminder comes at least half an hour "
+        "before your clinic's morning dosing window ends (03:15), so yours comes at 02:45 "
+        "instead."
+    )
+    assert slots(time(9, 0), window_end=time(3, 15), after=None)[Kind.EVENING].due_at == (
+        utc(2026, 1, 15, 2, 45)
+    )

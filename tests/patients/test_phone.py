@@ -617,9 +617,13 @@ def test_the_dose_form_starts_at_the_time_a_stale_morning_time_is_read_as(
 STALE_TIMES = [
     ("evening", {"reminder_time": time(3, 30)}, None, time(2, 30)),
     ("evening", {"reminder_time": time(11, 0)}, None, time(2, 30)),
-    ("evening", {"reminder_time": time(2, 59)}, None, time(2, 59)),
+    ("evening", {"reminder_time": time(2, 59)}, None, time(2, 30)),
+    ("evening", {"reminder_time": time(2, 30)}, None, time(2, 30)),
+    ("evening", {"reminder_time": time(2, 29)}, None, time(2, 29)),
     ("morning", {"morning_time": time(11, 30)}, time(10, 0), time(9, 30)),
-    ("morning", {"morning_time": time(9, 59)}, time(10, 0), time(9, 59)),
+    ("morning", {"morning_time": time(9, 45)}, time(10, 0), time(9, 30)),
+    ("morning", {"morning_time": time(9, 30)}, time(10, 0), time(9, 30)),
+    ("morning", {"morning_time": time(9, 29)}, time(10, 0), time(9, 29)),
 ]
 
 
@@ -648,7 +652,7 @@ def test_an_evening_doser_past_the_window_is_offered_the_time_their_reminder_cam
     patient_client, patient_a, clinician_a
 ):
     make_plan(patient_a, clinician_a)
-    patient_a.reminder_time = time(3, 30)  # stored before the form took 12:00 to 02:59 only
+    patient_a.reminder_time = time(3, 30)  # stored before the form took 12:00 to 02:30 only
     patient_a.save(update_fields=["reminder_time"])
     with time_machine.travel(datetime(2026, 11, 26, 4, 0, tzinfo=UTC), tick=False):
         home = patient_client.get(HOME).content.decode()

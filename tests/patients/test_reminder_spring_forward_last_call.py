@@ -5,12 +5,12 @@ reminder follows (the evening reminder's 02:30 on the US spring-forward night is
 
 The reported case: a 03:00 last call. 03:00 exists in London (01:00 -> 02:00) and in New York
 (02:00 -> 03:00); it is skipped where the clocks jump 03:00 -> 04:00, as in Helsinki on the
-last Sunday of March. The form takes last calls from 12:00 to 02:59 ("Before the window ends
-at 03:00"), so a 03:00 one is a time stored before that rule. It came at the dosing window's
-very end, saying "There is still time": it now comes half an hour before the end
-(schedule.evening_last_call), as does one the clocks skip onto the end (New York's 02:30,
-whose jump is 03:00 EDT). Here the whole night is run as the beat runs it, with the clock at
-each moment (the sweep claims, the outbox sends), on the real zones."""
+last Sunday of March. The form takes last calls from 12:00 to 02:30 ("By 02:30, half an hour
+before the window ends at 03:00"), so a 03:00 one is a time stored before that rule. It came
+at the dosing window's very end, saying "There is still time": it now comes half an hour
+before the end (schedule.evening_last_call), as does one the clocks skip onto the end (New
+York's 02:30, whose jump is 03:00 EDT). Here the whole night is run as the beat runs it,
+with the clock at each moment (the sweep claims, the outbox sends), on the real zones."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -60,13 +60,21 @@ def run_the_night(start, end, near):
             utc(2026, 3, 28, 19, 0),
             utc(2026, 3, 29, 0, 30),
         ),
-        # 02:59 exists: an hour before the jump, untouched.
+        # 02:30 exists: half an hour before the jump, untouched.
+        (
+            "Europe/Helsinki",
+            date(2026, 3, 28),
+            time(2, 30),
+            utc(2026, 3, 28, 19, 0),
+            utc(2026, 3, 29, 0, 30),
+        ),
+        # 02:59, stored when the form took it, left a minute: it comes at 02:30 too.
         (
             "Europe/Helsinki",
             date(2026, 3, 28),
             time(2, 59),
             utc(2026, 3, 28, 19, 0),
-            utc(2026, 3, 29, 0, 59),
+            utc(2026, 3, 29, 0, 30),
         ),
         # London, 2026-03-29 01:00 GMT -> 02:00 BST (01:00 UTC): 01:00 and 01:30 do not exist.
         (

@@ -38,7 +38,7 @@ def test_a_patient_saves_reminder_times_and_channels(patient_client, patient_a):
     [
         ("reminder_time", "25:00", "Enter a time as HH:MM"),
         ("reminder_time", "abc", "Enter a time as HH:MM"),
-        ("reminder_time", "08:00", "evening time from 12:00 to 02:59"),
+        ("reminder_time", "08:00", "evening time from 12:00 to 02:30"),
         ("last_call_time", "20:00", "after the evening reminder"),
         ("morning_time", "13:00", "morning time from 03:00 to 11:59"),
         ("time_zone", "Mars/Olympus_Mons", "not a known time zone"),
