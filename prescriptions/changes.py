@@ -239,6 +239,9 @@ class PlanChange:
     hold_until: date | None = None
     template_id: int | None = None
     applied_suggestion: str = ""  # "kind:key" of the suggestion this change acts on
+    # The plan's steps before steps[0] (PlainVersion.steps_before): a change that carries
+    # on an earlier version's steps keeps their numbers; new steps typed start at 0.
+    steps_before: int = 0
 
 
 # --- pure builders ------------------------------------------------------------------------
@@ -345,6 +348,7 @@ def hold_change(
         effective_night=hold_from,
         start_date=base.start_date,
         steps=base.steps,
+        steps_before=base.steps_before,
         reason=reason,
         patient_note=patient_note,
         reason_kind=reason_kind,
@@ -424,6 +428,8 @@ def resume_change(
         effective_night=resume_on,
         start_date=resume_on,
         steps=latest.steps[step_index:],
+        # Restarted at step k of the plan, it stays step k: the steps dropped still count.
+        steps_before=latest.steps_before + step_index,
         reason=reason,
         patient_note=patient_note,
         dosing_time=latest.dosing_time,
@@ -514,6 +520,7 @@ def dosing_time_change(
         effective_night=effective_night,
         start_date=latest.start_date,
         steps=latest.steps,
+        steps_before=latest.steps_before,
         reason=reason,
         patient_note=patient_note,
         dosing_time=dosing_time,
@@ -749,6 +756,7 @@ def _as_plain(change: PlanChange, number: int, versions) -> titration.PlainVersi
         effective_night=change.effective_night,
         start_date=change.start_date,
         steps=change.steps,
+        steps_before=change.steps_before,
         dosing_time=change.dosing_time,
         hold_from=change.hold_from,
         hold_until=change.hold_until,
@@ -990,6 +998,7 @@ def _insert_version(
         dosing_time=change.dosing_time,
         hold_from=change.hold_from,
         hold_until=change.hold_until,
+        steps_before=change.steps_before,
         author=author,
         created_at=now,
         reason=change.reason.strip(),
@@ -1288,6 +1297,7 @@ def _plan_kept_after_hold(
             effective_night=start,
             start_date=governing.start_date,
             steps=governing.steps,
+            steps_before=governing.steps_before,
             reason=row.reason if row is not None else "",
             patient_note=row.patient_note if row is not None else "",
             reason_kind=row.reason_kind if row is not None else "",

@@ -595,11 +595,11 @@ class HoldForm(SignedVersionForm):
         return cleaned
 
 
-def _restart_choice(index, step, dosing_time) -> str:
+def _restart_choice(number, step, dosing_time) -> str:
     """A step offered on the Resume page: "Step 2: 3 mg for 14 nights" (an evening doser's
     step lasts nights, a morning doser's days; it said "for 14 days" to every patient, and
     "for 1 days")."""
-    values = {"step": index + 1, "dose": local_plain(step.dose_mg), "count": step.days}
+    values = {"step": number, "dose": local_plain(step.dose_mg), "count": step.days}
     if not step.days:
         return gettext("Step %(step)s: %(dose)s mg (open-ended)") % values
     if dosing_time == titration.MORNING:
@@ -629,12 +629,21 @@ class ResumeForm(SignedVersionForm):
     first_night_field = "resume_on"
     morning_words = {"resume_on": {"label": _("Restart on the day of")}}
 
-    def __init__(self, *args, steps=(), steps_dosing_time=titration.EVENING, **kwargs):
+    def __init__(
+        self, *args, steps=(), steps_dosing_time=titration.EVENING, steps_before=0, **kwargs
+    ):
         """``steps``: the newest version's, offered to restart at; ``steps_dosing_time``:
-        that version's dosing time, whose nights (or a morning doser's days) a step lasts."""
+        that version's dosing time, whose nights (or a morning doser's days) a step lasts;
+        ``steps_before``: its PlainVersion.steps_before, so each step is named by its number
+        in the plan (after a restart at step 2, the first step offered is step 2)."""
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [
-            (index, _restart_choice(index, step, steps_dosing_time))
+            (
+                index,
+                _restart_choice(
+                    titration.step_number(steps_before, index), step, steps_dosing_time
+                ),
+            )
             for index, step in enumerate(steps)
         ]
         # Set by the view when the save raised NeedsCancelConfirmation: the box is shown,

@@ -150,6 +150,10 @@ class PlanVersion(models.Model):
     )
     hold_from = models.DateField(null=True, blank=True)
     hold_until = models.DateField(null=True, blank=True)
+    # How many of the plan's steps, as the clinician chose it, come before this version's
+    # first step: a restart at step 2 keeps the steps from step 2 on, numbered 2, 3, ...
+    # (titration.PlainVersion.step_number, the one place that numbers them).
+    steps_before = models.PositiveSmallIntegerField(default=0)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(max_length=2000)  # internal, for the care team
@@ -218,6 +222,7 @@ class PlanVersion(models.Model):
             dosing_time=self.dosing_time,
             hold_from=self.hold_from,
             hold_until=self.hold_until,
+            steps_before=self.steps_before,
             ends=self.kind == self.Kind.ENDED,
             prescription_index=prescription_index,
         )

@@ -439,6 +439,7 @@ _STEP_COLUMNS = (
     "version__hold_from",
     "version__hold_until",
     "version__kind",
+    "version__steps_before",
     "version__prescription__formulation",
     "version__prescription__concentration_mg_per_ml",
     "dose_mg",
@@ -465,11 +466,11 @@ def load_many(patient_ids: Sequence[int] | object) -> dict[int, PlanView]:
     for patient_id, prescriptions in by_patient.items():
         newest = prescriptions[max(prescriptions)]
         first_step = next(iter(newest.values()))[0]
-        concentration = _concentration(first_step[10], first_step[11])
+        concentration = _concentration(first_step[11], first_step[12])
         shape = (
             concentration,
             tuple(
-                (index, steps[0][3:10], tuple((s[12], s[13]) for s in steps))
+                (index, steps[0][3:11], tuple((s[13], s[14]) for s in steps))
                 for index, prescription_id in enumerate(sorted(prescriptions))
                 for steps in prescriptions[prescription_id].values()
             ),
@@ -486,6 +487,7 @@ def load_many(patient_ids: Sequence[int] | object) -> dict[int, PlanView]:
                         hold_from=head[4],
                         hold_until=head[5],
                         ends=head[6] == PlanVersion.Kind.ENDED,
+                        steps_before=head[7],
                         prescription_index=index,
                         steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),
                     )

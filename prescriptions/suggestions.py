@@ -332,7 +332,7 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     # time of tonight's plan, the position judged (titration.dosing_time_on, as the flags).
     morning = titration.dosing_time_on(versions, tonight_night) == titration.MORNING
     counts = {
-        "step": position.step_index + 1,
+        "step": position.step_number,
         "dose": _fmt(step.dose_mg),
         "taken": len(taken),
         "percent": percent,

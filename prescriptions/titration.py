@@ -83,6 +83,9 @@ class PlainVersion:
     # Which of the patient's prescriptions this version belongs to (0 = the first): a new
     # prescription after an ended one governs from its own first night, the old one before.
     prescription_index: int = 0
+    # The plan's steps (as the clinician chose it) before steps[0]: a restart at step 2
+    # keeps steps 2, 3, ... and a hold or a switch carrying them on keeps their numbers.
+    steps_before: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.steps, tuple):
@@ -101,6 +104,15 @@ class PlainVersion:
         if self.hold_until is not None and self.hold_from is None:
             raise ValueError("hold_until needs hold_from.")
 
+    def step_number(self, index: int) -> int:
+        """The number a clinician and patient read for ``steps[index]`` (:func:`step_number`)."""
+        return step_number(self.steps_before, index)
+
+    @property
+    def step_total(self) -> int:
+        """How many steps the plan has, as :meth:`step_number` counts them."""
+        return self.steps_before + len(self.steps)
+
     @cached_property
     def _schedule(self) -> tuple[tuple[date, date | None, Step], ...]:
         # step_schedule's answer, worked out once per version: a chart or a report asks it
@@ -117,6 +129,14 @@ class PlainVersion:
         return tuple(schedule)
 
 
+def step_number(steps_before: int, index: int) -> int:
+    """THE number a clinician and patient read for a version's ``steps[index]`` ("Step 2 of
+    3"), given its ``steps_before``: the step's place in the plan as the clinician chose it,
+    not in the version's own steps. A restart at step 2 of 2 keeps one step (the steps
+    before it are dropped), and every page said "Step 1" of it (found by exploratory QA)."""
+    return steps_before + index + 1
+
+
 @dataclass(frozen=True)
 class PlanPosition:
     """Where a patient stands in their plan on one night."""
@@ -124,8 +144,8 @@ class PlanPosition:
     status: str  # "active", "on_hold", "ended", "not_started" (before start_date), "no_plan"
     night: date
     dose_mg: Decimal | None  # None unless active
-    step_index: int | None  # 0-based
-    step_count: int
+    step_index: int | None  # 0-based, into the steps of the version in effect
+    step_count: int  # the steps of the version in effect
     day_in_step: int | None  # 1-based
     # First night of the next step (None for open-ended/last); with "not_started", of the
     # first step; with "ended", of a later prescription's steps (None when none is signed).
@@ -139,6 +159,10 @@ class PlanPosition:
     hold_until: date | None
     volume_ml: Decimal | None = None  # a liquid's volume for dose_mg (None for solids)
     ended_on: date | None = None  # with status "ended": the first night without the plan
+    # What every page shows as "Step x of y": the plan as the clinician chose it
+    # (PlainVersion.step_number and step_total); step_index/step_count index the version.
+    step_number: int | None = None
+    step_total: int = 0
 
 
 def version_in_effect(versions: Sequence[PlainVersion], night: date) -> PlainVersion | None:
@@ -233,6 +257,7 @@ def current_step(
     common = {
         "night": night,
         "step_count": len(version.steps),
+        "step_total": version.step_total,
         "version_number": version.number,
         "dosing_time": version.dosing_time,
     }
@@ -286,6 +311,7 @@ def current_step(
             else None
         ),
         step_index=index,
+        step_number=version.step_number(index),
         day_in_step=(night - first).days + 1,
         next_step_night=schedule[index + 1][0] if has_next else None,
         next_dose_mg=schedule[index + 1][2].dose_mg if has_next else None,
@@ -664,7 +690,7 @@ class Stretch:
     last: date | None  # None: it carries on (the last stretch), or a hold with no end
     status: str  # ACTIVE, ON_HOLD, NOT_STARTED or ENDED
     dose_mg: Decimal | None  # with ACTIVE only
-    step_number: int | None  # 1-based, in the version in effect (with ACTIVE only)
+    step_number: int | None  # PlanPosition.step_number: in the plan as chosen (ACTIVE only)
     version_number: int
     dosing_time: str
     # With ACTIVE: the step's length as signed (None: open-ended). A last stretch carries on
@@ -758,7 +784,7 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
                 last=None,
                 status=position.status,
                 dose_mg=position.dose_mg,
-                step_number=position.step_index + 1 if position.step_index is not None else None,
+                step_number=position.step_number,
                 version_number=position.version_number,
                 # A hold's, as on its first night: its length is counted the same (nights or
                 # days) whichever night the list is read from.

@@ -39,21 +39,13 @@ def _t(msgid: str) -> str:
     return conditional_escape(gettext(msgid))
 
 
-def _add_one(value):
-    """``value|add:1`` (an empty string when it is not a number, as the filter does)."""
-    try:
-        return int(value) + 1
-    except (ValueError, TypeError):
-        return ""
-
-
 def position_html(position) -> str:
     """``_position.html``."""
     status = position.status
     if status == "active":
         step = gettext("step %(step)s of %(steps)s") % {
-            "step": _v(_add_one(position.step_index)),
-            "steps": _v(position.step_count),
+            "step": _v(position.step_number),
+            "steps": _v(position.step_total),
         }
         return (
             f"<strong>{_v(position.dose_mg.normalize())} mg</strong> "

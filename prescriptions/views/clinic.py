@@ -156,7 +156,7 @@ def version_detail(request, patient_id, version_id):
                 last = ended_on - timedelta(days=1)
         schedule.append(
             {
-                "number": i + 1,
+                "number": plain.step_number(i),
                 "dose_mg": s.dose_mg,
                 "days": s.days,
                 "first": first,
@@ -644,6 +644,7 @@ def plan_resume(request, patient_id):
             "steps_dosing_time": (
                 state["latest"].dosing_time if state["latest"] else titration.EVENING
             ),
+            "steps_before": state["latest"].steps_before if state["latest"] else 0,
         },
     )
 

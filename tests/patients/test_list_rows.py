@@ -48,7 +48,7 @@ ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
 # tooltip counting days; the on-hold badge's mark since in its own box, as a flag badge's
 # (a German "‖ Pausiert" in the list at tablet widths put the mark on a line of its own).
 PARTIALS = {
-    "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_index|add:1 steps=position.step_count %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe"><span aria-hidden="true">‖</span> {% translate "On hold" %}</span>{% elif position.status == "not_started" %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% elif position.status == "ended" and position.next_step_night %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}No LDN · starts {{ night }}{% endblocktranslate %}</span>{% elif position.status == "ended" %}<span class="muted">{% translate "Prescription ended" %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
+    "patients/clinic/_position.html": '{% load i18n journal %}{% if position.status == "active" %}<strong>{{ position.dose_mg.normalize }} mg</strong> <span class="small muted">{% blocktranslate trimmed with step=position.step_number steps=position.step_total %}step {{ step }} of {{ steps }}{% endblocktranslate %}</span>{% elif position.status == "on_hold" %}<span class="badge badge-severe"><span aria-hidden="true">‖</span> {% translate "On hold" %}</span>{% elif position.status == "not_started" %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}Starts {{ night }}{% endblocktranslate %}</span>{% elif position.status == "ended" and position.next_step_night %}<span class="muted">{% blocktranslate trimmed with night=position.next_step_night|day:"day_month" %}No LDN · starts {{ night }}{% endblocktranslate %}</span>{% elif position.status == "ended" %}<span class="muted">{% translate "Prescription ended" %}</span>{% else %}<span class="muted">{% translate "No plan" %}</span>{% endif %}\n',  # noqa: E501
     "patients/clinic/_adherence.html": '{% load i18n %}{% if a.percent is None %}<span class="muted" title="{% if dosing_time == "morning" %}{% translate \'No prescribed days\' %}{% else %}{% translate \'No prescribed nights\' %}{% endif %}">—</span>{% else %}<span title="{% if dosing_time == "morning" %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed days{% endblocktranslate %}{% else %}{% blocktranslate trimmed with taken=a.taken prescribed=a.prescribed %}{{ taken }} of {{ prescribed }} prescribed nights{% endblocktranslate %}{% endif %}">{{ a.percent }}&nbsp;%</span>{% endif %}\n',  # noqa: E501
     "patients/clinic/_flag_badge.html": '{% load i18n wording %}{% if flag.report_id %}<a class="flag-link" href="{% url \'clinic:urgent_report\' flag.report_id %}">{% endif %}<span class="badge {{ flag.badge }}{% if reviewed %} badge-reviewed{% endif %}" title="{% translate flag.severity_label %}: {{ flag.explanation|phrase }}"><span aria-hidden="true">{{ flag.icon }}</span> {% translate flag.label %}{% if reviewed %} <span class="small">{% translate "(reviewed)" %}</span>{% endif %}</span>{% if flag.report_id %}</a>{% endif %}\n',  # noqa: E501
 }
@@ -101,8 +101,34 @@ def position(status, **kwargs):
 
 
 POSITIONS = [
-    position("active", dose_mg=Decimal("4.50"), step_index=2, step_count=5, day_in_step=3),
-    position("active", dose_mg=Decimal("1500"), step_index=0, step_count=1234, day_in_step=1),
+    position(
+        "active",
+        dose_mg=Decimal("4.50"),
+        step_index=2,
+        step_count=5,
+        step_number=3,
+        step_total=5,
+        day_in_step=3,
+    ),
+    # Restarted at step 2 of 3 (titration.PlainVersion.steps_before): the plan's numbers.
+    position(
+        "active",
+        dose_mg=Decimal("3.00"),
+        step_index=0,
+        step_count=2,
+        step_number=2,
+        step_total=3,
+        day_in_step=1,
+    ),
+    position(
+        "active",
+        dose_mg=Decimal("1500"),
+        step_index=0,
+        step_count=1234,
+        step_number=1,
+        step_total=1234,
+        day_in_step=1,
+    ),
     position("on_hold", hold_until=date(2026, 4, 2)),
     position("not_started", next_step_night=date(2026, 5, 1)),
     position("no_plan", step_count=0),

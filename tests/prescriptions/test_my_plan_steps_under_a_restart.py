@@ -36,7 +36,8 @@ def test_my_plan_and_the_panel_list_the_same_stretches_under_a_running_hold(pati
     assert panel.panel_context(patient_a, state)["schedule"] == view.steps_ahead(state["tonight"])
     table = visible_text(panel_steps_table(patient_a, clinician_a, NOW))
     assert "— now On hold 2 Dec 2026 – 9 Dec 2026 8 nights" in table, table
-    assert "1 3 mg 10 Dec 2026 – onwards open-ended" in table, table
+    # Restarted at step 2 (3 mg) of the plan: step 2, as the Resume page named it.
+    assert "2 3 mg 10 Dec 2026 – onwards open-ended" in table, table
     assert your_steps(patient_a, NOW) == [
         "On hold, no LDN — from 2 Dec to 9 Dec",
         "3 mg — from 10 Dec onwards",

@@ -288,7 +288,8 @@ def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dic
             length += ", then continuing until the plan changes"
         instruction = _instruction(
             index + 1,
-            f"Step {index + 1}: {_dose_text(step.dose_mg)} once daily {when}{length}, "
+            f"Step {version.step_number(index)}: {_dose_text(step.dose_mg)} once daily "
+            f"{when}{length}, "
             f"from {first:%-d %b %Y}.",
             bounds,
             version.dosing_time,
