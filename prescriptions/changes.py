@@ -276,9 +276,13 @@ def steps_change(
     dosing_time: str | None = None,
     applied_suggestion: str = "",
     versions: tuple[titration.PlainVersion, ...] | None = None,
+    steps_before: int = 0,
 ) -> PlanChange:
     """New steps from ``effective_night``; a hold pending or running then carries on
-    (``versions``: the whole plan, the newest last; see _carried_hold)."""
+    (``versions``: the whole plan, the newest last; see _carried_hold). ``steps_before``:
+    the plan's steps before ``steps[0]`` (PlainVersion.steps_before), as the page the steps
+    were edited on numbered them (views.clinic._prefilled_change and _suggested_initial);
+    0 for a new list of steps."""
     hold_from, hold_until = (
         (None, None) if latest is None else _carried_hold(latest, effective_night, versions)
     )
@@ -310,6 +314,7 @@ def steps_change(
         hold_until=hold_until,
         template_id=template_id,
         applied_suggestion=applied_suggestion,
+        steps_before=steps_before,
     )
 
 

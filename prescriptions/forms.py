@@ -416,6 +416,24 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         help_text=_("Later steps follow on from this date."),
     )
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The plan's steps before the first row (PlainVersion.steps_before), as the page was
+    # pre-filled (views.clinic._prefilled_change: the plan's own, a suggestion's, a template's
+    # 0), carried to the save so "Step 2 of 2" after a restart stays step 2. Not sent (a
+    # page opened before it was added): 0, as every steps change was numbered before.
+    steps_before = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=0,
+        max_value=99,  # as the message says
+        error_messages={
+            key: _(
+                "The plan's step numbering sent with this form is not valid (a whole number "
+                "from 0 to 99 is allowed). Open the change again from the plan page; nothing "
+                "was saved."
+            )
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
     # Only new steps can begin after the change's first night, leaving nights with no LDN.
     confirm_gap = forms.BooleanField(
         label=_("I confirm the nights without LDN"),
@@ -447,6 +465,9 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         self.current_start = current_start
         super().__init__(*args, **kwargs)
 
+    def clean_steps_before(self):
+        return self.cleaned_data["steps_before"] or 0
+
     def clean_effective_night(self):
         return self.from_tonight(
             "effective_night",
@@ -473,6 +494,7 @@ class NewPlanForm(PlanStepsForm):
 
     effective_night = None
     confirm_gap = None  # a first plan: the patient is not dosing yet
+    steps_before = None  # a first plan: its steps are the plan's from step 1
     field_order = ["start_date", "reason", "patient_note"]
     morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
 

@@ -323,20 +323,25 @@ def _change_form_kwargs(state):
 
 
 def _suggested_initial(suggestion, latest, plan, tonight, first_night):
-    """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them."""
+    """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them.
+    Returns (start date, steps, steps before them in the plan): the number is decided here,
+    with the steps it numbers, and carried by the form to the save (steps_change)."""
     # The step the suggestion speaks to: tonight's. No suggestion is raised for a plan on
     # hold tonight (suggestions.suggestions_for), so "Apply" under a hold no longer comes
     # here (it pre-filled last night's step, after step 1 and the whole titration again).
     current_index = plan.on(tonight).step_index
     if current_index is None:
-        return latest.start_date, latest.steps
+        return latest.start_date, latest.steps, latest.steps_before
     if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
-        # Back to the previous dose for two weeks, then try the step up again.
+        # Back to the previous dose for two weeks, then try the step up again: the step put
+        # back in takes the previous step's number, the steps after keep theirs.
         steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
-        return first_night, steps
+        return first_night, steps, max(latest.steps_before + current_index - 1, 0)
     if suggestion.kind == rules.NEXT_STEP and suggestion.proposed_step_index is not None:
-        return first_night, latest.steps[suggestion.proposed_step_index :]
-    return latest.start_date, latest.steps
+        # The steps from the next one on: the steps dropped before it still count.
+        index = suggestion.proposed_step_index
+        return first_night, latest.steps[index:], latest.steps_before + index
+    return latest.start_date, latest.steps, latest.steps_before
 
 
 @clinician_only
@@ -382,6 +387,8 @@ def plan_change(request, patient_id, template_id=None):
                 template_id=template.pk if template else None,
                 applied_suggestion=data["suggestion"],
                 versions=tuple(state["plain_versions"]),
+                # As the page was pre-filled (_prefilled_change), carried by the form.
+                steps_before=data["steps_before"],
             )
             try:
                 version = save_version(
@@ -424,13 +431,15 @@ def _prefilled_change(request, patient, state, template):
     "Apply" opened (the form then carries it, so the saved version records acting on it)."""
     latest, first_night = state["latest"], state["first_night"]
     suggestion = None
-    start, steps = latest.start_date, latest.steps
+    # The plan as it is, numbered as it is (a dose edited after a restart at step 2 stays
+    # step 2); a template's steps are a new list, numbered from 1.
+    start, steps, steps_before = latest.start_date, latest.steps, latest.steps_before
     if template is not None:
-        start, steps = first_night, template.plain_steps
+        start, steps, steps_before = first_night, template.plain_steps, 0
     elif request.GET.get("suggestion"):
         suggestion = _find_suggestion(request, patient, state)
         if suggestion is not None:
-            start, steps = _suggested_initial(
+            start, steps, steps_before = _suggested_initial(
                 suggestion, latest, state["plan"], state["tonight"], first_night
             )
     form = PlanStepsForm(
@@ -438,6 +447,7 @@ def _prefilled_change(request, patient, state, template):
             "based_on": _based_on(state),
             "effective_night": first_night,
             "start_date": start,
+            "steps_before": steps_before,
             "template": template.pk if template else None,
             "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
         },
