@@ -146,6 +146,19 @@ class BaseStepFormSet(BaseFormSet):
 
     validate = None
     dosing_time = None  # step_formset's: whether a step's length reads in nights or days
+    # step_formset's: the plan's steps before the first row (PlainVersion.steps_before, as
+    # the change page carries it); the rows, and their errors, are numbered from the next.
+    steps_before = 0
+
+    def row_number(self, index: int) -> int:
+        """The number the editor shows for row ``index`` (0-based), as every page numbers
+        the plan's steps (titration.step_number): after a restart at step 2, "2", "3"."""
+        return titration.step_number(self.steps_before, index)
+
+    @property
+    def numbered_rows(self):
+        """(number, row form) for the template: the row header and the labels read it."""
+        return [(self.row_number(index), form) for index, form in enumerate(self.forms)]
 
     @property
     def counts_nights(self) -> bool:
@@ -158,7 +171,7 @@ class BaseStepFormSet(BaseFormSet):
         if any(self.errors):
             return
         steps, rows, problems = [], [], []
-        for number, form in enumerate(self.forms, start=1):
+        for number, form in self.numbered_rows:
             dose, days = form.cleaned_data.get("dose_mg"), form.cleaned_data.get("days")
             if dose is None and days is None:
                 continue
@@ -196,10 +209,20 @@ class BaseStepFormSet(BaseFormSet):
         self.steps = tuple(steps)
 
 
-def step_formset(validate, data=None, initial=None, extra=2, prefix="steps", dosing_time=None):
+def step_formset(
+    validate,
+    data=None,
+    initial=None,
+    extra=2,
+    prefix="steps",
+    dosing_time=None,
+    steps_before=0,
+):
     """The step rows; ``dosing_time``: the one the steps will be taken at (the version's
     that a change builds on, as the Resume page's steps_dosing_time), so the editor counts
-    an evening doser's steps in nights and a morning doser's in days; None: not known."""
+    an evening doser's steps in nights and a morning doser's in days; None: not known.
+    ``steps_before``: the plan's steps before the first row (the change page's
+    PlanStepsForm.shown_steps_before); 0 (rows 1, 2, ...) for a new plan or a template."""
     formset_class = formset_factory(
         StepRowForm,
         formset=BaseStepFormSet,
@@ -212,6 +235,7 @@ def step_formset(validate, data=None, initial=None, extra=2, prefix="steps", dos
     )
     formset.validate = validate
     formset.dosing_time = dosing_time
+    formset.steps_before = steps_before
     return formset
 
 
@@ -464,6 +488,31 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
         super().__init__(*args, **kwargs)
+        # The start date names the first row's number, as the editor numbers it (after a
+        # restart at step 2: "Step 2 starts on the night of"); from step 1, the words as
+        # they were (a new plan's and a template's page).
+        first = titration.step_number(self.shown_steps_before, 0)
+        if first != 1:
+            label = (
+                gettext("Step %(step)s starts on the day of")
+                if self.morning_dosing
+                else gettext("Step %(step)s starts on the night of")
+            )
+            self.fields["start_date"].label = label % {"step": first}
+
+    @property
+    def shown_steps_before(self) -> int:
+        """The plan's steps before the first row, as this page numbers the steps editor
+        (step_formset's steps_before): the value the form carries (pre-filled, or as posted
+        on "Add another step" and on a refused save); 0 when it is not one the field
+        accepts (the field's own error says so on a save) or the form has none."""
+        field = self.fields.get("steps_before")
+        if field is None:
+            return 0
+        try:
+            return field.clean(self["steps_before"].value()) or 0
+        except forms.ValidationError:
+            return 0
 
     def clean_steps_before(self):
         return self.cleaned_data["steps_before"] or 0

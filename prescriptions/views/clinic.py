@@ -117,10 +117,15 @@ def _log_read(request, patient, prescription=None):
     )
 
 
-def _with_added_row(request, dosing_time=None):
-    """'Add another step' without JavaScript: the rows as typed plus one empty row."""
+def _with_added_row(request, dosing_time=None, steps_before=0):
+    """'Add another step' without JavaScript: the rows as typed plus one empty row
+    (``steps_before``: as the form posted it, so the rows keep their numbers)."""
     return step_formset(
-        None, initial=rows_from_post(request.POST), extra=1, dosing_time=dosing_time
+        None,
+        initial=rows_from_post(request.POST),
+        extra=1,
+        dosing_time=dosing_time,
+        steps_before=steps_before,
     )
 
 
@@ -369,11 +374,15 @@ def plan_change(request, patient_id, template_id=None):
     dosing_time = latest.dosing_time
     if request.method == "POST" and "add_step" in request.POST:
         form = PlanStepsForm(initial=request.POST.dict(), **form_kwargs)
-        formset = _with_added_row(request, dosing_time)
+        formset = _with_added_row(request, dosing_time, form.shown_steps_before)
     elif request.method == "POST":
         form = PlanStepsForm(request.POST, **form_kwargs)
+        # Rows (and their errors) numbered as the page that posted them numbered them.
         formset = step_formset(
-            prescription.validate_steps, data=request.POST, dosing_time=dosing_time
+            prescription.validate_steps,
+            data=request.POST,
+            dosing_time=dosing_time,
+            steps_before=form.shown_steps_before,
         )
         if form.is_valid() & formset.is_valid():
             data = form.cleaned_data
@@ -454,7 +463,12 @@ def _prefilled_change(request, patient, state, template):
         current_start=latest.start_date,
         **_change_form_kwargs(state),
     )
-    formset = step_formset(None, initial=steps_as_initial(steps), dosing_time=latest.dosing_time)
+    formset = step_formset(
+        None,
+        initial=steps_as_initial(steps),
+        dosing_time=latest.dosing_time,
+        steps_before=form.shown_steps_before,
+    )
     return form, formset, suggestion
 
 
