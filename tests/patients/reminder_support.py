@@ -13,6 +13,20 @@ from patients.notifications.outbox import send_delivery
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 from tests.factories import ClinicianFactory, PatientFactory
 
+# The patient's whole settings form as a valid save posts it (each test changes its field).
+SETTINGS_FORM = {
+    "display_name": "Patient A",
+    "time_zone": "Europe/London",
+    "reminder_time": "21:00",
+    "last_call": "on",
+    "last_call_time": "23:30",
+    "morning_checkin": "on",
+    "morning_time": "09:00",
+    "remind_by_email": "on",
+    "quiet_start": "",
+    "quiet_end": "",
+}
+
 
 def give_plan(
     patient,

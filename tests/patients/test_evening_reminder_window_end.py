@@ -33,6 +33,7 @@ from patients.rules.schedule import DOSE_REMINDER_MARGIN, Prefs, slots_for_night
 from prescriptions import plans
 from tests.patients.journal_support import make_plan, switch_dosing_time
 from tests.patients.reminder_support import (
+    SETTINGS_FORM,
     claim,
     described_by,
     patient_on_plan,
@@ -422,23 +423,10 @@ def test_the_stale_evening_notice_describes_the_stale_fields(client):
 
 # --- 6. the window's last half hour: the form, the sweep, "At my usual time", the notice ----
 
-FORM = {
-    "display_name": "Patient A",
-    "time_zone": "Europe/London",
-    "reminder_time": "21:00",
-    "last_call": "on",
-    "last_call_time": "23:30",
-    "morning_checkin": "on",
-    "morning_time": "09:00",
-    "remind_by_email": "on",
-    "quiet_start": "",
-    "quiet_end": "",
-}
-
 
 def save_settings(client, **changes):
     with time_machine.travel(AT_NOON, tick=False):
-        return client.post(SETTINGS, {**FORM, **changes})
+        return client.post(SETTINGS, {**SETTINGS_FORM, **changes})
 
 
 @pytest.mark.django_db

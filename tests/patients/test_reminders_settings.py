@@ -7,19 +7,9 @@ from django.urls import reverse
 
 from patients.models import ClinicianPreferences, ReminderDelivery
 from tests.factories import AdminFactory
+from tests.patients.reminder_support import SETTINGS_FORM
 
-VALID = {
-    "display_name": "Patient A",
-    "time_zone": "Europe/London",
-    "reminder_time": "21:00",
-    "last_call": "on",
-    "last_call_time": "23:30",
-    "morning_checkin": "on",
-    "morning_time": "09:00",
-    "remind_by_email": "on",
-    "quiet_start": "",
-    "quiet_end": "",
-}
+VALID = SETTINGS_FORM
 URL = "/journal/settings/"
 
 
