@@ -65,11 +65,14 @@ class NeedsConfirmation(PlanChangeError):
 
 
 class NeedsGapConfirmation(PlanChangeError):
-    """The change leaves a patient who is dosing without LDN on some nights before its step
-    1 begins: saved only once the clinician confirms that gap. ``dosing_time``: the one the
-    change form's words read (words_dosing_time): a morning doser's nights are days."""
+    """The change leaves a patient who is dosing without LDN on some nights before its first
+    step begins: saved only once the clinician confirms that gap. ``dosing_time``: the one
+    the change form's words read (words_dosing_time): a morning doser's nights are days;
+    ``step``: that first step's number, as the plan numbers it (gap_message)."""
 
-    def __init__(self, gap: tuple[date, date, int], start: date, dosing_time=titration.EVENING):
+    def __init__(
+        self, gap: tuple[date, date, int], start: date, dosing_time=titration.EVENING, step=1
+    ):
         self.gap = gap
         tick = (
             gettext(
@@ -82,7 +85,7 @@ class NeedsGapConfirmation(PlanChangeError):
                 "nothing was saved."
             )
         )
-        super().__init__(gap_message(gap, start, dosing_time) + " " + tick)
+        super().__init__(gap_message(gap, start, dosing_time, step) + " " + tick)
 
 
 class NeedsRestartConfirmation(PlanChangeError):
@@ -193,21 +196,32 @@ def restart_message(
 
 
 def gap_message(
-    gap: tuple[date, date, int], start: date, dosing_time: str = titration.EVENING
+    gap: tuple[date, date, int], start: date, dosing_time: str = titration.EVENING, step: int = 1
 ) -> str:
-    """The nights without LDN a change leaves before step 1 (``start``), as the clinician
-    confirms them and the version records them; a morning doser's are days, as the change
-    form's labels say (``dosing_time``: words_dosing_time)."""
+    """The nights without LDN a change leaves before its first step (``start``), as the
+    clinician confirms them and the version records them; a morning doser's are days, as
+    the change form's labels say (``dosing_time``: words_dosing_time). ``step``: that first
+    step's number as the plan numbers it (titration.step_number(steps_before, 0)), as the
+    steps editor numbers its first row: after a restart at step 2, "before step 2 starts"."""
     first, last, count = gap
     if dosing_time == titration.MORNING:
-        message = ngettext(
-            "This change leaves the patient without LDN for %(count)s day, %(first)s, "
-            "before step 1 starts on the day of %(start)s.",
-            "This change leaves the patient without LDN for %(count)s days, from %(first)s "
-            "to %(last)s, before step 1 starts on the day of %(start)s.",
-            count,
-        )
-    else:
+        if step == 1:
+            message = ngettext(
+                "This change leaves the patient without LDN for %(count)s day, %(first)s, "
+                "before step 1 starts on the day of %(start)s.",
+                "This change leaves the patient without LDN for %(count)s days, from %(first)s "
+                "to %(last)s, before step 1 starts on the day of %(start)s.",
+                count,
+            )
+        else:
+            message = ngettext(
+                "This change leaves the patient without LDN for %(count)s day, %(first)s, "
+                "before step %(step)s starts on the day of %(start)s.",
+                "This change leaves the patient without LDN for %(count)s days, from %(first)s "
+                "to %(last)s, before step %(step)s starts on the day of %(start)s.",
+                count,
+            )
+    elif step == 1:
         message = ngettext(
             "This change leaves the patient without LDN for %(count)s night, %(first)s, "
             "before step 1 starts on the night of %(start)s.",
@@ -215,11 +229,20 @@ def gap_message(
             "to %(last)s, before step 1 starts on the night of %(start)s.",
             count,
         )
+    else:
+        message = ngettext(
+            "This change leaves the patient without LDN for %(count)s night, %(first)s, "
+            "before step %(step)s starts on the night of %(start)s.",
+            "This change leaves the patient without LDN for %(count)s nights, from %(first)s "
+            "to %(last)s, before step %(step)s starts on the night of %(start)s.",
+            count,
+        )
     return message % {
         "count": count,
         "first": local_date(first, "date"),
         "last": local_date(last, "date"),
         "start": local_date(start, "date"),
+        "step": step,
     }
 
 
@@ -896,9 +919,11 @@ def _confirmed_gap(
     gap = nights_without_ldn(versions, after[0], first_open_night, after[1:])
     if gap is None:
         return ""
+    # The change's first step as the page numbered it (the steps editor's first row).
+    step = titration.step_number(change.steps_before, 0)
     if not confirmed:
-        raise NeedsGapConfirmation(gap, change.start_date, dosing_time)
-    return gap_message(gap, change.start_date, dosing_time)
+        raise NeedsGapConfirmation(gap, change.start_date, dosing_time, step)
+    return gap_message(gap, change.start_date, dosing_time, step)
 
 
 def _confirmed_restart(versions, after, change: PlanChange, confirmed: date | None) -> str:
@@ -1034,7 +1059,7 @@ def save_version(
 
     ``based_on`` is the number of the newest version the clinician's form was built from.
     A change that crosses a safety threshold raises NeedsConfirmation unless
-    ``confirmed_increase``, one that leaves nights without LDN before its step 1
+    ``confirmed_increase``, one that leaves nights without LDN before its first step
     NeedsGapConfirmation unless ``confirmed_gap``, a hold with an end that ends a hold until
     resumed (LDN restarts after it) NeedsRestartConfirmation unless ``confirmed_restart``
     is the night it restarts on; once confirmed, the version records what was confirmed.

@@ -488,9 +488,9 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
         super().__init__(*args, **kwargs)
-        # The start date names the first row's number, as the editor numbers it (after a
-        # restart at step 2: "Step 2 starts on the night of"); from step 1, the words as
-        # they were (a new plan's and a template's page).
+        # The start date and the gap box name the first row's number, as the editor numbers
+        # it (after a restart at step 2: "Step 2 starts on the night of"); from step 1, the
+        # words as they were (a new plan's and a template's page).
         first = titration.step_number(self.shown_steps_before, 0)
         if first != 1:
             label = (
@@ -499,6 +499,22 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
                 else gettext("Step %(step)s starts on the night of")
             )
             self.fields["start_date"].label = label % {"step": first}
+            # The box the save's NeedsGapConfirmation asks for names the same step.
+            help_text = (
+                gettext(
+                    "Asked only when a change leaves a patient who is dosing without LDN on "
+                    "some days before step %(step)s starts; the version records your "
+                    "confirmation."
+                )
+                if self.morning_dosing
+                else gettext(
+                    "Asked only when a change leaves a patient who is dosing without LDN on "
+                    "some nights before step %(step)s starts; the version records your "
+                    "confirmation."
+                )
+            )
+            if "confirm_gap" in self.fields:
+                self.fields["confirm_gap"].help_text = help_text % {"step": first}
 
     @property
     def shown_steps_before(self) -> int:
