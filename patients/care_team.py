@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
@@ -223,7 +223,8 @@ def decide(care_team_request, decision, *, request, now=None):
 
 def link_directly(patient, clinician, *, admin, request, now=None):
     """An admin puts `clinician` on `patient`'s team without asking; pending requests for
-    the pair are closed as accepted. Returns False when they were on the team already."""
+    the pair are closed as accepted, and the patient is emailed after commit (they were not
+    asked). Returns False when they were on the team already."""
     now = now or timezone.now()
     with transaction.atomic():
         _, created = CareTeamMembership.objects.get_or_create(
@@ -236,7 +237,19 @@ def link_directly(patient, clinician, *, admin, request, now=None):
             record_access(
                 request, "care_team.link", patient=patient, detail={"clinician": clinician.pk}
             )
+            # No consent was asked, so the patient is told: this clinician now reads their
+            # journal. After commit: a rolled-back link must not announce itself.
+            transaction.on_commit(lambda: _send_link_email(patient, clinician))
     return created
+
+
+def _send_link_email(patient, clinician):
+    _email_patient(
+        patient.user,
+        gettext_lazy("A clinician has joined your care team"),
+        "accounts/email/care_team_link_patient.txt",
+        {"clinician": clinician, "url": settings.SITE_URL + reverse("journal:care_team")},
+    )
 
 
 class LastClinician(Exception):
@@ -340,11 +353,21 @@ def _send_transfer_emails(patients, source, target):
             body = render_to_string("accounts/email/care_team_transfer_clinician.txt", context)
         send_mail(prefix + subject, body, None, [clinician.email])
     for patient in patients:
-        if not patient.user.is_active:
-            continue  # deactivated or closed: they cannot sign in to see it
-        with speaking_to(patient.user):
-            subject = gettext("Your care team has changed")
-            body = render_to_string(
-                "accounts/email/care_team_transfer_patient.txt", {"target": target}
-            )
-        send_mail(prefix + subject, body, None, [patient.user.email])
+        _email_patient(
+            patient.user,
+            gettext_lazy("Your care team has changed"),
+            "accounts/email/care_team_transfer_patient.txt",
+            {"target": target},
+        )
+
+
+def _email_patient(patient_user, subject, template, context):
+    """Write to a patient about their care team, in their language (`subject` lazy, so it is
+    translated there). Not to a deactivated or closed account: they cannot sign in to see it,
+    and a closed one's address is a placeholder."""
+    if not patient_user.is_active:
+        return
+    with speaking_to(patient_user):
+        subject = str(subject)
+        body = render_to_string(template, context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [patient_user.email])

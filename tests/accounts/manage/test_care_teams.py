@@ -4,10 +4,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 
 from ldn_journal.accounts import views
 from ldn_journal.accounts.models import AccessLog
+from patients import care_team
 from patients.models import CareTeamMembership, CareTeamRequest, ClinicianNote
 from tests.factories import ClinicianFactory, PatientFactory
 
@@ -327,6 +329,111 @@ def test_linking_a_deactivated_clinician_says_so_and_links_nothing(
         "reactivate them first)."
     ]
     assert clinician_b.pk not in team_of(patient_a)
+
+
+def link(client, patient, clinician):
+    return client.post(
+        CARE_TEAM_URL, {"patient_email": patient.user.email, "clinician": clinician.pk}
+    )
+
+
+def test_an_admins_direct_link_tells_the_patient_once_after_commit(
+    admin_client_, patient_a, clinician_b, django_capture_on_commit_callbacks, settings
+):
+    # No consent was asked, yet the patient was told nothing while Dr B could now read their
+    # whole journal (DESIGN.md section 4).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        link(admin_client_, patient_a, clinician_b)
+    assert mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+
+    [message] = mail.outbox
+    assert message.to == [patient_a.user.email]
+    assert message.subject == (
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "A clinician has joined your care team"
+    )
+    assert "Your clinic has added Dr B to your care team." in message.body
+    assert "They can now read your journal and your plan." in message.body
+    assert settings.SITE_URL + reverse("journal:care_team") in message.body
+    assert "If you did not expect this, please contact your clinic." in message.body
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "added"),
+    [
+        (
+            "de",
+            "Eine behandelnde Person ist Ihrem Behandlungsteam beigetreten",
+            "Ihre Praxis hat Dr B in Ihr Behandlungsteam aufgenommen.",
+        ),
+        (
+            "es",
+            "Un profesional sanitario se ha unido a su equipo de atención",
+            "Su clínica ha añadido a Dr B a su equipo de atención",
+        ),
+    ],
+)
+def test_the_direct_link_email_is_in_the_patients_language_not_the_admins(
+    admin_client_,
+    patient_a,
+    clinician_b,
+    django_capture_on_commit_callbacks,
+    language,
+    subject,
+    added,
+):
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link(admin_client_, patient_a, clinician_b)
+
+    [message] = mail.outbox
+    assert message.subject.endswith(subject)
+    assert added in message.body
+    assert "care team" not in message.body
+
+
+def test_linking_a_clinician_already_on_the_team_mails_nothing_more(
+    admin_client_, patient_a, clinician_b, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        link(admin_client_, patient_a, clinician_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        link(admin_client_, patient_a, clinician_b)
+
+    assert len(mail.outbox) == 1
+
+
+def test_linking_a_clinician_to_a_deactivated_patient_mails_nothing(
+    admin_client_, patient_a, clinician_b, django_capture_on_commit_callbacks
+):
+    # Deactivated or closed (a closed account's address is a placeholder): they cannot sign
+    # in to see it, as with the transfer email.
+    patient_a.user.is_active = False
+    patient_a.user.save(update_fields=["is_active"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link(admin_client_, patient_a, clinician_b)
+
+    assert clinician_b.pk in team_of(patient_a)
+    assert mail.outbox == []
+
+
+def test_a_direct_link_rolled_back_mails_nothing(
+    admin_user, patient_a, clinician_b, django_capture_on_commit_callbacks
+):
+    def link_then_fail():
+        with transaction.atomic():
+            care_team.link_directly(patient_a, clinician_b, admin=admin_user, request=None)
+            raise RuntimeError("a later step of the same transaction fails")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        link_then_fail()
+
+    assert clinician_b.pk not in team_of(patient_a)
+    assert mail.outbox == []
 
 
 def waiting_requests(count):
