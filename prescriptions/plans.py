@@ -286,6 +286,13 @@ class PlanView:
             )
         return out
 
+    def replaced_before_effect(self) -> dict[int, PlanVersion]:
+        """Each signed version (by its id) that was replaced before it took effect, with the
+        version that replaced it (:meth:`_superseded_by`): what My plan marks in its list of
+        changes, as the visit report marks it, so a restart that never happened does not
+        read as if it did."""
+        return {self.history[index].pk: by for index, by in self._superseded_by().items()}
+
     def changes_between(self, start: date, end: date) -> tuple[PlanVersion, ...]:
         """The signed versions, of every prescription (ended ones too), that take effect on a
         night from ``start`` to ``end``: THE list a range's plan changes are shown from (the

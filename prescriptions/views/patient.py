@@ -46,6 +46,7 @@ def my_plan(request):
     request_plan.keep(request, patient, state["plan"])
     position, night = state["position"], state["tonight"]
     schedule = state["plan"].steps_ahead(night)
+    replaced = state["plan"].replaced_before_effect()
     return render(
         request,
         "prescriptions/patient/my_plan.html",
@@ -71,7 +72,11 @@ def my_plan(request):
             "night_in_step": schedule[0].night_number(night) if schedule else None,
             # Each step says when it is taken once the steps have more than one dosing time.
             "schedule_dosing_times": titration.dosing_times_differ(schedule),
-            "changes": list(reversed(state["versions"])),
+            # Newest first, each with the version that replaced it before it took effect
+            # (None if it did): the fact the visit report marks (PlanView's one answer).
+            "changes": [
+                (version, replaced.get(version.pk)) for version in reversed(state["versions"])
+            ],
             "ending": state["ending"],
             # The urgent pause (patients.rules.pause through its one loader). Wiring point:
             # read here until plans.PlanView carries the pause itself.
