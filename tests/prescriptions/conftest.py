@@ -6,7 +6,8 @@ import pytest
 
 from prescriptions.models import Formulation
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan
+from tests.patients.journal_support import make_plan, sign_hold, sign_restart
+from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
 
 
 @pytest.fixture
@@ -26,3 +27,14 @@ def patient_on_2mg(clinician):
         formulation=Formulation.OTHER,
     )
     return patient
+
+
+@pytest.fixture
+def restarted_at_step_2(patient_a, clinician_a):
+    """3 mg, then 4.5 mg; held on 5 Dec and restarted the same night at step 2 (4.5 mg): the
+    patient page says "Step 2 of 2", and the change page's first row is "2"."""
+    make_plan(patient_a, clinician_a, steps=(("3", 60), ("4.5", None)))
+    sign_hold(patient_a, clinician_a, DEC_5, signed=DEC_4)
+    sign_restart(patient_a, clinician_a, DEC_5, 1, signed=DEC_4)
+    assert "Step 2 of 2" in _patient_page(patient_a, clinician_a, DEC_6)
+    return patient_a

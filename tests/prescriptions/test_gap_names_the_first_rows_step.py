@@ -12,10 +12,8 @@ import time_machine
 
 from prescriptions import plans
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import make_plan, sign_hold, sign_restart, visible_text
-from tests.prescriptions.test_step_numbers_through_a_steps_change import (
-    DEC_4,
-    DEC_5,
+from tests.patients.journal_support import make_plan, visible_text
+from tests.prescriptions.step_numbers_support import (
     DEC_6,
     _change_url,
     _form_inputs,
@@ -28,16 +26,6 @@ pytestmark = pytest.mark.django_db
 
 # Signed on the night of 6 Dec, the first row starting on 20 Dec: 14 nights without LDN.
 GAP = "without LDN for 14 nights, from 6 Dec 2026 to 19 Dec 2026"
-
-
-@pytest.fixture
-def restarted_at_step_2(patient_a, clinician_a):
-    """3 mg, then 4.5 mg; held on 5 Dec and restarted the same night at step 2 (4.5 mg):
-    the change page's first row is "2"."""
-    make_plan(patient_a, clinician_a, steps=(("3", 60), ("4.5", None)))
-    sign_hold(patient_a, clinician_a, DEC_5, signed=DEC_4)
-    sign_restart(patient_a, clinician_a, DEC_5, 1, signed=DEC_4)
-    return patient_a
 
 
 def _gap_post(clinician, patient, **extra):

@@ -11,78 +11,25 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patients.models import NightlyEntry
 from prescriptions import plans
 from prescriptions.models import PlanTemplate, PlanVersion
 from tests.factories import PatientFactory
-from tests.patients.journal_support import make_plan, sign_hold, sign_restart, visible_text
+from tests.patients.journal_support import visible_text
 from tests.prescriptions.factories import make_prescription
-from tests.security.reauth import signed_in_reauthenticated
+from tests.prescriptions.step_numbers_support import (
+    DEC_6,
+    _change_url,
+    _form_inputs,
+    _open,
+    _patient_page,
+    _post,
+    _sign,
+)
 
 pytestmark = pytest.mark.django_db
-
-DEC_4 = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)  # the night of 4 Dec, in London
-DEC_6 = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)
-DEC_5 = date(2026, 12, 5)
-
-
-def _form_inputs(page):
-    """What the browser posts from the page's plan form, as it was rendered (hidden fields
-    included); the buttons are left to the caller."""
-    form = page[page.index('<form method="post" class="form"') :]
-    form = form[: form.index("</form>")]
-    data = {}
-    for tag in re.findall(r"<input\b[^>]*>", form):
-        name = re.search(r'\bname="([^"]*)"', tag)
-        kind = re.search(r'\btype="([^"]*)"', tag)
-        if name is None or (kind and kind.group(1) in ("submit", "checkbox")):
-            continue
-        value = re.search(r'\bvalue="([^"]*)"', tag)
-        data[name.group(1)] = value.group(1) if value else ""
-    textareas = re.findall(r'<textarea\b[^>]*name="([^"]*)"[^>]*>(.*?)</textarea>', form, re.S)
-    for name, value in textareas:
-        data[name] = value.strip()
-    return data
-
-
-def _open(clinician, url, now):
-    with time_machine.travel(now, tick=False):
-        response = signed_in_reauthenticated(clinician).get(url)
-    assert response.status_code == 200
-    return response
-
-
-def _post(clinician, url, data, now):
-    with time_machine.travel(now, tick=False):
-        return signed_in_reauthenticated(clinician).post(url, data)
-
-
-def _sign(clinician, url, data, now):
-    """Signs the form as posted; the new version's plan."""
-    response = _post(clinician, url, {**data, "reason": "Review"}, now)
-    assert response.status_code == 302, visible_text(response.content.decode())[:3000]
-
-
-def _patient_page(patient, clinician, now):
-    url = reverse("clinic:patient", args=[patient.pk])
-    return visible_text(_open(clinician, url, now).content.decode())
-
-
-def _change_url(patient):
-    return reverse("clinic:plan_change", args=[patient.pk])
-
-
-@pytest.fixture
-def restarted_at_step_2(patient_a, clinician_a):
-    """3 mg, then 4.5 mg; held on 5 Dec and restarted the same night at step 2 (4.5 mg)."""
-    make_plan(patient_a, clinician_a, steps=(("3", 60), ("4.5", None)))
-    sign_hold(patient_a, clinician_a, DEC_5, signed=DEC_4)
-    sign_restart(patient_a, clinician_a, DEC_5, 1, signed=DEC_4)
-    assert "Step 2 of 2" in _patient_page(patient_a, clinician_a, DEC_6)
-    return patient_a
 
 
 def test_a_dose_edited_on_the_plan_page_after_a_restart_stays_step_2(
