@@ -138,14 +138,6 @@ def _position_from(state: dict) -> titration.PlanPosition:
         elif value is not None and "Decimal" in kind:
             value = Decimal(value)
         values[f.name] = value
-    if "step_number" not in state:
-        # A row written before positions carried the plan's step numbers (prescriptions
-        # 0008): the list said "step None of None" until the row was rewritten (found by
-        # exploratory QA). Read as the numbers were then, the version's own; migration
-        # patients 0022 marks every such row due, so it is rewritten within the minute.
-        index = values["step_index"]
-        values["step_number"] = None if index is None else index + 1
-        values["step_total"] = values["step_count"]
     return titration.PlanPosition(**values)
 
 

@@ -1,8 +1,8 @@
 """Every stored attention row is due again, so the list's rows are rewritten with the plan's
 step numbers (prescriptions 0008-0009: PlanPosition.step_number / step_total): a row written
-before them read "step None of None" (found by exploratory QA). The list view and the
-`patients.refresh_attention` task rewrite due rows within the minute; until then a row is
-read with the numbers of before (attention._position_from).
+before them read "step None of None" (found by exploratory QA). A list view rewrites its
+due rows before it reads them (attention.list_page), and the `patients.refresh_attention`
+task the rest within the minute.
 """
 
 from django.db import migrations
