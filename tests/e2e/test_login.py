@@ -48,7 +48,8 @@ def test_demo_account_signs_in_on_a_phone_and_lands_in_its_area(
     if area == "/journal/":
         # A patient's account links are under More in the bottom tab bar.
         page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
-    assert page.get_by_role("link", name="Sign out").count() == 1
+    # Waits for the More page: the click returns before its document has loaded.
+    expect(page.get_by_role("link", name="Sign out")).to_have_count(1)
     assert not [p for p in problems if "Content Security Policy" in p], problems
 
 
