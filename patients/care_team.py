@@ -179,16 +179,14 @@ def ask_to_join(patient, clinician, *, requested_by, now=None):
 
 
 def send_request_email(care_team_request):
-    patient_user = care_team_request.patient.user
-    context = {
-        "clinician": care_team_request.clinician,
-        "url": settings.SITE_URL + reverse("journal:care_team"),
-    }
-    # Written to the patient, in the patient's language (not the asking clinician's page).
-    with speaking_to(patient_user):
-        subject = gettext("A clinician asks to join your care team")
-        body = render_to_string("accounts/email/care_team_request.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [patient_user.email])
+    # Sent in the caller's flow, not after commit: a bulk invitation row sends inside its
+    # transaction so that a refused delivery marks the row failed and rolls the request back.
+    _email_patient(
+        care_team_request.patient.user,
+        gettext_lazy("A clinician asks to join your care team"),
+        "accounts/email/care_team_request.txt",
+        {"clinician": care_team_request.clinician, "url": _care_team_page_url()},
+    )
 
 
 def decide(care_team_request, decision, *, request, now=None):
@@ -248,7 +246,7 @@ def _send_link_email(patient, clinician):
         patient.user,
         gettext_lazy("A clinician has joined your care team"),
         "accounts/email/care_team_link_patient.txt",
-        {"clinician": clinician, "url": settings.SITE_URL + reverse("journal:care_team")},
+        {"clinician": clinician, "url": _care_team_page_url()},
     )
 
 
@@ -357,14 +355,20 @@ def _send_transfer_emails(patients, source, target):
             patient.user,
             gettext_lazy("Your care team has changed"),
             "accounts/email/care_team_transfer_patient.txt",
-            {"target": target},
+            {"target": target, "url": _care_team_page_url()},
         )
 
 
+def _care_team_page_url():
+    """Where every care-team email to a patient sends them: their own care-team page."""
+    return settings.SITE_URL + reverse("journal:care_team")
+
+
 def _email_patient(patient_user, subject, template, context):
-    """Write to a patient about their care team, in their language (`subject` lazy, so it is
-    translated there). Not to a deactivated or closed account: they cannot sign in to see it,
-    and a closed one's address is a placeholder."""
+    """Write to a patient about their care team (a request to join it, an admin's direct link,
+    a transfer), in their language (`subject` lazy, so it is translated there). Not to a
+    deactivated or closed account: they cannot sign in to see it, and a closed one's address
+    is a placeholder."""
     if not patient_user.is_active:
         return
     with speaking_to(patient_user):

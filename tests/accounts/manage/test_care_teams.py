@@ -395,6 +395,47 @@ def test_the_direct_link_email_is_in_the_patients_language_not_the_admins(
     assert "care team" not in message.body
 
 
+def test_a_transfer_email_links_the_patient_to_their_care_team_page(
+    admin_client_, clinician_a, clinician_b, django_capture_on_commit_callbacks, settings
+):
+    # It said "under Settings" with no link, where the direct-link email links to the page.
+    patient = PatientFactory(clinicians=[clinician_a])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer(admin_client_, clinician_a, clinician_b, [patient])
+
+    [message] = [m for m in mail.outbox if m.to == [patient.user.email]]
+    assert "Your clinic has moved your care to Dr B." in message.body
+    assert settings.SITE_URL + reverse("journal:care_team") in message.body
+
+
+def test_a_deactivated_patient_is_sent_no_care_team_request_email(patient_a, clinician_b):
+    # The request email skipped the check the link and transfer emails make: a deactivated
+    # or closed account cannot sign in to answer, and a closed one's address is a placeholder.
+    patient_a.user.is_active = False
+    patient_a.user.save(update_fields=["is_active"])
+
+    care_team.ask_to_join(patient_a, clinician_b, requested_by=clinician_b)
+
+    assert mail.outbox == []
+
+
+def test_the_care_team_request_email_is_in_the_patients_language_with_the_page_link(
+    patient_a, clinician_b, settings
+):
+    patient_a.user.language = "de"
+    patient_a.user.save(update_fields=["language"])
+
+    care_team.ask_to_join(patient_a, clinician_b, requested_by=clinician_b)
+
+    [message] = mail.outbox
+    assert message.to == [patient_a.user.email]
+    assert message.subject.endswith("Person möchte Ihrem Behandlungsteam beitreten")
+    assert "Dr B möchte Ihrem Behandlungsteam in LDN Journal beitreten." in message.body
+    assert "care team" not in message.body
+    assert settings.SITE_URL + reverse("journal:care_team") in message.body
+
+
 def test_linking_a_clinician_already_on_the_team_mails_nothing_more(
     admin_client_, patient_a, clinician_b, django_capture_on_commit_callbacks
 ):
