@@ -27,7 +27,7 @@ from patients import wording
 from patients.models import NightlyEntry, Patient
 from patients.rules import doses
 from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
-from prescriptions import plans, safety, titration
+from prescriptions import plans, safety, suggestions, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
 
 PLAN_REACH_NIGHTS = 366  # a plan's dates reach a year (forms.PLAN_REACH_DAYS); a gap no more
@@ -287,6 +287,64 @@ def _carried_hold(
     return hold if hold is not None else (None, None)
 
 
+@dataclass(frozen=True)
+class StepsPrefill:
+    """What the Change steps page is pre-filled with (the clinician edits it): the date its
+    first step starts, the steps, and the plan's steps before the first of them
+    (PlanChange.steps_before). The number is decided here, with the steps it numbers, and
+    the form carries it to the save (steps_change)."""
+
+    start_date: date
+    steps: tuple[titration.Step, ...]
+    steps_before: int
+
+
+def steps_prefill(
+    latest: titration.PlainVersion,
+    *,
+    first_night: date,
+    template_steps=None,
+    suggestion: suggestions.Suggestion | None = None,
+    current_index: int | None = None,
+) -> StepsPrefill:
+    """The Change steps page's rows: a template's steps (``template_steps``) from
+    ``first_night``, numbered from 1 as a new list; else those an applied ``suggestion``
+    proposes (suggestion_prefill); else the plan as it is, numbered as it is (a dose
+    edited after a restart at step 2 stays step 2). ``current_index``: the plan's step
+    tonight (PlanView.on(tonight).step_index), which a suggestion speaks to."""
+    if template_steps is not None:
+        return StepsPrefill(first_night, tuple(template_steps), 0)
+    if suggestion is not None:
+        return suggestion_prefill(suggestion, latest, current_index, first_night)
+    return StepsPrefill(latest.start_date, latest.steps, latest.steps_before)
+
+
+def suggestion_prefill(
+    suggestion: suggestions.Suggestion,
+    latest: titration.PlainVersion,
+    current_index: int | None,
+    first_night: date,
+) -> StepsPrefill:
+    """Steps and dates that 'Apply' pre-fills for ``suggestion``; the plan as it is when
+    the suggestion proposes no steps, or there is no step tonight (``current_index`` None)."""
+    as_is = StepsPrefill(latest.start_date, latest.steps, latest.steps_before)
+    # The step the suggestion speaks to: tonight's. No suggestion is raised for a plan on
+    # hold tonight (suggestions.suggestions_for), so "Apply" under a hold no longer comes
+    # here (it pre-filled last night's step, after step 1 and the whole titration again).
+    if current_index is None:
+        return as_is
+    if suggestion.kind == suggestions.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
+        # Back to the previous dose for two weeks, then try the step up again: the step put
+        # back in takes the previous step's number, the steps after keep theirs.
+        steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
+        return StepsPrefill(first_night, steps, max(latest.steps_before + current_index - 1, 0))
+    if suggestion.kind == suggestions.NEXT_STEP and suggestion.proposed_step_index is not None:
+        # The steps from the next one on: the steps dropped before it still count.
+        index = suggestion.proposed_step_index
+        return StepsPrefill(first_night, latest.steps[index:], latest.steps_before + index)
+    return as_is
+
+
 def steps_change(
     latest: titration.PlainVersion | None,
     *,
@@ -304,7 +362,7 @@ def steps_change(
     """New steps from ``effective_night``; a hold pending or running then carries on
     (``versions``: the whole plan, the newest last; see _carried_hold). ``steps_before``:
     the plan's steps before ``steps[0]`` (PlainVersion.steps_before), as the page the steps
-    were edited on numbered them (views.clinic._prefilled_change and _suggested_initial);
+    were edited on numbered them (steps_prefill);
     0 for a new list of steps."""
     hold_from, hold_until = (
         (None, None) if latest is None else _carried_hold(latest, effective_night, versions)

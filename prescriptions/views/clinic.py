@@ -40,6 +40,7 @@ from prescriptions.changes import (
     resumed_hold_message,
     save_version,
     steps_change,
+    steps_prefill,
     words_dosing_time,
 )
 from prescriptions.forms import (
@@ -327,28 +328,6 @@ def _change_form_kwargs(state):
     }
 
 
-def _suggested_initial(suggestion, latest, plan, tonight, first_night):
-    """Steps and dates that 'Apply' pre-fills for a suggestion; the clinician edits them.
-    Returns (start date, steps, steps before them in the plan): the number is decided here,
-    with the steps it numbers, and carried by the form to the save (steps_change)."""
-    # The step the suggestion speaks to: tonight's. No suggestion is raised for a plan on
-    # hold tonight (suggestions.suggestions_for), so "Apply" under a hold no longer comes
-    # here (it pre-filled last night's step, after step 1 and the whole titration again).
-    current_index = plan.on(tonight).step_index
-    if current_index is None:
-        return latest.start_date, latest.steps, latest.steps_before
-    if suggestion.kind == rules.VIVID_DREAMS and suggestion.proposed_dose_mg is not None:
-        # Back to the previous dose for two weeks, then try the step up again: the step put
-        # back in takes the previous step's number, the steps after keep theirs.
-        steps = (titration.Step(suggestion.proposed_dose_mg, 14), *latest.steps[current_index:])
-        return first_night, steps, max(latest.steps_before + current_index - 1, 0)
-    if suggestion.kind == rules.NEXT_STEP and suggestion.proposed_step_index is not None:
-        # The steps from the next one on: the steps dropped before it still count.
-        index = suggestion.proposed_step_index
-        return first_night, latest.steps[index:], latest.steps_before + index
-    return latest.start_date, latest.steps, latest.steps_before
-
-
 @clinician_only
 def plan_change(request, patient_id, template_id=None):
     patient = _patient(request, patient_id)
@@ -440,23 +419,22 @@ def _prefilled_change(request, patient, state, template):
     "Apply" opened (the form then carries it, so the saved version records acting on it)."""
     latest, first_night = state["latest"], state["first_night"]
     suggestion = None
-    # The plan as it is, numbered as it is (a dose edited after a restart at step 2 stays
-    # step 2); a template's steps are a new list, numbered from 1.
-    start, steps, steps_before = latest.start_date, latest.steps, latest.steps_before
-    if template is not None:
-        start, steps, steps_before = first_night, template.plain_steps, 0
-    elif request.GET.get("suggestion"):
+    if template is None and request.GET.get("suggestion"):
         suggestion = _find_suggestion(request, patient, state)
-        if suggestion is not None:
-            start, steps, steps_before = _suggested_initial(
-                suggestion, latest, state["plan"], state["tonight"], first_night
-            )
+    prefill = steps_prefill(
+        latest,
+        first_night=first_night,
+        template_steps=template.plain_steps if template is not None else None,
+        suggestion=suggestion,
+        # The step a suggestion speaks to: tonight's.
+        current_index=state["plan"].on(state["tonight"]).step_index if suggestion else None,
+    )
     form = PlanStepsForm(
         initial={
             "based_on": _based_on(state),
             "effective_night": first_night,
-            "start_date": start,
-            "steps_before": steps_before,
+            "start_date": prefill.start_date,
+            "steps_before": prefill.steps_before,
             "template": template.pk if template else None,
             "suggestion": f"{suggestion.kind}:{suggestion.key}" if suggestion else "",
         },
@@ -465,7 +443,7 @@ def _prefilled_change(request, patient, state, template):
     )
     formset = step_formset(
         None,
-        initial=steps_as_initial(steps),
+        initial=steps_as_initial(prefill.steps),
         dosing_time=latest.dosing_time,
         steps_before=form.shown_steps_before,
     )
