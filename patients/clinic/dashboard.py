@@ -919,14 +919,16 @@ def trend_between(
         markers.append(Marker(version.effective_night, kind, label))
     top = max((s.dose_mg for v in page.plan.versions for s in v.steps), default=Decimal("5"))
     measures = [s for s in series if s.axis != "dose"]
+    title = title or gettext("Dose and symptoms, %(start)s to %(end)s") % {
+        "start": local_date(start, "date"),
+        "end": local_date(end, "date"),
+    }
     svg = trend_chart(
         [s for s in series if s.axis == "dose"] if multiples else series,
         start,
         end,
         markers=markers,
-        title=title
-        or gettext("Dose and symptoms, %(start)s to %(end)s")
-        % {"start": local_date(start, "date"), "end": local_date(end, "date")},
+        title=title,
         dose_max=max(Decimal("5"), top),
         dosing_time=dosing_time,
         **({"height": 200, "width": DOSE_CHART_WIDTH} if multiples else {}),
@@ -936,7 +938,15 @@ def trend_between(
             p.svg
             for p in small_multiples(measures, start, end, dose=series[0], dosing_time=dosing_time)
         )
-        svg = format_html('{}<div class="multiples">{}</div>', svg, mark_safe(panels))  # noqa: S308 - panels escape every value
+        # The dose chart keeps a width its 11 px labels can be read at (on a phone they were
+        # 5 px): narrower, it scrolls sideways in its own box, which a keyboard can focus.
+        svg = format_html(
+            '<div class="chart-scroll" tabindex="0" role="region" aria-label="{}">{}</div>'
+            '<div class="multiples">{}</div>',
+            title,
+            svg,
+            mark_safe(panels),  # noqa: S308 - panels escape every value
+        )
     return svg, series
 
 

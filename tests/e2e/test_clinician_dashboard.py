@@ -5,10 +5,11 @@ printed on A4 and Letter (the PDFs are kept under docs/).
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import Patient
-from tests.e2e.browser_support import DOCS, SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import DOCS, PHONE, SCREENSHOTS, sideways_scroll, sign_in
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -117,3 +118,41 @@ def test_the_demo_list_fits_1280_without_scrolling_inside_its_table(browser, liv
     context.close()
     assert boxes
     assert max(boxes) <= 0, boxes
+
+
+def test_the_dose_chart_keeps_readable_labels_on_a_phone_and_opens_at_the_latest_night(
+    browser, live_server
+):
+    """At 390 px the patient page's dose chart (a 660-unit viewBox, 11-unit labels) was drawn
+    298 px wide: 5 px text. It now keeps 36rem and scrolls sideways in its own focusable box,
+    opening at its right end (the latest nights); the page itself still does not scroll."""
+    patient = Patient.objects.get(user__email="patient@example.com")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
+    box = page.locator(".chart-scroll")
+    expect(box).to_have_count(1)
+    assert box.get_attribute("role") == "region"
+    assert box.get_attribute("tabindex") == "0"
+    assert box.get_attribute("aria-label") == "Dose prescribed and taken over 12 weeks"
+    shown = page.evaluate(
+        """() => {
+            const box = document.querySelector(".chart-scroll");
+            const svg = box.querySelector("svg");
+            const label = svg.querySelector("text");
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return {
+                labelPx: parseFloat(getComputedStyle(label).fontSize) * scale,
+                svgRight: svg.getBoundingClientRect().right,
+                boxRight: box.getBoundingClientRect().right,
+                boxScrolls: box.scrollWidth > box.clientWidth,
+            };
+        }"""
+    )
+    overflow = sideways_scroll(page)
+    context.close()
+    assert shown["labelPx"] >= 9, shown
+    assert shown["boxScrolls"], shown
+    assert abs(shown["svgRight"] - shown["boxRight"]) <= 2, shown  # opened at the right end
+    assert overflow <= 0
