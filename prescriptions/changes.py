@@ -466,6 +466,7 @@ def resume_change(
     confirmed_cancel: date | None = None,
 ) -> PlanChange:
     """Restart at ``steps[step_index]`` on ``resume_on``; the steps before it are dropped.
+    The steps are the held plan's (titration.restart_choices), as the Resume form offers them.
 
     ``versions`` (the whole plan, the newest last; ``latest`` alone when not given) say
     whether the plan is on hold: once a restart is signed the newest version has no hold,
@@ -488,10 +489,13 @@ def resume_change(
     held_from = titration.first_held_night(versions, tonight_night)
     if latest is None or held_from is None:
         raise PlanChangeError(gettext("The plan is not on hold, so there is nothing to resume."))
-    if not 0 <= step_index < len(latest.steps):
+    # The held plan's steps (the Resume form offers the same): after a signed restart, the
+    # newest version is that restart, with only the steps from the one it chose.
+    choices = titration.restart_choices(versions, tonight_night)
+    held = choices.version if choices is not None else latest
+    if not 0 <= step_index < len(held.steps):
         raise PlanChangeError(
-            gettext("Choose a step from 1 to %(steps)s to restart at.")
-            % {"steps": len(latest.steps)}
+            gettext("Choose a step from 1 to %(steps)s to restart at.") % {"steps": len(held.steps)}
         )
     if held_from > tonight_night and resume_on < held_from:
         # A morning doser's hold runs over days, as the Resume form's labels say.
@@ -513,9 +517,9 @@ def resume_change(
         kind=PlanVersion.Kind.RESUME,
         effective_night=resume_on,
         start_date=resume_on,
-        steps=latest.steps[step_index:],
+        steps=held.steps[step_index:],
         # Restarted at step k of the plan, it stays step k: the steps dropped still count.
-        steps_before=latest.steps_before + step_index,
+        steps_before=held.steps_before + step_index,
         reason=reason,
         patient_note=patient_note,
         dosing_time=latest.dosing_time,
@@ -847,6 +851,7 @@ def _as_plain(change: PlanChange, number: int, versions) -> titration.PlainVersi
         hold_from=change.hold_from,
         hold_until=change.hold_until,
         ends=change.kind == PlanVersion.Kind.ENDED,
+        restarts=change.kind == PlanVersion.Kind.RESUME,
         prescription_index=versions[-1].prescription_index if versions else 0,
     )
 

@@ -719,10 +719,11 @@ class ResumeForm(SignedVersionForm):
     def __init__(
         self, *args, steps=(), steps_dosing_time=titration.EVENING, steps_before=0, **kwargs
     ):
-        """``steps``: the newest version's, offered to restart at; ``steps_dosing_time``:
-        that version's dosing time, whose nights (or a morning doser's days) a step lasts;
-        ``steps_before``: its PlainVersion.steps_before, so each step is named by its number
-        in the plan (after a restart at step 2, the first step offered is step 2)."""
+        """``steps``: the held plan's (titration.restart_choices), offered to restart at;
+        ``steps_dosing_time``: the plan's dosing time, whose nights (or a morning doser's
+        days) a step lasts; ``steps_before``: that version's PlainVersion.steps_before, so
+        each step is named by its number in the plan (after a restart at step 2, the first
+        step offered is step 2)."""
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [
             (

@@ -224,6 +224,7 @@ class PlanVersion(models.Model):
             hold_until=self.hold_until,
             steps_before=self.steps_before,
             ends=self.kind == self.Kind.ENDED,
+            restarts=self.kind == self.Kind.RESUME,
             prescription_index=prescription_index,
         )
 

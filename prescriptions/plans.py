@@ -494,6 +494,7 @@ def load_many(patient_ids: Sequence[int] | object) -> dict[int, PlanView]:
                         hold_from=head[4],
                         hold_until=head[5],
                         ends=head[6] == PlanVersion.Kind.ENDED,
+                        restarts=head[6] == PlanVersion.Kind.RESUME,
                         steps_before=head[7],
                         prescription_index=index,
                         steps=tuple(titration.Step(dose_mg=d, days=n) for d, n in steps),

@@ -86,6 +86,9 @@ class PlainVersion:
     # The plan's steps (as the clinician chose it) before steps[0]: a restart at step 2
     # keeps steps 2, 3, ... and a hold or a switch carrying them on keeps their numbers.
     steps_before: int = 0
+    # A restart after a hold (its steps are the held plan's from the step chosen on): what
+    # a restart signed again chooses among is the plan before it (restart_choices).
+    restarts: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.steps, tuple):
@@ -833,6 +836,46 @@ def held_run_first_night(versions: Sequence[PlainVersion], night: date) -> date:
             break
         first = edge
     return first
+
+
+@dataclass(frozen=True)
+class RestartChoices:
+    """What a restart after a hold chooses among: ``version``'s steps, numbered by its
+    ``steps_before``, and ``night_before``, the night before the run of held nights (the
+    last the patient was asked to take LDN before it: the default step is at its dose)."""
+
+    version: PlainVersion
+    night_before: date
+
+
+def restart_choices(versions: Sequence[PlainVersion], night: date) -> RestartChoices | None:
+    """THE steps a restart of the hold running on ``night``, or the first to come, chooses
+    among (the Resume form offers them, changes.resume_change slices them); None when no
+    hold runs or is to come.
+
+    The held plan's: the newest version, not a restart, in effect on the night before the
+    run of held nights or on one of its nights (a hold carries the plan's steps; a steps
+    change signed during the hold carries the hold). Not the newest version's: once a
+    restart at step 11 was signed, the newest version was that restart, with steps 11-15
+    only, and moving the restart to step 9 was impossible (found by QA)."""
+    first = first_held_night(versions, night)
+    if first is None:
+        return None
+    run_first = held_run_first_night(versions, first)
+    run_last = hold_last_night(versions, run_first)
+    before = run_first - timedelta(days=1)
+    # The version in effect only changes on a version's first night.
+    governing = [version_in_effect(versions, before), version_in_effect(versions, run_first)]
+    governing += [
+        version_in_effect(versions, version.effective_night)
+        for version in versions
+        if run_first < version.effective_night
+        and (run_last is None or version.effective_night <= run_last)
+    ]
+    plans = [version for version in governing if version is not None and not version.ends]
+    held = [version for version in plans if not version.restarts] or plans
+    newest = max(held, key=lambda version: (version.prescription_index, version.number))
+    return RestartChoices(newest, before)
 
 
 def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:

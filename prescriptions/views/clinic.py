@@ -593,18 +593,20 @@ def plan_resume(request, patient_id):
             confirmed_cancel=data["confirm_cancel"],
         )
 
+    def choices(state):
+        return titration.restart_choices(state["plan"].versions, state["tonight"])
+
     def initial(state):
-        latest = state["latest"]
         step = 0
-        if latest is not None and latest.hold_from is not None:
+        held = choices(state)
+        if held is not None:
             # Default: the step of the steps offered at the dose the patient was on before
             # the hold (else the nearest lower one): the version then in effect may have had
             # other steps, and its position matched no choice.
             # Before the run of held nights: with holds back to back, the night before the
             # newest hold is held too (no dose), and the form opened on the first step.
-            first_held = titration.held_run_first_night(state["plan"].versions, latest.hold_from)
             step = titration.restart_step_index(
-                latest.steps, state["plan"].dose_on(first_held - timedelta(days=1))
+                held.version.steps, state["plan"].dose_on(held.night_before)
             )
         # A restart already signed, or a dated hold's end: the form opens on the night after
         # the hold's last, from its first held night on (a hold not begun yet too: read from
@@ -641,14 +643,21 @@ def plan_resume(request, patient_id):
         build,
         initial,
         context=context,
-        form_kwargs=lambda state: {
-            "steps": state["latest"].steps if state["latest"] else (),
-            "steps_dosing_time": (
-                state["latest"].dosing_time if state["latest"] else titration.EVENING
-            ),
-            "steps_before": state["latest"].steps_before if state["latest"] else 0,
-        },
+        form_kwargs=lambda state: _resume_form_kwargs(state, choices(state)),
     )
+
+
+def _resume_form_kwargs(state, choices: titration.RestartChoices | None) -> dict:
+    """The steps the Resume form offers: the held plan's (titration.restart_choices, which
+    changes.resume_change slices), else the newest version's (not on hold: the save says
+    there is nothing to resume); a step lasts nights or days as the plan is dosed now."""
+    latest = state["latest"]
+    offered = choices.version if choices is not None else latest
+    return {
+        "steps": offered.steps if offered else (),
+        "steps_dosing_time": latest.dosing_time if latest else titration.EVENING,
+        "steps_before": offered.steps_before if offered else 0,
+    }
 
 
 @clinician_only

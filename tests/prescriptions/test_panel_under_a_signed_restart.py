@@ -37,7 +37,9 @@ def test_a_hold_with_a_signed_restart_offers_resume_not_hold(patient_a, clinicia
     assert _actions(client, patient_a) == [(False, True), (False, True)]
 
 
-def _sign_restart(client, patient, on, step="0"):
+def _sign_restart(client, patient, on, step="1"):
+    # Step 2, 3 mg: the page offers the held plan's steps (1.5 mg, 3 mg), not the signed
+    # restart's own (3 mg only, which "0" chose before titration.restart_choices).
     url = reverse("clinic:plan_resume", args=[patient.pk])
     with time_machine.travel(NOW, tick=False):
         form = client.get(url).content.decode()
