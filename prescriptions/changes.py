@@ -495,7 +495,9 @@ def resume_change(
     held = choices.version if choices is not None else latest
     if not 0 <= step_index < len(held.steps):
         raise PlanChangeError(
-            gettext("Choose a step from 1 to %(steps)s to restart at.") % {"steps": len(held.steps)}
+            # Numbered as the form's choices are (after a restart at step 2: from step 2).
+            gettext("Choose a step from %(first)s to %(last)s to restart at.")
+            % {"first": held.step_number(0), "last": held.step_total}
         )
     if held_from > tonight_night and resume_on < held_from:
         # A morning doser's hold runs over days, as the Resume form's labels say.
@@ -785,7 +787,13 @@ def _check(
         []
         if change.kind == PlanVersion.Kind.ENDED
         else prescription.validate_steps(
-            change.steps, counts_nights=titration.counts_nights(steps_dosing_time)
+            change.steps,
+            # Each step named as the plan numbers it: a hold over a plan restarted at step 2
+            # said "Step 1: 4.5 mg is not an available capsule strength".
+            labels=[
+                titration.step_number(change.steps_before, i) for i in range(len(change.steps))
+            ],
+            counts_nights=titration.counts_nights(steps_dosing_time),
         )
     )
     if errors:

@@ -198,3 +198,19 @@ def test_resume_change_slices_the_held_plans_steps_after_a_signed_restart():
     )
     assert (change.steps, change.steps_before) == (PLAN[2:], 2)
     assert (change.effective_night, change.start_date) == (date(2024, 1, 20), date(2024, 1, 20))
+
+
+def test_resume_change_names_the_steps_it_offers_by_their_plan_numbers():
+    """A plan restarted at step 3 and held again offers steps 3 to 6: a step outside them is
+    refused in those numbers, not "from 1 to 4"."""
+    held = _held(steps_before=2)
+    with pytest.raises(changes.PlanChangeError) as refused:
+        changes.resume_change(
+            held[-1],
+            tonight_night=date(2024, 1, 12),
+            resume_on=date(2024, 1, 20),
+            step_index=4,
+            reason="r",
+            versions=held,
+        )
+    assert str(refused.value) == "Choose a step from 3 to 6 to restart at."
