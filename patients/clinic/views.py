@@ -773,6 +773,10 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     # of the range's nights, as the night page places them: the CSV on their night's row
     # (a row of its own for a night with nothing logged), FHIR as AdverseEvents.
     stamp = f"{start.isoformat()}_{end.isoformat()}"
+    if request.user.pk != patient.user_id:
+        # A clinician's downloads of several patients were all "ldn-journal-<range>": named
+        # by the patient's record number (the address's, never their name), they differ.
+        stamp = f"patient-{patient.pk}-{stamp}"
     if fmt == "csv":
         nights = export_rows.nights_with_reports(patient, start, end, plan)
         response = StreamingHttpResponse(

@@ -248,7 +248,8 @@ def test_the_export_covers_the_whole_record_by_default(clinician_client, journal
     response = clinician_client.get(reverse("clinic:export", args=[journal.pk, "csv"]))
     # The plan began 60 nights back (before the first entry), the account 400 days back.
     start = (TONIGHT - timedelta(days=60)).isoformat()
-    assert f"ldn-journal-{start}_{TONIGHT.isoformat()}.csv" in response["Content-Disposition"]
+    name = f"ldn-journal-patient-{journal.pk}-{start}_{TONIGHT.isoformat()}.csv"
+    assert f'filename="{name}"' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert len(rows) == 20
 

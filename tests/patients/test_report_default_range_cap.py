@@ -39,7 +39,7 @@ def report_range(client, patient, params):
 
 def export_range(client, patient):
     response = client.get(reverse("clinic:export", args=[patient.pk, "csv"]))
-    found = re.search(r"ldn-journal-(\S+)_(\S+)\.csv", response["Content-Disposition"])
+    found = re.search(r"ldn-journal-patient-\d+-(\S+)_(\S+)\.csv", response["Content-Disposition"])
     return tuple(date.fromisoformat(day) for day in found.groups())
 
 

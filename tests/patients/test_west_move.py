@@ -213,7 +213,9 @@ def test_an_export_asked_past_the_newest_night_logged_still_ends_on_it(who, far_
     client, url = _exporter(who, far_west, clinician_a)
     response = client.get(url("csv"), {"start": "2026-11-30", "end": "2026-12-10"})
     name, nights = _exported_nights(response, "csv")
-    assert name.endswith('ldn-journal-2026-11-30_2026-12-03.csv"'), name
+    # A clinician's file names the patient's record number; the patient's own does not.
+    named = f"patient-{far_west.pk}-" if who == "clinician" else ""
+    assert name.endswith(f'"ldn-journal-{named}2026-11-30_2026-12-03.csv"'), name
     assert nights == LOGGED
 
 
