@@ -1,6 +1,7 @@
 """Browser journey on a phone (390×844): the demo patient taps Taken now, undoes it, logs
 again, fills the morning check-in and opens the history. Screenshots go to docs/screenshots/."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -59,6 +60,9 @@ def test_the_demo_patient_logs_tonight_undoes_logs_again_checks_in_and_reads_his
     expect(page.locator(".confirmation")).to_contain_text("Logged: 4.5 mg")
 
     page.get_by_role("link", name="See this night").click()
+    # The click returns before the night's page has loaded, and a count of 0 holds on any page
+    # not there yet: wait for the whole page (wait_for_url waits for its load) first.
+    page.wait_for_url(re.compile(r"/journal/entry/\d+/$"))
     # The night's check-in opens the morning after it (nights.checkin_open): not offered
     # at 21:30, offered at 07:30 the next day.
     expect(page.get_by_role("link", name="Morning check-in")).to_have_count(0)
