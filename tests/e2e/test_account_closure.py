@@ -2,6 +2,8 @@
 account, after the page offered the data export; an admin completes it at 1280x800, and the
 patient can no longer sign in. Screenshots: close-account.png, manage-closures.png."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -13,9 +15,15 @@ DESKTOP = {"width": 1280, "height": 800}
 PATIENT = "patient5@example.com"
 
 
-def confirm_password_if_asked(page):
-    """allauth asks for the password again when the sign-in is not fresh enough."""
-    if page.locator("h1").inner_text() == "Confirm Access":
+def confirm_password_if_asked(page, heading):
+    """allauth asks for the password again when the sign-in is not fresh enough. `heading`
+    begins the h1 of the page the click opens when it does not ask.
+
+    The click returns before its page has loaded, and the page it left has an h1 too: wait
+    for one of the two h1s the click leads to before reading it."""
+    h1 = page.locator("h1")
+    expect(h1).to_have_text(re.compile(rf"^\s*(Confirm Access|{re.escape(heading)})"))
+    if h1.inner_text() == "Confirm Access":
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.locator("main form button[type=submit]").first.click()
         page.wait_for_load_state("networkidle")
@@ -33,7 +41,7 @@ def test_a_patient_asks_to_close_the_account_and_an_admin_completes_it(
     sign_in(phone, live_server, PATIENT)
     phone.goto(f"{live_server.url}/journal/settings/")
     phone.get_by_role("link", name="Close my account").click()
-    confirm_password_if_asked(phone)
+    confirm_password_if_asked(phone, "Close my account")
     expect(phone.locator("h1")).to_have_text("Close my account")
     expect(phone.get_by_role("link", name="Download my data")).to_be_visible()
     expect(phone.locator("main")).to_contain_text("kept for 8 years")
@@ -54,7 +62,7 @@ def test_a_patient_asks_to_close_the_account_and_an_admin_completes_it(
     expect(row).to_be_visible()
     admin.screenshot(path=str(SCREENSHOTS / "manage-closures.png"), full_page=True)
     row.get_by_role("link", name="Complete the closure").click()
-    confirm_password_if_asked(admin)
+    confirm_password_if_asked(admin, "Close the account of")
     expect(admin.locator("main")).to_contain_text("It cannot be undone.")
     admin.get_by_label("Type CLOSE to confirm").fill("CLOSE")
     admin.get_by_role("button", name="Close the account").click()
