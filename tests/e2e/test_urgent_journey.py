@@ -267,6 +267,9 @@ def test_no_patient_is_left_without_a_clinician_and_an_unassigned_report_is_rout
     admin.get_by_role("link", name="Unassigned urgent reports").first.click()
     item = admin.locator(".unassigned-report", has_text="Avery Roberts")
     assert "Severe" in item.inner_text()
+    # The click returns before the page has loaded: the report's item may be there before the
+    # rest of the page, where the words must not be either. Wait for the whole page first.
+    admin.wait_for_load_state("load")
     assert "Heart pounding" not in admin.content()
     shot(admin, "urgent-unassigned.png")
     item.get_by_label("Clinician to assign").select_option(label="Dr Robin Patel")
