@@ -1,5 +1,6 @@
 """Helpers for the browser journeys (the `browser` fixture is in conftest.py)."""
 
+import json
 import os
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -105,3 +106,30 @@ def pages_too_wide(page, live_server, paths) -> list[tuple[str, int]]:
         if (overflow := sideways_scroll(page)) > 0:
             too_wide.append((path, overflow))
     return too_wide
+
+
+def wait_for_promise(page, check: str, polling: int = 200):
+    """Wait until the page's async `check` (the source of a JS function returning a Promise)
+    resolves to a truthy value.
+
+    `page.wait_for_function` does not wait for a Promise: the Promise object is truthy, so a
+    predicate like `() => caches.open(...).then(...)` returned at once, whatever it resolved
+    to. Here each poll starts the check when none is running and reports the last result."""
+    page.wait_for_function(
+        """([key, source]) => {
+          const checks = (window.__ldnTestChecks = window.__ldnTestChecks || {});
+          const check = (checks[key] = checks[key] || { running: false, value: false });
+          if (!check.running) {
+            check.running = true;
+            Promise.resolve()
+              .then(() => CHECKS[key]())
+              .then(
+                (value) => { check.value = value; check.running = false; },
+                () => { check.running = false; },
+              );
+          }
+          return check.value;
+        }""".replace("CHECKS[key]", f"({check})"),
+        arg=[json.dumps(check), check],
+        polling=polling,
+    )

@@ -20,7 +20,14 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from patients.models import NightlyEntry, Patient, PushSubscription, Submission, UrgentReport
-from tests.e2e.browser_support import LONDON, PHONE, SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import (
+    LONDON,
+    PHONE,
+    SCREENSHOTS,
+    sideways_scroll,
+    sign_in,
+    wait_for_promise,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -672,17 +679,17 @@ def test_an_urgent_report_posted_offline_is_not_kept_and_says_whom_to_call(
     sign_in(page, live_server, PATIENT)
     page.goto(f"{live_server.url}/journal/reaction/")
     _wait_for_service_worker(page)
-    page.wait_for_function(
+    wait_for_promise(
+        page,
         """() => caches.open("ldn-urgent-guidance-v1")
               .then((cache) => cache.match("/journal/reaction/guidance/"))
               .then((kept) => kept !== undefined)""",
-        polling=200,
     )
-    page.wait_for_function(
+    wait_for_promise(
+        page,
         """() => caches.open("ldn-shell-v1")
               .then((cache) => cache.match("/journal/offline/"))
               .then((kept) => kept !== undefined)""",
-        polling=200,
     )
     page.get_by_label("Racing heart").check()
     page.get_by_label("Severe", exact=True).check()

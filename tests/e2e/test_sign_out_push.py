@@ -13,7 +13,12 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from patients.models import PushSubscription
-from tests.e2e.browser_support import CHROMIUM_ARGS, PHONE, close_the_tests_connections
+from tests.e2e.browser_support import (
+    CHROMIUM_ARGS,
+    PHONE,
+    close_the_tests_connections,
+    wait_for_promise,
+)
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,8 +72,8 @@ def test_signing_out_on_the_phone_removes_its_push_device_from_the_account(
             page = context.new_page()
             page.set_default_timeout(10000)
             page.goto(live_server.url + "/accounts/logout/")
-            page.wait_for_function(
-                "navigator.serviceWorker.getRegistration('/').then(r => Boolean(r))"
+            wait_for_promise(
+                page, "() => navigator.serviceWorker.getRegistration('/').then(r => Boolean(r))"
             )
             with page.expect_navigation(url="**/accounts/login/"):
                 page.get_by_role("button", name="Sign Out").click()

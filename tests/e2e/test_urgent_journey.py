@@ -25,7 +25,13 @@ from patients.models import CareTeamMembership, Patient, ReminderDelivery
 from patients.notifications import outbox
 from patients.rules import nights
 from prescriptions import plans
-from tests.e2e.browser_support import PHONE, SCREENSHOTS, sideways_scroll, sign_in
+from tests.e2e.browser_support import (
+    PHONE,
+    SCREENSHOTS,
+    sideways_scroll,
+    sign_in,
+    wait_for_promise,
+)
 
 NOTE = "Thank you. A racing heart can pass; take tonight's dose as planned and log it."
 
@@ -172,7 +178,14 @@ def test_a_severe_reaction_pauses_the_plan_until_the_clinician_says_continue(
     patient.goto(f"{live_server.url}/journal/reaction/guidance/")
     patient.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
     patient.goto(f"{live_server.url}/journal/reaction/guidance/")  # controlled: kept now
-    patient.wait_for_timeout(500)
+    # The worker keeps it after the page has loaded: wait until it is in the worker's cache
+    # (a fixed 500 ms here was a race on a loaded machine).
+    wait_for_promise(
+        patient,
+        """() => caches.open("ldn-urgent-guidance-v1")
+              .then((cache) => cache.match("/journal/reaction/guidance/", { ignoreVary: true }))
+              .then((kept) => kept !== undefined)""",
+    )
     patient.context.set_offline(True)
     patient.goto(f"{live_server.url}/journal/reaction/")
     assert (
