@@ -154,6 +154,68 @@ def cancel_confirm_label(night: date) -> str:
     }
 
 
+class NeedsStartConfirmation(PlanChangeError):
+    """A new prescription whose step 1 starts before its first night (the night it takes
+    effect) puts the patient straight onto a later night of its plan, maybe a later step: a
+    plan entered for a patient already on it (from another prescriber) is one, a typo in the
+    date another. It was signed at once ("Last night (4 Dec) 3 mg, Step 2 of 2", step 1
+    never prescribed; found by QA). Saved only once the clinician confirms the patient is
+    already on the plan; the box carries the start date it confirms (``start``), so a box
+    ticked for another date confirms nothing."""
+
+    def __init__(self, start: date, message: str):
+        self.start = start
+        tail = gettext(
+            "Tick “%(box)s” and sign again to save it, or change the start date; nothing was saved."
+        ) % {"box": start_confirm_label(start)}
+        super().__init__(message + " " + tail)
+
+
+def start_confirm_label(start: date) -> str:
+    """The new prescription's box that confirms a step 1 begun before its first night (as
+    the save's NeedsStartConfirmation names it)."""
+    return gettext("I confirm the patient is already on this plan since %(start)s") % {
+        "start": local_date(start, "date")
+    }
+
+
+def started_before_message(
+    start: date, position: titration.PlanPosition, local_today: date, dosing_time: str
+) -> str:
+    """What a new plan whose step 1 starts on ``start`` prescribes on its first night, as
+    titration places the patient then (``position``: its first night's): "Step 1 starts on
+    the night of 1 Nov 2026, before tonight: tonight (5 Dec) the patient is on step 2, 3 mg."
+    The night is named as the patient's pages name it (nights.relative_night) in the words
+    of the new plan's dosing time."""
+    said = relative_night(position.night, local_today, dosing_time)
+    if said == TONIGHT:
+        message = gettext(
+            "Step 1 starts on the night of %(start)s, before tonight: tonight (%(night)s) "
+            "the patient is on step %(step)s, %(dose)s mg."
+        )
+    elif said == LAST_NIGHT:
+        message = gettext(
+            "Step 1 starts on the night of %(start)s, before last night, the first night "
+            "of the plan: last night (%(night)s) the patient is on step %(step)s, %(dose)s mg."
+        )
+    elif said == TODAY:
+        message = gettext(
+            "Step 1 starts on the day of %(start)s, before today: today (%(night)s) the "
+            "patient is on step %(step)s, %(dose)s mg."
+        )
+    else:
+        message = gettext(
+            "Step 1 starts on %(start)s, before the first dose of the plan on %(night)s: then "
+            "the patient is on step %(step)s, %(dose)s mg."
+        )
+    return message % {
+        "start": local_date(start, "date"),
+        "night": local_date(position.night, "day_month"),
+        "step": position.step_number,
+        "dose": doses.plain(position.dose_mg).replace(".", formats.get_format("DECIMAL_SEPARATOR")),
+    }
+
+
 def restart_message(
     held_from: date, until: date, night: date, dose, dosing_time: str = titration.EVENING
 ) -> str:
@@ -1830,11 +1892,14 @@ def create_prescription(
     change: PlanChange,
     now: datetime,
     confirmed_increase: bool = False,
+    confirmed_start: date | None = None,
 ) -> Prescription:
     """Save a patient's first (or next, after the last one ended) prescription and version 1.
 
     ``prescription`` is an unsaved instance carrying the formulation fields. The patient row
-    is locked so two clinicians creating a prescription at once end with one.
+    is locked so two clinicians creating a prescription at once end with one. A step 1 that
+    starts before the plan's first night raises NeedsStartConfirmation unless
+    ``confirmed_start`` is that start date; the version records what was confirmed.
     """
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient_id)
@@ -1852,7 +1917,31 @@ def create_prescription(
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
         _check(prescription, change, now, view)
+        started = _confirmed_start(view, change, now.astimezone(patient.tz).date(), confirmed_start)
         confirmed = _confirmed_warning((), 1, change, confirmed_increase)
+        confirmed = " ".join(filter(None, (confirmed, started)))
         prescription.save()
         _insert_version(prescription, 1, prescriber, change, now, confirmed)
         return prescription
+
+
+def _confirmed_start(
+    view: plans.PlanView, change: PlanChange, local_today: date, confirmed: date | None
+) -> str:
+    """What a new prescription whose step 1 starts before its first night prescribes on that
+    night, as stored on its version once confirmed; raises NeedsStartConfirmation unless
+    ``confirmed`` is its start date. The night is read from the plan as it will be (the
+    patient's earlier prescriptions and this one), through titration, as every page reads
+    it."""
+    first = change.effective_night
+    if change.start_date >= first:
+        return ""
+    proposed = replace(
+        _as_plain(change, 1, ()),
+        prescription_index=(view.versions[-1].prescription_index + 1) if view.versions else 0,
+    )
+    position = titration.current_step((*view.versions, proposed), first)
+    message = started_before_message(change.start_date, position, local_today, change.dosing_time)
+    if confirmed != change.start_date:
+        raise NeedsStartConfirmation(change.start_date, message)
+    return message

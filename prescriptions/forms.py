@@ -25,6 +25,7 @@ from prescriptions.changes import (
     cancel_confirm_label,
     logged_dose_stands_message,
     restart_confirm_label,
+    start_confirm_label,
 )
 from prescriptions.models import (
     DosingTime,
@@ -560,8 +561,27 @@ class NewPlanForm(PlanStepsForm):
     effective_night = None
     confirm_gap = None  # a first plan: the patient is not dosing yet
     steps_before = None  # a first plan: its steps are the plan's from step 1
+    # The start date the clinician confirms the patient is already on the plan since, when
+    # step 1 starts before the plan's first night (changes.NeedsStartConfirmation): the box's
+    # value is that date, so a box ticked for another date confirms nothing. Drawn by
+    # _confirm_start.html, never with the other fields.
+    confirm_start = forms.CharField(required=False)
     field_order = ["start_date", "reason", "patient_note"]
     morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set by the view when the save raised NeedsStartConfirmation: the box is shown, not
+        # ticked, naming that start date.
+        self.start_asked = None
+
+    def clean_confirm_start(self):
+        return posted_night(self.cleaned_data.get("confirm_start"))
+
+    @property
+    def start_box(self) -> dict | None:
+        """The start-date box to draw (confirm_box), labelled as the save asks it."""
+        return confirm_box(self.start_asked, self.data.get("confirm_start"), start_confirm_label)
 
 
 def posted_night(value) -> date | None:
@@ -573,6 +593,24 @@ def posted_night(value) -> date | None:
         return date.fromisoformat(value or "")
     except (TypeError, ValueError):
         return None
+
+
+def confirm_box(asked: date | None, posted, label, help_text: str = "") -> dict | None:
+    """A confirmation box that carries the date it confirms (_confirm_box.html draws it):
+    the date the save asked about (``asked``, not ticked), else the date posted ticked (the
+    form met another error); None: no box. ``label``: the box's words for a date."""
+    if asked is not None:
+        night, checked = asked, False
+    else:
+        night, checked = posted_night(posted), True
+        if night is None:
+            return None
+    return {
+        "value": night.isoformat(),
+        "checked": checked,
+        "label": label(night),
+        "help": help_text,
+    }
 
 
 class HoldForm(SignedVersionForm):
@@ -627,25 +665,25 @@ class HoldForm(SignedVersionForm):
     def restart_box(self) -> dict | None:
         """The restart box to draw: the night the save asked about (not ticked), else the
         night posted ticked (the form met another error); None: no box."""
-        if self.restart_night is not None:
-            night, checked = self.restart_night, False
-            dosing_time = self.restart_dosing_time
-        else:
-            night, checked = posted_night(self.data.get("confirm_restart")), True
-            if night is None:
-                return None
-            dosing_time = self.dosing_time_on(night) if self.dosing_time_on else None
-        return {
-            "value": night.isoformat(),
-            "checked": checked,
+
+        def label(night):
             # The restart night's dosing time, as the save's message says it (not tonight's).
-            "label": restart_confirm_label(night, dosing_time or self.dosing_time),
-            "help": gettext(
+            if self.restart_night is not None:
+                dosing_time = self.restart_dosing_time
+            else:
+                dosing_time = self.dosing_time_on(night) if self.dosing_time_on else None
+            return restart_confirm_label(night, dosing_time or self.dosing_time)
+
+        return confirm_box(
+            self.restart_night,
+            self.data.get("confirm_restart"),
+            label,
+            gettext(
                 "Asked only when a hold changes when the plan restarts: a hold with an end "
                 "signed over a hold until resumed, or a hold over a shorter hold. The "
                 "version records your confirmation."
             ),
-        }
+        )
 
     def clean_hold_until(self):
         # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending
@@ -745,17 +783,7 @@ class ResumeForm(SignedVersionForm):
     def cancel_box(self) -> dict | None:
         """The cancellation box to draw: the night the save asked about (not ticked), else
         the night posted ticked (the form met another error); None: no box."""
-        if self.cancel_night is not None:
-            night, checked = self.cancel_night, False
-        else:
-            night, checked = posted_night(self.data.get("confirm_cancel")), True
-            if night is None:
-                return None
-        return {
-            "value": night.isoformat(),
-            "checked": checked,
-            "label": cancel_confirm_label(night),
-        }
+        return confirm_box(self.cancel_night, self.data.get("confirm_cancel"), cancel_confirm_label)
 
     def clean_resume_on(self):
         return self.from_tonight(

@@ -26,6 +26,7 @@ from prescriptions.changes import (
     NeedsConfirmation,
     NeedsGapConfirmation,
     NeedsRestartConfirmation,
+    NeedsStartConfirmation,
     PlanChangeError,
     StalePlan,
     cancelled_hold_message,
@@ -257,11 +258,14 @@ def prescription_new(request, patient_id):
                     change=change,
                     now=now,
                     confirmed_increase=plan_form.cleaned_data["confirm_increase"],
+                    confirmed_start=plan_form.cleaned_data["confirm_start"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
                 plan_form.needs_confirmation = isinstance(error, NeedsConfirmation)
+                if isinstance(error, NeedsStartConfirmation):
+                    plan_form.start_asked = error.start
                 plan_form.add_error(None, str(error))
             else:
                 record_access(request, "prescription.create", patient=patient, obj=prescription)
