@@ -16,7 +16,7 @@ from patients.pause import urgent_state
 from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
-from prescriptions.models import SuggestionDismissal
+from prescriptions.models import PlanVersion, SuggestionDismissal
 from prescriptions.night_facts import facts_from_records, night_facts
 
 
@@ -162,7 +162,36 @@ def panel_context(patient, state, nights=None, paused=None):
         "suggestions": current_suggestions(patient, state, nights, dismissals, paused),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
+        "earlier_prescriptions": earlier_prescriptions(view),
     }
+
+
+def earlier_prescriptions(view: plans.PlanView) -> list[dict]:
+    """The patient's prescriptions other than the open one (every one, once the last has
+    ended), newest first, each with its versions newest first, its first night and its
+    ending (the signed ENDED version: who ended it, when, why; None if it has none), read
+    from the plan already loaded (PlanView.history): no query, however many versions. Only
+    the newest prescription's versions were listed, so after a new prescription the ended
+    one's history was reachable only through the visit report (found by QA; DESIGN §3: old
+    versions stay readable)."""
+    open_prescription = view.open_prescription
+    by_prescription: dict[int, list] = {}
+    for row in view.history:
+        if open_prescription is None or row.prescription_id != open_prescription.pk:
+            by_prescription.setdefault(row.prescription_id, []).append(row)
+    earlier = []
+    for rows in by_prescription.values():
+        ending = next((row for row in reversed(rows) if row.kind == PlanVersion.Kind.ENDED), None)
+        earlier.append(
+            {
+                "prescription": rows[0].prescription,
+                "first_night": rows[0].effective_night,
+                "ending": ending,
+                "versions_newest_first": rows[::-1],
+            }
+        )
+    # The history is in prescription order (plans._versions): the newest first here.
+    return earlier[::-1]
 
 
 def plan_panel_context(request, patient, now=None):

@@ -1,0 +1,153 @@
+"""The plan page keeps an ended prescription's versions readable (DESIGN §3: old versions stay
+readable). After a new prescription only its own "Version 1 · Plan created" was listed: the
+ended one's versions were reachable only through the visit report (found by QA)."""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from prescriptions import plans
+from prescriptions.changes import create_prescription, end_change, steps_change
+from prescriptions.models import PlanVersion, Prescription
+from tests.patients.journal_support import sign_change, sign_hold, sign_steps
+from tests.prescriptions.factories import make_prescription, plan_steps
+
+DEC_3 = date(2026, 12, 3)
+DEC_5 = date(2026, 12, 5)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
+
+
+@pytest.fixture
+def frozen_time():
+    with time_machine.travel("2026-12-05 14:00Z", tick=False):
+        yield
+
+
+def end(patient, clinician, night, reason):
+    return sign_change(
+        patient,
+        clinician,
+        lambda plan: end_change(
+            plan.latest, tonight_night=night, reason=reason, versions=tuple(plan.versions)
+        ),
+        datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=12),
+    )
+
+
+def prescribe_again(patient, clinician, night, dose="1.5"):
+    return create_prescription(
+        patient_id=patient.pk,
+        prescriber=clinician,
+        prescription=Prescription(formulation="liquid", concentration_mg_per_ml=Decimal("1")),
+        change=steps_change(
+            None,
+            effective_night=night,
+            start_date=night,
+            steps=plan_steps(((dose, None),)),
+            reason="Back on LDN",
+        ),
+        now=datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=13),
+    )
+
+
+@pytest.fixture
+def ended_and_prescribed_again(patient_a, clinician_a):
+    """Capsules from 1 Oct (5 versions: created, a steps change, a hold, its restart, the
+    ending from 3 Dec), then a liquid prescription from 5 Dec."""
+    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
+    sign_steps(
+        patient_a,
+        clinician_a,
+        date(2026, 10, 20),
+        (("3", None),),
+        signed=datetime(2026, 10, 20, 12, tzinfo=UTC),
+    )
+    sign_hold(
+        patient_a,
+        clinician_a,
+        date(2026, 11, 20),
+        signed=datetime(2026, 11, 20, 12, tzinfo=UTC),
+        restart_on=date(2026, 11, 25),
+        restart_signed=datetime(2026, 11, 25, 12, tzinfo=UTC),
+    )
+    end(patient_a, clinician_a, DEC_3, "Opioids for a long recovery")
+    prescribe_again(patient_a, clinician_a, DEC_5)
+    return patient_a
+
+
+def plan_page(client, patient):
+    response = client.get(reverse("clinic:plan", args=[patient.pk]))
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def earlier_section(page):
+    return re.search(r'<details class="earlier-prescriptions">.*?</details>', page, re.S).group(0)
+
+
+def test_the_ended_prescriptions_versions_stay_listed_with_links(
+    clinician_client, ended_and_prescribed_again
+):
+    page = plan_page(clinician_client, ended_and_prescribed_again)
+    earlier = earlier_section(page)
+    assert "Earlier prescriptions (1)" in earlier
+    assert "Capsule 1.5 / 3 / 4.5 mg" in earlier
+    assert "From 1 Oct 2026, ended on 3 Dec 2026" in earlier
+    assert 'Ended by Dr A, <time datetime="2026-12-03T12:00:00+00:00">3 Dec 2026, 12:00' in earlier
+    assert "Reason: Opioids for a long recovery" in earlier
+    old = Prescription.objects.order_by("pk").first()
+    for version in PlanVersion.objects.filter(prescription=old):
+        link = reverse("clinic:plan_version", args=[ended_and_prescribed_again.pk, version.pk])
+        assert f'href="{link}"' in earlier, version.number
+    assert [int(n) for n in re.findall(r">Version (\d+)</a>", earlier)] == [5, 4, 3, 2, 1]
+    # The new prescription's own list is unchanged: its one version, above.
+    current = page.split('<details class="earlier-prescriptions">')[0]
+    assert re.findall(r">Version (\d+)</a>", current) == ["1"]
+
+
+def test_an_earlier_prescriptions_version_page_opens_for_the_team_and_is_404_for_others(
+    clinician_client, client, clinician_b, ended_and_prescribed_again
+):
+    old = PlanVersion.objects.filter(prescription__patient=ended_and_prescribed_again).order_by(
+        "prescription_id", "number"
+    )
+    first = old.first()
+    url = reverse("clinic:plan_version", args=[ended_and_prescribed_again.pk, first.pk])
+    assert clinician_client.get(url).status_code == 200
+    client.force_login(clinician_b)
+    assert client.get(url).status_code == 404
+
+
+def test_after_an_ending_alone_its_versions_are_listed_too(
+    clinician_client, patient_a, clinician_a
+):
+    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
+    end(patient_a, clinician_a, DEC_3, "No benefit")
+    earlier = earlier_section(plan_page(clinician_client, patient_a))
+    assert re.findall(r">Version (\d+)</a>", earlier) == ["2", "1"]
+
+
+def test_no_section_for_a_patient_with_one_prescription(clinician_client, patient_a, clinician_a):
+    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
+    assert "earlier-prescriptions" not in plan_page(clinician_client, patient_a)
+
+
+def test_several_prescriptions_add_no_query_per_version(
+    clinician_client, clinician_a, ended_and_prescribed_again, django_assert_max_num_queries
+):
+    patient = ended_and_prescribed_again
+    # A third prescription: the 5 Dec one ended and another begun.
+    end(patient, clinician_a, date(2026, 12, 6), "Switch formulation")
+    with time_machine.travel("2026-12-07 14:00Z", tick=False):
+        prescribe_again(patient, clinician_a, date(2026, 12, 7), dose="2")
+        assert len(plans.load(patient).history) == 8
+        clinician_client.get(reverse("clinic:plan", args=[patient.pk]))  # warm the session
+        # The budget of test_plan_views.test_the_clinician_plan_page_stays_within_9_queries.
+        with django_assert_max_num_queries(9):
+            page = plan_page(clinician_client, patient)
+    assert "Earlier prescriptions (2)" in page
