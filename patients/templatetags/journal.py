@@ -41,7 +41,9 @@ def patient_time_html(patient, moment, style) -> str:
     return (
         f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
         f'<abbr class="tz" title="{zone}">{conditional_escape(date_filter(local, "T"))}</abbr>'
-        "</time>\n"
+        # No newline after it (the partial's file ended in one): a ")" or "." set after the
+        # moment read "09:23 GMT )" on the plan page's ended-prescription line.
+        "</time>"
     )
 
 

@@ -267,12 +267,13 @@ def test_flag_badge_as_the_partial(language):
 
 
 # What templates/patients/clinic/_patient_time.html wrote, included once per moment until the
-# patient_time tag (patients.templatetags.journal) replaced it on every page.
+# patient_time tag (patients.templatetags.journal) replaced it on every page; without the
+# newline its file ended in, which put a space before a ")" after the moment.
 PATIENT_TIME_PARTIAL = (
     "{% load tz journal %}{% timezone patient.time_zone %}"
     "<time datetime=\"{{ moment|date:'c' }}\">{{ moment|day:style }} "
     '<abbr class="tz" title="{{ patient.time_zone }}">{{ moment|date:"T" }}</abbr></time>'
-    "{% endtimezone %}\n"
+    "{% endtimezone %}"
 )
 
 

@@ -887,3 +887,13 @@ def test_the_saved_message_keeps_the_change_kind_as_labelled_in_german(
     assert response.status_code == 302
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert said == ["Planversion 2 gespeichert. Änderung: Stufen geändert."]
+
+
+def test_the_ended_prescription_line_closes_its_parenthesis_after_the_time(
+    clinician_client, patient_a, prescription
+):
+    # QA saw "(Dr Casey Morgan, 5 Dec 2026, 09:23 GMT )": the time's tag ended in a newline.
+    assert clinician_client.post(url("plan_end", patient_a), end_data()).status_code == 302
+    page = page_text(clinician_client.get(url("plan", patient_a)))
+    line = re.search(r"The last prescription ended on .*?</p>", page, re.S).group(0)
+    assert re.search(r"</abbr></time>\)\.</p>$", line), line
