@@ -141,8 +141,9 @@ class BaseStepFormSet(BaseFormSet):
     """Rows of steps; empty rows are ignored, the rest checked by ``validate``.
 
     ``validate`` is a function taking a list of titration.Step (and ``labels``, their row
-    numbers, and ``counts_nights``, whether a length is said in nights) and returning
-    messages (normally Prescription.validate_steps), set by :func:`step_formset`.
+    numbers, ``counts_nights``, whether a length is said in nights, and ``placed``) and
+    returning (step index or None, field or None, message) for each problem (normally
+    Prescription.validate_steps), set by :func:`step_formset`.
     """
 
     validate = None
@@ -171,21 +172,27 @@ class BaseStepFormSet(BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        steps, rows, problems = [], [], []
+        steps, rows, row_forms, missing = [], [], [], False
         for number, form in self.numbered_rows:
             dose, days = form.cleaned_data.get("dose_mg"), form.cleaned_data.get("days")
             if dose is None and days is None:
                 continue
             if dose is None:
-                problems.append(
+                # Beside the row's dose box (and linked from the summary), once: as a
+                # problem of the steps as a whole it was said twice, at the top of the page
+                # and again at the top of the steps, far from the row (found by QA).
+                form.add_error(
+                    "dose_mg",
                     gettext("Step %(number)s: give a dose in mg for this step.")
-                    % {"number": number}
+                    % {"number": number},
                 )
+                missing = True
                 continue
             steps.append(titration.Step(dose_mg=dose, days=days))
             rows.append(number)
-        if problems:
-            raise forms.ValidationError(problems)
+            row_forms.append(form)
+        if missing:
+            return
         if not steps:
             raise forms.ValidationError(
                 _(
@@ -200,14 +207,23 @@ class BaseStepFormSet(BaseFormSet):
             )
         # Each problem names the row the clinician sees, empty rows before it or not, and
         # says a length as the editor heads its column.
-        errors = (
-            self.validate(steps, labels=rows, counts_nights=self.counts_nights)
+        problems = (
+            self.validate(steps, labels=rows, counts_nights=self.counts_nights, placed=True)
             if self.validate
             else []
         )
-        if errors:
-            raise forms.ValidationError(errors)
-        self.steps = tuple(steps)
+        # A step's problem is told beside its row's dose or length, the whole plan's at the
+        # top of the steps: each once (the summary links to where it is).
+        whole = []
+        for index, field, message in problems:
+            if index is None:
+                whole.append(message)
+            else:
+                row_forms[index].add_error(field, message)
+        if whole:
+            raise forms.ValidationError(whole)
+        if not problems:
+            self.steps = tuple(steps)
 
 
 def step_formset(

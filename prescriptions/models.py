@@ -95,10 +95,12 @@ class Prescription(models.Model):
             return None
         return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
 
-    def validate_steps(self, steps, labels=None, counts_nights=False):
+    def validate_steps(self, steps, labels=None, counts_nights=False, placed=False):
         """titration's problems with these steps, in the active language (each step named by
-        its label, a length in nights with ``counts_nights``: titration.validate_steps)."""
-        problems = titration.validate_steps(
+        its label, a length in nights with ``counts_nights``: titration.validate_steps).
+        ``placed``: each as (index, field, message) (titration.step_problems), so a steps
+        editor shows it beside the row's field it is about."""
+        problems = titration.step_problems(
             steps,
             settings.LDN_DOSE_MIN_MG,
             settings.LDN_DOSE_MAX_MG,
@@ -109,7 +111,9 @@ class Prescription(models.Model):
             labels=labels,
             counts_nights=counts_nights,
         )
-        return [wording.translate(problem) for problem in problems]
+        if placed:
+            return [(p.index, p.field, wording.translate(p.phrase)) for p in problems]
+        return [wording.translate(problem.phrase) for problem in problems]
 
 
 class PlanVersionQuerySet(models.QuerySet):

@@ -942,7 +942,28 @@ def _liquid_error(
     )
 
 
-def validate_steps(
+# Where a problem of validate_steps lies: the step's dose or its length (a step editor shows
+# it beside that field), or None for the plan as a whole (too many steps, none at all).
+DOSE, LENGTH = "dose_mg", "days"
+
+
+@dataclass(frozen=True)
+class StepProblem:
+    """One of validate_steps' problems and where it lies: ``index`` in ``steps`` (None: the
+    plan as a whole) and ``field`` (DOSE or LENGTH; None with no index)."""
+
+    index: int | None
+    field: str | None
+    phrase: Phrase
+
+
+def validate_steps(*args, **kwargs) -> list[Phrase]:
+    """step_problems' messages alone, in order (a save's check, which has no rows to place
+    them beside)."""
+    return [problem.phrase for problem in step_problems(*args, **kwargs)]
+
+
+def step_problems(
     steps: Sequence[Step],
     dose_min: Decimal,
     dose_max: Decimal,
@@ -952,7 +973,7 @@ def validate_steps(
     min_volume_ml: Decimal = Decimal("0.05"),
     labels: Sequence[int] | None = None,
     counts_nights: bool = False,
-) -> list[Phrase]:
+) -> list[StepProblem]:
     """Human-readable problems with a plan's steps; an empty list means they can be saved.
 
     Each step is named by its number (1, 2, ...), or by ``labels`` (the row numbers of a form
@@ -979,20 +1000,24 @@ def validate_steps(
             raise ValueError("min_volume_ml must be more than 0 mL.")
 
     if not steps:
-        return [gettext_noop("A plan needs at least one step.")]
-    errors: list[Phrase] = []
+        return [StepProblem(None, None, gettext_noop("A plan needs at least one step."))]
+    errors: list[StepProblem] = []
     if len(steps) > MAX_STEPS:
         errors.append(
-            gettext_noop(
-                "A plan can have at most %(most)s steps; this one has %(steps)s.",
-                most=MAX_STEPS,
-                steps=len(steps),
+            StepProblem(
+                None,
+                None,
+                gettext_noop(
+                    "A plan can have at most %(most)s steps; this one has %(steps)s.",
+                    most=MAX_STEPS,
+                    steps=len(steps),
+                ),
             )
         )
     last_index = len(steps) - 1
     for index, step in enumerate(steps):
         label = labels[index] if labels else index + 1
-        errors += _dose_errors(
+        dose_errors = _dose_errors(
             step.dose_mg,
             label,
             (dose_min, dose_max),
@@ -1001,9 +1026,11 @@ def validate_steps(
             concentration_mg_per_ml,
             min_volume_ml,
         )
-        errors += _length_errors(
+        errors += [StepProblem(index, DOSE, phrase) for phrase in dose_errors]
+        length_errors = _length_errors(
             step.days, label, is_last=index == last_index, counts_nights=counts_nights
         )
+        errors += [StepProblem(index, LENGTH, phrase) for phrase in length_errors]
     return errors
 
 

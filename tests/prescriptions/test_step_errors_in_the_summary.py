@@ -74,7 +74,7 @@ def test_a_change_refused_only_for_a_bad_length_in_a_row_names_the_rows_nights(
     assert PlanVersion.objects.count() == 1
 
 
-def test_a_change_refused_for_the_steps_as_a_whole_links_the_summary_to_the_steps(
+def test_a_change_refused_for_an_open_ended_first_step_links_the_summary_to_its_length(
     clinician_client, patient_a, prescription
 ):
     response = clinician_client.post(
@@ -82,9 +82,12 @@ def test_a_change_refused_for_the_steps_as_a_whole_links_the_summary_to_the_step
         change_data([("1.5", ""), ("3.0", "14")]),
     )
     summary = summary_of(response)
-    assert '<a href="#steps-rows">Steps — ' in summary
-    assert "only the last step may be open-ended" in summary
-    assert 'id="steps-rows"' in response.content.decode()
+    # A step's problem links to the field it is about (beside which it is said), a problem
+    # of the steps as a whole to the steps (test_step_errors_said_once).
+    assert (
+        '<a href="#id_steps-0-days">Step 1 nights — Step 1: only the last step may be '
+        "open-ended" in summary
+    )
     assert PlanVersion.objects.count() == 1
 
 
@@ -111,5 +114,5 @@ def test_a_new_prescription_refused_only_for_a_bad_row_shows_one_summary_naming_
 def test_a_template_refused_only_for_a_bad_row_says_so_in_the_summary(clinician_client):
     data = {"name": "Slow", "description": "", **steps_data([("1.5", "0"), ("4.5", "")])}
     response = clinician_client.post(reverse("clinic:template_new"), data)
-    assert "Steps — Step 1: 0 days is not a valid length" in summary_of(response)
+    assert "Step 1 days — Step 1: 0 days is not a valid length" in summary_of(response)
     assert not PlanTemplate.objects.filter(name="Slow").exists()
