@@ -866,18 +866,26 @@ def _check(
     patient = prescription.patient
     first_open_night = view.tonight(patient.tz, now)
     dosing_time = words_dosing_time(view, first_open_night)
+    local_today = now.astimezone(patient.tz).date()
     if change.effective_night < first_open_night:
-        message = (
-            gettext(
+        # The night named as the patient page's header names it (relative_night): before
+        # noon an evening doser's open night is last night, not tonight.
+        said = relative_night(first_open_night, local_today, dosing_time)
+        if said == TODAY:
+            message = gettext(
                 "A change can take effect from today (%(night)s) or later; earlier days "
                 "keep the plan they had."
             )
-            if dosing_time == titration.MORNING
-            else gettext(
+        elif said == LAST_NIGHT:
+            message = gettext(
+                "A change can take effect from last night (%(night)s) or later; earlier "
+                "nights keep the plan they had."
+            )
+        else:
+            message = gettext(
                 "A change can take effect from tonight (%(night)s) or later; earlier nights "
                 "keep the plan they had."
             )
-        )
         raise PlanChangeError(message % {"night": local_date(first_open_night, "date")})
     # Every change, not only one from tonight: a night after tonight may be logged too.
     first, _logged = first_changeable_night(patient, first_open_night)
@@ -888,7 +896,7 @@ def _check(
                 tonight=first_open_night,
                 hold=change.kind == PlanVersion.Kind.HOLD,
                 dosing_time=dosing_time,
-                local_today=now.astimezone(patient.tz).date(),
+                local_today=local_today,
             )
         )
     local_today = now.astimezone(patient.tz).date()

@@ -20,6 +20,7 @@ from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.rules import doses
+from patients.templatetags.journal import night_heading_on
 from prescriptions import suggestions, titration
 from prescriptions.changes import (
     cancel_confirm_label,
@@ -341,6 +342,8 @@ class SignedVersionForm(forms.Form):
     # and whether the first night's message speaks of a hold.
     first_night_field: str | None = None
     holds = False
+    # Whether the first-night field's help names the first night (first_night_help).
+    names_first_night = True
     # A morning doser's dates are days, not nights: each date field's label (and help text)
     # for them, replacing the evening doser's.
     morning_words: dict[str, dict] = {}
@@ -385,10 +388,36 @@ class SignedVersionForm(forms.Form):
         field = self.fields.get(self.first_night_field or "")
         if tonight_logged and field is not None:
             field.help_text = self.logged_dose_stands()
+        elif field is not None and self.names_first_night:
+            field.help_text = self.first_night_help()
 
     @property
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
+
+    def night_heading(self, night, dosing_time=None) -> str:
+        """``night`` as the patient page's header names it now ("Last night (4 Dec)" before
+        noon, "Tonight (5 Dec)", "Today (5 Dec)" for a morning doser, else "6 Dec"): the one
+        heading (journal.night_heading_on, nights.relative_night) on the patient's calendar
+        day, the current night's when the view gave none."""
+        today = self.local_today if self.local_today is not None else self.tonight
+        return night_heading_on(night, today, dosing_time or self.dosing_time)
+
+    @property
+    def first_night_heading(self) -> str:
+        """The first night a change made now can take effect (first_changeable_night), named
+        as the patient page's header names it: the End form said "tonight (4 Dec)" at 09:23
+        of the night the header called "Last night (4 Dec)" (found by QA)."""
+        return self.night_heading(self.first_night)
+
+    def first_night_help(self) -> str:
+        """The first-night field's help: from which night a change can take effect."""
+        message = (
+            gettext("%(night)s or later: days before keep the plan they had.")
+            if self.morning_dosing
+            else gettext("%(night)s or later: nights before keep the plan they had.")
+        )
+        return message % {"night": self.first_night_heading}
 
     def date_name(self, evening: str, morning: str, dosing_time: str | None = None) -> str:
         """A date's name in a range error: the night (or a morning doser's day), as the
@@ -446,11 +475,8 @@ class AppliesSuggestion(forms.Form):
 
 
 class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
-    effective_night = IsoDateField(
-        label=_("Takes effect from the night of"),
-        widget=DATE_INPUT,
-        help_text=_("Tonight or later: nights before keep the plan they had."),
-    )
+    # Its help names the first night a change can take effect (first_night_help).
+    effective_night = IsoDateField(label=_("Takes effect from the night of"), widget=DATE_INPUT)
     start_date = IsoDateField(
         label=_("Step 1 starts on the night of"),
         widget=DATE_INPUT,
@@ -487,10 +513,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
     morning_words = {
-        "effective_night": {
-            "label": _("Takes effect from the day of"),
-            "help_text": _("Today or later: days before keep the plan they had."),
-        },
+        "effective_night": {"label": _("Takes effect from the day of")},
         "start_date": {"label": _("Step 1 starts on the day of")},
         # As the save's NeedsGapConfirmation asks it (words_dosing_time).
         "confirm_gap": {
@@ -587,6 +610,18 @@ class NewPlanForm(PlanStepsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The night it takes effect (the view's tonight), named as the patient page's header
+        # names it; step 1 may start before it (a calendar begun earlier).
+        message = (
+            gettext(
+                "First day of the prescription: %(night)s. Later steps follow on from this date."
+            )
+            if self.morning_dosing
+            else gettext(
+                "First night of the prescription: %(night)s. Later steps follow on from this date."
+            )
+        )
+        self.fields["start_date"].help_text = message % {"night": self.first_night_heading}
         # Set by the view when the save raised NeedsStartConfirmation: the box is shown, not
         # ticked, naming that start date.
         self.start_asked = None
@@ -809,13 +844,50 @@ class ResumeForm(SignedVersionForm):
 
 class EndForm(SignedVersionForm):
     confirm = forms.BooleanField(
-        label=_("I am ending this prescription: no dose from tonight on."),
         error_messages={
             "required": _("Tick the box to confirm: ending stops the plan and its reminders.")
         },
     )
     confirm_increase = None  # an ending prescribes nothing: no increase to confirm
     field_order = ["reason", "patient_note", "confirm"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box names the first night without a dose as the patient page's header does: it
+        # said "no dose from tonight on" at 09:23, of the night the header called last night.
+        label = (
+            gettext("I am ending this prescription. First day without a dose: %(night)s.")
+            if self.morning_dosing
+            else gettext("I am ending this prescription. First night without a dose: %(night)s.")
+        )
+        self.fields["confirm"].label = label % {"night": self.first_night_heading}
+
+    @property
+    def what_ending_does(self) -> str:
+        """The page's first "What ending does" line: the first night without a dose, named
+        as the header names it, after why it is not the current one when that dose is
+        logged (logged_dose_stands_message)."""
+        message = (
+            gettext(
+                "First day without a dose: %(night)s. The patient's tonight card then says the "
+                "prescription has ended, with your note."
+            )
+            if self.morning_dosing
+            else gettext(
+                "First night without a dose: %(night)s. The patient's tonight card then says "
+                "the prescription has ended, with your note."
+            )
+        ) % {"night": self.first_night_heading}
+        if self.first_night == self.tonight:
+            return message
+        stands = logged_dose_stands_message(
+            self.first_night,
+            tonight=self.tonight,
+            hold=False,
+            dosing_time=self.dosing_time,
+            local_today=self.local_today,
+        )
+        return f"{stands} {message}"
 
 
 class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
@@ -825,6 +897,21 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
     effective_night = IsoDateField(label=_("From the night (or morning) of"), widget=DATE_INPUT)
     field_order = ["dosing_time", "effective_night", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
+    # Its first night depends on the dosing time chosen: said for each (first_nights).
+    names_first_night = False
+
+    def __init__(self, *args, first_nights=None, **kwargs):
+        """``first_nights``: {dosing time: the first night a switch to it can start on}
+        (changes.first_switch_night), each named as the patient page's header names it."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["effective_night"]
+        if first_nights and not field.help_text:  # a logged dose's help says why first
+            field.help_text = gettext(
+                "Evening dosing: %(evening)s or later. Morning dosing: %(morning)s or later."
+            ) % {
+                "evening": self.night_heading(first_nights[titration.EVENING]),
+                "morning": self.night_heading(first_nights[titration.MORNING]),
+            }
 
     def clean_effective_night(self):
         # The date is the first under the dosing time chosen (cleaned before it): a switch to

@@ -191,8 +191,15 @@ def night_heading(night, patient, dosing_time=nights.EVENING, now=None):
     if not night:
         return ""
     today = timezone.localtime(now or timezone.now(), patient.tz).date()
+    return night_heading_on(night, today, dosing_time)
+
+
+def night_heading_on(night, local_today, dosing_time=nights.EVENING):
+    """night_heading on the patient's calendar day ``local_today``: the patient page's header
+    and every plan form that names the first night a change can take effect read it, so at
+    09:00 both say "Last night (4 Dec)" (the End form said "tonight (4 Dec)", found by QA)."""
     when = local_date(night, "day_month")
-    heading = _HEADINGS.get(nights.relative_night(night, today, dosing_time))
+    heading = _HEADINGS.get(nights.relative_night(night, local_today, dosing_time))
     return heading % {"when": when} if heading is not None else when
 
 

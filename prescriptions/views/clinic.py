@@ -19,6 +19,7 @@ from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
+from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
 from prescriptions import suggestions as rules
 from prescriptions.changes import (
@@ -221,6 +222,8 @@ def prescription_new(request, patient_id):
         messages.info(request, _("This patient already has a prescription: change its plan here."))
         return redirect(_plan_url(patient))
     tonight_night = state["tonight"]
+    # The plan form names its first night as the patient page's header does (on this day).
+    plan_kwargs = {"tonight": tonight_night, "local_today": timezone.localdate(now, patient.tz)}
     template = None
     template_id = request.GET.get("template") or request.POST.get("template")
     if template_id:
@@ -228,11 +231,11 @@ def prescription_new(request, patient_id):
 
     if request.method == "POST" and "add_step" in request.POST:
         prescription_form = PrescriptionForm(initial=request.POST.dict())
-        plan_form = NewPlanForm(initial=request.POST.dict(), tonight=tonight_night)
+        plan_form = NewPlanForm(initial=request.POST.dict(), **plan_kwargs)
         formset = _with_added_row(request)
     elif request.method == "POST":
         prescription_form = PrescriptionForm(request.POST)
-        plan_form = NewPlanForm(request.POST, tonight=tonight_night)
+        plan_form = NewPlanForm(request.POST, **plan_kwargs)
         valid_prescription = prescription_form.is_valid()
         unsaved = prescription_form.unsaved() if valid_prescription else None
         formset = step_formset(
@@ -283,7 +286,7 @@ def prescription_new(request, patient_id):
                 "start_date": tonight_night,
                 "template": template.pk if template else None,
             },
-            tonight=tonight_night,
+            **plan_kwargs,
         )
         formset = step_formset(
             None, initial=steps_as_initial(template.plain_steps) if template else None
@@ -466,7 +469,8 @@ def _find_suggestion(request, patient, state):
 @clinician_only
 def template_choose(request, patient_id):
     patient = _patient(request, patient_id)
-    state = plan_state(patient)
+    state = _with_first_night(plan_state(patient))
+    words = words_dosing_time(state["plan"], state["tonight"])
     _log_read(request, patient, state["prescription"])
     templates = list(PlanTemplate.objects.all())
     for template in templates:
@@ -482,6 +486,12 @@ def template_choose(request, patient_id):
             # A template applied keeps the plan's dosing time (steps_change), as the steps
             # editor it opens counts them: an evening doser's steps last nights.
             "steps_dosing_time": state["latest"].dosing_time if state["latest"] else None,
+            # Where the plan form the template opens starts, named as the patient page's
+            # header names it ("starting tonight" at 09:00 was the header's last night).
+            "first_night_heading": night_heading(
+                state["first_night"], patient, words, state["now"]
+            ),
+            "first_night_morning": words == titration.MORNING,
         },
     )
 
@@ -728,6 +738,18 @@ def plan_dosing_time(request, patient_id):
             "suggestion": suggestion,
         }
 
+    def first_nights(state):
+        # The first night a switch to each dosing time can start on (the save's rule), which
+        # the date's help names as the patient page's header names it.
+        today = timezone.localdate(timezone.now(), state["patient"].tz)
+        versions = tuple(state["plain_versions"])
+        return {
+            "first_nights": {
+                dosing_time: first_switch_night(versions, dosing_time, state["first_night"], today)
+                for dosing_time in (titration.EVENING, titration.MORNING)
+            }
+        }
+
     return _signed_form_view(
         request,
         patient_id,
@@ -735,6 +757,7 @@ def plan_dosing_time(request, patient_id):
         "prescriptions/clinic/plan_dosing_time.html",
         build,
         initial,
+        form_kwargs=first_nights,
     )
 
 

@@ -228,7 +228,7 @@ def test_a_form_refused_for_tonight_says_the_logged_dose_stands_once(
     [
         ("clinic:plan_change", 'name="effective_night" value="2026-01-16"'),
         ("clinic:plan_dosing_time", 'name="effective_night" value="2026-01-16"'),
-        ("clinic:plan_end", "no dose from the night of 16 Jan 2026 on"),
+        ("clinic:plan_end", "First night without a dose: 16 Jan."),
     ],
 )
 def test_the_plan_pages_start_a_change_tomorrow_once_tonights_dose_is_logged(

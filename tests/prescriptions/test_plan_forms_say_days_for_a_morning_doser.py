@@ -22,25 +22,25 @@ NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # London is on GMT
 CHANGE = {
     ("en", "morning"): (
         "Takes effect from the day of",
-        "Today or later: days before keep the plan they had.",
+        "Today (25 Nov) or later: days before keep the plan they had.",
         "Step 1 starts on the day of",
         "Each step: a dose in mg and a number of days.",
     ),
     ("en", "evening"): (
         "Takes effect from the night of",
-        "Tonight or later: nights before keep the plan they had.",
+        "Tonight (25 Nov) or later: nights before keep the plan they had.",
         "Step 1 starts on the night of",
         "Each step: a dose in mg and a number of nights.",
     ),
     ("de", "morning"): (
         "Gilt ab dem Tag vom",
-        "Heute oder später: Frühere Tage behalten ihren bisherigen Plan.",
+        "Heute (25. Nov) oder später: Frühere Tage behalten ihren bisherigen Plan.",
         "Stufe 1 beginnt am Tag vom",
         "Jede Stufe: eine Dosis in mg und eine Anzahl von Tagen.",
     ),
     ("es", "morning"): (
         "Entra en vigor a partir del día",
-        "Hoy o más tarde: los días anteriores conservan el plan que tenían.",
+        "Hoy (25 nov) o más tarde: los días anteriores conservan el plan que tenían.",
         "El paso 1 empieza el día",
         "Cada paso: una dosis en mg y un número de días.",
     ),

@@ -769,7 +769,7 @@ def test_ending_a_prescription_signs_a_version_and_the_plan_page_says_so(
     page = clinician_client.get(url("plan", patient_a))
     assert url("plan_end", patient_a) in page_text(page)
     form = clinician_client.get(url("plan_end", patient_a))
-    assert "No dose from tonight (10 Mar 2026) on" in page_text(form)
+    assert "First night without a dose: Tonight (10 Mar)." in page_text(form)
     response = clinician_client.post(url("plan_end", patient_a), end_data())
     assert response.status_code == 302
     version = PlanVersion.objects.get(number=2)
