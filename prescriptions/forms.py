@@ -674,8 +674,17 @@ class HoldForm(SignedVersionForm):
         (Kind.SIDE_EFFECTS, _("Side effects")),
         (Kind.OTHER, _("Other")),
     ]
+    # No reason is chosen beforehand: a pre-selected "Planned surgery" was signed unread on
+    # holds for an opioid start or a reaction (found by exploratory QA). Nothing chosen, or a
+    # value the form does not offer, is refused with the same words.
+    REASON_MISSING = _(
+        "Choose why the plan is held: planned surgery, opioid pain relief, side effects or other."
+    )
     hold_reason = forms.ChoiceField(
-        label=_("Why hold"), choices=REASONS, widget=forms.RadioSelect, initial=Kind.PLANNED_SURGERY
+        label=_("Why hold"),
+        choices=REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": REASON_MISSING, "invalid_choice": REASON_MISSING},
     )
     hold_from = IsoDateField(label=_("Hold from the night of"), widget=DATE_INPUT)
     hold_until = IsoDateField(
