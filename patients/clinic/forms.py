@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, override, pgettext_lazy
+from django.utils.translation import gettext, override, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.date_fields import IsoDateField
@@ -294,6 +294,32 @@ class ExtraScaleForm(forms.ModelForm):
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        # The model's defaults are English ("None", "Severe"): they were the form's initial
+        # words on a German or Spanish page too (found by exploratory QA).
+        low, high = default_anchors()
+        self.fields["low_anchor"].initial = low
+        self.fields["high_anchor"].initial = high
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("low_anchor"), cleaned.get("high_anchor")
+        if (
+            cleaned.get("lower_is_better") is False
+            and low is not None
+            and high is not None
+            and (_comparable(low), _comparable(high)) == tuple(map(_comparable, default_anchors()))
+        ):
+            # The words filled in are those of a scale where lower is better: kept with the box
+            # unticked, "Itch (0 = None, 10 = Severe; higher is better)" was stored. Only the
+            # untouched defaults are refused: the form does not judge words a clinician typed.
+            self.add_error(
+                "low_anchor",
+                gettext(
+                    "With higher is better, 10 is the best: give the words for 0 and 10, for "
+                    "example “Worst” and “Best”."
+                ),
+            )
+        return cleaned
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -324,6 +350,12 @@ class ExtraScaleForm(forms.ModelForm):
                     % {"name": existing}
                 )
         return name
+
+
+def default_anchors() -> tuple[str, str]:
+    """The words a new extra scale offers at 0 and 10, in the active language: those of a
+    scale where lower is better (the form's default)."""
+    return pgettext("symptom scale", "None"), pgettext("symptom scale", "Severe")
 
 
 def _comparable(name: str) -> str:
