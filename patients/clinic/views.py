@@ -54,6 +54,7 @@ from patients.models import (
     FlagReview,
     NightlyEntry,
     Patient,
+    SymptomScale,
     UrgentReport,
 )
 from patients.rules import flags as flag_rules
@@ -409,6 +410,34 @@ def add_scale(request, pk):
         request,
         gettext("The patient will now be asked about “%(name)s”.") % {"name": scale.name},
     )
+    return redirect(_back(patient) + "#scales")
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def stop_scale(request, pk, scale_pk):
+    """Stop asking the patient about an extra scale. Only the asking stops: the answers
+    given stay in the charts, the nights, the history and the exports."""
+    patient, _care_team = _gate(request, pk)
+    scale = get_object_or_404(SymptomScale.objects.filter(patient=patient), pk=scale_pk)
+    # Conditional: a double tap, or two of the team at once, stop it (and log it) once.
+    stopped = SymptomScale.objects.filter(pk=scale.pk, active=True).update(active=False)
+    if stopped:
+        record_access(request, "scale.stop", patient=patient, obj=scale)
+        messages.success(
+            request,
+            gettext(
+                "The patient is no longer asked about “%(name)s”. The answers already given "
+                "stay in the charts, the nights and the exports."
+            )
+            % {"name": scale.name},
+        )
+    else:
+        messages.info(
+            request,
+            gettext("The patient was already no longer asked about “%(name)s”: nothing changed.")
+            % {"name": scale.name},
+        )
     return redirect(_back(patient) + "#scales")
 
 

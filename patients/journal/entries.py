@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -663,7 +664,12 @@ def save_morning(
         entry = saved.entry
         if not saved.created:
             SideEffect.objects.filter(entry=entry).delete()
-            SymptomScore.objects.filter(entry=entry).delete()
+            # Only the scales the check-in asks, or that this answer scores: a scale the
+            # clinician stopped asking is no longer in the form, and re-saving a night it
+            # scored deleted that answer from the charts and exports.
+            SymptomScore.objects.filter(entry=entry).filter(
+                Q(scale__active=True) | Q(scale_id__in=list(morning.extra_scores))
+            ).delete()
         SideEffect.objects.bulk_create(
             SideEffect(entry=entry, kind=kind, severity=severity, other_text=text)
             for kind, (severity, text) in morning.side_effects.items()

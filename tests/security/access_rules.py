@@ -23,6 +23,7 @@ from patients.models import (
     FlagReview,
     NightlyEntry,
     PushSubscription,
+    SymptomScale,
     UrgentReport,
 )
 from prescriptions.models import PlanTemplate
@@ -128,6 +129,7 @@ def _patient_a_records(cast):
     cast.objects["review"] = FlagReview.objects.create(
         patient=cast.patient_a, reviewed_through=night, reviewed_by=cast.clinician_a
     )
+    cast.objects["scale"] = SymptomScale.objects.create(patient=cast.patient_a, name="Brain fog")
     cast.objects["urgent_report"] = UrgentReport.objects.create(
         patient=cast.patient_a, symptoms=["rash_swelling"], severity="severe"
     )
@@ -299,6 +301,9 @@ RULES = {
         "clinician_a", post_only=True, params={**PATIENT_A_ID, "review_pk": _obj("review")}
     ),
     "clinic:add_scale": rule("clinician_a", post_only=True, params=PATIENT_A_ID),
+    "clinic:stop_scale": rule(
+        "clinician_a", post_only=True, params={**PATIENT_A_ID, "scale_pk": _obj("scale")}
+    ),
     "clinic:entry_history": rule("clinician_a", params={**PATIENT_A_ID, "entry_pk": _obj("entry")}),
     "clinic:report": rule("clinician_a", params=PATIENT_A_ID),
     "clinic:identifiers": rule("clinician_a", params=PATIENT_A_ID),

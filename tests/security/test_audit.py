@@ -20,7 +20,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.utils import timezone
 
 from ldn_journal.accounts.models import AccessLog
-from patients.models import ClinicianNote, FlagReview, NightlyEntry, UrgentReport
+from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale, UrgentReport
 from prescriptions.models import PlanTemplate, PlanVersion
 from tests import figures
 from tests.factories import PASSWORD, ClinicianFactory, PatientFactory
@@ -187,6 +187,18 @@ def test_adding_a_symptom_scale_is_logged(clinic, patient_a, clinician_a):
     )
     row = latest_row(action="scale.add")
     assert (row.actor, row.patient) == (clinician_a, patient_a)
+    figures.add("audit", "writes proven logged")
+
+
+def test_stopping_a_symptom_scale_is_logged_once(clinic, patient_a, clinician_a):
+    scale = SymptomScale.objects.create(patient=patient_a, name="Brain fog")
+    client = signed_in_reauthenticated(clinician_a)
+    for _tap in range(2):
+        client.post(f"/clinic/patients/{patient_a.pk}/scales/{scale.pk}/stop/")
+    rows = AccessLog.objects.filter(action="scale.stop")
+    assert [(r.actor, r.patient, r.object_id) for r in rows] == [
+        (clinician_a, patient_a, str(scale.pk))
+    ]
     figures.add("audit", "writes proven logged")
 
 

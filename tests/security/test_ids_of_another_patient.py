@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from patients.models import FlagReview, NightlyEntry
+from patients.models import FlagReview, NightlyEntry, SymptomScale
 from tests.factories import PatientFactory
 from tests.prescriptions.factories import make_prescription
 from tests.security.reauth import signed_in
@@ -45,6 +45,7 @@ def records_of(patient, clinician):
             patient=patient, reviewed_through=NIGHT, reviewed_by=clinician
         ),
         "version": patient.prescriptions.get().versions.get(),
+        "scale": SymptomScale.objects.create(patient=patient, name="Brain fog"),
     }
 
 
@@ -52,6 +53,7 @@ PAGES = {
     "clinic:entry_history": ("get", "entry"),
     "clinic:undo_review": ("post", "review"),
     "clinic:plan_version": ("get", "version"),
+    "clinic:stop_scale": ("post", "scale"),
 }
 
 
@@ -82,6 +84,9 @@ def test_a_record_of_another_patient_under_a_patients_url_is_not_found(
     if kind == "review":
         record.refresh_from_db()
         assert record.undone_at is None
+    if kind == "scale":
+        record.refresh_from_db()
+        assert record.active
     # The same record under its own patient's URL is there for whoever may see it.
     if whose == "another of their own patients":
         own = getattr(client, method)(reverse(page, args=[owner.pk, record.pk]))

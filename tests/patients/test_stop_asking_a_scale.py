@@ -1,0 +1,150 @@
+"""A clinician stops asking about an extra scale: the patient is no longer asked, and the
+answers already given stay (charts, nights, exports). There was no way to retire a scale
+once added (exploratory QA)."""
+
+import re
+import uuid
+from datetime import UTC, datetime
+from html import unescape
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.models import NightlyEntry, SymptomScale, SymptomScore
+from tests.patients.journal_support import TONIGHT, make_plan
+from tests.patients.test_clear_a_score import drawn_form
+from tests.security.reauth import signed_in_reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+MORNING_AFTER = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+MORNING_URL = reverse("journal:morning", args=[TONIGHT])
+
+
+@pytest.fixture
+def fog(patient_a):
+    return SymptomScale.objects.create(
+        patient=patient_a, name="Brain fog", low_anchor="Clear", high_anchor="Foggy"
+    )
+
+
+def _stop_url(patient, scale):
+    return reverse("clinic:stop_scale", args=[patient.pk, scale.pk])
+
+
+def _page(client, patient):
+    return unescape(client.get(reverse("clinic:patient", args=[patient.pk])).content.decode())
+
+
+def _scale_item(page, name):
+    return re.search(rf"<li>{name} .*?</li>", page, re.S).group(0)
+
+
+def test_each_scale_still_asked_has_a_stop_asking_button_naming_it(
+    clinician_client, patient_a, fog
+):
+    item = _scale_item(_page(clinician_client, patient_a), "Brain fog")
+    assert f'action="{_stop_url(patient_a, fog)}"' in item
+    assert 'method="post"' in item
+    assert "csrfmiddlewaretoken" in item
+    assert 'aria-label="Stop asking about “Brain fog”">Stop asking</button>' in item
+
+
+def test_stop_asking_stops_the_scale_and_says_what_stays(clinician_client, patient_a, fog):
+    response = clinician_client.post(_stop_url(patient_a, fog))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:patient", args=[patient_a.pk]) + "#scales"
+    fog.refresh_from_db()
+    assert not fog.active
+    page = _page(clinician_client, patient_a)
+    assert "The patient is no longer asked about “Brain fog”. The answers already given" in page
+    item = _scale_item(page, "Brain fog")
+    assert "no longer asked" in item
+    assert "Stop asking" not in item
+
+
+def test_stopping_a_scale_stopped_already_changes_nothing_and_says_so(
+    clinician_client, patient_a, fog
+):
+    clinician_client.post(_stop_url(patient_a, fog))
+    clinician_client.get(reverse("clinic:patient", args=[patient_a.pk]))  # reads the message
+    clinician_client.post(_stop_url(patient_a, fog))
+    page = _page(clinician_client, patient_a)
+    assert "The patient was already no longer asked about “Brain fog”: nothing changed." in page
+
+
+def test_stop_asking_is_a_post_only(clinician_client, patient_a, fog):
+    assert clinician_client.get(_stop_url(patient_a, fog)).status_code == 405
+    fog.refresh_from_db()
+    assert fog.active
+
+
+def test_another_teams_clinician_cannot_stop_the_scale(patient_a, fog, clinician_b):
+    response = signed_in_reauthenticated(clinician_b).post(_stop_url(patient_a, fog))
+    assert response.status_code == 404
+    fog.refresh_from_db()
+    assert fog.active
+
+
+@pytest.mark.parametrize(
+    ("language", "button", "stopped"),
+    [
+        ("de", "Nicht mehr fragen", "wird nicht mehr gefragt"),
+        ("es", "Dejar de preguntar", "ya no se pregunta"),
+    ],
+)
+def test_the_scales_list_speaks_the_clinicians_language(
+    clinician_client, clinician_a, patient_a, fog, language, button, stopped
+):
+    clinician_a.language = language
+    clinician_a.save(update_fields=["language"])
+    SymptomScale.objects.create(patient=patient_a, name="Itch", active=False)
+    page = _page(clinician_client, patient_a)
+    assert f">{button}</button>" in _scale_item(page, "Brain fog")
+    assert stopped in _scale_item(page, "Itch")
+
+
+@pytest.fixture
+def answered(patient_client, patient_a, clinician_a, fog):
+    """The patient scored Brain fog 5 on tonight's check-in; then the clinician stopped it."""
+    make_plan(patient_a, clinician_a)
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        posted = {"submission_id": str(uuid.uuid4()), f"scale_{fog.pk}": "5", "pain": "6"}
+        assert patient_client.post(MORNING_URL, posted).status_code == 302
+        signed_in_reauthenticated(clinician_a).post(_stop_url(patient_a, fog))
+        yield fog
+
+
+def test_the_patient_is_no_longer_asked_about_a_stopped_scale(patient_client, answered):
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        form = drawn_form(patient_client)
+    assert f"scale_{answered.pk}" not in form.radios
+    assert "pain" in form.radios
+
+
+def test_a_check_in_saved_again_keeps_the_answer_to_a_stopped_scale(patient_client, answered):
+    # The check-in replaced every score of the night: the stopped scale, no longer on the
+    # form, lost its answer when the patient corrected the night's pain.
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        form = drawn_form(patient_client)
+        form.data.update(pain="3", submission_id=str(uuid.uuid4()))
+        assert patient_client.post(MORNING_URL, form.data).status_code == 302
+    entry = NightlyEntry.objects.get()
+    assert entry.pain == 3
+    assert list(SymptomScore.objects.values_list("scale_id", "value")) == [(answered.pk, 5)]
+
+
+def test_the_answers_to_a_stopped_scale_stay_in_the_chart_and_the_export(
+    patient_a, clinician_a, answered
+):
+    client = signed_in_reauthenticated(clinician_a)
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        page = _page(client, patient_a)
+        export = client.get(
+            reverse("clinic:export", args=[patient_a.pk, "csv"]),
+            {"start": str(TONIGHT), "end": str(TONIGHT)},
+        )
+    assert re.search(r"<th[^>]*>Brain fog</th>", page)  # the chart's data table
+    csv = b"".join(export.streaming_content) if export.streaming else export.content
+    assert "Brain fog=5" in csv.decode("utf-8-sig")
