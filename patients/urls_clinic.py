@@ -17,6 +17,11 @@ urlpatterns = [
     path("patients/<int:pk>/review/<int:review_pk>/undo/", clinic.undo_review, name="undo_review"),
     path("patients/<int:pk>/scales/", clinic.add_scale, name="add_scale"),
     path("patients/<int:pk>/scales/<int:scale_pk>/stop/", clinic.stop_scale, name="stop_scale"),
+    path(
+        "patients/<int:pk>/scales/<int:scale_pk>/ask/",
+        clinic.ask_scale_again,
+        name="ask_scale_again",
+    ),
     path("patients/<int:pk>/identifiers/", clinic.patient_identifiers, name="identifiers"),
     path("patients/<int:pk>/nights/<str:night>/", clinic.night_detail, name="night"),
     path(

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
@@ -418,26 +418,48 @@ def add_scale(request, pk):
 def stop_scale(request, pk, scale_pk):
     """Stop asking the patient about an extra scale. Only the asking stops: the answers
     given stay in the charts, the nights, the history and the exports."""
+    return _set_scale_asked(
+        request,
+        pk,
+        scale_pk,
+        asked=False,
+        done=gettext_noop(
+            "The patient is no longer asked about “%(name)s”. The answers already given "
+            "stay in the charts, the nights and the exports."
+        ),
+        already=gettext_noop(
+            "The patient was already no longer asked about “%(name)s”: nothing changed."
+        ),
+    )
+
+
+@role_required(Role.CLINICIAN)
+@require_POST
+def ask_scale_again(request, pk, scale_pk):
+    """Ask about a stopped scale again (a scale's name is the patient's once: it cannot be
+    added a second time, so a stop in error had no way back)."""
+    return _set_scale_asked(
+        request,
+        pk,
+        scale_pk,
+        asked=True,
+        done=gettext_noop("The patient will now be asked about “%(name)s” again."),
+        already=gettext_noop("The patient is already asked about “%(name)s”: nothing changed."),
+    )
+
+
+def _set_scale_asked(request, pk, scale_pk, *, asked, done, already):
     patient, _care_team = _gate(request, pk)
     scale = get_object_or_404(SymptomScale.objects.filter(patient=patient), pk=scale_pk)
-    # Conditional: a double tap, or two of the team at once, stop it (and log it) once.
-    stopped = SymptomScale.objects.filter(pk=scale.pk, active=True).update(active=False)
-    if stopped:
-        record_access(request, "scale.stop", patient=patient, obj=scale)
-        messages.success(
-            request,
-            gettext(
-                "The patient is no longer asked about “%(name)s”. The answers already given "
-                "stay in the charts, the nights and the exports."
-            )
-            % {"name": scale.name},
+    # Conditional: a double tap, or two of the team at once, change it (and log it) once.
+    changed = SymptomScale.objects.filter(pk=scale.pk, active=not asked).update(active=asked)
+    if changed:
+        record_access(
+            request, "scale.ask_again" if asked else "scale.stop", patient=patient, obj=scale
         )
+        messages.success(request, gettext(done) % {"name": scale.name})
     else:
-        messages.info(
-            request,
-            gettext("The patient was already no longer asked about “%(name)s”: nothing changed.")
-            % {"name": scale.name},
-        )
+        messages.info(request, gettext(already) % {"name": scale.name})
     return redirect(_back(patient) + "#scales")
 
 

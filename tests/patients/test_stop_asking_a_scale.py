@@ -148,3 +148,37 @@ def test_the_answers_to_a_stopped_scale_stay_in_the_chart_and_the_export(
     assert re.search(r"<th[^>]*>Brain fog</th>", page)  # the chart's data table
     csv = b"".join(export.streaming_content) if export.streaming else export.content
     assert "Brain fog=5" in csv.decode("utf-8-sig")
+
+
+def _ask_url(patient, scale):
+    return reverse("clinic:ask_scale_again", args=[patient.pk, scale.pk])
+
+
+def test_a_stopped_scale_has_an_ask_again_button_naming_it(clinician_client, patient_a, fog):
+    clinician_client.post(_stop_url(patient_a, fog))
+    item = _scale_item(_page(clinician_client, patient_a), "Brain fog")
+    assert f'action="{_ask_url(patient_a, fog)}"' in item
+    assert 'aria-label="Ask about “Brain fog” again">Ask again</button>' in item
+
+
+def test_a_stopped_scale_is_asked_again_and_the_patient_sees_it_again(
+    patient_client, clinician_a, patient_a, answered
+):
+    clinician = signed_in_reauthenticated(clinician_a)
+    response = clinician.post(_ask_url(patient_a, answered))
+    assert response.status_code == 302
+    answered.refresh_from_db()
+    assert answered.active
+    page = _page(clinician, patient_a)
+    assert "The patient will now be asked about “Brain fog” again." in page
+    with time_machine.travel(MORNING_AFTER, tick=False):
+        form = drawn_form(patient_client)
+    assert form.data[f"scale_{answered.pk}"] == "5"  # the answer given, there to correct
+
+
+def test_asking_a_scale_asked_already_changes_nothing_and_says_so(clinician_client, patient_a, fog):
+    clinician_client.post(_ask_url(patient_a, fog))
+    page = _page(clinician_client, patient_a)
+    assert "The patient is already asked about “Brain fog”: nothing changed." in page
+    fog.refresh_from_db()
+    assert fog.active

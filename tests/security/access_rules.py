@@ -304,6 +304,9 @@ RULES = {
     "clinic:stop_scale": rule(
         "clinician_a", post_only=True, params={**PATIENT_A_ID, "scale_pk": _obj("scale")}
     ),
+    "clinic:ask_scale_again": rule(
+        "clinician_a", post_only=True, params={**PATIENT_A_ID, "scale_pk": _obj("scale")}
+    ),
     "clinic:entry_history": rule("clinician_a", params={**PATIENT_A_ID, "entry_pk": _obj("entry")}),
     "clinic:report": rule("clinician_a", params=PATIENT_A_ID),
     "clinic:identifiers": rule("clinician_a", params=PATIENT_A_ID),

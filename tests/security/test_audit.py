@@ -190,16 +190,19 @@ def test_adding_a_symptom_scale_is_logged(clinic, patient_a, clinician_a):
     figures.add("audit", "writes proven logged")
 
 
-def test_stopping_a_symptom_scale_is_logged_once(clinic, patient_a, clinician_a):
+def test_stopping_and_asking_a_symptom_scale_again_are_logged_once(clinic, patient_a, clinician_a):
     scale = SymptomScale.objects.create(patient=patient_a, name="Brain fog")
     client = signed_in_reauthenticated(clinician_a)
     for _tap in range(2):
         client.post(f"/clinic/patients/{patient_a.pk}/scales/{scale.pk}/stop/")
-    rows = AccessLog.objects.filter(action="scale.stop")
-    assert [(r.actor, r.patient, r.object_id) for r in rows] == [
-        (clinician_a, patient_a, str(scale.pk))
-    ]
-    figures.add("audit", "writes proven logged")
+    for _tap in range(2):
+        client.post(f"/clinic/patients/{patient_a.pk}/scales/{scale.pk}/ask/")
+    for action in ("scale.stop", "scale.ask_again"):
+        rows = AccessLog.objects.filter(action=action)
+        assert [(r.actor, r.patient, r.object_id) for r in rows] == [
+            (clinician_a, patient_a, str(scale.pk))
+        ], action
+    figures.add("audit", "writes proven logged", 2)
 
 
 def _signed(**fields):

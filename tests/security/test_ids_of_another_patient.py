@@ -46,6 +46,7 @@ def records_of(patient, clinician):
         ),
         "version": patient.prescriptions.get().versions.get(),
         "scale": SymptomScale.objects.create(patient=patient, name="Brain fog"),
+        "stopped_scale": SymptomScale.objects.create(patient=patient, name="Itch", active=False),
     }
 
 
@@ -54,6 +55,7 @@ PAGES = {
     "clinic:undo_review": ("post", "review"),
     "clinic:plan_version": ("get", "version"),
     "clinic:stop_scale": ("post", "scale"),
+    "clinic:ask_scale_again": ("post", "stopped_scale"),
 }
 
 
@@ -84,9 +86,10 @@ def test_a_record_of_another_patient_under_a_patients_url_is_not_found(
     if kind == "review":
         record.refresh_from_db()
         assert record.undone_at is None
-    if kind == "scale":
+    if kind in ("scale", "stopped_scale"):
+        was = record.active
         record.refresh_from_db()
-        assert record.active
+        assert record.active == was
     # The same record under its own patient's URL is there for whoever may see it.
     if whose == "another of their own patients":
         own = getattr(client, method)(reverse(page, args=[owner.pk, record.pk]))
