@@ -155,19 +155,38 @@ def cancel_confirm_label(night: date) -> str:
 
 
 class NeedsStartConfirmation(PlanChangeError):
-    """A new prescription whose step 1 starts before its first night (the night it takes
-    effect) puts the patient straight onto a later night of its plan, maybe a later step: a
-    plan entered for a patient already on it (from another prescriber) is one, a typo in the
-    date another. It was signed at once ("Last night (4 Dec) 3 mg, Step 2 of 2", step 1
-    never prescribed; found by QA). Saved only once the clinician confirms the patient is
-    already on the plan; the box carries the start date it confirms (``start``), so a box
-    ticked for another date confirms nothing."""
+    """A start date before the change's first night that puts the patient straight onto a
+    later night of the plan, maybe a later step, with nothing said. A new prescription whose
+    step 1 starts before its first night was signed at once ("Last night (4 Dec) 3 mg, Step
+    2 of 2", step 1 never prescribed; found by QA); so was a steps change whose start date
+    moved back (night 4 of step 1, 1.5 mg, became step 2, 3 mg, tonight: a rise within the
+    overnight limit, so no increase was asked). Saved only once the clinician confirms; the
+    box carries the start date it confirms (``start``), so a box ticked for another date
+    confirms nothing. ``label``: the box's words for a date (the form draws the same);
+    ``increase``: the increase warnings the same save asks about (NeedsConfirmation), asked
+    with it so that one save is confirmed once."""
 
-    def __init__(self, start: date, message: str):
+    def __init__(self, start: date, message: str, label=None, increase=()):
         self.start = start
-        tail = gettext(
-            "Tick “%(box)s” and sign again to save it, or change the start date; nothing was saved."
-        ) % {"box": start_confirm_label(start)}
+        self.increase = tuple(increase)
+        box = (label or start_confirm_label)(start)
+        if self.increase:
+            tail = gettext(
+                "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
+                "start date; nothing was saved."
+            ) % {"box": box, "increase": gettext("I confirm this increase")}
+            message = " ".join(
+                (
+                    message,
+                    gettext("Please confirm this increase:"),
+                    *(wording.translate(warning.message) for warning in self.increase),
+                )
+            )
+        else:
+            tail = gettext(
+                "Tick “%(box)s” and sign again to save it, or change the start date; nothing "
+                "was saved."
+            ) % {"box": box}
         super().__init__(message + " " + tail)
 
 
@@ -212,7 +231,69 @@ def started_before_message(
         "start": local_date(start, "date"),
         "night": local_date(position.night, "day_month"),
         "step": position.step_number,
-        "dose": doses.plain(position.dose_mg).replace(".", formats.get_format("DECIMAL_SEPARATOR")),
+        "dose": _dose_words(position.dose_mg),
+    }
+
+
+def _dose_words(dose_mg) -> str:
+    """A dose in mg as a message says it, with the language's decimal separator."""
+    return doses.plain(dose_mg).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+
+
+def moved_start_confirm_label(start: date) -> str:
+    """The Change steps box that confirms a start date moved back past nights of a step
+    (as the save's NeedsStartConfirmation names it)."""
+    return gettext("I confirm moving the start back to %(start)s") % {
+        "start": local_date(start, "date")
+    }
+
+
+def moved_start_message(
+    start: date,
+    was: titration.PlanPosition,
+    moved: titration.PlanPosition,
+    local_today: date,
+    dosing_time: str,
+) -> str:
+    """What a steps change whose start date moved back does on its first night: the patient
+    moves from the plan's step as signed (``was``) to a later one (``moved``), named by the
+    plan's numbers (titration's step_number: after a restart at step 2 the first is "step
+    2"): "Step 2 now starts on the night of 15 Nov 2026, before tonight: tonight (5 Dec)
+    the patient moves from step 1, 1.5 mg, to step 2, 3 mg." The night is named as the
+    patient's pages name it (nights.relative_night, as started_before_message), in the
+    change form's words (``dosing_time``: words_dosing_time)."""
+    said = relative_night(moved.night, local_today, dosing_time)
+    if said == TONIGHT:
+        message = gettext(
+            "Step %(step)s now starts on the night of %(start)s, before tonight: tonight "
+            "(%(night)s) the patient moves from step %(was_step)s, %(was_dose)s mg, to step "
+            "%(step)s, %(dose)s mg."
+        )
+    elif said == LAST_NIGHT:
+        message = gettext(
+            "Step %(step)s now starts on the night of %(start)s, before last night, the "
+            "change's first night: last night (%(night)s) the patient moves from step "
+            "%(was_step)s, %(was_dose)s mg, to step %(step)s, %(dose)s mg."
+        )
+    elif said == TODAY:
+        message = gettext(
+            "Step %(step)s now starts on the day of %(start)s, before today: today "
+            "(%(night)s) the patient moves from step %(was_step)s, %(was_dose)s mg, to step "
+            "%(step)s, %(dose)s mg."
+        )
+    else:
+        message = gettext(
+            "Step %(step)s now starts on %(start)s, before the change's first dose on "
+            "%(night)s: then the patient moves from step %(was_step)s, %(was_dose)s mg, to "
+            "step %(step)s, %(dose)s mg."
+        )
+    return message % {
+        "start": local_date(start, "date"),
+        "night": local_date(moved.night, "day_month"),
+        "step": moved.step_number,
+        "dose": _dose_words(moved.dose_mg),
+        "was_step": was.step_number,
+        "was_dose": _dose_words(was.dose_mg),
     }
 
 
@@ -1195,6 +1276,7 @@ def save_version(
     confirmed_increase: bool = False,
     confirmed_gap: bool = False,
     confirmed_restart: date | None = None,
+    confirmed_start: date | None = None,
 ) -> PlanVersion:
     """Save ``change`` as the next version, or raise StalePlan / PlanChangeError.
 
@@ -1203,7 +1285,9 @@ def save_version(
     ``confirmed_increase``, one that leaves nights without LDN before its first step
     NeedsGapConfirmation unless ``confirmed_gap``, a hold with an end that ends a hold until
     resumed (LDN restarts after it) NeedsRestartConfirmation unless ``confirmed_restart``
-    is the night it restarts on; once confirmed, the version records what was confirmed.
+    is the night it restarts on, a steps change whose start date moved back onto a later
+    step tonight (_moved_start) NeedsStartConfirmation unless ``confirmed_start`` is that
+    start date; once confirmed, the version records what was confirmed.
     """
     with transaction.atomic():
         prescription = (
@@ -1237,10 +1321,18 @@ def save_version(
         restart = restart or _confirmed_replaced_restart(
             view.versions, after, change, confirmed_restart
         )
-        confirmed = _confirmed_warning(
-            view.newest_versions, latest_number + 1, change, confirmed_increase
+        confirmed, moved = _confirmed_start_and_increase(
+            lambda: _confirmed_warning(
+                view.newest_versions, latest_number + 1, change, confirmed_increase
+            ),
+            _moved_start(
+                view, after, change, now.astimezone(prescription.patient.tz).date(), words
+            ),
+            change.start_date,
+            confirmed_start,
+            moved_start_confirm_label,
         )
-        confirmed = " ".join(filter(None, (confirmed, gap, restart)))
+        confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         version.cancelled_hold = _cancelled_hold(view.versions, (*view.versions, *after), change)
         version.kept_holds = [
@@ -1925,22 +2017,24 @@ def create_prescription(
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
         _check(prescription, change, now, view)
-        started = _confirmed_start(view, change, now.astimezone(patient.tz).date(), confirmed_start)
-        confirmed = _confirmed_warning((), 1, change, confirmed_increase)
+        confirmed, started = _confirmed_start_and_increase(
+            lambda: _confirmed_warning((), 1, change, confirmed_increase),
+            _started_before(view, change, now.astimezone(patient.tz).date()),
+            change.start_date,
+            confirmed_start,
+            start_confirm_label,
+        )
         confirmed = " ".join(filter(None, (confirmed, started)))
         prescription.save()
         _insert_version(prescription, 1, prescriber, change, now, confirmed)
         return prescription
 
 
-def _confirmed_start(
-    view: plans.PlanView, change: PlanChange, local_today: date, confirmed: date | None
-) -> str:
+def _started_before(view: plans.PlanView, change: PlanChange, local_today: date) -> str:
     """What a new prescription whose step 1 starts before its first night prescribes on that
-    night, as stored on its version once confirmed; raises NeedsStartConfirmation unless
-    ``confirmed`` is its start date. The night is read from the plan as it will be (the
-    patient's earlier prescriptions and this one), through titration, as every page reads
-    it."""
+    night (started_before_message), "" when it starts then or later. The night is read from
+    the plan as it will be (the patient's earlier prescriptions and this one), through
+    titration, as every page reads it."""
     first = change.effective_night
     if change.start_date >= first:
         return ""
@@ -1949,7 +2043,59 @@ def _confirmed_start(
         prescription_index=(view.versions[-1].prescription_index + 1) if view.versions else 0,
     )
     position = titration.current_step((*view.versions, proposed), first)
-    message = started_before_message(change.start_date, position, local_today, change.dosing_time)
-    if confirmed != change.start_date:
-        raise NeedsStartConfirmation(change.start_date, message)
-    return message
+    return started_before_message(change.start_date, position, local_today, change.dosing_time)
+
+
+def _moved_start(
+    view: plans.PlanView, after, change: PlanChange, local_today: date, dosing_time: str
+) -> str:
+    """What a steps change whose start date moved back (before the plan's current one, the
+    version it builds on) does on its first night when that puts the patient on a later step
+    than the same steps from the current start would (moved_start_message); "" when it
+    skips no step: a start unchanged or moved later (steps repeated), or one moved back
+    within the step. ``after``: the versions the change stores (it, then what it signs
+    again), read through titration as every page reads the plan. Asked only when the plan
+    as signed and the change both dose on that night (not on hold or not yet started)."""
+    if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
+        return ""
+    current = view.latest.start_date
+    if change.start_date >= current:
+        return ""
+    first = change.effective_night
+    moved = titration.current_step((*view.versions, *after), first)
+    was = view.on(first)
+    if moved.status != titration.ACTIVE or was.status != titration.ACTIVE:
+        return ""
+    same = titration.current_step(
+        (*view.versions, replace(after[0], start_date=current), *after[1:]), first
+    )
+    # Not started from the current start: the patient would begin on the first row's step.
+    same_number = (
+        same.step_number
+        if same.status == titration.ACTIVE
+        else titration.step_number(change.steps_before, 0)
+    )
+    if moved.step_number <= same_number:
+        return ""
+    step_began = first - timedelta(days=moved.day_in_step - 1)
+    return moved_start_message(step_began, was, moved, local_today, dosing_time)
+
+
+def _confirmed_start_and_increase(
+    confirm_increase, started: str, start: date, confirmed_start: date | None, label
+) -> tuple[str, str]:
+    """The increase warnings (``confirm_increase()``: _confirmed_warning's answer, which
+    raises NeedsConfirmation) and the start message (``started``: "" when none is asked) a
+    save stores once confirmed. A start asked (``confirmed_start`` is not ``start``) raises
+    NeedsStartConfirmation, carrying the increase warnings too when they are not confirmed
+    either: one refusal asks both, so one save is signed with one more click, not two."""
+    asks_start = bool(started) and confirmed_start != start
+    try:
+        increase = confirm_increase()
+    except NeedsConfirmation as error:
+        if asks_start:
+            raise NeedsStartConfirmation(start, started, label, increase=error.warnings) from None
+        raise
+    if asks_start:
+        raise NeedsStartConfirmation(start, started, label)
+    return increase, started

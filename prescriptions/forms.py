@@ -25,6 +25,7 @@ from prescriptions import suggestions, titration
 from prescriptions.changes import (
     cancel_confirm_label,
     logged_dose_stands_message,
+    moved_start_confirm_label,
     restart_confirm_label,
     start_confirm_label,
 )
@@ -510,6 +511,13 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
             "nights before step 1 starts; the version records your confirmation."
         ),
     )
+    # The start date the clinician confirms, when the save asks about it
+    # (changes.NeedsStartConfirmation: a new plan's step 1 begun before its first night, a
+    # change's start moved back onto a later step): the box's value is that date, so a box
+    # ticked for another date confirms nothing. Drawn by _confirm_start.html, never with
+    # the other fields; labelled as the save names it (start_label).
+    confirm_start = forms.CharField(required=False)
+    start_label = staticmethod(moved_start_confirm_label)
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
     first_night_field = "effective_night"
     morning_words = {
@@ -527,6 +535,9 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
 
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
+        # Set by the view when the save raised NeedsStartConfirmation: the box is shown, not
+        # ticked, naming that start date.
+        self.start_asked = None
         super().__init__(*args, **kwargs)
         # The start date and the gap box name the first row's number, as the editor numbers
         # it (after a restart at step 2: "Step 2 starts on the night of"); from step 1, the
@@ -573,6 +584,14 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def clean_steps_before(self):
         return self.cleaned_data["steps_before"] or 0
 
+    def clean_confirm_start(self):
+        return posted_night(self.cleaned_data.get("confirm_start"))
+
+    @property
+    def start_box(self) -> dict | None:
+        """The start-date box to draw (confirm_box), labelled as the save asks it."""
+        return confirm_box(self.start_asked, self.data.get("confirm_start"), self.start_label)
+
     def clean_effective_night(self):
         return self.from_tonight(
             "effective_night",
@@ -600,13 +619,10 @@ class NewPlanForm(PlanStepsForm):
     effective_night = None
     confirm_gap = None  # a first plan: the patient is not dosing yet
     steps_before = None  # a first plan: its steps are the plan's from step 1
-    # The start date the clinician confirms the patient is already on the plan since, when
-    # step 1 starts before the plan's first night (changes.NeedsStartConfirmation): the box's
-    # value is that date, so a box ticked for another date confirms nothing. Drawn by
-    # _confirm_start.html, never with the other fields.
-    confirm_start = forms.CharField(required=False)
     field_order = ["start_date", "reason", "patient_note"]
     morning_words = {"start_date": PlanStepsForm.morning_words["start_date"]}
+    # Step 1 begun before the plan's first night: the patient is already on the plan.
+    start_label = staticmethod(start_confirm_label)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -622,17 +638,6 @@ class NewPlanForm(PlanStepsForm):
             )
         )
         self.fields["start_date"].help_text = message % {"night": self.first_night_heading}
-        # Set by the view when the save raised NeedsStartConfirmation: the box is shown, not
-        # ticked, naming that start date.
-        self.start_asked = None
-
-    def clean_confirm_start(self):
-        return posted_night(self.cleaned_data.get("confirm_start"))
-
-    @property
-    def start_box(self) -> dict | None:
-        """The start-date box to draw (confirm_box), labelled as the save asks it."""
-        return confirm_box(self.start_asked, self.data.get("confirm_start"), start_confirm_label)
 
 
 def posted_night(value) -> date | None:

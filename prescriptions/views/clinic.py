@@ -266,9 +266,7 @@ def prescription_new(request, patient_id):
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
-                plan_form.needs_confirmation = isinstance(error, NeedsConfirmation)
-                if isinstance(error, NeedsStartConfirmation):
-                    plan_form.start_asked = error.start
+                _show_asked_boxes(plan_form, error)
                 plan_form.add_error(None, str(error))
             else:
                 record_access(request, "prescription.create", patient=patient, obj=prescription)
@@ -304,6 +302,18 @@ def prescription_new(request, patient_id):
             "templates": PlanTemplate.objects.all(),
         },
     )
+
+
+def _show_asked_boxes(form, error):
+    """The boxes a refused steps save (a new plan's or a change's) draws: the increase box
+    when it asks about an increase, the start box naming the start date it asks about
+    (NeedsStartConfirmation may ask both at once)."""
+    start_asked = isinstance(error, NeedsStartConfirmation)
+    form.needs_confirmation = isinstance(error, NeedsConfirmation) or (
+        start_asked and bool(error.increase)
+    )
+    if start_asked:
+        form.start_asked = error.start
 
 
 def _int_or_404(raw):
@@ -394,11 +404,12 @@ def plan_change(request, patient_id, template_id=None):
                     now=now,
                     confirmed_increase=form.cleaned_data["confirm_increase"],
                     confirmed_gap=form.cleaned_data["confirm_gap"],
+                    confirmed_start=form.cleaned_data["confirm_start"],
                 )
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
-                form.needs_confirmation = isinstance(error, NeedsConfirmation)
+                _show_asked_boxes(form, error)
                 form.needs_gap_confirmation = isinstance(error, NeedsGapConfirmation)
                 form.add_error(None, str(error))
             else:
