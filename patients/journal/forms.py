@@ -398,9 +398,20 @@ class MorningForm(SubmissionForm):
 
     SCORES = ("sleep_quality", "dream_intensity", "pain", "fatigue", "mood")
 
-    def __init__(self, *args, extra_scales=(), **kwargs):
+    def __init__(self, *args, extra_scales=(), stopped_scales=(), **kwargs):
+        """``extra_scales``: the patient's scales still asked, drawn on the form.
+        ``stopped_scales``: their scales the clinician stopped asking, taken only when a
+        post answers them: a check-in kept on the phone offline, or a page drawn before the
+        clinician's "Stop asking", was filled in while the scale was asked, and dropping
+        its answer lost it silently (DESIGN §4)."""
         super().__init__(*args, **kwargs)
         self.extra_scales = list(extra_scales)
+        if self.is_bound:
+            self.extra_scales += [
+                scale
+                for scale in stopped_scales
+                if self.add_prefix(f"scale_{scale.pk}") in self.data
+            ]
         self.fields["notes"].error_messages["max_length"] = gettext(
             "Notes can be at most %(limit)s characters long."
         ) % {"limit": formats.number_format(NOTES_MAX, force_grouping=True)}

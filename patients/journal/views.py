@@ -611,7 +611,12 @@ def skip(request, night):
 
 
 def _extra_scales(patient):
-    return list(SymptomScale.objects.filter(patient=patient, active=True))
+    """The patient's own scales: (still asked, stopped). Only this patient's: a posted
+    ``scale_<id>`` of another patient's scale has no field and is never stored."""
+    asked, stopped = [], []
+    for scale in SymptomScale.objects.filter(patient=patient):
+        (asked if scale.active else stopped).append(scale)
+    return asked, stopped
 
 
 @patient_view
@@ -628,9 +633,9 @@ def morning(request, night):
         # form again with what was typed and why).
         messages.info(request, journal.checkin_not_open_message(night, refused_save=False))
         return redirect("journal:night", night)
-    extra_scales = _extra_scales(patient)
+    extra_scales, stopped_scales = _extra_scales(patient)
     if request.method == "POST":
-        form = MorningForm(request.POST, extra_scales=extra_scales)
+        form = MorningForm(request.POST, extra_scales=extra_scales, stopped_scales=stopped_scales)
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -182,3 +182,86 @@ def test_asking_a_scale_asked_already_changes_nothing_and_says_so(clinician_clie
     assert "The patient is already asked about “Brain fog”: nothing changed." in page
     fog.refresh_from_db()
     assert fog.active
+
+
+# Offline: the patient answered at 07:00 with no connection, the clinician stopped the scale
+# at 09:00, the phone sent the kept check-in at 10:00 (DESIGN §4: nothing lost silently).
+ANSWERED_OFFLINE = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+STOPPED = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+RECONNECTED = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+REPLAY = {"HTTP_X_LDN_REPLAY": "1"}
+
+
+def _replay(client, **data):
+    posted = {
+        "submission_id": str(uuid.uuid4()),
+        "acted_at": ANSWERED_OFFLINE.isoformat(),
+        **data,
+    }
+    with time_machine.travel(RECONNECTED, tick=False):
+        return client.post(MORNING_URL, posted, **REPLAY)
+
+
+@pytest.fixture
+def stopped_after_answering_offline(patient_a, clinician_a, fog):
+    make_plan(patient_a, clinician_a)
+    with time_machine.travel(STOPPED, tick=False):
+        signed_in_reauthenticated(clinician_a).post(_stop_url(patient_a, fog))
+    fog.refresh_from_db()
+    assert not fog.active
+    return fog
+
+
+def test_a_check_in_kept_offline_keeps_its_answer_to_a_scale_stopped_before_it_was_sent(
+    patient_client, stopped_after_answering_offline
+):
+    fog = stopped_after_answering_offline
+    response = _replay(patient_client, **{f"scale_{fog.pk}": "7"})
+    assert response.status_code == 200, response.content
+    assert response.json()["ok"] is True
+    entry = NightlyEntry.objects.get()
+    assert entry.logged_offline
+    assert list(SymptomScore.objects.values_list("scale_id", "value")) == [(fog.pk, 7)]
+
+
+def test_a_page_drawn_before_stop_asking_keeps_its_answer_to_the_stopped_scale(
+    patient_client, stopped_after_answering_offline
+):
+    fog = stopped_after_answering_offline
+    posted = {"submission_id": str(uuid.uuid4()), f"scale_{fog.pk}": "7", "pain": "4"}
+    with time_machine.travel(RECONNECTED, tick=False):
+        assert patient_client.post(MORNING_URL, posted).status_code == 302
+    assert list(SymptomScore.objects.values_list("scale_id", "value")) == [(fog.pk, 7)]
+
+
+@pytest.mark.parametrize("value", ["11", "-1", "7.5", "seven"])
+def test_an_answer_to_a_stopped_scale_is_checked_as_an_asked_ones_is(
+    patient_client, stopped_after_answering_offline, value
+):
+    fog = stopped_after_answering_offline
+    response = _replay(patient_client, **{f"scale_{fog.pk}": value, "pain": "4"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Choose a whole number from 0 to 10."
+    assert not NightlyEntry.objects.exists()
+    assert not SymptomScore.objects.exists()
+
+
+def test_the_check_in_page_does_not_draw_a_scale_stopped_before_any_answer(
+    patient_client, stopped_after_answering_offline
+):
+    with time_machine.travel(RECONNECTED, tick=False):
+        form = drawn_form(patient_client)
+    assert f"scale_{stopped_after_answering_offline.pk}" not in form.radios
+    assert "pain" in form.radios
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_a_check_in_never_scores_another_patients_scale(
+    patient_client, patient_a, patient_b, clinician_a, active
+):
+    make_plan(patient_a, clinician_a)
+    theirs = SymptomScale.objects.create(patient=patient_b, name="Brain fog", active=active)
+    response = _replay(patient_client, **{f"scale_{theirs.pk}": "7", "pain": "4"})
+    assert response.status_code == 200, response.content
+    assert NightlyEntry.objects.get().pain == 4
+    assert not SymptomScore.objects.exists()
