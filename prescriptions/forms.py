@@ -1,7 +1,7 @@
 """Plan forms: the step rows, the signed change forms, prescriptions, templates, dismissals.
 
 Forms turn what was typed into plain values with messages that say what is allowed; the
-clinical checks themselves are titration.validate_steps (through Prescription.validate_steps)
+clinical checks themselves are titration.step_problems (through Prescription.validate_steps)
 and the builders in changes.py.
 """
 

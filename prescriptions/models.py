@@ -96,10 +96,9 @@ class Prescription(models.Model):
         return titration.dose_volume_ml(dose_mg, self.concentration_mg_per_ml)
 
     def validate_steps(self, steps, labels=None, counts_nights=False, placed=False):
-        """titration's problems with these steps, in the active language (each step named by
-        its label, a length in nights with ``counts_nights``: titration.validate_steps).
-        ``placed``: each as (index, field, message) (titration.step_problems), so a steps
-        editor shows it beside the row's field it is about."""
+        """titration.step_problems with these steps, in the active language (each step named
+        by its label, a length in nights with ``counts_nights``). ``placed``: each as (index,
+        field, message), so a steps editor shows it beside the row's field it is about."""
         problems = titration.step_problems(
             steps,
             settings.LDN_DOSE_MIN_MG,

@@ -66,7 +66,7 @@ class PlainVersion:
     row is ``prescriptions.models.PlanVersion``; ``PlanVersion.as_plain()`` makes this).
 
     Only structural invariants are enforced here (they make positions computable); whether
-    the doses and lengths are clinically acceptable is :func:`validate_steps`' job, which
+    the doses and lengths are clinically acceptable is :func:`step_problems`' job, which
     gives the clinician a readable message before anything is saved.
     """
 
@@ -942,25 +942,19 @@ def _liquid_error(
     )
 
 
-# Where a problem of validate_steps lies: the step's dose or its length (a step editor shows
+# Where a problem of step_problems lies: the step's dose or its length (a step editor shows
 # it beside that field), or None for the plan as a whole (too many steps, none at all).
 DOSE, LENGTH = "dose_mg", "days"
 
 
 @dataclass(frozen=True)
 class StepProblem:
-    """One of validate_steps' problems and where it lies: ``index`` in ``steps`` (None: the
+    """One of step_problems' problems and where it lies: ``index`` in ``steps`` (None: the
     plan as a whole) and ``field`` (DOSE or LENGTH; None with no index)."""
 
     index: int | None
     field: str | None
     phrase: Phrase
-
-
-def validate_steps(*args, **kwargs) -> list[Phrase]:
-    """step_problems' messages alone, in order (a save's check, which has no rows to place
-    them beside)."""
-    return [problem.phrase for problem in step_problems(*args, **kwargs)]
 
 
 def step_problems(
@@ -1091,7 +1085,7 @@ def _dose_errors(
             )
         ]
     if formulation == LIQUID:
-        assert concentration_mg_per_ml is not None  # checked by validate_steps
+        assert concentration_mg_per_ml is not None  # checked by step_problems
         message = _liquid_error(dose, concentration_mg_per_ml, min_volume_ml, label)
         return [message] if message else []
     return []

@@ -21,9 +21,9 @@ from prescriptions.titration import (
     plan_ahead,
     prescribed_dose,
     status_on,
+    step_problems,
     step_schedule,
     tonight,
-    validate_steps,
     version_in_effect,
 )
 
@@ -57,8 +57,13 @@ def version(
     )
 
 
+def problems(steps, dose_min, dose_max, formulation, **extra):
+    """step_problems' messages, in order (as Prescription.validate_steps reads them)."""
+    return [p.phrase for p in step_problems(steps, dose_min, dose_max, formulation, **extra)]
+
+
 def validate(steps, formulation="other", **extra):
-    return validate_steps(steps, D("1"), D("5"), formulation, **extra)
+    return problems(steps, D("1"), D("5"), formulation, **extra)
 
 
 # --- statuses ---------------------------------------------------------------------------
@@ -384,8 +389,8 @@ def test_range_ends_and_two_decimals_are_accepted(dose):
 
 
 def test_the_range_is_taken_from_the_arguments():
-    assert validate_steps([step("0.5", None)], D("0.5"), D("4.5"), "other") == []
-    assert validate_steps([step("5", None)], D("0.5"), D("4.5"), "other") == [
+    assert problems([step("0.5", None)], D("0.5"), D("4.5"), "other") == []
+    assert problems([step("5", None)], D("0.5"), D("4.5"), "other") == [
         "Step 1: 5 mg is outside the allowed range: use a dose from 0.5 to 4.5 mg."
     ]
 
