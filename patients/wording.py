@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import get_language, gettext, ngettext
 
 from ldn_journal.local_dates import local_date
+from patients.rules import doses
 from patients.rules.wording import DateWithYear, Label, Phrase, lower_first
 
 
@@ -28,6 +29,15 @@ def translate(value) -> str:
     if isinstance(value, list | tuple):
         return [translate(item) for item in value]
     return _value(value) if isinstance(value, Label) else value
+
+
+def amount(value) -> str:
+    """A dose or volume as people write it, in the active language: 1.50 -> "1.5" ("1,5" in
+    es and de), 3.00 -> "3"; None or "" -> "". The template filter ``amount`` and the plan
+    changes' messages all say a dose through this one function."""
+    if value in (None, ""):
+        return ""
+    return doses.plain(Decimal(value)).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 def list_separator() -> str:

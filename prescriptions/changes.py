@@ -19,13 +19,11 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import formats
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ldn_journal.local_dates import local_date
 from patients import wording
 from patients.models import NightlyEntry, Patient
-from patients.rules import doses
 from patients.rules.nights import LAST_NIGHT, TODAY, TONIGHT, relative_night
 from prescriptions import plans, safety, suggestions, titration
 from prescriptions.models import PlanStep, PlanVersion, Prescription
@@ -231,13 +229,8 @@ def started_before_message(
         "start": local_date(start, "date"),
         "night": local_date(position.night, "day_month"),
         "step": position.step_number,
-        "dose": _dose_words(position.dose_mg),
+        "dose": wording.amount(position.dose_mg),
     }
-
-
-def _dose_words(dose_mg) -> str:
-    """A dose in mg as a message says it, with the language's decimal separator."""
-    return doses.plain(dose_mg).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 def moved_start_confirm_label(start: date) -> str:
@@ -291,9 +284,9 @@ def moved_start_message(
         "start": local_date(start, "date"),
         "night": local_date(moved.night, "day_month"),
         "step": moved.step_number,
-        "dose": _dose_words(moved.dose_mg),
+        "dose": wording.amount(moved.dose_mg),
         "was_step": was.step_number,
-        "was_dose": _dose_words(was.dose_mg),
+        "was_dose": wording.amount(was.dose_mg),
     }
 
 
@@ -332,9 +325,7 @@ def restart_message(
         "until": local_date(until, "date"),
         "start": local_date(held_from, "date"),
         "night": local_date(night, "date"),
-        "dose": doses.plain(dose).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
-        if dose is not None
-        else "",
+        "dose": wording.amount(dose),
     }
 
 

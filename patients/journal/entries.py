@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
+from patients import wording
 from patients.models import (
     NOT_READ,
     NightlyEntry,
@@ -769,8 +770,7 @@ def _shown(entry, name, value) -> str:
             return f"{shown} {zone_label(entry.time_zone)}"
         return shown
     if isinstance(value, Decimal):
-        number = f"{value.normalize():f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
-        return f"{number} mg"
+        return f"{wording.amount(value)} mg"
     choices = dict(NightlyEntry._meta.get_field(name).flatchoices)
     return str(choices.get(value, value))
 

@@ -1,17 +1,17 @@
 """Template filters for the journal pages."""
 
 import zoneinfo
-from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import date as date_filter
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal.local_dates import dated_style, local_date
-from patients.rules import doses, nights
+from patients import wording
+from patients.rules import nights
 from patients.rules.nights import zone_label
 
 register = template.Library()
@@ -117,10 +117,9 @@ def patient_time(patient, moment, style):
 
 @register.filter
 def amount(value):
-    """A dose or volume as people write it: 1.50 -> "1.5" ("1,5" in es and de), 3.00 -> "3"."""
-    if value in (None, ""):
-        return ""
-    return doses.plain(Decimal(value)).replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    """A dose or volume as people write it: 1.50 -> "1.5" ("1,5" in es and de), 3.00 -> "3"
+    (wording.amount, which the plan changes' messages use too)."""
+    return wording.amount(value)
 
 
 @register.filter
