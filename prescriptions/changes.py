@@ -13,6 +13,7 @@ are pure and raise :class:`PlanChangeError` with a message for the clinician.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -153,21 +154,22 @@ def cancel_confirm_label(night: date) -> str:
 
 
 class NeedsStartConfirmation(PlanChangeError):
-    """A start date before the change's first night that puts the patient straight onto a
-    later night of the plan, maybe a later step, with nothing said. A new prescription whose
-    step 1 starts before its first night was signed at once ("Last night (4 Dec) 3 mg, Step
-    2 of 2", step 1 never prescribed; found by QA); so was a steps change whose start date
-    moved back (night 4 of step 1, 1.5 mg, became step 2, 3 mg, tonight: a rise within the
-    overnight limit, so no increase was asked). Saved only once the clinician confirms; the
-    box carries the start date it confirms (``start``), so a box ticked for another date
-    confirms nothing. ``label``: the box's words for a date (the form draws the same);
-    ``increase``: the increase warnings the same save asks about (NeedsConfirmation), asked
-    with it so that one save is confirmed once."""
+    """A steps save that puts the patient on a later step, on the change's first dosing
+    night, than the plan as signed would (skipped_steps): a new prescription whose step 1
+    starts before its first night ("Last night (4 Dec) 3 mg, Step 2 of 2", step 1 never
+    prescribed; found by QA), a steps change whose start date moved back, a step shortened,
+    a template with an earlier start: each put the patient on a later step with nothing said
+    (a rise within the overnight limit asks no increase). Saved only once the clinician
+    confirms; the box carries the date and the step it confirms (``asked``: its ``box``), so
+    a box ticked for another date or another step confirms nothing. ``increase``: the
+    increase warnings the same save asks about (NeedsConfirmation), asked with it so that
+    one save is confirmed once."""
 
-    def __init__(self, start: date, message: str, label=None, increase=()):
-        self.start = start
+    def __init__(self, asked: SkippedSteps, increase=()):
+        self.start, self.step = asked.box
         self.increase = tuple(increase)
-        box = (label or start_confirm_label)(start)
+        box = asked.label(*asked.box)
+        message = asked.message
         if self.increase:
             tail = gettext(
                 "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
@@ -188,9 +190,10 @@ class NeedsStartConfirmation(PlanChangeError):
         super().__init__(message + " " + tail)
 
 
-def start_confirm_label(start: date) -> str:
+def start_confirm_label(start: date, _step: int | None = None) -> str:
     """The new prescription's box that confirms a step 1 begun before its first night (as
-    the save's NeedsStartConfirmation names it)."""
+    the save's NeedsStartConfirmation names it); the step it puts the patient on is carried
+    by the box's value, not said (the message above it says it)."""
     return gettext("I confirm the patient is already on this plan since %(start)s") % {
         "start": local_date(start, "date")
     }
@@ -233,11 +236,13 @@ def started_before_message(
     }
 
 
-def moved_start_confirm_label(start: date) -> str:
-    """The Change steps box that confirms a start date moved back past nights of a step
-    (as the save's NeedsStartConfirmation names it)."""
-    return gettext("I confirm moving the start back to %(start)s") % {
-        "start": local_date(start, "date")
+def moved_start_confirm_label(start: date, step: int) -> str:
+    """The Change steps box that confirms a step now begun before the change's first
+    dosing night (as the save's NeedsStartConfirmation names it): the step and its first
+    night, both carried by the box's value."""
+    return gettext("I confirm step %(step)s starts on %(start)s") % {
+        "step": step,
+        "start": local_date(start, "date"),
     }
 
 
@@ -247,16 +252,49 @@ def moved_start_message(
     moved: titration.PlanPosition,
     local_today: date,
     dosing_time: str,
+    *,
+    after_hold: bool = False,
 ) -> str:
-    """What a steps change whose start date moved back does on its first night: the patient
-    moves from the plan's step as signed (``was``) to a later one (``moved``), named by the
-    plan's numbers (titration's step_number: after a restart at step 2 the first is "step
-    2"): "Step 2 now starts on the night of 15 Nov 2026, before tonight: tonight (5 Dec)
-    the patient moves from step 1, 1.5 mg, to step 2, 3 mg." The night is named as the
-    patient's pages name it (nights.relative_night, as started_before_message), in the
-    change form's words (``dosing_time``: words_dosing_time)."""
+    """What a steps change does on its first dosing night (``moved.night``) when it puts
+    the patient on a later step than the plan as signed (``was``), both named by the plan's
+    numbers (titration's step_number: after a restart at step 2 the first is "step 2");
+    ``start``: the night that step now begins. "Step 2 now starts on the night of 15 Nov
+    2026, before tonight: tonight (5 Dec) the patient moves from step 1, 1.5 mg, to step 2,
+    3 mg." A step that begins on that night itself (a step shortened) "now starts tonight";
+    a night after a hold (``after_hold``) is the one "when the hold ends". The night is
+    named as the patient's pages name it (nights.relative_night, as started_before_message),
+    in the change form's words (``dosing_time``: words_dosing_time)."""
     said = relative_night(moved.night, local_today, dosing_time)
-    if said == TONIGHT:
+    on_the_night = start == moved.night
+    if after_hold:
+        message = gettext(
+            "Step %(step)s now starts on %(start)s: on %(night)s, when the hold ends, the "
+            "patient moves from step %(was_step)s, %(was_dose)s mg, to step %(step)s, "
+            "%(dose)s mg."
+        )
+    elif on_the_night and said == TONIGHT:
+        message = gettext(
+            "Step %(step)s now starts tonight (%(night)s): the patient moves from step "
+            "%(was_step)s, %(was_dose)s mg, to step %(step)s, %(dose)s mg."
+        )
+    elif on_the_night and said == LAST_NIGHT:
+        message = gettext(
+            "Step %(step)s now starts last night (%(night)s), the change's first night: the "
+            "patient moves from step %(was_step)s, %(was_dose)s mg, to step %(step)s, "
+            "%(dose)s mg."
+        )
+    elif on_the_night and said == TODAY:
+        message = gettext(
+            "Step %(step)s now starts today (%(night)s): the patient moves from step "
+            "%(was_step)s, %(was_dose)s mg, to step %(step)s, %(dose)s mg."
+        )
+    elif on_the_night:
+        message = gettext(
+            "Step %(step)s now starts on %(night)s, the change's first dose: then the "
+            "patient moves from step %(was_step)s, %(was_dose)s mg, to step %(step)s, "
+            "%(dose)s mg."
+        )
+    elif said == TONIGHT:
         message = gettext(
             "Step %(step)s now starts on the night of %(start)s, before tonight: tonight "
             "(%(night)s) the patient moves from step %(was_step)s, %(was_dose)s mg, to step "
@@ -1267,7 +1305,7 @@ def save_version(
     confirmed_increase: bool = False,
     confirmed_gap: bool = False,
     confirmed_restart: date | None = None,
-    confirmed_start: date | None = None,
+    confirmed_start: tuple[date, int] | None = None,
 ) -> PlanVersion:
     """Save ``change`` as the next version, or raise StalePlan / PlanChangeError.
 
@@ -1276,9 +1314,10 @@ def save_version(
     ``confirmed_increase``, one that leaves nights without LDN before its first step
     NeedsGapConfirmation unless ``confirmed_gap``, a hold with an end that ends a hold until
     resumed (LDN restarts after it) NeedsRestartConfirmation unless ``confirmed_restart``
-    is the night it restarts on, a steps change whose start date moved back onto a later
-    step tonight (_moved_start) NeedsStartConfirmation unless ``confirmed_start`` is that
-    start date; once confirmed, the version records what was confirmed.
+    is the night it restarts on, a steps change that puts the patient on a later step on
+    its first dosing night (skipped_steps) NeedsStartConfirmation unless ``confirmed_start``
+    is the (date, step) its box carries; once confirmed, the version records what was
+    confirmed.
     """
     with transaction.atomic():
         prescription = (
@@ -1316,12 +1355,14 @@ def save_version(
             lambda: _confirmed_warning(
                 view.newest_versions, latest_number + 1, change, confirmed_increase
             ),
-            _moved_start(
-                view, after, change, now.astimezone(prescription.patient.tz).date(), words
+            skipped_steps(
+                view.versions,
+                after,
+                change,
+                now.astimezone(prescription.patient.tz).date(),
+                words,
             ),
-            change.start_date,
             confirmed_start,
-            moved_start_confirm_label,
         )
         confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
@@ -1983,14 +2024,15 @@ def create_prescription(
     change: PlanChange,
     now: datetime,
     confirmed_increase: bool = False,
-    confirmed_start: date | None = None,
+    confirmed_start: tuple[date, int] | None = None,
 ) -> Prescription:
     """Save a patient's first (or next, after the last one ended) prescription and version 1.
 
     ``prescription`` is an unsaved instance carrying the formulation fields. The patient row
-    is locked so two clinicians creating a prescription at once end with one. A step 1 that
-    starts before the plan's first night raises NeedsStartConfirmation unless
-    ``confirmed_start`` is that start date; the version records what was confirmed.
+    is locked so two clinicians creating a prescription at once end with one. A plan whose
+    first night is past its step 1 (skipped_steps) raises NeedsStartConfirmation unless
+    ``confirmed_start`` is the (start date, step) its box carries; the version records what
+    was confirmed.
     """
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient_id)
@@ -2008,12 +2050,20 @@ def create_prescription(
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
         _check(prescription, change, now, view)
+        proposed = replace(
+            _as_plain(change, 1, ()),
+            prescription_index=(view.versions[-1].prescription_index + 1) if view.versions else 0,
+        )
         confirmed, started = _confirmed_start_and_increase(
             lambda: _confirmed_warning((), 1, change, confirmed_increase),
-            _started_before(view, change, now.astimezone(patient.tz).date()),
-            change.start_date,
+            skipped_steps(
+                view.versions,
+                (proposed,),
+                change,
+                now.astimezone(patient.tz).date(),
+                change.dosing_time,
+            ),
             confirmed_start,
-            start_confirm_label,
         )
         confirmed = " ".join(filter(None, (confirmed, started)))
         prescription.save()
@@ -2021,72 +2071,97 @@ def create_prescription(
         return prescription
 
 
-def _started_before(view: plans.PlanView, change: PlanChange, local_today: date) -> str:
-    """What a new prescription whose step 1 starts before its first night prescribes on that
-    night (started_before_message), "" when it starts then or later. The night is read from
-    the plan as it will be (the patient's earlier prescriptions and this one), through
-    titration, as every page reads it."""
-    first = change.effective_night
-    if change.start_date >= first:
-        return ""
-    proposed = replace(
-        _as_plain(change, 1, ()),
-        prescription_index=(view.versions[-1].prescription_index + 1) if view.versions else 0,
-    )
-    position = titration.current_step((*view.versions, proposed), first)
-    return started_before_message(change.start_date, position, local_today, change.dosing_time)
+@dataclass(frozen=True)
+class SkippedSteps:
+    """What skipped_steps asks: the message, the box's value (``box``: the date and the step
+    it confirms) and its words (``label``, given both)."""
+
+    message: str
+    box: tuple[date, int]
+    label: Callable[[date, int], str]
 
 
-def _moved_start(
-    view: plans.PlanView, after, change: PlanChange, local_today: date, dosing_time: str
-) -> str:
-    """What a steps change whose start date moved back (before the plan's current one, the
-    version it builds on) does on its first night when that puts the patient on a later step
-    than the same steps from the current start would (moved_start_message); "" when it
-    skips no step: a start unchanged or moved later (steps repeated), or one moved back
-    within the step. ``after``: the versions the change stores (it, then what it signs
-    again), read through titration as every page reads the plan. Asked only when the plan
-    as signed and the change both dose on that night (not on hold or not yet started)."""
-    if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
-        return ""
-    current = view.latest.start_date
-    if change.start_date >= current:
-        return ""
-    first = change.effective_night
-    moved = titration.current_step((*view.versions, *after), first)
-    was = view.on(first)
-    if moved.status != titration.ACTIVE or was.status != titration.ACTIVE:
-        return ""
-    same = titration.current_step(
-        (*view.versions, replace(after[0], start_date=current), *after[1:]), first
-    )
-    # Not started from the current start: the patient would begin on the first row's step.
-    same_number = (
-        same.step_number
-        if same.status == titration.ACTIVE
-        else titration.step_number(change.steps_before, 0)
-    )
-    if moved.step_number <= same_number:
-        return ""
-    step_began = first - timedelta(days=moved.day_in_step - 1)
-    return moved_start_message(step_began, was, moved, local_today, dosing_time)
+# The changes that set steps and draw the start box (a new plan's page, Change steps, a
+# template): a hold, a switch of dosing time or an ending keeps the plan's steps, and a
+# restart begins its first row on its first night (no question: see skipped_steps).
+_SETS_STEPS = (PlanVersion.Kind.CREATED, PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE)
+
+
+def first_dosing_night(final, after, first: date) -> date | None:
+    """The first night from ``first`` on which the change (``after``: its versions, the
+    change and what it signs again) doses under the plan as stored (``final``): not held,
+    not ended, not before its steps begin, and governed by the change, not a later version
+    signed before it. None when it never does (a hold until resumed it carries)."""
+    for night in _nights(first, first + timedelta(days=2 * PLAN_REACH_NIGHTS)):
+        if not any(titration.version_in_effect(final, night) is v for v in after):
+            return None
+        status = titration.status_on(final, night)
+        if status == titration.ACTIVE:
+            return night
+        if status == titration.ENDED:
+            return None
+    return None
+
+
+def skipped_steps(
+    versions, after, change: PlanChange, local_today: date, dosing_time: str
+) -> SkippedSteps | None:
+    """THE rule a steps save (create_prescription, save_version) asks: on the change's first
+    dosing night (first_dosing_night), does it put the patient on a later step NUMBER
+    (titration's step_number, so a restart's steps count) than the plan as signed
+    (``versions``) does then? Over no dosing plan then (a new prescription, a plan not begun
+    or ended), than the change's own first row: asked whenever the patient would not start
+    at it. A later step was signed at once when the start moved back within the overnight
+    limit, a step was shortened, a template was given an earlier start, or the change's
+    first night was on hold (found by review). None when its first row starts on that night:
+    the clinician set that night's dose as row 1 (Apply next step, a restart, a new list
+    from tonight). ``after``: the versions the change stores, read through titration as
+    every page reads the plan; ``dosing_time``: the words the form speaks."""
+    if change.kind not in _SETS_STEPS:
+        return None
+    final = (*versions, *after)
+    night = first_dosing_night(final, after, change.effective_night)
+    if night is None or change.start_date == night:
+        return None
+    moved = titration.current_step(final, night)
+    was = titration.current_step(versions, night)
+    dosing = was.status == titration.ACTIVE
+    signed = was.step_number if dosing else titration.step_number(change.steps_before, 0)
+    if moved.step_number <= signed:
+        return None
+    step_began = night - timedelta(days=moved.day_in_step - 1)
+    if not dosing:
+        message = started_before_message(change.start_date, moved, local_today, dosing_time)
+    else:
+        after_hold = (
+            night > change.effective_night
+            and titration.status_on(final, night - timedelta(days=1)) == titration.ON_HOLD
+        )
+        message = moved_start_message(
+            step_began, was, moved, local_today, dosing_time, after_hold=after_hold
+        )
+    if change.kind == PlanVersion.Kind.CREATED:
+        # The new prescription's page asks the patient is already on the plan since its start.
+        return SkippedSteps(message, (change.start_date, moved.step_number), start_confirm_label)
+    return SkippedSteps(message, (step_began, moved.step_number), moved_start_confirm_label)
 
 
 def _confirmed_start_and_increase(
-    confirm_increase, started: str, start: date, confirmed_start: date | None, label
+    confirm_increase, asked: SkippedSteps | None, confirmed_start
 ) -> tuple[str, str]:
     """The increase warnings (``confirm_increase()``: _confirmed_warning's answer, which
-    raises NeedsConfirmation) and the start message (``started``: "" when none is asked) a
-    save stores once confirmed. A start asked (``confirmed_start`` is not ``start``) raises
-    NeedsStartConfirmation, carrying the increase warnings too when they are not confirmed
-    either: one refusal asks both, so one save is signed with one more click, not two."""
-    asks_start = bool(started) and confirmed_start != start
+    raises NeedsConfirmation) and the skipped steps' message (``asked``: skipped_steps's
+    answer) a save stores once confirmed. Steps asked (``confirmed_start``, the box posted
+    as (date, step), is not ``asked.box``) raise NeedsStartConfirmation, carrying the
+    increase warnings too when they are not confirmed either: one refusal asks both, so one
+    save is signed with one more click, not two."""
+    asks_start = asked is not None and confirmed_start != asked.box
     try:
         increase = confirm_increase()
     except NeedsConfirmation as error:
         if asks_start:
-            raise NeedsStartConfirmation(start, started, label, increase=error.warnings) from None
+            raise NeedsStartConfirmation(asked, increase=error.warnings) from None
         raise
     if asks_start:
-        raise NeedsStartConfirmation(start, started, label)
-    return increase, started
+        raise NeedsStartConfirmation(asked)
+    return increase, asked.message if asked is not None else ""

@@ -511,11 +511,12 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
             "nights before step 1 starts; the version records your confirmation."
         ),
     )
-    # The start date the clinician confirms, when the save asks about it
-    # (changes.NeedsStartConfirmation: a new plan's step 1 begun before its first night, a
-    # change's start moved back onto a later step): the box's value is that date, so a box
-    # ticked for another date confirms nothing. Drawn by _confirm_start.html, never with
-    # the other fields; labelled as the save names it (start_label).
+    # The date and step the clinician confirms, when the save asks about them
+    # (changes.NeedsStartConfirmation: the change puts the patient on a later step on its
+    # first dosing night, changes.skipped_steps): the box's value is both ("2026-11-15:2"),
+    # so a box ticked for another date or another resulting step confirms nothing. Drawn by
+    # _confirm_start.html, never with the other fields; labelled as the save names it
+    # (start_label).
     confirm_start = forms.CharField(required=False)
     start_label = staticmethod(moved_start_confirm_label)
     field_order = ["effective_night", "start_date", "reason", "patient_note", "suggestion"]
@@ -536,7 +537,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def __init__(self, *args, current_start=None, **kwargs):
         self.current_start = current_start
         # Set by the view when the save raised NeedsStartConfirmation: the box is shown, not
-        # ticked, naming that start date.
+        # ticked, naming that (date, step).
         self.start_asked = None
         super().__init__(*args, **kwargs)
         # The start date and the gap box name the first row's number, as the editor numbers
@@ -585,12 +586,14 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         return self.cleaned_data["steps_before"] or 0
 
     def clean_confirm_start(self):
-        return posted_night(self.cleaned_data.get("confirm_start"))
+        return posted_night(self.cleaned_data.get("confirm_start"), step=True)
 
     @property
     def start_box(self) -> dict | None:
         """The start-date box to draw (confirm_box), labelled as the save asks it."""
-        return confirm_box(self.start_asked, self.data.get("confirm_start"), self.start_label)
+        return confirm_box(
+            self.start_asked, self.data.get("confirm_start"), self.start_label, step=True
+        )
 
     def clean_effective_night(self):
         return self.from_tonight(
@@ -640,33 +643,40 @@ class NewPlanForm(PlanStepsForm):
         self.fields["start_date"].help_text = message % {"night": self.first_night_heading}
 
 
-def posted_night(value) -> date | None:
+def posted_night(value, *, step: bool = False):
     """The night a confirmation box was posted ticked for (its value), or None: not ticked,
     or not a date (not confirmed: the save asks again). The Hold form's restart box and the
     Resume form's cancellation box carry the night they confirm, so a box ticked for another
-    night confirms nothing."""
+    night confirms nothing. With ``step``, the box carries the step it confirms too
+    ("2026-11-15:2", the start box): (night, step), so a box ticked for another resulting
+    step confirms nothing either."""
     try:
-        return date.fromisoformat(value or "")
+        if not step:
+            return date.fromisoformat(value or "")
+        night, number = (value or "").split(":")
+        return date.fromisoformat(night), int(number)
     except (TypeError, ValueError):
         return None
 
 
-def confirm_box(asked: date | None, posted, label, help_text: str = "") -> dict | None:
+def confirm_box(asked, posted, label, help_text: str = "", *, step: bool = False) -> dict | None:
     """A confirmation box that carries the date it confirms (_confirm_box.html draws it):
     the date the save asked about (``asked``, not ticked), else the date posted ticked (the
-    form met another error); None: no box. ``label``: the box's words for a date."""
+    form met another error); None: no box. ``label``: the box's words for a date. With
+    ``step``, what is asked and posted is (date, step) (posted_night), carried as
+    "2026-11-15:2" and given to ``label`` as two values."""
     if asked is not None:
-        night, checked = asked, False
+        confirmed, checked = asked, False
     else:
-        night, checked = posted_night(posted), True
-        if night is None:
+        confirmed, checked = posted_night(posted, step=step), True
+        if confirmed is None:
             return None
-    return {
-        "value": night.isoformat(),
-        "checked": checked,
-        "label": label(night),
-        "help": help_text,
-    }
+    if step:
+        night, number = confirmed
+        value, words = f"{night.isoformat()}:{number}", label(night, number)
+    else:
+        value, words = confirmed.isoformat(), label(confirmed)
+    return {"value": value, "checked": checked, "label": words, "help": help_text}
 
 
 class HoldForm(SignedVersionForm):

@@ -313,7 +313,7 @@ def _show_asked_boxes(form, error):
         start_asked and bool(error.increase)
     )
     if start_asked:
-        form.start_asked = error.start
+        form.start_asked = (error.start, error.step)
 
 
 def _int_or_404(raw):

@@ -100,7 +100,7 @@ def test_a_backdated_new_prescription_is_not_signed_until_confirmed(
     assert ASKED in page
     assert "or change the start date; nothing was saved." in page
     assert box(response) == (
-        "2026-11-01",
+        "2026-11-01:2",
         False,
         "I confirm the patient is already on this plan since 1 Nov 2026",
     )
@@ -110,7 +110,7 @@ def test_a_backdated_new_prescription_is_not_signed_until_confirmed(
 def test_once_confirmed_it_is_signed_and_the_version_records_what_was_confirmed(
     clinician_client, ended_after_a_hold
 ):
-    response = post(clinician_client, ended_after_a_hold, confirm_start="2026-11-01")
+    response = post(clinician_client, ended_after_a_hold, confirm_start="2026-11-01:2")
     assert response.status_code == 302
     version = PlanVersion.objects.get(
         prescription__patient=ended_after_a_hold, kind="created", start_date=NOV_1
@@ -122,11 +122,11 @@ def test_once_confirmed_it_is_signed_and_the_version_records_what_was_confirmed(
 
 def test_a_box_ticked_for_another_start_date_confirms_nothing(clinician_client, ended_after_a_hold):
     response = post(
-        clinician_client, ended_after_a_hold, start=date(2026, 10, 31), confirm_start="2026-11-01"
+        clinician_client, ended_after_a_hold, start=date(2026, 10, 31), confirm_start="2026-11-01:2"
     )
     assert response.status_code == 200
     assert "Step 1 starts on the night of 31 Oct 2026, before tonight" in text(response)
-    assert box(response)[:2] == ("2026-10-31", False)
+    assert box(response)[:2] == ("2026-10-31:2", False)
     assert Prescription.objects.count() == 1
 
 
@@ -138,17 +138,14 @@ def test_a_plan_starting_tonight_or_later_asks_nothing(clinician_client, ended_a
 
 
 @pytest.mark.parametrize("start", [date(2026, 12, 1), date(2026, 12, 4)], ids=["1 Dec", "4 Dec"])
-def test_a_start_inside_step_1_says_the_patient_is_on_step_1(
-    clinician_client, ended_after_a_hold, start
-):
-    # The night before the first night is the last start that asks (one night of step 1
-    # is not prescribed).
+def test_a_start_inside_step_1_asks_nothing(clinician_client, ended_after_a_hold, start):
+    # Tonight is a night of step 1, the first row's step: no step is skipped
+    # (changes.skipped_steps). It asked "the patient is on step 1, 1.5 mg" when the rule
+    # was "step 1 begun before the first night".
     response = post(clinician_client, ended_after_a_hold, start=start)
-    assert (
-        f"Step 1 starts on the night of {start.day} Dec 2026, before tonight: tonight (5 Dec) "
-        "the patient is on step 1, 1.5 mg." in text(response)
-    )
-    assert Prescription.objects.count() == 1
+    assert response.status_code == 302
+    assert Prescription.objects.count() == 2
+    assert plans.load(ended_after_a_hold).on(DEC_5).step_number == 1
 
 
 def test_before_noon_the_first_night_is_last_night(clinician_client, ended_after_a_hold):
@@ -209,7 +206,7 @@ def test_asked_in_the_clinicians_language(
     clinician_a.save(update_fields=["language"])
     response = post(clinician_client, ended_after_a_hold)
     assert asked in text(response)
-    assert box(response) == ("2026-11-01", False, label)
+    assert box(response) == ("2026-11-01:2", False, label)
 
 
 def test_the_backdated_prescription_changes_no_night_before_its_first(
@@ -223,7 +220,9 @@ def test_the_backdated_prescription_changes_no_night_before_its_first(
         date(2026, 10, 1) + timedelta(days=n) for n in range((DEC_5 - date(2026, 10, 1)).days)
     ]
     judged = {night: (before.status_on(night), before.dose_on(night)) for night in nights}
-    assert post(clinician_client, ended_after_a_hold, confirm_start="2026-11-01").status_code == 302
+    assert (
+        post(clinician_client, ended_after_a_hold, confirm_start="2026-11-01:2").status_code == 302
+    )
     after = plans.load(ended_after_a_hold)
     assert {night: (after.status_on(night), after.dose_on(night)) for night in nights} == judged
     assert judged[date(2026, 11, 25)] == (titration.ON_HOLD, None)

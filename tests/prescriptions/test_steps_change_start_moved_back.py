@@ -30,7 +30,7 @@ ASKED = (
     "Step 2 now starts on the night of 15 Nov 2026, before tonight: tonight (5 Dec) the "
     "patient moves from step 1, 1.5 mg, to step 2, 3 mg."
 )
-LABEL = "I confirm moving the start back to 1 Nov 2026"
+LABEL = "I confirm step 2 starts on 15 Nov 2026"
 
 
 @pytest.fixture
@@ -64,13 +64,13 @@ def test_a_start_moved_back_onto_step_2_is_not_signed_until_confirmed(
         f"Tick “{LABEL}” and sign again to save it, or change the start date; nothing was saved."
         in text(response)
     )
-    assert box(response) == ("2026-11-01", False, LABEL)
+    assert box(response) == ("2026-11-15:2", False, LABEL)
     assert plans.load(on_night_4_of_step_1).latest.number == 1
 
 
 def test_once_confirmed_it_is_signed_and_the_version_records_it(clinician_a, on_night_4_of_step_1):
     response = change(
-        clinician_a, on_night_4_of_step_1, date(2026, 11, 1), confirm_start="2026-11-01"
+        clinician_a, on_night_4_of_step_1, date(2026, 11, 1), confirm_start="2026-11-15:2"
     )
     assert response.status_code == 302
     view = plans.load(on_night_4_of_step_1)
@@ -81,11 +81,11 @@ def test_once_confirmed_it_is_signed_and_the_version_records_it(clinician_a, on_
 
 def test_a_box_ticked_for_another_start_date_confirms_nothing(clinician_a, on_night_4_of_step_1):
     response = change(
-        clinician_a, on_night_4_of_step_1, date(2026, 10, 31), confirm_start="2026-11-01"
+        clinician_a, on_night_4_of_step_1, date(2026, 10, 31), confirm_start="2026-11-15:2"
     )
     assert response.status_code == 200
     assert "Step 2 now starts on the night of 14 Nov 2026, before tonight" in text(response)
-    assert box(response)[:2] == ("2026-10-31", False)
+    assert box(response)[:2] == ("2026-11-14:2", False)
     assert plans.load(on_night_4_of_step_1).latest.number == 1
 
 
@@ -108,12 +108,14 @@ def test_an_unchanged_start_asks_nothing(clinician_a, on_night_4_of_step_1):
 
 
 def test_the_first_start_that_skips_asks(clinician_a, on_night_4_of_step_1):
-    # 21 Nov: tonight is night 15, the first of step 2.
+    # 21 Nov: tonight is night 15, the first of step 2. It said "Step 2 now starts on the
+    # night of 5 Dec 2026, before tonight": step 2 starts tonight.
     response = change(clinician_a, on_night_4_of_step_1, date(2026, 11, 21))
     assert (
-        "Step 2 now starts on the night of 5 Dec 2026, before tonight: tonight (5 Dec) the "
-        "patient moves from step 1, 1.5 mg, to step 2, 3 mg." in text(response)
+        "Step 2 now starts tonight (5 Dec): the patient moves from step 1, 1.5 mg, to step 2, "
+        "3 mg." in text(response)
     )
+    assert box(response)[:2] == ("2026-12-05:2", False)
 
 
 def test_before_noon_the_first_night_is_last_night(clinician_a, on_night_4_of_step_1):
@@ -144,7 +146,7 @@ def test_a_morning_doser_is_told_in_days(patient_a, clinician_a):
         "Step 2 now starts on the day of 15 Nov 2026, before today: today (5 Dec) the patient "
         "moves from step 1, 1.5 mg, to step 2, 3 mg." in text(response)
     )
-    assert box(response) == ("2026-11-01", False, LABEL)
+    assert box(response) == ("2026-11-15:2", False, LABEL)
 
 
 def test_a_restarted_plan_names_its_steps_as_the_plan_numbers_them(patient_a, clinician_a):
@@ -167,7 +169,9 @@ def test_a_restarted_plan_names_its_steps_as_the_plan_numbers_them(patient_a, cl
         "Step 3 now starts on the night of 4 Dec 2026, before tonight: tonight (8 Dec) the "
         "patient moves from step 2, 3 mg, to step 3, 4.5 mg." in text(response)
     )
-    response = change(clinician_a, patient_a, date(2026, 11, 20), at=at, confirm_start="2026-11-20")
+    response = change(
+        clinician_a, patient_a, date(2026, 11, 20), at=at, confirm_start="2026-12-04:3"
+    )
     assert response.status_code == 302
     position = plans.load(patient_a).on(date(2026, 12, 8))
     assert (position.step_number, position.step_total, position.dose_mg) == (3, 3, 4.5)
@@ -182,25 +186,25 @@ def test_with_an_increase_both_are_asked_at_once_and_ticking_both_signs(patient_
     assert "tonight (5 Dec) the patient moves from step 1, 1.5 mg, to step 3, 4.5 mg." in page
     assert "Please confirm this increase:" in page
     assert (
-        "Tick “I confirm moving the start back to 1 Oct 2026” and “I confirm this increase” "
+        "Tick “I confirm step 3 starts on 29 Oct 2026” and “I confirm this increase” "
         "and sign again to save it, or change the start date; nothing was saved." in page
     )
-    assert box(response) == ("2026-10-01", False, "I confirm moving the start back to 1 Oct 2026")
+    assert box(response) == ("2026-10-29:3", False, "I confirm step 3 starts on 29 Oct 2026")
     assert 'name="confirm_increase"' in response.content.decode()
 
     # The start confirmed alone: the increase is still asked, the start box stays ticked.
     response = change(
-        clinician_a, on_night_4_of_step_1, date(2026, 10, 1), confirm_start="2026-10-01"
+        clinician_a, on_night_4_of_step_1, date(2026, 10, 1), confirm_start="2026-10-29:3"
     )
     assert response.status_code == 200
     assert "Tick “I confirm this increase” and sign again" in text(response)
-    assert box(response)[:2] == ("2026-10-01", True)
+    assert box(response)[:2] == ("2026-10-29:3", True)
 
     response = change(
         clinician_a,
         on_night_4_of_step_1,
         date(2026, 10, 1),
-        confirm_start="2026-10-01",
+        confirm_start="2026-10-29:3",
         confirm_increase="on",
     )
     assert response.status_code == 302
@@ -216,13 +220,13 @@ def test_with_an_increase_both_are_asked_at_once_and_ticking_both_signs(patient_
             "de",
             "Stufe 2 beginnt jetzt in der Nacht vom 15. Nov 2026, vor heute Abend: Heute Abend "
             "(5. Dez) wechselt die Person von Stufe 1, 1,5 mg, zu Stufe 2, 3 mg.",
-            "Ich bestätige, den Beginn auf den 1. Nov 2026 vorzuverlegen",
+            "Ich bestätige, dass Stufe 2 am 15. Nov 2026 beginnt",
         ),
         (
             "es",
             "El paso 2 empieza ahora la noche del 15 nov 2026, antes de esta noche: esta noche "
             "(5 dic) el paciente pasa del paso 1, 1,5 mg, al paso 2, 3 mg.",
-            "Confirmo adelantar el inicio al 1 nov 2026",
+            "Confirmo que el paso 2 empieza el 15 nov 2026",
         ),
     ],
 )
@@ -233,7 +237,7 @@ def test_asked_in_the_clinicians_language(
     clinician_a.save(update_fields=["language"])
     response = change(clinician_a, on_night_4_of_step_1, date(2026, 11, 1))
     assert asked in text(response)
-    assert box(response) == ("2026-11-01", False, label)
+    assert box(response) == ("2026-11-15:2", False, label)
 
 
 def test_nights_before_tonight_keep_their_prescribed_dose(clinician_a, on_night_4_of_step_1):
@@ -246,7 +250,7 @@ def test_nights_before_tonight_keep_their_prescribed_dose(clinician_a, on_night_
         date(2026, 10, 25) + timedelta(days=n) for n in range((DEC_5 - date(2026, 10, 25)).days)
     ]
     judged = {night: (before.status_on(night), before.dose_on(night)) for night in nights}
-    response = change(clinician_a, patient, date(2026, 11, 1), confirm_start="2026-11-01")
+    response = change(clinician_a, patient, date(2026, 11, 1), confirm_start="2026-11-15:2")
     assert response.status_code == 302
     after = plans.load(patient)
     assert {night: (after.status_on(night), after.dose_on(night)) for night in nights} == judged
@@ -284,9 +288,9 @@ def test_a_new_prescription_asks_its_start_and_an_increase_at_once(clinician_cli
         assert "above the clinic's maximum of 4.5 mg" in page
         assert 'name="confirm_increase"' in response.content.decode()
         assert box(response) == (
-            "2026-11-01",
+            "2026-11-01:2",
             False,
             "I confirm the patient is already on this plan since 1 Nov 2026",
         )
-        confirmed = {**data, "confirm_start": "2026-11-01", "confirm_increase": "on"}
+        confirmed = {**data, "confirm_start": "2026-11-01:2", "confirm_increase": "on"}
         assert clinician_client.post(url, confirmed).status_code == 302
