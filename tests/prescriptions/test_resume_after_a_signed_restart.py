@@ -60,11 +60,12 @@ def test_resume_after_a_signed_restart_offers_and_signs_the_held_plans_step_9(
     assert "Step 1: 1 mg for 3 nights" in text
     assert "Step 9: 3 mg for 3 nights" in text
     assert "Step 15: 4.5 mg (open-ended)" in text
-    # Opens on the step the patient was on before the hold (3 mg), not the first offered.
+    # Opens on the signed restart's step 11, not the first offered (nor the default, the
+    # step before the hold: re-saved as it opened, it moved the restart).
     [checked] = [
         tag for tag in re.findall(r"<input[^>]*name=\"step\"[^>]*>", page) if "checked" in tag
     ]
-    assert 'value="8"' in checked
+    assert 'value="10"' in checked
 
     with time_machine.travel(DEC_6_EVENING, tick=False):
         response = client.post(
