@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, override, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ldn_journal.accounts.languages import speaking_to
 from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
 from patients.models import ClinicianNote, FlagReview, Patient, SymptomScale
@@ -295,8 +296,10 @@ class ExtraScaleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.patient = patient
         # The model's defaults are English ("None", "Severe"): they were the form's initial
-        # words on a German or Spanish page too (found by exploratory QA).
-        low, high = default_anchors()
+        # words on a German or Spanish page too (found by exploratory QA). The patient reads
+        # them each morning: in their language, not the clinician's ("0 means Keine" on an
+        # English patient's check-in, found by QA).
+        low, high = default_anchors(patient)
         self.fields["low_anchor"].initial = low
         self.fields["high_anchor"].initial = high
 
@@ -307,7 +310,7 @@ class ExtraScaleForm(forms.ModelForm):
             cleaned.get("lower_is_better") is False
             and low is not None
             and high is not None
-            and (_comparable(low), _comparable(high)) == tuple(map(_comparable, default_anchors()))
+            and (_comparable(low), _comparable(high)) in self._default_words()
         ):
             # The words filled in are those of a scale where lower is better: kept with the box
             # unticked, "Itch (0 = None, 10 = Severe; higher is better)" was stored. Only the
@@ -320,6 +323,14 @@ class ExtraScaleForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+    def _default_words(self) -> set[tuple[str, str]]:
+        """The lower-is-better defaults as compared: the patient's (pre-filled) and the
+        clinician's (the page's language, as they might retype them)."""
+        return {
+            tuple(map(_comparable, words))
+            for words in (default_anchors(self.patient), default_anchors())
+        }
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -352,10 +363,14 @@ class ExtraScaleForm(forms.ModelForm):
         return name
 
 
-def default_anchors() -> tuple[str, str]:
-    """The words a new extra scale offers at 0 and 10, in the active language: those of a
-    scale where lower is better (the form's default)."""
-    return pgettext("symptom scale", "None"), pgettext("symptom scale", "Severe")
+def default_anchors(patient: Patient | None = None) -> tuple[str, str]:
+    """The words a new extra scale offers at 0 and 10: those of a scale where lower is better
+    (the form's default), in ``patient``'s language (their account's, as their emails are
+    written: the words are stored and shown on their check-in), else the active one."""
+    if patient is None:
+        return pgettext("symptom scale", "None"), pgettext("symptom scale", "Severe")
+    with speaking_to(patient.user):
+        return default_anchors()
 
 
 def _comparable(name: str) -> str:

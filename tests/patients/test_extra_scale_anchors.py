@@ -1,5 +1,5 @@
-"""An extra scale's words at 0 and 10: offered in the clinician's language, and not kept
-for a scale where higher is better.
+"""An extra scale's words at 0 and 10: offered in the patient's language (they read them),
+and not kept for a scale where higher is better.
 
 The form offered the model's English defaults ("None", "Severe") on German and Spanish
 pages, and unticking "Lower is better" kept them: "Itch (0 = None, 10 = Severe; higher is
@@ -43,14 +43,35 @@ def _add(client, patient, **data):
     return client.post(reverse("clinic:add_scale", args=[patient.pk]), data)
 
 
-@pytest.mark.parametrize("speaking", sorted(DEFAULTS), indirect=True)
-def test_the_words_offered_at_0_and_10_are_in_the_clinicians_language(
-    clinician_client, patient_a, speaking
+@pytest.mark.parametrize("language", sorted(DEFAULTS))
+def test_the_words_offered_at_0_and_10_are_in_the_patients_language_not_the_clinicians(
+    clinician_a, clinician_client, patient_a, language
 ):
+    # A German clinician's "Keine"/"Stark" were stored and shown on an English patient's
+    # check-in: "0 means Keine, 10 means Stark" (found by QA).
+    clinician_a.language = "de"
+    clinician_a.save(update_fields=["language"])
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
     page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
-    low, high = DEFAULTS[speaking]
+    low, high = DEFAULTS[language]
     assert f'value="{low}"' in _field_value(page, "low_anchor")
     assert f'value="{high}"' in _field_value(page, "high_anchor")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_higher_is_better_with_the_patients_default_words_is_refused_on_a_german_page(
+    clinician_a, clinician_client, patient_a, language
+):
+    clinician_a.language = "de"
+    clinician_a.save(update_fields=["language"])
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    low, high = DEFAULTS[language]
+    response = _add(clinician_client, patient_a, name="Itch", low_anchor=low, high_anchor=high)
+    assert response.status_code == 400
+    assert REFUSAL["de"] in unescape(response.content.decode())
+    assert not SymptomScale.objects.exists()
 
 
 @pytest.mark.parametrize("language", sorted(DEFAULTS))
