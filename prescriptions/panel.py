@@ -167,17 +167,18 @@ def panel_context(patient, state, nights=None, paused=None):
 
 
 def earlier_prescriptions(view: plans.PlanView) -> list[dict]:
-    """The patient's prescriptions other than the open one (every one, once the last has
-    ended), newest first, each with its versions newest first, its first night and its
+    """The patient's prescriptions other than the one the panel shows (the newest: open, or
+    ended with "Its final plan" and its versions; listed here too, it showed twice, found
+    by QA), newest first, each with its versions newest first, its first night and its
     ending (the signed ENDED version: who ended it, when, why; None if it has none), read
     from the plan already loaded (PlanView.history): no query, however many versions. Only
     the newest prescription's versions were listed, so after a new prescription the ended
     one's history was reachable only through the visit report (found by QA; DESIGN §3: old
     versions stay readable)."""
-    open_prescription = view.open_prescription
+    shown = view.prescription
     by_prescription: dict[int, list] = {}
     for row in view.history:
-        if open_prescription is None or row.prescription_id != open_prescription.pk:
+        if shown is None or row.prescription_id != shown.pk:
             by_prescription.setdefault(row.prescription_id, []).append(row)
     earlier = []
     for rows in by_prescription.values():

@@ -97,7 +97,8 @@ def test_the_ended_prescriptions_versions_stay_listed_with_links(
     earlier = earlier_section(page)
     assert "Earlier prescriptions (1)" in earlier
     assert "Capsule 1.5 / 3 / 4.5 mg" in earlier
-    assert "From 1 Oct 2026, ended on 3 Dec 2026" in earlier
+    # 3 Dec is the first night without a dose: "ended on 3 Dec" read as the last on LDN.
+    assert "From 1 Oct 2026. No dose from the night of 3 Dec 2026 on." in earlier
     assert 'Ended by Dr A, <time datetime="2026-12-03T12:00:00+00:00">3 Dec 2026, 12:00' in earlier
     assert "Reason: Opioids for a long recovery" in earlier
     old = Prescription.objects.order_by("pk").first()
@@ -123,13 +124,39 @@ def test_an_earlier_prescriptions_version_page_opens_for_the_team_and_is_404_for
     assert client.get(url).status_code == 404
 
 
-def test_after_an_ending_alone_its_versions_are_listed_too(
+def test_after_an_ending_alone_it_is_not_an_earlier_prescription_and_its_versions_are_listed(
     clinician_client, patient_a, clinician_a
 ):
+    # It showed both as "Its final plan" and under "Earlier prescriptions (1)" (found by QA).
     make_prescription(patient_a, clinician_a, date(2026, 10, 1))
     end(patient_a, clinician_a, DEC_3, "No benefit")
+    page = plan_page(clinician_client, patient_a)
+    assert "earlier-prescriptions" not in page
+    assert "Its final plan (version 2)" in page
+    assert re.findall(r">Version (\d+)</a>", page) == ["2", "1"]
+
+
+def test_an_ended_prescription_after_a_newer_one_ended_is_the_only_earlier_one(
+    clinician_client, clinician_a, ended_and_prescribed_again
+):
+    end(ended_and_prescribed_again, clinician_a, date(2026, 12, 6), "Switch formulation")
+    with time_machine.travel("2026-12-07 14:00Z", tick=False):
+        page = plan_page(clinician_client, ended_and_prescribed_again)
+    earlier = earlier_section(page)
+    assert "Earlier prescriptions (1)" in earlier
+    assert "From 1 Oct 2026." in earlier
+    assert "From 5 Dec 2026." not in earlier  # the one "Its final plan" names
+    assert "Its final plan (version 2)" in page
+
+
+def test_a_morning_dosers_earlier_prescription_names_the_first_day_without_a_dose(
+    clinician_client, patient_a, clinician_a
+):
+    make_prescription(patient_a, clinician_a, date(2026, 10, 1), dosing_time="morning")
+    end(patient_a, clinician_a, DEC_3, "No benefit")
+    prescribe_again(patient_a, clinician_a, DEC_5)
     earlier = earlier_section(plan_page(clinician_client, patient_a))
-    assert re.findall(r">Version (\d+)</a>", earlier) == ["2", "1"]
+    assert "From 1 Oct 2026. No dose from the day of 3 Dec 2026 on." in earlier
 
 
 def test_no_section_for_a_patient_with_one_prescription(clinician_client, patient_a, clinician_a):
