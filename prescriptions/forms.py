@@ -930,11 +930,13 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
         super().__init__(*args, **kwargs)
         field = self.fields["effective_night"]
         if first_nights and not field.help_text:  # a logged dose's help says why first
+            # Each in its own dosing time's words: under the plan's, a morning doser's switch
+            # to evenings read "Evening dosing: Today (5 Dec) or later" (found by QA).
             field.help_text = gettext(
                 "Evening dosing: %(evening)s or later. Morning dosing: %(morning)s or later."
             ) % {
-                "evening": self.night_heading(first_nights[titration.EVENING]),
-                "morning": self.night_heading(first_nights[titration.MORNING]),
+                dosing_time: self.night_heading(first_nights[dosing_time], dosing_time)
+                for dosing_time in (titration.EVENING, titration.MORNING)
             }
 
     def clean_effective_night(self):
