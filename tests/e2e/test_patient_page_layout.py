@@ -5,6 +5,7 @@ four lines, and "12 Sep" ran into "19 Sep" under the 12-week chart). On a tablet
 text reads at 11 px or more. On a phone the pages still do not scroll sideways."""
 
 import pytest
+from playwright.sync_api import expect
 
 from ldn_journal.accounts.models import User
 from patients.models import Patient
@@ -122,4 +123,24 @@ def test_the_patient_page_and_the_patients_trends_fit_a_phone(browser, live_serv
     sign_in(page, live_server, ON_HOLD)
     own = [f"/journal/history/trends/?weeks={weeks}" for weeks in (4, 12, 26, 52)]
     assert pages_too_wide(page, live_server, own) == []
+    context.close()
+
+
+def test_a_refused_scale_is_told_where_the_clinician_lands_on_a_phone(browser, live_server):
+    """Exploratory QA: a refused extra scale answered the page opened at its top with nothing
+    to see; the error was beside the form at the bottom of the page."""
+    patient = Patient.objects.get(user__email=ON_HOLD)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "clinician@example.com")
+    page.goto(live_server.url + f"/clinic/patients/{patient.pk}/")
+    page.get_by_label("Scale name").fill("Itch")
+    # "Lower is better" unticked with the lower-is-better words left in: refused.
+    page.get_by_label("Lower is better").uncheck()
+    page.get_by_role("button", name="Add scale").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#id_low_anchor")).to_be_in_viewport()
     context.close()

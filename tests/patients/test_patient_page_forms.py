@@ -82,8 +82,13 @@ def test_a_refused_scale_answers_the_page_with_the_typed_name_and_each_words_err
         row = field_row(page, field_id)
         assert 'class="field has-error"' in row
         assert "This field is required." in row
-    # Beside its field only: no flash message joining the two.
-    assert page.count("This field is required.") == 2
+    # Beside its field, and once more in the summary at the top as a link to that field: no
+    # flash message joining the two.
+    assert page.count("This field is required.") == 4
+    assert 'class="message' not in page
+    (summary,) = error_summaries(page)
+    for field_id in ("id_low_anchor", "id_high_anchor"):
+        assert summary.count(f'href="#{field_id}"') == 1
     assert not SymptomScale.objects.exists()
 
 
@@ -170,3 +175,67 @@ def test_a_refused_forms_page_reads_what_the_patient_page_reads_and_its_own_chec
     with CaptureQueriesContext(connection) as queries:
         assert clinician_client.post(url, data).status_code == 400
     assert len(queries) <= BUDGETS["clinic:patient"] + own_reads
+
+
+def error_summaries(page):
+    return re.findall(r'<div class="error-summary"[^>]*>.*?</div>', page, flags=re.DOTALL)
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("name", "data", "field_id"),
+    [
+        ("clinic:add_note", {"text": "   "}, "id_text"),
+        (
+            "clinic:mark_reviewed",
+            {"reviewed_through": "2027-01-01", "note": "x"},
+            "id_reviewed_through",
+        ),
+        ("clinic:add_scale", SCALE_WITHOUT_WORDS, "id_low_anchor"),
+        # "Higher is better" left with the lower-is-better words (the box unticked).
+        (
+            "clinic:add_scale",
+            {"name": "Itch", "low_anchor": "None", "high_anchor": "Severe"},
+            "id_low_anchor",
+        ),
+    ],
+)
+def test_a_refused_form_is_told_at_the_top_of_the_page_with_a_link_to_its_field(
+    clinician_client, patient_a, name, data, field_id
+):
+    """The error sat beside the form only, far below (the bottom of the page on a phone),
+    and the page opened at its top: the clinician saw nothing happen (exploratory QA)."""
+    response = _post(clinician_client, name, patient_a, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    summaries = error_summaries(page)
+    assert len(summaries) == 1
+    summary = summaries[0]
+    # Focused on load (no script: autofocus), and above every section of the page.
+    assert " autofocus" in summary
+    assert page.index(summary) < page.index('id="flags"') < page.index('id="notes"')
+    assert page.index(summary) < page.index('<div class="grid stats">')
+    assert f'href="#{field_id}"' in summary
+    assert f'id="{field_id}"' in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_duplicate_scale_name_is_told_at_the_top_with_a_link_to_the_name(
+    clinician_client, clinician_a, patient_a
+):
+    SymptomScale.objects.create(
+        patient=patient_a, name="Brain fog", low_anchor="Clear", high_anchor="Fog"
+    )
+    data = {"name": "brain  fog", "low_anchor": "Clear", "high_anchor": "Fog"}
+    response = _post(clinician_client, "clinic:add_scale", patient_a, data)
+    assert response.status_code == 400
+    (summary,) = error_summaries(response.content.decode())
+    assert 'href="#id_name"' in summary
+    assert SymptomScale.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_patient_page_unrefused_shows_no_error_summary(clinician_client, patient_a):
+    page = clinician_client.get(reverse("clinic:patient", args=[patient_a.pk])).content.decode()
+    assert not error_summaries(page)
+    assert "autofocus" not in page
