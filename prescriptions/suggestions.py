@@ -7,7 +7,8 @@ applying one only opens a pre-filled plan form that the clinician edits and sign
 Rules (DESIGN.md §1, issue 5):
 (a) vivid dreams or nightmares with intensity >= 6 on >= 3 of the last 7 nights, those nights
     within 14 days after a step-up and a dose taken on each (a night without a dose says
-    nothing about the dose) -> consider returning to the previous dose;
+    nothing about the dose) -> consider returning to the previous dose, unless tonight's
+    prescribed dose is already that or lower;
 (b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing), a dose
     taken on each -> consider morning dosing; due again after each further 4 weeks of
     evening dosing, and for a new run of evening dosing (a dismissal covers the 4-week
@@ -155,6 +156,13 @@ def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Su
     if step_up is None:
         return None
     step_night, previous_dose, new_dose = step_up
+    tonight_dose = titration.prescribed_dose(versions, last_night + timedelta(days=1))
+    if tonight_dose is not None and tonight_dose <= previous_dose:
+        # The plan already prescribes the previous dose (or less) tonight: a step back, or a
+        # restart after a hold at that dose, signed while the dreams still stood. "Consider
+        # returning to the previous dose (2.75 mg)" beside 2.75 mg tonight asked for what
+        # had been done (exploratory QA).
+        return None
     facts = _by_night(nights)
     evidence = []
     for night in _last_nights(last_night, WINDOW_NIGHTS):

@@ -664,7 +664,7 @@ def test_the_dismiss_reason_is_prompted_by_a_visible_label_not_a_placeholder(
     assert "placeholder" not in form
 
 
-def add_versions(prescription, author, count):
+def add_versions(prescription, author, count, first_dose="1.5"):
 
     for index in range(count):
         latest = list(plans.load(prescription.patient).versions)[-1]
@@ -674,7 +674,7 @@ def add_versions(prescription, author, count):
             latest,
             effective_night=TONIGHT,
             start_date=START,
-            steps=(Step(Decimal("1.5"), 15 + index), Step(Decimal("3.0"), None)),
+            steps=(Step(Decimal(first_dose), 15 + index), Step(Decimal("3.0"), None)),
             reason="Adjust",
         )
         save_version(
@@ -849,7 +849,9 @@ def test_plan_panel_context_needs_at_most_6_queries_for_an_embedding_page(
     rf, clinician_a, patient_a, stepped_up, django_assert_max_num_queries
 ):
 
-    add_versions(stepped_up, clinician_a, 5)
+    # Still at 4.5 mg tonight: at 1.5 mg (below the 3 mg stepped up from) the plan already
+    # prescribes less than the previous dose, and no return to it is suggested.
+    add_versions(stepped_up, clinician_a, 5, first_dose="4.5")
     seed_vivid_dreams(patient_a)
     request = rf.get("/")
     request.user = clinician_a

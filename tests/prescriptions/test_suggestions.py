@@ -17,7 +17,7 @@ from patients.templatetags.wording import evidence_rows
 from patients.wording import translate
 from prescriptions import suggestions as rules
 from prescriptions.suggestions import NightFacts, suggestions_for
-from prescriptions.titration import PlainVersion, Step
+from prescriptions.titration import PlainVersion, Step, prescribed_dose
 
 D = Decimal
 TONIGHT = date(2026, 3, 31)
@@ -136,6 +136,49 @@ def test_a_step_up_by_a_new_version_counts_like_a_planned_step():
     nights = [vivid(4), vivid(2), vivid(1)]
     [suggestion] = suggestions_for(versions, nights, LAST_NIGHT)
     assert suggestion.proposed_dose_mg == D("1.5")
+
+
+def restarted_after_a_hold(dose, restart_offset=0):
+    """STEPPED_UP, held from T-2 and restarted on T-``restart_offset`` (0: tonight) at
+    ``dose`` mg, open-ended."""
+    stepped = STEPPED_UP[0]
+    hold = PlainVersion(
+        number=2,
+        effective_night=night(2),
+        start_date=stepped.start_date,
+        steps=stepped.steps,
+        hold_from=night(2),
+        hold_until=night(restart_offset + 1),
+    )
+    return [stepped, hold, plan(restart_offset, [(dose, None)], number=3, restarts=True)]
+
+
+# Vivid dreams on three nights at 4.5 mg after the step up from 3 mg (T-5), before the hold.
+DREAMS_BEFORE_THE_HOLD = [vivid(5), vivid(4), vivid(3)]
+
+
+@pytest.mark.parametrize("restart_offset", [0, 1])
+@pytest.mark.parametrize("dose", ["3.0", "1.5"])
+def test_no_return_to_the_previous_dose_is_suggested_when_tonights_dose_is_that_or_lower(
+    dose, restart_offset
+):
+    """Exploratory QA: "Consider returning to the previous dose (2.75 mg)" beside a plan at
+    2.75 mg tonight, restarted after a hold at that dose while the dreams still stood."""
+    versions = restarted_after_a_hold(dose, restart_offset)
+    assert prescribed_dose(versions, TONIGHT) == D(dose)
+    assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
+
+
+def test_a_restart_at_the_dose_stepped_up_to_still_suggests_the_previous_dose():
+    versions = restarted_after_a_hold("4.5")
+    [suggestion] = suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT)
+    assert suggestion.kind == rules.VIVID_DREAMS
+    assert suggestion.proposed_dose_mg == D("3.0")
+
+
+def test_a_step_back_signed_for_tonight_is_not_suggested_again():
+    versions = [*STEPPED_UP, plan(0, [("3.0", None)], number=2)]
+    assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
 
 
 # --- (b) poor sleep -> morning dosing ----------------------------------------------------
