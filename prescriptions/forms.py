@@ -396,6 +396,28 @@ class SignedVersionForm(forms.Form):
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
 
+    def asked_box(self) -> str | None:
+        """The field name of the box a refused save asked for (the view set which), None:
+        none asked. Not when the start box was asked: its message may ask for the increase
+        box too, so it links to neither."""
+        if getattr(self, "start_asked", None) is not None:
+            return None
+        if self.needs_gap_confirmation:
+            return "confirm_gap"
+        if self.needs_confirmation:
+            return "confirm_increase"
+        return None
+
+    @property
+    def asked_box_id(self) -> str | None:
+        """The id of the box asked for (asked_box), drawn at the bottom of the form: the
+        error summary links the save's message to it, as a field's error to its field
+        (includes/form_errors.html). None: no box asked, or the form has no such box."""
+        name = self.asked_box()
+        if name is None or name not in self.fields:
+            return None
+        return self[name].id_for_label
+
     def night_heading(self, night, dosing_time=None) -> str:
         """``night`` as the patient page's header names it now ("Last night (4 Dec)" before
         noon, "Tonight (5 Dec)", "Today (5 Dec)" for a morning doser, else "6 Dec"): the one
@@ -736,6 +758,9 @@ class HoldForm(SignedVersionForm):
     def clean_confirm_restart(self):
         return posted_night(self.cleaned_data.get("confirm_restart"))
 
+    def asked_box(self) -> str | None:
+        return "confirm_restart" if self.restart_night is not None else super().asked_box()
+
     @property
     def restart_box(self) -> dict | None:
         """The restart box to draw: the night the save asked about (not ticked), else the
@@ -853,6 +878,9 @@ class ResumeForm(SignedVersionForm):
 
     def clean_confirm_cancel(self):
         return posted_night(self.cleaned_data.get("confirm_cancel"))
+
+    def asked_box(self) -> str | None:
+        return "confirm_cancel" if self.cancel_night is not None else super().asked_box()
 
     @property
     def cancel_box(self) -> dict | None:
