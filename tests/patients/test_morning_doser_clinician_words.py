@@ -501,7 +501,12 @@ def test_a_morning_dosers_review_form_errors_say_days(
             {"reviewed_through": through},
             follow=True,
         )
-    assert html.unescape(response.content.decode()).count(error) == 1
+    page = html.unescape(response.content.decode())
+    # Told once beside the field, and once in the summary at the top that links to it.
+    summary = page[page.index('<div class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert summary.count(error) == 1
+    assert page.count(error) == 2
     assert not FlagReview.objects.exists()
 
 
