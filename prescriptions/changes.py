@@ -170,11 +170,21 @@ class NeedsStartConfirmation(PlanChangeError):
         self.increase = tuple(increase)
         box = asked.label(*asked.box)
         message = asked.message
+        # Two tails, not one: Spanish saves "la prescripción" (guardarla) but "el cambio"
+        # (guardarlo), and a steps change can also be undone by its steps (a step shortened
+        # asks too), a new prescription's only by its start date.
         if self.increase:
-            tail = gettext(
-                "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
-                "start date; nothing was saved."
-            ) % {"box": box, "increase": gettext("I confirm this increase")}
+            if asked.new_prescription:
+                tail = gettext(
+                    "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
+                    "start date; nothing was saved."
+                )
+            else:
+                tail = gettext(
+                    "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
+                    "start date or the steps; nothing was saved."
+                )
+            tail %= {"box": box, "increase": gettext("I confirm this increase")}
             message = " ".join(
                 (
                     message,
@@ -182,10 +192,15 @@ class NeedsStartConfirmation(PlanChangeError):
                     *(wording.translate(warning.message) for warning in self.increase),
                 )
             )
-        else:
+        elif asked.new_prescription:
             tail = gettext(
                 "Tick “%(box)s” and sign again to save it, or change the start date; nothing "
                 "was saved."
+            ) % {"box": box}
+        else:
+            tail = gettext(
+                "Tick “%(box)s” and sign again to save it, or change the start date or the "
+                "steps; nothing was saved."
             ) % {"box": box}
         super().__init__(message + " " + tail)
 
@@ -2074,11 +2089,13 @@ def create_prescription(
 @dataclass(frozen=True)
 class SkippedSteps:
     """What skipped_steps asks: the message, the box's value (``box``: the date and the step
-    it confirms) and its words (``label``, given both)."""
+    it confirms), its words (``label``, given both) and whether a new prescription asks it
+    (``new_prescription``: the refusal's tail names what is saved and how else to undo it)."""
 
     message: str
     box: tuple[date, int]
     label: Callable[[date, int], str]
+    new_prescription: bool = False
 
 
 # The changes that set steps and draw the start box (a new plan's page, Change steps, a
@@ -2142,7 +2159,12 @@ def skipped_steps(
         )
     if change.kind == PlanVersion.Kind.CREATED:
         # The new prescription's page asks the patient is already on the plan since its start.
-        return SkippedSteps(message, (change.start_date, moved.step_number), start_confirm_label)
+        return SkippedSteps(
+            message,
+            (change.start_date, moved.step_number),
+            start_confirm_label,
+            new_prescription=True,
+        )
     return SkippedSteps(message, (step_began, moved.step_number), moved_start_confirm_label)
 
 

@@ -98,7 +98,10 @@ def test_a_backdated_new_prescription_is_not_signed_until_confirmed(
     assert response.status_code == 200
     page = text(response)
     assert ASKED in page
-    assert "or change the start date; nothing was saved." in page
+    assert (
+        "Tick “I confirm the patient is already on this plan since 1 Nov 2026” and sign again "
+        "to save it, or change the start date; nothing was saved." in page
+    )
     assert box(response) == (
         "2026-11-01:2",
         False,
@@ -187,14 +190,16 @@ def test_a_template_applied_to_a_new_prescription_asks_too(clinician_client, end
             "Stufe 1 beginnt in der Nacht vom 1. Nov 2026, vor heute Abend: Heute Abend (5. Dez) "
             "ist die Person auf Stufe 2, 3 mg. Kreuzen Sie „Ich bestätige, "
             "dass die Person diesen Plan bereits seit dem 1. Nov 2026 "
-            "befolgt“ an und unterschreiben Sie erneut",
+            "befolgt“ an und signieren Sie erneut, um sie zu speichern, oder ändern Sie das "
+            "Startdatum; es wurde nichts gespeichert.",
             "Ich bestätige, dass die Person diesen Plan bereits seit dem 1. Nov 2026 befolgt",
         ),
         (
             "es",
             "El paso 1 empieza la noche del 1 nov 2026, antes de esta noche: esta noche (5 dic) "
             "el paciente está en el paso 2, 3 mg. Marque «Confirmo que el paciente ya sigue "
-            "este plan desde el 1 nov 2026» y firme de nuevo",
+            "este plan desde el 1 nov 2026» y firme de nuevo para guardarla, o cambie la fecha "
+            "de inicio; no se ha guardado nada.",
             "Confirmo que el paciente ya sigue este plan desde el 1 nov 2026",
         ),
     ],

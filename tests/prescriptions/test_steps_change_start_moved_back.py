@@ -61,8 +61,8 @@ def test_a_start_moved_back_onto_step_2_is_not_signed_until_confirmed(
     assert response.status_code == 200
     assert ASKED in text(response)
     assert (
-        f"Tick “{LABEL}” and sign again to save it, or change the start date; nothing was saved."
-        in text(response)
+        f"Tick “{LABEL}” and sign again to save it, or change the start date or the steps; "
+        "nothing was saved." in text(response)
     )
     assert box(response) == ("2026-11-15:2", False, LABEL)
     assert plans.load(on_night_4_of_step_1).latest.number == 1
@@ -187,7 +187,8 @@ def test_with_an_increase_both_are_asked_at_once_and_ticking_both_signs(patient_
     assert "Please confirm this increase:" in page
     assert (
         "Tick “I confirm step 3 starts on 29 Oct 2026” and “I confirm this increase” "
-        "and sign again to save it, or change the start date; nothing was saved." in page
+        "and sign again to save it, or change the start date or the steps; nothing was saved."
+        in page
     )
     assert box(response) == ("2026-10-29:3", False, "I confirm step 3 starts on 29 Oct 2026")
     assert 'name="confirm_increase"' in response.content.decode()
@@ -219,13 +220,18 @@ def test_with_an_increase_both_are_asked_at_once_and_ticking_both_signs(patient_
         (
             "de",
             "Stufe 2 beginnt jetzt in der Nacht vom 15. Nov 2026, vor heute Abend: Heute Abend "
-            "(5. Dez) wechselt die Person von Stufe 1, 1,5 mg, zu Stufe 2, 3 mg.",
+            "(5. Dez) wechselt die Person von Stufe 1, 1,5 mg, zu Stufe 2, 3 mg. Kreuzen Sie "
+            "„Ich bestätige, dass Stufe 2 am 15. Nov 2026 beginnt“ an und signieren Sie "
+            "erneut, um die Änderung zu speichern, oder ändern Sie das Startdatum oder die "
+            "Stufen; es wurde nichts gespeichert.",
             "Ich bestätige, dass Stufe 2 am 15. Nov 2026 beginnt",
         ),
         (
             "es",
             "El paso 2 empieza ahora la noche del 15 nov 2026, antes de esta noche: esta noche "
-            "(5 dic) el paciente pasa del paso 1, 1,5 mg, al paso 2, 3 mg.",
+            "(5 dic) el paciente pasa del paso 1, 1,5 mg, al paso 2, 3 mg. Marque «Confirmo "
+            "que el paso 2 empieza el 15 nov 2026» y firme de nuevo para guardarlo, o cambie "
+            "la fecha de inicio o los pasos; no se ha guardado nada.",
             "Confirmo que el paso 2 empieza el 15 nov 2026",
         ),
     ],
@@ -286,6 +292,10 @@ def test_a_new_prescription_asks_its_start_and_an_increase_at_once(clinician_cli
         page = text(response)
         assert "tonight (5 Dec) the patient is on step 2, 5 mg." in page
         assert "above the clinic's maximum of 4.5 mg" in page
+        assert (
+            "and “I confirm this increase” and sign again to save it, or change the start "
+            "date; nothing was saved." in page
+        )
         assert 'name="confirm_increase"' in response.content.decode()
         assert box(response) == (
             "2026-11-01:2",

@@ -67,12 +67,14 @@ def on_four_liquid_steps(patient, clinician):
 
 
 def test_a_step_shortened_onto_tonight_is_asked(clinician_a, on_night_4_of_step_1):
-    """Finding 1: the start left at 2 Dec, step 1 set to 3 nights: tonight is step 2."""
+    """Finding 1: the start left at 2 Dec, step 1 set to 3 nights: tonight is step 2. The
+    start date did not move, so the way out names the steps too."""
     response = sign(clinician_a, on_night_4_of_step_1, **{"steps-0-days": "3"})
     assert response.status_code == 200
     assert (
         "Step 2 now starts tonight (5 Dec): the patient moves from step 1, 1.5 mg, to step 2, "
-        "3 mg." in text(response)
+        "3 mg. Tick “I confirm step 2 starts on 5 Dec 2026” and sign again to save it, or "
+        "change the start date or the steps; nothing was saved." in text(response)
     )
     assert box(response) == ("2026-12-05:2", False, "I confirm step 2 starts on 5 Dec 2026")
     assert steps_signed(on_night_4_of_step_1) == 1
