@@ -41,7 +41,8 @@ def test_a_clinician_ends_a_prescription_and_the_patient_is_told_not_to_take_ldn
     clinician.get_by_label("I am ending this prescription").check()
     clinician.get_by_role("button", name="Sign and end").click()
     expect(clinician.locator(".messages")).to_contain_text("Change: Prescription ended.")
-    expect(clinician.locator(".plan-panel")).to_contain_text("The last prescription ended on")
+    expect(clinician.locator(".plan-panel")).to_contain_text("The last prescription was ended")
+    expect(clinician.locator(".plan-panel")).to_contain_text("No dose from the night of ")
 
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     sign_in(phone, live_server, "patient3@example.com")

@@ -201,7 +201,8 @@ def test_the_clinicians_patient_page_says_the_prescription_ended(client, patient
         page = client.get(reverse("clinic:patient", args=[patient.pk]))
     text = page.content.decode()
     assert "No prescription yet" not in text
-    assert "The last prescription ended on 15 Jan 2026" in text
+    assert "The last prescription was ended" in text
+    assert "No dose from the night of 15 Jan 2026 on." in text
 
 
 # --- Bug 6: one strict dose reader for the journal and the plan steps ---------------------------

@@ -782,7 +782,8 @@ def test_ending_a_prescription_signs_a_version_and_the_plan_page_says_so(
     assert view.on(TONIGHT).status == "ended"
     assert view.open_prescription is None
     text = page_text(clinician_client.get(url("plan", patient_a)))
-    assert "The last prescription ended on 10 Mar 2026" in text
+    assert "The last prescription was ended" in text
+    assert "No dose from the night of 10 Mar 2026 on." in text
     assert "Create a new prescription and plan" in text
     assert url("plan_version", patient_a, version.pk) in text
     row = AccessLog.objects.filter(action="plan.change").latest("pk")
@@ -897,5 +898,5 @@ def test_the_ended_prescription_line_closes_its_parenthesis_after_the_time(
     # QA saw "(Dr Casey Morgan, 5 Dec 2026, 09:23 GMT )": the time's tag ended in a newline.
     assert clinician_client.post(url("plan_end", patient_a), end_data()).status_code == 302
     page = page_text(clinician_client.get(url("plan", patient_a)))
-    line = re.search(r"The last prescription ended on .*?</p>", page, re.S).group(0)
-    assert re.search(r"</abbr></time>\)\.</p>$", line), line
+    line = re.search(r"The last prescription was ended.*?</p>", page, re.S).group(0)
+    assert re.search(r"</abbr></time>\)\. No dose from the night of ", line), line

@@ -99,9 +99,23 @@ def _position_cell(row):
     return visible_text(cell.split(">", 1)[1].split("</td>", 1)[0])
 
 
-def _ended(patient, clinician):
+# The plan panel of _ended's patient: who ended it, then its first night without a dose
+# ("ended on 29 Nov" read as the last night on LDN).
+PANEL = {
+    "en": ("The last prescription was ended", "No dose from the night of 29 Nov 2026 on."),
+    "de": (
+        "Die letzte Verordnung wurde beendet",
+        "Keine Dosis mehr ab der Nacht vom 29. Nov 2026.",
+    ),
+    "es": ("Se finalizó la última prescripción", "Ninguna dosis desde la noche del 29 nov 2026."),
+}
+
+
+def _ended(patient, clinician, dosing_time="evening"):
     """A prescription ended on 29 Nov, and no new one."""
-    make_prescription(patient, clinician, date(2026, 11, 1), steps=(("1.5", None),))
+    make_prescription(
+        patient, clinician, date(2026, 11, 1), steps=(("1.5", None),), dosing_time=dosing_time
+    )
     sign_change(
         patient,
         clinician,
@@ -203,14 +217,9 @@ def test_a_morning_doser_is_told_no_ldn_today(patient_a, clinician_a):
 @pytest.mark.parametrize(
     ("language", "listed", "panel", "no_plan"),
     [
-        ("en", "Prescription ended", "The last prescription ended on 29 Nov 2026", "No plan"),
-        ("de", "Verordnung beendet", "Die letzte Verordnung endete am 29. Nov 2026", "Kein Plan"),
-        (
-            "es",
-            "Prescripción finalizada",
-            "La última prescripción finalizó el 29 nov 2026",
-            "Sin plan",
-        ),
+        ("en", "Prescription ended", PANEL["en"], "No plan"),
+        ("de", "Verordnung beendet", PANEL["de"], "Kein Plan"),
+        ("es", "Prescripción finalizada", PANEL["es"], "Sin plan"),
     ],
 )
 def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the_panel(
@@ -233,16 +242,16 @@ def test_an_ended_prescription_with_no_new_one_is_said_alike_by_the_list_and_the
     assert cell == listed
     for page in (plan_page, patient_page):
         said = visible_text(_section(page, 'aria-labelledby="plan-panel-title"'))
-        assert panel in said, said
+        assert all(part in said for part in panel), said
         assert no_plan not in said, said
 
 
 @pytest.mark.parametrize(
     ("language", "ended", "panel"),
     [
-        ("en", "Prescription ended", "The last prescription ended on 29 Nov 2026"),
-        ("de", "Verordnung beendet", "Die letzte Verordnung endete am 29. Nov 2026"),
-        ("es", "Prescripción finalizada", "La última prescripción finalizó el 29 nov 2026"),
+        ("en", "Prescription ended", PANEL["en"]),
+        ("de", "Verordnung beendet", PANEL["de"]),
+        ("es", "Prescripción finalizada", PANEL["es"]),
     ],
 )
 def test_the_patient_pages_tonight_figure_says_the_prescription_ended_as_the_list_and_panel_do(
@@ -265,4 +274,14 @@ def test_the_patient_pages_tonight_figure_says_the_prescription_ended_as_the_lis
     figure = visible_text(tonight.split('class="stat-value">', 1)[1].split("</span>", 1)[0])
     said = visible_text(_section(patient_page, 'aria-labelledby="plan-panel-title"'))
     assert (listed, figure) == (ended, ended), (listed, figure)
-    assert panel in said, said
+    assert all(part in said for part in panel), said
+
+
+def test_a_morning_dosers_ended_panel_names_the_first_day_without_a_dose(patient_a, clinician_a):
+    _ended(patient_a, clinician_a, dosing_time="morning")
+    client = signed_in_reauthenticated(clinician_a)
+    for name in ("clinic:plan", "clinic:patient"):
+        page = _get(client, reverse(name, args=[patient_a.pk]))
+        said = visible_text(_section(page, 'aria-labelledby="plan-panel-title"'))
+        assert "The last prescription was ended" in said, said
+        assert "No dose from the day of 29 Nov 2026 on." in said, said
