@@ -7,6 +7,7 @@ import pytest
 from prescriptions.models import Formulation
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import make_plan, sign_hold, sign_restart
+from tests.prescriptions.skipped_steps_support import DEC_2
 from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
 
 
@@ -37,4 +38,12 @@ def restarted_at_step_2(patient_a, clinician_a):
     sign_hold(patient_a, clinician_a, DEC_5, signed=DEC_4)
     sign_restart(patient_a, clinician_a, DEC_5, 1, signed=DEC_4)
     assert "Step 2 of 2" in _patient_page(patient_a, clinician_a, DEC_6)
+    return patient_a
+
+
+@pytest.fixture
+def on_night_4_of_step_1(patient_a, clinician_a):
+    """Patient A (London): 1.5 mg for 14 nights from 2 Dec, then 3 mg; tonight (5 Dec) is
+    night 4 of step 1."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=DEC_2)
     return patient_a

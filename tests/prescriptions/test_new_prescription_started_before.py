@@ -17,8 +17,8 @@ from prescriptions.changes import end_change
 from prescriptions.models import PlanTemplate, PlanVersion, Prescription
 from tests.patients.journal_support import sign_change, sign_hold
 from tests.prescriptions.factories import make_prescription, steps_data
+from tests.prescriptions.skipped_steps_support import NOV_1, box, new_prescription
 
-NOV_1 = date(2026, 11, 1)
 DEC_3 = date(2026, 12, 3)
 DEC_5 = date(2026, 12, 5)
 
@@ -48,22 +48,6 @@ def ended_after_a_hold(patient_a, clinician_a):
     return patient_a
 
 
-def new_prescription(start=NOV_1, **overrides):
-    return {
-        "based_on": "0",
-        "formulation": "capsule",
-        "strengths_text": "1.5, 3.0, 4.5",
-        "concentration_mg_per_ml": "",
-        "dosing_time": "evening",
-        "start_date": str(start),
-        "instructions": "",
-        "reason": "Back on LDN after surgery",
-        "patient_note": "",
-        **steps_data([("1.5", "14"), ("3.0", "")]),
-        **overrides,
-    }
-
-
 def post(client, patient, at="2026-12-05 14:00Z", **data):
     with time_machine.travel(at, tick=False):
         return client.post(
@@ -73,16 +57,6 @@ def post(client, patient, at="2026-12-05 14:00Z", **data):
 
 def text(response):
     return re.sub(r"\s+", " ", response.content.decode())
-
-
-def box(response):
-    """The start box as drawn: (value, ticked, label), or None."""
-    found = re.search(
-        r'<input type="checkbox" name="confirm_start" id="[^"]+" value="([^"]*)"( checked)?>'
-        r' <label for="[^"]+">([^<]*)</label>',
-        response.content.decode(),
-    )
-    return (found.group(1), bool(found.group(2)), found.group(3)) if found else None
 
 
 ASKED = (

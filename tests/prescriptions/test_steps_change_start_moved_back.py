@@ -6,7 +6,6 @@ the increase confirmation did not fire. The save now asks, as a new prescription
 begun before its first night asks (changes.NeedsStartConfirmation, the same date-carrying
 box), naming tonight's step by the plan's numbers; the version records the confirmation."""
 
-import html
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,30 +14,20 @@ from django.urls import reverse
 
 from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
-from tests.patients.journal_support import make_plan, sign_hold, visible_text
+from tests.patients.journal_support import make_plan, sign_hold
 from tests.prescriptions.factories import steps_data
+from tests.prescriptions.skipped_steps_support import DEC_2, EVENING, box, new_prescription, text
 from tests.prescriptions.step_numbers_support import _change_url, _form_inputs, _open, _post
-from tests.prescriptions.test_new_prescription_started_before import box, new_prescription
 
 pytestmark = pytest.mark.django_db
 
-DEC_2 = date(2026, 12, 2)
 DEC_5 = date(2026, 12, 5)
-EVENING = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)  # London: tonight is 5 Dec
 
 ASKED = (
     "Step 2 now starts on the night of 15 Nov 2026, before tonight: tonight (5 Dec) the "
     "patient moves from step 1, 1.5 mg, to step 2, 3 mg."
 )
 LABEL = "I confirm step 2 starts on 15 Nov 2026"
-
-
-@pytest.fixture
-def on_night_4_of_step_1(patient_a, clinician_a):
-    """Patient A (London): 1.5 mg for 14 nights from 2 Dec, then 3 mg; tonight (5 Dec) is
-    night 4 of step 1."""
-    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=DEC_2)
-    return patient_a
 
 
 def change(clinician, patient, start, at=EVENING, **extra):
@@ -48,10 +37,6 @@ def change(clinician, patient, start, at=EVENING, **extra):
     return _post(
         clinician, url, {**data, "start_date": str(start), "reason": "Review", **extra}, at
     )
-
-
-def text(response):
-    return html.unescape(visible_text(response.content.decode()))
 
 
 def test_a_start_moved_back_onto_step_2_is_not_signed_until_confirmed(

@@ -6,7 +6,6 @@ tonight, 5 Dec, is night 4): a step shortened, a template given an earlier start
 moved back during a dated hold, and a box ticked for one question that confirmed a second
 one asked in the same post. The box carries the date and the step it confirms."""
 
-import html
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,23 +16,13 @@ from prescriptions import plans, suggestions
 from prescriptions.changes import NeedsStartConfirmation, steps_change, steps_prefill
 from prescriptions.forms import posted_night
 from prescriptions.models import Formulation, PlanTemplate, PlanVersion
-from tests.patients.journal_support import make_plan, sign_change, sign_hold, visible_text
+from tests.patients.journal_support import make_plan, sign_change, sign_hold
+from tests.prescriptions.skipped_steps_support import DEC_2, EVENING, box, text
 from tests.prescriptions.step_numbers_support import _change_url, _form_inputs, _open, _post
-from tests.prescriptions.test_new_prescription_started_before import box
 
 pytestmark = pytest.mark.django_db
 
-DEC_2 = date(2026, 12, 2)
 DEC_5 = date(2026, 12, 5)
-EVENING = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)  # London: tonight is 5 Dec
-
-
-@pytest.fixture
-def on_night_4_of_step_1(patient_a, clinician_a):
-    """Patient A (London): 1.5 mg for 14 nights from 2 Dec, then 3 mg; tonight (5 Dec) is
-    night 4 of step 1."""
-    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=DEC_2)
-    return patient_a
 
 
 def sign(clinician, patient, url=None, at=EVENING, **changed):
@@ -41,10 +30,6 @@ def sign(clinician, patient, url=None, at=EVENING, **changed):
     url = url or _change_url(patient)
     data = _form_inputs(_open(clinician, url, at).content.decode())
     return _post(clinician, url, {**data, "reason": "Review", **changed}, at)
-
-
-def text(response):
-    return html.unescape(visible_text(response.content.decode()))
 
 
 def steps_signed(patient):
