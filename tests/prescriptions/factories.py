@@ -67,3 +67,21 @@ def steps_data(steps):
         data[f"steps-{index}-dose_mg"] = dose
         data[f"steps-{index}-days"] = days
     return data
+
+
+def new_prescription_data(start, steps, **overrides):
+    """A new prescription's form as a clinician posts it: capsules of 1.5, 3 and 4.5 mg,
+    evening dosing, ``steps`` ``(dose, days)`` as typed from ``start``; ``overrides`` last."""
+    return {
+        "based_on": "0",
+        "formulation": "capsule",
+        "strengths_text": "1.5, 3.0, 4.5",
+        "concentration_mg_per_ml": "",
+        "dosing_time": "evening",
+        "start_date": str(start),
+        "instructions": "",
+        "reason": "Fibromyalgia, starting LDN",
+        "patient_note": "",
+        **steps_data(steps),
+        **overrides,
+    }

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 
 from tests.patients.journal_support import visible_text
-from tests.prescriptions.factories import steps_data
+from tests.prescriptions.factories import new_prescription_data
 
 NOV_1 = date(2026, 11, 1)
 DEC_2 = date(2026, 12, 2)
@@ -16,19 +16,9 @@ EVENING = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)  # London: tonight is 5 Dec
 
 def new_prescription(start=NOV_1, **overrides):
     """A new prescription's form: 1.5 mg for 14 nights from ``start``, then 3 mg."""
-    return {
-        "based_on": "0",
-        "formulation": "capsule",
-        "strengths_text": "1.5, 3.0, 4.5",
-        "concentration_mg_per_ml": "",
-        "dosing_time": "evening",
-        "start_date": str(start),
-        "instructions": "",
-        "reason": "Back on LDN after surgery",
-        "patient_note": "",
-        **steps_data([("1.5", "14"), ("3.0", "")]),
-        **overrides,
-    }
+    return new_prescription_data(
+        start, [("1.5", "14"), ("3.0", "")], reason="Back on LDN after surgery", **overrides
+    )
 
 
 def box(response):

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from prescriptions.models import PlanTemplate, PlanVersion, Prescription
-from tests.prescriptions.factories import make_prescription, steps_data
+from tests.prescriptions.factories import make_prescription, new_prescription_data, steps_data
 
 START = date(2026, 3, 1)
 TONIGHT = date(2026, 3, 10)
@@ -94,18 +94,7 @@ def test_a_change_refused_for_an_open_ended_first_step_links_the_summary_to_its_
 def test_a_new_prescription_refused_only_for_a_bad_row_shows_one_summary_naming_it(
     clinician_client, patient_a
 ):
-    data = {
-        "based_on": "0",
-        "formulation": "capsule",
-        "strengths_text": "1.5, 3.0, 4.5",
-        "concentration_mg_per_ml": "",
-        "dosing_time": "evening",
-        "start_date": str(TONIGHT),
-        "instructions": "",
-        "reason": "Fibromyalgia, starting LDN",
-        "patient_note": "",
-        **steps_data([("1.5", "14"), ("9", "")]),
-    }
+    data = new_prescription_data(TONIGHT, [("1.5", "14"), ("9", "")])
     response = clinician_client.post(reverse("clinic:prescription_new", args=[patient_a.pk]), data)
     assert '<a href="#id_steps-1-dose_mg">Step 2 dose (mg) — ' in summary_of(response)
     assert not Prescription.objects.exists()

@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from prescriptions.models import PlanTemplate, PlanVersion, Prescription
-from tests.prescriptions.factories import make_prescription, steps_data
+from tests.prescriptions.factories import make_prescription, new_prescription_data, steps_data
 
 START = date(2026, 3, 1)
 TONIGHT = date(2026, 3, 10)
@@ -45,18 +45,7 @@ def _change(client, patient, steps):
 
 
 def _new_prescription(client, patient, steps):
-    data = {
-        "based_on": "0",
-        "formulation": "capsule",
-        "strengths_text": "1.5, 3.0, 4.5",
-        "concentration_mg_per_ml": "",
-        "dosing_time": "evening",
-        "start_date": str(TONIGHT),
-        "instructions": "",
-        "reason": "Fibromyalgia, starting LDN",
-        "patient_note": "",
-        **steps_data(steps),
-    }
+    data = new_prescription_data(TONIGHT, steps)
     response = client.post(reverse("clinic:prescription_new", args=[patient.pk]), data)
     assert response.status_code == 200
     assert not Prescription.objects.exists()
