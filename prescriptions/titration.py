@@ -878,6 +878,26 @@ def restart_choices(versions: Sequence[PlainVersion], night: date) -> RestartCho
     return RestartChoices(newest, before)
 
 
+def signed_restart(
+    versions: Sequence[PlainVersion], choices: RestartChoices, tonight: date
+) -> tuple[date, int] | None:
+    """The restart already signed for the hold ``choices`` speak of and not begun by
+    ``tonight`` (the newest version, a restart starting after tonight and after the night
+    before the held run): its night and its step as an index into ``choices.version``'s
+    steps (numbered from that version's steps_before). None when there is none. Reopened,
+    the Resume page opens on it: it opened on the default step, so a re-save changing only
+    the reason moved a signed restart from step 10 to 9 (found by QA)."""
+    latest = versions[-1] if versions else None
+    if latest is None or not latest.restarts:
+        return None
+    if latest.start_date <= max(tonight, choices.night_before):
+        return None  # begun, or not the restart of this hold
+    index = latest.steps_before - choices.version.steps_before
+    if not 0 <= index < len(choices.version.steps):
+        return None
+    return latest.start_date, index
+
+
 def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:
     """The step a restart after a hold starts from by default: the one at ``dose_mg`` (the
     dose before the hold), else the highest dose below it, else the first. An index into

@@ -633,11 +633,10 @@ def plan_resume(request, patient_id):
             step = titration.restart_step_index(
                 held.version.steps, state["plan"].dose_on(held.night_before)
             )
-            signed = _signed_restart_choice(state, held)
+            signed = titration.signed_restart(state["plain_versions"], held, state["tonight"])
             if signed is not None:
-                # Reopened, the page keeps the choice signed: it opened on the default step,
-                # so a re-save changing only the reason moved the restart (found by QA).
-                return signed
+                # Reopened, the page keeps the restart signed (its night and step).
+                return {"resume_on": signed[0], "step": signed[1]}
         # A restart already signed, or a dated hold's end: the form opens on the night after
         # the hold's last, from its first held night on (a hold not begun yet too: read from
         # tonight, held_until is empty before the hold starts and the form opened on tonight,
@@ -675,21 +674,6 @@ def plan_resume(request, patient_id):
         context=context,
         form_kwargs=lambda state: _resume_form_kwargs(state, choices(state)),
     )
-
-
-def _signed_restart_choice(state, held: titration.RestartChoices) -> dict | None:
-    """The Resume form's initial night and step when the newest version is a restart not
-    begun yet (PlainVersion.restarts): its own, the step as an index into the steps offered
-    (``held.version``'s, numbered from its steps_before). None: no such restart."""
-    latest = state["latest"]
-    if latest is None or not latest.restarts:
-        return None
-    if latest.start_date <= max(state["tonight"], held.night_before):
-        return None  # begun, or not the restart of this hold
-    index = latest.steps_before - held.version.steps_before
-    if not 0 <= index < len(held.version.steps):
-        return None
-    return {"resume_on": latest.start_date, "step": index}
 
 
 def _resume_form_kwargs(state, choices: titration.RestartChoices | None) -> dict:

@@ -215,3 +215,24 @@ def test_resume_change_names_the_steps_it_offers_by_their_plan_numbers():
             versions=held,
         )
     assert str(refused.value) == "Choose a step from 3 to 6 to restart at."
+
+
+def test_signed_restart_is_the_restart_not_begun_as_an_index_into_the_choices():
+    """Reopened, the Resume page opens on the restart already signed: its night, and its step
+    as an index into the held plan's steps (the newest's steps_before minus theirs)."""
+    held = _held()
+    versions = (*held, _restart(3, date(2024, 1, 20), 2, held[1]))
+    choices = titration.restart_choices(versions, date(2024, 1, 12))
+    assert titration.signed_restart(versions, choices, date(2024, 1, 12)) == (
+        date(2024, 1, 20),
+        2,
+    )
+
+
+def test_signed_restart_is_none_once_begun_or_without_one():
+    held = _held()
+    versions = (*held, _restart(3, date(2024, 1, 20), 2, held[1]))
+    choices = titration.restart_choices(versions, date(2024, 1, 12))
+    assert titration.signed_restart(versions, choices, date(2024, 1, 20)) is None  # begun
+    held_choices = titration.restart_choices(held, date(2024, 1, 12))
+    assert titration.signed_restart(held, held_choices, date(2024, 1, 12)) is None
