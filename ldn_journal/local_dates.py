@@ -7,7 +7,7 @@ language's own, so pages ask for a style by name instead of writing a format str
 from datetime import date, datetime
 from functools import lru_cache
 
-from django.utils import dateformat, formats, timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 
 STYLES = {
@@ -166,7 +166,7 @@ def local_date(value: date, style: str) -> str:
     fmt, lower_case = style_format(style)
     zone = ""
     if fmt.endswith(" T"):  # the zone's abbreviation, written as it is ("GMT", "CET")
-        fmt, zone = fmt[:-2], " " + formats.date_format(value, "T")
+        fmt, zone = fmt[:-2], " " + zone_abbreviation(value)
     text = format_date(value, fmt)
     return (text.lower() if lower_case else text) + zone
 
@@ -175,4 +175,15 @@ def zoned_text(moment: datetime, tz, style: str) -> str:
     """``moment`` in zone ``tz``, written in ``style``, with the zone's abbreviation ("Wed 25
     Nov, 21:00 EST"): plain text, for a message (patient_time writes the same as HTML)."""
     local = timezone.localtime(moment, tz)
-    return f"{local_date(local, style)} {dateformat.format(local, 'T')}"
+    return f"{local_date(local, style)} {zone_abbreviation(local)}"
+
+
+def zone_abbreviation(value: datetime) -> str:
+    """The abbreviation of the zone of a moment at that moment ("GMT", "BST"), as Django's
+    ``date:"T"`` writes it, except in the hour the clocks go back: Django writes nothing then
+    (it cannot tell which of the two 01:30s a naive time is), where a zone-aware moment's
+    ``fold`` says which, and the hour read twice is the one that most needs its "BST" or
+    "GMT". A naive moment is Django's to write (in the default zone)."""
+    if value.tzinfo is None:
+        return formats.date_format(value, "T")
+    return str(value.tzinfo.tzname(value))

@@ -124,8 +124,9 @@ TEMPLATES = [
                 "patients.clinic.break_glass.banner",
             ],
             "libraries": {"once": "ldn_journal.template_once"},
-            # {% field_row form.name %} in every template (ldn_journal/field_rows.py).
-            "builtins": ["ldn_journal.field_rows"],
+            # {% field_row form.name %} in every template (ldn_journal/field_rows.py); Django's
+            # {% url %} with its answers remembered (ldn_journal/url_memo.py).
+            "builtins": ["ldn_journal.field_rows", "ldn_journal.url_memo"],
         },
     },
 ]

@@ -3,13 +3,12 @@
 import zoneinfo
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from ldn_journal.local_dates import dated_style, local_date
+from ldn_journal.local_dates import dated_style, local_date, zone_abbreviation
 from patients import wording
 from patients.rules import nights
 from patients.rules.nights import zone_label
@@ -39,8 +38,8 @@ def patient_time_html(patient, moment, style) -> str:
     shown = conditional_escape(local_date(local, style))
     zone = conditional_escape(patient.zone_name)
     return (
-        f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
-        f'<abbr class="tz" title="{zone}">{conditional_escape(date_filter(local, "T"))}</abbr>'
+        f'<time datetime="{_iso(local)}">{shown} '
+        f'<abbr class="tz" title="{zone}">{_abbreviation(local)}</abbr>'
         # No newline after it (the partial's file ended in one): a ")" or "." set after the
         # moment read "09:23 GMT )" on the plan page's ended-prescription line.
         "</time>"
@@ -77,10 +76,20 @@ def _moment_in_zone(key, zone, moment, style):
     local = timezone.localtime(moment, zone)
     shown = conditional_escape(local_date(local, style))
     return mark_safe(  # noqa: S308 - every value escaped
-        f'<time datetime="{conditional_escape(date_filter(local, "c"))}">{shown} '
-        f'<abbr class="tz" title="{conditional_escape(key)}">'
-        f"{conditional_escape(date_filter(local, 'T'))}</abbr></time>"
+        f'<time datetime="{_iso(local)}">{shown} '
+        f'<abbr class="tz" title="{conditional_escape(key)}">{_abbreviation(local)}</abbr></time>'
     )
+
+
+def _iso(local) -> str:
+    """An aware moment as the ``date:"c"`` filter writes it (DateFormat.c: isoformat()),
+    escaped, without building a DateFormat (patient_time is on every timeline row)."""
+    return conditional_escape(local.isoformat())
+
+
+def _abbreviation(local) -> str:
+    """The zone's abbreviation at the moment (local_dates.zone_abbreviation), escaped."""
+    return conditional_escape(zone_abbreviation(local))
 
 
 @register.simple_tag
