@@ -727,7 +727,10 @@ def resume_change(
                 hold_until=resume_on - timedelta(days=1),
                 patient_note=patient_note.strip() or hold_note,
             )
-    return change
+    # The dosing time the plan has on its first night, not the newest version's: a switch
+    # signed for a later night is signed again after it (save_version: _switches_kept), so
+    # a restart before the switch does not bring it forward, and one after it keeps it.
+    return replace(change, dosing_time=titration.dosing_time_on(versions, change.effective_night))
 
 
 def _check_cancels_a_hold_after_a_hold(
@@ -1382,12 +1385,20 @@ def save_version(
         confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         version.cancelled_hold = _cancelled_hold(view.versions, (*view.versions, *after), change)
+        # A switch of dosing time signed again is one _switches_kept made (the plan kept
+        # after a new dated hold is named as the plan, whatever its kind).
+        switches = not _is_new_dated_hold(view.versions, change)
         version.kept_holds = [
             KeptHold(
                 copy.effective_night if copy.kind != PlanVersion.Kind.HOLD else copy.hold_from,
                 copy.hold_until,
                 _insert_version(prescription, plain.number, author, copy, now).number,
                 hold=copy.kind == PlanVersion.Kind.HOLD,
+                switch_to=(
+                    copy.dosing_time
+                    if switches and copy.kind == PlanVersion.Kind.DOSING_TIME
+                    else ""
+                ),
             )
             for copy, plain in kept
         ]
@@ -1474,11 +1485,23 @@ class KeptHold:
     # False: not a hold but the plan signed from ``first`` on, kept after a new hold
     # (_plan_kept_after_hold).
     hold: bool = True
+    # Not a hold but a switch to this dosing time signed from ``first`` (_switches_kept).
+    switch_to: str = ""
 
 
 def kept_hold_message(kept: KeptHold) -> str:
     """What the clinician is told of a hold their change kept (signed again after it)."""
-    if not kept.hold:
+    if kept.switch_to == titration.MORNING:
+        message = gettext(
+            "The switch to morning dosing signed from %(start)s is kept: signed again as "
+            "version %(number)s."
+        )
+    elif kept.switch_to:
+        message = gettext(
+            "The switch to evening dosing signed from %(start)s is kept: signed again as "
+            "version %(number)s."
+        )
+    elif not kept.hold:
         message = gettext(
             "The plan signed from %(start)s is kept after the hold: signed again as "
             "version %(number)s."
@@ -1533,11 +1556,67 @@ def _signed_again(
     view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
 ) -> list[tuple[PlanChange, titration.PlainVersion]]:
     """What ``change`` must sign again after it to keep what it does not set out to change:
-    around a new hold with an end, the plan after it (_plan_kept_after_hold); else the holds
-    signed for later nights (_holds_signed_again)."""
+    around a new hold with an end, the plan after it (_plan_kept_after_hold); else the
+    switches of dosing time signed for later nights (_switches_kept), then the holds signed
+    for later nights (_holds_signed_again), built on them."""
     if _is_new_dated_hold(view.versions, change):
         return _plan_kept_after_hold(view, proposed, change)
-    return _holds_signed_again(view, proposed, change)
+    switches = _switches_kept(view, proposed, change)
+    return switches + _holds_signed_again(
+        view, proposed, change, chain=tuple(plain for _copy, plain in switches)
+    )
+
+
+def _switches_kept(
+    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+) -> list[tuple[PlanChange, titration.PlainVersion]]:
+    """The switches of dosing time signed for nights after a hold's or a restart's first
+    night, signed again after it: ``change`` itself, asking the switch's dosing time from
+    the switch's own night, with the switch's reason and note (its hold carried on).
+
+    A version governs every night from its first (the highest number wins), with one dosing
+    time. A hold until resumed signed from 5 Dec under a switch to morning dosing signed
+    from 10 Dec took the evening dosing of 5 Dec to every night after it: the switch
+    vanished, and the plan resumed on evening dosing with nothing said (found by QA). A
+    clinician's signed switch is not lifted by a hold; a restart before it resumes on the
+    dosing time of its night and the switch still begins on its own night. A new hold with
+    an end keeps the plan after it another way (_plan_kept_after_hold); a steps change or a
+    switch starting before a signed switch is refused (_check_keeps_signed_switch,
+    _check_keeps_later_changes)."""
+    if change.kind not in (PlanVersion.Kind.HOLD, PlanVersion.Kind.RESUME):
+        return []
+    versions = view.versions
+    first = change.effective_night
+    starts = sorted(
+        {
+            version.effective_night
+            for version in versions
+            if version.effective_night > first
+            and titration.dosing_time_on(versions, version.effective_night)
+            != titration.dosing_time_on(versions, version.effective_night - timedelta(days=1))
+        }
+    )
+    chain, kept = [proposed], []
+    for night in starts:
+        signed = titration.dosing_time_on(versions, night)
+        if titration.dosing_time_on((*versions, *chain), night) == signed:
+            continue
+        row = _row_of(view, titration.version_in_effect(versions, night))
+        copy = replace(
+            change,
+            kind=PlanVersion.Kind.DOSING_TIME,
+            effective_night=night,
+            dosing_time=signed,
+            reason=row.reason if row is not None else change.reason,
+            patient_note=row.patient_note if row is not None else "",
+            reason_kind="",
+            template_id=None,
+            applied_suggestion="",
+        )
+        plain = _as_plain(copy, chain[-1].number + 1, view.newest_versions)
+        chain.append(plain)
+        kept.append((copy, plain))
+    return kept
 
 
 def _horizon(versions, first: date) -> date:
@@ -1641,7 +1720,10 @@ def _keeps_plan_message(night: date) -> str:
 
 
 def _holds_signed_again(
-    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+    view: plans.PlanView,
+    proposed: titration.PlainVersion,
+    change: PlanChange,
+    chain: tuple[titration.PlainVersion, ...] = (),
 ) -> list[tuple[PlanChange, titration.PlainVersion]]:
     """The holds signed before ``change`` that it would lift and does not set out to, each
     as the hold change that signs it again after it (with its own dates, reason and note).
@@ -1663,7 +1745,8 @@ def _holds_signed_again(
     versions = view.versions
     first = change.effective_night
     last = _horizon(versions, first)
-    after = (*versions, proposed)
+    # ``chain``: what is signed after ``proposed`` before the holds (_switches_kept).
+    after = (*versions, proposed, *chain)
     # The holds the change sets out to lift go, with what they covered: a hold signed until
     # resumed covers a surgery hold signed for later; restarting it must not lift that too.
     replaced = [
@@ -1699,7 +1782,7 @@ def _holds_signed_again(
             for night in _nights(run[0], run[1] or last)
         )
     ]
-    kept, newest = [], proposed
+    kept, newest = [], (chain[-1] if chain else proposed)
     for start, end in lost:
         holder = titration.version_in_effect(rest, start)
         if holder is not titration.version_in_effect(rest, end or last) or (
@@ -1715,6 +1798,9 @@ def _holds_signed_again(
             patient_note=row.patient_note if row is not None else "",
             reason_kind=row.reason_kind if row is not None else "",
         )
+        # The dosing time the plan has on its first night (with a switch signed again
+        # before it, in ``chain``, not the newest's: that one begins later, or earlier).
+        hold = replace(hold, dosing_time=titration.dosing_time_on(after, start))
         newest = _as_plain(hold, newest.number + 1, view.newest_versions)
         kept.append((hold, newest))
     _check_signed_again(after, (*after, *(plain for _hold, plain in kept)), lost, last)

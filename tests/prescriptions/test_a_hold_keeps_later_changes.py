@@ -104,7 +104,30 @@ def test_a_switch_and_a_hold_before_the_surgery_hold_still_keep_it(patient, clin
 
 def test_a_restart_before_a_signed_switch_does_not_bring_it_forward(patient, clinician):
     """A hold until resumed from 5 Dec, a switch to mornings signed from 25 Dec (it carries
-    the hold): a restart on 10 Dec took the mornings from 10 Dec."""
+    the hold): a restart on 10 Dec took the mornings from 10 Dec. With the surgery hold of
+    20-22 Dec between them, a restart cannot yet keep both the hold and the switch (each
+    signed again lifts the other): refused, naming the night the plan would change, and
+    nothing stored."""
     sign_hold(patient, clinician, DEC[5], None, signed=NOW, reason="Urgent")
     _switch(patient, clinician, titration.MORNING, DEC[25])
-    _refused(patient, lambda: sign_restart(patient, clinician, DEC[10], 0, signed=NOW))
+    before = PlanVersion.objects.filter(prescription__patient=patient).count()
+    nights = _plan_as_signed(patient)
+    with pytest.raises(changes.PlanChangeError, match="change the plan on 25 Dec 2026"):
+        sign_restart(patient, clinician, DEC[10], 0, signed=NOW)
+    assert PlanVersion.objects.filter(prescription__patient=patient).count() == before
+    assert _plan_as_signed(patient) == nights
+
+
+def test_a_restart_before_a_signed_switch_resumes_on_evenings_until_it(patient_on_2mg, clinician):
+    """With no hold between them, the restart is signed: evenings from 10 Dec, the switch
+    signed again after it, mornings from 25 Dec."""
+    sign_hold(patient_on_2mg, clinician, DEC[5], None, signed=NOW, reason="Urgent")
+    _switch(patient_on_2mg, clinician, titration.MORNING, DEC[25])
+    sign_restart(patient_on_2mg, clinician, DEC[10], 0, signed=NOW)
+    plan = plans.load(patient_on_2mg)
+    assert [(plan.status_on(DEC[d]), plan.dosing_time_on(DEC[d])) for d in (9, 10, 24, 25)] == [
+        (titration.ON_HOLD, titration.EVENING),
+        (titration.ACTIVE, titration.EVENING),
+        (titration.ACTIVE, titration.EVENING),
+        (titration.ACTIVE, titration.MORNING),
+    ]

@@ -1,20 +1,18 @@
 """A dated hold over nights an older hold already holds (new dates for a hold), with a switch
-of dosing time signed for a later night: refused today, cleanly.
+of dosing time signed for a later night: signed, and the switch kept.
 
-Known limitation, pinned so that it stays clean until it is lifted. New dates for a hold are
-built on the newest version (hold_change: the gap check reads its restart) and govern every
-night after the hold, so the switch signed from 9 Dec would read "evening" again;
-_check_keeps_later_changes refuses that ("A change to the plan is signed from 9 Dec ...
-would undo it"). Only a new hold over nights not yet held keeps the plan after it
-(_plan_kept_after_hold). When a hold over holds keeps it too, the first test changes: the
-hold is then signed and the mornings still begin on 9 Dec.
+New dates for a hold are built on the newest version (hold_change: the gap check reads its
+restart) and govern every night after the hold, so the switch signed from 9 Dec read
+"evening" again; it was refused ("A change to the plan is signed from 9 Dec ... would undo
+it"). The switch is now signed again after the hold (changes._switches_kept), as a hold until
+resumed keeps it: the hold is signed and the mornings still begin on 9 Dec.
 """
 
 from datetime import UTC, date, datetime
 
 import pytest
 
-from prescriptions import changes, plans, titration
+from prescriptions import plans, titration
 from tests.patients.journal_support import sign_hold, switch_dosing_time
 
 pytestmark = pytest.mark.django_db
@@ -42,20 +40,23 @@ def patient(patient_on_2mg, clinician):
         (DEC[4], DEC[5]),  # the older hold made shorter
     ],
 )
-def test_new_dates_for_a_hold_before_a_signed_switch_are_refused_and_nothing_is_stored(
-    patient, clinician, new_dates
-):
-    before = _asked(patient)
-    with pytest.raises(changes.PlanChangeError, match="is signed from 9 Dec 2026"):
-        sign_hold(patient, clinician, *new_dates, signed=NOW, reason="Moved")
-    assert _asked(patient) == before
+def test_new_dates_for_a_hold_before_a_signed_switch_keep_the_switch(patient, clinician, new_dates):
+    held = sign_hold(patient, clinician, *new_dates, signed=NOW, reason="Moved")
+    assert [(k.first, k.switch_to) for k in held.kept_holds] == [(DEC[9], titration.MORNING)]
+    first, last = new_dates
+    view = plans.load(patient)
+    for day in range(1, 16):
+        night = DEC[day]
+        held_then = first <= night <= last
+        assert view.status_on(night) == (titration.ON_HOLD if held_then else titration.ACTIVE)
+        assert view.dosing_time_on(night) == (
+            titration.MORNING if day >= 9 else titration.EVENING
+        ), day
 
 
 @pytest.mark.parametrize("until", [None, DEC[3]])
 def test_the_plan_can_still_be_held_from_tonight(patient, clinician, until):
-    # What a clinician can sign instead tonight: a hold until resumed, or a dated hold over
-    # nights not yet held (it keeps the plan after it, the switch included).
+    # A hold until resumed, or a dated hold over nights not yet held: the switch is kept.
     sign_hold(patient, clinician, DEC[2], until, signed=NOW, reason="Opioids tonight")
     assert plans.load(patient).status_on(DEC[2]) == titration.ON_HOLD
-    if until is not None:
-        assert plans.load(patient).dosing_time_on(DEC[9]) == titration.MORNING
+    assert plans.load(patient).dosing_time_on(DEC[9]) == titration.MORNING
