@@ -1475,6 +1475,56 @@ def resumed_hold_message(restart: date, hold: tuple[date, date | None]) -> str:
     return message % values
 
 
+def pending_switch_on_hold_message(switch: titration.NextChange | None) -> str:
+    """What the Hold page says, before signing, of a switch of dosing time signed for a
+    later night (PlanView.next_dosing_time_switch; "" with none): a hold keeps it
+    (_switches_kept). A hold until resumed cancelled it, unsaid (found by QA)."""
+    if switch is None:
+        return ""
+    if switch.position.dosing_time == titration.MORNING:
+        message = gettext(
+            "A switch to morning dosing is signed from %(night)s. A hold keeps it signed: "
+            "a restart on %(night)s or later restarts on morning dosing; a restart before "
+            "then restarts on evening dosing, and morning dosing begins on %(night)s."
+        )
+    else:
+        message = gettext(
+            "A switch to evening dosing is signed from %(night)s. A hold keeps it signed: "
+            "a restart on %(night)s or later restarts on evening dosing; a restart before "
+            "then restarts on morning dosing, and evening dosing begins on %(night)s."
+        )
+    return message % {"night": local_date(switch.night, "date")}
+
+
+def restart_dosing_message(view: plans.PlanView, restart: date) -> str:
+    """The dosing time a restart on ``restart`` comes back on, for the Resume page: the
+    plan's on that night (as resume_change signs it), and a switch signed for a later night,
+    which still begins on its own night (_switches_kept)."""
+    dosing_time = view.dosing_time_on(restart)
+    switch = view.next_dosing_time_switch(restart)
+    values = {"night": local_date(restart, "date")}
+    if switch is None:
+        message = (
+            gettext("The plan restarts on %(night)s on morning dosing.")
+            if dosing_time == titration.MORNING
+            else gettext("The plan restarts on %(night)s on evening dosing.")
+        )
+        return message % values
+    values["switch"] = local_date(switch.night, "date")
+    message = (
+        gettext(
+            "The plan restarts on %(night)s on morning dosing; the switch to evening "
+            "dosing signed from %(switch)s stays signed and begins on %(switch)s."
+        )
+        if dosing_time == titration.MORNING
+        else gettext(
+            "The plan restarts on %(night)s on evening dosing; the switch to morning "
+            "dosing signed from %(switch)s stays signed and begins on %(switch)s."
+        )
+    )
+    return message % values
+
+
 @dataclass(frozen=True)
 class KeptHold:
     """A hold signed before a change that would have lifted it, signed again after it."""

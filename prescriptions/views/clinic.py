@@ -38,6 +38,8 @@ from prescriptions.changes import (
     first_switch_night,
     hold_change,
     kept_hold_message,
+    pending_switch_on_hold_message,
+    restart_dosing_message,
     resume_change,
     resumed_hold_message,
     save_version,
@@ -592,6 +594,10 @@ def plan_hold(request, patient_id):
         lambda state: {"hold_from": state["first_night"]},
         # A restart box posted ticked names its night in the plan's dosing time there.
         form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_on},
+        # A switch of dosing time signed for a later night, and what the hold does with it.
+        context=lambda state, _form: {
+            "pending_switch": pending_switch_on_hold_message(state["dosing_switch"])
+        },
     )
 
 
@@ -662,7 +668,11 @@ def plan_resume(request, patient_id):
         # Before a hold not begun, a restart is refused (resume_change): it ends none. Asked
         # to confirm a cancellation, the question names the hold already.
         named = hold is not None and restart >= hold[0] and form.cancel_night is None
-        return {"resumed_hold": resumed_hold_message(restart, hold) if named else ""}
+        return {
+            "resumed_hold": resumed_hold_message(restart, hold) if named else "",
+            # The dosing time it restarts on (a switch signed for later kept by the hold).
+            "restart_dosing": restart_dosing_message(state["plan"], restart) if named else "",
+        }
 
     return _signed_form_view(
         request,

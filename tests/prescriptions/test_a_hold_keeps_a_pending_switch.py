@@ -10,6 +10,8 @@ the dosing time of its own night, signing a switch still to come again after it.
 from datetime import UTC, date, datetime, time
 
 import pytest
+import time_machine
+from django.urls import reverse
 
 from patients.notifications.due import night_state, prefs_of
 from patients.rules import schedule
@@ -23,6 +25,7 @@ from tests.patients.journal_support import (
     visible_text,
     your_steps,
 )
+from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +153,92 @@ def test_my_plan_the_panel_and_the_reminders_agree_before_during_and_after_the_h
         expected = evening if plan.dosing_time_on(DEC[day]) == EV else morning
         assert _reminder_time(switch_pending, plan, DEC[day]) == expected, day
     assert {day: plan.dosing_time_on(DEC[day]) for day in (4, 15, 20)} == {4: EV, 15: MO, 20: MO}
+
+
+def _page(clinician, name, patient, now, language="en", data=None):
+    clinician.language = language
+    clinician.save()
+    client = signed_in_reauthenticated(clinician)
+    with time_machine.travel(now, tick=False):
+        url = reverse(name, args=[patient.pk])
+        response = client.post(url, data, follow=True) if data else client.get(url)
+    return visible_text(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "A switch to morning dosing is signed from 10 Dec 2026. A hold keeps it signed: a "
+            "restart on 10 Dec 2026 or later restarts on morning dosing; a restart before then "
+            "restarts on evening dosing, and morning dosing begins on 10 Dec 2026.",
+        ),
+        ("de", "Ab 10. Dez 2026 ist ein Wechsel zur morgendlichen Einnahme signiert."),
+        ("es", "Hay un cambio a la toma por la mañana firmado desde el 10 dic 2026."),
+    ],
+)
+def test_the_hold_page_says_what_the_hold_does_with_the_pending_switch(
+    switch_pending, clinician, language, said
+):
+    assert said in _page(clinician, "clinic:plan_hold", switch_pending, NOW, language)
+
+
+def test_the_hold_page_says_nothing_of_a_switch_already_begun(switch_pending, clinician):
+    later = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)
+    assert "is signed from" not in _page(clinician, "clinic:plan_hold", switch_pending, later)
+
+
+def test_signing_the_hold_says_the_switch_is_kept(switch_pending, clinician):
+    page = _page(
+        clinician,
+        "clinic:plan_hold",
+        switch_pending,
+        NOW,
+        data={
+            "based_on": plans.load(switch_pending).latest.number,
+            "hold_reason": "planned_surgery",
+            "hold_from": "2026-12-05",
+            "hold_until": "",
+            "reason": "Knee surgery",
+        },
+    )
+    assert (
+        "The switch to morning dosing signed from 10 Dec 2026 is kept: signed again as "
+        "version 4." in page
+    )
+    assert plans.load(switch_pending).dosing_time_on(DEC[10]) == MO
+
+
+@pytest.mark.parametrize(
+    ("now", "said"),
+    [
+        (
+            NOW,  # the form opens on 6 Dec, before the switch
+            "The plan restarts on 6 Dec 2026 on evening dosing; the switch to morning dosing "
+            "signed from 10 Dec 2026 stays signed and begins on 10 Dec 2026.",
+        ),
+        (
+            datetime(2026, 12, 12, 14, 0, tzinfo=UTC),  # on hold, after the switch's night
+            "The plan restarts on 12 Dec 2026 on morning dosing.",
+        ),
+    ],
+)
+def test_the_resume_page_says_the_dosing_time_the_plan_comes_back_on(
+    switch_pending, clinician, now, said
+):
+    sign_hold(switch_pending, clinician, DEC[5], signed=NOW)
+    assert said in _page(clinician, "clinic:plan_resume", switch_pending, now)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "Der Plan beginnt am 12. Dez 2026 wieder mit morgendlicher Einnahme."),
+        ("es", "El plan se reanuda el 12 dic 2026 con la toma por la mañana."),
+    ],
+)
+def test_the_resume_pages_dosing_time_is_translated(switch_pending, clinician, language, said):
+    sign_hold(switch_pending, clinician, DEC[5], signed=NOW)
+    later = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)
+    assert said in _page(clinician, "clinic:plan_resume", switch_pending, later, language)
