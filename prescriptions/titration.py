@@ -886,9 +886,23 @@ def signed_restart(
     before the held run): its night and its step as an index into ``choices.version``'s
     steps (numbered from that version's steps_before). None when there is none. Reopened,
     the Resume page opens on it: it opened on the default step, so a re-save changing only
-    the reason moved a signed restart from step 10 to 9 (found by QA)."""
-    latest = versions[-1] if versions else None
-    if latest is None or not latest.restarts:
+    the reason moved a signed restart from step 10 to 9 (found by QA).
+
+    The newest restart, with every version after it carrying it on (its start and steps):
+    a switch of dosing time signed for a later night is signed again after a restart
+    (changes._switches_kept), and the page opened on the default step again."""
+    newest = max(
+        (index for index, version in enumerate(versions) if version.restarts), default=None
+    )
+    if newest is None:
+        return None
+    latest = versions[newest]
+    if any(
+        (later.start_date, later.steps_before, later.steps)
+        != (latest.start_date, latest.steps_before, latest.steps)
+        or later.ends
+        for later in versions[newest + 1 :]
+    ):
         return None
     if latest.start_date <= max(tonight, choices.night_before):
         return None  # begun, or not the restart of this hold

@@ -7,7 +7,9 @@ said. The hold now signs the switch again after it (carrying the hold), and a re
 the dosing time of its own night, signing a switch still to come again after it.
 """
 
+import re
 from datetime import UTC, date, datetime, time
+from html import unescape
 
 import pytest
 import time_machine
@@ -16,8 +18,10 @@ from django.urls import reverse
 from patients.notifications.due import night_state, prefs_of
 from patients.rules import schedule
 from prescriptions import plans, titration
-from prescriptions.models import PlanVersion
+from prescriptions.models import Formulation, PlanVersion
+from tests.factories import PatientFactory
 from tests.patients.journal_support import (
+    make_plan,
     panel_steps_table,
     sign_hold,
     sign_restart,
@@ -242,3 +246,28 @@ def test_the_resume_pages_dosing_time_is_translated(switch_pending, clinician, l
     sign_hold(switch_pending, clinician, DEC[5], signed=NOW)
     later = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)
     assert said in _page(clinician, "clinic:plan_resume", switch_pending, later, language)
+
+
+def test_reopened_resume_keeps_a_restart_signed_before_the_switch(clinician):
+    """The switch signed again after a restart at step 2 is the newest version: the
+    reopened page opened on the default step (1.5 mg, the dose before the hold), so a
+    re-save changing only the reason moved the restart to step 1 (test_resume_reopened_
+    keeps_the_signed_restart)."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_plan(patient, clinician, formulation=Formulation.OTHER)  # 1.5 mg until 30 Dec
+    switch_dosing_time(patient, clinician, MO, DEC[10], signed=NOW)
+    sign_hold(patient, clinician, DEC[5], signed=NOW)
+    evening = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+    sign_restart(patient, clinician, DEC[8], 1, signed=evening)  # step 2: 3 mg
+    assert not plans.load(patient).latest.restarts  # the switch, signed again
+    with time_machine.travel(evening, tick=False):
+        page = unescape(
+            signed_in_reauthenticated(clinician)
+            .get(reverse("clinic:plan_resume", args=[patient.pk]))
+            .content.decode()
+        )
+    [checked] = [
+        tag for tag in re.findall(r'<input[^>]*name="step"[^>]*>', page) if "checked" in tag
+    ]
+    assert re.findall(r'<input[^>]*name="resume_on"[^>]*value="([^"]*)"', page) == ["2026-12-08"]
+    assert 'value="1"' in checked
