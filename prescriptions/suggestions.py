@@ -7,8 +7,9 @@ applying one only opens a pre-filled plan form that the clinician edits and sign
 Rules (DESIGN.md §1, issue 5):
 (a) vivid dreams or nightmares with intensity >= 6 on >= 3 of the last 7 nights, those nights
     within 14 days after a step-up and a dose taken on each (a night without a dose says
-    nothing about the dose) -> consider returning to the previous dose, unless tonight's
-    prescribed dose is already that or lower;
+    nothing about the dose) -> consider returning to the previous dose, while tonight's
+    prescribed dose is still the stepped-up dose or more (below it, the clinician has acted
+    on the step-up: a step back, a dose between the two, a restart lower);
 (b) insomnia, or sleep quality <= 3, on >= 3 of the last 7 nights (evening dosing), a dose
     taken on each -> consider morning dosing; due again after each further 4 weeks of
     evening dosing, and for a new run of evening dosing (a dismissal covers the 4-week
@@ -151,17 +152,21 @@ def last_step_up(
     return found
 
 
-def vivid_dreams(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+def vivid_dreams(
+    versions, nights: Sequence[NightFacts], last_night: date, tonight: titration.PlanPosition
+) -> Suggestion | None:
+    """(a), on ``tonight``: the plan's position tonight (titration.current_step), active."""
     step_up = last_step_up(versions, last_night, AFTER_STEP_UP_DAYS)
     if step_up is None:
         return None
     step_night, previous_dose, new_dose = step_up
-    tonight_dose = titration.prescribed_dose(versions, last_night + timedelta(days=1))
-    if tonight_dose is not None and tonight_dose <= previous_dose:
-        # The plan already prescribes the previous dose (or less) tonight: a step back, or a
-        # restart after a hold at that dose, signed while the dreams still stood. "Consider
-        # returning to the previous dose (2.75 mg)" beside 2.75 mg tonight asked for what
-        # had been done (exploratory QA).
+    if tonight.dose_mg < new_dose:
+        # Tonight's dose is no longer the one stepped up to: the clinician has acted on the
+        # step-up since (a step back, a restart after a hold at the previous dose or less,
+        # or a dose between the two). "Consider returning to the previous dose (2.75 mg)"
+        # beside 2.75 mg tonight asked for what had been done (exploratory QA), and beside a
+        # dose between the two it spoke of a step-up that is no longer tonight's dose; the
+        # dreams were had at the stepped-up dose and say nothing about the one signed since.
         return None
     facts = _by_night(nights)
     evidence = []
@@ -532,20 +537,26 @@ def suggestions_for(
     ``dismissed`` holds (kind, key) pairs the care team has dismissed; ``paused``: an urgent
     report is open (patients.rules.pause), the patient waiting for the care team's answer.
 
-    None while the plan is on hold tonight: the clinician has stopped the doses, and a dose
-    suggestion with its Apply button read as advice to dose through the hold (found in
-    review: the dream and sleep rules spoke through a hold, the step and review rules did
-    not); the evidence is judged again from the first night the plan is active. While the
+    None unless the plan asks a dose tonight. On hold: the clinician has stopped the doses,
+    and a dose suggestion with its Apply button read as advice to dose through the hold
+    (found in review: the dream and sleep rules spoke through a hold, the step and review
+    rules did not); the evidence is judged again from the first night the plan is active.
+    Ended (no dose tonight or on any later night), or not begun (a new prescription signed
+    after an ended one, its steps to begin on a later night): "Consider returning to the
+    previous dose" and "Consider morning dosing" still spoke of the ended prescription's
+    nights beside the new one, each with an Apply button. While the
     patient is paused, only the suggestions that answer a side effect (WHILE_PAUSED): the
     clinician answering a report of a bad reaction weighs exactly those, and a step up or a
     review of the maintenance dose waits until the report is answered.
     """
     if not versions:
         return []
-    if titration.status_on(versions, last_night + timedelta(days=1)) == titration.ON_HOLD:
+    # Tonight as every surface reads it (titration.current_step, PlanView.on).
+    tonight = titration.current_step(versions, last_night + timedelta(days=1))
+    if tonight.status != titration.ACTIVE:
         return []
     found = [
-        vivid_dreams(versions, nights, last_night),
+        vivid_dreams(versions, nights, last_night, tonight),
         morning_dosing(versions, nights, last_night),
         next_step(versions, nights, last_night),
     ]

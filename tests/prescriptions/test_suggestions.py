@@ -2,6 +2,7 @@
 
 import random
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -178,6 +179,76 @@ def test_a_restart_at_the_dose_stepped_up_to_still_suggests_the_previous_dose():
 
 def test_a_step_back_signed_for_tonight_is_not_suggested_again():
     versions = [*STEPPED_UP, plan(0, [("3.0", None)], number=2)]
+    assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
+
+
+@pytest.mark.parametrize("signed_offset", [0, 2])
+def test_no_return_is_suggested_when_tonights_dose_lies_between_the_step_ups_two_doses(
+    signed_offset,
+):
+    """Stepped up from 3 to 4.5 mg on T-5, dreams on T-5 to T-3; the clinician then signed
+    3.75 mg (tonight, or from T-2). "Consider returning to the previous dose (3 mg)" spoke of
+    a step-up that is no longer tonight's dose: the clinician has already acted on it."""
+    versions = [*STEPPED_UP, plan(signed_offset, [("3.75", None)], number=2)]
+    assert prescribed_dose(versions, TONIGHT) == D("3.75")
+    assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
+
+
+@pytest.mark.parametrize(
+    ("tonights_dose", "suggested"),
+    [("4.49", False), ("4.5", True), ("5.0", True)],
+)
+def test_a_return_is_suggested_only_while_tonights_dose_is_at_least_the_stepped_up_dose(
+    tonights_dose, suggested
+):
+    """The boundary: a cent below the 4.5 mg stepped up to is a change already made; the
+    stepped-up dose itself, or a further planned step tonight, still asks for the return."""
+    stepped = STEPPED_UP[0]
+    # 4.5 mg for the five nights T-5 to T-1, then tonight's dose as the plan's next step.
+    versions = [
+        replace(
+            stepped, steps=(*stepped.steps[:2], Step(D("4.5"), 5), Step(D(tonights_dose), None))
+        )
+    ]
+    assert prescribed_dose(versions, TONIGHT) == D(tonights_dose)
+    found = suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT)
+    assert kinds(found) == ([rules.VIVID_DREAMS] if suggested else [])
+    if suggested:
+        assert found[0].proposed_dose_mg == D("3.0")
+
+
+def ended_on(versions, offset, **extra):
+    """``versions`` with an ending signed from T-``offset`` (changes.end_change's shape)."""
+    latest = versions[-1]
+    return [
+        *versions,
+        PlainVersion(
+            number=latest.number + 1,
+            effective_night=night(offset),
+            start_date=latest.start_date,
+            steps=latest.steps,
+            hold_from=night(offset),
+            ends=True,
+            **extra,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("ended_offset", [0, 1])
+def test_no_return_is_suggested_for_a_plan_that_has_ended(ended_offset):
+    """Ended tonight or last night, no dose on any later night: the dreams after the step-up
+    still stand, and "Consider returning to the previous dose" asked to dose again."""
+    versions = ended_on(STEPPED_UP, ended_offset)
+    assert prescribed_dose(versions, TONIGHT) is None
+    assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
+
+
+def test_no_return_is_suggested_before_a_new_prescription_begins():
+    """Ended on T-1, a new prescription (1.5 mg) signed to begin on T+3: tonight asks no dose,
+    and the step-up was the old prescription's."""
+    new = replace(plan(-3, [("1.5", None)]), prescription_index=1)
+    versions = [*ended_on(STEPPED_UP, 1), new]
+    assert prescribed_dose(versions, TONIGHT) is None
     assert suggestions_for(versions, DREAMS_BEFORE_THE_HOLD, LAST_NIGHT) == []
 
 

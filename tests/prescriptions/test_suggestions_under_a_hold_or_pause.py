@@ -12,6 +12,7 @@ read through panel.current_suggestions) judges them again from the night the pla
 and the report answered; these tests hold each kind of suggestion's evidence and check each
 surface that shows or applies one."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -117,6 +118,40 @@ def test_each_kind_is_raised_on_its_evidence_while_the_plan_is_active(kind):
 def test_no_suggestion_is_raised_for_a_plan_on_hold_tonight(kind):
     versions, _nights, tonight, _first = EVIDENCE[kind]
     assert raised(kind, plan=held(versions, tonight)) == []
+
+
+def ended(versions, night):
+    """The plan with an ending signed from ``night`` (changes.end_change's shape)."""
+    latest = versions[-1]
+    return (
+        *versions,
+        titration.PlainVersion(
+            number=latest.number + 1,
+            effective_night=night,
+            start_date=latest.start_date,
+            steps=latest.steps,
+            hold_from=night,
+            ends=True,
+        ),
+    )
+
+
+@pytest.mark.parametrize("days_before", [0, 1])
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_suggestion_is_raised_for_a_plan_that_has_ended(kind, days_before):
+    """Ended tonight or last night: no dose tonight or on any later night ("Consider morning
+    dosing" still came for an ended evening plan)."""
+    versions, _nights, tonight, _first = EVIDENCE[kind]
+    assert raised(kind, plan=ended(versions, tonight - timedelta(days=days_before))) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_suggestion_is_raised_before_a_new_prescription_begins(kind):
+    """Ended tonight, a new prescription signed to begin in three nights: tonight asks no
+    dose, and the evidence is the old prescription's."""
+    versions, _nights, tonight, _first = EVIDENCE[kind]
+    new = replace(version(tonight + timedelta(days=3), (("1.5", None),)), prescription_index=1)
+    assert raised(kind, plan=(*ended(versions, tonight), new)) == []
 
 
 @pytest.mark.parametrize("kind", [rules.NEXT_STEP, rules.REVIEW_BENEFIT])
@@ -288,3 +323,63 @@ def test_the_pages_hold_back_the_next_step_while_an_urgent_report_is_open(
         assert "Suggestion — your decision" not in page
     urgent.acknowledge(report, clinician, "Seen; carry on.", JAN_14 - timedelta(minutes=5))
     assert all(NEXT_STEP_TITLE in page for page in step_panels(client, clinician, patient))
+
+
+def end_tonight(patient, clinician):
+    latest = PlanVersion.objects.filter(prescription__patient=patient).last().as_plain()
+    changes.save_version(
+        prescription_id=patient.prescriptions.get().pk,
+        author=clinician,
+        based_on=latest.number,
+        change=changes.end_change(latest, tonight_night=jan(11), reason="Stopping LDN"),
+        now=JAN_11 - timedelta(hours=1),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("new_prescription", [False, True])
+def test_the_pages_raise_no_return_to_the_previous_dose_for_an_ended_plan(
+    client, clinician, vivid_after_step_up, new_prescription
+):
+    """Ended tonight (and a new prescription signed to begin on 14 Jan): the panel raised
+    "Consider returning to the previous dose" about the ended prescription's step-up beside
+    the new one."""
+    patient = vivid_after_step_up
+    end_tonight(patient, clinician)
+    if new_prescription:
+        make_prescription(
+            patient, clinician, jan(14), steps=(("1.5", None),), now=JAN_11 - timedelta(minutes=30)
+        )
+    for page in panels(client, clinician, patient):
+        assert VIVID_TITLE not in page
+        assert "Suggestion — your decision" not in page
+    if new_prescription:  # without one, the change page leads to a new prescription
+        assert applied(client, clinician, patient) is None
+
+
+@pytest.mark.django_db
+def test_the_pages_raise_no_return_once_tonights_dose_was_lowered_below_the_step_up(
+    client, clinician, vivid_after_step_up
+):
+    """Stepped up from 1.5 to 3 mg on 8 Jan; the clinician signed 2.25 mg from tonight. The
+    suggestion to return to 1.5 mg spoke of a step-up that is no longer tonight's dose."""
+    patient = vivid_after_step_up
+    patient.prescriptions.update(strengths=["1.5", "2.25", "3.0", "4.5"])
+    latest = PlanVersion.objects.get(prescription__patient=patient, number=1).as_plain()
+    changes.save_version(
+        prescription_id=patient.prescriptions.get().pk,
+        author=clinician,
+        based_on=1,
+        change=changes.steps_change(
+            latest,
+            effective_night=jan(11),
+            start_date=jan(11),
+            steps=plan_steps((("2.25", None),)),
+            reason="Dreams after the step up",
+        ),
+        now=JAN_11 - timedelta(hours=1),
+    )
+    for page in panels(client, clinician, patient):
+        assert "2.25 mg" in page
+        assert VIVID_TITLE not in page
+    assert applied(client, clinician, patient) is None
