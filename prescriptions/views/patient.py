@@ -1,4 +1,5 @@
-"""The patient's "My plan" page: tonight's dose, the next change and the history of changes.
+"""The patient's "My plan" page: tonight's dose, the next change and the history of changes
+(the earlier prescriptions' too).
 
 Patients read their plan; they never see the care team's internal reasons, and nothing here
 accepts a POST (any POST answers 404, like every plan URL a patient is not meant to use).
@@ -15,7 +16,7 @@ from patients.models import Patient
 from patients.pause import urgent_state
 from patients.rules import nights
 from prescriptions import request_plan, titration
-from prescriptions.panel import plan_state
+from prescriptions.panel import earlier_prescriptions, plan_state
 
 # The dose card's heading, in the home card's word for the night (nights.relative_night):
 # before noon an evening doser is still in last night, whose dose the card shows; it said
@@ -78,6 +79,19 @@ def my_plan(request):
                 (version, replaced.get(version.pk)) for version in reversed(state["versions"])
             ],
             "ending": state["ending"],
+            # The patient's other prescriptions, newest first, as the clinician's plan page
+            # lists them (panel.earlier_prescriptions, from the plan already loaded: no
+            # query), each change marked as the current list marks it.
+            "earlier_prescriptions": [
+                {
+                    **earlier,
+                    "changes": [
+                        (version, replaced.get(version.pk))
+                        for version in earlier["versions_newest_first"]
+                    ],
+                }
+                for earlier in earlier_prescriptions(state["plan"])
+            ],
             # The urgent pause (patients.rules.pause through its one loader). Wiring point:
             # read here until plans.PlanView carries the pause itself.
             "pause": urgent_state(patient.pk, now).pause(now),

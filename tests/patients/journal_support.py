@@ -13,6 +13,7 @@ from patients.models import NightlyEntry
 from prescriptions import plans
 from prescriptions.changes import (
     dosing_time_change,
+    end_change,
     hold_change,
     resume_change,
     save_version,
@@ -191,6 +192,23 @@ def sign_restart(patient, author, on, step_index, *, signed, reason="Healed", pa
             first_night=tonight,
         ),
         signed,
+    )
+
+
+def sign_ending(patient, author, night, reason, *, patient_note=""):
+    """The clinician ends the prescription from the night ``night`` (end_change), signed at
+    noon UTC that day."""
+    return sign_change(
+        patient,
+        author,
+        lambda plan: end_change(
+            plan.latest,
+            tonight_night=night,
+            reason=reason,
+            patient_note=patient_note,
+            versions=tuple(plan.versions),
+        ),
+        datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=12),
     )
 
 

@@ -1,12 +1,19 @@
 """Fixtures shared by the plan-change tests."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from prescriptions.models import Formulation
 from tests.factories import ClinicianFactory, PatientFactory
-from tests.patients.journal_support import make_plan, sign_hold, sign_restart
+from tests.patients.journal_support import (
+    make_plan,
+    sign_ending,
+    sign_hold,
+    sign_restart,
+    sign_steps,
+)
+from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.prescriptions.skipped_steps_support import DEC_2
 from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
 
@@ -46,4 +53,30 @@ def on_night_4_of_step_1(patient_a, clinician_a):
     """Patient A (London): 1.5 mg for 14 nights from 2 Dec, then 3 mg; tonight (5 Dec) is
     night 4 of step 1."""
     make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=DEC_2)
+    return patient_a
+
+
+@pytest.fixture
+def ended_and_prescribed_again(patient_a, clinician_a):
+    """Capsules from 1 Oct 2026 (5 versions: created, a steps change, a hold, its restart,
+    the ending from 3 Dec: "Opioids for a long recovery"), then a liquid prescription from
+    5 Dec."""
+    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
+    sign_steps(
+        patient_a,
+        clinician_a,
+        date(2026, 10, 20),
+        (("3", None),),
+        signed=datetime(2026, 10, 20, 12, tzinfo=UTC),
+    )
+    sign_hold(
+        patient_a,
+        clinician_a,
+        date(2026, 11, 20),
+        signed=datetime(2026, 11, 20, 12, tzinfo=UTC),
+        restart_on=date(2026, 11, 25),
+        restart_signed=datetime(2026, 11, 25, 12, tzinfo=UTC),
+    )
+    sign_ending(patient_a, clinician_a, date(2026, 12, 3), "Opioids for a long recovery")
+    prescribe_again(patient_a, clinician_a, date(2026, 12, 5))
     return patient_a

@@ -54,6 +54,26 @@ def make_prescription(
     )
 
 
+def prescribe_again(patient, clinician, night, dose="1.5", concentration="1"):
+    """A new liquid prescription (``concentration`` mg/mL) at ``dose`` mg from ``night``,
+    after the last one ended, signed at 13:00 UTC that day."""
+    return create_prescription(
+        patient_id=patient.pk,
+        prescriber=clinician,
+        prescription=Prescription(
+            formulation=Formulation.LIQUID, concentration_mg_per_ml=Decimal(concentration)
+        ),
+        change=steps_change(
+            None,
+            effective_night=night,
+            start_date=night,
+            steps=plan_steps(((dose, None),)),
+            reason="Back on LDN",
+        ),
+        now=datetime.combine(night, time(13), tzinfo=UTC),
+    )
+
+
 def steps_data(steps):
     """The step rows of a plan form (a change, a template), ``(dose, days)`` as typed, with
     the formset's management fields."""

@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 
 from prescriptions import plans
-from tests.patients.journal_support import sign_restart, visible_text
+from tests.patients.journal_support import sign_ending, sign_restart, visible_text
+from tests.prescriptions.factories import prescribe_again
 from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2
 from tests.security.reauth import signed_in
 
@@ -66,3 +67,19 @@ def test_a_restart_not_replaced_is_not_marked(patient_a, clinician_a):
     rows = plan_changes(patient_a, NOW)
     assert not any(struck for _, struck in rows), rows
     assert not any("replaced" in text for text, _ in rows), rows
+
+
+def test_an_earlier_prescriptions_replaced_restart_is_struck_too(restart_replaced, clinician_a):
+    """Ended from 6 Dec and prescribed again from 7 Dec: the replaced restart, now under
+    "Earlier prescriptions", is marked as it was in the current list."""
+    sign_ending(restart_replaced, clinician_a, date(2026, 12, 6), "Switch formulation")
+    prescribe_again(restart_replaced, clinician_a, date(2026, 12, 7))
+    with time_machine.travel(datetime(2026, 12, 7, 20, 0, tzinfo=UTC), tick=False):
+        html = signed_in(restart_replaced.user).get(reverse("journal:plan")).content.decode()
+    section = html.split('<details class="earlier-prescriptions">', 1)[1].split("</details>")[0]
+    items = [item.split(">", 1)[1] for item in section.split("<li")[1:]]
+    rows = [(visible_text(item), "<s>" in item) for item in items]
+    assert [struck for _, struck in rows] == [False, False, True, False, False], rows
+    assert rows[2][0].startswith("Resumed — from 10 Dec 2026"), rows
+    assert rows[2][0].endswith("(replaced before it started)"), rows
+    assert "Back on the 10th" not in rows[2][0]

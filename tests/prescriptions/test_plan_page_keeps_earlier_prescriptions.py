@@ -3,18 +3,16 @@ readable). After a new prescription only its own "Version 1 · Plan created" was
 ended one's versions were reachable only through the visit report (found by QA)."""
 
 import re
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 from prescriptions import plans
-from prescriptions.changes import create_prescription, end_change, steps_change
 from prescriptions.models import PlanVersion, Prescription
-from tests.patients.journal_support import sign_change, sign_hold, sign_steps
-from tests.prescriptions.factories import make_prescription, plan_steps
+from tests.patients.journal_support import sign_ending
+from tests.prescriptions.factories import make_prescription, prescribe_again
 
 DEC_3 = date(2026, 12, 3)
 DEC_5 = date(2026, 12, 5)
@@ -26,58 +24,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_time")]
 def frozen_time():
     with time_machine.travel("2026-12-05 14:00Z", tick=False):
         yield
-
-
-def end(patient, clinician, night, reason):
-    return sign_change(
-        patient,
-        clinician,
-        lambda plan: end_change(
-            plan.latest, tonight_night=night, reason=reason, versions=tuple(plan.versions)
-        ),
-        datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=12),
-    )
-
-
-def prescribe_again(patient, clinician, night, dose="1.5"):
-    return create_prescription(
-        patient_id=patient.pk,
-        prescriber=clinician,
-        prescription=Prescription(formulation="liquid", concentration_mg_per_ml=Decimal("1")),
-        change=steps_change(
-            None,
-            effective_night=night,
-            start_date=night,
-            steps=plan_steps(((dose, None),)),
-            reason="Back on LDN",
-        ),
-        now=datetime.combine(night, datetime.min.time(), tzinfo=UTC).replace(hour=13),
-    )
-
-
-@pytest.fixture
-def ended_and_prescribed_again(patient_a, clinician_a):
-    """Capsules from 1 Oct (5 versions: created, a steps change, a hold, its restart, the
-    ending from 3 Dec), then a liquid prescription from 5 Dec."""
-    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
-    sign_steps(
-        patient_a,
-        clinician_a,
-        date(2026, 10, 20),
-        (("3", None),),
-        signed=datetime(2026, 10, 20, 12, tzinfo=UTC),
-    )
-    sign_hold(
-        patient_a,
-        clinician_a,
-        date(2026, 11, 20),
-        signed=datetime(2026, 11, 20, 12, tzinfo=UTC),
-        restart_on=date(2026, 11, 25),
-        restart_signed=datetime(2026, 11, 25, 12, tzinfo=UTC),
-    )
-    end(patient_a, clinician_a, DEC_3, "Opioids for a long recovery")
-    prescribe_again(patient_a, clinician_a, DEC_5)
-    return patient_a
 
 
 def plan_page(client, patient):
@@ -129,7 +75,7 @@ def test_after_an_ending_alone_it_is_not_an_earlier_prescription_and_its_version
 ):
     # It showed both as "Its final plan" and under "Earlier prescriptions (1)" (found by QA).
     make_prescription(patient_a, clinician_a, date(2026, 10, 1))
-    end(patient_a, clinician_a, DEC_3, "No benefit")
+    sign_ending(patient_a, clinician_a, DEC_3, "No benefit")
     page = plan_page(clinician_client, patient_a)
     assert "earlier-prescriptions" not in page
     assert "Its final plan (version 2)" in page
@@ -139,7 +85,7 @@ def test_after_an_ending_alone_it_is_not_an_earlier_prescription_and_its_version
 def test_an_ended_prescription_after_a_newer_one_ended_is_the_only_earlier_one(
     clinician_client, clinician_a, ended_and_prescribed_again
 ):
-    end(ended_and_prescribed_again, clinician_a, date(2026, 12, 6), "Switch formulation")
+    sign_ending(ended_and_prescribed_again, clinician_a, date(2026, 12, 6), "Switch formulation")
     with time_machine.travel("2026-12-07 14:00Z", tick=False):
         page = plan_page(clinician_client, ended_and_prescribed_again)
     earlier = earlier_section(page)
@@ -153,7 +99,7 @@ def test_a_morning_dosers_earlier_prescription_names_the_first_day_without_a_dos
     clinician_client, patient_a, clinician_a
 ):
     make_prescription(patient_a, clinician_a, date(2026, 10, 1), dosing_time="morning")
-    end(patient_a, clinician_a, DEC_3, "No benefit")
+    sign_ending(patient_a, clinician_a, DEC_3, "No benefit")
     prescribe_again(patient_a, clinician_a, DEC_5)
     earlier = earlier_section(plan_page(clinician_client, patient_a))
     assert "From 1 Oct 2026. No dose from the day of 3 Dec 2026 on." in earlier
@@ -169,7 +115,7 @@ def test_several_prescriptions_add_no_query_per_version(
 ):
     patient = ended_and_prescribed_again
     # A third prescription: the 5 Dec one ended and another begun.
-    end(patient, clinician_a, date(2026, 12, 6), "Switch formulation")
+    sign_ending(patient, clinician_a, date(2026, 12, 6), "Switch formulation")
     with time_machine.travel("2026-12-07 14:00Z", tick=False):
         prescribe_again(patient, clinician_a, date(2026, 12, 7), dose="2")
         assert len(plans.load(patient).history) == 8
