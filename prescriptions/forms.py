@@ -396,6 +396,14 @@ class SignedVersionForm(forms.Form):
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
 
+    def posted_box(self, name: str):
+        """What a confirmation box that carries its date (confirm_box) was posted with: the
+        bound form's data, or the initial of a form drawn again from a post ("Add another
+        step" builds it unbound from the post, and a ticked start box was dropped). The
+        save still compares it with what it asks, so a box the edit made stale confirms
+        nothing."""
+        return (self.data if self.is_bound else self.initial).get(name)
+
     def asked_box(self) -> str | None:
         """The field name of the box a refused save asked for (the view set which), None:
         none asked. Not when the start box was asked: its message may ask for the increase
@@ -614,7 +622,7 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def start_box(self) -> dict | None:
         """The start-date box to draw (confirm_box), labelled as the save asks it."""
         return confirm_box(
-            self.start_asked, self.data.get("confirm_start"), self.start_label, step=True
+            self.start_asked, self.posted_box("confirm_start"), self.start_label, step=True
         )
 
     def clean_effective_night(self):
@@ -776,7 +784,7 @@ class HoldForm(SignedVersionForm):
 
         return confirm_box(
             self.restart_night,
-            self.data.get("confirm_restart"),
+            self.posted_box("confirm_restart"),
             label,
             gettext(
                 "Asked only when a hold changes when the plan restarts: a hold with an end "
@@ -886,7 +894,9 @@ class ResumeForm(SignedVersionForm):
     def cancel_box(self) -> dict | None:
         """The cancellation box to draw: the night the save asked about (not ticked), else
         the night posted ticked (the form met another error); None: no box."""
-        return confirm_box(self.cancel_night, self.data.get("confirm_cancel"), cancel_confirm_label)
+        return confirm_box(
+            self.cancel_night, self.posted_box("confirm_cancel"), cancel_confirm_label
+        )
 
     def clean_resume_on(self):
         return self.from_tonight(
