@@ -506,6 +506,17 @@ def steps_prefill(
     return StepsPrefill(latest.start_date, latest.steps, latest.steps_before)
 
 
+def check_steps_numbering(posted: int, drawn: StepsPrefill) -> None:
+    """The save of a Change steps page: the plan's steps before its first row as posted
+    (the page's hidden steps_before, which the new version stores) must be the number the
+    page is drawn with from the plan as signed now (``drawn``: steps_prefill of the same
+    template or suggestion). Another number was tampered with or drawn from a plan (or a
+    suggestion) that has changed since: StalePlan, nothing saved; it numbered the new
+    version's steps as it said, "Step 7 of 8" of a two-step plan."""
+    if posted != drawn.steps_before:
+        raise StalePlan()
+
+
 def suggestion_prefill(
     suggestion: suggestions.Suggestion,
     latest: titration.PlainVersion,

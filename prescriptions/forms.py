@@ -516,8 +516,9 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     template = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The plan's steps before the first row (PlainVersion.steps_before), as the page was
     # pre-filled (views.clinic._prefilled_change: the plan's own, a suggestion's, a template's
-    # 0), carried to the save so "Step 2 of 2" after a restart stays step 2. Not sent (a
-    # page opened before it was added): 0, as every steps change was numbered before.
+    # 0), carried to the save so "Step 2 of 2" after a restart stays step 2. The save
+    # checks it is the number the page is drawn with now (changes.check_steps_numbering):
+    # another, or none sent, is a stale page, nothing saved.
     steps_before = forms.IntegerField(
         widget=forms.HiddenInput,
         required=False,

@@ -31,6 +31,7 @@ from prescriptions.changes import (
     PlanChangeError,
     StalePlan,
     cancelled_hold_message,
+    check_steps_numbering,
     create_prescription,
     dosing_time_change,
     end_change,
@@ -384,6 +385,14 @@ def plan_change(request, patient_id, template_id=None):
         )
         if form.is_valid() & formset.is_valid():
             data = form.cleaned_data
+            posted_suggestion = _posted_suggestion(patient, state, data["suggestion"])
+            try:
+                # Numbered as the page is drawn from the plan as signed now, or not saved.
+                check_steps_numbering(
+                    data["steps_before"], _drawn_prefill(state, template, posted_suggestion)
+                )
+            except StalePlan as error:
+                return _stale(request, patient, error)
             change = steps_change(
                 latest,
                 effective_night=data["effective_night"],
@@ -441,14 +450,7 @@ def _prefilled_change(request, patient, state, template):
     suggestion = None
     if template is None and request.GET.get("suggestion"):
         suggestion = _find_suggestion(request, patient, state)
-    prefill = steps_prefill(
-        latest,
-        first_night=first_night,
-        template_steps=template.plain_steps if template is not None else None,
-        suggestion=suggestion,
-        # The step a suggestion speaks to: tonight's.
-        current_index=state["plan"].on(state["tonight"]).step_index if suggestion else None,
-    )
+    prefill = _drawn_prefill(state, template, suggestion)
     form = PlanStepsForm(
         initial={
             "based_on": _based_on(state),
@@ -468,6 +470,31 @@ def _prefilled_change(request, patient, state, template):
         steps_before=form.shown_steps_before,
     )
     return form, formset, suggestion
+
+
+def _drawn_prefill(state, template, suggestion):
+    """What the Change steps page is drawn with (changes.steps_prefill) from the plan as
+    signed now: on opening it, and again on its save (check_steps_numbering)."""
+    return steps_prefill(
+        state["latest"],
+        first_night=state["first_night"],
+        template_steps=template.plain_steps if template is not None else None,
+        suggestion=suggestion,
+        # The step a suggestion speaks to: tonight's.
+        current_index=state["plan"].on(state["tonight"]).step_index if suggestion else None,
+    )
+
+
+def _posted_suggestion(patient, state, value):
+    """The open suggestion a Change steps form carries ("kind:key", cleaned), or None: none
+    carried, or no longer open."""
+    if not value:
+        return None
+    kind, _sep, key = value.partition(":")
+    return next(
+        (s for s in current_suggestions(patient, state) if (s.kind, s.key) == (kind, key)),
+        None,
+    )
 
 
 def _find_suggestion(request, patient, state):

@@ -50,6 +50,7 @@ def test_changing_the_restarts_steps_keeps_the_plan_on_hold_until_the_restart(
             "based_on": str(plans.load(restart_signed).latest.number),
             "effective_night": str(TONIGHT),
             "start_date": str(DEC_10),  # as the form opens: the restart's first night
+            "steps_before": str(plans.load(restart_signed).latest.steps_before),  # as drawn
             "reason": "Climb on after the restart",
             "patient_note": "",
             **steps_data([("3", "14"), ("4.5", "")]),

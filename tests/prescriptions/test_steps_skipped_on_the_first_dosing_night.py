@@ -180,19 +180,20 @@ def test_posted_night_reads_a_step_only_when_asked_to():
 
 
 def test_a_plan_whose_first_row_starts_tonight_asks_nothing(clinician_a, on_night_4_of_step_1):
-    """The clinician set tonight's dose as row 1: step 2 from tonight, as the Apply next step
-    page posts it (steps_before 1)."""
+    """The clinician set tonight's dose as row 1, from tonight. (Numbered as step 2, as the
+    Apply next step page draws it, by test_apply_next_step_signs_without_a_question and
+    test_step_numbers_through_a_steps_change: the page is numbered as it is drawn, a
+    steps_before posted otherwise is refused, test_steps_before_checked_on_save.)"""
     response = sign(
         clinician_a,
         on_night_4_of_step_1,
         start_date="2026-12-05",
-        steps_before="1",
         **{"steps-0-dose_mg": "3", "steps-0-days": "", "steps-TOTAL_FORMS": "1"},
     )
     assert response.status_code == 302
     view = plans.load(on_night_4_of_step_1)
     assert view.latest_row.confirmed_safety_warning == ""
-    assert (view.on(DEC_5).step_number, view.on(DEC_5).dose_mg) == (2, 3)
+    assert (view.on(DEC_5).step_number, view.on(DEC_5).dose_mg) == (1, 3)
 
 
 def test_apply_next_step_signs_without_a_question(clinician_a, on_night_4_of_step_1):
