@@ -9,6 +9,7 @@ clinician's patient page both build the panel here, so they cannot disagree.
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.compiled_queries import CompiledQuery
@@ -54,6 +55,44 @@ def plan_state(patient, now=None, view=None, tonight=None):
         "next_change": view.next_change(night),
         "ending": view.ending,
     }
+
+
+def current_steps(state) -> list[dict]:
+    """The newest version's steps as the change pages' "Current plan" says them: each its
+    dose, its length and the dosing time its nights are taken at (titration.step_runs, as
+    the steps list cuts them); ``length`` words a step that a switch of dosing time cuts in
+    two ("3 nights, then 4 days"), else None (the summary says "for 7 nights" itself)."""
+    latest = state["latest"]
+    if latest is None:
+        return []
+    steps = []
+    for step, runs in zip(
+        latest.steps, titration.step_runs(state["plain_versions"], latest), strict=True
+    ):
+        steps.append(
+            {
+                "dose_mg": step.dose_mg,
+                "days": step.days,
+                "dosing_time": runs[0][1] if runs else latest.dosing_time,
+                "length": step_length(runs) if len(runs) > 1 else None,
+            }
+        )
+    return steps
+
+
+def step_length(runs) -> str:
+    """Runs of (count, dosing time) as one length: "3 nights, then 4 days" (an evening
+    doser's step lasts nights, titration.counts_nights; the plan panel's own words)."""
+    words = [
+        ngettext("%(nights)s night", "%(nights)s nights", count) % {"nights": count}
+        if titration.counts_nights(dosing_time)
+        else ngettext("%(days)s day", "%(days)s days", count) % {"days": count}
+        for count, dosing_time in runs
+    ]
+    text = words[0]
+    for later in words[1:]:
+        text = gettext("%(earlier)s, then %(later)s") % {"earlier": text, "later": later}
+    return text
 
 
 def _dosing_switch(view, position, night, dosing_time):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import cached_property
+from itertools import pairwise
 
 from patients.rules import nights
 from patients.rules.nights import DOSING_TIMES, EVENING, MORNING
@@ -933,6 +934,41 @@ def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]
     position (current_step) does. The plan page said "15 Nov - 28 Nov" for a step it marked
     as in effect on 2 Dec."""
     return list(version._schedule)
+
+
+def step_runs(
+    versions: Sequence[PlainVersion], version: PlainVersion
+) -> tuple[tuple[tuple[int, str], ...], ...]:
+    """For each step of ``version``, its nights as the plan doses them: runs of (count,
+    dosing time) in order, () for an open-ended last step. A step that a switch of dosing
+    time signed in its middle is two runs: 3 evening nights, then 4 morning days, as the
+    plan panel's list (plan_ahead) cuts it, where "Current plan" said "for 7 days". A night
+    no version of its prescription governs yet (a calendar begun earlier) is dosed at
+    ``version``'s own time; each other night at the one in effect (dosing_time_on)."""
+    own = [v for v in versions if v.prescription_index == version.prescription_index]
+
+    def dosing_time(night: date) -> str:
+        governing = version_in_effect(own, night)
+        return governing.dosing_time if governing is not None else version.dosing_time
+
+    # The dosing time only changes on a version's first night: those are the cuts.
+    edges = sorted({v.effective_night for v in own})
+    answer = []
+    for first, _last, step in version._schedule:
+        if not step.days:
+            answer.append(())
+            continue
+        end = first + timedelta(days=step.days)  # the night after the step
+        cuts = [first, *(edge for edge in edges if first < edge < end), end]
+        runs: list[tuple[int, str]] = []
+        for start, stop in pairwise(cuts):
+            count, time_of = (stop - start).days, dosing_time(start)
+            if runs and runs[-1][1] == time_of:
+                runs[-1] = (runs[-1][0] + count, time_of)
+            else:
+                runs.append((count, time_of))
+        answer.append(tuple(runs))
+    return tuple(answer)
 
 
 def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:

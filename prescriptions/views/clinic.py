@@ -65,7 +65,12 @@ from prescriptions.forms import (
     template_validator,
 )
 from prescriptions.models import PlanTemplate, PlanVersion, SuggestionDismissal
-from prescriptions.panel import current_suggestions, plan_panel_context, plan_state
+from prescriptions.panel import (
+    current_steps,
+    current_suggestions,
+    plan_panel_context,
+    plan_state,
+)
 
 clinician_only = role_required(Role.CLINICIAN)
 template_managers = role_required(Role.CLINICIAN, Role.ADMIN)
@@ -435,6 +440,7 @@ def plan_change(request, patient_id, template_id=None):
             "patient": patient,
             **state,
             "holds_ahead": state["plan"].holds_ahead(state["tonight"]),
+            "current_steps": current_steps(state),
             "form": form,
             "formset": formset,
             "template": template,
@@ -592,6 +598,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
             **state,
             # "Current plan" names every hold to come (the newest version's was one at most).
             "holds_ahead": state["plan"].holds_ahead(state["tonight"]),
+            "current_steps": current_steps(state),
             "form": form,
             **context,
         },
