@@ -978,8 +978,8 @@ def _check(
 ) -> None:
     """What a change must satisfy at its save, said in the change form's words: the dates
     as words_dosing_time, a step's length as the steps editor counts it (``steps_dosing_time``:
-    the dosing time of the version the change builds on, step_formset's; None for a first
-    plan, whose editor counts days)."""
+    the dosing time of the version the change builds on, step_formset's; a first plan's
+    own, chosen on its page; None: days)."""
     if not change.reason.strip():
         raise PlanChangeError(gettext("Give a reason for the change (the care team sees it)."))
     # An ending carries the old steps only as a record: it never prescribes them again, so
@@ -2211,7 +2211,8 @@ def create_prescription(
         prescription.created_at = now
         prescription.start_date = change.start_date
         change = replace(change, kind=PlanVersion.Kind.CREATED)
-        _check(prescription, change, now, view)
+        # A step's length said as the page's editor counts it: in the dosing time chosen.
+        _check(prescription, change, now, view, steps_dosing_time=change.dosing_time)
         proposed = replace(
             _as_plain(change, 1, ()),
             prescription_index=(view.versions[-1].prescription_index + 1) if view.versions else 0,

@@ -167,8 +167,9 @@ class BaseStepFormSet(BaseFormSet):
     @property
     def counts_nights(self) -> bool:
         """An evening doser's step lasts nights; a morning doser's, or steps whose dosing
-        time is not known yet (a template, a new prescription whose dosing time is chosen
-        on the same page), days: a day is one dose at either time."""
+        time is not known (a template), days: a day is one dose at either time. A new
+        prescription's are counted as its form's chosen dosing time
+        (PrescriptionForm.chosen_dosing_time)."""
         return titration.counts_nights(self.dosing_time)
 
     def clean(self):
@@ -1047,6 +1048,17 @@ class PrescriptionForm(forms.ModelForm):
             "concentration_mg_per_ml": forms.TextInput(attrs={"inputmode": "decimal"}),
             "instructions": forms.Textarea(attrs={"rows": 2}),
         }
+
+    @classmethod
+    def chosen_dosing_time(cls, data=None) -> str:
+        """The dosing time the new-prescription page words its dates and steps by: the one
+        posted when it is one offered (a refused save, "Add another step"), else the form's
+        initial choice. It said the ended plan's nights (or a first plan's days) of a
+        patient the form was putting on morning (or evening) dosing."""
+        posted = (data or {}).get("dosing_time")
+        if posted in DosingTime.values:
+            return posted
+        return cls.base_fields["dosing_time"].initial
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

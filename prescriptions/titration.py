@@ -520,9 +520,8 @@ def dosing_time_on(versions: Sequence[PlainVersion], night: date) -> str:
 
 def counts_nights(dosing_time: str | None) -> bool:
     """Whether a step's length is said in nights: an evening doser's steps last nights; a
-    morning doser's, or steps whose dosing time is not known yet (a template, a new
-    prescription whose dosing time is chosen on the same page), days. The steps editor and
-    the save's recheck of the steps (changes._check) both ask it."""
+    morning doser's, or steps whose dosing time is not known (a template), days. The steps
+    editor and the save's recheck of the steps (changes._check) both ask it."""
     return dosing_time == EVENING
 
 

@@ -230,8 +230,15 @@ def prescription_new(request, patient_id):
         messages.info(request, _("This patient already has a prescription: change its plan here."))
         return redirect(_plan_url(patient))
     tonight_night = state["tonight"]
+    # Its dates and steps are worded by the dosing time chosen on the form (posted, else its
+    # initial choice), not the ended plan's.
+    words = PrescriptionForm.chosen_dosing_time(request.POST if request.method == "POST" else None)
     # The plan form names its first night as the patient page's header does (on this day).
-    plan_kwargs = {"tonight": tonight_night, "local_today": timezone.localdate(now, patient.tz)}
+    plan_kwargs = {
+        "tonight": tonight_night,
+        "local_today": timezone.localdate(now, patient.tz),
+        "dosing_time": words,
+    }
     template = None
     template_id = request.GET.get("template") or request.POST.get("template")
     if template_id:
@@ -240,14 +247,16 @@ def prescription_new(request, patient_id):
     if request.method == "POST" and "add_step" in request.POST:
         prescription_form = PrescriptionForm(initial=request.POST.dict())
         plan_form = NewPlanForm(initial=request.POST.dict(), **plan_kwargs)
-        formset = _with_added_row(request)
+        formset = _with_added_row(request, words)
     elif request.method == "POST":
         prescription_form = PrescriptionForm(request.POST)
         plan_form = NewPlanForm(request.POST, **plan_kwargs)
         valid_prescription = prescription_form.is_valid()
         unsaved = prescription_form.unsaved() if valid_prescription else None
         formset = step_formset(
-            prescription_validator(unsaved) if unsaved else None, data=request.POST
+            prescription_validator(unsaved) if unsaved else None,
+            data=request.POST,
+            dosing_time=words,
         )
         if valid_prescription & plan_form.is_valid() & formset.is_valid():
             data = plan_form.cleaned_data
@@ -295,7 +304,9 @@ def prescription_new(request, patient_id):
             **plan_kwargs,
         )
         formset = step_formset(
-            None, initial=steps_as_initial(template.plain_steps) if template else None
+            None,
+            initial=steps_as_initial(template.plain_steps) if template else None,
+            dosing_time=words,
         )
     _log_read(request, patient)
     return render(

@@ -113,10 +113,10 @@ def test_an_evening_dosers_editor_says_nights_in_german_and_spanish(
     assert placeholders == {"Nächte" if language == "de" else "noches"}
 
 
-@pytest.mark.parametrize("page", ["template_new", "prescription_new"])
-def test_where_the_dosing_time_is_not_known_the_editor_says_days(clinician_client, patient_a, page):
-    args = [patient_a.pk] if page == "prescription_new" else []
-    text, placeholders = _editor(clinician_client.get(reverse(f"clinic:{page}", args=args)))
+def test_where_the_dosing_time_is_not_known_the_editor_says_days(clinician_client):
+    # A template's. A new prescription's editor counts as the dosing time chosen on its
+    # form (test_new_prescription_words_the_chosen_dosing_time).
+    text, placeholders = _editor(clinician_client.get(reverse("clinic:template_new")))
     assert DAYS in text
     assert "night" not in text.lower()
     assert placeholders == {"days"}
