@@ -649,7 +649,8 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
 
 
 class NewPlanForm(PlanStepsForm):
-    """The first plan of a new prescription: it takes effect tonight, from its start date."""
+    """The first plan of a new prescription: it takes effect from the first night a change
+    can (the view's first_night, changes.first_changeable_night), from its start date."""
 
     effective_night = None
     confirm_gap = None  # a first plan: the patient is not dosing yet
@@ -661,8 +662,9 @@ class NewPlanForm(PlanStepsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The night it takes effect (the view's tonight), named as the patient page's header
-        # names it; step 1 may start before it (a calendar begun earlier).
+        # The night it takes effect (first_night: tomorrow once tonight's dose is logged),
+        # named as the patient page's header names it, after why it is not tonight (as the
+        # End page says it); step 1 may start before it (a calendar begun earlier).
         message = (
             gettext(
                 "First day of the prescription: %(night)s. Later steps follow on from this date."
@@ -672,7 +674,10 @@ class NewPlanForm(PlanStepsForm):
                 "First night of the prescription: %(night)s. Later steps follow on from this date."
             )
         )
-        self.fields["start_date"].help_text = message % {"night": self.first_night_heading}
+        message %= {"night": self.first_night_heading}
+        if self.first_night != self.tonight:
+            message = f"{self.logged_dose_stands()} {message}"
+        self.fields["start_date"].help_text = message
 
 
 def posted_night(value, *, step: bool = False):

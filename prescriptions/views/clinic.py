@@ -230,12 +230,19 @@ def prescription_new(request, patient_id):
         messages.info(request, _("This patient already has a prescription: change its plan here."))
         return redirect(_plan_url(patient))
     tonight_night = state["tonight"]
+    # It takes effect from the first night a change made now can (first_changeable_night,
+    # the rule every plan form reads): once tonight's dose is logged, tomorrow. It was
+    # always signed from tonight, so after a logged dose (an ending signed after it, or a
+    # dose logged with no plan) every start was refused until the next day (found by QA).
+    state = _with_first_night(state)
+    first_night = state["first_night"]
     # Its dates and steps are worded by the dosing time chosen on the form (posted, else its
     # initial choice), not the ended plan's.
     words = PrescriptionForm.chosen_dosing_time(request.POST if request.method == "POST" else None)
     # The plan form names its first night as the patient page's header does (on this day).
     plan_kwargs = {
         "tonight": tonight_night,
+        "first_night": first_night,
         "local_today": timezone.localdate(now, patient.tz),
         "dosing_time": words,
     }
@@ -262,7 +269,7 @@ def prescription_new(request, patient_id):
             data = plan_form.cleaned_data
             change = steps_change(
                 None,
-                effective_night=tonight_night,
+                effective_night=first_night,
                 start_date=data["start_date"],
                 steps=formset.steps,
                 reason=data["reason"],
@@ -298,7 +305,7 @@ def prescription_new(request, patient_id):
         plan_form = NewPlanForm(
             initial={
                 "based_on": 0,
-                "start_date": tonight_night,
+                "start_date": first_night,
                 "template": template.pk if template else None,
             },
             **plan_kwargs,
