@@ -472,16 +472,25 @@ class SignedVersionForm(forms.Form):
             raise forms.ValidationError(_("Give a reason for the change (the care team sees it)."))
         return reason
 
+    @property
+    def last_night(self) -> date:
+        """The last night a change made now may be dated (PLAN_REACH_DAYS ahead)."""
+        return self.tonight + timedelta(days=PLAN_REACH_DAYS)
+
+    def changeable_range_error(self, value, what):
+        """The one range of a date a change made now may take effect on, and its message:
+        from first_night (first_changeable_night), not tonight. Once tonight's dose was
+        logged, a past date said "must be between 5 Dec 2026 and ...", and 5 Dec was then
+        refused because the logged dose stands (found by QA)."""
+        return _night_range_error(value, self.first_night, self.last_night, what)
+
     def from_tonight(self, field, what):
         value = self.cleaned_data.get(field)
         if value is None:
             return value
-        error = _night_range_error(
-            value, self.tonight, self.tonight + timedelta(days=PLAN_REACH_DAYS), what
-        )
-        if error:
-            raise error
-        if value < self.first_night:
+        # A night from tonight up to the first changeable one is refused for why (its
+        # logged dose stands); any other outside the range, by the range.
+        if self.tonight <= value < self.first_night:
             message = self.logged_dose_stands()
             # The field's help text already says this (set in __init__): as the error it is
             # said once, not twice under the same field. The bound field keeps its own copy
@@ -489,6 +498,9 @@ class SignedVersionForm(forms.Form):
             if self.fields[field].help_text == message:
                 self.fields[field].help_text = self[field].help_text = ""
             raise forms.ValidationError(message)
+        error = self.changeable_range_error(value, what)
+        if error:
+            raise error
         return value
 
 
@@ -804,12 +816,11 @@ class HoldForm(SignedVersionForm):
         # As far ahead as any plan date (a hold until 31 Dec 9999 was taken); one ending
         # before it starts is refused in clean(), which says so.
         value = self.cleaned_data.get("hold_until")
-        last = self.tonight + timedelta(days=PLAN_REACH_DAYS)
-        if value is not None and value > last:
+        if value is not None and value > self.last_night:
             what = self.date_name(
                 gettext("The last night of the hold"), gettext("The last day of the hold")
             )
-            raise _night_range_error(value, self.tonight, last, what)
+            raise self.changeable_range_error(value, what)
         return value
 
     def clean_hold_from(self):
