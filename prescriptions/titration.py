@@ -261,7 +261,7 @@ def current_step(
     common = {
         "night": night,
         "step_count": len(version.steps),
-        "step_total": version.step_total,
+        "step_total": plan_step_total(versions, version, night),
         "version_number": version.number,
         "dosing_time": version.dosing_time,
     }
@@ -322,6 +322,32 @@ def current_step(
         hold_until=None,
         **common,
     )
+
+
+def plan_step_total(versions: Sequence[PlainVersion], version: PlainVersion, night: date) -> int:
+    """THE "y" of "Step x of y" on ``night`` (``version`` governs it): how many steps the plan
+    has as signed now, the newest version of its prescription (PlainVersion.step_total), not
+    the version in effect. A step added or removed from a later night left every surface
+    saying "Step 3 of 3" beside a steps table listing step 4 (found by QA).
+
+    Only when the newest version goes on with the plan ``night`` is on: it has the step
+    numbered as ``night``'s and begins it on the same night (a change of the steps after it,
+    or of its dose or length). A new list of steps from a later night (typed, a template, a
+    moved start) numbers its steps afresh; until it begins, ``night``'s plan is the one
+    followed ("Step 2 of 3", not "of 1" beside a one-step list from 20 Dec)."""
+    newest = version
+    for other in versions:
+        if other.prescription_index == version.prescription_index and other.number > newest.number:
+            newest = other
+    if newest is version or night < version.start_date:
+        return version.step_total
+    schedule = step_schedule(version)
+    here = _step_index(schedule, night)
+    # The same step in the newest version: by its number in the plan (steps_before).
+    index = version.step_number(here) - newest.steps_before - 1
+    if 0 <= index < len(newest.steps) and step_schedule(newest)[index][0] == schedule[here][0]:
+        return newest.step_total
+    return version.step_total
 
 
 def _steps_begin_after_ending(

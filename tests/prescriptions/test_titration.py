@@ -1,6 +1,7 @@
 """The prescribed dose and step for a night, plan versions and holds, and step validation."""
 
 import itertools
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -582,7 +583,12 @@ def test_adding_a_later_version_never_changes_an_earlier_night(
 ):
     new = data.draw(plan_versions(len(plan) + 1, night + timedelta(days=days_after)))
     for earlier in (night, night - timedelta(days=days_before)):
-        assert current_step([*plan, new], earlier) == current_step(plan, earlier)
+        # All but "of y": the plan as signed now (plan_step_total), which a step added from a
+        # later night changes ("Step 3 of 4" tonight: tests/prescriptions/
+        # test_step_total_counts_the_plan_as_signed.py). How the night is judged stays.
+        assert replace(current_step([*plan, new], earlier), step_total=0) == replace(
+            current_step(plan, earlier), step_total=0
+        )
         assert dosing_time_on([*plan, new], earlier) == dosing_time_on(plan, earlier)
 
 
