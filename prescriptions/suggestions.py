@@ -406,8 +406,9 @@ def review_key(dose_mg: Decimal, first: date, nights_at_maintenance: int) -> str
     brought a dismissed review back at once, even one that left maintenance as it was (a
     switch of dosing time signed and withdrawn before its night), and a dismissal under an
     unchanged version closed the review for good, however many more weeks without relief
-    followed. A new dose or a new first night (a restart after a hold, a switch of dosing
-    time: the count begins again there, as the panel's) or eight more weeks raise it again.
+    followed. A new dose or a new first night (a restart after a hold: the count begins
+    again there, as the panel's; not a switch of dosing time, which the count runs across)
+    or eight more weeks raise it again.
     """
     period = nights_at_maintenance // MAINTENANCE_DAYS
     dose = dose_mg.quantize(Decimal("0.01"))
@@ -433,6 +434,9 @@ def review_benefit(
         return None
     stretch = titration.plan_ahead(versions, tonight_night)[0]
     night_number = stretch.night_number(tonight_night)
+    # The first night of the dose, as night_number counts (a switch of dosing time does not
+    # cut it: "since 16 Oct, day 63" of a dose begun on 4 Oct).
+    since = stretch.counted_from or stretch.first
     # Eight weeks of nights at this dose through last night, the last one judged.
     if night_number - 1 < MAINTENANCE_DAYS:
         return None
@@ -459,7 +463,7 @@ def review_benefit(
     percent = (improvement * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     at_maintenance = {
         "dose": _fmt(position.dose_mg),
-        "since": DateWithYear.of(stretch.first),
+        "since": DateWithYear.of(since),
         "night": night_number,
         "tonight": tonight_night,
     }
@@ -506,7 +510,7 @@ def review_benefit(
         )
     return Suggestion(
         kind=REVIEW_BENEFIT,
-        key=review_key(position.dose_mg, stretch.first, night_number - 1),
+        key=review_key(position.dose_mg, since, night_number - 1),
         title=gettext_noop("Review whether LDN is helping"),
         detail=detail,
         evidence=tuple(

@@ -725,12 +725,17 @@ class Stretch:
     # With ACTIVE: the step's length as signed (None: open-ended). A last stretch carries on
     # after it (the app never stops a dose by itself): "14 days, then continues".
     step_days: int | None = None
+    # With ACTIVE: the night this step began at this dose (:func:`_asked_since` across a
+    # switch of dosing time, which changes neither): what "night N" of the step counts from.
+    # ``first`` is later when the list says each row's dosing time and a switch cut the step.
+    counted_from: date | None = None
 
     def night_number(self, night: date) -> int:
-        """Which night of the stretch ``night`` is (1 on its first): "Step 3 of 3, night 1"
-        on the first night of a changed dose, as the steps list dates it (the version's own
-        step count said "night 93" beside "3 mg from 4 Dec")."""
-        return (night - self.first).days + 1
+        """Which night of its step at its dose ``night`` is (1 on ``counted_from``): "Step 3
+        of 3, night 1" on the first night of a changed dose (the version's own step count
+        said "night 93" beside "3 mg from 4 Dec"), and day 63, not 51, of a step begun on
+        4 Oct with a switch to morning dosing on 16 Oct (found by QA)."""
+        return (night - (self.counted_from or self.first)).days + 1
 
     @property
     def night_count(self) -> int | None:
@@ -823,29 +828,41 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
                     else position.dosing_time
                 ),
                 step_days=step_days,
+                counted_from=(
+                    _asked_since(versions, boundary, step_began, dosing_time=False)
+                    if step_began
+                    else None
+                ),
             )
         )
+    if stretches and stretches[0].counted_from and not dosing_times_differ(stretches):
+        # The list says no dosing time: tonight's row is the step at its dose, from the night
+        # it began ("4.5 mg from 16 Oct", the night of a switch, read as the step's start).
+        stretches[0] = replace(stretches[0], first=stretches[0].counted_from)
     return tuple(stretches)
 
 
-def _asked_since(versions: Sequence[PlainVersion], night: date, step_began: date) -> date:
+def _asked_since(
+    versions: Sequence[PlainVersion], night: date, step_began: date, *, dosing_time: bool = True
+) -> date:
     """The first night, not before ``step_began`` (the first night of tonight's step as the
     version in effect schedules it), from which every night through ``night`` asked what
-    ``night`` asks: the same state, dose and dosing time.
+    ``night`` asks: the same state, dose and dosing time (the same state and dose with
+    ``dosing_time`` False: the nights of the step at its dose, which a switch of dosing time
+    does not cut).
 
     A change of tonight's dose keeps the step's first night in the new version, but the
     nights before the change kept their own dose: 4.5 mg from 3 Sep changed to 3 mg from
     4 Dec listed "3 mg, 3 Sep - onwards" beside 4.5 mg prescribed on 3 Dec (found by
     exploratory QA). The state only changes on an edge, so only edges are looked at."""
-    asks = (status_on(versions, night), prescribed_dose(versions, night))
-    asks += (dosing_time_on(versions, night),)
+
+    def asks(on: date) -> tuple:
+        said = (status_on(versions, on), prescribed_dose(versions, on))
+        return (*said, dosing_time_on(versions, on)) if dosing_time else said
+
+    tonight = asks(night)
     for edge in sorted((e for e in set(_edges(versions)) if step_began < e <= night), reverse=True):
-        before = edge - timedelta(days=1)
-        if (
-            status_on(versions, before),
-            prescribed_dose(versions, before),
-            dosing_time_on(versions, before),
-        ) != asks:
+        if asks(edge - timedelta(days=1)) != tonight:
             return edge
     return step_began
 

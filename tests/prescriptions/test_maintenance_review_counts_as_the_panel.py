@@ -14,7 +14,7 @@ from django.utils import translation
 from patients.wording import translate
 from prescriptions import suggestions as rules
 from prescriptions import titration
-from prescriptions.changes import save_version, steps_change
+from prescriptions.changes import dosing_time_change, save_version, steps_change
 from prescriptions.models import PlanVersion
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights
@@ -28,12 +28,27 @@ DEC_4 = date(2026, 12, 4)
 MOMENT = datetime(2026, 12, 4, 20, tzinfo=UTC)  # 20:00 in London: tonight is 4 Dec
 
 
-def patient_with_little_relief(clinician, dosing_time=titration.EVENING, lowered=False):
+def patient_with_little_relief(
+    clinician, dosing_time=titration.EVENING, lowered=False, *, switched=False
+):
     """A London patient at maintenance since 3 Sep, pain 7/10 in the first two weeks and
     6/10 in the last two (14 % better: the review fires). ``lowered``: maintenance lowered
-    from 4.5 to 3 mg from 30 Sep, mid-step."""
+    from 4.5 to 3 mg from 30 Sep, mid-step. ``switched``: morning dosing from 30 Sep."""
     patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
     prescription = make_prescription(patient, clinician, AUG_6, dosing_time=dosing_time)
+    if switched:
+        save_version(
+            prescription_id=prescription.pk,
+            author=clinician,
+            based_on=1,
+            change=dosing_time_change(
+                PlanVersion.objects.get(prescription=prescription, number=1).as_plain(),
+                dosing_time=titration.MORNING,
+                effective_night=SEP_30,
+                reason="Sleep",
+            ),
+            now=datetime(2026, 9, 28, 9, tzinfo=UTC),
+        )
     if lowered:
         latest = PlanVersion.objects.get(prescription=prescription, number=1).as_plain()
         save_version(
@@ -84,6 +99,15 @@ def test_the_maintenance_review_says_the_panels_night_number(
     assert said is not None
     assert int(panel.group(1)) == int(said.group(2)) == number
     assert said.group(1) == since
+
+
+def test_a_switch_to_morning_dosing_at_maintenance_does_not_restart_the_count(client, clinician):
+    # Maintenance from 3 Sep, mornings from 30 Sep: day 93 of the dose since 3 Sep, as the
+    # panel counts it (both said "day 66 ... since 30 Sep", a switch restarting the count).
+    patient = patient_with_little_relief(clinician, switched=True)
+    page = patient_page(client, clinician, patient)
+    assert "Step 3 of 3, day 93" in page
+    assert "At maintenance (4.5 mg) since 3 Sep 2026, day 93 on 4 Dec;" in page
 
 
 def test_an_evening_doser_s_review_counts_nights_and_a_morning_doser_s_days(client, clinician):
