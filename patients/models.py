@@ -703,6 +703,10 @@ class NightlyEntry(models.Model):
     skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
     skip_reason_text = models.CharField(max_length=300, blank=True)
     evening_logged_at = models.DateTimeField(null=True, blank=True)
+    # When the evening part was logged while it was empty (a first log, not an edit): it
+    # equals evening_logged_at until the log is edited. Undo reads it (journal.can_undo): it
+    # takes back a log just made, never an edit of a night logged before.
+    evening_first_logged_at = models.DateTimeField(null=True, blank=True)
     # Morning part
     sleep_quality = models.PositiveSmallIntegerField(null=True, blank=True)
     dreams = models.CharField(max_length=10, choices=Dreams.choices, blank=True)

@@ -58,6 +58,7 @@ EVENING_FIELDS = (
     "skip_reason",
     "skip_reason_text",
     "evening_logged_at",
+    "evening_first_logged_at",
 )
 MORNING_FIELDS = (
     "sleep_quality",
@@ -142,6 +143,15 @@ class PastDosingWindow(JournalError):
 
 class DoseTooSoon(JournalError):
     """ "Taken now" minutes after a dose logged for another night (doses.dose_too_soon)."""
+
+
+class UndoRefused(JournalError):
+    """Undo refused (can_undo): ``edited`` when the log was edited since it was first made,
+    otherwise its UNDO_MINUTES are over. Nothing was changed; the view names the night."""
+
+    def __init__(self, message, *, edited: bool):
+        super().__init__(message)
+        self.edited = edited
 
 
 class NewerLogKept(JournalError):
@@ -347,12 +357,38 @@ def _check_night(patient, plan: plans.PlanView, night: date, now: datetime, acte
 
 
 def can_undo(entry: NightlyEntry | None, now: datetime) -> bool:
-    return bool(
-        entry is not None
-        and entry.status
-        and entry.evening_logged_at is not None
-        and now - entry.evening_logged_at <= timedelta(minutes=UNDO_MINUTES)
+    """Whether Undo takes back ``entry``'s evening log at ``now``: the one rule that the home
+    card (whether it offers Undo) and the undo itself (whether it is done) read.
+
+    Undo is for a log just made by mistake (a one-tap Taken now, a first dose or skip): it
+    clears the evening part. So it holds only while that part is as first logged and for
+    UNDO_MINUTES after it. An edit (a changed dose, an added bedtime) ends it: the night may
+    have been logged days before, and clearing it lost that log (found by QA: an older
+    night's dose edited, then undone, was wiped). A log is changed back with Edit instead.
+    """
+    if entry is None or not entry.status:
+        return False
+    first = entry.evening_first_logged_at
+    return (
+        first is not None
+        and entry.evening_logged_at == first
+        and now - first <= timedelta(minutes=UNDO_MINUTES)
     )
+
+
+def undo_edited(entry: NightlyEntry) -> bool:
+    """Why can_undo refused ``entry``: its evening log was edited (or logged before Undo
+    knew first logs), rather than its window having passed."""
+    return bool(entry.status) and (
+        entry.evening_first_logged_at is None
+        or entry.evening_logged_at != entry.evening_first_logged_at
+    )
+
+
+def _logged_first(entry: NightlyEntry, logged_at: datetime) -> None:
+    """Mark a first log of the evening part (it was empty): Undo may take it back."""
+    if not entry.status:
+        entry.evening_first_logged_at = logged_at
 
 
 # --- Writing with submission ids ---------------------------------------------------------------
@@ -465,6 +501,7 @@ def _write(patient, night, now, submission_id, kind, fill, update, *, exists=Fal
 
 
 def _set_taken(entry, dose_mg, prescribed_mg, taken_at, bedtime, now):
+    _logged_first(entry, now)
     entry.status = NightlyEntry.Status.TAKEN
     entry.dose_mg = dose_mg
     entry.prescribed_mg = prescribed_mg
@@ -598,6 +635,7 @@ def skip_night(
     prescribed = plan.on(night).dose_mg
 
     def fill(entry):
+        _logged_first(entry, logged_at)
         entry.status = NightlyEntry.Status.SKIPPED
         entry.dose_mg = None
         entry.prescribed_mg = prescribed
@@ -683,7 +721,8 @@ def save_morning(
 
 
 def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
-    """Take back tonight's log within ten minutes; the row (and its history) stays.
+    """Take back a log just made (can_undo: a first log, within UNDO_MINUTES), by clearing
+    the night's evening part; the row (and its history) stays. Refused: UndoRefused.
 
     The row is kept, with the evening part cleared, so a replay of the original submission
     still finds it and cannot log the dose a second time (deleting it would cascade to its
@@ -696,16 +735,24 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
             return Saved(earlier, replayed=True, changed=False)
         entry = NightlyEntry.objects.select_for_update().get(pk=entry.pk)
         if not can_undo(entry, now):
-            raise JournalError(
+            edited = undo_edited(entry)
+            raise UndoRefused(
                 _(
+                    "Nothing was undone: Undo takes back only a log just made, not a change "
+                    "to it. Use Edit to change it again."
+                )
+                if edited
+                else _(
                     "Undo is possible for %(minutes)s minutes after logging. "
                     "Use Edit to change this night instead."
                 )
-                % {"minutes": UNDO_MINUTES}
+                % {"minutes": UNDO_MINUTES},
+                edited=edited,
             )
         for name in EVENING_FIELDS:
             setattr(entry, name, None if name in ("dose_mg", "prescribed_mg") else "")
         entry.taken_at = entry.bedtime = entry.evening_logged_at = None
+        entry.evening_first_logged_at = None
         entry.updated_at = now
         entry.save()
         Submission.objects.create(
@@ -738,7 +785,13 @@ def held_nights(plan: plans.PlanView, nights_shown) -> frozenset[date]:
 
 
 # Bookkeeping times: the change itself says when it was made.
-HISTORY_QUIET_FIELDS = ["updated_at", "created_at", "evening_logged_at", "morning_logged_at"]
+HISTORY_QUIET_FIELDS = [
+    "updated_at",
+    "created_at",
+    "evening_logged_at",
+    "evening_first_logged_at",
+    "morning_logged_at",
+]
 # What the patient reads for each changed field (the model's names are for developers).
 FIELD_LABELS = {
     "status": gettext_lazy("status"),

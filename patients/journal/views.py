@@ -307,6 +307,15 @@ _UNDONE = {
 }
 
 
+def _undone(plan, night, now) -> str:
+    """What an undo says: in the card's word for the night, or for an older night (a first
+    log of it just made) by its page's header, never "tonight" for 3 December."""
+    said = _UNDONE.get(_relative(plan, night, now))
+    if said is not None:
+        return str(said)
+    return _("Undone. %(night)s: not logged.") % {"night": _night_label(plan, night, now)}
+
+
 def _said_of(words, plan, night, now) -> str:
     """``words``' sentence for ``night`` in the card's word for it; for another night, the
     sentence of tonight (or today, for a morning dose)."""
@@ -394,10 +403,15 @@ def undo(request, pk):
     try:
         saved = journal.undo_taken(entry, now, form.cleaned_data["submission_id"])
     except journal.JournalError as error:
-        messages.error(request, error.message)
+        # Named by the night page's header: the undo of an older night is not tonight's.
+        messages.error(
+            request,
+            _("%(night)s: %(refusal)s")
+            % {"night": _night_label(plan, entry.night, now), "refusal": error.message},
+        )
     else:
         if not saved.replayed:
-            messages.success(request, _said_of(_UNDONE, plan, entry.night, now))
+            messages.success(request, _undone(plan, entry.night, now))
     if entry.night == plan.tonight(patient.tz, now):
         return redirect("journal:home")
     return redirect("journal:night", night=entry.night)
