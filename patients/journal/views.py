@@ -710,6 +710,11 @@ def night_detail(request, night):
         return redirect("journal:entry", pk=entry.pk)
     if night > tonight:
         raise Http404
+    if _before_journal(patient, plan, night, tonight):
+        # 1 Jan 1999 said "Nothing was logged" of a night before the journal began: the
+        # calendar of its month answers as it answers any month before the journal (its
+        # first month, and a message that says where the journal starts).
+        return redirect(f"{reverse('journal:history')}?month={night.year:04d}-{night.month:02d}")
     return render(
         request,
         "patients/journal/entry.html",
@@ -780,6 +785,23 @@ def _journal_start(patient, plan, tonight, first_night):
     joined = plan.night_joined(patient)
     earliest = min(d for d in (first_night, joined, tonight) if d is not None)
     return date(earliest.year, earliest.month, 1)
+
+
+def _before_journal(patient, plan, night, tonight) -> bool:
+    """Whether ``night`` is before the calendar's first month (_journal_start), which the
+    calendar never shows: the night page sends such a night to the calendar. Reads the
+    first night logged only for a night before the month the patient joined in."""
+    joined = min(plan.night_joined(patient), tonight)
+    if night >= joined.replace(day=1):
+        return False
+    first_night = (
+        NightlyEntry.objects.logged()
+        .filter(patient=patient)
+        .order_by("night")
+        .values_list("night", flat=True)
+        .first()
+    )
+    return night < _journal_start(patient, plan, tonight, first_night)
 
 
 def _history_nights(patient_id, since):
