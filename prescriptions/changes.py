@@ -1396,20 +1396,24 @@ def save_version(
         confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
         version.cancelled_hold = _cancelled_hold(view.versions, (*view.versions, *after), change)
-        # A switch of dosing time signed again is one _switches_kept made (the plan kept
-        # after a new dated hold is named as the plan, whatever its kind).
-        switches = not _is_new_dated_hold(view.versions, change)
+
+        # A switch of dosing time signed again is named as one: a dosing-time version signed
+        # again from a night the plan as signed switches on (_switches_kept, or the plan
+        # kept after a new dated hold from a switch's own night); the plan kept from the
+        # night after a hold is named as the plan, whatever its kind.
+        def switches(copy: PlanChange) -> bool:
+            night = copy.effective_night
+            return copy.kind == PlanVersion.Kind.DOSING_TIME and titration.dosing_time_on(
+                view.versions, night
+            ) != titration.dosing_time_on(view.versions, night - timedelta(days=1))
+
         version.kept_holds = [
             KeptHold(
                 copy.effective_night if copy.kind != PlanVersion.Kind.HOLD else copy.hold_from,
                 copy.hold_until,
                 _insert_version(prescription, plain.number, author, copy, now).number,
                 hold=copy.kind == PlanVersion.Kind.HOLD,
-                switch_to=(
-                    copy.dosing_time
-                    if switches and copy.kind == PlanVersion.Kind.DOSING_TIME
-                    else ""
-                ),
+                switch_to=copy.dosing_time if switches(copy) else "",
             )
             for copy, plain in kept
         ]
@@ -1620,9 +1624,18 @@ def _signed_again(
     around a new hold with an end, the plan after it (_plan_kept_after_hold); else the
     switches of dosing time signed for later nights (_switches_kept), then the holds signed
     for later nights (_holds_signed_again), built on them."""
-    if _is_new_dated_hold(view.versions, change):
-        return _plan_kept_after_hold(view, proposed, change)
     switches = _switches_kept(view, proposed, change)
+    if _is_new_dated_hold(view.versions, change):
+        # A switch inside the hold keeps its own night (held nights on its dosing time, as
+        # under a hold until resumed): the plan kept after the hold was signed again from
+        # the night after it alone, so a restart between the switch's night and the hold's
+        # end restarted on the old dosing time (found by QA).
+        inside = [
+            (copy, plain) for copy, plain in switches if copy.effective_night <= change.hold_until
+        ]
+        return inside + _plan_kept_after_hold(
+            view, proposed, change, chain=tuple(plain for _copy, plain in inside)
+        )
     return switches + _holds_signed_again(
         view, proposed, change, chain=tuple(plain for _copy, plain in switches)
     )
@@ -1714,7 +1727,10 @@ def _is_new_dated_hold(versions, change: PlanChange) -> bool:
 
 
 def _plan_kept_after_hold(
-    view: plans.PlanView, proposed: titration.PlainVersion, change: PlanChange
+    view: plans.PlanView,
+    proposed: titration.PlainVersion,
+    change: PlanChange,
+    chain: tuple[titration.PlainVersion, ...] = (),
 ) -> list[tuple[PlanChange, titration.PlainVersion]]:
     """A new hold with an end changes only the nights it holds. Built from the newest
     version, it governed every night after it too: with a steps change signed from 20 Dec
@@ -1733,7 +1749,8 @@ def _plan_kept_after_hold(
         governing = titration.version_in_effect(versions, night)
         if not segments or segments[-1][1] is not governing:
             segments.append((night, governing))
-    chain, kept = [proposed], []
+    # ``chain``: what is signed after the hold before it (a switch kept inside it).
+    chain, kept = [proposed, *chain], []
     ends = [start - timedelta(days=1) for start, _version in segments[1:]] + [last]
     for (start, governing), end in zip(segments, ends, strict=True):
         current = (*versions, *chain)
