@@ -1511,33 +1511,32 @@ def pending_switch_on_hold_message(switch: titration.NextChange | None) -> str:
     return message % {"night": local_date(switch.night, "date")}
 
 
-def restart_dosing_message(view: plans.PlanView, restart: date) -> str:
-    """The dosing time a restart on ``restart`` comes back on, for the Resume page: the
-    plan's on that night (as resume_change signs it), and a switch signed for a later night,
-    which still begins on its own night (_switches_kept)."""
-    dosing_time = view.dosing_time_on(restart)
-    switch = view.next_dosing_time_switch(restart)
-    values = {"night": local_date(restart, "date")}
+def restart_dosing_message(view: plans.PlanView, first: date) -> str:
+    """The dosing time a restart comes back on, for the Resume page, true for any restart
+    night from ``first`` (the earliest it can be) on: the plan's on that night (as
+    resume_change signs it) and, with a switch signed for a later night (which still begins
+    on its own night: _switches_kept), the rule on either side of it. It named the form's
+    default restart night only, so a clinician who typed another night read the wrong
+    dosing time (found by QA)."""
+    switch = view.next_dosing_time_switch(first)
     if switch is None:
-        message = (
-            gettext("The plan restarts on %(night)s on morning dosing.")
-            if dosing_time == titration.MORNING
-            else gettext("The plan restarts on %(night)s on evening dosing.")
+        return (
+            gettext("The plan restarts on morning dosing.")
+            if view.dosing_time_on(first) == titration.MORNING
+            else gettext("The plan restarts on evening dosing.")
         )
-        return message % values
-    values["switch"] = local_date(switch.night, "date")
     message = (
         gettext(
-            "The plan restarts on %(night)s on morning dosing; the switch to evening "
-            "dosing signed from %(switch)s stays signed and begins on %(switch)s."
+            "A restart before %(switch)s restarts on evening dosing (morning dosing begins "
+            "on %(switch)s); a restart on or after it restarts on morning dosing."
         )
-        if dosing_time == titration.MORNING
+        if switch.position.dosing_time == titration.MORNING
         else gettext(
-            "The plan restarts on %(night)s on evening dosing; the switch to morning "
-            "dosing signed from %(switch)s stays signed and begins on %(switch)s."
+            "A restart before %(switch)s restarts on morning dosing (evening dosing begins "
+            "on %(switch)s); a restart on or after it restarts on evening dosing."
         )
     )
-    return message % values
+    return message % {"switch": local_date(switch.night, "date")}
 
 
 @dataclass(frozen=True)

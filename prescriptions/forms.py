@@ -881,14 +881,30 @@ class ResumeForm(SignedVersionForm):
     morning_words = {"resume_on": {"label": _("Restart on the day of")}}
 
     def __init__(
-        self, *args, steps=(), steps_dosing_time=titration.EVENING, steps_before=0, **kwargs
+        self,
+        *args,
+        steps=(),
+        steps_dosing_time=titration.EVENING,
+        steps_before=0,
+        dosing_time_on=None,
+        restart_night=None,
+        **kwargs,
     ):
         """``steps``: the held plan's (titration.restart_choices), offered to restart at;
         ``steps_dosing_time``: the plan's dosing time, whose nights (or a morning doser's
-        days) a step lasts; ``steps_before``: that version's PlainVersion.steps_before, so
-        each step is named by its number in the plan (after a restart at step 2, the first
-        step offered is step 2)."""
+        days) a step lasts, when ``dosing_time_on`` (the plan's dosing time on a night,
+        PlanView.dosing_time_on) is not given; ``restart_night``: the form's own restart
+        night (a posted one not a date falls back to it); ``steps_before``: that version's
+        PlainVersion.steps_before, so each step is named by its number in the plan (after a
+        restart at step 2, the first step offered is step 2)."""
         super().__init__(*args, **kwargs)
+        if dosing_time_on is not None:
+            # A step lasts nights or days as the plan is dosed on the restart night (the
+            # one posted, else the form's): worded by the newest version's dosing time, a
+            # restart on evenings before a pending switch to mornings read "for 14 days"
+            # (found by QA).
+            night = self._restart_night() or restart_night or self.first_night
+            steps_dosing_time = dosing_time_on(night)
         self.fields["step"].choices = [
             (
                 index,
@@ -904,6 +920,15 @@ class ResumeForm(SignedVersionForm):
 
     def clean_confirm_cancel(self):
         return posted_night(self.cleaned_data.get("confirm_cancel"))
+
+    def _restart_night(self) -> date | None:
+        """The restart night posted (None: not a date) or on the unbound form."""
+        if not self.is_bound:
+            return self.initial.get("resume_on")
+        try:
+            return self.fields["resume_on"].to_python(self.data.get("resume_on"))
+        except forms.ValidationError:
+            return None
 
     def asked_box(self) -> str | None:
         return "confirm_cancel" if self.cancel_night is not None else super().asked_box()

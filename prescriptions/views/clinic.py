@@ -720,10 +720,16 @@ def plan_resume(request, patient_id):
         # Before a hold not begun, a restart is refused (resume_change): it ends none. Asked
         # to confirm a cancellation, the question names the hold already.
         named = hold is not None and restart >= hold[0] and form.cancel_night is None
+        # The dosing time it restarts on (a switch signed for later kept by the hold), said
+        # for any restart night the clinician may type: from the first it can be.
+        held_from = state["plan"].first_held_night(state["tonight"])
         return {
             "resumed_hold": resumed_hold_message(restart, hold) if named else "",
-            # The dosing time it restarts on (a switch signed for later kept by the hold).
-            "restart_dosing": restart_dosing_message(state["plan"], restart) if named else "",
+            "restart_dosing": (
+                restart_dosing_message(state["plan"], max(held_from, state["first_night"]))
+                if held_from is not None
+                else ""
+            ),
         }
 
     return _signed_form_view(
@@ -734,7 +740,12 @@ def plan_resume(request, patient_id):
         build,
         initial,
         context=context,
-        form_kwargs=lambda state: _resume_form_kwargs(state, choices(state)),
+        form_kwargs=lambda state: {
+            **_resume_form_kwargs(state, choices(state)),
+            # The steps' nights or days: the plan's dosing time on the restart night.
+            "dosing_time_on": state["plan"].dosing_time_on,
+            "restart_night": initial(state)["resume_on"],
+        },
     )
 
 

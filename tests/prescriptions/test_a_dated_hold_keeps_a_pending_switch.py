@@ -9,6 +9,7 @@ the dosing time for the form's default restart night only, and its "Restart at" 
 worded by the newest version's dosing time, not the restart night's.
 """
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -178,4 +179,123 @@ def test_a_dated_hold_ending_before_the_switch_names_the_switch_kept(clinician):
         (ON, EV),
         (ON, MO),
         (ON, MO),
+    ]
+
+
+# The Resume page: the dosing time said for any restart night, and the steps' unit.
+
+RULE = (
+    "A restart before 10 Dec 2026 restarts on evening dosing (morning dosing begins on "
+    "10 Dec 2026); a restart on or after it restarts on morning dosing."
+)
+
+
+def _held_until_resumed(clinician):
+    patient = _patient(clinician, EV, MO)
+    sign_hold(patient, clinician, DEC[5], signed=NOW)
+    return patient
+
+
+def _posted_resume(clinician, patient, resume_on, language="en"):
+    """The Resume page drawn again after a save refused for a missing reason."""
+    return _page(
+        clinician,
+        "clinic:plan_resume",
+        patient,
+        NOW,
+        language,
+        data={
+            "based_on": plans.load(patient).latest.number,
+            "resume_on": resume_on,
+            "step": "0",
+            "reason": "",
+        },
+    )
+
+
+def test_the_resume_page_states_the_rule_for_any_restart_night(clinician):
+    patient = _held_until_resumed(clinician)
+    page = _page(clinician, "clinic:plan_resume", patient, NOW)  # the form opens on 6 Dec
+    assert RULE in page
+    assert "The plan restarts on 6 Dec 2026 on evening dosing" not in page
+    assert RULE in _posted_resume(clinician, patient, "2026-12-12")
+
+
+def test_the_resume_page_without_a_switch_to_come_says_the_dosing_time_alone(clinician):
+    patient = _held_until_resumed(clinician)
+    later = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)
+    page = _page(clinician, "clinic:plan_resume", patient, later)
+    assert "The plan restarts on morning dosing." in page
+    assert "before 10 Dec" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "de",
+            "Ein Neustart vor dem 10. Dez 2026 beginnt mit abendlicher Einnahme (die "
+            "morgendliche Einnahme beginnt am 10. Dez 2026); ein Neustart an diesem Tag oder "
+            "später beginnt mit morgendlicher Einnahme.",
+        ),
+        (
+            "es",
+            "Un reinicio antes del 10 dic 2026 se reanuda con la toma por la noche (la toma por "
+            "la mañana empieza el 10 dic 2026); un reinicio ese día o después se reanuda con la "
+            "toma por la mañana.",
+        ),
+    ],
+)
+def test_the_resume_pages_rule_is_translated(clinician, language, said):
+    patient = _held_until_resumed(clinician)
+    assert said in _page(clinician, "clinic:plan_resume", patient, NOW, language)
+
+
+def _step_labels(page):
+    return re.findall(r"Step \d: [\d.]+ mg for \d+ (?:nights|days)", page)
+
+
+def test_the_restart_steps_are_worded_by_the_restart_nights_dosing_time(clinician):
+    patient = _held_until_resumed(clinician)
+    # The form opens on 6 Dec, before the switch: evening dosing, nights.
+    assert _step_labels(_page(clinician, "clinic:plan_resume", patient, NOW)) == [
+        "Step 1: 1.5 mg for 60 nights",
+        "Step 2: 3 mg for 14 nights",
+    ]
+    # 12 Dec typed: morning dosing, days.
+    assert _step_labels(_posted_resume(clinician, patient, "2026-12-12")) == [
+        "Step 1: 1.5 mg for 60 days",
+        "Step 2: 3 mg for 14 days",
+    ]
+    # 8 Dec typed: evening dosing.
+    assert _step_labels(_posted_resume(clinician, patient, "2026-12-08")) == [
+        "Step 1: 1.5 mg for 60 nights",
+        "Step 2: 3 mg for 14 nights",
+    ]
+    # Garbage typed: the form's restart night (6 Dec here), never a 500.
+    assert _step_labels(_posted_resume(clinician, patient, "12/12/2026")) == [
+        "Step 1: 1.5 mg for 60 nights",
+        "Step 2: 3 mg for 14 nights",
+    ]
+
+
+def test_the_restart_steps_after_the_switch_are_days_on_the_forms_night(clinician):
+    patient = _held_until_resumed(clinician)
+    later = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)  # the form opens on 12 Dec
+    assert _step_labels(_page(clinician, "clinic:plan_resume", patient, later)) == [
+        "Step 1: 1.5 mg for 60 days",
+        "Step 2: 3 mg for 14 days",
+    ]
+
+
+def test_the_reverse_restart_steps_are_nights_after_a_switch_to_evenings(clinician):
+    patient = _patient(clinician, MO, EV)
+    sign_hold(patient, clinician, DEC[5], signed=NOW)
+    assert _step_labels(_page(clinician, "clinic:plan_resume", patient, NOW)) == [
+        "Step 1: 1.5 mg for 60 days",
+        "Step 2: 3 mg for 14 days",
+    ]
+    assert _step_labels(_posted_resume(clinician, patient, "2026-12-12")) == [
+        "Step 1: 1.5 mg for 60 nights",
+        "Step 2: 3 mg for 14 nights",
     ]
