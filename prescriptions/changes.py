@@ -167,6 +167,9 @@ class NeedsStartConfirmation(PlanChangeError):
 
     def __init__(self, asked: SkippedSteps, increase=()):
         self.start, self.step = asked.box
+        # The box's words, as the message's tail names it (a step shortened on a new
+        # prescription's page asks of the step, not "already on this plan since").
+        self.label = asked.label
         self.increase = tuple(increase)
         box = asked.label(*asked.box)
         message = asked.message
@@ -2308,9 +2311,28 @@ def skipped_steps(
     was = titration.current_step(versions, night)
     dosing = was.status == titration.ACTIVE
     signed = was.step_number if dosing else titration.step_number(change.steps_before, 0)
-    if moved.step_number <= signed:
+    if moved.step_number < signed:
         return None
     step_began = night - timedelta(days=moved.day_in_step - 1)
+    if moved.step_number == signed:
+        # The same step, entered on a later night of it than signed: its nights before the
+        # first dosing night are never dosed, so the step is shortened (a new plan begun
+        # the night before its first changeable night: 13 nights at 1.5 mg, not 14; found
+        # by QA). An open-ended step loses nothing.
+        was_day = was.day_in_step if dosing else 1
+        if (
+            moved.next_step_night is None
+            or moved.day_in_step <= was_day
+            or (dosing and was.next_step_night is None)
+        ):
+            return None
+        message = shortened_step_message(step_began, moved, was if dosing else None, dosing_time)
+        return SkippedSteps(
+            message,
+            (step_began, moved.step_number),
+            moved_start_confirm_label,
+            new_prescription=change.kind == PlanVersion.Kind.CREATED,
+        )
     if not dosing:
         message = started_before_message(change.start_date, moved, local_today, dosing_time)
     else:
@@ -2330,6 +2352,75 @@ def skipped_steps(
             new_prescription=True,
         )
     return SkippedSteps(message, (step_began, moved.step_number), moved_start_confirm_label)
+
+
+def shortened_step_message(
+    start: date,
+    moved: titration.PlanPosition,
+    was: titration.PlanPosition | None,
+    dosing_time: str,
+) -> str:
+    """What skipped_steps says of a step whose first dosing night (``moved.night``) is not
+    the first night it now has (``start``), in the form's words (``dosing_time``): a plan
+    not dosing then (``was`` None: a new prescription) "starts on night 2 of step 1 (13
+    nights at 1.5 mg, not 14)"; a steps change moves the patient from the night of the step
+    as signed (``was``) to a later one, with fewer nights of it left."""
+    nights = titration.counts_nights(dosing_time)
+    left = (moved.next_step_night - moved.night).days
+    values = {
+        "step": moved.step_number,
+        "start": local_date(start, "date"),
+        "night": local_date(moved.night, "date"),
+        "day": moved.day_in_step,
+        "left": left,
+        "dose": wording.amount(moved.dose_mg),
+    }
+    if was is None:
+        values["length"] = left + moved.day_in_step - 1
+        if nights:
+            message = ngettext(
+                "Step %(step)s begins on %(start)s, before the first night this prescription "
+                "can take effect (%(night)s): the patient starts on night %(day)s of step "
+                "%(step)s (%(left)s night at %(dose)s mg, not %(length)s).",
+                "Step %(step)s begins on %(start)s, before the first night this prescription "
+                "can take effect (%(night)s): the patient starts on night %(day)s of step "
+                "%(step)s (%(left)s nights at %(dose)s mg, not %(length)s).",
+                left,
+            )
+        else:
+            message = ngettext(
+                "Step %(step)s begins on %(start)s, before the first day this prescription "
+                "can take effect (%(night)s): the patient starts on day %(day)s of step "
+                "%(step)s (%(left)s day at %(dose)s mg, not %(length)s).",
+                "Step %(step)s begins on %(start)s, before the first day this prescription "
+                "can take effect (%(night)s): the patient starts on day %(day)s of step "
+                "%(step)s (%(left)s days at %(dose)s mg, not %(length)s).",
+                left,
+            )
+        return message % values
+    values["was_day"] = was.day_in_step
+    values["was_left"] = (was.next_step_night - was.night).days
+    if nights:
+        message = ngettext(
+            "Step %(step)s now starts on %(start)s, before this change's first night "
+            "(%(night)s): the patient moves from night %(was_day)s to night %(day)s of step "
+            "%(step)s (%(left)s night at %(dose)s mg left, not %(was_left)s).",
+            "Step %(step)s now starts on %(start)s, before this change's first night "
+            "(%(night)s): the patient moves from night %(was_day)s to night %(day)s of step "
+            "%(step)s (%(left)s nights at %(dose)s mg left, not %(was_left)s).",
+            left,
+        )
+    else:
+        message = ngettext(
+            "Step %(step)s now starts on %(start)s, before this change's first day "
+            "(%(night)s): the patient moves from day %(was_day)s to day %(day)s of step "
+            "%(step)s (%(left)s day at %(dose)s mg left, not %(was_left)s).",
+            "Step %(step)s now starts on %(start)s, before this change's first day "
+            "(%(night)s): the patient moves from day %(was_day)s to day %(day)s of step "
+            "%(step)s (%(left)s days at %(dose)s mg left, not %(was_left)s).",
+            left,
+        )
+    return message % values
 
 
 def _confirmed_start_and_increase(

@@ -340,6 +340,7 @@ def _show_asked_boxes(form, error):
     )
     if start_asked:
         form.start_asked = (error.start, error.step)
+        form.start_label = error.label
 
 
 def _int_or_404(raw):

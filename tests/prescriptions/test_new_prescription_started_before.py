@@ -114,14 +114,26 @@ def test_a_plan_starting_tonight_or_later_asks_nothing(clinician_client, ended_a
     assert Prescription.objects.count() == 2
 
 
-@pytest.mark.parametrize("start", [date(2026, 12, 1), date(2026, 12, 4)], ids=["1 Dec", "4 Dec"])
-def test_a_start_inside_step_1_asks_nothing(clinician_client, ended_after_a_hold, start):
-    # Tonight is a night of step 1, the first row's step: no step is skipped
-    # (changes.skipped_steps). It asked "the patient is on step 1, 1.5 mg" when the rule
-    # was "step 1 begun before the first night".
+@pytest.mark.parametrize(
+    ("start", "night", "left"),
+    [(date(2026, 12, 1), 5, 10), (date(2026, 12, 4), 2, 13)],
+    ids=["1 Dec", "4 Dec"],
+)
+def test_a_start_inside_step_1_asks_of_the_nights_it_loses(
+    clinician_client, ended_after_a_hold, start, night, left
+):
+    # Tonight is a night of step 1 but not its first: the nights before it are never dosed,
+    # step 1 is shortened (changes.skipped_steps). It asked nothing while the rule was
+    # "a later step", and 13 nights at 1.5 mg instead of 14 went unsaid (found by QA).
     response = post(clinician_client, ended_after_a_hold, start=start)
-    assert response.status_code == 302
-    assert Prescription.objects.count() == 2
+    assert response.status_code == 200
+    assert (
+        f"the patient starts on night {night} of step 1 ({left} nights at 1.5 mg, not 14)."
+        in text(response)
+    )
+    assert Prescription.objects.count() == 1
+    confirmed = post(clinician_client, ended_after_a_hold, start=start, confirm_start=f"{start}:1")
+    assert confirmed.status_code == 302
     assert plans.load(ended_after_a_hold).on(DEC_5).step_number == 1
 
 
