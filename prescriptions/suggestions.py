@@ -552,12 +552,25 @@ def suggestions_for(
     patient is paused, only the suggestions that answer a side effect (WHILE_PAUSED): the
     clinician answering a report of a bad reaction weighs exactly those, and a step up or a
     review of the maintenance dose waits until the report is answered.
+
+    And none unless tonight's version is of the open prescription (the newest, with no
+    ending signed; plans.PlanView.open_prescription): a suggestion changes that
+    prescription's plan. Ended from tomorrow with a new prescription signed to begin then,
+    "Consider returning to the previous dose (2.75 mg)" spoke of the old prescription's
+    evidence, and Apply put 2.75 mg into the new plan as a later step, raising its first
+    dose (found by QA); with an ending signed and no new prescription the plan ends, and a
+    change to its dose is moot.
     """
     if not versions:
         return []
     # Tonight as every surface reads it (titration.current_step, PlanView.on).
-    tonight = titration.current_step(versions, last_night + timedelta(days=1))
+    night = last_night + timedelta(days=1)
+    tonight = titration.current_step(versions, night)
     if tonight.status != titration.ACTIVE:
+        return []
+    newest = versions[-1]
+    in_effect = titration.version_in_effect(versions, night)
+    if newest.ends or in_effect.prescription_index != newest.prescription_index:
         return []
     found = [
         vivid_dreams(versions, nights, last_night, tonight),
