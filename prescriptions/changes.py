@@ -65,14 +65,18 @@ class NeedsConfirmation(PlanChangeError):
 
 class NeedsGapConfirmation(PlanChangeError):
     """The change leaves a patient who is dosing without LDN on some nights before its first
-    step begins: saved only once the clinician confirms that gap. ``dosing_time``: the one
-    the change form's words read (words_dosing_time): a morning doser's nights are days;
+    step begins: saved only once the clinician confirms that gap. ``dosing_time``: the
+    plan's on the gap's nights (gap_dosing_time): a morning doser's nights are days;
     ``step``: that first step's number, as the plan numbers it (gap_message)."""
 
     def __init__(
         self, gap: tuple[date, date, int], start: date, dosing_time=titration.EVENING, step=1
     ):
         self.gap = gap
+        # The gap's own (gap_dosing_time): the form's box is labelled the same
+        # (PlanStepsForm.word_gap_box).
+        self.dosing_time = dosing_time
+        self.step = step
         tick = (
             gettext(
                 "Tick “I confirm the days without LDN” and sign again to save it; "
@@ -1190,18 +1194,24 @@ def nights_without_ldn(versions, proposed, first_open_night: date, kept=()):
     return (gap[0], gap[-1], len(gap)) if gap else None
 
 
-def _confirmed_gap(
-    versions, after, change: PlanChange, first_open_night, confirmed, dosing_time
-) -> str:
+def gap_dosing_time(versions, gap: tuple[date, date, int]) -> str:
+    """The dosing time whose words a no-LDN gap is told in: the plan's (``versions``, with
+    the change) on the gap's first night. A morning doser's nights are days."""
+    return titration.dosing_time_on(versions, gap[0])
+
+
+def _confirmed_gap(versions, after, change: PlanChange, first_open_night, confirmed) -> str:
     """The nights without LDN this steps change leaves, as stored on its version once
     confirmed; raises NeedsGapConfirmation when there are some and nobody confirmed them.
-    ``after``: the change and what it signs again; ``dosing_time``: words_dosing_time's,
-    whose words the form's confirmation box has."""
+    ``after``: the change and what it signs again. Told in the dosing time of the gap's own
+    nights (gap_dosing_time), not tonight's: with a switch to mornings signed from 8 Dec, a
+    gap on 10-11 Dec said "2 nights" on 5 Dec (found by QA)."""
     if change.kind not in (PlanVersion.Kind.CHANGED, PlanVersion.Kind.TEMPLATE):
         return ""
     gap = nights_without_ldn(versions, after[0], first_open_night, after[1:])
     if gap is None:
         return ""
+    dosing_time = gap_dosing_time((*versions, *after), gap)
     # The change's first step as the page numbered it (the steps editor's first row).
     step = titration.step_number(change.steps_before, 0)
     if not confirmed:
@@ -1378,7 +1388,7 @@ def save_version(
         after = (proposed, *(plain for _copy, plain in kept))
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
         _check_no_gap_after_hold(view.versions, after, change, words)
-        gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap, words)
+        gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap)
         restart = _confirmed_restart(view.versions, after, change, confirmed_restart)
         restart = restart or _confirmed_replaced_restart(
             view.versions, after, change, confirmed_restart

@@ -596,21 +596,50 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
             )
             self.fields["start_date"].label = label % {"step": first}
             # The box the save's NeedsGapConfirmation asks for names the same step.
-            help_text = (
+            self.word_gap_box(self.dosing_time, first)
+
+    def word_gap_box(self, dosing_time: str, step: int) -> None:
+        """Label the gap box (and its help) as the save's NeedsGapConfirmation asks for it:
+        in the words of the gap's nights (changes.gap_dosing_time, which the view passes
+        from the refusal), naming the first row's step."""
+        field = self.fields.get("confirm_gap")
+        if field is None:
+            return
+        # A bound field copies its label when first drawn (the save's errors drew it).
+        self._bound_fields_cache.pop("confirm_gap", None)
+        morning = dosing_time == titration.MORNING
+        field.label = (
+            gettext("I confirm the days without LDN")
+            if morning
+            else gettext("I confirm the nights without LDN")
+        )
+        if step == 1:
+            field.help_text = (
                 gettext(
                     "Asked only when a change leaves a patient who is dosing without LDN on "
-                    "some days before step %(step)s starts; the version records your "
-                    "confirmation."
+                    "some days before step 1 starts; the version records your confirmation."
                 )
-                if self.morning_dosing
+                if morning
                 else gettext(
                     "Asked only when a change leaves a patient who is dosing without LDN on "
-                    "some nights before step %(step)s starts; the version records your "
-                    "confirmation."
+                    "some nights before step 1 starts; the version records your confirmation."
                 )
             )
-            if "confirm_gap" in self.fields:
-                self.fields["confirm_gap"].help_text = help_text % {"step": first}
+            return
+        help_text = (
+            gettext(
+                "Asked only when a change leaves a patient who is dosing without LDN on "
+                "some days before step %(step)s starts; the version records your "
+                "confirmation."
+            )
+            if morning
+            else gettext(
+                "Asked only when a change leaves a patient who is dosing without LDN on "
+                "some nights before step %(step)s starts; the version records your "
+                "confirmation."
+            )
+        )
+        field.help_text = help_text % {"step": step}
 
     @property
     def shown_steps_before(self) -> int:

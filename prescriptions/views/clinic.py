@@ -446,6 +446,8 @@ def plan_change(request, patient_id, template_id=None):
             except PlanChangeError as error:
                 _show_asked_boxes(form, error)
                 form.needs_gap_confirmation = isinstance(error, NeedsGapConfirmation)
+                if form.needs_gap_confirmation:
+                    form.word_gap_box(error.dosing_time, error.step)
                 form.add_error(None, str(error))
             else:
                 return _saved(request, patient, version)
