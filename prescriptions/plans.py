@@ -271,18 +271,28 @@ class PlanView:
         A hold carried by a version signed before its first night (a steps change or a
         switch from an earlier night keeps a hold signed for later: changes._carried_hold)
         holds its nights as signed: it took effect where it begins (:meth:`hold_carried_by`),
-        and the report listed it as "replaced before it took effect"."""
+        and the report listed it as "replaced before it took effect".
+
+        Only a later version of the same prescription replaces one: an ending from 6 Dec
+        took effect though a new prescription begins that night (it governs the night, as
+        the newer prescription), and My plan said "Prescription ended — from 6 Dec 2026
+        (replaced before it started)" (found by QA)."""
         out = {}
+        by_prescription: dict[int, list] = {}
+        for plain in self.versions:
+            by_prescription.setdefault(plain.prescription_index, []).append(plain)
         for index in range(len(self.history)):
             plain = self.versions[index]
-            if titration.version_in_effect(self.versions, plain.effective_night) == plain:
+            own = by_prescription[plain.prescription_index]
+            if titration.version_in_effect(own, plain.effective_night) == plain:
                 continue
             if self.hold_carried_by(plain) is not None:
                 continue
             out[index] = next(
                 later
                 for position, later in enumerate(self.history[index + 1 :], index + 1)
-                if self.versions[position].effective_night <= plain.effective_night
+                if self.versions[position].prescription_index == plain.prescription_index
+                and self.versions[position].effective_night <= plain.effective_night
             )
         return out
 
