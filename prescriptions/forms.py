@@ -358,16 +358,20 @@ class SignedVersionForm(forms.Form):
         tonight_logged=False,
         dosing_time=titration.EVENING,
         local_today=None,
+        dosing_time_on=None,
         **kwargs,
     ):
         """``first_night``/``tonight_logged``: changes.first_changeable_night (the view
         reads it: a change made after tonight's dose takes effect the next night);
         ``dosing_time``: the plan's on tonight (a morning doser's is "today's dose");
         ``local_today``: the patient's calendar day now, so the logged night is named as the
-        patient's pages name it ("last night" at 08:00)."""
+        patient's pages name it ("last night" at 08:00); ``dosing_time_on``: the plan's
+        dosing time on a night (PlanView.dosing_time_on): given, each date field is labelled
+        in the words of the dosing time on its own night (dates_dosing_time), not tonight's."""
         self.tonight = tonight
         self.first_night = first_night or tonight
         self.dosing_time = dosing_time
+        self.dosing_time_on = dosing_time_on
         self.local_today = local_today
         # Set by the view when saving raised NeedsConfirmation (NeedsGapConfirmation): the
         # box is then shown.
@@ -383,8 +387,8 @@ class SignedVersionForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, IsoDateField):
                 field.error_messages["invalid"] = invalid
-        if self.morning_dosing:
-            for name, words in self.morning_words.items():
+        for name, words in self.morning_words.items():
+            if self.dates_dosing_time(name) == titration.MORNING:
                 for attribute, text in words.items():
                     setattr(self.fields[name], attribute, text)
         field = self.fields.get(self.first_night_field or "")
@@ -396,6 +400,34 @@ class SignedVersionForm(forms.Form):
     @property
     def morning_dosing(self) -> bool:
         return self.dosing_time == titration.MORNING
+
+    def _posted_night(self, name: str | None) -> date | None:
+        """The night a date field holds: as posted, else as the form opens; None: empty or
+        not a date (the field's own error says so)."""
+        if not name or name not in self.fields:
+            return None
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip()) if value else None
+        except ValueError:
+            return None
+
+    def dates_dosing_time(self, name: str) -> str:
+        """The dosing time whose words date field ``name`` is told in: the plan's on the
+        night it holds (else on the form's first-night field's night, else the first night
+        a change can take effect), when the view gave dosing_time_on; tonight's otherwise. A
+        hold from 6 Dec, the first morning of a patient dosing in the evening tonight, said
+        "Hold from the night of" (found by QA)."""
+        if self.dosing_time_on is None:
+            return self.dosing_time
+        night = (
+            self._posted_night(name)
+            or self._posted_night(self.first_night_field)
+            or self.first_night
+        )
+        return self.dosing_time_on(night)
 
     def posted_box(self, name: str):
         """What a confirmation box that carries its date (confirm_box) was posted with: the
@@ -801,15 +833,14 @@ class HoldForm(SignedVersionForm):
         "hold_until": {"label": _("Hold until the day of")},
     }
 
-    def __init__(self, *args, dosing_time_on=None, **kwargs):
-        """``dosing_time_on``: the plan's dosing time on a night (PlanView.dosing_time_on),
-        for a box posted ticked: the restart night's words, not tonight's."""
+    def __init__(self, *args, **kwargs):
+        """``dosing_time_on`` (SignedVersionForm's) also words a restart box posted ticked:
+        the restart night's words, not tonight's."""
         super().__init__(*args, **kwargs)
         # Set by the view when the save raised NeedsRestartConfirmation: the box is shown,
         # not ticked, naming that night in the words the save used (its dosing time there).
         self.restart_night = None
         self.restart_dosing_time = None
-        self.dosing_time_on = dosing_time_on
 
     def clean_confirm_restart(self):
         return posted_night(self.cleaned_data.get("confirm_restart"))
@@ -847,7 +878,9 @@ class HoldForm(SignedVersionForm):
         value = self.cleaned_data.get("hold_until")
         if value is not None and value > self.last_night:
             what = self.date_name(
-                gettext("The last night of the hold"), gettext("The last day of the hold")
+                gettext("The last night of the hold"),
+                gettext("The last day of the hold"),
+                self.dates_dosing_time("hold_until"),
             )
             raise self.changeable_range_error(value, what)
         return value
@@ -856,7 +889,9 @@ class HoldForm(SignedVersionForm):
         return self.from_tonight(
             "hold_from",
             self.date_name(
-                gettext("The first night of the hold"), gettext("The first day of the hold")
+                gettext("The first night of the hold"),
+                gettext("The first day of the hold"),
+                self.dates_dosing_time("hold_from"),
             ),
         )
 
@@ -926,7 +961,8 @@ class ResumeForm(SignedVersionForm):
         night (a posted one not a date falls back to it); ``steps_before``: that version's
         PlainVersion.steps_before, so each step is named by its number in the plan (after a
         restart at step 2, the first step offered is step 2)."""
-        super().__init__(*args, **kwargs)
+        # Also SignedVersionForm's: each date labelled by the dosing time on its night.
+        super().__init__(*args, dosing_time_on=dosing_time_on, **kwargs)
         if dosing_time_on is not None:
             # A step lasts nights or days as the plan is dosed on the restart night (the
             # one posted, else the form's): worded by the newest version's dosing time, a
@@ -972,7 +1008,12 @@ class ResumeForm(SignedVersionForm):
 
     def clean_resume_on(self):
         return self.from_tonight(
-            "resume_on", self.date_name(gettext("The restart night"), gettext("The restart day"))
+            "resume_on",
+            self.date_name(
+                gettext("The restart night"),
+                gettext("The restart day"),
+                self.dates_dosing_time("resume_on"),
+            ),
         )
 
 

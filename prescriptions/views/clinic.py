@@ -647,7 +647,7 @@ def plan_hold(request, patient_id):
         "prescriptions/clinic/plan_hold.html",
         build,
         lambda state: {"hold_from": state["first_night"]},
-        # A restart box posted ticked names its night in the plan's dosing time there.
+        # Each date (and a restart box posted ticked) named in the plan's dosing time there.
         form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_on},
         # A switch of dosing time signed for a later night, and what the hold does with it.
         context=lambda state, _form: {
@@ -743,6 +743,7 @@ def plan_resume(request, patient_id):
         build,
         initial,
         context=context,
+        # Each date named in the words of the dosing time on its night (a morning restart).
         form_kwargs=lambda state: {
             **_resume_form_kwargs(state, choices(state)),
             # The steps' nights or days: the plan's dosing time on the restart night.
