@@ -623,12 +623,12 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
         if first != 1:
             label = (
                 gettext("Step %(step)s starts on the day of")
-                if self.morning_dosing
+                if self.dates_dosing_time("start_date") == titration.MORNING
                 else gettext("Step %(step)s starts on the night of")
             )
             self.fields["start_date"].label = label % {"step": first}
             # The box the save's NeedsGapConfirmation asks for names the same step.
-            self.word_gap_box(self.dosing_time, first)
+            self.word_gap_box(self.dates_dosing_time("confirm_gap"), first)
 
     def word_gap_box(self, dosing_time: str, step: int) -> None:
         """Label the gap box (and its help) as the save's NeedsGapConfirmation asks for it:
@@ -703,7 +703,11 @@ class PlanStepsForm(AppliesSuggestion, SignedVersionForm):
     def clean_effective_night(self):
         return self.from_tonight(
             "effective_night",
-            self.date_name(gettext("The change's first night"), gettext("The change's first day")),
+            self.date_name(
+                gettext("The change's first night"),
+                gettext("The change's first day"),
+                self.dates_dosing_time("effective_night"),
+            ),
         )
 
     def clean_start_date(self):

@@ -372,6 +372,13 @@ def _change_form_kwargs(state):
     }
 
 
+def _dates_words(state):
+    """Change steps: each date field named in the words of the plan's dosing time on its
+    night (SignedVersionForm.dates_dosing_time): a change from 10 Dec, a morning of a
+    patient dosing in the evening tonight, said "Takes effect from the night of"."""
+    return {"dosing_time_on": state["plan"].dosing_time_on}
+
+
 @clinician_only
 def plan_change(request, patient_id, template_id=None):
     patient = _patient(request, patient_id)
@@ -390,7 +397,11 @@ def plan_change(request, patient_id, template_id=None):
         return redirect(_plan_url(patient))
     suggestion = None
     state = _with_first_night(state)
-    form_kwargs = {**_change_form_kwargs(state), "current_start": latest.start_date}
+    form_kwargs = {
+        **_change_form_kwargs(state),
+        **_dates_words(state),
+        "current_start": latest.start_date,
+    }
 
     # The new version keeps the dosing time of the one it builds on (steps_change): the
     # editor counts its steps in that time's nights or days.
@@ -489,6 +500,7 @@ def _prefilled_change(request, patient, state, template):
         },
         current_start=latest.start_date,
         **_change_form_kwargs(state),
+        **_dates_words(state),
     )
     formset = step_formset(
         None,

@@ -95,3 +95,19 @@ def test_the_confirmed_gap_is_recorded_in_the_gap_nights_dosing_time(patient_a, 
     response = _post(client, patient_a, confirm_gap="on")
     assert response.status_code == 302
     assert SAYS["morning"][0] in plans.load(patient_a).latest_row.confirmed_safety_warning
+
+
+def test_the_change_pages_dates_are_labelled_as_the_patient_doses_then(patient_a, clinician_a):
+    """10 and 12 Dec are mornings: the fields holding them say "the day of", as the gap."""
+    text = _text(_post(_setup(patient_a, clinician_a, "evening", "morning"), patient_a))
+    assert "Takes effect from the day of" in text
+    assert "Step 1 starts on the day of" in text
+    assert "Takes effect from the night of" not in text
+    assert "Step 1 starts on the night of" not in text
+
+
+def test_the_change_page_opened_on_an_evening_says_night_of(patient_a, clinician_a):
+    client = _setup(patient_a, clinician_a, "evening", "morning")
+    with time_machine.travel(NOW, tick=False):
+        text = _text(client.get(reverse("clinic:plan_change", args=[patient_a.pk])))
+    assert "Takes effect from the night of" in text  # opens on tonight, 5 Dec: an evening
