@@ -70,25 +70,58 @@ class NeedsGapConfirmation(PlanChangeError):
     ``step``: that first step's number, as the plan numbers it (gap_message)."""
 
     def __init__(
-        self, gap: tuple[date, date, int], start: date, dosing_time=titration.EVENING, step=1
+        self,
+        gap: tuple[date, date, int],
+        start: date,
+        dosing_time=titration.EVENING,
+        step=1,
+        increase=(),
     ):
         self.gap = gap
         # The gap's own (gap_dosing_time): the form's box is labelled the same
         # (PlanStepsForm.word_gap_box).
         self.dosing_time = dosing_time
         self.step = step
-        tick = (
-            gettext(
+        # The increase warnings the same save asks about (NeedsConfirmation), asked with it
+        # (as NeedsStartConfirmation does) so that one save is confirmed once.
+        self.increase = tuple(increase)
+        self.start = start
+        morning = dosing_time == titration.MORNING
+        message = gap_message(gap, start, dosing_time, step)
+        if self.increase:
+            box = (
+                gettext("I confirm the days without LDN")
+                if morning
+                else gettext("I confirm the nights without LDN")
+            )
+            tick = gettext(
+                "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
+                "start date or the steps; nothing was saved."
+            ) % {"box": box, "increase": gettext("I confirm this increase")}
+            message = " ".join(
+                (
+                    message,
+                    gettext("Please confirm this increase:"),
+                    *(wording.translate(warning.message) for warning in self.increase),
+                )
+            )
+        elif morning:
+            tick = gettext(
                 "Tick “I confirm the days without LDN” and sign again to save it; "
                 "nothing was saved."
             )
-            if dosing_time == titration.MORNING
-            else gettext(
+        else:
+            tick = gettext(
                 "Tick “I confirm the nights without LDN” and sign again to save it; "
                 "nothing was saved."
             )
+        super().__init__(message + " " + tick)
+
+    def with_increase(self, warnings) -> NeedsGapConfirmation:
+        """This refusal asking the increase too (_confirmed_start_and_increase)."""
+        return NeedsGapConfirmation(
+            self.gap, self.start, self.dosing_time, self.step, increase=warnings
         )
-        super().__init__(gap_message(gap, start, dosing_time, step) + " " + tick)
 
 
 class NeedsRestartConfirmation(PlanChangeError):
@@ -1388,7 +1421,15 @@ def save_version(
         after = (proposed, *(plain for _copy, plain in kept))
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
         _check_no_gap_after_hold(view.versions, after, change, words)
-        gap = _confirmed_gap(view.versions, after, change, tonight, confirmed_gap)
+        # An unconfirmed gap is asked with the increase, in one refusal: not one after the
+        # other (_confirmed_start_and_increase).
+        try:
+            gap, gap_asked = (
+                _confirmed_gap(view.versions, after, change, tonight, confirmed_gap),
+                None,
+            )
+        except NeedsGapConfirmation as error:
+            gap, gap_asked = "", error
         restart = _confirmed_restart(view.versions, after, change, confirmed_restart)
         restart = restart or _confirmed_replaced_restart(
             view.versions, after, change, confirmed_restart
@@ -1405,6 +1446,7 @@ def save_version(
                 words,
             ),
             confirmed_start,
+            gap_asked,
         )
         confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
@@ -2434,21 +2476,30 @@ def shortened_step_message(
 
 
 def _confirmed_start_and_increase(
-    confirm_increase, asked: SkippedSteps | None, confirmed_start
+    confirm_increase,
+    asked: SkippedSteps | None,
+    confirmed_start,
+    gap: NeedsGapConfirmation | None = None,
 ) -> tuple[str, str]:
     """The increase warnings (``confirm_increase()``: _confirmed_warning's answer, which
     raises NeedsConfirmation) and the skipped steps' message (``asked``: skipped_steps's
     answer) a save stores once confirmed. Steps asked (``confirmed_start``, the box posted
     as (date, step), is not ``asked.box``) raise NeedsStartConfirmation, carrying the
     increase warnings too when they are not confirmed either: one refusal asks both, so one
-    save is signed with one more click, not two."""
+    save is signed with one more click, not two. ``gap``: the unconfirmed no-LDN gap's
+    refusal (_confirmed_gap), asked first as before, now with the increase warnings when
+    those are not confirmed either (the start box, when also asked, comes after it)."""
     asks_start = asked is not None and confirmed_start != asked.box
     try:
         increase = confirm_increase()
     except NeedsConfirmation as error:
+        if gap is not None:
+            raise gap.with_increase(error.warnings) from None
         if asks_start:
             raise NeedsStartConfirmation(asked, increase=error.warnings) from None
         raise
+    if gap is not None:
+        raise gap
     if asks_start:
         raise NeedsStartConfirmation(asked)
     return increase, asked.message if asked is not None else ""

@@ -336,7 +336,7 @@ def _show_asked_boxes(form, error):
     (NeedsStartConfirmation may ask both at once)."""
     start_asked = isinstance(error, NeedsStartConfirmation)
     form.needs_confirmation = isinstance(error, NeedsConfirmation) or (
-        start_asked and bool(error.increase)
+        isinstance(error, NeedsStartConfirmation | NeedsGapConfirmation) and bool(error.increase)
     )
     if start_asked:
         form.start_asked = (error.start, error.step)
