@@ -5,6 +5,7 @@ begins on its first night (found by QA): a prescription ended from 6 Dec and a n
 change that never happened. Only a later version of the SAME prescription replaces a version
 (PlanView._superseded_by, the one rule My plan and the report read)."""
 
+import json
 import re
 from datetime import UTC, date, datetime
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import sign_ending, sign_steps, visible_text
+from tests.patients.test_exports import body
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
@@ -87,3 +89,29 @@ def test_the_clinicians_plan_page_names_the_ending_without_replaced(
     earlier = _earlier(html)
     assert "Prescription ended" in earlier
     assert "replaced" not in earlier.lower()
+
+
+def test_the_fhir_export_does_not_cancel_the_ending_either(
+    ended_then_prescribed_from_the_same_night, clinician_a
+):
+    """The export read "replaced" across prescriptions (its own copy of the rule): the ending
+    went out as a cancelled MedicationRequest, "it governed no night", beside a report and a
+    My plan showing it as the ending it was."""
+    patient = ended_then_prescribed_from_the_same_night
+    with time_machine.travel(LATER, tick=False):
+        client = signed_in_reauthenticated(clinician_a)
+        data = json.loads(body(client.get(reverse("clinic:export", args=[patient.pk, "fhir"]))))
+        view = plans.load(patient)
+    requests = {
+        entry["resource"]["identifier"][0]["value"]: entry["resource"]
+        for entry in data["entry"]
+        if entry["resource"]["resourceType"] == "MedicationRequest"
+    }
+    ending = next(row for row in view.history if row.kind == PlanVersion.Kind.ENDED)
+    [ending_request] = [
+        r for key, r in requests.items() if key == f"{ending.prescription_id}-{ending.number}"
+    ]
+    assert ending_request["status"] != "cancelled"
+    # The export cancels what My plan and the report call replaced: here, nothing.
+    assert view.replaced_before_effect() == {}
+    assert {key for key, r in requests.items() if r["status"] == "cancelled"} == set()

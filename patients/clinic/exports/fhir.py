@@ -208,11 +208,7 @@ class VersionRecord:
     hold_carried_by: int | None = None
 
 
-def request_statuses(
-    versions: Sequence[titration.PlainVersion],
-    today,
-    every: Sequence[titration.PlainVersion] | None = None,
-) -> list[str]:
+def request_statuses(versions: Sequence[titration.PlainVersion], today) -> list[str]:
     """MedicationRequest.status of each version of ONE prescription (same order).
 
     The version in effect today gets the plan's state today as titration gives it (active,
@@ -225,14 +221,15 @@ def request_statuses(
     earlier night is cancelled too (its steps never applied and the carrier's request orders
     the hold's nights and the restart after them), while the report lists the hold where it
     begins: its statusReason names the carrier (VersionRecord.hold_carried_by, from
-    PlanView.hold_carried_by, the rule the report reads). ``every``: all the patient's
-    versions (of every prescription), which decide that; default ``versions``.
+    PlanView.hold_carried_by, the rule the report reads). Only a later version of the SAME
+    prescription replaces one (PlanView._superseded_by): an ending from 6 Dec took effect
+    though a new prescription begins that night, and went out cancelled, "it governed no
+    night", where the report and My plan show it as the ending it was.
     """
-    every = versions if every is None else every
     in_effect = titration.version_in_effect(versions, today)
     statuses = []
     for version in versions:
-        if titration.version_in_effect(every, version.effective_night) != version:
+        if titration.version_in_effect(versions, version.effective_night) != version:
             statuses.append(CANCELLED)
         elif version.effective_night > today:
             statuses.append("active")
@@ -390,11 +387,10 @@ def medication_requests(patient_ref: str, records: Sequence[VersionRecord], toda
     by_prescription: dict[int, list[VersionRecord]] = {}
     for record in records:
         by_prescription.setdefault(record.prescription_id, []).append(record)
-    every = [record.plain for record in records]
     out = []
     for group in by_prescription.values():
         group.sort(key=lambda r: r.plain.number)
-        statuses = request_statuses([r.plain for r in group], today, every)
+        statuses = request_statuses([r.plain for r in group], today)
         for index, (record, status) in enumerate(zip(group, statuses, strict=True)):
             later = [r.plain.effective_night for r in group[index + 1 :]]
             until = min(later) - timedelta(days=1) if later else None
