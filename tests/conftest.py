@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models.signals import post_migrate
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
+from py_vapid import Vapid
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ldn_journal import redis_outages
@@ -33,6 +34,7 @@ from ldn_journal.accounts import access_log
 from prescriptions.builtin import ensure_builtin_templates
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory, UserFactory
 from tests.figures import FIGURES
+from tests.patients.reminder_support import patient_on_plan
 from tests.security.reauth import mark_reauthenticated
 
 IN_CI = os.environ.get("CI") == "true"
@@ -359,3 +361,18 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
             f"last ran {query!r}",
             stacklevel=1,
         )
+
+
+# Web push, for tests/patients and tests/security.
+@pytest.fixture
+def vapid_keys(settings):
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
+    settings.VAPID_SUBJECT = "mailto:ops@example.org"
+    return key
+
+
+@pytest.fixture
+def push_patient(db):
+    return patient_on_plan(dose="2.25", remind_by_email=False, remind_by_push=True)

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from ldn_journal.field_rows import field_html
 from ldn_journal.forms_renderer import FormRenderer
 from patients.clinic.forms import NoteForm
-from tests.test_widget_templates import EVERY_WIDGET_DATA, STOCK, TRICKY, EveryWidget
+from tests.widget_templates_support import EVERY_WIDGET_DATA, STOCK, TRICKY, EveryWidget
 
 # templates/includes/field.html, included once per field until {% field_row %} replaced it;
 # since then a group of choices (field.use_fieldset) is a fieldset named by a legend, as

@@ -13,7 +13,7 @@ from django.urls import get_resolver
 from ldn_journal.accounts.models import User
 from ldn_journal.celery import _redact_worker_logs
 from ldn_journal.log_redaction import RedactDatabaseDetails, loggable_path
-from tests.security.test_access_matrix import _walk
+from tests.security.access_matrix_support import _walk
 
 EMAIL = "private.person@example.org"
 

@@ -10,7 +10,7 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.demo import DEMO_PASSWORD
 from patients.models import CareTeamMembership, NightlyEntry, Patient
 from prescriptions.models import PlanVersion
-from tests.patients.test_attention import assert_stored_equals_fresh
+from tests.patients.attention_support import assert_stored_equals_fresh
 
 PATIENTS = ["patient@example.com"] + [f"patient{n}@example.com" for n in range(2, 10)]
 EXPECTED_ROLES = {

@@ -1,19 +1,15 @@
 """Point 2: one settings module read from the environment, safe in development, strict in
 production. Each case imports the settings in a fresh process with exactly the given env."""
 
-import json
-import os
 import secrets
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.settings_support import read_settings, run_python, settings_json
+
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),
@@ -27,39 +23,6 @@ PRODUCTION = {
 }
 # DEBUG is off unless set: a development site asks for it.
 DEVELOPMENT = {"DEBUG": "true"}
-
-
-def run_python(code, env, tmp_path, *args):
-    base = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SETTINGS_MODULE": "ldn_journal.settings",
-        "LDN_VAR_DIR": str(tmp_path / "var"),
-    }
-    return subprocess.run(
-        [sys.executable, *(["-c", code] if code else []), *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def settings_json(expression, env, tmp_path):
-    """The JSON of a Python expression over the settings, read in a fresh process."""
-    code = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({expression}))"
-    )
-    result = run_python(code, env, tmp_path)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def read_settings(env, tmp_path, *names):
-    return settings_json(
-        f"{{n: str(getattr(settings, n)) for n in {list(names)!r}}}", env, tmp_path
-    )
 
 
 def test_debug_off_without_a_secret_key_refuses_to_start_with_a_clear_message(tmp_path):

@@ -7,17 +7,9 @@ import pytest
 from django.urls import reverse
 
 from ldn_journal.accounts.models import Invitation, Role
+from tests.accounts.invitation_existing_account_support import SAME_ROLE
 
 pytestmark = pytest.mark.django_db
-
-SAME_ROLE = {
-    "en": "This address already has an account with the role “Clinician”: there is nothing to "
-    "invite.",
-    "de": "Diese Adresse hat bereits ein Konto mit der Rolle „Behandelnde Person“: Es gibt "
-    "nichts einzuladen.",
-    "es": "Esta dirección ya tiene una cuenta con el rol «Profesional sanitario»: no hay nada "
-    "que invitar.",
-}
 
 
 def invite_as_admin(client, email, role=Role.CLINICIAN):

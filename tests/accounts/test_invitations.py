@@ -1,6 +1,5 @@
 """Point 5: invitations — invite, email, accept with the address fixed, re-send, revoke, expire."""
 
-import re
 from datetime import timedelta
 
 import psycopg.errors
@@ -16,35 +15,12 @@ from django.utils import timezone
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.models import Invitation, Role, User
 from patients.models import CareTeamMembership, Patient
+from tests.accounts.invitations_support import LINK, NEW_PASSWORD, link_in, sign_up
 from tests.factories import ClinicianFactory, PatientFactory
-
-NEW_PASSWORD = "a-long-new-password-2026"
-LINK = re.compile(r"https?://\S+/invite/([\w-]+)/")
 
 
 def invite_through_the_page(client, email, role="patient", area="clinic"):
     return client.post(reverse(f"{area}:invite"), {"email": email, "role": role})
-
-
-def link_in(message):
-    match = LINK.search(message.body)
-    assert match, message.body
-    return match.group(0).replace("http://127.0.0.1:8000", "")
-
-
-def sign_up(client, email, name="Sam Taylor", password=NEW_PASSWORD, repeated=None, **fields):
-    """The sign-up form posted (``repeated``: the password typed the second time, if not the
-    same; ``fields``: the rest, e.g. time_zone)."""
-    return client.post(
-        reverse("account_signup"),
-        {
-            "email": email,
-            "display_name": name,
-            "password1": password,
-            "password2": password if repeated is None else repeated,
-            **fields,
-        },
-    )
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from patients.models import (
 )
 from patients.urgent import reports
 from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.attention_support import assert_stored_equals_fresh, fresh_row, shown
 from tests.patients.dashboard_factories import give_nights, give_plan
 from tests.patients.journal_support import sign_hold
 from tests.patients.urgent_support import urgent_report
@@ -65,42 +66,6 @@ history = st.fixed_dictionaries(
         "hold": st.booleans(),
     }
 )
-
-
-def fresh_row(patient, now):
-    [row] = attention.evaluate(Patient.objects.filter(pk=patient.pk), now)
-    return row
-
-
-def shown(row):
-    """What the list shows of a row, and what it sorts and filters by."""
-    return (
-        row.patient.pk,
-        row.today,
-        row.position,
-        row.last_entry,
-        row.nights_silent,
-        row.adherence_7,
-        row.adherence_30,
-        row.flags,
-        row.open_flags,
-        row.needs_review,
-        str(row.sparkline),
-    )
-
-
-def assert_stored_equals_fresh(patient, now):
-    stored = PatientAttention.objects.get(patient=patient)
-    row = fresh_row(patient, now)
-    assert attention.stored_state(stored) == attention.state_of(row)
-    assert shown(attention.row_from(stored, row.patient)) == shown(row)
-    # The list reads the same row from the stored text (decoded once per distinct text).
-    listed = Patient.objects.annotate(**attention.stored_columns()).get(pk=patient.pk)
-    assert shown(attention.stored_row(listed)) == shown(row)
-    # The sort the list's index reads, copied onto every care-team link, is the same.
-    links = CareTeamMembership.objects.filter(patient=patient).count()
-    assert links >= 1
-    assert attention.stored_team_states(patient.pk) == [attention.team_state_of(row)] * links
 
 
 def assert_current_or_due(patient, now):

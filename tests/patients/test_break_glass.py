@@ -20,7 +20,7 @@ from patients.clinic.break_glass import active_patient_ids, alert
 from patients.models import BreakGlassGrant, ClinicianPreferences, Patient, PushSubscription
 from patients.notifications.channels import push as push_channel
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
-from tests.patients.test_push import PushService, b64, browser_keys
+from tests.patients.push_support import PushService, b64, browser_keys
 from tests.security.reauth import signed_in
 
 REASON = "Called by the emergency department at 2 am; the patient is unconscious."

@@ -13,7 +13,7 @@ from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog
 from patients.models import CareTeamMembership, FlagReview, Patient
 from tests.patients.dashboard_factories import give_nights, give_plan
-from tests.patients.test_urgent_records import report_for
+from tests.patients.urgent_support import report_for
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from patients.urgent import reports as urgent
-from tests.patients.test_urgent import NOW, make_report
+from tests.patients.urgent_support import NOW, make_report
 
 pytestmark = pytest.mark.django_db
 

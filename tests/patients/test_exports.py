@@ -32,6 +32,7 @@ from patients.models import (
 )
 from prescriptions import plans
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
+from tests.patients.exports_support import body
 from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +46,6 @@ RESOURCES = {
     "Observation": Observation,
     "AdverseEvent": AdverseEvent,
 }
-
-
-def body(response):
-    """The download's bytes (exports are streamed)."""
-    assert response.streaming
-    return b"".join(response.streaming_content)
 
 
 @pytest.fixture

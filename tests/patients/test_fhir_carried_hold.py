@@ -19,9 +19,9 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
+from tests.patients.exports_support import body
 from tests.patients.journal_support import make_plan, sign_hold, sign_steps, switch_dosing_time
-from tests.patients.test_exports import body
-from tests.patients.test_report_superseded_versions import superseded_rows
+from tests.patients.superseded_versions_support import superseded_rows
 
 pytestmark = pytest.mark.django_db
 

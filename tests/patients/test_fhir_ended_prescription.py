@@ -16,12 +16,11 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from patients.clinic.exports import fhir
 from prescriptions.changes import end_change
 from prescriptions.titration import PlainVersion, Step
-from tests.patients.test_exports import body
-from tests.patients.test_report_plan_changes import change, two_prescriptions
+from tests.patients.exports_support import body
+from tests.patients.report_plan_changes_support import change
 from tests.prescriptions.factories import make_prescription
 
 pytestmark = pytest.mark.django_db
-__all__ = ["two_prescriptions"]  # the fixture: ended on 1 Feb 2026, a second from 10 Feb
 
 
 def requests(client, patient):

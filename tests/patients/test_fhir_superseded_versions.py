@@ -15,11 +15,10 @@ from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from tests.patients.test_exports import body
-from tests.patients.test_report_superseded_versions import replaced_restart, superseded_rows
+from tests.patients.exports_support import body
+from tests.patients.superseded_versions_support import superseded_rows
 
 pytestmark = pytest.mark.django_db
-__all__ = ["replaced_restart"]  # the fixture: on hold from 2 Dec, v3 replaced by v4
 
 
 def requests(client, patient):

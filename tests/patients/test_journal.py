@@ -15,8 +15,8 @@ from patients.journal import entries as journal
 from patients.models import NightlyEntry, SideEffect, Submission, SymptomScale
 from prescriptions.models import Formulation
 from tests.factories import PatientFactory, UserFactory
+from tests.patients.journal_dose_support import BAD_DOSES
 from tests.patients.journal_support import NOW, TONIGHT, a_year_of_nights, make_plan
-from tests.patients.test_journal_dose import BAD_DOSES
 
 pytestmark = pytest.mark.django_db
 

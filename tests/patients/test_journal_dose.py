@@ -9,26 +9,9 @@ from hypothesis import strategies as st
 
 from patients.journal.forms import parse_volume
 from prescriptions.forms import dose_from_text as parse_dose
+from tests.patients.journal_dose_support import BAD_DOSES
 
 MESSAGE = "Enter a dose between 1 and 5 mg, with at most two decimals (for example 1.5)."
-# Typed doses the parser refuses; the evening form refuses them too (test_journal.py).
-BAD_DOSES = [
-    "0",
-    "0.5",
-    "0.99",
-    "5.01",
-    "50",
-    "-1",
-    "abc",
-    "",
-    "1e3",
-    "NaN",
-    "Infinity",
-    "4.5.1",
-    "3,0",
-    "1.234",
-    "1" * 60,
-]
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,8 @@ from patients.models import FlagReview, NightlyEntry, Patient, PatientAttention
 from patients.rules import flags as flag_rules
 from patients.templatetags.journal import night_said_on
 from prescriptions.titration import PlainVersion, Step
+from tests.patients.attention_support import assert_stored_equals_fresh
 from tests.patients.journal_support import make_plan, switch_dosing_time
-from tests.patients.test_attention import assert_stored_equals_fresh
 from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db

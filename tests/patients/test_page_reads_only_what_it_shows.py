@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from patients import records
 from patients.clinic import dashboard, report
-from patients.clinic.dashboard import adherence_records, extra_scale
+from patients.clinic.dashboard import adherence_records
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
-from patients.rules import scales as scale_defs
 from prescriptions import panel
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan
+from tests.patients.page_reads_support import whole_record_flags
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
@@ -89,21 +89,6 @@ def save_history(patient, history, scale):
             scores.append(SymptomScore(entry=entry, scale=scale, value=spec["extra"]))
     SideEffect.objects.bulk_create(effects)
     SymptomScore.objects.bulk_create(scores)
-
-
-def whole_record_flags(page, every):
-    """The flags as the page evaluated them when it read every night (before issue 19's
-    windows): first reports and the last entry derived from the records themselves."""
-    return flag_rules.evaluate(
-        every,
-        page.plan.versions,
-        page.today,
-        tz=page.patient.tz,
-        scales=[*scale_defs.SYMPTOMS, scale_defs.SLEEP, *map(extra_scale, page.scales)],
-        joined=page.plan.night_of(page.patient.created_at, page.patient.tz),
-        urgent=dashboard.urgent_records(page.patient, page.plan),
-        account_open=page.patient.user.is_active,
-    )
 
 
 def whole_record_adherence(page, every):

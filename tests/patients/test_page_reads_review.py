@@ -12,7 +12,7 @@ from patients.models import NightlyEntry, SideEffect
 from patients.rules import flags as flag_rules
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan
-from tests.patients.test_page_reads_only_what_it_shows import whole_record_flags
+from tests.patients.page_reads_support import whole_record_flags
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from ldn_journal.accounts.models import AccessLog
 from patients.models import ClinicianNote, FlagReview, SymptomScale
 from tests.patients.dashboard_factories import give_nights, give_plan
-from tests.patients.test_query_budgets import BUDGETS
+from tests.patients.query_budgets_support import BUDGETS
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-03-31T09:00:00Z"

@@ -1,53 +1,27 @@
 """Web Push: subscriptions refused when malformed, and sending end to end (RFC 8291)."""
 
-import base64
 import json
-import os
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid
 
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox as delivery
 from patients.notifications import sweep
 from patients.notifications.channels import push as push_channel
-from tests.patients.reminder_support import patient_on_plan
+from tests.patients.push_support import (
+    EVENING,
+    PushService,
+    b64,
+    claim_push,
+    post,
+    subscribe,
+    subscription_json,
+)
 
-URL = "/journal/reminders/push/"
-EVENING = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)
 Status = ReminderDelivery.Status
-
-
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def browser_keys():
-    """What a browser makes when it subscribes: an ECDH P-256 key pair and an auth secret."""
-    private = ec.generate_private_key(ec.SECP256R1())
-    public = private.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
-    return private, public, os.urandom(16)
-
-
-def subscription_json(endpoint="https://fcm.googleapis.com/fcm/send/abc123", **overrides):
-    _private, public, auth = browser_keys()
-    data = {"endpoint": endpoint, "keys": {"p256dh": b64(public), "auth": b64(auth)}}
-    data.update(overrides)
-    return data
-
-
-def post(client, body):
-    raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.post(URL, raw, content_type="application/json")
 
 
 # --- Subscribing ----------------------------------------------------------------------------
@@ -113,36 +87,6 @@ def test_a_patient_removes_a_device_but_not_someone_elses(patient_client, patien
 # --- Sending ----------------------------------------------------------------------------------
 
 
-class PushService:
-    """A local stand-in for a browser push service: records requests, answers `status`."""
-
-    def __init__(self, status=201):
-        self.status = status
-        self.requests = []
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                service.requests.append(
-                    (self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                self.send_response(service.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def push_service(monkeypatch):
     # The local stand-in is plain http on 127.0.0.1, which the endpoint checks refuse (as
@@ -151,33 +95,6 @@ def push_service(monkeypatch):
     service = PushService()
     yield service
     service.close()
-
-
-@pytest.fixture
-def vapid_keys(settings):
-    key = Vapid()
-    key.generate_keys()
-    settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
-    settings.VAPID_SUBJECT = "mailto:ops@example.org"
-    return key
-
-
-@pytest.fixture
-def push_patient(db):
-    return patient_on_plan(dose="2.25", remind_by_email=False, remind_by_push=True)
-
-
-def subscribe(patient, endpoint):
-    private, public, auth = browser_keys()
-    device = PushSubscription.objects.create(
-        user=patient.user, endpoint=endpoint, p256dh=b64(public), auth=b64(auth)
-    )
-    return device, private, auth
-
-
-def claim_push(now=EVENING):
-    [delivery_id] = sweep.sweep(now, dispatch=lambda ids: None).claimed
-    return delivery_id
 
 
 def test_the_reminder_reaches_the_device_encrypted_for_its_keys(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.patients.test_push import post, subscription_json
+from tests.patients.push_support import post, subscription_json
 
 pytestmark = pytest.mark.django_db
 

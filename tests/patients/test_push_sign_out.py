@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from patients.models import PushSubscription
 from tests.factories import PASSWORD
-from tests.patients.test_push import subscription_json
+from tests.patients.push_support import subscription_json
 
 pytestmark = pytest.mark.django_db
 

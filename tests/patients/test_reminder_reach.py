@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from patients.models import PushSubscription
 from patients.notifications import due, reach
-from tests.patients.test_reminders_settings import URL, VALID
+from tests.patients.reminders_settings_support import URL, VALID
 
 NO_DEVICE_SETTINGS = "Your reminders go by push notification only"
 NO_DEVICE_HOME = "No reminder can reach you"

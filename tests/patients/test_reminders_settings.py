@@ -7,10 +7,7 @@ from django.urls import reverse
 
 from patients.models import ClinicianPreferences, ReminderDelivery
 from tests.factories import AdminFactory
-from tests.patients.reminder_support import SETTINGS_FORM
-
-VALID = SETTINGS_FORM
-URL = "/journal/settings/"
+from tests.patients.reminders_settings_support import URL, VALID
 
 
 def test_a_patient_saves_reminder_times_and_channels(patient_client, patient_a):

@@ -1,8 +1,7 @@
 """The visit report's chart marks exactly the plan changes its table lists (one list)."""
 
 import re
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -10,74 +9,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from prescriptions import plans
-from prescriptions.changes import end_change, save_version, steps_change
-from prescriptions.titration import Step
-from tests.patients.dashboard_factories import give_nights
+from prescriptions.changes import end_change
 from tests.patients.journal_support import make_plan, sign_hold
-from tests.prescriptions.factories import make_prescription
+from tests.patients.report_plan_changes_support import change, chart_markers, table_rows
 
 pytestmark = pytest.mark.django_db
-TONIGHT = date(2026, 3, 30)
-
-
-def noon(night):
-    return datetime.combine(night, time(12), tzinfo=UTC)
-
-
-def change(patient, clinician, build, night):
-    prescription = plans.load(patient).prescription
-    latest = plans.load(patient).latest
-    with time_machine.travel(noon(night), tick=False):
-        save_version(
-            prescription_id=prescription.pk,
-            author=clinician,
-            based_on=latest.number,
-            change=build(latest),
-            now=noon(night),
-            confirmed_increase=True,
-        )
-
-
-@pytest.fixture
-def two_prescriptions(patient_a, clinician_a):
-    """A first prescription changed on 20 Jan and ended on 1 Feb; a second from 10 Feb,
-    changed on 1 Mar (its version 2, as the first's change was)."""
-    make_prescription(patient_a, clinician_a, date(2026, 1, 1))
-    lower = (Step(dose_mg=Decimal("1.5"), days=None),)
-
-    def steps_from(night):
-        return lambda latest: steps_change(
-            latest, effective_night=night, start_date=night, steps=lower, reason="Vivid dreams"
-        )
-
-    change(patient_a, clinician_a, steps_from(date(2026, 1, 20)), date(2026, 1, 20))
-    change(
-        patient_a,
-        clinician_a,
-        lambda latest: end_change(latest, tonight_night=date(2026, 2, 1), reason="Moving abroad"),
-        date(2026, 2, 1),
-    )
-    make_prescription(patient_a, clinician_a, date(2026, 2, 10))
-    change(patient_a, clinician_a, steps_from(date(2026, 3, 1)), date(2026, 3, 1))
-    give_nights([patient_a], TONIGHT, 20, dose="1.5")
-    return patient_a
-
-
-def chart_markers(text):
-    """(night, version number, change) of each plan marker the chart draws, in order."""
-    titles = re.findall(
-        r'class="marker marker-(?:plan-change|hold)".*?<title>(.*?)</title>', text, re.S
-    )
-    # A hold's marker goes on to say how the hold ends (test_chart_hold_marker_says_the_restart),
-    # and so does the hold's row in the table: compared whole.
-    return [re.fullmatch(r"(.*?): Plan version (\d+): (.*)", title).groups() for title in titles]
-
-
-def table_rows(text):
-    """(night, version number, change) of each row of the plan-changes table in the range
-    (the muted row before it is the plan the range opens with: context, with no marker)."""
-    table = text.split('aria-label="Plan changes"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r"<tr><td>(.*?)</td><td>v(\d+) (.*?)</td>", table)
 
 
 @time_machine.travel("2026-03-31T09:00:00Z", tick=False)

@@ -5,43 +5,15 @@ a report ending before the 10th left it out with no sign it existed (found by ex
 """
 
 import re
-from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.patients.journal_support import sign_hold
-from tests.patients.test_report_plan_changes import chart_markers, table_rows
-from tests.prescriptions.test_hold_until_a_signed_restart import _held_from_dec_2, _resume
+from tests.patients.report_plan_changes_support import chart_markers, table_rows
+from tests.patients.superseded_versions_support import superseded_rows
 
 pytestmark = pytest.mark.django_db
-REPLACED = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def replaced_restart(patient_a, clinician_a):
-    """On hold from 2 Dec; v3 restarts on 10 Dec (signed 3 Dec); v4, a new open hold from
-    5 Dec, replaces it; v5 restarts on 15 Dec."""
-    _held_from_dec_2(patient_a, clinician_a)
-    _resume(patient_a, clinician_a)
-    sign_hold(
-        patient_a,
-        clinician_a,
-        date(2026, 12, 5),
-        signed=REPLACED,
-        reason="Surgery moved",
-        restart_on=date(2026, 12, 15),
-    )
-    return patient_a
-
-
-def superseded_rows(text):
-    table = text.split('aria-label="Plan changes"', 1)[1].split("</table>", 1)[0]
-    return re.findall(
-        r'<tr class="superseded"><td><s>(.*?)</s></td><td>v(\d+) (.*?) <span[^>]*>(.*?)</span>',
-        table,
-    )
 
 
 @time_machine.travel("2026-12-21T09:00:00Z", tick=False)

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from ldn_journal.accounts.models import AccessLog
 from patients.models import ReminderDelivery, UrgentReport
-from tests.patients.test_urgent import NOW, make_report
+from tests.patients.urgent_support import NOW, make_report
 
 pytestmark = pytest.mark.django_db
 

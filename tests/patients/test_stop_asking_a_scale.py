@@ -12,8 +12,8 @@ import time_machine
 from django.urls import reverse
 
 from patients.models import NightlyEntry, SymptomScale, SymptomScore
+from tests.patients.clear_a_score_support import drawn_form
 from tests.patients.journal_support import TONIGHT, make_plan
-from tests.patients.test_clear_a_score import drawn_form
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db

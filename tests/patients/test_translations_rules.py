@@ -20,7 +20,7 @@ from patients.rules import wording as rules_wording
 from prescriptions.models import Formulation, PlanVersion
 from tests.factories import PatientFactory
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
-from tests.patients.test_translations import LANGUAGES, english_left, render_in, visible_texts
+from tests.patients.translations_support import LANGUAGES, english_left, render_in, visible_texts
 from tests.patients.urgent_support import urgent_report
 from tests.prescriptions.factories import steps_data
 

@@ -24,7 +24,7 @@ from patients.urgent import reports as urgent
 from prescriptions.models import PlanTemplate, PlanVersion
 from tests.factories import PatientFactory
 from tests.patients.journal_support import NOW, a_year_of_nights, make_plan
-from tests.patients.test_translations import (
+from tests.patients.translations_support import (
     LANGUAGES,
     country_options,
     english_left,

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -23,9 +23,8 @@ from patients.urgent import reports as urgent
 from prescriptions.models import PlanVersion
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import make_plan
-from tests.patients.urgent_support import urgent_report
+from tests.patients.urgent_support import NOW, make_report
 
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London: night of 25 Nov
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
 
@@ -42,10 +41,6 @@ def valid_post(**overrides):
     }
     data.update(overrides)
     return data
-
-
-def make_report(patient, now=NOW, **fields):
-    return urgent_report(patient, now, **{"symptoms": ["severe_headache"], "since": "", **fields})
 
 
 # --- Guidance ------------------------------------------------------------------------------

@@ -5,14 +5,14 @@ the id column's range, so the value reached the database lookup and raised."""
 import pytest
 
 from patients.models import CareTeamMembership
-from tests.patients.test_urgent_routing import admins, orphan, report  # noqa: F401 - fixtures
+from tests.patients.urgent_support import report
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("value", ["²", "①", "9" * 30, " 7", "-3", "", "3.0"])
-def test_assigning_a_value_that_names_no_clinician_is_refused_clearly(orphan, admins, value):  # noqa: F811
+def test_assigning_a_value_that_names_no_clinician_is_refused_clearly(orphan, admins, value):
     made = report(orphan)
     response = signed_in_reauthenticated(admins[0]).post(
         f"/manage/urgent/{made.pk}/assign/", {"clinician": value}

@@ -9,13 +9,13 @@ import pytest
 import time_machine
 
 from patients.urgent import reports as urgent
-from tests.patients.test_urgent_routing import NOW, looked_after, report  # noqa: F401
+from tests.patients.urgent_support import NOW, report
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_answered_report_leaves_the_navigation_count(looked_after):  # noqa: F811
+def test_an_answered_report_leaves_the_navigation_count(looked_after):
     patient, clinician = looked_after
     first = report(patient)
     second = report(patient, now=NOW + timedelta(minutes=5))

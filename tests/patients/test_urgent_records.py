@@ -13,14 +13,8 @@ from fhir.resources.R4B.adverseevent import AdverseEvent
 from patients.urgent import reports as urgent
 from patients.urgent.fhir import adverse_event_id, adverse_events
 from prescriptions import plans
-from tests.patients.urgent_support import urgent_report
+from tests.patients.urgent_support import report_for, urgent_report
 from tests.security.reauth import signed_in_reauthenticated
-
-
-def report_for(patient, now, severity="severe"):
-    return urgent_report(
-        patient, now, symptoms=["severe_headache", "vomiting"], since="few_hours", severity=severity
-    )
 
 
 @pytest.mark.django_db

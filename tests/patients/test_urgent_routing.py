@@ -23,18 +23,12 @@ from patients.models import (
 )
 from patients.notifications import outbox
 from patients.urgent import reports as urgent
-from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
-from tests.patients.urgent_support import urgent_report
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.patients.urgent_support import NOW, SECRET, report
 from tests.security.reauth import signed_in_reauthenticated
 
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London
-SECRET = "Heart racing after the 4.5 mg dose"
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
-
-
-def report(patient, now=NOW):
-    return urgent_report(patient, now, text=SECRET)
 
 
 def post_report(client):
@@ -47,24 +41,6 @@ def post_report(client):
     }
     with time_machine.travel(NOW, tick=False):
         return client.post("/journal/reaction/", data)
-
-
-@pytest.fixture
-def admins(db):
-    return [AdminFactory(display_name="Admin One"), AdminFactory(display_name="Admin Two")]
-
-
-@pytest.fixture
-def orphan(db):
-    """A patient whose only clinician was deactivated (as a data import can leave them)."""
-    gone = ClinicianFactory(is_active=False)
-    return PatientFactory(user__display_name="Olive Orphan", clinicians=[gone])
-
-
-@pytest.fixture
-def looked_after(db):
-    clinician = ClinicianFactory(display_name="Dr Team")
-    return PatientFactory(user__display_name="Terry Team", clinicians=[clinician]), clinician
 
 
 def recipients(made, kind=Kind.URGENT):

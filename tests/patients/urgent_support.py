@@ -1,6 +1,8 @@
-"""An urgent report as the patient's form sends it, for the tests that need one."""
+"""An urgent report as the patient's form sends it, for the tests that need one; and the
+reports several test modules make (the escalation, routing and records tests')."""
 
 import uuid
+from datetime import UTC, datetime
 
 from patients.urgent import reports as urgent
 
@@ -27,3 +29,24 @@ def urgent_report(
         now=now,
     )
     return report
+
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 2 am in London: night of 25 Nov
+SECRET = "Heart racing after the 4.5 mg dose"
+
+
+def make_report(patient, now=NOW, **fields):
+    """A severe headache reported at ``now`` (test_urgent.py's report)."""
+    return urgent_report(patient, now, **{"symptoms": ["severe_headache"], "since": "", **fields})
+
+
+def report(patient, now=NOW):
+    """A racing heart reported at ``now``, its words ``SECRET`` (the routing tests' report)."""
+    return urgent_report(patient, now, text=SECRET)
+
+
+def report_for(patient, now, severity="severe"):
+    """A headache with vomiting for a few hours (the records tests' report)."""
+    return urgent_report(
+        patient, now, symptoms=["severe_headache", "vomiting"], since="few_hours", severity=severity
+    )

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from prescriptions import plans
 from prescriptions.models import PlanVersion
+from tests.patients.exports_support import body
 from tests.patients.journal_support import sign_ending, sign_steps, visible_text
-from tests.patients.test_exports import body
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 

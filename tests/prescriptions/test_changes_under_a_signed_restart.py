@@ -14,7 +14,7 @@ from django.urls import reverse
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.prescriptions.factories import steps_data
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2, _resume
+from tests.prescriptions.signed_restart_support import NOW, _held_from_dec_2, _resume
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ with no next change, while the clinician read "Next change 3 mg from 10 Dec" bes
 until resumed" (found by exploratory testing). titration.hold_last_night is the one answer,
 read through the position by every surface."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -13,23 +13,10 @@ from django.urls import reverse
 
 from prescriptions import changes, plans
 from prescriptions.titration import hold_last_night, next_change
-from tests.patients.journal_support import make_plan, sign_hold, sign_restart
-from tests.prescriptions.test_titration import step, version
+from tests.patients.journal_support import sign_hold
+from tests.prescriptions.signed_restart_support import DEC_2, DEC_10, NOW, _held_from_dec_2, _resume
+from tests.prescriptions.titration_support import step, version
 from tests.security.reauth import signed_in, signed_in_reauthenticated
-
-DEC_2 = date(2026, 12, 2)
-DEC_10 = date(2026, 12, 10)
-HOLD_SIGNED = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, night of the 2nd
-NOW = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)  # the night of the 3rd
-
-
-def _held_from_dec_2(patient, clinician, until=None):
-    make_plan(patient, clinician, steps=(("1.5", 60), ("3", None)))
-    sign_hold(patient, clinician, DEC_2, until, signed=HOLD_SIGNED)
-
-
-def _resume(patient, clinician, on=DEC_10):
-    sign_restart(patient, clinician, on, 1, signed=NOW)
 
 
 def _pages(patient_a, clinician_a):

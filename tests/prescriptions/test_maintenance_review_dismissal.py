@@ -17,18 +17,13 @@ from prescriptions import titration
 from prescriptions.changes import dosing_time_change, save_version
 from prescriptions.models import PlanVersion, SuggestionDismissal
 from tests.patients.dashboard_factories import give_nights
-from tests.prescriptions.test_maintenance_review_counts_as_the_panel import (
-    AUG_6,
-    patient_with_little_relief,
-    plain,
-)
+from tests.prescriptions.maintenance_dismissal_support import DEC_10, STANDARD, WITHDRAWN_SWITCH
+from tests.prescriptions.maintenance_review_support import AUG_6, patient_with_little_relief, plain
 
 pytestmark = pytest.mark.django_db
 
 SEP_3 = date(2026, 9, 3)  # the first night at 4.5 mg maintenance
-DEC_10 = date(2026, 12, 10)
 REVIEW = "Review whether LDN is helping"
-STANDARD = (("1.5", 14), ("3.0", 14), ("4.5", None))
 
 
 def pain(last_night, recent=6):
@@ -48,27 +43,6 @@ def review_on(versions, tonight, dismissed=frozenset()):
 def dismissed_on(versions, tonight):
     [review] = review_on(versions, tonight)
     return frozenset({(review.kind, review.key)})
-
-
-# A switch to morning dosing signed for 10 Dec, and withdrawn (back to evening from 10 Dec)
-# before that night: every night asks 4.5 mg in the evening, as it did.
-WITHDRAWN_SWITCH = (
-    plain(1, AUG_6, STANDARD),
-    titration.PlainVersion(
-        number=2,
-        effective_night=DEC_10,
-        start_date=AUG_6,
-        steps=plain(1, AUG_6, STANDARD).steps,
-        dosing_time=titration.MORNING,
-    ),
-    titration.PlainVersion(
-        number=3,
-        effective_night=DEC_10,
-        start_date=AUG_6,
-        steps=plain(1, AUG_6, STANDARD).steps,
-        dosing_time=titration.EVENING,
-    ),
-)
 
 
 def test_a_dismissed_review_holds_through_versions_that_leave_maintenance_as_it_was():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from prescriptions import plans
 from tests.patients.journal_support import sign_ending, sign_restart, visible_text
 from tests.prescriptions.factories import prescribe_again
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2
+from tests.prescriptions.signed_restart_support import NOW, _held_from_dec_2
 from tests.security.reauth import signed_in
 
 pytestmark = pytest.mark.django_db

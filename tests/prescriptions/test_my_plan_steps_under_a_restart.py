@@ -6,7 +6,7 @@ import pytest
 
 from prescriptions import panel, plans
 from tests.patients.journal_support import panel_steps_table, visible_text, your_steps
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW, _held_from_dec_2, _resume
+from tests.prescriptions.signed_restart_support import NOW, _held_from_dec_2, _resume
 
 pytestmark = pytest.mark.django_db
 

@@ -7,62 +7,28 @@ change can take effect (changes.first_changeable_night, the rule every plan form
 the page opens on that night, named as the patient page's header names it."""
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from patients.models import NightlyEntry
 from prescriptions import plans, titration
-from prescriptions.changes import end_change
 from prescriptions.models import PlanVersion, Prescription
-from tests.patients.journal_support import sign_change
-from tests.prescriptions.factories import make_prescription, new_prescription_data
+from tests.prescriptions.factories import new_prescription_data
+from tests.prescriptions.logged_dose_support import (
+    DEC_5,
+    DEC_6,
+    EVENING_NOW,
+    ended_after_the_logged_dose,
+    log,
+)
 from tests.prescriptions.skipped_steps_support import text
 
 pytestmark = pytest.mark.django_db
 
-DEC_5 = date(2026, 12, 5)
-DEC_6 = date(2026, 12, 6)
 DEC_7 = date(2026, 12, 7)
-LOGGED = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)  # London: tonight (5 Dec)'s dose, 22:00
-ENDED = datetime(2026, 12, 5, 22, 30, tzinfo=UTC)
-EVENING_NOW = "2026-12-05 23:00Z"
-MORNING_LOGGED = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)  # today (5 Dec)'s morning dose
 MORNING_NOW = "2026-12-05 10:00Z"
 STANDS = "already logged and stands"
-
-
-def log(patient, night=DEC_5, at=LOGGED, prescribed="4.5"):
-    return NightlyEntry.objects.create(
-        patient=patient,
-        night=night,
-        status=NightlyEntry.Status.TAKEN,
-        dose_mg=Decimal("4.5"),
-        prescribed_mg=Decimal(prescribed) if prescribed else None,
-        taken_at=at,
-        evening_logged_at=at,
-    )
-
-
-def ended_after_the_logged_dose(patient, clinician, dosing_time=titration.EVENING, at=ENDED):
-    """On 4.5 mg since 1 Oct; the dose of the night of 5 Dec is logged and then the
-    prescription is ended, as the End page signs it: from the first night a change can
-    take effect, 6 Dec."""
-    make_prescription(
-        patient, clinician, date(2026, 10, 1), steps=(("4.5", None),), dosing_time=dosing_time
-    )
-    log(patient, at=MORNING_LOGGED if dosing_time == titration.MORNING else LOGGED)
-    sign_change(
-        patient,
-        clinician,
-        lambda plan: end_change(
-            plan.latest, tonight_night=DEC_6, reason="Stopped", versions=tuple(plan.versions)
-        ),
-        at,
-    )
-    return patient
 
 
 @pytest.fixture

@@ -15,12 +15,9 @@ from django.urls import reverse
 from prescriptions import plans, titration
 from prescriptions.models import PlanVersion, Prescription
 from tests.prescriptions.factories import new_prescription_data
+from tests.prescriptions.logged_dose_support import EVENING_NOW, ended_after_the_logged_dose
 from tests.prescriptions.skipped_steps_support import box, new_prescription, text
-from tests.prescriptions.test_new_prescription_after_a_logged_dose import (
-    EVENING_NOW,
-    ended_after_the_logged_dose,
-)
-from tests.prescriptions.test_steps_change_start_moved_back import change
+from tests.prescriptions.start_moved_back_support import change
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from prescriptions.models import PlanVersion
 from prescriptions.titration import next_change
 from tests.patients.journal_support import make_plan
-from tests.prescriptions.test_titration import JAN_1, step, version
+from tests.prescriptions.titration_support import JAN_1, step, version
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 # CLASSIC_STEPS: 1.5 mg for 14 nights, 3 mg for 14, then 4.5 mg.

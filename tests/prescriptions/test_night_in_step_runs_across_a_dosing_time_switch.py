@@ -16,8 +16,8 @@ from tests.patients.journal_support import (
     visible_text,
     your_steps,
 )
-from tests.prescriptions.test_step_numbers_after_a_restart import _headers
-from tests.prescriptions.test_titration import step, version
+from tests.prescriptions.restart_headers_support import _headers
+from tests.prescriptions.titration_support import step, version
 
 SEP_6, OCT_4, OCT_16 = date(2026, 9, 6), date(2026, 10, 4), date(2026, 10, 16)
 DEC_5 = date(2026, 12, 5)

@@ -22,7 +22,7 @@ from prescriptions.models import Formulation, Prescription
 from tests.patients.journal_support import make_plan, panel_steps_table, sign_hold, your_steps
 from tests.patients.urgent_support import urgent_report
 from tests.prescriptions.factories import plan_steps
-from tests.prescriptions.test_steps_ahead_dosing_time_and_gaps import _panel_rows
+from tests.prescriptions.steps_ahead_support import _panel_rows
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db

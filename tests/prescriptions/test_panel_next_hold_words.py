@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.patients.journal_support import make_plan, sign_hold
-from tests.prescriptions.test_hold_until_a_signed_restart import NOW
+from tests.prescriptions.signed_restart_support import NOW
 
 pytestmark = pytest.mark.django_db
 DEC_5 = date(2026, 12, 5)

@@ -17,7 +17,7 @@ from prescriptions import changes, plans, titration
 from prescriptions.models import Formulation
 from tests.factories import PatientFactory
 from tests.patients.journal_support import make_plan, sign_hold, sign_restart, visible_text
-from tests.prescriptions.test_titration import step, version
+from tests.prescriptions.titration_support import step, version
 from tests.security.reauth import signed_in_reauthenticated
 
 DEC = {day: date(2026, 12, day) for day in range(1, 32)}

@@ -15,7 +15,7 @@ from django.utils import translation
 from prescriptions import plans
 from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan, sign_hold
-from tests.prescriptions.test_hold_until_a_signed_restart import DEC_10, HOLD_SIGNED, NOW
+from tests.prescriptions.signed_restart_support import DEC_10, HOLD_SIGNED, NOW
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ from prescriptions.models import PlanVersion, SuggestionDismissal
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights
 from tests.prescriptions.factories import make_prescription, plan_steps
-from tests.prescriptions.test_maintenance_review_dismissal import WITHDRAWN_SWITCH
+from tests.prescriptions.maintenance_dismissal_support import WITHDRAWN_SWITCH
 
 pytestmark = pytest.mark.django_db
 

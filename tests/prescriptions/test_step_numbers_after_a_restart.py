@@ -7,8 +7,6 @@ dropped (PlainVersion.steps_before), read in one place (titration.step_number)."
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
-from django.urls import reverse
 
 from prescriptions import changes, plans
 from prescriptions.forms import ResumeForm
@@ -21,8 +19,8 @@ from tests.patients.journal_support import (
     switch_dosing_time,
     visible_text,
 )
-from tests.prescriptions.test_titration import JAN_1, step, version
-from tests.security.reauth import signed_in, signed_in_reauthenticated
+from tests.prescriptions.restart_headers_support import _headers
+from tests.prescriptions.titration_support import JAN_1, step, version
 
 DEC_4 = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)  # the night of 4 Dec, in London
 DEC_6 = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)
@@ -90,16 +88,6 @@ def _hold_resume_at_step_2_then_switch(patient, clinician):
 def _step_column(table_html):
     rows = table_html.split("<tbody>", 1)[1].split("<tr")[1:]
     return [visible_text(row.split("<td", 2)[1].split("</td>")[0].split(">", 1)[1]) for row in rows]
-
-
-def _headers(patient, clinician, now):
-    with time_machine.travel(now, tick=False):
-        page = signed_in_reauthenticated(clinician).get(
-            reverse("clinic:patient", args=[patient.pk])
-        )
-        panel = signed_in_reauthenticated(clinician).get(reverse("clinic:plan", args=[patient.pk]))
-        mine = signed_in(patient.user).get(reverse("journal:plan"))
-    return [visible_text(r.content.decode()) for r in (page, panel, mine)]
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from prescriptions.changes import steps_change
 from prescriptions.titration import current_step
 from tests.patients.journal_support import make_plan, sign_change, sign_steps, visible_text
 from tests.prescriptions.factories import plan_steps
-from tests.prescriptions.test_titration import JAN_1, step, version
+from tests.prescriptions.titration_support import JAN_1, step, version
 from tests.security.reauth import signed_in, signed_in_reauthenticated
 
 DEC_4 = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)  # the night of 4 Dec, in London

@@ -20,34 +20,22 @@ from prescriptions import changes, panel, plans, titration
 from prescriptions.models import Formulation, Prescription
 from tests.patients.journal_support import (
     make_plan,
-    panel_steps_table,
     sign_change,
     sign_hold,
     switch_dosing_time,
-    visible_text,
     your_steps,
 )
 from tests.prescriptions.factories import make_prescription, plan_steps
+from tests.prescriptions.steps_ahead_support import NOW, _panel_rows
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 20:00 in London, the night of 2 Dec
 DEC_2 = date(2026, 12, 2)
 DEC_10 = date(2026, 12, 10)
 
 
 def _text(fragment):
     return " ".join(fragment.split())
-
-
-def _panel_rows(patient, clinician, now=NOW):
-    """The panel's steps table, row by row, each cell's text (tags left out)."""
-    body = panel_steps_table(patient, clinician, now).split("<tbody>", 1)[1]
-    rows = []
-    for row in body.split("<tr")[1:]:
-        cells = row.split("<td>")[1:]
-        rows.append([visible_text(cell.split("</td>")[0]) for cell in cells])
-    return rows
 
 
 def _evening_then_morning(patient, clinician):

@@ -17,7 +17,7 @@ from prescriptions.models import PlanVersion
 from tests.patients.journal_support import make_plan, sign_hold
 from tests.prescriptions.factories import steps_data
 from tests.prescriptions.skipped_steps_support import DEC_2, EVENING, box, new_prescription, text
-from tests.prescriptions.step_numbers_support import _change_url, _form_inputs, _open, _post
+from tests.prescriptions.start_moved_back_support import change
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +28,6 @@ ASKED = (
     "patient moves from step 1, 1.5 mg, to step 2, 3 mg."
 )
 LABEL = "I confirm step 2 starts on 15 Nov 2026"
-
-
-def change(clinician, patient, start, at=EVENING, **extra):
-    """The Change steps page as opened, with its start date set to ``start``, signed."""
-    url = _change_url(patient)
-    data = _form_inputs(_open(clinician, url, at).content.decode())
-    return _post(
-        clinician, url, {**data, "start_date": str(start), "reason": "Review", **extra}, at
-    )
 
 
 def test_a_start_moved_back_onto_step_2_is_not_signed_until_confirmed(

@@ -3,7 +3,6 @@
 import itertools
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,35 +26,10 @@ from prescriptions.titration import (
     tonight,
     version_in_effect,
 )
+from tests.prescriptions.titration_support import CLASSIC_STEPS, JAN_1, D, step, version
 
-D = Decimal
-JAN_1 = date(2024, 1, 1)
 ONE_MG_PER_ML = D("1")
 CAPSULES = (D("1.5"), D("3.0"), D("4.5"))
-
-
-def step(dose: str, days: int | None) -> Step:
-    return Step(D(dose), days)
-
-
-# 1.5 mg for two weeks, 3.0 mg for two weeks, then 4.5 mg maintenance.
-CLASSIC_STEPS = (step("1.5", 14), step("3.0", 14), step("4.5", None))
-
-
-def version(
-    number=1,
-    effective=JAN_1,
-    start=None,
-    steps=CLASSIC_STEPS,
-    **extra,
-) -> PlainVersion:
-    return PlainVersion(
-        number=number,
-        effective_night=effective,
-        start_date=start or effective,
-        steps=steps,
-        **extra,
-    )
 
 
 def problems(steps, dose_min, dose_max, formulation, **extra):

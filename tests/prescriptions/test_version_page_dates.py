@@ -14,7 +14,7 @@ from django.urls import reverse
 from prescriptions.changes import end_change
 from prescriptions.models import Formulation, PlanVersion
 from tests.patients.journal_support import make_plan, sign_change, switch_dosing_time
-from tests.prescriptions.test_steps_ahead_dosing_time_and_gaps import _panel_rows
+from tests.prescriptions.steps_ahead_support import _panel_rows
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from ldn_journal.accounts.models import AccessLog
 from patients.clinic import access_log
 from tests import figures
 from tests.factories import PASSWORD
-from tests.security.test_hardening import REAUTH, sign_in
+from tests.security.hardening_support import REAUTH, sign_in
 
 URL = reverse("manage:access_log")
 

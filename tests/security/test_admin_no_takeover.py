@@ -6,7 +6,7 @@ factor, and read the journal logged only as the patient's own sign-in."""
 import pytest
 
 from patients.models import Patient
-from tests.accounts.test_admin_patient_created_at import _posted
+from tests.accounts.admin_patient_support import _posted
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

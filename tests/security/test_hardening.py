@@ -17,19 +17,7 @@ from ldn_journal.accounts.models import User
 from tests import figures
 from tests.factories import PASSWORD
 from tests.prescriptions.factories import make_prescription
-
-REAUTH = "/accounts/reauthenticate/"
-
-
-def sign_in(email, password=PASSWORD, next_url=None):
-    """A client signed in through the real login form (so allauth records the session)."""
-    client = Client()
-    data = {"login": email, "password": password}
-    url = "/accounts/login/" + (f"?next={next_url}" if next_url else "")
-    response = client.post(url, data)
-    assert response.status_code == 302, response.content[:500]
-    return client, response
-
+from tests.security.hardening_support import REAUTH, sign_in
 
 # --- Re-authentication before sensitive changes --------------------------------------------
 

@@ -20,14 +20,7 @@ from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import outbox
 from patients.notifications.channels import push, push_endpoints
 from tests import figures
-from tests.patients.test_push import (
-    EVENING,
-    claim_push,
-    push_patient,  # noqa: F401 - fixture
-    subscribe,
-    subscription_json,
-    vapid_keys,  # noqa: F401 - fixture
-)
+from tests.patients.push_support import EVENING, claim_push, subscribe, subscription_json
 
 URL = "/journal/reminders/push/"
 Status = ReminderDelivery.Status
@@ -148,8 +141,8 @@ def resolving_to(address):
     ["127.0.0.1", "169.254.169.254", "10.1.2.3", "192.168.0.10", "::1", "::ffff:127.0.0.1"],
 )
 def test_a_push_service_name_resolving_inside_is_not_connected_to(
-    push_patient,  # noqa: F811
-    vapid_keys,  # noqa: F811
+    push_patient,
+    vapid_keys,
     attempts,
     monkeypatch,
     address,
@@ -165,8 +158,8 @@ def test_a_push_service_name_resolving_inside_is_not_connected_to(
 
 
 def test_a_stored_endpoint_that_is_no_longer_allowed_is_not_connected_to(
-    push_patient,  # noqa: F811
-    vapid_keys,  # noqa: F811
+    push_patient,
+    vapid_keys,
     attempts,
     monkeypatch,
 ):
@@ -180,8 +173,8 @@ def test_a_stored_endpoint_that_is_no_longer_allowed_is_not_connected_to(
 
 
 def test_a_public_address_is_connected_to(
-    push_patient,  # noqa: F811
-    vapid_keys,  # noqa: F811
+    push_patient,
+    vapid_keys,
     attempts,
     monkeypatch,
 ):
@@ -232,8 +225,8 @@ class Server:
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirect_from_the_push_service_is_not_followed(
-    push_patient,  # noqa: F811
-    vapid_keys,  # noqa: F811
+    push_patient,
+    vapid_keys,
     monkeypatch,
     status,
 ):

@@ -8,7 +8,7 @@ keys, and the other patient would silently stop getting reminders.
 import json
 
 from patients.models import PushSubscription
-from tests.patients.test_push import subscription_json
+from tests.patients.push_support import subscription_json
 
 URL = "/journal/reminders/push/"
 ENDPOINT = "https://fcm.googleapis.com/fcm/send/patient-a-device"

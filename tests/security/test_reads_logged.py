@@ -9,9 +9,9 @@ written by that request.
 from ldn_journal.accounts.models import AccessLog
 from patients.models import UrgentReport
 from tests import figures
+from tests.security.access_matrix_support import URLS, concrete
 from tests.security.access_rules import RULES, build_cast
 from tests.security.reauth import mark_reauthenticated
-from tests.security.test_access_matrix import URLS, concrete
 
 DISTINCT_NAME = "Zelda Quillfeather"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_settings import read_settings, run_python
+from tests.settings_support import read_settings, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_KEY = "django-insecure-development-only-key-do-not-use-in-production"

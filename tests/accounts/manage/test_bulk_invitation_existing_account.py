@@ -11,7 +11,7 @@ from django.utils import translation
 
 from ldn_journal.accounts import bulk_invitations
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow
-from tests.accounts.test_invitation_existing_account import SAME_ROLE
+from tests.accounts.invitation_existing_account_support import SAME_ROLE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

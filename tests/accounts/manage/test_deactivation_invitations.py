@@ -10,7 +10,7 @@ from ldn_journal.accounts import invitations
 from ldn_journal.accounts.accounts_admin import set_user_active
 from ldn_journal.accounts.models import Invitation, Role
 from patients.models import CareTeamMembership, Patient
-from tests.accounts.test_invitations import link_in, sign_up
+from tests.accounts.invitations_support import link_in, sign_up
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 from tests.security.reauth import signed_in_reauthenticated
 
