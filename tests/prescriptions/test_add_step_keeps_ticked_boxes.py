@@ -4,18 +4,18 @@ the next sign asked again). A box still binds what it confirms: ticked for a que
 edited steps no longer ask, it confirms nothing."""
 
 import re
-from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
-from django.urls import reverse
 
 from prescriptions import plans
-from prescriptions.changes import end_change
 from prescriptions.models import PlanVersion, Prescription
-from tests.patients.journal_support import sign_change
-from tests.prescriptions.factories import make_prescription
-from tests.prescriptions.skipped_steps_support import EVENING, box, new_prescription
+from tests.prescriptions.skipped_steps_support import (
+    EVENING,
+    box,
+    ended_on_dec_3,
+    new_prescription,
+    new_prescription_page,
+)
 from tests.prescriptions.step_numbers_support import _change_url, _form_inputs, _open, _post
 
 pytestmark = pytest.mark.django_db
@@ -85,33 +85,22 @@ def test_a_kept_box_made_stale_by_the_edit_confirms_nothing(clinician_a, on_nigh
 
 
 @pytest.fixture
-def ended_on_dec_3(patient_a, clinician_a):
-    make_prescription(patient_a, clinician_a, date(2026, 10, 1))
-    sign_change(
-        patient_a,
-        clinician_a,
-        lambda plan: end_change(
-            plan.latest,
-            tonight_night=date(2026, 12, 3),
-            reason="Stopped",
-            versions=tuple(plan.versions),
-        ),
-        datetime(2026, 12, 3, 12, tzinfo=UTC),
-    )
+def ended(patient_a, clinician_a):
+    ended_on_dec_3(patient_a, clinician_a)
     assert plans.load(patient_a).open_prescription is None
     return patient_a
 
 
-def test_add_another_step_on_a_new_prescription_keeps_the_ticked_start_box(
-    clinician_client, ended_on_dec_3
-):
-    url = reverse("clinic:prescription_new", args=[ended_on_dec_3.pk])
-    with time_machine.travel("2026-12-05 14:00Z", tick=False):
-        added = clinician_client.post(
-            url, {**new_prescription(confirm_start="2026-11-01:2"), "add_step": "1"}
-        )
-        assert added.status_code == 200
-        assert box(added)[:2] == ("2026-11-01:2", True)
-        signed = clinician_client.post(url, new_prescription(confirm_start=box(added)[0]))
+def test_add_another_step_on_a_new_prescription_keeps_the_ticked_start_box(clinician_client, ended):
+    added = new_prescription_page(
+        clinician_client,
+        ended,
+        {**new_prescription(confirm_start="2026-11-01:2"), "add_step": "1"},
+    )
+    assert added.status_code == 200
+    assert box(added)[:2] == ("2026-11-01:2", True)
+    signed = new_prescription_page(
+        clinician_client, ended, new_prescription(confirm_start=box(added)[0])
+    )
     assert signed.status_code == 302
-    assert Prescription.objects.filter(patient=ended_on_dec_3).count() == 2
+    assert Prescription.objects.filter(patient=ended).count() == 2

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.urls import reverse
 
-from prescriptions.changes import PlanChangeError, create_prescription, end_change, steps_change
+from prescriptions.changes import PlanChangeError, create_prescription, steps_change
 from prescriptions.models import Formulation, Prescription
-from tests.patients.journal_support import sign_change, visible_text
-from tests.prescriptions.factories import make_prescription, new_prescription_data, plan_steps
+from tests.patients.journal_support import visible_text
+from tests.prescriptions.factories import new_prescription_data, plan_steps
+from tests.prescriptions.skipped_steps_support import ended_on_dec_3, new_prescription_page
 
 pytestmark = pytest.mark.django_db
 
@@ -40,25 +40,11 @@ HEADING = {"morning": "Days", "evening": "Nights"}
 @pytest.fixture(params=["evening", "morning"])
 def ended(request, patient_a, clinician_a):
     """Patient A's last prescription, dosed in the evening or the morning, ended on 3 Dec."""
-    make_prescription(patient_a, clinician_a, date(2026, 10, 1), dosing_time=request.param)
-    sign_change(
-        patient_a,
-        clinician_a,
-        lambda plan: end_change(
-            plan.latest,
-            tonight_night=date(2026, 12, 3),
-            reason="Stopped",
-            versions=tuple(plan.versions),
-        ),
-        datetime(2026, 12, 3, 12, tzinfo=UTC),
-    )
-    return patient_a
+    return ended_on_dec_3(patient_a, clinician_a, dosing_time=request.param)
 
 
 def _page(client, patient, data=None):
-    url = reverse("clinic:prescription_new", args=[patient.pk])
-    with time_machine.travel(NOW, tick=False):
-        response = client.post(url, data) if data is not None else client.get(url)
+    response = new_prescription_page(client, patient, data, at=NOW)
     assert response.status_code == 200
     return html.unescape(response.content.decode())
 
