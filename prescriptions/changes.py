@@ -67,7 +67,11 @@ class NeedsGapConfirmation(PlanChangeError):
     """The change leaves a patient who is dosing without LDN on some nights before its first
     step begins: saved only once the clinician confirms that gap. ``dosing_time``: the
     plan's on the gap's nights (gap_dosing_time): a morning doser's nights are days;
-    ``step``: that first step's number, as the plan numbers it (gap_message)."""
+    ``step``: that first step's number, as the plan numbers it (gap_message). The other
+    questions the same save asks are asked with it, so one save is refused once with every
+    box drawn (_confirmed_start_and_increase): ``skipped``, the skipped steps not confirmed
+    (NeedsStartConfirmation's question, its box carrying its date and step), and
+    ``increase``, the increase warnings not confirmed (NeedsConfirmation)."""
 
     def __init__(
         self,
@@ -76,34 +80,45 @@ class NeedsGapConfirmation(PlanChangeError):
         dosing_time=titration.EVENING,
         step=1,
         increase=(),
+        skipped: SkippedSteps | None = None,
     ):
         self.gap = gap
         # The gap's own (gap_dosing_time): the form's box is labelled the same
         # (PlanStepsForm.word_gap_box).
         self.dosing_time = dosing_time
         self.step = step
-        # The increase warnings the same save asks about (NeedsConfirmation), asked with it
-        # (as NeedsStartConfirmation does) so that one save is confirmed once.
         self.increase = tuple(increase)
+        self.skipped = skipped
         self.start = start
         morning = dosing_time == titration.MORNING
-        message = gap_message(gap, start, dosing_time, step)
+        parts = [gap_message(gap, start, dosing_time, step)]
+        if skipped is not None:
+            parts.append(skipped.message)
         if self.increase:
-            box = (
-                gettext("I confirm the days without LDN")
-                if morning
-                else gettext("I confirm the nights without LDN")
+            parts.append(gettext("Please confirm this increase:"))
+            parts.extend(wording.translate(warning.message) for warning in self.increase)
+        box = (
+            gettext("I confirm the days without LDN")
+            if morning
+            else gettext("I confirm the nights without LDN")
+        )
+        boxes = {"box": box, "increase": gettext("I confirm this increase")}
+        if skipped is not None:
+            boxes["start"] = skipped.label(*skipped.box)
+        if skipped is not None and self.increase:
+            tick = gettext(
+                "Tick “%(box)s”, “%(start)s” and “%(increase)s” and sign again to save it, "
+                "or change the start date or the steps; nothing was saved."
             )
+        elif skipped is not None:
+            tick = gettext(
+                "Tick “%(box)s” and “%(start)s” and sign again to save it, or change the "
+                "start date or the steps; nothing was saved."
+            )
+        elif self.increase:
             tick = gettext(
                 "Tick “%(box)s” and “%(increase)s” and sign again to save it, or change the "
                 "start date or the steps; nothing was saved."
-            ) % {"box": box, "increase": gettext("I confirm this increase")}
-            message = " ".join(
-                (
-                    message,
-                    gettext("Please confirm this increase:"),
-                    *(wording.translate(warning.message) for warning in self.increase),
-                )
             )
         elif morning:
             tick = gettext(
@@ -115,12 +130,18 @@ class NeedsGapConfirmation(PlanChangeError):
                 "Tick “I confirm the nights without LDN” and sign again to save it; "
                 "nothing was saved."
             )
-        super().__init__(message + " " + tick)
+        super().__init__(" ".join((*parts, tick % boxes)))
 
-    def with_increase(self, warnings) -> NeedsGapConfirmation:
-        """This refusal asking the increase too (_confirmed_start_and_increase)."""
+    def asking_too(self, skipped: SkippedSteps | None, increase) -> NeedsGapConfirmation:
+        """This refusal asking the save's other unconfirmed questions too
+        (_confirmed_start_and_increase): the skipped steps and the increase."""
         return NeedsGapConfirmation(
-            self.gap, self.start, self.dosing_time, self.step, increase=warnings
+            self.gap,
+            self.start,
+            self.dosing_time,
+            self.step,
+            increase=increase,
+            skipped=skipped,
         )
 
 
@@ -2483,23 +2504,23 @@ def _confirmed_start_and_increase(
 ) -> tuple[str, str]:
     """The increase warnings (``confirm_increase()``: _confirmed_warning's answer, which
     raises NeedsConfirmation) and the skipped steps' message (``asked``: skipped_steps's
-    answer) a save stores once confirmed. Steps asked (``confirmed_start``, the box posted
-    as (date, step), is not ``asked.box``) raise NeedsStartConfirmation, carrying the
-    increase warnings too when they are not confirmed either: one refusal asks both, so one
-    save is signed with one more click, not two. ``gap``: the unconfirmed no-LDN gap's
-    refusal (_confirmed_gap), asked first as before, now with the increase warnings when
-    those are not confirmed either (the start box, when also asked, comes after it)."""
+    answer) a save stores once confirmed. Every question the save asks and nobody confirmed
+    is asked in ONE refusal, so one save is signed with one more click, not two or three:
+    ``gap``, the unconfirmed no-LDN gap's refusal (_confirmed_gap), asks the skipped steps
+    and the increase with it; without a gap, NeedsStartConfirmation asks the increase with
+    the steps (``confirmed_start``, the box posted as (date, step), is not ``asked.box``).
+    A change with a gap, a start moved onto a later step and an increase was refused for
+    the gap and the increase, then again for the steps (found by QA)."""
     asks_start = asked is not None and confirmed_start != asked.box
+    increase, warnings = "", ()
     try:
         increase = confirm_increase()
     except NeedsConfirmation as error:
-        if gap is not None:
-            raise gap.with_increase(error.warnings) from None
-        if asks_start:
-            raise NeedsStartConfirmation(asked, increase=error.warnings) from None
-        raise
+        if gap is None and not asks_start:
+            raise
+        warnings = error.warnings
     if gap is not None:
-        raise gap
+        raise gap.asking_too(asked if asks_start else None, warnings)
     if asks_start:
-        raise NeedsStartConfirmation(asked)
+        raise NeedsStartConfirmation(asked, increase=warnings)
     return increase, asked.message if asked is not None else ""

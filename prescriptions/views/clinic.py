@@ -333,14 +333,16 @@ def prescription_new(request, patient_id):
 def _show_asked_boxes(form, error):
     """The boxes a refused steps save (a new plan's or a change's) draws: the increase box
     when it asks about an increase, the start box naming the start date it asks about
-    (NeedsStartConfirmation may ask both at once)."""
-    start_asked = isinstance(error, NeedsStartConfirmation)
+    (NeedsStartConfirmation may ask both at once; NeedsGapConfirmation both with its own)."""
     form.needs_confirmation = isinstance(error, NeedsConfirmation) or (
         isinstance(error, NeedsStartConfirmation | NeedsGapConfirmation) and bool(error.increase)
     )
-    if start_asked:
+    if isinstance(error, NeedsStartConfirmation):
         form.start_asked = (error.start, error.step)
         form.start_label = error.label
+    elif isinstance(error, NeedsGapConfirmation) and error.skipped is not None:
+        form.start_asked = error.skipped.box
+        form.start_label = error.skipped.label
 
 
 def _int_or_404(raw):
