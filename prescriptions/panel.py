@@ -95,6 +95,20 @@ def step_length(runs) -> str:
     return text
 
 
+def row_length(versions, row: titration.Stretch) -> str | None:
+    """The Length the plan panel's steps table gives a dosing row, counted by the one rule
+    "Current plan" counts a step by (titration.stretch_runs, step_runs: night_runs), so the
+    two cannot disagree: "3 nights, then 4 days" for tonight's step begun before a switch
+    to mornings, which the table said as "7 days". None for a row that doses nothing or an
+    open-ended step (the table says those itself)."""
+    runs = titration.stretch_runs(versions, row)
+    if not runs:
+        return None
+    if row.last is None:
+        return gettext("%(length)s, then continues") % {"length": step_length(runs)}
+    return step_length(runs)
+
+
 def _dosing_switch(view, position, night, dosing_time):
     """PlanView.next_dosing_time_switch from ``night``, for a plan in effect then (a plan
     not begun or ended has no dosing time to switch from); None at once when no later
@@ -188,6 +202,8 @@ def panel_context(patient, state, nights=None, paused=None):
     return {
         **state,
         "schedule": ahead,
+        # Each row with its Length, a dosing row's counted as "Current plan" counts a step.
+        "schedule_rows": [(row, row_length(view.versions, row)) for row in ahead],
         # The stretch tonight falls in (the first, unless the plan begins later).
         "schedule_now": ahead[0] if ahead and ahead[0].first <= night else None,
         # Tonight's night of its step, counted as the steps list dates the step.

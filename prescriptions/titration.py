@@ -986,31 +986,64 @@ def step_runs(
     time signed in its middle is two runs: 3 evening nights, then 4 morning days, as the
     plan panel's list (plan_ahead) cuts it, where "Current plan" said "for 7 days". A night
     no version of its prescription governs yet (a calendar begun earlier) is dosed at
-    ``version``'s own time; each other night at the one in effect (dosing_time_on)."""
+    ``version``'s own time; each other night at the one in effect (night_runs)."""
     own = [v for v in versions if v.prescription_index == version.prescription_index]
+    return tuple(
+        night_runs(own, first, first + timedelta(days=step.days), version.dosing_time)
+        if step.days
+        else ()
+        for first, _last, step in version._schedule
+    )
 
-    def dosing_time(night: date) -> str:
-        governing = version_in_effect(own, night)
-        return governing.dosing_time if governing is not None else version.dosing_time
+
+def stretch_runs(versions: Sequence[PlainVersion], stretch: Stretch) -> tuple[tuple[int, str], ...]:
+    """A dosing row of plan_ahead's list, its nights as the plan doses them (night_runs, as
+    step_runs counts a step for "Current plan"): tonight's step begun before a switch of
+    dosing time is one row from its first night, 3 evening nights then 4 morning days,
+    which the plan panel's Length column said as "7 days". A last row that carries on
+    counts the step's length as signed (``step_days``) from the night its step began. ()
+    for a hold, a row not dosing, or an open-ended step."""
+    if stretch.status != ACTIVE:
+        return ()
+    if stretch.last is not None:
+        first, end = stretch.first, stretch.last + timedelta(days=1)
+    elif stretch.step_days:
+        first = stretch.counted_from or stretch.first
+        end = first + timedelta(days=stretch.step_days)
+    else:
+        return ()
+    governing = version_in_effect(versions, stretch.last or stretch.first)
+    own = [
+        v
+        for v in versions
+        if governing is None or v.prescription_index == governing.prescription_index
+    ]
+    return night_runs(own, first, end, stretch.dosing_time)
+
+
+def night_runs(
+    versions: Sequence[PlainVersion], first: date, end: date, dosing_time: str
+) -> tuple[tuple[int, str], ...]:
+    """The nights from ``first`` to ``end`` (not included) as runs of (count, dosing time),
+    in order: each night at the dosing time of the version in effect (``versions``: one
+    prescription's), a night none governs yet at ``dosing_time``. THE count of a step's
+    nights and days, which "Current plan" (step_runs) and the plan panel's steps table
+    (stretch_runs) both say."""
+
+    def time_on(night: date) -> str:
+        governing = version_in_effect(versions, night)
+        return governing.dosing_time if governing is not None else dosing_time
 
     # The dosing time only changes on a version's first night: those are the cuts.
-    edges = sorted({v.effective_night for v in own})
-    answer = []
-    for first, _last, step in version._schedule:
-        if not step.days:
-            answer.append(())
-            continue
-        end = first + timedelta(days=step.days)  # the night after the step
-        cuts = [first, *(edge for edge in edges if first < edge < end), end]
-        runs: list[tuple[int, str]] = []
-        for start, stop in pairwise(cuts):
-            count, time_of = (stop - start).days, dosing_time(start)
-            if runs and runs[-1][1] == time_of:
-                runs[-1] = (runs[-1][0] + count, time_of)
-            else:
-                runs.append((count, time_of))
-        answer.append(tuple(runs))
-    return tuple(answer)
+    edges = sorted({v.effective_night for v in versions if first < v.effective_night < end})
+    runs: list[tuple[int, str]] = []
+    for start, stop in pairwise([first, *edges, end]):
+        count, time_of = (stop - start).days, time_on(start)
+        if runs and runs[-1][1] == time_of:
+            runs[-1] = (runs[-1][0] + count, time_of)
+        else:
+            runs.append((count, time_of))
+    return tuple(runs)
 
 
 def dose_volume_ml(dose_mg: Decimal, concentration_mg_per_ml: Decimal) -> Decimal:

@@ -1,9 +1,13 @@
 """The change pages' "Current plan" says each step's length in the plan's own units, night
 by night: a step that ran 3 evening nights and then, after a switch to morning dosing in
 the middle of it, 4 morning days read "3 mg for 7 days" (the newest version's dosing time
-for every step). It counts as the plan panel's steps list does (titration.step_runs)."""
+for every step). It counts as the plan panel's steps list does (titration.step_runs). The
+plan page's steps table counts its rows by the same rule (panel.row_length: night_runs):
+once the switch had passed, tonight's step read "7 days" in its Length column beside
+"Current plan"'s "3 nights, then 4 days"."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,7 +17,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from prescriptions import plans, titration
-from tests.patients.journal_support import make_plan, switch_dosing_time
+from prescriptions.panel import row_length
+from tests.patients.journal_support import (
+    make_plan,
+    panel_steps_table,
+    switch_dosing_time,
+    visible_text,
+)
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +106,35 @@ def test_a_step_begun_before_the_first_version_counts_in_its_own_dosing_time():
 )
 def test_in_german_and_spanish(switched_in_step_2, clinician_a, language, words):
     assert words in _summary(clinician_a, switched_in_step_2, language=language)
+
+
+def _lengths(clinician, patient):
+    """The steps table's Length cells on the plan page at NOW, by step number."""
+    table = panel_steps_table(patient, clinician, NOW)
+    lengths = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+        cells = [visible_text(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        lengths[cells[0].split()[0]] = cells[-1]
+    return lengths
+
+
+def test_the_steps_table_says_the_step_across_the_past_switch_as_current_plan_does(
+    switched_in_step_2, clinician_a
+):
+    length = _lengths(clinician_a, switched_in_step_2)["2"]
+    assert length == "3 nights, then 4 days"
+    assert f"3 mg for {length} →" in _summary(clinician_a, switched_in_step_2)
+
+
+def test_a_last_row_that_carries_on_across_a_switch_says_both_then_continues():
+    evening = titration.PlainVersion(
+        number=1,
+        effective_night=date(2026, 12, 1),
+        start_date=date(2026, 12, 1),
+        steps=(titration.Step(dose_mg=Decimal(3), days=7),),
+        dosing_time=titration.EVENING,
+    )
+    morning = replace(evening, number=2, effective_night=date(2026, 12, 4), dosing_time="morning")
+    (row,) = titration.plan_ahead((evening, morning), date(2026, 12, 10))
+    assert row.last is None
+    assert row_length((evening, morning), row) == "3 nights, then 4 days, then continues"
