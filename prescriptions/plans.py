@@ -154,6 +154,23 @@ class PlanView:
         tonight's step, the holds and the steps after them, with their nights."""
         return titration.plan_ahead(self.versions, night)
 
+    def signed_by(self, version: titration.PlainVersion) -> tuple[titration.PlainVersion, ...]:
+        """The plan as it stood when ``version`` (one of ``versions``) was signed: it and the
+        versions signed before it (earlier prescriptions' too), oldest first."""
+        key = (version.prescription_index, version.number)
+        return tuple(v for v in self.versions if (v.prescription_index, v.number) <= key)
+
+    def steps_as_signed(self, version: titration.PlainVersion) -> tuple[titration.Stretch, ...]:
+        """What ``version`` orders from its first night on, as the plan stood when it was
+        signed (:meth:`signed_by`): the steps list of the plan page and My plan
+        (titration.plan_ahead), each row with its own dosing time. A version's own calendar
+        (step_schedule) ignores the holds and switches around it: the FHIR export dated a
+        step 5-11 Dec beside its own hold of 5-8 Dec, and a switch to mornings from 7 Dec
+        "in the morning from 6 Dec" (found by QA)."""
+        return titration.plan_ahead(
+            self.signed_by(version), version.effective_night, dosing_times_said=True
+        )
+
     def holds_ahead(self, night: date) -> tuple[titration.Stretch, ...]:
         """The holds running on ``night`` or to come, each signed hold with its own nights,
         as :meth:`steps_ahead` lists them: what the change pages' "Current plan" names.

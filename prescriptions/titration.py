@@ -751,7 +751,9 @@ def dosing_times_differ(stretches: Sequence[Stretch]) -> bool:
     return len({stretch.dosing_time for stretch in stretches if stretch.status == ACTIVE}) > 1
 
 
-def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, ...]:
+def plan_ahead(
+    versions: Sequence[PlainVersion], night: date, *, dosing_times_said: bool = False
+) -> tuple[Stretch, ...]:
     """The plan from ``night`` on as the patient will follow it, every version and hold
     taken into account: tonight's step or hold (from its own first night), each hold, each later
     step, in order. THE step list with dates: My plan and the clinician's plan panel both
@@ -768,7 +770,11 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
     Each signed hold is a stretch of its own (:func:`_signed_hold_first_night`, as the
     Resume page and a change's carried hold read holds): two signed back to back (10-12 and
     13-15 Dec) showed as one "On hold 10-15 Dec" row, while the Resume page named "the hold
-    from 13 Dec to 15 Dec" and the card the second hold's note."""
+    from 13 Dec to 15 Dec" and the card the second hold's note.
+
+    ``dosing_times_said``: every row says its dosing time (the lists do when
+    :func:`dosing_times_differ`; the FHIR export always does), so tonight's row begins where
+    its dosing time began, never at the step's own first night before a switch."""
     boundaries = {night} | {edge for edge in _edges(versions) if edge > night}
     stretches: list[Stretch] = []
     kept: tuple | None = None
@@ -835,7 +841,12 @@ def plan_ahead(versions: Sequence[PlainVersion], night: date) -> tuple[Stretch, 
                 ),
             )
         )
-    if stretches and stretches[0].counted_from and not dosing_times_differ(stretches):
+    if (
+        stretches
+        and stretches[0].counted_from
+        and not dosing_times_said
+        and not dosing_times_differ(stretches)
+    ):
         # The list says no dosing time: tonight's row is the step at its dose, from the night
         # it began ("4.5 mg from 16 Oct", the night of a switch, read as the step's start).
         stretches[0] = replace(stretches[0], first=stretches[0].counted_from)

@@ -209,13 +209,7 @@ def _plan_as_signed(patient, version, plain) -> tuple[titration.Stretch, ...]:
     table said "Days" for them all, found in QA); its ENDED stretch is an ending's night."""
     plan = plans.load(patient)
     index = next(i for i, row in enumerate(plan.history) if row.pk == version.pk)
-    signed_by_then = [
-        earlier
-        for earlier in plan.versions
-        if (earlier.prescription_index, earlier.number)
-        <= (plan.versions[index].prescription_index, plain.number)
-    ]
-    return titration.plan_ahead(signed_by_then, plain.start_date)
+    return titration.plan_ahead(plan.signed_by(plan.versions[index]), plain.start_date)
 
 
 # --- creating a prescription ----------------------------------------------------------------

@@ -14,6 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from patients.clinic.exports import fhir
+from prescriptions import plans
 from prescriptions.changes import end_change
 from prescriptions.titration import PlainVersion, Step
 from tests.patients.exports_support import body
@@ -85,14 +86,14 @@ def test_a_prescription_ended_with_no_new_one_has_its_last_request_ended(
     [
         (
             "morning",
-            "Step 1: 1.5 mg once daily in the morning for 14 days, from 1 Jan 2026.",
-            "On hold: do not take from the day of 5 Jan 2026 to the day of 8 Jan 2026;",
+            "Step 1: 1.5 mg once daily in the morning for 6 days, from 9 Jan 2026.",
+            "On hold: do not take from the day of 5 Jan 2026 to the day of 8 Jan 2026.",
             "Prescription ended: no dose from the day of 5 Jan 2026 on.",
         ),
         (
             "evening",
-            "Step 1: 1.5 mg once daily in the evening for 14 nights, from 1 Jan 2026.",
-            "On hold: do not take from the night of 5 Jan 2026 to the night of 8 Jan 2026;",
+            "Step 1: 1.5 mg once daily in the evening for 6 nights, from 9 Jan 2026.",
+            "On hold: do not take from the night of 5 Jan 2026 to the night of 8 Jan 2026.",
             "Prescription ended: no dose from the night of 5 Jan 2026 on.",
         ),
     ],
@@ -109,8 +110,12 @@ def test_a_morning_dosers_instructions_say_days_as_the_pages_do(dosing_time, ste
         hold_from=date(2026, 1, 5),
         hold_until=date(2026, 1, 8),
     )
-    held = fhir.dosage_instructions(version, ends=False)
-    assert held[0]["text"] == step
-    assert held[-1]["text"].startswith(hold)
+    held = fhir.dosage_instructions(_as_signed(version))
+    # The hold first, then the rest of step 1 after it (9-14 Jan), as the plan page lists it.
+    assert [held[0]["text"], held[1]["text"]] == [hold, step]
     ending = replace(version, hold_until=None, ends=True)
-    assert fhir.dosage_instructions(ending, ends=True)[-1]["text"] == ended
+    assert fhir.dosage_instructions(_as_signed(ending))[-1]["text"] == ended
+
+
+def _as_signed(version):
+    return plans.PlanView(versions=(version,)).steps_as_signed(version)

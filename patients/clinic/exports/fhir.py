@@ -8,12 +8,15 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
 - MedicationRequest, one per plan version of every prescription, ended ones included:
   ``intent`` order; ``priorPrescription`` points at the version it replaced;
   ``groupIdentifier`` is the prescription; ``dispenseRequest.validityPeriod`` is the nights
-  the version governed (start = its first night); one dosage instruction per step (its
-  nights in ``boundsPeriod``, the last step without an end: its dose carries on, and the
-  length it was signed with in PLANNED_NIGHTS_EXTENSION, valueInteger; ``when`` HS for
-  evening dosing or MORN for morning); a hold
-  is its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an ending
-  likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
+  the version governed (start = its first night); its dosage instructions are the plan from
+  that night as it stood when the version was signed, as the plan page and My plan list it
+  (PlanView.steps_as_signed), in order and never overlapping: one per run of a step's
+  nights at one dosing time (its nights in ``boundsPeriod``: a step cut by a hold or by a
+  switch of dosing time is cut there too; the last without an end: its dose carries on,
+  and the length it was signed with in PLANNED_NIGHTS_EXTENSION, valueInteger; ``when`` HS
+  for evening dosing or MORN for morning; "Step x" numbered as the pages number it), a
+  hold as its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an
+  ending likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
   stopped (its prescription ended), as titration answers for today; a version a later one
   replaced is completed; a version that takes effect later is active with its validityPeriod
   starting then; a version replaced before its first night (it governed no night) is
@@ -206,6 +209,8 @@ class VersionRecord:
     # on from a night before it (PlanView.hold_carried_by): this request is cancelled, its
     # hold's nights held under the carrier's request.
     hold_carried_by: int | None = None
+    # What the version orders, dated (PlanView.steps_as_signed): its dosage instructions.
+    stretches: tuple[titration.Stretch, ...] = ()
 
 
 def request_statuses(versions: Sequence[titration.PlainVersion], today) -> list[str]:
@@ -265,66 +270,60 @@ def _instruction(sequence: int, text: str, bounds: dict, dosing_time: str, dose=
     return instruction
 
 
-def dosage_instructions(version: titration.PlainVersion, ends: bool) -> list[dict]:
-    """The version's steps, then its hold or its ending, each as one instruction."""
-    when = "in the evening" if version.dosing_time == titration.EVENING else "in the morning"
-    # A morning doser's steps last days and their dates are days, as every page says
-    # (titration.counts_nights); the texts said "for 14 nights", "from the night of".
-    nights = titration.counts_nights(version.dosing_time)
-    unit, of = ("nights", "the night of") if nights else ("days", "the day of")
+def dosage_instructions(stretches: Sequence[titration.Stretch]) -> list[dict]:
+    """A version's order as instructions, one per stretch of the plan as it stood when the
+    version was signed (PlanView.steps_as_signed, the steps list of the plan page and My
+    plan): each step's nights at its dosing time, each hold, the ending; nights before the
+    steps begin get none. Not the version's own calendar (step_schedule), which ignores its
+    holds and the switches of dosing time around it: a step went out dated 5-11 Dec beside
+    its own hold of 5-8 Dec, and a switch to mornings from 7 Dec "in the morning from
+    6 Dec" while every page said evening on 6 Dec (found by QA)."""
     out = []
-    for index, (first, last, step) in enumerate(titration.step_schedule(version)):
-        # The nights of the step as the schedule gives them: the last step has no end, its
-        # dose carries on (an EHR reads the bounds); the length it was signed with goes in
+    for stretch in stretches:
+        if stretch.status not in (titration.ACTIVE, titration.ON_HOLD, titration.ENDED):
+            continue  # not started yet: no dose, nothing ordered
+        # A morning doser's steps last days and their dates are days, as every page says
+        # (titration.counts_nights); the texts said "for 14 nights", "from the night of".
+        nights = titration.counts_nights(stretch.dosing_time)
+        unit, of = ("nights", "the night of") if nights else ("days", "the day of")
+        bounds = {"start": stretch.first.isoformat()}
+        if stretch.last is not None:
+            bounds["end"] = stretch.last.isoformat()
+        sequence = len(out) + 1
+        if stretch.status == titration.ENDED:
+            text = f"Prescription ended: no dose from {of} {stretch.first:%-d %b %Y} on."
+            out.append(_instruction(sequence, text, bounds, stretch.dosing_time, code=END))
+            continue
+        if stretch.status == titration.ON_HOLD:
+            until = "until further notice"
+            if stretch.last is not None:
+                until = f"to {of} {stretch.last:%-d %b %Y}"
+            text = f"On hold: do not take from {of} {stretch.first:%-d %b %Y} {until}."
+            out.append(_instruction(sequence, text, bounds, stretch.dosing_time, code=HOLD))
+            continue
+        # The nights of the step as the list gives them: the last has no end, its dose
+        # carries on (an EHR reads the bounds); the length it was signed with goes in
         # PLANNED_NIGHTS_EXTENSION and the text.
-        bounds = {"start": first.isoformat()}
-        if last is not None:
-            bounds["end"] = last.isoformat()
-        length = f" for {step.days} {unit}" if step.days else ", ongoing"
-        if step.days and last is None:
-            length += ", then continuing until the plan changes"
+        when = "in the evening" if stretch.dosing_time == titration.EVENING else "in the morning"
+        if stretch.last is not None:
+            length = f" for {stretch.night_count} {unit}"
+        elif stretch.step_days:
+            length = f" for {stretch.step_days} {unit}, then continuing until the plan changes"
+        else:
+            length = ", ongoing"
         instruction = _instruction(
-            index + 1,
-            f"Step {version.step_number(index)}: {_dose_text(step.dose_mg)} once daily "
-            f"{when}{length}, "
-            f"from {first:%-d %b %Y}.",
+            sequence,
+            f"Step {stretch.step_number}: {_dose_text(stretch.dose_mg)} once daily "
+            f"{when}{length}, from {stretch.first:%-d %b %Y}.",
             bounds,
-            version.dosing_time,
-            dose=step.dose_mg,
+            stretch.dosing_time,
+            dose=stretch.dose_mg,
         )
-        if step.days and last is None:
+        if stretch.last is None and stretch.step_days:
             instruction["extension"] = [
-                {"url": _system(PLANNED_NIGHTS_EXTENSION_PATH), "valueInteger": step.days}
+                {"url": _system(PLANNED_NIGHTS_EXTENSION_PATH), "valueInteger": stretch.step_days}
             ]
         out.append(instruction)
-    sequence = len(out) + 1
-    if ends:
-        night = version.hold_from or version.effective_night
-        out.append(
-            _instruction(
-                sequence,
-                f"Prescription ended: no dose from {of} {night:%-d %b %Y} on.",
-                {"start": night.isoformat()},
-                version.dosing_time,
-                code=END,
-            )
-        )
-    elif version.hold_from is not None:
-        bounds = {"start": version.hold_from.isoformat()}
-        until = "until further notice"
-        if version.hold_until is not None:
-            bounds["end"] = version.hold_until.isoformat()
-            until = f"to {of} {version.hold_until:%-d %b %Y}"
-        out.append(
-            _instruction(
-                sequence,
-                f"On hold: do not take from {of} {version.hold_from:%-d %b %Y} "
-                f"{until}; the steps above resume after the hold.",
-                bounds,
-                version.dosing_time,
-                code=HOLD,
-            )
-        )
     return out
 
 
@@ -359,7 +358,7 @@ def medication_request(
                 "value": f"{record.prescription_id}-{version.number}",
             }
         ],
-        "dosageInstruction": dosage_instructions(version, record.ends),
+        "dosageInstruction": dosage_instructions(record.stretches),
         "dispenseRequest": {"validityPeriod": validity},
     }
     if status == "stopped":
@@ -703,6 +702,7 @@ def version_records(patient, plan) -> list[VersionRecord]:
                 ends=version.ends,
                 signed_at=signed.get((prescription_id, version.number)),
                 hold_carried_by=carrier.number if carrier is not None else None,
+                stretches=plan.steps_as_signed(version),
             )
         )
     return records
