@@ -67,6 +67,9 @@ def _put_on_hold(patient, clinician, now):
         kind=PlanVersion.Kind.HOLD,
         effective_night=night,
         start_date=latest.start_date,
+        # The held steps keep their numbers (a restart at step 2 of 3 is still step 2 of 3):
+        # made without it, Jo's hold numbered them "Step 1/2" (found by QA).
+        steps_before=latest.steps_before,
         dosing_time=latest.dosing_time,
         hold_from=night,
         author=clinician,

@@ -232,6 +232,22 @@ def test_every_demo_request_says_what_the_plan_says_on_every_night_it_dates(demo
         assert disagreements(found, plans.load(patient), until) == [], patient.user.email
 
 
+def test_a_hold_the_demo_signs_keeps_the_numbers_of_the_steps_it_holds(demo):
+    """The demo's Jo Williams: restarted at step 2 of 3, then put on hold (patients/clinic/
+    demo.py); the hold numbered the same steps "Step 1/2" where the restart said "Step 2/3"
+    (found by QA). Every version that keeps its predecessor's steps keeps their numbers."""
+    versions = PlanVersion.objects.order_by("prescription_id", "number").prefetch_related("steps")
+    kept = 0
+    for earlier, later in itertools.pairwise(versions):
+        if earlier.prescription_id != later.prescription_id:
+            continue
+        plain, next_plain = earlier.as_plain(), later.as_plain()
+        if (plain.start_date, plain.steps) == (next_plain.start_date, next_plain.steps):
+            kept += 1
+            assert next_plain.steps_before == plain.steps_before, (later.pk, later.kind)
+    assert kept
+
+
 def test_each_prescription_has_one_current_request_and_the_rest_completed_or_stopped(demo):
     statuses = {}
     for patient in _demo_patients():
