@@ -101,6 +101,49 @@ class Suggestion:
     proposed_dosing_time: str | None = None
 
 
+@dataclass(frozen=True)
+class Tonight:
+    """Tonight's place in the plan, as the plan panel says it: "Step 3 of 3, night 93" at
+    4.5 mg. The step and the dose are titration.current_step's (the panel's ``position``),
+    the night of the step is titration.plan_ahead's tonight stretch's (the panel's
+    ``night_in_step``). Built once by :func:`tonight_in_plan` and read by every rule, so a
+    suggestion cannot state another step, dose or night count than the panel beside it."""
+
+    position: titration.PlanPosition
+    stretch: titration.Stretch | None  # None unless the plan is active tonight
+
+    @property
+    def night(self) -> date:
+        return self.position.night
+
+    @property
+    def dose_mg(self) -> Decimal | None:
+        return self.position.dose_mg
+
+    @property
+    def active(self) -> bool:
+        return self.position.status == titration.ACTIVE and self.stretch is not None
+
+    @property
+    def step_first_night(self) -> date:
+        """Night 1 of tonight's step at its dose: a switch of dosing time does not cut it, a
+        new dose or a restart (or the end of a hold inside the step) begins it again."""
+        return self.stretch.counted_from or self.stretch.first
+
+    @property
+    def night_in_step(self) -> int:
+        """The panel's "night N" (or "day N") of tonight's step."""
+        return self.stretch.night_number(self.night)
+
+
+def tonight_in_plan(versions: Sequence[titration.PlainVersion], night: date) -> Tonight:
+    """THE position the rules judge on ``night`` (tonight): one answer for every rule."""
+    position = titration.current_step(versions, night)
+    if position.status != titration.ACTIVE:
+        return Tonight(position, None)
+    return Tonight(position, titration.plan_ahead(versions, night)[0])
+
+
 _DREAMS = {"vivid": gettext_noop("Vivid"), "nightmares": gettext_noop("Nightmares")}
 
 
@@ -153,9 +196,9 @@ def last_step_up(
 
 
 def vivid_dreams(
-    versions, nights: Sequence[NightFacts], last_night: date, tonight: titration.PlanPosition
+    versions, nights: Sequence[NightFacts], last_night: date, tonight: Tonight
 ) -> Suggestion | None:
-    """(a), on ``tonight``: the plan's position tonight (titration.current_step), active."""
+    """(a), on ``tonight``: the plan's position tonight (:func:`tonight_in_plan`), active."""
     step_up = last_step_up(versions, last_night, AFTER_STEP_UP_DAYS)
     if step_up is None:
         return None
@@ -302,28 +345,38 @@ def step_key(dose_mg: Decimal, first: date, days: int) -> str:
     return f"step-{dose_mg.quantize(Decimal('0.01'))}mg-from-{first.isoformat()}-for-{days}"
 
 
-def _finished_step(versions, tonight_night: date):
-    """(position, version, step) of the step next_step judges: in effect tonight, with a set
-    length that ends tonight or has passed; None otherwise (no active step, or an open-ended
-    one). nights_needed reads the step's nights only then, as next_step does."""
-    position = titration.current_step(versions, tonight_night)
-    if position.status != titration.ACTIVE:
+def _finished_step(versions, tonight: Tonight):
+    """(version, step) of the step next_step judges: in effect tonight, with a set length
+    that tonight's night of the step (the panel's "night N") reaches or has passed; None
+    otherwise (no active step, or an open-ended one). nights_needed reads the step's nights
+    only then, as next_step does.
+
+    The nights are counted as the panel counts them, from the night the step began at its
+    dose (Tonight.step_first_night), not by the version's own step calendar
+    (current_step's day_in_step): that counted from the old dose's first night after a dose
+    changed mid-step, and counted the held nights of a dated hold inside the step (both as
+    nights not taken), while the panel beside it said "night 1" from the change or the
+    night after the hold. A step at another dose, or taken up again after a hold, has had
+    its planned length when it has had it at that dose since then."""
+    if not tonight.active:
         return None
-    version = titration.version_in_effect(versions, tonight_night)
-    step = version.steps[position.step_index]
-    if step.days is None or position.day_in_step < step.days:
+    version = titration.version_in_effect(versions, tonight.night)
+    step = version.steps[tonight.position.step_index]
+    if step.days is None or tonight.night_in_step < step.days:
         return None
-    return position, version, step
+    return version, step
 
 
-def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Suggestion | None:
+def next_step(
+    versions, nights: Sequence[NightFacts], last_night: date, tonight: Tonight
+) -> Suggestion | None:
     # Judged on tonight's position: the step whose planned length ends tonight or has passed.
-    tonight_night = last_night + timedelta(days=1)
-    finished = _finished_step(versions, tonight_night)
+    finished = _finished_step(versions, tonight)
     if finished is None:
         return None
-    position, version, step = finished
-    first_night = tonight_night - timedelta(days=position.day_in_step - 1)
+    version, step = finished
+    position = tonight.position
+    first_night = tonight.step_first_night
     facts = _by_night(nights)
     step_nights = [
         first_night + timedelta(days=n) for n in range((last_night - first_night).days + 1)
@@ -342,11 +395,11 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
     next_dose = version.steps[position.step_index + 1].dose_mg if has_next else None
     percent = (share * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     # A morning doser's nights are days, as their pages and the clinician's say: the dosing
-    # time of tonight's plan, the position judged (titration.dosing_time_on, as the flags).
-    morning = titration.dosing_time_on(versions, tonight_night) == titration.MORNING
+    # time of the position judged, as the panel words its "Step x of y, day n".
+    morning = position.dosing_time == titration.MORNING
     counts = {
         "step": position.step_number,
-        "dose": _fmt(step.dose_mg),
+        "dose": _fmt(position.dose_mg),
         "taken": len(taken),
         "percent": percent,
     }
@@ -376,7 +429,7 @@ def next_step(versions, nights: Sequence[NightFacts], last_night: date) -> Sugge
             **counts,
         ),
         evidence=(
-            Evidence(first_night, ((gettext_noop("Step started"), _fmt(step.dose_mg)),)),
+            Evidence(first_night, ((gettext_noop("Step started"), _fmt(position.dose_mg)),)),
             Evidence(
                 last_night,
                 (
@@ -416,7 +469,7 @@ def review_key(dose_mg: Decimal, first: date, nights_at_maintenance: int) -> str
 
 
 def review_benefit(
-    versions, nights: Sequence[NightFacts], last_night: date, first_night: date
+    versions, nights: Sequence[NightFacts], last_night: date, first_night: date, tonight: Tonight
 ) -> Suggestion | None:
     """(d): ``first_night`` is the first night of the patient's treatment (the baseline).
 
@@ -424,19 +477,19 @@ def review_benefit(
     (titration.plan_ahead's tonight stretch, from the first night tonight's dose was asked):
     the version's own step counter said "92 days at maintenance" beside the panel's "Step 3
     of 3, night 93", and after a dose changed mid-step it still counted from the old dose's
-    first night (found by exploratory QA). Judged on tonight's position, as next_step is;
-    the pain read is through last night."""
-    tonight_night = last_night + timedelta(days=1)
-    position = titration.current_step(versions, tonight_night)
-    if position.status != titration.ACTIVE or position.step_index != position.step_count - 1:
+    first night (found by exploratory QA). Judged on tonight's position (``tonight``, as
+    next_step is); the pain read is through last night."""
+    tonight_night = tonight.night
+    position = tonight.position
+    if not tonight.active or position.step_index != position.step_count - 1:
         return None
     if titration.version_in_effect(versions, tonight_night).steps[-1].days is not None:
         return None
-    stretch = titration.plan_ahead(versions, tonight_night)[0]
-    night_number = stretch.night_number(tonight_night)
+    stretch = tonight.stretch
+    night_number = tonight.night_in_step
     # The first night of the dose, as night_number counts (a switch of dosing time does not
     # cut it: "since 16 Oct, day 63" of a dose begun on 4 Oct).
-    since = stretch.counted_from or stretch.first
+    since = tonight.step_first_night
     # Eight weeks of nights at this dose through last night, the last one judged.
     if night_number - 1 < MAINTENANCE_DAYS:
         return None
@@ -563,10 +616,11 @@ def suggestions_for(
     """
     if not versions:
         return []
-    # Tonight as every surface reads it (titration.current_step, PlanView.on).
+    # Tonight as the plan panel reads it (titration.current_step and plan_ahead), once for
+    # every rule: tonight_in_plan.
     night = last_night + timedelta(days=1)
-    tonight = titration.current_step(versions, night)
-    if tonight.status != titration.ACTIVE:
+    tonight = tonight_in_plan(versions, night)
+    if not tonight.active:
         return []
     newest = versions[-1]
     in_effect = titration.version_in_effect(versions, night)
@@ -575,10 +629,10 @@ def suggestions_for(
     found = [
         vivid_dreams(versions, nights, last_night, tonight),
         morning_dosing(versions, nights, last_night),
-        next_step(versions, nights, last_night),
+        next_step(versions, nights, last_night, tonight),
     ]
     if first_night is not None:
-        found.append(review_benefit(versions, nights, last_night, first_night))
+        found.append(review_benefit(versions, nights, last_night, first_night, tonight))
     return [
         s
         for s in found
@@ -596,9 +650,9 @@ def nights_needed(
     maintenance step is never judged, so a year at maintenance is not read), and the
     baseline."""
     start = last_night - timedelta(days=max(BASELINE_DAYS, WINDOW_NIGHTS) - 1)
-    finished = _finished_step(versions, last_night + timedelta(days=1))
-    if finished is not None:
-        start = min(start, last_night + timedelta(days=2 - finished[0].day_in_step))
+    tonight = tonight_in_plan(versions, last_night + timedelta(days=1))
+    if _finished_step(versions, tonight) is not None:
+        start = min(start, tonight.step_first_night)
     ranges = [(start, last_night)]
     if first_night is not None:
         ranges.append((first_night, first_night + timedelta(days=BASELINE_DAYS - 1)))

@@ -94,7 +94,13 @@ def test_eight_weeks_are_counted_from_the_first_night_of_a_dose_changed_mid_step
     )
     for tonight, fires in ((date(2026, 11, 24), False), (date(2026, 11, 25), True)):
         last_night = tonight - timedelta(days=1)
-        found = rules.review_benefit(versions, pain_nights(last_night), last_night, AUG_6)
+        found = rules.review_benefit(
+            versions,
+            pain_nights(last_night),
+            last_night,
+            AUG_6,
+            rules.tonight_in_plan(versions, tonight),
+        )
         assert (found is not None) == fires, tonight
 
 
