@@ -99,6 +99,10 @@ class Suggestion:
     proposed_dose_mg: Decimal | None = None
     proposed_step_index: int | None = None
     proposed_dosing_time: str | None = None
+    # Keys an earlier release gave this same situation: a dismissal stored under one of them
+    # still covers it (suggestions_for), so renaming a key never brings a dismissed
+    # suggestion back.
+    former_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -468,6 +472,22 @@ def review_key(dose_mg: Decimal, first: date, nights_at_maintenance: int) -> str
     return f"maintenance-{dose}mg-from-{first.isoformat()}-review-{period}"
 
 
+def _dosing_time_run_from(versions, tonight: Tonight) -> date:
+    """The first night, within tonight's step at its dose, of tonight's run at its dosing
+    time: what the review counted from before a switch of dosing time stopped cutting the
+    count (titration._asked_since with the dosing time). Only a version's first night can
+    change the dosing time, so only those are looked at."""
+    since = tonight.step_first_night
+    for edge in sorted({v.effective_night for v in versions}, reverse=True):
+        if (
+            since < edge <= tonight.night
+            and titration.dosing_time_on(versions, edge - timedelta(days=1))
+            != tonight.position.dosing_time
+        ):
+            return edge
+    return since
+
+
 def review_benefit(
     versions, nights: Sequence[NightFacts], last_night: date, first_night: date, tonight: Tonight
 ) -> Suggestion | None:
@@ -561,9 +581,21 @@ def review_benefit(
             "better).",
             **facts_said,
         )
+    # Until the count ran across a switch of dosing time, the review named the maintenance
+    # from the switch's first night ("since 30 Sep, day 66", its eight weeks counted from
+    # there), so a review dismissed after a switch was stored under that key; it still
+    # covers the eight weeks it was dismissed for (the key is worked out from tonight's plan,
+    # so no stored dismissal is rewritten).
+    run_from = _dosing_time_run_from(versions, tonight)
+    former = (
+        (review_key(position.dose_mg, run_from, (tonight_night - run_from).days),)
+        if run_from != since
+        else ()
+    )
     return Suggestion(
         kind=REVIEW_BENEFIT,
         key=review_key(position.dose_mg, since, night_number - 1),
+        former_keys=former,
         title=gettext_noop("Review whether LDN is helping"),
         detail=detail,
         evidence=tuple(
@@ -591,7 +623,8 @@ def suggestions_for(
     """All suggestions that fire on the nights up to ``last_night``, minus dismissed ones.
 
     ``last_night`` is the newest night whose morning report can exist (last night);
-    ``dismissed`` holds (kind, key) pairs the care team has dismissed; ``paused``: an urgent
+    ``dismissed`` holds (kind, key) pairs the care team has dismissed (or acted on), under a
+    suggestion's key or one of its former_keys; ``paused``: an urgent
     report is open (patients.rules.pause), the patient waiting for the care team's answer.
 
     None unless the plan asks a dose tonight. On hold: the clinician has stopped the doses,
@@ -637,7 +670,7 @@ def suggestions_for(
         s
         for s in found
         if s is not None
-        and (s.kind, s.key) not in dismissed
+        and not any((s.kind, key) in dismissed for key in (s.key, *s.former_keys))
         and (not paused or s.kind in WHILE_PAUSED)
     ]
 

@@ -159,3 +159,88 @@ def test_a_dismissal_stored_under_the_old_version_key_leaves_the_pages_working(c
         assert "Discussed at the visit" in page
     _dismiss_the_review(client, clinician, patient, moment)
     assert REVIEW not in _open(_page(client, clinician, patient, moment))
+
+
+# --- a switch of dosing time at maintenance ------------------------------------------------
+
+SEP_30 = date(2026, 9, 30)
+DEC_4_EVENING = datetime(2026, 12, 4, 20, tzinfo=UTC)
+
+
+def switched(night):
+    """The standard plan, with morning dosing from ``night``."""
+    first = plain(1, AUG_6, STANDARD)
+    return (
+        first,
+        titration.PlainVersion(
+            number=2,
+            effective_night=night,
+            start_date=AUG_6,
+            steps=first.steps,
+            dosing_time=titration.MORNING,
+        ),
+    )
+
+
+def test_a_dismissed_review_stays_dismissed_across_a_switch_to_morning_dosing():
+    """Dismissed on 4 Dec dosing in the evening, mornings from 10 Dec: the same maintenance
+    and the same eight weeks; due again when the next eight weeks since 3 Sep begin."""
+    versions = switched(DEC_10)
+    dismissed = dismissed_on(versions, date(2026, 12, 4))
+    assert review_on(versions, date(2026, 12, 14), dismissed) == []
+    assert review_on(versions, date(2026, 12, 23), dismissed) == []
+    [back] = review_on(versions, date(2026, 12, 24), dismissed)
+    assert back.key == "maintenance-4.50mg-from-2026-09-03-review-2"
+
+
+# What the review was keyed by on 4 Dec before the count ran across a switch: since the
+# switch's first night (30 Sep), day 66, in the first eight weeks counted from there.
+KEY_BEFORE_THE_FIX = "maintenance-4.50mg-from-2026-09-30-review-1"
+
+
+def test_a_review_dismissed_before_the_fix_still_covers_its_eight_weeks():
+    """Its eight weeks were counted from 30 Sep: to 19 Jan. The review is due again on
+    20 Jan, not on 24 Dec (the second eight weeks since 3 Sep) nor never."""
+    versions = switched(SEP_30)
+    dismissed = frozenset({(rules.REVIEW_BENEFIT, KEY_BEFORE_THE_FIX)})
+    [review] = review_on(versions, date(2026, 12, 4))
+    assert review.former_keys == (KEY_BEFORE_THE_FIX,)
+    for tonight in (date(2026, 12, 4), date(2026, 12, 24), date(2027, 1, 19)):
+        assert review_on(versions, tonight, dismissed) == [], tonight
+    [back] = review_on(versions, date(2027, 1, 20), dismissed)
+    assert back.key == "maintenance-4.50mg-from-2026-09-03-review-2"
+
+
+def test_a_review_without_a_switch_has_no_former_key():
+    [review] = review_on((plain(1, AUG_6, STANDARD),), date(2026, 12, 4))
+    assert review.former_keys == ()
+
+
+def test_a_review_dismissed_on_the_page_stays_dismissed_after_a_switch_to_mornings(
+    client, clinician
+):
+    patient = patient_with_little_relief(clinician)
+    _dismiss_the_review(client, clinician, patient, DEC_4_EVENING)
+    _switch(patient, clinician, titration.MORNING, datetime(2026, 12, 5, 9, tzinfo=UTC))
+    give_nights([patient], date(2026, 12, 13), 9, pain=6)  # 5-13 Dec
+    page = _page(client, clinician, patient, datetime(2026, 12, 14, 20, tzinfo=UTC))
+    assert "Step 3 of 3, day 103" in page  # at maintenance since 3 Sep, across the switch
+    assert REVIEW not in _open(page)
+
+
+def test_a_review_dismissed_after_a_switch_before_the_fix_stays_dismissed_on_both_pages(
+    client, clinician
+):
+    patient = patient_with_little_relief(clinician, switched=True)
+    SuggestionDismissal.objects.create(
+        patient=patient,
+        kind=rules.REVIEW_BENEFIT,
+        evidence_key=KEY_BEFORE_THE_FIX,
+        dismissed_by=clinician,
+        reason="Discussed at the visit",
+    )
+    for name in ("clinic:patient", "clinic:plan"):
+        page = _page(client, clinician, patient, DEC_4_EVENING, name)
+        assert "Step 3 of 3, day 93" in page
+        assert REVIEW not in _open(page)
+        assert "Discussed at the visit" in page
