@@ -1,9 +1,11 @@
 """Fixtures shared by the plan-change tests."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
+from patients.models import NightlyEntry
 from prescriptions.models import Formulation
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import (
@@ -16,6 +18,7 @@ from tests.patients.journal_support import (
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.prescriptions.skipped_steps_support import DEC_2
 from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
+from tests.prescriptions.suggestions_support import JAN_1, jan
 
 
 @pytest.fixture
@@ -80,3 +83,23 @@ def ended_and_prescribed_again(patient_a, clinician_a):
     sign_ending(patient_a, clinician_a, date(2026, 12, 3), "Opioids for a long recovery")
     prescribe_again(patient_a, clinician_a, date(2026, 12, 5))
     return patient_a
+
+
+@pytest.fixture
+def vivid_after_step_up(clinician):
+    """1.5 mg from 1 Jan, 3 mg from 8 Jan (vivid dreams of intensity 8 on 8-10 Jan), then
+    4.5 mg; a London patient (the suggestion tests' patient: suggestions_support)."""
+    patient = PatientFactory(time_zone="Europe/London", clinicians=[clinician])
+    make_prescription(patient, clinician, JAN_1, steps=(("1.5", 7), ("3.0", 7), ("4.5", None)))
+    for day in (8, 9, 10):
+        NightlyEntry.objects.create(
+            patient=patient,
+            night=jan(day),
+            status=NightlyEntry.Status.TAKEN,
+            dose_mg=Decimal("3.0"),
+            taken_at=datetime(2026, 1, day, 22, tzinfo=UTC),
+            dreams="vivid",
+            dream_intensity=8,
+            morning_logged_at=datetime(2026, 1, day + 1, 8, tzinfo=UTC),
+        )
+    return patient

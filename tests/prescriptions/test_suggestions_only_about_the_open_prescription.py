@@ -18,7 +18,7 @@ from patients.models import NightlyEntry
 from prescriptions import changes
 from prescriptions.models import PlanVersion
 from tests.prescriptions.factories import make_prescription
-from tests.prescriptions.test_suggestions_under_a_hold_or_pause import (
+from tests.prescriptions.suggestions_support import (
     EVIDENCE,
     KINDS,
     VIVID_TITLE,
@@ -28,7 +28,6 @@ from tests.prescriptions.test_suggestions_under_a_hold_or_pause import (
     panels,
     raised,
     version,
-    vivid_after_step_up,  # noqa: F401 (a fixture, read through vivid below)
 )
 
 JAN_11_EVENING = datetime(2026, 1, 11, 14, tzinfo=UTC)
@@ -50,18 +49,7 @@ def test_none_while_an_ending_is_signed_for_tomorrow(kind):
     assert raised(kind, plan=ended(versions, tonight + timedelta(days=1))) == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_an_ordinary_active_plan_is_still_offered_them(kind):
-    assert raised(kind) == [kind]
-
-
 # --- the pages and Apply ------------------------------------------------------------------
-
-
-@pytest.fixture
-def vivid(request):
-    """The hold-or-pause tests' patient: 3 mg from 8 Jan, vivid dreams on 8-10 Jan."""
-    return request.getfixturevalue("vivid_after_step_up")
 
 
 def log_tonight(patient):
@@ -87,8 +75,8 @@ def end_from_tomorrow(patient, clinician):
 
 
 @pytest.mark.django_db
-def test_the_qa_sequence_offers_no_suggestion_and_no_apply(client, clinician, vivid):
-    patient = vivid
+def test_the_qa_sequence_offers_no_suggestion_and_no_apply(client, clinician, vivid_after_step_up):
+    patient = vivid_after_step_up
     assert all(VIVID_TITLE in page for page in panels(client, clinician, patient))
     assert applied(client, clinician, patient) is not None
     log_tonight(patient)
@@ -108,8 +96,8 @@ def test_the_qa_sequence_offers_no_suggestion_and_no_apply(client, clinician, vi
 
 
 @pytest.mark.django_db
-def test_an_ending_signed_for_tomorrow_offers_no_suggestion(client, clinician, vivid):
-    patient = vivid
+def test_an_ending_signed_for_tomorrow_offers_no_suggestion(client, clinician, vivid_after_step_up):
+    patient = vivid_after_step_up
     log_tonight(patient)
     end_from_tomorrow(patient, clinician)
     for page in panels(client, clinician, patient):
@@ -118,8 +106,8 @@ def test_an_ending_signed_for_tomorrow_offers_no_suggestion(client, clinician, v
 
 
 @pytest.mark.django_db
-def test_an_ordinary_active_plan_offers_it_on_both_pages(client, clinician, vivid):
-    patient = vivid
+def test_an_ordinary_active_plan_offers_it_on_both_pages(client, clinician, vivid_after_step_up):
+    patient = vivid_after_step_up
     log_tonight(patient)
     assert all(VIVID_TITLE in page for page in panels(client, clinician, patient))
     assert applied(client, clinician, patient) is not None
