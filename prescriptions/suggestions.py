@@ -424,9 +424,11 @@ def next_step(
         )
         if morning
         else ngettext_lazy(
-            "Step %(step)s (%(dose)s for %(count)s day) is complete: %(taken)s of %(nights)s "
+            # An evening doser's step lasts nights, as the panel counts it ("night 14"):
+            # "1.5 mg for 14 days" beside "13 of 13 nights taken" mixed the two.
+            "Step %(step)s (%(dose)s for %(count)s night) is complete: %(taken)s of %(nights)s "
             "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
-            "Step %(step)s (%(dose)s for %(count)s days) is complete: %(taken)s of %(nights)s "
+            "Step %(step)s (%(dose)s for %(count)s nights) is complete: %(taken)s of %(nights)s "
             "nights taken (%(percent)s %%) and no moderate or severe side effect on it.",
             step.days,
             nights=len(step_nights),

@@ -54,14 +54,17 @@ def next_step_says(page):
     """(step, word, nights through last night, dose, first night) as "Ready for the next
     step" states them."""
     said = re.search(
-        r"Step (\d+) \(([\d.]+) mg for \d+ \w+\) is complete: \d+ of (\d+) (night|day)s taken",
+        r"Step (\d+) \(([\d.]+) mg for \d+ (night|day)s\) is complete: \d+ of (\d+) (night|day)s "
+        r"taken",
         page,
     )
     started = re.search(r"<td>\w+ (\d+ \w+)</td><td>Step started: ([\d.]+) mg</td>", page)
     assert said is not None
     assert started is not None
     assert started.group(2) == said.group(2)
-    return int(said.group(1)), said.group(4), int(said.group(3)), said.group(2), started.group(1)
+    # The step's length in the same word as its nights ("for 14 nights", not "14 days").
+    assert said.group(3) == said.group(5)
+    return int(said.group(1)), said.group(5), int(said.group(4)), said.group(2), started.group(1)
 
 
 @pytest.fixture
