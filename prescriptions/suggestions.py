@@ -14,13 +14,20 @@ Rules (DESIGN.md §1, issue 5):
     taken on each -> consider morning dosing; due again after each further 4 weeks of
     evening dosing, and for a new run of evening dosing (a dismissal covers the 4-week
     window of the run that tonight falls in: sleep_key);
-(c) the current step's planned length is complete, >= 80 % of its nights taken and no
-    moderate or severe side effect during it -> ready for the next step (a dismissal
-    covers that step: its dose, first night and planned length, step_key);
+(c) the current step's planned length is complete (its nights counted as the plan panel
+    counts "night N": tonight_in_plan), >= 80 % of its nights taken and no moderate or
+    severe side effect during it -> ready for the next step (a dismissal covers that step:
+    its dose, first night and planned length, step_key);
 (d) 8 weeks at maintenance (the open-ended last step, at tonight's dose: its nights counted
     as the plan panel counts them) with pain improved < 30 % against the patient's first two
     weeks -> review whether LDN is helping; due again after each further 8 weeks (a
-    dismissal covers one maintenance dose's 8 weeks: review_key).
+    dismissal covers one maintenance dose's 8 weeks: review_key; one stored under the key
+    the review had before its count ran across a switch of dosing time still covers its
+    own 8 weeks: Suggestion.former_keys).
+
+Every rule reads tonight's step, dose and night of the step from one value
+(:func:`tonight_in_plan`), and none is raised unless the plan is active tonight under the
+open prescription (suggestions_for).
 """
 
 from __future__ import annotations
