@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from prescriptions import titration
-from tests.patients.test_exports import body
+from tests.patients.exports_support import body
 
 WHEN = {titration.EVENING: "HS", titration.MORNING: "MORN"}
 CENT = Decimal("0.01")

@@ -18,9 +18,7 @@ from prescriptions import titration
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights
 from tests.patients.journal_support import make_plan, sign_hold, switch_dosing_time
-from tests.prescriptions.test_maintenance_review_counts_as_the_panel import (
-    patient_with_little_relief,
-)
+from tests.prescriptions.maintenance_review_support import patient_with_little_relief
 
 pytestmark = pytest.mark.django_db
 
