@@ -217,6 +217,9 @@ def panel_context(patient, state, nights=None, paused=None):
         "suggestions": current_suggestions(patient, state, nights, dismissals, paused),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
+        # The versions still to come tonight, marked in the list of versions as the visit
+        # report marks them (PlanView.upcoming).
+        "upcoming": view.upcoming(night),
         "earlier_prescriptions": earlier_prescriptions(view),
     }
 

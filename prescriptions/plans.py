@@ -333,6 +333,26 @@ class PlanView:
             if start <= row.effective_night <= end and index not in never
         )
 
+    def upcoming(self, night: date) -> frozenset[int]:
+        """The ids of the signed versions still to come on ``night`` (tonight): each takes
+        effect on a later night and was not replaced before it does (:meth:`_superseded_by`;
+        one replaced is marked so, not as to come). What the plan page's list of versions and
+        the visit report's plan table mark "Upcoming": the report stopped at the version in
+        force tonight, and a resume, a switch and a hold signed for the days ahead were on
+        the plan page only (found by exploratory QA)."""
+        never = self._superseded_by()
+        return frozenset(
+            row.pk
+            for index, row in enumerate(self.history)
+            if row.effective_night > night and index not in never
+        )
+
+    def signed_after(self, night: date) -> tuple[PlanVersion, ...]:
+        """The signed versions, of every prescription, whose first night is after ``night``,
+        replaced ones too, in the plan page's order (``history``): what is already signed
+        ahead of tonight, as the plan page lists it."""
+        return tuple(row for row in self.history if row.effective_night > night)
+
     def superseded_between(self, start: date, end: date, tz) -> tuple[tuple, ...]:
         """(version, the version that replaced it) for each signed version replaced before
         it took effect that a range from ``start`` to ``end`` should show: its first night
