@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from patients.clinic.dashboard import (
     adherence_records,  # one definition of "a prescribed night"
@@ -82,6 +83,68 @@ def counted_in(versions, start: date, end: date) -> str:
     return "days" if found == {titration.MORNING} else "nights"
 
 
+class PlanRow(NamedTuple):
+    """One row of the report's plan table."""
+
+    version: object  # the signed PlanVersion
+    replaced_by: object  # the version that replaced it before it took effect, or None
+    ends: str  # how the hold it begins ends (dashboard.hold_ending), or ""
+    upcoming: bool  # it takes effect after tonight (PlanView.upcoming)
+
+
+def _plan_rows(page, changes, superseded) -> list[PlanRow]:
+    """The range's plan changes (``changes``, the version it opens with first), the versions
+    replaced before they took effect that it should show (``superseded``), and every version
+    signed for a night after tonight, whatever the range: the table stopped at the version
+    in force tonight, even with the range asked to end later (a range ends at the last night
+    of record), while the plan page listed the resume, switch and hold signed for the days
+    ahead (found by exploratory QA). In the plan page's order (``history``), each marked
+    upcoming as the plan page marks it (PlanView.upcoming)."""
+    plan = page.plan
+    upcoming = plan.upcoming(page.today)
+    replaced = plan.replaced_before_effect()
+    listed = {row.pk for row in changes} | {row.pk for row, _ in superseded}
+    ahead = [row for row in plan.signed_after(page.today) if row.pk not in listed]
+    order = {row.pk: index for index, row in enumerate(plan.history)}
+    # A hold's row says how it ends, as the chart's marker for it does (the table said "Put
+    # on hold" beside a marker saying "until 12 Dec 2026, restart at 1.5 mg"); a version
+    # replaced before it took effect held nothing.
+    rows = (
+        [(row, None) for row in changes]
+        + list(superseded)
+        + [(row, replaced.get(row.pk)) for row in ahead]
+    )
+    return sorted(
+        (
+            PlanRow(row, by, "" if by else hold_ending(plan, row), row.pk in upcoming)
+            for row, by in rows
+        ),
+        key=lambda item: order.get(item.version.pk, -1),
+    )
+
+
+def _by_prescription(plan, rows: list[PlanRow]) -> list[dict]:
+    """``rows`` in runs of one prescription each (the history is in prescription order),
+    each with its prescription and first night, as the plan page's earlier prescriptions
+    are named (panel.earlier_prescriptions: the first version's night)."""
+    first_nights: dict[int, date] = {}
+    for row in plan.history:
+        first_nights.setdefault(row.prescription_id, row.effective_night)
+    groups: list[dict] = []
+    for row in rows:
+        prescription_id = row.version.prescription_id
+        if not groups or groups[-1]["prescription"].pk != prescription_id:
+            groups.append(
+                {
+                    "prescription": row.version.prescription,
+                    "first_night": first_nights.get(prescription_id),
+                    "rows": [],
+                }
+            )
+        groups[-1]["rows"].append(row)
+    return groups
+
+
 def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
     """Everything the report template shows for ``page`` (a dashboard.PatientPage).
 
@@ -99,18 +162,7 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
             effects[(effect.kind, effect.severity)] += 1
     before = page.plan.change_before(start)
     changes = [*([before] if before else []), *changes]
-    # Versions replaced before they took effect are listed too, marked, in signing order:
-    # the table left them out or showed them as changes that never happened.
-    superseded = page.plan.superseded_between(start, end, page.patient.tz)
-    order = {row.pk: index for index, row in enumerate(page.plan.history)}
-    # A hold's row says how it ends, as the chart's marker for it does (the table said "Put
-    # on hold" beside a marker saying "until 12 Dec 2026, restart at 1.5 mg"); a version
-    # replaced before it took effect held nothing.
-    plan_rows = sorted(
-        [(row, None, hold_ending(page.plan, row)) for row in changes]
-        + [(row, by, "") for row, by in superseded],
-        key=lambda item: order.get(item[0].pk, -1),
-    )
+    plan_rows = _plan_rows(page, changes, page.plan.superseded_between(start, end, page.patient.tz))
     watched = scales or [*scale_defs.SYMPTOMS, scale_defs.SLEEP]
     return {
         "start": start,
@@ -124,9 +176,14 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         "taken": sum(1 for r in records if r.status == "taken"),
         "skipped": sum(1 for r in records if r.status == "skipped"),
         "changes": changes,
-        # (version, the version that replaced it before it took effect or None, how the
-        # hold it begins ends or "")
+        # PlanRow each, in the plan page's order (signing order, prescription by prescription)
         "plan_rows": plan_rows,
+        # The same rows by prescription, each group named as the plan page names it, when
+        # the patient has had more than one (two "v1 Plan created" rows read alike).
+        "plan_groups": _by_prescription(page.plan, plan_rows),
+        "by_prescription": len({row.prescription_id for row in page.plan.history}) > 1,
+        # As the plan panel's "Next change" (PlanView.next_change from tonight).
+        "next_change": page.plan.next_change(page.today),
         "symptoms": symptom_changes(records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
         # By label (the template translates it), not by the stored code; a kind outside
