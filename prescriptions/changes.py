@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from django.conf import settings
 from django.db import transaction
@@ -1590,29 +1591,62 @@ def pending_switch_on_hold_message(switch: titration.NextChange | None) -> str:
 def restart_dosing_message(view: plans.PlanView, first: date) -> str:
     """The dosing time a restart comes back on, for the Resume page, true for any restart
     night from ``first`` (the earliest it can be) on: the plan's on that night (as
-    resume_change signs it) and, with a switch signed for a later night (which still begins
-    on its own night: _switches_kept), the rule on either side of it. It named the form's
-    default restart night only, so a clinician who typed another night read the wrong
-    dosing time (found by QA)."""
-    switch = view.next_dosing_time_switch(first)
-    if switch is None:
+    resume_change signs it: each switch signed for a later night still begins on its own
+    night, _switches_kept), for each run of one dosing time (PlanView.dosing_times_from).
+    It named the form's default restart night only, then the next switch only: with
+    mornings signed from 10 Dec and evenings again from 20 Dec, a restart on 22 Dec read
+    "restarts on morning dosing" (found by review)."""
+    runs = view.dosing_times_from(first)
+    if len(runs) == 1:
         return (
             gettext("The plan restarts on morning dosing.")
-            if view.dosing_time_on(first) == titration.MORNING
+            if runs[0][1] == titration.MORNING
             else gettext("The plan restarts on evening dosing.")
         )
-    message = (
-        gettext(
-            "A restart before %(switch)s restarts on evening dosing (morning dosing begins "
-            "on %(switch)s); a restart on or after it restarts on morning dosing."
+    if len(runs) == 2:
+        switch, dosing_time = runs[1]
+        message = (
+            gettext(
+                "A restart before %(switch)s restarts on evening dosing (morning dosing begins "
+                "on %(switch)s); a restart on or after it restarts on morning dosing."
+            )
+            if dosing_time == titration.MORNING
+            else gettext(
+                "A restart before %(switch)s restarts on morning dosing (evening dosing begins "
+                "on %(switch)s); a restart on or after it restarts on evening dosing."
+            )
         )
-        if switch.position.dosing_time == titration.MORNING
-        else gettext(
-            "A restart before %(switch)s restarts on morning dosing (evening dosing begins "
-            "on %(switch)s); a restart on or after it restarts on evening dosing."
+        return message % {"switch": local_date(switch, "date")}
+    parts = [
+        (
+            gettext("A restart before %(next)s restarts on morning dosing")
+            if runs[0][1] == titration.MORNING
+            else gettext("A restart before %(next)s restarts on evening dosing")
         )
+        % {"next": local_date(runs[1][0], "date")}
+    ]
+    for (start, dosing_time), (after, _next) in pairwise(runs[1:]):
+        parts.append(
+            (
+                gettext("a restart from %(start)s to %(end)s restarts on morning dosing")
+                if dosing_time == titration.MORNING
+                else gettext("a restart from %(start)s to %(end)s restarts on evening dosing")
+            )
+            % {
+                "start": local_date(start, "date"),
+                "end": local_date(after - timedelta(days=1), "date"),
+            }
+        )
+    parts.append(
+        (
+            gettext("a restart on or after %(start)s restarts on morning dosing.")
+            if runs[-1][1] == titration.MORNING
+            else gettext("a restart on or after %(start)s restarts on evening dosing.")
+        )
+        % {"start": local_date(runs[-1][0], "date")}
     )
-    return message % {"switch": local_date(switch.night, "date")}
+    # One sentence, its parts in the order of the nights they name.
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

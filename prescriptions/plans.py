@@ -101,6 +101,22 @@ class PlanView:
             change = self.next_change(change.night)
         return None
 
+    def dosing_times_from(self, night: date) -> tuple[tuple[date, str], ...]:
+        """The runs of one dosing time from ``night`` on, as (first night, dosing time): the
+        plan's on ``night``, then each switch signed for a later night
+        (:meth:`next_dosing_time_switch`), each read from :meth:`dosing_time_on`. With two
+        switches signed ahead (mornings from 10 Dec, evenings again from 20 Dec) the Resume
+        page named only the first, and a restart after the second read "morning dosing"."""
+        runs = [(night, self.dosing_time_on(night))]
+        switch = self.next_dosing_time_switch(night)
+        # Each switch is a later night and a plan has finitely many: the bound is a guard.
+        for _ in range(100):
+            if switch is None:
+                break
+            runs.append((switch.night, self.dosing_time_on(switch.night)))
+            switch = self.next_dosing_time_switch(switch.night)
+        return tuple(runs)
+
     def held_until(self, night: date) -> date | None:
         """While the plan is on hold on ``night``: its last night, the night before a signed
         restart (titration.hold_last_night); None when no restart is signed or not on hold."""

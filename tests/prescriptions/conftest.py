@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.urls import reverse
 
 from patients.models import NightlyEntry
+from prescriptions import titration
 from prescriptions.models import Formulation
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.patients.journal_support import (
@@ -14,11 +17,14 @@ from tests.patients.journal_support import (
     sign_hold,
     sign_restart,
     sign_steps,
+    switch_dosing_time,
+    visible_text,
 )
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.prescriptions.skipped_steps_support import DEC_2
 from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
 from tests.prescriptions.suggestions_support import JAN_1, jan
+from tests.security.reauth import signed_in_reauthenticated
 
 
 @pytest.fixture
@@ -38,6 +44,40 @@ def patient_on_2mg(clinician):
         formulation=Formulation.OTHER,
     )
     return patient
+
+
+# 14:00 in London on 2 Dec 2026 (the night of 2 Dec), when the switches below are signed.
+SWITCHES_SIGNED = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def two_switches_pending(patient_on_2mg, clinician):
+    """On 2 mg each evening; signed on 2 Dec: mornings from 10 Dec, evenings again from
+    20 Dec (two switches of dosing time ahead)."""
+    for dosing_time, night in ((titration.MORNING, 10), (titration.EVENING, 20)):
+        switch_dosing_time(
+            patient_on_2mg, clinician, dosing_time, date(2026, 12, night), signed=SWITCHES_SIGNED
+        )
+    return patient_on_2mg
+
+
+@pytest.fixture
+def clinic_page(clinician):
+    """``clinic_page(name, patient, now, data=None, language="en")``: the visible text of
+    ``clinician``'s page ``name`` for ``patient`` at ``now`` (posted ``data``, redirects
+    followed), signed in and reauthenticated."""
+
+    def page(name, patient, now, data=None, language="en"):
+        clinician.language = language
+        clinician.save()
+        client = signed_in_reauthenticated(clinician)
+        with time_machine.travel(now, tick=False):
+            url = reverse(name, args=[patient.pk])
+            response = client.post(url, data, follow=True) if data else client.get(url)
+        assert response.status_code == 200
+        return visible_text(response.content.decode())
+
+    return page
 
 
 @pytest.fixture
