@@ -1442,7 +1442,7 @@ def save_version(
         kept = _signed_again(view, proposed, change)
         after = (proposed, *(plain for _copy, plain in kept))
         _check_keeps_later_changes(view.versions, (*view.versions, *after), change)
-        _check_no_gap_after_hold(view.versions, after, change, words)
+        _check_no_gap_after_hold(view.versions, after, change)
         # An unconfirmed gap is asked with the increase, in one refusal: not one after the
         # other (_confirmed_start_and_increase).
         try:
@@ -2240,14 +2240,13 @@ def _check_keeps_signed_switch(versions, proposed, change: PlanChange) -> None:
     raise PlanChangeError(message % {"night": local_date(night, "date")})
 
 
-def _check_no_gap_after_hold(
-    versions, proposed, change: PlanChange, dosing_time: str = titration.EVENING
-) -> None:
+def _check_no_gap_after_hold(versions, proposed, change: PlanChange) -> None:
     """A dated hold must not end before the restart already signed: the nights between would
     be neither on hold nor prescribed ("no dose" as the next change). Signed over an
     open-ended hold whose restart is set for the 9th, a hold to the 4th left the 5th to the
-    8th with nothing (found by exploratory testing). A morning doser's are days, as the Hold
-    form says (``dosing_time``: words_dosing_time)."""
+    8th with nothing (found by exploratory testing). A morning doser's are days: told in the
+    dosing time of the gap's own nights (gap_dosing_time), not tonight's. With a switch to
+    mornings signed from 10 Dec, a gap on 12-14 Dec said "the nights between" on 2 Dec."""
     if change.kind != PlanVersion.Kind.HOLD or change.hold_until is None:
         return
     after = (*versions, *proposed)
@@ -2260,6 +2259,7 @@ def _check_no_gap_after_hold(
         night += timedelta(days=1)
     if not gap:
         return
+    dosing_time = gap_dosing_time(after, (gap[0], gap[-1], len(gap)))
     if titration.status_on(versions, night) == titration.ON_HOLD:
         # No restart is signed there: a steps change signed for that night carries the hold
         # until resumed on (its steps, which the hold took, begin then). It said "the

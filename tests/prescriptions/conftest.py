@@ -51,6 +51,20 @@ SWITCHES_SIGNED = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
+def morning_switch_pending(patient_on_2mg, clinician):
+    """On 2 mg each evening; a switch to morning dosing from 10 Dec, signed on 2 Dec."""
+    switch_dosing_time(
+        patient_on_2mg,
+        clinician,
+        titration.MORNING,
+        date(2026, 12, 10),
+        signed=SWITCHES_SIGNED,
+        reason="Insomnia",
+    )
+    return patient_on_2mg
+
+
+@pytest.fixture
 def two_switches_pending(patient_on_2mg, clinician):
     """On 2 mg each evening; signed on 2 Dec: mornings from 10 Dec, evenings again from
     20 Dec (two switches of dosing time ahead)."""

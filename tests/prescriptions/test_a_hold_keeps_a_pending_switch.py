@@ -54,10 +54,9 @@ def _nights(patient, first=3, last=20):
 
 
 @pytest.fixture
-def switch_pending(patient_on_2mg, clinician):
-    """On 2 mg each evening; a switch to morning dosing signed from 10 Dec."""
-    switch_dosing_time(patient_on_2mg, clinician, MO, DEC[10], signed=NOW, reason="Insomnia")
-    return patient_on_2mg
+def switch_pending(morning_switch_pending):
+    """On 2 mg each evening; a switch to morning dosing signed from 10 Dec (conftest)."""
+    return morning_switch_pending
 
 
 def test_a_hold_until_resumed_keeps_the_pending_switch_and_resumes_on_mornings(
