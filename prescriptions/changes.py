@@ -701,11 +701,10 @@ def hold_change(
         # The dosing time in effect on its first night, not the newest version's: with a
         # switch to mornings signed for a later night, a hold or an ending from tonight (an
         # evening night) took "morning" and was refused as a switch begun too early, so
-        # nobody could stop the plan tonight, not even an urgent report's hold.
+        # nobody could stop the plan tonight, not even an urgent report's hold. Before the
+        # plan begins, the dosing time it begins on (titration.dosing_time_from).
         dosing_time=(
-            titration.dosing_time_on(versions, hold_from) or base.dosing_time
-            if versions
-            else base.dosing_time
+            titration.dosing_time_from(versions, hold_from) if versions else base.dosing_time
         ),
         hold_from=hold_from,
         hold_until=hold_until,

@@ -229,6 +229,11 @@ class PlanView:
     def dosing_time_on(self, night: date) -> str:
         return self.on(night).dosing_time if self.versions else titration.EVENING
 
+    def dosing_time_from(self, night: date) -> str:
+        """The dosing time a change signed from ``night`` takes (titration.dosing_time_from):
+        :meth:`dosing_time_on`, or the plan's first before it begins."""
+        return titration.dosing_time_from(self.versions, night)
+
     def tonight(self, tz, now: datetime) -> date:
         return titration.tonight(self.versions, tz, now)
 

@@ -544,6 +544,18 @@ def dosing_time_on(versions: Sequence[PlainVersion], night: date) -> str:
     return version.dosing_time if version is not None else EVENING
 
 
+def dosing_time_from(versions: Sequence[PlainVersion], night: date) -> str:
+    """The dosing time a change signed from ``night`` takes: the plan's on that night
+    (:func:`dosing_time_on`), or, before any version governs (a plan not begun), the one the
+    plan begins on. A hold from tonight of a morning plan signed to begin on 10 Dec took the
+    evening of no plan: its days before 10 Dec were evenings, and the save said a switch to
+    mornings nobody signed was kept."""
+    if version_in_effect(versions, night) is not None:
+        return dosing_time_on(versions, night)
+    later = [version.effective_night for version in versions if version.effective_night > night]
+    return dosing_time_on(versions, min(later)) if later else EVENING
+
+
 def counts_nights(dosing_time: str | None) -> bool:
     """Whether a step's length is said in nights: an evening doser's steps last nights; a
     morning doser's, or steps whose dosing time is not known (a template), days. The steps

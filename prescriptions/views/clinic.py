@@ -655,8 +655,9 @@ def plan_hold(request, patient_id):
         "prescriptions/clinic/plan_hold.html",
         build,
         lambda state: {"hold_from": state["first_night"]},
-        # Each date (and a restart box posted ticked) named in the plan's dosing time there.
-        form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_on},
+        # Each date (and a restart box posted ticked) named in the dosing time the hold gives
+        # it: the plan's there, or, before the plan begins, the one it begins on.
+        form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_from},
         # A switch of dosing time signed for a later night, and what the hold does with it.
         context=lambda state, _form: {
             "pending_switch": pending_switch_on_hold_message(state["dosing_switch"])
