@@ -1566,12 +1566,27 @@ def resumed_hold_message(restart: date, hold: tuple[date, date | None]) -> str:
     return message % values
 
 
-def pending_switch_on_hold_message(switch: titration.NextChange | None) -> str:
+def pending_switch_on_hold_message(
+    view: plans.PlanView, switch: titration.NextChange | None, night: date
+) -> str:
     """What the Hold page says, before signing, of a switch of dosing time signed for a
-    later night (PlanView.next_dosing_time_switch; "" with none): a hold keeps it
-    (_switches_kept). A hold until resumed cancelled it, unsaid (found by QA)."""
+    night after ``night`` (PlanView.next_dosing_time_switch; "" with none): a hold keeps it
+    (_switches_kept). A hold until resumed cancelled it, unsaid (found by QA). With more
+    than one signed ahead, the rule for each run of nights, as the Resume page says it
+    (restart_dosing_message): naming the next alone, it promised mornings to a restart
+    after the switch back to evenings."""
     if switch is None:
         return ""
+    if len(view.dosing_times_from(night)) > 2:
+        return " ".join(
+            (
+                gettext(
+                    "Switches of dosing time are signed for later nights, and a hold keeps "
+                    "them signed."
+                ),
+                restart_dosing_message(view, night),
+            )
+        )
     if switch.position.dosing_time == titration.MORNING:
         message = gettext(
             "A switch to morning dosing is signed from %(night)s. A hold keeps it signed: "

@@ -660,7 +660,9 @@ def plan_hold(request, patient_id):
         form_kwargs=lambda state: {"dosing_time_on": state["plan"].dosing_time_from},
         # A switch of dosing time signed for a later night, and what the hold does with it.
         context=lambda state, _form: {
-            "pending_switch": pending_switch_on_hold_message(state["dosing_switch"])
+            "pending_switch": pending_switch_on_hold_message(
+                state["plan"], state["dosing_switch"], state["tonight"]
+            )
         },
     )
 
