@@ -359,6 +359,7 @@ class SignedVersionForm(forms.Form):
         dosing_time=titration.EVENING,
         local_today=None,
         dosing_time_on=None,
+        opens_on=None,
         **kwargs,
     ):
         """``first_night``/``tonight_logged``: changes.first_changeable_night (the view
@@ -367,9 +368,12 @@ class SignedVersionForm(forms.Form):
         ``local_today``: the patient's calendar day now, so the logged night is named as the
         patient's pages name it ("last night" at 08:00); ``dosing_time_on``: the plan's
         dosing time on a night (PlanView.dosing_time_on): given, each date field is labelled
-        in the words of the dosing time on its own night (dates_dosing_time), not tonight's."""
+        in the words of the dosing time on its own night (dates_dosing_time), not tonight's;
+        ``opens_on``: the night the first-night field opens on, when not first_night (a
+        posted form has no initial: one posted with no date there is worded by it)."""
         self.tonight = tonight
         self.first_night = first_night or tonight
+        self.opens_on = opens_on
         self.dosing_time = dosing_time
         self.dosing_time_on = dosing_time_on
         self.local_today = local_today
@@ -409,22 +413,28 @@ class SignedVersionForm(forms.Form):
         value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
         if isinstance(value, date):
             return value
+        field = self.fields[name]
+        if not value or not isinstance(field, forms.DateField):
+            return None  # empty, or not a date field (a box)
         try:
-            return date.fromisoformat(str(value).strip()) if value else None
-        except ValueError:
+            # As the field reads it (YYYY-MM-DD only): not a night the form would refuse.
+            return field.to_python(value)
+        except forms.ValidationError:
             return None
 
     def dates_dosing_time(self, name: str) -> str:
         """The dosing time whose words date field ``name`` is told in: the plan's on the
-        night it holds (else on the form's first-night field's night, else the first night
-        a change can take effect), when the view gave dosing_time_on; tonight's otherwise. A
-        hold from 6 Dec, the first morning of a patient dosing in the evening tonight, said
-        "Hold from the night of" (found by QA)."""
+        night it holds (else on the form's first-night field's night, else the night that
+        field opens on: opens_on, else the first night a change can take effect), when the
+        view gave dosing_time_on; tonight's otherwise. A hold from 6 Dec, the first morning
+        of a patient dosing in the evening tonight, said "Hold from the night of" (found by
+        QA)."""
         if self.dosing_time_on is None:
             return self.dosing_time
         night = (
             self._posted_night(name)
             or self._posted_night(self.first_night_field)
+            or self.opens_on
             or self.first_night
         )
         return self.dosing_time_on(night)
@@ -949,31 +959,22 @@ class ResumeForm(SignedVersionForm):
     morning_words = {"resume_on": {"label": _("Restart on the day of")}}
 
     def __init__(
-        self,
-        *args,
-        steps=(),
-        steps_dosing_time=titration.EVENING,
-        steps_before=0,
-        dosing_time_on=None,
-        restart_night=None,
-        **kwargs,
+        self, *args, steps=(), steps_dosing_time=titration.EVENING, steps_before=0, **kwargs
     ):
         """``steps``: the held plan's (titration.restart_choices), offered to restart at;
         ``steps_dosing_time``: the plan's dosing time, whose nights (or a morning doser's
-        days) a step lasts, when ``dosing_time_on`` (the plan's dosing time on a night,
-        PlanView.dosing_time_on) is not given; ``restart_night``: the form's own restart
-        night (a posted one not a date falls back to it); ``steps_before``: that version's
-        PlainVersion.steps_before, so each step is named by its number in the plan (after a
-        restart at step 2, the first step offered is step 2)."""
-        # Also SignedVersionForm's: each date labelled by the dosing time on its night.
-        super().__init__(*args, dosing_time_on=dosing_time_on, **kwargs)
-        if dosing_time_on is not None:
-            # A step lasts nights or days as the plan is dosed on the restart night (the
-            # one posted, else the form's): worded by the newest version's dosing time, a
-            # restart on evenings before a pending switch to mornings read "for 14 days"
-            # (found by QA).
-            night = self._restart_night() or restart_night or self.first_night
-            steps_dosing_time = dosing_time_on(night)
+        days) a step lasts, when ``dosing_time_on`` (SignedVersionForm's) is not given;
+        ``steps_before``: that version's PlainVersion.steps_before, so each step is named by
+        its number in the plan (after a restart at step 2, the first step offered is step
+        2). ``opens_on`` (SignedVersionForm's): the form's own restart night."""
+        super().__init__(*args, **kwargs)
+        if self.dosing_time_on is not None:
+            # A step lasts nights or days as the plan is dosed on the restart night, in the
+            # words of the restart date's label (dates_dosing_time: the night posted, else
+            # the form's): worded by the newest version's dosing time, a restart on evenings
+            # before a pending switch to mornings read "for 14 days" (found by QA); posted
+            # with no date, the label said "night of" over steps "for 60 days".
+            steps_dosing_time = self.dates_dosing_time("resume_on")
         self.fields["step"].choices = [
             (
                 index,
@@ -989,15 +990,6 @@ class ResumeForm(SignedVersionForm):
 
     def clean_confirm_cancel(self):
         return posted_night(self.cleaned_data.get("confirm_cancel"))
-
-    def _restart_night(self) -> date | None:
-        """The restart night posted (None: not a date) or on the unbound form."""
-        if not self.is_bound:
-            return self.initial.get("resume_on")
-        try:
-            return self.fields["resume_on"].to_python(self.data.get("resume_on"))
-        except forms.ValidationError:
-            return None
 
     def asked_box(self) -> str | None:
         return "confirm_cancel" if self.cancel_night is not None else super().asked_box()

@@ -759,7 +759,7 @@ def plan_resume(request, patient_id):
             **_resume_form_kwargs(state, choices(state)),
             # The steps' nights or days: the plan's dosing time on the restart night.
             "dosing_time_on": state["plan"].dosing_time_on,
-            "restart_night": initial(state)["resume_on"],
+            "opens_on": initial(state)["resume_on"],
         },
     )
 
