@@ -15,6 +15,7 @@ from ldn_journal.ids import posted_id
 from patients import care_team, guidance
 from patients.models import Patient, known_time_zones
 from patients.rules.emergency import zone_for_country
+from patients.rules.nights import zone_choice_label
 
 # The zones a new patient may choose (the settings page offers the same).
 SIGNUP_TIME_ZONES = sorted(known_time_zones())
@@ -65,7 +66,7 @@ class InvitedSignupForm(SignupForm):
         guess = zone_for_country(self.invitation.country)
         return forms.ChoiceField(
             label=_("Your time zone"),
-            choices=[(zone, zone) for zone in SIGNUP_TIME_ZONES],
+            choices=[(zone, zone_choice_label(zone)) for zone in SIGNUP_TIME_ZONES],
             initial=guess or settings.LDN_DEFAULT_PATIENT_TIME_ZONE,
             required=False,
             help_text=_(

@@ -531,8 +531,11 @@ class MorningForm(SubmissionForm):
 
 # The zones offered in the settings pages' lists (the check is the model's validate_time_zone).
 TIME_ZONES = sorted(known_time_zones())
-# The <datalist> options of the settings page, written once (about 600 zones).
-TIME_ZONE_OPTIONS = format_html_join("", '<option value="{}"></option>', ((z,) for z in TIME_ZONES))
+# The <datalist> options of the settings page, written once (about 600 zones). A fixed-offset
+# zone carries its real UTC offset as its label: Etc/GMT+12 is UTC−12 (nights.zone_label).
+TIME_ZONE_OPTIONS = format_html_join(
+    "", '<option value="{}">{}</option>', ((z, nights.utc_offset_label(z)) for z in TIME_ZONES)
+)
 
 # The latest morning time an evening doser's check-in takes (the base form's
 # morning_time_refusal: 03:00 to 11:59, schedule.evening_morning_time).

@@ -331,9 +331,37 @@ def is_in_dosing_window(
     return wall >= start or wall <= end
 
 
+# Etc/GMT+12 and its kind: POSIX writes the sign inverted, so Etc/GMT+12 is twelve hours
+# *behind* UTC. Read as written, its name told a patient the opposite of their clock.
+_POSIX_OFFSET_ZONE = re.compile(r"^(?:Etc/)?GMT([+-])(\d{1,2})$")
+
+
 def zone_label(key: str) -> str:
-    """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York"."""
+    """A zone as people name it: "Europe/London" -> "London", "America/New_York" -> "New York",
+    and a fixed-offset zone by its real offset from UTC: "Etc/GMT+12" -> "UTC−12"."""
+    offset = utc_offset_label(key)
+    if offset:
+        return offset
     return key.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def utc_offset_label(key: str) -> str:
+    """The real UTC offset of a POSIX fixed-offset zone ("Etc/GMT+12" -> "UTC−12",
+    "Etc/GMT-14" -> "UTC+14", "Etc/GMT+0" -> "UTC"), or "" for any other zone."""
+    found = _POSIX_OFFSET_ZONE.match(key)
+    if found is None:
+        return ""
+    sign, hours = found.groups()
+    if int(hours) == 0:
+        return "UTC"
+    return f"UTC{'−' if sign == '+' else '+'}{int(hours)}"
+
+
+def zone_choice_label(key: str) -> str:
+    """A zone's name in a list to choose from: its key, with the real UTC offset beside a
+    fixed-offset zone whose name says the opposite ("Etc/GMT+12 (UTC−12)")."""
+    offset = utc_offset_label(key)
+    return f"{key} ({offset})" if offset else key
 
 
 def clock_change_days(tz: ZoneInfo | str, first: date, days: int) -> tuple[date, ...]:

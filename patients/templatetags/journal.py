@@ -16,6 +16,13 @@ from patients.rules.nights import zone_label
 register = template.Library()
 
 
+@register.filter
+def zone_key(key):
+    """A zone's key as a clinician reads it, with the real UTC offset beside a fixed-offset
+    zone whose POSIX name says the opposite ("Etc/GMT+12 (UTC−12)"; nights.zone_choice_label)."""
+    return nights.zone_choice_label(key or "")
+
+
 @register.filter(expects_localtime=True)
 def day(value, style="day"):
     """A date or moment as the page's language writes it ({{ night|day:"long_day" }})."""
