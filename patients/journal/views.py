@@ -1171,6 +1171,10 @@ def patient_settings(request):
         form = PatientSettingsForm(**options)
         saved_but = request.session.pop(SAVED_BUT_SESSION_KEY, False)
     devices = list(PushSubscription.objects.filter(user=request.user))
+    # A refused form has written its input onto ``patient`` (a ModelForm's instance takes the
+    # cleaned values even when the form's own clean refuses them): what the page says of the
+    # saved settings is read from them. "Next reminder" named 02:30, refused above it.
+    saved = Patient.objects.get(pk=patient.pk) if form.is_bound else patient
     return render(
         request,
         "patients/journal/settings.html",
@@ -1194,15 +1198,15 @@ def patient_settings(request):
             "reach_warning": ""
             if form.is_bound
             else reach.warning(reach.patient_unreachable(patient, devices)),
-            "next_reminder": _next_reminder_line(patient, plan, now),
+            "next_reminder": _next_reminder_line(saved, plan, now),
             "zone_warning": ""
-            if patient.time_zone_known
+            if saved.time_zone_known
             else _(
                 "We do not recognise your saved time zone, so your nights are shown in "
                 "%(zone)s for now and no reminders are sent. Please choose your time zone "
                 "below and save your settings."
             )
-            % {"zone": nights.zone_label(patient.zone_name)},
+            % {"zone": nights.zone_label(saved.zone_name)},
             "devices": devices,
             "devices_section": reach.DEVICES_SECTION,
             # Their own messages: the alerts sent to their clinicians and admins about them

@@ -14,7 +14,7 @@ from patients.models import ReminderDelivery
 from patients.notifications import sweep as sweeper
 from patients.notifications.due import next_reminder_for
 from prescriptions import plans
-from tests.patients.reminder_support import log_evening, patient_on_plan
+from tests.patients.reminder_support import SETTINGS_FORM, log_evening, patient_on_plan
 from tests.patients.urgent_support import urgent_report
 from tests.security.reauth import signed_in
 
@@ -154,3 +154,24 @@ def test_the_line_and_its_reason_are_one_read(settings):
     sql = [q["sql"] for q in queries.captured_queries]
     assert sum('FROM "patients_pushsubscription"' in q for q in sql) == 1
     assert sum('FROM "patients_urgentreport"' in q for q in sql) <= 1
+
+
+def test_a_refused_settings_post_says_the_next_reminder_of_the_saved_settings():
+    """An evening reminder of 02:30 after a last call of 23:30 is refused, and the page said
+    "Next reminder: Sunday 6 December, 02:30" from the refused input (exploratory QA): the
+    line is the sweep's answer for the settings as saved."""
+    now = utc(2026, 12, 5, 18, 0)
+    patient = patient_on_plan(start=date(2026, 12, 1))
+    client = signed_in(patient.user)
+
+    with time_machine.travel(now, tick=False):
+        response = client.post(
+            reverse("journal:settings"), {**SETTINGS_FORM, "reminder_time": "02:30"}
+        )
+    page = response.content.decode()
+
+    assert "The last call must come after the evening reminder." in page
+    saved = next_for(patient, now)
+    assert saved.due_at == utc(2026, 12, 5, 21, 0)
+    assert "Next reminder: Saturday 5 December, 21:00 (London)" in page
+    assert "02:30 (London)" not in page
