@@ -154,3 +154,38 @@ class AcknowledgeForm(forms.Form):
                 first_night, tonight=tonight, dosing_time=dosing_time, local_today=local_today
             )
             field.help_text = f"{stands} " + str(field.help_text)
+
+    def say_the_plan_is_on_hold(self, hold):
+        """The plan is on hold already (reports.standing_hold): "continue as planned" keeps
+        that hold as signed, and the form says so, with the hold's first and last night,
+        in place of "the patient doses as planned"."""
+        field = self.fields["decision"]
+        values = {"first": local_date(hold.first, "day")}
+        if hold.last is None:
+            text = gettext(
+                "The plan is already on hold, since %(first)s, with no restart signed. "
+                "Continue: the pause ends and the plan stays as signed, on hold until you "
+                "restart it: the patient takes no LDN. Hold: the plan stays on hold until you "
+                "restart it."
+            )
+        else:
+            values["last"] = local_date(hold.last, "day")
+            text = (
+                gettext(
+                    "The plan is already on hold, since %(first)s, up to and including "
+                    "%(last)s. Continue: the pause ends and the plan stays as signed, on hold "
+                    "up to and including %(last)s, then the patient doses as signed. Hold: a "
+                    "new plan version signed by you keeps it on hold from the next day without "
+                    "a dose, with no end, until you restart it."
+                )
+                if hold.morning
+                else gettext(
+                    "The plan is already on hold, since the night of %(first)s, up to and "
+                    "including the night of %(last)s. Continue: the pause ends and the plan "
+                    "stays as signed, on hold up to and including the night of %(last)s, then "
+                    "the patient doses as signed. Hold: a new plan version signed by you keeps "
+                    "it on hold from the next night without a dose, with no end, until you "
+                    "restart it."
+                )
+            )
+        field.help_text = text % values

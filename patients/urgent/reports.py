@@ -466,6 +466,31 @@ def acknowledge(
     return report
 
 
+@dataclass(frozen=True)
+class StandingHold:
+    """The hold a plan is on tonight: its own first night and its last (None: no restart
+    signed), both read from the plan (PlanView.holds_ahead, PlanView.held_until)."""
+
+    first: date
+    last: date | None
+    morning: bool  # its nights are a morning doser's days
+
+
+def standing_hold(plan: plans.PlanView, tonight: date) -> StandingHold | None:
+    """The hold the plan is on ``tonight`` (PlanView.status_on, the one answer to "is the
+    plan on hold"), or None. What "continue as planned" keeps: the clinician's form said
+    "the patient doses as planned" and the patient read "continue as planned" above
+    "Paused by your clinician" for a hold older than the report (exploratory QA)."""
+    if plan.status_on(tonight) != titration.ON_HOLD:
+        return None
+    last = plan.held_until(tonight)
+    return StandingHold(
+        first=plan.holds_ahead(tonight)[0].first,
+        last=last,
+        morning=plan.dosing_time_on(last or tonight) == titration.MORNING,
+    )
+
+
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
     When tonight's dose is already logged it stands, and the hold starts tomorrow night.

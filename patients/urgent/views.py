@@ -146,6 +146,16 @@ def offline_guidance(request):
     return kept_offline.mark(request, response)
 
 
+def _held_when_answered(report, plan, tonight):
+    """The hold the plan is on tonight (reports.standing_hold) when it had begun by the
+    night the report was answered; None otherwise."""
+    hold = urgent.standing_hold(plan, tonight)
+    if hold is None or report.acknowledged_at is None:
+        return None
+    answered_on = plan.night_of(report.acknowledged_at, report.patient.tz)
+    return hold if hold.first <= answered_on else None
+
+
 @role_required(Role.PATIENT)
 @_zone_reset
 def patient_report(request, pk):
@@ -172,6 +182,11 @@ def patient_report(request, pk):
             # doses as planned" after it was put on hold later. A hold from tomorrow (tonight's
             # dose was logged before the answer) is still the hold the answer signed.
             "on_hold_now": plan.status_on(tonight) == titration.ON_HOLD,
+            # "Continue as planned" under a hold that was running already when it was said:
+            # the plan as it stands is that hold (it said "Continue as planned. Your plan has
+            # been put on hold since: …" of a hold older than the report). A hold begun after
+            # the answer is still "put on hold since".
+            "held_when_answered": _held_when_answered(report, plan, tonight),
             "hold_ahead": plan.first_held_night(tonight) is not None,
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
@@ -227,6 +242,9 @@ def _report_page(request, report, form, status=200):
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),
         )
+        hold = urgent.standing_hold(plan, tonight)
+        if hold is not None:
+            form.say_the_plan_is_on_hold(hold)
     nights = urgent.nights_before(report, plan)
     return render(
         request,
@@ -308,6 +326,10 @@ def acknowledge(request, pk):
         form.add_error(None, str(error))
         return _report_page(request, report, form, status=400)
     hold = form.cleaned_data["decision"] == UrgentReport.Decision.HOLD
+    patient = report.patient
+    plan = plans.load(patient)
+    # "May continue as planned" of a plan on hold already: the plan as signed is the hold.
+    held = not hold and urgent.standing_hold(plan, plan.tonight(patient.tz, timezone.now()))
     record_access(
         request,
         "urgent.acknowledge",
@@ -319,6 +341,11 @@ def acknowledge(request, pk):
         request,
         _("Acknowledged: the patient now sees your note and that their plan is on hold.")
         if hold
+        else _(
+            "Acknowledged: the patient now sees your note and that their plan stays on hold "
+            "as signed."
+        )
+        if held
         else _("Acknowledged: the patient now sees your note and may continue as planned."),
     )
     return redirect("clinic:urgent_report", pk=report.pk)
