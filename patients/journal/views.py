@@ -428,15 +428,16 @@ def _open_night(request, patient, plan, night, now):
     """
     if offline.is_replay(request):
         return None
+    tonight = plan.tonight(patient.tz, now)
+    if night > tonight:
+        # A night still to come is not there to change: a 404, with no message queued (it
+        # showed on the next page, the home card, where nothing had been refused).
+        raise Http404
     try:
-        journal.check_editable(night, plan.tonight(patient.tz, now))
+        journal.check_editable(night, tonight)
     except journal.NightClosed as error:
         messages.error(request, error.message)
-        return (
-            redirect("journal:night", night=night)
-            if night <= plan.tonight(patient.tz, now)
-            else None
-        )
+        return redirect("journal:night", night=night)
     return None
 
 
