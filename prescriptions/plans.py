@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -35,6 +35,16 @@ HOLD_CARRIERS = (
     PlanVersion.Kind.TEMPLATE,
     PlanVersion.Kind.DOSING_TIME,
 )
+
+
+@dataclass(frozen=True)
+class HoldNote:
+    """The clinician's note a patient reads under a hold (PlanView.patient_hold_note)."""
+
+    text: str
+    # The note was written for the hold as first signed, which a later version has cut
+    # short: the card says so rather than letting "until 8 Dec" stand under "until 5 Dec".
+    written_for_longer_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,36 @@ class PlanView:
         version = titration.version_in_effect(self.versions, night)
         row = self.signed_hold_row(version) if version is not None else None
         return row.patient_note if row is not None else ""
+
+    def patient_hold_note(self, night: date) -> HoldNote | None:
+        """The one answer to which clinician note the patient reads under the hold on
+        ``night`` (the home card and My plan): the note of the hold that holds it
+        (:meth:`hold_note`) while its nights are as signed, or it was open-ended ("until
+        resumed": a restart is what it waited for). When a version signed after it cut it
+        short (a Resume before the hold's own last night), that note named nights no longer
+        held ("Do not take LDN until 8 Dec" under "up to and including the night of 5 Dec",
+        found by exploratory QA): the note of the version that now ends the hold, when it has
+        one; else the hold's, marked as written for the hold as first signed. None when
+        there is no note to show, or not on hold."""
+        if self.status_on(night) != titration.ON_HOLD:
+            return None
+        note = self.hold_note(night)
+        version = titration.version_in_effect(self.versions, night)
+        row = self.signed_hold_row(version) if version is not None else None
+        last = self.held_until(night)
+        cut_short = (
+            row is not None
+            and row.hold_until is not None
+            and last is not None
+            and last < row.hold_until
+        )
+        if cut_short:
+            ends_it = self.row_in_effect(last + timedelta(days=1))
+            if ends_it is not None and ends_it.patient_note.strip():
+                return HoldNote(ends_it.patient_note)
+            if note:
+                return HoldNote(note, written_for_longer_hold=True)
+        return HoldNote(note) if note else None
 
     def signed_hold_row(self, version: titration.PlainVersion) -> PlanVersion | None:
         """The signed row of the hold that ``version`` (one of ``versions``) holds: its

@@ -236,7 +236,8 @@ def home(request):
         "too_soon": journal.too_soon_message(recent, now) if recent else "",
         "undo_minutes": journal.UNDO_MINUTES,
         "form": SubmissionForm(),
-        "hold_note": plan.hold_note(tonight),
+        # The one answer to which clinician note the card shows (My plan reads the same).
+        "hold_note": plan.patient_hold_note(tonight),
         "checkin_night": checkin_night,
         "checkin_done": bool(checkin_entry and checkin_entry.has_morning),
         # Past the window a tap would record a false time: the card asks when instead.

@@ -64,8 +64,9 @@ def my_plan(request):
             "next_change": state["next_change"],
             "volume_ml": position.volume_ml,
             "tonight": night,
-            # The note of the version that holds the plan tonight, not of a restart signed.
-            "hold_note": state["plan"].hold_note(night),
+            # The note the home card shows (PlanView.patient_hold_note: the hold's, not a
+            # restart's, unless the restart cut the hold short).
+            "hold_note": state["plan"].patient_hold_note(night),
             # Tonight's step, the holds and the steps after them, with the nights the
             # clinician's plan panel shows (the one list: PlanView.steps_ahead).
             "schedule": schedule,
