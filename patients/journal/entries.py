@@ -754,7 +754,11 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
         entry.taken_at = entry.bedtime = entry.evening_logged_at = None
         entry.evening_first_logged_at = None
         entry.updated_at = now
+        # The history keeps the undo (a record never vanishes), named as one: the patient's
+        # change list (change_history) reads the log it took back as never made.
+        entry._change_reason = UNDO
         entry.save()
+        del entry._change_reason  # a later save of this instance is no undo
         Submission.objects.create(
             id=submission_id, patient_id=entry.patient_id, entry=entry, kind=UNDO, created_at=now
         )
@@ -828,6 +832,22 @@ def _shown(entry, name, value) -> str:
     return str(choices.get(value, value))
 
 
+def _without_undone_logs(records):
+    """``records`` (newest first) without each undo and the log it took back: after an undo
+    the night is as if never logged (undo_taken), so a new log is a first log, not an edit
+    "Dose: 3 mg → —" (found by exploratory QA). An undo takes back only a first log of an
+    empty evening part (can_undo), so the records it drops are those since the evening part
+    was last empty. The clinician's entry history keeps them all, the undo named as one."""
+    kept = []
+    for record in reversed(records):
+        if record.history_change_reason == UNDO:
+            while kept and kept[-1].status:
+                kept.pop()
+            continue
+        kept.append(record)
+    return kept[::-1]
+
+
 def change_history(entry: NightlyEntry):
     """The entry's earlier versions, newest first, each with what changed and who changed it.
 
@@ -835,7 +855,9 @@ def change_history(entry: NightlyEntry):
     the time it was logged moved) is not a change: it showed as a second "First logged." and
     marked the night "edited" (found by exploratory QA). The clinician's entry history lists
     every save, as the audit trail it is."""
-    records = list(entry.history.select_related("history_user").order_by("-history_date"))
+    records = _without_undone_logs(
+        list(entry.history.select_related("history_user").order_by("-history_date"))
+    )
     changes = []
     for newer, older in itertools.pairwise(records):
         delta = newer.diff_against(older, excluded_fields=HISTORY_QUIET_FIELDS)
