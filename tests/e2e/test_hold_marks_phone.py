@@ -1,7 +1,8 @@
 """The demo patient on hold (patient3@, Jo: on hold from two nights ago, that night's dose
 logged) on a 390×844 phone, in English, German and Spanish: each page that shows a held
 night says so (the dose taken on it "Taken while your plan was on hold", the calendar's
-"‖", the hold's sentence for the night, the home card once tonight's dose is logged anyway)
+"‖", the hold's sentence for the night, the home card's link to log a dose taken anyway and
+the card once tonight's dose is logged through it)
 and none scrolls sideways. Screenshots go to
 var/docs/screenshots/ (phone-hold-*.png)."""
 
@@ -27,6 +28,13 @@ TAKEN_ON_HOLD_TONIGHT = {
     "en": "Taken while your plan is on hold.",
     "de": "Eingenommen, während Ihr Plan pausiert ist.",
     "es": "Tomada mientras su plan está en pausa.",
+}
+
+# The card on hold offers to log a dose taken anyway, as an ended prescription's does.
+LOG_ANYWAY = {
+    "en": "Log a dose you took anyway",
+    "de": "Eine trotzdem eingenommene Dosis eintragen",
+    "es": "Registrar una dosis que tomó de todos modos",
 }
 
 
@@ -57,8 +65,12 @@ def test_the_held_nights_read_right_and_fit_a_phone(evening, browser, live_serve
         assert sideways_scroll(page) <= 0, f"{path} scrolls sideways in {language}"
         page.screenshot(path=str(SCREENSHOTS / f"phone-hold-{name}-{language}.png"), full_page=True)
         seen[name] = page.inner_text("main")
-    # Tonight's dose logged anyway (the dose page's own form): the home card says so.
-    page.goto(live_server.url + pages["dose"])
+    # Tonight's dose logged anyway, through the card's link to the dose page's own form:
+    # the home card says so.
+    page.goto(live_server.url + pages["home"])
+    page.get_by_role("link", name=LOG_ANYWAY[language]).click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == live_server.url + pages["dose"], page.url
     page.fill("#id_dose", "4.5")
     page.locator("form.form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
