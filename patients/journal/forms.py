@@ -7,7 +7,6 @@ must get a clear refusal, not a stored 15 mg.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -50,6 +49,13 @@ plain = doses.plain
 def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | None = None):
     """A liquid volume in mL, returned as the dose in mg it holds (to 0.01 mg)."""
     separator = decimal_separator or active_decimal_separator()
+    if (slip := doses.decimal_comma_slip(text, separator)) is not None:
+        # "2,5" on an English page: the comma is the mistake, not the volume (the range's
+        # message refused 2.5 mL as if out of 1 to 5 mL; found by exploratory QA).
+        raise ValidationError(
+            gettext("Use a point for decimals: %(example)s.") % {"example": slip},
+            code="decimal_comma",
+        )
     low = (settings.LDN_DOSE_MIN_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     high = (settings.LDN_DOSE_MAX_MG / concentration).quantize(CENT, rounding=ROUND_HALF_UP)
     message = gettext(
@@ -70,23 +76,6 @@ def parse_volume(text: str, concentration: Decimal, *, decimal_separator: str | 
     if not settings.LDN_DOSE_MIN_MG <= dose <= settings.LDN_DOSE_MAX_MG:
         raise ValidationError(message, code="volume")
     return dose
-
-
-# A number written with a decimal comma: "2,5", "1,25" (at most three digits, two decimals,
-# as doses.parse_amount reads a number).
-DECIMAL_COMMA = re.compile(r"[0-9]{1,3},[0-9]{1,2}")
-
-
-def refuse_decimal_comma(text: str) -> None:
-    """Refuse a decimal comma on a page whose language writes a point ("2,5" in English),
-    saying so. The range's message refused it as out of range ("Enter a volume between 1
-    and 5 mL"), though 2.5 is in it (found by exploratory QA)."""
-    text = (text or "").strip()
-    if active_decimal_separator() == "." and DECIMAL_COMMA.fullmatch(text):
-        raise ValidationError(
-            gettext("Use a point for decimals: %(example)s.") % {"example": text.replace(",", ".")},
-            code="decimal_comma",
-        )
 
 
 class SubmissionForm(forms.Form):
@@ -245,8 +234,6 @@ class EveningForm(NightTimesMixin, SubmissionForm):
         text = self.data.get(self.add_prefix("dose"), "")
         if "dose" in cleaned:
             try:
-                # mL or mg alike: the comma is the mistake, not the amount.
-                refuse_decimal_comma(text)
                 if self.concentration is not None and cleaned.get("unit") == "ml":
                     cleaned["dose_mg"] = parse_volume(text, self.concentration)
                 else:

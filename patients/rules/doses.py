@@ -37,6 +37,16 @@ def parse_amount(text: str, decimal_separator: str = ".") -> Decimal | None:
     return Decimal(text.replace(decimal_separator, "."))
 
 
+def decimal_comma_slip(text: str, decimal_separator: str) -> str | None:
+    """``text`` written with a decimal comma where the language writes a point ("2,5" on an
+    English page): the number as it should be typed ("2.5"), for a message that names the
+    comma as the mistake; None for anything else (parse_amount judges it)."""
+    text = (text or "").strip()
+    if decimal_separator != "," and re.fullmatch(r"[0-9]{1,3},[0-9]{1,2}", text):
+        return text.replace(",", ".")
+    return None
+
+
 def parse_dose(text: str, decimal_separator: str, low: Decimal, high: Decimal) -> Decimal | None:
     """A dose in mg within ``low``..``high`` to 0.01 mg, or None when it is not one."""
     dose = parse_amount(text, decimal_separator)

@@ -1,6 +1,7 @@
 """A decimal comma on an English page ("2,5" for a liquid measured in mL) was refused with
 "Enter a volume between 1 and 5 mL…", though 2.5 is in range: the comma was the mistake. The
-dose field now says so, in mL and in mg alike; where the language writes a comma it is read."""
+volume field now says so (doses.decimal_comma_slip); where the language writes a comma it is
+read."""
 
 import uuid
 from decimal import Decimal
@@ -10,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from patients.models import NightlyEntry
+from patients.rules.doses import decimal_comma_slip
 from prescriptions.models import Formulation
 from tests.patients.journal_support import NOW, TONIGHT, make_plan
 
@@ -45,15 +47,30 @@ def _post(client, dose, unit, language="en"):
     return response.content.decode()
 
 
-@pytest.mark.parametrize("unit", ["ml", "mg"])
 def test_a_decimal_comma_on_an_english_page_is_refused_by_saying_use_a_point(
-    patient_client, liquid, unit
+    patient_client, liquid
 ):
-    page = _post(patient_client, "2,5", unit)
+    page = _post(patient_client, "2,5", "ml")
     assert POINT in page
     assert "Enter a volume between" not in page
-    assert "Enter a dose between" not in page
     assert not NightlyEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "separator", "slip"),
+    [
+        ("2,5", ".", "2.5"),
+        (" 1,25 ", ".", "1.25"),
+        ("2,5", ",", None),
+        ("2.5", ".", None),
+        ("1,2,5", ".", None),
+        ("2,555", ".", None),
+        ("abc", ".", None),
+        ("", ".", None),
+    ],
+)
+def test_only_a_number_with_a_decimal_comma_on_a_point_page_is_a_comma_slip(text, separator, slip):
+    assert decimal_comma_slip(text, separator) == slip
 
 
 def test_the_same_volume_with_a_point_is_stored(patient_client, liquid):
