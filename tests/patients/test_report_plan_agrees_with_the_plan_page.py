@@ -23,7 +23,6 @@ from tests.patients.journal_support import (
     visible_text,
 )
 from tests.patients.test_query_budgets import _queries
-from tests.patients.test_report_plan_changes import two_prescriptions  # noqa: F401 (a fixture)
 from tests.patients.test_report_superseded_versions import (  # noqa: F401 (a fixture)
     replaced_restart,
 )
