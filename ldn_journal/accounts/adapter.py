@@ -9,13 +9,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import client_ip
 from ldn_journal.accounts.languages import supported_language
+from ldn_journal.accounts.models import User
 
 
 def on_site(url):
@@ -45,9 +48,46 @@ def invitation_no_longer_valid(request):
 
 EMAIL_MAX_LENGTH = 254  # accounts.User.email and EmailAddress.email
 
+UNKNOWN_ACCOUNT_MAIL = "account/email/unknown_account"
+DEACTIVATED_ACCOUNT_MAIL = "account/email/account_deactivated"
+
+
+def deactivated_owner(email):
+    """The deactivated (or closed) account that `email` belongs to, or None."""
+    return (
+        User.objects.filter(
+            Q(email__iexact=email)
+            | Q(emailaddress__email__iexact=email, emailaddress__verified=True),
+            is_active=False,
+        )
+        .distinct()
+        .first()
+    )
+
+
+def _no_account_mail(email, context):
+    """What allauth's "Unknown Account" email becomes (a password reset, or a sign-in, for an
+    address that no active account uses).
+
+    allauth's invites the reader to sign up, but accounts are made only by invitation; and it
+    said "we do not have any record of such an account" to the owner of a deactivated
+    account too (found by exploratory QA). The page answers the same in every case (no
+    account enumeration); only the address's owner reads the email.
+    """
+    context = {key: value for key, value in context.items() if key != "signup_url"}
+    context["password_reset_url"] = reverse("account_reset_password")
+    owner = deactivated_owner(email)
+    if owner is None:
+        return UNKNOWN_ACCOUNT_MAIL, context, translation.get_language()
+    # Written in the owner's language when they chose one (as their other emails).
+    return DEACTIVATED_ACCOUNT_MAIL, context, owner.language or translation.get_language()
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
+        language = translation.get_language()
+        if template_prefix == UNKNOWN_ACCOUNT_MAIL:
+            template_prefix, context, language = _no_account_mail(email, context)
         # Every allauth email (reset, confirmation, unknown account, notifications) passes
         # here: its links are named *_url in the context.
         context = {
@@ -55,7 +95,8 @@ class AccountAdapter(DefaultAccountAdapter):
             for key, value in context.items()
         }
         context["current_site"] = SiteUrlSite()
-        return super().send_mail(template_prefix, email, context)
+        with translation.override(language):
+            return super().send_mail(template_prefix, email, context)
 
     def clean_email(self, email):
         # The address column holds 254 characters (RFC 5321's limit): allauth's add-email
