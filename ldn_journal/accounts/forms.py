@@ -51,6 +51,7 @@ class InvitedSignupForm(SignupForm):
             self.fields["email"].help_text = _("The address your invitation was sent to.")
             if self.invitation.role == Role.PATIENT:
                 self.fields["time_zone"] = self._time_zone_field()
+                self.fields["time_zone_confirmed"] = self._time_zone_confirmed_field()
             else:
                 # A clinician or an admin has no care team of their own.
                 self.fields["display_name"].help_text = _(
@@ -62,22 +63,26 @@ class InvitedSignupForm(SignupForm):
         the clinic's default (Europe/London) until they found it in their settings: a
         patient in Germany was reminded an hour late (found by exploratory testing). The
         guess is their invitation's country (emergency.zone_for_country); the page's script
-        puts the browser's zone in its place when the list has it."""
+        puts the browser's zone in its place when the list has it. Without the script the
+        guess is only preselected: the patient confirms it (`time_zone_confirmed`)."""
         guess = zone_for_country(self.invitation.country)
         return forms.ChoiceField(
             label=_("Your time zone"),
             choices=[(zone, zone_choice_label(zone)) for zone in SIGNUP_TIME_ZONES],
             initial=guess or settings.LDN_DEFAULT_PATIENT_TIME_ZONE,
-            required=False,
             help_text=_(
                 "Your nights, doses and reminders follow it. You can change it later in "
                 "your settings."
             ),
             error_messages={
+                "required": _(
+                    "Choose your time zone from the list, such as Europe/London or "
+                    "America/New_York."
+                ),
                 "invalid_choice": _(
                     "Choose your time zone from the list, such as Europe/London or "
                     "America/New_York."
-                )
+                ),
             },
             # Only a first view takes the browser's zone: on a form sent back with an error
             # the script replaced the zone the patient had chosen (found by exploratory
@@ -86,6 +91,34 @@ class InvitedSignupForm(SignupForm):
                 attrs={"autocomplete": "off"} | ({} if self.is_bound else {"data-browser-zone": ""})
             ),
         )
+
+    @staticmethod
+    def _time_zone_confirmed_field():
+        """A phone without JavaScript signed up in the preselected guess (the clinic's
+        default, Europe/London) without a word: a patient in Los Angeles was then reminded at
+        13:00 their time (found by exploratory QA). The guess is stored only once the
+        patient ticks this; the page's script ticks and hides it when it read the phone's
+        own zone."""
+        return forms.BooleanField(
+            label=_("This is my time zone"),
+            required=False,
+            help_text=_(
+                "We could not read your phone's time zone, so the one above is a guess: "
+                "check it first."
+            ),
+            widget=forms.CheckboxInput(attrs={"data-zone-confirmed": ""}),
+        )
+
+    def clean_time_zone_confirmed(self):
+        confirmed = self.cleaned_data.get("time_zone_confirmed")
+        if not confirmed:
+            raise forms.ValidationError(
+                _(
+                    "Check that the time zone above is yours, then tick “This is my time "
+                    "zone”: your nights and reminders follow it."
+                )
+            )
+        return confirmed
 
     def clean(self):
         data = super().clean()

@@ -40,6 +40,8 @@ def test_an_invitation_accepted_twice_at_once_creates_one_user():
                     "display_name": "Twice",
                     "password1": "a-long-new-password-2026",
                     "password2": "a-long-new-password-2026",
+                    "time_zone": "Europe/London",
+                    "time_zone_confirmed": "on",
                 },
             )
             statuses.append(response.status_code)

@@ -1,5 +1,6 @@
 """Point 5: invitations — invite, email, accept with the address fixed, re-send, revoke, expire."""
 
+import re
 from datetime import timedelta
 
 import psycopg.errors
@@ -618,9 +619,52 @@ def test_a_patient_invited_from_germany_starts_in_berlin_time_not_the_clinics_de
     assert "Your time zone" in page
     assert '<option value="Europe/Berlin" selected>' in page
     assert "js/signup" in page  # the browser's own zone replaces the guess where it can
-    response = sign_up(client, "new.patient@example.org")
+    response = sign_up(client, "new.patient@example.org", time_zone="Europe/Berlin")
     assert response.status_code == 302
     assert Patient.objects.get(user__email="new.patient@example.org").time_zone == "Europe/Berlin"
+
+
+def test_the_guessed_zone_asks_to_be_confirmed_with_a_box_left_unticked(
+    clinician_client, clinician_a
+):
+    page = _invited_from(clinician_client, "").get(reverse("account_signup")).content.decode()
+    assert '<option value="Europe/London" selected>' in page
+    box = re.search(r'<input type="checkbox" name="time_zone_confirmed"[^>]*>', page).group(0)
+    assert "checked" not in box
+    assert "This is my time zone" in page
+
+
+def test_a_guessed_zone_left_unconfirmed_is_refused_and_no_account_is_made(
+    clinician_client, clinician_a
+):
+    """Without JavaScript a phone signed up in the clinic's default, Europe/London, without a
+    word: a patient in Los Angeles was reminded at 13:00 their time (exploratory QA)."""
+    response = sign_up(
+        _invited_from(clinician_client, ""),
+        "new.patient@example.org",
+        time_zone="Europe/London",
+        time_zone_confirmed="",
+    )
+    assert response.status_code == 200
+    assert "Check that the time zone above is yours" in response.content.decode()
+    assert not User.objects.filter(email="new.patient@example.org").exists()
+
+
+def test_a_sign_up_that_sends_no_zone_is_refused_not_given_the_guess(clinician_client, clinician_a):
+    client = _invited_from(clinician_client, "US")
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.patient@example.org",
+            "display_name": "Sam",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "time_zone_confirmed": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose your time zone from the list" in response.content.decode()
+    assert not User.objects.filter(email="new.patient@example.org").exists()
 
 
 def test_the_zone_chosen_at_sign_up_is_the_patients(clinician_client, clinician_a):

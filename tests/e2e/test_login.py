@@ -90,6 +90,8 @@ def test_a_new_patients_sign_up_starts_at_the_phones_own_time_zone(browser, live
     page.goto(f"{live_server.url}/invite/{token}/")
     zone = page.get_by_label("Your time zone")
     expect(zone).to_have_value("Asia/Tokyo")
+    # The phone's own zone needs no "This is my time zone" tick: the script gives it.
+    expect(page.get_by_label("This is my time zone")).to_be_hidden()
     assert_fits_the_phone(page)
     page.get_by_label("Your name").fill("Aiko")
     page.locator("input[name=password1]").fill("a-long-new-password-2026")
@@ -99,3 +101,51 @@ def test_a_new_patients_sign_up_starts_at_the_phones_own_time_zone(browser, live
     context.close()
     assert Patient.objects.get(user__email="tokyo.patient@example.org").time_zone == "Asia/Tokyo"
     assert invitation.pk
+
+
+def invited_patient_link(email):
+    clinician = User.objects.get(email="clinician@example.com")
+    invitation = invitations.invite(clinician, email, Role.PATIENT).invitation
+    token = invitation.new_token()
+    invitation.save()
+    return f"/invite/{token}/"
+
+
+def fill_in_name_and_password(page):
+    page.get_by_label("Your name").fill("Lee")
+    page.locator("input[name=password1]").fill("a-long-new-password-2026")
+    page.locator("input[name=password2]").fill("a-long-new-password-2026")
+
+
+def test_a_sign_up_without_javascript_makes_the_patient_confirm_the_guessed_zone(
+    browser, live_server
+):
+    """A phone without JavaScript signed up in the clinic's default, Europe/London, without
+    a word: a patient in Los Angeles got the 21:00 reminder at 13:00 (exploratory QA). The
+    guess is preselected in a labelled list, and stored only once the patient confirms it."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        timezone_id="America/Los_Angeles",
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}{invited_patient_link('la.patient@example.org')}")
+    expect(page.get_by_label("Your time zone")).to_have_value("Europe/London")
+    tick = page.get_by_label("This is my time zone")
+    expect(tick).to_be_visible()
+    expect(tick).not_to_be_checked()
+    fill_in_name_and_password(page)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Check that the time zone above is yours")).to_be_visible()
+    assert not User.objects.filter(email="la.patient@example.org").exists()
+    assert_fits_the_phone(page)
+    page.get_by_label("Your time zone").select_option("America/Los_Angeles")
+    page.get_by_label("This is my time zone").check()
+    fill_in_name_and_password(page)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{live_server.url}/journal/")
+    context.close()
+    patient = Patient.objects.get(user__email="la.patient@example.org")
+    assert patient.time_zone == "America/Los_Angeles"

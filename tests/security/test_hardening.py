@@ -216,6 +216,8 @@ def test_sign_up_accepts_a_long_uncommon_password(invited):
             "display_name": "New Patient",
             "password1": "violet-harbour-lantern-42",
             "password2": "violet-harbour-lantern-42",
+            "time_zone": "Europe/London",
+            "time_zone_confirmed": "on",
         },
     )
     assert response.status_code == 302
