@@ -61,7 +61,7 @@ def signed_ahead(patient_a, clinician_a):
 
 
 @pytest.fixture
-def two_prescriptions_and_a_step_ahead(two_prescriptions, clinician_a):  # noqa: F811
+def two_prescriptions_and_a_step_ahead(two_prescriptions, clinician_a):
     """The second of two prescriptions (each with its own "v1 Plan created") with a step up
     signed on 30 Mar for 6 Apr."""
     sign_steps(
@@ -82,7 +82,7 @@ def replaced_restart_tonight(replaced_restart):  # noqa: F811
 
 
 @pytest.fixture
-def two_prescriptions_tonight(two_prescriptions):  # noqa: F811
+def two_prescriptions_tonight(two_prescriptions):
     return two_prescriptions, MAR_31
 
 
