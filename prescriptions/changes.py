@@ -1195,10 +1195,11 @@ def _nothing_to_sign(change: PlanChange, dosing_time: str = titration.EVENING) -
     }
 
 
-def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) -> str:
+def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool, kept=()) -> str:
     """The safety warnings this change raises, as stored on its version once confirmed.
 
-    ``versions`` are the prescription's versions before the change. Raises
+    ``versions`` are the prescription's versions before the change; ``kept``, the plain
+    versions it signs again after it (_signed_again), a later hold kept among them. Raises
     NeedsConfirmation when there are warnings and the clinician has not confirmed. An ending
     or a hold prescribes nothing new, so neither is checked.
     """
@@ -1210,6 +1211,7 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool) ->
         proposed,
         max_increase=settings.LDN_MAX_OVERNIGHT_INCREASE_MG,
         clinic_max=settings.LDN_CLINIC_MAX_DOSE_MG,
+        kept=kept,
     )
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
@@ -1457,7 +1459,7 @@ def save_version(
         )
         confirmed, moved = _confirmed_start_and_increase(
             lambda: _confirmed_warning(
-                view.newest_versions, latest_number + 1, change, confirmed_increase
+                view.newest_versions, latest_number + 1, change, confirmed_increase, after[1:]
             ),
             skipped_steps(
                 view.versions,

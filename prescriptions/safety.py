@@ -1,11 +1,12 @@
 """Plan-change safety: the increases a clinician must confirm before a new version is saved.
 
 Pure: plain versions in, plain warnings out. A change is checked against the plan as it would
-be with the change saved, night by night, from the night before the change takes effect
-to the night its schedule reaches its last step: an increase of more than ``max_increase``
-mg from one dosed night to the next, or any dose above ``clinic_max``, is a warning. The
-nights are read through titration.prescribed_dose, so a hold (no dose) never hides a jump:
-the comparison is with the last dosed night before it.
+be with the change saved (and what it signs again after it), night by night, from the night
+the change takes effect to the last night on which anything it signs can change: the first
+night of its last step, and the first dosed night after any hold. An increase of more than
+``max_increase`` mg from one dosed night to the next dosed night, or any dose above
+``clinic_max``, is a warning. The nights are read through titration.prescribed_dose, so a
+hold (no dose) never hides a jump: the comparison is with the last dosed night before it.
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ def _mg(value: Decimal) -> Decimal:
     return Decimal(decimal_text(value))
 
 
-def _last_night(version: titration.PlainVersion) -> date:
-    """The first night of the version's last step (after it nothing changes)."""
-    return max(version.effective_night, titration.step_schedule(version)[-1][0])
+def _last_night(signed: Sequence[titration.PlainVersion]) -> date:
+    """The last night to judge: the last on which what ``signed`` (the change and what it
+    signs again after it) asks can change, so every night after it doses as it does. Not the
+    first night of the change's last step alone: when that night was inside a hold, the
+    first dose after the hold was never judged, and 2 mg then 4.5 mg after a hold was saved
+    without the increase question (found by QA)."""
+    return titration.last_edge(signed)
 
 
 def increase_warnings(
@@ -45,13 +50,16 @@ def increase_warnings(
     *,
     max_increase: Decimal,
     clinic_max: Decimal,
+    kept: Sequence[titration.PlainVersion] = (),
 ) -> list[IncreaseWarning]:
     """What a clinician must confirm before ``proposed`` joins ``versions`` (one per kind).
 
-    ``proposed`` must carry the next version number. Only the nights the proposed version
-    governs are judged; earlier nights keep the plan they had.
+    ``proposed`` must carry the next version number; ``kept``: the versions the change signs
+    again after it (a later hold or switch kept), read as the plan will dose. Only the
+    nights from the proposed version's first are judged; earlier nights keep the plan they
+    had.
     """
-    after = [*versions, proposed]
+    after = [*versions, proposed, *kept]
     first = proposed.effective_night
     previous = None
     night = first - timedelta(days=1)
@@ -63,7 +71,7 @@ def increase_warnings(
 
     warnings: list[IncreaseWarning] = []
     step_warned = max_warned = False
-    night, last = first, _last_night(proposed)
+    night, last = first, _last_night([proposed, *kept])
     while night <= last and not (step_warned and max_warned):
         dose = titration.prescribed_dose(after, night)
         if dose is not None:

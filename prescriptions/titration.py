@@ -465,6 +465,13 @@ def _edges(versions: Sequence[PlainVersion]) -> Iterator[date]:
             yield first
 
 
+def last_edge(versions: Sequence[PlainVersion]) -> date:
+    """The last night on which what ``versions`` ask may change (_edges): every night after
+    it asks what it asks, so a check of the nights from a change on is complete once it has
+    judged this one (safety.increase_warnings)."""
+    return max(_edges(versions))
+
+
 def changes_nothing(versions: Sequence[PlainVersion], proposed: PlainVersion) -> bool:
     """Whether saving ``proposed`` as the newest version would leave every night from its
     effective night as ``versions`` already have it: the same state, dose and dosing time,
