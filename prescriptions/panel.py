@@ -13,6 +13,8 @@ from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.compiled_queries import CompiledQuery
+from ldn_journal.local_dates import local_date
+from patients import wording
 from patients.pause import urgent_state
 from patients.templatetags.journal import night_heading
 from prescriptions import plans, titration
@@ -107,6 +109,49 @@ def row_length(versions, row: titration.Stretch) -> str | None:
     if row.last is None:
         return gettext("%(length)s, then continues") % {"length": step_length(runs)}
     return step_length(runs)
+
+
+def row_dates(versions, row: titration.Stretch) -> str | None:
+    """My plan's words for a dosing row that a switch of dosing time cuts in two or more,
+    run by run with their dates (titration.stretch_run_dates: the nights row_length counts
+    for the plan panel's Length, so the two cannot disagree): "3 mg: from 8 Dec to 10 Dec
+    in the evening, then from 11 Dec to 14 Dec in the morning". My plan said "3 mg in the
+    morning — from 8 Dec to 14 Dec" for it (found by QA). None for a row of one run (the
+    list says its dates and dosing time itself)."""
+    runs = titration.stretch_run_dates(versions, row)
+    if len(runs) < 2:
+        return None
+    words = [_run_words(*run) for run in runs]
+    text = words[0]
+    for later in words[1:]:
+        text = gettext("%(earlier)s, then %(later)s") % {"earlier": text, "later": later}
+    return gettext("%(dose)s mg: %(runs)s") % {"dose": wording.amount(row.dose_mg), "runs": text}
+
+
+def _run_words(first, last, dosing_time) -> str:
+    """One run of row_dates: its nights (or days) and when the dose is taken on them."""
+    morning = dosing_time == titration.MORNING
+    dates = {"first": local_date(first, "day_month")}
+    if last is None:
+        message = (
+            gettext("from %(first)s onwards in the morning")
+            if morning
+            else gettext("from %(first)s onwards in the evening")
+        )
+    elif last == first:
+        message = (
+            gettext("on %(first)s in the morning")
+            if morning
+            else gettext("on %(first)s in the evening")
+        )
+    else:
+        dates["last"] = local_date(last, "day_month")
+        message = (
+            gettext("from %(first)s to %(last)s in the morning")
+            if morning
+            else gettext("from %(first)s to %(last)s in the evening")
+        )
+    return message % dates
 
 
 def _dosing_switch(view, position, night, dosing_time):

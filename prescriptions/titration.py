@@ -1051,6 +1051,27 @@ def stretch_runs(versions: Sequence[PlainVersion], stretch: Stretch) -> tuple[tu
     return night_runs(own, first, end, stretch.dosing_time)
 
 
+def stretch_run_dates(
+    versions: Sequence[PlainVersion], stretch: Stretch
+) -> tuple[tuple[date, date | None, str], ...]:
+    """:func:`stretch_runs`' runs with their dates, as (first, last, dosing time): the nights
+    the plan panel's Length counts ("3 nights, then 4 days"), dated for a list that says
+    them by date (My plan: "from 8 Dec to 10 Dec in the evening, then from 11 Dec to 14 Dec
+    in the morning"). A last row's last run carries on (``last`` None). Nights before the
+    row's own first night (a step counted from before it) are left out. () as stretch_runs."""
+    runs = stretch_runs(versions, stretch)
+    start = stretch.first if stretch.last is not None else stretch.counted_from or stretch.first
+    dated: list[tuple[date, date | None, str]] = []
+    for count, time_of in runs:
+        end = start + timedelta(days=count - 1)
+        if end >= stretch.first:
+            dated.append((max(start, stretch.first), end, time_of))
+        start = end + timedelta(days=1)
+    if dated and stretch.last is None:
+        dated[-1] = (dated[-1][0], None, dated[-1][2])
+    return tuple(dated)
+
+
 def night_runs(
     versions: Sequence[PlainVersion], first: date, end: date, dosing_time: str
 ) -> tuple[tuple[int, str], ...]:

@@ -16,7 +16,7 @@ from patients.models import Patient
 from patients.pause import urgent_state
 from patients.rules import nights
 from prescriptions import request_plan, titration
-from prescriptions.panel import earlier_prescriptions, plan_state
+from prescriptions.panel import earlier_prescriptions, plan_state, row_dates
 
 # The dose card's heading, in the home card's word for the night (nights.relative_night):
 # before noon an evening doser is still in last night, whose dose the card shows; it said
@@ -70,6 +70,9 @@ def my_plan(request):
             # Tonight's step, the holds and the steps after them, with the nights the
             # clinician's plan panel shows (the one list: PlanView.steps_ahead).
             "schedule": schedule,
+            # Each row with its words when a switch of dosing time cuts it (panel.row_dates,
+            # counted as the plan panel's Length counts the row), else None.
+            "schedule_rows": [(row, row_dates(state["plan"].versions, row)) for row in schedule],
             # Tonight's night of its step, counted as the steps list dates the step.
             "night_in_step": schedule[0].night_number(night) if schedule else None,
             # Each step says when it is taken once the steps have more than one dosing time.

@@ -19,9 +19,7 @@ from django.utils import translation
 from prescriptions import plans, titration
 from prescriptions.panel import row_length
 from tests.patients.journal_support import (
-    make_plan,
     panel_steps_table,
-    switch_dosing_time,
     visible_text,
 )
 from tests.security.reauth import signed_in_reauthenticated
@@ -29,23 +27,6 @@ from tests.security.reauth import signed_in_reauthenticated
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def switched_in_step_2(patient_a, clinician_a):
-    """Evening dosing from 1 Dec: 1.5 mg for 7 nights, 3 mg for 7 (8-14 Dec), then 4.5 mg;
-    morning dosing from 11 Dec: step 2 is 3 nights (8-10 Dec) then 4 days (11-14 Dec)."""
-    make_plan(
-        patient_a, clinician_a, steps=(("1.5", 7), ("3", 7), ("4.5", None)), start=date(2026, 12, 1)
-    )
-    switch_dosing_time(
-        patient_a,
-        clinician_a,
-        "morning",
-        date(2026, 12, 11),
-        signed=datetime(2026, 12, 10, 12, tzinfo=UTC),
-    )
-    return patient_a
 
 
 def _summary(clinician, patient, page="clinic:plan_change", language="en"):
