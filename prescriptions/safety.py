@@ -44,6 +44,32 @@ def _last_night(signed: Sequence[titration.PlainVersion]) -> date:
     return titration.last_edge(signed)
 
 
+def _step_message(night, dose, previous_night, previous, max_increase):
+    """The step warning, naming the night compared with when it is not the night before
+    (a hold or a gap between them): "after 2 mg the night before" was said of 9 Dec after
+    a hold from 6 to 8 Dec."""
+    values = {
+        "dose": _mg(dose),
+        "night": DateWithYear.of(night),
+        "previous": _mg(previous),
+        "increase": _mg(dose - previous),
+        "most": _mg(max_increase),
+    }
+    if previous_night == night - timedelta(days=1):
+        return gettext_noop(
+            "%(dose)s mg on the night of %(night)s after %(previous)s mg the night before is "
+            "an increase of %(increase)s mg, more than %(most)s mg in one step.",
+            **values,
+        )
+    return gettext_noop(
+        "%(dose)s mg on the night of %(night)s after %(previous)s mg on the night of "
+        "%(previous_night)s (no dose in between) is an increase of %(increase)s mg, more "
+        "than %(most)s mg in one step.",
+        previous_night=DateWithYear.of(previous_night),
+        **values,
+    )
+
+
 def increase_warnings(
     versions: Sequence[titration.PlainVersion],
     proposed: titration.PlainVersion,
@@ -68,6 +94,7 @@ def increase_warnings(
         if previous is not None:
             break
         night -= timedelta(days=1)
+    previous_night = night
 
     warnings: list[IncreaseWarning] = []
     step_warned = max_warned = False
@@ -83,16 +110,7 @@ def increase_warnings(
                         dose,
                         previous,
                         "step",
-                        gettext_noop(
-                            "%(dose)s mg on the night of %(night)s after %(previous)s mg the "
-                            "night before is an increase of %(increase)s mg, more than "
-                            "%(most)s mg in one step.",
-                            dose=_mg(dose),
-                            night=DateWithYear.of(night),
-                            previous=_mg(previous),
-                            increase=_mg(dose - previous),
-                            most=_mg(max_increase),
-                        ),
+                        _step_message(night, dose, previous_night, previous, max_increase),
                     )
                 )
             if not max_warned and dose > clinic_max:
@@ -112,6 +130,6 @@ def increase_warnings(
                         ),
                     )
                 )
-            previous = dose
+            previous, previous_night = dose, night
         night += timedelta(days=1)
     return warnings

@@ -31,8 +31,9 @@ SKIPPED = (
     "step 1, 2 mg, to step 2, 4.5 mg."
 )
 INCREASE = (
-    "Please confirm this increase: 4.5 mg on the night of 9 Dec 2026 after 2 mg the night "
-    "before is an increase of 2.5 mg, more than 1.5 mg in one step."
+    "Please confirm this increase: 4.5 mg on the night of 9 Dec 2026 after 2 mg on the night "
+    "of 1 Dec 2026 (no dose in between) is an increase of 2.5 mg, more than 1.5 mg in one "
+    "step."
 )
 START_BOX = "2026-12-09:2"
 ALL_TICKED = {"confirm_gap": "on", "confirm_start": START_BOX, "confirm_increase": "on"}

@@ -108,3 +108,16 @@ def test_a_hold_the_change_signs_again_after_it_is_read_as_the_plan_doses():
         Decimal("2"),
         Decimal("4"),
     )
+
+
+def test_the_warning_names_the_last_dosed_night_when_it_is_not_the_night_before():
+    [warning] = [w for w in warnings_for(held_change("4.5"), ON_2MG) if w.reason == "step"]
+    assert (
+        "4.5 mg on the night of 9 Dec 2026 after 2 mg on the night of 5 Dec 2026 (no dose in "
+        "between) is an increase of 2.5 mg" in warning.message
+    )
+
+
+def test_the_warning_says_the_night_before_when_it_is():
+    [warning] = warnings_for(version(2, date(2026, 3, 10), [("4.5", None)]))
+    assert "after 2.75 mg the night before" in warning.message
