@@ -18,10 +18,7 @@ from tests.patients.journal_support import (
     sign_restart,
     sign_steps,
     switch_dosing_time,
-<<<<<<< HEAD
     visible_text,
-=======
->>>>>>> 521d06e8 (My plan words a step cut by a switch of dosing time run by run, as the plan page counts it)
 )
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.prescriptions.skipped_steps_support import DEC_2
@@ -143,7 +140,6 @@ def ended_and_prescribed_again(patient_a, clinician_a):
 
 
 @pytest.fixture
-<<<<<<< HEAD
 def vivid_after_step_up(clinician):
     """1.5 mg from 1 Jan, 3 mg from 8 Jan (vivid dreams of intensity 8 on 8-10 Jan), then
     4.5 mg; a London patient (the suggestion tests' patient: suggestions_support)."""
@@ -161,7 +157,9 @@ def vivid_after_step_up(clinician):
             morning_logged_at=datetime(2026, 1, day + 1, 8, tzinfo=UTC),
         )
     return patient
-=======
+
+
+@pytest.fixture
 def switched_in_step_2(patient_a, clinician_a):
     """Evening dosing from 1 Dec: 1.5 mg for 7 nights, 3 mg for 7 (8-14 Dec), then 4.5 mg;
     morning dosing from 11 Dec: step 2 is 3 nights (8-10 Dec) then 4 days (11-14 Dec)."""
@@ -176,4 +174,3 @@ def switched_in_step_2(patient_a, clinician_a):
         signed=datetime(2026, 12, 10, 12, tzinfo=UTC),
     )
     return patient_a
->>>>>>> 521d06e8 (My plan words a step cut by a switch of dosing time run by run, as the plan page counts it)
