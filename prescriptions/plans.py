@@ -127,6 +127,15 @@ class PlanView:
             switch = self.next_dosing_time_switch(switch.night)
         return tuple(runs)
 
+    def default_restart_step(self, choices: titration.RestartChoices) -> int:
+        """The step the Resume form opens on (titration.default_restart_step), from the
+        positions every surface reads: after a dated hold, the plan's on the night after
+        its last (what the plan page's "Next change" and the report's "restart at" say);
+        the dose on the night before the held run."""
+        last = titration.hold_last_night(self.versions, choices.night_before + timedelta(days=1))
+        after = self.on(last + timedelta(days=1)) if last is not None else None
+        return titration.default_restart_step(choices, self.dose_on(choices.night_before), after)
+
     def held_until(self, night: date) -> date | None:
         """While the plan is on hold on ``night``: its last night, the night before a signed
         restart (titration.hold_last_night); None when no restart is signed or not on hold."""

@@ -999,6 +999,41 @@ def restart_step_index(steps: Sequence[Step], dose_mg: Decimal | None) -> int:
     return -max(below)[1] if below else 0
 
 
+def default_restart_step(
+    choices: RestartChoices, dose_before: Decimal | None, after: PlanPosition | None
+) -> int:
+    """THE step the Resume form opens on: an index into ``choices.version``'s steps (the ones
+    it offers). Never above what the plan already says: a restart signed as the form opens
+    never raises the dose.
+
+    ``after``: for a dated hold (its last night signed), the plan's position on the night
+    after it (PlanView.on), what the plan page's "Next change" and the report's "restart
+    at" say: the form opens on that step, so saving it changes no dose. A hold from 5 Dec
+    until 8 Dec over steps changed that night to 3 mg then 4.5 mg said "restart at 3 mg",
+    and the form opened on 4.5 mg, the dose of 4 Dec under the plan before (found by QA).
+
+    ``after`` None (an open-ended hold) or not dosing: the lower of ``dose_before`` (the
+    dose on the night before the held run) and the held plan's own dose on its first held
+    night, the step at it else the nearest lower (restart_step_index): a restart never
+    defaults to a step up, neither the one the hold began on nor a dose cut signed with it.
+    """
+    steps = choices.version.steps
+    if after is not None and after.status == ACTIVE:
+        index = (after.step_number or 0) - choices.version.steps_before - 1
+        if 0 <= index < len(steps) and steps[index].dose_mg == after.dose_mg:
+            return index
+        return restart_step_index(steps, after.dose_mg)
+    first_held = choices.night_before + timedelta(days=1)
+    schedule = choices.version._schedule
+    held = (
+        schedule[_step_index(schedule, first_held)][2].dose_mg
+        if first_held >= choices.version.start_date
+        else None
+    )
+    doses = [dose for dose in (dose_before, held) if dose is not None]
+    return restart_step_index(steps, min(doses) if doses else None)
+
+
 def step_schedule(version: PlainVersion) -> list[tuple[date, date | None, Step]]:
     """The first and last night of each step. The last step's last night is ``None``: its
     dose carries on after its length (the app never stops a dose a clinician has not

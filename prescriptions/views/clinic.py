@@ -697,14 +697,9 @@ def plan_resume(request, patient_id):
         step = 0
         held = choices(state)
         if held is not None:
-            # Default: the step of the steps offered at the dose the patient was on before
-            # the hold (else the nearest lower one): the version then in effect may have had
-            # other steps, and its position matched no choice.
-            # Before the run of held nights: with holds back to back, the night before the
-            # newest hold is held too (no dose), and the form opened on the first step.
-            step = titration.restart_step_index(
-                held.version.steps, state["plan"].dose_on(held.night_before)
-            )
+            # Default: what the plan already does after a dated hold, else never a step up
+            # from the dose before the held run (PlanView.default_restart_step).
+            step = state["plan"].default_restart_step(held)
             signed = titration.signed_restart(state["plain_versions"], held, state["tonight"])
             if signed is not None:
                 # Reopened, the page keeps the restart signed (its night and step).
