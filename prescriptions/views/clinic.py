@@ -733,6 +733,10 @@ def plan_resume(request, patient_id):
         # for any restart night the clinician may type: from the first it can be.
         held_from = state["plan"].first_held_night(state["tonight"])
         return {
+            # No hold running or to come: the page says so at once and shows no form (it
+            # showed the whole form and refused only once signed). A POST is still refused
+            # by resume_change, and nothing is stored.
+            "nothing_to_resume": choices(state) is None,
             "resumed_hold": resumed_hold_message(restart, hold) if named else "",
             "restart_dosing": (
                 restart_dosing_message(state["plan"], max(held_from, state["first_night"]))

@@ -254,7 +254,7 @@ def test_resume_when_not_on_hold_is_refused_with_a_message(
 ):
     response = clinician_client.post(url("plan_resume", patient_a), resume_data(based_on=1))
     assert response.status_code == 200
-    assert "The plan is not on hold" in page_text(response)
+    assert "This plan is not on hold and no hold is signed ahead" in page_text(response)
     assert PlanVersion.objects.count() == 1
 
 
