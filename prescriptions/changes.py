@@ -759,8 +759,10 @@ def resume_change(
             % {"first": held.step_number(0), "last": held.step_total}
         )
     if held_from > tonight_night and resume_on < held_from:
-        # A morning doser's hold runs over days, as the Resume form's labels say.
-        if latest.dosing_time == titration.MORNING:
+        # A morning doser's hold runs over days, as the Resume form's labels say: worded by
+        # the dosing time on the hold's first night, not the newest version's (a switch to
+        # mornings signed for after an evening hold said "the day of" its first night).
+        if titration.dosing_time_from(versions, held_from) == titration.MORNING:
             message = gettext(
                 "The hold has not begun: it starts on the day of %(start)s, so the restart "
                 "can be on %(start)s at the earliest. A restart on %(start)s cancels the hold; "
