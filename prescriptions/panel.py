@@ -49,7 +49,10 @@ def plan_state(patient, now=None, view=None, tonight=None):
         # night: the newest version's dosing time is the one after that switch, and the
         # pages offered "Switch to morning dosing" to a patient dosing in the morning.
         "dosing_time_now": dosing_time,
-        "dosing_switch": _dosing_switch(view, position, night, dosing_time),
+        "dosing_switch": (switch := _dosing_switch(view, position, night, dosing_time)),
+        # Each switch signed after that one, as (first night, dosing time): "Current plan"
+        # named only the first of two switches ahead (PlanView.dosing_times_from).
+        "later_switches": view.dosing_times_from(night)[2:] if switch is not None else (),
         "position": position,
         # Until when the plan is on hold (a restart already signed ends it): every surface
         # that says "on hold until ..." reads this, not the version's own hold_until.
