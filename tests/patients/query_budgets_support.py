@@ -1,5 +1,8 @@
 """The query budget of each clinician page (the query-budget and page-form tests')."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 # Issue 18 added one query to every clinician page: the break-glass banner reads the
 # clinician's active grants (not the session), so it shows in each of their sessions. Since
 # issue 19 it reads them in the navigation's query of open urgent reports: one fewer again.
@@ -36,3 +39,14 @@ BUDGETS = {
     "clinic:export csv": 15,
     "clinic:export fhir": 15,
 }
+
+
+def _queries(client, url, params):
+    """How many queries a second GET of ``url`` sends (the first warms what is cached)."""
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, response.get("Location")
+    return len(queries)

@@ -7,15 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ldn_journal.accounts.models import User
 from patients.models import CareTeamMembership, NightlyEntry, Patient
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan, severe_side_effect
-from tests.patients.query_budgets_support import BUDGETS
+from tests.patients.query_budgets_support import BUDGETS, _queries
 from tests.patients.urgent_support import urgent_report
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +30,6 @@ def _more_patients(clinician, n):
     CareTeamMembership.objects.bulk_create(
         CareTeamMembership(patient=patient, clinician=clinician) for patient in patients
     )
-
-
-def _queries(client, url, params):
-    client.get(url, params)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, params)
-        if response.streaming:
-            b"".join(response.streaming_content)
-    assert response.status_code == 200, response.get("Location")
-    return len(queries)
 
 
 @time_machine.travel(NOW, tick=False)

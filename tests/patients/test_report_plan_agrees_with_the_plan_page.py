@@ -22,10 +22,7 @@ from tests.patients.journal_support import (
     switch_dosing_time,
     visible_text,
 )
-from tests.patients.test_query_budgets import _queries
-from tests.patients.test_report_superseded_versions import (  # noqa: F401 (a fixture)
-    replaced_restart,
-)
+from tests.patients.query_budgets_support import _queries
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +72,7 @@ def two_prescriptions_and_a_step_ahead(two_prescriptions, clinician_a):
 
 
 @pytest.fixture
-def replaced_restart_tonight(replaced_restart):  # noqa: F811
+def replaced_restart_tonight(replaced_restart):
     """On hold from 2 Dec; a restart on 10 Dec (v3) replaced tonight, 5 Dec, by a new hold
     from tonight (v4) that restarts on 15 Dec (v5)."""
     return replaced_restart, DEC_5

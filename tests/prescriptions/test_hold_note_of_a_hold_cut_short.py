@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from prescriptions import plans
 from tests.patients.journal_support import make_plan, sign_hold, sign_restart
-from tests.prescriptions.test_hold_until_a_signed_restart import DEC_2, HOLD_SIGNED, NOW
+from tests.prescriptions.signed_restart_support import DEC_2, HOLD_SIGNED, NOW
 
 pytestmark = pytest.mark.django_db
 
