@@ -1203,9 +1203,12 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool, ke
     ``versions`` are the prescription's versions before the change; ``kept``, the plain
     versions it signs again after it (_signed_again), a later hold kept among them. Raises
     NeedsConfirmation when there are warnings and the clinician has not confirmed. An ending
-    or a hold prescribes nothing new, so neither is checked.
+    prescribes nothing new, so it is not checked. A hold is, for the increases it makes
+    alone: the steps are dated, so a hold over a whole middle step (1.5 mg, held through
+    the 3 mg step, 4.5 mg after it) took the patient from 1.5 to 4.5 mg and nobody was
+    asked; the jumps its steps already had were confirmed when those were signed.
     """
-    if change.kind in (PlanVersion.Kind.ENDED, PlanVersion.Kind.HOLD):
+    if change.kind == PlanVersion.Kind.ENDED:
         return ""
     proposed = _as_plain(change, number, versions)
     warnings = safety.increase_warnings(
@@ -1214,6 +1217,7 @@ def _confirmed_warning(versions, number, change: PlanChange, confirmed: bool, ke
         max_increase=settings.LDN_MAX_OVERNIGHT_INCREASE_MG,
         clinic_max=settings.LDN_CLINIC_MAX_DOSE_MG,
         kept=kept,
+        made_only=change.kind == PlanVersion.Kind.HOLD,
     )
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)

@@ -832,8 +832,8 @@ class HoldForm(SignedVersionForm):
         required=False,
         help_text=_("Leave empty for an open-ended hold until you resume the plan."),
     )
-    # A hold prescribes no dose, so it never raises one: no increase to confirm.
-    confirm_increase = None
+    # confirm_increase (SignedVersionForm's): the steps are dated, so a hold over a whole
+    # step makes the first dose after it a bigger step up (changes._confirmed_warning).
     # The night the clinician confirms LDN restarts on, when the hold's end ends a hold
     # until resumed (changes.NeedsRestartConfirmation): the box's value is that night, so a
     # box ticked for other dates confirms nothing. Drawn by _confirm_restart.html, never

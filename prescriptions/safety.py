@@ -77,13 +77,16 @@ def increase_warnings(
     max_increase: Decimal,
     clinic_max: Decimal,
     kept: Sequence[titration.PlainVersion] = (),
+    made_only: bool = False,
 ) -> list[IncreaseWarning]:
     """What a clinician must confirm before ``proposed`` joins ``versions`` (one per kind).
 
     ``proposed`` must carry the next version number; ``kept``: the versions the change signs
     again after it (a later hold or switch kept), read as the plan will dose. Only the
     nights from the proposed version's first are judged; earlier nights keep the plan they
-    had.
+    had. ``made_only``: only what the change makes (a hold, which carries the signed steps):
+    a night that doses as before and whose increase the plan already had, from a night
+    dosed no lower, was signed (and confirmed) with those steps and is not asked again.
     """
     after = [*versions, proposed, *kept]
     first = proposed.effective_night
@@ -95,14 +98,29 @@ def increase_warnings(
             break
         night -= timedelta(days=1)
     previous_night = night
+    # The plan without the change, night by night: what it already asked (made_only).
+    before_previous = previous
 
     warnings: list[IncreaseWarning] = []
     step_warned = max_warned = False
     night, last = first, _last_night([proposed, *kept])
     while night <= last and not (step_warned and max_warned):
         dose = titration.prescribed_dose(after, night)
+        before = titration.prescribed_dose(versions, night)
+        had = made_only and before == dose
         if dose is not None:
-            if not step_warned and previous is not None and dose - previous > max_increase:
+            had_step = (
+                had
+                and previous is not None
+                and before_previous is not None
+                and before_previous <= previous
+            )
+            if (
+                not step_warned
+                and not had_step
+                and previous is not None
+                and dose - previous > max_increase
+            ):
                 step_warned = True
                 warnings.append(
                     IncreaseWarning(
@@ -113,7 +131,7 @@ def increase_warnings(
                         _step_message(night, dose, previous_night, previous, max_increase),
                     )
                 )
-            if not max_warned and dose > clinic_max:
+            if not max_warned and not had and dose > clinic_max:
                 max_warned = True
                 warnings.append(
                     IncreaseWarning(
@@ -131,5 +149,7 @@ def increase_warnings(
                     )
                 )
             previous, previous_night = dose, night
+        if before is not None:
+            before_previous = before
         night += timedelta(days=1)
     return warnings

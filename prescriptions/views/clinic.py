@@ -598,7 +598,7 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
                     based_on=form.cleaned_data["based_on"],
                     change=change,
                     now=now,
-                    # A hold's and an ending's forms have no box: they raise no dose.
+                    # An ending's form has no box: it raises no dose.
                     confirmed_increase=form.cleaned_data.get("confirm_increase", False),
                     # The Hold form's only: the night it confirms LDN restarts on.
                     confirmed_restart=form.cleaned_data.get("confirm_restart"),

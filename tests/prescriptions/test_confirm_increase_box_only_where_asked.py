@@ -1,7 +1,7 @@
 """ "I confirm this increase" only where a change can raise the dose, and only when asked
-(found by QA): the hold and dosing-time pages always showed the box, though a hold never
-raises a dose and a switch asks for it only when the save says so (NeedsConfirmation), as
-the change and resume pages do (_confirm_increase.html)."""
+(found by QA): the hold and dosing-time pages always showed the box, though a hold or a
+switch asks for it only when the save says so (NeedsConfirmation), as the change and resume
+pages do (_confirm_increase.html)."""
 
 from datetime import UTC, datetime
 
