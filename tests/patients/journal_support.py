@@ -139,10 +139,12 @@ def sign_hold(
     restart_reason="Healed",
     restart_note="",
     confirmed_restart=None,
+    confirmed_increase=False,
 ):
     """The clinician holds the plan from the night ``hold_from`` to ``hold_until`` (None:
     open-ended), signed at ``signed``; ``confirmed_restart``: the night they confirm LDN
-    restarts on, when the hold ends a hold until resumed (NeedsRestartConfirmation). With
+    restarts on, when the hold ends a hold until resumed (NeedsRestartConfirmation);
+    ``confirmed_increase``: the increase a hold over a whole step makes (NeedsConfirmation). With
     ``restart_on``, then signs a restart on that night at the plan's step ``restart_step``
     (sign_restart), at ``restart_signed`` (default ``signed``). Returns the last version
     signed."""
@@ -159,6 +161,7 @@ def sign_hold(
         ),
         signed,
         confirmed_restart=confirmed_restart,
+        confirmed_increase=confirmed_increase,
     )
     if restart_on is None:
         return held

@@ -50,7 +50,10 @@ def test_a_switch_of_dosing_time_inside_a_hold_asks_the_increase_after_it(patien
         steps=(("2", 35), ("3", 2), ("4", None)),
         formulation="other",
     )
-    sign_hold(patient_a, clinician_a, DEC_6, date(2026, 12, 9), signed=SIGNED)
+    # The hold over the whole 3 mg step asks (and is confirmed) for 2 then 4 mg itself.
+    sign_hold(
+        patient_a, clinician_a, DEC_6, date(2026, 12, 9), signed=SIGNED, confirmed_increase=True
+    )
 
     def switch(plan):
         return dosing_time_change(

@@ -303,7 +303,9 @@ def test_a_hold_cannot_end_further_ahead_than_any_plan_date(
     assert "The last night of the hold must be between" in page_text(response)
     assert PlanVersion.objects.count() == 1
     within = TONIGHT + timedelta(days=30)
-    response = clinician_client.post(url("plan_hold", patient_a), hold_data(hold_until=within))
+    # Held over the whole 3 mg step: 4.5 mg after 1.5 mg asks the increase (confirmed here).
+    data = {**hold_data(hold_until=within), "confirm_increase": "on"}
+    response = clinician_client.post(url("plan_hold", patient_a), data)
     assert response.status_code == 302
 
 
