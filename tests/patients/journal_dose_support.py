@@ -14,7 +14,11 @@ BAD_DOSES = [
     "NaN",
     "Infinity",
     "4.5.1",
-    "3,0",
+    "3,0,0",
     "1.234",
     "1" * 60,
 ]
+
+# A decimal comma where the language writes a point: refused with "Use a point for decimals"
+# (a comma region's phone keypad offers only ","), not the range's message.
+COMMA_DOSES = [("3,0", "3.0"), ("1,5", "1.5"), ("4,25", "4.25")]

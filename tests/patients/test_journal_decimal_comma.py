@@ -53,7 +53,8 @@ def test_4_comma_5_is_refused_in_english_with_what_is_allowed_and_nothing_stored
 ):
     response = log_dose(patient_client, "4,5", "en")
     page = response.content.decode()
-    assert "Enter a dose between 1 and 5 mg, with at most two decimals (for example 1.5)." in page
+    # The comma named as the mistake: a comma region's phone keypad offers only "," (QA).
+    assert "Use a point for decimals: 4.5." in page
     assert not NightlyEntry.objects.exists()
 
 

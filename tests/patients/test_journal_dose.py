@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from patients.journal.forms import parse_volume
 from prescriptions.forms import dose_from_text as parse_dose
-from tests.patients.journal_dose_support import BAD_DOSES
+from tests.patients.journal_dose_support import BAD_DOSES, COMMA_DOSES
 
 MESSAGE = "Enter a dose between 1 and 5 mg, with at most two decimals (for example 1.5)."
 
@@ -40,6 +40,15 @@ def test_anything_else_is_refused_with_the_allowed_range(text):
     with pytest.raises(ValidationError) as error:
         parse_dose(text, decimal_separator=".")
     assert error.value.messages == [MESSAGE]
+
+
+@pytest.mark.parametrize(("text", "typed_with_a_point"), COMMA_DOSES)
+def test_a_decimal_comma_where_the_language_writes_a_point_is_named_as_the_mistake(
+    text, typed_with_a_point
+):
+    with pytest.raises(ValidationError) as error:
+        parse_dose(text, decimal_separator=".")
+    assert error.value.messages == [f"Use a point for decimals: {typed_with_a_point}."]
 
 
 def test_a_decimal_comma_is_read_only_when_the_locale_uses_one():

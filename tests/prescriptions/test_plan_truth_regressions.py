@@ -220,11 +220,20 @@ ARABIC_INDIC_ONE, ARABIC_INDIC_THREE = "\u0661", "\u0663"
 
 
 @pytest.mark.parametrize(
-    "typed",
-    ["0_5", "1_5", "1e0", ARABIC_INDIC_ONE, ARABIC_INDIC_THREE, "NaN", "Infinity", "1,5"],
+    ("typed", "message"),
+    [
+        *(
+            (typed, DOSE_MESSAGE)
+            for typed in (
+                *("0_5", "1_5", "1e0", ARABIC_INDIC_ONE, ARABIC_INDIC_THREE, "NaN", "Infinity"),
+            )
+        ),
+        # A decimal comma on an English page is named as the mistake, by both.
+        ("1,5", "Use a point for decimals: 1.5."),
+    ],
 )
-def test_a_plan_step_refuses_what_the_journal_refuses_with_the_same_message(typed):
-    assert step_row(typed).errors["dose_mg"] == [DOSE_MESSAGE]
+def test_a_plan_step_refuses_what_the_journal_refuses_with_the_same_message(typed, message):
+    assert step_row(typed).errors["dose_mg"] == [message]
     now = utc(2026, 1, 15, 22)
     evening = EveningForm(
         data={"dose": typed, "taken_at": "2026-01-15T22:00", "submission_id": "1" * 32},
@@ -233,7 +242,7 @@ def test_a_plan_step_refuses_what_the_journal_refuses_with_the_same_message(type
         now=now,
     )
     evening.is_valid()
-    assert evening.errors["dose"] == [DOSE_MESSAGE]
+    assert evening.errors["dose"] == [message]
 
 
 def test_a_plan_step_reads_a_padded_dose_exactly():
