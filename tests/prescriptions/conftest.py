@@ -4,8 +4,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
-from django.urls import reverse
 
 from patients.models import NightlyEntry
 from prescriptions import titration
@@ -18,13 +16,12 @@ from tests.patients.journal_support import (
     sign_restart,
     sign_steps,
     switch_dosing_time,
-    visible_text,
 )
+from tests.prescriptions.clinic_pages_support import clinic_text
 from tests.prescriptions.factories import make_prescription, prescribe_again
 from tests.prescriptions.skipped_steps_support import DEC_2
 from tests.prescriptions.step_numbers_support import DEC_4, DEC_5, DEC_6, _patient_page
 from tests.prescriptions.suggestions_support import JAN_1, jan
-from tests.security.reauth import signed_in_reauthenticated
 
 
 @pytest.fixture
@@ -82,14 +79,7 @@ def clinic_page(clinician):
     followed), signed in and reauthenticated."""
 
     def page(name, patient, now, data=None, language="en"):
-        clinician.language = language
-        clinician.save()
-        client = signed_in_reauthenticated(clinician)
-        with time_machine.travel(now, tick=False):
-            url = reverse(name, args=[patient.pk])
-            response = client.post(url, data, follow=True) if data else client.get(url)
-        assert response.status_code == 200
-        return visible_text(response.content.decode())
+        return clinic_text(clinician, name, patient, now, language, data)
 
     return page
 

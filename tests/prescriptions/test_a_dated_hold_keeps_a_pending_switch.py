@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from prescriptions import plans, titration
 from prescriptions.models import PlanVersion
@@ -24,9 +23,8 @@ from tests.patients.journal_support import (
     sign_hold,
     sign_restart,
     switch_dosing_time,
-    visible_text,
 )
-from tests.security.reauth import signed_in_reauthenticated
+from tests.prescriptions.clinic_pages_support import clinic_text as _page
 
 pytestmark = pytest.mark.django_db
 
@@ -43,17 +41,6 @@ def _patient(clinician, dosing_time, switch_to):
     make_plan(patient, clinician, dosing_time=dosing_time)
     switch_dosing_time(patient, clinician, switch_to, DEC[10], signed=NOW, reason="Insomnia")
     return patient
-
-
-def _page(clinician, name, patient, now, language="en", data=None):
-    clinician.language = language
-    clinician.save()
-    client = signed_in_reauthenticated(clinician)
-    with time_machine.travel(now, tick=False):
-        url = reverse(name, args=[patient.pk])
-        response = client.post(url, data, follow=True) if data else client.get(url)
-    assert response.status_code == 200
-    return visible_text(response.content.decode())
 
 
 def _sign_dated_hold(clinician, patient):

@@ -29,6 +29,7 @@ from tests.patients.journal_support import (
     visible_text,
     your_steps,
 )
+from tests.prescriptions.clinic_pages_support import clinic_text as _page
 from tests.security.reauth import signed_in_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -156,16 +157,6 @@ def test_my_plan_the_panel_and_the_reminders_agree_before_during_and_after_the_h
         expected = evening if plan.dosing_time_on(DEC[day]) == EV else morning
         assert _reminder_time(switch_pending, plan, DEC[day]) == expected, day
     assert {day: plan.dosing_time_on(DEC[day]) for day in (4, 15, 20)} == {4: EV, 15: MO, 20: MO}
-
-
-def _page(clinician, name, patient, now, language="en", data=None):
-    clinician.language = language
-    clinician.save()
-    client = signed_in_reauthenticated(clinician)
-    with time_machine.travel(now, tick=False):
-        url = reverse(name, args=[patient.pk])
-        response = client.post(url, data, follow=True) if data else client.get(url)
-    return visible_text(response.content.decode())
 
 
 @pytest.mark.parametrize(
