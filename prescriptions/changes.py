@@ -152,25 +152,67 @@ class NeedsRestartConfirmation(PlanChangeError):
     (``night``): "a hold over a hold changes its dates" and "give the open hold an end"
     are one change, and the plan restarted with nothing said (an urgent report's hold, a
     dated hold for 10-12 Dec signed inside it: LDN again from 13 Dec). The box carries the
-    night it names, so a box ticked for other dates confirms nothing."""
+    night it names, so a box ticked for other dates confirms nothing. ``increase``: the
+    increase warnings the same save asks about (NeedsConfirmation), asked with it so that
+    one save is confirmed once (asking_too): a hold over a whole step that also ends a hold
+    until resumed was refused for the restart, then again for the increase."""
 
-    def __init__(self, night: date, message: str, dosing_time=titration.EVENING, *, replaces=False):
+    def __init__(
+        self,
+        night: date,
+        message: str,
+        dosing_time=titration.EVENING,
+        *,
+        replaces=False,
+        increase=(),
+    ):
         self.night = night
         # The plan's on ``night`` (a morning doser's nights are days): the form's box says
         # the same (HoldForm.restart_box).
         self.dosing_time = dosing_time
-        box = restart_confirm_label(night, dosing_time)
-        if replaces:
+        self.question = message
+        self.replaces = replaces
+        self.increase = tuple(increase)
+        boxes = {
+            "box": restart_confirm_label(night, dosing_time),
+            "increase": gettext("I confirm this increase"),
+        }
+        parts = [message]
+        if self.increase:
+            parts.append(gettext("Please confirm this increase:"))
+            parts.extend(wording.translate(warning.message) for warning in self.increase)
+        if replaces and self.increase:
+            tail = gettext(
+                "Tick “%(box)s” and “%(increase)s” and sign again to save it; nothing was saved."
+            )
+        elif replaces:
             # A hold over a shorter hold (_confirmed_replaced_restart): keeping the plan on
             # hold until resumed is not what was asked, so that advice does not apply.
             tail = gettext("Tick “%(box)s” and sign again to save it; nothing was saved.")
+        elif self.increase:
+            tail = gettext(
+                "Tick “%(box)s” and “%(increase)s” and sign again to save it; nothing was "
+                "saved. To keep the plan on hold until resumed, do not sign this hold: its "
+                "dates are already on hold."
+            )
         else:
             tail = gettext(
                 "Tick “%(box)s” and sign again to save it; nothing was saved. To keep the "
                 "plan on hold until resumed, do not sign this hold: its dates are already "
                 "on hold."
             )
-        super().__init__(message + " " + tail % {"box": box})
+        super().__init__(" ".join((*parts, tail % boxes)))
+
+    def asking_too(self, increase) -> NeedsRestartConfirmation:
+        """This refusal asking the save's unconfirmed increase too
+        (_confirmed_start_and_increase)."""
+        return NeedsRestartConfirmation(
+            self.night,
+            self.question,
+            self.dosing_time,
+            replaces=self.replaces,
+            increase=increase,
+        )
 
 
 def restart_confirm_label(night: date, dosing_time: str = titration.EVENING) -> str:
@@ -1459,10 +1501,15 @@ def save_version(
             )
         except NeedsGapConfirmation as error:
             gap, gap_asked = "", error
-        restart = _confirmed_restart(view.versions, after, change, confirmed_restart)
-        restart = restart or _confirmed_replaced_restart(
-            view.versions, after, change, confirmed_restart
-        )
+        # An unconfirmed restart too: asked with the increase (a hold's two boxes).
+        try:
+            restart, restart_asked = (
+                _confirmed_restart(view.versions, after, change, confirmed_restart)
+                or _confirmed_replaced_restart(view.versions, after, change, confirmed_restart),
+                None,
+            )
+        except NeedsRestartConfirmation as error:
+            restart, restart_asked = "", error
         confirmed, moved = _confirmed_start_and_increase(
             lambda: _confirmed_warning(
                 view.newest_versions, latest_number + 1, change, confirmed_increase, after[1:]
@@ -1475,7 +1522,7 @@ def save_version(
                 words,
             ),
             confirmed_start,
-            gap_asked,
+            gap_asked or restart_asked,
         )
         confirmed = " ".join(filter(None, (confirmed, gap, restart, moved)))
         version = _insert_version(prescription, latest_number + 1, author, change, now, confirmed)
@@ -2556,7 +2603,7 @@ def _confirmed_start_and_increase(
     confirm_increase,
     asked: SkippedSteps | None,
     confirmed_start,
-    gap: NeedsGapConfirmation | None = None,
+    gap: NeedsGapConfirmation | NeedsRestartConfirmation | None = None,
 ) -> tuple[str, str]:
     """The increase warnings (``confirm_increase()``: _confirmed_warning's answer, which
     raises NeedsConfirmation) and the skipped steps' message (``asked``: skipped_steps's
@@ -2566,7 +2613,10 @@ def _confirmed_start_and_increase(
     and the increase with it; without a gap, NeedsStartConfirmation asks the increase with
     the steps (``confirmed_start``, the box posted as (date, step), is not ``asked.box``).
     A change with a gap, a start moved onto a later step and an increase was refused for
-    the gap and the increase, then again for the steps (found by QA)."""
+    the gap and the increase, then again for the steps (found by QA). A hold's unconfirmed
+    restart (_confirmed_restart, _confirmed_replaced_restart: NeedsRestartConfirmation)
+    comes in as ``gap`` and asks the increase with it the same way: a hold sets no steps,
+    so it asks no gap and no skipped steps."""
     asks_start = asked is not None and confirmed_start != asked.box
     increase, warnings = "", ()
     try:
@@ -2575,6 +2625,8 @@ def _confirmed_start_and_increase(
         if gap is None and not asks_start:
             raise
         warnings = error.warnings
+    if isinstance(gap, NeedsRestartConfirmation):
+        raise gap.asking_too(warnings)
     if gap is not None:
         raise gap.asking_too(asked if asks_start else None, warnings)
     if asks_start:

@@ -606,7 +606,10 @@ def _signed_form_view(request, patient_id, form_class, template_name, build, ini
             except StalePlan as error:
                 return _stale(request, patient, error)
             except PlanChangeError as error:
-                form.needs_confirmation = isinstance(error, NeedsConfirmation)
+                # A restart refusal may ask the increase too: both boxes are drawn.
+                form.needs_confirmation = isinstance(error, NeedsConfirmation) or (
+                    isinstance(error, NeedsRestartConfirmation) and bool(error.increase)
+                )
                 if isinstance(error, NeedsRestartConfirmation):
                     form.restart_night = error.night
                     form.restart_dosing_time = error.dosing_time
