@@ -776,7 +776,9 @@ def resume_change(
     (``first_night``, tonight's or tomorrow's: changes.first_changeable_night): a version
     from ``resume_on`` alone would leave the signed restart in force on the nights between.
     That version holds the plan on those nights, so the paused card shows its note: the
-    clinician's new one, else ``hold_note`` (the note of the hold it takes over from), and
+    clinician's new one, else ``hold_note`` (the note of the hold it takes over from, when
+    written for a hold until resumed: PlanView.moved_restart_note; a dated hold's note may
+    name the end this moves, and the stored version would state it), and
     every history names it "Restart moved to ..." (PlanVersion.get_kind_display), not
     "Resumed" from the hold's first night.
 

@@ -172,27 +172,95 @@ class PlanView:
         short (a Resume before the hold's own last night), that note named nights no longer
         held ("Do not take LDN until 8 Dec" under "up to and including the night of 5 Dec",
         found by exploratory QA): the note of the version that now ends the hold, when it has
-        one; else the hold's, marked as written for the hold as first signed. None when
-        there is no note to show, or not on hold."""
+        one; else the hold's, marked as written for the hold as first signed. When a later
+        version holds the nights after its end (a restart moved later: "Do not take LDN
+        until 8 Dec" under "up to and including the night of 9 Dec" told the patient to
+        restart a night early), not that note: the later version's own, else none. None
+        when there is no note to show, or not on hold."""
         if self.status_on(night) != titration.ON_HOLD:
             return None
         note = self.hold_note(night)
         version = titration.version_in_effect(self.versions, night)
-        row = self.signed_hold_row(version) if version is not None else None
+        index = self._hold_row_index(version) if version is not None else None
+        if index is None or self._note_waits_for_a_restart(index):
+            return HoldNote(note) if note else None
+        row = self.history[index]
         last = self.held_until(night)
-        cut_short = (
-            row is not None
-            and row.hold_until is not None
-            and last is not None
-            and last < row.hold_until
-        )
-        if cut_short:
+        if last is not None and last < row.hold_until:
             ends_it = self.row_in_effect(last + timedelta(days=1))
             if ends_it is not None and ends_it.patient_note.strip():
                 return HoldNote(ends_it.patient_note)
             if note:
                 return HoldNote(note, written_for_longer_hold=True)
+        extended_by = self._extended_by(row)
+        if extended_by is not None:
+            # The nights after the hold's own end are held by a later version (a restart
+            # moved later, a hold over it): a note naming that end would bring the restart
+            # forward ("until 8 Dec" under a hold until 9 Dec). The later version's own
+            # note, written for the dates as they are now; else none.
+            own = extended_by.patient_note.strip()
+            return HoldNote(extended_by.patient_note) if own and own != note.strip() else None
         return HoldNote(note) if note else None
+
+    def moved_restart_note(self, night: date) -> str:
+        """The note a restart moved later keeps for the patient when the clinician writes
+        none (changes.resume_change): the note of the hold on ``night`` when it was written
+        for a hold until resumed (a restart is what it waited for, so moving it names no
+        night the note named); "" for a dated hold's, which may name its end, no longer the
+        plan's once the restart moves ("Do not take LDN until 8 Dec" stored on a restart
+        moved to 10 Dec). The same rule as :meth:`patient_hold_note`."""
+        if self.status_on(night) != titration.ON_HOLD:
+            return ""
+        version = titration.version_in_effect(self.versions, night)
+        index = self._hold_row_index(version) if version is not None else None
+        if index is None or not self._note_waits_for_a_restart(index):
+            return ""
+        return self.history[index].patient_note
+
+    def _note_waits_for_a_restart(self, index: int) -> bool:
+        """Whether the note of the signed hold ``history[index]`` was written for a hold
+        until resumed, so it names no restart night a later version can move: a hold until
+        resumed's own, or one a restart moved later carries from such a hold
+        (moved_restart_note: its note is the note of the hold it took over)."""
+        for _ in range(len(self.history)):
+            row = self.history[index]
+            if row.hold_until is None:
+                return True
+            if row.kind != PlanVersion.Kind.RESUME:
+                return False
+            taken_over = self._taken_over(index)
+            if taken_over is None or self.history[taken_over].patient_note != row.patient_note:
+                return False
+            index = taken_over
+        return False
+
+    def _taken_over(self, index: int) -> int | None:
+        """For a restart moved later (``history[index]``: a Resume that holds), the index of
+        the signed hold it took the held nights over from: the one holding its first held
+        night in the plan as signed before it; None when none did."""
+        plain = self.versions[index]
+        before = self.signed_by(plain)[:-1]
+        version = titration.version_in_effect(before, plain.hold_from)
+        if version is None or titration.status_on(before, plain.hold_from) != titration.ON_HOLD:
+            return None
+        return self._hold_row_index(version)
+
+    def _extended_by(self, row: PlanVersion) -> PlanVersion | None:
+        """The signed version that now holds the night after dated hold ``row``'s own last
+        night, going on with it: a restart moved later, or a hold signed over its end. Not
+        a separate hold signed to begin that night (two holds back to back keep their own
+        notes). None when that night is not held."""
+        night = row.hold_until + timedelta(days=1)
+        if self.status_on(night) != titration.ON_HOLD:
+            return None
+        version = titration.version_in_effect(self.versions, night)
+        index = self._hold_row_index(version) if version is not None else None
+        if index is None or self.history[index] is row:
+            return None
+        later = self.history[index]
+        if later.kind == PlanVersion.Kind.HOLD and later.hold_from == night:
+            return None
+        return later
 
     def signed_hold_row(self, version: titration.PlainVersion) -> PlanVersion | None:
         """The signed row of the hold that ``version`` (one of ``versions``) holds: its
@@ -201,17 +269,22 @@ class PlanView:
         changes._carried_hold), the newest version signed before it, of its prescription,
         that holds from the same first night and is not such a carrier. None when none
         is found or the view carries no rows (batch loads)."""
+        index = self._hold_row_index(version)
+        return self.history[index] if index is not None else None
+
+    def _hold_row_index(self, version: titration.PlainVersion) -> int | None:
+        """Where :meth:`signed_hold_row` finds its row in ``history`` (and ``versions``)."""
         if len(self.history) != len(self.versions):
             return None
         index = next(i for i, plain in enumerate(self.versions) if plain is version)
         if self.history[index].kind not in HOLD_CARRIERS:
-            return self.history[index]
+            return index
         for earlier in range(index - 1, -1, -1):
             plain, row = self.versions[earlier], self.history[earlier]
             if plain.prescription_index != version.prescription_index:
                 break
             if row.kind not in HOLD_CARRIERS and plain.hold_from == version.hold_from:
-                return row
+                return earlier
         return None
 
     def steps_ahead(self, night: date) -> tuple[titration.Stretch, ...]:

@@ -683,8 +683,9 @@ def plan_resume(request, patient_id):
             patient_note=data["patient_note"],
             versions=tuple(state["plain_versions"]),
             first_night=state["first_night"],
-            # The note of the hold it resumes (a restart moved later keeps it on the card).
-            hold_note=state["plan"].hold_note(
+            # The note a restart moved later keeps on the card: a hold until resumed's, never
+            # a dated hold's, which may name the end the move changes (moved_restart_note).
+            hold_note=state["plan"].moved_restart_note(
                 titration.hold_resumed(
                     tuple(state["plain_versions"]), state["tonight"], data["resume_on"]
                 )
