@@ -82,6 +82,9 @@ def my_plan(request):
             "changes": [
                 (version, replaced.get(version.pk)) for version in reversed(state["versions"])
             ],
+            # The versions still to come tonight, marked "Upcoming" as the clinician's plan
+            # page and the visit report mark them (PlanView.upcoming: the one answer).
+            "upcoming": state["plan"].upcoming(night),
             "ending": state["ending"],
             # The patient's other prescriptions, newest first, as the clinician's plan page
             # lists them (panel.earlier_prescriptions, from the plan already loaded: no

@@ -5,7 +5,7 @@ stopped at the version in force tonight, even with ?end=2026-12-31, had no "Next
 listed "v1 Plan created" twice for a patient with two prescriptions)."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 import time_machine
@@ -14,80 +14,11 @@ from django.urls import reverse
 from prescriptions import plans
 from tests.factories import PatientFactory
 from tests.patients.dashboard_factories import give_nights, give_plan
-from tests.patients.journal_support import (
-    make_plan,
-    sign_hold,
-    sign_restart,
-    sign_steps,
-    switch_dosing_time,
-    visible_text,
-)
+from tests.patients.journal_support import visible_text
 from tests.patients.query_budgets_support import _queries
+from tests.patients.upcoming_versions_support import UPCOMING, get_page, plan_page_groups
 
 pytestmark = pytest.mark.django_db
-
-# Saturday 5 Dec 2026, 20:30 in London: tonight is the night of 5 Dec.
-DEC_5 = datetime(2026, 12, 5, 20, 30, tzinfo=UTC)
-SIGNED = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)
-# 31 Mar 2026, 09:00: tonight (the night the two_prescriptions fixture is in) is 30 Mar.
-MAR_31 = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
-UPCOMING = '<span class="badge badge-moderate">Upcoming</span>'
-
-
-@pytest.fixture
-def signed_ahead(patient_a, clinician_a):
-    """On hold since 1 Dec; today, 5 Dec, the clinician signed a resume on 6 Dec, a switch
-    to morning dosing on 7 Dec and a hold on 9-10 Dec."""
-    make_plan(patient_a, clinician_a, steps=(("1.5", 14), ("3", None)), start=date(2026, 11, 1))
-    sign_hold(
-        patient_a, clinician_a, date(2026, 12, 1), signed=datetime(2026, 11, 30, 20, tzinfo=UTC)
-    )
-    sign_restart(patient_a, clinician_a, date(2026, 12, 6), 1, signed=SIGNED)
-    switch_dosing_time(
-        patient_a, clinician_a, "morning", date(2026, 12, 7), signed=SIGNED + timedelta(minutes=5)
-    )
-    sign_hold(
-        patient_a,
-        clinician_a,
-        date(2026, 12, 9),
-        date(2026, 12, 10),
-        signed=SIGNED + timedelta(minutes=10),
-        reason="Dental surgery",
-    )
-    return patient_a, DEC_5
-
-
-@pytest.fixture
-def two_prescriptions_and_a_step_ahead(two_prescriptions, clinician_a):
-    """The second of two prescriptions (each with its own "v1 Plan created") with a step up
-    signed on 30 Mar for 6 Apr."""
-    sign_steps(
-        two_prescriptions,
-        clinician_a,
-        date(2026, 4, 6),
-        (("3", None),),
-        signed=datetime(2026, 3, 30, 20, tzinfo=UTC),
-    )
-    return two_prescriptions, MAR_31
-
-
-@pytest.fixture
-def replaced_restart_tonight(replaced_restart):
-    """On hold from 2 Dec; a restart on 10 Dec (v3) replaced tonight, 5 Dec, by a new hold
-    from tonight (v4) that restarts on 15 Dec (v5)."""
-    return replaced_restart, DEC_5
-
-
-@pytest.fixture
-def two_prescriptions_tonight(two_prescriptions):
-    return two_prescriptions, MAR_31
-
-
-def _get(client, name, patient, now, params=None):
-    with time_machine.travel(now, tick=False):
-        response = client.get(reverse(name, args=[patient.pk]), params)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def report_groups(html):
@@ -115,27 +46,11 @@ def report_groups(html):
     return groups
 
 
-def plan_page_groups(html):
-    """The plan page's lists of versions, as report_groups reads the report: the shown
-    prescription's "Versions", then each of the "Earlier prescriptions", reversed (the page
-    lists the newest first, the report the oldest first)."""
-    groups = []
-    for listing in html.split('<ol class="history-list plan-versions" reversed>')[1:]:
-        items = re.findall(
-            rf"Version (\d+)</a> · (.*?) · from (.*?)({re.escape(' ' + UPCOMING)})?</p>",
-            listing.split("</ol>", 1)[0],
-        )
-        groups.append(
-            [(night, number, kind, bool(badge)) for number, kind, night, badge in items][::-1]
-        )
-    return groups[::-1]
-
-
 def test_the_report_lists_the_versions_signed_ahead_of_tonight_marked_upcoming(
     clinician_client, signed_ahead
 ):
     patient, now = signed_ahead
-    html = _get(clinician_client, "clinic:report", patient, now, {"end": "2026-12-31"})
+    html = get_page(clinician_client, "clinic:report", patient, now, {"end": "2026-12-31"})
     assert report_groups(html) == [
         [
             ("1 Nov 2026", "1", "Plan created", False),
@@ -163,8 +78,8 @@ def test_the_reports_plan_rows_are_the_plan_pages_versions_in_order_marked_alike
     clinician_client, request, scenario, params
 ):
     patient, now = request.getfixturevalue(scenario)
-    report = report_groups(_get(clinician_client, "clinic:report", patient, now, params))
-    plan_page = plan_page_groups(_get(clinician_client, "clinic:plan", patient, now))
+    report = report_groups(get_page(clinician_client, "clinic:report", patient, now, params))
+    plan_page = plan_page_groups(get_page(clinician_client, "clinic:plan", patient, now))
     assert report == plan_page
     # Each scenario has something to compare: versions, and, where signed, some upcoming.
     assert len(report) == (2 if scenario.startswith("two_prescriptions") else 1)
@@ -189,7 +104,7 @@ def test_two_prescriptions_rows_are_named_by_their_prescription(
     clinician_client, two_prescriptions_tonight
 ):
     patient, now = two_prescriptions_tonight
-    html = _get(clinician_client, "clinic:report", patient, now)
+    html = get_page(clinician_client, "clinic:report", patient, now)
     names = re.findall(r'<tr class="prescription-row"><th[^>]*>(.*?)</th></tr>', html)
     assert [" ".join(visible_text(name).split()) for name in names] == [
         "Capsule 1.5 / 3 / 4.5 mg · From 1 Jan 2026.",
@@ -204,7 +119,9 @@ def test_two_prescriptions_rows_are_named_by_their_prescription(
 
 def test_a_single_prescriptions_rows_are_not_named(clinician_client, signed_ahead):
     patient, now = signed_ahead
-    assert 'class="prescription-row"' not in _get(clinician_client, "clinic:report", patient, now)
+    assert 'class="prescription-row"' not in get_page(
+        clinician_client, "clinic:report", patient, now
+    )
 
 
 def _next_change(html, label, end):
@@ -215,8 +132,8 @@ def _next_change(html, label, end):
 @pytest.mark.parametrize("scenario", ["signed_ahead", "two_prescriptions_and_a_step_ahead"])
 def test_the_reports_next_change_says_what_the_plan_pages_says(clinician_client, request, scenario):
     patient, now = request.getfixturevalue(scenario)
-    report = _get(clinician_client, "clinic:report", patient, now)
-    plan_page = _get(clinician_client, "clinic:plan", patient, now)
+    report = get_page(clinician_client, "clinic:report", patient, now)
+    plan_page = get_page(clinician_client, "clinic:plan", patient, now)
     said = _next_change(report, '<p class="report-next-change">Next change:', "</p>")
     assert said == _next_change(plan_page, '<span class="stat-label">Next change</span>', "</div>")
     assert (
