@@ -48,6 +48,18 @@ class HoldNote:
 
 
 @dataclass(frozen=True)
+class SignedHold:
+    """A hold of the plan as signed, seen from a night (PlanView.hold_as_signed): its own
+    first night, its last (None: no restart signed), whether its nights are a morning
+    doser's days, and whether it has begun by that night (False: signed to start later)."""
+
+    first: date
+    last: date | None
+    morning: bool
+    begun: bool = True
+
+
+@dataclass(frozen=True)
 class PlanView:
     """A patient's plan: what every surface asks "what holds on this night?".
 
@@ -142,6 +154,32 @@ class PlanView:
         if self.status_on(night) != titration.ON_HOLD:
             return None
         return titration.hold_last_night(self.versions, night)
+
+    def hold_as_signed(self, night: date) -> SignedHold | None:
+        """The hold the plan as signed keeps from ``night`` on: the one running on it
+        (:meth:`status_on`; its first night from :meth:`holds_ahead`, its last from
+        :meth:`held_until`), else the first signed to start later (:meth:`first_held_night`);
+        None when no hold runs or is signed ahead. What an urgent report's answer says the
+        plan does (reports.standing_hold, the clinician's form, the home card's answer): they
+        spoke only of a hold running tonight, and "continue as planned" said nothing of a
+        hold signed for the nights ahead."""
+        if self.status_on(night) == titration.ON_HOLD:
+            last = self.held_until(night)
+            return SignedHold(
+                first=self.holds_ahead(night)[0].first,
+                last=last,
+                morning=self.dosing_time_on(last or night) == titration.MORNING,
+            )
+        first = self.first_held_night(night)
+        if first is None:
+            return None
+        last = self.held_until(first)
+        return SignedHold(
+            first=first,
+            last=last,
+            morning=self.dosing_time_on(last or first) == titration.MORNING,
+            begun=False,
+        )
 
     def row_in_effect(self, night: date) -> PlanVersion | None:
         """The signed version governing ``night`` (titration.version_in_effect), of any

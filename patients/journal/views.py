@@ -254,6 +254,9 @@ def home(request):
         "pause": urgent.pause(now),
         "pause_report_id": urgent.latest_open_id(now),
         "answer": urgent.answer,
+        # What "continue as planned" keeps, the answer's own (not the card's tonight): the
+        # hold running tonight or signed to start later (PlanView.hold_as_signed).
+        "answer_hold": plan.hold_as_signed(tonight) if urgent.answer else None,
         "guidance": urgent_guidance(patient),
         # Push alone with no device: no reminder can reach them (the settings page says why).
         "no_reminder_device": reach.patient_unreachable(patient) == reach.NO_DEVICE,

@@ -153,15 +153,20 @@ class AcknowledgeForm(forms.Form):
             stands = logged_dose_stands_message(
                 first_night, tonight=tonight, dosing_time=dosing_time, local_today=local_today
             )
+            # Kept for a hold's words (say_the_plan_is_on_hold), which replace the rest.
+            self.logged_dose_stands = stands
             field.help_text = f"{stands} " + str(field.help_text)
 
     def say_the_plan_is_on_hold(self, hold):
-        """The plan is on hold already (reports.standing_hold): "continue as planned" keeps
-        that hold as signed, and the form says so, with the hold's first and last night,
-        in place of "the patient doses as planned"."""
+        """The plan is on hold already (reports.standing_hold), or a hold is signed to start
+        later (reports.hold_ahead; ``hold.begun`` False): "continue as planned" keeps that
+        hold as signed, and the form says so, with the hold's first and last night, in place
+        of "the patient doses as planned" (a hold signed ahead went unsaid)."""
         field = self.fields["decision"]
         values = {"first": local_date(hold.first, "day")}
-        if hold.last is None:
+        if not hold.begun:
+            text = self._hold_ahead_words(hold, values)
+        elif hold.last is None:
             text = gettext(
                 "The plan is already on hold, since %(first)s, with no restart signed. "
                 "Continue: the pause ends and the plan stays as signed, on hold until you "
@@ -188,4 +193,44 @@ class AcknowledgeForm(forms.Form):
                     "restart it."
                 )
             )
-        field.help_text = text % values
+        stands = getattr(self, "logged_dose_stands", "")
+        field.help_text = f"{stands} {text % values}" if stands else text % values
+
+    @staticmethod
+    def _hold_ahead_words(hold, values) -> str:
+        """say_the_plan_is_on_hold's words for a hold signed to start after tonight: the
+        patient doses until then, and Hold signs one from the next night with no end."""
+        if hold.last is not None:
+            values["last"] = local_date(hold.last, "day")
+            if hold.morning:
+                return gettext(
+                    "A hold is signed from %(first)s up to and including %(last)s. Continue: "
+                    "the pause ends, the patient doses as planned until then, and the plan "
+                    "stays as signed: on hold from %(first)s up to and including %(last)s, "
+                    "then the patient doses as signed. Hold: a new plan version signed by you "
+                    "puts the plan on hold from the next day without a dose, with no end, "
+                    "until you restart it."
+                )
+            return gettext(
+                "A hold is signed from the night of %(first)s up to and including the night "
+                "of %(last)s. Continue: the pause ends, the patient doses as planned until "
+                "then, and the plan stays as signed: on hold from the night of %(first)s up to "
+                "and including the night of %(last)s, then the patient doses as signed. Hold: "
+                "a new plan version signed by you puts the plan on hold from the next night "
+                "without a dose, with no end, until you restart it."
+            )
+        if hold.morning:
+            return gettext(
+                "A hold is signed from %(first)s, with no restart signed. Continue: the pause "
+                "ends, the patient doses as planned until then, and the plan stays as signed: "
+                "on hold from %(first)s until you restart it. Hold: a new plan version signed "
+                "by you puts the plan on hold from the next day without a dose, with no end, "
+                "until you restart it."
+            )
+        return gettext(
+            "A hold is signed from the night of %(first)s, with no restart signed. Continue: "
+            "the pause ends, the patient doses as planned until then, and the plan stays as "
+            "signed: on hold from the night of %(first)s until you restart it. Hold: a new "
+            "plan version signed by you puts the plan on hold from the next night without a "
+            "dose, with no end, until you restart it."
+        )

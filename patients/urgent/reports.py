@@ -466,29 +466,27 @@ def acknowledge(
     return report
 
 
-@dataclass(frozen=True)
-class StandingHold:
-    """The hold a plan is on tonight: its own first night and its last (None: no restart
-    signed), both read from the plan (PlanView.holds_ahead, PlanView.held_until)."""
-
-    first: date
-    last: date | None
-    morning: bool  # its nights are a morning doser's days
+# The hold a plan is on tonight: its own first night and its last (None: no restart signed),
+# both read from the plan (PlanView.hold_as_signed, begun).
+StandingHold = plans.SignedHold
 
 
 def standing_hold(plan: plans.PlanView, tonight: date) -> StandingHold | None:
-    """The hold the plan is on ``tonight`` (PlanView.status_on, the one answer to "is the
-    plan on hold"), or None. What "continue as planned" keeps: the clinician's form said
-    "the patient doses as planned" and the patient read "continue as planned" above
-    "Paused by your clinician" for a hold older than the report (exploratory QA)."""
-    if plan.status_on(tonight) != titration.ON_HOLD:
-        return None
-    last = plan.held_until(tonight)
-    return StandingHold(
-        first=plan.holds_ahead(tonight)[0].first,
-        last=last,
-        morning=plan.dosing_time_on(last or tonight) == titration.MORNING,
-    )
+    """The hold the plan is on ``tonight`` (PlanView.hold_as_signed, begun: the one answer
+    to "is the plan on hold"), or None. What "continue as planned" keeps: the clinician's
+    form said "the patient doses as planned" and the patient read "continue as planned"
+    above "Paused by your clinician" for a hold older than the report (exploratory QA). A
+    hold signed to start later is :func:`hold_ahead`'s."""
+    hold = plan.hold_as_signed(tonight)
+    return hold if hold is not None and hold.begun else None
+
+
+def hold_ahead(plan: plans.PlanView, tonight: date) -> StandingHold | None:
+    """The hold signed to start after ``tonight`` when none runs tonight (PlanView.
+    hold_as_signed, not begun), or None: "continue as planned" keeps it too, and the
+    clinician's form and the patient's answer say so."""
+    hold = plan.hold_as_signed(tonight)
+    return hold if hold is not None and not hold.begun else None
 
 
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):

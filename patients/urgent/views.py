@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import Role
 from ldn_journal.accounts.roles import role_required
+from ldn_journal.local_dates import local_date
 from patients import coverage
 from patients.guidance import guidance_for
 from patients.journal import kept_offline
@@ -242,7 +243,8 @@ def _report_page(request, report, form, status=200):
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),
         )
-        hold = urgent.standing_hold(plan, tonight)
+        # Running tonight or signed to start later: "continue as planned" keeps it.
+        hold = plan.hold_as_signed(tonight)
         if hold is not None:
             form.say_the_plan_is_on_hold(hold)
     nights = urgent.nights_before(report, plan)
@@ -328,8 +330,11 @@ def acknowledge(request, pk):
     hold = form.cleaned_data["decision"] == UrgentReport.Decision.HOLD
     patient = report.patient
     plan = plans.load(patient)
-    # "May continue as planned" of a plan on hold already: the plan as signed is the hold.
-    held = not hold and urgent.standing_hold(plan, plan.tonight(patient.tz, timezone.now()))
+    # "May continue as planned" of a plan on hold already: the plan as signed is the hold;
+    # of a hold signed to start later, the patient doses until it begins.
+    tonight = plan.tonight(patient.tz, timezone.now())
+    held = not hold and urgent.standing_hold(plan, tonight)
+    ahead = not hold and urgent.hold_ahead(plan, tonight)
     record_access(
         request,
         "urgent.acknowledge",
@@ -346,6 +351,12 @@ def acknowledge(request, pk):
             "as signed."
         )
         if held
+        else _(
+            "Acknowledged: the patient now sees your note and may continue as planned, with "
+            "the hold signed from %(first)s."
+        )
+        % {"first": local_date(ahead.first, "day")}
+        if ahead
         else _("Acknowledged: the patient now sees your note and may continue as planned."),
     )
     return redirect("clinic:urgent_report", pk=report.pk)
