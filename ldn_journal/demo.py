@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from ldn_journal.accounts.models import Role, User
-from patients.clinic.demo import seed_attention, seed_reviews
+from patients.clinic.demo import seed_access_log, seed_attention, seed_reviews
 from patients.journal.demo import seed_journal
 from patients.models import CareTeamMembership, Patient
 from patients.urgent.demo import seed_urgent
@@ -119,4 +119,4 @@ def seed_people():
 
 def extra_steps():
     """Seeding steps owned by the other apps, in dependency order (plans before nights)."""
-    return [seed_plans, seed_journal, seed_reviews, seed_urgent, seed_attention]
+    return [seed_plans, seed_journal, seed_reviews, seed_urgent, seed_access_log, seed_attention]

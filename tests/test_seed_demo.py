@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import AccessLog, Role, User
 from ldn_journal.demo import DEMO_PASSWORD
-from patients.models import CareTeamMembership, NightlyEntry, Patient
+from patients.models import CareTeamMembership, FlagReview, NightlyEntry, Patient, UrgentReport
 from prescriptions.models import PlanVersion
 from tests.patients.attention_support import assert_stored_equals_fresh
 
@@ -113,3 +113,46 @@ def test_the_demo_hold_is_one_the_app_would_have_signed(seeded):
         assert entry.prescribed_mg is None
         assert entry.evening_logged_at is None or entry.evening_logged_at > hold.created_at
         assert entry.taken_at is None or entry.taken_at > hold.created_at
+
+
+def test_the_demo_patient_sees_the_clinic_visits_the_demo_tells_of(seeded):
+    """The demo wrote no access-log rows: Pat's "Who viewed my data" said "Nobody from the
+    clinic has viewed your data yet" beside an urgent report marked "Seen by your clinician",
+    two care-team notes and a flag review."""
+    client = Client()
+    client.force_login(User.objects.get(email="patient@example.com"))
+    page = client.get("/journal/access/").content.decode()
+    assert "Nobody from the clinic has viewed your data yet" not in page
+    for said in (
+        "Dr Casey Morgan",
+        "Opened your journal",
+        "Started a prescription for you",
+        "Added a care-team note",
+        "Reviewed your flags",
+        "Read your urgent report",
+        "Answered your urgent report",
+    ):
+        assert said in page, said
+
+
+def test_the_demo_access_log_rows_are_care_team_reads_at_the_moments_of_the_demo(seeded):
+    seeded_at = timezone.now()
+    rows = AccessLog.objects.exclude(patient=None).select_related("patient")
+    assert rows.filter(action="plan.change").exists()
+    for row in rows:
+        assert row.at < seeded_at
+        assert row.actor_role == Role.CLINICIAN
+        assert row.route == "care_team"
+        assert row.patient.care_team.filter(pk=row.actor_id).exists()
+    pat = Patient.objects.get(user__email="patient@example.com")
+    review = FlagReview.objects.get(patient=pat)
+    answered = UrgentReport.objects.get(patient=pat, acknowledged_at__isnull=False)
+    assert rows.get(action="flags.review", object_id=str(review.pk)).at == review.at
+    assert rows.get(action="urgent.acknowledge").at == answered.acknowledged_at
+
+
+def test_seed_demo_twice_writes_the_access_log_rows_once(seeded):
+    before = AccessLog.objects.count()
+    assert before
+    call_command("seed_demo", verbosity=0)
+    assert AccessLog.objects.count() == before

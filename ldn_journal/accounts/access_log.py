@@ -141,21 +141,26 @@ def patient_of(user):
     return getattr(user, "patient", None) if user.is_patient else None
 
 
-def record_access(request, action, *, patient=None, obj=None, actor=None, detail=None):
+def record_access(request, action, *, patient=None, obj=None, actor=None, detail=None, at=None):
     """Record one access-log row. `detail` must hold ids and codes only, never health data.
+
+    `at` is the moment of the read or change, now unless given: only the demo gives one
+    (`seed_demo` records the reads its past plan changes, notes and answers imply, at the
+    moments they were made); the clinician's route is then decided as it stood at `at`.
 
     Returns the row when it is written at once; None when it is written apart (a read
     during a request: see the module's docstring), committed before the response leaves."""
+    at = at or timezone.now()
     user = actor if actor is not None else getattr(request, "user", None)
     if user is not None and not user.is_authenticated:
         user = None
     route = ""
     if user is not None and patient is not None and user.role == Role.CLINICIAN:
         # Decided by the database inside this INSERT, from the rows the gate read.
-        route = access_route_of(user, patient.pk)
+        route = access_route_of(user, patient.pk, at)
     fields = {
         # The moment of the read or change, not of a writer thread's INSERT.
-        "at": timezone.now(),
+        "at": at,
         "actor": user,
         "actor_role": getattr(user, "role", "") if user else "",
         "patient": patient,

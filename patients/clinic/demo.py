@@ -12,6 +12,10 @@ flag kind at least once:
 - patient5@ (Morgan): nothing logged for the last 8 nights: gone quiet and missed nights.
 
 Idempotent: a patient who already has the demo note is left alone.
+
+Last, `seed_access_log` writes the access-log rows of the clinician visits all of that implies
+(every plan version signed, note written, flags reviewed and urgent report answered), so "Who
+viewed my data" agrees with the rest of the demo.
 """
 
 from datetime import timedelta
@@ -20,8 +24,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import AccessLog, Role
 from patients.clinic import attention
-from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale
+from patients.models import ClinicianNote, FlagReview, NightlyEntry, SymptomScale, UrgentReport
 from prescriptions import plans
 from prescriptions.models import PlanStep, PlanVersion
 
@@ -34,6 +40,8 @@ DEVIATES = "patient4@example.com"
 DEVIATION_NIGHTS_AGO = 6
 DEVIATION_MG = Decimal("0.25")
 MARKER = "Reviewed at the monthly check-in."
+# How long before a change the demo clinician opened the patient page to make it.
+VISIT = timedelta(minutes=6)
 NOTES = [
     (9, MARKER + " Late doses explained by night shifts; agreed to keep 21:00–03:00."),
     (2, "Asked about the 3 mg night: had run out of 4.5 mg capsules. Repeat prescription sent."),
@@ -128,3 +136,109 @@ def seed_attention(_users, _patients, now=None):
     inserted (no signal), so the list showed two patients as never logged, 0 % / 0 %, while
     their pages said 100 % (found by exploratory testing). As `manage.py rebuild_attention`."""
     attention.rebuild(now)
+
+
+def _opened(clinician, patient, at):
+    """The patient page opened a few minutes before `at`, as a clinician reaches any form."""
+    record_access(
+        None, "patient.view", patient=patient, obj=patient, actor=clinician, at=at - VISIT
+    )
+
+
+def _log_plan_visits(patient):
+    versions = PlanVersion.objects.filter(
+        prescription__patient=patient, author__role=Role.CLINICIAN
+    ).select_related("prescription", "author")
+    for version in versions.order_by("created_at", "pk"):
+        clinician, at, prescription = version.author, version.created_at, version.prescription
+        _opened(clinician, patient, at)
+        read_at = at - timedelta(minutes=1)
+        if version.number == 1:
+            # Started from the plan page, read before the prescription existed.
+            record_access(None, "plan.read", patient=patient, actor=clinician, at=read_at)
+            record_access(
+                None,
+                "prescription.create",
+                patient=patient,
+                obj=prescription,
+                actor=clinician,
+                at=at,
+            )
+            continue
+        record_access(
+            None, "plan.read", patient=patient, obj=prescription, actor=clinician, at=read_at
+        )
+        record_access(
+            None,
+            "plan.change",
+            patient=patient,
+            obj=version,
+            actor=clinician,
+            detail={"version": version.number, "kind": version.kind},
+            at=at,
+        )
+
+
+def _log_notes_and_reviews(patient):
+    for note in ClinicianNote.objects.filter(patient=patient, author__role=Role.CLINICIAN):
+        _opened(note.author, patient, note.created_at)
+        record_access(
+            None, "note.add", patient=patient, obj=note, actor=note.author, at=note.created_at
+        )
+    reviews = FlagReview.objects.filter(patient=patient, reviewed_by__role=Role.CLINICIAN)
+    for review in reviews.select_related("reviewed_by"):
+        _opened(review.reviewed_by, patient, review.at)
+        record_access(
+            None,
+            "flags.review",
+            patient=patient,
+            obj=review,
+            actor=review.reviewed_by,
+            detail={"through": review.reviewed_through.isoformat()},
+            at=review.at,
+        )
+
+
+def _log_answers(patient):
+    answered = UrgentReport.objects.filter(
+        patient=patient, acknowledged_by__role=Role.CLINICIAN
+    ).select_related("acknowledged_by")
+    for report in answered:
+        # Opened from its alert (no patient page first), read, then answered.
+        clinician, at = report.acknowledged_by, report.acknowledged_at
+        record_access(
+            None,
+            "urgent.read",
+            patient=patient,
+            obj=report,
+            actor=clinician,
+            at=at - timedelta(minutes=4),
+        )
+        record_access(
+            None,
+            "urgent.acknowledge",
+            patient=patient,
+            obj=report,
+            actor=clinician,
+            detail={
+                "hold": report.ack_decision == UrgentReport.Decision.HOLD,
+                "decision": report.ack_decision,
+            },
+            at=at,
+        )
+
+
+@transaction.atomic
+def seed_access_log(_users, patients):
+    """The access-log rows of the clinician visits the demo implies (each plan version
+    signed, note written, flag review and urgent answer), through the one recorder the
+    views use, at the past moments the stored records give them. A patient whose log
+    already has a staff row (seeded before, or read since) is left alone, so re-running
+    adds nothing."""
+    staff = [Role.CLINICIAN, Role.ADMIN]
+    for _email, patient in sorted(patients.items()):
+        if AccessLog.objects.filter(patient=patient, actor_role__in=staff).exists():
+            continue
+        _log_plan_visits(patient)
+        _log_notes_and_reviews(patient)
+        _log_answers(patient)
