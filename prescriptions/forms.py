@@ -36,6 +36,7 @@ from prescriptions.models import (
     PlanVersion,
     Prescription,
 )
+from prescriptions.panel import step_length
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DOSE_INPUT = forms.TextInput(
@@ -439,13 +440,17 @@ class SignedVersionForm(forms.Form):
         QA)."""
         if self.dosing_time_on is None:
             return self.dosing_time
-        night = (
+        return self.dosing_time_on(self.dates_night(name))
+
+    def dates_night(self, name: str) -> date:
+        """The night date field ``name`` is told by (dates_dosing_time): the night it holds,
+        else the form's first-night field's, else the night that field opens on."""
+        return (
             self._posted_night(name)
             or self._posted_night(self.first_night_field)
             or self.opens_on
             or self.first_night
         )
-        return self.dosing_time_on(night)
 
     def posted_box(self, name: str):
         """What a confirmation box that carries its date (confirm_box) was posted with: the
@@ -932,13 +937,23 @@ class HoldForm(SignedVersionForm):
         return cleaned
 
 
-def _restart_choice(number, step, dosing_time) -> str:
+def _restart_choice(number, step, dosing_time, runs=()) -> str:
     """A step offered on the Resume page: "Step 2: 3 mg for 14 nights" (an evening doser's
     step lasts nights, a morning doser's days; it said "for 14 days" to every patient, and
-    "for 1 days")."""
+    "for 1 days"). ``runs``: its nights from the restart night (titration.restart_runs);
+    more than one (a pending switch of dosing time inside the step), the step is worded run
+    by run as the plan panel's Length says it (panel.step_length): "for 3 nights, then 4
+    days", where it said "for 7 nights"."""
     values = {"step": number, "dose": local_plain(step.dose_mg), "count": step.days}
     if not step.days:
         return gettext("Step %(step)s: %(dose)s mg (open-ended)") % values
+    if len(runs) > 1:
+        return gettext("Step %(step)s: %(dose)s mg for %(length)s") % {
+            **values,
+            "length": step_length(runs),
+        }
+    if runs:
+        dosing_time = runs[0][1]
     if dosing_time == titration.MORNING:
         text = ngettext(
             "Step %(step)s: %(dose)s mg for %(count)s day",
@@ -967,15 +982,24 @@ class ResumeForm(SignedVersionForm):
     morning_words = {"resume_on": {"label": _("Restart on the day of")}}
 
     def __init__(
-        self, *args, steps=(), steps_dosing_time=titration.EVENING, steps_before=0, **kwargs
+        self,
+        *args,
+        steps=(),
+        steps_dosing_time=titration.EVENING,
+        steps_before=0,
+        restart_runs=None,
+        **kwargs,
     ):
         """``steps``: the held plan's (titration.restart_choices), offered to restart at;
         ``steps_dosing_time``: the plan's dosing time, whose nights (or a morning doser's
         days) a step lasts, when ``dosing_time_on`` (SignedVersionForm's) is not given;
         ``steps_before``: that version's PlainVersion.steps_before, so each step is named by
         its number in the plan (after a restart at step 2, the first step offered is step
-        2). ``opens_on`` (SignedVersionForm's): the form's own restart night."""
+        2); ``restart_runs``: given a restart night, each step's nights from it
+        (titration.restart_runs), read with ``dosing_time_on``. ``opens_on``
+        (SignedVersionForm's): the form's own restart night."""
         super().__init__(*args, **kwargs)
+        runs = [()] * len(steps)
         if self.dosing_time_on is not None:
             # A step lasts nights or days as the plan is dosed on the restart night, in the
             # words of the restart date's label (dates_dosing_time: the night posted, else
@@ -983,11 +1007,15 @@ class ResumeForm(SignedVersionForm):
             # before a pending switch to mornings read "for 14 days" (found by QA); posted
             # with no date, the label said "night of" over steps "for 60 days".
             steps_dosing_time = self.dates_dosing_time("resume_on")
+            if restart_runs is not None:
+                # Night by night from that night: a pending switch inside a step words it
+                # run by run, as the plan panel will once the restart is signed.
+                runs = restart_runs(self.dates_night("resume_on"))
         self.fields["step"].choices = [
             (
                 index,
                 _restart_choice(
-                    titration.step_number(steps_before, index), step, steps_dosing_time
+                    titration.step_number(steps_before, index), step, steps_dosing_time, runs[index]
                 ),
             )
             for index, step in enumerate(steps)

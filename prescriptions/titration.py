@@ -1061,6 +1061,24 @@ def step_runs(
     )
 
 
+def restart_runs(
+    versions: Sequence[PlainVersion], version: PlainVersion, restart: date
+) -> tuple[tuple[tuple[int, str], ...], ...]:
+    """For each step of ``version`` (the held plan's: RestartChoices.version), its nights as
+    the plan would dose them restarted at it on the night ``restart``: night_runs from that
+    night, so a step a pending switch of dosing time cuts is 3 evening nights, then 4 morning
+    days, as the plan panel's Length (stretch_runs) says it once the restart is signed. The
+    Resume form's choices said "for 7 nights" (the restart night's dosing time only). ()
+    for an open-ended step."""
+    own = [v for v in versions if v.prescription_index == version.prescription_index]
+    return tuple(
+        night_runs(own, restart, restart + timedelta(days=step.days), version.dosing_time)
+        if step.days
+        else ()
+        for step in version.steps
+    )
+
+
 def stretch_runs(versions: Sequence[PlainVersion], stretch: Stretch) -> tuple[tuple[int, str], ...]:
     """A dosing row of plan_ahead's list, its nights as the plan doses them (night_runs, as
     step_runs counts a step for "Current plan"): tonight's step begun before a switch of

@@ -239,30 +239,34 @@ def test_the_resume_pages_rule_is_translated(clinician, language, said):
 
 
 def _step_labels(page):
-    return re.findall(r"Step \d: [\d.]+ mg for \d+ (?:nights|days)", page)
+    # A step the switch cuts is said run by run from the restart night ("4 nights, then 56
+    # days": test_resume_choices_count_a_step_across_a_switch.py).
+    return re.findall(
+        r"Step \d: [\d.]+ mg for \d+ (?:nights|days)(?:, then \d+ (?:nights|days))*", page
+    )
 
 
 def test_the_restart_steps_are_worded_by_the_restart_nights_dosing_time(clinician):
     patient = _held_until_resumed(clinician)
-    # The form opens on 6 Dec, before the switch: evening dosing, nights.
+    # The form opens on 6 Dec, before the switch: evening nights, then mornings from 10 Dec.
     assert _step_labels(_page(clinician, "clinic:plan_resume", patient, NOW)) == [
-        "Step 1: 1.5 mg for 60 nights",
-        "Step 2: 3 mg for 14 nights",
+        "Step 1: 1.5 mg for 4 nights, then 56 days",
+        "Step 2: 3 mg for 4 nights, then 10 days",
     ]
     # 12 Dec typed: morning dosing, days.
     assert _step_labels(_posted_resume(clinician, patient, "2026-12-12")) == [
         "Step 1: 1.5 mg for 60 days",
         "Step 2: 3 mg for 14 days",
     ]
-    # 8 Dec typed: evening dosing.
+    # 8 Dec typed: evening dosing until the switch.
     assert _step_labels(_posted_resume(clinician, patient, "2026-12-08")) == [
-        "Step 1: 1.5 mg for 60 nights",
-        "Step 2: 3 mg for 14 nights",
+        "Step 1: 1.5 mg for 2 nights, then 58 days",
+        "Step 2: 3 mg for 2 nights, then 12 days",
     ]
     # Garbage typed: the form's restart night (6 Dec here), never a 500.
     assert _step_labels(_posted_resume(clinician, patient, "12/12/2026")) == [
-        "Step 1: 1.5 mg for 60 nights",
-        "Step 2: 3 mg for 14 nights",
+        "Step 1: 1.5 mg for 4 nights, then 56 days",
+        "Step 2: 3 mg for 4 nights, then 10 days",
     ]
 
 
@@ -279,8 +283,8 @@ def test_the_reverse_restart_steps_are_nights_after_a_switch_to_evenings(clinici
     patient = _patient(clinician, MO, EV)
     sign_hold(patient, clinician, DEC[5], signed=NOW)
     assert _step_labels(_page(clinician, "clinic:plan_resume", patient, NOW)) == [
-        "Step 1: 1.5 mg for 60 days",
-        "Step 2: 3 mg for 14 days",
+        "Step 1: 1.5 mg for 4 days, then 56 nights",
+        "Step 2: 3 mg for 4 days, then 10 nights",
     ]
     assert _step_labels(_posted_resume(clinician, patient, "2026-12-12")) == [
         "Step 1: 1.5 mg for 60 nights",
