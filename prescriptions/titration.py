@@ -1112,17 +1112,35 @@ def stretch_run_dates(
     them by date (My plan: "from 8 Dec to 10 Dec in the evening, then from 11 Dec to 14 Dec
     in the morning"). A last row's last run carries on (``last`` None). Nights before the
     row's own first night (a step counted from before it) are left out. () as stretch_runs."""
-    runs = stretch_runs(versions, stretch)
-    start = stretch.first if stretch.last is not None else stretch.counted_from or stretch.first
-    dated: list[tuple[date, date | None, str]] = []
-    for count, time_of in runs:
-        end = start + timedelta(days=count - 1)
-        if end >= stretch.first:
-            dated.append((max(start, stretch.first), end, time_of))
-        start = end + timedelta(days=1)
+    dated: list[tuple[date, date | None, str]] = [
+        (first, first + timedelta(days=count - 1), time_of)
+        for first, count, time_of in stretch_runs_ahead(versions, stretch)
+    ]
     if dated and stretch.last is None:
         dated[-1] = (dated[-1][0], None, dated[-1][2])
     return tuple(dated)
+
+
+def stretch_runs_ahead(
+    versions: Sequence[PlainVersion], stretch: Stretch
+) -> tuple[tuple[date, int, str], ...]:
+    """:func:`stretch_runs`' runs from the row's own first night on, as (first night, count,
+    dosing time): the nights of the step as signed that the row still has. A last row whose
+    step was counted from before it (a switch of dosing time cut the step after a hold cut
+    its start) has only the rest of its signed length: 3 mg for 14 nights counted from
+    14 Dec, mornings from 17 Dec, leaves 11 days from 17 Dec. What the plan panel's Length
+    counts (row_length) and My plan dates (stretch_run_dates), and the FHIR export says of
+    a last row ("for 11 days, then continuing"; it said "for 14 days" from 17 Dec). ()
+    as stretch_runs, or when the signed length ended before the row's first night."""
+    start = stretch.first if stretch.last is not None else stretch.counted_from or stretch.first
+    ahead: list[tuple[date, int, str]] = []
+    for count, time_of in stretch_runs(versions, stretch):
+        end = start + timedelta(days=count - 1)
+        if end >= stretch.first:
+            first = max(start, stretch.first)
+            ahead.append((first, (end - first).days + 1, time_of))
+        start = end + timedelta(days=1)
+    return tuple(ahead)
 
 
 def night_runs(

@@ -107,7 +107,52 @@ def test_a_hold_inside_a_step_cuts_the_step_as_the_plan_page_does(
     assert "2 4.5 mg 12 Dec 2026 – onwards" in table
 
 
-@pytest.mark.parametrize("plan", ["switched_to_mornings", "held_inside_a_step"])
+@pytest.fixture
+def held_then_switched_in_the_last_step(patient_a, clinician_a):
+    """On 5 Dec: Change steps to 3 mg x 7 nights then 4.5 mg x 14 from 5 Dec; Hold 12-13 Dec
+    (the first two nights of the 4.5 mg step: it is counted from 14 Dec); mornings from
+    17 Dec."""
+    make_plan(patient_a, clinician_a, steps=(("1.5", None),), start=date(2026, 11, 1))
+    sign_steps(patient_a, clinician_a, date(2026, 12, 5), (("3", 7), ("4.5", 14)), signed=DEC_5)
+    sign_hold(patient_a, clinician_a, date(2026, 12, 12), date(2026, 12, 13), signed=DEC_5)
+    switch_dosing_time(patient_a, clinician_a, "morning", date(2026, 12, 17), signed=DEC_5)
+    return patient_a
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_last_step_a_hold_cut_says_the_nights_it_has_left_as_the_plan_page_counts_them(
+    clinician_client, clinician_a, held_then_switched_in_the_last_step
+):
+    """The switch's request said "4.5 mg ... in the morning for 14 days, then continuing,
+    from 17 Dec" where the plan page counts the step's 14 nights from 14 Dec, the night after
+    the hold: 3 evenings, then 11 mornings."""
+    patient = held_then_switched_in_the_last_step
+    found = exported_requests(clinician_client, patient)
+    held = found[next(k for k in found if k.endswith("-3"))]
+    assert instructions(held)[-1] == (
+        {"start": "2026-12-14"},
+        "HS",
+        "Step 2: 4.5 mg once daily in the evening for 14 nights, then continuing until the "
+        "plan changes, from 14 Dec 2026.",
+    )
+    switched = found[next(k for k in found if k.endswith("-4"))]
+    [(bounds, when, text)] = instructions(switched)
+    assert (bounds, when) == ({"start": "2026-12-17"}, "MORN")
+    assert text == (
+        "Step 2: 4.5 mg once daily in the morning for 11 days, then continuing until the plan "
+        "changes, from 17 Dec 2026."
+    )
+    # The signed length still travels in the extension.
+    [planned] = switched["dosageInstruction"][0]["extension"]
+    assert planned["valueInteger"] == 14
+    table = visible_text(panel_steps_table(patient, clinician_a, NOW))
+    assert "2 4.5 mg evening dosing 14 Dec 2026 – 16 Dec 2026 3 nights" in table
+    assert "2 4.5 mg morning dosing 17 Dec 2026 – onwards 3 nights, then 11 days" in table
+
+
+@pytest.mark.parametrize(
+    "plan", ["switched_to_mornings", "held_inside_a_step", "held_then_switched_in_the_last_step"]
+)
 @time_machine.travel(NOW, tick=False)
 def test_every_request_says_what_the_plan_says_on_every_night_it_dates(
     clinician_client, request, plan

@@ -13,7 +13,8 @@ R4B models and rebuild the nights and the plan history from the Bundle alone):
   (PlanView.steps_as_signed), in order and never overlapping: one per run of a step's
   nights at one dosing time (its nights in ``boundsPeriod``: a step cut by a hold or by a
   switch of dosing time is cut there too; the last without an end: its dose carries on,
-  and the length it was signed with in PLANNED_NIGHTS_EXTENSION, valueInteger; ``when`` HS
+  and the length it was signed with in PLANNED_NIGHTS_EXTENSION, valueInteger, its text
+  the nights of it left from its first night, as the plan page counts them; ``when`` HS
   for evening dosing or MORN for morning; "Step x" numbered as the pages number it), a
   hold as its own instruction (code ``hold`` of PLAN_INSTRUCTION_SYSTEM, no dose) and an
   ending likewise (code ``end``). ``status``: the version in effect today is active, on-hold or
@@ -211,6 +212,9 @@ class VersionRecord:
     hold_carried_by: int | None = None
     # What the version orders, dated (PlanView.steps_as_signed): its dosage instructions.
     stretches: tuple[titration.Stretch, ...] = ()
+    # The plan as it stood when the version was signed (PlanView.signed_by), which dated
+    # them: what a last step's length is counted by.
+    signed: tuple[titration.PlainVersion, ...] = ()
 
 
 def request_statuses(versions: Sequence[titration.PlainVersion], today) -> list[str]:
@@ -270,14 +274,17 @@ def _instruction(sequence: int, text: str, bounds: dict, dosing_time: str, dose=
     return instruction
 
 
-def dosage_instructions(stretches: Sequence[titration.Stretch]) -> list[dict]:
+def dosage_instructions(
+    stretches: Sequence[titration.Stretch], signed: Sequence[titration.PlainVersion] = ()
+) -> list[dict]:
     """A version's order as instructions, one per stretch of the plan as it stood when the
     version was signed (PlanView.steps_as_signed, the steps list of the plan page and My
     plan): each step's nights at its dosing time, each hold, the ending; nights before the
     steps begin get none. Not the version's own calendar (step_schedule), which ignores its
     holds and the switches of dosing time around it: a step went out dated 5-11 Dec beside
     its own hold of 5-8 Dec, and a switch to mornings from 7 Dec "in the morning from
-    6 Dec" while every page said evening on 6 Dec (found by QA)."""
+    6 Dec" while every page said evening on 6 Dec (found by QA). ``signed``: the plan the
+    stretches were dated by (PlanView.signed_by), whose nights a last step's length counts."""
     out = []
     for stretch in stretches:
         if stretch.status not in (titration.ACTIVE, titration.ON_HOLD, titration.ENDED):
@@ -308,7 +315,18 @@ def dosage_instructions(stretches: Sequence[titration.Stretch]) -> list[dict]:
         if stretch.last is not None:
             length = f" for {stretch.night_count} {unit}"
         elif stretch.step_days:
-            length = f" for {stretch.step_days} {unit}, then continuing until the plan changes"
+            # What is left of the signed length from this row's first night, as the plan
+            # page counts it (titration.stretch_runs_ahead): a step counted from before the
+            # row (a hold cut its start, then a switch cut it) has only the rest. It said
+            # the whole signed length from the switch night.
+            left = sum(
+                count for _first, count, _time in titration.stretch_runs_ahead(signed, stretch)
+            )
+            length = (
+                f" for {left} {unit}, then continuing until the plan changes"
+                if left
+                else ", continuing until the plan changes"
+            )
         else:
             length = ", ongoing"
         instruction = _instruction(
@@ -358,7 +376,7 @@ def medication_request(
                 "value": f"{record.prescription_id}-{version.number}",
             }
         ],
-        "dosageInstruction": dosage_instructions(record.stretches),
+        "dosageInstruction": dosage_instructions(record.stretches, record.signed),
         "dispenseRequest": {"validityPeriod": validity},
     }
     if status == "stopped":
@@ -703,6 +721,7 @@ def version_records(patient, plan) -> list[VersionRecord]:
                 signed_at=signed.get((prescription_id, version.number)),
                 hold_carried_by=carrier.number if carrier is not None else None,
                 stretches=plan.steps_as_signed(version),
+                signed=plan.signed_by(version),
             )
         )
     return records
