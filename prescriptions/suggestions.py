@@ -15,9 +15,11 @@ Rules (DESIGN.md §1, issue 5):
     evening dosing, and for a new run of evening dosing (a dismissal covers the 4-week
     window of the run that tonight falls in: sleep_key);
 (c) the current step's planned length is complete (its nights counted as the plan panel
-    counts "night N": tonight_in_plan), >= 80 % of its nights taken and no moderate or
-    severe side effect during it -> ready for the next step (a dismissal covers that step:
-    its dose, first night and planned length, step_key);
+    counts "night N": tonight_in_plan), or, for a step the plan moves on from after tonight
+    whose dose was changed partway through it, its calendar is, with a week at tonight's
+    dose; >= 80 % of its nights at that dose taken and no moderate or severe side effect
+    during them -> ready for the next step (a dismissal covers that step: its dose, first
+    night and planned length, step_key);
 (d) 8 weeks at maintenance (the open-ended last step, at tonight's dose: its nights counted
     as the plan panel counts them) with pain improved < 30 % against the patient's first two
     weeks -> review whether LDN is helping; due again after each further 8 weeks (a
@@ -72,6 +74,9 @@ SLEEP_WINDOW_DAYS = 28  # a dismissed "consider morning dosing" is due again aft
 BASELINE_DAYS = 14
 MIN_PAIN_IMPROVEMENT = Decimal("0.30")
 MODERATE = 2  # SideEffect.Severity: 1 mild, 2 moderate, 3 severe
+# Nights at a dose changed partway through a step before its step can be judged complete
+# when the plan moves on first (rule (c), _finished_step): a week.
+AT_DOSE_NIGHTS = 7
 INSOMNIA = "insomnia"
 
 
@@ -372,10 +377,28 @@ def _finished_step(versions, tonight: Tonight):
     if not tonight.active:
         return None
     version = titration.version_in_effect(versions, tonight.night)
-    step = version.steps[tonight.position.step_index]
-    if step.days is None or tonight.night_in_step < step.days:
+    index = tonight.position.step_index
+    step = version.steps[index]
+    if step.days is None:
         return None
-    return version, step
+    if tonight.night_in_step >= step.days:
+        return version, step
+    # A step the plan moves on from after tonight (its calendar's last night: the next step
+    # begins tomorrow) whose dose was changed partway through it (or taken up again after a
+    # hold inside it) never reaches its planned length at its dose, so it was never judged,
+    # while the step up came anyway. It is complete by the plan; judged on the nights at
+    # tonight's dose, when there have been a week of them before tonight: the first week at
+    # a new dose is when its side effects show (DESIGN.md 1), and fewer nights say nothing
+    # of how it is tolerated. The last step carries on, so it waits for its length at its
+    # dose as before.
+    plan_moves_on = (
+        index + 1 < len(version.steps)
+        and tonight.position.day_in_step is not None
+        and tonight.position.day_in_step >= step.days
+    )
+    if plan_moves_on and tonight.night_in_step > AT_DOSE_NIGHTS:
+        return version, step
+    return None
 
 
 def next_step(
