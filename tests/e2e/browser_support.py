@@ -16,6 +16,8 @@ from ldn_journal.demo import DEMO_PASSWORD
 DOCS = Path(os.environ.get("LDN_DOCS_DIR") or Path(settings.VAR_DIR) / "docs")
 SCREENSHOTS = DOCS / "screenshots"
 PHONE = {"width": 390, "height": 844}
+# A small phone (iPhone SE 1st generation, many Android phones at large display size).
+SMALL_PHONE = {"width": 320, "height": 640}
 
 
 def close_the_tests_connections():
