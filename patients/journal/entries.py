@@ -781,6 +781,16 @@ def night_records(
     )
 
 
+def first_night_of_record(plan: plans.PlanView, joined: date) -> date | None:
+    """The first night the journal may hold against the patient: the night they joined
+    (PlanView.night_joined) or their first plan's first night (titration.first_plan_night),
+    the later; None without a plan. A night before it that night_records does not count
+    (no dose prescribed) is out of range: no mark, never "not logged". A night before it
+    that the plan prescribed (a history carried in from before the account) still counts."""
+    first = titration.first_plan_night(plan.versions)
+    return None if first is None else max(first, joined)
+
+
 def held_nights(plan: plans.PlanView, nights_shown) -> frozenset[date]:
     """The nights among ``nights_shown`` on which the plan is on hold, as the plan says
     (PlanView.status_on: titration's answer, the one the clinician's night page and the

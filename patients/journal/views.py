@@ -878,17 +878,49 @@ def _cell_marks(open_night: str | None) -> dict[str, tuple[str, str]]:
         "open": ("…", str(_OPEN_CELLS[open_night])),
         # A night the plan holds: the clinician's calendar's mark for it, "‖".
         "held": ("‖", _("plan on hold")),
+        # Before the journal's first night of record (before joining, before the first
+        # plan): out of range, no mark, as the clinician's calendar shows a night without LDN.
+        "out_of_range": ("", _("no dose prescribed")),
     }
 
 
-def _calendar_body(plan, first: date, tonight: date, by_night, now) -> tuple[str, bool]:
+def _cell_state(night, tonight, status, records, held, begins) -> tuple[str, str]:
+    """A calendar cell's state (its class) and which of _cell_marks it shows. ``status`` is
+    what was logged ("" for nothing), ``records`` journal.night_records (adherence's reading
+    of a prescribed night), ``begins`` journal.first_night_of_record."""
+    if status:  # logged, even a night ahead of tonight (see night_detail)
+        return status, status
+    if night > tonight:
+        return "future", "future"
+    state = "open" if night == tonight else "missing"
+    if records[night].prescribed:
+        return state, state
+    # Tonight too: on hold it said "tonight, not logged yet" beside a card saying not to take
+    # LDN (the clinician's calendar says "On hold").
+    if held:
+        return state, "held"
+    if begins is None or night < begins:
+        return "out_of_range", "out_of_range"
+    return state, "unprescribed"
+
+
+def _calendar_body(plan, first: date, tonight: date, by_night, now, begins) -> tuple[str, bool]:
     """The month's calendar rows as HTML: a cell per night with its state, mark and words;
     and whether a cell is marked as held (the legend then says what "‖" means).
+
+    Whether a night was prescribed is adherence's reading of it (journal.night_records, as
+    the stats above count it); one not prescribed before ``begins``
+    (journal.first_night_of_record) is out of range: no "?" before the patient joined or
+    before their first plan began.
 
     Written here rather than as a template loop: the tags in its 35 cells cost more than
     the rest of the history page.
     """
     marks = _cell_marks(_relative(plan, tonight, now))
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    records = journal.night_records(
+        plan, {night: status for night, (status, _dose) in by_night.items()}, first, last
+    )
     # A night's URL is the same path with its date: reversed once per page, not per cell.
     placeholder = date(1900, 1, 1).isoformat()
     night_url = reverse("journal:night", args=[placeholder])
@@ -900,29 +932,17 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now) -> tuple[str
                 cells.append("<td></td>")
                 continue
             status, dose = by_night.get(night, ("", None))
-            if status:  # logged, even a night ahead of tonight (see night_detail)
-                state = status
-            elif night > tonight:
-                state = "future"
-            elif night == tonight:
-                state = "open"
-            else:
-                state = "missing"
-            status_then = plan.status_on(night)
-            held = status_then == titration.ON_HOLD and state != "future"
-            if state in ("missing", "open") and status_then != titration.ACTIVE:
-                # Tonight too: on hold it said "tonight, not logged yet" beside a card saying
-                # not to take LDN (the clinician's calendar says "On hold").
-                mark, text = marks["held" if held else "unprescribed"]
-            else:
-                mark, text = marks.get(state, marks["open"])
+            # A night to come is never held on the calendar: only nights logged or begun.
+            held = (bool(status) or night <= tonight) and plan.status_on(night) == titration.ON_HOLD
+            state, shown = _cell_state(night, tonight, status, records, held, begins)
+            mark, text = marks.get(shown, marks["open"])
             if state == "taken" and dose:
                 text = _("taken %(dose)s mg") % {"dose": amount(dose)}
             if held and state in ("taken", "skipped"):
                 # A dose logged on a held night shows the hold too (the clinician's night
                 # page and the dose-on-hold flag read the same PlanView.status_on).
                 mark, text = f"{mark}{marks['held'][0]}", f"{text}, {marks['held'][1]}"
-            css = "today" if state == "open" else state
+            css = {"open": "today", "out_of_range": "out-of-range"}.get(state, state)
             if held:
                 css += " night-held"
                 any_held = True
@@ -968,7 +988,8 @@ def history(request):
     by_night = {night: (status, dose) for night, status, dose in rows}
     previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
-    calendar_body, calendar_held = _calendar_body(plan, first, tonight, by_night, now)
+    begins = journal.first_night_of_record(plan, plan.night_joined(patient))
+    calendar_body, calendar_held = _calendar_body(plan, first, tonight, by_night, now, begins)
     return render(
         request,
         "patients/journal/history.html",
