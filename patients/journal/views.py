@@ -142,6 +142,20 @@ _SKIP_LABELS = {
 }
 
 
+def _skip_title(plan, night: date, now) -> str:
+    """The skip page's title, naming the night as the home card's skip button does ("Skip
+    last night’s dose"); an older one by its date ("Skip the night of Monday 30
+    November"). Its "Skip this night" read "Omitir esta noche" in Spanish (skip tonight) and
+    "Diese Nacht auslassen" in German over a night days ago."""
+    label = _SKIP_LABELS.get(_relative(plan, night, now))
+    if label is not None:
+        return str(label)
+    when = local_date(night, "long_day")
+    if plan.dosing_time_on(night) == titration.MORNING:
+        return _("Skip the dose of %(when)s") % {"when": when}
+    return _("Skip the night of %(when)s") % {"when": when}
+
+
 def _skip_label(plan, tonight: date, now) -> str:
     """The home card's skip button, in the card title's word for the night (after midnight an
     evening doser's card read "Last night" over "Skip tonight")."""
@@ -623,7 +637,9 @@ def skip(request, night):
         {
             "form": form,
             "night": night,
-            "night_label": _night_label(plan, night, now),
+            "title": _skip_title(plan, night, now),
+            # The night's name and date under the title, unless the title already dates it.
+            "night_label": _night_label(plan, night, now) if relative else "",
             "morning_dosing": morning,
         },
     )

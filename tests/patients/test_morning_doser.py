@@ -503,10 +503,10 @@ def test_a_morning_dosers_skip_page_and_dose_form_say_day_not_night(
         skip_page = patient_client.get(reverse("journal:skip", args=[today])).content.decode()
         dose_page = patient_client.get(reverse("journal:evening", args=[today])).content.decode()
     with translation.override(language):
-        assert f'<h1 class="page-title">{gettext("Skip this day")}</h1>' in skip_page
+        assert f'<h1 class="page-title">{gettext("Skip today")}</h1>' in skip_page
         assert escape(gettext("Your clinician sees skipped days and the reason.")) in skip_page
         assert escape(gettext("Skip this day instead")) in dose_page
-        for night in ("Skip this night", "Your clinician sees skipped nights and the reason."):
+        for night in ("Skip tonight", "Your clinician sees skipped nights and the reason."):
             assert escape(gettext(night)) not in skip_page
         assert escape(gettext("Skip this night instead")) not in dose_page
 
@@ -519,10 +519,10 @@ def test_an_evening_dosers_skip_page_and_dose_form_still_say_night(
     with time_machine.travel(datetime(2026, 11, 25, 22, 0, tzinfo=UTC), tick=False):
         skip_page = patient_client.get(reverse("journal:skip", args=[tonight])).content.decode()
         dose_page = patient_client.get(reverse("journal:evening", args=[tonight])).content.decode()
-    assert '<h1 class="page-title">Skip this night</h1>' in skip_page
+    assert '<h1 class="page-title">Skip tonight</h1>' in skip_page
     assert "Your clinician sees skipped nights and the reason." in skip_page
     assert "Skip this night instead" in dose_page
-    assert "Skip this day" not in skip_page
+    assert "Skip today" not in skip_page
     assert "skipped days" not in skip_page
     assert "Skip this day" not in dose_page
 
