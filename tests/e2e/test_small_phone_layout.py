@@ -47,6 +47,8 @@ def test_no_patient_page_scrolls_sideways_on_a_320_px_phone(
         f"/journal/night/{last_night.isoformat()}/",
         f"/journal/night/{last_night.isoformat()}/skip/",
         f"/journal/night/{last_night.isoformat()}/morning/",
+        # An older night's skip page: its title names the night by its date.
+        f"/journal/night/{(tonight - timedelta(days=4)).isoformat()}/skip/",
         f"/journal/entry/{entry.pk}/",
         "/journal/plan/",
         "/journal/reaction/",
