@@ -13,6 +13,7 @@ someone takes them over (ldn_journal.accounts.accounts_admin.set_user_active ask
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -160,11 +161,29 @@ class AlreadyDecided(Exception):
     """The request was accepted or declined already (another tab, a double tap)."""
 
 
+# A patient who declined a clinician is not asked again by that clinician for this long: a
+# re-invitation the moment after a decline sent a new request and email at once (found by
+# exploratory QA), and the request can be sent again and again. An admin can still link the
+# pair directly (link_directly) when the patient agrees in person.
+ASK_AGAIN_AFTER = timedelta(days=30)
+
+
+def declined_recently(now):
+    """The care-team requests declined within ASK_AGAIN_AFTER of `now`: their pairs are not
+    asked again yet (ask_to_join, and a bulk upload's preview)."""
+    return CareTeamRequest.objects.filter(
+        status=CareTeamRequest.Status.DECLINED, decided_at__gt=now - ASK_AGAIN_AFTER
+    )
+
+
 def ask_to_join(patient, clinician, *, requested_by, now=None):
     """A pending request for `clinician` to join `patient`'s team, and an email telling the
-    patient. None when there is nothing to ask: already on the team, or already asked."""
+    patient. None when there is nothing to ask: already on the team, already asked, or the
+    patient declined this clinician within ASK_AGAIN_AFTER."""
     now = now or timezone.now()
     if CareTeamMembership.objects.filter(patient=patient, clinician=clinician).exists():
+        return None
+    if declined_recently(now).filter(patient=patient, clinician=clinician).exists():
         return None
     try:
         # The partial unique constraint decides a double submit: one pending request each.

@@ -26,6 +26,7 @@ from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import supported_language
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow, Invitation, Role, User
+from patients import care_team
 from patients.clinic.exports import csv as csv_export
 from patients.models import CareTeamMembership, CareTeamRequest
 from patients.rules.emergency import country_choices
@@ -76,6 +77,10 @@ PROBLEMS = {
     "already_on_team": gettext_lazy("This patient is already on the clinician's care team."),
     "already_asked": gettext_lazy(
         "The clinician has already asked to join this patient's care team."
+    ),
+    "declined_recently": gettext_lazy(
+        "This patient declined this clinician's request in the last 30 days, so they are not "
+        "asked again yet. If the patient agrees, link the clinician on the Care teams page."
     ),
     "role_not_allowed": gettext_lazy("You cannot invite someone with that role."),
     "delivery_failed": gettext_lazy("The email could not be sent; nothing was stored."),
@@ -254,6 +259,7 @@ class Known:
     invited: set  # lower-case emails with a pending invitation
     on_team: set  # (patient_id, clinician_id)
     asked: set  # (patient_id, clinician_id) with a pending care-team request
+    declined: set  # (patient_id, clinician_id) declined lately (care_team.declined_recently)
     countries: set  # the country codes the invitation form offers
 
 
@@ -283,6 +289,11 @@ def look_up(rows) -> Known:
         ),
         asked=set(
             CareTeamRequest.objects.pending().filter(patient_id__in=patient_ids).values_list(*pairs)
+        ),
+        declined=set(
+            care_team.declined_recently(timezone.now())
+            .filter(patient_id__in=patient_ids)
+            .values_list(*pairs)
         ),
         countries={code for code, _name in country_choices(settings.LDN_EMERGENCY_NUMBERS)},
     )
@@ -358,6 +369,8 @@ def _verdict(email, role, clinician, known):
         raise RowProblem("already_on_team")
     if pair in known.asked:
         raise RowProblem("already_asked")
+    if pair in known.declined:
+        raise RowProblem("declined_recently")
     return Verdict.CARE_TEAM
 
 

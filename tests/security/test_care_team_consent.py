@@ -7,8 +7,10 @@ staff and deactivated accounts apart.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -212,11 +214,53 @@ def test_a_decided_request_cannot_be_decided_again(client, pending, other_patien
     assert not CareTeamMembership.objects.filter(clinician=pending.clinician).exists()
 
 
-def test_after_declining_the_clinician_may_ask_again(clinician_a, other_patient, client, pending):
-    client.post(reverse("journal:care_team_decide", args=[pending.pk, "decline"]))
-    client.force_login(clinician_a)
-    invite(client, other_patient.user.email)
+def _declined_then_asked_again_after(client, pending, clinician_a, other_patient, wait):
+    """The patient declines; `wait` later the clinician invites the address again. Returns
+    the clinician's page and the emails sent for the second invitation."""
+    with time_machine.travel(pending.created_at, tick=False) as traveller:
+        client.post(reverse("journal:care_team_decide", args=[pending.pk, "decline"]))
+        mail.outbox.clear()
+        traveller.shift(wait)
+        client.force_login(clinician_a)
+        response = invite(client, other_patient.user.email)
+        return client.get(response.url).content.decode(), list(mail.outbox)
+
+
+def test_a_declined_clinician_is_not_asked_again_within_30_days(
+    clinician_a, other_patient, client, pending
+):
+    # Re-inviting the moment after a decline sent a new request and email at once, and
+    # could again and again (exploratory QA): a decline stands for care_team.ASK_AGAIN_AFTER.
+    page, sent = _declined_then_asked_again_after(
+        client, pending, clinician_a, other_patient, timedelta(days=30) - timedelta(minutes=1)
+    )
+
+    assert sent == []
+    assert not request_model().objects.filter(status="pending").exists()
+    # The clinician is told what every invitation is told (nothing about the decline).
+    assert "If someone.else@example.org can join LDN Journal as your patient" in page
+
+
+def test_after_30_days_a_declined_clinician_may_ask_again(
+    clinician_a, other_patient, client, pending
+):
+    _page, sent = _declined_then_asked_again_after(
+        client, pending, clinician_a, other_patient, timedelta(days=30, minutes=1)
+    )
+
     assert request_model().objects.filter(status="pending").count() == 1
+    assert [m.to for m in sent] == [[other_patient.user.email]]
+
+
+def test_a_decline_holds_only_for_the_clinician_declined(
+    clinician_a, other_patient, client, pending
+):
+    client.post(reverse("journal:care_team_decide", args=[pending.pk, "decline"]))
+    colleague = ClinicianFactory()
+    client.force_login(colleague)
+    invite(client, other_patient.user.email)
+
+    assert request_model().objects.get(status="pending").clinician == colleague
 
 
 def test_another_patient_cannot_decide_the_request(client, pending, patient_b):

@@ -448,6 +448,50 @@ def test_an_address_with_a_pending_invitation_or_request_is_an_error(
     ]
 
 
+def test_a_patient_who_declined_the_clinician_lately_is_not_asked_again_by_an_upload(
+    admin_user, clinician_a, clinician_b, patient_b
+):
+    # As a clinician's own invitation (care_team.ASK_AGAIN_AFTER): the preview says why and
+    # what the admin can do instead, and nothing is sent.
+    now = timezone.now()
+    CareTeamRequest.objects.create(
+        patient=patient_b,
+        clinician=clinician_a,
+        requested_by=clinician_a,
+        created_at=now - timedelta(days=3),
+        status="declined",
+        decided_at=now - timedelta(days=2),
+    )
+    declined_long_ago = PatientFactory(
+        user__email="patient.c@example.org", clinicians=[clinician_b]
+    )
+    CareTeamRequest.objects.create(
+        patient=declined_long_ago,
+        clinician=clinician_a,
+        requested_by=clinician_a,
+        created_at=now - timedelta(days=40),
+        status="declined",
+        decided_at=now - timedelta(days=31),
+    )
+
+    batch = bulk_invitations.build_batch(
+        admin_user,
+        csv_bytes(
+            [
+                "patient.b@example.org,patient,,clinician.a@example.org,,",
+                "patient.c@example.org,patient,,clinician.a@example.org,,",
+            ]
+        ),
+    )
+
+    first, second = batch.rows.order_by("number")
+    assert (first.verdict, first.problem) == (Verdict.ERROR, "declined_recently")
+    assert "declined this clinician's request in the last 30 days" in (
+        bulk_invitations.problem_message("declined_recently")
+    )
+    assert (second.verdict, second.problem) == (Verdict.CARE_TEAM, "")
+
+
 def test_blank_lines_are_skipped_and_rows_keep_their_line_numbers(admin_user):
     data = csv_bytes(["a@example.org,admin,,,,", "", ",,,,,", "b@example.org,admin,,,,"])
     batch = bulk_invitations.build_batch(admin_user, data)
