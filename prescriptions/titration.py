@@ -531,16 +531,6 @@ def status_on(versions: Sequence[PlainVersion], night: date) -> str:
     return _status(version_in_effect(versions, night), night)
 
 
-def first_plan_night(versions: Sequence[PlainVersion]) -> date | None:
-    """The first night the plan prescribes a dose or holds it (active or on hold), None when
-    it never does: before it the patient had no plan yet (none signed, or the first one not
-    begun). The state changes only on an edge (_edges), so the first such edge is it."""
-    for night in sorted(set(_edges(versions))):
-        if status_on(versions, night) in (ACTIVE, ON_HOLD):
-            return night
-    return None
-
-
 def prescribed_dose(versions: Sequence[PlainVersion], night: date) -> Decimal | None:
     """The prescribed dose in mg on ``night``, or ``None`` unless the plan is active then:
     ``current_step(versions, night).dose_mg`` from the same helpers, without building the

@@ -157,15 +157,10 @@ def _attach_details(entries):
         }
 
 
-def adherence_records(records, plan: PlanView, first: date, last: date):
-    """One adherence record for every night first..last (a night with no entry counts too):
-    adherence_rules.nights_between, as the patient's history reads it."""
-    return adherence_rules.nights_between(
-        {record.night: record.status for record in records},
-        lambda night: plan.status_on(night) == titration.ACTIVE,
-        first,
-        last,
-    )
+def logged_by_night(records) -> dict[date, str]:
+    """What was logged on each night of ``records`` (taken, skipped), as
+    adherence_rules.night_records reads it."""
+    return {record.night: record.status for record in records}
 
 
 def _open_urgent(ref, field_name, aggregate):
@@ -433,7 +428,9 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
         silent = flag_rules.nights_silent(patient.last_entry, today)
         last_night = last_night_of_record(today, records[-1].night if records else None)
-        nightly = adherence_records(records, plan, last_night - timedelta(days=29), last_night)
+        nightly = adherence_rules.night_records(
+            plan, logged_by_night(records), last_night - timedelta(days=29), last_night
+        )
         pain = {r.night: r.scores.get("pain") for r in records}
         pain_values = [
             pain.get(today - timedelta(days=offset))
@@ -534,8 +531,8 @@ class PatientPage:
     def _adherence(self):
         # As the patient's history counts it: through the last night of record.
         first = self.last_night - timedelta(days=29)
-        nightly = adherence_records(
-            self.between(first, self.last_night), self.plan, first, self.last_night
+        nightly = adherence_rules.night_records(
+            self.plan, logged_by_night(self.between(first, self.last_night)), first, self.last_night
         )
         return (
             adherence_rules.adherence(nightly, self.today, 7, through=self.last_night),
@@ -1133,46 +1130,35 @@ def _relative_today(page: PatientPage) -> str | None:
 
 
 def _calendar(page: PatientPage, first: date, last: date):
-    by_night = {r.night: r for r in page.between(first, last)}
-    # Seven states, each worded once per calendar rather than once per day.
+    """Each night's cell: its mark is adherence_rules.night_mark of the records the page's
+    adherence counts (adherence_rules.night_records), as the patient's own calendar."""
+    records = adherence_rules.night_records(
+        page.plan, logged_by_night(page.between(first, last)), first, last
+    )
+    tonight = page.today
+    # Seven marks, each worded once per calendar rather than once per day.
     states = {
-        "future": ("future", "", gettext("Not yet")),
-        "taken": ("taken", "✓", gettext("Taken")),
-        "skipped": ("skipped", "✕", gettext("Skipped")),
-        "on_hold": ("future", "‖", gettext("On hold")),
-        "no_dose": ("future", "", gettext("No dose prescribed")),
-        "tonight": ("missing", "…", str(_OPEN_NIGHT[_relative_today(page)])),
-        "missing": ("missing", "?", gettext("Not logged")),
+        adherence_rules.FUTURE: ("future", "", gettext("Not yet")),
+        adherence_rules.TAKEN: ("taken", "✓", gettext("Taken")),
+        adherence_rules.SKIPPED: ("skipped", "✕", gettext("Skipped")),
+        adherence_rules.HELD: ("future", "‖", gettext("On hold")),
+        adherence_rules.NO_DOSE: ("future", "", gettext("No dose prescribed")),
+        adherence_rules.OPEN: ("missing", "…", str(_OPEN_NIGHT[_relative_today(page)])),
+        adherence_rules.MISSING: ("missing", "?", gettext("Not logged")),
     }
     held_words = gettext("plan on hold")  # the patient's calendar's words for it
     rows, week = [], []
-    night = first
-    while night <= last:
-        record = by_night.get(night)
-        status = page.plan.status_on(night)
-        # A logged night shows what was logged, even a night ahead of today (logged in a zone
-        # further east before the patient moved west).
-        if record is not None and record.status in ("taken", "skipped"):
-            state = states[record.status]
-            if status == titration.ON_HOLD:
-                # Logged on a held night: both, as the patient's own calendar marks it.
-                css, symbol, text = state
-                state = (css, symbol + states["on_hold"][1], f"{text}, {held_words}")
-        elif night > page.today:
-            state = states["future"]
-        elif status == titration.ON_HOLD:
-            state = states["on_hold"]
-        elif status != titration.ACTIVE:
-            state = states["no_dose"]
-        elif night == page.today:
-            state = states["tonight"]
-        else:
-            state = states["missing"]
+    for night, record in records.items():
+        mark = adherence_rules.night_mark(record, tonight)
+        state = states[mark]
+        if record.held and mark in (adherence_rules.TAKEN, adherence_rules.SKIPPED):
+            # Logged on a held night: both, as the patient's own calendar marks it.
+            css, symbol, text = state
+            state = (css, symbol + states[adherence_rules.HELD][1], f"{text}, {held_words}")
         week.append({"night": night, "css": state[0], "symbol": state[1], "text": state[2]})
         if len(week) == 7:
             rows.append(week)
             week = []
-        night += timedelta(days=1)
     return rows
 
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from patients.clinic.dashboard import (
-    adherence_records,  # one definition of "a prescribed night"
     hold_ending,  # the chart's hold marker says the same end
+    logged_by_night,
 )
 from patients.rules import adherence as adherence_rules
 from patients.rules import scales as scale_defs
@@ -153,7 +153,8 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
     (shown muted, for context: it has no marker, its night being outside the chart)."""
     records = page.between(start, end)
 
-    nightly = adherence_records(records, page.plan, start, end)
+    # The one reading of a prescribed night, as the patient page and the history count it.
+    nightly = adherence_rules.night_records(page.plan, logged_by_night(records), start, end)
     days = (end - start).days + 1
     dreams = Counter(record.dreams for record in records)
     effects = Counter()

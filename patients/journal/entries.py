@@ -8,7 +8,6 @@ into the edit path. The Submission row makes a repeated submission id return the
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -35,7 +34,6 @@ from patients.models import (
     own_profile_read_with,
 )
 from patients.pause import urgent_state
-from patients.rules import adherence as adherence_rules
 from patients.rules import doses, nights, schedule
 from patients.rules.nights import zone_label
 from prescriptions import plans, titration
@@ -766,29 +764,6 @@ def undo_taken(entry: NightlyEntry, now: datetime, submission_id) -> Saved:
 
 
 # --- Reading -------------------------------------------------------------------------------
-
-
-def night_records(
-    plan: plans.PlanView, statuses: Mapping[date, str], first: date, last: date
-) -> adherence_rules.NightsBetween:
-    """One plain record per night from ``first`` to ``last`` for adherence and streaks, by
-    night (adherence_rules.NightsBetween: each made when first read)."""
-    return adherence_rules.NightsBetween(
-        statuses,
-        lambda night: plan.status_on(night) == titration.ACTIVE,
-        first,
-        last,
-    )
-
-
-def first_night_of_record(plan: plans.PlanView, joined: date) -> date | None:
-    """The first night the journal may hold against the patient: the night they joined
-    (PlanView.night_joined) or their first plan's first night (titration.first_plan_night),
-    the later; None without a plan. A night before it that night_records does not count
-    (no dose prescribed) is out of range: no mark, never "not logged". A night before it
-    that the plan prescribed (a history carried in from before the account) still counts."""
-    first = titration.first_plan_night(plan.versions)
-    return None if first is None else max(first, joined)
 
 
 def held_nights(plan: plans.PlanView, nights_shown) -> frozenset[date]:

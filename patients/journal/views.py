@@ -859,7 +859,7 @@ def _history_rows(patient, first: date, tonight: date):
 def _stats(plan, rows, tonight, last_night):
     """Adherence and streak over the nights ending with the last night of record: tonight,
     or a night logged ahead of it (nights.last_night_of_record), which counts as logged."""
-    records = journal.night_records(
+    records = adherence.night_records(
         plan,
         {night: status for night, status, _dose in rows},
         last_night - timedelta(days=STATS_NIGHTS - 1),
@@ -884,57 +884,39 @@ _OPEN_CELLS = {
 
 
 def _cell_marks(open_night: str | None) -> dict[str, tuple[str, str]]:
-    """A calendar cell's mark and words by state, translated once per page rather than once
-    per cell; ``open_night`` is the still-open night's relative_night."""
+    """A calendar cell's mark and words by adherence.night_mark, translated once per page
+    rather than once per cell; ``open_night`` is the still-open night's relative_night."""
     return {
-        "taken": ("✓", _("taken")),
-        "skipped": ("✕", _("skipped")),
-        "missing": ("?", _("not logged")),
-        "unprescribed": ("?", _("no dose prescribed")),
-        "open": ("…", str(_OPEN_CELLS[open_night])),
+        adherence.TAKEN: ("✓", _("taken")),
+        adherence.SKIPPED: ("✕", _("skipped")),
+        adherence.MISSING: ("?", _("not logged")),
+        adherence.OPEN: ("…", str(_OPEN_CELLS[open_night])),
         # A night the plan holds: the clinician's calendar's mark for it, "‖".
-        "held": ("‖", _("plan on hold")),
-        # Before the journal's first night of record (before joining, before the first
-        # plan): out of range, no mark, as the clinician's calendar shows a night without LDN.
-        "out_of_range": ("", _("no dose prescribed")),
+        adherence.HELD: ("‖", _("plan on hold")),
+        # No dose prescribed (before joining or the first plan, after it ended): no mark,
+        # never "?", as the clinician's calendar shows it; adherence does not count it.
+        adherence.NO_DOSE: ("", _("no dose prescribed")),
     }
 
 
-def _cell_state(night, tonight, status, records, held, begins) -> tuple[str, str]:
-    """A calendar cell's state (its class) and which of _cell_marks it shows. ``status`` is
-    what was logged ("" for nothing), ``records`` journal.night_records (adherence's reading
-    of a prescribed night), ``begins`` journal.first_night_of_record."""
-    if status:  # logged, even a night ahead of tonight (see night_detail)
-        return status, status
-    if night > tonight:
-        return "future", "future"
-    state = "open" if night == tonight else "missing"
-    if records[night].prescribed:
-        return state, state
-    # Tonight too: on hold it said "tonight, not logged yet" beside a card saying not to take
-    # LDN (the clinician's calendar says "On hold").
-    if held:
-        return state, "held"
-    if begins is None or night < begins:
-        return "out_of_range", "out_of_range"
-    return state, "unprescribed"
+# A cell's class by adherence.night_mark where the stylesheet names it otherwise.
+_CELL_CSS = {adherence.OPEN: "today", adherence.NO_DOSE: "out-of-range"}
 
 
-def _calendar_body(plan, first: date, tonight: date, by_night, now, begins) -> tuple[str, bool]:
+def _calendar_body(plan, first: date, tonight: date, by_night, now) -> tuple[str, bool]:
     """The month's calendar rows as HTML: a cell per night with its state, mark and words;
     and whether a cell is marked as held (the legend then says what "‖" means).
 
-    Whether a night was prescribed is adherence's reading of it (journal.night_records, as
-    the stats above count it); one not prescribed before ``begins``
-    (journal.first_night_of_record) is out of range: no "?" before the patient joined or
-    before their first plan began.
+    Each night's mark is adherence.night_mark of adherence.night_records (the records the
+    stats above count, and the clinician's calendar marks): "?" only on a night prescribed
+    and not logged; no mark where no dose was prescribed.
 
     Written here rather than as a template loop: the tags in its 35 cells cost more than
     the rest of the history page.
     """
     marks = _cell_marks(_relative(plan, tonight, now))
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    records = journal.night_records(
+    records = adherence.night_records(
         plan, {night: status for night, (status, _dose) in by_night.items()}, first, last
     )
     # A night's URL is the same path with its date: reversed once per page, not per cell.
@@ -947,24 +929,29 @@ def _calendar_body(plan, first: date, tonight: date, by_night, now, begins) -> t
             if night.month != first.month:
                 cells.append("<td></td>")
                 continue
-            status, dose = by_night.get(night, ("", None))
+            _status, dose = by_night.get(night, ("", None))
+            record = records[night]
+            shown = adherence.night_mark(record, tonight)
             # A night to come is never held on the calendar: only nights logged or begun.
-            held = (bool(status) or night <= tonight) and plan.status_on(night) == titration.ON_HOLD
-            state, shown = _cell_state(night, tonight, status, records, held, begins)
-            mark, text = marks.get(shown, marks["open"])
-            if state == "taken" and dose:
+            held = record.held and shown != adherence.FUTURE
+            mark, text = marks.get(shown, ("", ""))
+            if shown == adherence.TAKEN and dose:
                 text = _("taken %(dose)s mg") % {"dose": amount(dose)}
-            if held and state in ("taken", "skipped"):
+            if held and shown in (adherence.TAKEN, adherence.SKIPPED):
                 # A dose logged on a held night shows the hold too (the clinician's night
                 # page and the dose-on-hold flag read the same PlanView.status_on).
-                mark, text = f"{mark}{marks['held'][0]}", f"{text}, {marks['held'][1]}"
-            css = {"open": "today", "out_of_range": "out-of-range"}.get(state, state)
+                held_mark, held_text = marks[adherence.HELD]
+                mark, text = f"{mark}{held_mark}", f"{text}, {held_text}"
+            if shown == adherence.HELD:  # nothing logged: the night's class, and night-held
+                css = "today" if night == tonight else "missing"
+            else:
+                css = _CELL_CSS.get(shown, shown)
             if held:
                 css += " night-held"
                 any_held = True
             today = " night-today" if night == tonight else ""
             day = f'<span class="day">{night.day}</span>'
-            if state != "future":
+            if shown != adherence.FUTURE:
                 url = night_url.replace(placeholder, night.isoformat())
                 day = (
                     f'<a href="{escape(url)}">{day}'
@@ -1004,8 +991,7 @@ def history(request):
     by_night = {night: (status, dose) for night, status, dose in rows}
     previous = (first - ONE_DAY).replace(day=1) if first > start else None
     following = last + ONE_DAY
-    begins = journal.first_night_of_record(plan, plan.night_joined(patient))
-    calendar_body, calendar_held = _calendar_body(plan, first, tonight, by_night, now, begins)
+    calendar_body, calendar_held = _calendar_body(plan, first, tonight, by_night, now)
     return render(
         request,
         "patients/journal/history.html",

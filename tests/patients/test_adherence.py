@@ -6,13 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from patients.rules import adherence as adherence_rules
 from patients.rules.adherence import (
     AdherenceNight,
     NightsBetween,
     adherence,
-    nights_between,
+    night_mark,
+    night_records,
     streak,
 )
+from prescriptions import titration
 
 TONIGHT = date(2026, 3, 31)
 
@@ -77,23 +80,94 @@ def test_streak_ends_where_the_records_end():
     assert streak(records, TONIGHT) == 0
 
 
+class _Plan:
+    """A plan as night_records asks it (PlanView.status_on): its state by night, active on
+    any night not listed."""
+
+    def __init__(self, states=None):
+        self.states = states or {}
+        self.asked = []
+
+    def status_on(self, night):
+        self.asked.append(night)
+        return self.states.get(night, titration.ACTIVE)
+
+
 def test_every_night_between_is_read_once_with_its_status_and_whether_it_was_prescribed():
     """The one reading of "a prescribed night" (the journal's history and the clinician's
-    pages both build their records with it)."""
-    first, last = date(2026, 3, 1), date(2026, 3, 4)
-    held = {date(2026, 3, 3)}
-    records = nights_between(
-        {date(2026, 3, 1): "taken", date(2026, 3, 3): "skipped"},
-        lambda night: night not in held,
-        first,
-        last,
+    pages both build their records with it): active only; on hold, ended, not begun or no
+    plan is not prescribed."""
+    first, last = date(2026, 3, 1), date(2026, 3, 6)
+    plan = _Plan(
+        {
+            date(2026, 3, 3): titration.ON_HOLD,
+            date(2026, 3, 4): titration.ENDED,
+            date(2026, 3, 5): titration.NOT_STARTED,
+            date(2026, 3, 6): titration.NO_PLAN,
+        }
     )
-    assert records == [
+    records = night_records(
+        plan, {date(2026, 3, 1): "taken", date(2026, 3, 3): "skipped"}, first, last
+    )
+    assert list(records.values()) == [
         AdherenceNight(date(2026, 3, 1), "taken", True),
         AdherenceNight(date(2026, 3, 2), "", True),
-        AdherenceNight(date(2026, 3, 3), "skipped", False),
-        AdherenceNight(date(2026, 3, 4), "", True),
+        AdherenceNight(date(2026, 3, 3), "skipped", False, held=True),
+        AdherenceNight(date(2026, 3, 4), "", False),
+        AdherenceNight(date(2026, 3, 5), "", False),
+        AdherenceNight(date(2026, 3, 6), "", False),
     ]
+    assert sorted(plan.asked) == list(records)
+
+
+MARK_TONIGHT = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("night", "status", "state", "mark"),
+    [
+        (date(2026, 3, 9), "taken", titration.ACTIVE, adherence_rules.TAKEN),
+        (date(2026, 3, 9), "skipped", titration.ACTIVE, adherence_rules.SKIPPED),
+        (date(2026, 3, 9), "", titration.ACTIVE, adherence_rules.MISSING),
+        (MARK_TONIGHT, "", titration.ACTIVE, adherence_rules.OPEN),
+        (date(2026, 3, 11), "", titration.ACTIVE, adherence_rules.FUTURE),
+        # Logged ahead of tonight (further east before a move west): what was logged.
+        (date(2026, 3, 11), "taken", titration.ACTIVE, adherence_rules.TAKEN),
+        (date(2026, 3, 9), "", titration.ON_HOLD, adherence_rules.HELD),
+        (MARK_TONIGHT, "", titration.ON_HOLD, adherence_rules.HELD),
+        (date(2026, 3, 11), "", titration.ON_HOLD, adherence_rules.FUTURE),
+        (date(2026, 3, 9), "taken", titration.ON_HOLD, adherence_rules.TAKEN),
+        # No prescription (ended, not begun, no plan): no mark, never "?".
+        (date(2026, 3, 9), "", titration.ENDED, adherence_rules.NO_DOSE),
+        (MARK_TONIGHT, "", titration.ENDED, adherence_rules.NO_DOSE),
+        (date(2026, 3, 9), "", titration.NOT_STARTED, adherence_rules.NO_DOSE),
+        (date(2026, 3, 9), "", titration.NO_PLAN, adherence_rules.NO_DOSE),
+        (date(2026, 3, 9), "skipped", titration.ENDED, adherence_rules.SKIPPED),
+    ],
+)
+def test_a_nights_calendar_mark_follows_what_was_logged_and_the_plans_state(
+    night, status, state, mark
+):
+    records = night_records(_Plan({night: state}), {night: status} if status else {}, night, night)
+    assert night_mark(records[night], MARK_TONIGHT) == mark
+
+
+def test_the_nights_marked_missing_are_exactly_the_nights_counted_and_not_taken():
+    """ "?" on a calendar and a missed night in the figures are one reading: a night with no
+    prescription (ended) is neither."""
+    first = MARK_TONIGHT - timedelta(days=6)
+    plan = _Plan({first + timedelta(days=n): titration.ENDED for n in (4, 5, 6)})
+    logged = {
+        first: "taken",
+        first + timedelta(days=1): "skipped",
+        first + timedelta(days=5): "taken",
+    }
+    records = night_records(plan, logged, first, MARK_TONIGHT)
+    marks = [night_mark(record, MARK_TONIGHT) for record in records.values()]
+    assert marks == ["taken", "skipped", "missing", "missing", "no_dose", "taken", "no_dose"]
+    week = adherence(records, MARK_TONIGHT, 7)
+    not_taken = sum(mark in (adherence_rules.MISSING, adherence_rules.SKIPPED) for mark in marks)
+    assert (week.taken, week.prescribed - week.taken) == (1, not_taken)
 
 
 # A night logged ahead of tonight (further east, before a move west): the figures run
@@ -135,7 +209,7 @@ _HISTORIES = st.lists(st.sampled_from("TTTTTTS.H"), min_size=0, max_size=80)
 @given(pattern=_HISTORIES, ahead=st.integers(min_value=0, max_value=2))
 def test_the_figures_read_from_nights_made_when_asked_are_those_of_the_whole_list(pattern, ahead):
     """The history reads its records as NightsBetween (each night made when first asked
-    for); adherence and the streak must give what they give over nights_between's list."""
+    for); adherence and the streak must give what they give over the whole list."""
     through = TONIGHT + timedelta(days=ahead)
     first = through - timedelta(days=len(pattern) - 1)
     statuses, held = {}, set()
@@ -145,16 +219,16 @@ def test_the_figures_read_from_nights_made_when_asked_are_those_of_the_whole_lis
             statuses[night] = {"T": "taken", "S": "skipped"}[char]
         held |= {night} if char == "H" else set()
 
-    def active_on(night):
-        return night not in held
+    def status_on(night):
+        return titration.ON_HOLD if night in held else titration.ACTIVE
 
-    whole = nights_between(statuses, active_on, first, through)
+    whole = list(NightsBetween(statuses, status_on, first, through).values())
     for days in (7, 30):
         assert adherence(
-            NightsBetween(statuses, active_on, first, through), TONIGHT, days, through=through
+            NightsBetween(statuses, status_on, first, through), TONIGHT, days, through=through
         ) == adherence(whole, TONIGHT, days, through=through)
     assert streak(
-        NightsBetween(statuses, active_on, first, through), TONIGHT, through=through
+        NightsBetween(statuses, status_on, first, through), TONIGHT, through=through
     ) == streak(whole, TONIGHT, through=through)
 
 
@@ -163,11 +237,11 @@ def test_the_streak_asks_the_plan_only_for_the_nights_up_to_its_first_break():
     so it stops making them where the streak ends (three nights here, not 366)."""
     asked = []
 
-    def active_on(night):
+    def status_on(night):
         asked.append(night)
-        return True
+        return titration.ACTIVE
 
     first = TONIGHT - timedelta(days=365)
     statuses = {TONIGHT: "taken", TONIGHT - timedelta(days=1): "taken"}
-    assert streak(NightsBetween(statuses, active_on, first, TONIGHT), TONIGHT) == 2
+    assert streak(NightsBetween(statuses, status_on, first, TONIGHT), TONIGHT) == 2
     assert sorted(asked) == [TONIGHT - timedelta(days=n) for n in (2, 1, 0)]

@@ -1,7 +1,8 @@
 """A new patient's calendar: the nights before they joined, and before their first plan
 began, are out of range: no mark and not counted, as adherence counts them
-(journal.night_records). Exploratory QA: a patient who joined on 3 Dec with a plan from 5 Dec
-saw "?" (the mark of a night not logged) on every December night before the 5th.
+(adherence_rules.night_records and night_mark). Exploratory QA: a patient who joined on
+3 Dec with a plan from 5 Dec saw "?" (the mark of a night not logged) on every December
+night before the 5th.
 """
 
 from datetime import UTC, date, datetime

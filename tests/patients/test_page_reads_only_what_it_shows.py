@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from patients import records
 from patients.clinic import dashboard, report
-from patients.clinic.dashboard import adherence_records
 from patients.models import NightlyEntry, SideEffect, SymptomScale, SymptomScore
 from patients.rules import adherence as adherence_rules
 from patients.rules import flags as flag_rules
@@ -93,7 +92,9 @@ def save_history(patient, history, scale):
 
 def whole_record_adherence(page, every):
     first = page.last_night - timedelta(days=29)
-    nightly = adherence_records(every, page.plan, first, page.last_night)
+    nightly = adherence_rules.night_records(
+        page.plan, dashboard.logged_by_night(every), first, page.last_night
+    )
     return tuple(
         adherence_rules.adherence(nightly, page.today, days, through=page.last_night)
         for days in (7, 30)
