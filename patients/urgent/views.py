@@ -147,14 +147,13 @@ def offline_guidance(request):
     return kept_offline.mark(request, response)
 
 
-def _held_when_answered(report, plan, tonight):
-    """The hold the plan is on tonight (reports.standing_hold) when it had begun by the
-    night the report was answered; None otherwise."""
-    hold = urgent.standing_hold(plan, tonight)
-    if hold is None or report.acknowledged_at is None:
-        return None
-    answered_on = plan.night_of(report.acknowledged_at, report.patient.tz)
-    return hold if hold.first <= answered_on else None
+def _running_when_answered(report, plan, hold) -> bool:
+    """Whether ``hold`` (PlanView.hold_as_signed from tonight, begun) had begun by the night
+    the report was answered: "continue" kept it ("Continue with your plan as it stands"),
+    where a hold begun since is "Your plan has been put on hold since"."""
+    if hold is None or not hold.begun or report.acknowledged_at is None:
+        return False
+    return hold.first <= plan.night_of(report.acknowledged_at, report.patient.tz)
 
 
 @role_required(Role.PATIENT)
@@ -171,6 +170,7 @@ def patient_report(request, pk):
     plan = _kept_plan(request, patient)
     now = timezone.now()
     tonight = plan.tonight(patient.tz, now)
+    hold = plan.hold_as_signed(tonight)
     return render(
         request,
         "patients/urgent/patient_report.html",
@@ -180,15 +180,15 @@ def patient_report(request, pk):
             "morning_dosing": _morning_dosing(plan, patient, now),
             # What the answer means now is the plan's, not the decision's: "Your plan is on
             # hold" stayed on the page after the plan was restarted, and "You can take your
-            # doses as planned" after it was put on hold later. A hold from tomorrow (tonight's
-            # dose was logged before the answer) is still the hold the answer signed.
-            "on_hold_now": plan.status_on(tonight) == titration.ON_HOLD,
+            # doses as planned" after it was put on hold later, or with a hold signed to
+            # start later. One value, the home card's answer's (answer_hold) and the
+            # clinician's form's: the hold running tonight or signed to start later.
+            "answer_hold": hold,
             # "Continue as planned" under a hold that was running already when it was said:
             # the plan as it stands is that hold (it said "Continue as planned. Your plan has
             # been put on hold since: …" of a hold older than the report). A hold begun after
             # the answer is still "put on hold since".
-            "held_when_answered": _held_when_answered(report, plan, tonight),
-            "hold_ahead": plan.first_held_night(tonight) is not None,
+            "hold_kept": _running_when_answered(report, plan, hold),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },
