@@ -114,10 +114,8 @@ class AcknowledgeForm(forms.Form):
         label=_("What happens next"),
         choices=UrgentReport.Decision.choices,
         widget=forms.RadioSelect,
-        help_text=_(
-            "Continue: the pause ends and the patient doses as planned. Hold: a new plan "
-            "version signed by you puts the plan on hold from the next night without a dose."
-        ),
+        # What "hold" does names its first night: say_when_the_hold_starts adds it.
+        help_text=_("Continue: the pause ends and the patient doses as planned."),
         error_messages={
             "required": _("Choose “continue as planned” or “hold the plan”."),
             "invalid_choice": _("Choose “continue as planned” or “hold the plan”."),
@@ -127,23 +125,23 @@ class AcknowledgeForm(forms.Form):
     def say_when_the_hold_starts(
         self, first_night, tonight_logged, *, tonight, dosing_time=EVENING, local_today=None
     ):
-        """Name the hold's first night: tomorrow when tonight's dose is already logged (or
-        the night after a later night logged: changes.first_changeable_night). ``tonight``:
-        the patient's current night (PlanView.tonight); ``local_today``: the patient's
-        calendar day, so the logged night is named as the patient's pages name it ("last
-        night" at 08:00, a later night by its date; changes.logged_dose_stands_message).
+        """Name the hold's first night, ``first_night`` (reports.hold_starts, what hold_plan
+        stores): tonight while its dose is not logged (also after midnight), tomorrow once it
+        is, the night after a later night logged (changes.first_changeable_night). It said
+        "from the next night" at 20:00 of a night not logged, and the hold held that night.
+        ``tonight``: the patient's current night (PlanView.tonight); ``local_today``: the
+        patient's calendar day, so the logged night is named as the patient's pages name it
+        ("last night" at 08:00, a later night by its date; changes.logged_dose_stands_message).
         A morning doser's hold starts from a day, not a night."""
         field = self.fields["decision"]
-        morning = dosing_time == MORNING
-        if morning:
-            field.help_text = gettext(
-                "Continue: the pause ends and the patient doses as planned. Hold: a new plan "
-                "version signed by you puts the plan on hold from the next day without a dose."
-            )
+        self.hold_from, self.morning = first_night, dosing_time == MORNING
+        field.help_text = " ".join(
+            (gettext("Continue: the pause ends and the patient doses as planned."), self._hold())
+        )
         if tonight_logged:
             hold = (
                 gettext("Hold the plan from %(night)s")
-                if morning
+                if self.morning
                 else gettext("Hold the plan from the night of %(night)s")
             )
             field.choices = [
@@ -155,51 +153,68 @@ class AcknowledgeForm(forms.Form):
             )
             # Kept for a hold's words (say_the_plan_is_on_hold), which replace the rest.
             self.logged_dose_stands = stands
-            field.help_text = f"{stands} " + str(field.help_text)
+            field.help_text = f"{stands} {field.help_text}"
+
+    def _hold(self) -> str:
+        """What "hold" does: a hold with no end from the night say_when_the_hold_starts
+        named (a morning doser's day)."""
+        text = (
+            gettext(
+                "Hold: a new plan version signed by you puts the plan on hold from %(night)s "
+                "without a dose, with no end, until you restart it."
+            )
+            if self.morning
+            else gettext(
+                "Hold: a new plan version signed by you puts the plan on hold from the night "
+                "of %(night)s without a dose, with no end, until you restart it."
+            )
+        )
+        return text % {"night": local_date(self.hold_from, "day")}
 
     def say_the_plan_is_on_hold(self, hold):
         """The plan is on hold already (reports.standing_hold), or a hold is signed to start
         later (reports.hold_ahead; ``hold.begun`` False): "continue as planned" keeps that
         hold as signed, and the form says so, with the hold's first and last night, in place
-        of "the patient doses as planned" (a hold signed ahead went unsaid)."""
+        of "the patient doses as planned" (a hold signed ahead went unsaid). After
+        say_when_the_hold_starts, whose first night "hold" names."""
         field = self.fields["decision"]
         values = {"first": local_date(hold.first, "day")}
-        if not hold.begun:
-            text = self._hold_ahead_words(hold, values)
-        elif hold.last is None:
+        if hold.begun and hold.last is None:
+            # Hold changes nothing (hold_plan): the plan is on hold until restarted.
             text = gettext(
                 "The plan is already on hold, since %(first)s, with no restart signed. "
                 "Continue: the pause ends and the plan stays as signed, on hold until you "
                 "restart it: the patient takes no LDN. Hold: the plan stays on hold until you "
                 "restart it."
             )
+            text %= values
         else:
-            values["last"] = local_date(hold.last, "day")
-            text = (
-                gettext(
-                    "The plan is already on hold, since %(first)s, up to and including "
-                    "%(last)s. Continue: the pause ends and the plan stays as signed, on hold "
-                    "up to and including %(last)s, then the patient doses as signed. Hold: a "
-                    "new plan version signed by you keeps it on hold from the next day without "
-                    "a dose, with no end, until you restart it."
+            if not hold.begun:
+                text = self._hold_ahead_words(hold, values)
+            else:
+                values["last"] = local_date(hold.last, "day")
+                text = (
+                    gettext(
+                        "The plan is already on hold, since %(first)s, up to and including "
+                        "%(last)s. Continue: the pause ends and the plan stays as signed, on "
+                        "hold up to and including %(last)s, then the patient doses as signed."
+                    )
+                    if hold.morning
+                    else gettext(
+                        "The plan is already on hold, since the night of %(first)s, up to and "
+                        "including the night of %(last)s. Continue: the pause ends and the plan "
+                        "stays as signed, on hold up to and including the night of %(last)s, "
+                        "then the patient doses as signed."
+                    )
                 )
-                if hold.morning
-                else gettext(
-                    "The plan is already on hold, since the night of %(first)s, up to and "
-                    "including the night of %(last)s. Continue: the pause ends and the plan "
-                    "stays as signed, on hold up to and including the night of %(last)s, then "
-                    "the patient doses as signed. Hold: a new plan version signed by you keeps "
-                    "it on hold from the next night without a dose, with no end, until you "
-                    "restart it."
-                )
-            )
+            text = f"{text % values} {self._hold()}"
         stands = getattr(self, "logged_dose_stands", "")
-        field.help_text = f"{stands} {text % values}" if stands else text % values
+        field.help_text = f"{stands} {text}" if stands else text
 
     @staticmethod
     def _hold_ahead_words(hold, values) -> str:
         """say_the_plan_is_on_hold's words for a hold signed to start after tonight: the
-        patient doses until then, and Hold signs one from the next night with no end."""
+        patient doses until then (what "hold" does follows: AcknowledgeForm._hold)."""
         if hold.last is not None:
             values["last"] = local_date(hold.last, "day")
             if hold.morning:
@@ -207,30 +222,22 @@ class AcknowledgeForm(forms.Form):
                     "A hold is signed from %(first)s up to and including %(last)s. Continue: "
                     "the pause ends, the patient doses as planned until then, and the plan "
                     "stays as signed: on hold from %(first)s up to and including %(last)s, "
-                    "then the patient doses as signed. Hold: a new plan version signed by you "
-                    "puts the plan on hold from the next day without a dose, with no end, "
-                    "until you restart it."
+                    "then the patient doses as signed."
                 )
             return gettext(
                 "A hold is signed from the night of %(first)s up to and including the night "
                 "of %(last)s. Continue: the pause ends, the patient doses as planned until "
                 "then, and the plan stays as signed: on hold from the night of %(first)s up to "
-                "and including the night of %(last)s, then the patient doses as signed. Hold: "
-                "a new plan version signed by you puts the plan on hold from the next night "
-                "without a dose, with no end, until you restart it."
+                "and including the night of %(last)s, then the patient doses as signed."
             )
         if hold.morning:
             return gettext(
                 "A hold is signed from %(first)s, with no restart signed. Continue: the pause "
                 "ends, the patient doses as planned until then, and the plan stays as signed: "
-                "on hold from %(first)s until you restart it. Hold: a new plan version signed "
-                "by you puts the plan on hold from the next day without a dose, with no end, "
-                "until you restart it."
+                "on hold from %(first)s until you restart it."
             )
         return gettext(
             "A hold is signed from the night of %(first)s, with no restart signed. Continue: "
             "the pause ends, the patient doses as planned until then, and the plan stays as "
-            "signed: on hold from the night of %(first)s until you restart it. Hold: a new "
-            "plan version signed by you puts the plan on hold from the next night without a "
-            "dose, with no end, until you restart it."
+            "signed: on hold from the night of %(first)s until you restart it."
         )

@@ -489,6 +489,16 @@ def hold_ahead(plan: plans.PlanView, tonight: date) -> StandingHold | None:
     return hold if hold is not None and not hold.begun else None
 
 
+def hold_starts(patient: Patient, plan: plans.PlanView, now: datetime) -> tuple[date, bool]:
+    """The night "hold the plan", decided at ``now``, holds from, and whether a dose from
+    tonight on is logged: changes.first_changeable_night from the patient's tonight, so
+    tonight itself while its dose is not logged (also after midnight, before an evening
+    doser's noon), else the night after the newest logged. What :func:`hold_plan` stores
+    and the clinician's form names (it said "from the next night" at 20:00 of a night whose
+    dose was not logged, and the hold was stored from that night)."""
+    return changes.first_changeable_night(patient, plan.tonight(patient.tz, now))
+
+
 def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
     """Put the patient's plan on hold from tonight, open-ended: a new signed PlanVersion.
     When tonight's dose is already logged it stands, and the hold starts tomorrow night.
@@ -511,8 +521,7 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
             )
         )
     latest = plan.latest
-    tonight = plan.tonight(patient.tz, now)
-    hold_from, _logged = changes.first_changeable_night(patient, tonight)
+    hold_from, _logged = hold_starts(patient, plan, now)
     if plan.status_on(hold_from) == titration.ON_HOLD and plan.held_until(hold_from) is None:
         return None
     if not note:

@@ -30,7 +30,6 @@ from patients.models import ClinicianPreferences, Patient, UrgentReport
 from patients.urgent import reports as urgent
 from patients.urgent.forms import AcknowledgeForm, UrgentReportForm
 from prescriptions import plans, request_plan, titration
-from prescriptions.changes import first_changeable_night
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +236,9 @@ def _report_page(request, report, form, status=200):
     if report.acknowledged_at is None:
         now = timezone.now()
         tonight = plan.tonight(patient.tz, now)
+        # The night a hold decided now starts, as hold_plan stores it (one function).
         form.say_when_the_hold_starts(
-            *first_changeable_night(patient, tonight),
+            *urgent.hold_starts(patient, plan, now),
             tonight=tonight,
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),

@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
+from ldn_journal.local_dates import local_date
 from patients.journal import entries as journal
 from tests.factories import PatientFactory
 from tests.patients.journal_support import make_plan
@@ -109,16 +111,24 @@ def test_each_rows_cells_count_its_own_unit(clinician_client, clinician_a, patie
 
 REPORTED = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # 09:00 in London
 
-NEXT_DAY = {
-    "en": "puts the plan on hold from the next day without a dose.",
-    "de": "pausiert den Plan ab dem nächsten Tag ohne Dosis.",
-    "es": "pone el plan en pausa desde el día siguiente sin dosis.",
+# The hold's first day or night is named (reports.hold_starts): at 09:00 on Wed 2 Dec with
+# nothing logged, a morning doser's hold starts that day, an evening doser's on the night of
+# Tue 1 Dec (the night until noon). It said "from the next day" / "from the next night".
+HOLD_DAY = {
+    "en": "puts the plan on hold from {day} without a dose",
+    "de": "pausiert den Plan ab {day} ohne Dosis",
+    "es": "pone el plan en pausa desde el {day} sin dosis",
 }
-NEXT_NIGHT = {
-    "en": "puts the plan on hold from the next night without a dose.",
-    "de": "pausiert den Plan ab der nächsten Nacht ohne Dosis.",
-    "es": "pone el plan en pausa desde la próxima noche sin dosis.",
+HOLD_NIGHT = {
+    "en": "puts the plan on hold from the night of {day} without a dose",
+    "de": "pausiert den Plan ab der Nacht vom {day} ohne Dosis",
+    "es": "pone el plan en pausa desde la noche del {day} sin dosis",
 }
+
+
+def _named(words, language, night):
+    with translation.override(language):
+        return words[language].format(day=local_date(night, "day"))
 
 
 def _acknowledge_form(client, report, language):
@@ -132,17 +142,18 @@ def _acknowledge_form(client, report, language):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", form))
 
 
-@pytest.mark.parametrize("language", sorted(NEXT_DAY))
+@pytest.mark.parametrize("language", sorted(HOLD_DAY))
 @pytest.mark.parametrize("dosing_time", ["morning", "evening"])
-def test_the_acknowledgement_says_a_hold_starts_the_next_day_for_a_morning_doser(
+def test_the_acknowledgement_says_a_hold_starts_on_a_day_for_a_morning_doser(
     clinician_client, clinician_a, patient_a, language, dosing_time
 ):
     make_plan(patient_a, clinician_a, dosing_time=dosing_time, start=date(2026, 11, 1))
     report = urgent_report(patient_a, REPORTED)
     words = _acknowledge_form(clinician_client, report, language)
-    said, not_said = (NEXT_DAY, NEXT_NIGHT) if dosing_time == "morning" else (NEXT_NIGHT, NEXT_DAY)
-    assert said[language] in words
-    assert not_said[language] not in words
+    said, not_said = (HOLD_DAY, HOLD_NIGHT) if dosing_time == "morning" else (HOLD_NIGHT, HOLD_DAY)
+    first = date(2026, 12, 2) if dosing_time == "morning" else date(2026, 12, 1)
+    assert _named(said, language, first) in words
+    assert _named(not_said, language, first) not in words
 
 
 def test_with_todays_dose_logged_the_hold_choice_names_the_day(

@@ -133,10 +133,8 @@ def test_acknowledging_with_continue_shows_the_patient_it_was_seen_and_keeps_the
     assert PlanVersion.objects.filter(prescription__patient=patient_a).count() == versions
 
 
-CONTINUE_HELP = (
-    "Continue: the pause ends and the patient doses as planned. Hold: a new plan version "
-    "signed by you puts the plan on hold from the next night without a dose."
-)
+# What "continue" does; the form follows it with what "hold" does, from the night it names.
+CONTINUE_HELP = "Continue: the pause ends and the patient doses as planned."
 
 
 @pytest.mark.parametrize(

@@ -154,7 +154,9 @@ def test_the_form_the_home_card_and_the_report_page_say_one_hold(patient_a, clin
         assert said in surface
     form, home, report = surfaces
     if HOLDS[scenario] is None:
-        assert "hold from the night" not in form + home + report
+        assert "A hold is signed" not in form
+        assert "already on hold" not in form
+        assert "goes on hold" not in home + report
         assert "it is on hold" not in home + report.lower()
     else:
         assert "You can take your doses as planned." not in report
