@@ -169,6 +169,42 @@ def keep_newer_log(logged: datetime | None, acted_at: datetime | None, moment: d
         )
 
 
+class OtherLogKept(JournalError):
+    """A Taken now kept on the phone for a night that already holds another log."""
+
+
+def keep_other_log(entry: NightlyEntry, dose_mg: Decimal | None) -> None:
+    """Refuse a Taken now kept on the phone (``dose_mg``: the night's prescribed dose) when
+    ``entry``'s evening already says something else (a skip, another dose), logged online or
+    from another device: a one tap never replaces a log, and the phone must not drop it as
+    sent (it answered "already logged", and the tap was lost without a word). The message
+    says what the night holds; the phone keeps the tap beside it. The same dose already
+    logged is the same fact: nothing to tell."""
+    if entry.is_taken and entry.dose_mg == dose_mg:
+        return
+    raise OtherLogKept(
+        _(
+            "This night was already logged, online or on another device: %(log)s. That log "
+            "was kept and this tap was not saved. Check the night and change it there if needed."
+        )
+        % {"log": evening_log_said(entry)}
+    )
+
+
+def evening_log_said(entry: NightlyEntry) -> str:
+    """What a night's evening log says, in a few words: "skipped (I forgot)", "3 mg taken
+    at Wed 25 Nov, 22:51" (the time in the zone it was logged in, as the night page shows)."""
+    if entry.is_taken:
+        return _("%(dose)s mg taken at %(time)s") % {
+            "dose": wording.amount(entry.dose_mg),
+            "time": _shown(entry, "taken_at", entry.taken_at),
+        }
+    reason = entry.get_skip_reason_display()
+    if not reason:
+        return _("skipped")
+    return _("skipped (%(reason)s)") % {"reason": wording.mid_sentence(str(reason))}
+
+
 # The nights and times of a patient's doses taken in (since, moment]: compiled once per
 # process (Taken now reads it on every tap).
 _TAKEN_BETWEEN = CompiledQuery(
@@ -572,6 +608,8 @@ def log_taken_now(
 
     def update(entry):
         if entry.status:  # already logged (a double tap from another form): keep the first
+            if acted_at is not None:
+                keep_other_log(entry, dose)
             return False
         fill(entry)
         return True
