@@ -54,14 +54,78 @@
     return copyOf("outbox-kind-" + kind);
   }
 
-  function when(iso) {
-    var moment = new Date(iso);
-    return moment.toLocaleString([], {
-      weekday: "short",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23"
+  /* Dates and times as the page writes them: in its language (English dates the British way,
+     as the server writes them: "Thu 3 Dec") and, for a moment, in the patient's time zone
+     (the page's head names it), not the browser's. */
+  var language = (function () {
+    var lang = document.documentElement.lang || "en";
+    return lang.split("-")[0] === "en" ? "en-GB" : lang;
+  })();
+  var patientZone = (function () {
+    var meta = document.querySelector('meta[name="ldn-time-zone"]');
+    return meta ? meta.getAttribute("content") || "" : "";
+  })();
+
+  function formatted(moment, options) {
+    var tries = [language, undefined];
+    for (var i = 0; i < tries.length; i++) {
+      try {
+        return new Intl.DateTimeFormat(tries[i], options).format(moment);
+      } catch (error) {
+        // A zone or language this browser does not know: the next try, then without the zone.
+      }
+    }
+    var plain = {};
+    Object.keys(options).forEach(function (key) {
+      if (key !== "timeZone") {
+        plain[key] = options[key];
+      }
     });
+    return new Intl.DateTimeFormat(language, plain).format(moment);
+  }
+
+  // The moment the patient acted, in their zone: "Sat 18:17".
+  function when(iso) {
+    var options = { weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (patientZone) {
+      options.timeZone = patientZone;
+    }
+    return formatted(new Date(iso), options);
+  }
+
+  // A night (a calendar date, "2026-12-03"): "Thu 3 Dec", whatever the zone.
+  function nightLabel(night) {
+    var parts = night.split("-").map(Number);
+    return formatted(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2])), {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      timeZone: "UTC"
+    });
+  }
+
+  function filled(fragment, selector, datetime, text) {
+    var slot = fragment.querySelector(selector);
+    if (slot) {
+      slot.setAttribute("datetime", datetime);
+      slot.textContent = text;
+    }
+  }
+
+  /* "night of Thu 3 Dec · tapped Sat 18:17": the night the record is for (a form kept by the
+     service worker may name none) and the moment the patient acted. */
+  function whenLine(record) {
+    var fragment = copyOf(record.night ? "outbox-when-night" : "outbox-when");
+    if (record.night) {
+      filled(fragment, "[data-outbox-night]", record.night, nightLabel(record.night));
+    }
+    filled(fragment, "[data-outbox-tapped]", record.actedAt, when(record.actedAt));
+    var line = document.createElement("span");
+    line.className = "outbox-when";
+    line.appendChild(document.createTextNode(" · "));
+    line.appendChild(fragment);
+    line.appendChild(document.createTextNode(" "));
+    return line;
   }
 
   function dismissButton(record) {
@@ -81,10 +145,7 @@
     var title = document.createElement("strong");
     title.appendChild(labelFor(record.kind));
     li.appendChild(title);
-    var time = document.createElement("time");
-    time.setAttribute("datetime", record.actedAt);
-    time.textContent = " " + when(record.actedAt) + " ";
-    li.appendChild(time);
+    li.appendChild(whenLine(record));
     var note = document.createElement("span");
     note.className = "outbox-note";
     if (record.state === "refused") {
@@ -110,6 +171,21 @@
     return li;
   }
 
+  // The night the tonight card is for (its one-tap form names it), or "".
+  function tonightOnCard() {
+    var form = document.querySelector(".card-tonight form[data-offline-night]");
+    return form ? form.getAttribute("data-offline-night") || "" : "";
+  }
+
+  /* Whether a kept record is for `night`. A one tap kept by the service worker names no night
+     (the URL has none): it was tapped on the tonight card, so it counts as the card's. */
+  function isForNight(record, night) {
+    if (!record.night) {
+      return record.kind === "taken_now";
+    }
+    return record.night === night;
+  }
+
   /* The list of kept entries, and the tonight card's own sentence when tonight's dose is among
      them (the big button is hidden: it is logged, on this phone). */
   function render() {
@@ -133,10 +209,13 @@
         panel.querySelector("[data-outbox-others]").hidden = others === 0;
         panel.hidden = kept.length === 0;
       }
-      var eveningKept = waiting.some(function (record) {
-        return EVENING_KINDS.indexOf(record.kind) !== -1;
-      });
       var saved = document.querySelector("[data-offline-saved]");
+      // Only a dose or skip kept for the card's own night logs it: one kept for an earlier
+      // night (its own page, offline) left tonight's card saying tonight was saved.
+      var cardNight = tonightOnCard();
+      var eveningKept = waiting.some(function (record) {
+        return EVENING_KINDS.indexOf(record.kind) !== -1 && isForNight(record, cardNight);
+      });
       if (panel) {
         // On the tonight card the card itself says it; elsewhere the list says it once.
         panel.querySelector("[data-outbox-pending]").hidden =

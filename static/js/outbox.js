@@ -81,7 +81,9 @@
   }
 
   /* Keep a form: its URL, its encoded body (with the CSRF token and submission id it carried)
-     and the moment the patient acted. */
+     and the moment the patient acted. A form already kept with the same submission id (a
+     double tap offline: the page gives the form a fresh id only once the first is kept) is
+     kept once, as first kept: the answer is that record. */
   function keep(url, body, night) {
     var absolute = new URL(url, scope.location.origin);
     var record = {
@@ -95,11 +97,27 @@
       state: "waiting",
       message: ""
     };
+    // Read and add in one transaction: two keeps of the same form cannot both add.
     return withStore("readwrite", function (store) {
-      return store.add(record);
-    }).then(function (id) {
-      record.id = id;
-      return record;
+      var kept = { result: record };
+      var existing = store.getAll();
+      existing.onsuccess = function () {
+        var same = existing.result.filter(function (other) {
+          return (
+            record.submissionId !== "" &&
+            other.submissionId === record.submissionId &&
+            other.url === record.url
+          );
+        });
+        if (same.length > 0) {
+          kept.result = same[0];
+          return;
+        }
+        store.add(record).onsuccess = function (event) {
+          record.id = event.target.result;
+        };
+      };
+      return kept;
     });
   }
 
