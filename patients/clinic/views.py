@@ -829,7 +829,7 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
         # by the patient's record number (the address's, never their name), they differ.
         stamp = f"patient-{patient.pk}-{stamp}"
     if fmt == "csv":
-        nights = export_rows.nights_with_reports(patient, start, end, plan)
+        nights = export_rows.nights_with_reports(patient, start, end, plan, today)
         response = StreamingHttpResponse(
             _in_site_language(csv_export.stream_nights_csv(nights)),
             content_type="text/csv; charset=utf-8",

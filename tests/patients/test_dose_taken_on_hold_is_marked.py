@@ -157,9 +157,11 @@ def test_the_patients_pages_and_the_clinicians_name_the_same_nights_a_dose_was_t
     # The patient's CSV says the plan's state of each night: on hold on exactly those nights.
     csv_rows = _csv_rows(signed_in_reauthenticated(patient_a.user))
     assert {n for n, row in csv_rows.items() if row["plan_status"] == "on_hold"} == HELD
+    # The plan began on 1 November: each night to tonight has a row, logged or not.
     assert {n for n, row in csv_rows.items() if row["plan_status"] == "active"} == (
-        (TAKEN | SKIPPED) - HELD
+        {date(2026, 11, 1) + timedelta(days=d) for d in range(25)} - HELD
     )
+    assert {n for n, row in csv_rows.items() if row["status"]} == TAKEN | SKIPPED
     # The trends table too (it wrote "1.5" on them like any night), with the legend.
     label = day_labels("day")
     assert _marked_in_trends(patient) == ({label(night) for night in clinicians}, True)

@@ -82,7 +82,9 @@ def test_a_night_with_only_an_urgent_report_is_a_row_of_its_own(clinician_client
 
     rows = exported(clinician_client, journal, start="2026-03-01", end="2026-03-12")
 
-    assert list(rows) == ["2026-03-05", "2026-03-11", "2026-03-12"]
+    # Each night of the plan has a row (1-10 March: nothing logged); the report on its own.
+    assert list(rows) == [f"2026-03-{day:02}" for day in range(1, 13)]
+    assert [night for night, row in rows.items() if row["urgent_reported_at"]] == ["2026-03-05"]
     alone = rows["2026-03-05"]
     assert alone["urgent_reported_at"] == "2026-03-06T09:30:00+00:00"
     assert alone["urgent_severity"] == "moderate"

@@ -92,7 +92,9 @@ def test_an_undone_dose_leaves_the_patient_gone_quiet_on_every_clinician_surface
         ]
 
 
-def test_the_exports_have_no_row_for_an_undone_night(patient_client, staff_client, quiet_patient):
+def test_the_exports_read_an_undone_night_as_nothing_logged(
+    patient_client, staff_client, quiet_patient
+):
     log_and_undo(patient_client)
     with time_machine.travel(UNDONE_AT + timedelta(minutes=1), tick=False):
         nights = [n.night for n in export_rows.nights(quiet_patient, LAST_LOGGED, TONIGHT)]
@@ -102,7 +104,13 @@ def test_the_exports_have_no_row_for_an_undone_night(patient_client, staff_clien
             {"start": LAST_LOGGED.isoformat(), "end": TONIGHT.isoformat()},
         )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert [row["night"] for row in csv.DictReader(io.StringIO(text))] == [LAST_LOGGED.isoformat()]
+    rows = {row["night"]: row for row in csv.DictReader(io.StringIO(text))}
+    # Every night the plan prescribed has a row; the undone one (tonight) is a row of a night
+    # with nothing logged, as the missed nights before it are, not a dose.
+    assert [night for night, row in rows.items() if row["status"]] == [LAST_LOGGED.isoformat()]
+    undone = rows[TONIGHT.isoformat()]
+    assert (undone["dose_mg"], undone["taken_at"], undone["logged_offline"]) == ("", "", "")
+    assert undone["plan_status"] == "active"
 
 
 def test_the_fhir_export_has_nothing_for_an_undone_night(

@@ -10,8 +10,11 @@ time_zone (the IANA zone the night was logged in), logged_offline (true/false), 
 urgent reaction reports made on the night (urgent_reported_at, urgent_time_zone,
 urgent_severity, urgent_symptoms, urgent_text, urgent_acknowledged_at, urgent_decision: one
 item per report, oldest first, separated by semicolons), and plan_status (the plan's state
-that night: active, on_hold, ended, not_started or no_plan). A night with an urgent report
-and nothing logged is a row too, its other columns but plan_status blank.
+that night: active, on_hold, ended, not_started or no_plan). A row per night the plan
+prescribed a dose on or held, up to tonight, logged or not (a missed night: plan_status
+active; a held night: on_hold), and per night with an urgent report; a night with nothing
+logged has its logged columns (status to logged_offline) blank. A night with nothing
+prescribed and nothing logged (before the plan, after it ended) has no row.
 """
 
 import csv

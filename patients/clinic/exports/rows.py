@@ -1,5 +1,6 @@
 """A patient's nights for the exports, as plain values read a chunk at a time, and for the
-CSV each with the urgent reaction reports of its night.
+CSV every night the plan asked something of (a dose, a hold) or with urgent reaction reports,
+each with the reports of its night.
 
 No model instances and no per-row prefetch querysets: each chunk of CHUNK nights is three
 queries (the nights, their side effects, their extra scores), so a ten-year export holds
@@ -16,13 +17,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Func, TextField
 
 from patients.models import NightlyEntry, SideEffect, SymptomScore, UrgentReport
 from patients.urgent.reports import report_night, report_zone, reports_between
+from prescriptions import titration
 
 CHUNK = 500
 FIELDS = (
@@ -115,7 +117,7 @@ class Report:
 
 @dataclass
 class Night:
-    pk: int | None  # None: nothing logged, only urgent reports (Night.reported_only)
+    pk: int | None  # None: nothing logged (Night.unlogged)
     night: date
     status: str
     dose_mg: Decimal | None
@@ -143,8 +145,10 @@ class Night:
     plan_status: str = ""
 
     @classmethod
-    def reported_only(cls, night: date, reports: list[Report]) -> Night:
-        """A night with nothing logged and urgent reports made on it."""
+    def unlogged(cls, night: date, reports: list[Report] = ()) -> Night:
+        """A night with nothing logged: one the plan prescribed a dose on or held (a missed
+        night, a held one), or one with urgent reports made on it. Its logged columns stay
+        blank, as for a night with only an urgent report; its plan_status says which."""
         return cls(
             pk=None,
             night=night,
@@ -166,7 +170,7 @@ class Night:
             morning_logged_at=None,
             time_zone="",
             logged_offline=None,
-            urgent_reports=reports,
+            urgent_reports=list(reports),
         )
 
 
@@ -211,27 +215,46 @@ def nights(patient, start: date, end: date) -> Iterator[Night]:
         after = rows[-1][1]
 
 
-def nights_with_reports(patient, start: date, end: date, plan) -> Iterator[Night]:
-    """nights(), each with the urgent reports made on it, oldest first, and a night with
-    reports but nothing logged as a Night.reported_only between them: the reports of the
-    range as the night page and the FHIR export select them (urgent.reports.reports_between,
-    each on its night in the zone it was made in, under ``plan``, a plans.PlanView), each
-    with the plan's state that night. One query more, when the first night is asked for; the
-    reports are few, held for the range."""
+def nights_with_reports(patient, start: date, end: date, plan, tonight: date) -> Iterator[Night]:
+    """Every night from start to end, oldest first, that the CSV has a row for: each night
+    logged (nights()), each night the plan prescribed a dose on or held (PlanView.status_on:
+    active or on_hold) up to ``tonight`` with nothing logged (Night.unlogged: a missed or a
+    held night), and each night with urgent reports made on it, each with them: the reports
+    of the range as the night page and the FHIR export select them
+    (urgent.reports.reports_between, each on its night in the zone it was made in, under
+    ``plan``, a plans.PlanView). Every row carries the plan's state that night.
+
+    An eleven-night hold was missing from the file, as eleven missed nights would have been,
+    and a range of tonight on hold with nothing logged was a header alone: a clinician reads
+    the rows as the nights the plan asked something of. A night with nothing prescribed and
+    nothing logged (before the plan, after it ended) is left out.
+
+    The nights are walked one by one beside the logged ones (read a chunk at a time): the
+    plan answers from memory, so no query more than nights() and one for the reports, when
+    the first night is asked for; the reports are few, held for the range."""
     tz = patient.tz
     by_night = defaultdict(list)
     for report in reports_between(patient, start, end, plan):  # oldest first
         by_night[report_night(report, tz, plan)].append(Report.of(report, tz))
-    waiting = sorted(by_night)
-    for logged in nights(patient, start, end):
-        while waiting and waiting[0] < logged.night:
-            night = waiting.pop(0)
-            yield _with_plan(Night.reported_only(night, by_night[night]), plan)
-        if waiting and waiting[0] == logged.night:
-            logged.urgent_reports = by_night[waiting.pop(0)]
-        yield _with_plan(logged, plan)
-    for night in waiting:
-        yield _with_plan(Night.reported_only(night, by_night[night]), plan)
+    logged = nights(patient, start, end)
+    upcoming = next(logged, None)
+    night = start
+    while night <= end:
+        if upcoming is not None and upcoming.night == night:
+            upcoming.urgent_reports = by_night.get(night, [])
+            yield _with_plan(upcoming, plan)
+            upcoming = next(logged, None)
+        else:
+            status = plan.status_on(night)
+            if night in by_night or (night <= tonight and status in _ASKED):
+                row = Night.unlogged(night, by_night.get(night, ()))
+                row.plan_status = status
+                yield row
+        night += timedelta(days=1)
+
+
+# The plan's states in which it asks something of a night: a dose (active) or none (on hold).
+_ASKED = frozenset({titration.ACTIVE, titration.ON_HOLD})
 
 
 def _with_plan(night: Night, plan) -> Night:
