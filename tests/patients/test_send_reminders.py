@@ -52,6 +52,31 @@ def test_a_naive_at_is_read_as_utc(patients):
     assert "london@example.org" in run("--at", "2026-01-15T21:00", "--dry-run")
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:00Z",
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+05:00",
+        "1999-12-31T23:59:59Z",
+        "2101-01-01T00:00:00Z",
+        "2100-12-31T23:00:00-05:00",
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "sending"])
+def test_an_at_outside_the_years_2000_to_2100_is_refused_saying_so(db, value, dry_run):
+    # 9999-12-31 crashed with OverflowError in the sweep's batch plan, 0001-01-01 in the dry
+    # run's escalation listing.
+    args = ["--at", value, *(["--dry-run"] if dry_run else [])]
+    with pytest.raises(CommandError, match="out of range: give a time in the years 2000 to 2100"):
+        run(*args)
+
+
+@pytest.mark.parametrize("value", ["2000-01-01T00:00:00Z", "2100-12-31T23:59:00Z"])
+def test_the_first_and_last_moments_allowed_run(patients, value):
+    assert "reminder(s) due at" in run("--dry-run", "--at", value)
+
+
 @pytest.mark.parametrize("value", ["tonight", "2026-13-01T21:00", "25:00"])
 def test_a_bad_at_is_refused_with_the_expected_format(db, value):
     with pytest.raises(CommandError, match="ISO 8601"):

@@ -20,6 +20,14 @@ from patients.notifications.due import due_reminders
 from patients.notifications.tasks import sweep_tick
 from patients.urgent.reports import due_for_escalation
 
+# The moments --at may name. The sweep reaches days around the moment in every patient's
+# zone (nights, windows, the next reminder), so a moment at the end of datetime's range
+# (9999-12-31, 0001-01-01) crashed with OverflowError deep inside it; no run needs a
+# moment outside these years.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
+
 
 def parse_moment(value: str) -> datetime:
     try:
@@ -30,7 +38,16 @@ def parse_moment(value: str) -> datetime:
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # a bare time is UTC, as the database stores
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 lies before the first moment there is
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise CommandError(
+            f"--at {value!r} is out of range: give a time in the years {FIRST_YEAR} to "
+            f"{LAST_YEAR} (UTC), e.g. 2026-03-08T21:00:00+00:00."
+        )
+    return moment
 
 
 class Command(BaseCommand):
@@ -38,7 +55,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--at", help="ISO time to run the sweep as (default: now; UTC if naive)"
+            "--at",
+            help=f"ISO time to run the sweep as, in the years {FIRST_YEAR} to {LAST_YEAR} "
+            "(default: now; UTC if naive)",
         )
         parser.add_argument("--dry-run", action="store_true", help="list, change nothing")
 
