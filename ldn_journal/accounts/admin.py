@@ -10,10 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.accounts_admin import LastClinician, is_closed, set_user_active
 from ldn_journal.accounts.models import AccessLog, Invitation, Role, User
+from ldn_journal.accounts.names import validate_person_name
 from patients import care_team
 
 
 class UserAdminForm(UserChangeForm):
+    def clean_display_name(self):
+        """The name check every form that sets a name runs (accounts.names)."""
+        name = self.cleaned_data.get("display_name", "")
+        validate_person_name(name)
+        return name
+
     def clean_is_active(self):
         """The same refusal as the People page, before anything is saved."""
         active = self.cleaned_data.get("is_active")

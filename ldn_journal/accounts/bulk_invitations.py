@@ -26,6 +26,7 @@ from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import supported_language
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow, Invitation, Role, User
+from ldn_journal.accounts.names import validate_person_name
 from patients import care_team
 from patients.clinic.exports import csv as csv_export
 from patients.models import CareTeamMembership, CareTeamRequest
@@ -60,6 +61,10 @@ PROBLEMS = {
     ),
     "role": gettext_lazy("The role must be patient, clinician or admin."),
     "name_too_long": gettext_lazy("The name is longer than 150 characters."),
+    "name_hidden": gettext_lazy(
+        "The name contains invisible formatting characters such as text-direction controls "
+        "(%(detail)s), which change how it is shown to others. Remove them."
+    ),
     "clinician_missing": gettext_lazy(
         "A patient needs the email address of their clinician in the clinician column."
     ),
@@ -330,6 +335,10 @@ def _cell_problems(values, cells, known):
         problems.append(RowProblem("role"))
     if len(cells["name"]) > NAME_MAX:
         problems.append(RowProblem("name_too_long"))
+    try:
+        validate_person_name(cells["name"])
+    except ValidationError as error:
+        problems.append(RowProblem("name_hidden", error.params["characters"]))
     if cells["country"] and cells["country"].upper() not in known.countries:
         problems.append(RowProblem("country"))
     if cells["language"] and not supported_language(cells["language"].lower()):

@@ -11,6 +11,7 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.names import validate_person_name
 from ldn_journal.ids import posted_id
 from patients import care_team, guidance
 from patients.models import Patient, known_time_zones
@@ -34,6 +35,7 @@ class InvitedSignupForm(SignupForm):
         label=_("Your name"),
         max_length=150,
         help_text=_("How your care team will see you, for example “Sam Taylor”."),
+        validators=[validate_person_name],
     )
 
     field_order = ["email", "display_name", "password1", "password2"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
+from ldn_journal.accounts.names import validate_person_name
 from ldn_journal.local_dates import local_date
 from patients import guidance
 from patients.journal.entries import CLOCK_SKEW, Morning
@@ -580,7 +581,9 @@ class _DescribedByANotice(forms.BoundField):
 class PatientSettingsForm(ReminderSettingsForm):
     """The patient's one settings form: their name, language, zone and every reminder setting."""
 
-    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    display_name = forms.CharField(
+        label=_("Your name"), max_length=150, validators=[validate_person_name]
+    )
     language = forms.ChoiceField(
         label=_("Language"),
         choices=LANGUAGE_CHOICES,
