@@ -130,6 +130,24 @@ class WallClockDateTimeField(forms.DateTimeField):
         )
 
 
+# Each time field's own whole sentences: one sentence with the field's label put first
+# ("%(what)s cannot be ...") lost the label's article in Spanish and German ("Hora de
+# acostarse no puede ...", "Schlafenszeit darf nicht ...") and "ahora son las sáb 5 dic, 18:23"
+# read wrongly (found by QA).
+TIME_ERRORS = {
+    "taken_at": {
+        "future": _("The time taken cannot be in the future: it is now %(now)s."),
+        "night": _("The time taken must be during this night: from %(start)s to %(end)s."),
+        "day": _("The time taken must be during this day: from %(start)s to %(end)s."),
+    },
+    "bedtime": {
+        "future": _("Bedtime cannot be in the future: it is now %(now)s."),
+        "night": _("Bedtime must be during this night: from %(start)s to %(end)s."),
+        "day": _("Bedtime must be during this day: from %(start)s to %(end)s."),
+    },
+}
+
+
 class NightTimesMixin:
     """Times entered on a night's form belong to that night and are not in the future."""
 
@@ -144,25 +162,20 @@ class NightTimesMixin:
         # Day and month names in the page's language ("Do, 26. Nov, 22:30" in German).
         return local_date(moment.astimezone(self.tz), "day_time")
 
-    def check_time(self, value, what):
+    def check_time(self, value, field):
+        """``value`` of the time field ``field`` (taken_at or bedtime: TIME_ERRORS)."""
         if value is None:
             return value
+        messages = TIME_ERRORS[field]
         # The view activates the patient's zone, so the form read the wall-clock time there.
         start, end = self.window
         if value > self.now + CLOCK_SKEW:
-            raise ValidationError(
-                gettext("%(what)s cannot be in the future: it is now %(now)s.")
-                % {"what": what, "now": self._local(self.now)}
-            )
+            raise ValidationError(str(messages["future"]) % {"now": self._local(self.now)})
         if not start <= value < end:
             # A morning doser's night is a day (it said "during this night" of 00:00-00:00).
-            message = (
-                gettext("%(what)s must be during this day: from %(start)s to %(end)s.")
-                if self.morning_dosing
-                else gettext("%(what)s must be during this night: from %(start)s to %(end)s.")
-            )
+            message = messages["day" if self.morning_dosing else "night"]
             raise ValidationError(
-                message % {"what": what, "start": self._local(start), "end": self._local(end)}
+                str(message) % {"start": self._local(start), "end": self._local(end)}
             )
         return value
 
@@ -225,10 +238,10 @@ class EveningForm(NightTimesMixin, SubmissionForm):
             ) % {"concentration": local_plain(concentration)}
 
     def clean_taken_at(self):
-        return self.check_time(self.cleaned_data.get("taken_at"), gettext("The time taken"))
+        return self.check_time(self.cleaned_data.get("taken_at"), "taken_at")
 
     def clean_bedtime(self):
-        return self.check_time(self.cleaned_data.get("bedtime"), gettext("Bedtime"))
+        return self.check_time(self.cleaned_data.get("bedtime"), "bedtime")
 
     def clean(self):
         cleaned = super().clean()
@@ -273,7 +286,7 @@ class WhenTakenForm(NightTimesMixin, SubmissionForm):
                 self.night, cleaned["time"], self.tz, self.plan.dosing_time_on(self.night)
             )
             try:
-                cleaned["taken_at"] = self.check_time(moment, gettext("The time taken"))
+                cleaned["taken_at"] = self.check_time(moment, "taken_at")
             except ValidationError as error:
                 self.add_error("time", error)
         return cleaned
