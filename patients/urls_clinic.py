@@ -3,6 +3,7 @@ from django.urls import include, path
 from ldn_journal.accounts import views as account_views
 from patients.clinic import break_glass
 from patients.clinic import views as clinic
+from patients.clinic.exports import formats  # noqa: F401 (registers <export_format:>)
 from patients.notifications import views as reminder_views
 from patients.urgent import views as urgent_views
 
@@ -30,7 +31,7 @@ urlpatterns = [
         name="entry_history",
     ),
     path("patients/<int:pk>/report/", clinic.visit_report, name="report"),
-    path("patients/<int:pk>/export/<str:fmt>/", clinic.export, name="export"),
+    path("patients/<int:pk>/export/<export_format:fmt>/", clinic.export, name="export"),
     path("invite/", account_views.clinic_invite, name="invite"),
     path("invitations/", account_views.clinic_invitations, name="invitations"),
     path(

@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 
 from ldn_journal.accounts import closure_views
 from patients.clinic import access_log
+from patients.clinic.exports import formats  # noqa: F401 (registers <export_format:>)
 from patients.journal import care_team
 from patients.journal import views as journal
 from patients.notifications import views as reminder_views
@@ -62,5 +63,5 @@ urlpatterns = [
     # Issue 6: the patient's side of the access log and their own export.
     path("access/", access_log.my_access_log, name="access_log"),
     path("export/", access_log.my_export, name="export"),
-    path("export/<str:fmt>/", access_log.my_export, name="export_format"),
+    path("export/<export_format:fmt>/", access_log.my_export, name="export_format"),
 ]

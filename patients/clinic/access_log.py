@@ -23,6 +23,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.models import AccessLog, Role
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.pager import query_without_page
+from patients.clinic.exports import formats
 from patients.clinic.exports.csv import BOM, rows_csv
 from patients.clinic.forms import range_date_field
 from patients.clinic.views import export_response
@@ -435,7 +436,7 @@ def my_export(request, fmt=None):
     typed = {k: request.GET.get(k, "").strip()[:32] for k in ("start", "end")}
     if fmt is None:
         return render(request, "accounts/export_patient.html", {"patient": patient, **typed})
-    if fmt not in ("csv", "fhir"):
+    if fmt not in formats.FORMATS:  # the URL admits no other (exports.formats)
         raise Http404
     response = export_response(request, patient, fmt)
     if response is None:

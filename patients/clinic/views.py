@@ -35,6 +35,7 @@ from patients import records as night_records
 from patients.clinic import attention, dashboard, list_rows, report
 from patients.clinic.exports import csv as csv_export
 from patients.clinic.exports import fhir as fhir_export
+from patients.clinic.exports import formats
 from patients.clinic.exports import rows as export_rows
 from patients.clinic.forms import (
     ChartForm,
@@ -868,7 +869,7 @@ def export(request, pk, fmt):
         .select_related("user"),
         pk=pk,
     )
-    if fmt not in ("csv", "fhir"):
+    if fmt not in formats.FORMATS:  # the URL admits no other (exports.formats)
         raise Http404
     response = export_response(request, patient, fmt, errors_as_messages=False)
     if response is not None:
