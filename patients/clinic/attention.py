@@ -301,7 +301,8 @@ STORED_TEXT = ("flags", "position", "adherence", "pain")
 ROWS_REMEMBERED = 1024
 STORED_VALUES = ("today", "last_entry", "nights_silent", "reviewed_through")
 # What a row shows of the patient and their account (list_rows); the rest is not read.
-LISTED_FIELDS = ("time_zone", "conditions", "user__display_name", "user__email")
+# is_active: a deactivated account says so on its row (it gets no reminders, cannot sign in).
+LISTED_FIELDS = ("time_zone", "conditions", "user__display_name", "user__email", "user__is_active")
 
 
 def stored_columns() -> dict:

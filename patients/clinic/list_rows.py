@@ -163,6 +163,11 @@ class _Words:
     def __init__(self):
         self.covering = _t("Covering")
         self.emergency = _t("Emergency access")
+        # includes/account_deactivated_badge.html, as the patient page writes it.
+        self.deactivated = (
+            ' <span class="badge badge-moderate badge-sentence">'
+            f"{_t('Account deactivated — no reminders, cannot sign in')}</span>"
+        )
         self.dose = _t("Dose")
         self.last_entry = _t("Last entry")
         self.never = _t("Never")
@@ -205,6 +210,8 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         badge = f' <span class="badge badge-urgent">{words.emergency}</span>'
     else:
         badge = ""
+    if not patient.user.is_active:
+        badge += words.deactivated
     conditions = (
         f'<div class="small muted">{_v(patient.conditions)}</div>' if patient.conditions else ""
     )

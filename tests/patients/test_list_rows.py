@@ -28,7 +28,7 @@ LANGUAGES = ("en-gb", "de", "es")
 # cell second, beside the name, so a tablet's narrower table shows it without scrolling).
 ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
         <tr{% if row.needs_review %} class="needs-review"{% endif %}>
-          <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}
+          <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}{% include "includes/account_deactivated_badge.html" with person=row.patient.user %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
@@ -290,8 +290,9 @@ def test_patient_time_as_the_partial(language):
     assert render(tag, patient=patient, moment=None, style="date_time") == ""
 
 
-def _patient(pk, name, **attrs):
-    patient = Patient(pk=pk, user=User(email=f"p{pk}@example.org", display_name=name))
+def _patient(pk, name, active=True, **attrs):
+    user = User(email=f"p{pk}@example.org", display_name=name, is_active=active)
+    patient = Patient(pk=pk, user=user)
     for key, value in attrs.items():
         setattr(patient, key, value)
     return patient
@@ -361,6 +362,16 @@ def test_rows_as_the_template_row(language):
             [None, None],
         ),
         _row(_patient(4, "Cy", access_route=""), POSITIONS[4], [], None, date(2026, 3, 30), 0, []),
+        # A deactivated account, covered: both badges.
+        _row(
+            _patient(6, "Ed", access_route="covering", reviewed_at=None, active=False),
+            POSITIONS[0],
+            [],
+            None,
+            date(2026, 3, 20),
+            10,
+            [],
+        ),
         _row(
             _patient(5, "Di", reviewed_at=None),
             dataclasses.replace(POSITIONS[0], dosing_time="morning"),
