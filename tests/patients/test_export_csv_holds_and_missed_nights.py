@@ -97,14 +97,16 @@ def test_missed_prescribed_nights_are_rows_with_nothing_logged_and_the_plan_acti
     # Every night of the range has a row: the plan asked something of each.
     assert set(rows) == LOGGED | MISSED | HELD | {TONIGHT}
     assert {night for night, row in rows.items() if row["status"] == "taken"} == LOGGED
-    # A missed night reads as a night with only an urgent report did: its logged columns
-    # blank (prescribed_mg too: it is what was prescribed when the dose was logged), the
-    # plan's state "active". Tonight is one too, not logged yet.
+    # A missed night: its logged columns blank but the dose the plan prescribed that night
+    # (the column's meaning: PlanView.dose_on), the plan's state "active". Tonight is one
+    # too, not logged yet. A held night prescribes nothing.
+    unprescribed = [name for name in LOGGED_COLUMNS if name != "prescribed_mg"]
     for night in MISSED | {TONIGHT}:
-        assert {name: rows[night][name] for name in LOGGED_COLUMNS} == dict.fromkeys(
-            LOGGED_COLUMNS, ""
-        )
+        assert {name: rows[night][name] for name in unprescribed} == dict.fromkeys(unprescribed, "")
+        # Written as a logged night's is.
+        assert rows[night]["prescribed_mg"] == rows[PLAN_START]["prescribed_mg"] == "1.50"
         assert rows[night]["plan_status"] == "active"
+    assert {rows[night]["prescribed_mg"] for night in HELD} == {""}
 
 
 def test_a_range_of_tonight_on_hold_with_nothing_logged_is_one_row_on_hold(

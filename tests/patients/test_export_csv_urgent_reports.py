@@ -90,9 +90,13 @@ def test_a_night_with_only_an_urgent_report_is_a_row_of_its_own(clinician_client
     assert alone["urgent_severity"] == "moderate"
     assert alone["urgent_acknowledged_at"] == alone["urgent_decision"] == ""
     logged_columns = [
-        name for name in HEADER if name not in ("night", "plan_status") and name not in URGENT
+        name
+        for name in HEADER
+        if name not in ("night", "plan_status", "prescribed_mg") and name not in URGENT
     ]
     assert {name: alone[name] for name in logged_columns} == dict.fromkeys(logged_columns, "")
+    # What the plan prescribed that night, logged or not.
+    assert alone["prescribed_mg"] != ""
     # The plan's state that night is the plan's, logged or not.
     assert alone["plan_status"] == "active"
     assert rows["2026-03-11"]["logged_offline"] == "false"

@@ -13,7 +13,8 @@ item per report, oldest first, separated by semicolons), and plan_status (the pl
 that night: active, on_hold, ended, not_started or no_plan). A row per night the plan
 prescribed a dose on or held, up to tonight, logged or not (a missed night: plan_status
 active; a held night: on_hold), and per night with an urgent report; a night with nothing
-logged has its logged columns (status to logged_offline) blank. A night with nothing
+logged has its logged columns (status to logged_offline) blank but prescribed_mg, the plan's
+dose on a night it was active. A night with nothing
 prescribed and nothing logged (before the plan, after it ended) has no row.
 """
 

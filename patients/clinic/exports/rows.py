@@ -148,7 +148,8 @@ class Night:
     def unlogged(cls, night: date, reports: list[Report] = ()) -> Night:
         """A night with nothing logged: one the plan prescribed a dose on or held (a missed
         night, a held one), or one with urgent reports made on it. Its logged columns stay
-        blank, as for a night with only an urgent report; its plan_status says which."""
+        blank (prescribed_mg is set apart: the plan's dose on a night it was active); its
+        plan_status says which."""
         return cls(
             pk=None,
             night=night,
@@ -249,6 +250,10 @@ def nights_with_reports(patient, start: date, end: date, plan, tonight: date) ->
             if night in by_night or (night <= tonight and status in _ASKED):
                 row = Night.unlogged(night, by_night.get(night, ()))
                 row.plan_status = status
+                # The column is "the dose the plan prescribed that night": a missed night's
+                # too (a logged night keeps what was prescribed when it was logged).
+                if status == titration.ACTIVE:
+                    row.prescribed_mg = plan.dose_on(night)
                 yield row
         night += timedelta(days=1)
 
