@@ -234,10 +234,10 @@ def dismissals_of(patient):
     return _DISMISSALS.instances(patient.pk)
 
 
-def panel_context(patient, state, nights=None, paused=None):
+def panel_context(patient, state, nights=None, paused=None, dismissals=None):
     """Everything the plan panel shows, from a :func:`plan_state` (1 query for the
-    dismissals, 2 more for the nights unless the page passes its ``nights``, 1 for the
-    urgent pause unless it passes ``paused``)."""
+    dismissals unless the page passes them, 2 more for the nights unless it passes its
+    ``nights``, 1 for the urgent pause unless it passes ``paused``)."""
     view, night = state["plan"], state["tonight"]
     # The steps the patient will follow, every version and hold taken into account: the one
     # list My plan shows (PlanView.steps_ahead). The table listed the newest version's
@@ -246,7 +246,8 @@ def panel_context(patient, state, nights=None, paused=None):
     # step as tonight's, and it never said the dosing time. Each version's own calendar is
     # on its page (plan_version).
     ahead = view.steps_ahead(night)
-    dismissals = dismissals_of(patient)
+    if dismissals is None:
+        dismissals = dismissals_of(patient)
     return {
         **state,
         "schedule": ahead,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection, connections, router
 from django.db.models import (
@@ -30,7 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, JSONObject, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -89,6 +90,7 @@ from patients.templatetags.journal import amount, logged_time
 from patients.urgent.reports import report_night
 from patients.wording import translate
 from prescriptions import panel, plans, titration
+from prescriptions.models import SuggestionDismissal
 from prescriptions.plans import NO_PLAN, PlanView, load_many
 
 PAGE_SIZE = 50
@@ -556,7 +558,105 @@ GATE_PATIENT_ATTRIBUTES = (
     "urgent_since_zone",
     "urgent_severity",
     "urgent_first_id",
+    # The patient's extra scales and the care team's suggestion dismissals, as JSON rows
+    # (gate_scales, gate_dismissals): two round trips fewer on the patient page and report.
+    "scale_rows",
+    "dismissal_rows",
 )
+
+_SCALE_COLUMNS = (
+    "id",
+    "patient_id",
+    "name",
+    "lower_is_better",
+    "low_anchor",
+    "high_anchor",
+    "active",
+    "created_by_id",
+    "created_at",
+)
+_DISMISSAL_COLUMNS = ("id", "patient_id", "kind", "evidence_key", "dismissed_by_id", "reason")
+
+
+def _scale_rows(ref):
+    # As SymptomScale's own order (by name, unique per patient).
+    return ArraySubquery(
+        SymptomScale.objects.filter(patient_id=OuterRef(ref))
+        .order_by("name")
+        .values_list(JSONObject(**{name: name for name in _SCALE_COLUMNS}))
+    )
+
+
+def _dismissal_rows(ref):
+    # Newest first, as SuggestionDismissal's own order (panel.dismissals_of), ties by id.
+    return ArraySubquery(
+        SuggestionDismissal.objects.filter(patient_id=OuterRef(ref))
+        .order_by("-dismissed_at", "-pk")
+        .values_list(
+            JSONObject(
+                **{name: name for name in _DISMISSAL_COLUMNS},
+                dismissed_at="dismissed_at",
+                by_name="dismissed_by__display_name",
+                by_email="dismissed_by__email",
+            )
+        )
+    )
+
+
+def _moment(value):
+    # A timestamptz written into JSON by PostgreSQL (ISO 8601, with its offset).
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _from_row(model, using, values: dict):
+    """A model instance from some of its columns (the rest deferred), as the ORM makes one:
+    Model.from_db takes the values in the model's field order."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(using, names, [values[name] for name in names])
+
+
+def gate_scales(patient) -> list | None:
+    """The patient's extra scales (SymptomScale rows, by name) as care_team_gate read them;
+    None for a patient not read through the gate."""
+    rows = getattr(patient, "scale_rows", None)
+    if rows is None:
+        return None
+    using = router.db_for_read(SymptomScale)
+    return [
+        _from_row(SymptomScale, using, {**row, "created_at": _moment(row["created_at"])})
+        for row in rows
+    ]
+
+
+def gate_dismissals(patient) -> list | None:
+    """The care team's suggestion dismissals, newest first, each with who dismissed it (their
+    name and address only), as care_team_gate read them; None for a patient not read
+    through the gate (panel.dismissals_of reads them)."""
+    rows = getattr(patient, "dismissal_rows", None)
+    if rows is None:
+        return None
+    using = router.db_for_read(SuggestionDismissal)
+    dismissals = []
+    for row in rows:
+        dismissal = _from_row(
+            SuggestionDismissal,
+            using,
+            {
+                **{name: row[name] for name in _DISMISSAL_COLUMNS},
+                "dismissed_at": _moment(row["dismissed_at"]),
+            },
+        )
+        dismissal.dismissed_by = _from_row(
+            User,
+            using,
+            {
+                "id": row["dismissed_by_id"],
+                "display_name": row["by_name"],
+                "email": row["by_email"],
+            },
+        )
+        dismissals.append(dismissal)
+    return dismissals
 
 
 def _gate_links(user, patient_pk, now=None):
@@ -572,6 +672,8 @@ def _gate_links(user, patient_pk, now=None):
                 "reviewed_through", DateField(), "patient_id"
             ),
             **urgent_annotations("patient_id", prefix="patient_"),
+            patient_scale_rows=_scale_rows("patient_id"),
+            patient_dismissal_rows=_dismissal_rows("patient_id"),
         )
         .order_by("added_at", "pk")
     )
@@ -803,7 +905,9 @@ def patient_page(
     ``timeline_number``: the patient page's page of the timeline (timeline_page); without it
     the whole timeline. ``with_timeline=False``: none (the visit report reads its range's:
     timeline_between)."""
-    scales = _PATIENT_SCALES.instances(patient.pk)
+    scales = gate_scales(patient)
+    if scales is None:
+        scales = _PATIENT_SCALES.instances(patient.pk)
     summary = night_records.summary(patient.pk)
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, now)
@@ -1190,12 +1294,17 @@ def calendar_html(weeks, today: date) -> str:
 
 def plan_panel_context(page: PatientPage):
     """The titration panel, built by the one panel builder from the page's loaded plan and
-    entries (1 query: dismissals); this page records its own read in the access log."""
+    entries and the gate's dismissals (no query); this page records its own read in the
+    access log."""
     state = panel.plan_state(page.patient, page.now, view=page.plan, tonight=page.today)
     return {
         # Under the pause, only suggestions answering a side effect (suggestions_for).
         **panel.panel_context(
-            page.patient, state, nights=page.nights, paused=page.pause is not None
+            page.patient,
+            state,
+            nights=page.nights,
+            paused=page.pause is not None,
+            dismissals=gate_dismissals(page.patient),
         ),
         # Beside tonight's dose, as in the page's header (from the gate's columns).
         "pause": page.pause,

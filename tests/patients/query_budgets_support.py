@@ -16,11 +16,13 @@ BUDGETS = {
     # and the plan's steps were prefetched (1 more). Since the page reads only the nights it
     # shows (issue 19, "flat for a year or ten"), the record's summary (first and last night,
     # count, first reports: 1) and the by-dose panel's groups (1) are queries of their own.
-    "clinic:patient": 13,
+    # The extra scales and the dismissals are read in the gate's query (JSON rows): 11, was 13.
+    "clinic:patient": 11,
     # The patient page's reads without the entries table and dismissals, plus where the
     # record starts and the urgent reports of the range. Was 15, then 12 with the banner's
     # own query. The record's summary (1) since the report reads only its range's nights.
-    "clinic:report": 12,
+    # The extra scales in the gate's query: 11, was 12.
+    "clinic:report": 11,
     # The suggestions' nights in one query (patients.records) instead of two, the plan in one,
     # and the banner (in the navigation's query). Was 13, then 9 with the banner's own query.
     # The patient's open urgent reports (patients.pause.urgent_state) for the pause note

@@ -21,11 +21,14 @@ from patients.models import (
     Coverage,
     FlagReview,
     Patient,
+    SymptomScale,
     UrgentReport,
     _route_case,
     access_route_of,
     access_routes,
 )
+from prescriptions import panel
+from prescriptions.models import SuggestionDismissal
 from tests.factories import ClinicianFactory, PatientFactory
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -222,6 +225,59 @@ def test_the_patient_pages_gate_is_one_query(clinician_b, reach, django_assert_n
         patient, clinicians = dashboard.care_team_gate(clinician_b, reach["own"].pk)
     assert patient.user.email
     assert clinicians == [clinician_b]
+
+
+def _columns(obj, *related):
+    values = {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+    for name in related:
+        values[name] = (getattr(obj, name).name, getattr(obj, name).email)
+    return values
+
+
+def test_the_gates_scales_and_dismissals_are_what_their_own_queries_read(
+    clinician_b, reach, django_assert_num_queries
+):
+    patient, other = reach["own"], reach["covered"]
+    for name, lower in (("Brain fog", True), ("Energy", False), ("Aches", True)):
+        SymptomScale.objects.create(
+            patient=patient,
+            name=name,
+            lower_is_better=lower,
+            low_anchor="Calm",
+            high_anchor="Storm",
+            active=name != "Energy",
+            created_by=clinician_b,
+        )
+    SymptomScale.objects.create(patient=other, name="Not theirs", created_by=clinician_b)
+    named = ClinicianFactory(display_name="Dr Named")
+    for i, (kind, by) in enumerate((("vivid_dreams", clinician_b), ("sleep", named))):
+        SuggestionDismissal.objects.create(
+            patient=patient,
+            kind=kind,
+            evidence_key=f"key-{i}",
+            dismissed_by=by,
+            dismissed_at=NOW - timedelta(days=i, microseconds=7),
+            reason=f"why {i}",
+        )
+    SuggestionDismissal.objects.create(
+        patient=other, kind="sleep", evidence_key="x", dismissed_by=named, reason="no"
+    )
+
+    with time_machine.travel(NOW, tick=False):
+        gated, _team = dashboard.care_team_gate(clinician_b, patient.pk)
+    with django_assert_num_queries(0):
+        scales = dashboard.gate_scales(gated)
+        dismissals = dashboard.gate_dismissals(gated)
+        shown = [_columns(d, "dismissed_by") for d in dismissals]
+
+    assert [_columns(s) for s in scales] == [
+        _columns(s) for s in SymptomScale.objects.filter(patient=patient)
+    ]
+    assert [s.name for s in scales] == ["Aches", "Brain fog", "Energy"]
+    assert shown == [_columns(d, "dismissed_by") for d in panel.dismissals_of(patient)]
+    assert [d.reason for d in dismissals] == ["why 0", "why 1"]
+    assert dismissals[1].dismissed_by.name == "Dr Named"
+    assert dashboard.gate_scales(Patient.objects.get(pk=patient.pk)) is None
 
 
 # --- The nav's urgent count and the break-glass banner: one query ------------------------------
