@@ -940,7 +940,8 @@ class HoldForm(SignedVersionForm):
 def _restart_choice(number, step, dosing_time, runs=()) -> str:
     """A step offered on the Resume page: "Step 2: 3 mg for 14 nights" (an evening doser's
     step lasts nights, a morning doser's days; it said "for 14 days" to every patient, and
-    "for 1 days"). ``runs``: its nights from the restart night (titration.restart_runs);
+    "for 1 days"). ``runs``: its nights counted from the night of the restart
+    (titration.restart_runs);
     more than one (a pending switch of dosing time inside the step), the step is worded run
     by run as the plan panel's Length says it (panel.step_length): "for 3 nights, then 4
     days", where it said "for 7 nights"."""

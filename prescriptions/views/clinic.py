@@ -777,7 +777,7 @@ def _resume_form_kwargs(state, choices: titration.RestartChoices | None) -> dict
         "steps": offered.steps if offered else (),
         "steps_dosing_time": latest.dosing_time if latest else titration.EVENING,
         "steps_before": offered.steps_before if offered else 0,
-        # Each step's nights from the restart night, as the plan panel will count them.
+        # Each step's nights counted from the night of the restart, as the plan panel will.
         "restart_runs": (
             (lambda night: titration.restart_runs(state["plan"].versions, choices.version, night))
             if choices is not None
