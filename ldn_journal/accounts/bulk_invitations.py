@@ -22,11 +22,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 
-from ldn_journal.accounts import invitations
+from ldn_journal.accounts import invitations, names
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import supported_language
 from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow, Invitation, Role, User
-from ldn_journal.accounts.names import validate_person_name
 from patients import care_team
 from patients.clinic.exports import csv as csv_export
 from patients.models import CareTeamMembership, CareTeamRequest
@@ -96,6 +95,11 @@ PROBLEMS = {
 }
 
 
+# A name the name check refuses for another reason than hidden formatting characters: the
+# row stores "name_" + the check's code and says the check's own text (accounts.names).
+NAME_REFUSALS = {f"name_{code}": code for code in names.MESSAGES if code != "hidden_characters"}
+
+
 # Problems whose detail is a count, stored as text: read back as a number for its plural form.
 COUNTED = frozenset({"field_count"})
 
@@ -116,6 +120,8 @@ def _existing_account_text(detail):
 def problem_message(code, detail=""):
     if code == "account_exists":
         return _existing_account_text(detail)
+    if code in NAME_REFUSALS:
+        return names.refusal_message(NAME_REFUSALS[code], detail)
     text = PROBLEMS.get(code) or PROBLEMS["delivery_failed"]
     if code in COUNTED and str(detail).isdigit():
         detail = int(detail)
@@ -336,9 +342,10 @@ def _cell_problems(values, cells, known):
     if len(cells["name"]) > NAME_MAX:
         problems.append(RowProblem("name_too_long"))
     try:
-        validate_person_name(cells["name"])
+        names.validate_person_name(cells["name"])
     except ValidationError as error:
-        problems.append(RowProblem("name_hidden", error.params["characters"]))
+        code = "name_hidden" if error.code == "hidden_characters" else f"name_{error.code}"
+        problems.append(RowProblem(code, error.params["characters"]))
     if cells["country"] and cells["country"].upper() not in known.countries:
         problems.append(RowProblem("country"))
     if cells["language"] and not supported_language(cells["language"].lower()):

@@ -394,8 +394,9 @@ class BulkInvitationRow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
-    # What is wrong (a code from bulk_invitations.PROBLEMS) and its detail (a column name, a
-    # row number): the message is written in the reader's language when shown.
+    # What is wrong (a code from bulk_invitations.PROBLEMS or NAME_REFUSALS) and its detail (a
+    # column name, a row number, the refused characters): the message is written in the
+    # reader's language when shown.
     problem = models.CharField(max_length=30, blank=True)
     problem_detail = models.CharField(max_length=100, blank=True)
     # Every problem the upload found in the row, [code, detail] pairs in the order they are
