@@ -2,16 +2,35 @@
 ends, and the user is told. Staff then meet the MFA middleware, which sends them to set it up
 again before they see patient data."""
 
+from collections import Counter
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.accounts_admin import end_all_sessions
 from ldn_journal.accounts.languages import speaking_to
+
+
+def method_labels(types):
+    """An account's second factors in words, each kind once (the reset page listed allauth's
+    codes, "recovery_codes, totp", in every language)."""
+    count = Counter(types)
+    labels = []
+    if count[Authenticator.Type.TOTP]:
+        labels.append(gettext("authenticator app"))
+    if keys := count[Authenticator.Type.WEBAUTHN]:
+        labels.append(
+            ngettext("security key or passkey", "%(count)s security keys or passkeys", keys)
+            % {"count": keys}
+        )
+    if count[Authenticator.Type.RECOVERY_CODES]:
+        labels.append(gettext("recovery codes"))
+    return labels
 
 
 def reset_mfa(user, *, reason, request):

@@ -313,13 +313,15 @@ def manage_mfa_reset(request, user_id):
             % {"name": target.name},
         )
         return redirect("manage:people")
-    methods = Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    methods = mfa_reset.method_labels(
+        Authenticator.objects.filter(user=target).values_list("type", flat=True)
+    )
     # The page shows the account (a patient's name, address and sign-in methods): a read.
     record_access(request, "mfa.reset_view", patient=patient_of(target), obj=target)
     return render(
         request,
         "accounts/manage/mfa_reset.html",
-        {"form": form, "target": target, "methods": sorted(methods)},
+        {"form": form, "target": target, "methods": methods},
     )
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.core import mail
@@ -171,3 +172,51 @@ def test_the_people_page_offers_a_reset_only_to_staff_with_two_step_sign_in(
 
     assert f'href="{reset_url(clinician_with_totp)}"' in page
     assert f'href="{reset_url(clinician_b)}"' not in page
+
+
+def _security_key(user, name):
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": name, "credential": {}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Set up now: authenticator app, 2 security keys or passkeys, recovery codes."),
+        (
+            "es",
+            "Configurado ahora: aplicación de autenticación, 2 llaves de seguridad o llaves de "
+            "acceso, códigos de recuperación.",
+        ),
+        (
+            "de",
+            "Derzeit eingerichtet: Authenticator-App, 2 Sicherheitsschlüssel oder Passkeys, "
+            "Wiederherstellungscodes.",
+        ),
+    ],
+)
+def test_the_reset_page_names_the_methods_in_words_in_the_admins_language(
+    confirmed_admin, admin_user, clinician_with_totp, language, said
+):
+    """Exploratory QA: the page listed allauth's codes ("recovery_codes, totp") in every
+    language."""
+    admin_user.language = language
+    admin_user.save(update_fields=["language"])
+    RecoveryCodes.activate(clinician_with_totp)
+    _security_key(clinician_with_totp, "Office key")
+    _security_key(clinician_with_totp, "Phone")
+
+    page = confirmed_admin.get(reset_url(clinician_with_totp)).content.decode()
+
+    assert said in page
+    for code in ("recovery_codes", "totp,", "webauthn"):
+        assert code not in page
+
+
+def test_one_security_key_is_named_without_a_count(confirmed_admin, clinician_a):
+    _security_key(clinician_a, "Office key")
+
+    page = confirmed_admin.get(reset_url(clinician_a)).content.decode()
+
+    assert "Set up now: security key or passkey." in page
