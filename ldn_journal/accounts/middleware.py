@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 
 from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.session_store import AGE_KEY
 from ldn_journal.compiled_queries import CompiledQuery
 
 # Paths that never need a session, a login or MFA.
@@ -52,7 +53,14 @@ class SessionPolicyMiddleware:
             response = self._apply_staff_policy(request)
             if response is not None:
                 return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The sign-in request began anonymous; allauth's "remember me" then set 30 days
+        # after the login itself (and after user_logged_in), so the cap is read off the
+        # response: a staff session's row and cookie never carry more than the idle time.
+        user = request.user
+        if not _exempt(request.path) and user.is_authenticated and user.is_staff_role:
+            _cap_staff_expiry(request.session)
+        return response
 
     def _apply_staff_policy(self, request):
         session = request.session
@@ -83,11 +91,24 @@ class SessionPolicyMiddleware:
             )
         if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
-            # A remembered session's cookie also dies when the idle time runs out; one that
-            # ends with the browser stays that way (the check above enforces the idle limit).
+            # A remembered session's cookie rolls with the idle time (its row and cookie
+            # are written now anyway); one that ends with the browser stays that way.
             if not session.get_expire_at_browser_close():
                 session.set_expiry(settings.LDN_STAFF_IDLE_SECONDS)
         return None
+
+
+def _cap_staff_expiry(session):
+    """No staff session's cookie or row carries 30 days. A remembered one (or one from
+    sign-up, which has no expiry of its own) gets the idle time, cookie and row. One that
+    ends with the browser keeps that cookie; its row, which Django gave SESSION_COOKIE_AGE,
+    gets the 12-hour limit: not the idle time, so that after an idle sign-out the row is
+    still there to say why. Written only when something changes."""
+    if session.get(AGE_KEY) != settings.LDN_STAFF_ABSOLUTE_SECONDS:
+        session[AGE_KEY] = settings.LDN_STAFF_ABSOLUTE_SECONDS
+    idle = settings.LDN_STAFF_IDLE_SECONDS
+    if not session.get_expire_at_browser_close() and session.get_expiry_age() > idle:
+        session.set_expiry(idle)
 
 
 MFA_ALLOWED_PREFIXES = ("/accounts/",)

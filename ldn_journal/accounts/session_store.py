@@ -18,7 +18,16 @@ _LIVE_SESSION = CompiledQuery(
 )
 
 
+# A session's own default age, where it has one (a staff session's: the 12-hour limit, see
+# middleware._cap_staff_expiry): what its row keeps when it has no expiry of its own or ends
+# with the browser. Django's SESSION_COOKIE_AGE (30 days, for patients) otherwise.
+AGE_KEY = "ldn_session_age"
+
+
 class SessionStore(db.SessionStore):
+    def get_session_cookie_age(self):
+        return self.get(AGE_KEY) or super().get_session_cookie_age()
+
     def _get_session_from_db(self):
         # Django's: the unexpired row with this key, or none (and then no key). Its model
         # is Session: a subclass with a model of its own reads through Django's query.

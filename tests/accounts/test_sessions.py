@@ -4,15 +4,25 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ldn_journal.accounts.accounts_admin import set_user_active
-from ldn_journal.accounts.models import AccessLog
+from ldn_journal.accounts.models import AccessLog, Role
 from patients.models import Patient
 from tests.accounts.conftest import sign_in
+from tests.accounts.invitations_support import link_in, sign_up
 
 
 @pytest.fixture
@@ -78,6 +88,73 @@ def test_the_signed_out_staff_member_is_told_why(client, clinician_a, clock):
     response = client.get("/clinic/", follow=True)
     assert "signed out after 30 minutes without activity" in response.content.decode()
     assert response.redirect_chain[0][0] == reverse("account_login") + "?next=/clinic/"
+
+
+# A "remember me" staff sign-in wrote a 30-day cookie and session row; only a request more
+# than a minute later shortened them (exploratory QA). Read here off the sign-in response.
+
+IDLE = 30 * 60
+THIRTY_DAYS = 30 * 24 * 3600
+
+
+def cookie_and_row(response):
+    """The sign-in response's session cookie Max-Age ("" for a browser session) and the
+    seconds its session row has left."""
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    row = Session.objects.get(session_key=cookie.value)
+    return cookie["max-age"], (row.expire_date - timezone.now()).total_seconds()
+
+
+def test_a_remembered_staff_sign_in_gets_the_idle_time_at_sign_in(client, clinician_a, clock):
+    response = sign_in(client, clinician_a.email, remember="on")
+
+    assert response.status_code == 302
+    assert cookie_and_row(response) == (IDLE, IDLE)
+
+
+def test_a_remembered_staff_sign_in_with_a_second_step_gets_the_idle_time_at_sign_in(
+    client, admin_user, clock, settings
+):
+    settings.LDN_REQUIRE_STAFF_MFA = True
+    secret = generate_totp_secret()
+    TOTP.activate(admin_user, secret)
+    assert sign_in(client, admin_user.email, remember="on")["Location"] == reverse(
+        "mfa_authenticate"
+    )
+    code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+
+    assert response.status_code == 302
+    assert cookie_and_row(response) == (IDLE, IDLE)
+
+
+def test_a_clinicians_sign_up_session_gets_the_idle_time_not_thirty_days(client, admin_user, clock):
+    client.force_login(admin_user)
+    client.post(reverse("manage:invite"), {"email": "new.doc@example.org", "role": Role.CLINICIAN})
+    client.logout()
+    client.get(link_in(mail.outbox[-1]))
+
+    response = sign_up(client, "new.doc@example.org", "Dr New")
+
+    assert response.status_code == 302
+    assert cookie_and_row(response) == (IDLE, IDLE)
+
+
+def test_a_remembered_patient_sign_in_keeps_thirty_days_at_sign_in(client, patient_a, clock):
+    response = sign_in(client, patient_a.user.email, remember="on")
+
+    assert cookie_and_row(response) == (THIRTY_DAYS, THIRTY_DAYS)
+
+
+def test_a_staff_sign_in_without_remember_me_has_a_browser_cookie_and_a_twelve_hour_row(
+    client, clinician_a, clock
+):
+    response = sign_in(client, clinician_a.email)
+
+    # The cookie ends with the browser; the row (Django's: SESSION_COOKIE_AGE) gets the
+    # 12-hour limit, so an idle sign-out can still say why.
+    assert cookie_and_row(response) == ("", 12 * 3600)
 
 
 # --- Patients ---------------------------------------------------------------------------
