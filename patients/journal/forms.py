@@ -667,10 +667,18 @@ class PatientSettingsForm(ReminderSettingsForm):
         self.fields["time_zone"].help_text = _(
             "Start typing a city, for example London or New_York."
         )
-        self.fields["remind_by_push"].help_text = gettext(
-            "Push notifications need this phone's permission: turn them on under “%(section)s” "
-            "below."
-        ) % {"section": reach.DEVICES_SECTION}
+        if reach.push_available():
+            self.fields["remind_by_push"].help_text = gettext(
+                "Push notifications need this phone's permission: turn them on under "
+                "“%(section)s” below."
+            ) % {"section": reach.DEVICES_SECTION}
+        else:
+            # No VAPID key on this server: nothing below can turn push on, so the checkbox
+            # is shown disabled (a disabled field keeps the saved choice) and says why.
+            self.fields["remind_by_push"].disabled = True
+            self.fields["remind_by_push"].help_text = gettext(
+                "Push reminders are not available at this clinic."
+            )
         self.order_fields(["display_name", "language"])
         self.fields["country"].choices = [
             ("", gettext("From my time zone")),

@@ -272,8 +272,11 @@ def home(request):
         # hold running tonight or signed to start later (PlanView.hold_as_signed).
         "answer_hold": plan.hold_as_signed(tonight) if urgent.answer else None,
         "guidance": urgent_guidance(patient),
-        # Push alone with no device: no reminder can reach them (the settings page says why).
-        "no_reminder_device": reach.patient_unreachable(patient) == reach.NO_DEVICE,
+        # Push alone with no device, or no push on this server: no reminder can reach them
+        # (the settings page says why).
+        "unreachable": reason
+        if (reason := reach.patient_unreachable(patient)) in reach.NOTHING_REACHES
+        else "",
     }
     return render(request, "patients/journal/home.html", context)
 
@@ -1223,9 +1226,7 @@ def patient_settings(request):
                 tonight=tonight,
                 dosing_time_on=plan.dosing_time_on,
             ),
-            "reach_warning": ""
-            if form.is_bound
-            else reach.warning(reach.patient_unreachable(patient, devices)),
+            "reach_warning": "" if form.is_bound else reach.settings_warning(patient, devices),
             "next_reminder": _next_reminder_line(saved, plan, now),
             "zone_warning": ""
             if saved.time_zone_known
@@ -1243,6 +1244,7 @@ def patient_settings(request):
                 patient=patient, recipient=request.user
             ).order_by("-due_at")[:RECENT_REMINDERS],
             "vapid_public_key": push.public_key(),
+            "push_available": reach.push_available(),
         },
     )
 

@@ -19,11 +19,11 @@ from django.db.models import Q
 from patients.models import (
     NightlyEntry,
     Patient,
-    PushSubscription,
     ReminderDelivery,
     known_time_zones,
 )
 from patients.notifications.claims import id_set
+from patients.notifications.reach import push_reachable
 from patients.pause import NO_REPORTS, urgent_states
 from patients.rules.schedule import (
     RECHECK_AT_LEAST_EVERY,
@@ -185,7 +185,7 @@ def _outlook(patient: Patient, plan: PlanView, now: datetime):
         return None
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
     has_device = bool(patient.remind_by_push) and (
-        PushSubscription.objects.filter(user_id=patient.user_id).exists()
+        patient.user_id in push_reachable([patient.user_id])
     )
     prefs = prefs_of(patient, has_device)
     paused = urgent_states([patient.pk]).get(patient.pk, NO_REPORTS).paused(now)
@@ -235,16 +235,9 @@ def _plan_batch(
     first, last = (now - timedelta(days=2)).date(), (now + timedelta(days=2)).date()
     plans = load_many(id_set(ids))
     entries = load_entries(ids, first, last)
-    push_users = [p.user_id for p in patients if p.prefs[-1]]
-    with_push = (
-        set(
-            PushSubscription.objects.filter(user_id__in=id_set(push_users))
-            .values_list("user_id", flat=True)
-            .distinct()
-        )
-        if push_users
-        else set()
-    )
+    # Push only where it can arrive (reach.push_reachable): none without a VAPID key, so no
+    # push delivery is claimed that could only fail.
+    with_push = push_reachable(p.user_id for p in patients if p.prefs[-1])
     claimed = _claimed_keys(patients, first)
     # The urgent pause, read through its one loader and judged by its one rule.
     urgent = urgent_states(id_set(ids))

@@ -76,7 +76,7 @@ def push_remove(request, pk):
     messages.success(request, _("That device will no longer get reminders."))
     # Push alone's last device: back at the channels, where the page says no reminder can
     # reach them now and what to do.
-    unreachable = reach.patient_unreachable(current_patient(request)) == reach.NO_DEVICE
+    unreachable = reach.patient_unreachable(current_patient(request)) in reach.NOTHING_REACHES
     return redirect(reverse("journal:settings") + ("#channels" if unreachable else "#devices"))
 
 

@@ -31,7 +31,6 @@ from patients.models import (
     ClinicianPreferences,
     NightlyEntry,
     Patient,
-    PushSubscription,
     ReminderDelivery,
     UrgentReport,
 )
@@ -39,6 +38,7 @@ from patients.notifications import undelivered
 from patients.notifications.channels.email import EmailMessageParts
 from patients.notifications.claims import ClaimRow, claim_many
 from patients.notifications.outbox import Rendered, Renderer, enqueue_on_commit, register_renderer
+from patients.notifications.reach import push_reachable
 from patients.rules import nights
 from patients.rules import pause as pause_rules
 from patients.rules.schedule import Prefs, after_quiet_hours
@@ -227,9 +227,7 @@ def _claim_alerts(
         recipients = Recipients(list(recipients))
     users = recipients.users
     ids = [user.pk for user in users]
-    with_push = set(
-        PushSubscription.objects.filter(user_id__in=ids).values_list("user_id", flat=True)
-    )
+    with_push = push_reachable(ids)  # none without a VAPID key: a push that could only fail
     prefs = _prefs_of(users)
     rows = []
     for user in users:

@@ -1,12 +1,20 @@
 /* Push subscription button: progressive enhancement; email reminders work without it. */
 (function () {
   "use strict";
+  var controls = document.getElementById("push-controls");
+  // A browser that cannot receive push is told so (the devices list said only "No devices
+  // yet." and nothing said why the button never came).
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
+    var unsupported = document.getElementById("push-unsupported");
+    if (controls && unsupported) {
+      unsupported.hidden = false;
+    }
+  }
   if (!("serviceWorker" in navigator)) {
     return;
   }
   // The service worker makes the journal installable and shows pushed reminders.
   var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" });
-  var controls = document.getElementById("push-controls");
   if (!controls || !("PushManager" in window)) {
     return;
   }

@@ -29,7 +29,7 @@ def utc(*args):
 
 
 @pytest.fixture
-def pushes(monkeypatch):
+def pushes(monkeypatch, vapid_keys):
     sent = []
     monkeypatch.setattr(outbox, "send_push", lambda devices, payload, ttl: sent.append(payload))
     return sent

@@ -14,6 +14,10 @@ from patients.models import PushSubscription
 from patients.notifications import due, reach
 from tests.patients.reminders_settings_support import URL, VALID
 
+# These are about devices on a server that can send push; without a VAPID key:
+# test_push_unavailable.py.
+pytestmark = pytest.mark.usefixtures("vapid_keys")
+
 NO_DEVICE_SETTINGS = "Your reminders go by push notification only"
 NO_DEVICE_HOME = "No reminder can reach you"
 ALL_OFF = "Reminders are off"

@@ -34,7 +34,7 @@ def test_an_email_reminder_claimed_before_a_one_click_unsubscribe_is_not_sent(cl
     assert row.last_error == "Email reminders switched off."
 
 
-def test_a_push_reminder_claimed_before_push_is_switched_off_is_not_sent():
+def test_a_push_reminder_claimed_before_push_is_switched_off_is_not_sent(vapid_keys):
     patient = patient_on_plan(remind_by_email=False, remind_by_push=True)
     patient.user.push_subscriptions.create(
         endpoint="https://push.example.org/abc", p256dh="x", auth="y"

@@ -245,7 +245,7 @@ def test_a_reminder_email_is_in_the_patients_language_without_the_dose(
     ],
 )
 def test_an_urgent_alert_and_its_push_are_in_each_clinicians_own_language(
-    patient_a, clinician_a, language, subject, monkeypatch
+    patient_a, clinician_a, language, subject, monkeypatch, vapid_keys
 ):
     clinician_a.language = language
     clinician_a.save()

@@ -124,7 +124,7 @@ def test_a_severe_report_shows_the_guidance_at_once_and_alerts_each_clinician_by
 
 
 @pytest.mark.django_db
-def test_push_is_claimed_for_clinicians_with_a_device(patient_a, clinician_a):
+def test_push_is_claimed_for_clinicians_with_a_device(patient_a, clinician_a, vapid_keys):
     PushSubscription.objects.create(
         user=clinician_a, endpoint="https://push.example.net/1", p256dh="k", auth="a"
     )

@@ -79,8 +79,19 @@ def vapid() -> Vapid | None:
     return _vapid(settings.VAPID_PRIVATE_KEY, str(settings.VAR_DIR))
 
 
+def configured() -> bool:
+    """Whether this server can send Web Push at all: it has a VAPID private key to sign with.
+    Without one every push fails (send_push); reach.push_reachable reads this, so the sweep
+    claims no push reminder and the settings page offers no push."""
+    return vapid() is not None
+
+
 def public_key() -> str:
-    """The applicationServerKey the browser subscribes with (base64url, no padding)."""
+    """The applicationServerKey the browser subscribes with (base64url, no padding); empty
+    when this server cannot send push (configured): a public key alone would let a browser
+    subscribe to messages that never come."""
+    if not configured():
+        return ""
     if settings.VAPID_PUBLIC_KEY:
         return settings.VAPID_PUBLIC_KEY
     key = vapid()

@@ -1,0 +1,188 @@
+"""A server with no Web Push service (no VAPID key): push is not offered, a chosen push is
+said not to work (with what to do), and neither the sweep, its --dry-run nor an urgent alert
+claims a push delivery that could only fail (one rule: reach.push_reachable)."""
+
+import html
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from patients.models import PushSubscription, ReminderDelivery
+from patients.notifications import reach
+from patients.notifications import sweep as sweeper
+from tests.patients.reminder_support import patient_on_plan
+from tests.patients.reminders_settings_support import URL, VALID
+from tests.patients.urgent_support import make_report
+
+pytestmark = pytest.mark.django_db
+
+EVENING = datetime(2026, 1, 20, 21, 5, tzinfo=UTC)  # 21:05 in London: the evening reminder
+PUSH_ALONE = "push notifications are not available at this clinic, so none can reach you"
+EMAIL_ONLY = "Push notifications are not available at this clinic, so your reminders come"
+DEVICES_UNAVAILABLE = "Push reminders are not available at this clinic: reminders come by email."
+TURN_ON_BELOW = "Push notifications need this phone's permission"
+
+
+@pytest.fixture
+def no_push_service(settings, tmp_path):
+    """No VAPID key in the environment, and none in var/ (a developer's `make run` writes
+    one there)."""
+    settings.VAPID_PRIVATE_KEY = ""
+    settings.VAPID_PUBLIC_KEY = ""
+    settings.VAR_DIR = tmp_path
+
+
+def _channels(patient, *, email, push):
+    patient.remind_by_email, patient.remind_by_push = email, push
+    patient.save(update_fields=["remind_by_email", "remind_by_push"])
+
+
+def _device(user, n=1):
+    return PushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example.net/{n}", p256dh="k", auth="a"
+    )
+
+
+def test_push_reaches_no_device_when_the_server_has_no_vapid_key(no_push_service, patient_a):
+    _device(patient_a.user)
+    assert reach.push_reachable([patient_a.user_id]) == set()
+
+
+def test_push_reaches_a_device_when_the_server_has_a_vapid_key(vapid_keys, patient_a, patient_b):
+    _device(patient_a.user)
+    assert reach.push_reachable([patient_a.user_id, patient_b.user_id]) == {patient_a.user_id}
+
+
+def test_a_patient_with_push_alone_is_unreachable_for_want_of_a_push_service(
+    no_push_service, patient_a
+):
+    _channels(patient_a, email=False, push=True)
+    _device(patient_a.user)
+    assert reach.patient_unreachable(patient_a) == reach.NO_PUSH_SERVICE
+
+
+def test_the_settings_page_offers_no_push_and_says_why(no_push_service, patient_client, patient_a):
+    page = html.unescape(patient_client.get(URL).content.decode())
+    assert 'id="push-controls"' not in page
+    assert "data-vapid-key" not in page
+    assert DEVICES_UNAVAILABLE in page
+    # The push checkbox is shown disabled, saying why, not "turn them on below".
+    assert TURN_ON_BELOW not in page
+    push_box = page[page.index('id="id_remind_by_push"') - 200 :][:700]
+    assert "disabled" in push_box
+    assert "Push reminders are not available at this clinic." in push_box
+
+
+def test_the_settings_page_offers_push_when_the_server_has_a_vapid_key(
+    vapid_keys, patient_client, patient_a
+):
+    page = html.unescape(patient_client.get(URL).content.decode())
+    assert 'id="push-controls"' in page
+    assert 'id="push-unsupported"' in page  # shown by push.js where PushManager is missing
+    assert DEVICES_UNAVAILABLE not in page
+    assert TURN_ON_BELOW in page
+
+
+def test_push_alone_is_said_not_to_work_with_what_to_do_on_settings_and_home(
+    no_push_service, patient_client, patient_a
+):
+    _channels(patient_a, email=False, push=True)
+    _device(patient_a.user)  # subscribed while the clinic still had a key
+    page = html.unescape(patient_client.get(URL).content.decode())
+    channels = page[page.index('id="channels"') :]
+    channels = channels[: channels.index("</fieldset>")]
+    assert PUSH_ALONE in channels
+    assert "Tick “By email”" in channels
+    assert "Turn on push notifications on this device" not in channels
+    home = patient_client.get(reverse("journal:home")).content.decode()
+    assert "push notifications are not available at this clinic" in home
+    assert f'href="{reverse("journal:settings")}#channels"' in home
+
+
+def test_push_beside_email_is_said_to_do_nothing_here(no_push_service, patient_client, patient_a):
+    _channels(patient_a, email=True, push=True)
+    page = html.unescape(patient_client.get(URL).content.decode())
+    assert EMAIL_ONLY in page
+    assert PUSH_ALONE not in page
+    # Email reaches them: the home page has nothing to warn of.
+    assert (
+        "No reminder can reach you"
+        not in patient_client.get(reverse("journal:home")).content.decode()
+    )
+
+
+def test_saving_the_settings_keeps_the_saved_push_choice_it_cannot_change(
+    no_push_service, patient_client, patient_a
+):
+    _channels(patient_a, email=True, push=True)
+    patient_client.post(URL, VALID)  # VALID has no remind_by_push: the disabled box is ignored
+    patient_a.refresh_from_db()
+    assert (patient_a.remind_by_email, patient_a.remind_by_push) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("language", "push_alone", "devices"),
+    [
+        (
+            "de",
+            "Push-Benachrichtigungen sind in dieser Praxis nicht verfügbar",
+            "Push-Erinnerungen sind in dieser Praxis nicht verfügbar",
+        ),
+        (
+            "es",
+            "las notificaciones push no están disponibles en esta clínica",
+            "Los recordatorios push no están disponibles en esta clínica",
+        ),
+    ],
+)
+def test_the_settings_page_says_so_in_the_patients_language(
+    no_push_service, patient_client, patient_a, language, push_alone, devices
+):
+    _channels(patient_a, email=False, push=True)
+    patient_a.user.language = language
+    patient_a.user.save(update_fields=["language"])
+    page = html.unescape(patient_client.get(URL).content.decode())
+    assert push_alone in page
+    assert devices in page
+    assert "Push notifications are not available" not in page
+    home = html.unescape(patient_client.get(reverse("journal:home")).content.decode())
+    assert push_alone.lower() in home.lower()
+
+
+def _push_patient():
+    patient = patient_on_plan(remind_by_email=True, remind_by_push=True)
+    _device(patient.user)
+    return patient
+
+
+def _dry_run():
+    out = StringIO()
+    call_command("send_reminders", "--at", EVENING.isoformat(), "--dry-run", stdout=out)
+    return [line.split("\t")[2] for line in out.getvalue().splitlines() if "\t" in line]
+
+
+def test_the_sweep_and_its_dry_run_claim_no_push_without_a_vapid_key(no_push_service):
+    _push_patient()
+    assert _dry_run() == ["email"]
+    claimed = sweeper.sweep(EVENING, dispatch=lambda ids: None).claimed
+    channels = ReminderDelivery.objects.filter(pk__in=claimed).values_list("channel", flat=True)
+    assert list(channels) == ["email"]
+
+
+def test_the_sweep_and_its_dry_run_claim_push_with_a_vapid_key(vapid_keys):
+    _push_patient()
+    assert sorted(_dry_run()) == ["email", "push"]
+    claimed = sweeper.sweep(EVENING, dispatch=lambda ids: None).claimed
+    channels = ReminderDelivery.objects.filter(pk__in=claimed).values_list("channel", flat=True)
+    assert sorted(channels) == ["email", "push"]
+
+
+def test_an_urgent_alert_claims_no_push_without_a_vapid_key(
+    no_push_service, patient_a, clinician_a
+):
+    _device(clinician_a)
+    report = make_report(patient_a)
+    assert list(report.deliveries.values_list("channel", flat=True).distinct()) == ["email"]
