@@ -228,13 +228,19 @@ MAX_SUBSCRIPTION_BYTES = 4096
 def _b64url(value, length, name):
     # base64's decoder skips characters outside its alphabet (NUL included): check first.
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}={0,2}", value):
-        raise forms.ValidationError(f"The subscription's {name} key is missing or malformed.")
+        raise forms.ValidationError(
+            gettext("The subscription's %(name)s key is missing or malformed.") % {"name": name}
+        )
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise forms.ValidationError(f"The subscription's {name} key is not base64url.") from exc
+        raise forms.ValidationError(
+            gettext("The subscription's %(name)s key is not base64url.") % {"name": name}
+        ) from exc
     if len(raw) != length or (name == "p256dh" and raw[0] != 4):
-        raise forms.ValidationError(f"The subscription's {name} key has the wrong length.")
+        raise forms.ValidationError(
+            gettext("The subscription's %(name)s key has the wrong length.") % {"name": name}
+        )
     return value
 
 

@@ -23,6 +23,7 @@ from ldn_journal import broker
 from ldn_journal.celery import REMINDERS, URGENT, app
 from ldn_journal.operations import channel_health
 from patients.models import PushSubscription, ReminderDelivery
+from patients.notifications import delivery_reasons as reasons
 from patients.notifications.channels import PermanentFailure, TransientFailure
 from patients.notifications.channels.email import EmailMessageParts, send_email
 from patients.notifications.channels.push import send_push, ttl_until
@@ -345,7 +346,7 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
         return Outcome(delivery_id, Status.SKIPPED, "Gone before it could be sent.")
     renderer = RENDERERS.get(delivery.kind)
     if renderer is None:
-        return finish(Status.FAILED, f"No renderer for {delivery.kind}.")
+        return finish(Status.FAILED, reasons.NO_RENDERER(kind=delivery.kind))
     reason = renderer.skip_reason(delivery, now)
     if reason:
         return finish(Status.SKIPPED, reason)
@@ -353,11 +354,11 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
         rendered = renderer.render(delivery, now)
         if delivery.channel == Channel.EMAIL:
             if rendered.email is None:
-                raise PermanentFailure("This message has no email form.")
+                raise PermanentFailure(reasons.NO_EMAIL_FORM())
             send_email(delivery.recipient.email, rendered.email)
         else:
             if rendered.push is None:
-                raise PermanentFailure("This message has no push form.")
+                raise PermanentFailure(reasons.NO_PUSH_FORM())
             send_push(
                 PushSubscription.objects.filter(user=delivery.recipient),
                 rendered.push,
@@ -374,7 +375,7 @@ def _send_one(delivery: ReminderDelivery, now: datetime) -> Outcome:
             log.warning(
                 "delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, exc
             )
-            return finish(Status.FAILED, f"Gave up after {delivery.attempts} attempts: {exc}")
+            return finish(Status.FAILED, reasons.GAVE_UP(attempts=delivery.attempts, reason=exc))
         # Back to pending until retry_at: the sweep hands due retries back in batches (no
         # task per message waiting in the queue). Urgent alerts never give up; after a few
         # failures the admins are told (patients.notifications.undelivered).

@@ -20,7 +20,7 @@ from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.roles import role_required
 from patients.journal.views import current_patient
 from patients.models import ClinicianPreferences, Patient, PushSubscription, ReminderDelivery
-from patients.notifications import reach
+from patients.notifications import delivery_reasons, reach
 from patients.notifications.devices import session_mark
 from patients.notifications.forms import (
     DigestSettingsForm,
@@ -102,6 +102,10 @@ def delivery_failures(request):
         "id", "kind", "channel", "status", "due_at", "attempts", "last_error", "recipient_id"
     )
     page = Paginator(failures.order_by("-due_at"), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for delivery in page.object_list:
+        # Stored in English (logs, operators); shown in the admin's language.
+        delivery.reason = delivery_reasons.display(delivery.last_error)
     return render(request, "patients/reminders/failures.html", {"page_obj": page})
 
 

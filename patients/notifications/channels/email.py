@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from patients.notifications import delivery_reasons as reasons
 from patients.notifications.channels import PermanentFailure, TransientFailure
 
 
@@ -23,13 +24,13 @@ def _classify(exc: Exception) -> Exception:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
         if codes and all(code >= 500 for code in codes):
-            return PermanentFailure(f"Address refused by the mail server ({codes[0]}).")
-        return TransientFailure(f"Mail server deferred the address ({codes[0] if codes else '?'}).")
+            return PermanentFailure(reasons.MAIL_ADDRESS_REFUSED(code=codes[0]))
+        return TransientFailure(reasons.MAIL_ADDRESS_DEFERRED(code=codes[0] if codes else "?"))
     if isinstance(exc, smtplib.SMTPResponseException):
         if exc.smtp_code >= 500:
-            return PermanentFailure(f"Mail server refused the message ({exc.smtp_code}).")
-        return TransientFailure(f"Mail server deferred the message ({exc.smtp_code}).")
-    return TransientFailure(f"Mail server unreachable ({type(exc).__name__}).")
+            return PermanentFailure(reasons.MAIL_MESSAGE_REFUSED(code=exc.smtp_code))
+        return TransientFailure(reasons.MAIL_MESSAGE_DEFERRED(code=exc.smtp_code))
+    return TransientFailure(reasons.MAIL_UNREACHABLE(error=type(exc).__name__))
 
 
 _local = threading.local()

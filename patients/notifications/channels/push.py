@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from patients.notifications import delivery_reasons as reasons
 from patients.notifications.channels import PermanentFailure, TransientFailure, push_endpoints
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def endpoint_refusal(endpoint):
     """Why the worker may not connect to `endpoint` now, or None: the subscription checks
     again (the list may have shortened since, or the row predates it), then the addresses
     the host resolves to must all be public."""
-    refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
+    with translation.override("en"):  # for the worker's log, whoever the message is for
+        refused = push_endpoints.refusal(endpoint, settings.LDN_PUSH_ALLOWED_HOSTS)
     if refused:
         return refused
     return push_endpoints.address_refusal(urlsplit(endpoint).hostname, resolve=resolve_host)
@@ -110,7 +112,7 @@ def _send_one(session, subscription, data, key, ttl):
     """ACCEPTED, REFUSED (not retried), or the reason to try again later."""
     refused = endpoint_refusal(subscription.endpoint)
     if refused == push_endpoints.DOES_NOT_RESOLVE:
-        return "Push service unreachable (its name does not resolve)."
+        return reasons.PUSH_DOES_NOT_RESOLVE()
     if refused:
         log.warning("push subscription %s not contacted: %s", subscription.pk, refused)
         return REFUSED
@@ -136,9 +138,11 @@ def _send_one(session, subscription, data, key, ttl):
         if status is not None and 300 <= status < 500 and status != 429:
             log.warning("push subscription %s refused or redirected (%s)", subscription.pk, status)
             return REFUSED
-        return f"Push service unavailable ({status or 'no answer'})."
+        if not status:
+            return reasons.PUSH_NO_ANSWER()
+        return reasons.PUSH_UNAVAILABLE(status=status)
     except requests.RequestException as exc:
-        return f"Push service unreachable ({type(exc).__name__})."
+        return reasons.PUSH_UNREACHABLE(error=type(exc).__name__)
     type(subscription).objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
     return ACCEPTED
 
@@ -151,7 +155,7 @@ def send_push(subscriptions, payload: dict, *, ttl: int = PUSH_TTL_SECONDS) -> i
     redirect is an answer, never followed."""
     key = vapid()
     if key is None:
-        raise PermanentFailure("Web Push is not configured (no VAPID key).")
+        raise PermanentFailure(reasons.PUSH_NOT_CONFIGURED())
     data = json.dumps(payload)
     accepted, transient = 0, None
     with NoRedirectSession() as session:
@@ -165,4 +169,4 @@ def send_push(subscriptions, payload: dict, *, ttl: int = PUSH_TTL_SECONDS) -> i
         return accepted
     if transient:
         raise TransientFailure(transient)
-    raise PermanentFailure("No push device accepted the message.")
+    raise PermanentFailure(reasons.PUSH_NOT_ACCEPTED())

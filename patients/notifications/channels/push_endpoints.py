@@ -2,14 +2,16 @@
 
 A subscription's endpoint is an address the browser (so, the patient) chooses; unchecked, the
 worker would POST wherever it points (127.0.0.1, the cloud metadata service, the clinic's
-network). Pure apart from the resolver passed in: `refusal` checks the URL against the
-allowed hosts, `address_refusal` checks what the host resolves to.
+network). Pure apart from the resolver passed in (and gettext for the words): `refusal`
+checks the URL against the allowed hosts, `address_refusal` checks what the host resolves to.
 """
 
 import ipaddress
 import re
 import socket
 from urllib.parse import urlsplit
+
+from django.utils.translation import gettext
 
 # A DNS name in plain ASCII: letters, digits, hyphens and dots. Anything else in the netloc
 # (userinfo, a backslash, percent-escapes, IPv6 brackets, spaces) is refused outright: URL
@@ -36,26 +38,25 @@ def host_allowed(hostname, allowed_hosts):
 
 
 def refusal(url, allowed_hosts):
-    """Why `url` may not be a push endpoint, or None when it may.
+    """Why `url` may not be a push endpoint (in the active language: the subscribing
+    patient's; it said English to everyone), or None when it may.
 
     https on port 443, no userinfo, a DNS name (not an IP in any spelling) on the list."""
     if not isinstance(url, str) or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return "The push endpoint is not a valid address."
+        return gettext("The push endpoint is not a valid address.")
     parts = urlsplit(url)
     if parts.scheme != "https":
-        return "Push endpoints must be https:// addresses."
+        return gettext("Push endpoints must be https:// addresses.")
     if not _NETLOC.match(parts.netloc):
-        return "Push endpoints may not carry a user name, password or port other than 443."
+        return gettext("Push endpoints may not carry a user name, password or port other than 443.")
     hostname = (parts.hostname or "").lower()
     if not _HOSTNAME.match(hostname):
         # Also the decimal (2130706433) and hex (0x7f000001) spellings of an address.
-        return "Push endpoints must name a push service, not an IP address."
+        return gettext("Push endpoints must name a push service, not an IP address.")
     if not host_allowed(hostname, allowed_hosts):
-        return (
-            "This browser's push service is not one the clinic accepts. Allowed: "
-            + ", ".join(allowed_hosts)
-            + "."
-        )
+        return gettext(
+            "This browser's push service is not one the clinic accepts. Allowed: %(hosts)s."
+        ) % {"hosts": ", ".join(allowed_hosts)}
     return None
 
 
