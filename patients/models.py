@@ -408,6 +408,8 @@ class CareTeamMembership(models.Model):
     # nights_silent, not a date: silence counts to each patient's own "tonight" (their zone
     # and dosing time), as the fresh evaluation sorts; the writer rewrites the row and its
     # links when that night turns (PatientAttention.valid_until), so the copy does not rot.
+    # A closed account's patient (accounts is_closed) comes after every open one.
+    closed = models.BooleanField(default=False)
     severity_1 = models.PositiveSmallIntegerField(default=0)
     severity_2 = models.PositiveSmallIntegerField(default=0)
     severity_3 = models.PositiveSmallIntegerField(default=0)
@@ -423,6 +425,7 @@ class CareTeamMembership(models.Model):
             models.Index(
                 fields=[
                     "clinician",
+                    "closed",
                     "-severity_1",
                     "-severity_2",
                     "-severity_3",
@@ -918,7 +921,10 @@ class PatientAttention(models.Model):
     kinds = models.JSONField(default=list)
     reviewed_through = models.DateField(null=True, blank=True)
     needs_review = models.BooleanField(default=False)
-    # The attention sort: the three worst unreviewed severities (0 when fewer), then silence.
+    # The attention sort: open accounts first (a closed account's record is kept read-only,
+    # at the end of the list), the three worst unreviewed severities (0 when fewer), then
+    # silence.
+    closed = models.BooleanField(default=False)
     severity_1 = models.PositiveSmallIntegerField(default=0)
     severity_2 = models.PositiveSmallIntegerField(default=0)
     severity_3 = models.PositiveSmallIntegerField(default=0)
@@ -937,7 +943,7 @@ class PatientAttention(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["-severity_1", "-severity_2", "-severity_3", "-nights_silent"],
+                fields=["closed", "-severity_1", "-severity_2", "-severity_3", "-nights_silent"],
                 name="attention_sort",
             ),
             models.Index(fields=["needs_review"], name="attention_needs_review"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.models import is_closed
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients import wording
@@ -248,8 +249,11 @@ def panel_context(patient, state, nights=None, paused=None, dismissals=None):
     ahead = view.steps_ahead(night)
     if dismissals is None:
         dismissals = dismissals_of(patient)
+    closed = is_closed(patient.user)
     return {
         **state,
+        # Nothing is planned for a closed account's record any more (read-only).
+        **({"next_change": None} if closed else {}),
         "schedule": ahead,
         # Each row with its Length, a dosing row's counted as "Current plan" counts a step.
         "schedule_rows": [(row, row_length(view.versions, row)) for row in ahead],
@@ -263,13 +267,18 @@ def panel_context(patient, state, nights=None, paused=None, dismissals=None):
         # restart is signed, and the panel offered "Hold" for a plan on hold tonight.
         "is_held": view.open_prescription is not None
         and view.first_held_night(state["tonight"]) is not None,
-        "suggestions": current_suggestions(patient, state, nights, dismissals, paused),
+        "suggestions": (
+            [] if closed else current_suggestions(patient, state, nights, dismissals, paused)
+        ),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
         # The versions still to come tonight, marked in the list of versions as the visit
         # report marks them (PlanView.upcoming).
         "upcoming": view.upcoming(night),
         "earlier_prescriptions": earlier_prescriptions(view),
+        # A closed account's record is read-only: no change, hold, resume, ending or
+        # suggestion is offered (each view refuses it too: refuse_change_to_closed_record).
+        "closed": closed,
     }
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from ldn_journal.accounts import invitations
 from ldn_journal.accounts.access_log import patient_of, record_access
-from ldn_journal.accounts.models import AccountClosure, Role, User
+from ldn_journal.accounts.models import Role, User, is_closed
 from patients import care_team
 
 
@@ -39,11 +39,6 @@ def end_all_sessions(user):
     """
     for session in UserSession.objects.filter(user=user):
         session.end()
-
-
-def is_closed(user) -> bool:
-    """Whether the account was closed (ldn_journal.accounts.closure closes it)."""
-    return AccountClosure.objects.filter(user=user, closed_at__isnull=False).exists()
 
 
 class AccountClosed(Exception):

@@ -7,8 +7,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -93,7 +95,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def name(self):
-        return self.display_name or self.email.split("@")[0]
+        if self.display_name:
+            return self.display_name
+        # Closing blanks the name and replaces the address with a placeholder: its local part
+        # ("closed-7") named the person on every clinic page (found by exploratory QA).
+        # Closing deactivates (and a closed account is never reactivated): an active
+        # account's name asks nothing more.
+        if not self.is_active and is_closed(self):
+            return gettext("Closed account")
+        return self.email.split("@")[0]
 
 
 def hash_token(token: str) -> str:
@@ -324,6 +334,46 @@ class AccountClosure(models.Model):
         if self.closed_at:
             return self.Status.CLOSED
         return self.Status.OPEN
+
+
+# The attribute a query that read the closure with the account (`closed_at_of`) leaves on the
+# User, so that `is_closed` reads it instead of asking again (a page of patients, the gate).
+CLOSED_AT = "account_closed_at"
+
+
+def closed_at_of(user_ref: str):
+    """When the account at ``user_ref`` (a field path from the query's model to a user id) was
+    closed, null while it is open: `closed_at` as a column of a query. Put it on the user
+    with `remember_closed_at`."""
+    closures = AccountClosure.objects.closed().filter(user=OuterRef(user_ref))
+    return Subquery(closures.order_by("closed_at").values("closed_at")[:1])
+
+
+def closed_account(user_ref: str):
+    """`is_closed` as a condition of a query, for the user at ``user_ref``."""
+    return Exists(AccountClosure.objects.closed().filter(user=OuterRef(user_ref)))
+
+
+def remember_closed_at(user, closed_at) -> None:
+    """What `closed_at_of` read for ``user``, kept on it for `closed_at` and `is_closed`."""
+    setattr(user, CLOSED_AT, closed_at)
+
+
+def closed_at(user):
+    """When ``user``'s account was closed (ldn_journal.accounts.closure), None while it is
+    open. The one reading of "is this account closed": from the query that loaded the user
+    when it read it (`closed_at_of`), else one query."""
+    if CLOSED_AT in user.__dict__:
+        return user.__dict__[CLOSED_AT]
+    if user.pk is None:
+        return None
+    closures = AccountClosure.objects.closed().filter(user=user).order_by("closed_at")
+    return closures.values_list("closed_at", flat=True).first()
+
+
+def is_closed(user) -> bool:
+    """Whether the account was closed (ldn_journal.accounts.closure closes it)."""
+    return closed_at(user) is not None
 
 
 class BulkInvitationQuerySet(models.QuerySet):

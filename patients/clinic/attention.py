@@ -41,7 +41,13 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import (
+    Role,
+    User,
+    closed_account,
+    closed_at_of,
+    remember_closed_at,
+)
 from ldn_journal.compiled_queries import CompiledQuery, ids_filter, register
 from patients.clinic import dashboard
 from patients.models import (
@@ -75,6 +81,7 @@ BATCH = 200
 # the first view after noon, or during the evening's logging, does not pay for a whole team.
 STALE_INLINE_LIMIT = 20
 ORDER = (
+    "attention__closed",
     "-attention__severity_1",
     "-attention__severity_2",
     "-attention__severity_3",
@@ -85,6 +92,7 @@ ORDER = (
 # The same order on the care-team link's copy: the index care_team_attention, clinician
 # first, is exactly this, so a team's page is read in index order and never sorted.
 TEAM_ORDER = (
+    "closed",
     "-severity_1",
     "-severity_2",
     "-severity_3",
@@ -93,13 +101,14 @@ TEAM_ORDER = (
     "patient_id",
 )
 # The columns copied from a patient's row onto each of their care-team links.
-TEAM_FIELDS = ("severity_1", "severity_2", "severity_3", "nights_silent", "needs_review")
+TEAM_FIELDS = ("closed", "severity_1", "severity_2", "severity_3", "nights_silent", "needs_review")
 STATE_FIELDS = (
     "today",
     "flags",
     "kinds",
     "reviewed_through",
     "needs_review",
+    "closed",
     "severity_1",
     "severity_2",
     "severity_3",
@@ -196,6 +205,7 @@ def state_of(row: dashboard.PatientRow) -> dict:
         "kinds": sorted({flag.kind for flag in row.flags}),
         "reviewed_through": row.reviewed_through,
         "needs_review": row.needs_review,
+        "closed": row.closed,
         "severity_1": -severities[0],
         "severity_2": -severities[1],
         "severity_3": -severities[2],
@@ -249,6 +259,7 @@ def row_from(attention: PatientAttention, patient: Patient) -> dashboard.Patient
         adherence=_adherence_from(attention.adherence),
         pain=attention.pain,
         sparkline=dashboard.pain_sparkline(attention.pain, position.dosing_time),
+        closed=attention.closed,
     )
 
 
@@ -269,6 +280,7 @@ def _row(
     pain,
     sparkline,
     flags_state="",
+    closed=False,
 ):
     return dashboard.PatientRow(
         patient=patient,
@@ -284,6 +296,7 @@ def _row(
         sparkline=sparkline,
         pain=pain,
         flags_state=flags_state,
+        closed=closed,
     )
 
 
@@ -315,6 +328,8 @@ def stored_columns() -> dict:
             name: F(f"attention__last_review__{path}")
             for name, path in dashboard.LAST_REVIEW_FIELDS.items()
         },
+        # A closed account is named and badged as closed on its row (is_closed reads it).
+        "account_closed_at": closed_at_of("user_id"),
     }
 
 
@@ -353,6 +368,7 @@ setting_changed.connect(_forget_decoded, dispatch_uid="attention_forget_decoded"
 
 def stored_row(patient: Patient) -> dashboard.PatientRow:
     """`row_from` for a patient read with `stored_columns()`: the same row."""
+    remember_closed_at(patient.user, patient.account_closed_at)
     pain = patient.stored_pain
     position = _position_of(patient.stored_position)
     return _row(
@@ -367,6 +383,7 @@ def stored_row(patient: Patient) -> dashboard.PatientRow:
         pain=list(_pain_of(pain)),
         sparkline=_sparkline_of(get_language(), pain, position.dosing_time),
         flags_state=patient.stored_flags,
+        closed=patient.account_closed_at is not None,
     )
 
 
@@ -519,10 +536,11 @@ def _kind_filter(prefix, kind):
 
 
 def _search_filter(user, search):
-    # Trigram GIN indexes on PostgreSQL serve both (migration patients 0015).
-    return Q(**{f"{user}display_name__icontains": search}) | Q(
-        **{f"{user}email__icontains": search}
-    )
+    # Trigram GIN indexes on PostgreSQL serve both (migration patients 0015). A closed
+    # account's address is a placeholder ("closed-7@closed.invalid"), not the person's: a
+    # search for "closed" listed every closed account (found by exploratory QA).
+    by_address = Q(**{f"{user}email__icontains": search}) & ~closed_account(f"{user}id")
+    return Q(**{f"{user}display_name__icontains": search}) | by_address
 
 
 def team_links(user, *, search="", kind="", needs_review=False):

@@ -28,6 +28,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     Subquery,
     Value,
 )
@@ -41,7 +42,15 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from ldn_journal import sql_once
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import (
+    Role,
+    User,
+    closed_account,
+    closed_at,
+    closed_at_of,
+    is_closed,
+    remember_closed_at,
+)
 from ldn_journal.compiled_queries import CompiledQuery, register
 from ldn_journal.local_dates import local_date
 from patients import records as night_records
@@ -324,7 +333,16 @@ def with_list_annotations(patients):
         last_review_pk=_latest_review_field("pk", BigIntegerField()),
         **last_review_annotations(),
         **urgent_annotations(),
+        account_closed_at=closed_at_of("user_id"),
     )
+
+
+def closed_on(patient):
+    """The date the patient's account was closed on, in their zone (the badge's "Account
+    closed on 5 Dec 2026"); None while it is open. Read from the query that loaded them when
+    it read the closure (closed_at_of)."""
+    when = closed_at(patient.user)
+    return None if when is None else timezone.localtime(when, patient.tz).date()
 
 
 # --- The patient list -------------------------------------------------------------------------
@@ -352,6 +370,14 @@ class PatientRow:
     # The patient's plan (a freshly evaluated row only): what places a moment on a night for
     # this patient (the digest's window), by their dosing time.
     plan: PlanView = field(default=NO_PLAN, repr=False, compare=False)
+    # The account was closed (is_closed): its record is kept read-only, with no flags, and
+    # the list shows it after every open account.
+    closed: bool = False
+
+    @property
+    def closed_on(self):
+        """The date the account was closed on (closed_on), None while it is open."""
+        return closed_on(self.patient)
 
     @property
     def needs_review(self):
@@ -379,15 +405,16 @@ def patient_rows(user, now: datetime, *, search: str = "", kind: str = "", needs
     # the clinician saw (their team, a colleague they covered) at 07:30.
     patients = annotated_patients(user, now)
     if search:
+        # A closed account's placeholder address is not the person's (attention._search_filter).
         patients = patients.filter(user__display_name__icontains=search) | patients.filter(
-            user__email__icontains=search
+            Q(user__email__icontains=search) & ~closed_account("user_id")
         )
     rows = evaluate_rows(patients.order_by(Lower("user__display_name"), "pk"), now)
     if kind:
         rows = [row for row in rows if any(flag.kind == kind for flag in row.flags)]
     if needs_review:
         rows = [row for row in rows if row.needs_review]
-    rows.sort(key=lambda row: row.sort_key)
+    rows.sort(key=lambda row: (row.closed, row.sort_key))
     return rows
 
 
@@ -411,6 +438,8 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
 
     rows = []
     for patient in patients:
+        _with_closure(patient)
+        closed = is_closed(patient.user)
         plan = plans.get(patient.pk, NO_PLAN)
         patient_nights = nights[patient.pk]
         records = patient_nights.records
@@ -426,6 +455,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
             joined=plan.night_joined(patient),
             urgent=urgent_records(patient, plan),
             account_open=patient.user.is_active,
+            account_closed=closed,
         )
         open_flags = flag_rules.unreviewed(flags, patient.reviewed_through)
         silent = flag_rules.nights_silent(patient.last_entry, today)
@@ -455,6 +485,7 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
                 sort_key=flag_rules.attention_key(flags, patient.reviewed_through, silent),
                 pain=pain_values,
                 plan=plan,
+                closed=closed,
             )
         )
     return rows
@@ -514,7 +545,18 @@ class PatientPage:
             joined=self.plan.night_joined(self.patient),
             urgent=urgent_records(self.patient, self.plan),
             account_open=self.patient.user.is_active,
+            account_closed=self.closed,
         )
+
+    @property
+    def closed(self) -> bool:
+        """The account was closed (is_closed): the record is kept, read-only."""
+        return is_closed(self.patient.user)
+
+    @property
+    def closed_at(self):
+        """When the account was closed, None while it is open."""
+        return closed_at(self.patient.user)
 
     @property
     def pause(self) -> pause_rules.Pause | None:
@@ -562,6 +604,8 @@ GATE_PATIENT_ATTRIBUTES = (
     # (gate_scales, gate_dismissals): two round trips fewer on the patient page and report.
     "scale_rows",
     "dismissal_rows",
+    # When the account was closed (None: open), put on the patient's user (_with_closure).
+    "account_closed_at",
 )
 
 _SCALE_COLUMNS = (
@@ -674,6 +718,7 @@ def _gate_links(user, patient_pk, now=None):
             **urgent_annotations("patient_id", prefix="patient_"),
             patient_scale_rows=_scale_rows("patient_id"),
             patient_dismissal_rows=_dismissal_rows("patient_id"),
+            patient_account_closed_at=closed_at_of("patient__user_id"),
         )
         .order_by("added_at", "pk")
     )
@@ -741,6 +786,7 @@ def care_team_gate(user, patient_pk):
     attributes = first[len(first) - len(GATE_PATIENT_ATTRIBUTES) :]
     for name, value in zip(GATE_PATIENT_ATTRIBUTES, attributes, strict=True):
         setattr(patient, name, value)
+    _with_closure(patient)
     start = patient_width + user_width
     clinicians = [
         User.from_db(using, _concrete(User), row[start : start + user_width]) for row in rows
@@ -755,7 +801,16 @@ def _care_team_gate_orm(user, patient_pk):
     patient = links[0].patient
     for name in GATE_PATIENT_ATTRIBUTES:
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
+    _with_closure(patient)
     return patient, [link.clinician for link in links]
+
+
+def _with_closure(patient):
+    """The account's closure, read with the patient, kept on their user: every part of the
+    page asks is_closed (its name, badge, forms, flags) without another query."""
+    if hasattr(patient, "account_closed_at"):
+        remember_closed_at(patient.user, patient.account_closed_at)
+    return patient
 
 
 def _timeline_query(patient_id, since=None, before=None):

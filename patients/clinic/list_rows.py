@@ -163,10 +163,14 @@ class _Words:
     def __init__(self):
         self.covering = _t("Covering")
         self.emergency = _t("Emergency access")
-        # includes/account_deactivated_badge.html, as the patient page writes it.
+        # includes/account_state_badge.html, as the patient page writes it.
         self.deactivated = (
             ' <span class="badge badge-moderate badge-sentence">'
             f"{_t('Account deactivated — no reminders, cannot sign in')}</span>"
+        )
+        self.closed = (
+            ' <span class="badge badge-info badge-sentence">'
+            f"{_t('Account closed on %(date)s — the record is kept, read-only')}</span>"
         )
         self.dose = _t("Dose")
         self.last_entry = _t("Last entry")
@@ -210,7 +214,11 @@ def _row_html(row, language, words: _Words, href, local_today) -> str:
         badge = f' <span class="badge badge-urgent">{words.emergency}</span>'
     else:
         badge = ""
-    if not patient.user.is_active:
+    closed_on = row.closed_on
+    if closed_on is not None:
+        day = _v(local_date(closed_on, "date"))
+        badge += words.closed.replace("%(date)s", day)
+    elif not patient.user.is_active:
         badge += words.deactivated
     conditions = (
         f'<div class="small muted">{_v(patient.conditions)}</div>' if patient.conditions else ""

@@ -24,8 +24,9 @@ from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.accounts_admin import is_closed
+from ldn_journal.accounts.closed_records import refuse_change_to_closed_record
 from ldn_journal.accounts.context_processors import clinician_alerts
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.models import Role, closed_at, closed_at_of, remember_closed_at
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.compiled_queries import CompiledQuery
@@ -216,11 +217,13 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
         "query_string": keeping["page"],
         "plan_panel": plan_panel,
         "tonight_heading": tonight_heading,
-        "next_change": page.plan.next_change(page.today),
+        # A closed account's record is read-only: nothing is planned for it any more, and
+        # no form of the page is offered (refuse_change_to_closed_record refuses them).
+        "next_change": None if page.closed else page.plan.next_change(page.today),
         "hold_until": page.plan.held_until(page.today),
         # A closed account's identifiers cannot be edited (_edit_identifiers): not offered.
-        # Closing deactivates, so an active patient's page asks nothing more.
-        "closed": not patient.user.is_active and is_closed(patient.user),
+        # The gate read the closure with the patient (no query more).
+        **closure_context(patient),
     }
     if "note_form" not in bound:
         context["note_form"] = NoteForm()
@@ -239,6 +242,13 @@ def _patient_page(request, patient, care_team, *, status=200, **bound):
     return _render_in_patient_zone(
         request, patient, "patients/clinic/patient_detail.html", context, status=status
     )
+
+
+def closure_context(patient) -> dict:
+    """``closed`` (is_closed) and ``closed_on``, the date the account was closed on in the
+    patient's zone: the header's badge (includes/account_state_badge.html)."""
+    on = dashboard.closed_on(patient)
+    return {"closed": on is not None, "closed_on": on}
 
 
 def _in_patient_zone(patient, build, *args):
@@ -262,6 +272,8 @@ def _back(patient):
 @require_POST
 def add_note(request, pk):
     patient, care_team = _gate(request, pk)
+    if refused := refuse_change_to_closed_record(request, patient, _back(patient) + "#notes"):
+        return refused
     form = NoteForm(request.POST)
     if not form.is_valid():
         # The page again with the typed note and its error beside it (a flash message over a
@@ -300,6 +312,8 @@ def _save_note_once(form, patient, author) -> bool:
 @require_POST
 def mark_reviewed(request, pk):
     patient, care_team = _gate(request, pk)
+    if refused := refuse_change_to_closed_record(request, patient, _back(patient) + "#flags"):
+        return refused
     plan = plans.load(patient)
     today = plan.tonight(patient.tz, timezone.now())
     # The first and last night logged as the patient page reads them (records.summary).
@@ -341,6 +355,8 @@ def mark_reviewed(request, pk):
 @require_POST
 def undo_review(request, pk, review_pk):
     patient, _ = _gate(request, pk)
+    if refused := refuse_change_to_closed_record(request, patient, _back(patient) + "#flags"):
+        return refused
     # Locked: two taps, or two of the team at once, undo it once (one log row, the first
     # undoer kept); the second hears that it was already undone (it answered nothing).
     with transaction.atomic():
@@ -390,6 +406,8 @@ def undo_review(request, pk, review_pk):
 @require_POST
 def add_scale(request, pk):
     patient, care_team = _gate(request, pk)
+    if refused := refuse_change_to_closed_record(request, patient, _back(patient) + "#scales"):
+        return refused
     form = ExtraScaleForm(request.POST, patient=patient)
     if not form.is_valid():
         # Each error beside its field: two anchor words missing were joined in one flash
@@ -452,6 +470,8 @@ def ask_scale_again(request, pk, scale_pk):
 def _set_scale_asked(request, pk, scale_pk, *, asked, done, already):
     patient, _care_team = _gate(request, pk)
     scale = get_object_or_404(SymptomScale.objects.filter(patient=patient), pk=scale_pk)
+    if refused := refuse_change_to_closed_record(request, patient, _back(patient) + "#scales"):
+        return refused
     # Conditional: a double tap, or two of the team at once, change it (and log it) once.
     changed = SymptomScale.objects.filter(pk=scale.pk, active=not asked).update(active=asked)
     if changed:
@@ -799,7 +819,11 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     """
     now = now or timezone.now()
     plan = plans.load(patient)
-    today = plan.tonight(patient.tz, now)
+    # A closed account's record ends on the night it was closed: the export listed every
+    # night since as "missed" (found by exploratory QA). The patient's own export is an
+    # open account's (a closed one cannot sign in): nothing more to ask.
+    closed = None if request.user.pk == patient.user_id else closed_at(patient.user)
+    today = plan.tonight(patient.tz, now if closed is None else min(now, closed))
     last_night = _export_last_night(patient, today, request.GET.get("end", ""), plan)
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).
@@ -866,9 +890,12 @@ def export(request, pk, fmt):
     patient = get_object_or_404(
         Patient.objects.visible_to(request.user)
         .filter(Exists(CareTeamMembership.objects.filter(patient=OuterRef("pk"))))
-        .select_related("user"),
+        .select_related("user")
+        .annotate(account_closed_at=closed_at_of("user_id")),
         pk=pk,
     )
+    # A closed account's record ends on the night it was closed (export_response).
+    remember_closed_at(patient.user, patient.account_closed_at)
     if fmt not in formats.FORMATS:  # the URL admits no other (exports.formats)
         raise Http404
     response = export_response(request, patient, fmt, errors_as_messages=False)

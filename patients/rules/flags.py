@@ -773,17 +773,22 @@ def evaluate(
     joined: date | None = None,
     urgent: Iterable[UrgentRecord] = (),
     account_open: bool = True,
+    account_closed: bool = False,
 ) -> list[Flag]:
     """Every flag on one patient on ``today`` (their current night), most severe first.
 
     ``account_open`` is False for a closed or deactivated account: nothing can be logged
-    any more, so its silence (missed nights, gone quiet) is not news.
+    any more, so its silence (missed nights, gone quiet) is not news. ``account_closed``:
+    the patient closed their account and the record is kept read-only; nobody is to act
+    on it any more (a review is refused), so it raises no flag at all.
 
     ``nights`` needs at least the last LOOKBACK_NIGHTS nights. ``first_reported`` maps each
     side-effect kind to the first night it was ever reported (from the whole history; derived
     from ``nights`` when not given); ``last_entry`` likewise. ``scales`` are the 0–10 scales
     to watch for worsening (defaults to pain, fatigue, mood and sleep quality).
     """
+    if account_closed:
+        return []
     # Every night logged, a night logged ahead of tonight too (in a zone further east,
     # before a move west): the flags about what was logged judge it on the last night of
     # record, as the patient page, calendars and exports show it. They stopped at tonight,

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.closed_records import refuse_change_to_closed_record
+from ldn_journal.accounts.models import Role, closed_at_of, remember_closed_at
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from patients.models import Patient
@@ -77,9 +78,22 @@ template_managers = role_required(Role.CLINICIAN, Role.ADMIN)
 
 
 def _patient(request, patient_id):
-    return get_object_or_404(
-        Patient.objects.visible_to(request.user).select_related("user"), pk=patient_id
+    patient = get_object_or_404(
+        Patient.objects.visible_to(request.user)
+        .select_related("user")
+        .annotate(account_closed_at=closed_at_of("user_id")),
+        pk=patient_id,
     )
+    # Every plan page names the patient and asks whether the record is read-only: read once.
+    remember_closed_at(patient.user, patient.account_closed_at)
+    return patient
+
+
+def _changeable(request, patient_id):
+    """The patient, and the refusal to answer instead when their account is closed (the
+    record is kept read-only): (patient, None) or (patient, response)."""
+    patient = _patient(request, patient_id)
+    return patient, refuse_change_to_closed_record(request, patient, _plan_url(patient))
 
 
 def _plan_url(patient):
@@ -217,7 +231,9 @@ def _plan_as_signed(patient, version, plain) -> tuple[titration.Stretch, ...]:
 
 @clinician_only
 def prescription_new(request, patient_id):
-    patient = _patient(request, patient_id)
+    patient, refused = _changeable(request, patient_id)
+    if refused:
+        return refused
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is not None:
@@ -377,7 +393,11 @@ def _dates_words(state):
 
 @clinician_only
 def plan_change(request, patient_id, template_id=None):
-    patient = _patient(request, patient_id)
+    patient, refused = _changeable(request, patient_id)
+    return refused or _plan_change(request, patient, template_id)
+
+
+def _plan_change(request, patient, template_id):
     now = timezone.now()
     state = plan_state(patient, now)
     prescription, latest = state["prescription"], state["latest"]
@@ -543,7 +563,9 @@ def _find_suggestion(request, patient, state):
 
 @clinician_only
 def template_choose(request, patient_id):
-    patient = _patient(request, patient_id)
+    patient, refused = _changeable(request, patient_id)
+    if refused:
+        return refused
     state = _with_first_night(plan_state(patient))
     words = words_dosing_time(state["plan"], state["tonight"])
     _log_read(request, patient, state["prescription"])
@@ -576,7 +598,9 @@ def template_choose(request, patient_id):
 
 def _signed_form_view(request, patient_id, form_class, template_name, build, initial, **extra):
     """The shared shape of the hold / resume / dosing-time pages."""
-    patient = _patient(request, patient_id)
+    patient, refused = _changeable(request, patient_id)
+    if refused:
+        return refused
     now = timezone.now()
     state = plan_state(patient, now)
     if state["prescription"] is None:
@@ -878,7 +902,9 @@ def plan_dosing_time(request, patient_id):
 
 @clinician_only
 def suggestion_dismiss(request, patient_id):
-    patient = _patient(request, patient_id)
+    patient, refused = _changeable(request, patient_id)
+    if refused:
+        return refused
     if request.method != "POST":
         raise Http404
     form = DismissForm(request.POST)

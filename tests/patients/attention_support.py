@@ -24,6 +24,7 @@ def shown(row):
         row.open_flags,
         row.needs_review,
         str(row.sparkline),
+        row.closed,
     )
 
 

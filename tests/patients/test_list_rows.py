@@ -28,7 +28,7 @@ LANGUAGES = ("en-gb", "de", "es")
 # cell second, beside the name, so a tablet's narrower table shows it without scrolling).
 ROW_TEMPLATE = """{% load i18n journal %}{% for row in page %}
         <tr{% if row.needs_review %} class="needs-review"{% endif %}>
-          <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}{% include "includes/account_deactivated_badge.html" with person=row.patient.user %}
+          <th scope="row"><a href="{% url 'clinic:patient' row.patient.pk %}">{{ row.patient.name }}</a>{% if row.patient.access_route == "covering" %} <span class="badge badge-info">{% translate "Covering" %}</span>{% elif row.patient.access_route == "break_glass" %} <span class="badge badge-urgent">{% translate "Emergency access" %}</span>{% endif %}{% include "includes/account_state_badge.html" with person=row.patient.user closed_on=row.closed_on %}
             {% if row.patient.conditions %}<div class="small muted">{{ row.patient.conditions }}</div>{% endif %}</th>
           <td data-label="{% translate "Flags" %}"><div class="cluster flag-badges">
             {% for flag in row.open_flags %}{% include "patients/clinic/_flag_badge.html" %}{% empty %}{% if row.flags %}<span class="badge badge-ok">{% translate "✓ Reviewed" %}</span>{% else %}<span class="muted small">{% translate "None" %}</span>{% endif %}{% endfor %}
