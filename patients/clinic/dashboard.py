@@ -25,6 +25,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    JSONField,
     Max,
     Min,
     OuterRef,
@@ -622,8 +623,20 @@ _SCALE_COLUMNS = (
 _DISMISSAL_COLUMNS = ("id", "patient_id", "kind", "evidence_key", "dismissed_by_id", "reason")
 
 
+def _not_in_one_query():
+    """None where the gate may read the rows below in its own query (PostgreSQL's arrays);
+    elsewhere (SQLite: `make run` without PostgreSQL, which had the patient page answer 500)
+    a NULL column, so gate_scales and gate_dismissals answer None and their readers make
+    their own query."""
+    if connection.vendor == "postgresql":
+        return None
+    return Value(None, output_field=JSONField())
+
+
 def _scale_rows(ref):
     # As SymptomScale's own order (by name, unique per patient).
+    if (instead := _not_in_one_query()) is not None:
+        return instead
     return ArraySubquery(
         SymptomScale.objects.filter(patient_id=OuterRef(ref))
         .order_by("name")
@@ -633,6 +646,8 @@ def _scale_rows(ref):
 
 def _dismissal_rows(ref):
     # Newest first, as SuggestionDismissal's own order (panel.dismissals_of), ties by id.
+    if (instead := _not_in_one_query()) is not None:
+        return instead
     return ArraySubquery(
         SuggestionDismissal.objects.filter(patient_id=OuterRef(ref))
         .order_by("-dismissed_at", "-pk")
