@@ -41,6 +41,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def phone_with_session(browser, live_server, client):
+    """A 390x844 browser context signed in as the Django test ``client``'s user (after its
+    force_login), through the client's session cookie rather than the sign-in form."""
+    context = browser.new_context(viewport=PHONE)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    return context
+
+
 def sign_in(page, live_server, email):
     """Sign a demo account in through the real form."""
     page.goto(f"{live_server.url}/accounts/login/")

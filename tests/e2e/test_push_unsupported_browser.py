@@ -4,10 +4,13 @@ devices yet." and the button never came, with nothing saying why); one with it i
 the button and not told so."""
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser_support import CHROMIUM_ARGS, close_the_tests_connections
+from tests.e2e.browser_support import (
+    CHROMIUM_ARGS,
+    close_the_tests_connections,
+    phone_with_session,
+)
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,20 +25,10 @@ def test_a_browser_without_push_manager_is_told_it_cannot_receive_push(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     patient = patient_on_plan()
     client.force_login(patient.user)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            context.add_cookies(
-                [
-                    {
-                        "name": django_settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    }
-                ]
-            )
+            context = phone_with_session(browser, live_server, client)
             if not push_manager:
                 context.add_init_script("delete window.PushManager;")
             page = context.new_page()

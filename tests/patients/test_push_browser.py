@@ -10,11 +10,15 @@ import json
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import sync_playwright
 from py_vapid import Vapid
 
-from tests.e2e.browser_support import CHROMIUM_ARGS, SCREENSHOTS, close_the_tests_connections
+from tests.e2e.browser_support import (
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    close_the_tests_connections,
+    phone_with_session,
+)
 from tests.patients.reminder_support import patient_on_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,20 +45,10 @@ def test_a_pushed_reminder_shows_a_notification_that_opens_the_tonight_card(
     settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
     patient = patient_on_plan()
     client.force_login(patient.user)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            context.add_cookies(
-                [
-                    {
-                        "name": django_settings.SESSION_COOKIE_NAME,
-                        "value": session,
-                        "url": live_server.url,
-                    }
-                ]
-            )
+            context = phone_with_session(browser, live_server, client)
             context.grant_permissions(["notifications"], origin=live_server.url)
             page = context.new_page()
             page.set_default_timeout(10000)
