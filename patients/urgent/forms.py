@@ -171,12 +171,15 @@ class AcknowledgeForm(forms.Form):
         )
         return text % {"night": local_date(self.hold_from, "day")}
 
-    def say_the_plan_is_on_hold(self, hold):
+    def say_the_plan_is_on_hold(self, hold, *, stands=False):
         """The plan is on hold already (reports.standing_hold), or a hold is signed to start
         later (reports.hold_ahead; ``hold.begun`` False): "continue as planned" keeps that
         hold as signed, and the form says so, with the hold's first and last night, in place
         of "the patient doses as planned" (a hold signed ahead went unsaid). After
-        say_when_the_hold_starts, whose first night "hold" names."""
+        say_when_the_hold_starts, whose first night "hold" names. ``stands``
+        (reports.hold_stands): "hold" signs nothing new, the hold already signed holds from
+        that night on; it said "a new plan version signed by you puts the plan on hold" of an
+        open-ended hold signed to start tomorrow, with tonight's dose logged."""
         field = self.fields["decision"]
         values = {"first": local_date(hold.first, "day")}
         if hold.begun and hold.last is None:
@@ -207,9 +210,28 @@ class AcknowledgeForm(forms.Form):
                         "then the patient doses as signed."
                     )
                 )
-            text = f"{text % values} {self._hold()}"
-        stands = getattr(self, "logged_dose_stands", "")
-        field.help_text = f"{stands} {text}" if stands else text
+            # An open-ended hold signed ahead from the night "hold" would hold from: it stands.
+            does = self._hold_stands(hold) if stands and not hold.begun else self._hold()
+            text = f"{text % values} {does}"
+        logged = getattr(self, "logged_dose_stands", "")
+        field.help_text = f"{logged} {text}" if logged else text
+
+    @staticmethod
+    def _hold_stands(hold) -> str:
+        """What "hold" does when the open-ended hold signed ahead already holds from the night
+        it would hold from (reports.hold_stands): nothing new is signed."""
+        text = (
+            gettext(
+                "Hold: the hold already signed from %(first)s stands, with no end, until you "
+                "restart it; no new plan version is signed."
+            )
+            if hold.morning
+            else gettext(
+                "Hold: the hold already signed from the night of %(first)s stands, with no "
+                "end, until you restart it; no new plan version is signed."
+            )
+        )
+        return text % {"first": local_date(hold.first, "day")}
 
     @staticmethod
     def _hold_ahead_words(hold, values) -> str:

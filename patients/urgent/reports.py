@@ -487,6 +487,17 @@ def hold_ahead(plan: plans.PlanView, tonight: date) -> StandingHold | None:
     return hold if hold is not None and not hold.begun else None
 
 
+def hold_stands(plan: plans.PlanView, hold_from: date) -> bool:
+    """Whether the plan, as every version of it says, is on hold from ``hold_from`` (the night
+    "hold the plan" holds from: :func:`hold_starts`) until resumed (no restart signed:
+    PlanView.held_until): then "hold the plan" signs nothing new (:func:`hold_plan`), and
+    the clinician's form says the hold already signed stands. It said "a new plan version
+    signed by you puts the plan on hold from ..." of an open-ended hold already signed to
+    start that night (tonight's dose logged, the hold signed from tomorrow), though
+    answering saved nothing."""
+    return plan.status_on(hold_from) == titration.ON_HOLD and plan.held_until(hold_from) is None
+
+
 def hold_starts(patient: Patient, plan: plans.PlanView, now: datetime) -> tuple[date, bool]:
     """The night "hold the plan", decided at ``now``, holds from, and whether a dose from
     tonight on is logged: changes.first_changeable_night from the patient's tonight, so
@@ -520,7 +531,7 @@ def hold_plan(report: UrgentReport, clinician: User, note: str, now: datetime):
         )
     latest = plan.latest
     hold_from, _logged = hold_starts(patient, plan, now)
-    if plan.status_on(hold_from) == titration.ON_HOLD and plan.held_until(hold_from) is None:
+    if hold_stands(plan, hold_from):
         return None
     if not note:
         # Stored for the patient to read: in their language, not the clinician's.

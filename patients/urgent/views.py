@@ -237,16 +237,19 @@ def _report_page(request, report, form, status=200):
         now = timezone.now()
         tonight = plan.tonight(patient.tz, now)
         # The night a hold decided now starts, as hold_plan stores it (one function).
+        hold_from, logged = urgent.hold_starts(patient, plan, now)
         form.say_when_the_hold_starts(
-            *urgent.hold_starts(patient, plan, now),
+            hold_from,
+            logged,
             tonight=tonight,
             dosing_time=plan.dosing_time_on(tonight),
             local_today=timezone.localdate(now, patient.tz),
         )
-        # Running tonight or signed to start later: "continue as planned" keeps it.
+        # Running tonight or signed to start later: "continue as planned" keeps it; and
+        # "hold" signs nothing when it already holds from that night on (as hold_plan).
         hold = plan.hold_as_signed(tonight)
         if hold is not None:
-            form.say_the_plan_is_on_hold(hold)
+            form.say_the_plan_is_on_hold(hold, stands=urgent.hold_stands(plan, hold_from))
     nights = urgent.nights_before(report, plan)
     return render(
         request,
