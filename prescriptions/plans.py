@@ -181,6 +181,17 @@ class PlanView:
             begun=False,
         )
 
+    def hold_over_since(self, night: date, tonight: date) -> bool:
+        """Whether the plan has been on hold on a night from ``night`` on (the night an urgent
+        report was answered "hold the plan") and is no longer on hold ``tonight``: that hold
+        has ended, so a hold signed to start later (:meth:`hold_as_signed`, not begun) is the
+        next one, not the answer's. The patient's report page said "Your plan is on hold" of
+        a hold that had ended, with another signed for later nights."""
+        if self.status_on(tonight) == titration.ON_HOLD:
+            return False
+        first = self.first_held_night(night)
+        return first is not None and first < tonight
+
     def row_in_effect(self, night: date) -> PlanVersion | None:
         """The signed version governing ``night`` (titration.version_in_effect), of any
         prescription; None when none governs it or the view carries no rows (batch loads)."""

@@ -271,6 +271,10 @@ def home(request):
         # What "continue as planned" keeps, the answer's own (not the card's tonight): the
         # hold running tonight or signed to start later (PlanView.hold_as_signed).
         "answer_hold": plan.hold_as_signed(tonight) if urgent.answer else None,
+        # A "hold" answer whose hold has ended (PlanView.hold_over_since, as the report page).
+        "answer_hold_over": urgent.answer is not None
+        and urgent.answer.decision == "hold"
+        and plan.hold_over_since(plan.night_of(urgent.answer.at, patient.tz), tonight),
         "guidance": urgent_guidance(patient),
         # Push alone with no device, or no push on this server: no reminder can reach them
         # (the settings page says why).

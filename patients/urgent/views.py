@@ -155,6 +155,15 @@ def _running_when_answered(report, plan, hold) -> bool:
     return hold.first <= plan.night_of(report.acknowledged_at, report.patient.tz)
 
 
+def _hold_over(report, plan, tonight) -> bool:
+    """Whether a "hold" answer's hold has ended by ``tonight`` (PlanView.hold_over_since, from
+    the night it was answered, placed as _running_when_answered places it)."""
+    if report.ack_decision != UrgentReport.Decision.HOLD or report.acknowledged_at is None:
+        return False
+    answered_on = plan.night_of(report.acknowledged_at, report.patient.tz)
+    return plan.hold_over_since(answered_on, tonight)
+
+
 @role_required(Role.PATIENT)
 @_zone_reset
 def patient_report(request, pk):
@@ -188,6 +197,9 @@ def patient_report(request, pk):
             # been put on hold since: …" of a hold older than the report). A hold begun after
             # the answer is still "put on hold since".
             "hold_kept": _running_when_answered(report, plan, hold),
+            # "Hold the plan" whose hold has ended: "Your plan is on hold" stayed, of a hold
+            # signed for later nights (the next one, which My plan lists).
+            "hold_over": _hold_over(report, plan, tonight),
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
         },
