@@ -344,3 +344,46 @@ def test_a_default_csv_has_a_row_for_an_urgent_reports_night_ahead_of_every_nigh
     assert rows[-1]["status"] == ""
     assert rows[-1]["urgent_reported_at"] == REPORTED_AT.isoformat()
     assert rows[-1]["urgent_time_zone"] == "Pacific/Kiritimati"
+
+
+# --- The CSV's rows for unlogged nights around the nights logged ahead ----------------------
+# The CSV has a row for each night the plan asked something of up to tonight, logged or not
+# (test_export_csv_holds_and_missed_nights); a night after tonight has one only when logged
+# or reported: it is still open here (the calendars mark it "future", adherence leaves it
+# out), not missed.
+
+
+def _csv_rows(client, url, params):
+    response = client.get(url("csv"), params)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    return [
+        (row["night"], row["status"], row["prescribed_mg"], row["plan_status"])
+        for row in csv.DictReader(io.StringIO(content))
+    ]
+
+
+@pytest.mark.parametrize("who", ["clinician", "patient"])
+def test_the_csv_rows_around_the_nights_logged_ahead_of_tonight(who, far_west, clinician_a):
+    client, url = _exporter(who, far_west, clinician_a)
+    rows = _csv_rows(client, url, {"start": "2026-11-28"})
+    assert rows == [
+        ("2026-11-28", "", "1.50", "active"),  # missed
+        ("2026-11-29", "", "1.50", "active"),
+        ("2026-11-30", "taken", "1.50", "active"),
+        ("2026-12-01", "", "1.50", "active"),  # tonight in Pago Pago, not logged
+        ("2026-12-02", "taken", "1.50", "active"),  # logged ahead of tonight
+        ("2026-12-03", "taken", "1.50", "active"),
+    ]
+
+
+def test_an_unlogged_night_between_tonight_and_a_night_logged_ahead_has_no_row(
+    far_west, clinician_a
+):
+    """2 Dec not logged: it begins in Pago Pago in ten minutes, still open to log there."""
+    NightlyEntry.objects.filter(patient=far_west, night=date(2026, 12, 2)).delete()
+    client, url = _exporter("clinician", far_west, clinician_a)
+    rows = _csv_rows(client, url, {"start": "2026-11-30"})
+    assert [night for night, *_ in rows] == ["2026-11-30", "2026-12-01", "2026-12-03"]
+    page = client.get(reverse("clinic:patient", args=[far_west.pk])).content.decode()
+    assert month_cell(page, 2)[0] == "future"  # as the calendar marks it
