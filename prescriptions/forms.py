@@ -550,8 +550,11 @@ class SignedVersionForm(forms.Form):
             # The field's help text already says this (set in __init__): as the error it is
             # said once, not twice under the same field. The bound field keeps its own copy
             # of the help text (made before cleaning), which the page reads.
-            if self.fields[field].help_text == message:
-                self.fields[field].help_text = self[field].help_text = ""
+            # A help text that goes on after it (DosingTimeForm's first nights) keeps the rest.
+            help_text = str(self.fields[field].help_text)
+            if help_text.startswith(message):
+                rest = help_text.removeprefix(message).strip()
+                self.fields[field].help_text = self[field].help_text = rest
             raise forms.ValidationError(message)
         error = self.changeable_range_error(value, what)
         if error:
@@ -1113,15 +1116,24 @@ class DosingTimeForm(AppliesSuggestion, SignedVersionForm):
         (changes.first_switch_night), each named as the patient page's header names it."""
         super().__init__(*args, **kwargs)
         field = self.fields["effective_night"]
-        if first_nights and not field.help_text:  # a logged dose's help says why first
-            # Each in its own dosing time's words: under the plan's, a morning doser's switch
-            # to evenings read "Evening dosing: Today (5 Dec) or later" (found by QA).
-            field.help_text = gettext(
-                "Evening dosing: %(evening)s or later. Morning dosing: %(morning)s or later."
-            ) % {
-                dosing_time: self.night_heading(first_nights[dosing_time], dosing_time)
-                for dosing_time in (titration.EVENING, titration.MORNING)
-            }
+        if not first_nights:
+            return
+        # Each in its own dosing time's words: under the plan's, a morning doser's switch
+        # to evenings read "Evening dosing: Today (5 Dec) or later" (found by QA).
+        each = gettext(
+            "Evening dosing: %(evening)s or later. Morning dosing: %(morning)s or later."
+        ) % {
+            dosing_time: self.night_heading(first_nights[dosing_time], dosing_time)
+            for dosing_time in (titration.EVENING, titration.MORNING)
+        }
+        if not field.help_text:
+            field.help_text = each
+        elif any(night != self.first_night for night in first_nights.values()):
+            # A logged dose's help says why first, then each dosing time's first night when
+            # one is later still: at 05:00, last night's dose logged, it said only "a change
+            # made now takes effect from the night of 6 Dec", and a switch to mornings from
+            # 6 Dec (a morning already begun) was refused: 7 Dec is the first.
+            field.help_text = f"{field.help_text} {each}"
 
     def clean_effective_night(self):
         # The date is the first under the dosing time chosen (cleaned before it): a switch to
