@@ -122,6 +122,9 @@ class AcknowledgeForm(forms.Form):
         },
     )
 
+    # "Hold the plan" signs nothing (reports.hold_stands): set by say_the_plan_is_on_hold.
+    hold_signs_nothing = False
+
     def say_when_the_hold_starts(
         self, first_night, tonight_logged, *, tonight, dosing_time=EVENING, local_today=None
     ):
@@ -181,6 +184,8 @@ class AcknowledgeForm(forms.Form):
         that night on; it said "a new plan version signed by you puts the plan on hold" of an
         open-ended hold signed to start tomorrow, with tonight's dose logged."""
         field = self.fields["decision"]
+        # The page's "signs a hold in your name" would be untrue: it says nothing is signed.
+        self.hold_signs_nothing = stands
         values = {"first": local_date(hold.first, "day")}
         if hold.begun and hold.last is None:
             # Hold changes nothing (hold_plan): the plan is on hold until restarted.

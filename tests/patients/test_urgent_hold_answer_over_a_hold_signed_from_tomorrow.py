@@ -140,3 +140,45 @@ def test_the_hold_that_stands_reads_in_german_and_spanish(patient_a, clinician_a
     clinician_a.language = language
     clinician_a.save(update_fields=["language"])
     assert words in _form_text(clinician_a, report, CASES[0][2] + timedelta(minutes=5))
+
+
+def _what_acknowledging_does(clinician, report, at):
+    with time_machine.travel(at, tick=False):
+        page = signed_in(clinician).get(reverse("clinic:urgent_report", args=[report.pk]))
+    html = page.content.decode()
+    return visible_text(html.split('id="ack-what"', 1)[1].split("</p>", 1)[0])
+
+
+SIGNS_NOTHING = (
+    "It does not change the plan: the hold already signed holds it until you restart it, so "
+    "“Hold the plan” signs nothing new."
+)
+SIGNS_A_HOLD = "which signs a hold in your name"
+
+
+@pytest.mark.parametrize(("dosing_time", "logged", "reported"), CASES, ids=IDS)
+def test_what_acknowledging_does_no_longer_says_hold_signs_a_hold(
+    patient_a, clinician_a, dosing_time, logged, reported
+):
+    """The paragraph above the form said "“Hold the plan”, which signs a hold in your name"
+    beside the decision's "no new plan version is signed"."""
+    report = _held_from_tomorrow(patient_a, clinician_a, dosing_time, logged, reported)
+    said = _what_acknowledging_does(clinician_a, report, reported + timedelta(minutes=5))
+    assert SIGNS_NOTHING in said
+    assert SIGNS_A_HOLD not in said
+
+
+def test_what_acknowledging_does_under_a_running_hold_until_resumed(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, steps=(("3", None),), start=date(2026, 11, 1))
+    sign_hold(patient_a, clinician_a, date(2026, 12, 3), signed=SIGNED)
+    report = urgent_report(patient_a, _at(5, 20))
+    said = _what_acknowledging_does(clinician_a, report, _at(5, 20, 5))
+    assert SIGNS_NOTHING in said
+
+
+def test_what_acknowledging_does_still_says_hold_signs_one_where_it_does(patient_a, clinician_a):
+    make_plan(patient_a, clinician_a, steps=(("3", None),), start=date(2026, 11, 1))
+    report = urgent_report(patient_a, _at(5, 20))
+    said = _what_acknowledging_does(clinician_a, report, _at(5, 20, 5))
+    assert SIGNS_A_HOLD in said
+    assert SIGNS_NOTHING not in said
