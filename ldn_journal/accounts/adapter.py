@@ -85,7 +85,9 @@ def _no_account_mail(email, context):
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        language = translation.get_language()
+        # The account's own language setting, else the page's (the browser's): a password
+        # reset asked from a device in English reached a user who chose Spanish in English.
+        language = getattr(context.get("user"), "language", "") or translation.get_language()
         if template_prefix == UNKNOWN_ACCOUNT_MAIL:
             template_prefix, context, language = _no_account_mail(email, context)
         # Every allauth email (reset, confirmation, unknown account, notifications) passes

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from ldn_journal.accounts import closure, invitations
 from ldn_journal.accounts.access_log import patient_of, record_access
 from ldn_journal.accounts.forms import CloseAccountForm, closing_word
+from ldn_journal.accounts.languages import remember_page_language
 from ldn_journal.accounts.models import AccountClosure, Role, User
 from ldn_journal.accounts.roles import role_required
 
@@ -29,6 +30,9 @@ def close_my_account(request):
     pending = closure.open_request(request.user)
     form = CloseAccountForm(request.POST or None)
     if request.method == "POST" and pending is None and form.is_valid():
+        # The notice of the closure is emailed later, from an admin's request: in the
+        # language this page is in when the patient has no setting.
+        remember_page_language(request, request.user)
         # A second tap finds the first request, which stands; the page says so.
         with contextlib.suppress(closure.AlreadyRequested):
             closure.request_closure(request.user, request=request)

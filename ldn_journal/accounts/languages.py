@@ -1,7 +1,9 @@
 """Which language a user sees: their own setting, else their browser's (LocaleMiddleware).
 
 Messages sent from a worker (reminders, alerts, digests) have no browser: they are written
-in the recipient's setting, else in the site's default language (`recipient_language`).
+in the recipient's setting, else in the site's default language (`recipient_language`). So a
+user with no setting who signs in (or asks for their account's closure) in another language
+has that language remembered as their setting (`remember_page_language`).
 """
 
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.middleware import _exempt
+from ldn_journal.accounts.models import User
 
 # The settings' choice: blank follows the browser; each language is named in itself.
 LANGUAGE_CHOICES = [("", _("As my browser")), *list(settings.LANGUAGES)]
@@ -34,6 +37,25 @@ def speaking_to(user):
     """Render texts (subjects, bodies, push titles) in the recipient's language."""
     with translation.override(recipient_language(user)):
         yield
+
+
+def remember_page_language(request, user) -> None:
+    """Keep the language this request is in (the browser's, as LocaleMiddleware chose it) as
+    the setting of a signed-in `user` who has none, when it is not the site's default.
+
+    Emails (reminders, a closure's notice, a password reset asked from another device) have
+    no browser to follow: seeded and invited users, and a user who never opened the language
+    setting, got them in English while using the site in Spanish. Called at sign-in and at a
+    closure request, not on every page: one conditional UPDATE, which never replaces a
+    language the user chose (nor one saved meanwhile in another session).
+    """
+    if user.language:
+        return
+    language = supported_language(request.LANGUAGE_CODE)
+    if not language or language == supported_language(settings.LANGUAGE_CODE):
+        return
+    if User.objects.filter(pk=user.pk, language="").update(language=language):
+        user.language = language
 
 
 def activate_for(request, language: str) -> None:

@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.languages import activate_for
+from ldn_journal.accounts.languages import activate_for, remember_page_language
 from ldn_journal.accounts.middleware import LAST_SEEN_KEY, SESSION_STARTED_KEY
 
 
@@ -16,6 +16,9 @@ from ldn_journal.accounts.middleware import LAST_SEEN_KEY, SESSION_STARTED_KEY
 def on_login(request, user, **kwargs):
     request.session[SESSION_STARTED_KEY] = request.session[LAST_SEEN_KEY] = time.time()
     record_access(request, "login", actor=user)
+    # A user with no language setting signing in on a Spanish or German page keeps it, so
+    # their emails (written with no browser asking) are in it too.
+    remember_page_language(request, user)
     # From here the request speaks the user's language, not the browser's: the "Signed in
     # as ..." message allauth adds next is written now, and was in the browser's.
     if user.language:
