@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
+from ldn_journal.accounts.middleware import cap_staff_expiry
 from ldn_journal.accounts.models import Role, User
 from ldn_journal.accounts.names import validate_person_name
 from ldn_journal.ids import posted_id
@@ -28,6 +29,16 @@ class SignInForm(LoginForm):
         if "remember" in self.fields:
             # Patients stay signed in for 30 days; staff are still signed out when idle.
             self.fields["remember"].label = _("Keep me signed in on this device")
+
+    def login(self, request, redirect_url=None):
+        response = super().login(request, redirect_url)
+        # allauth's "remember me" gives the session 30 days here, also when a second step
+        # (the MFA code) is still to come and nobody is signed in yet, which the session
+        # policy does not see: a staff member's pending sign-in is capped from this step on.
+        user = getattr(self, "user", None)
+        if user is not None and user.is_staff_role:
+            cap_staff_expiry(request.session)
+        return response
 
 
 class InvitedSignupForm(SignupForm):

@@ -59,7 +59,7 @@ class SessionPolicyMiddleware:
         # response: a staff session's row and cookie never carry more than the idle time.
         user = request.user
         if not _exempt(request.path) and user.is_authenticated and user.is_staff_role:
-            _cap_staff_expiry(request.session)
+            cap_staff_expiry(request.session)
         return response
 
     def _apply_staff_policy(self, request):
@@ -98,7 +98,7 @@ class SessionPolicyMiddleware:
         return None
 
 
-def _cap_staff_expiry(session):
+def cap_staff_expiry(session):
     """No staff session's cookie or row carries 30 days. A remembered one (or one from
     sign-up, which has no expiry of its own) gets the idle time, cookie and row. One that
     ends with the browser keeps that cookie; its row, which Django gave SESSION_COOKIE_AGE,

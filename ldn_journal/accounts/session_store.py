@@ -19,7 +19,7 @@ _LIVE_SESSION = CompiledQuery(
 
 
 # A session's own default age, where it has one (a staff session's: the 12-hour limit, see
-# middleware._cap_staff_expiry): what its row keeps when it has no expiry of its own or ends
+# middleware.cap_staff_expiry): what its row keeps when it has no expiry of its own or ends
 # with the browser. Django's SESSION_COOKIE_AGE (30 days, for patients) otherwise.
 AGE_KEY = "ldn_session_age"
 

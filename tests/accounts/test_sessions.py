@@ -157,6 +157,41 @@ def test_a_staff_sign_in_without_remember_me_has_a_browser_cookie_and_a_twelve_h
     assert cookie_and_row(response) == ("", 12 * 3600)
 
 
+# Between the password and the MFA code nobody is signed in yet, so the cap above did not
+# apply: the password step's response carried allauth's 30-day "remember me" cookie.
+
+
+def pending_second_step(client, user, **extra):
+    """The password step's response for `user`, who has a TOTP: the MFA code comes next."""
+    TOTP.activate(user, generate_totp_secret())
+    response = sign_in(client, user.email, **extra)
+    assert response["Location"] == reverse("mfa_authenticate")
+    return response
+
+
+@pytest.mark.parametrize("role", ["clinician_a", "admin_user"])
+def test_a_staff_members_pending_sign_in_before_the_code_gets_the_idle_time_not_thirty_days(
+    client, clock, request, role
+):
+    response = pending_second_step(client, request.getfixturevalue(role), remember="on")
+
+    assert cookie_and_row(response) == (IDLE, IDLE)
+
+
+def test_a_staff_members_pending_sign_in_without_remember_me_has_a_twelve_hour_row(
+    client, clinician_a, clock
+):
+    response = pending_second_step(client, clinician_a)
+
+    assert cookie_and_row(response) == ("", 12 * 3600)
+
+
+def test_a_patients_pending_sign_in_before_the_code_keeps_thirty_days(client, patient_a, clock):
+    response = pending_second_step(client, patient_a.user, remember="on")
+
+    assert cookie_and_row(response) == (THIRTY_DAYS, THIRTY_DAYS)
+
+
 # --- Patients ---------------------------------------------------------------------------
 
 
