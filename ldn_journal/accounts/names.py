@@ -11,6 +11,11 @@ Also refused, because the clinician's list then shows a blank or broken row (exp
 line and paragraph separators (Zl, Zp), the letters that draw nothing (the Hangul fillers,
 the blank braille pattern), a name with no visible character at all, and a letter carrying a
 stack of combining marks that spills over the lines around it.
+
+And characters that are no letter of any script (exploratory QA): private use (Co, which
+each font draws as it likes, or as an empty box), unassigned code points and the
+noncharacters (Cn, as far as this Python's Unicode knows) and lone surrogates (Cs, which
+cannot be stored as text at all).
 """
 
 import unicodedata
@@ -22,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 JOINERS = frozenset({"\u200c", "\u200d"})
 REFUSED_CATEGORIES = frozenset({"Cf", "Cc"})
 LINE_BREAK_CATEGORIES = frozenset({"Zl", "Zp"})
+NOT_A_LETTER_CATEGORIES = frozenset({"Co", "Cn", "Cs"})
 # Letters (or a symbol) that draw nothing: the name looks empty, or has a hole in it.
 BLANK_CHARACTERS = frozenset(
     {
@@ -52,6 +58,12 @@ MESSAGES = {
         "A name cannot contain characters that show as empty space, such as the Hangul filler "
         "or the blank braille pattern (found: %(characters)s). Use letters, with ordinary "
         "spaces between the parts of the name."
+    ),
+    "unassigned_characters": _(
+        "A name cannot contain private-use or unassigned characters: they belong to no "
+        "alphabet and show differently on each device, often as an empty box (found: "
+        "%(characters)s). Use the letters of the name's own alphabet, with ordinary spaces "
+        "between its parts."
     ),
     "nothing_visible": _(
         "A name needs at least one visible letter or digit: this one shows as empty. Type the "
@@ -91,6 +103,11 @@ def line_breaks(value: str) -> list[str]:
 
 def blank_characters(value: str) -> list[str]:
     return _found(value, lambda c: c in BLANK_CHARACTERS)
+
+
+def unassigned_characters(value: str) -> list[str]:
+    """The private-use, unassigned and surrogate code points of ``value``."""
+    return _found(value, lambda c: unicodedata.category(c) in NOT_A_LETTER_CATEGORIES)
 
 
 def shows_nothing(value: str) -> bool:
@@ -144,6 +161,7 @@ def validate_person_name(value: str) -> None:
         ("hidden_characters", hidden_characters),
         ("line_breaks", line_breaks),
         ("blank_characters", blank_characters),
+        ("unassigned_characters", unassigned_characters),
     ):
         found = finder(value)
         if found:

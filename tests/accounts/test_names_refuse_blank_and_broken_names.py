@@ -3,7 +3,8 @@ sign-up and in settings (two HANGUL FILLERs made a blank, barely clickable row i
 clinician's list; "Sam\u2028Taylor" broke the row in two). The one name check
 (accounts.names.validate_person_name) now also refuses line and paragraph separators, the
 letters that draw nothing, a name with no visible character, and a letter carrying a stack of
-combining marks, and says what a name may hold; every form that runs it is checked here."""
+combining marks, and says what a name may hold; every form that runs it is checked here.
+Then private-use, unassigned and surrogate code points, which are no letter of any script."""
 
 import pytest
 from django.core import mail
@@ -35,6 +36,16 @@ REFUSED = [
     pytest.param(" \u0301 \u200d ", "nothing_visible", "visible letter", id="spaces-marks-joiner"),
     pytest.param(ZALGO, "too_many_marks", "more than 3 accents", id="stack-of-marks"),
     pytest.param("Saq\u0301\u0302\u0303\u0304", "too_many_marks", "more than 3", id="four-marks"),
+    # No letter of any script: private use (each font draws its own, or an empty box),
+    # unassigned code points and the noncharacters.
+    pytest.param("Sam\ue000Taylor", "unassigned_characters", "U+E000", id="private-use"),
+    pytest.param("Sam\uf8ff", "unassigned_characters", "U+F8FF", id="private-use-logo"),
+    pytest.param("Ana\U000f0041", "unassigned_characters", "U+F0041", id="private-use-plane-15"),
+    pytest.param("\U00100000", "unassigned_characters", "U+100000", id="private-use-plane-16"),
+    pytest.param("Ana\u0378Ruiz", "unassigned_characters", "U+0378", id="unassigned"),
+    pytest.param("Ana\U0003fffdRuiz", "unassigned_characters", "U+3FFFD", id="unassigned-plane-3"),
+    pytest.param("Ana\ufdd0", "unassigned_characters", "U+FDD0", id="noncharacter"),
+    pytest.param("Ana\uffff", "unassigned_characters", "U+FFFF", id="noncharacter-ffff"),
 ]
 
 ACCEPTED = [
@@ -51,6 +62,20 @@ ACCEPTED = [
     "བསྒྲུབས",  # Tibetan: two subjoined letters and a vowel on one
     "김민준",
     "สมชาย",
+    "Αλέξανδρος Παπαδόπουλος",  # Greek
+    "Анна Иванова",  # Cyrillic
+    "Արամ Խաչատրյան",  # Armenian
+    "ნინო ბერიძე",  # Georgian
+    "አበበ ቢቂላ",  # Ethiopic
+    "முருகன்",  # Tamil
+    "রবীন্দ্রনাথ ঠাকুর",  # Bengali
+    "山田 さくら",  # Japanese: kanji and hiragana
+    "𠮷野 太郎",  # a CJK letter beyond the first plane (U+20BB7, category Lo)
+    "Adébáyọ̀ Ògúnlẹ̀sì",  # Yoruba: a dot below and a tone mark on one letter
+    "Đặng Thị Ánh",  # Vietnamese, composed
+    "Şükrü Çağlar",  # Turkish
+    "Łucja Żółć",  # Polish
+    "Ægir Þórsson",  # Icelandic
 ]
 
 
@@ -65,6 +90,23 @@ def test_a_blank_broken_or_overloaded_name_is_refused_saying_why(name, code, sai
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_ordinary_names_in_many_scripts_are_accepted(name):
     validate_person_name(name)
+
+
+@pytest.mark.parametrize("surrogate", [chr(code) for code in (0xD800, 0xDBFF, 0xDC00, 0xDFFF)])
+def test_a_lone_surrogate_is_refused_as_no_letter_before_it_could_reach_the_database(surrogate):
+    # Not through a form (a request's UTF-8 cannot carry one): the check is the guarantee.
+    with pytest.raises(ValidationError) as refused:
+        validate_person_name(f"Sam{surrogate}Taylor")
+    assert refused.value.code == "unassigned_characters"
+    assert f"U+{ord(surrogate):04X}" in refused.value.messages[0]
+
+
+def test_the_refusal_says_what_a_name_may_hold():
+    with pytest.raises(ValidationError) as refused:
+        validate_person_name("Sam\ue000")
+    message = refused.value.messages[0]
+    assert "private-use or unassigned characters" in message
+    assert "Use the letters of the name's own alphabet" in message
 
 
 def test_an_empty_name_is_left_to_the_form_to_require():
@@ -173,6 +215,8 @@ def test_a_bulk_invitation_row_with_the_name_is_an_error_that_says_why(
         ("de", "\u0301", "mindestens einen sichtbaren Buchstaben"),
         ("es", ZALGO, "más de 3 acentos"),
         ("de", ZALGO, "nicht mehr als 3 Akzente"),
+        ("es", "Sam\ue000", "caracteres de uso privado ni sin asignar"),
+        ("de", "Sam\ue000", "Zeichen für den privaten Gebrauch"),
     ],
 )
 def test_the_refusals_read_in_spanish_and_german(language, name, said):
