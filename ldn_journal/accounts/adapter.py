@@ -83,7 +83,20 @@ def _no_account_mail(email, context):
     return DEACTIVATED_ACCOUNT_MAIL, context, owner.language or translation.get_language()
 
 
+# allauth says it just before signing the user out; it is read on the sign-in page after.
+SIGNED_OUT_MESSAGE = "account/messages/logged_out.txt"
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if message_template == SIGNED_OUT_MESSAGE:
+            # In the language of the page that shows it (the browser's, nobody is signed in
+            # there), not the leaving user's: a German user on an English browser read
+            # "Sie haben sich abgemeldet." on the English sign-in page.
+            with translation.override(translation.get_language_from_request(request)):
+                return super().add_message(request, level, message_template, *args, **kwargs)
+        return super().add_message(request, level, message_template, *args, **kwargs)
+
     def send_mail(self, template_prefix, email, context):
         # The account's own language setting, else the page's (the browser's): a password
         # reset asked from a device in English reached a user who chose Spanish in English.

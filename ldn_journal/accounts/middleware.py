@@ -32,9 +32,24 @@ LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 def _end_session(request, message):
+    """Sign out, then say why: `message` is called after the sign-out, so it is written in
+    the language of the sign-in page that shows it (the browser's, accounts.signals)."""
     logout(request)
-    messages.info(request, message)
+    messages.info(request, message())
     return redirect_to_login(request.get_full_path(), reverse("account_login"))
+
+
+def _signed_out_after_hours():
+    return gettext(
+        "For your patients' safety you were signed out after %(hours)s hours. Sign in again."
+    ) % {"hours": settings.LDN_STAFF_ABSOLUTE_SECONDS // 3600}
+
+
+def _signed_out_when_idle():
+    return gettext(
+        "For your patients' safety you were signed out after %(minutes)s minutes "
+        "without activity. Sign in again."
+    ) % {"minutes": settings.LDN_STAFF_IDLE_SECONDS // 60}
 
 
 class SessionPolicyMiddleware:
@@ -70,25 +85,9 @@ class SessionPolicyMiddleware:
         if started is None:
             session[SESSION_STARTED_KEY] = started = now
         if now - started > settings.LDN_STAFF_ABSOLUTE_SECONDS:
-            hours = settings.LDN_STAFF_ABSOLUTE_SECONDS // 3600
-            return _end_session(
-                request,
-                gettext(
-                    "For your patients' safety you were signed out after %(hours)s hours. "
-                    "Sign in again."
-                )
-                % {"hours": hours},
-            )
+            return _end_session(request, _signed_out_after_hours)
         if last_seen is not None and now - last_seen > settings.LDN_STAFF_IDLE_SECONDS:
-            minutes = settings.LDN_STAFF_IDLE_SECONDS // 60
-            return _end_session(
-                request,
-                gettext(
-                    "For your patients' safety you were signed out after %(minutes)s minutes "
-                    "without activity. Sign in again."
-                )
-                % {"minutes": minutes},
-            )
+            return _end_session(request, _signed_out_when_idle)
         if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
             session[LAST_SEEN_KEY] = now
             # A remembered session's cookie rolls with the idle time (its row and cookie

@@ -4,7 +4,7 @@ import time
 
 from allauth.account.signals import password_changed, password_reset, user_logged_in
 from allauth.mfa.signals import authenticator_added, authenticator_removed
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from ldn_journal.accounts.access_log import record_access
@@ -23,6 +23,15 @@ def on_login(request, user, **kwargs):
     # as ..." message allauth adds next is written now, and was in the browser's.
     if user.language:
         activate_for(request, user.language)
+
+
+@receiver(user_logged_out, dispatch_uid="page_language_after_sign_out")
+def on_logout(request, user, **kwargs):
+    # The rest of the request speaks the browser's language, as the sign-in page it leads to
+    # does: "Password successfully changed" (said after the sign-out a password change
+    # makes) and why a staff session ended were in the user's language on that page.
+    if request is not None:
+        activate_for(request, "")
 
 
 @receiver(user_login_failed)
