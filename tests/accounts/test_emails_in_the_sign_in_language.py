@@ -3,9 +3,13 @@ or German (seeded and invited accounts, anyone who never opened the language set
 email has no browser to follow. Signing in (or asking for the account's closure) on a page
 in another language than the default now keeps that language as the user's setting, once;
 a language the user chose is never replaced. A password reset is written in the account's
-setting, not in the language of the device that asked for it."""
+setting, not in the language of the device that asked for it. Checked on the reminder, a
+password reset and the closure notice."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -13,8 +17,11 @@ from django.urls import reverse
 from ldn_journal.accounts import closure
 from ldn_journal.accounts.languages import recipient_language
 from ldn_journal.accounts.models import User
+from patients.models import ReminderDelivery
+from patients.notifications.outbox import send_delivery
 from tests.accounts.invitations_support import link_in, sign_up
 from tests.factories import PASSWORD
+from tests.patients.journal_support import TONIGHT, make_plan
 from tests.security.reauth import mark_reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +67,31 @@ def test_signing_in_in_the_default_language_stores_nothing_and_pages_follow_the_
     sign_in(browser(accept_language), patient_a.user)
 
     assert stored_language(patient_a.user) == ""
+
+
+def test_after_signing_in_in_spanish_the_evening_reminder_email_is_in_spanish(
+    patient_a, clinician_a
+):
+    make_plan(patient_a, clinician_a)
+    patient_a.remind_by_email = True
+    patient_a.save()
+    sign_in(browser(SPANISH), patient_a.user)
+    delivery = ReminderDelivery.objects.create(
+        recipient=patient_a.user,
+        patient=patient_a,
+        night=TONIGHT,
+        kind="evening",
+        channel="email",
+        key="reminder-tonight",
+        due_at=datetime.combine(TONIGHT, datetime.min.time(), UTC) + timedelta(hours=21),
+    )
+
+    with time_machine.travel(delivery.due_at, tick=False):
+        assert send_delivery(delivery.pk) == ReminderDelivery.Status.SENT
+
+    [message] = mail.outbox
+    assert "Es la hora de la dosis de esta noche" in message.subject
+    assert "Toque para registrar la dosis de esta noche." in message.body
 
 
 def test_a_language_the_user_chose_is_kept_when_they_sign_in_in_another(patient_a):
