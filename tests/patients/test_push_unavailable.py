@@ -9,10 +9,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from py_vapid import Vapid
 
 from patients.models import PushSubscription, ReminderDelivery
 from patients.notifications import reach
 from patients.notifications import sweep as sweeper
+from patients.notifications.channels import push
 from tests.patients.reminder_support import patient_on_plan
 from tests.patients.reminders_settings_support import URL, VALID
 from tests.patients.urgent_support import make_report
@@ -186,3 +188,45 @@ def test_an_urgent_alert_claims_no_push_without_a_vapid_key(
     _device(clinician_a)
     report = make_report(patient_a)
     assert list(report.deliveries.values_list("channel", flat=True).distinct()) == ["email"]
+
+
+def _write_key_file(var_dir):
+    key = Vapid()
+    key.generate_keys()
+    key.save_key(str(var_dir / "vapid_private.pem"))
+    return key
+
+
+def test_a_key_file_written_after_start_up_is_noticed_without_a_restart(
+    no_push_service, tmp_path, patient_a
+):
+    """`manage.py dev_keys` run while the server runs: "no key" was cached for the process's
+    life (an lru_cache on the settings), so push stayed off until a restart."""
+    _device(patient_a.user)
+    assert reach.push_reachable([patient_a.user_id]) == set()
+    assert push.public_key() == ""
+    _write_key_file(tmp_path)
+    assert reach.push_reachable([patient_a.user_id]) == {patient_a.user_id}
+    assert push.public_key() != ""
+
+
+def test_a_key_file_replaced_or_removed_is_read_again(no_push_service, tmp_path, patient_a):
+    _device(patient_a.user)
+    _write_key_file(tmp_path)
+    first = push.public_key()
+    _write_key_file(tmp_path)  # a new key in the same file
+    assert push.public_key() not in ("", first)
+    (tmp_path / "vapid_private.pem").unlink()
+    assert reach.push_reachable([patient_a.user_id]) == set()
+    assert push.public_key() == ""
+
+
+def test_a_key_set_in_the_settings_after_none_was_found_is_used(
+    no_push_service, settings, patient_a
+):
+    _device(patient_a.user)
+    assert reach.push_reachable([patient_a.user_id]) == set()
+    key = Vapid()
+    key.generate_keys()
+    settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
+    assert reach.push_reachable([patient_a.user_id]) == {patient_a.user_id}

@@ -66,19 +66,37 @@ class NoRedirectSession(requests.Session):
 
 
 @lru_cache(maxsize=4)
-def _vapid(private_key: str, var_dir: str) -> Vapid | None:
-    if private_key:
-        if private_key.lstrip().startswith("-----BEGIN"):
-            return Vapid.from_pem(private_key.encode())
-        return Vapid.from_string(private_key)
-    path = Path(var_dir) / "vapid_private.pem"
-    if path.exists():
-        return Vapid.from_file(str(path))
-    return None
+def _key_from_setting(private_key: str) -> Vapid:
+    if private_key.lstrip().startswith("-----BEGIN"):
+        return Vapid.from_pem(private_key.encode())
+    return Vapid.from_string(private_key)
+
+
+@lru_cache(maxsize=4)
+def _key_from_file(text: str) -> Vapid:
+    """The key file's text read as Vapid.from_file reads it (PEM, else base64 DER), keyed by
+    the text: a file rewritten with a new key is a new key."""
+    if "-----BEGIN" in text:
+        return Vapid.from_pem(text.encode())
+    return Vapid.from_der(text.encode())
 
 
 def vapid() -> Vapid | None:
-    return _vapid(settings.VAPID_PRIVATE_KEY, str(settings.VAR_DIR))
+    """The key this server signs Web Push with: VAPID_PRIVATE_KEY, else the development key
+    file var/vapid_private.pem, else None. Only keys found are remembered: "no key" was
+    cached for the process's life (an lru_cache on the settings), so a key file written
+    after start-up (`manage.py dev_keys` while the server ran) was never seen, and the
+    sweep, the pages and urgent alerts went on without push until a restart. The small file
+    is read again on each call (Vapid.from_file would also write a new key where none is)."""
+    if settings.VAPID_PRIVATE_KEY:
+        return _key_from_setting(settings.VAPID_PRIVATE_KEY)
+    try:
+        text = (Path(settings.VAR_DIR) / "vapid_private.pem").read_text()
+    except OSError:  # no key file (or none readable): no push
+        return None
+    if not text.strip():  # being written
+        return None
+    return _key_from_file(text)
 
 
 def configured() -> bool:
