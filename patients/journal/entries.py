@@ -178,10 +178,22 @@ def keep_other_log(entry: NightlyEntry, dose_mg: Decimal | None) -> None:
     ``entry``'s evening already says something else (a skip, another dose), logged online or
     from another device: a one tap never replaces a log, and the phone must not drop it as
     sent (it answered "already logged", and the tap was lost without a word). The message
-    says what the night holds; the phone keeps the tap beside it. The same dose already
-    logged is the same fact: nothing to tell."""
+    says what the night holds; the phone keeps the tap beside it until dismissed.
+
+    The same dose already logged by another submission is not stored twice, and not
+    dropped as sent either: two taps for one night may be two doses (taken on two devices,
+    or the phone's tap forgotten), so the patient is told when the night's dose was logged
+    and what to do if they took a second one. (The same submission sent again never gets
+    here: it is answered as the first send was.)"""
     if entry.is_taken and entry.dose_mg == dose_mg:
-        return
+        raise OtherLogKept(
+            _(
+                "This night was already logged, online or on another device: %(log)s. That "
+                "log was kept and this tap was not saved again. If you took a second dose, "
+                "tell your clinician."
+            )
+            % {"log": evening_log_said(entry)}
+        )
     raise OtherLogKept(
         _(
             "This night was already logged, online or on another device: %(log)s. That log "

@@ -171,3 +171,39 @@ def test_a_taken_now_kept_offline_for_a_night_skipped_meanwhile_stays_on_the_pho
     entry = NightlyEntry.objects.get(patient=patient, night=tonight)
     assert entry.status == NightlyEntry.Status.SKIPPED
     context.close()
+
+
+def test_a_taken_now_kept_offline_for_a_night_taken_meanwhile_elsewhere_says_when(
+    phone, live_server
+):
+    """The same dose logged meanwhile on another device was answered "sent": the phone
+    dropped the tap, and a possible second dose went unseen."""
+    patient = Patient.objects.get(user__email=PATIENT)
+    tonight = _tonight(patient)
+    _open_night(patient, tonight)
+    context = _context(phone, timezone_id="Europe/London")
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    _card_kept_by_the_worker(page, live_server)
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Taken now").click()
+    page.locator("[data-offline-saved]").wait_for(state="visible")
+    # Meanwhile, on another device, the night's dose is logged with one tap.
+    other = journal.log_taken_now(patient, timezone.now(), uuid.uuid4()).entry
+    taken_at = other.taken_at.astimezone(LONDON)
+
+    context.set_offline(False)
+    refused = page.locator(".outbox-refused")
+    expect(refused).to_contain_text(
+        "This night was already logged, online or on another device: "
+        f"{other.dose_mg.normalize():f} mg taken at "
+    )
+    expect(refused).to_contain_text(
+        f", {taken_at:%H:%M}. That log was kept and this tap was not saved again. "
+        "If you took a second dose, tell your clinician."
+    )
+    [record] = _kept(page)
+    assert record["state"] == "refused"
+    assert NightlyEntry.objects.get(patient=patient, night=tonight).taken_at == other.taken_at
+    context.close()

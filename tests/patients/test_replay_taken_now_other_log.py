@@ -1,7 +1,8 @@
 """A Taken now kept on the phone for a night logged meanwhile with something else (a skip, a
 different dose; online or on another device) is refused and kept on the phone with what the
 night says: it was answered "already logged" as a success, and the phone dropped the tap
-without a word (found by exploratory QA). The same submission sent twice is still "sent"."""
+without a word (found by exploratory QA); so was one for a night taken meanwhile with the same
+dose, a possible second dose unseen. The same submission sent twice is still "sent"."""
 
 import uuid
 from datetime import UTC, datetime
@@ -84,17 +85,26 @@ def test_a_kept_taken_now_for_a_night_logged_with_another_dose_names_that_dose_a
     assert entry.taken_at == datetime(2026, 11, 25, 20, 45, tzinfo=UTC)
 
 
-def test_a_kept_taken_now_for_a_night_already_logged_with_the_same_dose_is_sent(
+def test_a_kept_taken_now_for_a_night_already_taken_elsewhere_tells_when_and_is_not_stored_twice(
     patient_client, plan
 ):
+    """The same dose, logged meanwhile by another submission (online, or another device):
+    answered "sent", the phone dropped the tap without a word, and a possible second dose
+    went unseen. It stays on the phone, saying when the night's dose was logged."""
     online(patient_client, TAKEN, AT_2100)
-    response = replay_tap(patient_client)
-    assert response.status_code == 200
+    submission_id = str(uuid.uuid4())
+    response = replay_tap(patient_client, submission_id)
+    assert response.status_code == 409
     assert response.json() == {
-        "ok": True,
-        "message": "That night was already logged; nothing was changed.",
+        "ok": False,
+        "message": ALREADY
+        + "1.5 mg taken at Wed 25 Nov, 21:00. That log was kept and this tap was not saved "
+        "again. If you took a second dose, tell your clinician.",
     }
-    assert NightlyEntry.objects.get().taken_at == AT_2100
+    entry = NightlyEntry.objects.get()
+    assert entry.taken_at == AT_2100
+    assert not entry.logged_offline
+    assert not Submission.objects.filter(pk=submission_id).exists()
 
 
 def test_the_same_kept_taken_now_sent_twice_is_sent_both_times_and_stored_once(
@@ -135,6 +145,22 @@ def test_the_refusal_says_what_the_night_holds_in_the_patients_language(
     patient_client, plan, language, words
 ):
     online(patient_client, SKIP, AT_2100, reason="forgot")
+    response = replay_tap(patient_client, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 409
+    assert words in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("es", "Si tomó una segunda dosis, dígaselo a su profesional sanitario."),
+        ("de", "Wenn Sie eine zweite Dosis eingenommen haben, sagen Sie es"),
+    ],
+)
+def test_a_possible_second_dose_is_told_in_the_patients_language(
+    patient_client, plan, language, words
+):
+    online(patient_client, TAKEN, AT_2100)
     response = replay_tap(patient_client, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 409
     assert words in response.json()["message"]
