@@ -566,6 +566,7 @@ def log_taken_now(
     plan: plans.PlanView | None = None,
     *,
     acted_at: datetime | None = None,
+    night: date | None = None,
 ):
     """One tap: tonight's prescribed dose, taken now. Refused while nothing is prescribed,
     past the night's dosing window (the time would be false: the patient says when), and
@@ -573,13 +574,20 @@ def log_taken_now(
     a tab opened before the report, or a tap queued offline after it, still posts here).
 
     ``acted_at`` is when the patient tapped on a phone without a connection: the dose is
-    filed under that moment's night, at that moment, and marked as logged offline.
+    logged at that moment and marked as logged offline. ``night`` is the night the card
+    was for (its form names it): the tap is judged against that night, so one kept on the
+    phone and sent after its window is refused, not filed under the next night (a tap the
+    service worker kept named no night and became that night's dose). Without it (a form
+    drawn before forms named one) the night is the moment's.
     """
     plan = plan or plans.load(patient)
-    moment = offline_moment(acted_at, now) or now
-    night = plan.tonight(patient.tz, moment)
-    if acted_at is not None:
-        check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    if night is None:
+        moment = offline_moment(acted_at, now) or now
+        night = plan.tonight(patient.tz, moment)
+        if acted_at is not None:
+            check_offline_night(night, plan.tonight(patient.tz, now), moment, patient.tz)
+    else:
+        moment = _check_night(patient, plan, night, now, acted_at)
     morning = plan.dosing_time_on(night) == nights.MORNING
     if urgent_state(patient.pk, moment).paused(moment):
         # It says how to log a dose already taken: the clinician needs to see that one.

@@ -92,6 +92,24 @@ class SubmissionForm(forms.Form):
         self.fields["submission_id"].error_messages["required"] = expired
 
 
+class TakenNowForm(SubmissionForm):
+    """The tonight card's one tap. It names the night the card was for: kept on the phone
+    (by the page's script or by the service worker, whose kept copy has only the body) and
+    sent the next day, it was filed under the night of the moment it was sent or tapped,
+    not the card's. A form without it (drawn before forms named it) is filed by its moment."""
+
+    night = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_night(self) -> date | None:
+        text = self.cleaned_data.get("night", "")
+        if not text:
+            return None
+        night = nights.night_named(text)
+        if night is None:
+            raise ValidationError(gettext("This form has expired. Please try again."))
+        return night
+
+
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_ERROR = _("Enter the date and time like 2026-11-26 22:30.")
 

@@ -43,6 +43,7 @@ from patients.journal.forms import (
     PatientSettingsForm,
     SkipForm,
     SubmissionForm,
+    TakenNowForm,
     WhenTakenForm,
     local_plain,
 )
@@ -290,7 +291,7 @@ def home(request):
 def taken_now(request):
     now = timezone.now()
     patient, plan = _plan(request)
-    form = SubmissionForm(request.POST)
+    form = TakenNowForm(request.POST)
     replay = offline.is_replay(request)
     if not form.is_valid():
         if replay:
@@ -304,6 +305,7 @@ def taken_now(request):
             form.cleaned_data["submission_id"],
             plan=plan,
             acted_at=offline.acted_at(request),
+            night=form.cleaned_data["night"],
         )
     except journal.JournalError as error:
         if replay:
@@ -313,8 +315,7 @@ def taken_now(request):
         if replay:
             return offline.answer(True, _offline_saved(saved))
         if not saved.changed and not saved.replayed:
-            tonight = plan.tonight(patient.tz, now)
-            messages.info(request, _said_of(_ALREADY_LOGGED, plan, tonight, now))
+            messages.info(request, _said_of(_ALREADY_LOGGED, plan, saved.entry.night, now))
     return redirect("journal:home")
 
 

@@ -177,13 +177,11 @@
     return form ? form.getAttribute("data-offline-night") || "" : "";
   }
 
-  /* Whether a kept record is for `night`. A one tap kept by the service worker names no night
-     (the URL has none): it was tapped on the tonight card, so it counts as the card's. */
+  /* Whether a kept record is for `night`. Every kept form names its night (the one tap in
+     its "night" field, outbox.keep); one kept before forms named it is for no card: counted
+     as the card's, a tap kept last night hid tonight's Taken now and said tonight was saved. */
   function isForNight(record, night) {
-    if (!record.night) {
-      return record.kind === "taken_now";
-    }
-    return record.night === night;
+    return Boolean(record.night) && record.night === night;
   }
 
   /* The list of kept entries, and the tonight card's own sentence when tonight's dose is among

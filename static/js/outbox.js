@@ -34,6 +34,12 @@
     return match ? match[1] : "";
   }
 
+  // The night a form names in its own "night" field (the one tap's), or "".
+  function nightIn(body) {
+    var night = new URLSearchParams(body || "").get("night") || "";
+    return /^\d{4}-\d{2}-\d{2}$/.test(night) ? night : "";
+  }
+
   /* The account a kept form was filled in for: the mark its kept_by field carries
      (patients.journal.offline.owner_mark); "" for a form kept before forms named one. */
   function ownerOf(record) {
@@ -83,14 +89,17 @@
   /* Keep a form: its URL, its encoded body (with the CSRF token and submission id it carried)
      and the moment the patient acted. A form already kept with the same submission id (a
      double tap offline: the page gives the form a fresh id only once the first is kept) is
-     kept once, as first kept: the answer is that record. */
+     kept once, as first kept: the answer is that record. The night it is for: the one the
+     page names, else its URL's, else the form's own "night" field (the one tap's URL names
+     none, and the service worker, which keeps what the page's script missed, has only the
+     body: its kept tap named no night and counted as whichever night the card showed). */
   function keep(url, body, night) {
     var absolute = new URL(url, scope.location.origin);
     var record = {
       url: absolute.pathname,
       body: body,
       kind: kindOf(absolute.href),
-      night: night || nightOf(absolute.pathname),
+      night: night || nightOf(absolute.pathname) || nightIn(body),
       // The form's own submission id: a second send of it returns the first result.
       submissionId: new URLSearchParams(body).get("submission_id") || "",
       actedAt: new Date().toISOString(),

@@ -207,3 +207,50 @@ def test_a_taken_now_kept_offline_for_a_night_taken_meanwhile_elsewhere_says_whe
     assert record["state"] == "refused"
     assert NightlyEntry.objects.get(patient=patient, night=tonight).taken_at == other.taken_at
     context.close()
+
+
+def test_a_tap_the_worker_kept_for_last_night_leaves_tonights_card_and_is_refused_when_sent(
+    phone, live_server
+):
+    """A tap the service worker kept (the page's script missed the offline post) named no
+    night: the next evening it hid tonight's Taken now and said tonight was saved, and once
+    sent it was logged as tonight's dose. The form names its night; the worker keeps it."""
+    patient = Patient.objects.get(user__email=PATIENT)
+    tonight = _tonight(patient)
+    last_night = tonight - timedelta(days=1)
+    _open_night(patient, tonight, last_night)
+    context = _context(phone, timezone_id="Europe/London")
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    _card_kept_by_the_worker(page, live_server)
+
+    context.set_offline(True)
+    # What sw.js's postOrKeep keeps: the URL and the body, no night of its own. The body is
+    # the one-tap form's, as the card drawn last night had it.
+    page.evaluate(
+        """(night) => {
+            const form = document.querySelector("form[data-offline=taken_now]");
+            const body = new URLSearchParams(new FormData(form));
+            body.set("night", night);
+            return window.LdnOutbox.keep(form.action, body.toString());
+        }""",
+        last_night.isoformat(),
+    )
+    page.reload()  # still offline: the card as last seen
+    page.locator("#outbox").wait_for(state="visible")
+    [record] = _kept(page)
+    assert (record["kind"], record["night"]) == ("taken_now", last_night.isoformat())
+    expect(page.get_by_role("button", name="Taken now")).to_be_visible()
+    expect(page.locator("[data-offline-saved]")).to_be_hidden()
+    expect(page.locator(".outbox-item")).to_contain_text(
+        f"night of {last_night:%a} {last_night.day} {last_night:%b}"
+    )
+
+    context.set_offline(False)
+    expect(page.locator(".outbox-refused")).to_contain_text(
+        "It is past the night's dosing window, so the time now would be wrong."
+    )
+    [record] = _kept(page)
+    assert record["state"] == "refused"
+    assert not NightlyEntry.objects.filter(patient=patient, night__gte=last_night).exists()
+    context.close()

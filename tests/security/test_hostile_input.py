@@ -65,6 +65,11 @@ def nights(cast, before=8, after=20):
     return st.integers(-before, after).map(lambda d: (night + timedelta(days=d)).isoformat())
 
 
+def night_fields(cast):
+    """The one tap's "night" field: near the night, absent (an older form), or anything."""
+    return st.one_of(nights(cast, after=2), st.just(""), st.text(max_size=12))
+
+
 def night_times(cast):
     night = cast.objects["night"]
     return st.builds(
@@ -160,7 +165,7 @@ FORMS = [
         name="journal: taken now",
         role="patient_a",
         url=lambda cast: "/journal/taken/",
-        extra=lambda cast: {"submission_id": uuids()},
+        extra=lambda cast: {"submission_id": uuids(), "night": night_fields(cast)},
         models=JOURNAL_MODELS,
     ),
     HostileForm(
@@ -168,7 +173,11 @@ FORMS = [
         role="patient_a",
         url=lambda cast: "/journal/taken/",
         headers={"HTTP_X_LDN_REPLAY": "1"},
-        extra=lambda cast: {"submission_id": uuids(), "acted_at": st.text(max_size=40)},
+        extra=lambda cast: {
+            "submission_id": uuids(),
+            "night": night_fields(cast),
+            "acted_at": st.text(max_size=40),
+        },
         models=JOURNAL_MODELS,
     ),
     HostileForm(
