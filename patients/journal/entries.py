@@ -329,12 +329,16 @@ def check_editable(night: date, tonight: date) -> None:
         )
 
 
-def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> bool:
-    """Whether "taken now" would misstate the time of the night's dose."""
-    end = nights.dosing_window_end(
+def dosing_window_end(plan: plans.PlanView, tz, night: date) -> datetime:
+    """The instant from which "taken now" would misstate the time of the night's dose."""
+    return nights.dosing_window_end(
         night, tz, plan.dosing_time_on(night), settings.LDN_MORNING_DOSING_WINDOW_END
     )
-    return now >= end
+
+
+def past_dosing_window(plan: plans.PlanView, tz, night: date, now: datetime) -> bool:
+    """Whether "taken now" would misstate the time of the night's dose."""
+    return now >= dosing_window_end(plan, tz, night)
 
 
 def usual_time(plan: plans.PlanView, patient: Patient, night: date) -> datetime:

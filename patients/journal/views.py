@@ -258,6 +258,9 @@ def home(request):
         # Past the window a tap would record a false time: the card asks when instead.
         "ask_when": not (entry and entry.status)
         and journal.past_dosing_window(plan, patient.tz, tonight, now),
+        # The card kept on the phone, opened offline after this, no longer offers the tap
+        # (journal.js): it would be for this night, past its window, and refused once sent.
+        "taken_now_until": journal.dosing_window_end(plan, patient.tz, tonight),
         # Never a time still to come (a usual time later than the window's end).
         "usual_time": usual
         if (usual := journal.usual_time(plan, patient, tonight)) <= now

@@ -184,6 +184,15 @@
     return Boolean(record.night) && record.night === night;
   }
 
+  /* Whether the card's one tap is past its night's dosing window on this phone's clock: the
+     card kept by the worker, opened offline the next day, offered Taken now for the night it
+     was drawn for; the tap was kept as that night's and refused once sent (past its window). */
+  function tapPastItsWindow() {
+    var form = document.querySelector(".card-tonight form[data-offline-until]");
+    var until = form ? Date.parse(form.getAttribute("data-offline-until") || "") : NaN;
+    return !isNaN(until) && Date.now() >= until;
+  }
+
   /* The list of kept entries, and the tonight card's own sentence when tonight's dose is among
      them (the big button is hidden: it is logged, on this phone). */
   function render() {
@@ -219,10 +228,17 @@
         panel.querySelector("[data-outbox-pending]").hidden =
           waiting.length === 0 || Boolean(saved && eveningKept && waiting.length === 1);
       }
+      // Offline past the window, the card says why it offers no tap (online, the server
+      // answers a tap on a card left open too long, and the card drawn again asks when).
+      var stale = !eveningKept && !navigator.onLine && tapPastItsWindow();
+      var staleNote = document.querySelector("[data-offline-stale]");
+      if (staleNote) {
+        staleNote.hidden = !stale;
+      }
       if (saved) {
         saved.hidden = !eveningKept;
         document.querySelectorAll(".card-tonight form[data-offline]").forEach(function (form) {
-          form.hidden = eveningKept;
+          form.hidden = eveningKept || stale;
         });
       }
       return records;
@@ -278,6 +294,10 @@
       return;
     }
     event.preventDefault();
+    if (form.hasAttribute("data-offline-until") && tapPastItsWindow()) {
+      render(); // the card says why instead of keeping a tap that would be refused
+      return;
+    }
     var body = new URLSearchParams(new FormData(form, event.submitter || null)).toString();
     outbox
       .keep(form.action, body, form.getAttribute("data-offline-night") || "")
@@ -357,6 +377,13 @@
     );
   });
 
-  window.addEventListener("online", sendKept);
+  window.addEventListener("online", function () {
+    if (window.location.pathname === "/journal/" && tapPastItsWindow()) {
+      window.location.reload(); // the card drawn again (it sends what is kept on load)
+      return;
+    }
+    sendKept();
+  });
+  window.addEventListener("offline", render);
   render().then(sendKept);
 })();

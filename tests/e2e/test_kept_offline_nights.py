@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from patients.journal import entries as journal
 from patients.models import NightlyEntry, Patient
+from prescriptions import plans
 from tests.e2e.browser_support import LONDON, PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -253,4 +254,43 @@ def test_a_tap_the_worker_kept_for_last_night_leaves_tonights_card_and_is_refuse
     [record] = _kept(page)
     assert record["state"] == "refused"
     assert not NightlyEntry.objects.filter(patient=patient, night__gte=last_night).exists()
+    context.close()
+
+
+def test_the_card_kept_on_the_phone_offers_no_tap_past_its_window_and_says_why(phone, live_server):
+    """The card as last seen, opened offline the next day, offered Taken now for the night
+    it was drawn for: the tap said "saved on this phone" and was refused once sent (past
+    that night's window). Past the window on the phone's clock, it says so at once."""
+    patient = Patient.objects.get(user__email=PATIENT)
+    tonight = _tonight(patient)
+    _open_night(patient, tonight)
+    context = _context(phone, timezone_id="Europe/London")
+    page = context.new_page()
+    sign_in(page, live_server, PATIENT)
+    _card_kept_by_the_worker(page, live_server)
+    tap = page.locator("form[data-offline=taken_now]")
+    until = datetime.fromisoformat(tap.get_attribute("data-offline-until"))
+    assert until == journal.dosing_window_end(plans.load(patient), patient.tz, tonight)
+    note = page.locator("[data-offline-stale]")
+    expect(note).to_be_hidden()
+
+    # The card left open offline until after the window: the tap is not kept.
+    context.set_offline(True)
+    page.clock.set_system_time(until + timedelta(minutes=5))
+    page.get_by_role("button", name="Taken now").click()
+    expect(note).to_be_visible()
+    expect(note).to_have_text(
+        f"This card is from {tonight:%A} {tonight.day} {tonight:%B}, as last seen on this "
+        "phone, and its dosing window is over. Connect to the internet to log your dose."
+    )
+    expect(tap).to_be_hidden()
+    expect(page.locator("[data-offline-saved]")).to_be_hidden()
+    assert _kept(page) == []
+
+    # The next evening, offline: the kept card says the same on opening.
+    page.clock.set_system_time(until + timedelta(hours=18))
+    page.reload()
+    page.locator("[data-offline-stale]").wait_for(state="visible")
+    expect(page.get_by_role("button", name="Taken now")).to_be_hidden()
+    assert _kept(page) == []
     context.close()
