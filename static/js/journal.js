@@ -247,8 +247,11 @@
 
   function afterSending(outcome) {
     render();
-    // The tonight card now reads what the server stored.
-    if (outcome && outcome.sent > 0 && window.location.pathname === "/journal/") {
+    /* The tonight card now reads what the server stored. A refusal too: it is about the night
+       as the server holds it (logged meanwhile on another device), and the card drawn before
+       still offered Taken now for a night already logged. The refusal stays in the list. */
+    var answered = outcome ? outcome.answered || outcome.sent : 0;
+    if (answered > 0 && window.location.pathname === "/journal/") {
       window.location.reload();
     }
   }

@@ -206,7 +206,9 @@
      waits, untouched, for its own account to sign in here. */
   function sendAll() {
     return all().then(function (records) {
-      var outcome = { sent: 0, refused: 0, waiting: 0, others: 0 };
+      // answered: records the journal answered in this run, sent or refused (refused counts
+      // those refused before too).
+      var outcome = { sent: 0, refused: 0, waiting: 0, others: 0, answered: 0 };
       var token = null;
       var marks = null;
       var waiting = records.some(function (record) {
@@ -242,11 +244,15 @@
             function (result) {
               if (result.state === "sent") {
                 outcome.sent += 1;
+                outcome.answered += 1;
                 return remove(record.id);
               }
               record.state = result.state;
               record.message = result.message;
               outcome[result.state === "refused" ? "refused" : "waiting"] += 1;
+              if (result.state === "refused") {
+                outcome.answered += 1;
+              }
               return put(record);
             },
             function () {

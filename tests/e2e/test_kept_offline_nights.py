@@ -178,7 +178,8 @@ def test_a_taken_now_kept_offline_for_a_night_taken_meanwhile_elsewhere_says_whe
     phone, live_server
 ):
     """The same dose logged meanwhile on another device was answered "sent": the phone
-    dropped the tap, and a possible second dose went unseen."""
+    dropped the tap, and a possible second dose went unseen. Once refused, the card is drawn
+    again (it reloaded only after a send, and went on offering Taken now)."""
     patient = Patient.objects.get(user__email=PATIENT)
     tonight = _tonight(patient)
     _open_night(patient, tonight)
@@ -195,6 +196,12 @@ def test_a_taken_now_kept_offline_for_a_night_taken_meanwhile_elsewhere_says_whe
     taken_at = other.taken_at.astimezone(LONDON)
 
     context.set_offline(False)
+    # The card is drawn again with the night as the server holds it: no Taken now for a
+    # night already logged (the card drawn before the refusal still offered it).
+    expect(page.locator(".card-tonight")).to_contain_text(
+        f"Logged: {other.dose_mg.normalize():f} mg at {taken_at:%H:%M}"
+    )
+    expect(page.get_by_role("button", name="Taken now")).to_have_count(0)
     refused = page.locator(".outbox-refused")
     expect(refused).to_contain_text(
         "This night was already logged, online or on another device: "
