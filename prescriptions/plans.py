@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import JSONField, Model, Prefetch
 from django.db.models.expressions import RawSQL
 
+from ldn_journal.accounts.models import closed_at
 from ldn_journal.compiled_queries import CompiledQuery
 from prescriptions import titration
 from prescriptions.models import Formulation, PlanStep, PlanVersion, Prescription
@@ -425,6 +426,16 @@ class PlanView:
         (night_of). An evening doser who joined at 09:00 joined in the night before. The
         flags, the clinician's review form and the patient's calendar all start from it."""
         return self.night_of(patient.created_at, patient.tz)
+
+    def record_tonight(self, patient, now: datetime) -> date:
+        """The night ``patient``'s record stands at, at ``now``: tonight, or once their
+        account was closed (accounts.models.closed_at) the night the closure belongs to
+        (night_of). A closed record ends there: no night after it is prescribed, open or
+        missed. The one reading of it: the clinician's list row, patient page (calendar,
+        chart, stats, adherence), visit report, night page and both exports (the page ran
+        to today, every night since the closure a "?", while the CSV stopped at it)."""
+        closed = closed_at(patient.user)
+        return self.tonight(patient.tz, now if closed is None else min(now, closed))
 
     def window(self, night: date, tz) -> tuple[datetime, datetime]:
         """The UTC instants of ``night`` under the dosing time the plan had then (the switch

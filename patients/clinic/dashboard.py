@@ -429,22 +429,29 @@ def evaluate_rows(patients, now: datetime) -> list[PatientRow]:
     if not patients:
         return []
     ids = [p.pk for p in patients]
-    # Two extra nights cover the patients whose zone is a day ahead of or behind UTC.
-    window_start = now.date() - timedelta(days=flag_rules.LOOKBACK_NIGHTS + 2)
-    nights = night_records.read(
-        NightlyEntry.objects.filter(patient__in=ids, night__gte=window_start)
-    )
     plans = load_many(ids)
+    # Each row's night: tonight, or a closed account's closure night (record_tonight).
+    todays = {
+        p.pk: plans.get(p.pk, NO_PLAN).record_tonight(_with_closure(p), now) for p in patients
+    }
+    # Two extra nights cover the patients whose zone is a day ahead of or behind UTC.
+    reach = timedelta(days=flag_rules.LOOKBACK_NIGHTS + 2)
+    window = Q(patient__in=ids, night__gte=now.date() - reach)
+    # A closed account's weeks end at its closure night: read those (its row's adherence
+    # and sparkline), in the same query.
+    for patient in patients:
+        if is_closed(patient.user):
+            window |= Q(patient=patient.pk, night__gte=todays[patient.pk] - reach)
+    nights = night_records.read(NightlyEntry.objects.filter(window))
     first_reported = night_records.first_reported(SideEffect.objects.filter(entry__patient__in=ids))
 
     rows = []
     for patient in patients:
-        _with_closure(patient)
         closed = is_closed(patient.user)
         plan = plans.get(patient.pk, NO_PLAN)
         patient_nights = nights[patient.pk]
         records = patient_nights.records
-        today = plan.tonight(patient.tz, now)
+        today = todays[patient.pk]
         flags = flag_rules.evaluate(
             records,
             plan.versions,
@@ -980,7 +987,9 @@ def patient_page(
         scales = _PATIENT_SCALES.instances(patient.pk)
     summary = night_records.summary(patient.pk)
     plan = plans.load(patient)
-    today = plan.tonight(patient.tz, now)
+    # Tonight, or a closed account's closure night: its calendar, chart, stats and
+    # adherence end there, as the list row and the exports (PlanView.record_tonight).
+    today = plan.record_tonight(patient, now)
     _first, last_night = record_nights(today, summary.first, summary.last, plan.versions)
     # A score is on one of the patient's own scales (kept while scored): with none, no query
     # for scores.
@@ -1320,6 +1329,11 @@ def _calendar(page: PatientPage, first: date, last: date):
         adherence_rules.OPEN: ("missing", "…", str(_OPEN_NIGHT[_relative_today(page)])),
         adherence_rules.MISSING: ("missing", "?", gettext("Not logged")),
     }
+    if page.closed:
+        # The record ends on the closure night (page.today): that night is no "tonight" to
+        # log any more, and the nights after it are nobody's to come.
+        states[adherence_rules.OPEN] = ("missing", "…", gettext("Not logged"))
+        states[adherence_rules.FUTURE] = ("future", "", gettext("Closed account"))
     held_words = gettext("plan on hold")  # the patient's calendar's words for it
     rows, week = [], []
     for night, record in records.items():

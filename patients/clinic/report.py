@@ -183,8 +183,9 @@ def visit_report(page, start: date, end: date, changes, *, scales=None) -> dict:
         # the patient has had more than one (two "v1 Plan created" rows read alike).
         "plan_groups": _by_prescription(page.plan, plan_rows),
         "by_prescription": len({row.prescription_id for row in page.plan.history}) > 1,
-        # As the plan panel's "Next change" (PlanView.next_change from tonight).
-        "next_change": page.plan.next_change(page.today),
+        # As the plan panel's "Next change" (PlanView.next_change from tonight): none for a
+        # closed account's record (read-only, it ends on its closure night).
+        "next_change": None if page.closed else page.plan.next_change(page.today),
         "symptoms": symptom_changes(records, start, end, watched),
         "dreams": [(label, dreams.get(key, 0)) for key, label in DREAM_LABELS],
         # By label (the template translates it), not by the stored code; a kind outside

@@ -26,7 +26,7 @@ from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.accounts_admin import is_closed
 from ldn_journal.accounts.closed_records import refuse_change_to_closed_record
 from ldn_journal.accounts.context_processors import clinician_alerts
-from ldn_journal.accounts.models import Role, closed_at, closed_at_of, remember_closed_at
+from ldn_journal.accounts.models import Role, closed_at_of, remember_closed_at
 from ldn_journal.accounts.reauth import reauthentication_required_for_patient
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.compiled_queries import CompiledQuery
@@ -564,7 +564,9 @@ def night_detail(request, pk, night):
     if night is None:  # not YYYY-MM-DD (20260328, 2026-W13-6 answered 200), or unnameable
         raise Http404
     plan = plans.load(patient)
-    tonight = plan.tonight(patient.tz, timezone.now())
+    # A closed account's record ends on its closure night (PlanView.record_tonight): a
+    # night after it has nothing to show unless something was logged for it.
+    tonight = plan.record_tonight(patient, timezone.now())
     # Only the nights of the patient's record, as its report and exports reach them (first
     # entry, plan version or urgent report to the last night of record): before its first
     # night (it answered "Nothing was logged" for any night back to the year 1000, logging a
@@ -819,11 +821,12 @@ def export_response(request, patient, fmt, *, now=None, errors_as_messages=True)
     """
     now = now or timezone.now()
     plan = plans.load(patient)
-    # A closed account's record ends on the night it was closed: the export listed every
-    # night since as "missed" (found by exploratory QA). The patient's own export is an
-    # open account's (a closed one cannot sign in): nothing more to ask.
-    closed = None if request.user.pk == patient.user_id else closed_at(patient.user)
-    today = plan.tonight(patient.tz, now if closed is None else min(now, closed))
+    # A closed account's record ends on the night it was closed (PlanView.record_tonight):
+    # the export listed every night since as "missed" (found by exploratory QA). The
+    # patient's own export is an open account's (a closed one cannot sign in): no query.
+    if request.user.pk == patient.user_id:
+        remember_closed_at(patient.user, None)
+    today = plan.record_tonight(patient, now)
     last_night = _export_last_night(patient, today, request.GET.get("end", ""), plan)
     # The record's first night is read only when the range leaves the start out (a start
     # given is either a date, or an error shown before any default is looked at).

@@ -673,7 +673,9 @@ def resources(patient, plan, entries, now: datetime, start: date, end: date):
     person = patient_resource(patient)
     ref = f"urn:uuid:{person['id']}"
     yield person
-    today = plan.tonight(patient.tz, now)
+    # A closed account's record ends on its closure night (PlanView.record_tonight): its
+    # requests' statuses are as they stood then.
+    today = plan.record_tonight(patient, now)
     yield from medication_requests(ref, version_records(patient, plan), today)
     writer = NightWriter(ref, patient, plan)
     for entry in entries:
