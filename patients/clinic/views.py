@@ -693,6 +693,8 @@ def visit_report(request, pk):
             "reviews": [item for item in timeline if item["item"] == "review"],
             "tonight_heading": dashboard.tonight_heading(page),
             "generated_at": timezone.now(),
+            # The header's badge, as the patient page's (the gate read the closure).
+            **closure_context(patient),
         },
     )
 

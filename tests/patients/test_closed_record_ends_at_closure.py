@@ -15,6 +15,7 @@ import time_machine
 from django.urls import reverse
 
 from ldn_journal.accounts import closure
+from ldn_journal.accounts.accounts_admin import set_user_active
 from patients.clinic import dashboard
 from patients.models import Patient
 from tests.patients.attention_support import fresh_row
@@ -187,3 +188,39 @@ def test_the_fhir_export_of_a_closed_account_gives_the_plan_as_it_stood_at_the_c
     assert rows[-1]["night"] == CLOSURE_NIGHT.isoformat()
     assert rows[-1]["plan_status"] == "active"
     assert request["status"] == "active"
+
+
+# --- The visit report's badge -----------------------------------------------------------------
+
+BADGE = "Account closed on 20 Nov 2026 — the record is kept, read-only"
+DEACTIVATED = "Account deactivated — no reminders, cannot sign in"
+
+
+def _report_header(html):
+    start = html.index('<header class="report-header">')
+    return html[start : html.index("</header>", start)]
+
+
+def test_the_visit_report_of_a_closed_account_has_the_closed_badge(clinician_client, closed):
+    header = _report_header(_get(clinician_client, reverse("clinic:report", args=[closed.pk])))
+
+    assert "Visit report: Closed account" in header
+    assert BADGE in header
+    assert DEACTIVATED not in header
+
+
+def test_the_visit_report_of_a_deactivated_account_has_the_deactivated_badge(
+    clinician_client, patient_a
+):
+    set_user_active(patient_a.user, False)
+
+    header = _report_header(_get(clinician_client, reverse("clinic:report", args=[patient_a.pk])))
+
+    assert DEACTIVATED in header
+    assert "Account closed" not in header
+
+
+def test_the_visit_report_of_an_open_account_has_no_account_badge(clinician_client, patient_a):
+    header = _report_header(_get(clinician_client, reverse("clinic:report", args=[patient_a.pk])))
+
+    assert "badge-sentence" not in header
