@@ -11,7 +11,7 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.middleware import cap_staff_expiry
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import CLOSED_AT, Role, User, with_closed_at
 from ldn_journal.accounts.names import validate_person_name
 from ldn_journal.ids import posted_id
 from patients import care_team, guidance
@@ -278,11 +278,14 @@ class CareTeamLinkForm(forms.Form):
     # Every clinician, deactivated ones too (labelled so), as the coverage form: choosing one
     # (or one deactivated since the page was opened) gets "X is deactivated ..." rather than
     # a bare "not one of the available choices" (found by exploratory QA).
+    # A closed account never joins a team again (nor comes back): not offered, where it
+    # read "Closed account — deactivated" once per closed clinician. Each read with its
+    # closure: a nameless deactivated clinician's label asks it (User.name), once per option.
     clinician = forms.ModelChoiceField(
         label=_("Clinician"),
-        queryset=User.objects.filter(role=Role.CLINICIAN).order_by(
-            "-is_active", "display_name", "email"
-        ),
+        queryset=with_closed_at(User.objects.filter(role=Role.CLINICIAN))
+        .filter(**{f"{CLOSED_AT}__isnull": True})
+        .order_by("-is_active", "display_name", "email"),
         empty_label=None,
     )
 

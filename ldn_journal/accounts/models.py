@@ -354,6 +354,12 @@ def closed_account(user_ref: str):
     return Exists(AccountClosure.objects.closed().filter(user=OuterRef(user_ref)))
 
 
+def with_closed_at(users):
+    """``users`` (a User queryset) each read with their closure (`closed_at_of`): a list of
+    them names a closed or deactivated account (User.name) without a query per name."""
+    return users.annotate(**{CLOSED_AT: closed_at_of("pk")})
+
+
 def remember_closed_at(user, closed_at) -> None:
     """What `closed_at_of` read for ``user``, kept on it for `closed_at` and `is_closed`."""
     setattr(user, CLOSED_AT, closed_at)

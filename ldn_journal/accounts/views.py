@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +49,9 @@ from ldn_journal.accounts.models import (
     Invitation,
     Role,
     User,
+    closed_at_of,
+    remember_closed_at,
+    with_closed_at,
 )
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.accounts.tasks import send_bulk_invitations_task
@@ -129,7 +132,8 @@ def people(request):
     # says "nothing to reset" to the others).
     two_step = Authenticator.objects.filter(user=OuterRef("pk"))
     users = (
-        User.objects.select_related("patient")
+        # Each read with its closure: a nameless inactive account's name asks it (User.name).
+        with_closed_at(User.objects.select_related("patient"))
         .annotate(closed=Exists(closed), has_two_step=Exists(two_step))
         .order_by("role", "display_name", "email")
     )
@@ -463,19 +467,27 @@ def manage_care_team(request):
     )
     # Each clinician's number of patients, not their names: with hundreds of patients every
     # row listed them all, as the patient list below did before it was paged.
+    # Each account read with its closure: a nameless inactive account's name asks it
+    # (User.name), a query per name otherwise.
     clinicians = (
-        User.objects.filter(role=Role.CLINICIAN)
+        with_closed_at(User.objects.filter(role=Role.CLINICIAN))
         .order_by("display_name", "email")
         .annotate(patient_count=Count("care_patients"))
     )
     search = CareTeamFilterForm(request.GET or None)
-    patients = Patient.objects.select_related("user").prefetch_related("care_team")
+    patients = (
+        Patient.objects.select_related("user")
+        .annotate(account_closed_at=closed_at_of("user_id"))
+        .prefetch_related(Prefetch("care_team", queryset=with_closed_at(User.objects.all())))
+    )
     query = search.query()
     if query:
         patients = patients.filter(
             Q(user__email__icontains=query) | Q(user__display_name__icontains=query)
         )
     page = Paginator(patients, CARE_TEAM_PER_PAGE).get_page(request.GET.get("page"))
+    for patient in page:
+        remember_closed_at(patient.user, patient.account_closed_at)
     # The patients listed and those with a request waiting, one row as the clinician's list.
     shown = dict.fromkeys([*(patient.pk for patient in page), *(r.patient_id for r in pending)])
     record_access(request, "care_team.list", detail={"patients": list(shown)})

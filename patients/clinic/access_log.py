@@ -20,7 +20,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import AccessLog, Role
+from ldn_journal.accounts.models import AccessLog, Role, closed_at_of, remember_closed_at
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.pager import query_without_page
 from patients.clinic.exports import formats
@@ -289,7 +289,10 @@ def _asks_for_csv(request):
 def admin_access_log(request):
     form = AccessLogFilterForm(request.GET or None)
     rows = form.apply(
-        AccessLog.objects.select_related("actor", "patient__user").order_by("-at", "-pk")
+        AccessLog.objects.select_related("actor", "patient__user")
+        # The patient's closure with each row: a closed account's name asks it (User.name).
+        .annotate(patient_closed_at=closed_at_of("patient__user_id"))
+        .order_by("-at", "-pk")
     )
     # A filter that is not valid exports nothing: the page says what is wrong instead.
     csv_rows = None
@@ -309,7 +312,7 @@ def admin_access_log(request):
                 % {"limit": number_format(CSV_LIMIT, force_grouping=True)},
             )
     if csv_rows is not None:
-        rows = csv_rows
+        rows = _with_patients_closures(csv_rows)
         response = HttpResponse(
             BOM
             + rows_csv(
@@ -378,7 +381,7 @@ def admin_access_log(request):
             status=400 if _asks_for_csv(request) else 200,
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for row in page:
+    for row in _with_patients_closures(page):
         row.label = audit_label(row.action)
         row.route_label = route_label(row.route)
         row.role_label = role_label(row.actor_role)
@@ -395,6 +398,15 @@ def admin_access_log(request):
     )
 
 
+def _with_patients_closures(rows):
+    """``rows`` (access log rows read with ``patient_closed_at``), each patient's closure
+    kept on their user: the log names them without a query per row."""
+    for row in rows:
+        if row.patient is not None:
+            remember_closed_at(row.patient.user, row.patient_closed_at)
+    return rows
+
+
 def _own_patient(request):
     return get_object_or_404(Patient.objects.visible_to(request.user).select_related("user"))
 
@@ -406,9 +418,14 @@ def my_access_log(request):
     rows = (
         AccessLog.objects.filter(patient=patient, actor_role__in=[Role.CLINICIAN, Role.ADMIN])
         .select_related("actor")
+        # The actor's closure with each row: a closed colleague's name asks it (User.name).
+        .annotate(actor_closed_at=closed_at_of("actor_id"))
         .order_by("-at", "-pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        if row.actor is not None:
+            remember_closed_at(row.actor, row.actor_closed_at)
     # One query for the reasons of the emergency accesses on this page.
     grant_ids = [r.object_id for r in page if r.action == "break_glass.open" and r.object_id]
     reasons = (

@@ -741,6 +741,9 @@ def _gate_links(user, patient_pk, now=None):
             patient_scale_rows=_scale_rows("patient_id"),
             patient_dismissal_rows=_dismissal_rows("patient_id"),
             patient_account_closed_at=closed_at_of("patient__user_id"),
+            # Each clinician's closure: the page names a closed colleague on the care team
+            # ("Closed account", User.name) without a query per name.
+            clinician_closed_at=closed_at_of("clinician_id"),
         )
         .order_by("added_at", "pk")
     )
@@ -767,6 +770,7 @@ def _frozen_gate(using) -> _FrozenGate:
             *(f"patient__{name}" for name in _concrete(Patient)),
             *(f"patient__user__{name}" for name in _concrete(User)),
             *(f"clinician__{name}" for name in _concrete(User)),
+            "clinician_closed_at",
             *(f"patient_{name}" for name in GATE_PATIENT_ATTRIBUTES),
         )
 
@@ -810,9 +814,11 @@ def care_team_gate(user, patient_pk):
         setattr(patient, name, value)
     _with_closure(patient)
     start = patient_width + user_width
-    clinicians = [
-        User.from_db(using, _concrete(User), row[start : start + user_width]) for row in rows
-    ]
+    clinicians = []
+    for row in rows:
+        clinician = User.from_db(using, _concrete(User), row[start : start + user_width])
+        remember_closed_at(clinician, row[start + user_width])
+        clinicians.append(clinician)
     return patient, clinicians
 
 
@@ -824,6 +830,8 @@ def _care_team_gate_orm(user, patient_pk):
     for name in GATE_PATIENT_ATTRIBUTES:
         setattr(patient, name, getattr(links[0], f"patient_{name}"))
     _with_closure(patient)
+    for link in links:
+        remember_closed_at(link.clinician, link.clinician_closed_at)
     return patient, [link.clinician for link in links]
 
 
@@ -847,6 +855,7 @@ def _timeline_query(patient_id, since=None, before=None):
             when=F("created_at"),
             who=F("author__display_name"),
             who_email=F("author__email"),
+            who_closed=closed_account("author_id"),
             body=F("text"),
             through=Value(None, output_field=DateField()),
             undone=Value(None, output_field=ClinicianNote._meta.get_field("created_at")),
@@ -862,6 +871,7 @@ def _timeline_query(patient_id, since=None, before=None):
             when=F("at"),
             who=F("reviewed_by__display_name"),
             who_email=F("reviewed_by__email"),
+            who_closed=closed_account("reviewed_by_id"),
             body=F("note"),
             through=F("reviewed_through"),
             undone=F("undone_at"),
@@ -874,13 +884,23 @@ def _timeline_query(patient_id, since=None, before=None):
 _TIMELINE = PerPatientQuery(_timeline_query)
 
 
+def _named(items: list[dict]) -> list[dict]:
+    """A closed colleague's notes and reviews stay theirs, named "Closed account" as User.name
+    names a closed account: the timeline showed the placeholder address closing left them
+    ("closed-7@closed.invalid"), as if it were someone's (found by exploratory QA)."""
+    for item in items:
+        if item.get("who_closed") and not item["who"]:
+            item["who"] = gettext("Closed account")
+    return items
+
+
 def timeline(patient):
     """Clinician notes and flag reviews, newest first, in one query (compiled once per
     process on PostgreSQL: patients.compiled)."""
     if connection.vendor != "postgresql":
-        return list(_timeline_query(patient.pk))
+        return _named(list(_timeline_query(patient.pk)))
     names, rows = _TIMELINE.rows(patient.pk, ClinicianNote.objects.db)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return _named([dict(zip(names, row, strict=True)) for row in rows])
 
 
 def timeline_between(patient, since: datetime, before: datetime) -> list[dict]:
@@ -890,7 +910,7 @@ def timeline_between(patient, since: datetime, before: datetime) -> list[dict]:
     timeline's SQL compiled once per process, cut to the range (building and compiling the
     two-part union on each report cost a tenth of the report's time)."""
     if connection.vendor != "postgresql":
-        return list(_timeline_query(patient.pk, since, before))
+        return _named(list(_timeline_query(patient.pk, since, before)))
     alias = ClinicianNote.objects.db
     sql, params = _TIMELINE.sql(patient.pk, alias)
     ranged = (
@@ -900,7 +920,7 @@ def timeline_between(patient, since: datetime, before: datetime) -> list[dict]:
     with connections[alias].cursor() as cursor:
         cursor.execute(ranged, (*params, since, before))
         names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _named([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
 
 TIMELINE_PER_PAGE = 20
@@ -913,7 +933,7 @@ def _timeline_slice(patient_id, offset: int, limit: int) -> tuple[list[dict], in
     slice is empty: nothing to read the count from), in one query."""
     if connection.vendor != "postgresql":
         items = list(_timeline_query(patient_id))
-        return items[offset : offset + limit], len(items)
+        return _named(items[offset : offset + limit]), len(items)
     alias = ClinicianNote.objects.db
     sql, params = _TIMELINE.sql(patient_id, alias)
     # The pk and kind break ties of "when", so an item never shows on two pages or none.
@@ -927,7 +947,7 @@ def _timeline_slice(patient_id, offset: int, limit: int) -> tuple[list[dict], in
         rows = cursor.fetchall()
     if not rows:
         return [], None
-    return [dict(zip(names, row[:-1], strict=True)) for row in rows], rows[0][-1]
+    return _named([dict(zip(names, row[:-1], strict=True)) for row in rows]), rows[0][-1]
 
 
 def timeline_page(patient, number, per_page: int = TIMELINE_PER_PAGE):

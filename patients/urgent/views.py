@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import Role
+from ldn_journal.accounts.models import Role, closed_at_of, remember_closed_at
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.local_dates import local_date
 from patients import coverage
@@ -229,11 +229,22 @@ def _team_report(request, pk):
 @_zone_reset
 def clinic_reports(request):
     _clinician_zone(request.user)
-    reports = UrgentReport.objects.visible_to(request.user).select_related(
-        "patient__user", "acknowledged_by"
+    reports = (
+        UrgentReport.objects.visible_to(request.user)
+        .select_related("patient__user", "acknowledged_by")
+        # Each name's closure with its report: a closed account is named "Closed account"
+        # (User.name) without a query per row.
+        .annotate(
+            patient_closed_at=closed_at_of("patient__user_id"),
+            acknowledger_closed_at=closed_at_of("acknowledged_by_id"),
+        )
     )
     open_reports = list(reports.open().order_by("created_at"))
     recent = list(reports.filter(acknowledged_at__isnull=False)[:20])
+    for report in open_reports + recent:
+        remember_closed_at(report.patient.user, report.patient_closed_at)
+        if report.acknowledged_by is not None:
+            remember_closed_at(report.acknowledged_by, report.acknowledger_closed_at)
     record_access(request, "urgent.list", detail={"reports": [r.pk for r in open_reports + recent]})
     return render(
         request,
