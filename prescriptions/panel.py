@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import is_closed
+from ldn_journal.accounts.models import closed_at, is_closed, remember_closed_at
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import local_date
 from patients import wording
@@ -319,7 +319,14 @@ def plan_panel_context(request, patient, now=None):
     now = now or timezone.now()
     urgent = urgent_state(patient.pk, now)
     pause = urgent.pause(now)
-    context = panel_context(patient, plan_state(patient, now), paused=pause is not None)
+    view = plans.load(patient)
+    # Its two readers here (record_tonight, panel_context) read the closure once: the plan
+    # pages' patient comes with it (views.clinic._patient), no query then.
+    remember_closed_at(patient.user, closed_at(patient.user))
+    # A closed account's record ends on its closure night (PlanView.record_tonight), as on
+    # the patient page's panel: the plan page said "Tonight (25 Nov) 3 mg" for it.
+    state = plan_state(patient, now, view=view, tonight=view.record_tonight(patient, now))
+    context = panel_context(patient, state, paused=pause is not None)
     context["pause"] = pause
     context["pause_report_id"] = urgent.first_open_id(now) if pause else None
     record_access(request, "plan.read", patient=patient, obj=context["prescription"])

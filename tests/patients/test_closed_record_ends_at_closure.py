@@ -224,3 +224,13 @@ def test_the_visit_report_of_an_open_account_has_no_account_badge(clinician_clie
     header = _report_header(_get(clinician_client, reverse("clinic:report", args=[patient_a.pk])))
 
     assert "badge-sentence" not in header
+
+
+def test_the_plan_page_of_a_closed_account_says_the_dose_of_its_closure_night(
+    clinician_client, closed
+):
+    html = _get(clinician_client, reverse("clinic:plan", args=[closed.pk]))
+
+    assert '<span class="stat-label">19 Nov</span>' in html
+    assert '<span class="stat-value">1.5 mg</span>' in html
+    assert "Tonight (25 Nov)" not in html
