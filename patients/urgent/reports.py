@@ -22,8 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts.access_log import record_access
+from ldn_journal.accounts.closed_records import read_only_message
 from ldn_journal.accounts.languages import speaking_to
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import Role, User, is_closed
 from ldn_journal.compiled_queries import CompiledQuery
 from ldn_journal.local_dates import zoned_text
 from patients import care_team as teams
@@ -430,6 +431,10 @@ def acknowledge(
     decision = decision or (Decision.HOLD if hold else Decision.CONTINUE)
     if decision not in Decision.values:
         raise UrgentError("Choose “continue as planned” or “hold the plan”.")
+    if decision == Decision.HOLD and is_closed(report.patient.user):
+        # A closed account's record is kept read-only (accounts.closed_records): a hold
+        # signed on acknowledging it was a new plan version all the same.
+        raise UrgentError(read_only_message())
     note = note.strip()
     with transaction.atomic():
         won = UrgentReport.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(

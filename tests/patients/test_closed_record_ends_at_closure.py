@@ -8,7 +8,7 @@ PlanView.record_tonight, and they agree (found by exploratory QA)."""
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -17,7 +17,8 @@ from django.urls import reverse
 from ldn_journal.accounts import closure
 from ldn_journal.accounts.accounts_admin import set_user_active
 from patients.clinic import dashboard
-from patients.models import Patient
+from patients.models import Patient, UrgentReport
+from prescriptions.models import PlanVersion
 from tests.patients.attention_support import fresh_row
 from tests.patients.dashboard_factories import give_nights
 from tests.patients.journal_support import make_plan
@@ -234,3 +235,32 @@ def test_the_plan_page_of_a_closed_account_says_the_dose_of_its_closure_night(
     assert '<span class="stat-label">19 Nov</span>' in html
     assert '<span class="stat-value">1.5 mg</span>' in html
     assert "Tonight (25 Nov)" not in html
+
+
+# --- An urgent report left open at the closure ------------------------------------------------
+
+
+def test_acknowledging_a_closed_accounts_report_signs_no_hold_on_the_read_only_record(
+    clinician_client, patient_a, clinician_a, admin_user
+):
+    make_plan(patient_a, clinician_a, steps=STEPS, start=date(2026, 11, 1))
+    report = UrgentReport.objects.create(
+        patient=patient_a, severity="severe", created_at=CLOSED_AT - timedelta(hours=2)
+    )
+    with time_machine.travel(CLOSED_AT, tick=False):
+        closure.close_account(patient_a.user, by=admin_user, request=None, now=CLOSED_AT)
+    versions = PlanVersion.objects.filter(prescription__patient=patient_a).count()
+    url = reverse("clinic:urgent_acknowledge", args=[report.pk])
+
+    with time_machine.travel(NOW, tick=False):
+        held = clinician_client.post(url, {"note": "Stop for now", "decision": "hold"})
+        report.refresh_from_db()
+        assert report.acknowledged_at is None
+        seen = clinician_client.post(url, {"note": "Seen", "decision": "continue"})
+
+    assert held.status_code == 400
+    assert "the record is kept read-only" in held.content.decode()
+    assert PlanVersion.objects.filter(prescription__patient=patient_a).count() == versions
+    assert seen.status_code == 302
+    report.refresh_from_db()
+    assert report.acknowledged_at == NOW
