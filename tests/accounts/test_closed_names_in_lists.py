@@ -107,3 +107,45 @@ def test_a_closed_colleagues_note_is_named_closed_account_not_by_the_placeholder
     start = page.index('id="notes"')
     assert page[start:].count("· Closed account</p>") == 2
     assert "Closed account reviewed flags through" in report
+
+
+# --- The admin's access log -------------------------------------------------------------------
+
+
+def test_the_access_log_names_a_closed_actor_closed_account_not_by_the_placeholder_address(
+    client, admin_user, patient_a, clinician_a
+):
+    colleague = ClinicianFactory(display_name="Dr Leaving")
+    CareTeamMembership.objects.create(patient=patient_a, clinician=colleague)
+    AccessLog.objects.create(
+        actor=colleague, actor_role=Role.CLINICIAN, patient=patient_a, action="patient.view"
+    )
+    AccessLog.objects.create(
+        actor=clinician_a, actor_role=Role.CLINICIAN, patient=patient_a, action="patient.view"
+    )
+    closure.close_account(colleague, by=admin_user, request=None)
+    colleague.refresh_from_db()
+    client.force_login(admin_user)
+
+    html = client.get(reverse("manage:access_log")).content.decode()
+
+    assert colleague.email not in html
+    assert f'<td>Closed account <span class="small muted">#{colleague.pk}</span></td>' in html
+    assert f"<td>{clinician_a.email}</td>" in html
+
+
+def test_the_access_log_csv_names_a_closed_actor_closed_account_with_its_id(
+    admin_client_, admin_user, patient_a
+):
+    colleague = ClinicianFactory()
+    AccessLog.objects.create(
+        actor=colleague, actor_role=Role.CLINICIAN, patient=patient_a, action="patient.view"
+    )
+    closure.close_account(colleague, by=admin_user, request=None)
+    colleague.refresh_from_db()
+
+    response = admin_client_.get(reverse("manage:access_log"), {"format": "csv"})
+
+    body = response.content.decode()
+    assert colleague.email not in body
+    assert f"Closed account #{colleague.pk}" in body
