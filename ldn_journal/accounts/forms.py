@@ -11,7 +11,7 @@ from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
 from ldn_journal.accounts.languages import LANGUAGE_CHOICES
 from ldn_journal.accounts.middleware import cap_staff_expiry
-from ldn_journal.accounts.models import CLOSED_AT, Role, User, with_closed_at
+from ldn_journal.accounts.models import Role, User, is_closed, open_accounts, with_closed_at
 from ldn_journal.accounts.names import validate_person_name
 from ldn_journal.ids import posted_id
 from patients import care_team, guidance
@@ -283,9 +283,9 @@ class CareTeamLinkForm(forms.Form):
     # closure: a nameless deactivated clinician's label asks it (User.name), once per option.
     clinician = forms.ModelChoiceField(
         label=_("Clinician"),
-        queryset=with_closed_at(User.objects.filter(role=Role.CLINICIAN))
-        .filter(**{f"{CLOSED_AT}__isnull": True})
-        .order_by("-is_active", "display_name", "email"),
+        queryset=open_accounts(User.objects.filter(role=Role.CLINICIAN)).order_by(
+            "-is_active", "display_name", "email"
+        ),
         empty_label=None,
     )
 
@@ -316,19 +316,29 @@ class CareTeamLinkForm(forms.Form):
 
 
 def _clinician_choice(user):
-    return user.name if user.is_active else f"{user.name} — {gettext('deactivated')}"
+    # A closed account reads "Closed account" (User.name): "— deactivated" would add nothing.
+    if user.is_active or is_closed(user):
+        return user.name
+    return f"{user.name} — {gettext('deactivated')}"
 
 
 class CareTeamTransferForm(forms.Form):
     """An admin moves some or all of one clinician's patients to another clinician."""
 
+    # A closed clinician's patients may still be moved off their team ("Closed account", read
+    # with the closure: no query per option); a closed account never takes a patient, so it
+    # is not offered as the target (listed by its placeholder address, found by QA).
     source = forms.ModelChoiceField(
         label=_("From clinician"),
-        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+        queryset=with_closed_at(User.objects.filter(role=Role.CLINICIAN)).order_by(
+            "display_name", "email"
+        ),
     )
     target = forms.ModelChoiceField(
         label=_("To clinician"),
-        queryset=User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email"),
+        queryset=open_accounts(User.objects.filter(role=Role.CLINICIAN)).order_by(
+            "display_name", "email"
+        ),
     )
     patients = forms.ModelMultipleChoiceField(
         label=_("Patients to move"),
@@ -346,6 +356,8 @@ class CareTeamTransferForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in ("source", "target"):
+            self.fields[field].label_from_instance = _clinician_choice
         patients = self.fields["patients"]
         patients.label_from_instance = lambda p: f"{p.user.name} ({p.user.email})"
         source = self.data.get("source") or self.initial.get("source")

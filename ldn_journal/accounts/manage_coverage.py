@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import Role, User, open_accounts
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.date_fields import IsoDateField
 from ldn_journal.local_dates import local_date
@@ -23,8 +23,9 @@ PAST_SHOWN = 100
 
 def _clinicians():
     # Every clinician, deactivated ones too: choosing one gets a clear "deactivated" message
-    # from patients.coverage rather than a bare "not one of the choices".
-    return User.objects.filter(role=Role.CLINICIAN).order_by("display_name", "email")
+    # from patients.coverage rather than a bare "not one of the choices". Not a closed one:
+    # it never comes back to cover or be covered (listed by its placeholder address).
+    return open_accounts(User.objects.filter(role=Role.CLINICIAN)).order_by("display_name", "email")
 
 
 class DateInput(forms.DateInput):

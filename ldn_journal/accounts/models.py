@@ -360,6 +360,14 @@ def with_closed_at(users):
     return users.annotate(**{CLOSED_AT: closed_at_of("pk")})
 
 
+def open_accounts(users):
+    """``users`` (a User queryset) without the closed accounts, each read with their closure
+    (`with_closed_at`): who a picker may offer to take, cover or join a patient's care. A
+    closed account never comes back; every clinician picker listed it by its placeholder
+    address ("closed-7@closed.invalid")."""
+    return with_closed_at(users).filter(**{f"{CLOSED_AT}__isnull": True})
+
+
 def remember_closed_at(user, closed_at) -> None:
     """What `closed_at_of` read for ``user``, kept on it for `closed_at` and `is_closed`."""
     setattr(user, CLOSED_AT, closed_at)
