@@ -124,6 +124,28 @@ class AcknowledgeForm(forms.Form):
 
     # "Hold the plan" signs nothing (reports.hold_stands): set by say_the_plan_is_on_hold.
     hold_signs_nothing = False
+    # The patient's account is closed: set by for_a_closed_account.
+    closed_account = False
+
+    def for_a_closed_account(self):
+        """The report of a closed account (accounts.closure left it open): it is acknowledged
+        only, "continue as planned" (a hidden choice), since nothing can be signed on its
+        read-only record (reports.acknowledge refuses a hold posted anyway, with its message),
+        and the note is for the record: the patient can no longer sign in to read it. The
+        page offered "Hold the plan", refused when chosen, and spoke of a patient who waits."""
+        self.closed_account = True
+        decision = self.fields["decision"]
+        decision.widget = forms.HiddenInput()
+        decision.initial = UrgentReport.Decision.CONTINUE
+        note = self.fields["note"]
+        note.label = gettext("Note for the record")
+        note.help_text = gettext(
+            "Kept with the report. The account is closed: the patient does not see it."
+        )
+        note.error_messages = {
+            **note.error_messages,
+            "required": gettext("Write a short note for the record (what you decided)."),
+        }
 
     def say_when_the_hold_starts(
         self, first_night, tonight_logged, *, tonight, dosing_time=EVENING, local_today=None

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import Role, closed_at_of, remember_closed_at
+from ldn_journal.accounts.models import Role, closed_at, closed_at_of, remember_closed_at
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.local_dates import local_date
 from patients import coverage
@@ -217,12 +217,22 @@ def _clinician_zone(user):
 
 
 def _team_report(request, pk):
-    return get_object_or_404(
-        UrgentReport.objects.visible_to(request.user).select_related(
-            "patient__user", "acknowledged_by"
-        ),
+    report = get_object_or_404(
+        UrgentReport.objects.visible_to(request.user)
+        .select_related("patient__user", "acknowledged_by")
+        # The patient's closure with the report: the page and its form follow it.
+        .annotate(patient_closed_at=closed_at_of("patient__user_id")),
         pk=pk,
     )
+    remember_closed_at(report.patient.user, report.patient_closed_at)
+    return report
+
+
+def _closed_on(patient):
+    """The date the patient's account was closed on in their zone (the badge's date, as the
+    patient page's: dashboard.closed_on, which this layer may not import); None while open."""
+    when = closed_at(patient.user)
+    return None if when is None else timezone.localtime(when, patient.tz).date()
 
 
 @role_required(Role.CLINICIAN)
@@ -256,7 +266,10 @@ def clinic_reports(request):
 def _report_page(request, report, form, status=200):
     patient = report.patient
     plan = plans.load(patient)
-    if report.acknowledged_at is None:
+    closed_on = _closed_on(patient)
+    if report.acknowledged_at is None and closed_on is not None:
+        form.for_a_closed_account()
+    elif report.acknowledged_at is None:
         now = timezone.now()
         tonight = plan.tonight(patient.tz, now)
         # The night a hold decided now starts, as hold_plan stores it (one function).
@@ -281,6 +294,8 @@ def _report_page(request, report, form, status=200):
             "report": report,
             "patient": report.patient,
             "form": form,
+            # The badge (includes/account_state_badge.html); a closed record offers no change.
+            "closed_on": closed_on,
             "symptoms": urgent.symptom_labels(report),
             "since": urgent.since_label(report),
             "nights": nights,
@@ -336,6 +351,8 @@ def acknowledge(request, pk):
     report = _team_report(request, pk)
     _clinician_zone(request.user)
     form = AcknowledgeForm(request.POST)
+    if closed_at(report.patient.user) is not None:
+        form.for_a_closed_account()  # its note's own "required" message
     if not form.is_valid():
         return _report_page(request, report, form, status=400)
     try:
@@ -368,6 +385,15 @@ def acknowledge(request, pk):
         obj=report,
         detail={"hold": hold, "decision": form.cleaned_data["decision"]},
     )
+    if closed_at(patient.user) is not None:
+        messages.success(
+            request,
+            _(
+                "Acknowledged: the report's alerts and escalation have stopped. The account is "
+                "closed: nothing was signed, and the patient does not see your note."
+            ),
+        )
+        return redirect("clinic:urgent_report", pk=report.pk)
     messages.success(
         request,
         _("Acknowledged: the patient now sees your note and that their plan is on hold.")
