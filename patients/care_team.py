@@ -26,7 +26,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import speaking_to
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import Role, User, is_closed
 from patients.models import (
     CareTeamMembership,
     CareTeamRequest,
@@ -58,6 +58,14 @@ def check_can_join(user: User) -> None:
                 "Choose an active clinician."
             )
             % {"name": user.name}
+        )
+    if not user.is_active and is_closed(user):
+        # Not "reactivate them first": a closed account never comes back.
+        raise CareTeamError(
+            gettext(
+                "This clinician's account is closed: a closed account never joins a care team "
+                "again. Choose an active clinician."
+            )
         )
     if not user.is_active:
         raise CareTeamError(

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog
-from patients.models import CareTeamMembership, Coverage
+from patients.models import CareTeamMembership, Coverage, UrgentReport
 from tests.factories import ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,19 @@ def test_the_transfer_form_makes_no_query_per_closed_clinician(
     with django_assert_max_num_queries(len(few)):
         html = admin_client_.get(TRANSFER_URL).content.decode()
     assert html.count(">Closed account</option>") == 6
+
+
+def test_assigning_a_closed_clinician_to_an_urgent_report_is_refused_as_closed_not_deactivated(
+    admin_client_, patient_a, closed_clinician
+):
+    report = UrgentReport.objects.create(patient=patient_a, severity="severe")
+
+    response = admin_client_.post(
+        reverse("manage:urgent_assign", args=[report.pk]), {"clinician": closed_clinician.pk}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "a closed account never joins a care team again" in html
+    assert "reactivate" not in html
+    assert not CareTeamMembership.objects.filter(clinician=closed_clinician).exists()
