@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from ldn_journal.accounts import invitations
+from ldn_journal.accounts import invitations, remember
 from ldn_journal.accounts.access_log import client_ip
 from ldn_journal.accounts.languages import supported_language
 from ldn_journal.accounts.models import User
@@ -96,6 +96,12 @@ class AccountAdapter(DefaultAccountAdapter):
             with translation.override(translation.get_language_from_request(request)):
                 return super().add_message(request, level, message_template, *args, **kwargs)
         return super().add_message(request, level, message_template, *args, **kwargs)
+
+    def post_login(self, request, user, **kwargs):
+        # Every way in passes here (password, passkey, code, sign-up); only the password
+        # form set the session's length from "Keep me signed in" (see accounts.remember).
+        remember.apply(request.session, remember.remembered(request, user, signup=kwargs["signup"]))
+        return super().post_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix, email, context):
         # The account's own language setting, else the page's (the browser's): a password

@@ -65,6 +65,21 @@ def test_the_login_page_has_labelled_fields_and_big_enough_buttons(browser, live
     assert not problems, problems
 
 
+def test_the_passkey_sign_in_carries_the_keep_me_signed_in_box(browser, live_server):
+    """The passkey button posts allauth's own form, outside the box's: its hidden copy
+    (static/js/signin.js) follows the box, which accounts.remember reads."""
+    page, problems = open_phone(browser)
+    page.goto(f"{live_server.url}/accounts/login/")
+    copy = page.locator("#passkey_remember")
+    assert copy.evaluate("input => input.form.id") == "mfa_login"
+    assert copy.input_value() == ""
+    page.get_by_label("Keep me signed in on this device").check()
+    assert copy.input_value() == "on"
+    page.get_by_label("Keep me signed in on this device").uncheck()
+    assert copy.input_value() == ""
+    assert not problems, problems
+
+
 def test_a_wrong_password_shows_a_message_on_the_page(browser, live_server):
     page, _ = open_phone(browser)
     page.goto(f"{live_server.url}/accounts/login/")
