@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from ldn_journal.accounts import invitations, remember
 from ldn_journal.accounts.access_log import client_ip
-from ldn_journal.accounts.languages import supported_language
+from ldn_journal.accounts.languages import signup_language
 from ldn_journal.accounts.models import User
 
 
@@ -158,9 +158,10 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ImmediateHttpResponse(invitation_no_longer_valid(request))
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "")
-        # The language sign-up was shown in (the browser's) becomes the setting, so emails
-        # and notifications, sent with no browser asking, are in it too.
-        user.language = supported_language(translation.get_language())
+        # The language chosen on the sign-up page (it starts at the invitation's, else the
+        # page's) becomes the setting, so emails and notifications, sent with no browser
+        # asking, are in it too.
+        user.language = signup_language(invitation, form.cleaned_data.get("language", ""))
         if commit:
             try:
                 invitations.accept(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ldn_journal.accounts import bulk_invitations, invitations
 from ldn_journal.accounts.adapter import invitation_no_longer_valid
-from ldn_journal.accounts.languages import LANGUAGE_CHOICES
+from ldn_journal.accounts.languages import LANGUAGE_CHOICES, signup_language
 from ldn_journal.accounts.middleware import cap_staff_expiry
 from ldn_journal.accounts.models import Role, User, is_closed, open_accounts, with_closed_at
 from ldn_journal.accounts.names import validate_person_name
@@ -62,6 +62,7 @@ class InvitedSignupForm(SignupForm):
             self.fields["display_name"].initial = self.invitation.display_name
             self.fields["email"].widget.attrs["readonly"] = True
             self.fields["email"].help_text = _("The address your invitation was sent to.")
+            self.fields["language"] = self._language_field()
             if self.invitation.role == Role.PATIENT:
                 self.fields["time_zone"] = self._time_zone_field()
                 self.fields["time_zone_confirmed"] = self._time_zone_confirmed_field()
@@ -70,6 +71,21 @@ class InvitedSignupForm(SignupForm):
                 self.fields["display_name"].help_text = _(
                     "How patients and colleagues will see you, for example “Sam Taylor”."
                 )
+
+    def _language_field(self):
+        """The new account's language: the invitation's when it names one (a bulk
+        invitation's column, in which its email was written), else the page's (the
+        browser's). The page's language alone overrode the invitation's: a patient the
+        clinic wrote to in Spanish, signing up on an English browser, was written to in
+        English. Chosen here, it is theirs; a form posted without it keeps that default
+        (`signup_language`)."""
+        return forms.ChoiceField(
+            label=_("Language"),
+            choices=settings.LANGUAGES,
+            required=False,
+            initial=signup_language(self.invitation, ""),
+            help_text=_("Pages, emails and notifications are in this language."),
+        )
 
     def _time_zone_field(self):
         """A patient's nights, doses and reminders follow their zone. Every new patient got

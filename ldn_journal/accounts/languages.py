@@ -27,6 +27,16 @@ def supported_language(code: str | None) -> str:
         return ""
 
 
+def signup_language(invitation, chosen):
+    """The language a new account is given: the one chosen on the sign-up page, else the
+    invitation's, else the page's (the browser's)."""
+    return (
+        supported_language(chosen)
+        or (invitation.language if invitation is not None else "")
+        or supported_language(translation.get_language())
+    )
+
+
 def recipient_language(user) -> str:
     """The language to write to `user` in when no request is asking."""
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
