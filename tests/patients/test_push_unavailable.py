@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.management import call_command
 from django.urls import reverse
 from py_vapid import Vapid
@@ -229,4 +231,124 @@ def test_a_key_set_in_the_settings_after_none_was_found_is_used(
     key = Vapid()
     key.generate_keys()
     settings.VAPID_PRIVATE_KEY = key.private_pem().decode()
+    assert reach.push_reachable([patient_a.user_id]) == {patient_a.user_id}
+
+
+# --- A corrupt or unreadable key ------------------------------------------------------------
+# A key file (or setting) that is there but cannot be read as a VAPID key raised from
+# push.vapid(): every page that asks whether push works (settings, home) answered 500. It
+# now means "push unavailable", said once to the operators, never with the key's text.
+
+
+def _pem(private_key):
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+GOOD_PEM = Vapid()
+GOOD_PEM.generate_keys()
+GOOD_PEM = GOOD_PEM.private_pem().decode()
+
+CORRUPT_KEYS = {
+    "not a key": "this is not a key",
+    "cut short": GOOD_PEM[:90] + "\n-----END PRIVATE KEY-----\n",
+    "base64 of nothing": "QUJD",
+    "an RSA key": _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+    "a P-384 key": _pem(ec.generate_private_key(ec.SECP384R1())),
+}
+
+
+@pytest.fixture
+def fresh_key_caches():
+    """The key readers are cached by the key's text (so a corrupt one is said once): each
+    test starts with none read."""
+    caches = (push._key_from_file, push._key_from_setting, push._unreadable_key_file)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+def _pages_say_push_is_unavailable(patient_client):
+    """The settings and home pages answer (no 500), the settings page twice, and say push
+    is not available."""
+    for _ in range(2):
+        page = patient_client.get(URL)
+        assert page.status_code == 200
+        assert DEVICES_UNAVAILABLE in html.unescape(page.content.decode())
+    assert patient_client.get(reverse("journal:home")).status_code == 200
+
+
+def _body(text):
+    """A line of the key's own text (not its PEM armour): what the log must never show."""
+    lines = text.strip().splitlines()
+    return lines[1] if len(lines) > 2 else text.strip()
+
+
+def _said_once(caplog, secret):
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "VAPID" in r.getMessage()]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "Web Push is off" in errors[0].getMessage()
+    assert secret not in errors[0].getMessage()
+    return errors[0].getMessage()
+
+
+@pytest.mark.parametrize("text", CORRUPT_KEYS.values(), ids=CORRUPT_KEYS.keys())
+def test_a_corrupt_key_file_means_push_unavailable_said_once_not_a_500(
+    no_push_service, fresh_key_caches, settings, patient_client, patient_a, caplog, text
+):
+    (settings.VAR_DIR / push.KEY_FILE).write_text(text)
+
+    _pages_say_push_is_unavailable(patient_client)
+
+    assert not push.configured()
+    assert push.public_key() == ""
+    assert "vapid_private.pem" in _said_once(caplog, _body(text))
+
+
+@pytest.mark.parametrize("text", CORRUPT_KEYS.values(), ids=CORRUPT_KEYS.keys())
+def test_a_corrupt_key_setting_means_push_unavailable_said_once_not_a_500(
+    no_push_service, fresh_key_caches, settings, patient_client, patient_a, caplog, text
+):
+    settings.VAPID_PRIVATE_KEY = text
+
+    _pages_say_push_is_unavailable(patient_client)
+
+    assert "VAPID_PRIVATE_KEY" in _said_once(caplog, _body(text))
+
+
+def test_a_key_file_that_is_not_text_means_push_unavailable_said_once(
+    no_push_service, fresh_key_caches, settings, patient_client, patient_a, caplog
+):
+    (settings.VAR_DIR / push.KEY_FILE).write_bytes(b"\xff\xfe\x00\x81 not text")
+
+    _pages_say_push_is_unavailable(patient_client)
+
+    assert "UnicodeDecodeError" in _said_once(caplog, "not text")
+
+
+def test_a_key_path_that_cannot_be_read_means_push_unavailable_said_once(
+    no_push_service, fresh_key_caches, settings, patient_client, patient_a, caplog
+):
+    (settings.VAR_DIR / push.KEY_FILE).mkdir()  # read_text: IsADirectoryError
+
+    _pages_say_push_is_unavailable(patient_client)
+
+    assert "IsADirectoryError" in _said_once(caplog, "-----")
+
+
+def test_a_corrupt_key_sends_no_push_and_a_good_one_written_over_it_is_used(
+    no_push_service, fresh_key_caches, settings, patient_a
+):
+    key_file = settings.VAR_DIR / push.KEY_FILE
+    key_file.write_text("this is not a key")
+    _device(patient_a.user)
+    assert reach.push_reachable([patient_a.user_id]) == set()
+
+    key_file.write_text(GOOD_PEM)
+
     assert reach.push_reachable([patient_a.user_id]) == {patient_a.user_id}

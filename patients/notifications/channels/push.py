@@ -14,7 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.utils import timezone, translation
 from py_vapid import Vapid
@@ -65,20 +67,50 @@ class NoRedirectSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+# What a corrupt key raises while it is read: not a key at all, a cut one, a wrong format.
+CORRUPT_KEY = (ValueError, TypeError, UnsupportedAlgorithm)
+
+
+def _usable(key: Vapid, where: str) -> Vapid | None:
+    """`key` when Web Push can sign with it (an EC P-256 private key: VAPID, RFC 8292), else
+    None, said once for the operators (where the key is and why, never the key itself)."""
+    private = key.private_key
+    if isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name == "secp256r1":
+        return key
+    log.error("VAPID key in %s is not an EC P-256 private key: Web Push is off", where)
+    return None
+
+
+def _parsed(parse, text, where: str) -> Vapid | None:
+    """The key `parse` reads from `text`, or None when it is corrupt: a corrupt key file or
+    setting answered 500 on every page that asks whether push works (the settings and home
+    pages, urgent reports). It now means "push unavailable", as no key does. The callers are
+    cached by the text, so a corrupt key is said once per process, not on every page."""
+    try:
+        return _usable(parse(text), where)
+    except CORRUPT_KEY as exc:
+        log.error("VAPID key in %s cannot be read (%s): Web Push is off", where, type(exc).__name__)
+        return None
+
+
 @lru_cache(maxsize=4)
-def _key_from_setting(private_key: str) -> Vapid:
+def _key_from_setting(private_key: str) -> Vapid | None:
     if private_key.lstrip().startswith("-----BEGIN"):
-        return Vapid.from_pem(private_key.encode())
-    return Vapid.from_string(private_key)
+        return _parsed(Vapid.from_pem, private_key.encode(), "VAPID_PRIVATE_KEY")
+    return _parsed(Vapid.from_string, private_key, "VAPID_PRIVATE_KEY")
+
+
+KEY_FILE = "vapid_private.pem"
 
 
 @lru_cache(maxsize=4)
-def _key_from_file(text: str) -> Vapid:
+def _key_from_file(text: str) -> Vapid | None:
     """The key file's text read as Vapid.from_file reads it (PEM, else base64 DER), keyed by
     the text: a file rewritten with a new key is a new key."""
+    where = f"var/{KEY_FILE}"
     if "-----BEGIN" in text:
-        return Vapid.from_pem(text.encode())
-    return Vapid.from_der(text.encode())
+        return _parsed(Vapid.from_pem, text.encode(), where)
+    return _parsed(Vapid.from_der, text.encode(), where)
 
 
 def vapid() -> Vapid | None:
@@ -90,13 +122,23 @@ def vapid() -> Vapid | None:
     is read again on each call (Vapid.from_file would also write a new key where none is)."""
     if settings.VAPID_PRIVATE_KEY:
         return _key_from_setting(settings.VAPID_PRIVATE_KEY)
+    path = Path(settings.VAR_DIR) / KEY_FILE
     try:
-        text = (Path(settings.VAR_DIR) / "vapid_private.pem").read_text()
-    except OSError:  # no key file (or none readable): no push
+        text = path.read_text()
+    except FileNotFoundError:  # no key file: no push
+        return None
+    except (OSError, UnicodeDecodeError) as exc:  # there, but not readable: no push, said
+        _unreadable_key_file(str(path), type(exc).__name__)
         return None
     if not text.strip():  # being written
         return None
     return _key_from_file(text)
+
+
+@lru_cache(maxsize=4)
+def _unreadable_key_file(path: str, error: str) -> None:
+    """Said once per process and reason (vapid() is asked on every page that offers push)."""
+    log.error("VAPID key file %s cannot be read (%s): Web Push is off", path, error)
 
 
 def configured() -> bool:
