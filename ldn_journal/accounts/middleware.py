@@ -100,9 +100,9 @@ class SessionPolicyMiddleware:
 def cap_staff_expiry(session):
     """No staff session's cookie or row carries 30 days. A remembered one (or one with no
     expiry of its own) gets the idle time, cookie and row. One that ends with the browser
-    (not remembered, or from sign-up: accounts.remember) keeps that cookie; its row, which Django gave SESSION_COOKIE_AGE,
-    gets the 12-hour limit: not the idle time, so that after an idle sign-out the row is
-    still there to say why. Written only when something changes."""
+    (not remembered, or from sign-up: accounts.remember) keeps that cookie; its row, which
+    Django gave SESSION_COOKIE_AGE, gets the 12-hour limit: not the idle time, so that after
+    an idle sign-out the row is still there to say why. Written only when something changes."""
     if session.get(AGE_KEY) != settings.LDN_STAFF_ABSOLUTE_SECONDS:
         session[AGE_KEY] = settings.LDN_STAFF_ABSOLUTE_SECONDS
     idle = settings.LDN_STAFF_IDLE_SECONDS
