@@ -53,9 +53,15 @@ def _new_prescription(client, patient, steps):
 
 
 def _beside(page, field_id):
-    """The table cell that holds the field ``field_id``."""
+    """The messages of the field ``field_id``: the list its aria-describedby names, in the
+    row under its step's inputs (as wide as both: in the dose cell a German message's
+    longest word pushed the Nights column out of a phone's view)."""
+    assert re.search(rf'aria-describedby="[^"]*{field_id}_error[^"]*" id="{field_id}"', page)
     match = re.search(
-        rf'<td class="field[^"]*">(?:(?!</td>).)*id="{field_id}"(?:(?!</td>).)*</td>', page, re.S
+        rf'<tr class="step-errors">(?:(?!</tr>).)*<ul class="errorlist" id="{field_id}_error">'
+        r"(?:(?!</ul>).)*</ul>",
+        page,
+        re.S,
     )
     assert match, field_id
     return match.group(0)
