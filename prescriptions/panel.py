@@ -272,6 +272,11 @@ def panel_context(patient, state, nights=None, paused=None, dismissals=None):
         ),
         "dismissals": dismissals,
         "versions_newest_first": list(reversed(state["versions"])),
+        # Each signed version (by id) replaced before it took effect, with the version that
+        # replaced it: marked in the list of versions as My plan and the visit report mark
+        # it (PlanView.replaced_before_effect: the one answer). Unmarked, a hold signed for a
+        # later night and then replaced read as if it were still to happen (found by QA).
+        "replaced": view.replaced_before_effect(),
         # The versions still to come tonight, marked in the list of versions as the visit
         # report marks them (PlanView.upcoming).
         "upcoming": view.upcoming(night),

@@ -8,6 +8,11 @@ import time_machine
 from django.urls import reverse
 
 UPCOMING = '<span class="badge badge-moderate">Upcoming</span>'
+# The mark of a version replaced before it took effect: struck, and said in words.
+REPLACED = (
+    r'</s> <span class="badge badge-info">'
+    r"replaced by v\d+ \(from [^)]*\) before it took effect</span>"
+)
 
 
 def get_page(client, name, patient, now, params=None):
@@ -25,7 +30,8 @@ def plan_page_groups(html):
     groups = []
     for listing in html.split('<ol class="history-list plan-versions" reversed>')[1:]:
         items = re.findall(
-            rf"Version (\d+)</a> · (.*?) · from (.*?)({re.escape(' ' + UPCOMING)})?</p>",
+            rf"Version (\d+)</a> · (.*?) · from (.*?)"
+            rf"(?:{REPLACED})?({re.escape(' ' + UPCOMING)})?</p>",
             listing.split("</ol>", 1)[0],
         )
         groups.append(
