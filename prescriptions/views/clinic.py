@@ -173,7 +173,8 @@ def version_detail(request, patient_id, version_id):
     )
     record_access(request, "plan.version.read", patient=patient, obj=version)
     plain = version.as_plain()
-    as_signed = _plan_as_signed(patient, version, plain)
+    plan = plans.load(patient)
+    as_signed = _plan_as_signed(plan, version, plain)
     # An ending's steps stop the night before it (the night the plan as signed says it has
     # ended); they said "4.5 mg · 2 Sep 2026 – onwards" under an ending (found in QA).
     ended_on = next((s.first for s in as_signed if s.status == titration.ENDED), None)
@@ -204,6 +205,10 @@ def version_detail(request, patient_id, version_id):
             "schedule": schedule,
             "ended_on": ended_on,
             "schedule_dosing_times": titration.dosing_times_differ(as_signed),
+            # The version that replaced it before its first night, or None: said beside "In
+            # effect from", as the list of versions, My plan and the report say it
+            # (PlanView.replaced_before_effect); the page read as if it had taken effect.
+            "replaced_by": plan.replaced_before_effect().get(version.pk),
         },
     )
 
@@ -215,13 +220,12 @@ def _render_in_patient_zone(request, patient, template, context):
         return render(request, template, context)
 
 
-def _plan_as_signed(patient, version, plain) -> tuple[titration.Stretch, ...]:
+def _plan_as_signed(plan, version, plain) -> tuple[titration.Stretch, ...]:
     """The panel's list (titration.plan_ahead) from ``version``'s start, of the plan as it
     stood when ``version`` was signed (it and the versions before it). Whether its nights
     were taken at more than one dosing time heads the steps table (a switch to mornings
     lists the steps from their start, the evening nights before the switch too, and its
     table said "Days" for them all, found in QA); its ENDED stretch is an ending's night."""
-    plan = plans.load(patient)
     index = next(i for i, row in enumerate(plan.history) if row.pk == version.pk)
     return titration.plan_ahead(plan.signed_by(plan.versions[index]), plain.start_date)
 

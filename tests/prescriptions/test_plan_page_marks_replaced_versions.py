@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from prescriptions.models import PlanVersion
 from tests.patients.journal_support import sign_restart, visible_text
 from tests.prescriptions.signed_restart_support import NOW, _held_from_dec_2
 from tests.security.reauth import signed_in
@@ -49,3 +50,23 @@ def test_a_restart_not_replaced_is_not_marked_on_the_plan_page(patient_a, clinic
     assert not any(struck for _, struck in rows), rows
     assert not any("replaced" in text for text, _ in rows), rows
     assert "Upcoming" in rows[0][0]
+
+
+def test_a_replaced_versions_own_page_says_it_never_took_effect(patient_a, clinician_a):
+    """Its page said "In effect from the night of 10 Dec 2026" and nothing more."""
+    _held_from_dec_2(patient_a, clinician_a)
+    sign_restart(patient_a, clinician_a, date(2026, 12, 10), 1, signed=NOW)
+    sign_restart(patient_a, clinician_a, date(2026, 12, 5), 0, signed=EARLIER)
+    versions = {v.number: v for v in PlanVersion.objects.filter(prescription__patient=patient_a)}
+    with time_machine.travel(EARLIER, tick=False):
+        client = signed_in(clinician_a)
+        replaced, kept = (
+            visible_text(
+                client.get(reverse("clinic:plan_version", args=[patient_a.pk, versions[n].pk]))
+                .content.decode()
+                .split("<main", 1)[1]
+            )
+            for n in (3, 4)
+        )
+    assert "replaced by v4 (from 5 Dec 2026) before it took effect" in replaced, replaced
+    assert "replaced" not in kept, kept
