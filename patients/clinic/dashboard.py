@@ -1107,7 +1107,7 @@ def trend_between(
     if changes is None:
         changes = page.plan.changes_between(start, end)
     for version in changes:
-        kind = "hold" if begins_hold(page.plan, version) else "plan_change"
+        kind = plan_marker_kind(page.plan, version)
         # As the report's table names it: a number alone is ambiguous once a patient has had
         # more than one prescription (each counts from 1).
         label = gettext("Plan version %(number)s: %(change)s") % {
@@ -1150,23 +1150,27 @@ def trend_between(
     return svg, series
 
 
-def begins_hold(plan: PlanView, version) -> bool:
-    """Whether the trend chart marks ``version`` (a signed PlanVersion) as a hold: the hold
-    that begins on its first night is its own (PlanView.hold_begun_on), or it ends the
-    prescription (an ending is signed as a hold, and marked as one). Asked of the plan, not
-    read from the version's hold fields: a change signed before a hold it carries was marked
-    a hold when the two began on one night, and the hold's own marker was lost."""
+def plan_marker_kind(plan: PlanView, version) -> str:
+    """How the trend chart marks ``version`` (a signed PlanVersion): "hold" when the hold that
+    begins on its first night is its own (PlanView.hold_begun_on), "end" when it ends the
+    prescription (an ending is signed as a hold: it was marked as one, and the legend read
+    "Plan on hold" under an ended prescription, found by QA), else "plan_change". Asked of
+    the plan, not read from the version's hold fields: a change signed before a hold it
+    carries was marked a hold when the two began on one night, and the hold's own marker
+    was lost."""
     night = version.effective_night
     begun = plan.hold_begun_on(night)
     if begun is not None:
-        return begun.pk == version.pk
+        return "hold" if begun.pk == version.pk else "plan_change"
     ending = plan.row_in_effect(night)
-    return (
+    if (
         ending is not None
         and ending.pk == version.pk
         and plan.status_on(night) == titration.ENDED
         and plan.status_on(night - timedelta(days=1)) != titration.ENDED
-    )
+    ):
+        return "end"
+    return "plan_change"
 
 
 def hold_ending(plan: PlanView, version) -> str:

@@ -42,7 +42,7 @@ class Series:
 @dataclass(frozen=True)
 class Marker:
     night: date
-    kind: str  # "skipped", "plan_change", "hold", "flag"
+    kind: str  # "skipped", "plan_change", "hold", "end", "flag"
     label: str
 
 
@@ -81,6 +81,8 @@ _MARKERS = {
     "skipped_day": ("#555555", None, gettext_lazy("Skipped day")),
     "plan_change": ("#555555", "5 3", gettext_lazy("Plan change")),
     "hold": ("#B00020", "2 2", gettext_lazy("Plan on hold")),
+    # Not the hold's: its legend said "Plan on hold" under a prescription that had ended.
+    "end": ("#B00020", "8 3", gettext_lazy("Prescription ended")),
     "flag": ("#B00020", None, gettext_lazy("Flag")),
 }
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"

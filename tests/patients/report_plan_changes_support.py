@@ -33,7 +33,7 @@ def change(patient, clinician, build, night):
 def chart_markers(text):
     """(night, version number, change) of each plan marker the chart draws, in order."""
     titles = re.findall(
-        r'class="marker marker-(?:plan-change|hold)".*?<title>(.*?)</title>', text, re.S
+        r'class="marker marker-(?:plan-change|hold|end)".*?<title>(.*?)</title>', text, re.S
     )
     # A hold's marker goes on to say how the hold ends (test_chart_hold_marker_says_the_restart),
     # and so does the hold's row in the table: compared whole.

@@ -28,7 +28,9 @@ def _hold_markers(patient, clinician, *, multiples=True):
     svg, _series = dashboard.trend_between(
         page, date(2026, 11, 20), date(2026, 12, 20), multiples=multiples
     )
-    return re.findall(r'<line class="marker marker-hold"[^>]*><title>([^<]*)</title>', svg)
+    # An ending's marker is its own kind (test_chart_marks_an_ending_as_an_ending): read here
+    # with the holds', whose words it shares.
+    return re.findall(r'<line class="marker marker-(?:hold|end)"[^>]*><title>([^<]*)</title>', svg)
 
 
 def _hold_marker(patient, clinician, *, multiples=True):
@@ -80,8 +82,8 @@ def test_the_restart_reads_in_german_and_spanish(plan, patient_a, clinician_a, l
 
 
 def test_an_ending_keeps_its_marker_without_a_hold_ending(plan, patient_a, clinician_a):
-    """An ending is signed as an open hold (changes.end_change) and marked as one: it says
-    the prescription ended, not "until resumed"."""
+    """An ending is signed as an open hold (changes.end_change); its marker says the
+    prescription ended, not "until resumed"."""
     sign_change(
         patient_a,
         clinician_a,

@@ -148,7 +148,8 @@ def test_an_open_hold_cut_by_the_ending_reads_alike_in_the_row_and_the_marker(
     text = _report(clinician_client, held_then_ended)
     with translation.override(language):
         hold = str(plans.load(held_then_ended).history[1].get_kind_display())
-    # The ending is marked as a hold too (it has no hold ending of its own).
-    marker, _ending = re.findall(r'class="marker marker-hold".*?<title>(.*?)</title>', text, re.S)
+    # The ending has a marker of its own, not a hold's (test_chart_marks_an_ending_as_an_ending).
+    (marker,) = re.findall(r'class="marker marker-hold".*?<title>(.*?)</title>', text, re.S)
+    assert len(re.findall(r'class="marker marker-end"', text)) == 1
     assert marker.endswith(f"{hold} — {ends}")
     assert f"<td>v2 {hold} — {ends}</td>" in text
