@@ -386,12 +386,35 @@ class CareTeamTransferForm(forms.Form):
             chosen = User.objects.filter(pk=posted_id(source), role=Role.CLINICIAN).first()
             if chosen is not None:
                 # The field fills in %(value)s itself: a "%" in a name must stay a "%".
-                message = self._strangers_message(chosen).replace("%", "%%")
-                patients.error_messages = {**patients.error_messages, "invalid_choice": message}
+                message = self._strangers_message(chosen, self._posted_strangers(chosen))
+                patients.error_messages = {
+                    **patients.error_messages,
+                    "invalid_choice": message.replace("%", "%%"),
+                }
+
+    def _posted_strangers(self, source):
+        """The ticked patients who are not on ``source``'s care team: the list re-offered
+        after the error holds only the source's patients, so their ticks are gone and the
+        message is the one place left that says who they were (found by exploratory QA)."""
+        getlist = getattr(self.data, "getlist", None)
+        ids = [pk for pk in map(posted_id, getlist("patients") if getlist else ()) if pk]
+        return list(
+            Patient.objects.filter(pk__in=ids)
+            .exclude(care_team=source)
+            .select_related("user")
+            .order_by("user__display_name", "user__email")
+        )
 
     @staticmethod
-    def _strangers_message(source):
-        return _("Some chosen patients are not on %(name)s's care team.") % {"name": source.name}
+    def _strangers_message(source, strangers=()):
+        if not strangers:
+            return _("Some chosen patients are not on %(name)s's care team.") % {
+                "name": source.name
+            }
+        return _("Not on %(name)s's care team, so not moved: %(patients)s.") % {
+            "name": source.name,
+            "patients": ", ".join(f"{p.user.name} ({p.user.email})" for p in strangers),
+        }
 
     def clean_target(self):
         target = self.cleaned_data["target"]
@@ -417,7 +440,7 @@ class CareTeamTransferForm(forms.Form):
         if chosen:
             strangers = [p for p in chosen if not on_team.filter(pk=p.pk).exists()]
             if strangers:
-                raise forms.ValidationError(self._strangers_message(source))
+                raise forms.ValidationError(self._strangers_message(source, strangers))
             data["patients"] = list(chosen)
         else:
             data["patients"] = list(on_team)

@@ -265,9 +265,25 @@ def test_a_transfer_of_a_patient_not_on_the_source_team_is_refused(
     response = transfer(admin_client_, clinician_a, clinician_b, [patient_b])
 
     form = response.context["form"]
-    assert form.errors["patients"] == ["Some chosen patients are not on Dr A's care team."]
+    # Named: the list offered again holds only Dr A's patients, so the tick is gone and the
+    # message is the one place that says who was refused (found by exploratory QA).
+    assert form.errors["patients"] == [
+        "Not on Dr A's care team, so not moved: Patient B (patient.b@example.org)."
+    ]
     assert form.non_field_errors() == []
     assert not AccessLog.objects.filter(action="care_team.transfer").exists()
+
+
+def test_a_refused_transfer_names_only_the_patients_not_on_the_source_team(
+    admin_client_, clinician_a, clinician_b, patient_a, patient_b
+):
+    response = transfer(admin_client_, clinician_a, clinician_b, [patient_a, patient_b])
+
+    form = response.context["form"]
+    assert form.errors["patients"] == [
+        "Not on Dr A's care team, so not moved: Patient B (patient.b@example.org)."
+    ]
+    assert team_of(patient_a) == {clinician_a.pk}
 
 
 def test_a_refused_patient_is_named_right_for_a_clinician_with_a_percent_in_the_name(
@@ -279,7 +295,7 @@ def test_a_refused_patient_is_named_right_for_a_clinician_with_a_percent_in_the_
     response = transfer(admin_client_, source, clinician_b, [patient_b])
 
     assert response.context["form"].errors["patients"] == [
-        "Some chosen patients are not on Dr 100% Sure's care team."
+        "Not on Dr 100% Sure's care team, so not moved: Patient B (patient.b@example.org)."
     ]
 
 
