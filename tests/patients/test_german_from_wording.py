@@ -28,6 +28,9 @@ NEED_NOT_SAY_AB: dict[str, str] = {
     "%(night)s.": "“beginnt in der Nacht vom”: the verb says where it starts",
     "Last night’s dose is already logged and stands: a hold made now starts from the night "
     "of %(night)s.": "“beginnt in der Nacht vom”: the verb says where it starts",
+    "This card is from %(night)s, as last seen on this phone, and its dosing window is over. "
+    "Connect to the internet to log your dose.": "“vom”: the card's own night (its date), "
+    "not a night onward",
 }
 
 
