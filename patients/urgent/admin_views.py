@@ -13,12 +13,19 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from ldn_journal.accounts.access_log import record_access
-from ldn_journal.accounts.models import Role, User
+from ldn_journal.accounts.models import (
+    Role,
+    User,
+    closed_at_of,
+    remember_closed_at,
+    with_closed_at,
+)
 from ldn_journal.accounts.roles import role_required
 from ldn_journal.ids import posted_id
 from patients import care_team
 from patients.models import CareTeamMembership, UrgentReport
 from patients.urgent import reports as urgent
+from patients.urgent.views import account_closed_on
 
 
 def _takers():
@@ -37,11 +44,20 @@ def unassigned(request):
 
 
 def _routing_page(request, report, error="", status=200):
+    # Each name read with its closure: a closed clinician reads "Closed account" (User.name)
+    # without a query per name (found in review: one query per closed clinician).
     team = list(
-        User.objects.filter(memberships__patient=report.patient, role=Role.CLINICIAN).order_by(
-            "display_name"
-        )
+        with_closed_at(
+            User.objects.filter(memberships__patient=report.patient, role=Role.CLINICIAN)
+        ).order_by("display_name")
     )
+    deliveries = list(
+        report.deliveries.select_related("recipient")
+        .annotate(recipient_closed_at=closed_at_of("recipient_id"))
+        .order_by("claimed_at")
+    )
+    for delivery in deliveries:
+        remember_closed_at(delivery.recipient, delivery.recipient_closed_at)
     return render(
         request,
         "patients/urgent/manage_report.html",
@@ -50,19 +66,29 @@ def _routing_page(request, report, error="", status=200):
             "team": team,
             "takers": _takers(),
             "error": error,
-            "deliveries": report.deliveries.select_related("recipient").order_by("claimed_at"),
+            "deliveries": deliveries,
+            # The patient's account badge (includes/account_state_badge.html), as the clinic's.
+            "closed_on": account_closed_on(report.patient),
         },
         status=status,
     )
 
 
 def _report(request, pk):
-    return get_object_or_404(
-        UrgentReport.objects.visible_to(request.user).select_related(
-            "patient__user", "acknowledged_by"
+    found = get_object_or_404(
+        UrgentReport.objects.visible_to(request.user)
+        .select_related("patient__user", "acknowledged_by")
+        # The patient's and the acknowledger's closures with the report (User.name, badge).
+        .annotate(
+            patient_closed_at=closed_at_of("patient__user_id"),
+            acknowledger_closed_at=closed_at_of("acknowledged_by_id"),
         ),
         pk=pk,
     )
+    remember_closed_at(found.patient.user, found.patient_closed_at)
+    if found.acknowledged_by is not None:
+        remember_closed_at(found.acknowledged_by, found.acknowledger_closed_at)
+    return found
 
 
 @role_required(Role.ADMIN)

@@ -228,7 +228,7 @@ def _team_report(request, pk):
     return report
 
 
-def _closed_on(patient):
+def account_closed_on(patient):
     """The date the patient's account was closed on in their zone (the badge's date, as the
     patient page's: dashboard.closed_on, which this layer may not import); None while open."""
     when = closed_at(patient.user)
@@ -266,7 +266,7 @@ def clinic_reports(request):
 def _report_page(request, report, form, status=200):
     patient = report.patient
     plan = plans.load(patient)
-    closed_on = _closed_on(patient)
+    closed_on = account_closed_on(patient)
     if report.acknowledged_at is None and closed_on is not None:
         form.for_a_closed_account()
     elif report.acknowledged_at is None:
