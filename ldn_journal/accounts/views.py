@@ -458,8 +458,23 @@ def manage_care_team(request):
         CareTeamRequest.objects.visible_to(request.user)
         .pending()
         .select_related("patient__user", "clinician")
+        # Each name's closure with its request: a closed account is named "Closed account"
+        # (User.name) with its id, never its placeholder address, without a query per row.
+        .annotate(
+            patient_closed_at=closed_at_of("patient__user_id"),
+            clinician_closed_at=closed_at_of("clinician_id"),
+        )
     )
     pending = list(waiting[:CARE_TEAM_PENDING_SHOWN])
+    for waiting_request in pending:
+        patient_user = waiting_request.patient.user
+        remember_closed_at(patient_user, waiting_request.patient_closed_at)
+        remember_closed_at(waiting_request.clinician, waiting_request.clinician_closed_at)
+        waiting_request.patient_address = (
+            patient_user.email
+            if waiting_request.patient_closed_at is None
+            else f"{patient_user.name} #{waiting_request.patient_id}"
+        )
     # The list stopped at 50 without a word: the admin now learns how many are not shown
     # (one count query, only when the list is full).
     pending_hidden = (

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from ldn_journal.accounts import closure
 from ldn_journal.accounts.models import AccessLog, Role
-from patients.models import CareTeamMembership, ClinicianNote, FlagReview, UrgentReport
+from patients.models import (
+    CareTeamMembership,
+    CareTeamRequest,
+    ClinicianNote,
+    FlagReview,
+    UrgentReport,
+)
 from tests.factories import ClinicianFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +155,67 @@ def test_the_access_log_csv_names_a_closed_actor_closed_account_with_its_id(
     body = response.content.decode()
     assert colleague.email not in body
     assert f"Closed account #{colleague.pk}" in body
+
+
+# --- The admin's people and care-team pages ---------------------------------------------------
+# Both showed a closed account's placeholder address ("closed-7@closed.invalid") beside its
+# name (found in review): it reads "Closed account" with its id, as the access log does.
+
+
+def _closed_patient_asked_by(clinician, admin):
+    patient = PatientFactory()
+    CareTeamRequest.objects.create(patient=patient, clinician=clinician)
+    closure.close_account(patient.user, by=admin, request=None)
+    patient.user.refresh_from_db()
+    return patient
+
+
+def test_the_people_page_names_a_closed_account_with_its_id_not_its_placeholder_address(
+    admin_client_, admin_user, clinician_a
+):
+    colleague = ClinicianFactory()
+    closure.close_account(colleague, by=admin_user, request=None)
+    colleague.refresh_from_db()
+
+    html = admin_client_.get(reverse("manage:people")).content.decode()
+
+    assert "closed.invalid" not in html
+    assert f'<td>Closed account <span class="small muted">#{colleague.pk}</span></td>' in html
+    assert f"<td>{clinician_a.email}</td>" in html
+
+
+def test_the_care_team_page_names_a_closed_patient_with_its_id_not_its_placeholder_address(
+    admin_client_, admin_user, clinician_a, patient_a
+):
+    closed = _closed_patient_asked_by(clinician_a, admin_user)
+    CareTeamRequest.objects.create(patient=patient_a, clinician=ClinicianFactory())
+
+    html = admin_client_.get(reverse("manage:care_team")).content.decode()
+
+    assert "closed.invalid" not in html
+    assert f'Closed account <span class="small muted">#{closed.pk}</span>' in html
+    assert f"asked to join Closed account #{closed.pk}'s care team" in html
+    assert f'<span class="small muted">{patient_a.user.email}</span>' in html
+    assert f"asked to join {patient_a.user.email}'s care team" in html
+
+
+def test_the_care_teams_waiting_requests_name_closed_accounts_without_a_query_per_account(
+    admin_client_, admin_user, clinician_a, django_assert_max_num_queries
+):
+    url = reverse("manage:care_team")
+
+    def add(count):
+        for _ in range(count):
+            clinician = ClinicianFactory(display_name="")
+            _closed_patient_asked_by(clinician, admin_user)
+            closure.close_account(clinician, by=admin_user, request=None)
+
+    add(1)
+    few = _count(admin_client_, url)
+    add(5)
+    admin_client_.get(url)
+
+    with django_assert_max_num_queries(few):
+        html = admin_client_.get(url).content.decode()
+
+    assert html.count("Closed account asked to join Closed account #") == 6
