@@ -25,7 +25,15 @@ from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_l
 from ldn_journal.accounts import invitations, names
 from ldn_journal.accounts.access_log import record_access
 from ldn_journal.accounts.languages import supported_language
-from ldn_journal.accounts.models import BulkInvitation, BulkInvitationRow, Invitation, Role, User
+from ldn_journal.accounts.models import (
+    BulkInvitation,
+    BulkInvitationRow,
+    Invitation,
+    Role,
+    User,
+    is_closed,
+    with_closed_at,
+)
 from patients import care_team
 from patients.clinic.exports import csv as csv_export
 from patients.models import CareTeamMembership, CareTeamRequest
@@ -69,6 +77,11 @@ PROBLEMS = {
     ),
     "clinician_unknown": gettext_lazy("No clinician has the address in the clinician column."),
     "clinician_inactive": gettext_lazy("The clinician in the clinician column is deactivated."),
+    # Not "deactivated" (which an admin may undo): a closed account never takes a patient.
+    "clinician_closed": gettext_lazy(
+        "The clinician in the clinician column has a closed account, which never takes "
+        "patients again. Name an active clinician."
+    ),
     "country": gettext_lazy("Unknown country: use a two-letter code such as GB, US or DE."),
     "language": gettext_lazy("Unknown language: use en, es or de, or leave it empty."),
     # Said by invitations.existing_account_message from the detail (see _account_detail);
@@ -285,9 +298,10 @@ def look_up(rows) -> Known:
         cells = _normalised(row.values) or {}
         emails.update(cells.get(c, "").lower() for c in ("email", "clinician"))
     emails.discard("")
-    users = {
-        user.email: user for user in User.objects.filter(email__in=emails).select_related("patient")
-    }
+    # Each read with its closure: a closed clinician named in a row is refused as closed
+    # (is_closed) without a query per row.
+    found = with_closed_at(User.objects.filter(email__in=emails).select_related("patient"))
+    users = {user.email: user for user in found}
     patient_ids = [u.patient.pk for u in users.values() if hasattr(u, "patient")]
     pairs = ("patient_id", "clinician_id")
     return Known(
@@ -363,7 +377,7 @@ def _clinician(cells, known):
     if clinician is None or clinician.role != Role.CLINICIAN:
         raise RowProblem("clinician_unknown")
     if not clinician.is_active:
-        raise RowProblem("clinician_inactive")
+        raise RowProblem("clinician_closed" if is_closed(clinician) else "clinician_inactive")
     return clinician
 
 
