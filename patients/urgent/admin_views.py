@@ -34,7 +34,15 @@ def _takers():
 
 @role_required(Role.ADMIN)
 def unassigned(request):
-    reports = list(care_team.unassigned_open(request.user))
+    # Each patient's closure with their report: a closed account is named "Closed account"
+    # (User.name) without a query per report.
+    reports = list(
+        care_team.unassigned_open(request.user).annotate(
+            patient_closed_at=closed_at_of("patient__user_id")
+        )
+    )
+    for found in reports:
+        remember_closed_at(found.patient.user, found.patient_closed_at)
     record_access(request, "urgent.unassigned_list", detail={"reports": [r.pk for r in reports]})
     return render(
         request,

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from ldn_journal.accounts import closure
 from patients.models import CareTeamMembership, ReminderDelivery, UrgentReport
-from tests.factories import ClinicianFactory
+from tests.factories import ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,26 @@ def test_the_routing_page_of_an_open_account_carries_no_account_badge(admin_clie
 
     assert "Account closed" not in html
     assert "Account deactivated" not in html
+
+
+def test_the_unassigned_list_names_closed_patients_without_a_query_per_report(
+    admin_client_, admin_user, django_assert_max_num_queries
+):
+    url = reverse("manage:urgent_unassigned")
+
+    def add(count):
+        for _ in range(count):
+            patient = PatientFactory()  # no clinician: the report is unassigned
+            UrgentReport.objects.create(patient=patient, severity="severe", created_at=MADE_AT)
+            closure.close_account(patient.user, by=admin_user, request=None)
+
+    add(1)
+    _get(admin_client_, url)
+    with CaptureQueriesContext(connection) as captured:
+        _get(admin_client_, url)
+    add(5)
+
+    with django_assert_max_num_queries(len(captured)):
+        html = _get(admin_client_, url).content.decode()
+
+    assert html.count("Closed account</a>") == 6
