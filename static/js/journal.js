@@ -290,6 +290,23 @@
     }
   }
 
+  /* Offline, Undo says at once that it needs a connection. It is not kept to be sent later:
+     Undo is only for a log just made (entries.can_undo), so a replay after its window would
+     be refused, and the patient would believe the dose taken back meanwhile. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (navigator.onLine || !form.matches || !form.matches("form[data-undo]")) {
+      return;
+    }
+    event.preventDefault();
+    var notice = document.querySelector("[data-offline-undo]");
+    if (notice) {
+      notice.hidden = false;
+      notice.setAttribute("tabindex", "-1");
+      notice.focus();
+    }
+  });
+
   // Offline, a journal form is kept on the phone instead of failing with the browser's error.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -15,6 +15,8 @@ var GUIDANCE_PATH = "/journal/reaction/guidance/";
 var REPORT_PREFIX = "/journal/reaction/";
 // The "you are offline" page in the patient's language, kept with the shell (no health data).
 var OFFLINE_PATH = "/journal/offline/";
+// Undo of a log just made (patients.journal.views.undo): answered offline, never kept.
+var UNDO_PATH = /^\/journal\/entry\/\d+\/undo\/$/;
 /* The kept pages that follow the patient's settings (language, dosing time, emergency number):
    each copy carries the version it was rendered under in this header, and is fetched again when
    the page the patient has open names another version. */
@@ -152,6 +154,29 @@ function postOrTellNotSent(request) {
   });
 }
 
+/* Undo posted with no connection (the page's script did not catch it): not kept, since Undo
+   is only for a log just made and a replay after its window would be refused. The tonight
+   card as last seen, with its notice that Undo needs a connection shown; a kept card that
+   has no Undo (drawn before the log) would mislead, so then the offline page. */
+function postOrTellUndoNeedsConnection(request) {
+  return fetch(request).catch(function () {
+    return caches.match("/journal/", { cacheName: PAGES, ignoreVary: true }).then(function (kept) {
+      if (!kept) {
+        return offlinePage();
+      }
+      return kept.text().then(function (html) {
+        if (html.indexOf("data-offline-undo hidden") === -1) {
+          return offlinePage();
+        }
+        return new Response(html.replace("data-offline-undo hidden", "data-offline-undo"), {
+          status: 503,
+          headers: { "Content-Type": "text/html; charset=utf-8" }
+        });
+      });
+    });
+  });
+}
+
 function registerSync() {
   if (self.registration.sync) {
     self.registration.sync.register(self.LdnOutbox.SYNC_TAG).catch(function () {});
@@ -169,6 +194,12 @@ self.addEventListener("fetch", function (event) {
        connection the patient sees, at once, that it was not sent and whom to call. */
     if (request.mode === "navigate") {
       event.respondWith(postOrTellNotSent(request));
+    }
+    return;
+  }
+  if (request.method === "POST" && UNDO_PATH.test(url.pathname)) {
+    if (request.mode === "navigate") {
+      event.respondWith(postOrTellUndoNeedsConnection(request));
     }
     return;
   }
