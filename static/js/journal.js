@@ -235,6 +235,12 @@
       if (staleNote) {
         staleNote.hidden = !stale;
       }
+      // Nor does its heading call that past night "Tonight": the night's date alone.
+      var card = document.querySelector(".card-tonight[data-night-day]");
+      var heading = card && card.querySelector("#tonight-title");
+      if (stale && heading) {
+        heading.textContent = card.getAttribute("data-night-day");
+      }
       if (saved) {
         saved.hidden = !eveningKept;
         document.querySelectorAll(".card-tonight form[data-offline]").forEach(function (form) {

@@ -280,6 +280,9 @@ def test_the_card_kept_on_the_phone_offers_no_tap_past_its_window_and_says_why(p
     assert until == journal.dosing_window_end(plans.load(patient), patient.tz, tonight)
     note = page.locator("[data-offline-stale]")
     expect(note).to_be_hidden()
+    heading = page.locator("#tonight-title")
+    day = f"{tonight:%a} {tonight.day} {tonight:%b}"
+    expect(heading).to_have_accessible_name(f"Tonight · {day}")
 
     # The card left open offline until after the window: the tap is not kept.
     context.set_offline(True)
@@ -292,6 +295,8 @@ def test_the_card_kept_on_the_phone_offers_no_tap_past_its_window_and_says_why(p
     )
     expect(tap).to_be_hidden()
     expect(page.locator("[data-offline-saved]")).to_be_hidden()
+    # Nor does its heading still call that past night "Tonight".
+    expect(heading).to_have_accessible_name(day)
     assert _kept(page) == []
 
     # The next evening, offline: the kept card says the same on opening.
@@ -299,5 +304,6 @@ def test_the_card_kept_on_the_phone_offers_no_tap_past_its_window_and_says_why(p
     page.reload()
     page.locator("[data-offline-stale]").wait_for(state="visible")
     expect(page.get_by_role("button", name="Taken now")).to_be_hidden()
+    expect(heading).to_have_accessible_name(day)
     assert _kept(page) == []
     context.close()
